@@ -1,0 +1,303 @@
+//! The rendered, provider-neutral message: what one recipient receives, after every template
+//! has been rendered. Providers map this to their own request bodies.
+
+use serde::Deserialize;
+use std::fmt;
+
+/// The `message.type` of a campaign: what kind of WhatsApp message it sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageType {
+    /// Plain text.
+    Text,
+    /// An image with an optional caption.
+    Image,
+    /// A video with an optional caption.
+    Video,
+    /// An audio file.
+    Audio,
+    /// A push-to-talk voice note.
+    Voice,
+    /// A document (PDF, …) with an optional file name.
+    Document,
+    /// A map pin.
+    Location,
+    /// A contact card.
+    Contact,
+    /// A pre-approved template (WABA providers).
+    Template,
+    /// Reply buttons or a list menu.
+    Interactive,
+    /// An emoji reaction to an earlier message.
+    Reaction,
+}
+
+impl MessageType {
+    /// Every type, in the order the support matrix prints them.
+    pub const ALL: [MessageType; 11] = [
+        MessageType::Text,
+        MessageType::Image,
+        MessageType::Video,
+        MessageType::Audio,
+        MessageType::Voice,
+        MessageType::Document,
+        MessageType::Location,
+        MessageType::Contact,
+        MessageType::Template,
+        MessageType::Interactive,
+        MessageType::Reaction,
+    ];
+
+    /// The name used in campaign files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageType::Text => "text",
+            MessageType::Image => "image",
+            MessageType::Video => "video",
+            MessageType::Audio => "audio",
+            MessageType::Voice => "voice",
+            MessageType::Document => "document",
+            MessageType::Location => "location",
+            MessageType::Contact => "contact",
+            MessageType::Template => "template",
+            MessageType::Interactive => "interactive",
+            MessageType::Reaction => "reaction",
+        }
+    }
+}
+
+impl fmt::Display for MessageType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One rendered message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    /// Plain text; `preview_url` is `None` when the campaign does not say.
+    Text {
+        /// The text.
+        body: String,
+        /// Whether to render a link preview.
+        preview_url: Option<bool>,
+    },
+    /// Image, video, audio, voice note or document, by public URL.
+    Media(Media),
+    /// A map pin.
+    Location(Location),
+    /// A contact card.
+    Contact(ContactCard),
+    /// A pre-approved template.
+    Template(Template),
+    /// Reply buttons or a list menu.
+    Interactive(Interactive),
+    /// An emoji reaction.
+    Reaction(Reaction),
+}
+
+impl Message {
+    /// The campaign-level type this message is.
+    pub fn message_type(&self) -> MessageType {
+        match self {
+            Message::Text { .. } => MessageType::Text,
+            Message::Media(m) => m.kind.message_type(),
+            Message::Location(_) => MessageType::Location,
+            Message::Contact(_) => MessageType::Contact,
+            Message::Template(_) => MessageType::Template,
+            Message::Interactive(_) => MessageType::Interactive,
+            Message::Reaction(_) => MessageType::Reaction,
+        }
+    }
+}
+
+/// Which kind of media a [`Media`] message carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaKind {
+    /// A picture.
+    Image,
+    /// A video clip.
+    Video,
+    /// An audio file, shown as an attachment.
+    Audio,
+    /// A voice note (push-to-talk).
+    Voice,
+    /// Any other file.
+    Document,
+}
+
+impl MediaKind {
+    /// The message type for this media kind.
+    pub fn message_type(self) -> MessageType {
+        match self {
+            MediaKind::Image => MessageType::Image,
+            MediaKind::Video => MessageType::Video,
+            MediaKind::Audio => MessageType::Audio,
+            MediaKind::Voice => MessageType::Voice,
+            MediaKind::Document => MessageType::Document,
+        }
+    }
+}
+
+/// A media message sent by public URL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Media {
+    /// What kind of media.
+    pub kind: MediaKind,
+    /// Public HTTP(S) URL the provider downloads the file from.
+    pub url: String,
+    /// Caption shown under the media.
+    pub caption: Option<String>,
+    /// File name shown for documents.
+    pub filename: Option<String>,
+    /// MIME type: the one the campaign gives, else one inferred from the URL's extension.
+    pub mime_type: Option<String>,
+    /// Whether the campaign gave `mime_type` itself (providers that treat it as optional
+    /// send it only then).
+    pub mime_type_explicit: bool,
+    /// Disappears after one view (instance providers only).
+    pub view_once: Option<bool>,
+}
+
+/// A map pin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Location {
+    /// Latitude in decimal degrees.
+    pub latitude: f64,
+    /// Longitude in decimal degrees.
+    pub longitude: f64,
+    /// Name of the place.
+    pub name: Option<String>,
+    /// Address of the place.
+    pub address: Option<String>,
+}
+
+/// A contact card.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactCard {
+    /// Full display name.
+    pub full_name: String,
+    /// Given name, where the provider has a field for it.
+    pub first_name: Option<String>,
+    /// Family name, where the provider has a field for it.
+    pub last_name: Option<String>,
+    /// The contact's phone number, normalised to E.164 (`+14155552671`).
+    pub phone: String,
+    /// Company.
+    pub organization: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Web page.
+    pub url: Option<String>,
+}
+
+/// A template message (WABA providers).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template {
+    /// Template name (Cloud API, Evolution, WhautoChat).
+    pub name: Option<String>,
+    /// Numeric template id (AutoKonnect).
+    pub id: Option<u64>,
+    /// Language code such as `en_US`.
+    pub language: String,
+    /// Header parameter, if the template has a variable header.
+    pub header: Option<TemplateHeader>,
+    /// Body parameters, in order (`{{1}}`, `{{2}}`, …).
+    pub body: Vec<String>,
+    /// Button parameters; the button index is the position in this list.
+    pub buttons: Vec<TemplateButton>,
+}
+
+/// The variable part of a template header.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TemplateHeader {
+    /// A text parameter.
+    Text(String),
+    /// An image by URL.
+    Image(String),
+    /// A video by URL.
+    Video(String),
+    /// A document by URL, with an optional file name.
+    Document {
+        /// Public URL.
+        url: String,
+        /// File name shown to the recipient.
+        filename: Option<String>,
+    },
+}
+
+/// The variable part of one template button.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TemplateButton {
+    /// A URL button's dynamic suffix.
+    Url(String),
+    /// A quick-reply button's payload.
+    QuickReply(String),
+}
+
+/// Reply buttons or a list menu.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interactive {
+    /// Text header.
+    pub header: Option<String>,
+    /// Body text.
+    pub body: String,
+    /// Footer text.
+    pub footer: Option<String>,
+    /// Buttons or list.
+    pub action: InteractiveAction,
+}
+
+/// What the recipient can tap.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InteractiveAction {
+    /// Up to three reply buttons.
+    Buttons(Vec<ReplyButton>),
+    /// A list menu opened by a button.
+    List {
+        /// Label of the button that opens the list.
+        button: String,
+        /// Sections of rows.
+        sections: Vec<ListSection>,
+    },
+}
+
+/// One reply button.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplyButton {
+    /// Payload returned when tapped.
+    pub id: String,
+    /// Label.
+    pub title: String,
+}
+
+/// One section of a list menu.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListSection {
+    /// Section heading.
+    pub title: Option<String>,
+    /// Rows.
+    pub rows: Vec<ListRow>,
+}
+
+/// One row of a list menu.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListRow {
+    /// Payload returned when chosen.
+    pub id: String,
+    /// Label.
+    pub title: String,
+    /// Second line.
+    pub description: Option<String>,
+}
+
+/// A reaction to an earlier message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reaction {
+    /// Id of the message reacted to (a `wamid` on Meta-based providers).
+    pub message_id: String,
+    /// One emoji, or empty to remove a reaction.
+    pub emoji: String,
+    /// Whether the message reacted to was sent by us (Evolution needs to know).
+    pub from_me: bool,
+}

@@ -1,0 +1,157 @@
+//! Phone numbers: normalisation of what people type into E.164, and the formats providers want.
+
+use rlibphonenumber::{PHONE_NUMBER_UTIL, PhoneNumber, PhoneNumberFormat, Region};
+use std::fmt;
+
+/// A phone number in E.164 form (`+254712345678`), known to be valid.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Phone(String);
+
+impl Phone {
+    /// `+` followed by the country code and number.
+    pub fn e164(&self) -> &str {
+        &self.0
+    }
+
+    /// The digits only, without `+` (`254712345678`).
+    pub fn digits(&self) -> &str {
+        &self.0[1..]
+    }
+
+    /// Wraps a string already known to be E.164 (used by tests and the journal).
+    pub fn from_e164_unchecked(s: impl Into<String>) -> Phone {
+        Phone(s.into())
+    }
+}
+
+impl fmt::Display for Phone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Parses a two-letter region code such as `KE`.
+pub fn parse_region(code: &str) -> Option<Region> {
+    if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    let region = Region::from_code(code).ok()?;
+    PHONE_NUMBER_UTIL.get_supported_regions().any(|r| r == region).then_some(region)
+}
+
+/// Normalises a phone number as a person wrote it.
+///
+/// Accepts spaces, dashes, dots, parentheses, a leading `+` or `00`; a number without a country
+/// code is read in `default_region`. Letters are refused rather than read as a keypad word.
+/// The error is a sentence saying what is wrong, for the person who wrote the number.
+pub fn normalize(raw: &str, default_region: Option<Region>) -> Result<Phone, String> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Err("the phone number is empty".into());
+    }
+    if trimmed.chars().any(|c| c.is_alphabetic()) {
+        return Err(format!("`{trimmed}` contains letters"));
+    }
+    let mut compact = String::with_capacity(trimmed.len());
+    for (i, c) in trimmed.chars().enumerate() {
+        match c {
+            '0'..='9' => compact.push(c),
+            '+' if i == 0 => compact.push(c),
+            ' ' | '-' | '.' | '(' | ')' | '/' | '\u{a0}' => {}
+            _ => return Err(format!("`{trimmed}` contains `{c}`, which is not part of a phone number")),
+        }
+    }
+    if let Some(rest) = compact.strip_prefix("00") {
+        compact = format!("+{rest}");
+    }
+    let region = if compact.starts_with('+') {
+        None
+    } else if default_region.is_some() {
+        default_region
+    } else {
+        return Err(format!(
+            "`{trimmed}` has no country code; write it as +<country code><number> or set `recipients.default_country`"
+        ));
+    };
+    let number = PhoneNumber::parse(&compact, region).map_err(|e| describe(trimmed, &e))?;
+    if !number.is_valid() {
+        return Err(format!("`{trimmed}` is not a valid phone number"));
+    }
+    Ok(Phone(number.format_as(PhoneNumberFormat::E164).into_owned()))
+}
+
+fn describe(raw: &str, err: &rlibphonenumber::ParseError) -> String {
+    use rlibphonenumber::ParseError as E;
+    match err {
+        E::InvalidCountryCode => format!("`{raw}` starts with an unknown country code"),
+        E::TooShortNsn | E::TooShortAfterIdd => format!("`{raw}` is too short to be a phone number"),
+        _ => format!("`{raw}` is not a phone number"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ke() -> Option<Region> {
+        parse_region("KE")
+    }
+
+    #[test]
+    fn accepts_the_ways_people_write_numbers() {
+        for raw in [
+            "+254712345678",
+            "+254 712 345 678",
+            "+254-712-345-678",
+            "00254712345678",
+            "0712 345678",
+            "(0712) 345-678",
+            "712345678",
+        ] {
+            assert_eq!(normalize(raw, ke()).unwrap().e164(), "+254712345678", "{raw}");
+        }
+    }
+
+    #[test]
+    fn international_numbers_are_not_rewritten_by_the_default_region() {
+        let us = parse_region("US");
+        assert_eq!(normalize("+4915123456789", us).unwrap().e164(), "+4915123456789");
+    }
+
+    #[test]
+    fn refuses_letters_garbage_and_missing_country() {
+        assert!(normalize("1-800-FLOWERS", parse_region("US")).unwrap_err().contains("letters"));
+        assert!(normalize("0712345678", None).unwrap_err().contains("country code"));
+        assert!(normalize("12", ke()).is_err());
+        assert!(normalize("", ke()).unwrap_err().contains("empty"));
+        assert!(normalize("+254 712#345", ke()).unwrap_err().contains('#'));
+    }
+
+    #[test]
+    fn digits_drop_the_plus() {
+        assert_eq!(normalize("+14155552671", None).unwrap().digits(), "14155552671");
+    }
+
+    #[test]
+    fn region_codes_must_be_two_capitals() {
+        assert!(parse_region("KE").is_some());
+        assert!(parse_region("ke").is_none());
+        assert!(parse_region("XX").is_none());
+        assert!(parse_region("KEN").is_none());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalising_is_idempotent(n in 200_000_000u64..799_999_999) {
+            let raw = format!("+254{n}");
+            if let Ok(p) = normalize(&raw, None) {
+                proptest::prop_assert_eq!(normalize(p.e164(), ke()).unwrap(), p);
+            }
+        }
+
+        #[test]
+        fn never_panics(s in "\\PC{0,30}") {
+            let _ = normalize(&s, ke());
+        }
+    }
+}
