@@ -5,3 +5,14 @@
 pub mod message;
 pub mod phone;
 pub mod request;
+pub mod campaign;
+pub mod diagnostic;
+pub mod recipients;
+pub mod providers;
+pub mod template;
+pub mod delivery;
+pub mod plan;
+pub mod cli;
+pub mod commands;
+pub mod exit;
+pub mod secret;

@@ -1,0 +1,375 @@
+//! Turns a rendered `message` (JSON, every template already filled in for one recipient) into
+//! the typed [`Message`], reporting what cannot be sent by the JSON pointer of the field.
+
+use crate::message::*;
+use crate::phone::normalize;
+use crate::providers::Finding;
+use rlibphonenumber::Region;
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Deserialize)]
+struct MessageDoc {
+    #[serde(rename = "type")]
+    kind: MessageType,
+    text: Option<String>,
+    preview_url: Option<bool>,
+    media: Option<MediaDoc>,
+    location: Option<LocationDoc>,
+    contact: Option<ContactDoc>,
+    template: Option<TemplateDoc>,
+    interactive: Option<InteractiveDoc>,
+    reaction: Option<ReactionDoc>,
+}
+
+#[derive(Deserialize)]
+struct MediaDoc {
+    url: String,
+    caption: Option<String>,
+    filename: Option<String>,
+    mime_type: Option<String>,
+    view_once: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct LocationDoc {
+    latitude: Value,
+    longitude: Value,
+    name: Option<String>,
+    address: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ContactDoc {
+    full_name: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    phone: String,
+    organization: Option<String>,
+    email: Option<String>,
+    url: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TemplateDoc {
+    name: Option<String>,
+    id: Option<Value>,
+    language: String,
+    header: Option<HeaderDoc>,
+    #[serde(default)]
+    body: Vec<String>,
+    #[serde(default)]
+    buttons: Vec<ButtonDoc>,
+}
+
+#[derive(Deserialize)]
+struct HeaderDoc {
+    #[serde(rename = "type")]
+    kind: String,
+    text: Option<String>,
+    url: Option<String>,
+    filename: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ButtonDoc {
+    #[serde(rename = "type")]
+    kind: String,
+    text: Option<String>,
+    payload: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct InteractiveDoc {
+    header: Option<String>,
+    body: String,
+    footer: Option<String>,
+    buttons: Option<Vec<ReplyButtonDoc>>,
+    list: Option<ListDoc>,
+}
+
+#[derive(Deserialize)]
+struct ReplyButtonDoc {
+    id: String,
+    title: String,
+}
+
+#[derive(Deserialize)]
+struct ListDoc {
+    button: String,
+    sections: Vec<SectionDoc>,
+}
+
+#[derive(Deserialize)]
+struct SectionDoc {
+    title: Option<String>,
+    rows: Vec<RowDoc>,
+}
+
+#[derive(Deserialize)]
+struct RowDoc {
+    id: String,
+    title: String,
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ReactionDoc {
+    message_id: String,
+    emoji: String,
+    from_me: Option<bool>,
+}
+
+/// Converts a rendered message. Errors are findings with the pointer of the field at fault.
+pub fn to_message(rendered: &Value, region: Option<Region>) -> Result<Message, Vec<Finding>> {
+    let doc: MessageDoc = serde_json::from_value(rendered.clone())
+        .map_err(|e| vec![Finding::error("/message", format!("the message cannot be read: {e}"))])?;
+    let mut errors = Vec::new();
+    let missing = |what: &str| vec![Finding::error("/message", format!("a {} message needs `{what}`", doc.kind))];
+    let message = match doc.kind {
+        MessageType::Text => Message::Text {
+            body: doc.text.clone().ok_or_else(|| missing("text` or `text_file"))?,
+            preview_url: doc.preview_url,
+        },
+        MessageType::Image | MessageType::Video | MessageType::Audio | MessageType::Voice | MessageType::Document => {
+            let m = doc.media.ok_or_else(|| missing("media"))?;
+            let kind = match doc.kind {
+                MessageType::Image => MediaKind::Image,
+                MessageType::Video => MediaKind::Video,
+                MessageType::Audio => MediaKind::Audio,
+                MessageType::Voice => MediaKind::Voice,
+                _ => MediaKind::Document,
+            };
+            if !(m.url.starts_with("https://") || m.url.starts_with("http://")) {
+                errors.push(Finding::error(
+                    "/message/media/url",
+                    format!("the media URL `{}` must start with https:// (providers download it)", m.url),
+                ));
+            }
+            let explicit = m.mime_type.is_some();
+            Message::Media(Media {
+                kind,
+                mime_type: m.mime_type.or_else(|| mime_from_url(&m.url).map(str::to_string)),
+                mime_type_explicit: explicit,
+                url: m.url,
+                caption: nonempty(m.caption),
+                filename: nonempty(m.filename),
+                view_once: m.view_once,
+            })
+        }
+        MessageType::Location => {
+            let l = doc.location.ok_or_else(|| missing("location"))?;
+            let latitude = coordinate(&l.latitude, "/message/location/latitude", 90.0, &mut errors);
+            let longitude = coordinate(&l.longitude, "/message/location/longitude", 180.0, &mut errors);
+            Message::Location(Location { latitude, longitude, name: nonempty(l.name), address: nonempty(l.address) })
+        }
+        MessageType::Contact => {
+            let c = doc.contact.ok_or_else(|| missing("contact"))?;
+            let phone = match normalize(&c.phone, region) {
+                Ok(p) => p.e164().to_string(),
+                Err(why) => {
+                    errors.push(Finding::error("/message/contact/phone", format!("the contact's phone: {why}")));
+                    c.phone.clone()
+                }
+            };
+            Message::Contact(ContactCard {
+                full_name: c.full_name,
+                first_name: nonempty(c.first_name),
+                last_name: nonempty(c.last_name),
+                phone,
+                organization: nonempty(c.organization),
+                email: nonempty(c.email),
+                url: nonempty(c.url),
+            })
+        }
+        MessageType::Template => Message::Template(template(doc.template.ok_or_else(|| missing("template"))?, &mut errors)),
+        MessageType::Interactive => {
+            Message::Interactive(interactive(doc.interactive.ok_or_else(|| missing("interactive"))?, &mut errors))
+        }
+        MessageType::Reaction => {
+            let r = doc.reaction.ok_or_else(|| missing("reaction"))?;
+            Message::Reaction(Reaction { message_id: r.message_id, emoji: r.emoji, from_me: r.from_me.unwrap_or(false) })
+        }
+    };
+    if errors.is_empty() { Ok(message) } else { Err(errors) }
+}
+
+fn nonempty(s: Option<String>) -> Option<String> {
+    s.filter(|s| !s.trim().is_empty())
+}
+
+fn coordinate(v: &Value, pointer: &str, max: f64, errors: &mut Vec<Finding>) -> f64 {
+    let n = match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    match n {
+        Some(n) if n.is_finite() && n.abs() <= max => n,
+        _ => {
+            let shown = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+            errors.push(Finding::error(pointer, format!("`{shown}` is not a coordinate between -{max} and {max}")));
+            0.0
+        }
+    }
+}
+
+fn template(t: TemplateDoc, errors: &mut Vec<Finding>) -> Template {
+    let id = t.id.as_ref().and_then(|v| match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    });
+    if t.id.is_some() && id.is_none() {
+        errors.push(Finding::error("/message/template/id", "the template id must be a whole number (the numeric id of the approved template)"));
+    }
+    let header = t.header.map(|h| {
+        let need = |field: Option<String>, key: &str, errors: &mut Vec<Finding>| {
+            field.unwrap_or_else(|| {
+                errors.push(Finding::error(
+                    "/message/template/header",
+                    format!("a `{}` header needs `{key}`", h.kind),
+                ));
+                String::new()
+            })
+        };
+        match h.kind.as_str() {
+            "text" => TemplateHeader::Text(need(h.text, "text", errors)),
+            "image" => TemplateHeader::Image(need(h.url, "url", errors)),
+            "video" => TemplateHeader::Video(need(h.url, "url", errors)),
+            _ => TemplateHeader::Document { url: need(h.url, "url", errors), filename: nonempty(h.filename) },
+        }
+    });
+    let buttons = t
+        .buttons
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let pointer = format!("/message/template/buttons/{i}");
+            let (field, key) = if b.kind == "url" { (b.text, "text") } else { (b.payload, "payload") };
+            let value = field.unwrap_or_else(|| {
+                errors.push(Finding::error(pointer, format!("a `{}` button needs `{key}`", b.kind)));
+                String::new()
+            });
+            if b.kind == "url" { TemplateButton::Url(value) } else { TemplateButton::QuickReply(value) }
+        })
+        .collect();
+    Template { name: nonempty(t.name), id, language: t.language, header, body: t.body, buttons }
+}
+
+fn interactive(i: InteractiveDoc, errors: &mut Vec<Finding>) -> Interactive {
+    let action = match (i.buttons, i.list) {
+        (Some(buttons), None) => InteractiveAction::Buttons(
+            buttons.into_iter().map(|b| ReplyButton { id: b.id, title: b.title }).collect(),
+        ),
+        (None, Some(list)) => InteractiveAction::List {
+            button: list.button,
+            sections: list
+                .sections
+                .into_iter()
+                .map(|s| ListSection {
+                    title: nonempty(s.title),
+                    rows: s
+                        .rows
+                        .into_iter()
+                        .map(|r| ListRow { id: r.id, title: r.title, description: nonempty(r.description) })
+                        .collect(),
+                })
+                .collect(),
+        },
+        (b, _) => {
+            let what = if b.is_some() { "has both `buttons` and `list`; keep one" } else { "needs `buttons` or `list`" };
+            errors.push(Finding::error("/message/interactive", format!("an interactive message {what}")));
+            InteractiveAction::Buttons(vec![])
+        }
+    };
+    Interactive { header: nonempty(i.header), body: i.body, footer: nonempty(i.footer), action }
+}
+
+/// The MIME type WhatsApp providers expect for a URL's file extension.
+pub fn mime_from_url(url: &str) -> Option<&'static str> {
+    let path = url.split(['?', '#']).next()?;
+    let ext = path.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "webp" => "image/webp",
+        "gif" => "image/gif",
+        "mp4" => "video/mp4",
+        "3gp" => "video/3gpp",
+        "mp3" => "audio/mpeg",
+        "ogg" | "opus" => "audio/ogg",
+        "aac" => "audio/aac",
+        "m4a" => "audio/mp4",
+        "amr" => "audio/amr",
+        "pdf" => "application/pdf",
+        "txt" => "text/plain",
+        "csv" => "text/csv",
+        "doc" => "application/msword",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xls" => "application/vnd.ms-excel",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "ppt" => "application/vnd.ms-powerpoint",
+        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::phone::parse_region;
+    use serde_json::json;
+
+    fn convert(v: Value) -> Result<Message, Vec<Finding>> {
+        to_message(&v, parse_region("KE"))
+    }
+
+    #[test]
+    fn converts_text_and_media_with_inferred_mime() {
+        assert_eq!(
+            convert(json!({"type": "text", "text": "hi"})).unwrap(),
+            Message::Text { body: "hi".into(), preview_url: None }
+        );
+        let Message::Media(m) = convert(json!({"type": "document", "media": {"url": "https://x/a.PDF?v=1", "caption": " "}})).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!((m.mime_type.as_deref(), m.mime_type_explicit, m.caption), (Some("application/pdf"), false, None));
+    }
+
+    #[test]
+    fn rendered_coordinates_must_be_numbers() {
+        let ok = convert(json!({"type": "location", "location": {"latitude": "-1.28", "longitude": 36.8}})).unwrap();
+        assert_eq!(ok, Message::Location(Location { latitude: -1.28, longitude: 36.8, name: None, address: None }));
+        let e = convert(json!({"type": "location", "location": {"latitude": "north", "longitude": 200}})).unwrap_err();
+        assert_eq!(e.iter().map(|f| f.pointer.as_str()).collect::<Vec<_>>(), ["/message/location/latitude", "/message/location/longitude"]);
+    }
+
+    #[test]
+    fn contact_phone_is_normalised_and_checked() {
+        let Message::Contact(c) = convert(json!({"type": "contact", "contact": {"full_name": "A", "phone": "0712 345678"}})).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(c.phone, "+254712345678");
+        let e = convert(json!({"type": "contact", "contact": {"full_name": "A", "phone": "call me"}})).unwrap_err();
+        assert_eq!(e[0].pointer, "/message/contact/phone");
+    }
+
+    #[test]
+    fn template_and_interactive_rules() {
+        let e = convert(json!({"type": "template", "template": {"language": "en", "id": "promo", "buttons": [{"type": "url"}]}})).unwrap_err();
+        assert_eq!(e.iter().map(|f| f.pointer.as_str()).collect::<Vec<_>>(), ["/message/template/id", "/message/template/buttons/0"]);
+        let e = convert(json!({"type": "interactive", "interactive": {"body": "b"}})).unwrap_err();
+        assert!(e[0].text.contains("needs `buttons` or `list`"));
+        let e = convert(json!({"type": "media", "text": "x"}));
+        assert!(e.is_err());
+    }
+
+    #[test]
+    fn media_urls_must_be_http() {
+        let e = convert(json!({"type": "image", "media": {"url": "file:///etc/passwd"}})).unwrap_err();
+        assert_eq!(e[0].pointer, "/message/media/url");
+    }
+}

@@ -1,0 +1,156 @@
+//! The campaign file as typed data, read after the schema has passed. `message` and
+//! `metadata` stay JSON: they are templates, typed only once rendered for a recipient.
+
+use crate::providers::ProviderKind;
+use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value};
+
+/// A campaign file.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CampaignDoc {
+    /// Format version (1).
+    pub version: u32,
+    /// Stable identity.
+    pub id: String,
+    /// Name for people.
+    pub name: Option<String>,
+    /// Provider and account.
+    pub provider: ProviderDoc,
+    /// Audience.
+    pub recipients: RecipientsDoc,
+    /// Campaign-level template variables.
+    #[serde(default)]
+    pub vars: Map<String, Value>,
+    /// The message, as templates.
+    pub message: Value,
+    /// Metadata for providers that echo it, as templates.
+    pub metadata: Option<Value>,
+    /// When to send.
+    pub schedule: Option<ScheduleDoc>,
+    /// Delivery limits.
+    #[serde(default)]
+    pub delivery: DeliveryDoc,
+}
+
+/// `provider:`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProviderDoc {
+    /// Which provider.
+    pub kind: ProviderKind,
+    /// Base URL override.
+    pub base_url: Option<String>,
+    /// Environment variable holding the secret.
+    pub token_env: String,
+    /// cloud_api account.
+    #[serde(default, deserialize_with = "id_text")]
+    pub phone_number_id: Option<String>,
+    /// communiktor / evolution account.
+    #[serde(default, deserialize_with = "id_text")]
+    pub instance: Option<String>,
+    /// whautochat account.
+    #[serde(default, deserialize_with = "id_text")]
+    pub workspace_id: Option<String>,
+    /// autokonnect account.
+    #[serde(default, deserialize_with = "id_text")]
+    pub channel_id: Option<String>,
+    /// flowiq account.
+    #[serde(default, deserialize_with = "id_text")]
+    pub tenant_id: Option<String>,
+}
+
+impl ProviderDoc {
+    /// The account settings given, by key.
+    pub fn accounts(&self) -> [(&'static str, Option<&str>); 5] {
+        [
+            ("phone_number_id", self.phone_number_id.as_deref()),
+            ("instance", self.instance.as_deref()),
+            ("workspace_id", self.workspace_id.as_deref()),
+            ("channel_id", self.channel_id.as_deref()),
+            ("tenant_id", self.tenant_id.as_deref()),
+        ]
+    }
+}
+
+/// `recipients:`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RecipientsDoc {
+    /// CSV path relative to the campaign file.
+    pub csv: Option<String>,
+    /// Numbers written in the file.
+    #[serde(default, deserialize_with = "id_list")]
+    pub list: Option<Vec<String>>,
+    /// Provider-side tags.
+    #[serde(default, deserialize_with = "id_list")]
+    pub provider_tags: Option<Vec<String>>,
+    /// Phone column name.
+    pub phone_column: Option<String>,
+    /// Tags column name.
+    pub tags_column: Option<String>,
+    /// Region for numbers without a country code.
+    pub default_country: Option<String>,
+    /// Keep rows with any of these tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Drop rows with any of these tags.
+    #[serde(default)]
+    pub exclude_tags: Vec<String>,
+    /// Suppression files.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub suppress: Vec<String>,
+}
+
+/// `schedule:`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScheduleDoc {
+    /// RFC 3339 time with offset.
+    pub send_at: Option<String>,
+}
+
+/// `delivery:` as written (numbers or strings with units); see [`crate::delivery`].
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DeliveryDoc {
+    /// Rate.
+    pub rate: Option<Value>,
+    /// Burst.
+    pub burst: Option<u32>,
+    /// Concurrency.
+    pub concurrency: Option<usize>,
+    /// Attempts.
+    pub max_attempts: Option<u32>,
+    /// Timeout.
+    pub timeout: Option<Value>,
+    /// Failure threshold.
+    pub max_failure_rate: Option<Value>,
+    /// Resend ambiguous requests.
+    pub retry_ambiguous: Option<bool>,
+}
+
+fn text_of(v: Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn id_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<Value>::deserialize(d)?.and_then(text_of))
+}
+
+fn id_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    Ok(Option::<Vec<Value>>::deserialize(d)?.map(|v| v.into_iter().filter_map(text_of).collect()))
+}
+
+fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Option::<OneOrMany>::deserialize(d)? {
+        None => vec![],
+        Some(OneOrMany::One(s)) => vec![s],
+        Some(OneOrMany::Many(v)) => v,
+    })
+}

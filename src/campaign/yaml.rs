@@ -1,0 +1,233 @@
+//! YAML to JSON with positions: parses a campaign file with saphyr and returns the document as a
+//! `serde_json::Value` plus a map from every JSON pointer to where its key and value stand in the
+//! file, so that schema and template errors can point at `file:line:col`.
+
+use saphyr::{LoadableYamlNode, MarkedYamlOwned, ScalarOwned, YamlDataOwned};
+use serde_json::{Map, Number, Value};
+use std::collections::HashMap;
+
+/// A position in the source: line and column, both 1-based, column in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Pos {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub col: usize,
+}
+
+/// A range of source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    /// Where it starts.
+    pub start: Pos,
+    /// Where it ends (exclusive).
+    pub end: Pos,
+}
+
+/// Where one node of the document stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NodeSpan {
+    /// The key naming this node in its mapping, if it has one.
+    pub key: Option<Span>,
+    /// The value itself.
+    pub value: Span,
+}
+
+/// JSON pointer → position of that node.
+#[derive(Debug, Clone, Default)]
+pub struct SpanMap(HashMap<String, NodeSpan>);
+
+impl SpanMap {
+    /// The node at `pointer`, or the nearest ancestor that exists (a missing key points at the
+    /// mapping that should hold it).
+    pub fn nearest(&self, pointer: &str) -> Option<(&str, NodeSpan)> {
+        let mut p = pointer;
+        loop {
+            if let Some((k, v)) = self.0.get_key_value(p) {
+                return Some((k.as_str(), *v));
+            }
+            if p.is_empty() {
+                return None;
+            }
+            p = &p[..p.rfind('/').unwrap_or(0)];
+        }
+    }
+
+    /// The node at exactly `pointer`.
+    pub fn get(&self, pointer: &str) -> Option<NodeSpan> {
+        self.0.get(pointer).copied()
+    }
+}
+
+/// A YAML problem: where and what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlError {
+    /// Where the problem is.
+    pub pos: Pos,
+    /// What the problem is.
+    pub message: String,
+}
+
+/// Parses `source` into JSON and its span map.
+pub fn parse(source: &str) -> Result<(Value, SpanMap), YamlError> {
+    let docs = MarkedYamlOwned::load_from_str(source).map_err(|e| YamlError {
+        pos: Pos { line: e.marker().line(), col: e.marker().col() + 1 },
+        message: describe_scan_error(e.info()),
+    })?;
+    let mut docs = docs.into_iter();
+    let Some(doc) = docs.next() else {
+        return Err(YamlError { pos: Pos { line: 1, col: 1 }, message: "the file is empty".into() });
+    };
+    if let Some(extra) = docs.next() {
+        return Err(YamlError {
+            pos: pos(&extra.span.start),
+            message: "the file holds more than one YAML document (`---`); a campaign file holds one".into(),
+        });
+    }
+    let mut spans = SpanMap::default();
+    let value = convert(&doc, String::new(), None, &mut spans)?;
+    Ok((value, spans))
+}
+
+fn describe_scan_error(info: &str) -> String {
+    if info.contains("duplicated key") {
+        "this key appears twice in the same mapping; keep one".into()
+    } else {
+        format!("invalid YAML: {info}")
+    }
+}
+
+fn pos(m: &saphyr::Marker) -> Pos {
+    Pos { line: m.line(), col: m.col() + 1 }
+}
+
+fn span(s: &saphyr_parser::Span) -> Span {
+    Span { start: pos(&s.start), end: pos(&s.end) }
+}
+
+/// Escapes one JSON-pointer segment.
+pub fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+fn convert(
+    node: &MarkedYamlOwned,
+    pointer: String,
+    key: Option<Span>,
+    spans: &mut SpanMap,
+) -> Result<Value, YamlError> {
+    spans.0.insert(pointer.clone(), NodeSpan { key, value: span(&node.span) });
+    let err = |message: String| YamlError { pos: pos(&node.span.start), message };
+    Ok(match &node.data {
+        YamlDataOwned::Value(s) => scalar(s).map_err(err)?,
+        YamlDataOwned::Representation(s, _, _) => Value::String(s.clone()),
+        YamlDataOwned::Tagged(_, inner) => return convert(inner, pointer, key, spans),
+        YamlDataOwned::Sequence(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                out.push(convert(item, format!("{pointer}/{i}"), None, spans)?);
+            }
+            Value::Array(out)
+        }
+        YamlDataOwned::Mapping(entries) => {
+            let mut out = Map::with_capacity(entries.len());
+            for (k, v) in entries {
+                let name = match &k.data {
+                    YamlDataOwned::Value(ScalarOwned::String(s)) => s.clone(),
+                    YamlDataOwned::Value(ScalarOwned::Integer(i)) => i.to_string(),
+                    YamlDataOwned::Value(ScalarOwned::Boolean(b)) => b.to_string(),
+                    _ => {
+                        return Err(YamlError {
+                            pos: pos(&k.span.start),
+                            message: "a key must be a plain word such as `name`".into(),
+                        });
+                    }
+                };
+                let child = format!("{pointer}/{}", escape(&name));
+                let value = convert(v, child, Some(span(&k.span)), spans)?;
+                out.insert(name, value);
+            }
+            Value::Object(out)
+        }
+        YamlDataOwned::Alias(_) => {
+            return Err(err("YAML aliases (`*name`) are not supported; write the value out".into()));
+        }
+        YamlDataOwned::BadValue => return Err(err("this value cannot be read".into())),
+    })
+}
+
+fn scalar(s: &ScalarOwned) -> Result<Value, String> {
+    Ok(match s {
+        ScalarOwned::Null => Value::Null,
+        ScalarOwned::Boolean(b) => Value::Bool(*b),
+        ScalarOwned::Integer(i) => Value::Number((*i).into()),
+        ScalarOwned::FloatingPoint(f) => Value::Number(
+            Number::from_f64(f.into_inner())
+                .ok_or_else(|| "infinite or NaN numbers are not allowed here".to_string())?,
+        ),
+        ScalarOwned::String(s) => Value::String(s.clone()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_pointers_to_key_and_value_positions() {
+        let src = "version: 1\nprovider:\n  kind: cloud_api\n  list: [a, \"b\"]\n";
+        let (v, spans) = parse(src).unwrap();
+        assert_eq!(v["provider"]["kind"], "cloud_api");
+        let kind = spans.get("/provider/kind").unwrap();
+        assert_eq!(kind.key.unwrap().start, Pos { line: 3, col: 3 });
+        assert_eq!(kind.value.start, Pos { line: 3, col: 9 });
+        assert_eq!(spans.get("/provider/list/1").unwrap().value.start.line, 4);
+        assert_eq!(spans.nearest("/provider/missing").unwrap().0, "/provider");
+    }
+
+    #[test]
+    fn keeps_types_and_strings() {
+        let (v, _) = parse("a: 1\nb: 1.5\nc: true\nd: ~\ne: 2026-12-01T09:00:00+03:00\nf: '007'\n").unwrap();
+        assert_eq!(v["a"], 1);
+        assert_eq!(v["b"], 1.5);
+        assert_eq!(v["c"], true);
+        assert!(v["d"].is_null());
+        assert_eq!(v["e"], "2026-12-01T09:00:00+03:00");
+        assert_eq!(v["f"], "007");
+    }
+
+    #[test]
+    fn reports_syntax_errors_with_position() {
+        let e = parse("a: 1\nb: [1, 2\n").unwrap_err();
+        assert!(e.pos.line >= 2, "{e:?}");
+        let e = parse("a: 1\na: 2\n").unwrap_err();
+        assert_eq!(e.pos.line, 2);
+        assert!(e.message.contains("twice"));
+        assert!(parse("").unwrap_err().message.contains("empty"));
+        assert!(parse("a: 1\n---\nb: 2\n").unwrap_err().message.contains("more than one"));
+    }
+
+    #[test]
+    fn pointer_segments_are_escaped() {
+        let (_, spans) = parse("\"a/b\": 1\n\"c~d\": 2\n").unwrap();
+        assert!(spans.get("/a~1b").is_some());
+        assert!(spans.get("/c~0d").is_some());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_scalar_key_gets_a_span_on_its_line(keys in proptest::collection::btree_set("[a-z]{1,8}", 1..8)) {
+            let src: String = keys.iter().map(|k| format!("{k}: v\n")).collect();
+            let (_, spans) = parse(&src).unwrap();
+            for (i, k) in keys.iter().enumerate() {
+                let s = spans.get(&format!("/{k}")).unwrap();
+                proptest::prop_assert_eq!(s.key.unwrap().start, Pos { line: i + 1, col: 1 });
+            }
+        }
+
+        #[test]
+        fn never_panics_on_garbage(src in "\\PC{0,60}") {
+            let _ = parse(&src);
+        }
+    }
+}

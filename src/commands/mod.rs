@@ -1,0 +1,43 @@
+//! The commands behind the CLI, each taking a plain options struct and returning an exit code.
+
+pub mod preview;
+pub mod providers;
+pub mod validate;
+
+use crate::diagnostic::{Diagnostic, Style, count, render_all};
+use std::io::IsTerminal;
+
+/// Where and how to print.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    /// Styling for messages on stderr.
+    pub style: Style,
+}
+
+impl Output {
+    /// Colour when forced, else when stderr is a terminal and `NO_COLOR` is unset.
+    pub fn detect(force: Option<bool>) -> Output {
+        let color = force.unwrap_or_else(|| std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none());
+        Output { style: Style { color } }
+    }
+
+    /// Prints diagnostics to stderr, capped per kind unless `all`.
+    pub fn diagnostics(&self, diags: &[Diagnostic], all: bool) {
+        eprint!("{}", render_all(diags, self.style, if all { None } else { Some(10) }));
+    }
+
+    /// Prints the closing line for an invalid campaign.
+    pub fn invalid(&self, file: &std::path::Path, diags: &[Diagnostic]) {
+        let (errors, warnings) = count(diags);
+        let mut line = format!("{} is invalid: {errors} error{}", file.display(), plural(errors));
+        if warnings > 0 {
+            line.push_str(&format!(", {warnings} warning{}", plural(warnings)));
+        }
+        let red = if self.style.color { "\x1b[1;31merror\x1b[0m" } else { "error" };
+        eprintln!("{red}: {line}; nothing was sent");
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

@@ -1,0 +1,32 @@
+//! `herald validate FILE...`: every problem in every file, then one summary line per valid file.
+
+use super::Output;
+use crate::exit;
+use crate::plan::{self, Options as PlanOptions};
+use std::path::PathBuf;
+
+/// Options for `validate`.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Campaign files.
+    pub files: Vec<PathBuf>,
+    /// Print every problem.
+    pub all_problems: bool,
+}
+
+/// Runs `validate`; exit 0 when every file is valid, 2 otherwise.
+pub fn run(o: &Options, out: &Output) -> u8 {
+    let mut code = exit::OK;
+    for file in &o.files {
+        let v = plan::load(file, PlanOptions::default());
+        out.diagnostics(&v.diagnostics, o.all_problems);
+        match v.plan {
+            Some(plan) => println!("ok: {}", plan.summary()),
+            None => {
+                out.invalid(file, &v.diagnostics);
+                code = exit::INVALID;
+            }
+        }
+    }
+    code
+}

@@ -1,0 +1,176 @@
+//! Delivery limits: how fast, how many at once, how persistently. Parsed from the campaign's
+//! human units (`20/s`, `30s`, `2%`) into plain numbers.
+
+use crate::campaign::model::DeliveryDoc;
+use serde_json::Value;
+use std::time::Duration;
+
+/// Resolved delivery settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    /// Requests started per second.
+    pub rate_per_sec: f64,
+    /// How many requests may start back to back after an idle spell.
+    pub burst: u32,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Attempts per recipient for retryable failures.
+    pub max_attempts: u32,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Failure share (0.0–1.0) above which the campaign stops.
+    pub max_failure_rate: f64,
+    /// Whether to resend requests whose outcome is unknown.
+    pub retry_ambiguous: bool,
+}
+
+impl Default for Delivery {
+    fn default() -> Delivery {
+        Delivery {
+            rate_per_sec: 10.0,
+            burst: 1,
+            concurrency: 4,
+            max_attempts: 5,
+            timeout: Duration::from_secs(30),
+            max_failure_rate: 0.0,
+            retry_ambiguous: false,
+        }
+    }
+}
+
+impl Delivery {
+    /// Resolves `delivery:`; errors are (JSON pointer, message).
+    pub fn from_doc(doc: &DeliveryDoc) -> Result<Delivery, Vec<(String, String)>> {
+        let d = Delivery::default();
+        let mut errors = Vec::new();
+        let mut field = |name: &str, v: &Option<Value>, parse: fn(&Value) -> Option<f64>, default: f64, what: &str| match v {
+            None => default,
+            Some(v) => parse(v).filter(|n| n.is_finite() && *n > 0.0 || name == "max_failure_rate").unwrap_or_else(|| {
+                errors.push((format!("/delivery/{name}"), format!("`{}` is not {what}", show(v))));
+                default
+            }),
+        };
+        let rate_per_sec = field("rate", &doc.rate, parse_rate, d.rate_per_sec, "a rate above zero such as `20/s`");
+        let timeout = field("timeout", &doc.timeout, parse_seconds, d.timeout.as_secs_f64(), "a duration such as `30s`");
+        let max_failure_rate =
+            field("max_failure_rate", &doc.max_failure_rate, parse_percent, 0.0, "a percentage from 0% to 100%");
+        if !(0.0..=1.0).contains(&max_failure_rate) {
+            errors.push(("/delivery/max_failure_rate".into(), "the failure threshold must be between 0% and 100%".into()));
+        }
+        if errors.is_empty() {
+            Ok(Delivery {
+                rate_per_sec,
+                burst: doc.burst.unwrap_or(d.burst),
+                concurrency: doc.concurrency.unwrap_or(d.concurrency),
+                max_attempts: doc.max_attempts.unwrap_or(d.max_attempts),
+                timeout: Duration::from_secs_f64(timeout),
+                max_failure_rate,
+                retry_ambiguous: doc.retry_ambiguous.unwrap_or(false),
+            })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// `20/s`-style text for summaries.
+    pub fn rate_text(&self) -> String {
+        if self.rate_per_sec >= 1.0 {
+            format!("{}/s", trim(self.rate_per_sec))
+        } else if self.rate_per_sec * 60.0 >= 1.0 {
+            format!("{}/m", trim(self.rate_per_sec * 60.0))
+        } else {
+            format!("{}/h", trim(self.rate_per_sec * 3600.0))
+        }
+    }
+}
+
+fn trim(n: f64) -> String {
+    let s = format!("{n:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn show(v: &Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_string)
+}
+
+fn parse_rate(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => {
+            let (n, unit) = s.trim().split_once('/')?;
+            let n: f64 = n.trim().parse().ok()?;
+            Some(match unit.trim() {
+                "s" => n,
+                "m" => n / 60.0,
+                "h" => n / 3600.0,
+                _ => return None,
+            })
+        }
+        _ => None,
+    }
+}
+
+fn parse_seconds(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => {
+            let s = s.trim();
+            let (num, scale) = if let Some(n) = s.strip_suffix("ms") {
+                (n, 0.001)
+            } else if let Some(n) = s.strip_suffix('s') {
+                (n, 1.0)
+            } else if let Some(n) = s.strip_suffix('m') {
+                (n, 60.0)
+            } else {
+                return None;
+            };
+            num.trim().parse::<f64>().ok().map(|n| n * scale)
+        }
+        _ => None,
+    }
+}
+
+fn parse_percent(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64().map(|n| n / 100.0),
+        Value::String(s) => s.trim().strip_suffix('%')?.trim().parse::<f64>().ok().map(|n| n / 100.0),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_human_units() {
+        let doc = DeliveryDoc {
+            rate: Some(json!("120/m")),
+            timeout: Some(json!("500ms")),
+            max_failure_rate: Some(json!("2%")),
+            concurrency: Some(8),
+            ..DeliveryDoc::default()
+        };
+        let d = Delivery::from_doc(&doc).unwrap();
+        assert_eq!(d.rate_per_sec, 2.0);
+        assert_eq!(d.timeout, Duration::from_millis(500));
+        assert_eq!(d.max_failure_rate, 0.02);
+        assert_eq!(d.concurrency, 8);
+        assert_eq!(d.rate_text(), "2/s");
+        assert_eq!(Delivery::from_doc(&DeliveryDoc::default()).unwrap(), Delivery::default());
+    }
+
+    #[test]
+    fn refuses_zero_rates_and_silly_percentages() {
+        let doc = DeliveryDoc { rate: Some(json!("0/s")), max_failure_rate: Some(json!(150)), ..DeliveryDoc::default() };
+        let e = Delivery::from_doc(&doc).unwrap_err();
+        assert_eq!(e.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(), ["/delivery/rate", "/delivery/max_failure_rate"]);
+    }
+
+    #[test]
+    fn slow_rates_read_naturally() {
+        let d = Delivery { rate_per_sec: 0.5, ..Delivery::default() };
+        assert_eq!(d.rate_text(), "30/m");
+    }
+}

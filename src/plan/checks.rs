@@ -1,0 +1,289 @@
+//! Checks on the campaign's settings that the schema cannot express: the provider's account
+//! key, the secret, message-type support, the audience source, files, schedule and delivery.
+
+use super::Options;
+use crate::campaign::model::CampaignDoc;
+use crate::campaign::schema::hide_source;
+use crate::campaign::source::{Part, Source};
+use crate::delivery::Delivery;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::message::MessageType;
+use crate::providers::{ProviderKind, Settings};
+use rlibphonenumber::Region;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// What every later step needs: the file, its folder and the caller's options.
+pub struct Context<'a> {
+    /// The campaign file.
+    pub source: &'a Source,
+    /// The campaign file's folder; relative paths start here.
+    pub base: &'a Path,
+    /// Caller options.
+    pub options: Options,
+}
+
+impl Context<'_> {
+    /// A diagnostic at `pointer` in the campaign file.
+    pub fn at(&self, severity: Severity, pointer: &str, part: Part, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(severity, message).at(self.source.locate(pointer, part))
+    }
+
+    /// A path from the campaign, resolved against the campaign's folder.
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.base.join(relative)
+    }
+}
+
+/// Settings that passed their checks.
+pub struct Checked {
+    /// Provider settings.
+    pub settings: Settings,
+    /// The message type.
+    pub message_type: MessageType,
+    /// Delivery limits.
+    pub delivery: Delivery,
+    /// Scheduled time.
+    pub send_at: Option<jiff::Timestamp>,
+    /// Region for numbers without a country code.
+    pub region: Option<Region>,
+    /// The message with `text_file` folded in as `text`, and where that text came from.
+    pub message: Value,
+    /// Origin of `/message/text`.
+    pub text_origin: crate::template::Origin,
+}
+
+/// Runs the checks; `None` when something makes later steps meaningless.
+pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Vec<Diagnostic>) -> Option<Checked> {
+    let before = diags.iter().filter(|d| d.is_error()).count();
+    let kind = c.provider.kind;
+    let provider = kind.provider();
+    let account_key = provider.account_key();
+    for (key, value) in c.provider.accounts() {
+        if value.is_some() && key != account_key {
+            diags.push(
+                ctx.at(Severity::Error, &format!("/provider/{key}"), Part::Key, format!("`{key}` is not a setting of provider `{kind}`"))
+                    .label("not used by this provider")
+                    .help(format!("{kind} sends from the account named by `{account_key}`")),
+            );
+        }
+    }
+    let account = c.provider.accounts().into_iter().find(|(k, _)| *k == account_key).and_then(|(_, v)| v).unwrap_or("");
+    if account.trim().is_empty() {
+        diags.push(ctx.at(Severity::Error, &format!("/provider/{account_key}"), Part::Value, format!("`provider.{account_key}` is empty")));
+    }
+    let base_url = c
+        .provider
+        .base_url
+        .clone()
+        .or_else(|| provider.default_base_url().map(str::to_string))
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_string();
+    check_token(c, kind, ctx, diags);
+
+    let message_type: MessageType = serde_json::from_value(c.message["type"].clone()).ok()?;
+    if !provider.supports(message_type) {
+        let able: Vec<&str> =
+            ProviderKind::ALL.iter().filter(|k| k.provider().supports(message_type)).map(|k| k.as_str()).collect();
+        diags.push(
+            ctx.at(Severity::Error, "/message/type", Part::Value, format!("provider `{kind}` cannot send {message_type} messages"))
+                .label("not supported by this provider")
+                .help(format!("providers that can: {}; `herald providers` prints the whole matrix", able.join(", "))),
+        );
+    }
+    check_message_keys(&c.message, message_type, ctx, diags);
+    let (message, text_origin) = fold_text_file(&c.message, ctx, diags);
+    let region = check_recipients(c, provider.supports_tags(), ctx, diags);
+
+    let send_at = c.schedule.as_ref().and_then(|s| s.send_at.as_deref()).and_then(|t| match t.parse::<jiff::Timestamp>() {
+        Ok(ts) => {
+            if ts < jiff::Timestamp::now() {
+                diags.push(ctx.at(Severity::Warning, "/schedule/send_at", Part::Value, "`schedule.send_at` is in the past"));
+            }
+            Some(ts)
+        }
+        Err(e) => {
+            diags.push(ctx.at(Severity::Error, "/schedule/send_at", Part::Value, format!("`{t}` is not a valid time: {e}")));
+            None
+        }
+    });
+    let delivery = Delivery::from_doc(&c.delivery).unwrap_or_else(|errors| {
+        for (pointer, message) in errors {
+            diags.push(ctx.at(Severity::Error, &pointer, Part::Value, message));
+        }
+        Delivery::default()
+    });
+    let failed = diags.iter().filter(|d| d.is_error()).count() > before;
+    (!failed).then(|| Checked {
+        settings: Settings { base_url, account: account.to_string() },
+        message_type,
+        delivery,
+        send_at,
+        region,
+        message,
+        text_origin,
+    })
+}
+
+fn check_token(c: &CampaignDoc, kind: ProviderKind, ctx: &Context, diags: &mut Vec<Diagnostic>) {
+    let name = &c.provider.token_env;
+    if literal_secret(name, ctx, diags) {
+        return;
+    }
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => {
+            if kind == ProviderKind::Flowiq && !v.starts_with("fiq_") {
+                diags.push(
+                    ctx.at(Severity::Error, "/provider/token_env", Part::Value, format!("the key in `{name}` does not start with `fiq_`"))
+                        .help("FlowIQ accepts only API keys with the `fiq_` prefix; copy the key from FlowIQ's API settings"),
+                );
+            }
+        }
+        _ => {
+            let severity = if ctx.options.require_token { Severity::Error } else { Severity::Warning };
+            diags.push(
+                ctx.at(severity, "/provider/token_env", Part::Value, format!("environment variable `{name}` is not set"))
+                    .help(format!("set it before sending: `export {name}=…` (or use `herald send --sandbox`)")),
+            );
+        }
+    }
+}
+
+/// Reports a token pasted where its variable's name belongs, without echoing it.
+fn literal_secret(name: &str, ctx: &Context, diags: &mut Vec<Diagnostic>) -> bool {
+    let found = crate::secret::looks_like_secret(name);
+    if found {
+        diags.push(hide_source(
+            ctx.at(Severity::Error, "/provider/token_env", Part::Value, "`token_env` looks like a secret, not the name of an environment variable")
+                .help("never write the secret in the campaign file: store it in an environment variable (e.g. `export WA_TOKEN=…`) and write its name here: `token_env: WA_TOKEN`"),
+        ));
+    }
+    found
+}
+
+/// After schema errors: the checks that need no valid structure, so one run still reports a
+/// pasted secret, missing files and template syntax errors.
+pub fn salvage(doc: &Value, ctx: &Context, diags: &mut Vec<Diagnostic>) {
+    if let Some(name) = doc.pointer("/provider/token_env").and_then(Value::as_str) {
+        literal_secret(name, ctx, diags);
+    }
+    let mut files: Vec<String> = vec!["/recipients/csv".into(), "/message/text_file".into()];
+    match doc.pointer("/recipients/suppress") {
+        Some(Value::Array(a)) => files.extend((0..a.len()).map(|i| format!("/recipients/suppress/{i}"))),
+        Some(_) => files.push("/recipients/suppress".into()),
+        None => {}
+    }
+    for pointer in files {
+        if let Some(file) = doc.pointer(&pointer).and_then(Value::as_str) {
+            let path = ctx.path(file);
+            if let Err(e) = std::fs::metadata(&path) {
+                diags.push(ctx.at(Severity::Error, &pointer, Part::Value, format!("cannot read {}: {}", path.display(), crate::recipients::io_reason(&e))));
+            }
+        }
+    }
+    if let Some(message) = doc.get("message") {
+        if let Err(errors) = crate::template::Templates::compile(message, doc.get("metadata"), crate::template::Origin::Campaign) {
+            diags.extend(errors.iter().map(|e| super::render::compile_error(e, ctx)));
+        }
+    }
+}
+
+const BLOCKS: [(&str, &[MessageType]); 6] = [
+    ("media", &[MessageType::Image, MessageType::Video, MessageType::Audio, MessageType::Voice, MessageType::Document]),
+    ("location", &[MessageType::Location]),
+    ("contact", &[MessageType::Contact]),
+    ("template", &[MessageType::Template]),
+    ("interactive", &[MessageType::Interactive]),
+    ("reaction", &[MessageType::Reaction]),
+];
+
+fn check_message_keys(message: &Value, t: MessageType, ctx: &Context, diags: &mut Vec<Diagnostic>) {
+    for (key, types) in BLOCKS {
+        if message.get(key).is_some() && !types.contains(&t) {
+            diags.push(
+                ctx.at(Severity::Warning, &format!("/message/{key}"), Part::Key, format!("`message.{key}` is ignored for a {t} message"))
+                    .help("remove it, or change `message.type`"),
+            );
+        }
+    }
+    let has_text = message.get("text").is_some();
+    let has_file = message.get("text_file").is_some();
+    match (t, has_text, has_file) {
+        (MessageType::Text, false, false) => diags.push(
+            ctx.at(Severity::Error, "/message", Part::Key, "a text message needs `text` or `text_file`").label("add `text:` here"),
+        ),
+        (_, true, true) => diags.push(ctx.at(
+            Severity::Error,
+            "/message/text_file",
+            Part::Key,
+            "`text` and `text_file` are both given; keep one",
+        )),
+        (MessageType::Text, _, _) => {}
+        (_, true, _) | (_, _, true) => {
+            let key = if has_text { "text" } else { "text_file" };
+            diags.push(ctx.at(Severity::Warning, &format!("/message/{key}"), Part::Key, format!("`message.{key}` is ignored for a {t} message")));
+        }
+        _ => {}
+    }
+}
+
+fn fold_text_file(message: &Value, ctx: &Context, diags: &mut Vec<Diagnostic>) -> (Value, crate::template::Origin) {
+    let mut message = message.clone();
+    let Some(file) = message.get("text_file").and_then(Value::as_str).map(str::to_string) else {
+        return (message, crate::template::Origin::Campaign);
+    };
+    let path = ctx.path(&file);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let obj = message.as_object_mut().expect("schema: message is a mapping");
+            obj.remove("text_file");
+            obj.insert("text".into(), Value::String(text.clone()));
+            (message, crate::template::Origin::File { name: path.display().to_string(), text })
+        }
+        Err(e) => {
+            diags.push(
+                ctx.at(Severity::Error, "/message/text_file", Part::Value, format!("cannot read {}: {}", path.display(), crate::recipients::io_reason(&e)))
+                    .help("paths are relative to the campaign file's folder"),
+            );
+            (message, crate::template::Origin::Campaign)
+        }
+    }
+}
+
+fn check_recipients(c: &CampaignDoc, supports_tags: bool, ctx: &Context, diags: &mut Vec<Diagnostic>) -> Option<Region> {
+    let r = &c.recipients;
+    let sources = [r.csv.is_some(), r.list.is_some(), r.provider_tags.is_some()].iter().filter(|x| **x).count();
+    if sources != 1 {
+        let what = if sources == 0 { "names no recipients" } else { "names more than one source of recipients" };
+        diags.push(
+            ctx.at(Severity::Error, "/recipients", Part::Key, format!("`recipients` {what}"))
+                .help("give exactly one of `csv: file.csv`, `list: [\"+254…\"]` or `provider_tags: [\"42\"]`"),
+        );
+    }
+    if r.provider_tags.is_some() && !supports_tags {
+        diags.push(
+            ctx.at(Severity::Error, "/recipients/provider_tags", Part::Key, format!("provider `{}` cannot resolve contact tags", c.provider.kind))
+                .help("only autokonnect resolves its own contact tags; use `csv` or `list` instead"),
+        );
+    }
+    if r.csv.is_none() {
+        for key in ["tags", "exclude_tags", "phone_column", "tags_column"] {
+            let given = match key {
+                "tags" => !r.tags.is_empty(),
+                "exclude_tags" => !r.exclude_tags.is_empty(),
+                "phone_column" => r.phone_column.is_some(),
+                _ => r.tags_column.is_some(),
+            };
+            if given {
+                diags.push(ctx.at(Severity::Warning, &format!("/recipients/{key}"), Part::Key, format!("`recipients.{key}` applies only to a CSV file and is ignored")));
+            }
+        }
+    }
+    let region = r.default_country.as_deref().map(|code| {
+        crate::phone::parse_region(code).ok_or_else(|| {
+            diags.push(ctx.at(Severity::Error, "/recipients/default_country", Part::Value, format!("`{code}` is not a country code known to the phone-number library")));
+        })
+    });
+    region.and_then(Result::ok)
+}

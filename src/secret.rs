@@ -1,0 +1,79 @@
+//! Secrets: read from the environment, printed only as `***`, and recognised when someone
+//! pastes one into a campaign file by mistake.
+
+use std::fmt;
+
+/// An API key or access token. Its `Debug` and `Display` print `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Reads the secret from environment variable `name`; `None` when unset or blank.
+    pub fn from_env(name: &str) -> Option<Secret> {
+        std::env::var(name).ok().filter(|v| !v.trim().is_empty()).map(|v| Secret(v.trim().to_string()))
+    }
+
+    /// Wraps a value (tests and the sandbox).
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that puts it on the wire.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(crate::request::REDACTED)
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(crate::request::REDACTED)
+    }
+}
+
+/// Whether a `token_env` value is more likely a pasted token than a variable name.
+pub fn looks_like_secret(value: &str) -> bool {
+    let has_lower = value.chars().any(|c| c.is_ascii_lowercase());
+    let has_digit = value.chars().any(|c| c.is_ascii_digit());
+    let not_a_name = value.chars().any(|c| !(c.is_ascii_alphanumeric() || c == '_'));
+    value.starts_with("fiq_")
+        || value.starts_with("EAA")
+        || value.len() > 40
+        || (value.len() >= 24 && has_lower && has_digit)
+        || (not_a_name && value.len() >= 16)
+}
+
+/// Whether a key name is one people use for secrets.
+pub fn is_secret_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    ["token", "api_key", "apikey", "key", "secret", "password", "bearer", "access_token", "authorization"]
+        .contains(&k.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn never_prints_itself() {
+        let s = Secret::new("EAAG-real-token");
+        assert_eq!(format!("{s} {s:?}"), "*** ***");
+        assert_eq!(s.expose(), "EAAG-real-token");
+    }
+
+    #[test]
+    fn tells_names_from_tokens() {
+        for name in ["WA_TOKEN", "FLOWIQ_API_KEY", "token", "EVOLUTION_KEY_PROD"] {
+            assert!(!looks_like_secret(name), "{name}");
+        }
+        for token in ["fiq_abc123", "EAAGm0PX4ZCpsBAKZBZA", "sk-live-0123456789abcdef", "a1b2c3d4e5f6g7h8i9j0k1l2m3"] {
+            assert!(looks_like_secret(token), "{token}");
+        }
+        assert!(is_secret_key("API_KEY") && !is_secret_key("token_env"));
+    }
+}

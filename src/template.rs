@@ -1,0 +1,231 @@
+//! Message templates: every string under `message` and `metadata` is a minijinja template,
+//! compiled once (named by its JSON pointer) and rendered per recipient in strict mode, so a
+//! missing value is an error instead of an empty hole in someone's message. Values from the
+//! CSV are data: they are never evaluated as templates.
+
+use minijinja::{Environment, UndefinedBehavior};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Where a template's source text lives, for error locations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A string in the campaign file at the template's pointer.
+    Campaign,
+    /// A separate file (`text_file`), with its display name and text.
+    File {
+        /// The path as shown to users.
+        name: String,
+        /// The file's text.
+        text: String,
+    },
+}
+
+/// A tree of literals and compiled templates, mirroring the JSON it came from.
+#[derive(Debug, Clone)]
+enum Node {
+    Literal(Value),
+    Template(String),
+    Object(Vec<(String, Node)>),
+    Array(Vec<Node>),
+}
+
+/// A template that failed to compile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileError {
+    /// The JSON pointer of the string.
+    pub pointer: String,
+    /// Where it lives.
+    pub origin: Origin,
+    /// 0-based line within the template and 1-based column, when known.
+    pub at: Option<(usize, usize)>,
+    /// What minijinja said.
+    pub message: String,
+}
+
+/// A render failure for one recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderError {
+    /// The JSON pointer of the template that failed.
+    pub pointer: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// The compiled `message` and `metadata` of a campaign.
+pub struct Templates {
+    env: Environment<'static>,
+    origins: BTreeMap<String, Origin>,
+    message: Node,
+    metadata: Option<Node>,
+}
+
+/// Pointers whose strings are settings, not text: never templated.
+fn is_setting(pointer: &str) -> bool {
+    pointer == "/message/type"
+        || pointer == "/message/text_file"
+        || pointer == "/message/media/mime_type"
+        || (pointer.starts_with("/message/template/") && pointer.ends_with("/type"))
+}
+
+fn is_template(s: &str) -> bool {
+    s.contains("{{") || s.contains("{%") || s.contains("{#")
+}
+
+impl Templates {
+    /// Compiles every template in `message` (with `text_file` already folded in as `text`,
+    /// whose origin is given) and `metadata`. Returns all compile errors at once.
+    pub fn compile(
+        message: &Value,
+        metadata: Option<&Value>,
+        text_origin: Origin,
+    ) -> Result<Templates, Vec<CompileError>> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_recursion_limit(64);
+        env.set_fuel(Some(1_000_000));
+        let mut t = Templates { env, origins: BTreeMap::new(), message: Node::Literal(Value::Null), metadata: None };
+        let mut errors = Vec::new();
+        t.message = t.build(message, "/message".into(), &text_origin, &mut errors);
+        t.metadata = metadata.map(|m| t.build(m, "/metadata".into(), &Origin::Campaign, &mut errors));
+        if errors.is_empty() { Ok(t) } else { Err(errors) }
+    }
+
+    fn build(&mut self, v: &Value, pointer: String, text_origin: &Origin, errors: &mut Vec<CompileError>) -> Node {
+        match v {
+            Value::String(s) if is_template(s) && !is_setting(&pointer) => {
+                let origin = if pointer == "/message/text" { text_origin.clone() } else { Origin::Campaign };
+                if let Err(e) = self.env.add_template_owned(pointer.clone(), s.clone()) {
+                    let at = e.line().map(|l| (l - 1, column_of(s, e.range(), l)));
+                    let message = e.detail().map_or_else(|| e.kind().to_string(), str::to_string);
+                    errors.push(CompileError { pointer, origin, at, message });
+                    return Node::Literal(Value::Null);
+                }
+                self.origins.insert(pointer.clone(), origin);
+                Node::Template(pointer)
+            }
+            Value::Object(m) => Node::Object(
+                m.iter()
+                    .map(|(k, v)| {
+                        let child = format!("{pointer}/{}", crate::campaign::yaml::escape(k));
+                        (k.clone(), self.build(v, child, text_origin, errors))
+                    })
+                    .collect(),
+            ),
+            Value::Array(a) => {
+                Node::Array(a.iter().enumerate().map(|(i, v)| self.build(v, format!("{pointer}/{i}"), text_origin, errors)).collect())
+            }
+            other => Node::Literal(other.clone()),
+        }
+    }
+
+    /// Every template with the top-level variables it uses and where it lives.
+    pub fn variables(&self) -> Vec<(String, BTreeSet<String>, Origin)> {
+        self.origins
+            .iter()
+            .map(|(name, origin)| {
+                let vars = self.env.get_template(name).map(|t| t.undeclared_variables(false)).unwrap_or_default();
+                (name.clone(), vars.into_iter().collect(), origin.clone())
+            })
+            .collect()
+    }
+
+    /// Renders `message` and `metadata` for one recipient.
+    pub fn render(&self, ctx: &minijinja::Value) -> Result<(Value, Option<Map<String, Value>>), RenderError> {
+        let message = self.render_node(&self.message, ctx)?;
+        let metadata = match &self.metadata {
+            Some(n) => match self.render_node(n, ctx)? {
+                Value::Object(m) => Some(m),
+                _ => None,
+            },
+            None => None,
+        };
+        Ok((message, metadata))
+    }
+
+    fn render_node(&self, node: &Node, ctx: &minijinja::Value) -> Result<Value, RenderError> {
+        Ok(match node {
+            Node::Literal(v) => v.clone(),
+            Node::Template(name) => {
+                let t = self.env.get_template(name).expect("compiled above");
+                let out = t.render(ctx).map_err(|e| RenderError { pointer: name.clone(), message: describe(&e) })?;
+                Value::String(out)
+            }
+            Node::Object(entries) => Value::Object(
+                entries.iter().map(|(k, n)| Ok((k.clone(), self.render_node(n, ctx)?))).collect::<Result<_, _>>()?,
+            ),
+            Node::Array(items) => {
+                Value::Array(items.iter().map(|n| self.render_node(n, ctx)).collect::<Result<_, _>>()?)
+            }
+        })
+    }
+}
+
+fn describe(e: &minijinja::Error) -> String {
+    let mut msg = e.detail().map_or_else(|| e.kind().to_string(), str::to_string);
+    if e.kind() == minijinja::ErrorKind::UndefinedError && e.detail().is_none() {
+        msg = "a value it uses is missing".into();
+    }
+    msg
+}
+
+/// 1-based column of a byte range's start on 1-based line `line`.
+fn column_of(source: &str, range: Option<std::ops::Range<usize>>, line: usize) -> usize {
+    let Some(range) = range else { return 1 };
+    let line_start: usize = source.split_inclusive('\n').take(line - 1).map(str::len).sum();
+    source.get(line_start..range.start).map_or(1, |s| s.chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ctx(pairs: &[(&str, &str)]) -> minijinja::Value {
+        let m: BTreeMap<String, minijinja::Value> =
+            pairs.iter().map(|(k, v)| (k.to_string(), minijinja::Value::from(*v))).collect();
+        minijinja::Value::from(m)
+    }
+
+    #[test]
+    fn renders_strings_and_keeps_settings_literal() {
+        let msg = json!({"type": "text", "text": "Hi {{ name | title }}", "preview_url": true});
+        let t = Templates::compile(&msg, Some(&json!({"c": "{{ id }}"})), Origin::Campaign).unwrap();
+        let (out, meta) = t.render(&ctx(&[("name", "jane doe"), ("id", "7")])).unwrap();
+        assert_eq!(out, json!({"type": "text", "text": "Hi Jane Doe", "preview_url": true}));
+        assert_eq!(meta.unwrap()["c"], "7");
+    }
+
+    #[test]
+    fn values_are_data_not_templates() {
+        let t = Templates::compile(&json!({"text": "{{ v }}"}), None, Origin::Campaign).unwrap();
+        let (out, _) = t.render(&ctx(&[("v", "{{ 7 * 7 }} \"q\"\n😀")])).unwrap();
+        assert_eq!(out["text"], "{{ 7 * 7 }} \"q\"\n😀");
+    }
+
+    #[test]
+    fn strict_mode_refuses_missing_values_but_default_works() {
+        let t = Templates::compile(&json!({"text": "Hi {{ name }}"}), None, Origin::Campaign).unwrap();
+        let e = t.render(&ctx(&[])).unwrap_err();
+        assert_eq!(e.pointer, "/message/text");
+        let t = Templates::compile(&json!({"text": "Hi {{ name | default('there') }}"}), None, Origin::Campaign).unwrap();
+        assert_eq!(t.render(&ctx(&[])).unwrap().0["text"], "Hi there");
+    }
+
+    #[test]
+    fn lists_variables_and_reports_syntax_errors_with_position() {
+        let t = Templates::compile(&json!({"a": ["x {{ first }}", "{{ second }}{{ campaign.id }}"]}), None, Origin::Campaign)
+            .unwrap();
+        let vars: Vec<_> = t.variables().into_iter().map(|(p, v, _)| (p, v.into_iter().collect::<Vec<_>>())).collect();
+        assert_eq!(
+            vars,
+            [
+                ("/message/a/0".to_string(), vec!["first".to_string()]),
+                ("/message/a/1".to_string(), vec!["campaign".to_string(), "second".to_string()])
+            ]
+        );
+        let e = Templates::compile(&json!({"text": "ok\nHi {{ name }"}), None, Origin::Campaign).err().unwrap();
+        assert_eq!(e[0].pointer, "/message/text");
+        assert_eq!(e[0].at.map(|a| a.0), Some(1));
+    }
+}
