@@ -1,0 +1,93 @@
+//! Helpers: run the real binary with a clean environment, write campaigns into temp folders,
+//! compare against golden files (set `HERALD_BLESS=1` to rewrite them after a reviewed change).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Every token variable the examples name; cleared so the developer's shell cannot leak in.
+pub const TOKEN_VARS: [&str; 6] =
+    ["WA_TOKEN", "COMMUNIKTOR_API_KEY", "EVOLUTION_API_KEY", "WHAUTOCHAT_API_KEY", "AUTOKONNECT_API_KEY", "FLOWIQ_API_KEY"];
+
+/// The project root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A `herald` command run from `dir`, colour off, token variables unset.
+pub fn herald(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_herald"));
+    c.current_dir(dir).env("NO_COLOR", "1").env_remove("GITHUB_STEP_SUMMARY");
+    for v in TOKEN_VARS {
+        c.env_remove(v);
+    }
+    c
+}
+
+/// Runs `herald args…` in `dir`.
+pub fn run(dir: &Path, args: &[&str]) -> Output {
+    herald(dir).args(args).output().expect("herald runs")
+}
+
+/// stdout as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A temp folder holding files written by a test.
+pub struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    /// An empty folder.
+    pub fn new() -> Scratch {
+        Scratch { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    /// Writes `contents` at `name` (folders created) and returns the path.
+    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// A valid cloud_api text campaign over `data.csv`; tests replace parts of it.
+pub const CAMPAIGN: &str = "\
+version: 1
+id: test-campaign
+provider:
+  kind: cloud_api
+  token_env: WA_TOKEN
+  phone_number_id: \"1234567890\"
+recipients:
+  csv: data.csv
+  default_country: KE
+message:
+  type: text
+  text: \"Hi {{ name }}\"
+";
+
+/// Asserts `actual` equals the golden file `tests/golden/<name>`, or rewrites it under
+/// `HERALD_BLESS=1`.
+pub fn golden(name: &str, actual: &str) {
+    let path = root().join("tests/golden").join(name);
+    if std::env::var_os("HERALD_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing golden file {}", path.display()));
+    assert_eq!(actual, expected, "output differs from {}", path.display());
+}

@@ -1,0 +1,7 @@
+//! herald's integration tests: one binary (one link step) running the real `herald` command.
+
+mod bad_input;
+mod common;
+mod examples;
+mod preview;
+mod validate;
