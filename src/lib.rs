@@ -4,4 +4,5 @@
 
 pub mod message;
 pub mod phone;
+pub mod providers;
 pub mod request;

@@ -347,3 +347,6 @@ fn is_pictograph(c: char) -> bool {
 /// Shared fixtures for the providers' golden tests.
 #[cfg(test)]
 pub(crate) mod testing;
+
+#[cfg(test)]
+mod tests;
