@@ -4,6 +4,7 @@
 
 pub mod message;
 pub mod phone;
+pub mod providers;
 pub mod request;
 pub mod campaign;
 pub mod diagnostic;

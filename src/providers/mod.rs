@@ -10,7 +10,7 @@ mod flowiq;
 mod meta_limits;
 mod whautochat;
 
-use crate::message::{Message, MessageType};
+use crate::message::{Location, Media, Message, MessageType};
 use crate::phone::Phone;
 use crate::request::{Auth, HttpRequest};
 use serde::Deserialize;
@@ -172,6 +172,11 @@ pub trait Provider: Sync {
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>);
 
     /// Builds the request. Call only for supported types on messages `check` passed.
+    ///
+    /// # Panics
+    ///
+    /// On a message type the provider does not support, or on [`Target::Tags`] for a provider
+    /// whose [`Provider::supports_tags`] is false: both are the caller's bug.
     fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> HttpRequest;
 }
 
@@ -183,13 +188,7 @@ pub(crate) fn put_opt(map: &mut Map<String, Value>, key: &str, value: Option<imp
 }
 
 /// Reports `field` as dropped when `value` is set and the provider has no place for it.
-pub(crate) fn dropped<T>(
-    findings: &mut Vec<Finding>,
-    value: &Option<T>,
-    pointer: &str,
-    provider: &str,
-    what: &str,
-) {
+pub(crate) fn dropped<T>(findings: &mut Vec<Finding>, value: &Option<T>, pointer: &str, provider: &str, what: &str) {
     if value.is_some() {
         findings.push(Finding::warning(
             pointer,
@@ -205,3 +204,149 @@ pub(crate) fn check_len(findings: &mut Vec<Finding>, pointer: &str, what: &str, 
         findings.push(Finding::error(pointer, format!("{what} is {n} characters long; the limit is {max}")));
     }
 }
+
+/// The phone number a single-recipient provider sends to.
+///
+/// # Panics
+///
+/// On [`Target::Tags`]: only providers whose [`Provider::supports_tags`] is true receive tags.
+pub(crate) fn phone<'a>(to: &'a Target, provider: &str) -> &'a Phone {
+    match to {
+        Target::Phone(p) => p,
+        Target::Tags(_) => panic!("{provider} cannot address contact tags; the caller must check supports_tags()"),
+    }
+}
+
+/// Panics for a message type a provider's `build` was called with although `supports` is false.
+pub(crate) fn unsupported(provider: &str, message: &Message) -> ! {
+    panic!("{provider} cannot send {} messages; the caller must check supports()", message.message_type())
+}
+
+/// Warns that `metadata` is set but the provider has nowhere to put it.
+pub(crate) fn metadata_not_stored(findings: &mut Vec<Finding>, out: &Outgoing, provider: &str) {
+    if out.metadata.is_some() {
+        findings.push(Finding::warning(
+            "/metadata",
+            format!("{provider} does not store metadata; it will not be sent (only Communiktor echoes it back)"),
+        ));
+    }
+}
+
+/// Reports a location without `name` or `address`, for providers whose API requires both.
+pub(crate) fn location_labels_required(findings: &mut Vec<Finding>, location: &Location, provider: &str) {
+    for (field, value) in [("name", &location.name), ("address", &location.address)] {
+        if value.is_none() {
+            findings.push(Finding::error(
+                format!("/message/location/{field}"),
+                format!("{provider} requires a location {field}; set `{field}`"),
+            ));
+        }
+    }
+}
+
+/// Which optional media fields a provider can carry for one media kind.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MediaFields {
+    /// `caption`.
+    pub caption: bool,
+    /// `filename`.
+    pub filename: bool,
+    /// An explicit `mime_type` (an inferred one is never reported).
+    pub mime_type: bool,
+    /// `view_once`.
+    pub view_once: bool,
+}
+
+/// Warns about every optional media field that is set but that the provider cannot carry.
+pub(crate) fn media_fields(findings: &mut Vec<Finding>, media: &Media, provider: &str, can: MediaFields) {
+    let kind = media.kind.message_type();
+    if !can.caption {
+        dropped(findings, &media.caption, "/message/media/caption", provider, &format!("a caption on {kind} messages"));
+    }
+    if !can.filename {
+        dropped(
+            findings,
+            &media.filename,
+            "/message/media/filename",
+            provider,
+            &format!("a file name on {kind} messages"),
+        );
+    }
+    if !can.mime_type {
+        let explicit = media.mime_type.as_ref().filter(|_| media.mime_type_explicit);
+        dropped(findings, &explicit, "/message/media/mime_type", provider, &format!("a MIME type on {kind} messages"));
+    }
+    if !can.view_once {
+        dropped(findings, &media.view_once, "/message/media/view_once", provider, "view-once media");
+    }
+}
+
+/// Percent-encodes `s` for use as one URL path segment or query value (RFC 3986 unreserved
+/// characters pass through, every other byte becomes `%XX`).
+pub(crate) fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Whether `s` is exactly one emoji: a flag, a keycap, or pictographs joined by ZWJ, each with an
+/// optional variation selector, skin-tone modifier and tag sequence.
+///
+/// A code-point heuristic, not full UTS #51: it accepts what WhatsApp's pickers produce and
+/// refuses text, several emoji in a row and the empty string.
+pub(crate) fn is_one_emoji(s: &str) -> bool {
+    let cs: Vec<char> = s.chars().collect();
+    let regional = |c: char| ('\u{1F1E6}'..='\u{1F1FF}').contains(&c);
+    if cs.len() == 2 && cs.iter().all(|&c| regional(c)) {
+        return true;
+    }
+    if let [k, rest @ ..] = cs.as_slice()
+        && matches!(k, '0'..='9' | '#' | '*')
+    {
+        return rest == ['\u{20E3}'] || rest == ['\u{FE0F}', '\u{20E3}'];
+    }
+    let mut it = cs.into_iter().peekable();
+    loop {
+        match it.next() {
+            Some(c) if is_pictograph(c) => {}
+            _ => return false,
+        }
+        it.next_if_eq(&'\u{FE0F}');
+        it.next_if(|c| ('\u{1F3FB}'..='\u{1F3FF}').contains(c));
+        if it.next_if(|c| ('\u{E0020}'..='\u{E007E}').contains(c)).is_some() {
+            while it.next_if(|c| ('\u{E0020}'..='\u{E007E}').contains(c)).is_some() {}
+            if it.next_if_eq(&'\u{E007F}').is_none() {
+                return false;
+            }
+        }
+        match it.next() {
+            None => return true,
+            Some('\u{200D}') => {}
+            Some(_) => return false,
+        }
+    }
+}
+
+/// Code points that start an emoji (roughly Unicode's `Extended_Pictographic`), excluding
+/// regional indicators and skin-tone modifiers, which never stand alone.
+fn is_pictograph(c: char) -> bool {
+    matches!(c as u32,
+        0xA9 | 0xAE | 0x203C | 0x2049 | 0x2122 | 0x2139 | 0x2194..=0x2199 | 0x21A9..=0x21AA
+        | 0x231A..=0x231B | 0x2328 | 0x23CF | 0x23E9..=0x23F3 | 0x23F8..=0x23FA | 0x24C2
+        | 0x25AA..=0x25AB | 0x25B6 | 0x25C0 | 0x25FB..=0x25FE | 0x2600..=0x27BF | 0x2934..=0x2935
+        | 0x2B05..=0x2B07 | 0x2B1B..=0x2B1C | 0x2B50 | 0x2B55 | 0x3030 | 0x303D | 0x3297 | 0x3299
+        | 0x1F000..=0x1F1E5 | 0x1F200..=0x1F3FA | 0x1F400..=0x1FAFF)
+}
+
+/// Shared fixtures for the providers' golden tests.
+#[cfg(test)]
+pub(crate) mod testing;
+
+#[cfg(test)]
+mod tests;

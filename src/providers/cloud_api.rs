@@ -1,0 +1,275 @@
+//! Meta's WhatsApp Cloud API: `POST {base}/{phone_number_id}/messages` with a bearer token.
+//!
+//! Bodies follow Meta's OpenAPI spec (`business-messaging-api` v23.0, schema `Message`). The
+//! template-component and interactive builders here are shared with Evolution and AutoKonnect,
+//! which hand them on to Meta.
+
+use super::{
+    Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, dropped, encode_component, media_fields,
+    meta_limits, metadata_not_stored, phone, put_opt,
+};
+use crate::message::{
+    ContactCard, Interactive, InteractiveAction, MediaKind, Message, MessageType, Template, TemplateButton,
+    TemplateHeader,
+};
+use crate::request::{Auth, HttpRequest};
+use serde_json::{Map, Value, json};
+
+/// The Cloud API mapping.
+pub(super) struct CloudApi;
+
+/// How the provider is named in findings.
+const NAME: &str = "The Cloud API";
+
+impl Provider for CloudApi {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::CloudApi
+    }
+
+    fn default_base_url(&self) -> Option<&'static str> {
+        Some("https://graph.facebook.com/v23.0")
+    }
+
+    fn account_key(&self) -> &'static str {
+        "phone_number_id"
+    }
+
+    fn auth(&self) -> Auth {
+        Auth { header: "Authorization", prefix: "Bearer " }
+    }
+
+    fn supports(&self, _: MessageType) -> bool {
+        true
+    }
+
+    fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
+        metadata_not_stored(findings, out, NAME);
+        meta_limits::check(findings, &out.message);
+        match &out.message {
+            Message::Media(media) => {
+                let kind = media.kind;
+                let can = MediaFields {
+                    caption: matches!(kind, MediaKind::Image | MediaKind::Video | MediaKind::Document),
+                    filename: kind == MediaKind::Document,
+                    mime_type: false,
+                    view_once: false,
+                };
+                media_fields(findings, media, NAME, can);
+                if let (MediaKind::Voice, Some(mime)) = (kind, &media.mime_type)
+                    && !mime.starts_with("audio/ogg")
+                {
+                    let pointer =
+                        if media.mime_type_explicit { "/message/media/mime_type" } else { "/message/media/url" };
+                    findings.push(Finding::warning(
+                        pointer,
+                        format!("WhatsApp shows a voice note only for OGG/Opus audio; this file is `{mime}` and may arrive as a plain audio file"),
+                    ));
+                }
+            }
+            Message::Template(template) => check_template_name(findings, template, NAME),
+            _ => {}
+        }
+    }
+
+    fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> HttpRequest {
+        let to = phone(to, NAME);
+        let (kind, object) = match &out.message {
+            Message::Text { body, preview_url } => {
+                let mut text = Map::new();
+                text.insert("body".into(), body.as_str().into());
+                put_opt(&mut text, "preview_url", *preview_url);
+                ("text", Value::Object(text))
+            }
+            Message::Media(media) => {
+                let mut object = Map::new();
+                object.insert("link".into(), media.url.as_str().into());
+                let kind = match media.kind {
+                    MediaKind::Image => "image",
+                    MediaKind::Video => "video",
+                    MediaKind::Audio => "audio",
+                    MediaKind::Voice => {
+                        object.insert("voice".into(), true.into());
+                        "audio"
+                    }
+                    MediaKind::Document => {
+                        put_opt(&mut object, "filename", media.filename.as_deref());
+                        "document"
+                    }
+                };
+                if matches!(kind, "image" | "video" | "document") {
+                    put_opt(&mut object, "caption", media.caption.as_deref());
+                }
+                (kind, Value::Object(object))
+            }
+            Message::Location(location) => {
+                // The spec types latitude and longitude as strings.
+                let mut object = Map::new();
+                object.insert("latitude".into(), location.latitude.to_string().into());
+                object.insert("longitude".into(), location.longitude.to_string().into());
+                put_opt(&mut object, "name", location.name.as_deref());
+                put_opt(&mut object, "address", location.address.as_deref());
+                ("location", Value::Object(object))
+            }
+            Message::Contact(card) => ("contacts", json!([contact(card)])),
+            Message::Template(template) => {
+                let mut object = Map::new();
+                object.insert("name".into(), template.name.as_deref().unwrap_or_default().into());
+                object.insert("language".into(), json!({ "policy": "deterministic", "code": template.language }));
+                let components = template_components(template, HeaderMedia::Nested);
+                if !components.is_empty() {
+                    object.insert("components".into(), components.into());
+                }
+                ("template", Value::Object(object))
+            }
+            Message::Interactive(interactive) => ("interactive", interactive_object(interactive)),
+            Message::Reaction(reaction) => {
+                ("reaction", json!({ "message_id": reaction.message_id, "emoji": reaction.emoji }))
+            }
+        };
+        let body = json!({
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": to.e164(),
+            "type": kind,
+            (kind): object,
+        });
+        let url = format!("{}/{}/messages", settings.base_url, encode_component(&settings.account));
+        HttpRequest::post_json(url, self.auth(), body)
+    }
+}
+
+/// Reports a template without `name` (for providers that address templates by name) and an
+/// `id` that has nowhere to go.
+pub(super) fn check_template_name(findings: &mut Vec<Finding>, template: &Template, provider: &str) {
+    if template.name.is_none() {
+        findings.push(Finding::error(
+            "/message/template/name",
+            format!("{provider} identifies templates by name; set `name` to the approved template's name"),
+        ));
+    }
+    dropped(findings, &template.id, "/message/template/id", provider, "a template id (it uses the name)");
+}
+
+/// A Meta `contacts[]` entry for `card`. The phone carries no `type`: Meta's `PhoneObject`
+/// allows only `HOME` and `WORK`, and a card's number is neither.
+fn contact(card: &ContactCard) -> Value {
+    let mut name = Map::new();
+    name.insert("formatted_name".into(), card.full_name.as_str().into());
+    put_opt(&mut name, "first_name", card.first_name.as_deref());
+    put_opt(&mut name, "last_name", card.last_name.as_deref());
+    let mut contact = Map::new();
+    contact.insert("name".into(), Value::Object(name));
+    let wa_id = card.phone.trim_start_matches('+');
+    contact.insert("phones".into(), json!([{ "phone": card.phone, "wa_id": wa_id }]));
+    if let Some(email) = &card.email {
+        contact.insert("emails".into(), json!([{ "email": email }]));
+    }
+    if let Some(url) = &card.url {
+        contact.insert("urls".into(), json!([{ "url": url }]));
+    }
+    if let Some(company) = &card.organization {
+        contact.insert("org".into(), json!({ "company": company }));
+    }
+    Value::Object(contact)
+}
+
+/// How a template header's media parameter is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum HeaderMedia {
+    /// Meta's form: `{"type": "image", "image": {"link": …}}`.
+    Nested,
+    /// AutoKonnect's form: `{"type": "image", "link": …}` (no file name).
+    Flat,
+}
+
+/// Meta template `components`: a header (if any), a body (if it has parameters) and one
+/// component per button, indexed by position. Empty components are left out.
+pub(super) fn template_components(template: &Template, style: HeaderMedia) -> Vec<Value> {
+    let mut components = Vec::new();
+    if let Some(header) = &template.header {
+        let parameter = match header {
+            TemplateHeader::Text(text) => json!({ "type": "text", "text": text }),
+            TemplateHeader::Image(url) => media_parameter("image", url, None, style),
+            TemplateHeader::Video(url) => media_parameter("video", url, None, style),
+            TemplateHeader::Document { url, filename } => media_parameter("document", url, filename.as_deref(), style),
+        };
+        components.push(json!({ "type": "header", "parameters": [parameter] }));
+    }
+    if !template.body.is_empty() {
+        let parameters: Vec<Value> = template.body.iter().map(|text| json!({ "type": "text", "text": text })).collect();
+        components.push(json!({ "type": "body", "parameters": parameters }));
+    }
+    for (index, button) in template.buttons.iter().enumerate() {
+        let (sub_type, parameter) = match button {
+            TemplateButton::Url(suffix) => ("url", json!({ "type": "text", "text": suffix })),
+            TemplateButton::QuickReply(payload) => ("quick_reply", json!({ "type": "payload", "payload": payload })),
+        };
+        components.push(json!({
+            "type": "button",
+            "sub_type": sub_type,
+            "index": index.to_string(),
+            "parameters": [parameter],
+        }));
+    }
+    components
+}
+
+fn media_parameter(kind: &str, url: &str, filename: Option<&str>, style: HeaderMedia) -> Value {
+    match style {
+        HeaderMedia::Nested => {
+            let mut media = Map::new();
+            media.insert("link".into(), url.into());
+            put_opt(&mut media, "filename", filename);
+            json!({ "type": kind, (kind): media })
+        }
+        HeaderMedia::Flat => json!({ "type": kind, "link": url }),
+    }
+}
+
+/// Meta's `interactive` object for reply buttons or a list.
+pub(super) fn interactive_object(interactive: &Interactive) -> Value {
+    let mut object = Map::new();
+    let (kind, action) = match &interactive.action {
+        InteractiveAction::Buttons(buttons) => {
+            let buttons: Vec<Value> =
+                buttons.iter().map(|b| json!({ "type": "reply", "reply": { "id": b.id, "title": b.title } })).collect();
+            ("button", json!({ "buttons": buttons }))
+        }
+        InteractiveAction::List { button, sections } => {
+            let sections: Vec<Value> = sections
+                .iter()
+                .map(|section| {
+                    let mut object = Map::new();
+                    put_opt(&mut object, "title", section.title.as_deref());
+                    let rows: Vec<Value> = section
+                        .rows
+                        .iter()
+                        .map(|row| {
+                            let mut object = Map::new();
+                            object.insert("id".into(), row.id.as_str().into());
+                            object.insert("title".into(), row.title.as_str().into());
+                            put_opt(&mut object, "description", row.description.as_deref());
+                            Value::Object(object)
+                        })
+                        .collect();
+                    object.insert("rows".into(), rows.into());
+                    Value::Object(object)
+                })
+                .collect();
+            ("list", json!({ "button": button, "sections": sections }))
+        }
+    };
+    object.insert("type".into(), kind.into());
+    if let Some(header) = &interactive.header {
+        object.insert("header".into(), json!({ "type": "text", "text": header }));
+    }
+    object.insert("body".into(), json!({ "text": interactive.body }));
+    if let Some(footer) = &interactive.footer {
+        object.insert("footer".into(), json!({ "text": footer }));
+    }
+    object.insert("action".into(), action);
+    Value::Object(object)
+}
+
+#[cfg(test)]
+mod tests;

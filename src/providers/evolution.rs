@@ -1,0 +1,276 @@
+//! Evolution API v2 (self-hosted): `POST {base}/message/<route>/{instance}` with the key in
+//! `apikey`. Bodies follow v2's `message.schema.ts` and DTOs, where every option is a top-level
+//! field (the v1 `options`/`contactMessage` shapes are refused by v2 servers).
+//!
+//! One instance runs either Baileys (WhatsApp Web) or the Cloud API; the routes are the same but
+//! templates work only on the latter and buttons/lists render reliably only there.
+
+use super::cloud_api::{HeaderMedia, check_template_name, template_components};
+use super::{
+    Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, encode_component, is_one_emoji,
+    location_labels_required, media_fields, metadata_not_stored, phone, put_opt,
+};
+use crate::message::{Interactive, InteractiveAction, ListSection, Media, MediaKind, Message, MessageType};
+use crate::request::{Auth, HttpRequest};
+use serde_json::{Map, Value, json};
+
+/// The Evolution API mapping.
+pub(super) struct Evolution;
+
+/// How the provider is named in findings.
+const NAME: &str = "Evolution API";
+
+/// Reply buttons Evolution accepts in one message.
+const BUTTONS_MAX: usize = 3;
+
+/// Digits the `sendContact` schema requires in `phoneNumber` (`minLength: 10`).
+const CONTACT_PHONE_MIN: usize = 10;
+
+impl Provider for Evolution {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Evolution
+    }
+
+    fn default_base_url(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn account_key(&self) -> &'static str {
+        "instance"
+    }
+
+    fn auth(&self) -> Auth {
+        Auth { header: "apikey", prefix: "" }
+    }
+
+    fn supports(&self, _: MessageType) -> bool {
+        true
+    }
+
+    fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
+        metadata_not_stored(findings, out, NAME);
+        match &out.message {
+            Message::Media(media) => {
+                let plain = media.kind != MediaKind::Voice;
+                let can = MediaFields {
+                    caption: plain && media.kind != MediaKind::Audio,
+                    filename: plain,
+                    mime_type: plain,
+                    view_once: false,
+                };
+                media_fields(findings, media, NAME, can);
+            }
+            Message::Location(location) => location_labels_required(findings, location, NAME),
+            Message::Contact(card) => {
+                let digits = card.phone.trim_start_matches('+').len();
+                if digits < CONTACT_PHONE_MIN {
+                    findings.push(Finding::error(
+                        "/message/contact/phone",
+                        format!("Evolution API refuses contact numbers shorter than {CONTACT_PHONE_MIN} digits; this one has {digits}"),
+                    ));
+                }
+            }
+            Message::Reaction(reaction) => {
+                if !reaction.emoji.is_empty() && !is_one_emoji(&reaction.emoji) {
+                    findings.push(Finding::error(
+                        "/message/reaction/emoji",
+                        format!(
+                            "Evolution API accepts a single emoji, or empty to remove a reaction; `{}` is neither",
+                            reaction.emoji
+                        ),
+                    ));
+                }
+            }
+            Message::Template(template) => {
+                check_template_name(findings, template, NAME);
+                findings.push(Finding::warning(
+                    "/message/template",
+                    "Evolution API sends templates only from instances connected to the Cloud API; Baileys instances answer 500",
+                ));
+            }
+            Message::Interactive(interactive) => check_interactive(findings, interactive),
+            Message::Text { .. } => {}
+        }
+    }
+
+    fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> HttpRequest {
+        let number = phone(to, NAME).digits();
+        let (route, body) = match &out.message {
+            Message::Text { body, preview_url } => {
+                let mut object = Map::new();
+                object.insert("number".into(), number.into());
+                object.insert("text".into(), body.as_str().into());
+                put_opt(&mut object, "linkPreview", *preview_url);
+                ("sendText", Value::Object(object))
+            }
+            Message::Media(media) => match media.kind {
+                MediaKind::Voice => ("sendWhatsAppAudio", json!({ "number": number, "audio": media.url })),
+                MediaKind::Image => send_media(number, media, "image"),
+                MediaKind::Video => send_media(number, media, "video"),
+                MediaKind::Audio => send_media(number, media, "audio"),
+                MediaKind::Document => send_media(number, media, "document"),
+            },
+            Message::Location(location) => {
+                let object = json!({
+                    "number": number,
+                    "latitude": location.latitude,
+                    "longitude": location.longitude,
+                    "name": location.name,
+                    "address": location.address,
+                });
+                ("sendLocation", object)
+            }
+            Message::Contact(card) => {
+                let mut contact = Map::new();
+                contact.insert("fullName".into(), card.full_name.as_str().into());
+                contact.insert("phoneNumber".into(), card.phone.trim_start_matches('+').into());
+                put_opt(&mut contact, "organization", card.organization.as_deref());
+                put_opt(&mut contact, "email", card.email.as_deref());
+                put_opt(&mut contact, "url", card.url.as_deref());
+                ("sendContact", json!({ "number": number, "contact": [contact] }))
+            }
+            Message::Reaction(reaction) => {
+                let key = json!({
+                    "remoteJid": format!("{number}@s.whatsapp.net"),
+                    "fromMe": reaction.from_me,
+                    "id": reaction.message_id,
+                });
+                ("sendReaction", json!({ "key": key, "reaction": reaction.emoji }))
+            }
+            Message::Interactive(interactive) => interactive_body(number, interactive),
+            Message::Template(template) => {
+                let mut object = json!({
+                    "number": number,
+                    "name": template.name.as_deref().unwrap_or_default(),
+                    "language": template.language,
+                });
+                let components = template_components(template, HeaderMedia::Nested);
+                if !components.is_empty() {
+                    object["components"] = components.into();
+                }
+                ("sendTemplate", object)
+            }
+        };
+        let url = format!("{}/message/{route}/{}", settings.base_url, encode_component(&settings.account));
+        HttpRequest::post_json(url, self.auth(), body)
+    }
+}
+
+/// The `sendMedia` body for an image, video, audio file or document. `mimetype` is optional
+/// there, so it is sent only when the campaign gives it.
+fn send_media(number: &str, media: &Media, mediatype: &str) -> (&'static str, Value) {
+    let mut object = Map::new();
+    object.insert("number".into(), number.into());
+    object.insert("mediatype".into(), mediatype.into());
+    object.insert("media".into(), media.url.as_str().into());
+    put_opt(&mut object, "mimetype", media.mime_type.as_deref().filter(|_| media.mime_type_explicit));
+    if media.kind != MediaKind::Audio {
+        put_opt(&mut object, "caption", media.caption.as_deref());
+    }
+    put_opt(&mut object, "fileName", media.filename.as_deref());
+    ("sendMedia", Value::Object(object))
+}
+
+/// Evolution's own rules for `sendButtons` and `sendList` (schema, controller and the Baileys
+/// service, which reads every row's `description`).
+fn check_interactive(findings: &mut Vec<Finding>, interactive: &Interactive) {
+    findings.push(Finding::warning(
+        "/message/interactive",
+        "Evolution API accepts buttons and lists on Baileys instances, but WhatsApp often does not show them there; they render reliably only on Cloud API instances",
+    ));
+    if interactive.header.is_none() {
+        findings.push(Finding::error(
+            "/message/interactive/header",
+            "Evolution API requires a title for buttons and lists; set `header`",
+        ));
+    }
+    match &interactive.action {
+        InteractiveAction::Buttons(buttons) => {
+            if buttons.is_empty() || buttons.len() > BUTTONS_MAX {
+                findings.push(Finding::error(
+                    "/message/interactive/buttons",
+                    format!("{} reply buttons given; Evolution API accepts 1 to {BUTTONS_MAX}", buttons.len()),
+                ));
+            }
+        }
+        InteractiveAction::List { sections, .. } => {
+            if interactive.footer.is_none() {
+                findings.push(Finding::error(
+                    "/message/interactive/footer",
+                    "Evolution API requires a footer on lists (`footerText`); set `footer`",
+                ));
+            }
+            check_sections(findings, sections);
+        }
+    }
+}
+
+fn check_sections(findings: &mut Vec<Finding>, sections: &[ListSection]) {
+    for (s, section) in sections.iter().enumerate() {
+        let at = format!("/message/interactive/list/sections/{s}");
+        match &section.title {
+            None => findings.push(Finding::error(
+                format!("{at}/title"),
+                "Evolution API requires a title on every list section; set `title`",
+            )),
+            Some(title) if sections[..s].iter().any(|earlier| earlier.title.as_ref() == Some(title)) => {
+                findings.push(Finding::error(
+                    format!("{at}/title"),
+                    format!("Evolution API refuses repeated section titles, and `{title}` is used twice"),
+                ))
+            }
+            Some(_) => {}
+        }
+        for (r, row) in section.rows.iter().enumerate() {
+            if row.description.is_none() {
+                findings.push(Finding::error(
+                    format!("{at}/rows/{r}/description"),
+                    "Evolution API's WhatsApp Web back-end fails on list rows without a description; set `description`",
+                ));
+            }
+        }
+    }
+}
+
+/// The route and body for reply buttons (`sendButtons`) or a list (`sendList`).
+fn interactive_body(number: &str, interactive: &Interactive) -> (&'static str, Value) {
+    let mut object = Map::new();
+    object.insert("number".into(), number.into());
+    object.insert("title".into(), interactive.header.as_deref().unwrap_or_default().into());
+    object.insert("description".into(), interactive.body.as_str().into());
+    match &interactive.action {
+        InteractiveAction::Buttons(buttons) => {
+            put_opt(&mut object, "footer", interactive.footer.as_deref());
+            let buttons: Vec<Value> =
+                buttons.iter().map(|b| json!({ "type": "reply", "displayText": b.title, "id": b.id })).collect();
+            object.insert("buttons".into(), buttons.into());
+            ("sendButtons", Value::Object(object))
+        }
+        InteractiveAction::List { button, sections } => {
+            object.insert("footerText".into(), interactive.footer.as_deref().unwrap_or_default().into());
+            object.insert("buttonText".into(), button.as_str().into());
+            let sections: Vec<Value> = sections
+                .iter()
+                .map(|section| {
+                    let rows: Vec<Value> = section
+                        .rows
+                        .iter()
+                        .map(|row| {
+                            let mut object = Map::new();
+                            object.insert("title".into(), row.title.as_str().into());
+                            put_opt(&mut object, "description", row.description.as_deref());
+                            object.insert("rowId".into(), row.id.as_str().into());
+                            Value::Object(object)
+                        })
+                        .collect();
+                    json!({ "title": section.title, "rows": rows })
+                })
+                .collect();
+            object.insert("sections".into(), sections.into());
+            ("sendList", Value::Object(object))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,169 @@
+//! FlowIQ's `send-whatsapp` endpoint: `POST {base}/send-whatsapp?tenantId=…` with a bearer key
+//! (`fiq_…`), one flat body per message and FlowIQ's own flat interactive shape.
+//!
+//! FlowIQ relays to the tenant's Cloud API number, so Meta's limits apply (its docs restate the
+//! interactive ones). It has no templates and no voice notes.
+
+use super::{
+    Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, dropped, encode_component, media_fields,
+    meta_limits, metadata_not_stored, phone, put_opt,
+};
+use crate::message::{Interactive, InteractiveAction, MediaKind, Message, MessageType};
+use crate::request::{Auth, HttpRequest};
+use serde_json::{Map, Value, json};
+
+/// The FlowIQ mapping.
+pub(super) struct Flowiq;
+
+/// How the provider is named in findings.
+const NAME: &str = "FlowIQ";
+
+impl Provider for Flowiq {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Flowiq
+    }
+
+    fn default_base_url(&self) -> Option<&'static str> {
+        Some("https://api.flowiq.live")
+    }
+
+    fn account_key(&self) -> &'static str {
+        "tenant_id"
+    }
+
+    fn auth(&self) -> Auth {
+        Auth { header: "Authorization", prefix: "Bearer " }
+    }
+
+    fn supports(&self, message_type: MessageType) -> bool {
+        !matches!(message_type, MessageType::Template | MessageType::Voice)
+    }
+
+    fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
+        metadata_not_stored(findings, out, NAME);
+        meta_limits::check(findings, &out.message);
+        match &out.message {
+            Message::Media(media) => {
+                let can = MediaFields {
+                    caption: media.kind != MediaKind::Audio,
+                    filename: media.kind == MediaKind::Document,
+                    mime_type: false,
+                    view_once: false,
+                };
+                media_fields(findings, media, NAME, can);
+            }
+            Message::Contact(card) => {
+                dropped(findings, &card.organization, "/message/contact/organization", NAME, "a contact's organization");
+                dropped(findings, &card.email, "/message/contact/email", NAME, "a contact's e-mail address");
+                dropped(findings, &card.url, "/message/contact/url", NAME, "a contact's web page");
+            }
+            Message::Reaction(reaction) if reaction.emoji.is_empty() => findings.push(Finding::warning(
+                "/message/reaction/emoji",
+                "FlowIQ documents 👍 as the default emoji, so an empty emoji may send 👍 instead of removing the reaction",
+            )),
+            _ => {}
+        }
+    }
+
+    fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> HttpRequest {
+        let mut body = Map::new();
+        body.insert("phone_number".into(), phone(to, NAME).e164().into());
+        let message_type = match &out.message {
+            Message::Text { body: text, .. } => {
+                body.insert("text".into(), text.as_str().into());
+                "text"
+            }
+            Message::Media(media) => {
+                body.insert("media_url".into(), media.url.as_str().into());
+                if media.kind != MediaKind::Audio {
+                    put_opt(&mut body, "caption", media.caption.as_deref());
+                }
+                match media.kind {
+                    MediaKind::Image => "image",
+                    MediaKind::Video => "video",
+                    MediaKind::Audio => "audio",
+                    MediaKind::Document => {
+                        put_opt(&mut body, "filename", media.filename.as_deref());
+                        "document"
+                    }
+                    MediaKind::Voice => super::unsupported(NAME, &out.message),
+                }
+            }
+            Message::Location(location) => {
+                let mut object = Map::new();
+                object.insert("latitude".into(), location.latitude.into());
+                object.insert("longitude".into(), location.longitude.into());
+                put_opt(&mut object, "name", location.name.as_deref());
+                put_opt(&mut object, "address", location.address.as_deref());
+                body.insert("location".into(), Value::Object(object));
+                "location"
+            }
+            Message::Contact(card) => {
+                let mut name = Map::new();
+                name.insert("formatted_name".into(), card.full_name.as_str().into());
+                put_opt(&mut name, "first_name", card.first_name.as_deref());
+                put_opt(&mut name, "last_name", card.last_name.as_deref());
+                let contact = json!({ "name": name, "phones": [{ "phone": card.phone, "type": "CELL" }] });
+                body.insert("contacts".into(), json!([contact]));
+                "contacts"
+            }
+            Message::Interactive(interactive) => {
+                body.insert("interactive".into(), interactive_object(interactive));
+                "interactive"
+            }
+            Message::Reaction(reaction) => {
+                body.insert("reaction".into(), json!({ "message_id": reaction.message_id, "emoji": reaction.emoji }));
+                "reaction"
+            }
+            other @ Message::Template(_) => super::unsupported(NAME, other),
+        };
+        body.insert("message_type".into(), message_type.into());
+        let url = format!("{}/send-whatsapp?tenantId={}", settings.base_url, encode_component(&settings.account));
+        HttpRequest::post_json(url, self.auth(), Value::Object(body))
+    }
+}
+
+/// FlowIQ's flat interactive object: `body`, `header` and `footer` are plain strings, buttons
+/// are `{id, title}`.
+fn interactive_object(interactive: &Interactive) -> Value {
+    let mut object = Map::new();
+    match &interactive.action {
+        InteractiveAction::Buttons(buttons) => {
+            object.insert("type".into(), "button".into());
+            let buttons: Vec<Value> = buttons.iter().map(|b| json!({ "id": b.id, "title": b.title })).collect();
+            object.insert("buttons".into(), buttons.into());
+        }
+        InteractiveAction::List { button, sections } => {
+            object.insert("type".into(), "list".into());
+            object.insert("button".into(), button.as_str().into());
+            let sections: Vec<Value> = sections
+                .iter()
+                .map(|section| {
+                    let rows: Vec<Value> = section
+                        .rows
+                        .iter()
+                        .map(|row| {
+                            let mut object = Map::new();
+                            object.insert("id".into(), row.id.as_str().into());
+                            object.insert("title".into(), row.title.as_str().into());
+                            put_opt(&mut object, "description", row.description.as_deref());
+                            Value::Object(object)
+                        })
+                        .collect();
+                    let mut object = Map::new();
+                    put_opt(&mut object, "title", section.title.as_deref());
+                    object.insert("rows".into(), rows.into());
+                    Value::Object(object)
+                })
+                .collect();
+            object.insert("sections".into(), sections.into());
+        }
+    }
+    object.insert("body".into(), interactive.body.as_str().into());
+    put_opt(&mut object, "header", interactive.header.as_deref());
+    put_opt(&mut object, "footer", interactive.footer.as_deref());
+    Value::Object(object)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,101 @@
+//! Tests over every provider at once, and of the shared helpers.
+
+use super::testing::{out, settings, to};
+use super::*;
+
+#[test]
+fn supports_matches_the_reference_matrix() {
+    // Rows: text image video audio voice document location contact template interactive reaction.
+    let matrix: [(ProviderKind, [u8; 11]); 6] = [
+        (ProviderKind::Communiktor, [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]),
+        (ProviderKind::Evolution, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]),
+        (ProviderKind::Whautochat, [1, 1, 1, 1, 0, 1, 0, 0, 1, 0, 0]),
+        (ProviderKind::Autokonnect, [1, 1, 1, 1, 0, 1, 0, 0, 1, 1, 0]),
+        (ProviderKind::Flowiq, [1, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1]),
+        (ProviderKind::CloudApi, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]),
+    ];
+    for (kind, row) in matrix {
+        let provider = kind.provider();
+        assert_eq!(provider.kind(), kind);
+        for (message_type, supported) in MessageType::ALL.into_iter().zip(row) {
+            assert_eq!(provider.supports(message_type), supported == 1, "{kind} {message_type}");
+        }
+    }
+}
+
+#[test]
+fn auth_base_url_and_account_key_per_provider() {
+    let table = [
+        (ProviderKind::Communiktor, "X-API-KEY", "", Some("https://api.communiktor.com"), "instance"),
+        (ProviderKind::Evolution, "apikey", "", None, "instance"),
+        (ProviderKind::Whautochat, "x-api-key", "", Some("https://api.whauto.chat"), "workspace_id"),
+        (ProviderKind::Autokonnect, "Authorization", "Bearer ", Some("https://app.autokonnect.co.ke"), "channel_id"),
+        (ProviderKind::Flowiq, "Authorization", "Bearer ", Some("https://api.flowiq.live"), "tenant_id"),
+        (
+            ProviderKind::CloudApi,
+            "Authorization",
+            "Bearer ",
+            Some("https://graph.facebook.com/v23.0"),
+            "phone_number_id",
+        ),
+    ];
+    for (kind, header, prefix, base_url, account_key) in table {
+        let provider = kind.provider();
+        assert_eq!(provider.auth(), Auth { header, prefix }, "{kind}");
+        assert_eq!(provider.default_base_url(), base_url, "{kind}");
+        assert_eq!(provider.account_key(), account_key, "{kind}");
+        assert_eq!(provider.supports_tags(), kind == ProviderKind::Autokonnect, "{kind}");
+    }
+}
+
+/// Every string value anywhere in `value`.
+fn strings(value: &Value) -> Vec<&str> {
+    match value {
+        Value::String(s) => vec![s],
+        Value::Array(items) => items.iter().flat_map(strings).collect(),
+        Value::Object(map) => map.values().flat_map(strings).collect(),
+        _ => vec![],
+    }
+}
+
+#[test]
+fn text_passes_through_verbatim() {
+    let text = "She said \"hi\" & left\\n\nLine 2 \u{1F44B}🏽 {{ name }} {{1}} <b>'</b>\t";
+    for kind in ProviderKind::ALL {
+        let provider = kind.provider();
+        let outgoing = out(Message::Text { body: text.into(), preview_url: None });
+        let mut findings = Vec::new();
+        provider.check(&outgoing, &mut findings);
+        assert_eq!(findings, [], "{kind}");
+        let request = provider.build(&settings(provider, "acct"), &to(), &outgoing);
+        assert!(strings(&request.body).contains(&text), "{kind}: {}", request.body);
+        let wire = serde_json::to_string(&request.body).unwrap();
+        assert_eq!(serde_json::from_str::<Value>(&wire).unwrap(), request.body, "{kind}");
+    }
+}
+
+#[test]
+#[should_panic(expected = "cannot address contact tags")]
+fn single_recipient_providers_refuse_tags() {
+    let outgoing = out(Message::Text { body: "x".into(), preview_url: None });
+    let provider = ProviderKind::CloudApi.provider();
+    provider.build(&settings(provider, "1"), &Target::Tags(vec!["42".into()]), &outgoing);
+}
+
+#[test]
+fn components_are_percent_encoded() {
+    assert_eq!(encode_component("Az09-._~"), "Az09-._~");
+    assert_eq!(encode_component("a b/c?d&e=é"), "a%20b%2Fc%3Fd%26e%3D%C3%A9");
+}
+
+#[test]
+fn one_emoji_means_one_emoji() {
+    for yes in ["👍", "❤️", "❤", "👍🏿", "👩‍💻", "👨‍👩‍👧‍👦", "🇰🇪", "1️⃣", "#⃣", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "☕", "⭐"]
+    {
+        assert!(is_one_emoji(yes), "{yes}");
+    }
+    for no in ["", "a", "👍👍", "👍 ", "🇰", "🇰🇪🇰", "1", "🏽", "👍\u{200D}", "\u{200D}👍", ":)"]
+    {
+        assert!(!is_one_emoji(no), "{no:?}");
+    }
+}

@@ -1,0 +1,234 @@
+//! WhautoChat's Messages API: `POST {base}/v1/messages/whatsapp/<sendtext|sendmedia|sendtemplate>`
+//! with the key in `x-api-key`, the workspace in the body and the recipient under the field
+//! the docs spell `recepient`.
+//!
+//! Media has no caption or file-name field, and `mimeType` is required. The documented
+//! `template` is a plain string (the template's name): no parameters can be sent.
+
+use super::cloud_api::check_template_name;
+use super::{
+    Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, media_fields, metadata_not_stored, phone,
+};
+use crate::message::{Media, MediaKind, Message, MessageType};
+use crate::request::{Auth, HttpRequest};
+use serde_json::json;
+
+/// The WhautoChat mapping.
+pub(super) struct Whautochat;
+
+/// How the provider is named in findings.
+const NAME: &str = "WhautoChat";
+
+impl Provider for Whautochat {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Whautochat
+    }
+
+    fn default_base_url(&self) -> Option<&'static str> {
+        Some("https://api.whauto.chat")
+    }
+
+    fn account_key(&self) -> &'static str {
+        "workspace_id"
+    }
+
+    fn auth(&self) -> Auth {
+        Auth { header: "x-api-key", prefix: "" }
+    }
+
+    fn supports(&self, message_type: MessageType) -> bool {
+        use MessageType as T;
+        matches!(message_type, T::Text | T::Image | T::Video | T::Audio | T::Document | T::Template)
+    }
+
+    fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
+        metadata_not_stored(findings, out, NAME);
+        match &out.message {
+            Message::Media(media) => {
+                let can = MediaFields { caption: false, filename: false, mime_type: true, view_once: false };
+                media_fields(findings, media, NAME, can);
+                check_mime_type(findings, media);
+            }
+            Message::Template(template) => {
+                check_template_name(findings, template, NAME);
+                if template.header.is_some() || !template.body.is_empty() || !template.buttons.is_empty() {
+                    findings.push(Finding::error(
+                        "/message/template",
+                        "WhautoChat documents no way to send template parameters (its `template` field is only the name); remove `header`, `body` and `buttons` or use a template without variables",
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> HttpRequest {
+        let recepient = json!({ "phoneNumber": phone(to, NAME).e164() });
+        let workspace = json!({ "id": settings.account });
+        let (path, body) = match &out.message {
+            Message::Text { body, .. } => {
+                ("sendtext", json!({ "recepient": recepient, "workspace": workspace, "textMessage": body }))
+            }
+            Message::Media(media) => {
+                let body = json!({
+                    "recepient": recepient,
+                    "workspace": workspace,
+                    "mediaUrl": media.url,
+                    "mimeType": media.mime_type.as_deref().unwrap_or_default(),
+                });
+                ("sendmedia", body)
+            }
+            Message::Template(template) => {
+                let name = template.name.as_deref().unwrap_or_default();
+                ("sendtemplate", json!({ "recepient": recepient, "workspace": workspace, "template": name }))
+            }
+            other => super::unsupported(NAME, other),
+        };
+        let url = format!("{}/v1/messages/whatsapp/{path}", settings.base_url);
+        HttpRequest::post_json(url, self.auth(), body)
+    }
+}
+
+/// `mimeType` is required and is the only thing telling WhautoChat what kind of media it is.
+fn check_mime_type(findings: &mut Vec<Finding>, media: &Media) {
+    let Some(mime) = &media.mime_type else {
+        findings.push(Finding::error(
+            "/message/media/mime_type",
+            "WhautoChat requires a MIME type and none can be inferred from the URL; set `mime_type` (e.g. image/jpeg)",
+        ));
+        return;
+    };
+    let expected = match media.kind {
+        MediaKind::Image => "image/",
+        MediaKind::Video => "video/",
+        MediaKind::Audio | MediaKind::Voice => "audio/",
+        MediaKind::Document => return,
+    };
+    if !mime.starts_with(expected) {
+        let pointer = if media.mime_type_explicit { "/message/media/mime_type" } else { "/message/media/url" };
+        findings.push(Finding::warning(
+            pointer,
+            format!(
+                "WhautoChat tells media apart by MIME type only, and `{mime}` is not {expected}*; it may not arrive as {}",
+                media.kind.message_type()
+            ),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Golden requests for WhautoChat, written from its Messages API page.
+
+    use super::*;
+    use crate::message::{Template, TemplateHeader};
+    use crate::providers::Severity;
+    use crate::providers::testing::{assert_request, build_clean, findings, media, out, settings, to};
+
+    const AUTH: (&str, &str) = ("x-api-key", "***");
+    const BASE: &str = "https://api.whauto.chat/v1/messages/whatsapp";
+
+    fn send(message: Message) -> HttpRequest {
+        build_clean(&Whautochat, &settings(&Whautochat, "ws_123"), &to(), &out(message))
+    }
+
+    fn typed(kind: MediaKind, url: &str, mime: &str) -> Message {
+        let mut m = media(kind, url);
+        m.mime_type = Some(mime.into());
+        Message::Media(m)
+    }
+
+    fn media_body(url: &str, mime: &str) -> serde_json::Value {
+        json!({
+            "recepient": { "phoneNumber": "+254712345678" },
+            "workspace": { "id": "ws_123" },
+            "mediaUrl": url,
+            "mimeType": mime
+        })
+    }
+
+    #[test]
+    fn text() {
+        let body = json!({
+            "recepient": { "phoneNumber": "+254712345678" },
+            "workspace": { "id": "ws_123" },
+            "textMessage": "Hello"
+        });
+        let request = send(Message::Text { body: "Hello".into(), preview_url: None });
+        assert_request(&request, &format!("{BASE}/sendtext"), AUTH, body);
+    }
+
+    #[test]
+    fn image_video_audio_and_document_carry_their_mime_type() {
+        let url = format!("{BASE}/sendmedia");
+        for (kind, file, mime) in [
+            (MediaKind::Image, "https://example.com/a.jpg", "image/jpeg"),
+            (MediaKind::Video, "https://example.com/a.mp4", "video/mp4"),
+            (MediaKind::Audio, "https://example.com/a.mp3", "audio/mpeg"),
+            (MediaKind::Document, "https://example.com/a.pdf", "application/pdf"),
+        ] {
+            assert_request(&send(typed(kind, file, mime)), &url, AUTH, media_body(file, mime));
+        }
+    }
+
+    #[test]
+    fn template_is_sent_by_name() {
+        let template = Template {
+            name: Some("welcome".into()),
+            id: None,
+            language: "en".into(),
+            header: None,
+            body: vec![],
+            buttons: vec![],
+        };
+        let body = json!({
+            "recepient": { "phoneNumber": "+254712345678" },
+            "workspace": { "id": "ws_123" },
+            "template": "welcome"
+        });
+        assert_request(&send(Message::Template(template)), &format!("{BASE}/sendtemplate"), AUTH, body);
+    }
+
+    #[test]
+    fn template_parameters_and_a_missing_name_are_errors() {
+        let template = Template {
+            name: None,
+            id: None,
+            language: "en".into(),
+            header: Some(TemplateHeader::Text("Hi".into())),
+            body: vec![],
+            buttons: vec![],
+        };
+        let found: Vec<_> = findings(&Whautochat, &out(Message::Template(template)))
+            .into_iter()
+            .map(|f| (f.severity, f.pointer))
+            .collect();
+        assert_eq!(
+            found,
+            [(Severity::Error, "/message/template/name".into()), (Severity::Error, "/message/template".into())]
+        );
+    }
+
+    #[test]
+    fn media_needs_a_mime_type() {
+        let found = findings(&Whautochat, &out(Message::Media(media(MediaKind::Document, "https://example.com/x"))));
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].severity, found[0].pointer.as_str()), (Severity::Error, "/message/media/mime_type"));
+        assert!(found[0].text.contains("set `mime_type`"));
+    }
+
+    #[test]
+    fn caption_filename_and_a_mismatched_mime_type_are_warned_about() {
+        let mut image = media(MediaKind::Image, "https://example.com/a.pdf");
+        image.caption = Some("Look".into());
+        image.filename = Some("a.pdf".into());
+        image.mime_type = Some("application/pdf".into());
+        let outgoing = Outgoing { message: Message::Media(image), metadata: Some(serde_json::Map::new()) };
+        let found: Vec<_> = findings(&Whautochat, &outgoing).into_iter().map(|f| (f.severity, f.pointer)).collect();
+        let w = |p: &str| (Severity::Warning, p.to_string());
+        assert_eq!(
+            found,
+            [w("/metadata"), w("/message/media/caption"), w("/message/media/filename"), w("/message/media/url")]
+        );
+    }
+}
