@@ -43,19 +43,26 @@ impl Delivery {
     pub fn from_doc(doc: &DeliveryDoc) -> Result<Delivery, Vec<(String, String)>> {
         let d = Delivery::default();
         let mut errors = Vec::new();
-        let mut field = |name: &str, v: &Option<Value>, parse: fn(&Value) -> Option<f64>, default: f64, what: &str| match v {
-            None => default,
-            Some(v) => parse(v).filter(|n| n.is_finite() && *n > 0.0 || name == "max_failure_rate").unwrap_or_else(|| {
-                errors.push((format!("/delivery/{name}"), format!("`{}` is not {what}", show(v))));
-                default
-            }),
-        };
+        let mut field =
+            |name: &str, v: &Option<Value>, parse: fn(&Value) -> Option<f64>, default: f64, what: &str| match v {
+                None => default,
+                Some(v) => {
+                    parse(v).filter(|n| n.is_finite() && *n > 0.0 || name == "max_failure_rate").unwrap_or_else(|| {
+                        errors.push((format!("/delivery/{name}"), format!("`{}` is not {what}", show(v))));
+                        default
+                    })
+                }
+            };
         let rate_per_sec = field("rate", &doc.rate, parse_rate, d.rate_per_sec, "a rate above zero such as `20/s`");
-        let timeout = field("timeout", &doc.timeout, parse_seconds, d.timeout.as_secs_f64(), "a duration such as `30s`");
+        let timeout =
+            field("timeout", &doc.timeout, parse_seconds, d.timeout.as_secs_f64(), "a duration such as `30s`");
         let max_failure_rate =
             field("max_failure_rate", &doc.max_failure_rate, parse_percent, 0.0, "a percentage from 0% to 100%");
         if !(0.0..=1.0).contains(&max_failure_rate) {
-            errors.push(("/delivery/max_failure_rate".into(), "the failure threshold must be between 0% and 100%".into()));
+            errors.push((
+                "/delivery/max_failure_rate".into(),
+                "the failure threshold must be between 0% and 100%".into(),
+            ));
         }
         if errors.is_empty() {
             Ok(Delivery {
@@ -163,9 +170,13 @@ mod tests {
 
     #[test]
     fn refuses_zero_rates_and_silly_percentages() {
-        let doc = DeliveryDoc { rate: Some(json!("0/s")), max_failure_rate: Some(json!(150)), ..DeliveryDoc::default() };
+        let doc =
+            DeliveryDoc { rate: Some(json!("0/s")), max_failure_rate: Some(json!(150)), ..DeliveryDoc::default() };
         let e = Delivery::from_doc(&doc).unwrap_err();
-        assert_eq!(e.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(), ["/delivery/rate", "/delivery/max_failure_rate"]);
+        assert_eq!(
+            e.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(),
+            ["/delivery/rate", "/delivery/max_failure_rate"]
+        );
     }
 
     #[test]

@@ -129,8 +129,9 @@ pub fn render(d: &Diagnostic, style: Style) -> String {
         Severity::Warning => ("warning", "1;33"),
     };
     let mut out = format!("{}: {}\n", style.paint(code, word), style.paint("1", &d.message));
+    let mut labelled = false;
+    let gutter = " ".repeat(d.location.as_ref().map_or(1, |l| l.line.to_string().len()));
     if let Some(loc) = &d.location {
-        let gutter = " ".repeat(loc.line.to_string().len());
         let arrow = style.paint("1;34", "-->");
         match loc.col {
             Some(col) => writeln!(out, "{gutter}{arrow} {}:{}:{}", loc.file, loc.line, col),
@@ -142,21 +143,20 @@ pub fn render(d: &Diagnostic, style: Style) -> String {
             writeln!(out, "{gutter} {bar}").ok();
             writeln!(out, "{} {bar} {}", style.paint("1;34", &loc.line.to_string()), text).ok();
             if let Some(col) = loc.col {
-                let pad: String = text
-                    .chars()
-                    .take(col.saturating_sub(1))
-                    .map(|c| if c == '\t' { '\t' } else { ' ' })
-                    .collect();
+                let pad: String =
+                    text.chars().take(col.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
                 let carets = style.paint(code, &"^".repeat(loc.len));
                 let label = d.label.as_deref().map(|l| format!(" {l}")).unwrap_or_default();
                 writeln!(out, "{gutter} {bar} {pad}{carets}{}", style.paint(code, &label)).ok();
+                labelled = true;
             }
         }
-    } else if let Some(label) = &d.label {
-        writeln!(out, "  {label}").ok();
+    }
+    if let (Some(label), false) = (&d.label, labelled) {
+        writeln!(out, "{gutter} = {label}").ok();
     }
     if let Some(help) = &d.help {
-        writeln!(out, "  = {}: {help}", style.paint("1", "help")).ok();
+        writeln!(out, "{gutter} = {}: {help}", style.paint("1", "help")).ok();
     }
     out
 }

@@ -2,18 +2,17 @@
 //!
 //! The library does the work; `main.rs` only parses arguments and maps errors to exit codes.
 
-pub mod message;
-pub mod phone;
-pub mod providers;
-pub mod request;
 pub mod campaign;
-pub mod diagnostic;
-pub mod recipients;
-pub mod providers;
-pub mod template;
-pub mod delivery;
-pub mod plan;
 pub mod cli;
 pub mod commands;
+pub mod delivery;
+pub mod diagnostic;
 pub mod exit;
+pub mod message;
+pub mod phone;
+pub mod plan;
+pub mod providers;
+pub mod recipients;
+pub mod request;
 pub mod secret;
+pub mod template;

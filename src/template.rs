@@ -112,9 +112,12 @@ impl Templates {
                     })
                     .collect(),
             ),
-            Value::Array(a) => {
-                Node::Array(a.iter().enumerate().map(|(i, v)| self.build(v, format!("{pointer}/{i}"), text_origin, errors)).collect())
-            }
+            Value::Array(a) => Node::Array(
+                a.iter()
+                    .enumerate()
+                    .map(|(i, v)| self.build(v, format!("{pointer}/{i}"), text_origin, errors))
+                    .collect(),
+            ),
             other => Node::Literal(other.clone()),
         }
     }
@@ -208,14 +211,19 @@ mod tests {
         let t = Templates::compile(&json!({"text": "Hi {{ name }}"}), None, Origin::Campaign).unwrap();
         let e = t.render(&ctx(&[])).unwrap_err();
         assert_eq!(e.pointer, "/message/text");
-        let t = Templates::compile(&json!({"text": "Hi {{ name | default('there') }}"}), None, Origin::Campaign).unwrap();
+        let t =
+            Templates::compile(&json!({"text": "Hi {{ name | default('there') }}"}), None, Origin::Campaign).unwrap();
         assert_eq!(t.render(&ctx(&[])).unwrap().0["text"], "Hi there");
     }
 
     #[test]
     fn lists_variables_and_reports_syntax_errors_with_position() {
-        let t = Templates::compile(&json!({"a": ["x {{ first }}", "{{ second }}{{ campaign.id }}"]}), None, Origin::Campaign)
-            .unwrap();
+        let t = Templates::compile(
+            &json!({"a": ["x {{ first }}", "{{ second }}{{ campaign.id }}"]}),
+            None,
+            Origin::Campaign,
+        )
+        .unwrap();
         let vars: Vec<_> = t.variables().into_iter().map(|(p, v, _)| (p, v.into_iter().collect::<Vec<_>>())).collect();
         assert_eq!(
             vars,

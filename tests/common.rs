@@ -5,8 +5,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Every token variable the examples name; cleared so the developer's shell cannot leak in.
-pub const TOKEN_VARS: [&str; 6] =
-    ["WA_TOKEN", "COMMUNIKTOR_API_KEY", "EVOLUTION_API_KEY", "WHAUTOCHAT_API_KEY", "AUTOKONNECT_API_KEY", "FLOWIQ_API_KEY"];
+pub const TOKEN_VARS: [&str; 6] = [
+    "WA_TOKEN",
+    "COMMUNIKTOR_API_KEY",
+    "EVOLUTION_API_KEY",
+    "WHAUTOCHAT_API_KEY",
+    "AUTOKONNECT_API_KEY",
+    "FLOWIQ_API_KEY",
+];
 
 /// The project root.
 pub fn root() -> PathBuf {

@@ -182,13 +182,19 @@ pub fn to_message(rendered: &Value, region: Option<Region>) -> Result<Message, V
                 url: nonempty(c.url),
             })
         }
-        MessageType::Template => Message::Template(template(doc.template.ok_or_else(|| missing("template"))?, &mut errors)),
+        MessageType::Template => {
+            Message::Template(template(doc.template.ok_or_else(|| missing("template"))?, &mut errors))
+        }
         MessageType::Interactive => {
             Message::Interactive(interactive(doc.interactive.ok_or_else(|| missing("interactive"))?, &mut errors))
         }
         MessageType::Reaction => {
             let r = doc.reaction.ok_or_else(|| missing("reaction"))?;
-            Message::Reaction(Reaction { message_id: r.message_id, emoji: r.emoji, from_me: r.from_me.unwrap_or(false) })
+            Message::Reaction(Reaction {
+                message_id: r.message_id,
+                emoji: r.emoji,
+                from_me: r.from_me.unwrap_or(false),
+            })
         }
     };
     if errors.is_empty() { Ok(message) } else { Err(errors) }
@@ -221,15 +227,15 @@ fn template(t: TemplateDoc, errors: &mut Vec<Finding>) -> Template {
         _ => None,
     });
     if t.id.is_some() && id.is_none() {
-        errors.push(Finding::error("/message/template/id", "the template id must be a whole number (the numeric id of the approved template)"));
+        errors.push(Finding::error(
+            "/message/template/id",
+            "the template id must be a whole number (the numeric id of the approved template)",
+        ));
     }
     let header = t.header.map(|h| {
         let need = |field: Option<String>, key: &str, errors: &mut Vec<Finding>| {
             field.unwrap_or_else(|| {
-                errors.push(Finding::error(
-                    "/message/template/header",
-                    format!("a `{}` header needs `{key}`", h.kind),
-                ));
+                errors.push(Finding::error("/message/template/header", format!("a `{}` header needs `{key}`", h.kind)));
                 String::new()
             })
         };
@@ -259,9 +265,9 @@ fn template(t: TemplateDoc, errors: &mut Vec<Finding>) -> Template {
 
 fn interactive(i: InteractiveDoc, errors: &mut Vec<Finding>) -> Interactive {
     let action = match (i.buttons, i.list) {
-        (Some(buttons), None) => InteractiveAction::Buttons(
-            buttons.into_iter().map(|b| ReplyButton { id: b.id, title: b.title }).collect(),
-        ),
+        (Some(buttons), None) => {
+            InteractiveAction::Buttons(buttons.into_iter().map(|b| ReplyButton { id: b.id, title: b.title }).collect())
+        }
         (None, Some(list)) => InteractiveAction::List {
             button: list.button,
             sections: list
@@ -278,7 +284,8 @@ fn interactive(i: InteractiveDoc, errors: &mut Vec<Finding>) -> Interactive {
                 .collect(),
         },
         (b, _) => {
-            let what = if b.is_some() { "has both `buttons` and `list`; keep one" } else { "needs `buttons` or `list`" };
+            let what =
+                if b.is_some() { "has both `buttons` and `list`; keep one" } else { "needs `buttons` or `list`" };
             errors.push(Finding::error("/message/interactive", format!("an interactive message {what}")));
             InteractiveAction::Buttons(vec![])
         }
@@ -331,7 +338,8 @@ mod tests {
             convert(json!({"type": "text", "text": "hi"})).unwrap(),
             Message::Text { body: "hi".into(), preview_url: None }
         );
-        let Message::Media(m) = convert(json!({"type": "document", "media": {"url": "https://x/a.PDF?v=1", "caption": " "}})).unwrap()
+        let Message::Media(m) =
+            convert(json!({"type": "document", "media": {"url": "https://x/a.PDF?v=1", "caption": " "}})).unwrap()
         else {
             panic!()
         };
@@ -343,12 +351,16 @@ mod tests {
         let ok = convert(json!({"type": "location", "location": {"latitude": "-1.28", "longitude": 36.8}})).unwrap();
         assert_eq!(ok, Message::Location(Location { latitude: -1.28, longitude: 36.8, name: None, address: None }));
         let e = convert(json!({"type": "location", "location": {"latitude": "north", "longitude": 200}})).unwrap_err();
-        assert_eq!(e.iter().map(|f| f.pointer.as_str()).collect::<Vec<_>>(), ["/message/location/latitude", "/message/location/longitude"]);
+        assert_eq!(
+            e.iter().map(|f| f.pointer.as_str()).collect::<Vec<_>>(),
+            ["/message/location/latitude", "/message/location/longitude"]
+        );
     }
 
     #[test]
     fn contact_phone_is_normalised_and_checked() {
-        let Message::Contact(c) = convert(json!({"type": "contact", "contact": {"full_name": "A", "phone": "0712 345678"}})).unwrap()
+        let Message::Contact(c) =
+            convert(json!({"type": "contact", "contact": {"full_name": "A", "phone": "0712 345678"}})).unwrap()
         else {
             panic!()
         };
@@ -359,8 +371,14 @@ mod tests {
 
     #[test]
     fn template_and_interactive_rules() {
-        let e = convert(json!({"type": "template", "template": {"language": "en", "id": "promo", "buttons": [{"type": "url"}]}})).unwrap_err();
-        assert_eq!(e.iter().map(|f| f.pointer.as_str()).collect::<Vec<_>>(), ["/message/template/id", "/message/template/buttons/0"]);
+        let e = convert(
+            json!({"type": "template", "template": {"language": "en", "id": "promo", "buttons": [{"type": "url"}]}}),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.iter().map(|f| f.pointer.as_str()).collect::<Vec<_>>(),
+            ["/message/template/id", "/message/template/buttons/0"]
+        );
         let e = convert(json!({"type": "interactive", "interactive": {"body": "b"}})).unwrap_err();
         assert!(e[0].text.contains("needs `buttons` or `list`"));
         let e = convert(json!({"type": "media", "text": "x"}));

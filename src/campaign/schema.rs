@@ -46,10 +46,9 @@ fn describe(kind: &ValidationErrorKind, pointer: &str, instance: &Value, source:
         )];
     }
     match kind {
-        ValidationErrorKind::AdditionalProperties { unexpected } => unexpected
-            .iter()
-            .map(|key| unknown_key(pointer, key, source))
-            .collect(),
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            unexpected.iter().map(|key| unknown_key(pointer, key, source)).collect()
+        }
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().unwrap_or_default();
             let child = format!("{pointer}/{name}");
@@ -100,9 +99,9 @@ fn describe(kind: &ValidationErrorKind, pointer: &str, instance: &Value, source:
         ValidationErrorKind::Pattern { .. } => vec![with_help(
             Diagnostic::error(format!("`{}` is not a valid `{here}`", value_text(instance))).at(at_value),
         )],
-        ValidationErrorKind::MinItems { limit } => vec![
-            Diagnostic::error(format!("`{here}` needs at least {limit} item{}", plural(*limit))).at(at_value),
-        ],
+        ValidationErrorKind::MinItems { limit } => {
+            vec![Diagnostic::error(format!("`{here}` needs at least {limit} item{}", plural(*limit))).at(at_value)]
+        }
         ValidationErrorKind::Minimum { limit } | ValidationErrorKind::ExclusiveMinimum { limit } => vec![with_help(
             Diagnostic::error(format!("`{here}` is too small ({}; the minimum is {limit})", value_text(instance)))
                 .at(at_value),
@@ -122,12 +121,13 @@ fn other_text(kind: &ValidationErrorKind) -> String {
 fn unknown_key(parent: &str, key: &str, source: &Source) -> Diagnostic {
     let pointer = format!("{parent}/{}", super::yaml::escape(key));
     let valid = valid_keys(parent);
-    let within = if parent.is_empty() { "at the top level".to_string() } else { format!("in `{}`", display_path(parent)) };
+    let within =
+        if parent.is_empty() { "at the top level".to_string() } else { format!("in `{}`", display_path(parent)) };
     let d = Diagnostic::error(format!("unknown key `{key}` {within}")).at(source.locate(&pointer, Part::Key));
     if crate::secret::is_secret_key(key) {
-        return hide_source(d).label("secrets do not belong in campaign files").help(
-            "put the secret in an environment variable and name the variable in `provider.token_env`",
-        );
+        return hide_source(d)
+            .label("secrets do not belong in campaign files")
+            .help("put the secret in an environment variable and name the variable in `provider.token_env`");
     }
     match nearest(key, valid.iter().map(String::as_str)) {
         Some(n) => d.label("not a known key").help(format!("did you mean `{n}`?")),
@@ -166,10 +166,8 @@ fn schema_at(pointer: &str) -> Option<&'static Value> {
             p
         } else if let Some(items) = node.get("items") {
             items
-        } else if let Some(extra) = node.get("additionalProperties").filter(|v| v.is_object()) {
-            extra
         } else {
-            return None;
+            node.get("additionalProperties").filter(|v| v.is_object())?
         };
     }
     Some(node)

@@ -64,5 +64,5 @@ pub fn table() -> String {
             p.default_base_url().unwrap_or("(self-hosted: set base_url)"),
         ));
     }
-    s.trim_end().to_string() + "\n"
+    s.lines().map(str::trim_end).collect::<Vec<_>>().join("\n").trim_end().to_string() + "\n"
 }

@@ -26,16 +26,21 @@ pub struct Audience {
 
 /// Builds the audience, or `None` when a file it needs cannot be used.
 pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Vec<Diagnostic>) -> Option<Audience> {
-    let suppressed = suppression(c, checked, ctx, diags)?;
+    let suppressed = suppression(c, checked, ctx, diags);
     let mut a = Audience { headers: vec![], csv_name: None, recipients: vec![], skipped: Skipped::default() };
     let mut seen: HashMap<Phone, String> = HashMap::new();
-    let mut admit = |a: &mut Audience, raw: Option<&str>, origin: Origin, values: Arc<[Option<String>]>, at: &dyn Fn() -> Option<Location>, diags: &mut Vec<Diagnostic>| {
+    let mut admit = |a: &mut Audience,
+                     raw: Option<&str>,
+                     origin: Origin,
+                     values: Arc<[Option<String>]>,
+                     at: &dyn Fn() -> Option<Location>,
+                     diags: &mut Vec<Diagnostic>| {
         let here = match &origin {
             Origin::CsvLine(l) => format!("line {l}"),
             other => describe(other, None),
         };
         let phone = match raw.map(|r| normalize(r, checked.region)) {
-            None => Err("has no phone number".to_string()),
+            None => Err("this row has no phone number".to_string()),
             Some(Ok(p)) => Ok(p),
             Some(Err(why)) => Err(why),
         };
@@ -71,11 +76,15 @@ pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Vec<
         let table = match read_csv(&path) {
             Ok(t) => t,
             Err(why) => {
-                diags.push(ctx.at(Severity::Error, "/recipients/csv", Part::Value, why).help("paths are relative to the campaign file's folder"));
+                diags.push(
+                    ctx.at(Severity::Error, "/recipients/csv", Part::Value, why)
+                        .help("paths are relative to the campaign file's folder"),
+                );
                 return None;
             }
         };
-        let phone_col = column(&table.headers, r.phone_column.as_deref().unwrap_or("phone"), "phone_column", &name, ctx, diags);
+        let phone_col =
+            column(&table.headers, r.phone_column.as_deref().unwrap_or("phone"), "phone_column", &name, ctx, diags);
         let filtering = !r.tags.is_empty() || !r.exclude_tags.is_empty();
         let tags_col = if filtering {
             column(&table.headers, r.tags_column.as_deref().unwrap_or("tags"), "tags_column", &name, ctx, diags)
@@ -85,20 +94,29 @@ pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Vec<
         let (phone_col, tags_col) = (phone_col?, tags_col?);
         for (line, why) in &table.bad_rows {
             a.skipped.invalid += 1;
-            diags.push(Diagnostic::warning(format!("line {line} {why}; skipped")).at(Some(Location::line(&name, *line as usize))).group("unreadable rows"));
+            diags.push(
+                Diagnostic::warning(format!("line {line} {why}; skipped"))
+                    .at(Some(Location::line(&name, *line as usize)))
+                    .group("unreadable rows"),
+            );
         }
         for (line, n) in &table.ragged {
             diags.push(
-                Diagnostic::warning(format!("line {line} has {n} field{} but the header has {}", if *n == 1 { "" } else { "s" }, table.headers.len()))
-                    .at(Some(Location::line(&name, *line as usize)))
-                    .help("missing cells are empty; extra cells are ignored")
-                    .group("rows with a wrong number of fields"),
+                Diagnostic::warning(format!(
+                    "line {line} has {n} field{} but the header has {}",
+                    if *n == 1 { "" } else { "s" },
+                    table.headers.len()
+                ))
+                .at(Some(Location::line(&name, *line as usize)))
+                .help("missing cells are empty; extra cells are ignored")
+                .group("rows with a wrong number of fields"),
             );
         }
         a.csv_name = Some(name.clone());
         let keep = |tags: Option<&String>| {
-            let tags: HashSet<String> =
-                tags.map(|t| t.split([';', ',']).map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+            let tags: HashSet<String> = tags
+                .map(|t| t.split([';', ',']).map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()).collect())
+                .unwrap_or_default();
             let any = |wanted: &[String]| wanted.iter().any(|w| tags.contains(&w.to_lowercase()));
             (r.tags.is_empty() || any(&r.tags)) && !any(&r.exclude_tags)
         };
@@ -119,7 +137,11 @@ pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Vec<
             admit(&mut a, Some(raw), Origin::ListItem(i), Arc::from([]), &at, diags);
         }
     } else if let Some(tags) = &r.provider_tags {
-        a.recipients.push(Recipient { target: Target::Tags(tags.clone()), origin: Origin::ProviderTags, values: Arc::from([]) });
+        a.recipients.push(Recipient {
+            target: Target::Tags(tags.clone()),
+            origin: Origin::ProviderTags,
+            values: Arc::from([]),
+        });
     }
     Some(a)
 }
@@ -133,11 +155,22 @@ pub fn describe(origin: &Origin, csv_name: Option<&str>) -> String {
     }
 }
 
-fn column(headers: &[String], wanted: &str, key: &str, file: &str, ctx: &Context, diags: &mut Vec<Diagnostic>) -> Option<usize> {
+fn column(
+    headers: &[String],
+    wanted: &str,
+    key: &str,
+    file: &str,
+    ctx: &Context,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<usize> {
     if let Some(i) = headers.iter().position(|h| h == wanted) {
         return Some(i);
     }
-    let pointer = if ctx.source.spans.get(&format!("/recipients/{key}")).is_some() { format!("/recipients/{key}") } else { "/recipients/csv".into() };
+    let pointer = if ctx.source.spans.get(&format!("/recipients/{key}")).is_some() {
+        format!("/recipients/{key}")
+    } else {
+        "/recipients/csv".into()
+    };
     let d = ctx.at(Severity::Error, &pointer, Part::Value, format!("{file} has no `{wanted}` column"));
     let d = match crate::campaign::schema::nearest(wanted, headers.iter().map(String::as_str)) {
         Some(n) => d.help(format!("did you mean `{n}`? set `recipients.{key}: {n}`")),
@@ -147,29 +180,37 @@ fn column(headers: &[String], wanted: &str, key: &str, file: &str, ctx: &Context
     None
 }
 
-fn suppression(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Vec<Diagnostic>) -> Option<HashSet<Phone>> {
+/// Every suppressed number. An unreadable list is an error (so nothing is sent), but the rest of
+/// the audience is still checked.
+fn suppression(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Vec<Diagnostic>) -> HashSet<Phone> {
     let mut all = HashSet::new();
-    let mut ok = true;
     let column = c.recipients.phone_column.as_deref().unwrap_or("phone");
     for (i, file) in c.recipients.suppress.iter().enumerate() {
-        let pointer = if ctx.source.spans.get("/recipients/suppress/0").is_some() { format!("/recipients/suppress/{i}") } else { "/recipients/suppress".into() };
+        let pointer = if ctx.source.spans.get("/recipients/suppress/0").is_some() {
+            format!("/recipients/suppress/{i}")
+        } else {
+            "/recipients/suppress".into()
+        };
         let path = ctx.path(file);
         match read_suppression(&path, column, checked.region) {
             Ok(s) => {
                 for (line, why) in s.invalid {
                     diags.push(
-                        Diagnostic::warning(format!("suppression list line {line}: {why}; this entry cannot match anyone"))
-                            .at(Some(Location::line(&path.display().to_string(), line as usize)))
-                            .group("unreadable suppression entries"),
+                        Diagnostic::warning(format!(
+                            "suppression list line {line}: {why}; this entry cannot match anyone"
+                        ))
+                        .at(Some(Location::line(&path.display().to_string(), line as usize)))
+                        .group("unreadable suppression entries"),
                     );
                 }
                 all.extend(s.numbers);
             }
             Err(why) => {
-                ok = false;
-                diags.push(ctx.at(Severity::Error, &pointer, Part::Value, why).help("paths are relative to the campaign file's folder; without the list herald cannot honour opt-outs"));
+                diags.push(ctx.at(Severity::Error, &pointer, Part::Value, why).help(
+                    "paths are relative to the campaign file's folder; without the list herald cannot honour opt-outs",
+                ));
             }
         }
     }
-    ok.then_some(all)
+    all
 }

@@ -53,24 +53,34 @@ pub struct Checked {
     pub text_origin: crate::template::Origin,
 }
 
-/// Runs the checks; `None` when something makes later steps meaningless.
+/// Runs the checks. Later steps run even after errors here, so one pass reports everything;
+/// only sending-shaped work (rendering each recipient) waits for a clean slate.
 pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Vec<Diagnostic>) -> Option<Checked> {
-    let before = diags.iter().filter(|d| d.is_error()).count();
     let kind = c.provider.kind;
     let provider = kind.provider();
     let account_key = provider.account_key();
     for (key, value) in c.provider.accounts() {
         if value.is_some() && key != account_key {
             diags.push(
-                ctx.at(Severity::Error, &format!("/provider/{key}"), Part::Key, format!("`{key}` is not a setting of provider `{kind}`"))
-                    .label("not used by this provider")
-                    .help(format!("{kind} sends from the account named by `{account_key}`")),
+                ctx.at(
+                    Severity::Error,
+                    &format!("/provider/{key}"),
+                    Part::Key,
+                    format!("`{key}` is not a setting of provider `{kind}`"),
+                )
+                .label("not used by this provider")
+                .help(format!("{kind} sends from the account named by `{account_key}`")),
             );
         }
     }
     let account = c.provider.accounts().into_iter().find(|(k, _)| *k == account_key).and_then(|(_, v)| v).unwrap_or("");
     if account.trim().is_empty() {
-        diags.push(ctx.at(Severity::Error, &format!("/provider/{account_key}"), Part::Value, format!("`provider.{account_key}` is empty")));
+        diags.push(ctx.at(
+            Severity::Error,
+            &format!("/provider/{account_key}"),
+            Part::Value,
+            format!("`provider.{account_key}` is empty"),
+        ));
     }
     let base_url = c
         .provider
@@ -87,35 +97,50 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Vec<Diagnostic>) -> Opt
         let able: Vec<&str> =
             ProviderKind::ALL.iter().filter(|k| k.provider().supports(message_type)).map(|k| k.as_str()).collect();
         diags.push(
-            ctx.at(Severity::Error, "/message/type", Part::Value, format!("provider `{kind}` cannot send {message_type} messages"))
-                .label("not supported by this provider")
-                .help(format!("providers that can: {}; `herald providers` prints the whole matrix", able.join(", "))),
+            ctx.at(
+                Severity::Error,
+                "/message/type",
+                Part::Value,
+                format!("provider `{kind}` cannot send {message_type} messages"),
+            )
+            .label("not supported by this provider")
+            .help(format!("providers that can: {}; `herald providers` prints the whole matrix", able.join(", "))),
         );
     }
     check_message_keys(&c.message, message_type, ctx, diags);
     let (message, text_origin) = fold_text_file(&c.message, ctx, diags);
     let region = check_recipients(c, provider.supports_tags(), ctx, diags);
 
-    let send_at = c.schedule.as_ref().and_then(|s| s.send_at.as_deref()).and_then(|t| match t.parse::<jiff::Timestamp>() {
-        Ok(ts) => {
-            if ts < jiff::Timestamp::now() {
-                diags.push(ctx.at(Severity::Warning, "/schedule/send_at", Part::Value, "`schedule.send_at` is in the past"));
+    let send_at =
+        c.schedule.as_ref().and_then(|s| s.send_at.as_deref()).and_then(|t| match t.parse::<jiff::Timestamp>() {
+            Ok(ts) => {
+                if ts < jiff::Timestamp::now() {
+                    diags.push(ctx.at(
+                        Severity::Warning,
+                        "/schedule/send_at",
+                        Part::Value,
+                        "`schedule.send_at` is in the past",
+                    ));
+                }
+                Some(ts)
             }
-            Some(ts)
-        }
-        Err(e) => {
-            diags.push(ctx.at(Severity::Error, "/schedule/send_at", Part::Value, format!("`{t}` is not a valid time: {e}")));
-            None
-        }
-    });
+            Err(e) => {
+                diags.push(ctx.at(
+                    Severity::Error,
+                    "/schedule/send_at",
+                    Part::Value,
+                    format!("`{t}` is not a valid time: {e}"),
+                ));
+                None
+            }
+        });
     let delivery = Delivery::from_doc(&c.delivery).unwrap_or_else(|errors| {
         for (pointer, message) in errors {
             diags.push(ctx.at(Severity::Error, &pointer, Part::Value, message));
         }
         Delivery::default()
     });
-    let failed = diags.iter().filter(|d| d.is_error()).count() > before;
-    (!failed).then(|| Checked {
+    Some(Checked {
         settings: Settings { base_url, account: account.to_string() },
         message_type,
         delivery,
@@ -135,16 +160,28 @@ fn check_token(c: &CampaignDoc, kind: ProviderKind, ctx: &Context, diags: &mut V
         Ok(v) if !v.trim().is_empty() => {
             if kind == ProviderKind::Flowiq && !v.starts_with("fiq_") {
                 diags.push(
-                    ctx.at(Severity::Error, "/provider/token_env", Part::Value, format!("the key in `{name}` does not start with `fiq_`"))
-                        .help("FlowIQ accepts only API keys with the `fiq_` prefix; copy the key from FlowIQ's API settings"),
+                    ctx.at(
+                        Severity::Error,
+                        "/provider/token_env",
+                        Part::Value,
+                        format!("the key in `{name}` does not start with `fiq_`"),
+                    )
+                    .help(
+                        "FlowIQ accepts only API keys with the `fiq_` prefix; copy the key from FlowIQ's API settings",
+                    ),
                 );
             }
         }
         _ => {
             let severity = if ctx.options.require_token { Severity::Error } else { Severity::Warning };
             diags.push(
-                ctx.at(severity, "/provider/token_env", Part::Value, format!("environment variable `{name}` is not set"))
-                    .help(format!("set it before sending: `export {name}=…` (or use `herald send --sandbox`)")),
+                ctx.at(
+                    severity,
+                    "/provider/token_env",
+                    Part::Value,
+                    format!("environment variable `{name}` is not set"),
+                )
+                .help(format!("set it before sending: `export {name}=…` (or use `herald send --sandbox`)")),
             );
         }
     }
@@ -178,14 +215,20 @@ pub fn salvage(doc: &Value, ctx: &Context, diags: &mut Vec<Diagnostic>) {
         if let Some(file) = doc.pointer(&pointer).and_then(Value::as_str) {
             let path = ctx.path(file);
             if let Err(e) = std::fs::metadata(&path) {
-                diags.push(ctx.at(Severity::Error, &pointer, Part::Value, format!("cannot read {}: {}", path.display(), crate::recipients::io_reason(&e))));
+                diags.push(ctx.at(
+                    Severity::Error,
+                    &pointer,
+                    Part::Value,
+                    format!("cannot read {}: {}", path.display(), crate::recipients::io_reason(&e)),
+                ));
             }
         }
     }
-    if let Some(message) = doc.get("message") {
-        if let Err(errors) = crate::template::Templates::compile(message, doc.get("metadata"), crate::template::Origin::Campaign) {
-            diags.extend(errors.iter().map(|e| super::render::compile_error(e, ctx)));
-        }
+    if let Some(Err(errors)) = doc
+        .get("message")
+        .map(|m| crate::template::Templates::compile(m, doc.get("metadata"), crate::template::Origin::Campaign))
+    {
+        diags.extend(errors.iter().map(|e| super::render::compile_error(e, ctx)));
     }
 }
 
@@ -202,8 +245,13 @@ fn check_message_keys(message: &Value, t: MessageType, ctx: &Context, diags: &mu
     for (key, types) in BLOCKS {
         if message.get(key).is_some() && !types.contains(&t) {
             diags.push(
-                ctx.at(Severity::Warning, &format!("/message/{key}"), Part::Key, format!("`message.{key}` is ignored for a {t} message"))
-                    .help("remove it, or change `message.type`"),
+                ctx.at(
+                    Severity::Warning,
+                    &format!("/message/{key}"),
+                    Part::Key,
+                    format!("`message.{key}` is ignored for a {t} message"),
+                )
+                .help("remove it, or change `message.type`"),
             );
         }
     }
@@ -211,7 +259,8 @@ fn check_message_keys(message: &Value, t: MessageType, ctx: &Context, diags: &mu
     let has_file = message.get("text_file").is_some();
     match (t, has_text, has_file) {
         (MessageType::Text, false, false) => diags.push(
-            ctx.at(Severity::Error, "/message", Part::Key, "a text message needs `text` or `text_file`").label("add `text:` here"),
+            ctx.at(Severity::Error, "/message", Part::Key, "a text message needs `text` or `text_file`")
+                .label("add `text:` here"),
         ),
         (_, true, true) => diags.push(ctx.at(
             Severity::Error,
@@ -222,7 +271,12 @@ fn check_message_keys(message: &Value, t: MessageType, ctx: &Context, diags: &mu
         (MessageType::Text, _, _) => {}
         (_, true, _) | (_, _, true) => {
             let key = if has_text { "text" } else { "text_file" };
-            diags.push(ctx.at(Severity::Warning, &format!("/message/{key}"), Part::Key, format!("`message.{key}` is ignored for a {t} message")));
+            diags.push(ctx.at(
+                Severity::Warning,
+                &format!("/message/{key}"),
+                Part::Key,
+                format!("`message.{key}` is ignored for a {t} message"),
+            ));
         }
         _ => {}
     }
@@ -243,15 +297,25 @@ fn fold_text_file(message: &Value, ctx: &Context, diags: &mut Vec<Diagnostic>) -
         }
         Err(e) => {
             diags.push(
-                ctx.at(Severity::Error, "/message/text_file", Part::Value, format!("cannot read {}: {}", path.display(), crate::recipients::io_reason(&e)))
-                    .help("paths are relative to the campaign file's folder"),
+                ctx.at(
+                    Severity::Error,
+                    "/message/text_file",
+                    Part::Value,
+                    format!("cannot read {}: {}", path.display(), crate::recipients::io_reason(&e)),
+                )
+                .help("paths are relative to the campaign file's folder"),
             );
             (message, crate::template::Origin::Campaign)
         }
     }
 }
 
-fn check_recipients(c: &CampaignDoc, supports_tags: bool, ctx: &Context, diags: &mut Vec<Diagnostic>) -> Option<Region> {
+fn check_recipients(
+    c: &CampaignDoc,
+    supports_tags: bool,
+    ctx: &Context,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Region> {
     let r = &c.recipients;
     let sources = [r.csv.is_some(), r.list.is_some(), r.provider_tags.is_some()].iter().filter(|x| **x).count();
     if sources != 1 {
@@ -263,8 +327,13 @@ fn check_recipients(c: &CampaignDoc, supports_tags: bool, ctx: &Context, diags: 
     }
     if r.provider_tags.is_some() && !supports_tags {
         diags.push(
-            ctx.at(Severity::Error, "/recipients/provider_tags", Part::Key, format!("provider `{}` cannot resolve contact tags", c.provider.kind))
-                .help("only autokonnect resolves its own contact tags; use `csv` or `list` instead"),
+            ctx.at(
+                Severity::Error,
+                "/recipients/provider_tags",
+                Part::Key,
+                format!("provider `{}` cannot resolve contact tags", c.provider.kind),
+            )
+            .help("only autokonnect resolves its own contact tags; use `csv` or `list` instead"),
         );
     }
     if r.csv.is_none() {
@@ -276,13 +345,23 @@ fn check_recipients(c: &CampaignDoc, supports_tags: bool, ctx: &Context, diags: 
                 _ => r.tags_column.is_some(),
             };
             if given {
-                diags.push(ctx.at(Severity::Warning, &format!("/recipients/{key}"), Part::Key, format!("`recipients.{key}` applies only to a CSV file and is ignored")));
+                diags.push(ctx.at(
+                    Severity::Warning,
+                    &format!("/recipients/{key}"),
+                    Part::Key,
+                    format!("`recipients.{key}` applies only to a CSV file and is ignored"),
+                ));
             }
         }
     }
     let region = r.default_country.as_deref().map(|code| {
         crate::phone::parse_region(code).ok_or_else(|| {
-            diags.push(ctx.at(Severity::Error, "/recipients/default_country", Part::Value, format!("`{code}` is not a country code known to the phone-number library")));
+            diags.push(ctx.at(
+                Severity::Error,
+                "/recipients/default_country",
+                Part::Value,
+                format!("`{code}` is not a country code known to the phone-number library"),
+            ));
         })
     });
     region.and_then(Result::ok)

@@ -76,6 +76,13 @@ pub struct Validation {
 pub fn load(path: &Path, options: Options) -> Validation {
     let mut diags = Vec::new();
     let plan = load_inner(path, options, &mut diags);
+    // Problems in the campaign file first, in file order; then those in other files as found.
+    let name = path.display().to_string();
+    diags.sort_by_key(|d| match &d.location {
+        Some(l) if l.file == name => (0, l.line, l.col.unwrap_or(0)),
+        Some(_) => (1, 0, 0),
+        None => (0, 0, 0),
+    });
     let plan = if diags.iter().any(Diagnostic::is_error) { None } else { plan };
     Validation { plan, diagnostics: diags }
 }
@@ -117,7 +124,9 @@ fn load_inner(path: &Path, options: Options, diags: &mut Vec<Diagnostic>) -> Opt
     let campaign: CampaignDoc = match serde_json::from_value(doc) {
         Ok(c) => c,
         Err(e) => {
-            diags.push(Diagnostic::error(format!("the campaign cannot be read: {e}")).at(source.locate("", Part::Value)));
+            diags.push(
+                Diagnostic::error(format!("the campaign cannot be read: {e}")).at(source.locate("", Part::Value)),
+            );
             return None;
         }
     };

@@ -9,7 +9,7 @@ use crate::campaign::model::CampaignDoc;
 use crate::campaign::schema::{display_path, nearest};
 use crate::campaign::source::Part;
 use crate::diagnostic::{Diagnostic, Location, Severity};
-use crate::providers::{Finding, Outgoing, Severity as FindingSeverity};
+use crate::providers::{Finding, Outgoing};
 use crate::template::{CompileError, Origin, Templates};
 use minijinja::Value as Mj;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -18,7 +18,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 const BUILTINS: [&str; 6] = ["range", "dict", "namespace", "debug", "loop", "self"];
 
 /// Renders every recipient; `None` when templates do not compile or use unknown variables.
-pub fn render_all(c: &CampaignDoc, checked: &Checked, audience: &Audience, ctx: &Context, diags: &mut Vec<Diagnostic>) -> Option<Vec<Send>> {
+pub fn render_all(
+    c: &CampaignDoc,
+    checked: &Checked,
+    audience: &Audience,
+    ctx: &Context,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Vec<Send>> {
     let templates = match Templates::compile(&checked.message, c.metadata.as_ref(), checked.text_origin.clone()) {
         Ok(t) => t,
         Err(errors) => {
@@ -30,10 +36,13 @@ pub fn render_all(c: &CampaignDoc, checked: &Checked, audience: &Audience, ctx: 
     if !check_variables(&variables, c, audience, ctx, diags) {
         return None;
     }
+    if diags.iter().any(Diagnostic::is_error) {
+        return None;
+    }
     let uses: HashMap<String, BTreeSet<String>> = variables.into_iter().map(|(p, v, _)| (p, v)).collect();
     let provider = c.provider.kind.provider();
     let base = base_context(c);
-    let mut findings: BTreeMap<(FindingSeverity, String, String), (String, usize)> = BTreeMap::new();
+    let mut findings: BTreeMap<(Severity, String, String), (String, usize)> = BTreeMap::new();
     let mut sends = Vec::with_capacity(audience.recipients.len());
     for recipient in &audience.recipients {
         let here = describe(&recipient.origin, audience.csv_name.as_deref());
@@ -51,16 +60,27 @@ pub fn render_all(c: &CampaignDoc, checked: &Checked, audience: &Audience, ctx: 
                     .get(&e.pointer)
                     .into_iter()
                     .flatten()
-                    .filter(|v| audience.headers.iter().zip(recipient.values.iter()).any(|(h, val)| h == *v && val.is_none()))
+                    .filter(|v| {
+                        audience.headers.iter().zip(recipient.values.iter()).any(|(h, val)| h == *v && val.is_none())
+                    })
                     .collect();
-                let at = recipient.csv_line().and_then(|l| audience.csv_name.as_deref().map(|n| Location::line(n, l as usize)));
+                let at = recipient
+                    .csv_line()
+                    .and_then(|l| audience.csv_name.as_deref().map(|n| Location::line(n, l as usize)));
                 let d = if let Some(v) = empty.first() {
                     Diagnostic::error(format!("`{v}` is empty at {here}, and `{}` uses it", display_path(&e.pointer)))
                         .help(format!("fill it in, or give a fallback: {{{{ {v} | default(\"…\") }}}}"))
                 } else {
-                    Diagnostic::error(format!("`{}` cannot be rendered for {here}: {}", display_path(&e.pointer), e.message))
+                    Diagnostic::error(format!(
+                        "`{}` cannot be rendered for {here}: {}",
+                        display_path(&e.pointer),
+                        e.message
+                    ))
                 };
-                diags.push(d.at(at.or_else(|| ctx.source.locate(&e.pointer, Part::Value))).group(format!("rendering `{}`", display_path(&e.pointer))));
+                diags.push(
+                    d.at(at.or_else(|| ctx.source.locate(&e.pointer, Part::Value)))
+                        .group(format!("rendering `{}`", display_path(&e.pointer))),
+                );
                 continue;
             }
         };
@@ -76,7 +96,7 @@ pub fn render_all(c: &CampaignDoc, checked: &Checked, audience: &Audience, ctx: 
                 None
             }
         };
-        let blocked = found.iter().any(|f| f.severity == FindingSeverity::Error);
+        let blocked = found.iter().any(|f| f.severity == Severity::Error);
         for Finding { severity, pointer, text } in found {
             findings.entry((severity, pointer, text)).or_insert_with(|| (here.clone(), 0)).1 += 1;
         }
@@ -87,7 +107,6 @@ pub fn render_all(c: &CampaignDoc, checked: &Checked, audience: &Audience, ctx: 
     }
     let total = audience.recipients.len();
     for ((severity, pointer, text), (first, n)) in findings {
-        let severity = if severity == FindingSeverity::Error { Severity::Error } else { Severity::Warning };
         let whom = if n == total && total > 1 {
             String::new()
         } else if n == 1 {
@@ -95,20 +114,32 @@ pub fn render_all(c: &CampaignDoc, checked: &Checked, audience: &Audience, ctx: 
         } else {
             format!(" ({first} and {} more)", n - 1)
         };
-        diags.push(ctx.at(severity, &pointer, Part::Value, format!("{text}{whom}")).group(format!("problems with `{}`", display_path(&pointer))));
+        diags.push(
+            ctx.at(severity, &pointer, Part::Value, format!("{text}{whom}"))
+                .group(format!("problems with `{}`", display_path(&pointer))),
+        );
     }
     Some(sends)
 }
 
 fn base_context(c: &CampaignDoc) -> BTreeMap<String, Mj> {
-    let mut vars: BTreeMap<String, Mj> = c.vars.iter().map(|(k, v)| (k.clone(), Mj::from(minijinja::value::Serde(v)))).collect();
+    let mut vars: BTreeMap<String, Mj> =
+        c.vars.iter().map(|(k, v)| (k.clone(), Mj::from(minijinja::value::Serde(v)))).collect();
     let campaign: BTreeMap<&str, Mj> =
-        [("id", Mj::from(c.id.as_str())), ("name", c.name.as_deref().map_or(Mj::from(()), Mj::from))].into_iter().collect();
+        [("id", Mj::from(c.id.as_str())), ("name", c.name.as_deref().map_or(Mj::from(()), Mj::from))]
+            .into_iter()
+            .collect();
     vars.insert("campaign".into(), Mj::from(campaign));
     vars
 }
 
-fn check_variables(variables: &[(String, BTreeSet<String>, Origin)], c: &CampaignDoc, audience: &Audience, ctx: &Context, diags: &mut Vec<Diagnostic>) -> bool {
+fn check_variables(
+    variables: &[(String, BTreeSet<String>, Origin)],
+    c: &CampaignDoc,
+    audience: &Audience,
+    ctx: &Context,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
     let mut known: BTreeSet<&str> = audience.headers.iter().map(String::as_str).collect();
     known.extend(c.vars.keys().map(String::as_str));
     known.extend(["campaign", "recipient"]);
@@ -119,13 +150,17 @@ fn check_variables(variables: &[(String, BTreeSet<String>, Origin)], c: &Campaig
             ok = false;
             let whence = match &audience.csv_name {
                 Some(csv) => format!("not a column of {csv} nor a key of `vars`"),
-                None => "not a key of `vars` (without a CSV, templates see only `vars`, `campaign` and `recipient`)".into(),
+                None => {
+                    "not a key of `vars` (without a CSV, templates see only `vars`, `campaign` and `recipient`)".into()
+                }
             };
             let location = match origin {
                 Origin::Campaign => ctx.source.locate(pointer, Part::Value),
                 Origin::File { name, text } => find_in(name, text, v),
             };
-            let d = Diagnostic::error(format!("`{}` uses `{v}`, which is {whence}", display_path(pointer))).at(location).label(format!("`{v}` is unknown"));
+            let d = Diagnostic::error(format!("`{}` uses `{v}`, which is {whence}", display_path(pointer)))
+                .at(location)
+                .label(format!("`{v}` is unknown"));
             diags.push(match nearest(v, known.iter().copied()) {
                 Some(n) => d.help(format!("did you mean `{n}`?")),
                 None if !audience.headers.is_empty() => d.help(format!("columns: {}", audience.headers.join(", "))),
@@ -138,7 +173,8 @@ fn check_variables(variables: &[(String, BTreeSet<String>, Origin)], c: &Campaig
 
 fn find_in(name: &str, text: &str, var: &str) -> Option<Location> {
     text.lines().enumerate().find_map(|(i, line)| {
-        line.find(var).map(|byte| Location::in_source(name, text, i + 1, line[..byte].chars().count() + 1, var.chars().count()))
+        line.find(var)
+            .map(|byte| Location::in_source(name, text, i + 1, line[..byte].chars().count() + 1, var.chars().count()))
     })
 }
 

@@ -87,10 +87,9 @@ impl Provider for CloudApi {
                     MediaKind::Image => "image",
                     MediaKind::Video => "video",
                     MediaKind::Audio => "audio",
-                    MediaKind::Voice => {
-                        object.insert("voice".into(), true.into());
-                        "audio"
-                    }
+                    // Meta's send schema has no voice flag: an OGG/Opus file is what renders as a
+                    // voice note (the `voice` field in the spec belongs to incoming webhooks).
+                    MediaKind::Voice => "audio",
                     MediaKind::Document => {
                         put_opt(&mut object, "filename", media.filename.as_deref());
                         "document"

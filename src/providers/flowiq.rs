@@ -117,7 +117,12 @@ impl Provider for Flowiq {
             }
             other @ Message::Template(_) => super::unsupported(NAME, other),
         };
-        body.insert("message_type".into(), message_type.into());
+        // Documented order: recipient, type, then the type's fields.
+        let mut ordered = Map::new();
+        ordered.insert("phone_number".into(), body.remove("phone_number").unwrap_or_default());
+        ordered.insert("message_type".into(), message_type.into());
+        ordered.extend(body);
+        let body = ordered;
         let url = format!("{}/send-whatsapp?tenantId={}", settings.base_url, encode_component(&settings.account));
         HttpRequest::post_json(url, self.auth(), Value::Object(body))
     }
@@ -127,14 +132,20 @@ impl Provider for Flowiq {
 /// are `{id, title}`.
 fn interactive_object(interactive: &Interactive) -> Value {
     let mut object = Map::new();
+    let kind = match interactive.action {
+        InteractiveAction::Buttons(_) => "button",
+        InteractiveAction::List { .. } => "list",
+    };
+    object.insert("type".into(), kind.into());
+    put_opt(&mut object, "header", interactive.header.as_deref());
+    object.insert("body".into(), interactive.body.as_str().into());
+    put_opt(&mut object, "footer", interactive.footer.as_deref());
     match &interactive.action {
         InteractiveAction::Buttons(buttons) => {
-            object.insert("type".into(), "button".into());
             let buttons: Vec<Value> = buttons.iter().map(|b| json!({ "id": b.id, "title": b.title })).collect();
             object.insert("buttons".into(), buttons.into());
         }
         InteractiveAction::List { button, sections } => {
-            object.insert("type".into(), "list".into());
             object.insert("button".into(), button.as_str().into());
             let sections: Vec<Value> = sections
                 .iter()
@@ -159,9 +170,6 @@ fn interactive_object(interactive: &Interactive) -> Value {
             object.insert("sections".into(), sections.into());
         }
     }
-    object.insert("body".into(), interactive.body.as_str().into());
-    put_opt(&mut object, "header", interactive.header.as_deref());
-    put_opt(&mut object, "footer", interactive.footer.as_deref());
     Value::Object(object)
 }
 

@@ -114,14 +114,7 @@ pub struct Outgoing {
     pub metadata: Option<Map<String, Value>>,
 }
 
-/// How serious a [`Finding`] is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
-    /// Sending would fail or send something other than what the campaign says.
-    Error,
-    /// Sending works, but something the campaign asks for is dropped or unusual.
-    Warning,
-}
+pub use crate::diagnostic::Severity;
 
 /// A provider's verdict on a rendered message: a limit exceeded, a field it cannot carry.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

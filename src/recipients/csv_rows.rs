@@ -58,8 +58,9 @@ pub fn parse_csv(bytes: &[u8]) -> Result<CsvTable, String> {
     }
     let mut table = CsvTable::default();
     for field in header.iter() {
-        let name = std::str::from_utf8(field)
-            .map_err(|_| "the header line is not valid UTF-8; save the file as UTF-8 (CSV UTF-8 in Excel)".to_string())?;
+        let name = std::str::from_utf8(field).map_err(|_| {
+            "the header line is not valid UTF-8; save the file as UTF-8 (CSV UTF-8 in Excel)".to_string()
+        })?;
         table.headers.push(name.trim().to_string());
     }
     let mut record = csv::ByteRecord::new();
@@ -107,9 +108,7 @@ pub fn parse_csv(bytes: &[u8]) -> Result<CsvTable, String> {
             values.push(value);
         }
         if !utf8_ok {
-            table
-                .bad_rows
-                .push((line, "is not valid UTF-8; save the file as UTF-8 (CSV UTF-8 in Excel)".into()));
+            table.bad_rows.push((line, "is not valid UTF-8; save the file as UTF-8 (CSV UTF-8 in Excel)".into()));
             continue;
         }
         table.rows.push(CsvRow { line, values });
@@ -123,7 +122,8 @@ mod tests {
 
     #[test]
     fn handles_bom_crlf_quotes_newlines_blank_lines() {
-        let src = "\u{feff}phone,name,note\r\n+254712345678,\"Doe, Jane\",\"two\r\nlines\"\r\n\r\n+254712345679,Bob,\r\n";
+        let src =
+            "\u{feff}phone,name,note\r\n+254712345678,\"Doe, Jane\",\"two\r\nlines\"\r\n\r\n+254712345679,Bob,\r\n";
         let t = parse_csv(src.as_bytes()).unwrap();
         assert_eq!(t.headers, ["phone", "name", "note"]);
         assert_eq!(t.rows.len(), 2);

@@ -68,7 +68,7 @@ fn audio_and_voice() {
     voice.mime_type = Some("audio/ogg".into());
     let body = json!({
         "messaging_product": "whatsapp", "recipient_type": "individual", "to": "+254712345678",
-        "type": "audio", "audio": { "link": "https://example.com/v.ogg", "voice": true }
+        "type": "audio", "audio": { "link": "https://example.com/v.ogg" }
     });
     assert_request(&send(Message::Media(voice)), URL, AUTH, body);
 }

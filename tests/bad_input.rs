@@ -1,0 +1,127 @@
+//! Bad input of every kind gets a clear message and never a panic.
+
+use crate::common::*;
+
+fn check(campaign: &str, csv: &[u8]) -> (Option<i32>, String, String) {
+    let s = Scratch::new();
+    s.write("data.csv", csv);
+    s.write("c.yaml", campaign);
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    let err = stderr(&o);
+    assert!(!err.contains("panicked"), "{err}");
+    (o.status.code(), stdout(&o), err)
+}
+
+const CSV: &[u8] = b"phone,name\n+254712345678,Jane\n";
+
+#[test]
+fn malformed_yaml_points_at_the_spot() {
+    let (code, _, err) = check("version: 1\nid: [unclosed\n", CSV);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--> c.yaml:3:1") || err.contains("--> c.yaml:2:"), "{err}");
+    let (code, _, err) = check("version: 1\nversion: 1\n", CSV);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("this key appears twice") && err.contains("c.yaml:2:1"), "{err}");
+    let (code, _, err) = check("", CSV);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("the file is empty"), "{err}");
+    let (code, _, err) = check("- just\n- a list\n", CSV);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("must be a mapping, not a list"), "{err}");
+}
+
+#[test]
+fn a_missing_or_binary_campaign_file_is_named() {
+    let s = Scratch::new();
+    let o = run(s.path(), &["validate", "nope.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("error: cannot read nope.yaml: no such file"));
+    s.write("bin.yaml", b"\xff\xfe\x00binary");
+    let o = run(s.path(), &["validate", "bin.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("bin.yaml is not valid UTF-8"));
+}
+
+#[test]
+fn wrong_types_and_unknown_keys_are_explained() {
+    let (code, _, err) = check(&CAMPAIGN.replace("phone_number_id: \"1234567890\"", "phone_number_id: [1]"), CSV);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("`provider.phone_number_id` must be a whole number or a string, not a list"), "{err}");
+    let (_, _, err) = check(&CAMPAIGN.replace("  default_country: KE", "  default_contry: KE"), CSV);
+    assert!(
+        err.contains("unknown key `default_contry` in `recipients`") && err.contains("did you mean `default_country`?"),
+        "{err}"
+    );
+    let (_, _, err) = check(&CAMPAIGN.replace("version: 1", "version: 1\ntoken: abc"), CSV);
+    assert!(err.contains("secrets do not belong in campaign files"), "{err}");
+}
+
+#[test]
+fn missing_files_are_reported_at_the_key_naming_them() {
+    let c = CAMPAIGN
+        .replace("csv: data.csv", "csv: nope.csv\n  suppress: [gone.txt]")
+        .replace("  text: \"Hi {{ name }}\"", "  text_file: none.j2");
+    let (code, _, err) = check(&c, CSV);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("cannot read ./nope.csv: no such file") || err.contains("cannot read nope.csv: no such file"),
+        "{err}"
+    );
+    assert!(err.contains("gone.txt: no such file"), "{err}");
+    let (_, _, err) = check(&CAMPAIGN.replace("  text: \"Hi {{ name }}\"", "  text_file: none.j2"), CSV);
+    assert!(err.contains("none.j2: no such file") && err.contains("c.yaml:12:14"), "{err}");
+    let (_, _, err) = check(&c, CSV);
+    assert!(err.contains("c.yaml:13:14"), "{err}");
+}
+
+#[test]
+fn csv_quirks_are_read_correctly() {
+    let csv =
+        "\u{feff}phone,name\r\n+254712345678,\"Doe, Jane\"\r\n\r\n+254712345679,\"two\r\nlines\"\r\n,\r\n,Bob\r\n";
+    let (code, out, err) = check(CAMPAIGN, csv.as_bytes());
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("2 recipients to send, 1 skipped (1 invalid"), "a row of commas is blank: {out}");
+    assert!(err.contains("this row has no phone number; this recipient is skipped\n --> data.csv:7"), "{err}");
+}
+
+#[test]
+fn ragged_and_non_utf8_rows_are_reported_by_line() {
+    let mut csv = b"phone,name,extra\n+254712345678,Jane\n+254712345679,Bob,x,y\n".to_vec();
+    csv.extend_from_slice(b"+254712345670,\xe9t\xe9,x\n");
+    let (code, out, err) = check(CAMPAIGN, &csv);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("line 2 has 2 fields but the header has 3") && err.contains("data.csv:2"), "{err}");
+    assert!(err.contains("line 3 has 4 fields but the header has 3"), "{err}");
+    assert!(err.contains("line 4 is not valid UTF-8") && err.contains("data.csv:4"), "{err}");
+    assert!(out.contains("2 recipients to send, 1 skipped (1 invalid"), "{out}");
+    let (code, _, err) = check(CAMPAIGN, b"");
+    assert_eq!(code, Some(2));
+    assert!(err.contains("the file is empty"), "{err}");
+}
+
+#[test]
+fn phone_numbers_in_every_shape() {
+    let csv = "phone,name\n+254 712 345 678,a\n0712-345-679,b\n(0712) 345 670,c\n00254712345671,d\n0712345672,e\nCALL-ME,f\n12,g\n";
+    let (code, out, err) = check(CAMPAIGN, csv.as_bytes());
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("5 recipients to send, 2 skipped (2 invalid"), "{out}");
+    assert!(err.contains("`CALL-ME` contains letters") && err.contains("data.csv:7"), "{err}");
+    let (_, out, err) = check(&CAMPAIGN.replace("  default_country: KE\n", ""), csv.as_bytes());
+    assert!(out.contains("2 recipients to send"), "{out}");
+    assert!(err.contains("has no country code"), "{err}");
+}
+
+#[test]
+fn a_hundred_thousand_rows_validate_and_problems_are_capped() {
+    let mut csv = String::from("phone,name\n");
+    for i in 0..100_000u32 {
+        csv.push_str(&format!("+2547{:08},N{i}\n", 10_000_000 + i));
+    }
+    for i in 0..30 {
+        csv.push_str(&format!("bad{i},x\n"));
+    }
+    let (code, out, err) = check(CAMPAIGN, csv.as_bytes());
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("100000 recipients to send, 30 skipped (30 invalid"), "{out}");
+    assert!(err.contains("… and 20 more like this (invalid phone numbers); run with --all-problems"), "{err}");
+}

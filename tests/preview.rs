@@ -1,0 +1,82 @@
+//! `herald preview`: the exact requests, secrets redacted, CSV values escaped verbatim.
+
+use crate::common::*;
+use serde_json::Value;
+
+fn scratch(csv: &str) -> Scratch {
+    let s = Scratch::new();
+    s.write("data.csv", csv);
+    s.write("c.yaml", CAMPAIGN);
+    s
+}
+
+fn lines(o: &std::process::Output) -> Vec<Value> {
+    stdout(o).lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect()
+}
+
+#[test]
+fn json_lines_follow_the_contract_and_hide_the_secret() {
+    let s = scratch("phone,name\n+254712345678,Jane\n0712345679,Bob\n");
+    let o = herald(s.path())
+        .args(["preview", "c.yaml", "--format", "json"])
+        .env("WA_TOKEN", "EAAG-super-secret")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("EAAG-super-secret") && !stderr(&o).contains("EAAG-super-secret"));
+    let l = lines(&o);
+    assert_eq!(l.len(), 2);
+    let keys: Vec<&str> = l[0].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["recipient", "method", "url", "headers", "body"]);
+    assert_eq!(l[1]["recipient"], "+254712345679");
+    assert_eq!(l[0]["url"], "https://graph.facebook.com/v23.0/1234567890/messages");
+    assert_eq!(l[0]["headers"]["Authorization"], "Bearer ***");
+    assert_eq!(l[0]["body"]["text"]["body"], "Hi Jane");
+}
+
+#[test]
+fn csv_values_are_data_and_land_escaped_whatever_they_hold() {
+    let tricky = "She said \"hi\", then\nleft 😀 {{ 7 * 7 }} {% if x %}\\";
+    let mut w = csv::Writer::from_writer(vec![]);
+    w.write_record(["phone", "name"]).unwrap();
+    w.write_record(["+254712345678", tricky]).unwrap();
+    let s = scratch(&String::from_utf8(w.into_inner().unwrap()).unwrap());
+    let o = run(s.path(), &["preview", "c.yaml", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(lines(&o)[0]["body"]["text"]["body"], format!("Hi {tricky}"));
+}
+
+#[test]
+fn pretty_view_shows_method_url_headers_and_body_and_a_limit() {
+    let s = scratch("phone,name\n+254712345678,Jane\n+254712345679,Bob\n+254712345670,Ann\n");
+    let o = run(s.path(), &["preview", "c.yaml", "--limit", "2"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(out.starts_with("── 1/3  +254712345678  (CSV line 2)\nPOST https://graph.facebook.com/v23.0/1234567890/messages\nAuthorization: Bearer ***\nContent-Type: application/json\n"), "{out}");
+    assert!(out.contains("\"body\": \"Hi Bob\""));
+    assert!(!out.contains("Ann"));
+    assert!(stderr(&o).contains("showing 2 of 3 requests; use --limit N to see more"));
+}
+
+#[test]
+fn an_invalid_campaign_previews_nothing() {
+    let s = scratch("phone,nom\n+254712345678,Jane\n");
+    let o = run(s.path(), &["preview", "c.yaml", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let rows: String = (0..2000).map(|i| format!("+2547{:08}, N{i}\n", 10_000_000 + i)).collect();
+    let s = scratch(&format!("phone,name\n{rows}"));
+    let mut child = herald(s.path())
+        .args(["preview", "c.yaml", "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+}

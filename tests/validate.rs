@@ -1,0 +1,163 @@
+//! `herald validate`: every problem at once, with file:line:col, and the right exit code.
+
+use crate::common::*;
+
+fn validate(s: &Scratch, campaign: &str) -> std::process::Output {
+    s.write("c.yaml", campaign);
+    run(s.path(), &["validate", "c.yaml"])
+}
+
+fn scratch_with_csv(csv: &str) -> Scratch {
+    let s = Scratch::new();
+    s.write("data.csv", csv);
+    s
+}
+
+#[test]
+fn a_broken_file_reports_every_problem_with_its_location() {
+    let s = scratch_with_csv("phone,name\n+254712345678,Jane\n");
+    s.write("t.txt", "hi");
+    let broken = "\
+version: 2
+id: Spring Sale
+provider:
+  kind: cloud_api
+  bse_url: https://graph.facebook.com/v23.0
+  token_env: EAAGm0PX4ZCpsBAKZBZAZCnTsZAnzAbCdEfGh1234567890abcdef
+recipients:
+  csv: nope.csv
+message:
+  type: txt
+  text: \"Hi {{ first_name }\"
+delivery: { rate: fast, concurrency: 0 }
+";
+    let o = validate(&s, broken);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(!err.contains("EAAGm0PX4ZCpsBAKZBZAZCnTsZAnzAbCdEfGh"), "the pasted secret was echoed:\n{err}");
+    golden("errors/broken.txt", &err);
+}
+
+#[test]
+fn a_valid_campaign_prints_one_summary_line_and_exits_zero() {
+    let s = scratch_with_csv("phone,name\n+254712345678,Jane\n0712345679,Bob\n0712345679,Bob again\n");
+    let o = validate(&s, CAMPAIGN);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "ok: c.yaml: 2 recipients to send, 1 skipped (0 invalid, 1 duplicate, 0 suppressed), provider cloud_api, message text\n"
+    );
+    assert!(stderr(&o).contains("warning: environment variable `WA_TOKEN` is not set"));
+}
+
+#[test]
+fn several_files_exit_two_when_any_is_invalid() {
+    let s = scratch_with_csv("phone,name\n+254712345678,Jane\n");
+    s.write("good.yaml", CAMPAIGN);
+    s.write("bad.yaml", CAMPAIGN.replace("version: 1", "version: one"));
+    let o = run(s.path(), &["validate", "good.yaml", "bad.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).contains("ok: good.yaml"));
+    assert!(stderr(&o).contains("bad.yaml is invalid: 1 error"));
+}
+
+#[test]
+fn a_template_variable_missing_from_the_csv_points_at_the_template() {
+    let s = scratch_with_csv("phone,nme\n+254712345678,Jane\n");
+    let o = validate(&s, CAMPAIGN);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("error: `message.text` uses `name`, which is not a column of data.csv nor a key of `vars`"),
+        "{err}"
+    );
+    assert!(err.contains("--> c.yaml:12:9"), "{err}");
+    assert!(err.contains("help: did you mean `nme`?"), "{err}");
+}
+
+#[test]
+fn an_empty_cell_is_an_error_naming_the_csv_line_unless_a_default_is_given() {
+    let s = scratch_with_csv("phone,name\n+254712345678,Jane\n+254712345679,\n");
+    let o = validate(&s, CAMPAIGN);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("error: `name` is empty at line 3 of data.csv, and `message.text` uses it"), "{err}");
+    assert!(err.contains("--> data.csv:3"), "{err}");
+    let o = validate(&s, &CAMPAIGN.replace("{{ name }}", "{{ name | default('there') }}"));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn rendered_values_are_checked_against_provider_limits() {
+    let s = scratch_with_csv(&format!("phone,name\n+254712345678,Jane\n+254712345679,{}\n", "x".repeat(4100)));
+    let o = validate(&s, CAMPAIGN);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("4103 characters long; the limit is 4096 (line 3 of data.csv)"), "{err}");
+}
+
+#[test]
+fn unsupported_provider_and_type_combinations_are_rejected() {
+    let cases = [
+        ("communiktor", "instance: i", "template", "template: { name: t, language: en }"),
+        ("whautochat", "workspace_id: w", "location", "location: { latitude: 1, longitude: 2 }"),
+        ("autokonnect", "channel_id: \"1\"", "reaction", "reaction: { message_id: m, emoji: \"👍\" }"),
+        ("flowiq", "tenant_id: t", "voice", "media: { url: \"https://x/v.ogg\" }"),
+        ("evolution", "instance: i\n  base_url: http://localhost:8080", "text", "text: hi"),
+    ];
+    for (kind, account, t, block) in cases {
+        let s = scratch_with_csv("phone,name\n+254712345678,Jane\n");
+        let campaign = format!(
+            "version: 1\nid: x\nprovider:\n  kind: {kind}\n  token_env: T\n  {account}\nrecipients:\n  csv: data.csv\nmessage:\n  type: {t}\n  {block}\n"
+        );
+        let o = validate(&s, &campaign);
+        if kind == "evolution" {
+            assert_eq!(o.status.code(), Some(0), "evolution sends text: {}", stderr(&o));
+            continue;
+        }
+        assert_eq!(o.status.code(), Some(2), "{kind} × {t}");
+        assert!(stderr(&o).contains(&format!("provider `{kind}` cannot send {t} messages")), "{kind}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn provider_specific_settings_are_checked() {
+    let s = scratch_with_csv("phone,name\n+254712345678,Jane\n");
+    let o = validate(&s, &CAMPAIGN.replace("phone_number_id: \"1234567890\"", "instance: abc"));
+    let err = stderr(&o);
+    assert!(err.contains("missing `phone_number_id` in `provider`"), "{err}");
+    let o = validate(&s, &CAMPAIGN.replace("token_env: WA_TOKEN", "token_env: WA_TOKEN\n  instance: abc"));
+    assert!(stderr(&o).contains("`instance` is not a setting of provider `cloud_api`"), "{}", stderr(&o));
+    let evolution = CAMPAIGN.replace("kind: cloud_api", "kind: evolution").replace("phone_number_id", "instance");
+    let o = validate(&s, &evolution);
+    assert!(stderr(&o).contains("missing `base_url` in `provider`"), "{}", stderr(&o));
+}
+
+#[test]
+fn flowiq_keys_must_carry_their_prefix_without_being_printed() {
+    let s = Scratch::new();
+    let campaign = "version: 1\nid: x\nprovider:\n  kind: flowiq\n  token_env: FLOWIQ_API_KEY\n  tenant_id: t\nrecipients:\n  list: [\"+254712345678\"]\nmessage:\n  type: text\n  text: hi\n";
+    s.write("c.yaml", campaign);
+    let o = herald(s.path()).args(["validate", "c.yaml"]).env("FLOWIQ_API_KEY", "sk_wrong_secret").output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("does not start with `fiq_`"));
+    assert!(!stderr(&o).contains("sk_wrong_secret"));
+    let o = herald(s.path()).args(["validate", "c.yaml"]).env("FLOWIQ_API_KEY", "fiq_right").output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn providers_prints_the_support_matrix() {
+    let o = run(&root(), &["providers"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("            communiktor evolution   whautochat  autokonnect flowiq      cloud_api"),
+        "{out}"
+    );
+    assert!(out.contains("\ntemplate    -           yes         yes         yes         -           yes"), "{out}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&run(&root(), &["providers", "--format", "json"]).stdout).unwrap();
+    assert_eq!(json[5]["kind"], "cloud_api");
+    assert_eq!(json[3]["provider_tags"], true);
+}
