@@ -5,10 +5,12 @@
 //! header media parameters use AutoKonnect's flat `{"type": "image", "link": …}` form.
 
 use super::cloud_api::{HeaderMedia, interactive_object, template_components};
+use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, dropped, encode_component, media_fields,
     meta_limits, metadata_not_stored, put_opt,
 };
+use super::{Outcome, ProviderError, Response};
 use crate::message::{MediaKind, Message, MessageType, TemplateHeader};
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
@@ -77,6 +79,27 @@ impl Provider for Autokonnect {
                 }
             }
             _ => {}
+        }
+    }
+
+    fn classify(&self, r: &Response) -> Outcome {
+        let body = r.json();
+        if r.is_success() {
+            // AutoKonnect queues the message and returns no id.
+            return Outcome::Accepted { message_id: None };
+        }
+        let code = first_str(&body, &["/code", "/error/code", "/error"]);
+        let message = message_or_status(r, first_str(&body, &["/message", "/error/message"]));
+        let error = ProviderError::new(code.clone(), message);
+        match (r.status, code.as_deref()) {
+            // Campaign-wide: the channel, the key or the template is wrong for every recipient.
+            (
+                _,
+                Some("reconnect_waba" | "invalid_auth_header" | "invalid_api_key" | "credential_resource_mismatch"),
+            )
+            | (_, Some("template_not_found" | "template_not_approved" | "invalid_template_id_format"))
+            | (404, None) => Outcome::Stop(error),
+            _ => by_status(r, error),
         }
     }
 

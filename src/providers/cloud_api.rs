@@ -4,10 +4,13 @@
 //! template-component and interactive builders here are shared with Evolution and AutoKonnect,
 //! which hand them on to Meta.
 
+use super::meta_errors;
+use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, dropped, encode_component, media_fields,
     meta_limits, metadata_not_stored, phone, put_opt,
 };
+use super::{Outcome, ProviderError, Response};
 use crate::message::{
     ContactCard, Interactive, InteractiveAction, MediaKind, Message, MessageType, Template, TemplateButton,
     TemplateHeader,
@@ -69,6 +72,18 @@ impl Provider for CloudApi {
             Message::Template(template) => check_template_name(findings, template, NAME),
             _ => {}
         }
+    }
+
+    fn classify(&self, r: &Response) -> Outcome {
+        let body = r.json();
+        if let Some(outcome) = meta_errors::classify(&body, r) {
+            return outcome;
+        }
+        let id = first_str(&body, &["/messages/0/id"]);
+        if r.is_success() {
+            return Outcome::Accepted { message_id: id };
+        }
+        by_status(r, ProviderError::new(None, message_or_status(r, None)))
     }
 
     fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> HttpRequest {

@@ -3,10 +3,12 @@
 //!
 //! It is the only provider that stores `metadata` and echoes it in webhooks, so it is sent.
 
+use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, location_labels_required, media_fields,
     phone, put_opt,
 };
+use super::{Outcome, ProviderError, Response};
 use crate::message::{MediaKind, Message, MessageType};
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
@@ -52,6 +54,19 @@ impl Provider for Communiktor {
             Message::Location(location) => location_labels_required(findings, location, NAME),
             _ => {}
         }
+    }
+
+    fn classify(&self, r: &Response) -> Outcome {
+        let body = r.json();
+        let message = first_str(&body, &["/message"]);
+        if r.is_success() && body.get("success") != Some(&Value::Bool(false)) {
+            let id = first_str(&body, &["/data/id", "/data/messageId", "/data/key/id"]);
+            return Outcome::Accepted { message_id: id };
+        }
+        let code =
+            body.get("code").filter(|c| !c.is_null()).map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_string));
+        let error = ProviderError::new(code, message_or_status(r, message));
+        if r.is_success() { Outcome::Failed(error) } else { by_status(r, error) }
     }
 
     fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> HttpRequest {

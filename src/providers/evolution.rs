@@ -6,10 +6,13 @@
 //! templates work only on the latter and buttons/lists render reliably only there.
 
 use super::cloud_api::{HeaderMedia, check_template_name, template_components};
+use super::meta_errors;
+use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, encode_component, is_one_emoji,
     location_labels_required, media_fields, metadata_not_stored, phone, put_opt,
 };
+use super::{Outcome, ProviderError, Response};
 use crate::message::{Interactive, InteractiveAction, ListSection, Media, MediaKind, Message, MessageType};
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
@@ -90,6 +93,40 @@ impl Provider for Evolution {
             }
             Message::Interactive(interactive) => check_interactive(findings, interactive),
             Message::Text { .. } => {}
+        }
+    }
+
+    fn classify(&self, r: &Response) -> Outcome {
+        let body = r.json();
+        // Success is judged by `key.id`: a Cloud-API instance can answer 201 with Meta's error.
+        if let Some(id) = first_str(&body, &["/key/id"]).filter(|_| r.is_success()) {
+            return Outcome::Accepted { message_id: Some(id) };
+        }
+        if let Some(outcome) = meta_errors::classify(&body, r) {
+            return outcome;
+        }
+        let messages = evolution_messages(&body);
+        let text = message_or_status(r, (!messages.is_empty()).then(|| messages.join("; ")));
+        let error = ProviderError::new(None, text.clone());
+        let not_on_whatsapp = body
+            .pointer("/response/message")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|m| m.get("exists") == Some(&Value::Bool(false))));
+        let transient = ["Connection Closed", "SessionError", "No sessions", "Timed Out", "timed out", "ECONNRESET"]
+            .iter()
+            .any(|t| text.contains(t));
+        match r.status {
+            _ if r.is_success() => {
+                Outcome::Failed(ProviderError::new(None, format!("no key.id in the answer: {text}")))
+            }
+            400 if not_on_whatsapp => {
+                Outcome::Failed(ProviderError::new(Some("not_on_whatsapp".into()), "the number is not on WhatsApp"))
+            }
+            // Socket and session failures come back as 400 or 500; the instance may reconnect.
+            400 | 500 if transient => Outcome::Retry { error, after: r.retry_after },
+            // An unknown instance or route is wrong for every recipient.
+            404 => Outcome::Stop(error),
+            _ => by_status(r, error),
         }
     }
 
@@ -270,6 +307,23 @@ fn interactive_body(number: &str, interactive: &Interactive) -> (&'static str, V
             ("sendList", Value::Object(object))
         }
     }
+}
+
+/// The strings in Evolution's `response.message`, which may be a string, a list of strings, or a
+/// list of lists of strings.
+fn evolution_messages(body: &Value) -> Vec<String> {
+    fn collect(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::String(s) => out.push(s.clone()),
+            Value::Array(a) => a.iter().for_each(|x| collect(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(m) = body.pointer("/response/message") {
+        collect(m, &mut out);
+    }
+    out
 }
 
 #[cfg(test)]

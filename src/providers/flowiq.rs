@@ -4,10 +4,13 @@
 //! FlowIQ relays to the tenant's Cloud API number, so Meta's limits apply (its docs restate the
 //! interactive ones). It has no templates and no voice notes.
 
+use super::meta_errors;
+use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, dropped, encode_component, media_fields,
     meta_limits, metadata_not_stored, phone, put_opt,
 };
+use super::{Outcome, ProviderError, Response};
 use crate::message::{Interactive, InteractiveAction, MediaKind, Message, MessageType};
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
@@ -63,6 +66,19 @@ impl Provider for Flowiq {
             )),
             _ => {}
         }
+    }
+
+    fn classify(&self, r: &Response) -> Outcome {
+        let body = r.json();
+        if let Some(outcome) = meta_errors::classify(&body, r) {
+            return outcome;
+        }
+        if r.is_success() && body.get("success") != Some(&Value::Bool(false)) {
+            return Outcome::Accepted { message_id: first_str(&body, &["/data/message_id"]) };
+        }
+        let code = first_str(&body, &["/error"]);
+        let error = ProviderError::new(code, message_or_status(r, first_str(&body, &["/message"])));
+        if r.is_success() { Outcome::Failed(error) } else { by_status(r, error) }
     }
 
     fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> HttpRequest {

@@ -7,8 +7,12 @@ mod cloud_api;
 mod communiktor;
 mod evolution;
 mod flowiq;
+mod meta_errors;
 mod meta_limits;
+mod outcome;
 mod whautochat;
+
+pub use outcome::{Outcome, ProviderError, Response};
 
 use crate::message::{Location, Media, Message, MessageType};
 use crate::phone::Phone;
@@ -171,6 +175,9 @@ pub trait Provider: Sync {
     /// On a message type the provider does not support, or on [`Target::Tags`] for a provider
     /// whose [`Provider::supports_tags`] is false: both are the caller's bug.
     fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> HttpRequest;
+
+    /// What the provider's answer to a request means.
+    fn classify(&self, response: &Response) -> Outcome;
 }
 
 /// Puts `value` under `key` when it is `Some`.
@@ -343,3 +350,6 @@ pub(crate) mod testing;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod classify_tests;

@@ -6,9 +6,11 @@
 //! `template` is a plain string (the template's name): no parameters can be sent.
 
 use super::cloud_api::check_template_name;
+use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, media_fields, metadata_not_stored, phone,
 };
+use super::{Outcome, ProviderError, Response};
 use crate::message::{Media, MediaKind, Message, MessageType};
 use crate::request::{Auth, HttpRequest};
 use serde_json::json;
@@ -60,6 +62,17 @@ impl Provider for Whautochat {
             }
             _ => {}
         }
+    }
+
+    fn classify(&self, r: &Response) -> Outcome {
+        let body = r.json();
+        let error = first_str(&body, &["/error", "/message"]);
+        if r.is_success() && error.is_none() {
+            return Outcome::Accepted { message_id: first_str(&body, &["/id"]) };
+        }
+        // WhautoChat documents no error codes; a 200 can still carry `error`.
+        let e = ProviderError::new(None, message_or_status(r, error));
+        if r.is_success() { Outcome::Failed(e) } else { by_status(r, e) }
     }
 
     fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> HttpRequest {

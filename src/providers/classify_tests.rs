@@ -1,0 +1,157 @@
+//! Every provider's answers, as documented, classified as accepted, retry, failed or stop.
+
+use super::*;
+use std::time::Duration;
+
+fn classify(kind: ProviderKind, status: u16, body: &str) -> Outcome {
+    kind.provider().classify(&Response { status, retry_after: None, body: body.as_bytes() })
+}
+
+fn accepted(id: Option<&str>) -> Outcome {
+    Outcome::Accepted { message_id: id.map(str::to_string) }
+}
+
+fn kind_of(o: &Outcome) -> &'static str {
+    match o {
+        Outcome::Accepted { .. } => "accepted",
+        Outcome::Retry { .. } => "retry",
+        Outcome::Failed(_) => "failed",
+        Outcome::Stop(_) => "stop",
+    }
+}
+
+#[test]
+fn cloud_api_judges_by_meta_error_code() {
+    let ok = r#"{"messaging_product":"whatsapp","contacts":[{"input":"+16505551234","wa_id":"16505551234"}],"messages":[{"id":"wamid.HBgL","message_status":"accepted"}]}"#;
+    assert_eq!(classify(ProviderKind::CloudApi, 200, ok), accepted(Some("wamid.HBgL")));
+    let err = |code: i64| {
+        format!(r#"{{"error":{{"message":"(#{code}) x","type":"OAuthException","code":{code},"fbtrace_id":"A"}}}}"#)
+    };
+    assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 400, &err(130429))), "retry");
+    assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 401, &err(190))), "stop");
+    assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 400, &err(131026))), "failed");
+    let Outcome::Failed(e) = classify(ProviderKind::CloudApi, 400, &err(131026)) else { panic!() };
+    assert_eq!(e.code.as_deref(), Some("131026"));
+    assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 502, "<html>bad gateway</html>")), "retry");
+}
+
+#[test]
+fn evolution_judges_success_by_key_id_even_on_201() {
+    let ok = r#"{"key":{"remoteJid":"553198296801@s.whatsapp.net","fromMe":true,"id":"BAE58DA6CBC941BC"},"status":"PENDING"}"#;
+    assert_eq!(classify(ProviderKind::Evolution, 201, ok), accepted(Some("BAE58DA6CBC941BC")));
+    let meta_in_201 = r#"{"error":{"message":"(#131026) Message undeliverable","code":131026}}"#;
+    assert_eq!(kind_of(&classify(ProviderKind::Evolution, 201, meta_in_201)), "failed");
+    assert_eq!(kind_of(&classify(ProviderKind::Evolution, 201, "{}")), "failed");
+    let not_on_wa = r#"{"status":400,"error":"Bad Request","response":{"message":[{"jid":"5511@s.whatsapp.net","exists":false,"number":"5511"}]}}"#;
+    let Outcome::Failed(e) = classify(ProviderKind::Evolution, 400, not_on_wa) else { panic!() };
+    assert_eq!(e.code.as_deref(), Some("not_on_whatsapp"));
+    let closed = r#"{"status":400,"error":"Bad Request","response":{"message":["Error: Connection Closed"]}}"#;
+    assert_eq!(kind_of(&classify(ProviderKind::Evolution, 400, closed)), "retry");
+    let closed_500 = r#"{"status":500,"error":"Internal Server Error","response":{"message":"Connection Closed"}}"#;
+    assert_eq!(kind_of(&classify(ProviderKind::Evolution, 500, closed_500)), "retry");
+    let invalid =
+        r#"{"status":400,"error":"Bad Request","response":{"message":[["instance requires property \"text\""]]}}"#;
+    let Outcome::Failed(e) = classify(ProviderKind::Evolution, 400, invalid) else { panic!() };
+    assert_eq!(e.message, "instance requires property \"text\"");
+    let unauthorized = r#"{"status":401,"error":"Unauthorized","response":{"message":"Unauthorized"}}"#;
+    assert_eq!(kind_of(&classify(ProviderKind::Evolution, 401, unauthorized)), "stop");
+    let no_instance =
+        r#"{"status":404,"error":"Not Found","response":{"message":["The \"x\" instance does not exist"]}}"#;
+    assert_eq!(kind_of(&classify(ProviderKind::Evolution, 404, no_instance)), "stop");
+}
+
+#[test]
+fn communiktor_reads_its_envelope() {
+    assert_eq!(
+        classify(ProviderKind::Communiktor, 200, r#"{"message":"ok","success":true,"code":200,"data":{"id":"m1"}}"#),
+        accepted(Some("m1"))
+    );
+    assert_eq!(classify(ProviderKind::Communiktor, 200, r#"{"message":"ok","success":true}"#), accepted(None));
+    assert_eq!(
+        kind_of(&classify(ProviderKind::Communiktor, 200, r#"{"message":"bad receiver","success":false}"#)),
+        "failed"
+    );
+    assert_eq!(
+        kind_of(&classify(
+            ProviderKind::Communiktor,
+            401,
+            r#"{"message":"Invalid API key","success":false,"code":401}"#
+        )),
+        "stop"
+    );
+    assert_eq!(kind_of(&classify(ProviderKind::Communiktor, 429, "")), "retry");
+    assert_eq!(kind_of(&classify(ProviderKind::Communiktor, 422, r#"{"message":"bad","success":false}"#)), "failed");
+}
+
+#[test]
+fn whautochat_reads_error_even_on_200() {
+    assert_eq!(
+        classify(ProviderKind::Whautochat, 200, r#"{"id":"w1","status":"queued","error":""}"#),
+        accepted(Some("w1"))
+    );
+    let Outcome::Failed(e) =
+        classify(ProviderKind::Whautochat, 200, r#"{"id":"","status":"error","error":"unknown contact"}"#)
+    else {
+        panic!()
+    };
+    assert_eq!(e.message, "unknown contact");
+    assert_eq!(kind_of(&classify(ProviderKind::Whautochat, 401, r#"{"error":"Invalid API key"}"#)), "stop");
+    assert_eq!(kind_of(&classify(ProviderKind::Whautochat, 429, "")), "retry");
+}
+
+#[test]
+fn autokonnect_stops_on_channel_key_and_template_codes() {
+    assert_eq!(
+        classify(ProviderKind::Autokonnect, 200, r#"{"message":"Message queued for sending","recipients_count":1}"#),
+        accepted(None)
+    );
+    for code in [
+        "reconnect_waba",
+        "invalid_api_key",
+        "invalid_auth_header",
+        "credential_resource_mismatch",
+        "template_not_found",
+        "template_not_approved",
+    ] {
+        let o = classify(ProviderKind::Autokonnect, 400, &format!(r#"{{"code":"{code}","message":"m"}}"#));
+        assert_eq!(kind_of(&o), "stop", "{code}");
+    }
+    assert_eq!(kind_of(&classify(ProviderKind::Autokonnect, 404, "")), "stop");
+    let Outcome::Failed(e) = classify(
+        ProviderKind::Autokonnect,
+        400,
+        r#"{"code":"missing_message","message":"message is required for text type"}"#,
+    ) else {
+        panic!()
+    };
+    assert_eq!((e.code.as_deref(), e.message.as_str()), (Some("missing_message"), "message is required for text type"));
+    assert_eq!(kind_of(&classify(ProviderKind::Autokonnect, 500, "Internal server error")), "retry");
+}
+
+#[test]
+fn flowiq_reads_its_envelope_and_meta_pass_through() {
+    let ok = r#"{"success":true,"message":"Message sent successfully","data":{"message_id":"wamid.X","recipient":"27123456789","message_type":"text"}}"#;
+    assert_eq!(classify(ProviderKind::Flowiq, 200, ok), accepted(Some("wamid.X")));
+    let Outcome::Failed(e) =
+        classify(ProviderKind::Flowiq, 400, r#"{"error":"Missing required field","message":"text is required"}"#)
+    else {
+        panic!()
+    };
+    assert_eq!((e.code.as_deref(), e.message.as_str()), (Some("Missing required field"), "text is required"));
+    assert_eq!(
+        kind_of(&classify(ProviderKind::Flowiq, 400, r#"{"error":{"code":131047,"message":"Re-engagement"}}"#)),
+        "failed"
+    );
+    assert_eq!(kind_of(&classify(ProviderKind::Flowiq, 401, r#"{"error":"Unauthorized"}"#)), "stop");
+}
+
+#[test]
+fn retry_after_is_passed_on() {
+    let r = Response { status: 429, retry_after: Some(Duration::from_secs(7)), body: b"" };
+    for kind in ProviderKind::ALL {
+        match kind.provider().classify(&r) {
+            Outcome::Retry { after, .. } => assert_eq!(after, Some(Duration::from_secs(7)), "{kind}"),
+            other => panic!("{kind}: {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! Meta's error codes, shared by the Cloud API and the providers that pass Meta's errors through
+//! (Evolution on Cloud-API instances, FlowIQ). Meta says to branch on `error.code`, never on the
+//! HTTP status or the message text.
+
+use super::outcome::{Outcome, ProviderError, Response};
+use serde_json::Value;
+use std::time::Duration;
+
+/// Classifies a Meta error object `{"error": {"code", "message", "error_data": {"details"}}}`;
+/// `None` when the body carries no such object.
+pub fn classify(body: &Value, r: &Response) -> Option<Outcome> {
+    let e = body.get("error")?;
+    let code = e.get("code").and_then(Value::as_i64)?;
+    let details = e.pointer("/error_data/details").and_then(Value::as_str);
+    let message = e.get("message").and_then(Value::as_str).unwrap_or("Meta error");
+    let message = match details {
+        Some(d) if !d.is_empty() && d != message => format!("{message}: {d}"),
+        _ => message.to_string(),
+    };
+    let error = ProviderError::new(Some(code.to_string()), message);
+    Some(match code {
+        // Throughput, pair rate, app and WABA call budgets, number upgrade, transient server.
+        130429 | 131056 | 4 | 80007 | 1 | 2 => Outcome::Retry { error, after: r.retry_after },
+        131057 => Outcome::Retry { error, after: Some(r.retry_after.unwrap_or(Duration::from_secs(60))) },
+        // Token, permissions, account restricted or locked, payment, spam limit: every further
+        // request fails the same way, or sending on would hurt the number.
+        0 | 190 | 10 | 200..=299 | 368 | 131031 | 131042 | 131048 => Outcome::Stop(error),
+        // Template missing or not approved: the same for every recipient.
+        132001 => Outcome::Stop(error),
+        _ => Outcome::Failed(error),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn code(c: i64) -> Outcome {
+        let body = json!({"error": {"code": c, "message": "m", "error_data": {"details": "d"}}});
+        classify(&body, &Response { status: 400, retry_after: None, body: b"" }).unwrap()
+    }
+
+    #[test]
+    fn retries_throttling_and_transient_codes() {
+        for c in [130429, 131056, 4, 80007, 1, 2] {
+            assert!(matches!(code(c), Outcome::Retry { .. }), "{c}");
+        }
+        assert_eq!(
+            code(131057),
+            Outcome::Retry {
+                error: ProviderError::new(Some("131057".into()), "m: d"),
+                after: Some(Duration::from_secs(60))
+            }
+        );
+    }
+
+    #[test]
+    fn stops_on_account_wide_problems_and_fails_recipients_otherwise() {
+        for c in [0, 190, 10, 200, 299, 368, 131031, 131042, 131048, 132001] {
+            assert!(matches!(code(c), Outcome::Stop(_)), "{c}");
+        }
+        for c in [131026, 131047, 131049, 131050, 132000, 100, 131051, 131052] {
+            assert!(matches!(code(c), Outcome::Failed(_)), "{c}");
+        }
+        assert!(classify(&json!({"ok": true}), &Response { status: 200, retry_after: None, body: b"" }).is_none());
+    }
+}
