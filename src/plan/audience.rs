@@ -8,7 +8,7 @@ use crate::campaign::source::Part;
 use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::phone::{Phone, normalize};
 use crate::providers::Target;
-use crate::recipients::{Origin, Recipient, Skipped, read_csv, read_suppression};
+use crate::recipients::{Origin, Recipient, Skipped, SkippedRow, read_csv, read_suppression};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -22,12 +22,20 @@ pub struct Audience {
     pub recipients: Vec<Recipient>,
     /// Who will not, by reason.
     pub skipped: Skipped,
+    /// Who will not, one by one.
+    pub skipped_rows: Vec<SkippedRow>,
 }
 
 /// Builds the audience, or `None` when a file it needs cannot be used.
 pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Vec<Diagnostic>) -> Option<Audience> {
     let suppressed = suppression(c, checked, ctx, diags);
-    let mut a = Audience { headers: vec![], csv_name: None, recipients: vec![], skipped: Skipped::default() };
+    let mut a = Audience {
+        headers: vec![],
+        csv_name: None,
+        recipients: vec![],
+        skipped: Skipped::default(),
+        skipped_rows: vec![],
+    };
     let mut seen: HashMap<Phone, String> = HashMap::new();
     let mut admit = |a: &mut Audience,
                      raw: Option<&str>,
@@ -44,19 +52,31 @@ pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Vec<
             Some(Ok(p)) => Ok(p),
             Some(Err(why)) => Err(why),
         };
+        let csv_line = match origin {
+            Origin::CsvLine(l) => Some(l),
+            _ => None,
+        };
+        let skip = |a: &mut Audience, recipient: String, code: &'static str, reason: String| {
+            a.skipped_rows.push(SkippedRow { recipient, csv_line, code, reason });
+        };
         match phone {
             Err(why) => {
                 a.skipped.invalid += 1;
+                skip(a, raw.unwrap_or_default().to_string(), "invalid_phone", why.clone());
                 diags.push(
                     Diagnostic::warning(format!("{why}; this recipient is skipped"))
                         .at(at())
                         .group("invalid phone numbers"),
                 );
             }
-            Ok(p) if suppressed.contains(&p) => a.skipped.suppressed += 1,
+            Ok(p) if suppressed.contains(&p) => {
+                a.skipped.suppressed += 1;
+                skip(a, p.to_string(), "suppressed", "on the suppression list".into());
+            }
             Ok(p) => {
                 if let Some(first) = seen.get(&p) {
                     a.skipped.duplicate += 1;
+                    skip(a, p.to_string(), "duplicate", format!("duplicate of {first}"));
                     diags.push(
                         Diagnostic::warning(format!("{p} is a duplicate of {first}; it is sent once"))
                             .at(at())
@@ -94,6 +114,12 @@ pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Vec<
         let (phone_col, tags_col) = (phone_col?, tags_col?);
         for (line, why) in &table.bad_rows {
             a.skipped.invalid += 1;
+            a.skipped_rows.push(SkippedRow {
+                recipient: String::new(),
+                csv_line: Some(*line),
+                code: "unreadable_row",
+                reason: format!("line {line} {why}"),
+            });
             diags.push(
                 Diagnostic::warning(format!("line {line} {why}; skipped"))
                     .at(Some(Location::line(&name, *line as usize)))

@@ -82,10 +82,11 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Vec<Diagnostic>) -> Opt
             format!("`provider.{account_key}` is empty"),
         ));
     }
-    let base_url = c
-        .provider
+    let base_url = ctx
+        .options
         .base_url
         .clone()
+        .or_else(|| c.provider.base_url.clone())
         .or_else(|| provider.default_base_url().map(str::to_string))
         .unwrap_or_default()
         .trim_end_matches('/')

@@ -13,16 +13,18 @@ use crate::delivery::Delivery;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::message::MessageType;
 use crate::providers::{ProviderKind, Settings};
-use crate::recipients::{Recipient, Skipped};
+use crate::recipients::{Recipient, Skipped, SkippedRow};
 use crate::request::HttpRequest;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// What the caller needs checked beyond the file itself.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Whether a missing token is an error (sending) rather than a warning (validate, preview).
     pub require_token: bool,
+    /// Send to this base URL instead of the campaign's (the built-in sandbox).
+    pub base_url: Option<String>,
 }
 
 /// One request to send.
@@ -61,6 +63,8 @@ pub struct Plan {
     pub sends: Vec<Send>,
     /// Recipients left out, by reason.
     pub skipped: Skipped,
+    /// Recipients left out, one by one, for the report.
+    pub skipped_rows: Vec<SkippedRow>,
 }
 
 /// The result of validating one campaign file.
@@ -146,6 +150,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Vec<Diagnostic>) -> Opt
         send_at: checked.send_at,
         sends,
         skipped: audience.skipped,
+        skipped_rows: audience.skipped_rows,
     })
 }
 
@@ -154,6 +159,16 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 impl Plan {
+    /// Points every request at another base URL (the built-in sandbox).
+    pub fn rebase(&mut self, base_url: &str) {
+        for send in &mut self.sends {
+            if let Some(path) = send.request.url.strip_prefix(&self.settings.base_url) {
+                send.request.url = format!("{base_url}{path}");
+            }
+        }
+        self.settings.base_url = base_url.to_string();
+    }
+
     /// The one-line summary `validate` prints on success.
     pub fn summary(&self) -> String {
         let s = &self.skipped;

@@ -52,6 +52,19 @@ impl Recipient {
     }
 }
 
+/// A recipient left out before sending, for the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedRow {
+    /// The number as written (or normalised, for duplicates and suppressed numbers).
+    pub recipient: String,
+    /// The CSV line, when there is one.
+    pub csv_line: Option<u64>,
+    /// `invalid_phone`, `duplicate` or `suppressed`.
+    pub code: &'static str,
+    /// Why, in words.
+    pub reason: String,
+}
+
 /// Counts of recipients not sent to, by reason.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Skipped {

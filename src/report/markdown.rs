@@ -1,0 +1,70 @@
+//! `summary.md`: a short summary for people, also appended to `$GITHUB_STEP_SUMMARY`.
+
+use super::Report;
+use crate::results::Status;
+use std::fmt::Write;
+
+/// The summary as Markdown.
+pub fn summary_markdown(r: &Report) -> String {
+    let c = r.counts();
+    let name = r.campaign_name.as_deref().map(|n| format!(" ({})", escape(n))).unwrap_or_default();
+    let mut s = format!("## herald: `{}`{name}\n\n", r.campaign_id);
+    let _ = writeln!(
+        s,
+        "{} via **{}**, {} message{}, in {} ({:.1}/s).\n",
+        match r.mode {
+            super::Mode::Send => "Sent",
+            super::Mode::Sandbox => "Sent to the sandbox",
+            super::Mode::DryRun => "Dry run",
+        },
+        r.provider,
+        r.message_type,
+        if r.mode == super::Mode::DryRun { " (nothing sent)" } else { "" },
+        crate::send::clock(std::time::Duration::from_millis(r.duration_ms)),
+        r.rate()
+    );
+    s.push_str("| status | recipients |\n|---|---:|\n");
+    for status in Status::ALL {
+        if c[&status] > 0 || matches!(status, Status::Sent | Status::Failed) {
+            let _ = writeln!(s, "| {} | {} |", status.as_str(), c[&status]);
+        }
+    }
+    if let Some(stop) = &r.stopped {
+        let _ = writeln!(s, "\n**Stopped early:** {}.", escape(&stop.to_string()));
+    }
+    let classes = r.problem_classes();
+    if !classes.is_empty() {
+        s.push_str("\n| status | code | recipients | example |\n|---|---|---:|---|\n");
+        for ((status, code), recs) in classes.iter().take(10) {
+            let example = recs[0].error_message.as_deref().unwrap_or("");
+            let _ = writeln!(s, "| {} | `{}` | {} | {} |", status.as_str(), code, recs.len(), escape(example));
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\nExit code {}. Campaign file `{}` (sha256 `{}`).",
+        r.exit_code,
+        r.file,
+        &r.file_hash[..12.min(r.file_hash.len())]
+    );
+    s
+}
+
+fn escape(s: &str) -> String {
+    s.replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;").replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture::report;
+    use super::*;
+
+    #[test]
+    fn tells_counts_and_problem_classes() {
+        let md = summary_markdown(&report());
+        assert!(md.starts_with("## herald: `spring` (Spring &lt;sale&gt;)\n\nSent to the sandbox via **cloud_api**, text message, in 2s (2.0/s).\n"), "{md}");
+        assert!(md.contains("| failed | 2 |"));
+        assert!(md.contains("| failed | `131026` | 2 | error 131026, with \"quotes\", &lt;tags&gt; & commas |"));
+        assert!(md.contains("Exit code 1."));
+    }
+}
