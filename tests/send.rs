@@ -1,0 +1,193 @@
+//! `herald send`: exact retry, stop and ambiguity behaviour against a scripted server, reports
+//! and exit codes, secrets kept out of every output.
+
+use crate::common::*;
+use crate::server::*;
+use std::process::Output;
+
+const TOKEN: &str = "EAAG-test-secret-7f3a";
+
+/// A cloud_api text campaign to `n` recipients at `base_url`.
+fn campaign(base_url: &str, n: usize, delivery: &str) -> String {
+    let list: Vec<String> = (0..n).map(|i| format!("\"+2547{:08}\"", 10_000_000 + i)).collect();
+    format!(
+        "version: 1\nid: send-test\nprovider:\n  kind: cloud_api\n  base_url: {base_url}\n  token_env: WA_TOKEN\n  phone_number_id: \"42\"\nrecipients:\n  list: [{}]\nmessage:\n  type: text\n  text: \"Hello {{{{ recipient }}}}\"\ndelivery: {{ {delivery} }}\n",
+        list.join(", ")
+    )
+}
+
+fn send(s: &Scratch, campaign: &str, extra: &[&str]) -> Output {
+    s.write("c.yaml", campaign);
+    let mut args = vec!["send", "c.yaml", "--yes", "--report", "out"];
+    args.extend_from_slice(extra);
+    herald(s.path()).args(&args).env("WA_TOKEN", TOKEN).output().unwrap()
+}
+
+fn results(s: &Scratch) -> Vec<csv::StringRecord> {
+    let mut r = csv::Reader::from_path(s.path().join("out/results.csv")).unwrap();
+    r.records().map(Result::unwrap).collect()
+}
+
+fn summary(s: &Scratch) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(s.path().join("out/summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn sends_every_recipient_once_and_writes_a_valid_report() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    let o = send(&s, &campaign(&server.url(), 5, "rate: 100/s, concurrency: 3"), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let seen = server.seen();
+    assert_eq!(seen.len(), 5);
+    assert!(seen.iter().all(|r| r.path == "/42/messages"));
+    assert!(seen.iter().all(|r| r.headers.contains(&("authorization".into(), format!("Bearer {TOKEN}")))));
+    let rows = results(&s);
+    assert_eq!(rows.len(), 5);
+    assert!(rows.iter().all(|r| &r[2] == "sent" && r[3].starts_with("wamid.") && &r[7] == "1"));
+    let summary = summary(&s);
+    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root().join("schemas/report.schema.json")).unwrap()).unwrap();
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    assert!(validator.is_valid(&summary), "{summary:#}");
+    assert_eq!(summary["counts"]["sent"], 5);
+    assert!(stdout(&o).starts_with("send-test via cloud_api: 5 sent, 0 failed, 0 unknown, 0 skipped in "), "{}", stdout(&o));
+    for f in ["summary.md", "junit.xml"] {
+        assert!(s.path().join("out").join(f).exists(), "{f}");
+    }
+}
+
+#[test]
+fn retry_after_is_respected_and_5xx_is_retried() {
+    // First request: 429 asking for 1 s. Second: 500. Third: accepted.
+    let server = Server::start(|n, _| match n {
+        0 => Reply::Answer(429, r#"{"error":{"message":"(#130429) Rate limit hit","code":130429}}"#.into(), vec![("retry-after", "1".into())]),
+        1 => cloud_error(500, 1),
+        _ => cloud_ok(n),
+    });
+    let s = Scratch::new();
+    let o = send(&s, &campaign(&server.url(), 1, "rate: 100/s, max_attempts: 5"), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let seen = server.seen();
+    assert_eq!(seen.len(), 3);
+    assert!(seen[1].at - seen[0].at >= std::time::Duration::from_millis(1000), "Retry-After ignored: {:?}", seen[1].at - seen[0].at);
+    let rows = results(&s);
+    assert_eq!((&rows[0][2], &rows[0][7]), ("sent", "3"));
+}
+
+#[test]
+fn a_permanent_error_is_not_retried() {
+    let server = Server::start(|_, _| cloud_error(400, 131026));
+    let s = Scratch::new();
+    let o = send(&s, &campaign(&server.url(), 1, "max_attempts: 5, max_failure_rate: 100%"), &[]);
+    assert_eq!(o.status.code(), Some(0), "within the allowed failure rate: {}", stderr(&o));
+    assert_eq!(server.seen().len(), 1);
+    let rows = results(&s);
+    assert_eq!((&rows[0][2], &rows[0][4], &rows[0][5], &rows[0][7]), ("failed", "400", "131026", "1"));
+    assert!(stdout(&o).contains("failed 131026 ×1"), "{}", stdout(&o));
+}
+
+#[test]
+fn failures_above_the_threshold_exit_one() {
+    let server = Server::start(|n, _| if n % 2 == 0 { cloud_error(400, 131026) } else { cloud_ok(n) });
+    let s = Scratch::new();
+    let o = send(&s, &campaign(&server.url(), 4, "rate: 100/s, concurrency: 1, max_failure_rate: 10%"), &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(summary(&s)["exit_code"], 1);
+}
+
+#[test]
+fn an_auth_failure_stops_the_campaign_at_once() {
+    let server = Server::start(|_, _| cloud_error(401, 190));
+    let s = Scratch::new();
+    let o = send(&s, &campaign(&server.url(), 50, "rate: 100/s, concurrency: 2"), &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(server.seen().len() <= 2, "kept sending after the provider refused auth: {}", server.seen().len());
+    let rows = results(&s);
+    assert_eq!(rows.len(), 50);
+    assert!(rows.iter().filter(|r| &r[2] == "skipped" && &r[5] == "not_sent").count() >= 48);
+    assert!(stdout(&o).contains("stopped early: the provider refused (190)"), "{}", stdout(&o));
+    assert_eq!(summary(&s)["stopped"]["reason"], "provider");
+}
+
+#[test]
+fn no_answer_ends_unknown_and_is_not_resent_unless_asked() {
+    for (reply, timeout) in [(Reply::Drop, "5s"), (Reply::Hang, "1s")] {
+        let r = reply.clone();
+        let server = Server::start(move |_, _| r.clone());
+        let s = Scratch::new();
+        let o = send(&s, &campaign(&server.url(), 1, &format!("timeout: {timeout}, max_failure_rate: 100%")), &[]);
+        assert_eq!(o.status.code(), Some(0), "{reply:?}: {}", stderr(&o));
+        assert_eq!(server.seen().len(), 1, "{reply:?} was resent");
+        let rows = results(&s);
+        assert_eq!(&rows[0][2], "unknown", "{reply:?}");
+    }
+    let server = Server::start(|n, _| if n == 0 { Reply::Drop } else { cloud_ok(n) });
+    let s = Scratch::new();
+    let o = send(&s, &campaign(&server.url(), 1, "retry_ambiguous: true"), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 2);
+    assert_eq!(&results(&s)[0][2], "sent");
+}
+
+#[test]
+fn refused_connections_are_retried_then_reported_unreachable() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let s = Scratch::new();
+    let o = send(&s, &campaign(&format!("http://{closed}"), 3, "max_attempts: 2, concurrency: 1"), &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let rows = results(&s);
+    assert_eq!((&rows[0][2], &rows[0][5], &rows[0][7]), ("failed", "connect", "2"));
+    assert_eq!(summary(&s)["stopped"]["reason"], "unreachable");
+}
+
+#[test]
+fn the_secret_never_appears_in_output_or_reports() {
+    let server = Server::start(|n, _| if n == 0 { cloud_error(400, 131026) } else { cloud_ok(n) });
+    let s = Scratch::new();
+    let o = send(&s, &campaign(&server.url(), 3, "max_failure_rate: 100%"), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stdout(&o).contains(TOKEN) && !stderr(&o).contains(TOKEN));
+    for f in ["results.csv", "summary.json", "summary.md", "junit.xml"] {
+        let text = std::fs::read_to_string(s.path().join("out").join(f)).unwrap();
+        assert!(!text.contains(TOKEN), "{f} holds the secret");
+    }
+}
+
+#[test]
+fn without_a_terminal_it_needs_yes() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 1, "rate: 1/s"));
+    let o = herald(s.path()).args(["send", "c.yaml"]).env("WA_TOKEN", TOKEN).stdin(std::process::Stdio::null()).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("there is no terminal to confirm on; pass --yes to send"), "{}", stderr(&o));
+    // Keep the server's never-called check honest: now send for real.
+    let o = send(&s, &campaign(&server.url(), 1, "rate: 1/s"), &[]);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn dry_run_sends_nothing_and_limit_is_a_canary() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    let o = send(&s, &campaign(&server.url(), 4, "rate: 100/s"), &["--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(server.seen().is_empty());
+    assert!(results(&s).iter().all(|r| &r[2] == "dry_run"));
+    assert_eq!(summary(&s)["mode"], "dry_run");
+    let o = send(&s, &campaign(&server.url(), 4, "rate: 100/s"), &["--limit", "2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 2);
+}
+
+#[test]
+fn a_missing_token_is_an_error_before_anything_is_sent() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 1, "rate: 1/s"));
+    let o = run(s.path(), &["send", "c.yaml", "--yes"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("error: environment variable `WA_TOKEN` is not set"), "{}", stderr(&o));
+    let o = send(&s, &campaign(&server.url(), 1, "rate: 1/s"), &[]);
+    assert_eq!(o.status.code(), Some(0));
+}
