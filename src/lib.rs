@@ -14,5 +14,6 @@ pub mod plan;
 pub mod providers;
 pub mod recipients;
 pub mod request;
+pub mod sandbox;
 pub mod secret;
 pub mod template;
