@@ -13,11 +13,20 @@
 //! fixed latency, and refused credentials. Random faults are seeded and keyed by recipient and
 //! attempt number, so a run is reproducible however requests interleave.
 
+mod api;
+mod autokonnect;
+mod cloud_api;
+mod communiktor;
+mod evolution;
+mod evolution_record;
 mod faults;
+mod flowiq;
 mod ids;
 mod ledger;
+mod meta_body;
 mod reply;
 mod validate;
+mod whautochat;
 
 pub use ledger::{Accepted, Attempt, Stats};
 
