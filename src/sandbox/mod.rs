@@ -25,14 +25,21 @@ mod ids;
 mod ledger;
 mod meta_body;
 mod reply;
+mod server;
 mod validate;
 mod whautochat;
 
 pub use ledger::{Accepted, Attempt, Stats};
 
 use crate::providers::ProviderKind;
+use server::Shared;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 /// How the sandbox behaves. Rates are shares of requests in `0.0..=1.0`.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +86,84 @@ impl Default for Config {
             seed: 0,
             record: None,
         }
+    }
+}
+
+/// A running sandbox. Dropping it stops the server in the background (the record file is
+/// flushed when the last connection has closed); [`Sandbox::shutdown`] stops it and waits.
+#[derive(Debug)]
+pub struct Sandbox {
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+    shared: Arc<Shared>,
+}
+
+impl Sandbox {
+    /// Binds `127.0.0.1:config.port` and starts serving in the background.
+    ///
+    /// # Errors
+    ///
+    /// When the port cannot be bound or the record file cannot be opened for appending.
+    pub async fn start(config: Config) -> std::io::Result<Sandbox> {
+        let ledger = ledger::Ledger::new(config.record.as_deref())?;
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            started: Instant::now(),
+            latency: config.latency,
+            retry_after_secs: config.retry_after_secs,
+            reject_auth: config.reject_auth,
+            faults: faults::Faults::new(&config),
+            ids: ids::Ids::new(config.seed),
+            ledger,
+        });
+        let (stop, stopped) = watch::channel(false);
+        let server = tokio::spawn(server::accept_loop(listener, shared.clone(), stopped));
+        Ok(Sandbox { addr, stop, server: Some(server), shared })
+    }
+
+    /// The address the sandbox listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The `base_url` a campaign of this kind uses to reach the sandbox, e.g.
+    /// `http://127.0.0.1:PORT/cloud_api/v23.0`.
+    pub fn base_url(&self, kind: ProviderKind) -> String {
+        format!("http://{}/{}{}", self.addr, kind.as_str(), api::api(kind).base_path())
+    }
+
+    /// Counts so far.
+    pub fn stats(&self) -> Stats {
+        self.shared.ledger.stats()
+    }
+
+    /// Every accepted message, in order.
+    pub fn accepted(&self) -> Vec<Accepted> {
+        self.shared.ledger.accepted()
+    }
+
+    /// Every request that reached a provider's endpoint, accepted or not, in order of
+    /// completion, with its arrival time (for checking retry timing).
+    pub fn attempts(&self) -> Vec<Attempt> {
+        self.shared.ledger.attempts()
+    }
+
+    /// Stops accepting connections, ends held and open connections, waits for the server to
+    /// finish and flushes the record file.
+    pub async fn shutdown(mut self) {
+        self.stop.send_replace(true);
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        let _ = self.shared.ledger.flush();
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.stop.send_replace(true);
     }
 }
 
