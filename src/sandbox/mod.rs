@@ -25,11 +25,13 @@ mod ids;
 mod ledger;
 mod meta_body;
 mod reply;
+mod serve;
 mod server;
 mod validate;
 mod whautochat;
 
 pub use ledger::{Accepted, Attempt, Stats};
+pub use serve::serve_forever;
 
 use crate::providers::ProviderKind;
 use server::Shared;
@@ -158,6 +160,11 @@ impl Sandbox {
             let _ = server.await;
         }
         let _ = self.shared.ledger.flush();
+    }
+
+    /// Writes buffered record lines to the record file (the live display does this).
+    fn flush_record(&self) -> std::io::Result<()> {
+        self.shared.ledger.flush()
     }
 }
 
