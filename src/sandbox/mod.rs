@@ -187,3 +187,5 @@ pub fn token(kind: ProviderKind) -> &'static str {
     }
 }
 
+#[cfg(test)]
+mod tests;
