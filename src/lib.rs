@@ -16,6 +16,7 @@ pub mod recipients;
 pub mod report;
 pub mod request;
 pub mod results;
+pub mod sandbox;
 pub mod secret;
 pub mod send;
 pub mod template;

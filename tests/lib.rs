@@ -4,4 +4,7 @@ mod bad_input;
 mod common;
 mod examples;
 mod preview;
+mod sandbox;
+mod send;
+mod server;
 mod validate;

@@ -42,15 +42,28 @@ fn sends_every_recipient_once_and_writes_a_valid_report() {
     assert_eq!(seen.len(), 5);
     assert!(seen.iter().all(|r| r.path == "/42/messages"));
     assert!(seen.iter().all(|r| r.headers.contains(&("authorization".into(), format!("Bearer {TOKEN}")))));
+    let mut bodies: Vec<String> = seen
+        .iter()
+        .map(|r| {
+            serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["text"]["body"].as_str().unwrap().to_string()
+        })
+        .collect();
+    bodies.sort();
+    assert_eq!(bodies[0], "Hello +254710000000");
     let rows = results(&s);
     assert_eq!(rows.len(), 5);
     assert!(rows.iter().all(|r| &r[2] == "sent" && r[3].starts_with("wamid.") && &r[7] == "1"));
     let summary = summary(&s);
-    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root().join("schemas/report.schema.json")).unwrap()).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("schemas/report.schema.json")).unwrap()).unwrap();
     let validator = jsonschema::draft202012::new(&schema).unwrap();
     assert!(validator.is_valid(&summary), "{summary:#}");
     assert_eq!(summary["counts"]["sent"], 5);
-    assert!(stdout(&o).starts_with("send-test via cloud_api: 5 sent, 0 failed, 0 unknown, 0 skipped in "), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("send-test via cloud_api: 5 sent, 0 failed, 0 unknown, 0 skipped in "),
+        "{}",
+        stdout(&o)
+    );
     for f in ["summary.md", "junit.xml"] {
         assert!(s.path().join("out").join(f).exists(), "{f}");
     }
@@ -60,7 +73,11 @@ fn sends_every_recipient_once_and_writes_a_valid_report() {
 fn retry_after_is_respected_and_5xx_is_retried() {
     // First request: 429 asking for 1 s. Second: 500. Third: accepted.
     let server = Server::start(|n, _| match n {
-        0 => Reply::Answer(429, r#"{"error":{"message":"(#130429) Rate limit hit","code":130429}}"#.into(), vec![("retry-after", "1".into())]),
+        0 => Reply::Answer(
+            429,
+            r#"{"error":{"message":"(#130429) Rate limit hit","code":130429}}"#.into(),
+            vec![("retry-after", "1".into())],
+        ),
         1 => cloud_error(500, 1),
         _ => cloud_ok(n),
     });
@@ -69,7 +86,11 @@ fn retry_after_is_respected_and_5xx_is_retried() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let seen = server.seen();
     assert_eq!(seen.len(), 3);
-    assert!(seen[1].at - seen[0].at >= std::time::Duration::from_millis(1000), "Retry-After ignored: {:?}", seen[1].at - seen[0].at);
+    assert!(
+        seen[1].at - seen[0].at >= std::time::Duration::from_millis(1000),
+        "Retry-After ignored: {:?}",
+        seen[1].at - seen[0].at
+    );
     let rows = results(&s);
     assert_eq!((&rows[0][2], &rows[0][7]), ("sent", "3"));
 }
@@ -158,7 +179,12 @@ fn without_a_terminal_it_needs_yes() {
     let server = Server::start(|n, _| cloud_ok(n));
     let s = Scratch::new();
     s.write("c.yaml", campaign(&server.url(), 1, "rate: 1/s"));
-    let o = herald(s.path()).args(["send", "c.yaml"]).env("WA_TOKEN", TOKEN).stdin(std::process::Stdio::null()).output().unwrap();
+    let o = herald(s.path())
+        .args(["send", "c.yaml"])
+        .env("WA_TOKEN", TOKEN)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("there is no terminal to confirm on; pass --yes to send"), "{}", stderr(&o));
     // Keep the server's never-called check honest: now send for real.

@@ -117,7 +117,10 @@ fn serve(stream: TcpStream, seen: Arc<Mutex<Vec<Seen>>>, script: Arc<Script>, st
         };
         match script(n, &request) {
             Reply::Answer(status, body, extra) => {
-                let mut head = format!("HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n", body.len());
+                let mut head = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
+                    body.len()
+                );
                 for (k, v) in extra {
                     head.push_str(&format!("{k}: {v}\r\n"));
                 }
@@ -136,10 +139,18 @@ fn serve(stream: TcpStream, seen: Arc<Mutex<Vec<Seen>>>, script: Arc<Script>, st
 
 /// Meta's success body for a Cloud API send.
 pub fn cloud_ok(n: usize) -> Reply {
-    Reply::Answer(200, format!(r#"{{"messaging_product":"whatsapp","contacts":[],"messages":[{{"id":"wamid.{n}"}}]}}"#), vec![])
+    Reply::Answer(
+        200,
+        format!(r#"{{"messaging_product":"whatsapp","contacts":[],"messages":[{{"id":"wamid.{n}"}}]}}"#),
+        vec![],
+    )
 }
 
 /// A Meta error body.
 pub fn cloud_error(status: u16, code: i64) -> Reply {
-    Reply::Answer(status, format!(r#"{{"error":{{"message":"(#{code}) error","type":"OAuthException","code":{code}}}}}"#), vec![])
+    Reply::Answer(
+        status,
+        format!(r#"{{"error":{{"message":"(#{code}) error","type":"OAuthException","code":{code}}}}}"#),
+        vec![],
+    )
 }

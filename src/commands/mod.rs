@@ -2,6 +2,8 @@
 
 pub mod preview;
 pub mod providers;
+pub mod sandbox;
+pub mod send;
 pub mod validate;
 
 use crate::diagnostic::{Diagnostic, Style, count, render_all};

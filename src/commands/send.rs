@@ -3,7 +3,7 @@
 
 use super::Output;
 use crate::exit;
-use crate::plan::{self, Options as PlanOptions, Plan};
+use crate::plan::{self, Options as PlanOptions, Plan, TokenCheck};
 use crate::report::{self, Mode, Report};
 use crate::secret::Secret;
 use crate::send::{self, StopReason};
@@ -47,17 +47,16 @@ pub fn run(o: &Options, out: &Output) -> u8 {
 
 async fn send(o: &Options, out: &Output) -> u8 {
     let offline = o.dry_run || o.sandbox;
-    let v = plan::load(&o.file, PlanOptions { require_token: !offline, base_url: None });
+    let token = if offline { TokenCheck::Skip } else { TokenCheck::Require };
+    let v = plan::load(&o.file, PlanOptions { token, base_url: None });
     out.diagnostics(&v.diagnostics, o.all_problems);
     let Some(mut plan) = v.plan else {
         out.invalid(&o.file, &v.diagnostics);
         return exit::INVALID;
     };
     let count = o.limit.unwrap_or(usize::MAX).min(plan.sends.len());
-    if !o.yes && !o.dry_run {
-        if let Some(code) = confirm(&plan, count, o.sandbox) {
-            return code;
-        }
+    if let Some(code) = (!o.yes && !o.dry_run).then(|| confirm(&plan, count, o.sandbox)).flatten() {
+        return code;
     }
     if let Some(code) = wait_for_schedule(&plan, o).await {
         return code;
@@ -156,11 +155,17 @@ async fn wait_for_schedule(plan: &Plan, o: &Options) -> Option<u8> {
         return None;
     }
     if o.dry_run || o.sandbox || o.now {
-        eprintln!("note: schedule.send_at is {at}; sending now ({})", if o.now { "--now" } else { "dry run or sandbox" });
+        eprintln!(
+            "note: schedule.send_at is {at}; sending now ({})",
+            if o.now { "--now" } else { "dry run or sandbox" }
+        );
         return None;
     }
     let wait = std::time::Duration::try_from(at.duration_since(now)).unwrap_or_default();
-    eprintln!("waiting until {at} (in {}) as `schedule.send_at` says; Ctrl-C cancels, --now sends at once", send::clock(wait));
+    eprintln!(
+        "waiting until {at} (in {}) as `schedule.send_at` says; Ctrl-C cancels, --now sends at once",
+        send::clock(wait)
+    );
     tokio::select! {
         () = tokio::time::sleep(wait) => None,
         _ = tokio::signal::ctrl_c() => {

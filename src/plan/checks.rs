@@ -154,7 +154,7 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Vec<Diagnostic>) -> Opt
 
 fn check_token(c: &CampaignDoc, kind: ProviderKind, ctx: &Context, diags: &mut Vec<Diagnostic>) {
     let name = &c.provider.token_env;
-    if literal_secret(name, ctx, diags) {
+    if literal_secret(name, ctx, diags) || ctx.options.token == super::TokenCheck::Skip {
         return;
     }
     match std::env::var(name) {
@@ -174,7 +174,8 @@ fn check_token(c: &CampaignDoc, kind: ProviderKind, ctx: &Context, diags: &mut V
             }
         }
         _ => {
-            let severity = if ctx.options.require_token { Severity::Error } else { Severity::Warning };
+            let severity =
+                if ctx.options.token == super::TokenCheck::Require { Severity::Error } else { Severity::Warning };
             diags.push(
                 ctx.at(
                     severity,

@@ -21,10 +21,22 @@ use std::path::{Path, PathBuf};
 /// What the caller needs checked beyond the file itself.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Whether a missing token is an error (sending) rather than a warning (validate, preview).
-    pub require_token: bool,
+    /// What a token that is not set means.
+    pub token: TokenCheck,
     /// Send to this base URL instead of the campaign's (the built-in sandbox).
     pub base_url: Option<String>,
+}
+
+/// How to treat the provider's token environment variable.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TokenCheck {
+    /// Unset is a warning (validate, preview).
+    #[default]
+    Warn,
+    /// Unset is an error (sending to the provider).
+    Require,
+    /// Not needed (dry run, sandbox).
+    Skip,
 }
 
 /// One request to send.

@@ -24,6 +24,10 @@ pub(super) async fn worker(shared: Arc<Shared>, tx: UnboundedSender<Event>) {
         let index = shared.next.fetch_add(1, Ordering::SeqCst);
         let Some(send) = shared.sends.get(index) else { return };
         let (record, reason) = deliver(&shared, send, index, &tx, &mut stop).await;
+        if reason.is_some() {
+            // Stop the other workers now, not when the collector gets to this event.
+            shared.stop.send_replace(true);
+        }
         if tx.send(Event::Done { index, record: Box::new(record), stop: reason }).is_err() {
             return;
         }
@@ -60,6 +64,9 @@ async fn deliver(
             }
         }
         shared.pacer.wait().await;
+        if *stop.borrow() {
+            return (stopped_record(send, n - 1, first_sent, &last), None);
+        }
         let _ = tx.send(Event::Request);
         first_sent.get_or_insert_with(std::time::Instant::now);
         let (result, _) = attempt(&shared.client, &send.request, &shared.secret).await;
@@ -100,7 +107,7 @@ async fn deliver(
                     return (r, None);
                 }
                 last.set(Some(code.into()), why);
-                last.unreachable = false;
+                last.ambiguous = true;
                 wait = Some(delay(n + 1, None, jitter.next()));
             }
         }
@@ -120,6 +127,8 @@ struct Last {
     code: Option<String>,
     message: String,
     unreachable: bool,
+    /// An earlier attempt may have delivered (only with `retry_ambiguous`).
+    ambiguous: bool,
 }
 
 impl Last {
@@ -128,6 +137,20 @@ impl Last {
         self.message = message;
         self.unreachable = false;
     }
+}
+
+/// The record of a recipient the run stopped before (or between) attempts: skipped when nothing
+/// can have reached the provider, unknown when an earlier attempt went unanswered.
+fn stopped_record(send: &Send, attempts: u32, since: Option<std::time::Instant>, last: &Last) -> Record {
+    let status = if last.ambiguous { Status::Unknown } else { Status::Skipped };
+    let mut r = record(send, status, attempts, since);
+    r.error_code = Some(if last.ambiguous { last.code.clone().unwrap_or_default() } else { "not_sent".into() });
+    r.error_message = Some(if last.ambiguous {
+        format!("the campaign stopped before a retry; an earlier attempt got no answer ({})", last.message)
+    } else {
+        "not sent: the campaign stopped".into()
+    });
+    r
 }
 
 fn failed(send: &Send, attempts: u32, since: Option<std::time::Instant>, status: u16, e: ProviderError) -> Record {

@@ -1,0 +1,157 @@
+//! What the sandbox knows about one provider's HTTP API: its routes, its auth check, how it
+//! validates a body, and how it words success and errors. One implementation per provider.
+
+use super::ids::Ids;
+use super::reply::Reply;
+use super::{cloud_api, communiktor, evolution, flowiq, token, whautochat};
+use crate::providers::ProviderKind;
+use hyper::HeaderMap;
+use serde_json::Value;
+
+/// A matched route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Endpoint {
+    /// The route's name (`text`, `sendMedia`, `messages`, …).
+    pub name: &'static str,
+    /// The account in the path or query (instance, channel id, phone number id, tenant id),
+    /// empty when the provider puts it in the body or it is missing.
+    pub account: String,
+}
+
+impl Endpoint {
+    /// A route with no account in the path.
+    pub(super) fn bare(name: &'static str) -> Endpoint {
+        Endpoint { name, account: String::new() }
+    }
+}
+
+/// One provider's API, as the sandbox imitates it.
+pub(super) trait Api: Sync {
+    /// Which provider.
+    fn kind(&self) -> ProviderKind;
+
+    /// What follows the prefix in the campaign's `base_url` (Cloud API: `/v23.0`).
+    fn base_path(&self) -> &'static str {
+        ""
+    }
+
+    /// The endpoint at `path` (everything after the provider prefix) with `query`.
+    fn route(&self, path: &str, query: &str) -> Option<Endpoint>;
+
+    /// Checks the credentials; with `reject` set, refuses even the right ones.
+    fn authorize(&self, headers: &HeaderMap, reject: bool) -> Result<(), Reply>;
+
+    /// The provider's answer to an unknown path or method.
+    fn not_found(&self, method: &str, path: &str) -> Reply;
+
+    /// The provider's answer to a body that is not JSON at all.
+    fn malformed(&self, why: &str) -> Reply;
+
+    /// The provider's internal-error answer.
+    fn server_error(&self) -> Reply;
+
+    /// The provider's throttling answer (the caller adds `Retry-After`).
+    fn throttled(&self) -> Reply;
+
+    /// The recipient as written in the body, best effort (the body may be invalid).
+    fn recipient(&self, endpoint: &Endpoint, body: &Value) -> String;
+
+    /// Refuses a body the real API would refuse, in its error shape.
+    fn validate(&self, endpoint: &Endpoint, body: &Value) -> Result<(), Reply>;
+
+    /// The success answer and the message id it carries.
+    fn accept(&self, endpoint: &Endpoint, body: &Value, ids: &Ids) -> (Reply, Option<String>);
+}
+
+/// The API served under `/{prefix}`, where the prefix is the provider's campaign name.
+pub(super) fn by_prefix(prefix: &str) -> Option<&'static dyn Api> {
+    ProviderKind::ALL.into_iter().find(|k| k.as_str() == prefix).map(api)
+}
+
+/// The API for `kind`.
+pub(super) fn api(kind: ProviderKind) -> &'static dyn Api {
+    match kind {
+        ProviderKind::Communiktor => &communiktor::Communiktor,
+        ProviderKind::Evolution => &evolution::Evolution,
+        ProviderKind::Whautochat => &whautochat::Whautochat,
+        ProviderKind::Autokonnect => &super::autokonnect::Autokonnect,
+        ProviderKind::Flowiq => &flowiq::Flowiq,
+        ProviderKind::CloudApi => &cloud_api::CloudApi,
+    }
+}
+
+/// The value of header `name` as text, if present and readable.
+pub(super) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Whether header `name` carries exactly this provider's sandbox token.
+pub(super) fn key_matches(headers: &HeaderMap, name: &str, kind: ProviderKind) -> bool {
+    header(headers, name) == Some(token(kind))
+}
+
+/// The token after `Bearer ` in `Authorization`, if the header has that form.
+pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = header(headers, "authorization")?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+}
+
+/// The `name` parameter of a query string, percent-decoded.
+pub(super) fn query_param(query: &str, name: &str) -> Option<String> {
+    query.split('&').filter_map(|pair| pair.split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| percent_decode(v))
+}
+
+/// Undoes `%XX` escapes (and `+` for space in queries is left alone: herald never sends it).
+pub(super) fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Whether `s` looks like an `http(s)://host…` URL.
+pub(super) fn is_url(s: &str) -> bool {
+    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+    rest.is_some_and(|r| r.split('/').next().is_some_and(|host| !host.is_empty() && !host.contains(' ')))
+}
+
+/// Seconds since the Unix epoch.
+pub(super) fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helpers() {
+        assert_eq!(query_param("a=1&tenantId=my%20org", "tenantId").as_deref(), Some("my org"));
+        assert_eq!(query_param("tenantId", "tenantId"), None);
+        assert_eq!(percent_decode("my%20shop%2F1%zz"), "my shop/1%zz");
+        assert!(is_url("https://example.com/a.jpg"));
+        assert!(!is_url("example.com/a.jpg"));
+        assert!(!is_url("https:///a"));
+        let mut headers = HeaderMap::new();
+        headers.insert("authorization", "bearer  abc".parse().unwrap());
+        assert_eq!(bearer(&headers), Some("abc"));
+        for kind in ProviderKind::ALL {
+            assert_eq!(by_prefix(kind.as_str()).map(|a| a.kind()), Some(kind));
+        }
+        assert!(by_prefix("twilio").is_none());
+    }
+}

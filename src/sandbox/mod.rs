@@ -1,0 +1,191 @@
+//! The built-in sandbox: a stand-in for all six providers' send endpoints on `127.0.0.1`.
+//!
+//! It lets a new user run the whole product with no provider account, and gives herald's
+//! integration tests a realistic server that can misbehave on purpose. Each provider lives
+//! under its own prefix followed by its real path (`/cloud_api/v23.0/{phone_number_id}/messages`,
+//! `/evolution/message/sendText/{instance}`, …). Like the real APIs it checks the auth header
+//! and the body against each provider's documented fields, refuses what the real one would in
+//! that provider's error shape, answers success with the documented success body, and records
+//! what it accepted.
+//!
+//! Faults are injected per [`Config`]: 500s and 429s (not processed), dropped or held
+//! connections (accepted first), deterministic "first N attempts" failures per recipient, a
+//! fixed latency, and refused credentials. Random faults are seeded and keyed by recipient and
+//! attempt number, so a run is reproducible however requests interleave.
+
+mod api;
+mod autokonnect;
+mod cloud_api;
+mod communiktor;
+mod evolution;
+mod evolution_record;
+mod faults;
+mod flowiq;
+mod ids;
+mod ledger;
+mod meta_body;
+mod reply;
+mod serve;
+mod server;
+mod validate;
+mod whautochat;
+
+pub use ledger::{Accepted, Attempt, Stats};
+pub use serve::serve_forever;
+
+use crate::providers::ProviderKind;
+use server::Shared;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// How the sandbox behaves. Rates are shares of requests in `0.0..=1.0`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Port on `127.0.0.1`; 0 picks any free port.
+    pub port: u16,
+    /// Share answered 500 without being processed (nothing recorded).
+    pub fail_rate: f64,
+    /// Share answered 429 with `Retry-After: retry_after_secs` without being processed.
+    pub throttle_rate: f64,
+    /// The `Retry-After` value on 429s, in seconds.
+    pub retry_after_secs: u64,
+    /// Added before answering every request.
+    pub latency: Duration,
+    /// Share accepted and recorded, then cut off: the connection closes without a response.
+    pub drop_rate: f64,
+    /// Share accepted and recorded, then never answered (held until shutdown).
+    pub hang_rate: f64,
+    /// Each recipient's first N attempts get a 500 (not processed).
+    pub fail_first: u32,
+    /// Each recipient's next N attempts, after `fail_first`, get a 429 with `Retry-After`.
+    pub throttle_first: u32,
+    /// Answer every request with the provider's authentication error.
+    pub reject_auth: bool,
+    /// Seeds the random faults and the message ids, so runs repeat.
+    pub seed: u64,
+    /// Append each accepted message to this file as one JSON line ([`Accepted`]).
+    pub record: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            port: 0,
+            fail_rate: 0.0,
+            throttle_rate: 0.0,
+            retry_after_secs: 1,
+            latency: Duration::ZERO,
+            drop_rate: 0.0,
+            hang_rate: 0.0,
+            fail_first: 0,
+            throttle_first: 0,
+            reject_auth: false,
+            seed: 0,
+            record: None,
+        }
+    }
+}
+
+/// A running sandbox. Dropping it stops the server in the background (the record file is
+/// flushed when the last connection has closed); [`Sandbox::shutdown`] stops it and waits.
+#[derive(Debug)]
+pub struct Sandbox {
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+    shared: Arc<Shared>,
+}
+
+impl Sandbox {
+    /// Binds `127.0.0.1:config.port` and starts serving in the background.
+    ///
+    /// # Errors
+    ///
+    /// When the port cannot be bound or the record file cannot be opened for appending.
+    pub async fn start(config: Config) -> std::io::Result<Sandbox> {
+        let ledger = ledger::Ledger::new(config.record.as_deref())?;
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            started: Instant::now(),
+            latency: config.latency,
+            retry_after_secs: config.retry_after_secs,
+            reject_auth: config.reject_auth,
+            faults: faults::Faults::new(&config),
+            ids: ids::Ids::new(config.seed),
+            ledger,
+        });
+        let (stop, stopped) = watch::channel(false);
+        let server = tokio::spawn(server::accept_loop(listener, shared.clone(), stopped));
+        Ok(Sandbox { addr, stop, server: Some(server), shared })
+    }
+
+    /// The address the sandbox listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The `base_url` a campaign of this kind uses to reach the sandbox, e.g.
+    /// `http://127.0.0.1:PORT/cloud_api/v23.0`.
+    pub fn base_url(&self, kind: ProviderKind) -> String {
+        format!("http://{}/{}{}", self.addr, kind.as_str(), api::api(kind).base_path())
+    }
+
+    /// Counts so far.
+    pub fn stats(&self) -> Stats {
+        self.shared.ledger.stats()
+    }
+
+    /// Every accepted message, in order.
+    pub fn accepted(&self) -> Vec<Accepted> {
+        self.shared.ledger.accepted()
+    }
+
+    /// Every request that reached a provider's endpoint, accepted or not, in order of
+    /// completion, with its arrival time (for checking retry timing).
+    pub fn attempts(&self) -> Vec<Attempt> {
+        self.shared.ledger.attempts()
+    }
+
+    /// Stops accepting connections, ends held and open connections, waits for the server to
+    /// finish and flushes the record file.
+    pub async fn shutdown(mut self) {
+        self.stop.send_replace(true);
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        let _ = self.shared.ledger.flush();
+    }
+
+    /// Writes buffered record lines to the record file (the live display does this).
+    fn flush_record(&self) -> std::io::Result<()> {
+        self.shared.ledger.flush()
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.stop.send_replace(true);
+    }
+}
+
+/// The token the sandbox accepts for this provider (FlowIQ's starts with `fiq_`, as the real
+/// one requires; Cloud API's with `EAA`, as Meta's access tokens do).
+pub fn token(kind: ProviderKind) -> &'static str {
+    match kind {
+        ProviderKind::Communiktor => "sandbox-communiktor-key",
+        ProviderKind::Evolution => "sandbox-evolution-key",
+        ProviderKind::Whautochat => "sandbox-whautochat-key",
+        ProviderKind::Autokonnect => "sandbox-autokonnect-key",
+        ProviderKind::Flowiq => "fiq_sandbox_key",
+        ProviderKind::CloudApi => "EAASandboxCloudApiToken",
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,88 @@
+//! `herald sandbox`: run the sandbox in the foreground, print where each provider lives and
+//! its token, and show a live count until Ctrl-C.
+
+use super::{Config, Sandbox, Stats, token};
+use crate::providers::ProviderKind;
+use std::io::{self, IsTerminal, Write};
+use std::time::Duration;
+
+/// How often the live count is redrawn (and the record file flushed), at most.
+const REDRAW: Duration = Duration::from_millis(200);
+
+/// Starts the sandbox, prints its address and one line per provider with the `base_url` and
+/// token to use, then (unless `quiet`) redraws `accepted N · rejected N · faults N` on stderr
+/// until Ctrl-C, and shuts down.
+///
+/// # Errors
+///
+/// When the sandbox cannot start (port taken, record file not writable), Ctrl-C cannot be
+/// watched, or stdout is closed.
+pub async fn serve_forever(config: Config, quiet: bool) -> io::Result<()> {
+    let sandbox = Sandbox::start(config).await?;
+    print!("{}", banner(&sandbox));
+    io::stdout().flush()?;
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let mut tick = tokio::time::interval(REDRAW);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // On a terminal the line is rewritten in place; into a file or pipe only the final count
+    // is written, so logs do not fill with five lines a second.
+    let terminal = io::stderr().is_terminal();
+    let mut shown: Option<Stats> = None;
+    let result = loop {
+        tokio::select! {
+            signal = &mut ctrl_c => break signal,
+            _ = tick.tick() => {
+                let _ = sandbox.flush_record();
+                let stats = sandbox.stats();
+                if !quiet && terminal && shown.as_ref() != Some(&stats) {
+                    eprint!("\r\x1b[2K{}", count_line(&stats));
+                    shown = Some(stats);
+                }
+            }
+        }
+    };
+    if !quiet {
+        eprintln!("{}{}", if terminal { "\r\x1b[2K" } else { "" }, count_line(&sandbox.stats()));
+    }
+    sandbox.shutdown().await;
+    result
+}
+
+/// The start-up text: the address, then each provider's `base_url` and token.
+fn banner(sandbox: &Sandbox) -> String {
+    let mut out = format!("herald sandbox listening on http://{}\n", sandbox.addr());
+    for kind in ProviderKind::ALL {
+        out.push_str(&format!(
+            "  {:<12} base_url {:<44} token {}\n",
+            kind.as_str(),
+            sandbox.base_url(kind),
+            token(kind)
+        ));
+    }
+    out
+}
+
+/// The live count line.
+fn count_line(stats: &Stats) -> String {
+    format!("accepted {} · rejected {} · faults {}", stats.accepted, stats.rejected, stats.faults)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn banner_names_every_provider_with_its_base_url_and_token() {
+        let sandbox = Sandbox::start(Config::default()).await.unwrap();
+        let text = banner(&sandbox);
+        let port = sandbox.addr().port();
+        assert!(text.starts_with(&format!("herald sandbox listening on http://127.0.0.1:{port}\n")));
+        assert!(text.contains(&format!("http://127.0.0.1:{port}/cloud_api/v23.0")));
+        assert!(text.contains("fiq_sandbox_key"));
+        assert_eq!(text.lines().count(), 7);
+        let stats = Stats { accepted: 1234, rejected: 3, faults: 12, ..Stats::default() };
+        assert_eq!(count_line(&stats), "accepted 1234 · rejected 3 · faults 12");
+        sandbox.shutdown().await;
+    }
+}

@@ -1,0 +1,194 @@
+//! The loopback HTTP server. Each request goes route → method → auth → JSON body → injected
+//! faults → validation → record, then is answered, dropped or held.
+//!
+//! Faults come after auth and body parsing because they are keyed by recipient, and before
+//! validation because a real overloaded server fails regardless of what was sent.
+
+use super::api;
+use super::faults::{After, Before, Faults};
+use super::ids::Ids;
+use super::ledger::{Accepted, Attempt, Class, Ledger};
+use super::reply::Reply;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::CONTENT_TYPE;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{HeaderMap, Method, Request, Response};
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+
+/// The largest body read; real gateways refuse far smaller ones.
+const BODY_LIMIT: usize = 8 << 20;
+
+/// Everything the connections share.
+#[derive(Debug)]
+pub(super) struct Shared {
+    /// When the sandbox started (`at_ms` counts from here).
+    pub started: Instant,
+    /// Added before every answer.
+    pub latency: Duration,
+    /// The `Retry-After` value on 429s.
+    pub retry_after_secs: u64,
+    /// Refuse every credential.
+    pub reject_auth: bool,
+    /// Which attempts fail.
+    pub faults: Faults,
+    /// Message ids.
+    pub ids: Ids,
+    /// What was seen.
+    pub ledger: Ledger,
+}
+
+impl Shared {
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+/// Accepts connections until `stop` turns true, then waits for every connection to close.
+pub(super) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stop: watch::Receiver<bool>) {
+    let mut connections = JoinSet::new();
+    let mut stopped = stop.clone();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    connections.spawn(serve_connection(stream, shared.clone(), stop.clone()));
+                }
+                // Out of descriptors and the like: back off briefly and keep serving.
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
+            () = until_stopped(&mut stopped) => break,
+        }
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    while connections.join_next().await.is_some() {}
+}
+
+/// Resolves once the sandbox is told to stop (or its handle is gone).
+async fn until_stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+/// Serves one connection until the client leaves, a request asks for the connection to be
+/// cut (drop fault), or the sandbox stops (which also ends held requests).
+async fn serve_connection(stream: TcpStream, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    let _ = stream.set_nodelay(true);
+    let cut = Arc::new(Notify::new());
+    let service = {
+        let cut = cut.clone();
+        service_fn(move |request| handle(shared.clone(), cut.clone(), request))
+    };
+    let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::select! {
+        _ = connection => {}
+        _ = cut.notified() => {}
+        () = until_stopped(&mut stop) => {}
+    }
+}
+
+/// Answers one request after the configured latency, or cuts or holds the connection.
+async fn handle(
+    shared: Arc<Shared>,
+    cut: Arc<Notify>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let (reply, after) = process(&shared, request).await;
+    if after != After::Hang && !shared.latency.is_zero() {
+        tokio::time::sleep(shared.latency).await;
+    }
+    match after {
+        After::Answer => Ok(reply.into_response()),
+        After::Drop => {
+            cut.notify_one();
+            std::future::pending().await
+        }
+        After::Hang => std::future::pending().await,
+    }
+}
+
+/// Decides the answer to one request and records it.
+async fn process(shared: &Shared, request: Request<Incoming>) -> (Reply, After) {
+    let at_ms = shared.now_ms();
+    let ledger = &shared.ledger;
+    ledger.received();
+    let uri = request.uri().clone();
+    let path = uri.path();
+    let (prefix, rest) = split_prefix(path);
+    let Some(api) = api::by_prefix(prefix) else {
+        ledger.finish(Class::Rejected, None, None);
+        return (Reply::plain_not_found(), After::Answer);
+    };
+    let kind = api.kind();
+    let end = |class: Class, reply: Reply, recipient: String| {
+        let attempt = Attempt { provider: kind, recipient, at_ms, status: reply.status };
+        ledger.finish(class, Some(attempt), None);
+        (reply, After::Answer)
+    };
+    let method = request.method().clone();
+    let Some(endpoint) = api.route(rest, uri.query().unwrap_or_default()).filter(|_| method == Method::POST) else {
+        return end(Class::Rejected, api.not_found(method.as_str(), rest), String::new());
+    };
+    if let Err(reply) = api.authorize(request.headers(), shared.reject_auth) {
+        return end(Class::Rejected, reply, String::new());
+    }
+    let body = match read_json(request).await {
+        Ok(body) => body,
+        Err(why) => return end(Class::Rejected, api.malformed(&why), String::new()),
+    };
+    let recipient = api.recipient(&endpoint, &body);
+    let n = ledger.next_attempt(kind, &recipient);
+    match shared.faults.before(kind, &recipient, n) {
+        Before::Fail => return end(Class::Fault, api.server_error(), recipient),
+        Before::Throttle => return end(Class::Fault, api.throttled().retry_after(shared.retry_after_secs), recipient),
+        Before::Process => {}
+    }
+    if let Err(reply) = api.validate(&endpoint, &body) {
+        return end(Class::Rejected, reply, recipient);
+    }
+    let (reply, message_id) = api.accept(&endpoint, &body, &shared.ids);
+    let after = shared.faults.after(kind, &recipient, n);
+    let (class, status) = match after {
+        After::Answer => (Class::Accepted, reply.status),
+        After::Drop | After::Hang => (Class::AcceptedFault, 0),
+    };
+    let path = uri.path_and_query().map_or_else(|| uri.path().to_string(), |pq| pq.as_str().to_string());
+    let accepted = Accepted { provider: kind, recipient: recipient.clone(), message_id, path, body, at_ms };
+    ledger.finish(class, Some(Attempt { provider: kind, recipient, at_ms, status }), Some(accepted));
+    (reply, after)
+}
+
+/// The body as JSON, or why it is not: a wrong `Content-Type`, too large, or not JSON.
+async fn read_json(request: Request<Incoming>) -> Result<Value, String> {
+    if !is_json(request.headers()) {
+        return Err("Content-Type must be application/json".into());
+    }
+    let bytes = Limited::new(request.into_body(), BODY_LIMIT)
+        .collect()
+        .await
+        .map_err(|e| format!("could not read the request body: {e}"))?
+        .to_bytes();
+    serde_json::from_slice(&bytes).map_err(|e| format!("the request body is not valid JSON: {e}"))
+}
+
+/// `/cloud_api/v23.0/1/messages` → (`cloud_api`, `/v23.0/1/messages`).
+fn split_prefix(path: &str) -> (&str, &str) {
+    let trimmed = path.strip_prefix('/').unwrap_or(path);
+    match trimmed.find('/') {
+        Some(i) => (&trimmed[..i], &trimmed[i..]),
+        None => (trimmed, ""),
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let value = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    value.split(';').next().is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}

@@ -1,0 +1,250 @@
+//! What the sandbox refuses, and that it refuses it in each provider's own shape: malformed
+//! bodies, wrong or missing credentials, unknown paths, non-JSON requests.
+
+use super::{client, send, send_with, start, text_request};
+use crate::providers::ProviderKind;
+use crate::request::HttpRequest;
+use crate::sandbox::{Config, Sandbox};
+use serde_json::{Value, json};
+
+/// Asserts a provider-shaped error with `status` (for Cloud API, `code`).
+fn assert_error_shape(kind: ProviderKind, status: u16, body: &Value) {
+    let ok = match kind {
+        ProviderKind::Communiktor => {
+            body["success"] == json!(false)
+                && body["code"] == json!(status)
+                && body["message"].is_string()
+                && body["data"].is_null()
+        }
+        ProviderKind::Evolution => {
+            body["status"] == json!(status) && body["error"].is_string() && body["response"].get("message").is_some()
+        }
+        ProviderKind::Whautochat => {
+            body["id"] == json!("") && body["status"] == json!("error") && body["error"].is_string()
+        }
+        ProviderKind::Autokonnect => body["code"].is_string() && body["message"].is_string(),
+        ProviderKind::Flowiq => {
+            body["error"].is_string() && body["message"].is_string() && body.get("success").is_none()
+        }
+        ProviderKind::CloudApi => {
+            let e = &body["error"];
+            e["message"].is_string()
+                && e["type"] == json!("OAuthException")
+                && e["code"].is_u64()
+                && e["fbtrace_id"].is_string()
+        }
+    };
+    assert!(ok, "{kind} {status}: {body}");
+}
+
+/// `request` with its body replaced by `f(body)`.
+fn with_body(request: &HttpRequest, f: impl FnOnce(&mut Value)) -> HttpRequest {
+    let mut request = request.clone();
+    f(&mut request.body);
+    request
+}
+
+/// A change that spoils a valid body.
+type Mutation = fn(&mut Value);
+
+/// The field of herald's text body that carries the text.
+fn text_field(kind: ProviderKind) -> &'static str {
+    match kind {
+        ProviderKind::Whautochat => "textMessage",
+        ProviderKind::Autokonnect => "message",
+        _ => "text",
+    }
+}
+
+#[tokio::test]
+async fn a_text_body_without_its_text_is_refused_by_every_provider() {
+    let sandbox = start(Config::default()).await;
+    let client = client();
+    for kind in ProviderKind::ALL {
+        let request = with_body(&text_request(&sandbox, kind), |b| {
+            b.as_object_mut().unwrap().remove(text_field(kind));
+        });
+        let (status, _, body) = send(&client, kind, &request).await;
+        assert_eq!(status, 400, "{kind}: {body}");
+        assert_error_shape(kind, 400, &body);
+    }
+    assert_eq!(sandbox.accepted(), []);
+    assert_eq!(sandbox.stats().rejected, 6);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn malformed_bodies_get_each_providers_own_error() {
+    let sandbox = start(Config::default()).await;
+    let client = client();
+    let cases: [(ProviderKind, Mutation, Value); 7] = [
+        (
+            ProviderKind::CloudApi,
+            |b| drop(b.as_object_mut().unwrap().remove("to")),
+            json!("(#100) The parameter to is required."),
+        ),
+        (
+            ProviderKind::CloudApi,
+            |b| b["debug"] = json!(true),
+            json!("(#100) Unexpected key \"debug\" on param \"message\"."),
+        ),
+        (
+            ProviderKind::Evolution,
+            |b| *b = json!({ "number": "254712345678", "options": { "delay": 1200 }, "textMessage": { "text": "Hi" } }),
+            json!({ "status": 400, "error": "Bad Request", "response": { "message": [["instance requires property \"text\""]] } }),
+        ),
+        (ProviderKind::Communiktor, |b| b["receiver"] = json!("+254712345678"), json!(400)),
+        (
+            ProviderKind::Whautochat,
+            |b| b["contact"] = json!({ "id": "c1" }),
+            json!("recepient cannot be given together with contact; provide either contact or recepient, not both"),
+        ),
+        (
+            ProviderKind::Autokonnect,
+            |b| *b = json!({ "phone_number": "+254712345678", "type": "template", "template_id": "promo_template", "components": [] }),
+            json!({ "code": "invalid_template_id_format", "message": "template_id must be a number" }),
+        ),
+        (ProviderKind::Flowiq, |b| b["phone_number"] = json!("254712345678"), json!("Invalid phone number")),
+    ];
+    for (kind, mutate, expected) in cases {
+        let request = with_body(&text_request(&sandbox, kind), mutate);
+        let (status, _, body) = send(&client, kind, &request).await;
+        assert_eq!(status, 400, "{kind}: {body}");
+        assert_error_shape(kind, 400, &body);
+        let got = match kind {
+            ProviderKind::CloudApi => body["error"]["message"].clone(),
+            ProviderKind::Evolution | ProviderKind::Autokonnect => body.clone(),
+            ProviderKind::Communiktor => body["code"].clone(),
+            ProviderKind::Whautochat => body["error"].clone(),
+            ProviderKind::Flowiq => body["error"].clone(),
+        };
+        assert_eq!(got, expected, "{kind}");
+    }
+    assert_eq!(sandbox.accepted(), []);
+    sandbox.shutdown().await;
+}
+
+/// The exact 401 each provider answers a bad key with.
+fn auth_error(kind: ProviderKind) -> Value {
+    match kind {
+        ProviderKind::Communiktor => {
+            json!({ "message": "Invalid API key", "success": false, "code": 401, "data": null })
+        }
+        ProviderKind::Evolution => {
+            json!({ "status": 401, "error": "Unauthorized", "response": { "message": "Unauthorized" } })
+        }
+        ProviderKind::Whautochat => json!({ "id": "", "status": "error", "error": "Invalid API key" }),
+        ProviderKind::Autokonnect => json!({ "code": "invalid_api_key", "message": "Invalid API key" }),
+        ProviderKind::Flowiq => json!({ "error": "Unauthorized", "message": "Invalid API key" }),
+        ProviderKind::CloudApi => {
+            json!({ "message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190 })
+        }
+    }
+}
+
+async fn assert_unauthorized(sandbox: &Sandbox, secret: &str) {
+    let client = client();
+    for kind in ProviderKind::ALL {
+        let response = send_with(&client, &text_request(sandbox, kind), secret).await.unwrap();
+        assert_eq!(response.status().as_u16(), 401, "{kind}");
+        let mut body: Value = response.json().await.unwrap();
+        if kind == ProviderKind::CloudApi {
+            let error = body["error"].as_object_mut().unwrap();
+            assert!(error.remove("fbtrace_id").is_some_and(|t| t.is_string()));
+            body = body["error"].clone();
+        }
+        assert_eq!(body, auth_error(kind), "{kind}");
+    }
+}
+
+#[tokio::test]
+async fn wrong_tokens_get_each_providers_auth_error() {
+    let sandbox = start(Config::default()).await;
+    assert_unauthorized(&sandbox, "not-the-key").await;
+    // FlowIQ accepts only fiq_ keys: its own token with the prefix cut off is refused too.
+    let request = text_request(&sandbox, ProviderKind::Flowiq);
+    let bare = crate::sandbox::token(ProviderKind::Flowiq).trim_start_matches("fiq_");
+    assert_eq!(send_with(&client(), &request, bare).await.unwrap().status().as_u16(), 401);
+    // No header at all: AutoKonnect says so with its own code.
+    let response = client()
+        .post(text_request(&sandbox, ProviderKind::Autokonnect).url)
+        .header("Content-Type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+    assert_eq!(response.json::<Value>().await.unwrap()["code"], "invalid_auth_header");
+    assert_eq!(sandbox.accepted(), []);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn reject_auth_refuses_even_the_right_token() {
+    let sandbox = start(Config { reject_auth: true, ..Config::default() }).await;
+    for kind in ProviderKind::ALL {
+        let (status, _, body) = send(&client(), kind, &text_request(&sandbox, kind)).await;
+        assert_eq!(status, 401, "{kind}");
+        assert_error_shape(kind, 401, &body);
+    }
+    assert_eq!((sandbox.stats().rejected, sandbox.stats().accepted), (6, 0));
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn unknown_paths_methods_and_content_types() {
+    let sandbox = start(Config::default()).await;
+    let client = client();
+    let base = format!("http://{}", sandbox.addr());
+    let post = |path: &str| client.post(format!("{base}{path}")).header("Content-Type", "application/json").body("{}");
+    let response = post("/twilio/Messages.json").send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+    let response = post("/evolution/message/sendPoll/shop").header("apikey", "x").send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({ "status": 404, "error": "Not Found", "response": { "message": ["Cannot POST /message/sendPoll/shop"] } })
+    );
+    for path in [
+        "/cloud_api/v23.0/1/contacts",
+        "/communiktor/messages/sticker",
+        "/whautochat/v1/messages/telegram/sendtemplate",
+    ] {
+        let response = post(path).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 404, "{path}");
+    }
+    let get = client.get(format!("{base}/cloud_api/v23.0/1/messages")).send().await.unwrap();
+    assert_eq!(get.status().as_u16(), 404);
+    let kind = ProviderKind::Communiktor;
+    let request = text_request(&sandbox, kind);
+    let form = client
+        .post(&request.url)
+        .header("X-API-KEY", crate::sandbox::token(kind))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("text=hi")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status().as_u16(), 400);
+    assert_error_shape(kind, 400, &form.json().await.unwrap());
+    let stats = sandbox.stats();
+    assert_eq!((stats.received, stats.rejected, stats.accepted), (7, 7, 0));
+    // The Twilio path belongs to no provider, so it is no provider's attempt.
+    assert_eq!(sandbox.attempts().len(), 6);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn flowiq_needs_its_tenant() {
+    let sandbox = start(Config::default()).await;
+    let kind = ProviderKind::Flowiq;
+    let mut request = text_request(&sandbox, kind);
+    request.url = request.url.split('?').next().unwrap().to_string();
+    let (status, _, body) = send(&client(), kind, &request).await;
+    assert_eq!(
+        (status, body),
+        (400, json!({ "error": "Missing required field", "message": "tenantId query parameter is required" }))
+    );
+    sandbox.shutdown().await;
+}

@@ -1,0 +1,168 @@
+//! `herald send` against the built-in sandbox: every example, every provider × message type,
+//! and a faulty run that still reaches every recipient exactly once.
+
+use crate::common::*;
+use herald::providers::ProviderKind;
+use herald::sandbox::{Config, Sandbox, token};
+use std::collections::HashMap;
+
+/// Runs `f` with a sandbox started on a runtime of its own.
+fn with_sandbox<T>(config: Config, f: impl FnOnce(&Sandbox) -> T) -> T {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = rt.block_on(Sandbox::start(config)).unwrap();
+    let out = f(&sandbox);
+    rt.block_on(sandbox.shutdown());
+    out
+}
+
+const TOKEN_ENV: &str = "HERALD_TEST_TOKEN";
+
+fn campaign(
+    kind: ProviderKind,
+    base_url: &str,
+    account: &str,
+    list: &[String],
+    message: &str,
+    delivery: &str,
+) -> String {
+    let key = kind.provider().account_key();
+    format!(
+        "version: 1\nid: sandbox-test\nprovider:\n  kind: {kind}\n  base_url: {base_url}\n  token_env: {TOKEN_ENV}\n  {key}: \"{account}\"\nrecipients:\n  list: [{}]\nmessage:\n{message}\ndelivery: {{ {delivery} }}\n",
+        list.iter().map(|p| format!("\"{p}\"")).collect::<Vec<_>>().join(", ")
+    )
+}
+
+/// A message block per type, valid for every provider that supports the type.
+fn message(t: &str) -> &'static str {
+    match t {
+        "text" => "  type: text\n  text: \"Hi {{ recipient }} — \\\"quoted\\\" {{ campaign.id }}\"",
+        "image" => "  type: image\n  media: { url: \"https://cdn.example.com/a.jpg\", caption: Look }",
+        "video" => "  type: video\n  media: { url: \"https://cdn.example.com/a.mp4\", caption: Watch }",
+        "audio" => "  type: audio\n  media: { url: \"https://cdn.example.com/a.mp3\" }",
+        "voice" => "  type: voice\n  media: { url: \"https://cdn.example.com/a.ogg\" }",
+        "document" => {
+            "  type: document\n  media: { url: \"https://cdn.example.com/a.pdf\", caption: Invoice, filename: a.pdf }"
+        }
+        "location" => {
+            "  type: location\n  location: { latitude: -1.28, longitude: 36.82, name: Shop, address: Main St }"
+        }
+        "contact" => {
+            "  type: contact\n  contact: { full_name: Ann Doe, first_name: Ann, last_name: Doe, phone: \"+254712000000\" }"
+        }
+        "template" => "  type: template\n  template: { name: promo, id: 42, language: en_US }",
+        "interactive" => {
+            "  type: interactive\n  interactive:\n    header: Hello\n    body: Pick one\n    footer: Thanks\n    buttons: [{ id: a, title: Yes }, { id: b, title: No }]"
+        }
+        "reaction" => "  type: reaction\n  reaction: { message_id: wamid.ABC, emoji: \"👍\" }",
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn every_example_sends_through_the_sandbox() {
+    for entry in std::fs::read_dir(root().join("campaigns")).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if !name.ends_with(".yaml") {
+            continue;
+        }
+        let out = Scratch::new();
+        let report = out.path().join("r");
+        let o = run(
+            &root(),
+            &["send", &format!("campaigns/{name}"), "--sandbox", "--yes", "--report", report.to_str().unwrap()],
+        );
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(report.join("summary.json")).unwrap()).unwrap();
+        assert_eq!(summary["mode"], "sandbox");
+        assert_eq!(summary["counts"]["failed"], 0, "{name}: {summary:#}");
+        assert!(summary["counts"]["sent"].as_u64().unwrap() >= 1, "{name}");
+        assert!(!stderr(&o).contains("is not set"), "no token is needed for the sandbox: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn every_provider_and_message_type_is_accepted() {
+    let recipient = "+254712345678".to_string();
+    with_sandbox(Config::default(), |sandbox| {
+        let mut expected = 0;
+        for kind in ProviderKind::ALL {
+            for t in herald::message::MessageType::ALL {
+                if !kind.provider().supports(t) {
+                    continue;
+                }
+                let s = Scratch::new();
+                let msg = message(t.as_str());
+                s.write(
+                    "c.yaml",
+                    campaign(
+                        kind,
+                        &sandbox.base_url(kind),
+                        "acct-1",
+                        std::slice::from_ref(&recipient),
+                        msg,
+                        "rate: 100/s",
+                    ),
+                );
+                let o = herald(s.path())
+                    .args(["send", "c.yaml", "--yes", "--report", "r"])
+                    .env(TOKEN_ENV, token(kind))
+                    .output()
+                    .unwrap();
+                assert_eq!(o.status.code(), Some(0), "{kind} × {t}: {}{}", stdout(&o), stderr(&o));
+                expected += 1;
+                assert_eq!(sandbox.accepted().len(), expected, "{kind} × {t} not accepted: {}", stdout(&o));
+            }
+        }
+    });
+}
+
+#[test]
+fn a_faulty_provider_still_gets_every_message_exactly_once() {
+    let list: Vec<String> = (0..200).map(|i| format!("+2547{:08}", 20_000_000 + i)).collect();
+    let config = Config { fail_rate: 0.10, throttle_rate: 0.05, retry_after_secs: 0, seed: 7, ..Config::default() };
+    with_sandbox(config, |sandbox| {
+        let kind = ProviderKind::CloudApi;
+        let s = Scratch::new();
+        let delivery = "rate: 500/s, concurrency: 8, max_attempts: 8";
+        s.write("c.yaml", campaign(kind, &sandbox.base_url(kind), "99", &list, message("text"), delivery));
+        let o = herald(s.path())
+            .args(["send", "c.yaml", "--yes", "--report", "r"])
+            .env(TOKEN_ENV, token(kind))
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+        let mut per_recipient: HashMap<String, usize> = HashMap::new();
+        for a in sandbox.accepted() {
+            *per_recipient.entry(a.recipient).or_default() += 1;
+        }
+        assert_eq!(per_recipient.len(), 200, "someone was never reached");
+        assert!(per_recipient.values().all(|n| *n == 1), "someone got two messages");
+        let stats = sandbox.stats();
+        assert!(stats.faults > 0, "the run met no faults: {stats:?}");
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(s.path().join("r/summary.json")).unwrap()).unwrap();
+        assert_eq!(summary["counts"]["sent"], 200);
+        assert!(summary["requests"].as_u64().unwrap() > 200, "no retries happened");
+    });
+}
+
+#[test]
+fn the_sandbox_refusing_auth_stops_the_run_with_exit_three() {
+    with_sandbox(Config { reject_auth: true, ..Config::default() }, |sandbox| {
+        let kind = ProviderKind::Evolution;
+        let list: Vec<String> = (0..20).map(|i| format!("+2547{:08}", 30_000_000 + i)).collect();
+        let s = Scratch::new();
+        s.write(
+            "c.yaml",
+            campaign(kind, &sandbox.base_url(kind), "inst", &list, message("text"), "rate: 100/s, concurrency: 2"),
+        );
+        let o = herald(s.path())
+            .args(["send", "c.yaml", "--yes", "--report", "r"])
+            .env(TOKEN_ENV, token(kind))
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(3), "{}{}", stdout(&o), stderr(&o));
+        assert!(sandbox.stats().received <= 2, "{:?}", sandbox.stats());
+    });
+}
