@@ -217,3 +217,30 @@ fn a_missing_token_is_an_error_before_anything_is_sent() {
     let o = send(&s, &campaign(&server.url(), 1, "rate: 1/s"), &[]);
     assert_eq!(o.status.code(), Some(0));
 }
+
+#[test]
+fn sigterm_stops_claiming_writes_the_report_and_exits_130() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 50, "rate: 10/s, concurrency: 1"));
+    let child = herald(s.path())
+        .args(["send", "c.yaml", "--yes", "--quiet", "--report", "out"])
+        .env("WA_TOKEN", TOKEN)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    while server.seen().len() < 3 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let killed = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    let rows = results(&s);
+    assert_eq!(rows.len(), 50, "the report covers every recipient");
+    let sent = rows.iter().filter(|r| &r[2] == "sent").count();
+    assert_eq!(sent, server.seen().len(), "every request that went out is in the report as sent");
+    assert!(sent < 50);
+    assert_eq!(summary(&s)["stopped"]["reason"], "interrupted");
+}

@@ -175,9 +175,9 @@ async fn wait_for_schedule(plan: &Plan, o: &Options) -> Option<u8> {
     }
 }
 
-/// Completes on the first Ctrl-C; a second one exits at once.
+/// Completes on the first Ctrl-C (or SIGTERM, as CI sends on cancel); a second one exits at once.
 async fn interrupt() {
-    if tokio::signal::ctrl_c().await.is_err() {
+    if !first_signal().await {
         return std::future::pending().await;
     }
     eprintln!("\nstopping: no new recipients; waiting for requests in flight (Ctrl-C again to quit now)");
@@ -187,6 +187,21 @@ async fn interrupt() {
             std::process::exit(i32::from(exit::INTERRUPTED));
         }
     });
+}
+
+/// Waits for Ctrl-C or SIGTERM; `false` when no handler could be installed.
+async fn first_signal() -> bool {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            return tokio::select! {
+                r = tokio::signal::ctrl_c() => r.is_ok(),
+                _ = term.recv() => true,
+            };
+        }
+    }
+    tokio::signal::ctrl_c().await.is_ok()
 }
 
 /// Writes the report and prints the summary.
