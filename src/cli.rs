@@ -48,34 +48,36 @@ enum Command {
         #[arg(long)]
         all_problems: bool,
     },
-    /// Send a campaign: validate, confirm, send with progress, write the report.
-    Send {
+    /// Send a campaign: validate, confirm, send with progress, write the report. Re-running is
+    /// always safe: the journal skips everyone who already has the message.
+    Send(SendArgs),
+    /// What the journal says about a campaign, and what a re-run would do.
+    Status {
         /// Campaign file.
         file: PathBuf,
-        /// Do everything except the network: render every request and write the report.
-        #[arg(long)]
-        dry_run: bool,
-        /// Send to herald's built-in sandbox on loopback instead of the provider (no account needed).
-        #[arg(long)]
+        /// The journal of `send --sandbox` rehearsals.
+        #[arg(long, conflicts_with = "journal")]
         sandbox: bool,
-        /// Do not ask for confirmation (required without a terminal, e.g. in CI).
-        #[arg(long, short = 'y')]
-        yes: bool,
-        /// Write the report here [default: reports/<campaign-id>-<timestamp>/].
+        /// Journal file [default: .herald/journal.db beside the campaign, or $HERALD_JOURNAL].
+        #[arg(long, value_name = "PATH")]
+        journal: Option<PathBuf>,
+    },
+    /// The results report of a campaign, rebuilt from the journal (so a crash never loses it).
+    Report {
+        /// Campaign file.
+        file: PathBuf,
+        /// Format printed to stdout.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
+        format: ReportFormat,
+        /// Write every format into this folder instead.
         #[arg(long, value_name = "DIR")]
-        report: Option<PathBuf>,
-        /// Send to the first N recipients only (a canary).
-        #[arg(long, value_name = "N")]
-        limit: Option<usize>,
-        /// Send now even if `schedule.send_at` is in the future.
-        #[arg(long)]
-        now: bool,
-        /// No progress output.
-        #[arg(long, short = 'q')]
-        quiet: bool,
-        /// List every validation problem instead of the first few of each kind.
-        #[arg(long)]
-        all_problems: bool,
+        out: Option<PathBuf>,
+        /// The journal of `send --sandbox` rehearsals.
+        #[arg(long, conflicts_with = "journal")]
+        sandbox: bool,
+        /// Journal file [default: .herald/journal.db beside the campaign, or $HERALD_JOURNAL].
+        #[arg(long, value_name = "PATH")]
+        journal: Option<PathBuf>,
     },
     /// Serve the six providers' send endpoints on loopback, as a stand-in for testing.
     Sandbox {
@@ -106,6 +108,63 @@ enum Command {
     },
 }
 
+/// `herald send` arguments.
+#[derive(Debug, clap::Args)]
+struct SendArgs {
+    /// Campaign file.
+    file: PathBuf,
+    /// Do everything except the network: render every request and write the report.
+    #[arg(long)]
+    dry_run: bool,
+    /// Send to herald's built-in sandbox on loopback instead of the provider (no account needed).
+    #[arg(long)]
+    sandbox: bool,
+    /// Do not ask for confirmation (required without a terminal, e.g. in CI).
+    #[arg(long, short = 'y')]
+    yes: bool,
+    /// Write the report here [default: reports/<campaign-id>-<timestamp>/].
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
+    /// Send to the first N recipients not yet sent to (a canary).
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
+    /// Send now even if `schedule.send_at` is in the future.
+    #[arg(long)]
+    now: bool,
+    /// No progress output.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// List every validation problem instead of the first few of each kind.
+    #[arg(long)]
+    all_problems: bool,
+    /// Journal file [default: .herald/journal.db beside the campaign, or $HERALD_JOURNAL].
+    #[arg(long, value_name = "PATH")]
+    journal: Option<PathBuf>,
+    /// Resend recipients whose fate is unknown (the provider may already have their message).
+    #[arg(long)]
+    retry_unknown: bool,
+    /// Resend recipients that failed (after you fixed the cause).
+    #[arg(long)]
+    retry_failed: bool,
+    /// Continue although the message changed since the campaign was partly sent.
+    #[arg(long)]
+    allow_changed: bool,
+    /// Keep each request body in the journal (default: only its hash).
+    #[arg(long)]
+    keep_bodies: bool,
+    /// Send without the journal: a re-run may message people twice. For benchmarks and throwaway tests.
+    #[arg(long, conflicts_with_all = ["journal", "retry_unknown", "retry_failed", "allow_changed", "keep_bodies"])]
+    no_journal: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Csv,
+    Json,
+    Md,
+    Junit,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Format {
     Pretty,
@@ -128,10 +187,36 @@ pub fn run() -> u8 {
             &commands::preview::Options { file, limit, json: matches!(format, Format::Json), all_problems },
             &out,
         ),
-        Command::Send { file, dry_run, sandbox, yes, report, limit, now, quiet, all_problems } => commands::send::run(
-            &commands::send::Options { file, dry_run, sandbox, yes, report, limit, quiet, now, all_problems },
+        Command::Send(a) => commands::send::run(
+            &commands::send::Options {
+                file: a.file,
+                dry_run: a.dry_run,
+                sandbox: a.sandbox,
+                yes: a.yes,
+                report: a.report,
+                limit: a.limit,
+                quiet: a.quiet,
+                now: a.now,
+                all_problems: a.all_problems,
+                journal: a.journal,
+                no_journal: a.no_journal,
+                retry_unknown: a.retry_unknown,
+                retry_failed: a.retry_failed,
+                allow_changed: a.allow_changed,
+                keep_bodies: a.keep_bodies,
+            },
             &out,
         ),
+        Command::Status { file, sandbox, journal } => commands::status::run(&file, journal.as_deref(), sandbox, &out),
+        Command::Report { file, format, out: dir, sandbox, journal } => {
+            let format = match format {
+                ReportFormat::Csv => commands::report::Format::Csv,
+                ReportFormat::Json => commands::report::Format::Json,
+                ReportFormat::Md => commands::report::Format::Md,
+                ReportFormat::Junit => commands::report::Format::Junit,
+            };
+            commands::report::run(&commands::report::Options { file, format, out: dir, sandbox, journal }, &out)
+        }
         Command::Sandbox { port, fail_rate, throttle_rate, latency_ms, record, quiet } => {
             let config = crate::sandbox::Config {
                 port,

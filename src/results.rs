@@ -3,6 +3,11 @@
 
 use serde::Serialize;
 
+/// The current time as reports and the journal write it: RFC 3339, UTC, milliseconds.
+pub fn now() -> String {
+    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
 /// A recipient's final state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -73,7 +78,7 @@ impl Record {
             error_message: Some(message),
             attempts: 0,
             latency_ms: None,
-            timestamp: jiff::Timestamp::now().to_string(),
+            timestamp: now(),
         }
     }
 }

@@ -3,6 +3,7 @@
 mod bad_input;
 mod common;
 mod examples;
+mod journal;
 mod preview;
 mod sandbox;
 mod send;

@@ -2,8 +2,10 @@
 
 pub mod preview;
 pub mod providers;
+pub mod report;
 pub mod sandbox;
 pub mod send;
+pub mod status;
 pub mod validate;
 
 use crate::diagnostic::{Diagnostic, Style, count, render_all};

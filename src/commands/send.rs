@@ -1,10 +1,12 @@
-//! `herald send FILE`: validate, confirm, (wait for the schedule,) send with progress, write
-//! the report, print the summary, exit with a code CI can act on.
+//! `herald send FILE`: validate, check the journal (who already has the message, whether the
+//! campaign changed), confirm, wait for the schedule, send with progress, write the report over
+//! the whole campaign, and exit with a code CI can act on.
 
 use super::Output;
 use crate::exit;
+use crate::journal::{self, Journal};
 use crate::plan::{self, Options as PlanOptions, Plan, TokenCheck};
-use crate::report::{self, Mode, Report};
+use crate::report::{self, Mode, Report, RunInfo};
 use crate::secret::Secret;
 use crate::send::{self, StopReason};
 use std::io::{BufRead, IsTerminal, Write};
@@ -31,18 +33,35 @@ pub struct Options {
     pub now: bool,
     /// Print every validation problem.
     pub all_problems: bool,
+    /// Journal file.
+    pub journal: Option<PathBuf>,
+    /// Send without a journal.
+    pub no_journal: bool,
+    /// Resend recipients whose fate is unknown.
+    pub retry_unknown: bool,
+    /// Resend recipients that failed.
+    pub retry_failed: bool,
+    /// Continue although the campaign changed since the last run.
+    pub allow_changed: bool,
+    /// Store request bodies in the journal.
+    pub keep_bodies: bool,
 }
 
 /// Runs `send`.
 pub fn run(o: &Options, out: &Output) -> u8 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(r) => r,
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime.block_on(send(o, out)),
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return exit::INVALID;
+            exit::INVALID
         }
-    };
-    runtime.block_on(send(o, out))
+    }
+}
+
+/// Prints an error and returns the usage exit code.
+fn fail(message: impl std::fmt::Display) -> u8 {
+    eprintln!("error: {message}");
+    exit::INVALID
 }
 
 async fn send(o: &Options, out: &Output) -> u8 {
@@ -54,12 +73,31 @@ async fn send(o: &Options, out: &Output) -> u8 {
         out.invalid(&o.file, &v.diagnostics);
         return exit::INVALID;
     };
-    let count = o.limit.unwrap_or(usize::MAX).min(plan.sends.len());
-    if let Some(code) = (!o.yes && !o.dry_run).then(|| confirm(&plan, count, o.sandbox)).flatten() {
-        return code;
+
+    let mut journal = None;
+    let mut selection = journal::Selection { to_send: (0..plan.sends.len()).collect(), ..Default::default() };
+    if !o.dry_run && !o.no_journal {
+        match open_journal(&plan, o) {
+            Ok((j, s)) => {
+                journal = Some(j);
+                selection = s;
+            }
+            Err(code) => return code,
+        }
     }
-    if let Some(code) = wait_for_schedule(&plan, o).await {
-        return code;
+    let all = plan.clone();
+    plan.sends = selection.to_send.iter().map(|&i| all.sends[i].clone()).collect();
+    let count = o.limit.unwrap_or(usize::MAX).min(plan.sends.len());
+    if count == 0 && !plan.sends.is_empty() {
+        return fail("--limit 0 sends nothing");
+    }
+    if count > 0 {
+        if let Some(code) = (!o.yes && !o.dry_run).then(|| confirm(&plan, count, o.sandbox)).flatten() {
+            return code;
+        }
+        if let Some(code) = wait_for_schedule(&plan, o).await {
+            return code;
+        }
     }
     let sandbox = if o.sandbox {
         match crate::sandbox::Sandbox::start(crate::sandbox::Config::default()).await {
@@ -67,10 +105,7 @@ async fn send(o: &Options, out: &Output) -> u8 {
                 plan.rebase(&s.base_url(plan.provider));
                 Some(s)
             }
-            Err(e) => {
-                eprintln!("error: cannot start the sandbox: {e}");
-                return exit::INVALID;
-            }
+            Err(e) => return fail(format!("cannot start the sandbox: {e}")),
         }
     } else {
         None
@@ -80,24 +115,9 @@ async fn send(o: &Options, out: &Output) -> u8 {
         (None, true) => Secret::new(""),
         (None, false) => match Secret::from_env(&plan.token_env) {
             Some(s) => s,
-            None => {
-                eprintln!("error: environment variable `{}` is not set; nothing was sent", plan.token_env);
-                return exit::INVALID;
-            }
+            None => return fail(format!("environment variable `{}` is not set; nothing was sent", plan.token_env)),
         },
     };
-    let options = send::Options { dry_run: o.dry_run, limit: o.limit, quiet: o.quiet };
-    let result = match send::run(&plan, secret, &options, interrupt()).await {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}; nothing was sent");
-            return exit::INVALID;
-        }
-    };
-    if let Some(s) = sandbox {
-        s.shutdown().await;
-    }
-    let code = exit_code(&result, plan.delivery.max_failure_rate);
     let mode = if o.dry_run {
         Mode::DryRun
     } else if o.sandbox {
@@ -105,19 +125,109 @@ async fn send(o: &Options, out: &Output) -> u8 {
     } else {
         Mode::Send
     };
-    let report = Report::new(&plan, &result, mode, code);
+    let mut run_id = None;
+    let mut writer = None;
+    if let Some(j) = journal.as_mut().filter(|_| count > 0) {
+        let started = j
+            .begin_run(&plan.id, &plan.sections, mode.as_str())
+            .and_then(|id| Ok((id, j.writer(&plan.id, o.keep_bodies)?)));
+        match started {
+            Ok((id, w)) => {
+                run_id = Some(id);
+                writer = Some(w);
+            }
+            Err(e) => return fail(e),
+        }
+    }
+    let options = send::Options { dry_run: o.dry_run, limit: o.limit, quiet: o.quiet };
+    let result = send::run(&plan, secret, writer.as_ref().map(|w| w.handle()), &options, interrupt()).await;
+    let mut result = match result {
+        Ok(r) => r,
+        Err(e) => return fail(format!("{e}; nothing was sent")),
+    };
+    if let Some(Err(e)) = writer.map(|w| w.finish()) {
+        result.stopped.get_or_insert(StopReason::Journal(e));
+    }
+    if let Some(s) = sandbox {
+        s.shutdown().await;
+    }
+    let mut records = result.records.clone();
+    records.extend(selection.done.iter().cloned());
+    let report = Report::new(&all, records, mode, RunInfo::of(&result));
+    if let (Some(j), Some(id)) = (journal.as_mut(), run_id) {
+        let stopped = report.stopped.as_ref().map(ToString::to_string);
+        if let Err(e) = j.end_run(id, stopped.as_deref(), report.exit_code) {
+            eprintln!("warning: {e}");
+        }
+    }
     finish(&report, o, result.started_at);
-    code
+    if report.stopped.is_some() && journal.is_some() {
+        eprintln!(
+            "to continue, run the same command again: recipients already sent are skipped{}",
+            if report.counts()[&crate::results::Status::Unknown] > 0 {
+                "; unknown ones are left for you to decide (--retry-unknown)"
+            } else {
+                ""
+            }
+        );
+    }
+    report.exit_code
 }
 
-/// The exit code for a finished or stopped run.
-pub fn exit_code(result: &send::RunResult, max_failure_rate: f64) -> u8 {
-    match &result.stopped {
-        Some(StopReason::Provider(_) | StopReason::Unreachable(_)) => exit::PROVIDER_STOPPED,
-        Some(StopReason::Interrupted) => exit::INTERRUPTED,
-        Some(StopReason::FailureRate { .. }) => exit::FAILURES,
-        None if result.tally.failure_rate() > max_failure_rate => exit::FAILURES,
-        None => exit::OK,
+/// Opens and locks the journal, settles a crashed run, refuses a changed campaign, and decides
+/// who this run sends to. `Err(code)` ends the command.
+fn open_journal(plan: &Plan, o: &Options) -> Result<(Journal, journal::Selection), u8> {
+    let path = journal::default_path(&plan.file, o.journal.as_deref(), o.sandbox);
+    let fresh = !path.exists();
+    let mut j = Journal::open(&path).map_err(fail)?;
+    if fresh {
+        gitignore_hint(&path);
+    }
+    let settled = j.settle_crashed(&plan.id).map_err(fail)?;
+    if settled > 0 {
+        eprintln!(
+            "note: {settled} recipient{} were in flight when an earlier run stopped; they are now `unknown` (the provider may or may not have them) and are not resent unless --retry-unknown",
+            if settled == 1 { "" } else { "s" }
+        );
+    }
+    let state = j.load(&plan.id).map_err(fail)?;
+    let hashes = plan.sends.iter().map(|s| {
+        (
+            s.recipient.target.to_string(),
+            s.recipient.csv_line(),
+            journal::request_hash(&s.request, &plan.settings.base_url),
+        )
+    });
+    let keys: Vec<_> = hashes.collect();
+    let changes = journal::detect(&state, &plan.sections, keys.iter().map(|(k, l, h)| (k.as_str(), *l, h.clone())));
+    if changes.any() {
+        if !o.allow_changed {
+            eprintln!(
+                "error: campaign `{}` changed since it was partly sent: {}\n  = help: sending on would give part of the audience one message and the rest another; undo the change, or pass --allow-changed to send the new version to the remaining recipients",
+                plan.id,
+                changes.describe()
+            );
+            return Err(exit::INVALID);
+        }
+        eprintln!("note: {} (--allow-changed)", changes.describe());
+        j.rebaseline(&plan.id, keys.iter().map(|(k, _, h)| (k.as_str(), h.as_str()))).map_err(fail)?;
+    }
+    let selection = journal::select(plan, &state, o.retry_failed, o.retry_unknown);
+    if state.runs > 0 {
+        eprintln!("journal {}: {}", path.display(), selection.describe());
+    }
+    Ok((j, selection))
+}
+
+/// Says once, when the journal is created, that `.herald/` belongs in `.gitignore`.
+fn gitignore_hint(journal: &std::path::Path) {
+    let Some(dir) = journal.parent() else { return };
+    let ignored = dir.ancestors().skip(1).any(|d| {
+        std::fs::read_to_string(d.join(".gitignore"))
+            .is_ok_and(|t| t.lines().any(|l| l.trim().trim_matches('/') == ".herald"))
+    });
+    if !ignored {
+        eprintln!("note: created the journal {}; add `.herald/` to your .gitignore", journal.display());
     }
 }
 

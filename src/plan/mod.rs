@@ -55,6 +55,9 @@ pub struct Plan {
     pub file: PathBuf,
     /// SHA-256 of the campaign file, hex.
     pub file_hash: String,
+    /// SHA-256 of each top-level section of the campaign file (`message`, `vars`, …), so a
+    /// re-run can tell which part changed.
+    pub sections: std::collections::HashMap<String, String>,
     /// Campaign id.
     pub id: String,
     /// Campaign name.
@@ -137,6 +140,10 @@ fn load_inner(path: &Path, options: Options, diags: &mut Vec<Diagnostic>) -> Opt
         checks::salvage(&doc, &ctx, diags);
         return None;
     }
+    let sections = doc
+        .as_object()
+        .map(|o| o.iter().map(|(k, v)| (k.clone(), hex(&Sha256::digest(v.to_string().as_bytes())))).collect())
+        .unwrap_or_default();
     let campaign: CampaignDoc = match serde_json::from_value(doc) {
         Ok(c) => c,
         Err(e) => {
@@ -152,6 +159,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Vec<Diagnostic>) -> Opt
     Some(Plan {
         file: path.to_path_buf(),
         file_hash: hex(&Sha256::digest(&bytes)),
+        sections,
         id: campaign.id,
         name: campaign.name,
         provider: campaign.provider.kind,

@@ -21,6 +21,7 @@ pub fn summary_json(r: &Report) -> String {
             StopReason::Unreachable(_) => "unreachable",
             StopReason::FailureRate { .. } => "failure_rate",
             StopReason::Interrupted => "interrupted",
+            StopReason::Journal(_) => "journal",
         };
         json!({ "reason": kind, "message": s.to_string() })
     });

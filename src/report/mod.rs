@@ -9,10 +9,13 @@ mod text;
 
 use crate::results::{Record, Status};
 use crate::send::{RunResult, StopReason};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+pub use csv::results_csv;
 pub use json::summary_json;
+pub use junit::junit_xml;
 pub use markdown::summary_markdown;
 pub use text::summary_text;
 
@@ -71,10 +74,36 @@ pub struct Report {
     pub exit_code: u8,
 }
 
+/// Facts about the run(s) behind a report.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    /// Requests made, retries included.
+    pub requests: usize,
+    /// Start time, RFC 3339.
+    pub started_at: String,
+    /// Wall time, in milliseconds.
+    pub duration_ms: u64,
+    /// Why the run stopped early.
+    pub stopped: Option<StopReason>,
+}
+
+impl RunInfo {
+    /// The facts of one run.
+    pub fn of(run: &RunResult) -> RunInfo {
+        RunInfo {
+            requests: run.tally.requests,
+            started_at: run.started_at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            duration_ms: run.elapsed.as_millis() as u64,
+            stopped: run.stopped.clone(),
+        }
+    }
+}
+
 impl Report {
-    /// Builds the report of a run.
-    pub fn new(plan: &crate::plan::Plan, run: &RunResult, mode: Mode, exit_code: u8) -> Report {
-        Report {
+    /// Builds a report over `records`; the exit code follows from the stop reason and the
+    /// failure rate.
+    pub fn new(plan: &crate::plan::Plan, records: Vec<Record>, mode: Mode, run: RunInfo) -> Report {
+        let mut report = Report {
             campaign_id: plan.id.clone(),
             campaign_name: plan.name.clone(),
             file: plan.file.display().to_string(),
@@ -82,13 +111,29 @@ impl Report {
             provider: plan.provider.to_string(),
             message_type: plan.message_type.to_string(),
             mode,
-            records: run.records.clone(),
-            requests: run.tally.requests,
-            started_at: run.started_at.to_string(),
-            duration_ms: run.elapsed.as_millis() as u64,
+            records,
+            requests: run.requests,
+            started_at: run.started_at,
+            duration_ms: run.duration_ms,
             max_failure_rate: plan.delivery.max_failure_rate,
-            stopped: run.stopped.clone(),
-            exit_code,
+            stopped: run.stopped,
+            exit_code: 0,
+        };
+        report.exit_code = report.decide_exit_code();
+        report
+    }
+
+    /// 3 when the provider stopped the run, 130 when interrupted, 2 when the journal failed,
+    /// 1 when failures exceed the threshold, else 0.
+    fn decide_exit_code(&self) -> u8 {
+        use crate::exit;
+        match &self.stopped {
+            Some(StopReason::Provider(_) | StopReason::Unreachable(_)) => exit::PROVIDER_STOPPED,
+            Some(StopReason::Interrupted) => exit::INTERRUPTED,
+            Some(StopReason::Journal(_)) => exit::INVALID,
+            Some(StopReason::FailureRate { .. }) => exit::FAILURES,
+            None if self.failure_rate() > self.max_failure_rate => exit::FAILURES,
+            None => exit::OK,
         }
     }
 

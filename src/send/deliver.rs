@@ -23,7 +23,11 @@ pub(super) async fn worker(shared: Arc<Shared>, tx: UnboundedSender<Event>) {
         }
         let index = shared.next.fetch_add(1, Ordering::SeqCst);
         let Some(send) = shared.sends.get(index) else { return };
-        let (record, reason) = deliver(&shared, send, index, &tx, &mut stop).await;
+        let hash = crate::journal::request_hash(&send.request, &shared.plan.settings.base_url);
+        let (record, reason) = deliver(&shared, send, index, &hash, &tx, &mut stop).await;
+        if let Some(journal) = shared.journal.as_ref().filter(|_| record.attempts > 0) {
+            journal.done(&record, hash);
+        }
         if reason.is_some() {
             // Stop the other workers now, not when the collector gets to this event.
             shared.stop.send_replace(true);
@@ -38,6 +42,7 @@ async fn deliver(
     shared: &Shared,
     send: &Send,
     index: usize,
+    hash: &str,
     tx: &UnboundedSender<Event>,
     stop: &mut tokio::sync::watch::Receiver<bool>,
 ) -> (Record, Option<StopReason>) {
@@ -66,6 +71,12 @@ async fn deliver(
         shared.pacer.wait().await;
         if *stop.borrow() {
             return (stopped_record(send, n - 1, first_sent, &last), None);
+        }
+        if let (1, Some(journal)) = (n, &shared.journal) {
+            let key = send.recipient.target.to_string();
+            if let Err(e) = journal.in_flight(&key, send.recipient.csv_line(), &send.request, hash.to_string()).await {
+                return (stopped_record(send, 0, None, &last), Some(StopReason::Journal(e)));
+            }
         }
         let _ = tx.send(Event::Request);
         first_sent.get_or_insert_with(std::time::Instant::now);
@@ -173,7 +184,7 @@ pub(super) fn record(send: &Send, status: Status, attempts: u32, since: Option<s
         error_message: None,
         attempts,
         latency_ms: since.map(|s| s.elapsed().as_millis() as u64),
-        timestamp: jiff::Timestamp::now().to_string(),
+        timestamp: crate::results::now(),
     }
 }
 

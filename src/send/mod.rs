@@ -52,6 +52,8 @@ pub enum StopReason {
     },
     /// Ctrl-C.
     Interrupted,
+    /// The journal could not be written, so nothing more could be sent safely.
+    Journal(String),
 }
 
 impl std::fmt::Display for StopReason {
@@ -66,6 +68,7 @@ impl std::fmt::Display for StopReason {
                 write!(f, "{:.1}% of recipients failed, above the allowed {:.1}%", rate * 100.0, max * 100.0)
             }
             StopReason::Interrupted => f.write_str("interrupted"),
+            StopReason::Journal(e) => write!(f, "{e}; nothing more was sent"),
         }
     }
 }
@@ -101,16 +104,19 @@ struct Shared {
     plan: Plan,
     client: reqwest::Client,
     secret: Secret,
+    journal: Option<crate::journal::writer::Handle>,
     pacer: pacing::Pacer,
     next: AtomicUsize,
     stop: watch::Sender<bool>,
 }
 
-/// Sends `plan` (the first `limit` recipients) and returns every recipient's record. The run
+/// Sends `plan` (the first `limit` recipients) and returns every recipient's record. Each
+/// recipient is marked in flight in `journal` (when given) before its request leaves. The run
 /// stops claiming new recipients when `interrupt` completes.
 pub async fn run(
     plan: &Plan,
     secret: Secret,
+    journal: Option<crate::journal::writer::Handle>,
     options: &Options,
     interrupt: impl Future<Output = ()>,
 ) -> Result<RunResult, String> {
@@ -132,6 +138,7 @@ pub async fn run(
             plan: plan.clone(),
             client: client::client(d.timeout, d.concurrency)?,
             secret,
+            journal,
             pacer: pacing::Pacer::new(d.rate_per_sec, d.burst),
             next: AtomicUsize::new(0),
             stop: watch::channel(false).0,

@@ -1,0 +1,58 @@
+//! One sender per journal: an exclusive OS file lock beside the database. The OS drops it when
+//! the process ends, however it ends, so a crash never leaves it stuck.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::path::Path;
+
+/// The held lock; released on drop or process exit.
+pub struct Lock {
+    _file: File,
+}
+
+impl Lock {
+    /// Takes the lock for `journal`, or says who holds it.
+    pub fn acquire(journal: &Path) -> Result<Lock, String> {
+        let path = journal.with_extension("lock");
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => {
+                use std::io::Write;
+                let _ = file.set_len(0);
+                let _ = (&file).write_all(format!("{}\n", std::process::id()).as_bytes());
+                Ok(Lock { _file: file })
+            }
+            Err(TryLockError::WouldBlock) => {
+                let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                let holder = holder.trim();
+                let who = if holder.is_empty() { String::new() } else { format!(" (process {holder})") };
+                Err(format!(
+                    "another herald{who} is sending with the journal {}; wait for it to finish (herald status shows progress)",
+                    journal.display()
+                ))
+            }
+            Err(TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_holder_is_refused_until_the_first_lets_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = dir.path().join("journal.db");
+        let first = Lock::acquire(&journal).unwrap();
+        let err = Lock::acquire(&journal).err().unwrap();
+        assert!(err.contains("another herald") && err.contains(&std::process::id().to_string()), "{err}");
+        drop(first);
+        assert!(Lock::acquire(&journal).is_ok());
+    }
+}

@@ -1,0 +1,261 @@
+//! The journal: re-running `herald send` never messages anyone twice, whatever happened to the
+//! previous run, and `status` / `report` tell the truth afterwards.
+
+use crate::common::*;
+use crate::server::*;
+use std::collections::HashMap;
+use std::process::Output;
+use std::time::Duration;
+
+const TOKEN: &str = "EAAG-journal-secret";
+
+fn campaign(base_url: &str, n: usize, text: &str, delivery: &str) -> String {
+    let list: Vec<String> = (0..n).map(|i| format!("\"+2547{:08}\"", 40_000_000 + i)).collect();
+    format!(
+        "version: 1\nid: journal-test\nprovider:\n  kind: cloud_api\n  base_url: {base_url}\n  token_env: WA_TOKEN\n  phone_number_id: \"42\"\nrecipients:\n  list: [{}]\nmessage:\n  type: text\n  text: \"{text}\"\ndelivery: {{ {delivery} }}\n",
+        list.join(", ")
+    )
+}
+
+fn send(s: &Scratch, extra: &[&str]) -> Output {
+    let mut args = vec!["send", "c.yaml", "--yes", "--quiet", "--report", "out"];
+    args.extend_from_slice(extra);
+    herald(s.path()).args(&args).env("WA_TOKEN", TOKEN).output().unwrap()
+}
+
+fn statuses(s: &Scratch) -> HashMap<String, String> {
+    let mut r = csv::Reader::from_path(s.path().join("out/results.csv")).unwrap();
+    r.records().map(Result::unwrap).map(|r| (r[0].to_string(), r[2].to_string())).collect()
+}
+
+/// Requests received per recipient (the `to` field of each body).
+fn received(server: &Server) -> HashMap<String, usize> {
+    let mut m = HashMap::new();
+    for r in server.seen() {
+        let to = serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["to"].as_str().unwrap().to_string();
+        *m.entry(to).or_default() += 1;
+    }
+    m
+}
+
+#[test]
+fn a_rerun_sends_to_nobody_twice() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 6, "Hi", "rate: 100/s"));
+    let o = send(&s, &["--limit", "4"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("note: created the journal ./.herald/journal.db; add `.herald/` to your .gitignore")
+            || stderr(&o).contains("add `.herald/` to your .gitignore"),
+        "{}",
+        stderr(&o)
+    );
+    let o = send(&s, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("send to 2 recipients, skip 4 already sent"), "{}", stderr(&o));
+    let o = send(&s, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(received(&server).values().all(|n| *n == 1) && received(&server).len() == 6, "{:?}", received(&server));
+    assert!(statuses(&s).values().all(|st| st == "sent"), "the report of a no-op re-run still covers everyone");
+    assert!(stdout(&o).contains("6 sent"), "{}", stdout(&o));
+}
+
+#[test]
+fn accept_then_drop_ends_unknown_and_is_resent_once_only_when_asked() {
+    let server = Server::start(|n, _| if n == 0 { Reply::Drop } else { cloud_ok(n) });
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 1, "Hi", "max_failure_rate: 100%"));
+    let o = send(&s, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(statuses(&s).values().next().unwrap(), "unknown");
+    let o = send(&s, &[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(server.seen().len(), 1, "an unknown recipient was resent without --retry-unknown");
+    assert!(stderr(&o).contains("leave 1 unknown as they are (--retry-unknown resends them)"), "{}", stderr(&o));
+    let o = send(&s, &["--retry-unknown"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 2);
+    assert_eq!(statuses(&s).values().next().unwrap(), "sent");
+    send(&s, &["--retry-unknown"]);
+    assert_eq!(server.seen().len(), 2, "sent recipients are never resent");
+}
+
+#[test]
+fn failed_recipients_are_resent_only_with_retry_failed() {
+    let server = Server::start(|n, _| if n == 0 { cloud_error(400, 131026) } else { cloud_ok(n) });
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 1, "Hi", "max_failure_rate: 100%"));
+    send(&s, &[]);
+    send(&s, &[]);
+    assert_eq!(server.seen().len(), 1);
+    let o = send(&s, &["--retry-failed"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 2);
+}
+
+#[test]
+fn a_changed_message_after_a_partial_send_is_refused_unless_allowed() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 3, "Version one", "rate: 100/s"));
+    send(&s, &["--limit", "1"]);
+    s.write("c.yaml", campaign(&server.url(), 3, "Version two", "rate: 50/s"));
+    let o = send(&s, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("campaign `journal-test` changed since it was partly sent: the campaign file's `message` changed; the rendered request differs for 1 recipient"), "{err}");
+    assert!(err.contains("--allow-changed"), "{err}");
+    assert_eq!(server.seen().len(), 1);
+    let status = run(s.path(), &["status", "c.yaml"]);
+    assert!(stdout(&status).contains("a re-run needs --allow-changed"), "{}", stdout(&status));
+    let o = send(&s, &["--allow-changed"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 3);
+    // A delivery-only change is not a message change.
+    s.write("c.yaml", campaign(&server.url(), 3, "Version two", "rate: 10/s"));
+    assert_eq!(send(&s, &[]).status.code(), Some(0));
+}
+
+#[test]
+fn a_second_sender_on_the_same_journal_is_refused() {
+    let server = Server::start(|n, _| {
+        std::thread::sleep(Duration::from_millis(300));
+        cloud_ok(n)
+    });
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 10, "Hi", "rate: 100/s, concurrency: 1, max_failure_rate: 100%"));
+    let first = herald(s.path())
+        .args(["send", "c.yaml", "--yes", "--quiet", "--report", "out1"])
+        .env("WA_TOKEN", TOKEN)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    while server.seen().is_empty() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let o = send(&s, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(&format!("another herald (process {}) is sending with the journal", first.id())),
+        "{}",
+        stderr(&o)
+    );
+    let status = run(s.path(), &["status", "c.yaml"]);
+    assert!(stdout(&status).contains("a send is running now"), "{}", stdout(&status));
+    let mut first = first;
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let o = send(&s, &[]);
+    assert_eq!(o.status.code(), Some(0), "a killed holder leaves no stuck lock: {}", stderr(&o));
+    assert!(stderr(&o).contains("were in flight when an earlier run stopped"), "{}", stderr(&o));
+}
+
+#[test]
+fn status_and_report_tell_the_truth_from_the_journal() {
+    let server = Server::start(|n, _| if n == 1 { cloud_error(400, 131026) } else { cloud_ok(n) });
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 4, "Hi", "rate: 100/s, concurrency: 1, max_failure_rate: 100%"));
+    let o = run(s.path(), &["status", "c.yaml"]);
+    assert!(
+        stdout(&o).contains("no journal yet") && stdout(&o).contains("a run would send to 4 recipients"),
+        "{}",
+        stdout(&o)
+    );
+    send(&s, &["--limit", "3"]);
+    let o = run(s.path(), &["status", "c.yaml"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("  sent             2\n  failed           1\n  pending          1   (never attempted)\n"),
+        "{out}"
+    );
+    assert!(out.contains("1 run · last started"), "{out}");
+    assert!(
+        out.contains("a re-run would send to 1 recipient, skip 2 already sent, leave 1 failed as they are"),
+        "{out}"
+    );
+    let o = run(s.path(), &["report", "c.yaml", "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert_eq!(text.lines().count(), 5, "{text}");
+    assert!(text.contains(",failed,") && text.contains(",pending,not sent yet,"), "{text}");
+    let o = run(s.path(), &["report", "c.yaml", "--out", "rebuilt"]);
+    assert_eq!(o.status.code(), Some(0));
+    for f in ["results.csv", "summary.json", "summary.md", "junit.xml"] {
+        let body = std::fs::read_to_string(s.path().join("rebuilt").join(f)).unwrap();
+        assert!(!body.contains(TOKEN), "{f}");
+    }
+    let db = std::fs::read(s.path().join(".herald/journal.db")).unwrap();
+    assert!(!String::from_utf8_lossy(&db).contains(TOKEN), "the journal holds the secret");
+    assert!(!String::from_utf8_lossy(&db).contains("\"Hi\""), "the journal holds a body without --keep-bodies");
+}
+
+/// Kill `herald send` with SIGKILL at many points, re-run until it finishes, and check that
+/// nobody received two messages, everyone ended final, and the journal agrees with the server.
+#[test]
+fn killing_send_at_any_moment_never_sends_twice() {
+    let server = Server::start(|n, _| {
+        std::thread::sleep(Duration::from_millis(3));
+        cloud_ok(n)
+    });
+    let n = 40;
+    // Delays in ms: inside the first batch, the middle, and near the end of a ~0.5 s run.
+    let delays = [0u64, 5, 15, 30, 60, 90, 150, 220, 300, 380, 450, 520];
+    let mut mid_run = 0;
+    for (trial, delay) in delays.iter().enumerate() {
+        let s = Scratch::new();
+        let id = format!("kill-{trial}");
+        let delivery = "rate: 100/s, concurrency: 4, max_failure_rate: 100%";
+        s.write("c.yaml", campaign(&server.url(), n, &format!("trial {trial}"), delivery).replace("journal-test", &id));
+        let mut child = herald(s.path())
+            .args(["send", "c.yaml", "--yes", "--quiet", "--report", "out"])
+            .env("WA_TOKEN", TOKEN)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(*delay));
+        let _ = child.kill();
+        child.wait().unwrap();
+        let trial_text = format!("trial {trial}");
+        let before = server.seen().iter().filter(|r| r.body.contains(&trial_text)).count();
+        if before > 0 && before < n {
+            mid_run += 1;
+        }
+        let mut finished = false;
+        for _ in 0..4 {
+            let o = send(&s, &[]);
+            if o.status.code() == Some(0) {
+                finished = true;
+                break;
+            }
+        }
+        assert!(finished, "trial {trial}: re-runs never finished");
+        let trial_received: HashMap<String, usize> = {
+            let mut m = HashMap::new();
+            for r in server.seen() {
+                let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+                if body["text"]["body"] == format!("trial {trial}") {
+                    *m.entry(body["to"].as_str().unwrap().to_string()).or_default() += 1;
+                }
+            }
+            m
+        };
+        let status = statuses(&s);
+        assert_eq!(status.len(), n, "trial {trial}: the report misses recipients");
+        for (recipient, st) in &status {
+            let got = trial_received.get(recipient).copied().unwrap_or(0);
+            match st.as_str() {
+                "sent" => assert_eq!(got, 1, "trial {trial} (kill at {delay} ms): {recipient} sent but received {got}"),
+                "unknown" => assert!(got <= 1, "trial {trial}: {recipient} unknown but received {got}"),
+                other => panic!("trial {trial}: {recipient} ended {other}"),
+            }
+        }
+        assert!(
+            trial_received.values().all(|c| *c == 1),
+            "trial {trial}: someone received two messages: {trial_received:?}"
+        );
+    }
+    assert!(mid_run >= 4, "only {mid_run} kills landed while messages were going out; the test proves little");
+}
