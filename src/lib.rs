@@ -8,6 +8,7 @@ pub mod commands;
 pub mod delivery;
 pub mod diagnostic;
 pub mod exit;
+pub mod hex;
 pub mod journal;
 pub mod message;
 pub mod phone;

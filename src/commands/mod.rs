@@ -42,6 +42,47 @@ impl Output {
     }
 }
 
+/// A campaign and what its journal records, for the commands that read the journal.
+pub struct JournalView {
+    /// The validated campaign.
+    pub plan: crate::plan::Plan,
+    /// The journal file.
+    pub path: std::path::PathBuf,
+    /// The journal, opened to read (`None`: there is none yet).
+    pub journal: Option<crate::journal::Journal>,
+    /// What it records for the campaign.
+    pub state: crate::journal::CampaignState,
+    /// Its runs.
+    pub runs: Vec<crate::journal::RunRow>,
+}
+
+/// Validates `file` and reads its journal without locking it; `Err(code)` after printing why.
+pub fn journal_view(
+    file: &std::path::Path,
+    journal: Option<&std::path::Path>,
+    sandbox: bool,
+    out: &Output,
+) -> Result<JournalView, u8> {
+    use crate::plan::{Options, TokenCheck};
+    let v = crate::plan::load(file, Options { token: TokenCheck::Skip, base_url: None });
+    let Some(plan) = v.plan else {
+        out.diagnostics(&v.diagnostics, false);
+        out.invalid(file, &v.diagnostics);
+        return Err(crate::exit::INVALID);
+    };
+    let path = crate::journal::default_path(file, journal, sandbox);
+    let fail = |e: String| {
+        eprintln!("error: {e}");
+        crate::exit::INVALID
+    };
+    let journal = crate::journal::Journal::open_read(&path).map_err(fail)?;
+    let (state, runs) = match &journal {
+        Some(j) => (j.load(&plan.id).map_err(fail)?, j.runs(&plan.id).map_err(fail)?),
+        None => Default::default(),
+    };
+    Ok(JournalView { plan, path, journal, state, runs })
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }

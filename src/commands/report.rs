@@ -2,8 +2,7 @@
 
 use super::Output;
 use crate::exit;
-use crate::journal::{self, Journal};
-use crate::plan::{self, Options as PlanOptions, TokenCheck};
+use crate::journal;
 use crate::report::{self, Mode, Report, RunInfo};
 use std::path::PathBuf;
 
@@ -37,31 +36,15 @@ pub struct Options {
 
 /// Runs `report`.
 pub fn run(o: &Options, out: &Output) -> u8 {
-    let v = plan::load(&o.file, PlanOptions { token: TokenCheck::Skip, base_url: None });
-    let Some(plan) = v.plan else {
-        out.diagnostics(&v.diagnostics, false);
-        out.invalid(&o.file, &v.diagnostics);
+    let super::JournalView { plan, path, journal, state, runs } =
+        match super::journal_view(&o.file, o.journal.as_deref(), o.sandbox, out) {
+            Ok(v) => v,
+            Err(code) => return code,
+        };
+    if journal.is_none() {
+        eprintln!("error: no journal at {}: campaign `{}` has not been sent yet", path.display(), plan.id);
         return exit::INVALID;
-    };
-    let path = journal::default_path(&o.file, o.journal.as_deref(), o.sandbox);
-    let j = match Journal::open_read(&path) {
-        Ok(Some(j)) => j,
-        Ok(None) => {
-            eprintln!("error: no journal at {}: campaign `{}` has not been sent yet", path.display(), plan.id);
-            return exit::INVALID;
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::INVALID;
-        }
-    };
-    let (state, runs) = match j.load(&plan.id).and_then(|s| Ok((s, j.runs(&plan.id)?))) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::INVALID;
-        }
-    };
+    }
     let records = journal::campaign_records(&plan, &state);
     let started = runs.first().map(|r| r.started_at.clone()).unwrap_or_default();
     let ended = runs.iter().filter_map(|r| r.finished_at.clone()).max().unwrap_or_else(|| started.clone());

@@ -85,8 +85,11 @@ async fn send(o: &Options, out: &Output) -> u8 {
             Err(code) => return code,
         }
     }
-    let all = plan.clone();
-    plan.sends = selection.to_send.iter().map(|&i| all.sends[i].clone()).collect();
+    let mut keep = vec![false; plan.sends.len()];
+    for &i in &selection.to_send {
+        keep[i] = true;
+    }
+    plan.sends = std::mem::take(&mut plan.sends).into_iter().zip(keep).filter_map(|(s, k)| k.then_some(s)).collect();
     let count = o.limit.unwrap_or(usize::MAX).min(plan.sends.len());
     if count == 0 && !plan.sends.is_empty() {
         return fail("--limit 0 sends nothing");
@@ -153,7 +156,7 @@ async fn send(o: &Options, out: &Output) -> u8 {
     }
     let mut records = result.records.clone();
     records.extend(selection.done.iter().cloned());
-    let report = Report::new(&all, records, mode, RunInfo::of(&result));
+    let report = Report::new(&plan, records, mode, RunInfo::of(&result));
     if let (Some(j), Some(id)) = (journal.as_mut(), run_id) {
         let stopped = report.stopped.as_ref().map(ToString::to_string);
         if let Err(e) = j.end_run(id, stopped.as_deref(), report.exit_code) {

@@ -3,44 +3,25 @@
 
 use super::Output;
 use crate::exit;
-use crate::journal::{self, Journal, State};
-use crate::plan::{self, Options as PlanOptions, TokenCheck};
+use crate::journal::{self, State};
+use crate::plan;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Runs `status`.
 pub fn run(file: &Path, journal_path: Option<&Path>, sandbox: bool, out: &Output) -> u8 {
-    let v = plan::load(file, PlanOptions { token: TokenCheck::Skip, base_url: None });
-    let Some(plan) = v.plan else {
-        out.diagnostics(&v.diagnostics, false);
-        out.invalid(file, &v.diagnostics);
-        return exit::INVALID;
+    let v = match super::journal_view(file, journal_path, sandbox, out) {
+        Ok(v) => v,
+        Err(code) => return code,
     };
-    let path = journal::default_path(file, journal_path, sandbox);
-    let j = match Journal::open_read(&path) {
-        Ok(Some(j)) => j,
-        Ok(None) => {
-            println!("campaign {} · {} · no journal yet at {}", plan.id, file.display(), path.display());
-            println!(
-                "a run would send to {} recipients ({} skipped by the campaign file)",
-                plan.sends.len(),
-                plan.skipped.total()
-            );
-            return exit::OK;
+    match &v.journal {
+        Some(j) => print!("{}", text(&v.plan, &v.state, &v.runs, &v.path, j.busy())),
+        None => {
+            println!("campaign {} · {} · no journal yet at {}", v.plan.id, file.display(), v.path.display());
+            let (n, skipped) = (v.plan.sends.len(), v.plan.skipped.total());
+            println!("a run would send to {n} recipients ({skipped} skipped by the campaign file)");
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::INVALID;
-        }
-    };
-    let (state, runs) = match j.load(&plan.id).and_then(|s| Ok((s, j.runs(&plan.id)?))) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::INVALID;
-        }
-    };
-    print!("{}", text(&plan, &state, &runs, &path, j.busy()));
+    }
     exit::OK
 }
 

@@ -316,13 +316,24 @@ pub fn campaign_records(plan: &crate::plan::Plan, state: &CampaignState) -> Vec<
 /// a sandbox or a moved server changes without changing the message) and body.
 pub fn request_hash(request: &crate::request::HttpRequest, base_url: &str) -> String {
     use sha2::{Digest, Sha256};
+    /// Feeds serialised JSON straight into the hasher, with no intermediate string.
+    struct Feed<'a>(&'a mut Sha256);
+    impl std::io::Write for Feed<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
     let mut h = Sha256::new();
     h.update(request.method.as_bytes());
     h.update(b"\n");
     h.update(request.url.strip_prefix(base_url).unwrap_or(&request.url).as_bytes());
     h.update(b"\n");
-    h.update(request.body.to_string().as_bytes());
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    serde_json::to_writer(Feed(&mut h), &request.body).expect("JSON values serialise");
+    crate::hex::encode(&h.finalize())
 }
 
 #[cfg(test)]

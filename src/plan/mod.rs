@@ -142,7 +142,9 @@ fn load_inner(path: &Path, options: Options, diags: &mut Vec<Diagnostic>) -> Opt
     }
     let sections = doc
         .as_object()
-        .map(|o| o.iter().map(|(k, v)| (k.clone(), hex(&Sha256::digest(v.to_string().as_bytes())))).collect())
+        .map(|o| {
+            o.iter().map(|(k, v)| (k.clone(), crate::hex::encode(&Sha256::digest(v.to_string().as_bytes())))).collect()
+        })
         .unwrap_or_default();
     let campaign: CampaignDoc = match serde_json::from_value(doc) {
         Ok(c) => c,
@@ -158,7 +160,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Vec<Diagnostic>) -> Opt
     let sends = render::render_all(&campaign, &checked, &audience, &ctx, diags)?;
     Some(Plan {
         file: path.to_path_buf(),
-        file_hash: hex(&Sha256::digest(&bytes)),
+        file_hash: crate::hex::encode(&Sha256::digest(&bytes)),
         sections,
         id: campaign.id,
         name: campaign.name,
@@ -172,10 +174,6 @@ fn load_inner(path: &Path, options: Options, diags: &mut Vec<Diagnostic>) -> Opt
         skipped: audience.skipped,
         skipped_rows: audience.skipped_rows,
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Plan {

@@ -23,7 +23,7 @@ pub(super) async fn worker(shared: Arc<Shared>, tx: UnboundedSender<Event>) {
         }
         let index = shared.next.fetch_add(1, Ordering::SeqCst);
         let Some(send) = shared.sends.get(index) else { return };
-        let hash = crate::journal::request_hash(&send.request, &shared.plan.settings.base_url);
+        let hash = crate::journal::request_hash(&send.request, &shared.base_url);
         let (record, reason) = deliver(&shared, send, index, &hash, &tx, &mut stop).await;
         if let Some(journal) = shared.journal.as_ref().filter(|_| record.attempts > 0) {
             journal.done(&record, hash);
@@ -46,8 +46,8 @@ async fn deliver(
     tx: &UnboundedSender<Event>,
     stop: &mut tokio::sync::watch::Receiver<bool>,
 ) -> (Record, Option<StopReason>) {
-    let d = &shared.plan.delivery;
-    let provider = shared.plan.provider.provider();
+    let d = &shared.delivery;
+    let provider = shared.provider.provider();
     let mut jitter = Jitter::new(index as u64 + 1);
     let mut wait: Option<Duration> = None;
     let mut first_sent = None;

@@ -101,7 +101,9 @@ enum Event {
 /// Everything workers share.
 struct Shared {
     sends: Vec<Send>,
-    plan: Plan,
+    provider: crate::providers::ProviderKind,
+    base_url: String,
+    delivery: crate::delivery::Delivery,
     client: reqwest::Client,
     secret: Secret,
     journal: Option<crate::journal::writer::Handle>,
@@ -135,7 +137,9 @@ pub async fn run(
         let d = &plan.delivery;
         let shared = Arc::new(Shared {
             sends: plan.sends[..count].to_vec(),
-            plan: plan.clone(),
+            provider: plan.provider,
+            base_url: plan.settings.base_url.clone(),
+            delivery: plan.delivery.clone(),
             client: client::client(d.timeout, d.concurrency)?,
             secret,
             journal,
