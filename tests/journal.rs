@@ -223,6 +223,15 @@ fn killing_send_at_any_moment_never_sends_twice() {
         if before > 0 && before < n {
             mid_run += 1;
         }
+        if s.path().join(".herald/journal.db").exists() {
+            let report = run(s.path(), &["report", "c.yaml", "--format", "csv"]);
+            assert_eq!(report.status.code(), Some(0), "trial {trial}: {}", stderr(&report));
+            assert_eq!(
+                stdout(&report).lines().count(),
+                n + 1,
+                "trial {trial}: the report after a crash misses recipients"
+            );
+        }
         let mut finished = false;
         for _ in 0..4 {
             let o = send(&s, &[]);
@@ -258,4 +267,23 @@ fn killing_send_at_any_moment_never_sends_twice() {
         );
     }
     assert!(mid_run >= 4, "only {mid_run} kills landed while messages were going out; the test proves little");
+}
+
+#[test]
+fn keep_bodies_and_the_journal_env_var() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 1, "Body kept", "rate: 10/s"));
+    let elsewhere = s.path().join("elsewhere/j.db");
+    let o = herald(s.path())
+        .args(["send", "c.yaml", "--yes", "--quiet", "--report", "out", "--keep-bodies"])
+        .env("WA_TOKEN", TOKEN)
+        .env("HERALD_JOURNAL", &elsewhere)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!s.path().join(".herald").exists(), "HERALD_JOURNAL was ignored");
+    let db = String::from_utf8_lossy(&std::fs::read(&elsewhere).unwrap()).into_owned();
+    assert!(db.contains("Body kept"), "--keep-bodies did not keep the body");
+    assert!(!db.contains(TOKEN));
 }
