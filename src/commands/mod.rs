@@ -30,15 +30,16 @@ impl Output {
         eprint!("{}", render_all(diags, self.style, if all { None } else { Some(10) }));
     }
 
-    /// Prints the closing line for an invalid campaign.
-    pub fn invalid(&self, file: &std::path::Path, diags: &[Diagnostic]) {
+    /// Prints the closing line for an invalid campaign; `sending` adds that nothing was sent.
+    pub fn invalid(&self, file: &std::path::Path, diags: &[Diagnostic], sending: bool) {
         let (errors, warnings) = count(diags);
         let mut line = format!("{} is invalid: {errors} error{}", file.display(), plural(errors));
         if warnings > 0 {
             line.push_str(&format!(", {warnings} warning{}", plural(warnings)));
         }
         let red = if self.style.color { "\x1b[1;31merror\x1b[0m" } else { "error" };
-        eprintln!("{red}: {line}; nothing was sent");
+        let tail = if sending { "; nothing was sent" } else { "" };
+        eprintln!("{red}: {line}{tail}");
     }
 }
 
@@ -67,7 +68,7 @@ pub fn journal_view(
     let v = crate::plan::load(file, Options { token: TokenCheck::Skip, base_url: None });
     let Some(plan) = v.plan else {
         out.diagnostics(&v.diagnostics, false);
-        out.invalid(file, &v.diagnostics);
+        out.invalid(file, &v.diagnostics, false);
         return Err(crate::exit::INVALID);
     };
     let path = crate::journal::default_path(file, journal, sandbox);

@@ -31,7 +31,7 @@ pub fn run(o: &Options, out: &Output) -> u8 {
     let v = plan::load(&o.file, PlanOptions::default());
     out.diagnostics(&v.diagnostics, o.all_problems);
     let Some(plan) = v.plan else {
-        out.invalid(&o.file, &v.diagnostics);
+        out.invalid(&o.file, &v.diagnostics, false);
         return exit::INVALID;
     };
     let limit = o.limit.unwrap_or(if o.json { usize::MAX } else { PRETTY_DEFAULT_LIMIT });

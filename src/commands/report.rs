@@ -55,6 +55,7 @@ pub fn run(o: &Options, out: &Output) -> u8 {
     let mode = if runs.last().is_some_and(|r| r.mode == "sandbox") { Mode::Sandbox } else { Mode::Send };
     let info = RunInfo {
         requests: records.iter().map(|r| r.attempts as usize).sum(),
+        finished: records.iter().filter(|r| r.attempts > 0).count(),
         started_at: started,
         duration_ms,
         stopped: None,

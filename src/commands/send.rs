@@ -70,7 +70,7 @@ async fn send(o: &Options, out: &Output) -> u8 {
     let v = plan::load(&o.file, PlanOptions { token, base_url: None });
     out.diagnostics(&v.diagnostics, o.all_problems);
     let Some(mut plan) = v.plan else {
-        out.invalid(&o.file, &v.diagnostics);
+        out.invalid(&o.file, &v.diagnostics, true);
         return exit::INVALID;
     };
 

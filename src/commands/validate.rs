@@ -23,7 +23,7 @@ pub fn run(o: &Options, out: &Output) -> u8 {
         match v.plan {
             Some(plan) => println!("ok: {}", plan.summary()),
             None => {
-                out.invalid(file, &v.diagnostics);
+                out.invalid(file, &v.diagnostics, false);
                 code = exit::INVALID;
             }
         }

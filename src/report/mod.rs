@@ -62,6 +62,8 @@ pub struct Report {
     pub records: Vec<Record>,
     /// Requests made, retries included.
     pub requests: usize,
+    /// Recipients finished in the timed run(s), for the rate.
+    pub finished: usize,
     /// Start time, RFC 3339.
     pub started_at: String,
     /// Wall time of the run, in milliseconds.
@@ -79,6 +81,8 @@ pub struct Report {
 pub struct RunInfo {
     /// Requests made, retries included.
     pub requests: usize,
+    /// Recipients that reached a final state in the run(s) timed by `duration_ms`.
+    pub finished: usize,
     /// Start time, RFC 3339.
     pub started_at: String,
     /// Wall time, in milliseconds.
@@ -92,6 +96,7 @@ impl RunInfo {
     pub fn of(run: &RunResult) -> RunInfo {
         RunInfo {
             requests: run.tally.requests,
+            finished: run.tally.finished(),
             started_at: run.started_at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
             duration_ms: run.elapsed.as_millis() as u64,
             stopped: run.stopped.clone(),
@@ -113,6 +118,7 @@ impl Report {
             mode,
             records,
             requests: run.requests,
+            finished: run.finished,
             started_at: run.started_at,
             duration_ms: run.duration_ms,
             max_failure_rate: plan.delivery.max_failure_rate,
@@ -179,11 +185,10 @@ impl Report {
         if done == 0 { 0.0 } else { (c[&Status::Failed] + c[&Status::Unknown]) as f64 / done as f64 }
     }
 
-    /// Recipients finished per second.
+    /// Recipients finished per second in the timed run(s) (not counting earlier runs a
+    /// re-run's report also covers).
     pub fn rate(&self) -> f64 {
-        let c = self.counts();
-        let done = c[&Status::Sent] + c[&Status::Failed] + c[&Status::Unknown];
-        if self.duration_ms == 0 { 0.0 } else { done as f64 * 1000.0 / self.duration_ms as f64 }
+        if self.duration_ms == 0 { 0.0 } else { self.finished as f64 * 1000.0 / self.duration_ms as f64 }
     }
 
     /// Writes every format into `dir` (created) and returns the paths written.
@@ -247,6 +252,7 @@ pub(crate) mod fixture {
                 record("not-a-number", Status::Skipped, Some("invalid_phone")),
             ],
             requests: 6,
+            finished: 4,
             started_at: "2026-11-21T10:00:00Z".into(),
             duration_ms: 2000,
             max_failure_rate: 0.02,
