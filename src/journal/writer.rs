@@ -191,28 +191,7 @@ fn write_batch(conn: &rusqlite::Connection, campaign: &str, batch: &[Op], now: &
             }
             Op::Done { record: r, request_hash } => {
                 let Some(state) = super::State::of(r.status) else { continue };
-                let updated = done.execute(params![
-                    campaign,
-                    r.recipient,
-                    state.as_str(),
-                    r.message_id,
-                    r.http_status,
-                    r.error_code,
-                    r.error_message,
-                    r.attempts,
-                    r.latency_ms,
-                    r.timestamp
-                ])?;
-                if updated == 0 {
-                    // An outcome without a mark (not expected): keep it rather than lose it.
-                    mark.execute(params![
-                        campaign,
-                        r.recipient,
-                        r.csv_line,
-                        request_hash,
-                        Option::<String>::None,
-                        now
-                    ])?;
+                let mut update = || {
                     done.execute(params![
                         campaign,
                         r.recipient,
@@ -224,7 +203,19 @@ fn write_batch(conn: &rusqlite::Connection, campaign: &str, batch: &[Op], now: &
                         r.attempts,
                         r.latency_ms,
                         r.timestamp
+                    ])
+                };
+                if update()? == 0 {
+                    // An outcome without a mark (not expected): keep it rather than lose it.
+                    mark.execute(params![
+                        campaign,
+                        r.recipient,
+                        r.csv_line,
+                        request_hash,
+                        Option::<String>::None,
+                        now
                     ])?;
+                    update()?;
                 }
             }
         }
