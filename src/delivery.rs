@@ -42,7 +42,7 @@ impl Delivery {
     /// Resolves `delivery:`; errors are (JSON pointer, message).
     pub fn from_doc(doc: &DeliveryDoc) -> Result<Delivery, Vec<(String, String)>> {
         let d = Delivery::default();
-        let mut errors = Vec::new();
+        let mut errors: Vec<(String, String)> = Vec::new();
         let mut field =
             |name: &str, v: &Option<Value>, parse: fn(&Value) -> Option<f64>, default: f64, what: &str| match v {
                 None => default,
@@ -58,6 +58,12 @@ impl Delivery {
             field("timeout", &doc.timeout, parse_seconds, d.timeout.as_secs_f64(), "a duration such as `30s`");
         let max_failure_rate =
             field("max_failure_rate", &doc.max_failure_rate, parse_percent, 0.0, "a percentage from 0% to 100%");
+        if !(1.0 / 86_400.0..=1_000_000.0).contains(&rate_per_sec) {
+            errors.push(("/delivery/rate".into(), "the rate must be between one a day and 1,000,000/s".into()));
+        }
+        if !(0.001..=3_600.0).contains(&timeout) {
+            errors.push(("/delivery/timeout".into(), "the timeout must be between 1ms and 1h".into()));
+        }
         if !(0.0..=1.0).contains(&max_failure_rate) {
             errors.push((
                 "/delivery/max_failure_rate".into(),

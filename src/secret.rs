@@ -41,11 +41,16 @@ pub fn looks_like_secret(value: &str) -> bool {
     let has_lower = value.chars().any(|c| c.is_ascii_lowercase());
     let has_digit = value.chars().any(|c| c.is_ascii_digit());
     let not_a_name = value.chars().any(|c| !(c.is_ascii_alphanumeric() || c == '_'));
+    let has_upper = value.chars().any(|c| c.is_ascii_uppercase());
+    let underscores = value.contains('_');
     value.starts_with("fiq_")
         || value.starts_with("EAA")
         || value.len() > 40
         || (value.len() >= 24 && has_lower && has_digit)
         || (not_a_name && value.len() >= 16)
+        // Variable names separate words with `_`; API keys (hex, base62) are one long run.
+        || (value.len() >= 16 && !underscores && has_digit && (has_upper || has_lower))
+        || (value.len() >= 12 && has_lower && has_digit && !underscores)
 }
 
 /// Whether a key name is one people use for secrets.
@@ -68,10 +73,19 @@ mod tests {
 
     #[test]
     fn tells_names_from_tokens() {
-        for name in ["WA_TOKEN", "FLOWIQ_API_KEY", "token", "EVOLUTION_KEY_PROD"] {
+        for name in
+            ["WA_TOKEN", "FLOWIQ_API_KEY", "token", "EVOLUTION_KEY_PROD", "WA_TOKEN_2", "TOKEN2", "HERALD_CI_TOKEN_V2"]
+        {
             assert!(!looks_like_secret(name), "{name}");
         }
-        for token in ["fiq_abc123", "EAAGm0PX4ZCpsBAKZBZA", "sk-live-0123456789abcdef", "a1b2c3d4e5f6g7h8i9j0k1l2m3"] {
+        for token in [
+            "fiq_abc123",
+            "EAAGm0PX4ZCpsBAKZBZA",
+            "sk-live-0123456789abcdef",
+            "a1b2c3d4e5f6g7h8i9j0k1l2m3",
+            "B429683C4C977415CAAFCCE10F7D57E1",
+            "k3y9x7abc123",
+        ] {
             assert!(looks_like_secret(token), "{token}");
         }
         assert!(is_secret_key("API_KEY") && !is_secret_key("token_env"));

@@ -125,3 +125,24 @@ fn a_hundred_thousand_rows_validate_and_problems_are_capped() {
     assert!(out.contains("100000 recipients to send, 30 skipped (30 invalid"), "{out}");
     assert!(err.contains("… and 20 more like this (invalid phone numbers); run with --all-problems"), "{err}");
 }
+
+#[test]
+fn absurd_delivery_values_are_errors_not_panics() {
+    let (code, _, err) =
+        check(&format!("{CAMPAIGN}delivery: {{ timeout: 99999999999999999999999s, rate: 1/h }}\n"), CSV);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("the timeout must be between 1ms and 1h"), "{err}");
+    let (code, _, err) = check(&format!("{CAMPAIGN}delivery: {{ rate: 0.000000001 }}\n"), CSV);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("the rate must be between one a day"), "{err}");
+}
+
+#[test]
+fn plain_http_to_a_remote_host_is_a_warning() {
+    let c = CAMPAIGN.replace("  token_env: WA_TOKEN", "  base_url: http://wa.example.com/v23.0\n  token_env: WA_TOKEN");
+    let (code, _, err) = check(&c, CSV);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("uses http://, so the API key crosses the network unencrypted"), "{err}");
+    let c = CAMPAIGN.replace("  token_env: WA_TOKEN", "  base_url: http://127.0.0.1:8080\n  token_env: WA_TOKEN");
+    assert!(!check(&c, CSV).2.contains("unencrypted"));
+}

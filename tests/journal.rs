@@ -287,3 +287,62 @@ fn keep_bodies_and_the_journal_env_var() {
     assert!(db.contains("Body kept"), "--keep-bodies did not keep the body");
     assert!(!db.contains(TOKEN));
 }
+
+#[test]
+fn a_stop_while_waiting_to_retry_leaves_the_recipient_to_resend() {
+    // Always throttled with a long Retry-After: the recipient waits; SIGTERM stops the run.
+    let server = Server::start(|n, _| {
+        if n == 0 {
+            Reply::Answer(
+                429,
+                r#"{"error":{"message":"(#130429) Rate limit hit","code":130429}}"#.into(),
+                vec![("retry-after", "30".into())],
+            )
+        } else {
+            cloud_ok(n)
+        }
+    });
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 1, "Hi", "rate: 100/s"));
+    let child = herald(s.path())
+        .args(["send", "c.yaml", "--yes", "--quiet", "--report", "out"])
+        .env("WA_TOKEN", TOKEN)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    while server.seen().is_empty() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130));
+    let status = run(s.path(), &["status", "c.yaml"]);
+    assert!(
+        stdout(&status).contains("  pending          1"),
+        "the throttled recipient is not pending again: {}",
+        stdout(&status)
+    );
+    let report = run(s.path(), &["report", "c.yaml", "--format", "json"]);
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&report)).unwrap();
+    assert_eq!(summary["stopped"]["reason"], "interrupted", "herald report forgot why the run stopped");
+    let o = send(&s, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 2, "the re-run did not resend the recipient the provider never took");
+}
+
+#[test]
+fn sandbox_rehearsals_never_share_an_explicit_journal() {
+    let s = Scratch::new();
+    s.write("c.yaml", campaign("https://graph.facebook.com/v23.0", 2, "Hi", "rate: 100/s"));
+    let journal = s.path().join("j.db");
+    let o = herald(s.path())
+        .args(["send", "c.yaml", "--yes", "--quiet", "--sandbox", "--report", "out"])
+        .env("HERALD_JOURNAL", &journal)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(s.path().join("j.sandbox.db").exists());
+    assert!(!journal.exists(), "a rehearsal wrote the real journal");
+}

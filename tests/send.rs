@@ -244,3 +244,37 @@ fn sigterm_stops_claiming_writes_the_report_and_exits_130() {
     assert!(sent < 50);
     assert_eq!(summary(&s)["stopped"]["reason"], "interrupted");
 }
+
+#[test]
+fn a_redirect_is_never_followed_and_stops_the_run() {
+    let server = Server::start(|n, _| {
+        if n == 0 { Reply::Answer(301, String::new(), vec![("location", "/elsewhere".into())]) } else { cloud_ok(n) }
+    });
+    let s = Scratch::new();
+    let o = send(&s, &campaign(&server.url(), 3, "concurrency: 1"), &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 1, "the redirect was followed");
+    assert!(stdout(&o).contains("the provider redirected; check `provider.base_url`"), "{}", stdout(&o));
+}
+
+#[test]
+fn a_gateway_timeout_may_have_delivered_so_it_is_not_retried() {
+    let server = Server::start(|_, _| Reply::Answer(504, "<html>Gateway Timeout</html>".into(), vec![]));
+    let s = Scratch::new();
+    let o = send(&s, &campaign(&server.url(), 1, "max_failure_rate: 100%"), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 1);
+    let rows = results(&s);
+    assert_eq!((&rows[0][2], &rows[0][5]), ("unknown", "http_504"));
+}
+
+#[test]
+fn with_limit_the_report_still_lists_everyone() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    let o = send(&s, &campaign(&server.url(), 5, "rate: 100/s"), &["--limit", "2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows = results(&s);
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows.iter().filter(|r| &r[2] == "skipped" && &r[5] == "pending").count(), 3);
+}

@@ -58,7 +58,7 @@ pub fn run(o: &Options, out: &Output) -> u8 {
         finished: records.iter().filter(|r| r.attempts > 0).count(),
         started_at: started,
         duration_ms,
-        stopped: None,
+        stopped: runs.last().and_then(|r| r.stopped.clone()).map(|(kind, message)| report::Stopped { kind, message }),
     };
     let report = Report::new(&plan, records, mode, info);
     if let Some(dir) = &o.out {

@@ -158,8 +158,8 @@ async fn send(o: &Options, out: &Output) -> u8 {
     records.extend(selection.done.iter().cloned());
     let report = Report::new(&plan, records, mode, RunInfo::of(&result));
     if let (Some(j), Some(id)) = (journal.as_mut(), run_id) {
-        let stopped = report.stopped.as_ref().map(ToString::to_string);
-        if let Err(e) = j.end_run(id, stopped.as_deref(), report.exit_code) {
+        let stopped = report.stopped.as_ref().map(|s| (s.kind.as_str(), s.message.as_str()));
+        if let Err(e) = j.end_run(id, stopped, report.exit_code) {
             eprintln!("warning: {e}");
         }
     }

@@ -75,7 +75,7 @@ pub fn text(
         let how = match (&run.finished_at, &run.stopped) {
             (None, _) if busy => "running now".to_string(),
             (None, _) => "did not finish (killed?)".to_string(),
-            (Some(_), Some(why)) => format!("stopped: {why}"),
+            (Some(_), Some((_, why))) => format!("stopped: {why}"),
             (Some(_), None) => "finished".to_string(),
         };
         let code = run.exit_code.map(|c| format!(", exit {c}")).unwrap_or_default();

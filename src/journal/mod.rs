@@ -102,24 +102,31 @@ pub struct RunRow {
     pub finished_at: Option<String>,
     /// `send` or `sandbox`.
     pub mode: String,
-    /// Why it stopped early.
-    pub stopped: Option<String>,
+    /// Why it stopped early: the kind (`provider`, `interrupted`, …) and the sentence.
+    pub stopped: Option<(String, String)>,
     /// Its exit code.
     pub exit_code: Option<u8>,
 }
 
 /// Where the journal of `campaign_file` lives: `--journal`, else `$HERALD_JOURNAL`, else
-/// `.herald/journal.db` beside the campaign file (`sandbox-journal.db` for sandbox runs, so a
-/// rehearsal never marks real recipients as sent).
+/// `.herald/journal.db` beside the campaign file. Sandbox rehearsals always use a separate file
+/// (`sandbox-journal.db`, or `<name>.sandbox.db` beside an explicit journal), so a rehearsal
+/// never marks real recipients as sent.
 pub fn default_path(campaign_file: &Path, explicit: Option<&Path>, sandbox: bool) -> PathBuf {
-    if let Some(p) = explicit {
-        return p.to_path_buf();
+    let chosen = explicit
+        .map(Path::to_path_buf)
+        .or_else(|| std::env::var_os("HERALD_JOURNAL").filter(|p| !p.is_empty()).map(PathBuf::from));
+    match (chosen, sandbox) {
+        (Some(p), false) => p,
+        (Some(p), true) => {
+            let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "journal".into());
+            p.with_file_name(format!("{stem}.sandbox.db"))
+        }
+        (None, _) => {
+            let dir = campaign_file.parent().unwrap_or(Path::new("")).join(".herald");
+            dir.join(if sandbox { "sandbox-journal.db" } else { "journal.db" })
+        }
     }
-    if let Some(p) = std::env::var_os("HERALD_JOURNAL").filter(|p| !p.is_empty()) {
-        return PathBuf::from(p);
-    }
-    let dir = campaign_file.parent().unwrap_or(Path::new("")).join(".herald");
-    dir.join(if sandbox { "sandbox-journal.db" } else { "journal.db" })
 }
 
 impl Journal {
@@ -155,16 +162,19 @@ impl Journal {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT started_at, finished_at, mode, stopped, exit_code FROM runs WHERE campaign_id = ?1 ORDER BY id",
+                "SELECT started_at, finished_at, mode, stopped_kind, stopped, exit_code
+                 FROM runs WHERE campaign_id = ?1 ORDER BY id",
             )
             .map_err(err)?;
         stmt.query_map(params![campaign], |r| {
+            let kind: Option<String> = r.get(3)?;
+            let text: Option<String> = r.get(4)?;
             Ok(RunRow {
                 started_at: r.get(0)?,
                 finished_at: r.get(1)?,
                 mode: r.get(2)?,
-                stopped: r.get(3)?,
-                exit_code: r.get(4)?,
+                stopped: kind.zip(text),
+                exit_code: r.get(5)?,
             })
         })
         .map_err(err)?
@@ -200,7 +210,7 @@ impl Journal {
         let rows = stmt
             .query_map(params![campaign], |r| {
                 let state = State::parse(&r.get::<_, String>(2)?);
-                let record = Record {
+                let mut record = Record {
                     recipient: r.get(0)?,
                     csv_line: r.get(1)?,
                     status: match state {
@@ -216,6 +226,11 @@ impl Journal {
                     latency_ms: r.get(9)?,
                     timestamp: r.get(10)?,
                 };
+                if state == State::InFlight {
+                    record.error_code = Some("in_flight".into());
+                    record.error_message =
+                        Some("in flight: a send is running, or it stopped before recording the answer".into());
+                }
                 Ok((
                     record.recipient.clone(),
                     Row { state, request_hash: r.get(3)?, record, first_sent_at: r.get(11)? },
@@ -282,12 +297,12 @@ impl Journal {
         Ok(id)
     }
 
-    /// Closes a run with how it ended.
-    pub fn end_run(&mut self, run: i64, stopped: Option<&str>, exit_code: u8) -> Result<(), String> {
+    /// Closes a run with how it ended (`stopped`: kind and sentence).
+    pub fn end_run(&mut self, run: i64, stopped: Option<(&str, &str)>, exit_code: u8) -> Result<(), String> {
         self.conn
             .execute(
-                "UPDATE runs SET finished_at = ?2, stopped = ?3, exit_code = ?4 WHERE id = ?1",
-                params![run, crate::results::now(), stopped, exit_code],
+                "UPDATE runs SET finished_at = ?2, stopped_kind = ?3, stopped = ?4, exit_code = ?5 WHERE id = ?1",
+                params![run, crate::results::now(), stopped.map(|s| s.0), stopped.map(|s| s.1), exit_code],
             )
             .map(|_| ())
             .map_err(|e| format!("cannot write the journal: {e}"))

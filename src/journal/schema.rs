@@ -16,6 +16,7 @@ CREATE TABLE IF NOT EXISTS recipients (
     recipient     TEXT NOT NULL,
     csv_line      INTEGER,
     state         TEXT NOT NULL CHECK (state IN ('in_flight', 'sent', 'failed', 'unknown')),
+    previous_state TEXT,
     request_hash  TEXT NOT NULL,
     body          TEXT,
     message_id    TEXT,
@@ -35,6 +36,7 @@ CREATE TABLE IF NOT EXISTS runs (
     finished_at TEXT,
     mode        TEXT NOT NULL,
     pid         INTEGER NOT NULL,
+    stopped_kind TEXT,
     stopped     TEXT,
     exit_code   INTEGER
 );

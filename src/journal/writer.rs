@@ -32,6 +32,9 @@ enum Op {
         record: Box<Record>,
         request_hash: String,
     },
+    Release {
+        recipient: String,
+    },
 }
 
 /// The writer thread of one run.
@@ -98,6 +101,12 @@ impl Handle {
         done.await.map_err(|_| "the journal writer has stopped".to_string())?
     }
 
+    /// Undoes the `in_flight` mark of a recipient that surely was not delivered (the run stopped
+    /// before its request, or between attempts the provider refused): a re-run sends it.
+    pub fn release(&self, recipient: &str) {
+        let _ = self.tx.send(Op::Release { recipient: recipient.to_string() });
+    }
+
     /// Records a final outcome (committed with the next batch).
     pub fn done(&self, record: &Record, request_hash: String) {
         let _ = self.tx.send(Op::Done { record: Box::new(record.clone()), request_hash });
@@ -150,7 +159,7 @@ fn run(mut conn: rusqlite::Connection, campaign: &str, rx: mpsc::Receiver<Op>) -
 }
 
 fn push(batch: &mut Vec<Op>, oldest: &mut Option<Instant>, op: Op) {
-    if matches!(op, Op::Done { .. }) && oldest.is_none() {
+    if !matches!(op, Op::InFlight { .. }) && oldest.is_none() {
         *oldest = Some(Instant::now());
     }
     batch.push(op);
@@ -175,8 +184,16 @@ fn write_batch(conn: &rusqlite::Connection, campaign: &str, batch: &[Op], now: &
         "INSERT INTO recipients (campaign_id, recipient, csv_line, state, request_hash, body, first_sent_at, updated_at)
          VALUES (?1, ?2, ?3, 'in_flight', ?4, ?5, ?6, ?6)
          ON CONFLICT (campaign_id, recipient) DO UPDATE SET
-             state = 'in_flight', csv_line = excluded.csv_line, request_hash = excluded.request_hash,
-             body = excluded.body, updated_at = excluded.updated_at",
+             previous_state = recipients.state, state = 'in_flight', csv_line = excluded.csv_line,
+             request_hash = excluded.request_hash, body = excluded.body, updated_at = excluded.updated_at",
+    )?;
+    // A released mark returns to the state before it (or, for a first attempt, to no row).
+    let mut forget = conn.prepare_cached(
+        "DELETE FROM recipients WHERE campaign_id = ?1 AND recipient = ?2 AND state = 'in_flight' AND previous_state IS NULL",
+    )?;
+    let mut restore = conn.prepare_cached(
+        "UPDATE recipients SET state = previous_state, previous_state = NULL, updated_at = ?3
+         WHERE campaign_id = ?1 AND recipient = ?2 AND state = 'in_flight'",
     )?;
     // The mark created the row, so an outcome is a plain update (cheaper than an upsert).
     let mut done = conn.prepare_cached(
@@ -188,6 +205,11 @@ fn write_batch(conn: &rusqlite::Connection, campaign: &str, batch: &[Op], now: &
         match op {
             Op::InFlight { recipient, csv_line, request_hash, body, .. } => {
                 mark.execute(params![campaign, recipient, csv_line, request_hash, body, now])?;
+            }
+            Op::Release { recipient } => {
+                if forget.execute(params![campaign, recipient])? == 0 {
+                    restore.execute(params![campaign, recipient, now])?;
+                }
             }
             Op::Done { record: r, request_hash } => {
                 let Some(state) = super::State::of(r.status) else { continue };

@@ -92,6 +92,17 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Vec<Diagnostic>) -> Opt
         .trim_end_matches('/')
         .to_string();
     check_token(c, kind, ctx, diags);
+    if cleartext_to_remote(&base_url) {
+        diags.push(
+            ctx.at(
+                Severity::Warning,
+                "/provider/base_url",
+                Part::Value,
+                "`base_url` uses http://, so the API key crosses the network unencrypted",
+            )
+            .help("use https:// unless the server is on this machine"),
+        );
+    }
 
     let message_type: MessageType = serde_json::from_value(c.message["type"].clone()).ok()?;
     if !provider.supports(message_type) {
@@ -187,6 +198,17 @@ fn check_token(c: &CampaignDoc, kind: ProviderKind, ctx: &Context, diags: &mut V
             );
         }
     }
+}
+
+/// Whether `url` is plain HTTP to a host other than this machine.
+fn cleartext_to_remote(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else { return false };
+    let host = rest.split(['/', '?']).next().unwrap_or("");
+    let host = host
+        .rsplit_once(':')
+        .filter(|(h, p)| !h.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        .map_or(host, |(h, _)| h);
+    !(host == "localhost" || host.starts_with("127.") || host == "[::1]")
 }
 
 /// Reports a token pasted where its variable's name belongs, without echoing it.

@@ -99,6 +99,8 @@ impl Provider for Autokonnect {
             )
             | (_, Some("template_not_found" | "template_not_approved" | "invalid_template_id_format"))
             | (404, None) => Outcome::Stop(error),
+            // A bulk job may already be queued when the server fails; no message id says which.
+            (500..=599, _) => Outcome::Ambiguous(error),
             _ => by_status(r, error),
         }
     }

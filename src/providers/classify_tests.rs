@@ -16,6 +16,7 @@ fn kind_of(o: &Outcome) -> &'static str {
         Outcome::Accepted { .. } => "accepted",
         Outcome::Retry { .. } => "retry",
         Outcome::Failed(_) => "failed",
+        Outcome::Ambiguous(_) => "ambiguous",
         Outcome::Stop(_) => "stop",
     }
 }
@@ -32,7 +33,9 @@ fn cloud_api_judges_by_meta_error_code() {
     assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 400, &err(131026))), "failed");
     let Outcome::Failed(e) = classify(ProviderKind::CloudApi, 400, &err(131026)) else { panic!() };
     assert_eq!(e.code.as_deref(), Some("131026"));
-    assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 502, "<html>bad gateway</html>")), "retry");
+    assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 503, "<html>unavailable</html>")), "retry");
+    assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 502, "<html>bad gateway</html>")), "ambiguous");
+    assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 301, "")), "stop");
 }
 
 #[test]
@@ -97,6 +100,10 @@ fn whautochat_reads_error_even_on_200() {
     assert_eq!(e.message, "unknown contact");
     assert_eq!(kind_of(&classify(ProviderKind::Whautochat, 401, r#"{"error":"Invalid API key"}"#)), "stop");
     assert_eq!(kind_of(&classify(ProviderKind::Whautochat, 429, "")), "retry");
+    assert_eq!(
+        classify(ProviderKind::Whautochat, 200, r#"{"id":"w2","status":"queued","error":"","message":"Queued"}"#),
+        accepted(Some("w2"))
+    );
 }
 
 #[test]
@@ -125,7 +132,7 @@ fn autokonnect_stops_on_channel_key_and_template_codes() {
         panic!()
     };
     assert_eq!((e.code.as_deref(), e.message.as_str()), (Some("missing_message"), "message is required for text type"));
-    assert_eq!(kind_of(&classify(ProviderKind::Autokonnect, 500, "Internal server error")), "retry");
+    assert_eq!(kind_of(&classify(ProviderKind::Autokonnect, 500, "Internal server error")), "ambiguous");
 }
 
 #[test]

@@ -69,16 +69,28 @@ pub enum Outcome {
     },
     /// Permanent for this recipient: resending the same request cannot succeed.
     Failed(ProviderError),
+    /// The answer does not say whether the message was taken (a gateway timeout, an error after
+    /// the provider may have queued it): resending could deliver twice.
+    Ambiguous(ProviderError),
     /// Campaign-wide: every further request would fail the same way (authentication refused,
     /// channel disconnected, template missing). Stop sending.
     Stop(ProviderError),
 }
 
 /// The usual meaning of a status when the provider documents nothing more specific.
+///
+/// 502 and 504 come from a gateway that may have passed the request on before failing, so they
+/// are ambiguous; a redirect means `base_url` points at the wrong place, so it stops the run
+/// (herald never follows one: it would turn the POST into a GET and carry the key elsewhere).
 pub fn by_status(r: &Response, error: ProviderError) -> Outcome {
     match r.status {
         200..=299 => Outcome::Accepted { message_id: None },
+        300..=399 => Outcome::Stop(ProviderError::new(
+            error.code,
+            format!("HTTP {}: the provider redirected; check `provider.base_url`", r.status),
+        )),
         401 | 403 => Outcome::Stop(error),
+        502 | 504 => Outcome::Ambiguous(error),
         408 | 425 | 429 | 500..=599 => Outcome::Retry { error, after: r.retry_after },
         _ => Outcome::Failed(error),
     }

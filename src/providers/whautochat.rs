@@ -66,12 +66,13 @@ impl Provider for Whautochat {
 
     fn classify(&self, r: &Response) -> Outcome {
         let body = r.json();
-        let error = first_str(&body, &["/error", "/message"]);
+        // The documented answer is `{id, status, error}`: only `error` says it failed.
+        let error = first_str(&body, &["/error"]);
         if r.is_success() && error.is_none() {
             return Outcome::Accepted { message_id: first_str(&body, &["/id"]) };
         }
         // WhautoChat documents no error codes; a 200 can still carry `error`.
-        let e = ProviderError::new(None, message_or_status(r, error));
+        let e = ProviderError::new(None, message_or_status(r, error.or_else(|| first_str(&body, &["/message"]))));
         if r.is_success() { Outcome::Failed(e) } else { by_status(r, e) }
     }
 

@@ -2,7 +2,6 @@
 //! is `schemas/report.schema.json`, tested against real output.
 
 use super::Report;
-use crate::send::StopReason;
 use serde_json::{Value, json};
 
 /// The summary as pretty JSON.
@@ -15,16 +14,7 @@ pub fn summary_json(r: &Report) -> String {
         .filter(|((status, _), _)| *status != crate::results::Status::Skipped)
         .map(|((_, code), recs)| (code, recs.len().into()))
         .collect();
-    let stopped = r.stopped.as_ref().map(|s| {
-        let kind = match s {
-            StopReason::Provider(_) => "provider",
-            StopReason::Unreachable(_) => "unreachable",
-            StopReason::FailureRate { .. } => "failure_rate",
-            StopReason::Interrupted => "interrupted",
-            StopReason::Journal(_) => "journal",
-        };
-        json!({ "reason": kind, "message": s.to_string() })
-    });
+    let stopped = r.stopped.as_ref().map(|s| json!({ "reason": s.kind, "message": s.message }));
     let v = json!({
         "campaign": { "id": r.campaign_id, "name": r.campaign_name, "file": r.file, "file_sha256": r.file_hash },
         "provider": r.provider,
@@ -56,7 +46,8 @@ mod tests {
         let schema: Value = serde_json::from_str(include_str!("../../schemas/report.schema.json")).unwrap();
         let validator = jsonschema::draft202012::new(&schema).unwrap();
         let mut r = report();
-        for stopped in [None, Some(StopReason::Interrupted)] {
+        for stopped in [None, Some(super::super::Stopped { kind: "interrupted".into(), message: "interrupted".into() })]
+        {
             r.stopped = stopped;
             let v: Value = serde_json::from_str(&summary_json(&r)).unwrap();
             let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();

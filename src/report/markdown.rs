@@ -30,7 +30,7 @@ pub fn summary_markdown(r: &Report) -> String {
         }
     }
     if let Some(stop) = &r.stopped {
-        let _ = writeln!(s, "\n**Stopped early:** {}.", escape(&stop.to_string()));
+        let _ = writeln!(s, "\n**Stopped early:** {}.", escape(&stop.message));
     }
     let classes = r.problem_classes();
     if !classes.is_empty() {

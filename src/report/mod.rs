@@ -8,7 +8,7 @@ mod markdown;
 mod text;
 
 use crate::results::{Record, Status};
-use crate::send::{RunResult, StopReason};
+use crate::send::RunResult;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -71,9 +71,19 @@ pub struct Report {
     /// The allowed failure share.
     pub max_failure_rate: f64,
     /// Why the run stopped early.
-    pub stopped: Option<StopReason>,
+    pub stopped: Option<Stopped>,
     /// The exit code the run ends with.
     pub exit_code: u8,
+}
+
+/// Why a run stopped early: a stable kind (`provider`, `unreachable`, `failure_rate`,
+/// `interrupted`, `journal`) and a sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stopped {
+    /// The kind.
+    pub kind: String,
+    /// The sentence.
+    pub message: String,
 }
 
 /// Facts about the run(s) behind a report.
@@ -88,7 +98,7 @@ pub struct RunInfo {
     /// Wall time, in milliseconds.
     pub duration_ms: u64,
     /// Why the run stopped early.
-    pub stopped: Option<StopReason>,
+    pub stopped: Option<Stopped>,
 }
 
 impl RunInfo {
@@ -99,7 +109,7 @@ impl RunInfo {
             finished: run.tally.finished(),
             started_at: run.started_at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
             duration_ms: run.elapsed.as_millis() as u64,
-            stopped: run.stopped.clone(),
+            stopped: run.stopped.as_ref().map(|s| Stopped { kind: s.kind().into(), message: s.to_string() }),
         }
     }
 }
@@ -133,11 +143,11 @@ impl Report {
     /// 1 when failures exceed the threshold, else 0.
     fn decide_exit_code(&self) -> u8 {
         use crate::exit;
-        match &self.stopped {
-            Some(StopReason::Provider(_) | StopReason::Unreachable(_)) => exit::PROVIDER_STOPPED,
-            Some(StopReason::Interrupted) => exit::INTERRUPTED,
-            Some(StopReason::Journal(_)) => exit::INVALID,
-            Some(StopReason::FailureRate { .. }) => exit::FAILURES,
+        match self.stopped.as_ref().map(|s| s.kind.as_str()) {
+            Some("provider" | "unreachable") => exit::PROVIDER_STOPPED,
+            Some("interrupted") => exit::INTERRUPTED,
+            Some("journal") => exit::INVALID,
+            Some(_) => exit::FAILURES,
             None if self.failure_rate() > self.max_failure_rate => exit::FAILURES,
             None => exit::OK,
         }

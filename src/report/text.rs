@@ -30,7 +30,7 @@ pub fn summary_text(r: &Report) -> String {
         let _ = writeln!(s, "  {} {code} ×{}: {example}", status.as_str(), recs.len());
     }
     if let Some(stop) = &r.stopped {
-        let _ = writeln!(s, "stopped early: {stop}");
+        let _ = writeln!(s, "stopped early: {}", stop.message);
     }
     s
 }

@@ -39,6 +39,9 @@ pub fn client(timeout: Duration, concurrency: usize) -> Result<reqwest::Client, 
         .with_no_client_auth();
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
+        // Never follow a redirect: it would turn the POST into a GET (counted as delivered)
+        // and carry API-key headers to another host.
+        .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .pool_max_idle_per_host(concurrency.max(1))

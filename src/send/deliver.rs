@@ -26,7 +26,12 @@ pub(super) async fn worker(shared: Arc<Shared>, tx: UnboundedSender<Event>) {
         let hash = crate::journal::request_hash(&send.request, &shared.base_url);
         let (record, reason) = deliver(&shared, send, index, &hash, &tx, &mut stop).await;
         if let Some(journal) = shared.journal.as_ref().filter(|_| record.attempts > 0) {
-            journal.done(&record, hash);
+            if record.status == Status::Skipped {
+                // Marked, but surely not delivered: back to how it was, so a re-run sends it.
+                journal.release(&record.recipient);
+            } else {
+                journal.done(&record, hash);
+            }
         }
         if reason.is_some() {
             // Stop the other workers now, not when the collector gets to this event.
@@ -61,15 +66,14 @@ async fn deliver(
             };
             let _ = tx.send(Event::Retrying(false));
             if stopped {
-                let mut r = record(send, Status::Skipped, n - 1, first_sent);
-                r.error_code = Some("stopped".into());
-                r.error_message =
-                    Some(format!("not sent: the campaign stopped while waiting to retry ({})", last.message));
-                return (r, None);
+                return (stopped_record(send, n - 1, first_sent, &last), None);
             }
         }
-        shared.pacer.wait().await;
-        if *stop.borrow() {
+        let stopped = tokio::select! {
+            () = shared.pacer.wait() => false,
+            _ = stop.wait_for(|s| *s) => true,
+        };
+        if stopped || *stop.borrow() {
             return (stopped_record(send, n - 1, first_sent, &last), None);
         }
         if let (1, Some(journal)) = (n, &shared.journal) {
@@ -96,6 +100,14 @@ async fn deliver(
                         wait = Some(delay(n + 1, after, jitter.next()));
                     }
                     Outcome::Failed(error) => return (failed(send, n, first_sent, status, error), None),
+                    Outcome::Ambiguous(error) => {
+                        last.http_status = Some(status);
+                        let code = error.code.unwrap_or_else(|| format!("http_{status}"));
+                        if let Some(r) = ambiguous(send, n, d, first_sent, &mut last, code, error.message) {
+                            return (r, None);
+                        }
+                        wait = Some(delay(n + 1, None, jitter.next()));
+                    }
                     Outcome::Stop(error) => {
                         return (failed(send, n, first_sent, status, error.clone()), Some(StopReason::Provider(error)));
                     }
@@ -110,25 +122,44 @@ async fn deliver(
             Attempt::Ambiguous(why) => {
                 last.http_status = None;
                 let code = if why.contains("timed out") { "timeout" } else { "no_answer" };
-                if !d.retry_ambiguous || n == d.max_attempts {
-                    let mut r = record(send, Status::Unknown, n, first_sent);
-                    r.error_code = Some(code.into());
-                    r.error_message =
-                        Some(format!("{why}; the provider may or may not have the message, so it was not resent"));
+                if let Some(r) = ambiguous(send, n, d, first_sent, &mut last, code.into(), why) {
                     return (r, None);
                 }
-                last.set(Some(code.into()), why);
-                last.ambiguous = true;
                 wait = Some(delay(n + 1, None, jitter.next()));
             }
         }
     }
-    let mut r = record(send, Status::Failed, d.max_attempts, first_sent);
+    // Out of attempts. If any attempt went unanswered, the provider may have the message.
+    let status = if last.ambiguous { Status::Unknown } else { Status::Failed };
+    let mut r = record(send, status, d.max_attempts, first_sent);
     r.http_status = last.http_status;
     r.error_code = last.code.clone();
     r.error_message = Some(format!("gave up after {} attempts: {}", d.max_attempts, last.message));
     let reason = last.unreachable.then(|| StopReason::Unreachable(last.message.clone()));
     (r, reason)
+}
+
+/// An attempt that may have delivered: the recipient ends `unknown` unless `retry_ambiguous`
+/// allows another attempt (`None`: retry).
+fn ambiguous(
+    send: &Send,
+    n: u32,
+    d: &crate::delivery::Delivery,
+    since: Option<std::time::Instant>,
+    last: &mut Last,
+    code: String,
+    why: String,
+) -> Option<Record> {
+    if !d.retry_ambiguous || n == d.max_attempts {
+        let mut r = record(send, Status::Unknown, n, since);
+        r.http_status = last.http_status;
+        r.error_code = Some(code);
+        r.error_message = Some(format!("{why}; the provider may or may not have the message, so it was not resent"));
+        return Some(r);
+    }
+    last.set(Some(code), why);
+    last.ambiguous = true;
+    None
 }
 
 /// The last retryable failure, for the record when attempts run out.
@@ -186,6 +217,14 @@ pub(super) fn record(send: &Send, status: Status, attempts: u32, since: Option<s
         latency_ms: since.map(|s| s.elapsed().as_millis() as u64),
         timestamp: crate::results::now(),
     }
+}
+
+/// A record for a recipient past `--limit`.
+pub(super) fn beyond_limit(send: &Send) -> Record {
+    let mut r = record(send, Status::Skipped, 0, None);
+    r.error_code = Some("pending".into());
+    r.error_message = Some("not sent yet: beyond --limit".into());
+    r
 }
 
 /// A record for a recipient the run never reached.

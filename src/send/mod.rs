@@ -56,6 +56,19 @@ pub enum StopReason {
     Journal(String),
 }
 
+impl StopReason {
+    /// A stable word for reports and the journal.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StopReason::Provider(_) => "provider",
+            StopReason::Unreachable(_) => "unreachable",
+            StopReason::FailureRate { .. } => "failure_rate",
+            StopReason::Interrupted => "interrupted",
+            StopReason::Journal(_) => "journal",
+        }
+    }
+}
+
 impl std::fmt::Display for StopReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -191,10 +204,15 @@ pub async fn run(
         progress.finish();
     }
     let why = stopped.as_ref().map(|s| format!("not sent: the campaign stopped ({s})"));
-    let records = records
-        .into_iter()
-        .zip(&plan.sends)
-        .map(|(r, send)| r.unwrap_or_else(|| deliver::not_sent(send, why.clone().unwrap_or_default())))
+    let mut records = records.into_iter();
+    let records = plan
+        .sends
+        .iter()
+        .map(|send| match records.next() {
+            Some(Some(r)) => r,
+            Some(None) => deliver::not_sent(send, why.clone().unwrap_or_default()),
+            None => deliver::beyond_limit(send),
+        })
         .chain(
             plan.skipped_rows
                 .iter()
