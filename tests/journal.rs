@@ -346,3 +346,18 @@ fn sandbox_rehearsals_never_share_an_explicit_journal() {
     assert!(s.path().join("j.sandbox.db").exists());
     assert!(!journal.exists(), "a rehearsal wrote the real journal");
 }
+
+#[test]
+fn a_dry_run_shows_what_a_real_run_would_do() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 3, "Hi", "rate: 100/s"));
+    send(&s, &["--limit", "2"]);
+    let o = send(&s, &["--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("a real run would send to 1 recipient, skip 2 already sent"), "{}", stderr(&o));
+    let rows = statuses(&s);
+    assert_eq!(rows.values().filter(|v| *v == "dry_run").count(), 1, "{rows:?}");
+    assert_eq!(rows.values().filter(|v| *v == "sent").count(), 2, "{rows:?}");
+    assert_eq!(server.seen().len(), 2);
+}

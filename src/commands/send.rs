@@ -84,6 +84,17 @@ async fn send(o: &Options, out: &Output) -> u8 {
             }
             Err(code) => return code,
         }
+    } else if o.dry_run && !o.no_journal {
+        // A dry run shows what a real run would do: it reads the journal, and writes nothing.
+        let path = journal::default_path(&plan.file, o.journal.as_deref(), o.sandbox);
+        match Journal::open_read(&path).and_then(|j| j.map(|j| j.load(&plan.id)).transpose()) {
+            Ok(Some(state)) if state.runs > 0 => {
+                selection = journal::select(&plan, &state, o.retry_failed, o.retry_unknown);
+                eprintln!("journal {}: a real run would {}", path.display(), selection.describe());
+            }
+            Ok(_) => {}
+            Err(e) => return fail(e),
+        }
     }
     let mut keep = vec![false; plan.sends.len()];
     for &i in &selection.to_send {
