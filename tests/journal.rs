@@ -23,6 +23,17 @@ fn send(s: &Scratch, extra: &[&str]) -> Output {
     herald(s.path()).args(&args).env("WA_TOKEN", TOKEN).output().unwrap()
 }
 
+/// Starts `herald send` in the background (output discarded), for tests that interrupt it.
+fn spawn_send(s: &Scratch, report: &str) -> std::process::Child {
+    herald(s.path())
+        .args(["send", "c.yaml", "--yes", "--quiet", "--report", report])
+        .env("WA_TOKEN", TOKEN)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 fn statuses(s: &Scratch) -> HashMap<String, String> {
     let mut r = csv::Reader::from_path(s.path().join("out/results.csv")).unwrap();
     r.records().map(Result::unwrap).map(|r| (r[0].to_string(), r[2].to_string())).collect()
@@ -125,13 +136,7 @@ fn a_second_sender_on_the_same_journal_is_refused() {
     });
     let s = Scratch::new();
     s.write("c.yaml", campaign(&server.url(), 10, "Hi", "rate: 100/s, concurrency: 1, max_failure_rate: 100%"));
-    let first = herald(s.path())
-        .args(["send", "c.yaml", "--yes", "--quiet", "--report", "out1"])
-        .env("WA_TOKEN", TOKEN)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let first = spawn_send(&s, "out1");
     while server.seen().is_empty() {
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -208,13 +213,7 @@ fn killing_send_at_any_moment_never_sends_twice() {
         let id = format!("kill-{trial}");
         let delivery = "rate: 100/s, concurrency: 4, max_failure_rate: 100%";
         s.write("c.yaml", campaign(&server.url(), n, &format!("trial {trial}"), delivery).replace("journal-test", &id));
-        let mut child = herald(s.path())
-            .args(["send", "c.yaml", "--yes", "--quiet", "--report", "out"])
-            .env("WA_TOKEN", TOKEN)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_send(&s, "out");
         std::thread::sleep(Duration::from_millis(*delay));
         let _ = child.kill();
         child.wait().unwrap();
@@ -304,13 +303,7 @@ fn a_stop_while_waiting_to_retry_leaves_the_recipient_to_resend() {
     });
     let s = Scratch::new();
     s.write("c.yaml", campaign(&server.url(), 1, "Hi", "rate: 100/s"));
-    let child = herald(s.path())
-        .args(["send", "c.yaml", "--yes", "--quiet", "--report", "out"])
-        .env("WA_TOKEN", TOKEN)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = spawn_send(&s, "out");
     while server.seen().is_empty() {
         std::thread::sleep(Duration::from_millis(20));
     }
