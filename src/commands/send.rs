@@ -205,15 +205,7 @@ fn open_journal(plan: &Plan, o: &Options) -> Result<(Journal, journal::Selection
         );
     }
     let state = j.load(&plan.id).map_err(fail)?;
-    let hashes = plan.sends.iter().map(|s| {
-        (
-            s.recipient.target.to_string(),
-            s.recipient.csv_line(),
-            journal::request_hash(&s.request, &plan.settings.base_url),
-        )
-    });
-    let keys: Vec<_> = hashes.collect();
-    let changes = journal::detect(&state, &plan.sections, keys.iter().map(|(k, l, h)| (k.as_str(), *l, h.clone())));
+    let changes = journal::detect(&state, plan);
     if changes.any() {
         if !o.allow_changed {
             eprintln!(
@@ -224,7 +216,7 @@ fn open_journal(plan: &Plan, o: &Options) -> Result<(Journal, journal::Selection
             return Err(exit::INVALID);
         }
         eprintln!("note: {} (--allow-changed)", changes.describe());
-        j.rebaseline(&plan.id, keys.iter().map(|(k, _, h)| (k.as_str(), h.as_str()))).map_err(fail)?;
+        j.rebaseline(plan).map_err(fail)?;
     }
     let selection = journal::select(plan, &state, o.retry_failed, o.retry_unknown);
     if state.runs > 0 {

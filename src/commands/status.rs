@@ -86,18 +86,7 @@ pub fn text(
             run.started_at
         ));
     }
-    let hashes: Vec<_> = plan
-        .sends
-        .iter()
-        .map(|x| {
-            (
-                x.recipient.target.to_string(),
-                x.recipient.csv_line(),
-                journal::request_hash(&x.request, &plan.settings.base_url),
-            )
-        })
-        .collect();
-    let changes = journal::detect(state, &plan.sections, hashes.iter().map(|(k, l, h)| (k.as_str(), *l, h.clone())));
+    let changes = journal::detect(state, plan);
     s.push_str(&format!("a re-run would {}\n", selection.describe()));
     if changes.any() {
         s.push_str(&format!("changed since the last run: {} (a re-run needs --allow-changed)\n", changes.describe()));

@@ -3,7 +3,7 @@
 //! the audience one message and the rest another, so herald refuses unless `--allow-changed`.
 
 use super::CampaignState;
-use std::collections::HashMap;
+use crate::plan::Plan;
 
 /// Top-level sections whose change changes what recipients receive.
 pub const MESSAGE_SECTIONS: [&str; 4] = ["provider", "message", "metadata", "vars"];
@@ -41,27 +41,29 @@ impl Changes {
     }
 }
 
-/// Compares the current campaign (section hashes, and per recipient the request hash) with the
-/// journal. Nothing counts as changed for a campaign the journal has never sent.
-pub fn detect<'a>(
-    state: &CampaignState,
-    sections: &HashMap<String, String>,
-    requests: impl Iterator<Item = (&'a str, Option<u64>, String)>,
-) -> Changes {
+/// Compares the current campaign (section hashes, and the request hash of every recipient the
+/// journal already knows) with the journal. Nothing counts as changed for a campaign the journal
+/// has never sent, and only known recipients are hashed.
+pub fn detect(state: &CampaignState, plan: &Plan) -> Changes {
     if state.rows.is_empty() {
         return Changes::default();
     }
     let mut changes = Changes::default();
     if let Some(old) = &state.sections {
         for s in MESSAGE_SECTIONS {
-            if old.get(s) != sections.get(s) {
+            if old.get(s) != plan.sections.get(s) {
                 changes.sections.push(s.to_string());
             }
         }
     }
-    for (recipient, line, hash) in requests {
-        if state.rows.get(recipient).is_some_and(|row| row.request_hash != hash) {
-            changes.requests.push((recipient.to_string(), line));
+    for send in &plan.sends {
+        let key = send.recipient.target.to_string();
+        let changed = state
+            .rows
+            .get(&key)
+            .is_some_and(|row| row.request_hash != super::request_hash(&send.request, &plan.settings.base_url));
+        if changed {
+            changes.requests.push((key, send.recipient.csv_line()));
         }
     }
     changes

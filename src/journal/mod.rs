@@ -182,11 +182,6 @@ impl Journal {
         .map_err(err)
     }
 
-    /// The journal file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Everything recorded for `campaign`.
     pub fn load(&self, campaign: &str) -> Result<CampaignState, String> {
         let err = |e: rusqlite::Error| format!("cannot read the journal: {e}");
@@ -259,18 +254,15 @@ impl Journal {
     /// Accepts the current campaign as the new baseline after `--allow-changed`: every known
     /// recipient's stored request hash becomes the one the campaign renders now, so the change
     /// is reported once, not on every later run.
-    pub fn rebaseline<'a>(
-        &mut self,
-        campaign: &str,
-        hashes: impl Iterator<Item = (&'a str, &'a str)>,
-    ) -> Result<(), String> {
+    pub fn rebaseline(&mut self, plan: &crate::plan::Plan) -> Result<(), String> {
         let tx = self.conn.transaction().map_err(|e| e.to_string())?;
         {
             let mut stmt = tx
                 .prepare("UPDATE recipients SET request_hash = ?3 WHERE campaign_id = ?1 AND recipient = ?2")
                 .map_err(|e| e.to_string())?;
-            for (recipient, hash) in hashes {
-                stmt.execute(params![campaign, recipient, hash]).map_err(|e| e.to_string())?;
+            for send in &plan.sends {
+                let hash = request_hash(&send.request, &plan.settings.base_url);
+                stmt.execute(params![plan.id, send.recipient.target.to_string(), hash]).map_err(|e| e.to_string())?;
             }
         }
         tx.commit().map_err(|e| format!("cannot write the journal: {e}"))
