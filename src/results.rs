@@ -3,9 +3,14 @@
 
 use serde::Serialize;
 
-/// The current time as reports and the journal write it: RFC 3339, UTC, milliseconds.
+/// A time as reports and the journal write it: RFC 3339, UTC, milliseconds.
+pub fn timestamp(at: jiff::Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// The current time, written like [`timestamp`].
 pub fn now() -> String {
-    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    timestamp(jiff::Timestamp::now())
 }
 
 /// A recipient's final state.

@@ -84,6 +84,18 @@ pub fn journal_view(
     Ok(JournalView { plan, path, journal, state, runs })
 }
 
+/// Runs an async command to completion on a new multi-threaded runtime; exit code 2 if the
+/// runtime cannot start.
+pub fn block_on(command: impl std::future::Future<Output = u8>) -> u8 {
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime.block_on(command),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            crate::exit::INVALID
+        }
+    }
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }

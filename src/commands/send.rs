@@ -49,13 +49,7 @@ pub struct Options {
 
 /// Runs `send`.
 pub fn run(o: &Options, out: &Output) -> u8 {
-    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime.block_on(send(o, out)),
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            exit::INVALID
-        }
-    }
+    super::block_on(send(o, out))
 }
 
 /// Prints an error and returns the usage exit code.

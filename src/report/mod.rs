@@ -107,7 +107,7 @@ impl RunInfo {
         RunInfo {
             requests: run.tally.requests,
             finished: run.tally.finished(),
-            started_at: run.started_at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            started_at: crate::results::timestamp(run.started_at),
             duration_ms: run.elapsed.as_millis() as u64,
             stopped: run.stopped.as_ref().map(|s| Stopped { kind: s.kind().into(), message: s.to_string() }),
         }
