@@ -10,7 +10,7 @@ use super::{
     Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, dropped, encode_component, media_fields,
     meta_limits, metadata_not_stored, put_opt,
 };
-use super::{Outcome, ProviderError, Response};
+use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{MediaKind, Message, MessageType, TemplateHeader};
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
@@ -21,21 +21,17 @@ pub(super) struct Autokonnect;
 /// How the provider is named in findings.
 const NAME: &str = "AutoKonnect";
 
+/// This provider's static facts: kind, default host, account key, auth header.
+const INFO: Info = Info {
+    kind: ProviderKind::Autokonnect,
+    default_base_url: Some("https://app.autokonnect.co.ke"),
+    account_key: "channel_id",
+    auth: Auth { header: "Authorization", prefix: "Bearer " },
+};
+
 impl Provider for Autokonnect {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Autokonnect
-    }
-
-    fn default_base_url(&self) -> Option<&'static str> {
-        Some("https://app.autokonnect.co.ke")
-    }
-
-    fn account_key(&self) -> &'static str {
-        "channel_id"
-    }
-
-    fn auth(&self) -> Auth {
-        Auth { header: "Authorization", prefix: "Bearer " }
+    fn info(&self) -> &'static Info {
+        &INFO
     }
 
     fn supports(&self, message_type: MessageType) -> bool {

@@ -10,7 +10,7 @@ use super::{
     Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, dropped, encode_component, media_fields,
     meta_limits, metadata_not_stored, phone, put_opt,
 };
-use super::{Outcome, ProviderError, Response};
+use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{
     ContactCard, Interactive, InteractiveAction, MediaKind, Message, MessageType, Template, TemplateButton,
     TemplateHeader,
@@ -24,21 +24,17 @@ pub(super) struct CloudApi;
 /// How the provider is named in findings.
 const NAME: &str = "The Cloud API";
 
+/// This provider's static facts: kind, default host, account key, auth header.
+const INFO: Info = Info {
+    kind: ProviderKind::CloudApi,
+    default_base_url: Some("https://graph.facebook.com/v23.0"),
+    account_key: "phone_number_id",
+    auth: Auth { header: "Authorization", prefix: "Bearer " },
+};
+
 impl Provider for CloudApi {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::CloudApi
-    }
-
-    fn default_base_url(&self) -> Option<&'static str> {
-        Some("https://graph.facebook.com/v23.0")
-    }
-
-    fn account_key(&self) -> &'static str {
-        "phone_number_id"
-    }
-
-    fn auth(&self) -> Auth {
-        Auth { header: "Authorization", prefix: "Bearer " }
+    fn info(&self) -> &'static Info {
+        &INFO
     }
 
     fn supports(&self, _: MessageType) -> bool {

@@ -8,7 +8,7 @@ use super::{
     Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, location_labels_required, media_fields,
     phone, put_opt,
 };
-use super::{Outcome, ProviderError, Response};
+use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{MediaKind, Message, MessageType};
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
@@ -19,21 +19,17 @@ pub(super) struct Communiktor;
 /// How the provider is named in findings.
 const NAME: &str = "Communiktor";
 
+/// This provider's static facts: kind, default host, account key, auth header.
+const INFO: Info = Info {
+    kind: ProviderKind::Communiktor,
+    default_base_url: Some("https://api.communiktor.com"),
+    account_key: "instance",
+    auth: Auth { header: "X-API-KEY", prefix: "" },
+};
+
 impl Provider for Communiktor {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Communiktor
-    }
-
-    fn default_base_url(&self) -> Option<&'static str> {
-        Some("https://api.communiktor.com")
-    }
-
-    fn account_key(&self) -> &'static str {
-        "instance"
-    }
-
-    fn auth(&self) -> Auth {
-        Auth { header: "X-API-KEY", prefix: "" }
+    fn info(&self) -> &'static Info {
+        &INFO
     }
 
     fn supports(&self, message_type: MessageType) -> bool {

@@ -12,7 +12,7 @@ use super::{
     Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, encode_component, is_one_emoji,
     location_labels_required, media_fields, metadata_not_stored, phone, put_opt,
 };
-use super::{Outcome, ProviderError, Response};
+use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{Interactive, InteractiveAction, ListSection, Media, MediaKind, Message, MessageType};
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
@@ -29,21 +29,17 @@ const BUTTONS_MAX: usize = 3;
 /// Digits the `sendContact` schema requires in `phoneNumber` (`minLength: 10`).
 const CONTACT_PHONE_MIN: usize = 10;
 
+/// This provider's static facts: kind, default host, account key, auth header.
+const INFO: Info = Info {
+    kind: ProviderKind::Evolution,
+    default_base_url: None,
+    account_key: "instance",
+    auth: Auth { header: "apikey", prefix: "" },
+};
+
 impl Provider for Evolution {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Evolution
-    }
-
-    fn default_base_url(&self) -> Option<&'static str> {
-        None
-    }
-
-    fn account_key(&self) -> &'static str {
-        "instance"
-    }
-
-    fn auth(&self) -> Auth {
-        Auth { header: "apikey", prefix: "" }
+    fn info(&self) -> &'static Info {
+        &INFO
     }
 
     fn supports(&self, _: MessageType) -> bool {

@@ -10,7 +10,7 @@ use super::{
     Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, dropped, encode_component, media_fields,
     meta_limits, metadata_not_stored, phone, put_opt,
 };
-use super::{Outcome, ProviderError, Response};
+use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{Interactive, InteractiveAction, MediaKind, Message, MessageType};
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
@@ -21,21 +21,17 @@ pub(super) struct Flowiq;
 /// How the provider is named in findings.
 const NAME: &str = "FlowIQ";
 
+/// This provider's static facts: kind, default host, account key, auth header.
+const INFO: Info = Info {
+    kind: ProviderKind::Flowiq,
+    default_base_url: Some("https://api.flowiq.live"),
+    account_key: "tenant_id",
+    auth: Auth { header: "Authorization", prefix: "Bearer " },
+};
+
 impl Provider for Flowiq {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Flowiq
-    }
-
-    fn default_base_url(&self) -> Option<&'static str> {
-        Some("https://api.flowiq.live")
-    }
-
-    fn account_key(&self) -> &'static str {
-        "tenant_id"
-    }
-
-    fn auth(&self) -> Auth {
-        Auth { header: "Authorization", prefix: "Bearer " }
+    fn info(&self) -> &'static Info {
+        &INFO
     }
 
     fn supports(&self, message_type: MessageType) -> bool {

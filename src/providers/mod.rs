@@ -143,19 +143,44 @@ impl Finding {
     }
 }
 
-/// A provider's mapping. Implementations are unit structs with no state and no I/O.
-pub trait Provider: Sync {
+/// A provider's static facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Info {
     /// Which provider this is.
-    fn kind(&self) -> ProviderKind;
+    pub kind: ProviderKind,
+    /// The base URL used when the campaign gives none (`None`: self-hosted, must be given).
+    pub default_base_url: Option<&'static str>,
+    /// The campaign key naming the sending account.
+    pub account_key: &'static str,
+    /// The auth header and its prefix.
+    pub auth: Auth,
+}
+
+/// A provider's mapping. Implementations are unit structs with no state and no I/O; their static
+/// facts are one [`Info`] constant.
+pub trait Provider: Sync {
+    /// The provider's static facts.
+    fn info(&self) -> &'static Info;
+
+    /// Which provider this is.
+    fn kind(&self) -> ProviderKind {
+        self.info().kind
+    }
 
     /// The base URL used when the campaign gives none (`None`: self-hosted, must be given).
-    fn default_base_url(&self) -> Option<&'static str>;
+    fn default_base_url(&self) -> Option<&'static str> {
+        self.info().default_base_url
+    }
 
     /// The campaign key naming the sending account for this provider.
-    fn account_key(&self) -> &'static str;
+    fn account_key(&self) -> &'static str {
+        self.info().account_key
+    }
 
     /// The auth header and its prefix.
-    fn auth(&self) -> Auth;
+    fn auth(&self) -> Auth {
+        self.info().auth
+    }
 
     /// Whether the provider can send this message type at all.
     fn supports(&self, message_type: MessageType) -> bool;

@@ -10,7 +10,7 @@ use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, media_fields, metadata_not_stored, phone,
 };
-use super::{Outcome, ProviderError, Response};
+use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{Media, MediaKind, Message, MessageType};
 use crate::request::{Auth, HttpRequest};
 use serde_json::json;
@@ -21,21 +21,17 @@ pub(super) struct Whautochat;
 /// How the provider is named in findings.
 const NAME: &str = "WhautoChat";
 
+/// This provider's static facts: kind, default host, account key, auth header.
+const INFO: Info = Info {
+    kind: ProviderKind::Whautochat,
+    default_base_url: Some("https://api.whauto.chat"),
+    account_key: "workspace_id",
+    auth: Auth { header: "x-api-key", prefix: "" },
+};
+
 impl Provider for Whautochat {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Whautochat
-    }
-
-    fn default_base_url(&self) -> Option<&'static str> {
-        Some("https://api.whauto.chat")
-    }
-
-    fn account_key(&self) -> &'static str {
-        "workspace_id"
-    }
-
-    fn auth(&self) -> Auth {
-        Auth { header: "x-api-key", prefix: "" }
+    fn info(&self) -> &'static Info {
+        &INFO
     }
 
     fn supports(&self, message_type: MessageType) -> bool {
