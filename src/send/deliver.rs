@@ -23,9 +23,12 @@ pub(super) async fn worker(shared: Arc<Shared>, tx: UnboundedSender<Event>) {
         }
         let index = shared.next.fetch_add(1, Ordering::SeqCst);
         let Some(send) = shared.sends.get(index) else { return };
-        let hash = crate::journal::request_hash(&send.request, &shared.base_url);
-        let (record, reason) = deliver(&shared, send, index, &hash, &tx, &mut stop).await;
-        if let Some(journal) = shared.journal.as_ref().filter(|_| record.attempts > 0) {
+        // The journal keys each mark by the request's hash; without a journal nothing needs it.
+        let journal =
+            shared.journal.as_ref().map(|j| (j, crate::journal::request_hash(&send.request, &shared.base_url)));
+        let (record, reason) =
+            deliver(&shared, send, index, journal.as_ref().map(|(_, h)| h.as_str()), &tx, &mut stop).await;
+        if let Some((journal, hash)) = journal.filter(|_| record.attempts > 0) {
             if record.status == Status::Skipped {
                 // Marked, but surely not delivered: back to how it was, so a re-run sends it.
                 journal.release(&record.recipient);
@@ -47,7 +50,7 @@ async fn deliver(
     shared: &Shared,
     send: &Send,
     index: usize,
-    hash: &str,
+    hash: Option<&str>,
     tx: &UnboundedSender<Event>,
     stop: &mut tokio::sync::watch::Receiver<bool>,
 ) -> (Record, Option<StopReason>) {
@@ -76,7 +79,7 @@ async fn deliver(
         if stopped || *stop.borrow() {
             return (stopped_record(send, n - 1, first_sent, &last), None);
         }
-        if let (1, Some(journal)) = (n, &shared.journal) {
+        if let (1, Some(journal), Some(hash)) = (n, &shared.journal, hash) {
             let key = send.recipient.target.to_string();
             if let Err(e) = journal.in_flight(&key, send.recipient.csv_line(), &send.request, hash.to_string()).await {
                 return (stopped_record(send, 0, None, &last), Some(StopReason::Journal(e)));
