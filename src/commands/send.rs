@@ -107,7 +107,8 @@ async fn send(o: &Options, out: &Output) -> u8 {
             return code;
         }
     }
-    let sandbox = if o.sandbox {
+    // A dry run talks to nobody, so it needs no sandbox server either.
+    let sandbox = if o.sandbox && !o.dry_run {
         match crate::sandbox::Sandbox::start(crate::sandbox::Config::default()).await {
             Ok(s) => {
                 plan.rebase(&s.base_url(plan.provider));
