@@ -13,7 +13,9 @@ pub fn summary_text(r: &Report) -> String {
         Mode::DryRun => " (dry run: nothing sent)",
     };
     let main = if r.mode == Mode::DryRun {
-        format!("{} rendered", c[&Status::DryRun])
+        let sent = c[&Status::Sent];
+        let earlier = if sent > 0 { format!(" ({sent} already sent)") } else { String::new() };
+        format!("{} rendered{earlier}", c[&Status::DryRun])
     } else {
         format!("{} sent, {} failed, {} unknown", c[&Status::Sent], c[&Status::Failed], c[&Status::Unknown])
     };
