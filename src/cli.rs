@@ -207,7 +207,9 @@ pub fn run() -> u8 {
             },
             &out,
         ),
-        Command::Status { file, sandbox, journal } => commands::status::run(&file, journal.as_deref(), sandbox, &out),
+        Command::Status { file, sandbox, journal } => {
+            commands::status::run(&commands::status::Options { file, sandbox, journal }, &out)
+        }
         Command::Report { file, format, out: dir, sandbox, journal } => {
             let format = match format {
                 ReportFormat::Csv => commands::report::Format::Csv,
@@ -226,18 +228,27 @@ pub fn run() -> u8 {
                 record,
                 ..crate::sandbox::Config::default()
             };
-            commands::sandbox::run(config, quiet)
+            commands::sandbox::run(config, quiet, &out)
         }
-        Command::Providers { format } => commands::providers::run(matches!(format, Format::Json)),
+        Command::Providers { format } => commands::providers::run(matches!(format, Format::Json), &out),
     }
 }
 
+/// A share given on the command line that is not one.
+#[derive(Debug, thiserror::Error)]
+enum ShareError {
+    #[error("`{0}` is not a share such as 0.1 or 10%")]
+    NotANumber(String),
+    #[error("`{0}` is outside 0–1 (0%–100%)")]
+    OutOfRange(String),
+}
+
 /// A share between 0 and 1 (`0.1`) or a percentage (`10%`).
-fn share(s: &str) -> Result<f64, String> {
+fn share(s: &str) -> Result<f64, ShareError> {
     let value = match s.strip_suffix('%') {
         Some(p) => p.trim().parse::<f64>().map(|p| p / 100.0),
         None => s.trim().parse::<f64>(),
     }
-    .map_err(|_| format!("`{s}` is not a share such as 0.1 or 10%"))?;
-    if (0.0..=1.0).contains(&value) { Ok(value) } else { Err(format!("`{s}` is outside 0–1 (0%–100%)")) }
+    .map_err(|_| ShareError::NotANumber(s.into()))?;
+    if (0.0..=1.0).contains(&value) { Ok(value) } else { Err(ShareError::OutOfRange(s.into())) }
 }

@@ -161,38 +161,88 @@ pub fn render(d: &Diagnostic, style: Style) -> String {
     out
 }
 
-/// Renders a list of diagnostics, at most `per_group` of each group (all when `None`), each
-/// capped group followed by a line saying how many more there were.
-pub fn render_all(diags: &[Diagnostic], style: Style, per_group: Option<usize>) -> String {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    let mut out = String::new();
-    for d in diags {
-        if let (Some(g), Some(max)) = (&d.group, per_group) {
-            let n = seen.entry(g.as_str()).or_default();
-            *n += 1;
-            if *n > max {
-                continue;
-            }
-        }
-        out.push_str(&render(d, style));
-        out.push('\n');
-    }
-    if let Some(max) = per_group {
-        let mut hidden: Vec<(&str, usize)> =
-            seen.into_iter().filter(|(_, n)| *n > max).map(|(g, n)| (g, n - max)).collect();
-        hidden.sort();
-        for (group, n) in hidden {
-            let more = style.paint("1", &format!("… and {n} more like this ({group})"));
-            writeln!(out, "{more}; run with --all-problems to list every one\n").ok();
-        }
-    }
-    out
+/// Every problem found in a campaign, kept in bounded memory: problems of one group (say, one
+/// per invalid CSV row) are kept up to a cap and only counted after it, so a million bad rows
+/// cost no more than ten.
+#[derive(Debug, Clone, Default)]
+pub struct Diagnostics {
+    kept: Vec<Diagnostic>,
+    per_group: Option<usize>,
+    groups: HashMap<String, usize>,
+    errors: usize,
+    warnings: usize,
 }
 
-/// Counts errors and warnings.
-pub fn count(diags: &[Diagnostic]) -> (usize, usize) {
-    let errors = diags.iter().filter(|d| d.is_error()).count();
-    (errors, diags.len() - errors)
+impl Diagnostics {
+    /// A collector keeping at most `per_group` problems of each group (all when `None`).
+    pub fn new(per_group: Option<usize>) -> Diagnostics {
+        Diagnostics { per_group, ..Diagnostics::default() }
+    }
+
+    /// Adds a problem.
+    pub fn push(&mut self, d: Diagnostic) {
+        if d.is_error() {
+            self.errors += 1;
+        } else {
+            self.warnings += 1;
+        }
+        if let Some(group) = &d.group {
+            let n = self.groups.entry(group.clone()).or_default();
+            *n += 1;
+            if self.per_group.is_some_and(|max| *n > max) {
+                return;
+            }
+        }
+        self.kept.push(d);
+    }
+
+    /// Whether any problem is an error.
+    pub fn has_errors(&self) -> bool {
+        self.errors > 0
+    }
+
+    /// How many errors and warnings were found, kept or not.
+    pub fn count(&self) -> (usize, usize) {
+        (self.errors, self.warnings)
+    }
+
+    /// The problems kept, in order.
+    pub fn kept(&self) -> &[Diagnostic] {
+        &self.kept
+    }
+
+    /// Orders the kept problems.
+    pub fn sort_by_key<K: Ord>(&mut self, key: impl FnMut(&Diagnostic) -> K) {
+        self.kept.sort_by_key(key);
+    }
+
+    /// Renders the kept problems, then for each capped group a line saying how many more there
+    /// were.
+    pub fn render(&self, style: Style) -> String {
+        let mut out = String::new();
+        for d in &self.kept {
+            out.push_str(&render(d, style));
+            out.push('\n');
+        }
+        if let Some(max) = self.per_group {
+            let mut hidden: Vec<(&str, usize)> =
+                self.groups.iter().filter(|(_, n)| **n > max).map(|(g, n)| (g.as_str(), n - max)).collect();
+            hidden.sort();
+            for (group, n) in hidden {
+                let more = style.paint("1", &format!("… and {n} more like this ({group})"));
+                writeln!(out, "{more}; run with --all-problems to list every one\n").ok();
+            }
+        }
+        out
+    }
+}
+
+impl Extend<Diagnostic> for Diagnostics {
+    fn extend<I: IntoIterator<Item = Diagnostic>>(&mut self, iter: I) {
+        for d in iter {
+            self.push(d);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -222,13 +272,20 @@ mod tests {
 
     #[test]
     fn caps_groups_and_says_how_many_were_hidden() {
-        let diags: Vec<_> =
-            (0..5).map(|i| Diagnostic::warning(format!("w{i}")).group("invalid phone numbers")).collect();
-        let out = render_all(&diags, PLAIN, Some(2));
-        assert!(out.contains("w0") && out.contains("w1") && !out.contains("w2"));
+        let warnings = (0..5).map(|i| Diagnostic::warning(format!("w{i}")).group("invalid phone numbers"));
+        let mut capped = Diagnostics::new(Some(2));
+        capped.extend(warnings.clone());
+        capped.push(Diagnostic::error("e"));
+        let out = capped.render(PLAIN);
+        assert!(out.contains("w0") && out.contains("w1") && !out.contains("w2") && out.contains("error: e"));
         assert!(out.contains("… and 3 more like this (invalid phone numbers)"));
-        assert!(render_all(&diags, PLAIN, None).contains("w4"));
-        assert_eq!(count(&diags), (0, 5));
+        assert_eq!(capped.kept().len(), 3, "only the cap is kept");
+        assert_eq!(capped.count(), (1, 5));
+        assert!(capped.has_errors());
+        let mut all = Diagnostics::new(None);
+        all.extend(warnings);
+        assert!(all.render(PLAIN).contains("w4"));
+        assert!(!all.has_errors());
     }
 
     #[test]

@@ -4,9 +4,11 @@
 
 pub mod campaign;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod delivery;
 pub mod diagnostic;
+pub mod error;
 pub mod exit;
 pub mod hex;
 pub mod journal;
@@ -18,7 +20,7 @@ pub mod recipients;
 pub mod report;
 pub mod request;
 pub mod results;
+pub mod run;
 pub mod sandbox;
 pub mod secret;
-pub mod send;
 pub mod template;

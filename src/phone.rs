@@ -22,6 +22,47 @@ impl Phone {
     pub fn from_e164_unchecked(s: impl Into<String>) -> Phone {
         Phone(s.into())
     }
+
+    /// The number as a compact key: its digits as an integer. E.164 numbers have at most 15
+    /// digits and never start with 0, so the key is unique and fits in a `u64`.
+    pub fn key(&self) -> u64 {
+        self.digits().bytes().fold(0u64, |k, d| k * 10 + u64::from(d - b'0'))
+    }
+
+    /// The number a key stands for.
+    pub fn from_key(key: u64) -> Phone {
+        Phone(format!("+{key}"))
+    }
+}
+
+/// Why a phone number as written cannot be used; each reads as a sentence for the person who
+/// wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneError {
+    /// Nothing written.
+    #[error("the phone number is empty")]
+    Empty,
+    /// Letters, as in `1-800-FLOWERS`.
+    #[error("`{0}` contains letters")]
+    Letters(String),
+    /// A character that is not part of a phone number.
+    #[error("`{0}` contains `{1}`, which is not part of a phone number")]
+    Character(String, char),
+    /// No country code and no `default_country`.
+    #[error("`{0}` has no country code; write it as +<country code><number> or set `recipients.default_country`")]
+    NoCountryCode(String),
+    /// A country code nobody has.
+    #[error("`{0}` starts with an unknown country code")]
+    UnknownCountryCode(String),
+    /// Too few digits.
+    #[error("`{0}` is too short to be a phone number")]
+    TooShort(String),
+    /// Not shaped like a phone number.
+    #[error("`{0}` is not a phone number")]
+    NotANumber(String),
+    /// Shaped like one, but no such number can exist.
+    #[error("`{0}` is not a valid phone number")]
+    Invalid(String),
 }
 
 impl fmt::Display for Phone {
@@ -43,14 +84,14 @@ pub fn parse_region(code: &str) -> Option<Region> {
 ///
 /// Accepts spaces, dashes, dots, parentheses, a leading `+` or `00`; a number without a country
 /// code is read in `default_region`. Letters are refused rather than read as a keypad word.
-/// The error is a sentence saying what is wrong, for the person who wrote the number.
-pub fn normalize(raw: &str, default_region: Option<Region>) -> Result<Phone, String> {
+/// The error says what is wrong, for the person who wrote the number.
+pub fn normalize(raw: &str, default_region: Option<Region>) -> Result<Phone, PhoneError> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
-        return Err("the phone number is empty".into());
+        return Err(PhoneError::Empty);
     }
     if trimmed.chars().any(|c| c.is_alphabetic()) {
-        return Err(format!("`{trimmed}` contains letters"));
+        return Err(PhoneError::Letters(trimmed.into()));
     }
     let mut compact = String::with_capacity(trimmed.len());
     for (i, c) in trimmed.chars().enumerate() {
@@ -58,7 +99,7 @@ pub fn normalize(raw: &str, default_region: Option<Region>) -> Result<Phone, Str
             '0'..='9' => compact.push(c),
             '+' if i == 0 => compact.push(c),
             ' ' | '-' | '.' | '(' | ')' | '/' | '\u{a0}' => {}
-            _ => return Err(format!("`{trimmed}` contains `{c}`, which is not part of a phone number")),
+            _ => return Err(PhoneError::Character(trimmed.into(), c)),
         }
     }
     if let Some(rest) = compact.strip_prefix("00") {
@@ -69,23 +110,21 @@ pub fn normalize(raw: &str, default_region: Option<Region>) -> Result<Phone, Str
     } else if default_region.is_some() {
         default_region
     } else {
-        return Err(format!(
-            "`{trimmed}` has no country code; write it as +<country code><number> or set `recipients.default_country`"
-        ));
+        return Err(PhoneError::NoCountryCode(trimmed.into()));
     };
     let number = PhoneNumber::parse(&compact, region).map_err(|e| describe(trimmed, &e))?;
     if !number.is_valid() {
-        return Err(format!("`{trimmed}` is not a valid phone number"));
+        return Err(PhoneError::Invalid(trimmed.into()));
     }
     Ok(Phone(number.format_as(PhoneNumberFormat::E164).into_owned()))
 }
 
-fn describe(raw: &str, err: &rlibphonenumber::ParseError) -> String {
+fn describe(raw: &str, err: &rlibphonenumber::ParseError) -> PhoneError {
     use rlibphonenumber::ParseError as E;
     match err {
-        E::InvalidCountryCode => format!("`{raw}` starts with an unknown country code"),
-        E::TooShortNsn | E::TooShortAfterIdd => format!("`{raw}` is too short to be a phone number"),
-        _ => format!("`{raw}` is not a phone number"),
+        E::InvalidCountryCode => PhoneError::UnknownCountryCode(raw.into()),
+        E::TooShortNsn | E::TooShortAfterIdd => PhoneError::TooShort(raw.into()),
+        _ => PhoneError::NotANumber(raw.into()),
     }
 }
 
@@ -120,16 +159,26 @@ mod tests {
 
     #[test]
     fn refuses_letters_garbage_and_missing_country() {
-        assert!(normalize("1-800-FLOWERS", parse_region("US")).unwrap_err().contains("letters"));
-        assert!(normalize("0712345678", None).unwrap_err().contains("country code"));
+        assert_eq!(
+            normalize("1-800-FLOWERS", parse_region("US")).unwrap_err().to_string(),
+            "`1-800-FLOWERS` contains letters"
+        );
+        assert!(normalize("0712345678", None).unwrap_err().to_string().contains("country code"));
         assert!(normalize("12", ke()).is_err());
-        assert!(normalize("", ke()).unwrap_err().contains("empty"));
-        assert!(normalize("+254 712#345", ke()).unwrap_err().contains('#'));
+        assert_eq!(normalize("", ke()), Err(PhoneError::Empty));
+        assert_eq!(normalize("+254 712#345", ke()), Err(PhoneError::Character("+254 712#345".into(), '#')));
     }
 
     #[test]
     fn digits_drop_the_plus() {
         assert_eq!(normalize("+14155552671", None).unwrap().digits(), "14155552671");
+    }
+
+    #[test]
+    fn keys_are_compact_and_reversible() {
+        let p = normalize("+14155552671", None).unwrap();
+        assert_eq!(p.key(), 14_155_552_671);
+        assert_eq!(Phone::from_key(p.key()), p);
     }
 
     #[test]
@@ -152,6 +201,13 @@ mod tests {
         #[test]
         fn never_panics(s in "\\PC{0,30}") {
             let _ = normalize(&s, ke());
+        }
+
+        #[test]
+        fn keys_round_trip(n in 200_000_000u64..799_999_999) {
+            if let Ok(p) = normalize(&format!("+254{n}"), None) {
+                proptest::prop_assert_eq!(Phone::from_key(p.key()), p);
+            }
         }
     }
 }

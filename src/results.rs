@@ -1,11 +1,32 @@
-//! What happened to each recipient: the record that sending produces and every report (and
-//! later the journal) is built from.
+//! What happened to each recipient: the record that sending produces and every report and the
+//! journal are built from, and the codes that say why.
 
-use serde::Serialize;
+use std::borrow::Cow;
+use std::fmt;
 
-/// A time as reports and the journal write it: RFC 3339, UTC, milliseconds.
+/// A time as reports and the journal write it: RFC 3339, UTC, milliseconds
+/// (`2026-11-21T10:00:00.000Z`). Written by hand: it is on the path of every record.
 pub fn timestamp(at: jiff::Timestamp) -> String {
-    at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    let t = jiff::tz::Offset::UTC.to_datetime(at);
+    let mut s = String::with_capacity(24);
+    if t.year() < 0 {
+        s.push('-');
+    }
+    for (n, width, after) in [
+        (u32::from(t.year().unsigned_abs()), 4, '-'),
+        (u32::from(t.month().unsigned_abs()), 2, '-'),
+        (u32::from(t.day().unsigned_abs()), 2, 'T'),
+        (u32::from(t.hour().unsigned_abs()), 2, ':'),
+        (u32::from(t.minute().unsigned_abs()), 2, ':'),
+        (u32::from(t.second().unsigned_abs()), 2, '.'),
+        (u32::from(t.millisecond().unsigned_abs()), 3, 'Z'),
+    ] {
+        for place in (0..width).rev() {
+            s.push(char::from(b'0' + (n / 10u32.pow(place) % 10) as u8));
+        }
+        s.push(after);
+    }
+    s
 }
 
 /// The current time, written like [`timestamp`].
@@ -14,8 +35,7 @@ pub fn now() -> String {
 }
 
 /// A recipient's final state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Status {
     /// The provider accepted the message.
     Sent,
@@ -45,8 +65,88 @@ impl Status {
     }
 }
 
+/// Why a recipient failed, is unknown or was skipped: the provider's own code, or one of
+/// herald's. Reports and the journal write it as text ([`Code::as_str`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Code {
+    /// The provider's code (`131026`, `invalid_api_key`, …).
+    Provider(String),
+    /// The request never left: no connection.
+    Connect,
+    /// The request left and no answer came in time.
+    Timeout,
+    /// The request left and the connection closed without an answer (or with half of one).
+    NoAnswer,
+    /// An answer that does not say whether the message was taken, by its HTTP status (502, 504).
+    Http(u16),
+    /// The phone number is missing or invalid.
+    InvalidPhone,
+    /// The number appeared earlier in the audience.
+    Duplicate,
+    /// The number is on a suppression list.
+    Suppressed,
+    /// A CSV row that cannot be read.
+    UnreadableRow,
+    /// The run stopped before this recipient.
+    NotSent,
+    /// Not attempted yet (beyond `--limit`, or in `herald report`).
+    Pending,
+    /// A crash left the request in flight.
+    Interrupted,
+    /// A send is running (or stopped before recording the answer).
+    InFlight,
+}
+
+impl Code {
+    /// The text form, as reports and the journal write it.
+    pub fn as_str(&self) -> Cow<'_, str> {
+        Cow::Borrowed(match self {
+            Code::Provider(code) => return Cow::Borrowed(code),
+            Code::Http(status) => return Cow::Owned(format!("http_{status}")),
+            Code::Connect => "connect",
+            Code::Timeout => "timeout",
+            Code::NoAnswer => "no_answer",
+            Code::InvalidPhone => "invalid_phone",
+            Code::Duplicate => "duplicate",
+            Code::Suppressed => "suppressed",
+            Code::UnreadableRow => "unreadable_row",
+            Code::NotSent => "not_sent",
+            Code::Pending => "pending",
+            Code::Interrupted => "interrupted",
+            Code::InFlight => "in_flight",
+        })
+    }
+
+    /// Reads the text form back.
+    pub fn parse(text: &str) -> Code {
+        match text {
+            "connect" => Code::Connect,
+            "timeout" => Code::Timeout,
+            "no_answer" => Code::NoAnswer,
+            "invalid_phone" => Code::InvalidPhone,
+            "duplicate" => Code::Duplicate,
+            "suppressed" => Code::Suppressed,
+            "unreadable_row" => Code::UnreadableRow,
+            "not_sent" => Code::NotSent,
+            "pending" => Code::Pending,
+            "interrupted" => Code::Interrupted,
+            "in_flight" => Code::InFlight,
+            other => match other.strip_prefix("http_").and_then(|s| s.parse().ok()) {
+                Some(status) => Code::Http(status),
+                None => Code::Provider(other.to_string()),
+            },
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.as_str())
+    }
+}
+
 /// One recipient's result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
     /// E.164 number, `tag:…` for provider tags, or the raw text of an invalid number.
     pub recipient: String,
@@ -58,32 +158,83 @@ pub struct Record {
     pub message_id: Option<String>,
     /// HTTP status of the last answer.
     pub http_status: Option<u16>,
-    /// The provider's error code (or herald's: `timeout`, `connect`, `invalid_phone`, …).
-    pub error_code: Option<String>,
+    /// Why it failed, is unknown or was skipped.
+    pub error_code: Option<Code>,
     /// What went wrong, in words.
     pub error_message: Option<String>,
     /// Requests made for this recipient.
     pub attempts: u32,
     /// Time from the first attempt to the final answer, in milliseconds.
     pub latency_ms: Option<u64>,
-    /// When the recipient reached its final state (RFC 3339).
-    pub timestamp: String,
+    /// When the recipient reached its final state.
+    pub timestamp: jiff::Timestamp,
 }
 
 impl Record {
-    /// A record for a recipient that was never sent to.
-    pub fn skipped(recipient: String, csv_line: Option<u64>, code: &str, message: String) -> Record {
+    /// A record with no outcome details yet.
+    pub fn new(recipient: String, csv_line: Option<u64>, status: Status) -> Record {
         Record {
             recipient,
             csv_line,
-            status: Status::Skipped,
+            status,
             message_id: None,
             http_status: None,
-            error_code: Some(code.into()),
-            error_message: Some(message),
+            error_code: None,
+            error_message: None,
             attempts: 0,
             latency_ms: None,
-            timestamp: now(),
+            timestamp: jiff::Timestamp::now(),
+        }
+    }
+
+    /// A record for a recipient that was never sent to.
+    pub fn skipped(recipient: String, csv_line: Option<u64>, code: Code, message: String) -> Record {
+        Record {
+            error_code: Some(code),
+            error_message: Some(message),
+            ..Record::new(recipient, csv_line, Status::Skipped)
+        }
+    }
+
+    /// The record of a row the audience leaves out.
+    pub fn of_skipped(s: &crate::recipients::Skipped) -> Record {
+        Record::skipped(s.recipient.clone(), s.origin.csv_line(), s.reason.code(), s.message())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_read_back_as_written() {
+        for code in [
+            Code::Provider("131026".into()),
+            Code::Provider("invalid_api_key".into()),
+            Code::Connect,
+            Code::Timeout,
+            Code::NoAnswer,
+            Code::Http(502),
+            Code::InvalidPhone,
+            Code::Duplicate,
+            Code::Suppressed,
+            Code::UnreadableRow,
+            Code::NotSent,
+            Code::Pending,
+            Code::Interrupted,
+            Code::InFlight,
+        ] {
+            assert_eq!(Code::parse(&code.as_str()), code);
+        }
+        assert_eq!(Code::Http(504).to_string(), "http_504");
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_utc_with_milliseconds() {
+        for text in ["2026-11-21T10:00:00.000Z", "1999-01-02T03:04:05.067Z", "2026-12-31T23:59:59.999Z"] {
+            let at: jiff::Timestamp = text.parse().unwrap();
+            assert_eq!(timestamp(at), text);
+            assert_eq!(timestamp(at), at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
         }
     }
 }

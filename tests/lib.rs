@@ -2,7 +2,9 @@
 
 mod bad_input;
 mod common;
+mod engine;
 mod examples;
+mod http;
 mod journal;
 mod preview;
 mod sandbox;

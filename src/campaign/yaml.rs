@@ -119,7 +119,9 @@ fn convert(
     spans.0.insert(pointer.clone(), NodeSpan { key, value: span(&node.span) });
     let err = |message: String| YamlError { pos: pos(&node.span.start), message };
     Ok(match &node.data {
-        YamlDataOwned::Value(s) => scalar(s).map_err(err)?,
+        YamlDataOwned::Value(s) => {
+            scalar(s).ok_or_else(|| err("infinite or NaN numbers are not allowed here".into()))?
+        }
         YamlDataOwned::Representation(s, _, _) => Value::String(s.clone()),
         YamlDataOwned::Tagged(_, inner) => return convert(inner, pointer, key, spans),
         YamlDataOwned::Sequence(items) => {
@@ -156,15 +158,13 @@ fn convert(
     })
 }
 
-fn scalar(s: &ScalarOwned) -> Result<Value, String> {
-    Ok(match s {
+/// A scalar as JSON; `None` for an infinite or NaN number, which JSON cannot hold.
+fn scalar(s: &ScalarOwned) -> Option<Value> {
+    Some(match s {
         ScalarOwned::Null => Value::Null,
         ScalarOwned::Boolean(b) => Value::Bool(*b),
         ScalarOwned::Integer(i) => Value::Number((*i).into()),
-        ScalarOwned::FloatingPoint(f) => Value::Number(
-            Number::from_f64(f.into_inner())
-                .ok_or_else(|| "infinite or NaN numbers are not allowed here".to_string())?,
-        ),
+        ScalarOwned::FloatingPoint(f) => Value::Number(Number::from_f64(f.into_inner())?),
         ScalarOwned::String(s) => Value::String(s.clone()),
     })
 }

@@ -1,10 +1,12 @@
 //! `herald preview FILE`: the dry-run view, the exact request for each recipient, produced by
-//! the same mapping sending uses. `pretty` is for people; `json` is one object per line, a
-//! contract for scripts: `{"recipient","method","url","headers","body"}` with secrets as `***`.
+//! the same mapping sending uses, one recipient at a time. `pretty` is for people; `json` is one
+//! object per line, a contract for scripts: `{"recipient","method","url","headers","body"}`
+//! with secrets as `***`.
 
 use super::Output;
+use crate::error::Error;
 use crate::exit;
-use crate::plan::{self, Options as PlanOptions, Send};
+use crate::plan::{self, Item, Options as PlanOptions, Send};
 use crate::recipients::Origin;
 use serde_json::json;
 use std::io::Write;
@@ -28,30 +30,50 @@ pub const PRETTY_DEFAULT_LIMIT: usize = 5;
 
 /// Runs `preview`.
 pub fn run(o: &Options, out: &Output) -> u8 {
-    let v = plan::load(&o.file, PlanOptions::default());
-    out.diagnostics(&v.diagnostics, o.all_problems);
+    let options =
+        PlanOptions { problems_per_group: super::problems_per_group(o.all_problems), ..PlanOptions::default() };
+    let v = plan::load(&o.file, options);
+    out.diagnostics(&v.diagnostics);
     let Some(plan) = v.plan else {
         out.invalid(&o.file, &v.diagnostics, false);
         return exit::INVALID;
     };
     let limit = o.limit.unwrap_or(if o.json { usize::MAX } else { PRETTY_DEFAULT_LIMIT });
-    let stdout = std::io::stdout();
-    let mut w = std::io::BufWriter::new(stdout.lock());
-    let shown = plan.sends.len().min(limit);
-    for (i, send) in plan.sends.iter().take(limit).enumerate() {
-        let text = if o.json { json_line(send) } else { pretty(send, i + 1, plan.sends.len()) };
-        if writeln!(w, "{text}").is_err() {
-            return exit::OK; // stdout closed (e.g. piped into `head`): nothing more to say
+    let total = plan.audience.counts.recipients;
+    match show(&plan, limit, o.json) {
+        Ok(shown) => {
+            if !o.json {
+                eprintln!("{}", plan.summary());
+                if shown < total {
+                    eprintln!("showing {shown} of {total} requests; use --limit N to see more");
+                }
+            }
+            exit::OK
+        }
+        Err(e) => out.error(&e),
+    }
+}
+
+/// Prints up to `limit` requests; returns how many. A closed pipe ends it quietly.
+fn show(plan: &plan::Plan, limit: usize, json: bool) -> Result<usize, Error> {
+    let total = plan.audience.counts.recipients;
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let mut shown = 0;
+    for item in plan.items()? {
+        if shown == limit {
+            break;
+        }
+        let Item::Send(send) = item? else { continue };
+        shown += 1;
+        let text = if json { json_line(&send) } else { pretty(&send, shown, total) };
+        if let Err(e) = writeln!(w, "{text}") {
+            return if e.kind() == std::io::ErrorKind::BrokenPipe { Ok(shown) } else { Err(Error::Output(e)) };
         }
     }
-    let _ = w.flush();
-    if !o.json {
-        eprintln!("{}", plan.summary());
-        if shown < plan.sends.len() {
-            eprintln!("showing {shown} of {} requests; use --limit N to see more", plan.sends.len());
-        }
+    match w.flush() {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Output(e)),
+        _ => Ok(shown),
     }
-    exit::OK
 }
 
 /// One request as a JSON line.

@@ -7,8 +7,8 @@ use crate::providers::ProviderKind;
 use serde_json::json;
 
 /// Prints the matrix as a table or as JSON.
-pub fn run(json: bool) -> u8 {
-    if json {
+pub fn run(json: bool, out: &super::Output) -> u8 {
+    let text = if json {
         let all: Vec<_> = ProviderKind::ALL
             .iter()
             .map(|k| {
@@ -25,11 +25,11 @@ pub fn run(json: bool) -> u8 {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+        serde_json::to_string_pretty(&all).unwrap_or_default() + "\n"
     } else {
-        print!("{}", table());
-    }
-    exit::OK
+        table()
+    };
+    super::print(&text).map_or_else(|e| out.error(&e), |()| exit::OK)
 }
 
 /// The support matrix as text.

@@ -1,10 +1,13 @@
 //! `herald report FILE`: the results report rebuilt from the journal, so a crash never loses it.
 
 use super::Output;
+use crate::error::Error;
 use crate::exit;
-use crate::journal;
-use crate::report::{self, Mode, Report, RunInfo};
+use crate::journal::{self, Journal, RunRow};
+use crate::report::{self, About, Mode, Report, RunInfo, Writer};
+use crate::run::StopKind;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Which format to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,49 +39,57 @@ pub struct Options {
 
 /// Runs `report`.
 pub fn run(o: &Options, out: &Output) -> u8 {
-    let super::JournalView { plan, path, journal, state, runs } =
-        match super::journal_view(&o.file, o.journal.as_deref(), o.sandbox, out) {
-            Ok(v) => v,
-            Err(code) => return code,
-        };
-    if journal.is_none() {
-        eprintln!("error: no journal at {}: campaign `{}` has not been sent yet", path.display(), plan.id);
-        return exit::INVALID;
+    super::block_on(rebuild(o, out)).unwrap_or_else(|e| out.error(&e))
+}
+
+async fn rebuild(o: &Options, out: &Output) -> Result<u8, Error> {
+    let Some(plan) = super::status::load(&o.file, out) else { return Ok(exit::INVALID) };
+    let path = journal::default_path(&o.file, o.journal.as_deref(), o.sandbox);
+    let Some(j) = Journal::open_read(&path)? else {
+        return Err(Error::NoJournal { path, id: plan.id });
+    };
+    let runs = j.runs(&plan.id)?;
+    let plan = Arc::new(plan);
+    let mut writer = match (&o.out, o.format) {
+        (Some(dir), _) => Writer::in_dir(dir).map_err(|source| Error::Report { dir: dir.clone(), source })?,
+        (None, Format::Csv) => Writer::new(Some(Box::new(std::io::stdout()))).map_err(Error::Output)?,
+        (None, _) => Writer::new(None).map_err(Error::Output)?,
+    };
+    crate::run::rebuild(plan.clone(), &j, &mut writer).await?;
+    let summary = match writer.finish() {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(exit::OK),
+        other => other.map_err(Error::Output)?,
+    };
+    let mode = if runs.last().is_some_and(|r| r.mode == "sandbox") { Mode::Sandbox } else { Mode::Send };
+    let info = info(&runs, &summary);
+    let report = Report::new(About::of(&plan, mode), summary, info);
+    if let Some(dir) = &o.out {
+        report.write_summaries(dir).map_err(|source| Error::Report { dir: dir.clone(), source })?;
+        super::print(&format!("report: {}/ (results.csv, summary.json, summary.md, junit.xml)\n", dir.display()))?;
+        return Ok(exit::OK);
     }
-    let records = journal::campaign_records(&plan, &state);
+    let text = match o.format {
+        Format::Csv => return Ok(exit::OK),
+        Format::Json => report::summary_json(&report),
+        Format::Md => report::summary_markdown(&report),
+        Format::Junit => report::junit_xml(&report),
+    };
+    super::print(&text)?;
+    Ok(exit::OK)
+}
+
+/// The run facts of a rebuilt report: from the first run's start to the last one's end, the
+/// requests the records count, and how the last run stopped.
+fn info(runs: &[RunRow], summary: &report::Summary) -> RunInfo {
     let started = runs.first().map(|r| r.started_at.clone()).unwrap_or_default();
     let ended = runs.iter().filter_map(|r| r.finished_at.clone()).max().unwrap_or_else(|| started.clone());
     let duration_ms = match (started.parse::<jiff::Timestamp>(), ended.parse::<jiff::Timestamp>()) {
         (Ok(a), Ok(b)) => (b.as_millisecond() - a.as_millisecond()).max(0) as u64,
         _ => 0,
     };
-    let mode = if runs.last().is_some_and(|r| r.mode == "sandbox") { Mode::Sandbox } else { Mode::Send };
-    let info = RunInfo {
-        requests: records.iter().map(|r| r.attempts as usize).sum(),
-        finished: records.iter().filter(|r| r.attempts > 0).count(),
-        started_at: started,
-        duration_ms,
-        stopped: runs.last().and_then(|r| r.stopped.clone()).map(|(kind, message)| report::Stopped { kind, message }),
-    };
-    let report = Report::new(&plan, records, mode, info);
-    if let Some(dir) = &o.out {
-        return match report.write(dir) {
-            Ok(_) => {
-                println!("report: {}/ (results.csv, summary.json, summary.md, junit.xml)", dir.display());
-                exit::OK
-            }
-            Err(e) => {
-                eprintln!("error: cannot write the report to {}: {e}", dir.display());
-                exit::INVALID
-            }
-        };
-    }
-    let text = match o.format {
-        Format::Csv => report::results_csv(&report).unwrap_or_default(),
-        Format::Json => report::summary_json(&report),
-        Format::Md => report::summary_markdown(&report),
-        Format::Junit => report::junit_xml(&report),
-    };
-    print!("{text}");
-    exit::OK
+    let stopped = runs
+        .last()
+        .and_then(|r| r.stopped.clone())
+        .and_then(|(kind, message)| StopKind::parse(&kind).map(|kind| report::Stopped { kind, message }));
+    RunInfo { requests: summary.attempts, finished: summary.attempted, started_at: started, duration_ms, stopped }
 }

@@ -1,16 +1,20 @@
-//! `herald send FILE`: validate, check the journal (who already has the message, whether the
-//! campaign changed), confirm, wait for the schedule, send with progress, write the report over
-//! the whole campaign, and exit with a code CI can act on.
+//! `herald send FILE`: validate, see what the journal says, confirm, wait for the schedule, call
+//! [`crate::run::run`] with progress on stderr, print the summary and exit with a code CI can
+//! act on.
 
 use super::Output;
-use crate::exit;
-use crate::journal::{self, Journal};
-use crate::plan::{self, Options as PlanOptions, Plan, TokenCheck};
-use crate::report::{self, Mode, Report, RunInfo};
+use super::progress::Progress;
+use crate::error::Error;
+use crate::journal::{self, Journal, Policy};
+use crate::plan::{self, Endpoint, Options as PlanOptions, Plan, TokenCheck};
+use crate::report::{self, Mode};
+use crate::run::{self, Inspection, transport::Nowhere};
+use crate::sandbox::Sandbox;
 use crate::secret::Secret;
-use crate::send::{self, StopReason};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
 
 /// Options for `send`.
 #[derive(Debug, Clone, Default)]
@@ -49,84 +53,55 @@ pub struct Options {
 
 /// Runs `send`.
 pub fn run(o: &Options, out: &Output) -> u8 {
-    super::block_on(send(o, out))
+    super::block_on(send(o, out)).unwrap_or_else(|e| out.error(&e))
 }
 
-/// Prints an error and returns the usage exit code.
-fn fail(message: impl std::fmt::Display) -> u8 {
-    eprintln!("error: {message}");
-    exit::INVALID
-}
-
-async fn send(o: &Options, out: &Output) -> u8 {
-    let offline = o.dry_run || o.sandbox;
-    let token = if offline { TokenCheck::Skip } else { TokenCheck::Require };
-    let v = plan::load(&o.file, PlanOptions { token, base_url: None });
-    out.diagnostics(&v.diagnostics, o.all_problems);
-    let Some(mut plan) = v.plan else {
+async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
+    // The sandbox starts first, so requests are planned for its address.
+    let sandbox = match o.sandbox && !o.dry_run {
+        true => Some(Sandbox::start(crate::sandbox::Config::default()).await.map_err(Error::Sandbox)?),
+        false => None,
+    };
+    let endpoint = sandbox.as_ref().map_or(Endpoint::Campaign, |s| Endpoint::Sandbox(s.addr()));
+    let token = if o.dry_run || o.sandbox { TokenCheck::Skip } else { TokenCheck::Require };
+    let options = PlanOptions { token, endpoint, problems_per_group: super::problems_per_group(o.all_problems) };
+    let v = plan::load(&o.file, options);
+    out.diagnostics(&v.diagnostics);
+    let Some(plan) = v.plan else {
         out.invalid(&o.file, &v.diagnostics, true);
-        return exit::INVALID;
+        return Err(Error::Invalid(o.file.clone()));
     };
-
-    let mut journal = None;
-    let mut selection = journal::Selection { to_send: (0..plan.sends.len()).collect(), ..Default::default() };
-    if !o.dry_run && !o.no_journal {
-        match open_journal(&plan, o) {
-            Ok((j, s)) => {
-                journal = Some(j);
-                selection = s;
-            }
-            Err(code) => return code,
-        }
-    } else if o.dry_run && !o.no_journal {
-        // A dry run shows what a real run would do: it reads the journal, and writes nothing.
-        let path = journal::default_path(&plan.file, o.journal.as_deref(), o.sandbox);
-        match Journal::open_read(&path).and_then(|j| j.map(|j| j.load(&plan.id)).transpose()) {
-            Ok(Some(state)) if state.runs > 0 => {
-                selection = journal::select(&plan, &state, o.retry_failed, o.retry_unknown);
-                eprintln!("journal {}: a real run would {}", path.display(), selection.describe());
-            }
-            Ok(_) => {}
-            Err(e) => return fail(e),
-        }
-    }
-    let mut keep = vec![false; plan.sends.len()];
-    for &i in &selection.to_send {
-        keep[i] = true;
-    }
-    plan.sends = std::mem::take(&mut plan.sends).into_iter().zip(keep).filter_map(|(s, k)| k.then_some(s)).collect();
-    let count = o.limit.unwrap_or(usize::MAX).min(plan.sends.len());
-    if count == 0 && !plan.sends.is_empty() {
-        return fail("--limit 0 sends nothing");
-    }
-    if count > 0 {
-        if let Some(code) = (!o.yes && !o.dry_run).then(|| confirm(&plan, count, o.sandbox)).flatten() {
-            return code;
-        }
-        if let Some(code) = wait_for_schedule(&plan, o).await {
-            return code;
-        }
-    }
-    // A dry run talks to nobody, so it needs no sandbox server either.
-    let sandbox = if o.sandbox && !o.dry_run {
-        match crate::sandbox::Sandbox::start(crate::sandbox::Config::default()).await {
-            Ok(s) => {
-                plan.rebase(&s.base_url(plan.provider));
-                Some(s)
-            }
-            Err(e) => return fail(format!("cannot start the sandbox: {e}")),
-        }
-    } else {
-        None
-    };
+    let plan = Arc::new(plan);
     let secret = match (&sandbox, o.dry_run) {
         (Some(_), _) => Secret::new(crate::sandbox::token(plan.provider)),
         (None, true) => Secret::new(""),
-        (None, false) => match Secret::from_env(&plan.token_env) {
-            Some(s) => s,
-            None => return fail(format!("environment variable `{}` is not set; nothing was sent", plan.token_env)),
-        },
+        (None, false) => {
+            Secret::from_env(&plan.token_env).ok_or_else(|| Error::MissingToken(plan.token_env.clone()))?
+        }
     };
+    let policy = Policy { retry_failed: o.retry_failed, retry_unknown: o.retry_unknown };
+    let mut journal = open_journal(&plan, o, policy)?;
+    let inspection = match journal.as_mut() {
+        Some((j, inspection)) => {
+            if inspection.rows > 0 {
+                let would = if o.dry_run { "a real run would " } else { "" };
+                eprintln!("journal {}: {would}{}", j.path().display(), inspection.selection.describe());
+            }
+            inspection.clone()
+        }
+        None => Inspection::fresh(&plan, policy),
+    };
+    let count = o.limit.unwrap_or(usize::MAX).min(inspection.selection.to_send);
+    if o.limit == Some(0) && inspection.selection.to_send > 0 {
+        return Err(Error::LimitZero);
+    }
+    if count > 0 && !o.yes && !o.dry_run && !confirm(&plan, count, o.sandbox)? {
+        eprintln!("nothing was sent");
+        return Ok(crate::exit::OK);
+    }
+    if count > 0 {
+        wait_for_schedule(&plan, o).await?;
+    }
     let mode = if o.dry_run {
         Mode::DryRun
     } else if o.sandbox {
@@ -134,90 +109,85 @@ async fn send(o: &Options, out: &Output) -> u8 {
     } else {
         Mode::Send
     };
-    let mut run_id = None;
-    let mut writer = None;
-    if let Some(j) = journal.as_mut().filter(|_| count > 0) {
-        let started = j
-            .begin_run(&plan.id, &plan.sections, mode.as_str())
-            .and_then(|id| Ok((id, j.writer(&plan.id, o.keep_bodies)?)));
-        match started {
-            Ok((id, w)) => {
-                run_id = Some(id);
-                writer = Some(w);
-            }
-            Err(e) => return fail(e),
-        }
-    }
-    let options = send::Options { dry_run: o.dry_run, limit: o.limit, quiet: o.quiet };
-    let result = send::run(&plan, secret, writer.as_ref().map(|w| w.handle()), &options, interrupt()).await;
-    let mut result = match result {
-        Ok(r) => r,
-        Err(e) => return fail(format!("{e}; nothing was sent")),
+    let started = jiff::Timestamp::now();
+    let report_dir = o.report.clone().unwrap_or_else(|| report::default_dir(&plan.id, started));
+    let run_options = run::Options {
+        mode,
+        limit: o.limit,
+        policy,
+        keep_bodies: o.keep_bodies,
+        expected: Some(inspection.selection.to_send),
+        report_dir: report_dir.clone(),
     };
-    if let Some(Err(e)) = writer.map(|w| w.finish()) {
-        result.stopped.get_or_insert(StopReason::Journal(e));
-    }
+    let cancel = CancellationToken::new();
+    super::signals::watch(cancel.clone());
+    let mut progress = Progress::new(count, o.quiet);
+    let mut show = |t: &run::Tally, elapsed| progress.update(t, elapsed);
+    let journal = journal.as_mut().map(|(j, _)| j);
+    let outcome = if o.dry_run {
+        run::run(plan.clone(), &run_options, journal, Arc::new(Nowhere), secret, cancel, &mut show).await
+    } else {
+        let http = Arc::new(run::Http::new(plan.delivery.timeout, plan.delivery.concurrency)?);
+        run::run(plan.clone(), &run_options, journal, http, secret, cancel, &mut show).await
+    };
+    progress.finish();
     if let Some(s) = sandbox {
         s.shutdown().await;
     }
-    let mut records = result.records.clone();
-    records.extend(selection.done.iter().cloned());
-    let report = Report::new(&plan, records, mode, RunInfo::of(&result));
-    if let (Some(j), Some(id)) = (journal.as_mut(), run_id) {
-        let stopped = report.stopped.as_ref().map(|s| (s.kind.as_str(), s.message.as_str()));
-        if let Err(e) = j.end_run(id, stopped, report.exit_code) {
-            eprintln!("warning: {e}");
-        }
+    let outcome = outcome?;
+    let report = &outcome.report;
+    super::print(&report::summary_text(report))?;
+    super::print(&format!("report: {}/ (results.csv, summary.json, summary.md, junit.xml)\n", report_dir.display()))?;
+    if mode != Mode::DryRun {
+        step_summary(report);
     }
-    finish(&report, o, result.started_at);
-    if report.stopped.is_some() && journal.is_some() {
+    if report.run.stopped.is_some() && !o.no_journal && !o.dry_run {
+        let unknown = report.count(crate::results::Status::Unknown) > 0;
         eprintln!(
             "to continue, run the same command again: recipients already sent are skipped{}",
-            if report.counts()[&crate::results::Status::Unknown] > 0 {
-                "; unknown ones are left for you to decide (--retry-unknown)"
-            } else {
-                ""
-            }
+            if unknown { "; unknown ones are left for you to decide (--retry-unknown)" } else { "" }
         );
     }
-    report.exit_code
+    Ok(report.exit_code)
 }
 
-/// Opens and locks the journal, settles a crashed run, refuses a changed campaign, and decides
-/// who this run sends to. `Err(code)` ends the command.
-fn open_journal(plan: &Plan, o: &Options) -> Result<(Journal, journal::Selection), u8> {
+/// Opens the journal (read-only for a dry run), settles a crashed run, and inspects it: who a
+/// run would send to, and whether the campaign changed (refused unless `--allow-changed`).
+fn open_journal(plan: &Plan, o: &Options, policy: Policy) -> Result<Option<(Journal, Inspection)>, Error> {
+    if o.no_journal {
+        return Ok(None);
+    }
     let path = journal::default_path(&plan.file, o.journal.as_deref(), o.sandbox);
-    let fresh = !path.exists();
-    let mut j = Journal::open(&path).map_err(fail)?;
-    if fresh {
-        gitignore_hint(&path);
-    }
-    let settled = j.settle_crashed(&plan.id).map_err(fail)?;
-    if settled > 0 {
-        eprintln!(
-            "note: {settled} recipient{} were in flight when an earlier run stopped; they are now `unknown` (the provider may or may not have them) and are not resent unless --retry-unknown",
-            if settled == 1 { "" } else { "s" }
-        );
-    }
-    let state = j.load(&plan.id).map_err(fail)?;
-    let changes = journal::detect(&state, plan);
-    if changes.any() {
-        if !o.allow_changed {
-            eprintln!(
-                "error: campaign `{}` changed since it was partly sent: {}\n  = help: sending on would give part of the audience one message and the rest another; undo the change, or pass --allow-changed to send the new version to the remaining recipients",
-                plan.id,
-                changes.describe()
-            );
-            return Err(exit::INVALID);
+    let mut j = if o.dry_run {
+        match Journal::open_read(&path)? {
+            Some(j) => j,
+            None => return Ok(None),
         }
-        eprintln!("note: {} (--allow-changed)", changes.describe());
-        j.rebaseline(plan).map_err(fail)?;
+    } else {
+        let fresh = !path.exists();
+        let j = Journal::open(&path)?;
+        if fresh {
+            gitignore_hint(&path);
+        }
+        j
+    };
+    if !o.dry_run {
+        let settled = j.settle_crashed(&plan.id)?;
+        if settled > 0 {
+            eprintln!(
+                "note: {settled} recipient{} were in flight when an earlier run stopped; they are now `unknown` (the provider may or may not have them) and are not resent unless --retry-unknown",
+                if settled == 1 { "" } else { "s" }
+            );
+        }
     }
-    let selection = journal::select(plan, &state, o.retry_failed, o.retry_unknown);
-    if state.runs > 0 {
-        eprintln!("journal {}: {}", path.display(), selection.describe());
+    let inspection = run::inspect(plan, &mut j, policy, o.allow_changed && !o.dry_run)?;
+    if inspection.changes.any() {
+        if !o.allow_changed {
+            return Err(Error::Changed { id: plan.id.clone(), changes: inspection.changes.describe() });
+        }
+        eprintln!("note: {} (--allow-changed)", inspection.changes.describe());
     }
-    Ok((j, selection))
+    Ok(Some((j, inspection)))
 }
 
 /// Says once, when the journal is created, that `.herald/` belongs in `.gitignore`.
@@ -232,8 +202,8 @@ fn gitignore_hint(journal: &std::path::Path) {
     }
 }
 
-/// Asks on a terminal; refuses without one. `Some(code)` means do not send.
-fn confirm(plan: &Plan, count: usize, sandbox: bool) -> Option<u8> {
+/// Asks on a terminal whether to send; refuses without one.
+fn confirm(plan: &Plan, count: usize, sandbox: bool) -> Result<bool, Error> {
     let target = if sandbox { "the built-in sandbox" } else { plan.provider.as_str() };
     let what = format!(
         "send {count} {} message{} through {target} at {} ({} at once)",
@@ -243,94 +213,49 @@ fn confirm(plan: &Plan, count: usize, sandbox: bool) -> Option<u8> {
         plan.delivery.concurrency
     );
     if !std::io::stdin().is_terminal() {
-        eprintln!("error: about to {what}, but there is no terminal to confirm on; pass --yes to send");
-        return Some(exit::INVALID);
+        return Err(Error::NoTerminal(what));
     }
     eprint!("{}\nAbout to {what}. Continue? [y/N] ", plan.summary());
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);
-    if matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
-        None
-    } else {
-        eprintln!("nothing was sent");
-        Some(exit::OK)
-    }
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
 }
 
-/// Waits until `schedule.send_at` unless told not to; `Some(code)` when interrupted meanwhile.
-async fn wait_for_schedule(plan: &Plan, o: &Options) -> Option<u8> {
-    let at = plan.send_at?;
+/// Waits until `schedule.send_at` unless told not to.
+async fn wait_for_schedule(plan: &Plan, o: &Options) -> Result<(), Error> {
+    let Some(at) = plan.send_at else { return Ok(()) };
     let now = jiff::Timestamp::now();
     if at <= now {
-        return None;
+        return Ok(());
     }
     if o.dry_run || o.sandbox || o.now {
         eprintln!(
             "note: schedule.send_at is {at}; sending now ({})",
             if o.now { "--now" } else { "dry run or sandbox" }
         );
-        return None;
+        return Ok(());
     }
     let wait = std::time::Duration::try_from(at.duration_since(now)).unwrap_or_default();
     eprintln!(
         "waiting until {at} (in {}) as `schedule.send_at` says; Ctrl-C cancels, --now sends at once",
-        send::clock(wait)
+        crate::clock::format(wait)
     );
     tokio::select! {
-        () = tokio::time::sleep(wait) => None,
-        _ = tokio::signal::ctrl_c() => {
-            eprintln!("cancelled before sending; nothing was sent");
-            Some(exit::INTERRUPTED)
-        }
+        () = tokio::time::sleep(wait) => Ok(()),
+        _ = super::signals::first_signal() => Err(Error::Cancelled),
     }
 }
 
-/// Completes on the first Ctrl-C (or SIGTERM, as CI sends on cancel); a second one exits at once.
-async fn interrupt() {
-    if !first_signal().await {
-        return std::future::pending().await;
-    }
-    eprintln!("\nstopping: no new recipients; waiting for requests in flight (Ctrl-C again to quit now)");
-    tokio::spawn(async {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("quit");
-            std::process::exit(i32::from(exit::INTERRUPTED));
-        }
-    });
-}
-
-/// Waits for Ctrl-C or SIGTERM; `false` when no handler could be installed.
-async fn first_signal() -> bool {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            return tokio::select! {
-                r = tokio::signal::ctrl_c() => r.is_ok(),
-                _ = term.recv() => true,
-            };
-        }
-    }
-    tokio::signal::ctrl_c().await.is_ok()
-}
-
-/// Writes the report and prints the summary.
-fn finish(report: &Report, o: &Options, started: jiff::Timestamp) {
-    let dir = o.report.clone().unwrap_or_else(|| report::default_dir(&report.campaign_id, started));
-    print!("{}", report::summary_text(report));
-    match report.write(&dir) {
-        Ok(_) => println!("report: {}/ (results.csv, summary.json, summary.md, junit.xml)", dir.display()),
-        Err(e) => eprintln!("error: cannot write the report to {}: {e}", dir.display()),
-    }
-    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
-        let appended = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .and_then(|mut f| f.write_all(report::summary_markdown(report).as_bytes()));
-        if let Err(e) = appended {
-            eprintln!("warning: cannot append to $GITHUB_STEP_SUMMARY: {e}");
-        }
+/// Appends the summary to `$GITHUB_STEP_SUMMARY` when set.
+fn step_summary(report: &report::Report) {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else { return };
+    let appended = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(report::summary_markdown(report).as_bytes()));
+    if let Err(e) = appended {
+        eprintln!("warning: cannot append to $GITHUB_STEP_SUMMARY: {e}");
     }
 }

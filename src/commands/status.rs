@@ -2,63 +2,85 @@
 //! re-run would do. Reads without the lock, so it works while a send runs.
 
 use super::Output;
+use crate::error::Error;
 use crate::exit;
-use crate::journal::{self, State};
-use crate::plan;
-use std::collections::BTreeMap;
-use std::path::Path;
+use crate::journal::{self, Journal, Policy, RunRow, State, Totals};
+use crate::plan::{self, Options as PlanOptions, Plan, TokenCheck};
+use crate::run::Inspection;
+use std::path::{Path, PathBuf};
+
+/// Options for `status`.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Campaign file.
+    pub file: PathBuf,
+    /// Read the sandbox journal.
+    pub sandbox: bool,
+    /// Journal file.
+    pub journal: Option<PathBuf>,
+}
 
 /// Runs `status`.
-pub fn run(file: &Path, journal_path: Option<&Path>, sandbox: bool, out: &Output) -> u8 {
-    let v = match super::journal_view(file, journal_path, sandbox, out) {
-        Ok(v) => v,
-        Err(code) => return code,
+pub fn run(o: &Options, out: &Output) -> u8 {
+    status(o, out).unwrap_or_else(|e| out.error(&e))
+}
+
+fn status(o: &Options, out: &Output) -> Result<u8, Error> {
+    let Some(plan) = load(&o.file, out) else { return Ok(exit::INVALID) };
+    let path = journal::default_path(&o.file, o.journal.as_deref(), o.sandbox);
+    let Some(mut j) = Journal::open_read(&path)? else {
+        let (n, skipped) = (plan.audience.counts.recipients, plan.audience.counts.skipped());
+        super::print(&format!(
+            "campaign {} · {} · no journal yet at {}\na run would send to {n} recipients ({skipped} skipped by the campaign file)\n",
+            plan.id,
+            o.file.display(),
+            path.display()
+        ))?;
+        return Ok(exit::OK);
     };
-    match &v.journal {
-        Some(j) => print!("{}", text(&v.plan, &v.state, &v.runs, &v.path, j.busy())),
-        None => {
-            println!("campaign {} · {} · no journal yet at {}", v.plan.id, file.display(), v.path.display());
-            let (n, skipped) = (v.plan.sends.len(), v.plan.skipped.total());
-            println!("a run would send to {n} recipients ({skipped} skipped by the campaign file)");
-        }
+    let inspection = crate::run::inspect(&plan, &mut j, Policy::default(), false)?;
+    let text = text(&plan, &j.totals(&plan.id)?, &inspection, &j.runs(&plan.id)?, &path, j.busy());
+    super::print(&text)?;
+    Ok(exit::OK)
+}
+
+/// Validates a campaign for `status` and `report` (no token needed); `None` after printing why
+/// it is invalid.
+pub fn load(file: &Path, out: &Output) -> Option<Plan> {
+    let v = plan::load(file, PlanOptions { token: TokenCheck::Skip, ..PlanOptions::default() });
+    if v.plan.is_none() {
+        out.diagnostics(&v.diagnostics);
+        out.invalid(file, &v.diagnostics, false);
     }
-    exit::OK
+    v.plan
 }
 
 /// The status text. Pure, so tests check it.
-pub fn text(
-    plan: &plan::Plan,
-    state: &journal::CampaignState,
-    runs: &[journal::RunRow],
-    path: &Path,
-    busy: bool,
-) -> String {
-    let mut counts: BTreeMap<State, usize> = BTreeMap::new();
-    for row in state.rows.values() {
-        *counts.entry(row.state).or_default() += 1;
-    }
-    let selection = journal::select(plan, state, false, false);
+pub fn text(plan: &Plan, totals: &Totals, inspection: &Inspection, runs: &[RunRow], path: &Path, busy: bool) -> String {
     let mut s = format!("campaign {} · {} · journal {}\n", plan.id, plan.file.display(), path.display());
-    let interrupted = state.rows.values().filter(|r| r.record.error_code.as_deref() == Some("interrupted")).count();
     let lines = [
-        ("sent", counts.get(&State::Sent).copied().unwrap_or(0), String::new()),
-        ("failed", counts.get(&State::Failed).copied().unwrap_or(0), String::new()),
+        ("sent", totals.of(State::Sent), String::new()),
+        ("failed", totals.of(State::Failed), String::new()),
         (
             "unknown",
-            counts.get(&State::Unknown).copied().unwrap_or(0),
-            if interrupted > 0 { format!("{interrupted} were in flight when a run stopped") } else { String::new() },
+            totals.of(State::Unknown),
+            if totals.interrupted > 0 {
+                format!("{} were in flight when a run stopped", totals.interrupted)
+            } else {
+                String::new()
+            },
         ),
         (
             "in flight",
-            counts.get(&State::InFlight).copied().unwrap_or(0),
+            totals.of(State::InFlight),
             if busy {
                 "a send is running now".into()
             } else {
                 "the run stopped; the next run counts them unknown".into()
             },
         ),
-        ("pending", selection.pending, "never attempted".into()),
-        ("skipped", plan.skipped.total(), "invalid, duplicate or suppressed in the campaign".into()),
+        ("pending", inspection.selection.pending, "never attempted".into()),
+        ("skipped", plan.audience.counts.skipped(), "invalid, duplicate or suppressed in the campaign".into()),
     ];
     for (name, n, note) in lines {
         if n > 0 || matches!(name, "sent" | "failed" | "pending") {
@@ -66,9 +88,7 @@ pub fn text(
             s.push_str(&format!("  {name:<10}{n:>8}{note}\n"));
         }
     }
-    let first = state.rows.values().map(|r| r.first_sent_at.as_str()).min();
-    let last = state.rows.values().map(|r| r.record.timestamp.as_str()).max();
-    if let (Some(first), Some(last)) = (first, last) {
+    if let (Some(first), Some(last)) = (&totals.first_sent_at, &totals.last_at) {
         s.push_str(&format!("first send {first} · last {last}\n"));
     }
     if let Some(run) = runs.last() {
@@ -86,10 +106,12 @@ pub fn text(
             run.started_at
         ));
     }
-    let changes = journal::detect(state, plan);
-    s.push_str(&format!("a re-run would {}\n", selection.describe()));
-    if changes.any() {
-        s.push_str(&format!("changed since the last run: {} (a re-run needs --allow-changed)\n", changes.describe()));
+    s.push_str(&format!("a re-run would {}\n", inspection.selection.describe()));
+    if inspection.changes.any() {
+        s.push_str(&format!(
+            "changed since the last run: {} (a re-run needs --allow-changed)\n",
+            inspection.changes.describe()
+        ));
     }
     s
 }

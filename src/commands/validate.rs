@@ -18,10 +18,16 @@ pub struct Options {
 pub fn run(o: &Options, out: &Output) -> u8 {
     let mut code = exit::OK;
     for file in &o.files {
-        let v = plan::load(file, PlanOptions::default());
-        out.diagnostics(&v.diagnostics, o.all_problems);
+        let options =
+            PlanOptions { problems_per_group: super::problems_per_group(o.all_problems), ..PlanOptions::default() };
+        let v = plan::load(file, options);
+        out.diagnostics(&v.diagnostics);
         match v.plan {
-            Some(plan) => println!("ok: {}", plan.summary()),
+            Some(plan) => {
+                if let Err(e) = super::print(&format!("ok: {}\n", plan.summary())) {
+                    return out.error(&e);
+                }
+            }
             None => {
                 out.invalid(file, &v.diagnostics, false);
                 code = exit::INVALID;

@@ -1,26 +1,48 @@
-//! Detects a campaign changed after a partial send: the file's message-shaping sections, and the
+//! Whether a campaign changed after a partial send: the file's message-shaping sections, and the
 //! rendered request of every recipient the journal already knows. Sending on would give part of
 //! the audience one message and the rest another, so herald refuses unless `--allow-changed`.
 
-use super::CampaignState;
-use crate::plan::Plan;
+use std::collections::HashMap;
 
 /// Top-level sections whose change changes what recipients receive.
 pub const MESSAGE_SECTIONS: [&str; 4] = ["provider", "message", "metadata", "vars"];
+
+/// Recipients listed by example in a change; the rest are only counted.
+const EXAMPLES: usize = 3;
 
 /// What changed since the journal's last run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Changes {
     /// Campaign-file sections that differ.
     pub sections: Vec<String>,
-    /// Recipients whose rendered request differs: recipient and CSV line.
-    pub requests: Vec<(String, Option<u64>)>,
+    /// Recipients whose rendered request differs.
+    pub requests: usize,
+    /// The first few of them: recipient and CSV line.
+    pub examples: Vec<(String, Option<u64>)>,
 }
 
 impl Changes {
+    /// Compares the section hashes recorded at the last run with the current ones.
+    pub fn of_sections(old: Option<&HashMap<String, String>>, new: &HashMap<String, String>) -> Changes {
+        let sections = old
+            .map(|old| {
+                MESSAGE_SECTIONS.iter().filter(|s| old.get(**s) != new.get(**s)).map(|s| s.to_string()).collect()
+            })
+            .unwrap_or_default();
+        Changes { sections, ..Changes::default() }
+    }
+
+    /// Notes a recipient whose request differs from the one recorded.
+    pub fn request_changed(&mut self, recipient: String, csv_line: Option<u64>) {
+        self.requests += 1;
+        if self.examples.len() < EXAMPLES {
+            self.examples.push((recipient, csv_line));
+        }
+    }
+
     /// Whether anything changed.
     pub fn any(&self) -> bool {
-        !self.sections.is_empty() || !self.requests.is_empty()
+        !self.sections.is_empty() || self.requests > 0
     }
 
     /// One sentence for people.
@@ -29,9 +51,9 @@ impl Changes {
         if !self.sections.is_empty() {
             parts.push(format!("the campaign file's `{}` changed", self.sections.join("`, `")));
         }
-        if let Some((first, line)) = self.requests.first() {
+        if let Some((first, line)) = self.examples.first() {
             let at = line.map(|l| format!(" (CSV line {l})")).unwrap_or_default();
-            let n = self.requests.len();
+            let n = self.requests;
             parts.push(format!(
                 "the rendered request differs for {n} recipient{} already in the journal, e.g. {first}{at}",
                 if n == 1 { "" } else { "s" }
@@ -41,30 +63,24 @@ impl Changes {
     }
 }
 
-/// Compares the current campaign (section hashes, and the request hash of every recipient the
-/// journal already knows) with the journal. Nothing counts as changed for a campaign the journal
-/// has never sent, and only known recipients are hashed.
-pub fn detect(state: &CampaignState, plan: &Plan) -> Changes {
-    if state.rows.is_empty() {
-        return Changes::default();
-    }
-    let mut changes = Changes::default();
-    if let Some(old) = &state.sections {
-        for s in MESSAGE_SECTIONS {
-            if old.get(s) != plan.sections.get(s) {
-                changes.sections.push(s.to_string());
-            }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn describes_sections_and_requests() {
+        let old = HashMap::from([("message".to_string(), "a".to_string()), ("delivery".into(), "x".into())]);
+        let new = HashMap::from([("message".to_string(), "b".to_string()), ("delivery".into(), "y".into())]);
+        let mut c = Changes::of_sections(Some(&old), &new);
+        assert_eq!(c.sections, ["message"], "delivery is not a message section");
+        for i in 0..5 {
+            c.request_changed(format!("+25471000000{i}"), Some(i + 2));
         }
+        assert_eq!(c.examples.len(), 3);
+        assert_eq!(
+            c.describe(),
+            "the campaign file's `message` changed; the rendered request differs for 5 recipients already in the journal, e.g. +254710000000 (CSV line 2)"
+        );
+        assert!(!Changes::of_sections(None, &new).any());
     }
-    for send in &plan.sends {
-        let key = send.recipient.target.to_string();
-        let changed = state
-            .rows
-            .get(&key)
-            .is_some_and(|row| row.request_hash != super::request_hash(&send.request, &plan.settings.base_url));
-        if changed {
-            changes.requests.push((key, send.recipient.csv_line()));
-        }
-    }
-    changes
 }

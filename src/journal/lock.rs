@@ -1,6 +1,7 @@
 //! One sender per journal: an exclusive OS file lock beside the database. The OS drops it when
 //! the process ends, however it ends, so a crash never leaves it stuck.
 
+use super::JournalError;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::Path;
 
@@ -11,7 +12,7 @@ pub struct Lock {
 
 impl Lock {
     /// Takes the lock for `journal`, or says who holds it.
-    pub fn acquire(journal: &Path) -> Result<Lock, String> {
+    pub fn acquire(journal: &Path) -> Result<Lock, JournalError> {
         let path = journal.with_extension("lock");
         let file = OpenOptions::new()
             .create(true)
@@ -19,7 +20,7 @@ impl Lock {
             .read(true)
             .write(true)
             .open(&path)
-            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+            .map_err(|source| JournalError::File { what: "open", path: path.clone(), source })?;
         match file.try_lock() {
             Ok(()) => {
                 use std::io::Write;
@@ -28,15 +29,10 @@ impl Lock {
                 Ok(Lock { _file: file })
             }
             Err(TryLockError::WouldBlock) => {
-                let holder = std::fs::read_to_string(&path).unwrap_or_default();
-                let holder = holder.trim();
-                let who = if holder.is_empty() { String::new() } else { format!(" (process {holder})") };
-                Err(format!(
-                    "another herald{who} is sending with the journal {}; wait for it to finish (herald status shows progress)",
-                    journal.display()
-                ))
+                let holder = std::fs::read_to_string(&path).ok().and_then(|h| h.trim().parse().ok());
+                Err(JournalError::Busy { holder, path: journal.to_path_buf() })
             }
-            Err(TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
+            Err(TryLockError::Error(source)) => Err(JournalError::File { what: "lock", path, source }),
         }
     }
 }
@@ -50,7 +46,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let journal = dir.path().join("journal.db");
         let first = Lock::acquire(&journal).unwrap();
-        let err = Lock::acquire(&journal).err().unwrap();
+        let err = Lock::acquire(&journal).err().unwrap().to_string();
         assert!(err.contains("another herald") && err.contains(&std::process::id().to_string()), "{err}");
         drop(first);
         assert!(Lock::acquire(&journal).is_ok());

@@ -1,8 +1,9 @@
 //! The journal: an embedded SQLite database (WAL) recording, per campaign and recipient, a state
 //! machine `pending → in_flight → sent | failed | unknown`. A recipient is marked `in_flight` and
 //! committed before its request leaves the machine, so a re-run after any crash never sends to
-//! it twice: rows left `in_flight` become `unknown`. Commits are grouped (see [`writer`]).
-//! The journal stores no secrets, and no message bodies beyond their hash unless asked.
+//! it twice: rows left `in_flight` become `unknown`. Marks are claimed in batches (see
+//! [`writer`]). The journal stores no secrets, and no message bodies beyond their hash unless
+//! asked. It knows recipients by key; it does not know the planner.
 
 mod changes;
 mod lock;
@@ -10,13 +11,60 @@ mod schema;
 mod selection;
 pub mod writer;
 
-pub use changes::{Changes, detect};
-pub use selection::{Selection, select};
+pub use changes::{Changes, MESSAGE_SECTIONS};
+pub use selection::{Decision, Policy, Selection};
 
-use crate::results::{Record, Status};
+use crate::results::{Code, Record, Status};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+
+/// Why the journal cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// Another process holds the lock.
+    #[error(
+        "another herald{} is sending with the journal {}; wait for it to finish (herald status shows progress)",
+        .holder.map(|p| format!(" (process {p})")).unwrap_or_default(),
+        .path.display()
+    )]
+    Busy {
+        /// The holder's process id, when it wrote one.
+        holder: Option<u32>,
+        /// The journal.
+        path: PathBuf,
+    },
+    /// The folder or lock file cannot be made or locked.
+    #[error("cannot {what} {}: {source}", .path.display())]
+    File {
+        /// What herald tried: `create`, `open`, `lock`.
+        what: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The database cannot be opened.
+    #[error("cannot open the journal {}: {source}", .path.display())]
+    Open {
+        /// The journal.
+        path: PathBuf,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+    /// A query failed.
+    #[error("cannot read the journal: {0}")]
+    Read(rusqlite::Error),
+    /// A write failed.
+    #[error("cannot write the journal: {0}")]
+    Write(rusqlite::Error),
+    /// The writer thread is gone (it failed earlier, or could not start).
+    #[error("the journal writer has stopped")]
+    WriterGone,
+}
+
+/// SHA-256 of each top-level section of a campaign file, by section name.
+pub type Sections = HashMap<String, String>;
 
 /// A recipient's state in the journal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -68,29 +116,9 @@ pub struct Row {
     /// State.
     pub state: State,
     /// Hash of the request last sent (or about to be).
-    pub request_hash: String,
+    pub request_hash: Vec<u8>,
     /// The record of the outcome (for in-flight rows: what is known so far).
     pub record: Record,
-    /// When the recipient was first marked in flight.
-    pub first_sent_at: String,
-}
-
-/// What the journal knows about one campaign.
-#[derive(Debug, Clone, Default)]
-pub struct CampaignState {
-    /// Section hashes of the campaign file at the last run.
-    pub sections: Option<HashMap<String, String>>,
-    /// Rows by recipient.
-    pub rows: HashMap<String, Row>,
-    /// Runs recorded.
-    pub runs: u64,
-}
-
-/// An open journal: locked for this process when it sends, unlocked when it only reads.
-pub struct Journal {
-    conn: Connection,
-    path: PathBuf,
-    _lock: Option<lock::Lock>,
 }
 
 /// One run, as recorded.
@@ -106,6 +134,44 @@ pub struct RunRow {
     pub stopped: Option<(String, String)>,
     /// Its exit code.
     pub exit_code: Option<u8>,
+}
+
+/// Counts of a campaign's rows by state, and when it was first and last sent to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Rows per state.
+    pub states: HashMap<State, usize>,
+    /// Unknown rows a crash left in flight.
+    pub interrupted: usize,
+    /// The first mark.
+    pub first_sent_at: Option<String>,
+    /// The last outcome.
+    pub last_at: Option<String>,
+}
+
+impl Totals {
+    /// Rows in any state.
+    pub fn rows(&self) -> usize {
+        self.states.values().sum()
+    }
+
+    /// Rows in `state`.
+    pub fn of(&self, state: State) -> usize {
+        self.states.get(&state).copied().unwrap_or(0)
+    }
+}
+
+/// An open journal: locked for this process when it sends, unlocked when it only reads.
+pub struct Journal {
+    conn: Connection,
+    path: PathBuf,
+    _lock: Option<lock::Lock>,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal").field("path", &self.path).finish_non_exhaustive()
+    }
 }
 
 /// Where the journal of `campaign_file` lives: `--journal`, else `$HERALD_JOURNAL`, else
@@ -129,43 +195,89 @@ pub fn default_path(campaign_file: &Path, explicit: Option<&Path>, sandbox: bool
     }
 }
 
+const ROW_COLUMNS: &str = "recipient, csv_line, state, request_hash, message_id, http_status, error_code, \
+                           error_message, attempts, latency_ms, updated_at";
+
+/// Reads a row selected with [`ROW_COLUMNS`].
+fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    let state = State::parse(&r.get::<_, String>(2)?);
+    let mut record = Record {
+        recipient: r.get(0)?,
+        csv_line: r.get(1)?,
+        status: match state {
+            State::Sent => Status::Sent,
+            State::Failed => Status::Failed,
+            State::Unknown | State::InFlight => Status::Unknown,
+        },
+        message_id: r.get(4)?,
+        http_status: r.get(5)?,
+        error_code: r.get::<_, Option<String>>(6)?.map(|c| Code::parse(&c)),
+        error_message: r.get(7)?,
+        attempts: r.get(8)?,
+        latency_ms: r.get(9)?,
+        timestamp: from_millis(r.get(10)?),
+    };
+    if state == State::InFlight {
+        record.error_code = Some(Code::InFlight);
+        record.error_message = Some("in flight: a send is running, or it stopped before recording the answer".into());
+    }
+    Ok(Row { state, request_hash: r.get(3)?, record })
+}
+
+/// A time as the journal stores it: Unix milliseconds.
+fn millis(at: jiff::Timestamp) -> i64 {
+    at.as_millisecond()
+}
+
+fn from_millis(ms: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_millisecond(ms).unwrap_or_default()
+}
+
 impl Journal {
-    /// Opens (creating if needed) and locks the journal. Fails with a sentence when another
-    /// herald holds it.
-    pub fn open(path: &Path) -> Result<Journal, String> {
+    /// Opens (creating if needed) and locks the journal. Fails with [`JournalError::Busy`] when
+    /// another herald holds it.
+    pub fn open(path: &Path) -> Result<Journal, JournalError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(|source| JournalError::File {
+                what: "create",
+                path: dir.to_path_buf(),
+                source,
+            })?;
         }
         let lock = lock::Lock::acquire(path)?;
-        let conn = schema::open(path).map_err(|e| format!("cannot open the journal {}: {e}", path.display()))?;
+        let conn = schema::open(path).map_err(|source| JournalError::Open { path: path.to_path_buf(), source })?;
         Ok(Journal { conn, path: path.to_path_buf(), _lock: Some(lock) })
     }
 
     /// Opens an existing journal to read it, without the lock (a send may be running);
     /// `Ok(None)` when there is no journal yet.
-    pub fn open_read(path: &Path) -> Result<Option<Journal>, String> {
+    pub fn open_read(path: &Path) -> Result<Option<Journal>, JournalError> {
         if !path.exists() {
             return Ok(None);
         }
-        let conn = schema::open(path).map_err(|e| format!("cannot open the journal {}: {e}", path.display()))?;
+        let conn = schema::open(path).map_err(|source| JournalError::Open { path: path.to_path_buf(), source })?;
         Ok(Some(Journal { conn, path: path.to_path_buf(), _lock: None }))
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Whether another process is sending with this journal right now.
     pub fn busy(&self) -> bool {
-        lock::Lock::acquire(&self.path).is_err()
+        self._lock.is_none() && lock::Lock::acquire(&self.path).is_err()
     }
 
     /// Every run of `campaign`, oldest first.
-    pub fn runs(&self, campaign: &str) -> Result<Vec<RunRow>, String> {
-        let err = |e: rusqlite::Error| format!("cannot read the journal: {e}");
+    pub fn runs(&self, campaign: &str) -> Result<Vec<RunRow>, JournalError> {
         let mut stmt = self
             .conn
             .prepare(
                 "SELECT started_at, finished_at, mode, stopped_kind, stopped, exit_code
-                 FROM runs WHERE campaign_id = ?1 ORDER BY id",
+                 FROM runs WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) ORDER BY id",
             )
-            .map_err(err)?;
+            .map_err(JournalError::Read)?;
         stmt.query_map(params![campaign], |r| {
             let kind: Option<String> = r.get(3)?;
             let text: Option<String> = r.get(4)?;
@@ -177,170 +289,153 @@ impl Journal {
                 exit_code: r.get(5)?,
             })
         })
-        .map_err(err)?
-        .collect::<Result<_, _>>()
-        .map_err(err)
+        .and_then(Iterator::collect)
+        .map_err(JournalError::Read)
     }
 
-    /// Everything recorded for `campaign`.
-    pub fn load(&self, campaign: &str) -> Result<CampaignState, String> {
-        let err = |e: rusqlite::Error| format!("cannot read the journal: {e}");
+    /// The section hashes of `campaign` at its last run (`None`: never run).
+    pub fn sections(&self, campaign: &str) -> Result<Option<Sections>, JournalError> {
         let sections: Option<String> = self
             .conn
-            .query_row("SELECT sections FROM campaigns WHERE id = ?1", params![campaign], |r| r.get(0))
+            .query_row("SELECT sections FROM campaigns WHERE name = ?1", params![campaign], |r| r.get(0))
             .optional()
-            .map_err(err)?;
-        let runs: u64 = self
-            .conn
-            .query_row("SELECT COUNT(*) FROM runs WHERE campaign_id = ?1", params![campaign], |r| r.get(0))
-            .map_err(err)?;
+            .map_err(JournalError::Read)?;
+        Ok(sections.and_then(|s| serde_json::from_str(&s).ok()))
+    }
+
+    /// Counts of `campaign`'s rows by state, and its first and last send.
+    pub fn totals(&self, campaign: &str) -> Result<Totals, JournalError> {
+        let mut totals = Totals::default();
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT recipient, csv_line, state, request_hash, message_id, http_status, error_code, error_message,
-                        attempts, latency_ms, updated_at, first_sent_at
-                 FROM recipients WHERE campaign_id = ?1",
+                "SELECT state, COUNT(*), COUNT(*) FILTER (WHERE error_code = 'interrupted'), MIN(first_sent_at),
+                        MAX(updated_at)
+                 FROM recipients WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) GROUP BY state",
             )
-            .map_err(err)?;
+            .map_err(JournalError::Read)?;
         let rows = stmt
             .query_map(params![campaign], |r| {
-                let state = State::parse(&r.get::<_, String>(2)?);
-                let mut record = Record {
-                    recipient: r.get(0)?,
-                    csv_line: r.get(1)?,
-                    status: match state {
-                        State::Sent => Status::Sent,
-                        State::Failed => Status::Failed,
-                        State::Unknown | State::InFlight => Status::Unknown,
-                    },
-                    message_id: r.get(4)?,
-                    http_status: r.get(5)?,
-                    error_code: r.get(6)?,
-                    error_message: r.get(7)?,
-                    attempts: r.get(8)?,
-                    latency_ms: r.get(9)?,
-                    timestamp: r.get(10)?,
-                };
-                if state == State::InFlight {
-                    record.error_code = Some("in_flight".into());
-                    record.error_message =
-                        Some("in flight: a send is running, or it stopped before recording the answer".into());
-                }
-                Ok((
-                    record.recipient.clone(),
-                    Row { state, request_hash: r.get(3)?, record, first_sent_at: r.get(11)? },
-                ))
+                Ok((r.get::<_, String>(0)?, r.get::<_, usize>(1)?, r.get::<_, usize>(2)?, r.get(3)?, r.get(4)?))
             })
-            .map_err(err)?
-            .collect::<Result<HashMap<_, _>, _>>()
-            .map_err(err)?;
-        Ok(CampaignState { sections: sections.and_then(|s| serde_json::from_str(&s).ok()), rows, runs })
+            .map_err(JournalError::Read)?;
+        let (mut first, mut last): (Option<i64>, Option<i64>) = (None, None);
+        for row in rows {
+            let (state, n, interrupted, f, l): (String, usize, usize, i64, i64) = row.map_err(JournalError::Read)?;
+            totals.states.insert(State::parse(&state), n);
+            totals.interrupted += interrupted;
+            first = Some(first.map_or(f, |x| x.min(f)));
+            last = Some(last.map_or(l, |x| x.max(l)));
+        }
+        totals.first_sent_at = first.map(|ms| crate::results::timestamp(from_millis(ms)));
+        totals.last_at = last.map(|ms| crate::results::timestamp(from_millis(ms)));
+        Ok(totals)
+    }
+
+    /// What the journal records for one recipient of `campaign`.
+    pub fn row(&self, campaign: &str, recipient: &str) -> Result<Option<Row>, JournalError> {
+        lookup(&self.conn, campaign, recipient).map_err(JournalError::Read)
     }
 
     /// Turns rows a crashed run left `in_flight` into `unknown`; returns how many.
-    pub fn settle_crashed(&mut self, campaign: &str) -> Result<usize, String> {
-        let now = crate::results::now();
+    pub fn settle_crashed(&mut self, campaign: &str) -> Result<usize, JournalError> {
+        let now = millis(jiff::Timestamp::now());
         self.conn
             .execute(
                 "UPDATE recipients SET state = 'unknown', error_code = 'interrupted',
                         error_message = 'herald stopped while this request was in flight; the provider may or may not have it',
                         updated_at = ?2
-                 WHERE campaign_id = ?1 AND state = 'in_flight'",
+                 WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) AND state = 'in_flight'",
                 params![campaign, now],
             )
-            .map_err(|e| format!("cannot update the journal: {e}"))
+            .map_err(JournalError::Write)
     }
 
     /// Accepts the current campaign as the new baseline after `--allow-changed`: every known
     /// recipient's stored request hash becomes the one the campaign renders now, so the change
     /// is reported once, not on every later run.
-    pub fn rebaseline(&mut self, plan: &crate::plan::Plan) -> Result<(), String> {
-        let tx = self.conn.transaction().map_err(|e| e.to_string())?;
+    pub fn rebaseline(
+        &mut self,
+        campaign: &str,
+        hashes: impl IntoIterator<Item = (String, Hash)>,
+    ) -> Result<(), JournalError> {
+        let tx = self.conn.transaction().map_err(JournalError::Write)?;
         {
             let mut stmt = tx
-                .prepare("UPDATE recipients SET request_hash = ?3 WHERE campaign_id = ?1 AND recipient = ?2")
-                .map_err(|e| e.to_string())?;
-            for send in &plan.sends {
-                let hash = request_hash(&send.request, &plan.settings.base_url);
-                stmt.execute(params![plan.id, send.recipient.target.to_string(), hash]).map_err(|e| e.to_string())?;
+                .prepare(
+                    "UPDATE recipients SET request_hash = ?3
+                     WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) AND recipient = ?2",
+                )
+                .map_err(JournalError::Write)?;
+            for (recipient, hash) in hashes {
+                stmt.execute(params![campaign, recipient, &hash[..]]).map_err(JournalError::Write)?;
             }
         }
-        tx.commit().map_err(|e| format!("cannot write the journal: {e}"))
+        tx.commit().map_err(JournalError::Write)
     }
 
     /// Records the campaign's section hashes and a new run; returns the run id.
-    pub fn begin_run(&mut self, campaign: &str, sections: &HashMap<String, String>, mode: &str) -> Result<i64, String> {
+    pub fn begin_run(&mut self, campaign: &str, sections: &Sections, mode: &str) -> Result<i64, JournalError> {
         let now = crate::results::now();
-        let sections = serde_json::to_string(sections).expect("strings serialise");
-        let tx = self.conn.transaction().map_err(|e| e.to_string())?;
+        let sections = serde_json::to_string(sections).unwrap_or_default();
+        let tx = self.conn.transaction().map_err(JournalError::Write)?;
         tx.execute(
-            "INSERT INTO campaigns (id, sections, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
-             ON CONFLICT(id) DO UPDATE SET sections = excluded.sections, updated_at = excluded.updated_at",
+            "INSERT INTO campaigns (name, sections, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
+             ON CONFLICT(name) DO UPDATE SET sections = excluded.sections, updated_at = excluded.updated_at",
             params![campaign, sections, now],
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(JournalError::Write)?;
         tx.execute(
-            "INSERT INTO runs (campaign_id, started_at, mode, pid) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO runs (campaign, started_at, mode, pid)
+             VALUES ((SELECT id FROM campaigns WHERE name = ?1), ?2, ?3, ?4)",
             params![campaign, now, mode, std::process::id()],
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(JournalError::Write)?;
         let id = tx.last_insert_rowid();
-        tx.commit().map_err(|e| format!("cannot write the journal: {e}"))?;
+        tx.commit().map_err(JournalError::Write)?;
         Ok(id)
     }
 
     /// Closes a run with how it ended (`stopped`: kind and sentence).
-    pub fn end_run(&mut self, run: i64, stopped: Option<(&str, &str)>, exit_code: u8) -> Result<(), String> {
+    pub fn end_run(&mut self, run: i64, stopped: Option<(&str, &str)>, exit_code: u8) -> Result<(), JournalError> {
         self.conn
             .execute(
                 "UPDATE runs SET finished_at = ?2, stopped_kind = ?3, stopped = ?4, exit_code = ?5 WHERE id = ?1",
                 params![run, crate::results::now(), stopped.map(|s| s.0), stopped.map(|s| s.1), exit_code],
             )
             .map(|_| ())
-            .map_err(|e| format!("cannot write the journal: {e}"))
+            .map_err(JournalError::Write)
     }
 
     /// A writer for this run, on its own thread (the connection moves there; the lock stays).
-    pub fn writer(&self, campaign: &str, keep_bodies: bool) -> Result<writer::Writer, String> {
+    pub fn writer(&self, campaign: &str, keep_bodies: bool) -> Result<writer::Writer, JournalError> {
         writer::Writer::start(&self.path, campaign, keep_bodies)
     }
 }
 
-/// Every recipient of the campaign as the journal knows it: journal rows, recipients not yet
-/// attempted (`skipped`, code `pending`), and those the campaign file skips.
-pub fn campaign_records(plan: &crate::plan::Plan, state: &CampaignState) -> Vec<Record> {
-    let selection = select(plan, state, false, false);
-    let pending = selection.to_send.iter().map(|&i| {
-        let send = &plan.sends[i];
-        Record::skipped(send.recipient.target.to_string(), send.recipient.csv_line(), "pending", "not sent yet".into())
-    });
-    let skipped =
-        plan.skipped_rows.iter().map(|s| Record::skipped(s.recipient.clone(), s.csv_line, s.code, s.reason.clone()));
-    selection.done.into_iter().chain(pending).chain(skipped).collect()
+/// One recipient's row, with a cached statement.
+fn lookup(conn: &Connection, campaign: &str, recipient: &str) -> rusqlite::Result<Option<Row>> {
+    let sql = format!(
+        "SELECT {ROW_COLUMNS} FROM recipients
+         WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) AND recipient = ?2"
+    );
+    conn.prepare_cached(&sql)?.query_row(params![campaign, recipient], read_row).optional()
 }
 
+/// The SHA-256 of a request.
+pub type Hash = [u8; 32];
+
 /// SHA-256 of a request as sent, secrets excluded: method, URL path (without `base_url`, which
-/// a sandbox or a moved server changes without changing the message) and body.
-pub fn request_hash(request: &crate::request::HttpRequest, base_url: &str) -> String {
+/// a sandbox or a moved server changes without changing the message) and the body's bytes.
+pub fn request_hash(method: &str, url: &str, base_url: &str, body: &[u8]) -> Hash {
     use sha2::{Digest, Sha256};
-    /// Feeds serialised JSON straight into the hasher, with no intermediate string.
-    struct Feed<'a>(&'a mut Sha256);
-    impl std::io::Write for Feed<'_> {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.update(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
     let mut h = Sha256::new();
-    h.update(request.method.as_bytes());
+    h.update(method.as_bytes());
     h.update(b"\n");
-    h.update(request.url.strip_prefix(base_url).unwrap_or(&request.url).as_bytes());
+    h.update(url.strip_prefix(base_url).unwrap_or(url).as_bytes());
     h.update(b"\n");
-    serde_json::to_writer(Feed(&mut h), &request.body).expect("JSON values serialise");
-    crate::hex::encode(&h.finalize())
+    h.update(body);
+    h.finalize().into()
 }
 
 #[cfg(test)]

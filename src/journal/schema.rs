@@ -1,45 +1,76 @@
-//! The journal's tables and connection settings: WAL, so readers never block the writer and a
-//! killed process leaves committed transactions intact.
+//! The journal's tables, their versions and the connection settings: WAL, so readers never
+//! block the writer and a killed process leaves committed transactions intact.
+//!
+//! Version 2 keeps rows compact, since every recipient's row is written twice per send (its
+//! claim and its outcome): campaigns are referred to by number, request hashes are 32-byte
+//! blobs and recipient times are Unix milliseconds. A version-1 journal (text ids, hex hashes,
+//! text times) is migrated in one transaction on first use.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
+
+/// The schema version this herald writes (`PRAGMA user_version`).
+pub const VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS campaigns (
-    id          TEXT PRIMARY KEY,
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
     sections    TEXT NOT NULL,
     created_at  TEXT NOT NULL,
     updated_at  TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS recipients (
-    campaign_id   TEXT NOT NULL,
-    recipient     TEXT NOT NULL,
-    csv_line      INTEGER,
-    state         TEXT NOT NULL CHECK (state IN ('in_flight', 'sent', 'failed', 'unknown')),
+    campaign       INTEGER NOT NULL,
+    recipient      TEXT NOT NULL,
+    csv_line       INTEGER,
+    state          TEXT NOT NULL CHECK (state IN ('in_flight', 'sent', 'failed', 'unknown')),
     previous_state TEXT,
-    request_hash  TEXT NOT NULL,
-    body          TEXT,
-    message_id    TEXT,
-    http_status   INTEGER,
-    error_code    TEXT,
-    error_message TEXT,
-    attempts      INTEGER NOT NULL DEFAULT 0,
-    latency_ms    INTEGER,
-    first_sent_at TEXT NOT NULL,
-    updated_at    TEXT NOT NULL,
-    PRIMARY KEY (campaign_id, recipient)
+    request_hash   BLOB NOT NULL,
+    body           TEXT,
+    message_id     TEXT,
+    http_status    INTEGER,
+    error_code     TEXT,
+    error_message  TEXT,
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    latency_ms     INTEGER,
+    first_sent_at  INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    PRIMARY KEY (campaign, recipient)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (
-    id          INTEGER PRIMARY KEY,
-    campaign_id TEXT NOT NULL,
-    started_at  TEXT NOT NULL,
-    finished_at TEXT,
-    mode        TEXT NOT NULL,
-    pid         INTEGER NOT NULL,
+    id           INTEGER PRIMARY KEY,
+    campaign     INTEGER NOT NULL,
+    started_at   TEXT NOT NULL,
+    finished_at  TEXT,
+    mode         TEXT NOT NULL,
+    pid          INTEGER NOT NULL,
     stopped_kind TEXT,
-    stopped     TEXT,
-    exit_code   INTEGER
+    stopped      TEXT,
+    exit_code    INTEGER
 );
+";
+
+/// Version 1 → 2: the same rows, compact.
+const FROM_V1: &str = "
+ALTER TABLE campaigns RENAME TO campaigns_v1;
+ALTER TABLE recipients RENAME TO recipients_v1;
+ALTER TABLE runs RENAME TO runs_v1;
+{SCHEMA}
+INSERT INTO campaigns (name, sections, created_at, updated_at)
+    SELECT id, sections, created_at, updated_at FROM campaigns_v1 ORDER BY created_at;
+INSERT INTO recipients
+    SELECT c.id, r.recipient, r.csv_line, r.state, r.previous_state, coalesce(unhex(r.request_hash), x''), r.body,
+           r.message_id, r.http_status, r.error_code, r.error_message, r.attempts, r.latency_ms,
+           CAST(round(unixepoch(r.first_sent_at, 'subsec') * 1000) AS INTEGER),
+           CAST(round(unixepoch(r.updated_at, 'subsec') * 1000) AS INTEGER)
+    FROM recipients_v1 r JOIN campaigns c ON c.name = r.campaign_id;
+INSERT INTO runs (id, campaign, started_at, finished_at, mode, pid, stopped_kind, stopped, exit_code)
+    SELECT r.id, c.id, r.started_at, r.finished_at, r.mode, r.pid, r.stopped_kind, r.stopped, r.exit_code
+    FROM runs_v1 r JOIN campaigns c ON c.name = r.campaign_id;
+DROP TABLE recipients_v1;
+DROP TABLE runs_v1;
+DROP TABLE campaigns_v1;
 ";
 
 /// `synchronous` for the journal: `NORMAL` by default, which in WAL mode keeps every committed
@@ -52,15 +83,86 @@ pub fn sync_mode() -> &'static str {
     }
 }
 
-/// Opens the database with herald's settings and makes sure the tables exist.
+/// Opens the database with herald's settings and brings its tables to [`VERSION`].
 pub fn open(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open(path)?;
+    let mut conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", sync_mode())?;
-    // Fewer, larger checkpoints while a run writes, and room to keep the working set cached.
+    // Fewer, larger checkpoints while a run writes; a page cache of fixed size (8 MB), so
+    // memory does not grow with the journal.
     conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
-    conn.pragma_update(None, "cache_size", -32_000)?;
-    conn.execute_batch(SCHEMA)?;
+    conn.pragma_update(None, "cache_size", -8_000)?;
+    migrate(&mut conn)?;
     Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version == VERSION {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Another process may have migrated while this one waited for the lock.
+    let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version != VERSION {
+        let v1: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_info('recipients') WHERE name = 'campaign_id')",
+            [],
+            |r| r.get(0),
+        )?;
+        if v1 {
+            tx.execute_batch(&FROM_V1.replace("{SCHEMA}", SCHEMA))?
+        } else {
+            tx.execute_batch(SCHEMA)?
+        }
+        tx.pragma_update(None, "user_version", VERSION)?;
+    }
+    tx.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tables as herald 0.1 (schema version 1) wrote them.
+    const V1: &str = "
+        CREATE TABLE campaigns (id TEXT PRIMARY KEY, sections TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+        CREATE TABLE recipients (campaign_id TEXT NOT NULL, recipient TEXT NOT NULL, csv_line INTEGER,
+            state TEXT NOT NULL CHECK (state IN ('in_flight', 'sent', 'failed', 'unknown')), previous_state TEXT,
+            request_hash TEXT NOT NULL, body TEXT, message_id TEXT, http_status INTEGER, error_code TEXT,
+            error_message TEXT, attempts INTEGER NOT NULL DEFAULT 0, latency_ms INTEGER, first_sent_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL, PRIMARY KEY (campaign_id, recipient)) WITHOUT ROWID;
+        CREATE TABLE runs (id INTEGER PRIMARY KEY, campaign_id TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,
+            mode TEXT NOT NULL, pid INTEGER NOT NULL, stopped_kind TEXT, stopped TEXT, exit_code INTEGER);
+        INSERT INTO campaigns VALUES ('spring', '{\"message\":\"m\"}', '2026-11-20T10:00:00.000Z', '2026-11-20T10:00:00.000Z');
+        INSERT INTO recipients VALUES ('spring', '+254712345678', 2, 'sent', NULL,
+            'ab01ab01ab01ab01ab01ab01ab01ab01ab01ab01ab01ab01ab01ab01ab01ab01', NULL, 'wamid.1', 200, NULL, NULL, 1, 120,
+            '2026-11-20T10:00:01.250Z', '2026-11-20T10:00:01.370Z');
+        INSERT INTO runs VALUES (7, 'spring', '2026-11-20T10:00:00.000Z', '2026-11-20T10:00:02.000Z', 'send', 1, NULL, NULL, 0);
+    ";
+
+    #[test]
+    fn a_version_1_journal_is_migrated_without_losing_a_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.db");
+        Connection::open(&path).unwrap().execute_batch(V1).unwrap();
+        let conn = open(&path).unwrap();
+        let (hash, first, updated): (Vec<u8>, i64, i64) = conn
+            .query_row(
+                "SELECT r.request_hash, r.first_sent_at, r.updated_at FROM recipients r JOIN campaigns c ON c.id = r.campaign
+                 WHERE c.name = 'spring' AND recipient = '+254712345678'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(hash, [0xab, 0x01].repeat(16));
+        let at = |ms| jiff::Timestamp::from_millisecond(ms).unwrap().to_string();
+        assert_eq!((at(first), at(updated)), ("2026-11-20T10:00:01.25Z".into(), "2026-11-20T10:00:01.37Z".into()));
+        let run: (i64, String) =
+            conn.query_row("SELECT id, mode FROM runs", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        assert_eq!(run, (7, "send".into()));
+        drop(conn);
+        open(&path).unwrap();
+    }
 }

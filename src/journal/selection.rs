@@ -1,80 +1,81 @@
 //! What a (re-)run does with each recipient, given the journal: send the ones with no final
 //! state; keep the rest as they are, unless told to retry failed or unknown ones.
 
-use super::{CampaignState, State};
-use crate::plan::Plan;
-use crate::results::Record;
+use super::State;
 
-/// The decision for a run.
-#[derive(Debug, Clone, Default)]
+/// Which final states a run sends to again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Policy {
+    /// Resend recipients that failed.
+    pub retry_failed: bool,
+    /// Resend recipients whose fate is unknown (incl. crashed in flight).
+    pub retry_unknown: bool,
+}
+
+/// The decision for one recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Send to them in this run.
+    Send,
+    /// Leave them as the journal records them.
+    Keep,
+}
+
+impl Policy {
+    /// Decides for a recipient in `state` (`None`: never attempted).
+    pub fn decide(self, state: Option<State>) -> Decision {
+        let send = match state {
+            None => true,
+            Some(State::Sent) => false,
+            Some(State::Failed) => self.retry_failed,
+            Some(State::Unknown | State::InFlight) => self.retry_unknown,
+        };
+        if send { Decision::Send } else { Decision::Keep }
+    }
+}
+
+/// What a run does over the whole audience, counted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Selection {
-    /// Indices into `plan.sends` to send now.
-    pub to_send: Vec<usize>,
-    /// Recipients already final (or left alone), as the journal records them.
-    pub done: Vec<Record>,
+    /// The policy counted with.
+    pub policy: Policy,
+    /// Recipients to send to.
+    pub to_send: usize,
     /// Never attempted.
     pub pending: usize,
     /// Already sent.
     pub sent: usize,
-    /// Failed before; resent only with `--retry-failed`.
+    /// Failed before.
     pub failed: usize,
-    /// Fate unknown (incl. crashed in flight); resent only with `--retry-unknown`.
+    /// Fate unknown.
     pub unknown: usize,
-    /// Whether failed recipients are resent.
-    pub retry_failed: bool,
-    /// Whether unknown recipients are resent.
-    pub retry_unknown: bool,
-}
-
-/// Decides who to send to.
-pub fn select(plan: &Plan, state: &CampaignState, retry_failed: bool, retry_unknown: bool) -> Selection {
-    let mut s = Selection { retry_failed, retry_unknown, ..Selection::default() };
-    let mut in_plan = std::collections::HashSet::new();
-    for (i, send) in plan.sends.iter().enumerate() {
-        let key = send.recipient.target.to_string();
-        let resend = match state.rows.get(&key).map(|r| r.state) {
-            None => {
-                s.pending += 1;
-                true
-            }
-            Some(State::Sent) => {
-                s.sent += 1;
-                false
-            }
-            Some(State::Failed) => {
-                s.failed += 1;
-                retry_failed
-            }
-            Some(State::Unknown | State::InFlight) => {
-                s.unknown += 1;
-                retry_unknown
-            }
-        };
-        if resend {
-            s.to_send.push(i);
-        } else if let Some(row) = state.rows.get(&key) {
-            s.done.push(row.record.clone());
-        }
-        in_plan.insert(key);
-    }
-    // Recipients the journal knows but the campaign no longer lists still belong in reports.
-    let mut gone: Vec<Record> =
-        state.rows.iter().filter(|(k, _)| !in_plan.contains(*k)).map(|(_, r)| r.record.clone()).collect();
-    gone.sort_by(|a, b| a.recipient.cmp(&b.recipient));
-    s.done.extend(gone);
-    s
 }
 
 impl Selection {
+    /// Counts one recipient in `state`; returns the decision.
+    pub fn count(&mut self, state: Option<State>) -> Decision {
+        match state {
+            None => self.pending += 1,
+            Some(State::Sent) => self.sent += 1,
+            Some(State::Failed) => self.failed += 1,
+            Some(State::Unknown | State::InFlight) => self.unknown += 1,
+        }
+        let decision = self.policy.decide(state);
+        if decision == Decision::Send {
+            self.to_send += 1;
+        }
+        decision
+    }
+
     /// What the run does, as a sentence.
     pub fn describe(&self) -> String {
-        let n = self.to_send.len();
+        let n = self.to_send;
         let mut parts = vec![format!("send to {n} recipient{}", if n == 1 { "" } else { "s" })];
         if self.sent > 0 {
             parts.push(format!("skip {} already sent", self.sent));
         }
         for (count, retry, what) in
-            [(self.failed, self.retry_failed, "failed"), (self.unknown, self.retry_unknown, "unknown")]
+            [(self.failed, self.policy.retry_failed, "failed"), (self.unknown, self.policy.retry_unknown, "unknown")]
         {
             if count > 0 {
                 parts.push(if retry {
@@ -85,5 +86,29 @@ impl Selection {
             }
         }
         parts.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn follows_states_and_flags() {
+        let mut s = Selection::default();
+        for state in [None, Some(State::Sent), Some(State::Failed), Some(State::Unknown), Some(State::InFlight)] {
+            s.count(state);
+        }
+        assert_eq!((s.to_send, s.pending, s.sent, s.failed, s.unknown), (1, 1, 1, 1, 2));
+        assert_eq!(
+            s.describe(),
+            "send to 1 recipient, skip 1 already sent, leave 1 failed as they are (--retry-failed resends them), leave 2 unknown as they are (--retry-unknown resends them)"
+        );
+        let mut retry =
+            Selection { policy: Policy { retry_failed: true, retry_unknown: true }, ..Selection::default() };
+        for state in [Some(State::Sent), Some(State::Failed), Some(State::Unknown)] {
+            retry.count(state);
+        }
+        assert_eq!(retry.describe(), "send to 2 recipients, skip 1 already sent, resend 1 failed, resend 1 unknown");
     }
 }

@@ -1,158 +1,131 @@
-//! Journal round trips: marks and outcomes through the group-commit writer, crash settling,
-//! selection and change detection.
+//! Journal round trips: batched claims, outcomes and releases through the writer thread, the
+//! policy on re-runs, crash settling, and rows a campaign no longer lists.
 
+use super::writer::{Admission, Candidate};
 use super::*;
-use crate::plan::{Plan, Send};
-use crate::providers::{ProviderKind, Settings, Target};
-use crate::recipients::{Origin, Recipient, Skipped};
-use crate::request::{Auth, HttpRequest};
-use std::collections::HashMap;
+use crate::results::{Code, Status};
 
-fn plan(n: usize) -> Plan {
-    let sends = (0..n)
-        .map(|i| {
-            let phone = crate::phone::Phone::from_e164_unchecked(format!("+2547{:08}", 10_000_000 + i));
-            Send {
-                recipient: Recipient {
-                    target: Target::Phone(phone),
-                    origin: Origin::CsvLine(i as u64 + 2),
-                    values: std::sync::Arc::from([]),
-                },
-                request: HttpRequest::post_json(
-                    "https://x/42/messages".into(),
-                    Auth { header: "Authorization", prefix: "Bearer " },
-                    serde_json::json!({"text": format!("hi {i}")}),
-                ),
-            }
-        })
-        .collect();
-    Plan {
-        file: "c.yaml".into(),
-        file_hash: "0".repeat(64),
-        sections: HashMap::from([("message".into(), "m1".into())]),
-        id: "c".into(),
-        name: None,
-        provider: ProviderKind::CloudApi,
-        settings: Settings { base_url: "https://x".into(), account: "42".into() },
-        token_env: "T".into(),
-        message_type: crate::message::MessageType::Text,
-        delivery: crate::delivery::Delivery::default(),
-        send_at: None,
-        sends,
-        skipped: Skipped::default(),
-        skipped_rows: vec![],
-    }
+fn phone(i: usize) -> String {
+    format!("+2547{:08}", 10_000_000 + i)
 }
 
-fn outcome(send: &Send, status: crate::results::Status) -> Record {
-    let mut r = Record::skipped(send.recipient.target.to_string(), send.recipient.csv_line(), "", String::new());
-    r.status = status;
-    r.error_code = None;
-    r.error_message = None;
+fn candidate(i: usize) -> Candidate {
+    Candidate { recipient: phone(i), csv_line: Some(i as u64 + 2), request_hash: Some([i as u8; 32]), body: None }
+}
+
+fn outcome(i: usize, status: Status) -> Record {
+    let mut r = Record::new(phone(i), Some(i as u64 + 2), status);
     r.attempts = 1;
+    if status == Status::Failed {
+        r.error_code = Some(Code::Provider("131026".into()));
+        r.error_message = Some("not on WhatsApp".into());
+    }
     r
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn marks_and_outcomes_round_trip_with_grouped_commits() {
+/// A journal in which campaign `c` has begun a run.
+fn open() -> (tempfile::TempDir, Journal) {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("j.db");
-    let mut j = Journal::open(&path).unwrap();
-    let p = plan(50);
-    j.begin_run("c", &p.sections, "send").unwrap();
+    let mut j = Journal::open(&dir.path().join("j.db")).unwrap();
+    j.begin_run("c", &HashMap::from([("message".into(), "m1".into())]), "send").unwrap();
+    (dir, j)
+}
+
+#[tokio::test]
+async fn claims_are_committed_in_batches_and_outcomes_ride_along() {
+    let (_dir, mut j) = open();
     let writer = j.writer("c", false).unwrap();
-    let tasks: Vec<_> = p
-        .sends
-        .iter()
-        .cloned()
-        .map(|s| {
-            let h = writer.handle();
-            tokio::spawn(async move {
-                let hash = request_hash(&s.request, "https://x");
-                h.in_flight(&s.recipient.target.to_string(), s.recipient.csv_line(), &s.request, hash).await
-            })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap().unwrap();
-    }
-    let handle = writer.handle();
-    for s in &p.sends[..40] {
-        handle.done(&outcome(s, Status::Sent), request_hash(&s.request, "https://x"));
-    }
-    drop(handle);
+    let h = writer.handle();
+    let first = h.admit((0..50).map(candidate).collect(), Policy::default(), 30).await.unwrap();
+    assert_eq!(first.iter().filter(|a| **a == Admission::Claimed).count(), 30, "the budget caps claims");
+    assert_eq!(first[30..].iter().filter(|a| **a == Admission::Unclaimed).count(), 20);
+    assert_eq!(j.totals("c").unwrap().of(State::InFlight), 30, "claims are durable when admit returns");
+    h.done((0..20).map(|i| outcome(i, Status::Sent)).collect());
+    h.done(vec![outcome(20, Status::Failed)]);
+    h.release(vec![phone(21)]);
+    let more = h.admit((50..60).map(candidate).collect(), Policy::default(), 10).await.unwrap();
+    assert!(more.iter().all(|a| *a == Admission::Claimed));
+    drop(h);
     let stats = writer.finish().unwrap();
-    assert_eq!(stats.operations, 90);
-    assert!(stats.commits < 90, "no grouping: {stats:?}");
-    let state = j.load("c").unwrap();
-    assert_eq!(state.rows.values().filter(|r| r.state == State::Sent).count(), 40);
-    assert_eq!(state.rows.values().filter(|r| r.state == State::InFlight).count(), 10);
-    assert_eq!(j.settle_crashed("c").unwrap(), 10);
-    let state = j.load("c").unwrap();
-    let unknown = state.rows.values().find(|r| r.state == State::Unknown).unwrap();
-    assert_eq!(unknown.record.error_code.as_deref(), Some("interrupted"));
-    assert_eq!(state.runs, 1);
+    assert_eq!(stats.claimed, 40);
+    assert!(stats.commits <= 3, "outcomes rode along with the second batch: {stats:?}");
+    let totals = j.totals("c").unwrap();
+    assert_eq!((totals.of(State::Sent), totals.of(State::Failed), totals.of(State::InFlight)), (20, 1, 18));
+    assert!(j.row("c", &phone(21)).unwrap().is_none(), "a released first claim leaves no row");
+    assert_eq!(j.settle_crashed("c").unwrap(), 18);
+    let settled = j.row("c", &phone(25)).unwrap().unwrap();
+    assert_eq!((settled.state, settled.record.error_code), (State::Unknown, Some(Code::Interrupted)));
+    let failed = j.row("c", &phone(20)).unwrap().unwrap();
+    assert_eq!(failed.record.error_message.as_deref(), Some("not on WhatsApp"));
+    assert_eq!(failed.request_hash, [20; 32]);
+    assert_eq!(j.runs("c").unwrap().len(), 1);
+    assert_eq!(j.sections("c").unwrap().unwrap()["message"], "m1");
+}
+
+#[tokio::test]
+async fn a_rerun_keeps_final_rows_unless_told_to_retry_and_restores_released_retries() {
+    let (_dir, mut j) = open();
+    let writer = j.writer("c", false).unwrap();
+    let h = writer.handle();
+    h.admit((0..4).map(candidate).collect(), Policy::default(), usize::MAX).await.unwrap();
+    h.done(vec![outcome(0, Status::Sent), outcome(1, Status::Failed), outcome(2, Status::Unknown)]);
+    drop(h);
+    writer.finish().unwrap();
+    j.settle_crashed("c").unwrap();
+
+    let writer = j.writer("c", false).unwrap();
+    let h = writer.handle();
+    let kept = h.admit((0..5).map(candidate).collect(), Policy::default(), usize::MAX).await.unwrap();
+    assert!(matches!(&kept[0], Admission::Kept(r) if r.status == Status::Sent));
+    assert!(matches!(&kept[1], Admission::Kept(r) if r.status == Status::Failed));
+    assert!(matches!(&kept[2], Admission::Kept(r) if r.status == Status::Unknown));
+    assert!(matches!(&kept[3], Admission::Kept(r) if r.error_code == Some(Code::Interrupted)));
+    assert_eq!(kept[4], Admission::Claimed, "never attempted");
+    let retry = Policy { retry_failed: true, retry_unknown: false };
+    let again = h.admit(vec![candidate(1)], retry, usize::MAX).await.unwrap();
+    assert_eq!(again, [Admission::Claimed]);
+    h.release(vec![phone(1)]);
+    let gone = h.gone().await.unwrap();
+    assert!(gone.is_empty(), "{gone:?}");
+    drop(h);
+    writer.finish().unwrap();
+    assert_eq!(j.row("c", &phone(1)).unwrap().unwrap().state, State::Failed, "a released retry is failed again");
+}
+
+#[tokio::test]
+async fn rows_the_campaign_no_longer_lists_are_found() {
+    let (_dir, j) = open();
+    let writer = j.writer("c", false).unwrap();
+    let h = writer.handle();
+    h.admit((0..3).map(candidate).collect(), Policy::default(), usize::MAX).await.unwrap();
+    h.done((0..3).map(|i| outcome(i, Status::Sent)).collect());
+    drop(h);
+    writer.finish().unwrap();
+    let writer = j.writer("c", false).unwrap();
+    let h = writer.handle();
+    h.admit(vec![candidate(1), candidate(7)], Policy::default(), 0).await.unwrap();
+    let gone: Vec<String> = h.gone().await.unwrap().into_iter().map(|r| r.recipient).collect();
+    assert_eq!(gone, [phone(0), phone(2)]);
 }
 
 #[test]
-fn selection_follows_states_and_flags() {
-    let p = plan(4);
-    let mut state = CampaignState::default();
-    for (i, st) in [(0, State::Sent), (1, State::Failed), (2, State::Unknown)] {
-        let s = &p.sends[i];
-        state.rows.insert(
-            s.recipient.target.to_string(),
-            Row {
-                state: st,
-                request_hash: String::new(),
-                record: outcome(s, Status::Sent),
-                first_sent_at: String::new(),
-            },
-        );
-    }
-    let sel = select(&p, &state, false, false);
-    assert_eq!(sel.to_send, [3]);
-    assert_eq!((sel.pending, sel.sent, sel.failed, sel.unknown, sel.done.len()), (1, 1, 1, 1, 3));
-    assert_eq!(
-        sel.describe(),
-        "send to 1 recipient, skip 1 already sent, leave 1 failed as they are (--retry-failed resends them), leave 1 unknown as they are (--retry-unknown resends them)"
-    );
-    assert_eq!(select(&p, &state, true, false).to_send, [1, 3]);
-    assert_eq!(select(&p, &state, false, true).to_send, [2, 3]);
-}
-
-#[test]
-fn changes_are_detected_only_after_a_partial_send() {
-    let p = plan(2);
-    let key = p.sends[0].recipient.target.to_string();
-    let mut state = CampaignState::default();
-    assert!(!detect(&state, &p).any(), "nothing sent, nothing changed");
-    state.sections = Some(HashMap::from([("message".into(), "m0".into())]));
-    state.rows.insert(
-        key.clone(),
-        Row {
-            state: State::Sent,
-            request_hash: "old".into(),
-            record: outcome(&p.sends[0], Status::Sent),
-            first_sent_at: String::new(),
-        },
-    );
-    let c = detect(&state, &p);
-    assert_eq!(c.sections, ["message"]);
-    assert_eq!(c.requests, [(key, Some(2))]);
-    assert!(
-        c.describe().contains("the campaign file's `message` changed; the rendered request differs for 1 recipient"),
-        "{}",
-        c.describe()
-    );
+fn bodies_are_kept_only_when_asked_and_secrets_never() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (dir, j) = open();
+    let writer = j.writer("c", true).unwrap();
+    let mut c = candidate(0);
+    c.body = Some(r#"{"text":"kept body"}"#.into());
+    rt.block_on(writer.handle().admit(vec![c], Policy::default(), 1)).unwrap();
+    writer.finish().unwrap();
+    drop(j);
+    let bytes = std::fs::read(dir.path().join("j.db")).unwrap();
+    assert!(String::from_utf8_lossy(&bytes).contains("kept body"));
 }
 
 #[test]
 fn the_request_hash_ignores_the_base_url_but_not_the_body() {
-    let p = plan(2);
-    let a = request_hash(&p.sends[0].request, "https://x");
-    let mut moved = p.sends[0].request.clone();
-    moved.url = "http://127.0.0.1:9/42/messages".into();
-    assert_eq!(request_hash(&moved, "http://127.0.0.1:9"), a);
-    assert_ne!(request_hash(&p.sends[1].request, "https://x"), a);
+    let a = request_hash("POST", "https://x/42/messages", "https://x", b"{\"a\":1}");
+    assert_eq!(crate::hex::encode(&a).len(), 64);
+    assert_eq!(request_hash("POST", "http://127.0.0.1:9/42/messages", "http://127.0.0.1:9", b"{\"a\":1}"), a);
+    assert_ne!(request_hash("POST", "https://x/42/messages", "https://x", b"{\"a\":2}"), a);
 }

@@ -1,46 +1,71 @@
-//! Group commit: one thread owns the journal connection; workers send it marks and outcomes.
-//! Everything that arrives while a transaction commits goes into the next one, so a burst of
-//! `concurrency` marks costs one commit, not one each. A worker waits for its `in_flight` mark
-//! to be committed before its request leaves. Outcomes are not waited for and never force a
-//! commit of their own: they ride along with the next marks, or are flushed after
-//! [`OUTCOME_DELAY`] and at the end. A crash before they commit leaves rows `in_flight`, which a
-//! re-run treats as `unknown`: never resent.
+//! The journal's side of a run, on a thread of its own that owns a connection. The run hands it
+//! recipients in batches; for each batch it looks up what the journal already records, decides
+//! who to send to (see [`super::Policy`]) and claims them, all in one transaction committed
+//! before the batch is answered, so every claim is durable before its request can leave.
+//! Outcomes and releases are not waited for: they ride along with the next batch, or are flushed
+//! after [`OUTCOME_DELAY`] and at the end. A crash before they commit leaves rows `in_flight`,
+//! which a re-run treats as `unknown`: never resent.
 
+use super::{Decision, Hash, JournalError, Policy, Row, State, lookup, millis, read_row};
 use crate::results::Record;
-use rusqlite::params;
+use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
-/// Most operations in one transaction.
-const MAX_BATCH: usize = 4096;
+/// Longest an outcome waits for a batch to ride along with.
+pub const OUTCOME_DELAY: Duration = Duration::from_millis(100);
 
-/// Longest an outcome waits for marks to ride along with.
-pub const OUTCOME_DELAY: std::time::Duration = std::time::Duration::from_millis(100);
+/// Buffered outcomes that force a commit of their own.
+const MAX_BUFFERED: usize = 4096;
 
-enum Op {
-    InFlight {
-        recipient: String,
-        csv_line: Option<u64>,
-        request_hash: String,
-        body: Option<String>,
-        ack: oneshot::Sender<Result<(), String>>,
-    },
-    Done {
-        record: Box<Record>,
-        request_hash: String,
-    },
-    Release {
-        recipient: String,
-    },
+/// A recipient offered to the journal.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// The recipient's key (E.164 or `tag:…`).
+    pub recipient: String,
+    /// Its CSV line.
+    pub csv_line: Option<u64>,
+    /// The hash of its request; `None` when it was not rendered (the run stopped, or it is
+    /// beyond `--limit`): it can be looked up, never claimed.
+    pub request_hash: Option<Hash>,
+    /// The body, stored with `--keep-bodies`.
+    pub body: Option<String>,
 }
 
-/// The writer thread of one run.
+/// What the journal made of one candidate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admission {
+    /// Claimed: marked `in_flight` and committed. Send it.
+    Claimed,
+    /// Final in the journal and left as it is: its record.
+    Kept(Box<Record>),
+    /// Would be sent, but was not claimed (no budget left, or claiming is off).
+    Unclaimed,
+}
+
+/// One batch's answer, aligned with the candidates.
+pub type Admitted = Vec<Admission>;
+
+enum Op {
+    Admit {
+        candidates: Vec<Candidate>,
+        policy: Policy,
+        /// How many may be claimed (0: look up only).
+        budget: usize,
+        reply: oneshot::Sender<Result<Admitted, JournalError>>,
+    },
+    Done(Vec<Record>),
+    Release(Vec<String>),
+    Gone(oneshot::Sender<Result<Vec<Record>, JournalError>>),
+}
+
+/// The journal thread of one run.
 pub struct Writer {
     handle: Handle,
-    thread: JoinHandle<Result<Stats, String>>,
+    thread: JoinHandle<Result<Stats, JournalError>>,
 }
 
 /// What the writer did.
@@ -48,11 +73,11 @@ pub struct Writer {
 pub struct Stats {
     /// Transactions committed.
     pub commits: u64,
-    /// Operations written.
-    pub operations: u64,
+    /// Rows claimed.
+    pub claimed: u64,
 }
 
-/// A cheap handle workers use.
+/// A cheap handle for the run.
 #[derive(Clone)]
 pub struct Handle {
     tx: mpsc::Sender<Op>,
@@ -61,186 +86,288 @@ pub struct Handle {
 
 impl Writer {
     /// Opens a second connection to `path` on a new thread.
-    pub fn start(path: &Path, campaign: &str, keep_bodies: bool) -> Result<Writer, String> {
-        let conn = super::schema::open(path).map_err(|e| format!("cannot open the journal: {e}"))?;
+    pub fn start(path: &Path, campaign: &str, keep_bodies: bool) -> Result<Writer, JournalError> {
+        let conn =
+            super::schema::open(path).map_err(|source| JournalError::Open { path: path.to_path_buf(), source })?;
         let (tx, rx) = mpsc::channel();
         let campaign = campaign.to_string();
         let thread = std::thread::Builder::new()
             .name("herald-journal".into())
-            .spawn(move || run(conn, &campaign, rx))
-            .map_err(|e| format!("cannot start the journal writer: {e}"))?;
+            .spawn(move || Thread::new(conn, campaign)?.run(&rx))
+            .map_err(|source| JournalError::File { what: "start the writer for", path: path.to_path_buf(), source })?;
         Ok(Writer { handle: Handle { tx, keep_bodies }, thread })
     }
 
-    /// A handle for workers.
+    /// A handle for the run.
     pub fn handle(&self) -> Handle {
         self.handle.clone()
     }
 
     /// Waits until everything sent so far is committed, then stops the thread.
-    pub fn finish(self) -> Result<Stats, String> {
+    pub fn finish(self) -> Result<Stats, JournalError> {
         drop(self.handle);
-        self.thread.join().map_err(|_| "the journal writer crashed".to_string())?
+        self.thread.join().map_err(|_| JournalError::WriterGone)?
     }
 }
 
 impl Handle {
-    /// Marks `recipient` in flight and waits until that is committed.
-    pub async fn in_flight(
+    /// Whether request bodies are stored.
+    pub fn keeps_bodies(&self) -> bool {
+        self.keep_bodies
+    }
+
+    /// Looks up `candidates`, and claims up to `budget` of those `policy` sends to; the claims
+    /// are committed when this returns.
+    pub async fn admit(
         &self,
-        recipient: &str,
-        csv_line: Option<u64>,
-        request: &crate::request::HttpRequest,
-        request_hash: String,
-    ) -> Result<(), String> {
-        let (ack, done) = oneshot::channel();
-        let body = self.keep_bodies.then(|| request.body.to_string());
-        self.tx
-            .send(Op::InFlight { recipient: recipient.to_string(), csv_line, request_hash, body, ack })
-            .map_err(|_| "the journal writer has stopped".to_string())?;
-        done.await.map_err(|_| "the journal writer has stopped".to_string())?
+        candidates: Vec<Candidate>,
+        policy: Policy,
+        budget: usize,
+    ) -> Result<Admitted, JournalError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send(Op::Admit { candidates, policy, budget, reply }).map_err(|_| JournalError::WriterGone)?;
+        answer.await.map_err(|_| JournalError::WriterGone)?
     }
 
-    /// Undoes the `in_flight` mark of a recipient that surely was not delivered (the run stopped
-    /// before its request, or between attempts the provider refused): a re-run sends it.
-    pub fn release(&self, recipient: &str) {
-        let _ = self.tx.send(Op::Release { recipient: recipient.to_string() });
+    /// Records final outcomes (committed with the next batch).
+    pub fn done(&self, records: Vec<Record>) {
+        let _ = self.tx.send(Op::Done(records));
     }
 
-    /// Records a final outcome (committed with the next batch).
-    pub fn done(&self, record: &Record, request_hash: String) {
-        let _ = self.tx.send(Op::Done { record: Box::new(record.clone()), request_hash });
+    /// Undoes the claims of recipients that surely were not delivered (the run stopped before
+    /// their request, or between attempts the provider refused): a re-run sends them.
+    pub fn release(&self, recipients: Vec<String>) {
+        let _ = self.tx.send(Op::Release(recipients));
+    }
+
+    /// The records of rows the run never offered: recipients the campaign no longer lists.
+    pub async fn gone(&self) -> Result<Vec<Record>, JournalError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send(Op::Gone(reply)).map_err(|_| JournalError::WriterGone)?;
+        answer.await.map_err(|_| JournalError::WriterGone)?
     }
 }
 
-fn run(mut conn: rusqlite::Connection, campaign: &str, rx: mpsc::Receiver<Op>) -> Result<Stats, String> {
-    let mut stats = Stats::default();
-    let mut batch: Vec<Op> = Vec::new();
-    let mut oldest: Option<Instant> = None;
-    let mut open = true;
-    while open || !batch.is_empty() {
-        // Wait for work: forever when idle, until the oldest outcome is due otherwise.
-        let next = match oldest {
-            None if batch.is_empty() => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
-            _ => rx.recv_timeout(OUTCOME_DELAY.saturating_sub(oldest.map_or(OUTCOME_DELAY, |t| t.elapsed()))),
-        };
-        match next {
-            Ok(op) => push(&mut batch, &mut oldest, op),
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => open = false,
+const CLAIM: &str =
+    "INSERT INTO recipients (campaign, recipient, csv_line, state, request_hash, body, first_sent_at, updated_at)
+     VALUES (?1, ?2, ?3, 'in_flight', ?4, ?5, ?6, ?6)
+     ON CONFLICT (campaign, recipient) DO UPDATE SET
+         previous_state = recipients.state, state = 'in_flight', csv_line = excluded.csv_line,
+         request_hash = excluded.request_hash, body = excluded.body, updated_at = excluded.updated_at";
+
+// The claim created the row, so an outcome is a plain update.
+const DONE: &str = "UPDATE recipients SET state = ?3, message_id = ?4, http_status = ?5, error_code = ?6,
+         error_message = ?7, attempts = ?8, latency_ms = ?9, updated_at = ?10
+     WHERE campaign = ?1 AND recipient = ?2";
+
+// A released claim returns to the state before it (or, for a first attempt, to no row).
+const FORGET: &str =
+    "DELETE FROM recipients WHERE campaign = ?1 AND recipient = ?2 AND state = 'in_flight' AND previous_state IS NULL";
+const RESTORE: &str = "UPDATE recipients SET state = previous_state, previous_state = NULL, updated_at = ?3
+     WHERE campaign = ?1 AND recipient = ?2 AND state = 'in_flight'";
+
+/// The thread's state.
+struct Thread {
+    conn: Connection,
+    /// The campaign's name, and its number in the journal (`None`: it never ran).
+    campaign: String,
+    id: Option<i64>,
+    /// Rows of the campaign when the run started; 0 means lookups can be skipped.
+    known: usize,
+    /// Rows found by lookups (each recipient is offered once).
+    matched: usize,
+    buffered: Vec<Op>,
+    oldest: Option<Instant>,
+    stats: Stats,
+}
+
+impl Thread {
+    fn new(conn: Connection, campaign: String) -> Result<Thread, JournalError> {
+        let id: Option<i64> = conn
+            .query_row("SELECT id FROM campaigns WHERE name = ?1", params![campaign], |r| r.get(0))
+            .optional()
+            .map_err(JournalError::Read)?;
+        let known: usize = conn
+            .query_row("SELECT COUNT(*) FROM recipients WHERE campaign = ?1", params![id], |r| r.get(0))
+            .map_err(JournalError::Read)?;
+        if known > 0 {
+            // Recipients looked up, to find afterwards the rows the campaign no longer lists.
+            conn.execute_batch("CREATE TEMP TABLE IF NOT EXISTS offered (recipient TEXT PRIMARY KEY) WITHOUT ROWID")
+                .map_err(JournalError::Write)?;
         }
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(op) => push(&mut batch, &mut oldest, op),
-                Err(mpsc::TryRecvError::Empty) => break,
-                Err(mpsc::TryRecvError::Disconnected) => {
-                    open = false;
-                    break;
+        let stats = Stats::default();
+        Ok(Thread { conn, campaign, id, known, matched: 0, buffered: Vec::new(), oldest: None, stats })
+    }
+
+    fn run(mut self, rx: &mpsc::Receiver<Op>) -> Result<Stats, JournalError> {
+        loop {
+            let next = match self.oldest {
+                None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+                Some(t) => rx.recv_timeout(OUTCOME_DELAY.saturating_sub(t.elapsed())),
+            };
+            match next {
+                Ok(Op::Admit { candidates, policy, budget, reply }) => {
+                    let result = self.admit(&candidates, policy, budget);
+                    let failed = result.is_err();
+                    let _ = reply.send(result);
+                    if failed {
+                        // The run learns why from the answer, and stops.
+                        return Ok(self.stats);
+                    }
                 }
-            }
-        }
-        let marks_waiting = batch.iter().any(|op| matches!(op, Op::InFlight { .. }));
-        let due = oldest.is_some_and(|t| t.elapsed() >= OUTCOME_DELAY);
-        if batch.is_empty() || !(marks_waiting || due || !open || batch.len() >= MAX_BATCH) {
-            continue;
-        }
-        let result = write(&mut conn, campaign, &batch).map_err(|e| format!("cannot write the journal: {e}"));
-        stats.commits += 1;
-        stats.operations += batch.len() as u64;
-        oldest = None;
-        for op in batch.drain(..) {
-            if let Op::InFlight { ack, .. } = op {
-                let _ = ack.send(result.clone());
-            }
-        }
-        result?;
-    }
-    Ok(stats)
-}
-
-fn push(batch: &mut Vec<Op>, oldest: &mut Option<Instant>, op: Op) {
-    if !matches!(op, Op::InFlight { .. }) && oldest.is_none() {
-        *oldest = Some(Instant::now());
-    }
-    batch.push(op);
-}
-
-fn write(conn: &mut rusqlite::Connection, campaign: &str, batch: &[Op]) -> rusqlite::Result<()> {
-    let now = crate::results::now();
-    // Prepared BEGIN/COMMIT: a run commits tens of thousands of times, and parsing them anew
-    // each time shows in profiles.
-    conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
-    let result = write_batch(conn, campaign, batch, &now);
-    if result.is_ok() {
-        conn.prepare_cached("COMMIT")?.execute([])?;
-    } else {
-        let _ = conn.execute_batch("ROLLBACK");
-    }
-    result
-}
-
-fn write_batch(conn: &rusqlite::Connection, campaign: &str, batch: &[Op], now: &str) -> rusqlite::Result<()> {
-    let mut mark = conn.prepare_cached(
-        "INSERT INTO recipients (campaign_id, recipient, csv_line, state, request_hash, body, first_sent_at, updated_at)
-         VALUES (?1, ?2, ?3, 'in_flight', ?4, ?5, ?6, ?6)
-         ON CONFLICT (campaign_id, recipient) DO UPDATE SET
-             previous_state = recipients.state, state = 'in_flight', csv_line = excluded.csv_line,
-             request_hash = excluded.request_hash, body = excluded.body, updated_at = excluded.updated_at",
-    )?;
-    // A released mark returns to the state before it (or, for a first attempt, to no row).
-    let mut forget = conn.prepare_cached(
-        "DELETE FROM recipients WHERE campaign_id = ?1 AND recipient = ?2 AND state = 'in_flight' AND previous_state IS NULL",
-    )?;
-    let mut restore = conn.prepare_cached(
-        "UPDATE recipients SET state = previous_state, previous_state = NULL, updated_at = ?3
-         WHERE campaign_id = ?1 AND recipient = ?2 AND state = 'in_flight'",
-    )?;
-    // The mark created the row, so an outcome is a plain update (cheaper than an upsert).
-    let mut done = conn.prepare_cached(
-        "UPDATE recipients SET state = ?3, message_id = ?4, http_status = ?5, error_code = ?6, error_message = ?7,
-                               attempts = ?8, latency_ms = ?9, updated_at = ?10
-         WHERE campaign_id = ?1 AND recipient = ?2",
-    )?;
-    for op in batch {
-        match op {
-            Op::InFlight { recipient, csv_line, request_hash, body, .. } => {
-                mark.execute(params![campaign, recipient, csv_line, request_hash, body, now])?;
-            }
-            Op::Release { recipient } => {
-                if forget.execute(params![campaign, recipient])? == 0 {
-                    restore.execute(params![campaign, recipient, now])?;
+                Ok(Op::Gone(reply)) => {
+                    let result = self.flush().and_then(|()| self.gone());
+                    let _ = reply.send(result);
                 }
-            }
-            Op::Done { record: r, request_hash } => {
-                let Some(state) = super::State::of(r.status) else { continue };
-                let mut update = || {
-                    done.execute(params![
-                        campaign,
-                        r.recipient,
-                        state.as_str(),
-                        r.message_id,
-                        r.http_status,
-                        r.error_code,
-                        r.error_message,
-                        r.attempts,
-                        r.latency_ms,
-                        r.timestamp
-                    ])
-                };
-                if update()? == 0 {
-                    // An outcome without a mark (not expected): keep it rather than lose it.
-                    mark.execute(params![
-                        campaign,
-                        r.recipient,
-                        r.csv_line,
-                        request_hash,
-                        Option::<String>::None,
-                        now
-                    ])?;
-                    update()?;
+                Ok(op) => {
+                    self.oldest.get_or_insert_with(Instant::now);
+                    self.buffered.push(op);
+                    if self.buffered.len() >= MAX_BUFFERED {
+                        self.flush()?;
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => self.flush()?,
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    self.flush()?;
+                    return Ok(self.stats);
                 }
             }
         }
     }
-    Ok(())
+
+    /// Commits buffered outcomes and releases on their own.
+    fn flush(&mut self) -> Result<(), JournalError> {
+        if self.buffered.is_empty() {
+            return Ok(());
+        }
+        self.transaction(|t, now| t.write_buffered(now))
+    }
+
+    fn transaction<T>(&mut self, f: impl FnOnce(&mut Thread, i64) -> rusqlite::Result<T>) -> Result<T, JournalError> {
+        let now = millis(jiff::Timestamp::now());
+        // Prepared BEGIN/COMMIT: a run commits thousands of times.
+        self.conn.prepare_cached("BEGIN IMMEDIATE").and_then(|mut s| s.execute([])).map_err(JournalError::Write)?;
+        match f(self, now) {
+            Ok(value) => {
+                self.conn.prepare_cached("COMMIT").and_then(|mut s| s.execute([])).map_err(JournalError::Write)?;
+                self.stats.commits += 1;
+                Ok(value)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(JournalError::Write(e))
+            }
+        }
+    }
+
+    fn admit(&mut self, candidates: &[Candidate], policy: Policy, budget: usize) -> Result<Admitted, JournalError> {
+        self.transaction(|t, now| {
+            t.write_buffered(now)?;
+            let mut left = budget;
+            let mut admitted = Vec::with_capacity(candidates.len());
+            let mut claims = Vec::new();
+            for c in candidates {
+                let row = t.lookup(&c.recipient)?;
+                let decision = policy.decide(row.as_ref().map(|r| r.state));
+                admitted.push(match (decision, row, &c.request_hash) {
+                    (Decision::Keep, Some(row), _) => Admission::Kept(Box::new(row.record)),
+                    (Decision::Send, _, Some(hash)) if left > 0 => {
+                        left -= 1;
+                        claims.push((c, hash));
+                        Admission::Claimed
+                    }
+                    _ => Admission::Unclaimed,
+                });
+            }
+            if !claims.is_empty() {
+                let id = t.campaign_id()?;
+                let mut claim = t.conn.prepare_cached(CLAIM)?;
+                for (c, hash) in claims {
+                    claim.execute(params![id, c.recipient, c.csv_line, &hash[..], c.body, now])?;
+                    t.stats.claimed += 1;
+                }
+            }
+            Ok(admitted)
+        })
+    }
+
+    /// The campaign's number; it exists once a run has begun (before anything is claimed).
+    fn campaign_id(&mut self) -> rusqlite::Result<i64> {
+        if let Some(id) = self.id {
+            return Ok(id);
+        }
+        let id =
+            self.conn.query_row("SELECT id FROM campaigns WHERE name = ?1", params![self.campaign], |r| r.get(0))?;
+        self.id = Some(id);
+        Ok(id)
+    }
+
+    fn lookup(&mut self, recipient: &str) -> rusqlite::Result<Option<Row>> {
+        if self.known == 0 {
+            return Ok(None);
+        }
+        self.conn
+            .prepare_cached("INSERT OR IGNORE INTO offered (recipient) VALUES (?1)")?
+            .execute(params![recipient])?;
+        let row = lookup(&self.conn, &self.campaign, recipient)?;
+        self.matched += usize::from(row.is_some());
+        Ok(row)
+    }
+
+    fn write_buffered(&mut self, now: i64) -> rusqlite::Result<()> {
+        self.oldest = None;
+        let buffered = std::mem::take(&mut self.buffered);
+        if buffered.is_empty() {
+            return Ok(());
+        }
+        let id = self.campaign_id()?;
+        let mut done = self.conn.prepare_cached(DONE)?;
+        let mut forget = self.conn.prepare_cached(FORGET)?;
+        let mut restore = self.conn.prepare_cached(RESTORE)?;
+        for op in buffered {
+            match op {
+                Op::Done(records) => {
+                    for r in records {
+                        let Some(state) = State::of(r.status) else { continue };
+                        done.execute(params![
+                            id,
+                            r.recipient,
+                            state.as_str(),
+                            r.message_id,
+                            r.http_status,
+                            r.error_code.as_ref().map(|c| c.as_str()),
+                            r.error_message,
+                            r.attempts,
+                            r.latency_ms,
+                            millis(r.timestamp),
+                        ])?;
+                    }
+                }
+                Op::Release(recipients) => {
+                    for r in recipients {
+                        if forget.execute(params![id, r])? == 0 {
+                            restore.execute(params![id, r, now])?;
+                        }
+                    }
+                }
+                Op::Admit { .. } | Op::Gone(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Rows never offered in this run, when the campaign had rows before it.
+    fn gone(&mut self) -> Result<Vec<Record>, JournalError> {
+        if self.known == 0 || self.matched >= self.known {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {} FROM recipients r WHERE campaign = ?1
+             AND NOT EXISTS (SELECT 1 FROM offered o WHERE o.recipient = r.recipient) ORDER BY recipient",
+            super::ROW_COLUMNS
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(JournalError::Read)?;
+        let rows = stmt.query_map(params![self.id], read_row).map_err(JournalError::Read)?;
+        rows.map(|r| r.map(|r| r.record)).collect::<Result<_, _>>().map_err(JournalError::Read)
+    }
 }

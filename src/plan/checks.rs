@@ -6,7 +6,7 @@ use crate::campaign::model::CampaignDoc;
 use crate::campaign::schema::hide_source;
 use crate::campaign::source::{Part, Source};
 use crate::delivery::Delivery;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::message::MessageType;
 use crate::providers::{ProviderKind, Settings};
 use rlibphonenumber::Region;
@@ -55,7 +55,7 @@ pub struct Checked {
 
 /// Runs the checks. Later steps run even after errors here, so one pass reports everything;
 /// only sending-shaped work (rendering each recipient) waits for a clean slate.
-pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Vec<Diagnostic>) -> Option<Checked> {
+pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<Checked> {
     let kind = c.provider.kind;
     let provider = kind.provider();
     let account_key = provider.account_key();
@@ -82,10 +82,11 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Vec<Diagnostic>) -> Opt
             format!("`provider.{account_key}` is empty"),
         ));
     }
-    let base_url = ctx
-        .options
-        .base_url
-        .clone()
+    let sandbox = match ctx.options.endpoint {
+        super::Endpoint::Sandbox(addr) => Some(crate::sandbox::base_url_at(addr, kind)),
+        super::Endpoint::Campaign => None,
+    };
+    let base_url = sandbox
         .or_else(|| c.provider.base_url.clone())
         .or_else(|| provider.default_base_url().map(str::to_string))
         .unwrap_or_default()
@@ -163,7 +164,7 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Vec<Diagnostic>) -> Opt
     })
 }
 
-fn check_token(c: &CampaignDoc, kind: ProviderKind, ctx: &Context, diags: &mut Vec<Diagnostic>) {
+fn check_token(c: &CampaignDoc, kind: ProviderKind, ctx: &Context, diags: &mut Diagnostics) {
     let name = &c.provider.token_env;
     if literal_secret(name, ctx, diags) || ctx.options.token == super::TokenCheck::Skip {
         return;
@@ -212,7 +213,7 @@ fn cleartext_to_remote(url: &str) -> bool {
 }
 
 /// Reports a token pasted where its variable's name belongs, without echoing it.
-fn literal_secret(name: &str, ctx: &Context, diags: &mut Vec<Diagnostic>) -> bool {
+fn literal_secret(name: &str, ctx: &Context, diags: &mut Diagnostics) -> bool {
     let found = crate::secret::looks_like_secret(name);
     if found {
         diags.push(hide_source(
@@ -225,7 +226,7 @@ fn literal_secret(name: &str, ctx: &Context, diags: &mut Vec<Diagnostic>) -> boo
 
 /// After schema errors: the checks that need no valid structure, so one run still reports a
 /// pasted secret, missing files and template syntax errors.
-pub fn salvage(doc: &Value, ctx: &Context, diags: &mut Vec<Diagnostic>) {
+pub fn salvage(doc: &Value, ctx: &Context, diags: &mut Diagnostics) {
     if let Some(name) = doc.pointer("/provider/token_env").and_then(Value::as_str) {
         literal_secret(name, ctx, diags);
     }
@@ -252,7 +253,7 @@ pub fn salvage(doc: &Value, ctx: &Context, diags: &mut Vec<Diagnostic>) {
         .get("message")
         .map(|m| crate::template::Templates::compile(m, doc.get("metadata"), crate::template::Origin::Campaign))
     {
-        diags.extend(errors.iter().map(|e| super::render::compile_error(e, ctx)));
+        diags.extend(errors.iter().map(|e| super::templates::compile_error(e, ctx)));
     }
 }
 
@@ -265,7 +266,7 @@ const BLOCKS: [(&str, &[MessageType]); 6] = [
     ("reaction", &[MessageType::Reaction]),
 ];
 
-fn check_message_keys(message: &Value, t: MessageType, ctx: &Context, diags: &mut Vec<Diagnostic>) {
+fn check_message_keys(message: &Value, t: MessageType, ctx: &Context, diags: &mut Diagnostics) {
     for (key, types) in BLOCKS {
         if message.get(key).is_some() && !types.contains(&t) {
             diags.push(
@@ -306,7 +307,7 @@ fn check_message_keys(message: &Value, t: MessageType, ctx: &Context, diags: &mu
     }
 }
 
-fn fold_text_file(message: &Value, ctx: &Context, diags: &mut Vec<Diagnostic>) -> (Value, crate::template::Origin) {
+fn fold_text_file(message: &Value, ctx: &Context, diags: &mut Diagnostics) -> (Value, crate::template::Origin) {
     let mut message = message.clone();
     let Some(file) = message.get("text_file").and_then(Value::as_str).map(str::to_string) else {
         return (message, crate::template::Origin::Campaign);
@@ -334,12 +335,7 @@ fn fold_text_file(message: &Value, ctx: &Context, diags: &mut Vec<Diagnostic>) -
     }
 }
 
-fn check_recipients(
-    c: &CampaignDoc,
-    supports_tags: bool,
-    ctx: &Context,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<Region> {
+fn check_recipients(c: &CampaignDoc, supports_tags: bool, ctx: &Context, diags: &mut Diagnostics) -> Option<Region> {
     let r = &c.recipients;
     let sources = [r.csv.is_some(), r.list.is_some(), r.provider_tags.is_some()].iter().filter(|x| **x).count();
     if sources != 1 {

@@ -1,21 +1,28 @@
 //! Validation and planning: reads a campaign file and everything it names, checks all that can
-//! be checked before the first request, and produces the exact request for every recipient.
-//! `validate`, `preview` and `send` all start here, so what is previewed is what is sent.
+//! be checked before the first request, and yields the exact request for every recipient, one
+//! at a time. `validate`, `preview` and `send` all start here, so what is previewed is what is
+//! sent; nothing here holds all recipients' requests.
 
 mod audience;
 mod checks;
+mod context;
 mod render;
+mod rows;
+mod templates;
+
+pub use render::{Rendered, Renderer};
 
 use crate::campaign::model::CampaignDoc;
 use crate::campaign::source::{Part, Source};
 use crate::campaign::{schema, yaml};
 use crate::delivery::Delivery;
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::message::MessageType;
 use crate::providers::{ProviderKind, Settings};
-use crate::recipients::{Recipient, Skipped, SkippedRow};
+use crate::recipients::{Audience, AudienceError, Entry, Recipient, Skipped};
 use crate::request::HttpRequest;
 use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 /// What the caller needs checked beyond the file itself.
@@ -23,8 +30,20 @@ use std::path::{Path, PathBuf};
 pub struct Options {
     /// What a token that is not set means.
     pub token: TokenCheck,
-    /// Send to this base URL instead of the campaign's (the built-in sandbox).
-    pub base_url: Option<String>,
+    /// Where requests go.
+    pub endpoint: Endpoint,
+    /// Problems kept per group (say, invalid phone numbers); all when `None`.
+    pub problems_per_group: Option<usize>,
+}
+
+/// Where requests go.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Endpoint {
+    /// The campaign's `base_url` (or the provider's default).
+    #[default]
+    Campaign,
+    /// herald's built-in sandbox listening here.
+    Sandbox(SocketAddr),
 }
 
 /// How to treat the provider's token environment variable.
@@ -48,8 +67,34 @@ pub struct Send {
     pub request: HttpRequest,
 }
 
-/// A validated campaign, ready to preview or send.
+/// One row of the campaign, planned.
 #[derive(Debug, Clone)]
+pub enum Item {
+    /// A recipient and their request.
+    Send(Box<Send>),
+    /// A row left out, and why.
+    Skipped(Skipped),
+}
+
+/// Why a planned row cannot be produced while sending, although the campaign validated.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// The audience cannot be read.
+    #[error(transparent)]
+    Audience(#[from] AudienceError),
+    /// A recipient's message no longer renders (the CSV changed since it was validated).
+    #[error(
+        "the message for {recipient} no longer renders ({why}); the recipients file changed since it was validated"
+    )]
+    Render {
+        /// Who.
+        recipient: String,
+        /// What failed.
+        why: String,
+    },
+}
+
+/// A validated campaign, ready to preview or send.
 pub struct Plan {
     /// The campaign file as given.
     pub file: PathBuf,
@@ -64,8 +109,6 @@ pub struct Plan {
     pub name: Option<String>,
     /// Provider.
     pub provider: ProviderKind,
-    /// Provider settings.
-    pub settings: Settings,
     /// Name of the env var holding the secret.
     pub token_env: String,
     /// The message type.
@@ -74,12 +117,9 @@ pub struct Plan {
     pub delivery: Delivery,
     /// When to send, if scheduled.
     pub send_at: Option<jiff::Timestamp>,
-    /// One request per recipient, in file order.
-    pub sends: Vec<Send>,
-    /// Recipients left out, by reason.
-    pub skipped: Skipped,
-    /// Recipients left out, one by one, for the report.
-    pub skipped_rows: Vec<SkippedRow>,
+    /// Who the campaign goes to.
+    pub audience: Audience,
+    renderer: Renderer,
 }
 
 /// The result of validating one campaign file.
@@ -88,12 +128,18 @@ pub struct Validation {
     /// The plan, when the campaign has no errors.
     pub plan: Option<Plan>,
     /// Every problem found, errors and warnings.
-    pub diagnostics: Vec<Diagnostic>,
+    pub diagnostics: Diagnostics,
 }
 
-/// Validates `path` and, if it is valid, plans every request.
+impl std::fmt::Debug for Plan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plan").field("file", &self.file).field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+/// Validates `path` and, if it is valid, plans it: every recipient is rendered once, streaming.
 pub fn load(path: &Path, options: Options) -> Validation {
-    let mut diags = Vec::new();
+    let mut diags = Diagnostics::new(options.problems_per_group);
     let plan = load_inner(path, options, &mut diags);
     // Problems in the campaign file first, in file order; then those in other files as found.
     let name = path.display().to_string();
@@ -102,11 +148,11 @@ pub fn load(path: &Path, options: Options) -> Validation {
         Some(_) => (1, 0, 0),
         None => (0, 0, 0),
     });
-    let plan = if diags.iter().any(Diagnostic::is_error) { None } else { plan };
+    let plan = if diags.has_errors() { None } else { plan };
     Validation { plan, diagnostics: diags }
 }
 
-fn load_inner(path: &Path, options: Options, diags: &mut Vec<Diagnostic>) -> Option<Plan> {
+fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<Plan> {
     let name = path.display().to_string();
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -118,7 +164,8 @@ fn load_inner(path: &Path, options: Options, diags: &mut Vec<Diagnostic>) -> Opt
             return None;
         }
     };
-    let Ok(text) = String::from_utf8(bytes.clone()) else {
+    let file_hash = crate::hex::encode(&Sha256::digest(&bytes));
+    let Ok(text) = String::from_utf8(bytes) else {
         diags.push(Diagnostic::error(format!("{name} is not valid UTF-8")).help("save the campaign file as UTF-8"));
         return None;
     };
@@ -157,51 +204,75 @@ fn load_inner(path: &Path, options: Options, diags: &mut Vec<Diagnostic>) -> Opt
     };
     let checked = checks::check(&campaign, &ctx, diags)?;
     let audience = audience::build(&campaign, &checked, &ctx, diags)?;
-    let sends = render::render_all(&campaign, &checked, &audience, &ctx, diags)?;
-    Some(Plan {
+    let csv_name = audience.csv_path().map(|p| p.display().to_string());
+    let templates = templates::compile(&campaign, &checked, audience.headers(), csv_name.as_deref(), &ctx, diags)?;
+    if diags.has_errors() {
+        return None;
+    }
+    let context = context::Shared::new(&campaign, audience.headers());
+    let renderer = Renderer::new(templates, context, campaign.provider.kind, checked.settings, checked.region);
+    let plan = Plan {
         file: path.to_path_buf(),
-        file_hash: crate::hex::encode(&Sha256::digest(&bytes)),
+        file_hash,
         sections,
         id: campaign.id,
         name: campaign.name,
         provider: campaign.provider.kind,
-        settings: checked.settings,
         token_env: campaign.provider.token_env,
         message_type: checked.message_type,
         delivery: checked.delivery,
         send_at: checked.send_at,
-        sends,
-        skipped: audience.skipped,
-        skipped_rows: audience.skipped_rows,
-    })
+        audience,
+        renderer,
+    };
+    if let Err(e) = rows::check(&plan, &ctx, diags) {
+        diags.push(ctx.at(crate::diagnostic::Severity::Error, "/recipients/csv", Part::Value, e.to_string()));
+        return None;
+    }
+    Some(plan)
 }
 
 impl Plan {
-    /// Points every request at another base URL (the built-in sandbox).
-    pub fn rebase(&mut self, base_url: &str) {
-        for send in &mut self.sends {
-            if let Some(path) = send.request.url.strip_prefix(&self.settings.base_url) {
-                send.request.url = format!("{base_url}{path}");
-            }
-        }
-        self.settings.base_url = base_url.to_string();
+    /// Provider settings (base URL, account).
+    pub fn settings(&self) -> &Settings {
+        self.renderer.settings()
+    }
+
+    /// The request for `recipient`, rendered afresh.
+    pub fn send_for(&self, recipient: Recipient) -> Result<Send, PlanError> {
+        let failed = |why: String| PlanError::Render { recipient: recipient.target.to_string(), why };
+        let rendered = self.renderer.message(&recipient).map_err(|e| failed(e.message.clone()))?;
+        let out = rendered.sendable().ok_or_else(|| failed("a provider limit is exceeded".into()))?;
+        let request = self.renderer.request(&recipient, &out).map_err(|e| failed(e.to_string()))?;
+        Ok(Send { recipient, request })
+    }
+
+    /// Every row of the campaign in file order, each recipient with their request. Rows the
+    /// filter leaves out are not yielded.
+    pub fn items(&self) -> Result<impl Iterator<Item = Result<Item, PlanError>> + '_, PlanError> {
+        Ok(self.audience.entries()?.filter_map(move |entry| match entry {
+            Err(e) => Some(Err(e.into())),
+            Ok(Entry::Recipient(r)) => Some(self.send_for(r).map(|s| Item::Send(Box::new(s)))),
+            Ok(Entry::Skipped(s)) => Some(Ok(Item::Skipped(s))),
+            Ok(Entry::Filtered | Entry::Ragged { .. }) => None,
+        }))
     }
 
     /// The one-line summary `validate` prints on success.
     pub fn summary(&self) -> String {
-        let s = &self.skipped;
+        let c = &self.audience.counts;
         let mut line = format!(
             "{}: {} recipient{} to send, {} skipped ({} invalid, {} duplicate, {} suppressed)",
             self.file.display(),
-            self.sends.len(),
-            if self.sends.len() == 1 { "" } else { "s" },
-            s.total(),
-            s.invalid,
-            s.duplicate,
-            s.suppressed,
+            c.recipients,
+            if c.recipients == 1 { "" } else { "s" },
+            c.skipped(),
+            c.invalid,
+            c.duplicate,
+            c.suppressed,
         );
-        if s.filtered > 0 {
-            line.push_str(&format!(", {} left out by tags", s.filtered));
+        if c.filtered > 0 {
+            line.push_str(&format!(", {} left out by tags", c.filtered));
         }
         line.push_str(&format!(", provider {}, message {}", self.provider, self.message_type));
         line

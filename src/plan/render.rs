@@ -1,192 +1,87 @@
-//! Renders the message for every recipient and maps it to the provider's request, collecting
-//! every template, limit and provider problem with the recipient it concerns.
+//! Rendering one recipient's message and mapping it to the provider's request: templates in
+//! strict mode, the rendered values typed and checked against the provider's limits. The same
+//! [`Renderer`] serves validation, preview and sending, so what is previewed is what is sent.
 
-use super::Send;
-use super::audience::{Audience, describe};
-use super::checks::{Checked, Context};
+use super::context::Shared;
 use crate::campaign::message_spec::to_message;
-use crate::campaign::model::CampaignDoc;
-use crate::campaign::schema::{display_path, nearest};
-use crate::campaign::source::Part;
-use crate::diagnostic::{Diagnostic, Location, Severity};
-use crate::providers::{Finding, Outgoing};
-use crate::template::{CompileError, Origin, Templates};
-use minijinja::Value as Mj;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use crate::providers::{Finding, Outgoing, ProviderKind, Settings, Unsupported};
+use crate::recipients::Recipient;
+use crate::request::HttpRequest;
+use crate::template::{RenderError, Templates};
+use rlibphonenumber::Region;
+use std::collections::{BTreeSet, HashMap};
 
-/// Names minijinja provides itself.
-const BUILTINS: [&str; 6] = ["range", "dict", "namespace", "debug", "loop", "self"];
+/// Everything needed to render any recipient of a campaign.
+pub struct Renderer {
+    templates: Templates,
+    context: Shared,
+    /// Template pointer → the variables it uses.
+    uses: HashMap<String, BTreeSet<String>>,
+    provider: ProviderKind,
+    settings: Settings,
+    region: Option<Region>,
+}
 
-/// Renders every recipient; `None` when templates do not compile or use unknown variables.
-pub fn render_all(
-    c: &CampaignDoc,
-    checked: &Checked,
-    audience: &Audience,
-    ctx: &Context,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<Vec<Send>> {
-    let templates = match Templates::compile(&checked.message, c.metadata.as_ref(), checked.text_origin.clone()) {
-        Ok(t) => t,
-        Err(errors) => {
-            diags.extend(errors.iter().map(|e| compile_error(e, ctx)));
-            return None;
-        }
-    };
-    let variables = templates.variables();
-    if !check_variables(&variables, c, audience, ctx, diags) {
-        return None;
+/// One recipient's message, and what the provider's checks found in it.
+pub struct Rendered {
+    /// The message; `None` when it cannot be typed (a number that is not a number, …).
+    pub outgoing: Option<Outgoing>,
+    /// Limits exceeded, fields dropped: errors block sending, warnings do not.
+    pub findings: Vec<Finding>,
+}
+
+impl Rendered {
+    /// The message, when nothing blocks it.
+    pub fn sendable(self) -> Option<Outgoing> {
+        let blocked = self.findings.iter().any(|f| f.severity == crate::diagnostic::Severity::Error);
+        self.outgoing.filter(|_| !blocked)
     }
-    if diags.iter().any(Diagnostic::is_error) {
-        return None;
+}
+
+impl Renderer {
+    /// A renderer for compiled templates.
+    pub fn new(
+        templates: Templates,
+        context: Shared,
+        provider: ProviderKind,
+        settings: Settings,
+        region: Option<Region>,
+    ) -> Renderer {
+        let uses = templates.variables().into_iter().map(|(p, v, _)| (p, v)).collect();
+        Renderer { templates, context, uses, provider, settings, region }
     }
-    let uses: HashMap<String, BTreeSet<String>> = variables.into_iter().map(|(p, v, _)| (p, v)).collect();
-    let provider = c.provider.kind.provider();
-    let base = base_context(c);
-    let mut findings: BTreeMap<(Severity, String, String), (String, usize)> = BTreeMap::new();
-    let mut sends = Vec::with_capacity(audience.recipients.len());
-    for recipient in &audience.recipients {
-        let here = describe(&recipient.origin, audience.csv_name.as_deref());
-        let mut vars = base.clone();
-        for (h, v) in audience.headers.iter().zip(recipient.values.iter()) {
-            if let Some(v) = v {
-                vars.insert(h.clone(), Mj::from(v.as_str()));
-            }
-        }
-        vars.insert("recipient".into(), Mj::from(recipient.target.to_string()));
-        let (rendered, metadata) = match templates.render(&Mj::from(vars)) {
-            Ok(r) => r,
-            Err(e) => {
-                let empty: Vec<&String> = uses
-                    .get(&e.pointer)
-                    .into_iter()
-                    .flatten()
-                    .filter(|v| {
-                        audience.headers.iter().zip(recipient.values.iter()).any(|(h, val)| h == *v && val.is_none())
-                    })
-                    .collect();
-                let at = recipient
-                    .csv_line()
-                    .and_then(|l| audience.csv_name.as_deref().map(|n| Location::line(n, l as usize)));
-                let d = if let Some(v) = empty.first() {
-                    Diagnostic::error(format!("`{v}` is empty at {here}, and `{}` uses it", display_path(&e.pointer)))
-                        .help(format!("fill it in, or give a fallback: {{{{ {v} | default(\"…\") }}}}"))
-                } else {
-                    Diagnostic::error(format!(
-                        "`{}` cannot be rendered for {here}: {}",
-                        display_path(&e.pointer),
-                        e.message
-                    ))
-                };
-                diags.push(
-                    d.at(at.or_else(|| ctx.source.locate(&e.pointer, Part::Value)))
-                        .group(format!("rendering `{}`", display_path(&e.pointer))),
-                );
-                continue;
-            }
-        };
-        let mut found = Vec::new();
-        let outgoing = match to_message(&rendered, checked.region) {
+
+    /// The provider settings requests are built with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Renders `recipient`'s message and checks it.
+    pub fn message(&self, recipient: &Recipient) -> Result<Rendered, RenderError> {
+        let ctx = self.context.row(recipient.values.clone(), recipient.target.to_string());
+        let (rendered, metadata) = self.templates.render(&ctx)?;
+        let mut findings = Vec::new();
+        let outgoing = match to_message(&rendered, self.region) {
             Ok(message) => {
                 let out = Outgoing { message, metadata };
-                provider.check(&out, &mut found);
+                self.provider.provider().check(&out, &mut findings);
                 Some(out)
             }
             Err(f) => {
-                found = f;
+                findings = f;
                 None
             }
         };
-        let blocked = found.iter().any(|f| f.severity == Severity::Error);
-        for Finding { severity, pointer, text } in found {
-            findings.entry((severity, pointer, text)).or_insert_with(|| (here.clone(), 0)).1 += 1;
-        }
-        if let (Some(out), false) = (outgoing, blocked) {
-            let request = provider.build(&checked.settings, &recipient.target, &out);
-            sends.push(Send { recipient: recipient.clone(), request });
-        }
+        Ok(Rendered { outgoing, findings })
     }
-    let total = audience.recipients.len();
-    for ((severity, pointer, text), (first, n)) in findings {
-        let whom = if n == total && total > 1 {
-            String::new()
-        } else if n == 1 {
-            format!(" ({first})")
-        } else {
-            format!(" ({first} and {} more)", n - 1)
-        };
-        diags.push(
-            ctx.at(severity, &pointer, Part::Value, format!("{text}{whom}"))
-                .group(format!("problems with `{}`", display_path(&pointer))),
-        );
+
+    /// The request carrying `out` to `recipient`.
+    pub fn request(&self, recipient: &Recipient, out: &Outgoing) -> Result<HttpRequest, Unsupported> {
+        self.provider.provider().build(&self.settings, &recipient.target, out)
     }
-    Some(sends)
-}
 
-fn base_context(c: &CampaignDoc) -> BTreeMap<String, Mj> {
-    let mut vars: BTreeMap<String, Mj> =
-        c.vars.iter().map(|(k, v)| (k.clone(), Mj::from(minijinja::value::Serde(v)))).collect();
-    let campaign: BTreeMap<&str, Mj> =
-        [("id", Mj::from(c.id.as_str())), ("name", c.name.as_deref().map_or(Mj::from(()), Mj::from))]
-            .into_iter()
-            .collect();
-    vars.insert("campaign".into(), Mj::from(campaign));
-    vars
-}
-
-fn check_variables(
-    variables: &[(String, BTreeSet<String>, Origin)],
-    c: &CampaignDoc,
-    audience: &Audience,
-    ctx: &Context,
-    diags: &mut Vec<Diagnostic>,
-) -> bool {
-    let mut known: BTreeSet<&str> = audience.headers.iter().map(String::as_str).collect();
-    known.extend(c.vars.keys().map(String::as_str));
-    known.extend(["campaign", "recipient"]);
-    known.extend(BUILTINS);
-    let mut ok = true;
-    for (pointer, vars, origin) in variables {
-        for v in vars.iter().filter(|v| !known.contains(v.as_str())) {
-            ok = false;
-            let whence = match &audience.csv_name {
-                Some(csv) => format!("not a column of {csv} nor a key of `vars`"),
-                None => {
-                    "not a key of `vars` (without a CSV, templates see only `vars`, `campaign` and `recipient`)".into()
-                }
-            };
-            let location = match origin {
-                Origin::Campaign => ctx.source.locate(pointer, Part::Value),
-                Origin::File { name, text } => find_in(name, text, v),
-            };
-            let d = Diagnostic::error(format!("`{}` uses `{v}`, which is {whence}", display_path(pointer)))
-                .at(location)
-                .label(format!("`{v}` is unknown"));
-            diags.push(match nearest(v, known.iter().copied()) {
-                Some(n) => d.help(format!("did you mean `{n}`?")),
-                None if !audience.headers.is_empty() => d.help(format!("columns: {}", audience.headers.join(", "))),
-                None => d,
-            });
-        }
+    /// The variables a template uses, by its pointer.
+    pub fn uses(&self, pointer: &str) -> impl Iterator<Item = &String> {
+        self.uses.get(pointer).into_iter().flatten()
     }
-    ok
-}
-
-fn find_in(name: &str, text: &str, var: &str) -> Option<Location> {
-    text.lines().enumerate().find_map(|(i, line)| {
-        line.find(var)
-            .map(|byte| Location::in_source(name, text, i + 1, line[..byte].chars().count() + 1, var.chars().count()))
-    })
-}
-
-/// A template syntax error, located in the campaign file or the template file.
-pub fn compile_error(e: &CompileError, ctx: &Context) -> Diagnostic {
-    let location = match (&e.origin, e.at) {
-        (Origin::Campaign, Some((line, col))) => ctx.source.locate_within(&e.pointer, line, col, 1),
-        (Origin::Campaign, None) => ctx.source.locate(&e.pointer, Part::Value),
-        (Origin::File { name, text }, Some((line, col))) => Some(Location::in_source(name, text, line + 1, col, 1)),
-        (Origin::File { name, .. }, None) => Some(Location::line(name, 1)),
-    };
-    Diagnostic::error(format!("the template in `{}` does not parse: {}", display_path(&e.pointer), e.message))
-        .at(location)
-        .help("templates use minijinja (Jinja2) syntax: {{ variable }}, {% if … %}…{% endif %}")
 }

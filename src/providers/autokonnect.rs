@@ -7,8 +7,8 @@
 use super::cloud_api::{HeaderMedia, interactive_object, template_components};
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
-    Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, dropped, encode_component, media_fields,
-    meta_limits, metadata_not_stored, put_opt,
+    Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, dropped, encode_component,
+    media_fields, meta_limits, metadata_not_stored, put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{MediaKind, Message, MessageType, TemplateHeader};
@@ -101,7 +101,7 @@ impl Provider for Autokonnect {
         }
     }
 
-    fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> HttpRequest {
+    fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> Result<HttpRequest, Unsupported> {
         let mut body = Map::new();
         match to {
             Target::Phone(phone) => {
@@ -126,7 +126,7 @@ impl Provider for Autokonnect {
                     MediaKind::Video => "video",
                     MediaKind::Audio => "audio",
                     MediaKind::Document => "document",
-                    MediaKind::Voice => super::unsupported(NAME, &out.message),
+                    MediaKind::Voice => return Err(super::unsupported(NAME, &out.message)),
                 };
                 body.insert("type".into(), kind.into());
                 body.insert("link".into(), media.url.as_str().into());
@@ -144,10 +144,10 @@ impl Provider for Autokonnect {
                 body.insert("type".into(), "interactive".into());
                 body.insert("interactive".into(), interactive_object(interactive));
             }
-            other => super::unsupported(NAME, other),
+            other => return Err(super::unsupported(NAME, other)),
         }
         let url = format!("{}/api/v1/whatsapp/{}/messages", settings.base_url, encode_component(&settings.account));
-        HttpRequest::post_json(url, self.auth(), Value::Object(body))
+        Ok(HttpRequest::post_json(url, self.auth(), Value::Object(body)))
     }
 }
 

@@ -7,8 +7,8 @@
 use super::meta_errors;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
-    Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, dropped, encode_component, media_fields,
-    meta_limits, metadata_not_stored, phone, put_opt,
+    Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, dropped, encode_component,
+    media_fields, meta_limits, metadata_not_stored, phone, put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{
@@ -82,8 +82,8 @@ impl Provider for CloudApi {
         by_status(r, ProviderError::new(None, message_or_status(r, None)))
     }
 
-    fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> HttpRequest {
-        let to = phone(to, NAME);
+    fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> Result<HttpRequest, Unsupported> {
+        let to = phone(to, NAME)?;
         let (kind, object) = match &out.message {
             Message::Text { body, preview_url } => {
                 let mut text = Map::new();
@@ -144,7 +144,7 @@ impl Provider for CloudApi {
             (kind): object,
         });
         let url = format!("{}/{}/messages", settings.base_url, encode_component(&settings.account));
-        HttpRequest::post_json(url, self.auth(), body)
+        Ok(HttpRequest::post_json(url, self.auth(), body))
     }
 }
 

@@ -5,8 +5,8 @@
 
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
-    Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, location_labels_required, media_fields,
-    phone, put_opt,
+    Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, location_labels_required,
+    media_fields, phone, put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{MediaKind, Message, MessageType};
@@ -65,10 +65,10 @@ impl Provider for Communiktor {
         if r.is_success() { Outcome::Failed(error) } else { by_status(r, error) }
     }
 
-    fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> HttpRequest {
+    fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> Result<HttpRequest, Unsupported> {
         let mut body = Map::new();
         body.insert("instance".into(), settings.account.as_str().into());
-        body.insert("receiver".into(), phone(to, NAME).digits().into());
+        body.insert("receiver".into(), phone(to, NAME)?.digits().into());
         let path = match &out.message {
             Message::Text { body: text, .. } => {
                 body.insert("text".into(), text.as_str().into());
@@ -116,13 +116,13 @@ impl Provider for Communiktor {
                 body.insert("contact".into(), Value::Object(contact));
                 "vcard"
             }
-            other => super::unsupported(NAME, other),
+            other => return Err(super::unsupported(NAME, other)),
         };
         if let Some(metadata) = &out.metadata {
             body.insert("metadata".into(), Value::Object(metadata.clone()));
         }
         let url = format!("{}/messages/{path}", settings.base_url);
-        HttpRequest::post_json(url, self.auth(), Value::Object(body))
+        Ok(HttpRequest::post_json(url, self.auth(), Value::Object(body)))
     }
 }
 

@@ -9,8 +9,8 @@ use super::cloud_api::{HeaderMedia, check_template_name, template_components};
 use super::meta_errors;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
-    Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, encode_component, is_one_emoji,
-    location_labels_required, media_fields, metadata_not_stored, phone, put_opt,
+    Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, encode_component,
+    is_one_emoji, location_labels_required, media_fields, metadata_not_stored, phone, put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{Interactive, InteractiveAction, ListSection, Media, MediaKind, Message, MessageType};
@@ -126,8 +126,8 @@ impl Provider for Evolution {
         }
     }
 
-    fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> HttpRequest {
-        let number = phone(to, NAME).digits();
+    fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> Result<HttpRequest, Unsupported> {
+        let number = phone(to, NAME)?.digits();
         let (route, body) = match &out.message {
             Message::Text { body, preview_url } => {
                 let mut object = Map::new();
@@ -185,7 +185,7 @@ impl Provider for Evolution {
             }
         };
         let url = format!("{}/message/{route}/{}", settings.base_url, encode_component(&settings.account));
-        HttpRequest::post_json(url, self.auth(), body)
+        Ok(HttpRequest::post_json(url, self.auth(), body))
     }
 }
 

@@ -7,8 +7,8 @@
 use super::meta_errors;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
-    Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, dropped, encode_component, media_fields,
-    meta_limits, metadata_not_stored, phone, put_opt,
+    Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, dropped, encode_component,
+    media_fields, meta_limits, metadata_not_stored, phone, put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{Interactive, InteractiveAction, MediaKind, Message, MessageType};
@@ -77,9 +77,9 @@ impl Provider for Flowiq {
         if r.is_success() { Outcome::Failed(error) } else { by_status(r, error) }
     }
 
-    fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> HttpRequest {
+    fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> Result<HttpRequest, Unsupported> {
         let mut body = Map::new();
-        body.insert("phone_number".into(), phone(to, NAME).e164().into());
+        body.insert("phone_number".into(), phone(to, NAME)?.e164().into());
         let message_type = match &out.message {
             Message::Text { body: text, .. } => {
                 body.insert("text".into(), text.as_str().into());
@@ -98,7 +98,7 @@ impl Provider for Flowiq {
                         put_opt(&mut body, "filename", media.filename.as_deref());
                         "document"
                     }
-                    MediaKind::Voice => super::unsupported(NAME, &out.message),
+                    MediaKind::Voice => return Err(super::unsupported(NAME, &out.message)),
                 }
             }
             Message::Location(location) => {
@@ -127,7 +127,7 @@ impl Provider for Flowiq {
                 body.insert("reaction".into(), json!({ "message_id": reaction.message_id, "emoji": reaction.emoji }));
                 "reaction"
             }
-            other @ Message::Template(_) => super::unsupported(NAME, other),
+            other @ Message::Template(_) => return Err(super::unsupported(NAME, other)),
         };
         // Documented order: recipient, type, then the type's fields.
         let mut ordered = Map::new();
@@ -136,7 +136,7 @@ impl Provider for Flowiq {
         ordered.extend(body);
         let body = ordered;
         let url = format!("{}/send-whatsapp?tenantId={}", settings.base_url, encode_component(&settings.account));
-        HttpRequest::post_json(url, self.auth(), Value::Object(body))
+        Ok(HttpRequest::post_json(url, self.auth(), Value::Object(body)))
     }
 }
 

@@ -121,7 +121,7 @@ pub struct Outgoing {
 pub use crate::diagnostic::Severity;
 
 /// A provider's verdict on a rendered message: a limit exceeded, a field it cannot carry.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Finding {
     /// Error or warning.
     pub severity: Severity,
@@ -193,13 +193,10 @@ pub trait Provider: Sync {
     /// Checks a rendered message against the provider's documented limits and fields.
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>);
 
-    /// Builds the request. Call only for supported types on messages `check` passed.
-    ///
-    /// # Panics
-    ///
-    /// On a message type the provider does not support, or on [`Target::Tags`] for a provider
-    /// whose [`Provider::supports_tags`] is false: both are the caller's bug.
-    fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> HttpRequest;
+    /// Builds the request for a message `check` passed. A message type the provider does not
+    /// support, or [`Target::Tags`] for a provider whose [`Provider::supports_tags`] is false,
+    /// is refused (validation reports both before anything is built).
+    fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> Result<HttpRequest, Unsupported>;
 
     /// What the provider's answer to a request means.
     fn classify(&self, response: &Response) -> Outcome;
@@ -230,21 +227,36 @@ pub(crate) fn check_len(findings: &mut Vec<Finding>, pointer: &str, what: &str, 
     }
 }
 
+/// What a provider cannot send at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unsupported {
+    /// A message type it has no endpoint for.
+    #[error("{provider} cannot send {message_type} messages")]
+    MessageType {
+        /// The provider.
+        provider: &'static str,
+        /// The type.
+        message_type: MessageType,
+    },
+    /// Provider-side contact tags, for a provider that addresses one number per request.
+    #[error("{provider} cannot address contact tags")]
+    Tags {
+        /// The provider.
+        provider: &'static str,
+    },
+}
+
 /// The phone number a single-recipient provider sends to.
-///
-/// # Panics
-///
-/// On [`Target::Tags`]: only providers whose [`Provider::supports_tags`] is true receive tags.
-pub(crate) fn phone<'a>(to: &'a Target, provider: &str) -> &'a Phone {
+pub(crate) fn phone<'a>(to: &'a Target, provider: &'static str) -> Result<&'a Phone, Unsupported> {
     match to {
-        Target::Phone(p) => p,
-        Target::Tags(_) => panic!("{provider} cannot address contact tags; the caller must check supports_tags()"),
+        Target::Phone(p) => Ok(p),
+        Target::Tags(_) => Err(Unsupported::Tags { provider }),
     }
 }
 
-/// Panics for a message type a provider's `build` was called with although `supports` is false.
-pub(crate) fn unsupported(provider: &str, message: &Message) -> ! {
-    panic!("{provider} cannot send {} messages; the caller must check supports()", message.message_type())
+/// The refusal of a message type a provider has no endpoint for.
+pub(crate) fn unsupported(provider: &'static str, message: &Message) -> Unsupported {
+    Unsupported::MessageType { provider, message_type: message.message_type() }
 }
 
 /// Warns that `metadata` is set but the provider has nowhere to put it.

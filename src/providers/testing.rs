@@ -45,7 +45,7 @@ pub fn findings(provider: &dyn Provider, out: &Outgoing) -> Vec<Finding> {
 /// Builds the request after asserting that `check` has nothing to say about `out`.
 pub fn build_clean(provider: &dyn Provider, settings: &Settings, to: &Target, out: &Outgoing) -> HttpRequest {
     assert_eq!(findings(provider, out), [], "a golden message must pass check");
-    provider.build(settings, to, out)
+    provider.build(settings, to, out).expect("a golden message is supported")
 }
 
 /// Asserts a JSON POST to `url` with the auth header `(name, redacted value)` and `body`.

@@ -67,7 +67,7 @@ fn text_passes_through_verbatim() {
         let mut findings = Vec::new();
         provider.check(&outgoing, &mut findings);
         assert_eq!(findings, [], "{kind}");
-        let request = provider.build(&settings(provider, "acct"), &to(), &outgoing);
+        let request = provider.build(&settings(provider, "acct"), &to(), &outgoing).unwrap();
         assert!(strings(&request.body).contains(&text), "{kind}: {}", request.body);
         let wire = serde_json::to_string(&request.body).unwrap();
         assert_eq!(serde_json::from_str::<Value>(&wire).unwrap(), request.body, "{kind}");
@@ -75,11 +75,21 @@ fn text_passes_through_verbatim() {
 }
 
 #[test]
-#[should_panic(expected = "cannot address contact tags")]
-fn single_recipient_providers_refuse_tags() {
+fn single_recipient_providers_refuse_tags_and_unsupported_types() {
     let outgoing = out(Message::Text { body: "x".into(), preview_url: None });
-    let provider = ProviderKind::CloudApi.provider();
-    provider.build(&settings(provider, "1"), &Target::Tags(vec!["42".into()]), &outgoing);
+    for kind in ProviderKind::ALL.into_iter().filter(|k| !k.provider().supports_tags()) {
+        let provider = kind.provider();
+        let refused = provider.build(&settings(provider, "1"), &Target::Tags(vec!["42".into()]), &outgoing);
+        assert!(matches!(refused, Err(Unsupported::Tags { .. })), "{kind}");
+    }
+    let reaction = out(Message::Reaction(crate::message::Reaction {
+        message_id: "wamid.1".into(),
+        emoji: "👍".into(),
+        from_me: false,
+    }));
+    let provider = ProviderKind::Communiktor.provider();
+    let refused = provider.build(&settings(provider, "1"), &to(), &reaction).unwrap_err();
+    assert_eq!(refused.to_string(), "Communiktor cannot send reaction messages");
 }
 
 #[test]

@@ -8,7 +8,8 @@
 use super::cloud_api::check_template_name;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
-    Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, media_fields, metadata_not_stored, phone,
+    Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, media_fields,
+    metadata_not_stored, phone,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{Media, MediaKind, Message, MessageType};
@@ -72,8 +73,8 @@ impl Provider for Whautochat {
         if r.is_success() { Outcome::Failed(e) } else { by_status(r, e) }
     }
 
-    fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> HttpRequest {
-        let recepient = json!({ "phoneNumber": phone(to, NAME).e164() });
+    fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> Result<HttpRequest, Unsupported> {
+        let recepient = json!({ "phoneNumber": phone(to, NAME)?.e164() });
         let workspace = json!({ "id": settings.account });
         let (path, body) = match &out.message {
             Message::Text { body, .. } => {
@@ -92,10 +93,10 @@ impl Provider for Whautochat {
                 let name = template.name.as_deref().unwrap_or_default();
                 ("sendtemplate", json!({ "recepient": recepient, "workspace": workspace, "template": name }))
             }
-            other => super::unsupported(NAME, other),
+            other => return Err(super::unsupported(NAME, other)),
         };
         let url = format!("{}/v1/messages/whatsapp/{path}", settings.base_url);
-        HttpRequest::post_json(url, self.auth(), body)
+        Ok(HttpRequest::post_json(url, self.auth(), body))
     }
 }
 

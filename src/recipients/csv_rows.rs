@@ -1,153 +1,269 @@
-//! Reading a recipients CSV: UTF-8 with or without BOM, CRLF or LF, quoted fields with commas
-//! and newlines, blank lines skipped, ragged and non-UTF-8 rows reported by line.
+//! Reading a recipients CSV as a stream: UTF-8 with or without BOM, CRLF or LF, quoted fields
+//! with commas and newlines, blank lines skipped, each record with the line it starts on.
+//! Nothing but the record being read is held in memory, whatever the size of the file.
 
-use std::path::Path;
+use memchr::memchr2_iter;
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
 
-/// A CSV file read into memory, records kept with their line numbers.
-#[derive(Debug, Clone, Default)]
-pub struct CsvTable {
-    /// Column names, trimmed.
-    pub headers: Vec<String>,
-    /// Records that could be read.
-    pub rows: Vec<CsvRow>,
-    /// Records that could not be read: line and why.
-    pub bad_rows: Vec<(u64, String)>,
-    /// Records whose field count differs from the header's: line, fields found.
-    pub ragged: Vec<(u64, usize)>,
-}
-
-/// One readable record.
-#[derive(Debug, Clone)]
-pub struct CsvRow {
-    /// 1-based line where the record starts.
-    pub line: u64,
-    /// Values aligned with the headers; `None` for empty or missing cells.
-    pub values: Vec<Option<String>>,
-}
-
-impl CsvTable {
-    /// The index of a column.
-    pub fn column(&self, name: &str) -> Option<usize> {
-        self.headers.iter().position(|h| h == name)
-    }
-}
-
-/// Reads a CSV file. The error is a sentence for the user (unreadable file or header).
-pub fn read_csv(path: &Path) -> Result<CsvTable, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {}", path.display(), io_reason(&e)))?;
-    parse_csv(&bytes)
+/// Why a CSV file cannot be used at all.
+#[derive(Debug, thiserror::Error)]
+pub enum CsvError {
+    /// The file cannot be opened or read.
+    #[error("cannot read {}: {}", .path.display(), io_reason(.source))]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: io::Error,
+    },
+    /// The file has no header line.
+    #[error("the file is empty: the first line must name the columns, e.g. `phone,first_name`")]
+    Empty,
+    /// The header line is not UTF-8.
+    #[error("the header line is not valid UTF-8; save the file as UTF-8 (CSV UTF-8 in Excel)")]
+    HeaderNotUtf8,
 }
 
 /// A short reason for an I/O error, without the OS error number.
-pub fn io_reason(e: &std::io::Error) -> String {
+pub fn io_reason(e: &io::Error) -> String {
     match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        std::io::ErrorKind::IsADirectory => "it is a directory".into(),
+        io::ErrorKind::NotFound => "no such file".into(),
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        io::ErrorKind::IsADirectory => "it is a directory".into(),
         _ => e.to_string(),
     }
 }
 
-/// Parses CSV bytes.
-pub fn parse_csv(bytes: &[u8]) -> Result<CsvTable, String> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(bytes);
-    let header = reader.byte_headers().map_err(|e| format!("cannot read the header line: {e}"))?.clone();
-    if header.is_empty() || header.iter().all(<[u8]>::is_empty) {
-        return Err("the file is empty: the first line must name the columns, e.g. `phone,first_name`".into());
+/// A CSV file opened for reading, its header already read.
+pub struct CsvReader {
+    path: PathBuf,
+    reader: csv::Reader<Tracked<File>>,
+    headers: Vec<String>,
+    /// Line breaks counted before the position of the last record found.
+    newlines: u64,
+}
+
+/// One record as raw fields, with the line it starts on.
+pub struct CsvRecord<'a> {
+    /// 1-based line of the record's first byte.
+    pub line: u64,
+    /// The fields, not yet checked for UTF-8.
+    pub fields: &'a csv::ByteRecord,
+}
+
+impl CsvReader {
+    /// Opens `path` and reads its header line.
+    pub fn open(path: &Path) -> Result<CsvReader, CsvError> {
+        CsvReader::open_as(path, None)
     }
-    let mut table = CsvTable::default();
-    for field in header.iter() {
-        let name = std::str::from_utf8(field).map_err(|_| {
-            "the header line is not valid UTF-8; save the file as UTF-8 (CSV UTF-8 in Excel)".to_string()
-        })?;
-        table.headers.push(name.trim().to_string());
+
+    /// Opens `path`, where lines starting with `#` are comments, and reads its header line.
+    pub fn open_with_comments(path: &Path) -> Result<CsvReader, CsvError> {
+        CsvReader::open_as(path, Some(b'#'))
     }
-    let mut record = csv::ByteRecord::new();
-    // The csv crate's own line numbers skip blank lines and CRLF endings; count newlines up
-    // to each record's first byte instead.
-    let (mut counted_to, mut newlines) = (0usize, 0u64);
-    let mut line_at = |offset: u64| {
-        // The offset is where parsing resumed: step over the line breaks before the record.
-        let mut offset = (offset as usize).min(bytes.len());
-        while offset < bytes.len() && matches!(bytes[offset], b'\r' | b'\n') {
-            offset += 1;
+
+    fn open_as(path: &Path, comment: Option<u8>) -> Result<CsvReader, CsvError> {
+        let read = |source| CsvError::Read { path: path.to_path_buf(), source };
+        let file = File::open(path).map_err(read)?;
+        let tracked = Tracked { inner: file, offset: 0, breaks: VecDeque::new(), bom_checked: false };
+        let mut reader =
+            csv::ReaderBuilder::new().flexible(true).has_headers(true).comment(comment).from_reader(tracked);
+        let header = reader.byte_headers().map_err(|e| read(io::Error::other(e)))?.clone();
+        if header.is_empty() || header.iter().all(<[u8]>::is_empty) {
+            return Err(CsvError::Empty);
         }
-        newlines += bytes[counted_to..offset].iter().filter(|&&b| b == b'\n').count() as u64;
-        counted_to = offset;
-        newlines + 1
-    };
-    loop {
-        let line = line_at(reader.position().byte());
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                table.bad_rows.push((line, format!("cannot be read as CSV: {e}")));
+        let headers = header
+            .iter()
+            .map(|f| std::str::from_utf8(f).map(|s| s.trim().to_string()).map_err(|_| CsvError::HeaderNotUtf8))
+            .collect::<Result<_, _>>()?;
+        Ok(CsvReader { path: path.to_path_buf(), reader, headers, newlines: 0 })
+    }
+
+    /// The column names, trimmed.
+    pub fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    /// The index of a column.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name)
+    }
+
+    /// Reads the next non-blank record into `record`; `Ok(None)` at the end of the file.
+    pub fn next<'a>(&mut self, record: &'a mut csv::ByteRecord) -> Result<Option<CsvRecord<'a>>, CsvError> {
+        loop {
+            let more = self
+                .reader
+                .read_byte_record(record)
+                .map_err(|e| CsvError::Read { path: self.path.clone(), source: io::Error::other(e) })?;
+            if !more {
+                return Ok(None);
+            }
+            let start = record.position().map_or(0, csv::Position::byte);
+            let line = self.line_at(start);
+            if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
                 continue;
             }
+            return Ok(Some(CsvRecord { line, fields: record }));
         }
-        let line = record.position().map_or(line, |p| line_at(p.byte()));
-        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-            continue;
-        }
-        if record.len() != table.headers.len() {
-            table.ragged.push((line, record.len()));
-        }
-        let mut values = Vec::with_capacity(table.headers.len());
-        let mut utf8_ok = true;
-        for i in 0..table.headers.len() {
-            let value = match record.get(i).map(std::str::from_utf8) {
-                Some(Ok(s)) => Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_string),
-                Some(Err(_)) => {
-                    utf8_ok = false;
-                    None
-                }
-                None => None,
-            };
-            values.push(value);
-        }
-        if !utf8_ok {
-            table.bad_rows.push((line, "is not valid UTF-8; save the file as UTF-8 (CSV UTF-8 in Excel)".into()));
-            continue;
-        }
-        table.rows.push(CsvRow { line, values });
     }
-    Ok(table)
+
+    /// The 1-based line of a record whose parse started at byte `offset`: the line breaks
+    /// before it, plus those it starts with (the csv parser resumes on the break ending the
+    /// previous record, and skips blank lines).
+    fn line_at(&mut self, offset: u64) -> u64 {
+        let breaks = &mut self.reader.get_mut().breaks;
+        while let Some(&(at, newline)) = breaks.front() {
+            if at >= offset {
+                break;
+            }
+            self.newlines += u64::from(newline);
+            breaks.pop_front();
+        }
+        let mut at = offset;
+        while let Some(&(pos, newline)) = breaks.front() {
+            if pos != at {
+                break;
+            }
+            self.newlines += u64::from(newline);
+            breaks.pop_front();
+            at += 1;
+        }
+        self.newlines + 1
+    }
+}
+
+/// The fields of a record as text aligned with `width` columns: `None` for empty or missing
+/// cells, `Err(())` when a field is not UTF-8.
+pub fn values(fields: &csv::ByteRecord, width: usize) -> Result<Vec<Option<String>>, NotUtf8> {
+    (0..width).map(|i| field(fields, i)).collect()
+}
+
+/// One field as trimmed text; `None` when empty or missing.
+pub fn field(fields: &csv::ByteRecord, i: usize) -> Result<Option<String>, NotUtf8> {
+    match fields.get(i).map(std::str::from_utf8) {
+        Some(Ok(s)) => Ok(Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_string)),
+        Some(Err(_)) => Err(NotUtf8),
+        None => Ok(None),
+    }
+}
+
+/// A record with a field that is not UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotUtf8;
+
+/// Whether every field of a record is UTF-8.
+pub fn is_utf8(fields: &csv::ByteRecord) -> bool {
+    fields.iter().all(|f| std::str::from_utf8(f).is_ok())
+}
+
+/// A reader that strips a UTF-8 BOM and remembers where the line breaks are in what it has
+/// handed to the csv parser but the caller has not yet passed, so each record gets its true line.
+struct Tracked<R> {
+    inner: R,
+    /// Bytes handed out so far.
+    offset: u64,
+    /// Offsets of `\r` (false) and `\n` (true) bytes not yet counted.
+    breaks: VecDeque<(u64, bool)>,
+    bom_checked: bool,
+}
+
+impl<R: Read> Read for Tracked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut n = self.inner.read(buf)?;
+        if !self.bom_checked {
+            // A BOM arrives whole in the first read of a file (reads are ≥ 3 bytes here).
+            self.bom_checked = true;
+            if buf[..n].starts_with(b"\xEF\xBB\xBF") {
+                buf.copy_within(3..n, 0);
+                n -= 3;
+            }
+        }
+        for i in memchr2_iter(b'\r', b'\n', &buf[..n]) {
+            self.breaks.push_back((self.offset + i as u64, buf[i] == b'\n'));
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Headers, readable rows with their line, and lines of rows that are not UTF-8.
+    type Read = (Vec<String>, Vec<(u64, Vec<Option<String>>)>, Vec<u64>);
+
+    fn read_all(bytes: &[u8]) -> Result<Read, CsvError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.csv");
+        std::fs::write(&path, bytes).unwrap();
+        let mut r = CsvReader::open(&path)?;
+        let width = r.headers().len();
+        let (mut rows, mut bad) = (vec![], vec![]);
+        let mut record = csv::ByteRecord::new();
+        while let Some(rec) = r.next(&mut record)? {
+            match values(rec.fields, width) {
+                Ok(v) => rows.push((rec.line, v)),
+                Err(NotUtf8) => bad.push(rec.line),
+            }
+        }
+        Ok((r.headers().to_vec(), rows, bad))
+    }
+
     #[test]
     fn handles_bom_crlf_quotes_newlines_blank_lines() {
         let src =
             "\u{feff}phone,name,note\r\n+254712345678,\"Doe, Jane\",\"two\r\nlines\"\r\n\r\n+254712345679,Bob,\r\n";
-        let t = parse_csv(src.as_bytes()).unwrap();
-        assert_eq!(t.headers, ["phone", "name", "note"]);
-        assert_eq!(t.rows.len(), 2);
-        assert_eq!(t.rows[0].values[1].as_deref(), Some("Doe, Jane"));
-        assert_eq!(t.rows[0].values[2].as_deref(), Some("two\r\nlines"));
-        assert_eq!(t.rows[1].line, 5);
-        assert_eq!(t.rows[1].values[2], None);
+        let (headers, rows, _) = read_all(src.as_bytes()).unwrap();
+        assert_eq!(headers, ["phone", "name", "note"]);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].0, 2);
+        assert_eq!(rows[0].1[1].as_deref(), Some("Doe, Jane"));
+        assert_eq!(rows[0].1[2].as_deref(), Some("two\r\nlines"));
+        assert_eq!(rows[1].0, 5);
+        assert_eq!(rows[1].1[2], None);
     }
 
     #[test]
-    fn reports_ragged_and_non_utf8_rows_by_line() {
-        let mut src = b"phone,name\n+254712345678\n+254712345679,a,b\n".to_vec();
+    fn reports_short_rows_as_missing_cells_and_non_utf8_rows_by_line() {
+        let mut src = b"phone,name\n+254712345678\n\n\n+254712345679,a,b\n".to_vec();
         src.extend_from_slice(b"+254712345670,\xff\xfe\n");
-        let t = parse_csv(&src).unwrap();
-        assert_eq!(t.ragged, [(2, 1), (3, 3)]);
-        assert_eq!(t.rows[0].values, [Some("+254712345678".into()), None]);
-        assert_eq!(t.bad_rows.len(), 1);
-        assert_eq!(t.bad_rows[0].0, 4);
+        let (_, rows, bad) = read_all(&src).unwrap();
+        assert_eq!(rows[0], (2, vec![Some("+254712345678".into()), None]));
+        assert_eq!(rows[1].0, 5);
+        assert_eq!(bad, [6]);
     }
 
     #[test]
     fn refuses_an_empty_file_or_binary_header() {
-        assert!(parse_csv(b"").unwrap_err().contains("empty"));
-        assert!(parse_csv(b"ph\xffone\n1\n").unwrap_err().contains("UTF-8"));
+        assert!(matches!(read_all(b""), Err(CsvError::Empty)));
+        assert!(matches!(read_all(b"ph\xffone\n1\n"), Err(CsvError::HeaderNotUtf8)));
+        let missing = CsvReader::open(Path::new("/nonexistent/x.csv")).err().unwrap();
+        assert_eq!(missing.to_string(), "cannot read /nonexistent/x.csv: no such file");
+    }
+
+    #[test]
+    fn line_numbers_hold_across_buffer_boundaries() {
+        let mut src = String::from("phone,note\n");
+        for i in 0..5000 {
+            if i % 7 == 0 {
+                src.push_str("\r\n");
+            }
+            src.push_str(&format!("+2547{:08},\"a\nb\"\n", 10_000_000 + i));
+        }
+        let (_, rows, _) = read_all(src.as_bytes()).unwrap();
+        let mut expected_line = 2;
+        for (i, (line, _)) in rows.iter().enumerate() {
+            if i % 7 == 0 {
+                expected_line += 1;
+            }
+            assert_eq!(*line, expected_line, "row {i}");
+            expected_line += 2;
+        }
     }
 
     proptest::proptest! {
@@ -156,9 +272,9 @@ mod tests {
             let mut w = csv::Writer::from_writer(vec![]);
             w.write_record(["phone", "v"]).unwrap();
             w.write_record(["+254712345678", s.as_str()]).unwrap();
-            let t = parse_csv(&w.into_inner().unwrap()).unwrap();
+            let (_, rows, _) = read_all(&w.into_inner().unwrap()).unwrap();
             let want = Some(s.trim()).filter(|x| !x.is_empty()).map(str::to_string);
-            proptest::prop_assert_eq!(&t.rows[0].values[1], &want);
+            proptest::prop_assert_eq!(&rows[0].1[1], &want);
         }
     }
 }

@@ -1,18 +1,31 @@
 //! The audience: who a campaign goes to, read from a CSV file, a list in the campaign, or
-//! provider-side tags, after tag filters, the suppression list and de-duplication.
+//! provider-side tags, after tag filters, suppression lists and de-duplication.
+//!
+//! It is read as a stream, in two steps. [`Audience::scan`] reads every row once, normalises its
+//! number and writes the verdict to a [`spool`]; duplicates are found by sorting compact keys in
+//! bounded memory ([`dedupe`]). [`Audience::entries`] then yields each row in file order with its
+//! verdict (and, for recipients, the row's values for templates), as often as needed: to
+//! validate, preview, send and report. Memory does not grow with the number of rows.
 
 mod csv_rows;
+mod dedupe;
+mod spool;
 mod suppress;
 
-pub use csv_rows::{CsvTable, io_reason, read_csv};
-pub use suppress::read_suppression;
+pub use csv_rows::{CsvError, CsvReader, io_reason};
+pub use suppress::{Suppression, read_suppression};
 
-use crate::phone::Phone;
+use crate::phone::{Phone, PhoneError, normalize};
 use crate::providers::Target;
+use dedupe::{Dedupe, Duplicates};
+use rlibphonenumber::Region;
+use spool::{Spool, SpoolReader, SpoolWriter, Verdict};
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Where a recipient came from, for messages and reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
     /// A CSV record starting on this 1-based line.
     CsvLine(u64),
@@ -20,6 +33,16 @@ pub enum Origin {
     ListItem(usize),
     /// The provider resolves the audience from its own contact tags.
     ProviderTags,
+}
+
+impl Origin {
+    /// The CSV line, when there is one.
+    pub fn csv_line(self) -> Option<u64> {
+        match self {
+            Origin::CsvLine(l) => Some(l),
+            _ => None,
+        }
+    }
 }
 
 /// One recipient that will be sent to.
@@ -45,42 +68,408 @@ impl Recipient {
 
     /// The CSV line, when the recipient came from one.
     pub fn csv_line(&self) -> Option<u64> {
-        match self.origin {
-            Origin::CsvLine(l) => Some(l),
-            _ => None,
+        self.origin.csv_line()
+    }
+}
+
+/// Why a row is left out before sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// The row has no phone number.
+    NoPhone,
+    /// The number is not valid.
+    InvalidPhone(PhoneError),
+    /// The same number appeared earlier.
+    Duplicate {
+        /// Where it first appeared.
+        first: Origin,
+    },
+    /// The number is on a suppression list.
+    Suppressed,
+    /// A field of the row is not UTF-8.
+    Unreadable,
+}
+
+impl SkipReason {
+    /// The code reports use.
+    pub fn code(&self) -> crate::results::Code {
+        use crate::results::Code;
+        match self {
+            SkipReason::NoPhone | SkipReason::InvalidPhone(_) => Code::InvalidPhone,
+            SkipReason::Duplicate { .. } => Code::Duplicate,
+            SkipReason::Suppressed => Code::Suppressed,
+            SkipReason::Unreadable => Code::UnreadableRow,
         }
     }
 }
 
-/// A recipient left out before sending, for the report.
+/// A row left out, as reports show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SkippedRow {
-    /// The number as written (or normalised, for duplicates and suppressed numbers).
+pub struct Skipped {
+    /// The number as written (normalised, for duplicates and suppressed numbers).
     pub recipient: String,
-    /// The CSV line, when there is one.
-    pub csv_line: Option<u64>,
-    /// `invalid_phone`, `duplicate` or `suppressed`.
-    pub code: &'static str,
-    /// Why, in words.
-    pub reason: String,
+    /// Where the row is.
+    pub origin: Origin,
+    /// Why.
+    pub reason: SkipReason,
 }
 
-/// Counts of recipients not sent to, by reason.
+impl Skipped {
+    /// Why, in words, as reports show it.
+    pub fn message(&self) -> String {
+        match &self.reason {
+            SkipReason::NoPhone => "this row has no phone number".into(),
+            SkipReason::InvalidPhone(e) => e.to_string(),
+            SkipReason::Duplicate { first } => format!("duplicate of {}", describe(*first, None)),
+            SkipReason::Suppressed => "on the suppression list".into(),
+            SkipReason::Unreadable => format!(
+                "{} is not valid UTF-8; save the file as UTF-8 (CSV UTF-8 in Excel)",
+                describe(self.origin, None)
+            ),
+        }
+    }
+}
+
+/// `line 7 of data/x.csv`, `recipients.list[2]`, `the provider's contact tags`.
+pub fn describe(origin: Origin, csv_name: Option<&str>) -> String {
+    match origin {
+        Origin::CsvLine(l) => match csv_name {
+            Some(name) => format!("line {l} of {name}"),
+            None => format!("line {l}"),
+        },
+        Origin::ListItem(i) => format!("recipients.list[{i}]"),
+        Origin::ProviderTags => "the provider's contact tags".into(),
+    }
+}
+
+/// How many rows end which way.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Skipped {
+pub struct Counts {
+    /// Recipients to send to: valid, not suppressed, first occurrence.
+    pub recipients: usize,
     /// Phone number missing or invalid, or the row unreadable.
     pub invalid: usize,
     /// The same number appeared earlier.
     pub duplicate: usize,
-    /// The number is on the suppression list.
+    /// The number is on a suppression list.
     pub suppressed: usize,
     /// Left out by `tags` / `exclude_tags`.
     pub filtered: usize,
 }
 
-impl Skipped {
+impl Counts {
     /// Invalid + duplicate + suppressed (the tag filter is a choice, not a problem).
-    pub fn total(&self) -> usize {
+    pub fn skipped(&self) -> usize {
         self.invalid + self.duplicate + self.suppressed
     }
+}
+
+/// Where the rows come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A CSV file.
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// Its columns.
+        headers: Arc<[String]>,
+        /// The phone column.
+        phone: usize,
+        /// The tags column, when rows are filtered.
+        tags: Option<usize>,
+    },
+    /// Numbers written in the campaign.
+    List(Arc<[String]>),
+    /// Provider-side contact tags: one request reaches them all.
+    ProviderTags(Vec<String>),
+}
+
+/// Which rows a tag filter keeps.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Keep rows with any of these (lower-case); all rows when empty.
+    pub tags: Vec<String>,
+    /// Drop rows with any of these (lower-case).
+    pub exclude: Vec<String>,
+}
+
+impl Filter {
+    /// A filter from the campaign's lists, compared case-insensitively.
+    pub fn new(tags: &[String], exclude: &[String]) -> Filter {
+        let lower = |v: &[String]| v.iter().map(|t| t.trim().to_lowercase()).collect();
+        Filter { tags: lower(tags), exclude: lower(exclude) }
+    }
+
+    /// Whether it filters at all.
+    pub fn active(&self) -> bool {
+        !self.tags.is_empty() || !self.exclude.is_empty()
+    }
+
+    /// Whether a row whose tags cell holds `cell` (`;` or `,` separated) is kept.
+    pub fn keeps(&self, cell: Option<&str>) -> bool {
+        let has = |wanted: &[String]| {
+            cell.is_some_and(|c| c.split([';', ',']).map(|t| t.trim().to_lowercase()).any(|t| wanted.contains(&t)))
+        };
+        (self.tags.is_empty() || has(&self.tags)) && !has(&self.exclude)
+    }
+}
+
+/// Why the audience cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum AudienceError {
+    /// The CSV file cannot be read.
+    #[error(transparent)]
+    Csv(#[from] CsvError),
+    /// The temporary files herald keeps while reading cannot be written or read.
+    #[error("cannot use a temporary file: {0}")]
+    Spool(#[from] std::io::Error),
+    /// The file's rows differ from the ones validated.
+    #[error("{} changed while herald was reading it; run the command again", .0.display())]
+    Changed(PathBuf),
+}
+
+/// The audience of a campaign, scanned.
+#[derive(Debug, Clone)]
+pub struct Audience {
+    source: Source,
+    region: Option<Region>,
+    spool: Spool,
+    duplicates: Arc<Duplicates>,
+    /// How many rows end which way.
+    pub counts: Counts,
+}
+
+impl Audience {
+    /// Reads every row once: normalises numbers, applies the filter and the suppression list,
+    /// and finds duplicates.
+    pub fn scan(
+        source: Source,
+        filter: Filter,
+        region: Option<Region>,
+        suppressed: &HashSet<u64>,
+    ) -> Result<Audience, AudienceError> {
+        let mut spool = SpoolWriter::new()?;
+        let mut dedupe = Dedupe::default();
+        let mut counts = Counts::default();
+        let mut judge = |line: u64, verdict: Verdict, spool: &mut SpoolWriter| -> Result<(), AudienceError> {
+            match verdict {
+                Verdict::Filtered => counts.filtered += 1,
+                Verdict::Invalid | Verdict::Unreadable => counts.invalid += 1,
+                Verdict::Suppressed => counts.suppressed += 1,
+                Verdict::Phone(key) => {
+                    counts.recipients += 1;
+                    dedupe.push(key)?;
+                }
+            }
+            Ok(spool.push(line, verdict)?)
+        };
+        let verdict = |raw: Option<&str>| match raw.map(|r| normalize(r, region)) {
+            Some(Ok(p)) if suppressed.contains(&p.key()) => Verdict::Suppressed,
+            Some(Ok(p)) => Verdict::Phone(p.key()),
+            _ => Verdict::Invalid,
+        };
+        match &source {
+            Source::Csv { path, phone, tags, .. } => {
+                let mut csv = CsvReader::open(path)?;
+                let mut record = csv::ByteRecord::new();
+                while let Some(row) = csv.next(&mut record)? {
+                    let v = if !csv_rows::is_utf8(row.fields) {
+                        Verdict::Unreadable
+                    } else if !tags.is_none_or(|t| filter.keeps(text(row.fields, t))) {
+                        Verdict::Filtered
+                    } else {
+                        verdict(text(row.fields, *phone).filter(|s| !s.is_empty()))
+                    };
+                    judge(row.line, v, &mut spool)?;
+                }
+            }
+            Source::List(list) => {
+                for (i, raw) in list.iter().enumerate() {
+                    judge(i as u64, verdict(Some(raw)), &mut spool)?;
+                }
+            }
+            Source::ProviderTags(_) => counts.recipients = 1,
+        }
+        let duplicates = dedupe.finish()?;
+        let repeats: usize = duplicates.values().map(|n| *n as usize - 1).sum();
+        counts.recipients -= repeats;
+        counts.duplicate = repeats;
+        Ok(Audience { source, region, spool: spool.finish()?, duplicates: Arc::new(duplicates), counts })
+    }
+
+    /// The CSV's column names (empty without a CSV).
+    pub fn headers(&self) -> &[String] {
+        match &self.source {
+            Source::Csv { headers, .. } => headers,
+            _ => &[],
+        }
+    }
+
+    /// The CSV file, when the audience is one.
+    pub fn csv_path(&self) -> Option<&std::path::Path> {
+        match &self.source {
+            Source::Csv { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// Every row, in file order, with its verdict.
+    pub fn entries(&self) -> Result<Entries<'_>, AudienceError> {
+        let rows = match &self.source {
+            Source::Csv { path, .. } => Rows::Csv(Box::new(CsvReader::open(path)?), csv::ByteRecord::new()),
+            Source::List(_) => Rows::List(0),
+            Source::ProviderTags(_) => Rows::Tags(false),
+        };
+        Ok(Entries { audience: self, rows, spool: self.spool.reader(), first: HashMap::new(), queued: None })
+    }
+}
+
+/// One row of the audience, as later passes see it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entry {
+    /// Someone to send to.
+    Recipient(Recipient),
+    /// A row left out, and why.
+    Skipped(Skipped),
+    /// A row the tag filter leaves out.
+    Filtered,
+    /// The row that follows has `fields` fields where the header has a different number
+    /// (missing cells are empty; extra cells are ignored).
+    Ragged {
+        /// The line.
+        line: u64,
+        /// Fields found.
+        fields: usize,
+    },
+}
+
+/// The rows of an audience, in order. See [`Audience::entries`].
+pub struct Entries<'a> {
+    audience: &'a Audience,
+    rows: Rows,
+    spool: SpoolReader,
+    /// Where each duplicated number first appeared.
+    first: HashMap<u64, Origin>,
+    /// A row held back while its [`Entry::Ragged`] notice goes first.
+    queued: Option<Entry>,
+}
+
+enum Rows {
+    Csv(Box<CsvReader>, csv::ByteRecord),
+    List(usize),
+    Tags(bool),
+}
+
+impl Iterator for Entries<'_> {
+    type Item = Result<Entry, AudienceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(entry) = self.queued.take() {
+            return Some(Ok(entry));
+        }
+        self.next_entry().transpose()
+    }
+}
+
+impl Entries<'_> {
+    fn next_entry(&mut self) -> Result<Option<Entry>, AudienceError> {
+        let a = self.audience;
+        let (origin, raw, values, ragged) = match (&mut self.rows, &a.source) {
+            (Rows::Csv(csv, record), Source::Csv { headers, phone, .. }) => {
+                let Some(row) = csv.next(record)? else { return self.end() };
+                let width = headers.len();
+                let ragged =
+                    (row.fields.len() != width).then_some(Entry::Ragged { line: row.line, fields: row.fields.len() });
+                let values = csv_rows::values(row.fields, width).ok();
+                let raw = values.as_ref().and_then(|v| v[*phone].clone());
+                (Origin::CsvLine(row.line), raw, values, ragged)
+            }
+            (Rows::List(i), Source::List(list)) => {
+                let Some(raw) = list.get(*i) else { return self.end() };
+                *i += 1;
+                (Origin::ListItem(*i - 1), Some(raw.clone()), Some(vec![]), None)
+            }
+            (Rows::Tags(done), Source::ProviderTags(tags)) => {
+                if std::mem::replace(done, true) {
+                    return Ok(None);
+                }
+                let target = Target::Tags(tags.clone());
+                return Ok(Some(Entry::Recipient(Recipient {
+                    target,
+                    origin: Origin::ProviderTags,
+                    values: Arc::from([]),
+                })));
+            }
+            _ => return Ok(None),
+        };
+        let entry = self.judge(origin, raw, values)?;
+        Ok(Some(match ragged {
+            Some(notice) => {
+                self.queued = Some(entry);
+                notice
+            }
+            None => entry,
+        }))
+    }
+
+    /// The end of the rows, which must also be the end of the spool.
+    fn end(&mut self) -> Result<Option<Entry>, AudienceError> {
+        match self.spool.next()? {
+            None => Ok(None),
+            Some(_) => Err(self.changed()),
+        }
+    }
+
+    fn changed(&self) -> AudienceError {
+        AudienceError::Changed(self.audience.csv_path().map(std::path::Path::to_path_buf).unwrap_or_default())
+    }
+
+    /// The row's entry, from its spooled verdict.
+    fn judge(
+        &mut self,
+        origin: Origin,
+        raw: Option<String>,
+        values: Option<Vec<Option<String>>>,
+    ) -> Result<Entry, AudienceError> {
+        let position = match origin {
+            Origin::CsvLine(l) => l,
+            Origin::ListItem(i) => i as u64,
+            Origin::ProviderTags => 0,
+        };
+        let Some((line, verdict)) = self.spool.next()? else { return Err(self.changed()) };
+        if line != position as u32 {
+            return Err(self.changed());
+        }
+        let region = self.audience.region;
+        let skipped = |recipient: String, reason| Entry::Skipped(Skipped { recipient, origin, reason });
+        Ok(match (verdict, values) {
+            (Verdict::Filtered, _) => Entry::Filtered,
+            (Verdict::Unreadable, _) => skipped(String::new(), SkipReason::Unreadable),
+            (Verdict::Invalid, Some(_)) => match raw.as_deref().map(|r| normalize(r, region)) {
+                None => skipped(String::new(), SkipReason::NoPhone),
+                Some(Err(e)) => skipped(raw.unwrap_or_default(), SkipReason::InvalidPhone(e)),
+                Some(Ok(_)) => return Err(self.changed()),
+            },
+            (Verdict::Suppressed, Some(_)) => match raw.as_deref().map(|r| normalize(r, region)) {
+                Some(Ok(p)) => skipped(p.to_string(), SkipReason::Suppressed),
+                _ => return Err(self.changed()),
+            },
+            (Verdict::Phone(key), Some(values)) => {
+                let phone = Phone::from_key(key);
+                if self.audience.duplicates.contains_key(&key) {
+                    if let Some(first) = self.first.get(&key) {
+                        return Ok(skipped(phone.to_string(), SkipReason::Duplicate { first: *first }));
+                    }
+                    self.first.insert(key, origin);
+                }
+                Entry::Recipient(Recipient { target: Target::Phone(phone), origin, values: values.into() })
+            }
+            (_, None) => return Err(self.changed()),
+        })
+    }
+}
+
+/// A field known to be UTF-8, trimmed.
+fn text(fields: &csv::ByteRecord, i: usize) -> Option<&str> {
+    fields.get(i).and_then(|f| std::str::from_utf8(f).ok()).map(str::trim)
 }

@@ -1,46 +1,61 @@
 //! The suppression list: numbers never to message (opt-outs). A CSV with a phone column, or a
-//! plain file with one number per line (blank lines and `#` comments ignored).
+//! plain file with one number per line; blank lines and `#` comments are ignored in both.
+//! Numbers are kept as compact keys, so even a large opt-out list costs 8 bytes a number.
 
-use super::csv_rows::{io_reason, parse_csv};
-use crate::phone::{Phone, normalize};
+use super::csv_rows::{CsvError, CsvReader, field};
+use crate::phone::{PhoneError, normalize};
 use rlibphonenumber::Region;
 use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 /// Numbers read from one suppression file, and the lines that held no valid number.
 #[derive(Debug, Default)]
 pub struct Suppression {
-    /// Normalised numbers.
-    pub numbers: HashSet<Phone>,
-    /// Lines that could not be read as a number: line, reason.
-    pub invalid: Vec<(u64, String)>,
+    /// Compact keys of the numbers.
+    pub keys: HashSet<u64>,
+    /// Lines that could not be read as a number.
+    pub invalid: Vec<(u64, PhoneError)>,
 }
 
 /// Reads a suppression file. `phone_column` names the column when the file is a CSV.
-pub fn read_suppression(path: &Path, phone_column: &str, region: Option<Region>) -> Result<Suppression, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {}", path.display(), io_reason(&e)))?;
-    let text = String::from_utf8_lossy(&bytes);
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let first = text.lines().find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
-    let is_csv = first.is_some_and(|l| l.split(',').any(|c| c.trim().trim_matches('"') == phone_column));
+pub fn read_suppression(path: &Path, phone_column: &str, region: Option<Region>) -> Result<Suppression, CsvError> {
+    let read = |source| CsvError::Read { path: path.to_path_buf(), source };
+    let file = std::fs::File::open(path).map_err(read)?;
+    let mut lines = BufReader::new(file);
+    let mut is_csv = false;
+    let mut line = Vec::new();
+    while lines.read_until(b'\n', &mut line).map_err(read)? > 0 {
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim_start_matches('\u{feff}').trim();
+        if !text.is_empty() && !text.starts_with('#') {
+            is_csv = text.split(',').any(|c| c.trim().trim_matches('"') == phone_column);
+            break;
+        }
+        line.clear();
+    }
     let mut out = Suppression::default();
     let mut add = |line: u64, raw: &str| match normalize(raw, region) {
         Ok(p) => {
-            out.numbers.insert(p);
+            out.keys.insert(p.key());
         }
         Err(why) => out.invalid.push((line, why)),
     };
     if is_csv {
-        let table = parse_csv(text.as_bytes())?;
-        let col = table.column(phone_column).expect("checked above");
-        for row in &table.rows {
-            if let Some(raw) = &row.values[col] {
-                add(row.line, raw);
+        let mut csv = CsvReader::open_with_comments(path)?;
+        let col = csv.column(phone_column).unwrap_or(0);
+        let mut record = csv::ByteRecord::new();
+        while let Some(rec) = csv.next(&mut record)? {
+            if let Ok(Some(raw)) = field(rec.fields, col) {
+                add(rec.line, &raw);
             }
         }
     } else {
-        for (i, line) in text.lines().enumerate() {
-            let raw = line.trim();
+        let file = std::fs::File::open(path).map_err(|e| CsvError::Read { path: path.to_path_buf(), source: e })?;
+        for (i, line) in BufReader::new(file).split(b'\n').enumerate() {
+            let line = line.map_err(|e| CsvError::Read { path: path.to_path_buf(), source: e })?;
+            let text = String::from_utf8_lossy(&line);
+            let raw = text.trim_start_matches('\u{feff}').trim();
             if !raw.is_empty() && !raw.starts_with('#') {
                 add(i as u64 + 1, raw);
             }
@@ -64,8 +79,8 @@ mod tests {
     #[test]
     fn reads_plain_lists_with_comments() {
         let s = read("# opted out\n+254712345678\n\n0712 345 679\nnot a number\n");
-        assert_eq!(s.numbers.len(), 2);
-        assert!(s.numbers.contains(&normalize("+254712345679", None).unwrap()));
+        assert_eq!(s.keys.len(), 2);
+        assert!(s.keys.contains(&normalize("+254712345679", None).unwrap().key()));
         assert_eq!(s.invalid.len(), 1);
         assert_eq!(s.invalid[0].0, 5);
     }
@@ -73,6 +88,15 @@ mod tests {
     #[test]
     fn reads_csv_with_a_phone_column() {
         let s = read("name,phone\nA,+254712345678\nB,\n");
-        assert_eq!(s.numbers.len(), 1);
+        assert_eq!(s.keys.len(), 1);
+    }
+
+    #[test]
+    fn a_csv_may_start_with_comments() {
+        let s = read(
+            "# exported 2026-11-01\n# by the CRM\nname,phone\nA,+254712345678\n# B opted back in\nC,+254712345679\n",
+        );
+        assert_eq!(s.keys.len(), 2);
+        assert!(s.invalid.is_empty());
     }
 }

@@ -1,54 +1,94 @@
-//! `results.csv`: one row per recipient.
+//! `results.csv`: one row per recipient, written as each record arrives.
 
-use super::Report;
+use crate::results::Record;
+use std::io::Write;
 
-/// The CSV text.
-pub fn results_csv(r: &Report) -> std::io::Result<String> {
-    let mut w = ::csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "phone",
-        "csv_line",
-        "status",
-        "message_id",
-        "http_status",
-        "error_code",
-        "error_message",
-        "attempts",
-        "latency_ms",
-        "timestamp",
-    ])?;
-    for rec in &r.records {
-        let opt = |v: Option<String>| v.unwrap_or_default();
-        w.write_record([
-            rec.recipient.clone(),
-            opt(rec.csv_line.map(|l| l.to_string())),
-            rec.status.as_str().to_string(),
-            opt(rec.message_id.clone()),
-            opt(rec.http_status.map(|s| s.to_string())),
-            opt(rec.error_code.clone()),
-            opt(rec.error_message.clone()),
-            rec.attempts.to_string(),
-            opt(rec.latency_ms.map(|l| l.to_string())),
-            rec.timestamp.clone(),
-        ])?;
+/// The columns, in order.
+pub const COLUMNS: [&str; 10] = [
+    "phone",
+    "csv_line",
+    "status",
+    "message_id",
+    "http_status",
+    "error_code",
+    "error_message",
+    "attempts",
+    "latency_ms",
+    "timestamp",
+];
+
+/// A `results.csv` being written.
+pub struct ResultsCsv {
+    w: ::csv::Writer<Box<dyn Write + Send>>,
+}
+
+impl ResultsCsv {
+    /// Starts the file with its header line.
+    pub fn new(out: Box<dyn Write + Send>) -> std::io::Result<ResultsCsv> {
+        let mut w = ::csv::Writer::from_writer(out);
+        w.write_record(COLUMNS)?;
+        Ok(ResultsCsv { w })
     }
-    let bytes = w.into_inner().map_err(|e| e.into_error())?;
-    Ok(String::from_utf8(bytes).expect("written from strings"))
+
+    /// Appends one recipient's row.
+    pub fn write(&mut self, rec: &Record) -> std::io::Result<()> {
+        let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
+        self.w.write_record([
+            rec.recipient.as_str(),
+            &number(rec.csv_line),
+            rec.status.as_str(),
+            rec.message_id.as_deref().unwrap_or_default(),
+            &number(rec.http_status.map(u64::from)),
+            &rec.error_code.as_ref().map(|c| c.as_str().into_owned()).unwrap_or_default(),
+            rec.error_message.as_deref().unwrap_or_default(),
+            &rec.attempts.to_string(),
+            &number(rec.latency_ms),
+            &crate::results::timestamp(rec.timestamp),
+        ])?;
+        Ok(())
+    }
+
+    /// Flushes what is buffered.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.w.flush()
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixture::report;
+    use super::super::fixture::records;
     use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// A destination tests can read back.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
 
     #[test]
     fn one_row_per_recipient_with_quoting() {
-        let text = results_csv(&report()).unwrap();
+        let out = Shared::default();
+        let mut csv = ResultsCsv::new(Box::new(out.clone())).unwrap();
+        for r in records() {
+            csv.write(&r).unwrap();
+        }
+        csv.finish().unwrap();
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
         let mut rows = ::csv::Reader::from_reader(text.as_bytes());
         let rows: Vec<_> = rows.records().map(Result::unwrap).collect();
         assert_eq!(rows.len(), 5);
         assert_eq!(&rows[1][2], "failed");
         assert_eq!(&rows[1][6], "error 131026, with \"quotes\", <tags> & commas");
+        assert_eq!(&rows[0][9], "2026-11-21T10:00:00.000Z");
         assert!(text.starts_with(
             "phone,csv_line,status,message_id,http_status,error_code,error_message,attempts,latency_ms,timestamp\n"
         ));

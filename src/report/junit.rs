@@ -1,20 +1,17 @@
 //! `junit.xml`: one test case per class of outcome (sent, and each failed/unknown/skipped error
 //! code), so CI dashboards show what went wrong and for how many.
 
-use super::Report;
+use super::{LISTED, Report};
 use crate::results::Status;
 use std::fmt::Write;
 
-/// Recipients listed in one failure message at most.
-const LISTED: usize = 20;
-
 /// The JUnit XML text.
 pub fn junit_xml(r: &Report) -> String {
-    let c = r.counts();
-    let classes = r.problem_classes();
-    let failures: usize = classes.iter().filter(|((s, _), _)| matches!(s, Status::Failed | Status::Unknown)).count();
-    let skipped: usize = classes.iter().filter(|((s, _), _)| *s == Status::Skipped).count();
-    let secs = r.duration_ms as f64 / 1000.0;
+    let classes = r.summary.problem_classes();
+    let failures: usize = classes.iter().filter(|(s, _, _)| matches!(s, Status::Failed | Status::Unknown)).count();
+    let skipped: usize = classes.iter().filter(|(s, _, _)| *s == Status::Skipped).count();
+    let secs = r.run.duration_ms as f64 / 1000.0;
+    let id = &r.about.campaign_id;
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         x,
@@ -24,27 +21,27 @@ pub fn junit_xml(r: &Report) -> String {
     let _ = writeln!(
         x,
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{secs:.3}\" timestamp=\"{}\">",
-        esc(&r.campaign_id),
+        esc(id),
         classes.len() + 1,
-        esc(&r.started_at)
+        esc(&r.run.started_at)
     );
-    let sent = c[&Status::Sent] + c[&Status::DryRun];
-    let _ = writeln!(x, "    <testcase classname=\"{}\" name=\"sent ({sent} recipients)\"/>", esc(&r.campaign_id));
-    for ((status, code), recs) in &classes {
-        let name =
-            format!("{} {code} ({} recipient{})", status.as_str(), recs.len(), if recs.len() == 1 { "" } else { "s" });
-        let _ = writeln!(x, "    <testcase classname=\"{}\" name=\"{}\">", esc(&r.campaign_id), esc(&name));
-        let message = recs[0].error_message.as_deref().unwrap_or("");
-        let mut list: Vec<String> = recs
+    let sent = r.count(Status::Sent) + r.count(Status::DryRun);
+    let _ = writeln!(x, "    <testcase classname=\"{}\" name=\"sent ({sent} recipients)\"/>", esc(id));
+    for (status, code, class) in &classes {
+        let n = class.count;
+        let name = format!("{} {code} ({n} recipient{})", status.as_str(), if n == 1 { "" } else { "s" });
+        let _ = writeln!(x, "    <testcase classname=\"{}\" name=\"{}\">", esc(id), esc(&name));
+        let message = class.example.as_str();
+        let mut list: Vec<String> = class
+            .recipients
             .iter()
-            .take(LISTED)
-            .map(|r| match r.csv_line {
-                Some(l) => format!("{} (line {l})", r.recipient),
-                None => r.recipient.clone(),
+            .map(|(recipient, line)| match line {
+                Some(l) => format!("{recipient} (line {l})"),
+                None => recipient.clone(),
             })
             .collect();
-        if recs.len() > LISTED {
-            list.push(format!("… and {} more (see results.csv)", recs.len() - LISTED));
+        if n > LISTED {
+            list.push(format!("… and {} more (see results.csv)", n - LISTED));
         }
         let tag = if *status == Status::Skipped { "skipped" } else { "failure" };
         let _ = writeln!(

@@ -6,46 +6,45 @@ use std::fmt::Write;
 
 /// The summary as Markdown.
 pub fn summary_markdown(r: &Report) -> String {
-    let c = r.counts();
-    let name = r.campaign_name.as_deref().map(|n| format!(" ({})", escape(n))).unwrap_or_default();
-    let mut s = format!("## herald: `{}`{name}\n\n", r.campaign_id);
+    let a = &r.about;
+    let name = a.campaign_name.as_deref().map(|n| format!(" ({})", escape(n))).unwrap_or_default();
+    let mut s = format!("## herald: `{}`{name}\n\n", a.campaign_id);
     let _ = writeln!(
         s,
         "{} via **{}**, {} message{}, in {} ({:.1}/s).\n",
-        match r.mode {
+        match a.mode {
             super::Mode::Send => "Sent",
             super::Mode::Sandbox => "Sent to the sandbox",
             super::Mode::DryRun => "Dry run",
         },
-        r.provider,
-        r.message_type,
-        if r.mode == super::Mode::DryRun { " (nothing sent)" } else { "" },
-        crate::send::clock(std::time::Duration::from_millis(r.duration_ms)),
+        a.provider,
+        a.message_type,
+        if a.mode == super::Mode::DryRun { " (nothing sent)" } else { "" },
+        crate::clock::format(std::time::Duration::from_millis(r.run.duration_ms)),
         r.rate()
     );
     s.push_str("| status | recipients |\n|---|---:|\n");
     for status in Status::ALL {
-        if c[&status] > 0 || matches!(status, Status::Sent | Status::Failed) {
-            let _ = writeln!(s, "| {} | {} |", status.as_str(), c[&status]);
+        if r.count(status) > 0 || matches!(status, Status::Sent | Status::Failed) {
+            let _ = writeln!(s, "| {} | {} |", status.as_str(), r.count(status));
         }
     }
-    if let Some(stop) = &r.stopped {
+    if let Some(stop) = &r.run.stopped {
         let _ = writeln!(s, "\n**Stopped early:** {}.", escape(&stop.message));
     }
-    let classes = r.problem_classes();
+    let classes = r.summary.problem_classes();
     if !classes.is_empty() {
         s.push_str("\n| status | code | recipients | example |\n|---|---|---:|---|\n");
-        for ((status, code), recs) in classes.iter().take(10) {
-            let example = recs[0].error_message.as_deref().unwrap_or("");
-            let _ = writeln!(s, "| {} | `{}` | {} | {} |", status.as_str(), code, recs.len(), escape(example));
+        for (status, code, class) in classes.iter().take(10) {
+            let _ = writeln!(s, "| {} | `{}` | {} | {} |", status.as_str(), code, class.count, escape(&class.example));
         }
     }
     let _ = writeln!(
         s,
         "\nExit code {}. Campaign file `{}` (sha256 `{}`).",
         r.exit_code,
-        r.file,
-        &r.file_hash[..12.min(r.file_hash.len())]
+        a.file,
+        &a.file_hash[..12.min(a.file_hash.len())]
     );
     s
 }

@@ -1,23 +1,25 @@
-//! The results report: what happened to every recipient, written as sibling formats of one
-//! shape (`results.csv`, `summary.json`, `summary.md`, `junit.xml`) from one [`Report`] value.
+//! The results report: what happened to every recipient. `results.csv` is written a row at a
+//! time as records arrive ([`Writer`]); the summaries (`summary.json`, `summary.md`,
+//! `junit.xml`, and the text printed at the end) are sibling formats of one shape, written from
+//! one [`Report`] built from counters. Nothing here holds all records.
 
 mod csv;
 mod json;
 mod junit;
 mod markdown;
+mod summary;
 mod text;
 
-use crate::results::{Record, Status};
-use crate::send::RunResult;
-
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-pub use csv::results_csv;
+pub use csv::ResultsCsv;
 pub use json::summary_json;
 pub use junit::junit_xml;
 pub use markdown::summary_markdown;
+pub use summary::{Class, LISTED, Summary};
 pub use text::summary_text;
+
+use crate::results::{Record, Status};
+use crate::run::StopKind;
+use std::path::{Path, PathBuf};
 
 /// How the run sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,9 +43,9 @@ impl Mode {
     }
 }
 
-/// Everything a report says.
-#[derive(Debug, Clone)]
-pub struct Report {
+/// The campaign a report is about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct About {
     /// Campaign id.
     pub campaign_id: String,
     /// Campaign name.
@@ -58,36 +60,37 @@ pub struct Report {
     pub message_type: String,
     /// How it sent.
     pub mode: Mode,
-    /// One record per recipient.
-    pub records: Vec<Record>,
-    /// Requests made, retries included.
-    pub requests: usize,
-    /// Recipients finished in the timed run(s), for the rate.
-    pub finished: usize,
-    /// Start time, RFC 3339.
-    pub started_at: String,
-    /// Wall time of the run, in milliseconds.
-    pub duration_ms: u64,
     /// The allowed failure share.
     pub max_failure_rate: f64,
-    /// Why the run stopped early.
-    pub stopped: Option<Stopped>,
-    /// The exit code the run ends with.
-    pub exit_code: u8,
 }
 
-/// Why a run stopped early: a stable kind (`provider`, `unreachable`, `failure_rate`,
-/// `interrupted`, `journal`) and a sentence.
+impl About {
+    /// The identity of a planned campaign.
+    pub fn of(plan: &crate::plan::Plan, mode: Mode) -> About {
+        About {
+            campaign_id: plan.id.clone(),
+            campaign_name: plan.name.clone(),
+            file: plan.file.display().to_string(),
+            file_hash: plan.file_hash.clone(),
+            provider: plan.provider.to_string(),
+            message_type: plan.message_type.to_string(),
+            mode,
+            max_failure_rate: plan.delivery.max_failure_rate,
+        }
+    }
+}
+
+/// Why a run stopped early: a stable kind and a sentence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stopped {
     /// The kind.
-    pub kind: String,
+    pub kind: StopKind,
     /// The sentence.
     pub message: String,
 }
 
 /// Facts about the run(s) behind a report.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RunInfo {
     /// Requests made, retries included.
     pub requests: usize,
@@ -97,126 +100,89 @@ pub struct RunInfo {
     pub started_at: String,
     /// Wall time, in milliseconds.
     pub duration_ms: u64,
-    /// Why the run stopped early.
+    /// Why it stopped early.
     pub stopped: Option<Stopped>,
 }
 
-impl RunInfo {
-    /// The facts of one run.
-    pub fn of(run: &RunResult) -> RunInfo {
-        RunInfo {
-            requests: run.tally.requests,
-            finished: run.tally.finished(),
-            started_at: crate::results::timestamp(run.started_at),
-            duration_ms: run.elapsed.as_millis() as u64,
-            stopped: run.stopped.as_ref().map(|s| Stopped { kind: s.kind().into(), message: s.to_string() }),
-        }
-    }
+/// Everything a summary says.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The campaign.
+    pub about: About,
+    /// The counters over every record.
+    pub summary: Summary,
+    /// The run(s).
+    pub run: RunInfo,
+    /// The exit code the run ends with.
+    pub exit_code: u8,
 }
 
 impl Report {
-    /// Builds a report over `records`; the exit code follows from the stop reason and the
-    /// failure rate.
-    pub fn new(plan: &crate::plan::Plan, records: Vec<Record>, mode: Mode, run: RunInfo) -> Report {
-        let mut report = Report {
-            campaign_id: plan.id.clone(),
-            campaign_name: plan.name.clone(),
-            file: plan.file.display().to_string(),
-            file_hash: plan.file_hash.clone(),
-            provider: plan.provider.to_string(),
-            message_type: plan.message_type.to_string(),
-            mode,
-            records,
-            requests: run.requests,
-            finished: run.finished,
-            started_at: run.started_at,
-            duration_ms: run.duration_ms,
-            max_failure_rate: plan.delivery.max_failure_rate,
-            stopped: run.stopped,
-            exit_code: 0,
+    /// A report over `summary`; the exit code follows from the stop and the failure rate.
+    pub fn new(about: About, summary: Summary, run: RunInfo) -> Report {
+        let exit_code = match &run.stopped {
+            Some(s) => s.kind.exit_code(),
+            None if summary.failure_rate() > about.max_failure_rate => crate::exit::FAILURES,
+            None => crate::exit::OK,
         };
-        report.exit_code = report.decide_exit_code();
-        report
+        Report { about, summary, run, exit_code }
     }
 
-    /// 3 when the provider stopped the run, 130 when interrupted, 2 when the journal failed,
-    /// 1 when failures exceed the threshold, else 0.
-    fn decide_exit_code(&self) -> u8 {
-        use crate::exit;
-        match self.stopped.as_ref().map(|s| s.kind.as_str()) {
-            Some("provider" | "unreachable") => exit::PROVIDER_STOPPED,
-            Some("interrupted") => exit::INTERRUPTED,
-            Some("journal") => exit::INVALID,
-            Some(_) => exit::FAILURES,
-            None if self.failure_rate() > self.max_failure_rate => exit::FAILURES,
-            None => exit::OK,
-        }
-    }
-
-    /// Recipients per status.
-    pub fn counts(&self) -> BTreeMap<Status, usize> {
-        let mut counts: BTreeMap<Status, usize> = Status::ALL.iter().map(|s| (*s, 0)).collect();
-        for r in &self.records {
-            *counts.entry(r.status).or_default() += 1;
-        }
-        counts
-    }
-
-    /// Failed, unknown and skipped recipients grouped by (status, error code), largest first.
-    pub fn problem_classes(&self) -> Vec<((Status, String), Vec<&Record>)> {
-        let mut classes: BTreeMap<(Status, String), Vec<&Record>> = BTreeMap::new();
-        for r in self.records.iter().filter(|r| matches!(r.status, Status::Failed | Status::Unknown | Status::Skipped))
-        {
-            let code = r.error_code.clone().unwrap_or_else(|| "unknown_error".into());
-            classes.entry((r.status, code)).or_default().push(r);
-        }
-        let mut v: Vec<_> = classes.into_iter().collect();
-        v.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
-        v
-    }
-
-    /// Sent and answered recipients' latencies, sorted.
-    fn latencies(&self) -> Vec<u64> {
-        let mut v: Vec<u64> = self.records.iter().filter_map(|r| r.latency_ms).collect();
-        v.sort_unstable();
-        v
-    }
-
-    /// The latency at percentile `p` (0–100).
-    pub fn latency_percentile(&self, p: f64) -> Option<u64> {
-        let v = self.latencies();
-        (!v.is_empty()).then(|| v[((p / 100.0) * (v.len() - 1) as f64).round() as usize])
-    }
-
-    /// Failed and unknown as a share of recipients that reached a final state.
-    pub fn failure_rate(&self) -> f64 {
-        let c = self.counts();
-        let done = c[&Status::Sent] + c[&Status::Failed] + c[&Status::Unknown];
-        if done == 0 { 0.0 } else { (c[&Status::Failed] + c[&Status::Unknown]) as f64 / done as f64 }
+    /// Recipients with `status`.
+    pub fn count(&self, status: Status) -> usize {
+        self.summary.count(status)
     }
 
     /// Recipients finished per second in the timed run(s) (not counting earlier runs a
     /// re-run's report also covers).
     pub fn rate(&self) -> f64 {
-        if self.duration_ms == 0 { 0.0 } else { self.finished as f64 * 1000.0 / self.duration_ms as f64 }
+        if self.run.duration_ms == 0 { 0.0 } else { self.run.finished as f64 * 1000.0 / self.run.duration_ms as f64 }
     }
 
-    /// Writes every format into `dir` (created) and returns the paths written.
-    pub fn write(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    /// Writes the summary formats into `dir` (created); `results.csv` is written by [`Writer`].
+    pub fn write_summaries(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
-        let files = [
-            ("results.csv", csv::results_csv(self)?),
-            ("summary.json", summary_json(self)),
-            ("summary.md", summary_markdown(self)),
-            ("junit.xml", junit::junit_xml(self)),
-        ];
-        let mut written = Vec::new();
-        for (name, text) in files {
-            let path = dir.join(name);
-            std::fs::write(&path, text)?;
-            written.push(path);
+        std::fs::write(dir.join("summary.json"), summary_json(self))?;
+        std::fs::write(dir.join("summary.md"), summary_markdown(self))?;
+        std::fs::write(dir.join("junit.xml"), junit_xml(self))
+    }
+}
+
+/// Collects a report as records arrive: each is counted, and written to `results.csv` when a
+/// CSV destination is given.
+pub struct Writer {
+    csv: Option<ResultsCsv>,
+    summary: Summary,
+}
+
+impl Writer {
+    /// A writer with a `results.csv` going to `csv` (or none).
+    pub fn new(csv: Option<Box<dyn std::io::Write + Send>>) -> std::io::Result<Writer> {
+        Ok(Writer { csv: csv.map(ResultsCsv::new).transpose()?, summary: Summary::default() })
+    }
+
+    /// A writer whose `results.csv` goes into `dir` (created).
+    pub fn in_dir(dir: &Path) -> std::io::Result<Writer> {
+        std::fs::create_dir_all(dir)?;
+        let file = std::fs::File::create(dir.join("results.csv"))?;
+        Writer::new(Some(Box::new(std::io::BufWriter::with_capacity(1 << 16, file))))
+    }
+
+    /// Counts and writes one record.
+    pub fn record(&mut self, r: &Record) -> std::io::Result<()> {
+        self.summary.add(r);
+        match &mut self.csv {
+            Some(csv) => csv.write(r),
+            None => Ok(()),
         }
-        Ok(written)
+    }
+
+    /// Flushes `results.csv` and returns the counters.
+    pub fn finish(self) -> std::io::Result<Summary> {
+        if let Some(csv) = self.csv {
+            csv.finish()?;
+        }
+        Ok(self.summary)
     }
 }
 
@@ -229,6 +195,7 @@ pub fn default_dir(campaign_id: &str, at: jiff::Timestamp) -> PathBuf {
 pub(crate) mod fixture {
     //! A small report for the format tests.
     use super::*;
+    use crate::results::Code;
 
     pub fn record(recipient: &str, status: Status, code: Option<&str>) -> Record {
         Record {
@@ -237,16 +204,30 @@ pub(crate) mod fixture {
             status,
             message_id: (status == Status::Sent).then(|| format!("wamid.{recipient}")),
             http_status: Some(if status == Status::Sent { 200 } else { 400 }),
-            error_code: code.map(str::to_string),
+            error_code: code.map(Code::parse),
             error_message: code.map(|c| format!("error {c}, with \"quotes\", <tags> & commas")),
             attempts: 1,
             latency_ms: Some(120),
-            timestamp: "2026-11-21T10:00:00Z".into(),
+            timestamp: "2026-11-21T10:00:00Z".parse().unwrap(),
         }
     }
 
+    pub fn records() -> Vec<Record> {
+        vec![
+            record("+254712345678", Status::Sent, None),
+            record("+254712345679", Status::Failed, Some("131026")),
+            record("+254712345670", Status::Failed, Some("131026")),
+            record("+254712345671", Status::Unknown, Some("timeout")),
+            record("not-a-number", Status::Skipped, Some("invalid_phone")),
+        ]
+    }
+
     pub fn report() -> Report {
-        Report {
+        let mut summary = Summary::default();
+        for r in records() {
+            summary.add(&r);
+        }
+        let about = About {
             campaign_id: "spring".into(),
             campaign_name: Some("Spring <sale>".into()),
             file: "campaigns/spring.yaml".into(),
@@ -254,21 +235,16 @@ pub(crate) mod fixture {
             provider: "cloud_api".into(),
             message_type: "text".into(),
             mode: Mode::Sandbox,
-            records: vec![
-                record("+254712345678", Status::Sent, None),
-                record("+254712345679", Status::Failed, Some("131026")),
-                record("+254712345670", Status::Failed, Some("131026")),
-                record("+254712345671", Status::Unknown, Some("timeout")),
-                record("not-a-number", Status::Skipped, Some("invalid_phone")),
-            ],
+            max_failure_rate: 0.02,
+        };
+        let run = RunInfo {
             requests: 6,
             finished: 4,
             started_at: "2026-11-21T10:00:00Z".into(),
             duration_ms: 2000,
-            max_failure_rate: 0.02,
             stopped: None,
-            exit_code: 1,
-        }
+        };
+        Report::new(about, summary, run)
     }
 }
 
@@ -277,15 +253,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counts_classes_and_rates() {
+    fn counts_classes_rates_and_exit_code() {
         let r = fixture::report();
-        assert_eq!(r.counts()[&Status::Failed], 2);
-        let classes = r.problem_classes();
-        assert_eq!(classes[0].0, (Status::Failed, "131026".to_string()));
-        assert_eq!(classes[0].1.len(), 2);
-        assert_eq!(r.failure_rate(), 0.75);
+        assert_eq!(r.count(Status::Failed), 2);
+        let classes = r.summary.problem_classes();
+        assert_eq!((classes[0].0, classes[0].1.as_str(), classes[0].2.count), (Status::Failed, "131026", 2));
+        assert_eq!(r.summary.failure_rate(), 0.75);
         assert_eq!(r.rate(), 2.0);
-        assert_eq!(r.latency_percentile(50.0), Some(120));
+        assert_eq!(r.summary.latency_percentile(50.0), Some(120));
+        assert_eq!(r.exit_code, 1);
     }
 
     #[test]

@@ -6,32 +6,35 @@ use std::fmt::Write;
 
 /// The terminal summary.
 pub fn summary_text(r: &Report) -> String {
-    let c = r.counts();
-    let mode = match r.mode {
+    let mode = match r.about.mode {
         Mode::Send => "",
         Mode::Sandbox => " (sandbox)",
         Mode::DryRun => " (dry run: nothing sent)",
     };
-    let main = if r.mode == Mode::DryRun {
-        let sent = c[&Status::Sent];
+    let main = if r.about.mode == Mode::DryRun {
+        let sent = r.count(Status::Sent);
         let earlier = if sent > 0 { format!(" ({sent} already sent)") } else { String::new() };
-        format!("{} rendered{earlier}", c[&Status::DryRun])
+        format!("{} rendered{earlier}", r.count(Status::DryRun))
     } else {
-        format!("{} sent, {} failed, {} unknown", c[&Status::Sent], c[&Status::Failed], c[&Status::Unknown])
+        format!(
+            "{} sent, {} failed, {} unknown",
+            r.count(Status::Sent),
+            r.count(Status::Failed),
+            r.count(Status::Unknown)
+        )
     };
     let mut s = format!(
         "{} via {}{mode}: {main}, {} skipped in {} ({:.1}/s)\n",
-        r.campaign_id,
-        r.provider,
-        c[&Status::Skipped],
-        crate::send::clock(std::time::Duration::from_millis(r.duration_ms)),
+        r.about.campaign_id,
+        r.about.provider,
+        r.count(Status::Skipped),
+        crate::clock::format(std::time::Duration::from_millis(r.run.duration_ms)),
         r.rate()
     );
-    for ((status, code), recs) in r.problem_classes().iter().take(8) {
-        let example = recs[0].error_message.as_deref().unwrap_or("");
-        let _ = writeln!(s, "  {} {code} ×{}: {example}", status.as_str(), recs.len());
+    for (status, code, class) in r.summary.problem_classes().iter().take(8) {
+        let _ = writeln!(s, "  {} {code} ×{}: {}", status.as_str(), class.count, class.example);
     }
-    if let Some(stop) = &r.stopped {
+    if let Some(stop) = &r.run.stopped {
         let _ = writeln!(s, "stopped early: {}", stop.message);
     }
     s

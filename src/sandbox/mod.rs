@@ -133,7 +133,7 @@ impl Sandbox {
     /// The `base_url` a campaign of this kind uses to reach the sandbox, e.g.
     /// `http://127.0.0.1:PORT/cloud_api/v23.0`.
     pub fn base_url(&self, kind: ProviderKind) -> String {
-        format!("http://{}/{}{}", self.addr, kind.as_str(), api::api(kind).base_path())
+        base_url_at(self.addr, kind)
     }
 
     /// Counts so far.
@@ -172,6 +172,11 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         self.stop.send_replace(true);
     }
+}
+
+/// The `base_url` a campaign of this kind uses to reach a sandbox listening at `addr`.
+pub fn base_url_at(addr: SocketAddr, kind: ProviderKind) -> String {
+    format!("http://{addr}/{}{}", kind.as_str(), api::api(kind).base_path())
 }
 
 /// The token the sandbox accepts for this provider (FlowIQ's starts with `fiq_`, as the real

@@ -19,8 +19,9 @@ const REDRAW: Duration = Duration::from_millis(200);
 /// watched, or stdout is closed.
 pub async fn serve_forever(config: Config, quiet: bool) -> io::Result<()> {
     let sandbox = Sandbox::start(config).await?;
-    print!("{}", banner(&sandbox));
-    io::stdout().flush()?;
+    let mut stdout = io::stdout();
+    stdout.write_all(banner(&sandbox).as_bytes())?;
+    stdout.flush()?;
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
     let mut tick = tokio::time::interval(REDRAW);

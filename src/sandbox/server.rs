@@ -142,7 +142,7 @@ async fn process(shared: &Shared, request: Request<Incoming>) -> (Reply, After) 
     }
     let body = match read_json(request).await {
         Ok(body) => body,
-        Err(why) => return end(Class::Rejected, api.malformed(&why), String::new()),
+        Err(why) => return end(Class::Rejected, api.malformed(&why.to_string()), String::new()),
     };
     let recipient = api.recipient(&endpoint, &body);
     let n = ledger.next_attempt(kind, &recipient);
@@ -166,17 +166,25 @@ async fn process(shared: &Shared, request: Request<Incoming>) -> (Reply, After) 
     (reply, after)
 }
 
+/// Why a request body is not usable JSON.
+#[derive(Debug, thiserror::Error)]
+enum BodyError {
+    #[error("Content-Type must be application/json")]
+    NotJson,
+    #[error("could not read the request body: {0}")]
+    Unreadable(Box<dyn std::error::Error + Send + Sync>),
+    #[error("the request body is not valid JSON: {0}")]
+    Invalid(#[from] serde_json::Error),
+}
+
 /// The body as JSON, or why it is not: a wrong `Content-Type`, too large, or not JSON.
-async fn read_json(request: Request<Incoming>) -> Result<Value, String> {
+async fn read_json(request: Request<Incoming>) -> Result<Value, BodyError> {
     if !is_json(request.headers()) {
-        return Err("Content-Type must be application/json".into());
+        return Err(BodyError::NotJson);
     }
-    let bytes = Limited::new(request.into_body(), BODY_LIMIT)
-        .collect()
-        .await
-        .map_err(|e| format!("could not read the request body: {e}"))?
-        .to_bytes();
-    serde_json::from_slice(&bytes).map_err(|e| format!("the request body is not valid JSON: {e}"))
+    let bytes =
+        Limited::new(request.into_body(), BODY_LIMIT).collect().await.map_err(BodyError::Unreadable)?.to_bytes();
+    Ok(serde_json::from_slice(&bytes)?)
 }
 
 /// `/cloud_api/v23.0/1/messages` → (`cloud_api`, `/v23.0/1/messages`).

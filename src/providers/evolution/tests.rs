@@ -23,7 +23,7 @@ fn send_warned(message: Message, warnings: &[&str]) -> HttpRequest {
     let got: Vec<_> = found.iter().map(|f| (f.severity, f.pointer.as_str())).collect();
     let want: Vec<_> = warnings.iter().map(|&p| (Severity::Warning, p)).collect();
     assert_eq!(got, want);
-    Evolution.build(&settings(&Evolution, "shop"), &to(), &outgoing)
+    Evolution.build(&settings(&Evolution, "shop"), &to(), &outgoing).unwrap()
 }
 
 fn pointers(message: Message) -> Vec<(Severity, String)> {
@@ -41,7 +41,7 @@ fn text() {
 fn the_instance_is_percent_encoded_in_the_path() {
     let settings = Settings { base_url: "http://localhost:8080".into(), account: "my shop/1".into() };
     let outgoing = out(Message::Text { body: "Hi".into(), preview_url: None });
-    let request = Evolution.build(&settings, &to(), &outgoing);
+    let request = Evolution.build(&settings, &to(), &outgoing).unwrap();
     assert_eq!(request.url, "http://localhost:8080/message/sendText/my%20shop%2F1");
 }
 

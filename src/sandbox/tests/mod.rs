@@ -60,7 +60,7 @@ fn build(sandbox: &Sandbox, kind: ProviderKind, target: &Target, message: Messag
     kind.provider().check(&outgoing, &mut findings);
     let errors: Vec<_> = findings.iter().filter(|f| f.severity == crate::providers::Severity::Error).collect();
     assert!(errors.is_empty(), "{kind}: the sample message must pass check: {errors:?}");
-    kind.provider().build(&settings, target, &outgoing)
+    kind.provider().build(&settings, target, &outgoing).expect("supported")
 }
 
 /// Sends `request` as herald would, with `secret` joined into the auth header.

@@ -1,7 +1,7 @@
 //! Progress on stderr, drawn from one place: an indicatif bar on a terminal, a plain line every
 //! few seconds otherwise (CI logs), nothing with `--quiet`. Workers never print.
 
-use super::tally::Tally;
+use crate::run::Tally;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -15,7 +15,7 @@ pub fn line(t: &Tally, elapsed: Duration) -> String {
     let rate = t.finished() as f64 / secs;
     let left = t.total.saturating_sub(t.finished());
     let eta = if rate > 0.0 && left > 0 {
-        format!(" · eta {}", clock(Duration::from_secs_f64(left as f64 / rate)))
+        format!(" · eta {}", crate::clock::format(Duration::from_secs_f64(left as f64 / rate)))
     } else {
         String::new()
     };
@@ -25,16 +25,6 @@ pub fn line(t: &Tally, elapsed: Duration) -> String {
     }
     s.push_str(&format!(" · {rate:.1}/s{eta}"));
     s
-}
-
-/// `1h02m03s`, `4m05s`, `6s`.
-pub fn clock(d: Duration) -> String {
-    let s = d.as_secs();
-    match (s / 3600, s / 60 % 60, s % 60) {
-        (0, 0, sec) => format!("{sec}s"),
-        (0, m, sec) => format!("{m}m{sec:02}s"),
-        (h, m, sec) => format!("{h}h{m:02}m{sec:02}s"),
-    }
 }
 
 /// Where progress goes.
@@ -99,6 +89,5 @@ mod tests {
         );
         let done = Tally { total: 2, sent: 2, ..Tally::default() };
         assert_eq!(line(&done, Duration::from_secs(1)), "2/2 · sent 2 · failed 0 · unknown 0 · 2.0/s");
-        assert_eq!(clock(Duration::from_secs(3723)), "1h02m03s");
     }
 }

@@ -1,0 +1,103 @@
+//! What makes a command fail as a whole, as one enum with the exit code each case ends with. A
+//! failed delivery is not here: it is data (a [`crate::results::Record`]).
+
+use std::path::PathBuf;
+
+/// Why a command could not do its work.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The campaign has errors (printed as diagnostics before this).
+    #[error("{} is invalid", .0.display())]
+    Invalid(PathBuf),
+    /// The provider's token is not in the environment.
+    #[error("environment variable `{0}` is not set; nothing was sent")]
+    MissingToken(String),
+    /// Sending needs a confirmation and there is no terminal to ask on.
+    #[error("about to {0}, but there is no terminal to confirm on; pass --yes to send")]
+    NoTerminal(String),
+    /// `--limit 0`.
+    #[error("--limit 0 sends nothing")]
+    LimitZero,
+    /// The campaign changed after a partial send.
+    #[error("campaign `{id}` changed since it was partly sent: {changes}")]
+    Changed {
+        /// The campaign.
+        id: String,
+        /// What changed, in words.
+        changes: String,
+    },
+    /// `herald report` before any send.
+    #[error("no journal at {}: campaign `{id}` has not been sent yet", .path.display())]
+    NoJournal {
+        /// Where the journal would be.
+        path: PathBuf,
+        /// The campaign.
+        id: String,
+    },
+    /// The journal cannot be used.
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
+    /// The recipients cannot be read as validated.
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
+    /// The report cannot be written.
+    #[error("cannot write the report to {}: {source}", .dir.display())]
+    Report {
+        /// The report folder.
+        dir: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The HTTP client cannot start.
+    #[error(transparent)]
+    Client(#[from] crate::run::ClientError),
+    /// The built-in sandbox cannot start.
+    #[error("cannot start the sandbox: {0}")]
+    Sandbox(std::io::Error),
+    /// The async runtime cannot start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    /// Output cannot be written (other than to a closed pipe, which ends output quietly).
+    #[error("cannot write the output: {0}")]
+    Output(std::io::Error),
+    /// Interrupted before anything was sent (while waiting for the schedule).
+    #[error("cancelled before sending; nothing was sent")]
+    Cancelled,
+}
+
+impl Error {
+    /// The exit code the command ends with.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Cancelled => crate::exit::INTERRUPTED,
+            _ => crate::exit::INVALID,
+        }
+    }
+
+    /// What to do about it, when there is something to say.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            Error::MissingToken(var) => {
+                Some(format!("set it before sending: `export {var}=…` (or use `herald send --sandbox`)"))
+            }
+            Error::Changed { .. } => Some(
+                "sending on would give part of the audience one message and the rest another; undo the change, or pass --allow-changed to send the new version to the remaining recipients"
+                    .into(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_exits_two_except_a_cancelled_wait() {
+        assert_eq!(Error::LimitZero.exit_code(), 2);
+        assert_eq!(Error::MissingToken("WA_TOKEN".into()).exit_code(), 2);
+        assert_eq!(Error::Cancelled.exit_code(), 130);
+        assert!(Error::MissingToken("WA_TOKEN".into()).help().unwrap().contains("export WA_TOKEN"));
+    }
+}

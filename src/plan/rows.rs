@@ -1,0 +1,142 @@
+//! The validation pass over every row: each skipped row, each template that cannot be rendered
+//! and each provider limit exceeded becomes a problem naming the row. Problems that repeat for
+//! many recipients are reported once, with a count; memory stays bounded however many rows
+//! have problems.
+
+use super::Plan;
+use super::checks::Context;
+use crate::campaign::schema::display_path;
+use crate::campaign::source::Part;
+use crate::diagnostic::{Diagnostic, Diagnostics, Location, Severity};
+use crate::providers::Finding;
+use crate::recipients::{AudienceError, Entry, Recipient, SkipReason, Skipped, describe};
+use crate::template::RenderError;
+use std::collections::BTreeMap;
+
+/// Distinct provider findings kept for reporting; further distinct ones are only counted.
+const MAX_FINDINGS: usize = 256;
+
+/// Renders every recipient and reports every problem.
+pub fn check(plan: &Plan, ctx: &Context, diags: &mut Diagnostics) -> Result<(), AudienceError> {
+    let csv_name = plan.audience.csv_path().map(|p| p.display().to_string());
+    let csv_name = csv_name.as_deref();
+    let mut findings = Findings::default();
+    for entry in plan.audience.entries()? {
+        match entry? {
+            Entry::Filtered => {}
+            Entry::Ragged { line, fields } => {
+                let width = plan.audience.headers().len();
+                diags.push(
+                    Diagnostic::warning(format!(
+                        "line {line} has {fields} field{} but the header has {width}",
+                        if fields == 1 { "" } else { "s" }
+                    ))
+                    .at(csv_name.map(|n| Location::line(n, line as usize)))
+                    .help("missing cells are empty; extra cells are ignored")
+                    .group("rows with a wrong number of fields"),
+                );
+            }
+            Entry::Skipped(s) => skipped(&s, csv_name, ctx, diags),
+            Entry::Recipient(r) => {
+                let here = describe(r.origin, csv_name);
+                match plan.renderer.message(&r) {
+                    Ok(rendered) => findings.add(rendered.findings, &here),
+                    Err(e) => diags.push(render_error(plan, &r, &e, &here, csv_name, ctx)),
+                }
+            }
+        }
+    }
+    findings.report(plan.audience.counts.recipients, ctx, diags);
+    Ok(())
+}
+
+fn skipped(s: &Skipped, csv_name: Option<&str>, ctx: &Context, diags: &mut Diagnostics) {
+    let at = match (s.origin.csv_line(), csv_name) {
+        (Some(line), Some(name)) => Some(Location::line(name, line as usize)),
+        _ => match s.origin {
+            crate::recipients::Origin::ListItem(i) => ctx.source.locate(&format!("/recipients/list/{i}"), Part::Value),
+            _ => None,
+        },
+    };
+    let (text, group) = match &s.reason {
+        SkipReason::NoPhone | SkipReason::InvalidPhone(_) => {
+            (format!("{}; this recipient is skipped", s.message()), "invalid phone numbers")
+        }
+        SkipReason::Duplicate { first } => (
+            format!("{} is a duplicate of {}; it is sent once", s.recipient, describe(*first, None)),
+            "duplicate phone numbers",
+        ),
+        SkipReason::Unreadable => (format!("{}; skipped", s.message()), "unreadable rows"),
+        SkipReason::Suppressed => return,
+    };
+    diags.push(Diagnostic::warning(text).at(at).group(group));
+}
+
+fn render_error(
+    plan: &Plan,
+    r: &Recipient,
+    e: &RenderError,
+    here: &str,
+    csv_name: Option<&str>,
+    ctx: &Context,
+) -> Diagnostic {
+    let headers = plan.audience.headers();
+    let empty = plan
+        .renderer
+        .uses(&e.pointer)
+        .find(|v| headers.iter().zip(r.values.iter()).any(|(h, val)| h == *v && val.is_none()));
+    let path = display_path(&e.pointer);
+    let d = match empty {
+        Some(v) => Diagnostic::error(format!("`{v}` is empty at {here}, and `{path}` uses it"))
+            .help(format!("fill it in, or give a fallback: {{{{ {v} | default(\"…\") }}}}")),
+        None => Diagnostic::error(format!("`{path}` cannot be rendered for {here}: {}", e.message)),
+    };
+    let at = r.csv_line().and_then(|l| csv_name.map(|n| Location::line(n, l as usize)));
+    d.at(at.or_else(|| ctx.source.locate(&e.pointer, Part::Value))).group(format!("rendering `{path}`"))
+}
+
+/// Provider findings, counted per distinct finding with the first recipient it concerns.
+#[derive(Default)]
+struct Findings {
+    seen: BTreeMap<Finding, (String, usize)>,
+    /// Findings beyond [`MAX_FINDINGS`] distinct ones: how many, and whether any is an error.
+    more: (usize, bool),
+}
+
+impl Findings {
+    fn add(&mut self, found: Vec<Finding>, here: &str) {
+        for f in found {
+            if let Some(entry) = self.seen.get_mut(&f) {
+                entry.1 += 1;
+            } else if self.seen.len() < MAX_FINDINGS {
+                self.seen.insert(f, (here.to_string(), 1));
+            } else {
+                self.more.0 += 1;
+                self.more.1 |= f.severity == Severity::Error;
+            }
+        }
+    }
+
+    fn report(self, total: usize, ctx: &Context, diags: &mut Diagnostics) {
+        for (Finding { severity, pointer, text }, (first, n)) in self.seen {
+            let whom = if n == total && total > 1 {
+                String::new()
+            } else if n == 1 {
+                format!(" ({first})")
+            } else {
+                format!(" ({first} and {} more)", n - 1)
+            };
+            diags.push(
+                ctx.at(severity, &pointer, Part::Value, format!("{text}{whom}"))
+                    .group(format!("problems with `{}`", display_path(&pointer))),
+            );
+        }
+        if self.more.0 > 0 {
+            let severity = if self.more.1 { Severity::Error } else { Severity::Warning };
+            diags.push(Diagnostic::new(
+                severity,
+                format!("{} more problems with the rendered messages, of other kinds", self.more.0),
+            ));
+        }
+    }
+}

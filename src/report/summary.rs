@@ -1,0 +1,193 @@
+//! The counters a report is made of, fed one record at a time: counts by status, problem
+//! classes by error code (with an example and the first few recipients of each), and a latency
+//! histogram. Its size depends on the number of distinct error codes, not on the audience.
+
+use crate::results::{Code, Record, Status};
+use std::collections::HashMap;
+
+/// Recipients listed per problem class (the rest are counted).
+pub const LISTED: usize = 20;
+
+/// Latencies up to this many milliseconds are counted exactly; slower ones in power-of-two
+/// buckets.
+const EXACT_MS: u64 = 10_000;
+
+/// One class of problem: a status and an error code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Class {
+    /// Recipients in it.
+    pub count: usize,
+    /// The first one's error message.
+    pub example: String,
+    /// The first [`LISTED`] recipients, with their CSV line.
+    pub recipients: Vec<(String, Option<u64>)>,
+}
+
+/// The counters.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    counts: [usize; 5],
+    classes: HashMap<(Status, Option<Code>), Class>,
+    latency: Histogram,
+    /// Requests made, retries included, as the records tell.
+    pub attempts: usize,
+    /// Records with at least one attempt.
+    pub attempted: usize,
+}
+
+impl Summary {
+    /// Counts one record.
+    pub fn add(&mut self, r: &Record) {
+        self.counts[index(r.status)] += 1;
+        self.attempts += r.attempts as usize;
+        self.attempted += usize::from(r.attempts > 0);
+        if let Some(ms) = r.latency_ms {
+            self.latency.add(ms);
+        }
+        if matches!(r.status, Status::Failed | Status::Unknown | Status::Skipped) {
+            let class = self.classes.entry((r.status, r.error_code.clone())).or_insert_with(|| Class {
+                count: 0,
+                example: r.error_message.clone().unwrap_or_default(),
+                recipients: Vec::new(),
+            });
+            class.count += 1;
+            if class.recipients.len() < LISTED {
+                class.recipients.push((r.recipient.clone(), r.csv_line));
+            }
+        }
+    }
+
+    /// Recipients with `status`.
+    pub fn count(&self, status: Status) -> usize {
+        self.counts[index(status)]
+    }
+
+    /// Recipients in all.
+    pub fn total(&self) -> usize {
+        self.counts.iter().sum()
+    }
+
+    /// Failed, unknown and skipped recipients grouped by (status, error code), largest first.
+    pub fn problem_classes(&self) -> Vec<(Status, String, &Class)> {
+        let mut v: Vec<_> = self
+            .classes
+            .iter()
+            .map(|((s, c), class)| (*s, c.as_ref().map_or_else(|| "unknown_error".into(), |c| c.to_string()), class))
+            .collect();
+        v.sort_by(|a, b| b.2.count.cmp(&a.2.count).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
+        v
+    }
+
+    /// Failed and unknown as a share of recipients that reached a final state.
+    pub fn failure_rate(&self) -> f64 {
+        let bad = self.count(Status::Failed) + self.count(Status::Unknown);
+        let done = self.count(Status::Sent) + bad;
+        if done == 0 { 0.0 } else { bad as f64 / done as f64 }
+    }
+
+    /// The latency at percentile `p` (0–100), in milliseconds.
+    pub fn latency_percentile(&self, p: f64) -> Option<u64> {
+        self.latency.percentile(p)
+    }
+}
+
+fn index(s: Status) -> usize {
+    Status::ALL.iter().position(|x| *x == s).unwrap_or(0)
+}
+
+/// Latencies: exact milliseconds up to [`EXACT_MS`], power-of-two buckets above, and the max.
+#[derive(Debug, Clone, Default)]
+struct Histogram {
+    exact: Vec<u64>,
+    slow: Vec<u64>,
+    n: u64,
+    max: u64,
+}
+
+impl Histogram {
+    fn add(&mut self, ms: u64) {
+        if ms <= EXACT_MS {
+            if self.exact.is_empty() {
+                self.exact = vec![0; EXACT_MS as usize + 1];
+            }
+            self.exact[ms as usize] += 1;
+        } else {
+            if self.slow.is_empty() {
+                self.slow = vec![0; 64];
+            }
+            self.slow[63 - ms.leading_zeros() as usize] += 1;
+        }
+        self.n += 1;
+        self.max = self.max.max(ms);
+    }
+
+    /// The value at rank `round(p% × (n − 1))`, as a sorted list of every latency would give
+    /// (slow ones rounded down to their power of two).
+    fn percentile(&self, p: f64) -> Option<u64> {
+        if self.n == 0 {
+            return None;
+        }
+        let rank = ((p / 100.0) * (self.n - 1) as f64).round() as u64;
+        if rank + 1 == self.n {
+            return Some(self.max);
+        }
+        let mut seen = 0;
+        for (ms, &count) in self.exact.iter().enumerate() {
+            seen += count;
+            if seen > rank {
+                return Some(ms as u64);
+            }
+        }
+        for (bit, &count) in self.slow.iter().enumerate() {
+            seen += count;
+            if seen > rank {
+                return Some(1 << bit);
+            }
+        }
+        Some(self.max)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_match_a_sorted_list() {
+        let mut h = Histogram::default();
+        let values = [120, 5, 5, 300, 7, 9000, 42, 1, 0, 77];
+        for v in values {
+            h.add(v);
+        }
+        let mut sorted = values.to_vec();
+        sorted.sort_unstable();
+        for p in [0.0, 10.0, 50.0, 90.0, 95.0, 100.0] {
+            let want = sorted[((p / 100.0) * (sorted.len() - 1) as f64).round() as usize];
+            assert_eq!(h.percentile(p), Some(want), "p{p}");
+        }
+        h.add(65_000);
+        assert_eq!(h.percentile(100.0), Some(65_000));
+        assert_eq!(Histogram::default().percentile(50.0), None);
+    }
+
+    #[test]
+    fn classes_keep_an_example_and_the_first_recipients() {
+        let mut s = Summary::default();
+        for i in 0..30 {
+            let mut r = Record::new(format!("+2547{i:08}"), Some(i + 2), Status::Failed);
+            r.error_code = Some(Code::Provider("131026".into()));
+            r.error_message = Some(format!("not on WhatsApp {i}"));
+            r.attempts = 1;
+            s.add(&r);
+        }
+        s.add(&Record::new("+254700000099".into(), None, Status::Sent));
+        let classes = s.problem_classes();
+        assert_eq!(classes.len(), 1);
+        let (status, code, class) = &classes[0];
+        assert_eq!((*status, code.as_str(), class.count), (Status::Failed, "131026", 30));
+        assert_eq!(class.example, "not on WhatsApp 0");
+        assert_eq!(class.recipients.len(), LISTED);
+        assert_eq!(s.total(), 31);
+        assert!((s.failure_rate() - 30.0 / 31.0).abs() < 1e-9);
+    }
+}

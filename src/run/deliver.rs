@@ -1,0 +1,218 @@
+//! One recipient's delivery: pace, send, classify the answer, retry what is safe to retry. A
+//! request is resent only when the previous attempt surely did not deliver it (the provider
+//! said so, or the request never left the machine), unless `delivery.retry_ambiguous` opts
+//! into at-least-once. A failed delivery is data: every path ends in a [`Record`].
+
+use super::backoff::{Jitter, delay};
+use super::feed::Job;
+use super::pacing::Pacer;
+use super::stop::StopReason;
+use super::transport::{Attempt, NetworkFailure, Transport};
+use crate::delivery::Delivery;
+use crate::providers::{Outcome, ProviderError, ProviderKind, Response};
+use crate::results::{Code, Record, Status};
+use crate::secret::Secret;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// What a worker needs besides the job.
+pub struct Context<'a, T> {
+    /// The provider, to classify answers.
+    pub provider: ProviderKind,
+    /// Attempts, timeouts, ambiguity.
+    pub delivery: &'a Delivery,
+    /// The shared pacer.
+    pub pacer: &'a Pacer,
+    /// The transport.
+    pub transport: &'a T,
+    /// The lane the worker runs on.
+    pub lane: usize,
+    /// The secret.
+    pub secret: &'a Secret,
+    /// Tells the run a request is about to go out (`true`) or a retry wait starts or ends.
+    pub events: &'a (dyn Fn(Activity) + Sync),
+}
+
+/// What a worker is doing, for the progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activity {
+    /// A request is about to go out.
+    Request,
+    /// A retry wait starts (`true`) or ends.
+    Retrying(bool),
+}
+
+/// How one recipient ended.
+pub struct Delivered {
+    /// The record.
+    pub record: Record,
+    /// Whether nothing can have reached the provider, so a claim can be released.
+    pub untouched: bool,
+    /// A reason to stop the whole campaign.
+    pub stop: Option<StopReason>,
+}
+
+/// Delivers `job`, giving up between attempts once `stop` turns true.
+pub async fn deliver<T: Transport>(cx: &Context<'_, T>, job: &Job, stop: &mut watch::Receiver<bool>) -> Delivered {
+    let d = cx.delivery;
+    let provider = cx.provider.provider();
+    let mut jitter = Jitter::new(job.seq);
+    let mut wait: Option<Duration> = None;
+    let mut first_sent: Option<Instant> = None;
+    let mut last = Last::default();
+    for n in 1..=d.max_attempts {
+        if let Some(w) = wait.take() {
+            (cx.events)(Activity::Retrying(true));
+            let stopped = tokio::select! {
+                () = tokio::time::sleep(w) => false,
+                _ = stop.wait_for(|s| *s) => true,
+            };
+            (cx.events)(Activity::Retrying(false));
+            if stopped {
+                return stopped_record(job, n - 1, first_sent, &last);
+            }
+        }
+        let stopped = tokio::select! {
+            () = cx.pacer.wait() => false,
+            _ = stop.wait_for(|s| *s) => true,
+        };
+        if stopped || *stop.borrow() {
+            return stopped_record(job, n - 1, first_sent, &last);
+        }
+        (cx.events)(Activity::Request);
+        first_sent.get_or_insert_with(Instant::now);
+        match cx.transport.send(cx.lane, &job.wire, cx.secret).await {
+            Attempt::Answered { status, retry_after, body } => {
+                last.http_status = Some(status);
+                match provider.classify(&Response { status, retry_after, body: &body }) {
+                    Outcome::Accepted { message_id } => {
+                        let mut r = record(job, Status::Sent, n, first_sent);
+                        r.http_status = Some(status);
+                        r.message_id = message_id;
+                        return done(r);
+                    }
+                    Outcome::Retry { error, after } => {
+                        last.set(provider_code(error.code), error.message);
+                        wait = Some(delay(n + 1, after, jitter.next()));
+                    }
+                    Outcome::Failed(error) => return done(failed(job, n, first_sent, status, error)),
+                    Outcome::Ambiguous(error) => {
+                        let code = error.code.map_or(Code::Http(status), Code::Provider);
+                        if let Some(r) = ambiguous(job, n, d, first_sent, &mut last, code, error.message) {
+                            return done(r);
+                        }
+                        wait = Some(delay(n + 1, None, jitter.next()));
+                    }
+                    Outcome::Stop(error) => {
+                        let r = failed(job, n, first_sent, status, error.clone());
+                        return Delivered { record: r, untouched: false, stop: Some(StopReason::Provider(error)) };
+                    }
+                }
+            }
+            Attempt::NotSent(why) => {
+                last.http_status = None;
+                last.set(Some(why.kind.code()), why.detail.clone());
+                last.unreachable = Some(why);
+                wait = Some(delay(n + 1, None, jitter.next()));
+            }
+            Attempt::Ambiguous(why) => {
+                last.http_status = None;
+                if let Some(r) = ambiguous(job, n, d, first_sent, &mut last, why.kind.code(), why.detail) {
+                    return done(r);
+                }
+                wait = Some(delay(n + 1, None, jitter.next()));
+            }
+        }
+    }
+    // Out of attempts. If any attempt went unanswered, the provider may have the message.
+    let status = if last.ambiguous { Status::Unknown } else { Status::Failed };
+    let mut r = record(job, status, d.max_attempts, first_sent);
+    r.http_status = last.http_status;
+    r.error_code = last.code.clone();
+    r.error_message = Some(format!("gave up after {} attempts: {}", d.max_attempts, last.message));
+    let stop = last.unreachable.map(StopReason::Unreachable);
+    Delivered { record: r, untouched: false, stop }
+}
+
+fn done(record: Record) -> Delivered {
+    Delivered { record, untouched: false, stop: None }
+}
+
+fn provider_code(code: Option<String>) -> Option<Code> {
+    code.map(Code::Provider)
+}
+
+/// An attempt that may have delivered: the recipient ends `unknown` unless `retry_ambiguous`
+/// allows another attempt (`None`: retry).
+fn ambiguous(
+    job: &Job,
+    n: u32,
+    d: &Delivery,
+    since: Option<Instant>,
+    last: &mut Last,
+    code: Code,
+    why: String,
+) -> Option<Record> {
+    if !d.retry_ambiguous || n == d.max_attempts {
+        let mut r = record(job, Status::Unknown, n, since);
+        r.http_status = last.http_status;
+        r.error_code = Some(code);
+        r.error_message = Some(format!("{why}; the provider may or may not have the message, so it was not resent"));
+        return Some(r);
+    }
+    last.set(Some(code), why);
+    last.ambiguous = true;
+    None
+}
+
+/// The last retryable failure, for the record when attempts run out.
+#[derive(Default)]
+struct Last {
+    http_status: Option<u16>,
+    code: Option<Code>,
+    message: String,
+    /// The last attempt never left the machine: the host may be unreachable.
+    unreachable: Option<NetworkFailure>,
+    /// An earlier attempt may have delivered (only with `retry_ambiguous`).
+    ambiguous: bool,
+}
+
+impl Last {
+    fn set(&mut self, code: Option<Code>, message: String) {
+        self.code = code;
+        self.message = message;
+        self.unreachable = None;
+    }
+}
+
+/// The record of a recipient the run stopped before (or between) attempts: skipped when nothing
+/// can have reached the provider, unknown when an earlier attempt went unanswered.
+fn stopped_record(job: &Job, attempts: u32, since: Option<Instant>, last: &Last) -> Delivered {
+    let status = if last.ambiguous { Status::Unknown } else { Status::Skipped };
+    let mut r = record(job, status, attempts, since);
+    if last.ambiguous {
+        r.error_code = last.code.clone();
+        r.error_message =
+            Some(format!("the campaign stopped before a retry; an earlier attempt got no answer ({})", last.message));
+    } else {
+        r.error_code = Some(Code::NotSent);
+        r.error_message = Some("not sent: the campaign stopped".into());
+    }
+    Delivered { record: r, untouched: !last.ambiguous, stop: None }
+}
+
+fn failed(job: &Job, attempts: u32, since: Option<Instant>, status: u16, e: ProviderError) -> Record {
+    let mut r = record(job, Status::Failed, attempts, since);
+    r.http_status = Some(status);
+    r.error_code = provider_code(e.code);
+    r.error_message = Some(e.message);
+    r
+}
+
+/// A record for `job` with the given status.
+fn record(job: &Job, status: Status, attempts: u32, since: Option<Instant>) -> Record {
+    let mut r = Record::new(job.recipient.clone(), job.csv_line, status);
+    r.attempts = attempts;
+    r.latency_ms = since.map(|s| s.elapsed().as_millis() as u64);
+    r
+}

@@ -1,0 +1,389 @@
+//! The engine: one loop that takes planned rows from the feed in batches, has the gate admit
+//! them, hands admitted requests to `concurrency` workers, and collects every recipient's
+//! record. It owns the counts, the failure-rate breaker and the stop; workers never print.
+//! A stop (provider, breaker, unreachable host, journal, Ctrl-C) ends claiming and rendering;
+//! requests in flight finish; every row still ends with exactly one record.
+
+use super::deliver::{self, Activity, Delivered};
+use super::feed::{self, Fed, Job};
+use super::gate::Gate;
+use super::lanes::{self, Lanes};
+use super::pacing::Pacer;
+use super::queue::Queue;
+use super::stop::StopReason;
+use super::tally::Tally;
+use super::transport::Transport;
+use crate::journal::writer::{Admission, Admitted, Candidate};
+use crate::journal::{JournalError, Policy};
+use crate::plan::Plan;
+use crate::results::{Code, Record, Status};
+use crate::secret::Secret;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+/// How often progress is reported and buffered outcomes go to the journal.
+const TICK: Duration = Duration::from_millis(100);
+
+/// Outcomes buffered before they go to the journal without waiting for the tick.
+const OUTCOME_BATCH: usize = 512;
+
+/// Batches being admitted at once: the journal works on one while the engine hands out the
+/// other. With `--limit`, one at a time, so the first N not yet sent are the ones sent.
+const ADMITTING: usize = 2;
+
+/// What the engine does with recipients that may be sent to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Claim and send.
+    Send,
+    /// Render, but send nothing and claim nothing.
+    DryRun,
+    /// Neither render nor send: say what the journal records for everyone.
+    Rebuild,
+}
+
+/// How the engine runs.
+pub struct Setup {
+    /// What to do.
+    pub action: Action,
+    /// Send to at most this many.
+    pub limit: Option<usize>,
+    /// Which final states to send to again.
+    pub policy: Policy,
+    /// Recipients expected to be sent to, for progress (refined as the run goes).
+    pub expected: usize,
+}
+
+/// What the engine did.
+pub struct Done {
+    /// Final counts.
+    pub tally: Tally,
+    /// Why it stopped early.
+    pub stopped: Option<StopReason>,
+    /// How long it took.
+    pub elapsed: Duration,
+}
+
+/// What workers report.
+struct Finished {
+    job: Job,
+    delivered: Delivered,
+}
+
+type Admitting = Pin<Box<dyn Future<Output = Result<Admitted, JournalError>> + Send>>;
+
+/// Runs `plan` through `gate` and `transport`; `record` gets every row's record.
+#[allow(clippy::too_many_arguments)]
+pub async fn drive<T: Transport>(
+    plan: Arc<Plan>,
+    setup: Setup,
+    gate: Gate,
+    transport: Arc<T>,
+    secret: Secret,
+    cancel: CancellationToken,
+    record: &mut (dyn FnMut(&Record) + Send),
+    progress: &mut (dyn FnMut(&Tally, Duration) + Send),
+) -> Done {
+    let clock = Instant::now();
+    let d = plan.delivery.clone();
+    let sending = setup.action == Action::Send;
+    // Claims run ahead of sending by about 50 ms of traffic, at least one per worker: small
+    // enough that a crash leaves few claimed-but-unsent recipients `unknown`, large enough that
+    // one commit covers many claims.
+    let batch = ((d.rate_per_sec * 0.05).ceil() as usize).clamp(1, 256).max(d.concurrency.min(256));
+    let render = Arc::new(AtomicBool::new(setup.action != Action::Rebuild));
+    let (feed_tx, mut feed_rx) = mpsc::channel(2);
+    {
+        let (plan, render) = (plan.clone(), render.clone());
+        let feed_setup = feed::Setup {
+            batch,
+            hash: matches!(gate, Gate::Journal(_)) && sending,
+            render: setup.action != Action::Rebuild,
+        };
+        tokio::task::spawn_blocking(move || feed::feed(plan, feed_setup, render, feed_tx));
+    }
+    let queue = Arc::new(Queue::default());
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Finished>();
+    let stop_tx = Arc::new(watch::channel(false).0);
+    let activity = Arc::new(Counters::default());
+    let workers = if sending { d.concurrency.max(1) } else { 0 };
+    let shared = Arc::new(Shared { pacer: Pacer::new(d.rate_per_sec, d.burst), transport, secret, plan: plan.clone() });
+    let lanes = Lanes::start(if sending { lanes::count(d.concurrency) } else { 1 });
+    for i in 0..workers {
+        let lane = i % lanes.count();
+        let (shared, rx, tx, stop, activity) =
+            (shared.clone(), queue.clone(), done_tx.clone(), stop_tx.clone(), activity.clone());
+        lanes.spawn(lane, work(shared, lane, rx, tx, stop, activity));
+    }
+    drop(done_tx);
+
+    let mut e = Engine {
+        plan: &plan,
+        setup: &setup,
+        gate: &gate,
+        record,
+        tally: Tally { total: setup.expected, ..Tally::default() },
+        stopped: None,
+        budget: if sending || setup.action == Action::DryRun { setup.limit.unwrap_or(usize::MAX) } else { 0 },
+        render,
+        stop_tx: stop_tx.clone(),
+        outcomes: Vec::new(),
+        releases: Vec::new(),
+        dispatched: 0,
+        finished: 0,
+    };
+    let mut admitting: VecDeque<(Vec<Option<Job>>, Vec<Candidate>, Admitting)> = VecDeque::new();
+    let mut feed_open = true;
+    let most_admitting = if setup.limit.is_some() { 1 } else { ADMITTING };
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut finished = Vec::with_capacity(64);
+    loop {
+        // Admit more only while the queue has room for every batch being admitted.
+        let room = queue.len() + batch * (admitting.len() + 1) <= batch * (most_admitting + 1);
+        tokio::select! {
+            biased;
+            () = cancel.cancelled(), if e.stopped.is_none() => e.stop(StopReason::Interrupted),
+            n = done_rx.recv_many(&mut finished, 64), if e.dispatched > e.finished => {
+                for f in finished.drain(..n) {
+                    e.finish(f);
+                }
+            }
+            admitted = async { admitting.front_mut().map(|p| &mut p.2).expect("guarded").await }, if !admitting.is_empty() => {
+                let (jobs, candidates, _) = admitting.pop_front().expect("guarded");
+                match admitted {
+                    Ok(admitted) => {
+                        let claimed: Vec<Job> = jobs
+                            .into_iter()
+                            .zip(candidates)
+                            .zip(admitted)
+                            .filter_map(|((job, candidate), admission)| e.admitted(job, candidate, admission))
+                            .collect();
+                        e.dispatched += claimed.len();
+                        queue.push(claimed);
+                    }
+                    Err(err) => e.stop(StopReason::Journal(err)),
+                }
+            }
+            fed = feed_rx.recv(), if feed_open && admitting.len() < most_admitting && room => match fed {
+                None => feed_open = false,
+                Some(rows) => admitting.extend(e.offer(rows)),
+            },
+            _ = tick.tick() => e.flush(&activity, clock.elapsed(), progress),
+        }
+        if !feed_open && admitting.is_empty() && e.dispatched == e.finished {
+            break;
+        }
+    }
+    queue.close();
+    lanes.stop();
+    if !matches!(e.stopped, Some(StopReason::Journal(_))) {
+        match gate.gone().await {
+            Ok(gone) => gone.iter().for_each(|r| (e.record)(r)),
+            Err(err) => e.stop(StopReason::Journal(err)),
+        }
+    }
+    e.tally.total = e.dispatched.max(e.tally.finished());
+    e.flush(&activity, clock.elapsed(), progress);
+    Done { tally: e.tally, stopped: e.stopped, elapsed: clock.elapsed() }
+}
+
+/// Request and retry counts, updated by workers.
+#[derive(Default)]
+struct Counters {
+    requests: AtomicUsize,
+    retrying: AtomicIsize,
+}
+
+/// What every worker shares.
+struct Shared<T> {
+    pacer: Pacer,
+    transport: Arc<T>,
+    secret: Secret,
+    plan: Arc<Plan>,
+}
+
+async fn work<T: Transport>(
+    shared: Arc<Shared<T>>,
+    lane: usize,
+    queue: Arc<Queue<Job>>,
+    done: mpsc::UnboundedSender<Finished>,
+    stop_tx: Arc<watch::Sender<bool>>,
+    activity: Arc<Counters>,
+) {
+    let mut stop = stop_tx.subscribe();
+    let events = |a: Activity| match a {
+        Activity::Request => {
+            activity.requests.fetch_add(1, Ordering::Relaxed);
+        }
+        Activity::Retrying(on) => {
+            activity.retrying.fetch_add(if on { 1 } else { -1 }, Ordering::Relaxed);
+        }
+    };
+    let cx = deliver::Context {
+        provider: shared.plan.provider,
+        delivery: &shared.plan.delivery,
+        pacer: &shared.pacer,
+        transport: &*shared.transport,
+        lane,
+        secret: &shared.secret,
+        events: &events,
+    };
+    while let Some(job) = queue.pop().await {
+        let delivered = deliver::deliver(&cx, &job, &mut stop).await;
+        if delivered.stop.is_some() {
+            // Stop the other workers now, not when the engine gets to this record.
+            stop_tx.send_replace(true);
+        }
+        if done.send(Finished { job, delivered }).is_err() {
+            return;
+        }
+    }
+}
+
+/// The engine's state.
+struct Engine<'a> {
+    plan: &'a Plan,
+    setup: &'a Setup,
+    gate: &'a Gate,
+    record: &'a mut (dyn FnMut(&Record) + Send),
+    tally: Tally,
+    stopped: Option<StopReason>,
+    /// Claims left under `--limit`.
+    budget: usize,
+    render: Arc<AtomicBool>,
+    stop_tx: Arc<watch::Sender<bool>>,
+    outcomes: Vec<Record>,
+    releases: Vec<String>,
+    dispatched: usize,
+    finished: usize,
+}
+
+impl Engine<'_> {
+    fn stop(&mut self, why: StopReason) {
+        if self.stopped.is_none() {
+            self.stopped = Some(why);
+        }
+        self.stop_tx.send_replace(true);
+        self.render.store(false, Ordering::Relaxed);
+    }
+
+    /// Takes a batch from the feed: skipped rows are recorded now, the rest offered to the gate.
+    fn offer(&mut self, rows: Vec<Fed>) -> Option<(Vec<Option<Job>>, Vec<Candidate>, Admitting)> {
+        let mut jobs = Vec::with_capacity(rows.len());
+        let mut candidates = Vec::with_capacity(rows.len());
+        let keep_bodies = self.gate.keeps_bodies();
+        for row in rows {
+            match row {
+                Fed::Skipped(s) => (self.record)(&Record::of_skipped(&s)),
+                Fed::Failed(e) => self.stop(StopReason::Plan(e)),
+                Fed::Unrendered { recipient, csv_line } => {
+                    candidates.push(Candidate { recipient, csv_line, request_hash: None, body: None });
+                    jobs.push(None);
+                }
+                Fed::Rendered(job) => {
+                    let body = keep_bodies.then(|| String::from_utf8_lossy(&job.wire.body).into_owned());
+                    candidates.push(Candidate {
+                        recipient: job.recipient.clone(),
+                        csv_line: job.csv_line,
+                        request_hash: Some(job.hash),
+                        body,
+                    });
+                    jobs.push(Some(*job));
+                }
+            }
+        }
+        if candidates.is_empty() {
+            return None;
+        }
+        let claiming = self.stopped.is_none() && self.setup.action == Action::Send;
+        let budget = if claiming { self.budget } else { 0 };
+        let gate = self.gate.clone();
+        let policy = self.setup.policy;
+        let offered = candidates.clone();
+        let admitting: Admitting = Box::pin(async move { gate.admit(offered, policy, budget).await });
+        Some((jobs, candidates, admitting))
+    }
+
+    /// What becomes of one admitted row: a job to send, or a record now.
+    fn admitted(&mut self, job: Option<Job>, c: Candidate, admission: Admission) -> Option<Job> {
+        match admission {
+            Admission::Claimed => {
+                self.budget = self.budget.saturating_sub(1);
+                if self.budget == 0 {
+                    self.render.store(false, Ordering::Relaxed);
+                }
+                return job;
+            }
+            Admission::Kept(r) => (self.record)(&r),
+            Admission::Unclaimed => {
+                let r = match (self.setup.action, &self.stopped, job.is_some()) {
+                    (Action::DryRun, None, true) if self.budget > 0 => {
+                        self.budget -= 1;
+                        if self.budget == 0 {
+                            self.render.store(false, Ordering::Relaxed);
+                        }
+                        self.tally.record(Status::DryRun);
+                        Record::new(c.recipient, c.csv_line, Status::DryRun)
+                    }
+                    (_, Some(why), _) => Record::skipped(
+                        c.recipient,
+                        c.csv_line,
+                        Code::NotSent,
+                        format!("not sent: the campaign stopped ({why})"),
+                    ),
+                    (Action::Rebuild, ..) => {
+                        Record::skipped(c.recipient, c.csv_line, Code::Pending, "not sent yet".into())
+                    }
+                    _ => Record::skipped(c.recipient, c.csv_line, Code::Pending, "not sent yet: beyond --limit".into()),
+                };
+                (self.record)(&r);
+            }
+        }
+        None
+    }
+
+    /// A worker's result.
+    fn finish(&mut self, f: Finished) {
+        self.finished += 1;
+        let Delivered { record, untouched, stop } = f.delivered;
+        self.tally.record(record.status);
+        if record.status == Status::Skipped && untouched {
+            // Claimed, but surely not delivered: back to how it was, so a re-run sends it.
+            self.releases.push(f.job.recipient);
+        }
+        (self.record)(&record);
+        if record.status != Status::Skipped {
+            self.outcomes.push(record);
+        }
+        if let Some(why) = stop {
+            self.stop(why);
+        } else if self.stopped.is_none() && self.tally.breaker_tripped(self.plan.delivery.max_failure_rate) {
+            let (rate, max) = (self.tally.failure_rate(), self.plan.delivery.max_failure_rate);
+            self.stop(StopReason::FailureRate { rate, max });
+        }
+        if self.outcomes.len() >= OUTCOME_BATCH {
+            self.gate.done(std::mem::take(&mut self.outcomes));
+        }
+    }
+
+    /// Sends buffered outcomes and releases to the journal, and shows progress.
+    fn flush(&mut self, activity: &Counters, elapsed: Duration, progress: &mut (dyn FnMut(&Tally, Duration) + Send)) {
+        if !self.outcomes.is_empty() {
+            self.gate.done(std::mem::take(&mut self.outcomes));
+        }
+        if !self.releases.is_empty() {
+            self.gate.release(std::mem::take(&mut self.releases));
+        }
+        self.tally.requests = activity.requests.load(Ordering::Relaxed);
+        self.tally.retrying = activity.retrying.load(Ordering::Relaxed).max(0) as usize;
+        self.tally.total = self.tally.total.max(self.dispatched);
+        progress(&self.tally, elapsed);
+    }
+}

@@ -1,0 +1,112 @@
+//! The planning side of a run, on a thread of its own: walks the audience in file order,
+//! renders each recipient's request, serialises and hashes it once, and hands the run batches
+//! of rows. Once the run no longer needs requests (it stopped, or `--limit` is reached), rows
+//! pass unrendered, only so the report can say what became of everyone.
+
+use super::transport::Wire;
+use crate::plan::{Plan, PlanError};
+use crate::recipients::{Entry, Skipped};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::sync::mpsc;
+
+/// One row, planned.
+#[derive(Debug)]
+pub enum Fed {
+    /// A recipient with their request, ready to send.
+    Rendered(Box<Job>),
+    /// A recipient whose request is not needed any more.
+    Unrendered {
+        /// The recipient's key.
+        recipient: String,
+        /// Its CSV line.
+        csv_line: Option<u64>,
+    },
+    /// A row the audience leaves out.
+    Skipped(Skipped),
+    /// The plan cannot go on (the CSV changed since it was validated).
+    Failed(PlanError),
+}
+
+/// A recipient's request, as workers send it.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The recipient's key (E.164 or `tag:…`).
+    pub recipient: String,
+    /// Its CSV line.
+    pub csv_line: Option<u64>,
+    /// The request.
+    pub wire: Wire,
+    /// Its hash, for the journal (zeros without one).
+    pub hash: crate::journal::Hash,
+    /// Its position in the run, to seed retry jitter.
+    pub seq: u64,
+}
+
+/// How the feed works.
+#[derive(Debug, Clone, Copy)]
+pub struct Setup {
+    /// Rows per batch.
+    pub batch: usize,
+    /// Whether requests are hashed (for a journal).
+    pub hash: bool,
+    /// Whether requests are rendered at all (a report rebuilt from the journal needs none).
+    pub render: bool,
+}
+
+/// Runs the feed until the audience ends or the run hangs up; `render` turns rendering off
+/// once the run needs no more requests.
+pub fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Sender<Vec<Fed>>) {
+    let base_url = plan.settings().base_url.clone();
+    let mut batch = Vec::with_capacity(setup.batch);
+    let mut seq = 0u64;
+    let entries = match plan.audience.entries() {
+        Ok(entries) => entries,
+        Err(e) => {
+            let _ = tx.blocking_send(vec![Fed::Failed(e.into())]);
+            return;
+        }
+    };
+    for entry in entries {
+        let fed = match entry {
+            Err(e) => Fed::Failed(e.into()),
+            Ok(Entry::Filtered | Entry::Ragged { .. }) => continue,
+            Ok(Entry::Skipped(s)) => Fed::Skipped(s),
+            Ok(Entry::Recipient(r)) if !(setup.render && render.load(Ordering::Relaxed)) => {
+                Fed::Unrendered { recipient: r.target.to_string(), csv_line: r.csv_line() }
+            }
+            Ok(Entry::Recipient(r)) => match plan.send_for(r) {
+                Err(e) => Fed::Failed(e),
+                Ok(send) => {
+                    seq += 1;
+                    let body = bytes::Bytes::from(serde_json::to_vec(&send.request.body).unwrap_or_default());
+                    let r = &send.request;
+                    let hash = match setup.hash {
+                        true => crate::journal::request_hash(r.method, &r.url, &base_url, &body),
+                        false => [0; 32],
+                    };
+                    Fed::Rendered(Box::new(Job {
+                        recipient: send.recipient.target.to_string(),
+                        csv_line: send.recipient.csv_line(),
+                        wire: Wire { url: send.request.url, headers: send.request.headers, body },
+                        hash,
+                        seq,
+                    }))
+                }
+            },
+        };
+        let failed = matches!(fed, Fed::Failed(_));
+        batch.push(fed);
+        if (batch.len() >= setup.batch || failed)
+            && tx.blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(setup.batch))).is_err()
+        {
+            return;
+        }
+        if failed {
+            return;
+        }
+    }
+    if !batch.is_empty() {
+        let _ = tx.blocking_send(batch);
+    }
+}

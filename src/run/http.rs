@@ -1,0 +1,137 @@
+//! The real transport: one reqwest client (rustls with bundled web roots, so a host without CA
+//! files still works; connection reuse; explicit timeouts; redirects never followed).
+
+use super::transport::{Attempt, FailureKind, NetworkFailure, Transport, Wire};
+use crate::secret::Secret;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why the HTTP client cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The TLS configuration was refused.
+    #[error("cannot set up TLS: {0}")]
+    Tls(#[from] rustls::Error),
+    /// reqwest refused the configuration.
+    #[error("cannot start the HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
+}
+
+/// Sends over the network, with a client (and so a connection pool) per lane.
+pub struct Http {
+    clients: Vec<reqwest::Client>,
+}
+
+impl Http {
+    /// Clients for a run: `timeout` per request, pools sized for `concurrency` workers.
+    pub fn new(timeout: Duration, concurrency: usize) -> Result<Http, ClientError> {
+        let lanes = super::lanes::count(concurrency);
+        let clients = (0..lanes).map(|_| client(timeout, concurrency.div_ceil(lanes))).collect::<Result<_, _>>()?;
+        Ok(Http { clients })
+    }
+}
+
+/// One client: rustls with the bundled web roots, no redirects, explicit timeouts.
+fn client(timeout: Duration, pool: usize) -> Result<reqwest::Client, ClientError> {
+    {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            // Never follow a redirect: it would turn the POST into a GET (counted as delivered)
+            // and carry API-key headers to another host.
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .pool_max_idle_per_host(pool.max(1))
+            .user_agent(crate::request::user_agent())
+            .build()?)
+    }
+}
+
+impl Transport for Http {
+    async fn send(&self, lane: usize, wire: &Wire, secret: &Secret) -> Attempt {
+        let mut headers = HeaderMap::with_capacity(wire.headers.len());
+        for h in &wire.headers {
+            let name = HeaderName::from_bytes(h.name.as_bytes());
+            let value = HeaderValue::from_str(&h.with_secret(secret.expose()));
+            if let (Ok(name), Ok(mut value)) = (name, value) {
+                value.set_sensitive(h.secret);
+                headers.insert(name, value);
+            }
+        }
+        let client = &self.clients[lane % self.clients.len()];
+        let sent = client.post(&wire.url).headers(headers).body(wire.body.clone()).send().await;
+        match sent {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let retry_after =
+                    response.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+                match response.bytes().await {
+                    Ok(body) => Attempt::Answered { status, retry_after, body },
+                    Err(e) => Attempt::Ambiguous(failure(&e, FailureKind::NoAnswer)),
+                }
+            }
+            Err(e) if e.is_connect() || e.is_builder() => Attempt::NotSent(failure(&e, FailureKind::Connect)),
+            Err(e) if e.is_timeout() => Attempt::Ambiguous(failure(&e, FailureKind::Timeout)),
+            Err(e) => Attempt::Ambiguous(failure(&e, FailureKind::NoAnswer)),
+        }
+    }
+}
+
+/// A reqwest error in a few words, without the URL (which reports show anyway).
+fn failure(e: &reqwest::Error, kind: FailureKind) -> NetworkFailure {
+    let mut text = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "the answer was cut off"
+    } else {
+        "the request failed"
+    }
+    .to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text = format!("{text}: {s_text}");
+        }
+        source = s.source();
+    }
+    NetworkFailure { kind, detail: text }
+}
+
+/// `Retry-After`: delay-seconds or an HTTP date. Capped at 15 minutes.
+pub fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    let delay = if let Ok(secs) = v.parse::<f64>() {
+        (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(1e9)))?
+    } else {
+        let at = jiff::fmt::rfc2822::parse(v).ok()?.timestamp();
+        let secs = at.as_second() - jiff::Timestamp::now().as_second();
+        Duration::from_secs(secs.max(0) as u64)
+    };
+    Some(delay.min(Duration::from_secs(15 * 60)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after("0.5"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("99999"), Some(Duration::from_secs(900)));
+        assert_eq!(parse_retry_after("1e300"), Some(Duration::from_secs(900)));
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+}

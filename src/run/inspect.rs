@@ -1,0 +1,70 @@
+//! Before a run: what the journal says about the campaign (who would be sent to, who is already
+//! final) and whether the campaign changed since it was partly sent, by comparing each known
+//! recipient's request hash with the one the campaign renders now. One streaming pass, made
+//! only when the journal has rows for the campaign.
+
+use crate::error::Error;
+use crate::journal::{Changes, Journal, Policy, Selection};
+use crate::plan::Plan;
+use crate::recipients::Entry;
+
+/// Hashes rewritten per transaction with `--allow-changed`.
+const REBASELINE_CHUNK: usize = 10_000;
+
+/// What a run would do, and what changed.
+#[derive(Debug, Clone, Default)]
+pub struct Inspection {
+    /// Who would be sent to, and who is left as the journal has them.
+    pub selection: Selection,
+    /// What changed since the last run.
+    pub changes: Changes,
+    /// Rows the journal has for the campaign.
+    pub rows: usize,
+}
+
+impl Inspection {
+    /// A campaign no journal knows: everyone is pending.
+    pub fn fresh(plan: &Plan, policy: Policy) -> Inspection {
+        let n = plan.audience.counts.recipients;
+        let selection = Selection { policy, to_send: n, pending: n, ..Selection::default() };
+        Inspection { selection, changes: Changes::default(), rows: 0 }
+    }
+}
+
+/// Inspects `plan` against `journal`. With `rebaseline`, the request hashes of changed
+/// recipients are rewritten as the campaign renders them now (`--allow-changed`), so the change
+/// is reported once, not on every later run.
+pub fn inspect(plan: &Plan, journal: &mut Journal, policy: Policy, rebaseline: bool) -> Result<Inspection, Error> {
+    let rows = journal.totals(&plan.id)?.rows();
+    if rows == 0 {
+        return Ok(Inspection::fresh(plan, policy));
+    }
+    let mut selection = Selection { policy, ..Selection::default() };
+    let mut changes = Changes::of_sections(journal.sections(&plan.id)?.as_ref(), &plan.sections);
+    let base_url = plan.settings().base_url.clone();
+    let mut rewrite = Vec::new();
+    for entry in plan.audience.entries().map_err(crate::plan::PlanError::from)? {
+        let Entry::Recipient(r) = entry.map_err(crate::plan::PlanError::from)? else { continue };
+        let key = r.target.to_string();
+        let row = journal.row(&plan.id, &key)?;
+        selection.count(row.as_ref().map(|r| r.state));
+        let Some(row) = row else { continue };
+        let csv_line = r.csv_line();
+        let send = plan.send_for(r)?;
+        let body = serde_json::to_vec(&send.request.body).unwrap_or_default();
+        let hash = crate::journal::request_hash(send.request.method, &send.request.url, &base_url, &body);
+        if row.request_hash != hash {
+            changes.request_changed(key.clone(), csv_line);
+            if rebaseline {
+                rewrite.push((key, hash));
+                if rewrite.len() == REBASELINE_CHUNK {
+                    journal.rebaseline(&plan.id, rewrite.drain(..))?;
+                }
+            }
+        }
+    }
+    if rebaseline && !rewrite.is_empty() {
+        journal.rebaseline(&plan.id, rewrite)?;
+    }
+    Ok(Inspection { selection, changes, rows })
+}

@@ -1,0 +1,162 @@
+//! The run, as a library call: [`run`] takes a validated plan, the run's options, the journal,
+//! a transport, a cancellation token and a progress callback, sends, writes the report as it
+//! goes, and returns the outcome. The CLI only parses, confirms, calls it, prints and maps the
+//! exit code; tests call it in-process with the in-memory transport ([`memory`]).
+//!
+//! Data flows one way: the feed renders rows, the journal admits and claims them, workers send
+//! them, and each row's record goes to the report and, if final, back to the journal.
+
+mod backoff;
+mod deliver;
+mod engine;
+mod feed;
+mod gate;
+pub mod http;
+mod inspect;
+pub mod lanes;
+pub mod memory;
+mod pacing;
+mod queue;
+mod stop;
+mod tally;
+pub mod transport;
+
+pub use engine::Action;
+pub use http::{ClientError, Http, parse_retry_after};
+pub use inspect::{Inspection, inspect};
+pub use stop::{StopKind, StopReason};
+pub use tally::Tally;
+pub use transport::Transport;
+
+use crate::error::Error;
+use crate::journal::{Journal, Policy};
+use crate::plan::Plan;
+use crate::report::{About, Mode, Report, RunInfo, Stopped, Writer};
+use crate::secret::Secret;
+use gate::Gate;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where the run sends, as the report names it; [`Mode::DryRun`] sends nothing.
+    pub mode: Mode,
+    /// Send to the first N recipients not yet sent to (a canary).
+    pub limit: Option<usize>,
+    /// Which final states to send to again.
+    pub policy: Policy,
+    /// Keep each request body in the journal.
+    pub keep_bodies: bool,
+    /// Recipients this run is expected to send to, for progress; `None`: the audience.
+    pub expected: Option<usize>,
+    /// Where the report goes (`results.csv` as the run goes, the summaries at the end).
+    pub report_dir: PathBuf,
+}
+
+/// What a run did.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The report over the whole campaign (earlier runs included).
+    pub report: Report,
+    /// Why the run stopped early, if it did.
+    pub stopped: Option<StopReason>,
+    /// This run's counts.
+    pub tally: Tally,
+}
+
+/// Runs `plan`: sends (or, in a dry run, renders) to every recipient the journal does not
+/// already have as final, and reports on everyone.
+pub async fn run<T: Transport>(
+    plan: Arc<Plan>,
+    options: &Options,
+    mut journal: Option<&mut Journal>,
+    transport: Arc<T>,
+    secret: Secret,
+    cancel: CancellationToken,
+    progress: &mut (dyn FnMut(&Tally, Duration) + Send),
+) -> Result<Outcome, Error> {
+    let started = jiff::Timestamp::now();
+    let dry_run = options.mode == Mode::DryRun;
+    let report_error = |source| Error::Report { dir: options.report_dir.clone(), source };
+    let mut report = Writer::in_dir(&options.report_dir).map_err(report_error)?;
+    let run_id = match journal.as_deref_mut().filter(|_| !dry_run) {
+        Some(j) => Some(j.begin_run(&plan.id, &plan.sections, options.mode.as_str())?),
+        None => None,
+    };
+    let writer = journal.as_deref().map(|j| j.writer(&plan.id, options.keep_bodies)).transpose()?;
+    let gate = writer.as_ref().map_or(Gate::Open, |w| Gate::Journal(w.handle()));
+    let expected = options.expected.unwrap_or(plan.audience.counts.recipients);
+    let setup = engine::Setup {
+        action: if dry_run { Action::DryRun } else { Action::Send },
+        limit: options.limit,
+        policy: options.policy,
+        expected: options.limit.map_or(expected, |l| l.min(expected)),
+    };
+    let mut write_failed = None;
+    let mut record = |r: &crate::results::Record| {
+        if let Err(e) = report.record(r) {
+            write_failed.get_or_insert(e);
+        }
+    };
+    let done = engine::drive(plan.clone(), setup, gate, transport, secret, cancel, &mut record, progress).await;
+    let mut stopped = done.stopped;
+    if let Some(Err(e)) = writer.map(crate::journal::writer::Writer::finish) {
+        stopped.get_or_insert(StopReason::Journal(e));
+    }
+    let summary = report.finish().map_err(report_error)?;
+    if let Some(e) = write_failed {
+        return Err(report_error(e));
+    }
+    let info = RunInfo {
+        requests: done.tally.requests,
+        finished: done.tally.finished(),
+        started_at: crate::results::timestamp(started),
+        duration_ms: done.elapsed.as_millis() as u64,
+        stopped: stopped.as_ref().map(|s| Stopped { kind: s.kind(), message: s.to_string() }),
+    };
+    let report = Report::new(About::of(&plan, options.mode), summary, info);
+    report.write_summaries(&options.report_dir).map_err(report_error)?;
+    if let (Some(j), Some(id)) = (journal, run_id) {
+        let stop = report.run.stopped.as_ref().map(|s| (s.kind.as_str(), s.message.as_str()));
+        j.end_run(id, stop, report.exit_code)?;
+    }
+    Ok(Outcome { report, stopped, tally: done.tally })
+}
+
+/// The report of a campaign rebuilt from its journal: what each recipient's row records,
+/// `pending` for those never attempted, the rows the campaign skips, and rows of recipients it
+/// no longer lists. Nothing is rendered or sent.
+pub async fn rebuild(plan: Arc<Plan>, journal: &Journal, report: &mut Writer) -> Result<(), Error> {
+    let writer = journal.writer(&plan.id, false)?;
+    let setup = engine::Setup { action: Action::Rebuild, limit: None, policy: Policy::default(), expected: 0 };
+    let mut failed = None;
+    let mut record = |r: &crate::results::Record| {
+        if let Err(e) = report.record(r) {
+            failed.get_or_insert(e);
+        }
+    };
+    let gate = Gate::Journal(writer.handle());
+    let done = engine::drive(
+        plan,
+        setup,
+        gate,
+        Arc::new(transport::Nowhere),
+        Secret::new(""),
+        CancellationToken::new(),
+        &mut record,
+        &mut |_, _| {},
+    )
+    .await;
+    writer.finish()?;
+    if let Some(e) = failed {
+        return Err(Error::Output(e));
+    }
+    match done.stopped {
+        Some(StopReason::Journal(e)) => Err(e.into()),
+        Some(StopReason::Plan(e)) => Err(e.into()),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,84 @@
+//! The jobs waiting for a worker: a queue many workers take from. A batch goes in with one
+//! lock and one wake-up call; a worker takes one job at a time and waits only when it is empty.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use tokio::sync::Semaphore;
+
+/// A multi-consumer queue.
+pub struct Queue<T> {
+    items: Mutex<VecDeque<T>>,
+    /// One permit per queued item.
+    ready: Semaphore,
+}
+
+impl<T> Default for Queue<T> {
+    fn default() -> Queue<T> {
+        Queue { items: Mutex::new(VecDeque::new()), ready: Semaphore::new(0) }
+    }
+}
+
+impl<T> Queue<T> {
+    fn items(&self) -> std::sync::MutexGuard<'_, VecDeque<T>> {
+        self.items.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Adds items, waking as many waiting workers.
+    pub fn push(&self, items: Vec<T>) {
+        let n = items.len();
+        self.items().extend(items);
+        self.ready.add_permits(n);
+    }
+
+    /// The next item, waiting for one; `None` once the queue is closed.
+    pub async fn pop(&self) -> Option<T> {
+        self.ready.acquire().await.ok()?.forget();
+        self.items().pop_front()
+    }
+
+    /// Items queued.
+    pub fn len(&self) -> usize {
+        self.items().len()
+    }
+
+    /// Wakes every waiting worker with `None`; call once nothing more will be queued.
+    pub fn close(&self) {
+        self.ready.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[tokio::test]
+    async fn hands_out_each_item_once_then_ends() {
+        let q = Arc::new(Queue::default());
+        let takers: Vec<_> = (0..4)
+            .map(|_| {
+                let q = q.clone();
+                tokio::spawn(async move {
+                    let mut got = vec![];
+                    while let Some(i) = q.pop().await {
+                        got.push(i);
+                        tokio::task::yield_now().await;
+                    }
+                    got
+                })
+            })
+            .collect();
+        q.push((0..100).collect());
+        while q.len() > 0 {
+            tokio::task::yield_now().await;
+        }
+        q.close();
+        assert_eq!(q.pop().await, None, "a closed queue ends every taker");
+        let mut all: Vec<i32> = vec![];
+        for t in takers {
+            all.extend(t.await.unwrap());
+        }
+        all.sort_unstable();
+        assert_eq!(all, (0..100).collect::<Vec<_>>());
+    }
+}

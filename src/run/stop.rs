@@ -1,0 +1,134 @@
+//! Why a run stopped before reaching everyone: a reason from the engine, and its stable kind
+//! as reports and the journal write it.
+
+use super::transport::NetworkFailure;
+use crate::journal::JournalError;
+use crate::plan::PlanError;
+use crate::providers::ProviderError;
+use std::fmt;
+
+/// Why a run stopped early.
+#[derive(Debug)]
+pub enum StopReason {
+    /// The provider refused in a way that fails every request (auth, channel, template).
+    Provider(ProviderError),
+    /// The provider's host could not be reached, attempts exhausted.
+    Unreachable(NetworkFailure),
+    /// Failures exceeded `delivery.max_failure_rate`.
+    FailureRate {
+        /// The rate observed.
+        rate: f64,
+        /// The allowed rate.
+        max: f64,
+    },
+    /// Ctrl-C or SIGTERM.
+    Interrupted,
+    /// The journal could not be written, so nothing more could be sent safely.
+    Journal(JournalError),
+    /// The recipients could not be read as validated.
+    Plan(PlanError),
+}
+
+/// The kind of a stop, as a stable word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StopKind {
+    /// See [`StopReason::Provider`].
+    Provider,
+    /// See [`StopReason::Unreachable`].
+    Unreachable,
+    /// See [`StopReason::FailureRate`].
+    FailureRate,
+    /// See [`StopReason::Interrupted`].
+    Interrupted,
+    /// See [`StopReason::Journal`].
+    Journal,
+    /// See [`StopReason::Plan`].
+    Plan,
+}
+
+impl StopKind {
+    /// The word reports and the journal use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopKind::Provider => "provider",
+            StopKind::Unreachable => "unreachable",
+            StopKind::FailureRate => "failure_rate",
+            StopKind::Interrupted => "interrupted",
+            StopKind::Journal => "journal",
+            StopKind::Plan => "plan",
+        }
+    }
+
+    /// Reads the word back (`None` for a word this version does not know).
+    pub fn parse(word: &str) -> Option<StopKind> {
+        [
+            StopKind::Provider,
+            StopKind::Unreachable,
+            StopKind::FailureRate,
+            StopKind::Interrupted,
+            StopKind::Journal,
+            StopKind::Plan,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == word)
+    }
+
+    /// The exit code a run stopped this way ends with.
+    pub fn exit_code(self) -> u8 {
+        use crate::exit;
+        match self {
+            StopKind::Provider | StopKind::Unreachable => exit::PROVIDER_STOPPED,
+            StopKind::Interrupted => exit::INTERRUPTED,
+            StopKind::Journal | StopKind::Plan => exit::INVALID,
+            StopKind::FailureRate => exit::FAILURES,
+        }
+    }
+}
+
+impl StopReason {
+    /// Its kind.
+    pub fn kind(&self) -> StopKind {
+        match self {
+            StopReason::Provider(_) => StopKind::Provider,
+            StopReason::Unreachable(_) => StopKind::Unreachable,
+            StopReason::FailureRate { .. } => StopKind::FailureRate,
+            StopReason::Interrupted => StopKind::Interrupted,
+            StopReason::Journal(_) => StopKind::Journal,
+            StopReason::Plan(_) => StopKind::Plan,
+        }
+    }
+}
+
+impl fmt::Display for StopReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StopReason::Provider(e) => match &e.code {
+                Some(code) => write!(f, "the provider refused ({code}): {}", e.message),
+                None => write!(f, "the provider refused: {}", e.message),
+            },
+            StopReason::Unreachable(why) => write!(f, "the provider could not be reached: {why}"),
+            StopReason::FailureRate { rate, max } => {
+                write!(f, "{:.1}% of recipients failed, above the allowed {:.1}%", rate * 100.0, max * 100.0)
+            }
+            StopReason::Interrupted => f.write_str("interrupted"),
+            StopReason::Journal(e) => write!(f, "{e}; nothing more was sent"),
+            StopReason::Plan(e) => write!(f, "{e}; nothing more was sent"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stop_reasons_read_as_sentences_and_kinds_round_trip() {
+        let e = ProviderError::new(Some("190".into()), "Invalid OAuth access token.");
+        assert_eq!(StopReason::Provider(e).to_string(), "the provider refused (190): Invalid OAuth access token.");
+        let rate = StopReason::FailureRate { rate: 0.125, max: 0.02 };
+        assert_eq!(rate.to_string(), "12.5% of recipients failed, above the allowed 2.0%");
+        assert_eq!(StopKind::parse(rate.kind().as_str()), Some(StopKind::FailureRate));
+        assert_eq!(StopKind::parse("nonsense"), None);
+        assert_eq!(StopKind::Interrupted.exit_code(), 130);
+    }
+}

@@ -1,0 +1,344 @@
+//! The run as a library call: `herald::run::run` in-process against the in-memory provider,
+//! with a real journal in a temporary folder. Exact retry, stop and ambiguity behaviour, the
+//! journal's guarantees across re-runs, and the report, without spawning the binary.
+
+use crate::common::*;
+use herald::journal::{Journal, Policy};
+use herald::plan::{self, Options as PlanOptions, Plan, TokenCheck};
+use herald::report::Mode;
+use herald::run::memory::{Memory, Reply};
+use herald::run::{self, Outcome, StopKind};
+use herald::secret::Secret;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+const TOKEN: &str = "EAAG-engine-secret";
+
+/// A cloud_api text campaign to `n` listed recipients.
+fn campaign(n: usize, text: &str, delivery: &str) -> String {
+    let list: Vec<String> = (0..n).map(|i| format!("\"+2547{:08}\"", 20_000_000 + i)).collect();
+    format!(
+        "version: 1\nid: engine-test\nprovider:\n  kind: cloud_api\n  base_url: http://127.0.0.1:9\n  token_env: WA_TOKEN\n  phone_number_id: \"42\"\nrecipients:\n  list: [{}]\nmessage:\n  type: text\n  text: \"{text}\"\ndelivery: {{ {delivery} }}\n",
+        list.join(", ")
+    )
+}
+
+fn plan(s: &Scratch, yaml: &str) -> Arc<Plan> {
+    let path = s.write("c.yaml", yaml);
+    let v = plan::load(&path, PlanOptions { token: TokenCheck::Skip, ..PlanOptions::default() });
+    let plain = herald::diagnostic::Style { color: false };
+    Arc::new(v.plan.unwrap_or_else(|| panic!("invalid test campaign: {}", v.diagnostics.render(plain))))
+}
+
+fn options(s: &Scratch) -> run::Options {
+    run::Options {
+        mode: Mode::Send,
+        limit: None,
+        policy: Policy::default(),
+        keep_bodies: false,
+        expected: None,
+        report_dir: s.path().join("out"),
+    }
+}
+
+fn ok(n: usize) -> Reply {
+    Reply::answer(200, format!(r#"{{"messaging_product":"whatsapp","contacts":[],"messages":[{{"id":"wamid.{n}"}}]}}"#))
+}
+
+fn meta_error(status: u16, code: i64) -> Reply {
+    Reply::answer(
+        status,
+        format!(r#"{{"error":{{"message":"(#{code}) error","type":"OAuthException","code":{code}}}}}"#),
+    )
+}
+
+/// Runs `plan` on a runtime of its own.
+fn send(plan: &Arc<Plan>, options: &run::Options, journal: Option<&mut Journal>, memory: &Arc<Memory>) -> Outcome {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let cancel = CancellationToken::new();
+    rt.block_on(run::run(plan.clone(), options, journal, memory.clone(), Secret::new(TOKEN), cancel, &mut |_, _| {}))
+        .unwrap()
+}
+
+/// `results.csv` as (recipient → status, error code, attempts).
+fn results(dir: &Path) -> HashMap<String, (String, String, String)> {
+    let mut r = csv::Reader::from_path(dir.join("results.csv")).unwrap();
+    r.records()
+        .map(Result::unwrap)
+        .map(|r| (r[0].to_string(), (r[2].to_string(), r[5].to_string(), r[7].to_string())))
+        .collect()
+}
+
+fn statuses(dir: &Path, status: &str) -> usize {
+    results(dir).values().filter(|r| r.0 == status).count()
+}
+
+fn journal(s: &Scratch) -> Journal {
+    Journal::open(&s.path().join(".herald/journal.db")).unwrap()
+}
+
+#[test]
+fn every_recipient_gets_exactly_one_request_and_a_valid_report() {
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(20, "Hello {{ recipient }}", "rate: 1000/s, concurrency: 4"));
+    let memory = Arc::new(Memory::new(|n, _| ok(n)));
+    let outcome = send(&p, &options(&s), Some(&mut journal(&s)), &memory);
+    assert_eq!(outcome.report.exit_code, 0);
+    let received = memory.received();
+    assert_eq!(received.len(), 20);
+    let mut to: Vec<String> = received.iter().map(|r| r.json()["to"].as_str().unwrap().to_string()).collect();
+    to.sort();
+    to.dedup();
+    assert_eq!(to.len(), 20, "someone got two requests");
+    let first = &received[0];
+    assert_eq!(first.url, "http://127.0.0.1:9/42/messages");
+    assert!(first.headers.contains(&("Authorization".into(), format!("Bearer {TOKEN}"))));
+    assert_eq!(first.json()["text"]["body"], format!("Hello {}", first.json()["to"].as_str().unwrap()));
+    assert_eq!(statuses(&s.path().join("out"), "sent"), 20);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.path().join("out/summary.json")).unwrap()).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("schemas/report.schema.json")).unwrap()).unwrap();
+    assert!(jsonschema::draft202012::new(&schema).unwrap().is_valid(&summary), "{summary:#}");
+    assert_eq!(summary["counts"]["sent"], 20);
+    assert_eq!(summary["requests"], 20);
+}
+
+#[test]
+fn retry_after_is_honoured_and_5xx_retried() {
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(1, "Hi", "max_attempts: 5"));
+    let memory = Arc::new(Memory::new(|n, _| match n {
+        0 => Reply::Answer {
+            status: 429,
+            body: r#"{"error":{"message":"(#130429) Rate limit hit","code":130429}}"#.into(),
+            retry_after: Some(Duration::from_millis(600)),
+        },
+        1 => meta_error(500, 1),
+        _ => ok(n),
+    }));
+    let outcome = send(&p, &options(&s), None, &memory);
+    assert_eq!(outcome.report.exit_code, 0);
+    let received = memory.received();
+    assert_eq!(received.len(), 3);
+    let waited = received[1].at - received[0].at;
+    assert!(waited >= Duration::from_millis(600), "Retry-After ignored: waited {waited:?}");
+    assert_eq!(results(&s.path().join("out")).values().next().unwrap(), &("sent".into(), String::new(), "3".into()));
+}
+
+#[test]
+fn a_permanent_error_is_not_retried_and_the_breaker_trips_above_the_threshold() {
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(1, "Hi", "max_attempts: 5, max_failure_rate: 100%"));
+    let memory = Arc::new(Memory::new(|_, _| meta_error(400, 131026)));
+    let outcome = send(&p, &options(&s), None, &memory);
+    assert_eq!((outcome.report.exit_code, memory.received().len()), (0, 1));
+    assert_eq!(
+        results(&s.path().join("out")).values().next().unwrap(),
+        &("failed".into(), "131026".into(), "1".into())
+    );
+
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(40, "Hi", "concurrency: 1, max_failure_rate: 10%"));
+    let memory = Arc::new(Memory::new(|n, _| if n % 2 == 0 { meta_error(400, 131026) } else { ok(n) }));
+    let outcome = send(&p, &options(&s), None, &memory);
+    assert_eq!(outcome.report.exit_code, 1);
+    assert_eq!(outcome.stopped.map(|s| s.kind()), Some(StopKind::FailureRate));
+    assert_eq!(memory.received().len(), 20, "the breaker judges after 20 recipients");
+    let out = s.path().join("out");
+    assert_eq!(results(&out).len(), 40, "the report covers everyone");
+    assert_eq!(statuses(&out, "skipped"), 20);
+}
+
+#[test]
+fn a_campaign_wide_refusal_stops_at_once() {
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(50, "Hi", "concurrency: 2"));
+    let memory = Arc::new(Memory::new(|_, _| meta_error(401, 190)));
+    let outcome = send(&p, &options(&s), None, &memory);
+    assert_eq!(outcome.report.exit_code, 3);
+    assert!(memory.received().len() <= 2, "kept sending after auth was refused: {}", memory.received().len());
+    let out = s.path().join("out");
+    assert_eq!(results(&out).len(), 50);
+    assert!(results(&out).values().filter(|r| r.0 == "skipped" && r.1 == "not_sent").count() >= 48);
+    let stop = outcome.report.run.stopped.unwrap();
+    assert_eq!((stop.kind, stop.message.starts_with("the provider refused (190)")), (StopKind::Provider, true));
+}
+
+#[test]
+fn no_answer_ends_unknown_and_is_resent_only_with_retry_ambiguous() {
+    for reply in [Reply::Drop, Reply::Hang(Duration::from_millis(50))] {
+        let s = Scratch::new();
+        let p = plan(&s, &campaign(1, "Hi", "max_failure_rate: 100%"));
+        let r = reply.clone();
+        let memory = Arc::new(Memory::new(move |_, _| r.clone()));
+        let outcome = send(&p, &options(&s), None, &memory);
+        assert_eq!(outcome.report.exit_code, 0);
+        assert_eq!(memory.received().len(), 1, "{reply:?} was resent");
+        let code = if reply == Reply::Drop { "no_answer" } else { "timeout" };
+        assert_eq!(
+            results(&s.path().join("out")).values().next().unwrap(),
+            &("unknown".into(), code.into(), "1".into())
+        );
+    }
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(1, "Hi", "retry_ambiguous: true"));
+    let memory = Arc::new(Memory::new(|n, _| if n == 0 { Reply::Drop } else { ok(n) }));
+    send(&p, &options(&s), None, &memory);
+    assert_eq!(memory.received().len(), 2);
+    assert_eq!(statuses(&s.path().join("out"), "sent"), 1);
+}
+
+#[test]
+fn gateway_answers_and_redirects_are_never_resent() {
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(1, "Hi", "max_failure_rate: 100%"));
+    let memory = Arc::new(Memory::new(|_, _| Reply::answer(504, "<html>Gateway Timeout</html>")));
+    send(&p, &options(&s), None, &memory);
+    assert_eq!(memory.received().len(), 1);
+    assert_eq!(results(&s.path().join("out")).values().next().unwrap().1, "http_504");
+
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(3, "Hi", "concurrency: 1"));
+    let memory = Arc::new(Memory::new(|n, _| if n == 0 { Reply::answer(301, "") } else { ok(n) }));
+    let outcome = send(&p, &options(&s), None, &memory);
+    assert_eq!((outcome.report.exit_code, memory.received().len()), (3, 1));
+    assert!(outcome.report.run.stopped.unwrap().message.contains("the provider redirected; check `provider.base_url`"));
+}
+
+#[test]
+fn a_host_that_refuses_connections_stops_the_run_as_unreachable() {
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(3, "Hi", "max_attempts: 2, concurrency: 1"));
+    let memory = Arc::new(Memory::new(|_, _| Reply::Refuse));
+    let outcome = send(&p, &options(&s), None, &memory);
+    assert_eq!(outcome.report.exit_code, 3);
+    assert_eq!(outcome.report.run.stopped.unwrap().kind, StopKind::Unreachable);
+    assert!(memory.received().is_empty(), "a refused connection reaches nobody");
+    let rows = results(&s.path().join("out"));
+    assert!(rows.values().any(|r| r == &("failed".to_string(), "connect".to_string(), "2".to_string())), "{rows:?}");
+}
+
+#[test]
+fn limit_is_a_canary_and_the_report_still_lists_everyone() {
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(5, "Hi", "rate: 100/s"));
+    let memory = Arc::new(Memory::new(|n, _| ok(n)));
+    let mut o = options(&s);
+    o.limit = Some(2);
+    let mut j = journal(&s);
+    send(&p, &o, Some(&mut j), &memory);
+    assert_eq!(memory.received().len(), 2);
+    let out = s.path().join("out");
+    assert_eq!(results(&out).len(), 5);
+    assert_eq!(results(&out).values().filter(|r| r.0 == "skipped" && r.1 == "pending").count(), 3);
+    o.limit = None;
+    send(&p, &o, Some(&mut j), &memory);
+    assert_eq!(memory.received().len(), 5, "the rest went out; nobody twice");
+    assert_eq!(statuses(&out, "sent"), 5, "the report of the second run covers the first");
+}
+
+#[test]
+fn a_dry_run_renders_and_sends_nothing() {
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(4, "Hi", "rate: 100/s"));
+    let memory = Arc::new(Memory::new(|n, _| ok(n)));
+    let mut o = options(&s);
+    o.mode = Mode::DryRun;
+    let outcome = send(&p, &o, None, &memory);
+    assert_eq!(outcome.report.exit_code, 0);
+    assert!(memory.received().is_empty());
+    assert_eq!(statuses(&s.path().join("out"), "dry_run"), 4);
+}
+
+#[test]
+fn re_runs_send_to_nobody_twice_and_follow_the_retry_flags() {
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(6, "Hi", "rate: 1000/s, concurrency: 1, max_failure_rate: 100%"));
+    // First run: recipient 1 fails for good, recipient 2 gets no answer, the rest are sent.
+    let memory = Arc::new(Memory::new(|n, _| match n {
+        1 => meta_error(400, 131026),
+        2 => Reply::Drop,
+        _ => ok(n),
+    }));
+    let mut j = journal(&s);
+    send(&p, &options(&s), Some(&mut j), &memory);
+    assert_eq!(memory.received().len(), 6);
+    send(&p, &options(&s), Some(&mut j), &memory);
+    assert_eq!(memory.received().len(), 6, "a plain re-run sent again");
+    let out = s.path().join("out");
+    assert_eq!((statuses(&out, "sent"), statuses(&out, "failed"), statuses(&out, "unknown")), (4, 1, 1));
+    let mut o = options(&s);
+    o.policy = Policy { retry_failed: true, retry_unknown: false };
+    send(&p, &o, Some(&mut j), &memory);
+    assert_eq!(memory.received().len(), 7, "--retry-failed resends the failed one only");
+    o.policy = Policy { retry_failed: false, retry_unknown: true };
+    send(&p, &o, Some(&mut j), &memory);
+    assert_eq!(memory.received().len(), 8, "--retry-unknown resends the unknown one only");
+    assert_eq!(statuses(&out, "sent"), 6);
+    o.policy = Policy { retry_failed: true, retry_unknown: true };
+    send(&p, &o, Some(&mut j), &memory);
+    assert_eq!(memory.received().len(), 8, "sent recipients are never resent");
+}
+
+#[test]
+fn inspection_sees_changes_and_allow_changed_rebaselines_once() {
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(3, "Version one", "rate: 100/s"));
+    let memory = Arc::new(Memory::new(|n, _| ok(n)));
+    let mut o = options(&s);
+    o.limit = Some(1);
+    let mut j = journal(&s);
+    send(&p, &o, Some(&mut j), &memory);
+    let same = run::inspect(&p, &mut j, Policy::default(), false).unwrap();
+    assert!(!same.changes.any());
+    assert_eq!((same.selection.to_send, same.selection.sent), (2, 1));
+    let changed = plan(&s, &campaign(3, "Version two", "rate: 50/s"));
+    let seen = run::inspect(&changed, &mut j, Policy::default(), false).unwrap();
+    assert_eq!(seen.changes.sections, ["message"]);
+    assert_eq!(seen.changes.requests, 1);
+    run::inspect(&changed, &mut j, Policy::default(), true).unwrap();
+    let after = run::inspect(&changed, &mut j, Policy::default(), false).unwrap();
+    assert_eq!(after.changes.requests, 0, "the new version is the baseline now");
+    let delivery_only = plan(&s, &campaign(3, "Version two", "rate: 10/s"));
+    assert_eq!(run::inspect(&delivery_only, &mut j, Policy::default(), false).unwrap().changes.requests, 0);
+}
+
+#[test]
+fn a_stop_during_a_retry_wait_releases_the_claim() {
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(1, "Hi", "rate: 100/s"));
+    let memory = Arc::new(Memory::new(|n, _| {
+        if n == 0 {
+            Reply::Answer {
+                status: 429,
+                body: r#"{"error":{"message":"(#130429) Rate limit hit","code":130429}}"#.into(),
+                retry_after: Some(Duration::from_secs(30)),
+            }
+        } else {
+            ok(n)
+        }
+    }));
+    let mut j = journal(&s);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let cancel = CancellationToken::new();
+    let (m, c) = (memory.clone(), cancel.clone());
+    let outcome = rt.block_on(async {
+        tokio::spawn(async move {
+            while m.received().is_empty() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            c.cancel();
+        });
+        run::run(p.clone(), &options(&s), Some(&mut j), memory.clone(), Secret::new(TOKEN), cancel, &mut |_, _| {})
+            .await
+    });
+    let outcome = outcome.unwrap();
+    assert_eq!(outcome.report.exit_code, 130);
+    assert_eq!(j.totals("engine-test").unwrap().rows(), 0, "the throttled recipient's claim was released");
+    send(&p, &options(&s), Some(&mut j), &memory);
+    assert_eq!(memory.received().len(), 2, "the re-run sent the recipient the provider never took");
+}
