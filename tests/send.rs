@@ -1,5 +1,6 @@
-//! `herald send`: exact retry, stop and ambiguity behaviour against a scripted server, reports
-//! and exit codes, secrets kept out of every output.
+//! `herald send` as a process, against a scripted server: each exit code, the report on disk,
+//! the prompt, signals, and secrets kept out of every output. The engine's behaviour in detail
+//! is tested in-process (`engine.rs`).
 
 use crate::common::*;
 use crate::server::*;
@@ -70,44 +71,6 @@ fn sends_every_recipient_once_and_writes_a_valid_report() {
 }
 
 #[test]
-fn retry_after_is_respected_and_5xx_is_retried() {
-    // First request: 429 asking for 1 s. Second: 500. Third: accepted.
-    let server = Server::start(|n, _| match n {
-        0 => Reply::Answer(
-            429,
-            r#"{"error":{"message":"(#130429) Rate limit hit","code":130429}}"#.into(),
-            vec![("retry-after", "1".into())],
-        ),
-        1 => cloud_error(500, 1),
-        _ => cloud_ok(n),
-    });
-    let s = Scratch::new();
-    let o = send(&s, &campaign(&server.url(), 1, "rate: 100/s, max_attempts: 5"), &[]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let seen = server.seen();
-    assert_eq!(seen.len(), 3);
-    assert!(
-        seen[1].at - seen[0].at >= std::time::Duration::from_millis(1000),
-        "Retry-After ignored: {:?}",
-        seen[1].at - seen[0].at
-    );
-    let rows = results(&s);
-    assert_eq!((&rows[0][2], &rows[0][7]), ("sent", "3"));
-}
-
-#[test]
-fn a_permanent_error_is_not_retried() {
-    let server = Server::start(|_, _| cloud_error(400, 131026));
-    let s = Scratch::new();
-    let o = send(&s, &campaign(&server.url(), 1, "max_attempts: 5, max_failure_rate: 100%"), &[]);
-    assert_eq!(o.status.code(), Some(0), "within the allowed failure rate: {}", stderr(&o));
-    assert_eq!(server.seen().len(), 1);
-    let rows = results(&s);
-    assert_eq!((&rows[0][2], &rows[0][4], &rows[0][5], &rows[0][7]), ("failed", "400", "131026", "1"));
-    assert!(stdout(&o).contains("failed 131026 ×1"), "{}", stdout(&o));
-}
-
-#[test]
 fn failures_above_the_threshold_exit_one() {
     let server = Server::start(|n, _| if n % 2 == 0 { cloud_error(400, 131026) } else { cloud_ok(n) });
     let s = Scratch::new();
@@ -128,37 +91,6 @@ fn an_auth_failure_stops_the_campaign_at_once() {
     assert!(rows.iter().filter(|r| &r[2] == "skipped" && &r[5] == "not_sent").count() >= 48);
     assert!(stdout(&o).contains("stopped early: the provider refused (190)"), "{}", stdout(&o));
     assert_eq!(summary(&s)["stopped"]["reason"], "provider");
-}
-
-#[test]
-fn no_answer_ends_unknown_and_is_not_resent_unless_asked() {
-    for (reply, timeout) in [(Reply::Drop, "5s"), (Reply::Hang, "1s")] {
-        let r = reply.clone();
-        let server = Server::start(move |_, _| r.clone());
-        let s = Scratch::new();
-        let o = send(&s, &campaign(&server.url(), 1, &format!("timeout: {timeout}, max_failure_rate: 100%")), &[]);
-        assert_eq!(o.status.code(), Some(0), "{reply:?}: {}", stderr(&o));
-        assert_eq!(server.seen().len(), 1, "{reply:?} was resent");
-        let rows = results(&s);
-        assert_eq!(&rows[0][2], "unknown", "{reply:?}");
-    }
-    let server = Server::start(|n, _| if n == 0 { Reply::Drop } else { cloud_ok(n) });
-    let s = Scratch::new();
-    let o = send(&s, &campaign(&server.url(), 1, "retry_ambiguous: true"), &[]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(server.seen().len(), 2);
-    assert_eq!(&results(&s)[0][2], "sent");
-}
-
-#[test]
-fn refused_connections_are_retried_then_reported_unreachable() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let s = Scratch::new();
-    let o = send(&s, &campaign(&format!("http://{closed}"), 3, "max_attempts: 2, concurrency: 1"), &[]);
-    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    let rows = results(&s);
-    assert_eq!((&rows[0][2], &rows[0][5], &rows[0][7]), ("failed", "connect", "2"));
-    assert_eq!(summary(&s)["stopped"]["reason"], "unreachable");
 }
 
 #[test]
@@ -190,20 +122,6 @@ fn without_a_terminal_it_needs_yes() {
     // Keep the server's never-called check honest: now send for real.
     let o = send(&s, &campaign(&server.url(), 1, "rate: 1/s"), &[]);
     assert_eq!(o.status.code(), Some(0));
-}
-
-#[test]
-fn dry_run_sends_nothing_and_limit_is_a_canary() {
-    let server = Server::start(|n, _| cloud_ok(n));
-    let s = Scratch::new();
-    let o = send(&s, &campaign(&server.url(), 4, "rate: 100/s"), &["--dry-run"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(server.seen().is_empty());
-    assert!(results(&s).iter().all(|r| &r[2] == "dry_run"));
-    assert_eq!(summary(&s)["mode"], "dry_run");
-    let o = send(&s, &campaign(&server.url(), 4, "rate: 100/s"), &["--limit", "2"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(server.seen().len(), 2);
 }
 
 #[test]
@@ -243,38 +161,4 @@ fn sigterm_stops_claiming_writes_the_report_and_exits_130() {
     assert_eq!(sent, server.seen().len(), "every request that went out is in the report as sent");
     assert!(sent < 50);
     assert_eq!(summary(&s)["stopped"]["reason"], "interrupted");
-}
-
-#[test]
-fn a_redirect_is_never_followed_and_stops_the_run() {
-    let server = Server::start(|n, _| {
-        if n == 0 { Reply::Answer(301, String::new(), vec![("location", "/elsewhere".into())]) } else { cloud_ok(n) }
-    });
-    let s = Scratch::new();
-    let o = send(&s, &campaign(&server.url(), 3, "concurrency: 1"), &[]);
-    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    assert_eq!(server.seen().len(), 1, "the redirect was followed");
-    assert!(stdout(&o).contains("the provider redirected; check `provider.base_url`"), "{}", stdout(&o));
-}
-
-#[test]
-fn a_gateway_timeout_may_have_delivered_so_it_is_not_retried() {
-    let server = Server::start(|_, _| Reply::Answer(504, "<html>Gateway Timeout</html>".into(), vec![]));
-    let s = Scratch::new();
-    let o = send(&s, &campaign(&server.url(), 1, "max_failure_rate: 100%"), &[]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(server.seen().len(), 1);
-    let rows = results(&s);
-    assert_eq!((&rows[0][2], &rows[0][5]), ("unknown", "http_504"));
-}
-
-#[test]
-fn with_limit_the_report_still_lists_everyone() {
-    let server = Server::start(|n, _| cloud_ok(n));
-    let s = Scratch::new();
-    let o = send(&s, &campaign(&server.url(), 5, "rate: 100/s"), &["--limit", "2"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let rows = results(&s);
-    assert_eq!(rows.len(), 5);
-    assert_eq!(rows.iter().filter(|r| &r[2] == "skipped" && &r[5] == "pending").count(), 3);
 }

@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What to answer.
 #[derive(Clone, Debug)]
@@ -21,8 +21,6 @@ pub enum Reply {
 /// One received request.
 #[derive(Clone, Debug)]
 pub struct Seen {
-    /// When it arrived, since the server started.
-    pub at: Duration,
     /// Request path and query.
     pub path: String,
     /// Headers, lower-cased names.
@@ -47,12 +45,11 @@ impl Server {
         let addr = listener.local_addr().unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let script: Arc<Script> = Arc::new(script);
-        let started = Instant::now();
         let state = seen.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let (seen, script) = (state.clone(), script.clone());
-                std::thread::spawn(move || serve(stream, seen, script, started));
+                std::thread::spawn(move || serve(stream, seen, script));
             }
         });
         Server { addr, seen }
@@ -77,7 +74,7 @@ impl Drop for Server {
     }
 }
 
-fn serve(stream: TcpStream, seen: Arc<Mutex<Vec<Seen>>>, script: Arc<Script>, started: Instant) {
+fn serve(stream: TcpStream, seen: Arc<Mutex<Vec<Seen>>>, script: Arc<Script>) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut out = stream;
     loop {
@@ -109,7 +106,7 @@ fn serve(stream: TcpStream, seen: Arc<Mutex<Vec<Seen>>>, script: Arc<Script>, st
         if reader.read_exact(&mut body).is_err() {
             return;
         }
-        let request = Seen { at: started.elapsed(), path, headers, body: String::from_utf8_lossy(&body).into_owned() };
+        let request = Seen { path, headers, body: String::from_utf8_lossy(&body).into_owned() };
         let n = {
             let mut s = seen.lock().unwrap();
             s.push(request.clone());
