@@ -16,36 +16,63 @@ use std::collections::BTreeMap;
 /// Distinct provider findings kept for reporting; further distinct ones are only counted.
 const MAX_FINDINGS: usize = 256;
 
-/// Renders every recipient and reports every problem.
+/// What rendering a recipient found: the provider's findings, or why it does not render.
+type Checked = Result<Vec<Finding>, RenderError>;
+
+/// Rows rendered per chunk on another thread.
+const CHUNK: usize = 256;
+
+/// Renders every recipient and reports every problem. Rows are read on this thread and rendered
+/// on the others; problems are reported in file order.
 pub fn check(plan: &Plan, ctx: &Context, diags: &mut Diagnostics) -> Result<(), AudienceError> {
     let csv_name = plan.audience.csv_path().map(|p| p.display().to_string());
     let csv_name = csv_name.as_deref();
     let mut findings = Findings::default();
-    for entry in plan.audience.entries()? {
-        match entry? {
-            Entry::Filtered => {}
-            Entry::Ragged { line, fields } => {
-                let width = plan.audience.headers().len();
-                diags.push(
-                    Diagnostic::warning(format!(
-                        "line {line} has {fields} field{} but the header has {width}",
-                        if fields == 1 { "" } else { "s" }
-                    ))
-                    .at(csv_name.map(|n| Location::line(n, line as usize)))
-                    .help("missing cells are empty; extra cells are ignored")
-                    .group("rows with a wrong number of fields"),
-                );
-            }
-            Entry::Skipped(s) => skipped(&s, csv_name, ctx, diags),
-            Entry::Recipient(r) => {
-                let here = describe(r.origin, csv_name);
-                match plan.renderer.message(&r) {
-                    Ok(rendered) => findings.add(rendered.findings, &here),
-                    Err(e) => diags.push(render_error(plan, &r, &e, &here, csv_name, ctx)),
+    let mut entries = plan.audience.entries()?;
+    let next = || -> Result<Option<Vec<Entry>>, AudienceError> {
+        let chunk: Vec<Entry> = entries.by_ref().take(CHUNK).collect::<Result<_, _>>()?;
+        Ok((!chunk.is_empty()).then_some(chunk))
+    };
+    // Messages are rendered, checked and dropped on the worker; only findings come back.
+    let render = |chunk: Vec<Entry>| -> Vec<(Entry, Option<Checked>)> {
+        chunk
+            .into_iter()
+            .map(|entry| {
+                let found = match &entry {
+                    Entry::Recipient(r) => Some(plan.renderer.message(r).map(|rendered| rendered.findings)),
+                    _ => None,
+                };
+                (entry, found)
+            })
+            .collect()
+    };
+    crate::parallel::ordered(next, render, |rendered| {
+        for (entry, result) in rendered {
+            match (entry, result) {
+                (Entry::Ragged { line, fields }, _) => {
+                    let width = plan.audience.headers().len();
+                    diags.push(
+                        Diagnostic::warning(format!(
+                            "line {line} has {fields} field{} but the header has {width}",
+                            if fields == 1 { "" } else { "s" }
+                        ))
+                        .at(csv_name.map(|n| Location::line(n, line as usize)))
+                        .help("missing cells are empty; extra cells are ignored")
+                        .group("rows with a wrong number of fields"),
+                    );
                 }
+                (Entry::Skipped(s), _) => skipped(&s, csv_name, ctx, diags),
+                (Entry::Recipient(r), Some(Ok(found))) if !found.is_empty() => {
+                    findings.add(found, &describe(r.origin, csv_name));
+                }
+                (Entry::Recipient(r), Some(Err(e))) => {
+                    diags.push(render_error(plan, &r, &e, &describe(r.origin, csv_name), csv_name, ctx));
+                }
+                (Entry::Filtered | Entry::Recipient(_), _) => {}
             }
         }
-    }
+        Ok(())
+    })?;
     findings.report(plan.audience.counts.recipients, ctx, diags);
     Ok(())
 }

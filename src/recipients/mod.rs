@@ -164,6 +164,25 @@ impl Counts {
     }
 }
 
+/// Rows read before their numbers are normalised on another thread.
+const SCAN_CHUNK: usize = 1024;
+
+/// Rows as read, before their numbers are normalised: the numbers as written share one
+/// string, so a chunk costs two allocations whatever its size.
+#[derive(Default)]
+struct ScanChunk {
+    text: String,
+    rows: Vec<(u64, Scanned)>,
+}
+
+/// A row as read.
+enum Scanned {
+    /// Decided without the number.
+    Judged(Verdict),
+    /// Where the number as written is in the chunk's text, if the row has one.
+    Phone(Option<std::ops::Range<usize>>),
+}
+
 /// Where the rows come from.
 #[derive(Debug, Clone)]
 pub enum Source {
@@ -270,18 +289,41 @@ impl Audience {
         };
         match &source {
             Source::Csv { path, phone, tags, .. } => {
+                // Reading stays on this thread; numbers are normalised on the others.
                 let mut csv = CsvReader::open(path)?;
                 let mut record = csv::ByteRecord::new();
-                while let Some(row) = csv.next(&mut record)? {
-                    let v = if !csv_rows::is_utf8(row.fields) {
-                        Verdict::Unreadable
-                    } else if !tags.is_none_or(|t| filter.keeps(text(row.fields, t))) {
-                        Verdict::Filtered
-                    } else {
-                        verdict(text(row.fields, *phone).filter(|s| !s.is_empty()))
-                    };
-                    judge(row.line, v, &mut spool)?;
-                }
+                let mut next = || -> Result<Option<ScanChunk>, AudienceError> {
+                    let mut chunk = ScanChunk::default();
+                    while chunk.rows.len() < SCAN_CHUNK {
+                        let Some(row) = csv.next(&mut record)? else { break };
+                        let scanned = if !csv_rows::is_utf8(row.fields) {
+                            Scanned::Judged(Verdict::Unreadable)
+                        } else if !tags.is_none_or(|t| filter.keeps(text(row.fields, t))) {
+                            Scanned::Judged(Verdict::Filtered)
+                        } else {
+                            let raw = text(row.fields, *phone).filter(|s| !s.is_empty());
+                            Scanned::Phone(raw.map(|raw| {
+                                let start = chunk.text.len();
+                                chunk.text.push_str(raw);
+                                start..chunk.text.len()
+                            }))
+                        };
+                        chunk.rows.push((row.line, scanned));
+                    }
+                    Ok((!chunk.rows.is_empty()).then_some(chunk))
+                };
+                let work = |chunk: ScanChunk| -> Vec<(u64, Verdict)> {
+                    let ScanChunk { text, rows } = chunk;
+                    rows.into_iter()
+                        .map(|(line, s)| match s {
+                            Scanned::Judged(v) => (line, v),
+                            Scanned::Phone(raw) => (line, verdict(raw.map(|r| &text[r]))),
+                        })
+                        .collect()
+                };
+                crate::parallel::ordered(&mut next, work, |verdicts| {
+                    verdicts.into_iter().try_for_each(|(line, v)| judge(line, v, &mut spool))
+                })?;
             }
             Source::List(list) => {
                 for (i, raw) in list.iter().enumerate() {
