@@ -96,6 +96,10 @@ enum Command {
         /// Append every accepted message to this file as a JSON line.
         #[arg(long, value_name = "FILE")]
         record: Option<PathBuf>,
+        /// Answer every request on a provider's route with that provider's success, checking
+        /// nothing: a fast sink for benchmarks.
+        #[arg(long, conflicts_with_all = ["fail_rate", "throttle_rate", "latency_ms", "record"])]
+        canned: bool,
         /// No live count.
         #[arg(long, short = 'q')]
         quiet: bool,
@@ -219,13 +223,15 @@ pub fn run() -> u8 {
             };
             commands::report::run(&commands::report::Options { file, format, out: dir, sandbox, journal }, &out)
         }
-        Command::Sandbox { port, fail_rate, throttle_rate, latency_ms, record, quiet } => {
+        Command::Sandbox { port, fail_rate, throttle_rate, latency_ms, record, canned, quiet } => {
             let config = crate::sandbox::Config {
                 port,
                 fail_rate,
                 throttle_rate,
                 latency: std::time::Duration::from_millis(latency_ms),
                 record,
+                retain: false,
+                canned,
                 ..crate::sandbox::Config::default()
             };
             commands::sandbox::run(config, quiet, &out)

@@ -59,7 +59,10 @@ pub fn run(o: &Options, out: &Output) -> u8 {
 async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     // The sandbox starts first, so requests are planned for its address.
     let sandbox = match o.sandbox && !o.dry_run {
-        true => Some(Sandbox::start(crate::sandbox::Config::default()).await.map_err(Error::Sandbox)?),
+        true => {
+            let config = crate::sandbox::Config { retain: false, ..crate::sandbox::Config::default() };
+            Some(Sandbox::start(config).await.map_err(Error::Sandbox)?)
+        }
         false => None,
     };
     let endpoint = sandbox.as_ref().map_or(Endpoint::Campaign, |s| Endpoint::Sandbox(s.addr()));

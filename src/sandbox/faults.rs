@@ -57,6 +57,13 @@ impl Faults {
         }
     }
 
+    /// Whether any fault is configured (only then do attempts need counting per recipient).
+    pub(super) fn any(&self) -> bool {
+        self.fail_first > 0
+            || self.throttle_first > 0
+            || [self.fail_rate, self.throttle_rate, self.drop_rate, self.hang_rate].iter().any(|r| *r > 0.0)
+    }
+
     /// The fate of attempt `n` (counting from 1) for `recipient`: first the deterministic
     /// `fail_first` 500s, then the `throttle_first` 429s, then the seeded random rates.
     pub(super) fn before(&self, kind: ProviderKind, recipient: &str, n: u32) -> Before {

@@ -84,6 +84,8 @@ pub(super) enum Class {
 pub(super) struct Ledger {
     inner: Mutex<Inner>,
     file: Option<Mutex<BufWriter<File>>>,
+    /// Whether accepted messages and attempts are kept in memory.
+    retain: bool,
 }
 
 #[derive(Debug, Default)]
@@ -95,13 +97,14 @@ struct Inner {
 }
 
 impl Ledger {
-    /// An empty ledger appending accepted messages to `record`, if given.
-    pub(super) fn new(record: Option<&Path>) -> io::Result<Ledger> {
+    /// An empty ledger appending accepted messages to `record`, if given, and keeping them in
+    /// memory when `retain`.
+    pub(super) fn new(record: Option<&Path>, retain: bool) -> io::Result<Ledger> {
         let file = match record {
             Some(path) => Some(Mutex::new(BufWriter::new(OpenOptions::new().create(true).append(true).open(path)?))),
             None => None,
         };
-        Ok(Ledger { inner: Mutex::new(Inner::default()), file })
+        Ok(Ledger { inner: Mutex::new(Inner::default()), file, retain })
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -137,13 +140,17 @@ impl Ledger {
             }
             if let Some(a) = accepted {
                 inner.stats.per_provider[index(a.provider)] += 1;
-                inner.accepted.push(a);
+                if self.retain {
+                    inner.accepted.push(a);
+                }
             }
-            inner.attempts.extend(attempt);
+            if self.retain {
+                inner.attempts.extend(attempt);
+            }
             // Written under the lock, so the file's order is `accepted()`'s order.
             if let (Some(file), Some(line)) = (&self.file, line) {
                 let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
-                // A full disk must not take the sandbox down; the in-memory record stays complete.
+                // A full disk must not take the sandbox down.
                 let _ = writeln!(file, "{line}");
             }
         }

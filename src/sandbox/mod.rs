@@ -70,6 +70,12 @@ pub struct Config {
     pub seed: u64,
     /// Append each accepted message to this file as one JSON line ([`Accepted`]).
     pub record: Option<PathBuf>,
+    /// Keep every accepted message and attempt in memory, for [`Sandbox::accepted`] and
+    /// [`Sandbox::attempts`]. Off for long runs, which keep counts (and the record file) only.
+    pub retain: bool,
+    /// Answer every request on a provider's route with that provider's success, checking and
+    /// recording nothing: a sink for benchmarks.
+    pub canned: bool,
 }
 
 impl Default for Config {
@@ -87,6 +93,8 @@ impl Default for Config {
             reject_auth: false,
             seed: 0,
             record: None,
+            retain: true,
+            canned: false,
         }
     }
 }
@@ -108,7 +116,7 @@ impl Sandbox {
     ///
     /// When the port cannot be bound or the record file cannot be opened for appending.
     pub async fn start(config: Config) -> std::io::Result<Sandbox> {
-        let ledger = ledger::Ledger::new(config.record.as_deref())?;
+        let ledger = ledger::Ledger::new(config.record.as_deref(), config.retain)?;
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
@@ -116,6 +124,7 @@ impl Sandbox {
             latency: config.latency,
             retry_after_secs: config.retry_after_secs,
             reject_auth: config.reject_auth,
+            canned: config.canned,
             faults: faults::Faults::new(&config),
             ids: ids::Ids::new(config.seed),
             ledger,

@@ -208,3 +208,27 @@ async fn stats_serialise_per_provider_by_name() {
     assert_eq!(stats["accepted"], 1);
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_canned_sandbox_answers_success_to_anything_and_keeps_nothing() {
+    let sandbox = start(Config { canned: true, retain: false, ..Config::default() }).await;
+    let client = client();
+    for kind in ProviderKind::ALL {
+        let request = text_request(&sandbox, kind);
+        let response = send_with(&client, &request, "not-the-token").await.unwrap();
+        assert!(response.status().is_success(), "{kind}: {}", response.status());
+        let body: Value = response.json().await.unwrap();
+        assert!(!body.is_null(), "{kind}");
+    }
+    assert_eq!(sandbox.stats().accepted, 6);
+    assert!(sandbox.accepted().is_empty() && sandbox.attempts().is_empty(), "a canned sandbox keeps no messages");
+}
+
+#[tokio::test]
+async fn without_retain_only_counts_are_kept() {
+    let sandbox = start(Config { retain: false, ..Config::default() }).await;
+    let client = client();
+    let (status, _, _) = send(&client, ProviderKind::CloudApi, &text_request(&sandbox, ProviderKind::CloudApi)).await;
+    assert_eq!(status, 200);
+    assert_eq!((sandbox.stats().accepted, sandbox.accepted().len()), (1, 0));
+}
