@@ -161,3 +161,34 @@ fn providers_prints_the_support_matrix() {
     assert_eq!(json[5]["kind"], "cloud_api");
     assert_eq!(json[3]["provider_tags"], true);
 }
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    for args in [&["providers", "--format", "json"][..], &["providers"], &["validate", "campaigns/survey.flowiq.yaml"]]
+    {
+        let mut child = herald(&root())
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        assert!(!stderr(&o).contains("panicked"), "{args:?}: {}", stderr(&o));
+        assert_ne!(o.status.code(), Some(101), "{args:?}");
+    }
+}
+
+#[test]
+fn a_suppression_csv_may_start_with_comments() {
+    let s = scratch_with_csv("phone,name\n+254712345678,Jane\n+254712345679,Joe\n");
+    s.write("optout.csv", "# exported from the CRM\nname,phone\nJoe,+254712345679\n");
+    let o =
+        validate(&s, &CAMPAIGN.replace("  default_country: KE\n", "  default_country: KE\n  suppress: [optout.csv]\n"));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("1 recipient to send, 1 skipped (0 invalid, 0 duplicate, 1 suppressed)"),
+        "{}",
+        stdout(&o)
+    );
+}
