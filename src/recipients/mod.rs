@@ -3,7 +3,7 @@
 //!
 //! It is read as a stream, in two steps. [`Audience::scan`] reads every row once, normalises its
 //! number and writes the verdict to a [`spool`]; duplicates are found by sorting compact keys in
-//! bounded memory ([`dedupe`]). [`Audience::entries`] then yields each row in file order with its
+//! bounded memory, and noted by row ([`dedupe`]). [`Audience::entries`] then yields each row in file order with its
 //! verdict (and, for recipients, the row's values for templates), as often as needed: to
 //! validate, preview, send and report. Memory does not grow with the number of rows.
 
@@ -17,10 +17,10 @@ pub use suppress::{Suppression, read_suppression};
 
 use crate::phone::{Phone, PhoneError, normalize};
 use crate::providers::Target;
-use dedupe::{Dedupe, Duplicates};
+use dedupe::{DuplicateReader, Duplicates, Sorter};
 use rlibphonenumber::Region;
 use spool::{Spool, SpoolReader, SpoolWriter, Verdict};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -253,7 +253,7 @@ pub struct Audience {
     source: Source,
     region: Option<Region>,
     spool: Spool,
-    duplicates: Arc<Duplicates>,
+    duplicates: Duplicates,
     /// How many rows end which way.
     pub counts: Counts,
 }
@@ -268,7 +268,7 @@ impl Audience {
         suppressed: &HashSet<u64>,
     ) -> Result<Audience, AudienceError> {
         let mut spool = SpoolWriter::new()?;
-        let mut dedupe = Dedupe::default();
+        let mut dedupe = Sorter::default();
         let mut counts = Counts::default();
         let mut judge = |line: u64, verdict: Verdict, spool: &mut SpoolWriter| -> Result<(), AudienceError> {
             match verdict {
@@ -277,7 +277,7 @@ impl Audience {
                 Verdict::Suppressed => counts.suppressed += 1,
                 Verdict::Phone(key) => {
                     counts.recipients += 1;
-                    dedupe.push(key)?;
+                    dedupe.push((key, line))?;
                 }
             }
             Ok(spool.push(line, verdict)?)
@@ -332,11 +332,11 @@ impl Audience {
             }
             Source::ProviderTags(_) => counts.recipients = 1,
         }
-        let duplicates = dedupe.finish()?;
-        let repeats: usize = duplicates.values().map(|n| *n as usize - 1).sum();
+        let duplicates = Duplicates::find(dedupe)?;
+        let repeats = duplicates.count as usize;
         counts.recipients -= repeats;
         counts.duplicate = repeats;
-        Ok(Audience { source, region, spool: spool.finish()?, duplicates: Arc::new(duplicates), counts })
+        Ok(Audience { source, region, spool: spool.finish()?, duplicates, counts })
     }
 
     /// The CSV's column names (empty without a CSV).
@@ -362,7 +362,8 @@ impl Audience {
             Source::List(_) => Rows::List(0),
             Source::ProviderTags(_) => Rows::Tags(false),
         };
-        Ok(Entries { audience: self, rows, spool: self.spool.reader(), first: HashMap::new(), queued: None })
+        let duplicates = self.duplicates.reader();
+        Ok(Entries { audience: self, rows, spool: self.spool.reader(), duplicates, queued: None })
     }
 }
 
@@ -390,8 +391,8 @@ pub struct Entries<'a> {
     audience: &'a Audience,
     rows: Rows,
     spool: SpoolReader,
-    /// Where each duplicated number first appeared.
-    first: HashMap<u64, Origin>,
+    /// The rows that repeat an earlier row's number.
+    duplicates: DuplicateReader,
     /// A row held back while its [`Entry::Ragged`] notice goes first.
     queued: Option<Entry>,
 }
@@ -498,11 +499,12 @@ impl Entries<'_> {
             },
             (Verdict::Phone(key), Some(values)) => {
                 let phone = Phone::from_key(key);
-                if self.audience.duplicates.contains_key(&key) {
-                    if let Some(first) = self.first.get(&key) {
-                        return Ok(skipped(phone.to_string(), SkipReason::Duplicate { first: *first }));
-                    }
-                    self.first.insert(key, origin);
+                if let Some(first) = self.duplicates.first_of(position)? {
+                    let first = match origin {
+                        Origin::ListItem(_) => Origin::ListItem(first as usize),
+                        _ => Origin::CsvLine(first),
+                    };
+                    return Ok(skipped(phone.to_string(), SkipReason::Duplicate { first }));
                 }
                 Entry::Recipient(Recipient { target: Target::Phone(phone), origin, values: values.into() })
             }
