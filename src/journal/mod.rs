@@ -52,6 +52,14 @@ pub enum JournalError {
         /// What SQLite said.
         source: rusqlite::Error,
     },
+    /// The journal was written by a newer herald, in a schema this one does not know.
+    #[error("the journal {} was written by a newer herald (schema version {version}); upgrade herald to use it", .path.display())]
+    Newer {
+        /// The journal.
+        path: PathBuf,
+        /// Its schema version.
+        version: i64,
+    },
     /// A query failed.
     #[error("cannot read the journal: {0}")]
     Read(rusqlite::Error),
@@ -245,7 +253,7 @@ impl Journal {
             })?;
         }
         let lock = lock::Lock::acquire(path)?;
-        let conn = schema::open(path).map_err(|source| JournalError::Open { path: path.to_path_buf(), source })?;
+        let conn = schema::open(path)?;
         Ok(Journal { conn, path: path.to_path_buf(), _lock: Some(lock) })
     }
 
@@ -255,7 +263,7 @@ impl Journal {
         if !path.exists() {
             return Ok(None);
         }
-        let conn = schema::open(path).map_err(|source| JournalError::Open { path: path.to_path_buf(), source })?;
+        let conn = schema::open(path)?;
         Ok(Some(Journal { conn, path: path.to_path_buf(), _lock: None }))
     }
 

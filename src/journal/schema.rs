@@ -6,6 +6,7 @@
 //! blobs and recipient times are Unix milliseconds. A version-1 journal (text ids, hex hashes,
 //! text times) is migrated in one transaction on first use.
 
+use super::JournalError;
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
 
@@ -83,9 +84,21 @@ pub fn sync_mode() -> &'static str {
     }
 }
 
-/// Opens the database with herald's settings and brings its tables to [`VERSION`].
-pub fn open(path: &Path) -> rusqlite::Result<Connection> {
-    let mut conn = Connection::open(path)?;
+/// Opens the database with herald's settings and brings its tables to [`VERSION`]. A journal
+/// written by a newer herald is refused, not rewritten.
+pub fn open(path: &Path) -> Result<Connection, JournalError> {
+    let failed = |source| JournalError::Open { path: path.to_path_buf(), source };
+    let mut conn = settings(path).map_err(failed)?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(failed)?;
+    if version > VERSION {
+        return Err(JournalError::Newer { path: path.to_path_buf(), version });
+    }
+    migrate(&mut conn).map_err(failed)?;
+    Ok(conn)
+}
+
+fn settings(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", sync_mode())?;
@@ -93,7 +106,6 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     // memory does not grow with the journal.
     conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
     conn.pragma_update(None, "cache_size", -8_000)?;
-    migrate(&mut conn)?;
     Ok(conn)
 }
 
@@ -164,5 +176,17 @@ mod tests {
         assert_eq!(run, (7, "send".into()));
         drop(conn);
         open(&path).unwrap();
+    }
+
+    #[test]
+    fn a_journal_from_a_newer_herald_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.db");
+        Connection::open(&path).unwrap().pragma_update(None, "user_version", VERSION + 1).unwrap();
+        let refused = open(&path).err().unwrap().to_string();
+        assert!(refused.contains("newer herald"), "{refused}");
+        let version: i64 =
+            Connection::open(&path).unwrap().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(version, VERSION + 1);
     }
 }

@@ -87,8 +87,7 @@ pub struct Handle {
 impl Writer {
     /// Opens a second connection to `path` on a new thread.
     pub fn start(path: &Path, campaign: &str, keep_bodies: bool) -> Result<Writer, JournalError> {
-        let conn =
-            super::schema::open(path).map_err(|source| JournalError::Open { path: path.to_path_buf(), source })?;
+        let conn = super::schema::open(path)?;
         let (tx, rx) = mpsc::channel();
         let campaign = campaign.to_string();
         let thread = std::thread::Builder::new()
