@@ -342,3 +342,70 @@ fn a_stop_during_a_retry_wait_releases_the_claim() {
     send(&p, &options(&s), Some(&mut j), &memory);
     assert_eq!(memory.received().len(), 2, "the re-run sent the recipient the provider never took");
 }
+
+#[test]
+fn a_journal_that_fails_mid_run_stops_it_and_the_report_still_covers_everyone() {
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(60, "Hi", "rate: 200/s, concurrency: 2"));
+    let memory = Arc::new(Memory::new(|n, _| ok(n)));
+    let mut j = journal(&s);
+    // The claim of the 31st recipient fails, as a full disk would make it.
+    let db = rusqlite::Connection::open(s.path().join(".herald/journal.db")).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER full_disk BEFORE INSERT ON recipients WHEN NEW.recipient = '+254720000030'
+         BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
+    )
+    .unwrap();
+    let outcome = send(&p, &options(&s), Some(&mut j), &memory);
+    assert_eq!(outcome.report.exit_code, 2);
+    let stop = outcome.report.run.stopped.unwrap();
+    assert_eq!(stop.kind, StopKind::Journal);
+    assert!(stop.message.contains("database or disk is full"), "{}", stop.message);
+    let out = s.path().join("out");
+    assert_eq!(results(&out).len(), 60, "every recipient is in the report");
+    let sent = statuses(&out, "sent");
+    assert_eq!(sent, memory.received().len(), "the report says sent exactly for those who got a request");
+    let totals = j.totals("engine-test").unwrap();
+    assert_eq!(totals.of(herald::journal::State::InFlight), 0, "claims that never left were released");
+    assert_eq!(totals.of(herald::journal::State::Sent), sent);
+    db.execute_batch("DROP TRIGGER full_disk").unwrap();
+    send(&p, &options(&s), Some(&mut j), &memory);
+    assert_eq!(statuses(&out, "sent"), 60);
+    let mut to: Vec<String> = memory.received().iter().map(|r| r.json()["to"].as_str().unwrap().to_string()).collect();
+    to.sort();
+    to.dedup();
+    assert_eq!((to.len(), memory.received().len()), (60, 60), "nobody twice");
+}
+
+#[test]
+fn few_recipients_are_claimed_ahead_of_their_requests() {
+    // Every request hangs: 8 workers hold 8 requests; the journal may claim at most two batches
+    // (of 8 at 80/s with 8 workers) more, whatever happens.
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(200, "Hi", "rate: 80/s, burst: 8, concurrency: 8, timeout: 60s"));
+    let memory = Arc::new(Memory::new(|_, _| Reply::Hang(Duration::from_secs(2))));
+    let mut j = journal(&s);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let cancel = CancellationToken::new();
+    let (m, c) = (memory.clone(), cancel.clone());
+    let path = s.path().join(".herald/journal.db");
+    let claimed = Arc::new(std::sync::Mutex::new(0));
+    let seen = claimed.clone();
+    rt.block_on(async {
+        tokio::spawn(async move {
+            while m.received().len() < 8 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let reader = Journal::open_read(&path).unwrap().unwrap();
+            *seen.lock().unwrap() = reader.totals("engine-test").unwrap().of(herald::journal::State::InFlight);
+            c.cancel();
+        });
+        let outcome =
+            run::run(p.clone(), &options(&s), Some(&mut j), memory.clone(), Secret::new(TOKEN), cancel, &mut |_, _| {})
+                .await;
+        assert_eq!(outcome.unwrap().report.exit_code, 130);
+    });
+    let claimed = *claimed.lock().unwrap();
+    assert!((8..=8 + 2 * 8).contains(&claimed), "{claimed} claimed while 8 requests were out");
+}

@@ -49,8 +49,14 @@ impl Output {
         eprintln!("{}: {line}{tail}", self.paint_error());
     }
 
-    /// Prints a command's error with what to do about it, and returns its exit code.
+    /// Prints a command's error with what to do about it, and returns its exit code. Output
+    /// into a closed pipe (`herald … | head`) is no error: it ends quietly.
     pub fn error(&self, e: &Error) -> u8 {
+        if let Error::Output(io) = e
+            && io.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            return crate::exit::OK;
+        }
         if !matches!(e, Error::Invalid(_)) {
             eprintln!("{}: {e}", self.paint_error());
             if let Some(help) = e.help() {

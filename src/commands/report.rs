@@ -50,16 +50,12 @@ async fn rebuild(o: &Options, out: &Output) -> Result<u8, Error> {
     };
     let runs = j.runs(&plan.id)?;
     let plan = Arc::new(plan);
-    let mut writer = match (&o.out, o.format) {
+    let writer = match (&o.out, o.format) {
         (Some(dir), _) => Writer::in_dir(dir).map_err(|source| Error::Report { dir: dir.clone(), source })?,
         (None, Format::Csv) => Writer::new(Some(Box::new(std::io::stdout()))).map_err(Error::Output)?,
         (None, _) => Writer::new(None).map_err(Error::Output)?,
     };
-    crate::run::rebuild(plan.clone(), &j, &mut writer).await?;
-    let summary = match writer.finish() {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(exit::OK),
-        other => other.map_err(Error::Output)?,
-    };
+    let summary = crate::run::rebuild(plan.clone(), &j, writer).await?;
     let mode = if runs.last().is_some_and(|r| r.mode == "sandbox") { Mode::Sandbox } else { Mode::Send };
     let info = info(&runs, &summary);
     let report = Report::new(About::of(&plan, mode), summary, info);

@@ -9,6 +9,7 @@
 use super::{Decision, Hash, JournalError, Policy, Row, State, lookup, millis, read_row};
 use crate::results::Record;
 use rusqlite::{Connection, OptionalExtension, params};
+use std::future::Future;
 use std::path::Path;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
@@ -18,7 +19,7 @@ use tokio::sync::oneshot;
 /// Longest an outcome waits for a batch to ride along with.
 pub const OUTCOME_DELAY: Duration = Duration::from_millis(100);
 
-/// Buffered outcomes that force a commit of their own.
+/// Buffered outcomes and releases (recipients) that force a commit of their own.
 const MAX_BUFFERED: usize = 4096;
 
 /// A recipient offered to the journal.
@@ -115,17 +116,22 @@ impl Handle {
         self.keep_bodies
     }
 
-    /// Looks up `candidates`, and claims up to `budget` of those `policy` sends to; the claims
-    /// are committed when this returns.
-    pub async fn admit(
+    /// Hands `candidates` to the journal at once, to be looked up, and up to `budget` of those
+    /// `policy` sends to claimed; the claims are committed when the returned future completes.
+    pub fn admit(
         &self,
         candidates: Vec<Candidate>,
         policy: Policy,
         budget: usize,
-    ) -> Result<Admitted, JournalError> {
+    ) -> impl Future<Output = Result<Admitted, JournalError>> + Send + 'static {
         let (reply, answer) = oneshot::channel();
-        self.tx.send(Op::Admit { candidates, policy, budget, reply }).map_err(|_| JournalError::WriterGone)?;
-        answer.await.map_err(|_| JournalError::WriterGone)?
+        let sent = self.tx.send(Op::Admit { candidates, policy, budget, reply }).is_ok();
+        async move {
+            if !sent {
+                return Err(JournalError::WriterGone);
+            }
+            answer.await.map_err(|_| JournalError::WriterGone)?
+        }
     }
 
     /// Records final outcomes (committed with the next batch).
@@ -173,9 +179,9 @@ struct Thread {
     id: Option<i64>,
     /// Rows of the campaign when the run started; 0 means lookups can be skipped.
     known: usize,
-    /// Rows found by lookups (each recipient is offered once).
-    matched: usize,
     buffered: Vec<Op>,
+    /// Recipients in `buffered`.
+    pending: usize,
     oldest: Option<Instant>,
     stats: Stats,
 }
@@ -195,7 +201,7 @@ impl Thread {
                 .map_err(JournalError::Write)?;
         }
         let stats = Stats::default();
-        Ok(Thread { conn, campaign, id, known, matched: 0, buffered: Vec::new(), oldest: None, stats })
+        Ok(Thread { conn, campaign, id, known, buffered: Vec::new(), pending: 0, oldest: None, stats })
     }
 
     fn run(mut self, rx: &mpsc::Receiver<Op>) -> Result<Stats, JournalError> {
@@ -206,13 +212,8 @@ impl Thread {
             };
             match next {
                 Ok(Op::Admit { candidates, policy, budget, reply }) => {
-                    let result = self.admit(&candidates, policy, budget);
-                    let failed = result.is_err();
-                    let _ = reply.send(result);
-                    if failed {
-                        // The run learns why from the answer, and stops.
-                        return Ok(self.stats);
-                    }
+                    // A failure goes to the run, which stops; outcomes and releases still come.
+                    let _ = reply.send(self.admit(&candidates, policy, budget));
                 }
                 Ok(Op::Gone(reply)) => {
                     let result = self.flush().and_then(|()| self.gone());
@@ -220,8 +221,13 @@ impl Thread {
                 }
                 Ok(op) => {
                     self.oldest.get_or_insert_with(Instant::now);
+                    self.pending += match &op {
+                        Op::Done(records) => records.len(),
+                        Op::Release(recipients) => recipients.len(),
+                        Op::Admit { .. } | Op::Gone(_) => 0,
+                    };
                     self.buffered.push(op);
-                    if self.buffered.len() >= MAX_BUFFERED {
+                    if self.pending >= MAX_BUFFERED {
                         self.flush()?;
                     }
                 }
@@ -239,13 +245,20 @@ impl Thread {
         if self.buffered.is_empty() {
             return Ok(());
         }
-        self.transaction(|t, now| t.write_buffered(now))
+        self.transaction(true, |t, now| t.write_buffered(now))
     }
 
-    fn transaction<T>(&mut self, f: impl FnOnce(&mut Thread, i64) -> rusqlite::Result<T>) -> Result<T, JournalError> {
+    /// Runs `f` in a transaction: one that writes takes the write lock at once; one that only
+    /// reads (a dry run, a report) never competes with a sender for it.
+    fn transaction<T>(
+        &mut self,
+        writes: bool,
+        f: impl FnOnce(&mut Thread, i64) -> rusqlite::Result<T>,
+    ) -> Result<T, JournalError> {
         let now = millis(jiff::Timestamp::now());
         // Prepared BEGIN/COMMIT: a run commits thousands of times.
-        self.conn.prepare_cached("BEGIN IMMEDIATE").and_then(|mut s| s.execute([])).map_err(JournalError::Write)?;
+        let begin = if writes { "BEGIN IMMEDIATE" } else { "BEGIN" };
+        self.conn.prepare_cached(begin).and_then(|mut s| s.execute([])).map_err(JournalError::Write)?;
         match f(self, now) {
             Ok(value) => {
                 self.conn.prepare_cached("COMMIT").and_then(|mut s| s.execute([])).map_err(JournalError::Write)?;
@@ -260,7 +273,8 @@ impl Thread {
     }
 
     fn admit(&mut self, candidates: &[Candidate], policy: Policy, budget: usize) -> Result<Admitted, JournalError> {
-        self.transaction(|t, now| {
+        let writes = budget > 0 || !self.buffered.is_empty();
+        self.transaction(writes, |t, now| {
             t.write_buffered(now)?;
             let mut left = budget;
             let mut admitted = Vec::with_capacity(candidates.len());
@@ -308,13 +322,12 @@ impl Thread {
         self.conn
             .prepare_cached("INSERT OR IGNORE INTO offered (recipient) VALUES (?1)")?
             .execute(params![recipient])?;
-        let row = lookup(&self.conn, &self.campaign, recipient)?;
-        self.matched += usize::from(row.is_some());
-        Ok(row)
+        lookup(&self.conn, &self.campaign, recipient)
     }
 
     fn write_buffered(&mut self, now: i64) -> rusqlite::Result<()> {
         self.oldest = None;
+        self.pending = 0;
         let buffered = std::mem::take(&mut self.buffered);
         if buffered.is_empty() {
             return Ok(());
@@ -357,7 +370,7 @@ impl Thread {
 
     /// Rows never offered in this run, when the campaign had rows before it.
     fn gone(&mut self) -> Result<Vec<Record>, JournalError> {
-        if self.known == 0 || self.matched >= self.known {
+        if self.known == 0 {
             return Ok(Vec::new());
         }
         let sql = format!(

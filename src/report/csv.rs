@@ -17,6 +17,14 @@ pub const COLUMNS: [&str; 10] = [
     "timestamp",
 ];
 
+/// The I/O error under a csv error (so a closed pipe is still seen as one).
+fn io(e: ::csv::Error) -> std::io::Error {
+    match e.into_kind() {
+        ::csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("{other:?}")),
+    }
+}
+
 /// A `results.csv` being written.
 pub struct ResultsCsv {
     w: ::csv::Writer<Box<dyn Write + Send>>,
@@ -26,26 +34,27 @@ impl ResultsCsv {
     /// Starts the file with its header line.
     pub fn new(out: Box<dyn Write + Send>) -> std::io::Result<ResultsCsv> {
         let mut w = ::csv::Writer::from_writer(out);
-        w.write_record(COLUMNS)?;
+        w.write_record(COLUMNS).map_err(io)?;
         Ok(ResultsCsv { w })
     }
 
     /// Appends one recipient's row.
     pub fn write(&mut self, rec: &Record) -> std::io::Result<()> {
         let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
-        self.w.write_record([
-            rec.recipient.as_str(),
-            &number(rec.csv_line),
-            rec.status.as_str(),
-            rec.message_id.as_deref().unwrap_or_default(),
-            &number(rec.http_status.map(u64::from)),
-            &rec.error_code.as_ref().map(|c| c.as_str().into_owned()).unwrap_or_default(),
-            rec.error_message.as_deref().unwrap_or_default(),
-            &rec.attempts.to_string(),
-            &number(rec.latency_ms),
-            &crate::results::timestamp(rec.timestamp),
-        ])?;
-        Ok(())
+        self.w
+            .write_record([
+                rec.recipient.as_str(),
+                &number(rec.csv_line),
+                rec.status.as_str(),
+                rec.message_id.as_deref().unwrap_or_default(),
+                &number(rec.http_status.map(u64::from)),
+                &rec.error_code.as_ref().map(|c| c.as_str().into_owned()).unwrap_or_default(),
+                rec.error_message.as_deref().unwrap_or_default(),
+                &rec.attempts.to_string(),
+                &number(rec.latency_ms),
+                &crate::results::timestamp(rec.timestamp),
+            ])
+            .map_err(io)
     }
 
     /// Flushes what is buffered.

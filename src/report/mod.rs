@@ -177,12 +177,10 @@ impl Writer {
         }
     }
 
-    /// Flushes `results.csv` and returns the counters.
-    pub fn finish(self) -> std::io::Result<Summary> {
-        if let Some(csv) = self.csv {
-            csv.finish()?;
-        }
-        Ok(self.summary)
+    /// The counters, and whether `results.csv` could be flushed.
+    pub fn finish(self) -> (Summary, std::io::Result<()>) {
+        let flushed = self.csv.map_or(Ok(()), ResultsCsv::finish);
+        (self.summary, flushed)
     }
 }
 

@@ -33,9 +33,10 @@ const TICK: Duration = Duration::from_millis(100);
 /// Outcomes buffered before they go to the journal without waiting for the tick.
 const OUTCOME_BATCH: usize = 512;
 
-/// Batches being admitted at once: the journal works on one while the engine hands out the
-/// other. With `--limit`, one at a time, so the first N not yet sent are the ones sent.
-const ADMITTING: usize = 2;
+/// Batches claimed ahead of the requests going out (queued or being admitted): while workers
+/// send one, the journal claims the next. With `--limit`, one, so the first N not yet sent
+/// are the ones sent.
+const AHEAD: usize = 2;
 
 /// What the engine does with recipients that may be sent to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,13 +141,14 @@ pub async fn drive<T: Transport>(
     };
     let mut admitting: VecDeque<(Vec<Option<Job>>, Vec<Candidate>, Admitting)> = VecDeque::new();
     let mut feed_open = true;
-    let most_admitting = if setup.limit.is_some() { 1 } else { ADMITTING };
+    let ahead = if setup.limit.is_some() { 1 } else { AHEAD };
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut finished = Vec::with_capacity(64);
     loop {
-        // Admit more only while the queue has room for every batch being admitted.
-        let room = queue.len() + batch * (admitting.len() + 1) <= batch * (most_admitting + 1);
+        // Offer another batch only while it fits in `ahead` batches with those queued and those
+        // being admitted: that bounds the recipients claimed but not yet sent.
+        let room = queue.len() + batch * (admitting.len() + 1) <= batch * ahead;
         tokio::select! {
             biased;
             () = cancel.cancelled(), if e.stopped.is_none() => e.stop(StopReason::Interrupted),
@@ -168,10 +170,16 @@ pub async fn drive<T: Transport>(
                         e.dispatched += claimed.len();
                         queue.push(claimed);
                     }
-                    Err(err) => e.stop(StopReason::Journal(err)),
+                    Err(err) => {
+                        // Nothing of the batch was claimed: every row is recorded as not sent.
+                        e.stop(StopReason::Journal(err));
+                        for (job, candidate) in jobs.into_iter().zip(candidates) {
+                            e.admitted(job, candidate, Admission::Unclaimed);
+                        }
+                    }
                 }
             }
-            fed = feed_rx.recv(), if feed_open && admitting.len() < most_admitting && room => match fed {
+            fed = feed_rx.recv(), if feed_open && room => match fed {
                 None => feed_open = false,
                 Some(rows) => admitting.extend(e.offer(rows)),
             },
@@ -302,12 +310,16 @@ impl Engine<'_> {
         if candidates.is_empty() {
             return None;
         }
+        if matches!(self.stopped, Some(StopReason::Journal(_))) {
+            // The journal cannot be asked any more: the rest are recorded as not sent.
+            for (job, candidate) in jobs.into_iter().zip(candidates) {
+                self.admitted(job, candidate, Admission::Unclaimed);
+            }
+            return None;
+        }
         let claiming = self.stopped.is_none() && self.setup.action == Action::Send;
         let budget = if claiming { self.budget } else { 0 };
-        let gate = self.gate.clone();
-        let policy = self.setup.policy;
-        let offered = candidates.clone();
-        let admitting: Admitting = Box::pin(async move { gate.admit(offered, policy, budget).await });
+        let admitting = self.gate.admit(candidates.clone(), self.setup.policy, budget);
         Some((jobs, candidates, admitting))
     }
 

@@ -79,10 +79,9 @@ pub fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Se
                 Err(e) => Fed::Failed(e),
                 Ok(send) => {
                     seq += 1;
-                    let body = bytes::Bytes::from(serde_json::to_vec(&send.request.body).unwrap_or_default());
-                    let r = &send.request;
+                    let body = serialize(&send.request);
                     let hash = match setup.hash {
-                        true => crate::journal::request_hash(r.method, &r.url, &base_url, &body),
+                        true => hash(&send.request, &base_url, &body),
                         false => [0; 32],
                     };
                     Fed::Rendered(Box::new(Job {
@@ -109,4 +108,14 @@ pub fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Se
     if !batch.is_empty() {
         let _ = tx.blocking_send(batch);
     }
+}
+
+/// The request's body as it goes on the wire.
+pub(super) fn serialize(request: &crate::request::HttpRequest) -> bytes::Bytes {
+    bytes::Bytes::from(serde_json::to_vec(&request.body).unwrap_or_default())
+}
+
+/// The hash the journal keeps of a request whose body serialises to `body`.
+pub(super) fn hash(request: &crate::request::HttpRequest, base_url: &str, body: &[u8]) -> crate::journal::Hash {
+    crate::journal::request_hash(request.method, &request.url, base_url, body)
 }

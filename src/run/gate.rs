@@ -4,6 +4,8 @@
 use crate::journal::writer::{Admission, Admitted, Candidate, Handle};
 use crate::journal::{JournalError, Policy};
 use crate::results::Record;
+use std::future::Future;
+use std::pin::Pin;
 
 /// The gate of a run.
 #[derive(Clone)]
@@ -15,18 +17,18 @@ pub enum Gate {
 }
 
 impl Gate {
-    /// Admits a batch; see [`Handle::admit`].
-    pub async fn admit(
+    /// Admits a batch; see [`Handle::admit`]. The batch is handed over at once.
+    pub fn admit(
         &self,
         candidates: Vec<Candidate>,
         policy: Policy,
         budget: usize,
-    ) -> Result<Admitted, JournalError> {
+    ) -> Pin<Box<dyn Future<Output = Result<Admitted, JournalError>> + Send>> {
         match self {
-            Gate::Journal(h) => h.admit(candidates, policy, budget).await,
+            Gate::Journal(h) => Box::pin(h.admit(candidates, policy, budget)),
             Gate::Open => {
                 let mut left = budget;
-                Ok(candidates
+                let admitted = candidates
                     .iter()
                     .map(|c| {
                         if c.request_hash.is_some() && left > 0 {
@@ -36,7 +38,8 @@ impl Gate {
                             Admission::Unclaimed
                         }
                     })
-                    .collect())
+                    .collect();
+                Box::pin(std::future::ready(Ok(admitted)))
             }
         }
     }

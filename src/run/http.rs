@@ -1,5 +1,5 @@
-//! The real transport: one reqwest client (rustls with bundled web roots, so a host without CA
-//! files still works; connection reuse; explicit timeouts; redirects never followed).
+//! The real transport: a reqwest client per lane (rustls with bundled web roots, so a host
+//! without CA files still works; connection reuse; explicit timeouts; redirects never followed).
 
 use super::transport::{Attempt, FailureKind, NetworkFailure, Transport, Wire};
 use crate::secret::Secret;
@@ -61,10 +61,12 @@ impl Transport for Http {
         for h in &wire.headers {
             let name = HeaderName::from_bytes(h.name.as_bytes());
             let value = HeaderValue::from_str(&h.with_secret(secret.expose()));
-            if let (Ok(name), Ok(mut value)) = (name, value) {
-                value.set_sensitive(h.secret);
-                headers.insert(name, value);
-            }
+            let (Ok(name), Ok(mut value)) = (name, value) else {
+                let detail = format!("the {} header holds characters HTTP cannot carry", h.name);
+                return Attempt::NotSent(NetworkFailure { kind: FailureKind::Connect, detail });
+            };
+            value.set_sensitive(h.secret);
+            headers.insert(name, value);
         }
         let client = &self.clients[lane % self.clients.len()];
         let sent = client.post(&wire.url).headers(headers).body(wire.body.clone()).send().await;

@@ -51,8 +51,7 @@ pub fn inspect(plan: &Plan, journal: &mut Journal, policy: Policy, rebaseline: b
         let Some(row) = row else { continue };
         let csv_line = r.csv_line();
         let send = plan.send_for(r)?;
-        let body = serde_json::to_vec(&send.request.body).unwrap_or_default();
-        let hash = crate::journal::request_hash(send.request.method, &send.request.url, &base_url, &body);
+        let hash = super::feed::hash(&send.request, &base_url, &super::feed::serialize(&send.request));
         if row.request_hash != hash {
             changes.request_changed(key.clone(), csv_line);
             if rebaseline {

@@ -29,7 +29,7 @@ pub use tally::Tally;
 pub use transport::Transport;
 
 use crate::error::Error;
-use crate::journal::{Journal, Policy};
+use crate::journal::{Journal, JournalError, Policy};
 use crate::plan::Plan;
 use crate::report::{About, Mode, Report, RunInfo, Stopped, Writer};
 use crate::secret::Secret;
@@ -65,6 +65,9 @@ pub struct Outcome {
     pub stopped: Option<StopReason>,
     /// This run's counts.
     pub tally: Tally,
+    /// The report could not be written in full (the run went on: the journal has every outcome,
+    /// and `herald report` rebuilds it).
+    pub report_error: Option<Error>,
 }
 
 /// Runs `plan`: sends (or, in a dry run, renders) to every recipient the journal does not
@@ -81,35 +84,26 @@ pub async fn run<T: Transport>(
     let started = jiff::Timestamp::now();
     let dry_run = options.mode == Mode::DryRun;
     let report_error = |source| Error::Report { dir: options.report_dir.clone(), source };
-    let mut report = Writer::in_dir(&options.report_dir).map_err(report_error)?;
-    let run_id = match journal.as_deref_mut().filter(|_| !dry_run) {
+    let mut sink = Sink::new(Writer::in_dir(&options.report_dir).map_err(report_error)?, None);
+    let expected = options.expected.unwrap_or(plan.audience.counts.recipients);
+    let expected = options.limit.map_or(expected, |l| l.min(expected));
+    // A run that sends nobody (all already sent) is not recorded as a run.
+    let run_id = match journal.as_deref_mut().filter(|_| !dry_run && expected > 0) {
         Some(j) => Some(j.begin_run(&plan.id, &plan.sections, options.mode.as_str())?),
         None => None,
     };
     let writer = journal.as_deref().map(|j| j.writer(&plan.id, options.keep_bodies)).transpose()?;
     let gate = writer.as_ref().map_or(Gate::Open, |w| Gate::Journal(w.handle()));
-    let expected = options.expected.unwrap_or(plan.audience.counts.recipients);
     let setup = engine::Setup {
         action: if dry_run { Action::DryRun } else { Action::Send },
         limit: options.limit,
         policy: options.policy,
-        expected: options.limit.map_or(expected, |l| l.min(expected)),
+        expected,
     };
-    let mut write_failed = None;
-    let mut record = |r: &crate::results::Record| {
-        if let Err(e) = report.record(r) {
-            write_failed.get_or_insert(e);
-        }
-    };
+    let mut record = |r: &crate::results::Record| sink.record(r);
     let done = engine::drive(plan.clone(), setup, gate, transport, secret, cancel, &mut record, progress).await;
-    let mut stopped = done.stopped;
-    if let Some(Err(e)) = writer.map(crate::journal::writer::Writer::finish) {
-        stopped.get_or_insert(StopReason::Journal(e));
-    }
-    let summary = report.finish().map_err(report_error)?;
-    if let Some(e) = write_failed {
-        return Err(report_error(e));
-    }
+    let stopped = settle(done.stopped, writer);
+    let (summary, write_error) = sink.finish();
     let info = RunInfo {
         requests: done.tally.requests,
         finished: done.tally.finished(),
@@ -118,45 +112,77 @@ pub async fn run<T: Transport>(
         stopped: stopped.as_ref().map(|s| Stopped { kind: s.kind(), message: s.to_string() }),
     };
     let report = Report::new(About::of(&plan, options.mode), summary, info);
-    report.write_summaries(&options.report_dir).map_err(report_error)?;
+    let report_error = write_error.or_else(|| report.write_summaries(&options.report_dir).err()).map(report_error);
     if let (Some(j), Some(id)) = (journal, run_id) {
         let stop = report.run.stopped.as_ref().map(|s| (s.kind.as_str(), s.message.as_str()));
         j.end_run(id, stop, report.exit_code)?;
     }
-    Ok(Outcome { report, stopped, tally: done.tally })
+    Ok(Outcome { report, stopped, tally: done.tally, report_error })
+}
+
+/// The run's stop reason once the journal's thread has finished: a failure to write the journal
+/// outweighs any other reason (the outcomes it lost must be known), and replaces the mere news
+/// that the writer had stopped.
+fn settle(stopped: Option<StopReason>, writer: Option<crate::journal::writer::Writer>) -> Option<StopReason> {
+    match (writer.map(crate::journal::writer::Writer::finish), stopped) {
+        (Some(Err(e)), Some(StopReason::Journal(first))) if !matches!(first, JournalError::WriterGone) => {
+            drop(e);
+            Some(StopReason::Journal(first))
+        }
+        (Some(Err(e)), _) => Some(StopReason::Journal(e)),
+        (_, stopped) => stopped,
+    }
 }
 
 /// The report of a campaign rebuilt from its journal: what each recipient's row records,
 /// `pending` for those never attempted, the rows the campaign skips, and rows of recipients it
-/// no longer lists. Nothing is rendered or sent.
-pub async fn rebuild(plan: Arc<Plan>, journal: &Journal, report: &mut Writer) -> Result<(), Error> {
+/// no longer lists. Nothing is rendered or sent. Output into a closed pipe ends it quietly.
+pub async fn rebuild(plan: Arc<Plan>, journal: &Journal, report: Writer) -> Result<crate::report::Summary, Error> {
     let writer = journal.writer(&plan.id, false)?;
     let setup = engine::Setup { action: Action::Rebuild, limit: None, policy: Policy::default(), expected: 0 };
-    let mut failed = None;
-    let mut record = |r: &crate::results::Record| {
-        if let Err(e) = report.record(r) {
-            failed.get_or_insert(e);
-        }
-    };
+    let cancel = CancellationToken::new();
+    let mut sink = Sink::new(report, Some(cancel.clone()));
+    let mut record = |r: &crate::results::Record| sink.record(r);
     let gate = Gate::Journal(writer.handle());
-    let done = engine::drive(
-        plan,
-        setup,
-        gate,
-        Arc::new(transport::Nowhere),
-        Secret::new(""),
-        CancellationToken::new(),
-        &mut record,
-        &mut |_, _| {},
-    )
-    .await;
-    writer.finish()?;
-    if let Some(e) = failed {
-        return Err(Error::Output(e));
+    let transport = Arc::new(transport::Nowhere);
+    let done = engine::drive(plan, setup, gate, transport, Secret::new(""), cancel, &mut record, &mut |_, _| {}).await;
+    let (summary, write_error) = sink.finish();
+    match (settle(done.stopped, Some(writer)), write_error) {
+        (_, Some(e)) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Output(e)),
+        (Some(StopReason::Journal(e)), None) => Err(e.into()),
+        (Some(StopReason::Plan(e)), None) => Err(e.into()),
+        _ => Ok(summary),
     }
-    match done.stopped {
-        Some(StopReason::Journal(e)) => Err(e.into()),
-        Some(StopReason::Plan(e)) => Err(e.into()),
-        _ => Ok(()),
+}
+
+/// Where a run's records go: the report writer, keeping the first write error (and cancelling
+/// the run on it, when given a token: a report nobody can read is not worth reading on).
+struct Sink {
+    writer: Writer,
+    failed: Option<std::io::Error>,
+    cancel_on_error: Option<CancellationToken>,
+}
+
+impl Sink {
+    fn new(writer: Writer, cancel_on_error: Option<CancellationToken>) -> Sink {
+        Sink { writer, failed: None, cancel_on_error }
+    }
+
+    fn record(&mut self, r: &crate::results::Record) {
+        if self.failed.is_some() {
+            return;
+        }
+        if let Err(e) = self.writer.record(r) {
+            self.failed = Some(e);
+            if let Some(cancel) = &self.cancel_on_error {
+                cancel.cancel();
+            }
+        }
+    }
+
+    /// The counters, and the first write error.
+    fn finish(self) -> (crate::report::Summary, Option<std::io::Error>) {
+        let (summary, flushed) = self.writer.finish();
+        (summary, self.failed.or(flushed.err()))
     }
 }
