@@ -12,6 +12,9 @@ pub enum Error {
     /// The provider's token is not in the environment.
     #[error("environment variable `{0}` is not set; nothing was sent")]
     MissingToken(String),
+    /// The token holds characters an HTTP header cannot carry.
+    #[error("environment variable `{0}` holds characters an HTTP header cannot carry; nothing was sent")]
+    TokenNotHeader(String),
     /// Sending needs a confirmation and there is no terminal to ask on.
     #[error("about to {0}, but there is no terminal to confirm on; pass --yes to send")]
     NoTerminal(String),
@@ -79,6 +82,9 @@ impl Error {
         match self {
             Error::MissingToken(var) => {
                 Some(format!("set it before sending: `export {var}=…` (or use `herald send --sandbox`)"))
+            }
+            Error::TokenNotHeader(var) => {
+                Some(format!("set `{var}` to the token alone, with no line break or non-ASCII character in it"))
             }
             Error::Changed { .. } => Some(
                 "sending on would give part of the audience one message and the rest another; undo the change, or pass --allow-changed to send the new version to the remaining recipients"

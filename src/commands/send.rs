@@ -82,6 +82,9 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
             Secret::from_env(&plan.token_env).ok_or_else(|| Error::MissingToken(plan.token_env.clone()))?
         }
     };
+    if !secret.expose().chars().all(|c| c == '\t' || (' '..='~').contains(&c)) {
+        return Err(Error::TokenNotHeader(plan.token_env.clone()));
+    }
     let policy = Policy { retry_failed: o.retry_failed, retry_unknown: o.retry_unknown };
     let mut journal = open_journal(&plan, o, policy)?;
     let inspection = match journal.as_mut() {
@@ -101,6 +104,10 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     if count > 0 && !o.yes && !o.dry_run && !confirm(&plan, count, o.sandbox)? {
         eprintln!("nothing was sent");
         return Ok(crate::exit::OK);
+    }
+    if let Some((j, inspection)) = journal.as_mut().filter(|(_, i)| i.changes.any() && !o.dry_run) {
+        // Confirmed: the new version becomes the baseline, so the change is reported once.
+        *inspection = run::inspect(&plan, j, policy, true)?;
     }
     if count > 0 {
         wait_for_schedule(&plan, o).await?;
@@ -140,7 +147,18 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     let outcome = outcome?;
     let report = &outcome.report;
     super::print(&report::summary_text(report))?;
-    super::print(&format!("report: {}/ (results.csv, summary.json, summary.md, junit.xml)\n", report_dir.display()))?;
+    match &outcome.report_error {
+        None => super::print(&format!(
+            "report: {}/ (results.csv, summary.json, summary.md, junit.xml)\n",
+            report_dir.display()
+        ))?,
+        Some(e) => {
+            out.error(e);
+            if !o.no_journal && !o.dry_run {
+                eprintln!("  = help: the journal has every outcome: `herald report {}` rebuilds it", o.file.display());
+            }
+        }
+    }
     if mode != Mode::DryRun {
         step_summary(report);
     }
@@ -183,12 +201,16 @@ fn open_journal(plan: &Plan, o: &Options, policy: Policy) -> Result<Option<(Jour
             );
         }
     }
-    let inspection = run::inspect(plan, &mut j, policy, o.allow_changed && !o.dry_run)?;
+    let inspection = run::inspect(plan, &mut j, policy, false)?;
     if inspection.changes.any() {
-        if !o.allow_changed {
-            return Err(Error::Changed { id: plan.id.clone(), changes: inspection.changes.describe() });
+        let changes = inspection.changes.describe();
+        if o.dry_run && !o.allow_changed {
+            eprintln!("warning: {changes}; a real run would refuse to send unless --allow-changed");
+        } else if !o.allow_changed {
+            return Err(Error::Changed { id: plan.id.clone(), changes });
+        } else {
+            eprintln!("note: {changes} (--allow-changed)");
         }
-        eprintln!("note: {} (--allow-changed)", inspection.changes.describe());
     }
     Ok(Some((j, inspection)))
 }
