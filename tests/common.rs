@@ -97,3 +97,17 @@ pub fn golden(name: &str, actual: &str) {
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing golden file {}", path.display()));
     assert_eq!(actual, expected, "output differs from {}", path.display());
 }
+
+/// Runs `herald args…` in `dir` with its stdout closed after `read` bytes (as `| head` does).
+pub fn into_closed_pipe(dir: &Path, args: &[&str], read: usize) -> Output {
+    let mut child = herald(dir)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("herald runs");
+    let mut first = vec![0u8; read];
+    std::io::Read::read_exact(child.stdout.as_mut().expect("piped"), &mut first).expect("output before the close");
+    drop(child.stdout.take());
+    child.wait_with_output().expect("herald ends")
+}

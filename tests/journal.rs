@@ -287,16 +287,7 @@ fn report_into_a_closed_pipe_ends_quietly() {
     let s = Scratch::new();
     s.write("c.yaml", campaign(&server.url(), 3000, "Hi", "rate: 1000/s, concurrency: 8"));
     assert_eq!(send(&s, &[]).status.code(), Some(0));
-    let mut child = herald(s.path())
-        .args(["report", "c.yaml", "--format", "csv"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = [0u8; 64];
-    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
-    drop(child.stdout.take());
-    let o = child.wait_with_output().unwrap();
+    let o = into_closed_pipe(s.path(), &["report", "c.yaml", "--format", "csv"], 64);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stderr(&o), "");
 }

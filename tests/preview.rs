@@ -70,13 +70,6 @@ fn an_invalid_campaign_previews_nothing() {
 fn a_closed_pipe_ends_quietly() {
     let rows: String = (0..2000).map(|i| format!("+2547{:08}, N{i}\n", 10_000_000 + i)).collect();
     let s = scratch(&format!("phone,name\n{rows}"));
-    let mut child = herald(s.path())
-        .args(["preview", "c.yaml", "--format", "json"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let o = child.wait_with_output().unwrap();
+    let o = into_closed_pipe(s.path(), &["preview", "c.yaml", "--format", "json"], 0);
     assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
 }

@@ -166,14 +166,7 @@ fn providers_prints_the_support_matrix() {
 fn output_into_a_closed_pipe_ends_quietly() {
     for args in [&["providers", "--format", "json"][..], &["providers"], &["validate", "campaigns/survey.flowiq.yaml"]]
     {
-        let mut child = herald(&root())
-            .args(args)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        drop(child.stdout.take());
-        let o = child.wait_with_output().unwrap();
+        let o = into_closed_pipe(&root(), args, 0);
         assert!(!stderr(&o).contains("panicked"), "{args:?}: {}", stderr(&o));
         assert_ne!(o.status.code(), Some(101), "{args:?}");
     }
