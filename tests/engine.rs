@@ -352,7 +352,7 @@ fn a_journal_that_fails_mid_run_stops_it_and_the_report_still_covers_everyone() 
     // The claim of the 31st recipient fails, as a full disk would make it.
     let db = rusqlite::Connection::open(s.path().join(".herald/journal.db")).unwrap();
     db.execute_batch(
-        "CREATE TRIGGER full_disk BEFORE INSERT ON recipients WHEN NEW.recipient = '+254720000030'
+        "CREATE TRIGGER full_disk BEFORE INSERT ON pending WHEN NEW.recipient = '+254720000030'
          BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
     )
     .unwrap();
@@ -375,6 +375,32 @@ fn a_journal_that_fails_mid_run_stops_it_and_the_report_still_covers_everyone() 
     to.sort();
     to.dedup();
     assert_eq!((to.len(), memory.received().len()), (60, 60), "nobody twice");
+}
+
+#[test]
+fn a_run_whose_rows_cannot_be_folded_in_is_stopped_and_its_sends_still_count() {
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(40, "Hi", "rate: 400/s, concurrency: 4"));
+    let memory = Arc::new(Memory::new(|n, _| ok(n)));
+    let mut j = journal(&s);
+    // Everything is sent and recorded in the run's log; folding it into the keyed rows fails.
+    let db = rusqlite::Connection::open(s.path().join(".herald/journal.db")).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER full_disk BEFORE INSERT ON recipients BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
+    )
+    .unwrap();
+    let outcome = send(&p, &options(&s), Some(&mut j), &memory);
+    assert_eq!(outcome.report.exit_code, 2);
+    assert_eq!(outcome.report.run.stopped.unwrap().kind, StopKind::Journal);
+    assert_eq!(statuses(&s.path().join("out"), "sent"), 40);
+    assert_eq!(j.totals("engine-test").unwrap().of(herald::journal::State::Sent), 40, "the log still counts");
+    db.execute_batch("DROP TRIGGER full_disk").unwrap();
+    send(&p, &options(&s), Some(&mut j), &memory);
+    assert_eq!(memory.received().len(), 40, "the same journal, reused, sends nobody twice");
+    assert_eq!(statuses(&s.path().join("out"), "sent"), 40);
+    drop(j);
+    let reopened = journal(&s);
+    assert_eq!(reopened.row("engine-test", "+254720000007").unwrap().unwrap().state, herald::journal::State::Sent);
 }
 
 #[test]

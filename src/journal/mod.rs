@@ -2,11 +2,13 @@
 //! machine `pending → in_flight → sent | failed | unknown`. A recipient is marked `in_flight` and
 //! committed before its request leaves the machine, so a re-run after any crash never sends to
 //! it twice: rows left `in_flight` become `unknown`. Marks are claimed in batches (see
-//! [`writer`]). The journal stores no secrets, and no message bodies beyond their hash unless
+//! [`writer`]) into the run's `pending` log, folded into the keyed rows when the run ends (see
+//! [`pending`]). The journal stores no secrets, and no message bodies beyond their hash unless
 //! asked. It knows recipients by key; it does not know the planner.
 
 mod changes;
 mod lock;
+mod pending;
 mod schema;
 mod selection;
 pub mod writer;
@@ -174,6 +176,8 @@ pub struct Journal {
     conn: Connection,
     path: PathBuf,
     _lock: Option<lock::Lock>,
+    /// A reader's copy of a send under way (see [`pending::snapshot`]) has rows.
+    live: bool,
 }
 
 impl std::fmt::Debug for Journal {
@@ -253,18 +257,21 @@ impl Journal {
             })?;
         }
         let lock = lock::Lock::acquire(path)?;
-        let conn = schema::open(path)?;
-        Ok(Journal { conn, path: path.to_path_buf(), _lock: Some(lock) })
+        let mut conn = schema::open(path)?;
+        // A run that crashed left its claims and outcomes pending.
+        pending::fold(&mut conn).map_err(JournalError::Write)?;
+        Ok(Journal { conn, path: path.to_path_buf(), _lock: Some(lock), live: false })
     }
 
-    /// Opens an existing journal to read it, without the lock (a send may be running);
-    /// `Ok(None)` when there is no journal yet.
+    /// Opens an existing journal to read it, without the lock (a send may be running: what it
+    /// has recorded so far is read too); `Ok(None)` when there is no journal yet.
     pub fn open_read(path: &Path) -> Result<Option<Journal>, JournalError> {
         if !path.exists() {
             return Ok(None);
         }
         let conn = schema::open(path)?;
-        Ok(Some(Journal { conn, path: path.to_path_buf(), _lock: None }))
+        let live = pending::snapshot(&conn).map_err(JournalError::Read)?;
+        Ok(Some(Journal { conn, path: path.to_path_buf(), _lock: None, live }))
     }
 
     /// The database file.
@@ -311,15 +318,26 @@ impl Journal {
         Ok(sections.and_then(|s| serde_json::from_str(&s).ok()))
     }
 
-    /// Counts of `campaign`'s rows by state, and its first and last send.
+    /// Counts of `campaign`'s rows by state, and its first and last send, including what a
+    /// send under way has recorded so far.
     pub fn totals(&self, campaign: &str) -> Result<Totals, JournalError> {
         let mut totals = Totals::default();
+        // A pending row counts in its state, and takes its recipient's row out of the old one.
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT state, COUNT(*), COUNT(*) FILTER (WHERE error_code = 'interrupted'), MIN(first_sent_at),
-                        MAX(updated_at)
-                 FROM recipients WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) GROUP BY state",
+                "WITH c (id) AS (SELECT id FROM campaigns WHERE name = ?1)
+                 SELECT state, SUM(n), SUM(interrupted), MIN(first_sent_at), MAX(updated_at) FROM (
+                     SELECT state, 1 AS n, error_code IS 'interrupted' AS interrupted, first_sent_at, updated_at
+                     FROM recipients WHERE campaign = (SELECT id FROM c)
+                     UNION ALL
+                     SELECT state, 1, error_code IS 'interrupted', first_sent_at, updated_at
+                     FROM pending WHERE campaign = (SELECT id FROM c)
+                     UNION ALL
+                     SELECT r.state, -1, -(r.error_code IS 'interrupted'), NULL, NULL
+                     FROM pending p JOIN recipients r ON r.campaign = p.campaign AND r.recipient = p.recipient
+                     WHERE p.campaign = (SELECT id FROM c)
+                 ) GROUP BY state HAVING SUM(n) > 0",
             )
             .map_err(JournalError::Read)?;
         let rows = stmt
@@ -342,7 +360,7 @@ impl Journal {
 
     /// What the journal records for one recipient of `campaign`.
     pub fn row(&self, campaign: &str, recipient: &str) -> Result<Option<Row>, JournalError> {
-        lookup(&self.conn, campaign, recipient).map_err(JournalError::Read)
+        lookup(&self.conn, campaign, recipient, self.live).map_err(JournalError::Read)
     }
 
     /// Turns rows a crashed run left `in_flight` into `unknown`; returns how many.
@@ -415,19 +433,28 @@ impl Journal {
             .map_err(JournalError::Write)
     }
 
-    /// A writer for this run, on its own thread (the connection moves there; the lock stays).
+    /// A writer for this run, on its own thread with a connection of its own (the lock stays
+    /// here). From a journal opened to read, it only looks up.
     pub fn writer(&self, campaign: &str, keep_bodies: bool) -> Result<writer::Writer, JournalError> {
-        writer::Writer::start(&self.path, campaign, keep_bodies)
+        writer::Writer::start(&self.path, campaign, keep_bodies, self._lock.is_some())
     }
 }
 
-/// One recipient's row, with a cached statement.
-fn lookup(conn: &Connection, campaign: &str, recipient: &str) -> rusqlite::Result<Option<Row>> {
-    let sql = format!(
-        "SELECT {ROW_COLUMNS} FROM recipients
-         WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) AND recipient = ?2"
-    );
-    conn.prepare_cached(&sql)?.query_row(params![campaign, recipient], read_row).optional()
+/// One recipient's row, with cached statements; with `live`, a reader's copy of the send under
+/// way comes first.
+fn lookup(conn: &Connection, campaign: &str, recipient: &str, live: bool) -> rusqlite::Result<Option<Row>> {
+    let tables: &[&str] = if live { &["temp.live", "recipients"] } else { &["recipients"] };
+    for table in tables {
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM {table}
+             WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) AND recipient = ?2"
+        );
+        let row = conn.prepare_cached(&sql)?.query_row(params![campaign, recipient], read_row).optional()?;
+        if row.is_some() {
+            return Ok(row);
+        }
+    }
+    Ok(None)
 }
 
 /// The SHA-256 of a request.

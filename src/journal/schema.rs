@@ -1,17 +1,20 @@
 //! The journal's tables, their versions and the connection settings: WAL, so readers never
 //! block the writer and a killed process leaves committed transactions intact.
 //!
-//! Version 2 keeps rows compact, since every recipient's row is written twice per send (its
-//! claim and its outcome): campaigns are referred to by number, request hashes are 32-byte
-//! blobs and recipient times are Unix milliseconds. A version-1 journal (text ids, hex hashes,
-//! text times) is migrated in one transaction on first use.
+//! `recipients` holds one row per campaign and recipient, keyed by both; `pending` holds the
+//! claims and outcomes of the run under way in the order they happen, and is folded into
+//! `recipients` when the run ends (see [`super::pending`]). Rows are compact: campaigns are
+//! referred to by number, request hashes are 32-byte blobs and recipient times are Unix
+//! milliseconds. Older journals are migrated in one transaction on first use: version 1 (text
+//! ids, hex hashes, text times) and version 2 (no `pending`; a `previous_state` column that
+//! released claims were restored from).
 
 use super::JournalError;
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
 
 /// The schema version this herald writes (`PRAGMA user_version`).
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS campaigns (
@@ -28,7 +31,6 @@ CREATE TABLE IF NOT EXISTS recipients (
     -- in_flight, sent, failed or unknown. No CHECK constraint: with one, SQLite builds a
     -- temporary table for every claim and every outcome, which cost a fifth of the journal's time.
     state          TEXT NOT NULL,
-    previous_state TEXT,
     request_hash   BLOB NOT NULL,
     body           TEXT,
     message_id     TEXT,
@@ -41,6 +43,25 @@ CREATE TABLE IF NOT EXISTS recipients (
     updated_at     INTEGER NOT NULL,
     PRIMARY KEY (campaign, recipient)
 ) WITHOUT ROWID;
+-- The same columns in arrival order: appending costs a page per few hundred rows, where a
+-- keyed insert in a list's (random) phone order costs a page per row.
+CREATE TABLE IF NOT EXISTS pending (
+    seq            INTEGER PRIMARY KEY,
+    campaign       INTEGER NOT NULL,
+    recipient      TEXT NOT NULL,
+    csv_line       INTEGER,
+    state          TEXT NOT NULL,
+    request_hash   BLOB NOT NULL,
+    body           TEXT,
+    message_id     TEXT,
+    http_status    INTEGER,
+    error_code     TEXT,
+    error_message  TEXT,
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    latency_ms     INTEGER,
+    first_sent_at  INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS runs (
     id           INTEGER PRIMARY KEY,
     campaign     INTEGER NOT NULL,
@@ -54,7 +75,7 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 ";
 
-/// Version 1 → 2: the same rows, compact.
+/// Version 1 → 3: the same rows, compact.
 const FROM_V1: &str = "
 ALTER TABLE campaigns RENAME TO campaigns_v1;
 ALTER TABLE recipients RENAME TO recipients_v1;
@@ -63,7 +84,7 @@ ALTER TABLE runs RENAME TO runs_v1;
 INSERT INTO campaigns (name, sections, created_at, updated_at)
     SELECT id, sections, created_at, updated_at FROM campaigns_v1 ORDER BY created_at;
 INSERT INTO recipients
-    SELECT c.id, r.recipient, r.csv_line, r.state, r.previous_state, coalesce(unhex(r.request_hash), x''), r.body,
+    SELECT c.id, r.recipient, r.csv_line, r.state, coalesce(unhex(r.request_hash), x''), r.body,
            r.message_id, r.http_status, r.error_code, r.error_message, r.attempts, r.latency_ms,
            CAST(round(unixepoch(r.first_sent_at, 'subsec') * 1000) AS INTEGER),
            CAST(round(unixepoch(r.updated_at, 'subsec') * 1000) AS INTEGER)
@@ -74,6 +95,13 @@ INSERT INTO runs (id, campaign, started_at, finished_at, mode, pid, stopped_kind
 DROP TABLE recipients_v1;
 DROP TABLE runs_v1;
 DROP TABLE campaigns_v1;
+";
+
+/// Version 2 → 3: `pending`, and no `previous_state` (a released claim now leaves the row
+/// untouched). A claim a crash left in flight stays so: the next send settles it.
+const FROM_V2: &str = "
+ALTER TABLE recipients DROP COLUMN previous_state;
+{SCHEMA}
 ";
 
 /// `synchronous` for the journal: `NORMAL` by default, which in WAL mode keeps every committed
@@ -125,11 +153,12 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
             [],
             |r| r.get(0),
         )?;
-        if v1 {
-            tx.execute_batch(&FROM_V1.replace("{SCHEMA}", SCHEMA))?
-        } else {
-            tx.execute_batch(SCHEMA)?
-        }
+        let steps = match version {
+            2 => FROM_V2,
+            _ if v1 => FROM_V1,
+            _ => "{SCHEMA}",
+        };
+        tx.execute_batch(&steps.replace("{SCHEMA}", SCHEMA))?;
         tx.pragma_update(None, "user_version", VERSION)?;
     }
     tx.commit()
@@ -178,6 +207,42 @@ mod tests {
         assert_eq!(run, (7, "send".into()));
         drop(conn);
         open(&path).unwrap();
+    }
+
+    #[test]
+    fn a_version_2_journal_gains_the_log_and_keeps_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.db");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch(
+                "CREATE TABLE campaigns (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, sections TEXT NOT NULL,
+                     created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+                 CREATE TABLE recipients (campaign INTEGER NOT NULL, recipient TEXT NOT NULL, csv_line INTEGER,
+                     state TEXT NOT NULL, previous_state TEXT, request_hash BLOB NOT NULL, body TEXT, message_id TEXT,
+                     http_status INTEGER, error_code TEXT, error_message TEXT, attempts INTEGER NOT NULL DEFAULT 0,
+                     latency_ms INTEGER, first_sent_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+                     PRIMARY KEY (campaign, recipient)) WITHOUT ROWID;
+                 CREATE TABLE runs (id INTEGER PRIMARY KEY, campaign INTEGER NOT NULL, started_at TEXT NOT NULL,
+                     finished_at TEXT, mode TEXT NOT NULL, pid INTEGER NOT NULL, stopped_kind TEXT, stopped TEXT,
+                     exit_code INTEGER);
+                 INSERT INTO campaigns VALUES (1, 'spring', '{}', '2026-11-20T10:00:00.000Z', '2026-11-20T10:00:00.000Z');
+                 INSERT INTO recipients VALUES (1, '+254712345678', 2, 'in_flight', 'failed', x'ab', NULL, NULL, 400,
+                     '131026', 'not on WhatsApp', 1, 80, 1763632801250, 1763632801370);
+                 PRAGMA user_version = 2;",
+            )
+            .unwrap();
+        let conn = open(&path).unwrap();
+        let (state, code): (String, String) = conn
+            .query_row("SELECT state, error_code FROM recipients WHERE recipient = '+254712345678'", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((state.as_str(), code.as_str()), ("in_flight", "131026"), "a crashed retry is settled later");
+        let log: i64 = conn.query_row("SELECT COUNT(*) FROM pending", [], |r| r.get(0)).unwrap();
+        assert_eq!(log, 0);
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(version, VERSION);
     }
 
     #[test]

@@ -129,3 +129,61 @@ fn the_request_hash_ignores_the_base_url_but_not_the_body() {
     assert_eq!(request_hash("POST", "http://127.0.0.1:9/42/messages", "http://127.0.0.1:9", b"{\"a\":1}"), a);
     assert_ne!(request_hash("POST", "https://x/42/messages", "https://x", b"{\"a\":2}"), a);
 }
+
+#[tokio::test]
+async fn a_reader_sees_a_send_under_way_and_never_folds_it() {
+    let (dir, j) = open();
+    let writer = j.writer("c", false).unwrap();
+    let h = writer.handle();
+    h.admit((0..3).map(candidate).collect(), Policy::default(), usize::MAX).await.unwrap();
+    h.done(vec![outcome(0, Status::Sent)]);
+    // The outcome is committed with the next batch.
+    h.admit(vec![candidate(3)], Policy::default(), usize::MAX).await.unwrap();
+
+    let reader = Journal::open_read(&dir.path().join("j.db")).unwrap().unwrap();
+    let totals = reader.totals("c").unwrap();
+    assert_eq!((totals.of(State::Sent), totals.of(State::InFlight)), (1, 3));
+    assert_eq!(reader.row("c", &phone(0)).unwrap().unwrap().state, State::Sent);
+    assert_eq!(reader.row("c", &phone(3)).unwrap().unwrap().state, State::InFlight);
+    let looker = reader.writer("c", false).unwrap();
+    let seen = looker.handle().admit(vec![candidate(0), candidate(9)], Policy::default(), 0).await.unwrap();
+    assert!(matches!(&seen[0], Admission::Kept(r) if r.status == Status::Sent));
+    assert_eq!(seen[1], Admission::Unclaimed);
+    let gone: Vec<String> = looker.handle().gone().await.unwrap().into_iter().map(|r| r.recipient).collect();
+    assert_eq!(gone, [phone(1), phone(2), phone(3)], "rows of the send under way count as listed before");
+    looker.finish().unwrap();
+
+    // The reader's writer left the log alone: the send's outcomes still land.
+    h.done(vec![outcome(1, Status::Sent)]);
+    drop(h);
+    writer.finish().unwrap();
+    let totals = j.totals("c").unwrap();
+    assert_eq!((totals.of(State::Sent), totals.of(State::InFlight)), (2, 2));
+}
+
+#[test]
+fn what_a_crash_left_pending_is_folded_when_the_journal_is_next_opened() {
+    let (dir, j) = open();
+    let path = dir.path().join("j.db");
+    drop(j);
+    // A run killed after one outcome and one bare claim: its log, as it was left.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(&format!(
+            "INSERT INTO pending (campaign, recipient, csv_line, state, request_hash, message_id, attempts, first_sent_at, updated_at)
+             VALUES (1, '{}', 2, 'sent', x'00', 'wamid.1', 1, 1, 2), (1, '{}', 3, 'in_flight', x'01', NULL, 0, 1, 1);",
+            phone(0),
+            phone(1)
+        ))
+        .unwrap();
+    let reader = Journal::open_read(&path).unwrap().unwrap();
+    assert_eq!(reader.row("c", &phone(1)).unwrap().unwrap().state, State::InFlight, "readers see the log");
+    drop(reader);
+    let mut j = Journal::open(&path).unwrap();
+    let pending: i64 = j.conn.query_row("SELECT COUNT(*) FROM pending", [], |r| r.get(0)).unwrap();
+    assert_eq!(pending, 0);
+    assert_eq!(j.settle_crashed("c").unwrap(), 1);
+    let sent = j.row("c", &phone(0)).unwrap().unwrap();
+    assert_eq!((sent.state, sent.record.message_id.as_deref()), (State::Sent, Some("wamid.1")));
+    assert_eq!(j.row("c", &phone(1)).unwrap().unwrap().record.error_code, Some(Code::Interrupted));
+}

@@ -1,14 +1,16 @@
 //! The journal's side of a run, on a thread of its own that owns a connection. The run hands it
 //! recipients in batches; for each batch it looks up what the journal already records, decides
-//! who to send to (see [`super::Policy`]) and claims them, all in one transaction committed
-//! before the batch is answered, so every claim is durable before its request can leave.
-//! Outcomes and releases are not waited for: they ride along with the next batch, or are flushed
-//! after [`OUTCOME_DELAY`] and at the end. A crash before they commit leaves rows `in_flight`,
-//! which a re-run treats as `unknown`: never resent.
+//! who to send to (see [`super::Policy`]) and claims them in `pending`, all in one transaction
+//! committed before the batch is answered, so every claim is durable before its request can
+//! leave. Outcomes and releases are not waited for: they ride along with the next batch, or are
+//! flushed after [`OUTCOME_DELAY`] and at the end, when the run's rows are folded into the
+//! journal's keyed rows. A crash before they commit leaves claims `in_flight`, which a re-run
+//! treats as `unknown`: never resent.
 
 use super::{Decision, Hash, JournalError, Policy, Row, State, lookup, millis, read_row};
 use crate::results::Record;
 use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::HashMap;
 use std::future::Future;
 use std::path::Path;
 use std::sync::mpsc;
@@ -86,14 +88,15 @@ pub struct Handle {
 }
 
 impl Writer {
-    /// Opens a second connection to `path` on a new thread.
-    pub fn start(path: &Path, campaign: &str, keep_bodies: bool) -> Result<Writer, JournalError> {
+    /// Opens a second connection to `path` on a new thread. An `owner` (the process holding
+    /// the journal's lock) folds the run's rows when it finishes; a reader sees a send under way.
+    pub fn start(path: &Path, campaign: &str, keep_bodies: bool, owner: bool) -> Result<Writer, JournalError> {
         let conn = super::schema::open(path)?;
         let (tx, rx) = mpsc::channel();
         let campaign = campaign.to_string();
         let thread = std::thread::Builder::new()
             .name("herald-journal".into())
-            .spawn(move || Thread::new(conn, campaign)?.run(&rx))
+            .spawn(move || Thread::new(conn, campaign, owner)?.run(&rx))
             .map_err(|source| JournalError::File { what: "start the writer for", path: path.to_path_buf(), source })?;
         Ok(Writer { handle: Handle { tx, keep_bodies }, thread })
     }
@@ -154,22 +157,16 @@ impl Handle {
 }
 
 const CLAIM: &str =
-    "INSERT INTO recipients (campaign, recipient, csv_line, state, request_hash, body, first_sent_at, updated_at)
-     VALUES (?1, ?2, ?3, 'in_flight', ?4, ?5, ?6, ?6)
-     ON CONFLICT (campaign, recipient) DO UPDATE SET
-         previous_state = recipients.state, state = 'in_flight', csv_line = excluded.csv_line,
-         request_hash = excluded.request_hash, body = excluded.body, updated_at = excluded.updated_at";
+    "INSERT INTO pending (campaign, recipient, csv_line, state, request_hash, body, first_sent_at, updated_at)
+     VALUES (?1, ?2, ?3, 'in_flight', ?4, ?5, ?6, ?6)";
 
-// The claim created the row, so an outcome is a plain update.
-const DONE: &str = "UPDATE recipients SET state = ?3, message_id = ?4, http_status = ?5, error_code = ?6,
-         error_message = ?7, attempts = ?8, latency_ms = ?9, updated_at = ?10
-     WHERE campaign = ?1 AND recipient = ?2";
+// An outcome updates its claim, found by row number.
+const DONE: &str = "UPDATE pending SET state = ?2, message_id = ?3, http_status = ?4, error_code = ?5,
+         error_message = ?6, attempts = ?7, latency_ms = ?8, updated_at = ?9
+     WHERE seq = ?1";
 
-// A released claim returns to the state before it (or, for a first attempt, to no row).
-const FORGET: &str =
-    "DELETE FROM recipients WHERE campaign = ?1 AND recipient = ?2 AND state = 'in_flight' AND previous_state IS NULL";
-const RESTORE: &str = "UPDATE recipients SET state = previous_state, previous_state = NULL, updated_at = ?3
-     WHERE campaign = ?1 AND recipient = ?2 AND state = 'in_flight'";
+// A released claim is dropped: the recipient's row stays as it was (or absent, the first time).
+const RELEASE: &str = "DELETE FROM pending WHERE seq = ?1";
 
 /// The thread's state.
 struct Thread {
@@ -179,29 +176,54 @@ struct Thread {
     id: Option<i64>,
     /// Rows of the campaign when the run started; 0 means lookups can be skipped.
     known: usize,
+    /// This run's claims with no outcome yet: their row numbers in `pending`.
+    claims: HashMap<String, i64>,
+    /// Whether this thread folds the run's rows when it finishes (it holds the lock).
+    owner: bool,
+    /// A reader's copy of a send under way has rows (see [`super::pending::snapshot`]).
+    live: bool,
     buffered: Vec<Op>,
     /// Recipients in `buffered`.
-    pending: usize,
+    waiting: usize,
     oldest: Option<Instant>,
     stats: Stats,
 }
 
 impl Thread {
-    fn new(conn: Connection, campaign: String) -> Result<Thread, JournalError> {
+    fn new(mut conn: Connection, campaign: String, owner: bool) -> Result<Thread, JournalError> {
+        if owner {
+            // Rows an earlier run in this process could not fold must be found by lookups.
+            super::pending::fold(&mut conn).map_err(JournalError::Write)?;
+        }
         let id: Option<i64> = conn
             .query_row("SELECT id FROM campaigns WHERE name = ?1", params![campaign], |r| r.get(0))
             .optional()
             .map_err(JournalError::Read)?;
-        let known: usize = conn
-            .query_row("SELECT COUNT(*) FROM recipients WHERE campaign = ?1", params![id], |r| r.get(0))
-            .map_err(JournalError::Read)?;
+        let live = !owner && super::pending::snapshot(&conn).map_err(JournalError::Read)?;
+        let count = |table: &str| -> Result<usize, JournalError> {
+            let sql = format!("SELECT COUNT(*) FROM {table} WHERE campaign = ?1");
+            conn.query_row(&sql, params![id], |r| r.get(0)).map_err(JournalError::Read)
+        };
+        let known = count("recipients")? + if live { count("temp.live")? } else { 0 };
         if known > 0 {
             // Recipients looked up, to find afterwards the rows the campaign no longer lists.
             conn.execute_batch("CREATE TEMP TABLE IF NOT EXISTS offered (recipient TEXT PRIMARY KEY) WITHOUT ROWID")
                 .map_err(JournalError::Write)?;
         }
         let stats = Stats::default();
-        Ok(Thread { conn, campaign, id, known, buffered: Vec::new(), pending: 0, oldest: None, stats })
+        Ok(Thread {
+            conn,
+            campaign,
+            id,
+            known,
+            claims: HashMap::new(),
+            owner,
+            live,
+            buffered: Vec::new(),
+            waiting: 0,
+            oldest: None,
+            stats,
+        })
     }
 
     fn run(mut self, rx: &mpsc::Receiver<Op>) -> Result<Stats, JournalError> {
@@ -221,19 +243,22 @@ impl Thread {
                 }
                 Ok(op) => {
                     self.oldest.get_or_insert_with(Instant::now);
-                    self.pending += match &op {
+                    self.waiting += match &op {
                         Op::Done(records) => records.len(),
                         Op::Release(recipients) => recipients.len(),
                         Op::Admit { .. } | Op::Gone(_) => 0,
                     };
                     self.buffered.push(op);
-                    if self.pending >= MAX_BUFFERED {
+                    if self.waiting >= MAX_BUFFERED {
                         self.flush()?;
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => self.flush()?,
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
                     self.flush()?;
+                    if self.owner {
+                        super::pending::fold(&mut self.conn).map_err(JournalError::Write)?;
+                    }
                     return Ok(self.stats);
                 }
             }
@@ -245,7 +270,7 @@ impl Thread {
         if self.buffered.is_empty() {
             return Ok(());
         }
-        self.transaction(true, |t, now| t.write_buffered(now))
+        self.transaction(true, |t, _| t.write_buffered())
     }
 
     /// Runs `f` in a transaction: one that writes takes the write lock at once; one that only
@@ -275,7 +300,7 @@ impl Thread {
     fn admit(&mut self, candidates: &[Candidate], policy: Policy, budget: usize) -> Result<Admitted, JournalError> {
         let writes = budget > 0 || !self.buffered.is_empty();
         self.transaction(writes, |t, now| {
-            t.write_buffered(now)?;
+            t.write_buffered()?;
             let mut left = budget;
             let mut admitted = Vec::with_capacity(candidates.len());
             let mut claims = Vec::new();
@@ -297,6 +322,7 @@ impl Thread {
                 let mut claim = t.conn.prepare_cached(CLAIM)?;
                 for (c, hash) in claims {
                     claim.execute(params![id, c.recipient, c.csv_line, &hash[..], c.body, now])?;
+                    t.claims.insert(c.recipient.clone(), t.conn.last_insert_rowid());
                     t.stats.claimed += 1;
                 }
             }
@@ -322,28 +348,26 @@ impl Thread {
         self.conn
             .prepare_cached("INSERT OR IGNORE INTO offered (recipient) VALUES (?1)")?
             .execute(params![recipient])?;
-        lookup(&self.conn, &self.campaign, recipient)
+        lookup(&self.conn, &self.campaign, recipient, self.live)
     }
 
-    fn write_buffered(&mut self, now: i64) -> rusqlite::Result<()> {
+    fn write_buffered(&mut self) -> rusqlite::Result<()> {
         self.oldest = None;
-        self.pending = 0;
+        self.waiting = 0;
         let buffered = std::mem::take(&mut self.buffered);
         if buffered.is_empty() {
             return Ok(());
         }
-        let id = self.campaign_id()?;
         let mut done = self.conn.prepare_cached(DONE)?;
-        let mut forget = self.conn.prepare_cached(FORGET)?;
-        let mut restore = self.conn.prepare_cached(RESTORE)?;
+        let mut release = self.conn.prepare_cached(RELEASE)?;
         for op in buffered {
             match op {
                 Op::Done(records) => {
                     for r in records {
                         let Some(state) = State::of(r.status) else { continue };
+                        let Some(seq) = self.claims.remove(&r.recipient) else { continue };
                         done.execute(params![
-                            id,
-                            r.recipient,
+                            seq,
                             state.as_str(),
                             r.message_id,
                             r.http_status,
@@ -356,10 +380,8 @@ impl Thread {
                     }
                 }
                 Op::Release(recipients) => {
-                    for r in recipients {
-                        if forget.execute(params![id, r])? == 0 {
-                            restore.execute(params![id, r, now])?;
-                        }
+                    for seq in recipients.iter().filter_map(|r| self.claims.remove(r)) {
+                        release.execute(params![seq])?;
                     }
                 }
                 Op::Admit { .. } | Op::Gone(_) => {}
@@ -373,11 +395,19 @@ impl Thread {
         if self.known == 0 {
             return Ok(Vec::new());
         }
-        let sql = format!(
-            "SELECT {} FROM recipients r WHERE campaign = ?1
-             AND NOT EXISTS (SELECT 1 FROM offered o WHERE o.recipient = r.recipient) ORDER BY recipient",
-            super::ROW_COLUMNS
-        );
+        let cols = super::ROW_COLUMNS;
+        let not_offered = "NOT EXISTS (SELECT 1 FROM offered o WHERE o.recipient = r.recipient)";
+        let sql = if self.live {
+            format!(
+                "SELECT {cols} FROM temp.live r WHERE campaign = ?1 AND {not_offered}
+                 UNION ALL
+                 SELECT {cols} FROM recipients r WHERE campaign = ?1 AND {not_offered}
+                 AND NOT EXISTS (SELECT 1 FROM temp.live l WHERE l.campaign = r.campaign AND l.recipient = r.recipient)
+                 ORDER BY recipient"
+            )
+        } else {
+            format!("SELECT {cols} FROM recipients r WHERE campaign = ?1 AND {not_offered} ORDER BY recipient")
+        };
         let mut stmt = self.conn.prepare(&sql).map_err(JournalError::Read)?;
         let rows = stmt.query_map(params![self.id], read_row).map_err(JournalError::Read)?;
         rows.map(|r| r.map(|r| r.record)).collect::<Result<_, _>>().map_err(JournalError::Read)
