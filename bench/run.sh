@@ -142,7 +142,9 @@ with open(path, "w", buffering=1 << 20) as f:
     f.write("phone,first_name,city,plan\n")
     for start in range(0, n, chunk):
         end = min(n, start + chunk)
-        f.write("".join([f"+2547{10000000 + i:08d},{rows[i % 168]}" for i in range(start, end)]))
+        # Numbers in scattered order, as in a real list (a sorted one flatters any keyed store):
+        # i -> (a*i + b) mod n is a permutation for a coprime to n.
+        f.write("".join([f"+2547{10000000 + (i * 2654435761 + 12345) % n:08d},{rows[i % 168]}" for i in range(start, end)]))
 PY
 }
 
