@@ -175,7 +175,7 @@ impl Totals {
 pub struct Journal {
     conn: Connection,
     path: PathBuf,
-    _lock: Option<lock::Lock>,
+    lock: Option<lock::Lock>,
     /// A reader's copy of a send under way (see [`pending::snapshot`]) has rows.
     live: bool,
 }
@@ -260,7 +260,7 @@ impl Journal {
         let mut conn = schema::open(path)?;
         // A run that crashed left its claims and outcomes pending.
         pending::fold(&mut conn).map_err(JournalError::Write)?;
-        Ok(Journal { conn, path: path.to_path_buf(), _lock: Some(lock), live: false })
+        Ok(Journal { conn, path: path.to_path_buf(), lock: Some(lock), live: false })
     }
 
     /// Opens an existing journal to read it, without the lock (a send may be running: what it
@@ -271,7 +271,7 @@ impl Journal {
         }
         let conn = schema::open(path)?;
         let live = pending::snapshot(&conn).map_err(JournalError::Read)?;
-        Ok(Some(Journal { conn, path: path.to_path_buf(), _lock: None, live }))
+        Ok(Some(Journal { conn, path: path.to_path_buf(), lock: None, live }))
     }
 
     /// The database file.
@@ -281,7 +281,7 @@ impl Journal {
 
     /// Whether another process is sending with this journal right now.
     pub fn busy(&self) -> bool {
-        self._lock.is_none() && lock::Lock::acquire(&self.path).is_err()
+        self.lock.is_none() && lock::Lock::acquire(&self.path).is_err()
     }
 
     /// Every run of `campaign`, oldest first.
@@ -436,7 +436,7 @@ impl Journal {
     /// A writer for this run, on its own thread with a connection of its own (the lock stays
     /// here). From a journal opened to read, it only looks up.
     pub fn writer(&self, campaign: &str, keep_bodies: bool) -> Result<writer::Writer, JournalError> {
-        writer::Writer::start(&self.path, campaign, keep_bodies, self._lock.is_some())
+        writer::Writer::start(&self.path, campaign, keep_bodies, self.lock.is_some())
     }
 }
 
