@@ -154,6 +154,23 @@ fn a_permanent_error_is_not_retried_and_the_breaker_trips_above_the_threshold() 
 }
 
 #[test]
+fn a_message_meta_holds_is_sent_with_the_hold_in_its_record() {
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(3, "Hi", "concurrency: 1"));
+    let memory = Arc::new(Memory::new(|n, _| {
+        let status = if n == 1 { "held_for_quality_assessment" } else { "accepted" };
+        Reply::answer(200, format!(r#"{{"messages":[{{"id":"wamid.{n}","message_status":"{status}"}}]}}"#))
+    }));
+    let outcome = send(&p, &options(&s), Some(&mut journal(&s)), &memory);
+    assert_eq!(outcome.report.exit_code, 0);
+    let rows = results(&s.path().join("out"));
+    let held: Vec<_> = rows.values().filter(|r| r.1 == "held_for_quality_assessment").collect();
+    assert_eq!(held.len(), 1, "{rows:?}");
+    assert_eq!(held[0].0, "sent");
+    assert_eq!(rows.values().filter(|r| r.0 == "sent").count(), 3);
+}
+
+#[test]
 fn a_campaign_wide_refusal_stops_at_once() {
     let s = Scratch::new();
     let p = plan(&s, &campaign(50, "Hi", "concurrency: 2"));

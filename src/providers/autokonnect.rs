@@ -81,8 +81,22 @@ impl Provider for Autokonnect {
     fn classify(&self, r: &Response) -> Outcome {
         let body = r.json();
         if r.is_success() {
-            // AutoKonnect queues the message and returns no id.
-            return Outcome::Accepted { message_id: None };
+            // AutoKonnect queues the message and returns no id, only how many numbers it was
+            // queued for after resolving tags and removing duplicates: none means nobody gets it.
+            return match body.get("recipients_count").and_then(Value::as_u64) {
+                Some(0) => Outcome::Failed(ProviderError::new(
+                    Some("no_valid_recipients".into()),
+                    "AutoKonnect queued the message for nobody (recipients_count 0)",
+                )),
+                Some(n) => Outcome::Accepted {
+                    message_id: None,
+                    note: Some(ProviderError::new(
+                        None,
+                        format!("queued for {n} recipient{}", if n == 1 { "" } else { "s" }),
+                    )),
+                },
+                None => Outcome::accepted(None),
+            };
         }
         let code = first_str(&body, &["/code", "/error/code", "/error"]);
         let message = message_or_status(r, first_str(&body, &["/message", "/error/message"]));

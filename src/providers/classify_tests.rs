@@ -8,7 +8,14 @@ fn classify(kind: ProviderKind, status: u16, body: &str) -> Outcome {
 }
 
 fn accepted(id: Option<&str>) -> Outcome {
-    Outcome::Accepted { message_id: id.map(str::to_string) }
+    Outcome::accepted(id.map(str::to_string))
+}
+
+fn noted(id: Option<&str>, code: Option<&str>, message: &str) -> Outcome {
+    Outcome::Accepted {
+        message_id: id.map(str::to_string),
+        note: Some(ProviderError::new(code.map(str::to_string), message)),
+    }
 }
 
 fn kind_of(o: &Outcome) -> &'static str {
@@ -39,6 +46,36 @@ fn cloud_api_judges_by_meta_error_code() {
 }
 
 #[test]
+fn cloud_api_reports_a_message_held_or_paused() {
+    let answer = |status: &str| {
+        format!(r#"{{"messaging_product":"whatsapp","messages":[{{"id":"wamid.H","message_status":"{status}"}}]}}"#)
+    };
+    assert_eq!(
+        classify(ProviderKind::CloudApi, 200, &answer("held_for_quality_assessment")),
+        noted(
+            Some("wamid.H"),
+            Some("held_for_quality_assessment"),
+            "Meta is holding the message for a quality assessment before delivering it"
+        )
+    );
+    assert_eq!(
+        classify(ProviderKind::CloudApi, 200, &answer("paused")),
+        noted(Some("wamid.H"), Some("paused"), "Meta has paused delivery of this message")
+    );
+    assert_eq!(classify(ProviderKind::CloudApi, 200, &answer("accepted")), accepted(Some("wamid.H")));
+}
+
+#[test]
+fn cloud_api_stops_on_a_template_parameter_mismatch_and_retries_transient_errors() {
+    let mismatch = r#"{"error":{"message":"(#132000) Number of parameters does not match the expected number of params","type":"OAuthException","code":132000,"fbtrace_id":"A"}}"#;
+    assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 400, mismatch)), "stop");
+    let transient = r#"{"error":{"message":"An unknown error occurred","type":"OAuthException","code":131000,"is_transient":true,"fbtrace_id":"A"}}"#;
+    assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 400, transient)), "retry");
+    let unknown_5xx = r#"{"error":{"message":"Service temporarily unavailable","code":987654,"fbtrace_id":"A"}}"#;
+    assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 503, unknown_5xx)), "retry");
+}
+
+#[test]
 fn evolution_judges_success_by_key_id_even_on_201() {
     let ok = r#"{"key":{"remoteJid":"553198296801@s.whatsapp.net","fromMe":true,"id":"BAE58DA6CBC941BC"},"status":"PENDING"}"#;
     assert_eq!(classify(ProviderKind::Evolution, 201, ok), accepted(Some("BAE58DA6CBC941BC")));
@@ -61,6 +98,32 @@ fn evolution_judges_success_by_key_id_even_on_201() {
     let no_instance =
         r#"{"status":404,"error":"Not Found","response":{"message":["The \"x\" instance does not exist"]}}"#;
     assert_eq!(kind_of(&classify(ProviderKind::Evolution, 404, no_instance)), "stop");
+}
+
+/// Meta's error object as Evolution's Cloud-API channel returns it: the whole 201 body.
+fn evolution_relayed_meta_error(code: i64) -> Outcome {
+    let body = format!(
+        r#"{{"message":"(#{code}) x","type":"OAuthException","code":{code},"error_data":{{"messaging_product":"whatsapp","details":"d"}},"fbtrace_id":"AbC"}}"#
+    );
+    classify(ProviderKind::Evolution, 201, &body)
+}
+
+#[test]
+fn evolution_reads_meta_errors_relayed_flat_in_a_201() {
+    assert_eq!(kind_of(&evolution_relayed_meta_error(130429)), "retry");
+    assert_eq!(kind_of(&evolution_relayed_meta_error(190)), "stop");
+    assert_eq!(kind_of(&evolution_relayed_meta_error(132001)), "stop");
+    let Outcome::Failed(e) = evolution_relayed_meta_error(131026) else { panic!() };
+    assert_eq!((e.code.as_deref(), e.message.as_str()), (Some("131026"), "(#131026) x: d"));
+}
+
+#[test]
+fn evolution_stops_when_a_whatsapp_web_instance_is_asked_for_a_template() {
+    let body = r#"{"status":500,"error":"Internal Server Error","response":{"message":"Method not available in the Baileys service"}}"#;
+    let Outcome::Stop(e) = classify(ProviderKind::Evolution, 500, body) else { panic!() };
+    assert!(e.message.starts_with("Method not available in the Baileys service: templates need"), "{}", e.message);
+    let other_500 = r#"{"status":500,"error":"Internal Server Error","response":{"message":"boom"}}"#;
+    assert_eq!(kind_of(&classify(ProviderKind::Evolution, 500, other_500)), "retry");
 }
 
 #[test]
@@ -104,14 +167,30 @@ fn whautochat_reads_error_even_on_200() {
         classify(ProviderKind::Whautochat, 200, r#"{"id":"w2","status":"queued","error":"","message":"Queued"}"#),
         accepted(Some("w2"))
     );
+    let Outcome::Failed(e) = classify(ProviderKind::Whautochat, 200, r#"{"id":"w3","status":"failed","error":""}"#)
+    else {
+        panic!()
+    };
+    assert_eq!(e.message, "WhautoChat answered status \"failed\"");
+    assert_eq!(kind_of(&classify(ProviderKind::Whautochat, 200, r#"{"id":"w4","status":"FAILED"}"#)), "failed");
 }
 
 #[test]
 fn autokonnect_stops_on_channel_key_and_template_codes() {
     assert_eq!(
         classify(ProviderKind::Autokonnect, 200, r#"{"message":"Message queued for sending","recipients_count":1}"#),
-        accepted(None)
+        noted(None, None, "queued for 1 recipient")
     );
+    assert_eq!(
+        classify(ProviderKind::Autokonnect, 200, r#"{"message":"Message queued for sending","recipients_count":3}"#),
+        noted(None, None, "queued for 3 recipients")
+    );
+    let Outcome::Failed(e) =
+        classify(ProviderKind::Autokonnect, 200, r#"{"message":"Message queued for sending","recipients_count":0}"#)
+    else {
+        panic!()
+    };
+    assert_eq!(e.code.as_deref(), Some("no_valid_recipients"));
     for code in [
         "reconnect_waba",
         "invalid_api_key",
@@ -150,6 +229,13 @@ fn flowiq_reads_its_envelope_and_meta_pass_through() {
         "failed"
     );
     assert_eq!(kind_of(&classify(ProviderKind::Flowiq, 401, r#"{"error":"Unauthorized"}"#)), "stop");
+    let Outcome::Failed(e) =
+        classify(ProviderKind::Flowiq, 200, r#"{"error":"Template not found","message":"no template hello_world"}"#)
+    else {
+        panic!()
+    };
+    assert_eq!(e.message, "no template hello_world");
+    assert_eq!(kind_of(&classify(ProviderKind::Flowiq, 200, r#"{"success":false,"message":"m"}"#)), "failed");
 }
 
 #[test]

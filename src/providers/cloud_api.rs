@@ -77,7 +77,8 @@ impl Provider for CloudApi {
         }
         let id = first_str(&body, &["/messages/0/id"]);
         if r.is_success() {
-            return Outcome::Accepted { message_id: id };
+            let note = meta_errors::held(first_str(&body, &["/messages/0/message_status"]).as_deref());
+            return Outcome::Accepted { message_id: id, note };
         }
         by_status(r, ProviderError::new(None, message_or_status(r, None)))
     }

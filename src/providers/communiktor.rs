@@ -57,7 +57,7 @@ impl Provider for Communiktor {
         let message = first_str(&body, &["/message"]);
         if r.is_success() && body.get("success") != Some(&Value::Bool(false)) {
             let id = first_str(&body, &["/data/id", "/data/messageId", "/data/key/id"]);
-            return Outcome::Accepted { message_id: id };
+            return Outcome::accepted(id);
         }
         let code =
             body.get("code").filter(|c| !c.is_null()).map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_string));

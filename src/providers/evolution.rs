@@ -21,6 +21,9 @@ use serde_json::{Map, Value, json};
 pub(super) struct Evolution;
 
 /// How the provider is named in findings.
+/// What a WhatsApp-Web (Baileys) instance answers to a template.
+const BAILEYS_HAS_NO_TEMPLATES: &str = "Method not available in the Baileys service";
+
 const NAME: &str = "Evolution API";
 
 /// Reply buttons Evolution accepts in one message.
@@ -96,9 +99,12 @@ impl Provider for Evolution {
         let body = r.json();
         // Success is judged by `key.id`: a Cloud-API instance can answer 201 with Meta's error.
         if let Some(id) = first_str(&body, &["/key/id"]).filter(|_| r.is_success()) {
-            return Outcome::Accepted { message_id: Some(id) };
+            return Outcome::accepted(Some(id));
         }
-        if let Some(outcome) = meta_errors::classify(&body, r) {
+        // A Cloud-API instance swallows Meta's failure and answers 201 with Meta's error object
+        // as the whole body (`whatsapp.business.service.ts`: `return e.response?.data?.error`).
+        let meta = meta_errors::classify(&body, r).or_else(|| meta_errors::classify_error(&body, r));
+        if let Some(outcome) = meta {
             return outcome;
         }
         let messages = evolution_messages(&body);
@@ -122,6 +128,12 @@ impl Provider for Evolution {
             400 | 500 if transient => Outcome::Retry { error, after: r.retry_after },
             // An unknown instance or route is wrong for every recipient.
             404 => Outcome::Stop(error),
+            // A WhatsApp-Web instance has no templates (`whatsapp.baileys.service.ts` throws
+            // this for `templateMessage`): every further template fails the same way.
+            500 if text.contains(BAILEYS_HAS_NO_TEMPLATES) => Outcome::Stop(ProviderError::new(
+                None,
+                format!("{text}: templates need an instance on the WhatsApp Cloud API (integration WHATSAPP-BUSINESS)"),
+            )),
             _ => by_status(r, error),
         }
     }

@@ -69,8 +69,12 @@ impl Provider for Flowiq {
         if let Some(outcome) = meta_errors::classify(&body, r) {
             return outcome;
         }
-        if r.is_success() && body.get("success") != Some(&Value::Bool(false)) {
-            return Outcome::Accepted { message_id: first_str(&body, &["/data/message_id"]) };
+        // The documented success carries `success: true`; an `error` without it is a refusal
+        // whatever the status.
+        let refused = body.get("success") == Some(&Value::Bool(false))
+            || (body.get("error").is_some_and(|e| !e.is_null()) && body.get("success") != Some(&Value::Bool(true)));
+        if r.is_success() && !refused {
+            return Outcome::accepted(first_str(&body, &["/data/message_id"]));
         }
         let code = first_str(&body, &["/error"]);
         let error = ProviderError::new(code, message_or_status(r, first_str(&body, &["/message"])));

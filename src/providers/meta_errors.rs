@@ -9,7 +9,12 @@ use std::time::Duration;
 /// Classifies a Meta error object `{"error": {"code", "message", "error_data": {"details"}}}`;
 /// `None` when the body carries no such object.
 pub fn classify(body: &Value, r: &Response) -> Option<Outcome> {
-    let e = body.get("error")?;
+    classify_error(body.get("error")?, r)
+}
+
+/// Classifies Meta's error object itself (`{"code", "message", "is_transient", …}`), wherever a
+/// provider puts it; `None` when `e` has no numeric `code`.
+pub fn classify_error(e: &Value, r: &Response) -> Option<Outcome> {
     let code = e.get("code").and_then(Value::as_i64)?;
     let details = e.pointer("/error_data/details").and_then(Value::as_str);
     let message = e.get("message").and_then(Value::as_str).unwrap_or("Meta error");
@@ -18,6 +23,8 @@ pub fn classify(body: &Value, r: &Response) -> Option<Outcome> {
         _ => message.to_string(),
     };
     let error = ProviderError::new(Some(code.to_string()), message);
+    // `GraphAPIError.is_transient`: "the error is temporary and the request should be retried".
+    let transient = e.get("is_transient") == Some(&Value::Bool(true));
     Some(match code {
         // Throughput, pair rate, app and WABA call budgets, number upgrade, transient server.
         130429 | 131056 | 4 | 80007 | 1 | 2 => Outcome::Retry { error, after: r.retry_after },
@@ -25,10 +32,25 @@ pub fn classify(body: &Value, r: &Response) -> Option<Outcome> {
         // Token, permissions, account restricted or locked, payment, spam limit: every further
         // request fails the same way, or sending on would hurt the number.
         0 | 190 | 10 | 200..=299 | 368 | 131031 | 131042 | 131048 => Outcome::Stop(error),
-        // Template missing or not approved: the same for every recipient.
-        132001 => Outcome::Stop(error),
+        // Template missing or not approved, or its parameters do not match it: the same for
+        // every recipient.
+        132000 | 132001 => Outcome::Stop(error),
+        _ if transient => Outcome::Retry { error, after: r.retry_after },
+        // A code herald does not know, with a server-side status: Meta's own trouble.
+        _ if r.status >= 500 => Outcome::Retry { error, after: r.retry_after },
         _ => Outcome::Failed(error),
     })
+}
+
+/// A remark for an accepted message whose `message_status` is not plain `accepted` (Meta's
+/// `MessageStatus`: held for a quality assessment, or delivery paused).
+pub fn held(message_status: Option<&str>) -> Option<ProviderError> {
+    let words = match message_status? {
+        "held_for_quality_assessment" => "Meta is holding the message for a quality assessment before delivering it",
+        "paused" => "Meta has paused delivery of this message",
+        _ => return None,
+    };
+    Some(ProviderError::new(message_status.map(str::to_string), words))
 }
 
 #[cfg(test)]
@@ -57,12 +79,25 @@ mod tests {
 
     #[test]
     fn stops_on_account_wide_problems_and_fails_recipients_otherwise() {
-        for c in [0, 190, 10, 200, 299, 368, 131031, 131042, 131048, 132001] {
+        for c in [0, 190, 10, 200, 299, 368, 131031, 131042, 131048, 132000, 132001] {
             assert!(matches!(code(c), Outcome::Stop(_)), "{c}");
         }
-        for c in [131026, 131047, 131049, 131050, 132000, 100, 131051, 131052] {
+        for c in [131026, 131047, 131049, 131050, 100, 131051, 131052] {
             assert!(matches!(code(c), Outcome::Failed(_)), "{c}");
         }
         assert!(classify(&json!({"ok": true}), &Response { status: 200, retry_after: None, body: b"" }).is_none());
+    }
+
+    #[test]
+    fn retries_what_meta_marks_transient_and_unknown_codes_with_a_server_status() {
+        let r = |status| Response { status, retry_after: None, body: b"" };
+        let transient = json!({"error": {"code": 131000, "message": "Something went wrong", "is_transient": true}});
+        assert!(matches!(classify(&transient, &r(400)), Some(Outcome::Retry { .. })));
+        let unknown = json!({"error": {"code": 999999, "message": "?"}});
+        assert!(matches!(classify(&unknown, &r(503)), Some(Outcome::Retry { .. })));
+        assert!(matches!(classify(&unknown, &r(400)), Some(Outcome::Failed(_))));
+        // A code that stops the campaign stops it even when Meta calls it transient.
+        let token = json!({"error": {"code": 190, "message": "expired", "is_transient": true}});
+        assert!(matches!(classify(&token, &r(401)), Some(Outcome::Stop(_))));
     }
 }

@@ -36,7 +36,8 @@ impl Response<'_> {
     }
 }
 
-/// The provider's own words for a failure.
+/// The provider's own words: why a message failed, or a remark on one it took (held for review,
+/// how many contacts a tag reached).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderError {
     /// The provider's error code, when it gives one (`131026`, `invalid_api_key`, …).
@@ -59,6 +60,9 @@ pub enum Outcome {
     Accepted {
         /// The provider's message id (a wamid on Meta-based providers).
         message_id: Option<String>,
+        /// What the provider said beyond "taken", for the report (Meta holding the message for a
+        /// quality assessment, the number of contacts a tag send was queued for).
+        note: Option<ProviderError>,
     },
     /// Transient: the provider did not take it, try again (after `after` when it says).
     Retry {
@@ -77,6 +81,13 @@ pub enum Outcome {
     Stop(ProviderError),
 }
 
+impl Outcome {
+    /// Taken, with nothing more to say.
+    pub fn accepted(message_id: Option<String>) -> Outcome {
+        Outcome::Accepted { message_id, note: None }
+    }
+}
+
 /// The usual meaning of a status when the provider documents nothing more specific.
 ///
 /// 502 and 504 come from a gateway that may have passed the request on before failing, so they
@@ -84,7 +95,7 @@ pub enum Outcome {
 /// (herald never follows one: it would turn the POST into a GET and carry the key elsewhere).
 pub fn by_status(r: &Response, error: ProviderError) -> Outcome {
     match r.status {
-        200..=299 => Outcome::Accepted { message_id: None },
+        200..=299 => Outcome::accepted(None),
         300..=399 => Outcome::Stop(ProviderError::new(
             error.code,
             format!("HTTP {}: the provider redirected; check `provider.base_url`", r.status),

@@ -63,13 +63,18 @@ impl Provider for Whautochat {
 
     fn classify(&self, r: &Response) -> Outcome {
         let body = r.json();
-        // The documented answer is `{id, status, error}`: only `error` says it failed.
+        // The documented answer is `{id, status, error}`: an `error`, or a `status` of `failed`,
+        // says the message was not taken even on a 200.
         let error = first_str(&body, &["/error"]);
-        if r.is_success() && error.is_none() {
-            return Outcome::Accepted { message_id: first_str(&body, &["/id"]) };
+        let status = first_str(&body, &["/status"]);
+        let failed = status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("failed"));
+        if r.is_success() && error.is_none() && !failed {
+            return Outcome::accepted(first_str(&body, &["/id"]));
         }
-        // WhautoChat documents no error codes; a 200 can still carry `error`.
-        let e = ProviderError::new(None, message_or_status(r, error.or_else(|| first_str(&body, &["/message"]))));
+        // WhautoChat documents no error codes.
+        let found = error.or_else(|| first_str(&body, &["/message"]));
+        let found = found.or_else(|| failed.then(|| "WhautoChat answered status \"failed\"".to_string()));
+        let e = ProviderError::new(None, message_or_status(r, found));
         if r.is_success() { Outcome::Failed(e) } else { by_status(r, e) }
     }
 

@@ -85,10 +85,14 @@ pub async fn deliver<T: Transport>(cx: &Context<'_, T>, job: &Job, stop: &mut wa
             Attempt::Answered { status, retry_after, body } => {
                 last.http_status = Some(status);
                 match provider.classify(&Response { status, retry_after, body: &body }) {
-                    Outcome::Accepted { message_id } => {
+                    Outcome::Accepted { message_id, note } => {
                         let mut r = record(job, Status::Sent, n, first_sent);
                         r.http_status = Some(status);
                         r.message_id = message_id;
+                        if let Some(note) = note {
+                            r.error_code = note.code.map(Code::Provider);
+                            r.error_message = Some(note.message);
+                        }
                         return done(r);
                     }
                     Outcome::Retry { error, after } => {
