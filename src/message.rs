@@ -177,6 +177,9 @@ pub struct Location {
 pub struct ContactCard {
     /// Full display name.
     pub full_name: String,
+    /// The card's title in the chat, where the provider shows one apart from the name
+    /// (Communiktor's `name`; `full_name` when not set).
+    pub card_name: Option<String>,
     /// Given name, where the provider has a field for it.
     pub first_name: Option<String>,
     /// Family name, where the provider has a field for it.
@@ -204,7 +207,7 @@ pub struct Template {
     pub header: Option<TemplateHeader>,
     /// Body parameters, in order (`{{1}}`, `{{2}}`, …).
     pub body: Vec<String>,
-    /// Button parameters; the button index is the position in this list.
+    /// Button parameters, each for the button at its index in the approved template.
     pub buttons: Vec<TemplateButton>,
 }
 
@@ -228,7 +231,16 @@ pub enum TemplateHeader {
 
 /// The variable part of one template button.
 #[derive(Debug, Clone, PartialEq)]
-pub enum TemplateButton {
+pub struct TemplateButton {
+    /// The button's position in the approved template (0–9).
+    pub index: u8,
+    /// Its parameter.
+    pub value: ButtonValue,
+}
+
+/// A template button's parameter, by the button's kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ButtonValue {
     /// A URL button's dynamic suffix.
     Url(String),
     /// A quick-reply button's payload.

@@ -42,6 +42,7 @@ struct LocationDoc {
 #[derive(Deserialize)]
 struct ContactDoc {
     full_name: String,
+    card_name: Option<String>,
     first_name: Option<String>,
     last_name: Option<String>,
     phone: String,
@@ -75,6 +76,7 @@ struct HeaderDoc {
 struct ButtonDoc {
     #[serde(rename = "type")]
     kind: String,
+    index: Option<u8>,
     text: Option<String>,
     payload: Option<String>,
 }
@@ -127,10 +129,11 @@ pub fn to_message(rendered: &Value, region: Option<Region>) -> Result<Message, V
     let mut errors = Vec::new();
     let missing = |what: &str| vec![Finding::error("/message", format!("a {} message needs `{what}`", doc.kind))];
     let message = match doc.kind {
-        MessageType::Text => Message::Text {
-            body: doc.text.clone().ok_or_else(|| missing("text` or `text_file"))?,
-            preview_url: doc.preview_url,
-        },
+        MessageType::Text => {
+            let body = doc.text.clone().ok_or_else(|| missing("text` or `text_file"))?;
+            blank(&body, "/message/text", "text", &mut errors);
+            Message::Text { body, preview_url: doc.preview_url }
+        }
         MessageType::Image | MessageType::Video | MessageType::Audio | MessageType::Voice | MessageType::Document => {
             let m = doc.media.ok_or_else(|| missing("media"))?;
             let kind = match doc.kind {
@@ -172,8 +175,10 @@ pub fn to_message(rendered: &Value, region: Option<Region>) -> Result<Message, V
                     c.phone.clone()
                 }
             };
+            blank(&c.full_name, "/message/contact/full_name", "the contact's full name", &mut errors);
             Message::Contact(ContactCard {
                 full_name: c.full_name,
+                card_name: nonempty(c.card_name),
                 first_name: nonempty(c.first_name),
                 last_name: nonempty(c.last_name),
                 phone,
@@ -198,6 +203,13 @@ pub fn to_message(rendered: &Value, region: Option<Region>) -> Result<Message, V
         }
     };
     if errors.is_empty() { Ok(message) } else { Err(errors) }
+}
+
+/// Reports `text` when it is empty or only whitespace: no provider sends a blank label or body.
+fn blank(text: &str, pointer: &str, what: &str, errors: &mut Vec<Finding>) {
+    if text.trim().is_empty() {
+        errors.push(Finding::error(pointer, format!("{what} is blank; WhatsApp refuses an empty {what}")));
+    }
 }
 
 fn nonempty(s: Option<String>) -> Option<String> {
@@ -246,24 +258,43 @@ fn template(t: TemplateDoc, errors: &mut Vec<Finding>) -> Template {
             _ => TemplateHeader::Document { url: need(h.url, "url", errors), filename: nonempty(h.filename) },
         }
     });
-    let buttons = t
-        .buttons
-        .into_iter()
-        .enumerate()
-        .map(|(i, b)| {
-            let pointer = format!("/message/template/buttons/{i}");
-            let (field, key) = if b.kind == "url" { (b.text, "text") } else { (b.payload, "payload") };
-            let value = field.unwrap_or_else(|| {
-                errors.push(Finding::error(pointer, format!("a `{}` button needs `{key}`", b.kind)));
-                String::new()
-            });
-            if b.kind == "url" { TemplateButton::Url(value) } else { TemplateButton::QuickReply(value) }
-        })
-        .collect();
+    let mut buttons: Vec<TemplateButton> = Vec::with_capacity(t.buttons.len());
+    for (i, b) in t.buttons.into_iter().enumerate() {
+        let pointer = format!("/message/template/buttons/{i}");
+        let (field, key) = if b.kind == "url" { (b.text, "text") } else { (b.payload, "payload") };
+        let value = field.unwrap_or_else(|| {
+            errors.push(Finding::error(&pointer, format!("a `{}` button needs `{key}`", b.kind)));
+            String::new()
+        });
+        let value = if b.kind == "url" { ButtonValue::Url(value) } else { ButtonValue::QuickReply(value) };
+        // The index is the button's place in the approved template; a campaign that fills
+        // only some of its buttons names them.
+        let index = b.index.unwrap_or(u8::try_from(i).unwrap_or(u8::MAX));
+        if let Some(other) = buttons.iter().position(|earlier| earlier.index == index) {
+            errors.push(Finding::error(
+                format!("{pointer}/index"),
+                format!("button {other} already fills the template's button {index}; give each button its own `index`"),
+            ));
+        }
+        buttons.push(TemplateButton { index, value });
+    }
     Template { name: nonempty(t.name), id, language: t.language, header, body: t.body, buttons }
 }
 
 fn interactive(i: InteractiveDoc, errors: &mut Vec<Finding>) -> Interactive {
+    blank(&i.body, "/message/interactive/body", "body", errors);
+    for (n, b) in i.buttons.iter().flatten().enumerate() {
+        blank(&b.title, &format!("/message/interactive/buttons/{n}/title"), "button title", errors);
+    }
+    if let Some(list) = &i.list {
+        blank(&list.button, "/message/interactive/list/button", "list button label", errors);
+        for (s, section) in list.sections.iter().enumerate() {
+            for (r, row) in section.rows.iter().enumerate() {
+                let at = format!("/message/interactive/list/sections/{s}/rows/{r}/title");
+                blank(&row.title, &at, "row title", errors);
+            }
+        }
+    }
     let action = match (i.buttons, i.list) {
         (Some(buttons), None) => {
             InteractiveAction::Buttons(buttons.into_iter().map(|b| ReplyButton { id: b.id, title: b.title }).collect())

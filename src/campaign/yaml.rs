@@ -217,6 +217,8 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn every_scalar_key_gets_a_span_on_its_line(keys in proptest::collection::btree_set("[a-z]{1,8}", 1..8)) {
+            // `null`, `true` and `false` are not words to YAML, and a key must be one.
+            proptest::prop_assume!(!keys.iter().any(|k| matches!(k.as_str(), "null" | "true" | "false")));
             let src: String = keys.iter().map(|k| format!("{k}: v\n")).collect();
             let (_, spans) = parse(&src).unwrap();
             for (i, k) in keys.iter().enumerate() {

@@ -7,8 +7,8 @@
 use super::cloud_api::{HeaderMedia, interactive_object, template_components};
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
-    Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, dropped, encode_component,
-    media_fields, meta_limits, metadata_not_stored, put_opt,
+    Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried, dropped,
+    encode_component, media_fields, meta_limits, metadata_not_stored, put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{MediaKind, Message, MessageType, TemplateHeader};
@@ -44,6 +44,8 @@ impl Provider for Autokonnect {
     }
 
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
+        let can = Carries { preview_url: false, name_parts: false, card_name: false };
+        carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
         meta_limits::check(findings, &out.message);
         match &out.message {
@@ -170,7 +172,9 @@ mod tests {
     //! Golden requests for AutoKonnect, written from its WhatsApp Messaging API page.
 
     use super::*;
-    use crate::message::{Interactive, InteractiveAction, ListRow, ListSection, ReplyButton, Template, TemplateButton};
+    use crate::message::{
+        ButtonValue, Interactive, InteractiveAction, ListRow, ListSection, ReplyButton, Template, TemplateButton,
+    };
     use crate::providers::Severity;
     use crate::providers::testing::{assert_request, build_clean, findings, media, out, settings, to};
 
@@ -235,7 +239,10 @@ mod tests {
             language: "en_US".into(),
             header: Some(TemplateHeader::Image("https://example.com/header.jpg".into())),
             body: vec!["Dennis".into(), "20% OFF".into()],
-            buttons: vec![TemplateButton::Url("promo123".into()), TemplateButton::QuickReply("STOP".into())],
+            buttons: vec![
+                TemplateButton { index: 0, value: ButtonValue::Url("promo123".into()) },
+                TemplateButton { index: 1, value: ButtonValue::QuickReply("STOP".into()) },
+            ],
         };
         let body = json!({
             "phone_number": "+254712345678",

@@ -7,13 +7,12 @@
 use super::meta_errors;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
-    Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, dropped, encode_component,
-    media_fields, meta_limits, metadata_not_stored, phone, put_opt,
+    Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried, dropped,
+    encode_component, media_fields, meta_limits, metadata_not_stored, phone, put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{
-    ContactCard, Interactive, InteractiveAction, MediaKind, Message, MessageType, Template, TemplateButton,
-    TemplateHeader,
+    ButtonValue, ContactCard, Interactive, InteractiveAction, MediaKind, Message, MessageType, Template, TemplateHeader,
 };
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
@@ -42,6 +41,8 @@ impl Provider for CloudApi {
     }
 
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
+        let can = Carries { preview_url: true, name_parts: true, card_name: false };
+        carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
         meta_limits::check(findings, &out.message);
         match &out.message {
@@ -194,7 +195,7 @@ pub(super) enum HeaderMedia {
 }
 
 /// Meta template `components`: a header (if any), a body (if it has parameters) and one
-/// component per button, indexed by position. Empty components are left out.
+/// component per button, at its index in the template. Empty components are left out.
 pub(super) fn template_components(template: &Template, style: HeaderMedia) -> Vec<Value> {
     let mut components = Vec::new();
     if let Some(header) = &template.header {
@@ -210,15 +211,15 @@ pub(super) fn template_components(template: &Template, style: HeaderMedia) -> Ve
         let parameters: Vec<Value> = template.body.iter().map(|text| json!({ "type": "text", "text": text })).collect();
         components.push(json!({ "type": "body", "parameters": parameters }));
     }
-    for (index, button) in template.buttons.iter().enumerate() {
-        let (sub_type, parameter) = match button {
-            TemplateButton::Url(suffix) => ("url", json!({ "type": "text", "text": suffix })),
-            TemplateButton::QuickReply(payload) => ("quick_reply", json!({ "type": "payload", "payload": payload })),
+    for button in &template.buttons {
+        let (sub_type, parameter) = match &button.value {
+            ButtonValue::Url(suffix) => ("url", json!({ "type": "text", "text": suffix })),
+            ButtonValue::QuickReply(payload) => ("quick_reply", json!({ "type": "payload", "payload": payload })),
         };
         components.push(json!({
             "type": "button",
             "sub_type": sub_type,
-            "index": index.to_string(),
+            "index": button.index.to_string(),
             "parameters": [parameter],
         }));
     }

@@ -5,8 +5,8 @@
 
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
-    Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, location_labels_required,
-    media_fields, phone, put_opt,
+    Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
+    location_labels_required, media_fields, phone, put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{MediaKind, Message, MessageType};
@@ -37,6 +37,8 @@ impl Provider for Communiktor {
     }
 
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
+        let can = Carries { preview_url: false, name_parts: false, card_name: true };
+        carried(findings, &out.message, NAME, can);
         match &out.message {
             Message::Media(media) => {
                 let can = MediaFields {
@@ -112,7 +114,7 @@ impl Provider for Communiktor {
                 put_opt(&mut contact, "organization", card.organization.as_deref());
                 put_opt(&mut contact, "email", card.email.as_deref());
                 put_opt(&mut contact, "url", card.url.as_deref());
-                body.insert("name".into(), card.full_name.as_str().into());
+                body.insert("name".into(), card.card_name.as_deref().unwrap_or(&card.full_name).into());
                 body.insert("contact".into(), Value::Object(contact));
                 "vcard"
             }
@@ -244,8 +246,9 @@ mod tests {
     fn vcard() {
         let card = ContactCard {
             full_name: "Jane Doe".into(),
-            first_name: Some("Jane".into()),
-            last_name: Some("Doe".into()),
+            card_name: Some("Your sales contact".into()),
+            first_name: None,
+            last_name: None,
             phone: "+14155552671".into(),
             organization: Some("ACME Inc.".into()),
             email: Some("jane.doe@example.com".into()),
@@ -254,7 +257,7 @@ mod tests {
         let body = json!({
             "instance": "my-instance-1",
             "receiver": "254712345678",
-            "name": "Jane Doe",
+            "name": "Your sales contact",
             "contact": {
                 "fullname": "Jane Doe",
                 "phone": "14155552671",
@@ -264,6 +267,32 @@ mod tests {
             }
         });
         assert_request(&send(out(Message::Contact(card))), "https://api.communiktor.com/messages/vcard", AUTH, body);
+    }
+
+    #[test]
+    fn settings_it_has_no_field_for_are_warned_about() {
+        let card = ContactCard {
+            full_name: "Jane Doe".into(),
+            card_name: None,
+            first_name: Some("Jane".into()),
+            last_name: Some("Doe".into()),
+            phone: "+14155552671".into(),
+            organization: None,
+            email: None,
+            url: None,
+        };
+        let warned = |message| {
+            findings(&Communiktor, &out(message)).into_iter().map(|f| (f.severity, f.pointer)).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            warned(Message::Contact(card)),
+            [
+                (Severity::Warning, "/message/contact/first_name".to_string()),
+                (Severity::Warning, "/message/contact/last_name".to_string())
+            ]
+        );
+        let text = Message::Text { body: "Hi".into(), preview_url: Some(true) };
+        assert_eq!(warned(text), [(Severity::Warning, "/message/preview_url".to_string())]);
     }
 
     #[test]

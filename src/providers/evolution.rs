@@ -6,13 +6,13 @@
 //! templates work only on the latter and buttons/lists render reliably only there.
 
 use super::cloud_api::{HeaderMedia, check_template_name, template_components};
-use super::meta_errors;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
-    Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, encode_component,
-    is_one_emoji, location_labels_required, media_fields, metadata_not_stored, phone, put_opt,
+    Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
+    encode_component, is_one_emoji, location_labels_required, media_fields, metadata_not_stored, phone, put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response};
+use super::{meta_errors, meta_limits};
 use crate::message::{Interactive, InteractiveAction, ListSection, Media, MediaKind, Message, MessageType};
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
@@ -25,9 +25,6 @@ pub(super) struct Evolution;
 const BAILEYS_HAS_NO_TEMPLATES: &str = "Method not available in the Baileys service";
 
 const NAME: &str = "Evolution API";
-
-/// Reply buttons Evolution accepts in one message.
-const BUTTONS_MAX: usize = 3;
 
 /// Digits the `sendContact` schema requires in `phoneNumber` (`minLength: 10`).
 const CONTACT_PHONE_MIN: usize = 10;
@@ -50,6 +47,8 @@ impl Provider for Evolution {
     }
 
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
+        let can = Carries { preview_url: true, name_parts: false, card_name: false };
+        carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
         match &out.message {
             Message::Media(media) => {
@@ -84,13 +83,19 @@ impl Provider for Evolution {
                 }
             }
             Message::Template(template) => {
+                meta_limits::check(findings, &out.message);
                 check_template_name(findings, template, NAME);
                 findings.push(Finding::warning(
                     "/message/template",
                     "Evolution API sends templates only from instances connected to the Cloud API; Baileys instances answer 500",
                 ));
             }
-            Message::Interactive(interactive) => check_interactive(findings, interactive),
+            Message::Interactive(interactive) => {
+                // Buttons and lists reach WhatsApp through Meta on the instances that render
+                // them, so Meta's limits hold (titles, ids, lengths, counts).
+                meta_limits::check(findings, &out.message);
+                check_interactive(findings, interactive);
+            }
             Message::Text { .. } => {}
         }
     }
@@ -223,22 +228,22 @@ fn check_interactive(findings: &mut Vec<Finding>, interactive: &Interactive) {
         "/message/interactive",
         "Evolution API accepts buttons and lists on Baileys instances, but WhatsApp often does not show them there; they render reliably only on Cloud API instances",
     ));
-    if interactive.header.is_none() {
-        findings.push(Finding::error(
-            "/message/interactive/header",
-            "Evolution API requires a title for buttons and lists; set `header`",
-        ));
-    }
     match &interactive.action {
-        InteractiveAction::Buttons(buttons) => {
-            if buttons.is_empty() || buttons.len() > BUTTONS_MAX {
-                findings.push(Finding::error(
-                    "/message/interactive/buttons",
-                    format!("{} reply buttons given; Evolution API accepts 1 to {BUTTONS_MAX}", buttons.len()),
+        InteractiveAction::Buttons(_) => {
+            if interactive.header.is_some() {
+                findings.push(Finding::warning(
+                    "/message/interactive/header",
+                    "Evolution API has no header for buttons (its Cloud-API channel sends the body and the buttons only); the header will not be sent",
                 ));
             }
         }
         InteractiveAction::List { sections, .. } => {
+            if interactive.header.is_none() {
+                findings.push(Finding::error(
+                    "/message/interactive/header",
+                    "Evolution API requires a title for lists; set `header`",
+                ));
+            }
             if interactive.footer.is_none() {
                 findings.push(Finding::error(
                     "/message/interactive/footer",
@@ -254,6 +259,8 @@ fn check_sections(findings: &mut Vec<Finding>, sections: &[ListSection]) {
     for (s, section) in sections.iter().enumerate() {
         let at = format!("/message/interactive/list/sections/{s}");
         match &section.title {
+            // Meta's limits already require titles when there are several sections.
+            None if sections.len() > 1 => {}
             None => findings.push(Finding::error(
                 format!("{at}/title"),
                 "Evolution API requires a title on every list section; set `title`",
@@ -281,10 +288,11 @@ fn check_sections(findings: &mut Vec<Finding>, sections: &[ListSection]) {
 fn interactive_body(number: &str, interactive: &Interactive) -> (&'static str, Value) {
     let mut object = Map::new();
     object.insert("number".into(), number.into());
-    object.insert("title".into(), interactive.header.as_deref().unwrap_or_default().into());
-    object.insert("description".into(), interactive.body.as_str().into());
     match &interactive.action {
         InteractiveAction::Buttons(buttons) => {
+            // A Cloud-API instance makes `title` the message body and drops `description`
+            // (`whatsapp.business.service.ts` `buttonMessage`), so the body goes in `title`.
+            object.insert("title".into(), interactive.body.as_str().into());
             put_opt(&mut object, "footer", interactive.footer.as_deref());
             let buttons: Vec<Value> =
                 buttons.iter().map(|b| json!({ "type": "reply", "displayText": b.title, "id": b.id })).collect();
@@ -292,6 +300,8 @@ fn interactive_body(number: &str, interactive: &Interactive) -> (&'static str, V
             ("sendButtons", Value::Object(object))
         }
         InteractiveAction::List { button, sections } => {
+            object.insert("title".into(), interactive.header.as_deref().unwrap_or_default().into());
+            object.insert("description".into(), interactive.body.as_str().into());
             object.insert("footerText".into(), interactive.footer.as_deref().unwrap_or_default().into());
             object.insert("buttonText".into(), button.as_str().into());
             let sections: Vec<Value> = sections

@@ -7,8 +7,8 @@
 use super::meta_errors;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
-    Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, dropped, encode_component,
-    media_fields, meta_limits, metadata_not_stored, phone, put_opt,
+    Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried, dropped,
+    encode_component, media_fields, meta_limits, metadata_not_stored, phone, put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{Interactive, InteractiveAction, MediaKind, Message, MessageType};
@@ -39,6 +39,8 @@ impl Provider for Flowiq {
     }
 
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
+        let can = Carries { preview_url: false, name_parts: true, card_name: false };
+        carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
         meta_limits::check(findings, &out.message);
         match &out.message {

@@ -76,7 +76,11 @@ fn check_template(findings: &mut Vec<Finding>, template: &Template) {
         Some(TemplateHeader::Image(url) | TemplateHeader::Video(url) | TemplateHeader::Document { url, .. }) => {
             check_url(findings, "/message/template/header", url)
         }
-        Some(TemplateHeader::Text(_)) | None => {}
+        Some(TemplateHeader::Text(text)) => check_parameter(findings, "/message/template/header/text", text),
+        None => {}
+    }
+    for (n, text) in template.body.iter().enumerate() {
+        check_parameter(findings, &format!("/message/template/body/{n}"), text);
     }
     if template.buttons.len() > TEMPLATE_BUTTONS_MAX {
         findings.push(Finding::error(
@@ -87,6 +91,29 @@ fn check_template(findings: &mut Vec<Finding>, template: &Template) {
             ),
         ));
     }
+}
+
+/// Meta refuses a template parameter holding a newline, a tab or more than four spaces in a row
+/// ("Param text cannot have new-line/tab characters or more than 4 consecutive spaces"), so a
+/// recipient whose values produce one is caught before sending.
+fn check_parameter(findings: &mut Vec<Finding>, pointer: &str, text: &str) {
+    let why = if text.contains(['\n', '\r']) {
+        "a line break"
+    } else if text.contains('\t') {
+        "a tab"
+    } else if text.contains("     ") {
+        "more than four spaces in a row"
+    } else if text.trim().is_empty() {
+        "nothing but whitespace"
+    } else {
+        return;
+    };
+    findings.push(Finding::error(
+        pointer,
+        format!(
+            "this template parameter has {why}, which Meta refuses; put line breaks in the approved template instead"
+        ),
+    ));
 }
 
 fn check_interactive(findings: &mut Vec<Finding>, interactive: &Interactive) {
@@ -192,7 +219,7 @@ mod tests {
     //! Findings for messages that break Meta's limits, and none for some that just meet them.
 
     use super::*;
-    use crate::message::{ListRow, ReplyButton};
+    use crate::message::{ButtonValue, ListRow, ReplyButton, TemplateButton};
     use crate::providers::Severity;
 
     fn errors(message: &Message) -> Vec<String> {
@@ -325,6 +352,31 @@ mod tests {
     }
 
     #[test]
+    fn template_parameters_cannot_hold_line_breaks_tabs_or_runs_of_spaces() {
+        let template = |body: Vec<&str>| {
+            Message::Template(Template {
+                name: Some("t".into()),
+                id: None,
+                language: "en".into(),
+                header: Some(TemplateHeader::Text("a\nb".into())),
+                body: body.into_iter().map(str::to_string).collect(),
+                buttons: vec![],
+            })
+        };
+        let found = errors(&template(vec!["ok", "two\nlines", "a\tb", "five     spaces", "four    ok", " "]));
+        assert_eq!(
+            found,
+            [
+                "/message/template/header/text",
+                "/message/template/body/1",
+                "/message/template/body/2",
+                "/message/template/body/3",
+                "/message/template/body/5"
+            ]
+        );
+    }
+
+    #[test]
     fn template_header_media_must_be_http_and_buttons_at_most_ten() {
         let template = Template {
             name: Some("promo".into()),
@@ -332,7 +384,7 @@ mod tests {
             language: "en_US".into(),
             header: Some(TemplateHeader::Image("file:///tmp/a.jpg".into())),
             body: vec![],
-            buttons: vec![crate::message::TemplateButton::QuickReply("p".into()); 11],
+            buttons: vec![TemplateButton { index: 0, value: ButtonValue::QuickReply("p".into()) }; 11],
         };
         assert_eq!(errors(&Message::Template(template)), ["/message/template/header", "/message/template/buttons"]);
     }

@@ -318,6 +318,42 @@ pub(crate) fn media_fields(findings: &mut Vec<Finding>, media: &Media, provider:
     }
 }
 
+/// Which optional text and contact-card settings a provider can carry.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Carries {
+    /// A text message's `preview_url`.
+    pub preview_url: bool,
+    /// A contact card's `first_name` and `last_name`.
+    pub name_parts: bool,
+    /// A contact card's `card_name`.
+    pub card_name: bool,
+}
+
+/// Warns about every text or contact-card setting that is set but that the provider cannot carry.
+pub(crate) fn carried(findings: &mut Vec<Finding>, message: &Message, provider: &str, can: Carries) {
+    match message {
+        Message::Text { preview_url, .. } if !can.preview_url => {
+            dropped(findings, preview_url, "/message/preview_url", provider, "link previews");
+        }
+        Message::Contact(card) => {
+            if !can.name_parts {
+                dropped(findings, &card.first_name, "/message/contact/first_name", provider, "a contact's first name");
+                dropped(findings, &card.last_name, "/message/contact/last_name", provider, "a contact's last name");
+            }
+            if !can.card_name {
+                dropped(
+                    findings,
+                    &card.card_name,
+                    "/message/contact/card_name",
+                    provider,
+                    "a card title apart from the name",
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Percent-encodes `s` for use as one URL path segment or query value (RFC 3986 unreserved
 /// characters pass through, every other byte becomes `%XX`).
 pub(crate) fn encode_component(s: &str) -> String {

@@ -8,8 +8,8 @@
 use super::cloud_api::check_template_name;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
-    Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, media_fields,
-    metadata_not_stored, phone,
+    Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
+    media_fields, metadata_not_stored, phone,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{Media, MediaKind, Message, MessageType};
@@ -41,6 +41,8 @@ impl Provider for Whautochat {
     }
 
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
+        let can = Carries { preview_url: false, name_parts: false, card_name: false };
+        carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
         match &out.message {
             Message::Media(media) => {

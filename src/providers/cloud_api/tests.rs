@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::message::{
-    ContactCard, Interactive, InteractiveAction, ListRow, ListSection, Location, MediaKind, Reaction, ReplyButton,
+    ButtonValue, ContactCard, Interactive, InteractiveAction, ListRow, ListSection, Location, MediaKind, Reaction,
+    ReplyButton, TemplateButton,
 };
 use crate::providers::Severity;
 use crate::providers::testing::{assert_request, build_clean, findings, media, out, settings, to};
@@ -87,6 +88,7 @@ fn location_coordinates_are_strings_as_the_spec_types_them() {
 fn contact() {
     let card = ContactCard {
         full_name: "Jane Doe".into(),
+        card_name: None,
         first_name: Some("Jane".into()),
         last_name: Some("Doe".into()),
         phone: "+14155552671".into(),
@@ -119,7 +121,10 @@ fn template_with_every_component() {
             filename: Some("r.pdf".into()),
         }),
         body: vec!["Jane".into(), "#42".into()],
-        buttons: vec![TemplateButton::Url("track/42".into()), TemplateButton::QuickReply("STOP".into())],
+        buttons: vec![
+            TemplateButton { index: 0, value: ButtonValue::Url("track/42".into()) },
+            TemplateButton { index: 1, value: ButtonValue::QuickReply("STOP".into()) },
+        ],
     };
     let body = json!({
         "messaging_product": "whatsapp", "recipient_type": "individual", "to": "+254712345678",

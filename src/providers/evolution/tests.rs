@@ -2,7 +2,9 @@
 //! (`message.schema.ts`, `sendMessage.dto.ts`).
 
 use super::*;
-use crate::message::{ContactCard, ListRow, Location, Reaction, ReplyButton, Template, TemplateButton, TemplateHeader};
+use crate::message::{
+    ButtonValue, ContactCard, ListRow, Location, Reaction, ReplyButton, Template, TemplateButton, TemplateHeader,
+};
 use crate::providers::Severity;
 use crate::providers::testing::{assert_request, build_clean, findings, media, out, settings, to};
 
@@ -120,7 +122,8 @@ fn location() {
 fn contact() {
     let card = ContactCard {
         full_name: "Jane Doe".into(),
-        first_name: Some("Jane".into()),
+        card_name: None,
+        first_name: None,
         last_name: None,
         phone: "+14155552671".into(),
         organization: Some("ACME".into()),
@@ -158,7 +161,7 @@ fn template_passes_meta_components_through() {
         language: "en_US".into(),
         header: Some(TemplateHeader::Image("https://example.com/h.jpg".into())),
         body: vec!["Jane".into()],
-        buttons: vec![TemplateButton::QuickReply("STOP".into())],
+        buttons: vec![TemplateButton { index: 0, value: ButtonValue::QuickReply("STOP".into()) }],
     };
     let body = json!({
         "number": "254712345678",
@@ -178,7 +181,7 @@ fn template_passes_meta_components_through() {
 #[test]
 fn buttons() {
     let interactive = Interactive {
-        header: Some("Delivery".into()),
+        header: None,
         body: "When should we come?".into(),
         footer: Some("Reply to choose".into()),
         action: InteractiveAction::Buttons(vec![
@@ -188,8 +191,7 @@ fn buttons() {
     };
     let body = json!({
         "number": "254712345678",
-        "title": "Delivery",
-        "description": "When should we come?",
+        "title": "When should we come?",
         "footer": "Reply to choose",
         "buttons": [
             { "type": "reply", "displayText": "Morning", "id": "am" },
@@ -198,6 +200,43 @@ fn buttons() {
     });
     let request = send_warned(Message::Interactive(interactive), &["/message/interactive"]);
     assert_request(&request, &url("sendButtons"), AUTH, body);
+}
+
+#[test]
+fn a_header_on_buttons_is_warned_about_and_the_body_still_goes_out() {
+    let interactive = Interactive {
+        header: Some("Delivery".into()),
+        body: "When should we come?".into(),
+        footer: None,
+        action: InteractiveAction::Buttons(vec![ReplyButton { id: "am".into(), title: "Morning".into() }]),
+    };
+    let request =
+        send_warned(Message::Interactive(interactive), &["/message/interactive", "/message/interactive/header"]);
+    assert_eq!(request.body["title"], "When should we come?");
+    assert_eq!(request.body.get("description"), None);
+}
+
+#[test]
+fn buttons_follow_metas_limits() {
+    let interactive = Interactive {
+        header: None,
+        body: "Pick".into(),
+        footer: None,
+        action: InteractiveAction::Buttons(vec![
+            ReplyButton { id: "1".into(), title: "A title over twenty characters".into() },
+            ReplyButton { id: "2".into(), title: "Same".into() },
+            ReplyButton { id: "3".into(), title: "Same".into() },
+        ]),
+    };
+    let e = |p: &str| (Severity::Error, p.to_string());
+    assert_eq!(
+        pointers(Message::Interactive(interactive)),
+        [
+            e("/message/interactive/buttons/0/title"),
+            e("/message/interactive/buttons/2/title"),
+            (Severity::Warning, "/message/interactive".to_string()),
+        ]
+    );
 }
 
 #[test]
@@ -250,11 +289,11 @@ fn lists_need_title_footer_section_titles_and_row_descriptions() {
     assert_eq!(
         pointers(Message::Interactive(interactive)),
         [
+            e("/message/interactive/list/sections/1/title"),
             (Severity::Warning, "/message/interactive".to_string()),
             e("/message/interactive/header"),
             e("/message/interactive/footer"),
             e("/message/interactive/list/sections/0/rows/1/description"),
-            e("/message/interactive/list/sections/1/title"),
             e("/message/interactive/list/sections/2/title"),
         ]
     );
@@ -263,17 +302,13 @@ fn lists_need_title_footer_section_titles_and_row_descriptions() {
 #[test]
 fn at_most_three_buttons() {
     let buttons = (0..4).map(|n| ReplyButton { id: n.to_string(), title: format!("B{n}") }).collect();
-    let interactive = Interactive {
-        header: Some("H".into()),
-        body: "B".into(),
-        footer: None,
-        action: InteractiveAction::Buttons(buttons),
-    };
+    let interactive =
+        Interactive { header: None, body: "B".into(), footer: None, action: InteractiveAction::Buttons(buttons) };
     assert_eq!(
         pointers(Message::Interactive(interactive)),
         [
+            (Severity::Error, "/message/interactive/buttons".to_string()),
             (Severity::Warning, "/message/interactive".to_string()),
-            (Severity::Error, "/message/interactive/buttons".to_string())
         ]
     );
 }
@@ -302,6 +337,7 @@ fn location_needs_name_and_address_and_contacts_ten_digits() {
     assert_eq!(pointers(Message::Location(location)), [(Severity::Error, "/message/location/address".to_string())]);
     let card = ContactCard {
         full_name: "Niue".into(),
+        card_name: None,
         first_name: None,
         last_name: None,
         phone: "+6837001".into(),

@@ -84,6 +84,7 @@ fn location() {
 fn contacts() {
     let card = ContactCard {
         full_name: "John Doe".into(),
+        card_name: None,
         first_name: Some("John".into()),
         last_name: Some("Doe".into()),
         phone: "+27987654321".into(),
@@ -174,6 +175,7 @@ fn an_empty_reaction_may_become_a_thumbs_up() {
 fn contact_fields_without_a_place_are_warned_about() {
     let card = ContactCard {
         full_name: "John Doe".into(),
+        card_name: None,
         first_name: None,
         last_name: None,
         phone: "+27987654321".into(),

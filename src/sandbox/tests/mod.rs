@@ -7,8 +7,8 @@ mod rejects;
 
 use super::{Config, Sandbox, token};
 use crate::message::{
-    ContactCard, Interactive, InteractiveAction, ListRow, ListSection, Location, MediaKind, Message, Reaction,
-    ReplyButton, Template, TemplateButton, TemplateHeader,
+    ButtonValue, ContactCard, Interactive, InteractiveAction, ListRow, ListSection, Location, MediaKind, Message,
+    Reaction, ReplyButton, Template, TemplateButton, TemplateHeader,
 };
 use crate::providers::testing::media;
 use crate::providers::{Outgoing, ProviderKind, Settings, Target};
@@ -120,7 +120,10 @@ fn samples(kind: ProviderKind) -> Vec<(&'static str, Message)> {
             language: "en_US".into(),
             header: Some(TemplateHeader::Image("https://example.com/header.jpg".into())),
             body: vec!["Jane".into(), "20% OFF".into()],
-            buttons: vec![TemplateButton::Url("promo123".into()), TemplateButton::QuickReply("STOP".into())],
+            buttons: vec![
+                TemplateButton { index: 0, value: ButtonValue::Url("promo123".into()) },
+                TemplateButton { index: 1, value: ButtonValue::QuickReply("STOP".into()) },
+            ],
         }
     };
     let buttons = Interactive {
@@ -169,6 +172,7 @@ fn samples(kind: ProviderKind) -> Vec<(&'static str, Message)> {
             "contact",
             Message::Contact(ContactCard {
                 full_name: "Jane Doe".into(),
+                card_name: None,
                 first_name: Some("Jane".into()),
                 last_name: Some("Doe".into()),
                 phone: "+14155552671".into(),
