@@ -27,6 +27,7 @@ const INFO: Info = Info {
     default_base_url: Some("https://app.autokonnect.co.ke"),
     account_key: "channel_id",
     auth: Auth { header: "Authorization", prefix: "Bearer " },
+    contracts: &[include_str!("../../schemas/providers/autokonnect/messages.json")],
 };
 
 impl Provider for Autokonnect {

@@ -29,6 +29,7 @@ const INFO: Info = Info {
     default_base_url: Some("https://graph.facebook.com/v23.0"),
     account_key: "phone_number_id",
     auth: Auth { header: "Authorization", prefix: "Bearer " },
+    contracts: &[include_str!("../../schemas/providers/cloud_api/messages.json")],
 };
 
 impl Provider for CloudApi {

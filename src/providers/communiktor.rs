@@ -25,6 +25,15 @@ const INFO: Info = Info {
     default_base_url: Some("https://api.communiktor.com"),
     account_key: "instance",
     auth: Auth { header: "X-API-KEY", prefix: "" },
+    contracts: &[
+        include_str!("../../schemas/providers/communiktor/audio.json"),
+        include_str!("../../schemas/providers/communiktor/document.json"),
+        include_str!("../../schemas/providers/communiktor/image.json"),
+        include_str!("../../schemas/providers/communiktor/location.json"),
+        include_str!("../../schemas/providers/communiktor/text.json"),
+        include_str!("../../schemas/providers/communiktor/vcard.json"),
+        include_str!("../../schemas/providers/communiktor/video.json"),
+    ],
 };
 
 impl Provider for Communiktor {

@@ -35,6 +35,21 @@ const INFO: Info = Info {
     default_base_url: None,
     account_key: "instance",
     auth: Auth { header: "apikey", prefix: "" },
+    contracts: &[
+        include_str!("../../schemas/providers/evolution/sendButtons.json"),
+        include_str!("../../schemas/providers/evolution/sendContact.json"),
+        include_str!("../../schemas/providers/evolution/sendList.json"),
+        include_str!("../../schemas/providers/evolution/sendLocation.json"),
+        include_str!("../../schemas/providers/evolution/sendMedia.json"),
+        include_str!("../../schemas/providers/evolution/sendPoll.json"),
+        include_str!("../../schemas/providers/evolution/sendPtv.json"),
+        include_str!("../../schemas/providers/evolution/sendReaction.json"),
+        include_str!("../../schemas/providers/evolution/sendStatus.json"),
+        include_str!("../../schemas/providers/evolution/sendSticker.json"),
+        include_str!("../../schemas/providers/evolution/sendTemplate.json"),
+        include_str!("../../schemas/providers/evolution/sendText.json"),
+        include_str!("../../schemas/providers/evolution/sendWhatsAppAudio.json"),
+    ],
 };
 
 impl Provider for Evolution {
@@ -221,7 +236,7 @@ fn send_media(number: &str, media: &Media, mediatype: &str) -> (&'static str, Va
     ("sendMedia", Value::Object(object))
 }
 
-/// Evolution's own rules for `sendButtons` and `sendList` (schema, controller and the Baileys
+/// Evolution's own rules for `sendButtons` and `sendList` (schema, controller and the Cloud-API
 /// service, which reads every row's `description`).
 fn check_interactive(findings: &mut Vec<Finding>, interactive: &Interactive) {
     findings.push(Finding::warning(
@@ -277,7 +292,7 @@ fn check_sections(findings: &mut Vec<Finding>, sections: &[ListSection]) {
             if row.description.is_none() {
                 findings.push(Finding::error(
                     format!("{at}/rows/{r}/description"),
-                    "Evolution API's WhatsApp Web back-end fails on list rows without a description; set `description`",
+                    "Evolution API's Cloud-API channel fails on list rows without a description; set `description`",
                 ));
             }
         }

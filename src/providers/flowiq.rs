@@ -27,6 +27,7 @@ const INFO: Info = Info {
     default_base_url: Some("https://api.flowiq.live"),
     account_key: "tenant_id",
     auth: Auth { header: "Authorization", prefix: "Bearer " },
+    contracts: &[include_str!("../../schemas/providers/flowiq/send-whatsapp.json")],
 };
 
 impl Provider for Flowiq {

@@ -5,6 +5,7 @@
 mod autokonnect;
 mod cloud_api;
 mod communiktor;
+pub mod contract;
 mod evolution;
 mod flowiq;
 mod meta_errors;
@@ -154,6 +155,8 @@ pub struct Info {
     pub account_key: &'static str,
     /// The auth header and its prefix.
     pub auth: Auth,
+    /// Its endpoints' contracts, as JSON Schema text (see [`contract`]).
+    pub contracts: &'static [&'static str],
 }
 
 /// A provider's mapping. Implementations are unit structs with no state and no I/O; their static

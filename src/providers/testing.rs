@@ -1,10 +1,13 @@
 //! Shared fixtures for the providers' golden tests.
 
-use super::{Finding, Outgoing, Provider, Settings, Target};
+use super::{Finding, Outgoing, Provider, ProviderKind, Settings, Target, contract};
 use crate::message::{Media, MediaKind, Message};
 use crate::phone::Phone;
 use crate::request::{HttpRequest, user_agent};
 use serde_json::Value;
+
+/// The base URL of a self-hosted provider (Evolution) in golden tests.
+const EXAMPLE_BASE_URL: &str = "https://evo.example.com";
 
 /// The recipient every golden test sends to.
 pub fn to() -> Target {
@@ -13,7 +16,7 @@ pub fn to() -> Target {
 
 /// The provider's default base URL (or an example host) and `account`.
 pub fn settings(provider: &dyn Provider, account: &str) -> Settings {
-    let base_url = provider.default_base_url().unwrap_or("https://evo.example.com").to_string();
+    let base_url = provider.default_base_url().unwrap_or(EXAMPLE_BASE_URL).to_string();
     Settings { base_url, account: account.into() }
 }
 
@@ -61,4 +64,19 @@ pub fn assert_request(request: &HttpRequest, url: &str, auth: (&str, &str), body
     ];
     assert_eq!(headers, expected);
     assert_eq!(request.body, body);
+    assert_meets_contract(request);
+}
+
+/// Asserts that `request` (built with [`settings`]) is a documented endpoint of its provider and
+/// that its body meets that endpoint's contract.
+#[track_caller]
+pub fn assert_meets_contract(request: &HttpRequest) {
+    let found = ProviderKind::ALL.into_iter().find_map(|kind| {
+        let base = kind.provider().default_base_url().unwrap_or(EXAMPLE_BASE_URL);
+        let path = request.url.strip_prefix(base)?;
+        contract::find(kind, request.method, path).map(|(c, _)| c)
+    });
+    let contract = found.unwrap_or_else(|| panic!("no contract for {} {}", request.method, request.url));
+    let broken = contract.violations(&request.body);
+    assert!(broken.is_empty(), "{} breaks {}: {broken:?}\n{:#}", request.url, contract.title, request.body);
 }

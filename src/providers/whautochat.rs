@@ -28,6 +28,11 @@ const INFO: Info = Info {
     default_base_url: Some("https://api.whauto.chat"),
     account_key: "workspace_id",
     auth: Auth { header: "x-api-key", prefix: "" },
+    contracts: &[
+        include_str!("../../schemas/providers/whautochat/sendmedia.json"),
+        include_str!("../../schemas/providers/whautochat/sendtemplate.json"),
+        include_str!("../../schemas/providers/whautochat/sendtext.json"),
+    ],
 };
 
 impl Provider for Whautochat {
