@@ -1,10 +1,12 @@
-//! What the sandbox knows about one provider's HTTP API: its routes, its auth check, how it
-//! validates a body, and how it words success and errors. One implementation per provider.
+//! What the sandbox knows about one provider's HTTP API: its routes, its auth check, and how it
+//! words success and errors, among them a body that breaks the endpoint's contract (the body
+//! itself is checked against the contract by the server). One implementation per provider.
 
 use super::ids::Ids;
 use super::reply::Reply;
 use super::{cloud_api, communiktor, evolution, flowiq, token, whautochat};
 use crate::providers::ProviderKind;
+use crate::providers::contract::Violation;
 use hyper::HeaderMap;
 use serde_json::Value;
 
@@ -41,6 +43,13 @@ pub(super) trait Api: Sync {
     /// Checks the credentials; with `reject` set, refuses even the right ones.
     fn authorize(&self, headers: &HeaderMap, reject: bool) -> Result<(), Reply>;
 
+    /// The provider's refusal of a request to `endpoint` that names no account where the
+    /// provider needs one outside the body (FlowIQ's `tenantId` query parameter). By default
+    /// there is none: a path without its account is not a route.
+    fn unaddressed(&self, _endpoint: &Endpoint) -> Option<Reply> {
+        None
+    }
+
     /// The provider's answer to an unknown path or method.
     fn not_found(&self, method: &str, path: &str) -> Reply;
 
@@ -56,8 +65,10 @@ pub(super) trait Api: Sync {
     /// The recipient as written in the body, best effort (the body may be invalid).
     fn recipient(&self, endpoint: &Endpoint, body: &Value) -> String;
 
-    /// Refuses a body the real API would refuse, in its error shape.
-    fn validate(&self, endpoint: &Endpoint, body: &Value) -> Result<(), Reply>;
+    /// The provider's answer to a body that breaks the endpoint's contract: the first of
+    /// `violations` (never empty), or every one where the real API lists several, in its own
+    /// error shape and words.
+    fn invalid(&self, endpoint: &Endpoint, violations: &[Violation]) -> Reply;
 
     /// The success answer and the message id it carries.
     fn accept(&self, endpoint: &Endpoint, body: &Value, ids: &Ids) -> (Reply, Option<String>);
@@ -123,10 +134,14 @@ pub(super) fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Whether `s` looks like an `http(s)://host…` URL.
-pub(super) fn is_url(s: &str) -> bool {
-    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
-    rest.is_some_and(|r| r.split('/').next().is_some_and(|host| !host.is_empty() && !host.contains(' ')))
+/// Whether `s` is one or more ASCII digits.
+pub(super) fn is_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `s` without anything but its digits (`+254 712` → `254712`).
+pub(super) fn digits_of(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
 }
 
 /// Seconds since the Unix epoch.
@@ -143,9 +158,8 @@ mod tests {
         assert_eq!(query_param("a=1&tenantId=my%20org", "tenantId").as_deref(), Some("my org"));
         assert_eq!(query_param("tenantId", "tenantId"), None);
         assert_eq!(percent_decode("my%20shop%2F1%zz"), "my shop/1%zz");
-        assert!(is_url("https://example.com/a.jpg"));
-        assert!(!is_url("example.com/a.jpg"));
-        assert!(!is_url("https:///a"));
+        assert!(is_digits("0123") && !is_digits("") && !is_digits("+1"));
+        assert_eq!(digits_of("+254 712-345"), "254712345");
         let mut headers = HeaderMap::new();
         headers.insert("authorization", "bearer  abc".parse().unwrap());
         assert_eq!(bearer(&headers), Some("abc"));

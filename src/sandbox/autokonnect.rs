@@ -1,24 +1,25 @@
 //! AutoKonnect's WABA API: `POST /api/v1/whatsapp/{channel_id}/messages` with
-//! `Authorization: Bearer`. Errors are `{code, message}` with the documented codes; success is
-//! `{message, recipients_count}` and carries no message id.
+//! `Authorization: Bearer`. Errors are `{code, message}`: a body that breaks the contract gets
+//! the documented code for the property its first violation is about (`missing_type`,
+//! `missing_recipient`, `missing_template_id`, …), or `invalid_request` where the docs list
+//! none. Success is `{message, recipients_count}` and carries no message id.
 //!
 //! Tags cannot be resolved here, so each tag counts as one contact in `recipients_count`.
 
-use super::api::{Api, Endpoint, bearer, percent_decode};
+use super::api::{Api, Endpoint, bearer, digits_of, percent_decode};
 use super::ids::Ids;
+use super::path::Path;
+use super::plain::sentence;
 use super::reply::Reply;
 use super::token;
-use super::validate::digits_of;
 use crate::providers::ProviderKind;
+use crate::providers::contract::{Broken, Violation};
 use hyper::HeaderMap;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 /// The AutoKonnect imitation.
 pub(super) struct Autokonnect;
-
-/// The documented `type` values.
-const TYPES: [&str; 7] = ["text", "image", "video", "audio", "document", "template", "interactive"];
 
 fn error(status: u16, code: &str, message: &str) -> Reply {
     Reply::json(status, json!({ "code": code, "message": message }))
@@ -68,39 +69,11 @@ impl Api for Autokonnect {
         parts.join(",")
     }
 
-    fn validate(&self, _: &Endpoint, body: &Value) -> Result<(), Reply> {
-        let bad = |code: &str, message: &str| Err(error(400, code, message));
-        let Some(object) = body.as_object() else { return bad("missing_type", "type field is required") };
-        let Some(kind) = object.get("type") else { return bad("missing_type", "type field is required") };
-        let (phones, tags) = (object.get("phone_number"), object.get("contact_tag_id"));
-        if !phones.is_some_and(is_recipient_list) && !tags.is_some_and(is_recipient_list) {
-            return bad("missing_recipient", "Neither phone_number nor contact_tag_id was provided");
-        }
-        if tags.is_none() && !phones.is_some_and(|p| as_list(p).iter().any(|n| !digits_of(n).is_empty())) {
-            return bad("no_valid_recipients", "Tag(s) resolved to zero contacts with valid phone numbers");
-        }
-        let Some(kind) = kind.as_str().filter(|k| TYPES.contains(k)) else {
-            return bad("invalid_type", "Message type is not supported");
-        };
-        let has_str = |key: &str| object.get(key).and_then(Value::as_str).is_some_and(|s| !s.is_empty());
-        match kind {
-            "text" if !has_str("message") => bad("missing_message", "message is required for text type"),
-            "image" | "video" | "audio" | "document" if !has_str("link") => {
-                bad("missing_link", "link is required for media types")
-            }
-            "template" => match object.get("template_id") {
-                None | Some(Value::Null) => bad("missing_template_id", "template_id is required for template type"),
-                Some(id) if !is_numeric(id) => bad("invalid_template_id_format", "template_id must be a number"),
-                _ if !object.get("components").is_some_and(Value::is_array) => {
-                    bad("missing_components", "components is required for template type")
-                }
-                _ => Ok(()),
-            },
-            // Undocumented code: the docs list none for a missing interactive payload.
-            "interactive" if !object.get("interactive").is_some_and(Value::is_object) => {
-                bad("missing_interactive", "interactive is required for interactive type")
-            }
-            _ => Ok(()),
+    fn invalid(&self, _: &Endpoint, violations: &[Violation]) -> Reply {
+        let Some(first) = violations.first() else { return self.malformed("Invalid request body") };
+        match documented(first) {
+            Some((code, message)) => error(400, code, message),
+            None => error(400, "invalid_request", &sentence(first)),
         }
     }
 
@@ -136,47 +109,73 @@ fn as_list(v: &Value) -> Vec<String> {
     }
 }
 
-/// A non-empty string, a number, or a non-empty array of those.
-fn is_recipient_list(v: &Value) -> bool {
-    match v {
-        Value::Array(items) => !items.is_empty() && items.iter().all(|i| scalar(i).is_some_and(|s| !s.is_empty())),
-        v => scalar(v).is_some_and(|s| !s.is_empty()),
-    }
-}
-
-/// A JSON integer, or a string of digits (what `Number(x)` would read as one).
-fn is_numeric(v: &Value) -> bool {
-    match v {
-        Value::Number(n) => n.is_u64(),
-        Value::String(s) => super::validate::is_digits(s),
-        _ => false,
-    }
+/// The documented code and message for `violation`, by the top-level property it is about:
+/// absent or empty for the `missing_…` codes, otherwise wrong.
+fn documented(violation: &Violation) -> Option<(&'static str, &'static str)> {
+    let field = Path::of(violation);
+    let property = if field.is_top_level() { field.last_key() } else { "" };
+    let absent = matches!(violation.kind, Broken::Missing { .. } | Broken::TooShort { min: 1 });
+    Some(match (&violation.kind, property) {
+        (Broken::Unexpected { .. }, _) => return None,
+        (Broken::Type { .. }, "") if field.is_root() => ("missing_type", "type field is required"),
+        (Broken::MissingOneOf { .. }, "") if field.is_root() => {
+            ("missing_recipient", "Neither phone_number nor contact_tag_id was provided")
+        }
+        (_, "type") if absent => ("missing_type", "type field is required"),
+        (_, "type") => ("invalid_type", "Message type is not supported"),
+        (_, "phone_number") => ("no_valid_recipients", "Tag(s) resolved to zero contacts with valid phone numbers"),
+        (_, "contact_tag_id") => ("missing_recipient", "Neither phone_number nor contact_tag_id was provided"),
+        (_, "message") if absent => ("missing_message", "message is required for text type"),
+        (_, "link") if absent => ("missing_link", "link is required for media types"),
+        (_, "template_id") if absent => ("missing_template_id", "template_id is required for template type"),
+        (_, "template_id") => ("invalid_template_id_format", "template_id must be a number"),
+        (_, "components") if absent => ("missing_components", "components is required for template type"),
+        // Undocumented code: the docs list none for a missing interactive payload.
+        (_, "interactive") if absent => ("missing_interactive", "interactive is required for interactive type"),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn code(body: Value) -> String {
-        let reply = Autokonnect.validate(&Endpoint::bare("messages"), &body).expect_err("must be refused");
+    fn refused(body: Value) -> Value {
+        let path = "/api/v1/whatsapp/123/messages";
+        let (contract, _) = crate::providers::contract::find(ProviderKind::Autokonnect, "POST", path).unwrap();
+        let violations = contract.violations(&body);
+        assert!(!violations.is_empty(), "must be refused: {body}");
+        let reply = Autokonnect.invalid(&Endpoint::bare("messages"), &violations);
         assert_eq!(reply.status, 400);
-        reply.json_body().unwrap()["code"].as_str().unwrap().to_string()
+        reply.json_body().unwrap().clone()
+    }
+
+    fn code(body: Value) -> String {
+        refused(body)["code"].as_str().unwrap().to_string()
     }
 
     #[test]
     fn documented_error_codes() {
         let to = "+254712345678";
         assert_eq!(code(json!({ "phone_number": to })), "missing_type");
+        assert_eq!(code(json!([])), "missing_type");
         assert_eq!(code(json!({ "type": "text", "message": "x" })), "missing_recipient");
         assert_eq!(code(json!({ "phone_number": "+", "type": "text", "message": "x" })), "no_valid_recipients");
         assert_eq!(code(json!({ "phone_number": to, "type": "sticker" })), "invalid_type");
         assert_eq!(code(json!({ "phone_number": to, "type": "text" })), "missing_message");
+        assert_eq!(code(json!({ "phone_number": to, "type": "text", "message": "" })), "missing_message");
         assert_eq!(code(json!({ "phone_number": to, "type": "image" })), "missing_link");
         assert_eq!(code(json!({ "phone_number": to, "type": "template", "components": [] })), "missing_template_id");
         let named =
             json!({ "phone_number": to, "type": "template", "template_id": "promo_template", "components": [] });
-        assert_eq!(code(named), "invalid_template_id_format");
+        assert_eq!(
+            refused(named),
+            json!({ "code": "invalid_template_id_format", "message": "template_id must be a number" })
+        );
         assert_eq!(code(json!({ "phone_number": to, "type": "template", "template_id": 1 })), "missing_components");
+        assert_eq!(code(json!({ "phone_number": to, "type": "interactive" })), "missing_interactive");
+        let extra = json!({ "phone_number": to, "type": "text", "message": "x", "link": "https://x/y.jpg" });
+        assert_eq!(refused(extra), json!({ "code": "invalid_request", "message": "link is not a known field" }));
     }
 
     #[test]

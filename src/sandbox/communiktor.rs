@@ -2,72 +2,24 @@
 //! with `X-API-KEY`; every answer is the envelope `{message, success, code, data}`.
 //!
 //! Its docs give no error catalogue, so error messages here are plain sentences in the
-//! envelope with `success: false`.
+//! envelope with `success: false`: a body that breaks the contract gets its first violation,
+//! a phone number not in the documented form (E.164 digits without plus) saying so.
 
 use super::api::{Api, Endpoint, key_matches};
 use super::ids::Ids;
+use super::path::Path;
+use super::plain::sentence;
 use super::reply::Reply;
-use super::validate::{Field, Path, Problem, Ty, check, is_digits, nested, opt, req};
 use crate::providers::ProviderKind;
+use crate::providers::contract::{Broken, Violation};
 use hyper::HeaderMap;
 use serde_json::{Value, json};
 
 /// The Communiktor imitation.
 pub(super) struct Communiktor;
 
-/// Fields every message endpoint takes.
-const COMMON: [Field; 5] = [
-    req("instance", Ty::Str).non_empty(),
-    req("receiver", Ty::Str).non_empty(),
-    opt("group", Ty::Bool),
-    opt("sendsAt", Ty::StrOrNull),
-    opt("metadata", Ty::Obj),
-];
-
-/// Each endpoint and its own fields.
-const ROUTES: [(&str, &[Field]); 7] = [
-    ("text", &[req("text", Ty::Str).non_empty()]),
-    ("image", &[req("url", Ty::Str).non_empty(), opt("caption", Ty::Str), opt("viewOnce", Ty::Bool)]),
-    (
-        "video",
-        &[
-            req("url", Ty::Str).non_empty(),
-            opt("caption", Ty::Str),
-            opt("viewOnce", Ty::Bool),
-            opt("asGif", Ty::Bool),
-            opt("asNote", Ty::Bool),
-        ],
-    ),
-    ("audio", &[req("url", Ty::Str).non_empty(), opt("asNote", Ty::Bool), opt("viewOnce", Ty::Bool)]),
-    (
-        "document",
-        &[
-            req("url", Ty::Str).non_empty(),
-            opt("caption", Ty::Str),
-            opt("filename", Ty::Str),
-            opt("viewOnce", Ty::Bool),
-        ],
-    ),
-    ("location", &[req("location", Ty::Obj)]),
-    ("vcard", &[req("name", Ty::Str).non_empty(), req("contact", Ty::Obj)]),
-];
-
-/// `location` on `/messages/location`: all four are listed without `?`.
-const LOCATION: [Field; 4] =
-    [req("latitude", Ty::Num), req("longitude", Ty::Num), req("name", Ty::Str), req("address", Ty::Str)];
-
-/// `contact` on `/messages/vcard`.
-const CONTACT: [Field; 9] = [
-    req("fullname", Ty::Str).non_empty(),
-    req("phone", Ty::Str).non_empty(),
-    opt("waid", Ty::Str),
-    opt("organization", Ty::Str),
-    opt("title", Ty::Str),
-    opt("email", Ty::Str),
-    opt("url", Ty::Str),
-    opt("address", Ty::Str),
-    opt("note", Ty::Str),
-];
+/// Every endpoint.
+const ROUTES: [&str; 7] = ["text", "image", "video", "audio", "document", "location", "vcard"];
 
 fn envelope(code: u16, message: &str) -> Reply {
     Reply::json(code, json!({ "message": message, "success": false, "code": code, "data": null }))
@@ -80,7 +32,7 @@ impl Api for Communiktor {
 
     fn route(&self, path: &str, _query: &str) -> Option<Endpoint> {
         let kind = path.strip_prefix("/messages/")?;
-        ROUTES.iter().find(|(name, _)| *name == kind).map(|(name, _)| Endpoint::bare(name))
+        ROUTES.iter().find(|name| **name == kind).map(|name| Endpoint::bare(name))
     }
 
     fn authorize(&self, headers: &HeaderMap, reject: bool) -> Result<(), Reply> {
@@ -110,28 +62,15 @@ impl Api for Communiktor {
         body.get("receiver").and_then(Value::as_str).unwrap_or_default().to_string()
     }
 
-    fn validate(&self, endpoint: &Endpoint, body: &Value) -> Result<(), Reply> {
-        let root = Path::root();
-        let own = ROUTES.iter().find(|(name, _)| *name == endpoint.name).map(|(_, f)| *f).unwrap_or_default();
-        let mut problems = check(body, &root, &COMMON);
-        problems.extend(check(body, &root, own));
-        problems.extend(nested(body, &root, "location", &LOCATION));
-        problems.extend(nested(body, &root, "contact", &CONTACT));
-        let group = body.get("group").and_then(Value::as_bool) == Some(true);
-        let digits = |key: &str| body.get(key).and_then(Value::as_str).filter(|s| !s.is_empty() && !is_digits(s));
-        if !group && digits("receiver").is_some() {
-            let why = "must be E.164 digits without plus (e.g. 14155552671)".to_string();
-            problems.push(Problem::Invalid(root.key("receiver"), why));
-        }
-        if let Some(phone) = body.pointer("/contact/phone").and_then(Value::as_str)
-            && !is_digits(phone)
-        {
-            let why = "must be E.164 digits without plus".to_string();
-            problems.push(Problem::Invalid(root.key("contact").key("phone"), why));
-        }
-        match problems.first() {
-            None => Ok(()),
-            Some(p) => Err(envelope(400, &p.sentence(Path::dotted))),
+    fn invalid(&self, _: &Endpoint, violations: &[Violation]) -> Reply {
+        let Some(first) = violations.first() else { return self.malformed("Invalid request body") };
+        let field = Path::of(first).dotted();
+        let phone = matches!(field.as_str(), "receiver" | "contact.phone");
+        match first.kind {
+            Broken::Other if phone => {
+                envelope(400, &format!("{field} must be E.164 digits without plus (e.g. 14155552671)"))
+            }
+            _ => envelope(400, &sentence(first)),
         }
     }
 
@@ -146,12 +85,12 @@ impl Api for Communiktor {
 mod tests {
     use super::*;
 
-    fn endpoint(name: &str) -> Endpoint {
-        Communiktor.route(&format!("/messages/{name}"), "").expect("known route")
-    }
-
     fn error(name: &str, body: Value) -> String {
-        let reply = Communiktor.validate(&endpoint(name), &body).expect_err("must be refused");
+        let path = format!("/messages/{name}");
+        let (contract, _) = crate::providers::contract::find(ProviderKind::Communiktor, "POST", &path).unwrap();
+        let violations = contract.violations(&body);
+        assert!(!violations.is_empty(), "must be refused: {body}");
+        let reply = Communiktor.invalid(&Communiktor.route(&path, "").unwrap(), &violations);
         assert_eq!(reply.status, 400);
         let body = reply.json_body().unwrap();
         assert_eq!(
@@ -164,17 +103,16 @@ mod tests {
     #[test]
     fn refuses_what_the_docs_require() {
         let base = json!({ "instance": "i", "receiver": "254712345678" });
-        assert_eq!(error("text", base.clone()), "text is required");
+        assert_eq!(error("text", base), "text is required");
         let plus = json!({ "instance": "i", "receiver": "+254712345678", "text": "x" });
-        assert!(error("text", plus).starts_with("receiver must be E.164 digits"));
-        let location = json!({ "instance": "i", "receiver": "1", "location": { "latitude": "1", "longitude": 2 } });
+        assert_eq!(error("text", plus), "receiver must be E.164 digits without plus (e.g. 14155552671)");
+        let location = json!({ "instance": "i", "receiver": "254712345678", "location": { "latitude": "1", "longitude": 2, "name": "n", "address": "a" } });
         assert_eq!(error("location", location), "location.latitude must be of type number");
-        let vcard = json!({ "instance": "i", "receiver": "1", "name": "Jane", "contact": { "fullname": "Jane" } });
+        let vcard =
+            json!({ "instance": "i", "receiver": "254712345678", "name": "Jane", "contact": { "fullname": "Jane" } });
         assert_eq!(error("vcard", vcard), "contact.phone is required");
-        let view = json!({ "instance": "i", "receiver": "1", "url": "https://x/y.jpg", "viewOnce": "yes" });
+        let view = json!({ "instance": "i", "receiver": "254712345678", "url": "https://x/y.jpg", "viewOnce": "yes" });
         assert_eq!(error("image", view), "viewOnce must be of type boolean");
-        let group = json!({ "instance": "i", "receiver": "120363@g.us", "group": true, "text": "hi" });
-        assert_eq!(Communiktor.validate(&endpoint("text"), &group), Ok(()));
         assert!(Communiktor.route("/messages/sticker", "").is_none());
     }
 }

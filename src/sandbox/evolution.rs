@@ -1,140 +1,40 @@
 //! Evolution API v2: `POST /message/<route>/{instance}` with `apikey`.
 //!
-//! Bodies are checked against v2's JSON schemas (`message.schema.ts`) and worded the way its
-//! `jsonschema` validator words them (`instance requires property "text"`), inside the global
-//! error shape `{status, error, response: {message}}`; a v1 body (`textMessage`, `options`,
-//! `contactMessage`) fails exactly as on a v2 server. The controller's own checks (empty text,
-//! media that is neither URL nor base64, reactions, button mixes) follow. Success is `201`
-//! with the stored message record.
+//! Errors come in the global shape `{status, error, response: {message}}`. Contract violations
+//! that v2's own JSON schemas (`message.schema.ts`) catch are all listed, worded the way its
+//! `jsonschema` validator words them (`instance requires property "text"`), so a v1 body
+//! (`textMessage`, `options`, `contactMessage`) fails as on a v2 server. When there are none,
+//! a violation of a rule the controller or the Baileys service enforces instead (empty text,
+//! media that is neither URL nor base64, reactions, button counts and mixes) is answered with
+//! its `BadRequestException` sentence; failing that, the unknown fields the contract refuses
+//! (the real schemas ignore them) are listed in the schema's words. Success is `201` with the
+//! stored message record.
 
-use super::api::{Api, Endpoint, is_url, key_matches, percent_decode};
+use super::api::{Api, Endpoint, key_matches, percent_decode};
 use super::evolution_record::answer;
 use super::ids::Ids;
+use super::path::Path;
+use super::plain::listed;
 use super::reply::Reply;
-use super::validate::{Field, Path, Problem, Ty, check, each, nested, opt, req};
-use crate::providers::{ProviderKind, is_one_emoji};
+use crate::providers::ProviderKind;
+use crate::providers::contract::{Broken, Violation};
 use hyper::HeaderMap;
 use serde_json::{Value, json};
 
 /// The Evolution API imitation.
 pub(super) struct Evolution;
 
-const TEXT: &[Field] = &[
-    req("number", Ty::Str),
-    req("text", Ty::Str),
-    opt("linkPreview", Ty::Bool),
-    opt("delay", Ty::Int),
-    opt("quoted", Ty::Obj),
-    opt("mentionsEveryOne", Ty::Bool),
-    opt("everyOne", Ty::Bool),
-    opt("mentioned", Ty::Arr),
-];
-
-const MEDIA: &[Field] = &[
-    req("number", Ty::Str),
-    req("mediatype", Ty::Str).one_of(&["image", "document", "video", "audio"]),
-    opt("mimetype", Ty::Str),
-    opt("media", Ty::Str),
-    opt("fileName", Ty::Str),
-    opt("caption", Ty::Str),
-    opt("delay", Ty::Int),
-    opt("quoted", Ty::Obj),
-    opt("mentionsEveryOne", Ty::Bool),
-    opt("mentioned", Ty::Arr),
-];
-
-const AUDIO: &[Field] = &[
-    req("number", Ty::Str),
-    opt("audio", Ty::Str),
-    opt("encoding", Ty::Bool),
-    opt("delay", Ty::Int),
-    opt("quoted", Ty::Obj),
-];
-
-const LOCATION: &[Field] = &[
-    req("number", Ty::Str),
-    req("latitude", Ty::Num),
-    req("longitude", Ty::Num),
-    req("name", Ty::Str),
-    req("address", Ty::Str),
-    opt("delay", Ty::Int),
-    opt("quoted", Ty::Obj),
-];
-
-const CONTACT: &[Field] = &[req("number", Ty::Str), req("contact", Ty::Arr)];
-
-const CONTACT_ITEM: &[Field] = &[
-    req("fullName", Ty::Str).non_empty(),
-    opt("wuid", Ty::Str),
-    req("phoneNumber", Ty::Str),
-    opt("organization", Ty::Str),
-    opt("email", Ty::Str),
-    opt("url", Ty::Str),
-];
-
-const REACTION: &[Field] = &[req("key", Ty::Obj), req("reaction", Ty::Str)];
-
-const REACTION_KEY: &[Field] =
-    &[req("id", Ty::Str).non_empty(), req("remoteJid", Ty::Str).non_empty(), req("fromMe", Ty::Bool)];
-
-const BUTTONS: &[Field] = &[
-    req("number", Ty::Str),
-    opt("thumbnailUrl", Ty::Str),
-    opt("title", Ty::Str),
-    opt("description", Ty::Str),
-    opt("footer", Ty::Str),
-    opt("buttons", Ty::Arr),
-    opt("delay", Ty::Int),
-    opt("quoted", Ty::Obj),
-];
-
-const BUTTON: &[Field] = &[
-    req("type", Ty::Str).one_of(&["reply", "copy", "url", "call", "pix"]),
-    opt("displayText", Ty::Str),
-    opt("id", Ty::Str).non_empty(),
-    opt("url", Ty::Str).non_empty(),
-    opt("phoneNumber", Ty::Str).non_empty(),
-    opt("currency", Ty::Str),
-    opt("name", Ty::Str),
-    opt("keyType", Ty::Str).one_of(&["phone", "email", "cpf", "cnpj", "random"]),
-    opt("key", Ty::Str),
-];
-
-const LIST: &[Field] = &[
-    req("number", Ty::Str),
-    req("title", Ty::Str),
-    opt("description", Ty::Str),
-    req("footerText", Ty::Str),
-    req("buttonText", Ty::Str),
-    req("sections", Ty::Arr),
-    opt("delay", Ty::Int),
-    opt("quoted", Ty::Obj),
-];
-
-const SECTION: &[Field] = &[req("title", Ty::Str).non_empty(), req("rows", Ty::Arr)];
-
-const ROW: &[Field] =
-    &[req("title", Ty::Str).non_empty(), opt("description", Ty::Str).non_empty(), req("rowId", Ty::Str).non_empty()];
-
-const TEMPLATE: &[Field] = &[
-    opt("number", Ty::Str),
-    req("name", Ty::Str),
-    req("language", Ty::Str),
-    opt("components", Ty::Arr),
-    opt("webhookUrl", Ty::Str),
-];
-
-/// Every route herald uses, with its schema.
-const ROUTES: [(&str, &[Field]); 9] = [
-    ("sendText", TEXT),
-    ("sendMedia", MEDIA),
-    ("sendWhatsAppAudio", AUDIO),
-    ("sendLocation", LOCATION),
-    ("sendContact", CONTACT),
-    ("sendReaction", REACTION),
-    ("sendButtons", BUTTONS),
-    ("sendList", LIST),
-    ("sendTemplate", TEMPLATE),
+/// Every route herald uses.
+const ROUTES: [&str; 9] = [
+    "sendText",
+    "sendMedia",
+    "sendWhatsAppAudio",
+    "sendLocation",
+    "sendContact",
+    "sendReaction",
+    "sendButtons",
+    "sendList",
+    "sendTemplate",
 ];
 
 /// The global error shape; `message` is a string or an array.
@@ -157,7 +57,7 @@ impl Api for Evolution {
         if instance.is_empty() || instance.contains('/') {
             return None;
         }
-        let (name, _) = ROUTES.iter().find(|(name, _)| *name == route)?;
+        let name = ROUTES.iter().find(|name| **name == route)?;
         Some(Endpoint { name, account: percent_decode(instance) })
     }
 
@@ -193,13 +93,23 @@ impl Api for Evolution {
         }
     }
 
-    fn validate(&self, endpoint: &Endpoint, body: &Value) -> Result<(), Reply> {
-        let problems = schema_problems(endpoint.name, body);
-        if !problems.is_empty() {
-            let messages: Vec<String> = problems.iter().map(schema_message).collect();
-            return Err(error(400, "Bad Request", json!([messages])));
+    fn invalid(&self, endpoint: &Endpoint, violations: &[Violation]) -> Reply {
+        let unexpected = |v: &&Violation| matches!(v.kind, Broken::Unexpected { .. });
+        let controller = |v: &&Violation| controller_rule(endpoint.name, v).is_some();
+        let schema: Vec<&Violation> = violations.iter().filter(|v| !unexpected(v) && !controller(v)).collect();
+        if let Some(sentence) = violations.iter().find_map(|v| controller_rule(endpoint.name, v))
+            && schema.is_empty()
+        {
+            return bad_request(sentence);
         }
-        controller_rules(endpoint.name, body).map_err(bad_request)
+        let listed = if schema.is_empty() { violations.iter().filter(unexpected).collect() } else { schema };
+        let mut messages: Vec<String> = Vec::new();
+        for message in listed.into_iter().flat_map(schema_messages) {
+            if !messages.contains(&message) {
+                messages.push(message);
+            }
+        }
+        error(400, "Bad Request", json!([messages]))
     }
 
     fn accept(&self, endpoint: &Endpoint, body: &Value, ids: &Ids) -> (Reply, Option<String>) {
@@ -208,102 +118,74 @@ impl Api for Evolution {
     }
 }
 
-/// Every schema violation of `body` on `route`, nested items included.
-fn schema_problems(route: &str, body: &Value) -> Vec<Problem> {
-    let root = Path::root();
-    let fields = ROUTES.iter().find(|(name, _)| *name == route).map(|(_, f)| *f).unwrap_or_default();
-    let mut problems = check(body, &root, fields);
-    match route {
-        "sendContact" => problems.extend(each(body, &root, "contact", (1, usize::MAX), |item, at| {
-            let mut found = check(item, at, CONTACT_ITEM);
-            if let Some(phone) = item.get("phoneNumber").and_then(Value::as_str)
-                && phone.chars().count() < 10
-            {
-                let got = phone.chars().count();
-                found.push(Problem::Length { path: at.key("phoneNumber"), min: 10, max: usize::MAX, got });
-            }
-            found
-        })),
-        "sendReaction" => problems.extend(nested(body, &root, "key", REACTION_KEY)),
-        "sendButtons" => problems.extend(each(body, &root, "buttons", (0, usize::MAX), |b, at| check(b, at, BUTTON))),
-        "sendList" => problems.extend(each(body, &root, "sections", (1, usize::MAX), |section, at| {
-            let mut found = check(section, at, SECTION);
-            found.extend(each(section, at, "rows", (1, usize::MAX), |row, at| check(row, at, ROW)));
-            found
-        })),
-        _ => {}
-    }
-    problems
-}
-
-/// A problem in the words of the `jsonschema` package, after Evolution strips `instance.` and
-/// substitutes a field's `description` where the schema has one.
-fn schema_message(problem: &Problem) -> String {
-    let path = problem.path();
+/// A violation in the words of the `jsonschema` package, after Evolution strips `instance.`
+/// and substitutes a field's `description` where the schema has one (`number`'s is
+/// `Invalid format`); one message per unexpected property.
+fn schema_messages(violation: &Violation) -> Vec<String> {
     let name = |p: &Path| if p.is_root() { "instance".to_string() } else { p.dotted() };
-    if path.last_key() == "number" && path.parent().is_root() {
-        return "Invalid format".into();
+    let field = Path::of(violation);
+    let at = Path::at(&violation.pointer);
+    let one = |message: String| vec![message];
+    if field.is_top_level() && field.last_key() == "number" {
+        return one("Invalid format".into());
     }
-    match problem {
-        Problem::Missing(p) => format!("{} requires property \"{}\"", name(&p.parent()), p.last_key()),
-        Problem::Type(p, ty) => format!("{} is not of a type(s) {}", name(p), ty.name()),
-        Problem::NotOneOf(p, values) => format!("{} is not one of enum values: {}", name(p), values.join(",")),
-        Problem::Empty(p) => format!("The \"{}\" cannot be empty", p.last_key()),
-        Problem::Length { path, min, got, .. } if got < min => {
-            format!("{} does not meet minimum length of {min}", name(path))
+    match &violation.kind {
+        Broken::Missing { property } => one(format!("{} requires property \"{property}\"", name(&at))),
+        Broken::MissingOneOf { properties } => {
+            let quoted: Vec<String> = properties.iter().map(|p| format!("\"{p}\"")).collect();
+            one(format!("{} requires property {}", name(&at), quoted.join(" or ")))
         }
-        Problem::Length { path, max, .. } => format!("{} does not meet maximum length of {max}", name(path)),
-        Problem::Unexpected(p) => format!("{} is not allowed to have the additional property", name(p)),
-        Problem::Invalid(p, text) => format!("{} {text}", name(p)),
-    }
-}
-
-/// The checks the controller and the Baileys service make once the schema passes.
-fn controller_rules(route: &str, body: &Value) -> Result<(), &'static str> {
-    let text = |key: &str| body.get(key).and_then(Value::as_str).unwrap_or_default();
-    let url_or_base64 = |s: &str| is_url(s) || is_base64(s);
-    match route {
-        "sendText" if text("text").trim().is_empty() => Err("Text is required"),
-        "sendMedia" if !url_or_base64(text("media")) => Err("Owned media must be a url or base64"),
-        "sendMedia" if is_base64(text("media")) && text("mediatype") == "document" && text("fileName").is_empty() => {
-            Err("For base64 the file name must be informed.")
+        Broken::Unexpected { properties } => properties
+            .iter()
+            .map(|p| format!("{} is not allowed to have the additional property \"{p}\"", name(&at)))
+            .collect(),
+        Broken::Type { expected } => one(format!("{} is not of a type(s) {}", name(&at), expected.join(","))),
+        Broken::NotAllowed { allowed } => {
+            one(format!("{} is not one of enum values: {}", name(&at), listed(allowed, ",")))
         }
-        "sendWhatsAppAudio" if !url_or_base64(text("audio")) => {
-            Err("Owned media must be a url, base64, or valid file with buffer")
+        Broken::TooShort { min: 1 } => one(format!("The \"{}\" cannot be empty", at.last_key())),
+        Broken::TooShort { min } | Broken::TooFew { min } => {
+            one(format!("{} does not meet minimum length of {min}", name(&at)))
         }
-        "sendReaction" if !text("reaction").is_empty() && !is_one_emoji(text("reaction")) => {
-            Err("Reaction must be a single emoji or empty string")
+        Broken::TooLong { max } | Broken::TooMany { max } => {
+            one(format!("{} does not meet maximum length of {max}", name(&at)))
         }
-        "sendButtons" => button_rules(body),
-        _ => Ok(()),
+        Broken::Ambiguous => one(format!("{} is not exactly one from its subschemas", name(&at))),
+        Broken::Other => one(format!("{} {}", name(&at), violation.message)),
     }
 }
 
-/// `buttonMessage`'s rules: at least one button, at most three replies, no mixing.
-fn button_rules(body: &Value) -> Result<(), &'static str> {
-    let buttons = body.get("buttons").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    let types: Vec<&str> = buttons.iter().map(|b| b.get("type").and_then(Value::as_str).unwrap_or_default()).collect();
-    let reply = types.contains(&"reply");
-    let pix = types.contains(&"pix");
-    let other = types.iter().any(|t| *t != "reply" && *t != "pix");
-    if buttons.is_empty() {
-        Err("At least one button is required")
-    } else if reply && buttons.len() > 3 {
-        Err("Maximum of 3 reply buttons allowed")
-    } else if reply && other {
-        Err("Reply buttons cannot be mixed with other button types")
-    } else if pix && buttons.len() > 1 {
-        Err("Only one PIX button is allowed")
-    } else {
-        Ok(())
+/// The `BadRequestException` sentence of the controller or Baileys rule `violation` stands
+/// for on `route`, when the server's schema itself lets it pass.
+fn controller_rule(route: &str, violation: &Violation) -> Option<&'static str> {
+    let field = Path::of(violation);
+    let top = if field.is_top_level() { field.last_key() } else { "" };
+    let missing = matches!(violation.kind, Broken::Missing { .. });
+    let badly_typed = matches!(violation.kind, Broken::Type { .. });
+    match (route, top) {
+        ("sendText", "text") if !missing && !badly_typed => Some("Text is required"),
+        ("sendMedia", "media") if !badly_typed => Some("Owned media must be a url or base64"),
+        ("sendMedia", "fileName") if missing => Some("For base64 the file name must be informed."),
+        ("sendWhatsAppAudio", "audio") if !badly_typed => {
+            Some("Owned media must be a url, base64, or valid file with buffer")
+        }
+        ("sendReaction", "reaction") if !missing && !badly_typed => {
+            Some("Reaction must be a single emoji or empty string")
+        }
+        ("sendButtons", "buttons") => match violation.kind {
+            Broken::Missing { .. } | Broken::TooFew { .. } => Some("At least one button is required"),
+            Broken::TooMany { max: 1 } => Some("Only one PIX button is allowed"),
+            Broken::TooMany { .. } => Some("Maximum of 3 reply buttons allowed"),
+            _ => None,
+        },
+        ("sendButtons", _) => match &violation.kind {
+            Broken::NotAllowed { allowed } if allowed == &[json!("reply")] && field.last_key() == "type" => {
+                Some("Reply buttons cannot be mixed with other button types")
+            }
+            _ => None,
+        },
+        _ => None,
     }
-}
-
-/// Raw base64 as class-validator's `isBase64` accepts it (no `data:` prefix).
-fn is_base64(s: &str) -> bool {
-    !s.is_empty()
-        && s.len().is_multiple_of(4)
-        && s.trim_end_matches('=').bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
 }
 
 #[cfg(test)]
@@ -311,8 +193,12 @@ mod tests {
     use super::*;
 
     fn refused(route: &str, body: Value) -> Value {
-        let endpoint = Evolution.route(&format!("/message/{route}/shop"), "").expect("known route");
-        let reply = Evolution.validate(&endpoint, &body).expect_err("must be refused");
+        let path = format!("/message/{route}/shop");
+        let endpoint = Evolution.route(&path, "").expect("known route");
+        let (contract, _) = crate::providers::contract::find(ProviderKind::Evolution, "POST", &path).unwrap();
+        let violations = contract.violations(&body);
+        assert!(!violations.is_empty(), "must be refused: {body}");
+        let reply = Evolution.invalid(&endpoint, &violations);
         assert_eq!(reply.status, 400);
         let body = reply.json_body().unwrap().clone();
         assert_eq!((&body["status"], &body["error"]), (&json!(400), &json!("Bad Request")));
@@ -326,6 +212,12 @@ mod tests {
         let v1 =
             json!({ "number": "254712345678", "contactMessage": [{ "fullName": "A", "phoneNumber": "14155552671" }] });
         assert_eq!(refused("sendContact", v1), json!([["instance requires property \"contact\""]]));
+        // Unknown fields, which the real schemas ignore, are refused when nothing else is wrong.
+        let extra = json!({ "number": "1", "text": "Hi", "options": { "delay": 1200 } });
+        assert_eq!(
+            refused("sendText", extra),
+            json!([["instance is not allowed to have the additional property \"options\""]])
+        );
     }
 
     #[test]
@@ -340,7 +232,7 @@ mod tests {
         let key = json!({ "key": { "id": "", "remoteJid": "1@s.whatsapp.net" }, "reaction": "👍" });
         assert_eq!(
             refused("sendReaction", key),
-            json!([["The \"id\" cannot be empty", "key requires property \"fromMe\""]])
+            json!([["key requires property \"fromMe\"", "The \"id\" cannot be empty"]])
         );
         let short = json!({ "number": "1", "contact": [{ "fullName": "A", "phoneNumber": "12345" }] });
         assert_eq!(
@@ -348,22 +240,31 @@ mod tests {
             json!([["contact[0].phoneNumber does not meet minimum length of 10"]])
         );
         assert_eq!(refused("sendText", json!({ "number": "1", "text": "  " })), json!(["Text is required"]));
-        let media = json!({ "number": "1", "mediatype": "image", "media": "not a url" });
+        let media = json!({ "number": "1", "mediatype": "image", "media": "data:image/png;base64,AAAA" });
         assert_eq!(refused("sendMedia", media), json!(["Owned media must be a url or base64"]));
+        let base64 = json!({ "number": "1", "mediatype": "document", "media": "aGVsbG8=" });
+        assert_eq!(refused("sendMedia", base64), json!(["For base64 the file name must be informed."]));
         let reaction =
             json!({ "key": { "id": "A", "remoteJid": "1@s.whatsapp.net", "fromMe": true }, "reaction": "ok" });
         assert_eq!(refused("sendReaction", reaction), json!(["Reaction must be a single emoji or empty string"]));
-        let buttons = json!({ "number": "1", "buttons": [{ "type": "reply", "id": "a" }, { "type": "url", "url": "https://x" }] });
+        let buttons = json!({ "number": "1", "title": "t", "buttons": [
+            { "type": "reply", "displayText": "Yes", "id": "a" },
+            { "type": "url", "displayText": "Site", "url": "https://x" }
+        ] });
         assert_eq!(refused("sendButtons", buttons), json!(["Reply buttons cannot be mixed with other button types"]));
-        assert_eq!(refused("sendButtons", json!({ "number": "1" })), json!(["At least one button is required"]));
+        assert_eq!(
+            refused("sendButtons", json!({ "number": "1", "title": "t" })),
+            json!(["At least one button is required"])
+        );
+        // A schema violation is reported before any controller rule.
+        let both = json!({ "number": "1", "text": " ", "delay": "soon" });
+        assert_eq!(refused("sendText", both), json!([["delay is not of a type(s) integer"]]));
     }
 
     #[test]
-    fn routes_and_jids() {
+    fn routes() {
         assert_eq!(Evolution.route("/message/sendText/my%20shop", "").unwrap().account, "my shop");
         assert!(Evolution.route("/message/sendPoll/shop", "").is_none());
         assert!(Evolution.route("/message/sendText/", "").is_none());
-        assert!(is_base64("aGVsbG8="));
-        assert!(!is_base64("hello world"));
     }
 }

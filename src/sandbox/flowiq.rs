@@ -1,55 +1,23 @@
 //! FlowIQ's `POST /send-whatsapp?tenantId=…` with `Authorization: Bearer fiq_…`: one flat
 //! body per `message_type`, errors as `{error, message}` (the one documented is
-//! `Missing required field`), success as `{success, message, data}` with a `wamid`.
+//! `Missing required field`, for a missing `tenantId` too), success as `{success, message,
+//! data}` with a `wamid`. A body that breaks the contract is refused for its first violation:
+//! a missing field as documented (`contacts array is required for contact messages`), a wrong
+//! `message_type` or phone number under errors of their own, anything else as `Invalid field`.
 
-use super::api::{Api, Endpoint, bearer, query_param};
+use super::api::{Api, Endpoint, bearer, digits_of, query_param};
 use super::ids::Ids;
+use super::path::Path;
+use super::plain::{listed, sentence};
 use super::reply::Reply;
 use super::token;
-use super::validate::{Field, Path, Problem, Ty, check, digits_of, each, is_digits, nested, opt, req};
 use crate::providers::ProviderKind;
+use crate::providers::contract::{Broken, Violation};
 use hyper::HeaderMap;
 use serde_json::{Value, json};
 
 /// The FlowIQ imitation.
 pub(super) struct Flowiq;
-
-const TYPES: &[&str] =
-    &["text", "image", "video", "audio", "document", "location", "contacts", "interactive", "reaction"];
-
-const COMMON: [Field; 3] = [
-    req("phone_number", Ty::Str).non_empty(),
-    req("message_type", Ty::Str).one_of(TYPES),
-    opt("context_message_id", Ty::Str),
-];
-
-/// The fields each `message_type` needs.
-const BY_TYPE: [(&str, &[Field]); 9] = [
-    ("text", &[req("text", Ty::Str).non_empty()]),
-    ("image", &[req("media_url", Ty::Str).non_empty(), opt("caption", Ty::Str)]),
-    ("video", &[req("media_url", Ty::Str).non_empty(), opt("caption", Ty::Str)]),
-    ("audio", &[req("media_url", Ty::Str).non_empty()]),
-    ("document", &[req("media_url", Ty::Str).non_empty(), opt("caption", Ty::Str), opt("filename", Ty::Str)]),
-    ("location", &[req("location", Ty::Obj)]),
-    ("contacts", &[req("contacts", Ty::Arr).non_empty()]),
-    ("interactive", &[req("interactive", Ty::Obj)]),
-    ("reaction", &[req("reaction", Ty::Obj)]),
-];
-
-const LOCATION: [Field; 4] =
-    [req("latitude", Ty::Num), req("longitude", Ty::Num), opt("name", Ty::Str), opt("address", Ty::Str)];
-
-const NAME: [Field; 3] =
-    [req("formatted_name", Ty::Str).non_empty(), opt("first_name", Ty::Str), opt("last_name", Ty::Str)];
-
-const INTERACTIVE: [Field; 4] = [
-    req("type", Ty::Str).one_of(&["button", "list"]),
-    req("body", Ty::Str).non_empty(),
-    opt("header", Ty::Str),
-    opt("footer", Ty::Str),
-];
-
-const ROW: [Field; 3] = [req("id", Ty::Str), req("title", Ty::Str), opt("description", Ty::Str)];
 
 fn error(status: u16, error: &str, message: &str) -> Reply {
     Reply::json(status, json!({ "error": error, "message": message }))
@@ -72,6 +40,13 @@ impl Api for Flowiq {
         }
     }
 
+    fn unaddressed(&self, endpoint: &Endpoint) -> Option<Reply> {
+        endpoint
+            .account
+            .is_empty()
+            .then(|| error(400, "Missing required field", "tenantId query parameter is required"))
+    }
+
     fn not_found(&self, method: &str, path: &str) -> Reply {
         error(404, "Not found", &format!("Cannot {method} {path}"))
     }
@@ -92,42 +67,10 @@ impl Api for Flowiq {
         body.get("phone_number").and_then(Value::as_str).unwrap_or_default().to_string()
     }
 
-    fn validate(&self, endpoint: &Endpoint, body: &Value) -> Result<(), Reply> {
-        if endpoint.account.is_empty() {
-            return Err(error(400, "Missing required field", "tenantId query parameter is required"));
-        }
-        let root = Path::root();
-        let mut problems = check(body, &root, &COMMON);
-        let kind = body.get("message_type").and_then(Value::as_str).unwrap_or_default();
-        if let Some(phone) = body.get("phone_number").and_then(Value::as_str)
-            && !phone.strip_prefix('+').is_some_and(|d| is_digits(d) && (7..=15).contains(&d.len()))
-        {
-            problems.push(Problem::Invalid(
-                root.key("phone_number"),
-                "must be + and the country code and number, e.g. +27123456789".into(),
-            ));
-        }
-        if let Some((_, fields)) = BY_TYPE.iter().find(|(name, _)| *name == kind) {
-            problems.extend(check(body, &root, fields));
-        }
-        problems.extend(match kind {
-            "location" => nested(body, &root, "location", &LOCATION),
-            "contacts" => each(body, &root, "contacts", (1, usize::MAX), |contact, at| {
-                let mut found = check(contact, at, &[req("name", Ty::Obj), req("phones", Ty::Arr).non_empty()]);
-                found.extend(nested(contact, at, "name", &NAME));
-                let phone = [req("phone", Ty::Str).non_empty(), opt("type", Ty::Str)];
-                found.extend(each(contact, at, "phones", (1, usize::MAX), |p, at| check(p, at, &phone)));
-                found
-            }),
-            "interactive" => interactive(body, &root.key("interactive")),
-            "reaction" => {
-                nested(body, &root, "reaction", &[req("message_id", Ty::Str).non_empty(), opt("emoji", Ty::Str)])
-            }
-            _ => Vec::new(),
-        });
-        match problems.first() {
-            None => Ok(()),
-            Some(p) => Err(describe(p, kind)),
+    fn invalid(&self, _: &Endpoint, violations: &[Violation]) -> Reply {
+        match violations.first() {
+            Some(first) => describe(first),
+            None => self.malformed("Invalid request body"),
         }
     }
 
@@ -143,49 +86,33 @@ impl Api for Flowiq {
     }
 }
 
-/// FlowIQ's flat interactive object: buttons `{id, title}`, or a list with sections of rows.
-fn interactive(body: &Value, at: &Path) -> Vec<Problem> {
-    let Some(object) = body.get("interactive").filter(|v| v.is_object()) else { return Vec::new() };
-    let mut problems = check(object, at, &INTERACTIVE);
-    match object.get("type").and_then(Value::as_str) {
-        Some("button") => {
-            problems.extend(check(object, at, &[req("buttons", Ty::Arr)]));
-            let button = [req("id", Ty::Str).non_empty(), req("title", Ty::Str).non_empty()];
-            problems.extend(each(object, at, "buttons", (1, 3), |b, at| check(b, at, &button)));
-        }
-        Some("list") => {
-            problems.extend(check(object, at, &[req("button", Ty::Str).non_empty(), req("sections", Ty::Arr)]));
-            problems.extend(each(object, at, "sections", (1, 10), |section, at| {
-                let mut found = check(section, at, &[opt("title", Ty::Str), req("rows", Ty::Arr)]);
-                found.extend(each(section, at, "rows", (1, 10), |row, at| check(row, at, &ROW)));
-                found
-            }));
-        }
-        _ => {}
-    }
-    problems
-}
-
-/// A problem in FlowIQ's words: `contacts array is required for contact messages`.
-fn describe(problem: &Problem, kind: &str) -> Reply {
-    match problem {
-        Problem::Missing(p) | Problem::Empty(p) => {
-            let array = if p.last_key() == "contacts" { " array" } else { "" };
-            let kind = if kind == "contacts" { "contact" } else { kind };
-            let message = if p.parent().is_root() && !["phone_number", "message_type"].contains(&p.last_key()) {
-                format!("{}{array} is required for {kind} messages", p.dotted())
-            } else {
-                format!("{} is required", p.dotted())
+/// A violation in FlowIQ's words: `contacts array is required for contact messages`.
+fn describe(violation: &Violation) -> Reply {
+    let field = Path::of(violation);
+    let property = if field.is_top_level() { field.last_key() } else { "" };
+    match &violation.kind {
+        Broken::Missing { .. } | Broken::TooShort { min: 1 } | Broken::TooFew { min: 1 } => {
+            let message = match property {
+                "text" => "text is required for text messages".to_string(),
+                "media_url" => "media_url is required for media messages".to_string(),
+                "location" => "location is required for location messages".to_string(),
+                "contacts" => "contacts array is required for contact messages".to_string(),
+                "interactive" => "interactive is required for interactive messages".to_string(),
+                "reaction" => "reaction is required for reaction messages".to_string(),
+                _ => format!("{} is required", field.dotted()),
             };
             error(400, "Missing required field", &message)
         }
-        Problem::NotOneOf(p, values) if p.last_key() == "message_type" => {
-            error(400, "Invalid message type", &format!("message_type must be one of: {}", values.join(", ")))
+        Broken::NotAllowed { allowed } if property == "message_type" => {
+            error(400, "Invalid message type", &format!("message_type must be one of: {}", listed(allowed, ", ")))
         }
-        Problem::Invalid(p, _) if p.last_key() == "phone_number" => {
-            error(400, "Invalid phone number", &problem.sentence(Path::dotted))
-        }
-        other => error(400, "Invalid field", &other.sentence(Path::dotted)),
+        // Not a phone number with its country code.
+        _ if property == "phone_number" => error(
+            400,
+            "Invalid phone number",
+            "phone_number must be the country code and number, optionally after +, e.g. +27123456789",
+        ),
+        _ => error(400, "Invalid field", &sentence(violation)),
     }
 }
 
@@ -194,8 +121,11 @@ mod tests {
     use super::*;
 
     fn refused(body: Value) -> (String, String) {
-        let endpoint = Flowiq.route("/send-whatsapp", "tenantId=acme").unwrap();
-        let reply = Flowiq.validate(&endpoint, &body).expect_err("must be refused");
+        let path = "/send-whatsapp?tenantId=acme";
+        let (contract, _) = crate::providers::contract::find(ProviderKind::Flowiq, "POST", path).unwrap();
+        let violations = contract.violations(&body);
+        assert!(!violations.is_empty(), "must be refused: {body}");
+        let reply = Flowiq.invalid(&Flowiq.route("/send-whatsapp", "tenantId=acme").unwrap(), &violations);
         assert_eq!(reply.status, 400);
         let body = reply.json_body().unwrap();
         (body["error"].as_str().unwrap().into(), body["message"].as_str().unwrap().into())
@@ -208,19 +138,35 @@ mod tests {
             (error.as_str(), message.as_str()),
             ("Missing required field", "contacts array is required for contact messages")
         );
+        let (_, message) =
+            refused(json!({ "phone_number": "+27123456789", "message_type": "contacts", "contacts": [] }));
+        assert_eq!(message, "contacts array is required for contact messages");
         let (_, message) = refused(json!({ "phone_number": "+27123456789", "message_type": "text" }));
         assert_eq!(message, "text is required for text messages");
-        let (error, _) = refused(json!({ "phone_number": "27123456789", "message_type": "text", "text": "x" }));
+        let (_, message) = refused(json!({ "phone_number": "+27123456789", "message_type": "image" }));
+        assert_eq!(message, "media_url is required for media messages");
+        let (_, message) = refused(json!({ "message_type": "text", "text": "x" }));
+        assert_eq!(message, "phone_number is required");
+        let (error, _) = refused(json!({ "phone_number": "27 123 456 789", "message_type": "text", "text": "x" }));
         assert_eq!(error, "Invalid phone number");
-        let (error, _) = refused(json!({ "phone_number": "+27123456789", "message_type": "template" }));
+        let (error, message) = refused(json!({ "phone_number": "+27123456789", "message_type": "template" }));
         assert_eq!(error, "Invalid message type");
+        assert!(message.starts_with("message_type must be one of: text, image,"), "{message}");
         let list = json!({
             "phone_number": "+27123456789", "message_type": "interactive",
-            "interactive": { "type": "list", "body": "Pick", "sections": [{ "rows": [{ "id": "1" }] }] }
+            "interactive": { "type": "list", "body": "Pick", "sections": [{ "rows": [{ "id": "1", "title": "One" }] }] }
         });
-        assert_eq!(refused(list).1, "interactive.button is required");
+        assert_eq!(refused(list), ("Missing required field".into(), "interactive.button is required".into()));
+        let (error, message) =
+            refused(json!({ "phone_number": "+27123456789", "message_type": "text", "text": "x", "caption": "c" }));
+        assert_eq!((error.as_str(), message.as_str()), ("Invalid field", "caption is not a known field"));
+    }
+
+    #[test]
+    fn a_missing_tenant_is_refused_before_the_body() {
         let endpoint = Flowiq.route("/send-whatsapp", "").unwrap();
-        let reply = Flowiq.validate(&endpoint, &json!({})).unwrap_err();
+        let reply = Flowiq.unaddressed(&endpoint).unwrap();
         assert_eq!(reply.json_body().unwrap()["message"], "tenantId query parameter is required");
+        assert_eq!(Flowiq.unaddressed(&Flowiq.route("/send-whatsapp", "tenantId=acme").unwrap()), None);
     }
 }

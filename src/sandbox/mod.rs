@@ -3,10 +3,11 @@
 //! It lets a new user run the whole product with no provider account, and gives herald's
 //! integration tests a realistic server that can misbehave on purpose. Each provider lives
 //! under its own prefix followed by its real path (`/cloud_api/v23.0/{phone_number_id}/messages`,
-//! `/evolution/message/sendText/{instance}`, …). Like the real APIs it checks the auth header
-//! and the body against each provider's documented fields, refuses what the real one would in
-//! that provider's error shape, answers success with the documented success body, and records
-//! what it accepted.
+//! `/evolution/message/sendText/{instance}`, …). Like the real APIs it checks the auth header,
+//! checks the body against the endpoint's contract (the JSON Schema written from the provider's
+//! docs, [`crate::providers::contract`]) and refuses what breaks it in that provider's error
+//! shape and words, answers success with the documented success body, and records what it
+//! accepted.
 //!
 //! Faults are injected per [`Config`]: 500s and 429s (not processed), dropped or held
 //! connections (accepted first), deterministic "first N attempts" failures per recipient, a
@@ -23,11 +24,11 @@ mod faults;
 mod flowiq;
 mod ids;
 mod ledger;
-mod meta_body;
+mod path;
+mod plain;
 mod reply;
 mod serve;
 mod server;
-mod validate;
 mod whautochat;
 
 pub use ledger::{Accepted, Attempt, Stats};

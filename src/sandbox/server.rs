@@ -1,14 +1,20 @@
-//! The loopback HTTP server. Each request goes route → method → auth → JSON body → injected
-//! faults → validation → record, then is answered, dropped or held.
+//! The loopback HTTP server. Each request goes route → method → auth → account → contract →
+//! JSON body → injected faults → the body against the contract → record, then is answered,
+//! dropped or held.
 //!
-//! Faults come after auth and body parsing because they are keyed by recipient, and before
-//! validation because a real overloaded server fails regardless of what was sent.
+//! The contract is the endpoint's in [`crate::providers::contract`], found from the path after
+//! the provider's prefix and base path, query included; a route with none is answered as an
+//! unknown path. A body that breaks it is refused in the provider's words
+//! ([`super::api::Api::invalid`]). Faults come after auth and body parsing because they are
+//! keyed by recipient, and before the body is checked because a real overloaded server fails
+//! regardless of what was sent.
 
 use super::api;
 use super::faults::{After, Before, Faults};
 use super::ids::Ids;
 use super::ledger::{Accepted, Attempt, Class, Ledger};
 use super::reply::Reply;
+use crate::providers::contract;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::CONTENT_TYPE;
@@ -147,6 +153,17 @@ async fn process(shared: &Shared, request: Request<Incoming>) -> (Reply, After) 
     if let Err(reply) = api.authorize(request.headers(), shared.reject_auth) {
         return end(Class::Rejected, reply, String::new());
     }
+    if let Some(reply) = api.unaddressed(&endpoint) {
+        return end(Class::Rejected, reply, String::new());
+    }
+    let after_base = rest.strip_prefix(api.base_path()).map(|path| match uri.query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path.to_string(),
+    });
+    let found = after_base.and_then(|path| contract::find(kind, method.as_str(), &path).map(|(contract, _)| contract));
+    let Some(contract) = found else {
+        return end(Class::Rejected, api.not_found(method.as_str(), rest), String::new());
+    };
     let body = match read_json(request).await {
         Ok(body) => body,
         Err(why) => return end(Class::Rejected, api.malformed(&why.to_string()), String::new()),
@@ -159,8 +176,9 @@ async fn process(shared: &Shared, request: Request<Incoming>) -> (Reply, After) 
         Before::Throttle => return end(Class::Fault, api.throttled().retry_after(shared.retry_after_secs), recipient),
         Before::Process => {}
     }
-    if let Err(reply) = api.validate(&endpoint, &body) {
-        return end(Class::Rejected, reply, recipient);
+    let violations = contract.violations(&body);
+    if !violations.is_empty() {
+        return end(Class::Rejected, api.invalid(&endpoint, &violations), recipient);
     }
     let (reply, message_id) = api.accept(&endpoint, &body, &shared.ids);
     let after = shared.faults.after(kind, &recipient, n);

@@ -1,31 +1,24 @@
 //! WhautoChat's Messages API: `POST /v1/messages/whatsapp/{sendtext,sendmedia,sendtemplate}`
-//! with `x-api-key`. Every answer is a `MessageResponse`, `{id, status, error}`.
+//! with `x-api-key`. Every answer is a `MessageResponse`, `{id, status, error}`; a body that
+//! breaks the contract gets its first violation as a plain sentence in `error`.
 //!
 //! The recipient is exactly one of `contact: {id}` or `recepient: {phoneNumber}` (the docs'
 //! spelling); the correctly spelt `recipient` is not a field, so a body using it has neither.
 
 use super::api::{Api, Endpoint, key_matches};
 use super::ids::Ids;
+use super::plain::sentence;
 use super::reply::Reply;
-use super::validate::{Field, Path, Problem, Ty, check, nested, opt, req};
 use crate::providers::ProviderKind;
+use crate::providers::contract::{Broken, Violation};
 use hyper::HeaderMap;
 use serde_json::{Value, json};
 
 /// The WhautoChat imitation.
 pub(super) struct Whautochat;
 
-const COMMON: [Field; 3] = [opt("contact", Ty::Obj), opt("recepient", Ty::Obj), req("workspace", Ty::Obj)];
-
-const ROUTES: [(&str, &[Field]); 3] = [
-    ("sendtext", &[req("textMessage", Ty::Str).non_empty(), opt("scheduleDateTime", Ty::Str)]),
-    (
-        "sendmedia",
-        &[req("mediaUrl", Ty::Str).non_empty(), req("mimeType", Ty::Str).non_empty(), opt("scheduleDateTime", Ty::Str)],
-    ),
-    // The docs show a string (the template's name); a later page revision calls it an object.
-    ("sendtemplate", &[req("template", Ty::StrOrObj).non_empty()]),
-];
+/// Every route.
+const ROUTES: [&str; 3] = ["sendtext", "sendmedia", "sendtemplate"];
 
 fn error(status: u16, message: &str) -> Reply {
     Reply::json(status, json!({ "id": "", "status": "error", "error": message }))
@@ -38,7 +31,7 @@ impl Api for Whautochat {
 
     fn route(&self, path: &str, _query: &str) -> Option<Endpoint> {
         let name = path.strip_prefix("/v1/messages/whatsapp/")?;
-        ROUTES.iter().find(|(route, _)| *route == name).map(|(route, _)| Endpoint::bare(route))
+        ROUTES.iter().find(|route| **route == name).map(|route| Endpoint::bare(route))
     }
 
     fn authorize(&self, headers: &HeaderMap, reject: bool) -> Result<(), Reply> {
@@ -70,30 +63,19 @@ impl Api for Whautochat {
         phone.or(contact).unwrap_or_default().to_string()
     }
 
-    fn validate(&self, endpoint: &Endpoint, body: &Value) -> Result<(), Reply> {
-        let root = Path::root();
-        let own = ROUTES.iter().find(|(name, _)| *name == endpoint.name).map(|(_, f)| *f).unwrap_or_default();
-        let mut problems = check(body, &root, &COMMON);
-        if body.is_object() {
-            match (body.get("contact"), body.get("recepient")) {
-                (Some(_), Some(_)) => problems.push(Problem::Invalid(
-                    root.key("recepient"),
-                    "cannot be given together with contact; provide either contact or recepient, not both".into(),
-                )),
-                (None, None) => problems.push(Problem::Invalid(
-                    root.key("recepient"),
-                    "or contact is required: provide contact (with id) or recepient (with phoneNumber)".into(),
-                )),
-                _ => {}
-            }
-        }
-        problems.extend(nested(body, &root, "contact", &[req("id", Ty::Str).non_empty()]));
-        problems.extend(nested(body, &root, "recepient", &[req("phoneNumber", Ty::Str).non_empty()]));
-        problems.extend(nested(body, &root, "workspace", &[req("id", Ty::Str).non_empty()]));
-        problems.extend(check(body, &root, own));
-        match problems.first() {
-            None => Ok(()),
-            Some(p) => Err(error(400, &p.sentence(Path::dotted))),
+    fn invalid(&self, _: &Endpoint, violations: &[Violation]) -> Reply {
+        let Some(first) = violations.first() else { return self.malformed("Invalid request body") };
+        let at_root = first.pointer.is_empty();
+        match &first.kind {
+            Broken::MissingOneOf { .. } if at_root => error(
+                400,
+                "recepient or contact is required: provide contact (with id) or recepient (with phoneNumber)",
+            ),
+            Broken::Ambiguous if at_root => error(
+                400,
+                "recepient cannot be given together with contact; provide either contact or recepient, not both",
+            ),
+            _ => error(400, &sentence(first)),
         }
     }
 
@@ -108,8 +90,11 @@ mod tests {
     use super::*;
 
     fn refused(route: &str, body: Value) -> String {
-        let endpoint = Whautochat.route(&format!("/v1/messages/whatsapp/{route}"), "").unwrap();
-        let reply = Whautochat.validate(&endpoint, &body).expect_err("must be refused");
+        let path = format!("/v1/messages/whatsapp/{route}");
+        let (contract, _) = crate::providers::contract::find(ProviderKind::Whautochat, "POST", &path).unwrap();
+        let violations = contract.violations(&body);
+        assert!(!violations.is_empty(), "must be refused: {body}");
+        let reply = Whautochat.invalid(&Whautochat.route(&path, "").unwrap(), &violations);
         assert_eq!(reply.status, 400);
         let body = reply.json_body().unwrap();
         assert_eq!((&body["id"], &body["status"]), (&json!(""), &json!("error")));
@@ -118,9 +103,11 @@ mod tests {
 
     #[test]
     fn recipient_rules() {
+        let neither = json!({ "workspace": { "id": "w" }, "textMessage": "x" });
+        assert!(refused("sendtext", neither).starts_with("recepient or contact is required"));
         let spelt_right =
             json!({ "recipient": { "phoneNumber": "+1" }, "workspace": { "id": "w" }, "textMessage": "x" });
-        assert!(refused("sendtext", spelt_right).starts_with("recepient or contact is required"));
+        assert_eq!(refused("sendtext", spelt_right), "recipient is not a known field");
         let both = json!({
             "contact": { "id": "c" }, "recepient": { "phoneNumber": "+1" }, "workspace": { "id": "w" }, "textMessage": "x"
         });
@@ -131,8 +118,6 @@ mod tests {
         let no_workspace = json!({ "contact": { "id": "c" }, "template": "welcome" });
         assert_eq!(refused("sendtemplate", no_workspace), "workspace is required");
         let ok = json!({ "contact": { "id": "c" }, "workspace": { "id": "w" }, "template": "welcome" });
-        let endpoint = Endpoint::bare("sendtemplate");
-        assert_eq!(Whautochat.validate(&endpoint, &ok), Ok(()));
-        assert_eq!(Whautochat.recipient(&endpoint, &ok), "c");
+        assert_eq!(Whautochat.recipient(&Endpoint::bare("sendtemplate"), &ok), "c");
     }
 }

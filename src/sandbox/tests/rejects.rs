@@ -1,8 +1,9 @@
-//! What the sandbox refuses, and that it refuses it in each provider's own shape: malformed
-//! bodies, wrong or missing credentials, unknown paths, non-JSON requests.
+//! What the sandbox refuses, and that it refuses it in each provider's own shape and words:
+//! bodies that break their endpoint's contract, wrong or missing credentials, unknown paths,
+//! non-JSON requests.
 
-use super::{client, send, send_with, start, text_request};
-use crate::providers::ProviderKind;
+use super::{build, client, samples, send, send_with, start, text_request, to};
+use crate::providers::{ProviderKind, contract};
 use crate::request::HttpRequest;
 use crate::sandbox::{Config, Sandbox};
 use serde_json::{Value, json};
@@ -93,7 +94,11 @@ async fn malformed_bodies_get_each_providers_own_error() {
             |b| *b = json!({ "number": "254712345678", "options": { "delay": 1200 }, "textMessage": { "text": "Hi" } }),
             json!({ "status": 400, "error": "Bad Request", "response": { "message": [["instance requires property \"text\""]] } }),
         ),
-        (ProviderKind::Communiktor, |b| b["receiver"] = json!("+254712345678"), json!(400)),
+        (
+            ProviderKind::Communiktor,
+            |b| b["receiver"] = json!("+254712345678"),
+            json!({ "message": "receiver must be E.164 digits without plus (e.g. 14155552671)", "success": false, "code": 400, "data": null }),
+        ),
         (
             ProviderKind::Whautochat,
             |b| b["contact"] = json!({ "id": "c1" }),
@@ -104,7 +109,8 @@ async fn malformed_bodies_get_each_providers_own_error() {
             |b| *b = json!({ "phone_number": "+254712345678", "type": "template", "template_id": "promo_template", "components": [] }),
             json!({ "code": "invalid_template_id_format", "message": "template_id must be a number" }),
         ),
-        (ProviderKind::Flowiq, |b| b["phone_number"] = json!("254712345678"), json!("Invalid phone number")),
+        // Without its country code (the contract takes the `+` as optional).
+        (ProviderKind::Flowiq, |b| b["phone_number"] = json!("0712345678"), json!("Invalid phone number")),
     ];
     for (kind, mutate, expected) in cases {
         let request = with_body(&text_request(&sandbox, kind), mutate);
@@ -113,14 +119,47 @@ async fn malformed_bodies_get_each_providers_own_error() {
         assert_error_shape(kind, 400, &body);
         let got = match kind {
             ProviderKind::CloudApi => body["error"]["message"].clone(),
-            ProviderKind::Evolution | ProviderKind::Autokonnect => body.clone(),
-            ProviderKind::Communiktor => body["code"].clone(),
+            ProviderKind::Evolution | ProviderKind::Autokonnect | ProviderKind::Communiktor => body.clone(),
             ProviderKind::Whautochat => body["error"].clone(),
             ProviderKind::Flowiq => body["error"].clone(),
         };
         assert_eq!(got, expected, "{kind}");
     }
     assert_eq!(sandbox.accepted(), []);
+    sandbox.shutdown().await;
+}
+
+/// Every sample of every provider, as herald builds it, without each top-level field its
+/// contract requires (one at a time): refused with a 400 in the provider's shape.
+#[tokio::test]
+async fn every_sample_without_a_required_field_is_refused_in_the_providers_shape() {
+    let sandbox = start(Config::default()).await;
+    let client = client();
+    let mut refused = 0;
+    for kind in ProviderKind::ALL {
+        for (label, message) in samples(kind) {
+            let request = build(&sandbox, kind, &to(), message);
+            let path = request.url.strip_prefix(&sandbox.base_url(kind)).unwrap();
+            let (contract, _) = contract::find(kind, "POST", path).expect("a contract");
+            let without = |key: &str| {
+                let mut body = request.body.clone();
+                body.as_object_mut().unwrap().remove(key);
+                body
+            };
+            let keys = request.body.as_object().unwrap().keys();
+            let required: Vec<&String> = keys.filter(|key| !contract.violations(&without(key)).is_empty()).collect();
+            assert!(!required.is_empty(), "{kind} {label}: nothing required?");
+            for key in required {
+                let request = with_body(&request, |b| *b = without(key));
+                let (status, _, body) = send(&client, kind, &request).await;
+                assert_eq!(status, 400, "{kind} {label} without {key}: {body}");
+                assert_error_shape(kind, 400, &body);
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!(sandbox.accepted(), []);
+    assert_eq!((sandbox.stats().rejected, sandbox.stats().accepted), (refused, 0));
     sandbox.shutdown().await;
 }
 
