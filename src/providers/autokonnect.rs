@@ -155,6 +155,8 @@ impl Provider for Autokonnect {
                 body.insert("type".into(), "template".into());
                 body.insert("template_id".into(), template.id.unwrap_or_default().into());
                 body.insert("language".into(), template.language.as_str().into());
+                // Always sent, `[]` when the template has no variables: the docs call it
+                // "Required when type is template" and answer `missing_components` without it.
                 body.insert("components".into(), template_components(template, HeaderMedia::Flat).into());
             }
             Message::Interactive(interactive) => {

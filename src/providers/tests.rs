@@ -109,3 +109,38 @@ fn one_emoji_means_one_emoji() {
         assert!(!is_one_emoji(no), "{no:?}");
     }
 }
+
+#[test]
+fn the_campaign_schemas_provider_parts_agree_with_the_providers_facts() {
+    let schema: Value = serde_json::from_str(include_str!("../../schemas/campaign.schema.json")).unwrap();
+    let provider = &schema["properties"]["provider"];
+    let kinds: Vec<&str> =
+        provider["properties"]["kind"]["enum"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    let names: Vec<&str> = ProviderKind::ALL.iter().map(|k| k.as_str()).collect();
+    let (mut kinds_sorted, mut names_sorted) = (kinds.clone(), names.clone());
+    kinds_sorted.sort_unstable();
+    names_sorted.sort_unstable();
+    assert_eq!(kinds_sorted, names_sorted, "provider.kind's enum and the registry differ");
+    let rules = provider["allOf"].as_array().unwrap();
+    for kind in ProviderKind::ALL {
+        let facts = kind.provider().info();
+        let rule = rules
+            .iter()
+            .find(|r| r["if"]["properties"]["kind"]["const"] == kind.as_str())
+            .unwrap_or_else(|| panic!("the schema has no rule for provider {kind}"));
+        let mut required: Vec<&str> =
+            rule["then"]["required"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        required.sort_unstable();
+        let mut expected = vec![facts.account_key];
+        if facts.default_base_url.is_none() {
+            expected.push("base_url");
+        }
+        expected.sort_unstable();
+        assert_eq!(required, expected, "{kind}: the schema's required keys and the provider's facts differ");
+        assert!(
+            provider["properties"].get(facts.account_key).is_some(),
+            "{kind}: `{}` is not in the schema",
+            facts.account_key
+        );
+    }
+}
