@@ -8,8 +8,7 @@ mod communiktor;
 pub mod contract;
 mod evolution;
 mod flowiq;
-mod meta_errors;
-mod meta_limits;
+mod meta;
 mod outcome;
 mod whautochat;
 

@@ -3,7 +3,7 @@
 use super::*;
 use crate::message::{
     ButtonValue, ContactCard, Interactive, InteractiveAction, ListRow, ListSection, Location, MediaKind, Reaction,
-    ReplyButton, TemplateButton,
+    ReplyButton, Template, TemplateButton, TemplateHeader,
 };
 use crate::providers::Severity;
 use crate::providers::testing::{assert_request, build_clean, findings, media, out, settings, to};

@@ -2,7 +2,7 @@
 //! (Evolution on Cloud-API instances, FlowIQ). Meta says to branch on `error.code`, never on the
 //! HTTP status or the message text.
 
-use super::outcome::{Outcome, ProviderError, Response};
+use crate::providers::outcome::{Outcome, ProviderError, Response};
 use serde_json::Value;
 use std::time::Duration;
 

@@ -5,7 +5,7 @@
 //! Media has no caption or file-name field, and `mimeType` is required. The documented
 //! `template` is a plain string (the template's name): no parameters can be sent.
 
-use super::cloud_api::check_template_name;
+use super::meta::components::check_template_name;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
@@ -29,9 +29,9 @@ const INFO: Info = Info {
     account_key: "workspace_id",
     auth: Auth { header: "x-api-key", prefix: "" },
     contracts: &[
-        include_str!("../../schemas/providers/whautochat/sendmedia.json"),
-        include_str!("../../schemas/providers/whautochat/sendtemplate.json"),
-        include_str!("../../schemas/providers/whautochat/sendtext.json"),
+        include_str!("../../../schemas/providers/whautochat/sendmedia.json"),
+        include_str!("../../../schemas/providers/whautochat/sendtemplate.json"),
+        include_str!("../../../schemas/providers/whautochat/sendtext.json"),
     ],
 };
 
@@ -140,118 +140,4 @@ fn check_mime_type(findings: &mut Vec<Finding>, media: &Media) {
 }
 
 #[cfg(test)]
-mod tests {
-    //! Golden requests for WhautoChat, written from its Messages API page.
-
-    use super::*;
-    use crate::message::{Template, TemplateHeader};
-    use crate::providers::Severity;
-    use crate::providers::testing::{assert_request, build_clean, findings, media, out, settings, to};
-
-    const AUTH: (&str, &str) = ("x-api-key", "***");
-    const BASE: &str = "https://api.whauto.chat/v1/messages/whatsapp";
-
-    fn send(message: Message) -> HttpRequest {
-        build_clean(&Whautochat, &settings(&Whautochat, "ws_123"), &to(), &out(message))
-    }
-
-    fn typed(kind: MediaKind, url: &str, mime: &str) -> Message {
-        let mut m = media(kind, url);
-        m.mime_type = Some(mime.into());
-        Message::Media(m)
-    }
-
-    fn media_body(url: &str, mime: &str) -> serde_json::Value {
-        json!({
-            "recepient": { "phoneNumber": "+254712345678" },
-            "workspace": { "id": "ws_123" },
-            "mediaUrl": url,
-            "mimeType": mime
-        })
-    }
-
-    #[test]
-    fn text() {
-        let body = json!({
-            "recepient": { "phoneNumber": "+254712345678" },
-            "workspace": { "id": "ws_123" },
-            "textMessage": "Hello"
-        });
-        let request = send(Message::Text { body: "Hello".into(), preview_url: None });
-        assert_request(&request, &format!("{BASE}/sendtext"), AUTH, body);
-    }
-
-    #[test]
-    fn image_video_audio_and_document_carry_their_mime_type() {
-        let url = format!("{BASE}/sendmedia");
-        for (kind, file, mime) in [
-            (MediaKind::Image, "https://example.com/a.jpg", "image/jpeg"),
-            (MediaKind::Video, "https://example.com/a.mp4", "video/mp4"),
-            (MediaKind::Audio, "https://example.com/a.mp3", "audio/mpeg"),
-            (MediaKind::Document, "https://example.com/a.pdf", "application/pdf"),
-        ] {
-            assert_request(&send(typed(kind, file, mime)), &url, AUTH, media_body(file, mime));
-        }
-    }
-
-    #[test]
-    fn template_is_sent_by_name() {
-        let template = Template {
-            name: Some("welcome".into()),
-            id: None,
-            language: "en".into(),
-            header: None,
-            body: vec![],
-            buttons: vec![],
-        };
-        let body = json!({
-            "recepient": { "phoneNumber": "+254712345678" },
-            "workspace": { "id": "ws_123" },
-            "template": "welcome"
-        });
-        assert_request(&send(Message::Template(template)), &format!("{BASE}/sendtemplate"), AUTH, body);
-    }
-
-    #[test]
-    fn template_parameters_and_a_missing_name_are_errors() {
-        let template = Template {
-            name: None,
-            id: None,
-            language: "en".into(),
-            header: Some(TemplateHeader::Text("Hi".into())),
-            body: vec![],
-            buttons: vec![],
-        };
-        let found: Vec<_> = findings(&Whautochat, &out(Message::Template(template)))
-            .into_iter()
-            .map(|f| (f.severity, f.pointer))
-            .collect();
-        assert_eq!(
-            found,
-            [(Severity::Error, "/message/template/name".into()), (Severity::Error, "/message/template".into())]
-        );
-    }
-
-    #[test]
-    fn media_needs_a_mime_type() {
-        let found = findings(&Whautochat, &out(Message::Media(media(MediaKind::Document, "https://example.com/x"))));
-        assert_eq!(found.len(), 1);
-        assert_eq!((found[0].severity, found[0].pointer.as_str()), (Severity::Error, "/message/media/mime_type"));
-        assert!(found[0].text.contains("set `mime_type`"));
-    }
-
-    #[test]
-    fn caption_filename_and_a_mismatched_mime_type_are_warned_about() {
-        let mut image = media(MediaKind::Image, "https://example.com/a.pdf");
-        image.caption = Some("Look".into());
-        image.filename = Some("a.pdf".into());
-        image.mime_type = Some("application/pdf".into());
-        let outgoing = Outgoing { message: Message::Media(image), metadata: Some(serde_json::Map::new()) };
-        let found: Vec<_> = findings(&Whautochat, &outgoing).into_iter().map(|f| (f.severity, f.pointer)).collect();
-        let w = |p: &str| (Severity::Warning, p.to_string());
-        assert_eq!(
-            found,
-            [w("/metadata"), w("/message/media/caption"), w("/message/media/filename"), w("/message/media/url")]
-        );
-    }
-}
+mod tests;

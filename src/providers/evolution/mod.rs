@@ -5,14 +5,14 @@
 //! One instance runs either Baileys (WhatsApp Web) or the Cloud API; the routes are the same but
 //! templates work only on the latter and buttons/lists render reliably only there.
 
-use super::cloud_api::{HeaderMedia, check_template_name, template_components};
+use super::meta;
+use super::meta::components::{HeaderMedia, check_template_name, template_components};
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
     encode_component, is_one_emoji, location_labels_required, media_fields, metadata_not_stored, phone, put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response};
-use super::{meta_errors, meta_limits};
 use crate::message::{Interactive, InteractiveAction, ListSection, Media, MediaKind, Message, MessageType};
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
@@ -36,19 +36,19 @@ const INFO: Info = Info {
     account_key: "instance",
     auth: Auth { header: "apikey", prefix: "" },
     contracts: &[
-        include_str!("../../schemas/providers/evolution/sendButtons.json"),
-        include_str!("../../schemas/providers/evolution/sendContact.json"),
-        include_str!("../../schemas/providers/evolution/sendList.json"),
-        include_str!("../../schemas/providers/evolution/sendLocation.json"),
-        include_str!("../../schemas/providers/evolution/sendMedia.json"),
-        include_str!("../../schemas/providers/evolution/sendPoll.json"),
-        include_str!("../../schemas/providers/evolution/sendPtv.json"),
-        include_str!("../../schemas/providers/evolution/sendReaction.json"),
-        include_str!("../../schemas/providers/evolution/sendStatus.json"),
-        include_str!("../../schemas/providers/evolution/sendSticker.json"),
-        include_str!("../../schemas/providers/evolution/sendTemplate.json"),
-        include_str!("../../schemas/providers/evolution/sendText.json"),
-        include_str!("../../schemas/providers/evolution/sendWhatsAppAudio.json"),
+        include_str!("../../../schemas/providers/evolution/sendButtons.json"),
+        include_str!("../../../schemas/providers/evolution/sendContact.json"),
+        include_str!("../../../schemas/providers/evolution/sendList.json"),
+        include_str!("../../../schemas/providers/evolution/sendLocation.json"),
+        include_str!("../../../schemas/providers/evolution/sendMedia.json"),
+        include_str!("../../../schemas/providers/evolution/sendPoll.json"),
+        include_str!("../../../schemas/providers/evolution/sendPtv.json"),
+        include_str!("../../../schemas/providers/evolution/sendReaction.json"),
+        include_str!("../../../schemas/providers/evolution/sendStatus.json"),
+        include_str!("../../../schemas/providers/evolution/sendSticker.json"),
+        include_str!("../../../schemas/providers/evolution/sendTemplate.json"),
+        include_str!("../../../schemas/providers/evolution/sendText.json"),
+        include_str!("../../../schemas/providers/evolution/sendWhatsAppAudio.json"),
     ],
 };
 
@@ -98,7 +98,7 @@ impl Provider for Evolution {
                 }
             }
             Message::Template(template) => {
-                meta_limits::check(findings, &out.message);
+                meta::limits::check(findings, &out.message);
                 check_template_name(findings, template, NAME);
                 findings.push(Finding::warning(
                     "/message/template",
@@ -108,7 +108,7 @@ impl Provider for Evolution {
             Message::Interactive(interactive) => {
                 // Buttons and lists reach WhatsApp through Meta on the instances that render
                 // them, so Meta's limits hold (titles, ids, lengths, counts).
-                meta_limits::check(findings, &out.message);
+                meta::limits::check(findings, &out.message);
                 check_interactive(findings, interactive);
             }
             Message::Text { .. } => {}
@@ -123,7 +123,7 @@ impl Provider for Evolution {
         }
         // A Cloud-API instance swallows Meta's failure and answers 201 with Meta's error object
         // as the whole body (`whatsapp.business.service.ts`: `return e.response?.data?.error`).
-        let meta = meta_errors::classify(&body, r).or_else(|| meta_errors::classify_error(&body, r));
+        let meta = meta::errors::classify(&body, r).or_else(|| meta::errors::classify_error(&body, r));
         if let Some(outcome) = meta {
             return outcome;
         }

@@ -4,10 +4,10 @@
 //! v23.0: `TextMessage`, `MediaObject`, `InteractiveObject`, `ActionObject`, `SectionObject`)
 //! and Meta's message pages.
 
-use super::{Finding, check_len, is_one_emoji};
 use crate::message::{
     Interactive, InteractiveAction, ListSection, Media, MediaKind, Message, Reaction, Template, TemplateHeader,
 };
+use crate::providers::{Finding, check_len, is_one_emoji};
 
 /// Characters in a text message body.
 const TEXT_MAX: usize = 4096;
@@ -37,7 +37,7 @@ const ROWS_MAX: usize = 10;
 const TEMPLATE_BUTTONS_MAX: usize = 10;
 
 /// Checks `message` against Meta's limits, adding an error per field over a limit.
-pub(super) fn check(findings: &mut Vec<Finding>, message: &Message) {
+pub(crate) fn check(findings: &mut Vec<Finding>, message: &Message) {
     match message {
         Message::Text { body, .. } => check_len(findings, "/message/text", "The text", body, TEXT_MAX),
         Message::Media(media) => check_media(findings, media),

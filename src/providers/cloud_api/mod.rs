@@ -4,16 +4,15 @@
 //! template-component and interactive builders here are shared with Evolution and AutoKonnect,
 //! which hand them on to Meta.
 
-use super::meta_errors;
+use super::meta;
+use super::meta::components::{HeaderMedia, check_template_name, interactive_object, template_components};
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
-    Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried, dropped,
-    encode_component, media_fields, meta_limits, metadata_not_stored, phone, put_opt,
+    Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
+    encode_component, media_fields, metadata_not_stored, phone, put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response};
-use crate::message::{
-    ButtonValue, ContactCard, Interactive, InteractiveAction, MediaKind, Message, MessageType, Template, TemplateHeader,
-};
+use crate::message::{ContactCard, MediaKind, Message, MessageType};
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
 
@@ -29,7 +28,7 @@ const INFO: Info = Info {
     default_base_url: Some("https://graph.facebook.com/v23.0"),
     account_key: "phone_number_id",
     auth: Auth { header: "Authorization", prefix: "Bearer " },
-    contracts: &[include_str!("../../schemas/providers/cloud_api/messages.json")],
+    contracts: &[include_str!("../../../schemas/providers/cloud_api/messages.json")],
 };
 
 impl Provider for CloudApi {
@@ -45,7 +44,7 @@ impl Provider for CloudApi {
         let can = Carries { preview_url: true, name_parts: true, card_name: false };
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
-        meta_limits::check(findings, &out.message);
+        meta::limits::check(findings, &out.message);
         match &out.message {
             Message::Media(media) => {
                 let kind = media.kind;
@@ -74,12 +73,12 @@ impl Provider for CloudApi {
 
     fn classify(&self, r: &Response) -> Outcome {
         let body = r.json();
-        if let Some(outcome) = meta_errors::classify(&body, r) {
+        if let Some(outcome) = meta::errors::classify(&body, r) {
             return outcome;
         }
         let id = first_str(&body, &["/messages/0/id"]);
         if r.is_success() {
-            let note = meta_errors::held(first_str(&body, &["/messages/0/message_status"]).as_deref());
+            let note = meta::errors::held(first_str(&body, &["/messages/0/message_status"]).as_deref());
             return Outcome::Accepted { message_id: id, note };
         }
         by_status(r, ProviderError::new(None, message_or_status(r, None)))
@@ -151,18 +150,6 @@ impl Provider for CloudApi {
     }
 }
 
-/// Reports a template without `name` (for providers that address templates by name) and an
-/// `id` that has nowhere to go.
-pub(super) fn check_template_name(findings: &mut Vec<Finding>, template: &Template, provider: &str) {
-    if template.name.is_none() {
-        findings.push(Finding::error(
-            "/message/template/name",
-            format!("{provider} identifies templates by name; set `name` to the approved template's name"),
-        ));
-    }
-    dropped(findings, &template.id, "/message/template/id", provider, "a template id (it uses the name)");
-}
-
 /// A Meta `contacts[]` entry for `card`. The phone carries no `type`: Meta's `PhoneObject`
 /// allows only `HOME` and `WORK`, and a card's number is neither.
 fn contact(card: &ContactCard) -> Value {
@@ -184,104 +171,6 @@ fn contact(card: &ContactCard) -> Value {
         contact.insert("org".into(), json!({ "company": company }));
     }
     Value::Object(contact)
-}
-
-/// How a template header's media parameter is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum HeaderMedia {
-    /// Meta's form: `{"type": "image", "image": {"link": …}}`.
-    Nested,
-    /// AutoKonnect's form: `{"type": "image", "link": …}` (no file name).
-    Flat,
-}
-
-/// Meta template `components`: a header (if any), a body (if it has parameters) and one
-/// component per button, at its index in the template. Empty components are left out.
-pub(super) fn template_components(template: &Template, style: HeaderMedia) -> Vec<Value> {
-    let mut components = Vec::new();
-    if let Some(header) = &template.header {
-        let parameter = match header {
-            TemplateHeader::Text(text) => json!({ "type": "text", "text": text }),
-            TemplateHeader::Image(url) => media_parameter("image", url, None, style),
-            TemplateHeader::Video(url) => media_parameter("video", url, None, style),
-            TemplateHeader::Document { url, filename } => media_parameter("document", url, filename.as_deref(), style),
-        };
-        components.push(json!({ "type": "header", "parameters": [parameter] }));
-    }
-    if !template.body.is_empty() {
-        let parameters: Vec<Value> = template.body.iter().map(|text| json!({ "type": "text", "text": text })).collect();
-        components.push(json!({ "type": "body", "parameters": parameters }));
-    }
-    for button in &template.buttons {
-        let (sub_type, parameter) = match &button.value {
-            ButtonValue::Url(suffix) => ("url", json!({ "type": "text", "text": suffix })),
-            ButtonValue::QuickReply(payload) => ("quick_reply", json!({ "type": "payload", "payload": payload })),
-        };
-        components.push(json!({
-            "type": "button",
-            "sub_type": sub_type,
-            "index": button.index.to_string(),
-            "parameters": [parameter],
-        }));
-    }
-    components
-}
-
-fn media_parameter(kind: &str, url: &str, filename: Option<&str>, style: HeaderMedia) -> Value {
-    match style {
-        HeaderMedia::Nested => {
-            let mut media = Map::new();
-            media.insert("link".into(), url.into());
-            put_opt(&mut media, "filename", filename);
-            json!({ "type": kind, (kind): media })
-        }
-        HeaderMedia::Flat => json!({ "type": kind, "link": url }),
-    }
-}
-
-/// Meta's `interactive` object for reply buttons or a list.
-pub(super) fn interactive_object(interactive: &Interactive) -> Value {
-    let mut object = Map::new();
-    let (kind, action) = match &interactive.action {
-        InteractiveAction::Buttons(buttons) => {
-            let buttons: Vec<Value> =
-                buttons.iter().map(|b| json!({ "type": "reply", "reply": { "id": b.id, "title": b.title } })).collect();
-            ("button", json!({ "buttons": buttons }))
-        }
-        InteractiveAction::List { button, sections } => {
-            let sections: Vec<Value> = sections
-                .iter()
-                .map(|section| {
-                    let mut object = Map::new();
-                    put_opt(&mut object, "title", section.title.as_deref());
-                    let rows: Vec<Value> = section
-                        .rows
-                        .iter()
-                        .map(|row| {
-                            let mut object = Map::new();
-                            object.insert("id".into(), row.id.as_str().into());
-                            object.insert("title".into(), row.title.as_str().into());
-                            put_opt(&mut object, "description", row.description.as_deref());
-                            Value::Object(object)
-                        })
-                        .collect();
-                    object.insert("rows".into(), rows.into());
-                    Value::Object(object)
-                })
-                .collect();
-            ("list", json!({ "button": button, "sections": sections }))
-        }
-    };
-    object.insert("type".into(), kind.into());
-    if let Some(header) = &interactive.header {
-        object.insert("header".into(), json!({ "type": "text", "text": header }));
-    }
-    object.insert("body".into(), json!({ "text": interactive.body }));
-    if let Some(footer) = &interactive.footer {
-        object.insert("footer".into(), json!({ "text": footer }));
-    }
-    object.insert("action".into(), action);
-    Value::Object(object)
 }
 
 #[cfg(test)]

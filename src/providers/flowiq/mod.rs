@@ -4,11 +4,11 @@
 //! FlowIQ relays to the tenant's Cloud API number, so Meta's limits apply (its docs restate the
 //! interactive ones). It has no templates and no voice notes.
 
-use super::meta_errors;
+use super::meta;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried, dropped,
-    encode_component, media_fields, meta_limits, metadata_not_stored, phone, put_opt,
+    encode_component, media_fields, metadata_not_stored, phone, put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{Interactive, InteractiveAction, MediaKind, Message, MessageType};
@@ -27,7 +27,7 @@ const INFO: Info = Info {
     default_base_url: Some("https://api.flowiq.live"),
     account_key: "tenant_id",
     auth: Auth { header: "Authorization", prefix: "Bearer " },
-    contracts: &[include_str!("../../schemas/providers/flowiq/send-whatsapp.json")],
+    contracts: &[include_str!("../../../schemas/providers/flowiq/send-whatsapp.json")],
 };
 
 impl Provider for Flowiq {
@@ -43,7 +43,7 @@ impl Provider for Flowiq {
         let can = Carries { preview_url: false, name_parts: true, card_name: false };
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
-        meta_limits::check(findings, &out.message);
+        meta::limits::check(findings, &out.message);
         match &out.message {
             Message::Media(media) => {
                 let can = MediaFields {
@@ -69,7 +69,7 @@ impl Provider for Flowiq {
 
     fn classify(&self, r: &Response) -> Outcome {
         let body = r.json();
-        if let Some(outcome) = meta_errors::classify(&body, r) {
+        if let Some(outcome) = meta::errors::classify(&body, r) {
             return outcome;
         }
         // The documented success carries `success: true`; an `error` without it is a refusal

@@ -1,0 +1,175 @@
+//! AutoKonnect's WABA API: one endpoint, `POST {base}/api/v1/whatsapp/{channel_id}/messages`,
+//! with a bearer key. It can address a phone number or every company contact carrying a tag.
+//!
+//! It relays to Meta, so Meta's limits apply. Templates are addressed by numeric id, and their
+//! header media parameters use AutoKonnect's flat `{"type": "image", "link": …}` form.
+
+use super::meta;
+use super::meta::components::{HeaderMedia, interactive_object, template_components};
+use super::outcome::{by_status, first_str, message_or_status};
+use super::{
+    Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried, dropped,
+    encode_component, media_fields, metadata_not_stored, put_opt,
+};
+use super::{Info, Outcome, ProviderError, Response};
+use crate::message::{MediaKind, Message, MessageType, TemplateHeader};
+use crate::request::{Auth, HttpRequest};
+use serde_json::{Map, Value, json};
+
+/// The AutoKonnect mapping.
+pub(super) struct Autokonnect;
+
+/// How the provider is named in findings.
+const NAME: &str = "AutoKonnect";
+
+/// This provider's static facts: kind, default host, account key, auth header.
+const INFO: Info = Info {
+    kind: ProviderKind::Autokonnect,
+    default_base_url: Some("https://app.autokonnect.co.ke"),
+    account_key: "channel_id",
+    auth: Auth { header: "Authorization", prefix: "Bearer " },
+    contracts: &[include_str!("../../../schemas/providers/autokonnect/messages.json")],
+};
+
+impl Provider for Autokonnect {
+    fn info(&self) -> &'static Info {
+        &INFO
+    }
+
+    fn supports(&self, message_type: MessageType) -> bool {
+        use MessageType as T;
+        matches!(message_type, T::Text | T::Image | T::Video | T::Audio | T::Document | T::Template | T::Interactive)
+    }
+
+    fn supports_tags(&self) -> bool {
+        true
+    }
+
+    fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
+        let can = Carries { preview_url: false, name_parts: false, card_name: false };
+        carried(findings, &out.message, NAME, can);
+        metadata_not_stored(findings, out, NAME);
+        meta::limits::check(findings, &out.message);
+        match &out.message {
+            Message::Media(media) => {
+                let can = MediaFields {
+                    caption: media.kind != MediaKind::Audio,
+                    filename: false,
+                    mime_type: false,
+                    view_once: false,
+                };
+                media_fields(findings, media, NAME, can);
+            }
+            Message::Template(template) => {
+                if template.id.is_none() {
+                    findings.push(Finding::error(
+                        "/message/template/id",
+                        "AutoKonnect needs the numeric template id (see its templates API), not the name; set `id`",
+                    ));
+                }
+                dropped(
+                    findings,
+                    &template.name,
+                    "/message/template/name",
+                    NAME,
+                    "a template name (it uses the numeric id)",
+                );
+                if let Some(TemplateHeader::Document { filename, .. }) = &template.header {
+                    dropped(findings, filename, "/message/template/header", NAME, "a document header's file name");
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn classify(&self, r: &Response) -> Outcome {
+        let body = r.json();
+        if r.is_success() {
+            // AutoKonnect queues the message and returns no id, only how many numbers it was
+            // queued for after resolving tags and removing duplicates: none means nobody gets it.
+            return match body.get("recipients_count").and_then(Value::as_u64) {
+                Some(0) => Outcome::Failed(ProviderError::new(
+                    Some("no_valid_recipients".into()),
+                    "AutoKonnect queued the message for nobody (recipients_count 0)",
+                )),
+                Some(n) => Outcome::Accepted {
+                    message_id: None,
+                    note: Some(ProviderError::new(
+                        None,
+                        format!("queued for {n} recipient{}", if n == 1 { "" } else { "s" }),
+                    )),
+                },
+                None => Outcome::accepted(None),
+            };
+        }
+        let code = first_str(&body, &["/code", "/error/code", "/error"]);
+        let message = message_or_status(r, first_str(&body, &["/message", "/error/message"]));
+        let error = ProviderError::new(code.clone(), message);
+        match (r.status, code.as_deref()) {
+            // Campaign-wide: the channel, the key or the template is wrong for every recipient.
+            (
+                _,
+                Some("reconnect_waba" | "invalid_auth_header" | "invalid_api_key" | "credential_resource_mismatch"),
+            )
+            | (_, Some("template_not_found" | "template_not_approved" | "invalid_template_id_format"))
+            | (404, None) => Outcome::Stop(error),
+            // A bulk job may already be queued when the server fails; no message id says which.
+            (500..=599, _) => Outcome::Ambiguous(error),
+            _ => by_status(r, error),
+        }
+    }
+
+    fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> Result<HttpRequest, Unsupported> {
+        let mut body = Map::new();
+        match to {
+            Target::Phone(phone) => {
+                body.insert("phone_number".into(), phone.e164().into());
+            }
+            Target::Tags(tags) => {
+                let tags = match tags.as_slice() {
+                    [one] => Value::from(one.as_str()),
+                    many => json!(many),
+                };
+                body.insert("contact_tag_id".into(), tags);
+            }
+        }
+        match &out.message {
+            Message::Text { body: text, .. } => {
+                body.insert("type".into(), "text".into());
+                body.insert("message".into(), text.as_str().into());
+            }
+            Message::Media(media) => {
+                let kind = match media.kind {
+                    MediaKind::Image => "image",
+                    MediaKind::Video => "video",
+                    MediaKind::Audio => "audio",
+                    MediaKind::Document => "document",
+                    MediaKind::Voice => return Err(super::unsupported(NAME, &out.message)),
+                };
+                body.insert("type".into(), kind.into());
+                body.insert("link".into(), media.url.as_str().into());
+                if media.kind != MediaKind::Audio {
+                    put_opt(&mut body, "caption", media.caption.as_deref());
+                }
+            }
+            Message::Template(template) => {
+                body.insert("type".into(), "template".into());
+                body.insert("template_id".into(), template.id.unwrap_or_default().into());
+                body.insert("language".into(), template.language.as_str().into());
+                // Always sent, `[]` when the template has no variables: the docs call it
+                // "Required when type is template" and answer `missing_components` without it.
+                body.insert("components".into(), template_components(template, HeaderMedia::Flat).into());
+            }
+            Message::Interactive(interactive) => {
+                body.insert("type".into(), "interactive".into());
+                body.insert("interactive".into(), interactive_object(interactive));
+            }
+            other => return Err(super::unsupported(NAME, other)),
+        }
+        let url = format!("{}/api/v1/whatsapp/{}/messages", settings.base_url, encode_component(&settings.account));
+        Ok(HttpRequest::post_json(url, self.auth(), Value::Object(body)))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,192 @@
+//! Golden requests for AutoKonnect, written from its WhatsApp Messaging API page.
+
+use super::*;
+use crate::message::{
+    ButtonValue, Interactive, InteractiveAction, ListRow, ListSection, ReplyButton, Template, TemplateButton,
+};
+use crate::providers::Severity;
+use crate::providers::testing::{assert_request, build_clean, findings, media, out, settings, to};
+
+const URL: &str = "https://app.autokonnect.co.ke/api/v1/whatsapp/123/messages";
+const AUTH: (&str, &str) = ("Authorization", "Bearer ***");
+
+fn send_to(target: &Target, message: Message) -> HttpRequest {
+    build_clean(&Autokonnect, &settings(&Autokonnect, "123"), target, &out(message))
+}
+
+fn send(message: Message) -> HttpRequest {
+    send_to(&to(), message)
+}
+
+fn text() -> Message {
+    Message::Text { body: "Hello! This is a test message".into(), preview_url: None }
+}
+
+#[test]
+fn text_to_a_phone() {
+    let body = json!({ "phone_number": "+254712345678", "type": "text", "message": "Hello! This is a test message" });
+    assert_request(&send(text()), URL, AUTH, body);
+}
+
+#[test]
+fn text_to_one_tag_or_several() {
+    let body = json!({ "contact_tag_id": "42", "type": "text", "message": "Hello! This is a test message" });
+    assert_request(&send_to(&Target::Tags(vec!["42".into()]), text()), URL, AUTH, body);
+    let body = json!({ "contact_tag_id": ["42", "57"], "type": "text", "message": "Hello! This is a test message" });
+    assert_request(&send_to(&Target::Tags(vec!["42".into(), "57".into()]), text()), URL, AUTH, body);
+}
+
+#[test]
+fn image_video_and_document_with_captions() {
+    for (kind, name, link) in [
+        (MediaKind::Image, "image", "https://example.com/image.jpg"),
+        (MediaKind::Video, "video", "https://example.com/video.mp4"),
+        (MediaKind::Document, "document", "https://example.com/file.pdf"),
+    ] {
+        let mut m = media(kind, link);
+        m.caption = Some("Check this out".into());
+        let body = json!({ "phone_number": "+254712345678", "type": name, "link": link, "caption": "Check this out" });
+        assert_request(&send(Message::Media(m)), URL, AUTH, body);
+    }
+}
+
+#[test]
+fn audio() {
+    let body = json!({ "phone_number": "+254712345678", "type": "audio", "link": "https://example.com/audio.mp3" });
+    let audio = media(MediaKind::Audio, "https://example.com/audio.mp3");
+    assert_request(&send(Message::Media(audio)), URL, AUTH, body);
+}
+
+#[test]
+fn template_uses_the_numeric_id_and_flat_header_media() {
+    let template = Template {
+        name: None,
+        id: Some(123),
+        language: "en_US".into(),
+        header: Some(TemplateHeader::Image("https://example.com/header.jpg".into())),
+        body: vec!["Dennis".into(), "20% OFF".into()],
+        buttons: vec![
+            TemplateButton { index: 0, value: ButtonValue::Url("promo123".into()) },
+            TemplateButton { index: 1, value: ButtonValue::QuickReply("STOP".into()) },
+        ],
+    };
+    let body = json!({
+        "phone_number": "+254712345678",
+        "type": "template",
+        "template_id": 123,
+        "language": "en_US",
+        "components": [
+            { "type": "header", "parameters": [{ "type": "image", "link": "https://example.com/header.jpg" }] },
+            { "type": "body", "parameters": [{ "type": "text", "text": "Dennis" }, { "type": "text", "text": "20% OFF" }] },
+            { "type": "button", "sub_type": "url", "index": "0", "parameters": [{ "type": "text", "text": "promo123" }] },
+            { "type": "button", "sub_type": "quick_reply", "index": "1",
+              "parameters": [{ "type": "payload", "payload": "STOP" }] }
+        ]
+    });
+    assert_request(&send(Message::Template(template)), URL, AUTH, body);
+}
+
+#[test]
+fn template_without_parameters_still_sends_components() {
+    let template =
+        Template { name: None, id: Some(9), language: "en".into(), header: None, body: vec![], buttons: vec![] };
+    assert_eq!(send(Message::Template(template)).body["components"], json!([]));
+}
+
+#[test]
+fn interactive_buttons() {
+    let interactive = Interactive {
+        header: None,
+        body: "Choose".into(),
+        footer: None,
+        action: InteractiveAction::Buttons(vec![
+            ReplyButton { id: "ID1".into(), title: "Button 1".into() },
+            ReplyButton { id: "ID2".into(), title: "Button 2".into() },
+        ]),
+    };
+    let body = json!({
+        "phone_number": "+254712345678",
+        "type": "interactive",
+        "interactive": {
+            "type": "button",
+            "body": { "text": "Choose" },
+            "action": { "buttons": [
+                { "type": "reply", "reply": { "id": "ID1", "title": "Button 1" } },
+                { "type": "reply", "reply": { "id": "ID2", "title": "Button 2" } }
+            ] }
+        }
+    });
+    assert_request(&send(Message::Interactive(interactive)), URL, AUTH, body);
+}
+
+#[test]
+fn interactive_list() {
+    let interactive = Interactive {
+        header: None,
+        body: "Example list".into(),
+        footer: None,
+        action: InteractiveAction::List {
+            button: "menutext".into(),
+            sections: vec![ListSection {
+                title: Some("SectionTitle".into()),
+                rows: vec![ListRow { id: "1".into(), title: "Bruno".into(), description: Some("19984440001".into()) }],
+            }],
+        },
+    };
+    let body = json!({
+        "phone_number": "+254712345678",
+        "type": "interactive",
+        "interactive": {
+            "type": "list",
+            "body": { "text": "Example list" },
+            "action": {
+                "button": "menutext",
+                "sections": [{ "title": "SectionTitle", "rows": [{ "id": "1", "title": "Bruno", "description": "19984440001" }] }]
+            }
+        }
+    });
+    assert_request(&send(Message::Interactive(interactive)), URL, AUTH, body);
+}
+
+#[test]
+fn template_needs_the_numeric_id() {
+    let template = Template {
+        name: Some("promo".into()),
+        id: None,
+        language: "en".into(),
+        header: Some(TemplateHeader::Document {
+            url: "https://example.com/a.pdf".into(),
+            filename: Some("a.pdf".into()),
+        }),
+        body: vec![],
+        buttons: vec![],
+    };
+    let found = findings(&Autokonnect, &out(Message::Template(template)));
+    let got: Vec<_> = found.iter().map(|f| (f.severity, f.pointer.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            (Severity::Error, "/message/template/id"),
+            (Severity::Warning, "/message/template/name"),
+            (Severity::Warning, "/message/template/header")
+        ]
+    );
+    assert!(found[0].text.contains("numeric template id"));
+}
+
+#[test]
+fn audio_caption_filename_and_metadata_are_warned_about_not_measured() {
+    let mut audio = media(MediaKind::Audio, "https://example.com/a.mp3");
+    audio.caption = Some("c".repeat(1025));
+    audio.filename = Some("a.mp3".into());
+    let outgoing = Outgoing { message: Message::Media(audio), metadata: Some(Map::new()) };
+    let found: Vec<_> = findings(&Autokonnect, &outgoing).into_iter().map(|f| (f.severity, f.pointer)).collect();
+    assert_eq!(
+        found,
+        [
+            (Severity::Warning, "/metadata".into()),
+            (Severity::Warning, "/message/media/caption".into()),
+            (Severity::Warning, "/message/media/filename".into()),
+        ]
+    );
+}

@@ -1,0 +1,141 @@
+//! Communiktor, an instance-based WhatsApp Web gateway: `POST {base}/messages/<kind>` with the
+//! key in `X-API-KEY`, the instance in the body and the receiver as digits without `+`.
+//!
+//! It is the only provider that stores `metadata` and echoes it in webhooks, so it is sent.
+
+use super::outcome::{by_status, first_str, message_or_status};
+use super::{
+    Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
+    location_labels_required, media_fields, phone, put_opt,
+};
+use super::{Info, Outcome, ProviderError, Response};
+use crate::message::{MediaKind, Message, MessageType};
+use crate::request::{Auth, HttpRequest};
+use serde_json::{Map, Value, json};
+
+/// The Communiktor mapping.
+pub(super) struct Communiktor;
+
+/// How the provider is named in findings.
+const NAME: &str = "Communiktor";
+
+/// This provider's static facts: kind, default host, account key, auth header.
+const INFO: Info = Info {
+    kind: ProviderKind::Communiktor,
+    default_base_url: Some("https://api.communiktor.com"),
+    account_key: "instance",
+    auth: Auth { header: "X-API-KEY", prefix: "" },
+    contracts: &[
+        include_str!("../../../schemas/providers/communiktor/audio.json"),
+        include_str!("../../../schemas/providers/communiktor/document.json"),
+        include_str!("../../../schemas/providers/communiktor/image.json"),
+        include_str!("../../../schemas/providers/communiktor/location.json"),
+        include_str!("../../../schemas/providers/communiktor/text.json"),
+        include_str!("../../../schemas/providers/communiktor/vcard.json"),
+        include_str!("../../../schemas/providers/communiktor/video.json"),
+    ],
+};
+
+impl Provider for Communiktor {
+    fn info(&self) -> &'static Info {
+        &INFO
+    }
+
+    fn supports(&self, message_type: MessageType) -> bool {
+        !matches!(message_type, MessageType::Template | MessageType::Interactive | MessageType::Reaction)
+    }
+
+    fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
+        let can = Carries { preview_url: false, name_parts: false, card_name: true };
+        carried(findings, &out.message, NAME, can);
+        match &out.message {
+            Message::Media(media) => {
+                let can = MediaFields {
+                    caption: matches!(media.kind, MediaKind::Image | MediaKind::Video | MediaKind::Document),
+                    filename: media.kind == MediaKind::Document,
+                    mime_type: false,
+                    view_once: true,
+                };
+                media_fields(findings, media, NAME, can);
+            }
+            Message::Location(location) => location_labels_required(findings, location, NAME),
+            _ => {}
+        }
+    }
+
+    fn classify(&self, r: &Response) -> Outcome {
+        let body = r.json();
+        let message = first_str(&body, &["/message"]);
+        if r.is_success() && body.get("success") != Some(&Value::Bool(false)) {
+            let id = first_str(&body, &["/data/id", "/data/messageId", "/data/key/id"]);
+            return Outcome::accepted(id);
+        }
+        let code =
+            body.get("code").filter(|c| !c.is_null()).map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_string));
+        let error = ProviderError::new(code, message_or_status(r, message));
+        if r.is_success() { Outcome::Failed(error) } else { by_status(r, error) }
+    }
+
+    fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> Result<HttpRequest, Unsupported> {
+        let mut body = Map::new();
+        body.insert("instance".into(), settings.account.as_str().into());
+        body.insert("receiver".into(), phone(to, NAME)?.digits().into());
+        let path = match &out.message {
+            Message::Text { body: text, .. } => {
+                body.insert("text".into(), text.as_str().into());
+                "text"
+            }
+            Message::Media(media) => {
+                body.insert("url".into(), media.url.as_str().into());
+                let path = match media.kind {
+                    MediaKind::Image => "image",
+                    MediaKind::Video => "video",
+                    MediaKind::Audio => "audio",
+                    MediaKind::Voice => {
+                        body.insert("asNote".into(), true.into());
+                        "audio"
+                    }
+                    MediaKind::Document => {
+                        put_opt(&mut body, "filename", media.filename.as_deref());
+                        "document"
+                    }
+                };
+                if path != "audio" {
+                    put_opt(&mut body, "caption", media.caption.as_deref());
+                }
+                put_opt(&mut body, "viewOnce", media.view_once);
+                path
+            }
+            Message::Location(location) => {
+                let location = json!({
+                    "latitude": location.latitude,
+                    "longitude": location.longitude,
+                    "name": location.name,
+                    "address": location.address,
+                });
+                body.insert("location".into(), location);
+                "location"
+            }
+            Message::Contact(card) => {
+                let mut contact = Map::new();
+                contact.insert("fullname".into(), card.full_name.as_str().into());
+                contact.insert("phone".into(), card.phone.trim_start_matches('+').into());
+                put_opt(&mut contact, "organization", card.organization.as_deref());
+                put_opt(&mut contact, "email", card.email.as_deref());
+                put_opt(&mut contact, "url", card.url.as_deref());
+                body.insert("name".into(), card.card_name.as_deref().unwrap_or(&card.full_name).into());
+                body.insert("contact".into(), Value::Object(contact));
+                "vcard"
+            }
+            other => return Err(super::unsupported(NAME, other)),
+        };
+        if let Some(metadata) = &out.metadata {
+            body.insert("metadata".into(), Value::Object(metadata.clone()));
+        }
+        let url = format!("{}/messages/{path}", settings.base_url);
+        Ok(HttpRequest::post_json(url, self.auth(), Value::Object(body)))
+    }
+}
+
+#[cfg(test)]
+mod tests;
