@@ -1,6 +1,7 @@
 //! Secrets: read from the environment, printed only as `***`, and recognised when someone
 //! pastes one into a campaign file by mistake.
 
+use crate::providers::ProviderKind;
 use std::fmt;
 
 /// An API key or access token. Its `Debug` and `Display` print `***`.
@@ -43,8 +44,9 @@ pub fn looks_like_secret(value: &str) -> bool {
     let not_a_name = value.chars().any(|c| !(c.is_ascii_alphanumeric() || c == '_'));
     let has_upper = value.chars().any(|c| c.is_ascii_uppercase());
     let underscores = value.contains('_');
-    value.starts_with("fiq_")
-        || value.starts_with("EAA")
+    let provider_key =
+        ProviderKind::ALL.iter().filter_map(|k| k.provider().info().token).any(|t| value.starts_with(t.prefix));
+    provider_key
         || value.len() > 40
         || (value.len() >= 24 && has_lower && has_digit)
         || (not_a_name && value.len() >= 16)

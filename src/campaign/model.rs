@@ -4,6 +4,7 @@
 use crate::providers::ProviderKind;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// A campaign file.
 #[derive(Debug, Clone, Deserialize)]
@@ -41,34 +42,11 @@ pub struct ProviderDoc {
     pub base_url: Option<String>,
     /// Environment variable holding the secret.
     pub token_env: String,
-    /// cloud_api account.
-    #[serde(default, deserialize_with = "id_text")]
-    pub phone_number_id: Option<String>,
-    /// communiktor / evolution account.
-    #[serde(default, deserialize_with = "id_text")]
-    pub instance: Option<String>,
-    /// whautochat account.
-    #[serde(default, deserialize_with = "id_text")]
-    pub workspace_id: Option<String>,
-    /// autokonnect account.
-    #[serde(default, deserialize_with = "id_text")]
-    pub channel_id: Option<String>,
-    /// flowiq account.
-    #[serde(default, deserialize_with = "id_text")]
-    pub tenant_id: Option<String>,
-}
-
-impl ProviderDoc {
-    /// The account settings given, by key.
-    pub fn accounts(&self) -> [(&'static str, Option<&str>); 5] {
-        [
-            ("phone_number_id", self.phone_number_id.as_deref()),
-            ("instance", self.instance.as_deref()),
-            ("workspace_id", self.workspace_id.as_deref()),
-            ("channel_id", self.channel_id.as_deref()),
-            ("tenant_id", self.tenant_id.as_deref()),
-        ]
-    }
+    /// The account settings given (`phone_number_id`, `instance`, …), by key, as text. Which
+    /// key a provider reads is one of its facts ([`crate::providers::Info::account_key`]); the
+    /// schema admits only the providers' keys.
+    #[serde(flatten, deserialize_with = "id_texts")]
+    pub accounts: BTreeMap<String, String>,
 }
 
 /// `recipients:`.
@@ -133,8 +111,9 @@ fn text_of(v: Value) -> Option<String> {
     }
 }
 
-fn id_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(Option::<Value>::deserialize(d)?.and_then(text_of))
+fn id_texts<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    let given = BTreeMap::<String, Value>::deserialize(d)?;
+    Ok(given.into_iter().filter_map(|(key, value)| text_of(value).map(|text| (key, text))).collect())
 }
 
 fn id_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {

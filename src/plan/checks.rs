@@ -59,8 +59,8 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
     let kind = c.provider.kind;
     let provider = kind.provider();
     let account_key = provider.account_key();
-    for (key, value) in c.provider.accounts() {
-        if value.is_some() && key != account_key {
+    for key in c.provider.accounts.keys() {
+        if key != account_key {
             diags.push(
                 ctx.at(
                     Severity::Error,
@@ -73,7 +73,7 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
             );
         }
     }
-    let account = c.provider.accounts().into_iter().find(|(k, _)| *k == account_key).and_then(|(_, v)| v).unwrap_or("");
+    let account = c.provider.accounts.get(account_key).map_or("", String::as_str);
     if account.trim().is_empty() {
         diags.push(ctx.at(
             Severity::Error,
@@ -171,17 +171,19 @@ fn check_token(c: &CampaignDoc, kind: ProviderKind, ctx: &Context, diags: &mut D
     }
     match std::env::var(name) {
         Ok(v) if !v.trim().is_empty() => {
-            if kind == ProviderKind::Flowiq && !v.starts_with("fiq_") {
+            let info = kind.provider().info();
+            if let Some(shape) = info.token.filter(|t| t.enforced && !v.starts_with(t.prefix)) {
+                let (provider, prefix) = (info.name, shape.prefix);
                 diags.push(
                     ctx.at(
                         Severity::Error,
                         "/provider/token_env",
                         Part::Value,
-                        format!("the key in `{name}` does not start with `fiq_`"),
+                        format!("the key in `{name}` does not start with `{prefix}`"),
                     )
-                    .help(
-                        "FlowIQ accepts only API keys with the `fiq_` prefix; copy the key from FlowIQ's API settings",
-                    ),
+                    .help(format!(
+                        "{provider} accepts only API keys with the `{prefix}` prefix; copy the key from {provider}'s API settings"
+                    )),
                 );
             }
         }

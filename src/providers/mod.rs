@@ -73,6 +73,18 @@ impl ProviderKind {
             ProviderKind::CloudApi => &cloud_api::CloudApi,
         }
     }
+
+    /// How the sandbox imitates this provider's API.
+    pub(crate) fn imitation(self) -> &'static dyn crate::sandbox::api::Api {
+        match self {
+            ProviderKind::Communiktor => &communiktor::imitation::Communiktor,
+            ProviderKind::Evolution => &evolution::imitation::Evolution,
+            ProviderKind::Whautochat => &whautochat::imitation::Whautochat,
+            ProviderKind::Autokonnect => &autokonnect::imitation::Autokonnect,
+            ProviderKind::Flowiq => &flowiq::imitation::Flowiq,
+            ProviderKind::CloudApi => &cloud_api::imitation::CloudApi,
+        }
+    }
 }
 
 impl fmt::Display for ProviderKind {
@@ -148,14 +160,28 @@ impl Finding {
 pub struct Info {
     /// Which provider this is.
     pub kind: ProviderKind,
+    /// Its name for people (`FlowIQ`, `The Cloud API`).
+    pub name: &'static str,
     /// The base URL used when the campaign gives none (`None`: self-hosted, must be given).
     pub default_base_url: Option<&'static str>,
     /// The campaign key naming the sending account.
     pub account_key: &'static str,
     /// The auth header and its prefix.
     pub auth: Auth,
+    /// What its keys look like, when they have a recognisable start.
+    pub token: Option<TokenShape>,
     /// Its endpoints' contracts, as JSON Schema text (see [`contract`]).
     pub contracts: &'static [&'static str],
+}
+
+/// How a provider's keys start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenShape {
+    /// The start every key has (`fiq_`, `EAA`).
+    pub prefix: &'static str,
+    /// Whether the provider refuses keys without it (so a key without it is an error before
+    /// sending, not just a hint for spotting pasted secrets).
+    pub enforced: bool,
 }
 
 /// A provider's mapping. Implementations are unit structs with no state and no I/O; their static

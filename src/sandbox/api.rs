@@ -1,10 +1,11 @@
 //! What the sandbox knows about one provider's HTTP API: its routes, its auth check, and how it
 //! words success and errors, among them a body that breaks the endpoint's contract (the body
-//! itself is checked against the contract by the server). One implementation per provider.
+//! itself is checked against the contract by the server). One implementation per provider, in
+//! its folder (`providers/<name>/imitation.rs`).
 
 use super::ids::Ids;
 use super::reply::Reply;
-use super::{cloud_api, communiktor, evolution, flowiq, token, whautochat};
+use super::token;
 use crate::providers::ProviderKind;
 use crate::providers::contract::Violation;
 use hyper::HeaderMap;
@@ -12,7 +13,7 @@ use serde_json::Value;
 
 /// A matched route.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Endpoint {
+pub(crate) struct Endpoint {
     /// The route's name (`text`, `sendMedia`, `messages`, …).
     pub name: &'static str,
     /// The account in the path or query (instance, channel id, phone number id, tenant id),
@@ -22,15 +23,18 @@ pub(super) struct Endpoint {
 
 impl Endpoint {
     /// A route with no account in the path.
-    pub(super) fn bare(name: &'static str) -> Endpoint {
+    pub(crate) fn bare(name: &'static str) -> Endpoint {
         Endpoint { name, account: String::new() }
     }
 }
 
 /// One provider's API, as the sandbox imitates it.
-pub(super) trait Api: Sync {
+pub(crate) trait Api: Sync {
     /// Which provider.
     fn kind(&self) -> ProviderKind;
+
+    /// The one token it accepts.
+    fn token(&self) -> &'static str;
 
     /// What follows the prefix in the campaign's `base_url` (Cloud API: `/v23.0`).
     fn base_path(&self) -> &'static str {
@@ -75,46 +79,39 @@ pub(super) trait Api: Sync {
 }
 
 /// The API served under `/{prefix}`, where the prefix is the provider's campaign name.
-pub(super) fn by_prefix(prefix: &str) -> Option<&'static dyn Api> {
+pub(crate) fn by_prefix(prefix: &str) -> Option<&'static dyn Api> {
     ProviderKind::ALL.into_iter().find(|k| k.as_str() == prefix).map(api)
 }
 
 /// The API for `kind`.
-pub(super) fn api(kind: ProviderKind) -> &'static dyn Api {
-    match kind {
-        ProviderKind::Communiktor => &communiktor::Communiktor,
-        ProviderKind::Evolution => &evolution::Evolution,
-        ProviderKind::Whautochat => &whautochat::Whautochat,
-        ProviderKind::Autokonnect => &super::autokonnect::Autokonnect,
-        ProviderKind::Flowiq => &flowiq::Flowiq,
-        ProviderKind::CloudApi => &cloud_api::CloudApi,
-    }
+pub(crate) fn api(kind: ProviderKind) -> &'static dyn Api {
+    kind.imitation()
 }
 
 /// The value of header `name` as text, if present and readable.
-pub(super) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 /// Whether header `name` carries exactly this provider's sandbox token.
-pub(super) fn key_matches(headers: &HeaderMap, name: &str, kind: ProviderKind) -> bool {
+pub(crate) fn key_matches(headers: &HeaderMap, name: &str, kind: ProviderKind) -> bool {
     header(headers, name) == Some(token(kind))
 }
 
 /// The token after `Bearer ` in `Authorization`, if the header has that form.
-pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = header(headers, "authorization")?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
 }
 
 /// The `name` parameter of a query string, percent-decoded.
-pub(super) fn query_param(query: &str, name: &str) -> Option<String> {
+pub(crate) fn query_param(query: &str, name: &str) -> Option<String> {
     query.split('&').filter_map(|pair| pair.split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| percent_decode(v))
 }
 
 /// Undoes `%XX` escapes (and `+` for space in queries is left alone: herald never sends it).
-pub(super) fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -135,17 +132,17 @@ pub(super) fn percent_decode(s: &str) -> String {
 }
 
 /// Whether `s` is one or more ASCII digits.
-pub(super) fn is_digits(s: &str) -> bool {
+pub(crate) fn is_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// `s` without anything but its digits (`+254 712` → `254712`).
-pub(super) fn digits_of(s: &str) -> String {
+pub(crate) fn digits_of(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 
 /// Seconds since the Unix epoch.
-pub(super) fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
 }
 

@@ -7,7 +7,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The splitmix64 finaliser: a bijection on `u64` that scatters neighbouring inputs.
-pub(super) fn mix(mut x: u64) -> u64 {
+pub(crate) fn mix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -16,7 +16,7 @@ pub(super) fn mix(mut x: u64) -> u64 {
 
 /// A stable hash of `seed` and `parts` (FNV-1a, then [`mix`]): the same on every platform and
 /// Rust version, so seeded runs repeat.
-pub(super) fn hash(seed: u64, parts: &[&[u8]]) -> u64 {
+pub(crate) fn hash(seed: u64, parts: &[&[u8]]) -> u64 {
     let mut h: u64 = 0xCBF2_9CE4_8422_2325 ^ mix(seed);
     for part in parts {
         for &b in *part {
@@ -31,20 +31,20 @@ pub(super) fn hash(seed: u64, parts: &[&[u8]]) -> u64 {
 }
 
 /// A number in `[0, 1)` from a hash.
-pub(super) fn unit(h: u64) -> f64 {
+pub(crate) fn unit(h: u64) -> f64 {
     (h >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Hands out ids that are unique within one sandbox run.
 #[derive(Debug)]
-pub(super) struct Ids {
+pub(crate) struct Ids {
     base: u64,
     next: AtomicU64,
 }
 
 impl Ids {
     /// A generator for a run seeded with `seed`.
-    pub(super) fn new(seed: u64) -> Ids {
+    pub(crate) fn new(seed: u64) -> Ids {
         Ids { base: mix(seed ^ 0x05EE_D1D5), next: AtomicU64::new(1) }
     }
 
@@ -54,18 +54,18 @@ impl Ids {
     }
 
     /// A Meta-style message id: `wamid.` and 32 upper-case hex digits.
-    pub(super) fn wamid(&self) -> String {
+    pub(crate) fn wamid(&self) -> String {
         let u = self.unique();
         format!("wamid.HBgM{u:016X}{:016X}", mix(u ^ 0xA5A5))
     }
 
     /// 16 upper-case hex digits, as Baileys message ids look.
-    pub(super) fn hex16(&self) -> String {
+    pub(crate) fn hex16(&self) -> String {
         format!("{:016X}", self.unique())
     }
 
     /// A UUID-shaped id (8-4-4-4-12 lower-case hex).
-    pub(super) fn uuid(&self) -> String {
+    pub(crate) fn uuid(&self) -> String {
         let a = self.unique();
         let b = mix(a ^ 0x0F0F);
         format!(

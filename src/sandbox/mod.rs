@@ -14,22 +14,15 @@
 //! fixed latency, and refused credentials. Random faults are seeded and keyed by recipient and
 //! attempt number, so a run is reproducible however requests interleave.
 
-mod api;
-mod autokonnect;
-mod cloud_api;
-mod communiktor;
-mod evolution;
-mod evolution_record;
+pub(crate) mod api;
 mod faults;
-mod flowiq;
-mod ids;
+pub(crate) mod ids;
 mod ledger;
-mod path;
-mod plain;
-mod reply;
+pub(crate) mod path;
+pub(crate) mod plain;
+pub(crate) mod reply;
 mod serve;
 mod server;
-mod whautochat;
 
 pub use ledger::{Accepted, Attempt, Stats};
 pub use serve::serve_forever;
@@ -192,14 +185,7 @@ pub fn base_url_at(addr: SocketAddr, kind: ProviderKind) -> String {
 /// The token the sandbox accepts for this provider (FlowIQ's starts with `fiq_`, as the real
 /// one requires; Cloud API's with `EAA`, as Meta's access tokens do).
 pub fn token(kind: ProviderKind) -> &'static str {
-    match kind {
-        ProviderKind::Communiktor => "sandbox-communiktor-key",
-        ProviderKind::Evolution => "sandbox-evolution-key",
-        ProviderKind::Whautochat => "sandbox-whautochat-key",
-        ProviderKind::Autokonnect => "sandbox-autokonnect-key",
-        ProviderKind::Flowiq => "fiq_sandbox_key",
-        ProviderKind::CloudApi => "EAASandboxCloudApiToken",
-    }
+    api::api(kind).token()
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use crate::providers::contract::{Broken, Violation};
 
 /// Where a value sits in the body: keys and array indexes from the root.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(super) struct Path(Vec<Seg>);
+pub(crate) struct Path(Vec<Seg>);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Seg {
@@ -16,7 +16,7 @@ enum Seg {
 
 impl Path {
     /// The value a JSON pointer names (a segment of digits is read as an array index).
-    pub(super) fn at(pointer: &str) -> Path {
+    pub(crate) fn at(pointer: &str) -> Path {
         let segs = pointer.split('/').skip(1).map(|raw| match raw.parse() {
             Ok(index) => Seg::Index(index),
             Err(_) => Seg::Key(raw.replace("~1", "/").replace("~0", "~")),
@@ -26,7 +26,7 @@ impl Path {
 
     /// The field `violation` is about: the missing property, the first unexpected one, or
     /// else the value it points at.
-    pub(super) fn of(violation: &Violation) -> Path {
+    pub(crate) fn of(violation: &Violation) -> Path {
         let at = Path::at(&violation.pointer);
         match &violation.kind {
             Broken::Missing { property } => at.key(property),
@@ -39,24 +39,24 @@ impl Path {
     }
 
     /// The member `key` of the object at this path.
-    pub(super) fn key(&self, key: &str) -> Path {
+    pub(crate) fn key(&self, key: &str) -> Path {
         let mut segs = self.0.clone();
         segs.push(Seg::Key(key.to_string()));
         Path(segs)
     }
 
     /// Whether this is the body itself.
-    pub(super) fn is_root(&self) -> bool {
+    pub(crate) fn is_root(&self) -> bool {
         self.0.is_empty()
     }
 
     /// Whether this is a member of the body itself (`text`, not `location.name`).
-    pub(super) fn is_top_level(&self) -> bool {
+    pub(crate) fn is_top_level(&self) -> bool {
         self.0.len() == 1
     }
 
     /// The last key, or `""` when the path ends in an index or is the root.
-    pub(super) fn last_key(&self) -> &str {
+    pub(crate) fn last_key(&self) -> &str {
         match self.0.last() {
             Some(Seg::Key(key)) => key,
             _ => "",
@@ -64,7 +64,7 @@ impl Path {
     }
 
     /// JavaScript style: `contact[0].fullName`.
-    pub(super) fn dotted(&self) -> String {
+    pub(crate) fn dotted(&self) -> String {
         let mut out = String::new();
         for seg in &self.0 {
             match seg {
@@ -80,7 +80,7 @@ impl Path {
     }
 
     /// Graph API style: `contacts[0]['name']['formatted_name']`.
-    pub(super) fn bracketed(&self) -> String {
+    pub(crate) fn bracketed(&self) -> String {
         let mut out = String::new();
         for seg in &self.0 {
             match seg {

@@ -7,7 +7,7 @@ use crate::providers::contract::{Broken, Violation};
 use serde_json::Value;
 
 /// `violation` as one sentence.
-pub(super) fn sentence(violation: &Violation) -> String {
+pub(crate) fn sentence(violation: &Violation) -> String {
     let path = Path::of(violation);
     let field = if path.is_root() { "the body".to_string() } else { path.dotted() };
     let at = Path::at(&violation.pointer);
@@ -35,7 +35,7 @@ pub(super) fn sentence(violation: &Violation) -> String {
 }
 
 /// Allowed values for a sentence: strings bare, anything else as JSON, joined by `separator`.
-pub(super) fn listed(values: &[Value], separator: &str) -> String {
+pub(crate) fn listed(values: &[Value], separator: &str) -> String {
     let text: Vec<String> = values.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect();
     text.join(separator)
 }

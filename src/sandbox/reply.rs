@@ -9,7 +9,7 @@ use serde_json::Value;
 
 /// An answer, before it becomes a hyper response.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Reply {
+pub(crate) struct Reply {
     /// HTTP status.
     pub status: u16,
     /// The body.
@@ -20,7 +20,7 @@ pub(super) struct Reply {
 
 /// A reply body.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Body {
+pub(crate) enum Body {
     /// JSON, as every provider answers.
     Json(Value),
     /// Plain text, for paths that belong to no provider.
@@ -29,24 +29,24 @@ pub(super) enum Body {
 
 impl Reply {
     /// A JSON answer.
-    pub(super) fn json(status: u16, body: Value) -> Reply {
+    pub(crate) fn json(status: u16, body: Value) -> Reply {
         Reply { status, body: Body::Json(body), retry_after: None }
     }
 
     /// A bare `404 Not Found` for a path outside every provider's prefix.
-    pub(super) fn plain_not_found() -> Reply {
+    pub(crate) fn plain_not_found() -> Reply {
         Reply { status: 404, body: Body::Text("Not Found\n"), retry_after: None }
     }
 
     /// Adds `Retry-After: secs`.
-    pub(super) fn retry_after(mut self, secs: u64) -> Reply {
+    pub(crate) fn retry_after(mut self, secs: u64) -> Reply {
         self.retry_after = Some(secs);
         self
     }
 
     /// The JSON body, if any.
     #[cfg(test)]
-    pub(super) fn json_body(&self) -> Option<&Value> {
+    pub(crate) fn json_body(&self) -> Option<&Value> {
         match &self.body {
             Body::Json(v) => Some(v),
             Body::Text(_) => None,
@@ -54,7 +54,7 @@ impl Reply {
     }
 
     /// The hyper response.
-    pub(super) fn into_response(self) -> Response<Full<Bytes>> {
+    pub(crate) fn into_response(self) -> Response<Full<Bytes>> {
         let (content_type, bytes) = match self.body {
             Body::Json(v) => ("application/json; charset=utf-8", Bytes::from(v.to_string())),
             Body::Text(t) => ("text/plain; charset=utf-8", Bytes::from_static(t.as_bytes())),

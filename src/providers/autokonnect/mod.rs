@@ -4,6 +4,8 @@
 //! It relays to Meta, so Meta's limits apply. Templates are addressed by numeric id, and their
 //! header media parameters use AutoKonnect's flat `{"type": "image", "link": …}` form.
 
+pub(crate) mod imitation;
+
 use super::meta;
 use super::meta::components::{HeaderMedia, interactive_object, template_components};
 use super::outcome::{by_status, first_str, message_or_status};
@@ -25,9 +27,11 @@ const NAME: &str = "AutoKonnect";
 /// This provider's static facts: kind, default host, account key, auth header.
 const INFO: Info = Info {
     kind: ProviderKind::Autokonnect,
+    name: NAME,
     default_base_url: Some("https://app.autokonnect.co.ke"),
     account_key: "channel_id",
     auth: Auth { header: "Authorization", prefix: "Bearer " },
+    token: None,
     contracts: &[include_str!("../../../schemas/providers/autokonnect/messages.json")],
 };
 

@@ -4,6 +4,8 @@
 //! template-component and interactive builders here are shared with Evolution and AutoKonnect,
 //! which hand them on to Meta.
 
+pub(crate) mod imitation;
+
 use super::meta;
 use super::meta::components::{HeaderMedia, check_template_name, interactive_object, template_components};
 use super::outcome::{by_status, first_str, message_or_status};
@@ -11,7 +13,7 @@ use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
     encode_component, media_fields, metadata_not_stored, phone, put_opt,
 };
-use super::{Info, Outcome, ProviderError, Response};
+use super::{Info, Outcome, ProviderError, Response, TokenShape};
 use crate::message::{ContactCard, MediaKind, Message, MessageType};
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
@@ -25,9 +27,11 @@ const NAME: &str = "The Cloud API";
 /// This provider's static facts: kind, default host, account key, auth header.
 const INFO: Info = Info {
     kind: ProviderKind::CloudApi,
+    name: NAME,
     default_base_url: Some("https://graph.facebook.com/v23.0"),
     account_key: "phone_number_id",
     auth: Auth { header: "Authorization", prefix: "Bearer " },
+    token: Some(TokenShape { prefix: "EAA", enforced: false }),
     contracts: &[include_str!("../../../schemas/providers/cloud_api/messages.json")],
 };
 

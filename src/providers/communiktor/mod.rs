@@ -3,6 +3,8 @@
 //!
 //! It is the only provider that stores `metadata` and echoes it in webhooks, so it is sent.
 
+pub(crate) mod imitation;
+
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
@@ -22,9 +24,11 @@ const NAME: &str = "Communiktor";
 /// This provider's static facts: kind, default host, account key, auth header.
 const INFO: Info = Info {
     kind: ProviderKind::Communiktor,
+    name: NAME,
     default_base_url: Some("https://api.communiktor.com"),
     account_key: "instance",
     auth: Auth { header: "X-API-KEY", prefix: "" },
+    token: None,
     contracts: &[
         include_str!("../../../schemas/providers/communiktor/audio.json"),
         include_str!("../../../schemas/providers/communiktor/document.json"),

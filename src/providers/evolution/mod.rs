@@ -5,6 +5,9 @@
 //! One instance runs either Baileys (WhatsApp Web) or the Cloud API; the routes are the same but
 //! templates work only on the latter and buttons/lists render reliably only there.
 
+pub(crate) mod imitation;
+mod record;
+
 use super::meta;
 use super::meta::components::{HeaderMedia, check_template_name, template_components};
 use super::outcome::{by_status, first_str, message_or_status};
@@ -32,9 +35,11 @@ const CONTACT_PHONE_MIN: usize = 10;
 /// This provider's static facts: kind, default host, account key, auth header.
 const INFO: Info = Info {
     kind: ProviderKind::Evolution,
+    name: NAME,
     default_base_url: None,
     account_key: "instance",
     auth: Auth { header: "apikey", prefix: "" },
+    token: None,
     contracts: &[
         include_str!("../../../schemas/providers/evolution/sendButtons.json"),
         include_str!("../../../schemas/providers/evolution/sendContact.json"),

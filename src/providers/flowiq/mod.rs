@@ -4,13 +4,15 @@
 //! FlowIQ relays to the tenant's Cloud API number, so Meta's limits apply (its docs restate the
 //! interactive ones). It has no templates and no voice notes.
 
+pub(crate) mod imitation;
+
 use super::meta;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried, dropped,
     encode_component, media_fields, metadata_not_stored, phone, put_opt,
 };
-use super::{Info, Outcome, ProviderError, Response};
+use super::{Info, Outcome, ProviderError, Response, TokenShape};
 use crate::message::{Interactive, InteractiveAction, MediaKind, Message, MessageType};
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
@@ -24,9 +26,11 @@ const NAME: &str = "FlowIQ";
 /// This provider's static facts: kind, default host, account key, auth header.
 const INFO: Info = Info {
     kind: ProviderKind::Flowiq,
+    name: NAME,
     default_base_url: Some("https://api.flowiq.live"),
     account_key: "tenant_id",
     auth: Auth { header: "Authorization", prefix: "Bearer " },
+    token: Some(TokenShape { prefix: "fiq_", enforced: true }),
     contracts: &[include_str!("../../../schemas/providers/flowiq/send-whatsapp.json")],
 };
 

@@ -5,6 +5,8 @@
 //! Media has no caption or file-name field, and `mimeType` is required. The documented
 //! `template` is a plain string (the template's name): no parameters can be sent.
 
+pub(crate) mod imitation;
+
 use super::meta::components::check_template_name;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
@@ -25,9 +27,11 @@ const NAME: &str = "WhautoChat";
 /// This provider's static facts: kind, default host, account key, auth header.
 const INFO: Info = Info {
     kind: ProviderKind::Whautochat,
+    name: NAME,
     default_base_url: Some("https://api.whauto.chat"),
     account_key: "workspace_id",
     auth: Auth { header: "x-api-key", prefix: "" },
+    token: None,
     contracts: &[
         include_str!("../../../schemas/providers/whautochat/sendmedia.json"),
         include_str!("../../../schemas/providers/whautochat/sendtemplate.json"),

@@ -5,19 +5,19 @@
 //! a missing field as documented (`contacts array is required for contact messages`), a wrong
 //! `message_type` or phone number under errors of their own, anything else as `Invalid field`.
 
-use super::api::{Api, Endpoint, bearer, digits_of, query_param};
-use super::ids::Ids;
-use super::path::Path;
-use super::plain::{listed, sentence};
-use super::reply::Reply;
-use super::token;
 use crate::providers::ProviderKind;
 use crate::providers::contract::{Broken, Violation};
+use crate::sandbox::api::{Api, Endpoint, bearer, digits_of, query_param};
+use crate::sandbox::ids::Ids;
+use crate::sandbox::path::Path;
+use crate::sandbox::plain::{listed, sentence};
+use crate::sandbox::reply::Reply;
+use crate::sandbox::token;
 use hyper::HeaderMap;
 use serde_json::{Value, json};
 
 /// The FlowIQ imitation.
-pub(super) struct Flowiq;
+pub(crate) struct Flowiq;
 
 fn error(status: u16, error: &str, message: &str) -> Reply {
     Reply::json(status, json!({ "error": error, "message": message }))
@@ -26,6 +26,11 @@ fn error(status: u16, error: &str, message: &str) -> Reply {
 impl Api for Flowiq {
     fn kind(&self) -> ProviderKind {
         ProviderKind::Flowiq
+    }
+
+    // FlowIQ refuses keys without its `fiq_` prefix.
+    fn token(&self) -> &'static str {
+        "fiq_sandbox_key"
     }
 
     fn route(&self, path: &str, query: &str) -> Option<Endpoint> {

@@ -5,18 +5,18 @@
 //! envelope with `success: false`: a body that breaks the contract gets its first violation,
 //! a phone number not in the documented form (E.164 digits without plus) saying so.
 
-use super::api::{Api, Endpoint, key_matches};
-use super::ids::Ids;
-use super::path::Path;
-use super::plain::sentence;
-use super::reply::Reply;
 use crate::providers::ProviderKind;
 use crate::providers::contract::{Broken, Violation};
+use crate::sandbox::api::{Api, Endpoint, key_matches};
+use crate::sandbox::ids::Ids;
+use crate::sandbox::path::Path;
+use crate::sandbox::plain::sentence;
+use crate::sandbox::reply::Reply;
 use hyper::HeaderMap;
 use serde_json::{Value, json};
 
 /// The Communiktor imitation.
-pub(super) struct Communiktor;
+pub(crate) struct Communiktor;
 
 /// Every endpoint.
 const ROUTES: [&str; 7] = ["text", "image", "video", "audio", "document", "location", "vcard"];
@@ -28,6 +28,10 @@ fn envelope(code: u16, message: &str) -> Reply {
 impl Api for Communiktor {
     fn kind(&self) -> ProviderKind {
         ProviderKind::Communiktor
+    }
+
+    fn token(&self) -> &'static str {
+        "sandbox-communiktor-key"
     }
 
     fn route(&self, path: &str, _query: &str) -> Option<Endpoint> {

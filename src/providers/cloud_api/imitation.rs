@@ -4,20 +4,20 @@
 //! as Graph API words parameters (`(#100) The parameter to is required.`). Success is
 //! `MessageResponsePayload` with a `wamid`.
 
-use super::api::{Api, Endpoint, bearer, digits_of, is_digits, percent_decode};
-use super::ids::{Ids, mix};
-use super::path::Path;
-use super::plain::listed;
-use super::reply::Reply;
-use super::token;
 use crate::providers::ProviderKind;
 use crate::providers::contract::{Broken, Violation};
+use crate::sandbox::api::{Api, Endpoint, bearer, digits_of, is_digits, percent_decode};
+use crate::sandbox::ids::{Ids, mix};
+use crate::sandbox::path::Path;
+use crate::sandbox::plain::listed;
+use crate::sandbox::reply::Reply;
+use crate::sandbox::token;
 use hyper::HeaderMap;
 use serde_json::{Map, Value, json};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The Cloud API imitation.
-pub(super) struct CloudApi;
+pub(crate) struct CloudApi;
 
 /// A Graph API error; `extra` adds `error_data` and the like.
 fn graph_error(status: u16, code: u32, message: &str, extra: Value) -> Reply {
@@ -37,6 +37,11 @@ fn graph_error(status: u16, code: u32, message: &str, extra: Value) -> Reply {
 impl Api for CloudApi {
     fn kind(&self) -> ProviderKind {
         ProviderKind::CloudApi
+    }
+
+    // Meta's access tokens start with `EAA`.
+    fn token(&self) -> &'static str {
+        "EAASandboxCloudApiToken"
     }
 
     fn base_path(&self) -> &'static str {

@@ -5,17 +5,17 @@
 //! The recipient is exactly one of `contact: {id}` or `recepient: {phoneNumber}` (the docs'
 //! spelling); the correctly spelt `recipient` is not a field, so a body using it has neither.
 
-use super::api::{Api, Endpoint, key_matches};
-use super::ids::Ids;
-use super::plain::sentence;
-use super::reply::Reply;
 use crate::providers::ProviderKind;
 use crate::providers::contract::{Broken, Violation};
+use crate::sandbox::api::{Api, Endpoint, key_matches};
+use crate::sandbox::ids::Ids;
+use crate::sandbox::plain::sentence;
+use crate::sandbox::reply::Reply;
 use hyper::HeaderMap;
 use serde_json::{Value, json};
 
 /// The WhautoChat imitation.
-pub(super) struct Whautochat;
+pub(crate) struct Whautochat;
 
 /// Every route.
 const ROUTES: [&str; 3] = ["sendtext", "sendmedia", "sendtemplate"];
@@ -27,6 +27,10 @@ fn error(status: u16, message: &str) -> Reply {
 impl Api for Whautochat {
     fn kind(&self) -> ProviderKind {
         ProviderKind::Whautochat
+    }
+
+    fn token(&self) -> &'static str {
+        "sandbox-whautochat-key"
     }
 
     fn route(&self, path: &str, _query: &str) -> Option<Endpoint> {

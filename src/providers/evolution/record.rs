@@ -2,12 +2,12 @@
 //! status, and `messageType` with the `message` object for each send route, as
 //! `prepareMessage()` lays them out.
 
-use super::api::{Endpoint, unix_now};
-use super::ids::{hash, mix};
+use crate::sandbox::api::{Endpoint, unix_now};
+use crate::sandbox::ids::{hash, mix};
 use serde_json::{Map, Value, json};
 
 /// The whole success body for a valid `body` sent to `endpoint`, with message id `id`.
-pub(super) fn answer(endpoint: &Endpoint, body: &Value, id: &str) -> Value {
+pub(crate) fn answer(endpoint: &Endpoint, body: &Value, id: &str) -> Value {
     let remote_jid = match endpoint.name {
         "sendReaction" => body.pointer("/key/remoteJid").and_then(Value::as_str).unwrap_or_default().to_string(),
         _ => jid(body.get("number").and_then(Value::as_str).unwrap_or_default()),

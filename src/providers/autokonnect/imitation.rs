@@ -6,20 +6,20 @@
 //!
 //! Tags cannot be resolved here, so each tag counts as one contact in `recipients_count`.
 
-use super::api::{Api, Endpoint, bearer, digits_of, percent_decode};
-use super::ids::Ids;
-use super::path::Path;
-use super::plain::sentence;
-use super::reply::Reply;
-use super::token;
 use crate::providers::ProviderKind;
 use crate::providers::contract::{Broken, Violation};
+use crate::sandbox::api::{Api, Endpoint, bearer, digits_of, percent_decode};
+use crate::sandbox::ids::Ids;
+use crate::sandbox::path::Path;
+use crate::sandbox::plain::sentence;
+use crate::sandbox::reply::Reply;
+use crate::sandbox::token;
 use hyper::HeaderMap;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 /// The AutoKonnect imitation.
-pub(super) struct Autokonnect;
+pub(crate) struct Autokonnect;
 
 fn error(status: u16, code: &str, message: &str) -> Reply {
     Reply::json(status, json!({ "code": code, "message": message }))
@@ -28,6 +28,10 @@ fn error(status: u16, code: &str, message: &str) -> Reply {
 impl Api for Autokonnect {
     fn kind(&self) -> ProviderKind {
         ProviderKind::Autokonnect
+    }
+
+    fn token(&self) -> &'static str {
+        "sandbox-autokonnect-key"
     }
 
     fn route(&self, path: &str, _query: &str) -> Option<Endpoint> {

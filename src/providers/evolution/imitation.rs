@@ -10,19 +10,19 @@
 //! (the real schemas ignore them) are listed in the schema's words. Success is `201` with the
 //! stored message record.
 
-use super::api::{Api, Endpoint, key_matches, percent_decode};
-use super::evolution_record::answer;
-use super::ids::Ids;
-use super::path::Path;
-use super::plain::listed;
-use super::reply::Reply;
+use super::record::answer;
 use crate::providers::ProviderKind;
 use crate::providers::contract::{Broken, Violation};
+use crate::sandbox::api::{Api, Endpoint, key_matches, percent_decode};
+use crate::sandbox::ids::Ids;
+use crate::sandbox::path::Path;
+use crate::sandbox::plain::listed;
+use crate::sandbox::reply::Reply;
 use hyper::HeaderMap;
 use serde_json::{Value, json};
 
 /// The Evolution API imitation.
-pub(super) struct Evolution;
+pub(crate) struct Evolution;
 
 /// Every route herald uses.
 const ROUTES: [&str; 9] = [
@@ -50,6 +50,10 @@ fn bad_request(message: &str) -> Reply {
 impl Api for Evolution {
     fn kind(&self) -> ProviderKind {
         ProviderKind::Evolution
+    }
+
+    fn token(&self) -> &'static str {
+        "sandbox-evolution-key"
     }
 
     fn route(&self, path: &str, _query: &str) -> Option<Endpoint> {
