@@ -206,7 +206,7 @@ pub struct Template {
     /// Header parameter, if the template has a variable header.
     pub header: Option<TemplateHeader>,
     /// Body parameters, in order (`{{1}}`, `{{2}}`, …).
-    pub body: Vec<String>,
+    pub body: Vec<TemplateParam>,
     /// Button parameters, each for the button at its index in the approved template.
     pub buttons: Vec<TemplateButton>,
 }
@@ -216,17 +216,53 @@ pub struct Template {
 pub enum TemplateHeader {
     /// A text parameter.
     Text(String),
-    /// An image by URL.
-    Image(String),
-    /// A video by URL.
-    Video(String),
-    /// A document by URL, with an optional file name.
-    Document {
-        /// Public URL.
-        url: String,
-        /// File name shown to the recipient.
+    /// An image, video or document.
+    Media {
+        /// Image, video or document.
+        kind: MediaKind,
+        /// Where the provider gets it.
+        source: MediaSource,
+        /// File name shown to the recipient (documents).
         filename: Option<String>,
     },
+    /// A place.
+    Location(Location),
+}
+
+/// Where a provider gets a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaSource {
+    /// A public URL it downloads.
+    Link(String),
+    /// The id of media uploaded to the provider beforehand.
+    Id(String),
+}
+
+/// One template body parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TemplateParam {
+    /// Text.
+    Text(String),
+    /// An amount of money.
+    Currency {
+        /// What WhatsApp shows (the Cloud API always shows it).
+        fallback: String,
+        /// ISO 4217 code.
+        code: String,
+        /// The amount times 1000.
+        amount_1000: i64,
+    },
+    /// A date and time.
+    DateTime {
+        /// What WhatsApp shows (the Cloud API always shows it).
+        fallback: String,
+    },
+}
+
+impl From<&str> for TemplateParam {
+    fn from(text: &str) -> TemplateParam {
+        TemplateParam::Text(text.to_string())
+    }
 }
 
 /// The variable part of one template button.
@@ -245,6 +281,20 @@ pub enum ButtonValue {
     Url(String),
     /// A quick-reply button's payload.
     QuickReply(String),
+    /// A copy-code button's coupon code.
+    CopyCode(String),
+    /// A Flow button's token and first-screen data.
+    Flow {
+        /// The token the Flow's endpoint receives.
+        token: Option<String>,
+        /// Data for the Flow's first screen.
+        data: Option<serde_json::Map<String, serde_json::Value>>,
+    },
+    /// A catalog button's thumbnail product.
+    Catalog {
+        /// The retailer id of the product shown as the thumbnail.
+        thumbnail: Option<String>,
+    },
 }
 
 /// Reply buttons or a list menu.

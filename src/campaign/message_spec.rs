@@ -6,7 +6,7 @@ use crate::phone::normalize;
 use crate::providers::Finding;
 use rlibphonenumber::Region;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 #[derive(Deserialize)]
 struct MessageDoc {
@@ -58,7 +58,7 @@ struct TemplateDoc {
     language: String,
     header: Option<HeaderDoc>,
     #[serde(default)]
-    body: Vec<String>,
+    body: Vec<ParamDoc>,
     #[serde(default)]
     buttons: Vec<ButtonDoc>,
 }
@@ -69,7 +69,25 @@ struct HeaderDoc {
     kind: String,
     text: Option<String>,
     url: Option<String>,
+    id: Option<Value>,
     filename: Option<String>,
+    latitude: Option<Value>,
+    longitude: Option<Value>,
+    name: Option<String>,
+    address: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ParamDoc {
+    Text(String),
+    Typed {
+        #[serde(rename = "type")]
+        kind: String,
+        fallback: String,
+        code: Option<String>,
+        amount: Option<Value>,
+    },
 }
 
 #[derive(Deserialize)]
@@ -79,6 +97,10 @@ struct ButtonDoc {
     index: Option<u8>,
     text: Option<String>,
     payload: Option<String>,
+    code: Option<String>,
+    flow_token: Option<String>,
+    flow_action_data: Option<Map<String, Value>>,
+    thumbnail_product_retailer_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -244,29 +266,24 @@ fn template(t: TemplateDoc, errors: &mut Vec<Finding>) -> Template {
             "the template id must be a whole number (the numeric id of the approved template)",
         ));
     }
-    let header = t.header.map(|h| {
-        let need = |field: Option<String>, key: &str, errors: &mut Vec<Finding>| {
-            field.unwrap_or_else(|| {
-                errors.push(Finding::error("/message/template/header", format!("a `{}` header needs `{key}`", h.kind)));
-                String::new()
-            })
-        };
-        match h.kind.as_str() {
-            "text" => TemplateHeader::Text(need(h.text, "text", errors)),
-            "image" => TemplateHeader::Image(need(h.url, "url", errors)),
-            "video" => TemplateHeader::Video(need(h.url, "url", errors)),
-            _ => TemplateHeader::Document { url: need(h.url, "url", errors), filename: nonempty(h.filename) },
-        }
-    });
+    let header = t.header.map(|h| header(h, errors));
+    let body = t.body.into_iter().enumerate().map(|(n, p)| parameter(p, n, errors)).collect();
     let mut buttons: Vec<TemplateButton> = Vec::with_capacity(t.buttons.len());
     for (i, b) in t.buttons.into_iter().enumerate() {
         let pointer = format!("/message/template/buttons/{i}");
-        let (field, key) = if b.kind == "url" { (b.text, "text") } else { (b.payload, "payload") };
-        let value = field.unwrap_or_else(|| {
-            errors.push(Finding::error(&pointer, format!("a `{}` button needs `{key}`", b.kind)));
-            String::new()
-        });
-        let value = if b.kind == "url" { ButtonValue::Url(value) } else { ButtonValue::QuickReply(value) };
+        let mut need = |field: Option<String>, key: &str| {
+            field.unwrap_or_else(|| {
+                errors.push(Finding::error(&pointer, format!("a `{}` button needs `{key}`", b.kind)));
+                String::new()
+            })
+        };
+        let value = match b.kind.as_str() {
+            "url" => ButtonValue::Url(need(b.text, "text")),
+            "copy_code" => ButtonValue::CopyCode(need(b.code, "code")),
+            "flow" => ButtonValue::Flow { token: nonempty(b.flow_token), data: b.flow_action_data },
+            "catalog" => ButtonValue::Catalog { thumbnail: nonempty(b.thumbnail_product_retailer_id) },
+            _ => ButtonValue::QuickReply(need(b.payload, "payload")),
+        };
         // The index is the button's place in the approved template; a campaign that fills
         // only some of its buttons names them.
         let index = b.index.unwrap_or(u8::try_from(i).unwrap_or(u8::MAX));
@@ -278,7 +295,90 @@ fn template(t: TemplateDoc, errors: &mut Vec<Finding>) -> Template {
         }
         buttons.push(TemplateButton { index, value });
     }
-    Template { name: nonempty(t.name), id, language: t.language, header, body: t.body, buttons }
+    Template { name: nonempty(t.name), id, language: t.language, header, body, buttons }
+}
+
+/// A template header: text, media by link or uploaded id, or a place.
+fn header(h: HeaderDoc, errors: &mut Vec<Finding>) -> TemplateHeader {
+    let pointer = "/message/template/header";
+    let mut need = |field: Option<String>, key: &str| {
+        field.unwrap_or_else(|| {
+            errors.push(Finding::error(pointer, format!("a `{}` header needs `{key}`", h.kind)));
+            String::new()
+        })
+    };
+    let kind = match h.kind.as_str() {
+        "text" => return TemplateHeader::Text(need(h.text, "text")),
+        "location" => {
+            let latitude = h.latitude.unwrap_or(Value::Null);
+            let longitude = h.longitude.unwrap_or(Value::Null);
+            return TemplateHeader::Location(Location {
+                latitude: coordinate(&latitude, &format!("{pointer}/latitude"), 90.0, errors),
+                longitude: coordinate(&longitude, &format!("{pointer}/longitude"), 180.0, errors),
+                name: nonempty(h.name),
+                address: nonempty(h.address),
+            });
+        }
+        "image" => MediaKind::Image,
+        "video" => MediaKind::Video,
+        _ => MediaKind::Document,
+    };
+    let source = match (h.url, h.id.and_then(text_of)) {
+        (Some(url), None) => MediaSource::Link(url),
+        (None, Some(id)) => MediaSource::Id(id),
+        (url, _) => {
+            let what = if url.is_some() { "both `url` and `id`; keep one" } else { "`url` or an uploaded media `id`" };
+            errors.push(Finding::error(pointer, format!("a `{}` header needs {what}", h.kind)));
+            MediaSource::Link(String::new())
+        }
+    };
+    TemplateHeader::Media { kind, source, filename: nonempty(h.filename) }
+}
+
+/// A body parameter: text, an amount of money or a date.
+fn parameter(p: ParamDoc, n: usize, errors: &mut Vec<Finding>) -> TemplateParam {
+    let (kind, fallback, code, amount) = match p {
+        ParamDoc::Text(text) => return TemplateParam::Text(text),
+        ParamDoc::Typed { kind, fallback, code, amount } => (kind, fallback, code, amount),
+    };
+    if kind == "date_time" {
+        return TemplateParam::DateTime { fallback };
+    }
+    let pointer = format!("/message/template/body/{n}");
+    let code = code.map(|c| c.trim().to_ascii_uppercase()).unwrap_or_default();
+    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+        errors.push(Finding::error(
+            format!("{pointer}/code"),
+            format!("`{code}` is not a currency code; use the three-letter ISO 4217 code, such as KES or USD"),
+        ));
+    }
+    let amount_1000 = amount.as_ref().and_then(thousandths);
+    if amount_1000.is_none() {
+        let shown =
+            amount.map_or_else(|| "nothing".to_string(), |v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
+        errors.push(Finding::error(format!("{pointer}/amount"), format!("`{shown}` is not an amount such as 1250.50")));
+    }
+    TemplateParam::Currency { fallback, code, amount_1000: amount_1000.unwrap_or_default() }
+}
+
+/// An amount given as a number or as text, in thousandths (Meta's `amount_1000`).
+fn thousandths(v: &Value) -> Option<i64> {
+    let n = match v {
+        Value::Number(n) => n.as_f64()?,
+        Value::String(s) => s.trim().replace(',', "").parse::<f64>().ok()?,
+        _ => return None,
+    };
+    let scaled = (n * 1000.0).round();
+    (scaled.is_finite() && scaled.abs() <= f64::from(i32::MAX)).then_some(scaled as i64)
+}
+
+/// A scalar as text (ids may be written as numbers).
+fn text_of(v: Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.trim().is_empty() => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
 }
 
 fn interactive(i: InteractiveDoc, errors: &mut Vec<Finding>) -> Interactive {
@@ -398,6 +498,73 @@ mod tests {
         assert_eq!(c.phone, "+254712345678");
         let e = convert(json!({"type": "contact", "contact": {"full_name": "A", "phone": "call me"}})).unwrap_err();
         assert_eq!(e[0].pointer, "/message/contact/phone");
+    }
+
+    #[test]
+    fn template_headers_money_dates_and_button_kinds() {
+        let message = convert(json!({"type": "template", "template": {
+            "name": "t", "language": "en",
+            "header": {"type": "document", "id": 1203458, "filename": "r.pdf"},
+            "body": ["Jane", {"type": "currency", "code": "kes", "amount": "1,250.50", "fallback": "KES 1,250.50"},
+                     {"type": "date_time", "fallback": "Friday"}],
+            "buttons": [{"type": "copy_code", "code": "SAVE"}, {"type": "flow"}, {"type": "catalog", "index": 4}]
+        }}))
+        .unwrap();
+        let Message::Template(t) = message else { panic!() };
+        assert_eq!(
+            t.header,
+            Some(TemplateHeader::Media {
+                kind: MediaKind::Document,
+                source: MediaSource::Id("1203458".into()),
+                filename: Some("r.pdf".into())
+            })
+        );
+        assert_eq!(
+            t.body,
+            [
+                TemplateParam::Text("Jane".into()),
+                TemplateParam::Currency { fallback: "KES 1,250.50".into(), code: "KES".into(), amount_1000: 1_250_500 },
+                TemplateParam::DateTime { fallback: "Friday".into() }
+            ]
+        );
+        let buttons: Vec<_> = t.buttons.iter().map(|b| (b.index, b.value.clone())).collect();
+        assert_eq!(
+            buttons,
+            [
+                (0, ButtonValue::CopyCode("SAVE".into())),
+                (1, ButtonValue::Flow { token: None, data: None }),
+                (4, ButtonValue::Catalog { thumbnail: None })
+            ]
+        );
+        let bad = convert(json!({"type": "template", "template": {
+            "name": "t", "language": "en",
+            "header": {"type": "image", "url": "https://x/a.jpg", "id": "1"},
+            "body": [{"type": "currency", "code": "shillings", "amount": "lots", "fallback": "x"}],
+            "buttons": [{"type": "copy_code"}]
+        }}))
+        .unwrap_err();
+        assert_eq!(
+            bad.iter().map(|f| f.pointer.as_str()).collect::<Vec<_>>(),
+            [
+                "/message/template/header",
+                "/message/template/body/0/code",
+                "/message/template/body/0/amount",
+                "/message/template/buttons/0"
+            ]
+        );
+        let place = convert(json!({"type": "template", "template": {"name": "t", "language": "en",
+            "header": {"type": "location", "latitude": "-1.29", "longitude": 36.82, "name": "Office"}}}))
+        .unwrap();
+        let Message::Template(t) = place else { panic!() };
+        assert_eq!(
+            t.header,
+            Some(TemplateHeader::Location(Location {
+                latitude: -1.29,
+                longitude: 36.82,
+                name: Some("Office".into()),
+                address: None
+            }))
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use super::{
     encode_component, media_fields, metadata_not_stored, put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response};
-use crate::message::{MediaKind, Message, MessageType, TemplateHeader};
+use crate::message::{ButtonValue, MediaKind, MediaSource, Message, MessageType, Template, TemplateHeader};
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
 
@@ -78,9 +78,7 @@ impl Provider for Autokonnect {
                     NAME,
                     "a template name (it uses the numeric id)",
                 );
-                if let Some(TemplateHeader::Document { filename, .. }) = &template.header {
-                    dropped(findings, filename, "/message/template/header", NAME, "a document header's file name");
-                }
+                check_template_parts(findings, template);
             }
             _ => {}
         }
@@ -172,6 +170,33 @@ impl Provider for Autokonnect {
         }
         let url = format!("{}/api/v1/whatsapp/{}/messages", settings.base_url, encode_component(&settings.account));
         Ok(HttpRequest::post_json(url, self.auth(), Value::Object(body)))
+    }
+}
+
+/// What AutoKonnect's template `components` can carry: a text or linked media header (no file
+/// name, no uploaded id, no place), and URL and quick-reply buttons (its docs show no others).
+fn check_template_parts(findings: &mut Vec<Finding>, template: &Template) {
+    let header = "/message/template/header";
+    match &template.header {
+        Some(TemplateHeader::Media { source: MediaSource::Id(_), .. }) => findings.push(Finding::error(
+            header,
+            "AutoKonnect takes header media by public URL only; set `url` instead of `id`",
+        )),
+        Some(TemplateHeader::Media { filename, .. }) => {
+            dropped(findings, filename, header, NAME, "a document header's file name");
+        }
+        Some(TemplateHeader::Location(_)) => {
+            findings.push(Finding::error(header, "AutoKonnect documents no location headers for templates"))
+        }
+        Some(TemplateHeader::Text(_)) | None => {}
+    }
+    for (n, button) in template.buttons.iter().enumerate() {
+        if !matches!(button.value, ButtonValue::Url(_) | ButtonValue::QuickReply(_)) {
+            findings.push(Finding::error(
+                format!("/message/template/buttons/{n}"),
+                "AutoKonnect documents only url and quick_reply template buttons",
+            ));
+        }
     }
 }
 

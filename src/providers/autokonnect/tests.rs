@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::message::{
-    ButtonValue, Interactive, InteractiveAction, ListRow, ListSection, ReplyButton, Template, TemplateButton,
+    ButtonValue, Interactive, InteractiveAction, ListRow, ListSection, MediaSource, ReplyButton, Template,
+    TemplateButton, TemplateParam,
 };
 use crate::providers::Severity;
 use crate::providers::testing::{assert_request, build_clean, findings, media, out, settings, to};
@@ -63,7 +64,11 @@ fn template_uses_the_numeric_id_and_flat_header_media() {
         name: None,
         id: Some(123),
         language: "en_US".into(),
-        header: Some(TemplateHeader::Image("https://example.com/header.jpg".into())),
+        header: Some(TemplateHeader::Media {
+            kind: MediaKind::Image,
+            source: MediaSource::Link("https://example.com/header.jpg".into()),
+            filename: None,
+        }),
         body: vec!["Dennis".into(), "20% OFF".into()],
         buttons: vec![
             TemplateButton { index: 0, value: ButtonValue::Url("promo123".into()) },
@@ -154,8 +159,9 @@ fn template_needs_the_numeric_id() {
         name: Some("promo".into()),
         id: None,
         language: "en".into(),
-        header: Some(TemplateHeader::Document {
-            url: "https://example.com/a.pdf".into(),
+        header: Some(TemplateHeader::Media {
+            kind: MediaKind::Document,
+            source: MediaSource::Link("https://example.com/a.pdf".into()),
             filename: Some("a.pdf".into()),
         }),
         body: vec![],
@@ -187,6 +193,46 @@ fn audio_caption_filename_and_metadata_are_warned_about_not_measured() {
             (Severity::Warning, "/metadata".into()),
             (Severity::Warning, "/message/media/caption".into()),
             (Severity::Warning, "/message/media/filename".into()),
+        ]
+    );
+}
+
+#[test]
+fn template_money_and_dates_go_out_and_what_it_does_not_document_is_refused() {
+    let template = |header, buttons| {
+        Message::Template(Template {
+            name: None,
+            id: Some(9),
+            language: "en".into(),
+            header,
+            body: vec![
+                TemplateParam::Currency { fallback: "$12.50".into(), code: "USD".into(), amount_1000: 12_500 },
+                TemplateParam::DateTime { fallback: "Friday".into() },
+            ],
+            buttons,
+        })
+    };
+    let request = send(template(None, vec![]));
+    assert_eq!(
+        request.body["components"],
+        json!([{ "type": "body", "parameters": [
+            { "type": "currency", "currency": { "fallback_value": "$12.50", "code": "USD", "amount_1000": 12_500 } },
+            { "type": "date_time", "date_time": { "fallback_value": "Friday" } }
+        ] }])
+    );
+    crate::providers::testing::assert_meets_contract(&request);
+    let uploaded =
+        TemplateHeader::Media { kind: MediaKind::Image, source: MediaSource::Id("77".into()), filename: None };
+    let coupon = TemplateButton { index: 0, value: ButtonValue::CopyCode("SAVE".into()) };
+    let found: Vec<_> = findings(&Autokonnect, &out(template(Some(uploaded), vec![coupon])))
+        .into_iter()
+        .map(|f| (f.severity, f.pointer))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (Severity::Error, "/message/template/header".to_string()),
+            (Severity::Error, "/message/template/buttons/0".to_string())
         ]
     );
 }

@@ -3,7 +3,8 @@
 
 use super::*;
 use crate::message::{
-    ButtonValue, ContactCard, ListRow, Location, Reaction, ReplyButton, Template, TemplateButton, TemplateHeader,
+    ButtonValue, ContactCard, ListRow, Location, MediaKind, MediaSource, Reaction, ReplyButton, Template,
+    TemplateButton, TemplateHeader, TemplateParam,
 };
 use crate::providers::Severity;
 use crate::providers::testing::{assert_request, build_clean, findings, media, out, settings, to};
@@ -159,7 +160,11 @@ fn template_passes_meta_components_through() {
         name: Some("promo".into()),
         id: None,
         language: "en_US".into(),
-        header: Some(TemplateHeader::Image("https://example.com/h.jpg".into())),
+        header: Some(TemplateHeader::Media {
+            kind: MediaKind::Image,
+            source: MediaSource::Link("https://example.com/h.jpg".into()),
+            filename: None,
+        }),
         body: vec!["Jane".into()],
         buttons: vec![TemplateButton { index: 0, value: ButtonValue::QuickReply("STOP".into()) }],
     };
@@ -172,6 +177,57 @@ fn template_passes_meta_components_through() {
             { "type": "body", "parameters": [{ "type": "text", "text": "Jane" }] },
             { "type": "button", "sub_type": "quick_reply", "index": "0",
               "parameters": [{ "type": "payload", "payload": "STOP" }] }
+        ]
+    });
+    let request = send_warned(Message::Template(template), &["/message/template"]);
+    assert_request(&request, &url("sendTemplate"), AUTH, body);
+}
+
+#[test]
+fn template_with_an_uploaded_header_money_a_date_and_every_button_kind() {
+    let template = Template {
+        name: Some("spring_coupon".into()),
+        id: None,
+        language: "en_US".into(),
+        header: Some(TemplateHeader::Media {
+            kind: MediaKind::Image,
+            source: MediaSource::Id("1203458".into()),
+            filename: None,
+        }),
+        body: vec![
+            "Jane".into(),
+            TemplateParam::Currency { fallback: "KES 1,250.50".into(), code: "KES".into(), amount_1000: 1_250_500 },
+            TemplateParam::DateTime { fallback: "1 March 2027".into() },
+        ],
+        buttons: vec![
+            TemplateButton { index: 0, value: ButtonValue::CopyCode("SPRING25".into()) },
+            TemplateButton {
+                index: 1,
+                value: ButtonValue::Flow {
+                    token: Some("tok-42".into()),
+                    data: Some(serde_json::Map::from_iter([("size".to_string(), json!("M"))])),
+                },
+            },
+            TemplateButton { index: 2, value: ButtonValue::Catalog { thumbnail: Some("SKU-1".into()) } },
+        ],
+    };
+    let body = json!({
+        "number": "254712345678",
+        "name": "spring_coupon",
+        "language": "en_US",
+        "components": [
+            { "type": "header", "parameters": [{ "type": "image", "image": { "id": "1203458" } }] },
+            { "type": "body", "parameters": [
+                { "type": "text", "text": "Jane" },
+                { "type": "currency", "currency": { "fallback_value": "KES 1,250.50", "code": "KES", "amount_1000": 1_250_500 } },
+                { "type": "date_time", "date_time": { "fallback_value": "1 March 2027" } }
+            ] },
+            { "type": "button", "sub_type": "copy_code", "index": "0",
+              "parameters": [{ "type": "coupon_code", "coupon_code": "SPRING25" }] },
+            { "type": "button", "sub_type": "flow", "index": "1",
+              "parameters": [{ "type": "action", "action": { "flow_token": "tok-42", "flow_action_data": { "size": "M" } } }] },
+            { "type": "button", "sub_type": "catalog", "index": "2",
+              "parameters": [{ "type": "action", "action": { "thumbnail_product_retailer_id": "SKU-1" } }] }
         ]
     });
     let request = send_warned(Message::Template(template), &["/message/template"]);

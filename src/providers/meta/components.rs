@@ -2,7 +2,9 @@
 //! Cloud-API instances, AutoKonnect, FlowIQ) write them: template components and interactive
 //! objects.
 
-use crate::message::{ButtonValue, Interactive, InteractiveAction, Template, TemplateHeader};
+use crate::message::{
+    ButtonValue, Interactive, InteractiveAction, MediaKind, MediaSource, Template, TemplateHeader, TemplateParam,
+};
 use crate::providers::{Finding, dropped, put_opt};
 use serde_json::{Map, Value, json};
 
@@ -23,7 +25,7 @@ pub(crate) fn check_template_name(findings: &mut Vec<Finding>, template: &Templa
 pub(crate) enum HeaderMedia {
     /// Meta's form: `{"type": "image", "image": {"link": …}}`.
     Nested,
-    /// AutoKonnect's form: `{"type": "image", "link": …}` (no file name).
+    /// AutoKonnect's form: `{"type": "image", "link": …}` (no file name, no uploaded id).
     Flat,
 }
 
@@ -34,20 +36,40 @@ pub(crate) fn template_components(template: &Template, style: HeaderMedia) -> Ve
     if let Some(header) = &template.header {
         let parameter = match header {
             TemplateHeader::Text(text) => json!({ "type": "text", "text": text }),
-            TemplateHeader::Image(url) => media_parameter("image", url, None, style),
-            TemplateHeader::Video(url) => media_parameter("video", url, None, style),
-            TemplateHeader::Document { url, filename } => media_parameter("document", url, filename.as_deref(), style),
+            TemplateHeader::Media { kind, source, filename } => {
+                media_parameter(*kind, source, filename.as_deref(), style)
+            }
+            TemplateHeader::Location(place) => {
+                let mut location = Map::new();
+                location.insert("latitude".into(), place.latitude.into());
+                location.insert("longitude".into(), place.longitude.into());
+                put_opt(&mut location, "name", place.name.as_deref());
+                put_opt(&mut location, "address", place.address.as_deref());
+                json!({ "type": "location", "location": location })
+            }
         };
         components.push(json!({ "type": "header", "parameters": [parameter] }));
     }
     if !template.body.is_empty() {
-        let parameters: Vec<Value> = template.body.iter().map(|text| json!({ "type": "text", "text": text })).collect();
+        let parameters: Vec<Value> = template.body.iter().map(body_parameter).collect();
         components.push(json!({ "type": "body", "parameters": parameters }));
     }
     for button in &template.buttons {
         let (sub_type, parameter) = match &button.value {
             ButtonValue::Url(suffix) => ("url", json!({ "type": "text", "text": suffix })),
             ButtonValue::QuickReply(payload) => ("quick_reply", json!({ "type": "payload", "payload": payload })),
+            ButtonValue::CopyCode(code) => ("copy_code", json!({ "type": "coupon_code", "coupon_code": code })),
+            ButtonValue::Flow { token, data } => {
+                let mut action = Map::new();
+                put_opt(&mut action, "flow_token", token.as_deref());
+                put_opt(&mut action, "flow_action_data", data.clone());
+                ("flow", json!({ "type": "action", "action": action }))
+            }
+            ButtonValue::Catalog { thumbnail } => {
+                let mut action = Map::new();
+                put_opt(&mut action, "thumbnail_product_retailer_id", thumbnail.as_deref());
+                ("catalog", json!({ "type": "action", "action": action }))
+            }
         };
         components.push(json!({
             "type": "button",
@@ -59,15 +81,33 @@ pub(crate) fn template_components(template: &Template, style: HeaderMedia) -> Ve
     components
 }
 
-fn media_parameter(kind: &str, url: &str, filename: Option<&str>, style: HeaderMedia) -> Value {
+fn body_parameter(parameter: &TemplateParam) -> Value {
+    match parameter {
+        TemplateParam::Text(text) => json!({ "type": "text", "text": text }),
+        TemplateParam::Currency { fallback, code, amount_1000 } => json!({
+            "type": "currency",
+            "currency": { "fallback_value": fallback, "code": code, "amount_1000": amount_1000 },
+        }),
+        TemplateParam::DateTime { fallback } => {
+            json!({ "type": "date_time", "date_time": { "fallback_value": fallback } })
+        }
+    }
+}
+
+fn media_parameter(kind: MediaKind, source: &MediaSource, filename: Option<&str>, style: HeaderMedia) -> Value {
+    let kind = kind.message_type().as_str();
+    let (key, value) = match source {
+        MediaSource::Link(url) => ("link", url),
+        MediaSource::Id(id) => ("id", id),
+    };
     match style {
         HeaderMedia::Nested => {
             let mut media = Map::new();
-            media.insert("link".into(), url.into());
+            media.insert(key.into(), value.as_str().into());
             put_opt(&mut media, "filename", filename);
             json!({ "type": kind, (kind): media })
         }
-        HeaderMedia::Flat => json!({ "type": kind, "link": url }),
+        HeaderMedia::Flat => json!({ "type": kind, (key): value }),
     }
 }
 

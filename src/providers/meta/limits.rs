@@ -5,7 +5,8 @@
 //! and Meta's message pages.
 
 use crate::message::{
-    Interactive, InteractiveAction, ListSection, Media, MediaKind, Message, Reaction, Template, TemplateHeader,
+    ButtonValue, Interactive, InteractiveAction, ListSection, Media, MediaKind, MediaSource, Message, Reaction,
+    Template, TemplateHeader, TemplateParam,
 };
 use crate::providers::{Finding, check_len, is_one_emoji};
 
@@ -33,6 +34,8 @@ const ROW_DESCRIPTION_MAX: usize = 72;
 const ROW_ID_MAX: usize = 200;
 /// Rows in a whole list.
 const ROWS_MAX: usize = 10;
+/// Characters in a copy-code button's coupon code.
+const COUPON_CODE_MAX: usize = 15;
 /// Buttons in a template (button index 0–9).
 const TEMPLATE_BUTTONS_MAX: usize = 10;
 
@@ -73,14 +76,23 @@ fn check_media(findings: &mut Vec<Finding>, media: &Media) {
 
 fn check_template(findings: &mut Vec<Finding>, template: &Template) {
     match &template.header {
-        Some(TemplateHeader::Image(url) | TemplateHeader::Video(url) | TemplateHeader::Document { url, .. }) => {
+        Some(TemplateHeader::Media { source: MediaSource::Link(url), .. }) => {
             check_url(findings, "/message/template/header", url)
         }
         Some(TemplateHeader::Text(text)) => check_parameter(findings, "/message/template/header/text", text),
-        None => {}
+        Some(TemplateHeader::Media { source: MediaSource::Id(_), .. } | TemplateHeader::Location(_)) | None => {}
     }
-    for (n, text) in template.body.iter().enumerate() {
+    for (n, parameter) in template.body.iter().enumerate() {
+        let (TemplateParam::Text(text)
+        | TemplateParam::Currency { fallback: text, .. }
+        | TemplateParam::DateTime { fallback: text }) = parameter;
         check_parameter(findings, &format!("/message/template/body/{n}"), text);
+    }
+    for (n, button) in template.buttons.iter().enumerate() {
+        if let ButtonValue::CopyCode(code) = &button.value {
+            let at = format!("/message/template/buttons/{n}/code");
+            check_len(findings, &at, "The coupon code", code, COUPON_CODE_MAX);
+        }
     }
     if template.buttons.len() > TEMPLATE_BUTTONS_MAX {
         findings.push(Finding::error(
@@ -359,7 +371,7 @@ mod tests {
                 id: None,
                 language: "en".into(),
                 header: Some(TemplateHeader::Text("a\nb".into())),
-                body: body.into_iter().map(str::to_string).collect(),
+                body: body.into_iter().map(Into::into).collect(),
                 buttons: vec![],
             })
         };
@@ -382,7 +394,11 @@ mod tests {
             name: Some("promo".into()),
             id: None,
             language: "en_US".into(),
-            header: Some(TemplateHeader::Image("file:///tmp/a.jpg".into())),
+            header: Some(TemplateHeader::Media {
+                kind: MediaKind::Image,
+                source: MediaSource::Link("file:///tmp/a.jpg".into()),
+                filename: None,
+            }),
             body: vec![],
             buttons: vec![TemplateButton { index: 0, value: ButtonValue::QuickReply("p".into()) }; 11],
         };

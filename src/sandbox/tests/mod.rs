@@ -7,8 +7,8 @@ mod rejects;
 
 use super::{Config, Sandbox, token};
 use crate::message::{
-    ButtonValue, ContactCard, Interactive, InteractiveAction, ListRow, ListSection, Location, MediaKind, Message,
-    Reaction, ReplyButton, Template, TemplateButton, TemplateHeader,
+    ButtonValue, ContactCard, Interactive, InteractiveAction, ListRow, ListSection, Location, MediaKind, MediaSource,
+    Message, Reaction, ReplyButton, Template, TemplateButton, TemplateHeader, TemplateParam,
 };
 use crate::providers::testing::media;
 use crate::providers::{Outgoing, ProviderKind, Settings, Target};
@@ -118,7 +118,11 @@ fn samples(kind: ProviderKind) -> Vec<(&'static str, Message)> {
             name: Some("order_update".into()),
             id: Some(123),
             language: "en_US".into(),
-            header: Some(TemplateHeader::Image("https://example.com/header.jpg".into())),
+            header: Some(TemplateHeader::Media {
+                kind: MediaKind::Image,
+                source: MediaSource::Link("https://example.com/header.jpg".into()),
+                filename: None,
+            }),
             body: vec!["Jane".into(), "20% OFF".into()],
             buttons: vec![
                 TemplateButton { index: 0, value: ButtonValue::Url("promo123".into()) },
@@ -193,5 +197,33 @@ fn samples(kind: ProviderKind) -> Vec<(&'static str, Message)> {
             }),
         ),
     ];
+    let mut all = all;
+    if matches!(kind, ProviderKind::CloudApi | ProviderKind::Evolution) {
+        all.push(("template with money, a date and every button kind", Message::Template(rich_template())));
+    }
     all.into_iter().filter(|(_, m)| kind.provider().supports(m.message_type())).collect()
+}
+
+/// A template with an uploaded header image, money, a date, and copy-code, Flow and catalog
+/// buttons (providers that pass Meta's components through whole).
+fn rich_template() -> Template {
+    Template {
+        name: Some("spring_coupon".into()),
+        id: None,
+        language: "en_US".into(),
+        header: Some(TemplateHeader::Media {
+            kind: MediaKind::Image,
+            source: MediaSource::Id("1203458".into()),
+            filename: None,
+        }),
+        body: vec![
+            TemplateParam::Currency { fallback: "KES 1,250.50".into(), code: "KES".into(), amount_1000: 1_250_500 },
+            TemplateParam::DateTime { fallback: "1 March 2027".into() },
+        ],
+        buttons: vec![
+            TemplateButton { index: 0, value: ButtonValue::CopyCode("SPRING25".into()) },
+            TemplateButton { index: 1, value: ButtonValue::Flow { token: Some("tok".into()), data: None } },
+            TemplateButton { index: 2, value: ButtonValue::Catalog { thumbnail: None } },
+        ],
+    }
 }
