@@ -1,10 +1,12 @@
 //! Shared fixtures for the providers' golden tests.
 
 use super::{Finding, Outgoing, Provider, ProviderKind, Settings, Target, contract};
-use crate::message::{Media, MediaKind, Message};
+use crate::message::{
+    ButtonValue, Media, MediaKind, MediaSource, Message, Template, TemplateButton, TemplateHeader, TemplateParam,
+};
 use crate::phone::Phone;
 use crate::request::{HttpRequest, user_agent};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// The base URL of a self-hosted provider (Evolution) in golden tests.
 const EXAMPLE_BASE_URL: &str = "https://evo.example.com";
@@ -79,4 +81,53 @@ pub fn assert_meets_contract(request: &HttpRequest) {
     let contract = found.unwrap_or_else(|| panic!("no contract for {} {}", request.method, request.url));
     let broken = contract.violations(&request.body);
     assert!(broken.is_empty(), "{} breaks {}: {broken:?}\n{:#}", request.url, contract.title, request.body);
+}
+
+/// A template with an uploaded header image, money, a date, and copy-code, Flow and catalog
+/// buttons: what providers that pass Meta's components through whole must carry.
+pub fn rich_template() -> Template {
+    Template {
+        name: Some("spring_coupon".into()),
+        id: None,
+        language: "en_US".into(),
+        header: Some(TemplateHeader::Media {
+            kind: MediaKind::Image,
+            source: MediaSource::Id("1203458".into()),
+            filename: None,
+        }),
+        body: vec![
+            "Jane".into(),
+            TemplateParam::Currency { fallback: "KES 1,250.50".into(), code: "KES".into(), amount_1000: 1_250_500 },
+            TemplateParam::DateTime { fallback: "1 March 2027".into() },
+        ],
+        buttons: vec![
+            TemplateButton { index: 0, value: ButtonValue::CopyCode("SPRING25".into()) },
+            TemplateButton {
+                index: 1,
+                value: ButtonValue::Flow {
+                    token: Some("tok-42".into()),
+                    data: Some(serde_json::Map::from_iter([("size".to_string(), json!("M"))])),
+                },
+            },
+            TemplateButton { index: 2, value: ButtonValue::Catalog { thumbnail: Some("SKU-1".into()) } },
+        ],
+    }
+}
+
+/// Meta's `components` for [`rich_template`].
+pub fn rich_components() -> Value {
+    json!([
+        { "type": "header", "parameters": [{ "type": "image", "image": { "id": "1203458" } }] },
+        { "type": "body", "parameters": [
+            { "type": "text", "text": "Jane" },
+            { "type": "currency", "currency": { "fallback_value": "KES 1,250.50", "code": "KES", "amount_1000": 1_250_500 } },
+            { "type": "date_time", "date_time": { "fallback_value": "1 March 2027" } }
+        ] },
+        { "type": "button", "sub_type": "copy_code", "index": "0",
+          "parameters": [{ "type": "coupon_code", "coupon_code": "SPRING25" }] },
+        { "type": "button", "sub_type": "flow", "index": "1",
+          "parameters": [{ "type": "action", "action": { "flow_token": "tok-42", "flow_action_data": { "size": "M" } } }] },
+        { "type": "button", "sub_type": "catalog", "index": "2",
+          "parameters": [{ "type": "action", "action": { "thumbnail_product_retailer_id": "SKU-1" } }] }
+    ])
 }

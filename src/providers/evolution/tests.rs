@@ -4,10 +4,12 @@
 use super::*;
 use crate::message::{
     ButtonValue, ContactCard, ListRow, Location, MediaKind, MediaSource, Reaction, ReplyButton, Template,
-    TemplateButton, TemplateHeader, TemplateParam,
+    TemplateButton, TemplateHeader,
 };
 use crate::providers::Severity;
-use crate::providers::testing::{assert_request, build_clean, findings, media, out, settings, to};
+use crate::providers::testing::{
+    assert_request, build_clean, findings, media, out, rich_components, rich_template, settings, to,
+};
 
 const AUTH: (&str, &str) = ("apikey", "***");
 
@@ -185,50 +187,12 @@ fn template_passes_meta_components_through() {
 
 #[test]
 fn template_with_an_uploaded_header_money_a_date_and_every_button_kind() {
-    let template = Template {
-        name: Some("spring_coupon".into()),
-        id: None,
-        language: "en_US".into(),
-        header: Some(TemplateHeader::Media {
-            kind: MediaKind::Image,
-            source: MediaSource::Id("1203458".into()),
-            filename: None,
-        }),
-        body: vec![
-            "Jane".into(),
-            TemplateParam::Currency { fallback: "KES 1,250.50".into(), code: "KES".into(), amount_1000: 1_250_500 },
-            TemplateParam::DateTime { fallback: "1 March 2027".into() },
-        ],
-        buttons: vec![
-            TemplateButton { index: 0, value: ButtonValue::CopyCode("SPRING25".into()) },
-            TemplateButton {
-                index: 1,
-                value: ButtonValue::Flow {
-                    token: Some("tok-42".into()),
-                    data: Some(serde_json::Map::from_iter([("size".to_string(), json!("M"))])),
-                },
-            },
-            TemplateButton { index: 2, value: ButtonValue::Catalog { thumbnail: Some("SKU-1".into()) } },
-        ],
-    };
+    let template = rich_template();
     let body = json!({
         "number": "254712345678",
         "name": "spring_coupon",
         "language": "en_US",
-        "components": [
-            { "type": "header", "parameters": [{ "type": "image", "image": { "id": "1203458" } }] },
-            { "type": "body", "parameters": [
-                { "type": "text", "text": "Jane" },
-                { "type": "currency", "currency": { "fallback_value": "KES 1,250.50", "code": "KES", "amount_1000": 1_250_500 } },
-                { "type": "date_time", "date_time": { "fallback_value": "1 March 2027" } }
-            ] },
-            { "type": "button", "sub_type": "copy_code", "index": "0",
-              "parameters": [{ "type": "coupon_code", "coupon_code": "SPRING25" }] },
-            { "type": "button", "sub_type": "flow", "index": "1",
-              "parameters": [{ "type": "action", "action": { "flow_token": "tok-42", "flow_action_data": { "size": "M" } } }] },
-            { "type": "button", "sub_type": "catalog", "index": "2",
-              "parameters": [{ "type": "action", "action": { "thumbnail_product_retailer_id": "SKU-1" } }] }
-        ]
+        "components": rich_components()
     });
     let request = send_warned(Message::Template(template), &["/message/template"]);
     assert_request(&request, &url("sendTemplate"), AUTH, body);

@@ -8,9 +8,9 @@ mod rejects;
 use super::{Config, Sandbox, token};
 use crate::message::{
     ButtonValue, ContactCard, Interactive, InteractiveAction, ListRow, ListSection, Location, MediaKind, MediaSource,
-    Message, Reaction, ReplyButton, Template, TemplateButton, TemplateHeader, TemplateParam,
+    Message, Reaction, ReplyButton, Template, TemplateButton, TemplateHeader,
 };
-use crate::providers::testing::media;
+use crate::providers::testing::{media, rich_template};
 use crate::providers::{Outgoing, ProviderKind, Settings, Target};
 use crate::request::HttpRequest;
 use serde_json::Value;
@@ -202,28 +202,4 @@ fn samples(kind: ProviderKind) -> Vec<(&'static str, Message)> {
         all.push(("template with money, a date and every button kind", Message::Template(rich_template())));
     }
     all.into_iter().filter(|(_, m)| kind.provider().supports(m.message_type())).collect()
-}
-
-/// A template with an uploaded header image, money, a date, and copy-code, Flow and catalog
-/// buttons (providers that pass Meta's components through whole).
-fn rich_template() -> Template {
-    Template {
-        name: Some("spring_coupon".into()),
-        id: None,
-        language: "en_US".into(),
-        header: Some(TemplateHeader::Media {
-            kind: MediaKind::Image,
-            source: MediaSource::Id("1203458".into()),
-            filename: None,
-        }),
-        body: vec![
-            TemplateParam::Currency { fallback: "KES 1,250.50".into(), code: "KES".into(), amount_1000: 1_250_500 },
-            TemplateParam::DateTime { fallback: "1 March 2027".into() },
-        ],
-        buttons: vec![
-            TemplateButton { index: 0, value: ButtonValue::CopyCode("SPRING25".into()) },
-            TemplateButton { index: 1, value: ButtonValue::Flow { token: Some("tok".into()), data: None } },
-            TemplateButton { index: 2, value: ButtonValue::Catalog { thumbnail: None } },
-        ],
-    }
 }
