@@ -297,17 +297,49 @@ pub enum ButtonValue {
     },
 }
 
-/// Reply buttons or a list menu.
+/// Reply buttons, a list menu or a link button.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Interactive {
-    /// Text header.
-    pub header: Option<String>,
+    /// Header: text or media.
+    pub header: Option<InteractiveHeader>,
     /// Body text.
     pub body: String,
     /// Footer text.
     pub footer: Option<String>,
     /// Buttons or list.
     pub action: InteractiveAction,
+}
+
+/// An interactive message's header.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InteractiveHeader {
+    /// Text.
+    Text(String),
+    /// An image, video or document.
+    Media {
+        /// Image, video or document.
+        kind: MediaKind,
+        /// Where the provider gets it.
+        source: MediaSource,
+        /// File name shown (documents).
+        filename: Option<String>,
+    },
+}
+
+impl InteractiveHeader {
+    /// The header's text, when it is text.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            InteractiveHeader::Text(text) => Some(text),
+            InteractiveHeader::Media { .. } => None,
+        }
+    }
+}
+
+impl From<&str> for InteractiveHeader {
+    fn from(text: &str) -> InteractiveHeader {
+        InteractiveHeader::Text(text.to_string())
+    }
 }
 
 /// What the recipient can tap.
@@ -321,6 +353,13 @@ pub enum InteractiveAction {
         button: String,
         /// Sections of rows.
         sections: Vec<ListSection>,
+    },
+    /// One button that opens a web page.
+    CtaUrl {
+        /// The button's label.
+        label: String,
+        /// The page it opens.
+        url: String,
     },
 }
 

@@ -105,11 +105,18 @@ struct ButtonDoc {
 
 #[derive(Deserialize)]
 struct InteractiveDoc {
-    header: Option<String>,
+    header: Option<Value>,
     body: String,
     footer: Option<String>,
     buttons: Option<Vec<ReplyButtonDoc>>,
     list: Option<ListDoc>,
+    cta_url: Option<CtaUrlDoc>,
+}
+
+#[derive(Deserialize)]
+struct CtaUrlDoc {
+    display_text: String,
+    url: String,
 }
 
 #[derive(Deserialize)]
@@ -298,6 +305,35 @@ fn template(t: TemplateDoc, errors: &mut Vec<Finding>) -> Template {
     Template { name: nonempty(t.name), id, language: t.language, header, body, buttons }
 }
 
+/// An interactive header: text, or `{type: image|video|document, url | id, filename}`.
+fn interactive_header(h: Value, errors: &mut Vec<Finding>) -> Option<InteractiveHeader> {
+    let pointer = "/message/interactive/header";
+    let h = match h {
+        Value::String(text) => return nonempty(Some(text)).map(InteractiveHeader::Text),
+        other => other,
+    };
+    let text = |key: &str| h.get(key).cloned().and_then(text_of);
+    let kind = match h.get("type").and_then(Value::as_str) {
+        Some("image") => MediaKind::Image,
+        Some("video") => MediaKind::Video,
+        Some("document") => MediaKind::Document,
+        _ => {
+            errors.push(Finding::error(pointer, "a media header's `type` is image, video or document"));
+            return None;
+        }
+    };
+    let source = match (text("url"), text("id")) {
+        (Some(url), None) => MediaSource::Link(url),
+        (None, Some(id)) => MediaSource::Id(id),
+        (url, _) => {
+            let what = if url.is_some() { "both `url` and `id`; keep one" } else { "`url` or an uploaded media `id`" };
+            errors.push(Finding::error(pointer, format!("a media header needs {what}")));
+            return None;
+        }
+    };
+    Some(InteractiveHeader::Media { kind, source, filename: text("filename") })
+}
+
 /// A template header: text, media by link or uploaded id, or a place.
 fn header(h: HeaderDoc, errors: &mut Vec<Finding>) -> TemplateHeader {
     let pointer = "/message/template/header";
@@ -395,11 +431,12 @@ fn interactive(i: InteractiveDoc, errors: &mut Vec<Finding>) -> Interactive {
             }
         }
     }
-    let action = match (i.buttons, i.list) {
-        (Some(buttons), None) => {
+    let given = [i.buttons.is_some(), i.list.is_some(), i.cta_url.is_some()].into_iter().filter(|g| *g).count();
+    let action = match (i.buttons, i.list, i.cta_url) {
+        (Some(buttons), None, None) => {
             InteractiveAction::Buttons(buttons.into_iter().map(|b| ReplyButton { id: b.id, title: b.title }).collect())
         }
-        (None, Some(list)) => InteractiveAction::List {
+        (None, Some(list), None) => InteractiveAction::List {
             button: list.button,
             sections: list
                 .sections
@@ -414,14 +451,22 @@ fn interactive(i: InteractiveDoc, errors: &mut Vec<Finding>) -> Interactive {
                 })
                 .collect(),
         },
-        (b, _) => {
-            let what =
-                if b.is_some() { "has both `buttons` and `list`; keep one" } else { "needs `buttons` or `list`" };
+        (None, None, Some(cta)) => {
+            blank(&cta.display_text, "/message/interactive/cta_url/display_text", "link button label", errors);
+            InteractiveAction::CtaUrl { label: cta.display_text, url: cta.url }
+        }
+        _ => {
+            let what = if given > 1 {
+                "has more than one of `buttons`, `list` and `cta_url`; keep one"
+            } else {
+                "needs `buttons`, `list` or `cta_url`"
+            };
             errors.push(Finding::error("/message/interactive", format!("an interactive message {what}")));
             InteractiveAction::Buttons(vec![])
         }
     };
-    Interactive { header: nonempty(i.header), body: i.body, footer: nonempty(i.footer), action }
+    let header = i.header.and_then(|h| interactive_header(h, errors));
+    Interactive { header, body: i.body, footer: nonempty(i.footer), action }
 }
 
 /// The MIME type WhatsApp providers expect for a URL's file extension.
@@ -578,7 +623,26 @@ mod tests {
             ["/message/template/id", "/message/template/buttons/0"]
         );
         let e = convert(json!({"type": "interactive", "interactive": {"body": "b"}})).unwrap_err();
-        assert!(e[0].text.contains("needs `buttons` or `list`"));
+        assert!(e[0].text.contains("needs `buttons`, `list` or `cta_url`"), "{}", e[0].text);
+        let both = json!({"type": "interactive", "interactive": {"body": "b", "buttons": [{"id": "1", "title": "t"}],
+            "cta_url": {"display_text": "Open", "url": "https://x"}}});
+        assert!(convert(both).unwrap_err()[0].text.contains("more than one of"));
+        let link = convert(json!({"type": "interactive", "interactive": {"body": "b",
+            "header": {"type": "video", "url": "https://x/v.mp4"}, "cta_url": {"display_text": "Open", "url": "https://x"}}}))
+        .unwrap();
+        let Message::Interactive(i) = link else { panic!() };
+        assert_eq!(
+            i.header,
+            Some(InteractiveHeader::Media {
+                kind: MediaKind::Video,
+                source: MediaSource::Link("https://x/v.mp4".into()),
+                filename: None
+            })
+        );
+        assert_eq!(i.action, InteractiveAction::CtaUrl { label: "Open".into(), url: "https://x".into() });
+        let bad_header = json!({"type": "interactive", "interactive": {"body": "b", "header": {"type": "audio", "url": "u"},
+            "buttons": [{"id": "1", "title": "t"}]}});
+        assert_eq!(convert(bad_header).unwrap_err()[0].pointer, "/message/interactive/header");
         let e = convert(json!({"type": "media", "text": "x"}));
         assert!(e.is_err());
     }

@@ -14,7 +14,7 @@ mod whautochat;
 
 pub use outcome::{Outcome, ProviderError, Response};
 
-use crate::message::{Location, Media, Message, MessageType};
+use crate::message::{InteractiveAction, InteractiveHeader, Location, Media, MediaSource, Message, MessageType};
 use crate::phone::Phone;
 use crate::request::{Auth, HttpRequest};
 use serde::Deserialize;
@@ -272,6 +272,14 @@ pub enum Unsupported {
         /// The provider.
         provider: &'static str,
     },
+    /// A part of a message type it can send otherwise (a link button, a media header).
+    #[error("{provider} cannot send {feature}")]
+    Feature {
+        /// The provider.
+        provider: &'static str,
+        /// What it cannot send, in words.
+        feature: &'static str,
+    },
 }
 
 /// The phone number a single-recipient provider sends to.
@@ -379,6 +387,24 @@ pub(crate) fn carried(findings: &mut Vec<Finding>, message: &Message, provider: 
             }
         }
         _ => {}
+    }
+}
+
+/// Errors for the interactive parts a provider that relays Meta's objects has no field for:
+/// media headers given by uploaded id (it takes public URLs only) and link buttons (`cta_url`).
+pub(crate) fn interactive_parts(findings: &mut Vec<Finding>, message: &Message, provider: &str, cta_url: bool) {
+    let Message::Interactive(interactive) = message else { return };
+    if let Some(InteractiveHeader::Media { source: MediaSource::Id(_), .. }) = &interactive.header {
+        findings.push(Finding::error(
+            "/message/interactive/header",
+            format!("{provider} takes header media by public URL only; set `url` instead of `id`"),
+        ));
+    }
+    if !cta_url && matches!(interactive.action, InteractiveAction::CtaUrl { .. }) {
+        findings.push(Finding::error(
+            "/message/interactive/cta_url",
+            format!("{provider} documents no link buttons (cta_url); use reply buttons or a link in the body"),
+        ));
     }
 }
 

@@ -11,10 +11,12 @@ use super::meta::components::{HeaderMedia, interactive_object, template_componen
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried, dropped,
-    encode_component, media_fields, metadata_not_stored, put_opt,
+    encode_component, interactive_parts, media_fields, metadata_not_stored, put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response};
-use crate::message::{ButtonValue, MediaKind, MediaSource, Message, MessageType, Template, TemplateHeader};
+use crate::message::{
+    ButtonValue, InteractiveAction, MediaKind, MediaSource, Message, MessageType, Template, TemplateHeader,
+};
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
 
@@ -54,6 +56,7 @@ impl Provider for Autokonnect {
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
         meta::limits::check(findings, &out.message);
+        interactive_parts(findings, &out.message, NAME, false);
         match &out.message {
             Message::Media(media) => {
                 let can = MediaFields {
@@ -163,6 +166,9 @@ impl Provider for Autokonnect {
                 body.insert("components".into(), template_components(template, HeaderMedia::Flat).into());
             }
             Message::Interactive(interactive) => {
+                if matches!(interactive.action, InteractiveAction::CtaUrl { .. }) {
+                    return Err(Unsupported::Feature { provider: NAME, feature: "link buttons (cta_url)" });
+                }
                 body.insert("type".into(), "interactive".into());
                 body.insert("interactive".into(), interactive_object(interactive));
             }

@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::message::{
-    ButtonValue, Interactive, InteractiveAction, ListRow, ListSection, MediaSource, ReplyButton, Template,
-    TemplateButton, TemplateParam,
+    ButtonValue, Interactive, InteractiveAction, InteractiveHeader, ListRow, ListSection, MediaSource, ReplyButton,
+    Template, TemplateButton, TemplateParam,
 };
 use crate::providers::Severity;
 use crate::providers::testing::{assert_request, build_clean, findings, media, out, settings, to};
@@ -235,4 +235,37 @@ fn template_money_and_dates_go_out_and_what_it_does_not_document_is_refused() {
             (Severity::Error, "/message/template/buttons/0".to_string())
         ]
     );
+}
+
+#[test]
+fn buttons_under_a_linked_image_and_no_link_buttons() {
+    let image = InteractiveHeader::Media {
+        kind: MediaKind::Image,
+        source: MediaSource::Link("https://example.com/p.jpg".into()),
+        filename: None,
+    };
+    let buttons = Interactive {
+        header: Some(image),
+        body: "In stock again".into(),
+        footer: None,
+        action: InteractiveAction::Buttons(vec![ReplyButton { id: "buy".into(), title: "Buy".into() }]),
+    };
+    let request = send(Message::Interactive(buttons));
+    assert_eq!(
+        request.body["interactive"]["header"],
+        json!({ "type": "image", "image": { "link": "https://example.com/p.jpg" } })
+    );
+    crate::providers::testing::assert_meets_contract(&request);
+    let link = Message::Interactive(Interactive {
+        header: None,
+        body: "b".into(),
+        footer: None,
+        action: InteractiveAction::CtaUrl { label: "Open".into(), url: "https://example.com".into() },
+    });
+    let found: Vec<_> = findings(&Autokonnect, &out(link.clone())).into_iter().map(|f| f.pointer).collect();
+    assert_eq!(found, ["/message/interactive/cta_url"]);
+    assert!(matches!(
+        Autokonnect.build(&settings(&Autokonnect, "123"), &to(), &out(link)),
+        Err(Unsupported::Feature { .. })
+    ));
 }

@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::message::{
-    ButtonValue, ContactCard, Interactive, InteractiveAction, ListRow, ListSection, Location, MediaKind, MediaSource,
-    Reaction, ReplyButton, Template, TemplateButton, TemplateHeader,
+    ButtonValue, ContactCard, Interactive, InteractiveAction, InteractiveHeader, ListRow, ListSection, Location,
+    MediaKind, MediaSource, Reaction, ReplyButton, Template, TemplateButton, TemplateHeader,
 };
 use crate::providers::Severity;
 use crate::providers::testing::{
@@ -332,4 +332,75 @@ fn a_voice_note_that_is_not_ogg_is_warned_about() {
 fn meta_limits_apply() {
     let found = findings(&CloudApi, &out(Message::Text { body: "x".repeat(4097), preview_url: None }));
     assert_eq!(found, [Finding::error("/message/text", "The text is 4097 characters long; the limit is 4096")]);
+}
+
+#[test]
+fn a_link_button_with_an_image_header_and_buttons_under_an_uploaded_document() {
+    let image = InteractiveHeader::Media {
+        kind: MediaKind::Image,
+        source: MediaSource::Link("https://example.com/sale.jpg".into()),
+        filename: None,
+    };
+    let link = Interactive {
+        header: Some(image),
+        body: "Spring sale: 20% off".into(),
+        footer: Some("Ends Sunday".into()),
+        action: InteractiveAction::CtaUrl { label: "Shop now".into(), url: "https://example.com/sale".into() },
+    };
+    let body = json!({
+        "messaging_product": "whatsapp", "recipient_type": "individual", "to": "+254712345678",
+        "type": "interactive",
+        "interactive": {
+            "type": "cta_url",
+            "header": { "type": "image", "image": { "link": "https://example.com/sale.jpg" } },
+            "body": { "text": "Spring sale: 20% off" },
+            "footer": { "text": "Ends Sunday" },
+            "action": { "name": "cta_url", "parameters": { "display_text": "Shop now", "url": "https://example.com/sale" } }
+        }
+    });
+    assert_request(&send(Message::Interactive(link)), URL, AUTH, body);
+    let document = InteractiveHeader::Media {
+        kind: MediaKind::Document,
+        source: MediaSource::Id("5512".into()),
+        filename: Some("terms.pdf".into()),
+    };
+    let buttons = Interactive {
+        header: Some(document),
+        body: "Do you accept?".into(),
+        footer: None,
+        action: InteractiveAction::Buttons(vec![ReplyButton { id: "y".into(), title: "Yes".into() }]),
+    };
+    let request = send(Message::Interactive(buttons));
+    assert_eq!(
+        request.body["interactive"]["header"],
+        json!({ "type": "document", "document": { "id": "5512", "filename": "terms.pdf" } })
+    );
+    super::super::testing::assert_meets_contract(&request);
+}
+
+#[test]
+fn a_list_header_is_text_only_and_link_urls_are_http() {
+    let pointers = |interactive| {
+        findings(&CloudApi, &out(Message::Interactive(interactive))).into_iter().map(|f| f.pointer).collect::<Vec<_>>()
+    };
+    let image =
+        InteractiveHeader::Media { kind: MediaKind::Image, source: MediaSource::Id("1".into()), filename: None };
+    let row = ListRow { id: "1".into(), title: "One".into(), description: None };
+    let list = Interactive {
+        header: Some(image),
+        body: "Pick".into(),
+        footer: None,
+        action: InteractiveAction::List {
+            button: "Open".into(),
+            sections: vec![ListSection { title: None, rows: vec![row] }],
+        },
+    };
+    assert_eq!(pointers(list), ["/message/interactive/header"]);
+    let link = Interactive {
+        header: None,
+        body: "Pick".into(),
+        footer: None,
+        action: InteractiveAction::CtaUrl { label: "A label over twenty chars".into(), url: "ftp://x".into() },
+    };
+    assert_eq!(pointers(link), ["/message/interactive/cta_url/display_text", "/message/interactive/cta_url/url"]);
 }

@@ -16,7 +16,9 @@ use super::{
     encode_component, is_one_emoji, location_labels_required, media_fields, metadata_not_stored, phone, put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response};
-use crate::message::{Interactive, InteractiveAction, ListSection, Media, MediaKind, Message, MessageType};
+use crate::message::{
+    Interactive, InteractiveAction, InteractiveHeader, ListSection, Media, MediaKind, Message, MessageType,
+};
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
 
@@ -207,7 +209,7 @@ impl Provider for Evolution {
                 });
                 ("sendReaction", json!({ "key": key, "reaction": reaction.emoji }))
             }
-            Message::Interactive(interactive) => interactive_body(number, interactive),
+            Message::Interactive(interactive) => interactive_body(number, interactive)?,
             Message::Template(template) => {
                 let mut object = json!({
                     "number": number,
@@ -258,10 +260,10 @@ fn check_interactive(findings: &mut Vec<Finding>, interactive: &Interactive) {
             }
         }
         InteractiveAction::List { sections, .. } => {
-            if interactive.header.is_none() {
+            if interactive.header.as_ref().and_then(InteractiveHeader::text).is_none() {
                 findings.push(Finding::error(
                     "/message/interactive/header",
-                    "Evolution API requires a title for lists; set `header`",
+                    "Evolution API requires a text title for lists; set `header` to text",
                 ));
             }
             if interactive.footer.is_none() {
@@ -272,6 +274,10 @@ fn check_interactive(findings: &mut Vec<Finding>, interactive: &Interactive) {
             }
             check_sections(findings, sections);
         }
+        InteractiveAction::CtaUrl { .. } => findings.push(Finding::error(
+            "/message/interactive/cta_url",
+            "Evolution API cannot send a link button (its Cloud-API channel turns every button into a reply button)",
+        )),
     }
 }
 
@@ -305,7 +311,7 @@ fn check_sections(findings: &mut Vec<Finding>, sections: &[ListSection]) {
 }
 
 /// The route and body for reply buttons (`sendButtons`) or a list (`sendList`).
-fn interactive_body(number: &str, interactive: &Interactive) -> (&'static str, Value) {
+fn interactive_body(number: &str, interactive: &Interactive) -> Result<(&'static str, Value), Unsupported> {
     let mut object = Map::new();
     object.insert("number".into(), number.into());
     match &interactive.action {
@@ -317,10 +323,11 @@ fn interactive_body(number: &str, interactive: &Interactive) -> (&'static str, V
             let buttons: Vec<Value> =
                 buttons.iter().map(|b| json!({ "type": "reply", "displayText": b.title, "id": b.id })).collect();
             object.insert("buttons".into(), buttons.into());
-            ("sendButtons", Value::Object(object))
+            Ok(("sendButtons", Value::Object(object)))
         }
         InteractiveAction::List { button, sections } => {
-            object.insert("title".into(), interactive.header.as_deref().unwrap_or_default().into());
+            let title = interactive.header.as_ref().and_then(InteractiveHeader::text).unwrap_or_default();
+            object.insert("title".into(), title.into());
             object.insert("description".into(), interactive.body.as_str().into());
             object.insert("footerText".into(), interactive.footer.as_deref().unwrap_or_default().into());
             object.insert("buttonText".into(), button.as_str().into());
@@ -342,7 +349,10 @@ fn interactive_body(number: &str, interactive: &Interactive) -> (&'static str, V
                 })
                 .collect();
             object.insert("sections".into(), sections.into());
-            ("sendList", Value::Object(object))
+            Ok(("sendList", Value::Object(object)))
+        }
+        InteractiveAction::CtaUrl { .. } => {
+            Err(Unsupported::Feature { provider: NAME, feature: "link buttons (cta_url)" })
         }
     }
 }

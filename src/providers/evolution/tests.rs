@@ -386,3 +386,18 @@ fn fields_without_a_place_are_warned_about() {
     audio.caption = Some("Hi".into());
     assert_eq!(pointers(Message::Media(audio)), [w("/message/media/caption")]);
 }
+
+#[test]
+fn link_buttons_are_refused() {
+    let link = Message::Interactive(Interactive {
+        header: None,
+        body: "b".into(),
+        footer: None,
+        action: InteractiveAction::CtaUrl { label: "Open".into(), url: "https://example.com".into() },
+    });
+    assert!(pointers(link.clone()).contains(&(Severity::Error, "/message/interactive/cta_url".to_string())));
+    assert!(matches!(
+        Evolution.build(&settings(&Evolution, "shop"), &to(), &out(link)),
+        Err(Unsupported::Feature { .. })
+    ));
+}

@@ -10,10 +10,10 @@ use super::meta;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried, dropped,
-    encode_component, media_fields, metadata_not_stored, phone, put_opt,
+    encode_component, interactive_parts, media_fields, metadata_not_stored, phone, put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response, TokenShape};
-use crate::message::{Interactive, InteractiveAction, MediaKind, Message, MessageType};
+use crate::message::{Interactive, InteractiveAction, InteractiveHeader, MediaKind, MediaSource, Message, MessageType};
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
 
@@ -48,6 +48,7 @@ impl Provider for Flowiq {
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
         meta::limits::check(findings, &out.message);
+        interactive_parts(findings, &out.message, NAME, false);
         match &out.message {
             Message::Media(media) => {
                 let can = MediaFields {
@@ -131,7 +132,7 @@ impl Provider for Flowiq {
                 "contacts"
             }
             Message::Interactive(interactive) => {
-                body.insert("interactive".into(), interactive_object(interactive));
+                body.insert("interactive".into(), interactive_object(interactive)?);
                 "interactive"
             }
             Message::Reaction(reaction) => {
@@ -151,16 +152,34 @@ impl Provider for Flowiq {
     }
 }
 
-/// FlowIQ's flat interactive object: `body`, `header` and `footer` are plain strings, buttons
-/// are `{id, title}`.
-fn interactive_object(interactive: &Interactive) -> Value {
+/// FlowIQ's flat interactive object: `body`, `header` and `footer` are plain strings, a media
+/// header is `header_media: {type, url, filename}`, buttons are `{id, title}`.
+fn interactive_object(interactive: &Interactive) -> Result<Value, Unsupported> {
     let mut object = Map::new();
     let kind = match interactive.action {
         InteractiveAction::Buttons(_) => "button",
         InteractiveAction::List { .. } => "list",
+        InteractiveAction::CtaUrl { .. } => {
+            return Err(Unsupported::Feature { provider: NAME, feature: "link buttons (cta_url)" });
+        }
     };
     object.insert("type".into(), kind.into());
-    put_opt(&mut object, "header", interactive.header.as_deref());
+    match &interactive.header {
+        Some(InteractiveHeader::Text(text)) => {
+            object.insert("header".into(), text.as_str().into());
+        }
+        Some(InteractiveHeader::Media { kind, source: MediaSource::Link(url), filename }) => {
+            let mut media = Map::new();
+            media.insert("type".into(), kind.message_type().as_str().into());
+            media.insert("url".into(), url.as_str().into());
+            put_opt(&mut media, "filename", filename.as_deref());
+            object.insert("header_media".into(), media.into());
+        }
+        Some(InteractiveHeader::Media { source: MediaSource::Id(_), .. }) => {
+            return Err(Unsupported::Feature { provider: NAME, feature: "header media by uploaded id" });
+        }
+        None => {}
+    }
     object.insert("body".into(), interactive.body.as_str().into());
     put_opt(&mut object, "footer", interactive.footer.as_deref());
     match &interactive.action {
@@ -192,8 +211,10 @@ fn interactive_object(interactive: &Interactive) -> Value {
                 .collect();
             object.insert("sections".into(), sections.into());
         }
+        // Refused above, before anything was written.
+        InteractiveAction::CtaUrl { .. } => {}
     }
-    Value::Object(object)
+    Ok(Value::Object(object))
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! Golden requests for FlowIQ, written from its `send-whatsapp` reference pages.
 
 use super::*;
-use crate::message::{ContactCard, ListRow, ListSection, Location, Reaction, ReplyButton};
+use crate::message::{
+    ContactCard, InteractiveHeader, ListRow, ListSection, Location, MediaSource, Reaction, ReplyButton,
+};
 use crate::providers::Severity;
 use crate::providers::testing::{assert_request, build_clean, findings, media, out, settings, to};
 
@@ -203,4 +205,42 @@ fn media_fields_without_a_place_are_warned_about_and_meta_limits_apply() {
         found,
         [(Severity::Error, "/message/media/caption".into()), (Severity::Warning, "/message/media/filename".into())]
     );
+}
+
+#[test]
+fn a_media_header_goes_in_header_media_and_what_flowiq_lacks_is_refused() {
+    let interactive = |header, action| Interactive { header, body: "Our new menu".into(), footer: None, action };
+    let reply = || InteractiveAction::Buttons(vec![ReplyButton { id: "y".into(), title: "Yes".into() }]);
+    let pdf = InteractiveHeader::Media {
+        kind: MediaKind::Document,
+        source: MediaSource::Link("https://example.com/menu.pdf".into()),
+        filename: Some("menu.pdf".into()),
+    };
+    let body = json!({
+        "phone_number": "+254712345678",
+        "message_type": "interactive",
+        "interactive": {
+            "type": "button",
+            "header_media": { "type": "document", "url": "https://example.com/menu.pdf", "filename": "menu.pdf" },
+            "body": "Our new menu",
+            "buttons": [{ "id": "y", "title": "Yes" }]
+        }
+    });
+    assert_request(&send(Message::Interactive(interactive(Some(pdf), reply()))), URL, AUTH, body);
+    let uploaded =
+        InteractiveHeader::Media { kind: MediaKind::Image, source: MediaSource::Id("9".into()), filename: None };
+    let link = InteractiveAction::CtaUrl { label: "Open".into(), url: "https://example.com".into() };
+    for (message, pointer) in [
+        (interactive(Some(uploaded), reply()), "/message/interactive/header"),
+        (interactive(None, link), "/message/interactive/cta_url"),
+    ] {
+        let message = Message::Interactive(message);
+        let found: Vec<_> =
+            findings(&Flowiq, &out(message.clone())).into_iter().map(|f| (f.severity, f.pointer)).collect();
+        assert_eq!(found, [(Severity::Error, pointer.to_string())]);
+        assert!(matches!(
+            Flowiq.build(&settings(&Flowiq, "acme"), &to(), &out(message)),
+            Err(Unsupported::Feature { .. })
+        ));
+    }
 }

@@ -3,7 +3,8 @@
 //! objects.
 
 use crate::message::{
-    ButtonValue, Interactive, InteractiveAction, MediaKind, MediaSource, Template, TemplateHeader, TemplateParam,
+    ButtonValue, Interactive, InteractiveAction, InteractiveHeader, MediaKind, MediaSource, Template, TemplateHeader,
+    TemplateParam,
 };
 use crate::providers::{Finding, dropped, put_opt};
 use serde_json::{Map, Value, json};
@@ -111,7 +112,7 @@ fn media_parameter(kind: MediaKind, source: &MediaSource, filename: Option<&str>
     }
 }
 
-/// Meta's `interactive` object for reply buttons or a list.
+/// Meta's `interactive` object for reply buttons, a list or a link button.
 pub(crate) fn interactive_object(interactive: &Interactive) -> Value {
     let mut object = Map::new();
     let (kind, action) = match &interactive.action {
@@ -143,10 +144,19 @@ pub(crate) fn interactive_object(interactive: &Interactive) -> Value {
                 .collect();
             ("list", json!({ "button": button, "sections": sections }))
         }
+        InteractiveAction::CtaUrl { label, url } => {
+            ("cta_url", json!({ "name": "cta_url", "parameters": { "display_text": label, "url": url } }))
+        }
     };
     object.insert("type".into(), kind.into());
-    if let Some(header) = &interactive.header {
-        object.insert("header".into(), json!({ "type": "text", "text": header }));
+    match &interactive.header {
+        Some(InteractiveHeader::Text(text)) => {
+            object.insert("header".into(), json!({ "type": "text", "text": text }));
+        }
+        Some(InteractiveHeader::Media { kind, source, filename }) => {
+            object.insert("header".into(), media_parameter(*kind, source, filename.as_deref(), HeaderMedia::Nested));
+        }
+        None => {}
     }
     object.insert("body".into(), json!({ "text": interactive.body }));
     if let Some(footer) = &interactive.footer {

@@ -5,8 +5,8 @@
 //! and Meta's message pages.
 
 use crate::message::{
-    ButtonValue, Interactive, InteractiveAction, ListSection, Media, MediaKind, MediaSource, Message, Reaction,
-    Template, TemplateHeader, TemplateParam,
+    ButtonValue, Interactive, InteractiveAction, InteractiveHeader, ListSection, Media, MediaKind, MediaSource,
+    Message, Reaction, Template, TemplateHeader, TemplateParam,
 };
 use crate::providers::{Finding, check_len, is_one_emoji};
 
@@ -61,7 +61,7 @@ fn check_url(findings: &mut Vec<Finding>, pointer: &str, url: &str) {
     if !is_http(url) {
         findings.push(Finding::error(
             pointer,
-            format!("WhatsApp fetches media only from http:// or https:// URLs, and `{url}` is neither"),
+            format!("WhatsApp takes only http:// or https:// URLs here, and `{url}` is neither"),
         ));
     }
 }
@@ -130,8 +130,19 @@ fn check_parameter(findings: &mut Vec<Finding>, pointer: &str, text: &str) {
 
 fn check_interactive(findings: &mut Vec<Finding>, interactive: &Interactive) {
     check_len(findings, "/message/interactive/body", "The body", &interactive.body, BODY_MAX);
-    if let Some(header) = &interactive.header {
-        check_len(findings, "/message/interactive/header", "The header", header, HEADER_FOOTER_MAX);
+    let header = "/message/interactive/header";
+    match &interactive.header {
+        Some(InteractiveHeader::Text(text)) => check_len(findings, header, "The header", text, HEADER_FOOTER_MAX),
+        Some(InteractiveHeader::Media { source, .. }) => {
+            if let MediaSource::Link(url) = source {
+                check_url(findings, header, url);
+            }
+            if matches!(interactive.action, InteractiveAction::List { .. }) {
+                findings
+                    .push(Finding::error(header, "a list's header can only be text; WhatsApp shows no media on lists"));
+            }
+        }
+        None => {}
     }
     if let Some(footer) = &interactive.footer {
         check_len(findings, "/message/interactive/footer", "The footer", footer, HEADER_FOOTER_MAX);
@@ -162,6 +173,11 @@ fn check_interactive(findings: &mut Vec<Finding>, interactive: &Interactive) {
         InteractiveAction::List { button, sections } => {
             check_len(findings, "/message/interactive/list/button", "The list button label", button, BUTTON_TITLE_MAX);
             check_list(findings, sections);
+        }
+        InteractiveAction::CtaUrl { label, url } => {
+            let at = "/message/interactive/cta_url";
+            check_len(findings, &format!("{at}/display_text"), "The link button label", label, BUTTON_TITLE_MAX);
+            check_url(findings, &format!("{at}/url"), url);
         }
     }
 }
@@ -243,7 +259,7 @@ mod tests {
 
     fn buttons(buttons: Vec<ReplyButton>) -> Message {
         Message::Interactive(Interactive {
-            header: Some("h".repeat(61)),
+            header: Some(InteractiveHeader::Text("h".repeat(61))),
             body: "b".repeat(1025),
             footer: Some("f".repeat(61)),
             action: InteractiveAction::Buttons(buttons),
@@ -288,7 +304,7 @@ mod tests {
     #[test]
     fn buttons_are_limited_in_number_length_and_uniqueness() {
         let ok = Message::Interactive(Interactive {
-            header: Some("h".repeat(60)),
+            header: Some(InteractiveHeader::Text("h".repeat(60))),
             body: "b".repeat(1024),
             footer: Some("f".repeat(60)),
             action: InteractiveAction::Buttons(vec![button(&"i".repeat(256), &"t".repeat(20))]),

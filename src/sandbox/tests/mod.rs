@@ -7,8 +7,8 @@ mod rejects;
 
 use super::{Config, Sandbox, token};
 use crate::message::{
-    ButtonValue, ContactCard, Interactive, InteractiveAction, ListRow, ListSection, Location, MediaKind, MediaSource,
-    Message, Reaction, ReplyButton, Template, TemplateButton, TemplateHeader,
+    ButtonValue, ContactCard, Interactive, InteractiveAction, InteractiveHeader, ListRow, ListSection, Location,
+    MediaKind, MediaSource, Message, Reaction, ReplyButton, Template, TemplateButton, TemplateHeader,
 };
 use crate::providers::testing::{media, rich_template};
 use crate::providers::{Outgoing, ProviderKind, Settings, Target};
@@ -200,6 +200,27 @@ fn samples(kind: ProviderKind) -> Vec<(&'static str, Message)> {
     let mut all = all;
     if matches!(kind, ProviderKind::CloudApi | ProviderKind::Evolution) {
         all.push(("template with money, a date and every button kind", Message::Template(rich_template())));
+    }
+    if matches!(kind, ProviderKind::CloudApi | ProviderKind::Autokonnect | ProviderKind::Flowiq) {
+        let image = InteractiveHeader::Media {
+            kind: MediaKind::Image,
+            source: MediaSource::Link("https://example.com/sale.jpg".into()),
+            filename: None,
+        };
+        let reply = ReplyButton { id: "buy".into(), title: "Buy".into() };
+        let header = Some(image.clone());
+        let buttons = Interactive {
+            header,
+            body: "Back in stock".into(),
+            footer: None,
+            action: InteractiveAction::Buttons(vec![reply]),
+        };
+        all.push(("buttons under an image", Message::Interactive(buttons)));
+        if kind == ProviderKind::CloudApi {
+            let action = InteractiveAction::CtaUrl { label: "Shop now".into(), url: "https://example.com/sale".into() };
+            let link = Interactive { header: Some(image), body: "Spring sale".into(), footer: None, action };
+            all.push(("link button", Message::Interactive(link)));
+        }
     }
     all.into_iter().filter(|(_, m)| kind.provider().supports(m.message_type())).collect()
 }
