@@ -81,6 +81,8 @@ pub enum Code {
     Http(u16),
     /// The phone number is missing or invalid.
     InvalidPhone,
+    /// A row of an audience of groups has no group id.
+    NoGroup,
     /// The number appeared earlier in the audience.
     Duplicate,
     /// The number is on a suppression list.
@@ -107,6 +109,7 @@ impl Code {
             Code::Timeout => "timeout",
             Code::NoAnswer => "no_answer",
             Code::InvalidPhone => "invalid_phone",
+            Code::NoGroup => "no_group",
             Code::Duplicate => "duplicate",
             Code::Suppressed => "suppressed",
             Code::UnreadableRow => "unreadable_row",
@@ -124,6 +127,7 @@ impl Code {
             "timeout" => Code::Timeout,
             "no_answer" => Code::NoAnswer,
             "invalid_phone" => Code::InvalidPhone,
+            "no_group" => Code::NoGroup,
             "duplicate" => Code::Duplicate,
             "suppressed" => Code::Suppressed,
             "unreadable_row" => Code::UnreadableRow,
@@ -216,6 +220,7 @@ mod tests {
             Code::NoAnswer,
             Code::Http(502),
             Code::InvalidPhone,
+            Code::NoGroup,
             Code::Duplicate,
             Code::Suppressed,
             Code::UnreadableRow,

@@ -452,3 +452,37 @@ fn few_recipients_are_claimed_ahead_of_their_requests() {
     let claimed = *claimed.lock().unwrap();
     assert!((8..=8 + 2 * 8).contains(&claimed), "{claimed} claimed while 8 requests were out");
 }
+
+#[test]
+fn a_csv_of_groups_sends_once_to_each_group_and_a_rerun_to_none() {
+    let s = Scratch::new();
+    s.write(
+        "groups.csv",
+        "group_id,name\n120363025246125486@g.us,Runners\n,Nobody\n120363041122334455@g.us,Walkers\n120363025246125486@g.us,Runners again\n",
+    );
+    let yaml = "version: 1\nid: groups-test\nprovider:\n  kind: evolution\n  base_url: http://127.0.0.1:9\n  token_env: EVO\n  instance: shop\nrecipients:\n  csv: groups.csv\n  group_column: group_id\nmessage:\n  type: text\n  text: \"Hello {{ name }}\"\n";
+    let p = plan(&s, yaml);
+    let memory = Arc::new(Memory::new(|n, _| Reply::answer(201, format!(r#"{{"key":{{"id":"K{n}"}}}}"#))));
+    let outcome = send(&p, &options(&s), Some(&mut journal(&s)), &memory);
+    assert_eq!(outcome.report.exit_code, 0);
+    let sent: Vec<(String, String)> = memory
+        .received()
+        .iter()
+        .map(|r| (r.json()["number"].as_str().unwrap().to_string(), r.json()["text"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            ("120363025246125486@g.us".to_string(), "Hello Runners".to_string()),
+            ("120363041122334455@g.us".to_string(), "Hello Walkers".to_string())
+        ]
+    );
+    let rows = results(&s.path().join("out"));
+    assert_eq!(rows["120363025246125486@g.us"].0, "sent");
+    assert_eq!(rows.values().filter(|r| r.1 == "no_group").count(), 1, "{rows:?}");
+    let csv = std::fs::read_to_string(s.path().join("out/results.csv")).unwrap();
+    assert_eq!(csv.lines().filter(|l| l.starts_with("120363025246125486@g.us,5,skipped,")).count(), 1, "{csv}");
+    let again = Arc::new(Memory::new(|n, _| Reply::answer(201, format!(r#"{{"key":{{"id":"K{n}"}}}}"#))));
+    send(&p, &options(&s), Some(&mut journal(&s)), &again);
+    assert_eq!(again.received().len(), 0, "a re-run sent to a group twice");
+}

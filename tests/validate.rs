@@ -131,6 +131,15 @@ fn provider_specific_settings_are_checked() {
     let evolution = CAMPAIGN.replace("kind: cloud_api", "kind: evolution").replace("phone_number_id", "instance");
     let o = validate(&s, &evolution);
     assert!(stderr(&o).contains("missing `base_url` in `provider`"), "{}", stderr(&o));
+    let whautochat = CAMPAIGN
+        .replace("kind: cloud_api", "kind: whautochat")
+        .replace("phone_number_id: \"1234567890\"", "workspace_id: ws")
+        .replace("csv: data.csv", "groups: [\"120363025246125486@g.us\"]");
+    let o = validate(&s, &whautochat.replace("{{ name }}", "all"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("provider `whautochat` cannot send to groups"), "{}", stderr(&o));
+    let mixed = CAMPAIGN.replace("csv: data.csv", "csv: data.csv\n  group_column: name\n  phone_column: phone");
+    assert!(stderr(&validate(&s, &mixed)).contains("a CSV holds either groups or phone numbers"));
 }
 
 #[test]

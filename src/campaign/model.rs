@@ -60,8 +60,13 @@ pub struct RecipientsDoc {
     /// Provider-side tags.
     #[serde(default, deserialize_with = "id_list")]
     pub provider_tags: Option<Vec<String>>,
+    /// Provider-side group ids written in the file.
+    #[serde(default, deserialize_with = "id_list")]
+    pub groups: Option<Vec<String>>,
     /// Phone column name.
     pub phone_column: Option<String>,
+    /// The column of group ids, for a CSV of groups.
+    pub group_column: Option<String>,
     /// Tags column name.
     pub tags_column: Option<String>,
     /// Region for numbers without a country code.

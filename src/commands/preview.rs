@@ -95,6 +95,7 @@ pub fn pretty(send: &Send, n: usize, total: usize) -> String {
     let from = match &send.recipient.origin {
         Origin::CsvLine(l) => format!("  (CSV line {l})"),
         Origin::ListItem(i) => format!("  (recipients.list[{i}])"),
+        Origin::GroupItem(i) => format!("  (recipients.groups[{i}])"),
         Origin::ProviderTags => String::new(),
     };
     let mut s = format!("── {n}/{total}  {}{from}\n{} {}\n", send.recipient.target, r.method, r.url);

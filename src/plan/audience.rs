@@ -5,7 +5,7 @@ use super::checks::{Checked, Context};
 use crate::campaign::model::CampaignDoc;
 use crate::campaign::source::Part;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, Severity};
-use crate::recipients::{Audience, CsvReader, Filter, Source, read_suppression};
+use crate::recipients::{Address, Audience, CsvReader, Filter, Source, read_suppression};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -28,21 +28,26 @@ pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Diag
             }
         };
         let headers = reader.headers();
-        let phone = column(headers, r.phone_column.as_deref().unwrap_or("phone"), "phone_column", &name, ctx, diags);
+        let phone = match &r.group_column {
+            Some(group) => column(headers, group, "group_column", &name, ctx, diags),
+            None => column(headers, r.phone_column.as_deref().unwrap_or("phone"), "phone_column", &name, ctx, diags),
+        };
         let tags = if filter.active() {
             column(headers, r.tags_column.as_deref().unwrap_or("tags"), "tags_column", &name, ctx, diags).map(Some)
         } else {
             Some(None)
         };
         Source::Csv { headers: headers.into(), phone: phone?, tags: tags?, path }
-    } else if let Some(list) = &r.list {
+    } else if let Some(list) = r.list.as_ref().or(r.groups.as_ref()) {
         Source::List(Arc::from(list.as_slice()))
     } else if let Some(tags) = &r.provider_tags {
         Source::ProviderTags(tags.clone())
     } else {
         return None;
     };
-    match Audience::scan(source, filter, checked.region, &suppressed) {
+    let of_groups = r.groups.is_some() || (r.csv.is_some() && r.group_column.is_some());
+    let address = if of_groups { Address::Group } else { Address::Phone };
+    match Audience::scan(source, address, filter, checked.region, &suppressed) {
         Ok(audience) => Some(audience),
         Err(why) => {
             diags.push(ctx.at(Severity::Error, "/recipients/csv", Part::Value, why.to_string()));

@@ -122,7 +122,7 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
     }
     check_message_keys(&c.message, message_type, ctx, diags);
     let (message, text_origin) = fold_text_file(&c.message, ctx, diags);
-    let region = check_recipients(c, provider.supports_tags(), ctx, diags);
+    let region = check_recipients(c, ctx, diags);
 
     let send_at =
         c.schedule.as_ref().and_then(|s| s.send_at.as_deref()).and_then(|t| match t.parse::<jiff::Timestamp>() {
@@ -337,16 +337,43 @@ fn fold_text_file(message: &Value, ctx: &Context, diags: &mut Diagnostics) -> (V
     }
 }
 
-fn check_recipients(c: &CampaignDoc, supports_tags: bool, ctx: &Context, diags: &mut Diagnostics) -> Option<Region> {
+fn check_recipients(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<Region> {
     let r = &c.recipients;
-    let sources = [r.csv.is_some(), r.list.is_some(), r.provider_tags.is_some()].iter().filter(|x| **x).count();
+    let provider = c.provider.kind.provider();
+    let sources = [r.csv.is_some(), r.list.is_some(), r.provider_tags.is_some(), r.groups.is_some()];
+    let sources = sources.iter().filter(|x| **x).count();
     if sources != 1 {
         let what = if sources == 0 { "names no recipients" } else { "names more than one source of recipients" };
         diags.push(
-            ctx.at(Severity::Error, "/recipients", Part::Key, format!("`recipients` {what}"))
-                .help("give exactly one of `csv: file.csv`, `list: [\"+254…\"]` or `provider_tags: [\"42\"]`"),
+            ctx.at(Severity::Error, "/recipients", Part::Key, format!("`recipients` {what}")).help(
+                "give exactly one of `csv: file.csv`, `list: [\"+254…\"]`, `groups: [\"1203…@g.us\"]` or `provider_tags: [\"42\"]`",
+            ),
         );
     }
+    let groups = if r.groups.is_some() { Some("groups") } else { r.group_column.as_ref().map(|_| "group_column") };
+    if let Some(key) = groups.filter(|_| !provider.supports_groups()) {
+        diags.push(
+            ctx.at(
+                Severity::Error,
+                &format!("/recipients/{key}"),
+                Part::Key,
+                format!("provider `{}` cannot send to groups", c.provider.kind),
+            )
+            .help("communiktor, evolution and cloud_api send to groups; others reach phone numbers only"),
+        );
+    }
+    if r.group_column.is_some() && r.phone_column.is_some() {
+        diags.push(
+            ctx.at(
+                Severity::Error,
+                "/recipients/group_column",
+                Part::Key,
+                "a CSV holds either groups or phone numbers",
+            )
+            .help("keep `group_column` for a CSV of groups, or `phone_column` for one of people"),
+        );
+    }
+    let supports_tags = provider.supports_tags();
     if r.provider_tags.is_some() && !supports_tags {
         diags.push(
             ctx.at(
@@ -359,11 +386,12 @@ fn check_recipients(c: &CampaignDoc, supports_tags: bool, ctx: &Context, diags: 
         );
     }
     if r.csv.is_none() {
-        for key in ["tags", "exclude_tags", "phone_column", "tags_column"] {
+        for key in ["tags", "exclude_tags", "phone_column", "group_column", "tags_column"] {
             let given = match key {
                 "tags" => !r.tags.is_empty(),
                 "exclude_tags" => !r.exclude_tags.is_empty(),
                 "phone_column" => r.phone_column.is_some(),
+                "group_column" => r.group_column.is_some(),
                 _ => r.tags_column.is_some(),
             };
             if given {

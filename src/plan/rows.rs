@@ -82,6 +82,9 @@ fn skipped(s: &Skipped, csv_name: Option<&str>, ctx: &Context, diags: &mut Diagn
         (Some(line), Some(name)) => Some(Location::line(name, line as usize)),
         _ => match s.origin {
             crate::recipients::Origin::ListItem(i) => ctx.source.locate(&format!("/recipients/list/{i}"), Part::Value),
+            crate::recipients::Origin::GroupItem(i) => {
+                ctx.source.locate(&format!("/recipients/groups/{i}"), Part::Value)
+            }
             _ => None,
         },
     };
@@ -89,6 +92,7 @@ fn skipped(s: &Skipped, csv_name: Option<&str>, ctx: &Context, diags: &mut Diagn
         SkipReason::NoPhone | SkipReason::InvalidPhone(_) => {
             (format!("{}; this recipient is skipped", s.message()), "invalid phone numbers")
         }
+        SkipReason::NoGroup => (format!("{}; skipped", s.message()), "rows without a group id"),
         SkipReason::Duplicate { first } => (
             format!("{} is a duplicate of {}; it is sent once", s.recipient, describe(*first, None)),
             "duplicate phone numbers",

@@ -108,6 +108,9 @@ pub struct Settings {
 pub enum Target {
     /// One phone number.
     Phone(Phone),
+    /// One provider-side group, by its id (an Evolution group JID, a Communiktor group id, a
+    /// Cloud API Groups-API group id).
+    Group(String),
     /// Every provider-side contact carrying any of these tags (AutoKonnect `contact_tag_id`).
     Tags(Vec<String>),
 }
@@ -116,6 +119,7 @@ impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Target::Phone(p) => p.fmt(f),
+            Target::Group(id) => f.write_str(id),
             Target::Tags(t) => write!(f, "tag:{}", t.join(",")),
         }
     }
@@ -218,6 +222,11 @@ pub trait Provider: Sync {
         false
     }
 
+    /// Whether the provider can send to its groups (`recipients.groups`, `group_column`).
+    fn supports_groups(&self) -> bool {
+        false
+    }
+
     /// Checks a rendered message against the provider's documented limits and fields.
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>);
 
@@ -272,6 +281,12 @@ pub enum Unsupported {
         /// The provider.
         provider: &'static str,
     },
+    /// Groups, for a provider that sends to phone numbers only.
+    #[error("{provider} cannot send to groups")]
+    Groups {
+        /// The provider.
+        provider: &'static str,
+    },
     /// A part of a message type it can send otherwise (a link button, a media header).
     #[error("{provider} cannot send {feature}")]
     Feature {
@@ -282,10 +297,21 @@ pub enum Unsupported {
     },
 }
 
+/// The address a provider that sends to numbers and groups writes: the number's digits, or the
+/// group id as given.
+pub(crate) fn digits_or_group<'a>(to: &'a Target, provider: &'static str) -> Result<&'a str, Unsupported> {
+    match to {
+        Target::Phone(p) => Ok(p.digits()),
+        Target::Group(id) => Ok(id),
+        Target::Tags(_) => Err(Unsupported::Tags { provider }),
+    }
+}
+
 /// The phone number a single-recipient provider sends to.
 pub(crate) fn phone<'a>(to: &'a Target, provider: &'static str) -> Result<&'a Phone, Unsupported> {
     match to {
         Target::Phone(p) => Ok(p),
+        Target::Group(_) => Err(Unsupported::Groups { provider }),
         Target::Tags(_) => Err(Unsupported::Tags { provider }),
     }
 }

@@ -2,6 +2,7 @@
 
 use super::testing::{out, settings, to};
 use super::*;
+use serde_json::json;
 
 #[test]
 fn supports_matches_the_reference_matrix() {
@@ -143,4 +144,34 @@ fn the_campaign_schemas_provider_parts_agree_with_the_providers_facts() {
             facts.account_key
         );
     }
+}
+
+#[test]
+fn groups_are_addressed_as_each_provider_documents() {
+    let text = out(Message::Text { body: "Hi all".into(), preview_url: None });
+    let group = |id: &str| Target::Group(id.into());
+    let build = |kind: ProviderKind, to: &Target| kind.provider().build(&settings(kind.provider(), "acct"), to, &text);
+    let communiktor = build(ProviderKind::Communiktor, &group("team-42")).unwrap();
+    assert_eq!((&communiktor.body["receiver"], &communiktor.body["group"]), (&json!("team-42"), &json!(true)));
+    let evolution = build(ProviderKind::Evolution, &group("120363025246125486@g.us")).unwrap();
+    assert_eq!(evolution.body["number"], "120363025246125486@g.us");
+    let cloud = build(ProviderKind::CloudApi, &group("Y2FwaV9ncm91cDox")).unwrap();
+    assert_eq!((&cloud.body["recipient_type"], &cloud.body["to"]), (&json!("group"), &json!("Y2FwaV9ncm91cDox")));
+    for request in [&communiktor, &evolution, &cloud] {
+        super::testing::assert_meets_contract(request);
+    }
+    for kind in ProviderKind::ALL {
+        let supported = kind.provider().supports_groups();
+        assert_eq!(supported, build(kind, &group("g")).is_ok(), "{kind}");
+        if !supported {
+            assert!(matches!(build(kind, &group("g")), Err(Unsupported::Groups { .. })), "{kind}");
+        }
+    }
+    let reaction =
+        Message::Reaction(crate::message::Reaction { message_id: "BAE5".into(), emoji: "👍".into(), from_me: false });
+    let on_group = ProviderKind::Evolution
+        .provider()
+        .build(&settings(ProviderKind::Evolution.provider(), "shop"), &group("120363025246125486@g.us"), &out(reaction))
+        .unwrap();
+    assert_eq!(on_group.body["key"]["remoteJid"], "120363025246125486@g.us");
 }

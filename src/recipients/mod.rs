@@ -31,11 +31,22 @@ pub enum Origin {
     CsvLine(u64),
     /// The n-th (0-based) entry of `recipients.list`.
     ListItem(usize),
+    /// The n-th (0-based) entry of `recipients.groups`.
+    GroupItem(usize),
     /// The provider resolves the audience from its own contact tags.
     ProviderTags,
 }
 
 impl Origin {
+    /// The same kind of place at `position` (a line of the same file, an item of the same list).
+    fn at(self, position: u64) -> Origin {
+        match self {
+            Origin::ListItem(_) => Origin::ListItem(position as usize),
+            Origin::GroupItem(_) => Origin::GroupItem(position as usize),
+            _ => Origin::CsvLine(position),
+        }
+    }
+
     /// The CSV line, when there is one.
     pub fn csv_line(self) -> Option<u64> {
         match self {
@@ -62,7 +73,7 @@ impl Recipient {
     pub fn phone(&self) -> Option<&Phone> {
         match &self.target {
             Target::Phone(p) => Some(p),
-            Target::Tags(_) => None,
+            Target::Group(_) | Target::Tags(_) => None,
         }
     }
 
@@ -77,6 +88,8 @@ impl Recipient {
 pub enum SkipReason {
     /// The row has no phone number.
     NoPhone,
+    /// The row has no group id (an audience of groups).
+    NoGroup,
     /// The number is not valid.
     InvalidPhone(PhoneError),
     /// The same number appeared earlier.
@@ -96,6 +109,7 @@ impl SkipReason {
         use crate::results::Code;
         match self {
             SkipReason::NoPhone | SkipReason::InvalidPhone(_) => Code::InvalidPhone,
+            SkipReason::NoGroup => Code::NoGroup,
             SkipReason::Duplicate { .. } => Code::Duplicate,
             SkipReason::Suppressed => Code::Suppressed,
             SkipReason::Unreadable => Code::UnreadableRow,
@@ -119,6 +133,7 @@ impl Skipped {
     pub fn message(&self) -> String {
         match &self.reason {
             SkipReason::NoPhone => "this row has no phone number".into(),
+            SkipReason::NoGroup => "this row has no group id".into(),
             SkipReason::InvalidPhone(e) => e.to_string(),
             SkipReason::Duplicate { first } => format!("duplicate of {}", describe(*first, None)),
             SkipReason::Suppressed => "on the suppression list".into(),
@@ -138,6 +153,7 @@ pub fn describe(origin: Origin, csv_name: Option<&str>) -> String {
             None => format!("line {l}"),
         },
         Origin::ListItem(i) => format!("recipients.list[{i}]"),
+        Origin::GroupItem(i) => format!("recipients.groups[{i}]"),
         Origin::ProviderTags => "the provider's contact tags".into(),
     }
 }
@@ -183,6 +199,17 @@ enum Scanned {
     Phone(Option<std::ops::Range<usize>>),
 }
 
+/// What the audience's addresses are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Address {
+    /// Phone numbers (normalised to E.164, suppressible).
+    #[default]
+    Phone,
+    /// Provider-side group ids, sent to as written (suppression lists hold numbers, so they do
+    /// not apply).
+    Group,
+}
+
 /// Where the rows come from.
 #[derive(Debug, Clone)]
 pub enum Source {
@@ -192,12 +219,12 @@ pub enum Source {
         path: PathBuf,
         /// Its columns.
         headers: Arc<[String]>,
-        /// The phone column.
+        /// The column holding the addresses (phone numbers or group ids).
         phone: usize,
         /// The tags column, when rows are filtered.
         tags: Option<usize>,
     },
-    /// Numbers written in the campaign.
+    /// Numbers (or group ids) written in the campaign.
     List(Arc<[String]>),
     /// Provider-side contact tags: one request reaches them all.
     ProviderTags(Vec<String>),
@@ -251,6 +278,7 @@ pub enum AudienceError {
 #[derive(Debug, Clone)]
 pub struct Audience {
     source: Source,
+    address: Address,
     region: Option<Region>,
     spool: Spool,
     duplicates: Duplicates,
@@ -263,6 +291,7 @@ impl Audience {
     /// and finds duplicates.
     pub fn scan(
         source: Source,
+        address: Address,
         filter: Filter,
         region: Option<Region>,
         suppressed: &HashSet<u64>,
@@ -275,17 +304,23 @@ impl Audience {
                 Verdict::Filtered => counts.filtered += 1,
                 Verdict::Invalid | Verdict::Unreadable => counts.invalid += 1,
                 Verdict::Suppressed => counts.suppressed += 1,
-                Verdict::Phone(key) => {
+                Verdict::Phone(key) | Verdict::Group(key) => {
                     counts.recipients += 1;
                     dedupe.push((key, line))?;
                 }
             }
             Ok(spool.push(line, verdict)?)
         };
-        let verdict = |raw: Option<&str>| match raw.map(|r| normalize(r, region)) {
-            Some(Ok(p)) if suppressed.contains(&p.key()) => Verdict::Suppressed,
-            Some(Ok(p)) => Verdict::Phone(p.key()),
-            _ => Verdict::Invalid,
+        let verdict = |raw: Option<&str>| match address {
+            Address::Group => raw
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+                .map_or(Verdict::Invalid, |id| Verdict::Group(group_key(id))),
+            Address::Phone => match raw.map(|r| normalize(r, region)) {
+                Some(Ok(p)) if suppressed.contains(&p.key()) => Verdict::Suppressed,
+                Some(Ok(p)) => Verdict::Phone(p.key()),
+                _ => Verdict::Invalid,
+            },
         };
         match &source {
             Source::Csv { path, phone, tags, .. } => {
@@ -336,7 +371,7 @@ impl Audience {
         let repeats = duplicates.count as usize;
         counts.recipients -= repeats;
         counts.duplicate = repeats;
-        Ok(Audience { source, region, spool: spool.finish()?, duplicates, counts })
+        Ok(Audience { source, address, region, spool: spool.finish()?, duplicates, counts })
     }
 
     /// The CSV's column names (empty without a CSV).
@@ -430,7 +465,11 @@ impl Entries<'_> {
             (Rows::List(i), Source::List(list)) => {
                 let Some(raw) = list.get(*i) else { return self.end() };
                 *i += 1;
-                (Origin::ListItem(*i - 1), Some(raw.clone()), Some(vec![]), None)
+                let origin = match a.address {
+                    Address::Phone => Origin::ListItem(*i - 1),
+                    Address::Group => Origin::GroupItem(*i - 1),
+                };
+                (origin, Some(raw.clone()), Some(vec![]), None)
             }
             (Rows::Tags(done), Source::ProviderTags(tags)) => {
                 if std::mem::replace(done, true) {
@@ -476,7 +515,7 @@ impl Entries<'_> {
     ) -> Result<Entry, AudienceError> {
         let position = match origin {
             Origin::CsvLine(l) => l,
-            Origin::ListItem(i) => i as u64,
+            Origin::ListItem(i) | Origin::GroupItem(i) => i as u64,
             Origin::ProviderTags => 0,
         };
         let Some((line, verdict)) = self.spool.next()? else { return Err(self.changed()) };
@@ -488,6 +527,17 @@ impl Entries<'_> {
         Ok(match (verdict, values) {
             (Verdict::Filtered, _) => Entry::Filtered,
             (Verdict::Unreadable, _) => skipped(String::new(), SkipReason::Unreadable),
+            (Verdict::Invalid, Some(_)) if self.audience.address == Address::Group => {
+                skipped(String::new(), SkipReason::NoGroup)
+            }
+            (Verdict::Group(key), Some(values)) => {
+                let id = raw.map(|r| r.trim().to_string()).filter(|id| group_key(id) == key);
+                let Some(id) = id else { return Err(self.changed()) };
+                if let Some(first) = self.duplicates.first_of(position)? {
+                    return Ok(skipped(id, SkipReason::Duplicate { first: origin.at(first) }));
+                }
+                Entry::Recipient(Recipient { target: Target::Group(id), origin, values: values.into() })
+            }
             (Verdict::Invalid, Some(_)) => match raw.as_deref().map(|r| normalize(r, region)) {
                 None => skipped(String::new(), SkipReason::NoPhone),
                 Some(Err(e)) => skipped(raw.unwrap_or_default(), SkipReason::InvalidPhone(e)),
@@ -500,17 +550,21 @@ impl Entries<'_> {
             (Verdict::Phone(key), Some(values)) => {
                 let phone = Phone::from_key(key);
                 if let Some(first) = self.duplicates.first_of(position)? {
-                    let first = match origin {
-                        Origin::ListItem(_) => Origin::ListItem(first as usize),
-                        _ => Origin::CsvLine(first),
-                    };
-                    return Ok(skipped(phone.to_string(), SkipReason::Duplicate { first }));
+                    return Ok(skipped(phone.to_string(), SkipReason::Duplicate { first: origin.at(first) }));
                 }
                 Entry::Recipient(Recipient { target: Target::Phone(phone), origin, values: values.into() })
             }
             (_, None) => return Err(self.changed()),
         })
     }
+}
+
+/// A group id's key for finding duplicates: 63 bits of its hash (see [`Verdict::Group`]).
+fn group_key(id: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    id.hash(&mut hasher);
+    hasher.finish() >> 1
 }
 
 /// A field known to be UTF-8, trimmed.

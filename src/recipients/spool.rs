@@ -10,6 +10,9 @@ use std::sync::Arc;
 /// Bytes per entry: a `u32` line and a `u64` verdict.
 const ENTRY: usize = 12;
 
+/// The bit that marks a group's hash: phone keys (at most 15 digits) never reach it.
+const GROUP: u64 = 1 << 63;
+
 /// What the scan decided about one row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -23,6 +26,8 @@ pub enum Verdict {
     Unreadable,
     /// A valid number, as its compact key (see [`crate::phone::Phone::key`]).
     Phone(u64),
+    /// A group id, as a 63-bit hash of it (duplicates are found by key, as for numbers).
+    Group(u64),
 }
 
 impl Verdict {
@@ -34,6 +39,7 @@ impl Verdict {
             Verdict::Suppressed => 2,
             Verdict::Unreadable => 3,
             Verdict::Phone(key) => key,
+            Verdict::Group(hash) => GROUP | hash,
         }
     }
 
@@ -43,6 +49,7 @@ impl Verdict {
             1 => Verdict::Invalid,
             2 => Verdict::Suppressed,
             3 => Verdict::Unreadable,
+            hash if hash & GROUP != 0 => Verdict::Group(hash & !GROUP),
             key => Verdict::Phone(key),
         }
     }
@@ -150,15 +157,19 @@ mod tests {
     fn reads_back_what_was_written_with_independent_readers() {
         let mut w = SpoolWriter::new().unwrap();
         let verdicts = [Verdict::Filtered, Verdict::Invalid, Verdict::Suppressed, Verdict::Unreadable];
+        let verdict = |i: u64| match i % 6 {
+            4 => Verdict::Phone(254_700_000_000 + i),
+            5 => Verdict::Group((u64::MAX >> 1) - i),
+            n => verdicts[n as usize],
+        };
         for i in 0..10_000u64 {
-            let v = if i % 5 == 4 { Verdict::Phone(254_700_000_000 + i) } else { verdicts[(i % 5) as usize] };
-            w.push(i + 2, v).unwrap();
+            w.push(i + 2, verdict(i)).unwrap();
         }
         let spool = w.finish().unwrap();
         let (mut a, mut b) = (spool.reader(), spool.reader());
         for i in 0..10_000u64 {
             let (line, v) = a.next().unwrap().unwrap();
-            assert_eq!(u64::from(line), i + 2);
+            assert_eq!((u64::from(line), v), (i + 2, verdict(i)));
             assert_eq!(b.next().unwrap().unwrap().1, v);
         }
         assert!(a.next().unwrap().is_none());

@@ -11,7 +11,7 @@ use super::meta::components::{HeaderMedia, check_template_name, interactive_obje
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
-    encode_component, media_fields, metadata_not_stored, phone, put_opt,
+    encode_component, media_fields, metadata_not_stored, put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response, TokenShape};
 use crate::message::{ContactCard, MediaKind, Message, MessageType};
@@ -41,6 +41,10 @@ impl Provider for CloudApi {
     }
 
     fn supports(&self, _: MessageType) -> bool {
+        true
+    }
+
+    fn supports_groups(&self) -> bool {
         true
     }
 
@@ -89,7 +93,11 @@ impl Provider for CloudApi {
     }
 
     fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> Result<HttpRequest, Unsupported> {
-        let to = phone(to, NAME)?;
+        let (recipient_type, to) = match to {
+            Target::Phone(p) => ("individual", p.e164()),
+            Target::Group(id) => ("group", id.as_str()),
+            Target::Tags(_) => return Err(Unsupported::Tags { provider: NAME }),
+        };
         let (kind, object) = match &out.message {
             Message::Text { body, preview_url } => {
                 let mut text = Map::new();
@@ -144,8 +152,8 @@ impl Provider for CloudApi {
         };
         let body = json!({
             "messaging_product": "whatsapp",
-            "recipient_type": "individual",
-            "to": to.e164(),
+            "recipient_type": recipient_type,
+            "to": to,
             "type": kind,
             (kind): object,
         });

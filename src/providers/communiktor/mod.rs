@@ -8,7 +8,7 @@ pub(crate) mod imitation;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
-    location_labels_required, media_fields, phone, put_opt,
+    digits_or_group, location_labels_required, media_fields, put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{MediaKind, Message, MessageType};
@@ -49,6 +49,10 @@ impl Provider for Communiktor {
         !matches!(message_type, MessageType::Template | MessageType::Interactive | MessageType::Reaction)
     }
 
+    fn supports_groups(&self) -> bool {
+        true
+    }
+
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
         let can = Carries { preview_url: false, name_parts: false, card_name: true };
         carried(findings, &out.message, NAME, can);
@@ -83,7 +87,10 @@ impl Provider for Communiktor {
     fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> Result<HttpRequest, Unsupported> {
         let mut body = Map::new();
         body.insert("instance".into(), settings.account.as_str().into());
-        body.insert("receiver".into(), phone(to, NAME)?.digits().into());
+        body.insert("receiver".into(), digits_or_group(to, NAME)?.into());
+        if matches!(to, Target::Group(_)) {
+            body.insert("group".into(), true.into());
+        }
         let path = match &out.message {
             Message::Text { body: text, .. } => {
                 body.insert("text".into(), text.as_str().into());

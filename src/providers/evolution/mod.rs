@@ -13,7 +13,8 @@ use super::meta::components::{HeaderMedia, check_template_name, template_compone
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
-    encode_component, is_one_emoji, location_labels_required, media_fields, metadata_not_stored, phone, put_opt,
+    digits_or_group, encode_component, is_one_emoji, location_labels_required, media_fields, metadata_not_stored,
+    put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{
@@ -65,6 +66,10 @@ impl Provider for Evolution {
     }
 
     fn supports(&self, _: MessageType) -> bool {
+        true
+    }
+
+    fn supports_groups(&self) -> bool {
         true
     }
 
@@ -166,7 +171,7 @@ impl Provider for Evolution {
     }
 
     fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> Result<HttpRequest, Unsupported> {
-        let number = phone(to, NAME)?.digits();
+        let number = digits_or_group(to, NAME)?;
         let (route, body) = match &out.message {
             Message::Text { body, preview_url } => {
                 let mut object = Map::new();
@@ -203,7 +208,10 @@ impl Provider for Evolution {
             }
             Message::Reaction(reaction) => {
                 let key = json!({
-                    "remoteJid": format!("{number}@s.whatsapp.net"),
+                    "remoteJid": match to {
+                        Target::Group(id) => id.clone(),
+                        _ => format!("{number}@s.whatsapp.net"),
+                    },
                     "fromMe": reaction.from_me,
                     "id": reaction.message_id,
                 });
