@@ -361,6 +361,122 @@ pub enum InteractiveAction {
         /// The page it opens.
         url: String,
     },
+    /// One product from a catalog.
+    Product {
+        /// The catalog.
+        catalog_id: String,
+        /// The product's retailer id (SKU).
+        product: String,
+    },
+    /// Several products from a catalog, in sections.
+    ProductList {
+        /// The catalog.
+        catalog_id: String,
+        /// Titled groups of products.
+        sections: Vec<ProductSection>,
+    },
+    /// A button that opens the business's catalog.
+    Catalog {
+        /// The retailer id of the product shown as the thumbnail.
+        thumbnail: String,
+    },
+    /// A button that opens a WhatsApp Flow.
+    Flow(FlowAction),
+}
+
+impl InteractiveAction {
+    /// Which kind of interactive message this is.
+    pub fn kind(&self) -> InteractiveKind {
+        match self {
+            InteractiveAction::Buttons(_) => InteractiveKind::Buttons,
+            InteractiveAction::List { .. } => InteractiveKind::List,
+            InteractiveAction::CtaUrl { .. } => InteractiveKind::CtaUrl,
+            InteractiveAction::Product { .. } => InteractiveKind::Product,
+            InteractiveAction::ProductList { .. } => InteractiveKind::ProductList,
+            InteractiveAction::Catalog { .. } => InteractiveKind::Catalog,
+            InteractiveAction::Flow(_) => InteractiveKind::Flow,
+        }
+    }
+}
+
+/// The kinds of interactive message, as campaigns name them (the key under `interactive`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InteractiveKind {
+    /// Reply buttons.
+    Buttons,
+    /// A list menu.
+    List,
+    /// A link button.
+    CtaUrl,
+    /// One product.
+    Product,
+    /// A product list.
+    ProductList,
+    /// A catalog button.
+    Catalog,
+    /// A Flow button.
+    Flow,
+}
+
+impl InteractiveKind {
+    /// Every kind, in the order tables print them.
+    pub const ALL: [InteractiveKind; 7] = [
+        InteractiveKind::Buttons,
+        InteractiveKind::List,
+        InteractiveKind::CtaUrl,
+        InteractiveKind::Product,
+        InteractiveKind::ProductList,
+        InteractiveKind::Catalog,
+        InteractiveKind::Flow,
+    ];
+
+    /// The campaign key (`buttons`, `cta_url`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InteractiveKind::Buttons => "buttons",
+            InteractiveKind::List => "list",
+            InteractiveKind::CtaUrl => "cta_url",
+            InteractiveKind::Product => "product",
+            InteractiveKind::ProductList => "product_list",
+            InteractiveKind::Catalog => "catalog",
+            InteractiveKind::Flow => "flow",
+        }
+    }
+}
+
+/// One section of a product list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProductSection {
+    /// Its title (required when there are several).
+    pub title: Option<String>,
+    /// The products' retailer ids.
+    pub products: Vec<String>,
+}
+
+/// The Flow a button opens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowAction {
+    /// Which Flow: by id or by name.
+    pub flow: FlowRef,
+    /// The button's label.
+    pub cta: String,
+    /// Whether a draft Flow is sent (for testing) rather than the published one.
+    pub draft: bool,
+    /// The token the Flow's endpoint receives.
+    pub token: Option<String>,
+    /// The screen it opens on (a `navigate` Flow), with that screen's data.
+    pub screen: Option<String>,
+    /// Data for that screen.
+    pub data: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// How a Flow is named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlowRef {
+    /// Its id.
+    Id(String),
+    /// Its name.
+    Name(String),
 }
 
 /// One reply button.

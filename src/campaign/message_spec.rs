@@ -111,6 +111,45 @@ struct InteractiveDoc {
     buttons: Option<Vec<ReplyButtonDoc>>,
     list: Option<ListDoc>,
     cta_url: Option<CtaUrlDoc>,
+    product: Option<ProductDoc>,
+    product_list: Option<ProductListDoc>,
+    catalog: Option<CatalogDoc>,
+    flow: Option<FlowDoc>,
+}
+
+#[derive(Deserialize)]
+struct ProductDoc {
+    catalog_id: Value,
+    product_retailer_id: Value,
+}
+
+#[derive(Deserialize)]
+struct ProductListDoc {
+    catalog_id: Value,
+    sections: Vec<ProductSectionDoc>,
+}
+
+#[derive(Deserialize)]
+struct ProductSectionDoc {
+    title: Option<String>,
+    products: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+struct CatalogDoc {
+    thumbnail_product_retailer_id: Value,
+}
+
+#[derive(Deserialize)]
+struct FlowDoc {
+    id: Option<Value>,
+    name: Option<String>,
+    cta: String,
+    #[serde(default)]
+    draft: bool,
+    token: Option<String>,
+    screen: Option<String>,
+    data: Option<Map<String, Value>>,
 }
 
 #[derive(Deserialize)]
@@ -408,6 +447,14 @@ fn thousandths(v: &Value) -> Option<i64> {
     (scaled.is_finite() && scaled.abs() <= f64::from(i32::MAX)).then_some(scaled as i64)
 }
 
+/// An id written as text or a number; blank is an error.
+fn id_text(v: Value, pointer: &str, what: &str, errors: &mut Vec<Finding>) -> String {
+    text_of(v).unwrap_or_else(|| {
+        errors.push(Finding::error(pointer, format!("the {what} is blank")));
+        String::new()
+    })
+}
+
 /// A scalar as text (ids may be written as numbers).
 fn text_of(v: Value) -> Option<String> {
     match v {
@@ -431,12 +478,25 @@ fn interactive(i: InteractiveDoc, errors: &mut Vec<Finding>) -> Interactive {
             }
         }
     }
-    let given = [i.buttons.is_some(), i.list.is_some(), i.cta_url.is_some()].into_iter().filter(|g| *g).count();
-    let action = match (i.buttons, i.list, i.cta_url) {
-        (Some(buttons), None, None) => {
-            InteractiveAction::Buttons(buttons.into_iter().map(|b| ReplyButton { id: b.id, title: b.title }).collect())
-        }
-        (None, Some(list), None) => InteractiveAction::List {
+    let kinds = [
+        i.buttons.is_some(),
+        i.list.is_some(),
+        i.cta_url.is_some(),
+        i.product.is_some(),
+        i.product_list.is_some(),
+        i.catalog.is_some(),
+        i.flow.is_some(),
+    ];
+    if kinds.iter().filter(|k| **k).count() > 1 {
+        errors.push(Finding::error(
+            "/message/interactive",
+            "an interactive message has more than one of `buttons`, `list`, `cta_url`, `product`, `product_list`, `catalog` and `flow`; keep one",
+        ));
+    }
+    let action = if let Some(buttons) = i.buttons {
+        InteractiveAction::Buttons(buttons.into_iter().map(|b| ReplyButton { id: b.id, title: b.title }).collect())
+    } else if let Some(list) = i.list {
+        InteractiveAction::List {
             button: list.button,
             sections: list
                 .sections
@@ -450,20 +510,72 @@ fn interactive(i: InteractiveDoc, errors: &mut Vec<Finding>) -> Interactive {
                         .collect(),
                 })
                 .collect(),
-        },
-        (None, None, Some(cta)) => {
-            blank(&cta.display_text, "/message/interactive/cta_url/display_text", "link button label", errors);
-            InteractiveAction::CtaUrl { label: cta.display_text, url: cta.url }
         }
-        _ => {
-            let what = if given > 1 {
-                "has more than one of `buttons`, `list` and `cta_url`; keep one"
-            } else {
-                "needs `buttons`, `list` or `cta_url`"
-            };
-            errors.push(Finding::error("/message/interactive", format!("an interactive message {what}")));
-            InteractiveAction::Buttons(vec![])
+    } else if let Some(cta) = i.cta_url {
+        blank(&cta.display_text, "/message/interactive/cta_url/display_text", "link button label", errors);
+        InteractiveAction::CtaUrl { label: cta.display_text, url: cta.url }
+    } else if let Some(p) = i.product {
+        let at = "/message/interactive/product";
+        InteractiveAction::Product {
+            catalog_id: id_text(p.catalog_id, &format!("{at}/catalog_id"), "catalog id", errors),
+            product: id_text(
+                p.product_retailer_id,
+                &format!("{at}/product_retailer_id"),
+                "product retailer id",
+                errors,
+            ),
         }
+    } else if let Some(list) = i.product_list {
+        let at = "/message/interactive/product_list";
+        let sections = list
+            .sections
+            .into_iter()
+            .enumerate()
+            .map(|(s, section)| ProductSection {
+                title: nonempty(section.title),
+                products: section
+                    .products
+                    .into_iter()
+                    .enumerate()
+                    .map(|(n, p)| id_text(p, &format!("{at}/sections/{s}/products/{n}"), "product retailer id", errors))
+                    .collect(),
+            })
+            .collect();
+        InteractiveAction::ProductList {
+            catalog_id: id_text(list.catalog_id, &format!("{at}/catalog_id"), "catalog id", errors),
+            sections,
+        }
+    } else if let Some(c) = i.catalog {
+        let at = "/message/interactive/catalog/thumbnail_product_retailer_id";
+        InteractiveAction::Catalog {
+            thumbnail: id_text(c.thumbnail_product_retailer_id, at, "product retailer id", errors),
+        }
+    } else if let Some(f) = i.flow {
+        let at = "/message/interactive/flow";
+        let flow = match (f.id.and_then(text_of), nonempty(f.name)) {
+            (Some(id), None) => FlowRef::Id(id),
+            (None, Some(name)) => FlowRef::Name(name),
+            (id, _) => {
+                let what = if id.is_some() { "both `id` and `name`; keep one" } else { "its `id` or `name`" };
+                errors.push(Finding::error(at, format!("a Flow needs {what}")));
+                FlowRef::Id(String::new())
+            }
+        };
+        blank(&f.cta, &format!("{at}/cta"), "Flow button label", errors);
+        InteractiveAction::Flow(FlowAction {
+            flow,
+            cta: f.cta,
+            draft: f.draft,
+            token: nonempty(f.token),
+            screen: nonempty(f.screen),
+            data: f.data,
+        })
+    } else {
+        errors.push(Finding::error(
+            "/message/interactive",
+            "an interactive message needs one of `buttons`, `list`, `cta_url`, `product`, `product_list`, `catalog` or `flow`",
+        ));
+        InteractiveAction::Buttons(vec![])
     };
     let header = i.header.and_then(|h| interactive_header(h, errors));
     Interactive { header, body: i.body, footer: nonempty(i.footer), action }
@@ -613,6 +725,46 @@ mod tests {
     }
 
     #[test]
+    fn products_the_catalog_and_flows_are_read() {
+        let read = |interactive: Value| {
+            let mut i = json!({"body": "b"});
+            i.as_object_mut().unwrap().extend(interactive.as_object().unwrap().clone());
+            match convert(json!({"type": "interactive", "interactive": i})) {
+                Ok(Message::Interactive(i)) => Ok(i.action),
+                Ok(other) => panic!("{other:?}"),
+                Err(e) => Err(e.into_iter().map(|f| f.pointer).collect::<Vec<_>>()),
+            }
+        };
+        assert_eq!(
+            read(json!({"product": {"catalog_id": 123, "product_retailer_id": "SKU-1"}})),
+            Ok(InteractiveAction::Product { catalog_id: "123".into(), product: "SKU-1".into() })
+        );
+        assert_eq!(
+            read(json!({"product_list": {"catalog_id": "c", "sections": [{"title": "A", "products": ["x", 7]}]}})),
+            Ok(InteractiveAction::ProductList {
+                catalog_id: "c".into(),
+                sections: vec![ProductSection { title: Some("A".into()), products: vec!["x".into(), "7".into()] }]
+            })
+        );
+        assert_eq!(
+            read(json!({"catalog": {"thumbnail_product_retailer_id": "x"}})),
+            Ok(InteractiveAction::Catalog { thumbnail: "x".into() })
+        );
+        let Ok(InteractiveAction::Flow(flow)) = read(json!({"flow": {"id": 991, "cta": "Book", "screen": "S"}})) else {
+            panic!()
+        };
+        assert_eq!(
+            (flow.flow, flow.cta.as_str(), flow.screen.as_deref()),
+            (FlowRef::Id("991".into()), "Book", Some("S"))
+        );
+        assert_eq!(read(json!({"flow": {"cta": "Book"}})), Err(vec!["/message/interactive/flow".to_string()]));
+        assert_eq!(
+            read(json!({"product": {"catalog_id": " ", "product_retailer_id": "x"}})),
+            Err(vec!["/message/interactive/product/catalog_id".to_string()])
+        );
+    }
+
+    #[test]
     fn template_and_interactive_rules() {
         let e = convert(
             json!({"type": "template", "template": {"language": "en", "id": "promo", "buttons": [{"type": "url"}]}}),
@@ -623,7 +775,7 @@ mod tests {
             ["/message/template/id", "/message/template/buttons/0"]
         );
         let e = convert(json!({"type": "interactive", "interactive": {"body": "b"}})).unwrap_err();
-        assert!(e[0].text.contains("needs `buttons`, `list` or `cta_url`"), "{}", e[0].text);
+        assert!(e[0].text.contains("needs one of `buttons`, `list`, `cta_url`"), "{}", e[0].text);
         let both = json!({"type": "interactive", "interactive": {"body": "b", "buttons": [{"id": "1", "title": "t"}],
             "cta_url": {"display_text": "Open", "url": "https://x"}}});
         assert!(convert(both).unwrap_err()[0].text.contains("more than one of"));

@@ -14,7 +14,7 @@ mod whautochat;
 
 pub use outcome::{Outcome, ProviderError, Response};
 
-use crate::message::{InteractiveAction, InteractiveHeader, Location, Media, MediaSource, Message, MessageType};
+use crate::message::{InteractiveHeader, InteractiveKind, Location, Media, MediaSource, Message, MessageType};
 use crate::phone::Phone;
 use crate::request::{Auth, HttpRequest};
 use serde::Deserialize;
@@ -172,6 +172,8 @@ pub struct Info {
     pub account_key: &'static str,
     /// The auth header and its prefix.
     pub auth: Auth,
+    /// The interactive kinds it documents (none for a provider without interactive messages).
+    pub interactive: &'static [InteractiveKind],
     /// What its keys look like, when they have a recognisable start.
     pub token: Option<TokenShape>,
     /// Its endpoints' contracts, as JSON Schema text (see [`contract`]).
@@ -280,6 +282,14 @@ pub enum Unsupported {
     Tags {
         /// The provider.
         provider: &'static str,
+    },
+    /// A kind of interactive message it does not document.
+    #[error("{provider} cannot send `{}` interactive messages", kind.as_str())]
+    Interactive {
+        /// The provider.
+        provider: &'static str,
+        /// The kind.
+        kind: InteractiveKind,
     },
     /// Groups, for a provider that sends to phone numbers only.
     #[error("{provider} cannot send to groups")]
@@ -416,21 +426,41 @@ pub(crate) fn carried(findings: &mut Vec<Finding>, message: &Message, provider: 
     }
 }
 
-/// Errors for the interactive parts a provider that relays Meta's objects has no field for:
-/// media headers given by uploaded id (it takes public URLs only) and link buttons (`cta_url`).
-pub(crate) fn interactive_parts(findings: &mut Vec<Finding>, message: &Message, provider: &str, cta_url: bool) {
+/// Errors for the interactive parts a provider has no field for: a kind it does not document
+/// (see [`Info::interactive`]), and media headers given by uploaded id when it takes public URLs
+/// only (`uploaded_headers` false).
+pub(crate) fn interactive_parts(findings: &mut Vec<Finding>, message: &Message, info: &Info, uploaded_headers: bool) {
     let Message::Interactive(interactive) = message else { return };
-    if let Some(InteractiveHeader::Media { source: MediaSource::Id(_), .. }) = &interactive.header {
+    let kind = interactive.action.kind();
+    if !info.interactive.contains(&kind) {
+        let documented: Vec<&str> = info.interactive.iter().map(|k| k.as_str()).collect();
         findings.push(Finding::error(
-            "/message/interactive/header",
-            format!("{provider} takes header media by public URL only; set `url` instead of `id`"),
+            format!("/message/interactive/{}", kind.as_str()),
+            format!(
+                "{} documents no `{}` interactive messages; it sends {}",
+                info.name,
+                kind.as_str(),
+                documented.join(" and ")
+            ),
         ));
     }
-    if !cta_url && matches!(interactive.action, InteractiveAction::CtaUrl { .. }) {
+    if let Some(InteractiveHeader::Media { source: MediaSource::Id(_), .. }) = &interactive.header
+        && !uploaded_headers
+    {
         findings.push(Finding::error(
-            "/message/interactive/cta_url",
-            format!("{provider} documents no link buttons (cta_url); use reply buttons or a link in the body"),
+            "/message/interactive/header",
+            format!("{} takes header media by public URL only; set `url` instead of `id`", info.name),
         ));
+    }
+}
+
+/// Refuses an interactive kind the provider does not document, before anything is built.
+pub(crate) fn interactive_kind(info: &Info, message: &Message) -> Result<(), Unsupported> {
+    match message {
+        Message::Interactive(i) if !info.interactive.contains(&i.action.kind()) => {
+            Err(Unsupported::Interactive { provider: info.name, kind: i.action.kind() })
+        }
+        _ => Ok(()),
     }
 }
 

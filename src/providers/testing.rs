@@ -2,7 +2,8 @@
 
 use super::{Finding, Outgoing, Provider, ProviderKind, Settings, Target, contract};
 use crate::message::{
-    ButtonValue, Media, MediaKind, MediaSource, Message, Template, TemplateButton, TemplateHeader, TemplateParam,
+    ButtonValue, FlowAction, FlowRef, Interactive, InteractiveAction, InteractiveHeader, Media, MediaKind, MediaSource,
+    Message, ProductSection, Template, TemplateButton, TemplateHeader, TemplateParam,
 };
 use crate::phone::Phone;
 use crate::request::{HttpRequest, user_agent};
@@ -130,4 +131,61 @@ pub fn rich_components() -> Value {
         { "type": "button", "sub_type": "catalog", "index": "2",
           "parameters": [{ "type": "action", "action": { "thumbnail_product_retailer_id": "SKU-1" } }] }
     ])
+}
+
+/// A product, a product list, the catalog and a Flow, as Meta's `interactive` objects.
+pub fn commerce_and_flows() -> Vec<(Interactive, Value)> {
+    let plain = |header: Option<InteractiveHeader>, action| Interactive {
+        header,
+        body: "Picked for you".into(),
+        footer: None,
+        action,
+    };
+    let section = |title: &str, products: &[&str]| ProductSection {
+        title: Some(title.into()),
+        products: products.iter().map(|p| p.to_string()).collect(),
+    };
+    let flow = FlowAction {
+        flow: FlowRef::Name("signup".into()),
+        cta: "Sign up".into(),
+        draft: true,
+        token: Some("tok-7".into()),
+        screen: Some("WELCOME".into()),
+        data: Some(serde_json::Map::from_iter([("plan".to_string(), json!("gold"))])),
+    };
+    vec![
+        (
+            plain(None, InteractiveAction::Product { catalog_id: "cat-1".into(), product: "SKU-1".into() }),
+            json!({ "type": "product", "body": { "text": "Picked for you" },
+                    "action": { "catalog_id": "cat-1", "product_retailer_id": "SKU-1" } }),
+        ),
+        (
+            plain(
+                Some("Spring picks".into()),
+                InteractiveAction::ProductList {
+                    catalog_id: "cat-1".into(),
+                    sections: vec![section("Shoes", &["SKU-1", "SKU-2"]), section("Bags", &["SKU-9"])],
+                },
+            ),
+            json!({ "type": "product_list", "header": { "type": "text", "text": "Spring picks" },
+                    "body": { "text": "Picked for you" },
+                    "action": { "catalog_id": "cat-1", "sections": [
+                        { "title": "Shoes", "product_items": [{ "product_retailer_id": "SKU-1" }, { "product_retailer_id": "SKU-2" }] },
+                        { "title": "Bags", "product_items": [{ "product_retailer_id": "SKU-9" }] }
+                    ] } }),
+        ),
+        (
+            plain(None, InteractiveAction::Catalog { thumbnail: "SKU-1".into() }),
+            json!({ "type": "catalog_message", "body": { "text": "Picked for you" },
+                    "action": { "name": "catalog_message", "parameters": { "thumbnail_product_retailer_id": "SKU-1" } } }),
+        ),
+        (
+            plain(None, InteractiveAction::Flow(flow)),
+            json!({ "type": "flow", "body": { "text": "Picked for you" },
+                    "action": { "name": "flow", "parameters": {
+                        "flow_message_version": "3", "flow_name": "signup", "flow_cta": "Sign up", "mode": "draft",
+                        "flow_token": "tok-7", "flow_action": "navigate",
+                        "flow_action_payload": { "screen": "WELCOME", "data": { "plan": "gold" } } } } }),
+        ),
+    ]
 }

@@ -11,11 +11,11 @@ use super::meta::components::{HeaderMedia, interactive_object, template_componen
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried, dropped,
-    encode_component, interactive_parts, media_fields, metadata_not_stored, put_opt,
+    encode_component, interactive_kind, interactive_parts, media_fields, metadata_not_stored, put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{
-    ButtonValue, InteractiveAction, MediaKind, MediaSource, Message, MessageType, Template, TemplateHeader,
+    ButtonValue, InteractiveKind, MediaKind, MediaSource, Message, MessageType, Template, TemplateHeader,
 };
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
@@ -33,6 +33,12 @@ const INFO: Info = Info {
     default_base_url: Some("https://app.autokonnect.co.ke"),
     account_key: "channel_id",
     auth: Auth { header: "Authorization", prefix: "Bearer " },
+    interactive: &[
+        InteractiveKind::Buttons,
+        InteractiveKind::List,
+        InteractiveKind::Product,
+        InteractiveKind::ProductList,
+    ],
     token: None,
     contracts: &[include_str!("../../../schemas/providers/autokonnect/messages.json")],
 };
@@ -56,7 +62,7 @@ impl Provider for Autokonnect {
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
         meta::limits::check(findings, &out.message);
-        interactive_parts(findings, &out.message, NAME, false);
+        interactive_parts(findings, &out.message, &INFO, false);
         match &out.message {
             Message::Media(media) => {
                 let can = MediaFields {
@@ -125,6 +131,7 @@ impl Provider for Autokonnect {
     }
 
     fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> Result<HttpRequest, Unsupported> {
+        interactive_kind(&INFO, &out.message)?;
         let mut body = Map::new();
         match to {
             Target::Phone(phone) => {
@@ -167,9 +174,6 @@ impl Provider for Autokonnect {
                 body.insert("components".into(), template_components(template, HeaderMedia::Flat).into());
             }
             Message::Interactive(interactive) => {
-                if matches!(interactive.action, InteractiveAction::CtaUrl { .. }) {
-                    return Err(Unsupported::Feature { provider: NAME, feature: "link buttons (cta_url)" });
-                }
                 body.insert("type".into(), "interactive".into());
                 body.insert("interactive".into(), interactive_object(interactive));
             }

@@ -266,6 +266,24 @@ fn buttons_under_a_linked_image_and_no_link_buttons() {
     assert_eq!(found, ["/message/interactive/cta_url"]);
     assert!(matches!(
         Autokonnect.build(&settings(&Autokonnect, "123"), &to(), &out(link)),
-        Err(Unsupported::Feature { .. })
+        Err(Unsupported::Interactive { .. })
     ));
+}
+
+#[test]
+fn products_go_out_as_meta_objects_and_the_catalog_and_flows_are_refused() {
+    for (interactive, expected) in crate::providers::testing::commerce_and_flows() {
+        let kind = interactive.action.kind();
+        let message = Message::Interactive(interactive);
+        if matches!(kind, InteractiveKind::Product | InteractiveKind::ProductList) {
+            let request = send(message);
+            assert_eq!(request.body["interactive"], expected);
+            crate::providers::testing::assert_meets_contract(&request);
+        } else {
+            let found: Vec<_> = findings(&Autokonnect, &out(message.clone())).into_iter().map(|f| f.pointer).collect();
+            assert_eq!(found, [format!("/message/interactive/{}", kind.as_str())]);
+            let built = Autokonnect.build(&settings(&Autokonnect, "123"), &to(), &out(message));
+            assert!(matches!(built, Err(Unsupported::Interactive { .. })));
+        }
+    }
 }

@@ -14,7 +14,7 @@ use super::{
     encode_component, media_fields, metadata_not_stored, put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response, TokenShape};
-use crate::message::{ContactCard, MediaKind, Message, MessageType};
+use crate::message::{ContactCard, InteractiveKind, MediaKind, Message, MessageType};
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
 
@@ -31,6 +31,7 @@ const INFO: Info = Info {
     default_base_url: Some("https://graph.facebook.com/v23.0"),
     account_key: "phone_number_id",
     auth: Auth { header: "Authorization", prefix: "Bearer " },
+    interactive: &InteractiveKind::ALL,
     token: Some(TokenShape { prefix: "EAA", enforced: false }),
     contracts: &[include_str!("../../../schemas/providers/cloud_api/messages.json")],
 };

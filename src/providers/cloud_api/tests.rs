@@ -3,11 +3,11 @@
 use super::*;
 use crate::message::{
     ButtonValue, ContactCard, Interactive, InteractiveAction, InteractiveHeader, ListRow, ListSection, Location,
-    MediaKind, MediaSource, Reaction, ReplyButton, Template, TemplateButton, TemplateHeader,
+    MediaKind, MediaSource, ProductSection, Reaction, ReplyButton, Template, TemplateButton, TemplateHeader,
 };
 use crate::providers::Severity;
 use crate::providers::testing::{
-    assert_request, build_clean, findings, media, out, rich_components, rich_template, settings, to,
+    assert_request, build_clean, commerce_and_flows, findings, media, out, rich_components, rich_template, settings, to,
 };
 use serde_json::{Map, json};
 
@@ -403,4 +403,45 @@ fn a_list_header_is_text_only_and_link_urls_are_http() {
         action: InteractiveAction::CtaUrl { label: "A label over twenty chars".into(), url: "ftp://x".into() },
     };
     assert_eq!(pointers(link), ["/message/interactive/cta_url/display_text", "/message/interactive/cta_url/url"]);
+}
+
+#[test]
+fn products_the_catalog_and_flows() {
+    for (interactive, expected) in commerce_and_flows() {
+        let body = json!({
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": "+254712345678",
+            "type": "interactive", "interactive": expected,
+        });
+        assert_request(&send(Message::Interactive(interactive)), URL, AUTH, body);
+    }
+}
+
+#[test]
+fn product_rules_are_checked_before_sending() {
+    let pointers = |interactive| {
+        findings(&CloudApi, &out(Message::Interactive(interactive))).into_iter().map(|f| f.pointer).collect::<Vec<_>>()
+    };
+    let product = Interactive {
+        header: Some("No header allowed".into()),
+        body: "b".into(),
+        footer: None,
+        action: InteractiveAction::Product { catalog_id: "c".into(), product: "p".into() },
+    };
+    assert_eq!(pointers(product), ["/message/interactive/header"]);
+    let many = ProductSection { title: None, products: (0..31).map(|n| format!("SKU-{n}")).collect() };
+    let list = Interactive {
+        header: None,
+        body: "b".into(),
+        footer: None,
+        action: InteractiveAction::ProductList { catalog_id: "c".into(), sections: vec![many.clone(), many] },
+    };
+    assert_eq!(
+        pointers(list),
+        [
+            "/message/interactive/header",
+            "/message/interactive/product_list/sections",
+            "/message/interactive/product_list/sections/0/title",
+            "/message/interactive/product_list/sections/1/title"
+        ]
+    );
 }

@@ -28,6 +28,7 @@ const INFO: Info = Info {
     default_base_url: Some("https://api.communiktor.com"),
     account_key: "instance",
     auth: Auth { header: "X-API-KEY", prefix: "" },
+    interactive: &[],
     token: None,
     contracts: &[
         include_str!("../../../schemas/providers/communiktor/audio.json"),

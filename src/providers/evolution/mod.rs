@@ -13,12 +13,13 @@ use super::meta::components::{HeaderMedia, check_template_name, template_compone
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
-    digits_or_group, encode_component, is_one_emoji, location_labels_required, media_fields, metadata_not_stored,
-    put_opt,
+    digits_or_group, encode_component, interactive_parts, is_one_emoji, location_labels_required, media_fields,
+    metadata_not_stored, put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{
-    Interactive, InteractiveAction, InteractiveHeader, ListSection, Media, MediaKind, Message, MessageType,
+    Interactive, InteractiveAction, InteractiveHeader, InteractiveKind, ListSection, Media, MediaKind, Message,
+    MessageType,
 };
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
@@ -42,6 +43,7 @@ const INFO: Info = Info {
     default_base_url: None,
     account_key: "instance",
     auth: Auth { header: "apikey", prefix: "" },
+    interactive: &[InteractiveKind::Buttons, InteractiveKind::List],
     token: None,
     contracts: &[
         include_str!("../../../schemas/providers/evolution/sendButtons.json"),
@@ -121,6 +123,7 @@ impl Provider for Evolution {
                 // Buttons and lists reach WhatsApp through Meta on the instances that render
                 // them, so Meta's limits hold (titles, ids, lengths, counts).
                 meta::limits::check(findings, &out.message);
+                interactive_parts(findings, &out.message, &INFO, true);
                 check_interactive(findings, interactive);
             }
             Message::Text { .. } => {}
@@ -259,14 +262,10 @@ fn check_interactive(findings: &mut Vec<Finding>, interactive: &Interactive) {
         "Evolution API accepts buttons and lists on Baileys instances, but WhatsApp often does not show them there; they render reliably only on Cloud API instances",
     ));
     match &interactive.action {
-        InteractiveAction::Buttons(_) => {
-            if interactive.header.is_some() {
-                findings.push(Finding::warning(
-                    "/message/interactive/header",
-                    "Evolution API has no header for buttons (its Cloud-API channel sends the body and the buttons only); the header will not be sent",
-                ));
-            }
-        }
+        InteractiveAction::Buttons(_) if interactive.header.is_some() => findings.push(Finding::warning(
+            "/message/interactive/header",
+            "Evolution API has no header for buttons (its Cloud-API channel sends the body and the buttons only); the header will not be sent",
+        )),
         InteractiveAction::List { sections, .. } => {
             if interactive.header.as_ref().and_then(InteractiveHeader::text).is_none() {
                 findings.push(Finding::error(
@@ -282,10 +281,8 @@ fn check_interactive(findings: &mut Vec<Finding>, interactive: &Interactive) {
             }
             check_sections(findings, sections);
         }
-        InteractiveAction::CtaUrl { .. } => findings.push(Finding::error(
-            "/message/interactive/cta_url",
-            "Evolution API cannot send a link button (its Cloud-API channel turns every button into a reply button)",
-        )),
+        // Buttons need nothing more; other kinds are refused by `interactive_parts`.
+        _ => {}
     }
 }
 
@@ -359,9 +356,7 @@ fn interactive_body(number: &str, interactive: &Interactive) -> Result<(&'static
             object.insert("sections".into(), sections.into());
             Ok(("sendList", Value::Object(object)))
         }
-        InteractiveAction::CtaUrl { .. } => {
-            Err(Unsupported::Feature { provider: NAME, feature: "link buttons (cta_url)" })
-        }
+        other => Err(Unsupported::Interactive { provider: NAME, kind: other.kind() }),
     }
 }
 

@@ -398,6 +398,6 @@ fn link_buttons_are_refused() {
     assert!(pointers(link.clone()).contains(&(Severity::Error, "/message/interactive/cta_url".to_string())));
     assert!(matches!(
         Evolution.build(&settings(&Evolution, "shop"), &to(), &out(link)),
-        Err(Unsupported::Feature { .. })
+        Err(Unsupported::Interactive { .. })
     ));
 }

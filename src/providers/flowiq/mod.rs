@@ -13,7 +13,9 @@ use super::{
     encode_component, interactive_parts, media_fields, metadata_not_stored, phone, put_opt,
 };
 use super::{Info, Outcome, ProviderError, Response, TokenShape};
-use crate::message::{Interactive, InteractiveAction, InteractiveHeader, MediaKind, MediaSource, Message, MessageType};
+use crate::message::{
+    Interactive, InteractiveAction, InteractiveHeader, InteractiveKind, MediaKind, MediaSource, Message, MessageType,
+};
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
 
@@ -30,6 +32,7 @@ const INFO: Info = Info {
     default_base_url: Some("https://api.flowiq.live"),
     account_key: "tenant_id",
     auth: Auth { header: "Authorization", prefix: "Bearer " },
+    interactive: &[InteractiveKind::Buttons, InteractiveKind::List],
     token: Some(TokenShape { prefix: "fiq_", enforced: true }),
     contracts: &[include_str!("../../../schemas/providers/flowiq/send-whatsapp.json")],
 };
@@ -48,7 +51,7 @@ impl Provider for Flowiq {
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
         meta::limits::check(findings, &out.message);
-        interactive_parts(findings, &out.message, NAME, false);
+        interactive_parts(findings, &out.message, &INFO, false);
         match &out.message {
             Message::Media(media) => {
                 let can = MediaFields {
@@ -156,12 +159,10 @@ impl Provider for Flowiq {
 /// header is `header_media: {type, url, filename}`, buttons are `{id, title}`.
 fn interactive_object(interactive: &Interactive) -> Result<Value, Unsupported> {
     let mut object = Map::new();
-    let kind = match interactive.action {
+    let kind = match &interactive.action {
         InteractiveAction::Buttons(_) => "button",
         InteractiveAction::List { .. } => "list",
-        InteractiveAction::CtaUrl { .. } => {
-            return Err(Unsupported::Feature { provider: NAME, feature: "link buttons (cta_url)" });
-        }
+        other => return Err(Unsupported::Interactive { provider: NAME, kind: other.kind() }),
     };
     object.insert("type".into(), kind.into());
     match &interactive.header {
@@ -211,8 +212,8 @@ fn interactive_object(interactive: &Interactive) -> Result<Value, Unsupported> {
                 .collect();
             object.insert("sections".into(), sections.into());
         }
-        // Refused above, before anything was written.
-        InteractiveAction::CtaUrl { .. } => {}
+        // Every other kind was refused above, before anything was written.
+        _ => {}
     }
     Ok(Value::Object(object))
 }

@@ -240,7 +240,7 @@ fn a_media_header_goes_in_header_media_and_what_flowiq_lacks_is_refused() {
         assert_eq!(found, [(Severity::Error, pointer.to_string())]);
         assert!(matches!(
             Flowiq.build(&settings(&Flowiq, "acme"), &to(), &out(message)),
-            Err(Unsupported::Feature { .. })
+            Err(Unsupported::Feature { .. } | Unsupported::Interactive { .. })
         ));
     }
 }

@@ -3,8 +3,8 @@
 //! objects.
 
 use crate::message::{
-    ButtonValue, Interactive, InteractiveAction, InteractiveHeader, MediaKind, MediaSource, Template, TemplateHeader,
-    TemplateParam,
+    ButtonValue, FlowAction, FlowRef, Interactive, InteractiveAction, InteractiveHeader, MediaKind, MediaSource,
+    Template, TemplateHeader, TemplateParam,
 };
 use crate::providers::{Finding, dropped, put_opt};
 use serde_json::{Map, Value, json};
@@ -112,7 +112,31 @@ fn media_parameter(kind: MediaKind, source: &MediaSource, filename: Option<&str>
     }
 }
 
-/// Meta's `interactive` object for reply buttons, a list or a link button.
+/// The `parameters` of a Flow button (version 3 of Meta's Flow messages).
+fn flow_parameters(flow: &FlowAction) -> Value {
+    let mut parameters = Map::new();
+    parameters.insert("flow_message_version".into(), "3".into());
+    match &flow.flow {
+        FlowRef::Id(id) => parameters.insert("flow_id".into(), id.as_str().into()),
+        FlowRef::Name(name) => parameters.insert("flow_name".into(), name.as_str().into()),
+    };
+    parameters.insert("flow_cta".into(), flow.cta.as_str().into());
+    if flow.draft {
+        parameters.insert("mode".into(), "draft".into());
+    }
+    put_opt(&mut parameters, "flow_token", flow.token.as_deref());
+    if flow.screen.is_some() || flow.data.is_some() {
+        let mut payload = Map::new();
+        put_opt(&mut payload, "screen", flow.screen.as_deref());
+        put_opt(&mut payload, "data", flow.data.clone());
+        parameters.insert("flow_action".into(), "navigate".into());
+        parameters.insert("flow_action_payload".into(), payload.into());
+    }
+    Value::Object(parameters)
+}
+
+/// Meta's `interactive` object: reply buttons, a list, a link button, products, the catalog or
+/// a Flow.
 pub(crate) fn interactive_object(interactive: &Interactive) -> Value {
     let mut object = Map::new();
     let (kind, action) = match &interactive.action {
@@ -147,6 +171,28 @@ pub(crate) fn interactive_object(interactive: &Interactive) -> Value {
         InteractiveAction::CtaUrl { label, url } => {
             ("cta_url", json!({ "name": "cta_url", "parameters": { "display_text": label, "url": url } }))
         }
+        InteractiveAction::Product { catalog_id, product } => {
+            ("product", json!({ "catalog_id": catalog_id, "product_retailer_id": product }))
+        }
+        InteractiveAction::ProductList { catalog_id, sections } => {
+            let sections: Vec<Value> = sections
+                .iter()
+                .map(|section| {
+                    let mut object = Map::new();
+                    put_opt(&mut object, "title", section.title.as_deref());
+                    let items: Vec<Value> =
+                        section.products.iter().map(|p| json!({ "product_retailer_id": p })).collect();
+                    object.insert("product_items".into(), items.into());
+                    Value::Object(object)
+                })
+                .collect();
+            ("product_list", json!({ "catalog_id": catalog_id, "sections": sections }))
+        }
+        InteractiveAction::Catalog { thumbnail } => (
+            "catalog_message",
+            json!({ "name": "catalog_message", "parameters": { "thumbnail_product_retailer_id": thumbnail } }),
+        ),
+        InteractiveAction::Flow(flow) => ("flow", json!({ "name": "flow", "parameters": flow_parameters(flow) })),
     };
     object.insert("type".into(), kind.into());
     match &interactive.header {

@@ -6,7 +6,7 @@
 
 use crate::message::{
     ButtonValue, Interactive, InteractiveAction, InteractiveHeader, ListSection, Media, MediaKind, MediaSource,
-    Message, Reaction, Template, TemplateHeader, TemplateParam,
+    Message, ProductSection, Reaction, Template, TemplateHeader, TemplateParam,
 };
 use crate::providers::{Finding, check_len, is_one_emoji};
 
@@ -34,6 +34,10 @@ const ROW_DESCRIPTION_MAX: usize = 72;
 const ROW_ID_MAX: usize = 200;
 /// Rows in a whole list.
 const ROWS_MAX: usize = 10;
+/// Products in a whole product list.
+const PRODUCTS_MAX: usize = 30;
+/// Characters in a Flow button's label.
+const FLOW_CTA_MAX: usize = 30;
 /// Characters in a copy-code button's coupon code.
 const COUPON_CODE_MAX: usize = 15;
 /// Buttons in a template (button index 0–9).
@@ -178,6 +182,51 @@ fn check_interactive(findings: &mut Vec<Finding>, interactive: &Interactive) {
             let at = "/message/interactive/cta_url";
             check_len(findings, &format!("{at}/display_text"), "The link button label", label, BUTTON_TITLE_MAX);
             check_url(findings, &format!("{at}/url"), url);
+        }
+        InteractiveAction::Product { .. } => {
+            if interactive.header.is_some() {
+                findings.push(Finding::error(header, "a single-product message has no header; remove `header`"));
+            }
+        }
+        InteractiveAction::ProductList { sections, .. } => {
+            if interactive.header.as_ref().and_then(InteractiveHeader::text).is_none() {
+                findings.push(Finding::error(header, "a product list needs a text `header`"));
+            }
+            check_product_sections(findings, sections);
+        }
+        InteractiveAction::Catalog { .. } => {}
+        InteractiveAction::Flow(flow) => {
+            check_len(findings, "/message/interactive/flow/cta", "The Flow button label", &flow.cta, FLOW_CTA_MAX);
+        }
+    }
+}
+
+fn check_product_sections(findings: &mut Vec<Finding>, sections: &[ProductSection]) {
+    let at = "/message/interactive/product_list/sections";
+    if sections.is_empty() || sections.len() > SECTIONS_MAX {
+        findings.push(Finding::error(
+            at,
+            format!("{} sections given; a product list has 1 to {SECTIONS_MAX}", sections.len()),
+        ));
+    }
+    let products: usize = sections.iter().map(|s| s.products.len()).sum();
+    if products > PRODUCTS_MAX {
+        findings.push(Finding::error(
+            at,
+            format!("the list has {products} products in all; WhatsApp allows at most {PRODUCTS_MAX}"),
+        ));
+    }
+    for (s, section) in sections.iter().enumerate() {
+        match &section.title {
+            Some(title) => check_len(findings, &format!("{at}/{s}/title"), "The section title", title, ROW_TITLE_MAX),
+            None if sections.len() > 1 => findings.push(Finding::error(
+                format!("{at}/{s}/title"),
+                "a product list with more than one section needs a title on every section",
+            )),
+            None => {}
+        }
+        if section.products.is_empty() {
+            findings.push(Finding::error(format!("{at}/{s}/products"), "every section needs at least one product"));
         }
     }
 }

@@ -31,6 +31,7 @@ const INFO: Info = Info {
     default_base_url: Some("https://api.whauto.chat"),
     account_key: "workspace_id",
     auth: Auth { header: "x-api-key", prefix: "" },
+    interactive: &[],
     token: None,
     contracts: &[
         include_str!("../../../schemas/providers/whautochat/sendmedia.json"),

@@ -92,13 +92,13 @@ async fn every_supported_message_type_is_accepted_and_recorded() {
         }
     }
     // 12 samples filtered by the support matrix (text…reaction), a rich template for the
-    // providers that pass Meta's components through whole, and media headers and link buttons
-    // where they are documented.
+    // providers that pass Meta's components through whole, and media headers, link buttons,
+    // products, the catalog and Flows where they are documented.
     let per_kind: Vec<u64> = ProviderKind::ALL.iter().map(|k| sandbox.stats().accepted_by(*k)).collect();
-    assert_eq!(per_kind, [8, 13, 6, 9, 11, 15]);
+    assert_eq!(per_kind, [8, 13, 6, 11, 11, 19]);
     let stats = sandbox.stats();
-    assert_eq!((stats.received, stats.accepted, stats.rejected, stats.faults), (62, 62, 0, 0));
-    assert_eq!(sandbox.attempts().len(), 62);
+    assert_eq!((stats.received, stats.accepted, stats.rejected, stats.faults), (68, 68, 0, 0));
+    assert_eq!(sandbox.attempts().len(), 68);
     assert!(sandbox.attempts().iter().all(|a| a.status == 200 || a.status == 201));
     sandbox.shutdown().await;
 }

@@ -10,7 +10,7 @@ use crate::message::{
     ButtonValue, ContactCard, Interactive, InteractiveAction, InteractiveHeader, ListRow, ListSection, Location,
     MediaKind, MediaSource, Message, Reaction, ReplyButton, Template, TemplateButton, TemplateHeader,
 };
-use crate::providers::testing::{media, rich_template};
+use crate::providers::testing::{commerce_and_flows, media, rich_template};
 use crate::providers::{Outgoing, ProviderKind, Settings, Target};
 use crate::request::HttpRequest;
 use serde_json::Value;
@@ -220,6 +220,11 @@ fn samples(kind: ProviderKind) -> Vec<(&'static str, Message)> {
             let action = InteractiveAction::CtaUrl { label: "Shop now".into(), url: "https://example.com/sale".into() };
             let link = Interactive { header: Some(image), body: "Spring sale".into(), footer: None, action };
             all.push(("link button", Message::Interactive(link)));
+        }
+    }
+    for (interactive, _) in commerce_and_flows() {
+        if kind.provider().info().interactive.contains(&interactive.action.kind()) {
+            all.push((interactive.action.kind().as_str(), Message::Interactive(interactive)));
         }
     }
     all.into_iter().filter(|(_, m)| kind.provider().supports(m.message_type())).collect()
