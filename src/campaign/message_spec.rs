@@ -190,6 +190,12 @@ struct ReactionDoc {
     from_me: Option<bool>,
 }
 
+/// The rendered `reply_to`: the id of the message this one replies to, when it is set and not
+/// blank (a CSV column of ids may be empty for recipients who wrote nothing).
+pub fn reply_to(rendered: &Value) -> Option<String> {
+    rendered.get("reply_to").and_then(Value::as_str).map(str::trim).filter(|id| !id.is_empty()).map(str::to_string)
+}
+
 /// Converts a rendered message. Errors are findings with the pointer of the field at fault.
 pub fn to_message(rendered: &Value, region: Option<Region>) -> Result<Message, Vec<Finding>> {
     let doc: MessageDoc = serde_json::from_value(rendered.clone())

@@ -3,7 +3,7 @@
 //! [`Renderer`] serves validation, preview and sending, so what is previewed is what is sent.
 
 use super::context::Shared;
-use crate::campaign::message_spec::to_message;
+use crate::campaign::message_spec::{reply_to, to_message};
 use crate::providers::{Finding, Outgoing, ProviderKind, Settings, Unsupported};
 use crate::recipients::Recipient;
 use crate::request::HttpRequest;
@@ -63,7 +63,7 @@ impl Renderer {
         let mut findings = Vec::new();
         let outgoing = match to_message(&rendered, self.region) {
             Ok(message) => {
-                let out = Outgoing { message, metadata };
+                let out = Outgoing { message, metadata, reply_to: reply_to(&rendered) };
                 self.provider.provider().check(&out, &mut findings);
                 Some(out)
             }

@@ -132,6 +132,9 @@ pub struct Outgoing {
     pub message: Message,
     /// The rendered `metadata`, for providers that store and echo it.
     pub metadata: Option<Map<String, Value>>,
+    /// The id of the message this one replies to (`message.reply_to`), for providers that
+    /// show it as a quote.
+    pub reply_to: Option<String>,
 }
 
 pub use crate::diagnostic::Severity;
@@ -329,6 +332,17 @@ pub(crate) fn phone<'a>(to: &'a Target, provider: &'static str) -> Result<&'a Ph
 /// The refusal of a message type a provider has no endpoint for.
 pub(crate) fn unsupported(provider: &'static str, message: &Message) -> Unsupported {
     Unsupported::MessageType { provider, message_type: message.message_type() }
+}
+
+/// Warns that `reply_to` is set but the provider cannot quote a message, or not on this type.
+pub(crate) fn reply_not_sent(findings: &mut Vec<Finding>, out: &Outgoing, provider: &str, on_this_type: bool) {
+    if out.reply_to.is_some() && !on_this_type {
+        let kind = out.message.message_type();
+        findings.push(Finding::warning(
+            "/message/reply_to",
+            format!("{provider} cannot send {kind} messages as a reply; `reply_to` will not be sent"),
+        ));
+    }
 }
 
 /// Warns that `metadata` is set but the provider has nowhere to put it.

@@ -25,7 +25,7 @@ pub fn settings(provider: &dyn Provider, account: &str) -> Settings {
 
 /// A message without metadata.
 pub fn out(message: Message) -> Outgoing {
-    Outgoing { message, metadata: None }
+    Outgoing { message, metadata: None, reply_to: None }
 }
 
 /// A media message with only the URL set.

@@ -175,3 +175,34 @@ fn groups_are_addressed_as_each_provider_documents() {
         .unwrap();
     assert_eq!(on_group.body["key"]["remoteJid"], "120363025246125486@g.us");
 }
+
+#[test]
+fn a_reply_quotes_the_message_where_the_provider_can_and_warns_where_it_cannot() {
+    let reply = |message| Outgoing { message, metadata: None, reply_to: Some("wamid.HBgLMjU0".into()) };
+    let text = reply(Message::Text { body: "Thanks!".into(), preview_url: None });
+    let build = |kind: ProviderKind, out: &Outgoing| {
+        let request = kind.provider().build(&settings(kind.provider(), "acct"), &to(), out).unwrap();
+        super::testing::assert_meets_contract(&request);
+        request.body
+    };
+    assert_eq!(build(ProviderKind::CloudApi, &text)["context"], json!({ "message_id": "wamid.HBgLMjU0" }));
+    assert_eq!(build(ProviderKind::Flowiq, &text)["context_message_id"], "wamid.HBgLMjU0");
+    assert_eq!(build(ProviderKind::Evolution, &text)["quoted"], json!({ "key": { "id": "wamid.HBgLMjU0" } }));
+    let warned = |kind: ProviderKind, out: &Outgoing| {
+        let mut found = Vec::new();
+        kind.provider().check(out, &mut found);
+        found.iter().any(|f| f.pointer == "/message/reply_to" && f.severity == Severity::Warning)
+    };
+    for kind in ProviderKind::ALL {
+        let quotes = matches!(kind, ProviderKind::CloudApi | ProviderKind::Flowiq | ProviderKind::Evolution);
+        assert_eq!(warned(kind, &text), !quotes, "{kind}");
+    }
+    let reaction = reply(Message::Reaction(crate::message::Reaction {
+        message_id: "wamid.X".into(),
+        emoji: "👍".into(),
+        from_me: false,
+    }));
+    assert!(warned(ProviderKind::CloudApi, &reaction));
+    assert_eq!(build(ProviderKind::CloudApi, &reaction).get("context"), None);
+    assert_eq!(build(ProviderKind::Evolution, &reaction).get("quoted"), None);
+}

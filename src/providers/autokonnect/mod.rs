@@ -11,7 +11,7 @@ use super::meta::components::{HeaderMedia, interactive_object, template_componen
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried, dropped,
-    encode_component, interactive_kind, interactive_parts, media_fields, metadata_not_stored, put_opt,
+    encode_component, interactive_kind, interactive_parts, media_fields, metadata_not_stored, put_opt, reply_not_sent,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{
@@ -58,6 +58,7 @@ impl Provider for Autokonnect {
     }
 
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
+        reply_not_sent(findings, out, NAME, false);
         let can = Carries { preview_url: false, name_parts: false, card_name: false };
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);

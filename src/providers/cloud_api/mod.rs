@@ -11,7 +11,7 @@ use super::meta::components::{HeaderMedia, check_template_name, interactive_obje
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
-    encode_component, media_fields, metadata_not_stored, put_opt,
+    encode_component, media_fields, metadata_not_stored, put_opt, reply_not_sent,
 };
 use super::{Info, Outcome, ProviderError, Response, TokenShape};
 use crate::message::{ContactCard, InteractiveKind, MediaKind, Message, MessageType};
@@ -53,6 +53,7 @@ impl Provider for CloudApi {
         let can = Carries { preview_url: true, name_parts: true, card_name: false };
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
+        reply_not_sent(findings, out, NAME, !matches!(out.message, Message::Reaction(_)));
         meta::limits::check(findings, &out.message);
         match &out.message {
             Message::Media(media) => {
@@ -151,13 +152,16 @@ impl Provider for CloudApi {
                 ("reaction", json!({ "message_id": reaction.message_id, "emoji": reaction.emoji }))
             }
         };
-        let body = json!({
+        let mut body = json!({
             "messaging_product": "whatsapp",
             "recipient_type": recipient_type,
             "to": to,
             "type": kind,
             (kind): object,
         });
+        if let Some(id) = out.reply_to.as_deref().filter(|_| kind != "reaction") {
+            body["context"] = json!({ "message_id": id });
+        }
         let url = format!("{}/{}/messages", settings.base_url, encode_component(&settings.account));
         Ok(HttpRequest::post_json(url, self.auth(), body))
     }

@@ -8,7 +8,7 @@ pub(crate) mod imitation;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
-    digits_or_group, location_labels_required, media_fields, put_opt,
+    digits_or_group, location_labels_required, media_fields, put_opt, reply_not_sent,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{MediaKind, Message, MessageType};
@@ -55,6 +55,7 @@ impl Provider for Communiktor {
     }
 
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
+        reply_not_sent(findings, out, NAME, false);
         let can = Carries { preview_url: false, name_parts: false, card_name: true };
         carried(findings, &out.message, NAME, can);
         match &out.message {

@@ -14,7 +14,7 @@ use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
     digits_or_group, encode_component, interactive_parts, is_one_emoji, location_labels_required, media_fields,
-    metadata_not_stored, put_opt,
+    metadata_not_stored, put_opt, reply_not_sent,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{
@@ -79,6 +79,7 @@ impl Provider for Evolution {
         let can = Carries { preview_url: true, name_parts: false, card_name: false };
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
+        reply_not_sent(findings, out, NAME, !matches!(out.message, Message::Reaction(_)));
         match &out.message {
             Message::Media(media) => {
                 let plain = media.kind != MediaKind::Voice;
@@ -234,6 +235,12 @@ impl Provider for Evolution {
                 ("sendTemplate", object)
             }
         };
+        let mut body = body;
+        if let Some(id) = out.reply_to.as_deref().filter(|_| route != "sendReaction") {
+            // Both back-ends find the quoted message by its key's id (Cloud-API instances send it
+            // as Meta's context.message_id).
+            body["quoted"] = json!({ "key": { "id": id } });
+        }
         let url = format!("{}/message/{route}/{}", settings.base_url, encode_component(&settings.account));
         Ok(HttpRequest::post_json(url, self.auth(), body))
     }

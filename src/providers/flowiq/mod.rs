@@ -10,7 +10,7 @@ use super::meta;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried, dropped,
-    encode_component, interactive_parts, media_fields, metadata_not_stored, phone, put_opt,
+    encode_component, interactive_parts, media_fields, metadata_not_stored, phone, put_opt, reply_not_sent,
 };
 use super::{Info, Outcome, ProviderError, Response, TokenShape};
 use crate::message::{
@@ -50,6 +50,7 @@ impl Provider for Flowiq {
         let can = Carries { preview_url: false, name_parts: true, card_name: false };
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
+        reply_not_sent(findings, out, NAME, !matches!(out.message, Message::Reaction(_)));
         meta::limits::check(findings, &out.message);
         interactive_parts(findings, &out.message, &INFO, false);
         match &out.message {
@@ -149,6 +150,9 @@ impl Provider for Flowiq {
         ordered.insert("phone_number".into(), body.remove("phone_number").unwrap_or_default());
         ordered.insert("message_type".into(), message_type.into());
         ordered.extend(body);
+        if message_type != "reaction" {
+            put_opt(&mut ordered, "context_message_id", out.reply_to.as_deref());
+        }
         let body = ordered;
         let url = format!("{}/send-whatsapp?tenantId={}", settings.base_url, encode_component(&settings.account));
         Ok(HttpRequest::post_json(url, self.auth(), Value::Object(body)))

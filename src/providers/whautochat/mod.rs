@@ -11,7 +11,7 @@ use super::meta::components::check_template_name;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
-    media_fields, metadata_not_stored, phone,
+    media_fields, metadata_not_stored, phone, reply_not_sent,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{Media, MediaKind, Message, MessageType};
@@ -51,6 +51,7 @@ impl Provider for Whautochat {
     }
 
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
+        reply_not_sent(findings, out, NAME, false);
         let can = Carries { preview_url: false, name_parts: false, card_name: false };
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
