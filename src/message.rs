@@ -20,6 +20,8 @@ pub enum MessageType {
     Voice,
     /// A document (PDF, …) with an optional file name.
     Document,
+    /// A sticker (a WebP image).
+    Sticker,
     /// A map pin.
     Location,
     /// A contact card.
@@ -28,23 +30,27 @@ pub enum MessageType {
     Template,
     /// Reply buttons or a list menu.
     Interactive,
+    /// A poll.
+    Poll,
     /// An emoji reaction to an earlier message.
     Reaction,
 }
 
 impl MessageType {
     /// Every type, in the order the support matrix prints them.
-    pub const ALL: [MessageType; 11] = [
+    pub const ALL: [MessageType; 13] = [
         MessageType::Text,
         MessageType::Image,
         MessageType::Video,
         MessageType::Audio,
         MessageType::Voice,
         MessageType::Document,
+        MessageType::Sticker,
         MessageType::Location,
         MessageType::Contact,
         MessageType::Template,
         MessageType::Interactive,
+        MessageType::Poll,
         MessageType::Reaction,
     ];
 
@@ -57,12 +63,29 @@ impl MessageType {
             MessageType::Audio => "audio",
             MessageType::Voice => "voice",
             MessageType::Document => "document",
+            MessageType::Sticker => "sticker",
             MessageType::Location => "location",
             MessageType::Contact => "contact",
             MessageType::Template => "template",
             MessageType::Interactive => "interactive",
+            MessageType::Poll => "poll",
             MessageType::Reaction => "reaction",
         }
+    }
+}
+
+impl MessageType {
+    /// The kind of media a media type carries (`None` for the other types).
+    pub fn media_kind(self) -> Option<MediaKind> {
+        Some(match self {
+            MessageType::Image => MediaKind::Image,
+            MessageType::Video => MediaKind::Video,
+            MessageType::Audio => MediaKind::Audio,
+            MessageType::Voice => MediaKind::Voice,
+            MessageType::Document => MediaKind::Document,
+            MessageType::Sticker => MediaKind::Sticker,
+            _ => return None,
+        })
     }
 }
 
@@ -92,8 +115,21 @@ pub enum Message {
     Template(Template),
     /// Reply buttons or a list menu.
     Interactive(Interactive),
+    /// A poll.
+    Poll(Poll),
     /// An emoji reaction.
     Reaction(Reaction),
+}
+
+/// A poll: a question and the options recipients pick from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Poll {
+    /// The question.
+    pub name: String,
+    /// The options, in order.
+    pub options: Vec<String>,
+    /// How many options one recipient may pick: 1 for a single choice, 0 for any number.
+    pub selectable: u8,
 }
 
 impl Message {
@@ -106,6 +142,7 @@ impl Message {
             Message::Contact(_) => MessageType::Contact,
             Message::Template(_) => MessageType::Template,
             Message::Interactive(_) => MessageType::Interactive,
+            Message::Poll(_) => MessageType::Poll,
             Message::Reaction(_) => MessageType::Reaction,
         }
     }
@@ -124,6 +161,8 @@ pub enum MediaKind {
     Voice,
     /// Any other file.
     Document,
+    /// A sticker.
+    Sticker,
 }
 
 impl MediaKind {
@@ -135,17 +174,18 @@ impl MediaKind {
             MediaKind::Audio => MessageType::Audio,
             MediaKind::Voice => MessageType::Voice,
             MediaKind::Document => MessageType::Document,
+            MediaKind::Sticker => MessageType::Sticker,
         }
     }
 }
 
-/// A media message sent by public URL.
+/// A media message, by public URL or (where the provider takes one) uploaded media id.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Media {
     /// What kind of media.
     pub kind: MediaKind,
-    /// Public HTTP(S) URL the provider downloads the file from.
-    pub url: String,
+    /// Where the provider gets the file.
+    pub source: MediaSource,
     /// Caption shown under the media.
     pub caption: Option<String>,
     /// File name shown for documents.
@@ -157,6 +197,16 @@ pub struct Media {
     pub mime_type_explicit: bool,
     /// Disappears after one view (instance providers only).
     pub view_once: Option<bool>,
+}
+
+impl Media {
+    /// The public URL, when the media is given by one.
+    pub fn link(&self) -> Option<&str> {
+        match &self.source {
+            MediaSource::Link(url) => Some(url),
+            MediaSource::Id(_) => None,
+        }
+    }
 }
 
 /// A map pin.

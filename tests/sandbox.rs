@@ -53,6 +53,8 @@ fn message(t: &str) -> &'static str {
         "interactive" => {
             "  type: interactive\n  interactive:\n    header: Hello\n    body: Pick one\n    footer: Thanks\n    buttons: [{ id: a, title: Yes }, { id: b, title: No }]"
         }
+        "sticker" => "  type: sticker\n  media: { url: \"https://cdn.example.com/s.webp\" }",
+        "poll" => "  type: poll\n  poll: { name: Lunch?, options: [Rice, Ugali, Chapati], selectable_count: 1 }",
         "reaction" => "  type: reaction\n  reaction: { message_id: wamid.ABC, emoji: \"👍\" }",
         other => panic!("{other}"),
     }

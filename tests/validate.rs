@@ -156,19 +156,24 @@ fn flowiq_keys_must_carry_their_prefix_without_being_printed() {
 }
 
 #[test]
-fn providers_prints_the_support_matrix() {
+fn providers_prints_the_support_matrix_the_readme_shows() {
     let o = run(&root(), &["providers"]);
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
     assert!(
-        out.starts_with("            communiktor evolution   whautochat  autokonnect flowiq      cloud_api"),
+        out.contains("\n  cta_url      -              -              -              -              -              yes"),
         "{out}"
     );
-    assert!(out.contains("\ntemplate    -           yes         yes         yes         -           yes"), "{out}");
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = &readme[readme.find("### `herald providers").expect("the README documents `herald providers`")..];
+    let block = section.split("```text\n").nth(1).and_then(|b| b.split("```").next()).unwrap();
+    assert_eq!(block, out, "the README's provider matrix differs from `herald providers`");
     let json: serde_json::Value =
         serde_json::from_slice(&run(&root(), &["providers", "--format", "json"]).stdout).unwrap();
     assert_eq!(json[5]["kind"], "cloud_api");
     assert_eq!(json[3]["provider_tags"], true);
+    assert_eq!(json[1]["groups"], true);
+    assert_eq!(json[5]["interactive"].as_array().unwrap().len(), 7);
 }
 
 #[test]

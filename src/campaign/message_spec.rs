@@ -19,12 +19,21 @@ struct MessageDoc {
     contact: Option<ContactDoc>,
     template: Option<TemplateDoc>,
     interactive: Option<InteractiveDoc>,
+    poll: Option<PollDoc>,
     reaction: Option<ReactionDoc>,
 }
 
 #[derive(Deserialize)]
+struct PollDoc {
+    name: String,
+    options: Vec<String>,
+    selectable_count: Option<u8>,
+}
+
+#[derive(Deserialize)]
 struct MediaDoc {
-    url: String,
+    url: Option<String>,
+    id: Option<Value>,
     caption: Option<String>,
     filename: Option<String>,
     mime_type: Option<String>,
@@ -208,27 +217,42 @@ pub fn to_message(rendered: &Value, region: Option<Region>) -> Result<Message, V
             blank(&body, "/message/text", "text", &mut errors);
             Message::Text { body, preview_url: doc.preview_url }
         }
-        MessageType::Image | MessageType::Video | MessageType::Audio | MessageType::Voice | MessageType::Document => {
+        MessageType::Image
+        | MessageType::Video
+        | MessageType::Audio
+        | MessageType::Voice
+        | MessageType::Document
+        | MessageType::Sticker => {
             let m = doc.media.ok_or_else(|| missing("media"))?;
-            let kind = match doc.kind {
-                MessageType::Image => MediaKind::Image,
-                MessageType::Video => MediaKind::Video,
-                MessageType::Audio => MediaKind::Audio,
-                MessageType::Voice => MediaKind::Voice,
-                _ => MediaKind::Document,
+            let kind = doc.kind.media_kind().unwrap_or(MediaKind::Document);
+            let source = match (m.url, m.id.and_then(text_of)) {
+                (Some(url), None) => {
+                    if !(url.starts_with("https://") || url.starts_with("http://")) {
+                        errors.push(Finding::error(
+                            "/message/media/url",
+                            format!("the media URL `{url}` must start with https:// (providers download it)"),
+                        ));
+                    }
+                    MediaSource::Link(url)
+                }
+                (None, Some(id)) => MediaSource::Id(id),
+                (url, _) => {
+                    let what =
+                        if url.is_some() { "both `url` and `id`; keep one" } else { "`url` or an uploaded media `id`" };
+                    errors.push(Finding::error("/message/media", format!("media needs {what}")));
+                    MediaSource::Link(String::new())
+                }
             };
-            if !(m.url.starts_with("https://") || m.url.starts_with("http://")) {
-                errors.push(Finding::error(
-                    "/message/media/url",
-                    format!("the media URL `{}` must start with https:// (providers download it)", m.url),
-                ));
-            }
             let explicit = m.mime_type.is_some();
+            let inferred = match &source {
+                MediaSource::Link(url) => mime_from_url(url),
+                MediaSource::Id(_) => None,
+            };
             Message::Media(Media {
                 kind,
-                mime_type: m.mime_type.or_else(|| mime_from_url(&m.url).map(str::to_string)),
+                mime_type: m.mime_type.or_else(|| inferred.map(str::to_string)),
                 mime_type_explicit: explicit,
-                url: m.url,
+                source,
                 caption: nonempty(m.caption),
                 filename: nonempty(m.filename),
                 view_once: m.view_once,
@@ -266,6 +290,14 @@ pub fn to_message(rendered: &Value, region: Option<Region>) -> Result<Message, V
         }
         MessageType::Interactive => {
             Message::Interactive(interactive(doc.interactive.ok_or_else(|| missing("interactive"))?, &mut errors))
+        }
+        MessageType::Poll => {
+            let p = doc.poll.ok_or_else(|| missing("poll"))?;
+            blank(&p.name, "/message/poll/name", "poll question", &mut errors);
+            for (i, option) in p.options.iter().enumerate() {
+                blank(option, &format!("/message/poll/options/{i}"), "poll option", &mut errors);
+            }
+            Message::Poll(Poll { name: p.name, options: p.options, selectable: p.selectable_count.unwrap_or(1) })
         }
         MessageType::Reaction => {
             let r = doc.reaction.ok_or_else(|| missing("reaction"))?;

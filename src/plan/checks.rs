@@ -259,18 +259,23 @@ pub fn salvage(doc: &Value, ctx: &Context, diags: &mut Diagnostics) {
     }
 }
 
-const BLOCKS: [(&str, &[MessageType]); 6] = [
-    ("media", &[MessageType::Image, MessageType::Video, MessageType::Audio, MessageType::Voice, MessageType::Document]),
-    ("location", &[MessageType::Location]),
-    ("contact", &[MessageType::Contact]),
-    ("template", &[MessageType::Template]),
-    ("interactive", &[MessageType::Interactive]),
-    ("reaction", &[MessageType::Reaction]),
+/// Whether a message block belongs to a message type.
+type Belongs = fn(MessageType) -> bool;
+
+/// Each message block, and which types it belongs to.
+const BLOCKS: [(&str, Belongs); 7] = [
+    ("media", |t| t.media_kind().is_some()),
+    ("location", |t| t == MessageType::Location),
+    ("contact", |t| t == MessageType::Contact),
+    ("template", |t| t == MessageType::Template),
+    ("interactive", |t| t == MessageType::Interactive),
+    ("poll", |t| t == MessageType::Poll),
+    ("reaction", |t| t == MessageType::Reaction),
 ];
 
 fn check_message_keys(message: &Value, t: MessageType, ctx: &Context, diags: &mut Diagnostics) {
-    for (key, types) in BLOCKS {
-        if message.get(key).is_some() && !types.contains(&t) {
+    for (key, belongs) in BLOCKS {
+        if message.get(key).is_some() && !belongs(t) {
             diags.push(
                 ctx.at(
                     Severity::Warning,

@@ -177,6 +177,10 @@ pub struct Info {
     pub auth: Auth,
     /// The interactive kinds it documents (none for a provider without interactive messages).
     pub interactive: &'static [InteractiveKind],
+    /// Whether it can send a message as a reply to another (`message.reply_to`).
+    pub replies: bool,
+    /// Whether it takes media by an id uploaded to it beforehand, besides public URLs.
+    pub uploaded_media: bool,
     /// What its keys look like, when they have a recognisable start.
     pub token: Option<TokenShape>,
     /// Its endpoints' contracts, as JSON Schema text (see [`contract`]).
@@ -334,13 +338,14 @@ pub(crate) fn unsupported(provider: &'static str, message: &Message) -> Unsuppor
     Unsupported::MessageType { provider, message_type: message.message_type() }
 }
 
-/// Warns that `reply_to` is set but the provider cannot quote a message, or not on this type.
-pub(crate) fn reply_not_sent(findings: &mut Vec<Finding>, out: &Outgoing, provider: &str, on_this_type: bool) {
-    if out.reply_to.is_some() && !on_this_type {
+/// Warns that `reply_to` is set but the provider cannot quote a message (see [`Info::replies`]),
+/// or the message is a reaction, which no provider sends as a reply.
+pub(crate) fn reply_not_sent(findings: &mut Vec<Finding>, out: &Outgoing, info: &Info) {
+    if out.reply_to.is_some() && (!info.replies || matches!(out.message, Message::Reaction(_))) {
         let kind = out.message.message_type();
         findings.push(Finding::warning(
             "/message/reply_to",
-            format!("{provider} cannot send {kind} messages as a reply; `reply_to` will not be sent"),
+            format!("{} cannot send {kind} messages as a reply; `reply_to` will not be sent", info.name),
         ));
     }
 }
@@ -367,6 +372,12 @@ pub(crate) fn location_labels_required(findings: &mut Vec<Finding>, location: &L
     }
 }
 
+/// The public URL of `media`, for providers that download media by URL only (validation refuses
+/// an uploaded id for them first, see [`Info::uploaded_media`]).
+pub(crate) fn media_link<'a>(media: &'a Media, provider: &'static str) -> Result<&'a str, Unsupported> {
+    media.link().ok_or(Unsupported::Feature { provider, feature: "media by uploaded id" })
+}
+
 /// Which optional media fields a provider can carry for one media kind.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct MediaFields {
@@ -381,8 +392,14 @@ pub(crate) struct MediaFields {
 }
 
 /// Warns about every optional media field that is set but that the provider cannot carry.
-pub(crate) fn media_fields(findings: &mut Vec<Finding>, media: &Media, provider: &str, can: MediaFields) {
-    let kind = media.kind.message_type();
+pub(crate) fn media_fields(findings: &mut Vec<Finding>, media: &Media, info: &Info, can: MediaFields) {
+    let (kind, provider) = (media.kind.message_type(), info.name);
+    if !info.uploaded_media && media.link().is_none() {
+        findings.push(Finding::error(
+            "/message/media/id",
+            format!("{provider} takes media by public URL only; set `url` instead of `id`"),
+        ));
+    }
     if !can.caption {
         dropped(findings, &media.caption, "/message/media/caption", provider, &format!("a caption on {kind} messages"));
     }

@@ -32,7 +32,7 @@ pub fn out(message: Message) -> Outgoing {
 pub fn media(kind: MediaKind, url: &str) -> Media {
     Media {
         kind,
-        url: url.into(),
+        source: MediaSource::Link(url.into()),
         caption: None,
         filename: None,
         mime_type: None,

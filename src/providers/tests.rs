@@ -6,14 +6,15 @@ use serde_json::json;
 
 #[test]
 fn supports_matches_the_reference_matrix() {
-    // Rows: text image video audio voice document location contact template interactive reaction.
-    let matrix: [(ProviderKind, [u8; 11]); 6] = [
-        (ProviderKind::Communiktor, [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]),
-        (ProviderKind::Evolution, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]),
-        (ProviderKind::Whautochat, [1, 1, 1, 1, 0, 1, 0, 0, 1, 0, 0]),
-        (ProviderKind::Autokonnect, [1, 1, 1, 1, 0, 1, 0, 0, 1, 1, 0]),
-        (ProviderKind::Flowiq, [1, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1]),
-        (ProviderKind::CloudApi, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]),
+    // Rows: text image video audio voice document sticker location contact template interactive poll
+    // reaction.
+    let matrix: [(ProviderKind, [u8; 13]); 6] = [
+        (ProviderKind::Communiktor, [1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0, 0]),
+        (ProviderKind::Evolution, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]),
+        (ProviderKind::Whautochat, [1, 1, 1, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0]),
+        (ProviderKind::Autokonnect, [1, 1, 1, 1, 0, 1, 0, 0, 0, 1, 1, 0, 0]),
+        (ProviderKind::Flowiq, [1, 1, 1, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1]),
+        (ProviderKind::CloudApi, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1]),
     ];
     for (kind, row) in matrix {
         let provider = kind.provider();
@@ -205,4 +206,45 @@ fn a_reply_quotes_the_message_where_the_provider_can_and_warns_where_it_cannot()
     assert!(warned(ProviderKind::CloudApi, &reaction));
     assert_eq!(build(ProviderKind::CloudApi, &reaction).get("context"), None);
     assert_eq!(build(ProviderKind::Evolution, &reaction).get("quoted"), None);
+}
+
+#[test]
+fn stickers_polls_and_media_by_uploaded_id() {
+    let sticker =
+        out(Message::Media(super::testing::media(crate::message::MediaKind::Sticker, "https://x.example/s.webp")));
+    let build = |kind: ProviderKind, out: &Outgoing| {
+        let request = kind.provider().build(&settings(kind.provider(), "acct"), &to(), out).unwrap();
+        super::testing::assert_meets_contract(&request);
+        request
+    };
+    let cloud = build(ProviderKind::CloudApi, &sticker);
+    assert_eq!(
+        (&cloud.body["type"], &cloud.body["sticker"]),
+        (&json!("sticker"), &json!({ "link": "https://x.example/s.webp" }))
+    );
+    let evolution = build(ProviderKind::Evolution, &sticker);
+    assert!(evolution.url.ends_with("/message/sendSticker/acct"), "{}", evolution.url);
+    assert_eq!(evolution.body, json!({ "number": "254712345678", "sticker": "https://x.example/s.webp" }));
+    let poll = out(Message::Poll(crate::message::Poll {
+        name: "Lunch?".into(),
+        options: vec!["Rice".into(), "Ugali".into()],
+        selectable: 1,
+    }));
+    let evolution = build(ProviderKind::Evolution, &poll);
+    assert!(evolution.url.ends_with("/message/sendPoll/acct"));
+    assert_eq!(
+        evolution.body,
+        json!({ "number": "254712345678", "name": "Lunch?", "selectableCount": 1, "values": ["Rice", "Ugali"] })
+    );
+    let mut uploaded = super::testing::media(crate::message::MediaKind::Image, "");
+    uploaded.source = crate::message::MediaSource::Id("1203458".into());
+    let uploaded = out(Message::Media(uploaded));
+    assert_eq!(build(ProviderKind::CloudApi, &uploaded).body["image"], json!({ "id": "1203458" }));
+    for kind in ProviderKind::ALL.into_iter().filter(|k| *k != ProviderKind::CloudApi) {
+        let mut found = Vec::new();
+        kind.provider().check(&uploaded, &mut found);
+        assert!(found.iter().any(|f| f.pointer == "/message/media/id" && f.severity == Severity::Error), "{kind}");
+        let built = kind.provider().build(&settings(kind.provider(), "acct"), &to(), &uploaded);
+        assert!(matches!(built, Err(Unsupported::Feature { .. })), "{kind}");
+    }
 }

@@ -11,7 +11,8 @@ use super::meta::components::{HeaderMedia, interactive_object, template_componen
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried, dropped,
-    encode_component, interactive_kind, interactive_parts, media_fields, metadata_not_stored, put_opt, reply_not_sent,
+    encode_component, interactive_kind, interactive_parts, media_fields, media_link, metadata_not_stored, put_opt,
+    reply_not_sent,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{
@@ -39,6 +40,8 @@ const INFO: Info = Info {
         InteractiveKind::Product,
         InteractiveKind::ProductList,
     ],
+    replies: false,
+    uploaded_media: false,
     token: None,
     contracts: &[include_str!("../../../schemas/providers/autokonnect/messages.json")],
 };
@@ -58,7 +61,7 @@ impl Provider for Autokonnect {
     }
 
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
-        reply_not_sent(findings, out, NAME, false);
+        reply_not_sent(findings, out, &INFO);
         let can = Carries { preview_url: false, name_parts: false, card_name: false };
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
@@ -72,7 +75,7 @@ impl Provider for Autokonnect {
                     mime_type: false,
                     view_once: false,
                 };
-                media_fields(findings, media, NAME, can);
+                media_fields(findings, media, &INFO, can);
             }
             Message::Template(template) => {
                 if template.id.is_none() {
@@ -158,10 +161,10 @@ impl Provider for Autokonnect {
                     MediaKind::Video => "video",
                     MediaKind::Audio => "audio",
                     MediaKind::Document => "document",
-                    MediaKind::Voice => return Err(super::unsupported(NAME, &out.message)),
+                    MediaKind::Voice | MediaKind::Sticker => return Err(super::unsupported(NAME, &out.message)),
                 };
                 body.insert("type".into(), kind.into());
-                body.insert("link".into(), media.url.as_str().into());
+                body.insert("link".into(), media_link(media, NAME)?.into());
                 if media.kind != MediaKind::Audio {
                     put_opt(&mut body, "caption", media.caption.as_deref());
                 }

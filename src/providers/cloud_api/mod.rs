@@ -14,7 +14,7 @@ use super::{
     encode_component, media_fields, metadata_not_stored, put_opt, reply_not_sent,
 };
 use super::{Info, Outcome, ProviderError, Response, TokenShape};
-use crate::message::{ContactCard, InteractiveKind, MediaKind, Message, MessageType};
+use crate::message::{ContactCard, InteractiveKind, MediaKind, MediaSource, Message, MessageType};
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
 
@@ -32,6 +32,8 @@ const INFO: Info = Info {
     account_key: "phone_number_id",
     auth: Auth { header: "Authorization", prefix: "Bearer " },
     interactive: &InteractiveKind::ALL,
+    replies: true,
+    uploaded_media: true,
     token: Some(TokenShape { prefix: "EAA", enforced: false }),
     contracts: &[include_str!("../../../schemas/providers/cloud_api/messages.json")],
 };
@@ -41,8 +43,8 @@ impl Provider for CloudApi {
         &INFO
     }
 
-    fn supports(&self, _: MessageType) -> bool {
-        true
+    fn supports(&self, message_type: MessageType) -> bool {
+        message_type != MessageType::Poll
     }
 
     fn supports_groups(&self) -> bool {
@@ -53,7 +55,7 @@ impl Provider for CloudApi {
         let can = Carries { preview_url: true, name_parts: true, card_name: false };
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
-        reply_not_sent(findings, out, NAME, !matches!(out.message, Message::Reaction(_)));
+        reply_not_sent(findings, out, &INFO);
         meta::limits::check(findings, &out.message);
         match &out.message {
             Message::Media(media) => {
@@ -64,7 +66,7 @@ impl Provider for CloudApi {
                     mime_type: false,
                     view_once: false,
                 };
-                media_fields(findings, media, NAME, can);
+                media_fields(findings, media, &INFO, can);
                 if let (MediaKind::Voice, Some(mime)) = (kind, &media.mime_type)
                     && !mime.starts_with("audio/ogg")
                 {
@@ -109,7 +111,10 @@ impl Provider for CloudApi {
             }
             Message::Media(media) => {
                 let mut object = Map::new();
-                object.insert("link".into(), media.url.as_str().into());
+                match &media.source {
+                    MediaSource::Link(url) => object.insert("link".into(), url.as_str().into()),
+                    MediaSource::Id(id) => object.insert("id".into(), id.as_str().into()),
+                };
                 let kind = match media.kind {
                     MediaKind::Image => "image",
                     MediaKind::Video => "video",
@@ -121,6 +126,7 @@ impl Provider for CloudApi {
                         put_opt(&mut object, "filename", media.filename.as_deref());
                         "document"
                     }
+                    MediaKind::Sticker => "sticker",
                 };
                 if matches!(kind, "image" | "video" | "document") {
                     put_opt(&mut object, "caption", media.caption.as_deref());
@@ -148,6 +154,7 @@ impl Provider for CloudApi {
                 ("template", Value::Object(object))
             }
             Message::Interactive(interactive) => ("interactive", interactive_object(interactive)),
+            Message::Poll(_) => return Err(super::unsupported(NAME, &out.message)),
             Message::Reaction(reaction) => {
                 ("reaction", json!({ "message_id": reaction.message_id, "emoji": reaction.emoji }))
             }

@@ -8,7 +8,7 @@ pub(crate) mod imitation;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
-    digits_or_group, location_labels_required, media_fields, put_opt, reply_not_sent,
+    digits_or_group, location_labels_required, media_fields, media_link, put_opt, reply_not_sent,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{MediaKind, Message, MessageType};
@@ -29,6 +29,8 @@ const INFO: Info = Info {
     account_key: "instance",
     auth: Auth { header: "X-API-KEY", prefix: "" },
     interactive: &[],
+    replies: false,
+    uploaded_media: false,
     token: None,
     contracts: &[
         include_str!("../../../schemas/providers/communiktor/audio.json"),
@@ -47,7 +49,11 @@ impl Provider for Communiktor {
     }
 
     fn supports(&self, message_type: MessageType) -> bool {
-        !matches!(message_type, MessageType::Template | MessageType::Interactive | MessageType::Reaction)
+        use MessageType as T;
+        matches!(
+            message_type,
+            T::Text | T::Image | T::Video | T::Audio | T::Voice | T::Document | T::Location | T::Contact
+        )
     }
 
     fn supports_groups(&self) -> bool {
@@ -55,7 +61,7 @@ impl Provider for Communiktor {
     }
 
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
-        reply_not_sent(findings, out, NAME, false);
+        reply_not_sent(findings, out, &INFO);
         let can = Carries { preview_url: false, name_parts: false, card_name: true };
         carried(findings, &out.message, NAME, can);
         match &out.message {
@@ -66,7 +72,7 @@ impl Provider for Communiktor {
                     mime_type: false,
                     view_once: true,
                 };
-                media_fields(findings, media, NAME, can);
+                media_fields(findings, media, &INFO, can);
             }
             Message::Location(location) => location_labels_required(findings, location, NAME),
             _ => {}
@@ -99,7 +105,7 @@ impl Provider for Communiktor {
                 "text"
             }
             Message::Media(media) => {
-                body.insert("url".into(), media.url.as_str().into());
+                body.insert("url".into(), media_link(media, NAME)?.into());
                 let path = match media.kind {
                     MediaKind::Image => "image",
                     MediaKind::Video => "video",
@@ -112,6 +118,7 @@ impl Provider for Communiktor {
                         put_opt(&mut body, "filename", media.filename.as_deref());
                         "document"
                     }
+                    MediaKind::Sticker => return Err(super::unsupported(NAME, &out.message)),
                 };
                 if path != "audio" {
                     put_opt(&mut body, "caption", media.caption.as_deref());

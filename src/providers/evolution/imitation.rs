@@ -25,10 +25,13 @@ use serde_json::{Value, json};
 pub(crate) struct Evolution;
 
 /// Every route herald uses.
-const ROUTES: [&str; 9] = [
+const ROUTES: [&str; 12] = [
     "sendText",
     "sendMedia",
     "sendWhatsAppAudio",
+    "sendPtv",
+    "sendSticker",
+    "sendPoll",
     "sendLocation",
     "sendContact",
     "sendReaction",
@@ -268,7 +271,7 @@ mod tests {
     #[test]
     fn routes() {
         assert_eq!(Evolution.route("/message/sendText/my%20shop", "").unwrap().account, "my shop");
-        assert!(Evolution.route("/message/sendPoll/shop", "").is_none());
+        assert!(Evolution.route("/message/sendStatus/shop", "").is_none());
         assert!(Evolution.route("/message/sendText/", "").is_none());
     }
 }

@@ -14,12 +14,12 @@ use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
     digits_or_group, encode_component, interactive_parts, is_one_emoji, location_labels_required, media_fields,
-    metadata_not_stored, put_opt, reply_not_sent,
+    media_link, metadata_not_stored, put_opt, reply_not_sent,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{
     Interactive, InteractiveAction, InteractiveHeader, InteractiveKind, ListSection, Media, MediaKind, Message,
-    MessageType,
+    MessageType, Poll,
 };
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
@@ -44,6 +44,8 @@ const INFO: Info = Info {
     account_key: "instance",
     auth: Auth { header: "apikey", prefix: "" },
     interactive: &[InteractiveKind::Buttons, InteractiveKind::List],
+    replies: true,
+    uploaded_media: false,
     token: None,
     contracts: &[
         include_str!("../../../schemas/providers/evolution/sendButtons.json"),
@@ -79,7 +81,7 @@ impl Provider for Evolution {
         let can = Carries { preview_url: true, name_parts: false, card_name: false };
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
-        reply_not_sent(findings, out, NAME, !matches!(out.message, Message::Reaction(_)));
+        reply_not_sent(findings, out, &INFO);
         match &out.message {
             Message::Media(media) => {
                 let plain = media.kind != MediaKind::Voice;
@@ -89,7 +91,7 @@ impl Provider for Evolution {
                     mime_type: plain,
                     view_once: false,
                 };
-                media_fields(findings, media, NAME, can);
+                media_fields(findings, media, &INFO, can);
             }
             Message::Location(location) => location_labels_required(findings, location, NAME),
             Message::Contact(card) => {
@@ -127,6 +129,7 @@ impl Provider for Evolution {
                 interactive_parts(findings, &out.message, &INFO, true);
                 check_interactive(findings, interactive);
             }
+            Message::Poll(poll) => check_poll(findings, poll),
             Message::Text { .. } => {}
         }
     }
@@ -185,11 +188,14 @@ impl Provider for Evolution {
                 ("sendText", Value::Object(object))
             }
             Message::Media(media) => match media.kind {
-                MediaKind::Voice => ("sendWhatsAppAudio", json!({ "number": number, "audio": media.url })),
-                MediaKind::Image => send_media(number, media, "image"),
-                MediaKind::Video => send_media(number, media, "video"),
-                MediaKind::Audio => send_media(number, media, "audio"),
-                MediaKind::Document => send_media(number, media, "document"),
+                MediaKind::Voice => {
+                    ("sendWhatsAppAudio", json!({ "number": number, "audio": media_link(media, NAME)? }))
+                }
+                MediaKind::Sticker => ("sendSticker", json!({ "number": number, "sticker": media_link(media, NAME)? })),
+                MediaKind::Image => send_media(number, media, "image")?,
+                MediaKind::Video => send_media(number, media, "video")?,
+                MediaKind::Audio => send_media(number, media, "audio")?,
+                MediaKind::Document => send_media(number, media, "document")?,
             },
             Message::Location(location) => {
                 let object = json!({
@@ -222,6 +228,10 @@ impl Provider for Evolution {
                 ("sendReaction", json!({ "key": key, "reaction": reaction.emoji }))
             }
             Message::Interactive(interactive) => interactive_body(number, interactive)?,
+            Message::Poll(poll) => (
+                "sendPoll",
+                json!({ "number": number, "name": poll.name, "selectableCount": poll.selectable, "values": poll.options }),
+            ),
             Message::Template(template) => {
                 let mut object = json!({
                     "number": number,
@@ -248,17 +258,51 @@ impl Provider for Evolution {
 
 /// The `sendMedia` body for an image, video, audio file or document. `mimetype` is optional
 /// there, so it is sent only when the campaign gives it.
-fn send_media(number: &str, media: &Media, mediatype: &str) -> (&'static str, Value) {
+fn send_media(number: &str, media: &Media, mediatype: &str) -> Result<(&'static str, Value), Unsupported> {
     let mut object = Map::new();
     object.insert("number".into(), number.into());
     object.insert("mediatype".into(), mediatype.into());
-    object.insert("media".into(), media.url.as_str().into());
+    object.insert("media".into(), media_link(media, NAME)?.into());
     put_opt(&mut object, "mimetype", media.mime_type.as_deref().filter(|_| media.mime_type_explicit));
     if media.kind != MediaKind::Audio {
         put_opt(&mut object, "caption", media.caption.as_deref());
     }
     put_opt(&mut object, "fileName", media.filename.as_deref());
-    ("sendMedia", Value::Object(object))
+    Ok(("sendMedia", Value::Object(object)))
+}
+
+/// Options in a poll.
+const POLL_OPTIONS_MIN: usize = 2;
+/// Options in a poll.
+const POLL_OPTIONS_MAX: usize = 10;
+
+/// Evolution's `sendPoll` schema (`message.schema.ts`): 2 to 10 unique options, and a selectable
+/// count of at most the number of options (0: any number).
+fn check_poll(findings: &mut Vec<Finding>, poll: &Poll) {
+    let n = poll.options.len();
+    if !(POLL_OPTIONS_MIN..=POLL_OPTIONS_MAX).contains(&n) {
+        findings.push(Finding::error(
+            "/message/poll/options",
+            format!("{n} options given; a poll has {POLL_OPTIONS_MIN} to {POLL_OPTIONS_MAX}"),
+        ));
+    }
+    for (i, option) in poll.options.iter().enumerate() {
+        if let Some(first) = poll.options[..i].iter().position(|o| o == option) {
+            findings.push(Finding::error(
+                format!("/message/poll/options/{i}"),
+                format!("poll options must be unique, and `{option}` is also option {first}"),
+            ));
+        }
+    }
+    if usize::from(poll.selectable) > n {
+        findings.push(Finding::error(
+            "/message/poll/selectable_count",
+            format!(
+                "`selectable_count` is {}, more than the {n} options; 0 lets voters pick any number",
+                poll.selectable
+            ),
+        ));
+    }
 }
 
 /// Evolution's own rules for `sendButtons` and `sendList` (schema, controller and the Cloud-API

@@ -69,6 +69,19 @@ fn record(route: &str, body: &Value) -> (String, Value) {
         "sendWhatsAppAudio" => {
             ("audioMessage".into(), json!({ "url": s("audio"), "mimetype": "audio/ogg; codecs=opus", "ptt": true }))
         }
+        "sendPtv" => ("ptvMessage".into(), json!({ "url": s("video"), "mimetype": "video/mp4" })),
+        "sendSticker" => ("stickerMessage".into(), json!({ "url": s("sticker"), "mimetype": "image/webp" })),
+        "sendPoll" => {
+            let options: Vec<Value> = body
+                .get("values")
+                .and_then(Value::as_array)
+                .map(|values| values.iter().map(|v| json!({ "optionName": v })).collect())
+                .unwrap_or_default();
+            (
+                "pollCreationMessage".into(),
+                json!({ "name": s("name"), "options": options, "selectableOptionsCount": s("selectableCount") }),
+            )
+        }
         "sendLocation" => (
             "locationMessage".into(),
             json!({

@@ -401,3 +401,18 @@ fn link_buttons_are_refused() {
         Err(Unsupported::Interactive { .. })
     ));
 }
+
+#[test]
+fn polls_need_two_to_ten_unique_options() {
+    let poll = |options: &[&str], selectable| {
+        Message::Poll(crate::message::Poll {
+            name: "Lunch?".into(),
+            options: options.iter().map(|o| o.to_string()).collect(),
+            selectable,
+        })
+    };
+    assert_eq!(pointers(poll(&["Rice", "Ugali"], 0)), []);
+    let e = |p: &str| (Severity::Error, p.to_string());
+    assert_eq!(pointers(poll(&["Rice"], 2)), [e("/message/poll/options"), e("/message/poll/selectable_count")]);
+    assert_eq!(pointers(poll(&["Rice", "Rice"], 1)), [e("/message/poll/options/1")]);
+}

@@ -10,7 +10,7 @@ use super::meta;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried, dropped,
-    encode_component, interactive_parts, media_fields, metadata_not_stored, phone, put_opt, reply_not_sent,
+    encode_component, interactive_parts, media_fields, media_link, metadata_not_stored, phone, put_opt, reply_not_sent,
 };
 use super::{Info, Outcome, ProviderError, Response, TokenShape};
 use crate::message::{
@@ -33,6 +33,8 @@ const INFO: Info = Info {
     account_key: "tenant_id",
     auth: Auth { header: "Authorization", prefix: "Bearer " },
     interactive: &[InteractiveKind::Buttons, InteractiveKind::List],
+    replies: true,
+    uploaded_media: false,
     token: Some(TokenShape { prefix: "fiq_", enforced: true }),
     contracts: &[include_str!("../../../schemas/providers/flowiq/send-whatsapp.json")],
 };
@@ -43,14 +45,14 @@ impl Provider for Flowiq {
     }
 
     fn supports(&self, message_type: MessageType) -> bool {
-        !matches!(message_type, MessageType::Template | MessageType::Voice)
+        !matches!(message_type, MessageType::Template | MessageType::Voice | MessageType::Sticker | MessageType::Poll)
     }
 
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
         let can = Carries { preview_url: false, name_parts: true, card_name: false };
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
-        reply_not_sent(findings, out, NAME, !matches!(out.message, Message::Reaction(_)));
+        reply_not_sent(findings, out, &INFO);
         meta::limits::check(findings, &out.message);
         interactive_parts(findings, &out.message, &INFO, false);
         match &out.message {
@@ -61,7 +63,7 @@ impl Provider for Flowiq {
                     mime_type: false,
                     view_once: false,
                 };
-                media_fields(findings, media, NAME, can);
+                media_fields(findings, media, &INFO, can);
             }
             Message::Contact(card) => {
                 dropped(findings, &card.organization, "/message/contact/organization", NAME, "a contact's organization");
@@ -102,7 +104,7 @@ impl Provider for Flowiq {
                 "text"
             }
             Message::Media(media) => {
-                body.insert("media_url".into(), media.url.as_str().into());
+                body.insert("media_url".into(), media_link(media, NAME)?.into());
                 if media.kind != MediaKind::Audio {
                     put_opt(&mut body, "caption", media.caption.as_deref());
                 }
@@ -114,7 +116,7 @@ impl Provider for Flowiq {
                         put_opt(&mut body, "filename", media.filename.as_deref());
                         "document"
                     }
-                    MediaKind::Voice => return Err(super::unsupported(NAME, &out.message)),
+                    MediaKind::Voice | MediaKind::Sticker => return Err(super::unsupported(NAME, &out.message)),
                 }
             }
             Message::Location(location) => {
@@ -139,6 +141,7 @@ impl Provider for Flowiq {
                 body.insert("interactive".into(), interactive_object(interactive)?);
                 "interactive"
             }
+            Message::Poll(_) => return Err(super::unsupported(NAME, &out.message)),
             Message::Reaction(reaction) => {
                 body.insert("reaction".into(), json!({ "message_id": reaction.message_id, "emoji": reaction.emoji }));
                 "reaction"

@@ -51,7 +51,7 @@ pub(crate) fn check(findings: &mut Vec<Finding>, message: &Message) {
         Message::Template(template) => check_template(findings, template),
         Message::Interactive(interactive) => check_interactive(findings, interactive),
         Message::Reaction(reaction) => check_reaction(findings, reaction),
-        Message::Location(_) | Message::Contact(_) => {}
+        Message::Location(_) | Message::Contact(_) | Message::Poll(_) => {}
     }
 }
 
@@ -71,7 +71,9 @@ fn check_url(findings: &mut Vec<Finding>, pointer: &str, url: &str) {
 }
 
 fn check_media(findings: &mut Vec<Finding>, media: &Media) {
-    check_url(findings, "/message/media/url", &media.url);
+    if let Some(url) = media.link() {
+        check_url(findings, "/message/media/url", url);
+    }
     let captioned = matches!(media.kind, MediaKind::Image | MediaKind::Video | MediaKind::Document);
     if let Some(caption) = media.caption.as_ref().filter(|_| captioned) {
         check_len(findings, "/message/media/caption", "The caption", caption, CAPTION_MAX);
@@ -340,7 +342,7 @@ mod tests {
         assert_eq!(errors(&long), ["/message/text"]);
         let media = Message::Media(Media {
             kind: MediaKind::Image,
-            url: "ftp://example.com/a.jpg".into(),
+            source: MediaSource::Link("ftp://example.com/a.jpg".into()),
             caption: Some("c".repeat(1025)),
             filename: None,
             mime_type: None,

@@ -11,7 +11,7 @@ use super::meta::components::check_template_name;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
-    media_fields, metadata_not_stored, phone, reply_not_sent,
+    media_fields, media_link, metadata_not_stored, phone, reply_not_sent,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{Media, MediaKind, Message, MessageType};
@@ -32,6 +32,8 @@ const INFO: Info = Info {
     account_key: "workspace_id",
     auth: Auth { header: "x-api-key", prefix: "" },
     interactive: &[],
+    replies: false,
+    uploaded_media: false,
     token: None,
     contracts: &[
         include_str!("../../../schemas/providers/whautochat/sendmedia.json"),
@@ -51,14 +53,14 @@ impl Provider for Whautochat {
     }
 
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
-        reply_not_sent(findings, out, NAME, false);
+        reply_not_sent(findings, out, &INFO);
         let can = Carries { preview_url: false, name_parts: false, card_name: false };
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
         match &out.message {
             Message::Media(media) => {
                 let can = MediaFields { caption: false, filename: false, mime_type: true, view_once: false };
-                media_fields(findings, media, NAME, can);
+                media_fields(findings, media, &INFO, can);
                 check_mime_type(findings, media);
             }
             Message::Template(template) => {
@@ -102,7 +104,7 @@ impl Provider for Whautochat {
                 let body = json!({
                     "recepient": recepient,
                     "workspace": workspace,
-                    "mediaUrl": media.url,
+                    "mediaUrl": media_link(media, NAME)?,
                     "mimeType": media.mime_type.as_deref().unwrap_or_default(),
                 });
                 ("sendmedia", body)
@@ -128,7 +130,7 @@ fn check_mime_type(findings: &mut Vec<Finding>, media: &Media) {
         return;
     };
     let expected = match media.kind {
-        MediaKind::Image => "image/",
+        MediaKind::Image | MediaKind::Sticker => "image/",
         MediaKind::Video => "video/",
         MediaKind::Audio | MediaKind::Voice => "audio/",
         MediaKind::Document => return,

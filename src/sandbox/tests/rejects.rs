@@ -238,12 +238,12 @@ async fn unknown_paths_methods_and_content_types() {
     let post = |path: &str| client.post(format!("{base}{path}")).header("Content-Type", "application/json").body("{}");
     let response = post("/twilio/Messages.json").send().await.unwrap();
     assert_eq!(response.status().as_u16(), 404);
-    let response = post("/evolution/message/sendPoll/shop").header("apikey", "x").send().await.unwrap();
+    let response = post("/evolution/message/sendStatus/shop").header("apikey", "x").send().await.unwrap();
     assert_eq!(response.status().as_u16(), 404);
     let body: Value = response.json().await.unwrap();
     assert_eq!(
         body,
-        json!({ "status": 404, "error": "Not Found", "response": { "message": ["Cannot POST /message/sendPoll/shop"] } })
+        json!({ "status": 404, "error": "Not Found", "response": { "message": ["Cannot POST /message/sendStatus/shop"] } })
     );
     for path in [
         "/cloud_api/v23.0/1/contacts",
