@@ -197,6 +197,10 @@ pub struct Media {
     pub mime_type_explicit: bool,
     /// Disappears after one view (instance providers only).
     pub view_once: Option<bool>,
+    /// A video sent as a round video note (Communiktor `asNote`, Evolution `sendPtv`).
+    pub note: Option<bool>,
+    /// A video shown as a looping GIF, without sound (Communiktor `asGif`).
+    pub gif: Option<bool>,
 }
 
 impl Media {

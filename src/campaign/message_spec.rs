@@ -3,7 +3,7 @@
 
 use crate::message::*;
 use crate::phone::normalize;
-use crate::providers::Finding;
+use crate::providers::{Finding, Mentions};
 use rlibphonenumber::Region;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -38,6 +38,8 @@ struct MediaDoc {
     filename: Option<String>,
     mime_type: Option<String>,
     view_once: Option<bool>,
+    note: Option<bool>,
+    gif: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -205,6 +207,22 @@ pub fn reply_to(rendered: &Value) -> Option<String> {
     rendered.get("reply_to").and_then(Value::as_str).map(str::trim).filter(|id| !id.is_empty()).map(str::to_string)
 }
 
+/// The rendered `mentions` (numbers, normalised to digits) and `mention_all`.
+pub fn mentions(rendered: &Value, region: Option<Region>) -> Result<Mentions, Vec<Finding>> {
+    let mut errors = Vec::new();
+    let listed = rendered.get("mentions").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let mut numbers = Vec::with_capacity(listed.len());
+    for (i, raw) in listed.iter().enumerate() {
+        let raw = raw.as_str().unwrap_or_default();
+        match normalize(raw, region) {
+            Ok(phone) => numbers.push(phone.digits().to_string()),
+            Err(why) => errors.push(Finding::error(format!("/message/mentions/{i}"), format!("`{raw}`: {why}"))),
+        }
+    }
+    let everyone = rendered.get("mention_all").and_then(Value::as_bool).unwrap_or(false);
+    if errors.is_empty() { Ok(Mentions { numbers, everyone }) } else { Err(errors) }
+}
+
 /// Converts a rendered message. Errors are findings with the pointer of the field at fault.
 pub fn to_message(rendered: &Value, region: Option<Region>) -> Result<Message, Vec<Finding>> {
     let doc: MessageDoc = serde_json::from_value(rendered.clone())
@@ -256,6 +274,8 @@ pub fn to_message(rendered: &Value, region: Option<Region>) -> Result<Message, V
                 caption: nonempty(m.caption),
                 filename: nonempty(m.filename),
                 view_once: m.view_once,
+                note: m.note,
+                gif: m.gif,
             })
         }
         MessageType::Location => {
@@ -800,6 +820,17 @@ mod tests {
             read(json!({"product": {"catalog_id": " ", "product_retailer_id": "x"}})),
             Err(vec!["/message/interactive/product/catalog_id".to_string()])
         );
+    }
+
+    #[test]
+    fn mentions_are_numbers_normalised_to_digits() {
+        let rendered =
+            json!({"type": "text", "text": "hi", "mentions": ["0712 345 678", "+1 415 555 2671"], "mention_all": true});
+        let m = mentions(&rendered, parse_region("KE")).unwrap();
+        assert_eq!(m, Mentions { numbers: vec!["254712345678".into(), "14155552671".into()], everyone: true });
+        let bad = mentions(&json!({"mentions": ["nobody"]}), None).unwrap_err();
+        assert_eq!(bad[0].pointer, "/message/mentions/0");
+        assert_eq!(mentions(&json!({"type": "text"}), None).unwrap(), Mentions::default());
     }
 
     #[test]

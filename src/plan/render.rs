@@ -3,7 +3,7 @@
 //! [`Renderer`] serves validation, preview and sending, so what is previewed is what is sent.
 
 use super::context::Shared;
-use crate::campaign::message_spec::{reply_to, to_message};
+use crate::campaign::message_spec::{mentions, reply_to, to_message};
 use crate::providers::{Finding, Outgoing, ProviderKind, Settings, Unsupported};
 use crate::recipients::Recipient;
 use crate::request::HttpRequest;
@@ -61,14 +61,15 @@ impl Renderer {
         let ctx = self.context.row(recipient.values.clone(), recipient.target.to_string());
         let (rendered, metadata) = self.templates.render(&ctx)?;
         let mut findings = Vec::new();
-        let outgoing = match to_message(&rendered, self.region) {
-            Ok(message) => {
-                let out = Outgoing { message, metadata, reply_to: reply_to(&rendered) };
+        let outgoing = match (to_message(&rendered, self.region), mentions(&rendered, self.region)) {
+            (Ok(message), Ok(mentions)) => {
+                let out = Outgoing { message, metadata, reply_to: reply_to(&rendered), mentions };
                 self.provider.provider().check(&out, &mut findings);
                 Some(out)
             }
-            Err(f) => {
-                findings = f;
+            (message, mentions) => {
+                findings = message.err().unwrap_or_default();
+                findings.extend(mentions.err().unwrap_or_default());
                 None
             }
         };

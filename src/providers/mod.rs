@@ -14,7 +14,9 @@ mod whautochat;
 
 pub use outcome::{Outcome, ProviderError, Response};
 
-use crate::message::{InteractiveHeader, InteractiveKind, Location, Media, MediaSource, Message, MessageType};
+use crate::message::{
+    InteractiveHeader, InteractiveKind, Location, Media, MediaKind, MediaSource, Message, MessageType,
+};
 use crate::phone::Phone;
 use crate::request::{Auth, HttpRequest};
 use serde::Deserialize;
@@ -135,6 +137,24 @@ pub struct Outgoing {
     /// The id of the message this one replies to (`message.reply_to`), for providers that
     /// show it as a quote.
     pub reply_to: Option<String>,
+    /// Who a message to a group @mentions (`message.mentions`, `mention_all`).
+    pub mentions: Mentions,
+}
+
+/// Group members a message @mentions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mentions {
+    /// Their numbers, as digits.
+    pub numbers: Vec<String>,
+    /// Every member.
+    pub everyone: bool,
+}
+
+impl Mentions {
+    /// Whether anyone is mentioned.
+    pub fn any(&self) -> bool {
+        self.everyone || !self.numbers.is_empty()
+    }
 }
 
 pub use crate::diagnostic::Severity;
@@ -350,6 +370,19 @@ pub(crate) fn reply_not_sent(findings: &mut Vec<Finding>, out: &Outgoing, info: 
     }
 }
 
+/// Warns that mentions are set but the provider (or this message type) cannot carry them.
+pub(crate) fn mentions_not_sent(findings: &mut Vec<Finding>, out: &Outgoing, provider: &str, on_this_type: bool) {
+    if out.mentions.any() && !on_this_type {
+        let kind = out.message.message_type();
+        findings.push(Finding::warning(
+            "/message/mentions",
+            format!(
+                "{provider} cannot mention anyone in {kind} messages; `mentions` and `mention_all` will not be sent"
+            ),
+        ));
+    }
+}
+
 /// Warns that `metadata` is set but the provider has nowhere to put it.
 pub(crate) fn metadata_not_stored(findings: &mut Vec<Finding>, out: &Outgoing, provider: &str) {
     if out.metadata.is_some() {
@@ -389,6 +422,10 @@ pub(crate) struct MediaFields {
     pub mime_type: bool,
     /// `view_once`.
     pub view_once: bool,
+    /// A video as a round note (`note`).
+    pub note: bool,
+    /// A video as a GIF (`gif`).
+    pub gif: bool,
 }
 
 /// Warns about every optional media field that is set but that the provider cannot carry.
@@ -418,6 +455,13 @@ pub(crate) fn media_fields(findings: &mut Vec<Finding>, media: &Media, info: &In
     }
     if !can.view_once {
         dropped(findings, &media.view_once, "/message/media/view_once", provider, "view-once media");
+    }
+    let video = media.kind == MediaKind::Video;
+    if !(can.note && video) {
+        dropped(findings, &media.note.filter(|n| *n), "/message/media/note", provider, "round video notes");
+    }
+    if !(can.gif && video) {
+        dropped(findings, &media.gif.filter(|g| *g), "/message/media/gif", provider, "videos shown as GIFs");
     }
 }
 

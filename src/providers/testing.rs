@@ -25,7 +25,7 @@ pub fn settings(provider: &dyn Provider, account: &str) -> Settings {
 
 /// A message without metadata.
 pub fn out(message: Message) -> Outgoing {
-    Outgoing { message, metadata: None, reply_to: None }
+    Outgoing { message, metadata: None, reply_to: None, mentions: crate::providers::Mentions::default() }
 }
 
 /// A media message with only the URL set.
@@ -38,6 +38,8 @@ pub fn media(kind: MediaKind, url: &str) -> Media {
         mime_type: None,
         mime_type_explicit: false,
         view_once: None,
+        note: None,
+        gif: None,
     }
 }
 

@@ -179,7 +179,12 @@ fn groups_are_addressed_as_each_provider_documents() {
 
 #[test]
 fn a_reply_quotes_the_message_where_the_provider_can_and_warns_where_it_cannot() {
-    let reply = |message| Outgoing { message, metadata: None, reply_to: Some("wamid.HBgLMjU0".into()) };
+    let reply = |message| Outgoing {
+        message,
+        metadata: None,
+        reply_to: Some("wamid.HBgLMjU0".into()),
+        mentions: Mentions::default(),
+    };
     let text = reply(Message::Text { body: "Thanks!".into(), preview_url: None });
     let build = |kind: ProviderKind, out: &Outgoing| {
         let request = kind.provider().build(&settings(kind.provider(), "acct"), &to(), out).unwrap();
@@ -246,5 +251,55 @@ fn stickers_polls_and_media_by_uploaded_id() {
         assert!(found.iter().any(|f| f.pointer == "/message/media/id" && f.severity == Severity::Error), "{kind}");
         let built = kind.provider().build(&settings(kind.provider(), "acct"), &to(), &uploaded);
         assert!(matches!(built, Err(Unsupported::Feature { .. })), "{kind}");
+    }
+}
+
+#[test]
+fn round_video_notes_and_gifs_where_the_provider_has_them() {
+    let mut note = super::testing::media(crate::message::MediaKind::Video, "https://x.example/v.mp4");
+    note.note = Some(true);
+    let note = out(Message::Media(note));
+    let build = |kind: ProviderKind, out: &Outgoing| {
+        let request = kind.provider().build(&settings(kind.provider(), "acct"), &to(), out).unwrap();
+        super::testing::assert_meets_contract(&request);
+        request
+    };
+    let evolution = build(ProviderKind::Evolution, &note);
+    assert!(evolution.url.ends_with("/message/sendPtv/acct"), "{}", evolution.url);
+    assert_eq!(evolution.body, json!({ "number": "254712345678", "video": "https://x.example/v.mp4" }));
+    assert_eq!(build(ProviderKind::Communiktor, &note).body["asNote"], true);
+    let mut gif = super::testing::media(crate::message::MediaKind::Video, "https://x.example/v.mp4");
+    gif.gif = Some(true);
+    let gif = out(Message::Media(gif));
+    assert_eq!(build(ProviderKind::Communiktor, &gif).body["asGif"], true);
+    let mut found = Vec::new();
+    ProviderKind::CloudApi.provider().check(&note, &mut found);
+    assert!(found.iter().any(|f| f.pointer == "/message/media/note" && f.severity == Severity::Warning), "{found:?}");
+}
+
+#[test]
+fn mentions_reach_evolution_groups_and_are_warned_about_elsewhere() {
+    let mentions = Mentions { numbers: vec!["254712345678".into()], everyone: true };
+    let text = Outgoing {
+        message: Message::Text { body: "Meeting at 5".into(), preview_url: None },
+        metadata: None,
+        reply_to: None,
+        mentions,
+    };
+    let group = Target::Group("120363025246125486@g.us".into());
+    let request = ProviderKind::Evolution
+        .provider()
+        .build(&settings(ProviderKind::Evolution.provider(), "shop"), &group, &text)
+        .unwrap();
+    super::testing::assert_meets_contract(&request);
+    assert_eq!(
+        (&request.body["mentioned"], &request.body["mentionsEveryOne"]),
+        (&json!(["254712345678"]), &json!(true))
+    );
+    for kind in ProviderKind::ALL {
+        let mut found = Vec::new();
+        kind.provider().check(&text, &mut found);
+        let warned = found.iter().any(|f| f.pointer == "/message/mentions");
+        assert_eq!(warned, kind != ProviderKind::Evolution, "{kind}");
     }
 }

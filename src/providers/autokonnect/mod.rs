@@ -11,8 +11,8 @@ use super::meta::components::{HeaderMedia, interactive_object, template_componen
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried, dropped,
-    encode_component, interactive_kind, interactive_parts, media_fields, media_link, metadata_not_stored, put_opt,
-    reply_not_sent,
+    encode_component, interactive_kind, interactive_parts, media_fields, media_link, mentions_not_sent,
+    metadata_not_stored, put_opt, reply_not_sent,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{
@@ -62,6 +62,7 @@ impl Provider for Autokonnect {
 
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
         reply_not_sent(findings, out, &INFO);
+        mentions_not_sent(findings, out, NAME, false);
         let can = Carries { preview_url: false, name_parts: false, card_name: false };
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
@@ -74,6 +75,8 @@ impl Provider for Autokonnect {
                     filename: false,
                     mime_type: false,
                     view_once: false,
+                    note: false,
+                    gif: false,
                 };
                 media_fields(findings, media, &INFO, can);
             }

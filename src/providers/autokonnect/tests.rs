@@ -185,7 +185,12 @@ fn audio_caption_filename_and_metadata_are_warned_about_not_measured() {
     let mut audio = media(MediaKind::Audio, "https://example.com/a.mp3");
     audio.caption = Some("c".repeat(1025));
     audio.filename = Some("a.mp3".into());
-    let outgoing = Outgoing { message: Message::Media(audio), metadata: Some(Map::new()), reply_to: None };
+    let outgoing = Outgoing {
+        message: Message::Media(audio),
+        metadata: Some(Map::new()),
+        reply_to: None,
+        mentions: crate::providers::Mentions::default(),
+    };
     let found: Vec<_> = findings(&Autokonnect, &outgoing).into_iter().map(|f| (f.severity, f.pointer)).collect();
     assert_eq!(
         found,

@@ -11,7 +11,7 @@ use super::meta::components::{HeaderMedia, check_template_name, interactive_obje
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
-    encode_component, media_fields, metadata_not_stored, put_opt, reply_not_sent,
+    encode_component, media_fields, mentions_not_sent, metadata_not_stored, put_opt, reply_not_sent,
 };
 use super::{Info, Outcome, ProviderError, Response, TokenShape};
 use crate::message::{ContactCard, InteractiveKind, MediaKind, MediaSource, Message, MessageType};
@@ -56,6 +56,7 @@ impl Provider for CloudApi {
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
         reply_not_sent(findings, out, &INFO);
+        mentions_not_sent(findings, out, NAME, false);
         meta::limits::check(findings, &out.message);
         match &out.message {
             Message::Media(media) => {
@@ -65,6 +66,8 @@ impl Provider for CloudApi {
                     filename: kind == MediaKind::Document,
                     mime_type: false,
                     view_once: false,
+                    note: false,
+                    gif: false,
                 };
                 media_fields(findings, media, &INFO, can);
                 if let (MediaKind::Voice, Some(mime)) = (kind, &media.mime_type)

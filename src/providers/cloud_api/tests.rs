@@ -302,7 +302,12 @@ fn fields_it_cannot_carry_are_warned_about() {
     audio.mime_type = Some("audio/mpeg".into());
     audio.mime_type_explicit = true;
     audio.view_once = Some(true);
-    let outgoing = Outgoing { message: Message::Media(audio), metadata: Some(Map::new()), reply_to: None };
+    let outgoing = Outgoing {
+        message: Message::Media(audio),
+        metadata: Some(Map::new()),
+        reply_to: None,
+        mentions: crate::providers::Mentions::default(),
+    };
     let found = findings(&CloudApi, &outgoing);
     assert!(found.iter().all(|f| f.severity == Severity::Warning));
     let pointers: Vec<_> = found.iter().map(|f| f.pointer.as_str()).collect();

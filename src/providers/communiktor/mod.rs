@@ -8,7 +8,7 @@ pub(crate) mod imitation;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
-    digits_or_group, location_labels_required, media_fields, media_link, put_opt, reply_not_sent,
+    digits_or_group, location_labels_required, media_fields, media_link, mentions_not_sent, put_opt, reply_not_sent,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{MediaKind, Message, MessageType};
@@ -62,6 +62,7 @@ impl Provider for Communiktor {
 
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
         reply_not_sent(findings, out, &INFO);
+        mentions_not_sent(findings, out, NAME, false);
         let can = Carries { preview_url: false, name_parts: false, card_name: true };
         carried(findings, &out.message, NAME, can);
         match &out.message {
@@ -71,6 +72,8 @@ impl Provider for Communiktor {
                     filename: media.kind == MediaKind::Document,
                     mime_type: false,
                     view_once: true,
+                    note: true,
+                    gif: true,
                 };
                 media_fields(findings, media, &INFO, can);
             }
@@ -124,6 +127,10 @@ impl Provider for Communiktor {
                     put_opt(&mut body, "caption", media.caption.as_deref());
                 }
                 put_opt(&mut body, "viewOnce", media.view_once);
+                if media.kind == MediaKind::Video {
+                    put_opt(&mut body, "asNote", media.note.filter(|n| *n));
+                    put_opt(&mut body, "asGif", media.gif.filter(|g| *g));
+                }
                 path
             }
             Message::Location(location) => {

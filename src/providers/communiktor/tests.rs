@@ -14,8 +14,12 @@ fn send(outgoing: Outgoing) -> HttpRequest {
 #[test]
 fn text_with_metadata() {
     let metadata = json!({ "orderId": "ORD-12345" }).as_object().cloned();
-    let outgoing =
-        Outgoing { message: Message::Text { body: "Hello!".into(), preview_url: None }, metadata, reply_to: None };
+    let outgoing = Outgoing {
+        message: Message::Text { body: "Hello!".into(), preview_url: None },
+        metadata,
+        reply_to: None,
+        mentions: crate::providers::Mentions::default(),
+    };
     let body = json!({
         "instance": "my-instance-1",
         "receiver": "254712345678",

@@ -14,7 +14,7 @@ use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
     digits_or_group, encode_component, interactive_parts, is_one_emoji, location_labels_required, media_fields,
-    media_link, metadata_not_stored, put_opt, reply_not_sent,
+    media_link, mentions_not_sent, metadata_not_stored, put_opt, reply_not_sent,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{
@@ -82,6 +82,8 @@ impl Provider for Evolution {
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
         reply_not_sent(findings, out, &INFO);
+        let mentionable = !matches!(out.message, Message::Contact(_) | Message::Template(_) | Message::Reaction(_));
+        mentions_not_sent(findings, out, NAME, mentionable);
         match &out.message {
             Message::Media(media) => {
                 let plain = media.kind != MediaKind::Voice;
@@ -90,6 +92,8 @@ impl Provider for Evolution {
                     filename: plain,
                     mime_type: plain,
                     view_once: false,
+                    note: true,
+                    gif: false,
                 };
                 media_fields(findings, media, &INFO, can);
             }
@@ -193,6 +197,10 @@ impl Provider for Evolution {
                 }
                 MediaKind::Sticker => ("sendSticker", json!({ "number": number, "sticker": media_link(media, NAME)? })),
                 MediaKind::Image => send_media(number, media, "image")?,
+                // A round video note has a route of its own.
+                MediaKind::Video if media.note == Some(true) => {
+                    ("sendPtv", json!({ "number": number, "video": media_link(media, NAME)? }))
+                }
                 MediaKind::Video => send_media(number, media, "video")?,
                 MediaKind::Audio => send_media(number, media, "audio")?,
                 MediaKind::Document => send_media(number, media, "document")?,
@@ -250,6 +258,16 @@ impl Provider for Evolution {
             // Both back-ends find the quoted message by its key's id (Cloud-API instances send it
             // as Meta's context.message_id).
             body["quoted"] = json!({ "key": { "id": id } });
+        }
+        // Mentions reach group members on every route that carries options but contacts,
+        // templates and reactions (`message.schema.ts`).
+        if !matches!(route, "sendContact" | "sendTemplate" | "sendReaction") {
+            if !out.mentions.numbers.is_empty() {
+                body["mentioned"] = json!(out.mentions.numbers);
+            }
+            if out.mentions.everyone {
+                body["mentionsEveryOne"] = json!(true);
+            }
         }
         let url = format!("{}/message/{route}/{}", settings.base_url, encode_component(&settings.account));
         Ok(HttpRequest::post_json(url, self.auth(), body))

@@ -375,7 +375,12 @@ fn fields_without_a_place_are_warned_about() {
     voice.mime_type = Some("audio/ogg".into());
     voice.mime_type_explicit = true;
     voice.view_once = Some(true);
-    let outgoing = Outgoing { message: Message::Media(voice), metadata: Some(Map::new()), reply_to: None };
+    let outgoing = Outgoing {
+        message: Message::Media(voice),
+        metadata: Some(Map::new()),
+        reply_to: None,
+        mentions: crate::providers::Mentions::default(),
+    };
     let found: Vec<_> = findings(&Evolution, &outgoing).into_iter().map(|f| (f.severity, f.pointer)).collect();
     let w = |p: &str| (Severity::Warning, p.to_string());
     assert_eq!(

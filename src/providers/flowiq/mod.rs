@@ -10,7 +10,8 @@ use super::meta;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried, dropped,
-    encode_component, interactive_parts, media_fields, media_link, metadata_not_stored, phone, put_opt, reply_not_sent,
+    encode_component, interactive_parts, media_fields, media_link, mentions_not_sent, metadata_not_stored, phone,
+    put_opt, reply_not_sent,
 };
 use super::{Info, Outcome, ProviderError, Response, TokenShape};
 use crate::message::{
@@ -53,6 +54,7 @@ impl Provider for Flowiq {
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
         reply_not_sent(findings, out, &INFO);
+        mentions_not_sent(findings, out, NAME, false);
         meta::limits::check(findings, &out.message);
         interactive_parts(findings, &out.message, &INFO, false);
         match &out.message {
@@ -62,6 +64,8 @@ impl Provider for Flowiq {
                     filename: media.kind == MediaKind::Document,
                     mime_type: false,
                     view_once: false,
+                    note: false,
+                    gif: false,
                 };
                 media_fields(findings, media, &INFO, can);
             }

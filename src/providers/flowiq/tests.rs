@@ -185,7 +185,12 @@ fn contact_fields_without_a_place_are_warned_about() {
         email: Some("john@example.com".into()),
         url: Some("https://example.com".into()),
     };
-    let outgoing = Outgoing { message: Message::Contact(card), metadata: Some(Map::new()), reply_to: None };
+    let outgoing = Outgoing {
+        message: Message::Contact(card),
+        metadata: Some(Map::new()),
+        reply_to: None,
+        mentions: crate::providers::Mentions::default(),
+    };
     let found: Vec<_> = findings(&Flowiq, &outgoing).into_iter().map(|f| (f.severity, f.pointer)).collect();
     let w = |p: &str| (Severity::Warning, p.to_string());
     assert_eq!(

@@ -348,6 +348,8 @@ mod tests {
             mime_type: None,
             mime_type_explicit: false,
             view_once: None,
+            note: None,
+            gif: None,
         });
         assert_eq!(errors(&media), ["/message/media/url", "/message/media/caption"]);
     }

@@ -11,7 +11,7 @@ use super::meta::components::check_template_name;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
-    media_fields, media_link, metadata_not_stored, phone, reply_not_sent,
+    media_fields, media_link, mentions_not_sent, metadata_not_stored, phone, reply_not_sent,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{Media, MediaKind, Message, MessageType};
@@ -54,12 +54,20 @@ impl Provider for Whautochat {
 
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
         reply_not_sent(findings, out, &INFO);
+        mentions_not_sent(findings, out, NAME, false);
         let can = Carries { preview_url: false, name_parts: false, card_name: false };
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
         match &out.message {
             Message::Media(media) => {
-                let can = MediaFields { caption: false, filename: false, mime_type: true, view_once: false };
+                let can = MediaFields {
+                    caption: false,
+                    filename: false,
+                    mime_type: true,
+                    view_once: false,
+                    note: false,
+                    gif: false,
+                };
                 media_fields(findings, media, &INFO, can);
                 check_mime_type(findings, media);
             }

@@ -101,7 +101,12 @@ fn caption_filename_and_a_mismatched_mime_type_are_warned_about() {
     image.caption = Some("Look".into());
     image.filename = Some("a.pdf".into());
     image.mime_type = Some("application/pdf".into());
-    let outgoing = Outgoing { message: Message::Media(image), metadata: Some(serde_json::Map::new()), reply_to: None };
+    let outgoing = Outgoing {
+        message: Message::Media(image),
+        metadata: Some(serde_json::Map::new()),
+        reply_to: None,
+        mentions: crate::providers::Mentions::default(),
+    };
     let found: Vec<_> = findings(&Whautochat, &outgoing).into_iter().map(|f| (f.severity, f.pointer)).collect();
     let w = |p: &str| (Severity::Warning, p.to_string());
     assert_eq!(

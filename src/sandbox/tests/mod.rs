@@ -55,7 +55,8 @@ fn to() -> Target {
 /// herald's request for `message` to `target`, aimed at the sandbox.
 fn build(sandbox: &Sandbox, kind: ProviderKind, target: &Target, message: Message) -> HttpRequest {
     let settings = Settings { base_url: sandbox.base_url(kind), account: account(kind).into() };
-    let outgoing = Outgoing { message, metadata: None, reply_to: None };
+    let outgoing =
+        Outgoing { message, metadata: None, reply_to: None, mentions: crate::providers::Mentions::default() };
     let mut findings = Vec::new();
     kind.provider().check(&outgoing, &mut findings);
     let errors: Vec<_> = findings.iter().filter(|f| f.severity == crate::providers::Severity::Error).collect();
