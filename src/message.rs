@@ -246,6 +246,12 @@ pub struct ContactCard {
     pub email: Option<String>,
     /// Web page.
     pub url: Option<String>,
+    /// Job title.
+    pub job_title: Option<String>,
+    /// Postal address, as one line.
+    pub address: Option<String>,
+    /// A note on the card.
+    pub note: Option<String>,
 }
 
 /// A template message (WABA providers).

@@ -52,6 +52,9 @@ struct LocationDoc {
 
 #[derive(Deserialize)]
 struct ContactDoc {
+    job_title: Option<String>,
+    address: Option<String>,
+    note: Option<String>,
     full_name: String,
     card_name: Option<String>,
     first_name: Option<String>,
@@ -303,6 +306,9 @@ pub fn to_message(rendered: &Value, region: Option<Region>) -> Result<Message, V
                 organization: nonempty(c.organization),
                 email: nonempty(c.email),
                 url: nonempty(c.url),
+                job_title: nonempty(c.job_title),
+                address: nonempty(c.address),
+                note: nonempty(c.note),
             })
         }
         MessageType::Template => {

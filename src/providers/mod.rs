@@ -474,6 +474,10 @@ pub(crate) struct Carries {
     pub name_parts: bool,
     /// A contact card's `card_name`.
     pub card_name: bool,
+    /// A contact card's `job_title`.
+    pub job_title: bool,
+    /// A contact card's `address` and `note`.
+    pub address_and_note: bool,
 }
 
 /// Warns about every text or contact-card setting that is set but that the provider cannot carry.
@@ -495,6 +499,13 @@ pub(crate) fn carried(findings: &mut Vec<Finding>, message: &Message, provider: 
                     provider,
                     "a card title apart from the name",
                 );
+            }
+            if !can.job_title {
+                dropped(findings, &card.job_title, "/message/contact/job_title", provider, "a contact's job title");
+            }
+            if !can.address_and_note {
+                dropped(findings, &card.address, "/message/contact/address", provider, "a contact's address");
+                dropped(findings, &card.note, "/message/contact/note", provider, "a note on a contact card");
             }
         }
         _ => {}

@@ -52,7 +52,8 @@ impl Provider for CloudApi {
     }
 
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
-        let can = Carries { preview_url: true, name_parts: true, card_name: false };
+        let can =
+            Carries { preview_url: true, name_parts: true, card_name: false, job_title: true, address_and_note: false };
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
         reply_not_sent(findings, out, &INFO);
@@ -194,8 +195,11 @@ fn contact(card: &ContactCard) -> Value {
     if let Some(url) = &card.url {
         contact.insert("urls".into(), json!([{ "url": url }]));
     }
-    if let Some(company) = &card.organization {
-        contact.insert("org".into(), json!({ "company": company }));
+    let mut org = Map::new();
+    put_opt(&mut org, "company", card.organization.as_deref());
+    put_opt(&mut org, "title", card.job_title.as_deref());
+    if !org.is_empty() {
+        contact.insert("org".into(), Value::Object(org));
     }
     Value::Object(contact)
 }

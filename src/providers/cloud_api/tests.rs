@@ -97,6 +97,9 @@ fn contact() {
         organization: Some("ACME".into()),
         email: Some("jane@example.com".into()),
         url: Some("https://example.com".into()),
+        job_title: Some("Buyer".into()),
+        address: None,
+        note: None,
     };
     let body = json!({
         "messaging_product": "whatsapp", "recipient_type": "individual", "to": "+254712345678",
@@ -106,7 +109,7 @@ fn contact() {
             "phones": [{ "phone": "+14155552671", "wa_id": "14155552671" }],
             "emails": [{ "email": "jane@example.com" }],
             "urls": [{ "url": "https://example.com" }],
-            "org": { "company": "ACME" }
+            "org": { "company": "ACME", "title": "Buyer" }
         }]
     });
     assert_request(&send(Message::Contact(card)), URL, AUTH, body);

@@ -63,7 +63,8 @@ impl Provider for Communiktor {
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
         reply_not_sent(findings, out, &INFO);
         mentions_not_sent(findings, out, NAME, false);
-        let can = Carries { preview_url: false, name_parts: false, card_name: true };
+        let can =
+            Carries { preview_url: false, name_parts: false, card_name: true, job_title: true, address_and_note: true };
         carried(findings, &out.message, NAME, can);
         match &out.message {
             Message::Media(media) => {
@@ -150,6 +151,9 @@ impl Provider for Communiktor {
                 put_opt(&mut contact, "organization", card.organization.as_deref());
                 put_opt(&mut contact, "email", card.email.as_deref());
                 put_opt(&mut contact, "url", card.url.as_deref());
+                put_opt(&mut contact, "title", card.job_title.as_deref());
+                put_opt(&mut contact, "address", card.address.as_deref());
+                put_opt(&mut contact, "note", card.note.as_deref());
                 body.insert("name".into(), card.card_name.as_deref().unwrap_or(&card.full_name).into());
                 body.insert("contact".into(), Value::Object(contact));
                 "vcard"

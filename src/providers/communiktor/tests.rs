@@ -126,6 +126,9 @@ fn vcard() {
         organization: Some("ACME Inc.".into()),
         email: Some("jane.doe@example.com".into()),
         url: Some("https://example.com".into()),
+        job_title: Some("Account manager".into()),
+        address: Some("1 Market St, San Francisco".into()),
+        note: Some("Call after 9".into()),
     };
     let body = json!({
         "instance": "my-instance-1",
@@ -136,7 +139,10 @@ fn vcard() {
             "phone": "14155552671",
             "organization": "ACME Inc.",
             "email": "jane.doe@example.com",
-            "url": "https://example.com"
+            "url": "https://example.com",
+            "title": "Account manager",
+            "address": "1 Market St, San Francisco",
+            "note": "Call after 9"
         }
     });
     assert_request(&send(out(Message::Contact(card))), "https://api.communiktor.com/messages/vcard", AUTH, body);
@@ -153,6 +159,9 @@ fn settings_it_has_no_field_for_are_warned_about() {
         organization: None,
         email: None,
         url: None,
+        job_title: None,
+        address: None,
+        note: None,
     };
     let warned = |message| {
         findings(&Communiktor, &out(message)).into_iter().map(|f| (f.severity, f.pointer)).collect::<Vec<_>>()

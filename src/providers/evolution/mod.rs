@@ -78,7 +78,13 @@ impl Provider for Evolution {
     }
 
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
-        let can = Carries { preview_url: true, name_parts: false, card_name: false };
+        let can = Carries {
+            preview_url: true,
+            name_parts: false,
+            card_name: false,
+            job_title: false,
+            address_and_note: false,
+        };
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
         reply_not_sent(findings, out, &INFO);

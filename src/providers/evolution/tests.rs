@@ -132,6 +132,9 @@ fn contact() {
         organization: Some("ACME".into()),
         email: Some("jane@example.com".into()),
         url: Some("https://example.com".into()),
+        job_title: None,
+        address: None,
+        note: None,
     };
     let body = json!({
         "number": "254712345678",
@@ -364,6 +367,9 @@ fn location_needs_name_and_address_and_contacts_ten_digits() {
         organization: None,
         email: None,
         url: None,
+        job_title: None,
+        address: None,
+        note: None,
     };
     assert_eq!(pointers(Message::Contact(card)), [(Severity::Error, "/message/contact/phone".to_string())]);
 }

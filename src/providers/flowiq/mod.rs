@@ -50,7 +50,13 @@ impl Provider for Flowiq {
     }
 
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
-        let can = Carries { preview_url: false, name_parts: true, card_name: false };
+        let can = Carries {
+            preview_url: false,
+            name_parts: true,
+            card_name: false,
+            job_title: false,
+            address_and_note: false,
+        };
         carried(findings, &out.message, NAME, can);
         metadata_not_stored(findings, out, NAME);
         reply_not_sent(findings, out, &INFO);

@@ -93,6 +93,9 @@ fn contacts() {
         organization: None,
         email: None,
         url: None,
+        job_title: None,
+        address: None,
+        note: None,
     };
     let body = json!({
         "phone_number": "+254712345678",
@@ -184,6 +187,9 @@ fn contact_fields_without_a_place_are_warned_about() {
         organization: Some("ACME".into()),
         email: Some("john@example.com".into()),
         url: Some("https://example.com".into()),
+        job_title: None,
+        address: None,
+        note: None,
     };
     let outgoing = Outgoing {
         message: Message::Contact(card),
