@@ -480,6 +480,12 @@ pub(crate) struct Carries {
     pub address_and_note: bool,
 }
 
+impl Carries {
+    /// None of them.
+    pub(crate) const NOTHING: Carries =
+        Carries { preview_url: false, name_parts: false, card_name: false, job_title: false, address_and_note: false };
+}
+
 /// Warns about every text or contact-card setting that is set but that the provider cannot carry.
 pub(crate) fn carried(findings: &mut Vec<Finding>, message: &Message, provider: &str, can: Carries) {
     match message {

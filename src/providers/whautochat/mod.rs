@@ -55,14 +55,7 @@ impl Provider for Whautochat {
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
         reply_not_sent(findings, out, &INFO);
         mentions_not_sent(findings, out, NAME, false);
-        let can = Carries {
-            preview_url: false,
-            name_parts: false,
-            card_name: false,
-            job_title: false,
-            address_and_note: false,
-        };
-        carried(findings, &out.message, NAME, can);
+        carried(findings, &out.message, NAME, Carries::NOTHING);
         metadata_not_stored(findings, out, NAME);
         match &out.message {
             Message::Media(media) => {
