@@ -83,6 +83,8 @@ pub enum Code {
     InvalidPhone,
     /// A row of an audience of groups has no group id.
     NoGroup,
+    /// A row of an audience of provider-side contacts has no contact id.
+    NoContact,
     /// The number appeared earlier in the audience.
     Duplicate,
     /// The number is on a suppression list.
@@ -110,6 +112,7 @@ impl Code {
             Code::NoAnswer => "no_answer",
             Code::InvalidPhone => "invalid_phone",
             Code::NoGroup => "no_group",
+            Code::NoContact => "no_contact",
             Code::Duplicate => "duplicate",
             Code::Suppressed => "suppressed",
             Code::UnreadableRow => "unreadable_row",
@@ -128,6 +131,7 @@ impl Code {
             "no_answer" => Code::NoAnswer,
             "invalid_phone" => Code::InvalidPhone,
             "no_group" => Code::NoGroup,
+            "no_contact" => Code::NoContact,
             "duplicate" => Code::Duplicate,
             "suppressed" => Code::Suppressed,
             "unreadable_row" => Code::UnreadableRow,
@@ -221,6 +225,7 @@ mod tests {
             Code::Http(502),
             Code::InvalidPhone,
             Code::NoGroup,
+            Code::NoContact,
             Code::Duplicate,
             Code::Suppressed,
             Code::UnreadableRow,

@@ -486,3 +486,22 @@ fn a_csv_of_groups_sends_once_to_each_group_and_a_rerun_to_none() {
     send(&p, &options(&s), Some(&mut journal(&s)), &again);
     assert_eq!(again.received().len(), 0, "a re-run sent to a group twice");
 }
+
+#[test]
+fn a_csv_of_whautochat_contacts_is_sent_by_contact_id() {
+    let s = Scratch::new();
+    s.write("contacts.csv", "contact_id,name\nc-17,Ann\n,Nobody\nc-18,Bo\n");
+    let yaml = "version: 1\nid: contacts-test\nprovider:\n  kind: whautochat\n  base_url: http://127.0.0.1:9\n  token_env: WC\n  workspace_id: ws-1\nrecipients:\n  csv: contacts.csv\n  contact_column: contact_id\nmessage:\n  type: text\n  text: \"Hi {{ name }}\"\n";
+    let p = plan(&s, yaml);
+    let memory = Arc::new(Memory::new(|n, _| Reply::answer(200, format!(r#"{{"id":"w{n}","status":"queued"}}"#))));
+    let outcome = send(&p, &options(&s), Some(&mut journal(&s)), &memory);
+    assert_eq!(outcome.report.exit_code, 0);
+    let bodies: Vec<serde_json::Value> = memory.received().iter().map(|r| r.json()).collect();
+    assert_eq!(bodies.len(), 2);
+    assert_eq!(bodies[0]["contact"], serde_json::json!({ "id": "c-17" }));
+    assert_eq!(bodies[0].get("recepient"), None);
+    assert_eq!(bodies[1]["textMessage"], "Hi Bo");
+    let rows = results(&s.path().join("out"));
+    assert_eq!(rows["c-17"].0, "sent");
+    assert_eq!(rows.values().filter(|r| r.1 == "no_contact").count(), 1, "{rows:?}");
+}

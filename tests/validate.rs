@@ -139,7 +139,7 @@ fn provider_specific_settings_are_checked() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("provider `whautochat` cannot send to groups"), "{}", stderr(&o));
     let mixed = CAMPAIGN.replace("csv: data.csv", "csv: data.csv\n  group_column: name\n  phone_column: phone");
-    assert!(stderr(&validate(&s, &mixed)).contains("a CSV holds either groups or phone numbers"));
+    assert!(stderr(&validate(&s, &mixed)).contains("a CSV holds one kind of address"));
 }
 
 #[test]

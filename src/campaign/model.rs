@@ -67,6 +67,8 @@ pub struct RecipientsDoc {
     pub phone_column: Option<String>,
     /// The column of group ids, for a CSV of groups.
     pub group_column: Option<String>,
+    /// The column of provider-side contact ids, for a CSV of WhautoChat contacts.
+    pub contact_column: Option<String>,
     /// Tags column name.
     pub tags_column: Option<String>,
     /// Region for numbers without a country code.

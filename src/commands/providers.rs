@@ -23,6 +23,7 @@ pub fn run(json: bool, out: &super::Output) -> u8 {
                     "auth_prefix": auth.prefix,
                     "provider_tags": p.supports_tags(),
                     "groups": p.supports_groups(),
+                    "contact_ids": p.supports_contact_ids(),
                     "reply_to": p.info().replies,
                     "uploaded_media": p.info().uploaded_media,
                     "message_types": MessageType::ALL.iter().filter(|t| p.supports(**t)).map(|t| t.as_str()).collect::<Vec<_>>(),
@@ -49,6 +50,7 @@ fn features(k: ProviderKind) -> Vec<(String, bool)> {
     rows.push(("media id".into(), info.uploaded_media));
     rows.push(("reply_to".into(), info.replies));
     rows.push(("groups".into(), p.supports_groups()));
+    rows.push(("contact ids".into(), p.supports_contact_ids()));
     rows.push(("tags".into(), p.supports_tags()));
     rows
 }

@@ -28,9 +28,12 @@ pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Diag
             }
         };
         let headers = reader.headers();
-        let phone = match &r.group_column {
-            Some(group) => column(headers, group, "group_column", &name, ctx, diags),
-            None => column(headers, r.phone_column.as_deref().unwrap_or("phone"), "phone_column", &name, ctx, diags),
+        let phone = match (&r.group_column, &r.contact_column) {
+            (Some(group), _) => column(headers, group, "group_column", &name, ctx, diags),
+            (None, Some(contact)) => column(headers, contact, "contact_column", &name, ctx, diags),
+            (None, None) => {
+                column(headers, r.phone_column.as_deref().unwrap_or("phone"), "phone_column", &name, ctx, diags)
+            }
         };
         let tags = if filter.active() {
             column(headers, r.tags_column.as_deref().unwrap_or("tags"), "tags_column", &name, ctx, diags).map(Some)
@@ -46,7 +49,11 @@ pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Diag
         return None;
     };
     let of_groups = r.groups.is_some() || (r.csv.is_some() && r.group_column.is_some());
-    let address = if of_groups { Address::Group } else { Address::Phone };
+    let address = match (of_groups, r.csv.is_some() && r.contact_column.is_some()) {
+        (true, _) => Address::Group,
+        (false, true) => Address::Contact,
+        (false, false) => Address::Phone,
+    };
     match Audience::scan(source, address, filter, checked.region, &suppressed) {
         Ok(audience) => Some(audience),
         Err(why) => {

@@ -367,15 +367,32 @@ fn check_recipients(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> 
             .help("communiktor, evolution and cloud_api send to groups; others reach phone numbers only"),
         );
     }
-    if r.group_column.is_some() && r.phone_column.is_some() {
+    let columns = [
+        ("phone_column", r.phone_column.is_some()),
+        ("group_column", r.group_column.is_some()),
+        ("contact_column", r.contact_column.is_some()),
+    ];
+    if columns.iter().filter(|(_, given)| *given).count() > 1 {
+        let key = columns.iter().rev().find(|(_, given)| *given).map_or("group_column", |(key, _)| *key);
         diags.push(
             ctx.at(
                 Severity::Error,
-                "/recipients/group_column",
+                &format!("/recipients/{key}"),
                 Part::Key,
-                "a CSV holds either groups or phone numbers",
+                "a CSV holds one kind of address: phone numbers, groups or provider-side contacts",
             )
-            .help("keep `group_column` for a CSV of groups, or `phone_column` for one of people"),
+            .help("keep one of `phone_column`, `group_column` and `contact_column`"),
+        );
+    }
+    if r.contact_column.is_some() && !provider.supports_contact_ids() {
+        diags.push(
+            ctx.at(
+                Severity::Error,
+                "/recipients/contact_column",
+                Part::Key,
+                format!("provider `{}` cannot address its contacts by id", c.provider.kind),
+            )
+            .help("only whautochat sends to contact ids; use `phone_column` for numbers"),
         );
     }
     let supports_tags = provider.supports_tags();
@@ -391,12 +408,13 @@ fn check_recipients(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> 
         );
     }
     if r.csv.is_none() {
-        for key in ["tags", "exclude_tags", "phone_column", "group_column", "tags_column"] {
+        for key in ["tags", "exclude_tags", "phone_column", "group_column", "contact_column", "tags_column"] {
             let given = match key {
                 "tags" => !r.tags.is_empty(),
                 "exclude_tags" => !r.exclude_tags.is_empty(),
                 "phone_column" => r.phone_column.is_some(),
                 "group_column" => r.group_column.is_some(),
+                "contact_column" => r.contact_column.is_some(),
                 _ => r.tags_column.is_some(),
             };
             if given {

@@ -93,6 +93,7 @@ fn skipped(s: &Skipped, csv_name: Option<&str>, ctx: &Context, diags: &mut Diagn
             (format!("{}; this recipient is skipped", s.message()), "invalid phone numbers")
         }
         SkipReason::NoGroup => (format!("{}; skipped", s.message()), "rows without a group id"),
+        SkipReason::NoContact => (format!("{}; skipped", s.message()), "rows without a contact id"),
         SkipReason::Duplicate { first } => (
             format!("{} is a duplicate of {}; it is sent once", s.recipient, describe(*first, None)),
             "duplicate phone numbers",

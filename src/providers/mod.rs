@@ -113,6 +113,8 @@ pub enum Target {
     /// One provider-side group, by its id (an Evolution group JID, a Communiktor group id, a
     /// Cloud API Groups-API group id).
     Group(String),
+    /// One provider-side contact, by its id (WhautoChat's `contact.id`).
+    Contact(String),
     /// Every provider-side contact carrying any of these tags (AutoKonnect `contact_tag_id`).
     Tags(Vec<String>),
 }
@@ -121,7 +123,7 @@ impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Target::Phone(p) => p.fmt(f),
-            Target::Group(id) => f.write_str(id),
+            Target::Group(id) | Target::Contact(id) => f.write_str(id),
             Target::Tags(t) => write!(f, "tag:{}", t.join(",")),
         }
     }
@@ -256,6 +258,11 @@ pub trait Provider: Sync {
         false
     }
 
+    /// Whether the provider can address its own contacts by id (`recipients.contact_column`).
+    fn supports_contact_ids(&self) -> bool {
+        false
+    }
+
     /// Checks a rendered message against the provider's documented limits and fields.
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>);
 
@@ -318,6 +325,12 @@ pub enum Unsupported {
         /// The kind.
         kind: InteractiveKind,
     },
+    /// Provider-side contact ids, for a provider that addresses numbers.
+    #[error("{provider} cannot address its contacts by id")]
+    Contacts {
+        /// The provider.
+        provider: &'static str,
+    },
     /// Groups, for a provider that sends to phone numbers only.
     #[error("{provider} cannot send to groups")]
     Groups {
@@ -340,6 +353,7 @@ pub(crate) fn digits_or_group<'a>(to: &'a Target, provider: &'static str) -> Res
     match to {
         Target::Phone(p) => Ok(p.digits()),
         Target::Group(id) => Ok(id),
+        Target::Contact(_) => Err(Unsupported::Contacts { provider }),
         Target::Tags(_) => Err(Unsupported::Tags { provider }),
     }
 }
@@ -349,6 +363,7 @@ pub(crate) fn phone<'a>(to: &'a Target, provider: &'static str) -> Result<&'a Ph
     match to {
         Target::Phone(p) => Ok(p),
         Target::Group(_) => Err(Unsupported::Groups { provider }),
+        Target::Contact(_) => Err(Unsupported::Contacts { provider }),
         Target::Tags(_) => Err(Unsupported::Tags { provider }),
     }
 }

@@ -303,3 +303,23 @@ fn mentions_reach_evolution_groups_and_are_warned_about_elsewhere() {
         assert_eq!(warned, kind != ProviderKind::Evolution, "{kind}");
     }
 }
+
+#[test]
+fn whautochat_contacts_are_addressed_by_id_and_no_one_else_takes_contact_ids() {
+    let text = out(Message::Text { body: "Hi".into(), preview_url: None });
+    let contact = Target::Contact("c-17".into());
+    for kind in ProviderKind::ALL {
+        let built = kind.provider().build(&settings(kind.provider(), "ws"), &contact, &text);
+        assert_eq!(built.is_ok(), kind.provider().supports_contact_ids(), "{kind}");
+        match built {
+            Ok(request) => {
+                super::testing::assert_meets_contract(&request);
+                assert_eq!(
+                    request.body,
+                    json!({ "contact": { "id": "c-17" }, "workspace": { "id": "ws" }, "textMessage": "Hi" })
+                );
+            }
+            Err(e) => assert!(matches!(e, Unsupported::Contacts { .. }), "{kind}: {e}"),
+        }
+    }
+}

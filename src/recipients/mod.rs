@@ -73,7 +73,7 @@ impl Recipient {
     pub fn phone(&self) -> Option<&Phone> {
         match &self.target {
             Target::Phone(p) => Some(p),
-            Target::Group(_) | Target::Tags(_) => None,
+            Target::Group(_) | Target::Contact(_) | Target::Tags(_) => None,
         }
     }
 
@@ -90,6 +90,8 @@ pub enum SkipReason {
     NoPhone,
     /// The row has no group id (an audience of groups).
     NoGroup,
+    /// The row has no contact id (an audience of provider-side contacts).
+    NoContact,
     /// The number is not valid.
     InvalidPhone(PhoneError),
     /// The same number appeared earlier.
@@ -110,6 +112,7 @@ impl SkipReason {
         match self {
             SkipReason::NoPhone | SkipReason::InvalidPhone(_) => Code::InvalidPhone,
             SkipReason::NoGroup => Code::NoGroup,
+            SkipReason::NoContact => Code::NoContact,
             SkipReason::Duplicate { .. } => Code::Duplicate,
             SkipReason::Suppressed => Code::Suppressed,
             SkipReason::Unreadable => Code::UnreadableRow,
@@ -134,6 +137,7 @@ impl Skipped {
         match &self.reason {
             SkipReason::NoPhone => "this row has no phone number".into(),
             SkipReason::NoGroup => "this row has no group id".into(),
+            SkipReason::NoContact => "this row has no contact id".into(),
             SkipReason::InvalidPhone(e) => e.to_string(),
             SkipReason::Duplicate { first } => format!("duplicate of {}", describe(*first, None)),
             SkipReason::Suppressed => "on the suppression list".into(),
@@ -208,6 +212,8 @@ pub enum Address {
     /// Provider-side group ids, sent to as written (suppression lists hold numbers, so they do
     /// not apply).
     Group,
+    /// Provider-side contact ids (WhautoChat's `contact.id`), sent to as written.
+    Contact,
 }
 
 /// Where the rows come from.
@@ -304,7 +310,7 @@ impl Audience {
                 Verdict::Filtered => counts.filtered += 1,
                 Verdict::Invalid | Verdict::Unreadable => counts.invalid += 1,
                 Verdict::Suppressed => counts.suppressed += 1,
-                Verdict::Phone(key) | Verdict::Group(key) => {
+                Verdict::Phone(key) | Verdict::Id(key) => {
                     counts.recipients += 1;
                     dedupe.push((key, line))?;
                 }
@@ -312,10 +318,9 @@ impl Audience {
             Ok(spool.push(line, verdict)?)
         };
         let verdict = |raw: Option<&str>| match address {
-            Address::Group => raw
-                .map(str::trim)
-                .filter(|id| !id.is_empty())
-                .map_or(Verdict::Invalid, |id| Verdict::Group(group_key(id))),
+            Address::Group | Address::Contact => {
+                raw.map(str::trim).filter(|id| !id.is_empty()).map_or(Verdict::Invalid, |id| Verdict::Id(id_key(id)))
+            }
             Address::Phone => match raw.map(|r| normalize(r, region)) {
                 Some(Ok(p)) if suppressed.contains(&p.key()) => Verdict::Suppressed,
                 Some(Ok(p)) => Verdict::Phone(p.key()),
@@ -467,7 +472,7 @@ impl Entries<'_> {
                 *i += 1;
                 let origin = match a.address {
                     Address::Phone => Origin::ListItem(*i - 1),
-                    Address::Group => Origin::GroupItem(*i - 1),
+                    Address::Group | Address::Contact => Origin::GroupItem(*i - 1),
                 };
                 (origin, Some(raw.clone()), Some(vec![]), None)
             }
@@ -530,13 +535,18 @@ impl Entries<'_> {
             (Verdict::Invalid, Some(_)) if self.audience.address == Address::Group => {
                 skipped(String::new(), SkipReason::NoGroup)
             }
-            (Verdict::Group(key), Some(values)) => {
-                let id = raw.map(|r| r.trim().to_string()).filter(|id| group_key(id) == key);
+            (Verdict::Invalid, Some(_)) if self.audience.address == Address::Contact => {
+                skipped(String::new(), SkipReason::NoContact)
+            }
+            (Verdict::Id(key), Some(values)) => {
+                let id = raw.map(|r| r.trim().to_string()).filter(|id| id_key(id) == key);
                 let Some(id) = id else { return Err(self.changed()) };
                 if let Some(first) = self.duplicates.first_of(position)? {
                     return Ok(skipped(id, SkipReason::Duplicate { first: origin.at(first) }));
                 }
-                Entry::Recipient(Recipient { target: Target::Group(id), origin, values: values.into() })
+                let target =
+                    if self.audience.address == Address::Contact { Target::Contact(id) } else { Target::Group(id) };
+                Entry::Recipient(Recipient { target, origin, values: values.into() })
             }
             (Verdict::Invalid, Some(_)) => match raw.as_deref().map(|r| normalize(r, region)) {
                 None => skipped(String::new(), SkipReason::NoPhone),
@@ -559,8 +569,8 @@ impl Entries<'_> {
     }
 }
 
-/// A group id's key for finding duplicates: 63 bits of its hash (see [`Verdict::Group`]).
-fn group_key(id: &str) -> u64 {
+/// An id's key for finding duplicates: 63 bits of its hash (see [`Verdict::Id`]).
+fn id_key(id: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     id.hash(&mut hasher);

@@ -10,8 +10,8 @@ use std::sync::Arc;
 /// Bytes per entry: a `u32` line and a `u64` verdict.
 const ENTRY: usize = 12;
 
-/// The bit that marks a group's hash: phone keys (at most 15 digits) never reach it.
-const GROUP: u64 = 1 << 63;
+/// The bit that marks an id's hash: phone keys (at most 15 digits) never reach it.
+const ID: u64 = 1 << 63;
 
 /// What the scan decided about one row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,8 +26,9 @@ pub enum Verdict {
     Unreadable,
     /// A valid number, as its compact key (see [`crate::phone::Phone::key`]).
     Phone(u64),
-    /// A group id, as a 63-bit hash of it (duplicates are found by key, as for numbers).
-    Group(u64),
+    /// A provider-side id (a group's, a contact's), as a 63-bit hash of it (duplicates are
+    /// found by key, as for numbers).
+    Id(u64),
 }
 
 impl Verdict {
@@ -39,7 +40,7 @@ impl Verdict {
             Verdict::Suppressed => 2,
             Verdict::Unreadable => 3,
             Verdict::Phone(key) => key,
-            Verdict::Group(hash) => GROUP | hash,
+            Verdict::Id(hash) => ID | hash,
         }
     }
 
@@ -49,7 +50,7 @@ impl Verdict {
             1 => Verdict::Invalid,
             2 => Verdict::Suppressed,
             3 => Verdict::Unreadable,
-            hash if hash & GROUP != 0 => Verdict::Group(hash & !GROUP),
+            hash if hash & ID != 0 => Verdict::Id(hash & !ID),
             key => Verdict::Phone(key),
         }
     }
@@ -159,7 +160,7 @@ mod tests {
         let verdicts = [Verdict::Filtered, Verdict::Invalid, Verdict::Suppressed, Verdict::Unreadable];
         let verdict = |i: u64| match i % 6 {
             4 => Verdict::Phone(254_700_000_000 + i),
-            5 => Verdict::Group((u64::MAX >> 1) - i),
+            5 => Verdict::Id((u64::MAX >> 1) - i),
             n => verdicts[n as usize],
         };
         for i in 0..10_000u64 {

@@ -144,6 +144,7 @@ impl Provider for Autokonnect {
                 body.insert("phone_number".into(), phone.e164().into());
             }
             Target::Group(_) => return Err(Unsupported::Groups { provider: NAME }),
+            Target::Contact(_) => return Err(Unsupported::Contacts { provider: NAME }),
             Target::Tags(tags) => {
                 let tags = match tags.as_slice() {
                     [one] => Value::from(one.as_str()),

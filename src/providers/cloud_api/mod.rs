@@ -104,6 +104,7 @@ impl Provider for CloudApi {
         let (recipient_type, to) = match to {
             Target::Phone(p) => ("individual", p.e164()),
             Target::Group(id) => ("group", id.as_str()),
+            Target::Contact(_) => return Err(Unsupported::Contacts { provider: NAME }),
             Target::Tags(_) => return Err(Unsupported::Tags { provider: NAME }),
         };
         let (kind, object) = match &out.message {

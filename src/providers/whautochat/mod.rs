@@ -52,6 +52,10 @@ impl Provider for Whautochat {
         matches!(message_type, T::Text | T::Image | T::Video | T::Audio | T::Document | T::Template)
     }
 
+    fn supports_contact_ids(&self) -> bool {
+        true
+    }
+
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
         reply_not_sent(findings, out, &INFO);
         mentions_not_sent(findings, out, NAME, false);
@@ -101,15 +105,20 @@ impl Provider for Whautochat {
     }
 
     fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> Result<HttpRequest, Unsupported> {
-        let recepient = json!({ "phoneNumber": phone(to, NAME)?.e164() });
+        // A phone number goes in `recepient` (sic), a WhautoChat contact in `contact`: one or
+        // the other, never both.
+        let (key, address) = match to {
+            Target::Contact(id) => ("contact", json!({ "id": id })),
+            other => ("recepient", json!({ "phoneNumber": phone(other, NAME)?.e164() })),
+        };
         let workspace = json!({ "id": settings.account });
         let (path, body) = match &out.message {
             Message::Text { body, .. } => {
-                ("sendtext", json!({ "recepient": recepient, "workspace": workspace, "textMessage": body }))
+                ("sendtext", json!({ (key): address, "workspace": workspace, "textMessage": body }))
             }
             Message::Media(media) => {
                 let body = json!({
-                    "recepient": recepient,
+                    (key): address,
                     "workspace": workspace,
                     "mediaUrl": media_link(media, NAME)?,
                     "mimeType": media.mime_type.as_deref().unwrap_or_default(),
@@ -118,7 +127,7 @@ impl Provider for Whautochat {
             }
             Message::Template(template) => {
                 let name = template.name.as_deref().unwrap_or_default();
-                ("sendtemplate", json!({ "recepient": recepient, "workspace": workspace, "template": name }))
+                ("sendtemplate", json!({ (key): address, "workspace": workspace, "template": name }))
             }
             other => return Err(super::unsupported(NAME, other)),
         };
