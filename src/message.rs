@@ -109,8 +109,8 @@ pub enum Message {
     Media(Media),
     /// A map pin.
     Location(Location),
-    /// A contact card.
-    Contact(ContactCard),
+    /// One or more contact cards.
+    Contact(Contacts),
     /// A pre-approved template.
     Template(Template),
     /// Reply buttons or a list menu.
@@ -224,6 +224,28 @@ pub struct Location {
     pub name: Option<String>,
     /// Address of the place.
     pub address: Option<String>,
+}
+
+/// The cards of a contact message: one (`message.contact`) or several (`message.contacts`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contacts {
+    /// The cards, never empty.
+    pub cards: Vec<ContactCard>,
+    /// Given as the list `message.contacts` (so findings point into it).
+    pub listed: bool,
+}
+
+impl Contacts {
+    /// The campaign pointer of card `i`: `/message/contact`, or `/message/contacts/{i}`.
+    pub fn pointer(&self, i: usize) -> String {
+        if self.listed { format!("/message/contacts/{i}") } else { "/message/contact".to_string() }
+    }
+}
+
+impl From<ContactCard> for Contacts {
+    fn from(card: ContactCard) -> Contacts {
+        Contacts { cards: vec![card], listed: false }
+    }
 }
 
 /// A contact card.

@@ -17,6 +17,7 @@ struct MessageDoc {
     media: Option<MediaDoc>,
     location: Option<LocationDoc>,
     contact: Option<ContactDoc>,
+    contacts: Option<Vec<ContactDoc>>,
     template: Option<TemplateDoc>,
     interactive: Option<InteractiveDoc>,
     poll: Option<PollDoc>,
@@ -288,28 +289,20 @@ pub fn to_message(rendered: &Value, region: Option<Region>) -> Result<Message, V
             Message::Location(Location { latitude, longitude, name: nonempty(l.name), address: nonempty(l.address) })
         }
         MessageType::Contact => {
-            let c = doc.contact.ok_or_else(|| missing("contact"))?;
-            let phone = match normalize(&c.phone, region) {
-                Ok(p) => p.e164().to_string(),
-                Err(why) => {
-                    errors.push(Finding::error("/message/contact/phone", format!("the contact's phone: {why}")));
-                    c.phone.clone()
+            let (docs, listed) = match (doc.contact, doc.contacts) {
+                (Some(one), None) => (vec![one], false),
+                (None, Some(many)) if !many.is_empty() => (many, true),
+                (Some(_), Some(_)) => {
+                    return Err(vec![Finding::error("/message/contacts", "give `contact` or `contacts`, not both")]);
                 }
+                _ => return Err(missing("contact` or `contacts")),
             };
-            blank(&c.full_name, "/message/contact/full_name", "the contact's full name", &mut errors);
-            Message::Contact(ContactCard {
-                full_name: c.full_name,
-                card_name: nonempty(c.card_name),
-                first_name: nonempty(c.first_name),
-                last_name: nonempty(c.last_name),
-                phone,
-                organization: nonempty(c.organization),
-                email: nonempty(c.email),
-                url: nonempty(c.url),
-                job_title: nonempty(c.job_title),
-                address: nonempty(c.address),
-                note: nonempty(c.note),
-            })
+            let mut contacts = Contacts { cards: Vec::with_capacity(docs.len()), listed };
+            for (i, c) in docs.into_iter().enumerate() {
+                let at = contacts.pointer(i);
+                contacts.cards.push(contact_card(c, &at, region, &mut errors));
+            }
+            Message::Contact(contacts)
         }
         MessageType::Template => {
             Message::Template(template(doc.template.ok_or_else(|| missing("template"))?, &mut errors))
@@ -406,6 +399,31 @@ fn template(t: TemplateDoc, errors: &mut Vec<Finding>) -> Template {
         buttons.push(TemplateButton { index, value });
     }
     Template { name: nonempty(t.name), id, language: t.language, header, body, buttons }
+}
+
+/// One contact card; `at` is its pointer (`/message/contact`, `/message/contacts/2`).
+fn contact_card(c: ContactDoc, at: &str, region: Option<Region>, errors: &mut Vec<Finding>) -> ContactCard {
+    let phone = match normalize(&c.phone, region) {
+        Ok(p) => p.e164().to_string(),
+        Err(why) => {
+            errors.push(Finding::error(format!("{at}/phone"), format!("the contact's phone: {why}")));
+            c.phone.clone()
+        }
+    };
+    blank(&c.full_name, &format!("{at}/full_name"), "the contact's full name", errors);
+    ContactCard {
+        full_name: c.full_name,
+        card_name: nonempty(c.card_name),
+        first_name: nonempty(c.first_name),
+        last_name: nonempty(c.last_name),
+        phone,
+        organization: nonempty(c.organization),
+        email: nonempty(c.email),
+        url: nonempty(c.url),
+        job_title: nonempty(c.job_title),
+        address: nonempty(c.address),
+        note: nonempty(c.note),
+    }
 }
 
 /// An interactive header: text, or `{type: image|video|document, url | id, filename}`.
@@ -716,9 +734,13 @@ mod tests {
         else {
             panic!()
         };
-        assert_eq!(c.phone, "+254712345678");
+        assert_eq!((c.cards[0].phone.as_str(), c.listed), ("+254712345678", false));
         let e = convert(json!({"type": "contact", "contact": {"full_name": "A", "phone": "call me"}})).unwrap_err();
         assert_eq!(e[0].pointer, "/message/contact/phone");
+        let two = json!({"type": "contact", "contacts": [{"full_name": "A", "phone": "0712 345678"}, {"full_name": "B", "phone": "x"}]});
+        assert_eq!(convert(two).unwrap_err()[0].pointer, "/message/contacts/1/phone");
+        let both = json!({"type": "contact", "contact": {"full_name": "A", "phone": "0712345678"}, "contacts": []});
+        assert_eq!(convert(both).unwrap_err()[0].pointer, "/message/contacts");
     }
 
     #[test]

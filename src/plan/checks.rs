@@ -263,10 +263,11 @@ pub fn salvage(doc: &Value, ctx: &Context, diags: &mut Diagnostics) {
 type Belongs = fn(MessageType) -> bool;
 
 /// Each message block, and which types it belongs to.
-const BLOCKS: [(&str, Belongs); 7] = [
+const BLOCKS: [(&str, Belongs); 8] = [
     ("media", |t| t.media_kind().is_some()),
     ("location", |t| t == MessageType::Location),
     ("contact", |t| t == MessageType::Contact),
+    ("contacts", |t| t == MessageType::Contact),
     ("template", |t| t == MessageType::Template),
     ("interactive", |t| t == MessageType::Interactive),
     ("poll", |t| t == MessageType::Poll),

@@ -15,7 +15,7 @@ mod whautochat;
 pub use outcome::{Outcome, ProviderError, Response};
 
 use crate::message::{
-    InteractiveHeader, InteractiveKind, Location, Media, MediaKind, MediaSource, Message, MessageType,
+    ContactCard, InteractiveHeader, InteractiveKind, Location, Media, MediaKind, MediaSource, Message, MessageType,
 };
 use crate::phone::Phone;
 use crate::request::{Auth, HttpRequest};
@@ -501,32 +501,36 @@ impl Carries {
         Carries { preview_url: false, name_parts: false, card_name: false, job_title: false, address_and_note: false };
 }
 
+/// Warns about every field of one contact card (at `at`) the provider cannot carry.
+fn card_fields(findings: &mut Vec<Finding>, card: &ContactCard, at: &str, provider: &str, can: Carries) {
+    let mut drop = |value: &Option<String>, key: &str, what: &str| {
+        dropped(findings, value, &format!("{at}/{key}"), provider, what);
+    };
+    if !can.name_parts {
+        drop(&card.first_name, "first_name", "a contact's first name");
+        drop(&card.last_name, "last_name", "a contact's last name");
+    }
+    if !can.card_name {
+        drop(&card.card_name, "card_name", "a card title apart from the name");
+    }
+    if !can.job_title {
+        drop(&card.job_title, "job_title", "a contact's job title");
+    }
+    if !can.address_and_note {
+        drop(&card.address, "address", "a contact's address");
+        drop(&card.note, "note", "a note on a contact card");
+    }
+}
+
 /// Warns about every text or contact-card setting that is set but that the provider cannot carry.
 pub(crate) fn carried(findings: &mut Vec<Finding>, message: &Message, provider: &str, can: Carries) {
     match message {
         Message::Text { preview_url, .. } if !can.preview_url => {
             dropped(findings, preview_url, "/message/preview_url", provider, "link previews");
         }
-        Message::Contact(card) => {
-            if !can.name_parts {
-                dropped(findings, &card.first_name, "/message/contact/first_name", provider, "a contact's first name");
-                dropped(findings, &card.last_name, "/message/contact/last_name", provider, "a contact's last name");
-            }
-            if !can.card_name {
-                dropped(
-                    findings,
-                    &card.card_name,
-                    "/message/contact/card_name",
-                    provider,
-                    "a card title apart from the name",
-                );
-            }
-            if !can.job_title {
-                dropped(findings, &card.job_title, "/message/contact/job_title", provider, "a contact's job title");
-            }
-            if !can.address_and_note {
-                dropped(findings, &card.address, "/message/contact/address", provider, "a contact's address");
-                dropped(findings, &card.note, "/message/contact/note", provider, "a note on a contact card");
+        Message::Contact(contacts) => {
+            for (i, card) in contacts.cards.iter().enumerate() {
+                card_fields(findings, card, &contacts.pointer(i), provider, can);
             }
         }
         _ => {}

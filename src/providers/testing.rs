@@ -2,8 +2,8 @@
 
 use super::{Finding, Outgoing, Provider, ProviderKind, Settings, Target, contract};
 use crate::message::{
-    ButtonValue, FlowAction, FlowRef, Interactive, InteractiveAction, InteractiveHeader, Media, MediaKind, MediaSource,
-    Message, ProductSection, Template, TemplateButton, TemplateHeader, TemplateParam,
+    ButtonValue, ContactCard, FlowAction, FlowRef, Interactive, InteractiveAction, InteractiveHeader, Media, MediaKind,
+    MediaSource, Message, ProductSection, Template, TemplateButton, TemplateHeader, TemplateParam,
 };
 use crate::phone::Phone;
 use crate::request::{HttpRequest, user_agent};
@@ -26,6 +26,23 @@ pub fn settings(provider: &dyn Provider, account: &str) -> Settings {
 /// A message without metadata.
 pub fn out(message: Message) -> Outgoing {
     Outgoing { message, metadata: None, reply_to: None, mentions: crate::providers::Mentions::default() }
+}
+
+/// A contact card with only a name and a number.
+pub fn card(full_name: &str, phone: &str) -> ContactCard {
+    ContactCard {
+        full_name: full_name.into(),
+        card_name: None,
+        first_name: None,
+        last_name: None,
+        phone: phone.into(),
+        organization: None,
+        email: None,
+        url: None,
+        job_title: None,
+        address: None,
+        note: None,
+    }
 }
 
 /// A media message with only the URL set.

@@ -1,6 +1,6 @@
 //! Tests over every provider at once, and of the shared helpers.
 
-use super::testing::{out, settings, to};
+use super::testing::{card, out, settings, to};
 use super::*;
 use serde_json::json;
 
@@ -322,4 +322,31 @@ fn whautochat_contacts_are_addressed_by_id_and_no_one_else_takes_contact_ids() {
             Err(e) => assert!(matches!(e, Unsupported::Contacts { .. }), "{kind}: {e}"),
         }
     }
+}
+
+#[test]
+fn several_contacts_go_in_one_message_where_the_provider_takes_a_list() {
+    let two = out(Message::Contact(crate::message::Contacts {
+        cards: vec![card("Ann", "+14155552671"), card("Bo", "+254712345678")],
+        listed: true,
+    }));
+    let build = |kind: ProviderKind| kind.provider().build(&settings(kind.provider(), "acct"), &to(), &two);
+    for (kind, pointer) in [
+        (ProviderKind::CloudApi, "/contacts"),
+        (ProviderKind::Evolution, "/contact"),
+        (ProviderKind::Flowiq, "/contacts"),
+    ] {
+        let request = build(kind).unwrap();
+        super::testing::assert_meets_contract(&request);
+        assert_eq!(request.body.pointer(pointer).and_then(Value::as_array).map(Vec::len), Some(2), "{kind}");
+    }
+    let mut found = Vec::new();
+    ProviderKind::Communiktor.provider().check(&two, &mut found);
+    assert_eq!(found.iter().map(|f| f.pointer.as_str()).collect::<Vec<_>>(), ["/message/contacts"]);
+    assert!(matches!(build(ProviderKind::Communiktor), Err(Unsupported::Feature { .. })));
+    let six =
+        out(Message::Contact(crate::message::Contacts { cards: vec![card("A", "+14155552671"); 6], listed: true }));
+    let mut found = Vec::new();
+    ProviderKind::CloudApi.provider().check(&six, &mut found);
+    assert_eq!(found.iter().map(|f| f.pointer.as_str()).collect::<Vec<_>>(), ["/message/contacts"]);
 }

@@ -22,6 +22,9 @@ use serde_json::{Map, Value, json};
 pub(super) struct CloudApi;
 
 /// How the provider is named in findings.
+/// Contact cards in one message (`ContactsMessage.contacts`).
+const CONTACTS_MAX: usize = 5;
+
 const NAME: &str = "The Cloud API";
 
 /// This provider's static facts: kind, default host, account key, auth header.
@@ -59,6 +62,17 @@ impl Provider for CloudApi {
         reply_not_sent(findings, out, &INFO);
         mentions_not_sent(findings, out, NAME, false);
         meta::limits::check(findings, &out.message);
+        if let Message::Contact(contacts) = &out.message
+            && contacts.cards.len() > CONTACTS_MAX
+        {
+            findings.push(Finding::error(
+                "/message/contacts",
+                format!(
+                    "{} contact cards given; Meta sends at most {CONTACTS_MAX} in one message",
+                    contacts.cards.len()
+                ),
+            ));
+        }
         match &out.message {
             Message::Media(media) => {
                 let kind = media.kind;
@@ -147,7 +161,7 @@ impl Provider for CloudApi {
                 put_opt(&mut object, "address", location.address.as_deref());
                 ("location", Value::Object(object))
             }
-            Message::Contact(card) => ("contacts", json!([contact(card)])),
+            Message::Contact(contacts) => ("contacts", contacts.cards.iter().map(contact).collect::<Vec<_>>().into()),
             Message::Template(template) => {
                 let mut object = Map::new();
                 object.insert("name".into(), template.name.as_deref().unwrap_or_default().into());

@@ -7,7 +7,8 @@ use crate::message::{
 };
 use crate::providers::Severity;
 use crate::providers::testing::{
-    assert_request, build_clean, commerce_and_flows, findings, media, out, rich_components, rich_template, settings, to,
+    assert_request, build_clean, card, commerce_and_flows, findings, media, out, rich_components, rich_template,
+    settings, to,
 };
 use serde_json::{Map, json};
 
@@ -89,17 +90,13 @@ fn location_coordinates_are_strings_as_the_spec_types_them() {
 #[test]
 fn contact() {
     let card = ContactCard {
-        full_name: "Jane Doe".into(),
-        card_name: None,
         first_name: Some("Jane".into()),
         last_name: Some("Doe".into()),
-        phone: "+14155552671".into(),
         organization: Some("ACME".into()),
         email: Some("jane@example.com".into()),
         url: Some("https://example.com".into()),
         job_title: Some("Buyer".into()),
-        address: None,
-        note: None,
+        ..card("Jane Doe", "+14155552671")
     };
     let body = json!({
         "messaging_product": "whatsapp", "recipient_type": "individual", "to": "+254712345678",
@@ -112,7 +109,7 @@ fn contact() {
             "org": { "company": "ACME", "title": "Buyer" }
         }]
     });
-    assert_request(&send(Message::Contact(card)), URL, AUTH, body);
+    assert_request(&send(Message::Contact(card.into())), URL, AUTH, body);
 }
 
 #[test]

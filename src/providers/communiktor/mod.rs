@@ -79,6 +79,10 @@ impl Provider for Communiktor {
                 media_fields(findings, media, &INFO, can);
             }
             Message::Location(location) => location_labels_required(findings, location, NAME),
+            Message::Contact(contacts) if contacts.cards.len() > 1 => findings.push(Finding::error(
+                "/message/contacts",
+                "Communiktor sends one contact card per message; keep one card (`contact`)",
+            )),
             _ => {}
         }
     }
@@ -144,7 +148,10 @@ impl Provider for Communiktor {
                 body.insert("location".into(), location);
                 "location"
             }
-            Message::Contact(card) => {
+            Message::Contact(contacts) => {
+                let [card] = contacts.cards.as_slice() else {
+                    return Err(Unsupported::Feature { provider: NAME, feature: "several contacts in one message" });
+                };
                 let mut contact = Map::new();
                 contact.insert("fullname".into(), card.full_name.as_str().into());
                 contact.insert("phone".into(), card.phone.trim_start_matches('+').into());

@@ -3,7 +3,7 @@
 use super::*;
 use crate::message::{ContactCard, Location};
 use crate::providers::Severity;
-use crate::providers::testing::{assert_request, build_clean, findings, media, out, settings, to};
+use crate::providers::testing::{assert_request, build_clean, card, findings, media, out, settings, to};
 
 const AUTH: (&str, &str) = ("X-API-KEY", "***");
 
@@ -118,17 +118,14 @@ fn location() {
 #[test]
 fn vcard() {
     let card = ContactCard {
-        full_name: "Jane Doe".into(),
         card_name: Some("Your sales contact".into()),
-        first_name: None,
-        last_name: None,
-        phone: "+14155552671".into(),
         organization: Some("ACME Inc.".into()),
         email: Some("jane.doe@example.com".into()),
         url: Some("https://example.com".into()),
         job_title: Some("Account manager".into()),
         address: Some("1 Market St, San Francisco".into()),
         note: Some("Call after 9".into()),
+        ..card("Jane Doe", "+14155552671")
     };
     let body = json!({
         "instance": "my-instance-1",
@@ -145,29 +142,21 @@ fn vcard() {
             "note": "Call after 9"
         }
     });
-    assert_request(&send(out(Message::Contact(card))), "https://api.communiktor.com/messages/vcard", AUTH, body);
+    assert_request(&send(out(Message::Contact(card.into()))), "https://api.communiktor.com/messages/vcard", AUTH, body);
 }
 
 #[test]
 fn settings_it_has_no_field_for_are_warned_about() {
     let card = ContactCard {
-        full_name: "Jane Doe".into(),
-        card_name: None,
         first_name: Some("Jane".into()),
         last_name: Some("Doe".into()),
-        phone: "+14155552671".into(),
-        organization: None,
-        email: None,
-        url: None,
-        job_title: None,
-        address: None,
-        note: None,
+        ..card("Jane Doe", "+14155552671")
     };
     let warned = |message| {
         findings(&Communiktor, &out(message)).into_iter().map(|f| (f.severity, f.pointer)).collect::<Vec<_>>()
     };
     assert_eq!(
-        warned(Message::Contact(card)),
+        warned(Message::Contact(card.into())),
         [
             (Severity::Warning, "/message/contact/first_name".to_string()),
             (Severity::Warning, "/message/contact/last_name".to_string())

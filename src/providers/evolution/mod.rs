@@ -104,13 +104,15 @@ impl Provider for Evolution {
                 media_fields(findings, media, &INFO, can);
             }
             Message::Location(location) => location_labels_required(findings, location, NAME),
-            Message::Contact(card) => {
-                let digits = card.phone.trim_start_matches('+').len();
-                if digits < CONTACT_PHONE_MIN {
-                    findings.push(Finding::error(
-                        "/message/contact/phone",
-                        format!("Evolution API refuses contact numbers shorter than {CONTACT_PHONE_MIN} digits; this one has {digits}"),
-                    ));
+            Message::Contact(contacts) => {
+                for (i, card) in contacts.cards.iter().enumerate() {
+                    let digits = card.phone.trim_start_matches('+').len();
+                    if digits < CONTACT_PHONE_MIN {
+                        findings.push(Finding::error(
+                            format!("{}/phone", contacts.pointer(i)),
+                            format!("Evolution API refuses contact numbers shorter than {CONTACT_PHONE_MIN} digits; this one has {digits}"),
+                        ));
+                    }
                 }
             }
             Message::Reaction(reaction) => {
@@ -221,14 +223,21 @@ impl Provider for Evolution {
                 });
                 ("sendLocation", object)
             }
-            Message::Contact(card) => {
-                let mut contact = Map::new();
-                contact.insert("fullName".into(), card.full_name.as_str().into());
-                contact.insert("phoneNumber".into(), card.phone.trim_start_matches('+').into());
-                put_opt(&mut contact, "organization", card.organization.as_deref());
-                put_opt(&mut contact, "email", card.email.as_deref());
-                put_opt(&mut contact, "url", card.url.as_deref());
-                ("sendContact", json!({ "number": number, "contact": [contact] }))
+            Message::Contact(contacts) => {
+                let cards: Vec<Value> = contacts
+                    .cards
+                    .iter()
+                    .map(|card| {
+                        let mut contact = Map::new();
+                        contact.insert("fullName".into(), card.full_name.as_str().into());
+                        contact.insert("phoneNumber".into(), card.phone.trim_start_matches('+').into());
+                        put_opt(&mut contact, "organization", card.organization.as_deref());
+                        put_opt(&mut contact, "email", card.email.as_deref());
+                        put_opt(&mut contact, "url", card.url.as_deref());
+                        Value::Object(contact)
+                    })
+                    .collect();
+                ("sendContact", json!({ "number": number, "contact": cards }))
             }
             Message::Reaction(reaction) => {
                 let key = json!({

@@ -8,7 +8,7 @@ use crate::message::{
 };
 use crate::providers::Severity;
 use crate::providers::testing::{
-    assert_request, build_clean, findings, media, out, rich_components, rich_template, settings, to,
+    assert_request, build_clean, card, findings, media, out, rich_components, rich_template, settings, to,
 };
 
 const AUTH: (&str, &str) = ("apikey", "***");
@@ -124,17 +124,10 @@ fn location() {
 #[test]
 fn contact() {
     let card = ContactCard {
-        full_name: "Jane Doe".into(),
-        card_name: None,
-        first_name: None,
-        last_name: None,
-        phone: "+14155552671".into(),
         organization: Some("ACME".into()),
         email: Some("jane@example.com".into()),
         url: Some("https://example.com".into()),
-        job_title: None,
-        address: None,
-        note: None,
+        ..card("Jane Doe", "+14155552671")
     };
     let body = json!({
         "number": "254712345678",
@@ -146,7 +139,7 @@ fn contact() {
             "url": "https://example.com"
         }]
     });
-    assert_request(&send(Message::Contact(card)), &url("sendContact"), AUTH, body);
+    assert_request(&send(Message::Contact(card.into())), &url("sendContact"), AUTH, body);
 }
 
 #[test]
@@ -358,20 +351,8 @@ fn reaction_must_be_one_emoji_or_empty() {
 fn location_needs_name_and_address_and_contacts_ten_digits() {
     let location = Location { latitude: 1.0, longitude: 2.0, name: Some("Here".into()), address: None };
     assert_eq!(pointers(Message::Location(location)), [(Severity::Error, "/message/location/address".to_string())]);
-    let card = ContactCard {
-        full_name: "Niue".into(),
-        card_name: None,
-        first_name: None,
-        last_name: None,
-        phone: "+6837001".into(),
-        organization: None,
-        email: None,
-        url: None,
-        job_title: None,
-        address: None,
-        note: None,
-    };
-    assert_eq!(pointers(Message::Contact(card)), [(Severity::Error, "/message/contact/phone".to_string())]);
+    let card = card("Niue", "+6837001");
+    assert_eq!(pointers(Message::Contact(card.into())), [(Severity::Error, "/message/contact/phone".to_string())]);
 }
 
 #[test]

@@ -75,10 +75,13 @@ impl Provider for Flowiq {
                 };
                 media_fields(findings, media, &INFO, can);
             }
-            Message::Contact(card) => {
-                dropped(findings, &card.organization, "/message/contact/organization", NAME, "a contact's organization");
-                dropped(findings, &card.email, "/message/contact/email", NAME, "a contact's e-mail address");
-                dropped(findings, &card.url, "/message/contact/url", NAME, "a contact's web page");
+            Message::Contact(contacts) => {
+                for (i, card) in contacts.cards.iter().enumerate() {
+                    let at = contacts.pointer(i);
+                    dropped(findings, &card.organization, &format!("{at}/organization"), NAME, "a contact's organization");
+                    dropped(findings, &card.email, &format!("{at}/email"), NAME, "a contact's e-mail address");
+                    dropped(findings, &card.url, &format!("{at}/url"), NAME, "a contact's web page");
+                }
             }
             Message::Reaction(reaction) if reaction.emoji.is_empty() => findings.push(Finding::warning(
                 "/message/reaction/emoji",
@@ -138,13 +141,19 @@ impl Provider for Flowiq {
                 body.insert("location".into(), Value::Object(object));
                 "location"
             }
-            Message::Contact(card) => {
-                let mut name = Map::new();
-                name.insert("formatted_name".into(), card.full_name.as_str().into());
-                put_opt(&mut name, "first_name", card.first_name.as_deref());
-                put_opt(&mut name, "last_name", card.last_name.as_deref());
-                let contact = json!({ "name": name, "phones": [{ "phone": card.phone, "type": "CELL" }] });
-                body.insert("contacts".into(), json!([contact]));
+            Message::Contact(contacts) => {
+                let cards: Vec<Value> = contacts
+                    .cards
+                    .iter()
+                    .map(|card| {
+                        let mut name = Map::new();
+                        name.insert("formatted_name".into(), card.full_name.as_str().into());
+                        put_opt(&mut name, "first_name", card.first_name.as_deref());
+                        put_opt(&mut name, "last_name", card.last_name.as_deref());
+                        json!({ "name": name, "phones": [{ "phone": card.phone, "type": "CELL" }] })
+                    })
+                    .collect();
+                body.insert("contacts".into(), cards.into());
                 "contacts"
             }
             Message::Interactive(interactive) => {

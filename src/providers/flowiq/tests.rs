@@ -5,7 +5,7 @@ use crate::message::{
     ContactCard, InteractiveHeader, ListRow, ListSection, Location, MediaSource, Reaction, ReplyButton,
 };
 use crate::providers::Severity;
-use crate::providers::testing::{assert_request, build_clean, findings, media, out, settings, to};
+use crate::providers::testing::{assert_request, build_clean, card, findings, media, out, settings, to};
 
 const URL: &str = "https://api.flowiq.live/send-whatsapp?tenantId=acme";
 const AUTH: (&str, &str) = ("Authorization", "Bearer ***");
@@ -85,17 +85,9 @@ fn location() {
 #[test]
 fn contacts() {
     let card = ContactCard {
-        full_name: "John Doe".into(),
-        card_name: None,
         first_name: Some("John".into()),
         last_name: Some("Doe".into()),
-        phone: "+27987654321".into(),
-        organization: None,
-        email: None,
-        url: None,
-        job_title: None,
-        address: None,
-        note: None,
+        ..card("John Doe", "+27987654321")
     };
     let body = json!({
         "phone_number": "+254712345678",
@@ -105,7 +97,7 @@ fn contacts() {
             "phones": [{ "phone": "+27987654321", "type": "CELL" }]
         }]
     });
-    assert_request(&send(Message::Contact(card)), URL, AUTH, body);
+    assert_request(&send(Message::Contact(card.into())), URL, AUTH, body);
 }
 
 #[test]
@@ -179,20 +171,13 @@ fn an_empty_reaction_may_become_a_thumbs_up() {
 #[test]
 fn contact_fields_without_a_place_are_warned_about() {
     let card = ContactCard {
-        full_name: "John Doe".into(),
-        card_name: None,
-        first_name: None,
-        last_name: None,
-        phone: "+27987654321".into(),
         organization: Some("ACME".into()),
         email: Some("john@example.com".into()),
         url: Some("https://example.com".into()),
-        job_title: None,
-        address: None,
-        note: None,
+        ..card("John Doe", "+27987654321")
     };
     let outgoing = Outgoing {
-        message: Message::Contact(card),
+        message: Message::Contact(card.into()),
         metadata: Some(Map::new()),
         reply_to: None,
         mentions: crate::providers::Mentions::default(),

@@ -10,7 +10,7 @@ use crate::message::{
     ButtonValue, ContactCard, Interactive, InteractiveAction, InteractiveHeader, ListRow, ListSection, Location,
     MediaKind, MediaSource, Message, Reaction, ReplyButton, Template, TemplateButton, TemplateHeader,
 };
-use crate::providers::testing::{commerce_and_flows, media, rich_template};
+use crate::providers::testing::{card, commerce_and_flows, media, rich_template};
 use crate::providers::{Outgoing, ProviderKind, Settings, Target};
 use crate::request::HttpRequest;
 use serde_json::Value;
@@ -175,19 +175,14 @@ fn samples(kind: ProviderKind) -> Vec<(&'static str, Message)> {
         ),
         (
             "contact",
-            Message::Contact(ContactCard {
-                full_name: "Jane Doe".into(),
-                card_name: None,
-                first_name: Some("Jane".into()),
-                last_name: Some("Doe".into()),
-                phone: "+14155552671".into(),
-                organization: None,
-                email: None,
-                url: None,
-                job_title: None,
-                address: None,
-                note: None,
-            }),
+            Message::Contact(
+                ContactCard {
+                    first_name: Some("Jane".into()),
+                    last_name: Some("Doe".into()),
+                    ..card("Jane Doe", "+14155552671")
+                }
+                .into(),
+            ),
         ),
         ("template", Message::Template(template)),
         ("buttons", Message::Interactive(buttons)),
