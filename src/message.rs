@@ -28,7 +28,7 @@ pub enum MessageType {
     Contact,
     /// A pre-approved template (WABA providers).
     Template,
-    /// Reply buttons or a list menu.
+    /// Buttons, a list, a link button, products, the catalog or a Flow.
     Interactive,
     /// A poll.
     Poll,
@@ -105,7 +105,7 @@ pub enum Message {
         /// Whether to render a link preview.
         preview_url: Option<bool>,
     },
-    /// Image, video, audio, voice note or document, by public URL.
+    /// Image, video, audio, voice note, document or sticker.
     Media(Media),
     /// A map pin.
     Location(Location),
@@ -113,7 +113,7 @@ pub enum Message {
     Contact(Contacts),
     /// A pre-approved template.
     Template(Template),
-    /// Reply buttons or a list menu.
+    /// Buttons, a list, a link button, products, the catalog or a Flow.
     Interactive(Interactive),
     /// A poll.
     Poll(Poll),

@@ -249,7 +249,8 @@ pub fn to_message(rendered: &Value, region: Option<Region>) -> Result<Message, V
             let kind = doc.kind.media_kind().unwrap_or(MediaKind::Document);
             let source = match (m.url, m.id.and_then(text_of)) {
                 (Some(url), None) => {
-                    if !(url.starts_with("https://") || url.starts_with("http://")) {
+                    let scheme = url.get(..8).unwrap_or(&url).to_ascii_lowercase();
+                    if !(scheme.starts_with("https://") || scheme.starts_with("http://")) {
                         errors.push(Finding::error(
                             "/message/media/url",
                             format!("the media URL `{url}` must start with https:// (providers download it)"),

@@ -385,6 +385,18 @@ fn check_recipients(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> 
             .help("keep one of `phone_column`, `group_column` and `contact_column`"),
         );
     }
+    let by_id = r.groups.is_some() || (r.csv.is_some() && (r.group_column.is_some() || r.contact_column.is_some()));
+    if by_id && !r.suppress.is_empty() {
+        diags.push(
+            ctx.at(
+                Severity::Warning,
+                "/recipients/suppress",
+                Part::Key,
+                "suppression lists hold phone numbers and do not apply to groups or contact ids",
+            )
+            .help("leave opted-out groups or contacts out of the list or CSV itself"),
+        );
+    }
     if r.contact_column.is_some() && !provider.supports_contact_ids() {
         diags.push(
             ctx.at(

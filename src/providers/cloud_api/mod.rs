@@ -1,8 +1,8 @@
 //! Meta's WhatsApp Cloud API: `POST {base}/{phone_number_id}/messages` with a bearer token.
 //!
-//! Bodies follow Meta's OpenAPI spec (`business-messaging-api` v23.0, schema `Message`). The
-//! template-component and interactive builders here are shared with Evolution and AutoKonnect,
-//! which hand them on to Meta.
+//! Bodies follow Meta's OpenAPI spec (`business-messaging-api` v23.0, schema `Message`); the
+//! template components and interactive objects come from [`super::meta::components`], shared
+//! with Evolution and AutoKonnect.
 
 pub(crate) mod imitation;
 

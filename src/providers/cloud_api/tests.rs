@@ -450,3 +450,27 @@ fn product_rules_are_checked_before_sending() {
         ]
     );
 }
+
+#[test]
+fn a_file_name_on_an_image_header_is_warned_about_and_not_sent() {
+    let image = InteractiveHeader::Media {
+        kind: MediaKind::Image,
+        source: MediaSource::Link("https://example.com/a.jpg".into()),
+        filename: Some("a.jpg".into()),
+    };
+    let buttons = Message::Interactive(Interactive {
+        header: Some(image),
+        body: "b".into(),
+        footer: None,
+        action: InteractiveAction::Buttons(vec![ReplyButton { id: "y".into(), title: "Yes".into() }]),
+    });
+    let found: Vec<_> =
+        findings(&CloudApi, &out(buttons.clone())).into_iter().map(|f| (f.severity, f.pointer)).collect();
+    assert_eq!(found, [(Severity::Warning, "/message/interactive/header/filename".to_string())]);
+    let request = CloudApi.build(&settings(&CloudApi, "106540352242922"), &to(), &out(buttons)).unwrap();
+    assert_eq!(
+        request.body["interactive"]["header"],
+        json!({ "type": "image", "image": { "link": "https://example.com/a.jpg" } })
+    );
+    super::super::testing::assert_meets_contract(&request);
+}

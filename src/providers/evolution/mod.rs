@@ -27,11 +27,20 @@ use serde_json::{Map, Value, json};
 /// The Evolution API mapping.
 pub(super) struct Evolution;
 
-/// How the provider is named in findings.
 /// What a WhatsApp-Web (Baileys) instance answers to a template.
 const BAILEYS_HAS_NO_TEMPLATES: &str = "Method not available in the Baileys service";
 
+/// What a Cloud-API instance answers to a poll, a sticker or a status (400).
+const CLOUD_HAS_NO_SUCH_METHOD: &str = "Method not available on WhatsApp Business API";
+
+/// What a Cloud-API instance answers to a round video note: it has no `ptvMessage` (500).
+const CLOUD_HAS_NO_VIDEO_NOTES: &str = "ptvMessage is not a function";
+
+/// How the provider is named in findings.
 const NAME: &str = "Evolution API";
+
+/// The warning on what only WhatsApp-Web instances send.
+const WEB_ONLY: &str = "Evolution API sends polls, stickers and round video notes only from WhatsApp-Web (Baileys) instances; Cloud-API instances refuse them";
 
 /// Digits the `sendContact` schema requires in `phoneNumber` (`minLength: 10`).
 const CONTACT_PHONE_MIN: usize = 10;
@@ -56,7 +65,6 @@ const INFO: Info = Info {
         include_str!("../../../schemas/providers/evolution/sendPoll.json"),
         include_str!("../../../schemas/providers/evolution/sendPtv.json"),
         include_str!("../../../schemas/providers/evolution/sendReaction.json"),
-        include_str!("../../../schemas/providers/evolution/sendStatus.json"),
         include_str!("../../../schemas/providers/evolution/sendSticker.json"),
         include_str!("../../../schemas/providers/evolution/sendTemplate.json"),
         include_str!("../../../schemas/providers/evolution/sendText.json"),
@@ -92,7 +100,13 @@ impl Provider for Evolution {
         mentions_not_sent(findings, out, NAME, mentionable);
         match &out.message {
             Message::Media(media) => {
-                let plain = media.kind != MediaKind::Voice;
+                // `sendMedia` carries the optional fields; voice notes, stickers and round video
+                // notes have routes of their own that take the file alone.
+                let note = media.kind == MediaKind::Video && media.note == Some(true);
+                let plain = !matches!(media.kind, MediaKind::Voice | MediaKind::Sticker) && !note;
+                if matches!(media.kind, MediaKind::Sticker) || note {
+                    findings.push(Finding::warning("/message/media", WEB_ONLY));
+                }
                 let can = MediaFields {
                     caption: plain && media.kind != MediaKind::Audio,
                     filename: plain,
@@ -141,7 +155,10 @@ impl Provider for Evolution {
                 interactive_parts(findings, &out.message, &INFO, true);
                 check_interactive(findings, interactive);
             }
-            Message::Poll(poll) => check_poll(findings, poll),
+            Message::Poll(poll) => {
+                findings.push(Finding::warning("/message/poll", WEB_ONLY));
+                check_poll(findings, poll);
+            }
             Message::Text { .. } => {}
         }
     }
@@ -185,6 +202,13 @@ impl Provider for Evolution {
                 None,
                 format!("{text}: templates need an instance on the WhatsApp Cloud API (integration WHATSAPP-BUSINESS)"),
             )),
+            // A Cloud-API instance has no polls, stickers or video notes: the same for everyone.
+            400 | 500 if text.contains(CLOUD_HAS_NO_SUCH_METHOD) || text.contains(CLOUD_HAS_NO_VIDEO_NOTES) => {
+                Outcome::Stop(ProviderError::new(
+                    None,
+                    format!("{text}: polls, stickers and round video notes need a WhatsApp-Web (Baileys) instance"),
+                ))
+            }
             _ => by_status(r, error),
         }
     }

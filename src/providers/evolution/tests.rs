@@ -403,8 +403,31 @@ fn polls_need_two_to_ten_unique_options() {
             selectable,
         })
     };
-    assert_eq!(pointers(poll(&["Rice", "Ugali"], 0)), []);
+    let web_only = (Severity::Warning, "/message/poll".to_string());
+    assert_eq!(pointers(poll(&["Rice", "Ugali"], 0)), std::slice::from_ref(&web_only));
     let e = |p: &str| (Severity::Error, p.to_string());
-    assert_eq!(pointers(poll(&["Rice"], 2)), [e("/message/poll/options"), e("/message/poll/selectable_count")]);
-    assert_eq!(pointers(poll(&["Rice", "Rice"], 1)), [e("/message/poll/options/1")]);
+    assert_eq!(
+        pointers(poll(&["Rice"], 2)),
+        [web_only.clone(), e("/message/poll/options"), e("/message/poll/selectable_count")]
+    );
+    assert_eq!(pointers(poll(&["Rice", "Rice"], 1)), [web_only, e("/message/poll/options/1")]);
+}
+
+#[test]
+fn a_cloud_api_instance_refusing_polls_stickers_or_video_notes_stops_the_run() {
+    let classify =
+        |status, body: &str| Evolution.classify(&Response { status, retry_after: None, body: body.as_bytes() });
+    let no_method = r#"{"status":400,"error":"Bad Request","response":{"message":["Method not available on WhatsApp Business API"]}}"#;
+    assert!(matches!(classify(400, no_method), Outcome::Stop(_)));
+    let no_ptv = r#"{"status":500,"error":"Internal Server Error","response":{"message":"TypeError: this.ptvMessage is not a function"}}"#;
+    assert!(matches!(classify(500, no_ptv), Outcome::Stop(_)));
+}
+
+#[test]
+fn stickers_and_video_notes_carry_no_caption_and_warn_they_need_a_web_instance() {
+    let mut sticker = media(MediaKind::Sticker, "https://x.example/s.webp");
+    sticker.caption = Some("hi".into());
+    let found = pointers(Message::Media(sticker));
+    assert!(found.contains(&(Severity::Warning, "/message/media".to_string())), "{found:?}");
+    assert!(found.contains(&(Severity::Warning, "/message/media/caption".to_string())), "{found:?}");
 }

@@ -199,7 +199,7 @@ fn interactive_object(interactive: &Interactive) -> Result<Value, Unsupported> {
             let mut media = Map::new();
             media.insert("type".into(), kind.message_type().as_str().into());
             media.insert("url".into(), url.as_str().into());
-            put_opt(&mut media, "filename", filename.as_deref());
+            put_opt(&mut media, "filename", filename.as_deref().filter(|_| *kind == MediaKind::Document));
             object.insert("header_media".into(), media.into());
         }
         Some(InteractiveHeader::Media { source: MediaSource::Id(_), .. }) => {

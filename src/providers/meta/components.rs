@@ -1,6 +1,5 @@
-//! Meta's message objects, as the Cloud API and the providers that relay to it (Evolution on
-//! Cloud-API instances, AutoKonnect, FlowIQ) write them: template components and interactive
-//! objects.
+//! Meta's message objects, as the Cloud API and the providers that pass them on (Evolution on
+//! Cloud-API instances, AutoKonnect) write them: template components and interactive objects.
 
 use crate::message::{
     ButtonValue, FlowAction, FlowRef, Interactive, InteractiveAction, InteractiveHeader, MediaKind, MediaSource,
@@ -105,7 +104,8 @@ fn media_parameter(kind: MediaKind, source: &MediaSource, filename: Option<&str>
         HeaderMedia::Nested => {
             let mut media = Map::new();
             media.insert(key.into(), value.as_str().into());
-            put_opt(&mut media, "filename", filename);
+            // Only documents show a file name; the limits warn that others drop it.
+            put_opt(&mut media, "filename", filename.filter(|_| kind == "document"));
             json!({ "type": kind, (kind): media })
         }
         HeaderMedia::Flat => json!({ "type": kind, (key): value }),

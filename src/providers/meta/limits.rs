@@ -1,8 +1,8 @@
 //! Meta's documented limits on Cloud API messages, shared by every provider that relays to the
-//! Cloud API: the Cloud API itself, AutoKonnect and FlowIQ (whose own docs restate the
-//! interactive limits). Numbers come from Meta's OpenAPI spec (`business-messaging-api`
-//! v23.0: `TextMessage`, `MediaObject`, `InteractiveObject`, `ActionObject`, `SectionObject`)
-//! and Meta's message pages.
+//! Cloud API: the Cloud API itself, Evolution (buttons, lists, templates), AutoKonnect and
+//! FlowIQ (whose own docs restate the interactive limits). Numbers come from Meta's OpenAPI spec
+//! (`business-messaging-api` v23.0: `TextMessage`, `MediaObject`, `InteractiveObject`,
+//! `ActionObject`, `SectionObject`) and Meta's message pages.
 
 use crate::message::{
     ButtonValue, Interactive, InteractiveAction, InteractiveHeader, ListSection, Media, MediaKind, MediaSource,
@@ -81,6 +81,9 @@ fn check_media(findings: &mut Vec<Finding>, media: &Media) {
 }
 
 fn check_template(findings: &mut Vec<Finding>, template: &Template) {
+    if let Some(TemplateHeader::Media { kind, filename: Some(_), .. }) = &template.header {
+        header_file_name(findings, "/message/template/header/filename", *kind);
+    }
     match &template.header {
         Some(TemplateHeader::Media { source: MediaSource::Link(url), .. }) => {
             check_url(findings, "/message/template/header", url)
@@ -106,6 +109,19 @@ fn check_template(findings: &mut Vec<Finding>, template: &Template) {
             format!(
                 "{} button parameters given; a template has at most {TEMPLATE_BUTTONS_MAX} buttons",
                 template.buttons.len()
+            ),
+        ));
+    }
+}
+
+/// Warns that a header's file name is dropped unless the header is a document.
+fn header_file_name(findings: &mut Vec<Finding>, pointer: &str, kind: MediaKind) {
+    if kind != MediaKind::Document {
+        findings.push(Finding::warning(
+            pointer,
+            format!(
+                "only document headers show a file name; this {} header's `filename` will not be sent",
+                kind.message_type()
             ),
         ));
     }
@@ -139,7 +155,10 @@ fn check_interactive(findings: &mut Vec<Finding>, interactive: &Interactive) {
     let header = "/message/interactive/header";
     match &interactive.header {
         Some(InteractiveHeader::Text(text)) => check_len(findings, header, "The header", text, HEADER_FOOTER_MAX),
-        Some(InteractiveHeader::Media { source, .. }) => {
+        Some(InteractiveHeader::Media { source, kind, filename }) => {
+            if filename.is_some() {
+                header_file_name(findings, "/message/interactive/header/filename", *kind);
+            }
             if let MediaSource::Link(url) = source {
                 check_url(findings, header, url);
             }
