@@ -5,6 +5,8 @@ use super::checks::{Checked, Context};
 use crate::campaign::model::CampaignDoc;
 use crate::campaign::source::Part;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, Severity};
+use crate::phone::{Phone, normalize};
+use crate::providers::Bulk;
 use crate::recipients::{Address, Audience, CsvReader, Filter, Source, read_suppression};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -41,10 +43,10 @@ pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Diag
             Some(None)
         };
         Source::Csv { headers: headers.into(), phone: phone?, tags: tags?, path }
+    } else if let Some(tags) = &r.provider_tags {
+        Source::ProviderTags(Bulk { tags: tags.clone(), numbers: bulk_numbers(c, checked, ctx, diags)? })
     } else if let Some(list) = r.list.as_ref().or(r.groups.as_ref()) {
         Source::List(Arc::from(list.as_slice()))
-    } else if let Some(tags) = &r.provider_tags {
-        Source::ProviderTags(tags.clone())
     } else {
         return None;
     };
@@ -61,6 +63,29 @@ pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Diag
             None
         }
     }
+}
+
+/// The numbers listed beside provider tags, normalised; an invalid one is an error (they all go
+/// in one request, so none can be skipped on its own).
+fn bulk_numbers(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Diagnostics) -> Option<Vec<Phone>> {
+    let mut numbers = Vec::new();
+    let mut ok = true;
+    for (i, raw) in c.recipients.list.iter().flatten().enumerate() {
+        match normalize(raw, checked.region) {
+            Ok(phone) if !numbers.contains(&phone) => numbers.push(phone),
+            Ok(_) => {}
+            Err(why) => {
+                ok = false;
+                diags.push(ctx.at(
+                    Severity::Error,
+                    &format!("/recipients/list/{i}"),
+                    Part::Value,
+                    format!("`{raw}`: {why}"),
+                ));
+            }
+        }
+    }
+    ok.then_some(numbers)
 }
 
 fn column(

@@ -346,7 +346,10 @@ fn fold_text_file(message: &Value, ctx: &Context, diags: &mut Diagnostics) -> (V
 fn check_recipients(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<Region> {
     let r = &c.recipients;
     let provider = c.provider.kind.provider();
-    let sources = [r.csv.is_some(), r.list.is_some(), r.provider_tags.is_some(), r.groups.is_some()];
+    // Numbers listed beside provider tags join the tags' one request, so together they are one
+    // source.
+    let list = r.list.is_some() && r.provider_tags.is_none();
+    let sources = [r.csv.is_some(), list, r.provider_tags.is_some(), r.groups.is_some()];
     let sources = sources.iter().filter(|x| **x).count();
     if sources != 1 {
         let what = if sources == 0 { "names no recipients" } else { "names more than one source of recipients" };

@@ -115,8 +115,18 @@ pub enum Target {
     Group(String),
     /// One provider-side contact, by its id (WhautoChat's `contact.id`).
     Contact(String),
-    /// Every provider-side contact carrying any of these tags (AutoKonnect `contact_tag_id`).
-    Tags(Vec<String>),
+    /// Every provider-side contact carrying any of these tags, and any numbers besides, in one
+    /// request (AutoKonnect `contact_tag_id` and a `phone_number` array).
+    Tags(Bulk),
+}
+
+/// The audience of one bulk request: provider-side contact tags, and numbers besides.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Bulk {
+    /// Tag ids, never empty.
+    pub tags: Vec<String>,
+    /// Numbers added to the tags' contacts (the provider removes duplicates).
+    pub numbers: Vec<Phone>,
 }
 
 impl fmt::Display for Target {
@@ -124,7 +134,10 @@ impl fmt::Display for Target {
         match self {
             Target::Phone(p) => p.fmt(f),
             Target::Group(id) | Target::Contact(id) => f.write_str(id),
-            Target::Tags(t) => write!(f, "tag:{}", t.join(",")),
+            Target::Tags(bulk) => match bulk.numbers.len() {
+                0 => write!(f, "tag:{}", bulk.tags.join(",")),
+                n => write!(f, "tag:{}+{n} number{}", bulk.tags.join(","), if n == 1 { "" } else { "s" }),
+            },
         }
     }
 }

@@ -81,7 +81,11 @@ fn single_recipient_providers_refuse_tags_and_unsupported_types() {
     let outgoing = out(Message::Text { body: "x".into(), preview_url: None });
     for kind in ProviderKind::ALL.into_iter().filter(|k| !k.provider().supports_tags()) {
         let provider = kind.provider();
-        let refused = provider.build(&settings(provider, "1"), &Target::Tags(vec!["42".into()]), &outgoing);
+        let refused = provider.build(
+            &settings(provider, "1"),
+            &Target::Tags(Bulk { tags: vec!["42".into()], numbers: vec![] }),
+            &outgoing,
+        );
         assert!(matches!(refused, Err(Unsupported::Tags { .. })), "{kind}");
     }
     let reaction = out(Message::Reaction(crate::message::Reaction {

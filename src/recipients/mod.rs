@@ -16,7 +16,7 @@ pub use csv_rows::{CsvError, CsvReader, io_reason};
 pub use suppress::{Suppression, read_suppression};
 
 use crate::phone::{Phone, PhoneError, normalize};
-use crate::providers::Target;
+use crate::providers::{Bulk, Target};
 use dedupe::{DuplicateReader, Duplicates, Sorter};
 use rlibphonenumber::Region;
 use spool::{Spool, SpoolReader, SpoolWriter, Verdict};
@@ -233,7 +233,7 @@ pub enum Source {
     /// Numbers (or group ids) written in the campaign.
     List(Arc<[String]>),
     /// Provider-side contact tags: one request reaches them all.
-    ProviderTags(Vec<String>),
+    ProviderTags(Bulk),
 }
 
 /// Which rows a tag filter keeps.
@@ -476,11 +476,11 @@ impl Entries<'_> {
                 };
                 (origin, Some(raw.clone()), Some(vec![]), None)
             }
-            (Rows::Tags(done), Source::ProviderTags(tags)) => {
+            (Rows::Tags(done), Source::ProviderTags(bulk)) => {
                 if std::mem::replace(done, true) {
                     return Ok(None);
                 }
-                let target = Target::Tags(tags.clone());
+                let target = Target::Tags(bulk.clone());
                 return Ok(Some(Entry::Recipient(Recipient {
                     target,
                     origin: Origin::ProviderTags,

@@ -18,6 +18,7 @@ use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{
     ButtonValue, InteractiveKind, MediaKind, MediaSource, Message, MessageType, Template, TemplateHeader,
 };
+use crate::phone::Phone;
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
 
@@ -145,8 +146,19 @@ impl Provider for Autokonnect {
             }
             Target::Group(_) => return Err(Unsupported::Groups { provider: NAME }),
             Target::Contact(_) => return Err(Unsupported::Contacts { provider: NAME }),
-            Target::Tags(tags) => {
-                let tags = match tags.as_slice() {
+            // Tags and numbers go in one request; AutoKonnect merges them and removes duplicates.
+            Target::Tags(bulk) => {
+                let phones: Vec<&str> = bulk.numbers.iter().map(Phone::e164).collect();
+                match phones.as_slice() {
+                    [] => {}
+                    [one] => {
+                        body.insert("phone_number".into(), (*one).into());
+                    }
+                    many => {
+                        body.insert("phone_number".into(), json!(many));
+                    }
+                }
+                let tags = match bulk.tags.as_slice() {
                     [one] => Value::from(one.as_str()),
                     many => json!(many),
                 };

@@ -32,9 +32,26 @@ fn text_to_a_phone() {
 #[test]
 fn text_to_one_tag_or_several() {
     let body = json!({ "contact_tag_id": "42", "type": "text", "message": "Hello! This is a test message" });
-    assert_request(&send_to(&Target::Tags(vec!["42".into()]), text()), URL, AUTH, body);
+    assert_request(&send_to(&tags(&["42"], &[]), text()), URL, AUTH, body);
     let body = json!({ "contact_tag_id": ["42", "57"], "type": "text", "message": "Hello! This is a test message" });
-    assert_request(&send_to(&Target::Tags(vec!["42".into(), "57".into()]), text()), URL, AUTH, body);
+    assert_request(&send_to(&tags(&["42", "57"], &[]), text()), URL, AUTH, body);
+}
+
+fn tags(tags: &[&str], numbers: &[&str]) -> Target {
+    Target::Tags(crate::providers::Bulk {
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        numbers: numbers.iter().map(|n| crate::phone::Phone::from_e164_unchecked(*n)).collect(),
+    })
+}
+
+#[test]
+fn tags_and_numbers_go_in_one_request() {
+    let body = json!({ "phone_number": "+254712345678", "contact_tag_id": "42", "type": "text",
+                       "message": "Hello! This is a test message" });
+    assert_request(&send_to(&tags(&["42"], &["+254712345678"]), text()), URL, AUTH, body);
+    let both = tags(&["42"], &["+254712345678", "+14155552671"]);
+    assert_eq!(send_to(&both, text()).body["phone_number"], json!(["+254712345678", "+14155552671"]));
+    assert_eq!(both.to_string(), "tag:42+2 numbers");
 }
 
 #[test]

@@ -110,7 +110,10 @@ async fn autokonnect_counts_tag_targets() {
     let kind = ProviderKind::Autokonnect;
     let text = crate::message::Message::Text { body: "Sale today".into(), preview_url: None };
     for (tags, count, recipient) in [(vec!["42"], 1, "tag:42"), (vec!["42", "57"], 2, "tag:42,57")] {
-        let target = Target::Tags(tags.into_iter().map(String::from).collect());
+        let target = Target::Tags(crate::providers::Bulk {
+            tags: tags.into_iter().map(String::from).collect(),
+            numbers: vec![],
+        });
         let request = build(&sandbox, kind, &target, text.clone());
         let (status, _, body) = send(&client, kind, &request).await;
         assert_eq!(
