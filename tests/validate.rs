@@ -138,6 +138,13 @@ fn provider_specific_settings_are_checked() {
     let o = validate(&s, &whautochat.replace("{{ name }}", "all"));
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("provider `whautochat` cannot send to groups"), "{}", stderr(&o));
+    let group_template = CAMPAIGN
+        .replace("kind: cloud_api", "kind: evolution\n  base_url: https://evo.example.com")
+        .replace("phone_number_id: \"1234567890\"", "instance: shop")
+        .replace("csv: data.csv", "groups: [\"120363025246125486@g.us\"]")
+        .replace("type: text\n  text: \"Hi {{ name }}\"", "type: template\n  template: { name: promo, language: en }");
+    let err = stderr(&validate(&s, &group_template));
+    assert!(err.contains("Evolution API sends templates only from Cloud-API instances"), "{err}");
     let mixed = CAMPAIGN.replace("csv: data.csv", "csv: data.csv\n  group_column: name\n  phone_column: phone");
     assert!(stderr(&validate(&s, &mixed)).contains("a CSV holds one kind of address"));
 }

@@ -123,6 +123,13 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
     check_message_keys(&c.message, message_type, ctx, diags);
     let (message, text_origin) = fold_text_file(&c.message, ctx, diags);
     let region = check_recipients(c, ctx, diags);
+    let to_groups =
+        c.recipients.groups.is_some() || (c.recipients.csv.is_some() && c.recipients.group_column.is_some());
+    if let Some(why) = provider.refuses_for_groups(message_type).filter(|_| to_groups) {
+        diags.push(
+            ctx.at(Severity::Error, "/message/type", Part::Value, why).help("send the template to phone numbers"),
+        );
+    }
 
     let send_at =
         c.schedule.as_ref().and_then(|s| s.send_at.as_deref()).and_then(|t| match t.parse::<jiff::Timestamp>() {

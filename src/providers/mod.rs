@@ -271,6 +271,12 @@ pub trait Provider: Sync {
         false
     }
 
+    /// Why the provider cannot send `message_type` to a group, when it can send both but not
+    /// together.
+    fn refuses_for_groups(&self, _message_type: MessageType) -> Option<&'static str> {
+        None
+    }
+
     /// Whether the provider can address its own contacts by id (`recipients.contact_column`).
     fn supports_contact_ids(&self) -> bool {
         false

@@ -85,6 +85,12 @@ impl Provider for Evolution {
         true
     }
 
+    fn refuses_for_groups(&self, message_type: MessageType) -> Option<&'static str> {
+        // Templates need a Cloud-API instance, and those strip a group JID to digits.
+        (message_type == MessageType::Template)
+            .then_some("Evolution API sends templates only from Cloud-API instances, which cannot address groups")
+    }
+
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
         let can = Carries {
             preview_url: true,
