@@ -236,7 +236,26 @@ fn a_host_that_refuses_connections_stops_the_run_as_unreachable() {
     assert_eq!(outcome.report.run.stopped.unwrap().kind, StopKind::Unreachable);
     assert!(memory.received().is_empty(), "a refused connection reaches nobody");
     let rows = results(&s.path().join("out"));
-    assert!(rows.values().any(|r| r == &("failed".to_string(), "connect".to_string(), "2".to_string())), "{rows:?}");
+    // Nothing left the machine, so nobody is charged a failure: all wait for the next run.
+    assert!(rows.values().all(|r| r.0 == "skipped" && r.1 == "not_sent"), "{rows:?}");
+}
+
+#[test]
+fn after_a_campaign_wide_refusal_is_fixed_the_same_command_sends_to_everyone_once() {
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(10, "Hi", "concurrency: 2"));
+    let refused = Arc::new(Memory::new(|_, _| meta_error(401, 190)));
+    let first = send(&p, &options(&s), Some(&mut journal(&s)), &refused);
+    assert_eq!(first.report.exit_code, 3);
+    let rows = results(&s.path().join("out"));
+    assert!(rows.values().all(|r| r.0 == "skipped" && r.1 == "not_sent"), "the refusal blamed a recipient: {rows:?}");
+    let fixed = Arc::new(Memory::new(|n, _| ok(n)));
+    let second = send(&p, &options(&s), Some(&mut journal(&s)), &fixed);
+    assert_eq!(second.report.exit_code, 0);
+    let mut to: Vec<String> = fixed.received().iter().map(|r| r.json()["to"].as_str().unwrap().to_string()).collect();
+    to.sort();
+    to.dedup();
+    assert_eq!((fixed.received().len(), to.len()), (10, 10), "everyone, once");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::journal::{self, Journal, Policy};
 use crate::plan::{self, Endpoint, Options as PlanOptions, Plan, TokenCheck};
 use crate::report::{self, Mode};
-use crate::run::{self, Inspection, transport::Nowhere};
+use crate::run::{self, Inspection, StopKind, transport::Nowhere};
 use crate::sandbox::Sandbox;
 use crate::secret::Secret;
 use std::io::{BufRead, IsTerminal, Write};
@@ -162,10 +162,18 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     if mode != Mode::DryRun {
         step_summary(report);
     }
-    if report.run.stopped.is_some() && !o.no_journal && !o.dry_run {
+    if let Some(stopped) = report.run.stopped.as_ref().filter(|_| !o.no_journal && !o.dry_run) {
         let unknown = report.count(crate::results::Status::Unknown) > 0;
+        let fix = match stopped.kind {
+            StopKind::Provider => format!(
+                "fix what the provider refused (the key in `{}`, the account, the template), then ",
+                plan.token_env
+            ),
+            StopKind::Unreachable => "check `provider.base_url` and the network, then ".to_string(),
+            _ => String::new(),
+        };
         eprintln!(
-            "to continue, run the same command again: recipients already sent are skipped{}",
+            "to continue, {fix}run the same command again: recipients already sent are skipped{}",
             if unknown { "; unknown ones are left for you to decide (--retry-unknown)" } else { "" }
         );
     }

@@ -108,8 +108,13 @@ pub async fn deliver<T: Transport>(cx: &Context<'_, T>, job: &Job, stop: &mut wa
                         wait = Some(delay(n + 1, None, jitter.next()));
                     }
                     Outcome::Stop(error) => {
-                        let r = failed(job, n, first_sent, status, error.clone());
-                        return Delivered { record: r, untouched: false, stop: Some(StopReason::Provider(error)) };
+                        // The provider refused the campaign, not this recipient: nothing reached
+                        // anyone, so the claim is released and a re-run after the fix sends it.
+                        let mut r = record(job, Status::Skipped, n, first_sent);
+                        r.http_status = Some(status);
+                        r.error_code = Some(Code::NotSent);
+                        r.error_message = Some(format!("not sent: the campaign stopped ({})", error.message));
+                        return Delivered { record: r, untouched: true, stop: Some(StopReason::Provider(error)) };
                     }
                 }
             }
@@ -128,14 +133,21 @@ pub async fn deliver<T: Transport>(cx: &Context<'_, T>, job: &Job, stop: &mut wa
             }
         }
     }
-    // Out of attempts. If any attempt went unanswered, the provider may have the message.
+    // Out of attempts, and the host never answered the last: nothing left this machine that
+    // could have been delivered, so the recipient goes back to pending with the run stopped.
+    if let Some(why) = last.unreachable.take().filter(|_| !last.ambiguous) {
+        let mut r = record(job, Status::Skipped, d.max_attempts, first_sent);
+        r.error_code = Some(Code::NotSent);
+        r.error_message = Some(format!("not sent: {}", why.detail));
+        return Delivered { record: r, untouched: true, stop: Some(StopReason::Unreachable(why)) };
+    }
+    // If any attempt went unanswered, the provider may have the message.
     let status = if last.ambiguous { Status::Unknown } else { Status::Failed };
     let mut r = record(job, status, d.max_attempts, first_sent);
     r.http_status = last.http_status;
     r.error_code = last.code.clone();
     r.error_message = Some(format!("gave up after {} attempts: {}", d.max_attempts, last.message));
-    let stop = last.unreachable.map(StopReason::Unreachable);
-    Delivered { record: r, untouched: false, stop }
+    Delivered { record: r, untouched: false, stop: None }
 }
 
 fn done(record: Record) -> Delivered {
