@@ -18,8 +18,11 @@ pub struct Delivery {
     pub max_attempts: u32,
     /// Per-request timeout.
     pub timeout: Duration,
-    /// Failure share (0.0–1.0) above which the campaign stops.
+    /// The gate: failure share (0.0–1.0) of the campaign above which `send` exits 1.
     pub max_failure_rate: f64,
+    /// The breaker: failure share (0.0–1.0) of the last [`BREAKER_WINDOW`] finished recipients
+    /// above which the run stops claiming, so a broken campaign does not burn the list.
+    pub breaker: f64,
     /// Whether to resend requests whose outcome is unknown.
     pub retry_ambiguous: bool,
 }
@@ -32,7 +35,8 @@ impl Default for Delivery {
             concurrency: 4,
             max_attempts: 5,
             timeout: Duration::from_secs(30),
-            max_failure_rate: 0.0,
+            max_failure_rate: 0.10,
+            breaker: 0.50,
             retry_ambiguous: false,
         }
     }
@@ -47,7 +51,8 @@ impl Delivery {
             |name: &str, v: &Option<Value>, parse: fn(&Value) -> Option<f64>, default: f64, what: &str| match v {
                 None => default,
                 Some(v) => {
-                    parse(v).filter(|n| n.is_finite() && *n > 0.0 || name == "max_failure_rate").unwrap_or_else(|| {
+                    let share = matches!(name, "max_failure_rate" | "breaker");
+                    parse(v).filter(|n| n.is_finite() && (*n > 0.0 || share)).unwrap_or_else(|| {
                         errors.push((format!("/delivery/{name}"), format!("`{}` is not {what}", show(v))));
                         default
                     })
@@ -56,19 +61,19 @@ impl Delivery {
         let rate_per_sec = field("rate", &doc.rate, parse_rate, d.rate_per_sec, "a rate above zero such as `20/s`");
         let timeout =
             field("timeout", &doc.timeout, parse_seconds, d.timeout.as_secs_f64(), "a duration such as `30s`");
-        let max_failure_rate =
-            field("max_failure_rate", &doc.max_failure_rate, parse_percent, 0.0, "a percentage from 0% to 100%");
+        let share = "a share such as `5%` or `0.05`";
+        let max_failure_rate = field("max_failure_rate", &doc.max_failure_rate, parse_share, d.max_failure_rate, share);
+        let breaker = field("breaker", &doc.breaker, parse_share, d.breaker, share);
         if !(1.0 / 86_400.0..=1_000_000.0).contains(&rate_per_sec) {
             errors.push(("/delivery/rate".into(), "the rate must be between one a day and 1,000,000/s".into()));
         }
         if !(0.001..=3_600.0).contains(&timeout) {
             errors.push(("/delivery/timeout".into(), "the timeout must be between 1ms and 1h".into()));
         }
-        if !(0.0..=1.0).contains(&max_failure_rate) {
-            errors.push((
-                "/delivery/max_failure_rate".into(),
-                "the failure threshold must be between 0% and 100%".into(),
-            ));
+        for (name, value) in [("max_failure_rate", max_failure_rate), ("breaker", breaker)] {
+            if !(0.0..=1.0).contains(&value) {
+                errors.push((format!("/delivery/{name}"), "a share must be between 0% and 100% (0 and 1)".into()));
+            }
         }
         if errors.is_empty() {
             Ok(Delivery {
@@ -78,6 +83,7 @@ impl Delivery {
                 max_attempts: doc.max_attempts.unwrap_or(d.max_attempts),
                 timeout: Duration::from_secs_f64(timeout),
                 max_failure_rate,
+                breaker,
                 retry_ambiguous: doc.retry_ambiguous.unwrap_or(false),
             })
         } else {
@@ -143,13 +149,21 @@ fn parse_seconds(v: &Value) -> Option<f64> {
     }
 }
 
-fn parse_percent(v: &Value) -> Option<f64> {
+/// A share, unambiguously: `5%` is five percent and a bare number is a fraction (`0.05`), so
+/// `2` (200%) is refused rather than read as 2%.
+fn parse_share(v: &Value) -> Option<f64> {
     match v {
-        Value::Number(n) => n.as_f64().map(|n| n / 100.0),
-        Value::String(s) => s.trim().strip_suffix('%')?.trim().parse::<f64>().ok().map(|n| n / 100.0),
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => match s.trim().strip_suffix('%') {
+            Some(percent) => percent.trim().parse::<f64>().ok().map(|n| n / 100.0),
+            None => s.trim().parse::<f64>().ok(),
+        },
         _ => None,
     }
 }
+
+/// Finished recipients the breaker looks back over.
+pub const BREAKER_WINDOW: usize = 50;
 
 #[cfg(test)]
 mod tests {
@@ -172,6 +186,20 @@ mod tests {
         assert_eq!(d.concurrency, 8);
         assert_eq!(d.rate_text(), "2/s");
         assert_eq!(Delivery::from_doc(&DeliveryDoc::default()).unwrap(), Delivery::default());
+    }
+
+    #[test]
+    fn shares_are_percentages_or_fractions_never_guessed() {
+        let share = |v: serde_json::Value| {
+            let doc = DeliveryDoc { max_failure_rate: Some(v), ..DeliveryDoc::default() };
+            Delivery::from_doc(&doc).map(|d| d.max_failure_rate)
+        };
+        assert_eq!(share(json!("2%")), Ok(0.02));
+        assert_eq!(share(json!(0.02)), Ok(0.02));
+        assert_eq!(share(json!("0.02")), Ok(0.02));
+        assert!(share(json!(2)).is_err(), "2 could mean 2% or 200%");
+        let d = Delivery::default();
+        assert_eq!((d.max_failure_rate, d.breaker), (0.10, 0.50));
     }
 
     #[test]

@@ -130,7 +130,7 @@ fn retry_after_is_honoured_and_5xx_retried() {
 }
 
 #[test]
-fn a_permanent_error_is_not_retried_and_the_breaker_trips_above_the_threshold() {
+fn a_permanent_error_is_not_retried_and_the_breaker_trips_when_most_requests_fail() {
     let s = Scratch::new();
     let p = plan(&s, &campaign(1, "Hi", "max_attempts: 5, max_failure_rate: 100%"));
     let memory = Arc::new(Memory::new(|_, _| meta_error(400, 131026)));
@@ -141,16 +141,36 @@ fn a_permanent_error_is_not_retried_and_the_breaker_trips_above_the_threshold() 
         &("failed".into(), "131026".into(), "1".into())
     );
 
+    // The first ten go through, then every request fails: the breaker stops the run once the
+    // last 50 finished are mostly failures, and the rest of the list is left unsent.
     let s = Scratch::new();
-    let p = plan(&s, &campaign(40, "Hi", "concurrency: 1, max_failure_rate: 10%"));
-    let memory = Arc::new(Memory::new(|n, _| if n % 2 == 0 { meta_error(400, 131026) } else { ok(n) }));
+    let p = plan(&s, &campaign(200, "Hi", "concurrency: 1"));
+    let memory = Arc::new(Memory::new(|n, _| if n > 10 { meta_error(400, 131026) } else { ok(n) }));
     let outcome = send(&p, &options(&s), None, &memory);
     assert_eq!(outcome.report.exit_code, 1);
     assert_eq!(outcome.stopped.map(|s| s.kind()), Some(StopKind::FailureRate));
-    assert_eq!(memory.received().len(), 20, "the breaker judges after 20 recipients");
+    assert_eq!(memory.received().len(), 50, "the breaker judges the last 50 finished");
     let out = s.path().join("out");
-    assert_eq!(results(&out).len(), 40, "the report covers everyone");
-    assert_eq!(statuses(&out, "skipped"), 20);
+    assert_eq!(results(&out).len(), 200, "the report covers everyone");
+    assert_eq!(statuses(&out, "skipped"), 150);
+}
+
+#[test]
+fn by_default_a_few_undeliverable_numbers_do_not_fail_the_run_and_many_fail_it_at_the_end() {
+    // One in forty not on WhatsApp: everyone else is sent to and the run exits 0.
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(40, "Hi", "concurrency: 1"));
+    let memory = Arc::new(Memory::new(|n, _| if n == 5 { meta_error(400, 131026) } else { ok(n) }));
+    let outcome = send(&p, &options(&s), None, &memory);
+    assert_eq!((outcome.report.exit_code, memory.received().len()), (0, 40));
+    // One in five: still everyone is tried (the breaker wants most to fail), but the gate
+    // (`max_failure_rate`, 10% by default) makes the run exit 1 without a stop.
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(40, "Hi", "concurrency: 1"));
+    let memory = Arc::new(Memory::new(|n, _| if n % 5 == 0 { meta_error(400, 131026) } else { ok(n) }));
+    let outcome = send(&p, &options(&s), None, &memory);
+    assert_eq!((outcome.report.exit_code, memory.received().len()), (1, 40));
+    assert!(outcome.stopped.is_none());
 }
 
 #[test]

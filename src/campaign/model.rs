@@ -106,6 +106,8 @@ pub struct DeliveryDoc {
     pub timeout: Option<Value>,
     /// Failure threshold.
     pub max_failure_rate: Option<Value>,
+    /// Share of recent recipients failing that stops the run early.
+    pub breaker: Option<Value>,
     /// Resend ambiguous requests.
     pub retry_ambiguous: Option<bool>,
 }

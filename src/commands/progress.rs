@@ -82,7 +82,7 @@ mod tests {
 
     #[test]
     fn shows_counts_rate_and_eta() {
-        let t = Tally { total: 100, sent: 40, failed: 1, unknown: 1, retrying: 2, requests: 45 };
+        let t = Tally { sent: 40, failed: 1, unknown: 1, retrying: 2, requests: 45, ..Tally::of(100) };
         assert_eq!(
             line(&t, Duration::from_secs(10)),
             "42/100 · sent 40 · failed 1 · unknown 1 · retrying 2 · 4.2/s · eta 13s"

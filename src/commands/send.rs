@@ -162,6 +162,13 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     if mode != Mode::DryRun {
         step_summary(report);
     }
+    if report.exit_code == crate::exit::FAILURES && report.run.stopped.is_none() {
+        eprintln!(
+            "exit 1: {:.1}% of recipients failed or are unknown, above `delivery.max_failure_rate` ({:.1}%); the report lists them",
+            report.summary.failure_rate() * 100.0,
+            report.about.max_failure_rate * 100.0
+        );
+    }
     if let Some(stopped) = report.run.stopped.as_ref().filter(|_| !o.no_journal && !o.dry_run) {
         let unknown = report.count(crate::results::Status::Unknown) > 0;
         let fix = match stopped.kind {

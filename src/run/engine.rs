@@ -129,7 +129,7 @@ pub async fn drive<T: Transport>(
         setup: &setup,
         gate: &gate,
         record,
-        tally: Tally { total: setup.expected, ..Tally::default() },
+        tally: Tally::of(setup.expected),
         stopped: None,
         budget: if sending || setup.action == Action::DryRun { setup.limit.unwrap_or(usize::MAX) } else { 0 },
         render,
@@ -376,8 +376,8 @@ impl Engine<'_> {
         }
         if let Some(why) = stop {
             self.stop(why);
-        } else if self.stopped.is_none() && self.tally.breaker_tripped(self.plan.delivery.max_failure_rate) {
-            let (rate, max) = (self.tally.failure_rate(), self.plan.delivery.max_failure_rate);
+        } else if self.stopped.is_none() && self.tally.breaker_tripped(self.plan.delivery.breaker) {
+            let (rate, max) = (self.tally.recent_failure_rate(), self.plan.delivery.breaker);
             self.stop(StopReason::FailureRate { rate, max });
         }
         if self.outcomes.len() >= OUTCOME_BATCH {

@@ -14,7 +14,8 @@ pub enum StopReason {
     Provider(ProviderError),
     /// The provider's host could not be reached, attempts exhausted.
     Unreachable(NetworkFailure),
-    /// Failures exceeded `delivery.max_failure_rate`.
+    /// Most recent recipients failed: more than `delivery.breaker` of the last
+    /// [`crate::delivery::BREAKER_WINDOW`].
     FailureRate {
         /// The rate observed.
         rate: f64,
@@ -107,9 +108,12 @@ impl fmt::Display for StopReason {
                 None => write!(f, "the provider refused: {}", e.message),
             },
             StopReason::Unreachable(why) => write!(f, "the provider could not be reached: {why}"),
-            StopReason::FailureRate { rate, max } => {
-                write!(f, "{:.1}% of recipients failed, above the allowed {:.1}%", rate * 100.0, max * 100.0)
-            }
+            StopReason::FailureRate { rate, max } => write!(
+                f,
+                "{:.0}% of the last recipients failed, above `delivery.breaker` ({:.0}%); check the answers in the report before sending on",
+                rate * 100.0,
+                max * 100.0
+            ),
             StopReason::Interrupted => f.write_str("interrupted"),
             StopReason::Journal(e) => write!(f, "{e}; nothing more was sent"),
             StopReason::Plan(e) => write!(f, "{e}; nothing more was sent"),
@@ -125,8 +129,11 @@ mod tests {
     fn stop_reasons_read_as_sentences_and_kinds_round_trip() {
         let e = ProviderError::new(Some("190".into()), "Invalid OAuth access token.");
         assert_eq!(StopReason::Provider(e).to_string(), "the provider refused (190): Invalid OAuth access token.");
-        let rate = StopReason::FailureRate { rate: 0.125, max: 0.02 };
-        assert_eq!(rate.to_string(), "12.5% of recipients failed, above the allowed 2.0%");
+        let rate = StopReason::FailureRate { rate: 0.62, max: 0.5 };
+        assert_eq!(
+            rate.to_string(),
+            "62% of the last recipients failed, above `delivery.breaker` (50%); check the answers in the report before sending on"
+        );
         assert_eq!(StopKind::parse(rate.kind().as_str()), Some(StopKind::FailureRate));
         assert_eq!(StopKind::parse("nonsense"), None);
         assert_eq!(StopKind::Interrupted.exit_code(), 130);
