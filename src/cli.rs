@@ -33,6 +33,9 @@ enum Command {
         /// List every problem instead of the first few of each kind.
         #[arg(long)]
         all_problems: bool,
+        /// Treat warnings as errors (exit 2 when there are any).
+        #[arg(long)]
+        strict: bool,
     },
     /// Show the exact HTTP request herald would send to each recipient (nothing is sent).
     Preview {
@@ -141,6 +144,9 @@ struct SendArgs {
     /// List every validation problem instead of the first few of each kind.
     #[arg(long)]
     all_problems: bool,
+    /// Treat validation warnings as errors: send nothing when there are any.
+    #[arg(long)]
+    strict: bool,
     /// Journal file [default: .herald/journal.db beside the campaign, or $HERALD_JOURNAL].
     #[arg(long, value_name = "PATH")]
     journal: Option<PathBuf>,
@@ -184,8 +190,8 @@ pub fn run() -> u8 {
         Color::Never => Some(false),
     });
     match args.command {
-        Command::Validate { files, all_problems } => {
-            commands::validate::run(&commands::validate::Options { files, all_problems }, &out)
+        Command::Validate { files, all_problems, strict } => {
+            commands::validate::run(&commands::validate::Options { files, all_problems, strict }, &out)
         }
         Command::Preview { file, limit, format, all_problems } => commands::preview::run(
             &commands::preview::Options { file, limit, json: matches!(format, Format::Json), all_problems },
@@ -202,6 +208,7 @@ pub fn run() -> u8 {
                 quiet: a.quiet,
                 now: a.now,
                 all_problems: a.all_problems,
+                strict: a.strict,
                 journal: a.journal,
                 no_journal: a.no_journal,
                 retry_unknown: a.retry_unknown,

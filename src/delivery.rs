@@ -151,7 +151,7 @@ fn parse_seconds(v: &Value) -> Option<f64> {
 
 /// A share, unambiguously: `5%` is five percent and a bare number is a fraction (`0.05`), so
 /// `2` (200%) is refused rather than read as 2%.
-fn parse_share(v: &Value) -> Option<f64> {
+pub(crate) fn parse_share(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => match s.trim().strip_suffix('%') {

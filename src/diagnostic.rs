@@ -196,6 +196,15 @@ impl Diagnostics {
         self.kept.push(d);
     }
 
+    /// Makes every warning an error (`--strict`).
+    pub fn promote_warnings(&mut self) {
+        for d in &mut self.kept {
+            d.severity = Severity::Error;
+        }
+        self.errors += self.warnings;
+        self.warnings = 0;
+    }
+
     /// Whether any problem is an error.
     pub fn has_errors(&self) -> bool {
         self.errors > 0

@@ -206,3 +206,31 @@ fn a_suppression_csv_may_start_with_comments() {
         stdout(&o)
     );
 }
+
+#[test]
+fn nobody_to_send_to_is_an_error_with_the_likely_fix() {
+    let s = scratch_with_csv("phone,name\n0712345678,Jane\n0722000111,Bo\n");
+    let o = validate(&s, &CAMPAIGN.replace("  default_country: KE\n", ""));
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("no recipients to send to: 2 invalid"), "{err}");
+    assert!(err.contains("need `recipients.default_country`"), "{err}");
+}
+
+#[test]
+fn strict_makes_warnings_errors_and_max_invalid_caps_bad_rows() {
+    let s = scratch_with_csv("phone,name\n+254712345678,Jane\nnot-a-number,Bo\n");
+    let lenient = validate(&s, CAMPAIGN);
+    assert_eq!(lenient.status.code(), Some(0), "{}", stderr(&lenient));
+    s.write("c.yaml", CAMPAIGN);
+    let strict = run(s.path(), &["validate", "--strict", "c.yaml"]);
+    assert_eq!(strict.status.code(), Some(2), "{}", stderr(&strict));
+    let capped =
+        validate(&s, &CAMPAIGN.replace("  default_country: KE\n", "  default_country: KE\n  max_invalid: 10%\n"));
+    assert_eq!(capped.status.code(), Some(2));
+    assert!(
+        stderr(&capped).contains("50.0% of the rows are invalid (1 of 2), above the 10.0% allowed"),
+        "{}",
+        stderr(&capped)
+    );
+}

@@ -67,6 +67,8 @@ pub struct RecipientsDoc {
     pub phone_column: Option<String>,
     /// The column of group ids, for a CSV of groups.
     pub group_column: Option<String>,
+    /// The largest share of invalid rows that validation accepts.
+    pub max_invalid: Option<Value>,
     /// The column of provider-side contact ids, for a CSV of WhautoChat contacts.
     pub contact_column: Option<String>,
     /// Tags column name.

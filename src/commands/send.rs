@@ -25,6 +25,8 @@ pub struct Options {
     pub dry_run: bool,
     /// Send to the built-in sandbox instead of the provider.
     pub sandbox: bool,
+    /// Validation warnings count as errors.
+    pub strict: bool,
     /// Do not ask for confirmation.
     pub yes: bool,
     /// Report folder.
@@ -67,7 +69,12 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     };
     let endpoint = sandbox.as_ref().map_or(Endpoint::Campaign, |s| Endpoint::Sandbox(s.addr()));
     let token = if o.dry_run || o.sandbox { TokenCheck::Skip } else { TokenCheck::Require };
-    let options = PlanOptions { token, endpoint, problems_per_group: super::problems_per_group(o.all_problems) };
+    let options = PlanOptions {
+        token,
+        endpoint,
+        problems_per_group: super::problems_per_group(o.all_problems),
+        strict: o.strict,
+    };
     let v = plan::load(&o.file, options);
     out.diagnostics(&v.diagnostics);
     let Some(plan) = v.plan else {

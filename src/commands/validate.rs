@@ -12,14 +12,19 @@ pub struct Options {
     pub files: Vec<PathBuf>,
     /// Print every problem.
     pub all_problems: bool,
+    /// Warnings count as errors.
+    pub strict: bool,
 }
 
 /// Runs `validate`; exit 0 when every file is valid, 2 otherwise.
 pub fn run(o: &Options, out: &Output) -> u8 {
     let mut code = exit::OK;
     for file in &o.files {
-        let options =
-            PlanOptions { problems_per_group: super::problems_per_group(o.all_problems), ..PlanOptions::default() };
+        let options = PlanOptions {
+            problems_per_group: super::problems_per_group(o.all_problems),
+            strict: o.strict,
+            ..PlanOptions::default()
+        };
         let v = plan::load(file, options);
         out.diagnostics(&v.diagnostics);
         match v.plan {

@@ -65,6 +65,51 @@ pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Diag
     }
 }
 
+/// Errors for an audience that cannot be right: nobody left to send to, or more invalid rows than
+/// `recipients.max_invalid` allows.
+pub fn judge_counts(c: &CampaignDoc, audience: &Audience, ctx: &Context, diags: &mut Diagnostics) {
+    let n = audience.counts;
+    if n.recipients == 0 {
+        let mut d = ctx.at(
+            Severity::Error,
+            "/recipients",
+            Part::Key,
+            format!(
+                "no recipients to send to: {} invalid, {} duplicate, {} suppressed, {} left out by tags",
+                n.invalid, n.duplicate, n.suppressed, n.filtered
+            ),
+        );
+        if n.invalid > 0 && c.recipients.default_country.is_none() {
+            d = d.help("numbers written without a country code need `recipients.default_country` (KE, US, …)");
+        }
+        diags.push(d);
+    }
+    let rows = n.recipients + n.invalid + n.duplicate + n.suppressed;
+    if let (Some(max), true) = (c.recipients.max_invalid.as_ref(), rows > 0) {
+        let share = n.invalid as f64 / rows as f64;
+        match crate::delivery::parse_share(max).filter(|m| (0.0..=1.0).contains(m)) {
+            Some(max) if share > max => diags.push(ctx.at(
+                Severity::Error,
+                "/recipients/max_invalid",
+                Part::Value,
+                format!(
+                    "{:.1}% of the rows are invalid ({} of {rows}), above the {:.1}% allowed",
+                    share * 100.0,
+                    n.invalid,
+                    max * 100.0
+                ),
+            )),
+            Some(_) => {}
+            None => diags.push(ctx.at(
+                Severity::Error,
+                "/recipients/max_invalid",
+                Part::Value,
+                "`max_invalid` is a share such as `5%` or `0.05`",
+            )),
+        }
+    }
+}
+
 /// The numbers listed beside provider tags, normalised; an invalid one is an error (they all go
 /// in one request, so none can be skipped on its own).
 fn bulk_numbers(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Diagnostics) -> Option<Vec<Phone>> {

@@ -34,6 +34,8 @@ pub struct Options {
     pub endpoint: Endpoint,
     /// Problems kept per group (say, invalid phone numbers); all when `None`.
     pub problems_per_group: Option<usize>,
+    /// Warnings count as errors (`--strict`).
+    pub strict: bool,
 }
 
 /// Where requests go.
@@ -140,7 +142,11 @@ impl std::fmt::Debug for Plan {
 /// Validates `path` and, if it is valid, plans it: every recipient is rendered once, streaming.
 pub fn load(path: &Path, options: Options) -> Validation {
     let mut diags = Diagnostics::new(options.problems_per_group);
+    let strict = options.strict;
     let plan = load_inner(path, options, &mut diags);
+    if strict {
+        diags.promote_warnings();
+    }
     // Problems in the campaign file first, in file order; then those in other files as found.
     let name = path.display().to_string();
     diags.sort_by_key(|d| match &d.location {
@@ -204,6 +210,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
     };
     let checked = checks::check(&campaign, &ctx, diags)?;
     let audience = audience::build(&campaign, &checked, &ctx, diags)?;
+    audience::judge_counts(&campaign, &audience, &ctx, diags);
     let csv_name = audience.csv_path().map(|p| p.display().to_string());
     let templates = templates::compile(&campaign, &checked, audience.headers(), csv_name.as_deref(), &ctx, diags)?;
     if diags.has_errors() {
