@@ -120,7 +120,7 @@ enum Command {
 struct SendArgs {
     /// Campaign file.
     file: PathBuf,
-    /// Do everything except the network: render every request and write the report.
+    /// Do everything except the network: render every request; writes nothing unless --report.
     #[arg(long)]
     dry_run: bool,
     /// Send to herald's built-in sandbox on loopback instead of the provider (no account needed).
@@ -129,7 +129,7 @@ struct SendArgs {
     /// Do not ask for confirmation (required without a terminal, e.g. in CI).
     #[arg(long, short = 'y')]
     yes: bool,
-    /// Write the report here [default: reports/<campaign-id>-<timestamp>/].
+    /// Write the report here [default: .herald/reports/<campaign-id>-<timestamp>/ beside the campaign].
     #[arg(long, value_name = "DIR")]
     report: Option<PathBuf>,
     /// Send to the first N recipients not yet sent to (a canary).

@@ -40,7 +40,7 @@ fn options(s: &Scratch) -> run::Options {
         policy: Policy::default(),
         keep_bodies: false,
         expected: None,
-        report_dir: s.path().join("out"),
+        report_dir: Some(s.path().join("out")),
     }
 }
 

@@ -279,6 +279,19 @@ fn a_dry_run_shows_what_a_real_run_would_do() {
     assert_eq!(rows.values().filter(|v| *v == "dry_run").count(), 1, "{rows:?}");
     assert_eq!(rows.values().filter(|v| *v == "sent").count(), 2, "{rows:?}");
     assert_eq!(server.seen().len(), 2);
+    // Without --report a dry run writes nothing at all, and a real run's report lands in
+    // .herald/reports/ beside the campaign, one folder per run.
+    let bare =
+        herald(s.path()).args(["send", "c.yaml", "--dry-run", "--quiet"]).env("WA_TOKEN", TOKEN).output().unwrap();
+    assert_eq!(bare.status.code(), Some(0), "{}", stderr(&bare));
+    assert!(!s.path().join(".herald/reports").exists(), "a dry run wrote a report");
+    assert!(!stdout(&bare).contains("report:"), "{}", stdout(&bare));
+    for _ in 0..2 {
+        let o = herald(s.path()).args(["send", "c.yaml", "--yes", "--quiet"]).env("WA_TOKEN", TOKEN).output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let runs = std::fs::read_dir(s.path().join(".herald/reports")).unwrap().count();
+    assert_eq!(runs, 2, "two runs share a report folder");
 }
 
 #[test]

@@ -127,7 +127,12 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         Mode::Send
     };
     let started = jiff::Timestamp::now();
-    let report_dir = o.report.clone().unwrap_or_else(|| report::default_dir(&plan.id, started));
+    // A dry run writes nothing unless asked to.
+    let report_dir = match (&o.report, o.dry_run) {
+        (Some(dir), _) => Some(dir.clone()),
+        (None, true) => None,
+        (None, false) => Some(report::default_dir(&plan.file, &plan.id, started)),
+    };
     let run_options = run::Options {
         mode,
         limit: o.limit,
@@ -154,12 +159,12 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     let outcome = outcome?;
     let report = &outcome.report;
     super::print(&report::summary_text(report))?;
-    match &outcome.report_error {
-        None => super::print(&format!(
-            "report: {}/ (results.csv, summary.json, summary.md, junit.xml)\n",
-            report_dir.display()
-        ))?,
-        Some(e) => {
+    match (&outcome.report_error, &report_dir) {
+        (None, Some(dir)) => {
+            super::print(&format!("report: {}/ (results.csv, summary.json, summary.md, junit.xml)\n", dir.display()))?
+        }
+        (None, None) => {}
+        (Some(e), _) => {
             out.error(e);
             if !o.no_journal && !o.dry_run {
                 eprintln!("  = help: the journal has every outcome: `herald report {}` rebuilds it", o.file.display());

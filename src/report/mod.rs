@@ -184,9 +184,18 @@ impl Writer {
     }
 }
 
-/// `reports/<campaign-id>-<UTC timestamp>`.
-pub fn default_dir(campaign_id: &str, at: jiff::Timestamp) -> PathBuf {
-    PathBuf::from("reports").join(format!("{campaign_id}-{}", at.strftime("%Y%m%dT%H%M%SZ")))
+/// `.herald/reports/<campaign-id>-<UTC timestamp>` beside the campaign file (in the folder
+/// herald already asks you to ignore, as reports are full of phone numbers), made unique with
+/// `-2`, `-3`, … when a run in the same second has taken the name.
+pub fn default_dir(campaign_file: &Path, campaign_id: &str, at: jiff::Timestamp) -> PathBuf {
+    let base = campaign_file.parent().unwrap_or(Path::new("")).join(".herald").join("reports");
+    let name = format!("{campaign_id}-{}", at.strftime("%Y%m%dT%H%M%SZ"));
+    let first = base.join(&name);
+    (2..)
+        .map(|n| base.join(format!("{name}-{n}")))
+        .find(|dir| !dir.exists())
+        .filter(|_| first.exists())
+        .unwrap_or(first)
 }
 
 #[cfg(test)]
@@ -265,6 +274,11 @@ mod tests {
     #[test]
     fn default_dir_is_under_reports() {
         let at: jiff::Timestamp = "2026-11-21T19:35:00Z".parse().unwrap();
-        assert_eq!(default_dir("x", at), PathBuf::from("reports/x-20261121T193500Z"));
+        let folder = tempfile::tempdir().unwrap();
+        let file = folder.path().join("c.yaml");
+        let first = default_dir(&file, "x", at);
+        assert_eq!(first, folder.path().join(".herald/reports/x-20261121T193500Z"));
+        std::fs::create_dir_all(&first).unwrap();
+        assert_eq!(default_dir(&file, "x", at), folder.path().join(".herald/reports/x-20261121T193500Z-2"));
     }
 }

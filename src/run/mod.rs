@@ -52,8 +52,9 @@ pub struct Options {
     pub keep_bodies: bool,
     /// Recipients this run is expected to send to, for progress; `None`: the audience.
     pub expected: Option<usize>,
-    /// Where the report goes (`results.csv` as the run goes, the summaries at the end).
-    pub report_dir: PathBuf,
+    /// Where the report goes (`results.csv` as the run goes, the summaries at the end); `None`
+    /// writes none (a dry run without `--report`).
+    pub report_dir: Option<PathBuf>,
 }
 
 /// What a run did.
@@ -83,8 +84,12 @@ pub async fn run<T: Transport>(
 ) -> Result<Outcome, Error> {
     let started = jiff::Timestamp::now();
     let dry_run = options.mode == Mode::DryRun;
-    let report_error = |source| Error::Report { dir: options.report_dir.clone(), source };
-    let mut sink = Sink::new(Writer::in_dir(&options.report_dir).map_err(report_error)?, None);
+    let report_error = |source| Error::Report { dir: options.report_dir.clone().unwrap_or_default(), source };
+    let writer = match &options.report_dir {
+        Some(dir) => Writer::in_dir(dir).map_err(report_error)?,
+        None => Writer::new(None).map_err(report_error)?,
+    };
+    let mut sink = Sink::new(writer, None);
     let expected = options.expected.unwrap_or(plan.audience.counts.recipients);
     let expected = options.limit.map_or(expected, |l| l.min(expected));
     // A run that sends nobody (all already sent) is not recorded as a run.
@@ -112,7 +117,8 @@ pub async fn run<T: Transport>(
         stopped: stopped.as_ref().map(|s| Stopped { kind: s.kind(), message: s.to_string() }),
     };
     let report = Report::new(About::of(&plan, options.mode), summary, info);
-    let report_error = write_error.or_else(|| report.write_summaries(&options.report_dir).err()).map(report_error);
+    let summaries = |dir: &PathBuf| report.write_summaries(dir).err();
+    let report_error = write_error.or_else(|| options.report_dir.as_ref().and_then(summaries)).map(report_error);
     if let (Some(j), Some(id)) = (journal, run_id) {
         let stop = report.run.stopped.as_ref().map(|s| (s.kind.as_str(), s.message.as_str()));
         j.end_run(id, stop, report.exit_code)?;
