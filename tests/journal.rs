@@ -127,6 +127,34 @@ fn a_second_sender_on_the_same_journal_is_refused() {
 }
 
 #[test]
+fn a_send_waiting_for_its_schedule_does_not_hold_the_journal() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    let later = campaign(&server.url(), 2, "Later", "rate: 100/s").replace("id: journal-test", "id: later")
+        + "schedule:\n  send_at: \"2099-01-01T00:00:00Z\"\n";
+    s.write("later.yaml", later);
+    s.write("c.yaml", campaign(&server.url(), 2, "Now", "rate: 100/s"));
+    let mut waiting = herald(s.path())
+        .args(["send", "later.yaml", "--yes", "--quiet"])
+        .env("WA_TOKEN", TOKEN)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until it says it is waiting, then send another campaign from the same folder.
+    let mut line = String::new();
+    let mut err = std::io::BufReader::new(waiting.stderr.take().unwrap());
+    while !line.contains("waiting until") {
+        line.clear();
+        assert!(std::io::BufRead::read_line(&mut err, &mut line).unwrap() > 0, "the waiting send ended");
+    }
+    let o = send(&s, &[]);
+    assert_eq!(o.status.code(), Some(0), "the waiting send held the journal: {}", stderr(&o));
+    assert_eq!(server.seen().len(), 2);
+    waiting.kill().unwrap();
+    waiting.wait().unwrap();
+}
+
+#[test]
 fn status_and_report_tell_the_truth_from_the_journal() {
     let server = Server::start(|n, _| if n == 1 { cloud_error(400, 131026) } else { cloud_ok(n) });
     let s = Scratch::new();

@@ -94,7 +94,7 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     }
     let policy = Policy { retry_failed: o.retry_failed, retry_unknown: o.retry_unknown };
     let mut journal = open_journal(&plan, o, policy)?;
-    let inspection = match journal.as_mut() {
+    let mut inspection = match journal.as_mut() {
         Some((j, inspection)) => {
             if inspection.rows > 0 {
                 let would = if o.dry_run { "a real run would " } else { "" };
@@ -104,7 +104,7 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         }
         None => Inspection::fresh(&plan, policy),
     };
-    let count = o.limit.unwrap_or(usize::MAX).min(inspection.selection.to_send);
+    let mut count = o.limit.unwrap_or(usize::MAX).min(inspection.selection.to_send);
     if o.limit == Some(0) && inspection.selection.to_send > 0 {
         return Err(Error::LimitZero);
     }
@@ -116,8 +116,16 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         // Confirmed: the new version becomes the baseline, so the change is reported once.
         *inspection = run::inspect(&plan, j, policy, true)?;
     }
-    if count > 0 {
+    if count > 0 && needs_wait(&plan, o) {
+        // The journal's lock is not held while waiting for `send_at`, so other campaigns in
+        // this folder can send; it is taken again, and who is left looked up again, at the time.
+        drop(journal.take());
         wait_for_schedule(&plan, o).await?;
+        journal = open_journal(&plan, o, policy)?;
+        if let Some((_, now)) = &journal {
+            inspection = now.clone();
+            count = o.limit.unwrap_or(usize::MAX).min(inspection.selection.to_send);
+        }
     }
     let mode = if o.dry_run {
         Mode::DryRun
@@ -275,17 +283,25 @@ fn confirm(plan: &Plan, count: usize, sandbox: bool) -> Result<bool, Error> {
 }
 
 /// Waits until `schedule.send_at` unless told not to.
-async fn wait_for_schedule(plan: &Plan, o: &Options) -> Result<(), Error> {
-    let Some(at) = plan.send_at else { return Ok(()) };
-    let now = jiff::Timestamp::now();
-    if at <= now {
-        return Ok(());
-    }
+/// Whether `schedule.send_at` is still ahead; a dry run, the sandbox and `--now` send at once
+/// (and say so).
+fn needs_wait(plan: &Plan, o: &Options) -> bool {
+    let Some(at) = plan.send_at.filter(|at| *at > jiff::Timestamp::now()) else { return false };
     if o.dry_run || o.sandbox || o.now {
         eprintln!(
             "note: schedule.send_at is {at}; sending now ({})",
             if o.now { "--now" } else { "dry run or sandbox" }
         );
+        return false;
+    }
+    true
+}
+
+/// Waits until `schedule.send_at`; Ctrl-C or SIGTERM cancels (exit 130).
+async fn wait_for_schedule(plan: &Plan, o: &Options) -> Result<(), Error> {
+    let Some(at) = plan.send_at else { return Ok(()) };
+    let now = jiff::Timestamp::now();
+    if at <= now || o.now {
         return Ok(());
     }
     let wait = std::time::Duration::try_from(at.duration_since(now)).unwrap_or_default();
