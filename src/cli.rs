@@ -87,15 +87,8 @@ enum Command {
         /// Port to listen on (0: any free port).
         #[arg(long, default_value_t = 8787)]
         port: u16,
-        /// Share of requests answered 500 (not processed).
-        #[arg(long, value_name = "X", default_value_t = 0.0, value_parser = share)]
-        fail_rate: f64,
-        /// Share of requests answered 429 with Retry-After (not processed).
-        #[arg(long, value_name = "X", default_value_t = 0.0, value_parser = share)]
-        throttle_rate: f64,
-        /// Delay before every answer, in milliseconds.
-        #[arg(long, value_name = "N", default_value_t = 0)]
-        latency_ms: u64,
+        #[command(flatten)]
+        faults: FaultArgs,
         /// Append every accepted message to this file as a JSON line.
         #[arg(long, value_name = "FILE")]
         record: Option<PathBuf>,
@@ -115,6 +108,64 @@ enum Command {
     },
 }
 
+/// Faults for the sandbox to inject (`herald sandbox`, and `herald send --sandbox`), so a CI job
+/// can rehearse a failure path without editing the campaign. Random ones follow `--seed`.
+#[derive(Debug, Clone, Default, clap::Args)]
+struct FaultArgs {
+    /// Share of requests answered 500 (not processed).
+    #[arg(long, value_name = "X", default_value_t = 0.0, value_parser = share)]
+    fail_rate: f64,
+    /// Share of requests answered 429 with Retry-After (not processed).
+    #[arg(long, value_name = "X", default_value_t = 0.0, value_parser = share)]
+    throttle_rate: f64,
+    /// The Retry-After on 429s, in seconds.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    retry_after: u64,
+    /// Share of recipients refused for good in the provider's own words (Meta 131026, a number
+    /// not on WhatsApp, …).
+    #[arg(long, value_name = "X", default_value_t = 0.0, value_parser = share)]
+    refuse_rate: f64,
+    /// Share of requests accepted, then cut off without an answer.
+    #[arg(long, value_name = "X", default_value_t = 0.0, value_parser = share)]
+    drop_rate: f64,
+    /// Share of requests accepted, then never answered.
+    #[arg(long, value_name = "X", default_value_t = 0.0, value_parser = share)]
+    hang_rate: f64,
+    /// Refuse every request with the provider's authentication error.
+    #[arg(long)]
+    reject_auth: bool,
+    /// Delay before every answer, in milliseconds.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    latency_ms: u64,
+    /// Seed for the random faults and message ids.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    seed: u64,
+}
+
+impl FaultArgs {
+    /// Whether any fault is asked for.
+    fn any(&self) -> bool {
+        let rates = [self.fail_rate, self.throttle_rate, self.refuse_rate, self.drop_rate, self.hang_rate];
+        rates.iter().any(|r| *r > 0.0) || self.reject_auth || self.latency_ms > 0
+    }
+
+    /// A sandbox configuration with these faults.
+    fn config(&self) -> crate::sandbox::Config {
+        crate::sandbox::Config {
+            fail_rate: self.fail_rate,
+            throttle_rate: self.throttle_rate,
+            retry_after_secs: self.retry_after,
+            refuse_rate: self.refuse_rate,
+            drop_rate: self.drop_rate,
+            hang_rate: self.hang_rate,
+            reject_auth: self.reject_auth,
+            latency: std::time::Duration::from_millis(self.latency_ms),
+            seed: self.seed,
+            ..crate::sandbox::Config::default()
+        }
+    }
+}
+
 /// `herald send` arguments.
 #[derive(Debug, clap::Args)]
 struct SendArgs {
@@ -126,6 +177,8 @@ struct SendArgs {
     /// Send to herald's built-in sandbox on loopback instead of the provider (no account needed).
     #[arg(long)]
     sandbox: bool,
+    #[command(flatten, next_help_heading = "Sandbox faults (with --sandbox)")]
+    faults: FaultArgs,
     /// Do not ask for confirmation (required without a terminal, e.g. in CI).
     #[arg(long, short = 'y')]
     yes: bool,
@@ -201,6 +254,7 @@ pub fn run() -> u8 {
             &commands::send::Options {
                 file: a.file,
                 dry_run: a.dry_run,
+                faults: a.faults.any().then(|| a.faults.config()),
                 sandbox: a.sandbox,
                 yes: a.yes,
                 report: a.report,
@@ -230,17 +284,8 @@ pub fn run() -> u8 {
             };
             commands::report::run(&commands::report::Options { file, format, out: dir, sandbox, journal }, &out)
         }
-        Command::Sandbox { port, fail_rate, throttle_rate, latency_ms, record, canned, quiet } => {
-            let config = crate::sandbox::Config {
-                port,
-                fail_rate,
-                throttle_rate,
-                latency: std::time::Duration::from_millis(latency_ms),
-                record,
-                retain: false,
-                canned,
-                ..crate::sandbox::Config::default()
-            };
+        Command::Sandbox { port, faults, record, canned, quiet } => {
+            let config = crate::sandbox::Config { port, record, retain: false, canned, ..faults.config() };
             commands::sandbox::run(config, quiet, &out)
         }
         Command::Providers { format } => commands::providers::run(matches!(format, Format::Json), &out),

@@ -21,6 +21,9 @@ pub enum Error {
     /// `--limit 0`.
     #[error("--limit 0 sends nothing")]
     LimitZero,
+    /// Sandbox fault options without `--sandbox`.
+    #[error("fault options (--fail-rate, --refuse-rate, --reject-auth, …) only apply with --sandbox")]
+    FaultsNeedSandbox,
     /// The campaign changed after a partial send.
     #[error("campaign `{id}` changed since it was partly sent: {changes}")]
     Changed {

@@ -168,3 +168,32 @@ fn the_sandbox_refusing_auth_stops_the_run_with_exit_three() {
         assert!(sandbox.stats().received <= 2, "{:?}", sandbox.stats());
     });
 }
+
+#[test]
+fn send_sandbox_rehearses_failure_paths_from_the_command_line() {
+    let s = Scratch::new();
+    let list: Vec<String> = (0..6).map(|i| format!("+2547123456{i:02}")).collect();
+    s.write(
+        "c.yaml",
+        campaign(ProviderKind::CloudApi, "http://127.0.0.1:9", "1", &list, message("text"), "rate: 100/s"),
+    );
+    let send = |extra: &[&str]| {
+        let mut args = vec!["send", "c.yaml", "--sandbox", "--yes", "--quiet", "--report", "out", "--journal", "j.db"];
+        args.extend_from_slice(extra);
+        herald(s.path()).args(&args).output().unwrap()
+    };
+    let refused = send(&["--refuse-rate", "100%"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(stdout(&refused).contains("failed 131026 ×6"), "{}", stdout(&refused));
+    let s2 = Scratch::new();
+    s2.write("c.yaml", std::fs::read_to_string(s.path().join("c.yaml")).unwrap());
+    let auth = herald(s2.path())
+        .args(["send", "c.yaml", "--sandbox", "--yes", "--quiet", "--report", "out", "--reject-auth"])
+        .output()
+        .unwrap();
+    assert_eq!(auth.status.code(), Some(3), "{}", stderr(&auth));
+    assert!(stdout(&auth).contains("skipped not_sent ×6"), "{}", stdout(&auth));
+    let nowhere = herald(s2.path()).args(["send", "c.yaml", "--yes", "--fail-rate", "10%"]).output().unwrap();
+    assert_eq!(nowhere.status.code(), Some(2));
+    assert!(stderr(&nowhere).contains("only apply with --sandbox"), "{}", stderr(&nowhere));
+}

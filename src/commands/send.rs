@@ -27,6 +27,8 @@ pub struct Options {
     pub sandbox: bool,
     /// Validation warnings count as errors.
     pub strict: bool,
+    /// Faults for the built-in sandbox to inject (with `sandbox`).
+    pub faults: Option<crate::sandbox::Config>,
     /// Do not ask for confirmation.
     pub yes: bool,
     /// Report folder.
@@ -59,10 +61,14 @@ pub fn run(o: &Options, out: &Output) -> u8 {
 }
 
 async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
+    if o.faults.is_some() && !o.sandbox {
+        return Err(Error::FaultsNeedSandbox);
+    }
     // The sandbox starts first, so requests are planned for its address.
     let sandbox = match o.sandbox && !o.dry_run {
         true => {
-            let config = crate::sandbox::Config { retain: false, ..crate::sandbox::Config::default() };
+            let faults = o.faults.clone().unwrap_or_default();
+            let config = crate::sandbox::Config { retain: false, ..faults };
             Some(Sandbox::start(config).await.map_err(Error::Sandbox)?)
         }
         false => None,

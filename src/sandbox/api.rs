@@ -66,6 +66,10 @@ pub(crate) trait Api: Sync {
     /// The provider's throttling answer (the caller adds `Retry-After`).
     fn throttled(&self) -> Reply;
 
+    /// The provider's permanent refusal of one recipient (not on WhatsApp, not a contact): what
+    /// herald records as failed for that recipient and sends on.
+    fn refused(&self, recipient: &str) -> Reply;
+
     /// The recipient as written in the body, best effort (the body may be invalid).
     fn recipient(&self, endpoint: &Endpoint, body: &Value) -> String;
 

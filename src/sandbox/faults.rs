@@ -1,5 +1,6 @@
-//! Fault injection: which attempts get a 500 or a 429 instead of being processed, and which
-//! accepted messages are then dropped or left hanging.
+//! Fault injection: which attempts get a 500 or a 429 instead of being processed, which
+//! recipients are refused for good, and which accepted messages are then dropped or left
+//! hanging.
 //!
 //! Decisions depend only on the seed, the provider, the recipient and which attempt for that
 //! recipient this is, never on arrival order, so a concurrent run with the same seed and the
@@ -18,6 +19,8 @@ pub(super) enum Before {
     Fail,
     /// Answer 429 with `Retry-After` without processing.
     Throttle,
+    /// Refuse this recipient for good, in the provider's own words.
+    Refuse,
 }
 
 /// What happens to an accepted message's answer.
@@ -40,6 +43,7 @@ pub(super) struct Faults {
     hang_rate: f64,
     fail_first: u32,
     throttle_first: u32,
+    refuse_rate: f64,
     seed: u64,
 }
 
@@ -53,6 +57,7 @@ impl Faults {
             hang_rate: config.hang_rate,
             fail_first: config.fail_first,
             throttle_first: config.throttle_first,
+            refuse_rate: config.refuse_rate,
             seed: config.seed,
         }
     }
@@ -61,7 +66,9 @@ impl Faults {
     pub(super) fn any(&self) -> bool {
         self.fail_first > 0
             || self.throttle_first > 0
-            || [self.fail_rate, self.throttle_rate, self.drop_rate, self.hang_rate].iter().any(|r| *r > 0.0)
+            || [self.fail_rate, self.throttle_rate, self.drop_rate, self.hang_rate, self.refuse_rate]
+                .iter()
+                .any(|r| *r > 0.0)
     }
 
     /// The fate of attempt `n` (counting from 1) for `recipient`: first the deterministic
@@ -72,6 +79,10 @@ impl Faults {
         }
         if n - self.fail_first <= self.throttle_first {
             return Before::Throttle;
+        }
+        // A refused recipient is refused on every attempt: it is the number, not the moment.
+        if self.draw(b"refuse", kind, recipient, 0) < self.refuse_rate {
+            return Before::Refuse;
         }
         let u = self.draw(b"before", kind, recipient, n);
         if u < self.fail_rate {
@@ -139,6 +150,19 @@ mod tests {
         assert!((250..350).contains(&count(Before::Throttle)), "{}", count(Before::Throttle));
         let drops = a.iter().filter(|(_, x)| *x == After::Drop).count();
         assert!((60..140).contains(&drops), "{drops}");
+    }
+
+    #[test]
+    fn a_refused_recipient_is_refused_on_every_attempt() {
+        let f = faults(Config { refuse_rate: 0.5, ..Config::default() });
+        let refused: Vec<String> = (0..200)
+            .map(|i| i.to_string())
+            .filter(|r| f.before(ProviderKind::CloudApi, r, 1) == Before::Refuse)
+            .collect();
+        assert!((60..140).contains(&refused.len()), "{}", refused.len());
+        for r in &refused {
+            assert!((2..6).all(|n| f.before(ProviderKind::CloudApi, r, n) == Before::Refuse), "{r}");
+        }
     }
 
     #[test]

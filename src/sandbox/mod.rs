@@ -60,6 +60,9 @@ pub struct Config {
     pub throttle_first: u32,
     /// Answer every request with the provider's authentication error.
     pub reject_auth: bool,
+    /// Share of recipients refused for good in the provider's own words (Meta 131026, a number
+    /// not on WhatsApp, …), on every attempt.
+    pub refuse_rate: f64,
     /// Seeds the random faults and the message ids, so runs repeat.
     pub seed: u64,
     /// Append each accepted message to this file as one JSON line ([`Accepted`]).
@@ -85,6 +88,7 @@ impl Default for Config {
             fail_first: 0,
             throttle_first: 0,
             reject_auth: false,
+            refuse_rate: 0.0,
             seed: 0,
             record: None,
             retain: true,

@@ -174,6 +174,10 @@ async fn process(shared: &Shared, request: Request<Incoming>) -> (Reply, After) 
     match shared.faults.before(kind, &recipient, n) {
         Before::Fail => return end(Class::Fault, api.server_error(), recipient),
         Before::Throttle => return end(Class::Fault, api.throttled().retry_after(shared.retry_after_secs), recipient),
+        Before::Refuse => {
+            let reply = api.refused(&recipient);
+            return end(Class::Fault, reply, recipient);
+        }
         Before::Process => {}
     }
     let violations = contract.violations(&body);

@@ -64,6 +64,10 @@ impl Api for Autokonnect {
         error(429, "rate_limited", "Too many requests")
     }
 
+    fn refused(&self, _recipient: &str) -> Reply {
+        error(400, "no_valid_recipients", "Tag(s) resolved to zero contacts with valid phone numbers")
+    }
+
     fn recipient(&self, _: &Endpoint, body: &Value) -> String {
         let mut parts = body.get("phone_number").map(as_list).unwrap_or_default();
         let tags = body.get("contact_tag_id").map(as_list).unwrap_or_default();

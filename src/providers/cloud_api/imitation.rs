@@ -84,6 +84,13 @@ impl Api for CloudApi {
         graph_error(429, 130_429, "(#130429) Rate limit hit", data)
     }
 
+    fn refused(&self, _recipient: &str) -> Reply {
+        let data = json!({
+            "error_data": { "messaging_product": "whatsapp", "details": "The recipient phone number is not a WhatsApp phone number." }
+        });
+        graph_error(400, 131_026, "(#131026) Message Undeliverable.", data)
+    }
+
     fn recipient(&self, _: &Endpoint, body: &Value) -> String {
         body.get("to").and_then(Value::as_str).unwrap_or_default().to_string()
     }

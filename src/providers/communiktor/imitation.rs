@@ -62,6 +62,10 @@ impl Api for Communiktor {
         envelope(429, "Too many requests, please retry later")
     }
 
+    fn refused(&self, _recipient: &str) -> Reply {
+        envelope(400, "The receiver is not on WhatsApp")
+    }
+
     fn recipient(&self, _: &Endpoint, body: &Value) -> String {
         body.get("receiver").and_then(Value::as_str).unwrap_or_default().to_string()
     }

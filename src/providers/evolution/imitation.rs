@@ -91,6 +91,12 @@ impl Api for Evolution {
         error(429, "Too Many Requests", json!("Too Many Requests"))
     }
 
+    fn refused(&self, recipient: &str) -> Reply {
+        let number: String = recipient.chars().filter(char::is_ascii_digit).collect();
+        let jid = format!("{number}@s.whatsapp.net");
+        error(400, "Bad Request", json!([{ "jid": jid, "exists": false, "number": number }]))
+    }
+
     fn recipient(&self, endpoint: &Endpoint, body: &Value) -> String {
         let field = if endpoint.name == "sendReaction" { body.pointer("/key/remoteJid") } else { body.get("number") };
         match field {

@@ -68,6 +68,10 @@ impl Api for Flowiq {
         error(429, "Too many requests", "Rate limit exceeded, please retry later")
     }
 
+    fn refused(&self, _recipient: &str) -> Reply {
+        error(400, "Recipient not found", "The number is not a contact in this organisation")
+    }
+
     fn recipient(&self, _: &Endpoint, body: &Value) -> String {
         body.get("phone_number").and_then(Value::as_str).unwrap_or_default().to_string()
     }

@@ -61,6 +61,10 @@ impl Api for Whautochat {
         error(429, "Rate limit exceeded: 100 requests per minute")
     }
 
+    fn refused(&self, _recipient: &str) -> Reply {
+        Reply::json(200, json!({ "id": "", "status": "failed", "error": "The recipient is not on WhatsApp" }))
+    }
+
     fn recipient(&self, _: &Endpoint, body: &Value) -> String {
         let phone = body.pointer("/recepient/phoneNumber").and_then(Value::as_str);
         let contact = body.pointer("/contact/id").and_then(Value::as_str);
