@@ -50,6 +50,9 @@ enum Command {
         /// List every problem instead of the first few of each kind.
         #[arg(long)]
         all_problems: bool,
+        /// Set a campaign variable, as `send --var` does (repeatable).
+        #[arg(long = "var", value_name = "KEY=VALUE", value_parser = key_value)]
+        vars: Vec<(String, String)>,
     },
     /// Send a campaign: validate, confirm, send with progress, write the report. Re-running is
     /// always safe: the journal skips everyone who already has the message.
@@ -106,6 +109,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Pretty)]
         format: Format,
     },
+    /// Print a shell completion script: `herald completions bash > /etc/bash_completion.d/herald`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print herald's manual page (roff): `herald man > herald.1 && man ./herald.1`.
+    Man,
 }
 
 /// Faults for the sandbox to inject (`herald sandbox`, and `herald send --sandbox`), so a CI job
@@ -179,6 +189,18 @@ struct SendArgs {
     sandbox: bool,
     #[command(flatten, next_help_heading = "Sandbox faults (with --sandbox)")]
     faults: FaultArgs,
+    /// Set a campaign variable for this run (repeatable): `--var promo=SPRING25`.
+    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = key_value)]
+    vars: Vec<(String, String)>,
+    /// Requests per second for this run, over `delivery.rate` (`20/s`-style or a number).
+    #[arg(long, value_name = "RATE", value_parser = rate)]
+    rate: Option<f64>,
+    /// Requests in flight for this run, over `delivery.concurrency`.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    concurrency: Option<u64>,
+    /// The gate for this run, over `delivery.max_failure_rate` (`5%` or `0.05`).
+    #[arg(long, value_name = "X", value_parser = share)]
+    max_failure_rate: Option<f64>,
     /// Do not ask for confirmation (required without a terminal, e.g. in CI).
     #[arg(long, short = 'y')]
     yes: bool,
@@ -246,8 +268,8 @@ pub fn run() -> u8 {
         Command::Validate { files, all_problems, strict } => {
             commands::validate::run(&commands::validate::Options { files, all_problems, strict }, &out)
         }
-        Command::Preview { file, limit, format, all_problems } => commands::preview::run(
-            &commands::preview::Options { file, limit, json: matches!(format, Format::Json), all_problems },
+        Command::Preview { file, limit, format, all_problems, vars } => commands::preview::run(
+            &commands::preview::Options { file, limit, json: matches!(format, Format::Json), all_problems, vars },
             &out,
         ),
         Command::Send(a) => commands::send::run(
@@ -255,6 +277,12 @@ pub fn run() -> u8 {
                 file: a.file,
                 dry_run: a.dry_run,
                 faults: a.faults.any().then(|| a.faults.config()),
+                vars: a.vars,
+                overrides: crate::plan::Overrides {
+                    rate_per_sec: a.rate,
+                    concurrency: a.concurrency.map(|n| n as usize),
+                    max_failure_rate: a.max_failure_rate,
+                },
                 sandbox: a.sandbox,
                 yes: a.yes,
                 report: a.report,
@@ -289,7 +317,49 @@ pub fn run() -> u8 {
             commands::sandbox::run(config, quiet, &out)
         }
         Command::Providers { format } => commands::providers::run(matches!(format, Format::Json), &out),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut <Args as clap::CommandFactory>::command(), "herald", &mut script);
+            print_bytes(&script, &out)
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(<Args as clap::CommandFactory>::command()).render(&mut page) {
+                Ok(()) => print_bytes(&page, &out),
+                Err(e) => out.error(&crate::error::Error::Output(e)),
+            }
+        }
     }
+}
+
+/// Prints generated text (a completion script, the manual page) to stdout.
+fn print_bytes(bytes: &[u8], out: &Output) -> u8 {
+    commands::print(&String::from_utf8_lossy(bytes)).map_or_else(|e| out.error(&e), |()| crate::exit::OK)
+}
+
+/// `--var` text that is not `key=value`, or a `--rate` that is not a rate.
+#[derive(Debug, thiserror::Error)]
+enum ArgError {
+    #[error("`{0}` is not KEY=VALUE")]
+    NotKeyValue(String),
+    #[error("`{0}` is not a rate such as 20/s, 600/m or 5")]
+    NotARate(String),
+}
+
+/// `key=value`.
+fn key_value(s: &str) -> Result<(String, String), ArgError> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(ArgError::NotKeyValue(s.into())),
+    }
+}
+
+/// A rate per second: `20/s`, `600/m`, `1000/h` or a number.
+fn rate(s: &str) -> Result<f64, ArgError> {
+    crate::delivery::parse_rate(&serde_json::Value::String(s.into()))
+        .or_else(|| s.trim().parse::<f64>().ok())
+        .filter(|r| r.is_finite() && *r > 0.0)
+        .ok_or_else(|| ArgError::NotARate(s.into()))
 }
 
 /// A share given on the command line that is not one.

@@ -112,7 +112,7 @@ fn show(v: &Value) -> String {
     v.as_str().map_or_else(|| v.to_string(), str::to_string)
 }
 
-fn parse_rate(v: &Value) -> Option<f64> {
+pub(crate) fn parse_rate(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => {

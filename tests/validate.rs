@@ -234,3 +234,51 @@ fn strict_makes_warnings_errors_and_max_invalid_caps_bad_rows() {
         stderr(&capped)
     );
 }
+
+#[test]
+fn completions_and_the_manual_page_are_generated() {
+    let bash = run(&root(), &["completions", "bash"]);
+    assert_eq!(bash.status.code(), Some(0));
+    assert!(stdout(&bash).contains("_herald()") && stdout(&bash).contains("--dry-run"), "{}", stdout(&bash));
+    assert!(stdout(&run(&root(), &["completions", "zsh"])).contains("#compdef herald"));
+    let man = run(&root(), &["man"]);
+    assert_eq!(man.status.code(), Some(0));
+    assert!(stdout(&man).contains(".TH herald 1"), "{}", stdout(&man));
+}
+
+#[test]
+fn command_line_overrides_reach_the_message_and_the_gate() {
+    let s = scratch_with_csv("phone,name\n+254712345678,Jane\n");
+    s.write(
+        "c.yaml",
+        CAMPAIGN.replace("text: \"Hi {{ name }}\"", "text: \"Code {{ promo }}\"").to_string()
+            + "vars: { promo: SPRING }\n",
+    );
+    let preview = run(s.path(), &["preview", "c.yaml", "--format", "json", "--var", "promo=SUMMER25"]);
+    assert!(stdout(&preview).contains("Code SUMMER25"), "{}", stdout(&preview));
+    let sent = run(
+        s.path(),
+        &[
+            "send",
+            "c.yaml",
+            "--sandbox",
+            "--yes",
+            "--quiet",
+            "--report",
+            "out",
+            "--var",
+            "promo=X",
+            "--max-failure-rate",
+            "5%",
+            "--rate",
+            "50/s",
+        ],
+    );
+    assert_eq!(sent.status.code(), Some(0), "{}", stderr(&sent));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.path().join("out/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["max_failure_rate"], 0.05);
+    let bad = run(s.path(), &["send", "c.yaml", "--sandbox", "--yes", "--var", "nokey"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("is not KEY=VALUE"), "{}", stderr(&bad));
+}

@@ -23,6 +23,8 @@ pub struct Options {
     pub json: bool,
     /// Print every problem.
     pub all_problems: bool,
+    /// `--var key=value` pairs.
+    pub vars: Vec<(String, String)>,
 }
 
 /// How many requests the pretty view shows by default.
@@ -30,8 +32,11 @@ pub const PRETTY_DEFAULT_LIMIT: usize = 5;
 
 /// Runs `preview`.
 pub fn run(o: &Options, out: &Output) -> u8 {
-    let options =
-        PlanOptions { problems_per_group: super::problems_per_group(o.all_problems), ..PlanOptions::default() };
+    let options = PlanOptions {
+        problems_per_group: super::problems_per_group(o.all_problems),
+        vars: o.vars.clone(),
+        ..PlanOptions::default()
+    };
     let v = plan::load(&o.file, options);
     out.diagnostics(&v.diagnostics);
     let Some(plan) = v.plan else {

@@ -29,6 +29,10 @@ pub struct Options {
     pub strict: bool,
     /// Faults for the built-in sandbox to inject (with `sandbox`).
     pub faults: Option<crate::sandbox::Config>,
+    /// `--var key=value` pairs.
+    pub vars: Vec<(String, String)>,
+    /// Delivery settings over the campaign's.
+    pub overrides: crate::plan::Overrides,
     /// Do not ask for confirmation.
     pub yes: bool,
     /// Report folder.
@@ -80,6 +84,8 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         endpoint,
         problems_per_group: super::problems_per_group(o.all_problems),
         strict: o.strict,
+        vars: o.vars.clone(),
+        overrides: o.overrides.clone(),
     };
     let v = plan::load(&o.file, options);
     out.diagnostics(&v.diagnostics);

@@ -21,6 +21,7 @@ use crate::message::MessageType;
 use crate::providers::{ProviderKind, Settings};
 use crate::recipients::{Audience, AudienceError, Entry, Recipient, Skipped};
 use crate::request::HttpRequest;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,21 @@ pub struct Options {
     pub problems_per_group: Option<usize>,
     /// Warnings count as errors (`--strict`).
     pub strict: bool,
+    /// `--var key=value`: campaign variables set or replaced from the command line.
+    pub vars: Vec<(String, String)>,
+    /// `--rate`, `--concurrency`, `--max-failure-rate`: delivery settings from the command line.
+    pub overrides: Overrides,
+}
+
+/// Delivery settings given on the command line, over the campaign's.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overrides {
+    /// Requests per second.
+    pub rate_per_sec: Option<f64>,
+    /// Requests in flight.
+    pub concurrency: Option<usize>,
+    /// The gate.
+    pub max_failure_rate: Option<f64>,
 }
 
 /// Where requests go.
@@ -199,7 +215,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
             o.iter().map(|(k, v)| (k.clone(), crate::hex::encode(&Sha256::digest(v.to_string().as_bytes())))).collect()
         })
         .unwrap_or_default();
-    let campaign: CampaignDoc = match serde_json::from_value(doc) {
+    let mut campaign: CampaignDoc = match serde_json::from_value(doc) {
         Ok(c) => c,
         Err(e) => {
             diags.push(
@@ -208,7 +224,15 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
             return None;
         }
     };
-    let checked = checks::check(&campaign, &ctx, diags)?;
+    for (key, value) in &ctx.options.vars {
+        campaign.vars.insert(key.clone(), Value::String(value.clone()));
+    }
+    let mut checked = checks::check(&campaign, &ctx, diags)?;
+    let o = &ctx.options.overrides;
+    let d = &mut checked.delivery;
+    d.rate_per_sec = o.rate_per_sec.unwrap_or(d.rate_per_sec);
+    d.concurrency = o.concurrency.unwrap_or(d.concurrency);
+    d.max_failure_rate = o.max_failure_rate.unwrap_or(d.max_failure_rate);
     let audience = audience::build(&campaign, &checked, &ctx, diags)?;
     audience::judge_counts(&campaign, &audience, &ctx, diags);
     let csv_name = audience.csv_path().map(|p| p.display().to_string());
