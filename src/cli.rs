@@ -36,6 +36,9 @@ enum Command {
         /// Treat warnings as errors (exit 2 when there are any).
         #[arg(long)]
         strict: bool,
+        /// Output format: summary lines for people, or one JSON object per file for scripts.
+        #[arg(long, value_enum, default_value_t = Format::Pretty)]
+        format: Format,
     },
     /// Show the exact HTTP request herald would send to each recipient (nothing is sent).
     Preview {
@@ -189,6 +192,9 @@ struct SendArgs {
     sandbox: bool,
     #[command(flatten, next_help_heading = "Sandbox faults (with --sandbox)")]
     faults: FaultArgs,
+    /// Output format: the summary as text, or as one JSON object (summary.json and report_dir).
+    #[arg(long, value_enum, default_value_t = Format::Pretty)]
+    format: Format,
     /// Set a campaign variable for this run (repeatable): `--var promo=SPRING25`.
     #[arg(long = "var", value_name = "KEY=VALUE", value_parser = key_value)]
     vars: Vec<(String, String)>,
@@ -265,9 +271,10 @@ pub fn run() -> u8 {
         Color::Never => Some(false),
     });
     match args.command {
-        Command::Validate { files, all_problems, strict } => {
-            commands::validate::run(&commands::validate::Options { files, all_problems, strict }, &out)
-        }
+        Command::Validate { files, all_problems, strict, format } => commands::validate::run(
+            &commands::validate::Options { files, all_problems, strict, json: matches!(format, Format::Json) },
+            &out,
+        ),
         Command::Preview { file, limit, format, all_problems, vars } => commands::preview::run(
             &commands::preview::Options { file, limit, json: matches!(format, Format::Json), all_problems, vars },
             &out,
@@ -278,6 +285,7 @@ pub fn run() -> u8 {
                 dry_run: a.dry_run,
                 faults: a.faults.any().then(|| a.faults.config()),
                 vars: a.vars,
+                json: matches!(a.format, Format::Json),
                 overrides: crate::plan::Overrides {
                     rate_per_sec: a.rate,
                     concurrency: a.concurrency.map(|n| n as usize),

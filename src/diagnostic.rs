@@ -205,6 +205,25 @@ impl Diagnostics {
         self.warnings = 0;
     }
 
+    /// The kept problems as JSON objects (`severity`, `message`, `file`, `line`, `col`, `help`),
+    /// for `--format json`.
+    pub fn to_json(&self) -> Vec<serde_json::Value> {
+        self.kept
+            .iter()
+            .map(|d| {
+                let at = d.location.as_ref();
+                serde_json::json!({
+                    "severity": if d.is_error() { "error" } else { "warning" },
+                    "message": d.message,
+                    "file": at.map(|l| l.file.clone()),
+                    "line": at.map(|l| l.line),
+                    "col": at.and_then(|l| l.col),
+                    "help": d.help,
+                })
+            })
+            .collect()
+    }
+
     /// Whether any problem is an error.
     pub fn has_errors(&self) -> bool {
         self.errors > 0

@@ -282,3 +282,28 @@ fn command_line_overrides_reach_the_message_and_the_gate() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("is not KEY=VALUE"), "{}", stderr(&bad));
 }
+
+#[test]
+fn validate_and_send_speak_json_for_machines() {
+    let s = scratch_with_csv("phone,name\n+254712345678,Jane\nnope,Bo\n");
+    s.write("c.yaml", CAMPAIGN);
+    s.write("broken.yaml", "version: 1\n");
+    let o = run(s.path(), &["validate", "--format", "json", "c.yaml", "broken.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let lines: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!((lines[0]["valid"].clone(), lines[0]["audience"]["recipients"].clone()), (true.into(), 1.into()));
+    assert_eq!(lines[0]["audience"]["invalid"], 1);
+    assert_eq!(lines[1]["valid"], false);
+    assert!(lines[1]["problems"][0]["line"].is_u64(), "{}", lines[1]);
+    let sent =
+        run(s.path(), &["send", "c.yaml", "--sandbox", "--yes", "--quiet", "--format", "json", "--report", "out"]);
+    assert_eq!(sent.status.code(), Some(0), "{}", stderr(&sent));
+    let mut summary: serde_json::Value = serde_json::from_str(&stdout(&sent)).unwrap();
+    assert_eq!(summary["report_dir"], "out");
+    assert_eq!(summary["herald_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(summary["by_skip_code"]["invalid_phone"], 1);
+    summary.as_object_mut().unwrap().remove("report_dir");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("schemas/report.schema.json")).unwrap()).unwrap();
+    assert!(jsonschema::draft202012::new(&schema).unwrap().is_valid(&summary), "{summary:#}");
+}

@@ -33,6 +33,8 @@ pub struct Options {
     pub vars: Vec<(String, String)>,
     /// Delivery settings over the campaign's.
     pub overrides: crate::plan::Overrides,
+    /// The summary as one JSON object on stdout instead of the text.
+    pub json: bool,
     /// Do not ask for confirmation.
     pub yes: bool,
     /// Report folder.
@@ -178,12 +180,20 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     }
     let outcome = outcome?;
     let report = &outcome.report;
-    super::print(&report::summary_text(report))?;
+    if o.json {
+        // The summary.json document, and where the report is, as one line on stdout.
+        let mut summary: serde_json::Value =
+            serde_json::from_str(&report::summary_json(report)).unwrap_or(serde_json::Value::Null);
+        summary["report_dir"] = report_dir.as_ref().map(|d| d.display().to_string()).into();
+        super::print(&(summary.to_string() + "\n"))?;
+    } else {
+        super::print(&report::summary_text(report))?;
+    }
     match (&outcome.report_error, &report_dir) {
-        (None, Some(dir)) => {
+        (None, Some(dir)) if !o.json => {
             super::print(&format!("report: {}/ (results.csv, summary.json, summary.md, junit.xml)\n", dir.display()))?
         }
-        (None, None) => {}
+        (None, _) => {}
         (Some(e), _) => {
             out.error(e);
             if !o.no_journal && !o.dry_run {

@@ -14,6 +14,8 @@ pub struct Options {
     pub all_problems: bool,
     /// Warnings count as errors.
     pub strict: bool,
+    /// One JSON object per file on stdout instead of the summary lines.
+    pub json: bool,
 }
 
 /// Runs `validate`; exit 0 when every file is valid, 2 otherwise.
@@ -26,6 +28,15 @@ pub fn run(o: &Options, out: &Output) -> u8 {
             ..PlanOptions::default()
         };
         let v = plan::load(file, options);
+        if v.plan.is_none() {
+            code = exit::INVALID;
+        }
+        if o.json {
+            if let Err(e) = super::print(&(json(file, &v).to_string() + "\n")) {
+                return out.error(&e);
+            }
+            continue;
+        }
         out.diagnostics(&v.diagnostics);
         match v.plan {
             Some(plan) => {
@@ -33,11 +44,34 @@ pub fn run(o: &Options, out: &Output) -> u8 {
                     return out.error(&e);
                 }
             }
-            None => {
-                out.invalid(file, &v.diagnostics, false);
-                code = exit::INVALID;
-            }
+            None => out.invalid(file, &v.diagnostics, false),
         }
     }
     code
+}
+
+/// One file's verdict for `--format json`: whether it is valid, its audience counts, provider and
+/// message type, and every problem with its place.
+fn json(file: &std::path::Path, v: &plan::Validation) -> serde_json::Value {
+    let (errors, warnings) = v.diagnostics.count();
+    let audience = v.plan.as_ref().map(|p| {
+        let c = p.audience.counts;
+        serde_json::json!({
+            "recipients": c.recipients,
+            "invalid": c.invalid,
+            "duplicate": c.duplicate,
+            "suppressed": c.suppressed,
+            "filtered": c.filtered,
+        })
+    });
+    serde_json::json!({
+        "file": file.display().to_string(),
+        "valid": v.plan.is_some(),
+        "errors": errors,
+        "warnings": warnings,
+        "provider": v.plan.as_ref().map(|p| p.provider.as_str()),
+        "message_type": v.plan.as_ref().map(|p| p.message_type.as_str()),
+        "audience": audience,
+        "problems": v.diagnostics.to_json(),
+    })
 }

@@ -10,15 +10,18 @@ pub fn summary_json(r: &Report) -> String {
     let s = &r.summary;
     let counts: serde_json::Map<String, Value> =
         Status::ALL.iter().map(|st| (st.as_str().to_string(), s.count(*st).into())).collect();
-    let by_error: serde_json::Map<String, Value> = s
-        .problem_classes()
-        .into_iter()
-        .filter(|(status, _, _)| *status != Status::Skipped)
-        .map(|(_, code, class)| (code, class.count.into()))
-        .collect();
+    let by_code = |skipped: bool| -> serde_json::Map<String, Value> {
+        s.problem_classes()
+            .into_iter()
+            .filter(|(status, _, _)| (*status == Status::Skipped) == skipped)
+            .map(|(_, code, class)| (code, class.count.into()))
+            .collect()
+    };
+    let (by_error, by_skip) = (by_code(false), by_code(true));
     let stopped = r.run.stopped.as_ref().map(|s| json!({ "reason": s.kind.as_str(), "message": s.message }));
     let a = &r.about;
     let v = json!({
+        "herald_version": env!("CARGO_PKG_VERSION"),
         "campaign": { "id": a.campaign_id, "name": a.campaign_name, "file": a.file, "file_sha256": a.file_hash },
         "provider": a.provider,
         "message_type": a.message_type,
@@ -28,6 +31,8 @@ pub fn summary_json(r: &Report) -> String {
         "recipients": s.total(),
         "counts": counts,
         "by_error_code": by_error,
+        "by_skip_code": by_skip,
+        "this_run": { "finished": r.run.finished, "requests": r.run.requests },
         "requests": r.run.requests,
         "rate_per_second": (r.rate() * 100.0).round() / 100.0,
         "latency_ms": { "p50": s.latency_percentile(50.0), "p95": s.latency_percentile(95.0), "max": s.latency_percentile(100.0) },
