@@ -70,6 +70,9 @@ enum Command {
         /// Journal file [default: .herald/journal.db beside the campaign, or $HERALD_JOURNAL].
         #[arg(long, value_name = "PATH")]
         journal: Option<PathBuf>,
+        /// Output format: text for people, or one JSON object for scripts.
+        #[arg(long, value_enum, default_value_t = Format::Pretty)]
+        format: Format,
     },
     /// The results report of a campaign, rebuilt from the journal (so a crash never loses it).
     Report {
@@ -308,9 +311,10 @@ pub fn run() -> u8 {
             },
             &out,
         ),
-        Command::Status { file, sandbox, journal } => {
-            commands::status::run(&commands::status::Options { file, sandbox, journal }, &out)
-        }
+        Command::Status { file, sandbox, journal, format } => commands::status::run(
+            &commands::status::Options { json: matches!(format, Format::Json), file, sandbox, journal },
+            &out,
+        ),
         Command::Report { file, format, out: dir, sandbox, journal } => {
             let format = match format {
                 ReportFormat::Csv => commands::report::Format::Csv,

@@ -173,6 +173,15 @@ fn status_and_report_tell_the_truth_from_the_journal() {
         "{out}"
     );
     assert!(out.contains("1 run · last started"), "{out}");
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&run(s.path(), &["status", "c.yaml", "--format", "json"]))).unwrap();
+    assert_eq!(
+        (&json["counts"]["sent"], &json["counts"]["failed"], &json["counts"]["pending"], &json["rerun_would_send"]),
+        (&2.into(), &1.into(), &1.into(), &1.into()),
+        "{json}"
+    );
+    assert_eq!((json["runs"].clone(), json["running"].clone()), (1.into(), false.into()));
+    assert_eq!(json["last_run"]["exit_code"], 0);
     assert!(
         out.contains("a re-run would send to 1 recipient, skip 2 already sent, leave 1 failed as they are"),
         "{out}"

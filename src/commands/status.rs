@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 /// Options for `status`.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// One JSON object instead of the text.
+    pub json: bool,
     /// Campaign file.
     pub file: PathBuf,
     /// Read the sandbox journal.
@@ -39,8 +41,13 @@ fn status(o: &Options, out: &Output) -> Result<u8, Error> {
         return Ok(exit::OK);
     };
     let inspection = crate::run::inspect(&plan, &mut j, Policy::default(), false)?;
-    let text = text(&plan, &j.totals(&plan.id)?, &inspection, &j.runs(&plan.id)?, &path, j.busy());
-    super::print(&text)?;
+    let (totals, runs, busy) = (j.totals(&plan.id)?, j.runs(&plan.id)?, j.busy());
+    let printed = if o.json {
+        json(&plan, &totals, &inspection, &runs, &path, busy).to_string() + "\n"
+    } else {
+        text(&plan, &totals, &inspection, &runs, &path, busy)
+    };
+    super::print(&printed)?;
     Ok(exit::OK)
 }
 
@@ -53,6 +60,46 @@ pub fn load(file: &Path, out: &Output) -> Option<Plan> {
         out.invalid(file, &v.diagnostics, false);
     }
     v.plan
+}
+
+/// The status as one JSON object, for scripts: the journal's counts, what a re-run would do,
+/// whether a send is running, and the last run.
+pub fn json(
+    plan: &Plan,
+    totals: &Totals,
+    inspection: &Inspection,
+    runs: &[RunRow],
+    path: &Path,
+    busy: bool,
+) -> serde_json::Value {
+    let last = runs.last().map(|run| {
+        serde_json::json!({
+            "started_at": run.started_at,
+            "finished_at": run.finished_at,
+            "mode": run.mode,
+            "stopped": run.stopped.as_ref().map(|(kind, why)| serde_json::json!({ "reason": kind, "message": why })),
+            "exit_code": run.exit_code,
+        })
+    });
+    let selection = &inspection.selection;
+    serde_json::json!({
+        "campaign": plan.id,
+        "file": plan.file.display().to_string(),
+        "journal": path.display().to_string(),
+        "running": busy,
+        "counts": {
+            "sent": totals.of(State::Sent),
+            "failed": totals.of(State::Failed),
+            "unknown": totals.of(State::Unknown),
+            "in_flight": totals.of(State::InFlight),
+            "pending": selection.pending,
+            "skipped": plan.audience.counts.skipped(),
+        },
+        "rerun_would_send": selection.to_send,
+        "changed": inspection.changes.any(),
+        "runs": runs.len(),
+        "last_run": last,
+    })
 }
 
 /// The status text. Pure, so tests check it.
