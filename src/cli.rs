@@ -56,6 +56,12 @@ enum Command {
         /// Set a campaign variable, as `send --var` does (repeatable).
         #[arg(long = "var", value_name = "KEY=VALUE", value_parser = key_value)]
         vars: Vec<(String, String)>,
+        /// Show each message as the recipient's chat would (line breaks, media, buttons).
+        #[arg(long, conflicts_with = "format")]
+        chat: bool,
+        /// Only this recipient: a phone number (+254…) or a CSV line number.
+        #[arg(long, value_name = "PHONE|LINE")]
+        recipient: Option<String>,
     },
     /// Send a campaign: validate, confirm, send with progress, write the report. Re-running is
     /// always safe: the journal skips everyone who already has the message.
@@ -278,8 +284,16 @@ pub fn run() -> u8 {
             &commands::validate::Options { files, all_problems, strict, json: matches!(format, Format::Json) },
             &out,
         ),
-        Command::Preview { file, limit, format, all_problems, vars } => commands::preview::run(
-            &commands::preview::Options { file, limit, json: matches!(format, Format::Json), all_problems, vars },
+        Command::Preview { file, limit, format, all_problems, vars, chat, recipient } => commands::preview::run(
+            &commands::preview::Options {
+                file,
+                limit,
+                json: matches!(format, Format::Json),
+                all_problems,
+                vars,
+                chat,
+                recipient,
+            },
             &out,
         ),
         Command::Send(a) => commands::send::run(

@@ -73,3 +73,16 @@ fn a_closed_pipe_ends_quietly() {
     let o = into_closed_pipe(s.path(), &["preview", "c.yaml", "--format", "json"], 0);
     assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
 }
+
+#[test]
+fn chat_shows_the_message_as_the_recipient_sees_it_for_one_picked_recipient() {
+    let s = Scratch::new();
+    s.write("data.csv", "phone,name\n+254712345678,Jane\n+254722000111,Bo\n");
+    s.write("c.yaml", CAMPAIGN.replace("text: \"Hi {{ name }}\"", "text: \"Hi {{ name }}\\nSee you\""));
+    let o = run(s.path(), &["preview", "c.yaml", "--chat", "--recipient", "3"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "── +254722000111  (CSV line 3)\n│ Hi Bo\n│ See you\n\n");
+    let by_phone = run(s.path(), &["preview", "c.yaml", "--format", "json", "--recipient", "+254712345678"]);
+    let line: serde_json::Value = serde_json::from_str(stdout(&by_phone).trim()).unwrap();
+    assert_eq!((line["csv_line"].clone(), line["recipient"].clone()), (2.into(), "+254712345678".into()));
+}

@@ -2,6 +2,7 @@
 //! They parse, confirm, call the library, print and map errors to exit codes; the work is done
 //! in [`crate::plan`], [`crate::run`] and [`crate::report`].
 
+mod chat;
 pub mod preview;
 mod progress;
 pub mod providers;

@@ -25,6 +25,10 @@ pub struct Options {
     pub all_problems: bool,
     /// `--var key=value` pairs.
     pub vars: Vec<(String, String)>,
+    /// Each message as the recipient's chat shows it, instead of the request.
+    pub chat: bool,
+    /// Only this recipient: a phone number (as the report writes it) or a CSV line.
+    pub recipient: Option<String>,
 }
 
 /// How many requests the pretty view shows by default.
@@ -45,7 +49,7 @@ pub fn run(o: &Options, out: &Output) -> u8 {
     };
     let limit = o.limit.unwrap_or(if o.json { usize::MAX } else { PRETTY_DEFAULT_LIMIT });
     let total = plan.audience.counts.recipients;
-    match show(&plan, limit, o.json) {
+    match show(&plan, limit, o) {
         Ok(shown) => {
             if !o.json {
                 eprintln!("{}", plan.summary());
@@ -60,17 +64,37 @@ pub fn run(o: &Options, out: &Output) -> u8 {
 }
 
 /// Prints up to `limit` requests; returns how many. A closed pipe ends it quietly.
-fn show(plan: &plan::Plan, limit: usize, json: bool) -> Result<usize, Error> {
+fn show(plan: &plan::Plan, limit: usize, o: &Options) -> Result<usize, Error> {
     let total = plan.audience.counts.recipients;
     let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut shown = 0;
+    let picked = |send: &Send| match &o.recipient {
+        None => true,
+        Some(who) => {
+            let line = send.recipient.csv_line().map(|l| l.to_string());
+            send.recipient.target.to_string() == who.trim() || line.as_deref() == Some(who.trim())
+        }
+    };
     for item in plan.items()? {
         if shown == limit {
             break;
         }
         let Item::Send(send) = item? else { continue };
+        if !picked(&send) {
+            continue;
+        }
         shown += 1;
-        let text = if json { json_line(&send) } else { pretty(&send, shown, total) };
+        let text = match (o.json, o.chat) {
+            (true, _) => json_line(&send),
+            (false, true) => format!(
+                "── {}{}
+{}",
+                send.recipient.target,
+                origin(&send),
+                super::chat::bubble(&send.message)
+            ),
+            (false, false) => pretty(&send, shown, total),
+        };
         if let Err(e) = writeln!(w, "{text}") {
             return if e.kind() == std::io::ErrorKind::BrokenPipe { Ok(shown) } else { Err(Error::Output(e)) };
         }
@@ -86,6 +110,7 @@ pub fn json_line(send: &Send) -> String {
     let r = &send.request;
     json!({
         "recipient": send.recipient.target.to_string(),
+        "csv_line": send.recipient.csv_line(),
         "method": r.method,
         "url": r.url,
         "headers": r.redacted_headers(),
@@ -94,15 +119,20 @@ pub fn json_line(send: &Send) -> String {
     .to_string()
 }
 
-/// One request for people.
-pub fn pretty(send: &Send, n: usize, total: usize) -> String {
-    let r = &send.request;
-    let from = match &send.recipient.origin {
+/// Where a recipient came from, for headings: `  (CSV line 7)`.
+fn origin(send: &Send) -> String {
+    match &send.recipient.origin {
         Origin::CsvLine(l) => format!("  (CSV line {l})"),
         Origin::ListItem(i) => format!("  (recipients.list[{i}])"),
         Origin::GroupItem(i) => format!("  (recipients.groups[{i}])"),
         Origin::ProviderTags => String::new(),
-    };
+    }
+}
+
+/// One request for people.
+pub fn pretty(send: &Send, n: usize, total: usize) -> String {
+    let r = &send.request;
+    let from = origin(send);
     let mut s = format!("── {n}/{total}  {}{from}\n{} {}\n", send.recipient.target, r.method, r.url);
     for h in &r.headers {
         s.push_str(&format!("{}: {}\n", h.name, h.redacted()));

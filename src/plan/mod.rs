@@ -18,7 +18,7 @@ use crate::campaign::{schema, yaml};
 use crate::delivery::Delivery;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::message::MessageType;
-use crate::providers::{ProviderKind, Settings};
+use crate::providers::{Outgoing, ProviderKind, Settings};
 use crate::recipients::{Audience, AudienceError, Entry, Recipient, Skipped};
 use crate::request::HttpRequest;
 use serde_json::Value;
@@ -83,6 +83,8 @@ pub struct Send {
     pub recipient: Recipient,
     /// The request, secret left out.
     pub request: HttpRequest,
+    /// The rendered message the request carries.
+    pub message: Outgoing,
 }
 
 /// One row of the campaign, planned.
@@ -275,7 +277,7 @@ impl Plan {
         let rendered = self.renderer.message(&recipient).map_err(|e| failed(e.message.clone()))?;
         let out = rendered.sendable().ok_or_else(|| failed("a provider limit is exceeded".into()))?;
         let request = self.renderer.request(&recipient, &out).map_err(|e| failed(e.to_string()))?;
-        Ok(Send { recipient, request })
+        Ok(Send { recipient, request, message: out })
     }
 
     /// Every row of the campaign in file order, each recipient with their request. Rows the
