@@ -27,7 +27,8 @@ fn json_lines_follow_the_contract_and_hide_the_secret() {
     let l = lines(&o);
     assert_eq!(l.len(), 2);
     let keys: Vec<&str> = l[0].as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["recipient", "method", "url", "headers", "body"]);
+    assert_eq!(keys, ["recipient", "csv_line", "method", "url", "headers", "body"]);
+    assert_eq!(l[1]["csv_line"], 3);
     assert_eq!(l[1]["recipient"], "+254712345679");
     assert_eq!(l[0]["url"], "https://graph.facebook.com/v23.0/1234567890/messages");
     assert_eq!(l[0]["headers"]["Authorization"], "Bearer ***");
