@@ -307,3 +307,17 @@ fn validate_and_send_speak_json_for_machines() {
         serde_json::from_str(&std::fs::read_to_string(root().join("schemas/report.schema.json")).unwrap()).unwrap();
     assert!(jsonschema::draft202012::new(&schema).unwrap().is_valid(&summary), "{summary:#}");
 }
+
+#[test]
+fn type_and_bound_errors_say_what_was_written_and_a_semicolon_csv_is_read() {
+    let s = scratch_with_csv("phone,name\n+254712345678,Jane\n");
+    let typed = CAMPAIGN.replace("version: 1", "version: \"1\"") + "delivery: { rate: 0 }\n";
+    let o = validate(&s, &typed);
+    assert_eq!(o.status.code(), Some(2));
+    golden("errors/types_and_bounds.txt", &stderr(&o));
+    s.write("data.csv", "phone;name\n+254712345678;Jane\n");
+    s.write("c.yaml", CAMPAIGN);
+    let o = run(s.path(), &["preview", "c.yaml", "--chat"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("│ Hi Jane"), "{}", stdout(&o));
+}

@@ -91,19 +91,29 @@ fn describe(kind: &ValidationErrorKind, pointer: &str, instance: &Value, source:
                 None => d,
             }]
         }
-        ValidationErrorKind::Constant { expected_value } => vec![
-            Diagnostic::error(format!("`{here}` must be {expected_value}"))
+        ValidationErrorKind::Constant { expected_value } => {
+            let d = Diagnostic::error(format!("`{here}` must be {expected_value}"))
                 .at(at_value)
-                .label(format!("found {}", value_text(instance))),
-        ],
+                .label(format!("found {}", typed_text(instance)));
+            // `"1"` where 1 is wanted: the quotes make it text.
+            vec![if instance.is_string() && !expected_value.is_string() {
+                d.help(format!("remove the quotes: `{here}: {expected_value}`"))
+            } else {
+                d
+            }]
+        }
         ValidationErrorKind::Pattern { .. } => vec![with_help(
             Diagnostic::error(format!("`{}` is not a valid `{here}`", value_text(instance))).at(at_value),
         )],
         ValidationErrorKind::MinItems { limit } => {
             vec![Diagnostic::error(format!("`{here}` needs at least {limit} item{}", plural(*limit))).at(at_value)]
         }
-        ValidationErrorKind::Minimum { limit } | ValidationErrorKind::ExclusiveMinimum { limit } => vec![with_help(
+        ValidationErrorKind::Minimum { limit } => vec![with_help(
             Diagnostic::error(format!("`{here}` is too small ({}; the minimum is {limit})", value_text(instance)))
+                .at(at_value),
+        )],
+        ValidationErrorKind::ExclusiveMinimum { limit } => vec![with_help(
+            Diagnostic::error(format!("`{here}` must be more than {limit} (found {})", value_text(instance)))
                 .at(at_value),
         )],
         ValidationErrorKind::Maximum { limit } => vec![with_help(
@@ -217,6 +227,14 @@ fn article(t: &str) -> String {
         other => other,
     };
     if t == "null" { "empty".into() } else { format!("a {t}") }
+}
+
+/// A value as the user wrote it, with quotes when it is text, so `"1"` reads as a string.
+fn typed_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("the text \"{s}\""),
+        other => other.to_string(),
+    }
 }
 
 fn value_text(v: &Value) -> String {

@@ -55,6 +55,20 @@ pub struct CsvRecord<'a> {
 }
 
 impl CsvReader {
+    /// The field separator, read off the header line: a comma, or the semicolon or tab a
+    /// spreadsheet in many locales saves with when the header has no comma.
+    fn delimiter(path: &Path) -> io::Result<u8> {
+        use io::BufRead;
+        let mut first = Vec::new();
+        io::BufReader::new(File::open(path)?).read_until(b'\n', &mut first)?;
+        let count = |b: u8| first.iter().filter(|c| **c == b).count();
+        Ok(match (count(b','), count(b';'), count(b'\t')) {
+            (0, semi, tab) if semi > 0 && semi >= tab => b';',
+            (0, _, tab) if tab > 0 => b'\t',
+            _ => b',',
+        })
+    }
+
     /// Opens `path` and reads its header line.
     pub fn open(path: &Path) -> Result<CsvReader, CsvError> {
         CsvReader::open_as(path, None)
@@ -67,10 +81,15 @@ impl CsvReader {
 
     fn open_as(path: &Path, comment: Option<u8>) -> Result<CsvReader, CsvError> {
         let read = |source| CsvError::Read { path: path.to_path_buf(), source };
+        let delimiter = Self::delimiter(path).map_err(read)?;
         let file = File::open(path).map_err(read)?;
         let tracked = Tracked { inner: file, offset: 0, breaks: VecDeque::new(), bom_checked: false };
-        let mut reader =
-            csv::ReaderBuilder::new().flexible(true).has_headers(true).comment(comment).from_reader(tracked);
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(true)
+            .comment(comment)
+            .delimiter(delimiter)
+            .from_reader(tracked);
         let header = reader.byte_headers().map_err(|e| read(io::Error::other(e)))?.clone();
         if header.is_empty() || header.iter().all(<[u8]>::is_empty) {
             return Err(CsvError::Empty);
