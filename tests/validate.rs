@@ -83,6 +83,8 @@ fn an_empty_cell_is_an_error_naming_the_csv_line_unless_a_default_is_given() {
     let err = stderr(&o);
     assert!(err.contains("error: `name` is empty at line 3 of data.csv, and `message.text` uses it"), "{err}");
     assert!(err.contains("--> data.csv:3"), "{err}");
+    // The hint pastes as it is into the campaign's double-quoted string.
+    assert!(err.contains("{{ name | default('…') }}"), "{err}");
     let o = validate(&s, &CAMPAIGN.replace("{{ name }}", "{{ name | default('there') }}"));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }

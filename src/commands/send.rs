@@ -286,7 +286,9 @@ fn gitignore_hint(journal: &std::path::Path) {
 
 /// Asks on a terminal whether to send; refuses without one.
 fn confirm(plan: &Plan, count: usize, sandbox: bool) -> Result<bool, Error> {
-    let target = if sandbox { "the built-in sandbox" } else { plan.provider.as_str() };
+    let base = &plan.settings().base_url;
+    let host = base.split("://").nth(1).unwrap_or(base).split('/').next().unwrap_or_default();
+    let target = if sandbox { "the built-in sandbox".to_string() } else { format!("{} ({host})", plan.provider) };
     let what = format!(
         "send {count} {} message{} through {target} at {} ({} at once)",
         plan.message_type,
@@ -304,7 +306,6 @@ fn confirm(plan: &Plan, count: usize, sandbox: bool) -> Result<bool, Error> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
 }
 
-/// Waits until `schedule.send_at` unless told not to.
 /// Whether `schedule.send_at` is still ahead; a dry run, the sandbox and `--now` send at once
 /// (and say so).
 fn needs_wait(plan: &Plan, o: &Options) -> bool {

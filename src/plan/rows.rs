@@ -120,7 +120,8 @@ fn render_error(
     let path = display_path(&e.pointer);
     let d = match empty {
         Some(v) => Diagnostic::error(format!("`{v}` is empty at {here}, and `{path}` uses it"))
-            .help(format!("fill it in, or give a fallback: {{{{ {v} | default(\"…\") }}}}")),
+            // Single quotes, so the hint stays valid pasted into a double-quoted YAML string.
+            .help(format!("fill it in, or give a fallback: {{{{ {v} | default('…') }}}}")),
         None => Diagnostic::error(format!("`{path}` cannot be rendered for {here}: {}", e.message)),
     };
     let at = r.csv_line().and_then(|l| csv_name.map(|n| Location::line(n, l as usize)));
