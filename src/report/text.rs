@@ -23,13 +23,20 @@ pub fn summary_text(r: &Report) -> String {
             r.count(Status::Unknown)
         )
     };
+    // The counts cover the whole campaign; say what this run itself did.
+    let this_run = match r.run.finished {
+        0 if r.about.mode != Mode::DryRun => "this run sent nothing (everyone was done already)".to_string(),
+        n => format!(
+            "this run: {n} finished in {} ({:.1}/s)",
+            crate::clock::format(std::time::Duration::from_millis(r.run.duration_ms)),
+            r.rate()
+        ),
+    };
     let mut s = format!(
-        "{} via {}{mode}: {main}, {} skipped in {} ({:.1}/s)\n",
+        "{} via {}{mode}: {main}, {} skipped; {this_run}\n",
         r.about.campaign_id,
         r.about.provider,
         r.count(Status::Skipped),
-        crate::clock::format(std::time::Duration::from_millis(r.run.duration_ms)),
-        r.rate()
     );
     for (status, code, class) in r.summary.problem_classes().iter().take(8) {
         let _ = writeln!(s, "  {} {code} ×{}: {}", status.as_str(), class.count, class.example);
@@ -49,7 +56,9 @@ mod tests {
     fn one_line_then_problem_classes() {
         let text = summary_text(&report());
         assert!(
-            text.starts_with("spring via cloud_api (sandbox): 1 sent, 2 failed, 1 unknown, 1 skipped in 2s (2.0/s)\n"),
+            text.starts_with(
+                "spring via cloud_api (sandbox): 1 sent, 2 failed, 1 unknown, 1 skipped; this run: 4 finished in 2s (2.0/s)\n"
+            ),
             "{text}"
         );
         assert!(text.contains("  failed 131026 ×2: error 131026"));
