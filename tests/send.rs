@@ -61,7 +61,8 @@ fn sends_every_recipient_once_and_writes_a_valid_report() {
     assert!(validator.is_valid(&summary), "{summary:#}");
     assert_eq!(summary["counts"]["sent"], 5);
     assert!(
-        stdout(&o).starts_with("send-test via cloud_api: 5 sent, 0 failed, 0 unknown, 0 skipped; this run: 5 finished in "),
+        stdout(&o)
+            .starts_with("send-test via cloud_api: 5 sent, 0 failed, 0 unknown, 0 skipped; this run: 5 finished in "),
         "{}",
         stdout(&o)
     );

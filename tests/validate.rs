@@ -323,3 +323,18 @@ fn type_and_bound_errors_say_what_was_written_and_a_semicolon_csv_is_read() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("│ Hi Jane"), "{}", stdout(&o));
 }
+
+#[test]
+fn yaml_mistakes_point_at_their_line_with_the_likely_cause() {
+    let s = Scratch::new();
+    let cases = [
+        ("tab", "version: 1\nid: x\nprovider:\n\tkind: cloud_api\n"),
+        ("unquoted_colon", "version: 1\nid: x\nmessage:\n  type: text\n  text: Hello: world\n"),
+        ("dedented_key", "version: 1\nprovider:\n  kind: cloud_api\n token_env: X\n"),
+    ];
+    for (name, text) in cases {
+        let o = validate(&s, text);
+        assert_eq!(o.status.code(), Some(2), "{name}");
+        golden(&format!("errors/yaml_{name}.txt"), &stderr(&o));
+    }
+}

@@ -91,10 +91,19 @@ pub fn parse(source: &str) -> Result<(Value, SpanMap), YamlError> {
 
 fn describe_scan_error(info: &str) -> String {
     if info.contains("duplicated key") {
-        "this key appears twice in the same mapping; keep one".into()
-    } else {
-        format!("invalid YAML: {info}")
+        return "this key appears twice in the same mapping; keep one".into();
     }
+    // The parser's words, then what usually causes them.
+    let hint = if info.contains("tabs disallowed") {
+        "; indent with spaces: YAML does not allow tabs for indentation"
+    } else if info.contains("mapping values are not allowed") {
+        "; a value holding `: ` must be quoted, e.g. text: \"Hello: world\""
+    } else if info.contains("did not find expected key") {
+        "; check this line's indentation: the keys of one mapping line up under each other"
+    } else {
+        ""
+    };
+    format!("invalid YAML: {info}{hint}")
 }
 
 fn pos(m: &saphyr::Marker) -> Pos {

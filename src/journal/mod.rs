@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 pub enum JournalError {
     /// Another process holds the lock.
     #[error(
-        "another herald{} is sending with the journal {}; wait for it to finish (herald status shows progress)",
+        "another herald{} is sending with the journal {}; wait for it to finish (herald status shows progress), or give this campaign a journal of its own with --journal PATH",
         .holder.map(|p| format!(" (process {p})")).unwrap_or_default(),
         .path.display()
     )]
