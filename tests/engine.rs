@@ -361,6 +361,14 @@ fn inspection_sees_changes_and_allow_changed_rebaselines_once() {
     assert_eq!(after.changes.requests, 0, "the new version is the baseline now");
     let delivery_only = plan(&s, &campaign(3, "Version two", "rate: 10/s"));
     assert_eq!(run::inspect(&delivery_only, &mut j, Policy::default(), false).unwrap().changes.requests, 0);
+    // Fixing where the campaign goes (host, account) is not a change of the message.
+    let moved = campaign(3, "Version two", "rate: 10/s")
+        .replace("base_url: http://127.0.0.1:9", "base_url: http://127.0.0.1:10")
+        .replace("phone_number_id: \"42\"", "phone_number_id: \"43\"");
+    let moved = plan(&s, &moved);
+    let seen = run::inspect(&moved, &mut j, Policy::default(), false).unwrap();
+    assert_eq!(seen.changes.requests, 0, "{}", seen.changes.describe());
+    assert!(!seen.changes.sections.iter().any(|s| s == "provider"), "{}", seen.changes.describe());
 }
 
 #[test]

@@ -4,8 +4,10 @@
 
 use std::collections::HashMap;
 
-/// Top-level sections whose change changes what recipients receive.
-pub const MESSAGE_SECTIONS: [&str; 4] = ["provider", "message", "metadata", "vars"];
+/// Top-level sections whose change changes what recipients receive. `provider` is not one:
+/// fixing a `base_url`, a `token_env` or an account is not a change of the message, and a new
+/// provider shows in every request anyway.
+pub const MESSAGE_SECTIONS: [&str; 3] = ["message", "metadata", "vars"];
 
 /// Recipients listed by example in a change; the rest are only counted.
 const EXAMPLES: usize = 3;

@@ -460,9 +460,25 @@ fn lookup(conn: &Connection, campaign: &str, recipient: &str, live: bool) -> rus
 /// The SHA-256 of a request.
 pub type Hash = [u8; 32];
 
-/// SHA-256 of a request as sent, secrets excluded: method, URL path (without `base_url`, which
-/// a sandbox or a moved server changes without changing the message) and the body's bytes.
-pub fn request_hash(method: &str, url: &str, base_url: &str, body: &[u8]) -> Hash {
+/// SHA-256 of the message a request carries: method, URL path and body, without the
+/// connection settings that change where it goes but not what it says (`base_url`, which a
+/// sandbox or a moved server changes, and the sending `account`, written `{account}` wherever
+/// it appears whole in the path or as a JSON string in the body). Secrets are never part of it.
+pub fn request_hash(method: &str, url: &str, base_url: &str, account: &str, body: &[u8]) -> Hash {
+    let path = url.strip_prefix(base_url).unwrap_or(url);
+    if account.is_empty() {
+        return legacy_request_hash(method, path, "", body);
+    }
+    let encoded = crate::providers::encode_component(account);
+    let path = path.replace(&encoded, "{account}").replace(account, "{account}");
+    let quoted = serde_json::to_string(account).unwrap_or_default();
+    let body = replace_bytes(body, quoted.as_bytes(), b"\"{account}\"");
+    legacy_request_hash(method, &path, "", &body)
+}
+
+/// The hash journals before this version kept: the account was part of it, so a row that
+/// matches only this one is unchanged too (see [`crate::run::inspect`]).
+pub fn legacy_request_hash(method: &str, url: &str, base_url: &str, body: &[u8]) -> Hash {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     h.update(method.as_bytes());
@@ -471,6 +487,19 @@ pub fn request_hash(method: &str, url: &str, base_url: &str, body: &[u8]) -> Has
     h.update(b"\n");
     h.update(body);
     h.finalize().into()
+}
+
+/// `haystack` with every `from` replaced by `to`.
+fn replace_bytes(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut rest = haystack;
+    while let Some(at) = memchr::memmem::find(rest, from) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(to);
+        rest = &rest[at + from.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
 }
 
 #[cfg(test)]

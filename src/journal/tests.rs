@@ -123,11 +123,24 @@ fn bodies_are_kept_only_when_asked_and_secrets_never() {
 }
 
 #[test]
-fn the_request_hash_ignores_the_base_url_but_not_the_body() {
-    let a = request_hash("POST", "https://x/42/messages", "https://x", b"{\"a\":1}");
+fn the_request_hash_ignores_connection_settings_but_not_the_message() {
+    let a = request_hash("POST", "https://x/42/messages", "https://x", "42", b"{\"a\":1}");
     assert_eq!(crate::hex::encode(&a).len(), 64);
-    assert_eq!(request_hash("POST", "http://127.0.0.1:9/42/messages", "http://127.0.0.1:9", b"{\"a\":1}"), a);
-    assert_ne!(request_hash("POST", "https://x/42/messages", "https://x", b"{\"a\":2}"), a);
+    // Another host, another account: the same message.
+    assert_eq!(request_hash("POST", "http://127.0.0.1:9/77/messages", "http://127.0.0.1:9", "77", b"{\"a\":1}"), a);
+    let body_account = |account: &str| {
+        request_hash(
+            "POST",
+            "https://c/messages/text",
+            "https://c",
+            account,
+            format!(r#"{{"instance":"{account}","text":"hi"}}"#).as_bytes(),
+        )
+    };
+    assert_eq!(body_account("shop-1"), body_account("shop-2"));
+    assert_ne!(request_hash("POST", "https://x/42/messages", "https://x", "42", b"{\"a\":2}"), a);
+    // Journals written before kept the account in the hash; that form is still recognised.
+    assert_ne!(legacy_request_hash("POST", "https://x/42/messages", "https://x", b"{\"a\":1}"), a);
 }
 
 #[tokio::test]

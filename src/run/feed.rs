@@ -5,6 +5,7 @@
 
 use super::transport::Wire;
 use crate::plan::{Plan, PlanError};
+use crate::providers::Settings;
 use crate::recipients::{Entry, Skipped};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -57,7 +58,7 @@ pub struct Setup {
 /// Runs the feed until the audience ends or the run hangs up; `render` turns rendering off
 /// once the run needs no more requests.
 pub fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Sender<Vec<Fed>>) {
-    let base_url = plan.settings().base_url.clone();
+    let settings = plan.settings().clone();
     let mut batch = Vec::with_capacity(setup.batch);
     let mut seq = 0u64;
     let entries = match plan.audience.entries() {
@@ -81,7 +82,7 @@ pub fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Se
                     seq += 1;
                     let body = serialize(&send.request);
                     let hash = match setup.hash {
-                        true => hash(&send.request, &base_url, &body),
+                        true => hash(&send.request, &settings, &body),
                         false => [0; 32],
                     };
                     Fed::Rendered(Box::new(Job {
@@ -116,6 +117,6 @@ pub(super) fn serialize(request: &crate::request::HttpRequest) -> bytes::Bytes {
 }
 
 /// The hash the journal keeps of a request whose body serialises to `body`.
-pub(super) fn hash(request: &crate::request::HttpRequest, base_url: &str, body: &[u8]) -> crate::journal::Hash {
-    crate::journal::request_hash(request.method, &request.url, base_url, body)
+pub(super) fn hash(request: &crate::request::HttpRequest, settings: &Settings, body: &[u8]) -> crate::journal::Hash {
+    crate::journal::request_hash(request.method, &request.url, &settings.base_url, &settings.account, body)
 }

@@ -41,7 +41,7 @@ pub fn inspect(plan: &Plan, journal: &mut Journal, policy: Policy, rebaseline: b
     }
     let mut selection = Selection { policy, ..Selection::default() };
     let mut changes = Changes::of_sections(journal.sections(&plan.id)?.as_ref(), &plan.sections);
-    let base_url = plan.settings().base_url.clone();
+    let settings = plan.settings().clone();
     let mut rewrite = Vec::new();
     for entry in plan.audience.entries().map_err(crate::plan::PlanError::from)? {
         let Entry::Recipient(r) = entry.map_err(crate::plan::PlanError::from)? else { continue };
@@ -51,8 +51,12 @@ pub fn inspect(plan: &Plan, journal: &mut Journal, policy: Policy, rebaseline: b
         let Some(row) = row else { continue };
         let csv_line = r.csv_line();
         let send = plan.send_for(r)?;
-        let hash = super::feed::hash(&send.request, &base_url, &super::feed::serialize(&send.request));
-        if row.request_hash != hash {
+        let body = super::feed::serialize(&send.request);
+        let hash = super::feed::hash(&send.request, &settings, &body);
+        // A journal written before connection settings left the hash still matches this way.
+        let r = &send.request;
+        let legacy = || crate::journal::legacy_request_hash(r.method, &r.url, &settings.base_url, &body);
+        if row.request_hash != hash && row.request_hash != legacy() {
             changes.request_changed(key.clone(), csv_line);
             if rebaseline {
                 rewrite.push((key, hash));
