@@ -12,6 +12,10 @@ struct Args {
     /// When to colour output.
     #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
     color: Color,
+    /// Log what herald does to stderr: -v the steps, -vv every request and answer (secrets are
+    /// never logged).
+    #[arg(long, short = 'v', action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -274,6 +278,10 @@ enum Format {
 /// Parses the process arguments and runs the command; returns the exit code.
 pub fn run() -> u8 {
     let args = Args::parse();
+    if args.verbose > 0 {
+        let level = if args.verbose == 1 { tracing::Level::INFO } else { tracing::Level::DEBUG };
+        tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).with_target(false).init();
+    }
     let out = Output::detect(match args.color {
         Color::Auto => None,
         Color::Always => Some(true),

@@ -105,6 +105,12 @@ fn the_secret_never_appears_in_output_or_reports() {
         let text = std::fs::read_to_string(s.path().join("out").join(f)).unwrap();
         assert!(!text.contains(TOKEN), "{f} holds the secret");
     }
+    // Not in the most verbose log either, which shows every request and answer.
+    let o = send(&s, &campaign(&server.url(), 3, "max_failure_rate: 100%"), &["-vv", "--journal", "other.db"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let log = stderr(&o);
+    assert!(log.contains("run starts") && log.contains("DEBUG request recipient=+254"), "{log}");
+    assert!(!log.contains(TOKEN), "the log holds the secret: {log}");
 }
 
 #[test]

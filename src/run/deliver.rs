@@ -81,8 +81,11 @@ pub async fn deliver<T: Transport>(cx: &Context<'_, T>, job: &Job, stop: &mut wa
         }
         (cx.events)(Activity::Request);
         first_sent.get_or_insert_with(Instant::now);
+        // The URL and recipient only: headers carry the secret.
+        tracing::debug!(recipient = %job.recipient, attempt = n, url = %job.wire.url, "request");
         match cx.transport.send(cx.lane, &job.wire, cx.secret).await {
             Attempt::Answered { status, retry_after, body } => {
+                tracing::debug!(recipient = %job.recipient, status, "answer");
                 last.http_status = Some(status);
                 match provider.classify(&Response { status, retry_after, body: &body }) {
                     Outcome::Accepted { message_id, note } => {

@@ -84,6 +84,7 @@ pub async fn run<T: Transport>(
 ) -> Result<Outcome, Error> {
     let started = jiff::Timestamp::now();
     let dry_run = options.mode == Mode::DryRun;
+    tracing::info!(campaign = %plan.id, mode = options.mode.as_str(), provider = %plan.provider, "run starts");
     let report_error = |source| Error::Report { dir: options.report_dir.clone().unwrap_or_default(), source };
     let writer = match &options.report_dir {
         Some(dir) => Writer::in_dir(dir).map_err(report_error)?,
@@ -117,6 +118,13 @@ pub async fn run<T: Transport>(
         stopped: stopped.as_ref().map(|s| Stopped { kind: s.kind(), message: s.to_string() }),
     };
     let report = Report::new(About::of(&plan, options.mode), summary, info);
+    tracing::info!(
+        requests = report.run.requests,
+        finished = report.run.finished,
+        stopped = report.run.stopped.as_ref().map(|s| s.message.as_str()).unwrap_or("no"),
+        exit = report.exit_code,
+        "run ends"
+    );
     let summaries = |dir: &PathBuf| report.write_summaries(dir).err();
     let report_error = write_error.or_else(|| options.report_dir.as_ref().and_then(summaries)).map(report_error);
     if let (Some(j), Some(id)) = (journal, run_id) {
