@@ -76,8 +76,8 @@ fn statuses(dir: &Path, status: &str) -> usize {
     results(dir).values().filter(|r| r.0 == status).count()
 }
 
-fn journal(s: &Scratch) -> Journal {
-    Journal::open(&s.path().join(".herald/journal.db")).unwrap()
+fn journal(s: &Scratch, campaign: &str) -> Journal {
+    Journal::open(&s.path().join(".herald/journal.db"), campaign).unwrap()
 }
 
 #[test]
@@ -85,7 +85,7 @@ fn every_recipient_gets_exactly_one_request_and_a_valid_report() {
     let s = Scratch::new();
     let p = plan(&s, &campaign(20, "Hello {{ recipient }}", "rate: 1000/s, concurrency: 4"));
     let memory = Arc::new(Memory::new(|n, _| ok(n)));
-    let outcome = send(&p, &options(&s), Some(&mut journal(&s)), &memory);
+    let outcome = send(&p, &options(&s), Some(&mut journal(&s, "engine-test")), &memory);
     assert_eq!(outcome.report.exit_code, 0);
     let received = memory.received();
     assert_eq!(received.len(), 20);
@@ -181,7 +181,7 @@ fn a_message_meta_holds_is_sent_with_the_hold_in_its_record() {
         let status = if n == 1 { "held_for_quality_assessment" } else { "accepted" };
         Reply::answer(200, format!(r#"{{"messages":[{{"id":"wamid.{n}","message_status":"{status}"}}]}}"#))
     }));
-    let outcome = send(&p, &options(&s), Some(&mut journal(&s)), &memory);
+    let outcome = send(&p, &options(&s), Some(&mut journal(&s, "engine-test")), &memory);
     assert_eq!(outcome.report.exit_code, 0);
     let rows = results(&s.path().join("out"));
     let held: Vec<_> = rows.values().filter(|r| r.1 == "held_for_quality_assessment").collect();
@@ -265,12 +265,12 @@ fn after_a_campaign_wide_refusal_is_fixed_the_same_command_sends_to_everyone_onc
     let s = Scratch::new();
     let p = plan(&s, &campaign(10, "Hi", "concurrency: 2"));
     let refused = Arc::new(Memory::new(|_, _| meta_error(401, 190)));
-    let first = send(&p, &options(&s), Some(&mut journal(&s)), &refused);
+    let first = send(&p, &options(&s), Some(&mut journal(&s, "engine-test")), &refused);
     assert_eq!(first.report.exit_code, 3);
     let rows = results(&s.path().join("out"));
     assert!(rows.values().all(|r| r.0 == "skipped" && r.1 == "not_sent"), "the refusal blamed a recipient: {rows:?}");
     let fixed = Arc::new(Memory::new(|n, _| ok(n)));
-    let second = send(&p, &options(&s), Some(&mut journal(&s)), &fixed);
+    let second = send(&p, &options(&s), Some(&mut journal(&s, "engine-test")), &fixed);
     assert_eq!(second.report.exit_code, 0);
     let mut to: Vec<String> = fixed.received().iter().map(|r| r.json()["to"].as_str().unwrap().to_string()).collect();
     to.sort();
@@ -285,7 +285,7 @@ fn limit_is_a_canary_and_the_report_still_lists_everyone() {
     let memory = Arc::new(Memory::new(|n, _| ok(n)));
     let mut o = options(&s);
     o.limit = Some(2);
-    let mut j = journal(&s);
+    let mut j = journal(&s, "engine-test");
     send(&p, &o, Some(&mut j), &memory);
     assert_eq!(memory.received().len(), 2);
     let out = s.path().join("out");
@@ -320,7 +320,7 @@ fn re_runs_send_to_nobody_twice_and_follow_the_retry_flags() {
         2 => Reply::Drop,
         _ => ok(n),
     }));
-    let mut j = journal(&s);
+    let mut j = journal(&s, "engine-test");
     send(&p, &options(&s), Some(&mut j), &memory);
     assert_eq!(memory.received().len(), 6);
     send(&p, &options(&s), Some(&mut j), &memory);
@@ -347,7 +347,7 @@ fn inspection_sees_changes_and_allow_changed_rebaselines_once() {
     let memory = Arc::new(Memory::new(|n, _| ok(n)));
     let mut o = options(&s);
     o.limit = Some(1);
-    let mut j = journal(&s);
+    let mut j = journal(&s, "engine-test");
     send(&p, &o, Some(&mut j), &memory);
     let same = run::inspect(&p, &mut j, Policy::default(), false).unwrap();
     assert!(!same.changes.any());
@@ -386,7 +386,7 @@ fn a_stop_during_a_retry_wait_releases_the_claim() {
             ok(n)
         }
     }));
-    let mut j = journal(&s);
+    let mut j = journal(&s, "engine-test");
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let cancel = CancellationToken::new();
     let (m, c) = (memory.clone(), cancel.clone());
@@ -412,7 +412,7 @@ fn a_journal_that_fails_mid_run_stops_it_and_the_report_still_covers_everyone() 
     let s = Scratch::new();
     let p = plan(&s, &campaign(60, "Hi", "rate: 200/s, concurrency: 2"));
     let memory = Arc::new(Memory::new(|n, _| ok(n)));
-    let mut j = journal(&s);
+    let mut j = journal(&s, "engine-test");
     // The claim of the 31st recipient fails, as a full disk would make it.
     let db = rusqlite::Connection::open(s.path().join(".herald/journal.db")).unwrap();
     db.execute_batch(
@@ -446,7 +446,7 @@ fn a_run_whose_rows_cannot_be_folded_in_is_stopped_and_its_sends_still_count() {
     let s = Scratch::new();
     let p = plan(&s, &campaign(40, "Hi", "rate: 400/s, concurrency: 4"));
     let memory = Arc::new(Memory::new(|n, _| ok(n)));
-    let mut j = journal(&s);
+    let mut j = journal(&s, "engine-test");
     // Everything is sent and recorded in the run's log; folding it into the keyed rows fails.
     let db = rusqlite::Connection::open(s.path().join(".herald/journal.db")).unwrap();
     db.execute_batch(
@@ -463,7 +463,7 @@ fn a_run_whose_rows_cannot_be_folded_in_is_stopped_and_its_sends_still_count() {
     assert_eq!(memory.received().len(), 40, "the same journal, reused, sends nobody twice");
     assert_eq!(statuses(&s.path().join("out"), "sent"), 40);
     drop(j);
-    let reopened = journal(&s);
+    let reopened = journal(&s, "engine-test");
     assert_eq!(reopened.row("engine-test", "+254720000007").unwrap().unwrap().state, herald::journal::State::Sent);
 }
 
@@ -474,7 +474,7 @@ fn few_recipients_are_claimed_ahead_of_their_requests() {
     let s = Scratch::new();
     let p = plan(&s, &campaign(200, "Hi", "rate: 80/s, burst: 8, concurrency: 8, timeout: 60s"));
     let memory = Arc::new(Memory::new(|_, _| Reply::Hang(Duration::from_secs(2))));
-    let mut j = journal(&s);
+    let mut j = journal(&s, "engine-test");
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let cancel = CancellationToken::new();
     let (m, c) = (memory.clone(), cancel.clone());
@@ -510,7 +510,7 @@ fn a_csv_of_groups_sends_once_to_each_group_and_a_rerun_to_none() {
     let yaml = "version: 1\nid: groups-test\nprovider:\n  kind: evolution\n  base_url: http://127.0.0.1:9\n  token_env: EVO\n  instance: shop\nrecipients:\n  csv: groups.csv\n  group_column: group_id\nmessage:\n  type: text\n  text: \"Hello {{ name }}\"\n";
     let p = plan(&s, yaml);
     let memory = Arc::new(Memory::new(|n, _| Reply::answer(201, format!(r#"{{"key":{{"id":"K{n}"}}}}"#))));
-    let outcome = send(&p, &options(&s), Some(&mut journal(&s)), &memory);
+    let outcome = send(&p, &options(&s), Some(&mut journal(&s, "groups-test")), &memory);
     assert_eq!(outcome.report.exit_code, 0);
     let sent: Vec<(String, String)> = memory
         .received()
@@ -530,7 +530,7 @@ fn a_csv_of_groups_sends_once_to_each_group_and_a_rerun_to_none() {
     let csv = std::fs::read_to_string(s.path().join("out/results.csv")).unwrap();
     assert_eq!(csv.lines().filter(|l| l.starts_with("120363025246125486@g.us,5,skipped,")).count(), 1, "{csv}");
     let again = Arc::new(Memory::new(|n, _| Reply::answer(201, format!(r#"{{"key":{{"id":"K{n}"}}}}"#))));
-    send(&p, &options(&s), Some(&mut journal(&s)), &again);
+    send(&p, &options(&s), Some(&mut journal(&s, "groups-test")), &again);
     assert_eq!(again.received().len(), 0, "a re-run sent to a group twice");
 }
 
@@ -541,7 +541,7 @@ fn a_csv_of_whautochat_contacts_is_sent_by_contact_id() {
     let yaml = "version: 1\nid: contacts-test\nprovider:\n  kind: whautochat\n  base_url: http://127.0.0.1:9\n  token_env: WC\n  workspace_id: ws-1\nrecipients:\n  csv: contacts.csv\n  contact_column: contact_id\nmessage:\n  type: text\n  text: \"Hi {{ name }}\"\n";
     let p = plan(&s, yaml);
     let memory = Arc::new(Memory::new(|n, _| Reply::answer(200, format!(r#"{{"id":"w{n}","status":"queued"}}"#))));
-    let outcome = send(&p, &options(&s), Some(&mut journal(&s)), &memory);
+    let outcome = send(&p, &options(&s), Some(&mut journal(&s, "contacts-test")), &memory);
     assert_eq!(outcome.report.exit_code, 0);
     let bodies: Vec<serde_json::Value> = memory.received().iter().map(|r| r.json()).collect();
     assert_eq!(bodies.len(), 2);

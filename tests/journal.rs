@@ -112,18 +112,38 @@ fn a_second_sender_on_the_same_journal_is_refused() {
     let o = send(&s, &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains(&format!("another herald (process {}) is sending with the journal", first.id())),
+        stderr(&o).contains(&format!(
+            "another herald (process {}) is sending the campaign `journal-test` with the journal",
+            first.id()
+        )),
         "{}",
         stderr(&o)
     );
+    assert!(stderr(&o).contains("--journal PATH"), "{}", stderr(&o));
     let status = run(s.path(), &["status", "c.yaml"]);
     assert!(stdout(&status).contains("a send is running now"), "{}", stdout(&status));
+    // The lock is the campaign's, not the folder's: another campaign beside it sends meanwhile.
+    let other = campaign(&server.url(), 2, "Other", "rate: 100/s, max_failure_rate: 100%")
+        .replace("id: journal-test", "id: other");
+    s.write("other.yaml", other);
+    let o = herald(s.path())
+        .args(["send", "other.yaml", "--yes", "--quiet", "--report", "out-other"])
+        .env("WA_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let status = run(s.path(), &["status", "other.yaml"]);
+    assert!(!stdout(&status).contains("a send is running now"), "{}", stdout(&status));
     let mut first = first;
     first.kill().unwrap();
     first.wait().unwrap();
     let o = send(&s, &[]);
     assert_eq!(o.status.code(), Some(0), "a killed holder leaves no stuck lock: {}", stderr(&o));
     assert!(stderr(&o).contains("were in flight when an earlier run stopped"), "{}", stderr(&o));
+    // Neither campaign's rows were folded into the other's, and none was lost.
+    let status = run(s.path(), &["status", "other.yaml", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(json["counts"]["sent"], 2, "{json}");
 }
 
 #[test]
@@ -164,6 +184,12 @@ fn status_and_report_tell_the_truth_from_the_journal() {
         stdout(&o).contains("no journal yet") && stdout(&o).contains("a run would send to 4 recipients"),
         "{}",
         stdout(&o)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&run(s.path(), &["status", "c.yaml", "--format", "json"]))).unwrap();
+    assert_eq!(
+        (&json["journal_exists"], &json["rerun_would_send"], &json["runs"]),
+        (&false.into(), &4.into(), &0.into())
     );
     send(&s, &["--limit", "3"]);
     let o = run(s.path(), &["status", "c.yaml"]);

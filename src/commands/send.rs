@@ -243,7 +243,7 @@ fn open_journal(plan: &Plan, o: &Options, policy: Policy) -> Result<Option<(Jour
         }
     } else {
         let fresh = !path.exists();
-        let j = Journal::open(&path)?;
+        let j = Journal::open(&path, &plan.id)?;
         if fresh {
             gitignore_hint(&path);
         }

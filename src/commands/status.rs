@@ -32,16 +32,20 @@ fn status(o: &Options, out: &Output) -> Result<u8, Error> {
     let path = journal::default_path(&o.file, o.journal.as_deref(), o.sandbox);
     let Some(mut j) = Journal::open_read(&path)? else {
         let (n, skipped) = (plan.audience.counts.recipients, plan.audience.counts.skipped());
-        super::print(&format!(
-            "campaign {} · {} · no journal yet at {}\na run would send to {n} recipients ({skipped} skipped by the campaign file)\n",
-            plan.id,
-            o.file.display(),
-            path.display()
-        ))?;
+        super::print(&if o.json {
+            unsent(&plan, &path).to_string() + "\n"
+        } else {
+            format!(
+                "campaign {} · {} · no journal yet at {}\na run would send to {n} recipients ({skipped} skipped by the campaign file)\n",
+                plan.id,
+                o.file.display(),
+                path.display()
+            )
+        })?;
         return Ok(exit::OK);
     };
     let inspection = crate::run::inspect(&plan, &mut j, Policy::default(), false)?;
-    let (totals, runs, busy) = (j.totals(&plan.id)?, j.runs(&plan.id)?, j.busy());
+    let (totals, runs, busy) = (j.totals(&plan.id)?, j.runs(&plan.id)?, j.busy(&plan.id));
     let printed = if o.json {
         json(&plan, &totals, &inspection, &runs, &path, busy).to_string() + "\n"
     } else {
@@ -86,6 +90,7 @@ pub fn json(
         "campaign": plan.id,
         "file": plan.file.display().to_string(),
         "journal": path.display().to_string(),
+        "journal_exists": true,
         "running": busy,
         "counts": {
             "sent": totals.of(State::Sent),
@@ -99,6 +104,23 @@ pub fn json(
         "changed": inspection.changes.any(),
         "runs": runs.len(),
         "last_run": last,
+    })
+}
+
+/// The JSON status of a campaign with no journal yet: the shape of [`json`], nothing sent.
+fn unsent(plan: &Plan, path: &Path) -> serde_json::Value {
+    let counts = &plan.audience.counts;
+    serde_json::json!({
+        "campaign": plan.id,
+        "file": plan.file.display().to_string(),
+        "journal": path.display().to_string(),
+        "journal_exists": false,
+        "running": false,
+        "counts": { "sent": 0, "failed": 0, "unknown": 0, "in_flight": 0, "pending": counts.recipients, "skipped": counts.skipped() },
+        "rerun_would_send": counts.recipients,
+        "changed": false,
+        "runs": 0,
+        "last_run": null,
     })
 }
 

@@ -1,5 +1,7 @@
-//! One sender per journal: an exclusive OS file lock beside the database. The OS drops it when
-//! the process ends, however it ends, so a crash never leaves it stuck.
+//! One sender per campaign: an exclusive OS file lock beside the database, one file per
+//! campaign (`journal.<campaign>.lock`), so campaigns sharing a folder's journal send side by
+//! side. The OS drops it when the process ends, however it ends, so a crash never leaves it
+//! stuck.
 
 use super::JournalError;
 use std::fs::{File, OpenOptions, TryLockError};
@@ -11,9 +13,10 @@ pub struct Lock {
 }
 
 impl Lock {
-    /// Takes the lock for `journal`, or says who holds it.
-    pub fn acquire(journal: &Path) -> Result<Lock, JournalError> {
-        let path = journal.with_extension("lock");
+    /// Takes the lock for `campaign` in `journal`, or says who holds it. Campaign ids are
+    /// lowercase letters, digits, `-` and `_`, so they are safe in a file name.
+    pub fn acquire(journal: &Path, campaign: &str) -> Result<Lock, JournalError> {
+        let path = journal.with_extension(format!("{campaign}.lock"));
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -30,7 +33,7 @@ impl Lock {
             }
             Err(TryLockError::WouldBlock) => {
                 let holder = std::fs::read_to_string(&path).ok().and_then(|h| h.trim().parse().ok());
-                Err(JournalError::Busy { holder, path: journal.to_path_buf() })
+                Err(JournalError::Busy { holder, campaign: campaign.to_string(), path: journal.to_path_buf() })
             }
             Err(TryLockError::Error(source)) => Err(JournalError::File { what: "lock", path, source }),
         }
@@ -45,10 +48,20 @@ mod tests {
     fn a_second_holder_is_refused_until_the_first_lets_go() {
         let dir = tempfile::tempdir().unwrap();
         let journal = dir.path().join("journal.db");
-        let first = Lock::acquire(&journal).unwrap();
-        let err = Lock::acquire(&journal).err().unwrap().to_string();
+        let first = Lock::acquire(&journal, "spring").unwrap();
+        let err = Lock::acquire(&journal, "spring").err().unwrap().to_string();
         assert!(err.contains("another herald") && err.contains(&std::process::id().to_string()), "{err}");
+        assert!(err.contains("spring") && err.contains("--journal"), "{err}");
         drop(first);
-        assert!(Lock::acquire(&journal).is_ok());
+        assert!(Lock::acquire(&journal, "spring").is_ok());
+    }
+
+    #[test]
+    fn campaigns_sharing_a_journal_hold_locks_of_their_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = dir.path().join("journal.db");
+        let _spring = Lock::acquire(&journal, "spring").unwrap();
+        assert!(Lock::acquire(&journal, "autumn").is_ok());
+        assert!(dir.path().join("journal.spring.lock").exists());
     }
 }

@@ -24,15 +24,17 @@ use std::path::{Path, PathBuf};
 /// Why the journal cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
-    /// Another process holds the lock.
+    /// Another process holds the campaign's lock.
     #[error(
-        "another herald{} is sending with the journal {}; wait for it to finish (herald status shows progress), or give this campaign a journal of its own with --journal PATH",
+        "another herald{} is sending the campaign `{campaign}` with the journal {}; wait for it to finish (herald status shows progress), or send this copy with a journal of its own (--journal PATH)",
         .holder.map(|p| format!(" (process {p})")).unwrap_or_default(),
         .path.display()
     )]
     Busy {
         /// The holder's process id, when it wrote one.
         holder: Option<u32>,
+        /// The campaign being sent.
+        campaign: String,
         /// The journal.
         path: PathBuf,
     },
@@ -171,11 +173,12 @@ impl Totals {
     }
 }
 
-/// An open journal: locked for this process when it sends, unlocked when it only reads.
+/// An open journal: locked for one campaign when this process sends it, unlocked when it only
+/// reads.
 pub struct Journal {
     conn: Connection,
     path: PathBuf,
-    lock: Option<lock::Lock>,
+    lock: Option<(String, lock::Lock)>,
     /// A reader's copy of a send under way (see [`pending::snapshot`]) has rows.
     live: bool,
 }
@@ -246,9 +249,10 @@ fn from_millis(ms: i64) -> jiff::Timestamp {
 }
 
 impl Journal {
-    /// Opens (creating if needed) and locks the journal. Fails with [`JournalError::Busy`] when
-    /// another herald holds it.
-    pub fn open(path: &Path) -> Result<Journal, JournalError> {
+    /// Opens (creating if needed) the journal and locks `campaign` in it. Fails with
+    /// [`JournalError::Busy`] when another herald is sending that campaign; other campaigns in
+    /// the same journal are free to send.
+    pub fn open(path: &Path, campaign: &str) -> Result<Journal, JournalError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| JournalError::File {
                 what: "create",
@@ -256,11 +260,11 @@ impl Journal {
                 source,
             })?;
         }
-        let lock = lock::Lock::acquire(path)?;
+        let lock = lock::Lock::acquire(path, campaign)?;
         let mut conn = schema::open(path)?;
         // A run that crashed left its claims and outcomes pending.
-        pending::fold(&mut conn).map_err(JournalError::Write)?;
-        Ok(Journal { conn, path: path.to_path_buf(), lock: Some(lock), live: false })
+        pending::fold(&mut conn, campaign).map_err(JournalError::Write)?;
+        Ok(Journal { conn, path: path.to_path_buf(), lock: Some((campaign.to_string(), lock)), live: false })
     }
 
     /// Opens an existing journal to read it, without the lock (a send may be running: what it
@@ -279,9 +283,14 @@ impl Journal {
         &self.path
     }
 
-    /// Whether another process is sending with this journal right now.
-    pub fn busy(&self) -> bool {
-        self.lock.is_none() && lock::Lock::acquire(&self.path).is_err()
+    /// Whether another process is sending `campaign` with this journal right now.
+    pub fn busy(&self, campaign: &str) -> bool {
+        !self.owns(campaign) && lock::Lock::acquire(&self.path, campaign).is_err()
+    }
+
+    /// Whether this process holds `campaign`'s lock.
+    fn owns(&self, campaign: &str) -> bool {
+        self.lock.as_ref().is_some_and(|(c, _)| c == campaign)
     }
 
     /// Every run of `campaign`, oldest first.
@@ -434,9 +443,9 @@ impl Journal {
     }
 
     /// A writer for this run, on its own thread with a connection of its own (the lock stays
-    /// here). From a journal opened to read, it only looks up.
+    /// here). It folds the run's rows at the end only when this process holds `campaign`'s lock.
     pub fn writer(&self, campaign: &str, keep_bodies: bool) -> Result<writer::Writer, JournalError> {
-        writer::Writer::start(&self.path, campaign, keep_bodies, self.lock.is_some())
+        writer::Writer::start(&self.path, campaign, keep_bodies, self.owns(campaign))
     }
 }
 

@@ -4,33 +4,33 @@
 //! random phone order dirtied a page per recipient, twice: 1M recipients went out at 23k msg/s,
 //! against 55k now (a sorted list hid it).
 //!
-//! Claims of one run need no key: the audience offers each recipient once. The journal's owner
-//! folds `pending` into `recipients` in key order when the run ends, and when it opens the
-//! journal after a crash; readers (a `status` during a send) see it through [`snapshot`].
+//! Claims of one run need no key: the audience offers each recipient once. The campaign's owner
+//! (the process holding its lock) folds the campaign's `pending` rows into `recipients` in key
+//! order when the run ends, and when it opens the journal after a crash; other campaigns' rows
+//! are theirs to fold. Readers (a `status` during a send) see them through [`snapshot`].
 
 use rusqlite::{Connection, TransactionBehavior};
 
-/// Folds every pending row into `recipients` (a recipient's first send time is kept) and
-/// empties `pending`, in one transaction; returns how many rows it folded. Only the process
-/// holding the journal's lock may call it.
-pub fn fold(conn: &mut Connection) -> rusqlite::Result<usize> {
+/// Folds `campaign`'s pending rows into `recipients` (a recipient's first send time is kept)
+/// and deletes them from `pending`, in one transaction; returns how many rows it folded. Only
+/// the process holding the campaign's lock may call it.
+pub fn fold(conn: &mut Connection, campaign: &str) -> rusqlite::Result<usize> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    // `WHERE true` tells the parser the upsert's ON belongs to the INSERT, not a join.
     let folded = tx.execute(
         "INSERT INTO recipients (campaign, recipient, csv_line, state, request_hash, body, message_id, http_status,
                                  error_code, error_message, attempts, latency_ms, first_sent_at, updated_at)
          SELECT campaign, recipient, csv_line, state, request_hash, body, message_id, http_status,
                 error_code, error_message, attempts, latency_ms, first_sent_at, updated_at
-         FROM pending WHERE true ORDER BY campaign, recipient, seq
+         FROM pending WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) ORDER BY recipient, seq
          ON CONFLICT (campaign, recipient) DO UPDATE SET
              csv_line = excluded.csv_line, state = excluded.state, request_hash = excluded.request_hash,
              body = excluded.body, message_id = excluded.message_id, http_status = excluded.http_status,
              error_code = excluded.error_code, error_message = excluded.error_message,
              attempts = excluded.attempts, latency_ms = excluded.latency_ms, updated_at = excluded.updated_at",
-        [],
+        [campaign],
     )?;
     if folded > 0 {
-        tx.execute("DELETE FROM pending", [])?;
+        tx.execute("DELETE FROM pending WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1)", [campaign])?;
     }
     tx.commit()?;
     Ok(folded)

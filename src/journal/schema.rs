@@ -129,7 +129,8 @@ pub fn open(path: &Path) -> Result<Connection, JournalError> {
 
 fn settings(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // Campaigns sharing a journal take turns to write; a fold of a large run takes seconds.
+    conn.busy_timeout(std::time::Duration::from_secs(60))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", sync_mode())?;
     // Fewer, larger checkpoints while a run writes; a page cache of fixed size (8 MB), so

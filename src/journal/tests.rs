@@ -26,7 +26,7 @@ fn outcome(i: usize, status: Status) -> Record {
 /// A journal in which campaign `c` has begun a run.
 fn open() -> (tempfile::TempDir, Journal) {
     let dir = tempfile::tempdir().unwrap();
-    let mut j = Journal::open(&dir.path().join("j.db")).unwrap();
+    let mut j = Journal::open(&dir.path().join("j.db"), "c").unwrap();
     j.begin_run("c", &HashMap::from([("message".into(), "m1".into())]), "send").unwrap();
     (dir, j)
 }
@@ -192,11 +192,41 @@ fn what_a_crash_left_pending_is_folded_when_the_journal_is_next_opened() {
     let reader = Journal::open_read(&path).unwrap().unwrap();
     assert_eq!(reader.row("c", &phone(1)).unwrap().unwrap().state, State::InFlight, "readers see the log");
     drop(reader);
-    let mut j = Journal::open(&path).unwrap();
+    let mut j = Journal::open(&path, "c").unwrap();
     let pending: i64 = j.conn.query_row("SELECT COUNT(*) FROM pending", [], |r| r.get(0)).unwrap();
     assert_eq!(pending, 0);
     assert_eq!(j.settle_crashed("c").unwrap(), 1);
     let sent = j.row("c", &phone(0)).unwrap().unwrap();
     assert_eq!((sent.state, sent.record.message_id.as_deref()), (State::Sent, Some("wamid.1")));
     assert_eq!(j.row("c", &phone(1)).unwrap().unwrap().record.error_code, Some(Code::Interrupted));
+}
+
+#[test]
+fn campaigns_sharing_a_journal_send_side_by_side_and_fold_only_their_own_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.db");
+    let sections = HashMap::from([("message".into(), "m1".into())]);
+    let mut a = Journal::open(&path, "a").unwrap();
+    a.begin_run("a", &sections, "send").unwrap();
+    assert!(matches!(Journal::open(&path, "a"), Err(JournalError::Busy { .. })), "one sender per campaign");
+    let mut b = Journal::open(&path, "b").unwrap();
+    b.begin_run("b", &sections, "send").unwrap();
+    // `a`'s run is under way: a claim of it sits in `pending`.
+    a.conn
+        .execute(
+            "INSERT INTO pending (campaign, recipient, csv_line, state, request_hash, attempts, first_sent_at, updated_at)
+             VALUES ((SELECT id FROM campaigns WHERE name = 'a'), ?1, 2, 'in_flight', x'00', 0, 1, 1)",
+            [phone(0)],
+        )
+        .unwrap();
+    drop(b);
+    let b = Journal::open(&path, "b").unwrap();
+    assert!(a.busy("b") && b.busy("a") && !a.busy("a"), "each sees the other sending");
+    let pending: i64 = b.conn.query_row("SELECT COUNT(*) FROM pending", [], |r| r.get(0)).unwrap();
+    assert_eq!(pending, 1, "b folded a's claim out from under it");
+    assert_eq!(b.row("a", &phone(0)).unwrap(), None, "only a folds a's rows");
+    drop(a);
+    let mut a = Journal::open(&path, "a").unwrap();
+    assert_eq!(a.settle_crashed("a").unwrap(), 1);
+    assert_eq!(a.row("a", &phone(0)).unwrap().unwrap().state, State::Unknown);
 }

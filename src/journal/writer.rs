@@ -193,7 +193,7 @@ impl Thread {
     fn new(mut conn: Connection, campaign: String, owner: bool) -> Result<Thread, JournalError> {
         if owner {
             // Rows an earlier run in this process could not fold must be found by lookups.
-            super::pending::fold(&mut conn).map_err(JournalError::Write)?;
+            super::pending::fold(&mut conn, &campaign).map_err(JournalError::Write)?;
         }
         let id: Option<i64> = conn
             .query_row("SELECT id FROM campaigns WHERE name = ?1", params![campaign], |r| r.get(0))
@@ -257,7 +257,7 @@ impl Thread {
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
                     self.flush()?;
                     if self.owner {
-                        super::pending::fold(&mut self.conn).map_err(JournalError::Write)?;
+                        super::pending::fold(&mut self.conn, &self.campaign).map_err(JournalError::Write)?;
                     }
                     return Ok(self.stats);
                 }
