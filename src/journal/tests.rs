@@ -63,6 +63,33 @@ async fn claims_are_committed_in_batches_and_outcomes_ride_along() {
 }
 
 #[tokio::test]
+async fn outcomes_riding_along_with_a_claim_that_fails_are_still_committed() {
+    let (_dir, j) = open();
+    let writer = j.writer("c", false).unwrap();
+    let h = writer.handle();
+    h.admit((0..4).map(candidate).collect(), Policy::default(), 4).await.unwrap();
+    h.done((0..3).map(|i| outcome(i, Status::Sent)).collect());
+    h.release(vec![phone(3)]);
+    // The next batch's claims fail, as a full disk would make them.
+    j.conn
+        .execute_batch(&format!(
+            "CREATE TRIGGER full_disk BEFORE INSERT ON pending WHEN NEW.recipient = '{}'
+             BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
+            phone(6)
+        ))
+        .unwrap();
+    let err = h.admit((4..8).map(candidate).collect(), Policy::default(), 4).await.err().unwrap();
+    assert!(err.to_string().contains("database or disk is full"), "{err}");
+    drop(h);
+    let stats = writer.finish().unwrap();
+    assert_eq!(stats.claimed, 4, "the failed batch's claims are not counted");
+    let totals = j.totals("c").unwrap();
+    assert_eq!((totals.of(State::Sent), totals.of(State::InFlight)), (3, 0), "the outcomes were committed");
+    assert!(j.row("c", &phone(3)).unwrap().is_none(), "the release was committed");
+    assert!(j.row("c", &phone(4)).unwrap().is_none(), "no claim of the failed batch is left");
+}
+
+#[tokio::test]
 async fn a_rerun_keeps_final_rows_unless_told_to_retry_and_restores_released_retries() {
     let (_dir, mut j) = open();
     let writer = j.writer("c", false).unwrap();

@@ -297,37 +297,65 @@ impl Thread {
         }
     }
 
+    /// Commits buffered outcomes and releases, then decides and claims the batch. When the
+    /// claims fail (a full disk), only they are rolled back: the outcomes riding along in the
+    /// same transaction are still committed, so a sent recipient is never left `in_flight`.
     fn admit(&mut self, candidates: &[Candidate], policy: Policy, budget: usize) -> Result<Admitted, JournalError> {
         let writes = budget > 0 || !self.buffered.is_empty();
         self.transaction(writes, |t, now| {
             t.write_buffered()?;
-            let mut left = budget;
-            let mut admitted = Vec::with_capacity(candidates.len());
-            let mut claims = Vec::new();
-            for c in candidates {
-                let row = t.lookup(&c.recipient)?;
-                let decision = policy.decide(row.as_ref().map(|r| r.state));
-                admitted.push(match (decision, row, &c.request_hash) {
-                    (Decision::Keep, Some(row), _) => Admission::Kept(Box::new(row.record)),
-                    (Decision::Send, _, Some(hash)) if left > 0 => {
-                        left -= 1;
-                        claims.push((c, hash));
-                        Admission::Claimed
-                    }
-                    _ => Admission::Unclaimed,
-                });
-            }
-            if !claims.is_empty() {
-                let id = t.campaign_id()?;
-                let mut claim = t.conn.prepare_cached(CLAIM)?;
-                for (c, hash) in claims {
-                    claim.execute(params![id, c.recipient, c.csv_line, &hash[..], c.body, now])?;
-                    t.claims.insert(c.recipient.clone(), t.conn.last_insert_rowid());
-                    t.stats.claimed += 1;
+            t.conn.prepare_cached("SAVEPOINT admit")?.execute([])?;
+            let mut claimed = Vec::new();
+            let admitted = t.decide_and_claim(candidates, policy, budget, now, &mut claimed);
+            if admitted.is_err() {
+                t.conn.prepare_cached("ROLLBACK TO admit")?.execute([])?;
+                for recipient in claimed {
+                    t.claims.remove(recipient);
+                    t.stats.claimed -= 1;
                 }
             }
+            t.conn.prepare_cached("RELEASE admit")?.execute([])?;
             Ok(admitted)
-        })
+        })?
+        .map_err(JournalError::Write)
+    }
+
+    /// Decides every candidate and claims those to send; `claimed` collects the claims made.
+    fn decide_and_claim<'c>(
+        &mut self,
+        candidates: &'c [Candidate],
+        policy: Policy,
+        budget: usize,
+        now: i64,
+        claimed: &mut Vec<&'c str>,
+    ) -> rusqlite::Result<Admitted> {
+        let mut left = budget;
+        let mut admitted = Vec::with_capacity(candidates.len());
+        let mut claims = Vec::new();
+        for c in candidates {
+            let row = self.lookup(&c.recipient)?;
+            let decision = policy.decide(row.as_ref().map(|r| r.state));
+            admitted.push(match (decision, row, &c.request_hash) {
+                (Decision::Keep, Some(row), _) => Admission::Kept(Box::new(row.record)),
+                (Decision::Send, _, Some(hash)) if left > 0 => {
+                    left -= 1;
+                    claims.push((c, hash));
+                    Admission::Claimed
+                }
+                _ => Admission::Unclaimed,
+            });
+        }
+        if !claims.is_empty() {
+            let id = self.campaign_id()?;
+            let mut claim = self.conn.prepare_cached(CLAIM)?;
+            for (c, hash) in claims {
+                claim.execute(params![id, c.recipient, c.csv_line, &hash[..], c.body, now])?;
+                self.claims.insert(c.recipient.clone(), self.conn.last_insert_rowid());
+                self.stats.claimed += 1;
+                claimed.push(&c.recipient);
+            }
+        }
+        Ok(admitted)
     }
 
     /// The campaign's number; it exists once a run has begun (before anything is claimed).
