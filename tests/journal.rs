@@ -170,8 +170,11 @@ fn a_send_waiting_for_its_schedule_does_not_hold_the_journal() {
     let o = send(&s, &[]);
     assert_eq!(o.status.code(), Some(0), "the waiting send held the journal: {}", stderr(&o));
     assert_eq!(server.seen().len(), 2);
-    waiting.kill().unwrap();
-    waiting.wait().unwrap();
+    // SIGTERM cancels the wait like Ctrl-C: exit 130, nothing sent.
+    let term = std::process::Command::new("kill").args(["-TERM", &waiting.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    assert_eq!(waiting.wait().unwrap().code(), Some(130));
+    assert_eq!(server.seen().len(), 2);
 }
 
 #[test]
