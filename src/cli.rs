@@ -232,6 +232,13 @@ struct SendArgs {
     /// Send now even if `schedule.send_at` is in the future.
     #[arg(long)]
     now: bool,
+    /// Send to recipients outside `schedule.window` too (urgent sends).
+    #[arg(long)]
+    ignore_window: bool,
+    /// Do not wait for recipients outside their window: send to the rest and exit 75 ("done for
+    /// now, recipients waiting"); the next run continues. For CI.
+    #[arg(long)]
+    no_wait: bool,
     /// No progress output.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -322,6 +329,8 @@ pub fn run() -> u8 {
                 limit: a.limit,
                 quiet: a.quiet,
                 now: a.now,
+                ignore_window: a.ignore_window,
+                no_wait: a.no_wait,
                 all_problems: a.all_problems,
                 strict: a.strict,
                 journal: a.journal,

@@ -66,16 +66,22 @@ pub enum Error {
     /// Output cannot be written (other than to a closed pipe, which ends output quietly).
     #[error("cannot write the output: {0}")]
     Output(std::io::Error),
+    /// `HERALD_NOW` is not a time.
+    #[error("HERALD_NOW=`{0}` is not a time; write it as RFC 3339 with an offset, e.g. 2026-11-30T22:00:00+03:00")]
+    BadNow(String),
     /// Interrupted before anything was sent (while waiting for the schedule).
     #[error("cancelled before sending; nothing was sent")]
     Cancelled,
+    /// Interrupted while waiting for held recipients' sending window.
+    #[error("stopped while waiting for the sending window; run the same command again to send to those waiting")]
+    WindowWaitCancelled,
 }
 
 impl Error {
     /// The exit code the command ends with.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Cancelled => crate::exit::INTERRUPTED,
+            Error::Cancelled | Error::WindowWaitCancelled => crate::exit::INTERRUPTED,
             _ => crate::exit::INVALID,
         }
     }

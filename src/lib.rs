@@ -25,3 +25,4 @@ pub mod run;
 pub mod sandbox;
 pub mod secret;
 pub mod template;
+pub mod window;

@@ -33,6 +33,12 @@ impl Phone {
     pub fn from_key(key: u64) -> Phone {
         Phone(format!("+{key}"))
     }
+
+    /// The two-letter country the number belongs to (`KE`), when its number plan names one.
+    pub fn region(&self) -> Option<String> {
+        let number = PhoneNumber::parse(&self.0, None).ok()?;
+        number.get_region_code().map(|r| r.to_string())
+    }
 }
 
 /// Why a phone number as written cannot be used; each reads as a sentence for the person who

@@ -95,6 +95,8 @@ pub enum Code {
     NotSent,
     /// Not attempted yet (beyond `--limit`, or in `herald report`).
     Pending,
+    /// Outside the recipient's sending window (`schedule.window`); sent when it opens.
+    Held,
     /// A crash left the request in flight.
     Interrupted,
     /// A send is running (or stopped before recording the answer).
@@ -118,6 +120,7 @@ impl Code {
             Code::UnreadableRow => "unreadable_row",
             Code::NotSent => "not_sent",
             Code::Pending => "pending",
+            Code::Held => "held",
             Code::Interrupted => "interrupted",
             Code::InFlight => "in_flight",
         })
@@ -137,6 +140,7 @@ impl Code {
             "unreadable_row" => Code::UnreadableRow,
             "not_sent" => Code::NotSent,
             "pending" => Code::Pending,
+            "held" => Code::Held,
             "interrupted" => Code::Interrupted,
             "in_flight" => Code::InFlight,
             other => match other.strip_prefix("http_").and_then(|s| s.parse().ok()) {

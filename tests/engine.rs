@@ -41,6 +41,7 @@ fn options(s: &Scratch) -> run::Options {
         keep_bodies: false,
         expected: None,
         report_dir: Some(s.path().join("out")),
+        window: Some(herald::window::Clock::system()),
     }
 }
 
@@ -551,4 +552,69 @@ fn a_csv_of_whautochat_contacts_is_sent_by_contact_id() {
     let rows = results(&s.path().join("out"));
     assert_eq!(rows["c-17"].0, "sent");
     assert_eq!(rows.values().filter(|r| r.1 == "no_contact").count(), 1, "{rows:?}");
+}
+
+/// A campaign to two Kenyan numbers and one in New York, with a 09:00–20:00 weekday window on
+/// each recipient's clock.
+fn windowed() -> String {
+    "version: 1\nid: engine-test\nprovider:\n  kind: cloud_api\n  base_url: http://127.0.0.1:9\n  token_env: WA_TOKEN\n  phone_number_id: \"42\"\nrecipients:\n  list: [\"+254720000001\", \"+254720000002\", \"+12025550123\"]\nmessage:\n  type: text\n  text: \"Hi\"\nschedule:\n  window: { start: \"09:00\", end: \"20:00\", days: [mon, tue, wed, thu, fri], fallback_timezone: America/New_York }\n"
+        .to_string()
+}
+
+fn at(clock: &str) -> run::Options {
+    let s = Scratch::new();
+    run::Options { window: Some(herald::window::Clock::fixed(clock.parse().unwrap())), ..options(&s) }
+}
+
+#[test]
+fn recipients_outside_their_window_are_held_and_sent_by_a_later_run_once() {
+    let s = Scratch::new();
+    let p = plan(&s, &windowed());
+    let memory = Arc::new(Memory::new(|n, _| ok(n)));
+    // Monday 22:00 in Nairobi is 14:00 in New York.
+    let evening = run::Options { report_dir: Some(s.path().join("out")), ..at("2026-11-30T22:00:00+03:00") };
+    let outcome = send(&p, &evening, Some(&mut journal(&s, "engine-test")), &memory);
+    assert_eq!(outcome.report.exit_code, herald::exit::WAITING);
+    assert_eq!(memory.received().len(), 1, "only New York is inside its window");
+    assert_eq!(memory.received()[0].json()["to"], "+12025550123");
+    assert_eq!(outcome.report.run.held_until, Some("2026-12-01T06:00:00Z".parse().unwrap()), "09:00 in Nairobi");
+    let rows = results(&s.path().join("out"));
+    assert_eq!(rows["+254720000001"].0, "skipped");
+    assert_eq!(rows["+254720000001"].1, "held");
+    let csv = std::fs::read_to_string(s.path().join("out/results.csv")).unwrap();
+    assert!(csv.contains("outside their sending window until 2026-12-01 09:00 EAT (Africa/Nairobi)"), "{csv}");
+    // Nothing of them is in the journal, so the next run sends to them.
+    assert_eq!(journal(&s, "engine-test").totals("engine-test").unwrap().rows(), 1);
+    // Tuesday 10:00 in Nairobi (02:00 in New York, where the recipient already has it).
+    let morning = run::Options { report_dir: Some(s.path().join("out")), ..at("2026-12-01T10:00:00+03:00") };
+    let outcome = send(&p, &morning, Some(&mut journal(&s, "engine-test")), &memory);
+    assert_eq!(outcome.report.exit_code, 0);
+    let mut to: Vec<String> = memory.received().iter().map(|r| r.json()["to"].as_str().unwrap().to_string()).collect();
+    to.sort();
+    assert_eq!(to, ["+12025550123", "+254720000001", "+254720000002"], "everyone once");
+    assert_eq!(statuses(&s.path().join("out"), "sent"), 3);
+}
+
+#[test]
+fn ignoring_the_window_sends_to_everyone_now() {
+    let s = Scratch::new();
+    let p = plan(&s, &windowed());
+    let memory = Arc::new(Memory::new(|n, _| ok(n)));
+    let urgent = run::Options { window: None, ..options(&s) };
+    let outcome = send(&p, &urgent, Some(&mut journal(&s, "engine-test")), &memory);
+    assert_eq!((outcome.report.exit_code, memory.received().len()), (0, 3));
+}
+
+#[test]
+fn a_weekend_holds_everyone_and_a_dry_run_says_so_without_claiming() {
+    let s = Scratch::new();
+    let p = plan(&s, &windowed());
+    let memory = Arc::new(Memory::new(|n, _| ok(n)));
+    let saturday =
+        run::Options { mode: Mode::DryRun, report_dir: Some(s.path().join("out")), ..at("2026-12-05T12:00:00Z") };
+    let outcome = send(&p, &saturday, Some(&mut journal(&s, "engine-test")), &memory);
+    assert_eq!(outcome.report.exit_code, herald::exit::WAITING);
+    assert!(memory.received().is_empty());
+    assert_eq!(outcome.report.summary.skipped_with(&herald::results::Code::Held), 3);
+    assert_eq!(outcome.report.run.held_until, Some("2026-12-07T06:00:00Z".parse().unwrap()), "Monday 09:00 in Nairobi");
 }

@@ -11,3 +11,4 @@ mod sandbox;
 mod send;
 mod server;
 mod validate;
+mod window;

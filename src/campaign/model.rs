@@ -91,6 +91,23 @@ pub struct RecipientsDoc {
 pub struct ScheduleDoc {
     /// RFC 3339 time with offset.
     pub send_at: Option<String>,
+    /// The hours and days recipients may be messaged.
+    pub window: Option<WindowDoc>,
+}
+
+/// `schedule.window:` as written; checked into a [`crate::window::Window`].
+#[derive(Debug, Clone, Deserialize)]
+pub struct WindowDoc {
+    /// `HH:MM`.
+    pub start: String,
+    /// `HH:MM`.
+    pub end: String,
+    /// `mon` … `sun`.
+    pub days: Option<Vec<String>>,
+    /// `recipient` or an IANA zone.
+    pub timezone: Option<String>,
+    /// An IANA zone.
+    pub fallback_timezone: Option<String>,
 }
 
 /// `delivery:` as written (numbers or strings with units); see [`crate::delivery`].

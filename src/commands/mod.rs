@@ -12,6 +12,7 @@ pub mod send;
 mod signals;
 pub mod status;
 pub mod validate;
+mod windows;
 
 use crate::diagnostic::{Diagnostics, Style};
 use crate::error::Error;
@@ -83,6 +84,15 @@ pub fn print(text: &str) -> Result<(), Error> {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.map_err(Error::Output),
+    }
+}
+
+/// The clock windows are judged by: `HERALD_NOW` (an RFC 3339 time, to rehearse a send at
+/// another hour) or the system's.
+pub fn clock() -> Result<crate::window::Clock, Error> {
+    match std::env::var("HERALD_NOW") {
+        Ok(text) => text.parse().map(crate::window::Clock::fixed).map_err(|_| Error::BadNow(text)),
+        Err(_) => Ok(crate::window::Clock::system()),
     }
 }
 

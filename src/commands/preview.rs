@@ -49,7 +49,11 @@ pub fn run(o: &Options, out: &Output) -> u8 {
     };
     let limit = o.limit.unwrap_or(if o.json { usize::MAX } else { PRETTY_DEFAULT_LIMIT });
     let total = plan.audience.counts.recipients;
-    match show(&plan, limit, o) {
+    let clock = match super::clock() {
+        Ok(clock) => clock,
+        Err(e) => return out.error(&e),
+    };
+    match show(&plan, limit, o, clock) {
         Ok(shown) => {
             if !o.json {
                 eprintln!("{}", plan.summary());
@@ -64,7 +68,7 @@ pub fn run(o: &Options, out: &Output) -> u8 {
 }
 
 /// Prints up to `limit` requests; returns how many. A closed pipe ends it quietly.
-fn show(plan: &plan::Plan, limit: usize, o: &Options) -> Result<usize, Error> {
+fn show(plan: &plan::Plan, limit: usize, o: &Options, clock: crate::window::Clock) -> Result<usize, Error> {
     let total = plan.audience.counts.recipients;
     let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut shown = 0;
@@ -84,16 +88,35 @@ fn show(plan: &plan::Plan, limit: usize, o: &Options) -> Result<usize, Error> {
             continue;
         }
         shown += 1;
+        let window = plan.opening(&send.recipient, clock.now());
         let text = match (o.json, o.chat) {
-            (true, _) => json_line(&send),
+            (true, _) => {
+                let mut line = json_line(&send);
+                if let Some((opening, zone)) = &window {
+                    line["window"] = json!({
+                        "open": opening.opens().is_none(),
+                        "opens": opening.opens().map(|t| t.to_string()),
+                        "zone": zone.iana_name(),
+                        "text": crate::window::describe(*opening, zone),
+                    });
+                }
+                line.to_string()
+            }
             (false, true) => format!(
-                "── {}{}
+                "── {}{}{}
 {}",
                 send.recipient.target,
                 origin(&send),
+                window_note(window.as_ref()),
                 super::chat::bubble(&send.message)
             ),
-            (false, false) => pretty(&send, shown, total),
+            (false, false) => {
+                let mut text = pretty(&send, shown, total);
+                if let (Some(end), note) = (text.find('\n'), window_note(window.as_ref())) {
+                    text.insert_str(end, &note);
+                }
+                text
+            }
         };
         if let Err(e) = writeln!(w, "{text}") {
             return if e.kind() == std::io::ErrorKind::BrokenPipe { Ok(shown) } else { Err(Error::Output(e)) };
@@ -105,8 +128,13 @@ fn show(plan: &plan::Plan, limit: usize, o: &Options) -> Result<usize, Error> {
     }
 }
 
-/// One request as a JSON line.
-pub fn json_line(send: &Send) -> String {
+/// `  · window held until …` after a heading, or nothing without a window.
+fn window_note(window: Option<&(crate::window::Opening, jiff::tz::TimeZone)>) -> String {
+    window.map(|(opening, zone)| format!("  · window {}", crate::window::describe(*opening, zone))).unwrap_or_default()
+}
+
+/// One request as a JSON object (printed as one line).
+pub fn json_line(send: &Send) -> serde_json::Value {
     let r = &send.request;
     json!({
         "recipient": send.recipient.target.to_string(),
@@ -116,7 +144,6 @@ pub fn json_line(send: &Send) -> String {
         "headers": r.redacted_headers(),
         "body": r.body,
     })
-    .to_string()
 }
 
 /// Where a recipient came from, for headings: `  (CSV line 7)`.

@@ -87,5 +87,12 @@ fn info(runs: &[RunRow], summary: &report::Summary) -> RunInfo {
         .last()
         .and_then(|r| r.stopped.clone())
         .and_then(|(kind, message)| StopKind::parse(&kind).map(|kind| report::Stopped { kind, message }));
-    RunInfo { requests: summary.attempts, finished: summary.attempted, started_at: started, duration_ms, stopped }
+    RunInfo {
+        requests: summary.attempts,
+        finished: summary.attempted,
+        started_at: started,
+        duration_ms,
+        stopped,
+        held_until: None,
+    }
 }

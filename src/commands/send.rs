@@ -43,6 +43,10 @@ pub struct Options {
     pub limit: Option<usize>,
     /// No progress output.
     pub quiet: bool,
+    /// Send to recipients outside `schedule.window` too.
+    pub ignore_window: bool,
+    /// Exit with [`crate::exit::WAITING`] instead of waiting for held recipients' windows.
+    pub no_wait: bool,
     /// Ignore `schedule.send_at`.
     pub now: bool,
     /// Print every validation problem.
@@ -141,6 +145,61 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
             count = o.limit.unwrap_or(usize::MAX).min(inspection.selection.to_send);
         }
     }
+    let clock = super::clock()?;
+    let cancel = CancellationToken::new();
+    super::signals::watch(cancel.clone());
+    let sandboxed = sandbox.is_some();
+    let result = loop {
+        let pass = Pass { count, expected: inspection.selection.to_send, clock, cancel: cancel.clone() };
+        let (code, held_until) =
+            match send_pass(&plan, o, out, journal.as_mut().map(|(j, _)| j), &secret, policy, pass).await {
+                Ok(done) => done,
+                Err(e) => break Err(e),
+            };
+        // Rehearsals (a dry run, the sandbox, a fixed HERALD_NOW) and --no-wait do not wait.
+        // Without a journal a second pass would message the first pass's recipients again.
+        let waits = !(o.no_wait || o.dry_run || o.no_journal || sandboxed || clock.is_fixed());
+        let Some(opens) = held_until.filter(|_| code == crate::exit::WAITING && waits) else { break Ok(code) };
+        // As for `send_at`, the campaign's lock is not held while waiting.
+        drop(journal.take());
+        if let Err(e) = wait_for_window(opens, &cancel).await {
+            break Err(e);
+        }
+        journal = open_journal(&plan, o, policy)?;
+        if let Some((_, now)) = &journal {
+            inspection = now.clone();
+            count = o.limit.unwrap_or(usize::MAX).min(inspection.selection.to_send);
+        }
+    };
+    if let Some(s) = sandbox {
+        s.shutdown().await;
+    }
+    result
+}
+
+/// One pass over the audience.
+struct Pass {
+    /// Recipients it would send to, as the journal says (`--limit` applied).
+    count: usize,
+    /// Recipients to send to, without the limit.
+    expected: usize,
+    /// Whose time windows are judged by.
+    clock: crate::window::Clock,
+    /// Ctrl-C and SIGTERM.
+    cancel: CancellationToken,
+}
+
+/// Sends once over the audience, prints the summary and advice; returns the exit code and,
+/// when recipients are held outside their window, when the first window opens.
+async fn send_pass(
+    plan: &Arc<Plan>,
+    o: &Options,
+    out: &Output,
+    journal: Option<&mut Journal>,
+    secret: &Secret,
+    policy: Policy,
+    pass: Pass,
+) -> Result<(u8, Option<jiff::Timestamp>), Error> {
     let mode = if o.dry_run {
         Mode::DryRun
     } else if o.sandbox {
@@ -160,14 +219,13 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         limit: o.limit,
         policy,
         keep_bodies: o.keep_bodies,
-        expected: Some(inspection.selection.to_send),
+        expected: Some(pass.expected),
         report_dir: report_dir.clone(),
+        window: (!o.ignore_window).then_some(pass.clock),
     };
-    let cancel = CancellationToken::new();
-    super::signals::watch(cancel.clone());
-    let mut progress = Progress::new(count, o.quiet);
+    let mut progress = Progress::new(pass.count, o.quiet);
     let mut show = |t: &run::Tally, elapsed| progress.update(t, elapsed);
-    let journal = journal.as_mut().map(|(j, _)| j);
+    let (secret, cancel) = (secret.clone(), pass.cancel);
     let outcome = if o.dry_run {
         run::run(plan.clone(), &run_options, journal, Arc::new(Nowhere), secret, cancel, &mut show).await
     } else {
@@ -175,9 +233,6 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         run::run(plan.clone(), &run_options, journal, http, secret, cancel, &mut show).await
     };
     progress.finish();
-    if let Some(s) = sandbox {
-        s.shutdown().await;
-    }
     let outcome = outcome?;
     let report = &outcome.report;
     if o.json {
@@ -226,7 +281,40 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
             if unknown { "; unknown ones are left for you to decide (--retry-unknown)" } else { "" }
         );
     }
-    Ok(report.exit_code)
+    if report.exit_code == crate::exit::WAITING {
+        held_advice(report, o);
+    }
+    Ok((report.exit_code, report.run.held_until))
+}
+
+/// What exit 75 means, and when to come back.
+fn held_advice(report: &report::Report, o: &Options) {
+    let held = report.summary.skipped_with(&crate::results::Code::Held);
+    let Some(opens) = report.run.held_until else { return };
+    let rerun = if o.no_journal {
+        "; without the journal (--no-journal) a re-run would message the others again: send with the journal, or --ignore-window"
+    } else if o.no_wait || o.dry_run || o.sandbox {
+        "; run the same command then to send to them (exit 75: done for now, recipients waiting)"
+    } else {
+        ""
+    };
+    eprintln!(
+        "{held} recipient{} outside their sending window; the first window opens at {opens}{rerun}",
+        if held == 1 { " is" } else { "s are" },
+    );
+}
+
+/// Waits until `opens` (a held recipient's window); Ctrl-C or SIGTERM cancels (exit 130).
+async fn wait_for_window(opens: jiff::Timestamp, cancel: &CancellationToken) -> Result<(), Error> {
+    let wait = std::time::Duration::try_from(opens.duration_since(jiff::Timestamp::now())).unwrap_or_default();
+    eprintln!(
+        "waiting until {opens} (in {}) for the next sending window; Ctrl-C stops (the next run continues), --no-wait exits instead",
+        crate::clock::format(wait)
+    );
+    tokio::select! {
+        () = tokio::time::sleep(wait) => Ok(()),
+        () = cancel.cancelled() => Err(Error::WindowWaitCancelled),
+    }
 }
 
 /// Opens the journal (read-only for a dry run), settles a crashed run, and inspects it: who a
@@ -328,13 +416,14 @@ async fn wait_for_schedule(plan: &Plan, o: &Options) -> Result<(), Error> {
         return Ok(());
     }
     let wait = std::time::Duration::try_from(at.duration_since(now)).unwrap_or_default();
+    let mut signals = super::signals::Signals::install();
     eprintln!(
         "waiting until {at} (in {}) as `schedule.send_at` says; Ctrl-C cancels, --now sends at once",
         crate::clock::format(wait)
     );
     tokio::select! {
         () = tokio::time::sleep(wait) => Ok(()),
-        _ = super::signals::first_signal() => Err(Error::Cancelled),
+        _ = signals.next() => Err(Error::Cancelled),
     }
 }
 

@@ -1,34 +1,54 @@
 //! Ctrl-C and SIGTERM (what CI sends on cancel): the first stops the run cleanly (no new
 //! recipients; requests in flight finish; the report is written), the second quits at once.
+//! Handlers are installed when [`Signals::install`] is called, not when first awaited, so a
+//! signal sent right after herald says it is waiting is never missed.
 
 use tokio_util::sync::CancellationToken;
 
+/// Installed signal handlers.
+pub struct Signals {
+    #[cfg(unix)]
+    streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Signals {
+    /// Installs the handlers now (inside the runtime).
+    pub fn install() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let streams = signal(SignalKind::interrupt()).ok().zip(signal(SignalKind::terminate()).ok());
+            Signals { streams }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    /// Waits for Ctrl-C or SIGTERM; `false` when no handler could be installed.
+    pub async fn next(&mut self) -> bool {
+        #[cfg(unix)]
+        if let Some((int, term)) = &mut self.streams {
+            return tokio::select! {
+                r = int.recv() => r.is_some(),
+                r = term.recv() => r.is_some(),
+            };
+        }
+        tokio::signal::ctrl_c().await.is_ok()
+    }
+}
+
 /// Watches for signals in the background; the first cancels `token`.
 pub fn watch(token: CancellationToken) {
+    let mut signals = Signals::install();
     tokio::spawn(async move {
-        if !first_signal().await {
+        if !signals.next().await {
             return;
         }
         eprintln!("\nstopping: no new recipients; waiting for requests in flight (Ctrl-C again to quit now)");
         token.cancel();
-        if first_signal().await {
+        if signals.next().await {
             eprintln!("quit");
             std::process::exit(i32::from(crate::exit::INTERRUPTED));
         }
     });
-}
-
-/// Waits for Ctrl-C or SIGTERM; `false` when no handler could be installed.
-pub async fn first_signal() -> bool {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            return tokio::select! {
-                r = tokio::signal::ctrl_c() => r.is_ok(),
-                _ = term.recv() => true,
-            };
-        }
-    }
-    tokio::signal::ctrl_c().await.is_ok()
 }

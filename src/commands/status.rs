@@ -2,6 +2,7 @@
 //! re-run would do. Reads without the lock, so it works while a send runs.
 
 use super::Output;
+use super::windows::Windows;
 use crate::error::Error;
 use crate::exit;
 use crate::journal::{self, Journal, Policy, RunRow, State, Totals};
@@ -30,26 +31,34 @@ pub fn run(o: &Options, out: &Output) -> u8 {
 fn status(o: &Options, out: &Output) -> Result<u8, Error> {
     let Some(plan) = load(&o.file, out) else { return Ok(exit::INVALID) };
     let path = journal::default_path(&o.file, o.journal.as_deref(), o.sandbox);
+    let clock = super::clock()?;
     let Some(mut j) = Journal::open_read(&path)? else {
+        let windows = Windows::of(&plan, None, clock)?;
         let (n, skipped) = (plan.audience.counts.recipients, plan.audience.counts.skipped());
         super::print(&if o.json {
-            unsent(&plan, &path).to_string() + "\n"
+            let mut json = unsent(&plan, &path);
+            json["window"] = windows.as_ref().map(Windows::json).into();
+            json.to_string() + "\n"
         } else {
             format!(
-                "campaign {} · {} · no journal yet at {}\na run would send to {n} recipients ({skipped} skipped by the campaign file)\n",
+                "campaign {} · {} · no journal yet at {}\na run would send to {n} recipients ({skipped} skipped by the campaign file)\n{}",
                 plan.id,
                 o.file.display(),
-                path.display()
+                path.display(),
+                windows.as_ref().map(Windows::text).unwrap_or_default()
             )
         })?;
         return Ok(exit::OK);
     };
     let inspection = crate::run::inspect(&plan, &mut j, Policy::default(), false)?;
     let (totals, runs, busy) = (j.totals(&plan.id)?, j.runs(&plan.id)?, j.busy(&plan.id));
+    let windows = Windows::of(&plan, Some(&j), clock)?;
     let printed = if o.json {
-        json(&plan, &totals, &inspection, &runs, &path, busy).to_string() + "\n"
+        let mut json = json(&plan, &totals, &inspection, &runs, &path, busy);
+        json["window"] = windows.as_ref().map(Windows::json).into();
+        json.to_string() + "\n"
     } else {
-        text(&plan, &totals, &inspection, &runs, &path, busy)
+        text(&plan, &totals, &inspection, &runs, &path, busy) + &windows.as_ref().map(Windows::text).unwrap_or_default()
     };
     super::print(&printed)?;
     Ok(exit::OK)

@@ -45,6 +45,8 @@ pub struct Checked {
     pub delivery: Delivery,
     /// Scheduled time.
     pub send_at: Option<jiff::Timestamp>,
+    /// The sending window.
+    pub window: Option<crate::window::Window>,
     /// Region for numbers without a country code.
     pub region: Option<Region>,
     /// The message with `text_file` folded in as `text`, and where that text came from.
@@ -160,11 +162,13 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
         }
         Delivery::default()
     });
+    let window = super::window::check(c, ctx, diags);
     Some(Checked {
         settings: Settings { base_url, account: account.to_string() },
         message_type,
         delivery,
         send_at,
+        window,
         region,
         message,
         text_origin,

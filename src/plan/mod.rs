@@ -9,6 +9,7 @@ mod context;
 mod render;
 mod rows;
 mod templates;
+mod window;
 
 pub use render::{Rendered, Renderer};
 
@@ -137,6 +138,10 @@ pub struct Plan {
     pub delivery: Delivery,
     /// When to send, if scheduled.
     pub send_at: Option<jiff::Timestamp>,
+    /// The hours and days recipients may be messaged.
+    pub window: Option<crate::window::Window>,
+    /// The CSV column of recipients' own time zones.
+    timezone_column: Option<usize>,
     /// Who the campaign goes to.
     pub audience: Audience,
     renderer: Renderer,
@@ -255,6 +260,8 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
         message_type: checked.message_type,
         delivery: checked.delivery,
         send_at: checked.send_at,
+        timezone_column: audience.headers().iter().position(|h| h == window::TIMEZONE_COLUMN),
+        window: checked.window,
         audience,
         renderer,
     };
@@ -269,6 +276,27 @@ impl Plan {
     /// Provider settings (base URL, account).
     pub fn settings(&self) -> &Settings {
         self.renderer.settings()
+    }
+
+    /// The clock `recipient` is judged by under the campaign's window (`None` without one).
+    pub fn placed(
+        &self,
+        recipient: &Recipient,
+    ) -> Option<Result<crate::window::Placed, crate::window::zones::BadZone>> {
+        let window = self.window.as_ref()?;
+        let cell = self.timezone_column.and_then(|i| recipient.values.get(i)).and_then(Option::as_deref);
+        Some(window.place(recipient.phone(), cell))
+    }
+
+    /// Where `now` falls in `recipient`'s window, on their clock: `None` without a window or
+    /// when their zone cannot be told (validation reports it).
+    pub fn opening(
+        &self,
+        recipient: &Recipient,
+        now: jiff::Timestamp,
+    ) -> Option<(crate::window::Opening, jiff::tz::TimeZone)> {
+        let zone = self.placed(recipient)?.ok()?.zone?;
+        Some((self.window.as_ref()?.opening(now, &zone), zone))
     }
 
     /// The request for `recipient`, rendered afresh.

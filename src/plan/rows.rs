@@ -5,19 +5,23 @@
 
 use super::Plan;
 use super::checks::Context;
+use super::window::Zones;
 use crate::campaign::schema::display_path;
 use crate::campaign::source::Part;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, Severity};
 use crate::providers::Finding;
 use crate::recipients::{AudienceError, Entry, Recipient, SkipReason, Skipped, describe};
 use crate::template::RenderError;
+use crate::window::Placed;
+use crate::window::zones::BadZone;
 use std::collections::BTreeMap;
 
 /// Distinct provider findings kept for reporting; further distinct ones are only counted.
 const MAX_FINDINGS: usize = 256;
 
-/// What rendering a recipient found: the provider's findings, or why it does not render.
-type Checked = Result<Vec<Finding>, RenderError>;
+/// What rendering a recipient found: the provider's findings, or why it does not render; and
+/// the clock their window follows.
+type Checked = (Result<Vec<Finding>, RenderError>, Option<Result<Placed, BadZone>>);
 
 /// Rows rendered per chunk on another thread.
 const CHUNK: usize = 256;
@@ -28,6 +32,7 @@ pub fn check(plan: &Plan, ctx: &Context, diags: &mut Diagnostics) -> Result<(), 
     let csv_name = plan.audience.csv_path().map(|p| p.display().to_string());
     let csv_name = csv_name.as_deref();
     let mut findings = Findings::default();
+    let mut zones = Zones::default();
     let mut entries = plan.audience.entries()?;
     let next = || -> Result<Option<Vec<Entry>>, AudienceError> {
         let chunk: Vec<Entry> = entries.by_ref().take(CHUNK).collect::<Result<_, _>>()?;
@@ -39,7 +44,9 @@ pub fn check(plan: &Plan, ctx: &Context, diags: &mut Diagnostics) -> Result<(), 
             .into_iter()
             .map(|entry| {
                 let found = match &entry {
-                    Entry::Recipient(r) => Some(plan.renderer.message(r).map(|rendered| rendered.findings)),
+                    Entry::Recipient(r) => {
+                        Some((plan.renderer.message(r).map(|rendered| rendered.findings), plan.placed(r)))
+                    }
                     _ => None,
                 };
                 (entry, found)
@@ -62,11 +69,17 @@ pub fn check(plan: &Plan, ctx: &Context, diags: &mut Diagnostics) -> Result<(), 
                     );
                 }
                 (Entry::Skipped(s), _) => skipped(&s, csv_name, ctx, diags),
-                (Entry::Recipient(r), Some(Ok(found))) if !found.is_empty() => {
-                    findings.add(found, &describe(r.origin, csv_name));
-                }
-                (Entry::Recipient(r), Some(Err(e))) => {
-                    diags.push(render_error(plan, &r, &e, &describe(r.origin, csv_name), csv_name, ctx));
+                (Entry::Recipient(r), Some((found, placed))) => {
+                    match found {
+                        Ok(found) if !found.is_empty() => findings.add(found, &describe(r.origin, csv_name)),
+                        Ok(_) => {}
+                        Err(e) => diags.push(render_error(plan, &r, &e, &describe(r.origin, csv_name), csv_name, ctx)),
+                    }
+                    match placed {
+                        Some(Ok(placed)) => zones.add(&placed),
+                        Some(Err(bad)) => diags.push(super::window::bad_zone(&bad, r.csv_line(), csv_name)),
+                        None => {}
+                    }
                 }
                 (Entry::Filtered | Entry::Recipient(_), _) => {}
             }
@@ -74,6 +87,7 @@ pub fn check(plan: &Plan, ctx: &Context, diags: &mut Diagnostics) -> Result<(), 
         Ok(())
     })?;
     findings.report(plan.audience.counts.recipients, ctx, diags);
+    zones.report(plan.timezone_column.is_some(), ctx, diags);
     Ok(())
 }
 

@@ -102,6 +102,8 @@ pub struct RunInfo {
     pub duration_ms: u64,
     /// Why it stopped early.
     pub stopped: Option<Stopped>,
+    /// When the first recipient held outside their sending window may be sent to.
+    pub held_until: Option<jiff::Timestamp>,
 }
 
 /// Everything a summary says.
@@ -123,6 +125,7 @@ impl Report {
         let exit_code = match &run.stopped {
             Some(s) => s.kind.exit_code(),
             None if summary.failure_rate() > about.max_failure_rate => crate::exit::FAILURES,
+            None if summary.skipped_with(&crate::results::Code::Held) > 0 => crate::exit::WAITING,
             None => crate::exit::OK,
         };
         Report { about, summary, run, exit_code }
@@ -250,6 +253,7 @@ pub(crate) mod fixture {
             started_at: "2026-11-21T10:00:00Z".into(),
             duration_ms: 2000,
             stopped: None,
+            held_until: None,
         };
         Report::new(about, summary, run)
     }

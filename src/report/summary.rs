@@ -62,6 +62,11 @@ impl Summary {
         self.counts[index(status)]
     }
 
+    /// Skipped recipients with `code`.
+    pub fn skipped_with(&self, code: &Code) -> usize {
+        self.classes.get(&(Status::Skipped, Some(code.clone()))).map_or(0, |c| c.count)
+    }
+
     /// Recipients in all.
     pub fn total(&self) -> usize {
         self.counts.iter().sum()

@@ -59,6 +59,18 @@ pub struct Setup {
     pub policy: Policy,
     /// Recipients expected to be sent to, for progress (refined as the run goes).
     pub expected: usize,
+    /// Honour the campaign's sending window, by this clock; `None` ignores it.
+    pub window: Option<crate::window::Clock>,
+}
+
+/// A row offered to the gate, beside its candidate.
+enum Slot {
+    /// A rendered request, sent if claimed.
+    Send(Job),
+    /// A recipient whose request is not needed (the run stopped, or the limit is reached).
+    Unrendered,
+    /// A recipient outside their window until then (and then on their clock).
+    Held(jiff::Timestamp, String),
 }
 
 /// What the engine did.
@@ -106,6 +118,7 @@ pub async fn drive<T: Transport>(
             batch,
             hash: matches!(gate, Gate::Journal(_)) && sending,
             render: setup.action != Action::Rebuild,
+            window: setup.window,
         };
         tokio::task::spawn_blocking(move || feed::feed(plan, feed_setup, render, feed_tx));
     }
@@ -139,7 +152,7 @@ pub async fn drive<T: Transport>(
         dispatched: 0,
         finished: 0,
     };
-    let mut admitting: VecDeque<(Vec<Option<Job>>, Vec<Candidate>, Admitting)> = VecDeque::new();
+    let mut admitting: VecDeque<(Vec<Slot>, Vec<Candidate>, Admitting)> = VecDeque::new();
     let mut feed_open = true;
     let ahead = if setup.limit.is_some() { 1 } else { AHEAD };
     let mut tick = tokio::time::interval(TICK);
@@ -283,7 +296,7 @@ impl Engine<'_> {
     }
 
     /// Takes a batch from the feed: skipped rows are recorded now, the rest offered to the gate.
-    fn offer(&mut self, rows: Vec<Fed>) -> Option<(Vec<Option<Job>>, Vec<Candidate>, Admitting)> {
+    fn offer(&mut self, rows: Vec<Fed>) -> Option<(Vec<Slot>, Vec<Candidate>, Admitting)> {
         let mut jobs = Vec::with_capacity(rows.len());
         let mut candidates = Vec::with_capacity(rows.len());
         let keep_bodies = self.gate.keeps_bodies();
@@ -293,7 +306,12 @@ impl Engine<'_> {
                 Fed::Failed(e) => self.stop(StopReason::Plan(e)),
                 Fed::Unrendered { recipient, csv_line } => {
                     candidates.push(Candidate { recipient, csv_line, request_hash: None, body: None });
-                    jobs.push(None);
+                    jobs.push(Slot::Unrendered);
+                }
+                Fed::Held { recipient, csv_line, opens, local } => {
+                    // Looked up (the journal may have them sent already), never claimed.
+                    candidates.push(Candidate { recipient, csv_line, request_hash: None, body: None });
+                    jobs.push(Slot::Held(opens, local));
                 }
                 Fed::Rendered(job) => {
                     let body = keep_bodies.then(|| String::from_utf8_lossy(&job.wire.body).into_owned());
@@ -303,7 +321,7 @@ impl Engine<'_> {
                         request_hash: Some(job.hash),
                         body,
                     });
-                    jobs.push(Some(*job));
+                    jobs.push(Slot::Send(*job));
                 }
             }
         }
@@ -324,18 +342,26 @@ impl Engine<'_> {
     }
 
     /// What becomes of one admitted row: a job to send, or a record now.
-    fn admitted(&mut self, job: Option<Job>, c: Candidate, admission: Admission) -> Option<Job> {
+    fn admitted(&mut self, slot: Slot, c: Candidate, admission: Admission) -> Option<Job> {
         match admission {
             Admission::Claimed => {
                 self.budget = self.budget.saturating_sub(1);
                 if self.budget == 0 {
                     self.render.store(false, Ordering::Relaxed);
                 }
-                return job;
+                return match slot {
+                    Slot::Send(job) => Some(job),
+                    Slot::Unrendered | Slot::Held(..) => None,
+                };
             }
             Admission::Kept(r) => (self.record)(&r),
+            Admission::Unclaimed if let Slot::Held(opens, local) = slot => {
+                self.tally.hold(opens);
+                let message = format!("outside their sending window until {local}");
+                (self.record)(&Record::skipped(c.recipient, c.csv_line, Code::Held, message));
+            }
             Admission::Unclaimed => {
-                let r = match (self.setup.action, &self.stopped, job.is_some()) {
+                let r = match (self.setup.action, &self.stopped, matches!(slot, Slot::Send(_))) {
                     (Action::DryRun, None, true) if self.budget > 0 => {
                         self.budget -= 1;
                         if self.budget == 0 {

@@ -6,7 +6,8 @@
 use super::transport::Wire;
 use crate::plan::{Plan, PlanError};
 use crate::providers::Settings;
-use crate::recipients::{Entry, Skipped};
+use crate::recipients::{Entry, Recipient, Skipped};
+use crate::window::{Clock, Placed};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::mpsc;
@@ -22,6 +23,17 @@ pub enum Fed {
         recipient: String,
         /// Its CSV line.
         csv_line: Option<u64>,
+    },
+    /// A recipient outside their sending window.
+    Held {
+        /// The recipient's key.
+        recipient: String,
+        /// Its CSV line.
+        csv_line: Option<u64>,
+        /// When their window opens.
+        opens: jiff::Timestamp,
+        /// The same on their clock, for people: `2026-12-01 09:00 EAT (Africa/Nairobi)`.
+        local: String,
     },
     /// A row the audience leaves out.
     Skipped(Skipped),
@@ -53,11 +65,14 @@ pub struct Setup {
     pub hash: bool,
     /// Whether requests are rendered at all (a report rebuilt from the journal needs none).
     pub render: bool,
+    /// Honour the campaign's sending window, by this clock; `None` ignores it.
+    pub window: Option<Clock>,
 }
 
 /// Runs the feed until the audience ends or the run hangs up; `render` turns rendering off
 /// once the run needs no more requests.
 pub fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Sender<Vec<Fed>>) {
+    let window = setup.window.as_ref().and_then(|clock| plan.window.as_ref().map(|w| (w, clock)));
     let settings = plan.settings().clone();
     let mut batch = Vec::with_capacity(setup.batch);
     let mut seq = 0u64;
@@ -76,6 +91,7 @@ pub fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Se
             Ok(Entry::Recipient(r)) if !(setup.render && render.load(Ordering::Relaxed)) => {
                 Fed::Unrendered { recipient: r.target.to_string(), csv_line: r.csv_line() }
             }
+            Ok(Entry::Recipient(r)) if let Some(held) = window.and_then(|(w, clock)| held(&plan, w, clock, &r)) => held,
             Ok(Entry::Recipient(r)) => match plan.send_for(r) {
                 Err(e) => Fed::Failed(e),
                 Ok(send) => {
@@ -109,6 +125,24 @@ pub fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Se
     if !batch.is_empty() {
         let _ = tx.blocking_send(batch);
     }
+}
+
+/// `Fed::Held` for a recipient outside their window now, or a failure when their zone can no
+/// longer be told (the CSV changed since it was validated); `None` when the window is open.
+fn held(plan: &Plan, window: &crate::window::Window, clock: &Clock, r: &Recipient) -> Option<Fed> {
+    let zone = match plan.placed(r)? {
+        Ok(Placed { zone: Some(zone), .. }) => zone,
+        Ok(Placed { zone: None, .. }) => {
+            let why = "their time zone cannot be told and the campaign has no fallback_timezone".to_string();
+            return Some(Fed::Failed(PlanError::Render { recipient: r.target.to_string(), why }));
+        }
+        Err(bad) => {
+            return Some(Fed::Failed(PlanError::Render { recipient: r.target.to_string(), why: bad.to_string() }));
+        }
+    };
+    let opens = window.opening(clock.now(), &zone).opens()?;
+    let local = crate::window::local_time(opens, &zone);
+    Some(Fed::Held { recipient: r.target.to_string(), csv_line: r.csv_line(), opens, local })
 }
 
 /// The request's body as it goes on the wire.

@@ -55,6 +55,9 @@ pub struct Options {
     /// Where the report goes (`results.csv` as the run goes, the summaries at the end); `None`
     /// writes none (a dry run without `--report`).
     pub report_dir: Option<PathBuf>,
+    /// Honour the campaign's sending window, judged by this clock; `None` sends regardless
+    /// (`--ignore-window`).
+    pub window: Option<crate::window::Clock>,
 }
 
 /// What a run did.
@@ -105,6 +108,7 @@ pub async fn run<T: Transport>(
         limit: options.limit,
         policy: options.policy,
         expected,
+        window: options.window,
     };
     let mut record = |r: &crate::results::Record| sink.record(r);
     let done = engine::drive(plan.clone(), setup, gate, transport, secret, cancel, &mut record, progress).await;
@@ -116,6 +120,7 @@ pub async fn run<T: Transport>(
         started_at: crate::results::timestamp(started),
         duration_ms: done.elapsed.as_millis() as u64,
         stopped: stopped.as_ref().map(|s| Stopped { kind: s.kind(), message: s.to_string() }),
+        held_until: done.tally.next_opening,
     };
     let report = Report::new(About::of(&plan, options.mode), summary, info);
     tracing::info!(
@@ -153,7 +158,8 @@ fn settle(stopped: Option<StopReason>, writer: Option<crate::journal::writer::Wr
 /// no longer lists. Nothing is rendered or sent. Output into a closed pipe ends it quietly.
 pub async fn rebuild(plan: Arc<Plan>, journal: &Journal, report: Writer) -> Result<crate::report::Summary, Error> {
     let writer = journal.writer(&plan.id, false)?;
-    let setup = engine::Setup { action: Action::Rebuild, limit: None, policy: Policy::default(), expected: 0 };
+    let setup =
+        engine::Setup { action: Action::Rebuild, limit: None, policy: Policy::default(), expected: 0, window: None };
     let cancel = CancellationToken::new();
     let mut sink = Sink::new(report, Some(cancel.clone()));
     let mut record = |r: &crate::results::Record| sink.record(r);

@@ -22,6 +22,10 @@ pub struct Tally {
     pub requests: usize,
     /// The last finished recipients, for the breaker.
     pub recent: Window,
+    /// Recipients outside their sending window.
+    pub held: usize,
+    /// When the first held recipient's window opens.
+    pub next_opening: Option<jiff::Timestamp>,
 }
 
 /// The last [`BREAKER_WINDOW`] finished recipients, newest in the lowest bit: 1 failed or
@@ -36,6 +40,12 @@ impl Tally {
     /// Counts for a run of `total` recipients.
     pub fn of(total: usize) -> Tally {
         Tally { total, ..Tally::default() }
+    }
+
+    /// Counts a recipient held until their window opens at `opens`.
+    pub fn hold(&mut self, opens: jiff::Timestamp) {
+        self.held += 1;
+        self.next_opening = Some(self.next_opening.map_or(opens, |first| first.min(opens)));
     }
 
     /// Recipients that reached a final state.

@@ -1,0 +1,162 @@
+//! Sending windows as a user meets them: a campaign run at 22:00 Nairobi time sends nothing
+//! to Kenyan numbers, says when their window opens (in the summary, the report, `status` and
+//! `preview`), exits 75 with `--no-wait`, and the next run sends to them once. The clock is
+//! fixed with `HERALD_NOW`, except for the one test that really waits.
+
+use crate::common::*;
+use crate::server::*;
+use std::io::BufRead;
+use std::process::Output;
+
+const TOKEN: &str = "EAAG-window-secret";
+
+/// Two Kenyan numbers and one in New York; a 09:00–20:00 weekday window on their clocks.
+fn campaign(base_url: &str, window: &str) -> String {
+    format!(
+        "version: 1\nid: window-test\nprovider:\n  kind: cloud_api\n  base_url: {base_url}\n  token_env: WA_TOKEN\n  phone_number_id: \"42\"\nrecipients:\n  csv: people.csv\nmessage:\n  type: text\n  text: \"Hi {{{{ name }}}}\"\nschedule:\n  window: {window}\n"
+    )
+}
+
+const WEEKDAYS: &str = "{ start: \"09:00\", end: \"20:00\", days: [mon, tue, wed, thu, fri] }";
+
+fn scratch(base_url: &str, window: &str) -> Scratch {
+    let s = Scratch::new();
+    s.write(
+        "people.csv",
+        "phone,name,timezone\n+254712345678,Jane,\n+254722000111,Peter,\n+12025550123,Sam,America/New_York\n",
+    );
+    s.write("c.yaml", campaign(base_url, window));
+    s
+}
+
+fn at(s: &Scratch, when: &str, args: &[&str]) -> Output {
+    herald(s.path()).args(args).env("WA_TOKEN", TOKEN).env("HERALD_NOW", when).output().unwrap()
+}
+
+/// Monday 30 November 2026, 22:00 in Nairobi (14:00 in New York).
+const EVENING: &str = "2026-11-30T22:00:00+03:00";
+/// Tuesday, 10:00 in Nairobi.
+const MORNING: &str = "2026-12-01T10:00:00+03:00";
+
+#[test]
+fn at_ten_at_night_kenyans_wait_for_nine_and_the_next_run_sends_to_them_once() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = scratch(&server.url(), WEEKDAYS);
+    let preview = at(&s, EVENING, &["preview", "c.yaml", "--chat"]);
+    assert!(
+        stdout(&preview)
+            .contains("+254712345678  (CSV line 2)  · window held until 2026-12-01 09:00 EAT (Africa/Nairobi)"),
+        "{}",
+        stdout(&preview)
+    );
+    assert!(stdout(&preview).contains("window open until 2026-11-30 20:00 EST (America/New_York)"));
+    let o = at(&s, EVENING, &["send", "c.yaml", "--yes", "--quiet", "--no-wait", "--report", "out"]);
+    assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 1, "only New York is inside its window");
+    assert!(
+        stdout(&o)
+            .contains("skipped held ×2: outside their sending window until 2026-12-01 09:00 EAT (Africa/Nairobi)"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stderr(&o).contains("2 recipients are outside their sending window; the first window opens at 2026-12-01T06:00:00Z; run the same command then"),
+        "{}",
+        stderr(&o)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.path().join("out/summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        (summary["held_until"].as_str(), summary["exit_code"].as_u64()),
+        (Some("2026-12-01T06:00:00Z"), Some(75))
+    );
+    let status = at(&s, EVENING, &["status", "c.yaml"]);
+    assert!(
+        stdout(&status).contains("  held             2   (2 until 2026-12-01 09:00 EAT (Africa/Nairobi))"),
+        "{}",
+        stdout(&status)
+    );
+    let o = at(&s, MORNING, &["send", "c.yaml", "--yes", "--quiet", "--no-wait", "--report", "out"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut to: Vec<String> = server
+        .seen()
+        .iter()
+        .map(|r| serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["to"].as_str().unwrap().to_string())
+        .collect();
+    to.sort();
+    assert_eq!(to, ["+12025550123", "+254712345678", "+254722000111"], "everyone once");
+}
+
+#[test]
+fn ignore_window_sends_now_and_a_missing_zone_is_an_error_until_a_fallback() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = scratch(&server.url(), WEEKDAYS);
+    s.write("people.csv", "phone,name\n+254712345678,Jane\n+12025550123,Sam\n+12135550123,Lee\n");
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o)
+            .contains("error: 2 recipients have no time zone of their own (US ×2), so their window cannot be told"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o)
+            .contains("add a `timezone` column (an IANA zone per row), or set `schedule.window.fallback_timezone`")
+    );
+    let fallback = WEEKDAYS.replace(" }", ", fallback_timezone: America/Chicago }");
+    s.write("c.yaml", campaign(&server.url(), &fallback));
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("2 recipients have no time zone of their own (US ×2); they use the fallback zone"));
+    let saturday = "2026-12-05T12:00:00Z";
+    let o = at(&s, saturday, &["send", "c.yaml", "--yes", "--quiet", "--ignore-window", "--report", "out"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 3);
+}
+
+#[test]
+fn a_bad_zone_names_its_csv_line_and_a_bad_window_its_key() {
+    let s = scratch("http://127.0.0.1:9", "{ start: \"09:00\", end: \"09:00\", timezone: Mars/Olympus }");
+    s.write("people.csv", "phone,name,timezone\n+254712345678,Jane,Africa/Nairobbi\n");
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("error: `Mars/Olympus` is not a time zone"), "{err}");
+    let s = scratch("http://127.0.0.1:9", WEEKDAYS);
+    s.write("people.csv", "phone,name,timezone\n+254712345678,Jane,Africa/Nairobbi\n");
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert!(stderr(&o).contains("error: `Africa/Nairobbi` is not a time zone"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("people.csv:2"), "{}", stderr(&o));
+    let s = scratch("http://127.0.0.1:9", "{ start: \"09:00\", end: \"09:00\" }");
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert!(stderr(&o).contains("the window opens and closes at the same time"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_send_waiting_for_a_window_stops_on_sigterm_with_130_and_sends_nothing_more() {
+    // A window two to three hours from now, on UTC: closed for everyone now.
+    let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
+    let hour = |h: i64| (now.hour() as i64 + h).rem_euclid(24);
+    let window = format!("{{ start: \"{:02}:00\", end: \"{:02}:00\", timezone: UTC }}", hour(2), hour(3));
+    // Port 9 (discard): were anything sent, the run would record a failed connection.
+    let s = scratch("http://127.0.0.1:9", &window);
+    let mut child = herald(s.path())
+        .args(["send", "c.yaml", "--yes", "--quiet", "--report", "out"])
+        .env("WA_TOKEN", TOKEN)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("waiting until") {
+        line.clear();
+        assert!(err.read_line(&mut line).unwrap() > 0, "the send ended without waiting");
+    }
+    assert!(line.contains("for the next sending window"), "{line}");
+    let term = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let csv = std::fs::read_to_string(s.path().join("out/results.csv")).unwrap();
+    assert_eq!(csv.matches(",held,").count(), 3, "{csv}");
+}
