@@ -232,6 +232,9 @@ struct SendArgs {
     /// Send now even if `schedule.send_at` is in the future.
     #[arg(long)]
     now: bool,
+    /// Go on after the campaign's canary (`delivery.canary`): send to the rest.
+    #[arg(long = "continue")]
+    continue_: bool,
     /// Send to recipients outside `schedule.window` too (urgent sends).
     #[arg(long)]
     ignore_window: bool,
@@ -331,6 +334,7 @@ pub fn run() -> u8 {
                 now: a.now,
                 ignore_window: a.ignore_window,
                 no_wait: a.no_wait,
+                continue_: a.continue_,
                 all_problems: a.all_problems,
                 strict: a.strict,
                 journal: a.journal,

@@ -129,7 +129,8 @@ pub(crate) fn parse_rate(v: &Value) -> Option<f64> {
     }
 }
 
-fn parse_seconds(v: &Value) -> Option<f64> {
+/// Seconds in `30s`, `500ms`, `2m`, `1h` or a bare number of seconds.
+pub fn parse_seconds(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => {
@@ -140,6 +141,8 @@ fn parse_seconds(v: &Value) -> Option<f64> {
                 (n, 1.0)
             } else if let Some(n) = s.strip_suffix('m') {
                 (n, 60.0)
+            } else if let Some(n) = s.strip_suffix('h') {
+                (n, 3600.0)
             } else {
                 return None;
             };

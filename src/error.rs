@@ -72,6 +72,26 @@ pub enum Error {
     /// Interrupted before anything was sent (while waiting for the schedule).
     #[error("cancelled before sending; nothing was sent")]
     Cancelled,
+    /// Interrupted while waiting to go on after a clean canary.
+    #[error("stopped after the canary; `herald send FILE --continue` sends to the rest")]
+    CanaryWaitCancelled,
+    /// A canary needs the journal to know it was sent.
+    #[error("`delivery.canary` needs the journal (to know the canary went out); drop --no-journal")]
+    CanaryNeedsJournal,
+    /// The canary went out already; going on needs `--continue`.
+    #[error(
+        "the canary of `{id}` went out at {at}{}; nothing was sent now. {}, then pass --continue to send to the rest",
+        if *.failed { " and failed" } else { "" },
+        if *.failed { "Fix the cause" } else { "Check its messages" }
+    )]
+    CanaryDone {
+        /// The campaign.
+        id: String,
+        /// When the canary run started.
+        at: String,
+        /// Whether it failed.
+        failed: bool,
+    },
     /// Interrupted while waiting for held recipients' sending window.
     #[error("stopped while waiting for the sending window; run the same command again to send to those waiting")]
     WindowWaitCancelled,
@@ -81,7 +101,8 @@ impl Error {
     /// The exit code the command ends with.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Cancelled | Error::WindowWaitCancelled => crate::exit::INTERRUPTED,
+            Error::Cancelled | Error::WindowWaitCancelled | Error::CanaryWaitCancelled => crate::exit::INTERRUPTED,
+            Error::CanaryDone { .. } => crate::exit::WAITING,
             _ => crate::exit::INVALID,
         }
     }

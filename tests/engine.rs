@@ -42,6 +42,7 @@ fn options(s: &Scratch) -> run::Options {
         expected: None,
         report_dir: Some(s.path().join("out")),
         window: Some(herald::window::Clock::system()),
+        canary: false,
     }
 }
 
@@ -617,4 +618,30 @@ fn a_weekend_holds_everyone_and_a_dry_run_says_so_without_claiming() {
     assert!(memory.received().is_empty());
     assert_eq!(outcome.report.summary.skipped_with(&herald::results::Code::Held), 3);
     assert_eq!(outcome.report.run.held_until, Some("2026-12-07T06:00:00Z".parse().unwrap()), "Monday 09:00 in Nairobi");
+}
+
+#[test]
+fn a_canary_sends_its_seeds_first_then_its_count_and_records_the_run_as_the_canary() {
+    let s = Scratch::new();
+    let yaml = campaign(8, "Hello {{ recipient }}", "rate: 1000/s, canary: { count: 3, to: [\"+254799000001\"] }");
+    let p = plan(&s, &yaml);
+    let memory = Arc::new(Memory::new(|n, _| ok(n)));
+    let canary = run::Options { canary: true, ..options(&s) };
+    let outcome = send(&p, &canary, Some(&mut journal(&s, "engine-test")), &memory);
+    assert_eq!(outcome.report.exit_code, 0);
+    let to: Vec<String> = memory.received().iter().map(|r| r.json()["to"].as_str().unwrap().to_string()).collect();
+    assert_eq!(to.len(), 4, "{to:?}");
+    assert_eq!(to[0], "+254799000001", "the seed goes first");
+    assert_eq!(memory.received()[0].json()["text"]["body"], "Hello +254799000001");
+    let rows = results(&s.path().join("out"));
+    assert_eq!(rows.values().filter(|r| r.0 == "skipped" && r.1 == "pending").count(), 5);
+    let runs = journal(&s, "engine-test").runs("engine-test").unwrap();
+    assert_eq!(runs[0].mode, run::CANARY);
+    // The rest, later: nobody twice, the seed not again.
+    let outcome = send(&p, &options(&s), Some(&mut journal(&s, "engine-test")), &memory);
+    assert_eq!(outcome.report.exit_code, 0);
+    let mut to: Vec<String> = memory.received().iter().map(|r| r.json()["to"].as_str().unwrap().to_string()).collect();
+    to.sort();
+    to.dedup();
+    assert_eq!((to.len(), memory.received().len()), (9, 9), "eight recipients and the seed, once each");
 }

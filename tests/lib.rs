@@ -1,6 +1,7 @@
 //! herald's integration tests: one binary (one link step) running the real `herald` command.
 
 mod bad_input;
+mod canary;
 mod common;
 mod engine;
 mod examples;

@@ -129,6 +129,22 @@ pub struct DeliveryDoc {
     pub breaker: Option<Value>,
     /// Resend ambiguous requests.
     pub retry_ambiguous: Option<bool>,
+    /// A first, small send to check before the rest.
+    pub canary: Option<CanaryDoc>,
+}
+
+/// `delivery.canary:` as written; checked into a [`crate::plan::Canary`].
+#[derive(Debug, Clone, Deserialize)]
+pub struct CanaryDoc {
+    /// Recipients of the audience.
+    pub count: Option<usize>,
+    /// Seed numbers.
+    #[serde(default)]
+    pub to: Vec<String>,
+    /// Stop after the canary.
+    pub pause: Option<bool>,
+    /// How long to wait before going on, with `pause: false`.
+    pub wait: Option<Value>,
 }
 
 fn text_of(v: Value) -> Option<String> {

@@ -153,6 +153,7 @@ fn origin(send: &Send) -> String {
         Origin::ListItem(i) => format!("  (recipients.list[{i}])"),
         Origin::GroupItem(i) => format!("  (recipients.groups[{i}])"),
         Origin::ProviderTags => String::new(),
+        Origin::Seed(i) => format!("  (delivery.canary.to[{i}])"),
     }
 }
 

@@ -6,7 +6,7 @@ use super::Output;
 use super::progress::Progress;
 use crate::error::Error;
 use crate::journal::{self, Journal, Policy};
-use crate::plan::{self, Endpoint, Options as PlanOptions, Plan, TokenCheck};
+use crate::plan::{self, Canary, Endpoint, Options as PlanOptions, Plan, TokenCheck};
 use crate::report::{self, Mode};
 use crate::run::{self, Inspection, StopKind, transport::Nowhere};
 use crate::sandbox::Sandbox;
@@ -47,6 +47,8 @@ pub struct Options {
     pub ignore_window: bool,
     /// Exit with [`crate::exit::WAITING`] instead of waiting for held recipients' windows.
     pub no_wait: bool,
+    /// Go on after the campaign's canary.
+    pub continue_: bool,
     /// Ignore `schedule.send_at`.
     pub now: bool,
     /// Print every validation problem.
@@ -126,6 +128,10 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     if o.limit == Some(0) && inspection.selection.to_send > 0 {
         return Err(Error::LimitZero);
     }
+    if let Some(c) = plan.canary.as_ref().filter(|_| !o.continue_) {
+        canary_gate(&plan, journal.as_ref().map(|(j, _)| j), o)?;
+        count = count.min(c.count) + c.seeds.len();
+    }
     if count > 0 && !o.yes && !o.dry_run && !confirm(&plan, count, o.sandbox)? {
         eprintln!("nothing was sent");
         return Ok(crate::exit::OK);
@@ -149,13 +155,29 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     let cancel = CancellationToken::new();
     super::signals::watch(cancel.clone());
     let sandboxed = sandbox.is_some();
+    let mut canary = plan.canary.is_some() && !o.continue_;
     let result = loop {
-        let pass = Pass { count, expected: inspection.selection.to_send, clock, cancel: cancel.clone() };
-        let (code, held_until) =
-            match send_pass(&plan, o, out, journal.as_mut().map(|(j, _)| j), &secret, policy, pass).await {
-                Ok(done) => done,
-                Err(e) => break Err(e),
-            };
+        let pass = Pass { count, expected: inspection.selection.to_send, clock, cancel: cancel.clone(), canary };
+        let end = match send_pass(&plan, o, out, journal.as_mut().map(|(j, _)| j), &secret, policy, pass).await {
+            Ok(end) => end,
+            Err(e) => break Err(e),
+        };
+        let (code, held_until) = (end.code, end.held_until);
+        if let Some(c) = plan.canary.as_ref().filter(|_| canary) {
+            if let Some(code) = after_canary(c, &end, o) {
+                break Ok(code);
+            }
+            if let Err(e) = wait_after_canary(c.wait, &cancel).await {
+                break Err(e);
+            }
+            canary = false;
+            if let Some((j, now)) = journal.as_mut() {
+                *now = run::inspect(&plan, j, policy, false)?;
+                inspection = now.clone();
+                count = o.limit.unwrap_or(usize::MAX).min(inspection.selection.to_send);
+            }
+            continue;
+        }
         // Rehearsals (a dry run, the sandbox, a fixed HERALD_NOW) and --no-wait do not wait.
         // Without a journal a second pass would message the first pass's recipients again.
         let waits = !(o.no_wait || o.dry_run || o.no_journal || sandboxed || clock.is_fixed());
@@ -187,10 +209,21 @@ struct Pass {
     clock: crate::window::Clock,
     /// Ctrl-C and SIGTERM.
     cancel: CancellationToken,
+    /// Run the campaign's canary.
+    canary: bool,
 }
 
-/// Sends once over the audience, prints the summary and advice; returns the exit code and,
-/// when recipients are held outside their window, when the first window opens.
+/// How a pass ended.
+struct PassEnd {
+    /// Its exit code.
+    code: u8,
+    /// When the first recipient held outside their window may be sent to.
+    held_until: Option<jiff::Timestamp>,
+    /// Failed and unknown recipients in its report.
+    failed: usize,
+}
+
+/// Sends once over the audience, prints the summary and advice; says how it ended.
 async fn send_pass(
     plan: &Arc<Plan>,
     o: &Options,
@@ -199,7 +232,7 @@ async fn send_pass(
     secret: &Secret,
     policy: Policy,
     pass: Pass,
-) -> Result<(u8, Option<jiff::Timestamp>), Error> {
+) -> Result<PassEnd, Error> {
     let mode = if o.dry_run {
         Mode::DryRun
     } else if o.sandbox {
@@ -222,6 +255,7 @@ async fn send_pass(
         expected: Some(pass.expected),
         report_dir: report_dir.clone(),
         window: (!o.ignore_window).then_some(pass.clock),
+        canary: pass.canary,
     };
     let mut progress = Progress::new(pass.count, o.quiet);
     let mut show = |t: &run::Tally, elapsed| progress.update(t, elapsed);
@@ -284,7 +318,62 @@ async fn send_pass(
     if report.exit_code == crate::exit::WAITING {
         held_advice(report, o);
     }
-    Ok((report.exit_code, report.run.held_until))
+    let failed = report.count(crate::results::Status::Failed) + report.count(crate::results::Status::Unknown);
+    Ok(PassEnd { code: report.exit_code, held_until: report.run.held_until, failed })
+}
+
+/// Refuses a run of a campaign whose canary went out already (it needs `--continue`), or that
+/// has a canary but no journal to remember it.
+fn canary_gate(plan: &Plan, journal: Option<&Journal>, o: &Options) -> Result<(), Error> {
+    if o.no_journal {
+        return Err(Error::CanaryNeedsJournal);
+    }
+    let Some(j) = journal else { return Ok(()) };
+    match j.runs(&plan.id)?.into_iter().find(|r| r.mode == run::CANARY) {
+        Some(canary) => {
+            // Before --continue, the campaign's only rows are the canary's.
+            let totals = j.totals(&plan.id)?;
+            let failed = totals.of(journal::State::Failed) + totals.of(journal::State::Unknown) > 0;
+            Err(Error::CanaryDone { id: plan.id.clone(), failed, at: canary.started_at })
+        }
+        None => Ok(()),
+    }
+}
+
+/// What follows a canary run: the exit code to end with (it failed, or it pauses for
+/// `--continue`), or `None` to go on after its wait.
+fn after_canary(c: &Canary, end: &PassEnd, o: &Options) -> Option<u8> {
+    let file = format!("{}{}", o.file.display(), if o.sandbox { " --sandbox" } else { "" });
+    if end.failed > 0 || end.code != crate::exit::OK {
+        eprintln!(
+            "the canary failed ({} recipient{} failed or unknown); nothing more was sent. Fix the cause, then `herald send {file} --continue` sends to the rest",
+            end.failed,
+            if end.failed == 1 { "" } else { "s" }
+        );
+        return Some(if end.code == crate::exit::OK { crate::exit::FAILURES } else { end.code });
+    }
+    if o.dry_run || c.pause {
+        eprintln!(
+            "canary sent ({} seed{}, up to {} of the audience): check the messages, then `herald send {file} --continue` sends to the rest (exit 75: done for now, recipients waiting)",
+            c.seeds.len(),
+            if c.seeds.len() == 1 { "" } else { "s" },
+            c.count
+        );
+        return Some(crate::exit::WAITING);
+    }
+    None
+}
+
+/// Waits `wait` after a clean canary before going on; Ctrl-C or SIGTERM stops (exit 130).
+async fn wait_after_canary(wait: std::time::Duration, cancel: &CancellationToken) -> Result<(), Error> {
+    eprintln!(
+        "the canary had no failures; going on in {} (Ctrl-C stops; `--continue` sends to the rest later)",
+        crate::clock::format(wait)
+    );
+    tokio::select! {
+        () = tokio::time::sleep(wait) => Ok(()),
+        () = cancel.cancelled() => Err(Error::CanaryWaitCancelled),
+    }
 }
 
 /// What exit 75 means, and when to come back.

@@ -184,7 +184,14 @@ pub fn text(plan: &Plan, totals: &Totals, inspection: &Inspection, runs: &[RunRo
             run.started_at
         ));
     }
-    s.push_str(&format!("a re-run would {}\n", inspection.selection.describe()));
+    match runs.iter().find(|r| r.mode == crate::run::CANARY) {
+        Some(canary) if !runs.iter().any(|r| r.started_at > canary.started_at) => s.push_str(&format!(
+            "the canary went out at {}; a re-run sends nothing until --continue, which would {}\n",
+            canary.started_at,
+            inspection.selection.describe()
+        )),
+        _ => s.push_str(&format!("a re-run would {}\n", inspection.selection.describe())),
+    }
     if inspection.changes.any() {
         s.push_str(&format!(
             "changed since the last run: {} (a re-run needs --allow-changed)\n",

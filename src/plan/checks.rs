@@ -47,6 +47,8 @@ pub struct Checked {
     pub send_at: Option<jiff::Timestamp>,
     /// The sending window.
     pub window: Option<crate::window::Window>,
+    /// The canary.
+    pub canary: Option<super::Canary>,
     /// Region for numbers without a country code.
     pub region: Option<Region>,
     /// The message with `text_file` folded in as `text`, and where that text came from.
@@ -163,12 +165,14 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
         Delivery::default()
     });
     let window = super::window::check(c, ctx, diags);
+    let canary = super::canary::check(c, region, ctx, diags);
     Some(Checked {
         settings: Settings { base_url, account: account.to_string() },
         message_type,
         delivery,
         send_at,
         window,
+        canary,
         region,
         message,
         text_origin,

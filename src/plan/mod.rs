@@ -4,6 +4,7 @@
 //! sent; nothing here holds all recipients' requests.
 
 mod audience;
+mod canary;
 mod checks;
 mod context;
 mod render;
@@ -11,6 +12,7 @@ mod rows;
 mod templates;
 mod window;
 
+pub use canary::Canary;
 pub use render::{Rendered, Renderer};
 
 use crate::campaign::model::CampaignDoc;
@@ -140,6 +142,8 @@ pub struct Plan {
     pub send_at: Option<jiff::Timestamp>,
     /// The hours and days recipients may be messaged.
     pub window: Option<crate::window::Window>,
+    /// A first, small send to check before the rest.
+    pub canary: Option<Canary>,
     /// The CSV column of recipients' own time zones.
     timezone_column: Option<usize>,
     /// Who the campaign goes to.
@@ -262,6 +266,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
         send_at: checked.send_at,
         timezone_column: audience.headers().iter().position(|h| h == window::TIMEZONE_COLUMN),
         window: checked.window,
+        canary: checked.canary,
         audience,
         renderer,
     };
@@ -297,6 +302,27 @@ impl Plan {
     ) -> Option<(crate::window::Opening, jiff::tz::TimeZone)> {
         let zone = self.placed(recipient)?.ok()?.zone?;
         Some((self.window.as_ref()?.opening(now, &zone), zone))
+    }
+
+    /// The canary's seed recipients, each with the audience's first row, so their message
+    /// renders as the audience's would.
+    pub fn seeds(&self) -> Result<Vec<Recipient>, PlanError> {
+        let seeds = self.canary.as_ref().map_or(&[][..], |c| &c.seeds[..]);
+        if seeds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let first = self.audience.entries()?.find_map(|e| match e {
+            Ok(Entry::Recipient(r)) => Some(Ok(r.values)),
+            Ok(_) => None,
+            Err(e) => Some(Err(e)),
+        });
+        let values = first.transpose()?.unwrap_or_else(|| std::sync::Arc::from([]));
+        let seed = |(i, phone): (usize, &crate::phone::Phone)| Recipient {
+            target: crate::providers::Target::Phone(phone.clone()),
+            origin: crate::recipients::Origin::Seed(i),
+            values: values.clone(),
+        };
+        Ok(seeds.iter().enumerate().map(seed).collect())
     }
 
     /// The request for `recipient`, rendered afresh.

@@ -35,6 +35,8 @@ pub enum Origin {
     GroupItem(usize),
     /// The provider resolves the audience from its own contact tags.
     ProviderTags,
+    /// The n-th (0-based) canary seed, `delivery.canary.to`.
+    Seed(usize),
 }
 
 impl Origin {
@@ -159,6 +161,7 @@ pub fn describe(origin: Origin, csv_name: Option<&str>) -> String {
         Origin::ListItem(i) => format!("recipients.list[{i}]"),
         Origin::GroupItem(i) => format!("recipients.groups[{i}]"),
         Origin::ProviderTags => "the provider's contact tags".into(),
+        Origin::Seed(i) => format!("delivery.canary.to[{i}]"),
     }
 }
 
@@ -521,7 +524,8 @@ impl Entries<'_> {
         let position = match origin {
             Origin::CsvLine(l) => l,
             Origin::ListItem(i) | Origin::GroupItem(i) => i as u64,
-            Origin::ProviderTags => 0,
+            // Seeds are not rows of the audience; they never come through here.
+            Origin::ProviderTags | Origin::Seed(_) => 0,
         };
         let Some((line, verdict)) = self.spool.next()? else { return Err(self.changed()) };
         if line != position as u32 {

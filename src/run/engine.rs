@@ -61,6 +61,8 @@ pub struct Setup {
     pub expected: usize,
     /// Honour the campaign's sending window, by this clock; `None` ignores it.
     pub window: Option<crate::window::Clock>,
+    /// This run is the campaign's canary: seeds first, and `limit` is the canary's size.
+    pub canary: bool,
 }
 
 /// A row offered to the gate, beside its candidate.
@@ -119,6 +121,7 @@ pub async fn drive<T: Transport>(
             hash: matches!(gate, Gate::Journal(_)) && sending,
             render: setup.action != Action::Rebuild,
             window: setup.window,
+            seeds: setup.canary,
         };
         tokio::task::spawn_blocking(move || feed::feed(plan, feed_setup, render, feed_tx));
     }
@@ -379,6 +382,12 @@ impl Engine<'_> {
                     (Action::Rebuild, ..) => {
                         Record::skipped(c.recipient, c.csv_line, Code::Pending, "not sent yet".into())
                     }
+                    _ if self.setup.canary => Record::skipped(
+                        c.recipient,
+                        c.csv_line,
+                        Code::Pending,
+                        "not sent yet: after the canary (--continue sends to the rest)".into(),
+                    ),
                     _ => Record::skipped(c.recipient, c.csv_line, Code::Pending, "not sent yet: beyond --limit".into()),
                 };
                 (self.record)(&r);

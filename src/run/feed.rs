@@ -67,6 +67,8 @@ pub struct Setup {
     pub render: bool,
     /// Honour the campaign's sending window, by this clock; `None` ignores it.
     pub window: Option<Clock>,
+    /// Offer the canary's seed numbers before the audience.
+    pub seeds: bool,
 }
 
 /// Runs the feed until the audience ends or the run hangs up; `render` turns rendering off
@@ -76,9 +78,14 @@ pub fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Se
     let settings = plan.settings().clone();
     let mut batch = Vec::with_capacity(setup.batch);
     let mut seq = 0u64;
-    let entries = match plan.audience.entries() {
-        Ok(entries) => entries,
-        Err(e) => {
+    let seeds = if setup.seeds { plan.seeds() } else { Ok(Vec::new()) };
+    let entries = match (seeds, plan.audience.entries()) {
+        (Ok(seeds), Ok(entries)) => seeds.into_iter().map(|r| Ok(Entry::Recipient(r))).chain(entries),
+        (Err(e), _) => {
+            let _ = tx.blocking_send(vec![Fed::Failed(e)]);
+            return;
+        }
+        (_, Err(e)) => {
             let _ = tx.blocking_send(vec![Fed::Failed(e.into())]);
             return;
         }
@@ -91,7 +98,14 @@ pub fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Se
             Ok(Entry::Recipient(r)) if !(setup.render && render.load(Ordering::Relaxed)) => {
                 Fed::Unrendered { recipient: r.target.to_string(), csv_line: r.csv_line() }
             }
-            Ok(Entry::Recipient(r)) if let Some(held) = window.and_then(|(w, clock)| held(&plan, w, clock, &r)) => held,
+            // Seeds are the sender's own phones: no window holds them.
+            Ok(Entry::Recipient(r))
+                if let Some(held) = window
+                    .filter(|_| !matches!(r.origin, crate::recipients::Origin::Seed(_)))
+                    .and_then(|(w, clock)| held(&plan, w, clock, &r)) =>
+            {
+                held
+            }
             Ok(Entry::Recipient(r)) => match plan.send_for(r) {
                 Err(e) => Fed::Failed(e),
                 Ok(send) => {

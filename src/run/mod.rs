@@ -39,6 +39,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
+/// The journal's name for a canary run (its `runs.mode`).
+pub const CANARY: &str = "canary";
+
 /// How to run.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -58,6 +61,9 @@ pub struct Options {
     /// Honour the campaign's sending window, judged by this clock; `None` sends regardless
     /// (`--ignore-window`).
     pub window: Option<crate::window::Clock>,
+    /// Run the campaign's canary (`delivery.canary`): its seeds, then its count of the
+    /// audience, and no more; the journal records the run as the canary.
+    pub canary: bool,
 }
 
 /// What a run did.
@@ -94,21 +100,28 @@ pub async fn run<T: Transport>(
         None => Writer::new(None).map_err(report_error)?,
     };
     let mut sink = Sink::new(writer, None);
-    let expected = options.expected.unwrap_or(plan.audience.counts.recipients);
-    let expected = options.limit.map_or(expected, |l| l.min(expected));
+    let canary = options.canary && plan.canary.is_some();
+    let limit = match (&plan.canary, canary) {
+        (Some(c), true) => Some(options.limit.map_or(c.size(), |l| l.min(c.size()))),
+        _ => options.limit,
+    };
+    let seeds = plan.canary.as_ref().filter(|_| canary).map_or(0, |c| c.seeds.len());
+    let expected = options.expected.unwrap_or(plan.audience.counts.recipients) + seeds;
+    let expected = limit.map_or(expected, |l| l.min(expected));
     // A run that sends nobody (all already sent) is not recorded as a run.
     let run_id = match journal.as_deref_mut().filter(|_| !dry_run && expected > 0) {
-        Some(j) => Some(j.begin_run(&plan.id, &plan.sections, options.mode.as_str())?),
+        Some(j) => Some(j.begin_run(&plan.id, &plan.sections, if canary { CANARY } else { options.mode.as_str() })?),
         None => None,
     };
     let writer = journal.as_deref().map(|j| j.writer(&plan.id, options.keep_bodies)).transpose()?;
     let gate = writer.as_ref().map_or(Gate::Open, |w| Gate::Journal(w.handle()));
     let setup = engine::Setup {
         action: if dry_run { Action::DryRun } else { Action::Send },
-        limit: options.limit,
+        limit,
         policy: options.policy,
         expected,
         window: options.window,
+        canary,
     };
     let mut record = |r: &crate::results::Record| sink.record(r);
     let done = engine::drive(plan.clone(), setup, gate, transport, secret, cancel, &mut record, progress).await;
@@ -158,8 +171,14 @@ fn settle(stopped: Option<StopReason>, writer: Option<crate::journal::writer::Wr
 /// no longer lists. Nothing is rendered or sent. Output into a closed pipe ends it quietly.
 pub async fn rebuild(plan: Arc<Plan>, journal: &Journal, report: Writer) -> Result<crate::report::Summary, Error> {
     let writer = journal.writer(&plan.id, false)?;
-    let setup =
-        engine::Setup { action: Action::Rebuild, limit: None, policy: Policy::default(), expected: 0, window: None };
+    let setup = engine::Setup {
+        action: Action::Rebuild,
+        limit: None,
+        policy: Policy::default(),
+        expected: 0,
+        window: None,
+        canary: false,
+    };
     let cancel = CancellationToken::new();
     let mut sink = Sink::new(report, Some(cancel.clone()));
     let mut record = |r: &crate::results::Record| sink.record(r);

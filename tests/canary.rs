@@ -1,0 +1,110 @@
+//! The canary as a user runs it: the first run sends to the seeds and the first recipients and
+//! exits 75; a re-run sends nothing until `--continue`; a failing canary stops the campaign;
+//! `pause: false` goes on by itself. Against a real loopback server; nobody twice.
+
+use crate::common::*;
+use crate::server::*;
+use std::process::Output;
+
+const TOKEN: &str = "EAAG-canary-secret";
+
+fn campaign(base_url: &str, canary: &str) -> String {
+    let list: Vec<String> = (0..12).map(|i| format!("\"+2547{:08}\"", 30_000_000 + i)).collect();
+    format!(
+        "version: 1\nid: canary-test\nprovider:\n  kind: cloud_api\n  base_url: {base_url}\n  token_env: WA_TOKEN\n  phone_number_id: \"42\"\nrecipients:\n  list: [{}]\nmessage:\n  type: text\n  text: \"Hi\"\ndelivery: {{ rate: 200/s, max_failure_rate: 50%, canary: {canary} }}\n",
+        list.join(", ")
+    )
+}
+
+fn send(s: &Scratch, extra: &[&str]) -> Output {
+    let mut args = vec!["send", "c.yaml", "--yes", "--quiet", "--report", "out"];
+    args.extend_from_slice(extra);
+    herald(s.path()).args(&args).env("WA_TOKEN", TOKEN).output().unwrap()
+}
+
+fn numbers(server: &Server) -> Vec<String> {
+    let mut to: Vec<String> = server
+        .seen()
+        .iter()
+        .map(|r| serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["to"].as_str().unwrap().to_string())
+        .collect();
+    to.sort();
+    to
+}
+
+#[test]
+fn the_canary_pauses_until_continue_and_nobody_gets_two() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), "{ count: 3, to: [\"+254799000001\"] }"));
+    let o = send(&s, &[]);
+    assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 4, "the seed and three recipients");
+    assert!(
+        stderr(&o).contains(
+            "canary sent (1 seed, up to 3 of the audience): check the messages, then `herald send c.yaml --continue`"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stdout(&o).contains("skipped pending ×9: not sent yet: after the canary (--continue sends to the rest)"),
+        "{}",
+        stdout(&o)
+    );
+    let o = send(&s, &[]);
+    assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
+    assert!(stderr(&o).contains("the canary of `canary-test` went out at"), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 4, "a re-run without --continue sends nothing");
+    let status = run(s.path(), &["status", "c.yaml"]);
+    assert!(stdout(&status).contains("a re-run sends nothing until --continue"), "{}", stdout(&status));
+    let o = send(&s, &["--continue"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let to = numbers(&server);
+    let mut unique = to.clone();
+    unique.dedup();
+    assert_eq!((to.len(), unique.len()), (13, 13), "twelve recipients and the seed, once each: {to:?}");
+}
+
+#[test]
+fn a_failing_canary_stops_the_campaign() {
+    let server = Server::start(|n, _| if n == 2 { cloud_error(400, 131026) } else { cloud_ok(n) });
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), "{ count: 4 }"));
+    let o = send(&s, &[]);
+    assert_eq!(o.status.code(), Some(1), "one failure in four is within the gate, not the canary: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the canary failed (1 recipient failed or unknown); nothing more was sent"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(server.seen().len(), 4);
+    let o = send(&s, &[]);
+    assert_eq!(o.status.code(), Some(75));
+    assert!(stderr(&o).contains("went out at") && stderr(&o).contains("and failed"), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 4);
+}
+
+#[test]
+fn an_unpaused_clean_canary_goes_on_by_itself() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), "{ count: 2, pause: false, wait: 0s }"));
+    let o = send(&s, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("the canary had no failures; going on in 0s"), "{}", stderr(&o));
+    assert_eq!(numbers(&server).len(), 12);
+}
+
+#[test]
+fn a_canary_needs_the_journal_and_a_target() {
+    let s = Scratch::new();
+    s.write("c.yaml", campaign("http://127.0.0.1:9", "{ count: 0 }"));
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("a canary of nobody checks nothing"), "{}", stderr(&o));
+    s.write("c.yaml", campaign("http://127.0.0.1:9", "{ count: 2 }"));
+    let o = send(&s, &["--no-journal"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("`delivery.canary` needs the journal"), "{}", stderr(&o));
+}
