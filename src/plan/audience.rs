@@ -2,13 +2,15 @@
 //! scans every row (see [`crate::recipients`]), reporting at the key that names each file.
 
 use super::checks::{Checked, Context};
+use super::opt_out::{self, NamedBy};
 use crate::campaign::model::CampaignDoc;
 use crate::campaign::source::Part;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, Severity};
 use crate::phone::{Phone, normalize};
 use crate::providers::Bulk;
-use crate::recipients::{Address, Audience, CsvReader, Filter, Source, read_suppression};
+use crate::recipients::{Address, Audience, CsvError, CsvReader, Filter, Source, read_suppression};
 use std::collections::HashSet;
+use std::path::Path;
 use std::sync::Arc;
 
 /// Scans the audience, or `None` when a file it needs cannot be used.
@@ -158,8 +160,9 @@ fn column(
     None
 }
 
-/// Every suppressed number, as compact keys. An unreadable list is an error (so nothing is
-/// sent), but the rest of the audience is still checked.
+/// Every suppressed number, as compact keys: the campaign's lists and the global ones. An
+/// unreadable list is an error (so nothing is sent), but the rest of the audience is still
+/// checked.
 fn suppression(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Diagnostics) -> HashSet<u64> {
     let mut all = HashSet::new();
     let column = c.recipients.phone_column.as_deref().unwrap_or("phone");
@@ -169,26 +172,43 @@ fn suppression(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Di
         } else {
             "/recipients/suppress".into()
         };
-        let path = ctx.path(file);
-        match read_suppression(&path, column, checked.region) {
-            Ok(s) => {
-                for (line, why) in s.invalid {
-                    diags.push(
-                        Diagnostic::warning(format!(
-                            "suppression list line {line}: {why}; this entry cannot match anyone"
-                        ))
-                        .at(Some(Location::line(&path.display().to_string(), line as usize)))
-                        .group("unreadable suppression entries"),
-                    );
-                }
-                all.extend(s.keys);
-            }
-            Err(why) => {
-                diags.push(ctx.at(Severity::Error, &pointer, Part::Value, why.to_string()).help(
-                    "paths are relative to the campaign file's folder; without the list herald cannot honour opt-outs",
-                ));
-            }
+        if let Err(why) = read_list(&ctx.path(file), column, checked, &mut all, diags) {
+            diags.push(ctx.at(Severity::Error, &pointer, Part::Value, why.to_string()).help(
+                "paths are relative to the campaign file's folder; without the list herald cannot honour opt-outs",
+            ));
+        }
+    }
+    for list in &ctx.options.opt_out {
+        if let Err(why) = read_list(&list.path, opt_out::PHONE_COLUMN, checked, &mut all, diags) {
+            let help = match list.named_by {
+                NamedBy::Env => format!(
+                    "${} names files of numbers never to message, separated by `:`; fix or unset it. Without the list herald cannot honour opt-outs",
+                    opt_out::ENV
+                ),
+                NamedBy::Flag => "--suppress paths are relative to the working directory; without the list herald cannot honour opt-outs".into(),
+            };
+            diags.push(Diagnostic::error(format!("{why} (an opt-out list from {})", list.named_by)).help(help));
         }
     }
     all
+}
+
+/// Adds the numbers of one suppression list to `all`, warning about lines that hold none.
+fn read_list(
+    path: &Path,
+    column: &str,
+    checked: &Checked,
+    all: &mut HashSet<u64>,
+    diags: &mut Diagnostics,
+) -> Result<(), CsvError> {
+    let s = read_suppression(path, column, checked.region)?;
+    for (line, why) in s.invalid {
+        diags.push(
+            Diagnostic::warning(format!("suppression list line {line}: {why}; this entry cannot match anyone"))
+                .at(Some(Location::line(&path.display().to_string(), line as usize)))
+                .group("unreadable suppression entries"),
+        );
+    }
+    all.extend(s.keys);
+    Ok(())
 }

@@ -406,6 +406,20 @@ fn check_recipients(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> 
             )
             .help("leave opted-out groups or contacts out of the list or CSV itself"),
         );
+    } else if by_id && !ctx.options.opt_out.is_empty() {
+        let named: Vec<String> = ctx.options.opt_out.iter().map(super::OptOutList::describe).collect();
+        diags.push(
+            ctx.at(
+                Severity::Warning,
+                "/recipients",
+                Part::Key,
+                format!(
+                    "the global opt-out lists hold phone numbers and do not apply to groups or contact ids: {}",
+                    named.join(", ")
+                ),
+            )
+            .help("leave opted-out groups or contacts out of the list or CSV itself"),
+        );
     }
     if r.contact_column.is_some() && !provider.supports_contact_ids() {
         diags.push(

@@ -6,10 +6,12 @@
 mod audience;
 mod checks;
 mod context;
+mod opt_out;
 mod render;
 mod rows;
 mod templates;
 
+pub use opt_out::{NamedBy, OptOutList};
 pub use render::{Rendered, Renderer};
 
 use crate::campaign::model::CampaignDoc;
@@ -41,6 +43,9 @@ pub struct Options {
     pub vars: Vec<(String, String)>,
     /// `--rate`, `--concurrency`, `--max-failure-rate`: delivery settings from the command line.
     pub overrides: Overrides,
+    /// Global opt-out lists (`$HERALD_SUPPRESS`, `--suppress`), honoured on top of the
+    /// campaign's `recipients.suppress`.
+    pub opt_out: Vec<OptOutList>,
 }
 
 /// Delivery settings given on the command line, over the campaign's.
