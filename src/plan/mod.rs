@@ -5,7 +5,6 @@
 
 mod audience;
 mod checks;
-mod context;
 mod opt_out;
 mod render;
 mod rows;
@@ -247,7 +246,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
     if diags.has_errors() {
         return None;
     }
-    let context = context::Shared::new(&campaign, audience.headers());
+    let context = crate::template::context::Shared::new(&campaign, audience.headers());
     let renderer = Renderer::new(templates, context, campaign.provider.kind, checked.settings, checked.region);
     let plan = Plan {
         file: path.to_path_buf(),
