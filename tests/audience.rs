@@ -1,5 +1,6 @@
 //! The audience a marketer means: global opt-out lists (`$HERALD_SUPPRESS`, `--suppress`) keep
-//! numbers out of every campaign's requests and show in the report as `suppressed`.
+//! numbers out of every campaign's requests and show in the report as `suppressed`;
+//! `recipients.where` keeps the CSV rows a condition holds for, and says where it fails.
 
 use crate::common::*;
 use crate::server::*;
@@ -133,4 +134,85 @@ fn a_global_list_beside_an_audience_of_groups_is_one_warning() {
     assert!(err.contains("optout.txt (from $HERALD_SUPPRESS)"), "{err}");
     let o = run(s.path(), &["validate", "c.yaml"]);
     assert!(!stderr(&o).contains("do not apply to groups"), "{}", stderr(&o));
+}
+
+/// People with a country, an age and tags.
+const MARKET: &str = "\
+phone,name,country,age,tags
++254712345678,Jane,KE,30,vip
++254712345679,Joe,UG,40,vip
++254712345670,Ann,KE,16,vip
++254712345671,Bob,KE,52,
++254712345672,Eve,ke,25,vip
+";
+
+/// [`campaign`] with these lines added under `recipients:`.
+fn with_recipients(base_url: &str, lines: &str) -> String {
+    campaign(base_url).replace("  csv: data.csv\n", &format!("  csv: data.csv\n{lines}"))
+}
+
+#[test]
+fn where_keeps_the_rows_it_holds_for_and_combines_with_tags() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("data.csv", MARKET);
+    let lines = "  where: \"country | upper == market and age | int >= 18\"\n  tags: [vip]\n";
+    s.write("c.yaml", with_recipients(&server.url(), lines).replace("message:", "vars: { market: KE }\nmessage:"));
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(
+            "2 recipients to send, 0 skipped (0 invalid, 0 duplicate, 0 suppressed), 3 left out by the filter"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    let o = send(&s, None, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(received(&server), ["+254712345672", "+254712345678"]);
+    // Rows the filter leaves out are nobody's: not in the report.
+    assert_eq!(results(&s).len(), 2);
+}
+
+#[test]
+fn a_where_that_does_not_parse_points_at_the_spot() {
+    let s = Scratch::new();
+    s.write("data.csv", MARKET);
+    s.write("c.yaml", with_recipients("https://graph.facebook.com/v23.0", "  where: \"country == 'KE' age\"\n"));
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("error: `recipients.where` does not parse: unexpected input after expression"), "{err}");
+    assert!(err.contains("--> c.yaml:10:27"), "{err}");
+    // A misspelt column is caught before any row is read, with the nearest one.
+    s.write("c.yaml", with_recipients("https://graph.facebook.com/v23.0", "  where: \"contry == 'KE'\"\n"));
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("`recipients.where` uses `contry`, which is not a column of data.csv"), "{err}");
+    assert!(err.contains("--> c.yaml:10:11") && err.contains("help: did you mean `country`?"), "{err}");
+}
+
+#[test]
+fn a_where_that_fails_on_a_row_names_the_expression_and_the_csv_line() {
+    let s = Scratch::new();
+    s.write("data.csv", MARKET.replace("Ann,KE,16", "Ann,KE,sixteen").replace("Bob,KE,52", "Bob,KE,"));
+    s.write("c.yaml", with_recipients("https://graph.facebook.com/v23.0", "  where: \"age | int >= 18\"\n"));
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    golden("errors/where_rows.txt", &stderr(&o));
+}
+
+#[test]
+fn where_needs_a_csv() {
+    let s = Scratch::new();
+    let campaign = with_recipients("https://graph.facebook.com/v23.0", "")
+        .replace("  csv: data.csv\n", "  list: [\"+254712345678\"]\n  where: \"true\"\n")
+        .replace("{{ name }}", "there");
+    s.write("c.yaml", campaign);
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("error: `recipients.where` needs a CSV: it tests each row's columns"), "{err}");
+    assert!(err.contains("or drop `where` and list only the numbers you mean"), "{err}");
 }

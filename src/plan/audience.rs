@@ -2,6 +2,7 @@
 //! scans every row (see [`crate::recipients`]), reporting at the key that names each file.
 
 use super::checks::{Checked, Context};
+use super::filter;
 use super::opt_out::{self, NamedBy};
 use crate::campaign::model::CampaignDoc;
 use crate::campaign::source::Part;
@@ -17,7 +18,7 @@ use std::sync::Arc;
 pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Diagnostics) -> Option<Audience> {
     let suppressed = suppression(c, checked, ctx, diags);
     let r = &c.recipients;
-    let filter = Filter::new(&r.tags, &r.exclude_tags);
+    let mut select = Filter::new(&r.tags, &r.exclude_tags);
     let source = if let Some(csv) = &r.csv {
         let path = ctx.path(csv);
         let name = path.display().to_string();
@@ -39,11 +40,14 @@ pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Diag
                 column(headers, r.phone_column.as_deref().unwrap_or("phone"), "phone_column", &name, ctx, diags)
             }
         };
-        let tags = if filter.active() {
+        let tags = if select.by_tags() {
             column(headers, r.tags_column.as_deref().unwrap_or("tags"), "tags_column", &name, ctx, diags).map(Some)
         } else {
             Some(None)
         };
+        if let Some(source) = &r.condition {
+            select.condition = Some(Arc::new(filter::compile(c, source, headers, &name, ctx, diags)?));
+        }
         Source::Csv { headers: headers.into(), phone: phone?, tags: tags?, path }
     } else if let Some(tags) = &r.provider_tags {
         Source::ProviderTags(Bulk { tags: tags.clone(), numbers: bulk_numbers(c, checked, ctx, diags)? })
@@ -58,7 +62,10 @@ pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Diag
         (false, true) => Address::Contact,
         (false, false) => Address::Phone,
     };
-    match Audience::scan(source, address, filter, checked.region, &suppressed) {
+    let csv_name = r.csv.as_deref().map(|csv| ctx.path(csv).display().to_string()).unwrap_or_default();
+    let expression = filter::position(ctx);
+    let failed = |line, why| diags.push(filter::row_error(line, &why, &csv_name, &expression));
+    match Audience::scan(source, address, select, checked.region, &suppressed, failed) {
         Ok(audience) => Some(audience),
         Err(why) => {
             diags.push(ctx.at(Severity::Error, "/recipients/csv", Part::Value, why.to_string()));
@@ -71,13 +78,15 @@ pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Diag
 /// `recipients.max_invalid` allows.
 pub fn judge_counts(c: &CampaignDoc, audience: &Audience, ctx: &Context, diags: &mut Diagnostics) {
     let n = audience.counts;
-    if n.recipients == 0 {
+    // Rows `where` could not decide about are errors of their own; whether anyone would be left
+    // is unknown until they are fixed.
+    if n.recipients == 0 && n.undecided == 0 {
         let mut d = ctx.at(
             Severity::Error,
             "/recipients",
             Part::Key,
             format!(
-                "no recipients to send to: {} invalid, {} duplicate, {} suppressed, {} left out by tags",
+                "no recipients to send to: {} invalid, {} duplicate, {} suppressed, {} left out by the filter",
                 n.invalid, n.duplicate, n.suppressed, n.filtered
             ),
         );

@@ -258,6 +258,11 @@ pub fn salvage(doc: &Value, ctx: &Context, diags: &mut Diagnostics) {
             }
         }
     }
+    if let Some(source) = doc.pointer(super::filter::POINTER).and_then(Value::as_str)
+        && let Err(e) = crate::template::condition::syntax(source)
+    {
+        diags.push(super::filter::syntax_error(source, &e, ctx));
+    }
     if let Some(Err(errors)) = doc
         .get("message")
         .map(|m| crate::template::Templates::compile(m, doc.get("metadata"), crate::template::Origin::Campaign))
@@ -442,6 +447,24 @@ fn check_recipients(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> 
                 format!("provider `{}` cannot resolve contact tags", c.provider.kind),
             )
             .help("only autokonnect resolves its own contact tags; use `csv` or `list` instead"),
+        );
+    }
+    if r.csv.is_none() && r.condition.is_some() {
+        let instead = if r.provider_tags.is_some() {
+            "choose the provider's tags to match instead"
+        } else if r.groups.is_some() {
+            "list only the groups you mean"
+        } else {
+            "list only the numbers you mean"
+        };
+        diags.push(
+            ctx.at(
+                Severity::Error,
+                super::filter::POINTER,
+                Part::Key,
+                "`recipients.where` needs a CSV: it tests each row's columns",
+            )
+            .help(format!("give the audience as `csv: file.csv`, or drop `where` and {instead}")),
         );
     }
     if r.csv.is_none() {

@@ -5,6 +5,7 @@
 
 mod audience;
 mod checks;
+mod filter;
 mod opt_out;
 mod render;
 mod rows;
@@ -309,7 +310,7 @@ impl Plan {
             c.suppressed,
         );
         if c.filtered > 0 {
-            line.push_str(&format!(", {} left out by tags", c.filtered));
+            line.push_str(&format!(", {} left out by the filter", c.filtered));
         }
         line.push_str(&format!(", provider {}, message {}", self.provider, self.message_type));
         line

@@ -1,8 +1,11 @@
 //! Message templates: every string under `message` and `metadata` is a minijinja template,
 //! compiled once (named by its JSON pointer) and rendered per recipient in strict mode, so a
 //! missing value is an error instead of an empty hole in someone's message. Values from the
-//! CSV are data: they are never evaluated as templates.
+//! CSV are data: they are never evaluated as templates. Conditions over CSV rows
+//! (`recipients.where`, [`condition`]) run in the same environment over the same
+//! [`context`].
 
+pub mod condition;
 pub mod context;
 
 use minijinja::{Environment, UndefinedBehavior};
