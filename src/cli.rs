@@ -40,6 +40,8 @@ enum Command {
         /// Treat warnings as errors (exit 2 when there are any).
         #[arg(long)]
         strict: bool,
+        #[command(flatten)]
+        opt_out: OptOutArgs,
         /// Output format: summary lines for people, or one JSON object per file for scripts.
         #[arg(long, value_enum, default_value_t = Format::Pretty)]
         format: Format,
@@ -66,6 +68,8 @@ enum Command {
         /// Only this recipient: a phone number (+254…) or a CSV line number.
         #[arg(long, value_name = "PHONE|LINE")]
         recipient: Option<String>,
+        #[command(flatten)]
+        opt_out: OptOutArgs,
     },
     /// Send a campaign: validate, confirm, send with progress, write the report. Re-running is
     /// always safe: the journal skips everyone who already has the message.
@@ -80,6 +84,8 @@ enum Command {
         /// Journal file [default: .herald/journal.db beside the campaign, or $HERALD_JOURNAL].
         #[arg(long, value_name = "PATH")]
         journal: Option<PathBuf>,
+        #[command(flatten)]
+        opt_out: OptOutArgs,
         /// Output format: text for people, or one JSON object for scripts.
         #[arg(long, value_enum, default_value_t = Format::Pretty)]
         format: Format,
@@ -100,6 +106,8 @@ enum Command {
         /// Journal file [default: .herald/journal.db beside the campaign, or $HERALD_JOURNAL].
         #[arg(long, value_name = "PATH")]
         journal: Option<PathBuf>,
+        #[command(flatten)]
+        opt_out: OptOutArgs,
     },
     /// Serve the six providers' send endpoints on loopback, as a stand-in for testing.
     Sandbox {
@@ -192,6 +200,22 @@ impl FaultArgs {
     }
 }
 
+/// Global opt-out lists, on every command that plans a campaign's audience.
+#[derive(Debug, Clone, Default, clap::Args)]
+struct OptOutArgs {
+    /// A file of numbers never to message, on top of the campaign's `recipients.suppress` and
+    /// $HERALD_SUPPRESS (repeatable; relative to the working directory).
+    #[arg(long = "suppress", value_name = "FILE")]
+    suppress: Vec<PathBuf>,
+}
+
+impl OptOutArgs {
+    /// The lists `$HERALD_SUPPRESS` names, then these.
+    fn lists(self) -> Vec<crate::plan::OptOutList> {
+        crate::plan::OptOutList::gather(self.suppress)
+    }
+}
+
 /// `herald send` arguments.
 #[derive(Debug, clap::Args)]
 struct SendArgs {
@@ -251,6 +275,8 @@ struct SendArgs {
     /// Treat validation warnings as errors: send nothing when there are any.
     #[arg(long)]
     strict: bool,
+    #[command(flatten)]
+    opt_out: OptOutArgs,
     /// Journal file [default: .herald/journal.db beside the campaign, or $HERALD_JOURNAL].
     #[arg(long, value_name = "PATH")]
     journal: Option<PathBuf>,
@@ -298,22 +324,31 @@ pub fn run() -> u8 {
         Color::Never => Some(false),
     });
     match args.command {
-        Command::Validate { files, all_problems, strict, format } => commands::validate::run(
-            &commands::validate::Options { files, all_problems, strict, json: matches!(format, Format::Json) },
-            &out,
-        ),
-        Command::Preview { file, limit, format, all_problems, vars, chat, recipient } => commands::preview::run(
-            &commands::preview::Options {
-                file,
-                limit,
-                json: matches!(format, Format::Json),
+        Command::Validate { files, all_problems, strict, format, opt_out } => commands::validate::run(
+            &commands::validate::Options {
+                files,
                 all_problems,
-                vars,
-                chat,
-                recipient,
+                strict,
+                json: matches!(format, Format::Json),
+                opt_out: opt_out.lists(),
             },
             &out,
         ),
+        Command::Preview { file, limit, format, all_problems, vars, chat, recipient, opt_out } => {
+            commands::preview::run(
+                &commands::preview::Options {
+                    file,
+                    limit,
+                    json: matches!(format, Format::Json),
+                    all_problems,
+                    vars,
+                    chat,
+                    recipient,
+                    opt_out: opt_out.lists(),
+                },
+                &out,
+            )
+        }
         Command::Send(a) => commands::send::run(
             &commands::send::Options {
                 file: a.file,
@@ -343,21 +378,32 @@ pub fn run() -> u8 {
                 retry_failed: a.retry_failed,
                 allow_changed: a.allow_changed,
                 keep_bodies: a.keep_bodies,
+                opt_out: a.opt_out.lists(),
             },
             &out,
         ),
-        Command::Status { file, sandbox, journal, format } => commands::status::run(
-            &commands::status::Options { json: matches!(format, Format::Json), file, sandbox, journal },
+        Command::Status { file, sandbox, journal, format, opt_out } => commands::status::run(
+            &commands::status::Options {
+                json: matches!(format, Format::Json),
+                file,
+                sandbox,
+                journal,
+                opt_out: opt_out.lists(),
+            },
             &out,
         ),
-        Command::Report { file, format, out: dir, sandbox, journal } => {
+        Command::Report { file, format, out: dir, sandbox, journal, opt_out } => {
             let format = match format {
                 ReportFormat::Csv => commands::report::Format::Csv,
                 ReportFormat::Json => commands::report::Format::Json,
                 ReportFormat::Md => commands::report::Format::Md,
                 ReportFormat::Junit => commands::report::Format::Junit,
             };
-            commands::report::run(&commands::report::Options { file, format, out: dir, sandbox, journal }, &out)
+            let opt_out = opt_out.lists();
+            commands::report::run(
+                &commands::report::Options { file, format, out: dir, sandbox, journal, opt_out },
+                &out,
+            )
         }
         Command::Sandbox { port, faults, record, canned, quiet } => {
             let config = crate::sandbox::Config { port, record, retain: false, canned, ..faults.config() };

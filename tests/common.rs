@@ -19,10 +19,10 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A `herald` command run from `dir`, colour off, token variables unset.
+/// A `herald` command run from `dir`, colour off, token variables and global opt-out lists unset.
 pub fn herald(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_herald"));
-    c.current_dir(dir).env("NO_COLOR", "1").env_remove("GITHUB_STEP_SUMMARY");
+    c.current_dir(dir).env("NO_COLOR", "1").env_remove("GITHUB_STEP_SUMMARY").env_remove("HERALD_SUPPRESS");
     for v in TOKEN_VARS {
         c.env_remove(v);
     }

@@ -81,6 +81,10 @@ pub struct RecipientsDoc {
     /// Drop rows with any of these tags.
     #[serde(default)]
     pub exclude_tags: Vec<String>,
+    /// `where`: a minijinja expression over each CSV row; rows for which it is false are left
+    /// out.
+    #[serde(rename = "where")]
+    pub condition: Option<String>,
     /// Suppression files.
     #[serde(default, deserialize_with = "one_or_many")]
     pub suppress: Vec<String>,

@@ -29,6 +29,8 @@ pub struct Options {
     pub chat: bool,
     /// Only this recipient: a phone number (as the report writes it) or a CSV line.
     pub recipient: Option<String>,
+    /// Global opt-out lists (`$HERALD_SUPPRESS`, `--suppress`).
+    pub opt_out: Vec<crate::plan::OptOutList>,
 }
 
 /// How many requests the pretty view shows by default.
@@ -39,6 +41,7 @@ pub fn run(o: &Options, out: &Output) -> u8 {
     let options = PlanOptions {
         problems_per_group: super::problems_per_group(o.all_problems),
         vars: o.vars.clone(),
+        opt_out: o.opt_out.clone(),
         ..PlanOptions::default()
     };
     let v = plan::load(&o.file, options);

@@ -35,6 +35,8 @@ pub struct Options {
     pub sandbox: bool,
     /// Journal file.
     pub journal: Option<PathBuf>,
+    /// Global opt-out lists (`$HERALD_SUPPRESS`, `--suppress`).
+    pub opt_out: Vec<crate::plan::OptOutList>,
 }
 
 /// Runs `report`.
@@ -43,7 +45,7 @@ pub fn run(o: &Options, out: &Output) -> u8 {
 }
 
 async fn rebuild(o: &Options, out: &Output) -> Result<u8, Error> {
-    let Some(plan) = super::status::load(&o.file, out) else { return Ok(exit::INVALID) };
+    let Some(plan) = super::status::load(&o.file, &o.opt_out, out) else { return Ok(exit::INVALID) };
     let path = journal::default_path(&o.file, o.journal.as_deref(), o.sandbox);
     let Some(j) = Journal::open_read(&path)? else {
         return Err(Error::NoJournal { path, id: plan.id });

@@ -65,6 +65,8 @@ pub struct Options {
     pub allow_changed: bool,
     /// Store request bodies in the journal.
     pub keep_bodies: bool,
+    /// Global opt-out lists (`$HERALD_SUPPRESS`, `--suppress`).
+    pub opt_out: Vec<crate::plan::OptOutList>,
 }
 
 /// Runs `send`.
@@ -94,6 +96,7 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         strict: o.strict,
         vars: o.vars.clone(),
         overrides: o.overrides.clone(),
+        opt_out: o.opt_out.clone(),
     };
     let v = plan::load(&o.file, options);
     out.diagnostics(&v.diagnostics);

@@ -21,6 +21,8 @@ pub struct Options {
     pub sandbox: bool,
     /// Journal file.
     pub journal: Option<PathBuf>,
+    /// Global opt-out lists (`$HERALD_SUPPRESS`, `--suppress`).
+    pub opt_out: Vec<crate::plan::OptOutList>,
 }
 
 /// Runs `status`.
@@ -29,7 +31,7 @@ pub fn run(o: &Options, out: &Output) -> u8 {
 }
 
 fn status(o: &Options, out: &Output) -> Result<u8, Error> {
-    let Some(plan) = load(&o.file, out) else { return Ok(exit::INVALID) };
+    let Some(plan) = load(&o.file, &o.opt_out, out) else { return Ok(exit::INVALID) };
     let path = journal::default_path(&o.file, o.journal.as_deref(), o.sandbox);
     let clock = super::clock()?;
     let Some(mut j) = Journal::open_read(&path)? else {
@@ -64,10 +66,11 @@ fn status(o: &Options, out: &Output) -> Result<u8, Error> {
     Ok(exit::OK)
 }
 
-/// Validates a campaign for `status` and `report` (no token needed); `None` after printing why
-/// it is invalid.
-pub fn load(file: &Path, out: &Output) -> Option<Plan> {
-    let v = plan::load(file, PlanOptions { token: TokenCheck::Skip, ..PlanOptions::default() });
+/// Validates a campaign for `status` and `report` (no token needed), with the global opt-out
+/// lists so their counts match what `send` does; `None` after printing why it is invalid.
+pub fn load(file: &Path, opt_out: &[plan::OptOutList], out: &Output) -> Option<Plan> {
+    let options = PlanOptions { token: TokenCheck::Skip, opt_out: opt_out.to_vec(), ..PlanOptions::default() };
+    let v = plan::load(file, options);
     if v.plan.is_none() {
         out.diagnostics(&v.diagnostics);
         out.invalid(file, &v.diagnostics, false);

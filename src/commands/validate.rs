@@ -16,6 +16,8 @@ pub struct Options {
     pub strict: bool,
     /// One JSON object per file on stdout instead of the summary lines.
     pub json: bool,
+    /// Global opt-out lists (`$HERALD_SUPPRESS`, `--suppress`).
+    pub opt_out: Vec<crate::plan::OptOutList>,
 }
 
 /// Runs `validate`; exit 0 when every file is valid, 2 otherwise.
@@ -25,6 +27,7 @@ pub fn run(o: &Options, out: &Output) -> u8 {
         let options = PlanOptions {
             problems_per_group: super::problems_per_group(o.all_problems),
             strict: o.strict,
+            opt_out: o.opt_out.clone(),
             ..PlanOptions::default()
         };
         let v = plan::load(file, options);

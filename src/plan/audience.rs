@@ -2,20 +2,23 @@
 //! scans every row (see [`crate::recipients`]), reporting at the key that names each file.
 
 use super::checks::{Checked, Context};
+use super::filter;
+use super::opt_out::{self, NamedBy};
 use crate::campaign::model::CampaignDoc;
 use crate::campaign::source::Part;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, Severity};
 use crate::phone::{Phone, normalize};
 use crate::providers::Bulk;
-use crate::recipients::{Address, Audience, CsvReader, Filter, Source, read_suppression};
+use crate::recipients::{Address, Audience, CsvError, CsvReader, Filter, Source, read_suppression};
 use std::collections::HashSet;
+use std::path::Path;
 use std::sync::Arc;
 
 /// Scans the audience, or `None` when a file it needs cannot be used.
 pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Diagnostics) -> Option<Audience> {
     let suppressed = suppression(c, checked, ctx, diags);
     let r = &c.recipients;
-    let filter = Filter::new(&r.tags, &r.exclude_tags);
+    let mut select = Filter::new(&r.tags, &r.exclude_tags);
     let source = if let Some(csv) = &r.csv {
         let path = ctx.path(csv);
         let name = path.display().to_string();
@@ -37,11 +40,14 @@ pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Diag
                 column(headers, r.phone_column.as_deref().unwrap_or("phone"), "phone_column", &name, ctx, diags)
             }
         };
-        let tags = if filter.active() {
+        let tags = if select.by_tags() {
             column(headers, r.tags_column.as_deref().unwrap_or("tags"), "tags_column", &name, ctx, diags).map(Some)
         } else {
             Some(None)
         };
+        if let Some(source) = &r.condition {
+            select.condition = Some(Arc::new(filter::compile(c, source, headers, &name, ctx, diags)?));
+        }
         Source::Csv { headers: headers.into(), phone: phone?, tags: tags?, path }
     } else if let Some(tags) = &r.provider_tags {
         Source::ProviderTags(Bulk { tags: tags.clone(), numbers: bulk_numbers(c, checked, ctx, diags)? })
@@ -56,7 +62,10 @@ pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Diag
         (false, true) => Address::Contact,
         (false, false) => Address::Phone,
     };
-    match Audience::scan(source, address, filter, checked.region, &suppressed) {
+    let csv_name = r.csv.as_deref().map(|csv| ctx.path(csv).display().to_string()).unwrap_or_default();
+    let expression = filter::position(ctx);
+    let failed = |line, why| diags.push(filter::row_error(line, &why, &csv_name, &expression));
+    match Audience::scan(source, address, select, checked.region, &suppressed, failed) {
         Ok(audience) => Some(audience),
         Err(why) => {
             diags.push(ctx.at(Severity::Error, "/recipients/csv", Part::Value, why.to_string()));
@@ -69,13 +78,15 @@ pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Diag
 /// `recipients.max_invalid` allows.
 pub fn judge_counts(c: &CampaignDoc, audience: &Audience, ctx: &Context, diags: &mut Diagnostics) {
     let n = audience.counts;
-    if n.recipients == 0 {
+    // Rows `where` could not decide about are errors of their own; whether anyone would be left
+    // is unknown until they are fixed.
+    if n.recipients == 0 && n.undecided == 0 {
         let mut d = ctx.at(
             Severity::Error,
             "/recipients",
             Part::Key,
             format!(
-                "no recipients to send to: {} invalid, {} duplicate, {} suppressed, {} left out by tags",
+                "no recipients to send to: {} invalid, {} duplicate, {} suppressed, {} left out by the filter",
                 n.invalid, n.duplicate, n.suppressed, n.filtered
             ),
         );
@@ -158,8 +169,9 @@ fn column(
     None
 }
 
-/// Every suppressed number, as compact keys. An unreadable list is an error (so nothing is
-/// sent), but the rest of the audience is still checked.
+/// Every suppressed number, as compact keys: the campaign's lists and the global ones. An
+/// unreadable list is an error (so nothing is sent), but the rest of the audience is still
+/// checked.
 fn suppression(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Diagnostics) -> HashSet<u64> {
     let mut all = HashSet::new();
     let column = c.recipients.phone_column.as_deref().unwrap_or("phone");
@@ -169,26 +181,43 @@ fn suppression(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Di
         } else {
             "/recipients/suppress".into()
         };
-        let path = ctx.path(file);
-        match read_suppression(&path, column, checked.region) {
-            Ok(s) => {
-                for (line, why) in s.invalid {
-                    diags.push(
-                        Diagnostic::warning(format!(
-                            "suppression list line {line}: {why}; this entry cannot match anyone"
-                        ))
-                        .at(Some(Location::line(&path.display().to_string(), line as usize)))
-                        .group("unreadable suppression entries"),
-                    );
-                }
-                all.extend(s.keys);
-            }
-            Err(why) => {
-                diags.push(ctx.at(Severity::Error, &pointer, Part::Value, why.to_string()).help(
-                    "paths are relative to the campaign file's folder; without the list herald cannot honour opt-outs",
-                ));
-            }
+        if let Err(why) = read_list(&ctx.path(file), column, checked, &mut all, diags) {
+            diags.push(ctx.at(Severity::Error, &pointer, Part::Value, why.to_string()).help(
+                "paths are relative to the campaign file's folder; without the list herald cannot honour opt-outs",
+            ));
+        }
+    }
+    for list in &ctx.options.opt_out {
+        if let Err(why) = read_list(&list.path, opt_out::PHONE_COLUMN, checked, &mut all, diags) {
+            let help = match list.named_by {
+                NamedBy::Env => format!(
+                    "${} names files of numbers never to message, separated by `:`; fix or unset it. Without the list herald cannot honour opt-outs",
+                    opt_out::ENV
+                ),
+                NamedBy::Flag => "--suppress paths are relative to the working directory; without the list herald cannot honour opt-outs".into(),
+            };
+            diags.push(Diagnostic::error(format!("{why} (an opt-out list from {})", list.named_by)).help(help));
         }
     }
     all
+}
+
+/// Adds the numbers of one suppression list to `all`, warning about lines that hold none.
+fn read_list(
+    path: &Path,
+    column: &str,
+    checked: &Checked,
+    all: &mut HashSet<u64>,
+    diags: &mut Diagnostics,
+) -> Result<(), CsvError> {
+    let s = read_suppression(path, column, checked.region)?;
+    for (line, why) in s.invalid {
+        diags.push(
+            Diagnostic::warning(format!("suppression list line {line}: {why}; this entry cannot match anyone"))
+                .at(Some(Location::line(&path.display().to_string(), line as usize)))
+                .group("unreadable suppression entries"),
+        );
+    }
+    all.extend(s.keys);
+    Ok(())
 }

@@ -266,6 +266,11 @@ pub fn salvage(doc: &Value, ctx: &Context, diags: &mut Diagnostics) {
             }
         }
     }
+    if let Some(source) = doc.pointer(super::filter::POINTER).and_then(Value::as_str)
+        && let Err(e) = crate::template::condition::syntax(source)
+    {
+        diags.push(super::filter::syntax_error(source, &e, ctx));
+    }
     if let Some(Err(errors)) = doc
         .get("message")
         .map(|m| crate::template::Templates::compile(m, doc.get("metadata"), crate::template::Origin::Campaign))
@@ -414,6 +419,20 @@ fn check_recipients(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> 
             )
             .help("leave opted-out groups or contacts out of the list or CSV itself"),
         );
+    } else if by_id && !ctx.options.opt_out.is_empty() {
+        let named: Vec<String> = ctx.options.opt_out.iter().map(super::OptOutList::describe).collect();
+        diags.push(
+            ctx.at(
+                Severity::Warning,
+                "/recipients",
+                Part::Key,
+                format!(
+                    "the global opt-out lists hold phone numbers and do not apply to groups or contact ids: {}",
+                    named.join(", ")
+                ),
+            )
+            .help("leave opted-out groups or contacts out of the list or CSV itself"),
+        );
     }
     if r.contact_column.is_some() && !provider.supports_contact_ids() {
         diags.push(
@@ -436,6 +455,24 @@ fn check_recipients(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> 
                 format!("provider `{}` cannot resolve contact tags", c.provider.kind),
             )
             .help("only autokonnect resolves its own contact tags; use `csv` or `list` instead"),
+        );
+    }
+    if r.csv.is_none() && r.condition.is_some() {
+        let instead = if r.provider_tags.is_some() {
+            "choose the provider's tags to match instead"
+        } else if r.groups.is_some() {
+            "list only the groups you mean"
+        } else {
+            "list only the numbers you mean"
+        };
+        diags.push(
+            ctx.at(
+                Severity::Error,
+                super::filter::POINTER,
+                Part::Key,
+                "`recipients.where` needs a CSV: it tests each row's columns",
+            )
+            .help(format!("give the audience as `csv: file.csv`, or drop `where` and {instead}")),
         );
     }
     if r.csv.is_none() {

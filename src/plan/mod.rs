@@ -6,13 +6,15 @@
 mod audience;
 mod canary;
 mod checks;
-mod context;
+mod filter;
+mod opt_out;
 mod render;
 mod rows;
 mod templates;
 mod window;
 
 pub use canary::Canary;
+pub use opt_out::{NamedBy, OptOutList};
 pub use render::{Rendered, Renderer};
 
 use crate::campaign::model::CampaignDoc;
@@ -44,6 +46,9 @@ pub struct Options {
     pub vars: Vec<(String, String)>,
     /// `--rate`, `--concurrency`, `--max-failure-rate`: delivery settings from the command line.
     pub overrides: Overrides,
+    /// Global opt-out lists (`$HERALD_SUPPRESS`, `--suppress`), honoured on top of the
+    /// campaign's `recipients.suppress`.
+    pub opt_out: Vec<OptOutList>,
 }
 
 /// Delivery settings given on the command line, over the campaign's.
@@ -251,7 +256,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
     if diags.has_errors() {
         return None;
     }
-    let context = context::Shared::new(&campaign, audience.headers());
+    let context = crate::template::context::Shared::new(&campaign, audience.headers());
     let renderer = Renderer::new(templates, context, campaign.provider.kind, checked.settings, checked.region);
     let plan = Plan {
         file: path.to_path_buf(),
@@ -359,7 +364,7 @@ impl Plan {
             c.suppressed,
         );
         if c.filtered > 0 {
-            line.push_str(&format!(", {} left out by tags", c.filtered));
+            line.push_str(&format!(", {} left out by the filter", c.filtered));
         }
         line.push_str(&format!(", provider {}, message {}", self.provider, self.message_type));
         line

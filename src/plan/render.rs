@@ -2,11 +2,11 @@
 //! strict mode, the rendered values typed and checked against the provider's limits. The same
 //! [`Renderer`] serves validation, preview and sending, so what is previewed is what is sent.
 
-use super::context::Shared;
 use crate::campaign::message_spec::{mentions, reply_to, to_message};
 use crate::providers::{Finding, Outgoing, ProviderKind, Settings, Unsupported};
 use crate::recipients::Recipient;
 use crate::request::HttpRequest;
+use crate::template::context::Shared;
 use crate::template::{RenderError, Templates};
 use rlibphonenumber::Region;
 use std::collections::{BTreeSet, HashMap};

@@ -1,5 +1,6 @@
 //! The audience: who a campaign goes to, read from a CSV file, a list in the campaign, or
-//! provider-side tags, after tag filters, suppression lists and de-duplication.
+//! provider-side tags, after the filter (tags and `where`), suppression lists and
+//! de-duplication.
 //!
 //! It is read as a stream, in two steps. [`Audience::scan`] reads every row once, normalises its
 //! number and writes the verdict to a [`spool`]; duplicates are found by sorting compact keys in
@@ -11,16 +12,20 @@ mod csv_rows;
 mod dedupe;
 mod spool;
 mod suppress;
+#[cfg(test)]
+mod tests;
 
 pub use csv_rows::{CsvError, CsvReader, io_reason};
 pub use suppress::{Suppression, read_suppression};
 
 use crate::phone::{Phone, PhoneError, normalize};
 use crate::providers::{Bulk, Target};
+use crate::template::condition::{Condition, ConditionError};
 use dedupe::{DuplicateReader, Duplicates, Sorter};
 use rlibphonenumber::Region;
 use spool::{Spool, SpoolReader, SpoolWriter, Verdict};
 use std::collections::HashSet;
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -176,8 +181,11 @@ pub struct Counts {
     pub duplicate: usize,
     /// The number is on a suppression list.
     pub suppressed: usize,
-    /// Left out by `tags` / `exclude_tags`.
+    /// Left out by the filter: `tags`, `exclude_tags` or `where`.
     pub filtered: usize,
+    /// Rows `where` could not decide about (an error each): left out, but not counted as
+    /// filtered, since nobody chose to leave them out.
+    pub undecided: usize,
 }
 
 impl Counts {
@@ -190,11 +198,14 @@ impl Counts {
 /// Rows read before their numbers are normalised on another thread.
 const SCAN_CHUNK: usize = 1024;
 
-/// Rows as read, before their numbers are normalised: the numbers as written share one
-/// string, so a chunk costs two allocations whatever its size.
+/// Rows as read, before their numbers are normalised (and, with a `where` condition, before it
+/// is evaluated): the numbers and cells as written share one string, so a chunk costs a few
+/// allocations whatever its size.
 #[derive(Default)]
 struct ScanChunk {
     text: String,
+    /// Each row's cells for the condition, in turn: where each is in `text`, `None` when empty.
+    cells: Vec<Option<Range<usize>>>,
     rows: Vec<(u64, Scanned)>,
 }
 
@@ -202,9 +213,18 @@ struct ScanChunk {
 enum Scanned {
     /// Decided without the number.
     Judged(Verdict),
-    /// Where the number as written is in the chunk's text, if the row has one.
-    Phone(Option<std::ops::Range<usize>>),
+    /// To judge on a worker.
+    Row {
+        /// Where the number as written is in the chunk's text, if the row has one.
+        phone: Option<Range<usize>>,
+        /// Which of the chunk's cells are this row's (none without a condition).
+        cells: Range<usize>,
+    },
 }
+
+/// What a worker decided about each row of a chunk: its verdict, or why the condition could not
+/// decide.
+type ScanResult = Vec<(u64, Result<Verdict, ConditionError>)>;
 
 /// What the audience's addresses are.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -239,28 +259,31 @@ pub enum Source {
     ProviderTags(Bulk),
 }
 
-/// Which rows a tag filter keeps.
+/// Which CSV rows the campaign keeps: by tags, and by a `where` condition. A row must pass
+/// both.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     /// Keep rows with any of these (lower-case); all rows when empty.
     pub tags: Vec<String>,
     /// Drop rows with any of these (lower-case).
     pub exclude: Vec<String>,
+    /// `recipients.where`: keep rows for which it is true.
+    pub condition: Option<Arc<Condition>>,
 }
 
 impl Filter {
     /// A filter from the campaign's lists, compared case-insensitively.
     pub fn new(tags: &[String], exclude: &[String]) -> Filter {
         let lower = |v: &[String]| v.iter().map(|t| t.trim().to_lowercase()).collect();
-        Filter { tags: lower(tags), exclude: lower(exclude) }
+        Filter { tags: lower(tags), exclude: lower(exclude), condition: None }
     }
 
-    /// Whether it filters at all.
-    pub fn active(&self) -> bool {
+    /// Whether it filters by tags (and so needs the tags column).
+    pub fn by_tags(&self) -> bool {
         !self.tags.is_empty() || !self.exclude.is_empty()
     }
 
-    /// Whether a row whose tags cell holds `cell` (`;` or `,` separated) is kept.
+    /// Whether a row whose tags cell holds `cell` (`;` or `,` separated) passes the tags.
     pub fn keeps(&self, cell: Option<&str>) -> bool {
         let has = |wanted: &[String]| {
             cell.is_some_and(|c| c.split([';', ',']).map(|t| t.trim().to_lowercase()).any(|t| wanted.contains(&t)))
@@ -297,17 +320,20 @@ pub struct Audience {
 
 impl Audience {
     /// Reads every row once: normalises numbers, applies the filter and the suppression list,
-    /// and finds duplicates.
+    /// and finds duplicates. A row on which the filter's condition fails is left out and
+    /// handed to `failed` with its line, in file order.
     pub fn scan(
         source: Source,
         address: Address,
         filter: Filter,
         region: Option<Region>,
         suppressed: &HashSet<u64>,
+        mut failed: impl FnMut(u64, ConditionError),
     ) -> Result<Audience, AudienceError> {
         let mut spool = SpoolWriter::new()?;
         let mut dedupe = Sorter::default();
         let mut counts = Counts::default();
+        let mut undecided = 0;
         let mut judge = |line: u64, verdict: Verdict, spool: &mut SpoolWriter| -> Result<(), AudienceError> {
             match verdict {
                 Verdict::Filtered => counts.filtered += 1,
@@ -331,10 +357,12 @@ impl Audience {
             },
         };
         match &source {
-            Source::Csv { path, phone, tags, .. } => {
-                // Reading stays on this thread; numbers are normalised on the others.
+            Source::Csv { path, phone, tags, headers } => {
+                // Reading stays on this thread; numbers are normalised, and the condition
+                // evaluated, on the others.
                 let mut csv = CsvReader::open(path)?;
                 let mut record = csv::ByteRecord::new();
+                let width = if filter.condition.is_some() { headers.len() } else { 0 };
                 let mut next = || -> Result<Option<ScanChunk>, AudienceError> {
                     let mut chunk = ScanChunk::default();
                     while chunk.rows.len() < SCAN_CHUNK {
@@ -344,28 +372,38 @@ impl Audience {
                         } else if !tags.is_none_or(|t| filter.keeps(text(row.fields, t))) {
                             Scanned::Judged(Verdict::Filtered)
                         } else {
-                            let raw = text(row.fields, *phone).filter(|s| !s.is_empty());
-                            Scanned::Phone(raw.map(|raw| {
-                                let start = chunk.text.len();
-                                chunk.text.push_str(raw);
-                                start..chunk.text.len()
-                            }))
+                            let phone = chunk.keep(text(row.fields, *phone));
+                            let start = chunk.cells.len();
+                            for i in 0..width {
+                                let cell = chunk.keep(text(row.fields, i));
+                                chunk.cells.push(cell);
+                            }
+                            Scanned::Row { phone, cells: start..chunk.cells.len() }
                         };
                         chunk.rows.push((row.line, scanned));
                     }
                     Ok((!chunk.rows.is_empty()).then_some(chunk))
                 };
-                let work = |chunk: ScanChunk| -> Vec<(u64, Verdict)> {
-                    let ScanChunk { text, rows } = chunk;
-                    rows.into_iter()
-                        .map(|(line, s)| match s {
-                            Scanned::Judged(v) => (line, v),
-                            Scanned::Phone(raw) => (line, verdict(raw.map(|r| &text[r]))),
-                        })
-                        .collect()
+                let work = |chunk: ScanChunk| -> ScanResult {
+                    let evaluator = filter.condition.as_ref().map(|c| c.evaluator());
+                    let judged = |s: &Scanned| match s {
+                        Scanned::Judged(v) => Ok(*v),
+                        Scanned::Row { phone, cells } => {
+                            let kept = evaluator.as_ref().map_or(Ok(true), |e| e.keeps(chunk.values(cells)))?;
+                            Ok(if kept { verdict(phone.clone().map(|r| &chunk.text[r])) } else { Verdict::Filtered })
+                        }
+                    };
+                    chunk.rows.iter().map(|(line, s)| (*line, judged(s))).collect()
                 };
                 crate::parallel::ordered(&mut next, work, |verdicts| {
-                    verdicts.into_iter().try_for_each(|(line, v)| judge(line, v, &mut spool))
+                    verdicts.into_iter().try_for_each(|(line, v)| match v {
+                        Ok(v) => judge(line, v, &mut spool),
+                        Err(why) => {
+                            failed(line, why);
+                            undecided += 1;
+                            Ok(spool.push(line, Verdict::Filtered)?)
+                        }
+                    })
                 })?;
             }
             Source::List(list) => {
@@ -375,6 +413,7 @@ impl Audience {
             }
             Source::ProviderTags(_) => counts.recipients = 1,
         }
+        counts.undecided = undecided;
         let duplicates = Duplicates::find(dedupe)?;
         let repeats = duplicates.count as usize;
         counts.recipients -= repeats;
@@ -417,7 +456,7 @@ pub enum Entry {
     Recipient(Recipient),
     /// A row left out, and why.
     Skipped(Skipped),
-    /// A row the tag filter leaves out.
+    /// A row the filter (tags, `where`) leaves out.
     Filtered,
     /// The row that follows has `fields` fields where the header has a different number
     /// (missing cells are empty; extra cells are ignored).
@@ -570,6 +609,21 @@ impl Entries<'_> {
             }
             (_, None) => return Err(self.changed()),
         })
+    }
+}
+
+impl ScanChunk {
+    /// Keeps a non-empty field in the chunk's text; where it is.
+    fn keep(&mut self, field: Option<&str>) -> Option<Range<usize>> {
+        let field = field.filter(|f| !f.is_empty())?;
+        let start = self.text.len();
+        self.text.push_str(field);
+        Some(start..self.text.len())
+    }
+
+    /// A row's values for the condition, as templates see them (see [`csv_rows::values`]).
+    fn values(&self, cells: &Range<usize>) -> Arc<[Option<String>]> {
+        self.cells[cells.clone()].iter().map(|cell| cell.clone().map(|r| self.text[r].to_string())).collect()
     }
 }
 

@@ -16,7 +16,7 @@ const ID: u64 = 1 << 63;
 /// What the scan decided about one row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    /// Left out by `tags` / `exclude_tags`.
+    /// Left out by the filter: `tags`, `exclude_tags` or `where`.
     Filtered,
     /// No phone number, or not a valid one.
     Invalid,

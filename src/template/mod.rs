@@ -1,11 +1,26 @@
 //! Message templates: every string under `message` and `metadata` is a minijinja template,
 //! compiled once (named by its JSON pointer) and rendered per recipient in strict mode, so a
 //! missing value is an error instead of an empty hole in someone's message. Values from the
-//! CSV are data: they are never evaluated as templates.
+//! CSV are data: they are never evaluated as templates. Conditions over CSV rows
+//! (`recipients.where`, [`condition`]) run in the same environment over the same
+//! [`context`].
+
+pub mod condition;
+pub mod context;
 
 use minijinja::{Environment, UndefinedBehavior};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// The environment every template and condition of a campaign runs in: strict about undefined
+/// values, and with limits on recursion and work, so no campaign file can make herald hang.
+pub fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_recursion_limit(64);
+    env.set_fuel(Some(1_000_000));
+    env
+}
 
 /// Where a template's source text lives, for error locations.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,11 +95,12 @@ impl Templates {
         metadata: Option<&Value>,
         text_origin: Origin,
     ) -> Result<Templates, Vec<CompileError>> {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_recursion_limit(64);
-        env.set_fuel(Some(1_000_000));
-        let mut t = Templates { env, origins: BTreeMap::new(), message: Node::Literal(Value::Null), metadata: None };
+        let mut t = Templates {
+            env: environment(),
+            origins: BTreeMap::new(),
+            message: Node::Literal(Value::Null),
+            metadata: None,
+        };
         let mut errors = Vec::new();
         t.message = t.build(message, "/message".into(), &text_origin, &mut errors);
         t.metadata = metadata.map(|m| t.build(m, "/metadata".into(), &Origin::Campaign, &mut errors));
@@ -164,6 +180,7 @@ impl Templates {
     }
 }
 
+/// What went wrong, in minijinja's words, or plainly for a missing value.
 fn describe(e: &minijinja::Error) -> String {
     let mut msg = e.detail().map_or_else(|| e.kind().to_string(), str::to_string);
     if e.kind() == minijinja::ErrorKind::UndefinedError && e.detail().is_none() {

@@ -1,6 +1,7 @@
 //! What templates see for one recipient: the CSV row's columns, then `vars` and `campaign`, and
-//! `recipient`. Built as a view over the row instead of a fresh map per recipient, so rendering
-//! a million rows allocates no context maps.
+//! `recipient`; conditions (`recipients.where`) see the same but `recipient`. Built as a view
+//! over the row instead of a fresh map per recipient, so rendering a million rows allocates no
+//! context maps.
 
 use crate::campaign::model::CampaignDoc;
 use minijinja::Value;
@@ -37,7 +38,13 @@ impl Shared {
 
     /// The context for one recipient.
     pub fn row(&self, values: Arc<[Option<String>]>, recipient: String) -> Value {
-        Value::from_object(Row { shared: self.clone(), values, recipient })
+        Value::from_object(Row { shared: self.clone(), values, recipient: Some(recipient) })
+    }
+
+    /// The context of a CSV row before it is anyone's (`recipients.where` decides that): its
+    /// columns, then `vars` and `campaign`, but no `recipient`.
+    pub fn columns(&self, values: Arc<[Option<String>]>) -> Value {
+        Value::from_object(Row { shared: self.clone(), values, recipient: None })
     }
 }
 
@@ -46,7 +53,7 @@ impl Shared {
 struct Row {
     shared: Shared,
     values: Arc<[Option<String>]>,
-    recipient: String,
+    recipient: Option<String>,
 }
 
 impl Object for Row {
@@ -55,8 +62,8 @@ impl Object for Row {
     }
 
     fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
-        if key == "recipient" {
-            return Some(Value::from(self.recipient.as_str()));
+        if let (Some(recipient), "recipient") = (&self.recipient, key) {
+            return Some(Value::from(recipient.as_str()));
         }
         // An empty cell is no value: a `vars` key of the same name, if any, shows through.
         let cell = self.shared.columns.get(key).and_then(|&i| self.values.get(i)).and_then(Option::as_deref);
@@ -70,7 +77,9 @@ impl Object for Row {
                 keys.push(Value::from(name.as_str()));
             }
         }
-        keys.push(Value::from("recipient"));
+        if self.recipient.is_some() {
+            keys.push(Value::from("recipient"));
+        }
         Enumerator::Values(keys)
     }
 }

@@ -1,0 +1,218 @@
+//! The audience a marketer means: global opt-out lists (`$HERALD_SUPPRESS`, `--suppress`) keep
+//! numbers out of every campaign's requests and show in the report as `suppressed`;
+//! `recipients.where` keeps the CSV rows a condition holds for, and says where it fails.
+
+use crate::common::*;
+use crate::server::*;
+use std::process::Output;
+
+const TOKEN: &str = "EAAG-test-secret-audience";
+
+/// A cloud_api text campaign over `data.csv` at `base_url`.
+fn campaign(base_url: &str) -> String {
+    format!(
+        "version: 1\nid: audience-test\nprovider:\n  kind: cloud_api\n  base_url: {base_url}\n  token_env: WA_TOKEN\n  phone_number_id: \"42\"\nrecipients:\n  csv: data.csv\n  default_country: KE\nmessage:\n  type: text\n  text: \"Hi {{{{ name }}}}\"\ndelivery: {{ rate: 100/s }}\n"
+    )
+}
+
+/// Three people: Jane, Joe and Ann.
+const PEOPLE: &str = "phone,name\n+254712345678,Jane\n+254712345679,Joe\n+254712345670,Ann\n";
+
+/// `herald send c.yaml --yes --report out …` in `s`, with `HERALD_SUPPRESS` set when given.
+fn send(s: &Scratch, env: Option<&str>, extra: &[&str]) -> Output {
+    let mut c = herald(s.path());
+    c.args(["send", "c.yaml", "--yes", "--report", "out"]).args(extra).env("WA_TOKEN", TOKEN);
+    if let Some(lists) = env {
+        c.env("HERALD_SUPPRESS", lists);
+    }
+    c.output().unwrap()
+}
+
+/// The numbers the server received, sorted.
+fn received(server: &Server) -> Vec<String> {
+    let mut to: Vec<String> = server
+        .seen()
+        .iter()
+        .map(|r| serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["to"].as_str().unwrap().to_string())
+        .collect();
+    to.sort();
+    to
+}
+
+/// `(phone, status, error_code)` of every row of `out/results.csv`, sorted.
+fn results(s: &Scratch) -> Vec<(String, String, String)> {
+    let mut r = csv::Reader::from_path(s.path().join("out/results.csv")).unwrap();
+    let mut rows: Vec<_> =
+        r.records().map(Result::unwrap).map(|r| (r[0].to_string(), r[2].to_string(), r[5].to_string())).collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn global_opt_out_lists_from_the_environment_and_the_flag_both_keep_numbers_out() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("data.csv", PEOPLE);
+    s.write("c.yaml", campaign(&server.url()));
+    s.write("lists/company.txt", "# the company-wide opt-outs\n+254712345679\n");
+    s.write("crm.csv", "name,phone\nAnn,+254712345670\n");
+    let o = send(&s, Some("lists/company.txt"), &["--suppress", "crm.csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(received(&server), ["+254712345678"]);
+    assert_eq!(
+        results(&s),
+        [
+            ("+254712345670".into(), "skipped".into(), "suppressed".into()),
+            ("+254712345678".into(), "sent".into(), String::new()),
+            ("+254712345679".into(), "skipped".into(), "suppressed".into()),
+        ]
+    );
+    // `status` and `report` plan the same audience when given the same lists.
+    let o = herald(s.path())
+        .args(["report", "c.yaml", "--format", "csv", "--suppress", "crm.csv"])
+        .env("HERALD_SUPPRESS", "lists/company.txt")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o).matches(",skipped,").count(), 2, "{}", stdout(&o));
+    assert_eq!(stdout(&o).matches("suppressed").count(), 2, "{}", stdout(&o));
+}
+
+#[test]
+fn validate_counts_globally_suppressed_numbers_and_flag_paths_follow_the_working_directory() {
+    let s = Scratch::new();
+    s.write("campaigns/data.csv", PEOPLE);
+    s.write("campaigns/c.yaml", campaign("https://graph.facebook.com/v23.0"));
+    // Beside the working directory, not the campaign.
+    s.write("optout.txt", "+254712345679\n0712 345 670\nnot a number\n");
+    let o = run(s.path(), &["validate", "campaigns/c.yaml", "--suppress", "optout.txt"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("1 recipient to send, 2 skipped (0 invalid, 0 duplicate, 2 suppressed)"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stderr(&o).contains("warning: suppression list line 3:"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--> optout.txt:3"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_missing_global_list_is_an_error_naming_it_and_where_it_came_from_and_nothing_is_sent() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("data.csv", PEOPLE);
+    s.write("c.yaml", campaign(&server.url()));
+    s.write("here.txt", "+254712345679\n");
+    let o = send(&s, Some("here.txt:gone.txt"), &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("error: cannot read gone.txt: no such file (an opt-out list from $HERALD_SUPPRESS)"), "{err}");
+    assert!(err.contains("nothing was sent"), "{err}");
+    let o = send(&s, None, &["--suppress", "missing.csv"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("error: cannot read missing.csv: no such file (an opt-out list from --suppress)"), "{err}");
+    assert!(server.seen().is_empty(), "a request left although an opt-out list is missing");
+    // Keep the server's never-called check honest: with the lists readable, it sends.
+    let o = send(&s, Some("here.txt"), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(received(&server), ["+254712345670", "+254712345678"]);
+}
+
+#[test]
+fn a_global_list_beside_an_audience_of_groups_is_one_warning() {
+    let s = Scratch::new();
+    s.write("optout.txt", "+254712345679\n");
+    s.write(
+        "c.yaml",
+        "version: 1\nid: g\nprovider:\n  kind: cloud_api\n  token_env: WA_TOKEN\n  phone_number_id: \"42\"\nrecipients:\n  groups: [\"g1\", \"g2\"]\nmessage:\n  type: text\n  text: hi\n",
+    );
+    let o = herald(s.path()).args(["validate", "c.yaml"]).env("HERALD_SUPPRESS", "optout.txt").output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.matches("do not apply to groups").count(), 1, "{err}");
+    assert!(err.contains("optout.txt (from $HERALD_SUPPRESS)"), "{err}");
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert!(!stderr(&o).contains("do not apply to groups"), "{}", stderr(&o));
+}
+
+/// People with a country, an age and tags.
+const MARKET: &str = "\
+phone,name,country,age,tags
++254712345678,Jane,KE,30,vip
++254712345679,Joe,UG,40,vip
++254712345670,Ann,KE,16,vip
++254712345671,Bob,KE,52,
++254712345672,Eve,ke,25,vip
+";
+
+/// [`campaign`] with these lines added under `recipients:`.
+fn with_recipients(base_url: &str, lines: &str) -> String {
+    campaign(base_url).replace("  csv: data.csv\n", &format!("  csv: data.csv\n{lines}"))
+}
+
+#[test]
+fn where_keeps_the_rows_it_holds_for_and_combines_with_tags() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("data.csv", MARKET);
+    let lines = "  where: \"country | upper == market and age | int >= 18\"\n  tags: [vip]\n";
+    s.write("c.yaml", with_recipients(&server.url(), lines).replace("message:", "vars: { market: KE }\nmessage:"));
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(
+            "2 recipients to send, 0 skipped (0 invalid, 0 duplicate, 0 suppressed), 3 left out by the filter"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    let o = send(&s, None, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(received(&server), ["+254712345672", "+254712345678"]);
+    // Rows the filter leaves out are nobody's: not in the report.
+    assert_eq!(results(&s).len(), 2);
+}
+
+#[test]
+fn a_where_that_does_not_parse_points_at_the_spot() {
+    let s = Scratch::new();
+    s.write("data.csv", MARKET);
+    s.write("c.yaml", with_recipients("https://graph.facebook.com/v23.0", "  where: \"country == 'KE' age\"\n"));
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("error: `recipients.where` does not parse: unexpected input after expression"), "{err}");
+    assert!(err.contains("--> c.yaml:10:27"), "{err}");
+    // A misspelt column is caught before any row is read, with the nearest one.
+    s.write("c.yaml", with_recipients("https://graph.facebook.com/v23.0", "  where: \"contry == 'KE'\"\n"));
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("`recipients.where` uses `contry`, which is not a column of data.csv"), "{err}");
+    assert!(err.contains("--> c.yaml:10:11") && err.contains("help: did you mean `country`?"), "{err}");
+}
+
+#[test]
+fn a_where_that_fails_on_a_row_names_the_expression_and_the_csv_line() {
+    let s = Scratch::new();
+    s.write("data.csv", MARKET.replace("Ann,KE,16", "Ann,KE,sixteen").replace("Bob,KE,52", "Bob,KE,"));
+    s.write("c.yaml", with_recipients("https://graph.facebook.com/v23.0", "  where: \"age | int >= 18\"\n"));
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    golden("errors/where_rows.txt", &stderr(&o));
+}
+
+#[test]
+fn where_needs_a_csv() {
+    let s = Scratch::new();
+    let campaign = with_recipients("https://graph.facebook.com/v23.0", "")
+        .replace("  csv: data.csv\n", "  list: [\"+254712345678\"]\n  where: \"true\"\n")
+        .replace("{{ name }}", "there");
+    s.write("c.yaml", campaign);
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("error: `recipients.where` needs a CSV: it tests each row's columns"), "{err}");
+    assert!(err.contains("or drop `where` and list only the numbers you mean"), "{err}");
+}
