@@ -91,6 +91,18 @@ pub struct RecipientsDoc {
 pub struct ScheduleDoc {
     /// RFC 3339 time with offset.
     pub send_at: Option<String>,
+    /// Who holds the messages until `send_at`; by default the provider where it can.
+    pub mode: Option<ScheduleMode>,
+}
+
+/// `schedule.mode`: who holds a scheduled campaign's messages until `send_at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScheduleMode {
+    /// herald sends at once, each request carrying the time, and the provider delivers then.
+    Provider,
+    /// herald waits in-process until the time, then sends.
+    Local,
 }
 
 /// `delivery:` as written (numbers or strings with units); see [`crate::delivery`].

@@ -6,7 +6,7 @@ use super::Output;
 use super::progress::Progress;
 use crate::error::Error;
 use crate::journal::{self, Journal, Policy};
-use crate::plan::{self, Endpoint, Options as PlanOptions, Plan, TokenCheck};
+use crate::plan::{self, Endpoint, Options as PlanOptions, Plan, ScheduleCheck, TokenCheck};
 use crate::report::{self, Mode};
 use crate::run::{self, Inspection, StopKind, transport::Nowhere};
 use crate::sandbox::Sandbox;
@@ -88,6 +88,8 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         strict: o.strict,
         vars: o.vars.clone(),
         overrides: o.overrides.clone(),
+        schedule: if o.now { ScheduleCheck::Skip } else { ScheduleCheck::Require },
+        now: None,
     };
     let v = plan::load(&o.file, options);
     out.diagnostics(&v.diagnostics);
@@ -309,10 +311,18 @@ fn confirm(plan: &Plan, count: usize, sandbox: bool) -> Result<bool, Error> {
 /// Whether `schedule.send_at` is still ahead; a dry run, the sandbox and `--now` send at once
 /// (and say so).
 fn needs_wait(plan: &Plan, o: &Options) -> bool {
-    let Some(at) = plan.send_at.filter(|at| *at > jiff::Timestamp::now()) else { return false };
+    let Some(at) = plan.schedule.map(|s| s.at) else { return false };
+    let when = crate::clock::time(at);
+    if at <= jiff::Timestamp::now() {
+        // Validation refuses a time that has passed, unless --now.
+        if o.now {
+            eprintln!("note: schedule.send_at ({when}) has passed; sending now (--now)");
+        }
+        return false;
+    }
     if o.dry_run || o.sandbox || o.now {
         eprintln!(
-            "note: schedule.send_at is {at}; sending now ({})",
+            "note: schedule.send_at is {when}; sending now ({})",
             if o.now { "--now" } else { "dry run or sandbox" }
         );
         return false;
@@ -322,14 +332,15 @@ fn needs_wait(plan: &Plan, o: &Options) -> bool {
 
 /// Waits until `schedule.send_at`; Ctrl-C or SIGTERM cancels (exit 130).
 async fn wait_for_schedule(plan: &Plan, o: &Options) -> Result<(), Error> {
-    let Some(at) = plan.send_at else { return Ok(()) };
+    let Some(at) = plan.schedule.map(|s| s.at) else { return Ok(()) };
     let now = jiff::Timestamp::now();
     if at <= now || o.now {
         return Ok(());
     }
     let wait = std::time::Duration::try_from(at.duration_since(now)).unwrap_or_default();
     eprintln!(
-        "waiting until {at} (in {}) as `schedule.send_at` says; Ctrl-C cancels, --now sends at once",
+        "waiting until {} (in {}) as `schedule.send_at` says; Ctrl-C cancels, --now sends at once",
+        crate::clock::time(at),
         crate::clock::format(wait)
     );
     tokio::select! {

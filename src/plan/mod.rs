@@ -8,9 +8,11 @@ mod checks;
 mod context;
 mod render;
 mod rows;
+mod schedule;
 mod templates;
 
 pub use render::{Rendered, Renderer};
+pub use schedule::Schedule;
 
 use crate::campaign::model::CampaignDoc;
 use crate::campaign::source::{Part, Source};
@@ -41,6 +43,24 @@ pub struct Options {
     pub vars: Vec<(String, String)>,
     /// `--rate`, `--concurrency`, `--max-failure-rate`: delivery settings from the command line.
     pub overrides: Overrides,
+    /// What `schedule.send_at` means for this command.
+    pub schedule: ScheduleCheck,
+    /// The time `schedule.send_at` is checked against; the real time when `None` (tests pin it).
+    pub now: Option<jiff::Timestamp>,
+}
+
+/// What `schedule.send_at` means for the command loading the campaign.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ScheduleCheck {
+    /// A time that has passed is a warning: the campaign may well have been sent (preview,
+    /// status, report).
+    #[default]
+    Warn,
+    /// A time that has passed is an error: the campaign is stale (validate, send).
+    Require,
+    /// The schedule is set aside and everything goes at once (`send --now`): no time is checked
+    /// and no provider is asked to hold the messages.
+    Skip,
 }
 
 /// Delivery settings given on the command line, over the campaign's.
@@ -135,8 +155,8 @@ pub struct Plan {
     pub message_type: MessageType,
     /// Delivery limits.
     pub delivery: Delivery,
-    /// When to send, if scheduled.
-    pub send_at: Option<jiff::Timestamp>,
+    /// When to send, if scheduled, and who holds the messages until then.
+    pub schedule: Option<Schedule>,
     /// Who the campaign goes to.
     pub audience: Audience,
     renderer: Renderer,
@@ -254,7 +274,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
         token_env: campaign.provider.token_env,
         message_type: checked.message_type,
         delivery: checked.delivery,
-        send_at: checked.send_at,
+        schedule: checked.schedule,
         audience,
         renderer,
     };

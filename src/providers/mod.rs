@@ -282,6 +282,12 @@ pub trait Provider: Sync {
         false
     }
 
+    /// Whether the provider can hold a message of this type until a given time itself
+    /// (`schedule.mode: provider`), so herald sends at once with the time in the request.
+    fn schedules(&self, _message_type: MessageType) -> bool {
+        false
+    }
+
     /// Checks a rendered message against the provider's documented limits and fields.
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>);
 

@@ -60,6 +60,11 @@ impl Provider for Communiktor {
         true
     }
 
+    /// `sendsAt` is one of the common parameters of every `/messages/*` endpoint.
+    fn schedules(&self, message_type: MessageType) -> bool {
+        self.supports(message_type)
+    }
+
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
         reply_not_sent(findings, out, &INFO);
         mentions_not_sent(findings, out, NAME, false);

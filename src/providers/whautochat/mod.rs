@@ -56,6 +56,12 @@ impl Provider for Whautochat {
         true
     }
 
+    /// `scheduleDateTime` is a field of `sendtext` and `sendmedia`; `sendtemplate` has none.
+    fn schedules(&self, message_type: MessageType) -> bool {
+        use MessageType as T;
+        matches!(message_type, T::Text | T::Image | T::Video | T::Audio | T::Document)
+    }
+
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
         reply_not_sent(findings, out, &INFO);
         mentions_not_sent(findings, out, NAME, false);
