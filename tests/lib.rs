@@ -8,6 +8,7 @@ mod http;
 mod journal;
 mod preview;
 mod sandbox;
+mod schedule;
 mod send;
 mod server;
 mod validate;

@@ -4,6 +4,7 @@
 
 use super::Output;
 use super::progress::Progress;
+use crate::campaign::model::ScheduleMode;
 use crate::error::Error;
 use crate::journal::{self, Journal, Policy};
 use crate::plan::{self, Endpoint, Options as PlanOptions, Plan, ScheduleCheck, TokenCheck};
@@ -308,26 +309,38 @@ fn confirm(plan: &Plan, count: usize, sandbox: bool) -> Result<bool, Error> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
 }
 
-/// Whether `schedule.send_at` is still ahead; a dry run, the sandbox and `--now` send at once
-/// (and say so).
+/// Whether herald must wait for `schedule.send_at` (`mode: local`, still ahead); says what
+/// happens otherwise. A provider that schedules gets the time in each request and herald sends
+/// at once; a dry run, the sandbox and `--now` never wait.
 fn needs_wait(plan: &Plan, o: &Options) -> bool {
-    let Some(at) = plan.schedule.map(|s| s.at) else { return false };
-    let when = crate::clock::time(at);
-    if at <= jiff::Timestamp::now() {
+    let Some(schedule) = plan.schedule else { return false };
+    let when = crate::clock::time(schedule.at);
+    if schedule.at <= jiff::Timestamp::now() {
         // Validation refuses a time that has passed, unless --now.
         if o.now {
             eprintln!("note: schedule.send_at ({when}) has passed; sending now (--now)");
         }
         return false;
     }
-    if o.dry_run || o.sandbox || o.now {
-        eprintln!(
-            "note: schedule.send_at is {when}; sending now ({})",
-            if o.now { "--now" } else { "dry run or sandbox" }
-        );
-        return false;
+    let provider = plan.provider.provider().info().name;
+    match schedule.mode {
+        ScheduleMode::Provider if o.now => {
+            eprintln!("note: schedule.send_at is {when}; sending now, without asking {provider} to wait (--now)");
+            false
+        }
+        ScheduleMode::Provider => {
+            eprintln!("note: each request asks {provider} to deliver at {when} (`schedule.mode: provider`)");
+            false
+        }
+        ScheduleMode::Local if o.dry_run || o.sandbox || o.now => {
+            eprintln!(
+                "note: schedule.send_at is {when}; sending now ({})",
+                if o.now { "--now" } else { "dry run or sandbox" }
+            );
+            false
+        }
+        ScheduleMode::Local => true,
     }
-    true
 }
 
 /// Waits until `schedule.send_at`; Ctrl-C or SIGTERM cancels (exit 130).

@@ -140,7 +140,11 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
         Delivery::default()
     });
     Some(Checked {
-        settings: Settings { base_url, account: account.to_string() },
+        settings: Settings {
+            base_url,
+            account: account.to_string(),
+            send_at: super::Schedule::for_provider(schedule, ctx.options.schedule),
+        },
         message_type,
         delivery,
         schedule,

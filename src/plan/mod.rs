@@ -20,7 +20,7 @@ use crate::campaign::{schema, yaml};
 use crate::delivery::Delivery;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::message::MessageType;
-use crate::providers::{Outgoing, ProviderKind, Settings};
+use crate::providers::{Outgoing, ProviderKind, Settings, Unsupported};
 use crate::recipients::{Audience, AudienceError, Entry, Recipient, Skipped};
 use crate::request::HttpRequest;
 use serde_json::Value;
@@ -298,6 +298,16 @@ impl Plan {
         let out = rendered.sendable().ok_or_else(|| failed("a provider limit is exceeded".into()))?;
         let request = self.renderer.request(&recipient, &out).map_err(|e| failed(e.to_string()))?;
         Ok(Send { recipient, request, message: out })
+    }
+
+    /// `send`'s request without the delivery time it asks the provider to deliver at, or `None`
+    /// when it carries none. The journal hashes this one: when a message is delivered is not
+    /// part of what it says, so rescheduling a partly sent campaign, or finishing it with
+    /// `--now`, is not a change of the message.
+    pub fn unscheduled(&self, send: &Send) -> Result<Option<HttpRequest>, PlanError> {
+        let failed =
+            |e: Unsupported| PlanError::Render { recipient: send.recipient.target.to_string(), why: e.to_string() };
+        self.renderer.unscheduled(&send.recipient, &send.message).transpose().map_err(failed)
     }
 
     /// Every row of the campaign in file order, each recipient with their request. Rows the

@@ -26,6 +26,14 @@ pub struct Schedule {
     pub mode: ScheduleMode,
 }
 
+impl Schedule {
+    /// The time the provider is asked to deliver at: set for `mode: provider`, unless the
+    /// command sends at once (`--now`).
+    pub fn for_provider(schedule: Option<Schedule>, check: ScheduleCheck) -> Option<Timestamp> {
+        schedule.filter(|s| s.mode == ScheduleMode::Provider && check != ScheduleCheck::Skip).map(|s| s.at)
+    }
+}
+
 /// Checks `schedule:` for a campaign sending `message_type` through `kind`.
 pub fn check(
     doc: Option<&ScheduleDoc>,

@@ -4,7 +4,7 @@
 //! pass unrendered, only so the report can say what became of everyone.
 
 use super::transport::Wire;
-use crate::plan::{Plan, PlanError};
+use crate::plan::{Plan, PlanError, Send};
 use crate::providers::Settings;
 use crate::recipients::{Entry, Skipped};
 use std::sync::Arc;
@@ -81,17 +81,17 @@ pub fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Se
                 Ok(send) => {
                     seq += 1;
                     let body = serialize(&send.request);
-                    let hash = match setup.hash {
-                        true => hash(&send.request, &settings, &body),
-                        false => [0; 32],
-                    };
-                    Fed::Rendered(Box::new(Job {
-                        recipient: send.recipient.target.to_string(),
-                        csv_line: send.recipient.csv_line(),
-                        wire: Wire { url: send.request.url, headers: send.request.headers, body },
-                        hash,
-                        seq,
-                    }))
+                    let hash = if setup.hash { journal_hash(&plan, &send, &settings, &body) } else { Ok([0; 32]) };
+                    match hash {
+                        Err(e) => Fed::Failed(e),
+                        Ok(hash) => Fed::Rendered(Box::new(Job {
+                            recipient: send.recipient.target.to_string(),
+                            csv_line: send.recipient.csv_line(),
+                            wire: Wire { url: send.request.url, headers: send.request.headers, body },
+                            hash,
+                            seq,
+                        })),
+                    }
                 }
             },
         };
@@ -109,6 +109,15 @@ pub fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Se
     if !batch.is_empty() {
         let _ = tx.blocking_send(batch);
     }
+}
+
+/// The hash the journal keeps of `send`, whose body serialises to `body`. A request carrying a
+/// delivery time is hashed without it (see [`Plan::unscheduled`]).
+fn journal_hash(plan: &Plan, send: &Send, settings: &Settings, body: &[u8]) -> Result<crate::journal::Hash, PlanError> {
+    Ok(match plan.unscheduled(send)? {
+        Some(bare) => hash(&bare, settings, &serialize(&bare)),
+        None => hash(&send.request, settings, body),
+    })
 }
 
 /// The request's body as it goes on the wire.

@@ -149,3 +149,30 @@ fn a_mode_without_a_time_is_a_warning() {
         (Severity::Warning, "`schedule.mode` has no effect without `send_at`")
     );
 }
+
+/// The first recipient's request.
+fn first(plan: &super::super::Plan) -> super::super::Send {
+    match plan.items().unwrap().next() {
+        Some(Ok(super::super::Item::Send(send))) => *send,
+        other => panic!("no request: {other:?}"),
+    }
+}
+
+#[test]
+fn the_time_rides_in_each_request_unless_now_and_the_journal_hashes_it_without() {
+    let ahead = "{ send_at: \"2026-12-01T09:00:00+03:00\" }";
+    let plan = load_with("communiktor", "text", ahead, ScheduleCheck::Require).plan.unwrap();
+    assert_eq!(plan.settings().send_at, Some("2026-12-01T06:00:00Z".parse().unwrap()));
+    let send = first(&plan);
+    assert_eq!(send.request.body["sendsAt"], "2026-12-01T06:00:00Z");
+    // `--now`: the same request without the time, which is also what the journal hashes.
+    let now = load_with("communiktor", "text", ahead, ScheduleCheck::Skip).plan.unwrap();
+    let at_once = first(&now);
+    assert_eq!(at_once.request.body.get("sendsAt"), None);
+    assert_eq!(now.unscheduled(&at_once).unwrap(), None, "nothing to leave out");
+    assert_eq!(plan.unscheduled(&send).unwrap(), Some(at_once.request));
+    // `mode: local` waits in herald instead: no time in the request.
+    let local = "{ send_at: \"2026-12-01T09:00:00+03:00\", mode: local }";
+    let plan = load_with("communiktor", "text", local, ScheduleCheck::Require).plan.unwrap();
+    assert_eq!(first(&plan).request.body.get("sendsAt"), None);
+}
