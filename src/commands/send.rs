@@ -4,7 +4,7 @@
 
 use super::Output;
 use super::progress::Progress;
-use crate::campaign::model::ScheduleMode;
+use super::schedule;
 use crate::error::Error;
 use crate::journal::{self, Journal, Policy};
 use crate::plan::{self, Endpoint, Options as PlanOptions, Plan, ScheduleCheck, TokenCheck};
@@ -133,11 +133,11 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         // Confirmed: the new version becomes the baseline, so the change is reported once.
         *inspection = run::inspect(&plan, j, policy, true)?;
     }
-    if count > 0 && needs_wait(&plan, o) {
+    if let Some(at) = if count > 0 { schedule::wait_until(&plan, o) } else { None } {
         // The journal's lock is not held while waiting for `send_at`, so other campaigns in
         // this folder can send; it is taken again, and who is left looked up again, at the time.
         drop(journal.take());
-        wait_for_schedule(&plan, o).await?;
+        schedule::wait(at, o.quiet).await?;
         journal = open_journal(&plan, o, policy)?;
         if let Some((_, now)) = &journal {
             inspection = now.clone();
@@ -224,8 +224,11 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
             StopKind::Unreachable => "check `provider.base_url` and the network, then ".to_string(),
             _ => String::new(),
         };
+        // Once `send_at` has passed, the same command is refused as stale without --now.
+        let passed = plan.schedule.is_some_and(|s| s.at <= jiff::Timestamp::now()) && !o.now;
         eprintln!(
-            "to continue, {fix}run the same command again: recipients already sent are skipped{}",
+            "to continue, {fix}run the same command again{}: recipients already sent are skipped{}",
+            if passed { " with --now (schedule.send_at has passed)" } else { "" },
             if unknown { "; unknown ones are left for you to decide (--retry-unknown)" } else { "" }
         );
     }
@@ -307,59 +310,6 @@ fn confirm(plan: &Plan, count: usize, sandbox: bool) -> Result<bool, Error> {
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
-}
-
-/// Whether herald must wait for `schedule.send_at` (`mode: local`, still ahead); says what
-/// happens otherwise. A provider that schedules gets the time in each request and herald sends
-/// at once; a dry run, the sandbox and `--now` never wait.
-fn needs_wait(plan: &Plan, o: &Options) -> bool {
-    let Some(schedule) = plan.schedule else { return false };
-    let when = crate::clock::time(schedule.at);
-    if schedule.at <= jiff::Timestamp::now() {
-        // Validation refuses a time that has passed, unless --now.
-        if o.now {
-            eprintln!("note: schedule.send_at ({when}) has passed; sending now (--now)");
-        }
-        return false;
-    }
-    let provider = plan.provider.provider().info().name;
-    match schedule.mode {
-        ScheduleMode::Provider if o.now => {
-            eprintln!("note: schedule.send_at is {when}; sending now, without asking {provider} to wait (--now)");
-            false
-        }
-        ScheduleMode::Provider => {
-            eprintln!("note: each request asks {provider} to deliver at {when} (`schedule.mode: provider`)");
-            false
-        }
-        ScheduleMode::Local if o.dry_run || o.sandbox || o.now => {
-            eprintln!(
-                "note: schedule.send_at is {when}; sending now ({})",
-                if o.now { "--now" } else { "dry run or sandbox" }
-            );
-            false
-        }
-        ScheduleMode::Local => true,
-    }
-}
-
-/// Waits until `schedule.send_at`; Ctrl-C or SIGTERM cancels (exit 130).
-async fn wait_for_schedule(plan: &Plan, o: &Options) -> Result<(), Error> {
-    let Some(at) = plan.schedule.map(|s| s.at) else { return Ok(()) };
-    let now = jiff::Timestamp::now();
-    if at <= now || o.now {
-        return Ok(());
-    }
-    let wait = std::time::Duration::try_from(at.duration_since(now)).unwrap_or_default();
-    eprintln!(
-        "waiting until {} (in {}) as `schedule.send_at` says; Ctrl-C cancels, --now sends at once",
-        crate::clock::time(at),
-        crate::clock::format(wait)
-    );
-    tokio::select! {
-        () = tokio::time::sleep(wait) => Ok(()),
-        _ = super::signals::first_signal() => Err(Error::Cancelled),
-    }
 }
 
 /// Appends the summary to `$GITHUB_STEP_SUMMARY` when set.
