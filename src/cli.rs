@@ -253,7 +253,7 @@ struct SendArgs {
     /// Send to the first N recipients not yet sent to (a canary).
     #[arg(long, value_name = "N")]
     limit: Option<usize>,
-    /// Send now even if `schedule.send_at` is in the future.
+    /// Send at once, setting `schedule.send_at` aside (also when it has passed).
     #[arg(long)]
     now: bool,
     /// Go on after the campaign's canary (`delivery.canary`): send to the rest.

@@ -10,6 +10,7 @@ mod http;
 mod journal;
 mod preview;
 mod sandbox;
+mod schedule;
 mod send;
 mod server;
 mod validate;

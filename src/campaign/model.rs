@@ -97,6 +97,8 @@ pub struct ScheduleDoc {
     pub send_at: Option<String>,
     /// The hours and days recipients may be messaged.
     pub window: Option<WindowDoc>,
+    /// Who holds the messages until `send_at`; by default the provider where it can.
+    pub mode: Option<ScheduleMode>,
 }
 
 /// `schedule.window:` as written; checked into a [`crate::window::Window`].
@@ -112,6 +114,16 @@ pub struct WindowDoc {
     pub timezone: Option<String>,
     /// An IANA zone.
     pub fallback_timezone: Option<String>,
+}
+
+/// `schedule.mode`: who holds a scheduled campaign's messages until `send_at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScheduleMode {
+    /// herald sends at once, each request carrying the time, and the provider delivers then.
+    Provider,
+    /// herald waits in-process until the time, then sends.
+    Local,
 }
 
 /// `delivery:` as written (numbers or strings with units); see [`crate::delivery`].

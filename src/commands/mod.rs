@@ -8,6 +8,7 @@ mod progress;
 pub mod providers;
 pub mod report;
 pub mod sandbox;
+mod schedule;
 pub mod send;
 mod signals;
 pub mod status;

@@ -4,9 +4,10 @@
 
 use super::Output;
 use super::progress::Progress;
+use super::schedule;
 use crate::error::Error;
 use crate::journal::{self, Journal, Policy};
-use crate::plan::{self, Canary, Endpoint, Options as PlanOptions, Plan, TokenCheck};
+use crate::plan::{self, Canary, Endpoint, Options as PlanOptions, Plan, ScheduleCheck, TokenCheck};
 use crate::report::{self, Mode};
 use crate::run::{self, Inspection, StopKind, transport::Nowhere};
 use crate::sandbox::Sandbox;
@@ -97,6 +98,8 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         vars: o.vars.clone(),
         overrides: o.overrides.clone(),
         opt_out: o.opt_out.clone(),
+        schedule: if o.now { ScheduleCheck::Skip } else { ScheduleCheck::Require },
+        now: None,
     };
     let v = plan::load(&o.file, options);
     out.diagnostics(&v.diagnostics);
@@ -143,11 +146,11 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         // Confirmed: the new version becomes the baseline, so the change is reported once.
         *inspection = run::inspect(&plan, j, policy, true)?;
     }
-    if count > 0 && needs_wait(&plan, o) {
+    if let Some(at) = if count > 0 { schedule::wait_until(&plan, o) } else { None } {
         // The journal's lock is not held while waiting for `send_at`, so other campaigns in
         // this folder can send; it is taken again, and who is left looked up again, at the time.
         drop(journal.take());
-        wait_for_schedule(&plan, o).await?;
+        schedule::wait(at, o.quiet).await?;
         journal = open_journal(&plan, o, policy)?;
         if let Some((_, now)) = &journal {
             inspection = now.clone();
@@ -313,8 +316,11 @@ async fn send_pass(
             StopKind::Unreachable => "check `provider.base_url` and the network, then ".to_string(),
             _ => String::new(),
         };
+        // Once `send_at` has passed, the same command is refused as stale without --now.
+        let passed = plan.schedule.is_some_and(|s| s.at <= jiff::Timestamp::now()) && !o.now;
         eprintln!(
-            "to continue, {fix}run the same command again: recipients already sent are skipped{}",
+            "to continue, {fix}run the same command again{}: recipients already sent are skipped{}",
+            if passed { " with --now (schedule.send_at has passed)" } else { "" },
             if unknown { "; unknown ones are left for you to decide (--retry-unknown)" } else { "" }
         );
     }
@@ -484,39 +490,6 @@ fn confirm(plan: &Plan, count: usize, sandbox: bool) -> Result<bool, Error> {
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
-}
-
-/// Whether `schedule.send_at` is still ahead; a dry run, the sandbox and `--now` send at once
-/// (and say so).
-fn needs_wait(plan: &Plan, o: &Options) -> bool {
-    let Some(at) = plan.send_at.filter(|at| *at > jiff::Timestamp::now()) else { return false };
-    if o.dry_run || o.sandbox || o.now {
-        eprintln!(
-            "note: schedule.send_at is {at}; sending now ({})",
-            if o.now { "--now" } else { "dry run or sandbox" }
-        );
-        return false;
-    }
-    true
-}
-
-/// Waits until `schedule.send_at`; Ctrl-C or SIGTERM cancels (exit 130).
-async fn wait_for_schedule(plan: &Plan, o: &Options) -> Result<(), Error> {
-    let Some(at) = plan.send_at else { return Ok(()) };
-    let now = jiff::Timestamp::now();
-    if at <= now || o.now {
-        return Ok(());
-    }
-    let wait = std::time::Duration::try_from(at.duration_since(now)).unwrap_or_default();
-    let mut signals = super::signals::Signals::install();
-    eprintln!(
-        "waiting until {at} (in {}) as `schedule.send_at` says; Ctrl-C cancels, --now sends at once",
-        crate::clock::format(wait)
-    );
-    tokio::select! {
-        () = tokio::time::sleep(wait) => Ok(()),
-        _ = signals.next() => Err(Error::Cancelled),
-    }
 }
 
 /// Appends the summary to `$GITHUB_STEP_SUMMARY` when set.

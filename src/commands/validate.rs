@@ -2,7 +2,7 @@
 
 use super::Output;
 use crate::exit;
-use crate::plan::{self, Options as PlanOptions};
+use crate::plan::{self, Options as PlanOptions, ScheduleCheck};
 use std::path::PathBuf;
 
 /// Options for `validate`.
@@ -28,6 +28,8 @@ pub fn run(o: &Options, out: &Output) -> u8 {
             problems_per_group: super::problems_per_group(o.all_problems),
             strict: o.strict,
             opt_out: o.opt_out.clone(),
+            // A campaign whose time has passed would be refused by `send`: CI should hear now.
+            schedule: ScheduleCheck::Require,
             ..PlanOptions::default()
         };
         let v = plan::load(file, options);

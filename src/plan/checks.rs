@@ -1,5 +1,6 @@
 //! Checks on the campaign's settings that the schema cannot express: the provider's account
-//! key, the secret, message-type support, the audience source, files, schedule and delivery.
+//! key, the secret, message-type support, the audience source, files, schedule (see
+//! [`super::schedule`]) and delivery.
 
 use super::Options;
 use crate::campaign::model::CampaignDoc;
@@ -43,12 +44,12 @@ pub struct Checked {
     pub message_type: MessageType,
     /// Delivery limits.
     pub delivery: Delivery,
-    /// Scheduled time.
-    pub send_at: Option<jiff::Timestamp>,
     /// The sending window.
     pub window: Option<crate::window::Window>,
     /// The canary.
     pub canary: Option<super::Canary>,
+    /// When to send, if scheduled.
+    pub schedule: Option<super::Schedule>,
     /// Region for numbers without a country code.
     pub region: Option<Region>,
     /// The message with `text_file` folded in as `text`, and where that text came from.
@@ -135,29 +136,7 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
         );
     }
 
-    let send_at =
-        c.schedule.as_ref().and_then(|s| s.send_at.as_deref()).and_then(|t| match t.parse::<jiff::Timestamp>() {
-            Ok(ts) => {
-                if ts < jiff::Timestamp::now() {
-                    diags.push(ctx.at(
-                        Severity::Warning,
-                        "/schedule/send_at",
-                        Part::Value,
-                        "`schedule.send_at` is in the past",
-                    ));
-                }
-                Some(ts)
-            }
-            Err(e) => {
-                diags.push(ctx.at(
-                    Severity::Error,
-                    "/schedule/send_at",
-                    Part::Value,
-                    format!("`{t}` is not a valid time: {e}"),
-                ));
-                None
-            }
-        });
+    let schedule = super::schedule::check(c.schedule.as_ref(), kind, message_type, ctx, diags);
     let delivery = Delivery::from_doc(&c.delivery).unwrap_or_else(|errors| {
         for (pointer, message) in errors {
             diags.push(ctx.at(Severity::Error, &pointer, Part::Value, message));
@@ -167,12 +146,16 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
     let window = super::window::check(c, ctx, diags);
     let canary = super::canary::check(c, region, ctx, diags);
     Some(Checked {
-        settings: Settings { base_url, account: account.to_string() },
+        settings: Settings {
+            base_url,
+            account: account.to_string(),
+            send_at: super::Schedule::for_provider(schedule, ctx.options.schedule),
+        },
         message_type,
         delivery,
-        send_at,
         window,
         canary,
+        schedule,
         region,
         message,
         text_origin,

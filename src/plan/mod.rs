@@ -10,12 +10,14 @@ mod filter;
 mod opt_out;
 mod render;
 mod rows;
+mod schedule;
 mod templates;
 mod window;
 
 pub use canary::Canary;
 pub use opt_out::{NamedBy, OptOutList};
 pub use render::{Rendered, Renderer};
+pub use schedule::Schedule;
 
 use crate::campaign::model::CampaignDoc;
 use crate::campaign::source::{Part, Source};
@@ -23,7 +25,7 @@ use crate::campaign::{schema, yaml};
 use crate::delivery::Delivery;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::message::MessageType;
-use crate::providers::{Outgoing, ProviderKind, Settings};
+use crate::providers::{Outgoing, ProviderKind, Settings, Unsupported};
 use crate::recipients::{Audience, AudienceError, Entry, Recipient, Skipped};
 use crate::request::HttpRequest;
 use serde_json::Value;
@@ -49,6 +51,24 @@ pub struct Options {
     /// Global opt-out lists (`$HERALD_SUPPRESS`, `--suppress`), honoured on top of the
     /// campaign's `recipients.suppress`.
     pub opt_out: Vec<OptOutList>,
+    /// What `schedule.send_at` means for this command.
+    pub schedule: ScheduleCheck,
+    /// The time `schedule.send_at` is checked against; the real time when `None` (tests pin it).
+    pub now: Option<jiff::Timestamp>,
+}
+
+/// What `schedule.send_at` means for the command loading the campaign.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ScheduleCheck {
+    /// A time that has passed is a warning: the campaign may well have been sent (preview,
+    /// status, report).
+    #[default]
+    Warn,
+    /// A time that has passed is an error: the campaign is stale (validate, send).
+    Require,
+    /// The schedule is set aside and everything goes at once (`send --now`): no time is checked
+    /// and no provider is asked to hold the messages.
+    Skip,
 }
 
 /// Delivery settings given on the command line, over the campaign's.
@@ -143,8 +163,8 @@ pub struct Plan {
     pub message_type: MessageType,
     /// Delivery limits.
     pub delivery: Delivery,
-    /// When to send, if scheduled.
-    pub send_at: Option<jiff::Timestamp>,
+    /// When to send, if scheduled, and who holds the messages until then.
+    pub schedule: Option<Schedule>,
     /// The hours and days recipients may be messaged.
     pub window: Option<crate::window::Window>,
     /// A first, small send to check before the rest.
@@ -268,7 +288,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
         token_env: campaign.provider.token_env,
         message_type: checked.message_type,
         delivery: checked.delivery,
-        send_at: checked.send_at,
+        schedule: checked.schedule,
         timezone_column: audience.headers().iter().position(|h| h == window::TIMEZONE_COLUMN),
         window: checked.window,
         canary: checked.canary,
@@ -337,6 +357,16 @@ impl Plan {
         let out = rendered.sendable().ok_or_else(|| failed("a provider limit is exceeded".into()))?;
         let request = self.renderer.request(&recipient, &out).map_err(|e| failed(e.to_string()))?;
         Ok(Send { recipient, request, message: out })
+    }
+
+    /// `send`'s request without the delivery time it asks the provider to deliver at, or `None`
+    /// when it carries none. The journal hashes this one: when a message is delivered is not
+    /// part of what it says, so rescheduling a partly sent campaign, or finishing it with
+    /// `--now`, is not a change of the message.
+    pub fn unscheduled(&self, send: &Send) -> Result<Option<HttpRequest>, PlanError> {
+        let failed =
+            |e: Unsupported| PlanError::Render { recipient: send.recipient.target.to_string(), why: e.to_string() };
+        self.renderer.unscheduled(&send.recipient, &send.message).transpose().map_err(failed)
     }
 
     /// Every row of the campaign in file order, each recipient with their request. Rows the

@@ -78,7 +78,15 @@ impl Renderer {
 
     /// The request carrying `out` to `recipient`.
     pub fn request(&self, recipient: &Recipient, out: &Outgoing) -> Result<HttpRequest, Unsupported> {
-        self.provider.provider().build(&self.settings, &recipient.target, out)
+        self.provider.provider().request(&self.settings, &recipient.target, out)
+    }
+
+    /// The request carrying `out` to `recipient` without its delivery time, when the provider is
+    /// asked to schedule it (`None` otherwise: the request has no time in it).
+    pub fn unscheduled(&self, recipient: &Recipient, out: &Outgoing) -> Option<Result<HttpRequest, Unsupported>> {
+        self.settings.send_at?;
+        let at_once = Settings { send_at: None, ..self.settings.clone() };
+        Some(self.provider.provider().request(&at_once, &recipient.target, out))
     }
 
     /// The variables a template uses, by its pointer.

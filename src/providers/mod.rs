@@ -103,6 +103,10 @@ pub struct Settings {
     /// The account the provider sends from: Cloud API phone number id, Communiktor/Evolution
     /// instance, WhautoChat workspace id, AutoKonnect channel id or FlowIQ tenant id.
     pub account: String,
+    /// When the provider is to deliver (`schedule.mode: provider`); `None` delivers at once.
+    /// Validation sets it only where [`Provider::schedules`] the message type, and
+    /// [`Provider::request`] refuses it elsewhere.
+    pub send_at: Option<jiff::Timestamp>,
 }
 
 /// Who one request goes to.
@@ -282,6 +286,12 @@ pub trait Provider: Sync {
         false
     }
 
+    /// Whether the provider can hold a message of this type until a given time itself
+    /// (`schedule.mode: provider`), so herald sends at once with the time in the request.
+    fn schedules(&self, _message_type: MessageType) -> bool {
+        false
+    }
+
     /// Checks a rendered message against the provider's documented limits and fields.
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>);
 
@@ -292,6 +302,16 @@ pub trait Provider: Sync {
 
     /// What the provider's answer to a request means.
     fn classify(&self, response: &Response) -> Outcome;
+
+    /// [`Provider::build`], refusing a delivery time ([`Settings::send_at`]) that the provider
+    /// cannot carry for this message type rather than sending at once. Plans build through it.
+    fn request(&self, settings: &Settings, to: &Target, out: &Outgoing) -> Result<HttpRequest, Unsupported> {
+        let message_type = out.message.message_type();
+        if settings.send_at.is_some() && !self.schedules(message_type) {
+            return Err(Unsupported::Schedule { provider: self.info().name, message_type });
+        }
+        self.build(settings, to, out)
+    }
 }
 
 /// Puts `value` under `key` when it is `Some`.
@@ -299,6 +319,12 @@ pub(crate) fn put_opt(map: &mut Map<String, Value>, key: &str, value: Option<imp
     if let Some(v) = value {
         map.insert(key.to_string(), v.into());
     }
+}
+
+/// A delivery time as the scheduling providers take it: UTC, whole seconds,
+/// `2026-12-25T10:00:00Z` (the form of Communiktor's examples).
+pub(crate) fn schedule_time(at: jiff::Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// Reports `field` as dropped when `value` is set and the provider has no place for it.
@@ -355,6 +381,14 @@ pub enum Unsupported {
     Groups {
         /// The provider.
         provider: &'static str,
+    },
+    /// A delivery time, for a message type the provider cannot schedule.
+    #[error("{provider} cannot schedule {message_type} messages")]
+    Schedule {
+        /// The provider.
+        provider: &'static str,
+        /// The type.
+        message_type: MessageType,
     },
     /// A part of a message type it can send otherwise (a link button, a media header).
     #[error("{provider} cannot send {feature}")]

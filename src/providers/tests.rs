@@ -26,6 +26,33 @@ fn supports_matches_the_reference_matrix() {
 }
 
 #[test]
+fn schedules_matches_the_reference_and_nobody_else_takes_a_time() {
+    // Communiktor's `sendsAt` is on every endpoint; WhautoChat's `scheduleDateTime` is on
+    // `sendtext` and `sendmedia` only. The rest document no server-side scheduling.
+    let scheduling: Vec<(ProviderKind, MessageType)> = ProviderKind::ALL
+        .into_iter()
+        .flat_map(|kind| MessageType::ALL.into_iter().map(move |t| (kind, t)))
+        .filter(|(kind, t)| kind.provider().schedules(*t))
+        .collect();
+    use MessageType as T;
+    let communiktor = [T::Text, T::Image, T::Video, T::Audio, T::Voice, T::Document, T::Location, T::Contact];
+    let whautochat = [T::Text, T::Image, T::Video, T::Audio, T::Document];
+    let expected: Vec<(ProviderKind, MessageType)> = communiktor
+        .into_iter()
+        .map(|t| (ProviderKind::Communiktor, t))
+        .chain(whautochat.into_iter().map(|t| (ProviderKind::Whautochat, t)))
+        .collect();
+    assert_eq!(scheduling, expected);
+    let outgoing = out(Message::Text { body: "x".into(), preview_url: None });
+    for kind in ProviderKind::ALL.into_iter().filter(|k| !k.provider().schedules(MessageType::Text)) {
+        let provider = kind.provider();
+        let later = Settings { send_at: Some(jiff::Timestamp::UNIX_EPOCH), ..settings(provider, "1") };
+        let refused = provider.request(&later, &to(), &outgoing);
+        assert!(matches!(refused, Err(Unsupported::Schedule { message_type: T::Text, .. })), "{kind}: {refused:?}");
+    }
+}
+
+#[test]
 fn auth_base_url_and_account_key_per_provider() {
     let table = [
         (ProviderKind::Communiktor, "X-API-KEY", "", Some("https://api.communiktor.com"), "instance"),

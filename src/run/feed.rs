@@ -4,7 +4,7 @@
 //! pass unrendered, only so the report can say what became of everyone.
 
 use super::transport::Wire;
-use crate::plan::{Plan, PlanError};
+use crate::plan::{Plan, PlanError, Send};
 use crate::providers::Settings;
 use crate::recipients::{Entry, Recipient, Skipped};
 use crate::window::{Clock, Placed};
@@ -111,17 +111,17 @@ pub fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Se
                 Ok(send) => {
                     seq += 1;
                     let body = serialize(&send.request);
-                    let hash = match setup.hash {
-                        true => hash(&send.request, &settings, &body),
-                        false => [0; 32],
-                    };
-                    Fed::Rendered(Box::new(Job {
-                        recipient: send.recipient.target.to_string(),
-                        csv_line: send.recipient.csv_line(),
-                        wire: Wire { url: send.request.url, headers: send.request.headers, body },
-                        hash,
-                        seq,
-                    }))
+                    let hash = if setup.hash { journal_hash(&plan, &send, &settings, &body) } else { Ok([0; 32]) };
+                    match hash {
+                        Err(e) => Fed::Failed(e),
+                        Ok(hash) => Fed::Rendered(Box::new(Job {
+                            recipient: send.recipient.target.to_string(),
+                            csv_line: send.recipient.csv_line(),
+                            wire: Wire { url: send.request.url, headers: send.request.headers, body },
+                            hash,
+                            seq,
+                        })),
+                    }
                 }
             },
         };
@@ -157,6 +157,15 @@ fn held(plan: &Plan, window: &crate::window::Window, clock: &Clock, r: &Recipien
     let opens = window.opening(clock.now(), &zone).opens()?;
     let local = crate::window::local_time(opens, &zone);
     Some(Fed::Held { recipient: r.target.to_string(), csv_line: r.csv_line(), opens, local })
+}
+
+/// The hash the journal keeps of `send`, whose body serialises to `body`. A request carrying a
+/// delivery time is hashed without it (see [`Plan::unscheduled`]).
+fn journal_hash(plan: &Plan, send: &Send, settings: &Settings, body: &[u8]) -> Result<crate::journal::Hash, PlanError> {
+    Ok(match plan.unscheduled(send)? {
+        Some(bare) => hash(&bare, settings, &serialize(&bare)),
+        None => hash(&send.request, settings, body),
+    })
 }
 
 /// The request's body as it goes on the wire.

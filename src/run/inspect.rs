@@ -51,10 +51,11 @@ pub fn inspect(plan: &Plan, journal: &mut Journal, policy: Policy, rebaseline: b
         let Some(row) = row else { continue };
         let csv_line = r.csv_line();
         let send = plan.send_for(r)?;
-        let body = super::feed::serialize(&send.request);
-        let hash = super::feed::hash(&send.request, &settings, &body);
+        let bare = plan.unscheduled(&send)?;
+        let r = bare.as_ref().unwrap_or(&send.request);
+        let body = super::feed::serialize(r);
+        let hash = super::feed::hash(r, &settings, &body);
         // A journal written before connection settings left the hash still matches this way.
-        let r = &send.request;
         let legacy = || crate::journal::legacy_request_hash(r.method, &r.url, &settings.base_url, &body);
         if row.request_hash != hash && row.request_hash != legacy() {
             changes.request_changed(key.clone(), csv_line);

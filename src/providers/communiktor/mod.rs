@@ -2,6 +2,7 @@
 //! key in `X-API-KEY`, the instance in the body and the receiver as digits without `+`.
 //!
 //! It is the only provider that stores `metadata` and echoes it in webhooks, so it is sent.
+//! Every endpoint takes `sendsAt`, so it holds any message until `schedule.send_at`.
 
 pub(crate) mod imitation;
 
@@ -9,6 +10,7 @@ use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
     digits_or_group, location_labels_required, media_fields, media_link, mentions_not_sent, put_opt, reply_not_sent,
+    schedule_time,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{MediaKind, Message, MessageType};
@@ -58,6 +60,11 @@ impl Provider for Communiktor {
 
     fn supports_groups(&self) -> bool {
         true
+    }
+
+    /// `sendsAt` is one of the common parameters of every `/messages/*` endpoint.
+    fn schedules(&self, message_type: MessageType) -> bool {
+        self.supports(message_type)
     }
 
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
@@ -167,6 +174,7 @@ impl Provider for Communiktor {
             }
             other => return Err(super::unsupported(NAME, other)),
         };
+        put_opt(&mut body, "sendsAt", settings.send_at.map(schedule_time));
         if let Some(metadata) = &out.metadata {
             body.insert("metadata".into(), Value::Object(metadata.clone()));
         }

@@ -195,3 +195,45 @@ fn media_fields_without_a_place_are_warned_about() {
     inferred.mime_type = Some("image/png".into());
     assert_eq!(findings(&Communiktor, &out(Message::Media(inferred))), []);
 }
+
+/// Delivery at 2026-12-25 13:00 in Nairobi, as a campaign with `schedule.mode: provider` asks.
+fn scheduled() -> Settings {
+    let send_at = Some("2026-12-25T13:00:00+03:00".parse().unwrap());
+    Settings { send_at, ..settings(&Communiktor, "my-instance-1") }
+}
+
+#[test]
+fn a_scheduled_text_carries_sends_at_in_utc() {
+    let request =
+        Communiktor.request(&scheduled(), &to(), &out(Message::Text { body: "Hello!".into(), preview_url: None }));
+    let body = json!({
+        "instance": "my-instance-1",
+        "receiver": "254712345678",
+        "text": "Hello!",
+        "sendsAt": "2026-12-25T10:00:00Z"
+    });
+    assert_request(&request.unwrap(), "https://api.communiktor.com/messages/text", AUTH, body);
+}
+
+#[test]
+fn every_endpoint_takes_the_delivery_time() {
+    let location =
+        Location { latitude: 1.5, longitude: 2.5, name: Some("HQ".into()), address: Some("1 Main St".into()) };
+    let messages = [
+        Message::Media(media(MediaKind::Image, "https://example.com/a.jpg")),
+        Message::Media(media(MediaKind::Video, "https://example.com/a.mp4")),
+        Message::Media(media(MediaKind::Audio, "https://example.com/a.mp3")),
+        Message::Media(media(MediaKind::Voice, "https://example.com/a.ogg")),
+        Message::Media(media(MediaKind::Document, "https://example.com/a.pdf")),
+        Message::Location(location),
+        Message::Contact(card("Jane Doe", "+14155552671").into()),
+    ];
+    for message in messages {
+        assert!(Communiktor.schedules(message.message_type()));
+        let now = send(out(message.clone()));
+        let later = Communiktor.request(&scheduled(), &to(), &out(message)).unwrap();
+        let mut body = now.body.clone();
+        body["sendsAt"] = json!("2026-12-25T10:00:00Z");
+        assert_request(&later, &now.url, AUTH, body);
+    }
+}

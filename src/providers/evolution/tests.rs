@@ -44,7 +44,7 @@ fn text() {
 
 #[test]
 fn the_instance_is_percent_encoded_in_the_path() {
-    let settings = Settings { base_url: "http://localhost:8080".into(), account: "my shop/1".into() };
+    let settings = Settings { base_url: "http://localhost:8080".into(), account: "my shop/1".into(), send_at: None };
     let outgoing = out(Message::Text { body: "Hi".into(), preview_url: None });
     let request = Evolution.build(&settings, &to(), &outgoing).unwrap();
     assert_eq!(request.url, "http://localhost:8080/message/sendText/my%20shop%2F1");

@@ -3,7 +3,9 @@
 //! the docs spell `recepient`.
 //!
 //! Media has no caption or file-name field, and `mimeType` is required. The documented
-//! `template` is a plain string (the template's name): no parameters can be sent.
+//! `template` is a plain string (the template's name): no parameters can be sent. Text and
+//! media take `scheduleDateTime`, so WhautoChat holds them until `schedule.send_at`; templates
+//! cannot be scheduled.
 
 pub(crate) mod imitation;
 
@@ -11,12 +13,12 @@ use super::meta::components::check_template_name;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
-    media_fields, media_link, mentions_not_sent, metadata_not_stored, phone, reply_not_sent,
+    media_fields, media_link, mentions_not_sent, metadata_not_stored, phone, reply_not_sent, schedule_time,
 };
 use super::{Info, Outcome, ProviderError, Response};
 use crate::message::{Media, MediaKind, Message, MessageType};
 use crate::request::{Auth, HttpRequest};
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// The WhautoChat mapping.
 pub(super) struct Whautochat;
@@ -54,6 +56,12 @@ impl Provider for Whautochat {
 
     fn supports_contact_ids(&self) -> bool {
         true
+    }
+
+    /// `scheduleDateTime` is a field of `sendtext` and `sendmedia`; `sendtemplate` has none.
+    fn schedules(&self, message_type: MessageType) -> bool {
+        use MessageType as T;
+        matches!(message_type, T::Text | T::Image | T::Video | T::Audio | T::Document)
     }
 
     fn check(&self, out: &Outgoing, findings: &mut Vec<Finding>) {
@@ -114,7 +122,8 @@ impl Provider for Whautochat {
         let workspace = json!({ "id": settings.account });
         let (path, body) = match &out.message {
             Message::Text { body, .. } => {
-                ("sendtext", json!({ (key): address, "workspace": workspace, "textMessage": body }))
+                let body = json!({ (key): address, "workspace": workspace, "textMessage": body });
+                ("sendtext", scheduled(body, settings))
             }
             Message::Media(media) => {
                 let body = json!({
@@ -123,9 +132,10 @@ impl Provider for Whautochat {
                     "mediaUrl": media_link(media, NAME)?,
                     "mimeType": media.mime_type.as_deref().unwrap_or_default(),
                 });
-                ("sendmedia", body)
+                ("sendmedia", scheduled(body, settings))
             }
             Message::Template(template) => {
+                // `sendtemplate` has no `scheduleDateTime` ([`Provider::request`] refuses a time).
                 let name = template.name.as_deref().unwrap_or_default();
                 ("sendtemplate", json!({ (key): address, "workspace": workspace, "template": name }))
             }
@@ -134,6 +144,14 @@ impl Provider for Whautochat {
         let url = format!("{}/v1/messages/whatsapp/{path}", settings.base_url);
         Ok(HttpRequest::post_json(url, self.auth(), body))
     }
+}
+
+/// `body` with the delivery time, when the campaign is scheduled (`sendtext` and `sendmedia`).
+fn scheduled(mut body: Value, settings: &Settings) -> Value {
+    if let (Some(at), Value::Object(fields)) = (settings.send_at, &mut body) {
+        fields.insert("scheduleDateTime".into(), schedule_time(at).into());
+    }
+    body
 }
 
 /// `mimeType` is required and is the only thing telling WhautoChat what kind of media it is.

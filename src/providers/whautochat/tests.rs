@@ -114,3 +114,55 @@ fn caption_filename_and_a_mismatched_mime_type_are_warned_about() {
         [w("/metadata"), w("/message/media/caption"), w("/message/media/filename"), w("/message/media/url")]
     );
 }
+
+/// Delivery at 2026-12-25 13:00 in Nairobi, as a campaign with `schedule.mode: provider` asks.
+fn scheduled() -> Settings {
+    let send_at = Some("2026-12-25T13:00:00+03:00".parse().unwrap());
+    Settings { send_at, ..settings(&Whautochat, "ws_123") }
+}
+
+#[test]
+fn scheduled_text_and_media_carry_schedule_date_time_in_utc() {
+    let text = Whautochat.request(&scheduled(), &to(), &out(Message::Text { body: "Hello".into(), preview_url: None }));
+    let body = json!({
+        "recepient": { "phoneNumber": "+254712345678" },
+        "workspace": { "id": "ws_123" },
+        "textMessage": "Hello",
+        "scheduleDateTime": "2026-12-25T10:00:00Z"
+    });
+    assert_request(&text.unwrap(), &format!("{BASE}/sendtext"), AUTH, body);
+    for (kind, file, mime) in [
+        (MediaKind::Image, "https://example.com/a.jpg", "image/jpeg"),
+        (MediaKind::Document, "https://example.com/a.pdf", "application/pdf"),
+    ] {
+        let request = Whautochat.request(&scheduled(), &to(), &out(typed(kind, file, mime))).unwrap();
+        let mut body = media_body(file, mime);
+        body["scheduleDateTime"] = json!("2026-12-25T10:00:00Z");
+        assert_request(&request, &format!("{BASE}/sendmedia"), AUTH, body);
+    }
+}
+
+#[test]
+fn a_template_cannot_be_scheduled() {
+    let template = Template {
+        name: Some("welcome".into()),
+        id: None,
+        language: "en".into(),
+        header: None,
+        body: vec![],
+        buttons: vec![],
+    };
+    assert!(!Whautochat.schedules(MessageType::Template));
+    let refused = Whautochat.request(&scheduled(), &to(), &out(Message::Template(template)));
+    assert_eq!(refused.unwrap_err().to_string(), "WhautoChat cannot schedule template messages");
+    // The contract agrees: `sendtemplate` has no `scheduleDateTime`.
+    let path = "/v1/messages/whatsapp/sendtemplate";
+    let (contract, _) = crate::providers::contract::find(ProviderKind::Whautochat, "POST", path).unwrap();
+    let body = json!({
+        "recepient": { "phoneNumber": "+254712345678" },
+        "workspace": { "id": "ws_123" },
+        "template": "welcome",
+        "scheduleDateTime": "2026-12-25T10:00:00Z"
+    });
+    assert!(!contract.violations(&body).is_empty());
+}

@@ -1,7 +1,7 @@
 //! Every provider × every message type it supports, built by herald's own mapping: accepted,
 //! answered with the provider's success shape, and recorded with the right recipient.
 
-use super::{build, client, samples, send, start, to};
+use super::{build, build_at, client, samples, send, start, to};
 use crate::providers::{ProviderKind, Target};
 use crate::sandbox::Config;
 use serde_json::{Value, json};
@@ -100,6 +100,32 @@ async fn every_supported_message_type_is_accepted_and_recorded() {
     assert_eq!((stats.received, stats.accepted, stats.rejected, stats.faults), (68, 68, 0, 0));
     assert_eq!(sandbox.attempts().len(), 68);
     assert!(sandbox.attempts().iter().all(|a| a.status == 200 || a.status == 201));
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn scheduled_messages_are_accepted_like_any_other() {
+    // Neither provider documents a different answer for a scheduled message.
+    let sandbox = start(Config::default()).await;
+    let client = client();
+    let send_at = Some("2026-12-25T10:00:00Z".parse().unwrap());
+    let mut scheduled = 0;
+    for kind in ProviderKind::ALL {
+        for (label, message) in samples(kind) {
+            if !kind.provider().schedules(message.message_type()) {
+                continue;
+            }
+            let request = build_at(&sandbox, kind, &to(), message, send_at);
+            let time = request.body.get("sendsAt").or(request.body.get("scheduleDateTime"));
+            assert_eq!(time, Some(&json!("2026-12-25T10:00:00Z")), "{kind} {label}");
+            let (status, _, body) = send(&client, kind, &request).await;
+            let last = sandbox.accepted().last().cloned().expect("recorded");
+            assert_eq!(last.body, request.body, "{kind} {label}");
+            assert_success(kind, status, &body, last.message_id.as_deref(), &request.body);
+            scheduled += 1;
+        }
+    }
+    assert_eq!(scheduled, 8 + 5, "every Communiktor sample and WhautoChat's text and media");
     sandbox.shutdown().await;
 }
 

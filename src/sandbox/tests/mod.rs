@@ -54,14 +54,26 @@ fn to() -> Target {
 
 /// herald's request for `message` to `target`, aimed at the sandbox.
 fn build(sandbox: &Sandbox, kind: ProviderKind, target: &Target, message: Message) -> HttpRequest {
-    let settings = Settings { base_url: sandbox.base_url(kind), account: account(kind).into() };
+    build_at(sandbox, kind, target, message, None)
+}
+
+/// herald's request for `message` to `target`, aimed at the sandbox, asking the provider to
+/// deliver at `send_at`.
+fn build_at(
+    sandbox: &Sandbox,
+    kind: ProviderKind,
+    target: &Target,
+    message: Message,
+    send_at: Option<jiff::Timestamp>,
+) -> HttpRequest {
+    let settings = Settings { base_url: sandbox.base_url(kind), account: account(kind).into(), send_at };
     let outgoing =
         Outgoing { message, metadata: None, reply_to: None, mentions: crate::providers::Mentions::default() };
     let mut findings = Vec::new();
     kind.provider().check(&outgoing, &mut findings);
     let errors: Vec<_> = findings.iter().filter(|f| f.severity == crate::providers::Severity::Error).collect();
     assert!(errors.is_empty(), "{kind}: the sample message must pass check: {errors:?}");
-    kind.provider().build(&settings, target, &outgoing).expect("supported")
+    kind.provider().request(&settings, target, &outgoing).expect("supported")
 }
 
 /// Sends `request` as herald would, with `secret` joined into the auth header.
