@@ -25,6 +25,8 @@ pub struct Delivery {
     pub breaker: f64,
     /// Whether to resend requests whose outcome is unknown.
     pub retry_ambiguous: bool,
+    /// At most this many messages from the sender in any 24 hours, counted in the journal.
+    pub daily_cap: Option<usize>,
 }
 
 impl Default for Delivery {
@@ -38,6 +40,7 @@ impl Default for Delivery {
             max_failure_rate: 0.10,
             breaker: 0.50,
             retry_ambiguous: false,
+            daily_cap: None,
         }
     }
 }
@@ -85,6 +88,7 @@ impl Delivery {
                 max_failure_rate,
                 breaker,
                 retry_ambiguous: doc.retry_ambiguous.unwrap_or(false),
+                daily_cap: doc.daily_cap,
             })
         } else {
             Err(errors)

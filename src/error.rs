@@ -75,6 +75,11 @@ pub enum Error {
     /// Interrupted while waiting to go on after a clean canary.
     #[error("stopped after the canary; `herald send FILE --continue` sends to the rest")]
     CanaryWaitCancelled,
+    /// A daily cap is counted in the journal.
+    #[error(
+        "`delivery.daily_cap` needs the journal (the messages of the last 24 hours are counted there); drop --no-journal"
+    )]
+    CapNeedsJournal,
     /// A canary needs the journal to know it was sent.
     #[error("`delivery.canary` needs the journal (to know the canary went out); drop --no-journal")]
     CanaryNeedsJournal,

@@ -97,6 +97,8 @@ pub enum Code {
     Pending,
     /// Outside the recipient's sending window (`schedule.window`); sent when it opens.
     Held,
+    /// Beyond the sender's `delivery.daily_cap`; sent by a later run.
+    DailyCap,
     /// A crash left the request in flight.
     Interrupted,
     /// A send is running (or stopped before recording the answer).
@@ -121,6 +123,7 @@ impl Code {
             Code::NotSent => "not_sent",
             Code::Pending => "pending",
             Code::Held => "held",
+            Code::DailyCap => "daily_cap",
             Code::Interrupted => "interrupted",
             Code::InFlight => "in_flight",
         })
@@ -141,6 +144,7 @@ impl Code {
             "not_sent" => Code::NotSent,
             "pending" => Code::Pending,
             "held" => Code::Held,
+            "daily_cap" => Code::DailyCap,
             "interrupted" => Code::Interrupted,
             "in_flight" => Code::InFlight,
             other => match other.strip_prefix("http_").and_then(|s| s.parse().ok()) {

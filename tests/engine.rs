@@ -645,3 +645,37 @@ fn a_canary_sends_its_seeds_first_then_its_count_and_records_the_run_as_the_cana
     to.dedup();
     assert_eq!((to.len(), memory.received().len()), (9, 9), "eight recipients and the seed, once each");
 }
+
+#[test]
+fn the_daily_cap_counts_the_senders_last_24_hours_across_campaigns() {
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(8, "Hi", "rate: 1000/s, daily_cap: 5"));
+    let memory = Arc::new(Memory::new(|n, _| ok(n)));
+    let outcome = send(&p, &options(&s), Some(&mut journal(&s, "engine-test")), &memory);
+    assert_eq!(outcome.report.exit_code, herald::exit::WAITING);
+    assert_eq!(memory.received().len(), 5);
+    let rows = results(&s.path().join("out"));
+    assert_eq!(rows.values().filter(|r| r.1 == "daily_cap").count(), 3);
+    let csv = std::fs::read_to_string(s.path().join("out/results.csv")).unwrap();
+    assert!(csv.contains("this sender's daily cap of 5 messages is reached; more may go from"), "{csv}");
+    // Another campaign from the same account shares the cap; one from another account does not.
+    let same = campaign(3, "Hi", "rate: 1000/s, daily_cap: 5").replace("id: engine-test", "id: other");
+    let other = plan(&s, &same);
+    let outcome = send(&other, &options(&s), Some(&mut journal(&s, "other")), &memory);
+    assert_eq!((outcome.report.exit_code, memory.received().len()), (herald::exit::WAITING, 5));
+    let elsewhere = same.replace("id: other", "id: elsewhere").replace("\"42\"", "\"43\"");
+    let elsewhere = plan(&s, &elsewhere);
+    let outcome = send(&elsewhere, &options(&s), Some(&mut journal(&s, "elsewhere")), &memory);
+    assert_eq!((outcome.report.exit_code, memory.received().len()), (0, 8));
+    // A day later the first five no longer count: the rest go, nobody twice.
+    let db = rusqlite::Connection::open(s.path().join(".herald/journal.db")).unwrap();
+    let day_ago = jiff::Timestamp::now().as_millisecond() - 25 * 3_600_000;
+    db.execute("UPDATE recipients SET first_sent_at = ?1", [day_ago]).unwrap();
+    let outcome = send(&p, &options(&s), Some(&mut journal(&s, "engine-test")), &memory);
+    assert_eq!(outcome.report.exit_code, 0);
+    let mut to: Vec<String> = memory.received().iter().map(|r| r.json()["to"].as_str().unwrap().to_string()).collect();
+    to.sort();
+    let all = to.len();
+    to.dedup();
+    assert_eq!((all, to.len()), (11, 8), "engine-test's eight once, and elsewhere's three (the same numbers)");
+}

@@ -147,6 +147,8 @@ pub struct DeliveryDoc {
     pub retry_ambiguous: Option<bool>,
     /// A first, small send to check before the rest.
     pub canary: Option<CanaryDoc>,
+    /// At most this many messages per sender in a rolling 24 hours.
+    pub daily_cap: Option<usize>,
 }
 
 /// `delivery.canary:` as written; checked into a [`crate::plan::Canary`].

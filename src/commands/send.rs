@@ -134,6 +134,9 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     if o.limit == Some(0) && inspection.selection.to_send > 0 {
         return Err(Error::LimitZero);
     }
+    if plan.delivery.daily_cap.is_some() && o.no_journal {
+        return Err(Error::CapNeedsJournal);
+    }
     if let Some(c) = plan.canary.as_ref().filter(|_| !o.continue_) {
         canary_gate(&plan, journal.as_ref().map(|(j, _)| j), o)?;
         count = count.min(c.count) + c.seeds.len();
@@ -325,7 +328,7 @@ async fn send_pass(
         );
     }
     if report.exit_code == crate::exit::WAITING {
-        held_advice(report, o);
+        held_advice(report, o, plan.delivery.daily_cap);
     }
     let failed = report.count(crate::results::Status::Failed) + report.count(crate::results::Status::Unknown);
     Ok(PassEnd { code: report.exit_code, held_until: report.run.held_until, failed })
@@ -386,7 +389,15 @@ async fn wait_after_canary(wait: std::time::Duration, cancel: &CancellationToken
 }
 
 /// What exit 75 means, and when to come back.
-fn held_advice(report: &report::Report, o: &Options) {
+fn held_advice(report: &report::Report, o: &Options, cap: Option<usize>) {
+    let capped = report.summary.skipped_with(&crate::results::Code::DailyCap);
+    if capped > 0 {
+        eprintln!(
+            "{capped} recipient{} for a later run: `delivery.daily_cap` ({}) is reached for this sender; run the same command again later (exit 75: done for now, recipients waiting)",
+            if capped == 1 { " waits" } else { "s wait" },
+            cap.unwrap_or_default()
+        );
+    }
     let held = report.summary.skipped_with(&crate::results::Code::Held);
     let Some(opens) = report.run.held_until else { return };
     let rerun = if o.no_journal {

@@ -410,14 +410,21 @@ impl Journal {
     }
 
     /// Records the campaign's section hashes and a new run; returns the run id.
-    pub fn begin_run(&mut self, campaign: &str, sections: &Sections, mode: &str) -> Result<i64, JournalError> {
+    pub fn begin_run(
+        &mut self,
+        campaign: &str,
+        sections: &Sections,
+        mode: &str,
+        sender: &str,
+    ) -> Result<i64, JournalError> {
         let now = crate::results::now();
         let sections = serde_json::to_string(sections).unwrap_or_default();
         let tx = self.conn.transaction().map_err(JournalError::Write)?;
         tx.execute(
-            "INSERT INTO campaigns (name, sections, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
-             ON CONFLICT(name) DO UPDATE SET sections = excluded.sections, updated_at = excluded.updated_at",
-            params![campaign, sections, now],
+            "INSERT INTO campaigns (name, sections, created_at, updated_at, sender) VALUES (?1, ?2, ?3, ?3, ?4)
+             ON CONFLICT(name) DO UPDATE SET sections = excluded.sections, updated_at = excluded.updated_at,
+                                             sender = excluded.sender",
+            params![campaign, sections, now, sender],
         )
         .map_err(JournalError::Write)?;
         tx.execute(
@@ -429,6 +436,31 @@ impl Journal {
         let id = tx.last_insert_rowid();
         tx.commit().map_err(JournalError::Write)?;
         Ok(id)
+    }
+
+    /// Messages `sender` sent (or may have: unknown, in flight) since `since`, over every
+    /// campaign of the journal with that sender and `campaign` itself, and when the oldest of
+    /// them went out. For `delivery.daily_cap`.
+    pub fn sent_since(
+        &self,
+        sender: &str,
+        campaign: &str,
+        since: jiff::Timestamp,
+    ) -> Result<(usize, Option<jiff::Timestamp>), JournalError> {
+        let sql = "WITH c AS (SELECT id FROM campaigns WHERE sender = ?1 OR name = ?2),
+                   sent AS (
+                       SELECT first_sent_at AS at FROM recipients
+                       WHERE campaign IN (SELECT id FROM c) AND state IN ('sent', 'unknown', 'in_flight') AND first_sent_at >= ?3
+                       UNION ALL
+                       SELECT first_sent_at FROM pending
+                       WHERE campaign IN (SELECT id FROM c) AND state IN ('sent', 'unknown', 'in_flight') AND first_sent_at >= ?3
+                   )
+                   SELECT COUNT(*), MIN(at) FROM sent";
+        let (count, oldest): (usize, Option<i64>) = self
+            .conn
+            .query_row(sql, params![sender, campaign, millis(since)], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(JournalError::Read)?;
+        Ok((count, oldest.map(from_millis)))
     }
 
     /// Closes a run with how it ended (`stopped`: kind and sentence).

@@ -14,7 +14,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
 
 /// The schema version this herald writes (`PRAGMA user_version`).
-pub const VERSION: i64 = 3;
+pub const VERSION: i64 = 4;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS campaigns (
@@ -22,7 +22,9 @@ CREATE TABLE IF NOT EXISTS campaigns (
     name        TEXT NOT NULL UNIQUE,
     sections    TEXT NOT NULL,
     created_at  TEXT NOT NULL,
-    updated_at  TEXT NOT NULL
+    updated_at  TEXT NOT NULL,
+    -- Provider and account (`cloud_api:1234`), for `delivery.daily_cap` across campaigns.
+    sender      TEXT
 );
 CREATE TABLE IF NOT EXISTS recipients (
     campaign       INTEGER NOT NULL,
@@ -75,7 +77,12 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 ";
 
-/// Version 1 → 3: the same rows, compact.
+/// Version 3 → 4: each campaign's sender.
+const FROM_V3: &str = "
+ALTER TABLE campaigns ADD COLUMN sender TEXT;
+";
+
+/// Version 1 → 4: the same rows, compact.
 const FROM_V1: &str = "
 ALTER TABLE campaigns RENAME TO campaigns_v1;
 ALTER TABLE recipients RENAME TO recipients_v1;
@@ -97,10 +104,11 @@ DROP TABLE runs_v1;
 DROP TABLE campaigns_v1;
 ";
 
-/// Version 2 → 3: `pending`, and no `previous_state` (a released claim now leaves the row
-/// untouched). A claim a crash left in flight stays so: the next send settles it.
+/// Version 2 → 4: `pending`, and no `previous_state` (a released claim now leaves the row
+/// untouched; a claim a crash left in flight stays so: the next send settles it); senders.
 const FROM_V2: &str = "
 ALTER TABLE recipients DROP COLUMN previous_state;
+ALTER TABLE campaigns ADD COLUMN sender TEXT;
 {SCHEMA}
 ";
 
@@ -155,6 +163,7 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
             |r| r.get(0),
         )?;
         let steps = match version {
+            3 => FROM_V3,
             2 => FROM_V2,
             _ if v1 => FROM_V1,
             _ => "{SCHEMA}",
@@ -242,6 +251,31 @@ mod tests {
         assert_eq!((state.as_str(), code.as_str()), ("in_flight", "131026"), "a crashed retry is settled later");
         let log: i64 = conn.query_row("SELECT COUNT(*) FROM pending", [], |r| r.get(0)).unwrap();
         assert_eq!(log, 0);
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(version, VERSION);
+    }
+
+    #[test]
+    fn a_version_3_journal_gains_senders_and_keeps_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.db");
+        let v3 = SCHEMA.replace(
+            ",\n    -- Provider and account (`cloud_api:1234`), for `delivery.daily_cap` across campaigns.\n    sender      TEXT",
+            "",
+        );
+        assert!(!v3.contains("sender"), "the version 3 tables");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(&v3).unwrap();
+        conn.execute_batch(
+            "INSERT INTO campaigns (name, sections, created_at, updated_at) VALUES ('spring', '{}', 'a', 'b');
+             PRAGMA user_version = 3;",
+        )
+        .unwrap();
+        drop(conn);
+        let conn = open(&path).unwrap();
+        let row: (String, Option<String>) =
+            conn.query_row("SELECT name, sender FROM campaigns", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        assert_eq!(row, ("spring".into(), None));
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
         assert_eq!(version, VERSION);
     }

@@ -27,7 +27,7 @@ fn outcome(i: usize, status: Status) -> Record {
 fn open() -> (tempfile::TempDir, Journal) {
     let dir = tempfile::tempdir().unwrap();
     let mut j = Journal::open(&dir.path().join("j.db"), "c").unwrap();
-    j.begin_run("c", &HashMap::from([("message".into(), "m1".into())]), "send").unwrap();
+    j.begin_run("c", &HashMap::from([("message".into(), "m1".into())]), "send", "cloud_api:42").unwrap();
     (dir, j)
 }
 
@@ -234,10 +234,10 @@ fn campaigns_sharing_a_journal_send_side_by_side_and_fold_only_their_own_rows() 
     let path = dir.path().join("j.db");
     let sections = HashMap::from([("message".into(), "m1".into())]);
     let mut a = Journal::open(&path, "a").unwrap();
-    a.begin_run("a", &sections, "send").unwrap();
+    a.begin_run("a", &sections, "send", "cloud_api:42").unwrap();
     assert!(matches!(Journal::open(&path, "a"), Err(JournalError::Busy { .. })), "one sender per campaign");
     let mut b = Journal::open(&path, "b").unwrap();
-    b.begin_run("b", &sections, "send").unwrap();
+    b.begin_run("b", &sections, "send", "cloud_api:42").unwrap();
     // `a`'s run is under way: a claim of it sits in `pending`.
     a.conn
         .execute(

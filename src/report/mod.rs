@@ -17,7 +17,7 @@ pub use markdown::summary_markdown;
 pub use summary::{Class, LISTED, Summary};
 pub use text::summary_text;
 
-use crate::results::{Record, Status};
+use crate::results::{Code, Record, Status};
 use crate::run::StopKind;
 use std::path::{Path, PathBuf};
 
@@ -125,7 +125,9 @@ impl Report {
         let exit_code = match &run.stopped {
             Some(s) => s.kind.exit_code(),
             None if summary.failure_rate() > about.max_failure_rate => crate::exit::FAILURES,
-            None if summary.skipped_with(&crate::results::Code::Held) > 0 => crate::exit::WAITING,
+            None if summary.skipped_with(&Code::Held) + summary.skipped_with(&Code::DailyCap) > 0 => {
+                crate::exit::WAITING
+            }
             None => crate::exit::OK,
         };
         Report { about, summary, run, exit_code }

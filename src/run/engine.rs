@@ -61,8 +61,49 @@ pub struct Setup {
     pub expected: usize,
     /// Honour the campaign's sending window, by this clock; `None` ignores it.
     pub window: Option<crate::window::Clock>,
-    /// This run is the campaign's canary: seeds first, and `limit` is the canary's size.
+    /// This run is the campaign's canary: its seeds go first.
     pub canary: bool,
+    /// Why `limit` is what it is, for the records of those beyond it.
+    pub limited_by: LimitReason,
+}
+
+/// Why a run sends to fewer recipients than it could.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitReason {
+    /// `--limit`.
+    Limit,
+    /// The campaign's canary.
+    Canary,
+    /// `delivery.daily_cap`: the sender's messages of the last 24 hours.
+    DailyCap {
+        /// The cap.
+        cap: usize,
+        /// When the oldest of those messages turns 24 hours old.
+        frees: jiff::Timestamp,
+    },
+}
+
+impl LimitReason {
+    /// The record of a recipient beyond the limit.
+    fn record(self, recipient: String, csv_line: Option<u64>) -> Record {
+        match self {
+            LimitReason::Limit => {
+                Record::skipped(recipient, csv_line, Code::Pending, "not sent yet: beyond --limit".into())
+            }
+            LimitReason::Canary => Record::skipped(
+                recipient,
+                csv_line,
+                Code::Pending,
+                "not sent yet: after the canary (--continue sends to the rest)".into(),
+            ),
+            LimitReason::DailyCap { cap, frees } => {
+                let why = format!(
+                    "not sent yet: this sender's daily cap of {cap} messages is reached; more may go from {frees}"
+                );
+                Record::skipped(recipient, csv_line, Code::DailyCap, why)
+            }
+        }
+    }
 }
 
 /// A row offered to the gate, beside its candidate.
@@ -382,13 +423,7 @@ impl Engine<'_> {
                     (Action::Rebuild, ..) => {
                         Record::skipped(c.recipient, c.csv_line, Code::Pending, "not sent yet".into())
                     }
-                    _ if self.setup.canary => Record::skipped(
-                        c.recipient,
-                        c.csv_line,
-                        Code::Pending,
-                        "not sent yet: after the canary (--continue sends to the rest)".into(),
-                    ),
-                    _ => Record::skipped(c.recipient, c.csv_line, Code::Pending, "not sent yet: beyond --limit".into()),
+                    _ => self.setup.limited_by.record(c.recipient, c.csv_line),
                 };
                 (self.record)(&r);
             }

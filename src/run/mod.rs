@@ -21,7 +21,7 @@ mod stop;
 mod tally;
 pub mod transport;
 
-pub use engine::Action;
+pub use engine::{Action, LimitReason};
 pub use http::{ClientError, Http, parse_retry_after};
 pub use inspect::{Inspection, inspect};
 pub use stop::{StopKind, StopReason};
@@ -101,16 +101,34 @@ pub async fn run<T: Transport>(
     };
     let mut sink = Sink::new(writer, None);
     let canary = options.canary && plan.canary.is_some();
-    let limit = match (&plan.canary, canary) {
-        (Some(c), true) => Some(options.limit.map_or(c.size(), |l| l.min(c.size()))),
-        _ => options.limit,
+    // The smallest limit binds, and says why the rest wait.
+    let mut limits = vec![];
+    if let Some(n) = options.limit {
+        limits.push((n, LimitReason::Limit));
+    }
+    if let Some(c) = plan.canary.as_ref().filter(|_| canary) {
+        limits.push((c.size(), LimitReason::Canary));
+    }
+    let sender = format!("{}:{}", plan.provider, plan.settings().account);
+    if let (Some(cap), Some(j)) = (plan.delivery.daily_cap, journal.as_deref()) {
+        let (now, day) = (jiff::Timestamp::now(), jiff::SignedDuration::from_hours(24));
+        let (used, oldest) = j.sent_since(&sender, &plan.id, now - day)?;
+        // Nothing sent yet: this run's first message, about now, is the oldest.
+        let frees = oldest.unwrap_or(now) + day;
+        limits.push((cap.saturating_sub(used), LimitReason::DailyCap { cap, frees }));
+    }
+    let (limit, limited_by) = match limits.into_iter().min_by_key(|(n, _)| *n) {
+        Some((n, why)) => (Some(n), why),
+        None => (None, LimitReason::Limit),
     };
     let seeds = plan.canary.as_ref().filter(|_| canary).map_or(0, |c| c.seeds.len());
     let expected = options.expected.unwrap_or(plan.audience.counts.recipients) + seeds;
     let expected = limit.map_or(expected, |l| l.min(expected));
     // A run that sends nobody (all already sent) is not recorded as a run.
     let run_id = match journal.as_deref_mut().filter(|_| !dry_run && expected > 0) {
-        Some(j) => Some(j.begin_run(&plan.id, &plan.sections, if canary { CANARY } else { options.mode.as_str() })?),
+        Some(j) => {
+            Some(j.begin_run(&plan.id, &plan.sections, if canary { CANARY } else { options.mode.as_str() }, &sender)?)
+        }
         None => None,
     };
     let writer = journal.as_deref().map(|j| j.writer(&plan.id, options.keep_bodies)).transpose()?;
@@ -122,6 +140,7 @@ pub async fn run<T: Transport>(
         expected,
         window: options.window,
         canary,
+        limited_by,
     };
     let mut record = |r: &crate::results::Record| sink.record(r);
     let done = engine::drive(plan.clone(), setup, gate, transport, secret, cancel, &mut record, progress).await;
@@ -178,6 +197,7 @@ pub async fn rebuild(plan: Arc<Plan>, journal: &Journal, report: Writer) -> Resu
         expected: 0,
         window: None,
         canary: false,
+        limited_by: LimitReason::Limit,
     };
     let cancel = CancellationToken::new();
     let mut sink = Sink::new(report, Some(cancel.clone()));
