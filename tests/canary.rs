@@ -108,3 +108,24 @@ fn a_canary_needs_the_journal_and_a_target() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("`delivery.canary` needs the journal"), "{}", stderr(&o));
 }
+
+#[test]
+fn the_canary_flow_works_against_the_sandbox() {
+    let s = Scratch::new();
+    s.write("c.yaml", campaign("http://127.0.0.1:9", "{ count: 2, to: [\"+254799000001\"] }"));
+    let sandbox = |extra: &[&str]| {
+        let mut args = vec!["send", "c.yaml", "--sandbox", "--yes", "--quiet", "--format", "json", "--report", "out"];
+        args.extend_from_slice(extra);
+        run(s.path(), &args)
+    };
+    let o = sandbox(&[]);
+    assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
+    assert!(stderr(&o).contains("`herald send c.yaml --sandbox --continue` sends to the rest"), "{}", stderr(&o));
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!((summary["counts"]["sent"].as_u64(), summary["by_skip_code"]["pending"].as_u64()), (Some(3), Some(10)));
+    assert_eq!(sandbox(&[]).status.code(), Some(75), "nothing more without --continue");
+    let o = sandbox(&["--continue"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!((summary["counts"]["sent"].as_u64(), summary["this_run"]["finished"].as_u64()), (Some(13), Some(10)));
+}
