@@ -28,17 +28,6 @@ fn send(s: &Scratch, env: Option<&str>, extra: &[&str]) -> Output {
     c.output().unwrap()
 }
 
-/// The numbers the server received, sorted.
-fn received(server: &Server) -> Vec<String> {
-    let mut to: Vec<String> = server
-        .seen()
-        .iter()
-        .map(|r| serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["to"].as_str().unwrap().to_string())
-        .collect();
-    to.sort();
-    to
-}
-
 /// `(phone, status, error_code)` of every row of `out/results.csv`, sorted.
 fn results(s: &Scratch) -> Vec<(String, String, String)> {
     let mut r = csv::Reader::from_path(s.path().join("out/results.csv")).unwrap();
@@ -58,7 +47,7 @@ fn global_opt_out_lists_from_the_environment_and_the_flag_both_keep_numbers_out(
     s.write("crm.csv", "name,phone\nAnn,+254712345670\n");
     let o = send(&s, Some("lists/company.txt"), &["--suppress", "crm.csv"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(received(&server), ["+254712345678"]);
+    assert_eq!(server.numbers(), ["+254712345678"]);
     assert_eq!(
         results(&s),
         [
@@ -116,7 +105,7 @@ fn a_missing_global_list_is_an_error_naming_it_and_where_it_came_from_and_nothin
     // Keep the server's never-called check honest: with the lists readable, it sends.
     let o = send(&s, Some("here.txt"), &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(received(&server), ["+254712345670", "+254712345678"]);
+    assert_eq!(server.numbers(), ["+254712345670", "+254712345678"]);
 }
 
 #[test]
@@ -169,7 +158,7 @@ fn where_keeps_the_rows_it_holds_for_and_combines_with_tags() {
     );
     let o = send(&s, None, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(received(&server), ["+254712345672", "+254712345678"]);
+    assert_eq!(server.numbers(), ["+254712345672", "+254712345678"]);
     // Rows the filter leaves out are nobody's: not in the report.
     assert_eq!(results(&s).len(), 2);
 }

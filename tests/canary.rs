@@ -22,16 +22,6 @@ fn send(s: &Scratch, extra: &[&str]) -> Output {
     herald(s.path()).args(&args).env("WA_TOKEN", TOKEN).output().unwrap()
 }
 
-fn numbers(server: &Server) -> Vec<String> {
-    let mut to: Vec<String> = server
-        .seen()
-        .iter()
-        .map(|r| serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["to"].as_str().unwrap().to_string())
-        .collect();
-    to.sort();
-    to
-}
-
 #[test]
 fn the_canary_pauses_until_continue_and_nobody_gets_two() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -60,7 +50,7 @@ fn the_canary_pauses_until_continue_and_nobody_gets_two() {
     assert!(stdout(&status).contains("a re-run sends nothing until --continue"), "{}", stdout(&status));
     let o = send(&s, &["--continue"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let to = numbers(&server);
+    let to = server.numbers();
     let mut unique = to.clone();
     unique.dedup();
     assert_eq!((to.len(), unique.len()), (13, 13), "twelve recipients and the seed, once each: {to:?}");
@@ -93,7 +83,7 @@ fn an_unpaused_clean_canary_goes_on_by_itself() {
     let o = send(&s, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).contains("the canary had no failures; going on in 0s"), "{}", stderr(&o));
-    assert_eq!(numbers(&server).len(), 12);
+    assert_eq!(server.numbers().len(), 12);
 }
 
 #[test]

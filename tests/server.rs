@@ -64,6 +64,15 @@ impl Server {
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
+
+    /// The `to` of every Cloud API request so far, sorted (repeats kept).
+    pub fn numbers(&self) -> Vec<String> {
+        let to =
+            |r: &Seen| serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["to"].as_str().unwrap().to_string();
+        let mut numbers: Vec<String> = self.seen().iter().map(to).collect();
+        numbers.sort();
+        numbers
+    }
 }
 
 impl Drop for Server {
