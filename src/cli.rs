@@ -256,6 +256,10 @@ struct SendArgs {
     /// Send at once, setting `schedule.send_at` aside (also when it has passed).
     #[arg(long)]
     now: bool,
+    /// Start a new journal although reports show this campaign was sent before (its journal was
+    /// deleted or lost): everyone not in the new journal is sent to again.
+    #[arg(long)]
+    new_journal: bool,
     /// Go on after the campaign's canary (`delivery.canary`): send to the rest.
     #[arg(long = "continue")]
     continue_: bool,
@@ -370,6 +374,7 @@ pub fn run() -> u8 {
                 ignore_window: a.ignore_window,
                 no_wait: a.no_wait,
                 continue_: a.continue_,
+                new_journal: a.new_journal,
                 all_problems: a.all_problems,
                 strict: a.strict,
                 journal: a.journal,

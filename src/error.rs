@@ -32,6 +32,20 @@ pub enum Error {
         /// What changed, in words.
         changes: String,
     },
+    /// The journal is missing although this campaign was sent before.
+    #[error(
+        "no journal at {}, but {} shows campaign `{id}` was sent before; without its journal herald would message everyone again",
+        .path.display(),
+        .report.display()
+    )]
+    JournalMissing {
+        /// Where the journal should be.
+        path: PathBuf,
+        /// The report of an earlier send.
+        report: PathBuf,
+        /// The campaign.
+        id: String,
+    },
     /// `herald report` before any send.
     #[error("no journal at {}: campaign `{id}` has not been sent yet", .path.display())]
     NoJournal {
@@ -121,6 +135,10 @@ impl Error {
             Error::TokenNotHeader(var) => {
                 Some(format!("set `{var}` to the token alone, with no line break or non-ASCII character in it"))
             }
+            Error::JournalMissing { .. } => Some(
+                "restore the journal (from a backup, or the CI cache it came from), or pass --new-journal if sending to everyone again is what you want"
+                    .into(),
+            ),
             Error::Changed { .. } => Some(
                 "sending on would give part of the audience one message and the rest another; undo the change, or pass --allow-changed to send the new version to the remaining recipients"
                     .into(),

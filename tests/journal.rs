@@ -370,3 +370,73 @@ fn report_into_a_closed_pipe_ends_quietly() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stderr(&o), "");
 }
+
+#[test]
+fn an_empty_or_foreign_journal_is_refused_never_taken_for_a_fresh_one() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 3, "Hi", "rate: 100/s"));
+    assert_eq!(send(&s, &[]).status.code(), Some(0));
+    // A tool truncated it.
+    std::fs::write(s.path().join(".herald/journal.db"), b"").unwrap();
+    for args in [&["status", "c.yaml"][..], &["report", "c.yaml"], &["send", "c.yaml", "--yes", "--quiet"]] {
+        let o = herald(s.path()).args(args).env("WA_TOKEN", TOKEN).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("is not a herald journal (the file is empty)"), "{}", stderr(&o));
+    }
+    assert_eq!(std::fs::metadata(s.path().join(".herald/journal.db")).unwrap().len(), 0, "nobody wrote into it");
+    // Someone else's database.
+    rusqlite::Connection::open(s.path().join("other.db")).unwrap().execute_batch("CREATE TABLE t (x)").unwrap();
+    let o = send(&s, &["--journal", "other.db"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is not a herald journal (it has no herald tables)"), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 3, "nobody was messaged again");
+}
+
+#[test]
+fn a_deleted_journal_with_reports_of_a_send_is_refused_until_new_journal() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 2, "Hi", "rate: 100/s"));
+    let first = herald(s.path()).args(["send", "c.yaml", "--yes", "--quiet"]).env("WA_TOKEN", TOKEN).output().unwrap();
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    for f in ["journal.db", "journal.db-wal", "journal.db-shm"] {
+        let _ = std::fs::remove_file(s.path().join(".herald").join(f));
+    }
+    let again = |extra: &[&str]| {
+        herald(s.path())
+            .args(["send", "c.yaml", "--yes", "--quiet"])
+            .args(extra)
+            .env("WA_TOKEN", TOKEN)
+            .output()
+            .unwrap()
+    };
+    let o = again(&[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("shows campaign `journal-test` was sent before"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--new-journal"), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 2);
+    let o = again(&["--new-journal"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 4, "told to, it sends again");
+}
+
+#[test]
+fn the_journal_file_alone_is_whole_after_a_send_and_readers_never_write_it() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 5, "Hi", "rate: 500/s"));
+    assert_eq!(send(&s, &[]).status.code(), Some(0));
+    // A backup or CI cache that keeps only journal.db.
+    let copy = s.path().join("copy");
+    std::fs::create_dir(&copy).unwrap();
+    std::fs::copy(s.path().join(".herald/journal.db"), copy.join("journal.db")).unwrap();
+    let before = std::fs::read(copy.join("journal.db")).unwrap();
+    let o = run(s.path(), &["status", "c.yaml", "--journal", "copy/journal.db", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["counts"]["sent"], 5, "{json}");
+    let report = run(s.path(), &["report", "c.yaml", "--journal", "copy/journal.db", "--format", "csv"]);
+    assert_eq!(report.status.code(), Some(0), "{}", stderr(&report));
+    assert!(std::fs::read(copy.join("journal.db")).unwrap() == before, "status or report wrote into the journal");
+}

@@ -169,3 +169,38 @@ fn sigterm_stops_claiming_writes_the_report_and_exits_130() {
     assert!(sent < 50);
     assert_eq!(summary(&s)["stopped"]["reason"], "interrupted");
 }
+
+#[test]
+fn sigterm_while_a_large_list_validates_exits_130_and_sends_nothing() {
+    let s = Scratch::new();
+    let mut csv = String::from("phone,name\n");
+    for i in 0..50_000 {
+        csv.push_str(&format!("+2547{:08},N{i}\n", 10_000_000 + i));
+    }
+    s.write("people.csv", csv);
+    s.write(
+        "c.yaml",
+        "version: 1\nid: big\nprovider:\n  kind: cloud_api\n  base_url: http://127.0.0.1:9\n  token_env: WA_TOKEN\n  phone_number_id: \"42\"\nrecipients:\n  csv: people.csv\nmessage:\n  type: text\n  text: \"Hi {{ name }}\"\n",
+    );
+    let mut child = herald(s.path())
+        .args(["-v", "send", "c.yaml", "--yes", "--quiet", "--report", "out"])
+        .env("WA_TOKEN", TOKEN)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("validating") {
+        line.clear();
+        assert!(std::io::BufRead::read_line(&mut err, &mut line).unwrap() > 0, "herald ended before validating");
+    }
+    let term = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130), "{rest}");
+    // Either it stopped before the run, or the run began and stopped before its first claim.
+    let before = rest.contains("cancelled before sending; nothing was sent");
+    let at_once = rest.contains("requests=0");
+    assert!(before || at_once, "{rest}");
+}

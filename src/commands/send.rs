@@ -50,6 +50,8 @@ pub struct Options {
     pub no_wait: bool,
     /// Go on after the campaign's canary.
     pub continue_: bool,
+    /// Start a journal although reports show the campaign was sent before.
+    pub new_journal: bool,
     /// Ignore `schedule.send_at`.
     pub now: bool,
     /// Print every validation problem.
@@ -79,6 +81,10 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     if o.faults.is_some() && !o.sandbox {
         return Err(Error::FaultsNeedSandbox);
     }
+    // From the start: a SIGTERM while a large list validates must not kill herald outright.
+    let cancel = CancellationToken::new();
+    super::signals::watch(cancel.clone());
+    tracing::info!(file = %o.file.display(), "validating");
     // The sandbox starts first, so requests are planned for its address.
     let sandbox = match o.sandbox && !o.dry_run {
         true => {
@@ -107,6 +113,11 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         out.invalid(&o.file, &v.diagnostics, true);
         return Err(Error::Invalid(o.file.clone()));
     };
+    // Validation ran without yielding: let the signal watcher see what came meanwhile.
+    tokio::task::yield_now().await;
+    if cancel.is_cancelled() {
+        return Err(Error::Cancelled);
+    }
     let plan = Arc::new(plan);
     let secret = match (&sandbox, o.dry_run) {
         (Some(_), _) => Secret::new(crate::sandbox::token(plan.provider)),
@@ -161,8 +172,6 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         }
     }
     let clock = super::clock()?;
-    let cancel = CancellationToken::new();
-    super::signals::watch(cancel.clone());
     let sandboxed = sandbox.is_some();
     let mut canary = plan.canary.is_some() && !o.continue_;
     let result = loop {
@@ -440,6 +449,12 @@ fn open_journal(plan: &Plan, o: &Options, policy: Policy) -> Result<Option<(Jour
         }
     } else {
         let fresh = !path.exists();
+        // Reports sit beside the default journal: a chosen path is a deliberate choice.
+        let default = o.journal.is_none() && std::env::var_os("HERALD_JOURNAL").is_none();
+        let check = fresh && default && !o.new_journal;
+        if let Some(report) = report::earlier_send(&plan.file, &plan.id, o.sandbox).filter(|_| check) {
+            return Err(Error::JournalMissing { path, report, id: plan.id.clone() });
+        }
         let j = Journal::open(&path, &plan.id)?;
         if fresh {
             gitignore_hint(&path);

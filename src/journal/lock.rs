@@ -16,7 +16,8 @@ impl Lock {
     /// Takes the lock for `campaign` in `journal`, or says who holds it. Campaign ids are
     /// lowercase letters, digits, `-` and `_`, so they are safe in a file name.
     pub fn acquire(journal: &Path, campaign: &str) -> Result<Lock, JournalError> {
-        let path = journal.with_extension(format!("{campaign}.lock"));
+        // The real file's lock: a journal reached through a symlink is the same journal.
+        let path = real(journal).with_extension(format!("{campaign}.lock"));
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -26,17 +27,42 @@ impl Lock {
             .map_err(|source| JournalError::File { what: "open", path: path.clone(), source })?;
         match file.try_lock() {
             Ok(()) => {
-                use std::io::Write;
-                let _ = file.set_len(0);
-                let _ = (&file).write_all(format!("{}\n", std::process::id()).as_bytes());
+                use std::io::{Seek, Write};
+                // Overwritten in place, then cut to length: the file is never seen empty.
+                let pid = format!("{}\n", std::process::id());
+                let _ = (&file).seek(std::io::SeekFrom::Start(0)).and_then(|_| (&file).write_all(pid.as_bytes()));
+                let _ = file.set_len(pid.len() as u64);
                 Ok(Lock { _file: file })
             }
-            Err(TryLockError::WouldBlock) => {
-                let holder = std::fs::read_to_string(&path).ok().and_then(|h| h.trim().parse().ok());
-                Err(JournalError::Busy { holder, campaign: campaign.to_string(), path: journal.to_path_buf() })
-            }
+            Err(TryLockError::WouldBlock) => Err(JournalError::Busy {
+                holder: holder(&path),
+                campaign: campaign.to_string(),
+                path: journal.to_path_buf(),
+            }),
             Err(TryLockError::Error(source)) => Err(JournalError::File { what: "lock", path, source }),
         }
+    }
+}
+
+/// The holder's process id: a holder that has just taken the lock may not have written it
+/// yet, so a few short tries.
+fn holder(lock: &Path) -> Option<u32> {
+    (0..20).find_map(|i| {
+        if i > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        std::fs::read_to_string(lock).ok().and_then(|h| h.trim().parse().ok())
+    })
+}
+
+/// `journal` with symlinks resolved (its folder's, when the file does not exist yet).
+fn real(journal: &Path) -> std::path::PathBuf {
+    if let Ok(real) = std::fs::canonicalize(journal) {
+        return real;
+    }
+    match (journal.parent().filter(|p| !p.as_os_str().is_empty()).map(std::fs::canonicalize), journal.file_name()) {
+        (Some(Ok(dir)), Some(name)) => dir.join(name),
+        _ => journal.to_path_buf(),
     }
 }
 
@@ -54,6 +80,17 @@ mod tests {
         assert!(err.contains("spring") && err.contains("--journal"), "{err}");
         drop(first);
         assert!(Lock::acquire(&journal, "spring").is_ok());
+    }
+
+    #[test]
+    fn a_journal_reached_through_a_symlink_shares_the_real_files_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = dir.path().join("journal.db");
+        std::fs::write(&journal, b"x").unwrap();
+        let link = dir.path().join("link.db");
+        std::os::unix::fs::symlink(&journal, &link).unwrap();
+        let _held = Lock::acquire(&journal, "spring").unwrap();
+        assert!(matches!(Lock::acquire(&link, "spring"), Err(JournalError::Busy { holder: Some(_), .. })));
     }
 
     #[test]

@@ -56,6 +56,17 @@ pub enum JournalError {
         /// What SQLite said.
         source: rusqlite::Error,
     },
+    /// The file is not a journal herald can trust: empty (truncated) or someone else's.
+    #[error(
+        "{} is not a herald journal ({why}); herald will not take it for a fresh one, since that would message everyone again. Restore the journal from a backup, or move the file away and pass --new-journal to start afresh",
+        .path.display()
+    )]
+    Foreign {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        why: &'static str,
+    },
     /// The journal was written by a newer herald, in a schema this one does not know.
     #[error("the journal {} was written by a newer herald (schema version {version}); upgrade herald to use it", .path.display())]
     Newer {
@@ -273,7 +284,7 @@ impl Journal {
         if !path.exists() {
             return Ok(None);
         }
-        let conn = schema::open(path)?;
+        let conn = schema::open_read(path)?;
         let live = pending::snapshot(&conn).map_err(JournalError::Read)?;
         Ok(Some(Journal { conn, path: path.to_path_buf(), lock: None, live }))
     }

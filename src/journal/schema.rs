@@ -123,16 +123,72 @@ pub fn sync_mode() -> &'static str {
 }
 
 /// Opens the database with herald's settings and brings its tables to [`VERSION`]. A journal
-/// written by a newer herald is refused, not rewritten.
+/// written by a newer herald is refused, not rewritten; so is a file that exists but is empty
+/// or not herald's (a truncated copy must never pass for a fresh journal).
 pub fn open(path: &Path) -> Result<Connection, JournalError> {
     let failed = |source| JournalError::Open { path: path.to_path_buf(), source };
+    let existed = check_existing(path)?;
     let mut conn = settings(path).map_err(failed)?;
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(failed)?;
     if version > VERSION {
         return Err(JournalError::Newer { path: path.to_path_buf(), version });
     }
+    if existed && version == 0 && !has_campaigns(&conn).map_err(failed)? {
+        return Err(JournalError::Foreign { path: path.to_path_buf(), why: "it has no herald tables" });
+    }
     migrate(&mut conn).map_err(failed)?;
     Ok(conn)
+}
+
+/// Opens an existing journal to read it without writing a byte, on a read-only mount too. A
+/// journal of an older schema is brought up to date first (the one write a reader makes).
+pub fn open_read(path: &Path) -> Result<Connection, JournalError> {
+    use rusqlite::OpenFlags;
+    let failed = |source| JournalError::Open { path: path.to_path_buf(), source };
+    check_existing(path)?;
+    let read_only = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let uri = |extra: &str| format!("file:{}?mode=ro{extra}", uri_path(path));
+    let conn = Connection::open_with_flags(uri(""), read_only)
+        .and_then(|c| c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).map(|v| (c, v)))
+        // A read-only folder: SQLite cannot make the WAL's shared-memory file; read the file as is.
+        .or_else(|_| {
+            let c = Connection::open_with_flags(uri("&immutable=1"), read_only)?;
+            let v = c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))?;
+            Ok((c, v))
+        });
+    let (conn, version) = conn.map_err(failed)?;
+    if version > VERSION {
+        return Err(JournalError::Newer { path: path.to_path_buf(), version });
+    }
+    if version == 0 && !has_campaigns(&conn).map_err(failed)? {
+        return Err(JournalError::Foreign { path: path.to_path_buf(), why: "it has no herald tables" });
+    }
+    if version < VERSION {
+        drop(conn);
+        return open(path);
+    }
+    conn.busy_timeout(std::time::Duration::from_secs(60)).map_err(failed)?;
+    Ok(conn)
+}
+
+/// Whether `path` is an existing journal; an empty file is refused.
+fn check_existing(path: &Path) -> Result<bool, JournalError> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() == 0 => Err(JournalError::Foreign { path: path.to_path_buf(), why: "the file is empty" }),
+        Ok(_) => Ok(true),
+        Err(_) => Ok(false),
+    }
+}
+
+fn has_campaigns(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'campaigns')", [], |r| {
+        r.get(0)
+    })
+}
+
+/// A path as an SQLite URI path: `%`, `?` and `#` escaped.
+fn uri_path(path: &Path) -> String {
+    path.to_string_lossy().replace('%', "%25").replace('?', "%3f").replace('#', "%23")
 }
 
 fn settings(path: &Path) -> rusqlite::Result<Connection> {

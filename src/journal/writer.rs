@@ -89,9 +89,10 @@ pub struct Handle {
 
 impl Writer {
     /// Opens a second connection to `path` on a new thread. An `owner` (the process holding
-    /// the journal's lock) folds the run's rows when it finishes; a reader sees a send under way.
+    /// the campaign's lock) writes, and folds the run's rows when it finishes; anyone else only
+    /// reads (a dry run, a report), and sees a send under way.
     pub fn start(path: &Path, campaign: &str, keep_bodies: bool, owner: bool) -> Result<Writer, JournalError> {
-        let conn = super::schema::open(path)?;
+        let conn = if owner { super::schema::open(path)? } else { super::schema::open_read(path)? };
         let (tx, rx) = mpsc::channel();
         let campaign = campaign.to_string();
         let thread = std::thread::Builder::new()
@@ -168,6 +169,18 @@ const DONE: &str = "UPDATE pending SET state = ?2, message_id = ?3, http_status 
 // A released claim is dropped: the recipient's row stays as it was (or absent, the first time).
 const RELEASE: &str = "DELETE FROM pending WHERE seq = ?1";
 
+/// How often the WAL is copied into the main file while a run writes, so the main file alone
+/// (a backup, a CI cache that missed `journal.db-wal`) lags the run by about this much.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// Copies what it can of the WAL into the main file; a reader in the way only delays it.
+fn checkpoint(conn: &Connection, mode: &str) {
+    let sql = format!("PRAGMA wal_checkpoint({mode})");
+    if let Err(e) = conn.query_row(&sql, [], |_| Ok(())) {
+        tracing::debug!(error = %e, "checkpoint");
+    }
+}
+
 /// The thread's state.
 struct Thread {
     conn: Connection,
@@ -186,6 +199,8 @@ struct Thread {
     /// Recipients in `buffered`.
     waiting: usize,
     oldest: Option<Instant>,
+    /// When the WAL was last copied into the main file.
+    checkpointed: Instant,
     stats: Stats,
 }
 
@@ -222,6 +237,7 @@ impl Thread {
             buffered: Vec::new(),
             waiting: 0,
             oldest: None,
+            checkpointed: Instant::now(),
             stats,
         })
     }
@@ -258,6 +274,8 @@ impl Thread {
                     self.flush()?;
                     if self.owner {
                         super::pending::fold(&mut self.conn, &self.campaign).map_err(JournalError::Write)?;
+                        // Everything into the main file, so a copy of `journal.db` alone is whole.
+                        checkpoint(&self.conn, "TRUNCATE");
                     }
                     return Ok(self.stats);
                 }
@@ -288,6 +306,10 @@ impl Thread {
             Ok(value) => {
                 self.conn.prepare_cached("COMMIT").and_then(|mut s| s.execute([])).map_err(JournalError::Write)?;
                 self.stats.commits += 1;
+                if self.owner && self.checkpointed.elapsed() >= CHECKPOINT_EVERY {
+                    checkpoint(&self.conn, "PASSIVE");
+                    self.checkpointed = Instant::now();
+                }
                 Ok(value)
             }
             Err(e) => {

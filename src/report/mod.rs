@@ -203,6 +203,24 @@ pub fn default_dir(campaign_file: &Path, campaign_id: &str, at: jiff::Timestamp)
         .unwrap_or(first)
 }
 
+/// A report in the default place that shows an earlier send of the campaign (a real one, or a
+/// sandbox one when `sandbox`) reached someone: proof that a journal existed.
+pub fn earlier_send(campaign_file: &Path, campaign_id: &str, sandbox: bool) -> Option<PathBuf> {
+    let base = campaign_file.parent().unwrap_or(Path::new("")).join(".herald").join("reports");
+    let prefix = format!("{campaign_id}-");
+    let mode = if sandbox { Mode::Sandbox } else { Mode::Send };
+    std::fs::read_dir(base).ok()?.flatten().map(|e| e.path()).find(|dir| {
+        let named = dir.file_name().is_some_and(|n| n.to_string_lossy().starts_with(&prefix));
+        let summary = || std::fs::read_to_string(dir.join("summary.json")).ok();
+        named
+            && summary().and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok()).is_some_and(|s| {
+                s["campaign"]["id"] == campaign_id
+                    && s["mode"] == mode.as_str()
+                    && s["counts"]["sent"].as_u64() > Some(0)
+            })
+    })
+}
+
 #[cfg(test)]
 pub(crate) mod fixture {
     //! A small report for the format tests.
