@@ -87,7 +87,7 @@ pub async fn deliver<T: Transport>(cx: &Context<'_, T>, job: &Job, stop: &mut wa
             Attempt::Answered { status, retry_after, body } => {
                 tracing::debug!(recipient = %job.recipient, status, "answer");
                 last.http_status = Some(status);
-                match provider.classify(&Response { status, retry_after, body: &body }) {
+                match provider.classify(&Response { status, retry_after, body: &body, recipients: 1 }) {
                     Outcome::Accepted { message_id, note } => {
                         let mut r = record(job, Status::Sent, n, first_sent);
                         r.http_status = Some(status);
