@@ -25,7 +25,14 @@ pub struct Delivery {
     pub breaker: f64,
     /// Whether to resend requests whose outcome is unknown.
     pub retry_ambiguous: bool,
+    /// Recipients one request may carry where the provider takes several numbers in one and
+    /// the message is the same for all (1: one request per recipient). The plan decides
+    /// whether it applies ([`crate::plan::Plan::batch`]).
+    pub batch_size: usize,
 }
+
+/// Recipients per request by default, where batching applies.
+pub const DEFAULT_BATCH_SIZE: usize = 100;
 
 impl Default for Delivery {
     fn default() -> Delivery {
@@ -38,6 +45,7 @@ impl Default for Delivery {
             max_failure_rate: 0.10,
             breaker: 0.50,
             retry_ambiguous: false,
+            batch_size: DEFAULT_BATCH_SIZE,
         }
     }
 }
@@ -85,6 +93,7 @@ impl Delivery {
                 max_failure_rate,
                 breaker,
                 retry_ambiguous: doc.retry_ambiguous.unwrap_or(false),
+                batch_size: doc.batch_size.unwrap_or(d.batch_size),
             })
         } else {
             Err(errors)
@@ -180,9 +189,11 @@ mod tests {
             timeout: Some(json!("500ms")),
             max_failure_rate: Some(json!("2%")),
             concurrency: Some(8),
+            batch_size: Some(250),
             ..DeliveryDoc::default()
         };
         let d = Delivery::from_doc(&doc).unwrap();
+        assert_eq!(d.batch_size, 250);
         assert_eq!(d.rate_per_sec, 2.0);
         assert_eq!(d.timeout, Duration::from_millis(500));
         assert_eq!(d.max_failure_rate, 0.02);

@@ -4,6 +4,7 @@
 //! sent; nothing here holds all recipients' requests.
 
 mod audience;
+pub mod batch;
 mod canary;
 mod checks;
 mod filter;
@@ -143,6 +144,9 @@ pub struct Plan {
     pub message_type: MessageType,
     /// Delivery limits.
     pub delivery: Delivery,
+    /// Recipients per request: above 1, recipients go out in batches of up to this many (see
+    /// [`batch`]); 1, one request each.
+    pub batch: usize,
     /// When to send, if scheduled.
     pub send_at: Option<jiff::Timestamp>,
     /// The hours and days recipients may be messaged.
@@ -253,6 +257,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
     audience::judge_counts(&campaign, &audience, &ctx, diags);
     let csv_name = audience.csv_path().map(|p| p.display().to_string());
     let templates = templates::compile(&campaign, &checked, audience.headers(), csv_name.as_deref(), &ctx, diags)?;
+    let batch = batch::size(&campaign, &checked.delivery, &audience, &templates.variables(), &ctx, diags);
     if diags.has_errors() {
         return None;
     }
@@ -268,6 +273,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
         token_env: campaign.provider.token_env,
         message_type: checked.message_type,
         delivery: checked.delivery,
+        batch,
         send_at: checked.send_at,
         timezone_column: audience.headers().iter().position(|h| h == window::TIMEZONE_COLUMN),
         window: checked.window,
@@ -367,6 +373,9 @@ impl Plan {
             line.push_str(&format!(", {} left out by the filter", c.filtered));
         }
         line.push_str(&format!(", provider {}, message {}", self.provider, self.message_type));
+        if self.batch > 1 {
+            line.push_str(&format!(", in batches of up to {}", self.batch));
+        }
         line
     }
 }
