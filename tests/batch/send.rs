@@ -1,6 +1,5 @@
-//! AutoKonnect batches (`delivery.batch_size`) through the real binary: what `validate` says
-//! about them, a batched send to the built-in sandbox, and kills at any moment of a batched run
-//! never sending to anyone twice.
+//! Batches through the real binary: what `validate` says about them, a batched send to the
+//! built-in sandbox, and kills at any moment of a batched run never sending to anyone twice.
 
 use crate::common::*;
 
