@@ -4,7 +4,7 @@
 //! exit code; tests call it in-process with the in-memory transport ([`memory`]).
 //!
 //! Data flows one way: the feed renders rows, the journal admits and claims them, the claimed
-//! become requests (one each, or batches, see [`batch`]), workers send them, and each row's
+//! become requests (one each, or batches, see `batch`), workers send them, and each row's
 //! record goes to the report and, if final, back to the journal.
 
 mod backoff;
