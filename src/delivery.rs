@@ -27,7 +27,14 @@ pub struct Delivery {
     pub retry_ambiguous: bool,
     /// At most this many messages from the sender in any 24 hours, counted in the journal.
     pub daily_cap: Option<usize>,
+    /// Recipients one request may carry where the provider takes several numbers in one and
+    /// the message is the same for all (1: one request per recipient). The plan decides
+    /// whether it applies ([`crate::plan::Plan::batch`]).
+    pub batch_size: usize,
 }
+
+/// Recipients per request by default, where batching applies.
+pub const DEFAULT_BATCH_SIZE: usize = 100;
 
 impl Default for Delivery {
     fn default() -> Delivery {
@@ -41,6 +48,7 @@ impl Default for Delivery {
             breaker: 0.50,
             retry_ambiguous: false,
             daily_cap: None,
+            batch_size: DEFAULT_BATCH_SIZE,
         }
     }
 }
@@ -89,6 +97,7 @@ impl Delivery {
                 breaker,
                 retry_ambiguous: doc.retry_ambiguous.unwrap_or(false),
                 daily_cap: doc.daily_cap,
+                batch_size: doc.batch_size.unwrap_or(d.batch_size),
             })
         } else {
             Err(errors)
@@ -184,9 +193,11 @@ mod tests {
             timeout: Some(json!("500ms")),
             max_failure_rate: Some(json!("2%")),
             concurrency: Some(8),
+            batch_size: Some(250),
             ..DeliveryDoc::default()
         };
         let d = Delivery::from_doc(&doc).unwrap();
+        assert_eq!(d.batch_size, 250);
         assert_eq!(d.rate_per_sec, 2.0);
         assert_eq!(d.timeout, Duration::from_millis(500));
         assert_eq!(d.max_failure_rate, 0.02);

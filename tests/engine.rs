@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-const TOKEN: &str = "EAAG-engine-secret";
+pub(crate) const TOKEN: &str = "EAAG-engine-secret";
 
 /// A cloud_api text campaign to `n` listed recipients.
 fn campaign(n: usize, text: &str, delivery: &str) -> String {
@@ -26,14 +26,14 @@ fn campaign(n: usize, text: &str, delivery: &str) -> String {
     )
 }
 
-fn plan(s: &Scratch, yaml: &str) -> Arc<Plan> {
+pub(crate) fn plan(s: &Scratch, yaml: &str) -> Arc<Plan> {
     let path = s.write("c.yaml", yaml);
     let v = plan::load(&path, PlanOptions { token: TokenCheck::Skip, ..PlanOptions::default() });
     let plain = herald::diagnostic::Style { color: false };
     Arc::new(v.plan.unwrap_or_else(|| panic!("invalid test campaign: {}", v.diagnostics.render(plain))))
 }
 
-fn options(s: &Scratch) -> run::Options {
+pub(crate) fn options(s: &Scratch) -> run::Options {
     run::Options {
         mode: Mode::Send,
         limit: None,
@@ -58,7 +58,12 @@ fn meta_error(status: u16, code: i64) -> Reply {
 }
 
 /// Runs `plan` on a runtime of its own.
-fn send(plan: &Arc<Plan>, options: &run::Options, journal: Option<&mut Journal>, memory: &Arc<Memory>) -> Outcome {
+pub(crate) fn send(
+    plan: &Arc<Plan>,
+    options: &run::Options,
+    journal: Option<&mut Journal>,
+    memory: &Arc<Memory>,
+) -> Outcome {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let cancel = CancellationToken::new();
     rt.block_on(run::run(plan.clone(), options, journal, memory.clone(), Secret::new(TOKEN), cancel, &mut |_, _| {}))
@@ -66,7 +71,7 @@ fn send(plan: &Arc<Plan>, options: &run::Options, journal: Option<&mut Journal>,
 }
 
 /// `results.csv` as (recipient → status, error code, attempts).
-fn results(dir: &Path) -> HashMap<String, (String, String, String)> {
+pub(crate) fn results(dir: &Path) -> HashMap<String, (String, String, String)> {
     let mut r = csv::Reader::from_path(dir.join("results.csv")).unwrap();
     r.records()
         .map(Result::unwrap)
@@ -74,11 +79,11 @@ fn results(dir: &Path) -> HashMap<String, (String, String, String)> {
         .collect()
 }
 
-fn statuses(dir: &Path, status: &str) -> usize {
+pub(crate) fn statuses(dir: &Path, status: &str) -> usize {
     results(dir).values().filter(|r| r.0 == status).count()
 }
 
-fn journal(s: &Scratch, campaign: &str) -> Journal {
+pub(crate) fn journal(s: &Scratch, campaign: &str) -> Journal {
     Journal::open(&s.path().join(".herald/journal.db"), campaign).unwrap()
 }
 

@@ -2,6 +2,7 @@
 
 mod audience;
 mod bad_input;
+mod batch;
 mod canary;
 mod common;
 mod engine;

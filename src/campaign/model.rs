@@ -145,6 +145,8 @@ pub struct DeliveryDoc {
     pub breaker: Option<Value>,
     /// Resend ambiguous requests.
     pub retry_ambiguous: Option<bool>,
+    /// Recipients per request, where the provider takes several numbers in one.
+    pub batch_size: Option<usize>,
     /// A first, small send to check before the rest.
     pub canary: Option<CanaryDoc>,
     /// At most this many messages per sender in a rolling 24 hours.

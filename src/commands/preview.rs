@@ -1,5 +1,6 @@
 //! `herald preview FILE`: the dry-run view, the exact request for each recipient, produced by
-//! the same mapping sending uses, one recipient at a time. `pretty` is for people; `json` is one
+//! the same mapping sending uses, one recipient at a time. Recipients that go out in batches
+//! are still shown one by one, with a note saying so (a batch is their requests merged). `pretty` is for people; `json` is one
 //! object per line, a contract for scripts: `{"recipient","method","url","headers","body"}`
 //! with secrets as `***`.
 
@@ -60,6 +61,13 @@ pub fn run(o: &Options, out: &Output) -> u8 {
         Ok(shown) => {
             if !o.json {
                 eprintln!("{}", plan.summary());
+                if plan.batch > 1 {
+                    eprintln!(
+                        "recipients go out in batches: up to {} numbers in one request's `{}` array; each request is shown here for one recipient",
+                        plan.batch,
+                        plan.provider.provider().info().batching.map_or("", |b| b.field)
+                    );
+                }
                 if shown < total {
                     eprintln!("showing {shown} of {total} requests; use --limit N to see more");
                 }

@@ -4,6 +4,7 @@
 //! sent; nothing here holds all recipients' requests.
 
 mod audience;
+pub mod batch;
 mod canary;
 mod checks;
 mod filter;
@@ -165,6 +166,9 @@ pub struct Plan {
     pub delivery: Delivery,
     /// When to send, if scheduled, and who holds the messages until then.
     pub schedule: Option<Schedule>,
+    /// Recipients per request: above 1, recipients go out in batches of up to this many (see
+    /// [`batch`]); 1, one request each.
+    pub batch: usize,
     /// The hours and days recipients may be messaged.
     pub window: Option<crate::window::Window>,
     /// A first, small send to check before the rest.
@@ -273,6 +277,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
     audience::judge_counts(&campaign, &audience, &ctx, diags);
     let csv_name = audience.csv_path().map(|p| p.display().to_string());
     let templates = templates::compile(&campaign, &checked, audience.headers(), csv_name.as_deref(), &ctx, diags)?;
+    let batch = batch::size(&campaign, &checked.delivery, &audience, &templates.variables(), &ctx, diags);
     if diags.has_errors() {
         return None;
     }
@@ -289,6 +294,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
         message_type: checked.message_type,
         delivery: checked.delivery,
         schedule: checked.schedule,
+        batch,
         timezone_column: audience.headers().iter().position(|h| h == window::TIMEZONE_COLUMN),
         window: checked.window,
         canary: checked.canary,
@@ -397,6 +403,9 @@ impl Plan {
             line.push_str(&format!(", {} left out by the filter", c.filtered));
         }
         line.push_str(&format!(", provider {}, message {}", self.provider, self.message_type));
+        if self.batch > 1 {
+            line.push_str(&format!(", in batches of up to {}", self.batch));
+        }
         line
     }
 }

@@ -4,7 +4,7 @@ use super::*;
 use std::time::Duration;
 
 fn classify(kind: ProviderKind, status: u16, body: &str) -> Outcome {
-    kind.provider().classify(&Response { status, retry_after: None, body: body.as_bytes() })
+    kind.provider().classify(&Response { status, retry_after: None, body: body.as_bytes(), recipients: 1 })
 }
 
 fn accepted(id: Option<&str>) -> Outcome {
@@ -212,6 +212,18 @@ fn autokonnect_stops_on_channel_key_and_template_codes() {
     };
     assert_eq!((e.code.as_deref(), e.message.as_str()), (Some("missing_message"), "message is required for text type"));
     assert_eq!(kind_of(&classify(ProviderKind::Autokonnect, 500, "Internal server error")), "ambiguous");
+    // A batch: queued for all its numbers is taken; for fewer, some members were left out and
+    // the answer does not say which.
+    let batch = |count: u64, recipients: usize| {
+        let body = format!(r#"{{"message":"Message queued for sending","recipients_count":{count}}}"#);
+        let r = Response { status: 200, retry_after: None, body: body.as_bytes(), recipients };
+        ProviderKind::Autokonnect.provider().classify(&r)
+    };
+    assert_eq!(batch(100, 100), noted(None, None, "queued for 100 recipients"));
+    let Outcome::Ambiguous(e) = batch(98, 100) else { panic!() };
+    assert_eq!(e.code.as_deref(), Some("partial_batch"));
+    assert_eq!(e.message, "AutoKonnect queued the message for 98 of the batch's 100 numbers and does not say which");
+    assert_eq!(kind_of(&batch(0, 100)), "failed");
 }
 
 #[test]
@@ -240,7 +252,7 @@ fn flowiq_reads_its_envelope_and_meta_pass_through() {
 
 #[test]
 fn retry_after_is_passed_on() {
-    let r = Response { status: 429, retry_after: Some(Duration::from_secs(7)), body: b"" };
+    let r = Response { status: 429, retry_after: Some(Duration::from_secs(7)), body: b"", recipients: 1 };
     for kind in ProviderKind::ALL {
         match kind.provider().classify(&r) {
             Outcome::Retry { after, .. } => assert_eq!(after, Some(Duration::from_secs(7)), "{kind}"),

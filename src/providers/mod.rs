@@ -224,6 +224,44 @@ pub struct Info {
     pub token: Option<TokenShape>,
     /// Its endpoints' contracts, as JSON Schema text (see [`contract`]).
     pub contracts: &'static [&'static str],
+    /// How it takes several numbers in one request with the same message, when it does
+    /// (`None`: one request per number).
+    pub batching: Option<Batching>,
+}
+
+/// How a provider takes several phone numbers in one request (AutoKonnect's `phone_number`
+/// array): a fact, so a batch is built from the recipients' own one-number requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Batching {
+    /// The body's field holding the number; it also takes an array of numbers.
+    pub field: &'static str,
+    /// The most numbers one request may carry.
+    pub max: usize,
+}
+
+impl Batching {
+    /// One body for several recipients' one-number request bodies that differ in nothing but
+    /// the number: the first body with [`Batching::field`] holding every body's number, in
+    /// order. `None` when a body is not a JSON object with one number in that field, or
+    /// differs from the first in anything else: those requests cannot go out together.
+    pub fn merge<'a>(&self, bodies: impl IntoIterator<Item = &'a [u8]>) -> Option<Value> {
+        let mut first: Option<Map<String, Value>> = None;
+        let mut numbers = Vec::new();
+        for body in bodies {
+            let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else { return None };
+            let number = map.get(self.field).filter(|n| n.is_string() || n.is_number())?;
+            numbers.push(number.clone());
+            match &first {
+                None => first = Some(map),
+                Some(f) if f.len() == map.len() && f.iter().all(|(k, v)| k == self.field || map.get(k) == Some(v)) => {}
+                Some(_) => return None,
+            }
+        }
+        let mut merged = first?;
+        // Replaced in place, so the field keeps its position in the body.
+        *merged.get_mut(self.field)? = Value::Array(numbers);
+        Some(Value::Object(merged))
+    }
 }
 
 /// How a provider's keys start.

@@ -15,6 +15,9 @@ pub struct Response<'a> {
     pub retry_after: Option<Duration>,
     /// The body, as received.
     pub body: &'a [u8],
+    /// How many of the campaign's recipients the request carried: more than one for a batch
+    /// (see [`super::Batching`]).
+    pub recipients: usize,
 }
 
 impl Response<'_> {

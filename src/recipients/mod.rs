@@ -429,6 +429,12 @@ impl Audience {
         }
     }
 
+    /// Whether each recipient is one phone number (not a group, a contact id, or provider tags
+    /// reached in one request).
+    pub fn by_number(&self) -> bool {
+        self.address == Address::Phone && !matches!(self.source, Source::ProviderTags(_))
+    }
+
     /// The CSV file, when the audience is one.
     pub fn csv_path(&self) -> Option<&std::path::Path> {
         match &self.source {

@@ -1,10 +1,11 @@
-//! One recipient's delivery: pace, send, classify the answer, retry what is safe to retry. A
+//! One request's delivery: pace, send, classify the answer, retry what is safe to retry. A
 //! request is resent only when the previous attempt surely did not deliver it (the provider
 //! said so, or the request never left the machine), unless `delivery.retry_ambiguous` opts
-//! into at-least-once. A failed delivery is data: every path ends in a [`Record`].
+//! into at-least-once. A failed delivery is data: every path ends in a [`Record`], which every
+//! recipient the request carries (one, or a batch) shares.
 
 use super::backoff::{Jitter, delay};
-use super::feed::Job;
+use super::batch::Request;
 use super::pacing::Pacer;
 use super::stop::StopReason;
 use super::transport::{Attempt, NetworkFailure, Transport};
@@ -42,9 +43,9 @@ pub enum Activity {
     Retrying(bool),
 }
 
-/// How one recipient ended.
+/// How one request ended.
 pub struct Delivered {
-    /// The record.
+    /// The record, for every recipient the request carries (see [`Request::records`]).
     pub record: Record,
     /// Whether nothing can have reached the provider, so a claim can be released.
     pub untouched: bool,
@@ -53,7 +54,7 @@ pub struct Delivered {
 }
 
 /// Delivers `job`, giving up between attempts once `stop` turns true.
-pub async fn deliver<T: Transport>(cx: &Context<'_, T>, job: &Job, stop: &mut watch::Receiver<bool>) -> Delivered {
+pub async fn deliver<T: Transport>(cx: &Context<'_, T>, job: &Request, stop: &mut watch::Receiver<bool>) -> Delivered {
     let d = cx.delivery;
     let provider = cx.provider.provider();
     let mut jitter = Jitter::new(job.seq);
@@ -82,12 +83,12 @@ pub async fn deliver<T: Transport>(cx: &Context<'_, T>, job: &Job, stop: &mut wa
         (cx.events)(Activity::Request);
         first_sent.get_or_insert_with(Instant::now);
         // The URL and recipient only: headers carry the secret.
-        tracing::debug!(recipient = %job.recipient, attempt = n, url = %job.wire.url, "request");
+        tracing::debug!(recipient = %job, attempt = n, url = %job.wire.url, "request");
         match cx.transport.send(cx.lane, &job.wire, cx.secret).await {
             Attempt::Answered { status, retry_after, body } => {
-                tracing::debug!(recipient = %job.recipient, status, "answer");
+                tracing::debug!(recipient = %job, status, "answer");
                 last.http_status = Some(status);
-                match provider.classify(&Response { status, retry_after, body: &body }) {
+                match provider.classify(&Response { status, retry_after, body: &body, recipients: job.members.len() }) {
                     Outcome::Accepted { message_id, note } => {
                         let mut r = record(job, Status::Sent, n, first_sent);
                         r.http_status = Some(status);
@@ -164,7 +165,7 @@ fn provider_code(code: Option<String>) -> Option<Code> {
 /// An attempt that may have delivered: the recipient ends `unknown` unless `retry_ambiguous`
 /// allows another attempt (`None`: retry).
 fn ambiguous(
-    job: &Job,
+    job: &Request,
     n: u32,
     d: &Delivery,
     since: Option<Instant>,
@@ -206,7 +207,7 @@ impl Last {
 
 /// The record of a recipient the run stopped before (or between) attempts: skipped when nothing
 /// can have reached the provider, unknown when an earlier attempt went unanswered.
-fn stopped_record(job: &Job, attempts: u32, since: Option<Instant>, last: &Last) -> Delivered {
+fn stopped_record(job: &Request, attempts: u32, since: Option<Instant>, last: &Last) -> Delivered {
     let status = if last.ambiguous { Status::Unknown } else { Status::Skipped };
     let mut r = record(job, status, attempts, since);
     if last.ambiguous {
@@ -220,7 +221,7 @@ fn stopped_record(job: &Job, attempts: u32, since: Option<Instant>, last: &Last)
     Delivered { record: r, untouched: !last.ambiguous, stop: None }
 }
 
-fn failed(job: &Job, attempts: u32, since: Option<Instant>, status: u16, e: ProviderError) -> Record {
+fn failed(job: &Request, attempts: u32, since: Option<Instant>, status: u16, e: ProviderError) -> Record {
     let mut r = record(job, Status::Failed, attempts, since);
     r.http_status = Some(status);
     r.error_code = provider_code(e.code);
@@ -228,9 +229,12 @@ fn failed(job: &Job, attempts: u32, since: Option<Instant>, status: u16, e: Prov
     r
 }
 
-/// A record for `job` with the given status.
-fn record(job: &Job, status: Status, attempts: u32, since: Option<Instant>) -> Record {
-    let mut r = Record::new(job.recipient.clone(), job.csv_line, status);
+/// A record for `job` with the given status, naming its first recipient (every member gets
+/// its own copy, see [`Request::records`]).
+fn record(job: &Request, status: Status, attempts: u32, since: Option<Instant>) -> Record {
+    let first = job.members.first();
+    let mut r =
+        Record::new(first.map(|m| m.recipient.clone()).unwrap_or_default(), first.and_then(|m| m.csv_line), status);
     r.attempts = attempts;
     r.latency_ms = since.map(|s| s.elapsed().as_millis() as u64);
     r

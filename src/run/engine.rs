@@ -1,9 +1,12 @@
 //! The engine: one loop that takes planned rows from the feed in batches, has the gate admit
-//! them, hands admitted requests to `concurrency` workers, and collects every recipient's
+//! them, turns the claimed into requests ([`super::batch`]: one per recipient, or batches of
+//! the plan's size), hands them to `concurrency` workers, and collects every recipient's
 //! record. It owns the counts, the failure-rate breaker and the stop; workers never print.
 //! A stop (provider, breaker, unreachable host, journal, Ctrl-C) ends claiming and rendering;
-//! requests in flight finish; every row still ends with exactly one record.
+//! requests in flight finish; every row still ends with exactly one record. Counts, progress and
+//! `--limit` are in recipients; pacing and concurrency in requests.
 
+use super::batch::{self, Request};
 use super::deliver::{self, Activity, Delivered};
 use super::feed::{self, Fed, Job};
 use super::gate::Gate;
@@ -37,6 +40,10 @@ const OUTCOME_BATCH: usize = 512;
 /// send one, the journal claims the next. With `--limit`, one, so the first N not yet sent
 /// are the ones sent.
 const AHEAD: usize = 2;
+
+/// The most recipients one claim (a transaction) covers when recipients go out in batches: a
+/// few requests' worth, so memory and what a crash leaves `unknown` stay small.
+const MAX_CLAIM: usize = 4096;
 
 /// What the engine does with recipients that may be sent to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +135,7 @@ pub struct Done {
 
 /// What workers report.
 struct Finished {
-    job: Job,
+    request: Request,
     delivered: Delivered,
 }
 
@@ -149,10 +156,14 @@ pub async fn drive<T: Transport>(
     let clock = Instant::now();
     let d = plan.delivery.clone();
     let sending = setup.action == Action::Send;
-    // Claims run ahead of sending by about 50 ms of traffic, at least one per worker: small
-    // enough that a crash leaves few claimed-but-unsent recipients `unknown`, large enough that
-    // one commit covers many claims.
-    let batch = ((d.rate_per_sec * 0.05).ceil() as usize).clamp(1, 256).max(d.concurrency.min(256));
+    // Claims run ahead of sending by about 50 ms of traffic, at least one request per worker:
+    // small enough that a crash leaves few claimed-but-unsent recipients `unknown`, large
+    // enough that one commit covers many claims. A claim is whole requests' worth of
+    // recipients, so batches fill up.
+    let per_request = plan.batch.max(1);
+    let requests = ((d.rate_per_sec * 0.05).ceil() as usize).clamp(1, 256).max(d.concurrency.min(256));
+    let requests = requests.min((MAX_CLAIM / per_request).max(1));
+    let batch = requests * per_request;
     let render = Arc::new(AtomicBool::new(setup.action != Action::Rebuild));
     let (feed_tx, mut feed_rx) = mpsc::channel(2);
     {
@@ -167,6 +178,7 @@ pub async fn drive<T: Transport>(
         tokio::task::spawn_blocking(move || feed::feed(plan, feed_setup, render, feed_tx));
     }
     let queue = Arc::new(Queue::default());
+    let batching = plan.provider.provider().info().batching;
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Finished>();
     let stop_tx = Arc::new(watch::channel(false).0);
     let activity = Arc::new(Counters::default());
@@ -203,9 +215,9 @@ pub async fn drive<T: Transport>(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut finished = Vec::with_capacity(64);
     loop {
-        // Offer another batch only while it fits in `ahead` batches with those queued and those
-        // being admitted: that bounds the recipients claimed but not yet sent.
-        let room = queue.len() + batch * (admitting.len() + 1) <= batch * ahead;
+        // Offer another batch only while it fits in `ahead` batches with the requests queued and
+        // those being admitted: that bounds the recipients claimed but not yet sent.
+        let room = queue.len() + requests * (admitting.len() + 1) <= requests * ahead;
         tokio::select! {
             biased;
             () = cancel.cancelled(), if e.stopped.is_none() => e.stop(StopReason::Interrupted),
@@ -225,7 +237,7 @@ pub async fn drive<T: Transport>(
                             .filter_map(|((job, candidate), admission)| e.admitted(job, candidate, admission))
                             .collect();
                         e.dispatched += claimed.len();
-                        queue.push(claimed);
+                        queue.push(batch::requests(claimed, plan.batch, batching));
                     }
                     Err(err) => {
                         // Nothing of the batch was claimed: every row is recorded as not sent.
@@ -277,7 +289,7 @@ struct Shared<T> {
 async fn work<T: Transport>(
     shared: Arc<Shared<T>>,
     lane: usize,
-    queue: Arc<Queue<Job>>,
+    queue: Arc<Queue<Request>>,
     done: mpsc::UnboundedSender<Finished>,
     stop_tx: Arc<watch::Sender<bool>>,
     activity: Arc<Counters>,
@@ -300,13 +312,13 @@ async fn work<T: Transport>(
         secret: &shared.secret,
         events: &events,
     };
-    while let Some(job) = queue.pop().await {
-        let delivered = deliver::deliver(&cx, &job, &mut stop).await;
+    while let Some(request) = queue.pop().await {
+        let delivered = deliver::deliver(&cx, &request, &mut stop).await;
         if delivered.stop.is_some() {
             // Stop the other workers now, not when the engine gets to this record.
             stop_tx.send_replace(true);
         }
-        if done.send(Finished { job, delivered }).is_err() {
+        if done.send(Finished { request, delivered }).is_err() {
             return;
         }
     }
@@ -431,18 +443,21 @@ impl Engine<'_> {
         None
     }
 
-    /// A worker's result.
+    /// A worker's result: every recipient its request carried ends the same way.
     fn finish(&mut self, f: Finished) {
-        self.finished += 1;
         let Delivered { record, untouched, stop } = f.delivered;
-        self.tally.record(record.status);
-        if record.status == Status::Skipped && untouched {
-            // Claimed, but surely not delivered: back to how it was, so a re-run sends it.
-            self.releases.push(f.job.recipient);
-        }
-        (self.record)(&record);
-        if record.status != Status::Skipped {
-            self.outcomes.push(record);
+        // Claimed, but surely not delivered: back to how it was, so a re-run sends it.
+        let release = record.status == Status::Skipped && untouched;
+        for record in f.request.records(record) {
+            self.finished += 1;
+            self.tally.record(record.status);
+            if release {
+                self.releases.push(record.recipient.clone());
+            }
+            (self.record)(&record);
+            if record.status != Status::Skipped {
+                self.outcomes.push(record);
+            }
         }
         if let Some(why) = stop {
             self.stop(why);

@@ -170,7 +170,12 @@ fn journal_hash(plan: &Plan, send: &Send, settings: &Settings, body: &[u8]) -> R
 
 /// The request's body as it goes on the wire.
 pub(super) fn serialize(request: &crate::request::HttpRequest) -> bytes::Bytes {
-    bytes::Bytes::from(serde_json::to_vec(&request.body).unwrap_or_default())
+    serialize_value(&request.body)
+}
+
+/// A JSON body as it goes on the wire.
+pub(super) fn serialize_value(body: &serde_json::Value) -> bytes::Bytes {
+    bytes::Bytes::from(serde_json::to_vec(body).unwrap_or_default())
 }
 
 /// The hash the journal keeps of a request whose body serialises to `body`.

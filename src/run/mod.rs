@@ -3,10 +3,12 @@
 //! goes, and returns the outcome. The CLI only parses, confirms, calls it, prints and maps the
 //! exit code; tests call it in-process with the in-memory transport ([`memory`]).
 //!
-//! Data flows one way: the feed renders rows, the journal admits and claims them, workers send
-//! them, and each row's record goes to the report and, if final, back to the journal.
+//! Data flows one way: the feed renders rows, the journal admits and claims them, the claimed
+//! become requests (one each, or batches, see `batch`), workers send them, and each row's
+//! record goes to the report and, if final, back to the journal.
 
 mod backoff;
+mod batch;
 mod deliver;
 mod engine;
 mod feed;

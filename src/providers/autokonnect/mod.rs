@@ -3,6 +3,10 @@
 //!
 //! It relays to Meta, so Meta's limits apply. Templates are addressed by numeric id, and their
 //! header media parameters use AutoKonnect's flat `{"type": "image", "link": …}` form.
+//!
+//! `phone_number` also takes an array, so recipients whose messages are the same go out in
+//! batches ([`super::Batching`]). The docs give no largest array; herald caps it at
+//! [`MAX_BATCH`].
 
 pub(crate) mod imitation;
 
@@ -10,8 +14,8 @@ use super::meta;
 use super::meta::components::{HeaderMedia, interactive_object, template_components};
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
-    Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried, dropped,
-    encode_component, interactive_kind, interactive_parts, media_fields, media_link, mentions_not_sent,
+    Batching, Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
+    dropped, encode_component, interactive_kind, interactive_parts, media_fields, media_link, mentions_not_sent,
     metadata_not_stored, put_opt, reply_not_sent,
 };
 use super::{Info, Outcome, ProviderError, Response};
@@ -21,6 +25,11 @@ use crate::message::{
 use crate::phone::Phone;
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Map, Value, json};
+
+/// The most numbers herald puts in one request's `phone_number` array. AutoKonnect's docs
+/// name no limit ("Can be a single value or an array"); 1000 keeps a request's body small
+/// (about 16 kB of numbers) and a failed request's reach bounded.
+pub const MAX_BATCH: usize = 1000;
 
 /// The AutoKonnect mapping.
 pub(super) struct Autokonnect;
@@ -45,6 +54,7 @@ const INFO: Info = Info {
     uploaded_media: false,
     token: None,
     contracts: &[include_str!("../../../schemas/providers/autokonnect/messages.json")],
+    batching: Some(Batching { field: "phone_number", max: MAX_BATCH }),
 };
 
 impl Provider for Autokonnect {
@@ -104,11 +114,19 @@ impl Provider for Autokonnect {
         let body = r.json();
         if r.is_success() {
             // AutoKonnect queues the message and returns no id, only how many numbers it was
-            // queued for after resolving tags and removing duplicates: none means nobody gets it.
+            // queued for after resolving tags and removing duplicates: none means nobody gets it,
+            // and fewer than a batch's numbers means some of them do not, without saying who.
             return match body.get("recipients_count").and_then(Value::as_u64) {
                 Some(0) => Outcome::Failed(ProviderError::new(
                     Some("no_valid_recipients".into()),
                     "AutoKonnect queued the message for nobody (recipients_count 0)",
+                )),
+                Some(n) if n < r.recipients as u64 => Outcome::Ambiguous(ProviderError::new(
+                    Some("partial_batch".into()),
+                    format!(
+                        "AutoKonnect queued the message for {n} of the batch's {} numbers and does not say which",
+                        r.recipients
+                    ),
                 )),
                 Some(n) => Outcome::Accepted {
                     message_id: None,

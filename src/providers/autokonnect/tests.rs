@@ -309,3 +309,43 @@ fn products_go_out_as_meta_objects_and_the_catalog_and_flows_are_refused() {
         }
     }
 }
+
+#[test]
+fn a_batch_is_the_one_number_body_with_every_number_in_the_phone_number_array() {
+    let batching = INFO.batching.unwrap();
+    let one = |phone: &str| {
+        let request = send_to(&Target::Phone(crate::phone::Phone::from_e164_unchecked(phone)), text());
+        serde_json::to_vec(&request.body).unwrap()
+    };
+    let bodies = [one("+254712345678"), one("+254798765432"), one("+14155552671")];
+    let merged = batching.merge(bodies.iter().map(Vec::as_slice)).unwrap();
+    // The docs' own "Multiple recipients (array)" example, with a third number.
+    let expected = json!({ "phone_number": ["+254712345678", "+254798765432", "+14155552671"], "type": "text",
+                           "message": "Hello! This is a test message" });
+    assert_eq!(merged, expected);
+    assert_eq!(merged.as_object().unwrap().keys().next().map(String::as_str), Some("phone_number"), "kept in place");
+    let mut request = send(text());
+    request.body = merged;
+    crate::providers::testing::assert_meets_contract(&request);
+    assert_eq!(batching.max, MAX_BATCH);
+}
+
+#[test]
+fn requests_that_differ_beyond_the_number_are_never_merged() {
+    let batching = INFO.batching.unwrap();
+    let body = |phone: &str, text: &str| {
+        serde_json::to_vec(&json!({ "phone_number": phone, "type": "text", "message": text })).unwrap()
+    };
+    let (a, b) = (body("+254712345678", "Hi Ann"), body("+254798765432", "Hi Bo"));
+    assert_eq!(batching.merge([a.as_slice(), b.as_slice()]), None, "different messages");
+    let tagged = serde_json::to_vec(&json!({ "contact_tag_id": "42", "type": "text", "message": "Hi Ann" })).unwrap();
+    assert_eq!(batching.merge([a.as_slice(), tagged.as_slice()]), None, "no number to merge");
+    let extra =
+        serde_json::to_vec(&json!({ "phone_number": "+254798765432", "type": "text", "message": "Hi Ann", "x": 1 }))
+            .unwrap();
+    assert_eq!(batching.merge([a.as_slice(), extra.as_slice()]), None, "a field more");
+    let already = serde_json::to_vec(&json!({ "phone_number": ["+1"], "type": "text", "message": "Hi Ann" })).unwrap();
+    assert_eq!(batching.merge([already.as_slice()]), None, "already an array");
+    assert_eq!(batching.merge([b"not json".as_slice()]), None);
+    assert_eq!(batching.merge(std::iter::empty()), None);
+}

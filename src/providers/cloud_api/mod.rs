@@ -39,6 +39,7 @@ const INFO: Info = Info {
     uploaded_media: true,
     token: Some(TokenShape { prefix: "EAA", enforced: false }),
     contracts: &[include_str!("../../../schemas/providers/cloud_api/messages.json")],
+    batching: None,
 };
 
 impl Provider for CloudApi {

@@ -43,6 +43,7 @@ const INFO: Info = Info {
         include_str!("../../../schemas/providers/communiktor/vcard.json"),
         include_str!("../../../schemas/providers/communiktor/video.json"),
     ],
+    batching: None,
 };
 
 impl Provider for Communiktor {

@@ -70,6 +70,7 @@ const INFO: Info = Info {
         include_str!("../../../schemas/providers/evolution/sendText.json"),
         include_str!("../../../schemas/providers/evolution/sendWhatsAppAudio.json"),
     ],
+    batching: None,
 };
 
 impl Provider for Evolution {

@@ -415,8 +415,9 @@ fn polls_need_two_to_ten_unique_options() {
 
 #[test]
 fn a_cloud_api_instance_refusing_polls_stickers_or_video_notes_stops_the_run() {
-    let classify =
-        |status, body: &str| Evolution.classify(&Response { status, retry_after: None, body: body.as_bytes() });
+    let classify = |status, body: &str| {
+        Evolution.classify(&Response { status, retry_after: None, body: body.as_bytes(), recipients: 1 })
+    };
     let no_method = r#"{"status":400,"error":"Bad Request","response":{"message":["Method not available on WhatsApp Business API"]}}"#;
     assert!(matches!(classify(400, no_method), Outcome::Stop(_)));
     let no_ptv = r#"{"status":500,"error":"Internal Server Error","response":{"message":"TypeError: this.ptvMessage is not a function"}}"#;

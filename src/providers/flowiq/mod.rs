@@ -38,6 +38,7 @@ const INFO: Info = Info {
     uploaded_media: false,
     token: Some(TokenShape { prefix: "fiq_", enforced: true }),
     contracts: &[include_str!("../../../schemas/providers/flowiq/send-whatsapp.json")],
+    batching: None,
 };
 
 impl Provider for Flowiq {

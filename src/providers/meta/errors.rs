@@ -60,7 +60,7 @@ mod tests {
 
     fn code(c: i64) -> Outcome {
         let body = json!({"error": {"code": c, "message": "m", "error_data": {"details": "d"}}});
-        classify(&body, &Response { status: 400, retry_after: None, body: b"" }).unwrap()
+        classify(&body, &Response { status: 400, retry_after: None, body: b"", recipients: 1 }).unwrap()
     }
 
     #[test]
@@ -85,12 +85,15 @@ mod tests {
         for c in [131026, 131047, 131049, 131050, 100, 131051, 131052] {
             assert!(matches!(code(c), Outcome::Failed(_)), "{c}");
         }
-        assert!(classify(&json!({"ok": true}), &Response { status: 200, retry_after: None, body: b"" }).is_none());
+        assert!(
+            classify(&json!({"ok": true}), &Response { status: 200, retry_after: None, body: b"", recipients: 1 })
+                .is_none()
+        );
     }
 
     #[test]
     fn retries_what_meta_marks_transient_and_unknown_codes_with_a_server_status() {
-        let r = |status| Response { status, retry_after: None, body: b"" };
+        let r = |status| Response { status, retry_after: None, body: b"", recipients: 1 };
         let transient = json!({"error": {"code": 131000, "message": "Something went wrong", "is_transient": true}});
         assert!(matches!(classify(&transient, &r(400)), Some(Outcome::Retry { .. })));
         let unknown = json!({"error": {"code": 999999, "message": "?"}});

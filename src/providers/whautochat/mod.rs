@@ -42,6 +42,7 @@ const INFO: Info = Info {
         include_str!("../../../schemas/providers/whautochat/sendtemplate.json"),
         include_str!("../../../schemas/providers/whautochat/sendtext.json"),
     ],
+    batching: None,
 };
 
 impl Provider for Whautochat {
