@@ -205,3 +205,20 @@ fn where_needs_a_csv() {
     assert!(err.contains("error: `recipients.where` needs a CSV: it tests each row's columns"), "{err}");
     assert!(err.contains("or drop `where` and list only the numbers you mean"), "{err}");
 }
+
+#[test]
+fn an_opted_out_row_is_never_rendered_so_its_broken_cells_cannot_fail_the_campaign() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    // Joe's name is empty: rendering "Hi {{ name }}" for him would be an error.
+    s.write("data.csv", "phone,name\n+254712345678,Jane\n+254712345679,\n");
+    s.write("c.yaml", campaign(&server.url()));
+    s.write("optout.txt", "+254712345679\n");
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(2), "without the list, Joe's row is rendered and fails");
+    let o = run(s.path(), &["validate", "c.yaml", "--suppress", "optout.txt"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = send(&s, None, &["--suppress", "optout.txt"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.numbers(), ["+254712345678"]);
+}
