@@ -14,5 +14,6 @@ mod sandbox;
 mod schedule;
 mod send;
 mod server;
+mod soak;
 mod validate;
 mod window;

@@ -10,7 +10,7 @@ pub mod report;
 pub mod sandbox;
 mod schedule;
 pub mod send;
-mod signals;
+pub(crate) mod signals;
 pub mod status;
 pub mod validate;
 mod windows;

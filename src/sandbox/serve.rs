@@ -11,7 +11,7 @@ const REDRAW: Duration = Duration::from_millis(200);
 
 /// Starts the sandbox, prints its address and one line per provider with the `base_url` and
 /// token to use, then (unless `quiet`) redraws `accepted N · rejected N · faults N` on stderr
-/// until Ctrl-C, and shuts down.
+/// until Ctrl-C or SIGTERM, and shuts down.
 ///
 /// # Errors
 ///
@@ -22,8 +22,10 @@ pub async fn serve_forever(config: Config, quiet: bool) -> io::Result<()> {
     let mut stdout = io::stdout();
     stdout.write_all(banner(&sandbox).as_bytes())?;
     stdout.flush()?;
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
+    // Ctrl-C or SIGTERM (what a CI job's cleanup sends) ends it with the record file flushed.
+    let mut signals = crate::commands::signals::Signals::install();
+    let stopped = signals.next();
+    tokio::pin!(stopped);
     let mut tick = tokio::time::interval(REDRAW);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     // On a terminal the line is rewritten in place; into a file or pipe only the final count
@@ -32,7 +34,7 @@ pub async fn serve_forever(config: Config, quiet: bool) -> io::Result<()> {
     let mut shown: Option<Stats> = None;
     let result = loop {
         tokio::select! {
-            signal = &mut ctrl_c => break signal,
+            watched = &mut stopped => break if watched { Ok(()) } else { Err(io::Error::other("cannot watch Ctrl-C")) },
             _ = tick.tick() => {
                 let _ = sandbox.flush_record();
                 let stats = sandbox.stats();
