@@ -440,3 +440,30 @@ fn the_journal_file_alone_is_whole_after_a_send_and_readers_never_write_it() {
     assert_eq!(report.status.code(), Some(0), "{}", stderr(&report));
     assert!(std::fs::read(copy.join("journal.db")).unwrap() == before, "status or report wrote into the journal");
 }
+
+#[test]
+fn in_ci_a_journal_on_the_runners_disk_is_warned_about() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 1, "Hi", "rate: 100/s"));
+    let o = herald(s.path())
+        .args(["send", "c.yaml", "--yes", "--quiet"])
+        .env("WA_TOKEN", TOKEN)
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: running in CI (GitHub Actions) with the journal on this runner's disk"),
+        "{}",
+        stderr(&o)
+    );
+    // A journal placed on purpose is taken as kept.
+    let o = herald(s.path())
+        .args(["send", "c.yaml", "--yes", "--quiet", "--journal", "kept.db"])
+        .env("WA_TOKEN", TOKEN)
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    assert!(!stderr(&o).contains("running in CI"), "{}", stderr(&o));
+}

@@ -459,6 +459,15 @@ fn open_journal(plan: &Plan, o: &Options, policy: Policy) -> Result<Option<(Jour
         if fresh {
             gitignore_hint(&path);
         }
+        // A journal path chosen on purpose (--journal, HERALD_JOURNAL) is taken as kept.
+        let default = o.journal.is_none() && std::env::var_os("HERALD_JOURNAL").is_none();
+        if let Some(ci) = ci_runner().filter(|_| default && !o.sandbox) {
+            eprintln!(
+                "warning: running in CI ({ci}) with the journal on this runner's disk ({}): it is lost with the runner, and a re-run on a fresh one would message everyone again. Keep it: cache or upload `{}` between jobs (after herald exits it is one whole file), or set HERALD_JOURNAL (or --journal) to a path that outlives the runner",
+                path.display(),
+                path.display()
+            );
+        }
         j
     };
     if !o.dry_run {
@@ -482,6 +491,23 @@ fn open_journal(plan: &Plan, o: &Options, policy: Policy) -> Result<Option<(Jour
         }
     }
     Ok(Some((j, inspection)))
+}
+
+/// The CI system herald runs in, by the variables CI systems set.
+fn ci_runner() -> Option<&'static str> {
+    let set = |v: &str| std::env::var_os(v).is_some_and(|x| !x.is_empty() && x != "false" && x != "0");
+    [
+        ("GITHUB_ACTIONS", "GitHub Actions"),
+        ("GITLAB_CI", "GitLab CI"),
+        ("BUILDKITE", "Buildkite"),
+        ("CIRCLECI", "CircleCI"),
+        ("JENKINS_URL", "Jenkins"),
+        ("TF_BUILD", "Azure Pipelines"),
+        ("CI", "CI"),
+    ]
+    .into_iter()
+    .find(|(var, _)| set(var))
+    .map(|(_, name)| name)
 }
 
 /// Says once, when the journal is created, that `.herald/` belongs in `.gitignore`.
