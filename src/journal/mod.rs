@@ -82,8 +82,8 @@ pub enum JournalError {
     #[error("cannot write the journal: {0}")]
     Write(rusqlite::Error),
     /// The writer thread is gone (it failed earlier, or could not start).
-    #[error("the journal writer has stopped")]
-    WriterGone,
+    #[error("the journal writer has stopped{}", .0.as_ref().map(|why| format!(": {why}")).unwrap_or_default())]
+    WriterGone(Option<String>),
 }
 
 /// SHA-256 of each top-level section of a campaign file, by section name.

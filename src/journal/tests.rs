@@ -257,3 +257,25 @@ fn campaigns_sharing_a_journal_send_side_by_side_and_fold_only_their_own_rows() 
     assert_eq!(a.settle_crashed("a").unwrap(), 1);
     assert_eq!(a.row("a", &phone(0)).unwrap().unwrap().state, State::Unknown);
 }
+
+#[tokio::test]
+async fn a_writer_that_failed_says_why_not_just_that_it_stopped() {
+    let (_dir, j) = open();
+    let writer = j.writer("c", false).unwrap();
+    let h = writer.handle();
+    h.admit((0..2).map(candidate).collect(), Policy::default(), 2).await.unwrap();
+    j.conn
+        .execute_batch(
+            "CREATE TRIGGER full_disk BEFORE UPDATE ON pending BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
+        )
+        .unwrap();
+    h.done(vec![outcome(0, Status::Sent)]);
+    // The outcome is flushed on its own after a moment, and the thread stops on the error;
+    // whichever comes first, the next call says what happened.
+    tokio::time::sleep(super::writer::OUTCOME_DELAY * 3).await;
+    let err = h.admit((2..4).map(candidate).collect(), Policy::default(), 2).await.err().unwrap();
+    assert!(err.to_string().contains("database or disk is full"), "{err}");
+    drop(h);
+    let finished = writer.finish().err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(finished.is_empty() || finished.contains("database or disk is full"), "{finished}");
+}

@@ -13,7 +13,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{Arc, OnceLock, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
@@ -85,6 +85,8 @@ pub struct Stats {
 pub struct Handle {
     tx: mpsc::Sender<Op>,
     keep_bodies: bool,
+    /// Why the writer thread stopped, once it has: a full disk, say, rather than just "gone".
+    failure: Arc<OnceLock<String>>,
 }
 
 impl Writer {
@@ -95,11 +97,19 @@ impl Writer {
         let conn = if owner { super::schema::open(path)? } else { super::schema::open_read(path)? };
         let (tx, rx) = mpsc::channel();
         let campaign = campaign.to_string();
+        let failure = Arc::new(OnceLock::new());
+        let failed = failure.clone();
         let thread = std::thread::Builder::new()
             .name("herald-journal".into())
-            .spawn(move || Thread::new(conn, campaign, owner)?.run(&rx))
+            .spawn(move || {
+                let result = Thread::new(conn, campaign, owner).and_then(|t| t.run(&rx));
+                if let Err(e) = &result {
+                    let _ = failed.set(e.to_string());
+                }
+                result
+            })
             .map_err(|source| JournalError::File { what: "start the writer for", path: path.to_path_buf(), source })?;
-        Ok(Writer { handle: Handle { tx, keep_bodies }, thread })
+        Ok(Writer { handle: Handle { tx, keep_bodies, failure }, thread })
     }
 
     /// A handle for the run.
@@ -110,7 +120,7 @@ impl Writer {
     /// Waits until everything sent so far is committed, then stops the thread.
     pub fn finish(self) -> Result<Stats, JournalError> {
         drop(self.handle);
-        self.thread.join().map_err(|_| JournalError::WriterGone)?
+        self.thread.join().map_err(|_| JournalError::WriterGone(None))?
     }
 }
 
@@ -130,11 +140,13 @@ impl Handle {
     ) -> impl Future<Output = Result<Admitted, JournalError>> + Send + 'static {
         let (reply, answer) = oneshot::channel();
         let sent = self.tx.send(Op::Admit { candidates, policy, budget, reply }).is_ok();
+        let failure = self.failure.clone();
         async move {
+            let gone = || JournalError::WriterGone(failure.get().cloned());
             if !sent {
-                return Err(JournalError::WriterGone);
+                return Err(gone());
             }
-            answer.await.map_err(|_| JournalError::WriterGone)?
+            answer.await.map_err(|_| gone())?
         }
     }
 
@@ -152,8 +164,9 @@ impl Handle {
     /// The records of rows the run never offered: recipients the campaign no longer lists.
     pub async fn gone(&self) -> Result<Vec<Record>, JournalError> {
         let (reply, answer) = oneshot::channel();
-        self.tx.send(Op::Gone(reply)).map_err(|_| JournalError::WriterGone)?;
-        answer.await.map_err(|_| JournalError::WriterGone)?
+        let gone = || JournalError::WriterGone(self.failure.get().cloned());
+        self.tx.send(Op::Gone(reply)).map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
     }
 }
 

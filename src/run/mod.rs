@@ -178,7 +178,7 @@ pub async fn run<T: Transport>(
 /// that the writer had stopped.
 fn settle(stopped: Option<StopReason>, writer: Option<crate::journal::writer::Writer>) -> Option<StopReason> {
     match (writer.map(crate::journal::writer::Writer::finish), stopped) {
-        (Some(Err(e)), Some(StopReason::Journal(first))) if !matches!(first, JournalError::WriterGone) => {
+        (Some(Err(e)), Some(StopReason::Journal(first))) if !matches!(first, JournalError::WriterGone(_)) => {
             drop(e);
             Some(StopReason::Journal(first))
         }
