@@ -3,6 +3,7 @@
 //! [`super::schedule`]) and delivery.
 
 use super::Options;
+use super::files::FileRoot;
 use crate::campaign::model::CampaignDoc;
 use crate::campaign::schema::hide_source;
 use crate::campaign::source::{Part, Source};
@@ -20,6 +21,8 @@ pub struct Context<'a> {
     pub source: &'a Source,
     /// The campaign file's folder; relative paths start here.
     pub base: &'a Path,
+    /// The tree the files the campaign names must lie in.
+    pub root: FileRoot,
     /// Caller options.
     pub options: Options,
 }
@@ -33,6 +36,28 @@ impl Context<'_> {
     /// A path from the campaign, resolved against the campaign's folder.
     pub fn path(&self, relative: &str) -> PathBuf {
         self.base.join(relative)
+    }
+
+    /// The file the campaign names at `pointer`, resolved against the campaign's folder; `None`,
+    /// with an error at that key, when it leads out of the file root (see [`FileRoot`]).
+    pub fn file(&self, pointer: &str, relative: &str, diags: &mut Diagnostics) -> Option<PathBuf> {
+        let path = self.path(relative);
+        match self.root.check(&path) {
+            Ok(()) => Some(path),
+            Err(out) => {
+                diags.push(
+                    self.at(
+                        Severity::Error,
+                        pointer,
+                        Part::Value,
+                        format!("`{relative}` is outside {}", self.root.describe()),
+                    )
+                    .label(format!("leads to {}", out.resolved.display()))
+                    .help(self.root.help()),
+                );
+                None
+            }
+        }
     }
 }
 
@@ -237,16 +262,16 @@ pub fn salvage(doc: &Value, ctx: &Context, diags: &mut Diagnostics) {
         None => {}
     }
     for pointer in files {
-        if let Some(file) = doc.pointer(&pointer).and_then(Value::as_str) {
-            let path = ctx.path(file);
-            if let Err(e) = std::fs::metadata(&path) {
-                diags.push(ctx.at(
-                    Severity::Error,
-                    &pointer,
-                    Part::Value,
-                    format!("cannot read {}: {}", path.display(), crate::recipients::io_reason(&e)),
-                ));
-            }
+        if let Some(file) = doc.pointer(&pointer).and_then(Value::as_str)
+            && let Some(path) = ctx.file(&pointer, file, diags)
+            && let Err(e) = std::fs::metadata(&path)
+        {
+            diags.push(ctx.at(
+                Severity::Error,
+                &pointer,
+                Part::Value,
+                format!("cannot read {}: {}", path.display(), crate::recipients::io_reason(&e)),
+            ));
         }
     }
     if let Some(source) = doc.pointer(super::filter::POINTER).and_then(Value::as_str)
@@ -323,7 +348,9 @@ fn fold_text_file(message: &Value, ctx: &Context, diags: &mut Diagnostics) -> (V
     let Some(file) = message.get("text_file").and_then(Value::as_str).map(str::to_string) else {
         return (message, crate::template::Origin::Campaign);
     };
-    let path = ctx.path(&file);
+    let Some(path) = ctx.file("/message/text_file", &file, diags) else {
+        return (message, crate::template::Origin::Campaign);
+    };
     match std::fs::read_to_string(&path) {
         Ok(text) => {
             let obj = message.as_object_mut().expect("schema: message is a mapping");

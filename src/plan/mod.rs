@@ -6,6 +6,7 @@
 mod audience;
 mod canary;
 mod checks;
+mod files;
 mod filter;
 mod opt_out;
 mod render;
@@ -55,6 +56,9 @@ pub struct Options {
     pub schedule: ScheduleCheck,
     /// The time `schedule.send_at` is checked against; the real time when `None` (tests pin it).
     pub now: Option<jiff::Timestamp>,
+    /// `--file-root`: the tree the files a campaign names must lie in, instead of the git work
+    /// tree holding the campaign (or its folder).
+    pub file_root: Option<PathBuf>,
 }
 
 /// What `schedule.send_at` means for the command loading the campaign.
@@ -238,7 +242,14 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
     };
     let source = Source { name, text, spans };
     let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
-    let ctx = checks::Context { source: &source, base: &base, options };
+    let root = match files::FileRoot::find(&base, options.file_root.as_deref()) {
+        Ok(root) => root,
+        Err(e) => {
+            diags.push(Diagnostic::error(e.to_string()));
+            return None;
+        }
+    };
+    let ctx = checks::Context { source: &source, base: &base, root, options };
     let schema_problems = schema::check(&doc, &source);
     if !schema_problems.is_empty() {
         diags.extend(schema_problems);
