@@ -123,16 +123,8 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
         .trim_end_matches('/')
         .to_string();
     check_token(c, kind, ctx, diags);
-    if cleartext_to_remote(&base_url) {
-        diags.push(
-            ctx.at(
-                Severity::Warning,
-                "/provider/base_url",
-                Part::Value,
-                "`base_url` uses http://, so the API key crosses the network unencrypted",
-            )
-            .help("use https:// unless the server is on this machine"),
-        );
+    if let Some(url) = &c.provider.base_url {
+        check_base_url(url, c.provider.allow_insecure, ctx, diags);
     }
 
     let message_type: MessageType = serde_json::from_value(c.message["type"].clone()).ok()?;
@@ -226,15 +218,43 @@ fn check_token(c: &CampaignDoc, kind: ProviderKind, ctx: &Context, diags: &mut D
     }
 }
 
-/// Whether `url` is plain HTTP to a host other than this machine.
-fn cleartext_to_remote(url: &str) -> bool {
-    let Some(rest) = url.strip_prefix("http://") else { return false };
-    let host = rest.split(['/', '?']).next().unwrap_or("");
-    let host = host
-        .rsplit_once(':')
-        .filter(|(h, p)| !h.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
-        .map_or(host, |(h, _)| h);
-    !(host == "localhost" || host.starts_with("127.") || host == "[::1]")
+/// The campaign's `base_url` must carry the API key encrypted: `https://`, or `http://` to this
+/// machine only, unless the campaign says `allow_insecure: true` (then it is a warning). The
+/// sandbox's own address is not checked: a rehearsal meets the campaign's errors as a send would.
+fn check_base_url(url: &str, allow_insecure: bool, ctx: &Context, diags: &mut Diagnostics) {
+    let at = |severity, message: String| ctx.at(severity, "/provider/base_url", Part::Value, message);
+    let parsed = match url::Url::parse(url) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            diags.push(at(Severity::Error, format!("`base_url` is not a valid URL: {e}")));
+            return;
+        }
+    };
+    if parsed.scheme() != "http" || is_loopback(&parsed) {
+        return;
+    }
+    let unencrypted =
+        "`base_url` uses http:// to a host other than this machine, so the API key would cross the network unencrypted";
+    if allow_insecure {
+        diags.push(
+            at(Severity::Warning, format!("{unencrypted} (allowed by `provider.allow_insecure`)"))
+                .help("use https:// and drop `allow_insecure` as soon as the server offers it"),
+        );
+    } else {
+        diags.push(at(Severity::Error, unencrypted.into()).help(
+            "use https://; plain http:// is for this machine only (localhost, 127.0.0.0/8, ::1), or set `provider.allow_insecure: true` to accept the risk",
+        ));
+    }
+}
+
+/// Whether `url` points at this machine: `localhost`, 127.0.0.0/8 or ::1.
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 /// Reports a token pasted where its variable's name belongs, without echoing it.
