@@ -371,26 +371,21 @@ fn fold_text_file(message: &Value, ctx: &Context, diags: &mut Diagnostics) -> (V
     let Some(path) = ctx.file("/message/text_file", &file, diags) else {
         return (message, crate::template::Origin::Campaign);
     };
-    match std::fs::read_to_string(&path) {
-        Ok(text) => {
+    let why = match super::files::read_at_most(&path, super::files::MAX_TEXT_FILE).map(String::from_utf8) {
+        Ok(Ok(text)) => {
             let obj = message.as_object_mut().expect("schema: message is a mapping");
             obj.remove("text_file");
             obj.insert("text".into(), Value::String(text.clone()));
-            (message, crate::template::Origin::File { name: path.display().to_string(), text })
+            return (message, crate::template::Origin::File { name: path.display().to_string(), text });
         }
-        Err(e) => {
-            diags.push(
-                ctx.at(
-                    Severity::Error,
-                    "/message/text_file",
-                    Part::Value,
-                    format!("cannot read {}: {}", path.display(), crate::recipients::io_reason(&e)),
-                )
-                .help("paths are relative to the campaign file's folder"),
-            );
-            (message, crate::template::Origin::Campaign)
-        }
-    }
+        Ok(Err(_)) => format!("{} is not valid UTF-8", path.display()),
+        Err(e) => e.to_string(),
+    };
+    diags.push(
+        ctx.at(Severity::Error, "/message/text_file", Part::Value, why)
+            .help("paths are relative to the campaign file's folder; the file holds the message text, in UTF-8"),
+    );
+    (message, crate::template::Origin::Campaign)
 }
 
 fn check_recipients(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<Region> {

@@ -4,9 +4,51 @@
 //! campaign (the first folder above it with a `.git` folder or file), or the campaign's own
 //! folder when no work tree holds it. `--file-root DIR` puts another tree in its place. Paths
 //! are resolved with symlinks followed, so neither `..` nor a link can lead out.
+//!
+//! Files read whole (the campaign file, `text_file`) are read up to a size, so a huge one is an
+//! error instead of a load on memory.
 
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+
+/// The largest campaign file read: settings and templates take a few kilobytes, and recipients
+/// belong in `recipients.csv`.
+pub const MAX_CAMPAIGN: u64 = 4 << 20;
+
+/// The largest `text_file` read: a message is at most a few thousand characters.
+pub const MAX_TEXT_FILE: u64 = 1 << 20;
+
+/// Why a file cannot be read whole.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The OS refused.
+    #[error("cannot read {}: {}", .path.display(), crate::recipients::io_reason(.source))]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: io::Error,
+    },
+    /// It is larger than the most that is read.
+    #[error("{} is larger than {} MiB", .path.display(), .max >> 20)]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The most read, in bytes.
+        max: u64,
+    },
+}
+
+/// Reads `path` whole when it holds at most `max` bytes.
+pub fn read_at_most(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
+    let io = |source| ReadError::Io { path: path.to_path_buf(), source };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).and_then(|f| f.take(max + 1).read_to_end(&mut bytes)).map_err(io)?;
+    if bytes.len() as u64 > max {
+        return Err(ReadError::TooLarge { path: path.to_path_buf(), max });
+    }
+    Ok(bytes)
+}
 
 /// The tree a campaign's files must lie in, resolved.
 #[derive(Debug, Clone)]
@@ -132,6 +174,18 @@ mod tests {
         assert!(root.check(&folder.join("../../../secret.csv")).is_err());
         assert_eq!(root.check(&folder.join("../../../missing.csv")), Ok(()), "a missing file is left to the reader");
         assert!(root.check(Path::new("/etc/passwd")).is_err());
+    }
+
+    #[test]
+    fn files_are_read_up_to_a_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.txt");
+        std::fs::write(&path, vec![b'x'; 2 << 20]).unwrap();
+        assert_eq!(read_at_most(&path, 2 << 20).unwrap().len(), 2 << 20);
+        let e = read_at_most(&path, 1 << 20).unwrap_err();
+        assert_eq!(e.to_string(), format!("{} is larger than 1 MiB", path.display()));
+        let e = read_at_most(&dir.path().join("nope"), 1).unwrap_err();
+        assert!(e.to_string().ends_with("nope: no such file"), "{e}");
     }
 
     #[test]

@@ -216,13 +216,18 @@ pub fn load(path: &Path, options: Options) -> Validation {
 
 fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<Plan> {
     let name = path.display().to_string();
-    let bytes = match std::fs::read(path) {
+    let bytes = match files::read_at_most(path, files::MAX_CAMPAIGN) {
         Ok(b) => b,
-        Err(e) => {
+        Err(e @ files::ReadError::Io { .. }) => {
             diags.push(
-                Diagnostic::error(format!("cannot read {name}: {}", crate::recipients::io_reason(&e)))
-                    .help("check the path; campaign files are usually under campaigns/"),
+                Diagnostic::error(e.to_string()).help("check the path; campaign files are usually under campaigns/"),
             );
+            return None;
+        }
+        Err(e @ files::ReadError::TooLarge { .. }) => {
+            diags.push(Diagnostic::error(e.to_string()).help(
+                "a campaign file holds settings and templates; put recipients in `recipients.csv` and long texts in `message.text_file`",
+            ));
             return None;
         }
     };
