@@ -90,3 +90,93 @@ fn without_a_repository_the_campaigns_folder_is_the_root() {
     let o = run(s.path(), &["preview", "c/c.yaml", "--file-root", "."]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+/// Validates `campaign` over `csv` in a scratch folder, asserting it ends within seconds.
+fn validate_quickly(campaign: &str, csv: &[u8]) -> (Option<i32>, String, String) {
+    let s = Scratch::new();
+    s.write("data.csv", csv);
+    s.write("c.yaml", campaign);
+    let started = std::time::Instant::now();
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "took {:?}", started.elapsed());
+    let err = stderr(&o);
+    assert!(!err.contains("panicked") && !err.contains("overflow"), "{err}");
+    (o.status.code(), stdout(&o), err)
+}
+
+const CSV: &[u8] = b"phone,name\n+254712345678,Jane\n";
+
+#[test]
+fn yaml_alias_bombs_and_deep_nesting_are_refused() {
+    let mut bomb = format!("{CAMPAIGN}vars:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..10 {
+        bomb.push_str(&format!("  a{i}: &a{i} [{}]\n", vec![format!("*a{}", i - 1); 10].join(", ")));
+    }
+    let (code, _, err) = validate_quickly(&bomb, CSV);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("possible billion-laughs attack") && err.contains("--> c.yaml:"), "{err}");
+
+    let deep = format!("{CAMPAIGN}vars:\n  x:\n    {}1\n", "- ".repeat(20_000));
+    let (code, _, err) = validate_quickly(&deep, CSV);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("more than 64 levels deep") && err.contains("--> c.yaml:15:"), "{err}");
+    let flow = format!("{CAMPAIGN}vars: {{x: {}{}}}\n", "[".repeat(20_000), "]".repeat(20_000));
+    let (code, _, err) = validate_quickly(&flow, CSV);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--> c.yaml:13:"), "{err}");
+}
+
+#[test]
+fn a_60_mb_csv_field_is_refused_without_reading_it_whole() {
+    let mut csv = b"phone,name\n+254712345678,Jane\n+254712345679,\"".to_vec();
+    csv.resize(csv.len() + (60 << 20), b'x');
+    let (code, _, err) = validate_quickly(CAMPAIGN, &csv);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("the record starting on line 3 is longer than 1 MiB"), "{err}");
+    assert!(err.contains("--> c.yaml:8:8"), "{err}");
+}
+
+#[test]
+fn templates_that_run_forever_or_grow_huge_are_stopped() {
+    let forever = "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}Hi";
+    let (code, _, err) = validate_quickly(&CAMPAIGN.replace("Hi {{ name }}", forever), CSV);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("`message.text` cannot be rendered for line 2 of data.csv: it takes more than 1000000 steps"),
+        "{err}"
+    );
+    let huge = "{% for a in range(100000) %}{{ 'x' * 100000 }}{% endfor %}";
+    let (code, _, err) = validate_quickly(&CAMPAIGN.replace("Hi {{ name }}", huge), CSV);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("cannot be rendered for line 2 of data.csv: it renders to more than 256 KiB"), "{err}");
+}
+
+#[test]
+fn media_links_are_checked_per_recipient_after_rendering() {
+    let c =
+        CAMPAIGN.replace("  type: text\n  text: \"Hi {{ name }}\"", "  type: image\n  media: {url: \"{{ link }}\"}");
+    let csv = b"phone,link\n+254712345678,https://cdn.example/a.jpg\n+254712345679,file:///etc/passwd\n";
+    let (code, _, err) = validate_quickly(&c, csv);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("the media URL `file:///etc/passwd` is not an http:// or https:// address"), "{err}");
+    assert!(err.contains("(line 3 of data.csv)") && err.contains("--> c.yaml:12:"), "{err}");
+}
+
+#[test]
+fn a_huge_campaign_file_or_text_file_is_refused() {
+    let big = format!("{CAMPAIGN}vars:\n  pad: \"{}\"\n", "x".repeat(5 << 20));
+    let (code, _, err) = validate_quickly(&big, CSV);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("error: c.yaml is larger than 4 MiB"), "{err}");
+    let s = Scratch::new();
+    s.write("data.csv", CSV);
+    s.write("t.txt", "x".repeat(2 << 20));
+    s.write("c.yaml", CAMPAIGN.replace("  text: \"Hi {{ name }}\"", "  text_file: t.txt"));
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("t.txt is larger than 1 MiB") && stderr(&o).contains("--> c.yaml:12:14"),
+        "{}",
+        stderr(&o)
+    );
+}
