@@ -42,6 +42,8 @@ enum Command {
         strict: bool,
         #[command(flatten)]
         opt_out: OptOutArgs,
+        #[command(flatten)]
+        root: FileRootArgs,
         /// Output format: summary lines for people, or one JSON object per file for scripts.
         #[arg(long, value_enum, default_value_t = Format::Pretty)]
         format: Format,
@@ -70,6 +72,8 @@ enum Command {
         recipient: Option<String>,
         #[command(flatten)]
         opt_out: OptOutArgs,
+        #[command(flatten)]
+        root: FileRootArgs,
     },
     /// Send a campaign: validate, confirm, send with progress, write the report. Re-running is
     /// always safe: the journal skips everyone who already has the message.
@@ -86,6 +90,8 @@ enum Command {
         journal: Option<PathBuf>,
         #[command(flatten)]
         opt_out: OptOutArgs,
+        #[command(flatten)]
+        root: FileRootArgs,
         /// Output format: text for people, or one JSON object for scripts.
         #[arg(long, value_enum, default_value_t = Format::Pretty)]
         format: Format,
@@ -108,6 +114,8 @@ enum Command {
         journal: Option<PathBuf>,
         #[command(flatten)]
         opt_out: OptOutArgs,
+        #[command(flatten)]
+        root: FileRootArgs,
     },
     /// Serve the six providers' send endpoints on loopback, as a stand-in for testing.
     Sandbox {
@@ -216,6 +224,16 @@ impl OptOutArgs {
     }
 }
 
+/// Where the files a campaign names may lie, on every command that reads them.
+#[derive(Debug, Clone, Default, clap::Args)]
+struct FileRootArgs {
+    /// Let the campaign name files under DIR (`recipients.csv`, `recipients.suppress`,
+    /// `message.text_file`) instead of only inside the git work tree holding it (or its folder,
+    /// outside git).
+    #[arg(long, value_name = "DIR")]
+    file_root: Option<PathBuf>,
+}
+
 /// `herald send` arguments.
 #[derive(Debug, clap::Args)]
 struct SendArgs {
@@ -281,6 +299,8 @@ struct SendArgs {
     strict: bool,
     #[command(flatten)]
     opt_out: OptOutArgs,
+    #[command(flatten)]
+    root: FileRootArgs,
     /// Journal file [default: .herald/journal.db beside the campaign, or $HERALD_JOURNAL].
     #[arg(long, value_name = "PATH")]
     journal: Option<PathBuf>,
@@ -328,17 +348,18 @@ pub fn run() -> u8 {
         Color::Never => Some(false),
     });
     match args.command {
-        Command::Validate { files, all_problems, strict, format, opt_out } => commands::validate::run(
+        Command::Validate { files, all_problems, strict, format, opt_out, root } => commands::validate::run(
             &commands::validate::Options {
                 files,
                 all_problems,
                 strict,
                 json: matches!(format, Format::Json),
                 opt_out: opt_out.lists(),
+                file_root: root.file_root,
             },
             &out,
         ),
-        Command::Preview { file, limit, format, all_problems, vars, chat, recipient, opt_out } => {
+        Command::Preview { file, limit, format, all_problems, vars, chat, recipient, opt_out, root } => {
             commands::preview::run(
                 &commands::preview::Options {
                     file,
@@ -349,6 +370,7 @@ pub fn run() -> u8 {
                     chat,
                     recipient,
                     opt_out: opt_out.lists(),
+                    file_root: root.file_root,
                 },
                 &out,
             )
@@ -384,20 +406,22 @@ pub fn run() -> u8 {
                 allow_changed: a.allow_changed,
                 keep_bodies: a.keep_bodies,
                 opt_out: a.opt_out.lists(),
+                file_root: a.root.file_root,
             },
             &out,
         ),
-        Command::Status { file, sandbox, journal, format, opt_out } => commands::status::run(
+        Command::Status { file, sandbox, journal, format, opt_out, root } => commands::status::run(
             &commands::status::Options {
                 json: matches!(format, Format::Json),
                 file,
                 sandbox,
                 journal,
                 opt_out: opt_out.lists(),
+                file_root: root.file_root,
             },
             &out,
         ),
-        Command::Report { file, format, out: dir, sandbox, journal, opt_out } => {
+        Command::Report { file, format, out: dir, sandbox, journal, opt_out, root } => {
             let format = match format {
                 ReportFormat::Csv => commands::report::Format::Csv,
                 ReportFormat::Json => commands::report::Format::Json,
@@ -406,7 +430,15 @@ pub fn run() -> u8 {
             };
             let opt_out = opt_out.lists();
             commands::report::run(
-                &commands::report::Options { file, format, out: dir, sandbox, journal, opt_out },
+                &commands::report::Options {
+                    file,
+                    format,
+                    out: dir,
+                    sandbox,
+                    journal,
+                    opt_out,
+                    file_root: root.file_root,
+                },
                 &out,
             )
         }

@@ -138,11 +138,25 @@ fn absurd_delivery_values_are_errors_not_panics() {
 }
 
 #[test]
-fn plain_http_to_a_remote_host_is_a_warning() {
-    let c = CAMPAIGN.replace("  token_env: WA_TOKEN", "  base_url: http://wa.example.com/v23.0\n  token_env: WA_TOKEN");
-    let (code, _, err) = check(&c, CSV);
+fn plain_http_to_a_remote_host_is_an_error_unless_allowed() {
+    let with =
+        |url: &str| CAMPAIGN.replace("  token_env: WA_TOKEN", &format!("  base_url: {url}\n  token_env: WA_TOKEN"));
+    for url in ["http://wa.example.com/v23.0", "http://127.0.0.1@wa.example.com", "http://10.0.0.1:8080"] {
+        let (code, _, err) = check(&with(url), CSV);
+        assert_eq!(code, Some(2), "{url}: {err}");
+        assert!(err.contains("error: `base_url` uses http:// to a host other than this machine"), "{url}: {err}");
+        assert!(err.contains("--> c.yaml:5:13") && err.contains("provider.allow_insecure: true"), "{url}: {err}");
+    }
+    for url in
+        ["http://127.0.0.1:8080", "http://127.9.9.9", "http://localhost:8080/x", "http://[::1]:80", "https://x.example"]
+    {
+        let (code, _, err) = check(&with(url), CSV);
+        assert_eq!(code, Some(0), "{url}: {err}");
+        assert!(!err.contains("unencrypted"), "{url}: {err}");
+    }
+    let allowed = with("http://wa.example.com").replace("  token_env:", "  allow_insecure: true\n  token_env:");
+    let (code, _, err) = check(&allowed, CSV);
     assert_eq!(code, Some(0), "{err}");
-    assert!(err.contains("uses http://, so the API key crosses the network unencrypted"), "{err}");
-    let c = CAMPAIGN.replace("  token_env: WA_TOKEN", "  base_url: http://127.0.0.1:8080\n  token_env: WA_TOKEN");
-    assert!(!check(&c, CSV).2.contains("unencrypted"));
+    assert!(err.contains("warning: `base_url` uses http:// to a host other than this machine"), "{err}");
+    assert!(err.contains("(allowed by `provider.allow_insecure`)"), "{err}");
 }

@@ -59,4 +59,32 @@ fn a_redirect_is_returned_not_followed() {
     let a = attempt(server.url(), Duration::from_secs(5));
     assert!(matches!(a, Attempt::Answered { status: 302, .. }), "{a:?}");
     assert_eq!(server.seen().len(), 1);
+    // A 307 keeps the method and body: followed, it would carry the key to another host.
+    let elsewhere = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    elsewhere.set_nonblocking(true).unwrap();
+    let target = format!("http://{}/steal", elsewhere.local_addr().unwrap());
+    let server = Server::start(move |_, _| Reply::Answer(307, String::new(), vec![("location", target.clone())]));
+    let a = attempt(server.url(), Duration::from_secs(5));
+    assert!(matches!(a, Attempt::Answered { status: 307, .. }), "{a:?}");
+    assert_eq!(server.seen().len(), 1);
+    assert!(elsewhere.accept().is_err(), "the other host was never contacted");
+}
+
+#[test]
+fn an_answer_is_read_up_to_a_cap() {
+    let server = Server::start(|_, _| Reply::Endless);
+    let started = std::time::Instant::now();
+    let a = attempt(server.url(), Duration::from_secs(20));
+    let Attempt::Answered { status: 200, body, .. } = &a else { panic!("{a:?}") };
+    assert_eq!(body.len(), herald::run::http::MAX_ANSWER);
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+}
+
+#[test]
+fn an_answer_that_trickles_in_is_cut_off_by_the_timeout() {
+    let server = Server::start(|_, _| Reply::Trickle);
+    let started = std::time::Instant::now();
+    let a = attempt(server.url(), Duration::from_millis(500));
+    assert!(matches!(&a, Attempt::Ambiguous(f) if f.kind == FailureKind::Timeout), "{a:?}");
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
 }

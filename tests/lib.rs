@@ -7,6 +7,7 @@ mod canary;
 mod common;
 mod engine;
 mod examples;
+mod hostile;
 mod http;
 mod journal;
 mod preview;

@@ -1,5 +1,6 @@
 //! A scripted HTTP server on loopback for exact fault tests: each request gets the reply the
-//! script names for its sequence number: a status and body, accept-then-drop, or never answer.
+//! script names for its sequence number: a status and body, accept-then-drop, never answer, or
+//! a body that trickles or never ends.
 //! It records every request and fails the test if it was never called.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -16,6 +17,10 @@ pub enum Reply {
     Drop,
     /// Read the request, then never answer (until the test ends).
     Hang,
+    /// Answer 200 with a long body, one byte every 100 ms.
+    Trickle,
+    /// Answer 200 with a body that never ends, as fast as the client reads (up to 64 MiB).
+    Endless,
 }
 
 /// One received request.
@@ -137,6 +142,26 @@ fn serve(stream: TcpStream, seen: Arc<Mutex<Vec<Seen>>>, script: Arc<Script>) {
             Reply::Drop => return,
             Reply::Hang => {
                 std::thread::sleep(Duration::from_secs(20));
+                return;
+            }
+            Reply::Trickle => {
+                let _ = out.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 200\r\n\r\n");
+                for _ in 0..200 {
+                    if out.write_all(b" ").and_then(|()| out.flush()).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                return;
+            }
+            Reply::Endless => {
+                let _ = out.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 1099511627776\r\n\r\n");
+                let chunk = vec![b'x'; 64 * 1024];
+                for _ in 0..1024 {
+                    if out.write_all(&chunk).is_err() {
+                        return;
+                    }
+                }
                 return;
             }
         }

@@ -248,16 +248,7 @@ pub fn to_message(rendered: &Value, region: Option<Region>) -> Result<Message, V
             let m = doc.media.ok_or_else(|| missing("media"))?;
             let kind = doc.kind.media_kind().unwrap_or(MediaKind::Document);
             let source = match (m.url, m.id.and_then(text_of)) {
-                (Some(url), None) => {
-                    let scheme = url.get(..8).unwrap_or(&url).to_ascii_lowercase();
-                    if !(scheme.starts_with("https://") || scheme.starts_with("http://")) {
-                        errors.push(Finding::error(
-                            "/message/media/url",
-                            format!("the media URL `{url}` must start with https:// (providers download it)"),
-                        ));
-                    }
-                    MediaSource::Link(url)
-                }
+                (Some(url), None) => link(url, "/message/media/url", &mut errors),
                 (None, Some(id)) => MediaSource::Id(id),
                 (url, _) => {
                     let what =
@@ -445,7 +436,7 @@ fn interactive_header(h: Value, errors: &mut Vec<Finding>) -> Option<Interactive
         }
     };
     let source = match (text("url"), text("id")) {
-        (Some(url), None) => MediaSource::Link(url),
+        (Some(url), None) => link(url, &format!("{pointer}/url"), errors),
         (None, Some(id)) => MediaSource::Id(id),
         (url, _) => {
             let what = if url.is_some() { "both `url` and `id`; keep one" } else { "`url` or an uploaded media `id`" };
@@ -454,6 +445,18 @@ fn interactive_header(h: Value, errors: &mut Vec<Finding>) -> Option<Interactive
         }
     };
     Some(InteractiveHeader::Media { kind, source, filename: text("filename") })
+}
+
+/// Media by link: the provider downloads it (herald never does), so it must be a web address,
+/// `http://` or `https://`, not `file:` or anything else a provider might be led to open.
+fn link(url: String, pointer: &str, errors: &mut Vec<Finding>) -> MediaSource {
+    if !url::Url::parse(&url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) {
+        errors.push(Finding::error(
+            pointer,
+            format!("the media URL `{url}` is not an http:// or https:// address (providers download it from there)"),
+        ));
+    }
+    MediaSource::Link(url)
 }
 
 /// A template header: text, media by link or uploaded id, or a place.
@@ -482,7 +485,7 @@ fn header(h: HeaderDoc, errors: &mut Vec<Finding>) -> TemplateHeader {
         _ => MediaKind::Document,
     };
     let source = match (h.url, h.id.and_then(text_of)) {
-        (Some(url), None) => MediaSource::Link(url),
+        (Some(url), None) => link(url, &format!("{pointer}/url"), errors),
         (None, Some(id)) => MediaSource::Id(id),
         (url, _) => {
             let what = if url.is_some() { "both `url` and `id`; keep one" } else { "`url` or an uploaded media `id`" };
@@ -715,6 +718,26 @@ mod tests {
             panic!()
         };
         assert_eq!((m.mime_type.as_deref(), m.mime_type_explicit, m.caption), (Some("application/pdf"), false, None));
+    }
+
+    #[test]
+    fn media_links_are_web_addresses_wherever_they_are() {
+        for url in ["file:///etc/passwd", "ftp://x/a.jpg", "/srv/a.jpg", "gopher://x", "http://", "javascript:alert(1)"]
+        {
+            let media = json!({"type": "image", "media": {"url": url}});
+            let e = convert(media).unwrap_err();
+            assert_eq!(e[0].pointer, "/message/media/url", "{url}");
+            assert!(e[0].text.contains("is not an http:// or https:// address"), "{url}: {e:?}");
+            let header = json!({"type": "interactive", "interactive": {
+                "header": {"type": "image", "url": url}, "body": "b", "buttons": [{"id": "a", "title": "A"}]}});
+            assert_eq!(convert(header).unwrap_err()[0].pointer, "/message/interactive/header/url", "{url}");
+            let header = json!({"type": "template", "template": {"name": "t", "language": "en",
+                "header": {"type": "image", "url": url}}});
+            assert_eq!(convert(header).unwrap_err()[0].pointer, "/message/template/header/url", "{url}");
+        }
+        for url in ["https://cdn.example/a.jpg", "HTTP://cdn.example/a b.jpg"] {
+            assert!(convert(json!({"type": "image", "media": {"url": url}})).is_ok(), "{url}");
+        }
     }
 
     #[test]

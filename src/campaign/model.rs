@@ -42,6 +42,9 @@ pub struct ProviderDoc {
     pub base_url: Option<String>,
     /// Environment variable holding the secret.
     pub token_env: String,
+    /// Plain `http://` to a host other than this machine is allowed (and warned about).
+    #[serde(default)]
+    pub allow_insecure: bool,
     /// The account settings given (`phone_number_id`, `instance`, …), by key, as text. Which
     /// key a provider reads is one of its facts ([`crate::providers::Info::account_key`]); the
     /// schema admits only the providers' keys.

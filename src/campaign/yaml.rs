@@ -1,8 +1,13 @@
 //! YAML to JSON with positions: parses a campaign file with saphyr and returns the document as a
 //! `serde_json::Value` plus a map from every JSON pointer to where its key and value stand in the
 //! file, so that schema and template errors can point at `file:line:col`.
+//!
+//! The file may be hostile, so the work is bounded: nesting deeper than [`MAX_DEPTH`] is refused
+//! before any node is built (building, converting and dropping the tree recurse), and saphyr
+//! refuses aliases that would expand past its node budget (a "billion laughs").
 
 use saphyr::{LoadableYamlNode, MarkedYamlOwned, ScalarOwned, YamlDataOwned};
+use saphyr_parser::Event;
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 
@@ -68,12 +73,14 @@ pub struct YamlError {
     pub message: String,
 }
 
+/// The deepest nesting of mappings and lists a campaign file may have; a real one needs a
+/// handful of levels.
+pub const MAX_DEPTH: usize = 64;
+
 /// Parses `source` into JSON and its span map.
 pub fn parse(source: &str) -> Result<(Value, SpanMap), YamlError> {
-    let docs = MarkedYamlOwned::load_from_str(source).map_err(|e| YamlError {
-        pos: Pos { line: e.marker().line(), col: e.marker().col() + 1 },
-        message: describe_scan_error(e.info()),
-    })?;
+    check_depth(source)?;
+    let docs = MarkedYamlOwned::load_from_str(source).map_err(|e| scan_error(&e))?;
     let mut docs = docs.into_iter();
     let Some(doc) = docs.next() else {
         return Err(YamlError { pos: Pos { line: 1, col: 1 }, message: "the file is empty".into() });
@@ -89,12 +96,46 @@ pub fn parse(source: &str) -> Result<(Value, SpanMap), YamlError> {
     Ok((value, spans))
 }
 
+/// Walks the parser's events, without building anything, and refuses nesting deeper than
+/// [`MAX_DEPTH`].
+fn check_depth(source: &str) -> Result<(), YamlError> {
+    let mut depth = 0usize;
+    for event in saphyr_parser::Parser::new_from_str(source) {
+        let (event, span) = event.map_err(|e| scan_error(&e))?;
+        match event {
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(YamlError {
+                        pos: pos(&span.start),
+                        message: format!(
+                            "the file nests mappings and lists more than {MAX_DEPTH} levels deep; a campaign needs a handful"
+                        ),
+                    });
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn scan_error(e: &saphyr_parser::ScanError) -> YamlError {
+    YamlError {
+        pos: Pos { line: e.marker().line(), col: e.marker().col() + 1 },
+        message: describe_scan_error(e.info()),
+    }
+}
+
 fn describe_scan_error(info: &str) -> String {
     if info.contains("duplicated key") {
         return "this key appears twice in the same mapping; keep one".into();
     }
     // The parser's words, then what usually causes them.
-    let hint = if info.contains("tabs disallowed") {
+    let hint = if info.contains("alias expansion") {
+        "; write the values out instead of repeating aliases (`*name`)"
+    } else if info.contains("tabs disallowed") {
         "; indent with spaces: YAML does not allow tabs for indentation"
     } else if info.contains("mapping values are not allowed") {
         "; a value holding `: ` must be quoted, e.g. text: \"Hello: world\""
@@ -214,6 +255,25 @@ mod tests {
         assert!(e.message.contains("twice"));
         assert!(parse("").unwrap_err().message.contains("empty"));
         assert!(parse("a: 1\n---\nb: 2\n").unwrap_err().message.contains("more than one"));
+    }
+
+    #[test]
+    fn deep_nesting_and_alias_bombs_are_refused_quickly() {
+        let deep = format!("{}1\n", "- ".repeat(20_000));
+        let e = parse(&deep).unwrap_err();
+        assert!(e.message.contains("more than 64 levels deep"), "{e:?}");
+        assert_eq!(e.pos, Pos { line: 1, col: 129 });
+        let flow = format!("x: {}{}\n", "{a: ".repeat(20_000), "}".repeat(20_000));
+        assert!(parse(&flow).is_err());
+        let mut bomb = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for i in 1..10 {
+            bomb.push_str(&format!("a{i}: &a{i} [{}]\n", vec![format!("*a{}", i - 1); 10].join(", ")));
+        }
+        let e = parse(&bomb).unwrap_err();
+        assert!(e.message.contains("billion-laughs") && e.message.contains("instead of repeating aliases"), "{e:?}");
+        let (v, _) = parse("a: &x {b: 1}\nc: *x\n").unwrap();
+        assert_eq!(v["c"]["b"], 1, "a small alias is still read");
+        assert!(parse(&format!("{}1\n", "- ".repeat(MAX_DEPTH))).is_ok());
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub struct Options {
     pub recipient: Option<String>,
     /// Global opt-out lists (`$HERALD_SUPPRESS`, `--suppress`).
     pub opt_out: Vec<crate::plan::OptOutList>,
+    /// `--file-root`: the tree the campaign's files must lie in, instead of its repository.
+    pub file_root: Option<PathBuf>,
 }
 
 /// How many requests the pretty view shows by default.
@@ -43,6 +45,7 @@ pub fn run(o: &Options, out: &Output) -> u8 {
         problems_per_group: super::problems_per_group(o.all_problems),
         vars: o.vars.clone(),
         opt_out: o.opt_out.clone(),
+        file_root: o.file_root.clone(),
         ..PlanOptions::default()
     };
     let v = plan::load(&o.file, options);

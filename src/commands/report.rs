@@ -37,6 +37,8 @@ pub struct Options {
     pub journal: Option<PathBuf>,
     /// Global opt-out lists (`$HERALD_SUPPRESS`, `--suppress`).
     pub opt_out: Vec<crate::plan::OptOutList>,
+    /// `--file-root`: the tree the campaign's files must lie in, instead of its repository.
+    pub file_root: Option<PathBuf>,
 }
 
 /// Runs `report`.
@@ -45,7 +47,9 @@ pub fn run(o: &Options, out: &Output) -> u8 {
 }
 
 async fn rebuild(o: &Options, out: &Output) -> Result<u8, Error> {
-    let Some(plan) = super::status::load(&o.file, &o.opt_out, out) else { return Ok(exit::INVALID) };
+    let Some(plan) = super::status::load(&o.file, &o.opt_out, o.file_root.as_deref(), out) else {
+        return Ok(exit::INVALID);
+    };
     let path = journal::default_path(&o.file, o.journal.as_deref(), o.sandbox);
     let Some(j) = Journal::open_read(&path)? else {
         return Err(Error::NoJournal { path, id: plan.id });

@@ -70,6 +70,8 @@ pub struct Options {
     pub keep_bodies: bool,
     /// Global opt-out lists (`$HERALD_SUPPRESS`, `--suppress`).
     pub opt_out: Vec<crate::plan::OptOutList>,
+    /// `--file-root`: the tree the campaign's files must lie in, instead of its repository.
+    pub file_root: Option<PathBuf>,
 }
 
 /// Runs `send`.
@@ -106,6 +108,7 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         opt_out: o.opt_out.clone(),
         schedule: if o.now { ScheduleCheck::Skip } else { ScheduleCheck::Require },
         now: None,
+        file_root: o.file_root.clone(),
     };
     let v = plan::load(&o.file, options);
     out.diagnostics(&v.diagnostics);

@@ -23,6 +23,8 @@ pub struct Options {
     pub journal: Option<PathBuf>,
     /// Global opt-out lists (`$HERALD_SUPPRESS`, `--suppress`).
     pub opt_out: Vec<crate::plan::OptOutList>,
+    /// `--file-root`: the tree the campaign's files must lie in, instead of its repository.
+    pub file_root: Option<PathBuf>,
 }
 
 /// Runs `status`.
@@ -31,7 +33,7 @@ pub fn run(o: &Options, out: &Output) -> u8 {
 }
 
 fn status(o: &Options, out: &Output) -> Result<u8, Error> {
-    let Some(plan) = load(&o.file, &o.opt_out, out) else { return Ok(exit::INVALID) };
+    let Some(plan) = load(&o.file, &o.opt_out, o.file_root.as_deref(), out) else { return Ok(exit::INVALID) };
     let path = journal::default_path(&o.file, o.journal.as_deref(), o.sandbox);
     let clock = super::clock()?;
     let Some(mut j) = Journal::open_read(&path)? else {
@@ -68,8 +70,13 @@ fn status(o: &Options, out: &Output) -> Result<u8, Error> {
 
 /// Validates a campaign for `status` and `report` (no token needed), with the global opt-out
 /// lists so their counts match what `send` does; `None` after printing why it is invalid.
-pub fn load(file: &Path, opt_out: &[plan::OptOutList], out: &Output) -> Option<Plan> {
-    let options = PlanOptions { token: TokenCheck::Skip, opt_out: opt_out.to_vec(), ..PlanOptions::default() };
+pub fn load(file: &Path, opt_out: &[plan::OptOutList], file_root: Option<&Path>, out: &Output) -> Option<Plan> {
+    let options = PlanOptions {
+        token: TokenCheck::Skip,
+        opt_out: opt_out.to_vec(),
+        file_root: file_root.map(Path::to_path_buf),
+        ..PlanOptions::default()
+    };
     let v = plan::load(file, options);
     if v.plan.is_none() {
         out.diagnostics(&v.diagnostics);

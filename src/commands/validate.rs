@@ -18,6 +18,8 @@ pub struct Options {
     pub json: bool,
     /// Global opt-out lists (`$HERALD_SUPPRESS`, `--suppress`).
     pub opt_out: Vec<crate::plan::OptOutList>,
+    /// `--file-root`: the tree the campaign's files must lie in, instead of its repository.
+    pub file_root: Option<PathBuf>,
 }
 
 /// Runs `validate`; exit 0 when every file is valid, 2 otherwise.
@@ -28,6 +30,7 @@ pub fn run(o: &Options, out: &Output) -> u8 {
             problems_per_group: super::problems_per_group(o.all_problems),
             strict: o.strict,
             opt_out: o.opt_out.clone(),
+            file_root: o.file_root.clone(),
             // A campaign whose time has passed would be refused by `send`: CI should hear now.
             schedule: ScheduleCheck::Require,
             ..PlanOptions::default()

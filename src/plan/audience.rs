@@ -20,7 +20,7 @@ pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Diag
     let r = &c.recipients;
     let mut select = Filter::new(&r.tags, &r.exclude_tags);
     let source = if let Some(csv) = &r.csv {
-        let path = ctx.path(csv);
+        let path = ctx.file("/recipients/csv", csv, diags)?;
         let name = path.display().to_string();
         let reader = match CsvReader::open(&path) {
             Ok(reader) => reader,
@@ -181,7 +181,8 @@ fn suppression(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Di
         } else {
             "/recipients/suppress".into()
         };
-        if let Err(why) = read_list(&ctx.path(file), column, checked, &mut all, diags) {
+        let Some(path) = ctx.file(&pointer, file, diags) else { continue };
+        if let Err(why) = read_list(&path, column, checked, &mut all, diags) {
             diags.push(ctx.at(Severity::Error, &pointer, Part::Value, why.to_string()).help(
                 "paths are relative to the campaign file's folder; without the list herald cannot honour opt-outs",
             ));

@@ -3,6 +3,7 @@
 //! [`super::schedule`]) and delivery.
 
 use super::Options;
+use super::files::FileRoot;
 use crate::campaign::model::CampaignDoc;
 use crate::campaign::schema::hide_source;
 use crate::campaign::source::{Part, Source};
@@ -20,6 +21,8 @@ pub struct Context<'a> {
     pub source: &'a Source,
     /// The campaign file's folder; relative paths start here.
     pub base: &'a Path,
+    /// The tree the files the campaign names must lie in.
+    pub root: FileRoot,
     /// Caller options.
     pub options: Options,
 }
@@ -33,6 +36,28 @@ impl Context<'_> {
     /// A path from the campaign, resolved against the campaign's folder.
     pub fn path(&self, relative: &str) -> PathBuf {
         self.base.join(relative)
+    }
+
+    /// The file the campaign names at `pointer`, resolved against the campaign's folder; `None`,
+    /// with an error at that key, when it leads out of the file root (see [`FileRoot`]).
+    pub fn file(&self, pointer: &str, relative: &str, diags: &mut Diagnostics) -> Option<PathBuf> {
+        let path = self.path(relative);
+        match self.root.check(&path) {
+            Ok(()) => Some(path),
+            Err(out) => {
+                diags.push(
+                    self.at(
+                        Severity::Error,
+                        pointer,
+                        Part::Value,
+                        format!("`{relative}` is outside {}", self.root.describe()),
+                    )
+                    .label(format!("leads to {}", out.resolved.display()))
+                    .help(self.root.help()),
+                );
+                None
+            }
+        }
     }
 }
 
@@ -98,16 +123,8 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
         .trim_end_matches('/')
         .to_string();
     check_token(c, kind, ctx, diags);
-    if cleartext_to_remote(&base_url) {
-        diags.push(
-            ctx.at(
-                Severity::Warning,
-                "/provider/base_url",
-                Part::Value,
-                "`base_url` uses http://, so the API key crosses the network unencrypted",
-            )
-            .help("use https:// unless the server is on this machine"),
-        );
+    if let Some(url) = &c.provider.base_url {
+        check_base_url(url, c.provider.allow_insecure, ctx, diags);
     }
 
     let message_type: MessageType = serde_json::from_value(c.message["type"].clone()).ok()?;
@@ -201,15 +218,43 @@ fn check_token(c: &CampaignDoc, kind: ProviderKind, ctx: &Context, diags: &mut D
     }
 }
 
-/// Whether `url` is plain HTTP to a host other than this machine.
-fn cleartext_to_remote(url: &str) -> bool {
-    let Some(rest) = url.strip_prefix("http://") else { return false };
-    let host = rest.split(['/', '?']).next().unwrap_or("");
-    let host = host
-        .rsplit_once(':')
-        .filter(|(h, p)| !h.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
-        .map_or(host, |(h, _)| h);
-    !(host == "localhost" || host.starts_with("127.") || host == "[::1]")
+/// The campaign's `base_url` must carry the API key encrypted: `https://`, or `http://` to this
+/// machine only, unless the campaign says `allow_insecure: true` (then it is a warning). The
+/// sandbox's own address is not checked: a rehearsal meets the campaign's errors as a send would.
+fn check_base_url(url: &str, allow_insecure: bool, ctx: &Context, diags: &mut Diagnostics) {
+    let at = |severity, message: String| ctx.at(severity, "/provider/base_url", Part::Value, message);
+    let parsed = match url::Url::parse(url) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            diags.push(at(Severity::Error, format!("`base_url` is not a valid URL: {e}")));
+            return;
+        }
+    };
+    if parsed.scheme() != "http" || is_loopback(&parsed) {
+        return;
+    }
+    let unencrypted =
+        "`base_url` uses http:// to a host other than this machine, so the API key would cross the network unencrypted";
+    if allow_insecure {
+        diags.push(
+            at(Severity::Warning, format!("{unencrypted} (allowed by `provider.allow_insecure`)"))
+                .help("use https:// and drop `allow_insecure` as soon as the server offers it"),
+        );
+    } else {
+        diags.push(at(Severity::Error, unencrypted.into()).help(
+            "use https://; plain http:// is for this machine only (localhost, 127.0.0.0/8, ::1), or set `provider.allow_insecure: true` to accept the risk",
+        ));
+    }
+}
+
+/// Whether `url` points at this machine: `localhost`, 127.0.0.0/8 or ::1.
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 /// Reports a token pasted where its variable's name belongs, without echoing it.
@@ -237,16 +282,16 @@ pub fn salvage(doc: &Value, ctx: &Context, diags: &mut Diagnostics) {
         None => {}
     }
     for pointer in files {
-        if let Some(file) = doc.pointer(&pointer).and_then(Value::as_str) {
-            let path = ctx.path(file);
-            if let Err(e) = std::fs::metadata(&path) {
-                diags.push(ctx.at(
-                    Severity::Error,
-                    &pointer,
-                    Part::Value,
-                    format!("cannot read {}: {}", path.display(), crate::recipients::io_reason(&e)),
-                ));
-            }
+        if let Some(file) = doc.pointer(&pointer).and_then(Value::as_str)
+            && let Some(path) = ctx.file(&pointer, file, diags)
+            && let Err(e) = std::fs::metadata(&path)
+        {
+            diags.push(ctx.at(
+                Severity::Error,
+                &pointer,
+                Part::Value,
+                format!("cannot read {}: {}", path.display(), crate::recipients::io_reason(&e)),
+            ));
         }
     }
     if let Some(source) = doc.pointer(super::filter::POINTER).and_then(Value::as_str)
@@ -323,27 +368,24 @@ fn fold_text_file(message: &Value, ctx: &Context, diags: &mut Diagnostics) -> (V
     let Some(file) = message.get("text_file").and_then(Value::as_str).map(str::to_string) else {
         return (message, crate::template::Origin::Campaign);
     };
-    let path = ctx.path(&file);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => {
+    let Some(path) = ctx.file("/message/text_file", &file, diags) else {
+        return (message, crate::template::Origin::Campaign);
+    };
+    let why = match super::files::read_at_most(&path, super::files::MAX_TEXT_FILE).map(String::from_utf8) {
+        Ok(Ok(text)) => {
             let obj = message.as_object_mut().expect("schema: message is a mapping");
             obj.remove("text_file");
             obj.insert("text".into(), Value::String(text.clone()));
-            (message, crate::template::Origin::File { name: path.display().to_string(), text })
+            return (message, crate::template::Origin::File { name: path.display().to_string(), text });
         }
-        Err(e) => {
-            diags.push(
-                ctx.at(
-                    Severity::Error,
-                    "/message/text_file",
-                    Part::Value,
-                    format!("cannot read {}: {}", path.display(), crate::recipients::io_reason(&e)),
-                )
-                .help("paths are relative to the campaign file's folder"),
-            );
-            (message, crate::template::Origin::Campaign)
-        }
-    }
+        Ok(Err(_)) => format!("{} is not valid UTF-8", path.display()),
+        Err(e) => e.to_string(),
+    };
+    diags.push(
+        ctx.at(Severity::Error, "/message/text_file", Part::Value, why)
+            .help("paths are relative to the campaign file's folder; the file holds the message text, in UTF-8"),
+    );
+    (message, crate::template::Origin::Campaign)
 }
 
 fn check_recipients(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<Region> {

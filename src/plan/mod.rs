@@ -7,6 +7,7 @@ mod audience;
 pub mod batch;
 mod canary;
 mod checks;
+mod files;
 mod filter;
 mod opt_out;
 mod render;
@@ -56,6 +57,9 @@ pub struct Options {
     pub schedule: ScheduleCheck,
     /// The time `schedule.send_at` is checked against; the real time when `None` (tests pin it).
     pub now: Option<jiff::Timestamp>,
+    /// `--file-root`: the tree the files a campaign names must lie in, instead of the git work
+    /// tree holding the campaign (or its folder).
+    pub file_root: Option<PathBuf>,
 }
 
 /// What `schedule.send_at` means for the command loading the campaign.
@@ -216,13 +220,18 @@ pub fn load(path: &Path, options: Options) -> Validation {
 
 fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<Plan> {
     let name = path.display().to_string();
-    let bytes = match std::fs::read(path) {
+    let bytes = match files::read_at_most(path, files::MAX_CAMPAIGN) {
         Ok(b) => b,
-        Err(e) => {
+        Err(e @ files::ReadError::Io { .. }) => {
             diags.push(
-                Diagnostic::error(format!("cannot read {name}: {}", crate::recipients::io_reason(&e)))
-                    .help("check the path; campaign files are usually under campaigns/"),
+                Diagnostic::error(e.to_string()).help("check the path; campaign files are usually under campaigns/"),
             );
+            return None;
+        }
+        Err(e @ files::ReadError::TooLarge { .. }) => {
+            diags.push(Diagnostic::error(e.to_string()).help(
+                "a campaign file holds settings and templates; put recipients in `recipients.csv` and long texts in `message.text_file`",
+            ));
             return None;
         }
     };
@@ -242,7 +251,14 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
     };
     let source = Source { name, text, spans };
     let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
-    let ctx = checks::Context { source: &source, base: &base, options };
+    let root = match files::FileRoot::find(&base, options.file_root.as_deref()) {
+        Ok(root) => root,
+        Err(e) => {
+            diags.push(Diagnostic::error(e.to_string()));
+            return None;
+        }
+    };
+    let ctx = checks::Context { source: &source, base: &base, root, options };
     let schema_problems = schema::check(&doc, &source);
     if !schema_problems.is_empty() {
         diags.extend(schema_problems);

@@ -1,12 +1,17 @@
 //! Reading a recipients CSV as a stream: UTF-8 with or without BOM, CRLF or LF, quoted fields
 //! with commas and newlines, blank lines skipped, each record with the line it starts on.
-//! Nothing but the record being read is held in memory, whatever the size of the file.
+//! Nothing but the record being read is held in memory, whatever the size of the file, and a
+//! record (or a line of a plain list) longer than [`MAX_RECORD`] is an error: an unclosed quote
+//! or a hostile file would otherwise be read whole as one field.
 
 use memchr::memchr2_iter;
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+
+/// The longest record read; a recipient's row takes a few hundred bytes.
+pub const MAX_RECORD: u64 = 1 << 20;
 
 /// Why a CSV file cannot be used at all.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +30,18 @@ pub enum CsvError {
     /// The header line is not UTF-8.
     #[error("the header line is not valid UTF-8; save the file as UTF-8 (CSV UTF-8 in Excel)")]
     HeaderNotUtf8,
+    /// A record is longer than [`MAX_RECORD`].
+    #[error(
+        "{}: the record starting on line {line} is longer than {} MiB; a row takes a few hundred bytes (is a quote left open?)",
+        .path.display(),
+        MAX_RECORD >> 20
+    )]
+    TooLong {
+        /// The file.
+        path: PathBuf,
+        /// Where the record starts.
+        line: u64,
+    },
 }
 
 /// A short reason for an I/O error, without the OS error number.
@@ -58,9 +75,8 @@ impl CsvReader {
     /// The field separator, read off the header line: a comma, or the semicolon or tab a
     /// spreadsheet in many locales saves with when the header has no comma.
     fn delimiter(path: &Path) -> io::Result<u8> {
-        use io::BufRead;
         let mut first = Vec::new();
-        io::BufReader::new(File::open(path)?).read_until(b'\n', &mut first)?;
+        read_line(&mut io::BufReader::new(File::open(path)?), &mut first)?;
         let count = |b: u8| first.iter().filter(|c| **c == b).count();
         Ok(match (count(b','), count(b';'), count(b'\t')) {
             (0, semi, tab) if semi > 0 && semi >= tab => b';',
@@ -83,14 +99,25 @@ impl CsvReader {
         let read = |source| CsvError::Read { path: path.to_path_buf(), source };
         let delimiter = Self::delimiter(path).map_err(read)?;
         let file = File::open(path).map_err(read)?;
-        let tracked = Tracked { inner: file, offset: 0, breaks: VecDeque::new(), bom_checked: false };
+        let tracked = Tracked {
+            inner: file,
+            offset: 0,
+            breaks: VecDeque::new(),
+            bom_checked: false,
+            limit: MAX_RECORD,
+            overlong: false,
+        };
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .has_headers(true)
             .comment(comment)
             .delimiter(delimiter)
             .from_reader(tracked);
-        let header = reader.byte_headers().map_err(|e| read(io::Error::other(e)))?.clone();
+        let header = match reader.byte_headers().cloned() {
+            Ok(header) => header,
+            Err(_) if reader.get_ref().overlong => return Err(CsvError::TooLong { path: path.to_path_buf(), line: 1 }),
+            Err(e) => return Err(read(io::Error::other(e))),
+        };
         if header.is_empty() || header.iter().all(<[u8]>::is_empty) {
             return Err(CsvError::Empty);
         }
@@ -114,10 +141,15 @@ impl CsvReader {
     /// Reads the next non-blank record into `record`; `Ok(None)` at the end of the file.
     pub fn next<'a>(&mut self, record: &'a mut csv::ByteRecord) -> Result<Option<CsvRecord<'a>>, CsvError> {
         loop {
-            let more = self
-                .reader
-                .read_byte_record(record)
-                .map_err(|e| CsvError::Read { path: self.path.clone(), source: io::Error::other(e) })?;
+            let from = self.reader.position().byte();
+            self.reader.get_mut().limit = from + MAX_RECORD;
+            let more = match self.reader.read_byte_record(record) {
+                Ok(more) => more,
+                Err(_) if self.reader.get_ref().overlong => {
+                    return Err(CsvError::TooLong { path: self.path.clone(), line: self.line_at(from) });
+                }
+                Err(e) => return Err(CsvError::Read { path: self.path.clone(), source: io::Error::other(e) }),
+            };
             if !more {
                 return Ok(None);
             }
@@ -155,6 +187,14 @@ impl CsvReader {
     }
 }
 
+/// Reads the next line of `reader` into `line` (cleared first, its `\n` kept) and returns its
+/// length, 0 at the end. At most [`MAX_RECORD`] + 1 bytes are read: a longer line is cut there,
+/// for the caller to refuse.
+pub fn read_line(reader: &mut impl io::BufRead, line: &mut Vec<u8>) -> io::Result<usize> {
+    line.clear();
+    io::BufRead::read_until(&mut reader.take(MAX_RECORD + 1), b'\n', line)
+}
+
 /// The fields of a record as text aligned with `width` columns: `None` for empty or missing
 /// cells, `Err(())` when a field is not UTF-8.
 pub fn values(fields: &csv::ByteRecord, width: usize) -> Result<Vec<Option<String>>, NotUtf8> {
@@ -188,10 +228,21 @@ struct Tracked<R> {
     /// Offsets of `\r` (false) and `\n` (true) bytes not yet counted.
     breaks: VecDeque<(u64, bool)>,
     bom_checked: bool,
+    /// Nothing is handed out past this offset: the record being read would be too long.
+    limit: u64,
+    /// Whether a read was refused for the limit.
+    overlong: bool,
 }
 
 impl<R: Read> Read for Tracked<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let room = self.limit.saturating_sub(self.offset);
+        if room == 0 {
+            self.overlong = true;
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "the record is too long"));
+        }
+        let take = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        let buf = &mut buf[..take];
         let mut n = self.inner.read(buf)?;
         if !self.bom_checked {
             // A BOM arrives whole in the first read of a file (reads are ≥ 3 bytes here).
@@ -263,6 +314,24 @@ mod tests {
         assert!(matches!(read_all(b"ph\xffone\n1\n"), Err(CsvError::HeaderNotUtf8)));
         let missing = CsvReader::open(Path::new("/nonexistent/x.csv")).err().unwrap();
         assert_eq!(missing.to_string(), "cannot read /nonexistent/x.csv: no such file");
+    }
+
+    #[test]
+    fn a_record_longer_than_the_limit_is_refused_but_a_long_file_is_not() {
+        let mut src = b"phone,note\n+254712345678,ok\n+254712345679,\"".to_vec();
+        src.resize(src.len() + (2 << 20), b'x');
+        let e = read_all(&src).err().unwrap();
+        assert!(matches!(e, CsvError::TooLong { line: 3, .. }), "{e}");
+        assert!(e.to_string().contains("the record starting on line 3 is longer than 1 MiB"), "{e}");
+        let mut header = vec![b'h'; 2 << 20];
+        header.extend_from_slice(b"\n1\n");
+        assert!(matches!(read_all(&header), Err(CsvError::TooLong { line: 1, .. })));
+        let mut many = String::from("phone,note\n");
+        while many.len() < 3 << 20 {
+            many.push_str("+254712345678,a note of some length to fill the file\n");
+        }
+        let (_, rows, _) = read_all(many.as_bytes()).unwrap();
+        assert_eq!(rows.len(), (many.lines().count() - 1));
     }
 
     #[test]

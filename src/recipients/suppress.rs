@@ -2,11 +2,11 @@
 //! plain file with one number per line; blank lines and `#` comments are ignored in both.
 //! Numbers are kept as compact keys, so even a large opt-out list costs 8 bytes a number.
 
-use super::csv_rows::{CsvError, CsvReader, field};
+use super::csv_rows::{CsvError, CsvReader, MAX_RECORD, field, read_line};
 use crate::phone::{PhoneError, normalize};
 use rlibphonenumber::Region;
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::Path;
 
 /// Numbers read from one suppression file, and the lines that held no valid number.
@@ -25,14 +25,19 @@ pub fn read_suppression(path: &Path, phone_column: &str, region: Option<Region>)
     let mut lines = BufReader::new(file);
     let mut is_csv = false;
     let mut line = Vec::new();
-    while lines.read_until(b'\n', &mut line).map_err(read)? > 0 {
+    let too_long = |line| CsvError::TooLong { path: path.to_path_buf(), line };
+    let mut n = 0;
+    while read_line(&mut lines, &mut line).map_err(read)? > 0 {
+        n += 1;
+        if line.len() as u64 > MAX_RECORD {
+            return Err(too_long(n));
+        }
         let text = String::from_utf8_lossy(&line);
         let text = text.trim_start_matches('\u{feff}').trim();
         if !text.is_empty() && !text.starts_with('#') {
             is_csv = text.split(',').any(|c| c.trim().trim_matches('"') == phone_column);
             break;
         }
-        line.clear();
     }
     let mut out = Suppression::default();
     let mut add = |line: u64, raw: &str| match normalize(raw, region) {
@@ -51,13 +56,18 @@ pub fn read_suppression(path: &Path, phone_column: &str, region: Option<Region>)
             }
         }
     } else {
-        let file = std::fs::File::open(path).map_err(|e| CsvError::Read { path: path.to_path_buf(), source: e })?;
-        for (i, line) in BufReader::new(file).split(b'\n').enumerate() {
-            let line = line.map_err(|e| CsvError::Read { path: path.to_path_buf(), source: e })?;
+        let file = std::fs::File::open(path).map_err(read)?;
+        let mut lines = BufReader::new(file);
+        let mut n = 0;
+        while read_line(&mut lines, &mut line).map_err(read)? > 0 {
+            n += 1;
+            if line.len() as u64 > MAX_RECORD {
+                return Err(too_long(n));
+            }
             let text = String::from_utf8_lossy(&line);
             let raw = text.trim_start_matches('\u{feff}').trim();
             if !raw.is_empty() && !raw.starts_with('#') {
-                add(i as u64 + 1, raw);
+                add(n, raw);
             }
         }
     }
@@ -83,6 +93,22 @@ mod tests {
         assert!(s.keys.contains(&normalize("+254712345679", None).unwrap().key()));
         assert_eq!(s.invalid.len(), 1);
         assert_eq!(s.invalid[0].0, 5);
+    }
+
+    #[test]
+    fn a_line_without_end_is_refused_not_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.txt");
+        let mut text = b"+254712345678\n".to_vec();
+        text.resize(3 << 20, b'7');
+        std::fs::write(&path, text).unwrap();
+        let e = read_suppression(&path, "phone", None).unwrap_err();
+        assert!(matches!(e, CsvError::TooLong { line: 2, .. }), "{e}");
+        text = b"phone\n+254712345678\n".to_vec();
+        text.resize(3 << 20, b'7');
+        std::fs::write(&path, text).unwrap();
+        let e = read_suppression(&path, "phone", None);
+        assert!(matches!(e, Err(CsvError::TooLong { line: 3, .. })), "{e:?}");
     }
 
     #[test]

@@ -1,11 +1,17 @@
 //! The real transport: a reqwest client per lane (rustls with bundled web roots, so a host
 //! without CA files still works; connection reuse; explicit timeouts; redirects never followed).
+//! A provider is a server herald does not control, so its answer is read up to
+//! [`MAX_ANSWER`] bytes, and the request timeout runs until the last of them has arrived.
 
 use super::transport::{Attempt, FailureKind, NetworkFailure, Transport, Wire};
 use crate::secret::Secret;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The most of an answer's body that is read; the rest is cut off. Providers answer a send
+/// in a few hundred bytes.
+pub const MAX_ANSWER: usize = 1 << 20;
 
 /// Why the HTTP client cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -75,8 +81,9 @@ impl Transport for Http {
                 let status = response.status().as_u16();
                 let retry_after =
                     response.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
-                match response.bytes().await {
+                match read_capped(response).await {
                     Ok(body) => Attempt::Answered { status, retry_after, body },
+                    Err(e) if e.is_timeout() => Attempt::Ambiguous(failure(&e, FailureKind::Timeout)),
                     Err(e) => Attempt::Ambiguous(failure(&e, FailureKind::NoAnswer)),
                 }
             }
@@ -85,6 +92,23 @@ impl Transport for Http {
             Err(e) => Attempt::Ambiguous(failure(&e, FailureKind::NoAnswer)),
         }
     }
+}
+
+/// The answer's body, cut off after [`MAX_ANSWER`] bytes: what follows is not read, so the
+/// classifier sees a body it cannot parse, as it would any unreadable answer. The client's
+/// timeout covers this read, so a server that trickles bytes is cut off too.
+async fn read_capped(mut response: reqwest::Response) -> Result<bytes::Bytes, reqwest::Error> {
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_ANSWER - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            tracing::debug!(limit = MAX_ANSWER, "answer cut off");
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 /// A reqwest error in a few words, without the URL (which reports show anyway).

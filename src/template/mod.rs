@@ -12,13 +12,21 @@ use minijinja::{Environment, UndefinedBehavior};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The steps one render or condition may take (minijinja's fuel): far more than any message
+/// needs, far less than a loop that would keep herald busy.
+pub const FUEL: u64 = 1_000_000;
+
+/// The longest text one template may render to: above every provider's limit on any field, which
+/// the provider checks enforce after rendering.
+pub const MAX_RENDERED: usize = 256 << 10;
+
 /// The environment every template and condition of a campaign runs in: strict about undefined
 /// values, and with limits on recursion and work, so no campaign file can make herald hang.
 pub fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_recursion_limit(64);
-    env.set_fuel(Some(1_000_000));
+    env.set_fuel(Some(FUEL));
     env
 }
 
@@ -167,8 +175,17 @@ impl Templates {
             Node::Literal(v) => v.clone(),
             Node::Template(name) => {
                 let t = self.env.get_template(name).expect("compiled above");
-                let out = t.render(ctx).map_err(|e| RenderError { pointer: name.clone(), message: describe(&e) })?;
-                Value::String(out)
+                let failed = |message| RenderError { pointer: name.clone(), message };
+                let mut out = Capped(Vec::new());
+                match t.render_captured_to(ctx, &mut out) {
+                    Ok(_) => {}
+                    Err(_) if out.0.len() > MAX_RENDERED => {
+                        return Err(failed(format!("it renders to more than {} KiB", MAX_RENDERED >> 10)));
+                    }
+                    Err(e) => return Err(failed(describe(&e))),
+                }
+                // minijinja writes whole strings, so the text is UTF-8; lossy keeps this panic-free.
+                Value::String(String::from_utf8(out.0).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into()))
             }
             Node::Object(entries) => Value::Object(
                 entries.iter().map(|(k, n)| Ok((k.clone(), self.render_node(n, ctx)?))).collect::<Result<_, _>>()?,
@@ -180,13 +197,35 @@ impl Templates {
     }
 }
 
-/// What went wrong, in minijinja's words, or plainly for a missing value.
-fn describe(e: &minijinja::Error) -> String {
-    let mut msg = e.detail().map_or_else(|| e.kind().to_string(), str::to_string);
-    if e.kind() == minijinja::ErrorKind::UndefinedError && e.detail().is_none() {
-        msg = "a value it uses is missing".into();
+/// Rendered text, refused past [`MAX_RENDERED`] bytes: it then holds one byte more than that,
+/// which tells the refusal from other write errors.
+struct Capped(Vec<u8>);
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + buf.len() > MAX_RENDERED {
+            self.0.resize(MAX_RENDERED + 1, 0);
+            return Err(std::io::Error::other("the rendered text is too long"));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
     }
-    msg
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// What went wrong, in minijinja's words, or plainly for a missing value or a loop that ran
+/// too long.
+fn describe(e: &minijinja::Error) -> String {
+    match e.kind() {
+        minijinja::ErrorKind::UndefinedError if e.detail().is_none() => "a value it uses is missing".into(),
+        minijinja::ErrorKind::OutOfFuel => {
+            format!("it takes more than {FUEL} steps (is a loop too long?)")
+        }
+        _ => e.detail().map_or_else(|| e.kind().to_string(), str::to_string),
+    }
 }
 
 /// 1-based column of a byte range's start on 1-based line `line`.
@@ -231,6 +270,26 @@ mod tests {
         let t =
             Templates::compile(&json!({"text": "Hi {{ name | default('there') }}"}), None, Origin::Campaign).unwrap();
         assert_eq!(t.render(&ctx(&[])).unwrap().0["text"], "Hi there");
+    }
+
+    #[test]
+    fn runaway_templates_stop_with_a_clear_error() {
+        let render = |text: &str| {
+            let t = Templates::compile(&json!({"text": text}), None, Origin::Campaign).unwrap();
+            let started = std::time::Instant::now();
+            let e = t.render(&ctx(&[])).unwrap_err();
+            assert!(started.elapsed() < std::time::Duration::from_secs(10), "{text}: {:?}", started.elapsed());
+            e.message
+        };
+        let forever = "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}";
+        assert_eq!(render(forever), "it takes more than 1000000 steps (is a loop too long?)");
+        let huge = "{% for a in range(100) %}{{ 'x' * 1000000 }}{% endfor %}";
+        assert_eq!(render(huge), "it renders to more than 256 KiB");
+        assert_eq!(render("{{ 'x' * 300000 }}"), "it renders to more than 256 KiB");
+        let deep = "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}";
+        assert!(render(deep).contains("recursion"), "{}", render(deep));
+        let t = Templates::compile(&json!({"text": "{{ 'x' * 262144 }}"}), None, Origin::Campaign).unwrap();
+        assert_eq!(t.render(&ctx(&[])).unwrap().0["text"].as_str().unwrap().len(), MAX_RENDERED);
     }
 
     #[test]
