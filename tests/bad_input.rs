@@ -159,4 +159,8 @@ fn plain_http_to_a_remote_host_is_an_error_unless_allowed() {
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("warning: `base_url` uses http:// to a host other than this machine"), "{err}");
     assert!(err.contains("(allowed by `provider.allow_insecure`)"), "{err}");
+    let needless = with("https://wa.example.com").replace("  token_env:", "  allow_insecure: true\n  token_env:");
+    let (code, _, err) = check(&needless, CSV);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("warning: `allow_insecure` has no effect here"), "{err}");
 }

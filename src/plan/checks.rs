@@ -5,7 +5,6 @@
 use super::Options;
 use super::files::FileRoot;
 use crate::campaign::model::CampaignDoc;
-use crate::campaign::schema::hide_source;
 use crate::campaign::source::{Part, Source};
 use crate::delivery::Delivery;
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
@@ -122,9 +121,9 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
         .unwrap_or_default()
         .trim_end_matches('/')
         .to_string();
-    check_token(c, kind, ctx, diags);
+    super::connection::check_token(c, kind, ctx, diags);
     if let Some(url) = &c.provider.base_url {
-        check_base_url(url, c.provider.allow_insecure, ctx, diags);
+        super::connection::check_base_url(url, c.provider.allow_insecure, ctx, diags);
     }
 
     let message_type: MessageType = serde_json::from_value(c.message["type"].clone()).ok()?;
@@ -179,101 +178,11 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
     })
 }
 
-fn check_token(c: &CampaignDoc, kind: ProviderKind, ctx: &Context, diags: &mut Diagnostics) {
-    let name = &c.provider.token_env;
-    if literal_secret(name, ctx, diags) || ctx.options.token == super::TokenCheck::Skip {
-        return;
-    }
-    match std::env::var(name) {
-        Ok(v) if !v.trim().is_empty() => {
-            let info = kind.provider().info();
-            if let Some(shape) = info.token.filter(|t| t.enforced && !v.starts_with(t.prefix)) {
-                let (provider, prefix) = (info.name, shape.prefix);
-                diags.push(
-                    ctx.at(
-                        Severity::Error,
-                        "/provider/token_env",
-                        Part::Value,
-                        format!("the key in `{name}` does not start with `{prefix}`"),
-                    )
-                    .help(format!(
-                        "{provider} accepts only API keys with the `{prefix}` prefix; copy the key from {provider}'s API settings"
-                    )),
-                );
-            }
-        }
-        _ => {
-            let severity =
-                if ctx.options.token == super::TokenCheck::Require { Severity::Error } else { Severity::Warning };
-            diags.push(
-                ctx.at(
-                    severity,
-                    "/provider/token_env",
-                    Part::Value,
-                    format!("environment variable `{name}` is not set"),
-                )
-                .help(format!("set it before sending: `export {name}=…` (or use `herald send --sandbox`)")),
-            );
-        }
-    }
-}
-
-/// The campaign's `base_url` must carry the API key encrypted: `https://`, or `http://` to this
-/// machine only, unless the campaign says `allow_insecure: true` (then it is a warning). The
-/// sandbox's own address is not checked: a rehearsal meets the campaign's errors as a send would.
-fn check_base_url(url: &str, allow_insecure: bool, ctx: &Context, diags: &mut Diagnostics) {
-    let at = |severity, message: String| ctx.at(severity, "/provider/base_url", Part::Value, message);
-    let parsed = match url::Url::parse(url) {
-        Ok(parsed) => parsed,
-        Err(e) => {
-            diags.push(at(Severity::Error, format!("`base_url` is not a valid URL: {e}")));
-            return;
-        }
-    };
-    if parsed.scheme() != "http" || is_loopback(&parsed) {
-        return;
-    }
-    let unencrypted =
-        "`base_url` uses http:// to a host other than this machine, so the API key would cross the network unencrypted";
-    if allow_insecure {
-        diags.push(
-            at(Severity::Warning, format!("{unencrypted} (allowed by `provider.allow_insecure`)"))
-                .help("use https:// and drop `allow_insecure` as soon as the server offers it"),
-        );
-    } else {
-        diags.push(at(Severity::Error, unencrypted.into()).help(
-            "use https://; plain http:// is for this machine only (localhost, 127.0.0.0/8, ::1), or set `provider.allow_insecure: true` to accept the risk",
-        ));
-    }
-}
-
-/// Whether `url` points at this machine: `localhost`, 127.0.0.0/8 or ::1.
-fn is_loopback(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
-
-/// Reports a token pasted where its variable's name belongs, without echoing it.
-fn literal_secret(name: &str, ctx: &Context, diags: &mut Diagnostics) -> bool {
-    let found = crate::secret::looks_like_secret(name);
-    if found {
-        diags.push(hide_source(
-            ctx.at(Severity::Error, "/provider/token_env", Part::Value, "`token_env` looks like a secret, not the name of an environment variable")
-                .help("never write the secret in the campaign file: store it in an environment variable (e.g. `export WA_TOKEN=…`) and write its name here: `token_env: WA_TOKEN`"),
-        ));
-    }
-    found
-}
-
 /// After schema errors: the checks that need no valid structure, so one run still reports a
 /// pasted secret, missing files and template syntax errors.
 pub fn salvage(doc: &Value, ctx: &Context, diags: &mut Diagnostics) {
     if let Some(name) = doc.pointer("/provider/token_env").and_then(Value::as_str) {
-        literal_secret(name, ctx, diags);
+        super::connection::literal_secret(name, ctx, diags);
     }
     let mut files: Vec<String> = vec!["/recipients/csv".into(), "/message/text_file".into()];
     match doc.pointer("/recipients/suppress") {

@@ -7,6 +7,7 @@ mod audience;
 pub mod batch;
 mod canary;
 mod checks;
+mod connection;
 mod files;
 mod filter;
 mod opt_out;
