@@ -85,7 +85,8 @@ pub fn parse(source: &str) -> Result<(Value, SpanMap), YamlError> {
         });
     }
     let mut spans = SpanMap::default();
-    let value = convert(&doc, String::new(), None, &mut spans)?;
+    let lines: Vec<&str> = source.split('\n').collect();
+    let value = convert(&doc, String::new(), None, &lines, &mut spans)?;
     Ok((value, spans))
 }
 
@@ -119,24 +120,43 @@ pub fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
+/// Where `node` stands. saphyr ends a flow collection where its closing bracket starts, but the
+/// bracket is part of the value: a caret under `[a, b]` covers all of it.
+fn value_span(node: &MarkedYamlOwned, lines: &[&str]) -> Span {
+    let mut s = span(&node.span);
+    if matches!(node.data, YamlDataOwned::Sequence(_) | YamlDataOwned::Mapping(_)) {
+        let at = |p: Pos| lines.get(p.line.checked_sub(1)?)?.chars().nth(p.col.checked_sub(1)?);
+        let closes = match at(s.start) {
+            Some('[') => at(s.end) == Some(']'),
+            Some('{') => at(s.end) == Some('}'),
+            _ => false,
+        };
+        if closes {
+            s.end.col += 1;
+        }
+    }
+    s
+}
+
 fn convert(
     node: &MarkedYamlOwned,
     pointer: String,
     key: Option<Span>,
+    lines: &[&str],
     spans: &mut SpanMap,
 ) -> Result<Value, YamlError> {
-    spans.0.insert(pointer.clone(), NodeSpan { key, value: span(&node.span) });
+    spans.0.insert(pointer.clone(), NodeSpan { key, value: value_span(node, lines) });
     let err = |message: String| YamlError { pos: pos(&node.span.start), message };
     Ok(match &node.data {
         YamlDataOwned::Value(s) => {
             scalar(s).ok_or_else(|| err("infinite or NaN numbers are not allowed here".into()))?
         }
         YamlDataOwned::Representation(s, _, _) => Value::String(s.clone()),
-        YamlDataOwned::Tagged(_, inner) => return convert(inner, pointer, key, spans),
+        YamlDataOwned::Tagged(_, inner) => return convert(inner, pointer, key, lines, spans),
         YamlDataOwned::Sequence(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                out.push(convert(item, format!("{pointer}/{i}"), None, spans)?);
+                out.push(convert(item, format!("{pointer}/{i}"), None, lines, spans)?);
             }
             Value::Array(out)
         }
@@ -155,7 +175,7 @@ fn convert(
                     }
                 };
                 let child = format!("{pointer}/{}", escape(&name));
-                let value = convert(v, child, Some(span(&k.span)), spans)?;
+                let value = convert(v, child, Some(span(&k.span)), lines, spans)?;
                 out.insert(name, value);
             }
             Value::Object(out)
@@ -214,6 +234,17 @@ mod tests {
         assert!(e.message.contains("twice"));
         assert!(parse("").unwrap_err().message.contains("empty"));
         assert!(parse("a: 1\n---\nb: 2\n").unwrap_err().message.contains("more than one"));
+    }
+
+    #[test]
+    fn flow_collections_span_their_closing_bracket() {
+        let src = "a: [1, {k: v}]\nb: {}\nc: [x,\n  y]\n";
+        let (_, spans) = parse(src).unwrap();
+        let end = |p: &str| spans.get(p).unwrap().value.end;
+        assert_eq!(end("/a"), Pos { line: 1, col: 15 });
+        assert_eq!(end("/a/1"), Pos { line: 1, col: 14 });
+        assert_eq!(end("/b"), Pos { line: 2, col: 6 });
+        assert_eq!(end("/c"), Pos { line: 4, col: 5 });
     }
 
     #[test]
