@@ -146,3 +146,11 @@ fn plain_http_to_a_remote_host_is_a_warning() {
     let c = CAMPAIGN.replace("  token_env: WA_TOKEN", "  base_url: http://127.0.0.1:8080\n  token_env: WA_TOKEN");
     assert!(!check(&c, CSV).2.contains("unencrypted"));
 }
+
+#[test]
+fn a_file_with_classic_mac_line_ends_points_at_the_right_line() {
+    let (code, _, err) = check(&CAMPAIGN.replace('\n', "\r").replace("kind: cloud_api", "kind: nope"), CSV);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--> c.yaml:4:9\n  |\n4 |   kind: nope\n"), "{err}");
+    assert!(!err.contains('\r'), "a CR echoed to the terminal rewrites the line: {err:?}");
+}

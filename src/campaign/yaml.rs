@@ -90,6 +90,17 @@ pub fn parse(source: &str) -> Result<(Value, SpanMap), YamlError> {
     Ok((value, spans))
 }
 
+/// `text` with each lone CR turned into LF. YAML ends a line at CR, LF or CRLF, but `str::lines`
+/// and editors' line numbers only at LF and CRLF: without this, a file saved with classic-Mac
+/// line ends would show as one line, its CRs echoed to the terminal, and no error would point
+/// at the right line. A line break is never content in YAML, so the document means the same.
+pub fn unify_line_breaks(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
 fn describe_scan_error(info: &str) -> String {
     if info.contains("duplicated key") {
         return "this key appears twice in the same mapping; keep one".into();
@@ -245,6 +256,13 @@ mod tests {
         assert_eq!(end("/a/1"), Pos { line: 1, col: 14 });
         assert_eq!(end("/b"), Pos { line: 2, col: 6 });
         assert_eq!(end("/c"), Pos { line: 4, col: 5 });
+    }
+
+    #[test]
+    fn lone_carriage_returns_become_line_feeds() {
+        let text = unify_line_breaks("a: 1\rb:\r  - x\r\nc: 2\r".to_string());
+        assert_eq!(text, "a: 1\nb:\n  - x\nc: 2\n");
+        assert_eq!(parse(&text).unwrap().1.get("/b/0").unwrap().value.start, Pos { line: 3, col: 5 });
     }
 
     #[test]
