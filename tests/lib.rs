@@ -9,6 +9,7 @@ mod examples;
 mod http;
 mod journal;
 mod preview;
+mod properties;
 mod sandbox;
 mod schedule;
 mod send;
