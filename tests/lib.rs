@@ -6,6 +6,7 @@ mod canary;
 mod common;
 mod engine;
 mod examples;
+mod fuzz;
 mod http;
 mod journal;
 mod preview;
