@@ -86,7 +86,8 @@ pub fn parse(source: &str) -> Result<(Value, SpanMap), YamlError> {
     }
     let mut spans = SpanMap::default();
     let lines: Vec<&str> = source.split('\n').collect();
-    let value = convert(&doc, String::new(), None, &lines, &mut spans)?;
+    let start = Span { start: Pos { line: 1, col: 1 }, end: Pos { line: 1, col: 1 } };
+    let value = convert(&doc, String::new(), None, start, &lines, &mut spans)?;
     Ok((value, spans))
 }
 
@@ -149,25 +150,33 @@ fn value_span(node: &MarkedYamlOwned, lines: &[&str]) -> Span {
     s
 }
 
+/// Converts `node`, recording its span and its children's. `parent` is the span of the node
+/// holding it, for a node saphyr gives no position (a value with a custom tag, `!t x`).
 fn convert(
     node: &MarkedYamlOwned,
     pointer: String,
     key: Option<Span>,
+    parent: Span,
     lines: &[&str],
     spans: &mut SpanMap,
 ) -> Result<Value, YamlError> {
-    spans.0.insert(pointer.clone(), NodeSpan { key, value: value_span(node, lines) });
-    let err = |message: String| YamlError { pos: pos(&node.span.start), message };
+    let mut value = value_span(node, lines);
+    // saphyr's "no position" is line 0: point at the key naming the value, else its parent.
+    if value.start.line == 0 {
+        value = key.unwrap_or(parent);
+    }
+    spans.0.insert(pointer.clone(), NodeSpan { key, value });
+    let err = |message: String| YamlError { pos: value.start, message };
     Ok(match &node.data {
         YamlDataOwned::Value(s) => {
             scalar(s).ok_or_else(|| err("infinite or NaN numbers are not allowed here".into()))?
         }
         YamlDataOwned::Representation(s, _, _) => Value::String(s.clone()),
-        YamlDataOwned::Tagged(_, inner) => return convert(inner, pointer, key, lines, spans),
+        YamlDataOwned::Tagged(_, inner) => return convert(inner, pointer, key, parent, lines, spans),
         YamlDataOwned::Sequence(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                out.push(convert(item, format!("{pointer}/{i}"), None, lines, spans)?);
+                out.push(convert(item, format!("{pointer}/{i}"), None, value, lines, spans)?);
             }
             Value::Array(out)
         }
@@ -180,14 +189,15 @@ fn convert(
                     YamlDataOwned::Value(ScalarOwned::Boolean(b)) => b.to_string(),
                     _ => {
                         return Err(YamlError {
-                            pos: pos(&k.span.start),
+                            pos: if k.span.start.line() == 0 { value.start } else { pos(&k.span.start) },
                             message: "a key must be a plain word such as `name`".into(),
                         });
                     }
                 };
                 let child = format!("{pointer}/{}", escape(&name));
-                let value = convert(v, child, Some(span(&k.span)), lines, spans)?;
-                out.insert(name, value);
+                let key = Some(span(&k.span)).filter(|k| k.start.line > 0);
+                let item = convert(v, child, key, value, lines, spans)?;
+                out.insert(name, item);
             }
             Value::Object(out)
         }
@@ -263,6 +273,16 @@ mod tests {
         let text = unify_line_breaks("a: 1\rb:\r  - x\r\nc: 2\r".to_string());
         assert_eq!(text, "a: 1\nb:\n  - x\nc: 2\n");
         assert_eq!(parse(&text).unwrap().1.get("/b/0").unwrap().value.start, Pos { line: 3, col: 5 });
+    }
+
+    #[test]
+    fn values_with_custom_tags_point_at_their_key() {
+        // saphyr gives such values line 0, which once underflowed `Source::locate_within`.
+        let (_, spans) = parse("a: !t x\nb:\n  - ! y\n").unwrap();
+        assert_eq!(spans.get("/a").unwrap().value.start, Pos { line: 1, col: 1 });
+        assert_eq!(spans.get("/b/0").unwrap().value.start, Pos { line: 3, col: 3 });
+        let (_, spans) = parse("! x").unwrap();
+        assert_eq!(spans.get("").unwrap().value.start, Pos { line: 1, col: 1 });
     }
 
     #[test]

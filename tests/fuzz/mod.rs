@@ -389,3 +389,15 @@ fn classify() {
         check_retry_after(&header)
     });
 }
+
+// What the targets found, replayed through the same checks.
+
+#[test]
+fn a_value_with_a_custom_tag_has_a_place_in_the_file() {
+    // saphyr gives `! x` no position (line 0), and locating inside it underflowed.
+    check_yaml("! 𛱰", (0, 0, 0)).unwrap();
+    let project = Project::new();
+    let campaign = crate::common::CAMPAIGN.replace("text: \"Hi {{ name }}\"", "text: !t \"Hi {{ name\"");
+    project.write("data.csv", "phone,name\n+254712345678,Jane\n");
+    check_campaign(&project, campaign.as_bytes(), false).unwrap();
+}
