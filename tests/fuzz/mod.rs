@@ -401,3 +401,11 @@ fn a_value_with_a_custom_tag_has_a_place_in_the_file() {
     project.write("data.csv", "phone,name\n+254712345678,Jane\n");
     check_campaign(&project, campaign.as_bytes(), false).unwrap();
 }
+
+#[test]
+fn a_blank_error_message_is_no_reason() {
+    // `{"message": " "}` once became the whole reason a recipient failed.
+    check_classify(ProviderKind::Whautochat, 400, None, br#"{"message":" "}"#).unwrap();
+    check_classify(ProviderKind::CloudApi, 400, None, br#"{"error":{"code":131026,"message":""}}"#).unwrap();
+    check_classify(ProviderKind::Evolution, 400, None, br#"{"response":{"message":[" ", ""]}}"#).unwrap();
+}
