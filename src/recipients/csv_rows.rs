@@ -61,6 +61,8 @@ impl CsvReader {
         use io::BufRead;
         let mut first = Vec::new();
         io::BufReader::new(File::open(path)?).read_until(b'\n', &mut first)?;
+        // A file with classic-Mac line ends has no LF: its first line ends at the first CR.
+        first.truncate(memchr::memchr(b'\r', &first).unwrap_or(first.len()));
         let count = |b: u8| first.iter().filter(|c| **c == b).count();
         Ok(match (count(b','), count(b';'), count(b'\t')) {
             (0, semi, tab) if semi > 0 && semi >= tab => b';',
@@ -132,14 +134,20 @@ impl CsvReader {
 
     /// The 1-based line of a record whose parse started at byte `offset`: the line breaks
     /// before it, plus those it starts with (the csv parser resumes on the break ending the
-    /// previous record, and skips blank lines).
+    /// previous record, and skips blank lines). CRLF, LF and a lone CR (classic-Mac files, which
+    /// the csv parser reads as line ends too) each end one line.
     fn line_at(&mut self, offset: u64) -> u64 {
         let breaks = &mut self.reader.get_mut().breaks;
+        // Whether the break at the front ends a line: all but the CR of a CRLF do. The LF of a
+        // CRLF is always read by then: the parser has read past any break before `offset`, and
+        // a record starting on a CR holds the byte after it.
+        let ends_line =
+            |breaks: &VecDeque<(u64, bool)>, at: u64, newline: bool| newline || breaks.get(1) != Some(&(at + 1, true));
         while let Some(&(at, newline)) = breaks.front() {
             if at >= offset {
                 break;
             }
-            self.newlines += u64::from(newline);
+            self.newlines += u64::from(ends_line(breaks, at, newline));
             breaks.pop_front();
         }
         let mut at = offset;
@@ -147,7 +155,7 @@ impl CsvReader {
             if pos != at {
                 break;
             }
-            self.newlines += u64::from(newline);
+            self.newlines += u64::from(ends_line(breaks, at, newline));
             breaks.pop_front();
             at += 1;
         }
@@ -263,6 +271,16 @@ mod tests {
         assert!(matches!(read_all(b"ph\xffone\n1\n"), Err(CsvError::HeaderNotUtf8)));
         let missing = CsvReader::open(Path::new("/nonexistent/x.csv")).err().unwrap();
         assert_eq!(missing.to_string(), "cannot read /nonexistent/x.csv: no such file");
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line() {
+        // Excel for Mac's "CSV (Macintosh)" ends lines with CR alone: every row was "line 1".
+        let (headers, rows, _) = read_all(b"phone;name\r+254712345678;a\r\r+254712345679;\"b\rc\"\r\n1;d\r").unwrap();
+        assert_eq!(headers, ["phone", "name"]);
+        let lines: Vec<u64> = rows.iter().map(|r| r.0).collect();
+        assert_eq!(lines, [2, 4, 6]);
+        assert_eq!(rows[1].1[1].as_deref(), Some("b\rc"));
     }
 
     #[test]

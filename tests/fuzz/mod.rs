@@ -409,3 +409,11 @@ fn a_blank_error_message_is_no_reason() {
     check_classify(ProviderKind::CloudApi, 400, None, br#"{"error":{"code":131026,"message":""}}"#).unwrap();
     check_classify(ProviderKind::Evolution, 400, None, br#"{"response":{"message":[" ", ""]}}"#).unwrap();
 }
+
+#[test]
+fn records_after_a_lone_carriage_return_are_on_later_lines() {
+    let project = Project::new();
+    for bytes in [&b"\0\rphone"[..], b"phone\n\x0e\r\x0e", b"phone;name\r\n;empty\r\xef\xbb\xbf\n+254712345678;x\r"] {
+        check_csv(&project, bytes, 0).unwrap();
+    }
+}
