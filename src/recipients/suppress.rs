@@ -6,7 +6,7 @@ use super::csv_rows::{CsvError, CsvReader, field};
 use crate::phone::{PhoneError, normalize};
 use rlibphonenumber::Region;
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
+use std::io::{self, BufRead, BufReader};
 use std::path::Path;
 
 /// Numbers read from one suppression file, and the lines that held no valid number.
@@ -18,21 +18,40 @@ pub struct Suppression {
     pub invalid: Vec<(u64, PhoneError)>,
 }
 
+/// The lines of a file with their 1-based numbers: CRLF, LF and a lone CR each end one, so a
+/// list saved with classic-Mac line ends is not read as one long invalid number.
+fn lines(reader: impl BufRead) -> impl Iterator<Item = io::Result<(u64, Vec<u8>)>> {
+    let split = |chunk: io::Result<Vec<u8>>| -> Vec<io::Result<Vec<u8>>> {
+        match chunk {
+            Err(e) => vec![Err(e)],
+            Ok(mut chunk) => {
+                if chunk.last() == Some(&b'\r') {
+                    chunk.pop();
+                }
+                chunk.split(|b| *b == b'\r').map(|line| Ok(line.to_vec())).collect()
+            }
+        }
+    };
+    reader.split(b'\n').flat_map(split).enumerate().map(|(i, line)| line.map(|l| (i as u64 + 1, l)))
+}
+
+/// A line as text, without a BOM or surrounding blanks; `None` when blank or a `#` comment.
+fn content(line: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(line);
+    let text = text.trim_start_matches('\u{feff}').trim();
+    (!text.is_empty() && !text.starts_with('#')).then(|| text.to_string())
+}
+
 /// Reads a suppression file. `phone_column` names the column when the file is a CSV.
 pub fn read_suppression(path: &Path, phone_column: &str, region: Option<Region>) -> Result<Suppression, CsvError> {
     let read = |source| CsvError::Read { path: path.to_path_buf(), source };
-    let file = std::fs::File::open(path).map_err(read)?;
-    let mut lines = BufReader::new(file);
+    let open = || std::fs::File::open(path).map(BufReader::new).map_err(read);
     let mut is_csv = false;
-    let mut line = Vec::new();
-    while lines.read_until(b'\n', &mut line).map_err(read)? > 0 {
-        let text = String::from_utf8_lossy(&line);
-        let text = text.trim_start_matches('\u{feff}').trim();
-        if !text.is_empty() && !text.starts_with('#') {
+    for line in lines(open()?) {
+        if let Some(text) = content(&line.map_err(read)?.1) {
             is_csv = text.split(',').any(|c| c.trim().trim_matches('"') == phone_column);
             break;
         }
-        line.clear();
     }
     let mut out = Suppression::default();
     let mut add = |line: u64, raw: &str| match normalize(raw, region) {
@@ -51,13 +70,10 @@ pub fn read_suppression(path: &Path, phone_column: &str, region: Option<Region>)
             }
         }
     } else {
-        let file = std::fs::File::open(path).map_err(|e| CsvError::Read { path: path.to_path_buf(), source: e })?;
-        for (i, line) in BufReader::new(file).split(b'\n').enumerate() {
-            let line = line.map_err(|e| CsvError::Read { path: path.to_path_buf(), source: e })?;
-            let text = String::from_utf8_lossy(&line);
-            let raw = text.trim_start_matches('\u{feff}').trim();
-            if !raw.is_empty() && !raw.starts_with('#') {
-                add(i as u64 + 1, raw);
+        for line in lines(open()?) {
+            let (number, line) = line.map_err(read)?;
+            if let Some(raw) = content(&line) {
+                add(number, &raw);
             }
         }
     }
@@ -83,6 +99,16 @@ mod tests {
         assert!(s.keys.contains(&normalize("+254712345679", None).unwrap().key()));
         assert_eq!(s.invalid.len(), 1);
         assert_eq!(s.invalid[0].0, 5);
+    }
+
+    #[test]
+    fn reads_lists_with_classic_mac_line_ends() {
+        // Every number on one "line" once made the whole list one invalid number.
+        let s = read("# opted out\r+254712345678\r\r0712 345 679\r\nnot a number\r");
+        assert_eq!(s.keys.len(), 2);
+        assert_eq!(s.invalid.len(), 1);
+        assert_eq!(s.invalid[0].0, 5);
+        assert_eq!(read("name,phone\rA,+254712345678\rB,0712 345 679\r").keys.len(), 2);
     }
 
     #[test]
