@@ -154,3 +154,14 @@ fn a_file_with_classic_mac_line_ends_points_at_the_right_line() {
     assert!(err.contains("--> c.yaml:4:9\n  |\n4 |   kind: nope\n"), "{err}");
     assert!(!err.contains('\r'), "a CR echoed to the terminal rewrites the line: {err:?}");
 }
+
+#[test]
+fn credentials_in_base_url_are_refused_without_being_echoed() {
+    for url in ["https://user:Pa55w0rd@wa.example.com/v23.0", "https://wa.example.com/v23.0?key=Pa55w0rd"] {
+        let c = CAMPAIGN.replace("  token_env: WA_TOKEN", &format!("  base_url: \"{url}\"\n  token_env: WA_TOKEN"));
+        let (code, out, err) = check(&c, CSV);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains("`base_url` holds a") && err.contains("--> c.yaml:5:13"), "{err}");
+        assert!(!err.contains("Pa55w0rd") && !out.contains("Pa55w0rd"), "{err}");
+    }
+}

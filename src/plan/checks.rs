@@ -98,7 +98,8 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
         .trim_end_matches('/')
         .to_string();
     check_token(c, kind, ctx, diags);
-    if cleartext_to_remote(&base_url) {
+    let hidden = c.provider.base_url.as_deref().is_some_and(|url| url_secret(url, ctx, diags));
+    if !hidden && cleartext_to_remote(&base_url) {
         diags.push(
             ctx.at(
                 Severity::Warning,
@@ -212,6 +213,31 @@ fn cleartext_to_remote(url: &str) -> bool {
     !(host == "localhost" || host.starts_with("127.") || host == "[::1]")
 }
 
+/// Reports a `base_url` holding what must not be in a campaign file or in the URLs herald
+/// prints (previews, logs, reports), without echoing it: a user name or password
+/// (`https://user:pass@host`), or a query or fragment (`?key=…`; herald appends the endpoint's
+/// path to `base_url`, which would land after it anyway).
+fn url_secret(url: &str, ctx: &Context, diags: &mut Diagnostics) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let (message, help) = if authority.contains('@') {
+        (
+            "`base_url` holds a user name or password",
+            "remove `user:password@`: herald authenticates with the key in the variable named by `token_env`",
+        )
+    } else if rest.contains(['?', '#']) {
+        (
+            "`base_url` holds a query string or fragment",
+            "remove `?…`: herald appends each endpoint's path to `base_url`, and keys go in the variable named by `token_env`",
+        )
+    } else {
+        return false;
+    };
+    let d = ctx.at(Severity::Error, "/provider/base_url", Part::Value, message);
+    diags.push(hide_source(d).label("secrets do not belong in campaign files").help(help));
+    true
+}
+
 /// Reports a token pasted where its variable's name belongs, without echoing it.
 fn literal_secret(name: &str, ctx: &Context, diags: &mut Diagnostics) -> bool {
     let found = crate::secret::looks_like_secret(name);
@@ -229,6 +255,9 @@ fn literal_secret(name: &str, ctx: &Context, diags: &mut Diagnostics) -> bool {
 pub fn salvage(doc: &Value, ctx: &Context, diags: &mut Diagnostics) {
     if let Some(name) = doc.pointer("/provider/token_env").and_then(Value::as_str) {
         literal_secret(name, ctx, diags);
+    }
+    if let Some(url) = doc.pointer("/provider/base_url").and_then(Value::as_str) {
+        url_secret(url, ctx, diags);
     }
     let mut files: Vec<String> = vec!["/recipients/csv".into(), "/message/text_file".into()];
     match doc.pointer("/recipients/suppress") {
