@@ -13,6 +13,7 @@ mod preview;
 mod properties;
 mod sandbox;
 mod schedule;
+mod secrets;
 mod send;
 mod server;
 mod validate;
