@@ -55,15 +55,27 @@ pub struct CsvRecord<'a> {
 }
 
 impl CsvReader {
-    /// The field separator, read off the header line: a comma, or the semicolon or tab a
-    /// spreadsheet in many locales saves with when the header has no comma.
-    fn delimiter(path: &Path) -> io::Result<u8> {
-        use io::BufRead;
-        let mut first = Vec::new();
-        io::BufReader::new(File::open(path)?).read_until(b'\n', &mut first)?;
-        // A file with classic-Mac line ends has no LF: its first line ends at the first CR.
-        first.truncate(memchr::memchr(b'\r', &first).unwrap_or(first.len()));
-        let count = |b: u8| first.iter().filter(|c| **c == b).count();
+    /// The field separator, read off the header line (the first line that is not blank, nor a
+    /// comment where `comment` starts them): a comma, or the semicolon or tab a spreadsheet in
+    /// many locales saves with when the header has no comma.
+    fn delimiter(path: &Path, comment: Option<u8>) -> io::Result<u8> {
+        let mut bytes = io::BufReader::new(File::open(path)?).bytes().peekable();
+        let mut header = Vec::new();
+        while bytes.peek().is_some() {
+            header.clear();
+            // A line ends at LF, or at a lone CR in a file with classic-Mac line ends.
+            for b in bytes.by_ref() {
+                match b? {
+                    b'\n' | b'\r' => break,
+                    b => header.push(b),
+                }
+            }
+            let text = header.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&header).trim_ascii();
+            if !text.is_empty() && comment.is_none_or(|c| text.first() != Some(&c)) {
+                break;
+            }
+        }
+        let count = |b: u8| header.iter().filter(|c| **c == b).count();
         Ok(match (count(b','), count(b';'), count(b'\t')) {
             (0, semi, tab) if semi > 0 && semi >= tab => b';',
             (0, _, tab) if tab > 0 => b'\t',
@@ -83,7 +95,7 @@ impl CsvReader {
 
     fn open_as(path: &Path, comment: Option<u8>) -> Result<CsvReader, CsvError> {
         let read = |source| CsvError::Read { path: path.to_path_buf(), source };
-        let delimiter = Self::delimiter(path).map_err(read)?;
+        let delimiter = Self::delimiter(path, comment).map_err(read)?;
         let file = File::open(path).map_err(read)?;
         let tracked = Tracked { inner: file, offset: 0, breaks: VecDeque::new(), bom_checked: false };
         let mut reader = csv::ReaderBuilder::new()

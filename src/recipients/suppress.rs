@@ -49,7 +49,8 @@ pub fn read_suppression(path: &Path, phone_column: &str, region: Option<Region>)
     let mut is_csv = false;
     for line in lines(open()?) {
         if let Some(text) = content(&line.map_err(read)?.1) {
-            is_csv = text.split(',').any(|c| c.trim().trim_matches('"') == phone_column);
+            // A spreadsheet saves with commas, or semicolons or tabs in many locales.
+            is_csv = text.split([',', ';', '\t']).any(|c| c.trim().trim_matches('"') == phone_column);
             break;
         }
     }
@@ -115,6 +116,18 @@ mod tests {
     fn reads_csv_with_a_phone_column() {
         let s = read("name,phone\nA,+254712345678\nB,\n");
         assert_eq!(s.keys.len(), 1);
+    }
+
+    #[test]
+    fn reads_csv_separated_by_semicolons_or_tabs() {
+        // Such a list once read as plain lines, each an invalid number: nobody was suppressed.
+        for text in [
+            "phone;reason\n+254712345678;STOP\n0712 345 679;\n",
+            "# exported by the CRM\nphone\treason\n+254712345678\tSTOP\n0712 345 679\t\n",
+        ] {
+            let s = read(text);
+            assert_eq!((s.keys.len(), s.invalid.len()), (2, 0), "{text:?}");
+        }
     }
 
     #[test]
