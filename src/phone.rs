@@ -23,8 +23,10 @@ impl Phone {
         Phone(s.into())
     }
 
-    /// The number as a compact key: its digits as an integer. E.164 numbers have at most 15
-    /// digits and never start with 0, so the key is unique and fits in a `u64`.
+    /// The number as a compact key: its digits as an integer. The numbers [`normalize`] accepts
+    /// never start with 0 and have at most 17 digits (E.164 says 15, but libphonenumber takes
+    /// German numbers with up to 15 digits after the country code), so the key is unique and
+    /// fits in a `u64`, which holds any 19.
     pub fn key(&self) -> u64 {
         self.digits().bytes().fold(0u64, |k, d| k * 10 + u64::from(d - b'0'))
     }

@@ -141,12 +141,16 @@ fn absurd_delivery_values_are_errors_not_panics() {
 fn plain_http_to_a_remote_host_is_an_error_unless_allowed() {
     let with =
         |url: &str| CAMPAIGN.replace("  token_env: WA_TOKEN", &format!("  base_url: {url}\n  token_env: WA_TOKEN"));
-    for url in ["http://wa.example.com/v23.0", "http://127.0.0.1@wa.example.com", "http://10.0.0.1:8080"] {
+    for url in ["http://wa.example.com/v23.0", "http://10.0.0.1:8080"] {
         let (code, _, err) = check(&with(url), CSV);
         assert_eq!(code, Some(2), "{url}: {err}");
         assert!(err.contains("error: `base_url` uses http:// to a host other than this machine"), "{url}: {err}");
         assert!(err.contains("--> c.yaml:5:13") && err.contains("provider.allow_insecure: true"), "{url}: {err}");
     }
+    // Not loopback in disguise: the host is wa.example.com, and the part before `@` a user name.
+    let (code, _, err) = check(&with("http://127.0.0.1@wa.example.com"), CSV);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("error: `base_url` holds a user name or password"), "{err}");
     for url in
         ["http://127.0.0.1:8080", "http://127.9.9.9", "http://localhost:8080/x", "http://[::1]:80", "https://x.example"]
     {
@@ -163,4 +167,23 @@ fn plain_http_to_a_remote_host_is_an_error_unless_allowed() {
     let (code, _, err) = check(&needless, CSV);
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("warning: `allow_insecure` has no effect here"), "{err}");
+}
+
+#[test]
+fn a_file_with_classic_mac_line_ends_points_at_the_right_line() {
+    let (code, _, err) = check(&CAMPAIGN.replace('\n', "\r").replace("kind: cloud_api", "kind: nope"), CSV);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--> c.yaml:4:9\n  |\n4 |   kind: nope\n"), "{err}");
+    assert!(!err.contains('\r'), "a CR echoed to the terminal rewrites the line: {err:?}");
+}
+
+#[test]
+fn credentials_in_base_url_are_refused_without_being_echoed() {
+    for url in ["https://user:Pa55w0rd@wa.example.com/v23.0", "https://wa.example.com/v23.0?key=Pa55w0rd"] {
+        let c = CAMPAIGN.replace("  token_env: WA_TOKEN", &format!("  base_url: \"{url}\"\n  token_env: WA_TOKEN"));
+        let (code, out, err) = check(&c, CSV);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains("`base_url` holds a") && err.contains("--> c.yaml:5:13"), "{err}");
+        assert!(!err.contains("Pa55w0rd") && !out.contains("Pa55w0rd"), "{err}");
+    }
 }

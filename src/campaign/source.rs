@@ -38,12 +38,16 @@ impl Source {
     pub fn locate_within(&self, pointer: &str, line_offset: usize, col: usize, len: usize) -> Option<Location> {
         let node = self.spans.get(pointer)?;
         let start = node.value.start;
-        let first = self.text.lines().nth(start.line - 1).unwrap_or("");
-        let quoted = matches!(first.chars().nth(start.col - 1), Some('"' | '\''));
+        let first = self.text.lines().nth(start.line.saturating_sub(1)).unwrap_or("");
+        let quoted = matches!(first.chars().nth(start.col.saturating_sub(1)), Some('"' | '\''));
         let block = node.key.is_some_and(|k| k.start.line < start.line);
         let (line, col) = if block {
             let body_line = start.line + line_offset;
-            let indent = self.text.lines().nth(body_line - 1).map_or(0, |l| l.len() - l.trim_start().len());
+            let indent = self
+                .text
+                .lines()
+                .nth(body_line.saturating_sub(1))
+                .map_or(0, |l| l.chars().take_while(|c| c.is_whitespace()).count());
             (body_line, indent + col)
         } else if line_offset == 0 {
             (start.line, start.col + usize::from(quoted) + col.saturating_sub(1))
@@ -64,8 +68,8 @@ impl Source {
         let len = if span.end.line == span.start.line {
             span.end.col.saturating_sub(span.start.col)
         } else {
-            let line = self.text.lines().nth(span.start.line - 1).unwrap_or("");
-            line.chars().count().saturating_sub(span.start.col - 1)
+            let line = self.text.lines().nth(span.start.line.saturating_sub(1)).unwrap_or("");
+            line.chars().count().saturating_sub(span.start.col.saturating_sub(1))
         };
         Location::in_source(&self.name, &self.text, span.start.line, span.start.col, len.max(1))
     }

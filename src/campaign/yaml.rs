@@ -92,7 +92,9 @@ pub fn parse(source: &str) -> Result<(Value, SpanMap), YamlError> {
         });
     }
     let mut spans = SpanMap::default();
-    let value = convert(&doc, String::new(), None, &mut spans)?;
+    let lines: Vec<&str> = source.split('\n').collect();
+    let start = Span { start: Pos { line: 1, col: 1 }, end: Pos { line: 1, col: 1 } };
+    let value = convert(&doc, String::new(), None, start, &lines, &mut spans)?;
     Ok((value, spans))
 }
 
@@ -128,6 +130,17 @@ fn scan_error(e: &saphyr_parser::ScanError) -> YamlError {
     }
 }
 
+/// `text` with each lone CR turned into LF. YAML ends a line at CR, LF or CRLF, but `str::lines`
+/// and editors' line numbers only at LF and CRLF: without this, a file saved with classic-Mac
+/// line ends would show as one line, its CRs echoed to the terminal, and no error would point
+/// at the right line. A line break is never content in YAML, so the document means the same.
+pub fn unify_line_breaks(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
 fn describe_scan_error(info: &str) -> String {
     if info.contains("duplicated key") {
         return "this key appears twice in the same mapping; keep one".into();
@@ -160,24 +173,51 @@ pub fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
+/// Where `node` stands. saphyr ends a flow collection where its closing bracket starts, but the
+/// bracket is part of the value: a caret under `[a, b]` covers all of it.
+fn value_span(node: &MarkedYamlOwned, lines: &[&str]) -> Span {
+    let mut s = span(&node.span);
+    if matches!(node.data, YamlDataOwned::Sequence(_) | YamlDataOwned::Mapping(_)) {
+        let at = |p: Pos| lines.get(p.line.checked_sub(1)?)?.chars().nth(p.col.checked_sub(1)?);
+        let closes = match at(s.start) {
+            Some('[') => at(s.end) == Some(']'),
+            Some('{') => at(s.end) == Some('}'),
+            _ => false,
+        };
+        if closes {
+            s.end.col += 1;
+        }
+    }
+    s
+}
+
+/// Converts `node`, recording its span and its children's. `parent` is the span of the node
+/// holding it, for a node saphyr gives no position (a value with a custom tag, `!t x`).
 fn convert(
     node: &MarkedYamlOwned,
     pointer: String,
     key: Option<Span>,
+    parent: Span,
+    lines: &[&str],
     spans: &mut SpanMap,
 ) -> Result<Value, YamlError> {
-    spans.0.insert(pointer.clone(), NodeSpan { key, value: span(&node.span) });
-    let err = |message: String| YamlError { pos: pos(&node.span.start), message };
+    let mut value = value_span(node, lines);
+    // saphyr's "no position" is line 0: point at the key naming the value, else its parent.
+    if value.start.line == 0 {
+        value = key.unwrap_or(parent);
+    }
+    spans.0.insert(pointer.clone(), NodeSpan { key, value });
+    let err = |message: String| YamlError { pos: value.start, message };
     Ok(match &node.data {
         YamlDataOwned::Value(s) => {
             scalar(s).ok_or_else(|| err("infinite or NaN numbers are not allowed here".into()))?
         }
         YamlDataOwned::Representation(s, _, _) => Value::String(s.clone()),
-        YamlDataOwned::Tagged(_, inner) => return convert(inner, pointer, key, spans),
+        YamlDataOwned::Tagged(_, inner) => return convert(inner, pointer, key, parent, lines, spans),
         YamlDataOwned::Sequence(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                out.push(convert(item, format!("{pointer}/{i}"), None, spans)?);
+                out.push(convert(item, format!("{pointer}/{i}"), None, value, lines, spans)?);
             }
             Value::Array(out)
         }
@@ -190,14 +230,15 @@ fn convert(
                     YamlDataOwned::Value(ScalarOwned::Boolean(b)) => b.to_string(),
                     _ => {
                         return Err(YamlError {
-                            pos: pos(&k.span.start),
+                            pos: if k.span.start.line() == 0 { value.start } else { pos(&k.span.start) },
                             message: "a key must be a plain word such as `name`".into(),
                         });
                     }
                 };
                 let child = format!("{pointer}/{}", escape(&name));
-                let value = convert(v, child, Some(span(&k.span)), spans)?;
-                out.insert(name, value);
+                let key = Some(span(&k.span)).filter(|k| k.start.line > 0);
+                let item = convert(v, child, key, value, lines, spans)?;
+                out.insert(name, item);
             }
             Value::Object(out)
         }
@@ -274,6 +315,34 @@ mod tests {
         let (v, _) = parse("a: &x {b: 1}\nc: *x\n").unwrap();
         assert_eq!(v["c"]["b"], 1, "a small alias is still read");
         assert!(parse(&format!("{}1\n", "- ".repeat(MAX_DEPTH))).is_ok());
+    }
+
+    #[test]
+    fn flow_collections_span_their_closing_bracket() {
+        let src = "a: [1, {k: v}]\nb: {}\nc: [x,\n  y]\n";
+        let (_, spans) = parse(src).unwrap();
+        let end = |p: &str| spans.get(p).unwrap().value.end;
+        assert_eq!(end("/a"), Pos { line: 1, col: 15 });
+        assert_eq!(end("/a/1"), Pos { line: 1, col: 14 });
+        assert_eq!(end("/b"), Pos { line: 2, col: 6 });
+        assert_eq!(end("/c"), Pos { line: 4, col: 5 });
+    }
+
+    #[test]
+    fn lone_carriage_returns_become_line_feeds() {
+        let text = unify_line_breaks("a: 1\rb:\r  - x\r\nc: 2\r".to_string());
+        assert_eq!(text, "a: 1\nb:\n  - x\nc: 2\n");
+        assert_eq!(parse(&text).unwrap().1.get("/b/0").unwrap().value.start, Pos { line: 3, col: 5 });
+    }
+
+    #[test]
+    fn values_with_custom_tags_point_at_their_key() {
+        // saphyr gives such values line 0, which once underflowed `Source::locate_within`.
+        let (_, spans) = parse("a: !t x\nb:\n  - ! y\n").unwrap();
+        assert_eq!(spans.get("/a").unwrap().value.start, Pos { line: 1, col: 1 });
+        assert_eq!(spans.get("/b/0").unwrap().value.start, Pos { line: 3, col: 3 });
+        let (_, spans) = parse("! x").unwrap();
+        assert_eq!(spans.get("").unwrap().value.start, Pos { line: 1, col: 1 });
     }
 
     #[test]

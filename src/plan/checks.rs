@@ -184,6 +184,9 @@ pub fn salvage(doc: &Value, ctx: &Context, diags: &mut Diagnostics) {
     if let Some(name) = doc.pointer("/provider/token_env").and_then(Value::as_str) {
         super::connection::literal_secret(name, ctx, diags);
     }
+    if let Some(url) = doc.pointer("/provider/base_url").and_then(Value::as_str) {
+        super::connection::url_secret(url, ctx, diags);
+    }
     let mut files: Vec<String> = vec!["/recipients/csv".into(), "/message/text_file".into()];
     match doc.pointer("/recipients/suppress") {
         Some(Value::Array(a)) => files.extend((0..a.len()).map(|i| format!("/recipients/suppress/{i}"))),

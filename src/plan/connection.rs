@@ -54,6 +54,9 @@ pub fn check_token(c: &CampaignDoc, kind: ProviderKind, ctx: &Context, diags: &m
 /// machine only, unless the campaign says `allow_insecure: true` (then it is a warning). The
 /// sandbox's own address is not checked: a rehearsal meets the campaign's errors as a send would.
 pub fn check_base_url(url: &str, allow_insecure: bool, ctx: &Context, diags: &mut Diagnostics) {
+    if url_secret(url, ctx, diags) {
+        return;
+    }
     let at = |severity, message: String| ctx.at(severity, "/provider/base_url", Part::Value, message);
     let parsed = match url::Url::parse(url) {
         Ok(parsed) => parsed,
@@ -110,4 +113,29 @@ pub fn literal_secret(name: &str, ctx: &Context, diags: &mut Diagnostics) -> boo
         ));
     }
     found
+}
+
+/// Reports a `base_url` holding what must not be in a campaign file or in the URLs herald
+/// prints (previews, logs, reports), without echoing it: a user name or password
+/// (`https://user:pass@host`), or a query or fragment (`?key=…`; herald appends the endpoint's
+/// path to `base_url`, which would land after it anyway).
+pub fn url_secret(url: &str, ctx: &Context, diags: &mut Diagnostics) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let (message, help) = if authority.contains('@') {
+        (
+            "`base_url` holds a user name or password",
+            "remove `user:password@`: herald authenticates with the key in the variable named by `token_env`",
+        )
+    } else if rest.contains(['?', '#']) {
+        (
+            "`base_url` holds a query string or fragment",
+            "remove `?…`: herald appends each endpoint's path to `base_url`, and keys go in the variable named by `token_env`",
+        )
+    } else {
+        return false;
+    };
+    let d = ctx.at(Severity::Error, "/provider/base_url", Part::Value, message);
+    diags.push(hide_source(d).label("secrets do not belong in campaign files").help(help));
+    true
 }

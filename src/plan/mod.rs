@@ -241,6 +241,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
         diags.push(Diagnostic::error(format!("{name} is not valid UTF-8")).help("save the campaign file as UTF-8"));
         return None;
     };
+    let text = yaml::unify_line_breaks(text);
     let (doc, spans) = match yaml::parse(&text) {
         Ok(parsed) => parsed,
         Err(e) => {

@@ -110,9 +110,12 @@ pub fn by_status(r: &Response, error: ProviderError) -> Outcome {
     }
 }
 
-/// The first string found at any of these JSON pointers.
+/// The first string found at any of these JSON pointers, trimmed; blank ones say nothing.
 pub fn first_str(v: &Value, pointers: &[&str]) -> Option<String> {
-    pointers.iter().find_map(|p| v.pointer(p).and_then(Value::as_str)).filter(|s| !s.is_empty()).map(str::to_string)
+    pointers
+        .iter()
+        .find_map(|p| v.pointer(p).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()))
+        .map(str::to_string)
 }
 
 /// A message for a failure: the body's own words, else the status.

@@ -72,12 +72,19 @@ pub struct CsvRecord<'a> {
 }
 
 impl CsvReader {
-    /// The field separator, read off the header line: a comma, or the semicolon or tab a
-    /// spreadsheet in many locales saves with when the header has no comma.
-    fn delimiter(path: &Path) -> io::Result<u8> {
-        let mut first = Vec::new();
-        read_line(&mut io::BufReader::new(File::open(path)?), &mut first)?;
-        let count = |b: u8| first.iter().filter(|c| **c == b).count();
+    /// The field separator, read off the header line (the first line that is not blank, nor a
+    /// comment where `comment` starts them): a comma, or the semicolon or tab a spreadsheet in
+    /// many locales saves with when the header has no comma.
+    fn delimiter(path: &Path, comment: Option<u8>) -> io::Result<u8> {
+        let mut reader = io::BufReader::new(File::open(path)?);
+        let mut header = Vec::new();
+        while read_line(&mut reader, &mut header)? {
+            let text = header.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&header).trim_ascii();
+            if !text.is_empty() && comment.is_none_or(|c| text.first() != Some(&c)) {
+                break;
+            }
+        }
+        let count = |b: u8| header.iter().filter(|c| **c == b).count();
         Ok(match (count(b','), count(b';'), count(b'\t')) {
             (0, semi, tab) if semi > 0 && semi >= tab => b';',
             (0, _, tab) if tab > 0 => b'\t',
@@ -97,7 +104,7 @@ impl CsvReader {
 
     fn open_as(path: &Path, comment: Option<u8>) -> Result<CsvReader, CsvError> {
         let read = |source| CsvError::Read { path: path.to_path_buf(), source };
-        let delimiter = Self::delimiter(path).map_err(read)?;
+        let delimiter = Self::delimiter(path, comment).map_err(read)?;
         let file = File::open(path).map_err(read)?;
         let tracked = Tracked {
             inner: file,
@@ -164,14 +171,20 @@ impl CsvReader {
 
     /// The 1-based line of a record whose parse started at byte `offset`: the line breaks
     /// before it, plus those it starts with (the csv parser resumes on the break ending the
-    /// previous record, and skips blank lines).
+    /// previous record, and skips blank lines). CRLF, LF and a lone CR (classic-Mac files, which
+    /// the csv parser reads as line ends too) each end one line.
     fn line_at(&mut self, offset: u64) -> u64 {
         let breaks = &mut self.reader.get_mut().breaks;
+        // Whether the break at the front ends a line: all but the CR of a CRLF do. The LF of a
+        // CRLF is always read by then: the parser has read past any break before `offset`, and
+        // a record starting on a CR holds the byte after it.
+        let ends_line =
+            |breaks: &VecDeque<(u64, bool)>, at: u64, newline: bool| newline || breaks.get(1) != Some(&(at + 1, true));
         while let Some(&(at, newline)) = breaks.front() {
             if at >= offset {
                 break;
             }
-            self.newlines += u64::from(newline);
+            self.newlines += u64::from(ends_line(breaks, at, newline));
             breaks.pop_front();
         }
         let mut at = offset;
@@ -179,7 +192,7 @@ impl CsvReader {
             if pos != at {
                 break;
             }
-            self.newlines += u64::from(newline);
+            self.newlines += u64::from(ends_line(breaks, at, newline));
             breaks.pop_front();
             at += 1;
         }
@@ -187,12 +200,37 @@ impl CsvReader {
     }
 }
 
-/// Reads the next line of `reader` into `line` (cleared first, its `\n` kept) and returns its
-/// length, 0 at the end. At most [`MAX_RECORD`] + 1 bytes are read: a longer line is cut there,
-/// for the caller to refuse.
-pub fn read_line(reader: &mut impl io::BufRead, line: &mut Vec<u8>) -> io::Result<usize> {
+/// Reads the next line of `reader` into `line` (cleared first, without its end); `false` at
+/// the end of the input. A line ends at LF, CRLF or a lone CR (classic-Mac line ends). At most
+/// [`MAX_RECORD`] + 1 bytes are kept: a longer line comes back that long, for the caller to
+/// refuse, and the rest of it is not read.
+pub fn read_line(reader: &mut impl io::BufRead, line: &mut Vec<u8>) -> io::Result<bool> {
     line.clear();
-    io::BufRead::read_until(&mut reader.take(MAX_RECORD + 1), b'\n', line)
+    let cap = MAX_RECORD as usize + 1;
+    let mut read_any = false;
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(read_any);
+        }
+        read_any = true;
+        let end = buf.iter().position(|b| matches!(b, b'\n' | b'\r'));
+        let take = end.unwrap_or(buf.len());
+        line.extend_from_slice(&buf[..take.min(cap.saturating_sub(line.len()))]);
+        let Some(end) = end else {
+            reader.consume(take);
+            if line.len() >= cap {
+                return Ok(true);
+            }
+            continue;
+        };
+        let cr = buf[end] == b'\r';
+        reader.consume(end + 1);
+        if cr && reader.fill_buf()?.first() == Some(&b'\n') {
+            reader.consume(1);
+        }
+        return Ok(true);
+    }
 }
 
 /// The fields of a record as text aligned with `width` columns: `None` for empty or missing
@@ -332,6 +370,16 @@ mod tests {
         }
         let (_, rows, _) = read_all(many.as_bytes()).unwrap();
         assert_eq!(rows.len(), (many.lines().count() - 1));
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line() {
+        // Excel for Mac's "CSV (Macintosh)" ends lines with CR alone: every row was "line 1".
+        let (headers, rows, _) = read_all(b"phone;name\r+254712345678;a\r\r+254712345679;\"b\rc\"\r\n1;d\r").unwrap();
+        assert_eq!(headers, ["phone", "name"]);
+        let lines: Vec<u64> = rows.iter().map(|r| r.0).collect();
+        assert_eq!(lines, [2, 4, 6]);
+        assert_eq!(rows[1].1[1].as_deref(), Some("b\rc"));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::sync::Arc;
 /// Bytes per entry: a `u32` line and a `u64` verdict.
 const ENTRY: usize = 12;
 
-/// The bit that marks an id's hash: phone keys (at most 15 digits) never reach it.
+/// The bit that marks an id's hash: phone keys (at most 17 digits, see [`crate::phone::Phone::key`]) never reach it.
 const ID: u64 = 1 << 63;
 
 /// What the scan decided about one row.

@@ -18,24 +18,30 @@ pub struct Suppression {
     pub invalid: Vec<(u64, PhoneError)>,
 }
 
+/// A line as text, without a BOM or surrounding blanks; `None` when blank or a `#` comment.
+fn content(line: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(line);
+    let text = text.trim_start_matches('\u{feff}').trim();
+    (!text.is_empty() && !text.starts_with('#')).then(|| text.to_string())
+}
+
 /// Reads a suppression file. `phone_column` names the column when the file is a CSV.
 pub fn read_suppression(path: &Path, phone_column: &str, region: Option<Region>) -> Result<Suppression, CsvError> {
     let read = |source| CsvError::Read { path: path.to_path_buf(), source };
-    let file = std::fs::File::open(path).map_err(read)?;
-    let mut lines = BufReader::new(file);
+    let open = || std::fs::File::open(path).map(BufReader::new).map_err(read);
     let mut is_csv = false;
-    let mut line = Vec::new();
     let too_long = |line| CsvError::TooLong { path: path.to_path_buf(), line };
+    let mut line = Vec::new();
     let mut n = 0;
-    while read_line(&mut lines, &mut line).map_err(read)? > 0 {
+    let mut reader = open()?;
+    while read_line(&mut reader, &mut line).map_err(read)? {
         n += 1;
         if line.len() as u64 > MAX_RECORD {
             return Err(too_long(n));
         }
-        let text = String::from_utf8_lossy(&line);
-        let text = text.trim_start_matches('\u{feff}').trim();
-        if !text.is_empty() && !text.starts_with('#') {
-            is_csv = text.split(',').any(|c| c.trim().trim_matches('"') == phone_column);
+        if let Some(text) = content(&line) {
+            // A spreadsheet saves with commas, or semicolons or tabs in many locales.
+            is_csv = text.split([',', ';', '\t']).any(|c| c.trim().trim_matches('"') == phone_column);
             break;
         }
     }
@@ -56,18 +62,15 @@ pub fn read_suppression(path: &Path, phone_column: &str, region: Option<Region>)
             }
         }
     } else {
-        let file = std::fs::File::open(path).map_err(read)?;
-        let mut lines = BufReader::new(file);
+        let mut reader = open()?;
         let mut n = 0;
-        while read_line(&mut lines, &mut line).map_err(read)? > 0 {
+        while read_line(&mut reader, &mut line).map_err(read)? {
             n += 1;
             if line.len() as u64 > MAX_RECORD {
                 return Err(too_long(n));
             }
-            let text = String::from_utf8_lossy(&line);
-            let raw = text.trim_start_matches('\u{feff}').trim();
-            if !raw.is_empty() && !raw.starts_with('#') {
-                add(n, raw);
+            if let Some(raw) = content(&line) {
+                add(n, &raw);
             }
         }
     }
@@ -112,9 +115,31 @@ mod tests {
     }
 
     #[test]
+    fn reads_lists_with_classic_mac_line_ends() {
+        // Every number on one "line" once made the whole list one invalid number.
+        let s = read("# opted out\r+254712345678\r\r0712 345 679\r\nnot a number\r");
+        assert_eq!(s.keys.len(), 2);
+        assert_eq!(s.invalid.len(), 1);
+        assert_eq!(s.invalid[0].0, 5);
+        assert_eq!(read("name,phone\rA,+254712345678\rB,0712 345 679\r").keys.len(), 2);
+    }
+
+    #[test]
     fn reads_csv_with_a_phone_column() {
         let s = read("name,phone\nA,+254712345678\nB,\n");
         assert_eq!(s.keys.len(), 1);
+    }
+
+    #[test]
+    fn reads_csv_separated_by_semicolons_or_tabs() {
+        // Such a list once read as plain lines, each an invalid number: nobody was suppressed.
+        for text in [
+            "phone;reason\n+254712345678;STOP\n0712 345 679;\n",
+            "# exported by the CRM\nphone\treason\n+254712345678\tSTOP\n0712 345 679\t\n",
+        ] {
+            let s = read(text);
+            assert_eq!((s.keys.len(), s.invalid.len()), (2, 0), "{text:?}");
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@
 pub mod condition;
 pub mod context;
 
-use minijinja::{Environment, UndefinedBehavior};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -21,10 +21,15 @@ pub const FUEL: u64 = 1_000_000;
 pub const MAX_RENDERED: usize = 256 << 10;
 
 /// The environment every template and condition of a campaign runs in: strict about undefined
-/// values, and with limits on recursion and work, so no campaign file can make herald hang.
+/// values, never escaping what it writes, and with limits on recursion and work, so no campaign
+/// file can make herald hang.
 pub fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // minijinja escapes by the template's name (`.html`, `.json`, …), and ours are named by JSON
+    // pointer, so a `metadata` key such as `page.html` would turn `&` into `&amp;`. Requests
+    // are JSON, escaped once when serialised: the text must reach them as rendered.
+    env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_recursion_limit(64);
     env.set_fuel(Some(FUEL));
     env
@@ -260,6 +265,19 @@ mod tests {
         let t = Templates::compile(&json!({"text": "{{ v }}"}), None, Origin::Campaign).unwrap();
         let (out, _) = t.render(&ctx(&[("v", "{{ 7 * 7 }} \"q\"\n😀")])).unwrap();
         assert_eq!(out["text"], "{{ 7 * 7 }} \"q\"\n😀");
+    }
+
+    #[test]
+    fn values_are_never_escaped_whatever_the_key_is_named() {
+        // Keys ending like file names once made minijinja HTML- or JSON-escape their values.
+        let meta = json!({"page.html": "{{ v }}", "conf.json": "{{ v }}", "a.xml": "{{ v }}", "b.yaml.j2": "{{ v }}"});
+        let t = Templates::compile(&json!({"text": "{{ v }}"}), Some(&meta), Origin::Campaign).unwrap();
+        let hostile = "<b>&'x' \"q\" \\";
+        let (out, meta) = t.render(&ctx(&[("v", hostile)])).unwrap();
+        assert_eq!(out["text"], hostile);
+        for (key, value) in meta.unwrap() {
+            assert_eq!(value, hostile, "{key}");
+        }
     }
 
     #[test]

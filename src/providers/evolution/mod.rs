@@ -480,7 +480,7 @@ fn interactive_body(number: &str, interactive: &Interactive) -> Result<(&'static
 fn evolution_messages(body: &Value) -> Vec<String> {
     fn collect(v: &Value, out: &mut Vec<String>) {
         match v {
-            Value::String(s) => out.push(s.clone()),
+            Value::String(s) if !s.trim().is_empty() => out.push(s.trim().to_string()),
             Value::Array(a) => a.iter().for_each(|x| collect(x, out)),
             _ => {}
         }

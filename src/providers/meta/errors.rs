@@ -15,11 +15,14 @@ pub fn classify(body: &Value, r: &Response) -> Option<Outcome> {
 /// Classifies Meta's error object itself (`{"code", "message", "is_transient", …}`), wherever a
 /// provider puts it; `None` when `e` has no numeric `code`.
 pub fn classify_error(e: &Value, r: &Response) -> Option<Outcome> {
+    fn text(v: Option<&Value>) -> Option<&str> {
+        v.and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
+    }
     let code = e.get("code").and_then(Value::as_i64)?;
-    let details = e.pointer("/error_data/details").and_then(Value::as_str);
-    let message = e.get("message").and_then(Value::as_str).unwrap_or("Meta error");
+    let details = text(e.pointer("/error_data/details"));
+    let message = text(e.get("message")).unwrap_or("Meta error");
     let message = match details {
-        Some(d) if !d.is_empty() && d != message => format!("{message}: {d}"),
+        Some(d) if d != message => format!("{message}: {d}"),
         _ => message.to_string(),
     };
     let error = ProviderError::new(Some(code.to_string()), message);
