@@ -116,3 +116,25 @@ pub fn into_closed_pipe(dir: &Path, args: &[&str], read: usize) -> Output {
     drop(child.stdout.take());
     child.wait_with_output().expect("herald ends")
 }
+
+/// Reads `child`'s stderr until a line containing `needle`, and returns that line and the rest
+/// of the stream; panics if the process ends first.
+pub fn await_line(
+    child: &mut std::process::Child,
+    needle: &str,
+) -> (String, std::io::BufReader<std::process::ChildStderr>) {
+    let mut err = std::io::BufReader::new(child.stderr.take().expect("stderr piped"));
+    let mut line = String::new();
+    while !line.contains(needle) {
+        line.clear();
+        let read = std::io::BufRead::read_line(&mut err, &mut line).unwrap();
+        assert!(read > 0, "herald ended before printing `{needle}`");
+    }
+    (line, err)
+}
+
+/// Sends SIGTERM to `child`, as CI does on cancel.
+pub fn terminate(child: &std::process::Child) {
+    let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(term.success());
+}

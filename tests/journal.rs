@@ -161,18 +161,12 @@ fn a_send_waiting_for_its_schedule_does_not_hold_the_journal() {
         .spawn()
         .unwrap();
     // Wait until it says it is waiting, then send another campaign from the same folder.
-    let mut line = String::new();
-    let mut err = std::io::BufReader::new(waiting.stderr.take().unwrap());
-    while !line.contains("waiting until") {
-        line.clear();
-        assert!(std::io::BufRead::read_line(&mut err, &mut line).unwrap() > 0, "the waiting send ended");
-    }
+    let _stderr = await_line(&mut waiting, "waiting until");
     let o = send(&s, &[]);
     assert_eq!(o.status.code(), Some(0), "the waiting send held the journal: {}", stderr(&o));
     assert_eq!(server.seen().len(), 2);
     // SIGTERM cancels the wait like Ctrl-C: exit 130, nothing sent.
-    let term = std::process::Command::new("kill").args(["-TERM", &waiting.id().to_string()]).status().unwrap();
-    assert!(term.success());
+    terminate(&waiting);
     assert_eq!(waiting.wait().unwrap().code(), Some(130));
     assert_eq!(server.seen().len(), 2);
 }

@@ -5,7 +5,6 @@
 
 use crate::common::*;
 use crate::server::*;
-use std::io::BufRead;
 use std::process::Output;
 
 const TOKEN: &str = "EAAG-window-secret";
@@ -141,15 +140,9 @@ fn a_send_waiting_for_a_window_stops_on_sigterm_with_130_and_sends_nothing_more(
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("waiting until") {
-        line.clear();
-        assert!(err.read_line(&mut line).unwrap() > 0, "the send ended without waiting");
-    }
+    let (line, _stderr) = await_line(&mut child, "waiting until");
     assert!(line.contains("for the next sending window"), "{line}");
-    let term = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(term.success());
+    terminate(&child);
     assert_eq!(child.wait().unwrap().code(), Some(130));
     let csv = std::fs::read_to_string(s.path().join("out/results.csv")).unwrap();
     assert_eq!(csv.matches(",held,").count(), 3, "{csv}");
