@@ -530,13 +530,19 @@ fn confirm(plan: &Plan, count: usize, sandbox: bool) -> Result<bool, Error> {
     let base = &plan.settings().base_url;
     let host = base.split("://").nth(1).unwrap_or(base).split('/').next().unwrap_or_default();
     let target = if sandbox { "the built-in sandbox".to_string() } else { format!("{} ({host})", plan.provider) };
-    let what = format!(
+    let mut what = format!(
         "send {count} {} message{} through {target} at {} ({} at once)",
         plan.message_type,
         if count == 1 { "" } else { "s" },
         plan.delivery.rate_text(),
         plan.delivery.concurrency
     );
+    if let Some(at) = plan.settings().send_at {
+        what.push_str(&format!(", for the provider to deliver at {}", crate::clock::time(at)));
+    }
+    if let Some(window) = &plan.window {
+        what.push_str(&format!(", each inside the window {}", window.describe()));
+    }
     if !std::io::stdin().is_terminal() {
         return Err(Error::NoTerminal(what));
     }
