@@ -488,7 +488,8 @@ impl Journal {
     /// A writer for this run, on its own thread with a connection of its own (the lock stays
     /// here). It folds the run's rows at the end only when this process holds `campaign`'s lock.
     pub fn writer(&self, campaign: &str, keep_bodies: bool) -> Result<writer::Writer, JournalError> {
-        writer::Writer::start(&self.path, campaign, keep_bodies, self.owns(campaign))
+        let store = writer::sqlite::Thread::open(&self.path, campaign.to_string(), self.owns(campaign))?;
+        writer::Writer::start(store, &self.path, keep_bodies)
     }
 }
 
