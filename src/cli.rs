@@ -82,11 +82,12 @@ enum Command {
     Status {
         /// Campaign file.
         file: PathBuf,
-        /// The journal of `send --sandbox` rehearsals.
-        #[arg(long, conflicts_with = "journal")]
+        /// The journal of `send --sandbox` rehearsals (beside --journal's, when given).
+        #[arg(long)]
         sandbox: bool,
-        /// Journal file [default: .herald/journal.db beside the campaign, or $HERALD_JOURNAL].
-        #[arg(long, value_name = "PATH")]
+        /// Journal: a file, or a postgres:// URL [default: $HERALD_JOURNAL, else
+        /// .herald/journal.db beside the campaign].
+        #[arg(long, value_name = "PATH|URL")]
         journal: Option<PathBuf>,
         #[command(flatten)]
         opt_out: OptOutArgs,
@@ -106,11 +107,12 @@ enum Command {
         /// Write every format into this folder instead.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// The journal of `send --sandbox` rehearsals.
-        #[arg(long, conflicts_with = "journal")]
+        /// The journal of `send --sandbox` rehearsals (beside --journal's, when given).
+        #[arg(long)]
         sandbox: bool,
-        /// Journal file [default: .herald/journal.db beside the campaign, or $HERALD_JOURNAL].
-        #[arg(long, value_name = "PATH")]
+        /// Journal: a file, or a postgres:// URL [default: $HERALD_JOURNAL, else
+        /// .herald/journal.db beside the campaign].
+        #[arg(long, value_name = "PATH|URL")]
         journal: Option<PathBuf>,
         #[command(flatten)]
         opt_out: OptOutArgs,
@@ -301,8 +303,9 @@ struct SendArgs {
     opt_out: OptOutArgs,
     #[command(flatten)]
     root: FileRootArgs,
-    /// Journal file [default: .herald/journal.db beside the campaign, or $HERALD_JOURNAL].
-    #[arg(long, value_name = "PATH")]
+    /// Journal: a file, or a postgres:// URL shared by every runner [default: $HERALD_JOURNAL,
+    /// else .herald/journal.db beside the campaign].
+    #[arg(long, value_name = "PATH|URL")]
     journal: Option<PathBuf>,
     /// Resend recipients whose fate is unknown (the provider may already have their message).
     #[arg(long)]

@@ -34,23 +34,22 @@ pub enum Error {
     },
     /// The journal is missing although this campaign was sent before.
     #[error(
-        "no journal at {}, but {} shows campaign `{id}` was sent before; without its journal herald would message everyone again",
-        .path.display(),
+        "no journal at {path}, but {} shows campaign `{id}` was sent before; without its journal herald would message everyone again",
         .report.display()
     )]
     JournalMissing {
         /// Where the journal should be.
-        path: PathBuf,
+        path: crate::journal::Location,
         /// The report of an earlier send.
         report: PathBuf,
         /// The campaign.
         id: String,
     },
     /// `herald report` before any send.
-    #[error("no journal at {}: campaign `{id}` has not been sent yet", .path.display())]
+    #[error("no journal at {path}: campaign `{id}` has not been sent yet")]
     NoJournal {
         /// Where the journal would be.
-        path: PathBuf,
+        path: crate::journal::Location,
         /// The campaign.
         id: String,
     },

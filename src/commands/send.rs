@@ -138,7 +138,7 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         Some((j, inspection)) => {
             if inspection.rows > 0 {
                 let would = if o.dry_run { "a real run would " } else { "" };
-                eprintln!("journal {}: {would}{}", j.path().display(), inspection.selection.describe());
+                eprintln!("journal {}: {would}{}", j.location(), inspection.selection.describe());
             }
             inspection.clone()
         }
@@ -444,7 +444,7 @@ fn open_journal(plan: &Plan, o: &Options, policy: Policy) -> Result<Option<(Jour
     if o.no_journal {
         return Ok(None);
     }
-    let path = journal::default_path(&plan.file, o.journal.as_deref(), o.sandbox);
+    let path = journal::default_location(&plan.file, o.journal.as_deref(), o.sandbox);
     let mut j = if o.dry_run {
         match Journal::open_read(&path)? {
             Some(j) => j,
@@ -459,16 +459,15 @@ fn open_journal(plan: &Plan, o: &Options, policy: Policy) -> Result<Option<(Jour
             return Err(Error::JournalMissing { path, report, id: plan.id.clone() });
         }
         let j = Journal::open(&path, &plan.id)?;
-        if fresh {
-            gitignore_hint(&path);
+        if let Some(file) = path.file().filter(|_| fresh) {
+            gitignore_hint(file);
         }
         // A journal path chosen on purpose (--journal, HERALD_JOURNAL) is taken as kept.
         let default = o.journal.is_none() && std::env::var_os("HERALD_JOURNAL").is_none();
         if let Some(ci) = ci_runner().filter(|_| default && !o.sandbox) {
             eprintln!(
                 "warning: running in CI ({ci}) with the journal on this runner's disk ({}): it is lost with the runner, and a re-run on a fresh one would message everyone again. Keep it: cache or upload `{}` between jobs (after herald exits it is one whole file), or set HERALD_JOURNAL (or --journal) to a path that outlives the runner",
-                path.display(),
-                path.display()
+                path, path
             );
         }
         j

@@ -5,7 +5,7 @@ use super::Output;
 use super::windows::Windows;
 use crate::error::Error;
 use crate::exit;
-use crate::journal::{self, Journal, Policy, RunRow, State, Totals};
+use crate::journal::{self, Journal, Location, Policy, RunRow, State, Totals};
 use crate::plan::{self, Options as PlanOptions, Plan, TokenCheck};
 use crate::run::Inspection;
 use std::path::{Path, PathBuf};
@@ -34,7 +34,7 @@ pub fn run(o: &Options, out: &Output) -> u8 {
 
 fn status(o: &Options, out: &Output) -> Result<u8, Error> {
     let Some(plan) = load(&o.file, &o.opt_out, o.file_root.as_deref(), out) else { return Ok(exit::INVALID) };
-    let path = journal::default_path(&o.file, o.journal.as_deref(), o.sandbox);
+    let path = journal::default_location(&o.file, o.journal.as_deref(), o.sandbox);
     let clock = super::clock()?;
     let Some(mut j) = Journal::open_read(&path)? else {
         let windows = Windows::of(&plan, None, clock)?;
@@ -48,14 +48,14 @@ fn status(o: &Options, out: &Output) -> Result<u8, Error> {
                 "campaign {} · {} · no journal yet at {}\na run would send to {n} recipients ({skipped} skipped by the campaign file)\n{}",
                 plan.id,
                 o.file.display(),
-                path.display(),
+                path,
                 windows.as_ref().map(Windows::text).unwrap_or_default()
             )
         })?;
         return Ok(exit::OK);
     };
     let inspection = crate::run::inspect(&plan, &mut j, Policy::default(), false)?;
-    let (totals, runs, busy) = (j.totals(&plan.id)?, j.runs(&plan.id)?, j.busy(&plan.id));
+    let (totals, runs, busy) = (j.totals(&plan.id)?, j.runs(&plan.id)?, j.busy(&plan.id)?);
     let windows = Windows::of(&plan, Some(&j), clock)?;
     let printed = if o.json {
         let mut json = json(&plan, &totals, &inspection, &runs, &path, busy);
@@ -92,7 +92,7 @@ pub fn json(
     totals: &Totals,
     inspection: &Inspection,
     runs: &[RunRow],
-    path: &Path,
+    path: &Location,
     busy: bool,
 ) -> serde_json::Value {
     let last = runs.last().map(|run| {
@@ -108,7 +108,7 @@ pub fn json(
     serde_json::json!({
         "campaign": plan.id,
         "file": plan.file.display().to_string(),
-        "journal": path.display().to_string(),
+        "journal": path.to_string(),
         "journal_exists": true,
         "running": busy,
         "counts": {
@@ -127,12 +127,12 @@ pub fn json(
 }
 
 /// The JSON status of a campaign with no journal yet: the shape of [`json`], nothing sent.
-fn unsent(plan: &Plan, path: &Path) -> serde_json::Value {
+fn unsent(plan: &Plan, path: &Location) -> serde_json::Value {
     let counts = &plan.audience.counts;
     serde_json::json!({
         "campaign": plan.id,
         "file": plan.file.display().to_string(),
-        "journal": path.display().to_string(),
+        "journal": path.to_string(),
         "journal_exists": false,
         "running": false,
         "counts": { "sent": 0, "failed": 0, "unknown": 0, "in_flight": 0, "pending": counts.recipients, "skipped": counts.skipped() },
@@ -144,8 +144,15 @@ fn unsent(plan: &Plan, path: &Path) -> serde_json::Value {
 }
 
 /// The status text. Pure, so tests check it.
-pub fn text(plan: &Plan, totals: &Totals, inspection: &Inspection, runs: &[RunRow], path: &Path, busy: bool) -> String {
-    let mut s = format!("campaign {} · {} · journal {}\n", plan.id, plan.file.display(), path.display());
+pub fn text(
+    plan: &Plan,
+    totals: &Totals,
+    inspection: &Inspection,
+    runs: &[RunRow],
+    path: &Location,
+    busy: bool,
+) -> String {
+    let mut s = format!("campaign {} · {} · journal {path}\n", plan.id, plan.file.display());
     let lines = [
         ("sent", totals.of(State::Sent), String::new()),
         ("failed", totals.of(State::Failed), String::new()),

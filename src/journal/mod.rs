@@ -7,17 +7,20 @@
 //! asked. It knows recipients by key; it does not know the planner.
 
 mod changes;
+mod location;
 mod lock;
 mod pending;
+mod postgres;
 mod schema;
 mod selection;
+mod sqlite;
 pub mod writer;
 
 pub use changes::{Changes, MESSAGE_SECTIONS};
+pub use location::{Location, redact};
 pub use selection::{Decision, Policy, Selection};
 
-use crate::results::{Code, Record, Status};
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::results::{Record, Status};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -81,6 +84,30 @@ pub enum JournalError {
     /// A write failed.
     #[error("cannot write the journal: {0}")]
     Write(rusqlite::Error),
+    /// The PostgreSQL journal cannot be reached.
+    #[error("cannot connect to the journal {location}: {source}")]
+    Connect {
+        /// The journal, without its password.
+        location: String,
+        /// What PostgreSQL (or the network) said.
+        source: ::postgres::Error,
+    },
+    /// The PostgreSQL journal's schema is newer than this herald.
+    #[error(
+        "the journal {location} was written by a newer herald (schema version {version}); upgrade herald to use it"
+    )]
+    NewerDatabase {
+        /// The journal, without its password.
+        location: String,
+        /// Its schema version.
+        version: i32,
+    },
+    /// TLS for the PostgreSQL journal cannot be set up.
+    #[error("cannot set up TLS for the journal: {0}")]
+    Tls(#[from] rustls::Error),
+    /// A PostgreSQL query failed.
+    #[error("cannot use the journal's database: {0}")]
+    Database(#[from] ::postgres::Error),
     /// The writer thread is gone (it failed earlier, or could not start).
     #[error("the journal writer has stopped{}", .0.as_ref().map(|why| format!(": {why}")).unwrap_or_default())]
     WriterGone(Option<String>),
@@ -184,217 +211,97 @@ impl Totals {
     }
 }
 
-/// An open journal: locked for one campaign when this process sends it, unlocked when it only
-/// reads.
+/// An open journal: SQLite, locked for one campaign when this process sends it, or PostgreSQL,
+/// shared by every runner sending the campaign. Unlocked when it only reads.
+#[derive(Debug)]
 pub struct Journal {
-    conn: Connection,
-    path: PathBuf,
-    lock: Option<(String, lock::Lock)>,
-    /// A reader's copy of a send under way (see [`pending::snapshot`]) has rows.
-    live: bool,
+    location: Location,
+    store: Store,
 }
 
-impl std::fmt::Debug for Journal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Journal").field("path", &self.path).finish_non_exhaustive()
-    }
+#[derive(Debug)]
+enum Store {
+    Sqlite(sqlite::Sqlite),
+    Postgres(Box<postgres::Postgres>),
 }
 
-/// Where the journal of `campaign_file` lives: `--journal`, else `$HERALD_JOURNAL`, else
-/// `.herald/journal.db` beside the campaign file. Sandbox rehearsals always use a separate file
-/// (`sandbox-journal.db`, or `<name>.sandbox.db` beside an explicit journal), so a rehearsal
-/// never marks real recipients as sent.
-pub fn default_path(campaign_file: &Path, explicit: Option<&Path>, sandbox: bool) -> PathBuf {
-    let chosen = explicit
-        .map(Path::to_path_buf)
-        .or_else(|| std::env::var_os("HERALD_JOURNAL").filter(|p| !p.is_empty()).map(PathBuf::from));
-    match (chosen, sandbox) {
-        (Some(p), false) => p,
-        (Some(p), true) => {
-            let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "journal".into());
-            p.with_file_name(format!("{stem}.sandbox.db"))
+/// Calls the same method on whichever backend holds the journal.
+macro_rules! each {
+    ($self:expr, $j:ident => $call:expr) => {
+        match $self {
+            Store::Sqlite($j) => $call,
+            Store::Postgres($j) => $call,
         }
-        (None, _) => {
-            let dir = campaign_file.parent().unwrap_or(Path::new("")).join(".herald");
-            dir.join(if sandbox { "sandbox-journal.db" } else { "journal.db" })
-        }
-    }
-}
-
-const ROW_COLUMNS: &str = "recipient, csv_line, state, request_hash, message_id, http_status, error_code, \
-                           error_message, attempts, latency_ms, updated_at";
-
-/// Reads a row selected with [`ROW_COLUMNS`].
-fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
-    let state = State::parse(&r.get::<_, String>(2)?);
-    let mut record = Record {
-        recipient: r.get(0)?,
-        csv_line: r.get(1)?,
-        status: match state {
-            State::Sent => Status::Sent,
-            State::Failed => Status::Failed,
-            State::Unknown | State::InFlight => Status::Unknown,
-        },
-        message_id: r.get(4)?,
-        http_status: r.get(5)?,
-        error_code: r.get::<_, Option<String>>(6)?.map(|c| Code::parse(&c)),
-        error_message: r.get(7)?,
-        attempts: r.get(8)?,
-        latency_ms: r.get(9)?,
-        timestamp: from_millis(r.get(10)?),
     };
-    if state == State::InFlight {
-        record.error_code = Some(Code::InFlight);
-        record.error_message = Some("in flight: a send is running, or it stopped before recording the answer".into());
-    }
-    Ok(Row { state, request_hash: r.get(3)?, record })
-}
-
-/// A time as the journal stores it: Unix milliseconds.
-fn millis(at: jiff::Timestamp) -> i64 {
-    at.as_millisecond()
-}
-
-fn from_millis(ms: i64) -> jiff::Timestamp {
-    jiff::Timestamp::from_millisecond(ms).unwrap_or_default()
 }
 
 impl Journal {
-    /// Opens (creating if needed) the journal and locks `campaign` in it. Fails with
-    /// [`JournalError::Busy`] when another herald is sending that campaign; other campaigns in
-    /// the same journal are free to send.
-    pub fn open(path: &Path, campaign: &str) -> Result<Journal, JournalError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| JournalError::File {
-                what: "create",
-                path: dir.to_path_buf(),
-                source,
-            })?;
-        }
-        let lock = lock::Lock::acquire(path, campaign)?;
-        let mut conn = schema::open(path)?;
-        // A run that crashed left its claims and outcomes pending.
-        pending::fold(&mut conn, campaign).map_err(JournalError::Write)?;
-        Ok(Journal { conn, path: path.to_path_buf(), lock: Some((campaign.to_string(), lock)), live: false })
+    /// Opens (creating if needed) the journal to send `campaign`. An SQLite journal locks the
+    /// campaign: [`JournalError::Busy`] when another herald is sending it (other campaigns in
+    /// the same journal are free to send). A PostgreSQL journal is shared: every runner claims
+    /// recipients of its own.
+    pub fn open(at: impl Into<Location>, campaign: &str) -> Result<Journal, JournalError> {
+        let location = at.into();
+        let store = match &location {
+            Location::File(path) => Store::Sqlite(sqlite::Sqlite::open(path, campaign)?),
+            Location::Postgres { url, schema } => {
+                Store::Postgres(Box::new(postgres::Postgres::open(url, schema, &location)?))
+            }
+        };
+        Ok(Journal { location, store })
     }
 
     /// Opens an existing journal to read it, without the lock (a send may be running: what it
     /// has recorded so far is read too); `Ok(None)` when there is no journal yet.
-    pub fn open_read(path: &Path) -> Result<Option<Journal>, JournalError> {
-        if !path.exists() {
-            return Ok(None);
-        }
-        let conn = schema::open_read(path)?;
-        let live = pending::snapshot(&conn).map_err(JournalError::Read)?;
-        Ok(Some(Journal { conn, path: path.to_path_buf(), lock: None, live }))
+    pub fn open_read(at: impl Into<Location>) -> Result<Option<Journal>, JournalError> {
+        let location = at.into();
+        let store = match &location {
+            Location::File(path) => sqlite::Sqlite::open_read(path)?.map(Store::Sqlite),
+            Location::Postgres { url, schema } => {
+                Some(Store::Postgres(Box::new(postgres::Postgres::open(url, schema, &location)?)))
+            }
+        };
+        Ok(store.map(|store| Journal { location, store }))
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Where the journal is; it prints without a password.
+    pub fn location(&self) -> &Location {
+        &self.location
     }
 
     /// Whether another process is sending `campaign` with this journal right now.
-    pub fn busy(&self, campaign: &str) -> bool {
-        !self.owns(campaign) && lock::Lock::acquire(&self.path, campaign).is_err()
-    }
-
-    /// Whether this process holds `campaign`'s lock.
-    fn owns(&self, campaign: &str) -> bool {
-        self.lock.as_ref().is_some_and(|(c, _)| c == campaign)
+    pub fn busy(&self, campaign: &str) -> Result<bool, JournalError> {
+        match &self.store {
+            Store::Sqlite(j) => Ok(j.busy(campaign)),
+            Store::Postgres(j) => j.busy(campaign),
+        }
     }
 
     /// Every run of `campaign`, oldest first.
     pub fn runs(&self, campaign: &str) -> Result<Vec<RunRow>, JournalError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT started_at, finished_at, mode, stopped_kind, stopped, exit_code
-                 FROM runs WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) ORDER BY id",
-            )
-            .map_err(JournalError::Read)?;
-        stmt.query_map(params![campaign], |r| {
-            let kind: Option<String> = r.get(3)?;
-            let text: Option<String> = r.get(4)?;
-            Ok(RunRow {
-                started_at: r.get(0)?,
-                finished_at: r.get(1)?,
-                mode: r.get(2)?,
-                stopped: kind.zip(text),
-                exit_code: r.get(5)?,
-            })
-        })
-        .and_then(Iterator::collect)
-        .map_err(JournalError::Read)
+        each!(&self.store, j => j.runs(campaign))
     }
 
     /// The section hashes of `campaign` at its last run (`None`: never run).
     pub fn sections(&self, campaign: &str) -> Result<Option<Sections>, JournalError> {
-        let sections: Option<String> = self
-            .conn
-            .query_row("SELECT sections FROM campaigns WHERE name = ?1", params![campaign], |r| r.get(0))
-            .optional()
-            .map_err(JournalError::Read)?;
-        Ok(sections.and_then(|s| serde_json::from_str(&s).ok()))
+        each!(&self.store, j => j.sections(campaign))
     }
 
     /// Counts of `campaign`'s rows by state, and its first and last send, including what a
     /// send under way has recorded so far.
     pub fn totals(&self, campaign: &str) -> Result<Totals, JournalError> {
-        let mut totals = Totals::default();
-        // A pending row counts in its state, and takes its recipient's row out of the old one.
-        let mut stmt = self
-            .conn
-            .prepare(
-                "WITH c (id) AS (SELECT id FROM campaigns WHERE name = ?1)
-                 SELECT state, SUM(n), SUM(interrupted), MIN(first_sent_at), MAX(updated_at) FROM (
-                     SELECT state, 1 AS n, error_code IS 'interrupted' AS interrupted, first_sent_at, updated_at
-                     FROM recipients WHERE campaign = (SELECT id FROM c)
-                     UNION ALL
-                     SELECT state, 1, error_code IS 'interrupted', first_sent_at, updated_at
-                     FROM pending WHERE campaign = (SELECT id FROM c)
-                     UNION ALL
-                     SELECT r.state, -1, -(r.error_code IS 'interrupted'), NULL, NULL
-                     FROM pending p JOIN recipients r ON r.campaign = p.campaign AND r.recipient = p.recipient
-                     WHERE p.campaign = (SELECT id FROM c)
-                 ) GROUP BY state HAVING SUM(n) > 0",
-            )
-            .map_err(JournalError::Read)?;
-        let rows = stmt
-            .query_map(params![campaign], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, usize>(1)?, r.get::<_, usize>(2)?, r.get(3)?, r.get(4)?))
-            })
-            .map_err(JournalError::Read)?;
-        let (mut first, mut last): (Option<i64>, Option<i64>) = (None, None);
-        for row in rows {
-            let (state, n, interrupted, f, l): (String, usize, usize, i64, i64) = row.map_err(JournalError::Read)?;
-            totals.states.insert(State::parse(&state), n);
-            totals.interrupted += interrupted;
-            first = Some(first.map_or(f, |x| x.min(f)));
-            last = Some(last.map_or(l, |x| x.max(l)));
-        }
-        totals.first_sent_at = first.map(|ms| crate::results::timestamp(from_millis(ms)));
-        totals.last_at = last.map(|ms| crate::results::timestamp(from_millis(ms)));
-        Ok(totals)
+        each!(&self.store, j => j.totals(campaign))
     }
 
     /// What the journal records for one recipient of `campaign`.
     pub fn row(&self, campaign: &str, recipient: &str) -> Result<Option<Row>, JournalError> {
-        lookup(&self.conn, campaign, recipient, self.live).map_err(JournalError::Read)
+        each!(&self.store, j => j.row(campaign, recipient))
     }
 
-    /// Turns rows a crashed run left `in_flight` into `unknown`; returns how many.
+    /// Turns rows a crashed run left `in_flight` into `unknown`; returns how many. With
+    /// PostgreSQL, only the claims of runners whose lease has expired.
     pub fn settle_crashed(&mut self, campaign: &str) -> Result<usize, JournalError> {
-        let now = millis(jiff::Timestamp::now());
-        self.conn
-            .execute(
-                "UPDATE recipients SET state = 'unknown', error_code = 'interrupted',
-                        error_message = 'herald stopped while this request was in flight; the provider may or may not have it',
-                        updated_at = ?2
-                 WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) AND state = 'in_flight'",
-                params![campaign, now],
-            )
-            .map_err(JournalError::Write)
+        each!(&mut self.store, j => j.settle_crashed(campaign))
     }
 
     /// Accepts the current campaign as the new baseline after `--allow-changed`: every known
@@ -405,19 +312,7 @@ impl Journal {
         campaign: &str,
         hashes: impl IntoIterator<Item = (String, Hash)>,
     ) -> Result<(), JournalError> {
-        let tx = self.conn.transaction().map_err(JournalError::Write)?;
-        {
-            let mut stmt = tx
-                .prepare(
-                    "UPDATE recipients SET request_hash = ?3
-                     WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) AND recipient = ?2",
-                )
-                .map_err(JournalError::Write)?;
-            for (recipient, hash) in hashes {
-                stmt.execute(params![campaign, recipient, &hash[..]]).map_err(JournalError::Write)?;
-            }
-        }
-        tx.commit().map_err(JournalError::Write)
+        each!(&mut self.store, j => j.rebaseline(campaign, hashes))
     }
 
     /// Records the campaign's section hashes and a new run; returns the run id.
@@ -428,25 +323,7 @@ impl Journal {
         mode: &str,
         sender: &str,
     ) -> Result<i64, JournalError> {
-        let now = crate::results::now();
-        let sections = serde_json::to_string(sections).unwrap_or_default();
-        let tx = self.conn.transaction().map_err(JournalError::Write)?;
-        tx.execute(
-            "INSERT INTO campaigns (name, sections, created_at, updated_at, sender) VALUES (?1, ?2, ?3, ?3, ?4)
-             ON CONFLICT(name) DO UPDATE SET sections = excluded.sections, updated_at = excluded.updated_at,
-                                             sender = excluded.sender",
-            params![campaign, sections, now, sender],
-        )
-        .map_err(JournalError::Write)?;
-        tx.execute(
-            "INSERT INTO runs (campaign, started_at, mode, pid)
-             VALUES ((SELECT id FROM campaigns WHERE name = ?1), ?2, ?3, ?4)",
-            params![campaign, now, mode, std::process::id()],
-        )
-        .map_err(JournalError::Write)?;
-        let id = tx.last_insert_rowid();
-        tx.commit().map_err(JournalError::Write)?;
-        Ok(id)
+        each!(&mut self.store, j => j.begin_run(campaign, sections, mode, sender))
     }
 
     /// Messages `sender` sent (or may have: unknown, in flight) since `since`, over every
@@ -458,56 +335,44 @@ impl Journal {
         campaign: &str,
         since: jiff::Timestamp,
     ) -> Result<(usize, Option<jiff::Timestamp>), JournalError> {
-        let sql = "WITH c AS (SELECT id FROM campaigns WHERE sender = ?1 OR name = ?2),
-                   sent AS (
-                       SELECT first_sent_at AS at FROM recipients
-                       WHERE campaign IN (SELECT id FROM c) AND state IN ('sent', 'unknown', 'in_flight') AND first_sent_at >= ?3
-                       UNION ALL
-                       SELECT first_sent_at FROM pending
-                       WHERE campaign IN (SELECT id FROM c) AND state IN ('sent', 'unknown', 'in_flight') AND first_sent_at >= ?3
-                   )
-                   SELECT COUNT(*), MIN(at) FROM sent";
-        let (count, oldest): (usize, Option<i64>) = self
-            .conn
-            .query_row(sql, params![sender, campaign, millis(since)], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(JournalError::Read)?;
-        Ok((count, oldest.map(from_millis)))
+        each!(&self.store, j => j.sent_since(sender, campaign, since))
     }
 
     /// Closes a run with how it ended (`stopped`: kind and sentence).
     pub fn end_run(&mut self, run: i64, stopped: Option<(&str, &str)>, exit_code: u8) -> Result<(), JournalError> {
-        self.conn
-            .execute(
-                "UPDATE runs SET finished_at = ?2, stopped_kind = ?3, stopped = ?4, exit_code = ?5 WHERE id = ?1",
-                params![run, crate::results::now(), stopped.map(|s| s.0), stopped.map(|s| s.1), exit_code],
-            )
-            .map(|_| ())
-            .map_err(JournalError::Write)
+        each!(&mut self.store, j => j.end_run(run, stopped, exit_code))
     }
 
-    /// A writer for this run, on its own thread with a connection of its own (the lock stays
-    /// here). It folds the run's rows at the end only when this process holds `campaign`'s lock.
+    /// A writer for this run, on its own thread with a connection of its own.
     pub fn writer(&self, campaign: &str, keep_bodies: bool) -> Result<writer::Writer, JournalError> {
-        let store = writer::sqlite::Thread::open(&self.path, campaign.to_string(), self.owns(campaign))?;
-        writer::Writer::start(store, &self.path, keep_bodies)
+        each!(&self.store, j => j.writer(campaign, keep_bodies))
     }
 }
 
-/// One recipient's row, with cached statements; with `live`, a reader's copy of the send under
-/// way comes first.
-fn lookup(conn: &Connection, campaign: &str, recipient: &str, live: bool) -> rusqlite::Result<Option<Row>> {
-    let tables: &[&str] = if live { &["temp.live", "recipients"] } else { &["recipients"] };
-    for table in tables {
-        let sql = format!(
-            "SELECT {ROW_COLUMNS} FROM {table}
-             WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) AND recipient = ?2"
-        );
-        let row = conn.prepare_cached(&sql)?.query_row(params![campaign, recipient], read_row).optional()?;
-        if row.is_some() {
-            return Ok(row);
+/// Where the journal of `campaign_file` lives: `--journal`, else `$HERALD_JOURNAL`, else
+/// `.herald/journal.db` beside the campaign file. Either may be a `postgres://` URL. Sandbox
+/// rehearsals always use a separate file (`sandbox-journal.db`, or `<name>.sandbox.db` beside an
+/// explicit journal) or PostgreSQL schema, so a rehearsal never marks real recipients as sent.
+pub fn default_location(campaign_file: &Path, explicit: Option<&Path>, sandbox: bool) -> Location {
+    let chosen = explicit
+        .map(Path::to_path_buf)
+        .or_else(|| std::env::var_os("HERALD_JOURNAL").filter(|p| !p.is_empty()).map(PathBuf::from));
+    match chosen {
+        Some(p) => Location::parse(&p, sandbox),
+        None => {
+            let dir = campaign_file.parent().unwrap_or(Path::new("")).join(".herald");
+            Location::File(dir.join(if sandbox { "sandbox-journal.db" } else { "journal.db" }))
         }
     }
-    Ok(None)
+}
+
+/// A time as the journal stores it: Unix milliseconds.
+fn millis(at: jiff::Timestamp) -> i64 {
+    at.as_millisecond()
+}
+
+fn from_millis(ms: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_millisecond(ms).unwrap_or_default()
 }
 
 /// The SHA-256 of a request.

@@ -1,5 +1,6 @@
 //! Journal round trips: batched claims, outcomes and releases through the writer thread, the
-//! policy on re-runs, crash settling, and rows a campaign no longer lists.
+//! policy on re-runs, crash settling, and rows a campaign no longer lists. Those that hold for
+//! both backends run against SQLite and a real PostgreSQL.
 
 use super::writer::{Admission, Candidate};
 use super::*;
@@ -23,17 +24,68 @@ fn outcome(i: usize, status: Status) -> Record {
     r
 }
 
-/// A journal in which campaign `c` has begun a run.
-fn open() -> (tempfile::TempDir, Journal) {
+#[path = "../../tests/pg_server.rs"]
+mod pg_server;
+
+/// A journal backend under test.
+#[derive(Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs a test against both backends.
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread")]
+            async fn sqlite() {
+                super::$name(super::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread")]
+            async fn postgres() {
+                super::$name(super::Backend::Postgres).await;
+            }
+        }
+    };
+}
+
+/// A fresh journal's place (and the folder holding an SQLite one).
+fn place(backend: Backend) -> (tempfile::TempDir, Location) {
     let dir = tempfile::tempdir().unwrap();
-    let mut j = Journal::open(&dir.path().join("j.db"), "c").unwrap();
-    j.begin_run("c", &HashMap::from([("message".into(), "m1".into())]), "send", "cloud_api:42").unwrap();
+    let at = match backend {
+        Backend::Sqlite => Location::File(dir.path().join("j.db")),
+        Backend::Postgres => Location::parse(Path::new(&pg_server::database()), false),
+    };
+    (dir, at)
+}
+
+/// A journal in which campaign `c` has begun a run.
+fn open_in(backend: Backend) -> (tempfile::TempDir, Journal, i64) {
+    let (dir, at) = place(backend);
+    let mut j = Journal::open(&at, "c").unwrap();
+    let run = j.begin_run("c", &HashMap::from([("message".into(), "m1".into())]), "send", "cloud_api:42").unwrap();
+    (dir, j, run)
+}
+
+/// An SQLite journal in which campaign `c` has begun a run.
+fn open() -> (tempfile::TempDir, Journal) {
+    let (dir, j, _) = open_in(Backend::Sqlite);
     (dir, j)
 }
 
-#[tokio::test]
-async fn claims_are_committed_in_batches_and_outcomes_ride_along() {
-    let (_dir, mut j) = open();
+/// The SQLite connection of an SQLite journal.
+fn conn(j: &Journal) -> &rusqlite::Connection {
+    match &j.store {
+        Store::Sqlite(s) => s.connection(),
+        Store::Postgres(_) => unreachable!("an SQLite journal"),
+    }
+}
+
+both!(claims_are_committed_in_batches_and_outcomes_ride_along);
+async fn claims_are_committed_in_batches_and_outcomes_ride_along(backend: Backend) {
+    let (_dir, mut j, run) = open_in(backend);
     let writer = j.writer("c", false).unwrap();
     let h = writer.handle();
     let first = h.admit((0..50).map(candidate).collect(), Policy::default(), 30).await.unwrap();
@@ -52,6 +104,8 @@ async fn claims_are_committed_in_batches_and_outcomes_ride_along() {
     let totals = j.totals("c").unwrap();
     assert_eq!((totals.of(State::Sent), totals.of(State::Failed), totals.of(State::InFlight)), (20, 1, 18));
     assert!(j.row("c", &phone(21)).unwrap().is_none(), "a released first claim leaves no row");
+    // The run ends with claims left in flight, as a writer that failed leaves them.
+    j.end_run(run, None, 1).unwrap();
     assert_eq!(j.settle_crashed("c").unwrap(), 18);
     let settled = j.row("c", &phone(25)).unwrap().unwrap();
     assert_eq!((settled.state, settled.record.error_code), (State::Unknown, Some(Code::Interrupted)));
@@ -71,7 +125,7 @@ async fn outcomes_riding_along_with_a_claim_that_fails_are_still_committed() {
     h.done((0..3).map(|i| outcome(i, Status::Sent)).collect());
     h.release(vec![phone(3)]);
     // The next batch's claims fail, as a full disk would make them.
-    j.conn
+    conn(&j)
         .execute_batch(&format!(
             "CREATE TRIGGER full_disk BEFORE INSERT ON pending WHEN NEW.recipient = '{}'
              BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
@@ -89,16 +143,18 @@ async fn outcomes_riding_along_with_a_claim_that_fails_are_still_committed() {
     assert!(j.row("c", &phone(4)).unwrap().is_none(), "no claim of the failed batch is left");
 }
 
-#[tokio::test]
-async fn a_rerun_keeps_final_rows_unless_told_to_retry_and_restores_released_retries() {
-    let (_dir, mut j) = open();
+both!(a_rerun_keeps_final_rows_unless_told_to_retry_and_restores_released_retries);
+async fn a_rerun_keeps_final_rows_unless_told_to_retry_and_restores_released_retries(backend: Backend) {
+    let (_dir, mut j, run) = open_in(backend);
     let writer = j.writer("c", false).unwrap();
     let h = writer.handle();
     h.admit((0..4).map(candidate).collect(), Policy::default(), usize::MAX).await.unwrap();
     h.done(vec![outcome(0, Status::Sent), outcome(1, Status::Failed), outcome(2, Status::Unknown)]);
     drop(h);
     writer.finish().unwrap();
+    j.end_run(run, None, 1).unwrap();
     j.settle_crashed("c").unwrap();
+    j.begin_run("c", &HashMap::from([("message".into(), "m1".into())]), "send", "cloud_api:42").unwrap();
 
     let writer = j.writer("c", false).unwrap();
     let h = writer.handle();
@@ -119,9 +175,9 @@ async fn a_rerun_keeps_final_rows_unless_told_to_retry_and_restores_released_ret
     assert_eq!(j.row("c", &phone(1)).unwrap().unwrap().state, State::Failed, "a released retry is failed again");
 }
 
-#[tokio::test]
-async fn rows_the_campaign_no_longer_lists_are_found() {
-    let (_dir, j) = open();
+both!(rows_the_campaign_no_longer_lists_are_found);
+async fn rows_the_campaign_no_longer_lists_are_found(backend: Backend) {
+    let (_dir, j, _) = open_in(backend);
     let writer = j.writer("c", false).unwrap();
     let h = writer.handle();
     h.admit((0..3).map(candidate).collect(), Policy::default(), usize::MAX).await.unwrap();
@@ -170,9 +226,9 @@ fn the_request_hash_ignores_connection_settings_but_not_the_message() {
     assert_ne!(legacy_request_hash("POST", "https://x/42/messages", "https://x", b"{\"a\":1}"), a);
 }
 
-#[tokio::test]
-async fn a_reader_sees_a_send_under_way_and_never_folds_it() {
-    let (dir, j) = open();
+both!(a_reader_sees_a_send_under_way_and_never_folds_it);
+async fn a_reader_sees_a_send_under_way_and_never_folds_it(backend: Backend) {
+    let (_dir, j, _) = open_in(backend);
     let writer = j.writer("c", false).unwrap();
     let h = writer.handle();
     h.admit((0..3).map(candidate).collect(), Policy::default(), usize::MAX).await.unwrap();
@@ -180,7 +236,7 @@ async fn a_reader_sees_a_send_under_way_and_never_folds_it() {
     // The outcome is committed with the next batch.
     h.admit(vec![candidate(3)], Policy::default(), usize::MAX).await.unwrap();
 
-    let reader = Journal::open_read(&dir.path().join("j.db")).unwrap().unwrap();
+    let reader = Journal::open_read(j.location()).unwrap().unwrap();
     let totals = reader.totals("c").unwrap();
     assert_eq!((totals.of(State::Sent), totals.of(State::InFlight)), (1, 3));
     assert_eq!(reader.row("c", &phone(0)).unwrap().unwrap().state, State::Sent);
@@ -220,7 +276,7 @@ fn what_a_crash_left_pending_is_folded_when_the_journal_is_next_opened() {
     assert_eq!(reader.row("c", &phone(1)).unwrap().unwrap().state, State::InFlight, "readers see the log");
     drop(reader);
     let mut j = Journal::open(&path, "c").unwrap();
-    let pending: i64 = j.conn.query_row("SELECT COUNT(*) FROM pending", [], |r| r.get(0)).unwrap();
+    let pending: i64 = conn(&j).query_row("SELECT COUNT(*) FROM pending", [], |r| r.get(0)).unwrap();
     assert_eq!(pending, 0);
     assert_eq!(j.settle_crashed("c").unwrap(), 1);
     let sent = j.row("c", &phone(0)).unwrap().unwrap();
@@ -239,7 +295,7 @@ fn campaigns_sharing_a_journal_send_side_by_side_and_fold_only_their_own_rows() 
     let mut b = Journal::open(&path, "b").unwrap();
     b.begin_run("b", &sections, "send", "cloud_api:42").unwrap();
     // `a`'s run is under way: a claim of it sits in `pending`.
-    a.conn
+    conn(&a)
         .execute(
             "INSERT INTO pending (campaign, recipient, csv_line, state, request_hash, attempts, first_sent_at, updated_at)
              VALUES ((SELECT id FROM campaigns WHERE name = 'a'), ?1, 2, 'in_flight', x'00', 0, 1, 1)",
@@ -248,8 +304,8 @@ fn campaigns_sharing_a_journal_send_side_by_side_and_fold_only_their_own_rows() 
         .unwrap();
     drop(b);
     let b = Journal::open(&path, "b").unwrap();
-    assert!(a.busy("b") && b.busy("a") && !a.busy("a"), "each sees the other sending");
-    let pending: i64 = b.conn.query_row("SELECT COUNT(*) FROM pending", [], |r| r.get(0)).unwrap();
+    assert!(a.busy("b").unwrap() && b.busy("a").unwrap() && !a.busy("a").unwrap(), "each sees the other sending");
+    let pending: i64 = conn(&b).query_row("SELECT COUNT(*) FROM pending", [], |r| r.get(0)).unwrap();
     assert_eq!(pending, 1, "b folded a's claim out from under it");
     assert_eq!(b.row("a", &phone(0)).unwrap(), None, "only a folds a's rows");
     drop(a);
@@ -264,7 +320,7 @@ async fn a_writer_that_failed_says_why_not_just_that_it_stopped() {
     let writer = j.writer("c", false).unwrap();
     let h = writer.handle();
     h.admit((0..2).map(candidate).collect(), Policy::default(), 2).await.unwrap();
-    j.conn
+    conn(&j)
         .execute_batch(
             "CREATE TRIGGER full_disk BEFORE UPDATE ON pending BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
         )

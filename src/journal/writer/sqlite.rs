@@ -2,7 +2,8 @@
 //! row number, folded into the keyed rows when the run ends (see [`crate::journal::pending`]).
 
 use super::{Admission, Admitted, Candidate, Change, Stats, Store};
-use crate::journal::{Decision, JournalError, Policy, Row, State, lookup, millis, read_row};
+use crate::journal::sqlite::{ROW_COLUMNS, lookup, read_row};
+use crate::journal::{Decision, JournalError, Policy, Row, State, millis};
 use crate::results::Record;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
@@ -254,7 +255,7 @@ impl Thread {
         if self.known == 0 {
             return Ok(Vec::new());
         }
-        let cols = crate::journal::ROW_COLUMNS;
+        let cols = ROW_COLUMNS;
         let not_offered = "NOT EXISTS (SELECT 1 FROM offered o WHERE o.recipient = r.recipient)";
         let sql = if self.live {
             format!(

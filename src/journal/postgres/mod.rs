@@ -1,0 +1,284 @@
+//! The PostgreSQL journal: the same states and guarantees as the SQLite one, in a database that
+//! outlives the machine, shared by any number of runners sending the same campaign. There is no
+//! campaign lock: each runner claims recipients with a conditional write on the (campaign,
+//! recipient) key, so two runners never claim the same one (see [`writer`]), and each run holds
+//! a lease (see [`lease`]) so a crashed runner's claims become `unknown` once it runs out, never
+//! while the runner lives.
+
+mod connect;
+mod lease;
+mod session;
+mod writer;
+
+use super::{Hash, JournalError, Location, Row, RunRow, Sections, State, Totals, from_millis, millis};
+use crate::results::{Code, Record, Status};
+use session::Session;
+
+/// The columns [`read_row`] reads.
+pub(super) const ROW_COLUMNS: &str = "recipient, csv_line, state, request_hash, message_id, http_status, error_code, \
+                           error_message, attempts, latency_ms, updated_at";
+
+/// An open PostgreSQL journal.
+pub struct Postgres {
+    session: session::Thread,
+    url: String,
+    schema: &'static str,
+    /// The journal as it may be printed.
+    shown: String,
+    /// This process's run, and the renewal of its lease, once it began.
+    run: Option<(i64, lease::Heartbeat)>,
+}
+
+impl std::fmt::Debug for Postgres {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Postgres").field("journal", &self.shown).finish_non_exhaustive()
+    }
+}
+
+/// Reads a row selected with [`ROW_COLUMNS`].
+pub(super) fn read_row(r: &postgres::Row) -> Row {
+    let state = State::parse(r.get(2));
+    let mut record = Record {
+        recipient: r.get(0),
+        csv_line: r.get::<_, Option<i64>>(1).and_then(|n| u64::try_from(n).ok()),
+        status: match state {
+            State::Sent => Status::Sent,
+            State::Failed => Status::Failed,
+            State::Unknown | State::InFlight => Status::Unknown,
+        },
+        message_id: r.get(4),
+        http_status: r.get::<_, Option<i32>>(5).and_then(|n| u16::try_from(n).ok()),
+        error_code: r.get::<_, Option<String>>(6).map(|c| Code::parse(&c)),
+        error_message: r.get(7),
+        attempts: u32::try_from(r.get::<_, i64>(8)).unwrap_or(u32::MAX),
+        latency_ms: r.get::<_, Option<i64>>(9).and_then(|n| u64::try_from(n).ok()),
+        timestamp: from_millis(r.get(10)),
+    };
+    if state == State::InFlight {
+        record.error_code = Some(Code::InFlight);
+        record.error_message = Some("in flight: a send is running, or it stopped before recording the answer".into());
+    }
+    Row { state, request_hash: r.get(3), record }
+}
+
+impl Postgres {
+    /// Connects to the journal (nothing is locked: other runners may send the same campaign).
+    pub fn open(url: &str, schema: &'static str, at: &Location) -> Result<Postgres, JournalError> {
+        let shown = at.to_string();
+        let session = session::Thread::open(url.to_string(), schema, shown.clone())?;
+        Ok(Postgres { session, url: url.to_string(), schema, shown, run: None })
+    }
+
+    /// Runs `f` with the connection, on its thread.
+    fn call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Session) -> Result<T, JournalError> + Send + 'static,
+    ) -> Result<T, JournalError> {
+        self.session.call(f)
+    }
+
+    /// Whether another runner is sending `campaign` right now (a run with a live lease).
+    pub fn busy(&self, campaign: &str) -> Result<bool, JournalError> {
+        let mine = self.run.as_ref().map_or(0, |(id, _)| *id);
+        let campaign = campaign.to_string();
+        self.call(move |s| {
+            let row = s.client.query_one(
+                "SELECT EXISTS (SELECT 1 FROM runs WHERE campaign = (SELECT id FROM campaigns WHERE name = $1)
+                     AND finished_at IS NULL AND lease_until > now() AND id <> $2)",
+                &[&campaign, &mine],
+            )?;
+            Ok(row.get(0))
+        })
+    }
+
+    /// Every run of `campaign`, oldest first.
+    pub fn runs(&self, campaign: &str) -> Result<Vec<RunRow>, JournalError> {
+        let campaign = campaign.to_string();
+        self.call(move |s| {
+            let rows = s.client.query(
+                "SELECT started_at, finished_at, mode, stopped_kind, stopped, exit_code
+                 FROM runs WHERE campaign = (SELECT id FROM campaigns WHERE name = $1) ORDER BY id",
+                &[&campaign],
+            )?;
+            Ok(rows
+                .iter()
+                .map(|r| {
+                    let kind: Option<String> = r.get(3);
+                    let text: Option<String> = r.get(4);
+                    RunRow {
+                        started_at: r.get(0),
+                        finished_at: r.get(1),
+                        mode: r.get(2),
+                        stopped: kind.zip(text),
+                        exit_code: r.get::<_, Option<i16>>(5).and_then(|c| u8::try_from(c).ok()),
+                    }
+                })
+                .collect())
+        })
+    }
+
+    /// The section hashes of `campaign` at its last run (`None`: never run).
+    pub fn sections(&self, campaign: &str) -> Result<Option<Sections>, JournalError> {
+        let campaign = campaign.to_string();
+        self.call(move |s| {
+            let row = s.client.query_opt("SELECT sections FROM campaigns WHERE name = $1", &[&campaign])?;
+            Ok(row.and_then(|r| serde_json::from_str(r.get(0)).ok()))
+        })
+    }
+
+    /// Counts of `campaign`'s rows by state, and its first and last send.
+    pub fn totals(&self, campaign: &str) -> Result<Totals, JournalError> {
+        let campaign = campaign.to_string();
+        let rows = self.call(move |s| {
+            Ok(s.client.query(
+                "SELECT state, COUNT(*), COUNT(*) FILTER (WHERE error_code = 'interrupted'), MIN(first_sent_at),
+                        MAX(updated_at)
+                 FROM recipients WHERE campaign = (SELECT id FROM campaigns WHERE name = $1) GROUP BY state",
+                &[&campaign],
+            )?)
+        })?;
+        let mut totals = Totals::default();
+        let (mut first, mut last): (Option<i64>, Option<i64>) = (None, None);
+        for r in rows {
+            let count = |i| usize::try_from(r.get::<_, i64>(i)).unwrap_or(0);
+            totals.states.insert(State::parse(r.get(0)), count(1));
+            totals.interrupted += count(2);
+            let (f, l): (i64, i64) = (r.get(3), r.get(4));
+            first = Some(first.map_or(f, |x| x.min(f)));
+            last = Some(last.map_or(l, |x| x.max(l)));
+        }
+        totals.first_sent_at = first.map(|ms| crate::results::timestamp(from_millis(ms)));
+        totals.last_at = last.map(|ms| crate::results::timestamp(from_millis(ms)));
+        Ok(totals)
+    }
+
+    /// What the journal records for one recipient of `campaign`.
+    pub fn row(&self, campaign: &str, recipient: &str) -> Result<Option<Row>, JournalError> {
+        let (campaign, recipient) = (campaign.to_string(), recipient.to_string());
+        self.call(move |s| Ok(s.client.query_opt(&s.lookup, &[&campaign, &recipient])?.map(|r| read_row(&r))))
+    }
+
+    /// Turns the `in_flight` rows of runs whose lease ran out (or that ended) into `unknown`;
+    /// a live runner's claims are left alone.
+    pub fn settle_crashed(&mut self, campaign: &str) -> Result<usize, JournalError> {
+        let now = millis(jiff::Timestamp::now());
+        let campaign = campaign.to_string();
+        let n = self.call(move |s| {
+            Ok(s.client.execute(
+                "UPDATE recipients r SET state = 'unknown', error_code = 'interrupted',
+                        error_message = 'herald stopped while this request was in flight; the provider may or may not have it',
+                        updated_at = $2
+                 WHERE r.campaign = (SELECT id FROM campaigns WHERE name = $1) AND r.state = 'in_flight'
+                   AND NOT EXISTS (SELECT 1 FROM runs u WHERE u.id = r.run AND u.finished_at IS NULL
+                                                           AND u.lease_until > now())",
+                &[&campaign, &now],
+            )?)
+        })?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    /// Makes the current campaign the baseline after `--allow-changed`.
+    pub fn rebaseline(
+        &mut self,
+        campaign: &str,
+        hashes: impl IntoIterator<Item = (String, Hash)>,
+    ) -> Result<(), JournalError> {
+        let campaign = campaign.to_string();
+        let hashes: Vec<(String, Hash)> = hashes.into_iter().collect();
+        self.call(move |s| {
+            let mut tx = s.client.transaction()?;
+            let statement = tx.prepare(
+                "UPDATE recipients SET request_hash = $3
+                 WHERE campaign = (SELECT id FROM campaigns WHERE name = $1) AND recipient = $2",
+            )?;
+            for (recipient, hash) in hashes {
+                tx.execute(&statement, &[&campaign, &recipient, &&hash[..]])?;
+            }
+            Ok(tx.commit()?)
+        })
+    }
+
+    /// Records the campaign's section hashes and a new run with its lease, and starts renewing
+    /// the lease; returns the run id.
+    pub fn begin_run(
+        &mut self,
+        campaign: &str,
+        sections: &Sections,
+        mode: &str,
+        sender: &str,
+    ) -> Result<i64, JournalError> {
+        let now = crate::results::now();
+        let sections = serde_json::to_string(sections).unwrap_or_default();
+        let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
+        let (campaign, mode, sender) = (campaign.to_string(), mode.to_string(), sender.to_string());
+        let id = self.call(move |s| {
+            let mut tx = s.client.transaction()?;
+            tx.execute(
+                "INSERT INTO campaigns (name, sections, created_at, updated_at, sender) VALUES ($1, $2, $3, $3, $4)
+                 ON CONFLICT (name) DO UPDATE SET sections = excluded.sections, updated_at = excluded.updated_at,
+                                                  sender = excluded.sender",
+                &[&campaign, &sections, &now, &sender],
+            )?;
+            let sql = format!(
+                "INSERT INTO runs (campaign, started_at, mode, pid, host, lease_until)
+                 VALUES ((SELECT id FROM campaigns WHERE name = $1), $2, $3, $4, $5, now() + interval '{}')
+                 RETURNING id",
+                lease::interval()
+            );
+            let id: i64 = tx.query_one(&sql, &[&campaign, &now, &mode, &i64::from(std::process::id()), &host])?.get(0);
+            tx.commit()?;
+            Ok(id)
+        })?;
+        let (url, schema, shown) = (self.url.clone(), self.schema, self.shown.clone());
+        let renewer = session::apart(move || connect::connect(&url, schema, &shown))?;
+        self.run = Some((id, lease::Heartbeat::start(renewer, id)?));
+        Ok(id)
+    }
+
+    /// Messages `sender` sent (or may have) since `since`, over every campaign of the journal
+    /// with that sender and `campaign` itself, and the oldest's time.
+    pub fn sent_since(
+        &self,
+        sender: &str,
+        campaign: &str,
+        since: jiff::Timestamp,
+    ) -> Result<(usize, Option<jiff::Timestamp>), JournalError> {
+        let (sender, campaign, since) = (sender.to_string(), campaign.to_string(), millis(since));
+        let (count, oldest) = self.call(move |s| {
+            let r = s.client.query_one(
+                "SELECT COUNT(*), MIN(first_sent_at) FROM recipients
+                 WHERE campaign IN (SELECT id FROM campaigns WHERE sender = $1 OR name = $2)
+                   AND state IN ('sent', 'unknown', 'in_flight') AND first_sent_at >= $3",
+                &[&sender, &campaign, &since],
+            )?;
+            Ok((r.get::<_, i64>(0), r.get::<_, Option<i64>>(1)))
+        })?;
+        Ok((usize::try_from(count).unwrap_or(usize::MAX), oldest.map(from_millis)))
+    }
+
+    /// Closes a run with how it ended, and stops renewing its lease.
+    pub fn end_run(&mut self, run: i64, stopped: Option<(&str, &str)>, exit_code: u8) -> Result<(), JournalError> {
+        let stopped = stopped.map(|(k, s)| (k.to_string(), s.to_string()));
+        let now = crate::results::now();
+        self.call(move |s| {
+            let (kind, text) = stopped.unzip();
+            s.client.execute(
+                "UPDATE runs SET finished_at = $2, stopped_kind = $3, stopped = $4, exit_code = $5 WHERE id = $1",
+                &[&run, &now, &kind, &text, &i16::from(exit_code)],
+            )?;
+            Ok(())
+        })?;
+        self.run = None;
+        Ok(())
+    }
+
+    /// A writer for this run, with a connection of its own; without a run (a dry run, a
+    /// report) it only looks up.
+    pub fn writer(&self, campaign: &str, keep_bodies: bool) -> Result<super::writer::Writer, JournalError> {
+        let (url, schema, shown) = (self.url.clone(), self.schema, self.shown.clone());
+        let (campaign, run) = (campaign.to_string(), self.run.as_ref().map(|(id, _)| *id));
+        let store =
+            session::apart(move || writer::Store::new(connect::connect(&url, schema, &shown)?, &campaign, run))?;
+        super::writer::Writer::start(store, std::path::Path::new(&self.shown), keep_bodies)
+    }
+}
