@@ -18,6 +18,7 @@ pub mod writer;
 
 pub use changes::{Changes, MESSAGE_SECTIONS};
 pub use location::{Location, redact};
+pub use postgres::Slots;
 pub use selection::{Decision, Policy, Selection};
 
 use crate::results::{Record, Status};
@@ -108,6 +109,11 @@ pub enum JournalError {
     /// A PostgreSQL query failed.
     #[error("cannot use the journal's database: {0}")]
     Database(#[from] ::postgres::Error),
+    /// A PostgreSQL runner's lease ran out before it could renew it.
+    #[error(
+        "this runner's lease on the journal ran out (it could not renew it in time), so other runners may take its open claims for a crashed runner's; it stops claiming. Run `herald send` again to go on"
+    )]
+    LeaseLost,
     /// The writer thread is gone (it failed earlier, or could not start).
     #[error("the journal writer has stopped{}", .0.as_ref().map(|why| format!(": {why}")).unwrap_or_default())]
     WriterGone(Option<String>),
@@ -341,6 +347,23 @@ impl Journal {
     /// Closes a run with how it ended (`stopped`: kind and sentence).
     pub fn end_run(&mut self, run: i64, stopped: Option<(&str, &str)>, exit_code: u8) -> Result<(), JournalError> {
         each!(&mut self.store, j => j.end_run(run, stopped, exit_code))
+    }
+
+    /// With a journal shared by several runners (PostgreSQL): holds `sender`'s `daily_cap` at
+    /// every claim, and returns the slots that pace this runner's requests within `sender`'s
+    /// rate across all of them. `None` for a journal of one machine (SQLite), whose runs pace
+    /// themselves.
+    pub fn share_limits(
+        &mut self,
+        sender: &str,
+        cap: Option<usize>,
+        rate_per_sec: f64,
+        burst: u32,
+    ) -> Result<Option<Slots>, JournalError> {
+        match &mut self.store {
+            Store::Sqlite(_) => Ok(None),
+            Store::Postgres(j) => j.share_limits(sender, cap, rate_per_sec, burst).map(Some),
+        }
     }
 
     /// A writer for this run, on its own thread with a connection of its own.

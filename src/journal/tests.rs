@@ -25,7 +25,7 @@ fn outcome(i: usize, status: Status) -> Record {
 }
 
 #[path = "../../tests/pg_server.rs"]
-mod pg_server;
+pub(super) mod pg_server;
 
 /// A journal backend under test.
 #[derive(Clone, Copy)]

@@ -72,6 +72,9 @@ pub struct Setup {
     pub canary: bool,
     /// Why `limit` is what it is, for the records of those beyond it.
     pub limited_by: LimitReason,
+    /// Sending slots shared with other runners of the sender (see [`Pacer::Shared`]); `None`
+    /// paces this run alone.
+    pub slots: Option<crate::journal::Slots>,
 }
 
 /// Why a run sends to fewer recipients than it could.
@@ -145,7 +148,7 @@ type Admitting = Pin<Box<dyn Future<Output = Result<Admitted, JournalError>> + S
 #[allow(clippy::too_many_arguments)]
 pub async fn drive<T: Transport>(
     plan: Arc<Plan>,
-    setup: Setup,
+    mut setup: Setup,
     gate: Gate,
     transport: Arc<T>,
     secret: Secret,
@@ -183,7 +186,8 @@ pub async fn drive<T: Transport>(
     let stop_tx = Arc::new(watch::channel(false).0);
     let activity = Arc::new(Counters::default());
     let workers = if sending { d.concurrency.max(1) } else { 0 };
-    let shared = Arc::new(Shared { pacer: Pacer::new(d.rate_per_sec, d.burst), transport, secret, plan: plan.clone() });
+    let pacer = setup.slots.take().map_or_else(|| Pacer::new(d.rate_per_sec, d.burst), Pacer::Shared);
+    let shared = Arc::new(Shared { pacer, transport, secret, plan: plan.clone() });
     let lanes = Lanes::start(if sending { lanes::count(d.concurrency) } else { 1 });
     for i in 0..workers {
         let lane = i % lanes.count();

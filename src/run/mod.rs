@@ -133,6 +133,11 @@ pub async fn run<T: Transport>(
         }
         None => None,
     };
+    let d = &plan.delivery;
+    let slots = match journal.as_deref_mut().filter(|_| run_id.is_some()) {
+        Some(j) => j.share_limits(&sender, d.daily_cap, d.rate_per_sec, d.burst)?,
+        None => None,
+    };
     let writer = journal.as_deref().map(|j| j.writer(&plan.id, options.keep_bodies)).transpose()?;
     let gate = writer.as_ref().map_or(Gate::Open, |w| Gate::Journal(w.handle()));
     let setup = engine::Setup {
@@ -143,6 +148,7 @@ pub async fn run<T: Transport>(
         window: options.window,
         canary,
         limited_by,
+        slots,
     };
     let mut record = |r: &crate::results::Record| sink.record(r);
     let done = engine::drive(plan.clone(), setup, gate, transport, secret, cancel, &mut record, progress).await;
@@ -200,6 +206,7 @@ pub async fn rebuild(plan: Arc<Plan>, journal: &Journal, report: Writer) -> Resu
         window: None,
         canary: false,
         limited_by: LimitReason::Limit,
+        slots: None,
     };
     let cancel = CancellationToken::new();
     let mut sink = Sink::new(report, Some(cancel.clone()));

@@ -1,12 +1,19 @@
 //! Drift-free pacing: a token bucket (GCRA) at `delivery.rate` with an explicit burst, shared by
 //! every worker, so request *i* starts near `start + i / rate` however long each one takes.
+//! With a journal several runners share, the slots come from the journal instead, so the rate
+//! holds for the sender number across all of them.
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::num::NonZeroU32;
 use std::time::Duration;
 
 /// The shared pacer.
-pub struct Pacer(DefaultDirectRateLimiter);
+pub enum Pacer {
+    /// This process alone sends for the sender.
+    Local(DefaultDirectRateLimiter),
+    /// Runners sharing the journal share the sender's slots.
+    Shared(crate::journal::Slots),
+}
 
 impl Pacer {
     /// `rate_per_sec` requests per second, at most `burst` back to back after an idle spell.
@@ -15,12 +22,15 @@ impl Pacer {
         let quota = Quota::with_period(period)
             .expect("period is positive")
             .allow_burst(NonZeroU32::new(burst.max(1)).expect("at least one"));
-        Pacer(RateLimiter::direct(quota))
+        Pacer::Local(RateLimiter::direct(quota))
     }
 
     /// Waits for the next slot.
     pub async fn wait(&self) {
-        self.0.until_ready().await;
+        match self {
+            Pacer::Local(limiter) => limiter.until_ready().await,
+            Pacer::Shared(slots) => slots.wait().await,
+        }
     }
 }
 

@@ -55,6 +55,11 @@ const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX recipients_in_flight ON recipients (campaign, run) WHERE state = 'in_flight';
      CREATE INDEX recipients_first_sent ON recipients (campaign, first_sent_at);",
+    // 2: the next free sending slot of each sender number, shared by every runner.
+    "CREATE TABLE pacing (
+         sender   TEXT PRIMARY KEY,
+         next_us  BIGINT NOT NULL
+     );",
 ];
 
 /// Connects to `url` with herald's tables in `schema` (created and migrated on first use);

@@ -1,7 +1,7 @@
 //! A runner's lease on its claims. Each run holds a lease in `runs.lease_until`, renewed every
-//! [`RENEW`] by a thread of its own with a connection of its own (so a busy writer never
+//! [`renew`] by a thread of its own with a connection of its own (so a busy writer never
 //! delays it), and reckoned by the database's clock (so runners' clocks may differ). Claims of
-//! a run whose lease ran out [`LEASE`] after its last renewal are taken for a crash's.
+//! a run whose lease ran out ([`lease`] after its last renewal) are taken for a crash's.
 
 use crate::journal::JournalError;
 use postgres::Client;
@@ -9,15 +9,23 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// How long a lease lasts without renewal.
-pub const LEASE: Duration = Duration::from_secs(30);
+/// How long a lease lasts without renewal: `$HERALD_LEASE` seconds (at least 2), else 30.
+pub fn lease() -> Duration {
+    static LEASE: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+    *LEASE.get_or_init(|| {
+        let secs = std::env::var("HERALD_LEASE").ok().and_then(|s| s.trim().parse::<u64>().ok());
+        Duration::from_secs(secs.unwrap_or(30).max(2))
+    })
+}
 
 /// How often a live runner renews its lease: six chances before it runs out.
-const RENEW: Duration = Duration::from_secs(5);
+fn renew() -> Duration {
+    lease() / 6
+}
 
-/// The SQL interval of [`LEASE`].
+/// The SQL interval of [`lease`].
 pub fn interval() -> String {
-    format!("{} seconds", LEASE.as_secs())
+    format!("{} seconds", lease().as_secs())
 }
 
 /// A running renewal; dropping it stops renewing (the lease then runs out by itself).
@@ -34,7 +42,7 @@ impl Heartbeat {
         let thread = std::thread::Builder::new()
             .name("herald-lease".into())
             .spawn(move || {
-                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(RENEW) {
+                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(renew()) {
                     // A missed renewal is retried; six in a row would let the lease run out,
                     // which makes this run's open claims `unknown`: never resent, so still safe.
                     if let Err(e) = client.execute(&sql, &[&run]) {

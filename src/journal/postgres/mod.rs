@@ -7,16 +7,53 @@
 
 mod connect;
 mod lease;
+mod pacing;
 mod session;
 mod writer;
+
+pub use pacing::Slots;
 
 use super::{Hash, JournalError, Location, Row, RunRow, Sections, State, Totals, from_millis, millis};
 use crate::results::{Code, Record, Status};
 use session::Session;
 
-/// The columns [`read_row`] reads.
-pub(super) const ROW_COLUMNS: &str = "recipient, csv_line, state, request_hash, message_id, http_status, error_code, \
-                           error_message, attempts, latency_ms, updated_at";
+/// A row `in_flight` under a run that is over or whose lease ran out: its runner crashed, so
+/// it reads as `unknown` (interrupted) before anyone settles it (see [`Postgres::settle_crashed`]).
+macro_rules! orphan {
+    () => {
+        "(recipients.state = 'in_flight' AND NOT EXISTS (SELECT 1 FROM runs u WHERE u.id = recipients.run \
+         AND u.finished_at IS NULL AND u.lease_until > now()))"
+    };
+}
+
+/// Why a crashed run's claim is `unknown`.
+macro_rules! interrupted {
+    () => {
+        "herald stopped while this request was in flight; the provider may or may not have it"
+    };
+}
+
+/// The columns [`read_row`] reads, from `recipients`; a crashed run's claims read as settled.
+pub(super) const ROW_COLUMNS: &str = concat!(
+    "recipient, csv_line, CASE WHEN ",
+    orphan!(),
+    " THEN 'unknown' ELSE state END, request_hash, message_id, http_status, CASE WHEN ",
+    orphan!(),
+    " THEN 'interrupted' ELSE error_code END, CASE WHEN ",
+    orphan!(),
+    " THEN '",
+    interrupted!(),
+    "' ELSE error_message END, attempts, latency_ms, updated_at"
+);
+
+/// Settles the crashed runs' claims among `recipients` of campaign `$1` (`$3`: now, `$2`: the
+/// recipients, or every one when NULL).
+pub(super) const SETTLE: &str = concat!(
+    "UPDATE recipients SET state = 'unknown', error_code = 'interrupted', error_message = '",
+    interrupted!(),
+    "', updated_at = $3 WHERE campaign = $1 AND ($2::text[] IS NULL OR recipient = ANY($2)) AND ",
+    orphan!()
+);
 
 /// An open PostgreSQL journal.
 pub struct Postgres {
@@ -27,6 +64,8 @@ pub struct Postgres {
     shown: String,
     /// This process's run, and the renewal of its lease, once it began.
     run: Option<(i64, lease::Heartbeat)>,
+    /// The sender number and its `delivery.daily_cap`, held across runners at every claim.
+    cap: Option<(String, usize)>,
 }
 
 impl std::fmt::Debug for Postgres {
@@ -66,7 +105,7 @@ impl Postgres {
     pub fn open(url: &str, schema: &'static str, at: &Location) -> Result<Postgres, JournalError> {
         let shown = at.to_string();
         let session = session::Thread::open(url.to_string(), schema, shown.clone())?;
-        Ok(Postgres { session, url: url.to_string(), schema, shown, run: None })
+        Ok(Postgres { session, url: url.to_string(), schema, shown, run: None, cap: None })
     }
 
     /// Runs `f` with the connection, on its thread.
@@ -131,9 +170,17 @@ impl Postgres {
         let campaign = campaign.to_string();
         let rows = self.call(move |s| {
             Ok(s.client.query(
-                "SELECT state, COUNT(*), COUNT(*) FILTER (WHERE error_code = 'interrupted'), MIN(first_sent_at),
-                        MAX(updated_at)
-                 FROM recipients WHERE campaign = (SELECT id FROM campaigns WHERE name = $1) GROUP BY state",
+                concat!(
+                    "SELECT state, COUNT(*), COUNT(*) FILTER (WHERE error_code = 'interrupted'), MIN(first_sent_at),
+                            MAX(updated_at)
+                     FROM (SELECT CASE WHEN ",
+                    orphan!(),
+                    " THEN 'unknown' ELSE state END AS state, CASE WHEN ",
+                    orphan!(),
+                    " THEN 'interrupted' ELSE error_code END AS error_code, first_sent_at, updated_at
+                           FROM recipients WHERE campaign = (SELECT id FROM campaigns WHERE name = $1)) r
+                     GROUP BY state"
+                ),
                 &[&campaign],
             )?)
         })?;
@@ -164,15 +211,10 @@ impl Postgres {
         let now = millis(jiff::Timestamp::now());
         let campaign = campaign.to_string();
         let n = self.call(move |s| {
-            Ok(s.client.execute(
-                "UPDATE recipients r SET state = 'unknown', error_code = 'interrupted',
-                        error_message = 'herald stopped while this request was in flight; the provider may or may not have it',
-                        updated_at = $2
-                 WHERE r.campaign = (SELECT id FROM campaigns WHERE name = $1) AND r.state = 'in_flight'
-                   AND NOT EXISTS (SELECT 1 FROM runs u WHERE u.id = r.run AND u.finished_at IS NULL
-                                                           AND u.lease_until > now())",
-                &[&campaign, &now],
-            )?)
+            let Some(id) = s.client.query_opt("SELECT id FROM campaigns WHERE name = $1", &[&campaign])? else {
+                return Ok(0);
+            };
+            Ok(s.client.execute(SETTLE, &[&id.get::<_, i64>(0), &None::<Vec<String>>, &now])?)
         })?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
@@ -272,13 +314,30 @@ impl Postgres {
         Ok(())
     }
 
+    /// Holds `sender`'s `delivery.daily_cap` at every claim of this process's writers, and
+    /// paces its requests in slots shared with every runner of the sender.
+    pub fn share_limits(
+        &mut self,
+        sender: &str,
+        cap: Option<usize>,
+        rate_per_sec: f64,
+        burst: u32,
+    ) -> Result<Slots, JournalError> {
+        self.cap = cap.map(|cap| (sender.to_string(), cap));
+        let (url, schema, shown) = (self.url.clone(), self.schema, self.shown.clone());
+        Slots::start(url, schema, shown, sender.to_string(), rate_per_sec, burst)
+    }
+
     /// A writer for this run, with a connection of its own; without a run (a dry run, a
     /// report) it only looks up.
     pub fn writer(&self, campaign: &str, keep_bodies: bool) -> Result<super::writer::Writer, JournalError> {
         let (url, schema, shown) = (self.url.clone(), self.schema, self.shown.clone());
-        let (campaign, run) = (campaign.to_string(), self.run.as_ref().map(|(id, _)| *id));
+        let (campaign, run, cap) = (campaign.to_string(), self.run.as_ref().map(|(id, _)| *id), self.cap.clone());
         let store =
-            session::apart(move || writer::Store::new(connect::connect(&url, schema, &shown)?, &campaign, run))?;
+            session::apart(move || writer::Store::new(connect::connect(&url, schema, &shown)?, &campaign, run, cap))?;
         super::writer::Writer::start(store, std::path::Path::new(&self.shown), keep_bodies)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -28,16 +28,32 @@ pub struct Store {
     /// Recipients looked up, to find the rows the campaign no longer lists.
     offered: HashSet<String>,
     claims: Claims,
+    /// The sender number and its daily cap, counted over every runner at each claim.
+    cap: Option<(String, usize)>,
     stats: Stats,
 }
 
 impl Store {
     /// The run `run` of `campaign` (none: a dry run, which only looks up).
-    pub fn new(mut client: Client, campaign: &str, run: Option<i64>) -> Result<Store, JournalError> {
+    pub fn new(
+        mut client: Client,
+        campaign: &str,
+        run: Option<i64>,
+        cap: Option<(String, usize)>,
+    ) -> Result<Store, JournalError> {
         let id: Option<i64> =
             client.query_opt("SELECT id FROM campaigns WHERE name = $1", &[&campaign])?.map(|r| r.get(0));
         let known: i64 = client.query_one("SELECT COUNT(*) FROM recipients WHERE campaign = $1", &[&id])?.get(0);
-        Ok(Store { client, id, run, known, offered: HashSet::new(), claims: HashMap::new(), stats: Stats::default() })
+        Ok(Store {
+            client,
+            id,
+            run,
+            known,
+            offered: HashSet::new(),
+            claims: HashMap::new(),
+            cap,
+            stats: Stats::default(),
+        })
     }
 
     /// Rows the journal has for `recipients`, by recipient.
@@ -141,6 +157,42 @@ fn write_changes(
     Ok(())
 }
 
+/// Renews the run's lease in the claim's own transaction; refuses to claim when it already ran
+/// out, since other runners may then have taken this run's open claims for a crash's.
+fn hold_lease(tx: &mut postgres::Transaction<'_>, run: i64) -> Result<(), JournalError> {
+    let sql = format!(
+        "UPDATE runs SET lease_until = now() + interval '{}' WHERE id = $1 AND lease_until > now()",
+        super::lease::interval()
+    );
+    match tx.execute(&sql, &[&run])? {
+        0 => Err(JournalError::LeaseLost),
+        _ => Ok(()),
+    }
+}
+
+/// How many more messages `sender` may send under its daily `cap`: the messages of the last
+/// 24 hours over every campaign with that sender (and `campaign`), counted under a lock that
+/// every runner's claim for the sender takes, so the cap holds across runners.
+fn room(
+    tx: &mut postgres::Transaction<'_>,
+    sender: &str,
+    campaign: i64,
+    cap: usize,
+    now: i64,
+) -> Result<usize, JournalError> {
+    tx.execute("SELECT pg_advisory_xact_lock(hashtext('herald daily cap ' || $1))", &[&sender])?;
+    let day = now - 24 * 3600 * 1000;
+    let used: i64 = tx
+        .query_one(
+            "SELECT COUNT(*) FROM recipients
+             WHERE campaign IN (SELECT id FROM campaigns WHERE sender = $1 OR id = $2)
+               AND state IN ('sent', 'unknown', 'in_flight') AND first_sent_at >= $3",
+            &[&sender, &campaign, &day],
+        )?
+        .get(0);
+    Ok(cap.saturating_sub(usize::try_from(used).unwrap_or(usize::MAX)))
+}
+
 impl writer::Store for Store {
     fn admit(
         &mut self,
@@ -157,6 +209,10 @@ impl writer::Store for Store {
             self.offered.extend(candidates.iter().map(|c| c.recipient.clone()));
         }
         let names: Vec<&str> = candidates.iter().map(|c| c.recipient.as_str()).collect();
+        if let (Some(id), Some(_)) = (id, run) {
+            // Claims of runners that crashed become `unknown` here, not just when read.
+            tx.execute(super::SETTLE, &[&id, &names, &now])?;
+        }
         let mut rows =
             if self.known > 0 || run.is_some() { Store::lookup(&mut tx, id, &names)? } else { HashMap::new() };
         let mut left = if run.is_some() { budget } else { 0 };
@@ -191,6 +247,24 @@ impl writer::Store for Store {
         let (Some(id), Some(run)) = (id, run) else {
             return Err(JournalError::WriterGone(Some("a run claimed before it began".into())));
         };
+        hold_lease(&mut tx, run)?;
+        if let Some((sender, cap)) = &self.cap {
+            let allowed = room(&mut tx, sender, id, *cap, now)?;
+            // Past the cap, the last claims of the batch wait for a later run.
+            let mut over = (fresh.len() + again.len()).saturating_sub(allowed);
+            while over > 0 {
+                let i = match (fresh.last(), again.last()) {
+                    (Some(f), Some(a)) if f.0 > a.0 => fresh.pop().map(|f| f.0),
+                    (_, Some(_)) => again.pop().map(|a| a.0),
+                    (Some(_), None) => fresh.pop().map(|f| f.0),
+                    (None, None) => None,
+                };
+                if let Some(i) = i {
+                    admitted[i] = Admission::Unclaimed;
+                }
+                over -= 1;
+            }
+        }
         let mut won: HashSet<String> = HashSet::new();
         if !fresh.is_empty() {
             let who: Vec<&str> = fresh.iter().map(|(i, _)| candidates[*i].recipient.as_str()).collect();

@@ -1,0 +1,144 @@
+//! What only a journal shared by several runners does: disjoint claims, a crashed runner's
+//! claims read and settled as `unknown` once its lease runs out, a run that lost its lease
+//! claiming nothing, and the daily cap and the pacing holding across runners. Against a real
+//! PostgreSQL.
+
+use crate::journal::writer::{Admission, Candidate};
+use crate::journal::{Journal, Location, Policy, State};
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::journal::tests::pg_server;
+
+fn phone(i: usize) -> String {
+    format!("+2547{:08}", 20_000_000 + i)
+}
+
+fn candidates(range: std::ops::Range<usize>) -> Vec<Candidate> {
+    range
+        .map(|i| Candidate {
+            recipient: phone(i),
+            csv_line: Some(i as u64 + 2),
+            request_hash: Some([1; 32]),
+            body: None,
+        })
+        .collect()
+}
+
+/// A runner: its own connection to the journal at `url`, with a run of campaign `c` begun.
+fn runner(url: &str) -> (Journal, i64) {
+    let mut j = Journal::open(Location::parse(Path::new(url), false), "c").unwrap();
+    let run = j.begin_run("c", &HashMap::from([("message".into(), "m1".into())]), "send", "cloud_api:42").unwrap();
+    (j, run)
+}
+
+/// Runs `sql` on the journal's tables (the client must not run on the test's runtime).
+fn sql(url: &str, sql: &str) {
+    let (url, sql) = (url.to_string(), format!("SET search_path TO herald; {sql}"));
+    std::thread::spawn(move || postgres::Client::connect(&url, postgres::NoTls).unwrap().batch_execute(&sql).unwrap())
+        .join()
+        .unwrap();
+}
+
+fn claimed(admitted: &[Admission]) -> usize {
+    admitted.iter().filter(|a| **a == Admission::Claimed).count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_runners_offered_the_same_recipients_claim_each_one_once() {
+    let url = pg_server::database();
+    let ((a, _), (b, _)) = (runner(&url), runner(&url));
+    let (wa, wb) = (a.writer("c", false).unwrap(), b.writer("c", false).unwrap());
+    let (ha, hb) = (wa.handle(), wb.handle());
+    let (first, second) = tokio::join!(
+        ha.admit(candidates(0..300), Policy::default(), usize::MAX),
+        hb.admit(candidates(100..400), Policy::default(), usize::MAX)
+    );
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert_eq!(claimed(&first) + claimed(&second), 400, "everyone is claimed once");
+    let taken = second.iter().filter(|a| matches!(a, Admission::Kept(r) if r.error_message.as_deref().is_some_and(|m| m.contains("another herald runner"))));
+    assert_eq!(claimed(&second) + taken.count(), 300);
+    drop((ha, hb));
+    wa.finish().unwrap();
+    wb.finish().unwrap();
+    assert_eq!(a.totals("c").unwrap().of(State::InFlight), 400);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crashed_runners_claims_become_unknown_once_its_lease_ran_out_and_never_before() {
+    let url = pg_server::database();
+    let (crashed, run) = runner(&url);
+    let w = crashed.writer("c", false).unwrap();
+    assert_eq!(claimed(&w.handle().admit(candidates(0..10), Policy::default(), usize::MAX).await.unwrap()), 10);
+    w.finish().unwrap();
+    let (live, _) = runner(&url);
+    let w = live.writer("c", false).unwrap();
+    let again = w.handle().admit(candidates(0..10), Policy { retry_unknown: true, ..Policy::default() }, 99);
+    assert_eq!(claimed(&again.await.unwrap()), 0, "a live runner's claims are never taken");
+    w.finish().unwrap();
+    assert_eq!(live.totals("c").unwrap().of(State::InFlight), 10);
+    // The crashed runner stops renewing (dropped without ending its run): its lease runs out.
+    drop(crashed);
+    sql(&url, &format!("UPDATE runs SET lease_until = now() - interval '1 second' WHERE id = {run}"));
+    let totals = live.totals("c").unwrap();
+    assert_eq!((totals.of(State::Unknown), totals.interrupted), (10, 10), "read as unknown before anyone settles");
+    let w = live.writer("c", false).unwrap();
+    let kept = w.handle().admit(candidates(0..10), Policy::default(), usize::MAX).await.unwrap();
+    assert!(kept.iter().all(|a| matches!(a, Admission::Kept(r) if r.status == crate::results::Status::Unknown)));
+    w.finish().unwrap();
+    let row = live.row("c", &phone(3)).unwrap().unwrap();
+    assert_eq!((row.state, row.record.error_code), (State::Unknown, Some(crate::results::Code::Interrupted)));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_runner_whose_lease_ran_out_claims_nothing_more() {
+    let url = pg_server::database();
+    let (j, run) = runner(&url);
+    let w = j.writer("c", false).unwrap();
+    sql(&url, &format!("UPDATE runs SET lease_until = now() - interval '1 second' WHERE id = {run}"));
+    let err = w.handle().admit(candidates(0..5), Policy::default(), usize::MAX).await.unwrap_err();
+    assert!(matches!(err, crate::journal::JournalError::LeaseLost), "{err}");
+    assert!(j.row("c", &phone(0)).unwrap().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_daily_cap_holds_across_runners() {
+    let url = pg_server::database();
+    let ((mut a, _), (mut b, _)) = (runner(&url), runner(&url));
+    for j in [&mut a, &mut b] {
+        j.share_limits("cloud_api:42", Some(25), 1000.0, 1).unwrap();
+    }
+    let (wa, wb) = (a.writer("c", false).unwrap(), b.writer("c", false).unwrap());
+    let (ha, hb) = (wa.handle(), wb.handle());
+    let mut total = 0;
+    for i in 0..4 {
+        let (x, y) = tokio::join!(
+            ha.admit(candidates(i * 20..i * 20 + 10), Policy::default(), usize::MAX),
+            hb.admit(candidates(i * 20 + 10..i * 20 + 20), Policy::default(), usize::MAX)
+        );
+        total += claimed(&x.unwrap()) + claimed(&y.unwrap());
+    }
+    assert_eq!(total, 25, "each runner alone would have claimed 25");
+    drop((ha, hb));
+    wa.finish().unwrap();
+    wb.finish().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn runners_of_one_sender_share_its_rate() {
+    let url = pg_server::database();
+    let ((mut a, _), (mut b, _)) = (runner(&url), runner(&url));
+    let sa = a.share_limits("cloud_api:42", None, 50.0, 1).unwrap().unwrap();
+    let sb = b.share_limits("cloud_api:42", None, 50.0, 1).unwrap().unwrap();
+    let start = Instant::now();
+    let each = |s: crate::journal::Slots| async move {
+        for _ in 0..15 {
+            s.wait().await;
+        }
+    };
+    tokio::join!(each(sa), each(sb));
+    // 30 slots at 50/s: the first at once, the last 29 periods later; alone, each would take 14.
+    let took = start.elapsed();
+    assert!(took >= Duration::from_millis(29 * 20), "{took:?}");
+}
