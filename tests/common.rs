@@ -138,3 +138,65 @@ pub fn terminate(child: &std::process::Child) {
     let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(term.success());
 }
+
+/// `herald sandbox` on a free loopback port, recording what it accepts in `dir`'s
+/// `accepted.jsonl`; killed when dropped, so a failing test leaves no server behind.
+pub struct SandboxServer {
+    /// The process.
+    pub child: std::process::Child,
+    /// Its Cloud API base URL.
+    pub url: String,
+}
+
+impl Drop for SandboxServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts a [`SandboxServer`] in `dir` with `args` (faults).
+pub fn sandbox_server(dir: &Scratch, args: &[&str]) -> SandboxServer {
+    let mut child = herald(dir.path())
+        .args(["sandbox", "--port", "0", "--quiet", "--record", "accepted.jsonl"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let url = std::io::BufRead::lines(out)
+        .map(Result::unwrap)
+        .find_map(|l| l.split_whitespace().skip_while(|w| *w != "cloud_api").nth(2).map(str::to_string))
+        .expect("the sandbox printed its addresses");
+    SandboxServer { child, url }
+}
+
+/// How many messages the sandbox started by [`sandbox_server`] accepted, per recipient.
+pub fn accepted(dir: &Scratch) -> std::collections::HashMap<String, usize> {
+    let mut accepted = std::collections::HashMap::new();
+    for line in std::fs::read_to_string(dir.path().join("accepted.jsonl")).unwrap_or_default().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        *accepted.entry(v["recipient"].as_str().unwrap().to_string()).or_default() += 1;
+    }
+    accepted
+}
+
+/// Checks a report (`report --format csv`) of `n` recipients against what the sandbox of
+/// [`sandbox_server`] accepted: nobody twice, everyone `sent` (accepted once) or `unknown`.
+pub fn assert_report_agrees(dir: &Scratch, report_csv: &[u8], n: usize) {
+    let accepted = accepted(dir);
+    let mut rows = csv::Reader::from_reader(report_csv);
+    let states: std::collections::HashMap<String, String> =
+        rows.records().map(Result::unwrap).map(|r| (r[0].to_string(), r[2].to_string())).collect();
+    assert_eq!(states.len(), n, "the report covers everyone");
+    let twice: Vec<_> = accepted.iter().filter(|(_, c)| **c > 1).collect();
+    assert!(twice.is_empty(), "accepted twice: {twice:?}");
+    for (phone, state) in &states {
+        let got = accepted.get(phone).copied().unwrap_or(0);
+        match state.as_str() {
+            "sent" => assert_eq!(got, 1, "{phone} is sent but the sandbox accepted {got}"),
+            "unknown" => assert!(got <= 1, "{phone}"),
+            other => panic!("{phone} ended {other}"),
+        }
+    }
+}

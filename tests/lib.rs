@@ -11,6 +11,8 @@ mod fuzz;
 mod hostile;
 mod http;
 mod journal;
+mod pg_server;
+mod postgres;
 mod preview;
 mod properties;
 mod sandbox;
