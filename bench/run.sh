@@ -22,6 +22,10 @@
 #   BENCH_OUT          if set, write results.json (and results.txt) into this directory
 #   BENCH_KEEP=1       keep the temporary work dir (CSVs, campaigns, logs) and print its path
 #   TMPDIR             where the work dir is made (the journal's disk speed matters)
+#   BENCH_PG           also send with the PostgreSQL journal, by one sender and by three at once
+#                      on the same campaign: a postgres:// URL (its `herald` schema is dropped
+#                      before each run), or `auto` to start a throwaway server with
+#                      scripts/postgres.sh (port BENCH_PG_PORT, default 55433)
 #
 # Needs: cargo, python3, GNU time at /usr/bin/time (apt-get install time); nginx (apt-get install
 # nginx-light) for the default sink; oha (cargo install oha --locked) for the ratios.
@@ -103,6 +107,7 @@ cleanup() {
     kill "$sink_pid" 2> /dev/null || true
     wait "$sink_pid" 2> /dev/null || true
   fi
+  if [[ "${BENCH_PG:-}" == auto ]]; then HERALD_PG_DIR="$pg_dir" "$root/scripts/postgres.sh" stop || true; fi
   if [[ "${BENCH_KEEP:-0}" == 1 ]]; then
     echo "work dir kept: $work" >&2
   else
@@ -118,6 +123,16 @@ mkdir -p "$work/logs" "$work/runs"
 if (echo > "/dev/tcp/127.0.0.1/$port") 2> /dev/null; then
   die "port $port on 127.0.0.1 is already in use (set BENCH_PORT)"
 fi
+
+pg_url=""
+pg_dir="${TMPDIR:-/tmp}/herald-bench-pg.$$" # outside the work dir: the server may run as nobody
+case "${BENCH_PG:-}" in
+  "") ;;
+  auto) pg_url="$(HERALD_PG_DIR="$pg_dir" "$root/scripts/postgres.sh" start "${BENCH_PG_PORT:-55433}")" ;;
+  postgres://* | postgresql://*) pg_url="$BENCH_PG" ;;
+  *) die "BENCH_PG must be a postgres:// URL or auto, not '$BENCH_PG'" ;;
+esac
+if [[ -n "$pg_url" ]]; then command -v psql > /dev/null || die "BENCH_PG needs psql (apt-get install postgresql-client)"; fi
 
 if [[ "$sink_kind" == nginx ]]; then
   base_url="http://127.0.0.1:$port"
@@ -273,6 +288,7 @@ echo "  work dir     : $work (${fs:-?})"
 echo "  message      : communiktor text, rendered text ${rendered_len} chars, request body ${#body} bytes"
 echo "  delivery     : concurrency $concurrency, burst 64, rate 1000000/s, max_attempts 3"
 echo "  sizes        : ${sizes[*]}; $rounds round(s) each; oha up to $oha_max"
+if [[ -n "$pg_url" ]]; then echo "  postgres     : $(psql -tA "$pg_url" -c "SHOW server_version" 2> /dev/null) at ${pg_url%%@*}@… (1 sender, then 3 at once)"; fi
 
 # --- runs -----------------------------------------------------------------------------------
 # Output format of oha: JSON when the installed version has it, else its text summary.
@@ -329,6 +345,26 @@ send() { # send SIZE ROUND journal|no-journal
   rm -rf "$dir.report" "$dir.journal"
 }
 
+# send_pg SIZE ROUND SENDERS: the PostgreSQL journal, emptied first; SENDERS at once.
+send_pg() {
+  local size=$1 round=$2 senders=$3
+  local dir="$work/runs/$size-$round-pg$senders" label="send pg"
+  (( senders == 1 )) || label="send pg x$senders"
+  psql -q "$pg_url" -c 'DROP SCHEMA IF EXISTS herald CASCADE' > /dev/null 2>&1 || die "cannot empty the journal at BENCH_PG"
+  local cmd=""
+  for (( i = 1; i <= senders; i++ )); do
+    cmd+="\"$herald\" send \"$work/bench-$size.yaml\" --yes --quiet --report \"$dir.report-$i\" --journal \"$pg_url\" & "
+  done
+  measure "$size" "$round" "$label" herald-send "$dir.summary.json" "$dir.out" -- \
+    bash -c "${cmd}status=0; for job in \$(jobs -p); do wait \$job || status=1; done; exit \$status"
+  # One summary for all the senders: who the journal has as sent (each sender's report also
+  # counts those the others sent).
+  local sent
+  sent="$(psql -tA "$pg_url" -c "SELECT COUNT(*) FROM herald.recipients WHERE state = 'sent'")"
+  echo "{\"counts\": {\"sent\": $sent}, \"rate_per_second\": null}" > "$dir.summary.json"
+  rm -rf "$dir".report-*
+}
+
 echo
 echo "running (wall time of each command):" >&2
 for n in "${sizes[@]}"; do
@@ -343,6 +379,10 @@ for n in "${sizes[@]}"; do
     fi
     send "$n" "$r" journal
     send "$n" "$r" no-journal
+    if [[ -n "$pg_url" ]]; then
+      send_pg "$n" "$r" 1
+      send_pg "$n" "$r" 3
+    fi
     measure "$n" "$r" validate herald "" "$work/logs/validate.out" -- "$herald" validate "$campaign"
     measure "$n" "$r" "preview --format json" herald "" /dev/null -- \
       "$herald" preview "$campaign" --format json
@@ -446,7 +486,7 @@ def row(cmd, rnd, a):
 
 aggregates = []
 lines = []
-order = ["oha", "send --journal", "send --no-journal", "validate", "preview --format json"]
+order = ["oha", "send --journal", "send --no-journal", "send pg", "send pg x3", "validate", "preview --format json"]
 for size in dict.fromkeys(r["size"] for r in runs):
     lines.append("")
     lines.append(f"== {size:,} recipients, {rounds} round(s) ==")
@@ -487,6 +527,20 @@ for size in dict.fromkeys(r["size"] for r in runs):
         f"{fmt(agg(size, 'send --no-journal', 'mean', 'vs_oha'), '.2f'):>8}"
         f"{fmt(agg(size, 'validate', 'median', 'msgs_per_s'), ',.0f'):>17}"
         f"{fmt(agg(size, 'preview --format json', 'median', 'msgs_per_s'), ',.0f'):>16}")
+
+if any(r["command"] == "send pg" for r in runs):
+    lines.append("")
+    lines.append("== PostgreSQL journal (median msgs/s over rounds; vs oha = mean of per-round ratios) ==")
+    h3 = f"{'size':>11}{'send --journal':>16}{'send pg':>11}{'vs oha':>8}{'send pg x3':>12}{'vs oha':>8}"
+    lines.append(h3)
+    lines.append("-" * len(h3))
+    for size in dict.fromkeys(r["size"] for r in runs):
+        lines.append(
+            f"{size:>11,}{fmt(agg(size, 'send --journal', 'median', 'msgs_per_s'), ',.0f'):>16}"
+            f"{fmt(agg(size, 'send pg', 'median', 'msgs_per_s'), ',.0f'):>11}"
+            f"{fmt(agg(size, 'send pg', 'mean', 'vs_oha'), '.2f'):>8}"
+            f"{fmt(agg(size, 'send pg x3', 'median', 'msgs_per_s'), ',.0f'):>12}"
+            f"{fmt(agg(size, 'send pg x3', 'mean', 'vs_oha'), '.2f'):>8}")
 
 small = sorted(int(x) / 1e6 for x in open(sys.argv[4]).read().split())
 small_ms = statistics.median(small) if small else None

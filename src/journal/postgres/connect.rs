@@ -54,7 +54,8 @@ const MIGRATIONS: &[&str] = &[
          PRIMARY KEY (campaign, recipient)
      );
      CREATE INDEX recipients_in_flight ON recipients (campaign, run) WHERE state = 'in_flight';
-     CREATE INDEX recipients_first_sent ON recipients (campaign, first_sent_at);",
+     -- For `delivery.daily_cap`: a sender's messages of the last day, over its campaigns.
+     CREATE INDEX recipients_first_sent ON recipients (first_sent_at);",
     // 2: the next free sending slot of each sender number, shared by every runner.
     "CREATE TABLE pacing (
          sender   TEXT PRIMARY KEY,

@@ -46,12 +46,19 @@ pub(super) const ROW_COLUMNS: &str = concat!(
     "' ELSE error_message END, attempts, latency_ms, updated_at"
 );
 
-/// Settles the crashed runs' claims among `recipients` of campaign `$1` (`$3`: now, `$2`: the
-/// recipients, or every one when NULL).
+/// Settles the crashed runs' claims among recipients `$2` of campaign `$1` (`$3`: now).
 pub(super) const SETTLE: &str = concat!(
     "UPDATE recipients SET state = 'unknown', error_code = 'interrupted', error_message = '",
     interrupted!(),
-    "', updated_at = $3 WHERE campaign = $1 AND ($2::text[] IS NULL OR recipient = ANY($2)) AND ",
+    "', updated_at = $3 WHERE campaign = $1 AND recipient = ANY($2) AND ",
+    orphan!()
+);
+
+/// Settles every crashed run's claims in campaign `$1` (`$2`: now).
+const SETTLE_ALL: &str = concat!(
+    "UPDATE recipients SET state = 'unknown', error_code = 'interrupted', error_message = '",
+    interrupted!(),
+    "', updated_at = $2 WHERE campaign = $1 AND ",
     orphan!()
 );
 
@@ -214,7 +221,7 @@ impl Postgres {
             let Some(id) = s.client.query_opt("SELECT id FROM campaigns WHERE name = $1", &[&campaign])? else {
                 return Ok(0);
             };
-            Ok(s.client.execute(SETTLE, &[&id.get::<_, i64>(0), &None::<Vec<String>>, &now])?)
+            Ok(s.client.execute(SETTLE_ALL, &[&id.get::<_, i64>(0), &now])?)
         })?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
