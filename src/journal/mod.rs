@@ -304,6 +304,23 @@ impl Journal {
         each!(&self.store, j => j.row(campaign, recipient))
     }
 
+    /// What the journal records for each of `recipients` of `campaign` it knows, by recipient:
+    /// one query for a whole batch, where a round trip per recipient would add up.
+    pub fn rows(&self, campaign: &str, recipients: &[String]) -> Result<HashMap<String, Row>, JournalError> {
+        match &self.store {
+            Store::Sqlite(j) => {
+                let mut rows = HashMap::new();
+                for r in recipients {
+                    if let Some(row) = j.row(campaign, r)? {
+                        rows.insert(r.clone(), row);
+                    }
+                }
+                Ok(rows)
+            }
+            Store::Postgres(j) => j.rows(campaign, recipients),
+        }
+    }
+
     /// Turns rows a crashed run left `in_flight` into `unknown`; returns how many. With
     /// PostgreSQL, only the claims of runners whose lease has expired.
     pub fn settle_crashed(&mut self, campaign: &str) -> Result<usize, JournalError> {

@@ -11,6 +11,9 @@ use crate::recipients::Entry;
 /// Hashes rewritten per transaction with `--allow-changed`.
 const REBASELINE_CHUNK: usize = 10_000;
 
+/// Recipients looked up in the journal at once.
+const LOOKUP_BATCH: usize = 1000;
+
 /// What a run would do, and what changed.
 #[derive(Debug, Clone, Default)]
 pub struct Inspection {
@@ -43,26 +46,40 @@ pub fn inspect(plan: &Plan, journal: &mut Journal, policy: Policy, rebaseline: b
     let mut changes = Changes::of_sections(journal.sections(&plan.id)?.as_ref(), &plan.sections);
     let settings = plan.settings().clone();
     let mut rewrite = Vec::new();
-    for entry in plan.audience.entries().map_err(crate::plan::PlanError::from)? {
-        let Entry::Recipient(r) = entry.map_err(crate::plan::PlanError::from)? else { continue };
-        let key = r.target.to_string();
-        let row = journal.row(&plan.id, &key)?;
-        selection.count(row.as_ref().map(|r| r.state));
-        let Some(row) = row else { continue };
-        let csv_line = r.csv_line();
-        let send = plan.send_for(r)?;
-        let bare = plan.unscheduled(&send)?;
-        let r = bare.as_ref().unwrap_or(&send.request);
-        let body = super::feed::serialize(r);
-        let hash = super::feed::hash(r, &settings, &body);
-        // A journal written before connection settings left the hash still matches this way.
-        let legacy = || crate::journal::legacy_request_hash(r.method, &r.url, &settings.base_url, &body);
-        if row.request_hash != hash && row.request_hash != legacy() {
-            changes.request_changed(key.clone(), csv_line);
-            if rebaseline {
-                rewrite.push((key, hash));
-                if rewrite.len() == REBASELINE_CHUNK {
-                    journal.rebaseline(&plan.id, rewrite.drain(..))?;
+    let mut batch = Vec::with_capacity(LOOKUP_BATCH);
+    let mut entries = plan.audience.entries().map_err(crate::plan::PlanError::from)?.peekable();
+    while entries.peek().is_some() {
+        batch.clear();
+        while batch.len() < LOOKUP_BATCH {
+            match entries.next() {
+                Some(entry) => match entry.map_err(crate::plan::PlanError::from)? {
+                    Entry::Recipient(r) => batch.push((r.target.to_string(), r)),
+                    _ => continue,
+                },
+                None => break,
+            }
+        }
+        let keys: Vec<String> = batch.iter().map(|(key, _)| key.clone()).collect();
+        let mut rows = journal.rows(&plan.id, &keys)?;
+        for (key, r) in batch.drain(..) {
+            let row = rows.remove(&key);
+            selection.count(row.as_ref().map(|r| r.state));
+            let Some(row) = row else { continue };
+            let csv_line = r.csv_line();
+            let send = plan.send_for(r)?;
+            let bare = plan.unscheduled(&send)?;
+            let r = bare.as_ref().unwrap_or(&send.request);
+            let body = super::feed::serialize(r);
+            let hash = super::feed::hash(r, &settings, &body);
+            // A journal written before connection settings left the hash still matches this way.
+            let legacy = || crate::journal::legacy_request_hash(r.method, &r.url, &settings.base_url, &body);
+            if row.request_hash != hash && row.request_hash != legacy() {
+                changes.request_changed(key.clone(), csv_line);
+                if rebaseline {
+                    rewrite.push((key, hash));
+                    if rewrite.len() == REBASELINE_CHUNK {
+                        journal.rebaseline(&plan.id, rewrite.drain(..))?;
+                    }
                 }
             }
         }

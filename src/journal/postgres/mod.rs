@@ -16,6 +16,7 @@ pub use pacing::Slots;
 use super::{Hash, JournalError, Location, Row, RunRow, Sections, State, Totals, from_millis, millis};
 use crate::results::{Code, Record, Status};
 use session::Session;
+use std::collections::HashMap;
 
 /// A row `in_flight` under a run that is over or whose lease ran out: its runner crashed, so
 /// it reads as `unknown` (interrupted) before anyone settles it (see [`Postgres::settle_crashed`]).
@@ -210,6 +211,15 @@ impl Postgres {
     pub fn row(&self, campaign: &str, recipient: &str) -> Result<Option<Row>, JournalError> {
         let (campaign, recipient) = (campaign.to_string(), recipient.to_string());
         self.call(move |s| Ok(s.client.query_opt(&s.lookup, &[&campaign, &recipient])?.map(|r| read_row(&r))))
+    }
+
+    /// What the journal records for each of `recipients` of `campaign` it knows.
+    pub fn rows(&self, campaign: &str, recipients: &[String]) -> Result<HashMap<String, Row>, JournalError> {
+        let (campaign, recipients) = (campaign.to_string(), recipients.to_vec());
+        self.call(move |s| {
+            let rows = s.client.query(&s.batch, &[&campaign, &recipients])?;
+            Ok(rows.iter().map(read_row).map(|r| (r.record.recipient.clone(), r)).collect())
+        })
     }
 
     /// Turns the `in_flight` rows of runs whose lease ran out (or that ended) into `unknown`;

@@ -13,8 +13,10 @@ use std::thread::JoinHandle;
 pub struct Session {
     /// The connection.
     pub client: Client,
-    /// One recipient's row (see [`super::ROW_COLUMNS`]): `inspect` asks for every recipient.
+    /// One recipient's row (see [`super::ROW_COLUMNS`]).
     pub lookup: Statement,
+    /// The rows of a batch of recipients: `inspect` asks for every recipient.
+    pub batch: Statement,
 }
 
 type Job = Box<dyn FnOnce(&mut Session) + Send>;
@@ -39,7 +41,14 @@ impl Thread {
                          WHERE campaign = (SELECT id FROM campaigns WHERE name = $1) AND recipient = $2",
                         super::ROW_COLUMNS
                     ))?;
-                    Ok(Session { client, lookup })
+                    let batch = client.prepare(&format!(
+                        "SELECT {} FROM recipients
+                         WHERE campaign = (SELECT id FROM campaigns WHERE name = $1) AND recipient = ANY($2)",
+                        super::ROW_COLUMNS
+                    ))?;
+                    // Planned for each batch, by key (see the writer's `Store::new`).
+                    client.batch_execute("SET enable_seqscan = off; SET plan_cache_mode = force_custom_plan")?;
+                    Ok(Session { client, lookup, batch })
                 });
                 let mut session = match session {
                     Ok(s) => {

@@ -18,6 +18,7 @@ type Claims = HashMap<String, Option<Row>>;
 
 /// The run's statements, prepared once: a round trip each saved at every batch.
 struct Statements {
+    offer: Statement,
     lookup: Statement,
     settle: Statement,
     lease: Statement,
@@ -34,7 +35,11 @@ impl Statements {
             "UPDATE runs SET lease_until = now() + interval '{}' WHERE id = $1 AND lease_until > now()",
             super::lease::interval()
         );
+        // Recipients offered in this run, to find the rows the campaign no longer lists: on
+        // the server, so a run's memory does not grow with the audience.
+        client.batch_execute("CREATE TEMP TABLE offered (recipient TEXT PRIMARY KEY)")?;
         Ok(Statements {
+            offer: client.prepare("INSERT INTO offered SELECT unnest($1::text[]) ON CONFLICT DO NOTHING")?,
             lookup: client
                 .prepare(&format!("SELECT {ROW_COLUMNS} FROM recipients WHERE campaign = $1 AND recipient = ANY($2)"))?,
             settle: client.prepare(super::SETTLE)?,
@@ -110,8 +115,6 @@ pub struct Store {
     run: Option<i64>,
     /// Rows of the campaign when the run started; 0 means lookups can be skipped.
     known: i64,
-    /// Recipients looked up, to find the rows the campaign no longer lists.
-    offered: HashSet<String>,
     claims: Claims,
     /// The sender number and its daily cap, counted over every runner at each claim.
     cap: Option<(String, usize)>,
@@ -139,7 +142,6 @@ impl Store {
             id,
             run,
             known,
-            offered: HashSet::new(),
             claims: HashMap::new(),
             cap,
             analyzed: 0,
@@ -283,10 +285,10 @@ impl writer::Store for Store {
         let (id, run) = (self.id, self.run);
         let mut tx = self.client.transaction()?;
         write_changes(&mut tx, &self.statements, (id, run), &mut self.claims, changes)?;
-        if self.known > 0 {
-            self.offered.extend(candidates.iter().map(|c| c.recipient.clone()));
-        }
         let names: Vec<&str> = candidates.iter().map(|c| c.recipient.as_str()).collect();
+        if self.known > 0 {
+            tx.execute(&self.statements.offer, &[&names])?;
+        }
         if let (Some(id), Some(_)) = (id, run) {
             // Claims of runners that crashed become `unknown` here, not just when read.
             tx.execute(&self.statements.settle, &[&id, &names, &now])?;
@@ -409,14 +411,13 @@ impl writer::Store for Store {
         if self.known == 0 {
             return Ok(Vec::new());
         }
-        let sql = format!("SELECT {ROW_COLUMNS} FROM recipients WHERE campaign = $1 ORDER BY recipient");
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM recipients WHERE campaign = $1
+               AND NOT EXISTS (SELECT 1 FROM offered o WHERE o.recipient = recipients.recipient)
+             ORDER BY recipient"
+        );
         let rows = self.client.query(&sql, &[&self.id])?;
-        Ok(rows
-            .iter()
-            .map(read_row)
-            .filter(|r| !self.offered.contains(&r.record.recipient))
-            .map(|r| r.record)
-            .collect())
+        Ok(rows.iter().map(read_row).map(|r| r.record).collect())
     }
 
     fn finish(self) -> Result<Stats, JournalError> {
