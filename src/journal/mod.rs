@@ -86,7 +86,7 @@ pub enum JournalError {
     #[error("cannot write the journal: {0}")]
     Write(rusqlite::Error),
     /// The PostgreSQL journal cannot be reached.
-    #[error("cannot connect to the journal {location}: {source}")]
+    #[error("cannot connect to the journal {location}: {}", postgres::reason(.source))]
     Connect {
         /// The journal, without its password.
         location: String,
@@ -106,8 +106,16 @@ pub enum JournalError {
     /// TLS for the PostgreSQL journal cannot be set up.
     #[error("cannot set up TLS for the journal: {0}")]
     Tls(#[from] rustls::Error),
+    /// `$PGSSLROOTCERT` cannot be read.
+    #[error("cannot read the journal's CA certificates from PGSSLROOTCERT ({path}): {why}")]
+    RootCert {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        why: String,
+    },
     /// A PostgreSQL query failed.
-    #[error("cannot use the journal's database: {0}")]
+    #[error("cannot use the journal's database: {}", postgres::reason(.0))]
     Database(#[from] ::postgres::Error),
     /// A PostgreSQL runner's lease ran out before it could renew it.
     #[error(

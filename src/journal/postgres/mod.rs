@@ -11,6 +11,7 @@ mod pacing;
 mod session;
 mod writer;
 
+pub use connect::reason;
 pub use pacing::Slots;
 
 use super::{Hash, JournalError, Location, Row, RunRow, Sections, State, Totals, from_millis, millis};

@@ -142,3 +142,15 @@ async fn runners_of_one_sender_share_its_rate() {
     let took = start.elapsed();
     assert!(took >= Duration::from_millis(29 * 20), "{took:?}");
 }
+
+#[test]
+fn a_journal_that_cannot_be_reached_says_why_without_the_password() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("postgres://herald:hunter2@127.0.0.1:{closed}/h");
+    let err = Journal::open(Location::parse(Path::new(&url), false), "c").unwrap_err().to_string();
+    assert!(err.contains("herald:***@127.0.0.1") && err.contains("refused"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+    let url = pg_server::database().replace("/t", "/missing_t");
+    let err = Journal::open(Location::parse(Path::new(&url), false), "c").unwrap_err().to_string();
+    assert!(err.contains("does not exist"), "{err}");
+}
