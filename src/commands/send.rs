@@ -466,7 +466,7 @@ fn open_journal(plan: &Plan, o: &Options, policy: Policy) -> Result<Option<(Jour
         let default = o.journal.is_none() && std::env::var_os("HERALD_JOURNAL").is_none();
         if let Some(ci) = ci_runner().filter(|_| default && !o.sandbox) {
             eprintln!(
-                "warning: running in CI ({ci}) with the journal on this runner's disk ({}): it is lost with the runner, and a re-run on a fresh one would message everyone again. Keep it: cache or upload `{}` between jobs (after herald exits it is one whole file), or set HERALD_JOURNAL (or --journal) to a path that outlives the runner",
+                "warning: running in CI ({ci}) with the journal on this runner's disk ({}): it is lost with the runner, and a re-run on a fresh one would message everyone again. Keep it: set HERALD_JOURNAL (or --journal) to a postgres:// URL (a database that outlives the runner, shared by every job that sends), or cache or upload `{}` between jobs (after herald exits it is one whole file)",
                 path, path
             );
         }
