@@ -1,6 +1,7 @@
 //! The run as a library call: `herald::run::run` in-process against the in-memory provider,
-//! with a real journal in a temporary folder. Exact retry, stop and ambiguity behaviour, the
-//! journal's guarantees across re-runs, and the report, without spawning the binary.
+//! with a real journal in a temporary folder (and, for the journal's guarantees, in a real
+//! PostgreSQL too). Exact retry, stop and ambiguity behaviour, the journal's guarantees across
+//! re-runs, and the report, without spawning the binary.
 
 use crate::common::*;
 use herald::journal::{Journal, Policy};
@@ -83,11 +84,43 @@ pub(crate) fn statuses(dir: &Path, status: &str) -> usize {
     results(dir).values().filter(|r| r.0 == status).count()
 }
 
-pub(crate) fn journal(s: &Scratch, campaign: &str) -> Journal {
-    Journal::open(&s.path().join(".herald/journal.db"), campaign).unwrap()
+std::thread_local! {
+    /// The PostgreSQL journal of the test running on this thread (see [`both`]), if any.
+    static POSTGRES: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }
 
-#[test]
+/// Runs a test against both journal backends: an SQLite file, and a database of its own on the
+/// test PostgreSQL (see [`crate::pg_server`]).
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name()
+            }
+
+            #[test]
+            fn postgres() {
+                super::on_postgres(super::$name)
+            }
+        }
+    };
+}
+
+fn on_postgres(test: fn()) {
+    POSTGRES.with(|p| *p.borrow_mut() = Some(crate::pg_server::database()));
+    test()
+}
+
+/// The test's journal, locked for `campaign`: a file in `s`, or the test's PostgreSQL database.
+pub(crate) fn journal(s: &Scratch, campaign: &str) -> Journal {
+    match POSTGRES.with(|p| p.borrow().clone()) {
+        Some(url) => Journal::open(herald::journal::Location::parse(Path::new(&url), false), campaign).unwrap(),
+        None => Journal::open(&s.path().join(".herald/journal.db"), campaign).unwrap(),
+    }
+}
+
+both!(every_recipient_gets_exactly_one_request_and_a_valid_report);
 fn every_recipient_gets_exactly_one_request_and_a_valid_report() {
     let s = Scratch::new();
     let p = plan(&s, &campaign(20, "Hello {{ recipient }}", "rate: 1000/s, concurrency: 4"));
@@ -180,7 +213,7 @@ fn by_default_a_few_undeliverable_numbers_do_not_fail_the_run_and_many_fail_it_a
     assert!(outcome.stopped.is_none());
 }
 
-#[test]
+both!(a_message_meta_holds_is_sent_with_the_hold_in_its_record);
 fn a_message_meta_holds_is_sent_with_the_hold_in_its_record() {
     let s = Scratch::new();
     let p = plan(&s, &campaign(3, "Hi", "concurrency: 1"));
@@ -267,7 +300,7 @@ fn a_host_that_refuses_connections_stops_the_run_as_unreachable() {
     assert!(rows.values().all(|r| r.0 == "skipped" && r.1 == "not_sent"), "{rows:?}");
 }
 
-#[test]
+both!(after_a_campaign_wide_refusal_is_fixed_the_same_command_sends_to_everyone_once);
 fn after_a_campaign_wide_refusal_is_fixed_the_same_command_sends_to_everyone_once() {
     let s = Scratch::new();
     let p = plan(&s, &campaign(10, "Hi", "concurrency: 2"));
@@ -285,7 +318,7 @@ fn after_a_campaign_wide_refusal_is_fixed_the_same_command_sends_to_everyone_onc
     assert_eq!((fixed.received().len(), to.len()), (10, 10), "everyone, once");
 }
 
-#[test]
+both!(limit_is_a_canary_and_the_report_still_lists_everyone);
 fn limit_is_a_canary_and_the_report_still_lists_everyone() {
     let s = Scratch::new();
     let p = plan(&s, &campaign(5, "Hi", "rate: 100/s"));
@@ -317,7 +350,7 @@ fn a_dry_run_renders_and_sends_nothing() {
     assert_eq!(statuses(&s.path().join("out"), "dry_run"), 4);
 }
 
-#[test]
+both!(re_runs_send_to_nobody_twice_and_follow_the_retry_flags);
 fn re_runs_send_to_nobody_twice_and_follow_the_retry_flags() {
     let s = Scratch::new();
     let p = plan(&s, &campaign(6, "Hi", "rate: 1000/s, concurrency: 1, max_failure_rate: 100%"));
@@ -347,7 +380,7 @@ fn re_runs_send_to_nobody_twice_and_follow_the_retry_flags() {
     assert_eq!(memory.received().len(), 8, "sent recipients are never resent");
 }
 
-#[test]
+both!(inspection_sees_changes_and_allow_changed_rebaselines_once);
 fn inspection_sees_changes_and_allow_changed_rebaselines_once() {
     let s = Scratch::new();
     let p = plan(&s, &campaign(3, "Version one", "rate: 100/s"));
@@ -378,7 +411,7 @@ fn inspection_sees_changes_and_allow_changed_rebaselines_once() {
     assert!(!seen.changes.sections.iter().any(|s| s == "provider"), "{}", seen.changes.describe());
 }
 
-#[test]
+both!(a_stop_during_a_retry_wait_releases_the_claim);
 fn a_stop_during_a_retry_wait_releases_the_claim() {
     let s = Scratch::new();
     let p = plan(&s, &campaign(1, "Hi", "rate: 100/s"));
@@ -507,7 +540,7 @@ fn few_recipients_are_claimed_ahead_of_their_requests() {
     assert!((8..=8 + 2 * 8).contains(&claimed), "{claimed} claimed while 8 requests were out");
 }
 
-#[test]
+both!(a_csv_of_groups_sends_once_to_each_group_and_a_rerun_to_none);
 fn a_csv_of_groups_sends_once_to_each_group_and_a_rerun_to_none() {
     let s = Scratch::new();
     s.write(
@@ -572,7 +605,7 @@ fn at(clock: &str) -> run::Options {
     run::Options { window: Some(herald::window::Clock::fixed(clock.parse().unwrap())), ..options(&s) }
 }
 
-#[test]
+both!(recipients_outside_their_window_are_held_and_sent_by_a_later_run_once);
 fn recipients_outside_their_window_are_held_and_sent_by_a_later_run_once() {
     let s = Scratch::new();
     let p = plan(&s, &windowed());
@@ -611,7 +644,7 @@ fn ignoring_the_window_sends_to_everyone_now() {
     assert_eq!((outcome.report.exit_code, memory.received().len()), (0, 3));
 }
 
-#[test]
+both!(a_weekend_holds_everyone_and_a_dry_run_says_so_without_claiming);
 fn a_weekend_holds_everyone_and_a_dry_run_says_so_without_claiming() {
     let s = Scratch::new();
     let p = plan(&s, &windowed());
@@ -625,7 +658,7 @@ fn a_weekend_holds_everyone_and_a_dry_run_says_so_without_claiming() {
     assert_eq!(outcome.report.run.held_until, Some("2026-12-07T06:00:00Z".parse().unwrap()), "Monday 09:00 in Nairobi");
 }
 
-#[test]
+both!(a_canary_sends_its_seeds_first_then_its_count_and_records_the_run_as_the_canary);
 fn a_canary_sends_its_seeds_first_then_its_count_and_records_the_run_as_the_canary() {
     let s = Scratch::new();
     let yaml = campaign(8, "Hello {{ recipient }}", "rate: 1000/s, canary: { count: 3, to: [\"+254799000001\"] }");
