@@ -103,7 +103,7 @@ fn sender(dir: &std::path::Path, journal: &str, seed: u64, kills: usize) -> usiz
         let mut child: Child = herald(dir)
             .args(["send", "c.yaml", "--yes", "--quiet", "--report", &format!("out-{seed}-{attempt}")])
             .env("HERALD_JOURNAL", journal)
-            .env("HERALD_LEASE", "2")
+            .env("HERALD_LEASE", "3")
             .env("WA_TOKEN", TOKEN)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
