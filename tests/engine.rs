@@ -661,7 +661,9 @@ fn a_weekend_holds_everyone_and_a_dry_run_says_so_without_claiming() {
 both!(a_canary_sends_its_seeds_first_then_its_count_and_records_the_run_as_the_canary);
 fn a_canary_sends_its_seeds_first_then_its_count_and_records_the_run_as_the_canary() {
     let s = Scratch::new();
-    let yaml = campaign(8, "Hello {{ recipient }}", "rate: 1000/s, canary: { count: 3, to: [\"+254799000001\"] }");
+    // One worker: with more, the seed's request and the next ones leave side by side.
+    let delivery = "rate: 1000/s, concurrency: 1, canary: { count: 3, to: [\"+254799000001\"] }";
+    let yaml = campaign(8, "Hello {{ recipient }}", delivery);
     let p = plan(&s, &yaml);
     let memory = Arc::new(Memory::new(|n, _| ok(n)));
     let canary = run::Options { canary: true, ..options(&s) };
