@@ -272,7 +272,7 @@ impl Journal {
         let store = match &location {
             Location::File(path) => sqlite::Sqlite::open_read(path)?.map(Store::Sqlite),
             Location::Postgres { url, schema } => {
-                Some(Store::Postgres(Box::new(postgres::Postgres::open(url, schema, &location)?)))
+                postgres::Postgres::open_read(url, schema, &location)?.map(|j| Store::Postgres(Box::new(j)))
             }
         };
         Ok(store.map(|store| Journal { location, store }))

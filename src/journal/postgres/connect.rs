@@ -63,16 +63,30 @@ const MIGRATIONS: &[&str] = &[
      );",
 ];
 
-/// Connects to `url` with herald's tables in `schema` (created and migrated on first use);
-/// `shown` is the journal as it may be printed.
+/// Connects to `url`, looking for herald's tables in `schema`; `shown` is the journal as it may
+/// be printed. Only a sender creates or migrates them ([`migrate`]): readers never write.
 pub fn connect(url: &str, schema: &str, shown: &str) -> Result<Client, JournalError> {
     let failed = |source| JournalError::Connect { location: shown.to_string(), source };
     let mut config = Config::from_str(url).map_err(failed)?;
     config.application_name("herald");
     let mut client = config.connect(tls()?).map_err(failed)?;
-    migrate(&mut client, schema, shown)?;
     client.batch_execute(&format!("SET search_path TO {schema}"))?;
     Ok(client)
+}
+
+/// For a reader: whether herald's tables are in `schema` (a journal no send has written has
+/// none); a schema newer than this herald is refused. An older one is read as it is.
+pub fn present(client: &mut Client, schema: &str, shown: &str) -> Result<bool, JournalError> {
+    let table = format!("{schema}.migrations");
+    let exists: bool = client.query_one("SELECT to_regclass($1) IS NOT NULL", &[&table])?.get(0);
+    if !exists {
+        return Ok(false);
+    }
+    let version: i32 = client.query_one("SELECT COALESCE(MAX(version), 0) FROM migrations", &[])?.get(0);
+    if version > i32::try_from(MIGRATIONS.len()).unwrap_or(i32::MAX) {
+        return Err(JournalError::NewerDatabase { location: shown.to_string(), version });
+    }
+    Ok(version > 0)
 }
 
 /// What went wrong, in full: the server's own message, or the network's reason (the
@@ -120,7 +134,7 @@ fn tls() -> Result<postgres_rustls::MakeTlsConnector, JournalError> {
 }
 
 /// Applies the migrations `schema` lacks; refuses a schema newer than this herald.
-fn migrate(client: &mut Client, schema: &str, shown: &str) -> Result<(), JournalError> {
+pub fn migrate(client: &mut Client, schema: &str, shown: &str) -> Result<(), JournalError> {
     let mut tx = client.transaction()?;
     // One migrator at a time, across every runner of every campaign.
     tx.execute("SELECT pg_advisory_xact_lock(hashtext('herald migrations ' || $1))", &[&schema])?;

@@ -110,11 +110,25 @@ pub(super) fn read_row(r: &postgres::Row) -> Row {
 }
 
 impl Postgres {
-    /// Connects to the journal (nothing is locked: other runners may send the same campaign).
+    /// Connects to the journal to send, creating or migrating its tables (nothing is locked:
+    /// other runners may send the same campaign).
     pub fn open(url: &str, schema: &'static str, at: &Location) -> Result<Postgres, JournalError> {
+        let opened = Postgres::connect(url, schema, at, true)?;
+        opened.ok_or_else(|| JournalError::WriterGone(Some("the journal's tables were not created".into())))
+    }
+
+    /// Connects to the journal to read it, writing nothing; `Ok(None)` when no send has
+    /// created its tables yet.
+    pub fn open_read(url: &str, schema: &'static str, at: &Location) -> Result<Option<Postgres>, JournalError> {
+        Postgres::connect(url, schema, at, false)
+    }
+
+    fn connect(url: &str, schema: &'static str, at: &Location, send: bool) -> Result<Option<Postgres>, JournalError> {
         let shown = at.to_string();
-        let session = session::Thread::open(url.to_string(), schema, shown.clone())?;
-        Ok(Postgres { session, url: url.to_string(), schema, shown, run: None, cap: None })
+        let Some(session) = session::Thread::open(url.to_string(), schema, shown.clone(), send)? else {
+            return Ok(None);
+        };
+        Ok(Some(Postgres { session, url: url.to_string(), schema, shown, run: None, cap: None }))
     }
 
     /// Runs `f` with the connection, on its thread.

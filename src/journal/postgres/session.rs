@@ -28,14 +28,26 @@ pub struct Thread {
 }
 
 impl Thread {
-    /// Connects on a new thread; `shown` is the journal as it may be printed.
-    pub fn open(url: String, schema: &'static str, shown: String) -> Result<Thread, JournalError> {
+    /// Connects on a new thread; `shown` is the journal as it may be printed. A sender
+    /// (`migrate`) creates or migrates herald's tables; for a reader, `Ok(None)` when there are
+    /// none yet.
+    pub fn open(
+        url: String,
+        schema: &'static str,
+        shown: String,
+        migrate: bool,
+    ) -> Result<Option<Thread>, JournalError> {
         let (jobs, inbox) = mpsc::channel::<Job>();
         let (ready, opened) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("herald-journal-pg".into())
             .spawn(move || {
                 let session = connect(&url, schema, &shown).and_then(|mut client| {
+                    if migrate {
+                        super::connect::migrate(&mut client, schema, &shown)?;
+                    } else if !super::connect::present(&mut client, schema, &shown)? {
+                        return Ok(None);
+                    }
                     let lookup = client.prepare(&format!(
                         "SELECT {} FROM recipients
                          WHERE campaign = (SELECT id FROM campaigns WHERE name = $1) AND recipient = $2",
@@ -48,12 +60,16 @@ impl Thread {
                     ))?;
                     // Planned for each batch, by key (see the writer's `Store::new`).
                     client.batch_execute("SET enable_seqscan = off; SET plan_cache_mode = force_custom_plan")?;
-                    Ok(Session { client, lookup, batch })
+                    Ok(Some(Session { client, lookup, batch }))
                 });
                 let mut session = match session {
-                    Ok(s) => {
-                        let _ = ready.send(Ok(()));
+                    Ok(Some(s)) => {
+                        let _ = ready.send(Ok(true));
                         s
+                    }
+                    Ok(None) => {
+                        let _ = ready.send(Ok(false));
+                        return;
                     }
                     Err(e) => {
                         let _ = ready.send(Err(e));
@@ -69,8 +85,11 @@ impl Thread {
                 path: "postgres".into(),
                 source,
             })?;
-        opened.recv().map_err(|_| JournalError::WriterGone(None))??;
-        Ok(Thread { jobs: Some(jobs), thread: Some(thread) })
+        if !opened.recv().map_err(|_| JournalError::WriterGone(None))?? {
+            let _ = thread.join();
+            return Ok(None);
+        }
+        Ok(Some(Thread { jobs: Some(jobs), thread: Some(thread) }))
     }
 
     /// Runs `f` on the connection's thread and waits for its answer.

@@ -154,3 +154,19 @@ fn a_journal_that_cannot_be_reached_says_why_without_the_password() {
     let err = Journal::open(Location::parse(Path::new(&url), false), "c").unwrap_err().to_string();
     assert!(err.contains("does not exist"), "{err}");
 }
+
+#[test]
+fn a_reader_of_a_database_no_send_has_written_finds_no_journal_and_creates_nothing() {
+    let url = pg_server::database();
+    assert!(Journal::open_read(Location::parse(Path::new(&url), false)).unwrap().is_none());
+    let schemas = std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        client
+            .query_one("SELECT COUNT(*) FROM pg_namespace WHERE nspname LIKE 'herald%'", &[])
+            .unwrap()
+            .get::<_, i64>(0)
+    })
+    .join()
+    .unwrap();
+    assert_eq!(schemas, 0, "a reader created herald's schema");
+}
