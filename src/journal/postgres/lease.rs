@@ -19,7 +19,7 @@ pub fn lease() -> Duration {
 }
 
 /// How often a live runner renews its lease: six chances before it runs out.
-fn renew() -> Duration {
+pub fn renew() -> Duration {
     lease() / 6
 }
 
@@ -35,18 +35,42 @@ pub struct Heartbeat {
 }
 
 impl Heartbeat {
-    /// Renews `run`'s lease over `client` until dropped.
-    pub fn start(mut client: Client, run: i64) -> Result<Heartbeat, JournalError> {
+    /// Renews `run`'s lease over `client` `every` so often until dropped; `reconnect` makes a new connection when
+    /// the old one broke. A lease that ran out anyway (the process was stopped, the network
+    /// gone for longer than the lease) is not revived: other runners may have settled this run's
+    /// claims, so its writer's next claim fails instead (see [`JournalError::LeaseLost`]).
+    pub fn start(
+        client: Client,
+        reconnect: impl Fn() -> Result<Client, JournalError> + Send + 'static,
+        run: i64,
+        every: Duration,
+    ) -> Result<Heartbeat, JournalError> {
         let (stop, stopped) = mpsc::channel::<()>();
-        let sql = format!("UPDATE runs SET lease_until = now() + interval '{}' WHERE id = $1", interval());
+        let sql = format!(
+            "UPDATE runs SET lease_until = now() + interval '{}' WHERE id = $1 AND lease_until > now()",
+            interval()
+        );
+        let mut client = Some(client);
         let thread = std::thread::Builder::new()
             .name("herald-lease".into())
             .spawn(move || {
-                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(renew()) {
-                    // A missed renewal is retried; six in a row would let the lease run out,
-                    // which makes this run's open claims `unknown`: never resent, so still safe.
-                    if let Err(e) = client.execute(&sql, &[&run]) {
-                        tracing::warn!(error = %e, "cannot renew the journal lease");
+                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
+                    // A missed renewal is retried, on a new connection if need be; six in a row
+                    // would let the lease run out.
+                    let renewed = match client.as_mut() {
+                        Some(c) => c.execute(&sql, &[&run]).map_err(JournalError::from),
+                        None => reconnect().and_then(|c| client.insert(c).execute(&sql, &[&run]).map_err(Into::into)),
+                    };
+                    match renewed {
+                        Ok(0) => {
+                            tracing::warn!("the journal lease ran out before it could be renewed");
+                            return;
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::warn!(error = %e, "cannot renew the journal lease");
+                            client = None;
+                        }
                     }
                 }
             })

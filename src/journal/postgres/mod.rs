@@ -304,8 +304,12 @@ impl Postgres {
             Ok(id)
         })?;
         let (url, schema, shown) = (self.url.clone(), self.schema, self.shown.clone());
-        let renewer = session::apart(move || connect::connect(&url, schema, &shown))?;
-        self.run = Some((id, lease::Heartbeat::start(renewer, id)?));
+        let reconnect = move || connect::connect(&url, schema, &shown);
+        let renewer = session::apart({
+            let reconnect = reconnect.clone();
+            move || reconnect()
+        })?;
+        self.run = Some((id, lease::Heartbeat::start(renewer, reconnect, id, lease::renew())?));
         Ok(id)
     }
 

@@ -170,3 +170,36 @@ fn a_reader_of_a_database_no_send_has_written_finds_no_journal_and_creates_nothi
     .unwrap();
     assert_eq!(schemas, 0, "a reader created herald's schema");
 }
+
+#[test]
+fn a_heartbeat_renews_a_live_lease_and_never_revives_one_that_ran_out() {
+    use super::lease::Heartbeat;
+    let url = pg_server::database();
+    let (_live, live) = runner(&url);
+    let (_dead, dead) = runner(&url);
+    sql(&url, &format!("UPDATE runs SET lease_until = now() + interval '1 second' WHERE id = {live}"));
+    sql(&url, &format!("UPDATE runs SET lease_until = now() - interval '1 second' WHERE id = {dead}"));
+    let connect = {
+        let url = url.clone();
+        move || super::connect::connect(&url, "herald", "test")
+    };
+    let beats: Vec<Heartbeat> = [live, dead]
+        .into_iter()
+        .map(|run| {
+            let connect = connect.clone();
+            let client = std::thread::spawn(connect.clone()).join().unwrap().unwrap();
+            Heartbeat::start(client, connect, run, Duration::from_millis(50)).unwrap()
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(400));
+    drop(beats);
+    let url2 = url.clone();
+    let leases = std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&url2, postgres::NoTls).unwrap();
+        let q = "SELECT lease_until > now() + interval '10 seconds' FROM herald.runs WHERE id = $1";
+        (c.query_one(q, &[&live]).unwrap().get::<_, bool>(0), c.query_one(q, &[&dead]).unwrap().get::<_, bool>(0))
+    })
+    .join()
+    .unwrap();
+    assert_eq!(leases, (true, false), "(live renewed, dead revived)");
+}
