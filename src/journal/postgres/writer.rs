@@ -164,7 +164,7 @@ impl Store {
 
 /// A recipient another runner is sending right now, as this run reports it.
 fn taken(c: &Candidate) -> Admission {
-    let message = "another herald runner claimed it first and is sending it".to_string();
+    let message = "another herald runner claimed it first (`herald report` shows how it ended)".to_string();
     Admission::Kept(Box::new(Record::skipped(c.recipient.clone(), c.csv_line, Code::InFlight, message)))
 }
 
