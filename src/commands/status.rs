@@ -55,14 +55,15 @@ fn status(o: &Options, out: &Output) -> Result<u8, Error> {
         return Ok(exit::OK);
     };
     let inspection = crate::run::inspect(&plan, &mut j, Policy::default(), false)?;
-    let (totals, runs, busy) = (j.totals(&plan.id)?, j.runs(&plan.id)?, j.busy(&plan.id)?);
+    let (totals, runs, senders) = (j.totals(&plan.id)?, j.runs(&plan.id)?, j.senders(&plan.id)?);
     let windows = Windows::of(&plan, Some(&j), clock)?;
     let printed = if o.json {
-        let mut json = json(&plan, &totals, &inspection, &runs, &path, busy);
+        let mut json = json(&plan, &totals, &inspection, &runs, &path, senders);
         json["window"] = windows.as_ref().map(Windows::json).into();
         json.to_string() + "\n"
     } else {
-        text(&plan, &totals, &inspection, &runs, &path, busy) + &windows.as_ref().map(Windows::text).unwrap_or_default()
+        text(&plan, &totals, &inspection, &runs, &path, senders)
+            + &windows.as_ref().map(Windows::text).unwrap_or_default()
     };
     super::print(&printed)?;
     Ok(exit::OK)
@@ -86,14 +87,14 @@ pub fn load(file: &Path, opt_out: &[plan::OptOutList], file_root: Option<&Path>,
 }
 
 /// The status as one JSON object, for scripts: the journal's counts, what a re-run would do,
-/// whether a send is running, and the last run.
+/// how many processes are sending now, and the last run.
 pub fn json(
     plan: &Plan,
     totals: &Totals,
     inspection: &Inspection,
     runs: &[RunRow],
     path: &Location,
-    busy: bool,
+    senders: usize,
 ) -> serde_json::Value {
     let last = runs.last().map(|run| {
         serde_json::json!({
@@ -110,7 +111,8 @@ pub fn json(
         "file": plan.file.display().to_string(),
         "journal": path.to_string(),
         "journal_exists": true,
-        "running": busy,
+        "running": senders > 0,
+        "senders": senders,
         "counts": {
             "sent": totals.of(State::Sent),
             "failed": totals.of(State::Failed),
@@ -135,6 +137,7 @@ fn unsent(plan: &Plan, path: &Location) -> serde_json::Value {
         "journal": path.to_string(),
         "journal_exists": false,
         "running": false,
+        "senders": 0,
         "counts": { "sent": 0, "failed": 0, "unknown": 0, "in_flight": 0, "pending": counts.recipients, "skipped": counts.skipped() },
         "rerun_would_send": counts.recipients,
         "changed": false,
@@ -150,8 +153,9 @@ pub fn text(
     inspection: &Inspection,
     runs: &[RunRow],
     path: &Location,
-    busy: bool,
+    senders: usize,
 ) -> String {
+    let busy = senders > 0;
     let mut s = format!("campaign {} · {} · journal {path}\n", plan.id, plan.file.display());
     let lines = [
         ("sent", totals.of(State::Sent), String::new()),
@@ -188,6 +192,7 @@ pub fn text(
     }
     if let Some(run) = runs.last() {
         let how = match (&run.finished_at, &run.stopped) {
+            (None, _) if senders > 1 => format!("running now; {senders} runners are sending the campaign"),
             (None, _) if busy => "running now".to_string(),
             (None, _) => "did not finish (killed?)".to_string(),
             (Some(_), Some((_, why))) => format!("stopped: {why}"),

@@ -283,11 +283,12 @@ impl Journal {
         &self.location
     }
 
-    /// Whether another process is sending `campaign` with this journal right now.
-    pub fn busy(&self, campaign: &str) -> Result<bool, JournalError> {
+    /// How many other processes are sending `campaign` with this journal right now (with a
+    /// file journal, at most one).
+    pub fn senders(&self, campaign: &str) -> Result<usize, JournalError> {
         match &self.store {
-            Store::Sqlite(j) => Ok(j.busy(campaign)),
-            Store::Postgres(j) => j.busy(campaign),
+            Store::Sqlite(j) => Ok(usize::from(j.busy(campaign))),
+            Store::Postgres(j) => j.senders(campaign),
         }
     }
 

@@ -304,7 +304,11 @@ fn campaigns_sharing_a_journal_send_side_by_side_and_fold_only_their_own_rows() 
         .unwrap();
     drop(b);
     let b = Journal::open(&path, "b").unwrap();
-    assert!(a.busy("b").unwrap() && b.busy("a").unwrap() && !a.busy("a").unwrap(), "each sees the other sending");
+    assert_eq!(
+        (a.senders("b").unwrap(), b.senders("a").unwrap(), a.senders("a").unwrap()),
+        (1, 1, 0),
+        "each sees the other sending"
+    );
     let pending: i64 = conn(&b).query_row("SELECT COUNT(*) FROM pending", [], |r| r.get(0)).unwrap();
     assert_eq!(pending, 1, "b folded a's claim out from under it");
     assert_eq!(b.row("a", &phone(0)).unwrap(), None, "only a folds a's rows");

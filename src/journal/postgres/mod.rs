@@ -139,17 +139,17 @@ impl Postgres {
         self.session.call(f)
     }
 
-    /// Whether another runner is sending `campaign` right now (a run with a live lease).
-    pub fn busy(&self, campaign: &str) -> Result<bool, JournalError> {
+    /// How many other runners are sending `campaign` right now (runs with a live lease).
+    pub fn senders(&self, campaign: &str) -> Result<usize, JournalError> {
         let mine = self.run.as_ref().map_or(0, |(id, _)| *id);
         let campaign = campaign.to_string();
         self.call(move |s| {
             let row = s.client.query_one(
-                "SELECT EXISTS (SELECT 1 FROM runs WHERE campaign = (SELECT id FROM campaigns WHERE name = $1)
-                     AND finished_at IS NULL AND lease_until > now() AND id <> $2)",
+                "SELECT COUNT(*) FROM runs WHERE campaign = (SELECT id FROM campaigns WHERE name = $1)
+                     AND finished_at IS NULL AND lease_until > now() AND id <> $2",
                 &[&campaign, &mine],
             )?;
-            Ok(row.get(0))
+            Ok(usize::try_from(row.get::<_, i64>(0)).unwrap_or(0))
         })
     }
 

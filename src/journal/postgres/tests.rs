@@ -49,6 +49,8 @@ fn claimed(admitted: &[Admission]) -> usize {
 async fn two_runners_offered_the_same_recipients_claim_each_one_once() {
     let url = pg_server::database();
     let ((a, _), (b, _)) = (runner(&url), runner(&url));
+    let reader = Journal::open_read(Location::parse(Path::new(&url), false)).unwrap().unwrap();
+    assert_eq!((reader.senders("c").unwrap(), a.senders("c").unwrap()), (2, 1), "status counts the live runners");
     let (wa, wb) = (a.writer("c", false).unwrap(), b.writer("c", false).unwrap());
     let (ha, hb) = (wa.handle(), wb.handle());
     let (first, second) = tokio::join!(
