@@ -101,15 +101,18 @@ fn is_url(value: &str) -> bool {
 /// `url` with its password, in the user part or a `password=` parameter, written `***`.
 pub fn redact(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    let authority = match authority.rsplit_once('@') {
-        Some((user, host)) => match user.split_once(':') {
-            Some((name, _)) => format!("{name}:***@{host}"),
-            None => format!("{user}@{host}"),
+    // The driver takes everything up to the first `@` as the credentials, `/` and `?`
+    // included (a base64 password may hold a `/`): so does this.
+    let (credentials, rest) = match rest.split_once('@') {
+        Some((user, rest)) => match user.split_once(':') {
+            Some((name, _)) => (format!("{name}:***@"), rest),
+            None => (format!("{user}@"), rest),
         },
-        None => authority.to_string(),
+        None => (String::new(), rest),
     };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (host, tail) = rest.split_at(authority_end);
+    let authority = format!("{credentials}{host}");
     let tail = match tail.split_once('?') {
         Some((path, query)) => {
             let params: Vec<String> = query
@@ -137,6 +140,7 @@ mod tests {
         let at = Location::parse(Path::new("postgresql://db/h?user=u&password=s3cret&sslmode=require"), true);
         assert_eq!(at.to_string(), "postgresql://db/h?user=u&password=***&sslmode=require (schema herald_sandbox)");
         assert_eq!(redact("postgres://u@db/h"), "postgres://u@db/h");
+        assert_eq!(redact("postgres://herald:ab/cd?e@db/h"), "postgres://herald:***@db/h");
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub struct Slots {
     queue: Mutex<VecDeque<Instant>>,
     period: Duration,
     block: u32,
+    /// How late a slot may be used: `burst` periods, the back-to-back requests allowed.
+    slack: Duration,
 }
 
 impl Slots {
@@ -55,19 +57,27 @@ impl Slots {
         let block = ((BLOCK.as_secs_f64() / period.as_secs_f64()) as u32).clamp(1, MAX_BLOCK);
         let client = apart(move || connect(&url, schema, &shown))?;
         let micros = |d: Duration| i64::try_from(d.as_micros()).unwrap_or(i64::MAX);
+        let slack = period * burst.max(1);
         let (span, burst) = (micros(period) * i64::from(block), micros(period) * i64::from(burst.max(1) - 1));
         let (asks, inbox) = mpsc::channel::<Ask>();
         std::thread::Builder::new()
             .name("herald-pacing".into())
             .spawn(move || serve(client, &inbox, &sender, span, burst))
             .map_err(|source| JournalError::File { what: "start the pacing for", path: "postgres".into(), source })?;
-        Ok(Slots { asks, queue: Mutex::new(VecDeque::new()), period, block })
+        Ok(Slots { asks, queue: Mutex::new(VecDeque::new()), period, block, slack })
     }
 
     /// Waits for this runner's next slot.
     pub async fn wait(&self) {
         let at = {
             let mut queue = self.queue.lock().await;
+            // Slots that went by unused (the run paused: a retry, a window) are gone: using
+            // them late would send more than `burst` back to back, on top of the other
+            // runners' current slots.
+            let late = Instant::now().checked_sub(self.slack).unwrap_or_else(Instant::now);
+            while queue.front().is_some_and(|slot| *slot < late) {
+                queue.pop_front();
+            }
             if queue.is_empty() {
                 let first = self.reserve().await;
                 queue.extend((0..self.block).map(|i| first + self.period * i));

@@ -94,14 +94,20 @@ async fn a_crashed_runners_claims_become_unknown_once_its_lease_ran_out_and_neve
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_runner_whose_lease_ran_out_claims_nothing_more() {
+async fn a_runner_whose_lease_ran_out_claims_nothing_more_but_records_what_it_sent() {
     let url = pg_server::database();
     let (j, run) = runner(&url);
     let w = j.writer("c", false).unwrap();
+    let h = w.handle();
+    assert_eq!(claimed(&h.admit(candidates(0..3), Policy::default(), usize::MAX).await.unwrap()), 3);
+    let sent = |i| crate::results::Record::new(phone(i), Some(i as u64 + 2), crate::results::Status::Sent);
+    h.done((0..3).map(sent).collect());
     sql(&url, &format!("UPDATE runs SET lease_until = now() - interval '1 second' WHERE id = {run}"));
-    let err = w.handle().admit(candidates(0..5), Policy::default(), usize::MAX).await.unwrap_err();
+    // The outcomes ride along with a claim that fails: they are committed all the same.
+    let err = h.admit(candidates(3..8), Policy::default(), usize::MAX).await.unwrap_err();
     assert!(matches!(err, crate::journal::JournalError::LeaseLost), "{err}");
-    assert!(j.row("c", &phone(0)).unwrap().is_none());
+    assert!(j.row("c", &phone(3)).unwrap().is_none());
+    assert_eq!(j.totals("c").unwrap().of(State::Sent), 3, "the outcomes were lost with the claims");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -204,4 +210,20 @@ fn a_heartbeat_renews_a_live_lease_and_never_revives_one_that_ran_out() {
     .join()
     .unwrap();
     assert_eq!(leases, (true, false), "(live renewed, dead revived)");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slots_that_went_by_unused_are_not_spent_in_a_burst() {
+    let url = pg_server::database();
+    let (mut j, _) = runner(&url);
+    let slots = j.share_limits("cloud_api:42", None, 20.0, 1).unwrap().unwrap();
+    slots.wait().await;
+    // A pause (a retry, a window) lets the rest of the block go by.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let start = Instant::now();
+    for _ in 0..4 {
+        slots.wait().await;
+    }
+    let took = start.elapsed();
+    assert!(took >= Duration::from_millis(140), "four slots at 20/s came in {took:?}");
 }

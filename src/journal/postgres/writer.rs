@@ -32,7 +32,7 @@ struct Statements {
 impl Statements {
     fn prepare(client: &mut Client) -> Result<Statements, JournalError> {
         let lease = format!(
-            "UPDATE runs SET lease_until = now() + interval '{}' WHERE id = $1 AND lease_until > now()",
+            "UPDATE runs SET lease_until = clock_timestamp() + interval '{}' WHERE id = $1 AND lease_until > clock_timestamp()",
             super::lease::interval()
         );
         // Recipients offered in this run, to find the rows the campaign no longer lists: on
@@ -50,10 +50,11 @@ impl Statements {
                  ON CONFLICT (campaign, recipient) DO NOTHING
                  RETURNING recipient",
             )?,
+            // A retry keeps the recipient's first send time, as the file journal does.
             reclaim: client.prepare(
                 "UPDATE recipients SET state = 'in_flight', csv_line = $3, request_hash = $4, body = $5, message_id = NULL,
                                        http_status = NULL, error_code = NULL, error_message = NULL, attempts = 0,
-                                       latency_ms = NULL, first_sent_at = $6, updated_at = $6, run = $7
+                                       latency_ms = NULL, updated_at = $6, run = $7
                  WHERE campaign = $1 AND recipient = $2 AND state = $8 AND updated_at = $9",
             )?,
             // Every outcome of a batch in one statement.
@@ -173,23 +174,28 @@ fn write_changes(
     tx: &mut postgres::Transaction<'_>,
     statements: &Statements,
     (id, run): (Option<i64>, Option<i64>),
-    claims: &mut Claims,
+    claims: &Claims,
     changes: Vec<Change>,
-) -> Result<(), JournalError> {
+) -> Result<Vec<String>, JournalError> {
+    let mut written = Vec::new();
     let mut outcomes = Outcomes::default();
     for change in changes {
         match change {
             Change::Done(records) => {
                 for r in records {
                     let Some(state) = State::of(r.status) else { continue };
-                    if claims.remove(&r.recipient).is_some() {
+                    if claims.contains_key(&r.recipient) {
+                        written.push(r.recipient.clone());
                         outcomes.push(state, r);
                     }
                 }
             }
             Change::Release(recipients) => {
                 for recipient in recipients {
-                    match claims.remove(&recipient) {
+                    if claims.contains_key(&recipient) {
+                        written.push(recipient.clone());
+                    }
+                    match claims.get(&recipient) {
                         None => {}
                         Some(None) => {
                             tx.execute(&statements.delete, &[&id, &recipient, &run])?;
@@ -238,7 +244,7 @@ fn write_changes(
             ],
         )?;
     }
-    Ok(())
+    Ok(written)
 }
 
 /// Renews the run's lease in the claim's own transaction; refuses to claim when it already ran
@@ -273,18 +279,33 @@ fn room(
     Ok(cap.saturating_sub(usize::try_from(used).unwrap_or(usize::MAX)))
 }
 
-impl writer::Store for Store {
-    fn admit(
-        &mut self,
-        changes: Vec<Change>,
+/// What one batch's claim needs of the store, apart from its connection.
+struct Claimer<'s> {
+    statements: &'s Statements,
+    cap: &'s Option<(String, usize)>,
+    known: i64,
+    id: Option<i64>,
+    run: Option<i64>,
+    now: i64,
+}
+
+/// A batch's decisions, the recipients whose claims held, and the rows the retried ones had.
+struct Claimed {
+    admitted: Admitted,
+    won: HashSet<String>,
+    previous: HashMap<usize, Row>,
+}
+
+impl Claimer<'_> {
+    /// Looks the batch up, decides, and claims (see the module's documentation).
+    fn claim(
+        &self,
+        tx: &mut postgres::Transaction<'_>,
         candidates: &[Candidate],
         policy: Policy,
         budget: usize,
-    ) -> Result<Admitted, JournalError> {
-        let now = millis(jiff::Timestamp::now());
-        let (id, run) = (self.id, self.run);
-        let mut tx = self.client.transaction()?;
-        write_changes(&mut tx, &self.statements, (id, run), &mut self.claims, changes)?;
+    ) -> Result<Claimed, JournalError> {
+        let (id, run, now) = (self.id, self.run, self.now);
         let names: Vec<&str> = candidates.iter().map(|c| c.recipient.as_str()).collect();
         if self.known > 0 {
             tx.execute(&self.statements.offer, &[&names])?;
@@ -324,15 +345,14 @@ impl writer::Store for Store {
             });
         }
         if fresh.is_empty() && again.is_empty() {
-            tx.commit()?;
-            return Ok(admitted);
+            return Ok(Claimed { admitted, won: HashSet::new(), previous: HashMap::new() });
         }
         let (Some(id), Some(run)) = (id, run) else {
             return Err(JournalError::WriterGone(Some("a run claimed before it began".into())));
         };
-        hold_lease(&mut tx, &self.statements.lease, run)?;
+        hold_lease(tx, &self.statements.lease, run)?;
         if let Some((sender, cap)) = &self.cap {
-            let allowed = room(&mut tx, sender, id, *cap, now)?;
+            let allowed = room(tx, sender, id, *cap, now)?;
             // Past the cap, the last claims of the batch wait for a later run.
             let mut over = (fresh.len() + again.len()).saturating_sub(allowed);
             while over > 0 {
@@ -381,7 +401,45 @@ impl writer::Store for Store {
                 previous.insert(i, row);
             }
         }
+        Ok(Claimed { admitted, won, previous })
+    }
+}
+
+impl writer::Store for Store {
+    fn admit(
+        &mut self,
+        changes: Vec<Change>,
+        candidates: &[Candidate],
+        policy: Policy,
+        budget: usize,
+    ) -> Result<Admitted, JournalError> {
+        let claimer = Claimer {
+            statements: &self.statements,
+            cap: &self.cap,
+            known: self.known,
+            id: self.id,
+            run: self.run,
+            now: millis(jiff::Timestamp::now()),
+        };
+        let mut tx = self.client.transaction()?;
+        let written = write_changes(&mut tx, claimer.statements, (claimer.id, claimer.run), &self.claims, changes)?;
+        // The claims go under a savepoint: when they fail (a lost lease, a deadlock), the
+        // outcomes and releases riding along are still committed, so a sent recipient is never
+        // left in flight.
+        let claimed = {
+            let mut claims = tx.savepoint("admit")?;
+            let claimed = claimer.claim(&mut claims, candidates, policy, budget);
+            if claimed.is_ok() {
+                claims.commit()?;
+            }
+            claimed
+        };
         tx.commit()?;
+        self.stats.commits += 1;
+        for recipient in written {
+            self.claims.remove(&recipient);
+        }
+        let Claimed { mut admitted, won, mut previous } = claimed?;
         for (i, a) in admitted.iter_mut().enumerate() {
             if *a != Admission::Claimed {
                 continue;
@@ -394,16 +452,20 @@ impl writer::Store for Store {
                 *a = taken(c);
             }
         }
-        self.stats.commits += 1;
-        self.analyze()?;
+        if let Err(e) = self.analyze() {
+            tracing::warn!(error = %e, "cannot refresh the journal's statistics");
+        }
         Ok(admitted)
     }
 
     fn flush(&mut self, changes: Vec<Change>) -> Result<(), JournalError> {
         let mut tx = self.client.transaction()?;
-        write_changes(&mut tx, &self.statements, (self.id, self.run), &mut self.claims, changes)?;
+        let written = write_changes(&mut tx, &self.statements, (self.id, self.run), &self.claims, changes)?;
         tx.commit()?;
         self.stats.commits += 1;
+        for recipient in written {
+            self.claims.remove(&recipient);
+        }
         Ok(())
     }
 
