@@ -18,6 +18,10 @@ use tokio::time::Instant;
 /// How much sending time one reservation covers.
 const BLOCK: Duration = Duration::from_millis(200);
 
+/// The least lateness a slot is used with: a runner slower than the rate (far below a high one)
+/// lags its slots, and asking the database again for each request would slow it further.
+const SLACK: Duration = Duration::from_millis(20);
+
 /// The most slots one reservation takes.
 const MAX_BLOCK: u32 = 1000;
 
@@ -38,7 +42,8 @@ pub struct Slots {
     queue: Mutex<VecDeque<Instant>>,
     period: Duration,
     block: u32,
-    /// How late a slot may be used: `burst` periods, the back-to-back requests allowed.
+    /// How late a slot may be used: `burst` periods (the back-to-back requests allowed), and
+    /// at least [`SLACK`].
     slack: Duration,
 }
 
@@ -57,7 +62,7 @@ impl Slots {
         let block = ((BLOCK.as_secs_f64() / period.as_secs_f64()) as u32).clamp(1, MAX_BLOCK);
         let client = apart(move || connect(&url, schema, &shown))?;
         let micros = |d: Duration| i64::try_from(d.as_micros()).unwrap_or(i64::MAX);
-        let slack = period * burst.max(1);
+        let slack = (period * burst.max(1)).max(SLACK);
         let (span, burst) = (micros(period) * i64::from(block), micros(period) * i64::from(burst.max(1) - 1));
         let (asks, inbox) = mpsc::channel::<Ask>();
         std::thread::Builder::new()
