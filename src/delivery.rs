@@ -33,6 +33,22 @@ pub struct Delivery {
     pub batch_size: usize,
 }
 
+/// A `delivery:` value that cannot be used: where it is (a JSON pointer), and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{pointer}: {message}")]
+pub struct FieldError {
+    /// The value's JSON pointer, e.g. `/delivery/rate`.
+    pub pointer: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl FieldError {
+    fn new(pointer: impl Into<String>, message: impl Into<String>) -> FieldError {
+        FieldError { pointer: pointer.into(), message: message.into() }
+    }
+}
+
 /// Recipients per request by default, where batching applies.
 pub const DEFAULT_BATCH_SIZE: usize = 100;
 
@@ -54,17 +70,18 @@ impl Default for Delivery {
 }
 
 impl Delivery {
-    /// Resolves `delivery:`; errors are (JSON pointer, message).
-    pub fn from_doc(doc: &DeliveryDoc) -> Result<Delivery, Vec<(String, String)>> {
+    /// Resolves `delivery:`, or says every value that cannot be used.
+    pub fn from_doc(doc: &DeliveryDoc) -> Result<Delivery, Vec<FieldError>> {
         let d = Delivery::default();
-        let mut errors: Vec<(String, String)> = Vec::new();
+        let mut errors: Vec<FieldError> = Vec::new();
         let mut field =
             |name: &str, v: &Option<Value>, parse: fn(&Value) -> Option<f64>, default: f64, what: &str| match v {
                 None => default,
                 Some(v) => {
                     let share = matches!(name, "max_failure_rate" | "breaker");
                     parse(v).filter(|n| n.is_finite() && (*n > 0.0 || share)).unwrap_or_else(|| {
-                        errors.push((format!("/delivery/{name}"), format!("`{}` is not {what}", show(v))));
+                        errors
+                            .push(FieldError::new(format!("/delivery/{name}"), format!("`{}` is not {what}", show(v))));
                         default
                     })
                 }
@@ -76,14 +93,17 @@ impl Delivery {
         let max_failure_rate = field("max_failure_rate", &doc.max_failure_rate, parse_share, d.max_failure_rate, share);
         let breaker = field("breaker", &doc.breaker, parse_share, d.breaker, share);
         if !(1.0 / 86_400.0..=1_000_000.0).contains(&rate_per_sec) {
-            errors.push(("/delivery/rate".into(), "the rate must be between one a day and 1,000,000/s".into()));
+            errors.push(FieldError::new("/delivery/rate", "the rate must be between one a day and 1,000,000/s"));
         }
         if !(0.001..=3_600.0).contains(&timeout) {
-            errors.push(("/delivery/timeout".into(), "the timeout must be between 1ms and 1h".into()));
+            errors.push(FieldError::new("/delivery/timeout", "the timeout must be between 1ms and 1h"));
         }
         for (name, value) in [("max_failure_rate", max_failure_rate), ("breaker", breaker)] {
             if !(0.0..=1.0).contains(&value) {
-                errors.push((format!("/delivery/{name}"), "a share must be between 0% and 100% (0 and 1)".into()));
+                errors.push(FieldError::new(
+                    format!("/delivery/{name}"),
+                    "a share must be between 0% and 100% (0 and 1)",
+                ));
             }
         }
         if errors.is_empty() {
@@ -226,7 +246,7 @@ mod tests {
             DeliveryDoc { rate: Some(json!("0/s")), max_failure_rate: Some(json!(150)), ..DeliveryDoc::default() };
         let e = Delivery::from_doc(&doc).unwrap_err();
         assert_eq!(
-            e.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(),
+            e.iter().map(|e| e.pointer.as_str()).collect::<Vec<_>>(),
             ["/delivery/rate", "/delivery/max_failure_rate"]
         );
     }

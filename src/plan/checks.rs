@@ -154,8 +154,8 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
 
     let schedule = super::schedule::check(c.schedule.as_ref(), kind, message_type, ctx, diags);
     let delivery = Delivery::from_doc(&c.delivery).unwrap_or_else(|errors| {
-        for (pointer, message) in errors {
-            diags.push(ctx.at(Severity::Error, &pointer, Part::Value, message));
+        for e in errors {
+            diags.push(ctx.at(Severity::Error, &e.pointer, Part::Value, e.message));
         }
         Delivery::default()
     });
