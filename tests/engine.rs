@@ -115,7 +115,9 @@ fn on_postgres(test: fn()) {
 /// The test's journal, locked for `campaign`: a file in `s`, or the test's PostgreSQL database.
 pub(crate) fn journal(s: &Scratch, campaign: &str) -> Journal {
     match POSTGRES.with(|p| p.borrow().clone()) {
-        Some(url) => Journal::open(herald::journal::Location::parse(Path::new(&url), false), campaign).unwrap(),
+        Some(url) => {
+            Journal::open(herald::journal::Location::parse(Path::new(&url), false).unwrap(), campaign).unwrap()
+        }
         None => Journal::open(&s.path().join(".herald/journal.db"), campaign).unwrap(),
     }
 }

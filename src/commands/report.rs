@@ -50,7 +50,7 @@ async fn rebuild(o: &Options, out: &Output) -> Result<u8, Error> {
     let Some(plan) = super::status::load(&o.file, &o.opt_out, o.file_root.as_deref(), out) else {
         return Ok(exit::INVALID);
     };
-    let path = journal::default_location(&o.file, o.journal.as_deref(), o.sandbox);
+    let path = journal::default_location(&o.file, o.journal.as_deref(), o.sandbox)?;
     let Some(j) = Journal::open_read(&path)? else {
         return Err(Error::NoJournal { path, id: plan.id });
     };

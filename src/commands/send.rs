@@ -444,7 +444,7 @@ fn open_journal(plan: &Plan, o: &Options, policy: Policy) -> Result<Option<(Jour
     if o.no_journal {
         return Ok(None);
     }
-    let path = journal::default_location(&plan.file, o.journal.as_deref(), o.sandbox);
+    let path = journal::default_location(&plan.file, o.journal.as_deref(), o.sandbox)?;
     let mut j = if o.dry_run {
         match Journal::open_read(&path)? {
             Some(j) => j,

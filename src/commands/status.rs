@@ -34,7 +34,7 @@ pub fn run(o: &Options, out: &Output) -> u8 {
 
 fn status(o: &Options, out: &Output) -> Result<u8, Error> {
     let Some(plan) = load(&o.file, &o.opt_out, o.file_root.as_deref(), out) else { return Ok(exit::INVALID) };
-    let path = journal::default_location(&o.file, o.journal.as_deref(), o.sandbox);
+    let path = journal::default_location(&o.file, o.journal.as_deref(), o.sandbox)?;
     let clock = super::clock()?;
     let Some(mut j) = Journal::open_read(&path)? else {
         let windows = Windows::of(&plan, None, clock)?;

@@ -2,6 +2,7 @@
 //! `postgres://` URL. A location prints without the URL's password, so it can go into any
 //! message, report or log.
 
+use super::JournalError;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -27,19 +28,23 @@ pub enum Location {
 
 impl Location {
     /// A `--journal` or `$HERALD_JOURNAL` value: a `postgres://` (or `postgresql://`) URL, or a
-    /// path.
-    pub fn parse(value: &Path, sandbox: bool) -> Location {
-        match value.to_str().filter(|v| is_url(v)) {
-            Some(url) => {
-                Location::Postgres { url: url.to_string(), schema: if sandbox { SANDBOX_SCHEMA } else { SCHEMA } }
-            }
-            None if sandbox => {
-                let stem =
-                    value.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "journal".into());
-                Location::File(value.with_file_name(format!("{stem}.sandbox.db")))
-            }
-            None => Location::File(value.to_path_buf()),
+    /// path. A value that starts like a URL but is not one (`postgres:/host/db`) is refused, not
+    /// taken for a file that would start an empty journal.
+    pub fn parse(value: &Path, sandbox: bool) -> Result<Location, JournalError> {
+        let text = value.to_str().unwrap_or_default();
+        if is_url(text) {
+            let schema = if sandbox { SANDBOX_SCHEMA } else { SCHEMA };
+            return Ok(Location::Postgres { url: text.to_string(), schema });
         }
+        let lower = text.to_ascii_lowercase();
+        if lower.starts_with("postgres:") || lower.starts_with("postgresql:") {
+            return Err(JournalError::NotAUrl(without_credentials(text)));
+        }
+        if !sandbox {
+            return Ok(Location::File(value.to_path_buf()));
+        }
+        let stem = value.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "journal".into());
+        Ok(Location::File(value.with_file_name(format!("{stem}.sandbox.db"))))
     }
 
     /// Whether a journal is there already; a database server always counts as one.
@@ -95,7 +100,19 @@ impl fmt::Debug for Location {
 
 /// Whether `value` names a PostgreSQL database.
 fn is_url(value: &str) -> bool {
-    value.starts_with("postgres://") || value.starts_with("postgresql://")
+    let lower = value.to_ascii_lowercase();
+    lower.starts_with("postgres://") || lower.starts_with("postgresql://")
+}
+
+/// A mistyped URL as it may be printed: what comes before an `@` (the credentials) is left out.
+fn without_credentials(text: &str) -> String {
+    let (scheme, rest) = text.split_once(':').unwrap_or((text, ""));
+    let path = rest.trim_start_matches('/');
+    let slashes = &rest[..rest.len() - path.len()];
+    match path.split_once('@') {
+        Some((_, host)) => format!("{scheme}:{slashes}…@{host}"),
+        None => text.to_string(),
+    }
 }
 
 /// `url` with its password, in the user part or a `password=` parameter, written `***`.
@@ -135,9 +152,10 @@ mod tests {
 
     #[test]
     fn a_url_prints_without_its_password() {
-        let at = Location::parse(Path::new("postgres://herald:s3cr%40t@db.example:5432/h?sslmode=require"), false);
+        let at =
+            Location::parse(Path::new("postgres://herald:s3cr%40t@db.example:5432/h?sslmode=require"), false).unwrap();
         assert_eq!(at.to_string(), "postgres://herald:***@db.example:5432/h?sslmode=require");
-        let at = Location::parse(Path::new("postgresql://db/h?user=u&password=s3cret&sslmode=require"), true);
+        let at = Location::parse(Path::new("postgresql://db/h?user=u&password=s3cret&sslmode=require"), true).unwrap();
         assert_eq!(at.to_string(), "postgresql://db/h?user=u&password=***&sslmode=require (schema herald_sandbox)");
         assert_eq!(redact("postgres://u@db/h"), "postgres://u@db/h");
         assert_eq!(redact("postgres://herald:ab/cd?e@db/h"), "postgres://herald:***@db/h");
@@ -145,7 +163,14 @@ mod tests {
 
     #[test]
     fn a_path_is_a_file_and_a_rehearsal_gets_its_own() {
-        assert_eq!(Location::parse(Path::new("x/j.db"), false), Location::File("x/j.db".into()));
-        assert_eq!(Location::parse(Path::new("x/j.db"), true), Location::File("x/j.sandbox.db".into()));
+        assert_eq!(Location::parse(Path::new("x/j.db"), false).unwrap(), Location::File("x/j.db".into()));
+        assert_eq!(Location::parse(Path::new("x/j.db"), true).unwrap(), Location::File("x/j.sandbox.db".into()));
+    }
+
+    #[test]
+    fn a_mistyped_url_is_refused_not_taken_for_a_file() {
+        let err = Location::parse(Path::new("postgres:/herald:pw@db/h"), false).unwrap_err().to_string();
+        assert!(err.contains("`postgres:/…@db/h`") && err.contains("postgres://user"), "{err}");
+        assert!(matches!(Location::parse(Path::new("PostgreSQL://db/h"), false), Ok(Location::Postgres { .. })));
     }
 }

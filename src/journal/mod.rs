@@ -117,6 +117,11 @@ pub enum JournalError {
     /// A PostgreSQL query failed.
     #[error("cannot use the journal's database: {}", postgres::reason(.0))]
     Database(#[from] ::postgres::Error),
+    /// A journal value that starts like a PostgreSQL URL but is not one.
+    #[error(
+        "the journal `{0}` looks like a PostgreSQL URL but is not one; write it as postgres://user:password@host:5432/database (a file journal is a path)"
+    )]
+    NotAUrl(String),
     /// A PostgreSQL runner's lease ran out before it could renew it.
     #[error(
         "this runner's lease on the journal ran out (it could not renew it in time), so other runners may take its open claims for a crashed runner's; it stops claiming. Run `herald send` again to go on"
@@ -402,7 +407,11 @@ impl Journal {
 /// `.herald/journal.db` beside the campaign file. Either may be a `postgres://` URL. Sandbox
 /// rehearsals always use a separate file (`sandbox-journal.db`, or `<name>.sandbox.db` beside an
 /// explicit journal) or PostgreSQL schema, so a rehearsal never marks real recipients as sent.
-pub fn default_location(campaign_file: &Path, explicit: Option<&Path>, sandbox: bool) -> Location {
+pub fn default_location(
+    campaign_file: &Path,
+    explicit: Option<&Path>,
+    sandbox: bool,
+) -> Result<Location, JournalError> {
     let chosen = explicit
         .map(Path::to_path_buf)
         .or_else(|| std::env::var_os("HERALD_JOURNAL").filter(|p| !p.is_empty()).map(PathBuf::from));
@@ -410,7 +419,7 @@ pub fn default_location(campaign_file: &Path, explicit: Option<&Path>, sandbox: 
         Some(p) => Location::parse(&p, sandbox),
         None => {
             let dir = campaign_file.parent().unwrap_or(Path::new("")).join(".herald");
-            Location::File(dir.join(if sandbox { "sandbox-journal.db" } else { "journal.db" }))
+            Ok(Location::File(dir.join(if sandbox { "sandbox-journal.db" } else { "journal.db" })))
         }
     }
 }

@@ -56,7 +56,7 @@ fn place(backend: Backend) -> (tempfile::TempDir, Location) {
     let dir = tempfile::tempdir().unwrap();
     let at = match backend {
         Backend::Sqlite => Location::File(dir.path().join("j.db")),
-        Backend::Postgres => Location::parse(Path::new(&pg_server::database()), false),
+        Backend::Postgres => Location::parse(Path::new(&pg_server::database()), false).unwrap(),
     };
     (dir, at)
 }

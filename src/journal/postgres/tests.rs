@@ -28,7 +28,7 @@ fn candidates(range: std::ops::Range<usize>) -> Vec<Candidate> {
 
 /// A runner: its own connection to the journal at `url`, with a run of campaign `c` begun.
 fn runner(url: &str) -> (Journal, i64) {
-    let mut j = Journal::open(Location::parse(Path::new(url), false), "c").unwrap();
+    let mut j = Journal::open(Location::parse(Path::new(url), false).unwrap(), "c").unwrap();
     let run = j.begin_run("c", &HashMap::from([("message".into(), "m1".into())]), "send", "cloud_api:42").unwrap();
     (j, run)
 }
@@ -49,7 +49,7 @@ fn claimed(admitted: &[Admission]) -> usize {
 async fn two_runners_offered_the_same_recipients_claim_each_one_once() {
     let url = pg_server::database();
     let ((a, _), (b, _)) = (runner(&url), runner(&url));
-    let reader = Journal::open_read(Location::parse(Path::new(&url), false)).unwrap().unwrap();
+    let reader = Journal::open_read(Location::parse(Path::new(&url), false).unwrap()).unwrap().unwrap();
     assert_eq!((reader.senders("c").unwrap(), a.senders("c").unwrap()), (2, 1), "status counts the live runners");
     let (wa, wb) = (a.writer("c", false).unwrap(), b.writer("c", false).unwrap());
     let (ha, hb) = (wa.handle(), wb.handle());
@@ -155,18 +155,18 @@ async fn runners_of_one_sender_share_its_rate() {
 fn a_journal_that_cannot_be_reached_says_why_without_the_password() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let url = format!("postgres://herald:hunter2@127.0.0.1:{closed}/h");
-    let err = Journal::open(Location::parse(Path::new(&url), false), "c").unwrap_err().to_string();
+    let err = Journal::open(Location::parse(Path::new(&url), false).unwrap(), "c").unwrap_err().to_string();
     assert!(err.contains("herald:***@127.0.0.1") && err.contains("refused"), "{err}");
     assert!(!err.contains("hunter2"), "{err}");
     let url = pg_server::database().replace("/t", "/missing_t");
-    let err = Journal::open(Location::parse(Path::new(&url), false), "c").unwrap_err().to_string();
+    let err = Journal::open(Location::parse(Path::new(&url), false).unwrap(), "c").unwrap_err().to_string();
     assert!(err.contains("does not exist"), "{err}");
 }
 
 #[test]
 fn a_reader_of_a_database_no_send_has_written_finds_no_journal_and_creates_nothing() {
     let url = pg_server::database();
-    assert!(Journal::open_read(Location::parse(Path::new(&url), false)).unwrap().is_none());
+    assert!(Journal::open_read(Location::parse(Path::new(&url), false).unwrap()).unwrap().is_none());
     let schemas = std::thread::spawn(move || {
         let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
         client
