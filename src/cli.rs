@@ -85,10 +85,8 @@ enum Command {
         /// The journal of `send --sandbox` rehearsals (beside --journal's, when given).
         #[arg(long)]
         sandbox: bool,
-        /// Journal: a file, or a postgres:// URL [default: $HERALD_JOURNAL, else
-        /// .herald/journal.db beside the campaign].
-        #[arg(long, value_name = "PATH|URL")]
-        journal: Option<PathBuf>,
+        #[command(flatten)]
+        journal: JournalArg,
         #[command(flatten)]
         opt_out: OptOutArgs,
         #[command(flatten)]
@@ -110,10 +108,8 @@ enum Command {
         /// The journal of `send --sandbox` rehearsals (beside --journal's, when given).
         #[arg(long)]
         sandbox: bool,
-        /// Journal: a file, or a postgres:// URL [default: $HERALD_JOURNAL, else
-        /// .herald/journal.db beside the campaign].
-        #[arg(long, value_name = "PATH|URL")]
-        journal: Option<PathBuf>,
+        #[command(flatten)]
+        journal: JournalArg,
         #[command(flatten)]
         opt_out: OptOutArgs,
         #[command(flatten)]
@@ -210,6 +206,15 @@ impl FaultArgs {
     }
 }
 
+/// Where the journal is, on every command that reads or writes it.
+#[derive(Debug, Clone, Default, clap::Args)]
+struct JournalArg {
+    /// Journal: a file, or a postgres:// URL shared by every runner [default: $HERALD_JOURNAL,
+    /// else .herald/journal.db beside the campaign].
+    #[arg(long, value_name = "PATH|URL")]
+    journal: Option<PathBuf>,
+}
+
 /// Global opt-out lists, on every command that plans a campaign's audience.
 #[derive(Debug, Clone, Default, clap::Args)]
 struct OptOutArgs {
@@ -303,10 +308,8 @@ struct SendArgs {
     opt_out: OptOutArgs,
     #[command(flatten)]
     root: FileRootArgs,
-    /// Journal: a file, or a postgres:// URL shared by every runner [default: $HERALD_JOURNAL,
-    /// else .herald/journal.db beside the campaign].
-    #[arg(long, value_name = "PATH|URL")]
-    journal: Option<PathBuf>,
+    #[command(flatten)]
+    journal: JournalArg,
     /// Resend recipients whose fate is unknown (the provider may already have their message).
     #[arg(long)]
     retry_unknown: bool,
@@ -402,7 +405,7 @@ pub fn run() -> u8 {
                 new_journal: a.new_journal,
                 all_problems: a.all_problems,
                 strict: a.strict,
-                journal: a.journal,
+                journal: a.journal.journal,
                 no_journal: a.no_journal,
                 retry_unknown: a.retry_unknown,
                 retry_failed: a.retry_failed,
@@ -418,7 +421,7 @@ pub fn run() -> u8 {
                 json: matches!(format, Format::Json),
                 file,
                 sandbox,
-                journal,
+                journal: journal.journal,
                 opt_out: opt_out.lists(),
                 file_root: root.file_root,
             },
@@ -438,7 +441,7 @@ pub fn run() -> u8 {
                     format,
                     out: dir,
                     sandbox,
-                    journal,
+                    journal: journal.journal,
                     opt_out,
                     file_root: root.file_root,
                 },

@@ -184,19 +184,29 @@ pub fn accepted(dir: &Scratch) -> std::collections::HashMap<String, usize> {
 /// Checks a report (`report --format csv`) of `n` recipients against what the sandbox of
 /// [`sandbox_server`] accepted: nobody twice, everyone `sent` (accepted once) or `unknown`.
 pub fn assert_report_agrees(dir: &Scratch, report_csv: &[u8], n: usize) {
-    let accepted = accepted(dir);
     let mut rows = csv::Reader::from_reader(report_csv);
     let states: std::collections::HashMap<String, String> =
         rows.records().map(Result::unwrap).map(|r| (r[0].to_string(), r[2].to_string())).collect();
     assert_eq!(states.len(), n, "the report covers everyone");
-    let twice: Vec<_> = accepted.iter().filter(|(_, c)| **c > 1).collect();
-    assert!(twice.is_empty(), "accepted twice: {twice:?}");
-    for (phone, state) in &states {
-        let got = accepted.get(phone).copied().unwrap_or(0);
+    assert_states_agree(&states, &accepted(dir), "");
+}
+
+/// Checks the journal's final states (by recipient) against the messages a server took (by
+/// recipient): nobody twice, `sent` taken once, `unknown` at most once, nothing else;
+/// `context` starts each failure's message.
+pub fn assert_states_agree(
+    states: &std::collections::HashMap<String, String>,
+    taken: &std::collections::HashMap<String, usize>,
+    context: &str,
+) {
+    let twice: Vec<_> = taken.iter().filter(|(_, c)| **c > 1).collect();
+    assert!(twice.is_empty(), "{context}taken twice: {twice:?}");
+    for (phone, state) in states {
+        let got = taken.get(phone).copied().unwrap_or(0);
         match state.as_str() {
-            "sent" => assert_eq!(got, 1, "{phone} is sent but the sandbox accepted {got}"),
-            "unknown" => assert!(got <= 1, "{phone}"),
-            other => panic!("{phone} ended {other}"),
+            "sent" => assert_eq!(got, 1, "{context}{phone} is sent but the server took {got}"),
+            "unknown" => assert!(got <= 1, "{context}{phone} is unknown but the server took {got}"),
+            other => panic!("{context}{phone} ended {other}"),
         }
     }
 }

@@ -277,18 +277,7 @@ fn killing_send_at_any_moment_never_sends_twice() {
         };
         let status = statuses(&s);
         assert_eq!(status.len(), n, "trial {trial}: the report misses recipients");
-        for (recipient, st) in &status {
-            let got = trial_received.get(recipient).copied().unwrap_or(0);
-            match st.as_str() {
-                "sent" => assert_eq!(got, 1, "trial {trial} (kill at {at}): {recipient} sent but received {got}"),
-                "unknown" => assert!(got <= 1, "trial {trial}: {recipient} unknown but received {got}"),
-                other => panic!("trial {trial}: {recipient} ended {other}"),
-            }
-        }
-        assert!(
-            trial_received.values().all(|c| *c == 1),
-            "trial {trial}: someone received two messages: {trial_received:?}"
-        );
+        assert_states_agree(&status, &trial_received, &format!("trial {trial} (kill at {at}): "));
     }
 }
 

@@ -57,13 +57,13 @@ fn status(o: &Options, out: &Output) -> Result<u8, Error> {
     let inspection = crate::run::inspect(&plan, &mut j, Policy::default(), false)?;
     let (totals, runs, senders) = (j.totals(&plan.id)?, j.runs(&plan.id)?, j.senders(&plan.id)?);
     let windows = Windows::of(&plan, Some(&j), clock)?;
+    let seen = Seen { plan: &plan, totals: &totals, inspection: &inspection, runs: &runs, path: &path, senders };
     let printed = if o.json {
-        let mut json = json(&plan, &totals, &inspection, &runs, &path, senders);
+        let mut json = json(seen);
         json["window"] = windows.as_ref().map(Windows::json).into();
         json.to_string() + "\n"
     } else {
-        text(&plan, &totals, &inspection, &runs, &path, senders)
-            + &windows.as_ref().map(Windows::text).unwrap_or_default()
+        text(seen) + &windows.as_ref().map(Windows::text).unwrap_or_default()
     };
     super::print(&printed)?;
     Ok(exit::OK)
@@ -86,16 +86,27 @@ pub fn load(file: &Path, opt_out: &[plan::OptOutList], file_root: Option<&Path>,
     v.plan
 }
 
+/// What `status` shows: the campaign, what its journal records, and who is sending it now.
+#[derive(Clone, Copy)]
+pub struct Seen<'a> {
+    /// The campaign.
+    pub plan: &'a Plan,
+    /// Its rows by state.
+    pub totals: &'a Totals,
+    /// What a re-run would do.
+    pub inspection: &'a Inspection,
+    /// Its runs, oldest first.
+    pub runs: &'a [RunRow],
+    /// The journal.
+    pub path: &'a Location,
+    /// Processes sending it now.
+    pub senders: usize,
+}
+
 /// The status as one JSON object, for scripts: the journal's counts, what a re-run would do,
 /// how many processes are sending now, and the last run.
-pub fn json(
-    plan: &Plan,
-    totals: &Totals,
-    inspection: &Inspection,
-    runs: &[RunRow],
-    path: &Location,
-    senders: usize,
-) -> serde_json::Value {
+pub fn json(seen: Seen<'_>) -> serde_json::Value {
+    let Seen { plan, totals, inspection, runs, path, senders } = seen;
     let last = runs.last().map(|run| {
         serde_json::json!({
             "started_at": run.started_at,
@@ -147,14 +158,8 @@ fn unsent(plan: &Plan, path: &Location) -> serde_json::Value {
 }
 
 /// The status text. Pure, so tests check it.
-pub fn text(
-    plan: &Plan,
-    totals: &Totals,
-    inspection: &Inspection,
-    runs: &[RunRow],
-    path: &Location,
-    senders: usize,
-) -> String {
+pub fn text(seen: Seen<'_>) -> String {
+    let Seen { plan, totals, inspection, runs, path, senders } = seen;
     let busy = senders > 0;
     let mut s = format!("campaign {} · {} · journal {path}\n", plan.id, plan.file.display());
     let lines = [

@@ -127,35 +127,6 @@ impl Thread {
         }
     }
 
-    /// Commits buffered outcomes and releases, then decides and claims the batch. When the
-    /// claims fail (a full disk), only they are rolled back: the outcomes riding along in the
-    /// same transaction are still committed, so a sent recipient is never left `in_flight`.
-    fn claim(
-        &mut self,
-        changes: Vec<Change>,
-        candidates: &[Candidate],
-        policy: Policy,
-        budget: usize,
-    ) -> Result<Admitted, JournalError> {
-        let writes = budget > 0 || !changes.is_empty();
-        self.transaction(writes, |t, now| {
-            t.write_changes(changes)?;
-            t.conn.prepare_cached("SAVEPOINT admit")?.execute([])?;
-            let mut claimed = Vec::new();
-            let admitted = t.decide_and_claim(candidates, policy, budget, now, &mut claimed);
-            if admitted.is_err() {
-                t.conn.prepare_cached("ROLLBACK TO admit")?.execute([])?;
-                for recipient in claimed {
-                    t.claims.remove(recipient);
-                    t.stats.claimed -= 1;
-                }
-            }
-            t.conn.prepare_cached("RELEASE admit")?.execute([])?;
-            Ok(admitted)
-        })?
-        .map_err(JournalError::Write)
-    }
-
     /// Decides every candidate and claims those to send; `claimed` collects the claims made.
     fn decide_and_claim<'c>(
         &mut self,
@@ -282,7 +253,25 @@ impl Store for Thread {
         policy: Policy,
         budget: usize,
     ) -> Result<Admitted, JournalError> {
-        self.claim(changes, candidates, policy, budget)
+        // When the claims fail (a full disk), only they are rolled back, to the savepoint: the
+        // outcomes riding along are still committed, so a sent recipient is never left in flight.
+        let writes = budget > 0 || !changes.is_empty();
+        self.transaction(writes, |t, now| {
+            t.write_changes(changes)?;
+            t.conn.prepare_cached("SAVEPOINT admit")?.execute([])?;
+            let mut claimed = Vec::new();
+            let admitted = t.decide_and_claim(candidates, policy, budget, now, &mut claimed);
+            if admitted.is_err() {
+                t.conn.prepare_cached("ROLLBACK TO admit")?.execute([])?;
+                for recipient in claimed {
+                    t.claims.remove(recipient);
+                    t.stats.claimed -= 1;
+                }
+            }
+            t.conn.prepare_cached("RELEASE admit")?.execute([])?;
+            Ok(admitted)
+        })?
+        .map_err(JournalError::Write)
     }
 
     fn flush(&mut self, changes: Vec<Change>) -> Result<(), JournalError> {
