@@ -18,6 +18,10 @@ if [[ $(id -u) == 0 ]]; then as=(setpriv --reuid=nobody --regid=nogroup --clear-
 case "${1:-}" in
   start)
     port="${2:-55432}"
+    if [[ -f "$dir/data/postmaster.pid" ]] && "${as[@]}" "$bin/pg_ctl" -D "$dir/data" status > /dev/null 2>&1; then
+      echo "scripts/postgres.sh: a server is already running in $dir: scripts/postgres.sh stop first (or set HERALD_PG_DIR)" >&2
+      exit 1
+    fi
     rm -rf "$dir"
     "${as[@]}" mkdir -m 700 "$dir"
     "${as[@]}" "$bin/initdb" -D "$dir/data" -U herald --auth=trust -E UTF8 --locale=C > "$dir.initdb.log" 2>&1 \
