@@ -8,6 +8,8 @@ pub const FAILURES: u8 = 1;
 pub const INVALID: u8 = 2;
 /// Stopped by the provider: authentication refused, channel disconnected, host unreachable.
 pub const PROVIDER_STOPPED: u8 = 3;
+/// Asked to confirm at the prompt, the answer was not yes: nothing was sent.
+pub const DECLINED: u8 = 4;
 /// Done for now: recipients are waiting (outside their sending window, beyond the daily cap,
 /// or after a paused canary). The next run continues with them. (`EX_TEMPFAIL`.)
 pub const WAITING: u8 = 75;

@@ -450,3 +450,36 @@ fn in_ci_a_journal_on_the_runners_disk_is_warned_about() {
         .unwrap();
     assert!(!stderr(&o).contains("running in CI"), "{}", stderr(&o));
 }
+
+#[test]
+fn report_after_sandbox_only_sends_says_to_add_sandbox() {
+    let s = Scratch::new();
+    s.write("c.yaml", campaign("https://graph.facebook.com/v23.0", 2, "Hi", "rate: 100/s"));
+    let o = run(s.path(), &["send", "c.yaml", "--yes", "--quiet", "--sandbox", "--report", "out"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(s.path(), &["report", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.starts_with("error: no journal at "), "{err}");
+    let hint = "= help: campaign `journal-test` was only rehearsed with `send --sandbox` (journal .herald/sandbox-journal.db): add --sandbox to report those runs";
+    assert!(err.contains(hint), "{err}");
+    assert!(!err.contains("Error"), "{err}");
+    let o = run(s.path(), &["report", "c.yaml", "--sandbox", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(s.path(), &["send", "c.yaml", "--yes", "--quiet", "--sandbox", "--journal", "j.db", "--report", "o2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(s.path(), &["report", "c.yaml", "--journal", "j.db"]);
+    assert!(stderr(&o).contains("(journal j.sandbox.db): add --sandbox"), "{}", stderr(&o));
+    let o = run(s.path(), &["report", "c.yaml", "--journal", "nowhere.db", "--sandbox"]);
+    assert!(stderr(&o).contains("= help: if it was sent from another machine"), "{}", stderr(&o));
+    let fresh = Scratch::new();
+    fresh.write("c.yaml", campaign("https://graph.facebook.com/v23.0", 2, "Hi", "rate: 100/s"));
+    let o = run(fresh.path(), &["report", "c.yaml"]);
+    assert!(
+        stderr(&o).contains(
+            "= help: if it was sent from another machine or in CI, point --journal (or HERALD_JOURNAL) at that journal"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -156,8 +156,8 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         count = count.min(c.count) + c.seeds.len();
     }
     if count > 0 && !o.yes && !o.dry_run && !confirm(&plan, count, o.sandbox)? {
-        eprintln!("nothing was sent");
-        return Ok(crate::exit::OK);
+        eprintln!("nothing was sent: not confirmed");
+        return Ok(crate::exit::DECLINED);
     }
     if let Some((j, inspection)) = journal.as_mut().filter(|(_, i)| i.changes.any() && !o.dry_run) {
         // Confirmed: the new version becomes the baseline, so the change is reported once.
