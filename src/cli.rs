@@ -1,8 +1,10 @@
 //! Command-line arguments. clap stays in this file: it turns arguments into the plain option
 //! structs the commands take, so the library never sees clap types.
 
+mod man;
+
 use crate::commands::{self, Output};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Run WhatsApp campaigns declared in YAML files: validate, preview, send — never twice.
@@ -144,8 +146,15 @@ enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print herald's manual page (roff): `herald man > herald.1 && man ./herald.1`.
-    Man,
+    /// Print herald's manual page (roff): `herald man > herald.1 && man ./herald.1`; a
+    /// command's with `herald man send`, or write every page with `--out DIR`.
+    Man {
+        /// The command whose page to print (default: herald's own).
+        command: Option<String>,
+        /// Write every page (herald.1, herald-send.1, …) into DIR instead.
+        #[arg(long, value_name = "DIR", conflicts_with = "command")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Faults for the sandbox to inject (`herald sandbox`, and `herald send --sandbox`), so a CI job
@@ -351,9 +360,17 @@ enum Format {
     Json,
 }
 
+/// The command line's definition, each `--help` ending with the exit codes it may give.
+fn command() -> clap::Command {
+    Args::command().after_help(crate::exit::help(None)).mut_subcommands(|sub| {
+        let codes = crate::exit::help(Some(sub.get_name()));
+        sub.after_help(codes)
+    })
+}
+
 /// Parses the process arguments and runs the command; returns the exit code.
 pub fn run() -> u8 {
-    let args = Args::parse();
+    let args = Args::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit());
     if args.verbose > 0 {
         let level = if args.verbose == 1 { tracing::Level::INFO } else { tracing::Level::DEBUG };
         tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).with_target(false).init();
@@ -465,16 +482,23 @@ pub fn run() -> u8 {
         Command::Providers { format } => commands::providers::run(matches!(format, Format::Json), &out),
         Command::Completions { shell } => {
             let mut script = Vec::new();
-            clap_complete::generate(shell, &mut <Args as clap::CommandFactory>::command(), "herald", &mut script);
+            clap_complete::generate(shell, &mut command(), "herald", &mut script);
             print_bytes(&script, &out)
         }
-        Command::Man => {
-            let mut page = Vec::new();
-            match clap_mangen::Man::new(<Args as clap::CommandFactory>::command()).render(&mut page) {
-                Ok(()) => print_bytes(&page, &out),
-                Err(e) => out.error(&crate::error::Error::Output(e)),
+        Command::Man { command: name, out: None } => match man::page(command(), name.as_deref()) {
+            Ok(page) => print_bytes(&page, &out),
+            Err(known) => {
+                let name = name.unwrap_or_default();
+                out.error(&crate::error::Error::NoPage { name, known: known.join(", ") })
             }
-        }
+        },
+        Command::Man { out: Some(dir), .. } => match man::write_all(command(), &dir) {
+            Ok(paths) => {
+                let list: String = paths.iter().map(|p| format!("{}\n", p.display())).collect();
+                commands::print(&list).map_or_else(|e| out.error(&e), |()| crate::exit::OK)
+            }
+            Err(source) => out.error(&crate::error::Error::ManPages { dir, source }),
+        },
     }
 }
 

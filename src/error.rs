@@ -74,6 +74,22 @@ pub enum Error {
         /// What the OS said.
         source: std::io::Error,
     },
+    /// `herald man NAME` for no command of that name.
+    #[error("`herald {name}` is no command, so it has no manual page; the commands: {known}")]
+    NoPage {
+        /// The name asked for.
+        name: String,
+        /// The commands there are.
+        known: String,
+    },
+    /// The manual pages cannot be written.
+    #[error("cannot write the manual pages to {}: {source}", .dir.display())]
+    ManPages {
+        /// The folder.
+        dir: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
     /// The HTTP client cannot start.
     #[error(transparent)]
     Client(#[from] crate::run::ClientError),
