@@ -1,8 +1,10 @@
 //! Command-line arguments. clap stays in this file: it turns arguments into the plain option
 //! structs the commands take, so the library never sees clap types.
 
+mod man;
+
 use crate::commands::{self, Output};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Run WhatsApp campaigns declared in YAML files: validate, preview, send — never twice.
@@ -144,8 +146,15 @@ enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print herald's manual page (roff): `herald man > herald.1 && man ./herald.1`.
-    Man,
+    /// Print herald's manual page (roff): `herald man > herald.1 && man ./herald.1`; a
+    /// command's with `herald man send`, or write every page with `--out DIR`.
+    Man {
+        /// The command whose page to print (default: herald's own).
+        command: Option<String>,
+        /// Write every page (herald.1, herald-send.1, …) into DIR instead.
+        #[arg(long, value_name = "DIR", conflicts_with = "command")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Faults for the sandbox to inject (`herald sandbox`, and `herald send --sandbox`), so a CI job
@@ -241,90 +250,100 @@ struct FileRootArgs {
     file_root: Option<PathBuf>,
 }
 
-/// `herald send` arguments.
+/// `herald send` arguments, grouped in `--help` by what they are for. Every option names its
+/// heading: a flattened group's heading would otherwise run on into the options after it.
 #[derive(Debug, clap::Args)]
 struct SendArgs {
     /// Campaign file.
     file: PathBuf,
     /// Do everything except the network: render every request; writes nothing unless --report.
-    #[arg(long)]
+    #[arg(long, help_heading = "Sending")]
     dry_run: bool,
     /// Send to herald's built-in sandbox on loopback instead of the provider (no account needed).
-    #[arg(long)]
+    #[arg(long, help_heading = "Sending")]
     sandbox: bool,
-    #[command(flatten, next_help_heading = "Sandbox faults (with --sandbox)")]
-    faults: FaultArgs,
-    /// Output format: the summary as text, or as one JSON object (summary.json and report_dir).
-    #[arg(long, value_enum, default_value_t = Format::Pretty)]
-    format: Format,
-    /// Set a campaign variable for this run (repeatable): `--var promo=SPRING25`.
-    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = key_value)]
-    vars: Vec<(String, String)>,
-    /// Requests per second for this run, over `delivery.rate` (`20/s`-style or a number).
-    #[arg(long, value_name = "RATE", value_parser = rate)]
-    rate: Option<f64>,
-    /// Requests in flight for this run, over `delivery.concurrency`.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
-    concurrency: Option<u64>,
-    /// The gate for this run, over `delivery.max_failure_rate` (`5%` or `0.05`).
-    #[arg(long, value_name = "X", value_parser = share)]
-    max_failure_rate: Option<f64>,
     /// Do not ask for confirmation (required without a terminal, e.g. in CI).
-    #[arg(long, short = 'y')]
+    #[arg(long, short = 'y', help_heading = "Sending")]
     yes: bool,
-    /// Write the report here [default: .herald/reports/<campaign-id>-<timestamp>/ beside the campaign].
-    #[arg(long, value_name = "DIR")]
-    report: Option<PathBuf>,
     /// Send to the first N recipients not yet sent to (a canary).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help_heading = "Sending")]
     limit: Option<usize>,
     /// Send at once, setting `schedule.send_at` aside (also when it has passed).
-    #[arg(long)]
+    #[arg(long, help_heading = "Sending")]
     now: bool,
-    /// Start a new journal although reports show this campaign was sent before (its journal was
-    /// deleted or lost): everyone not in the new journal is sent to again.
-    #[arg(long)]
-    new_journal: bool,
     /// Go on after the campaign's canary (`delivery.canary`): send to the rest.
-    #[arg(long = "continue")]
+    #[arg(long = "continue", help_heading = "Sending")]
     continue_: bool,
     /// Send to recipients outside `schedule.window` too (urgent sends).
-    #[arg(long)]
+    #[arg(long, help_heading = "Sending")]
     ignore_window: bool,
     /// Do not wait for recipients outside their window: send to the rest and exit 75 ("done for
     /// now, recipients waiting"); the next run continues. For CI.
-    #[arg(long)]
+    #[arg(long, help_heading = "Sending")]
     no_wait: bool,
-    /// No progress output.
-    #[arg(long, short = 'q')]
-    quiet: bool,
-    /// List every validation problem instead of the first few of each kind.
-    #[arg(long)]
-    all_problems: bool,
-    /// Treat validation warnings as errors: send nothing when there are any.
-    #[arg(long)]
-    strict: bool,
-    #[command(flatten)]
+    /// Set a campaign variable for this run (repeatable): `--var promo=SPRING25`.
+    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = key_value, help_heading = "Overrides for this run")]
+    vars: Vec<(String, String)>,
+    /// Requests per second for this run, over `delivery.rate` (`20/s`-style or a number).
+    #[arg(long, value_name = "RATE", value_parser = rate, help_heading = "Overrides for this run")]
+    rate: Option<f64>,
+    /// Requests in flight for this run, over `delivery.concurrency`.
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u64).range(1..=1024),
+        help_heading = "Overrides for this run"
+    )]
+    concurrency: Option<u64>,
+    /// The gate for this run, over `delivery.max_failure_rate` (`5%` or `0.05`).
+    #[arg(long, value_name = "X", value_parser = share, help_heading = "Overrides for this run")]
+    max_failure_rate: Option<f64>,
+    #[command(flatten, next_help_heading = "Audience files")]
     opt_out: OptOutArgs,
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Audience files")]
     root: FileRootArgs,
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Journal")]
     journal: JournalArg,
+    /// Start a new journal although reports show this campaign was sent before (its journal was
+    /// deleted or lost): everyone not in the new journal is sent to again.
+    #[arg(long, help_heading = "Journal")]
+    new_journal: bool,
     /// Resend recipients whose fate is unknown (the provider may already have their message).
-    #[arg(long)]
+    #[arg(long, help_heading = "Journal")]
     retry_unknown: bool,
     /// Resend recipients that failed (after you fixed the cause).
-    #[arg(long)]
+    #[arg(long, help_heading = "Journal")]
     retry_failed: bool,
     /// Continue although the message changed since the campaign was partly sent.
-    #[arg(long)]
+    #[arg(long, help_heading = "Journal")]
     allow_changed: bool,
     /// Keep each request body in the journal (default: only its hash).
-    #[arg(long)]
+    #[arg(long, help_heading = "Journal")]
     keep_bodies: bool,
     /// Send without the journal: a re-run may message people twice. For benchmarks and throwaway tests.
-    #[arg(long, conflicts_with_all = ["journal", "retry_unknown", "retry_failed", "allow_changed", "keep_bodies"])]
+    #[arg(
+        long,
+        conflicts_with_all = ["journal", "retry_unknown", "retry_failed", "allow_changed", "keep_bodies"],
+        help_heading = "Journal"
+    )]
     no_journal: bool,
+    /// Output format: the summary as text, or as one JSON object (summary.json and report_dir).
+    #[arg(long, value_enum, default_value_t = Format::Pretty, help_heading = "Output")]
+    format: Format,
+    /// Write the report here [default: .herald/reports/<campaign-id>-<timestamp>/ beside the campaign].
+    #[arg(long, value_name = "DIR", help_heading = "Output")]
+    report: Option<PathBuf>,
+    /// No progress output.
+    #[arg(long, short = 'q', help_heading = "Output")]
+    quiet: bool,
+    /// List every validation problem instead of the first few of each kind.
+    #[arg(long, help_heading = "Validation")]
+    all_problems: bool,
+    /// Treat validation warnings as errors: send nothing when there are any.
+    #[arg(long, help_heading = "Validation")]
+    strict: bool,
+    #[command(flatten, next_help_heading = "Sandbox faults (with --sandbox)")]
+    faults: FaultArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -341,9 +360,17 @@ enum Format {
     Json,
 }
 
+/// The command line's definition, each `--help` ending with the exit codes it may give.
+fn command() -> clap::Command {
+    Args::command().after_help(crate::exit::help(None)).mut_subcommands(|sub| {
+        let codes = crate::exit::help(Some(sub.get_name()));
+        sub.after_help(codes)
+    })
+}
+
 /// Parses the process arguments and runs the command; returns the exit code.
 pub fn run() -> u8 {
-    let args = Args::parse();
+    let args = Args::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit());
     if args.verbose > 0 {
         let level = if args.verbose == 1 { tracing::Level::INFO } else { tracing::Level::DEBUG };
         tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).with_target(false).init();
@@ -455,16 +482,23 @@ pub fn run() -> u8 {
         Command::Providers { format } => commands::providers::run(matches!(format, Format::Json), &out),
         Command::Completions { shell } => {
             let mut script = Vec::new();
-            clap_complete::generate(shell, &mut <Args as clap::CommandFactory>::command(), "herald", &mut script);
+            clap_complete::generate(shell, &mut command(), "herald", &mut script);
             print_bytes(&script, &out)
         }
-        Command::Man => {
-            let mut page = Vec::new();
-            match clap_mangen::Man::new(<Args as clap::CommandFactory>::command()).render(&mut page) {
-                Ok(()) => print_bytes(&page, &out),
-                Err(e) => out.error(&crate::error::Error::Output(e)),
+        Command::Man { command: name, out: None } => match man::page(command(), name.as_deref()) {
+            Ok(page) => print_bytes(&page, &out),
+            Err(known) => {
+                let name = name.unwrap_or_default();
+                out.error(&crate::error::Error::NoPage { name, known: known.join(", ") })
             }
-        }
+        },
+        Command::Man { out: Some(dir), .. } => match man::write_all(command(), &dir) {
+            Ok(paths) => {
+                let list: String = paths.iter().map(|p| format!("{}\n", p.display())).collect();
+                commands::print(&list).map_or_else(|e| out.error(&e), |()| crate::exit::OK)
+            }
+            Err(source) => out.error(&crate::error::Error::ManPages { dir, source }),
+        },
     }
 }
 

@@ -45,13 +45,20 @@ pub enum Error {
         /// The campaign.
         id: String,
     },
-    /// `herald report` before any send.
-    #[error("no journal at {path}: campaign `{id}` has not been sent yet")]
+    /// `herald report` before any send (of its kind: real, or `--sandbox` rehearsals).
+    #[error(
+        "no journal at {path}: campaign `{id}` has not been {} yet",
+        if *.sandbox { "rehearsed with --sandbox" } else { "sent" }
+    )]
     NoJournal {
         /// Where the journal would be.
         path: crate::journal::Location,
         /// The campaign.
         id: String,
+        /// Whether the sandbox's journal was asked for.
+        sandbox: bool,
+        /// The journal of the other kind, when it has runs of this campaign.
+        other: Option<crate::journal::Location>,
     },
     /// The journal cannot be used.
     #[error(transparent)]
@@ -67,9 +74,28 @@ pub enum Error {
         /// What the OS said.
         source: std::io::Error,
     },
+    /// `herald man NAME` for no command of that name.
+    #[error("`herald {name}` is no command, so it has no manual page; the commands: {known}")]
+    NoPage {
+        /// The name asked for.
+        name: String,
+        /// The commands there are.
+        known: String,
+    },
+    /// The manual pages cannot be written.
+    #[error("cannot write the manual pages to {}: {source}", .dir.display())]
+    ManPages {
+        /// The folder.
+        dir: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
     /// The HTTP client cannot start.
     #[error(transparent)]
     Client(#[from] crate::run::ClientError),
+    /// The sandbox's port is taken (by another sandbox, usually).
+    #[error("cannot start the sandbox: port {0} on 127.0.0.1 is already in use")]
+    SandboxPortBusy(u16),
     /// The built-in sandbox cannot start.
     #[error("cannot start the sandbox: {0}")]
     Sandbox(std::io::Error),
@@ -138,6 +164,18 @@ impl Error {
                 "restore the journal (from a backup, or the CI cache it came from), or pass --new-journal if sending to everyone again is what you want"
                     .into(),
             ),
+            Error::NoJournal { id, sandbox: false, other: Some(other), .. } => Some(format!(
+                "campaign `{id}` was only rehearsed with `send --sandbox` (journal {other}): add --sandbox to report those runs"
+            )),
+            Error::NoJournal { id, sandbox: true, other: Some(other), .. } => Some(format!(
+                "campaign `{id}` was sent for real, not rehearsed (journal {other}): drop --sandbox to report those runs"
+            )),
+            Error::NoJournal { other: None, .. } => Some(
+                "if it was sent from another machine or in CI, point --journal (or HERALD_JOURNAL) at that journal".into(),
+            ),
+            Error::SandboxPortBusy(_) => {
+                Some("pass --port 0 to take any free port (the addresses are printed), or another --port".into())
+            }
             Error::Changed { .. } => Some(
                 "sending on would give part of the audience one message and the rest another; undo the change, or pass --allow-changed to send the new version to the remaining recipients"
                     .into(),

@@ -58,12 +58,6 @@ fn a_rerun_sends_to_nobody_twice() {
     s.write("c.yaml", campaign(&server.url(), 6, "Hi", "rate: 100/s"));
     let o = send(&s, &["--limit", "4"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("note: created the journal ./.herald/journal.db; add `.herald/` to your .gitignore")
-            || stderr(&o).contains("add `.herald/` to your .gitignore"),
-        "{}",
-        stderr(&o)
-    );
     let o = send(&s, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).contains("send to 2 recipients, skip 4 already sent"), "{}", stderr(&o));
@@ -449,4 +443,85 @@ fn in_ci_a_journal_on_the_runners_disk_is_warned_about() {
         .output()
         .unwrap();
     assert!(!stderr(&o).contains("running in CI"), "{}", stderr(&o));
+}
+
+#[test]
+fn report_after_sandbox_only_sends_says_to_add_sandbox() {
+    let s = Scratch::new();
+    s.write("c.yaml", campaign("https://graph.facebook.com/v23.0", 2, "Hi", "rate: 100/s"));
+    let o = run(s.path(), &["send", "c.yaml", "--yes", "--quiet", "--sandbox", "--report", "out"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(s.path(), &["report", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.starts_with("error: no journal at "), "{err}");
+    let hint = "= help: campaign `journal-test` was only rehearsed with `send --sandbox` (journal .herald/sandbox-journal.db): add --sandbox to report those runs";
+    assert!(err.contains(hint), "{err}");
+    assert!(!err.contains("Error"), "{err}");
+    let o = run(s.path(), &["report", "c.yaml", "--sandbox", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(s.path(), &["send", "c.yaml", "--yes", "--quiet", "--sandbox", "--journal", "j.db", "--report", "o2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(s.path(), &["report", "c.yaml", "--journal", "j.db"]);
+    assert!(stderr(&o).contains("(journal j.sandbox.db): add --sandbox"), "{}", stderr(&o));
+    let o = run(s.path(), &["report", "c.yaml", "--journal", "nowhere.db", "--sandbox"]);
+    assert!(stderr(&o).contains("= help: if it was sent from another machine"), "{}", stderr(&o));
+    let fresh = Scratch::new();
+    fresh.write("c.yaml", campaign("https://graph.facebook.com/v23.0", 2, "Hi", "rate: 100/s"));
+    let o = run(fresh.path(), &["report", "c.yaml"]);
+    assert!(
+        stderr(&o).contains(
+            "= help: if it was sent from another machine or in CI, point --journal (or HERALD_JOURNAL) at that journal"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn the_gitignore_note_comes_only_when_git_would_track_the_new_journal() {
+    let note = "add `.herald/` to your .gitignore";
+    let sandbox_send = |s: &Scratch, extra: &[&str]| {
+        let mut args = vec!["send", "c.yaml", "--yes", "--quiet", "--sandbox", "--report", "out"];
+        args.extend_from_slice(extra);
+        stderr(&run(s.path(), &args))
+    };
+    let repo = || {
+        let s = Scratch::new();
+        let init = std::process::Command::new("git").arg("init").arg("-q").arg(s.path()).status().unwrap();
+        assert!(init.success());
+        s.write("c.yaml", campaign("https://graph.facebook.com/v23.0", 2, "Hi", "rate: 100/s"));
+        s
+    };
+    let s = repo();
+    let err = sandbox_send(&s, &[]);
+    assert!(err.contains(&format!("note: created the journal .herald/sandbox-journal.db; {note}")), "{err}");
+    assert!(!sandbox_send(&s, &[]).contains(note), "said again for an existing journal");
+    // Ignored by a pattern other than `.herald`, or outside any .gitignore: git knows.
+    for (file, pattern) in [(".gitignore", "/.herald/*\n"), (".git/info/exclude", "**/.herald/\n")] {
+        let s = repo();
+        s.write(file, pattern);
+        let err = sandbox_send(&s, &[]);
+        assert!(!err.contains(note), "{file}: {err}");
+    }
+    let s = repo();
+    let err = sandbox_send(&s, &["--journal", "state/j.db"]);
+    assert!(!err.contains(note), "a journal outside .herald/: {err}");
+    let outside = Scratch::new();
+    outside.write("c.yaml", campaign("https://graph.facebook.com/v23.0", 2, "Hi", "rate: 100/s"));
+    assert!(!sandbox_send(&outside, &[]).contains(note), "outside git there is no .gitignore to add to");
+}
+
+#[test]
+fn a_send_refused_before_it_starts_creates_no_journal() {
+    let s = Scratch::new();
+    s.write("c.yaml", campaign("https://graph.facebook.com/v23.0", 2, "Hi", "rate: 100/s"));
+    let o = herald(s.path()).args(["send", "c.yaml", "--sandbox"]).stdin(std::process::Stdio::null()).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("pass --yes to send"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("created the journal"), "{}", stderr(&o));
+    assert!(!s.path().join(".herald").exists(), "a refused send left a journal behind");
+    let o = run(s.path(), &["send", "c.yaml", "--sandbox", "--yes", "--quiet", "--report", "out"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(s.path().join(".herald/sandbox-journal.db").exists());
 }

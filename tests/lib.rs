@@ -8,6 +8,7 @@ mod common;
 mod engine;
 mod examples;
 mod fuzz;
+mod help;
 mod hostile;
 mod http;
 mod journal;

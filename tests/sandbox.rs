@@ -197,3 +197,18 @@ fn send_sandbox_rehearses_failure_paths_from_the_command_line() {
     assert_eq!(nowhere.status.code(), Some(2));
     assert!(stderr(&nowhere).contains("only apply with --sandbox"), "{}", stderr(&nowhere));
 }
+
+#[test]
+fn a_busy_port_says_to_pick_another_or_port_zero() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let o = run(&root(), &["sandbox", "--quiet", "--port", &port]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    let first = format!("error: cannot start the sandbox: port {port} on 127.0.0.1 is already in use\n");
+    assert!(err.starts_with(&first), "{err}");
+    assert!(
+        err.contains("= help: pass --port 0 to take any free port (the addresses are printed), or another --port"),
+        "{err}"
+    );
+}

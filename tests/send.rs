@@ -183,3 +183,35 @@ fn sigterm_while_a_large_list_validates_exits_130_and_sends_nothing() {
     let at_once = rest.contains("requests=0");
     assert!(before || at_once, "{rest}");
 }
+
+#[test]
+fn answering_no_at_the_prompt_sends_nothing_and_exits_four() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 1, "rate: 1/s"));
+    // The prompt needs a terminal: util-linux `script` gives herald one.
+    let command = format!("{} send c.yaml --report out", env!("CARGO_BIN_EXE_herald"));
+    let mut script = std::process::Command::new("script");
+    for (k, v) in herald(s.path()).get_envs() {
+        match v {
+            Some(v) => script.env(k, v),
+            None => script.env_remove(k),
+        };
+    }
+    let mut child = script
+        .current_dir(s.path())
+        .env("WA_TOKEN", TOKEN)
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"n\n").unwrap();
+    let o = child.wait_with_output().unwrap();
+    let shown = stdout(&o);
+    assert!(shown.contains("Continue? [y/N] nothing was sent: not confirmed"), "{shown}");
+    assert_eq!(o.status.code(), Some(4), "{shown}");
+    assert!(server.seen().is_empty(), "a declined send reached the provider");
+    let o = send(&s, &campaign(&server.url(), 1, "rate: 1/s"), &[]);
+    assert_eq!(o.status.code(), Some(0));
+}

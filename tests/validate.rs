@@ -331,6 +331,9 @@ fn yaml_mistakes_point_at_their_line_with_the_likely_cause() {
         ("tab", "version: 1\nid: x\nprovider:\n\tkind: cloud_api\n"),
         ("unquoted_colon", "version: 1\nid: x\nmessage:\n  type: text\n  text: Hello: world\n"),
         ("dedented_key", "version: 1\nprovider:\n  kind: cloud_api\n token_env: X\n"),
+        ("deep_key", "version: 1\nprovider:\n  kind: cloud_api\n   token_env: X\n"),
+        ("unquoted_template", "version: 1\nid: x\nmessage:\n  type: text\n  text: {{ first_name }}, welcome\n"),
+        ("template_alone", "version: 1\nid: x\nmessage:\n  type: text\n  text: {{ first_name }}\n"),
     ];
     for (name, text) in cases {
         let o = validate(&s, text);

@@ -80,7 +80,7 @@ pub const MAX_DEPTH: usize = 64;
 /// Parses `source` into JSON and its span map.
 pub fn parse(source: &str) -> Result<(Value, SpanMap), YamlError> {
     check_depth(source)?;
-    let docs = MarkedYamlOwned::load_from_str(source).map_err(|e| scan_error(&e))?;
+    let docs = MarkedYamlOwned::load_from_str(source).map_err(|e| scan_error(&e, source))?;
     let mut docs = docs.into_iter();
     let Some(doc) = docs.next() else {
         return Err(YamlError { pos: Pos { line: 1, col: 1 }, message: "the file is empty".into() });
@@ -103,7 +103,7 @@ pub fn parse(source: &str) -> Result<(Value, SpanMap), YamlError> {
 fn check_depth(source: &str) -> Result<(), YamlError> {
     let mut depth = 0usize;
     for event in saphyr_parser::Parser::new_from_str(source) {
-        let (event, span) = event.map_err(|e| scan_error(&e))?;
+        let (event, span) = event.map_err(|e| scan_error(&e, source))?;
         match event {
             Event::SequenceStart(..) | Event::MappingStart(..) => {
                 depth += 1;
@@ -123,11 +123,42 @@ fn check_depth(source: &str) -> Result<(), YamlError> {
     Ok(())
 }
 
-fn scan_error(e: &saphyr_parser::ScanError) -> YamlError {
-    YamlError {
-        pos: Pos { line: e.marker().line(), col: e.marker().col() + 1 },
-        message: describe_scan_error(e.info()),
+fn scan_error(e: &saphyr_parser::ScanError, source: &str) -> YamlError {
+    let at = Pos { line: e.marker().line(), col: e.marker().col() + 1 };
+    let line = source.split('\n').nth(at.line.saturating_sub(1)).unwrap_or("");
+    let info = e.info();
+    if info.contains("duplicated key") {
+        let message = "this key appears twice in the same mapping; keep one".into();
+        return YamlError { pos: at, message };
     }
+    // The parser's words, then what usually causes them: the same words come from different
+    // mistakes, so the line itself tells which.
+    if info.contains("mapping values are not allowed")
+        && let Some(key) = deep_key(line, at.col)
+    {
+        let indent = line.chars().count() - line.trim_start().chars().count();
+        return YamlError {
+            pos: Pos { line: at.line, col: indent + 1 },
+            message: format!(
+                "invalid YAML: {info}; check this line's indentation: `{key}` stands deeper than the key above it, \
+                 so YAML reads it as more of that key's value; the keys of one mapping line up under each other"
+            ),
+        };
+    }
+    let hint = if let Some(quote) = template_hint(line) {
+        format!("; {quote}")
+    } else if info.contains("alias expansion") {
+        "; write the values out instead of repeating aliases (`*name`)".into()
+    } else if info.contains("tabs disallowed") {
+        "; indent with spaces: YAML does not allow tabs for indentation".into()
+    } else if info.contains("mapping values are not allowed") {
+        "; a value holding `: ` must be quoted, e.g. text: \"Hello: world\"".into()
+    } else if info.contains("did not find expected key") {
+        "; check this line's indentation: the keys of one mapping line up under each other".into()
+    } else {
+        String::new()
+    };
+    YamlError { pos: at, message: format!("invalid YAML: {info}{hint}") }
 }
 
 /// `text` with each lone CR turned into LF. YAML ends a line at CR, LF or CRLF, but `str::lines`
@@ -141,23 +172,40 @@ pub fn unify_line_breaks(text: String) -> String {
     text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
-fn describe_scan_error(info: &str) -> String {
-    if info.contains("duplicated key") {
-        return "this key appears twice in the same mapping; keep one".into();
-    }
-    // The parser's words, then what usually causes them.
-    let hint = if info.contains("alias expansion") {
-        "; write the values out instead of repeating aliases (`*name`)"
-    } else if info.contains("tabs disallowed") {
-        "; indent with spaces: YAML does not allow tabs for indentation"
-    } else if info.contains("mapping values are not allowed") {
-        "; a value holding `: ` must be quoted, e.g. text: \"Hello: world\""
-    } else if info.contains("did not find expected key") {
-        "; check this line's indentation: the keys of one mapping line up under each other"
-    } else {
-        ""
+/// The key of `line` when the `:` at `col` is the one ending it: a key YAML found inside a
+/// value, because the line stands deeper than the key above it. A `:` further on is in the
+/// value, which wants quoting instead.
+fn deep_key(line: &str, col: usize) -> Option<&str> {
+    let key = line.trim_start();
+    let colon = key.find(':')?;
+    let indent = line.chars().count() - key.chars().count();
+    let key = &key[..colon];
+    let plain = !key.is_empty() && !key.contains(char::is_whitespace) && !key.starts_with(['-', '"', '\'']);
+    (plain && indent + key.chars().count() + 1 == col).then_some(key)
+}
+
+/// What to do when the unquoted value on `line` (`key: value` or `- value`) starts with `{{`:
+/// YAML reads a template such as `{{ first_name }}, welcome` as a mapping.
+fn template_hint(line: &str) -> Option<String> {
+    let item = line.trim_start();
+    let (lead, value) = match item.strip_prefix("- ") {
+        Some(value) if !value.trim_start().starts_with('{') => value.split_once(": ")?,
+        Some(value) => ("-", value),
+        None => item.split_once(": ")?,
     };
-    format!("invalid YAML: {info}{hint}")
+    let value = value.trim();
+    if !value.starts_with("{{") {
+        return None;
+    }
+    let lead = if lead == "-" { "- ".to_string() } else { format!("{lead}: ") };
+    let example = if value.contains(['"', '\\']) || value.contains(" #") {
+        "text: \"{{ first_name }}, welcome\"".to_string()
+    } else {
+        format!("{lead}\"{value}\"")
+    };
+    Some(format!(
+        "a value that starts with `{{{{` is read as a YAML mapping, not a template: quote the whole value, as in {example}"
+    ))
 }
 
 fn pos(m: &saphyr::Marker) -> Pos {
@@ -229,9 +277,12 @@ fn convert(
                     YamlDataOwned::Value(ScalarOwned::Integer(i)) => i.to_string(),
                     YamlDataOwned::Value(ScalarOwned::Boolean(b)) => b.to_string(),
                     _ => {
+                        let at = if k.span.start.line() == 0 { value.start } else { pos(&k.span.start) };
+                        let line = lines.get(at.line.saturating_sub(1)).copied().unwrap_or("");
+                        let hint = template_hint(line).map(|h| format!("; {h}")).unwrap_or_default();
                         return Err(YamlError {
-                            pos: if k.span.start.line() == 0 { value.start } else { pos(&k.span.start) },
-                            message: "a key must be a plain word such as `name`".into(),
+                            pos: at,
+                            message: format!("a key must be a plain word such as `name`{hint}"),
                         });
                     }
                 };
@@ -296,6 +347,21 @@ mod tests {
         assert!(e.message.contains("twice"));
         assert!(parse("").unwrap_err().message.contains("empty"));
         assert!(parse("a: 1\n---\nb: 2\n").unwrap_err().message.contains("more than one"));
+    }
+
+    #[test]
+    fn the_line_tells_which_mistake_a_parser_error_comes_from() {
+        let e = parse("a:\n  b: 1\n   c: 2\n").unwrap_err();
+        assert_eq!(e.pos, Pos { line: 3, col: 4 });
+        assert!(e.message.contains("`c` stands deeper than the key above it"), "{e:?}");
+        let e = parse("a:\n  b: x: y\n").unwrap_err();
+        assert!(e.message.contains("must be quoted"), "{e:?}");
+        let e = parse("a:\n  - {{ name }}, hi\n").unwrap_err();
+        assert!(e.message.contains("as in - \"{{ name }}, hi\""), "{e:?}");
+        let e = parse("a: {{ name }}, \"hi\"\n").unwrap_err();
+        assert!(e.message.contains("as in text: \"{{ first_name }}, welcome\""), "{e:?}");
+        let e = parse("a: {b: 1\n").unwrap_err();
+        assert!(!e.message.contains("template"), "a broken flow mapping is not a template: {e:?}");
     }
 
     #[test]

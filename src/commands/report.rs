@@ -52,7 +52,11 @@ async fn rebuild(o: &Options, out: &Output) -> Result<u8, Error> {
     };
     let path = journal::default_location(&o.file, o.journal.as_deref(), o.sandbox)?;
     let Some(j) = Journal::open_read(&path)? else {
-        return Err(Error::NoJournal { path, id: plan.id });
+        // Rehearsals and real sends keep separate journals: name the other when it has runs.
+        let other = journal::default_location(&o.file, o.journal.as_deref(), !o.sandbox)?;
+        let ran =
+            Journal::open_read(&other).ok().flatten().is_some_and(|j| j.runs(&plan.id).is_ok_and(|r| !r.is_empty()));
+        return Err(Error::NoJournal { path, id: plan.id, sandbox: o.sandbox, other: ran.then_some(other) });
     };
     let runs = j.runs(&plan.id)?;
     let plan = Arc::new(plan);

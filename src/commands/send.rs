@@ -133,7 +133,9 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         return Err(Error::TokenNotHeader(plan.token_env.clone()));
     }
     let policy = Policy { retry_failed: o.retry_failed, retry_unknown: o.retry_unknown };
-    let mut journal = open_journal(&plan, o, policy)?;
+    // A send still to be confirmed does not create its journal yet: a refusal, or `n` at the
+    // prompt, leaves nothing behind.
+    let mut journal = open_journal(&plan, o, policy, o.yes)?;
     let mut inspection = match journal.as_mut() {
         Some((j, inspection)) => {
             if inspection.rows > 0 {
@@ -156,8 +158,14 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         count = count.min(c.count) + c.seeds.len();
     }
     if count > 0 && !o.yes && !o.dry_run && !confirm(&plan, count, o.sandbox)? {
-        eprintln!("nothing was sent");
-        return Ok(crate::exit::OK);
+        eprintln!("nothing was sent: not confirmed");
+        return Ok(crate::exit::DECLINED);
+    }
+    if journal.is_none() && !o.dry_run {
+        journal = open_journal(&plan, o, policy, true)?;
+        if let Some((_, now)) = &journal {
+            inspection = now.clone();
+        }
     }
     if let Some((j, inspection)) = journal.as_mut().filter(|(_, i)| i.changes.any() && !o.dry_run) {
         // Confirmed: the new version becomes the baseline, so the change is reported once.
@@ -168,7 +176,7 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         // this folder can send; it is taken again, and who is left looked up again, at the time.
         drop(journal.take());
         schedule::wait(at, o.quiet).await?;
-        journal = open_journal(&plan, o, policy)?;
+        journal = open_journal(&plan, o, policy, true)?;
         if let Some((_, now)) = &journal {
             inspection = now.clone();
             count = o.limit.unwrap_or(usize::MAX).min(inspection.selection.to_send);
@@ -208,7 +216,7 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         if let Err(e) = wait_for_window(opens, &cancel).await {
             break Err(e);
         }
-        journal = open_journal(&plan, o, policy)?;
+        journal = open_journal(&plan, o, policy, true)?;
         if let Some((_, now)) = &journal {
             inspection = now.clone();
             count = o.limit.unwrap_or(usize::MAX).min(inspection.selection.to_send);
@@ -440,27 +448,35 @@ async fn wait_for_window(opens: jiff::Timestamp, cancel: &CancellationToken) -> 
 
 /// Opens the journal (read-only for a dry run), settles a crashed run, and inspects it: who a
 /// run would send to, and whether the campaign changed (refused unless `--allow-changed`).
-fn open_journal(plan: &Plan, o: &Options, policy: Policy) -> Result<Option<(Journal, Inspection)>, Error> {
+/// Without `create`, a journal not there yet is not created (`None`), as for a dry run.
+fn open_journal(
+    plan: &Plan,
+    o: &Options,
+    policy: Policy,
+    create: bool,
+) -> Result<Option<(Journal, Inspection)>, Error> {
     if o.no_journal {
         return Ok(None);
     }
     let path = journal::default_location(&plan.file, o.journal.as_deref(), o.sandbox)?;
-    let mut j = if o.dry_run {
-        match Journal::open_read(&path)? {
-            Some(j) => j,
-            None => return Ok(None),
-        }
-    } else {
-        let fresh = !path.exists();
+    let fresh = !path.exists();
+    if !o.dry_run {
         // Reports sit beside the default journal: a chosen path is a deliberate choice.
         let default = o.journal.is_none() && std::env::var_os("HERALD_JOURNAL").is_none();
         let check = fresh && default && !o.new_journal;
         if let Some(report) = report::earlier_send(&plan.file, &plan.id, o.sandbox).filter(|_| check) {
             return Err(Error::JournalMissing { path, report, id: plan.id.clone() });
         }
+    }
+    let mut j = if o.dry_run || (fresh && !create) {
+        match Journal::open_read(&path)? {
+            Some(j) => j,
+            None => return Ok(None),
+        }
+    } else {
         let j = Journal::open(&path, &plan.id)?;
         if let Some(file) = path.file().filter(|_| fresh) {
-            gitignore_hint(file);
+            super::gitignore::note_created(file);
         }
         // A journal path chosen on purpose (--journal, HERALD_JOURNAL) is taken as kept.
         let default = o.journal.is_none() && std::env::var_os("HERALD_JOURNAL").is_none();
@@ -510,18 +526,6 @@ fn ci_runner() -> Option<&'static str> {
     .into_iter()
     .find(|(var, _)| set(var))
     .map(|(_, name)| name)
-}
-
-/// Says once, when the journal is created, that `.herald/` belongs in `.gitignore`.
-fn gitignore_hint(journal: &std::path::Path) {
-    let Some(dir) = journal.parent() else { return };
-    let ignored = dir.ancestors().skip(1).any(|d| {
-        std::fs::read_to_string(d.join(".gitignore"))
-            .is_ok_and(|t| t.lines().any(|l| l.trim().trim_matches('/') == ".herald"))
-    });
-    if !ignored {
-        eprintln!("note: created the journal {}; add `.herald/` to your .gitignore", journal.display());
-    }
 }
 
 /// Asks on a terminal whether to send; refuses without one.

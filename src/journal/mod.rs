@@ -30,12 +30,12 @@ use std::path::{Path, PathBuf};
 pub enum JournalError {
     /// Another process holds the campaign's lock.
     #[error(
-        "another herald{} is sending the campaign `{campaign}` with the journal {}; wait for it to finish (herald status shows progress), or send this copy with a journal of its own (--journal PATH)",
-        .holder.map(|p| format!(" (process {p})")).unwrap_or_default(),
+        "another herald {} is sending the campaign `{campaign}` with the journal {}; wait for it to finish (herald status shows progress), or send this copy with a journal of its own (--journal PATH)",
+        .holder.map_or_else(|| "process".to_string(), |p| format!("(process {p})")),
         .path.display()
     )]
     Busy {
-        /// The holder's process id, when it wrote one.
+        /// The holder's process id, once it wrote one and that process is running.
         holder: Option<u32>,
         /// The campaign being sent.
         campaign: String,
