@@ -417,8 +417,13 @@ impl Plan {
             c.duplicate,
             c.suppressed,
         );
-        if c.filtered > 0 {
-            line.push_str(&format!(", {} left out by the filter", c.filtered));
+        if self.audience.filtered {
+            line.push_str(&format!(
+                ", {} left out by the filter (it kept {} of {} rows)",
+                c.filtered,
+                c.kept(),
+                c.rows()
+            ));
         }
         line.push_str(&format!(", provider {}, message {}", self.provider, self.message_type));
         if self.batch > 1 {

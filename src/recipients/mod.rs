@@ -193,6 +193,16 @@ impl Counts {
     pub fn skipped(&self) -> usize {
         self.invalid + self.duplicate + self.suppressed
     }
+
+    /// Rows the filter let through: the recipients and those skipped for a problem.
+    pub fn kept(&self) -> usize {
+        self.recipients + self.skipped()
+    }
+
+    /// Every row read.
+    pub fn rows(&self) -> usize {
+        self.kept() + self.filtered + self.undecided
+    }
 }
 
 /// Rows read before their numbers are normalised on another thread.
@@ -316,6 +326,8 @@ pub struct Audience {
     duplicates: Duplicates,
     /// How many rows end which way.
     pub counts: Counts,
+    /// Whether rows pass a filter (tags or `where`) on their way in.
+    pub filtered: bool,
 }
 
 impl Audience {
@@ -330,6 +342,7 @@ impl Audience {
         suppressed: &HashSet<u64>,
         mut failed: impl FnMut(u64, ConditionError),
     ) -> Result<Audience, AudienceError> {
+        let filtered = matches!(source, Source::Csv { .. }) && (filter.by_tags() || filter.condition.is_some());
         let mut spool = SpoolWriter::new()?;
         let mut dedupe = Sorter::default();
         let mut counts = Counts::default();
@@ -418,7 +431,7 @@ impl Audience {
         let repeats = duplicates.count as usize;
         counts.recipients -= repeats;
         counts.duplicate = repeats;
-        Ok(Audience { source, address, region, spool: spool.finish()?, duplicates, counts })
+        Ok(Audience { source, address, region, spool: spool.finish()?, duplicates, counts, filtered })
     }
 
     /// The CSV's column names (empty without a CSV).

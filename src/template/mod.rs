@@ -7,6 +7,7 @@
 
 pub mod condition;
 pub mod context;
+pub mod numbers;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde_json::{Map, Value};
