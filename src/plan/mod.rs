@@ -293,6 +293,12 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
     d.max_failure_rate = o.max_failure_rate.unwrap_or(d.max_failure_rate);
     let audience = audience::build(&campaign, &checked, &ctx, diags)?;
     audience::judge_counts(&campaign, &audience, &ctx, diags);
+    // With nobody to send to, nothing renders: the rows left out are the whole story.
+    if audience.counts.recipients == 0
+        && let Err(e) = rows::check_skipped(&audience, &ctx, diags)
+    {
+        diags.push(ctx.at(crate::diagnostic::Severity::Error, "/recipients/csv", Part::Value, e.to_string()));
+    }
     let csv_name = audience.csv_path().map(|p| p.display().to_string());
     let templates = templates::compile(&campaign, &checked, audience.headers(), csv_name.as_deref(), &ctx, diags)?;
     let batch = batch::size(&campaign, &checked.delivery, &audience, &templates.variables(), &ctx, diags);

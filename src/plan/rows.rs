@@ -10,7 +10,7 @@ use crate::campaign::schema::display_path;
 use crate::campaign::source::Part;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, Severity};
 use crate::providers::Finding;
-use crate::recipients::{AudienceError, Entry, Recipient, SkipReason, Skipped, describe};
+use crate::recipients::{Audience, AudienceError, Entry, Recipient, SkipReason, Skipped, describe};
 use crate::template::RenderError;
 use crate::window::Placed;
 use crate::window::zones::BadZone;
@@ -56,18 +56,7 @@ pub fn check(plan: &Plan, ctx: &Context, diags: &mut Diagnostics) -> Result<(), 
     crate::parallel::ordered(next, render, |rendered| {
         for (entry, result) in rendered {
             match (entry, result) {
-                (Entry::Ragged { line, fields }, _) => {
-                    let width = plan.audience.headers().len();
-                    diags.push(
-                        Diagnostic::warning(format!(
-                            "line {line} has {fields} field{} but the header has {width}",
-                            if fields == 1 { "" } else { "s" }
-                        ))
-                        .at(csv_name.map(|n| Location::line(n, line as usize)))
-                        .help("missing cells are empty; extra cells are ignored")
-                        .group("rows with a wrong number of fields"),
-                    );
-                }
+                (Entry::Ragged { line, fields }, _) => diags.push(ragged(line, fields, &plan.audience, csv_name)),
                 (Entry::Skipped(s), _) => skipped(&s, csv_name, ctx, diags),
                 (Entry::Recipient(r), Some((found, placed))) => {
                     match found {
@@ -89,6 +78,33 @@ pub fn check(plan: &Plan, ctx: &Context, diags: &mut Diagnostics) -> Result<(), 
     findings.report(plan.audience.counts.recipients, ctx, diags);
     zones.report(plan.timezone_column.is_some(), ctx, diags);
     Ok(())
+}
+
+/// Reports the rows left out of an audience that has nobody to send to (so nothing to render),
+/// each with its line and reason, as [`check`] does when some rows are valid.
+pub fn check_skipped(audience: &Audience, ctx: &Context, diags: &mut Diagnostics) -> Result<(), AudienceError> {
+    let csv_name = audience.csv_path().map(|p| p.display().to_string());
+    let csv_name = csv_name.as_deref();
+    for entry in audience.entries()? {
+        match entry? {
+            Entry::Ragged { line, fields } => diags.push(ragged(line, fields, audience, csv_name)),
+            Entry::Skipped(s) => skipped(&s, csv_name, ctx, diags),
+            Entry::Recipient(_) | Entry::Filtered => {}
+        }
+    }
+    Ok(())
+}
+
+/// A row with more or fewer fields than the header.
+fn ragged(line: u64, fields: usize, audience: &Audience, csv_name: Option<&str>) -> Diagnostic {
+    let width = audience.headers().len();
+    Diagnostic::warning(format!(
+        "line {line} has {fields} field{} but the header has {width}",
+        if fields == 1 { "" } else { "s" }
+    ))
+    .at(csv_name.map(|n| Location::line(n, line as usize)))
+    .help("missing cells are empty; extra cells are ignored")
+    .group("rows with a wrong number of fields")
 }
 
 fn skipped(s: &Skipped, csv_name: Option<&str>, ctx: &Context, diags: &mut Diagnostics) {
