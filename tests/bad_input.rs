@@ -213,3 +213,12 @@ fn when_every_row_is_invalid_each_still_gets_its_line_numbered_reason() {
         assert!(stderr(&o).contains(reason), "{}", stderr(&o));
     }
 }
+
+#[test]
+fn a_header_only_csv_says_the_file_has_no_rows() {
+    let (code, _, err) = check(CAMPAIGN, b"phone,name\n");
+    assert_eq!(code, Some(2));
+    assert!(err.contains("error: data.csv has no rows: only the header line"), "{err}");
+    assert!(err.contains("--> c.yaml:8:8"), "{err}");
+    assert!(!err.contains("no recipients to send to"), "{err}");
+}

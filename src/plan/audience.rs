@@ -79,6 +79,18 @@ pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Diag
 pub fn judge_counts(c: &CampaignDoc, audience: &Audience, ctx: &Context, diags: &mut Diagnostics) {
     let n = audience.counts;
     judge_filter(c, audience, ctx, diags);
+    if let (Some(path), 0) = (audience.csv_path(), n.rows()) {
+        diags.push(
+            ctx.at(
+                Severity::Error,
+                "/recipients/csv",
+                Part::Value,
+                format!("{} has no rows: only the header line (`{}`)", path.display(), audience.headers().join(",")),
+            )
+            .help("add one row per recipient below the header line"),
+        );
+        return;
+    }
     // Rows `where` could not decide about are errors of their own; whether anyone would be left
     // is unknown until they are fixed.
     if n.recipients == 0 && n.undecided == 0 {
