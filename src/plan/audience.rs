@@ -138,7 +138,7 @@ pub fn judge_counts(c: &CampaignDoc, audience: &Audience, ctx: &Context, diags: 
 /// message the whole list, or nobody, without a word.
 fn judge_filter(c: &CampaignDoc, audience: &Audience, ctx: &Context, diags: &mut Diagnostics) {
     let n = audience.counts;
-    if !audience.filtered || n.rows() == 0 || n.undecided > 0 {
+    if audience.filter.is_none() || n.rows() == 0 || n.undecided > 0 {
         return;
     }
     let r = &c.recipients;

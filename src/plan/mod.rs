@@ -10,6 +10,7 @@ mod checks;
 mod connection;
 mod files;
 mod filter;
+mod lookup;
 mod opt_out;
 mod render;
 mod rows;
@@ -18,6 +19,7 @@ mod templates;
 mod window;
 
 pub use canary::Canary;
+pub use lookup::NotSent;
 pub use opt_out::{NamedBy, OptOutList};
 pub use render::{Rendered, Renderer};
 pub use schedule::Schedule;
@@ -406,7 +408,7 @@ impl Plan {
             Err(e) => Some(Err(e.into())),
             Ok(Entry::Recipient(r)) => Some(self.send_for(r).map(|s| Item::Send(Box::new(s)))),
             Ok(Entry::Skipped(s)) => Some(Ok(Item::Skipped(s))),
-            Ok(Entry::Filtered | Entry::Ragged { .. }) => None,
+            Ok(Entry::Filtered { .. } | Entry::Ragged { .. }) => None,
         }))
     }
 
@@ -423,7 +425,7 @@ impl Plan {
             c.duplicate,
             c.suppressed,
         );
-        if self.audience.filtered {
+        if self.audience.filter.is_some() {
             line.push_str(&format!(
                 ", {} left out by the filter (it kept {} of {} rows)",
                 c.filtered,

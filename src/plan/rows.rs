@@ -70,7 +70,7 @@ pub fn check(plan: &Plan, ctx: &Context, diags: &mut Diagnostics) -> Result<(), 
                         None => {}
                     }
                 }
-                (Entry::Filtered | Entry::Recipient(_), _) => {}
+                (Entry::Filtered { .. } | Entry::Recipient(_), _) => {}
             }
         }
         Ok(())
@@ -89,7 +89,7 @@ pub fn check_skipped(audience: &Audience, ctx: &Context, diags: &mut Diagnostics
         match entry? {
             Entry::Ragged { line, fields } => diags.push(ragged(line, fields, audience, csv_name)),
             Entry::Skipped(s) => skipped(&s, csv_name, ctx, diags),
-            Entry::Recipient(_) | Entry::Filtered => {}
+            Entry::Recipient(_) | Entry::Filtered { .. } => {}
         }
     }
     Ok(())
