@@ -65,7 +65,7 @@ pub fn check(plan: &Plan, ctx: &Context, diags: &mut Diagnostics) -> Result<(), 
                         Err(e) => diags.push(render_error(plan, &r, &e, &describe(r.origin, csv_name), csv_name, ctx)),
                     }
                     match placed {
-                        Some(Ok(placed)) => zones.add(&placed),
+                        Some(Ok(placed)) => zones.add(&placed, r.origin),
                         Some(Err(bad)) => diags.push(super::window::bad_zone(&bad, r.csv_line(), csv_name)),
                         None => {}
                     }
@@ -76,7 +76,7 @@ pub fn check(plan: &Plan, ctx: &Context, diags: &mut Diagnostics) -> Result<(), 
         Ok(())
     })?;
     findings.report(plan.audience.counts.recipients, ctx, diags);
-    zones.report(plan.timezone_column.is_some(), ctx, diags);
+    zones.report(plan.timezone_column.is_some(), csv_name, ctx, diags);
     Ok(())
 }
 
@@ -147,15 +147,15 @@ fn render_error(
         .renderer
         .uses(&e.pointer)
         .find(|v| headers.iter().zip(r.values.iter()).any(|(h, val)| h == *v && val.is_none()));
-    let path = display_path(&e.pointer);
+    let name = plan.renderer.name(&e.pointer);
     let d = match empty {
-        Some(v) => Diagnostic::error(format!("`{v}` is empty at {here}, and `{path}` uses it"))
+        Some(v) => Diagnostic::error(format!("`{v}` is empty at {here}, and {name} uses it"))
             // Single quotes, so the hint stays valid pasted into a double-quoted YAML string.
             .help(format!("fill it in, or give a fallback: {{{{ {v} | default('…') }}}}")),
-        None => Diagnostic::error(format!("`{path}` cannot be rendered for {here}: {}", e.message)),
+        None => Diagnostic::error(format!("{name} cannot be rendered for {here}: {}", e.message)),
     };
     let at = r.csv_line().and_then(|l| csv_name.map(|n| Location::line(n, l as usize)));
-    d.at(at.or_else(|| ctx.source.locate(&e.pointer, Part::Value))).group(format!("rendering `{path}`"))
+    d.at(at.or_else(|| ctx.source.locate(&e.pointer, Part::Value))).group(format!("rendering {name}"))
 }
 
 /// Provider findings, counted per distinct finding with the first recipient it concerns.

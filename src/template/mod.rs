@@ -50,6 +50,17 @@ pub enum Origin {
     },
 }
 
+impl Origin {
+    /// How messages name the template at `pointer` from here: `` `message.text` ``, or
+    /// ``t.txt (`message.text_file`)``.
+    pub fn name(&self, pointer: &str) -> String {
+        match self {
+            Origin::Campaign => format!("`{}`", crate::campaign::schema::display_path(pointer)),
+            Origin::File { name, .. } => format!("{name} (`message.text_file`)"),
+        }
+    }
+}
+
 /// A tree of literals and compiled templates, mirroring the JSON it came from.
 #[derive(Debug, Clone)]
 enum Node {
