@@ -66,6 +66,9 @@ pub enum Error {
     /// The recipients cannot be read as validated.
     #[error(transparent)]
     Plan(#[from] crate::plan::PlanError),
+    /// `preview --recipient` names nobody who is sent to.
+    #[error(transparent)]
+    NotSent(#[from] crate::plan::NotSent),
     /// The report cannot be written.
     #[error("cannot write the report to {}: {source}", .dir.display())]
     Report {
@@ -180,6 +183,7 @@ impl Error {
                 "sending on would give part of the audience one message and the rest another; undo the change, or pass --allow-changed to send the new version to the remaining recipients"
                     .into(),
             ),
+            Error::NotSent(e) => e.help(),
             _ => None,
         }
     }

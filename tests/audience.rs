@@ -222,3 +222,56 @@ fn an_opted_out_row_is_never_rendered_so_its_broken_cells_cannot_fail_the_campai
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(server.numbers(), ["+254712345678"]);
 }
+
+#[test]
+fn where_comparing_a_column_with_a_number_is_an_error_at_the_comparison() {
+    // CSV cells are text: `age > 18` once kept every row and `age == 30` nobody, silently.
+    let s = Scratch::new();
+    s.write("data.csv", MARKET);
+    for (condition, col, fix) in [
+        ("age > 18", 11, "age | int > 18"),
+        ("country == 'KE' and age == 30", 31, "age | int == 30"),
+        ("18 <= age", 17, "18 <= age | int"),
+        ("age >= 17.5", 11, "age | float >= 17.5"),
+    ] {
+        s.write("c.yaml", with_recipients("https://graph.facebook.com/v23.0", &format!("  where: \"{condition}\"\n")));
+        let o = run(s.path(), &["validate", "c.yaml"]);
+        assert_eq!(o.status.code(), Some(2), "{condition}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("error: `recipients.where` compares the column `age` with a number"), "{err}");
+        assert!(err.contains(&format!("--> c.yaml:10:{col}")), "{condition}: {err}");
+        assert!(err.contains(&format!("`{fix}`")), "{condition}: {err}");
+    }
+    // Converted, or compared with text, it is what the person meant.
+    for condition in ["age | int > 18", "age == '30'", "age | float >= 17.5 and name != 'x'"] {
+        s.write("c.yaml", with_recipients("https://graph.facebook.com/v23.0", &format!("  where: \"{condition}\"\n")));
+        let o = run(s.path(), &["validate", "c.yaml"]);
+        assert_eq!(o.status.code(), Some(0), "{condition}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn validate_says_how_many_rows_the_filter_kept_and_warns_when_it_keeps_all_or_none() {
+    let s = Scratch::new();
+    s.write("data.csv", MARKET);
+    let validate = |condition: &str| {
+        s.write("c.yaml", with_recipients("https://graph.facebook.com/v23.0", &format!("  where: \"{condition}\"\n")));
+        run(s.path(), &["validate", "c.yaml"])
+    };
+    let o = validate("age | int >= 18");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("1 left out by the filter (it kept 4 of 5 rows)"), "{}", stdout(&o));
+    assert!(!stderr(&o).contains("keeps every row"), "{}", stderr(&o));
+    let o = validate("age | int >= 0");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("0 left out by the filter (it kept 5 of 5 rows)"), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(err.contains("warning: `recipients.where` keeps every row (5 of 5)"), "{err}");
+    assert!(err.contains("--> c.yaml:10:10"), "{err}");
+    let o = validate("age | int > 100");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning: `recipients.where` leaves out every row (5 of 5)"), "{}", stderr(&o));
+    let o = run(s.path(), &["validate", "c.yaml", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert!(v["problems"].to_string().contains("leaves out every row"), "{v}");
+}

@@ -187,3 +187,38 @@ fn credentials_in_base_url_are_refused_without_being_echoed() {
         assert!(!err.contains("Pa55w0rd") && !out.contains("Pa55w0rd"), "{err}");
     }
 }
+
+#[test]
+fn when_every_row_is_invalid_each_still_gets_its_line_numbered_reason() {
+    // Once only "no recipients to send to: 1 invalid" was said, whatever the flags.
+    for (csv, reason) in [
+        (&b"phone,name\n+254712345678,\xe9t\xe9\n"[..], "line 2 is not valid UTF-8"),
+        (&b"phone,name\nabc,Jane\n\n+25471,Bob\n"[..], "`abc`"),
+    ] {
+        let s = Scratch::new();
+        s.write("data.csv", csv);
+        s.write("c.yaml", CAMPAIGN);
+        for flags in [&[][..], &["--all-problems"]] {
+            let o = run(s.path(), &[&["validate", "c.yaml"][..], flags].concat());
+            assert_eq!(o.status.code(), Some(2));
+            let err = stderr(&o);
+            assert!(err.contains("no recipients to send to"), "{err}");
+            assert!(err.contains(reason) && err.contains("--> data.csv:2"), "{err}");
+        }
+        let o = run(s.path(), &["validate", "c.yaml", "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+        let problems = v["problems"].to_string();
+        assert!(problems.contains(reason) && problems.contains("data.csv"), "{problems}");
+        let o = run(s.path(), &["preview", "c.yaml"]);
+        assert!(stderr(&o).contains(reason), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn a_header_only_csv_says_the_file_has_no_rows() {
+    let (code, _, err) = check(CAMPAIGN, b"phone,name\n");
+    assert_eq!(code, Some(2));
+    assert!(err.contains("error: data.csv has no rows: only the header line"), "{err}");
+    assert!(err.contains("--> c.yaml:8:8"), "{err}");
+    assert!(!err.contains("no recipients to send to"), "{err}");
+}

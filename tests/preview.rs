@@ -87,3 +87,44 @@ fn chat_shows_the_message_as_the_recipient_sees_it_for_one_picked_recipient() {
     let line: serde_json::Value = serde_json::from_str(stdout(&by_phone).trim()).unwrap();
     assert_eq!((line["csv_line"].clone(), line["recipient"].clone()), (2.into(), "+254712345678".into()));
 }
+
+#[test]
+fn recipient_takes_the_number_as_people_write_it_and_says_why_a_row_is_not_sent() {
+    let s = Scratch::new();
+    s.write(
+        "data.csv",
+        "phone,name,country\n+254712000018,Jane,KE\n+254712000019,Joe,KE\n0712 000 018,Jane again,KE\nabc,Ann,KE\n+254712000020,Bob,UG\n+254712000021,Eve,KE\n",
+    );
+    s.write("optout.txt", "+254712000021\n");
+    let campaign = CAMPAIGN.replace(
+        "  default_country: KE\n",
+        "  default_country: KE\n  where: \"country == 'KE'\"\n  suppress: [optout.txt]\n",
+    );
+    s.write("c.yaml", campaign);
+    for who in ["0712000018", "254712000018", "+254 712 000 018", "+254712000018", "2"] {
+        let o = run(s.path(), &["preview", "c.yaml", "--format", "json", "--recipient", who]);
+        assert_eq!(o.status.code(), Some(0), "{who}: {}", stderr(&o));
+        let line: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+        assert_eq!((line["csv_line"].clone(), line["recipient"].clone()), (2.into(), "+254712000018".into()), "{who}");
+    }
+    for (who, why) in [
+        ("4", "line 4 of data.csv is not sent: it is a duplicate of line 2"),
+        ("5", "line 5 of data.csv is not sent: `abc` contains letters"),
+        ("6", "line 6 of data.csv is not sent: `recipients.where` leaves it out"),
+        ("0712000020", "line 6 of data.csv is not sent: `recipients.where` leaves it out"),
+        ("7", "line 7 of data.csv is not sent: +254712000021 is on the suppression list"),
+        ("+254712000021", "line 7 of data.csv is not sent: +254712000021 is on the suppression list"),
+        ("+254712000099", "+254712000099 is not in data.csv"),
+        ("40", "data.csv has no row on line 40"),
+        ("+1 nope", "`+1 nope` is neither a phone number nor a line of data.csv"),
+    ] {
+        for format in ["pretty", "json"] {
+            let o = run(s.path(), &["preview", "c.yaml", "--format", format, "--recipient", who]);
+            assert_eq!(o.status.code(), Some(2), "{who}: {}", stderr(&o));
+            assert_eq!(stdout(&o), "", "{who}");
+            let err = stderr(&o);
+            assert!(err.contains(&format!("error: {why}")), "{who}: {err}");
+            assert!(!err.contains("--limit"), "{who}: {err}");
+        }
+    }
+}

@@ -71,8 +71,28 @@ fn a_template_variable_missing_from_the_csv_points_at_the_template() {
         err.contains("error: `message.text` uses `name`, which is not a column of data.csv nor a key of `vars`"),
         "{err}"
     );
-    assert!(err.contains("--> c.yaml:12:9"), "{err}");
+    // At the variable, not the whole string: the column a text_file's error has.
+    assert!(err.contains("--> c.yaml:12:16"), "{err}");
     assert!(err.contains("help: did you mean `nme`?"), "{err}");
+}
+
+#[test]
+fn a_text_file_template_is_named_as_the_file_not_as_message_text() {
+    let s = scratch_with_csv("phone,name\n+254712345678,Jane\n+254712345679,\n");
+    s.write("t.txt", "Hello,\nwelcome {{ name }} and {{ nme }}\n");
+    let o = validate(&s, &CAMPAIGN.replace("text: \"Hi {{ name }}\"", "text_file: t.txt"));
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("error: t.txt (`message.text_file`) uses `nme`, which is not a column of data.csv"), "{err}");
+    assert!(err.contains("--> t.txt:2:27"), "{err}");
+    s.write("t.txt", "Hello,\nwelcome {{ name }}\n");
+    let o = validate(&s, &CAMPAIGN.replace("text: \"Hi {{ name }}\"", "text_file: t.txt"));
+    let err = stderr(&o);
+    assert!(
+        err.contains("error: `name` is empty at line 3 of data.csv, and t.txt (`message.text_file`) uses it"),
+        "{err}"
+    );
+    assert!(!err.contains("`message.text`"), "{err}");
 }
 
 #[test]

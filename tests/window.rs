@@ -89,7 +89,7 @@ fn ignore_window_sends_now_and_a_missing_zone_is_an_error_until_a_fallback() {
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o)
-            .contains("error: 2 recipients have no time zone of their own (US ×2), so their window cannot be told"),
+            .contains("error: 2 recipients have no time zone of their own (US ×2: line 3, line 4 of people.csv), so their window cannot be told"),
         "{}",
         stderr(&o)
     );
@@ -101,7 +101,13 @@ fn ignore_window_sends_now_and_a_missing_zone_is_an_error_until_a_fallback() {
     s.write("c.yaml", campaign(&server.url(), &fallback));
     let o = run(s.path(), &["validate", "c.yaml"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stderr(&o).contains("2 recipients have no time zone of their own (US ×2); they use the fallback zone"));
+    assert!(
+        stderr(&o).contains(
+            "2 recipients have no time zone of their own (US ×2: line 3, line 4 of people.csv); they use the fallback zone"
+        ),
+        "{}",
+        stderr(&o)
+    );
     let saturday = "2026-12-05T12:00:00Z";
     let o = at(&s, saturday, &["send", "c.yaml", "--yes", "--quiet", "--ignore-window", "--report", "out"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

@@ -1,5 +1,6 @@
 //! The campaign file: YAML with positions, its JSON Schema, and the typed model.
 
+mod countries;
 pub mod message_spec;
 pub mod model;
 pub mod schema;

@@ -39,11 +39,28 @@ fn describe(kind: &ValidationErrorKind, pointer: &str, instance: &Value, source:
         None => d,
     };
     if pointer == "/provider/token_env" {
+        // `$WA_TOKEN` or `${WA_TOKEN}`, as a shell would write it: the name is plain to see.
+        let name = instance.as_str().and_then(|v| v.strip_prefix('$')).map(|v| v.trim_start_matches('{'));
+        let name = name.map(|v| v.trim_end_matches('}')).filter(|v| is_env_name(v));
+        let help = match name {
+            Some(name) => format!("drop the `$`: write `token_env: {name}`; herald reads the variable itself"),
+            None => "store the secret in an environment variable and write only the variable's name here".into(),
+        };
         return vec![hide_source(
             Diagnostic::error("`provider.token_env` must be the name of an environment variable, such as WA_TOKEN")
                 .at(at_value)
-                .help("store the secret in an environment variable and write only the variable's name here"),
+                .help(help),
         )];
+    }
+    if let (ValidationErrorKind::Pattern { .. }, "/recipients/default_country", Some(written)) =
+        (kind, pointer, instance.as_str())
+        && let Some(code) = super::countries::code_for(written)
+    {
+        return vec![
+            Diagnostic::error(format!("`{written}` is not a valid `{here}`"))
+                .at(at_value)
+                .help(format!("did you mean `{code}`? write `default_country: {code}`")),
+        ];
     }
     match kind {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
@@ -122,6 +139,13 @@ fn describe(kind: &ValidationErrorKind, pointer: &str, instance: &Value, source:
         )],
         other => vec![with_help(Diagnostic::error(format!("`{here}` is invalid: {}", other_text(other))).at(at_value))],
     }
+}
+
+/// Whether `name` is what `token_env` takes: a variable name such as `WA_TOKEN`.
+fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn other_text(kind: &ValidationErrorKind) -> String {
@@ -291,6 +315,25 @@ mod tests {
         assert_eq!(d[0].message, "`id` must be a string, not a list");
         let d = problems(&GOOD.replace("type: text", "type: image"));
         assert_eq!(d[0].message, "missing `media` in `message`");
+    }
+
+    #[test]
+    fn small_mistakes_come_with_the_fix() {
+        let with = |country: &str| GOOD.replace("  list:", &format!("  default_country: {country}\n  list:"));
+        for written in ["ke", "Kenya", "KEN"] {
+            let d = problems(&with(written));
+            assert_eq!(d.len(), 1, "{d:?}");
+            assert_eq!(d[0].message, format!("`{written}` is not a valid `recipients.default_country`"));
+            assert_eq!(d[0].help.as_deref(), Some("did you mean `KE`? write `default_country: KE`"), "{written}");
+        }
+        let d = problems(&GOOD.replace("token_env: T", "token_env: $WA_TOKEN"));
+        assert_eq!(d.len(), 1, "{d:?}");
+        let help = d[0].help.as_deref().unwrap();
+        assert!(help.starts_with("drop the `$`: write `token_env: WA_TOKEN`"), "{help}");
+        let d = problems(&GOOD.replace("token_env: T", "token_env: \"${WA_TOKEN}\""));
+        assert!(d[0].help.as_deref().unwrap().starts_with("drop the `$`: write `token_env: WA_TOKEN`"), "{d:?}");
+        let d = problems(&GOOD.replace("token_env: T", "token_env: EAAG-abc.def"));
+        assert!(!d[0].help.as_deref().unwrap().contains("EAAG"), "{d:?}");
     }
 
     #[test]

@@ -60,7 +60,31 @@ pub fn run(o: &Options, out: &Output) -> u8 {
         Ok(clock) => clock,
         Err(e) => return out.error(&e),
     };
-    match show(&plan, limit, o, clock) {
+    // One recipient asked for: shown whatever the limit, or why they are not sent.
+    let picked = match o.recipient.as_deref().map(|who| plan.find(who)) {
+        None => None,
+        Some(Ok(recipient)) => match plan.send_for(recipient) {
+            Ok(send) => Some(send),
+            Err(e) => return out.error(&e.into()),
+        },
+        Some(Err(e)) => return out.error(&e.into()),
+    };
+    let shown = match picked {
+        Some(send) => show(std::iter::once(Ok(send)), &plan, 1, o, clock),
+        None => {
+            let items = match plan.items() {
+                Ok(items) => items,
+                Err(e) => return out.error(&e.into()),
+            };
+            let sends = items.filter_map(|item| match item {
+                Ok(Item::Send(send)) => Some(Ok(*send)),
+                Ok(Item::Skipped(_)) => None,
+                Err(e) => Some(Err(e.into())),
+            });
+            show(sends, &plan, limit, o, clock)
+        }
+    };
+    match shown {
         Ok(shown) => {
             if !o.json {
                 eprintln!("{}", plan.summary());
@@ -71,7 +95,7 @@ pub fn run(o: &Options, out: &Output) -> u8 {
                         plan.provider.provider().info().batching.map_or("", |b| b.field)
                     );
                 }
-                if shown < total {
+                if shown < total && o.recipient.is_none() {
                     eprintln!("showing {shown} of {total} requests; use --limit N to see more");
                 }
             }
@@ -81,26 +105,19 @@ pub fn run(o: &Options, out: &Output) -> u8 {
     }
 }
 
-/// Prints up to `limit` requests; returns how many. A closed pipe ends it quietly.
-fn show(plan: &plan::Plan, limit: usize, o: &Options, clock: crate::window::Clock) -> Result<usize, Error> {
+/// Prints up to `limit` of `sends`; returns how many. A closed pipe ends it quietly.
+fn show(
+    sends: impl Iterator<Item = Result<Send, Error>>,
+    plan: &plan::Plan,
+    limit: usize,
+    o: &Options,
+    clock: crate::window::Clock,
+) -> Result<usize, Error> {
     let total = plan.audience.counts.recipients;
     let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut shown = 0;
-    let picked = |send: &Send| match &o.recipient {
-        None => true,
-        Some(who) => {
-            let line = send.recipient.csv_line().map(|l| l.to_string());
-            send.recipient.target.to_string() == who.trim() || line.as_deref() == Some(who.trim())
-        }
-    };
-    for item in plan.items()? {
-        if shown == limit {
-            break;
-        }
-        let Item::Send(send) = item? else { continue };
-        if !picked(&send) {
-            continue;
-        }
+    for send in sends.take(limit) {
+        let send = send?;
         shown += 1;
         let window = plan.opening(&send.recipient, clock.now());
         let text = match (o.json, o.chat) {

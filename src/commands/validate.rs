@@ -70,6 +70,8 @@ fn json(file: &std::path::Path, v: &plan::Validation) -> serde_json::Value {
             "duplicate": c.duplicate,
             "suppressed": c.suppressed,
             "filtered": c.filtered,
+            "kept_by_filter": p.audience.filter.is_some().then_some(c.kept()),
+            "rows": c.rows(),
         })
     });
     serde_json::json!({

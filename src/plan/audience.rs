@@ -78,6 +78,19 @@ pub fn build(c: &CampaignDoc, checked: &Checked, ctx: &Context, diags: &mut Diag
 /// `recipients.max_invalid` allows.
 pub fn judge_counts(c: &CampaignDoc, audience: &Audience, ctx: &Context, diags: &mut Diagnostics) {
     let n = audience.counts;
+    judge_filter(c, audience, ctx, diags);
+    if let (Some(path), 0) = (audience.csv_path(), n.rows()) {
+        diags.push(
+            ctx.at(
+                Severity::Error,
+                "/recipients/csv",
+                Part::Value,
+                format!("{} has no rows: only the header line (`{}`)", path.display(), audience.headers().join(",")),
+            )
+            .help("add one row per recipient below the header line"),
+        );
+        return;
+    }
     // Rows `where` could not decide about are errors of their own; whether anyone would be left
     // is unknown until they are fixed.
     if n.recipients == 0 && n.undecided == 0 {
@@ -119,6 +132,32 @@ pub fn judge_counts(c: &CampaignDoc, audience: &Audience, ctx: &Context, diags: 
             )),
         }
     }
+}
+
+/// A warning for a filter that keeps every row or none: a typo'd condition would otherwise
+/// message the whole list, or nobody, without a word.
+fn judge_filter(c: &CampaignDoc, audience: &Audience, ctx: &Context, diags: &mut Diagnostics) {
+    let n = audience.counts;
+    if audience.filter.is_none() || n.rows() == 0 || n.undecided > 0 {
+        return;
+    }
+    let r = &c.recipients;
+    let (pointer, name) = match (&r.condition, r.tags.is_empty()) {
+        (Some(_), _) => (filter::POINTER, "`recipients.where`"),
+        (None, false) => ("/recipients/tags", "`recipients.tags`"),
+        (None, true) => ("/recipients/exclude_tags", "`recipients.exclude_tags`"),
+    };
+    let (what, help) = if n.filtered == 0 {
+        ("keeps every row", "a filter that keeps everyone filters nothing: check it says what you mean")
+    } else if n.kept() == 0 {
+        ("leaves out every row", "check it against a few rows of the CSV: `herald preview --recipient LINE`")
+    } else {
+        return;
+    };
+    diags.push(
+        ctx.at(Severity::Warning, pointer, Part::Value, format!("{name} {what} ({} of {})", n.rows(), n.rows()))
+            .help(help),
+    );
 }
 
 /// The numbers listed beside provider tags, normalised; an invalid one is an error (they all go

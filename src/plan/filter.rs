@@ -9,6 +9,7 @@ use crate::campaign::source::Part;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::template::condition::{Condition, ConditionError, SyntaxError};
 use crate::template::context::Shared;
+use crate::template::numbers::text_vs_number;
 use std::collections::BTreeSet;
 
 /// Where the condition is in the campaign file.
@@ -60,6 +61,18 @@ pub fn compile(
         };
         diags.push(d);
     }
+    for found in text_vs_number(source, headers) {
+        ok = false;
+        diags.push(
+            Diagnostic::error(format!(
+                "`recipients.where` compares the column `{}` with a number, but CSV cells are text: `{}` compares them as text, not as numbers",
+                found.column, found.written
+            ))
+            .at(locate_at(source, found.at.start, found.column.chars().count(), ctx))
+            .label("text compared with a number")
+            .help(format!("convert the cell first: `{}`", found.fix)),
+        );
+    }
     ok.then_some(condition)
 }
 
@@ -101,17 +114,22 @@ pub fn row_error(line: u64, why: &ConditionError, csv_name: &str, expression: &s
 }
 
 /// Where `name` first stands as a whole word in the condition, in the campaign file.
-fn locate(source: &str, name: &str, ctx: &Context) -> Option<crate::diagnostic::Location> {
+fn locate(source: &str, name: &str, ctx: &Context) -> Option<Location> {
     let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
     let found = source
         .match_indices(name)
         .map(|(i, _)| i)
         .find(|&i| !word(source[..i].chars().next_back()) && !word(source[i + name.len()..].chars().next()));
-    let at = found.and_then(|i| {
-        let before = &source[..i];
-        let line = before.matches('\n').count();
-        let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-        ctx.source.locate_within(POINTER, line, col, name.chars().count())
-    });
-    at.or_else(|| ctx.source.locate(POINTER, Part::Value))
+    match found {
+        Some(i) => locate_at(source, i, name.chars().count(), ctx),
+        None => ctx.source.locate(POINTER, Part::Value),
+    }
+}
+
+/// Where byte `at` of the condition is in the campaign file, `len` characters long.
+fn locate_at(source: &str, at: usize, len: usize, ctx: &Context) -> Option<Location> {
+    let before = source.get(..at).unwrap_or_default();
+    let line = before.matches('\n').count();
+    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    ctx.source.locate_within(POINTER, line, col, len).or_else(|| ctx.source.locate(POINTER, Part::Value))
 }

@@ -10,6 +10,7 @@ mod checks;
 mod connection;
 mod files;
 mod filter;
+mod lookup;
 mod opt_out;
 mod render;
 mod rows;
@@ -18,6 +19,7 @@ mod templates;
 mod window;
 
 pub use canary::Canary;
+pub use lookup::NotSent;
 pub use opt_out::{NamedBy, OptOutList};
 pub use render::{Rendered, Renderer};
 pub use schedule::Schedule;
@@ -293,6 +295,12 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
     d.max_failure_rate = o.max_failure_rate.unwrap_or(d.max_failure_rate);
     let audience = audience::build(&campaign, &checked, &ctx, diags)?;
     audience::judge_counts(&campaign, &audience, &ctx, diags);
+    // With nobody to send to, nothing renders: the rows left out are the whole story.
+    if audience.counts.recipients == 0
+        && let Err(e) = rows::check_skipped(&audience, &ctx, diags)
+    {
+        diags.push(ctx.at(crate::diagnostic::Severity::Error, "/recipients/csv", Part::Value, e.to_string()));
+    }
     let csv_name = audience.csv_path().map(|p| p.display().to_string());
     let templates = templates::compile(&campaign, &checked, audience.headers(), csv_name.as_deref(), &ctx, diags)?;
     let batch = batch::size(&campaign, &checked.delivery, &audience, &templates.variables(), &ctx, diags);
@@ -400,7 +408,7 @@ impl Plan {
             Err(e) => Some(Err(e.into())),
             Ok(Entry::Recipient(r)) => Some(self.send_for(r).map(|s| Item::Send(Box::new(s)))),
             Ok(Entry::Skipped(s)) => Some(Ok(Item::Skipped(s))),
-            Ok(Entry::Filtered | Entry::Ragged { .. }) => None,
+            Ok(Entry::Filtered { .. } | Entry::Ragged { .. }) => None,
         }))
     }
 
@@ -417,8 +425,13 @@ impl Plan {
             c.duplicate,
             c.suppressed,
         );
-        if c.filtered > 0 {
-            line.push_str(&format!(", {} left out by the filter", c.filtered));
+        if self.audience.filter.is_some() {
+            line.push_str(&format!(
+                ", {} left out by the filter (it kept {} of {} rows)",
+                c.filtered,
+                c.kept(),
+                c.rows()
+            ));
         }
         line.push_str(&format!(", provider {}, message {}", self.provider, self.message_type));
         if self.batch > 1 {

@@ -17,6 +17,8 @@ pub struct Renderer {
     context: Shared,
     /// Template pointer → the variables it uses.
     uses: HashMap<String, BTreeSet<String>>,
+    /// Template pointer → how messages name it.
+    names: HashMap<String, String>,
     provider: ProviderKind,
     settings: Settings,
     region: Option<Region>,
@@ -47,8 +49,10 @@ impl Renderer {
         settings: Settings,
         region: Option<Region>,
     ) -> Renderer {
-        let uses = templates.variables().into_iter().map(|(p, v, _)| (p, v)).collect();
-        Renderer { templates, context, uses, provider, settings, region }
+        let variables = templates.variables();
+        let names = variables.iter().map(|(p, _, origin)| (p.clone(), origin.name(p))).collect();
+        let uses = variables.into_iter().map(|(p, v, _)| (p, v)).collect();
+        Renderer { templates, context, uses, names, provider, settings, region }
     }
 
     /// The provider settings requests are built with.
@@ -92,5 +96,10 @@ impl Renderer {
     /// The variables a template uses, by its pointer.
     pub fn uses(&self, pointer: &str) -> impl Iterator<Item = &String> {
         self.uses.get(pointer).into_iter().flatten()
+    }
+
+    /// How messages name the template at `pointer` (see [`crate::template::Origin::name`]).
+    pub fn name(&self, pointer: &str) -> String {
+        self.names.get(pointer).cloned().unwrap_or_else(|| crate::template::Origin::Campaign.name(pointer))
     }
 }

@@ -10,7 +10,7 @@ use crate::campaign::schema::display_path;
 use crate::campaign::source::Part;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, Severity};
 use crate::providers::Finding;
-use crate::recipients::{AudienceError, Entry, Recipient, SkipReason, Skipped, describe};
+use crate::recipients::{Audience, AudienceError, Entry, Recipient, SkipReason, Skipped, describe};
 use crate::template::RenderError;
 use crate::window::Placed;
 use crate::window::zones::BadZone;
@@ -56,18 +56,7 @@ pub fn check(plan: &Plan, ctx: &Context, diags: &mut Diagnostics) -> Result<(), 
     crate::parallel::ordered(next, render, |rendered| {
         for (entry, result) in rendered {
             match (entry, result) {
-                (Entry::Ragged { line, fields }, _) => {
-                    let width = plan.audience.headers().len();
-                    diags.push(
-                        Diagnostic::warning(format!(
-                            "line {line} has {fields} field{} but the header has {width}",
-                            if fields == 1 { "" } else { "s" }
-                        ))
-                        .at(csv_name.map(|n| Location::line(n, line as usize)))
-                        .help("missing cells are empty; extra cells are ignored")
-                        .group("rows with a wrong number of fields"),
-                    );
-                }
+                (Entry::Ragged { line, fields }, _) => diags.push(ragged(line, fields, &plan.audience, csv_name)),
                 (Entry::Skipped(s), _) => skipped(&s, csv_name, ctx, diags),
                 (Entry::Recipient(r), Some((found, placed))) => {
                     match found {
@@ -76,19 +65,46 @@ pub fn check(plan: &Plan, ctx: &Context, diags: &mut Diagnostics) -> Result<(), 
                         Err(e) => diags.push(render_error(plan, &r, &e, &describe(r.origin, csv_name), csv_name, ctx)),
                     }
                     match placed {
-                        Some(Ok(placed)) => zones.add(&placed),
+                        Some(Ok(placed)) => zones.add(&placed, r.origin),
                         Some(Err(bad)) => diags.push(super::window::bad_zone(&bad, r.csv_line(), csv_name)),
                         None => {}
                     }
                 }
-                (Entry::Filtered | Entry::Recipient(_), _) => {}
+                (Entry::Filtered { .. } | Entry::Recipient(_), _) => {}
             }
         }
         Ok(())
     })?;
     findings.report(plan.audience.counts.recipients, ctx, diags);
-    zones.report(plan.timezone_column.is_some(), ctx, diags);
+    zones.report(plan.timezone_column.is_some(), csv_name, ctx, diags);
     Ok(())
+}
+
+/// Reports the rows left out of an audience that has nobody to send to (so nothing to render),
+/// each with its line and reason, as [`check`] does when some rows are valid.
+pub fn check_skipped(audience: &Audience, ctx: &Context, diags: &mut Diagnostics) -> Result<(), AudienceError> {
+    let csv_name = audience.csv_path().map(|p| p.display().to_string());
+    let csv_name = csv_name.as_deref();
+    for entry in audience.entries()? {
+        match entry? {
+            Entry::Ragged { line, fields } => diags.push(ragged(line, fields, audience, csv_name)),
+            Entry::Skipped(s) => skipped(&s, csv_name, ctx, diags),
+            Entry::Recipient(_) | Entry::Filtered { .. } => {}
+        }
+    }
+    Ok(())
+}
+
+/// A row with more or fewer fields than the header.
+fn ragged(line: u64, fields: usize, audience: &Audience, csv_name: Option<&str>) -> Diagnostic {
+    let width = audience.headers().len();
+    Diagnostic::warning(format!(
+        "line {line} has {fields} field{} but the header has {width}",
+        if fields == 1 { "" } else { "s" }
+    ))
+    .at(csv_name.map(|n| Location::line(n, line as usize)))
+    .help("missing cells are empty; extra cells are ignored")
+    .group("rows with a wrong number of fields")
 }
 
 fn skipped(s: &Skipped, csv_name: Option<&str>, ctx: &Context, diags: &mut Diagnostics) {
@@ -131,15 +147,15 @@ fn render_error(
         .renderer
         .uses(&e.pointer)
         .find(|v| headers.iter().zip(r.values.iter()).any(|(h, val)| h == *v && val.is_none()));
-    let path = display_path(&e.pointer);
+    let name = plan.renderer.name(&e.pointer);
     let d = match empty {
-        Some(v) => Diagnostic::error(format!("`{v}` is empty at {here}, and `{path}` uses it"))
+        Some(v) => Diagnostic::error(format!("`{v}` is empty at {here}, and {name} uses it"))
             // Single quotes, so the hint stays valid pasted into a double-quoted YAML string.
             .help(format!("fill it in, or give a fallback: {{{{ {v} | default('…') }}}}")),
-        None => Diagnostic::error(format!("`{path}` cannot be rendered for {here}: {}", e.message)),
+        None => Diagnostic::error(format!("{name} cannot be rendered for {here}: {}", e.message)),
     };
     let at = r.csv_line().and_then(|l| csv_name.map(|n| Location::line(n, l as usize)));
-    d.at(at.or_else(|| ctx.source.locate(&e.pointer, Part::Value))).group(format!("rendering `{path}`"))
+    d.at(at.or_else(|| ctx.source.locate(&e.pointer, Part::Value))).group(format!("rendering {name}"))
 }
 
 /// Provider findings, counted per distinct finding with the first recipient it concerns.

@@ -7,6 +7,7 @@ use crate::campaign::schema::{display_path, nearest};
 use crate::campaign::source::Part;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::template::{CompileError, Origin, Templates};
+use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// Names minijinja provides itself.
@@ -28,11 +29,30 @@ pub fn compile(
             return None;
         }
     };
-    check_variables(&templates.variables(), c, headers, csv_name, ctx, diags).then_some(templates)
+    let texts = Texts { message: &checked.message, metadata: c.metadata.as_ref() };
+    check_variables(&templates.variables(), &texts, c, headers, csv_name, ctx, diags).then_some(templates)
+}
+
+/// The campaign's templates as written, to find a variable within one.
+struct Texts<'a> {
+    message: &'a Value,
+    metadata: Option<&'a Value>,
+}
+
+impl Texts<'_> {
+    /// The text of the template at `pointer` (`/message/…` or `/metadata/…`).
+    fn at(&self, pointer: &str) -> Option<&str> {
+        let (root, rest) = match pointer.strip_prefix("/message") {
+            Some(rest) => (Some(self.message), rest),
+            None => (self.metadata, pointer.strip_prefix("/metadata")?),
+        };
+        root?.pointer(rest)?.as_str()
+    }
 }
 
 fn check_variables(
     variables: &[(String, BTreeSet<String>, Origin)],
+    texts: &Texts,
     c: &CampaignDoc,
     headers: &[String],
     csv_name: Option<&str>,
@@ -54,10 +74,17 @@ fn check_variables(
                 }
             };
             let location = match origin {
-                Origin::Campaign => ctx.source.locate(pointer, Part::Value),
-                Origin::File { name, text } => find_in(name, text, v),
+                Origin::Campaign => {
+                    let within = texts.at(pointer).and_then(|text| find_word(text, v));
+                    let within = within
+                        .and_then(|(line, col)| ctx.source.locate_within(pointer, line - 1, col, v.chars().count()));
+                    within.or_else(|| ctx.source.locate(pointer, Part::Value))
+                }
+                Origin::File { name, text } => {
+                    find_word(text, v).map(|(line, col)| Location::in_source(name, text, line, col, v.chars().count()))
+                }
             };
-            let d = Diagnostic::error(format!("`{}` uses `{v}`, which is {whence}", display_path(pointer)))
+            let d = Diagnostic::error(format!("{} uses `{v}`, which is {whence}", origin.name(pointer)))
                 .at(location)
                 .label(format!("`{v}` is unknown"));
             diags.push(match nearest(v, known.iter().copied()) {
@@ -70,10 +97,14 @@ fn check_variables(
     ok
 }
 
-fn find_in(name: &str, text: &str, var: &str) -> Option<Location> {
+/// The 1-based line and column where `var` first stands as a whole word in `text`.
+fn find_word(text: &str, var: &str) -> Option<(usize, usize)> {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
     text.lines().enumerate().find_map(|(i, line)| {
-        line.find(var)
-            .map(|byte| Location::in_source(name, text, i + 1, line[..byte].chars().count() + 1, var.chars().count()))
+        let mut found = line.match_indices(var).map(|(byte, _)| byte);
+        let byte =
+            found.find(|&b| !word(line[..b].chars().next_back()) && !word(line[b + var.len()..].chars().next()))?;
+        Some((i + 1, line[..byte].chars().count() + 1))
     })
 }
 

@@ -6,6 +6,7 @@ use super::checks::Context;
 use crate::campaign::model::CampaignDoc;
 use crate::campaign::source::Part;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, Severity};
+use crate::recipients::{Origin, describe};
 use crate::window::{Placed, Window, Zone};
 use jiff::tz::TimeZone;
 use std::collections::BTreeMap;
@@ -92,35 +93,54 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
     ok.then_some(Window { start, end, days, zone })
 }
 
+/// Places named per country in [`Zones`]' report; the rest are counted.
+const PLACES_SHOWN: usize = 3;
+
 /// What the validation pass learnt about recipients' zones.
 #[derive(Debug, Default)]
 pub struct Zones {
-    /// Recipients on the fallback (or on nothing), per country (`None`: no country).
-    fell_back: BTreeMap<Option<String>, usize>,
+    /// Recipients on the fallback (or on nothing), per country (`None`: no country): how many,
+    /// and where the first few are.
+    fell_back: BTreeMap<Option<String>, (usize, Vec<Origin>)>,
     /// Whether there is a fallback.
     missing: bool,
 }
 
 impl Zones {
-    /// Counts one recipient's placement.
-    pub fn add(&mut self, placed: &Placed) {
+    /// Counts the placement of the recipient from `origin`.
+    pub fn add(&mut self, placed: &Placed, origin: Origin) {
         if let Some(country) = &placed.fell_back {
-            *self.fell_back.entry(country.clone()).or_default() += 1;
+            let (n, places) = self.fell_back.entry(country.clone()).or_default();
+            *n += 1;
+            if places.len() < PLACES_SHOWN {
+                places.push(origin);
+            }
             self.missing |= placed.zone.is_none();
         }
     }
 
     /// Reports recipients whose zone could not be told: an error without a fallback, else a
     /// warning with the count.
-    pub fn report(self, has_column: bool, ctx: &Context, diags: &mut Diagnostics) {
-        let total: usize = self.fell_back.values().sum();
+    pub fn report(self, has_column: bool, csv_name: Option<&str>, ctx: &Context, diags: &mut Diagnostics) {
+        let total: usize = self.fell_back.values().map(|(n, _)| n).sum();
         if total == 0 {
             return;
         }
-        let mut counts: Vec<(String, usize)> =
-            self.fell_back.into_iter().map(|(c, n)| (c.unwrap_or_else(|| "no country".into()), n)).collect();
+        let mut counts: Vec<(String, usize, Vec<Origin>)> = self
+            .fell_back
+            .into_iter()
+            .map(|(c, (n, places))| (c.unwrap_or_else(|| "no country".into()), n, places))
+            .collect();
         counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let by_country = counts.iter().map(|(c, n)| format!("{c} ×{n}")).collect::<Vec<_>>().join(", ");
+        let country = |(c, n, places): &(String, usize, Vec<Origin>)| {
+            let mut at: Vec<String> = places.iter().map(|o| describe(*o, None)).collect();
+            if *n > places.len() {
+                at.push("…".into());
+            }
+            let file = csv_name.filter(|_| places.iter().any(|o| o.csv_line().is_some()));
+            format!("{c} ×{n}: {}{}", at.join(", "), file.map(|f| format!(" of {f}")).unwrap_or_default())
+        };
+        let by_country = counts.iter().map(country).collect::<Vec<_>>().join("; ");
         let whom = format!(
             "{total} recipient{} no time zone of their own ({by_country})",
             if total == 1 { " has" } else { "s have" },

@@ -193,6 +193,16 @@ impl Counts {
     pub fn skipped(&self) -> usize {
         self.invalid + self.duplicate + self.suppressed
     }
+
+    /// Rows the filter let through: the recipients and those skipped for a problem.
+    pub fn kept(&self) -> usize {
+        self.recipients + self.skipped()
+    }
+
+    /// Every row read.
+    pub fn rows(&self) -> usize {
+        self.kept() + self.filtered + self.undecided
+    }
 }
 
 /// Rows read before their numbers are normalised on another thread.
@@ -316,6 +326,8 @@ pub struct Audience {
     duplicates: Duplicates,
     /// How many rows end which way.
     pub counts: Counts,
+    /// The filter rows pass on their way in, in words (`` `recipients.where` ``), if any.
+    pub filter: Option<String>,
 }
 
 impl Audience {
@@ -330,6 +342,13 @@ impl Audience {
         suppressed: &HashSet<u64>,
         mut failed: impl FnMut(u64, ConditionError),
     ) -> Result<Audience, AudienceError> {
+        let named = [
+            (filter.condition.is_some(), "`recipients.where`"),
+            (!filter.tags.is_empty(), "`recipients.tags`"),
+            (!filter.exclude.is_empty(), "`recipients.exclude_tags`"),
+        ];
+        let named: Vec<&str> = named.iter().filter(|(set, _)| *set).map(|(_, name)| *name).collect();
+        let filter_name = (matches!(source, Source::Csv { .. }) && !named.is_empty()).then(|| named.join(" or "));
         let mut spool = SpoolWriter::new()?;
         let mut dedupe = Sorter::default();
         let mut counts = Counts::default();
@@ -418,7 +437,7 @@ impl Audience {
         let repeats = duplicates.count as usize;
         counts.recipients -= repeats;
         counts.duplicate = repeats;
-        Ok(Audience { source, address, region, spool: spool.finish()?, duplicates, counts })
+        Ok(Audience { source, address, region, spool: spool.finish()?, duplicates, counts, filter: filter_name })
     }
 
     /// The CSV's column names (empty without a CSV).
@@ -427,6 +446,11 @@ impl Audience {
             Source::Csv { headers, .. } => headers,
             _ => &[],
         }
+    }
+
+    /// The country numbers without a country code are read in.
+    pub fn region(&self) -> Option<Region> {
+        self.region
     }
 
     /// Whether each recipient is one phone number (not a group, a contact id, or provider tags
@@ -463,7 +487,12 @@ pub enum Entry {
     /// A row left out, and why.
     Skipped(Skipped),
     /// A row the filter (tags, `where`) leaves out.
-    Filtered,
+    Filtered {
+        /// Where the row is.
+        origin: Origin,
+        /// Its address as written, if it has one.
+        raw: Option<String>,
+    },
     /// The row that follows has `fields` fields where the header has a different number
     /// (missing cells are empty; extra cells are ignored).
     Ragged {
@@ -579,7 +608,7 @@ impl Entries<'_> {
         let region = self.audience.region;
         let skipped = |recipient: String, reason| Entry::Skipped(Skipped { recipient, origin, reason });
         Ok(match (verdict, values) {
-            (Verdict::Filtered, _) => Entry::Filtered,
+            (Verdict::Filtered, _) => Entry::Filtered { origin, raw },
             (Verdict::Unreadable, _) => skipped(String::new(), SkipReason::Unreadable),
             (Verdict::Invalid, Some(_)) if self.audience.address == Address::Group => {
                 skipped(String::new(), SkipReason::NoGroup)

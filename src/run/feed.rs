@@ -93,7 +93,7 @@ pub fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Se
     for entry in entries {
         let fed = match entry {
             Err(e) => Fed::Failed(e.into()),
-            Ok(Entry::Filtered | Entry::Ragged { .. }) => continue,
+            Ok(Entry::Filtered { .. } | Entry::Ragged { .. }) => continue,
             Ok(Entry::Skipped(s)) => Fed::Skipped(s),
             Ok(Entry::Recipient(r)) if !(setup.render && render.load(Ordering::Relaxed)) => {
                 Fed::Unrendered { recipient: r.target.to_string(), csv_line: r.csv_line() }

@@ -7,6 +7,7 @@
 
 pub mod condition;
 pub mod context;
+pub mod numbers;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde_json::{Map, Value};
@@ -47,6 +48,17 @@ pub enum Origin {
         /// The file's text.
         text: String,
     },
+}
+
+impl Origin {
+    /// How messages name the template at `pointer` from here: `` `message.text` ``, or
+    /// ``t.txt (`message.text_file`)``.
+    pub fn name(&self, pointer: &str) -> String {
+        match self {
+            Origin::Campaign => format!("`{}`", crate::campaign::schema::display_path(pointer)),
+            Origin::File { name, .. } => format!("{name} (`message.text_file`)"),
+        }
+    }
 }
 
 /// A tree of literals and compiled templates, mirroring the JSON it came from.
