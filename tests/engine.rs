@@ -271,6 +271,55 @@ fn no_answer_ends_unknown_and_is_resent_only_with_retry_ambiguous() {
     assert_eq!(statuses(&s.path().join("out"), "sent"), 1);
 }
 
+both!(a_server_error_ends_unknown_and_only_retry_unknown_sends_it_again);
+fn a_server_error_ends_unknown_and_only_retry_unknown_sends_it_again() {
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(4, "Hi", "concurrency: 1, max_attempts: 3, max_failure_rate: 100%"));
+    // A proxy's 503, a bare 500 and a Meta code nobody documents: each may come after the
+    // message went out, so none is resent and none is `failed`.
+    let memory = Arc::new(Memory::new(|n, _| match n {
+        0 => Reply::answer(503, "<html>Service Unavailable</html>"),
+        1 => Reply::answer(500, ""),
+        2 => meta_error(500, 987_654),
+        _ => ok(n),
+    }));
+    let mut j = journal(&s, "engine-test");
+    let outcome = send(&p, &options(&s), Some(&mut j), &memory);
+    assert_eq!(memory.received().len(), 4, "a 5xx was resent");
+    let out = s.path().join("out");
+    let rows = results(&out);
+    let mut unknown: Vec<_> =
+        rows.values().filter(|r| r.0 == "unknown").map(|r| (r.1.as_str(), r.2.as_str())).collect();
+    unknown.sort();
+    assert_eq!(unknown, [("987654", "1"), ("http_500", "1"), ("http_503", "1")], "{rows:?}");
+    let text = herald::report::summary_text(&outcome.report);
+    assert!(text.contains("0 failed, 3 unknown"), "{text}");
+    assert!(
+        text.contains("unknown http_503 ×1: HTTP 503: <html>Service Unavailable</html>; the provider may or may not have the message after 1 attempt, so herald did not send it again; `--retry-unknown` does"),
+        "{text}"
+    );
+    let mut o = options(&s);
+    o.policy = Policy { retry_failed: true, retry_unknown: false };
+    send(&p, &o, Some(&mut j), &memory);
+    assert_eq!(memory.received().len(), 4, "--retry-failed resent a recipient whose fate is unknown");
+    o.policy = Policy { retry_failed: false, retry_unknown: true };
+    send(&p, &o, Some(&mut j), &memory);
+    assert_eq!(memory.received().len(), 7, "--retry-unknown sends the three again");
+    assert_eq!(statuses(&out, "sent"), 4);
+
+    // With `retry_ambiguous`, a 5xx is tried up to `max_attempts` and still ends `unknown`.
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(1, "Hi", "max_attempts: 3, retry_ambiguous: true, max_failure_rate: 100%"));
+    let memory = Arc::new(Memory::new(|_, _| Reply::answer(500, "")));
+    let outcome = send(&p, &options(&s), None, &memory);
+    assert_eq!(memory.received().len(), 3);
+    assert_eq!(
+        results(&s.path().join("out")).values().next().unwrap(),
+        &("unknown".into(), "http_500".into(), "3".into())
+    );
+    assert!(herald::report::summary_text(&outcome.report).contains("after 3 attempts"));
+}
+
 #[test]
 fn gateway_answers_and_redirects_are_never_resent() {
     let s = Scratch::new();

@@ -40,7 +40,7 @@ fn cloud_api_judges_by_meta_error_code() {
     assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 400, &err(131026))), "failed");
     let Outcome::Failed(e) = classify(ProviderKind::CloudApi, 400, &err(131026)) else { panic!() };
     assert_eq!(e.code.as_deref(), Some("131026"));
-    assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 503, "<html>unavailable</html>")), "retry");
+    assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 503, "<html>unavailable</html>")), "ambiguous");
     assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 502, "<html>bad gateway</html>")), "ambiguous");
     assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 301, "")), "stop");
 }
@@ -72,7 +72,7 @@ fn cloud_api_stops_on_a_template_parameter_mismatch_and_retries_transient_errors
     let transient = r#"{"error":{"message":"An unknown error occurred","type":"OAuthException","code":131000,"is_transient":true,"fbtrace_id":"A"}}"#;
     assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 400, transient)), "retry");
     let unknown_5xx = r#"{"error":{"message":"Service temporarily unavailable","code":987654,"fbtrace_id":"A"}}"#;
-    assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 503, unknown_5xx)), "retry");
+    assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 503, unknown_5xx)), "ambiguous");
 }
 
 #[test]
@@ -123,7 +123,7 @@ fn evolution_stops_when_a_whatsapp_web_instance_is_asked_for_a_template() {
     let Outcome::Stop(e) = classify(ProviderKind::Evolution, 500, body) else { panic!() };
     assert!(e.message.starts_with("Method not available in the Baileys service: templates need"), "{}", e.message);
     let other_500 = r#"{"status":500,"error":"Internal Server Error","response":{"message":"boom"}}"#;
-    assert_eq!(kind_of(&classify(ProviderKind::Evolution, 500, other_500)), "retry");
+    assert_eq!(kind_of(&classify(ProviderKind::Evolution, 500, other_500)), "ambiguous");
 }
 
 #[test]
@@ -258,5 +258,39 @@ fn retry_after_is_passed_on() {
             Outcome::Retry { after, .. } => assert_eq!(after, Some(Duration::from_secs(7)), "{kind}"),
             other => panic!("{kind}: {other:?}"),
         }
+    }
+}
+
+#[test]
+fn a_5xx_no_doc_calls_unprocessed_is_ambiguous_never_retried_or_failed() {
+    // None of these providers' docs say a 500 or 503 means the message was not processed, so
+    // it may have gone out: resending could deliver twice.
+    let answers: [(ProviderKind, &str); 6] = [
+        (ProviderKind::Communiktor, r#"{"message":"Internal server error","success":false,"code":500,"data":null}"#),
+        (ProviderKind::Whautochat, r#"{"id":"","status":"error","error":"Internal server error"}"#),
+        (ProviderKind::Flowiq, r#"{"error":"Internal server error","message":"Failed to send WhatsApp message"}"#),
+        (ProviderKind::Evolution, r#"{"status":500,"error":"Internal Server Error","response":{"message":"boom"}}"#),
+        (ProviderKind::CloudApi, "<html>Service Unavailable</html>"),
+        (ProviderKind::CloudApi, r#"{"error":{"message":"Something odd","code":987654,"fbtrace_id":"A"}}"#),
+    ];
+    for (kind, body) in answers {
+        for status in [500, 503] {
+            assert_eq!(kind_of(&classify(kind, status, body)), "ambiguous", "{kind} {status} {body}");
+        }
+        assert_eq!(kind_of(&classify(kind, 503, "")), "ambiguous", "{kind} 503 without a body");
+    }
+    // What a provider documents as transient, or as thrown before sending, is still retried.
+    let meta = |code: i64, transient: bool| {
+        format!(r#"{{"error":{{"message":"m","code":{code},"is_transient":{transient},"fbtrace_id":"A"}}}}"#)
+    };
+    for body in [meta(1, false), meta(2, false), meta(987654, true)] {
+        assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 500, &body)), "retry", "{body}");
+        assert_eq!(kind_of(&classify(ProviderKind::Flowiq, 503, &body)), "retry", "{body}");
+    }
+    let closed = r#"{"status":500,"error":"Internal Server Error","response":{"message":"Connection Closed"}}"#;
+    assert_eq!(kind_of(&classify(ProviderKind::Evolution, 500, closed)), "retry");
+    // 429 and 408 say the request was not taken.
+    for kind in ProviderKind::ALL {
+        assert_eq!(kind_of(&classify(kind, 429, "")), "retry", "{kind}");
     }
 }

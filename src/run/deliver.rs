@@ -150,7 +150,12 @@ pub async fn deliver<T: Transport>(cx: &Context<'_, T>, job: &Request, stop: &mu
     let mut r = record(job, status, d.max_attempts, first_sent);
     r.http_status = last.http_status;
     r.error_code = last.code.clone();
-    r.error_message = Some(format!("gave up after {} attempts: {}", d.max_attempts, last.message));
+    let unknown = if last.ambiguous {
+        "; an earlier attempt may have delivered it, `--retry-unknown` sends it again"
+    } else {
+        ""
+    };
+    r.error_message = Some(format!("gave up after {} attempts: {}{unknown}", d.max_attempts, last.message));
     Delivered { record: r, untouched: false, stop: None }
 }
 
@@ -177,7 +182,11 @@ fn ambiguous(
         let mut r = record(job, Status::Unknown, n, since);
         r.http_status = last.http_status;
         r.error_code = Some(code);
-        r.error_message = Some(format!("{why}; the provider may or may not have the message, so it was not resent"));
+        r.error_message = Some(format!(
+            "{why}; the provider may or may not have the message after {n} attempt{}, so herald did not send it \
+             again; `--retry-unknown` does",
+            if n == 1 { "" } else { "s" }
+        ));
         return Some(r);
     }
     last.set(Some(code), why);

@@ -7,6 +7,10 @@
 //! `phone_number` also takes an array, so recipients whose messages are the same go out in
 //! batches ([`super::Batching`]). The docs give no largest array; herald caps it at
 //! [`MAX_BATCH`].
+//!
+//! Server errors: the docs list 500 "Internal server error" without saying whether the job was
+//! queued, and the answer carries no message id. A 5xx is ambiguous: every member of the
+//! request ends `unknown` and only `--retry-unknown` sends it again.
 
 pub(crate) mod imitation;
 
@@ -149,8 +153,7 @@ impl Provider for Autokonnect {
             )
             | (_, Some("template_not_found" | "template_not_approved" | "invalid_template_id_format"))
             | (404, None) => Outcome::Stop(error),
-            // A bulk job may already be queued when the server fails; no message id says which.
-            (500..=599, _) => Outcome::Ambiguous(error),
+            // A 5xx is ambiguous: a bulk job may already be queued (see the module doc).
             _ => by_status(r, error),
         }
     }

@@ -3,6 +3,12 @@
 //! Bodies follow Meta's OpenAPI spec (`business-messaging-api` v23.0, schema `Message`); the
 //! template components and interactive objects come from [`super::meta::components`], shared
 //! with Evolution and AutoKonnect.
+//!
+//! Server errors: Meta says to judge an answer by `error.code`, not by its HTTP status. Codes 1
+//! and 2 ("unknown or possible server error", "service temporarily unavailable") and anything
+//! marked `is_transient` are documented as temporary and retried. A 5xx with any other code, or
+//! with no Meta error object (a proxy's page), is ambiguous: the recipient ends `unknown` and
+//! only `--retry-unknown` sends it again.
 
 pub(crate) mod imitation;
 

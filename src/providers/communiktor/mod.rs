@@ -3,6 +3,10 @@
 //!
 //! It is the only provider that stores `metadata` and echoes it in webhooks, so it is sent.
 //! Every endpoint takes `sendsAt`, so it holds any message until `schedule.send_at`.
+//!
+//! Server errors: the docs say errors use "standard HTTP status codes" and advise retrying
+//! non-2xx answers with backoff, but never say a 5xx means the message was not processed. So
+//! a 5xx is ambiguous: the recipient ends `unknown` and only `--retry-unknown` sends it again.
 
 pub(crate) mod imitation;
 

@@ -4,6 +4,13 @@
 //!
 //! One instance runs either Baileys (WhatsApp Web) or the Cloud API; the routes are the same but
 //! templates work only on the latter and buttons/lists render reliably only there.
+//!
+//! Server errors: Evolution's docs do not describe them; its v2 source answers 500 for
+//! `Connection Closed` thrown before the send starts (retried), for a template on a WhatsApp-Web
+//! instance and a video note on a Cloud-API one (the campaign stops), and for any other
+//! exception, which may come after the message went out (its issues report errors answered
+//! after a delivered send). Any other 5xx is ambiguous: the recipient ends `unknown` and only
+//! `--retry-unknown` sends it again.
 
 pub(crate) mod imitation;
 mod record;
@@ -199,8 +206,13 @@ impl Provider for Evolution {
             400 if not_on_whatsapp => {
                 Outcome::Failed(ProviderError::new(Some("not_on_whatsapp".into()), "the number is not on WhatsApp"))
             }
-            // Socket and session failures come back as 400 or 500; the instance may reconnect.
-            400 | 500 if transient => Outcome::Retry { error, after: r.retry_after },
+            // Socket and session failures while sending come back as 400; the instance may
+            // reconnect.
+            400 if transient => Outcome::Retry { error, after: r.retry_after },
+            // A 500 `Connection Closed` is thrown before the send starts (issues #1286, #1772):
+            // nothing went out. Any other 500 may come after the message did (see the module
+            // doc), so it is left to `by_status`: ambiguous.
+            500 if text.contains("Connection Closed") => Outcome::Retry { error, after: r.retry_after },
             // An unknown instance or route is wrong for every recipient.
             404 => Outcome::Stop(error),
             // A WhatsApp-Web instance has no templates (`whatsapp.baileys.service.ts` throws

@@ -6,6 +6,10 @@
 //! `template` is a plain string (the template's name): no parameters can be sent. Text and
 //! media take `scheduleDateTime`, so WhautoChat holds them until `schedule.send_at`; templates
 //! cannot be scheduled.
+//!
+//! Server errors: the docs show only `200 OK` with a `MessageResponse` and document no error
+//! status at all, so nothing says a 5xx means the message was not processed. A 5xx is
+//! ambiguous: the recipient ends `unknown` and only `--retry-unknown` sends it again.
 
 pub(crate) mod imitation;
 
