@@ -81,7 +81,6 @@ fn evolution_judges_success_by_key_id_even_on_201() {
     assert_eq!(classify(ProviderKind::Evolution, 201, ok), accepted(Some("BAE58DA6CBC941BC")));
     let meta_in_201 = r#"{"error":{"message":"(#131026) Message undeliverable","code":131026}}"#;
     assert_eq!(kind_of(&classify(ProviderKind::Evolution, 201, meta_in_201)), "failed");
-    assert_eq!(kind_of(&classify(ProviderKind::Evolution, 201, "{}")), "failed");
     let not_on_wa = r#"{"status":400,"error":"Bad Request","response":{"message":[{"jid":"5511@s.whatsapp.net","exists":false,"number":"5511"}]}}"#;
     let Outcome::Failed(e) = classify(ProviderKind::Evolution, 400, not_on_wa) else { panic!() };
     assert_eq!(e.code.as_deref(), Some("not_on_whatsapp"));
@@ -293,4 +292,34 @@ fn a_5xx_no_doc_calls_unprocessed_is_ambiguous_never_retried_or_failed() {
     for kind in ProviderKind::ALL {
         assert_eq!(kind_of(&classify(kind, 429, "")), "retry", "{kind}");
     }
+}
+
+#[test]
+fn an_evolution_2xx_without_a_readable_key_id_is_sent_without_an_id() {
+    // A 201 says the message was created: an answer herald cannot read does not undo that.
+    let created = noted(
+        None,
+        Some("no_message_id"),
+        "Evolution API answered 201 (created) without a readable key.id; the message was sent, its id is unknown",
+    );
+    for body in ["", "   ", "<html>Created</html>", "{}", r#"{"status":"PENDING"}"#, "[]"] {
+        assert_eq!(classify(ProviderKind::Evolution, 201, body), created, "{body:?}");
+    }
+    // An answer cut off at the 1 MiB read cap still carries the id in its first bytes.
+    let mut big = String::from(
+        r#"{"key":{"remoteJid":"553198296801@s.whatsapp.net","fromMe":true,"id":"BAE5BIG"},"status":"PENDING","message":{"base64":""#,
+    );
+    big.push_str(&"A".repeat(crate::run::http::MAX_ANSWER - big.len()));
+    assert_eq!(classify(ProviderKind::Evolution, 201, &big), accepted(Some("BAE5BIG")));
+    // Only the record's own key counts, not one nested further in (a reaction's target).
+    let nested = r#"{"pushName":"","message":{"reactionMessage":{"key":{"id":"TARGET"},"text":"#;
+    assert_eq!(classify(ProviderKind::Evolution, 201, nested), created);
+    // A record Evolution stored with status ERROR was not sent, id or not.
+    let error = r#"{"key":{"remoteJid":"5511@s.whatsapp.net","fromMe":true,"id":"BAE5ERR"},"status":"ERROR"}"#;
+    let Outcome::Failed(e) = classify(ProviderKind::Evolution, 201, error) else { panic!() };
+    assert_eq!(e.code.as_deref(), Some("ERROR"));
+    assert_eq!(kind_of(&classify(ProviderKind::Evolution, 201, r#"{"status":"ERROR"}"#)), "failed");
+    // Evolution's own error envelope is a refusal whatever the status.
+    let envelope = r#"{"status":400,"error":"Bad Request","response":{"message":["boom"]}}"#;
+    assert_eq!(kind_of(&classify(ProviderKind::Evolution, 201, envelope)), "failed");
 }

@@ -12,12 +12,13 @@
 //! after a delivered send). Any other 5xx is ambiguous: the recipient ends `unknown` and only
 //! `--retry-unknown` sends it again.
 
+mod created;
 pub(crate) mod imitation;
 mod record;
 
 use super::meta;
 use super::meta::components::{HeaderMedia, check_template_name, template_components};
-use super::outcome::{by_status, first_str, message_or_status};
+use super::outcome::{by_status, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
     digits_or_group, encode_component, interactive_parts, is_one_emoji, location_labels_required, media_fields,
@@ -179,12 +180,9 @@ impl Provider for Evolution {
 
     fn classify(&self, r: &Response) -> Outcome {
         let body = r.json();
-        // Success is judged by `key.id`: a Cloud-API instance can answer 201 with Meta's error.
-        if let Some(id) = first_str(&body, &["/key/id"]).filter(|_| r.is_success()) {
-            return Outcome::accepted(Some(id));
+        if r.is_success() {
+            return created::classify(r, &body);
         }
-        // A Cloud-API instance swallows Meta's failure and answers 201 with Meta's error object
-        // as the whole body (`whatsapp.business.service.ts`: `return e.response?.data?.error`).
         let meta = meta::errors::classify(&body, r).or_else(|| meta::errors::classify_error(&body, r));
         if let Some(outcome) = meta {
             return outcome;
@@ -200,9 +198,6 @@ impl Provider for Evolution {
             .iter()
             .any(|t| text.contains(t));
         match r.status {
-            _ if r.is_success() => {
-                Outcome::Failed(ProviderError::new(None, format!("no key.id in the answer: {text}")))
-            }
             400 if not_on_whatsapp => {
                 Outcome::Failed(ProviderError::new(Some("not_on_whatsapp".into()), "the number is not on WhatsApp"))
             }
