@@ -625,6 +625,32 @@ fn a_csv_of_groups_sends_once_to_each_group_and_a_rerun_to_none() {
     assert_eq!(again.received().len(), 0, "a re-run sent to a group twice");
 }
 
+both!(a_missing_evolution_group_fails_that_group_only_and_a_rerun_goes_past_it);
+fn a_missing_evolution_group_fails_that_group_only_and_a_rerun_goes_past_it() {
+    let s = Scratch::new();
+    s.write("groups.csv", "group_id,name\n120363000000000001@g.us,Gone\n120363000000000002@g.us,Walkers\n");
+    let yaml = "version: 1\nid: groups-test\nprovider:\n  kind: evolution\n  base_url: http://127.0.0.1:9\n  token_env: EVO\n  instance: shop\nrecipients:\n  csv: groups.csv\n  group_column: group_id\nmessage:\n  type: text\n  text: \"Hello {{ name }}\"\ndelivery: { concurrency: 1, max_failure_rate: 100% }\n";
+    let p = plan(&s, yaml);
+    let answer = |_: usize, r: &herald::run::memory::Received| {
+        if r.json()["number"] == "120363000000000001@g.us" {
+            Reply::answer(404, r#"{"status":404,"error":"Not Found","response":{"message":["Group not found"]}}"#)
+        } else {
+            Reply::answer(201, r#"{"key":{"id":"K1"},"status":"PENDING"}"#)
+        }
+    };
+    let memory = Arc::new(Memory::new(answer));
+    let outcome = send(&p, &options(&s), Some(&mut journal(&s, "groups-test")), &memory);
+    assert!(outcome.report.run.stopped.is_none(), "a missing group stopped the campaign");
+    assert_eq!(memory.received().len(), 2);
+    let rows = results(&s.path().join("out"));
+    assert_eq!(rows["120363000000000001@g.us"], ("failed".into(), "group_not_found".into(), "1".into()));
+    assert_eq!(rows["120363000000000002@g.us"].0, "sent");
+    let again = Arc::new(Memory::new(answer));
+    let rerun = send(&p, &options(&s), Some(&mut journal(&s, "groups-test")), &again);
+    assert!(rerun.report.run.stopped.is_none());
+    assert_eq!(again.received().len(), 0, "a re-run sent again");
+}
+
 #[test]
 fn a_csv_of_whautochat_contacts_is_sent_by_contact_id() {
     let s = Scratch::new();

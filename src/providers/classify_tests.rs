@@ -323,3 +323,25 @@ fn an_evolution_2xx_without_a_readable_key_id_is_sent_without_an_id() {
     let envelope = r#"{"status":400,"error":"Bad Request","response":{"message":["boom"]}}"#;
     assert_eq!(kind_of(&classify(ProviderKind::Evolution, 201, envelope)), "failed");
 }
+
+#[test]
+fn evolution_fails_a_missing_group_for_that_recipient_and_stops_for_a_missing_instance() {
+    let not_found = |message: &str| {
+        let body = format!(r#"{{"status":404,"error":"Not Found","response":{{"message":{message}}}}}"#);
+        classify(ProviderKind::Evolution, 404, &body)
+    };
+    let Outcome::Failed(e) = not_found(r#"["Group not found"]"#) else { panic!() };
+    assert_eq!((e.code.as_deref(), e.message.as_str()), (Some("group_not_found"), "Group not found"));
+    let Outcome::Failed(e) = not_found(r#"["Number not found"]"#) else { panic!() };
+    assert_eq!(e.code.as_deref(), Some("not_found"));
+    let Outcome::Stop(e) = not_found(r#"["The \"shop\" instance does not exist"]"#) else { panic!() };
+    assert_eq!(
+        e.message,
+        "The \"shop\" instance does not exist: check `provider.instance` (the instance's name, not its id)"
+    );
+    let Outcome::Stop(e) = not_found(r#"["Cannot POST /message/sendText/shop"]"#) else { panic!() };
+    assert_eq!(e.message, "Cannot POST /message/sendText/shop: check `provider.base_url`");
+    // A 404 that is not Evolution's (a proxy's page) says the host is wrong, for everyone.
+    let Outcome::Stop(e) = classify(ProviderKind::Evolution, 404, "<html>Not Found</html>") else { panic!() };
+    assert_eq!(e.message, "HTTP 404: <html>Not Found</html>: check `provider.base_url`");
+}

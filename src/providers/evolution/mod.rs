@@ -208,8 +208,7 @@ impl Provider for Evolution {
             // nothing went out. Any other 500 may come after the message did (see the module
             // doc), so it is left to `by_status`: ambiguous.
             500 if text.contains("Connection Closed") => Outcome::Retry { error, after: r.retry_after },
-            // An unknown instance or route is wrong for every recipient.
-            404 => Outcome::Stop(error),
+            404 => not_found(&messages, error),
             // A WhatsApp-Web instance has no templates (`whatsapp.baileys.service.ts` throws
             // this for `templateMessage`): every further template fails the same way.
             500 if text.contains(BAILEYS_HAS_NO_TEMPLATES) => Outcome::Stop(ProviderError::new(
@@ -484,6 +483,24 @@ fn interactive_body(number: &str, interactive: &Interactive) -> Result<(&'static
 
 /// The strings in Evolution's `response.message`, which may be a string, a list of strings, or a
 /// list of lists of strings.
+/// A 404: a missing group or number fails that recipient only (`Group not found`); a missing
+/// instance (`The "x" instance does not exist`), an unknown route (`Cannot POST …`) or a 404
+/// that is not Evolution's own is wrong for every recipient, so it stops the campaign with
+/// what to check.
+fn not_found(messages: &[String], error: ProviderError) -> Outcome {
+    let text = messages.join("; ");
+    let lower = text.to_lowercase();
+    if lower.contains("instance does not exist") {
+        let advice = "check `provider.instance` (the instance's name, not its id)";
+        return Outcome::Stop(ProviderError::new(None, format!("{}: {advice}", error.message)));
+    }
+    if lower.contains("not found") && !lower.starts_with("cannot ") {
+        let code = if lower.contains("group") { "group_not_found" } else { "not_found" };
+        return Outcome::Failed(ProviderError::new(Some(code.into()), error.message));
+    }
+    Outcome::Stop(ProviderError::new(None, format!("{}: check `provider.base_url`", error.message)))
+}
+
 fn evolution_messages(body: &Value) -> Vec<String> {
     fn collect(v: &Value, out: &mut Vec<String>) {
         match v {
