@@ -652,6 +652,28 @@ fn a_missing_evolution_group_fails_that_group_only_and_a_rerun_goes_past_it() {
 }
 
 #[test]
+fn an_unknown_communiktor_instance_stops_the_campaign_at_once() {
+    let s = Scratch::new();
+    let list: Vec<String> = (0..30).map(|i| format!("\"+2547{:08}\"", 20_000_000 + i)).collect();
+    let yaml = format!(
+        "version: 1\nid: engine-test\nprovider:\n  kind: communiktor\n  base_url: http://127.0.0.1:9\n  token_env: KEY\n  instance: nope\nrecipients:\n  list: [{}]\nmessage:\n  type: text\n  text: Hi\ndelivery: {{ concurrency: 1 }}\n",
+        list.join(", ")
+    );
+    let p = plan(&s, &yaml);
+    let memory = Arc::new(Memory::new(|_, _| {
+        Reply::answer(404, r#"{"message":"Instance not found","success":false,"code":404,"data":null}"#)
+    }));
+    let outcome = send(&p, &options(&s), None, &memory);
+    assert_eq!(outcome.report.exit_code, 3);
+    assert_eq!(memory.received().len(), 1, "kept sending to an instance that does not exist");
+    let stop = outcome.report.run.stopped.unwrap();
+    assert_eq!(stop.kind, StopKind::Provider);
+    assert!(stop.message.contains("check `provider.instance`"), "{}", stop.message);
+    let rows = results(&s.path().join("out"));
+    assert!(rows.values().all(|r| r.0 == "skipped" && r.1 == "not_sent"), "{rows:?}");
+}
+
+#[test]
 fn a_csv_of_whautochat_contacts_is_sent_by_contact_id() {
     let s = Scratch::new();
     s.write("contacts.csv", "contact_id,name\nc-17,Ann\n,Nobody\nc-18,Bo\n");

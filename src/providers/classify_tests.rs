@@ -345,3 +345,15 @@ fn evolution_fails_a_missing_group_for_that_recipient_and_stops_for_a_missing_in
     let Outcome::Stop(e) = classify(ProviderKind::Evolution, 404, "<html>Not Found</html>") else { panic!() };
     assert_eq!(e.message, "HTTP 404: <html>Not Found</html>: check `provider.base_url`");
 }
+
+#[test]
+fn communiktor_stops_at_once_for_an_instance_it_does_not_know() {
+    let body = r#"{"message":"Instance not found","success":false,"code":404,"data":null}"#;
+    let Outcome::Stop(e) = classify(ProviderKind::Communiktor, 404, body) else { panic!() };
+    assert_eq!(
+        (e.code.as_deref(), e.message.as_str()),
+        (Some("404"), "Instance not found: check `provider.instance` (and `provider.base_url`)")
+    );
+    let Outcome::Stop(e) = classify(ProviderKind::Communiktor, 404, "") else { panic!() };
+    assert_eq!(e.message, "HTTP 404: check `provider.instance` (and `provider.base_url`)");
+}
