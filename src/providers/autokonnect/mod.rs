@@ -59,6 +59,10 @@ const INFO: Info = Info {
     token: None,
     contracts: &[include_str!("../../../schemas/providers/autokonnect/messages.json")],
     batching: Some(Batching { field: "phone_number", max: MAX_BATCH }),
+    // Its docs say only that limits "depend on your WABA tier"; it queues every request, which
+    // may carry a whole batch, so no request rate is published.
+    default_rate: crate::delivery::DEFAULT_RATE,
+    rate_limit: None,
 };
 
 impl Provider for Autokonnect {

@@ -46,6 +46,8 @@ const INFO: Info = Info {
     token: Some(TokenShape { prefix: "EAA", enforced: false }),
     contracts: &[include_str!("../../../schemas/providers/cloud_api/messages.json")],
     batching: None,
+    default_rate: super::meta::limits::THROUGHPUT.per_sec,
+    rate_limit: Some(super::meta::limits::THROUGHPUT),
 };
 
 impl Provider for CloudApi {

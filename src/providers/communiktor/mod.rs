@@ -51,6 +51,8 @@ const INFO: Info = Info {
         include_str!("../../../schemas/providers/communiktor/video.json"),
     ],
     batching: None,
+    default_rate: crate::delivery::DEFAULT_RATE,
+    rate_limit: None,
 };
 
 impl Provider for Communiktor {

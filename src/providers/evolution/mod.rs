@@ -79,6 +79,8 @@ const INFO: Info = Info {
         include_str!("../../../schemas/providers/evolution/sendWhatsAppAudio.json"),
     ],
     batching: None,
+    default_rate: crate::delivery::DEFAULT_RATE,
+    rate_limit: None,
 };
 
 impl Provider for Evolution {

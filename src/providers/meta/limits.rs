@@ -8,7 +8,12 @@ use crate::message::{
     ButtonValue, Interactive, InteractiveAction, InteractiveHeader, ListSection, Media, MediaKind, MediaSource,
     Message, ProductSection, Reaction, Template, TemplateHeader, TemplateParam,
 };
-use crate::providers::{Finding, check_len, is_one_emoji};
+use crate::providers::{Finding, RateLimit, check_len, is_one_emoji};
+
+/// Messages a second one business number sends by default (Meta's throughput page; eligible
+/// numbers are raised to 1,000, coexistence numbers held at 20).
+pub(crate) const THROUGHPUT: RateLimit =
+    RateLimit { per_sec: 80.0, what: "Meta's default throughput of 80 messages a second per number" };
 
 /// Characters in a text message body.
 const TEXT_MAX: usize = 4096;

@@ -19,7 +19,7 @@ use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
     media_fields, media_link, mentions_not_sent, metadata_not_stored, phone, reply_not_sent, schedule_time,
 };
-use super::{Info, Outcome, ProviderError, Response};
+use super::{Info, Outcome, ProviderError, RateLimit, Response};
 use crate::message::{Media, MediaKind, Message, MessageType};
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Value, json};
@@ -29,6 +29,10 @@ pub(super) struct Whautochat;
 
 /// How the provider is named in findings.
 const NAME: &str = "WhautoChat";
+
+/// The published limit of a subscribed account (its REST API page): 100 requests a minute.
+const LIMIT: RateLimit =
+    RateLimit { per_sec: 100.0 / 60.0, what: "WhautoChat's published limit of 100 requests a minute" };
 
 /// This provider's static facts: kind, default host, account key, auth header.
 const INFO: Info = Info {
@@ -47,6 +51,8 @@ const INFO: Info = Info {
         include_str!("../../../schemas/providers/whautochat/sendtext.json"),
     ],
     batching: None,
+    default_rate: LIMIT.per_sec,
+    rate_limit: Some(LIMIT),
 };
 
 impl Provider for Whautochat {
