@@ -674,6 +674,28 @@ fn an_unknown_communiktor_instance_stops_the_campaign_at_once() {
 }
 
 #[test]
+fn answers_without_a_code_of_their_own_are_grouped_by_http_status() {
+    let s = Scratch::new();
+    let yaml = "version: 1\nid: engine-test\nprovider:\n  kind: whautochat\n  base_url: http://127.0.0.1:9\n  token_env: KEY\n  workspace_id: w\nrecipients:\n  list: [\"+254720000001\", \"+254720000002\"]\nmessage:\n  type: text\n  text: Hi\ndelivery: { max_attempts: 2, concurrency: 1, max_failure_rate: 100% }\n";
+    let p = plan(&s, yaml);
+    // WhautoChat documents no error codes: its 429 and 400 answers carry none.
+    let memory = Arc::new(Memory::new(|_, r| {
+        if r.json()["recepient"]["phoneNumber"] == "+254720000001" {
+            Reply::answer(429, r#"{"id":"","status":"error","error":"Rate limit exceeded: 100 requests per minute"}"#)
+        } else {
+            Reply::answer(400, r#"{"id":"","status":"error","error":"mediaUrl is required"}"#)
+        }
+    }));
+    let outcome = send(&p, &options(&s), None, &memory);
+    let rows = results(&s.path().join("out"));
+    assert_eq!(rows["+254720000001"], ("failed".into(), "http_429".into(), "2".into()));
+    assert_eq!(rows["+254720000002"], ("failed".into(), "http_400".into(), "1".into()));
+    let text = herald::report::summary_text(&outcome.report);
+    assert!(text.contains("  failed http_429 ×1: gave up after 2 attempts: Rate limit exceeded"), "{text}");
+    assert!(!text.contains("unknown_error"), "{text}");
+}
+
+#[test]
 fn a_csv_of_whautochat_contacts_is_sent_by_contact_id() {
     let s = Scratch::new();
     s.write("contacts.csv", "contact_id,name\nc-17,Ann\n,Nobody\nc-18,Bo\n");
