@@ -382,3 +382,31 @@ fn each_provider_defaults_to_its_documented_rate_and_a_faster_rate_is_a_warning(
     let strict = herald(s.path()).args(["validate", "--strict", "c.yaml"]).env("WA_TOKEN", "EAAG-token").output();
     assert_eq!(strict.unwrap().status.code(), Some(2));
 }
+
+#[test]
+fn a_template_language_whautochat_cannot_send_is_a_warning_and_optional_there_only() {
+    let s = scratch_with_csv("phone,name\n+254712345678,Jane\n");
+    let template = |kind: &str, account: &str, language: &str| {
+        CAMPAIGN.replace("kind: cloud_api", kind).replace("phone_number_id: \"1234567890\"", account).replace(
+            "type: text\n  text: \"Hi {{ name }}\"",
+            &format!("type: template\n  template: {{ name: promo{language} }}"),
+        )
+    };
+    let check = |yaml: &str| {
+        s.write("c.yaml", yaml);
+        herald(s.path()).args(["validate", "c.yaml"]).env("WA_TOKEN", "EAAG-token").output().unwrap()
+    };
+    let o = check(&template("kind: whautochat", "workspace_id: ws", ", language: en_US"));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: WhautoChat has no field for a template language; it will not be sent"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("c.yaml:12:38"), "{}", stderr(&o));
+    let o = check(&template("kind: whautochat", "workspace_id: ws", ""));
+    assert_eq!((o.status.code(), stderr(&o)), (Some(0), String::new()));
+    let o = check(&template("kind: cloud_api", "phone_number_id: \"1234567890\"", ""));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("error: The Cloud API needs the template's language"), "{}", stderr(&o));
+}

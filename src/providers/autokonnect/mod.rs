@@ -212,7 +212,7 @@ impl Provider for Autokonnect {
             Message::Template(template) => {
                 body.insert("type".into(), "template".into());
                 body.insert("template_id".into(), template.id.unwrap_or_default().into());
-                body.insert("language".into(), template.language.as_str().into());
+                put_opt(&mut body, "language", template.language.as_deref());
                 // Always sent, `[]` when the template has no variables: the docs call it
                 // "Required when type is template" and answer `missing_components` without it.
                 body.insert("components".into(), template_components(template, HeaderMedia::Flat).into());

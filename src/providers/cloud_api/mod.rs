@@ -13,7 +13,9 @@
 pub(crate) mod imitation;
 
 use super::meta;
-use super::meta::components::{HeaderMedia, check_template_name, interactive_object, template_components};
+use super::meta::components::{
+    HeaderMedia, check_template_language, check_template_name, interactive_object, template_components,
+};
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
@@ -105,7 +107,10 @@ impl Provider for CloudApi {
                     ));
                 }
             }
-            Message::Template(template) => check_template_name(findings, template, NAME),
+            Message::Template(template) => {
+                check_template_name(findings, template, NAME);
+                check_template_language(findings, template, NAME);
+            }
             _ => {}
         }
     }
@@ -174,7 +179,10 @@ impl Provider for CloudApi {
             Message::Template(template) => {
                 let mut object = Map::new();
                 object.insert("name".into(), template.name.as_deref().unwrap_or_default().into());
-                object.insert("language".into(), json!({ "policy": "deterministic", "code": template.language }));
+                object.insert(
+                    "language".into(),
+                    json!({ "policy": "deterministic", "code": template.language.as_deref().unwrap_or_default() }),
+                );
                 let components = template_components(template, HeaderMedia::Nested);
                 if !components.is_empty() {
                     object.insert("components".into(), components.into());

@@ -17,7 +17,7 @@ pub(crate) mod imitation;
 mod record;
 
 use super::meta;
-use super::meta::components::{HeaderMedia, check_template_name, template_components};
+use super::meta::components::{HeaderMedia, check_template_language, check_template_name, template_components};
 use super::outcome::{by_status, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
@@ -160,6 +160,7 @@ impl Provider for Evolution {
             Message::Template(template) => {
                 meta::limits::check(findings, &out.message);
                 check_template_name(findings, template, NAME);
+                check_template_language(findings, template, NAME);
                 findings.push(Finding::warning(
                     "/message/template",
                     "Evolution API sends templates only from instances connected to the Cloud API; Baileys instances answer 500",
@@ -298,7 +299,7 @@ impl Provider for Evolution {
                 let mut object = json!({
                     "number": number,
                     "name": template.name.as_deref().unwrap_or_default(),
-                    "language": template.language,
+                    "language": template.language.as_deref().unwrap_or_default(),
                 });
                 let components = template_components(template, HeaderMedia::Nested);
                 if !components.is_empty() {

@@ -462,7 +462,7 @@ mod tests {
             Message::Template(Template {
                 name: Some("t".into()),
                 id: None,
-                language: "en".into(),
+                language: Some("en".into()),
                 header: Some(TemplateHeader::Text("a\nb".into())),
                 body: body.into_iter().map(Into::into).collect(),
                 buttons: vec![],
@@ -486,7 +486,7 @@ mod tests {
         let template = Template {
             name: Some("promo".into()),
             id: None,
-            language: "en_US".into(),
+            language: Some("en_US".into()),
             header: Some(TemplateHeader::Media {
                 kind: MediaKind::Image,
                 source: MediaSource::Link("file:///tmp/a.jpg".into()),

@@ -16,7 +16,7 @@ pub(crate) mod imitation;
 use super::meta::components::check_template_name;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
-    Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
+    Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried, dropped,
     media_fields, media_link, mentions_not_sent, metadata_not_stored, phone, reply_not_sent, schedule_time,
 };
 use super::{Info, Outcome, ProviderError, RateLimit, Response};
@@ -95,6 +95,7 @@ impl Provider for Whautochat {
             }
             Message::Template(template) => {
                 check_template_name(findings, template, NAME);
+                dropped(findings, &template.language, "/message/template/language", NAME, "a template language");
                 if template.header.is_some() || !template.body.is_empty() || !template.buttons.is_empty() {
                     findings.push(Finding::error(
                         "/message/template",
