@@ -49,13 +49,16 @@ impl FieldError {
     }
 }
 
+/// Requests a second when neither `delivery.rate` nor the provider's published limit says.
+pub const DEFAULT_RATE: f64 = 10.0;
+
 /// Recipients per request by default, where batching applies.
 pub const DEFAULT_BATCH_SIZE: usize = 100;
 
 impl Default for Delivery {
     fn default() -> Delivery {
         Delivery {
-            rate_per_sec: 10.0,
+            rate_per_sec: DEFAULT_RATE,
             burst: 1,
             concurrency: 4,
             max_attempts: 5,
@@ -70,9 +73,10 @@ impl Default for Delivery {
 }
 
 impl Delivery {
-    /// Resolves `delivery:`, or says every value that cannot be used.
-    pub fn from_doc(doc: &DeliveryDoc) -> Result<Delivery, Vec<FieldError>> {
-        let d = Delivery::default();
+    /// Resolves `delivery:`, with `default_rate` (the provider's) when it gives no `rate`, or
+    /// says every value that cannot be used.
+    pub fn from_doc(doc: &DeliveryDoc, default_rate: f64) -> Result<Delivery, Vec<FieldError>> {
+        let d = Delivery { rate_per_sec: default_rate, ..Delivery::default() };
         let mut errors: Vec<FieldError> = Vec::new();
         let mut field =
             |name: &str, v: &Option<Value>, parse: fn(&Value) -> Option<f64>, default: f64, what: &str| match v {
@@ -126,13 +130,25 @@ impl Delivery {
 
     /// `20/s`-style text for summaries.
     pub fn rate_text(&self) -> String {
-        if self.rate_per_sec >= 1.0 {
-            format!("{}/s", trim(self.rate_per_sec))
-        } else if self.rate_per_sec * 60.0 >= 1.0 {
-            format!("{}/m", trim(self.rate_per_sec * 60.0))
-        } else {
-            format!("{}/h", trim(self.rate_per_sec * 3600.0))
-        }
+        rate_text(self.rate_per_sec)
+    }
+}
+
+/// `20/s`-style text for a rate per second: in the unit that makes it a whole number
+/// (`100/m`, not `1.67/s`), else in `/s` down to one a second, `/m`, then `/h`.
+pub fn rate_text(per_sec: f64) -> String {
+    let whole = |n: f64| n >= 1.0 && (n - n.round()).abs() < 1e-6;
+    if let Some((n, unit)) =
+        [(per_sec, "s"), (per_sec * 60.0, "m"), (per_sec * 3600.0, "h")].into_iter().find(|(n, _)| whole(*n))
+    {
+        return format!("{}/{unit}", n.round());
+    }
+    if per_sec >= 1.0 {
+        format!("{}/s", trim(per_sec))
+    } else if per_sec * 60.0 >= 1.0 {
+        format!("{}/m", trim(per_sec * 60.0))
+    } else {
+        format!("{}/h", trim(per_sec * 3600.0))
     }
 }
 
@@ -216,21 +232,21 @@ mod tests {
             batch_size: Some(250),
             ..DeliveryDoc::default()
         };
-        let d = Delivery::from_doc(&doc).unwrap();
+        let d = Delivery::from_doc(&doc, DEFAULT_RATE).unwrap();
         assert_eq!(d.batch_size, 250);
         assert_eq!(d.rate_per_sec, 2.0);
         assert_eq!(d.timeout, Duration::from_millis(500));
         assert_eq!(d.max_failure_rate, 0.02);
         assert_eq!(d.concurrency, 8);
         assert_eq!(d.rate_text(), "2/s");
-        assert_eq!(Delivery::from_doc(&DeliveryDoc::default()).unwrap(), Delivery::default());
+        assert_eq!(Delivery::from_doc(&DeliveryDoc::default(), DEFAULT_RATE).unwrap(), Delivery::default());
     }
 
     #[test]
     fn shares_are_percentages_or_fractions_never_guessed() {
         let share = |v: serde_json::Value| {
             let doc = DeliveryDoc { max_failure_rate: Some(v), ..DeliveryDoc::default() };
-            Delivery::from_doc(&doc).map(|d| d.max_failure_rate)
+            Delivery::from_doc(&doc, DEFAULT_RATE).map(|d| d.max_failure_rate)
         };
         assert_eq!(share(json!("2%")), Ok(0.02));
         assert_eq!(share(json!(0.02)), Ok(0.02));
@@ -244,7 +260,7 @@ mod tests {
     fn refuses_zero_rates_and_silly_percentages() {
         let doc =
             DeliveryDoc { rate: Some(json!("0/s")), max_failure_rate: Some(json!(150)), ..DeliveryDoc::default() };
-        let e = Delivery::from_doc(&doc).unwrap_err();
+        let e = Delivery::from_doc(&doc, DEFAULT_RATE).unwrap_err();
         assert_eq!(
             e.iter().map(|e| e.pointer.as_str()).collect::<Vec<_>>(),
             ["/delivery/rate", "/delivery/max_failure_rate"]
@@ -255,5 +271,10 @@ mod tests {
     fn slow_rates_read_naturally() {
         let d = Delivery { rate_per_sec: 0.5, ..Delivery::default() };
         assert_eq!(d.rate_text(), "30/m");
+        assert_eq!(rate_text(100.0 / 60.0), "100/m");
+        assert_eq!(
+            (rate_text(80.0), rate_text(2.5), rate_text(1.0 / 7.0)),
+            ("80/s".into(), "150/m".into(), "8.57/m".into())
+        );
     }
 }

@@ -283,8 +283,8 @@ pub struct Template {
     pub name: Option<String>,
     /// Numeric template id (AutoKonnect).
     pub id: Option<u64>,
-    /// Language code such as `en_US`.
-    pub language: String,
+    /// Language code such as `en_US` (the Cloud API and Evolution need it).
+    pub language: Option<String>,
     /// Header parameter, if the template has a variable header.
     pub header: Option<TemplateHeader>,
     /// Body parameters, in order (`{{1}}`, `{{2}}`, …).

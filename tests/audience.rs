@@ -11,7 +11,7 @@ const TOKEN: &str = "EAAG-test-secret-audience";
 /// A cloud_api text campaign over `data.csv` at `base_url`.
 fn campaign(base_url: &str) -> String {
     format!(
-        "version: 1\nid: audience-test\nprovider:\n  kind: cloud_api\n  base_url: {base_url}\n  token_env: WA_TOKEN\n  phone_number_id: \"42\"\nrecipients:\n  csv: data.csv\n  default_country: KE\nmessage:\n  type: text\n  text: \"Hi {{{{ name }}}}\"\ndelivery: {{ rate: 100/s }}\n"
+        "version: 1\nid: audience-test\nprovider:\n  kind: cloud_api\n  base_url: {base_url}\n  token_env: WA_TOKEN\n  phone_number_id: \"42\"\nrecipients:\n  csv: data.csv\n  default_country: KE\nmessage:\n  type: text\n  text: \"Hi {{{{ name }}}}\"\ndelivery: {{ rate: 80/s }}\n"
     )
 }
 

@@ -271,6 +271,55 @@ fn no_answer_ends_unknown_and_is_resent_only_with_retry_ambiguous() {
     assert_eq!(statuses(&s.path().join("out"), "sent"), 1);
 }
 
+both!(a_server_error_ends_unknown_and_only_retry_unknown_sends_it_again);
+fn a_server_error_ends_unknown_and_only_retry_unknown_sends_it_again() {
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(4, "Hi", "concurrency: 1, max_attempts: 3, max_failure_rate: 100%"));
+    // A proxy's 503, a bare 500 and a Meta code nobody documents: each may come after the
+    // message went out, so none is resent and none is `failed`.
+    let memory = Arc::new(Memory::new(|n, _| match n {
+        0 => Reply::answer(503, "<html>Service Unavailable</html>"),
+        1 => Reply::answer(500, ""),
+        2 => meta_error(500, 987_654),
+        _ => ok(n),
+    }));
+    let mut j = journal(&s, "engine-test");
+    let outcome = send(&p, &options(&s), Some(&mut j), &memory);
+    assert_eq!(memory.received().len(), 4, "a 5xx was resent");
+    let out = s.path().join("out");
+    let rows = results(&out);
+    let mut unknown: Vec<_> =
+        rows.values().filter(|r| r.0 == "unknown").map(|r| (r.1.as_str(), r.2.as_str())).collect();
+    unknown.sort();
+    assert_eq!(unknown, [("987654", "1"), ("http_500", "1"), ("http_503", "1")], "{rows:?}");
+    let text = herald::report::summary_text(&outcome.report);
+    assert!(text.contains("0 failed, 3 unknown"), "{text}");
+    assert!(
+        text.contains("unknown http_503 ×1: HTTP 503: <html>Service Unavailable</html>; the provider may or may not have the message after 1 attempt, so herald did not send it again; `--retry-unknown` does"),
+        "{text}"
+    );
+    let mut o = options(&s);
+    o.policy = Policy { retry_failed: true, retry_unknown: false };
+    send(&p, &o, Some(&mut j), &memory);
+    assert_eq!(memory.received().len(), 4, "--retry-failed resent a recipient whose fate is unknown");
+    o.policy = Policy { retry_failed: false, retry_unknown: true };
+    send(&p, &o, Some(&mut j), &memory);
+    assert_eq!(memory.received().len(), 7, "--retry-unknown sends the three again");
+    assert_eq!(statuses(&out, "sent"), 4);
+
+    // With `retry_ambiguous`, a 5xx is tried up to `max_attempts` and still ends `unknown`.
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(1, "Hi", "max_attempts: 3, retry_ambiguous: true, max_failure_rate: 100%"));
+    let memory = Arc::new(Memory::new(|_, _| Reply::answer(500, "")));
+    let outcome = send(&p, &options(&s), None, &memory);
+    assert_eq!(memory.received().len(), 3);
+    assert_eq!(
+        results(&s.path().join("out")).values().next().unwrap(),
+        &("unknown".into(), "http_500".into(), "3".into())
+    );
+    assert!(herald::report::summary_text(&outcome.report).contains("after 3 attempts"));
+}
+
 #[test]
 fn gateway_answers_and_redirects_are_never_resent() {
     let s = Scratch::new();
@@ -574,6 +623,76 @@ fn a_csv_of_groups_sends_once_to_each_group_and_a_rerun_to_none() {
     let again = Arc::new(Memory::new(|n, _| Reply::answer(201, format!(r#"{{"key":{{"id":"K{n}"}}}}"#))));
     send(&p, &options(&s), Some(&mut journal(&s, "groups-test")), &again);
     assert_eq!(again.received().len(), 0, "a re-run sent to a group twice");
+}
+
+both!(a_missing_evolution_group_fails_that_group_only_and_a_rerun_goes_past_it);
+fn a_missing_evolution_group_fails_that_group_only_and_a_rerun_goes_past_it() {
+    let s = Scratch::new();
+    s.write("groups.csv", "group_id,name\n120363000000000001@g.us,Gone\n120363000000000002@g.us,Walkers\n");
+    let yaml = "version: 1\nid: groups-test\nprovider:\n  kind: evolution\n  base_url: http://127.0.0.1:9\n  token_env: EVO\n  instance: shop\nrecipients:\n  csv: groups.csv\n  group_column: group_id\nmessage:\n  type: text\n  text: \"Hello {{ name }}\"\ndelivery: { concurrency: 1, max_failure_rate: 100% }\n";
+    let p = plan(&s, yaml);
+    let answer = |_: usize, r: &herald::run::memory::Received| {
+        if r.json()["number"] == "120363000000000001@g.us" {
+            Reply::answer(404, r#"{"status":404,"error":"Not Found","response":{"message":["Group not found"]}}"#)
+        } else {
+            Reply::answer(201, r#"{"key":{"id":"K1"},"status":"PENDING"}"#)
+        }
+    };
+    let memory = Arc::new(Memory::new(answer));
+    let outcome = send(&p, &options(&s), Some(&mut journal(&s, "groups-test")), &memory);
+    assert!(outcome.report.run.stopped.is_none(), "a missing group stopped the campaign");
+    assert_eq!(memory.received().len(), 2);
+    let rows = results(&s.path().join("out"));
+    assert_eq!(rows["120363000000000001@g.us"], ("failed".into(), "group_not_found".into(), "1".into()));
+    assert_eq!(rows["120363000000000002@g.us"].0, "sent");
+    let again = Arc::new(Memory::new(answer));
+    let rerun = send(&p, &options(&s), Some(&mut journal(&s, "groups-test")), &again);
+    assert!(rerun.report.run.stopped.is_none());
+    assert_eq!(again.received().len(), 0, "a re-run sent again");
+}
+
+#[test]
+fn an_unknown_communiktor_instance_stops_the_campaign_at_once() {
+    let s = Scratch::new();
+    let list: Vec<String> = (0..30).map(|i| format!("\"+2547{:08}\"", 20_000_000 + i)).collect();
+    let yaml = format!(
+        "version: 1\nid: engine-test\nprovider:\n  kind: communiktor\n  base_url: http://127.0.0.1:9\n  token_env: KEY\n  instance: nope\nrecipients:\n  list: [{}]\nmessage:\n  type: text\n  text: Hi\ndelivery: {{ concurrency: 1 }}\n",
+        list.join(", ")
+    );
+    let p = plan(&s, &yaml);
+    let memory = Arc::new(Memory::new(|_, _| {
+        Reply::answer(404, r#"{"message":"Instance not found","success":false,"code":404,"data":null}"#)
+    }));
+    let outcome = send(&p, &options(&s), None, &memory);
+    assert_eq!(outcome.report.exit_code, 3);
+    assert_eq!(memory.received().len(), 1, "kept sending to an instance that does not exist");
+    let stop = outcome.report.run.stopped.unwrap();
+    assert_eq!(stop.kind, StopKind::Provider);
+    assert!(stop.message.contains("check `provider.instance`"), "{}", stop.message);
+    let rows = results(&s.path().join("out"));
+    assert!(rows.values().all(|r| r.0 == "skipped" && r.1 == "not_sent"), "{rows:?}");
+}
+
+#[test]
+fn answers_without_a_code_of_their_own_are_grouped_by_http_status() {
+    let s = Scratch::new();
+    let yaml = "version: 1\nid: engine-test\nprovider:\n  kind: whautochat\n  base_url: http://127.0.0.1:9\n  token_env: KEY\n  workspace_id: w\nrecipients:\n  list: [\"+254720000001\", \"+254720000002\"]\nmessage:\n  type: text\n  text: Hi\ndelivery: { max_attempts: 2, concurrency: 1, max_failure_rate: 100% }\n";
+    let p = plan(&s, yaml);
+    // WhautoChat documents no error codes: its 429 and 400 answers carry none.
+    let memory = Arc::new(Memory::new(|_, r| {
+        if r.json()["recepient"]["phoneNumber"] == "+254720000001" {
+            Reply::answer(429, r#"{"id":"","status":"error","error":"Rate limit exceeded: 100 requests per minute"}"#)
+        } else {
+            Reply::answer(400, r#"{"id":"","status":"error","error":"mediaUrl is required"}"#)
+        }
+    }));
+    let outcome = send(&p, &options(&s), None, &memory);
+    let rows = results(&s.path().join("out"));
+    assert_eq!(rows["+254720000001"], ("failed".into(), "http_429".into(), "2".into()));
+    assert_eq!(rows["+254720000002"], ("failed".into(), "http_400".into(), "1".into()));
+    let text = herald::report::summary_text(&outcome.report);
+    assert!(text.contains("  failed http_429 ×1: gave up after 2 attempts: Rate limit exceeded"), "{text}");
+    assert!(!text.contains("unknown_error"), "{text}");
 }
 
 #[test]

@@ -361,3 +361,75 @@ fn yaml_mistakes_point_at_their_line_with_the_likely_cause() {
         golden(&format!("errors/yaml_{name}.txt"), &stderr(&o));
     }
 }
+
+#[test]
+fn each_provider_defaults_to_its_documented_rate_and_a_faster_rate_is_a_warning() {
+    let s = scratch_with_csv("phone,name\n+254712345678,Jane\n");
+    let whautochat = CAMPAIGN.replace("kind: cloud_api", "kind: whautochat").replace("phone_number_id", "workspace_id");
+    let rate_of = |yaml: &str| {
+        let path = s.write("c.yaml", yaml);
+        let options = herald::plan::Options { token: herald::plan::TokenCheck::Skip, ..Default::default() };
+        herald::plan::load(&path, options).plan.expect("valid").delivery.rate_per_sec
+    };
+    // WhautoChat publishes 100 requests a minute; Meta 80 messages a second per number.
+    assert_eq!(rate_of(&whautochat), 100.0 / 60.0);
+    assert_eq!(rate_of(CAMPAIGN), 80.0);
+    assert_eq!(
+        rate_of(&CAMPAIGN.replace("kind: cloud_api", "kind: communiktor").replace("phone_number_id", "instance")),
+        10.0
+    );
+    // With the token set, so that no other warning is printed.
+    let validate = |s: &Scratch, yaml: &str| {
+        s.write("c.yaml", yaml);
+        herald(s.path()).args(["validate", "c.yaml"]).env("WA_TOKEN", "EAAG-token").output().unwrap()
+    };
+    let o = validate(&s, &whautochat);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("warning"), "the default rate is within the limit: {}", stderr(&o));
+
+    let fast = format!("{whautochat}delivery: {{ rate: 10/s }}\n");
+    let o = validate(&s, &fast);
+    assert_eq!(o.status.code(), Some(0), "a warning, not an error: {}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("warning: `delivery.rate` 10/s is above WhautoChat's published limit of 100 requests a minute"),
+        "{err}"
+    );
+    assert!(err.contains("c.yaml:13:19"), "the warning points at delivery.rate: {err}");
+    let meta = format!("{CAMPAIGN}delivery: {{ rate: 100/s }}\n");
+    let err = stderr(&validate(&s, &meta));
+    assert!(err.contains("`delivery.rate` 100/s is above Meta's default throughput of 80 messages a second"), "{err}");
+    assert!(!stderr(&validate(&s, &format!("{CAMPAIGN}delivery: {{ rate: 80/s }}\n"))).contains("warning"));
+    // `--strict` makes the warning fail the check, as every warning does.
+    s.write("c.yaml", &fast);
+    let strict = herald(s.path()).args(["validate", "--strict", "c.yaml"]).env("WA_TOKEN", "EAAG-token").output();
+    assert_eq!(strict.unwrap().status.code(), Some(2));
+}
+
+#[test]
+fn a_template_language_whautochat_cannot_send_is_a_warning_and_optional_there_only() {
+    let s = scratch_with_csv("phone,name\n+254712345678,Jane\n");
+    let template = |kind: &str, account: &str, language: &str| {
+        CAMPAIGN.replace("kind: cloud_api", kind).replace("phone_number_id: \"1234567890\"", account).replace(
+            "type: text\n  text: \"Hi {{ name }}\"",
+            &format!("type: template\n  template: {{ name: promo{language} }}"),
+        )
+    };
+    let check = |yaml: &str| {
+        s.write("c.yaml", yaml);
+        herald(s.path()).args(["validate", "c.yaml"]).env("WA_TOKEN", "EAAG-token").output().unwrap()
+    };
+    let o = check(&template("kind: whautochat", "workspace_id: ws", ", language: en_US"));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: WhautoChat has no field for a template language; it will not be sent"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("c.yaml:12:38"), "{}", stderr(&o));
+    let o = check(&template("kind: whautochat", "workspace_id: ws", ""));
+    assert_eq!((o.status.code(), stderr(&o)), (Some(0), String::new()));
+    let o = check(&template("kind: cloud_api", "phone_number_id: \"1234567890\"", ""));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("error: The Cloud API needs the template's language"), "{}", stderr(&o));
+}

@@ -70,7 +70,7 @@ struct ContactDoc {
 struct TemplateDoc {
     name: Option<String>,
     id: Option<Value>,
-    language: String,
+    language: Option<String>,
     header: Option<HeaderDoc>,
     #[serde(default)]
     body: Vec<ParamDoc>,
@@ -390,7 +390,7 @@ fn template(t: TemplateDoc, errors: &mut Vec<Finding>) -> Template {
         }
         buttons.push(TemplateButton { index, value });
     }
-    Template { name: nonempty(t.name), id, language: t.language, header, body, buttons }
+    Template { name: nonempty(t.name), id, language: nonempty(t.language), header, body, buttons }
 }
 
 /// One contact card; `at` is its pointer (`/message/contact`, `/message/contacts/2`).

@@ -25,7 +25,8 @@ pub fn bubble(out: &Outgoing) -> String {
         }
         Message::Template(t) => {
             let name = t.name.clone().or(t.id.map(|id| id.to_string())).unwrap_or_default();
-            lines.push(format!("[approved template `{name}` ({}), with:]", t.language));
+            let language = t.language.as_deref().map(|l| format!(" ({l})")).unwrap_or_default();
+            lines.push(format!("[approved template `{name}`{language}, with:]"));
             match &t.header {
                 Some(TemplateHeader::Text(text)) => lines.push(format!("  header: {text}")),
                 Some(TemplateHeader::Media { kind, source, .. }) => {

@@ -153,7 +153,7 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
     }
 
     let schedule = super::schedule::check(c.schedule.as_ref(), kind, message_type, ctx, diags);
-    let delivery = Delivery::from_doc(&c.delivery).unwrap_or_else(|errors| {
+    let delivery = Delivery::from_doc(&c.delivery, provider.info().default_rate).unwrap_or_else(|errors| {
         for e in errors {
             diags.push(ctx.at(Severity::Error, &e.pointer, Part::Value, e.message));
         }

@@ -12,6 +12,7 @@ mod files;
 mod filter;
 mod lookup;
 mod opt_out;
+mod rate;
 mod render;
 mod rows;
 mod schedule;
@@ -293,6 +294,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
     d.rate_per_sec = o.rate_per_sec.unwrap_or(d.rate_per_sec);
     d.concurrency = o.concurrency.unwrap_or(d.concurrency);
     d.max_failure_rate = o.max_failure_rate.unwrap_or(d.max_failure_rate);
+    rate::check(campaign.provider.kind, d.rate_per_sec, o.rate_per_sec.is_some(), &ctx, diags);
     let audience = audience::build(&campaign, &checked, &ctx, diags)?;
     audience::judge_counts(&campaign, &audience, &ctx, diags);
     // With nobody to send to, nothing renders: the rows left out are the whole story.

@@ -40,7 +40,7 @@ fn cloud_api_judges_by_meta_error_code() {
     assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 400, &err(131026))), "failed");
     let Outcome::Failed(e) = classify(ProviderKind::CloudApi, 400, &err(131026)) else { panic!() };
     assert_eq!(e.code.as_deref(), Some("131026"));
-    assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 503, "<html>unavailable</html>")), "retry");
+    assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 503, "<html>unavailable</html>")), "ambiguous");
     assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 502, "<html>bad gateway</html>")), "ambiguous");
     assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 301, "")), "stop");
 }
@@ -72,7 +72,7 @@ fn cloud_api_stops_on_a_template_parameter_mismatch_and_retries_transient_errors
     let transient = r#"{"error":{"message":"An unknown error occurred","type":"OAuthException","code":131000,"is_transient":true,"fbtrace_id":"A"}}"#;
     assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 400, transient)), "retry");
     let unknown_5xx = r#"{"error":{"message":"Service temporarily unavailable","code":987654,"fbtrace_id":"A"}}"#;
-    assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 503, unknown_5xx)), "retry");
+    assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 503, unknown_5xx)), "ambiguous");
 }
 
 #[test]
@@ -81,7 +81,6 @@ fn evolution_judges_success_by_key_id_even_on_201() {
     assert_eq!(classify(ProviderKind::Evolution, 201, ok), accepted(Some("BAE58DA6CBC941BC")));
     let meta_in_201 = r#"{"error":{"message":"(#131026) Message undeliverable","code":131026}}"#;
     assert_eq!(kind_of(&classify(ProviderKind::Evolution, 201, meta_in_201)), "failed");
-    assert_eq!(kind_of(&classify(ProviderKind::Evolution, 201, "{}")), "failed");
     let not_on_wa = r#"{"status":400,"error":"Bad Request","response":{"message":[{"jid":"5511@s.whatsapp.net","exists":false,"number":"5511"}]}}"#;
     let Outcome::Failed(e) = classify(ProviderKind::Evolution, 400, not_on_wa) else { panic!() };
     assert_eq!(e.code.as_deref(), Some("not_on_whatsapp"));
@@ -123,7 +122,7 @@ fn evolution_stops_when_a_whatsapp_web_instance_is_asked_for_a_template() {
     let Outcome::Stop(e) = classify(ProviderKind::Evolution, 500, body) else { panic!() };
     assert!(e.message.starts_with("Method not available in the Baileys service: templates need"), "{}", e.message);
     let other_500 = r#"{"status":500,"error":"Internal Server Error","response":{"message":"boom"}}"#;
-    assert_eq!(kind_of(&classify(ProviderKind::Evolution, 500, other_500)), "retry");
+    assert_eq!(kind_of(&classify(ProviderKind::Evolution, 500, other_500)), "ambiguous");
 }
 
 #[test]
@@ -259,4 +258,102 @@ fn retry_after_is_passed_on() {
             other => panic!("{kind}: {other:?}"),
         }
     }
+}
+
+#[test]
+fn a_5xx_no_doc_calls_unprocessed_is_ambiguous_never_retried_or_failed() {
+    // None of these providers' docs say a 500 or 503 means the message was not processed, so
+    // it may have gone out: resending could deliver twice.
+    let answers: [(ProviderKind, &str); 6] = [
+        (ProviderKind::Communiktor, r#"{"message":"Internal server error","success":false,"code":500,"data":null}"#),
+        (ProviderKind::Whautochat, r#"{"id":"","status":"error","error":"Internal server error"}"#),
+        (ProviderKind::Flowiq, r#"{"error":"Internal server error","message":"Failed to send WhatsApp message"}"#),
+        (ProviderKind::Evolution, r#"{"status":500,"error":"Internal Server Error","response":{"message":"boom"}}"#),
+        (ProviderKind::CloudApi, "<html>Service Unavailable</html>"),
+        (ProviderKind::CloudApi, r#"{"error":{"message":"Something odd","code":987654,"fbtrace_id":"A"}}"#),
+    ];
+    for (kind, body) in answers {
+        for status in [500, 503] {
+            assert_eq!(kind_of(&classify(kind, status, body)), "ambiguous", "{kind} {status} {body}");
+        }
+        assert_eq!(kind_of(&classify(kind, 503, "")), "ambiguous", "{kind} 503 without a body");
+    }
+    // What a provider documents as transient, or as thrown before sending, is still retried.
+    let meta = |code: i64, transient: bool| {
+        format!(r#"{{"error":{{"message":"m","code":{code},"is_transient":{transient},"fbtrace_id":"A"}}}}"#)
+    };
+    for body in [meta(1, false), meta(2, false), meta(987654, true)] {
+        assert_eq!(kind_of(&classify(ProviderKind::CloudApi, 500, &body)), "retry", "{body}");
+        assert_eq!(kind_of(&classify(ProviderKind::Flowiq, 503, &body)), "retry", "{body}");
+    }
+    let closed = r#"{"status":500,"error":"Internal Server Error","response":{"message":"Connection Closed"}}"#;
+    assert_eq!(kind_of(&classify(ProviderKind::Evolution, 500, closed)), "retry");
+    // 429 and 408 say the request was not taken.
+    for kind in ProviderKind::ALL {
+        assert_eq!(kind_of(&classify(kind, 429, "")), "retry", "{kind}");
+    }
+}
+
+#[test]
+fn an_evolution_2xx_without_a_readable_key_id_is_sent_without_an_id() {
+    // A 201 says the message was created: an answer herald cannot read does not undo that.
+    let created = noted(
+        None,
+        Some("no_message_id"),
+        "Evolution API answered 201 (created) without a readable key.id; the message was sent, its id is unknown",
+    );
+    for body in ["", "   ", "<html>Created</html>", "{}", r#"{"status":"PENDING"}"#, "[]"] {
+        assert_eq!(classify(ProviderKind::Evolution, 201, body), created, "{body:?}");
+    }
+    // An answer cut off at the 1 MiB read cap still carries the id in its first bytes.
+    let mut big = String::from(
+        r#"{"key":{"remoteJid":"553198296801@s.whatsapp.net","fromMe":true,"id":"BAE5BIG"},"status":"PENDING","message":{"base64":""#,
+    );
+    big.push_str(&"A".repeat(crate::run::http::MAX_ANSWER - big.len()));
+    assert_eq!(classify(ProviderKind::Evolution, 201, &big), accepted(Some("BAE5BIG")));
+    // Only the record's own key counts, not one nested further in (a reaction's target).
+    let nested = r#"{"pushName":"","message":{"reactionMessage":{"key":{"id":"TARGET"},"text":"#;
+    assert_eq!(classify(ProviderKind::Evolution, 201, nested), created);
+    // A record Evolution stored with status ERROR was not sent, id or not.
+    let error = r#"{"key":{"remoteJid":"5511@s.whatsapp.net","fromMe":true,"id":"BAE5ERR"},"status":"ERROR"}"#;
+    let Outcome::Failed(e) = classify(ProviderKind::Evolution, 201, error) else { panic!() };
+    assert_eq!(e.code.as_deref(), Some("ERROR"));
+    assert_eq!(kind_of(&classify(ProviderKind::Evolution, 201, r#"{"status":"ERROR"}"#)), "failed");
+    // Evolution's own error envelope is a refusal whatever the status.
+    let envelope = r#"{"status":400,"error":"Bad Request","response":{"message":["boom"]}}"#;
+    assert_eq!(kind_of(&classify(ProviderKind::Evolution, 201, envelope)), "failed");
+}
+
+#[test]
+fn evolution_fails_a_missing_group_for_that_recipient_and_stops_for_a_missing_instance() {
+    let not_found = |message: &str| {
+        let body = format!(r#"{{"status":404,"error":"Not Found","response":{{"message":{message}}}}}"#);
+        classify(ProviderKind::Evolution, 404, &body)
+    };
+    let Outcome::Failed(e) = not_found(r#"["Group not found"]"#) else { panic!() };
+    assert_eq!((e.code.as_deref(), e.message.as_str()), (Some("group_not_found"), "Group not found"));
+    let Outcome::Failed(e) = not_found(r#"["Number not found"]"#) else { panic!() };
+    assert_eq!(e.code.as_deref(), Some("not_found"));
+    let Outcome::Stop(e) = not_found(r#"["The \"shop\" instance does not exist"]"#) else { panic!() };
+    assert_eq!(
+        e.message,
+        "The \"shop\" instance does not exist: check `provider.instance` (the instance's name, not its id)"
+    );
+    let Outcome::Stop(e) = not_found(r#"["Cannot POST /message/sendText/shop"]"#) else { panic!() };
+    assert_eq!(e.message, "Cannot POST /message/sendText/shop: check `provider.base_url`");
+    // A 404 that is not Evolution's (a proxy's page) says the host is wrong, for everyone.
+    let Outcome::Stop(e) = classify(ProviderKind::Evolution, 404, "<html>Not Found</html>") else { panic!() };
+    assert_eq!(e.message, "HTTP 404: <html>Not Found</html>: check `provider.base_url`");
+}
+
+#[test]
+fn communiktor_stops_at_once_for_an_instance_it_does_not_know() {
+    let body = r#"{"message":"Instance not found","success":false,"code":404,"data":null}"#;
+    let Outcome::Stop(e) = classify(ProviderKind::Communiktor, 404, body) else { panic!() };
+    assert_eq!(
+        (e.code.as_deref(), e.message.as_str()),
+        (Some("404"), "Instance not found: check `provider.instance` (and `provider.base_url`)")
+    );
+    let Outcome::Stop(e) = classify(ProviderKind::Communiktor, 404, "") else { panic!() };
+    assert_eq!(e.message, "HTTP 404: check `provider.instance` (and `provider.base_url`)");
 }

@@ -202,7 +202,7 @@ impl Finding {
 }
 
 /// A provider's static facts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Info {
     /// Which provider this is.
     pub kind: ProviderKind,
@@ -227,6 +227,22 @@ pub struct Info {
     /// How it takes several numbers in one request with the same message, when it does
     /// (`None`: one request per number).
     pub batching: Option<Batching>,
+    /// Requests a second when `delivery.rate` is not given: the limit its own docs publish, or
+    /// [`crate::delivery::DEFAULT_RATE`] when they publish none.
+    pub default_rate: f64,
+    /// The sending limit its docs publish (or, for a provider relaying to one Cloud API number,
+    /// Meta's): a faster `delivery.rate` is a warning.
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// A sending limit a provider's docs publish.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    /// Requests a second.
+    pub per_sec: f64,
+    /// Whose limit it is, in the docs' own unit, for warnings ("WhautoChat's published limit
+    /// of 100 requests a minute").
+    pub what: &'static str,
 }
 
 /// How a provider takes several phone numbers in one request (AutoKonnect's `phone_number`

@@ -93,9 +93,12 @@ impl Outcome {
 
 /// The usual meaning of a status when the provider documents nothing more specific.
 ///
-/// 502 and 504 come from a gateway that may have passed the request on before failing, so they
-/// are ambiguous; a redirect means `base_url` points at the wrong place, so it stops the run
-/// (herald never follows one: it would turn the POST into a GET and carry the key elsewhere).
+/// Every 5xx is ambiguous: no provider's docs say a server error means the message was not
+/// processed, and a gateway (502, 504) may have passed the request on before failing, so the
+/// message may have gone out and resending could deliver it twice. Only 408, 425 and 429 say
+/// the request was not taken and are retried. A redirect means `base_url` points at the wrong
+/// place, so it stops the run (herald never follows one: it would turn the POST into a GET and
+/// carry the key elsewhere).
 pub fn by_status(r: &Response, error: ProviderError) -> Outcome {
     match r.status {
         200..=299 => Outcome::accepted(None),
@@ -104,8 +107,8 @@ pub fn by_status(r: &Response, error: ProviderError) -> Outcome {
             format!("HTTP {}: the provider redirected; check `provider.base_url`", r.status),
         )),
         401 | 403 => Outcome::Stop(error),
-        502 | 504 => Outcome::Ambiguous(error),
-        408 | 425 | 429 | 500..=599 => Outcome::Retry { error, after: r.retry_after },
+        500..=599 => Outcome::Ambiguous(error),
+        408 | 425 | 429 => Outcome::Retry { error, after: r.retry_after },
         _ => Outcome::Failed(error),
     }
 }

@@ -109,7 +109,7 @@ pub fn rich_template() -> Template {
     Template {
         name: Some("spring_coupon".into()),
         id: None,
-        language: "en_US".into(),
+        language: Some("en_US".into()),
         header: Some(TemplateHeader::Media {
             kind: MediaKind::Image,
             source: MediaSource::Id("1203458".into()),

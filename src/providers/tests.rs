@@ -381,3 +381,16 @@ fn several_contacts_go_in_one_message_where_the_provider_takes_a_list() {
     ProviderKind::CloudApi.provider().check(&six, &mut found);
     assert_eq!(found.iter().map(|f| f.pointer.as_str()).collect::<Vec<_>>(), ["/message/contacts"]);
 }
+
+#[test]
+fn every_default_rate_keeps_to_the_published_limit() {
+    for kind in ProviderKind::ALL {
+        let info = kind.provider().info();
+        assert!(info.default_rate > 0.0, "{kind}");
+        if let Some(limit) = info.rate_limit {
+            assert!(info.default_rate <= limit.per_sec, "{kind}: {} above {}", info.default_rate, limit.what);
+        }
+    }
+    assert_eq!(ProviderKind::Whautochat.provider().info().default_rate, 100.0 / 60.0);
+    assert_eq!(ProviderKind::CloudApi.provider().info().default_rate, 80.0);
+}

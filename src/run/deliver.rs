@@ -100,7 +100,7 @@ pub async fn deliver<T: Transport>(cx: &Context<'_, T>, job: &Request, stop: &mu
                         return done(r);
                     }
                     Outcome::Retry { error, after } => {
-                        last.set(provider_code(error.code), error.message);
+                        last.set(code_of(error.code, status), error.message);
                         wait = Some(delay(n + 1, after, jitter.next()));
                     }
                     Outcome::Failed(error) => return done(failed(job, n, first_sent, status, error)),
@@ -150,7 +150,12 @@ pub async fn deliver<T: Transport>(cx: &Context<'_, T>, job: &Request, stop: &mu
     let mut r = record(job, status, d.max_attempts, first_sent);
     r.http_status = last.http_status;
     r.error_code = last.code.clone();
-    r.error_message = Some(format!("gave up after {} attempts: {}", d.max_attempts, last.message));
+    let unknown = if last.ambiguous {
+        "; an earlier attempt may have delivered it, `--retry-unknown` sends it again"
+    } else {
+        ""
+    };
+    r.error_message = Some(format!("gave up after {} attempts: {}{unknown}", d.max_attempts, last.message));
     Delivered { record: r, untouched: false, stop: None }
 }
 
@@ -158,8 +163,11 @@ fn done(record: Record) -> Delivered {
     Delivered { record, untouched: false, stop: None }
 }
 
-fn provider_code(code: Option<String>) -> Option<Code> {
-    code.map(Code::Provider)
+/// The provider's code, else the HTTP status of an answer that gives none (WhautoChat documents
+/// no codes), so reports group it by status rather than as `unknown_error`. A 2xx refusal
+/// without a code has none: its status says nothing.
+fn code_of(code: Option<String>, status: u16) -> Option<Code> {
+    code.map(Code::Provider).or_else(|| (!(200..300).contains(&status)).then_some(Code::Http(status)))
 }
 
 /// An attempt that may have delivered: the recipient ends `unknown` unless `retry_ambiguous`
@@ -177,7 +185,11 @@ fn ambiguous(
         let mut r = record(job, Status::Unknown, n, since);
         r.http_status = last.http_status;
         r.error_code = Some(code);
-        r.error_message = Some(format!("{why}; the provider may or may not have the message, so it was not resent"));
+        r.error_message = Some(format!(
+            "{why}; the provider may or may not have the message after {n} attempt{}, so herald did not send it \
+             again; `--retry-unknown` does",
+            if n == 1 { "" } else { "s" }
+        ));
         return Some(r);
     }
     last.set(Some(code), why);
@@ -224,7 +236,7 @@ fn stopped_record(job: &Request, attempts: u32, since: Option<Instant>, last: &L
 fn failed(job: &Request, attempts: u32, since: Option<Instant>, status: u16, e: ProviderError) -> Record {
     let mut r = record(job, Status::Failed, attempts, since);
     r.http_status = Some(status);
-    r.error_code = provider_code(e.code);
+    r.error_code = code_of(e.code, status);
     r.error_message = Some(e.message);
     r
 }

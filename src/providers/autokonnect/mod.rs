@@ -7,6 +7,10 @@
 //! `phone_number` also takes an array, so recipients whose messages are the same go out in
 //! batches ([`super::Batching`]). The docs give no largest array; herald caps it at
 //! [`MAX_BATCH`].
+//!
+//! Server errors: the docs list 500 "Internal server error" without saying whether the job was
+//! queued, and the answer carries no message id. A 5xx is ambiguous: every member of the
+//! request ends `unknown` and only `--retry-unknown` sends it again.
 
 pub(crate) mod imitation;
 
@@ -55,6 +59,10 @@ const INFO: Info = Info {
     token: None,
     contracts: &[include_str!("../../../schemas/providers/autokonnect/messages.json")],
     batching: Some(Batching { field: "phone_number", max: MAX_BATCH }),
+    // Its docs say only that limits "depend on your WABA tier"; it queues every request, which
+    // may carry a whole batch, so no request rate is published.
+    default_rate: crate::delivery::DEFAULT_RATE,
+    rate_limit: None,
 };
 
 impl Provider for Autokonnect {
@@ -149,8 +157,7 @@ impl Provider for Autokonnect {
             )
             | (_, Some("template_not_found" | "template_not_approved" | "invalid_template_id_format"))
             | (404, None) => Outcome::Stop(error),
-            // A bulk job may already be queued when the server fails; no message id says which.
-            (500..=599, _) => Outcome::Ambiguous(error),
+            // A 5xx is ambiguous: a bulk job may already be queued (see the module doc).
             _ => by_status(r, error),
         }
     }
@@ -205,7 +212,7 @@ impl Provider for Autokonnect {
             Message::Template(template) => {
                 body.insert("type".into(), "template".into());
                 body.insert("template_id".into(), template.id.unwrap_or_default().into());
-                body.insert("language".into(), template.language.as_str().into());
+                put_opt(&mut body, "language", template.language.as_deref());
                 // Always sent, `[]` when the template has no variables: the docs call it
                 // "Required when type is template" and answer `missing_components` without it.
                 body.insert("components".into(), template_components(template, HeaderMedia::Flat).into());

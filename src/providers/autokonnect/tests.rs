@@ -80,7 +80,7 @@ fn template_uses_the_numeric_id_and_flat_header_media() {
     let template = Template {
         name: None,
         id: Some(123),
-        language: "en_US".into(),
+        language: Some("en_US".into()),
         header: Some(TemplateHeader::Media {
             kind: MediaKind::Image,
             source: MediaSource::Link("https://example.com/header.jpg".into()),
@@ -111,7 +111,7 @@ fn template_uses_the_numeric_id_and_flat_header_media() {
 #[test]
 fn template_without_parameters_still_sends_components() {
     let template =
-        Template { name: None, id: Some(9), language: "en".into(), header: None, body: vec![], buttons: vec![] };
+        Template { name: None, id: Some(9), language: Some("en".into()), header: None, body: vec![], buttons: vec![] };
     assert_eq!(send(Message::Template(template)).body["components"], json!([]));
 }
 
@@ -175,7 +175,7 @@ fn template_needs_the_numeric_id() {
     let template = Template {
         name: Some("promo".into()),
         id: None,
-        language: "en".into(),
+        language: Some("en".into()),
         header: Some(TemplateHeader::Media {
             kind: MediaKind::Document,
             source: MediaSource::Link("https://example.com/a.pdf".into()),
@@ -225,7 +225,7 @@ fn template_money_and_dates_go_out_and_what_it_does_not_document_is_refused() {
         Message::Template(Template {
             name: None,
             id: Some(9),
-            language: "en".into(),
+            language: Some("en".into()),
             header,
             body: vec![
                 TemplateParam::Currency { fallback: "$12.50".into(), code: "USD".into(), amount_1000: 12_500 },

@@ -3,11 +3,19 @@
 //! Bodies follow Meta's OpenAPI spec (`business-messaging-api` v23.0, schema `Message`); the
 //! template components and interactive objects come from [`super::meta::components`], shared
 //! with Evolution and AutoKonnect.
+//!
+//! Server errors: Meta says to judge an answer by `error.code`, not by its HTTP status. Codes 1
+//! and 2 ("unknown or possible server error", "service temporarily unavailable") and anything
+//! marked `is_transient` are documented as temporary and retried. A 5xx with any other code, or
+//! with no Meta error object (a proxy's page), is ambiguous: the recipient ends `unknown` and
+//! only `--retry-unknown` sends it again.
 
 pub(crate) mod imitation;
 
 use super::meta;
-use super::meta::components::{HeaderMedia, check_template_name, interactive_object, template_components};
+use super::meta::components::{
+    HeaderMedia, check_template_language, check_template_name, interactive_object, template_components,
+};
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
@@ -40,6 +48,8 @@ const INFO: Info = Info {
     token: Some(TokenShape { prefix: "EAA", enforced: false }),
     contracts: &[include_str!("../../../schemas/providers/cloud_api/messages.json")],
     batching: None,
+    default_rate: super::meta::limits::THROUGHPUT.per_sec,
+    rate_limit: Some(super::meta::limits::THROUGHPUT),
 };
 
 impl Provider for CloudApi {
@@ -97,7 +107,10 @@ impl Provider for CloudApi {
                     ));
                 }
             }
-            Message::Template(template) => check_template_name(findings, template, NAME),
+            Message::Template(template) => {
+                check_template_name(findings, template, NAME);
+                check_template_language(findings, template, NAME);
+            }
             _ => {}
         }
     }
@@ -166,7 +179,10 @@ impl Provider for CloudApi {
             Message::Template(template) => {
                 let mut object = Map::new();
                 object.insert("name".into(), template.name.as_deref().unwrap_or_default().into());
-                object.insert("language".into(), json!({ "policy": "deterministic", "code": template.language }));
+                object.insert(
+                    "language".into(),
+                    json!({ "policy": "deterministic", "code": template.language.as_deref().unwrap_or_default() }),
+                );
                 let components = template_components(template, HeaderMedia::Nested);
                 if !components.is_empty() {
                     object.insert("components".into(), components.into());

@@ -133,7 +133,7 @@ fn template_with_a_location_header() {
     let template = Template {
         name: Some("pickup_ready".into()),
         id: None,
-        language: "en".into(),
+        language: Some("en".into()),
         header: Some(TemplateHeader::Location(place)),
         body: vec![],
         buttons: vec![],
@@ -154,7 +154,7 @@ fn template_with_every_component() {
     let template = Template {
         name: Some("order_ready".into()),
         id: None,
-        language: "en_US".into(),
+        language: Some("en_US".into()),
         header: Some(TemplateHeader::Media {
             kind: MediaKind::Document,
             source: MediaSource::Link("https://example.com/r.pdf".into()),
@@ -191,7 +191,7 @@ fn template_without_parameters_sends_no_components() {
     let template = Template {
         name: Some("hello_world".into()),
         id: None,
-        language: "en_US".into(),
+        language: Some("en_US".into()),
         header: Some(TemplateHeader::Media {
             kind: MediaKind::Image,
             source: MediaSource::Link("https://example.com/h.jpg".into()),
@@ -288,7 +288,7 @@ fn reaction() {
 #[test]
 fn template_needs_a_name_and_ignores_an_id() {
     let template =
-        Template { name: None, id: Some(7), language: "en".into(), header: None, body: vec![], buttons: vec![] };
+        Template { name: None, id: Some(7), language: Some("en".into()), header: None, body: vec![], buttons: vec![] };
     let found = findings(&CloudApi, &out(Message::Template(template)));
     let got: Vec<_> = found.iter().map(|f| (f.severity, f.pointer.as_str())).collect();
     assert_eq!(got, [(Severity::Error, "/message/template/name"), (Severity::Warning, "/message/template/id")]);

@@ -3,6 +3,13 @@
 //!
 //! It is the only provider that stores `metadata` and echoes it in webhooks, so it is sent.
 //! Every endpoint takes `sendsAt`, so it holds any message until `schedule.send_at`.
+//!
+//! A 404 names an instance Communiktor does not know: it is the same for every recipient, so
+//! the campaign stops at once.
+//!
+//! Server errors: the docs say errors use "standard HTTP status codes" and advise retrying
+//! non-2xx answers with backoff, but never say a 5xx means the message was not processed. So
+//! a 5xx is ambiguous: the recipient ends `unknown` and only `--retry-unknown` sends it again.
 
 pub(crate) mod imitation;
 
@@ -44,6 +51,8 @@ const INFO: Info = Info {
         include_str!("../../../schemas/providers/communiktor/video.json"),
     ],
     batching: None,
+    default_rate: crate::delivery::DEFAULT_RATE,
+    rate_limit: None,
 };
 
 impl Provider for Communiktor {
@@ -105,7 +114,16 @@ impl Provider for Communiktor {
         let code =
             body.get("code").filter(|c| !c.is_null()).map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_string));
         let error = ProviderError::new(code, message_or_status(r, message));
-        if r.is_success() { Outcome::Failed(error) } else { by_status(r, error) }
+        match r.status {
+            _ if r.is_success() => Outcome::Failed(error),
+            // Every endpoint exists and the instance is in the body: a 404 is an instance
+            // Communiktor does not know (or a host that is not Communiktor), for every recipient.
+            404 => Outcome::Stop(ProviderError::new(
+                error.code,
+                format!("{}: check `provider.instance` (and `provider.base_url`)", error.message),
+            )),
+            _ => by_status(r, error),
+        }
     }
 
     fn build(&self, settings: &Settings, to: &Target, out: &Outgoing) -> Result<HttpRequest, Unsupported> {

@@ -4,13 +4,21 @@
 //!
 //! One instance runs either Baileys (WhatsApp Web) or the Cloud API; the routes are the same but
 //! templates work only on the latter and buttons/lists render reliably only there.
+//!
+//! Server errors: Evolution's docs do not describe them; its v2 source answers 500 for
+//! `Connection Closed` thrown before the send starts (retried), for a template on a WhatsApp-Web
+//! instance and a video note on a Cloud-API one (the campaign stops), and for any other
+//! exception, which may come after the message went out (its issues report errors answered
+//! after a delivered send). Any other 5xx is ambiguous: the recipient ends `unknown` and only
+//! `--retry-unknown` sends it again.
 
+mod created;
 pub(crate) mod imitation;
 mod record;
 
 use super::meta;
-use super::meta::components::{HeaderMedia, check_template_name, template_components};
-use super::outcome::{by_status, first_str, message_or_status};
+use super::meta::components::{HeaderMedia, check_template_language, check_template_name, template_components};
+use super::outcome::{by_status, message_or_status};
 use super::{
     Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
     digits_or_group, encode_component, interactive_parts, is_one_emoji, location_labels_required, media_fields,
@@ -71,6 +79,8 @@ const INFO: Info = Info {
         include_str!("../../../schemas/providers/evolution/sendWhatsAppAudio.json"),
     ],
     batching: None,
+    default_rate: crate::delivery::DEFAULT_RATE,
+    rate_limit: None,
 };
 
 impl Provider for Evolution {
@@ -150,6 +160,7 @@ impl Provider for Evolution {
             Message::Template(template) => {
                 meta::limits::check(findings, &out.message);
                 check_template_name(findings, template, NAME);
+                check_template_language(findings, template, NAME);
                 findings.push(Finding::warning(
                     "/message/template",
                     "Evolution API sends templates only from instances connected to the Cloud API; Baileys instances answer 500",
@@ -172,12 +183,9 @@ impl Provider for Evolution {
 
     fn classify(&self, r: &Response) -> Outcome {
         let body = r.json();
-        // Success is judged by `key.id`: a Cloud-API instance can answer 201 with Meta's error.
-        if let Some(id) = first_str(&body, &["/key/id"]).filter(|_| r.is_success()) {
-            return Outcome::accepted(Some(id));
+        if r.is_success() {
+            return created::classify(r, &body);
         }
-        // A Cloud-API instance swallows Meta's failure and answers 201 with Meta's error object
-        // as the whole body (`whatsapp.business.service.ts`: `return e.response?.data?.error`).
         let meta = meta::errors::classify(&body, r).or_else(|| meta::errors::classify_error(&body, r));
         if let Some(outcome) = meta {
             return outcome;
@@ -193,16 +201,17 @@ impl Provider for Evolution {
             .iter()
             .any(|t| text.contains(t));
         match r.status {
-            _ if r.is_success() => {
-                Outcome::Failed(ProviderError::new(None, format!("no key.id in the answer: {text}")))
-            }
             400 if not_on_whatsapp => {
                 Outcome::Failed(ProviderError::new(Some("not_on_whatsapp".into()), "the number is not on WhatsApp"))
             }
-            // Socket and session failures come back as 400 or 500; the instance may reconnect.
-            400 | 500 if transient => Outcome::Retry { error, after: r.retry_after },
-            // An unknown instance or route is wrong for every recipient.
-            404 => Outcome::Stop(error),
+            // Socket and session failures while sending come back as 400; the instance may
+            // reconnect.
+            400 if transient => Outcome::Retry { error, after: r.retry_after },
+            // A 500 `Connection Closed` is thrown before the send starts (issues #1286, #1772):
+            // nothing went out. Any other 500 may come after the message did (see the module
+            // doc), so it is left to `by_status`: ambiguous.
+            500 if text.contains("Connection Closed") => Outcome::Retry { error, after: r.retry_after },
+            404 => not_found(&messages, error),
             // A WhatsApp-Web instance has no templates (`whatsapp.baileys.service.ts` throws
             // this for `templateMessage`): every further template fails the same way.
             500 if text.contains(BAILEYS_HAS_NO_TEMPLATES) => Outcome::Stop(ProviderError::new(
@@ -290,7 +299,7 @@ impl Provider for Evolution {
                 let mut object = json!({
                     "number": number,
                     "name": template.name.as_deref().unwrap_or_default(),
-                    "language": template.language,
+                    "language": template.language.as_deref().unwrap_or_default(),
                 });
                 let components = template_components(template, HeaderMedia::Nested);
                 if !components.is_empty() {
@@ -477,6 +486,24 @@ fn interactive_body(number: &str, interactive: &Interactive) -> Result<(&'static
 
 /// The strings in Evolution's `response.message`, which may be a string, a list of strings, or a
 /// list of lists of strings.
+/// A 404: a missing group or number fails that recipient only (`Group not found`); a missing
+/// instance (`The "x" instance does not exist`), an unknown route (`Cannot POST …`) or a 404
+/// that is not Evolution's own is wrong for every recipient, so it stops the campaign with
+/// what to check.
+fn not_found(messages: &[String], error: ProviderError) -> Outcome {
+    let text = messages.join("; ");
+    let lower = text.to_lowercase();
+    if lower.contains("instance does not exist") {
+        let advice = "check `provider.instance` (the instance's name, not its id)";
+        return Outcome::Stop(ProviderError::new(None, format!("{}: {advice}", error.message)));
+    }
+    if lower.contains("not found") && !lower.starts_with("cannot ") {
+        let code = if lower.contains("group") { "group_not_found" } else { "not_found" };
+        return Outcome::Failed(ProviderError::new(Some(code.into()), error.message));
+    }
+    Outcome::Stop(ProviderError::new(None, format!("{}: check `provider.base_url`", error.message)))
+}
+
 fn evolution_messages(body: &Value) -> Vec<String> {
     fn collect(v: &Value, out: &mut Vec<String>) {
         match v {

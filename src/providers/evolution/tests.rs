@@ -157,7 +157,7 @@ fn template_passes_meta_components_through() {
     let template = Template {
         name: Some("promo".into()),
         id: None,
-        language: "en_US".into(),
+        language: Some("en_US".into()),
         header: Some(TemplateHeader::Media {
             kind: MediaKind::Image,
             source: MediaSource::Link("https://example.com/h.jpg".into()),
@@ -332,7 +332,7 @@ fn at_most_three_buttons() {
 #[test]
 fn template_needs_a_name() {
     let template =
-        Template { name: None, id: None, language: "en".into(), header: None, body: vec![], buttons: vec![] };
+        Template { name: None, id: None, language: Some("en".into()), header: None, body: vec![], buttons: vec![] };
     assert_eq!(
         pointers(Message::Template(template)),
         [(Severity::Error, "/message/template/name".to_string()), (Severity::Warning, "/message/template".to_string())]

@@ -3,6 +3,11 @@
 //!
 //! FlowIQ relays to the tenant's Cloud API number, so Meta's limits apply (its docs restate the
 //! interactive ones). It has no templates and no voice notes.
+//!
+//! Server errors: the docs document one error, 400 `Missing required field`, and nothing about
+//! 5xx; since FlowIQ relays to Meta, a 5xx may come after Meta took the message. So a 5xx is
+//! ambiguous (the recipient ends `unknown`; only `--retry-unknown` sends it again), unless it
+//! carries a Meta error that Meta documents as temporary (codes 1 and 2, `is_transient`).
 
 pub(crate) mod imitation;
 
@@ -39,6 +44,9 @@ const INFO: Info = Info {
     token: Some(TokenShape { prefix: "fiq_", enforced: true }),
     contracts: &[include_str!("../../../schemas/providers/flowiq/send-whatsapp.json")],
     batching: None,
+    default_rate: crate::delivery::DEFAULT_RATE,
+    // Its docs publish no limit; it sends from the tenant's Cloud API number, which has Meta's.
+    rate_limit: Some(super::meta::limits::THROUGHPUT),
 };
 
 impl Provider for Flowiq {

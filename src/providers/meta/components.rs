@@ -20,6 +20,18 @@ pub(crate) fn check_template_name(findings: &mut Vec<Finding>, template: &Templa
     dropped(findings, &template.id, "/message/template/id", provider, "a template id (it uses the name)");
 }
 
+/// Reports a template without `language`, for providers that send it to Meta.
+pub(crate) fn check_template_language(findings: &mut Vec<Finding>, template: &Template, provider: &str) {
+    if template.language.is_none() {
+        findings.push(Finding::error(
+            "/message/template/language",
+            format!(
+                "{provider} needs the template's language; set `language` to the approved template's code, e.g. en_US"
+            ),
+        ));
+    }
+}
+
 /// How a template header's media parameter is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum HeaderMedia {

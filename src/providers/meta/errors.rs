@@ -39,8 +39,9 @@ pub fn classify_error(e: &Value, r: &Response) -> Option<Outcome> {
         // every recipient.
         132000 | 132001 => Outcome::Stop(error),
         _ if transient => Outcome::Retry { error, after: r.retry_after },
-        // A code herald does not know, with a server-side status: Meta's own trouble.
-        _ if r.status >= 500 => Outcome::Retry { error, after: r.retry_after },
+        // A code herald does not know, with a server-side status: Meta's own trouble, after
+        // which the message may have gone out (Meta documents no such code as "not processed").
+        _ if r.status >= 500 => Outcome::Ambiguous(error),
         _ => Outcome::Failed(error),
     })
 }
@@ -95,12 +96,12 @@ mod tests {
     }
 
     #[test]
-    fn retries_what_meta_marks_transient_and_unknown_codes_with_a_server_status() {
+    fn retries_what_meta_marks_transient_and_not_unknown_codes_with_a_server_status() {
         let r = |status| Response { status, retry_after: None, body: b"", recipients: 1 };
         let transient = json!({"error": {"code": 131000, "message": "Something went wrong", "is_transient": true}});
         assert!(matches!(classify(&transient, &r(400)), Some(Outcome::Retry { .. })));
         let unknown = json!({"error": {"code": 999999, "message": "?"}});
-        assert!(matches!(classify(&unknown, &r(503)), Some(Outcome::Retry { .. })));
+        assert!(matches!(classify(&unknown, &r(503)), Some(Outcome::Ambiguous(_))));
         assert!(matches!(classify(&unknown, &r(400)), Some(Outcome::Failed(_))));
         // A code that stops the campaign stops it even when Meta calls it transient.
         let token = json!({"error": {"code": 190, "message": "expired", "is_transient": true}});

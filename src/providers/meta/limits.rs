@@ -8,7 +8,12 @@ use crate::message::{
     ButtonValue, Interactive, InteractiveAction, InteractiveHeader, ListSection, Media, MediaKind, MediaSource,
     Message, ProductSection, Reaction, Template, TemplateHeader, TemplateParam,
 };
-use crate::providers::{Finding, check_len, is_one_emoji};
+use crate::providers::{Finding, RateLimit, check_len, is_one_emoji};
+
+/// Messages a second one business number sends by default (Meta's throughput page; eligible
+/// numbers are raised to 1,000, coexistence numbers held at 20).
+pub(crate) const THROUGHPUT: RateLimit =
+    RateLimit { per_sec: 80.0, what: "Meta's default throughput of 80 messages a second per number" };
 
 /// Characters in a text message body.
 const TEXT_MAX: usize = 4096;
@@ -457,7 +462,7 @@ mod tests {
             Message::Template(Template {
                 name: Some("t".into()),
                 id: None,
-                language: "en".into(),
+                language: Some("en".into()),
                 header: Some(TemplateHeader::Text("a\nb".into())),
                 body: body.into_iter().map(Into::into).collect(),
                 buttons: vec![],
@@ -481,7 +486,7 @@ mod tests {
         let template = Template {
             name: Some("promo".into()),
             id: None,
-            language: "en_US".into(),
+            language: Some("en_US".into()),
             header: Some(TemplateHeader::Media {
                 kind: MediaKind::Image,
                 source: MediaSource::Link("file:///tmp/a.jpg".into()),

@@ -6,16 +6,20 @@
 //! `template` is a plain string (the template's name): no parameters can be sent. Text and
 //! media take `scheduleDateTime`, so WhautoChat holds them until `schedule.send_at`; templates
 //! cannot be scheduled.
+//!
+//! Server errors: the docs show only `200 OK` with a `MessageResponse` and document no error
+//! status at all, so nothing says a 5xx means the message was not processed. A 5xx is
+//! ambiguous: the recipient ends `unknown` and only `--retry-unknown` sends it again.
 
 pub(crate) mod imitation;
 
 use super::meta::components::check_template_name;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
-    Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
+    Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried, dropped,
     media_fields, media_link, mentions_not_sent, metadata_not_stored, phone, reply_not_sent, schedule_time,
 };
-use super::{Info, Outcome, ProviderError, Response};
+use super::{Info, Outcome, ProviderError, RateLimit, Response};
 use crate::message::{Media, MediaKind, Message, MessageType};
 use crate::request::{Auth, HttpRequest};
 use serde_json::{Value, json};
@@ -25,6 +29,10 @@ pub(super) struct Whautochat;
 
 /// How the provider is named in findings.
 const NAME: &str = "WhautoChat";
+
+/// The published limit of a subscribed account (its REST API page): 100 requests a minute.
+const LIMIT: RateLimit =
+    RateLimit { per_sec: 100.0 / 60.0, what: "WhautoChat's published limit of 100 requests a minute" };
 
 /// This provider's static facts: kind, default host, account key, auth header.
 const INFO: Info = Info {
@@ -43,6 +51,8 @@ const INFO: Info = Info {
         include_str!("../../../schemas/providers/whautochat/sendtext.json"),
     ],
     batching: None,
+    default_rate: LIMIT.per_sec,
+    rate_limit: Some(LIMIT),
 };
 
 impl Provider for Whautochat {
@@ -85,6 +95,7 @@ impl Provider for Whautochat {
             }
             Message::Template(template) => {
                 check_template_name(findings, template, NAME);
+                dropped(findings, &template.language, "/message/template/language", NAME, "a template language");
                 if template.header.is_some() || !template.body.is_empty() || !template.buttons.is_empty() {
                     findings.push(Finding::error(
                         "/message/template",

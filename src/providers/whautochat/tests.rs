@@ -56,7 +56,7 @@ fn template_is_sent_by_name() {
     let template = Template {
         name: Some("welcome".into()),
         id: None,
-        language: "en".into(),
+        language: None,
         header: None,
         body: vec![],
         buttons: vec![],
@@ -74,7 +74,7 @@ fn template_parameters_and_a_missing_name_are_errors() {
     let template = Template {
         name: None,
         id: None,
-        language: "en".into(),
+        language: None,
         header: Some(TemplateHeader::Text("Hi".into())),
         body: vec![],
         buttons: vec![],
@@ -147,7 +147,7 @@ fn a_template_cannot_be_scheduled() {
     let template = Template {
         name: Some("welcome".into()),
         id: None,
-        language: "en".into(),
+        language: None,
         header: None,
         body: vec![],
         buttons: vec![],

@@ -121,7 +121,7 @@ fn samples(kind: ProviderKind) -> Vec<(&'static str, Message)> {
         Template {
             name: Some("welcome".into()),
             id: None,
-            language: "en".into(),
+            language: Some("en".into()),
             header: None,
             body: vec![],
             buttons: vec![],
@@ -130,7 +130,7 @@ fn samples(kind: ProviderKind) -> Vec<(&'static str, Message)> {
         Template {
             name: Some("order_update".into()),
             id: Some(123),
-            language: "en_US".into(),
+            language: Some("en_US".into()),
             header: Some(TemplateHeader::Media {
                 kind: MediaKind::Image,
                 source: MediaSource::Link("https://example.com/header.jpg".into()),
