@@ -134,14 +134,8 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     }
     let policy = Policy { retry_failed: o.retry_failed, retry_unknown: o.retry_unknown };
     let mut journal = open_journal(&plan, o, policy)?;
-    let mut inspection = match journal.as_mut() {
-        Some((j, inspection)) => {
-            if inspection.rows > 0 {
-                let would = if o.dry_run { "a real run would " } else { "" };
-                eprintln!("journal {}: {would}{}", j.location(), inspection.selection.describe());
-            }
-            inspection.clone()
-        }
+    let mut inspection = match journal.as_ref() {
+        Some((_, inspection)) => inspection.clone(),
         None => Inspection::fresh(&plan, policy),
     };
     let mut count = o.limit.unwrap_or(usize::MAX).min(inspection.selection.to_send);
@@ -151,9 +145,17 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     if plan.delivery.daily_cap.is_some() && o.no_journal {
         return Err(Error::CapNeedsJournal);
     }
+    let mut within = o.limit.map(|n| (n, format!("--limit {n}")));
     if let Some(c) = plan.canary.as_ref().filter(|_| !o.continue_) {
         canary_gate(&plan, journal.as_ref().map(|(j, _)| j), o)?;
         count = count.min(c.count) + c.seeds.len();
+        within = Some((c.count.min(o.limit.unwrap_or(usize::MAX)), "the canary".into()));
+    }
+    // Said once the run is sure to go ahead this far, with what limits it.
+    if let Some((j, inspection)) = journal.as_ref().filter(|(_, i)| i.rows > 0) {
+        let would = if o.dry_run { "a real run would " } else { "" };
+        let what = inspection.selection.describe_within(within.as_ref().map(|(n, why)| (*n, why.as_str())));
+        eprintln!("journal {}: {would}{what}", j.location());
     }
     if count > 0 && !o.yes && !o.dry_run && !confirm(&plan, count, o.sandbox)? {
         eprintln!("nothing was sent");
