@@ -670,7 +670,7 @@ fn a_canary_sends_its_seeds_first_then_its_count_and_records_the_run_as_the_cana
     let memory = Arc::new(Memory::new(|n, _| ok(n)));
     let canary = run::Options { canary: true, ..options(&s) };
     let outcome = send(&p, &canary, Some(&mut journal(&s, "engine-test")), &memory);
-    assert_eq!(outcome.report.exit_code, 0);
+    assert_eq!(outcome.report.exit_code, herald::exit::WAITING, "a clean canary pauses for --continue");
     let to: Vec<String> = memory.received().iter().map(|r| r.json()["to"].as_str().unwrap().to_string()).collect();
     assert_eq!(to.len(), 4, "{to:?}");
     assert_eq!(to[0], "+254799000001", "the seed goes first");

@@ -316,7 +316,9 @@ async fn send_pass(
     if mode != Mode::DryRun {
         step_summary(report);
     }
-    if report.exit_code == crate::exit::FAILURES && report.run.stopped.is_none() {
+    // A canary with any failure exits 1 too; `after_canary` says so.
+    let above = report.summary.failure_rate() > report.about.max_failure_rate;
+    if report.exit_code == crate::exit::FAILURES && report.run.stopped.is_none() && above {
         eprintln!(
             "exit 1: {:.1}% of recipients failed or are unknown, above `delivery.max_failure_rate` ({:.1}%); the report lists them",
             report.summary.failure_rate() * 100.0,
@@ -355,39 +357,40 @@ fn canary_gate(plan: &Plan, journal: Option<&Journal>, o: &Options) -> Result<()
         return Err(Error::CanaryNeedsJournal);
     }
     let Some(j) = journal else { return Ok(()) };
-    match j.runs(&plan.id)?.into_iter().find(|r| r.mode == run::CANARY) {
+    match super::status::canary_sent(plan, &j.runs(&plan.id)?) {
         Some(canary) => {
             // Before --continue, the campaign's only rows are the canary's.
             let totals = j.totals(&plan.id)?;
             let failed = totals.of(journal::State::Failed) + totals.of(journal::State::Unknown) > 0;
-            Err(Error::CanaryDone { id: plan.id.clone(), failed, at: canary.started_at })
+            Err(Error::CanaryDone { id: plan.id.clone(), failed, at: canary.started_at.clone() })
         }
         None => Ok(()),
     }
 }
 
 /// What follows a canary run: the exit code to end with (it failed, or it pauses for
-/// `--continue`), or `None` to go on after its wait.
+/// `--continue`: the report's code says which), or `None` to go on after its wait.
 fn after_canary(c: &Canary, end: &PassEnd, o: &Options) -> Option<u8> {
+    if end.code == crate::exit::OK {
+        return None;
+    }
     let file = format!("{}{}", o.file.display(), if o.sandbox { " --sandbox" } else { "" });
-    if end.failed > 0 || end.code != crate::exit::OK {
+    let paused = end.failed == 0 && end.code == crate::exit::WAITING && (o.dry_run || c.pause);
+    if !paused {
         eprintln!(
             "the canary failed ({} recipient{} failed or unknown); nothing more was sent. Fix the cause, then `herald send {file} --continue` sends to the rest",
             end.failed,
             if end.failed == 1 { "" } else { "s" }
         );
-        return Some(if end.code == crate::exit::OK { crate::exit::FAILURES } else { end.code });
+        return Some(end.code);
     }
-    if o.dry_run || c.pause {
-        eprintln!(
-            "canary sent ({} seed{}, up to {} of the audience): check the messages, then `herald send {file} --continue` sends to the rest (exit 75: done for now, recipients waiting)",
-            c.seeds.len(),
-            if c.seeds.len() == 1 { "" } else { "s" },
-            c.count
-        );
-        return Some(crate::exit::WAITING);
-    }
-    None
+    eprintln!(
+        "canary sent ({} seed{}, up to {} of the audience): check the messages, then `herald send {file} --continue` sends to the rest (exit 75: done for now, recipients waiting)",
+        c.seeds.len(),
+        if c.seeds.len() == 1 { "" } else { "s" },
+        c.count
+    );
+    Some(crate::exit::WAITING)
 }
 
 /// Waits `wait` after a clean canary before going on; Ctrl-C or SIGTERM stops (exit 130).
