@@ -450,3 +450,23 @@ fn in_ci_a_journal_on_the_runners_disk_is_warned_about() {
         .unwrap();
     assert!(!stderr(&o).contains("running in CI"), "{}", stderr(&o));
 }
+
+#[test]
+fn status_counts_a_suppressed_recipient_already_sent_once() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 5, "Hi", "rate: 100/s, concurrency: 1"));
+    assert_eq!(send(&s, &["--limit", "3"]).status.code(), Some(0));
+    // One number sent already and one never sent join an opt-out list.
+    s.write("optout.txt", "+254740000000\n+254740000004\n");
+    let status = |format: &str| run(s.path(), &["status", "c.yaml", "--suppress", "optout.txt", "--format", format]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&status("json"))).unwrap();
+    let counts = &json["counts"];
+    assert_eq!(
+        (&counts["sent"], &counts["skipped"], &counts["pending"], &json["rerun_would_send"]),
+        (&3.into(), &1.into(), &1.into(), &1.into()),
+        "five recipients, each counted once: {json:#}"
+    );
+    let text = stdout(&status("pretty"));
+    assert!(text.contains("a re-run would send to 1 recipient, skip 3 already sent\n"), "{text}");
+}

@@ -131,7 +131,7 @@ pub fn json(seen: Seen<'_>) -> serde_json::Value {
             "unknown": totals.of(State::Unknown),
             "in_flight": totals.of(State::InFlight),
             "pending": selection.pending,
-            "skipped": plan.audience.counts.skipped(),
+            "skipped": inspection.skipped,
         },
         "rerun_would_send": if waits { 0 } else { selection.to_send },
         "needs_continue": waits,
@@ -195,7 +195,7 @@ pub fn text(seen: Seen<'_>) -> String {
             },
         ),
         ("pending", inspection.selection.pending, "never attempted".into()),
-        ("skipped", plan.audience.counts.skipped(), "invalid, duplicate or suppressed in the campaign".into()),
+        ("skipped", inspection.skipped, "invalid, duplicate or suppressed in the campaign".into()),
     ];
     for (name, n, note) in lines {
         if n > 0 || matches!(name, "sent" | "failed" | "pending") {
