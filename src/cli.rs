@@ -285,6 +285,11 @@ struct SendArgs {
     /// deleted or lost): everyone not in the new journal is sent to again.
     #[arg(long)]
     new_journal: bool,
+    /// Send a campaign whose id the journal has never seen although it looks like one the
+    /// journal has sent (the same file, or the same message and recipients): everyone is sent
+    /// to again, as a new campaign. Without it, such a send is refused.
+    #[arg(long)]
+    new_id: bool,
     /// Go on after the campaign's canary (`delivery.canary`): send to the rest.
     #[arg(long = "continue")]
     continue_: bool,
@@ -403,6 +408,7 @@ pub fn run() -> u8 {
                 no_wait: a.no_wait,
                 continue_: a.continue_,
                 new_journal: a.new_journal,
+                new_id: a.new_id,
                 all_problems: a.all_problems,
                 strict: a.strict,
                 journal: a.journal.journal,

@@ -470,3 +470,48 @@ fn status_counts_a_suppressed_recipient_already_sent_once() {
     let text = stdout(&status("pretty"));
     assert!(text.contains("a re-run would send to 1 recipient, skip 3 already sent\n"), "{text}");
 }
+
+#[test]
+fn a_changed_id_is_refused_while_the_campaign_looks_sent_unless_new_id() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 3, "Hi", "rate: 100/s"));
+    assert_eq!(send(&s, &[]).status.code(), Some(0));
+    // The same file under another id, its message edited too: the file gives it away.
+    s.write("c.yaml", campaign(&server.url(), 3, "Hello", "rate: 100/s").replace("id: journal-test", "id: journal-2"));
+    let o = send(&s, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("error: campaign `journal-2` is new to the journal, but it looks like `journal-test`"),
+        "{err}"
+    );
+    assert!(err.contains("(the same file, c.yaml), sent to 3 recipients from 20"), "{err}");
+    assert!(err.contains("--new-id"), "{err}");
+    assert_eq!(server.seen().len(), 3, "nobody was messaged again");
+    // A dry run says so and goes on.
+    let dry = run(s.path(), &["send", "c.yaml", "--dry-run"]);
+    assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
+    assert!(
+        stderr(&dry).contains("warning: campaign `journal-2` is new to the journal, but it looks like"),
+        "{}",
+        stderr(&dry)
+    );
+    // Another file with the same message and audience under a new id.
+    s.write("d.yaml", campaign(&server.url(), 3, "Hi", "rate: 100/s").replace("id: journal-test", "id: journal-3"));
+    let o = herald(s.path()).args(["send", "d.yaml", "--yes", "--quiet"]).env("WA_TOKEN", TOKEN).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("looks like `journal-test`") && stderr(&o).contains("(the same message and recipients)"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(server.seen().len(), 3);
+    // Told to, it sends the new campaign; its re-runs need no flag.
+    let o = send(&s, &["--new-id"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 6);
+    let o = send(&s, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 6);
+}

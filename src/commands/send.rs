@@ -52,6 +52,8 @@ pub struct Options {
     pub continue_: bool,
     /// Start a journal although reports show the campaign was sent before.
     pub new_journal: bool,
+    /// Send a campaign new to the journal although it looks like one it has sent.
+    pub new_id: bool,
     /// Ignore `schedule.send_at`.
     pub now: bool,
     /// Print every validation problem.
@@ -443,8 +445,9 @@ async fn wait_for_window(opens: jiff::Timestamp, cancel: &CancellationToken) -> 
     }
 }
 
-/// Opens the journal (read-only for a dry run), settles a crashed run, and inspects it: who a
-/// run would send to, and whether the campaign changed (refused unless `--allow-changed`).
+/// Opens the journal (read-only for a dry run), refuses a campaign new to it that looks like one
+/// it has sent (unless `--new-id`), settles a crashed run, and inspects it: who a run would send
+/// to, and whether the campaign changed (refused unless `--allow-changed`).
 fn open_journal(plan: &Plan, o: &Options, policy: Policy) -> Result<Option<(Journal, Inspection)>, Error> {
     if o.no_journal {
         return Ok(None);
@@ -477,6 +480,15 @@ fn open_journal(plan: &Plan, o: &Options, policy: Policy) -> Result<Option<(Jour
         }
         j
     };
+    if let Some(like) = journal::look_alike(&j, &plan.id, &plan.source, &plan.sections)?.filter(|_| !o.new_id) {
+        if !o.dry_run && !o.sandbox {
+            return Err(Error::LooksSent { id: plan.id.clone(), like });
+        }
+        eprintln!(
+            "warning: campaign `{}` is new to the journal, but it looks like {like}; a real send would refuse unless --new-id",
+            plan.id
+        );
+    }
     if !o.dry_run {
         let settled = j.settle_crashed(&plan.id)?;
         if settled > 0 {

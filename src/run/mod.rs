@@ -128,9 +128,13 @@ pub async fn run<T: Transport>(
     let expected = limit.map_or(expected, |l| l.min(expected));
     // A run that sends nobody (all already sent) is not recorded as a run.
     let run_id = match journal.as_deref_mut().filter(|_| !dry_run && expected > 0) {
-        Some(j) => {
-            Some(j.begin_run(&plan.id, &plan.sections, if canary { CANARY } else { options.mode.as_str() }, &sender)?)
-        }
+        Some(j) => Some(j.begin_run(
+            &plan.id,
+            &plan.sections,
+            &plan.source,
+            if canary { CANARY } else { options.mode.as_str() },
+            &sender,
+        )?),
         None => None,
     };
     let d = &plan.delivery;

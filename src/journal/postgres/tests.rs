@@ -29,7 +29,8 @@ fn candidates(range: std::ops::Range<usize>) -> Vec<Candidate> {
 /// A runner: its own connection to the journal at `url`, with a run of campaign `c` begun.
 fn runner(url: &str) -> (Journal, i64) {
     let mut j = Journal::open(Location::parse(Path::new(url), false).unwrap(), "c").unwrap();
-    let run = j.begin_run("c", &HashMap::from([("message".into(), "m1".into())]), "send", "cloud_api:42").unwrap();
+    let run =
+        j.begin_run("c", &HashMap::from([("message".into(), "m1".into())]), "c.yaml", "send", "cloud_api:42").unwrap();
     (j, run)
 }
 
