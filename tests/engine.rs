@@ -721,3 +721,22 @@ fn the_daily_cap_counts_the_senders_last_24_hours_across_campaigns() {
     to.dedup();
     assert_eq!((all, to.len()), (11, 8), "engine-test's eight once, and elsewhere's three (the same numbers)");
 }
+
+both!(a_recipient_suppressed_after_it_was_sent_is_reported_once_as_sent);
+fn a_recipient_suppressed_after_it_was_sent_is_reported_once_as_sent() {
+    let s = Scratch::new();
+    let yaml = campaign(4, "Hi", "rate: 1000/s, concurrency: 1");
+    let memory = Arc::new(Memory::new(|n, _| ok(n)));
+    let first = run::Options { limit: Some(3), ..options(&s) };
+    send(&plan(&s, &yaml), &first, Some(&mut journal(&s, "engine-test")), &memory);
+    // A number sent already joins the campaign's suppression list.
+    s.write("optout.txt", "+254720000000\n");
+    let p = plan(&s, &yaml.replace("recipients:\n", "recipients:\n  suppress: [optout.txt]\n"));
+    let again = run::Options { report_dir: Some(s.path().join("again")), ..options(&s) };
+    let outcome = send(&p, &again, Some(&mut journal(&s, "engine-test")), &memory);
+    assert_eq!(outcome.report.exit_code, 0);
+    assert_eq!(memory.received().len(), 4);
+    let rows = csv::Reader::from_path(s.path().join("again/results.csv")).unwrap().records().count();
+    assert_eq!(rows, 4, "one row per recipient");
+    assert_eq!(results(&s.path().join("again"))["+254720000000"].0, "sent", "the journal's state wins");
+}

@@ -515,3 +515,27 @@ fn a_changed_id_is_refused_while_the_campaign_looks_sent_unless_new_id() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(server.seen().len(), 6);
 }
+
+#[test]
+fn a_recipient_suppressed_after_it_was_sent_is_reported_once_as_sent() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 4, "Hi", "rate: 100/s, concurrency: 1"));
+    assert_eq!(send(&s, &["--limit", "3"]).status.code(), Some(0));
+    s.write("optout.txt", "+254740000000\n");
+    let o = send(&s, &["--suppress", "optout.txt"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 4);
+    let rows = |csv: &[u8]| -> Vec<(String, String)> {
+        let mut r = csv::Reader::from_reader(csv);
+        r.records().map(Result::unwrap).map(|r| (r[0].to_string(), r[2].to_string())).collect()
+    };
+    let sent = rows(&std::fs::read(s.path().join("out/results.csv")).unwrap());
+    assert_eq!(sent.len(), 4, "one row per recipient: {sent:?}");
+    assert!(sent.contains(&("+254740000000".into(), "sent".into())), "{sent:?}");
+    let report = run(s.path(), &["report", "c.yaml", "--suppress", "optout.txt", "--format", "csv"]);
+    assert_eq!(report.status.code(), Some(0), "{}", stderr(&report));
+    let reported = rows(&report.stdout);
+    assert_eq!(reported.len(), 4, "one row per recipient: {reported:?}");
+    assert!(reported.iter().all(|(_, status)| status == "sent"), "{reported:?}");
+}
