@@ -148,8 +148,8 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         return Err(Error::CapNeedsJournal);
     }
     let mut within = o.limit.map(|n| (n, format!("--limit {n}")));
-    if let Some(c) = plan.canary.as_ref().filter(|_| !o.continue_) {
-        canary_gate(&plan, journal.as_ref().map(|(j, _)| j), o)?;
+    let canary_first = canary_gate(&plan, journal.as_ref(), o)?;
+    if let Some(c) = plan.canary.as_ref().filter(|_| canary_first) {
         count = count.min(c.count) + c.seeds.len();
         within = Some((c.count.min(o.limit.unwrap_or(usize::MAX)), "the canary".into()));
     }
@@ -180,7 +180,7 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     }
     let clock = super::clock()?;
     let sandboxed = sandbox.is_some();
-    let mut canary = plan.canary.is_some() && !o.continue_;
+    let mut canary = canary_first;
     let result = loop {
         let pass = Pass { count, expected: inspection.selection.to_send, clock, cancel: cancel.clone(), canary };
         let end = match send_pass(&plan, o, out, journal.as_mut().map(|(j, _)| j), &secret, policy, pass).await {
@@ -352,22 +352,25 @@ async fn send_pass(
     Ok(PassEnd { code: report.exit_code, held_until: report.run.held_until, failed })
 }
 
-/// Refuses a run of a campaign whose canary went out already (it needs `--continue`), or that
-/// has a canary but no journal to remember it.
-fn canary_gate(plan: &Plan, journal: Option<&Journal>, o: &Options) -> Result<(), Error> {
+/// Whether this run starts with the campaign's canary: not with `--continue`, nor once the
+/// canary went out and a run went on after it or nobody is left (an ordinary re-run). Refuses a
+/// run while the canary waits for `--continue`, or a canary with no journal to remember it.
+fn canary_gate(plan: &Plan, journal: Option<&(Journal, Inspection)>, o: &Options) -> Result<bool, Error> {
+    if plan.canary.is_none() || o.continue_ {
+        return Ok(false);
+    }
     if o.no_journal {
         return Err(Error::CanaryNeedsJournal);
     }
-    let Some(j) = journal else { return Ok(()) };
-    match super::status::canary_sent(plan, &j.runs(&plan.id)?) {
-        Some(canary) => {
-            // Before --continue, the campaign's only rows are the canary's.
-            let totals = j.totals(&plan.id)?;
-            let failed = totals.of(journal::State::Failed) + totals.of(journal::State::Unknown) > 0;
-            Err(Error::CanaryDone { id: plan.id.clone(), failed, at: canary.started_at.clone() })
-        }
-        None => Ok(()),
+    let Some((j, inspection)) = journal else { return Ok(true) };
+    let runs = j.runs(&plan.id)?;
+    if let Some(canary) = super::status::canary_waiting(plan, &runs, inspection.selection.to_send) {
+        // Before --continue, the campaign's only rows are the canary's.
+        let totals = j.totals(&plan.id)?;
+        let failed = totals.of(journal::State::Failed) + totals.of(journal::State::Unknown) > 0;
+        return Err(Error::CanaryDone { id: plan.id.clone(), failed, at: canary.started_at.clone() });
     }
+    Ok(super::status::canary_sent(plan, &runs).is_none())
 }
 
 /// What follows a canary run: the exit code to end with (it failed, or it pauses for

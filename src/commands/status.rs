@@ -117,7 +117,7 @@ pub fn json(seen: Seen<'_>) -> serde_json::Value {
         })
     });
     let selection = &inspection.selection;
-    let waits = canary_sent(plan, runs).is_some();
+    let waits = canary_waiting(plan, runs, selection.to_send).is_some();
     serde_json::json!({
         "campaign": plan.id,
         "file": plan.file.display().to_string(),
@@ -142,10 +142,18 @@ pub fn json(seen: Seen<'_>) -> serde_json::Value {
     })
 }
 
-/// The canary run of a campaign that has a canary (`delivery.canary`): once it went out, a run
-/// without `--continue` sends nothing.
+/// The canary run of a campaign that has a canary (`delivery.canary`), once it went out.
 pub fn canary_sent<'r>(plan: &Plan, runs: &'r [RunRow]) -> Option<&'r RunRow> {
     runs.iter().find(|r| r.mode == crate::run::CANARY).filter(|_| plan.canary.is_some())
+}
+
+/// The canary run while it waits for `--continue` (a run without it sends nothing): it went
+/// out, no run has gone on after it, and `to_send` recipients are left. Once a run went on, or
+/// nobody is left, a re-run is an ordinary one.
+pub fn canary_waiting<'r>(plan: &Plan, runs: &'r [RunRow], to_send: usize) -> Option<&'r RunRow> {
+    let at = runs.iter().position(|r| r.mode == crate::run::CANARY).filter(|_| plan.canary.is_some())?;
+    let gone_on = runs[at + 1..].iter().any(|r| r.mode != crate::run::CANARY);
+    (!gone_on && to_send > 0).then(|| &runs[at])
 }
 
 /// The JSON status of a campaign with no journal yet: the shape of [`json`], nothing sent.
@@ -222,7 +230,7 @@ pub fn text(seen: Seen<'_>) -> String {
             run.started_at
         ));
     }
-    match canary_sent(plan, runs) {
+    match canary_waiting(plan, runs, inspection.selection.to_send) {
         Some(canary) => s.push_str(&format!(
             "the canary went out at {}; a re-run sends nothing until --continue, which would {}\n",
             canary.started_at,
