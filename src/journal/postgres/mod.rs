@@ -191,7 +191,10 @@ impl Postgres {
     /// Every campaign of the journal, as its last run recorded it.
     pub fn campaigns(&self) -> Result<Vec<Known>, JournalError> {
         self.call(move |s| {
-            let rows = s.client.query("SELECT name, file, sections FROM campaigns ORDER BY id", &[])?;
+            // A reader does not migrate: `file` is read so that a journal of migration 2 has none.
+            let rows = s
+                .client
+                .query("SELECT name, to_jsonb(campaigns) ->> 'file', sections FROM campaigns ORDER BY id", &[])?;
             Ok(rows
                 .iter()
                 .map(|r| Known {

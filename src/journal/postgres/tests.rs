@@ -181,6 +181,21 @@ fn a_reader_of_a_database_no_send_has_written_finds_no_journal_and_creates_nothi
 }
 
 #[test]
+fn a_journal_before_campaign_files_is_read_as_it_is_and_migrated_by_a_sender() {
+    let url = pg_server::database();
+    let at = || Location::parse(Path::new(&url), false).unwrap();
+    drop(runner(&url));
+    // As migration 2 left it.
+    sql(&url, "ALTER TABLE campaigns DROP COLUMN file; DELETE FROM migrations WHERE version = 3;");
+    let reader = Journal::open_read(at()).unwrap().unwrap();
+    let known = reader.campaigns().unwrap();
+    assert_eq!((known.len(), known[0].file.as_deref()), (1, None), "{known:?}");
+    drop(reader);
+    let (sender, _) = runner(&url);
+    assert_eq!(sender.campaigns().unwrap()[0].file.as_deref(), Some("c.yaml"));
+}
+
+#[test]
 fn a_heartbeat_renews_a_live_lease_and_never_revives_one_that_ran_out() {
     use super::lease::Heartbeat;
     let url = pg_server::database();
