@@ -308,6 +308,11 @@ struct SendArgs {
     /// deleted or lost): everyone not in the new journal is sent to again.
     #[arg(long, help_heading = "Journal")]
     new_journal: bool,
+    /// Send a campaign whose id the journal has never seen although it looks like one the
+    /// journal has sent (the same file, or the same message and recipients): everyone is sent
+    /// to again, as a new campaign. Without it, such a send is refused.
+    #[arg(long, help_heading = "Journal")]
+    new_id: bool,
     /// Resend recipients whose fate is unknown (the provider may already have their message).
     #[arg(long, help_heading = "Journal")]
     retry_unknown: bool,
@@ -430,6 +435,7 @@ pub fn run() -> u8 {
                 no_wait: a.no_wait,
                 continue_: a.continue_,
                 new_journal: a.new_journal,
+                new_id: a.new_id,
                 all_problems: a.all_problems,
                 strict: a.strict,
                 journal: a.journal.journal,

@@ -32,6 +32,14 @@ pub enum Error {
         /// What changed, in words.
         changes: String,
     },
+    /// A campaign new to the journal looks like one it has sent under another id.
+    #[error("campaign `{id}` is new to the journal, but it looks like {like}; sending it would message them again")]
+    LooksSent {
+        /// The campaign's id now.
+        id: String,
+        /// The sent campaign it looks like.
+        like: crate::journal::LookAlike,
+    },
     /// The journal is missing although this campaign was sent before.
     #[error(
         "no journal at {path}, but {} shows campaign `{id}` was sent before; without its journal herald would message everyone again",
@@ -179,6 +187,10 @@ impl Error {
             Error::SandboxPortBusy(_) => {
                 Some("pass --port 0 to take any free port (the addresses are printed), or another --port".into())
             }
+            Error::LooksSent { like, .. } => Some(format!(
+                "if it is a new campaign, pass --new-id to send it as one; if the id changed by mistake, put back `id: {}` (a re-run sends only to whoever is left)",
+                like.id
+            )),
             Error::Changed { .. } => Some(
                 "sending on would give part of the audience one message and the rest another; undo the change, or pass --allow-changed to send the new version to the remaining recipients"
                     .into(),

@@ -57,6 +57,86 @@ fn the_canary_pauses_until_continue_and_nobody_gets_two() {
 }
 
 #[test]
+fn once_continued_a_plain_rerun_is_an_ordinary_one_and_a_finished_campaign_is_done() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), "{ count: 3 }"));
+    assert_eq!(send(&s, &[]).status.code(), Some(75));
+    // Gone on with, part of the way: the canary was checked, a plain re-run sends the rest.
+    let o = send(&s, &["--continue", "--limit", "4"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let status = run(s.path(), &["status", "c.yaml"]);
+    assert!(stdout(&status).contains("a re-run would send to 5 recipients"), "{}", stdout(&status));
+    let o = send(&s, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 12, "everyone once");
+    // Finished: a plain re-run is an up-to-date one, and status agrees.
+    let o = send(&s, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("--continue"), "{}", stderr(&o));
+    assert!(stdout(&o).contains("this run sent nothing: the journal has everyone sent"), "{}", stdout(&o));
+    assert_eq!(server.seen().len(), 12);
+    let status = run(s.path(), &["status", "c.yaml"]);
+    assert!(stdout(&status).contains("a re-run would send to 0 recipients"), "{}", stdout(&status));
+    assert!(!stdout(&status).contains("--continue"), "{}", stdout(&status));
+    let json = run(s.path(), &["status", "c.yaml", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!((&json["needs_continue"], &json["rerun_would_send"]), (&false.into(), &0.into()), "{json:#}");
+}
+
+#[test]
+fn a_canary_that_reached_everyone_leaves_nothing_to_continue() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), "{ count: 20 }"));
+    let first = send(&s, &[]);
+    assert!(matches!(first.status.code(), Some(0 | 75)), "{}", stderr(&first));
+    assert_eq!(server.seen().len(), 12);
+    let o = send(&s, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("--continue"), "{}", stderr(&o));
+    let json = run(s.path(), &["status", "c.yaml", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(json["needs_continue"], false, "{json:#}");
+}
+
+#[test]
+fn a_paused_canary_reports_its_exit_code_and_what_a_rerun_does() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), "{ count: 3 }"));
+    let o = send(&s, &["--format", "json"]);
+    assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
+    let printed: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(printed["exit_code"], 75, "--format json");
+    let file = |name: &str| std::fs::read_to_string(s.path().join("out").join(name)).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(&file("summary.json")).unwrap();
+    assert_eq!(summary["exit_code"], 75, "summary.json");
+    assert!(file("summary.md").contains("Exit code 75."), "{}", file("summary.md"));
+    assert!(file("junit.xml").contains("<failure message=\"exit 75, canary sent, paused: "), "{}", file("junit.xml"));
+    let status = run(s.path(), &["status", "c.yaml", "--format", "json"]);
+    let status: serde_json::Value = serde_json::from_str(&stdout(&status)).unwrap();
+    assert_eq!(status["last_run"]["exit_code"], 75, "{status:#}");
+    assert_eq!(
+        (&status["rerun_would_send"], &status["needs_continue"], &status["continue_would_send"]),
+        (&serde_json::json!(0), &serde_json::json!(true), &serde_json::json!(9)),
+        "{status:#}"
+    );
+    // The line before a run agrees with the run: none before the refusal, the limit with it.
+    let o = send(&s, &[]);
+    assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
+    assert!(!stderr(&o).contains(": send to "), "{}", stderr(&o));
+    let o = send(&s, &["--continue", "--limit", "5"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(": send to 5 of the 9 recipients left (--limit 5), skip 3 already sent\n"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(server.seen().len(), 8);
+}
+
+#[test]
 fn a_failing_canary_stops_the_campaign() {
     let server = Server::start(|n, _| if n == 2 { cloud_error(400, 131026) } else { cloud_ok(n) });
     let s = Scratch::new();

@@ -789,7 +789,7 @@ fn a_canary_sends_its_seeds_first_then_its_count_and_records_the_run_as_the_cana
     let memory = Arc::new(Memory::new(|n, _| ok(n)));
     let canary = run::Options { canary: true, ..options(&s) };
     let outcome = send(&p, &canary, Some(&mut journal(&s, "engine-test")), &memory);
-    assert_eq!(outcome.report.exit_code, 0);
+    assert_eq!(outcome.report.exit_code, herald::exit::WAITING, "a clean canary pauses for --continue");
     let to: Vec<String> = memory.received().iter().map(|r| r.json()["to"].as_str().unwrap().to_string()).collect();
     assert_eq!(to.len(), 4, "{to:?}");
     assert_eq!(to[0], "+254799000001", "the seed goes first");
@@ -839,4 +839,23 @@ fn the_daily_cap_counts_the_senders_last_24_hours_across_campaigns() {
     let all = to.len();
     to.dedup();
     assert_eq!((all, to.len()), (11, 8), "engine-test's eight once, and elsewhere's three (the same numbers)");
+}
+
+both!(a_recipient_suppressed_after_it_was_sent_is_reported_once_as_sent);
+fn a_recipient_suppressed_after_it_was_sent_is_reported_once_as_sent() {
+    let s = Scratch::new();
+    let yaml = campaign(4, "Hi", "rate: 1000/s, concurrency: 1");
+    let memory = Arc::new(Memory::new(|n, _| ok(n)));
+    let first = run::Options { limit: Some(3), ..options(&s) };
+    send(&plan(&s, &yaml), &first, Some(&mut journal(&s, "engine-test")), &memory);
+    // A number sent already joins the campaign's suppression list.
+    s.write("optout.txt", "+254720000000\n");
+    let p = plan(&s, &yaml.replace("recipients:\n", "recipients:\n  suppress: [optout.txt]\n"));
+    let again = run::Options { report_dir: Some(s.path().join("again")), ..options(&s) };
+    let outcome = send(&p, &again, Some(&mut journal(&s, "engine-test")), &memory);
+    assert_eq!(outcome.report.exit_code, 0);
+    assert_eq!(memory.received().len(), 4);
+    let rows = csv::Reader::from_path(s.path().join("again/results.csv")).unwrap().records().count();
+    assert_eq!(rows, 4, "one row per recipient");
+    assert_eq!(results(&s.path().join("again"))["+254720000000"].0, "sent", "the journal's state wins");
 }

@@ -36,6 +36,7 @@ fn send_help_groups_options_by_what_they_are_for() {
             vec![
                 "journal",
                 "new-journal",
+                "new-id",
                 "retry-unknown",
                 "retry-failed",
                 "allow-changed",

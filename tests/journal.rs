@@ -525,3 +525,92 @@ fn a_send_refused_before_it_starts_creates_no_journal() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(s.path().join(".herald/sandbox-journal.db").exists());
 }
+
+#[test]
+fn status_counts_a_suppressed_recipient_already_sent_once() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 5, "Hi", "rate: 100/s, concurrency: 1"));
+    assert_eq!(send(&s, &["--limit", "3"]).status.code(), Some(0));
+    // One number sent already and one never sent join an opt-out list.
+    s.write("optout.txt", "+254740000000\n+254740000004\n");
+    let status = |format: &str| run(s.path(), &["status", "c.yaml", "--suppress", "optout.txt", "--format", format]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&status("json"))).unwrap();
+    let counts = &json["counts"];
+    assert_eq!(
+        (&counts["sent"], &counts["skipped"], &counts["pending"], &json["rerun_would_send"]),
+        (&3.into(), &1.into(), &1.into(), &1.into()),
+        "five recipients, each counted once: {json:#}"
+    );
+    let text = stdout(&status("pretty"));
+    assert!(text.contains("a re-run would send to 1 recipient, skip 3 already sent\n"), "{text}");
+}
+
+#[test]
+fn a_changed_id_is_refused_while_the_campaign_looks_sent_unless_new_id() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 3, "Hi", "rate: 100/s"));
+    assert_eq!(send(&s, &[]).status.code(), Some(0));
+    // The same file under another id, its message edited too: the file gives it away.
+    s.write("c.yaml", campaign(&server.url(), 3, "Hello", "rate: 100/s").replace("id: journal-test", "id: journal-2"));
+    let o = send(&s, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("error: campaign `journal-2` is new to the journal, but it looks like `journal-test`"),
+        "{err}"
+    );
+    assert!(err.contains("(the same file, c.yaml), sent to 3 recipients from 20"), "{err}");
+    assert!(err.contains("--new-id"), "{err}");
+    assert_eq!(server.seen().len(), 3, "nobody was messaged again");
+    // A dry run says so and goes on.
+    let dry = run(s.path(), &["send", "c.yaml", "--dry-run"]);
+    assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
+    assert!(
+        stderr(&dry).contains("warning: campaign `journal-2` is new to the journal, but it looks like"),
+        "{}",
+        stderr(&dry)
+    );
+    // Another file with the same message and audience under a new id.
+    s.write("d.yaml", campaign(&server.url(), 3, "Hi", "rate: 100/s").replace("id: journal-test", "id: journal-3"));
+    let o = herald(s.path()).args(["send", "d.yaml", "--yes", "--quiet"]).env("WA_TOKEN", TOKEN).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("looks like `journal-test`") && stderr(&o).contains("(the same message and recipients)"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(server.seen().len(), 3);
+    // Told to, it sends the new campaign; its re-runs need no flag.
+    let o = send(&s, &["--new-id"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 6);
+    let o = send(&s, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 6);
+}
+
+#[test]
+fn a_recipient_suppressed_after_it_was_sent_is_reported_once_as_sent() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 4, "Hi", "rate: 100/s, concurrency: 1"));
+    assert_eq!(send(&s, &["--limit", "3"]).status.code(), Some(0));
+    s.write("optout.txt", "+254740000000\n");
+    let o = send(&s, &["--suppress", "optout.txt"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 4);
+    let rows = |csv: &[u8]| -> Vec<(String, String)> {
+        let mut r = csv::Reader::from_reader(csv);
+        r.records().map(Result::unwrap).map(|r| (r[0].to_string(), r[2].to_string())).collect()
+    };
+    let sent = rows(&std::fs::read(s.path().join("out/results.csv")).unwrap());
+    assert_eq!(sent.len(), 4, "one row per recipient: {sent:?}");
+    assert!(sent.contains(&("+254740000000".into(), "sent".into())), "{sent:?}");
+    let report = run(s.path(), &["report", "c.yaml", "--suppress", "optout.txt", "--format", "csv"]);
+    assert_eq!(report.status.code(), Some(0), "{}", stderr(&report));
+    let reported = rows(&report.stdout);
+    assert_eq!(reported.len(), 4, "one row per recipient: {reported:?}");
+    assert!(reported.iter().all(|(_, status)| status == "sent"), "{reported:?}");
+}

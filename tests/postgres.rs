@@ -83,6 +83,33 @@ fn a_fresh_runner_re_running_a_half_sent_campaign_sends_only_to_whoever_is_left(
     assert_eq!(accepted(&first).len(), 30);
 }
 
+#[test]
+fn a_changed_id_in_another_clone_is_refused_while_the_campaign_looks_sent() {
+    let journal = pg_server::database();
+    let first = Scratch::new();
+    let mut server = sandbox_server(&first, &[]);
+    campaign(&first, &server.url, 4, "{ rate: 500/s }");
+    let sent = with_journal(&first, &journal, &["send", "c.yaml", "--yes", "--report", "out"]);
+    assert_eq!(sent.status.code(), Some(0), "{}", stderr(&sent));
+    // Another clone, where someone changed the id and the message of the same file.
+    let other = Scratch::new();
+    campaign(&other, &server.url, 4, "{ rate: 500/s }");
+    let yaml = std::fs::read_to_string(other.path().join("c.yaml")).unwrap();
+    other.write("c.yaml", yaml.replace("id: shared", "id: shared-again").replace("Hi ", "Hello "));
+    let refused = with_journal(&other, &journal, &["send", "c.yaml", "--yes", "--report", "out"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("looks like `shared` (the same file, c.yaml), sent to 4 recipients"),
+        "{}",
+        stderr(&refused)
+    );
+    let told = with_journal(&other, &journal, &["send", "c.yaml", "--yes", "--new-id", "--report", "out"]);
+    terminate(&server.child);
+    server.child.wait().unwrap();
+    assert_eq!(told.status.code(), Some(0), "{}", stderr(&told));
+    assert_eq!(accepted(&first).values().sum::<usize>(), 8, "sent once before the flag, once after");
+}
+
 /// A small deterministic generator for kill times.
 struct Lcg(u64);
 

@@ -212,3 +212,40 @@ fn a_busy_port_says_to_pick_another_or_port_zero() {
         "{err}"
     );
 }
+
+#[test]
+fn a_provider_stop_fails_the_junit_report_and_leads_the_markdown() {
+    let s = Scratch::new();
+    let list: Vec<String> = (0..5).map(|i| format!("+2547123456{i:02}")).collect();
+    s.write(
+        "c.yaml",
+        campaign(ProviderKind::CloudApi, "http://127.0.0.1:9", "1", &list, message("text"), "rate: 100/s"),
+    );
+    let o = herald(s.path())
+        .args(["send", "c.yaml", "--sandbox", "--yes", "--quiet", "--report", "out", "--reject-auth"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("this run sent nothing: the run stopped (the provider refused (190): "),
+        "why nothing was sent: {}",
+        stdout(&o)
+    );
+    let junit = std::fs::read_to_string(s.path().join("out/junit.xml")).unwrap();
+    assert!(junit.contains("<testsuites name=\"herald\" tests=\"3\" failures=\"1\" skipped=\"1\""), "{junit}");
+    assert!(
+        junit.contains(
+            "<testcase classname=\"sandbox-test\" name=\"run outcome\">\n      <failure message=\"exit 3, stopped by the provider: the provider refused (190): "
+        ),
+        "{junit}"
+    );
+    assert!(junit.contains("to do: fix what the provider refused (the key in `HERALD_TEST_TOKEN`"), "{junit}");
+    let md = std::fs::read_to_string(s.path().join("out/summary.md")).unwrap();
+    assert!(
+        md.lines()
+            .nth(2)
+            .unwrap_or_default()
+            .starts_with("> **Exit 3, stopped by the provider:** the provider refused (190)"),
+        "{md}"
+    );
+}

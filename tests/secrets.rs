@@ -199,12 +199,13 @@ fn no_subcommand_writes_the_token_anywhere() {
     // `herald sandbox`: one refuses the token (the run stops, exit 3), one takes anything.
     let (child, url, drained) = sandbox(&audit, &[]);
     audit.scratch.write("refused.yaml", campaign("audit-refused", &url));
-    let o = audit.run(&["send", "refused.yaml", "--yes", "--report", "refused"]);
+    // The same message to the same people as `audit`, on purpose: a new campaign.
+    let o = audit.run(&["send", "refused.yaml", "--yes", "--new-id", "--report", "refused"]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     stop(&mut audit, child, drained, "refusing");
     let (child, url, drained) = sandbox(&audit, &["--canned"]);
     audit.scratch.write("canned.yaml", campaign("audit-canned", &url));
-    let o = audit.run(&["send", "canned.yaml", "--yes", "--report", "canned"]);
+    let o = audit.run(&["send", "canned.yaml", "--yes", "--new-id", "--report", "canned"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     stop(&mut audit, child, drained, "canned");
 

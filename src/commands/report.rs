@@ -67,7 +67,7 @@ async fn rebuild(o: &Options, out: &Output) -> Result<u8, Error> {
     };
     let summary = crate::run::rebuild(plan.clone(), &j, writer).await?;
     let mode = if runs.last().is_some_and(|r| r.mode == "sandbox") { Mode::Sandbox } else { Mode::Send };
-    let info = info(&runs, &summary);
+    let info = info(&plan, &runs, &summary);
     let report = Report::new(About::of(&plan, mode), summary, info);
     if let Some(dir) = &o.out {
         report.write_summaries(dir).map_err(|source| Error::Report { dir: dir.clone(), source })?;
@@ -85,8 +85,8 @@ async fn rebuild(o: &Options, out: &Output) -> Result<u8, Error> {
 }
 
 /// The run facts of a rebuilt report: from the first run's start to the last one's end, the
-/// requests the records count, and how the last run stopped.
-fn info(runs: &[RunRow], summary: &report::Summary) -> RunInfo {
+/// requests the records count, how the last run stopped, and whether it was the canary.
+fn info(plan: &crate::plan::Plan, runs: &[RunRow], summary: &report::Summary) -> RunInfo {
     let started = runs.first().map(|r| r.started_at.clone()).unwrap_or_default();
     let ended = runs.iter().filter_map(|r| r.finished_at.clone()).max().unwrap_or_else(|| started.clone());
     let duration_ms = match (started.parse::<jiff::Timestamp>(), ended.parse::<jiff::Timestamp>()) {
@@ -104,5 +104,10 @@ fn info(runs: &[RunRow], summary: &report::Summary) -> RunInfo {
         duration_ms,
         stopped,
         held_until: None,
+        canary: plan
+            .canary
+            .as_ref()
+            .filter(|_| runs.last().is_some_and(|r| r.mode == crate::run::CANARY))
+            .map(|c| if c.pause { report::CanaryRun::Pauses } else { report::CanaryRun::GoesOn }),
     }
 }

@@ -52,6 +52,8 @@ pub struct Options {
     pub continue_: bool,
     /// Start a journal although reports show the campaign was sent before.
     pub new_journal: bool,
+    /// Send a campaign new to the journal although it looks like one it has sent.
+    pub new_id: bool,
     /// Ignore `schedule.send_at`.
     pub now: bool,
     /// Print every validation problem.
@@ -136,14 +138,8 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     // A send still to be confirmed does not create its journal yet: a refusal, or `n` at the
     // prompt, leaves nothing behind.
     let mut journal = open_journal(&plan, o, policy, o.yes)?;
-    let mut inspection = match journal.as_mut() {
-        Some((j, inspection)) => {
-            if inspection.rows > 0 {
-                let would = if o.dry_run { "a real run would " } else { "" };
-                eprintln!("journal {}: {would}{}", j.location(), inspection.selection.describe());
-            }
-            inspection.clone()
-        }
+    let mut inspection = match journal.as_ref() {
+        Some((_, inspection)) => inspection.clone(),
         None => Inspection::fresh(&plan, policy),
     };
     let mut count = o.limit.unwrap_or(usize::MAX).min(inspection.selection.to_send);
@@ -153,9 +149,17 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     if plan.delivery.daily_cap.is_some() && o.no_journal {
         return Err(Error::CapNeedsJournal);
     }
-    if let Some(c) = plan.canary.as_ref().filter(|_| !o.continue_) {
-        canary_gate(&plan, journal.as_ref().map(|(j, _)| j), o)?;
+    let mut within = o.limit.map(|n| (n, format!("--limit {n}")));
+    let canary_first = canary_gate(&plan, journal.as_ref(), o)?;
+    if let Some(c) = plan.canary.as_ref().filter(|_| canary_first) {
         count = count.min(c.count) + c.seeds.len();
+        within = Some((c.count.min(o.limit.unwrap_or(usize::MAX)), "the canary".into()));
+    }
+    // Said once the run is sure to go ahead this far, with what limits it.
+    if let Some((j, inspection)) = journal.as_ref().filter(|(_, i)| i.rows > 0) {
+        let would = if o.dry_run { "a real run would " } else { "" };
+        let what = inspection.selection.describe_within(within.as_ref().map(|(n, why)| (*n, why.as_str())));
+        eprintln!("journal {}: {would}{what}", j.location());
     }
     if count > 0 && !o.yes && !o.dry_run && !confirm(&plan, count, o.sandbox)? {
         eprintln!("nothing was sent: not confirmed");
@@ -184,7 +188,7 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     }
     let clock = super::clock()?;
     let sandboxed = sandbox.is_some();
-    let mut canary = plan.canary.is_some() && !o.continue_;
+    let mut canary = canary_first;
     let result = loop {
         let pass = Pass { count, expected: inspection.selection.to_send, clock, cancel: cancel.clone(), canary };
         let end = match send_pass(&plan, o, out, journal.as_mut().map(|(j, _)| j), &secret, policy, pass).await {
@@ -322,7 +326,9 @@ async fn send_pass(
     if mode != Mode::DryRun {
         step_summary(report);
     }
-    if report.exit_code == crate::exit::FAILURES && report.run.stopped.is_none() {
+    // A canary with any failure exits 1 too; `after_canary` says so.
+    let above = report.summary.failure_rate() > report.about.max_failure_rate;
+    if report.exit_code == crate::exit::FAILURES && report.run.stopped.is_none() && above {
         eprintln!(
             "exit 1: {:.1}% of recipients failed or are unknown, above `delivery.max_failure_rate` ({:.1}%); the report lists them",
             report.summary.failure_rate() * 100.0,
@@ -354,46 +360,50 @@ async fn send_pass(
     Ok(PassEnd { code: report.exit_code, held_until: report.run.held_until, failed })
 }
 
-/// Refuses a run of a campaign whose canary went out already (it needs `--continue`), or that
-/// has a canary but no journal to remember it.
-fn canary_gate(plan: &Plan, journal: Option<&Journal>, o: &Options) -> Result<(), Error> {
+/// Whether this run starts with the campaign's canary: not with `--continue`, nor once the
+/// canary went out and a run went on after it or nobody is left (an ordinary re-run). Refuses a
+/// run while the canary waits for `--continue`, or a canary with no journal to remember it.
+fn canary_gate(plan: &Plan, journal: Option<&(Journal, Inspection)>, o: &Options) -> Result<bool, Error> {
+    if plan.canary.is_none() || o.continue_ {
+        return Ok(false);
+    }
     if o.no_journal {
         return Err(Error::CanaryNeedsJournal);
     }
-    let Some(j) = journal else { return Ok(()) };
-    match j.runs(&plan.id)?.into_iter().find(|r| r.mode == run::CANARY) {
-        Some(canary) => {
-            // Before --continue, the campaign's only rows are the canary's.
-            let totals = j.totals(&plan.id)?;
-            let failed = totals.of(journal::State::Failed) + totals.of(journal::State::Unknown) > 0;
-            Err(Error::CanaryDone { id: plan.id.clone(), failed, at: canary.started_at })
-        }
-        None => Ok(()),
+    let Some((j, inspection)) = journal else { return Ok(true) };
+    let runs = j.runs(&plan.id)?;
+    if let Some(canary) = super::status::canary_waiting(plan, &runs, inspection.selection.to_send) {
+        // Before --continue, the campaign's only rows are the canary's.
+        let totals = j.totals(&plan.id)?;
+        let failed = totals.of(journal::State::Failed) + totals.of(journal::State::Unknown) > 0;
+        return Err(Error::CanaryDone { id: plan.id.clone(), failed, at: canary.started_at.clone() });
     }
+    Ok(super::status::canary_sent(plan, &runs).is_none())
 }
 
 /// What follows a canary run: the exit code to end with (it failed, or it pauses for
-/// `--continue`), or `None` to go on after its wait.
+/// `--continue`: the report's code says which), or `None` to go on after its wait.
 fn after_canary(c: &Canary, end: &PassEnd, o: &Options) -> Option<u8> {
+    if end.code == crate::exit::OK {
+        return None;
+    }
     let file = format!("{}{}", o.file.display(), if o.sandbox { " --sandbox" } else { "" });
-    if end.failed > 0 || end.code != crate::exit::OK {
+    let paused = end.failed == 0 && end.code == crate::exit::WAITING && (o.dry_run || c.pause);
+    if !paused {
         eprintln!(
             "the canary failed ({} recipient{} failed or unknown); nothing more was sent. Fix the cause, then `herald send {file} --continue` sends to the rest",
             end.failed,
             if end.failed == 1 { "" } else { "s" }
         );
-        return Some(if end.code == crate::exit::OK { crate::exit::FAILURES } else { end.code });
+        return Some(end.code);
     }
-    if o.dry_run || c.pause {
-        eprintln!(
-            "canary sent ({} seed{}, up to {} of the audience): check the messages, then `herald send {file} --continue` sends to the rest (exit 75: done for now, recipients waiting)",
-            c.seeds.len(),
-            if c.seeds.len() == 1 { "" } else { "s" },
-            c.count
-        );
-        return Some(crate::exit::WAITING);
-    }
-    None
+    eprintln!(
+        "canary sent ({} seed{}, up to {} of the audience): check the messages, then `herald send {file} --continue` sends to the rest (exit 75: done for now, recipients waiting)",
+        c.seeds.len(),
+        if c.seeds.len() == 1 { "" } else { "s" },
+        c.count
+    );
+    Some(crate::exit::WAITING)
 }
 
 /// Waits `wait` after a clean canary before going on; Ctrl-C or SIGTERM stops (exit 130).
@@ -446,9 +456,10 @@ async fn wait_for_window(opens: jiff::Timestamp, cancel: &CancellationToken) -> 
     }
 }
 
-/// Opens the journal (read-only for a dry run), settles a crashed run, and inspects it: who a
-/// run would send to, and whether the campaign changed (refused unless `--allow-changed`).
-/// Without `create`, a journal not there yet is not created (`None`), as for a dry run.
+/// Opens the journal (read-only for a dry run), refuses a campaign new to it that looks like one
+/// it has sent (unless `--new-id`), settles a crashed run, and inspects it: who a run would send
+/// to, and whether the campaign changed (refused unless `--allow-changed`). Without `create`, a
+/// journal not there yet is not created (`None`), as for a dry run.
 fn open_journal(
     plan: &Plan,
     o: &Options,
@@ -488,6 +499,15 @@ fn open_journal(
         }
         j
     };
+    if let Some(like) = journal::look_alike(&j, &plan.id, &plan.source, &plan.sections)?.filter(|_| !o.new_id) {
+        if !o.dry_run && !o.sandbox {
+            return Err(Error::LooksSent { id: plan.id.clone(), like });
+        }
+        eprintln!(
+            "warning: campaign `{}` is new to the journal, but it looks like {like}; a real send would refuse unless --new-id",
+            plan.id
+        );
+    }
     if !o.dry_run {
         let settled = j.settle_crashed(&plan.id)?;
         if settled > 0 {

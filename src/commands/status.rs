@@ -117,6 +117,7 @@ pub fn json(seen: Seen<'_>) -> serde_json::Value {
         })
     });
     let selection = &inspection.selection;
+    let waits = canary_waiting(plan, runs, selection.to_send).is_some();
     serde_json::json!({
         "campaign": plan.id,
         "file": plan.file.display().to_string(),
@@ -130,13 +131,29 @@ pub fn json(seen: Seen<'_>) -> serde_json::Value {
             "unknown": totals.of(State::Unknown),
             "in_flight": totals.of(State::InFlight),
             "pending": selection.pending,
-            "skipped": plan.audience.counts.skipped(),
+            "skipped": inspection.skipped,
         },
-        "rerun_would_send": selection.to_send,
+        "rerun_would_send": if waits { 0 } else { selection.to_send },
+        "needs_continue": waits,
+        "continue_would_send": selection.to_send,
         "changed": inspection.changes.any(),
         "runs": runs.len(),
         "last_run": last,
     })
+}
+
+/// The canary run of a campaign that has a canary (`delivery.canary`), once it went out.
+pub fn canary_sent<'r>(plan: &Plan, runs: &'r [RunRow]) -> Option<&'r RunRow> {
+    runs.iter().find(|r| r.mode == crate::run::CANARY).filter(|_| plan.canary.is_some())
+}
+
+/// The canary run while it waits for `--continue` (a run without it sends nothing): it went
+/// out, no run has gone on after it, and `to_send` recipients are left. Once a run went on, or
+/// nobody is left, a re-run is an ordinary one.
+pub fn canary_waiting<'r>(plan: &Plan, runs: &'r [RunRow], to_send: usize) -> Option<&'r RunRow> {
+    let at = runs.iter().position(|r| r.mode == crate::run::CANARY).filter(|_| plan.canary.is_some())?;
+    let gone_on = runs[at + 1..].iter().any(|r| r.mode != crate::run::CANARY);
+    (!gone_on && to_send > 0).then(|| &runs[at])
 }
 
 /// The JSON status of a campaign with no journal yet: the shape of [`json`], nothing sent.
@@ -151,6 +168,8 @@ fn unsent(plan: &Plan, path: &Location) -> serde_json::Value {
         "senders": 0,
         "counts": { "sent": 0, "failed": 0, "unknown": 0, "in_flight": 0, "pending": counts.recipients, "skipped": counts.skipped() },
         "rerun_would_send": counts.recipients,
+        "needs_continue": false,
+        "continue_would_send": counts.recipients,
         "changed": false,
         "runs": 0,
         "last_run": null,
@@ -184,7 +203,7 @@ pub fn text(seen: Seen<'_>) -> String {
             },
         ),
         ("pending", inspection.selection.pending, "never attempted".into()),
-        ("skipped", plan.audience.counts.skipped(), "invalid, duplicate or suppressed in the campaign".into()),
+        ("skipped", inspection.skipped, "invalid, duplicate or suppressed in the campaign".into()),
     ];
     for (name, n, note) in lines {
         if n > 0 || matches!(name, "sent" | "failed" | "pending") {
@@ -211,13 +230,13 @@ pub fn text(seen: Seen<'_>) -> String {
             run.started_at
         ));
     }
-    match runs.iter().find(|r| r.mode == crate::run::CANARY) {
-        Some(canary) if !runs.iter().any(|r| r.started_at > canary.started_at) => s.push_str(&format!(
+    match canary_waiting(plan, runs, inspection.selection.to_send) {
+        Some(canary) => s.push_str(&format!(
             "the canary went out at {}; a re-run sends nothing until --continue, which would {}\n",
             canary.started_at,
             inspection.selection.describe()
         )),
-        _ => s.push_str(&format!("a re-run would {}\n", inspection.selection.describe())),
+        None => s.push_str(&format!("a re-run would {}\n", inspection.selection.describe())),
     }
     if inspection.changes.any() {
         s.push_str(&format!(

@@ -6,6 +6,7 @@
 //! [`pending`]). The journal stores no secrets, and no message bodies beyond their hash unless
 //! asked. It knows recipients by key; it does not know the planner.
 
+mod alike;
 mod changes;
 mod location;
 mod lock;
@@ -16,6 +17,7 @@ mod selection;
 mod sqlite;
 pub mod writer;
 
+pub use alike::{LookAlike, look_alike};
 pub use changes::{Changes, MESSAGE_SECTIONS};
 pub use location::{Location, redact};
 pub use postgres::Slots;
@@ -205,6 +207,17 @@ pub struct RunRow {
     pub exit_code: Option<u8>,
 }
 
+/// A campaign the journal knows, as its last run recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Known {
+    /// Its id.
+    pub name: String,
+    /// Its file relative to its repository (`None`: recorded by a herald that did not keep it).
+    pub file: Option<String>,
+    /// Its section hashes.
+    pub sections: Sections,
+}
+
 /// Counts of a campaign's rows by state, and when it was first and last sent to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Totals {
@@ -307,6 +320,11 @@ impl Journal {
         each!(&self.store, j => j.sections(campaign))
     }
 
+    /// Every campaign of the journal, as its last run recorded it.
+    pub fn campaigns(&self) -> Result<Vec<Known>, JournalError> {
+        each!(&self.store, j => j.campaigns())
+    }
+
     /// Counts of `campaign`'s rows by state, and its first and last send, including what a
     /// send under way has recorded so far.
     pub fn totals(&self, campaign: &str) -> Result<Totals, JournalError> {
@@ -352,15 +370,17 @@ impl Journal {
         each!(&mut self.store, j => j.rebaseline(campaign, hashes))
     }
 
-    /// Records the campaign's section hashes and a new run; returns the run id.
+    /// Records the campaign's section hashes and file (relative to its repository) and a new
+    /// run; returns the run id.
     pub fn begin_run(
         &mut self,
         campaign: &str,
         sections: &Sections,
+        file: &str,
         mode: &str,
         sender: &str,
     ) -> Result<i64, JournalError> {
-        each!(&mut self.store, j => j.begin_run(campaign, sections, mode, sender))
+        each!(&mut self.store, j => j.begin_run(campaign, sections, file, mode, sender))
     }
 
     /// Messages `sender` sent (or may have: unknown, in flight) since `since`, over every

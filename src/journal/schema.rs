@@ -6,15 +6,16 @@
 //! `recipients` when the run ends (see [`super::pending`]). Rows are compact: campaigns are
 //! referred to by number, request hashes are 32-byte blobs and recipient times are Unix
 //! milliseconds. Older journals are migrated in one transaction on first use: version 1 (text
-//! ids, hex hashes, text times) and version 2 (no `pending`; a `previous_state` column that
-//! released claims were restored from).
+//! ids, hex hashes, text times), version 2 (no `pending`; a `previous_state` column that
+//! released claims were restored from), version 3 (no campaign senders) and version 4 (no
+//! campaign files).
 
 use super::JournalError;
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
 
 /// The schema version this herald writes (`PRAGMA user_version`).
-pub const VERSION: i64 = 4;
+pub const VERSION: i64 = 5;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS campaigns (
@@ -24,7 +25,9 @@ CREATE TABLE IF NOT EXISTS campaigns (
     created_at  TEXT NOT NULL,
     updated_at  TEXT NOT NULL,
     -- Provider and account (`cloud_api:1234`), for `delivery.daily_cap` across campaigns.
-    sender      TEXT
+    sender      TEXT,
+    -- The campaign file relative to its repository, to know it again under another id.
+    file        TEXT
 );
 CREATE TABLE IF NOT EXISTS recipients (
     campaign       INTEGER NOT NULL,
@@ -77,12 +80,18 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 ";
 
-/// Version 3 → 4: each campaign's sender.
-const FROM_V3: &str = "
-ALTER TABLE campaigns ADD COLUMN sender TEXT;
+/// Version 4 → 5: each campaign's file.
+const FROM_V4: &str = "
+ALTER TABLE campaigns ADD COLUMN file TEXT;
 ";
 
-/// Version 1 → 4: the same rows, compact.
+/// Version 3 → 5: each campaign's sender and file.
+const FROM_V3: &str = "
+ALTER TABLE campaigns ADD COLUMN sender TEXT;
+ALTER TABLE campaigns ADD COLUMN file TEXT;
+";
+
+/// Version 1 → 5: the same rows, compact.
 const FROM_V1: &str = "
 ALTER TABLE campaigns RENAME TO campaigns_v1;
 ALTER TABLE recipients RENAME TO recipients_v1;
@@ -104,11 +113,13 @@ DROP TABLE runs_v1;
 DROP TABLE campaigns_v1;
 ";
 
-/// Version 2 → 4: `pending`, and no `previous_state` (a released claim now leaves the row
-/// untouched; a claim a crash left in flight stays so: the next send settles it); senders.
+/// Version 2 → 5: `pending`, and no `previous_state` (a released claim now leaves the row
+/// untouched; a claim a crash left in flight stays so: the next send settles it); senders and
+/// files.
 const FROM_V2: &str = "
 ALTER TABLE recipients DROP COLUMN previous_state;
 ALTER TABLE campaigns ADD COLUMN sender TEXT;
+ALTER TABLE campaigns ADD COLUMN file TEXT;
 {SCHEMA}
 ";
 
@@ -219,6 +230,7 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
             |r| r.get(0),
         )?;
         let steps = match version {
+            4 => FROM_V4,
             3 => FROM_V3,
             2 => FROM_V2,
             _ if v1 => FROM_V1,
@@ -311,29 +323,38 @@ mod tests {
         assert_eq!(version, VERSION);
     }
 
+    /// The campaigns table as version `version` (3 or 4) had it.
+    fn older_campaigns(version: i64) -> String {
+        let file = ",\n    -- The campaign file relative to its repository, to know it again under another id.\n    file        TEXT";
+        let sender = ",\n    -- Provider and account (`cloud_api:1234`), for `delivery.daily_cap` across campaigns.\n    sender      TEXT";
+        let v4 = SCHEMA.replace(file, "");
+        assert!(!v4.contains("file "), "the version 4 tables");
+        if version == 4 { v4 } else { v4.replace(sender, "") }
+    }
+
     #[test]
-    fn a_version_3_journal_gains_senders_and_keeps_its_rows() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("journal.db");
-        let v3 = SCHEMA.replace(
-            ",\n    -- Provider and account (`cloud_api:1234`), for `delivery.daily_cap` across campaigns.\n    sender      TEXT",
-            "",
-        );
-        assert!(!v3.contains("sender"), "the version 3 tables");
-        let conn = Connection::open(&path).unwrap();
-        conn.execute_batch(&v3).unwrap();
-        conn.execute_batch(
-            "INSERT INTO campaigns (name, sections, created_at, updated_at) VALUES ('spring', '{}', 'a', 'b');
-             PRAGMA user_version = 3;",
-        )
-        .unwrap();
-        drop(conn);
-        let conn = open(&path).unwrap();
-        let row: (String, Option<String>) =
-            conn.query_row("SELECT name, sender FROM campaigns", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
-        assert_eq!(row, ("spring".into(), None));
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-        assert_eq!(version, VERSION);
+    fn version_3_and_4_journals_gain_senders_and_files_and_keep_their_rows() {
+        for version in [3, 4] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("journal.db");
+            let tables = older_campaigns(version);
+            assert_eq!(tables.contains("sender"), version == 4);
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(&tables).unwrap();
+            conn.execute_batch(
+                "INSERT INTO campaigns (name, sections, created_at, updated_at) VALUES ('spring', '{}', 'a', 'b')",
+            )
+            .unwrap();
+            conn.pragma_update(None, "user_version", version).unwrap();
+            drop(conn);
+            let conn = open(&path).unwrap();
+            let row: (String, Option<String>, Option<String>) = conn
+                .query_row("SELECT name, sender, file FROM campaigns", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap();
+            assert_eq!(row, ("spring".into(), None, None));
+            let now: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+            assert_eq!(now, VERSION);
+        }
     }
 
     #[test]

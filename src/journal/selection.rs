@@ -69,8 +69,17 @@ impl Selection {
 
     /// What the run does, as a sentence.
     pub fn describe(&self) -> String {
+        self.describe_within(None)
+    }
+
+    /// What the run does when at most `limit.0` may be sent to, for the reason `limit.1`
+    /// (`--limit 5`, the canary).
+    pub fn describe_within(&self, limit: Option<(usize, &str)>) -> String {
         let n = self.to_send;
-        let mut parts = vec![format!("send to {n} recipient{}", if n == 1 { "" } else { "s" })];
+        let mut parts = vec![match limit.filter(|(max, _)| *max < n) {
+            Some((max, why)) => format!("send to {max} of the {n} recipients left ({why})"),
+            None => format!("send to {n} recipient{}", if n == 1 { "" } else { "s" }),
+        }];
         if self.sent > 0 {
             parts.push(format!("skip {} already sent", self.sent));
         }
@@ -110,5 +119,10 @@ mod tests {
             retry.count(state);
         }
         assert_eq!(retry.describe(), "send to 2 recipients, skip 1 already sent, resend 1 failed, resend 1 unknown");
+        assert_eq!(
+            retry.describe_within(Some((1, "--limit 1"))),
+            "send to 1 of the 2 recipients left (--limit 1), skip 1 already sent, resend 1 failed, resend 1 unknown"
+        );
+        assert_eq!(retry.describe_within(Some((5, "--limit 5"))), retry.describe());
     }
 }

@@ -2,7 +2,7 @@
 //! the run under way kept in arrival order until it ends (see [`super::pending`]).
 
 use super::{
-    Hash, JournalError, Row, RunRow, Sections, State, Totals, from_millis, lock, millis, pending, schema, writer,
+    Hash, JournalError, Known, Row, RunRow, Sections, State, Totals, from_millis, lock, millis, pending, schema, writer,
 };
 use crate::results::{Code, Record, Status};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -133,6 +133,22 @@ impl Sqlite {
         Ok(sections.and_then(|s| serde_json::from_str(&s).ok()))
     }
 
+    /// Every campaign of the journal, as its last run recorded it.
+    pub fn campaigns(&self) -> Result<Vec<Known>, JournalError> {
+        let mut stmt =
+            self.conn.prepare("SELECT name, file, sections FROM campaigns ORDER BY id").map_err(JournalError::Read)?;
+        stmt.query_map([], |r| {
+            let sections: String = r.get(2)?;
+            Ok(Known {
+                name: r.get(0)?,
+                file: r.get(1)?,
+                sections: serde_json::from_str(&sections).unwrap_or_default(),
+            })
+        })
+        .and_then(Iterator::collect)
+        .map_err(JournalError::Read)
+    }
+
     /// Counts of `campaign`'s rows by state, and its first and last send, including what a
     /// send under way has recorded so far.
     pub fn totals(&self, campaign: &str) -> Result<Totals, JournalError> {
@@ -220,6 +236,7 @@ impl Sqlite {
         &mut self,
         campaign: &str,
         sections: &Sections,
+        file: &str,
         mode: &str,
         sender: &str,
     ) -> Result<i64, JournalError> {
@@ -227,10 +244,10 @@ impl Sqlite {
         let sections = serde_json::to_string(sections).unwrap_or_default();
         let tx = self.conn.transaction().map_err(JournalError::Write)?;
         tx.execute(
-            "INSERT INTO campaigns (name, sections, created_at, updated_at, sender) VALUES (?1, ?2, ?3, ?3, ?4)
+            "INSERT INTO campaigns (name, sections, created_at, updated_at, sender, file) VALUES (?1, ?2, ?3, ?3, ?4, ?5)
              ON CONFLICT(name) DO UPDATE SET sections = excluded.sections, updated_at = excluded.updated_at,
-                                             sender = excluded.sender",
-            params![campaign, sections, now, sender],
+                                             sender = excluded.sender, file = excluded.file",
+            params![campaign, sections, now, sender, file],
         )
         .map_err(JournalError::Write)?;
         tx.execute(

@@ -65,7 +65,8 @@ fn place(backend: Backend) -> (tempfile::TempDir, Location) {
 fn open_in(backend: Backend) -> (tempfile::TempDir, Journal, i64) {
     let (dir, at) = place(backend);
     let mut j = Journal::open(&at, "c").unwrap();
-    let run = j.begin_run("c", &HashMap::from([("message".into(), "m1".into())]), "send", "cloud_api:42").unwrap();
+    let run =
+        j.begin_run("c", &HashMap::from([("message".into(), "m1".into())]), "c.yaml", "send", "cloud_api:42").unwrap();
     (dir, j, run)
 }
 
@@ -154,7 +155,7 @@ async fn a_rerun_keeps_final_rows_unless_told_to_retry_and_restores_released_ret
     writer.finish().unwrap();
     j.end_run(run, None, 1).unwrap();
     j.settle_crashed("c").unwrap();
-    j.begin_run("c", &HashMap::from([("message".into(), "m1".into())]), "send", "cloud_api:42").unwrap();
+    j.begin_run("c", &HashMap::from([("message".into(), "m1".into())]), "c.yaml", "send", "cloud_api:42").unwrap();
 
     let writer = j.writer("c", false).unwrap();
     let h = writer.handle();
@@ -290,10 +291,10 @@ fn campaigns_sharing_a_journal_send_side_by_side_and_fold_only_their_own_rows() 
     let path = dir.path().join("j.db");
     let sections = HashMap::from([("message".into(), "m1".into())]);
     let mut a = Journal::open(&path, "a").unwrap();
-    a.begin_run("a", &sections, "send", "cloud_api:42").unwrap();
+    a.begin_run("a", &sections, "c.yaml", "send", "cloud_api:42").unwrap();
     assert!(matches!(Journal::open(&path, "a"), Err(JournalError::Busy { .. })), "one sender per campaign");
     let mut b = Journal::open(&path, "b").unwrap();
-    b.begin_run("b", &sections, "send", "cloud_api:42").unwrap();
+    b.begin_run("b", &sections, "c.yaml", "send", "cloud_api:42").unwrap();
     // `a`'s run is under way: a claim of it sits in `pending`.
     conn(&a)
         .execute(

@@ -131,6 +131,18 @@ impl FileRoot {
         }
     }
 
+    /// `path` relative to the root, `/`-separated: the same in every clone of a repository.
+    /// Only the file name when it cannot be resolved inside the root.
+    pub fn relative(&self, path: &Path) -> String {
+        let resolved = path.canonicalize().ok();
+        let inside = resolved.as_deref().and_then(|p| p.strip_prefix(&self.dir).ok());
+        let parts: Vec<String> = match inside {
+            Some(rel) => rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect(),
+            None => path.file_name().map(|n| n.to_string_lossy().into_owned()).into_iter().collect(),
+        };
+        parts.join("/")
+    }
+
     /// The tree, and what it is, for messages: "the campaign's repository (/src/app)".
     pub fn describe(&self) -> String {
         let what = match self.chosen {
@@ -173,6 +185,8 @@ mod tests {
         assert_eq!(root.check(&folder.join("../../data.csv")), Ok(()));
         assert!(root.check(&folder.join("../../../secret.csv")).is_err());
         assert_eq!(root.check(&folder.join("../../../missing.csv")), Ok(()), "a missing file is left to the reader");
+        std::fs::write(folder.join("c.yaml"), "").unwrap();
+        assert_eq!(root.relative(&folder.join("../deep/c.yaml")), "campaigns/deep/c.yaml");
         assert!(root.check(Path::new("/etc/passwd")).is_err());
     }
 

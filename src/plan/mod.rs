@@ -157,6 +157,9 @@ pub struct Plan {
     pub file: PathBuf,
     /// SHA-256 of the campaign file, hex.
     pub file_hash: String,
+    /// The campaign file relative to its file root (its repository), `/`-separated: how the
+    /// journal knows a file again from another clone, whatever its id says.
+    pub source: String,
     /// SHA-256 of each top-level section of the campaign file (`message`, `vars`, …), so a
     /// re-run can tell which part changed.
     pub sections: std::collections::HashMap<String, String>,
@@ -314,6 +317,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
     let plan = Plan {
         file: path.to_path_buf(),
         file_hash,
+        source: ctx.root.relative(path),
         sections,
         id: campaign.id,
         name: campaign.name,

@@ -7,6 +7,7 @@ mod csv;
 mod json;
 mod junit;
 mod markdown;
+mod outcome;
 mod summary;
 mod text;
 
@@ -14,6 +15,7 @@ pub use csv::ResultsCsv;
 pub use json::summary_json;
 pub use junit::junit_xml;
 pub use markdown::summary_markdown;
+pub use outcome::{Verdict, verdict};
 pub use summary::{Class, LISTED, Summary};
 pub use text::summary_text;
 
@@ -62,6 +64,8 @@ pub struct About {
     pub mode: Mode,
     /// The allowed failure share.
     pub max_failure_rate: f64,
+    /// The variable holding the provider's key (its name, for advice).
+    pub token_env: String,
 }
 
 impl About {
@@ -76,6 +80,7 @@ impl About {
             message_type: plan.message_type.to_string(),
             mode,
             max_failure_rate: plan.delivery.max_failure_rate,
+            token_env: plan.token_env.clone(),
         }
     }
 }
@@ -104,6 +109,17 @@ pub struct RunInfo {
     pub stopped: Option<Stopped>,
     /// When the first recipient held outside their sending window may be sent to.
     pub held_until: Option<jiff::Timestamp>,
+    /// The run was the campaign's canary (`delivery.canary`), and what follows a clean one.
+    pub canary: Option<CanaryRun>,
+}
+
+/// What follows a clean canary run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CanaryRun {
+    /// The campaign waits for `--continue` (exit 75).
+    Pauses,
+    /// The same command goes on to the rest of the audience.
+    GoesOn,
 }
 
 /// Everything a summary says.
@@ -120,15 +136,23 @@ pub struct Report {
 }
 
 impl Report {
-    /// A report over `summary`; the exit code follows from the stop and the failure rate.
+    /// A report over `summary`; the exit code follows from the stop, the failure rate, the
+    /// recipients left waiting and the canary: one that failed (any failed or unknown
+    /// recipient) ends with at least 1, a clean one that pauses with 75.
     pub fn new(about: About, summary: Summary, run: RunInfo) -> Report {
-        let exit_code = match &run.stopped {
+        let code = match &run.stopped {
             Some(s) => s.kind.exit_code(),
             None if summary.failure_rate() > about.max_failure_rate => crate::exit::FAILURES,
             None if summary.skipped_with(&Code::Held) + summary.skipped_with(&Code::DailyCap) > 0 => {
                 crate::exit::WAITING
             }
             None => crate::exit::OK,
+        };
+        let failed = summary.count(Status::Failed) + summary.count(Status::Unknown) > 0;
+        let exit_code = match run.canary {
+            Some(_) if code == crate::exit::OK && failed => crate::exit::FAILURES,
+            Some(CanaryRun::Pauses) if code == crate::exit::OK => crate::exit::WAITING,
+            _ => code,
         };
         Report { about, summary, run, exit_code }
     }
@@ -266,6 +290,7 @@ pub(crate) mod fixture {
             message_type: "text".into(),
             mode: Mode::Sandbox,
             max_failure_rate: 0.02,
+            token_env: "WA_TOKEN".into(),
         };
         let run = RunInfo {
             requests: 6,
@@ -274,6 +299,7 @@ pub(crate) mod fixture {
             duration_ms: 2000,
             stopped: None,
             held_until: None,
+            canary: None,
         };
         Report::new(about, summary, run)
     }

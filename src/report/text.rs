@@ -1,7 +1,7 @@
 //! The summary printed at the end of a run: the same facts as `summary.md`, as plain lines.
 
 use super::{Mode, Report};
-use crate::results::Status;
+use crate::results::{Code, Status};
 use std::fmt::Write;
 
 /// The terminal summary.
@@ -25,7 +25,7 @@ pub fn summary_text(r: &Report) -> String {
     };
     // The counts cover the whole campaign; say what this run itself did.
     let this_run = match r.run.finished {
-        0 if r.about.mode != Mode::DryRun => "this run sent nothing (everyone was done already)".to_string(),
+        0 if r.about.mode != Mode::DryRun => format!("this run sent nothing: {}", why_nothing(r)),
         n => format!(
             "this run: {n} finished in {} ({:.1}/s)",
             crate::clock::format(std::time::Duration::from_millis(r.run.duration_ms)),
@@ -47,6 +47,40 @@ pub fn summary_text(r: &Report) -> String {
     s
 }
 
+/// Why a run finished nobody: it stopped, recipients wait (window, daily cap, canary), the
+/// campaign skips everyone, or the journal has everyone final already.
+fn why_nothing(r: &Report) -> String {
+    if let Some(stop) = &r.run.stopped {
+        return format!("the run stopped ({})", stop.message.trim_end_matches('.'));
+    }
+    let mut waiting = Vec::new();
+    let held = r.summary.skipped_with(&Code::Held);
+    if held > 0 {
+        let opens = r.run.held_until.map(|t| format!(" (the first opens at {t})")).unwrap_or_default();
+        waiting.push(format!("{held} {} outside their sending window{opens}", if held == 1 { "is" } else { "are" }));
+    }
+    let capped = r.summary.skipped_with(&Code::DailyCap);
+    if capped > 0 {
+        waiting.push(format!(
+            "{capped} wait{} for a later run, the sender's `delivery.daily_cap` is reached",
+            if capped == 1 { "s" } else { "" }
+        ));
+    }
+    let pending = r.summary.skipped_with(&Code::Pending);
+    if pending > 0 {
+        waiting.push(format!("{pending} not sent yet"));
+    }
+    if !waiting.is_empty() {
+        return waiting.join("; ");
+    }
+    let done = r.count(Status::Sent) + r.count(Status::Failed) + r.count(Status::Unknown);
+    match (done, r.summary.total()) {
+        (_, 0) => "the audience is empty".into(),
+        (0, _) => "the campaign skips every recipient (invalid, duplicate or suppressed)".into(),
+        _ => "the journal has everyone sent, failed or unknown already (see `herald status`)".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::fixture::report;
@@ -62,5 +96,48 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("  failed 131026 ×2: error 131026"));
+    }
+
+    #[test]
+    fn says_why_a_run_sent_nothing() {
+        let mut r = report();
+        r.run.finished = 0;
+        let line = |r: &Report| summary_text(r).lines().next().unwrap_or_default().to_string();
+        assert!(
+            line(&r).ends_with(
+                "this run sent nothing: the journal has everyone sent, failed or unknown already (see `herald status`)"
+            ),
+            "{}",
+            line(&r)
+        );
+        r.run.stopped = Some(crate::report::Stopped {
+            kind: crate::run::StopKind::Unreachable,
+            message: "the provider could not be reached: dns error".into(),
+        });
+        assert!(
+            line(&r).ends_with("this run sent nothing: the run stopped (the provider could not be reached: dns error)"),
+            "{}",
+            line(&r)
+        );
+        r.run.stopped = None;
+        r.summary = crate::report::Summary::default();
+        let held =
+            |n: u8| crate::results::Record::skipped(format!("+2547000000{n}"), None, Code::Held, "outside".into());
+        r.summary.add(&held(1));
+        r.summary.add(&held(2));
+        r.summary.add(&crate::results::Record::skipped("+254700000003".into(), None, Code::DailyCap, "cap".into()));
+        r.run.held_until = Some("2026-11-22T06:00:00Z".parse().unwrap());
+        assert!(
+            line(&r).ends_with("this run sent nothing: 2 are outside their sending window (the first opens at 2026-11-22T06:00:00Z); 1 waits for a later run, the sender's `delivery.daily_cap` is reached"),
+            "{}",
+            line(&r)
+        );
+        r.summary = crate::report::Summary::default();
+        r.summary.add(&crate::results::Record::skipped("x".into(), None, Code::InvalidPhone, "bad".into()));
+        assert!(
+            line(&r).ends_with("the campaign skips every recipient (invalid, duplicate or suppressed)"),
+            "{}",
+            line(&r)
+        );
     }
 }

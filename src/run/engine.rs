@@ -3,7 +3,8 @@
 //! the plan's size), hands them to `concurrency` workers, and collects every recipient's
 //! record. It owns the counts, the failure-rate breaker and the stop; workers never print.
 //! A stop (provider, breaker, unreachable host, journal, Ctrl-C) ends claiming and rendering;
-//! requests in flight finish; every row still ends with exactly one record. Counts, progress and
+//! requests in flight finish; every row still ends with exactly one record. A suppressed
+//! recipient the journal has a row for (sent before it was suppressed) is recorded by that row. Counts, progress and
 //! `--limit` are in recipients; pacing and concurrency in requests.
 
 use super::batch::{self, Request};
@@ -19,6 +20,7 @@ use super::transport::Transport;
 use crate::journal::writer::{Admission, Admitted, Candidate};
 use crate::journal::{JournalError, Policy};
 use crate::plan::Plan;
+use crate::recipients::SkipReason;
 use crate::results::{Code, Record, Status};
 use crate::secret::Secret;
 use std::collections::VecDeque;
@@ -124,6 +126,9 @@ enum Slot {
     Unrendered,
     /// A recipient outside their window until then (and then on their clock).
     Held(jiff::Timestamp, String),
+    /// A suppressed recipient, looked up but never claimed: the journal's row, when it has one
+    /// (sent before the number was suppressed), is their record, else this skip.
+    Suppressed(Record),
 }
 
 /// What the engine did.
@@ -362,6 +367,16 @@ impl Engine<'_> {
         let keep_bodies = self.gate.keeps_bodies();
         for row in rows {
             match row {
+                Fed::Skipped(s) if matches!(s.reason, SkipReason::Suppressed) => {
+                    let csv_line = s.origin.csv_line();
+                    candidates.push(Candidate {
+                        recipient: s.recipient.clone(),
+                        csv_line,
+                        request_hash: None,
+                        body: None,
+                    });
+                    jobs.push(Slot::Suppressed(Record::of_skipped(&s)));
+                }
                 Fed::Skipped(s) => (self.record)(&Record::of_skipped(&s)),
                 Fed::Failed(e) => self.stop(StopReason::Plan(e)),
                 Fed::Unrendered { recipient, csv_line } => {
@@ -411,10 +426,11 @@ impl Engine<'_> {
                 }
                 return match slot {
                     Slot::Send(job) => Some(job),
-                    Slot::Unrendered | Slot::Held(..) => None,
+                    Slot::Unrendered | Slot::Held(..) | Slot::Suppressed(_) => None,
                 };
             }
             Admission::Kept(r) => (self.record)(&r),
+            Admission::Unclaimed if let Slot::Suppressed(skip) = slot => (self.record)(&skip),
             Admission::Unclaimed if let Slot::Held(opens, local) = slot => {
                 self.tally.hold(opens);
                 let message = format!("outside their sending window until {local}");

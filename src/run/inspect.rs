@@ -1,12 +1,13 @@
 //! Before a run: what the journal says about the campaign (who would be sent to, who is already
 //! final) and whether the campaign changed since it was partly sent, by comparing each known
 //! recipient's request hash with the one the campaign renders now. One streaming pass, made
-//! only when the journal has rows for the campaign.
+//! only when the journal has rows for the campaign. A recipient the campaign now suppresses but
+//! the journal has already is counted once, by the journal.
 
 use crate::error::Error;
-use crate::journal::{Changes, Journal, Policy, Selection};
+use crate::journal::{Changes, Journal, Policy, Selection, State};
 use crate::plan::Plan;
-use crate::recipients::Entry;
+use crate::recipients::{Entry, SkipReason};
 
 /// Hashes rewritten per transaction with `--allow-changed`.
 const REBASELINE_CHUNK: usize = 10_000;
@@ -23,6 +24,9 @@ pub struct Inspection {
     pub changes: Changes,
     /// Rows the journal has for the campaign.
     pub rows: usize,
+    /// Rows the campaign skips (invalid, duplicate, suppressed) that the journal has no row
+    /// for: a number suppressed after it was sent counts as sent, not as skipped too.
+    pub skipped: usize,
 }
 
 impl Inspection {
@@ -30,7 +34,8 @@ impl Inspection {
     pub fn fresh(plan: &Plan, policy: Policy) -> Inspection {
         let n = plan.audience.counts.recipients;
         let selection = Selection { policy, to_send: n, pending: n, ..Selection::default() };
-        Inspection { selection, changes: Changes::default(), rows: 0 }
+        let skipped = plan.audience.counts.skipped();
+        Inspection { selection, changes: Changes::default(), rows: 0, skipped }
     }
 }
 
@@ -47,6 +52,7 @@ pub fn inspect(plan: &Plan, journal: &mut Journal, policy: Policy, rebaseline: b
     let settings = plan.settings().clone();
     let mut rewrite = Vec::new();
     let mut batch = Vec::with_capacity(LOOKUP_BATCH);
+    let (mut suppressed, mut known) = (Vec::new(), 0);
     let mut entries = plan.audience.entries().map_err(crate::plan::PlanError::from)?.peekable();
     while entries.peek().is_some() {
         batch.clear();
@@ -54,6 +60,12 @@ pub fn inspect(plan: &Plan, journal: &mut Journal, policy: Policy, rebaseline: b
             match entries.next() {
                 Some(entry) => match entry.map_err(crate::plan::PlanError::from)? {
                     Entry::Recipient(r) => batch.push((r.target.to_string(), r)),
+                    Entry::Skipped(s) if matches!(s.reason, SkipReason::Suppressed) => {
+                        suppressed.push(s.recipient);
+                        if suppressed.len() == LOOKUP_BATCH {
+                            known += already_final(journal, &plan.id, &mut suppressed, &mut selection)?;
+                        }
+                    }
                     _ => continue,
                 },
                 None => break,
@@ -87,5 +99,24 @@ pub fn inspect(plan: &Plan, journal: &mut Journal, policy: Policy, rebaseline: b
     if rebaseline && !rewrite.is_empty() {
         journal.rebaseline(&plan.id, rewrite)?;
     }
-    Ok(Inspection { selection, changes, rows })
+    known += already_final(journal, &plan.id, &mut suppressed, &mut selection)?;
+    let skipped = plan.audience.counts.skipped().saturating_sub(known);
+    Ok(Inspection { selection, changes, rows, skipped })
+}
+
+/// Looks up suppressed recipients (`keys`, emptied): those the journal has are counted there,
+/// the sent ones as already sent; returns how many it has.
+fn already_final(
+    journal: &Journal,
+    campaign: &str,
+    keys: &mut Vec<String>,
+    selection: &mut Selection,
+) -> Result<usize, Error> {
+    if keys.is_empty() {
+        return Ok(0);
+    }
+    let rows = journal.rows(campaign, keys)?;
+    selection.sent += keys.iter().filter(|k| rows.get(*k).is_some_and(|r| r.state == State::Sent)).count();
+    keys.clear();
+    Ok(rows.len())
 }

@@ -33,7 +33,7 @@ pub use transport::Transport;
 use crate::error::Error;
 use crate::journal::{Journal, JournalError, Policy};
 use crate::plan::Plan;
-use crate::report::{About, Mode, Report, RunInfo, Stopped, Writer};
+use crate::report::{About, CanaryRun, Mode, Report, RunInfo, Stopped, Writer};
 use crate::secret::Secret;
 use gate::Gate;
 use std::path::PathBuf;
@@ -128,9 +128,13 @@ pub async fn run<T: Transport>(
     let expected = limit.map_or(expected, |l| l.min(expected));
     // A run that sends nobody (all already sent) is not recorded as a run.
     let run_id = match journal.as_deref_mut().filter(|_| !dry_run && expected > 0) {
-        Some(j) => {
-            Some(j.begin_run(&plan.id, &plan.sections, if canary { CANARY } else { options.mode.as_str() }, &sender)?)
-        }
+        Some(j) => Some(j.begin_run(
+            &plan.id,
+            &plan.sections,
+            &plan.source,
+            if canary { CANARY } else { options.mode.as_str() },
+            &sender,
+        )?),
         None => None,
     };
     let d = &plan.delivery;
@@ -161,6 +165,10 @@ pub async fn run<T: Transport>(
         duration_ms: done.elapsed.as_millis() as u64,
         stopped: stopped.as_ref().map(|s| Stopped { kind: s.kind(), message: s.to_string() }),
         held_until: done.tally.next_opening,
+        canary: plan.canary.as_ref().filter(|_| canary).map(|c| match c.pause || dry_run {
+            true => CanaryRun::Pauses,
+            false => CanaryRun::GoesOn,
+        }),
     };
     let report = Report::new(About::of(&plan, options.mode), summary, info);
     tracing::info!(

@@ -61,6 +61,8 @@ const MIGRATIONS: &[&str] = &[
          sender   TEXT PRIMARY KEY,
          next_us  BIGINT NOT NULL
      );",
+    // 3: each campaign's file, relative to its repository, to know it again under another id.
+    "ALTER TABLE campaigns ADD COLUMN file TEXT;",
 ];
 
 /// Connects to `url`, looking for herald's tables in `schema`; `shown` is the journal as it may

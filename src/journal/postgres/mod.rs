@@ -14,7 +14,7 @@ mod writer;
 pub use connect::reason;
 pub use pacing::Slots;
 
-use super::{Hash, JournalError, Location, Row, RunRow, Sections, State, Totals, from_millis, millis};
+use super::{Hash, JournalError, Known, Location, Row, RunRow, Sections, State, Totals, from_millis, millis};
 use crate::results::{Code, Record, Status};
 use session::Session;
 use std::collections::HashMap;
@@ -188,6 +188,24 @@ impl Postgres {
         })
     }
 
+    /// Every campaign of the journal, as its last run recorded it.
+    pub fn campaigns(&self) -> Result<Vec<Known>, JournalError> {
+        self.call(move |s| {
+            // A reader does not migrate: `file` is read so that a journal of migration 2 has none.
+            let rows = s
+                .client
+                .query("SELECT name, to_jsonb(campaigns) ->> 'file', sections FROM campaigns ORDER BY id", &[])?;
+            Ok(rows
+                .iter()
+                .map(|r| Known {
+                    name: r.get(0),
+                    file: r.get(1),
+                    sections: serde_json::from_str(r.get(2)).unwrap_or_default(),
+                })
+                .collect())
+        })
+    }
+
     /// Counts of `campaign`'s rows by state, and its first and last send.
     pub fn totals(&self, campaign: &str) -> Result<Totals, JournalError> {
         let campaign = campaign.to_string();
@@ -278,20 +296,23 @@ impl Postgres {
         &mut self,
         campaign: &str,
         sections: &Sections,
+        file: &str,
         mode: &str,
         sender: &str,
     ) -> Result<i64, JournalError> {
         let now = crate::results::now();
         let sections = serde_json::to_string(sections).unwrap_or_default();
         let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
-        let (campaign, mode, sender) = (campaign.to_string(), mode.to_string(), sender.to_string());
+        let (campaign, mode, sender, file) =
+            (campaign.to_string(), mode.to_string(), sender.to_string(), file.to_string());
         let id = self.call(move |s| {
             let mut tx = s.client.transaction()?;
             tx.execute(
-                "INSERT INTO campaigns (name, sections, created_at, updated_at, sender) VALUES ($1, $2, $3, $3, $4)
+                "INSERT INTO campaigns (name, sections, created_at, updated_at, sender, file)
+                 VALUES ($1, $2, $3, $3, $4, $5)
                  ON CONFLICT (name) DO UPDATE SET sections = excluded.sections, updated_at = excluded.updated_at,
-                                                  sender = excluded.sender",
-                &[&campaign, &sections, &now, &sender],
+                                                  sender = excluded.sender, file = excluded.file",
+                &[&campaign, &sections, &now, &sender, &file],
             )?;
             let sql = format!(
                 "INSERT INTO runs (campaign, started_at, mode, pid, host, lease_until)

@@ -29,7 +29,8 @@ fn candidates(range: std::ops::Range<usize>) -> Vec<Candidate> {
 /// A runner: its own connection to the journal at `url`, with a run of campaign `c` begun.
 fn runner(url: &str) -> (Journal, i64) {
     let mut j = Journal::open(Location::parse(Path::new(url), false).unwrap(), "c").unwrap();
-    let run = j.begin_run("c", &HashMap::from([("message".into(), "m1".into())]), "send", "cloud_api:42").unwrap();
+    let run =
+        j.begin_run("c", &HashMap::from([("message".into(), "m1".into())]), "c.yaml", "send", "cloud_api:42").unwrap();
     (j, run)
 }
 
@@ -177,6 +178,21 @@ fn a_reader_of_a_database_no_send_has_written_finds_no_journal_and_creates_nothi
     .join()
     .unwrap();
     assert_eq!(schemas, 0, "a reader created herald's schema");
+}
+
+#[test]
+fn a_journal_before_campaign_files_is_read_as_it_is_and_migrated_by_a_sender() {
+    let url = pg_server::database();
+    let at = || Location::parse(Path::new(&url), false).unwrap();
+    drop(runner(&url));
+    // As migration 2 left it.
+    sql(&url, "ALTER TABLE campaigns DROP COLUMN file; DELETE FROM migrations WHERE version = 3;");
+    let reader = Journal::open_read(at()).unwrap().unwrap();
+    let known = reader.campaigns().unwrap();
+    assert_eq!((known.len(), known[0].file.as_deref()), (1, None), "{known:?}");
+    drop(reader);
+    let (sender, _) = runner(&url);
+    assert_eq!(sender.campaigns().unwrap()[0].file.as_deref(), Some("c.yaml"));
 }
 
 #[test]
