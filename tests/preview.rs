@@ -127,4 +127,15 @@ fn recipient_takes_the_number_as_people_write_it_and_says_why_a_row_is_not_sent(
             assert!(!err.contains("--limit"), "{who}: {err}");
         }
     }
+    // Without a default country a national number cannot be read, and is no line number.
+    s.write("c.yaml", CAMPAIGN.replace("  default_country: KE\n", ""));
+    let o = run(s.path(), &["preview", "c.yaml", "--recipient", "0712000018"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "error: `0712000018` is neither a phone number nor a line of data.csv (`0712000018` has no country code"
+        ),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -84,9 +84,10 @@ impl Plan {
         } else {
             match normalize(who, audience.region()) {
                 Ok(phone) => Wanted::Phone(phone),
+                // `0712000002` is a number written nationally, not line 712,000,002.
                 Err(why) => match who.parse() {
-                    Ok(line) => Wanted::Line(line),
-                    Err(_) => return Err(NotSent::Unreadable { who: who.to_string(), source_name, why }),
+                    Ok(line) if !who.starts_with('0') && who.len() < 8 => Wanted::Line(line),
+                    _ => return Err(NotSent::Unreadable { who: who.to_string(), source_name, why }),
                 },
             }
         };
