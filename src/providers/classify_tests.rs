@@ -339,6 +339,8 @@ fn evolution_fails_a_missing_group_for_that_recipient_and_stops_for_a_missing_in
         e.message,
         "The \"shop\" instance does not exist: check `provider.instance` (the instance's name, not its id)"
     );
+    let Outcome::Stop(e) = not_found(r#"["Instance not found"]"#) else { panic!("a missing instance stops") };
+    assert_eq!(e.message, "Instance not found: check `provider.instance` (the instance's name, not its id)");
     let Outcome::Stop(e) = not_found(r#"["Cannot POST /message/sendText/shop"]"#) else { panic!() };
     assert_eq!(e.message, "Cannot POST /message/sendText/shop: check `provider.base_url`");
     // A 404 that is not Evolution's (a proxy's page) says the host is wrong, for everyone.

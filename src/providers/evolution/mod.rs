@@ -484,8 +484,6 @@ fn interactive_body(number: &str, interactive: &Interactive) -> Result<(&'static
     }
 }
 
-/// The strings in Evolution's `response.message`, which may be a string, a list of strings, or a
-/// list of lists of strings.
 /// A 404: a missing group or number fails that recipient only (`Group not found`); a missing
 /// instance (`The "x" instance does not exist`), an unknown route (`Cannot POST …`) or a 404
 /// that is not Evolution's own is wrong for every recipient, so it stops the campaign with
@@ -493,7 +491,8 @@ fn interactive_body(number: &str, interactive: &Interactive) -> Result<(&'static
 fn not_found(messages: &[String], error: ProviderError) -> Outcome {
     let text = messages.join("; ");
     let lower = text.to_lowercase();
-    if lower.contains("instance does not exist") {
+    // Evolution words it `The "x" instance does not exist`; some builds say `Instance not found`.
+    if lower.contains("instance") && (lower.contains("does not exist") || lower.contains("not found")) {
         let advice = "check `provider.instance` (the instance's name, not its id)";
         return Outcome::Stop(ProviderError::new(None, format!("{}: {advice}", error.message)));
     }
@@ -504,6 +503,8 @@ fn not_found(messages: &[String], error: ProviderError) -> Outcome {
     Outcome::Stop(ProviderError::new(None, format!("{}: check `provider.base_url`", error.message)))
 }
 
+/// The strings in Evolution's `response.message`, which may be a string, a list of strings, or a
+/// list of lists of strings.
 fn evolution_messages(body: &Value) -> Vec<String> {
     fn collect(v: &Value, out: &mut Vec<String>) {
         match v {
