@@ -493,10 +493,7 @@ pub fn run() -> u8 {
         }
         Command::Man { command: name, out: None } => match man::page(command(), name.as_deref()) {
             Ok(page) => print_bytes(&page, &out),
-            Err(known) => {
-                let name = name.unwrap_or_default();
-                out.error(&crate::error::Error::NoPage { name, known: known.join(", ") })
-            }
+            Err(none) => out.error(&crate::error::Error::NoPage { name: none.name, known: none.known.join(", ") }),
         },
         Command::Man { out: Some(dir), .. } => match man::write_all(command(), &dir) {
             Ok(paths) => {

@@ -199,3 +199,18 @@ fn the_canary_flow_works_against_the_sandbox() {
     let summary: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!((summary["counts"]["sent"].as_u64(), summary["this_run"]["finished"].as_u64()), (Some(13), Some(10)));
 }
+
+#[test]
+fn a_canary_the_provider_stops_says_so_not_that_it_failed() {
+    let server = Server::start(|_, _| cloud_error(401, 190));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), "{ count: 3 }"));
+    let o = send(&s, &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the canary stopped (exit 3) before anyone failed; nothing more was sent"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("the canary failed"), "{}", stderr(&o));
+}

@@ -153,3 +153,25 @@ fn a_send_waiting_for_a_window_stops_on_sigterm_with_130_and_sends_nothing_more(
     let csv = std::fs::read_to_string(s.path().join("out/results.csv")).unwrap();
     assert_eq!(csv.matches(",held,").count(), 3, "{csv}");
 }
+
+#[test]
+fn an_unpaused_canary_held_by_the_window_says_it_waits_not_that_it_failed() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = scratch(&server.url(), WEEKDAYS);
+    s.write(
+        "c.yaml",
+        format!(
+            "{}delivery: {{ canary: {{ count: 3, pause: false, wait: 1s }} }}\n",
+            campaign(&server.url(), WEEKDAYS)
+        ),
+    );
+    let o = at(&s, EVENING, &["send", "c.yaml", "--yes", "--quiet", "--no-wait", "--report", "out"]);
+    assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 1, "only New York is inside its window");
+    assert!(
+        stderr(&o).contains("the canary had no failures, but some of it waits for its sending window"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("the canary failed"), "{}", stderr(&o));
+}

@@ -102,15 +102,27 @@ fn built(root: clap::Command) -> clap::Command {
     root
 }
 
-/// The page of herald itself (`command` `None`) or of `herald COMMAND`, as roff; for no such
-/// command, the commands there are.
-pub fn page(root: clap::Command, command: Option<&str>) -> Result<Vec<u8>, Vec<String>> {
+/// `herald man NAME` for a command herald does not have.
+#[derive(Debug, thiserror::Error)]
+#[error("no command `{name}`; the commands: {}", .known.join(", "))]
+pub struct NoSuchCommand {
+    /// The name asked for.
+    pub name: String,
+    /// The commands there are.
+    pub known: Vec<String>,
+}
+
+/// The page of herald itself (`command` `None`) or of `herald COMMAND`, as roff.
+pub fn page(root: clap::Command, command: Option<&str>) -> Result<Vec<u8>, NoSuchCommand> {
     let root = built(root);
     let cmd = match command {
         None => root,
         Some(name) => match root.find_subcommand(name) {
             Some(sub) => sub.clone(),
-            None => return Err(root.get_subcommands().map(|c| c.get_name().to_string()).collect()),
+            None => {
+                let known = root.get_subcommands().map(|c| c.get_name().to_string()).collect();
+                return Err(NoSuchCommand { name: name.to_string(), known });
+            }
         },
     };
     let mut out = Vec::new();

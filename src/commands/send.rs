@@ -388,8 +388,21 @@ fn after_canary(c: &Canary, end: &PassEnd, o: &Options) -> Option<u8> {
         return None;
     }
     let file = format!("{}{}", o.file.display(), if o.sandbox { " --sandbox" } else { "" });
-    let paused = end.failed == 0 && end.code == crate::exit::WAITING && (o.dry_run || c.pause);
-    if !paused {
+    let clean = end.failed == 0 && end.code == crate::exit::WAITING;
+    if clean && !(o.dry_run || c.pause) {
+        eprintln!(
+            "the canary had no failures, but some of it waits for its sending window (exit 75: done for now, recipients waiting): run `herald send {file}` again to go on"
+        );
+        return Some(end.code);
+    }
+    if end.failed == 0 && !clean {
+        eprintln!(
+            "the canary stopped (exit {}) before anyone failed; nothing more was sent. Fix the cause, then run `herald send {file}` again",
+            end.code
+        );
+        return Some(end.code);
+    }
+    if !clean {
         eprintln!(
             "the canary failed ({} recipient{} failed or unknown); nothing more was sent. Fix the cause, then `herald send {file} --continue` sends to the rest",
             end.failed,
