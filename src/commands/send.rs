@@ -87,7 +87,7 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     }
     // From the start: a SIGTERM while a large list validates must not kill herald outright.
     let cancel = CancellationToken::new();
-    super::signals::watch(cancel.clone());
+    crate::signals::watch(cancel.clone());
     tracing::info!(file = %o.file.display(), "validating");
     // The sandbox starts first, so requests are planned for its address.
     let sandbox = match o.sandbox && !o.dry_run {

@@ -201,6 +201,9 @@ impl Finding {
     }
 }
 
+/// Requests a second when neither `delivery.rate` nor the provider's published limit says.
+pub const DEFAULT_RATE: f64 = 10.0;
+
 /// A provider's static facts.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Info {
@@ -228,7 +231,7 @@ pub struct Info {
     /// (`None`: one request per number).
     pub batching: Option<Batching>,
     /// Requests a second when `delivery.rate` is not given: the limit its own docs publish, or
-    /// [`crate::delivery::DEFAULT_RATE`] when they publish none.
+    /// [`DEFAULT_RATE`] when they publish none.
     pub default_rate: f64,
     /// The sending limit its docs publish (or, for a provider relaying to one Cloud API number,
     /// Meta's): a faster `delivery.rate` is a warning.
