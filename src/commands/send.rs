@@ -125,7 +125,7 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     }
     let plan = Arc::new(plan);
     let secret = match (&sandbox, o.dry_run) {
-        (Some(_), _) => Secret::new(crate::sandbox::token(plan.provider)),
+        (Some(_), _) => Secret::new(crate::providers::imitation::token(plan.provider)),
         (None, true) => Secret::new(""),
         (None, false) => {
             Secret::from_env(&plan.token_env).ok_or_else(|| Error::MissingToken(plan.token_env.clone()))?

@@ -8,6 +8,7 @@ mod communiktor;
 pub mod contract;
 mod evolution;
 mod flowiq;
+pub mod imitation;
 mod meta;
 mod outcome;
 mod whautochat;
@@ -77,7 +78,7 @@ impl ProviderKind {
     }
 
     /// How the sandbox imitates this provider's API.
-    pub(crate) fn imitation(self) -> &'static dyn crate::sandbox::api::Api {
+    pub(crate) fn imitation(self) -> &'static dyn crate::providers::imitation::api::Api {
         match self {
             ProviderKind::Communiktor => &communiktor::imitation::Communiktor,
             ProviderKind::Evolution => &evolution::imitation::Evolution,
