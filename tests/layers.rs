@@ -2,18 +2,12 @@
 //!
 //! Every `crate::…` and `super::…` path in non-test code is read (comments, strings and
 //! character literals stripped first) and resolved to the top-level module it names; those
-//! edges make a graph that must have no cycle once the few wrong-way imports in [`ALLOWED`] are
-//! left out, and each of those must still close a cycle, so the list only shrinks. Test code — files declared `#[cfg(test)] mod
-//! x;` and items under `#[cfg(test)]` — is not counted: a test may reach across layers to set
-//! up what it checks, and nothing it imports ships.
+//! edges make a graph that must have no cycle. Test code — files declared `#[cfg(test)] mod x;`
+//! and items under `#[cfg(test)]` — is not counted: a test may reach across layers to set up
+//! what it checks, and nothing it imports ships.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-
-/// The imports still going the wrong way, `(from, to, why it stays)`: each closes circles
-/// between top-level modules. The graph without them must have no circle, and each must still
-/// close one, so the list only shrinks.
-const ALLOWED: &[(&str, &str, &str)] = &[];
 
 /// One token of Rust source, with its line.
 #[derive(Debug, Clone, PartialEq)]
@@ -357,20 +351,6 @@ fn cycles(edges: &BTreeMap<(String, String), String>) -> BTreeSet<Vec<String>> {
     out
 }
 
-/// Whether `to` reaches `from` in the graph.
-fn reaches(edges: &BTreeMap<(String, String), String>, from: &str, to: &str) -> bool {
-    let (mut seen, mut todo) = (BTreeSet::new(), vec![to]);
-    while let Some(n) = todo.pop() {
-        if n == from {
-            return true;
-        }
-        if seen.insert(n) {
-            todo.extend(edges.keys().filter(|(a, _)| a == n).map(|(_, b)| b.as_str()));
-        }
-    }
-    false
-}
-
 /// The cycles (at most `MAX` of them, then a count) and once each edge they use, with its example.
 fn show(found: &BTreeSet<Vec<String>>, edges: &BTreeMap<(String, String), String>) -> String {
     const MAX: usize = 30;
@@ -395,23 +375,11 @@ fn show(found: &BTreeSet<Vec<String>>, edges: &BTreeMap<(String, String), String
 #[test]
 fn no_import_circle_between_top_level_modules() {
     let edges = graph(&crate::common::root().join("src"));
-    let mut problems = String::new();
-    for (from, to, _) in ALLOWED {
-        if !edges.contains_key(&(from.to_string(), to.to_string())) || !reaches(&edges, from, to) {
-            problems += &format!(
-                "error: {from} → {to} no longer closes a circle: remove it from ALLOWED in tests/layers.rs and docs/architecture.md\n"
-            );
-        }
-    }
-    let rest: BTreeMap<(String, String), String> =
-        edges.into_iter().filter(|((a, b), _)| !ALLOWED.iter().any(|(from, to, _)| a == from && b == to)).collect();
-    let found = cycles(&rest);
-    if !found.is_empty() {
-        problems += &show(&found, &rest);
-    }
+    let found = cycles(&edges);
     assert!(
-        problems.is_empty(),
-        "{problems}break a circle by moving what both sides share into the lower module (docs/architecture.md)"
+        found.is_empty(),
+        "{}break a circle by moving what both sides share into the lower module (docs/architecture.md)",
+        show(&found, &edges)
     );
 }
 
