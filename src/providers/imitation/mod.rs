@@ -1,4 +1,4 @@
-//! The toolkit each provider's imitation is written with: the [`api::Api`] trait and its
+//! The toolkit each provider's imitation is written with: the `Api` trait and its
 //! endpoints, replies, ids and path matching. It lives below `providers/` so that the sandbox,
 //! which serves the imitations, depends on the providers and never the other way round.
 
