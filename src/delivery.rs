@@ -2,6 +2,7 @@
 //! human units (`20/s`, `30s`, `2%`) into plain numbers.
 
 use crate::campaign::model::DeliveryDoc;
+use crate::providers::DEFAULT_RATE;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -48,9 +49,6 @@ impl FieldError {
         FieldError { pointer: pointer.into(), message: message.into() }
     }
 }
-
-/// Requests a second when neither `delivery.rate` nor the provider's published limit says.
-pub const DEFAULT_RATE: f64 = 10.0;
 
 /// Recipients per request by default, where batching applies.
 pub const DEFAULT_BATCH_SIZE: usize = 100;

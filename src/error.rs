@@ -103,7 +103,7 @@ pub enum Error {
     },
     /// The HTTP client cannot start.
     #[error(transparent)]
-    Client(#[from] crate::run::ClientError),
+    Client(#[from] ClientError),
     /// The sandbox's port is taken (by another sandbox, usually).
     #[error("cannot start the sandbox: port {0} on 127.0.0.1 is already in use")]
     SandboxPortBusy(u16),
@@ -199,6 +199,17 @@ impl Error {
             _ => None,
         }
     }
+}
+
+/// Why the HTTP client cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The TLS configuration was refused.
+    #[error("cannot set up TLS: {0}")]
+    Tls(#[from] rustls::Error),
+    /// reqwest refused the configuration.
+    #[error("cannot start the HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
 }
 
 #[cfg(test)]

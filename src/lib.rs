@@ -24,5 +24,6 @@ pub mod results;
 pub mod run;
 pub mod sandbox;
 pub mod secret;
+pub mod signals;
 pub mod template;
 pub mod window;

@@ -211,11 +211,6 @@ impl Record {
             ..Record::new(recipient, csv_line, Status::Skipped)
         }
     }
-
-    /// The record of a row the audience leaves out.
-    pub fn of_skipped(s: &crate::recipients::Skipped) -> Record {
-        Record::skipped(s.recipient.clone(), s.origin.csv_line(), s.reason.code(), s.message())
-    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod help;
 mod hostile;
 mod http;
 mod journal;
+mod layers;
 mod pg_server;
 mod postgres;
 mod preview;

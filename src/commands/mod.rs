@@ -11,7 +11,6 @@ pub mod report;
 pub mod sandbox;
 mod schedule;
 pub mod send;
-pub(crate) mod signals;
 pub mod status;
 pub mod validate;
 mod windows;

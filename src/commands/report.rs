@@ -4,8 +4,8 @@ use super::Output;
 use crate::error::Error;
 use crate::exit;
 use crate::journal::{self, Journal, RunRow};
+use crate::report::StopKind;
 use crate::report::{self, About, Mode, Report, RunInfo, Writer};
-use crate::run::StopKind;
 use std::path::PathBuf;
 use std::sync::Arc;
 

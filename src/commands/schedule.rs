@@ -57,7 +57,7 @@ pub fn wait_until(plan: &Plan, o: &Options) -> Option<Timestamp> {
 /// Waits until `at`, counting down on stderr; Ctrl-C or SIGTERM cancels (exit 130).
 pub async fn wait(at: Timestamp, quiet: bool) -> Result<(), Error> {
     // Installed before the first line, so a signal sent right after it is caught.
-    let mut signals = super::signals::Signals::install();
+    let mut signals = crate::signals::Signals::install();
     let mut countdown = Countdown::new(quiet);
     let cancelled = async move {
         if !signals.next().await {

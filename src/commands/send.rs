@@ -87,7 +87,7 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     }
     // From the start: a SIGTERM while a large list validates must not kill herald outright.
     let cancel = CancellationToken::new();
-    super::signals::watch(cancel.clone());
+    crate::signals::watch(cancel.clone());
     tracing::info!(file = %o.file.display(), "validating");
     // The sandbox starts first, so requests are planned for its address.
     let sandbox = match o.sandbox && !o.dry_run {
@@ -125,7 +125,7 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     }
     let plan = Arc::new(plan);
     let secret = match (&sandbox, o.dry_run) {
-        (Some(_), _) => Secret::new(crate::sandbox::token(plan.provider)),
+        (Some(_), _) => Secret::new(crate::providers::imitation::token(plan.provider)),
         (None, true) => Secret::new(""),
         (None, false) => {
             Secret::from_env(&plan.token_env).ok_or_else(|| Error::MissingToken(plan.token_env.clone()))?

@@ -8,6 +8,7 @@ mod communiktor;
 pub mod contract;
 mod evolution;
 mod flowiq;
+pub mod imitation;
 mod meta;
 mod outcome;
 mod whautochat;
@@ -77,7 +78,7 @@ impl ProviderKind {
     }
 
     /// How the sandbox imitates this provider's API.
-    pub(crate) fn imitation(self) -> &'static dyn crate::sandbox::api::Api {
+    pub(crate) fn imitation(self) -> &'static dyn crate::providers::imitation::api::Api {
         match self {
             ProviderKind::Communiktor => &communiktor::imitation::Communiktor,
             ProviderKind::Evolution => &evolution::imitation::Evolution,
@@ -201,6 +202,9 @@ impl Finding {
     }
 }
 
+/// Requests a second when neither `delivery.rate` nor the provider's published limit says.
+pub const DEFAULT_RATE: f64 = 10.0;
+
 /// A provider's static facts.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Info {
@@ -228,7 +232,7 @@ pub struct Info {
     /// (`None`: one request per number).
     pub batching: Option<Batching>,
     /// Requests a second when `delivery.rate` is not given: the limit its own docs publish, or
-    /// [`crate::delivery::DEFAULT_RATE`] when they publish none.
+    /// [`DEFAULT_RATE`] when they publish none.
     pub default_rate: f64,
     /// The sending limit its docs publish (or, for a provider relaying to one Cloud API number,
     /// Meta's): a faster `delivery.rate` is a warning.

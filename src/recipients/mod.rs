@@ -139,6 +139,16 @@ pub struct Skipped {
 }
 
 impl Skipped {
+    /// Its record in the journal and the reports.
+    pub fn record(&self) -> crate::results::Record {
+        crate::results::Record::skipped(
+            self.recipient.clone(),
+            self.origin.csv_line(),
+            self.reason.code(),
+            self.message(),
+        )
+    }
+
     /// Why, in words, as reports show it.
     pub fn message(&self) -> String {
         match &self.reason {

@@ -49,7 +49,7 @@ pub fn summary_json(r: &Report) -> String {
 mod tests {
     use super::super::fixture::report;
     use super::*;
-    use crate::run::StopKind;
+    use crate::report::StopKind;
 
     #[test]
     fn matches_the_shipped_schema() {

@@ -111,7 +111,7 @@ mod tests {
             r.summary.add(&refused(n));
         }
         r.run.stopped = Some(crate::report::Stopped {
-            kind: crate::run::StopKind::Provider,
+            kind: crate::report::StopKind::Provider,
             message: "the provider refused (190): Invalid OAuth access token.".into(),
         });
         r.exit_code = crate::exit::PROVIDER_STOPPED;

@@ -82,7 +82,7 @@ mod tests {
     fn leads_with_a_stop_and_its_advice() {
         let mut r = report();
         r.run.stopped = Some(crate::report::Stopped {
-            kind: crate::run::StopKind::Provider,
+            kind: crate::report::StopKind::Provider,
             message: "the provider refused (190): Invalid OAuth access token.".into(),
         });
         r.exit_code = crate::exit::PROVIDER_STOPPED;

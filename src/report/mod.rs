@@ -8,6 +8,7 @@ mod json;
 mod junit;
 mod markdown;
 mod outcome;
+mod stop_kind;
 mod summary;
 mod text;
 
@@ -16,11 +17,11 @@ pub use json::summary_json;
 pub use junit::junit_xml;
 pub use markdown::summary_markdown;
 pub use outcome::{Verdict, verdict};
+pub use stop_kind::StopKind;
 pub use summary::{Class, LISTED, Summary};
 pub use text::summary_text;
 
 use crate::results::{Code, Record, Status};
-use crate::run::StopKind;
 use std::path::{Path, PathBuf};
 
 /// How the run sent.

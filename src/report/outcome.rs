@@ -3,8 +3,8 @@
 
 use super::{CanaryRun, Report};
 use crate::exit;
+use crate::report::StopKind;
 use crate::results::{Code, Status};
-use crate::run::StopKind;
 
 /// Why a run did not end with exit 0, and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]

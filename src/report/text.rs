@@ -111,7 +111,7 @@ mod tests {
             line(&r)
         );
         r.run.stopped = Some(crate::report::Stopped {
-            kind: crate::run::StopKind::Unreachable,
+            kind: crate::report::StopKind::Unreachable,
             message: "the provider could not be reached: dns error".into(),
         });
         assert!(

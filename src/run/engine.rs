@@ -375,9 +375,9 @@ impl Engine<'_> {
                         request_hash: None,
                         body: None,
                     });
-                    jobs.push(Slot::Suppressed(Record::of_skipped(&s)));
+                    jobs.push(Slot::Suppressed(s.record()));
                 }
-                Fed::Skipped(s) => (self.record)(&Record::of_skipped(&s)),
+                Fed::Skipped(s) => (self.record)(&s.record()),
                 Fed::Failed(e) => self.stop(StopReason::Plan(e)),
                 Fed::Unrendered { recipient, csv_line } => {
                     candidates.push(Candidate { recipient, csv_line, request_hash: None, body: None });

@@ -4,6 +4,7 @@
 //! [`MAX_ANSWER`] bytes, and the request timeout runs until the last of them has arrived.
 
 use super::transport::{Attempt, FailureKind, NetworkFailure, Transport, Wire};
+use crate::error::ClientError;
 use crate::secret::Secret;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use std::sync::Arc;
@@ -12,17 +13,6 @@ use std::time::Duration;
 /// The most of an answer's body that is read; the rest is cut off. Providers answer a send
 /// in a few hundred bytes.
 pub const MAX_ANSWER: usize = 1 << 20;
-
-/// Why the HTTP client cannot start.
-#[derive(Debug, thiserror::Error)]
-pub enum ClientError {
-    /// The TLS configuration was refused.
-    #[error("cannot set up TLS: {0}")]
-    Tls(#[from] rustls::Error),
-    /// reqwest refused the configuration.
-    #[error("cannot start the HTTP client: {0}")]
-    Client(#[from] reqwest::Error),
-}
 
 /// Sends over the network, with a client (and so a connection pool) per lane.
 pub struct Http {

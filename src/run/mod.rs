@@ -23,10 +23,11 @@ mod stop;
 mod tally;
 pub mod transport;
 
+pub use crate::report::StopKind;
 pub use engine::{Action, LimitReason};
-pub use http::{ClientError, Http, parse_retry_after};
+pub use http::{Http, parse_retry_after};
 pub use inspect::{Inspection, inspect};
-pub use stop::{StopKind, StopReason};
+pub use stop::StopReason;
 pub use tally::Tally;
 pub use transport::Transport;
 

@@ -1,10 +1,11 @@
 //! Why a run stopped before reaching everyone: a reason from the engine, and its stable kind
-//! as reports and the journal write it.
+//! ([`StopKind`], which reports and the journal write).
 
 use super::transport::NetworkFailure;
 use crate::journal::JournalError;
 use crate::plan::PlanError;
 use crate::providers::ProviderError;
+use crate::report::StopKind;
 use std::fmt;
 
 /// Why a run stopped early.
@@ -28,62 +29,6 @@ pub enum StopReason {
     Journal(JournalError),
     /// The recipients could not be read as validated.
     Plan(PlanError),
-}
-
-/// The kind of a stop, as a stable word.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum StopKind {
-    /// See [`StopReason::Provider`].
-    Provider,
-    /// See [`StopReason::Unreachable`].
-    Unreachable,
-    /// See [`StopReason::FailureRate`].
-    FailureRate,
-    /// See [`StopReason::Interrupted`].
-    Interrupted,
-    /// See [`StopReason::Journal`].
-    Journal,
-    /// See [`StopReason::Plan`].
-    Plan,
-}
-
-impl StopKind {
-    /// The word reports and the journal use.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StopKind::Provider => "provider",
-            StopKind::Unreachable => "unreachable",
-            StopKind::FailureRate => "failure_rate",
-            StopKind::Interrupted => "interrupted",
-            StopKind::Journal => "journal",
-            StopKind::Plan => "plan",
-        }
-    }
-
-    /// Reads the word back (`None` for a word this version does not know).
-    pub fn parse(word: &str) -> Option<StopKind> {
-        [
-            StopKind::Provider,
-            StopKind::Unreachable,
-            StopKind::FailureRate,
-            StopKind::Interrupted,
-            StopKind::Journal,
-            StopKind::Plan,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == word)
-    }
-
-    /// The exit code a run stopped this way ends with.
-    pub fn exit_code(self) -> u8 {
-        use crate::exit;
-        match self {
-            StopKind::Provider | StopKind::Unreachable => exit::PROVIDER_STOPPED,
-            StopKind::Interrupted => exit::INTERRUPTED,
-            StopKind::Journal | StopKind::Plan => exit::INVALID,
-            StopKind::FailureRate => exit::FAILURES,
-        }
-    }
 }
 
 impl StopReason {

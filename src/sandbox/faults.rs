@@ -7,8 +7,8 @@
 //! same recipients meets the same faults.
 
 use super::Config;
-use super::ids::{hash, unit};
 use crate::providers::ProviderKind;
+use crate::providers::imitation::ids::{hash, unit};
 
 /// What happens to an attempt before it is processed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,20 +14,17 @@
 //! fixed latency, and refused credentials. Random faults are seeded and keyed by recipient and
 //! attempt number, so a run is reproducible however requests interleave.
 
-pub(crate) mod api;
 mod faults;
-pub(crate) mod ids;
 mod ledger;
-pub(crate) mod path;
-pub(crate) mod plain;
-pub(crate) mod reply;
 mod serve;
 mod server;
 
+pub use crate::providers::imitation::token;
 pub use ledger::{Accepted, Attempt, Stats};
 pub use serve::serve_forever;
 
 use crate::providers::ProviderKind;
+use crate::providers::imitation::{api, ids};
 use server::Shared;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -184,12 +181,6 @@ impl Drop for Sandbox {
 /// The `base_url` a campaign of this kind uses to reach a sandbox listening at `addr`.
 pub fn base_url_at(addr: SocketAddr, kind: ProviderKind) -> String {
     format!("http://{addr}/{}{}", kind.as_str(), api::api(kind).base_path())
-}
-
-/// The token the sandbox accepts for this provider (FlowIQ's starts with `fiq_`, as the real
-/// one requires; Cloud API's with `EAA`, as Meta's access tokens do).
-pub fn token(kind: ProviderKind) -> &'static str {
-    api::api(kind).token()
 }
 
 #[cfg(test)]

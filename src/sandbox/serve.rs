@@ -23,7 +23,7 @@ pub async fn serve_forever(config: Config, quiet: bool) -> io::Result<()> {
     stdout.write_all(banner(&sandbox).as_bytes())?;
     stdout.flush()?;
     // Ctrl-C or SIGTERM (what a CI job's cleanup sends) ends it with the record file flushed.
-    let mut signals = crate::commands::signals::Signals::install();
+    let mut signals = crate::signals::Signals::install();
     let stopped = signals.next();
     tokio::pin!(stopped);
     let mut tick = tokio::time::interval(REDRAW);

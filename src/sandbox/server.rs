@@ -5,16 +5,16 @@
 //! The contract is the endpoint's in [`crate::providers::contract`], found from the path after
 //! the provider's prefix and base path, query included; a route with none is answered as an
 //! unknown path. A body that breaks it is refused in the provider's words
-//! ([`super::api::Api::invalid`]). Faults come after auth and body parsing because they are
+//! ([`crate::providers::imitation::api::Api::invalid`]). Faults come after auth and body parsing because they are
 //! keyed by recipient, and before the body is checked because a real overloaded server fails
 //! regardless of what was sent.
 
-use super::api;
 use super::faults::{After, Before, Faults};
-use super::ids::Ids;
 use super::ledger::{Accepted, Attempt, Class, Ledger};
-use super::reply::Reply;
 use crate::providers::contract;
+use crate::providers::imitation::api;
+use crate::providers::imitation::ids::Ids;
+use crate::providers::imitation::reply::Reply;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::CONTENT_TYPE;

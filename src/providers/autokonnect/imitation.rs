@@ -8,12 +8,12 @@
 
 use crate::providers::ProviderKind;
 use crate::providers::contract::{Broken, Violation};
-use crate::sandbox::api::{Api, Endpoint, bearer, digits_of, percent_decode};
-use crate::sandbox::ids::Ids;
-use crate::sandbox::path::Path;
-use crate::sandbox::plain::sentence;
-use crate::sandbox::reply::Reply;
-use crate::sandbox::token;
+use crate::providers::imitation::api::{Api, Endpoint, bearer, digits_of, percent_decode};
+use crate::providers::imitation::ids::Ids;
+use crate::providers::imitation::path::Path;
+use crate::providers::imitation::plain::sentence;
+use crate::providers::imitation::reply::Reply;
+use crate::providers::imitation::token;
 use hyper::HeaderMap;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;

@@ -61,7 +61,7 @@ const INFO: Info = Info {
     batching: Some(Batching { field: "phone_number", max: MAX_BATCH }),
     // Its docs say only that limits "depend on your WABA tier"; it queues every request, which
     // may carry a whole batch, so no request rate is published.
-    default_rate: crate::delivery::DEFAULT_RATE,
+    default_rate: super::DEFAULT_RATE,
     rate_limit: None,
 };
 

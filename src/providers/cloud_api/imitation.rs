@@ -6,12 +6,12 @@
 
 use crate::providers::ProviderKind;
 use crate::providers::contract::{Broken, Violation};
-use crate::sandbox::api::{Api, Endpoint, bearer, digits_of, is_digits, percent_decode};
-use crate::sandbox::ids::{Ids, mix};
-use crate::sandbox::path::Path;
-use crate::sandbox::plain::listed;
-use crate::sandbox::reply::Reply;
-use crate::sandbox::token;
+use crate::providers::imitation::api::{Api, Endpoint, bearer, digits_of, is_digits, percent_decode};
+use crate::providers::imitation::ids::{Ids, mix};
+use crate::providers::imitation::path::Path;
+use crate::providers::imitation::plain::listed;
+use crate::providers::imitation::reply::Reply;
+use crate::providers::imitation::token;
 use hyper::HeaderMap;
 use serde_json::{Map, Value, json};
 use std::sync::atomic::{AtomicU64, Ordering};

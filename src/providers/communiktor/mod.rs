@@ -51,7 +51,7 @@ const INFO: Info = Info {
         include_str!("../../../schemas/providers/communiktor/video.json"),
     ],
     batching: None,
-    default_rate: crate::delivery::DEFAULT_RATE,
+    default_rate: super::DEFAULT_RATE,
     rate_limit: None,
 };
 

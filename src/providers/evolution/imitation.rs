@@ -13,11 +13,11 @@
 use super::record::answer;
 use crate::providers::ProviderKind;
 use crate::providers::contract::{Broken, Violation};
-use crate::sandbox::api::{Api, Endpoint, key_matches, percent_decode};
-use crate::sandbox::ids::Ids;
-use crate::sandbox::path::Path;
-use crate::sandbox::plain::listed;
-use crate::sandbox::reply::Reply;
+use crate::providers::imitation::api::{Api, Endpoint, key_matches, percent_decode};
+use crate::providers::imitation::ids::Ids;
+use crate::providers::imitation::path::Path;
+use crate::providers::imitation::plain::listed;
+use crate::providers::imitation::reply::Reply;
 use hyper::HeaderMap;
 use serde_json::{Value, json};
 

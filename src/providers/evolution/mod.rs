@@ -79,7 +79,7 @@ const INFO: Info = Info {
         include_str!("../../../schemas/providers/evolution/sendWhatsAppAudio.json"),
     ],
     batching: None,
-    default_rate: crate::delivery::DEFAULT_RATE,
+    default_rate: super::DEFAULT_RATE,
     rate_limit: None,
 };
 

@@ -2,8 +2,8 @@
 //! status, and `messageType` with the `message` object for each send route, as
 //! `prepareMessage()` lays them out.
 
-use crate::sandbox::api::{Endpoint, unix_now};
-use crate::sandbox::ids::{hash, mix};
+use crate::providers::imitation::api::{Endpoint, unix_now};
+use crate::providers::imitation::ids::{hash, mix};
 use serde_json::{Map, Value, json};
 
 /// The whole success body for a valid `body` sent to `endpoint`, with message id `id`.

@@ -7,12 +7,12 @@
 
 use crate::providers::ProviderKind;
 use crate::providers::contract::{Broken, Violation};
-use crate::sandbox::api::{Api, Endpoint, bearer, digits_of, query_param};
-use crate::sandbox::ids::Ids;
-use crate::sandbox::path::Path;
-use crate::sandbox::plain::{listed, sentence};
-use crate::sandbox::reply::Reply;
-use crate::sandbox::token;
+use crate::providers::imitation::api::{Api, Endpoint, bearer, digits_of, query_param};
+use crate::providers::imitation::ids::Ids;
+use crate::providers::imitation::path::Path;
+use crate::providers::imitation::plain::{listed, sentence};
+use crate::providers::imitation::reply::Reply;
+use crate::providers::imitation::token;
 use hyper::HeaderMap;
 use serde_json::{Value, json};
 

@@ -44,7 +44,7 @@ const INFO: Info = Info {
     token: Some(TokenShape { prefix: "fiq_", enforced: true }),
     contracts: &[include_str!("../../../schemas/providers/flowiq/send-whatsapp.json")],
     batching: None,
-    default_rate: crate::delivery::DEFAULT_RATE,
+    default_rate: super::DEFAULT_RATE,
     // Its docs publish no limit; it sends from the tenant's Cloud API number, which has Meta's.
     rate_limit: Some(super::meta::limits::THROUGHPUT),
 };
