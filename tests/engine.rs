@@ -859,3 +859,32 @@ fn a_recipient_suppressed_after_it_was_sent_is_reported_once_as_sent() {
     assert_eq!(rows, 4, "one row per recipient");
     assert_eq!(results(&s.path().join("again"))["+254720000000"].0, "sent", "the journal's state wins");
 }
+
+both!(a_suppressed_number_listed_twice_is_counted_once_and_its_repeat_is_a_duplicate);
+fn a_suppressed_number_listed_twice_is_counted_once_and_its_repeat_is_a_duplicate() {
+    let s = Scratch::new();
+    let twice = |yaml: String| yaml.replace("list: [", "list: [\"+254720000000\", ");
+    let yaml = twice(campaign(4, "Hi", "rate: 1000/s, concurrency: 1"));
+    let memory = Arc::new(Memory::new(|n, _| ok(n)));
+    let mut j = journal(&s, "engine-test");
+    send(&plan(&s, &yaml), &options(&s), Some(&mut j), &memory);
+    assert_eq!(memory.received().len(), 4);
+    // The number sent joins the suppression list; the campaign still lists it twice.
+    s.write("optout.txt", "+254720000000\n");
+    let p = plan(&s, &yaml.replace("recipients:\n", "recipients:\n  suppress: [optout.txt]\n"));
+    let seen = run::inspect(&p, &mut j, Policy::default(), false).unwrap();
+    assert_eq!((seen.selection.sent, seen.selection.to_send, seen.skipped), (4, 0, 1), "{seen:?}");
+    let again = run::Options { report_dir: Some(s.path().join("again")), ..options(&s) };
+    let outcome = send(&p, &again, Some(&mut j), &memory);
+    assert_eq!(outcome.report.exit_code, 0);
+    assert_eq!(memory.received().len(), 4);
+    let mut r = csv::Reader::from_path(s.path().join("again/results.csv")).unwrap();
+    let mut rows: Vec<(String, String, String)> =
+        r.records().map(Result::unwrap).map(|r| (r[0].to_string(), r[2].to_string(), r[5].to_string())).collect();
+    rows.retain(|(to, _, _)| to == "+254720000000");
+    rows.sort();
+    let want = [("+254720000000", "sent", ""), ("+254720000000", "skipped", "duplicate")];
+    let want: Vec<(String, String, String)> =
+        want.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
+    assert_eq!(rows, want);
+}
