@@ -888,3 +888,41 @@ fn a_suppressed_number_listed_twice_is_counted_once_and_its_repeat_is_a_duplicat
         want.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
     assert_eq!(rows, want);
 }
+
+both!(a_refusal_after_an_unanswered_attempt_ends_unknown_not_failed_nor_released);
+fn a_refusal_after_an_unanswered_attempt_ends_unknown_not_failed_nor_released() {
+    // A 500 (the provider may have the message), then a refusal on the retry: the first attempt
+    // may have delivered it, so `--retry-failed` must not send it again.
+    let yaml = campaign(1, "Hi", "max_attempts: 3, retry_ambiguous: true, max_failure_rate: 100%");
+    let s = Scratch::new();
+    let p = plan(&s, &yaml);
+    let memory = Arc::new(Memory::new(|n, _| if n == 0 { Reply::answer(500, "") } else { meta_error(400, 131026) }));
+    let mut j = journal(&s, "engine-test");
+    let outcome = send(&p, &options(&s), Some(&mut j), &memory);
+    assert_eq!(memory.received().len(), 2);
+    let row = results(&s.path().join("out")).values().next().unwrap().clone();
+    assert_eq!((row.0.as_str(), row.2.as_str()), ("unknown", "2"), "{row:?}");
+    let text = herald::report::summary_text(&outcome.report);
+    assert!(text.contains("an earlier attempt may have delivered it"), "{text}");
+    let mut o = options(&s);
+    o.policy = Policy { retry_failed: true, retry_unknown: false };
+    send(&p, &o, Some(&mut j), &memory);
+    assert_eq!(memory.received().len(), 2, "--retry-failed resent a message that may have gone out");
+
+    // The same with a campaign-wide refusal on the retry: the run stops, but the recipient is
+    // not released for the next run to send again. (A campaign of its own: on PostgreSQL the
+    // test's journal is one database.)
+    let s = Scratch::new();
+    let p = plan(&s, &yaml.replace("id: engine-test", "id: engine-stop"));
+    let memory = Arc::new(Memory::new(|n, _| match n {
+        0 => Reply::answer(500, ""),
+        1 => meta_error(401, 190),
+        _ => ok(n),
+    }));
+    let mut j = journal(&s, "engine-stop");
+    let outcome = send(&p, &options(&s), Some(&mut j), &memory);
+    assert_eq!((outcome.report.exit_code, memory.received().len()), (3, 2));
+    assert_eq!(results(&s.path().join("out")).values().next().unwrap().0, "unknown");
+    send(&p, &options(&s), Some(&mut j), &memory);
+    assert_eq!(memory.received().len(), 2, "a plain re-run resent a message that may have gone out");
+}
