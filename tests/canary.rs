@@ -214,3 +214,25 @@ fn a_canary_the_provider_stops_says_so_not_that_it_failed() {
     );
     assert!(!stderr(&o).contains("the canary failed"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_canary_the_provider_stopped_before_anyone_got_it_is_sent_again() {
+    let s = Scratch::new();
+    s.write("c.yaml", campaign("http://127.0.0.1:9", "{ count: 2, to: [\"+254799000001\"] }"));
+    let sandbox = |extra: &[&str]| {
+        let mut args = vec!["send", "c.yaml", "--sandbox", "--yes", "--quiet", "--format", "json", "--report", "out"];
+        args.extend_from_slice(extra);
+        run(s.path(), &args)
+    };
+    let o = sandbox(&["--reject-auth"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let status = run(s.path(), &["status", "c.yaml", "--sandbox"]);
+    assert!(!stdout(&status).contains("until --continue"), "nobody got the canary: {}", stdout(&status));
+    // Fixed: a plain re-run sends the canary, not a refusal that leaves only --continue (everyone).
+    let o = sandbox(&[]);
+    assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("went out at"), "{}", stderr(&o));
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!((summary["counts"]["sent"].as_u64(), summary["by_skip_code"]["pending"].as_u64()), (Some(3), Some(10)));
+    assert_eq!(sandbox(&[]).status.code(), Some(75), "this canary went out: nothing more without --continue");
+}

@@ -859,3 +859,70 @@ fn a_recipient_suppressed_after_it_was_sent_is_reported_once_as_sent() {
     assert_eq!(rows, 4, "one row per recipient");
     assert_eq!(results(&s.path().join("again"))["+254720000000"].0, "sent", "the journal's state wins");
 }
+
+both!(a_suppressed_number_listed_twice_is_counted_once_and_its_repeat_is_a_duplicate);
+fn a_suppressed_number_listed_twice_is_counted_once_and_its_repeat_is_a_duplicate() {
+    let s = Scratch::new();
+    let twice = |yaml: String| yaml.replace("list: [", "list: [\"+254720000000\", ");
+    let yaml = twice(campaign(4, "Hi", "rate: 1000/s, concurrency: 1"));
+    let memory = Arc::new(Memory::new(|n, _| ok(n)));
+    let mut j = journal(&s, "engine-test");
+    send(&plan(&s, &yaml), &options(&s), Some(&mut j), &memory);
+    assert_eq!(memory.received().len(), 4);
+    // The number sent joins the suppression list; the campaign still lists it twice.
+    s.write("optout.txt", "+254720000000\n");
+    let p = plan(&s, &yaml.replace("recipients:\n", "recipients:\n  suppress: [optout.txt]\n"));
+    let seen = run::inspect(&p, &mut j, Policy::default(), false).unwrap();
+    assert_eq!((seen.selection.sent, seen.selection.to_send, seen.skipped), (4, 0, 1), "{seen:?}");
+    let again = run::Options { report_dir: Some(s.path().join("again")), ..options(&s) };
+    let outcome = send(&p, &again, Some(&mut j), &memory);
+    assert_eq!(outcome.report.exit_code, 0);
+    assert_eq!(memory.received().len(), 4);
+    let mut r = csv::Reader::from_path(s.path().join("again/results.csv")).unwrap();
+    let mut rows: Vec<(String, String, String)> =
+        r.records().map(Result::unwrap).map(|r| (r[0].to_string(), r[2].to_string(), r[5].to_string())).collect();
+    rows.retain(|(to, _, _)| to == "+254720000000");
+    rows.sort();
+    let want = [("+254720000000", "sent", ""), ("+254720000000", "skipped", "duplicate")];
+    let want: Vec<(String, String, String)> =
+        want.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
+    assert_eq!(rows, want);
+}
+
+both!(a_refusal_after_an_unanswered_attempt_ends_unknown_not_failed_nor_released);
+fn a_refusal_after_an_unanswered_attempt_ends_unknown_not_failed_nor_released() {
+    // A 500 (the provider may have the message), then a refusal on the retry: the first attempt
+    // may have delivered it, so `--retry-failed` must not send it again.
+    let yaml = campaign(1, "Hi", "max_attempts: 3, retry_ambiguous: true, max_failure_rate: 100%");
+    let s = Scratch::new();
+    let p = plan(&s, &yaml);
+    let memory = Arc::new(Memory::new(|n, _| if n == 0 { Reply::answer(500, "") } else { meta_error(400, 131026) }));
+    let mut j = journal(&s, "engine-test");
+    let outcome = send(&p, &options(&s), Some(&mut j), &memory);
+    assert_eq!(memory.received().len(), 2);
+    let row = results(&s.path().join("out")).values().next().unwrap().clone();
+    assert_eq!((row.0.as_str(), row.2.as_str()), ("unknown", "2"), "{row:?}");
+    let text = herald::report::summary_text(&outcome.report);
+    assert!(text.contains("an earlier attempt may have delivered it"), "{text}");
+    let mut o = options(&s);
+    o.policy = Policy { retry_failed: true, retry_unknown: false };
+    send(&p, &o, Some(&mut j), &memory);
+    assert_eq!(memory.received().len(), 2, "--retry-failed resent a message that may have gone out");
+
+    // The same with a campaign-wide refusal on the retry: the run stops, but the recipient is
+    // not released for the next run to send again. (A campaign of its own: on PostgreSQL the
+    // test's journal is one database.)
+    let s = Scratch::new();
+    let p = plan(&s, &yaml.replace("id: engine-test", "id: engine-stop"));
+    let memory = Arc::new(Memory::new(|n, _| match n {
+        0 => Reply::answer(500, ""),
+        1 => meta_error(401, 190),
+        _ => ok(n),
+    }));
+    let mut j = journal(&s, "engine-stop");
+    let outcome = send(&p, &options(&s), Some(&mut j), &memory);
+    assert_eq!((outcome.report.exit_code, memory.received().len()), (3, 2));
+    assert_eq!(results(&s.path().join("out")).values().next().unwrap().0, "unknown");
+    send(&p, &options(&s), Some(&mut j), &memory);
+    assert_eq!(memory.received().len(), 2, "a plain re-run resent a message that may have gone out");
+}

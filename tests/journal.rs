@@ -614,3 +614,37 @@ fn a_recipient_suppressed_after_it_was_sent_is_reported_once_as_sent() {
     assert_eq!(reported.len(), 4, "one row per recipient: {reported:?}");
     assert!(reported.iter().all(|(_, status)| status == "sent"), "{reported:?}");
 }
+
+#[test]
+fn status_report_and_a_dry_run_read_a_version_4_journal_without_writing_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = Scratch::new();
+    s.write("c.yaml", campaign(&server.url(), 6, "Hi", "rate: 100/s"));
+    assert_eq!(send(&s, &["--limit", "4"]).status.code(), Some(0));
+    // The journal as herald wrote it before campaigns had a file (schema version 4).
+    let dir = s.path().join(".herald");
+    let path = dir.join("journal.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("ALTER TABLE campaigns DROP COLUMN file; PRAGMA user_version = 4;").unwrap();
+    drop(conn);
+    let before = std::fs::read(&path).unwrap();
+    let mode = |p: &std::path::Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    mode(&path, 0o444);
+    mode(&dir, 0o555);
+    let outputs = [
+        run(s.path(), &["status", "c.yaml"]),
+        run(s.path(), &["report", "c.yaml", "--format", "csv"]),
+        herald(s.path()).args(["send", "c.yaml", "--dry-run"]).env("WA_TOKEN", TOKEN).output().unwrap(),
+    ];
+    mode(&dir, 0o755);
+    mode(&path, 0o644);
+    for o in &outputs {
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(o));
+    }
+    assert!(stdout(&outputs[0]).contains('4'), "{}", stdout(&outputs[0]));
+    assert!(std::fs::read(&path).unwrap() == before, "a reader wrote to the journal");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(version, 4, "a reader migrated the journal");
+}

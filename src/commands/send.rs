@@ -372,13 +372,13 @@ fn canary_gate(plan: &Plan, journal: Option<&(Journal, Inspection)>, o: &Options
     }
     let Some((j, inspection)) = journal else { return Ok(true) };
     let runs = j.runs(&plan.id)?;
-    if let Some(canary) = super::status::canary_waiting(plan, &runs, inspection.selection.to_send) {
-        // Before --continue, the campaign's only rows are the canary's.
-        let totals = j.totals(&plan.id)?;
+    // Before --continue, the campaign's only rows are the canary's.
+    let totals = j.totals(&plan.id)?;
+    if let Some(canary) = super::status::canary_waiting(plan, &runs, &totals, inspection.selection.to_send) {
         let failed = totals.of(journal::State::Failed) + totals.of(journal::State::Unknown) > 0;
         return Err(Error::CanaryDone { id: plan.id.clone(), failed, at: canary.started_at.clone() });
     }
-    Ok(super::status::canary_sent(plan, &runs).is_none())
+    Ok(super::status::canary_sent(plan, &runs, &totals).is_none())
 }
 
 /// What follows a canary run: the exit code to end with (it failed, or it pauses for

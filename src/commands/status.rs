@@ -117,7 +117,7 @@ pub fn json(seen: Seen<'_>) -> serde_json::Value {
         })
     });
     let selection = &inspection.selection;
-    let waits = canary_waiting(plan, runs, selection.to_send).is_some();
+    let waits = canary_waiting(plan, runs, totals, selection.to_send).is_some();
     serde_json::json!({
         "campaign": plan.id,
         "file": plan.file.display().to_string(),
@@ -142,18 +142,29 @@ pub fn json(seen: Seen<'_>) -> serde_json::Value {
     })
 }
 
-/// The canary run of a campaign that has a canary (`delivery.canary`), once it went out.
-pub fn canary_sent<'r>(plan: &Plan, runs: &'r [RunRow]) -> Option<&'r RunRow> {
-    runs.iter().find(|r| r.mode == crate::run::CANARY).filter(|_| plan.canary.is_some())
+/// The canary run of a campaign that has a canary (`delivery.canary`), once it went out (see
+/// [`went_out`]).
+pub fn canary_sent<'r>(plan: &Plan, runs: &'r [RunRow], totals: &Totals) -> Option<&'r RunRow> {
+    runs.iter().find(|r| went_out(r, totals)).filter(|_| plan.canary.is_some())
 }
 
 /// The canary run while it waits for `--continue` (a run without it sends nothing): it went
 /// out, no run has gone on after it, and `to_send` recipients are left. Once a run went on, or
 /// nobody is left, a re-run is an ordinary one.
-pub fn canary_waiting<'r>(plan: &Plan, runs: &'r [RunRow], to_send: usize) -> Option<&'r RunRow> {
-    let at = runs.iter().position(|r| r.mode == crate::run::CANARY).filter(|_| plan.canary.is_some())?;
+pub fn canary_waiting<'r>(plan: &Plan, runs: &'r [RunRow], totals: &Totals, to_send: usize) -> Option<&'r RunRow> {
+    let at = runs.iter().position(|r| went_out(r, totals)).filter(|_| plan.canary.is_some())?;
     let gone_on = runs[at + 1..].iter().any(|r| r.mode != crate::run::CANARY);
     (!gone_on && to_send > 0).then(|| &runs[at])
+}
+
+/// Whether `run` is a canary that went out: it ended done or paused (exit 0 or 75), or it may
+/// have reached someone before it stopped (the campaign has sent or unknown rows, which before
+/// `--continue` are the canary's). A canary stopped before anyone got it (the provider refused,
+/// an interrupt) is not one: the next plain run sends the canary again.
+fn went_out(run: &RunRow, totals: &Totals) -> bool {
+    use crate::exit::{OK, WAITING};
+    let reached = totals.of(State::Sent) + totals.of(State::Unknown) > 0;
+    run.mode == crate::run::CANARY && (matches!(run.exit_code, Some(OK | WAITING)) || reached)
 }
 
 /// The JSON status of a campaign with no journal yet: the shape of [`json`], nothing sent.
@@ -230,7 +241,7 @@ pub fn text(seen: Seen<'_>) -> String {
             run.started_at
         ));
     }
-    match canary_waiting(plan, runs, inspection.selection.to_send) {
+    match canary_waiting(plan, runs, totals, inspection.selection.to_send) {
         Some(canary) => s.push_str(&format!(
             "the canary went out at {}; a re-run sends nothing until --continue, which would {}\n",
             canary.started_at,

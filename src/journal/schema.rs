@@ -152,7 +152,9 @@ pub fn open(path: &Path) -> Result<Connection, JournalError> {
 }
 
 /// Opens an existing journal to read it without writing a byte, on a read-only mount too. A
-/// journal of an older schema is brought up to date first (the one write a reader makes).
+/// journal of version 4 is read as it is (its campaigns have no file; see [`has_files`]), so a
+/// read never upgrades a journal an older herald shares; only a sender migrates it. Older ones
+/// (version 1 to 3) are still brought up to date first.
 pub fn open_read(path: &Path) -> Result<Connection, JournalError> {
     use rusqlite::OpenFlags;
     let failed = |source| JournalError::Open { path: path.to_path_buf(), source };
@@ -174,7 +176,7 @@ pub fn open_read(path: &Path) -> Result<Connection, JournalError> {
     if version == 0 && !has_campaigns(&conn).map_err(failed)? {
         return Err(JournalError::Foreign { path: path.to_path_buf(), why: "it has no herald tables" });
     }
-    if version < VERSION {
+    if version < 4 {
         drop(conn);
         return open(path);
     }
@@ -189,6 +191,12 @@ fn check_existing(path: &Path) -> Result<bool, JournalError> {
         Ok(_) => Ok(true),
         Err(_) => Ok(false),
     }
+}
+
+/// Whether the journal's campaigns record their file (version 5 on; a reader leaves a
+/// version 4 journal as it is).
+pub fn has_files(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row("SELECT EXISTS (SELECT 1 FROM pragma_table_info('campaigns') WHERE name = 'file')", [], |r| r.get(0))
 }
 
 fn has_campaigns(conn: &Connection) -> rusqlite::Result<bool> {

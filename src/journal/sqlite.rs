@@ -135,8 +135,9 @@ impl Sqlite {
 
     /// Every campaign of the journal, as its last run recorded it.
     pub fn campaigns(&self) -> Result<Vec<Known>, JournalError> {
-        let mut stmt =
-            self.conn.prepare("SELECT name, file, sections FROM campaigns ORDER BY id").map_err(JournalError::Read)?;
+        let file = if schema::has_files(&self.conn).map_err(JournalError::Read)? { "file" } else { "NULL AS file" };
+        let sql = format!("SELECT name, {file}, sections FROM campaigns ORDER BY id");
+        let mut stmt = self.conn.prepare(&sql).map_err(JournalError::Read)?;
         stmt.query_map([], |r| {
             let sections: String = r.get(2)?;
             Ok(Known {

@@ -363,11 +363,21 @@ impl Audience {
         let mut dedupe = Sorter::default();
         let mut counts = Counts::default();
         let mut undecided = 0;
+        // Suppressed numbers seen, to tell a repeat of one (a duplicate) from its first line:
+        // no more than the suppression list, which is in memory already.
+        let (mut seen_suppressed, mut suppressed_repeats) = (HashSet::new(), 0);
         let mut judge = |line: u64, verdict: Verdict, spool: &mut SpoolWriter| -> Result<(), AudienceError> {
             match verdict {
                 Verdict::Filtered => counts.filtered += 1,
                 Verdict::Invalid | Verdict::Unreadable => counts.invalid += 1,
-                Verdict::Suppressed => counts.suppressed += 1,
+                Verdict::Suppressed(key) => {
+                    if seen_suppressed.insert(key) {
+                        counts.suppressed += 1;
+                    } else {
+                        suppressed_repeats += 1;
+                    }
+                    dedupe.push((key, line))?;
+                }
                 Verdict::Phone(key) | Verdict::Id(key) => {
                     counts.recipients += 1;
                     dedupe.push((key, line))?;
@@ -380,7 +390,7 @@ impl Audience {
                 raw.map(str::trim).filter(|id| !id.is_empty()).map_or(Verdict::Invalid, |id| Verdict::Id(id_key(id)))
             }
             Address::Phone => match raw.map(|r| normalize(r, region)) {
-                Some(Ok(p)) if suppressed.contains(&p.key()) => Verdict::Suppressed,
+                Some(Ok(p)) if suppressed.contains(&p.key()) => Verdict::Suppressed(p.key()),
                 Some(Ok(p)) => Verdict::Phone(p.key()),
                 _ => Verdict::Invalid,
             },
@@ -445,7 +455,8 @@ impl Audience {
         counts.undecided = undecided;
         let duplicates = Duplicates::find(dedupe)?;
         let repeats = duplicates.count as usize;
-        counts.recipients -= repeats;
+        // The repeats of suppressed numbers were never counted as recipients.
+        counts.recipients -= repeats - suppressed_repeats;
         counts.duplicate = repeats;
         Ok(Audience { source, address, region, spool: spool.finish()?, duplicates, counts, filter: filter_name })
     }
@@ -641,10 +652,13 @@ impl Entries<'_> {
                 Some(Err(e)) => skipped(raw.unwrap_or_default(), SkipReason::InvalidPhone(e)),
                 Some(Ok(_)) => return Err(self.changed()),
             },
-            (Verdict::Suppressed, Some(_)) => match raw.as_deref().map(|r| normalize(r, region)) {
-                Some(Ok(p)) => skipped(p.to_string(), SkipReason::Suppressed),
-                _ => return Err(self.changed()),
-            },
+            (Verdict::Suppressed(key), Some(_)) => {
+                let phone = Phone::from_key(key);
+                if let Some(first) = self.duplicates.first_of(position)? {
+                    return Ok(skipped(phone.to_string(), SkipReason::Duplicate { first: origin.at(first) }));
+                }
+                skipped(phone.to_string(), SkipReason::Suppressed)
+            }
             (Verdict::Phone(key), Some(values)) => {
                 let phone = Phone::from_key(key);
                 if let Some(first) = self.duplicates.first_of(position)? {

@@ -13,6 +13,9 @@ const ENTRY: usize = 12;
 /// The bit that marks an id's hash: phone keys (at most 17 digits, see [`crate::phone::Phone::key`]) never reach it.
 const ID: u64 = 1 << 63;
 
+/// The bit that marks a suppressed number's key (below [`ID`], far above any phone key).
+const SUPPRESSED: u64 = 1 << 62;
+
 /// What the scan decided about one row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -20,8 +23,8 @@ pub enum Verdict {
     Filtered,
     /// No phone number, or not a valid one.
     Invalid,
-    /// On a suppression list.
-    Suppressed,
+    /// On a suppression list, with the number's key (a repeat of it is a duplicate).
+    Suppressed(u64),
     /// A field is not UTF-8.
     Unreadable,
     /// A valid number, as its compact key (see [`crate::phone::Phone::key`]).
@@ -37,7 +40,7 @@ impl Verdict {
         match self {
             Verdict::Filtered => 0,
             Verdict::Invalid => 1,
-            Verdict::Suppressed => 2,
+            Verdict::Suppressed(key) => SUPPRESSED | key,
             Verdict::Unreadable => 3,
             Verdict::Phone(key) => key,
             Verdict::Id(hash) => ID | hash,
@@ -48,9 +51,9 @@ impl Verdict {
         match code {
             0 => Verdict::Filtered,
             1 => Verdict::Invalid,
-            2 => Verdict::Suppressed,
             3 => Verdict::Unreadable,
             hash if hash & ID != 0 => Verdict::Id(hash & !ID),
+            key if key & SUPPRESSED != 0 => Verdict::Suppressed(key & !SUPPRESSED),
             key => Verdict::Phone(key),
         }
     }
@@ -157,8 +160,9 @@ mod tests {
     #[test]
     fn reads_back_what_was_written_with_independent_readers() {
         let mut w = SpoolWriter::new().unwrap();
-        let verdicts = [Verdict::Filtered, Verdict::Invalid, Verdict::Suppressed, Verdict::Unreadable];
+        let verdicts = [Verdict::Filtered, Verdict::Invalid, Verdict::Unreadable];
         let verdict = |i: u64| match i % 6 {
+            3 => Verdict::Suppressed(254_700_000_000 + i),
             4 => Verdict::Phone(254_700_000_000 + i),
             5 => Verdict::Id((u64::MAX >> 1) - i),
             n => verdicts[n as usize],

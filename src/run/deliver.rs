@@ -103,13 +103,29 @@ pub async fn deliver<T: Transport>(cx: &Context<'_, T>, job: &Request, stop: &mu
                         last.set(code_of(error.code, status), error.message);
                         wait = Some(delay(n + 1, after, jitter.next()));
                     }
-                    Outcome::Failed(error) => return done(failed(job, n, first_sent, status, error)),
+                    Outcome::Failed(error) => {
+                        let mut r = failed(job, n, first_sent, status, error);
+                        if last.ambiguous {
+                            r.status = Status::Unknown;
+                            r.error_message = Some(maybe_delivered(r.error_message.unwrap_or_default(), n));
+                        }
+                        return done(r);
+                    }
                     Outcome::Ambiguous(error) => {
                         let code = error.code.map_or(Code::Http(status), Code::Provider);
                         if let Some(r) = ambiguous(job, n, d, first_sent, &mut last, code, error.message) {
                             return done(r);
                         }
                         wait = Some(delay(n + 1, None, jitter.next()));
+                    }
+                    Outcome::Stop(error) if last.ambiguous => {
+                        // The provider refused the campaign, but an earlier attempt may have
+                        // delivered: the claim is kept, so no re-run sends it again.
+                        let mut r = record(job, Status::Unknown, n, first_sent);
+                        r.http_status = Some(status);
+                        r.error_code = last.code.clone();
+                        r.error_message = Some(maybe_delivered(format!("the campaign stopped ({})", error.message), n));
+                        return Delivered { record: r, untouched: false, stop: Some(StopReason::Provider(error)) };
                     }
                     Outcome::Stop(error) => {
                         // The provider refused the campaign, not this recipient: nothing reached
@@ -195,6 +211,15 @@ fn ambiguous(
     last.set(Some(code), why);
     last.ambiguous = true;
     None
+}
+
+/// The reason of a recipient refused (or stopped) after an earlier attempt went unanswered:
+/// unknown, not failed, so `--retry-failed` does not send it again.
+fn maybe_delivered(why: String, attempts: u32) -> String {
+    format!(
+        "{why} after {attempts} attempts; an earlier attempt may have delivered it, so it is unknown, not failed: \
+         `--retry-unknown` sends it again"
+    )
 }
 
 /// The last retryable failure, for the record when attempts run out.
