@@ -138,21 +138,22 @@ fn a_paused_canary_reports_its_exit_code_and_what_a_rerun_does() {
 
 #[test]
 fn a_failing_canary_stops_the_campaign() {
-    let server = Server::start(|n, _| if n == 2 { cloud_error(400, 131026) } else { cloud_ok(n) });
-    let s = Scratch::new();
-    s.write("c.yaml", campaign(&server.url(), "{ count: 4 }"));
-    let o = send(&s, &[]);
-    assert_eq!(o.status.code(), Some(1), "one failure in four is within the gate, not the canary: {}", stderr(&o));
-    assert!(
-        stderr(&o).contains("the canary failed (1 recipient failed or unknown); nothing more was sent"),
-        "{}",
-        stderr(&o)
-    );
-    assert_eq!(server.seen().len(), 4);
-    let o = send(&s, &[]);
-    assert_eq!(o.status.code(), Some(75));
-    assert!(stderr(&o).contains("went out at") && stderr(&o).contains("and failed"), "{}", stderr(&o));
-    assert_eq!(server.seen().len(), 4);
+    // One failure in four, then a canary where everyone failed: either way it did its job, and
+    // no second canary goes to the next recipients.
+    for (fail_all, count, failed) in [(false, 4, "1 recipient"), (true, 3, "3 recipients")] {
+        let server = Server::start(move |n, _| if fail_all || n == 2 { cloud_error(400, 131026) } else { cloud_ok(n) });
+        let s = Scratch::new();
+        s.write("c.yaml", campaign(&server.url(), &format!("{{ count: {count} }}")));
+        let o = send(&s, &[]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let why = format!("the canary failed ({failed} failed or unknown); nothing more was sent");
+        assert!(stderr(&o).contains(&why), "{}", stderr(&o));
+        assert_eq!(server.seen().len(), count);
+        let o = send(&s, &[]);
+        assert_eq!(o.status.code(), Some(75));
+        assert!(stderr(&o).contains("went out at") && stderr(&o).contains("and failed"), "{}", stderr(&o));
+        assert_eq!(server.seen().len(), count);
+    }
 }
 
 #[test]

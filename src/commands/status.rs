@@ -157,14 +157,15 @@ pub fn canary_waiting<'r>(plan: &Plan, runs: &'r [RunRow], totals: &Totals, to_s
     (!gone_on && to_send > 0).then(|| &runs[at])
 }
 
-/// Whether `run` is a canary that went out: it ended done or paused (exit 0 or 75), or it may
-/// have reached someone before it stopped (the campaign has sent or unknown rows, which before
-/// `--continue` are the canary's). A canary stopped before anyone got it (the provider refused,
-/// an interrupt) is not one: the next plain run sends the canary again.
+/// Whether `run` is a canary that went out: it ended done, failed or paused (exit 0, 1 or 75),
+/// or it reached the provider before it stopped (the campaign has sent, failed or unknown rows,
+/// which before `--continue` are the canary's). A failed canary did its job: the campaign waits
+/// for `--continue`. A canary stopped before anyone got it (the provider refused, an interrupt)
+/// is not one: the next plain run sends the canary again.
 fn went_out(run: &RunRow, totals: &Totals) -> bool {
-    use crate::exit::{OK, WAITING};
-    let reached = totals.of(State::Sent) + totals.of(State::Unknown) > 0;
-    run.mode == crate::run::CANARY && (matches!(run.exit_code, Some(OK | WAITING)) || reached)
+    use crate::exit::{FAILURES, OK, WAITING};
+    let reached = totals.of(State::Sent) + totals.of(State::Failed) + totals.of(State::Unknown) > 0;
+    run.mode == crate::run::CANARY && (matches!(run.exit_code, Some(OK | FAILURES | WAITING)) || reached)
 }
 
 /// The JSON status of a campaign with no journal yet: the shape of [`json`], nothing sent.
