@@ -1,4 +1,4 @@
-//! Exit codes: stable, documented in the README, so CI can tell every outcome apart.
+//! Exit codes: stable, documented in docs/exit-codes.md, so CI can tell every outcome apart.
 
 /// Finished; failures (if any) within `delivery.max_failure_rate`.
 pub const OK: u8 = 0;

@@ -185,7 +185,7 @@ fn flowiq_keys_must_carry_their_prefix_without_being_printed() {
 }
 
 #[test]
-fn providers_prints_the_support_matrix_the_readme_shows() {
+fn providers_prints_the_support_matrix_the_docs_show() {
     let o = run(&root(), &["providers"]);
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
@@ -193,10 +193,10 @@ fn providers_prints_the_support_matrix_the_readme_shows() {
         out.contains("\n  cta_url      -              -              -              -              -              yes"),
         "{out}"
     );
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let section = &readme[readme.find("### `herald providers").expect("the README documents `herald providers`")..];
+    let page = std::fs::read_to_string(root().join("docs/providers.md")).unwrap();
+    let section = &page[page.find("## `herald providers").expect("docs/providers.md documents `herald providers`")..];
     let block = section.split("```text\n").nth(1).and_then(|b| b.split("```").next()).unwrap();
-    assert_eq!(block, out, "the README's provider matrix differs from `herald providers`");
+    assert_eq!(block, out, "the provider matrix in docs/providers.md differs from `herald providers`");
     let json: serde_json::Value =
         serde_json::from_slice(&run(&root(), &["providers", "--format", "json"]).stdout).unwrap();
     assert_eq!(json[5]["kind"], "cloud_api");
