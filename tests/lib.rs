@@ -5,6 +5,7 @@ mod bad_input;
 mod batch;
 mod canary;
 mod common;
+mod docs;
 mod engine;
 mod examples;
 mod fuzz;
