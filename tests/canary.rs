@@ -22,6 +22,13 @@ fn send(s: &Scratch, extra: &[&str]) -> Output {
     herald(s.path()).args(&args).env("WA_TOKEN", TOKEN).output().unwrap()
 }
 
+/// `herald send c.yaml --sandbox --yes --format json extra…` in `s`.
+fn sandbox_send(s: &Scratch, extra: &[&str]) -> Output {
+    let mut args = vec!["send", "c.yaml", "--sandbox", "--yes", "--quiet", "--format", "json", "--report", "out"];
+    args.extend_from_slice(extra);
+    run(s.path(), &args)
+}
+
 #[test]
 fn the_canary_pauses_until_continue_and_nobody_gets_two() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -184,11 +191,7 @@ fn a_canary_needs_the_journal_and_a_target() {
 fn the_canary_flow_works_against_the_sandbox() {
     let s = Scratch::new();
     s.write("c.yaml", campaign("http://127.0.0.1:9", "{ count: 2, to: [\"+254799000001\"] }"));
-    let sandbox = |extra: &[&str]| {
-        let mut args = vec!["send", "c.yaml", "--sandbox", "--yes", "--quiet", "--format", "json", "--report", "out"];
-        args.extend_from_slice(extra);
-        run(s.path(), &args)
-    };
+    let sandbox = |extra: &[&str]| sandbox_send(&s, extra);
     let o = sandbox(&[]);
     assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
     assert!(stderr(&o).contains("`herald send c.yaml --sandbox --continue` sends to the rest"), "{}", stderr(&o));
@@ -220,11 +223,7 @@ fn a_canary_the_provider_stops_says_so_not_that_it_failed() {
 fn a_canary_the_provider_stopped_before_anyone_got_it_is_sent_again() {
     let s = Scratch::new();
     s.write("c.yaml", campaign("http://127.0.0.1:9", "{ count: 2, to: [\"+254799000001\"] }"));
-    let sandbox = |extra: &[&str]| {
-        let mut args = vec!["send", "c.yaml", "--sandbox", "--yes", "--quiet", "--format", "json", "--report", "out"];
-        args.extend_from_slice(extra);
-        run(s.path(), &args)
-    };
+    let sandbox = |extra: &[&str]| sandbox_send(&s, extra);
     let o = sandbox(&["--reject-auth"]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let status = run(s.path(), &["status", "c.yaml", "--sandbox"]);
