@@ -24,6 +24,7 @@ pub mod results;
 pub mod run;
 pub mod sandbox;
 pub mod secret;
+pub mod session;
 pub mod signals;
 pub mod template;
 pub mod window;

@@ -23,6 +23,7 @@ mod schedule;
 mod secrets;
 mod send;
 mod server;
+mod session;
 mod soak;
 mod validate;
 mod window;

@@ -8,6 +8,7 @@ use crate::exit;
 use crate::journal::{self, Journal, Location, Policy, RunRow, State, Totals};
 use crate::plan::{self, Options as PlanOptions, Plan, TokenCheck};
 use crate::run::Inspection;
+use crate::session::canary_waiting;
 use std::path::{Path, PathBuf};
 
 /// Options for `status`.
@@ -140,32 +141,6 @@ pub fn json(seen: Seen<'_>) -> serde_json::Value {
         "runs": runs.len(),
         "last_run": last,
     })
-}
-
-/// The canary run of a campaign that has a canary (`delivery.canary`), once it went out (see
-/// [`went_out`]).
-pub fn canary_sent<'r>(plan: &Plan, runs: &'r [RunRow], totals: &Totals) -> Option<&'r RunRow> {
-    runs.iter().find(|r| went_out(r, totals)).filter(|_| plan.canary.is_some())
-}
-
-/// The canary run while it waits for `--continue` (a run without it sends nothing): it went
-/// out, no run has gone on after it, and `to_send` recipients are left. Once a run went on, or
-/// nobody is left, a re-run is an ordinary one.
-pub fn canary_waiting<'r>(plan: &Plan, runs: &'r [RunRow], totals: &Totals, to_send: usize) -> Option<&'r RunRow> {
-    let at = runs.iter().position(|r| went_out(r, totals)).filter(|_| plan.canary.is_some())?;
-    let gone_on = runs[at + 1..].iter().any(|r| r.mode != crate::run::CANARY);
-    (!gone_on && to_send > 0).then(|| &runs[at])
-}
-
-/// Whether `run` is a canary that went out: it ended done, failed or paused (exit 0, 1 or 75),
-/// or it reached the provider before it stopped (the campaign has sent, failed or unknown rows,
-/// which before `--continue` are the canary's). A failed canary did its job: the campaign waits
-/// for `--continue`. A canary stopped before anyone got it (the provider refused, an interrupt)
-/// is not one: the next plain run sends the canary again.
-fn went_out(run: &RunRow, totals: &Totals) -> bool {
-    use crate::exit::{FAILURES, OK, WAITING};
-    let reached = totals.of(State::Sent) + totals.of(State::Failed) + totals.of(State::Unknown) > 0;
-    run.mode == crate::run::CANARY && (matches!(run.exit_code, Some(OK | FAILURES | WAITING)) || reached)
 }
 
 /// The JSON status of a campaign with no journal yet: the shape of [`json`], nothing sent.

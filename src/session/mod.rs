@@ -1,0 +1,307 @@
+//! The send session as a library call: everything `herald send` does after the campaign is
+//! validated and before the summary is printed. It opens and settles the journal (refusing a
+//! changed or look-alike campaign), gates the canary and `--continue`, waits for
+//! `schedule.send_at`, runs the pass(es) through [`crate::run::run`], waits for a held
+//! recipient's window and sends again, and waits after a clean canary. It prints nothing: what
+//! happens is told to an event callback ([`Event`]), and it returns a typed [`Outcome`] with the
+//! exit code.
+//!
+//! A caller that asks for confirmation opens the session first ([`Session::open`]: the journal,
+//! who would be sent to, [`Session::count`]), then [`Session::run`]s it; [`run`] does both.
+
+mod canary;
+mod events;
+mod journal;
+mod waits;
+
+pub use canary::{CanaryEnd, sent as canary_sent, waiting as canary_waiting};
+pub use events::Event;
+
+use crate::error::Error;
+use crate::journal::{Journal, Policy};
+use crate::plan::Plan;
+use crate::report::{self, Mode};
+use crate::run::{self, Inspection, Tally, transport::Transport};
+use crate::secret::Secret;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Where a session's events go. An error from it (output that cannot be written) ends the
+/// session with that error, except for progress, which cannot stop a run.
+pub type OnEvent<'f> = &'f mut (dyn FnMut(Event<'_>) -> Result<(), Error> + Send);
+
+/// What a session does, as `herald send`'s flags say it.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The campaign file as the user named it (for what to run again).
+    pub file: PathBuf,
+    /// Render and report, send nothing.
+    pub dry_run: bool,
+    /// Send to the built-in sandbox: its own journal, no waits for windows or `send_at`.
+    pub sandbox: bool,
+    /// Sending was confirmed beforehand (`--yes`): the journal is created when the session opens.
+    pub confirmed: bool,
+    /// First N recipients only.
+    pub limit: Option<usize>,
+    /// Go on after the campaign's canary.
+    pub continue_: bool,
+    /// End with [`crate::exit::WAITING`] instead of waiting for held recipients' windows.
+    pub no_wait: bool,
+    /// Ignore `schedule.send_at`.
+    pub now: bool,
+    /// Send to recipients outside `schedule.window` too.
+    pub ignore_window: bool,
+    /// Journal file or URL (else `HERALD_JOURNAL` or the default beside the campaign).
+    pub journal: Option<PathBuf>,
+    /// Send without a journal.
+    pub no_journal: bool,
+    /// Start a journal although reports show the campaign was sent before.
+    pub new_journal: bool,
+    /// Send a campaign new to the journal although it looks like one it has sent.
+    pub new_id: bool,
+    /// Continue although the campaign changed since the last run.
+    pub allow_changed: bool,
+    /// Whom to send to again: failed, unknown.
+    pub policy: Policy,
+    /// Store request bodies in the journal.
+    pub keep_bodies: bool,
+    /// Report folder (else the default one; none for a dry run).
+    pub report: Option<PathBuf>,
+}
+
+/// What a session sends with.
+pub struct Deps<T> {
+    /// Where requests go (HTTP, nowhere for a dry run, memory in tests).
+    pub transport: Arc<T>,
+    /// The provider's token.
+    pub secret: Secret,
+    /// Whose time windows are judged by.
+    pub clock: crate::window::Clock,
+    /// Ctrl-C and SIGTERM.
+    pub cancel: CancellationToken,
+}
+
+/// How a session ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The last pass ended with this exit code (0 done, 1 failures, 75 recipients waiting, …).
+    Ran {
+        /// Its exit code.
+        code: u8,
+    },
+    /// The canary ended the session.
+    Canary(CanaryEnd),
+}
+
+impl Outcome {
+    /// The exit code the session ends with.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Outcome::Ran { code } => *code,
+            Outcome::Canary(end) => end.exit_code(),
+        }
+    }
+}
+
+/// A session opened: its journal, who a run would send to, whether it starts with the canary.
+pub struct Session {
+    /// The validated campaign.
+    plan: Arc<Plan>,
+    /// What to do.
+    options: Options,
+    /// The journal and what it said, unless there is none (yet).
+    journal: Option<(Journal, Inspection)>,
+    /// Who a run would send to.
+    inspection: Inspection,
+    /// Recipients the first pass would send to.
+    count: usize,
+    /// Whether the first pass is the canary.
+    canary: bool,
+}
+
+/// Opens and runs a session in one call, without a confirmation between.
+pub async fn run<T: Transport>(
+    plan: Arc<Plan>,
+    options: Options,
+    deps: Deps<T>,
+    mut on_event: impl FnMut(Event<'_>) -> Result<(), Error> + Send,
+) -> Result<Outcome, Error> {
+    let session = Session::open(plan, options, &mut on_event)?;
+    session.run(deps, &mut on_event).await
+}
+
+impl Session {
+    /// Opens the journal (without creating it unless `confirmed` or a dry run would not need it),
+    /// inspects who a run would send to, refuses what cannot go ahead (`--limit 0` with
+    /// recipients left, a cap without a journal, a canary waiting for `--continue`) and tells
+    /// what the journal says.
+    pub fn open(plan: Arc<Plan>, options: Options, on_event: OnEvent<'_>) -> Result<Session, Error> {
+        let o = &options;
+        // A send still to be confirmed does not create its journal yet: a refusal, or `n` at the
+        // prompt, leaves nothing behind.
+        let journal = journal::open(&plan, o, o.confirmed, on_event)?;
+        let inspection = match journal.as_ref() {
+            Some((_, inspection)) => inspection.clone(),
+            None => Inspection::fresh(&plan, o.policy),
+        };
+        let mut count = o.limit.unwrap_or(usize::MAX).min(inspection.selection.to_send);
+        if o.limit == Some(0) && inspection.selection.to_send > 0 {
+            return Err(Error::LimitZero);
+        }
+        if plan.delivery.daily_cap.is_some() && o.no_journal {
+            return Err(Error::CapNeedsJournal);
+        }
+        let mut within = o.limit.map(|n| (n, format!("--limit {n}")));
+        let canary = canary::gate(&plan, journal.as_ref(), o)?;
+        if let Some(c) = plan.canary.as_ref().filter(|_| canary) {
+            count = count.min(c.count) + c.seeds.len();
+            within = Some((c.count.min(o.limit.unwrap_or(usize::MAX)), "the canary".into()));
+        }
+        // Said once the run is sure to go ahead this far, with what limits it.
+        if let Some((j, inspection)) = journal.as_ref().filter(|(_, i)| i.rows > 0) {
+            let would = if o.dry_run { "a real run would " } else { "" };
+            let what = inspection.selection.describe_within(within.as_ref().map(|(n, why)| (*n, why.as_str())));
+            on_event(Event::Journal { location: j.location(), would: format!("{would}{what}") })?;
+        }
+        Ok(Session { plan, options, journal, inspection, count, canary })
+    }
+
+    /// Recipients the first pass would send to (the canary's, when it starts with one).
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// Runs the session: creates the journal if it is not there yet, takes a changed campaign
+    /// as the new baseline, waits for `send_at`, sends, and after a canary or a pass that left
+    /// recipients held for their window, waits and sends again.
+    pub async fn run<T: Transport>(self, deps: Deps<T>, on_event: OnEvent<'_>) -> Result<Outcome, Error> {
+        let Session { plan, options: o, mut journal, mut inspection, mut count, canary } = self;
+        let policy = o.policy;
+        if journal.is_none() && !o.dry_run {
+            journal = journal::open(&plan, &o, true, on_event)?;
+            if let Some((_, now)) = &journal {
+                inspection = now.clone();
+            }
+        }
+        if let Some((j, inspection)) = journal.as_mut().filter(|(_, i)| i.changes.any() && !o.dry_run) {
+            // Confirmed: the new version becomes the baseline, so the change is reported once.
+            *inspection = run::inspect(&plan, j, policy, true)?;
+        }
+        if let Some(at) = if count > 0 { waits::send_at(&plan, &o, on_event)? } else { None } {
+            // The journal's lock is not held while waiting for `send_at`, so other campaigns in
+            // this folder can send; it is taken again, and who is left looked up again, at the time.
+            drop(journal.take());
+            waits::until(at, on_event).await?;
+            journal = journal::open(&plan, &o, true, on_event)?;
+            if let Some((_, now)) = &journal {
+                inspection = now.clone();
+                count = o.limit.unwrap_or(usize::MAX).min(inspection.selection.to_send);
+            }
+        }
+        let mut canary = canary;
+        loop {
+            let pass = Pass { count, expected: inspection.selection.to_send, canary };
+            let end = send_pass(&plan, &o, journal.as_mut().map(|(j, _)| j), &deps, pass, on_event).await?;
+            let (code, held_until) = (end.code, end.held_until);
+            if let Some(c) = plan.canary.as_ref().filter(|_| canary) {
+                if let Some(end) = canary::after(c, &end, &o) {
+                    let file = format!("{}{}", o.file.display(), if o.sandbox { " --sandbox" } else { "" });
+                    on_event(Event::CanaryEnded { end: &end, file })?;
+                    return Ok(Outcome::Canary(end));
+                }
+                waits::after_canary(c.wait, &deps.cancel, on_event).await?;
+                canary = false;
+                if let Some((j, now)) = journal.as_mut() {
+                    *now = run::inspect(&plan, j, policy, false)?;
+                    inspection = now.clone();
+                    count = o.limit.unwrap_or(usize::MAX).min(inspection.selection.to_send);
+                }
+                continue;
+            }
+            // Rehearsals (a dry run, the sandbox, a fixed HERALD_NOW) and --no-wait do not wait.
+            // Without a journal a second pass would message the first pass's recipients again.
+            let waits = !(o.no_wait || o.dry_run || o.no_journal || o.sandbox || deps.clock.is_fixed());
+            let Some(opens) = held_until.filter(|_| code == crate::exit::WAITING && waits) else {
+                return Ok(Outcome::Ran { code });
+            };
+            // As for `send_at`, the campaign's lock is not held while waiting.
+            drop(journal.take());
+            waits::window(opens, &deps.cancel, on_event).await?;
+            journal = journal::open(&plan, &o, true, on_event)?;
+            if let Some((_, now)) = &journal {
+                inspection = now.clone();
+                count = o.limit.unwrap_or(usize::MAX).min(inspection.selection.to_send);
+            }
+        }
+    }
+}
+
+/// One pass over the audience.
+struct Pass {
+    /// Recipients it would send to, as the journal says (`--limit` applied).
+    count: usize,
+    /// Recipients to send to, without the limit.
+    expected: usize,
+    /// Run the campaign's canary.
+    canary: bool,
+}
+
+/// How a pass ended.
+struct PassEnd {
+    /// Its exit code.
+    code: u8,
+    /// When the first recipient held outside their window may be sent to.
+    held_until: Option<jiff::Timestamp>,
+    /// Failed and unknown recipients in its report.
+    failed: usize,
+}
+
+/// Sends once over the audience, tells its progress and result; says how it ended.
+async fn send_pass<T: Transport>(
+    plan: &Arc<Plan>,
+    o: &Options,
+    journal: Option<&mut Journal>,
+    deps: &Deps<T>,
+    pass: Pass,
+    on_event: OnEvent<'_>,
+) -> Result<PassEnd, Error> {
+    let mode = if o.dry_run {
+        Mode::DryRun
+    } else if o.sandbox {
+        Mode::Sandbox
+    } else {
+        Mode::Send
+    };
+    let started = jiff::Timestamp::now();
+    // A dry run writes nothing unless asked to.
+    let report_dir = match (&o.report, o.dry_run) {
+        (Some(dir), _) => Some(dir.clone()),
+        (None, true) => None,
+        (None, false) => Some(report::default_dir(&plan.file, &plan.id, started)),
+    };
+    let run_options = run::Options {
+        mode,
+        limit: o.limit,
+        policy: o.policy,
+        keep_bodies: o.keep_bodies,
+        expected: Some(pass.expected),
+        report_dir: report_dir.clone(),
+        window: (!o.ignore_window).then_some(deps.clock),
+        canary: pass.canary,
+    };
+    on_event(Event::PassStarting(pass.count))?;
+    // Progress cannot stop a run: what the callback says to it is not an error of the run.
+    let mut show = |t: &Tally, elapsed: Duration| {
+        let _ = on_event(Event::Progress(t, elapsed));
+    };
+    let (transport, secret, cancel) = (deps.transport.clone(), deps.secret.clone(), deps.cancel.clone());
+    let outcome = run::run(plan.clone(), &run_options, journal, transport, secret, cancel, &mut show).await;
+    on_event(Event::PassOver)?;
+    let outcome = outcome?;
+    on_event(Event::Passed { outcome: &outcome, report_dir: report_dir.as_deref(), mode })?;
+    let report = &outcome.report;
+    let failed = report.count(crate::results::Status::Failed) + report.count(crate::results::Status::Unknown);
+    Ok(PassEnd { code: report.exit_code, held_until: report.run.held_until, failed })
+}
