@@ -14,6 +14,12 @@ pub const TOKEN_VARS: [&str; 6] = [
     "FLOWIQ_API_KEY",
 ];
 
+/// The registered provider named `id` in campaigns.
+#[track_caller]
+pub fn kind(id: &str) -> herald::providers::ProviderKind {
+    herald::providers::ProviderKind::named(id).unwrap_or_else(|| panic!("no provider `{id}` is registered"))
+}
+
 /// The project root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -15,7 +15,7 @@ fn examples() -> Vec<String> {
 #[test]
 fn there_is_an_example_for_every_provider() {
     let names = examples().join(" ");
-    for kind in ["communiktor", "evolution", "whautochat", "autokonnect", "flowiq", "cloud_api"] {
+    for kind in herald::providers::ProviderKind::ALL {
         assert!(names.contains(&format!(".{kind}.yaml")), "no example for {kind}: {names}");
     }
 }
@@ -37,4 +37,22 @@ fn every_example_previews_its_golden_requests() {
         assert_eq!(o.status.code(), Some(0), "{name}:\n{}", stderr(&o));
         golden(&format!("preview/{}.jsonl", name.trim_end_matches(".yaml")), &stdout(&o));
     }
+}
+
+#[test]
+fn the_shipped_campaign_schema_lists_every_registered_provider() {
+    // Editors read the checked-in file; herald builds its provider parts from the registry.
+    let path = root().join("schemas/campaign.schema.json");
+    let shipped = std::fs::read_to_string(&path).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&shipped).unwrap();
+    let current = serde_json::to_string_pretty(&herald::providers::schema::with_provider_parts(value)).unwrap() + "\n";
+    if std::env::var_os("HERALD_BLESS").is_some() {
+        std::fs::write(&path, &current).unwrap();
+        return;
+    }
+    assert!(
+        shipped == current,
+        "schemas/campaign.schema.json's provider parts differ from the registry: \
+         rewrite it with `HERALD_BLESS=1 cargo test --test integration examples`"
+    );
 }

@@ -88,7 +88,7 @@ fn every_provider_and_message_type_is_accepted() {
     let recipient = "+254712345678".to_string();
     with_sandbox(Config::default(), |sandbox| {
         let mut expected = 0;
-        for kind in ProviderKind::ALL {
+        for &kind in ProviderKind::ALL {
             for t in herald::message::MessageType::ALL {
                 if !kind.provider().supports(t) {
                     continue;
@@ -124,7 +124,7 @@ fn a_faulty_provider_still_gets_every_message_exactly_once() {
     let list: Vec<String> = (0..200).map(|i| format!("+2547{:08}", 20_000_000 + i)).collect();
     let config = Config { fail_rate: 0.10, throttle_rate: 0.05, retry_after_secs: 0, seed: 7, ..Config::default() };
     with_sandbox(config, |sandbox| {
-        let kind = ProviderKind::CloudApi;
+        let kind = kind("cloud_api");
         let s = Scratch::new();
         let delivery = "rate: 500/s, concurrency: 8, max_attempts: 8";
         s.write("c.yaml", campaign(kind, &sandbox.base_url(kind), "99", &list, message("text"), delivery));
@@ -152,7 +152,7 @@ fn a_faulty_provider_still_gets_every_message_exactly_once() {
 #[test]
 fn the_sandbox_refusing_auth_stops_the_run_with_exit_three() {
     with_sandbox(Config { reject_auth: true, ..Config::default() }, |sandbox| {
-        let kind = ProviderKind::Evolution;
+        let kind = kind("evolution");
         let list: Vec<String> = (0..20).map(|i| format!("+2547{:08}", 30_000_000 + i)).collect();
         let s = Scratch::new();
         s.write(
@@ -173,10 +173,7 @@ fn the_sandbox_refusing_auth_stops_the_run_with_exit_three() {
 fn send_sandbox_rehearses_failure_paths_from_the_command_line() {
     let s = Scratch::new();
     let list: Vec<String> = (0..6).map(|i| format!("+2547123456{i:02}")).collect();
-    s.write(
-        "c.yaml",
-        campaign(ProviderKind::CloudApi, "http://127.0.0.1:9", "1", &list, message("text"), "rate: 100/s"),
-    );
+    s.write("c.yaml", campaign(kind("cloud_api"), "http://127.0.0.1:9", "1", &list, message("text"), "rate: 100/s"));
     let send = |extra: &[&str]| {
         let mut args = vec!["send", "c.yaml", "--sandbox", "--yes", "--quiet", "--report", "out", "--journal", "j.db"];
         args.extend_from_slice(extra);
@@ -217,10 +214,7 @@ fn a_busy_port_says_to_pick_another_or_port_zero() {
 fn a_provider_stop_fails_the_junit_report_and_leads_the_markdown() {
     let s = Scratch::new();
     let list: Vec<String> = (0..5).map(|i| format!("+2547123456{i:02}")).collect();
-    s.write(
-        "c.yaml",
-        campaign(ProviderKind::CloudApi, "http://127.0.0.1:9", "1", &list, message("text"), "rate: 100/s"),
-    );
+    s.write("c.yaml", campaign(kind("cloud_api"), "http://127.0.0.1:9", "1", &list, message("text"), "rate: 100/s"));
     let o = herald(s.path())
         .args(["send", "c.yaml", "--sandbox", "--yes", "--quiet", "--report", "out", "--reject-auth"])
         .output()

@@ -10,8 +10,12 @@ use std::sync::LazyLock;
 /// The campaign schema, as shipped in `schemas/`.
 pub const CAMPAIGN_SCHEMA: &str = include_str!("../../schemas/campaign.schema.json");
 
-static SCHEMA: LazyLock<Value> =
-    LazyLock::new(|| serde_json::from_str(CAMPAIGN_SCHEMA).expect("the shipped schema is valid JSON"));
+/// The shipped schema with its provider parts built from the registry (the same as shipped,
+/// unless a test registers a provider of its own).
+static SCHEMA: LazyLock<Value> = LazyLock::new(|| {
+    let shipped = serde_json::from_str(CAMPAIGN_SCHEMA).expect("the shipped schema is valid JSON");
+    crate::providers::schema::with_provider_parts(shipped)
+});
 
 static VALIDATOR: LazyLock<jsonschema::Validator> =
     LazyLock::new(|| jsonschema::draft202012::new(&SCHEMA).expect("the shipped schema compiles"));

@@ -325,7 +325,10 @@ fn check_recipients(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> 
                 Part::Key,
                 format!("provider `{}` cannot send to groups", c.provider.kind),
             )
-            .help("communiktor, evolution and cloud_api send to groups; others reach phone numbers only"),
+            .help(format!(
+                "{} send to groups; others reach phone numbers only",
+                crate::providers::names_where(|p| p.supports_groups())
+            )),
         );
     }
     let columns = [

@@ -1,5 +1,5 @@
 //! Request contracts: for every endpoint a provider documents, a JSON Schema written from its
-//! docs (`schemas/providers/<provider>/<endpoint>.json`) and built into herald. The sandbox
+//! docs (`providers/<id>/contracts/<endpoint>.json`, in the provider's folder) and built into herald. The sandbox
 //! refuses requests that break them, wording each [`Violation`] by its [`Broken`] kind in that
 //! provider's own error shape, and the golden tests check every request herald builds against
 //! them, so herald's mappings and its imitation of each API answer to the docs, not to each
@@ -266,41 +266,42 @@ pub fn find<'p>(provider: ProviderKind, method: &str, path: &'p str) -> Option<(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::testing::kind;
     use std::collections::BTreeSet;
 
     #[test]
     fn every_contract_file_is_shipped_and_names_its_endpoint() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/providers");
-        for kind in ProviderKind::ALL {
-            let files: BTreeSet<String> = std::fs::read_dir(root.join(kind.as_str()))
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/providers");
+        for &kind in ProviderKind::ALL {
+            let files: BTreeSet<String> = std::fs::read_dir(root.join(kind.as_str()).join("contracts"))
                 .unwrap_or_else(|e| panic!("{kind}: {e}"))
                 .map(|entry| std::fs::read_to_string(entry.unwrap().path()).unwrap())
                 .collect();
             let shipped: BTreeSet<String> = kind.provider().info().contracts.iter().map(|t| t.to_string()).collect();
-            assert_eq!(files, shipped, "{kind}: schemas/providers/{kind}/ and the contracts built in differ");
+            assert_eq!(files, shipped, "{kind}: src/providers/{kind}/contracts/ and the contracts built in differ");
             for contract in of(kind) {
                 assert_eq!(contract.method, "POST", "{}", contract.title);
                 assert!(contract.path.starts_with('/'), "{}: path {:?}", contract.title, contract.path);
-                assert!(!contract.title.is_empty(), "schemas/providers/{kind}: a contract without a title");
+                assert!(!contract.title.is_empty(), "src/providers/{kind}/contracts: a contract without a title");
             }
         }
     }
 
     #[test]
     fn paths_match_one_account_segment() {
-        let evolution = find(ProviderKind::Evolution, "POST", "/message/sendText/shop").unwrap();
+        let evolution = find(kind("evolution"), "POST", "/message/sendText/shop").unwrap();
         assert_eq!((evolution.0.path.as_str(), evolution.1), ("/message/sendText/{account}", "shop"));
-        assert!(find(ProviderKind::Evolution, "POST", "/message/sendText/").is_none());
-        assert!(find(ProviderKind::Evolution, "POST", "/message/sendText/a/b").is_none());
-        assert!(find(ProviderKind::Evolution, "GET", "/message/sendText/shop").is_none());
-        assert_eq!(find(ProviderKind::Flowiq, "POST", "/send-whatsapp?tenantId=acme").unwrap().1, "acme");
-        assert_eq!(find(ProviderKind::Communiktor, "POST", "/messages/text").unwrap().1, "");
-        assert!(find(ProviderKind::Communiktor, "POST", "/messages/sticker").is_none());
+        assert!(find(kind("evolution"), "POST", "/message/sendText/").is_none());
+        assert!(find(kind("evolution"), "POST", "/message/sendText/a/b").is_none());
+        assert!(find(kind("evolution"), "GET", "/message/sendText/shop").is_none());
+        assert_eq!(find(kind("flowiq"), "POST", "/send-whatsapp?tenantId=acme").unwrap().1, "acme");
+        assert_eq!(find(kind("communiktor"), "POST", "/messages/text").unwrap().1, "");
+        assert!(find(kind("communiktor"), "POST", "/messages/sticker").is_none());
     }
 
     #[test]
     fn violations_point_at_the_field() {
-        let (text, _) = find(ProviderKind::Communiktor, "POST", "/messages/text").unwrap();
+        let (text, _) = find(kind("communiktor"), "POST", "/messages/text").unwrap();
         assert_eq!(
             text.violations(&serde_json::json!({"instance": "i", "receiver": "254712345678", "text": "hi"})),
             []
@@ -322,11 +323,11 @@ mod tests {
         let unexpected = |property: &str| Broken::Unexpected { properties: vec![property.into()] };
         let text = "/messages/text";
         assert_eq!(
-            kinds(ProviderKind::Communiktor, text, json!({ "instance": "i", "receiver": "254712345678", "debug": 1 })),
+            kinds(kind("communiktor"), text, json!({ "instance": "i", "receiver": "254712345678", "debug": 1 })),
             [at("", missing("text")), at("", unexpected("debug"))]
         );
         assert_eq!(
-            kinds(ProviderKind::Communiktor, text, json!({ "instance": "", "receiver": 1, "text": "hi" })),
+            kinds(kind("communiktor"), text, json!({ "instance": "", "receiver": 1, "text": "hi" })),
             [
                 at("/instance", Broken::TooShort { min: 1 }),
                 at("/receiver", Broken::Type { expected: vec!["string".into()] })
@@ -334,7 +335,7 @@ mod tests {
         );
         let flowiq = "/send-whatsapp?tenantId=acme";
         assert_eq!(
-            kinds(ProviderKind::Flowiq, flowiq, json!({ "phone_number": "+27123456789", "message_type": "sticker" })),
+            kinds(kind("flowiq"), flowiq, json!({ "phone_number": "+27123456789", "message_type": "sticker" })),
             [at(
                 "/message_type",
                 Broken::NotAllowed {
@@ -356,26 +357,26 @@ mod tests {
         );
         // A property another type rules out is unexpected on the object, not a `false` value.
         let image = json!({ "phone_number": "+27123456789", "message_type": "text", "text": "hi", "caption": "c" });
-        assert_eq!(kinds(ProviderKind::Flowiq, flowiq, image), [at("", unexpected("caption"))]);
+        assert_eq!(kinds(kind("flowiq"), flowiq, image), [at("", unexpected("caption"))]);
         let messages = "/106540352242922/messages";
         let image =
             |object: Value| json!({ "messaging_product": "whatsapp", "to": "1", "type": "image", "image": object });
         assert_eq!(
-            kinds(ProviderKind::CloudApi, messages, image(json!({ "caption": "c" }))),
+            kinds(kind("cloud_api"), messages, image(json!({ "caption": "c" }))),
             [at("/image", Broken::MissingOneOf { properties: vec!["id".into(), "link".into()] })]
         );
         assert_eq!(
-            kinds(ProviderKind::CloudApi, messages, image(json!({ "id": "1", "link": "https://x/y.jpg" }))),
+            kinds(kind("cloud_api"), messages, image(json!({ "id": "1", "link": "https://x/y.jpg" }))),
             [at("/image", Broken::Ambiguous)]
         );
         // Of alternatives none of which fits, the one the button's `type` selects is reported.
         let buttons = json!({ "number": "1", "title": "t", "buttons": [{ "type": "reply", "id": "a" }] });
         assert_eq!(
-            kinds(ProviderKind::Evolution, "/message/sendButtons/shop", buttons),
+            kinds(kind("evolution"), "/message/sendButtons/shop", buttons),
             [at("/buttons/0", missing("displayText"))]
         );
         assert_eq!(
-            kinds(ProviderKind::Autokonnect, "/api/v1/whatsapp/1/messages", json!({ "type": "text", "message": "hi" })),
+            kinds(kind("autokonnect"), "/api/v1/whatsapp/1/messages", json!({ "type": "text", "message": "hi" })),
             [at("", Broken::MissingOneOf { properties: vec!["phone_number".into(), "contact_tag_id".into()] })]
         );
         let many = json!({ "number": "1", "title": "t", "buttons": [
@@ -383,7 +384,7 @@ mod tests {
             { "type": "reply", "displayText": "c", "id": "c" }, { "type": "reply", "displayText": "d", "id": "d" }
         ] });
         assert_eq!(
-            kinds(ProviderKind::Evolution, "/message/sendButtons/shop", many),
+            kinds(kind("evolution"), "/message/sendButtons/shop", many),
             [at("/buttons", Broken::TooMany { max: 3 })]
         );
     }

@@ -1,17 +1,17 @@
-//! The six providers herald sends through, behind one trait. A provider is a pure mapping:
+//! The providers herald sends through, behind one trait. A provider is a pure mapping:
 //! rendered message + recipient + settings → HTTP request. It does no I/O, so previews, tests
 //! and sending all use the very same mapping.
+//!
+//! A provider is one folder (`providers/<id>/`) and one line in [`registry!`] below: its
+//! [`Info`], mapping, sandbox imitation and test fixture all live in the folder, and everything
+//! that lists providers (the campaign schema's provider parts, `herald providers`, the sandbox,
+//! the tests) goes through [`ProviderKind::ALL`]. `docs/providers.md` says how to add one.
 
-mod autokonnect;
-mod cloud_api;
-mod communiktor;
 pub mod contract;
-mod evolution;
-mod flowiq;
 pub mod imitation;
 mod meta;
 mod outcome;
-mod whautochat;
+pub mod schema;
 
 pub use outcome::{Outcome, ProviderError, Response};
 
@@ -24,75 +24,121 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::fmt;
 
-/// Which provider a campaign sends through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProviderKind {
-    /// Communiktor (instance-based WhatsApp Web gateway).
-    Communiktor,
-    /// Evolution API v2 (self-hosted).
-    Evolution,
-    /// WhautoChat.
-    Whautochat,
-    /// AutoKonnect WABA API.
-    Autokonnect,
-    /// FlowIQ `send-whatsapp`.
-    Flowiq,
-    /// Meta's WhatsApp Cloud API.
-    CloudApi,
+/// Declares each provider's folder as a module and registers it in [`ProviderKind::ALL`], in
+/// the order tables print them. Each folder defines `REGISTRATION`.
+macro_rules! registry {
+    ($($(#[$attr:meta])* $folder:ident,)*) => {
+        $($(#[$attr])* mod $folder;)*
+
+        impl ProviderKind {
+            /// Every provider, in the order tables print them.
+            pub const ALL: &'static [ProviderKind] = &[$($(#[$attr])* ProviderKind(&$folder::REGISTRATION),)*];
+        }
+    };
 }
 
+// The registry: one line per provider.
+registry! {
+    communiktor,
+    evolution,
+    whautochat,
+    autokonnect,
+    flowiq,
+    cloud_api,
+    // A provider that exists only in tests, to prove the line above is all a provider needs.
+    #[cfg(test)]
+    dummy,
+}
+
+/// What one provider's folder registers: its mapping, how the sandbox imitates its API and,
+/// in tests, its samples and the shapes of its answers.
+pub(crate) struct Registration {
+    /// The mapping.
+    pub(crate) provider: &'static dyn Provider,
+    /// The sandbox's imitation of its API.
+    pub(crate) imitation: &'static dyn imitation::api::Api,
+    /// Its samples and answer shapes, for the tests that run over every provider.
+    #[cfg(test)]
+    pub(crate) fixture: &'static dyn testing::Fixture,
+}
+
+/// Which provider a campaign sends through: a handle on one entry of the registry, named in
+/// campaign files by its [`Info::id`].
+#[derive(Clone, Copy)]
+pub struct ProviderKind(&'static Registration);
+
 impl ProviderKind {
-    /// Every provider, in the order tables print them.
-    pub const ALL: [ProviderKind; 6] = [
-        ProviderKind::Communiktor,
-        ProviderKind::Evolution,
-        ProviderKind::Whautochat,
-        ProviderKind::Autokonnect,
-        ProviderKind::Flowiq,
-        ProviderKind::CloudApi,
-    ];
+    /// The registered provider whose campaign name is `id`.
+    pub fn named(id: &str) -> Option<ProviderKind> {
+        ProviderKind::ALL.iter().copied().find(|k| k.as_str() == id)
+    }
 
     /// The name used in campaign files.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ProviderKind::Communiktor => "communiktor",
-            ProviderKind::Evolution => "evolution",
-            ProviderKind::Whautochat => "whautochat",
-            ProviderKind::Autokonnect => "autokonnect",
-            ProviderKind::Flowiq => "flowiq",
-            ProviderKind::CloudApi => "cloud_api",
-        }
+        self.0.provider.info().id
     }
 
     /// The mapping for this provider.
     pub fn provider(self) -> &'static dyn Provider {
-        match self {
-            ProviderKind::Communiktor => &communiktor::Communiktor,
-            ProviderKind::Evolution => &evolution::Evolution,
-            ProviderKind::Whautochat => &whautochat::Whautochat,
-            ProviderKind::Autokonnect => &autokonnect::Autokonnect,
-            ProviderKind::Flowiq => &flowiq::Flowiq,
-            ProviderKind::CloudApi => &cloud_api::CloudApi,
-        }
+        self.0.provider
     }
 
     /// How the sandbox imitates this provider's API.
     pub(crate) fn imitation(self) -> &'static dyn crate::providers::imitation::api::Api {
-        match self {
-            ProviderKind::Communiktor => &communiktor::imitation::Communiktor,
-            ProviderKind::Evolution => &evolution::imitation::Evolution,
-            ProviderKind::Whautochat => &whautochat::imitation::Whautochat,
-            ProviderKind::Autokonnect => &autokonnect::imitation::Autokonnect,
-            ProviderKind::Flowiq => &flowiq::imitation::Flowiq,
-            ProviderKind::CloudApi => &cloud_api::imitation::CloudApi,
-        }
+        self.0.imitation
+    }
+
+    /// This provider's samples and answer shapes, for tests.
+    #[cfg(test)]
+    pub(crate) fn fixture(self) -> &'static dyn testing::Fixture {
+        self.0.fixture
+    }
+}
+
+/// The campaign names of the registered providers `pred` holds for, as people list them:
+/// `communiktor, evolution and cloud_api`.
+pub fn names_where(pred: impl Fn(&dyn Provider) -> bool) -> String {
+    let names: Vec<&str> = ProviderKind::ALL.iter().filter(|k| pred(k.provider())).map(|k| k.as_str()).collect();
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+impl PartialEq for ProviderKind {
+    fn eq(&self, other: &ProviderKind) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for ProviderKind {}
+
+impl std::hash::Hash for ProviderKind {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl fmt::Debug for ProviderKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Display for ProviderKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ProviderKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ProviderKind, D::Error> {
+        let id = String::deserialize(d)?;
+        ProviderKind::named(&id).ok_or_else(|| {
+            let known: Vec<&str> = ProviderKind::ALL.iter().map(|k| k.as_str()).collect();
+            serde::de::Error::custom(format!("unknown provider `{id}`; expected one of {}", known.join(", ")))
+        })
     }
 }
 
@@ -208,14 +254,18 @@ pub const DEFAULT_RATE: f64 = 10.0;
 /// A provider's static facts.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Info {
-    /// Which provider this is.
-    pub kind: ProviderKind,
+    /// Its name in campaign files (`provider.kind`), in the sandbox's paths and in tables
+    /// (`cloud_api`): lowercase letters, digits and `_`.
+    pub id: &'static str,
     /// Its name for people (`FlowIQ`, `The Cloud API`).
     pub name: &'static str,
     /// The base URL used when the campaign gives none (`None`: self-hosted, must be given).
     pub default_base_url: Option<&'static str>,
     /// The campaign key naming the sending account.
     pub account_key: &'static str,
+    /// What the account key holds, for the campaign schema's description of it ("the instance
+    /// name"); providers sharing a key share the words.
+    pub account_help: &'static str,
     /// The auth header and its prefix.
     pub auth: Auth,
     /// The interactive kinds it documents (none for a provider without interactive messages).
@@ -299,11 +349,6 @@ pub struct TokenShape {
 pub trait Provider: Sync {
     /// The provider's static facts.
     fn info(&self) -> &'static Info;
-
-    /// Which provider this is.
-    fn kind(&self) -> ProviderKind {
-        self.info().kind
-    }
 
     /// The base URL used when the campaign gives none (`None`: self-hosted, must be given).
     fn default_base_url(&self) -> Option<&'static str> {

@@ -1,13 +1,190 @@
-//! Shared fixtures for the providers' golden tests.
+//! Shared fixtures for the providers' golden tests, and the [`Fixture`] every registered
+//! provider gives in its folder (`providers/<id>/fixture.rs`) for the tests that run over all
+//! of them.
 
 use super::{Finding, Outgoing, Provider, ProviderKind, Settings, Target, contract};
 use crate::message::{
-    ButtonValue, ContactCard, FlowAction, FlowRef, Interactive, InteractiveAction, InteractiveHeader, Media, MediaKind,
-    MediaSource, Message, ProductSection, Template, TemplateButton, TemplateHeader, TemplateParam,
+    ButtonValue, ContactCard, FlowAction, FlowRef, Interactive, InteractiveAction, InteractiveHeader, ListRow,
+    ListSection, Location, Media, MediaKind, MediaSource, Message, MessageType, Poll, ProductSection, Reaction,
+    ReplyButton, Template, TemplateButton, TemplateHeader, TemplateParam,
 };
 use crate::phone::Phone;
 use crate::request::{HttpRequest, user_agent};
 use serde_json::{Value, json};
+
+/// What the tests that run over every registered provider need to know about one of them:
+/// samples to send and the shapes of its answers. Each provider implements it in its folder.
+pub trait Fixture: Sync {
+    /// The account its campaigns name in tests.
+    fn account(&self) -> &'static str;
+
+    /// The message types its docs say it sends, in the order of [`MessageType::ALL`]: what
+    /// [`Provider::supports`] must say.
+    fn documented_types(&self) -> &'static [MessageType];
+
+    /// At least one message of every type the provider claims ([`Provider::supports`]), each
+    /// passing its `check`, labelled for assertion messages. Most start from [`samples`].
+    fn samples(&self) -> Vec<(&'static str, Message)>;
+
+    /// The recipient [`to`] as the sandbox records it from the body of sample `label`.
+    fn recipient(&self, _label: &str) -> &'static str {
+        "+254712345678"
+    }
+
+    /// The field of its text body that carries the text.
+    fn text_field(&self) -> &'static str {
+        "text"
+    }
+
+    /// Asserts `body` is its documented success answer carrying `id`, to the request body `sent`.
+    fn assert_success(&self, status: u16, body: &Value, id: Option<&str>, sent: &Value);
+
+    /// Whether `body` is its documented error shape for `status`.
+    fn is_error(&self, status: u16, body: &Value) -> bool;
+
+    /// Asserts `body` is its exact answer to a wrong key (a 401).
+    fn assert_unauthorized(&self, body: &Value);
+
+    /// Asserts `failed` and `throttled` are its answers to an internal error and to throttling.
+    fn assert_faults(&self, failed: &Value, throttled: &Value);
+}
+
+/// The registered provider named `id` in campaigns.
+#[track_caller]
+pub fn kind(id: &str) -> ProviderKind {
+    ProviderKind::named(id).unwrap_or_else(|| panic!("no provider `{id}` is registered"))
+}
+
+/// The approved template every provider that takes Meta-style templates is sent in tests.
+pub fn order_template() -> Template {
+    Template {
+        name: Some("order_update".into()),
+        id: Some(123),
+        language: Some("en_US".into()),
+        header: Some(TemplateHeader::Media {
+            kind: MediaKind::Image,
+            source: MediaSource::Link("https://example.com/header.jpg".into()),
+            filename: None,
+        }),
+        body: vec!["Jane".into(), "20% OFF".into()],
+        buttons: vec![
+            TemplateButton { index: 0, value: ButtonValue::Url("promo123".into()) },
+            TemplateButton { index: 1, value: ButtonValue::QuickReply("STOP".into()) },
+        ],
+    }
+}
+
+/// Buttons under an image header, for providers that take media headers.
+pub fn buttons_under_an_image() -> Message {
+    let reply = ReplyButton { id: "buy".into(), title: "Buy".into() };
+    Message::Interactive(Interactive {
+        header: Some(sale_image()),
+        body: "Back in stock".into(),
+        footer: None,
+        action: InteractiveAction::Buttons(vec![reply]),
+    })
+}
+
+/// An image header by public URL.
+pub fn sale_image() -> InteractiveHeader {
+    InteractiveHeader::Media {
+        kind: MediaKind::Image,
+        source: MediaSource::Link("https://example.com/sale.jpg".into()),
+        filename: None,
+    }
+}
+
+/// One message of every type (interactive twice: buttons and list, and every commerce and
+/// Flow kind `provider` documents), with `template` as the template, each filled in enough to
+/// pass every provider's `check`; only the types `provider` supports.
+pub fn samples(provider: &dyn Provider, template: Template) -> Vec<(&'static str, Message)> {
+    let typed = |k: MediaKind, url: &str, mime: &str, caption: Option<&str>| {
+        let mut m = media(k, url);
+        m.mime_type = Some(mime.into());
+        m.caption = caption.map(Into::into);
+        Message::Media(m)
+    };
+    let mut document = media(MediaKind::Document, "https://example.com/invoice.pdf");
+    document.mime_type = Some("application/pdf".into());
+    document.caption = Some("Invoice May".into());
+    document.filename = Some("invoice-may.pdf".into());
+    let buttons = Interactive {
+        header: Some("Your order".into()),
+        body: "Confirm delivery?".into(),
+        footer: Some("Reply to choose".into()),
+        action: InteractiveAction::Buttons(vec![
+            ReplyButton { id: "yes".into(), title: "Yes".into() },
+            ReplyButton { id: "no".into(), title: "No".into() },
+        ]),
+    };
+    let row = |id: &str, title: &str| ListRow {
+        id: id.into(),
+        title: title.into(),
+        description: Some(format!("{title} option")),
+    };
+    let list = Interactive {
+        header: Some("Menu".into()),
+        body: "Pick a slot".into(),
+        footer: Some("Times are local".into()),
+        action: InteractiveAction::List {
+            button: "Slots".into(),
+            sections: vec![
+                ListSection { title: Some("Morning".into()), rows: vec![row("m1", "9:00"), row("m2", "10:00")] },
+                ListSection { title: Some("Afternoon".into()), rows: vec![row("a1", "14:00")] },
+            ],
+        },
+    };
+    let mut all = vec![
+        ("text", Message::Text { body: "Hello https://example.com".into(), preview_url: Some(true) }),
+        ("image", typed(MediaKind::Image, "https://example.com/a.jpg", "image/jpeg", Some("Look"))),
+        ("video", typed(MediaKind::Video, "https://example.com/a.mp4", "video/mp4", Some("Watch"))),
+        ("audio", typed(MediaKind::Audio, "https://example.com/a.mp3", "audio/mpeg", None)),
+        ("voice", typed(MediaKind::Voice, "https://example.com/v.ogg", "audio/ogg", None)),
+        ("document", Message::Media(document)),
+        (
+            "location",
+            Message::Location(Location {
+                latitude: -1.2921,
+                longitude: 36.8219,
+                name: Some("Office".into()),
+                address: Some("Moi Ave, Nairobi".into()),
+            }),
+        ),
+        (
+            "contact",
+            Message::Contact(
+                ContactCard {
+                    first_name: Some("Jane".into()),
+                    last_name: Some("Doe".into()),
+                    ..card("Jane Doe", "+14155552671")
+                }
+                .into(),
+            ),
+        ),
+        ("template", Message::Template(template)),
+        ("buttons", Message::Interactive(buttons)),
+        ("list", Message::Interactive(list)),
+        ("sticker", Message::Media(media(MediaKind::Sticker, "https://example.com/s.webp"))),
+        (
+            "poll",
+            Message::Poll(Poll { name: "Lunch?".into(), options: vec!["Rice".into(), "Ugali".into()], selectable: 1 }),
+        ),
+        (
+            "reaction",
+            Message::Reaction(Reaction {
+                message_id: "wamid.HBgLMjU0NzEyMzQ1Njc4".into(),
+                emoji: "👍".into(),
+                from_me: true,
+            }),
+        ),
+    ];
+    for (interactive, _) in commerce_and_flows() {
+        if provider.info().interactive.contains(&interactive.action.kind()) {
+            all.push((interactive.action.kind().as_str(), Message::Interactive(interactive)));
+        }
+    }
+    all.into_iter().filter(|(_, m)| provider.supports(m.message_type())).collect()
+}
 
 /// The base URL of a self-hosted provider (Evolution) in golden tests.
 const EXAMPLE_BASE_URL: &str = "https://evo.example.com";
@@ -93,7 +270,7 @@ pub fn assert_request(request: &HttpRequest, url: &str, auth: (&str, &str), body
 /// that its body meets that endpoint's contract.
 #[track_caller]
 pub fn assert_meets_contract(request: &HttpRequest) {
-    let found = ProviderKind::ALL.into_iter().find_map(|kind| {
+    let found = ProviderKind::ALL.iter().copied().find_map(|kind| {
         let base = kind.provider().default_base_url().unwrap_or(EXAMPLE_BASE_URL);
         let path = request.url.strip_prefix(base)?;
         contract::find(kind, request.method, path).map(|(c, _)| c)

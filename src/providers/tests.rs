@@ -2,25 +2,24 @@
 
 use super::testing::{card, out, settings, to};
 use super::*;
+use crate::providers::testing::kind;
 use serde_json::json;
 
 #[test]
-fn supports_matches_the_reference_matrix() {
-    // Rows: text image video audio voice document sticker location contact template interactive poll
-    // reaction.
-    let matrix: [(ProviderKind, [u8; 13]); 6] = [
-        (ProviderKind::Communiktor, [1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0, 0]),
-        (ProviderKind::Evolution, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]),
-        (ProviderKind::Whautochat, [1, 1, 1, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0]),
-        (ProviderKind::Autokonnect, [1, 1, 1, 1, 0, 1, 0, 0, 0, 1, 1, 0, 0]),
-        (ProviderKind::Flowiq, [1, 1, 1, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1]),
-        (ProviderKind::CloudApi, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1]),
-    ];
-    for (kind, row) in matrix {
-        let provider = kind.provider();
-        assert_eq!(provider.kind(), kind);
-        for (message_type, supported) in MessageType::ALL.into_iter().zip(row) {
-            assert_eq!(provider.supports(message_type), supported == 1, "{kind} {message_type}");
+fn every_provider_supports_exactly_the_types_its_docs_list_and_has_a_sample_of_each() {
+    for &kind in ProviderKind::ALL {
+        let (provider, fixture) = (kind.provider(), kind.fixture());
+        let documented = fixture.documented_types();
+        let samples: Vec<MessageType> = fixture.samples().iter().map(|(_, m)| m.message_type()).collect();
+        for message_type in MessageType::ALL {
+            let supported = provider.supports(message_type);
+            assert_eq!(supported, documented.contains(&message_type), "{kind} {message_type}");
+            assert!(
+                !supported || samples.contains(&message_type),
+                "{kind} claims {message_type} messages but its fixture has no sample of one: \
+                 add one to src/providers/{kind}/fixture.rs"
+            );
+            assert!(supported || !samples.contains(&message_type), "{kind}: a sample of unsupported {message_type}");
         }
     }
 }
@@ -30,8 +29,8 @@ fn schedules_matches_the_reference_and_nobody_else_takes_a_time() {
     // Communiktor's `sendsAt` is on every endpoint; WhautoChat's `scheduleDateTime` is on
     // `sendtext` and `sendmedia` only. The rest document no server-side scheduling.
     let scheduling: Vec<(ProviderKind, MessageType)> = ProviderKind::ALL
-        .into_iter()
-        .flat_map(|kind| MessageType::ALL.into_iter().map(move |t| (kind, t)))
+        .iter()
+        .flat_map(|&kind| MessageType::ALL.into_iter().map(move |t| (kind, t)))
         .filter(|(kind, t)| kind.provider().schedules(*t))
         .collect();
     use MessageType as T;
@@ -39,12 +38,12 @@ fn schedules_matches_the_reference_and_nobody_else_takes_a_time() {
     let whautochat = [T::Text, T::Image, T::Video, T::Audio, T::Document];
     let expected: Vec<(ProviderKind, MessageType)> = communiktor
         .into_iter()
-        .map(|t| (ProviderKind::Communiktor, t))
-        .chain(whautochat.into_iter().map(|t| (ProviderKind::Whautochat, t)))
+        .map(|t| (kind("communiktor"), t))
+        .chain(whautochat.into_iter().map(|t| (kind("whautochat"), t)))
         .collect();
     assert_eq!(scheduling, expected);
     let outgoing = out(Message::Text { body: "x".into(), preview_url: None });
-    for kind in ProviderKind::ALL.into_iter().filter(|k| !k.provider().schedules(MessageType::Text)) {
+    for kind in ProviderKind::ALL.iter().copied().filter(|k| !k.provider().schedules(MessageType::Text)) {
         let provider = kind.provider();
         let later = Settings { send_at: Some(jiff::Timestamp::UNIX_EPOCH), ..settings(provider, "1") };
         let refused = provider.request(&later, &to(), &outgoing);
@@ -55,25 +54,19 @@ fn schedules_matches_the_reference_and_nobody_else_takes_a_time() {
 #[test]
 fn auth_base_url_and_account_key_per_provider() {
     let table = [
-        (ProviderKind::Communiktor, "X-API-KEY", "", Some("https://api.communiktor.com"), "instance"),
-        (ProviderKind::Evolution, "apikey", "", None, "instance"),
-        (ProviderKind::Whautochat, "x-api-key", "", Some("https://api.whauto.chat"), "workspace_id"),
-        (ProviderKind::Autokonnect, "Authorization", "Bearer ", Some("https://app.autokonnect.co.ke"), "channel_id"),
-        (ProviderKind::Flowiq, "Authorization", "Bearer ", Some("https://api.flowiq.live"), "tenant_id"),
-        (
-            ProviderKind::CloudApi,
-            "Authorization",
-            "Bearer ",
-            Some("https://graph.facebook.com/v23.0"),
-            "phone_number_id",
-        ),
+        (kind("communiktor"), "X-API-KEY", "", Some("https://api.communiktor.com"), "instance"),
+        (kind("evolution"), "apikey", "", None, "instance"),
+        (kind("whautochat"), "x-api-key", "", Some("https://api.whauto.chat"), "workspace_id"),
+        (kind("autokonnect"), "Authorization", "Bearer ", Some("https://app.autokonnect.co.ke"), "channel_id"),
+        (kind("flowiq"), "Authorization", "Bearer ", Some("https://api.flowiq.live"), "tenant_id"),
+        (kind("cloud_api"), "Authorization", "Bearer ", Some("https://graph.facebook.com/v23.0"), "phone_number_id"),
     ];
     for (kind, header, prefix, base_url, account_key) in table {
         let provider = kind.provider();
         assert_eq!(provider.auth(), Auth { header, prefix }, "{kind}");
         assert_eq!(provider.default_base_url(), base_url, "{kind}");
         assert_eq!(provider.account_key(), account_key, "{kind}");
-        assert_eq!(provider.supports_tags(), kind == ProviderKind::Autokonnect, "{kind}");
+        assert_eq!(provider.supports_tags(), kind.as_str() == "autokonnect", "{kind}");
     }
 }
 
@@ -90,7 +83,7 @@ fn strings(value: &Value) -> Vec<&str> {
 #[test]
 fn text_passes_through_verbatim() {
     let text = "She said \"hi\" & left\\n\nLine 2 \u{1F44B}🏽 {{ name }} {{1}} <b>'</b>\t";
-    for kind in ProviderKind::ALL {
+    for &kind in ProviderKind::ALL {
         let provider = kind.provider();
         let outgoing = out(Message::Text { body: text.into(), preview_url: None });
         let mut findings = Vec::new();
@@ -106,7 +99,7 @@ fn text_passes_through_verbatim() {
 #[test]
 fn single_recipient_providers_refuse_tags_and_unsupported_types() {
     let outgoing = out(Message::Text { body: "x".into(), preview_url: None });
-    for kind in ProviderKind::ALL.into_iter().filter(|k| !k.provider().supports_tags()) {
+    for kind in ProviderKind::ALL.iter().copied().filter(|k| !k.provider().supports_tags()) {
         let provider = kind.provider();
         let refused = provider.build(
             &settings(provider, "1"),
@@ -120,7 +113,7 @@ fn single_recipient_providers_refuse_tags_and_unsupported_types() {
         emoji: "👍".into(),
         from_me: false,
     }));
-    let provider = ProviderKind::Communiktor.provider();
+    let provider = kind("communiktor").provider();
     let refused = provider.build(&settings(provider, "1"), &to(), &reaction).unwrap_err();
     assert_eq!(refused.to_string(), "Communiktor cannot send reaction messages");
 }
@@ -144,55 +137,20 @@ fn one_emoji_means_one_emoji() {
 }
 
 #[test]
-fn the_campaign_schemas_provider_parts_agree_with_the_providers_facts() {
-    let schema: Value = serde_json::from_str(include_str!("../../schemas/campaign.schema.json")).unwrap();
-    let provider = &schema["properties"]["provider"];
-    let kinds: Vec<&str> =
-        provider["properties"]["kind"]["enum"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
-    let names: Vec<&str> = ProviderKind::ALL.iter().map(|k| k.as_str()).collect();
-    let (mut kinds_sorted, mut names_sorted) = (kinds.clone(), names.clone());
-    kinds_sorted.sort_unstable();
-    names_sorted.sort_unstable();
-    assert_eq!(kinds_sorted, names_sorted, "provider.kind's enum and the registry differ");
-    let rules = provider["allOf"].as_array().unwrap();
-    for kind in ProviderKind::ALL {
-        let facts = kind.provider().info();
-        let rule = rules
-            .iter()
-            .find(|r| r["if"]["properties"]["kind"]["const"] == kind.as_str())
-            .unwrap_or_else(|| panic!("the schema has no rule for provider {kind}"));
-        let mut required: Vec<&str> =
-            rule["then"]["required"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
-        required.sort_unstable();
-        let mut expected = vec![facts.account_key];
-        if facts.default_base_url.is_none() {
-            expected.push("base_url");
-        }
-        expected.sort_unstable();
-        assert_eq!(required, expected, "{kind}: the schema's required keys and the provider's facts differ");
-        assert!(
-            provider["properties"].get(facts.account_key).is_some(),
-            "{kind}: `{}` is not in the schema",
-            facts.account_key
-        );
-    }
-}
-
-#[test]
 fn groups_are_addressed_as_each_provider_documents() {
     let text = out(Message::Text { body: "Hi all".into(), preview_url: None });
     let group = |id: &str| Target::Group(id.into());
     let build = |kind: ProviderKind, to: &Target| kind.provider().build(&settings(kind.provider(), "acct"), to, &text);
-    let communiktor = build(ProviderKind::Communiktor, &group("team-42")).unwrap();
+    let communiktor = build(kind("communiktor"), &group("team-42")).unwrap();
     assert_eq!((&communiktor.body["receiver"], &communiktor.body["group"]), (&json!("team-42"), &json!(true)));
-    let evolution = build(ProviderKind::Evolution, &group("120363025246125486@g.us")).unwrap();
+    let evolution = build(kind("evolution"), &group("120363025246125486@g.us")).unwrap();
     assert_eq!(evolution.body["number"], "120363025246125486@g.us");
-    let cloud = build(ProviderKind::CloudApi, &group("Y2FwaV9ncm91cDox")).unwrap();
+    let cloud = build(kind("cloud_api"), &group("Y2FwaV9ncm91cDox")).unwrap();
     assert_eq!((&cloud.body["recipient_type"], &cloud.body["to"]), (&json!("group"), &json!("Y2FwaV9ncm91cDox")));
     for request in [&communiktor, &evolution, &cloud] {
         super::testing::assert_meets_contract(request);
     }
-    for kind in ProviderKind::ALL {
+    for &kind in ProviderKind::ALL {
         let supported = kind.provider().supports_groups();
         assert_eq!(supported, build(kind, &group("g")).is_ok(), "{kind}");
         if !supported {
@@ -201,9 +159,9 @@ fn groups_are_addressed_as_each_provider_documents() {
     }
     let reaction =
         Message::Reaction(crate::message::Reaction { message_id: "BAE5".into(), emoji: "👍".into(), from_me: false });
-    let on_group = ProviderKind::Evolution
+    let on_group = kind("evolution")
         .provider()
-        .build(&settings(ProviderKind::Evolution.provider(), "shop"), &group("120363025246125486@g.us"), &out(reaction))
+        .build(&settings(kind("evolution").provider(), "shop"), &group("120363025246125486@g.us"), &out(reaction))
         .unwrap();
     assert_eq!(on_group.body["key"]["remoteJid"], "120363025246125486@g.us");
 }
@@ -222,26 +180,25 @@ fn a_reply_quotes_the_message_where_the_provider_can_and_warns_where_it_cannot()
         super::testing::assert_meets_contract(&request);
         request.body
     };
-    assert_eq!(build(ProviderKind::CloudApi, &text)["context"], json!({ "message_id": "wamid.HBgLMjU0" }));
-    assert_eq!(build(ProviderKind::Flowiq, &text)["context_message_id"], "wamid.HBgLMjU0");
-    assert_eq!(build(ProviderKind::Evolution, &text)["quoted"], json!({ "key": { "id": "wamid.HBgLMjU0" } }));
+    assert_eq!(build(kind("cloud_api"), &text)["context"], json!({ "message_id": "wamid.HBgLMjU0" }));
+    assert_eq!(build(kind("flowiq"), &text)["context_message_id"], "wamid.HBgLMjU0");
+    assert_eq!(build(kind("evolution"), &text)["quoted"], json!({ "key": { "id": "wamid.HBgLMjU0" } }));
     let warned = |kind: ProviderKind, out: &Outgoing| {
         let mut found = Vec::new();
         kind.provider().check(out, &mut found);
         found.iter().any(|f| f.pointer == "/message/reply_to" && f.severity == Severity::Warning)
     };
-    for kind in ProviderKind::ALL {
-        let quotes = matches!(kind, ProviderKind::CloudApi | ProviderKind::Flowiq | ProviderKind::Evolution);
-        assert_eq!(warned(kind, &text), !quotes, "{kind}");
+    for &kind in ProviderKind::ALL {
+        assert_eq!(warned(kind, &text), !kind.provider().info().replies, "{kind}");
     }
     let reaction = reply(Message::Reaction(crate::message::Reaction {
         message_id: "wamid.X".into(),
         emoji: "👍".into(),
         from_me: false,
     }));
-    assert!(warned(ProviderKind::CloudApi, &reaction));
-    assert_eq!(build(ProviderKind::CloudApi, &reaction).get("context"), None);
-    assert_eq!(build(ProviderKind::Evolution, &reaction).get("quoted"), None);
+    assert!(warned(kind("cloud_api"), &reaction));
+    assert_eq!(build(kind("cloud_api"), &reaction).get("context"), None);
+    assert_eq!(build(kind("evolution"), &reaction).get("quoted"), None);
 }
 
 #[test]
@@ -253,12 +210,12 @@ fn stickers_polls_and_media_by_uploaded_id() {
         super::testing::assert_meets_contract(&request);
         request
     };
-    let cloud = build(ProviderKind::CloudApi, &sticker);
+    let cloud = build(kind("cloud_api"), &sticker);
     assert_eq!(
         (&cloud.body["type"], &cloud.body["sticker"]),
         (&json!("sticker"), &json!({ "link": "https://x.example/s.webp" }))
     );
-    let evolution = build(ProviderKind::Evolution, &sticker);
+    let evolution = build(kind("evolution"), &sticker);
     assert!(evolution.url.ends_with("/message/sendSticker/acct"), "{}", evolution.url);
     assert_eq!(evolution.body, json!({ "number": "254712345678", "sticker": "https://x.example/s.webp" }));
     let poll = out(Message::Poll(crate::message::Poll {
@@ -266,7 +223,7 @@ fn stickers_polls_and_media_by_uploaded_id() {
         options: vec!["Rice".into(), "Ugali".into()],
         selectable: 1,
     }));
-    let evolution = build(ProviderKind::Evolution, &poll);
+    let evolution = build(kind("evolution"), &poll);
     assert!(evolution.url.ends_with("/message/sendPoll/acct"));
     assert_eq!(
         evolution.body,
@@ -275,8 +232,8 @@ fn stickers_polls_and_media_by_uploaded_id() {
     let mut uploaded = super::testing::media(crate::message::MediaKind::Image, "");
     uploaded.source = crate::message::MediaSource::Id("1203458".into());
     let uploaded = out(Message::Media(uploaded));
-    assert_eq!(build(ProviderKind::CloudApi, &uploaded).body["image"], json!({ "id": "1203458" }));
-    for kind in ProviderKind::ALL.into_iter().filter(|k| *k != ProviderKind::CloudApi) {
+    assert_eq!(build(kind("cloud_api"), &uploaded).body["image"], json!({ "id": "1203458" }));
+    for kind in ProviderKind::ALL.iter().copied().filter(|k| k.as_str() != "cloud_api") {
         let mut found = Vec::new();
         kind.provider().check(&uploaded, &mut found);
         assert!(found.iter().any(|f| f.pointer == "/message/media/id" && f.severity == Severity::Error), "{kind}");
@@ -295,16 +252,16 @@ fn round_video_notes_and_gifs_where_the_provider_has_them() {
         super::testing::assert_meets_contract(&request);
         request
     };
-    let evolution = build(ProviderKind::Evolution, &note);
+    let evolution = build(kind("evolution"), &note);
     assert!(evolution.url.ends_with("/message/sendPtv/acct"), "{}", evolution.url);
     assert_eq!(evolution.body, json!({ "number": "254712345678", "video": "https://x.example/v.mp4" }));
-    assert_eq!(build(ProviderKind::Communiktor, &note).body["asNote"], true);
+    assert_eq!(build(kind("communiktor"), &note).body["asNote"], true);
     let mut gif = super::testing::media(crate::message::MediaKind::Video, "https://x.example/v.mp4");
     gif.gif = Some(true);
     let gif = out(Message::Media(gif));
-    assert_eq!(build(ProviderKind::Communiktor, &gif).body["asGif"], true);
+    assert_eq!(build(kind("communiktor"), &gif).body["asGif"], true);
     let mut found = Vec::new();
-    ProviderKind::CloudApi.provider().check(&note, &mut found);
+    kind("cloud_api").provider().check(&note, &mut found);
     assert!(found.iter().any(|f| f.pointer == "/message/media/note" && f.severity == Severity::Warning), "{found:?}");
 }
 
@@ -318,20 +275,18 @@ fn mentions_reach_evolution_groups_and_are_warned_about_elsewhere() {
         mentions,
     };
     let group = Target::Group("120363025246125486@g.us".into());
-    let request = ProviderKind::Evolution
-        .provider()
-        .build(&settings(ProviderKind::Evolution.provider(), "shop"), &group, &text)
-        .unwrap();
+    let request =
+        kind("evolution").provider().build(&settings(kind("evolution").provider(), "shop"), &group, &text).unwrap();
     super::testing::assert_meets_contract(&request);
     assert_eq!(
         (&request.body["mentioned"], &request.body["mentionsEveryOne"]),
         (&json!(["254712345678"]), &json!(true))
     );
-    for kind in ProviderKind::ALL {
+    for &kind in ProviderKind::ALL {
         let mut found = Vec::new();
         kind.provider().check(&text, &mut found);
         let warned = found.iter().any(|f| f.pointer == "/message/mentions");
-        assert_eq!(warned, kind != ProviderKind::Evolution, "{kind}");
+        assert_eq!(warned, kind.as_str() != "evolution", "{kind}");
     }
 }
 
@@ -339,7 +294,7 @@ fn mentions_reach_evolution_groups_and_are_warned_about_elsewhere() {
 fn whautochat_contacts_are_addressed_by_id_and_no_one_else_takes_contact_ids() {
     let text = out(Message::Text { body: "Hi".into(), preview_url: None });
     let contact = Target::Contact("c-17".into());
-    for kind in ProviderKind::ALL {
+    for &kind in ProviderKind::ALL {
         let built = kind.provider().build(&settings(kind.provider(), "ws"), &contact, &text);
         assert_eq!(built.is_ok(), kind.provider().supports_contact_ids(), "{kind}");
         match built {
@@ -362,35 +317,33 @@ fn several_contacts_go_in_one_message_where_the_provider_takes_a_list() {
         listed: true,
     }));
     let build = |kind: ProviderKind| kind.provider().build(&settings(kind.provider(), "acct"), &to(), &two);
-    for (kind, pointer) in [
-        (ProviderKind::CloudApi, "/contacts"),
-        (ProviderKind::Evolution, "/contact"),
-        (ProviderKind::Flowiq, "/contacts"),
-    ] {
+    for (kind, pointer) in
+        [(kind("cloud_api"), "/contacts"), (kind("evolution"), "/contact"), (kind("flowiq"), "/contacts")]
+    {
         let request = build(kind).unwrap();
         super::testing::assert_meets_contract(&request);
         assert_eq!(request.body.pointer(pointer).and_then(Value::as_array).map(Vec::len), Some(2), "{kind}");
     }
     let mut found = Vec::new();
-    ProviderKind::Communiktor.provider().check(&two, &mut found);
+    kind("communiktor").provider().check(&two, &mut found);
     assert_eq!(found.iter().map(|f| f.pointer.as_str()).collect::<Vec<_>>(), ["/message/contacts"]);
-    assert!(matches!(build(ProviderKind::Communiktor), Err(Unsupported::Feature { .. })));
+    assert!(matches!(build(kind("communiktor")), Err(Unsupported::Feature { .. })));
     let six =
         out(Message::Contact(crate::message::Contacts { cards: vec![card("A", "+14155552671"); 6], listed: true }));
     let mut found = Vec::new();
-    ProviderKind::CloudApi.provider().check(&six, &mut found);
+    kind("cloud_api").provider().check(&six, &mut found);
     assert_eq!(found.iter().map(|f| f.pointer.as_str()).collect::<Vec<_>>(), ["/message/contacts"]);
 }
 
 #[test]
 fn every_default_rate_keeps_to_the_published_limit() {
-    for kind in ProviderKind::ALL {
+    for &kind in ProviderKind::ALL {
         let info = kind.provider().info();
         assert!(info.default_rate > 0.0, "{kind}");
         if let Some(limit) = info.rate_limit {
             assert!(info.default_rate <= limit.per_sec, "{kind}: {} above {}", info.default_rate, limit.what);
         }
     }
-    assert_eq!(ProviderKind::Whautochat.provider().info().default_rate, 100.0 / 60.0);
-    assert_eq!(ProviderKind::CloudApi.provider().info().default_rate, 80.0);
+    assert_eq!(kind("whautochat").provider().info().default_rate, 100.0 / 60.0);
+    assert_eq!(kind("cloud_api").provider().info().default_rate, 80.0);
 }

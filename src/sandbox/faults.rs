@@ -114,6 +114,7 @@ impl Faults {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::testing::kind;
 
     fn faults(config: Config) -> Faults {
         Faults::new(&config)
@@ -122,7 +123,7 @@ mod tests {
     #[test]
     fn first_attempts_fail_then_throttle_then_pass() {
         let f = faults(Config { fail_first: 2, throttle_first: 1, ..Config::default() });
-        let kind = ProviderKind::CloudApi;
+        let kind = kind("cloud_api");
         let got: Vec<_> = (1..=5).map(|n| f.before(kind, "+254712345678", n)).collect();
         assert_eq!(got, [Before::Fail, Before::Fail, Before::Throttle, Before::Process, Before::Process]);
         assert_eq!(f.after(kind, "+254712345678", 4), After::Answer);
@@ -135,10 +136,7 @@ mod tests {
             let f = faults(Config { seed, ..config.clone() });
             (0..1000)
                 .map(|i| {
-                    (
-                        f.before(ProviderKind::Evolution, &i.to_string(), 1),
-                        f.after(ProviderKind::Evolution, &i.to_string(), 1),
-                    )
+                    (f.before(kind("evolution"), &i.to_string(), 1), f.after(kind("evolution"), &i.to_string(), 1))
                 })
                 .collect::<Vec<_>>()
         };
@@ -155,13 +153,11 @@ mod tests {
     #[test]
     fn a_refused_recipient_is_refused_on_every_attempt() {
         let f = faults(Config { refuse_rate: 0.5, ..Config::default() });
-        let refused: Vec<String> = (0..200)
-            .map(|i| i.to_string())
-            .filter(|r| f.before(ProviderKind::CloudApi, r, 1) == Before::Refuse)
-            .collect();
+        let refused: Vec<String> =
+            (0..200).map(|i| i.to_string()).filter(|r| f.before(kind("cloud_api"), r, 1) == Before::Refuse).collect();
         assert!((60..140).contains(&refused.len()), "{}", refused.len());
         for r in &refused {
-            assert!((2..6).all(|n| f.before(ProviderKind::CloudApi, r, n) == Before::Refuse), "{r}");
+            assert!((2..6).all(|n| f.before(kind("cloud_api"), r, n) == Before::Refuse), "{r}");
         }
     }
 
@@ -169,8 +165,8 @@ mod tests {
     fn no_rates_means_no_faults() {
         let f = faults(Config::default());
         for n in 1..100 {
-            assert_eq!(f.before(ProviderKind::Flowiq, "x", n), Before::Process);
-            assert_eq!(f.after(ProviderKind::Flowiq, "x", n), After::Answer);
+            assert_eq!(f.before(kind("flowiq"), "x", n), Before::Process);
+            assert_eq!(f.after(kind("flowiq"), "x", n), After::Answer);
         }
     }
 }

@@ -53,16 +53,16 @@ pub struct Stats {
     pub rejected: u64,
     /// Injected faults: 500s, 429s, dropped and held connections.
     pub faults: u64,
-    /// Accepted messages per provider, in [`ProviderKind::ALL`] order (serialised as a map
-    /// keyed by provider name).
+    /// Accepted messages per provider, in [`ProviderKind::ALL`] order, as far as the last
+    /// provider that had any (serialised as a map keyed by every provider's name).
     #[serde(serialize_with = "per_provider")]
-    pub per_provider: [u64; 6],
+    pub per_provider: Vec<u64>,
 }
 
 impl Stats {
     /// Messages accepted through `kind`.
     pub fn accepted_by(&self, kind: ProviderKind) -> u64 {
-        self.per_provider[index(kind)]
+        self.per_provider.get(index(kind)).copied().unwrap_or_default()
     }
 }
 
@@ -139,7 +139,11 @@ impl Ledger {
                 Class::Fault => inner.stats.faults += 1,
             }
             if let Some(a) = accepted {
-                inner.stats.per_provider[index(a.provider)] += 1;
+                let (at, counts) = (index(a.provider), &mut inner.stats.per_provider);
+                if counts.len() <= at {
+                    counts.resize(at + 1, 0);
+                }
+                counts[at] += 1;
                 if self.retain {
                     inner.accepted.push(a);
                 }
@@ -188,6 +192,7 @@ fn kind_name<S: Serializer>(kind: &ProviderKind, s: S) -> Result<S::Ok, S::Error
     s.serialize_str(kind.as_str())
 }
 
-fn per_provider<S: Serializer>(counts: &[u64; 6], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_map(ProviderKind::ALL.iter().map(|k| k.as_str()).zip(counts.iter()))
+fn per_provider<S: Serializer>(counts: &[u64], s: S) -> Result<S::Ok, S::Error> {
+    let count = |i: usize| counts.get(i).copied().unwrap_or_default();
+    s.collect_map(ProviderKind::ALL.iter().enumerate().map(|(i, k)| (k.as_str(), count(i))))
 }

@@ -55,7 +55,7 @@ pub async fn serve_forever(config: Config, quiet: bool) -> io::Result<()> {
 /// The start-up text: the address, then each provider's `base_url` and token.
 fn banner(sandbox: &Sandbox) -> String {
     let mut out = format!("herald sandbox listening on http://{}\n", sandbox.addr());
-    for kind in ProviderKind::ALL {
+    for &kind in ProviderKind::ALL {
         out.push_str(&format!(
             "  {:<12} base_url {:<44} token {}\n",
             kind.as_str(),
@@ -83,7 +83,7 @@ mod tests {
         assert!(text.starts_with(&format!("herald sandbox listening on http://127.0.0.1:{port}\n")));
         assert!(text.contains(&format!("http://127.0.0.1:{port}/cloud_api/v23.0")));
         assert!(text.contains("fiq_sandbox_key"));
-        assert_eq!(text.lines().count(), 7);
+        assert_eq!(text.lines().count(), 1 + ProviderKind::ALL.len());
         let stats = Stats { accepted: 1234, rejected: 3, faults: 12, ..Stats::default() };
         assert_eq!(count_line(&stats), "accepted 1234 · rejected 3 · faults 12");
         sandbox.shutdown().await;

@@ -131,11 +131,11 @@ async fn process(shared: &Shared, request: Request<Incoming>) -> (Reply, After) 
     let uri = request.uri().clone();
     let path = uri.path();
     let (prefix, rest) = split_prefix(path);
-    let Some(api) = api::by_prefix(prefix) else {
+    let Some(kind) = api::by_prefix(prefix) else {
         ledger.finish(Class::Rejected, None, None);
         return (Reply::plain_not_found(), After::Answer);
     };
-    let kind = api.kind();
+    let api = kind.imitation();
     let end = |class: Class, reply: Reply, recipient: String| {
         let attempt = Attempt { provider: kind, recipient, at_ms, status: reply.status };
         ledger.finish(class, Some(attempt), None);

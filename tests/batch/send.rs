@@ -118,7 +118,7 @@ fn a_batched_campaign_sends_through_the_sandbox_in_few_requests() {
     // The same against a sandbox of the test's own, to see the bodies it accepted.
     let rt = tokio::runtime::Runtime::new().unwrap();
     let sandbox = rt.block_on(herald::sandbox::Sandbox::start(herald::sandbox::Config::default())).unwrap();
-    let kind = herald::providers::ProviderKind::Autokonnect;
+    let kind = crate::common::kind("autokonnect");
     s.write("c.yaml", campaign(&sandbox.base_url(kind), "Sale at {{ store }}", "rate: 50/s, batch_size: 120"));
     let o = herald(s.path())
         .args(["send", "c.yaml", "--yes", "--quiet", "--report", "own", "--journal", "own.db"])

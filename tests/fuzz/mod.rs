@@ -11,6 +11,7 @@
 
 mod inputs;
 
+use crate::common::kind;
 use crate::common::{Scratch, root};
 use crate::properties::{HOSTILE, fail, value};
 use herald::campaign::source::{Part, Source};
@@ -405,9 +406,9 @@ fn a_value_with_a_custom_tag_has_a_place_in_the_file() {
 #[test]
 fn a_blank_error_message_is_no_reason() {
     // `{"message": " "}` once became the whole reason a recipient failed.
-    check_classify(ProviderKind::Whautochat, 400, None, br#"{"message":" "}"#).unwrap();
-    check_classify(ProviderKind::CloudApi, 400, None, br#"{"error":{"code":131026,"message":""}}"#).unwrap();
-    check_classify(ProviderKind::Evolution, 400, None, br#"{"response":{"message":[" ", ""]}}"#).unwrap();
+    check_classify(kind("whautochat"), 400, None, br#"{"message":" "}"#).unwrap();
+    check_classify(kind("cloud_api"), 400, None, br#"{"error":{"code":131026,"message":""}}"#).unwrap();
+    check_classify(kind("evolution"), 400, None, br#"{"response":{"message":[" ", ""]}}"#).unwrap();
 }
 
 #[test]

@@ -6,14 +6,12 @@
 //!
 //! Tags cannot be resolved here, so each tag counts as one contact in `recipients_count`.
 
-use crate::providers::ProviderKind;
 use crate::providers::contract::{Broken, Violation};
 use crate::providers::imitation::api::{Api, Endpoint, bearer, digits_of, percent_decode};
 use crate::providers::imitation::ids::Ids;
 use crate::providers::imitation::path::Path;
 use crate::providers::imitation::plain::sentence;
 use crate::providers::imitation::reply::Reply;
-use crate::providers::imitation::token;
 use hyper::HeaderMap;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -26,10 +24,6 @@ fn error(status: u16, code: &str, message: &str) -> Reply {
 }
 
 impl Api for Autokonnect {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Autokonnect
-    }
-
     fn token(&self) -> &'static str {
         "sandbox-autokonnect-key"
     }
@@ -43,7 +37,7 @@ impl Api for Autokonnect {
     fn authorize(&self, headers: &HeaderMap, reject: bool) -> Result<(), Reply> {
         match bearer(headers) {
             None => Err(error(401, "invalid_auth_header", "Missing or malformed Authorization header")),
-            Some(key) if !reject && key == token(self.kind()) => Ok(()),
+            Some(key) if !reject && key == self.token() => Ok(()),
             Some(_) => Err(error(401, "invalid_api_key", "Invalid API key")),
         }
     }
@@ -147,10 +141,11 @@ fn documented(violation: &Violation) -> Option<(&'static str, &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::testing::kind;
 
     fn refused(body: Value) -> Value {
         let path = "/api/v1/whatsapp/123/messages";
-        let (contract, _) = crate::providers::contract::find(ProviderKind::Autokonnect, "POST", path).unwrap();
+        let (contract, _) = crate::providers::contract::find(kind("autokonnect"), "POST", path).unwrap();
         let violations = contract.violations(&body);
         assert!(!violations.is_empty(), "must be refused: {body}");
         let reply = Autokonnect.invalid(&Endpoint::bare("messages"), &violations);

@@ -12,13 +12,15 @@
 //! queued, and the answer carries no message id. A 5xx is ambiguous: every member of the
 //! request ends `unknown` and only `--retry-unknown` sends it again.
 
+#[cfg(test)]
+mod fixture;
 pub(crate) mod imitation;
 
 use super::meta;
 use super::meta::components::{HeaderMedia, interactive_object, template_components};
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
-    Batching, Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
+    Batching, Carries, Finding, MediaFields, Outgoing, Provider, Settings, Target, Unsupported, carried,
     dropped, encode_component, interactive_kind, interactive_parts, media_fields, media_link, mentions_not_sent,
     metadata_not_stored, put_opt, reply_not_sent,
 };
@@ -38,15 +40,24 @@ pub const MAX_BATCH: usize = 1000;
 /// The AutoKonnect mapping.
 pub(super) struct Autokonnect;
 
+/// What the registry holds for this provider.
+pub(super) const REGISTRATION: super::Registration = super::Registration {
+    provider: &Autokonnect,
+    imitation: &imitation::Autokonnect,
+    #[cfg(test)]
+    fixture: &Autokonnect,
+};
+
 /// How the provider is named in findings.
 const NAME: &str = "AutoKonnect";
 
 /// This provider's static facts: kind, default host, account key, auth header.
 const INFO: Info = Info {
-    kind: ProviderKind::Autokonnect,
+    id: "autokonnect",
     name: NAME,
     default_base_url: Some("https://app.autokonnect.co.ke"),
     account_key: "channel_id",
+    account_help: "the WABA channel id",
     auth: Auth { header: "Authorization", prefix: "Bearer " },
     interactive: &[
         InteractiveKind::Buttons,
@@ -57,7 +68,7 @@ const INFO: Info = Info {
     replies: false,
     uploaded_media: false,
     token: None,
-    contracts: &[include_str!("../../../schemas/providers/autokonnect/messages.json")],
+    contracts: &[include_str!("contracts/messages.json")],
     batching: Some(Batching { field: "phone_number", max: MAX_BATCH }),
     // Its docs say only that limits "depend on your WABA tier"; it queues every request, which
     // may carry a whole batch, so no request rate is published.

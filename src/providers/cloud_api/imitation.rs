@@ -4,14 +4,12 @@
 //! as Graph API words parameters (`(#100) The parameter to is required.`). Success is
 //! `MessageResponsePayload` with a `wamid`.
 
-use crate::providers::ProviderKind;
 use crate::providers::contract::{Broken, Violation};
 use crate::providers::imitation::api::{Api, Endpoint, bearer, digits_of, is_digits, percent_decode};
 use crate::providers::imitation::ids::{Ids, mix};
 use crate::providers::imitation::path::Path;
 use crate::providers::imitation::plain::listed;
 use crate::providers::imitation::reply::Reply;
-use crate::providers::imitation::token;
 use hyper::HeaderMap;
 use serde_json::{Map, Value, json};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,10 +33,6 @@ fn graph_error(status: u16, code: u32, message: &str, extra: Value) -> Reply {
 }
 
 impl Api for CloudApi {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::CloudApi
-    }
-
     // Meta's access tokens start with `EAA`.
     fn token(&self) -> &'static str {
         "EAASandboxCloudApiToken"
@@ -60,7 +54,7 @@ impl Api for CloudApi {
 
     fn authorize(&self, headers: &HeaderMap, reject: bool) -> Result<(), Reply> {
         match bearer(headers) {
-            Some(key) if !reject && key == token(self.kind()) => Ok(()),
+            Some(key) if !reject && key == self.token() => Ok(()),
             _ => Err(graph_error(401, 190, "Invalid OAuth access token.", Value::Null)),
         }
     }
@@ -143,6 +137,7 @@ fn message(violation: &Violation) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::testing::kind;
 
     #[test]
     fn routes_versions_and_error_shapes() {
@@ -160,7 +155,7 @@ mod tests {
 
     /// The Graph API message for the first violation of `body`.
     fn refused(body: Value) -> String {
-        let (contract, _) = crate::providers::contract::find(ProviderKind::CloudApi, "POST", "/1/messages").unwrap();
+        let (contract, _) = crate::providers::contract::find(kind("cloud_api"), "POST", "/1/messages").unwrap();
         let violations = contract.violations(&body);
         let reply = CloudApi.invalid(&Endpoint::bare("messages"), &violations);
         let error = &reply.json_body().unwrap()["error"];

@@ -10,6 +10,8 @@
 //! with no Meta error object (a proxy's page), is ambiguous: the recipient ends `unknown` and
 //! only `--retry-unknown` sends it again.
 
+#[cfg(test)]
+mod fixture;
 pub(crate) mod imitation;
 
 use super::meta;
@@ -18,7 +20,7 @@ use super::meta::components::{
 };
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
-    Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
+    Carries, Finding, MediaFields, Outgoing, Provider, Settings, Target, Unsupported, carried,
     encode_component, media_fields, mentions_not_sent, metadata_not_stored, put_opt, reply_not_sent,
 };
 use super::{Info, Outcome, ProviderError, Response, TokenShape};
@@ -29,6 +31,14 @@ use serde_json::{Map, Value, json};
 /// The Cloud API mapping.
 pub(super) struct CloudApi;
 
+/// What the registry holds for this provider.
+pub(super) const REGISTRATION: super::Registration = super::Registration {
+    provider: &CloudApi,
+    imitation: &imitation::CloudApi,
+    #[cfg(test)]
+    fixture: &CloudApi,
+};
+
 /// How the provider is named in findings.
 /// Contact cards in one message (`ContactsMessage.contacts`).
 const CONTACTS_MAX: usize = 5;
@@ -37,16 +47,17 @@ const NAME: &str = "The Cloud API";
 
 /// This provider's static facts: kind, default host, account key, auth header.
 const INFO: Info = Info {
-    kind: ProviderKind::CloudApi,
+    id: "cloud_api",
     name: NAME,
     default_base_url: Some("https://graph.facebook.com/v23.0"),
     account_key: "phone_number_id",
+    account_help: "the Phone-Number-ID from WhatsApp Manager",
     auth: Auth { header: "Authorization", prefix: "Bearer " },
     interactive: &InteractiveKind::ALL,
     replies: true,
     uploaded_media: true,
     token: Some(TokenShape { prefix: "EAA", enforced: false }),
-    contracts: &[include_str!("../../../schemas/providers/cloud_api/messages.json")],
+    contracts: &[include_str!("contracts/messages.json")],
     batching: None,
     default_rate: super::meta::limits::THROUGHPUT.per_sec,
     rate_limit: Some(super::meta::limits::THROUGHPUT),

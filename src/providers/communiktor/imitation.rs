@@ -5,7 +5,6 @@
 //! envelope with `success: false`: a body that breaks the contract gets its first violation,
 //! a phone number not in the documented form (E.164 digits without plus) saying so.
 
-use crate::providers::ProviderKind;
 use crate::providers::contract::{Broken, Violation};
 use crate::providers::imitation::api::{Api, Endpoint, key_matches};
 use crate::providers::imitation::ids::Ids;
@@ -26,10 +25,6 @@ fn envelope(code: u16, message: &str) -> Reply {
 }
 
 impl Api for Communiktor {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Communiktor
-    }
-
     fn token(&self) -> &'static str {
         "sandbox-communiktor-key"
     }
@@ -40,7 +35,7 @@ impl Api for Communiktor {
     }
 
     fn authorize(&self, headers: &HeaderMap, reject: bool) -> Result<(), Reply> {
-        if !reject && key_matches(headers, "x-api-key", self.kind()) {
+        if !reject && key_matches(headers, "x-api-key", self.token()) {
             return Ok(());
         }
         Err(envelope(401, "Invalid API key"))
@@ -92,10 +87,11 @@ impl Api for Communiktor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::testing::kind;
 
     fn error(name: &str, body: Value) -> String {
         let path = format!("/messages/{name}");
-        let (contract, _) = crate::providers::contract::find(ProviderKind::Communiktor, "POST", &path).unwrap();
+        let (contract, _) = crate::providers::contract::find(kind("communiktor"), "POST", &path).unwrap();
         let violations = contract.violations(&body);
         assert!(!violations.is_empty(), "must be refused: {body}");
         let reply = Communiktor.invalid(&Communiktor.route(&path, "").unwrap(), &violations);

@@ -11,11 +11,13 @@
 //! non-2xx answers with backoff, but never say a 5xx means the message was not processed. So
 //! a 5xx is ambiguous: the recipient ends `unknown` and only `--retry-unknown` sends it again.
 
+#[cfg(test)]
+mod fixture;
 pub(crate) mod imitation;
 
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
-    Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
+    Carries, Finding, MediaFields, Outgoing, Provider, Settings, Target, Unsupported, carried,
     digits_or_group, location_labels_required, media_fields, media_link, mentions_not_sent, put_opt, reply_not_sent,
     schedule_time,
 };
@@ -27,28 +29,37 @@ use serde_json::{Map, Value, json};
 /// The Communiktor mapping.
 pub(super) struct Communiktor;
 
+/// What the registry holds for this provider.
+pub(super) const REGISTRATION: super::Registration = super::Registration {
+    provider: &Communiktor,
+    imitation: &imitation::Communiktor,
+    #[cfg(test)]
+    fixture: &Communiktor,
+};
+
 /// How the provider is named in findings.
 const NAME: &str = "Communiktor";
 
 /// This provider's static facts: kind, default host, account key, auth header.
 const INFO: Info = Info {
-    kind: ProviderKind::Communiktor,
+    id: "communiktor",
     name: NAME,
     default_base_url: Some("https://api.communiktor.com"),
     account_key: "instance",
+    account_help: "the instance name",
     auth: Auth { header: "X-API-KEY", prefix: "" },
     interactive: &[],
     replies: false,
     uploaded_media: false,
     token: None,
     contracts: &[
-        include_str!("../../../schemas/providers/communiktor/audio.json"),
-        include_str!("../../../schemas/providers/communiktor/document.json"),
-        include_str!("../../../schemas/providers/communiktor/image.json"),
-        include_str!("../../../schemas/providers/communiktor/location.json"),
-        include_str!("../../../schemas/providers/communiktor/text.json"),
-        include_str!("../../../schemas/providers/communiktor/vcard.json"),
-        include_str!("../../../schemas/providers/communiktor/video.json"),
+        include_str!("contracts/audio.json"),
+        include_str!("contracts/document.json"),
+        include_str!("contracts/image.json"),
+        include_str!("contracts/location.json"),
+        include_str!("contracts/text.json"),
+        include_str!("contracts/vcard.json"),
+        include_str!("contracts/video.json"),
     ],
     batching: None,
     default_rate: super::DEFAULT_RATE,

@@ -11,7 +11,6 @@
 //! stored message record.
 
 use super::record::answer;
-use crate::providers::ProviderKind;
 use crate::providers::contract::{Broken, Violation};
 use crate::providers::imitation::api::{Api, Endpoint, key_matches, percent_decode};
 use crate::providers::imitation::ids::Ids;
@@ -51,10 +50,6 @@ fn bad_request(message: &str) -> Reply {
 }
 
 impl Api for Evolution {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Evolution
-    }
-
     fn token(&self) -> &'static str {
         "sandbox-evolution-key"
     }
@@ -69,7 +64,7 @@ impl Api for Evolution {
     }
 
     fn authorize(&self, headers: &HeaderMap, reject: bool) -> Result<(), Reply> {
-        if !reject && key_matches(headers, "apikey", self.kind()) {
+        if !reject && key_matches(headers, "apikey", self.token()) {
             return Ok(());
         }
         Err(error(401, "Unauthorized", json!("Unauthorized")))
@@ -204,11 +199,12 @@ fn controller_rule(route: &str, violation: &Violation) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::testing::kind;
 
     fn refused(route: &str, body: Value) -> Value {
         let path = format!("/message/{route}/shop");
         let endpoint = Evolution.route(&path, "").expect("known route");
-        let (contract, _) = crate::providers::contract::find(ProviderKind::Evolution, "POST", &path).unwrap();
+        let (contract, _) = crate::providers::contract::find(kind("evolution"), "POST", &path).unwrap();
         let violations = contract.violations(&body);
         assert!(!violations.is_empty(), "must be refused: {body}");
         let reply = Evolution.invalid(&endpoint, &violations);

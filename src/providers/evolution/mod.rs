@@ -13,6 +13,8 @@
 //! `--retry-unknown` sends it again.
 
 mod created;
+#[cfg(test)]
+mod fixture;
 pub(crate) mod imitation;
 mod record;
 
@@ -20,7 +22,7 @@ use super::meta;
 use super::meta::components::{HeaderMedia, check_template_language, check_template_name, template_components};
 use super::outcome::{by_status, message_or_status};
 use super::{
-    Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried,
+    Carries, Finding, MediaFields, Outgoing, Provider, Settings, Target, Unsupported, carried,
     digits_or_group, encode_component, interactive_parts, is_one_emoji, location_labels_required, media_fields,
     media_link, mentions_not_sent, metadata_not_stored, put_opt, reply_not_sent,
 };
@@ -34,6 +36,14 @@ use serde_json::{Map, Value, json};
 
 /// The Evolution API mapping.
 pub(super) struct Evolution;
+
+/// What the registry holds for this provider.
+pub(super) const REGISTRATION: super::Registration = super::Registration {
+    provider: &Evolution,
+    imitation: &imitation::Evolution,
+    #[cfg(test)]
+    fixture: &Evolution,
+};
 
 /// What a WhatsApp-Web (Baileys) instance answers to a template.
 const BAILEYS_HAS_NO_TEMPLATES: &str = "Method not available in the Baileys service";
@@ -55,28 +65,29 @@ const CONTACT_PHONE_MIN: usize = 10;
 
 /// This provider's static facts: kind, default host, account key, auth header.
 const INFO: Info = Info {
-    kind: ProviderKind::Evolution,
+    id: "evolution",
     name: NAME,
     default_base_url: None,
     account_key: "instance",
+    account_help: "the instance name",
     auth: Auth { header: "apikey", prefix: "" },
     interactive: &[InteractiveKind::Buttons, InteractiveKind::List],
     replies: true,
     uploaded_media: false,
     token: None,
     contracts: &[
-        include_str!("../../../schemas/providers/evolution/sendButtons.json"),
-        include_str!("../../../schemas/providers/evolution/sendContact.json"),
-        include_str!("../../../schemas/providers/evolution/sendList.json"),
-        include_str!("../../../schemas/providers/evolution/sendLocation.json"),
-        include_str!("../../../schemas/providers/evolution/sendMedia.json"),
-        include_str!("../../../schemas/providers/evolution/sendPoll.json"),
-        include_str!("../../../schemas/providers/evolution/sendPtv.json"),
-        include_str!("../../../schemas/providers/evolution/sendReaction.json"),
-        include_str!("../../../schemas/providers/evolution/sendSticker.json"),
-        include_str!("../../../schemas/providers/evolution/sendTemplate.json"),
-        include_str!("../../../schemas/providers/evolution/sendText.json"),
-        include_str!("../../../schemas/providers/evolution/sendWhatsAppAudio.json"),
+        include_str!("contracts/sendButtons.json"),
+        include_str!("contracts/sendContact.json"),
+        include_str!("contracts/sendList.json"),
+        include_str!("contracts/sendLocation.json"),
+        include_str!("contracts/sendMedia.json"),
+        include_str!("contracts/sendPoll.json"),
+        include_str!("contracts/sendPtv.json"),
+        include_str!("contracts/sendReaction.json"),
+        include_str!("contracts/sendSticker.json"),
+        include_str!("contracts/sendTemplate.json"),
+        include_str!("contracts/sendText.json"),
+        include_str!("contracts/sendWhatsAppAudio.json"),
     ],
     batching: None,
     default_rate: super::DEFAULT_RATE,

@@ -5,14 +5,12 @@
 //! a missing field as documented (`contacts array is required for contact messages`), a wrong
 //! `message_type` or phone number under errors of their own, anything else as `Invalid field`.
 
-use crate::providers::ProviderKind;
 use crate::providers::contract::{Broken, Violation};
 use crate::providers::imitation::api::{Api, Endpoint, bearer, digits_of, query_param};
 use crate::providers::imitation::ids::Ids;
 use crate::providers::imitation::path::Path;
 use crate::providers::imitation::plain::{listed, sentence};
 use crate::providers::imitation::reply::Reply;
-use crate::providers::imitation::token;
 use hyper::HeaderMap;
 use serde_json::{Value, json};
 
@@ -24,10 +22,6 @@ fn error(status: u16, error: &str, message: &str) -> Reply {
 }
 
 impl Api for Flowiq {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Flowiq
-    }
-
     // FlowIQ refuses keys without its `fiq_` prefix.
     fn token(&self) -> &'static str {
         "fiq_sandbox_key"
@@ -40,7 +34,7 @@ impl Api for Flowiq {
 
     fn authorize(&self, headers: &HeaderMap, reject: bool) -> Result<(), Reply> {
         match bearer(headers) {
-            Some(key) if !reject && key == token(self.kind()) => Ok(()),
+            Some(key) if !reject && key == self.token() => Ok(()),
             _ => Err(error(401, "Unauthorized", "Invalid API key")),
         }
     }
@@ -128,10 +122,11 @@ fn describe(violation: &Violation) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::testing::kind;
 
     fn refused(body: Value) -> (String, String) {
         let path = "/send-whatsapp?tenantId=acme";
-        let (contract, _) = crate::providers::contract::find(ProviderKind::Flowiq, "POST", path).unwrap();
+        let (contract, _) = crate::providers::contract::find(kind("flowiq"), "POST", path).unwrap();
         let violations = contract.violations(&body);
         assert!(!violations.is_empty(), "must be refused: {body}");
         let reply = Flowiq.invalid(&Flowiq.route("/send-whatsapp", "tenantId=acme").unwrap(), &violations);

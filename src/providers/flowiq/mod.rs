@@ -9,12 +9,14 @@
 //! ambiguous (the recipient ends `unknown`; only `--retry-unknown` sends it again), unless it
 //! carries a Meta error that Meta documents as temporary (codes 1 and 2, `is_transient`).
 
+#[cfg(test)]
+mod fixture;
 pub(crate) mod imitation;
 
 use super::meta;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
-    Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried, dropped,
+    Carries, Finding, MediaFields, Outgoing, Provider, Settings, Target, Unsupported, carried, dropped,
     encode_component, interactive_parts, media_fields, media_link, mentions_not_sent, metadata_not_stored, phone,
     put_opt, reply_not_sent,
 };
@@ -28,21 +30,30 @@ use serde_json::{Map, Value, json};
 /// The FlowIQ mapping.
 pub(super) struct Flowiq;
 
+/// What the registry holds for this provider.
+pub(super) const REGISTRATION: super::Registration = super::Registration {
+    provider: &Flowiq,
+    imitation: &imitation::Flowiq,
+    #[cfg(test)]
+    fixture: &Flowiq,
+};
+
 /// How the provider is named in findings.
 const NAME: &str = "FlowIQ";
 
 /// This provider's static facts: kind, default host, account key, auth header.
 const INFO: Info = Info {
-    kind: ProviderKind::Flowiq,
+    id: "flowiq",
     name: NAME,
     default_base_url: Some("https://api.flowiq.live"),
     account_key: "tenant_id",
+    account_help: "the organisation's tenant id (slug)",
     auth: Auth { header: "Authorization", prefix: "Bearer " },
     interactive: &[InteractiveKind::Buttons, InteractiveKind::List],
     replies: true,
     uploaded_media: false,
     token: Some(TokenShape { prefix: "fiq_", enforced: true }),
-    contracts: &[include_str!("../../../schemas/providers/flowiq/send-whatsapp.json")],
+    contracts: &[include_str!("contracts/send-whatsapp.json")],
     batching: None,
     default_rate: super::DEFAULT_RATE,
     // Its docs publish no limit; it sends from the tenant's Cloud API number, which has Meta's.

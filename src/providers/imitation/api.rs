@@ -5,7 +5,6 @@
 
 use super::ids::Ids;
 use super::reply::Reply;
-use super::token;
 use crate::providers::ProviderKind;
 use crate::providers::contract::Violation;
 use hyper::HeaderMap;
@@ -30,9 +29,6 @@ impl Endpoint {
 
 /// One provider's API, as the sandbox imitates it.
 pub(crate) trait Api: Sync {
-    /// Which provider.
-    fn kind(&self) -> ProviderKind;
-
     /// The one token it accepts.
     fn token(&self) -> &'static str;
 
@@ -82,9 +78,9 @@ pub(crate) trait Api: Sync {
     fn accept(&self, endpoint: &Endpoint, body: &Value, ids: &Ids) -> (Reply, Option<String>);
 }
 
-/// The API served under `/{prefix}`, where the prefix is the provider's campaign name.
-pub(crate) fn by_prefix(prefix: &str) -> Option<&'static dyn Api> {
-    ProviderKind::ALL.into_iter().find(|k| k.as_str() == prefix).map(api)
+/// The provider served under `/{prefix}`, where the prefix is its campaign name.
+pub(crate) fn by_prefix(prefix: &str) -> Option<ProviderKind> {
+    ProviderKind::named(prefix)
 }
 
 /// The API for `kind`.
@@ -97,9 +93,9 @@ pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// Whether header `name` carries exactly this provider's sandbox token.
-pub(crate) fn key_matches(headers: &HeaderMap, name: &str, kind: ProviderKind) -> bool {
-    header(headers, name) == Some(token(kind))
+/// Whether header `name` carries exactly `token`.
+pub(crate) fn key_matches(headers: &HeaderMap, name: &str, token: &str) -> bool {
+    header(headers, name) == Some(token)
 }
 
 /// The token after `Bearer ` in `Authorization`, if the header has that form.
@@ -164,8 +160,8 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("authorization", "bearer  abc".parse().unwrap());
         assert_eq!(bearer(&headers), Some("abc"));
-        for kind in ProviderKind::ALL {
-            assert_eq!(by_prefix(kind.as_str()).map(|a| a.kind()), Some(kind));
+        for &kind in ProviderKind::ALL {
+            assert_eq!(by_prefix(kind.as_str()), Some(kind));
         }
         assert!(by_prefix("twilio").is_none());
     }

@@ -5,7 +5,6 @@
 //! The recipient is exactly one of `contact: {id}` or `recepient: {phoneNumber}` (the docs'
 //! spelling); the correctly spelt `recipient` is not a field, so a body using it has neither.
 
-use crate::providers::ProviderKind;
 use crate::providers::contract::{Broken, Violation};
 use crate::providers::imitation::api::{Api, Endpoint, key_matches};
 use crate::providers::imitation::ids::Ids;
@@ -25,10 +24,6 @@ fn error(status: u16, message: &str) -> Reply {
 }
 
 impl Api for Whautochat {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Whautochat
-    }
-
     fn token(&self) -> &'static str {
         "sandbox-whautochat-key"
     }
@@ -39,7 +34,7 @@ impl Api for Whautochat {
     }
 
     fn authorize(&self, headers: &HeaderMap, reject: bool) -> Result<(), Reply> {
-        if !reject && key_matches(headers, "x-api-key", self.kind()) {
+        if !reject && key_matches(headers, "x-api-key", self.token()) {
             return Ok(());
         }
         Err(error(401, "Invalid API key"))
@@ -96,10 +91,11 @@ impl Api for Whautochat {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::testing::kind;
 
     fn refused(route: &str, body: Value) -> String {
         let path = format!("/v1/messages/whatsapp/{route}");
-        let (contract, _) = crate::providers::contract::find(ProviderKind::Whautochat, "POST", &path).unwrap();
+        let (contract, _) = crate::providers::contract::find(kind("whautochat"), "POST", &path).unwrap();
         let violations = contract.violations(&body);
         assert!(!violations.is_empty(), "must be refused: {body}");
         let reply = Whautochat.invalid(&Whautochat.route(&path, "").unwrap(), &violations);

@@ -11,12 +11,14 @@
 //! status at all, so nothing says a 5xx means the message was not processed. A 5xx is
 //! ambiguous: the recipient ends `unknown` and only `--retry-unknown` sends it again.
 
+#[cfg(test)]
+mod fixture;
 pub(crate) mod imitation;
 
 use super::meta::components::check_template_name;
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
-    Carries, Finding, MediaFields, Outgoing, Provider, ProviderKind, Settings, Target, Unsupported, carried, dropped,
+    Carries, Finding, MediaFields, Outgoing, Provider, Settings, Target, Unsupported, carried, dropped,
     media_fields, media_link, mentions_not_sent, metadata_not_stored, phone, reply_not_sent, schedule_time,
 };
 use super::{Info, Outcome, ProviderError, RateLimit, Response};
@@ -27,6 +29,14 @@ use serde_json::{Value, json};
 /// The WhautoChat mapping.
 pub(super) struct Whautochat;
 
+/// What the registry holds for this provider.
+pub(super) const REGISTRATION: super::Registration = super::Registration {
+    provider: &Whautochat,
+    imitation: &imitation::Whautochat,
+    #[cfg(test)]
+    fixture: &Whautochat,
+};
+
 /// How the provider is named in findings.
 const NAME: &str = "WhautoChat";
 
@@ -36,19 +46,20 @@ const LIMIT: RateLimit =
 
 /// This provider's static facts: kind, default host, account key, auth header.
 const INFO: Info = Info {
-    kind: ProviderKind::Whautochat,
+    id: "whautochat",
     name: NAME,
     default_base_url: Some("https://api.whauto.chat"),
     account_key: "workspace_id",
+    account_help: "the workspace id",
     auth: Auth { header: "x-api-key", prefix: "" },
     interactive: &[],
     replies: false,
     uploaded_media: false,
     token: None,
     contracts: &[
-        include_str!("../../../schemas/providers/whautochat/sendmedia.json"),
-        include_str!("../../../schemas/providers/whautochat/sendtemplate.json"),
-        include_str!("../../../schemas/providers/whautochat/sendtext.json"),
+        include_str!("contracts/sendmedia.json"),
+        include_str!("contracts/sendtemplate.json"),
+        include_str!("contracts/sendtext.json"),
     ],
     batching: None,
     default_rate: LIMIT.per_sec,

@@ -1,5 +1,6 @@
 //! Golden requests for WhautoChat, written from its Messages API page.
 
+use crate::providers::testing::kind;
 use super::*;
 use crate::message::{Template, TemplateHeader};
 use crate::providers::Severity;
@@ -157,7 +158,7 @@ fn a_template_cannot_be_scheduled() {
     assert_eq!(refused.unwrap_err().to_string(), "WhautoChat cannot schedule template messages");
     // The contract agrees: `sendtemplate` has no `scheduleDateTime`.
     let path = "/v1/messages/whatsapp/sendtemplate";
-    let (contract, _) = crate::providers::contract::find(ProviderKind::Whautochat, "POST", path).unwrap();
+    let (contract, _) = crate::providers::contract::find(kind("whautochat"), "POST", path).unwrap();
     let body = json!({
         "recepient": { "phoneNumber": "+254712345678" },
         "workspace": { "id": "ws_123" },

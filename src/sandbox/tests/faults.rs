@@ -5,6 +5,7 @@
 use super::{build, client, client_with_timeout, send, send_with, start, text_request};
 use crate::message::Message;
 use crate::phone::Phone;
+use crate::providers::testing::kind;
 use crate::providers::{ProviderKind, Target};
 use crate::sandbox::{Config, Sandbox, token};
 use serde_json::{Value, json};
@@ -21,7 +22,7 @@ fn text_to(sandbox: &Sandbox, kind: ProviderKind, phone: &str) -> crate::request
 async fn first_attempts_fail_then_throttle_then_succeed_per_recipient() {
     let sandbox = start(Config { fail_first: 2, throttle_first: 1, retry_after_secs: 3, ..Config::default() }).await;
     let client = client();
-    let kind = ProviderKind::CloudApi;
+    let kind = kind("cloud_api");
     let request = text_request(&sandbox, kind);
     let mut seen = Vec::new();
     for _ in 0..4 {
@@ -50,38 +51,23 @@ async fn first_attempts_fail_then_throttle_then_succeed_per_recipient() {
 async fn fault_bodies_use_each_providers_shape() {
     let sandbox = start(Config { fail_first: 1, throttle_first: 1, ..Config::default() }).await;
     let client = client();
-    for kind in ProviderKind::ALL {
+    for &kind in ProviderKind::ALL {
         let request = text_request(&sandbox, kind);
         let (status, retry_after, failed) = send(&client, kind, &request).await;
         assert_eq!((status, retry_after), (500, None), "{kind}");
         let (status, retry_after, throttled) = send(&client, kind, &request).await;
         assert_eq!((status, retry_after.as_deref()), (429, Some("1")), "{kind}");
-        match kind {
-            ProviderKind::Evolution => assert_eq!(
-                failed,
-                json!({ "status": 500, "error": "Internal Server Error", "response": { "message": "Connection Closed" } })
-            ),
-            ProviderKind::CloudApi => {
-                assert_eq!(failed["error"]["message"], "An unknown error occurred");
-                assert_eq!(throttled["error"]["code"], 130429);
-            }
-            ProviderKind::Communiktor => {
-                assert_eq!((&failed["success"], &failed["code"]), (&json!(false), &json!(500)))
-            }
-            ProviderKind::Whautochat => assert_eq!(failed["status"], "error"),
-            ProviderKind::Autokonnect => assert!(failed["code"].is_string()),
-            ProviderKind::Flowiq => assert!(failed["error"].is_string() && throttled["error"].is_string()),
-        }
+        kind.fixture().assert_faults(&failed, &throttled);
         assert_eq!(send(&client, kind, &request).await.0 / 100, 2, "{kind}");
     }
-    assert_eq!(sandbox.stats().accepted, 6);
+    assert_eq!(sandbox.stats().accepted, ProviderKind::ALL.len() as u64);
     sandbox.shutdown().await;
 }
 
 #[tokio::test]
 async fn dropped_messages_are_recorded_but_never_answered() {
     let sandbox = start(Config { drop_rate: 1.0, ..Config::default() }).await;
-    let kind = ProviderKind::Evolution;
+    let kind = kind("evolution");
     let request = text_request(&sandbox, kind);
     let result = send_with(&client(), &request, token(kind)).await;
     let error = result.expect_err("the connection closes without a response");
@@ -96,7 +82,7 @@ async fn dropped_messages_are_recorded_but_never_answered() {
 #[tokio::test]
 async fn held_messages_time_out_and_shutdown_ends_them() {
     let sandbox = start(Config { hang_rate: 1.0, ..Config::default() }).await;
-    let kind = ProviderKind::Flowiq;
+    let kind = kind("flowiq");
     let request = text_request(&sandbox, kind);
     let error = send_with(&client_with_timeout(Duration::from_millis(300)), &request, token(kind))
         .await
@@ -130,8 +116,8 @@ async fn statuses(seed: u64) -> Vec<u16> {
     let mut out = Vec::new();
     for round in 0..3 {
         for i in 0..10 {
-            let request = text_to(&sandbox, ProviderKind::CloudApi, &format!("+2547123456{i:02}"));
-            let (status, retry_after, _) = send(&client, ProviderKind::CloudApi, &request).await;
+            let request = text_to(&sandbox, kind("cloud_api"), &format!("+2547123456{i:02}"));
+            let (status, retry_after, _) = send(&client, kind("cloud_api"), &request).await;
             assert_eq!(retry_after.is_some(), status == 429, "round {round}");
             out.push(status);
         }
@@ -156,7 +142,7 @@ async fn seeded_random_faults_repeat() {
 async fn latency_delays_every_answer_and_attempt_times_show_retry_spacing() {
     let sandbox = start(Config { latency: Duration::from_millis(150), fail_first: 1, ..Config::default() }).await;
     let client = client();
-    let kind = ProviderKind::Whautochat;
+    let kind = kind("whautochat");
     let request = text_request(&sandbox, kind);
     let started = Instant::now();
     assert_eq!(send(&client, kind, &request).await.0, 500);
@@ -178,12 +164,12 @@ async fn shutdown_flushes_the_record_file() {
     std::fs::write(&path, "").unwrap();
     let sandbox = start(Config { record: Some(path.clone()), ..Config::default() }).await;
     let client = client();
-    for kind in [ProviderKind::Communiktor, ProviderKind::Autokonnect, ProviderKind::CloudApi] {
+    for kind in [kind("communiktor"), kind("autokonnect"), kind("cloud_api")] {
         assert!(send(&client, kind, &text_request(&sandbox, kind)).await.0 < 300);
     }
-    let mut refused = text_request(&sandbox, ProviderKind::CloudApi);
+    let mut refused = text_request(&sandbox, kind("cloud_api"));
     refused.body = json!({});
-    assert_eq!(send(&client, ProviderKind::CloudApi, &refused).await.0, 400);
+    assert_eq!(send(&client, kind("cloud_api"), &refused).await.0, 400);
     let accepted = sandbox.accepted();
     sandbox.shutdown().await;
     let text = std::fs::read_to_string(&path).unwrap();
@@ -200,7 +186,7 @@ async fn shutdown_flushes_the_record_file() {
 #[tokio::test]
 async fn stats_serialise_per_provider_by_name() {
     let sandbox = start(Config::default()).await;
-    let kind = ProviderKind::Evolution;
+    let kind = kind("evolution");
     send(&client(), kind, &text_request(&sandbox, kind)).await;
     let stats = serde_json::to_value(sandbox.stats()).unwrap();
     assert_eq!(stats["per_provider"]["evolution"], 1);
@@ -213,14 +199,14 @@ async fn stats_serialise_per_provider_by_name() {
 async fn a_canned_sandbox_answers_success_to_anything_and_keeps_nothing() {
     let sandbox = start(Config { canned: true, retain: false, ..Config::default() }).await;
     let client = client();
-    for kind in ProviderKind::ALL {
+    for &kind in ProviderKind::ALL {
         let request = text_request(&sandbox, kind);
         let response = send_with(&client, &request, "not-the-token").await.unwrap();
         assert!(response.status().is_success(), "{kind}: {}", response.status());
         let body: Value = response.json().await.unwrap();
         assert!(!body.is_null(), "{kind}");
     }
-    assert_eq!(sandbox.stats().accepted, 6);
+    assert_eq!(sandbox.stats().accepted, ProviderKind::ALL.len() as u64);
     assert!(sandbox.accepted().is_empty() && sandbox.attempts().is_empty(), "a canned sandbox keeps no messages");
 }
 
@@ -228,7 +214,7 @@ async fn a_canned_sandbox_answers_success_to_anything_and_keeps_nothing() {
 async fn without_retain_only_counts_are_kept() {
     let sandbox = start(Config { retain: false, ..Config::default() }).await;
     let client = client();
-    let (status, _, _) = send(&client, ProviderKind::CloudApi, &text_request(&sandbox, ProviderKind::CloudApi)).await;
+    let (status, _, _) = send(&client, kind("cloud_api"), &text_request(&sandbox, kind("cloud_api"))).await;
     assert_eq!(status, 200);
     assert_eq!((sandbox.stats().accepted, sandbox.accepted().len()), (1, 0));
 }

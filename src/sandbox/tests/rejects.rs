@@ -3,39 +3,16 @@
 //! non-JSON requests.
 
 use super::{build, client, samples, send, send_with, start, text_request, to};
+use crate::providers::testing::kind;
 use crate::providers::{ProviderKind, contract};
 use crate::request::HttpRequest;
 use crate::sandbox::{Config, Sandbox};
 use serde_json::{Value, json};
 
-/// Asserts a provider-shaped error with `status` (for Cloud API, `code`).
+/// Asserts a provider-shaped error with `status`.
+#[track_caller]
 fn assert_error_shape(kind: ProviderKind, status: u16, body: &Value) {
-    let ok = match kind {
-        ProviderKind::Communiktor => {
-            body["success"] == json!(false)
-                && body["code"] == json!(status)
-                && body["message"].is_string()
-                && body["data"].is_null()
-        }
-        ProviderKind::Evolution => {
-            body["status"] == json!(status) && body["error"].is_string() && body["response"].get("message").is_some()
-        }
-        ProviderKind::Whautochat => {
-            body["id"] == json!("") && body["status"] == json!("error") && body["error"].is_string()
-        }
-        ProviderKind::Autokonnect => body["code"].is_string() && body["message"].is_string(),
-        ProviderKind::Flowiq => {
-            body["error"].is_string() && body["message"].is_string() && body.get("success").is_none()
-        }
-        ProviderKind::CloudApi => {
-            let e = &body["error"];
-            e["message"].is_string()
-                && e["type"] == json!("OAuthException")
-                && e["code"].is_u64()
-                && e["fbtrace_id"].is_string()
-        }
-    };
-    assert!(ok, "{kind} {status}: {body}");
+    assert!(kind.fixture().is_error(status, body), "{kind} {status}: {body}");
 }
 
 /// `request` with its body replaced by `f(body)`.
@@ -48,29 +25,20 @@ fn with_body(request: &HttpRequest, f: impl FnOnce(&mut Value)) -> HttpRequest {
 /// A change that spoils a valid body.
 type Mutation = fn(&mut Value);
 
-/// The field of herald's text body that carries the text.
-fn text_field(kind: ProviderKind) -> &'static str {
-    match kind {
-        ProviderKind::Whautochat => "textMessage",
-        ProviderKind::Autokonnect => "message",
-        _ => "text",
-    }
-}
-
 #[tokio::test]
 async fn a_text_body_without_its_text_is_refused_by_every_provider() {
     let sandbox = start(Config::default()).await;
     let client = client();
-    for kind in ProviderKind::ALL {
+    for &kind in ProviderKind::ALL {
         let request = with_body(&text_request(&sandbox, kind), |b| {
-            b.as_object_mut().unwrap().remove(text_field(kind));
+            b.as_object_mut().unwrap().remove(kind.fixture().text_field());
         });
         let (status, _, body) = send(&client, kind, &request).await;
         assert_eq!(status, 400, "{kind}: {body}");
         assert_error_shape(kind, 400, &body);
     }
     assert_eq!(sandbox.accepted(), []);
-    assert_eq!(sandbox.stats().rejected, 6);
+    assert_eq!(sandbox.stats().rejected, ProviderKind::ALL.len() as u64);
     sandbox.shutdown().await;
 }
 
@@ -78,51 +46,53 @@ async fn a_text_body_without_its_text_is_refused_by_every_provider() {
 async fn malformed_bodies_get_each_providers_own_error() {
     let sandbox = start(Config::default()).await;
     let client = client();
-    let cases: [(ProviderKind, Mutation, Value); 7] = [
+    // Each case: the provider, the spoiling, where its answer words the refusal, and the words.
+    let cases: [(ProviderKind, Mutation, &str, Value); 7] = [
         (
-            ProviderKind::CloudApi,
+            kind("cloud_api"),
             |b| drop(b.as_object_mut().unwrap().remove("to")),
+            "/error/message",
             json!("(#100) The parameter to is required."),
         ),
         (
-            ProviderKind::CloudApi,
+            kind("cloud_api"),
             |b| b["debug"] = json!(true),
+            "/error/message",
             json!("(#100) Unexpected key \"debug\" on param \"message\"."),
         ),
         (
-            ProviderKind::Evolution,
+            kind("evolution"),
             |b| *b = json!({ "number": "254712345678", "options": { "delay": 1200 }, "textMessage": { "text": "Hi" } }),
+            "",
             json!({ "status": 400, "error": "Bad Request", "response": { "message": [["instance requires property \"text\""]] } }),
         ),
         (
-            ProviderKind::Communiktor,
+            kind("communiktor"),
             |b| b["receiver"] = json!("+254712345678"),
+            "",
             json!({ "message": "receiver must be E.164 digits without plus (e.g. 14155552671)", "success": false, "code": 400, "data": null }),
         ),
         (
-            ProviderKind::Whautochat,
+            kind("whautochat"),
             |b| b["contact"] = json!({ "id": "c1" }),
+            "/error",
             json!("recepient cannot be given together with contact; provide either contact or recepient, not both"),
         ),
         (
-            ProviderKind::Autokonnect,
+            kind("autokonnect"),
             |b| *b = json!({ "phone_number": "+254712345678", "type": "template", "template_id": "promo_template", "components": [] }),
+            "",
             json!({ "code": "invalid_template_id_format", "message": "template_id must be a number" }),
         ),
         // Without its country code (the contract takes the `+` as optional).
-        (ProviderKind::Flowiq, |b| b["phone_number"] = json!("0712345678"), json!("Invalid phone number")),
+        (kind("flowiq"), |b| b["phone_number"] = json!("0712345678"), "/error", json!("Invalid phone number")),
     ];
-    for (kind, mutate, expected) in cases {
+    for (kind, mutate, at, expected) in cases {
         let request = with_body(&text_request(&sandbox, kind), mutate);
         let (status, _, body) = send(&client, kind, &request).await;
         assert_eq!(status, 400, "{kind}: {body}");
         assert_error_shape(kind, 400, &body);
-        let got = match kind {
-            ProviderKind::CloudApi => body["error"]["message"].clone(),
-            ProviderKind::Evolution | ProviderKind::Autokonnect | ProviderKind::Communiktor => body.clone(),
-            ProviderKind::Whautochat => body["error"].clone(),
-            ProviderKind::Flowiq => body["error"].clone(),
-        };
+        let got = body.pointer(at).cloned().unwrap_or_default();
         assert_eq!(got, expected, "{kind}");
     }
     assert_eq!(sandbox.accepted(), []);
@@ -136,7 +106,7 @@ async fn every_sample_without_a_required_field_is_refused_in_the_providers_shape
     let sandbox = start(Config::default()).await;
     let client = client();
     let mut refused = 0;
-    for kind in ProviderKind::ALL {
+    for &kind in ProviderKind::ALL {
         for (label, message) in samples(kind) {
             let request = build(&sandbox, kind, &to(), message);
             let path = request.url.strip_prefix(&sandbox.base_url(kind)).unwrap();
@@ -163,36 +133,13 @@ async fn every_sample_without_a_required_field_is_refused_in_the_providers_shape
     sandbox.shutdown().await;
 }
 
-/// The exact 401 each provider answers a bad key with.
-fn auth_error(kind: ProviderKind) -> Value {
-    match kind {
-        ProviderKind::Communiktor => {
-            json!({ "message": "Invalid API key", "success": false, "code": 401, "data": null })
-        }
-        ProviderKind::Evolution => {
-            json!({ "status": 401, "error": "Unauthorized", "response": { "message": "Unauthorized" } })
-        }
-        ProviderKind::Whautochat => json!({ "id": "", "status": "error", "error": "Invalid API key" }),
-        ProviderKind::Autokonnect => json!({ "code": "invalid_api_key", "message": "Invalid API key" }),
-        ProviderKind::Flowiq => json!({ "error": "Unauthorized", "message": "Invalid API key" }),
-        ProviderKind::CloudApi => {
-            json!({ "message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190 })
-        }
-    }
-}
-
 async fn assert_unauthorized(sandbox: &Sandbox, secret: &str) {
     let client = client();
-    for kind in ProviderKind::ALL {
+    for &kind in ProviderKind::ALL {
         let response = send_with(&client, &text_request(sandbox, kind), secret).await.unwrap();
         assert_eq!(response.status().as_u16(), 401, "{kind}");
-        let mut body: Value = response.json().await.unwrap();
-        if kind == ProviderKind::CloudApi {
-            let error = body["error"].as_object_mut().unwrap();
-            assert!(error.remove("fbtrace_id").is_some_and(|t| t.is_string()));
-            body = body["error"].clone();
-        }
-        assert_eq!(body, auth_error(kind), "{kind}");
+        let body: Value = response.json().await.unwrap();
+        kind.fixture().assert_unauthorized(&body);
     }
 }
 
@@ -201,12 +148,12 @@ async fn wrong_tokens_get_each_providers_auth_error() {
     let sandbox = start(Config::default()).await;
     assert_unauthorized(&sandbox, "not-the-key").await;
     // FlowIQ accepts only fiq_ keys: its own token with the prefix cut off is refused too.
-    let request = text_request(&sandbox, ProviderKind::Flowiq);
-    let bare = crate::sandbox::token(ProviderKind::Flowiq).trim_start_matches("fiq_");
+    let request = text_request(&sandbox, kind("flowiq"));
+    let bare = crate::sandbox::token(kind("flowiq")).trim_start_matches("fiq_");
     assert_eq!(send_with(&client(), &request, bare).await.unwrap().status().as_u16(), 401);
     // No header at all: AutoKonnect says so with its own code.
     let response = client()
-        .post(text_request(&sandbox, ProviderKind::Autokonnect).url)
+        .post(text_request(&sandbox, kind("autokonnect")).url)
         .header("Content-Type", "application/json")
         .body("{}")
         .send()
@@ -221,12 +168,12 @@ async fn wrong_tokens_get_each_providers_auth_error() {
 #[tokio::test]
 async fn reject_auth_refuses_even_the_right_token() {
     let sandbox = start(Config { reject_auth: true, ..Config::default() }).await;
-    for kind in ProviderKind::ALL {
+    for &kind in ProviderKind::ALL {
         let (status, _, body) = send(&client(), kind, &text_request(&sandbox, kind)).await;
         assert_eq!(status, 401, "{kind}");
         assert_error_shape(kind, 401, &body);
     }
-    assert_eq!((sandbox.stats().rejected, sandbox.stats().accepted), (6, 0));
+    assert_eq!((sandbox.stats().rejected, sandbox.stats().accepted), (ProviderKind::ALL.len() as u64, 0));
     sandbox.shutdown().await;
 }
 
@@ -255,7 +202,7 @@ async fn unknown_paths_methods_and_content_types() {
     }
     let get = client.get(format!("{base}/cloud_api/v23.0/1/messages")).send().await.unwrap();
     assert_eq!(get.status().as_u16(), 404);
-    let kind = ProviderKind::Communiktor;
+    let kind = kind("communiktor");
     let request = text_request(&sandbox, kind);
     let form = client
         .post(&request.url)
@@ -277,7 +224,7 @@ async fn unknown_paths_methods_and_content_types() {
 #[tokio::test]
 async fn flowiq_needs_its_tenant() {
     let sandbox = start(Config::default()).await;
-    let kind = ProviderKind::Flowiq;
+    let kind = kind("flowiq");
     let mut request = text_request(&sandbox, kind);
     request.url = request.url.split('?').next().unwrap().to_string();
     let (status, _, body) = send(&client(), kind, &request).await;
