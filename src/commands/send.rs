@@ -165,10 +165,13 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     let clock = super::clock()?;
     let result = if o.dry_run {
         let deps = Deps { transport: Arc::new(Nowhere), secret, clock, cancel };
-        session.run(deps, &mut on_event).await
+        session.run(deps, &mut on_event).await.map_err(Error::from)
     } else {
         match run::Http::new(plan.delivery.timeout, plan.delivery.concurrency) {
-            Ok(http) => session.run(Deps { transport: Arc::new(http), secret, clock, cancel }, &mut on_event).await,
+            Ok(http) => {
+                let deps = Deps { transport: Arc::new(http), secret, clock, cancel };
+                session.run(deps, &mut on_event).await.map_err(Error::from)
+            }
             Err(e) => Err(e.into()),
         }
     };
@@ -195,7 +198,7 @@ struct Printer<'a> {
 
 impl Printer<'_> {
     /// Shows one event.
-    fn show(&mut self, e: Event<'_>) -> Result<(), Error> {
+    fn show(&mut self, e: Event<'_>) -> std::io::Result<()> {
         match e {
             Event::JournalCreated(file) => super::gitignore::note_created(file),
             Event::Countdown { at, now } => {
@@ -231,7 +234,7 @@ impl Printer<'_> {
     }
 
     /// Prints a pass's summary and advice.
-    fn passed(&self, outcome: &run::Outcome, report_dir: Option<&Path>, mode: Mode) -> Result<(), Error> {
+    fn passed(&self, outcome: &run::Outcome, report_dir: Option<&Path>, mode: Mode) -> std::io::Result<()> {
         let (o, out, plan) = (self.o, self.out, self.plan);
         let report = &outcome.report;
         if o.json {
@@ -239,12 +242,12 @@ impl Printer<'_> {
             let mut summary: serde_json::Value =
                 serde_json::from_str(&report::summary_json(report)).unwrap_or(serde_json::Value::Null);
             summary["report_dir"] = report_dir.map(|d| d.display().to_string()).into();
-            super::print(&(summary.to_string() + "\n"))?;
+            super::write_out(&(summary.to_string() + "\n"))?;
         } else {
-            super::print(&report::summary_text(report))?;
+            super::write_out(&report::summary_text(report))?;
         }
         match (&outcome.report_error, report_dir) {
-            (None, Some(dir)) if !o.json => super::print(&format!(
+            (None, Some(dir)) if !o.json => super::write_out(&format!(
                 "report: {}/ (results.csv, summary.json, summary.md, junit.xml)\n",
                 dir.display()
             ))?,
