@@ -81,10 +81,15 @@ pub fn problems_per_group(all: bool) -> Option<usize> {
 
 /// Writes `text` to stdout. A closed pipe (`herald … | head`) ends output quietly.
 pub fn print(text: &str) -> Result<(), Error> {
+    write_out(text).map_err(Error::Output)
+}
+
+/// [`print`], with what the OS said when stdout cannot be written.
+pub fn write_out(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.map_err(Error::Output),
+        other => other,
     }
 }
 

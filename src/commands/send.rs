@@ -12,7 +12,7 @@ use crate::report::{self, Mode};
 use crate::run::{self, StopKind, transport::Nowhere};
 use crate::sandbox::Sandbox;
 use crate::secret::Secret;
-use crate::session::{self, Deps, Event, Session};
+use crate::session::{self, Deps, Event, Session, SessionError};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -165,10 +165,13 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     let clock = super::clock()?;
     let result = if o.dry_run {
         let deps = Deps { transport: Arc::new(Nowhere), secret, clock, cancel };
-        session.run(deps, &mut on_event).await
+        session.run(deps, &mut on_event).await.map_err(Error::from)
     } else {
         match run::Http::new(plan.delivery.timeout, plan.delivery.concurrency) {
-            Ok(http) => session.run(Deps { transport: Arc::new(http), secret, clock, cancel }, &mut on_event).await,
+            Ok(http) => {
+                let deps = Deps { transport: Arc::new(http), secret, clock, cancel };
+                session.run(deps, &mut on_event).await.map_err(Error::from)
+            }
             Err(e) => Err(e.into()),
         }
     };
@@ -176,6 +179,29 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         s.shutdown().await;
     }
     result.map(|outcome| outcome.exit_code())
+}
+
+/// The session's error at the CLI's edge, with the same message, exit code and help: what it
+/// came from (the journal, the campaign's data, a pass, output) as the error it was.
+impl From<SessionError> for Error {
+    fn from(e: SessionError) -> Error {
+        match e {
+            SessionError::Journal(e) => Error::Journal(e),
+            SessionError::Plan(e) => Error::Plan(e),
+            SessionError::Run(e) => *e,
+            SessionError::Output(e) => Error::Output(e),
+            SessionError::LimitZero => Error::LimitZero,
+            SessionError::Changed { id, changes } => Error::Changed { id, changes },
+            SessionError::LooksSent { id, like } => Error::LooksSent { id, like },
+            SessionError::JournalMissing { path, report, id } => Error::JournalMissing { path, report, id },
+            SessionError::CapNeedsJournal => Error::CapNeedsJournal,
+            SessionError::CanaryNeedsJournal => Error::CanaryNeedsJournal,
+            SessionError::CanaryDone { id, at, failed } => Error::CanaryDone { id, at, failed },
+            SessionError::Cancelled => Error::Cancelled,
+            SessionError::CanaryWaitCancelled => Error::CanaryWaitCancelled,
+            SessionError::WindowWaitCancelled => Error::WindowWaitCancelled,
+        }
+    }
 }
 
 /// Prints a session's events: notes and waits on stderr, progress, the countdown, and each
@@ -195,7 +221,7 @@ struct Printer<'a> {
 
 impl Printer<'_> {
     /// Shows one event.
-    fn show(&mut self, e: Event<'_>) -> Result<(), Error> {
+    fn show(&mut self, e: Event<'_>) -> std::io::Result<()> {
         match e {
             Event::JournalCreated(file) => super::gitignore::note_created(file),
             Event::Countdown { at, now } => {
@@ -231,7 +257,7 @@ impl Printer<'_> {
     }
 
     /// Prints a pass's summary and advice.
-    fn passed(&self, outcome: &run::Outcome, report_dir: Option<&Path>, mode: Mode) -> Result<(), Error> {
+    fn passed(&self, outcome: &run::Outcome, report_dir: Option<&Path>, mode: Mode) -> std::io::Result<()> {
         let (o, out, plan) = (self.o, self.out, self.plan);
         let report = &outcome.report;
         if o.json {
@@ -239,12 +265,12 @@ impl Printer<'_> {
             let mut summary: serde_json::Value =
                 serde_json::from_str(&report::summary_json(report)).unwrap_or(serde_json::Value::Null);
             summary["report_dir"] = report_dir.map(|d| d.display().to_string()).into();
-            super::print(&(summary.to_string() + "\n"))?;
+            super::write_out(&(summary.to_string() + "\n"))?;
         } else {
-            super::print(&report::summary_text(report))?;
+            super::write_out(&report::summary_text(report))?;
         }
         match (&outcome.report_error, report_dir) {
-            (None, Some(dir)) if !o.json => super::print(&format!(
+            (None, Some(dir)) if !o.json => super::write_out(&format!(
                 "report: {}/ (results.csv, summary.json, summary.md, junit.xml)\n",
                 dir.display()
             ))?,
@@ -359,5 +385,33 @@ fn step_summary(report: &report::Report) {
         .and_then(|mut f| f.write_all(report::summary_markdown(report).as_bytes()));
     if let Err(e) = appended {
         eprintln!("warning: cannot append to $GITHUB_STEP_SUMMARY: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_error_reaches_the_user_with_its_message_exit_code_and_help_unchanged() {
+        let cases = [
+            SessionError::LimitZero,
+            SessionError::Cancelled,
+            SessionError::WindowWaitCancelled,
+            SessionError::CanaryWaitCancelled,
+            SessionError::CanaryNeedsJournal,
+            SessionError::CapNeedsJournal,
+            SessionError::CanaryDone { id: "c".into(), at: "t".into(), failed: true },
+            SessionError::Changed { id: "c".into(), changes: "the text changed".into() },
+            SessionError::Output(std::io::Error::other("disk full")),
+        ];
+        for e in cases {
+            let (said, code, help) = (e.to_string(), e.exit_code(), e.help());
+            let e = Error::from(e);
+            assert_eq!((e.to_string(), e.exit_code(), e.help()), (said, code, help));
+        }
+        // A closed pipe stays one, so it still ends output quietly.
+        let pipe = Error::from(SessionError::Output(std::io::ErrorKind::BrokenPipe.into()));
+        assert!(matches!(pipe, Error::Output(ref io) if io.kind() == std::io::ErrorKind::BrokenPipe));
     }
 }

@@ -180,7 +180,7 @@ pub async fn drive<T: Transport>(
             batch,
             hash: matches!(gate, Gate::Journal(_)) && sending,
             render: setup.action != Action::Rebuild,
-            window: setup.window,
+            window: setup.window.clone(),
             seeds: setup.canary,
         };
         tokio::task::spawn_blocking(move || feed::feed(plan, feed_setup, render, feed_tx));

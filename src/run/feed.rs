@@ -57,7 +57,7 @@ pub struct Job {
 }
 
 /// How the feed works.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Setup {
     /// Rows per batch.
     pub batch: usize,

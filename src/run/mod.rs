@@ -150,7 +150,7 @@ pub async fn run<T: Transport>(
         limit,
         policy: options.policy,
         expected,
-        window: options.window,
+        window: options.window.clone(),
         canary,
         limited_by,
         slots,

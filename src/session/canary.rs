@@ -2,8 +2,7 @@
 //! `--continue`, and what follows a canary pass: the session ends (it failed, stopped, or pauses
 //! for `--continue`) or goes on to the rest after its wait.
 
-use super::{Options, PassEnd};
-use crate::error::Error;
+use super::{Options, PassEnd, SessionError};
 use crate::journal::{self, Journal, RunRow, State, Totals};
 use crate::plan::{Canary, Plan};
 use crate::run::Inspection;
@@ -70,12 +69,12 @@ impl CanaryEnd {
 /// Whether this run starts with the campaign's canary: not with `--continue`, nor once the
 /// canary went out and a run went on after it or nobody is left (an ordinary re-run). Refuses a
 /// run while the canary waits for `--continue`, or a canary with no journal to remember it.
-pub(super) fn gate(plan: &Plan, journal: Option<&(Journal, Inspection)>, o: &Options) -> Result<bool, Error> {
+pub(super) fn gate(plan: &Plan, journal: Option<&(Journal, Inspection)>, o: &Options) -> Result<bool, SessionError> {
     if plan.canary.is_none() || o.continue_ {
         return Ok(false);
     }
     if o.no_journal {
-        return Err(Error::CanaryNeedsJournal);
+        return Err(SessionError::CanaryNeedsJournal);
     }
     let Some((j, inspection)) = journal else { return Ok(true) };
     let runs = j.runs(&plan.id)?;
@@ -83,7 +82,7 @@ pub(super) fn gate(plan: &Plan, journal: Option<&(Journal, Inspection)>, o: &Opt
     let totals = j.totals(&plan.id)?;
     if let Some(canary) = waiting(plan, &runs, &totals, inspection.selection.to_send) {
         let failed = totals.of(journal::State::Failed) + totals.of(journal::State::Unknown) > 0;
-        return Err(Error::CanaryDone { id: plan.id.clone(), failed, at: canary.started_at.clone() });
+        return Err(SessionError::CanaryDone { id: plan.id.clone(), failed, at: canary.started_at.clone() });
     }
     Ok(sent(plan, &runs, &totals).is_none())
 }

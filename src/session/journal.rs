@@ -1,8 +1,7 @@
 //! The session's journal: opened (read-only for a dry run), a campaign new to it that looks like
 //! one it has sent refused, a crashed run settled, and who a run would send to inspected.
 
-use super::{Event, OnEvent, Options};
-use crate::error::Error;
+use super::{Event, OnEvent, Options, SessionError, tell};
 use crate::journal::{self, Journal};
 use crate::plan::Plan;
 use crate::report;
@@ -17,7 +16,7 @@ pub(super) fn open(
     o: &Options,
     create: bool,
     on_event: OnEvent<'_>,
-) -> Result<Option<(Journal, Inspection)>, Error> {
+) -> Result<Option<(Journal, Inspection)>, SessionError> {
     if o.no_journal {
         return Ok(None);
     }
@@ -28,7 +27,7 @@ pub(super) fn open(
         let default = o.journal.is_none() && std::env::var_os("HERALD_JOURNAL").is_none();
         let check = fresh && default && !o.new_journal;
         if let Some(report) = report::earlier_send(&plan.file, &plan.id, o.sandbox).filter(|_| check) {
-            return Err(Error::JournalMissing { path, report, id: plan.id.clone() });
+            return Err(SessionError::JournalMissing { path, report, id: plan.id.clone() });
         }
     }
     let mut j = if o.dry_run || (fresh && !create) {
@@ -39,36 +38,36 @@ pub(super) fn open(
     } else {
         let j = Journal::open(&path, &plan.id)?;
         if let Some(file) = path.file().filter(|_| fresh) {
-            on_event(Event::JournalCreated(file))?;
+            tell(on_event, Event::JournalCreated(file))?;
         }
         // A journal path chosen on purpose (--journal, HERALD_JOURNAL) is taken as kept.
         let default = o.journal.is_none() && std::env::var_os("HERALD_JOURNAL").is_none();
         if let Some(ci) = ci_runner().filter(|_| default && !o.sandbox) {
-            on_event(Event::JournalOnRunner { ci, location: &path })?;
+            tell(on_event, Event::JournalOnRunner { ci, location: &path })?;
         }
         j
     };
     if let Some(like) = journal::look_alike(&j, &plan.id, &plan.source, &plan.sections)?.filter(|_| !o.new_id) {
         if !o.dry_run && !o.sandbox {
-            return Err(Error::LooksSent { id: plan.id.clone(), like });
+            return Err(SessionError::LooksSent { id: plan.id.clone(), like });
         }
-        on_event(Event::LooksLike { id: &plan.id, like: &like })?;
+        tell(on_event, Event::LooksLike { id: &plan.id, like: &like })?;
     }
     if !o.dry_run {
         let settled = j.settle_crashed(&plan.id)?;
         if settled > 0 {
-            on_event(Event::Settled(settled))?;
+            tell(on_event, Event::Settled(settled))?;
         }
     }
     let inspection = run::inspect(plan, &mut j, o.policy, false)?;
     if inspection.changes.any() {
         let changes = inspection.changes.describe();
         if o.dry_run && !o.allow_changed {
-            on_event(Event::Changed { changes, allowed: false })?;
+            tell(on_event, Event::Changed { changes, allowed: false })?;
         } else if !o.allow_changed {
-            return Err(Error::Changed { id: plan.id.clone(), changes });
+            return Err(SessionError::Changed { id: plan.id.clone(), changes });
         } else {
-            on_event(Event::Changed { changes, allowed: true })?;
+            tell(on_event, Event::Changed { changes, allowed: true })?;
         }
     }
     Ok(Some((j, inspection)))

@@ -10,14 +10,15 @@
 //! who would be sent to, [`Session::count`]), then [`Session::run`]s it; [`run`] does both.
 
 mod canary;
+mod error;
 mod events;
 mod journal;
 mod waits;
 
 pub use canary::{CanaryEnd, sent as canary_sent, waiting as canary_waiting};
+pub use error::SessionError;
 pub use events::Event;
 
-use crate::error::Error;
 use crate::journal::{Journal, Policy};
 use crate::plan::Plan;
 use crate::report::{self, Mode};
@@ -29,8 +30,8 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// Where a session's events go. An error from it (output that cannot be written) ends the
-/// session with that error, except for progress, which cannot stop a run.
-pub type OnEvent<'f> = &'f mut (dyn FnMut(Event<'_>) -> Result<(), Error> + Send);
+/// session with [`SessionError::Output`], except for progress, which cannot stop a run.
+pub type OnEvent<'f> = &'f mut (dyn FnMut(Event<'_>) -> std::io::Result<()> + Send);
 
 /// What a session does, as `herald send`'s flags say it.
 #[derive(Debug, Clone, Default)]
@@ -77,7 +78,9 @@ pub struct Deps<T> {
     pub transport: Arc<T>,
     /// The provider's token.
     pub secret: Secret,
-    /// Whose time windows are judged by.
+    /// What time it is (windows are judged by it) and how the session waits: the system's,
+    /// `HERALD_NOW`'s fixed instant (windows judged then; no wait for them), or a manual clock
+    /// in tests (its waits move it on at once).
     pub clock: crate::window::Clock,
     /// Ctrl-C and SIGTERM.
     pub cancel: CancellationToken,
@@ -126,8 +129,8 @@ pub async fn run<T: Transport>(
     plan: Arc<Plan>,
     options: Options,
     deps: Deps<T>,
-    mut on_event: impl FnMut(Event<'_>) -> Result<(), Error> + Send,
-) -> Result<Outcome, Error> {
+    mut on_event: impl FnMut(Event<'_>) -> std::io::Result<()> + Send,
+) -> Result<Outcome, SessionError> {
     let session = Session::open(plan, options, &mut on_event)?;
     session.run(deps, &mut on_event).await
 }
@@ -137,7 +140,7 @@ impl Session {
     /// inspects who a run would send to, refuses what cannot go ahead (`--limit 0` with
     /// recipients left, a cap without a journal, a canary waiting for `--continue`) and tells
     /// what the journal says.
-    pub fn open(plan: Arc<Plan>, options: Options, on_event: OnEvent<'_>) -> Result<Session, Error> {
+    pub fn open(plan: Arc<Plan>, options: Options, on_event: OnEvent<'_>) -> Result<Session, SessionError> {
         let o = &options;
         // A send still to be confirmed does not create its journal yet: a refusal, or `n` at the
         // prompt, leaves nothing behind.
@@ -148,10 +151,10 @@ impl Session {
         };
         let mut count = o.limit.unwrap_or(usize::MAX).min(inspection.selection.to_send);
         if o.limit == Some(0) && inspection.selection.to_send > 0 {
-            return Err(Error::LimitZero);
+            return Err(SessionError::LimitZero);
         }
         if plan.delivery.daily_cap.is_some() && o.no_journal {
-            return Err(Error::CapNeedsJournal);
+            return Err(SessionError::CapNeedsJournal);
         }
         let mut within = o.limit.map(|n| (n, format!("--limit {n}")));
         let canary = canary::gate(&plan, journal.as_ref(), o)?;
@@ -163,7 +166,7 @@ impl Session {
         if let Some((j, inspection)) = journal.as_ref().filter(|(_, i)| i.rows > 0) {
             let would = if o.dry_run { "a real run would " } else { "" };
             let what = inspection.selection.describe_within(within.as_ref().map(|(n, why)| (*n, why.as_str())));
-            on_event(Event::Journal { location: j.location(), would: format!("{would}{what}") })?;
+            tell(on_event, Event::Journal { location: j.location(), would: format!("{would}{what}") })?;
         }
         Ok(Session { plan, options, journal, inspection, count, canary })
     }
@@ -176,7 +179,7 @@ impl Session {
     /// Runs the session: creates the journal if it is not there yet, takes a changed campaign
     /// as the new baseline, waits for `send_at`, sends, and after a canary or a pass that left
     /// recipients held for their window, waits and sends again.
-    pub async fn run<T: Transport>(self, deps: Deps<T>, on_event: OnEvent<'_>) -> Result<Outcome, Error> {
+    pub async fn run<T: Transport>(self, deps: Deps<T>, on_event: OnEvent<'_>) -> Result<Outcome, SessionError> {
         let Session { plan, options: o, mut journal, mut inspection, mut count, canary } = self;
         let policy = o.policy;
         if journal.is_none() && !o.dry_run {
@@ -189,11 +192,11 @@ impl Session {
             // Confirmed: the new version becomes the baseline, so the change is reported once.
             *inspection = run::inspect(&plan, j, policy, true)?;
         }
-        if let Some(at) = if count > 0 { waits::send_at(&plan, &o, on_event)? } else { None } {
+        if let Some(at) = if count > 0 { waits::send_at(&plan, &o, &deps.clock, on_event)? } else { None } {
             // The journal's lock is not held while waiting for `send_at`, so other campaigns in
             // this folder can send; it is taken again, and who is left looked up again, at the time.
             drop(journal.take());
-            waits::until(at, on_event).await?;
+            waits::until(at, &deps.clock, &deps.cancel, on_event).await?;
             journal = journal::open(&plan, &o, true, on_event)?;
             if let Some((_, now)) = &journal {
                 inspection = now.clone();
@@ -208,10 +211,10 @@ impl Session {
             if let Some(c) = plan.canary.as_ref().filter(|_| canary) {
                 if let Some(end) = canary::after(c, &end, &o) {
                     let file = format!("{}{}", o.file.display(), if o.sandbox { " --sandbox" } else { "" });
-                    on_event(Event::CanaryEnded { end: &end, file })?;
+                    tell(on_event, Event::CanaryEnded { end: &end, file })?;
                     return Ok(Outcome::Canary(end));
                 }
-                waits::after_canary(c.wait, &deps.cancel, on_event).await?;
+                waits::after_canary(c.wait, &deps.clock, &deps.cancel, on_event).await?;
                 canary = false;
                 if let Some((j, now)) = journal.as_mut() {
                     *now = run::inspect(&plan, j, policy, false)?;
@@ -228,7 +231,7 @@ impl Session {
             };
             // As for `send_at`, the campaign's lock is not held while waiting.
             drop(journal.take());
-            waits::window(opens, &deps.cancel, on_event).await?;
+            waits::window(opens, &deps.clock, &deps.cancel, on_event).await?;
             journal = journal::open(&plan, &o, true, on_event)?;
             if let Some((_, now)) = &journal {
                 inspection = now.clone();
@@ -236,6 +239,11 @@ impl Session {
             }
         }
     }
+}
+
+/// Tells `on_event` of `event`; output it cannot write ends the session.
+fn tell(on_event: OnEvent<'_>, event: Event<'_>) -> Result<(), SessionError> {
+    on_event(event).map_err(SessionError::Output)
 }
 
 /// One pass over the audience.
@@ -266,7 +274,7 @@ async fn send_pass<T: Transport>(
     deps: &Deps<T>,
     pass: Pass,
     on_event: OnEvent<'_>,
-) -> Result<PassEnd, Error> {
+) -> Result<PassEnd, SessionError> {
     let mode = if o.dry_run {
         Mode::DryRun
     } else if o.sandbox {
@@ -288,19 +296,19 @@ async fn send_pass<T: Transport>(
         keep_bodies: o.keep_bodies,
         expected: Some(pass.expected),
         report_dir: report_dir.clone(),
-        window: (!o.ignore_window).then_some(deps.clock),
+        window: (!o.ignore_window).then(|| deps.clock.clone()),
         canary: pass.canary,
     };
-    on_event(Event::PassStarting(pass.count))?;
+    tell(on_event, Event::PassStarting(pass.count))?;
     // Progress cannot stop a run: what the callback says to it is not an error of the run.
     let mut show = |t: &Tally, elapsed: Duration| {
         let _ = on_event(Event::Progress(t, elapsed));
     };
     let (transport, secret, cancel) = (deps.transport.clone(), deps.secret.clone(), deps.cancel.clone());
     let outcome = run::run(plan.clone(), &run_options, journal, transport, secret, cancel, &mut show).await;
-    on_event(Event::PassOver)?;
+    tell(on_event, Event::PassOver)?;
     let outcome = outcome?;
-    on_event(Event::Passed { outcome: &outcome, report_dir: report_dir.as_deref(), mode })?;
+    tell(on_event, Event::Passed { outcome: &outcome, report_dir: report_dir.as_deref(), mode })?;
     let report = &outcome.report;
     let failed = report.count(crate::results::Status::Failed) + report.count(crate::results::Status::Unknown);
     Ok(PassEnd { code: report.exit_code, held_until: report.run.held_until, failed })

@@ -1,75 +1,74 @@
 //! The session's waits: for `schedule.send_at` (`mode: local`), for a held recipient's sending
-//! window, and after a clean canary. Ctrl-C or SIGTERM cancels each (exit 130). The `send_at`
-//! wait reads the wall clock again on every tick, so a second run, a machine that slept or a
-//! corrected clock all wait for the right moment; each tick is an [`Event::Countdown`].
+//! window, and after a clean canary, each on the session's clock ([`Clock`]: real time, or a
+//! manual clock's in tests). Ctrl-C or SIGTERM cancels each (exit 130). The `send_at` wait reads
+//! the clock again on every tick, so a second run, a machine that slept or a corrected clock all
+//! wait for the right moment; each tick is an [`Event::Countdown`].
 
-use super::{Event, OnEvent, Options};
+use super::{Event, OnEvent, Options, SessionError, tell};
 use crate::campaign::model::ScheduleMode;
-use crate::error::Error;
 use crate::plan::Plan;
+use crate::window::Clock;
 use jiff::Timestamp;
-use std::future::Future;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// How often the time left is told (and the clock read again).
 const TICK: Duration = Duration::from_secs(1);
 
-/// The time herald must wait for (`mode: local`, still ahead), if any; says what happens
-/// otherwise. A provider that schedules gets the time in each request and herald sends at
-/// once; a dry run, the sandbox and `--now` never wait.
-pub(super) fn send_at(plan: &Plan, o: &Options, on_event: OnEvent<'_>) -> Result<Option<Timestamp>, Error> {
+/// The time herald must wait for (`mode: local`, still ahead by `clock`), if any; says what
+/// happens otherwise. A provider that schedules gets the time in each request and herald sends
+/// at once; a dry run, the sandbox and `--now` never wait.
+pub(super) fn send_at(
+    plan: &Plan,
+    o: &Options,
+    clock: &Clock,
+    on_event: OnEvent<'_>,
+) -> Result<Option<Timestamp>, SessionError> {
     let Some(schedule) = plan.schedule else { return Ok(None) };
     let when = crate::clock::time(schedule.at);
-    if schedule.at <= Timestamp::now() {
+    if schedule.at <= clock.wall() {
         // Validation refuses a time that has passed, unless --now.
         if o.now {
-            on_event(Event::SendAtPassed(when))?;
+            tell(on_event, Event::SendAtPassed(when))?;
         }
         return Ok(None);
     }
     let provider = plan.provider.provider().info().name;
     match schedule.mode {
         ScheduleMode::Provider => {
-            on_event(Event::SendAtByProvider { when, provider, now: o.now })?;
+            tell(on_event, Event::SendAtByProvider { when, provider, now: o.now })?;
             Ok(None)
         }
         ScheduleMode::Local if o.dry_run || o.sandbox || o.now => {
-            on_event(Event::SendAtNow { when, now: o.now })?;
+            tell(on_event, Event::SendAtNow { when, now: o.now })?;
             Ok(None)
         }
         ScheduleMode::Local => Ok(Some(schedule.at)),
     }
 }
 
-/// Waits until `at`, telling the time left once a second; Ctrl-C or SIGTERM cancels (exit 130).
-pub(super) async fn until(at: Timestamp, on_event: OnEvent<'_>) -> Result<(), Error> {
-    // Installed before the first tick, so a signal sent right after it is caught.
-    let mut signals = crate::signals::Signals::install();
-    let cancelled = async move {
-        if !signals.next().await {
-            // No handler: nothing can cancel, so the wait runs its course.
-            std::future::pending::<()>().await;
-        }
-    };
-    let tick = |now| on_event(Event::Countdown { at, now });
-    let waited = wait_with(at, Timestamp::now, tokio::time::sleep, cancelled, tick).await;
-    on_event(Event::CountdownOver)?;
+/// Waits until `at` by `clock`, telling the time left once a second; cancelling (Ctrl-C,
+/// SIGTERM) ends it (exit 130).
+pub(super) async fn until(
+    at: Timestamp,
+    clock: &Clock,
+    cancel: &CancellationToken,
+    on_event: OnEvent<'_>,
+) -> Result<(), SessionError> {
+    let waited = ticking(at, clock, cancel, |now| tell(on_event, Event::Countdown { at, now })).await;
+    tell(on_event, Event::CountdownOver)?;
     waited
 }
 
-/// The wait, with its clock, its sleep, its cancellation and where ticks go passed in (tests
-/// fake them all).
-async fn wait_with<S: Future<Output = ()>>(
+/// The `send_at` wait, its ticks going to `tick`.
+async fn ticking(
     at: Timestamp,
-    clock: impl Fn() -> Timestamp,
-    mut sleep: impl FnMut(Duration) -> S,
-    cancelled: impl Future<Output = ()>,
-    mut tick: impl FnMut(Timestamp) -> Result<(), Error>,
-) -> Result<(), Error> {
-    let mut cancelled = std::pin::pin!(cancelled);
+    clock: &Clock,
+    cancel: &CancellationToken,
+    mut tick: impl FnMut(Timestamp) -> Result<(), SessionError>,
+) -> Result<(), SessionError> {
     loop {
-        let now = clock();
+        let now = clock.wall();
         if now >= at {
             return Ok(());
         }
@@ -77,8 +76,8 @@ async fn wait_with<S: Future<Output = ()>>(
         let left = Duration::try_from(at.duration_since(now)).unwrap_or_default();
         tokio::select! {
             biased;
-            () = &mut cancelled => return Err(Error::Cancelled),
-            () = sleep(left.min(TICK)) => {}
+            () = cancel.cancelled() => return Err(SessionError::Cancelled),
+            () = clock.sleep(left.min(TICK)) => {}
         }
     }
 }
@@ -86,30 +85,37 @@ async fn wait_with<S: Future<Output = ()>>(
 /// Waits `wait` after a clean canary before going on; Ctrl-C or SIGTERM stops (exit 130).
 pub(super) async fn after_canary(
     wait: Duration,
+    clock: &Clock,
     cancel: &CancellationToken,
     on_event: OnEvent<'_>,
-) -> Result<(), Error> {
-    on_event(Event::CanaryWait(wait))?;
+) -> Result<(), SessionError> {
+    tell(on_event, Event::CanaryWait(wait))?;
     tokio::select! {
-        () = tokio::time::sleep(wait) => Ok(()),
-        () = cancel.cancelled() => Err(Error::CanaryWaitCancelled),
+        biased;
+        () = cancel.cancelled() => Err(SessionError::CanaryWaitCancelled),
+        () = clock.sleep(wait) => Ok(()),
     }
 }
 
 /// Waits until `opens` (a held recipient's window); Ctrl-C or SIGTERM cancels (exit 130).
-pub(super) async fn window(opens: Timestamp, cancel: &CancellationToken, on_event: OnEvent<'_>) -> Result<(), Error> {
-    let wait = Duration::try_from(opens.duration_since(Timestamp::now())).unwrap_or_default();
-    on_event(Event::WindowWait { opens, wait })?;
+pub(super) async fn window(
+    opens: Timestamp,
+    clock: &Clock,
+    cancel: &CancellationToken,
+    on_event: OnEvent<'_>,
+) -> Result<(), SessionError> {
+    let wait = Duration::try_from(opens.duration_since(clock.wall())).unwrap_or_default();
+    tell(on_event, Event::WindowWait { opens, wait })?;
     tokio::select! {
-        () = tokio::time::sleep(wait) => Ok(()),
-        () = cancel.cancelled() => Err(Error::WindowWaitCancelled),
+        biased;
+        () = cancel.cancelled() => Err(SessionError::WindowWaitCancelled),
+        () = clock.sleep(wait) => Ok(()),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cell::Cell;
 
     fn at() -> Timestamp {
         "2026-12-01T09:00:00Z".parse().unwrap()
@@ -119,55 +125,48 @@ mod tests {
         at() - jiff::SignedDuration::from_secs(secs)
     }
 
-    /// Runs the wait from `start` with a clock that each sleep moves on (so nothing really
-    /// sleeps); returns the ticks, how many sleeps it took and how it ended.
-    fn waited(start: Timestamp, cancel: bool) -> (Vec<Timestamp>, usize, Result<(), Error>) {
-        let clock = Cell::new(start);
-        let sleeps = Cell::new(0);
-        let sleep = |d: Duration| {
-            clock.set(clock.get() + d);
-            sleeps.set(sleeps.get() + 1);
-            std::future::ready(())
-        };
-        let cancelled = async {
-            if !cancel {
-                std::future::pending::<()>().await;
-            }
-        };
+    /// Runs the wait from `start` on a manual clock (so nothing really sleeps), cancelled
+    /// beforehand if `cancel`; returns the ticks, the clock's waits and how it ended.
+    fn waited(start: Timestamp, cancel: bool) -> (Vec<Timestamp>, Vec<Duration>, Result<(), SessionError>) {
+        let clock = Clock::manual(start);
+        let token = CancellationToken::new();
+        if cancel {
+            token.cancel();
+        }
         let mut ticks = Vec::new();
         let tick = |now| {
             ticks.push(now);
             Ok(())
         };
         let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a runtime");
-        let result = runtime.block_on(wait_with(at(), || clock.get(), sleep, cancelled, tick));
-        (ticks, sleeps.get(), result)
+        let result = runtime.block_on(ticking(at(), &clock, &token, tick));
+        (ticks, clock.slept(), result)
     }
 
     #[test]
     fn a_tick_a_second_until_the_time() {
-        let (ticks, sleeps, result) = waited(before(150), false);
+        let (ticks, slept, result) = waited(before(150), false);
         assert!(result.is_ok());
-        assert_eq!((ticks.len(), sleeps), (150, 150), "one tick a second");
+        assert_eq!((ticks.len(), slept.len()), (150, 150), "one tick a second");
         assert_eq!(ticks[0], before(150));
     }
 
     #[test]
     fn a_fraction_of_a_second_is_slept_exactly_and_a_time_passed_is_not_waited_for() {
-        let (_, sleeps, result) = waited(at() - jiff::SignedDuration::from_millis(2500), false);
-        assert_eq!((sleeps, result.is_ok()), (3, true));
-        let (ticks, sleeps, result) = waited(at(), false);
-        assert_eq!((ticks.len(), sleeps, result.is_ok()), (0, 0, true));
+        let (_, slept, result) = waited(at() - jiff::SignedDuration::from_millis(2500), false);
+        assert_eq!((slept.len(), slept[2], result.is_ok()), (3, Duration::from_millis(500), true));
+        let (ticks, slept, result) = waited(at(), false);
+        assert_eq!((ticks.len(), slept.len(), result.is_ok()), (0, 0, true));
     }
 
     #[test]
     fn a_signal_cancels_the_wait_and_a_second_run_counts_from_the_clock() {
         let (ticks, _, result) = waited(before(3600), true);
-        assert!(matches!(result, Err(Error::Cancelled)), "{result:?}");
+        assert!(matches!(result, Err(SessionError::Cancelled)), "{result:?}");
         assert_eq!(ticks, [before(3600)]);
         // Started again ten minutes later, it waits what is left, not the whole hour again.
-        let (ticks, sleeps, result) = waited(before(3000), false);
+        let (ticks, slept, result) = waited(before(3000), false);
         assert!(result.is_ok());
-        assert_eq!((ticks[0], sleeps), (before(3000), 3000));
+        assert_eq!((ticks[0], slept.len()), (before(3000), 3000));
     }
 }

@@ -1,47 +1,16 @@
 //! Sending windows: the hours and days a recipient may be messaged, on their own clock
-//! (`schedule.window`). Times are computed from an instant given by the caller, never read
-//! from the system clock here, so tests can stand at any moment (a DST change, midnight).
+//! (`schedule.window`). Times are computed from an instant given by the caller (a [`Clock`]'s),
+//! never read from the system clock here, so tests can stand at any moment (a DST change,
+//! midnight).
 
+mod clock;
 pub mod zones;
+
+pub use clock::Clock;
 
 use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
-
-/// What time it is, for window decisions: the system's clock, or a fixed instant in tests.
-#[derive(Clone, Copy)]
-pub struct Clock(Option<Timestamp>);
-
-impl Clock {
-    /// The system's clock.
-    pub fn system() -> Clock {
-        Clock(None)
-    }
-
-    /// Always `at`.
-    pub fn fixed(at: Timestamp) -> Clock {
-        Clock(Some(at))
-    }
-
-    /// Whether it stands still (a rehearsal at a fixed time).
-    pub fn is_fixed(&self) -> bool {
-        self.0.is_some()
-    }
-
-    /// Now.
-    pub fn now(&self) -> Timestamp {
-        self.0.unwrap_or_else(Timestamp::now)
-    }
-}
-
-impl std::fmt::Debug for Clock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            None => f.write_str("Clock::system"),
-            Some(at) => write!(f, "Clock::fixed({at})"),
-        }
-    }
-}
 
 /// `schedule.window`, checked.
 #[derive(Debug, Clone)]

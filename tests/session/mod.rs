@@ -1,0 +1,150 @@
+//! The send session as a library call: `herald::session` in-process against the in-memory
+//! provider, with a real journal in a temporary folder and a manual clock
+//! (`herald::window::Clock::manual`) whose waits move its time on at once. The canary, sending
+//! windows, `schedule.send_at` and the daily cap are tested here, without spawning the binary;
+//! what is about the binary (signals, exit codes as the shell sees them, the printed summary)
+//! stays in the tests that run it.
+
+mod canary;
+mod schedule;
+mod window;
+
+use crate::common::*;
+use herald::journal::{Journal, Location};
+use herald::plan::{self, Options as PlanOptions, Plan, TokenCheck};
+use herald::run::memory::{Memory, Reply};
+use herald::secret::Secret;
+use herald::session::{self, Deps, Event, Outcome, SessionError};
+use herald::window::Clock;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// The provider token the sessions send with.
+pub const TOKEN: &str = "EAAG-session-secret";
+
+/// `yaml` validated as `c.yaml` in `s`, `send_at` judged at `now`.
+pub fn plan_at(s: &Scratch, yaml: &str, now: jiff::Timestamp) -> Arc<Plan> {
+    let path = s.write("c.yaml", yaml);
+    let v = plan::load(&path, PlanOptions { token: TokenCheck::Skip, now: Some(now), ..PlanOptions::default() });
+    let plain = herald::diagnostic::Style { color: false };
+    Arc::new(v.plan.unwrap_or_else(|| panic!("invalid test campaign: {}", v.diagnostics.render(plain))))
+}
+
+/// A confirmed send of `c.yaml` with its journal and report in `s`.
+pub fn options(s: &Scratch) -> session::Options {
+    session::Options {
+        file: "c.yaml".into(),
+        confirmed: true,
+        journal: Some(s.path().join("journal.db")),
+        report: Some(s.path().join("out")),
+        ..session::Options::default()
+    }
+}
+
+/// The Cloud API's success answer.
+pub fn ok(n: usize) -> Reply {
+    Reply::answer(200, format!(r#"{{"messaging_product":"whatsapp","contacts":[],"messages":[{{"id":"wamid.{n}"}}]}}"#))
+}
+
+/// A Cloud API error answer.
+pub fn meta_error(status: u16, code: i64) -> Reply {
+    Reply::answer(
+        status,
+        format!(r#"{{"error":{{"message":"(#{code}) error","type":"OAuthException","code":{code}}}}}"#),
+    )
+}
+
+/// What a session did.
+pub struct Ran {
+    /// How it ended.
+    pub outcome: Result<Outcome, SessionError>,
+    /// What it told, one string per event: its line, or a short name for those drawn otherwise
+    /// (`pass of N`, `passed, exit N`, …). Progress and countdown ticks are left out.
+    pub events: Vec<String>,
+    /// Each pass's summary, as `herald send` prints it.
+    pub summaries: Vec<String>,
+    /// Each pass's summary.json.
+    pub json: Vec<serde_json::Value>,
+}
+
+impl Ran {
+    /// The outcome, which must be one.
+    pub fn ended(&self) -> &Outcome {
+        self.outcome.as_ref().unwrap_or_else(|e| panic!("the session failed: {e}; told {:?}", self.events))
+    }
+
+    /// The error, which must be one.
+    pub fn error(&self) -> &SessionError {
+        match &self.outcome {
+            Err(e) => e,
+            Ok(o) => panic!("the session ended {o:?}, not in an error; told {:?}", self.events),
+        }
+    }
+
+    /// Whether an event's line contains `text`.
+    pub fn told(&self, text: &str) -> bool {
+        self.events.iter().any(|e| e.contains(text))
+    }
+}
+
+/// Runs a session of `plan` to its end on a runtime of its own, sending to `memory` by `clock`.
+pub fn session(plan: &Arc<Plan>, options: session::Options, memory: &Arc<Memory>, clock: &Clock) -> Ran {
+    let deps = Deps {
+        transport: memory.clone(),
+        secret: Secret::new(TOKEN),
+        clock: clock.clone(),
+        cancel: CancellationToken::new(),
+    };
+    let (mut events, mut summaries, mut json) = (Vec::new(), Vec::new(), Vec::new());
+    let on_event = |e: Event<'_>| {
+        match &e {
+            Event::Progress(..) | Event::Countdown { .. } => return Ok(()),
+            Event::Passed { outcome, .. } => {
+                summaries.push(herald::report::summary_text(&outcome.report));
+                json.push(serde_json::from_str(&herald::report::summary_json(&outcome.report)).unwrap());
+            }
+            _ => {}
+        }
+        events.push(told(&e));
+        Ok(())
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let outcome = rt.block_on(session::run(plan.clone(), options, deps, on_event));
+    Ran { outcome, events, summaries, json }
+}
+
+/// What a caller is told: each event's line, or its name for those drawn otherwise.
+fn told(e: &Event<'_>) -> String {
+    match e {
+        Event::PassStarting(n) => format!("pass of {n}"),
+        Event::Passed { outcome, .. } => format!("passed, exit {}", outcome.report.exit_code),
+        Event::JournalCreated(_) => "journal created".into(),
+        Event::PassOver => "pass over".into(),
+        Event::CountdownOver => "countdown over".into(),
+        other => other.line().unwrap_or_else(|| format!("{other:?}")),
+    }
+}
+
+/// `herald status` of `plan` (its journal at `journal`) as text and JSON, read as the command
+/// reads it.
+pub fn status(plan: &Plan, journal: &std::path::Path) -> (String, serde_json::Value) {
+    let path = Location::from(journal);
+    let mut j = Journal::open_read(&path).unwrap().expect("a journal");
+    let inspection = herald::run::inspect(plan, &mut j, herald::journal::Policy::default(), false).unwrap();
+    let (totals, runs, senders) =
+        (j.totals(&plan.id).unwrap(), j.runs(&plan.id).unwrap(), j.senders(&plan.id).unwrap());
+    let seen = herald::commands::status::Seen {
+        plan,
+        totals: &totals,
+        inspection: &inspection,
+        runs: &runs,
+        path: &path,
+        senders,
+    };
+    (herald::commands::status::text(seen), herald::commands::status::json(seen))
+}
+
+/// The numbers `memory` received a request for, in order.
+pub fn numbers(memory: &Memory) -> Vec<String> {
+    memory.received().iter().map(|r| r.json()["to"].as_str().unwrap_or_default().to_string()).collect()
+}
