@@ -4,9 +4,9 @@
 //! pass unrendered, only so the report can say what became of everyone.
 
 use super::transport::Wire;
-use crate::plan::{Plan, PlanError, Send};
+use crate::plan::{Plan, PlanError, Row, Send};
 use crate::providers::Settings;
-use crate::recipients::{Entry, Recipient, Skipped};
+use crate::recipients::{Recipient, Skipped};
 use crate::window::{Clock, Placed};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -79,34 +79,29 @@ pub fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Se
     let mut batch = Vec::with_capacity(setup.batch);
     let mut seq = 0u64;
     let seeds = if setup.seeds { plan.seeds() } else { Ok(Vec::new()) };
-    let entries = match (seeds, plan.audience.entries()) {
-        (Ok(seeds), Ok(entries)) => seeds.into_iter().map(|r| Ok(Entry::Recipient(r))).chain(entries),
-        (Err(e), _) => {
+    let rows = match seeds.and_then(|seeds| Ok(seeds.into_iter().map(|r| Ok(Row::Recipient(r))).chain(plan.rows()?))) {
+        Ok(rows) => rows,
+        Err(e) => {
             let _ = tx.blocking_send(vec![Fed::Failed(e)]);
             return;
         }
-        (_, Err(e)) => {
-            let _ = tx.blocking_send(vec![Fed::Failed(e.into())]);
-            return;
-        }
     };
-    for entry in entries {
-        let fed = match entry {
-            Err(e) => Fed::Failed(e.into()),
-            Ok(Entry::Filtered { .. } | Entry::Ragged { .. }) => continue,
-            Ok(Entry::Skipped(s)) => Fed::Skipped(s),
-            Ok(Entry::Recipient(r)) if !(setup.render && render.load(Ordering::Relaxed)) => {
+    for row in rows {
+        let fed = match row {
+            Err(e) => Fed::Failed(e),
+            Ok(Row::Skipped(s)) => Fed::Skipped(s),
+            Ok(Row::Recipient(r)) if !(setup.render && render.load(Ordering::Relaxed)) => {
                 Fed::Unrendered { recipient: r.target.to_string(), csv_line: r.csv_line() }
             }
             // Seeds are the sender's own phones: no window holds them.
-            Ok(Entry::Recipient(r))
+            Ok(Row::Recipient(r))
                 if let Some(held) = window
                     .filter(|_| !matches!(r.origin, crate::recipients::Origin::Seed(_)))
                     .and_then(|(w, clock)| held(&plan, w, clock, &r)) =>
             {
                 held
             }
-            Ok(Entry::Recipient(r)) => match plan.send_for(r) {
+            Ok(Row::Recipient(r)) => match plan.send_for(r) {
                 Err(e) => Fed::Failed(e),
                 Ok(send) => {
                     seq += 1;

@@ -6,8 +6,8 @@
 
 use crate::error::Error;
 use crate::journal::{Changes, Journal, Policy, Selection, State};
-use crate::plan::Plan;
-use crate::recipients::{Entry, SkipReason};
+use crate::plan::{Plan, Row};
+use crate::recipients::SkipReason;
 
 /// Hashes rewritten per transaction with `--allow-changed`.
 const REBASELINE_CHUNK: usize = 10_000;
@@ -53,21 +53,19 @@ pub fn inspect(plan: &Plan, journal: &mut Journal, policy: Policy, rebaseline: b
     let mut rewrite = Vec::new();
     let mut batch = Vec::with_capacity(LOOKUP_BATCH);
     let (mut suppressed, mut known) = (Vec::new(), 0);
-    let mut entries = plan.audience.entries().map_err(crate::plan::PlanError::from)?.peekable();
-    while entries.peek().is_some() {
+    let mut planned = plan.rows()?.peekable();
+    while planned.peek().is_some() {
         batch.clear();
         while batch.len() < LOOKUP_BATCH {
-            match entries.next() {
-                Some(entry) => match entry.map_err(crate::plan::PlanError::from)? {
-                    Entry::Recipient(r) => batch.push((r.target.to_string(), r)),
-                    Entry::Skipped(s) if matches!(s.reason, SkipReason::Suppressed) => {
-                        suppressed.push(s.recipient);
-                        if suppressed.len() == LOOKUP_BATCH {
-                            known += already_final(journal, &plan.id, &mut suppressed, &mut selection)?;
-                        }
+            match planned.next().transpose()? {
+                Some(Row::Recipient(r)) => batch.push((r.target.to_string(), r)),
+                Some(Row::Skipped(s)) if matches!(s.reason, SkipReason::Suppressed) => {
+                    suppressed.push(s.recipient);
+                    if suppressed.len() == LOOKUP_BATCH {
+                        known += already_final(journal, &plan.id, &mut suppressed, &mut selection)?;
                     }
-                    _ => continue,
-                },
+                }
+                Some(Row::Skipped(_)) => {}
                 None => break,
             }
         }
