@@ -461,6 +461,17 @@ fn inspection_sees_changes_and_allow_changed_rebaselines_once() {
     let seen = run::inspect(&moved, &mut j, Policy::default(), false).unwrap();
     assert_eq!(seen.changes.requests, 0, "{}", seen.changes.describe());
     assert!(!seen.changes.sections.iter().any(|s| s == "provider"), "{}", seen.changes.describe());
+    // A journal written before connection settings joined the hash holds the older form of it:
+    // still the same message.
+    let Some(Ok(plan::Row::Recipient(first))) = moved.rows().unwrap().next() else { panic!("no recipient") };
+    let key = first.target.to_string();
+    let request = moved.send_for(first).unwrap().request;
+    let body = serde_json::to_vec(&request.body).unwrap();
+    let old = herald::journal::legacy_request_hash(request.method, &request.url, &moved.settings().base_url, &body);
+    j.rebaseline("engine-test", [(key, old)]).unwrap();
+    assert_eq!(run::inspect(&moved, &mut j, Policy::default(), false).unwrap().changes.requests, 0);
+    let changed = plan(&s, &campaign(3, "Version three", "rate: 10/s"));
+    assert_eq!(run::inspect(&changed, &mut j, Policy::default(), false).unwrap().changes.requests, 1);
 }
 
 both!(a_stop_during_a_retry_wait_releases_the_claim);

@@ -4,6 +4,8 @@
 //! only when the journal has rows for the campaign. A recipient the campaign now suppresses but
 //! the journal has already is counted once, by the journal.
 
+use super::request_hash;
+use super::transport::wire_body;
 use crate::error::Error;
 use crate::journal::{Changes, Journal, Policy, Selection, State};
 use crate::plan::{Plan, Row};
@@ -77,13 +79,9 @@ pub fn inspect(plan: &Plan, journal: &mut Journal, policy: Policy, rebaseline: b
             let Some(row) = row else { continue };
             let csv_line = r.csv_line();
             let send = plan.send_for(r)?;
-            let bare = plan.unscheduled(&send)?;
-            let r = bare.as_ref().unwrap_or(&send.request);
-            let body = super::feed::serialize(r);
-            let hash = super::feed::hash(r, &settings, &body);
-            // A journal written before connection settings left the hash still matches this way.
-            let legacy = || crate::journal::legacy_request_hash(r.method, &r.url, &settings.base_url, &body);
-            if row.request_hash != hash && row.request_hash != legacy() {
+            let hash = request_hash::of(plan, &send, &settings, &wire_body(&send.request.body))?;
+            // A journal written before connection settings joined the hash still matches this way.
+            if row.request_hash != hash && row.request_hash != request_hash::legacy(plan, &send, &settings)? {
                 changes.request_changed(key.clone(), csv_line);
                 if rebaseline {
                     rewrite.push((key, hash));

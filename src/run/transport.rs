@@ -20,6 +20,11 @@ pub struct Wire {
     pub body: bytes::Bytes,
 }
 
+/// A JSON body as it goes on the wire.
+pub(super) fn wire_body(body: &serde_json::Value) -> bytes::Bytes {
+    bytes::Bytes::from(serde_json::to_vec(body).unwrap_or_default())
+}
+
 /// The result of one attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Attempt {
