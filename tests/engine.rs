@@ -8,6 +8,7 @@ use herald::journal::{Journal, Policy};
 use herald::plan::{self, Options as PlanOptions, Plan, TokenCheck};
 use herald::report::Mode;
 use herald::run::memory::{Memory, Reply};
+use herald::run::transport::{Attempt, Transport, Wire};
 use herald::run::{self, Outcome, StopKind};
 use herald::secret::Secret;
 use std::collections::HashMap;
@@ -460,6 +461,17 @@ fn inspection_sees_changes_and_allow_changed_rebaselines_once() {
     let seen = run::inspect(&moved, &mut j, Policy::default(), false).unwrap();
     assert_eq!(seen.changes.requests, 0, "{}", seen.changes.describe());
     assert!(!seen.changes.sections.iter().any(|s| s == "provider"), "{}", seen.changes.describe());
+    // A journal written before connection settings joined the hash holds the older form of it:
+    // still the same message.
+    let Some(Ok(plan::Row::Recipient(first))) = moved.rows().unwrap().next() else { panic!("no recipient") };
+    let key = first.target.to_string();
+    let request = moved.send_for(first).unwrap().request;
+    let body = serde_json::to_vec(&request.body).unwrap();
+    let old = herald::journal::legacy_request_hash(request.method, &request.url, &moved.settings().base_url, &body);
+    j.rebaseline("engine-test", [(key, old)]).unwrap();
+    assert_eq!(run::inspect(&moved, &mut j, Policy::default(), false).unwrap().changes.requests, 0);
+    let changed = plan(&s, &campaign(3, "Version three", "rate: 10/s"));
+    assert_eq!(run::inspect(&changed, &mut j, Policy::default(), false).unwrap().changes.requests, 1);
 }
 
 both!(a_stop_during_a_retry_wait_releases_the_claim);
@@ -925,4 +937,49 @@ fn a_refusal_after_an_unanswered_attempt_ends_unknown_not_failed_nor_released() 
     assert_eq!(results(&s.path().join("out")).values().next().unwrap().0, "unknown");
     send(&p, &options(&s), Some(&mut j), &memory);
     assert_eq!(memory.received().len(), 2, "a plain re-run resent a message that may have gone out");
+}
+
+/// A provider that keeps `lanes` lanes apart and notes, for each request, the lane the engine
+/// said it came from and the thread it really ran on.
+struct Laned {
+    lanes: usize,
+    seen: std::sync::Mutex<Vec<(usize, Option<String>)>>,
+}
+
+impl Transport for Laned {
+    fn lanes(&self) -> usize {
+        self.lanes
+    }
+
+    async fn send(&self, lane: usize, _: &Wire, _: &Secret) -> Attempt {
+        let thread = std::thread::current().name().map(str::to_string);
+        self.seen.lock().unwrap().push((lane, thread));
+        // Slow enough that every worker gets a request.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let body = r#"{"messaging_product":"whatsapp","contacts":[],"messages":[{"id":"wamid.1"}]}"#;
+        Attempt::Answered { status: 200, retry_after: None, body: body.into() }
+    }
+}
+
+#[test]
+fn the_engine_runs_exactly_the_lanes_the_transport_keeps_whatever_the_cores() {
+    // One lane fewer and one more than the machine's cores would give, whatever they are.
+    for lanes in [1, herald::run::lanes::most() + 1] {
+        let s = Scratch::new();
+        let p = plan(&s, &campaign(64, "Hi", "rate: 100000/s, concurrency: 8"));
+        let transport = Arc::new(Laned { lanes, seen: std::sync::Mutex::new(Vec::new()) });
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let (o, cancel) = (options(&s), CancellationToken::new());
+        let outcome =
+            rt.block_on(run::run(p, &o, None, transport.clone(), Secret::new(TOKEN), cancel, &mut |_, _| {})).unwrap();
+        assert_eq!(outcome.tally.sent, 64);
+        let seen = transport.seen.lock().unwrap();
+        let used: std::collections::BTreeSet<usize> = seen.iter().map(|(lane, _)| *lane).collect();
+        assert_eq!(used, (0..lanes).collect(), "the transport keeps {lanes} lanes");
+        // Each lane is its own thread: lane 0 the caller's, lane k `herald-lane-k`.
+        for (lane, thread) in seen.iter() {
+            let expected = (*lane > 0).then(|| format!("herald-lane-{lane}"));
+            assert_eq!(thread.as_deref().filter(|t| t.starts_with("herald-lane-")), expected.as_deref());
+        }
+    }
 }

@@ -3,8 +3,7 @@
 
 use crate::error::Error;
 use crate::journal::Journal;
-use crate::plan::{Plan, PlanError};
-use crate::recipients::Entry;
+use crate::plan::{Plan, Row};
 use crate::window::{Clock, local_time};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
@@ -39,8 +38,8 @@ impl Windows {
         let Some(window) = &plan.window else { return Ok(None) };
         let at = clock.now();
         let mut w = Windows { window: window.describe(), at, ..Windows::default() };
-        for entry in plan.audience.entries().map_err(PlanError::from)? {
-            let Entry::Recipient(r) = entry.map_err(PlanError::from)? else { continue };
+        for row in plan.rows()? {
+            let Row::Recipient(r) = row? else { continue };
             if let Some(j) = journal
                 && j.row(&plan.id, &r.target.to_string())?.is_some()
             {

@@ -17,6 +17,7 @@ mod render;
 mod rows;
 mod schedule;
 mod templates;
+mod walk;
 mod window;
 
 pub use canary::Canary;
@@ -24,6 +25,7 @@ pub use lookup::NotSent;
 pub use opt_out::{NamedBy, OptOutList};
 pub use render::{Rendered, Renderer};
 pub use schedule::Schedule;
+pub use walk::{Row, Rows};
 
 use crate::campaign::model::CampaignDoc;
 use crate::campaign::source::{Part, Source};
@@ -32,7 +34,7 @@ use crate::delivery::Delivery;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::message::MessageType;
 use crate::providers::{Outgoing, ProviderKind, Settings, Unsupported};
-use crate::recipients::{Audience, AudienceError, Entry, Recipient, Skipped};
+use crate::recipients::{Audience, AudienceError, Recipient, Skipped};
 use crate::request::HttpRequest;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -374,9 +376,9 @@ impl Plan {
         if seeds.is_empty() {
             return Ok(Vec::new());
         }
-        let first = self.audience.entries()?.find_map(|e| match e {
-            Ok(Entry::Recipient(r)) => Some(Ok(r.values)),
-            Ok(_) => None,
+        let first = self.rows()?.find_map(|row| match row {
+            Ok(Row::Recipient(r)) => Some(Ok(r.values)),
+            Ok(Row::Skipped(_)) => None,
             Err(e) => Some(Err(e)),
         });
         let values = first.transpose()?.unwrap_or_else(|| std::sync::Arc::from([]));
@@ -407,14 +409,12 @@ impl Plan {
         self.renderer.unscheduled(&send.recipient, &send.message).transpose().map_err(failed)
     }
 
-    /// Every row of the campaign in file order, each recipient with their request. Rows the
-    /// filter leaves out are not yielded.
+    /// Every row of the campaign in file order ([`Plan::rows`]), each recipient with their
+    /// request.
     pub fn items(&self) -> Result<impl Iterator<Item = Result<Item, PlanError>> + '_, PlanError> {
-        Ok(self.audience.entries()?.filter_map(move |entry| match entry {
-            Err(e) => Some(Err(e.into())),
-            Ok(Entry::Recipient(r)) => Some(self.send_for(r).map(|s| Item::Send(Box::new(s)))),
-            Ok(Entry::Skipped(s)) => Some(Ok(Item::Skipped(s))),
-            Ok(Entry::Filtered { .. } | Entry::Ragged { .. }) => None,
+        Ok(self.rows()?.map(move |row| match row? {
+            Row::Recipient(r) => self.send_for(r).map(|s| Item::Send(Box::new(s))),
+            Row::Skipped(s) => Ok(Item::Skipped(s)),
         }))
     }
 

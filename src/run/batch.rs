@@ -9,8 +9,8 @@
 //! ends ([`Request::records`]): sent with the batch's answer, failed with its error, unknown when
 //! its fate is unknown, released when the request surely never reached the provider.
 
-use super::feed::{Job, serialize_value};
-use super::transport::Wire;
+use super::feed::Job;
+use super::transport::{Wire, wire_body};
 use crate::providers::Batching;
 use crate::results::Record;
 use std::fmt;
@@ -103,7 +103,7 @@ fn merged(chunk: &[Job], batching: Batching) -> Option<Wire> {
         tracing::warn!(recipients = chunk.len(), first = %first.recipient, "requests differ beyond the number; sent one by one");
         return None;
     };
-    Some(Wire { url: first.wire.url.clone(), headers: first.wire.headers.clone(), body: serialize_value(&body) })
+    Some(Wire { url: first.wire.url.clone(), headers: first.wire.headers.clone(), body: wire_body(&body) })
 }
 
 #[cfg(test)]
@@ -119,7 +119,7 @@ mod tests {
         Job {
             recipient: phone.into(),
             csv_line: Some(seq + 1),
-            wire: Wire { url: "http://127.0.0.1:9/m".into(), headers: vec![], body: serialize_value(&body) },
+            wire: Wire { url: "http://127.0.0.1:9/m".into(), headers: vec![], body: wire_body(&body) },
             hash: [0; 32],
             seq,
         }

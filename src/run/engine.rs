@@ -11,7 +11,7 @@ use super::batch::{self, Request};
 use super::deliver::{self, Activity, Delivered};
 use super::feed::{self, Fed, Job};
 use super::gate::Gate;
-use super::lanes::{self, Lanes};
+use super::lanes::Lanes;
 use super::pacing::Pacer;
 use super::queue::Queue;
 use super::stop::StopReason;
@@ -193,7 +193,9 @@ pub async fn drive<T: Transport>(
     let workers = if sending { d.concurrency.max(1) } else { 0 };
     let pacer = setup.slots.take().map_or_else(|| Pacer::new(d.rate_per_sec, d.burst), Pacer::Shared);
     let shared = Arc::new(Shared { pacer, transport, secret, plan: plan.clone() });
-    let lanes = Lanes::start(if sending { lanes::count(d.concurrency) } else { 1 });
+    // The transport's lanes, so every lane a worker sends from is one it keeps; never more
+    // than workers.
+    let lanes = Lanes::start(if sending { shared.transport.lanes().min(workers) } else { 1 });
     for i in 0..workers {
         let lane = i % lanes.count();
         let (shared, rx, tx, stop, activity) =

@@ -3,10 +3,10 @@
 //! of rows. Once the run no longer needs requests (it stopped, or `--limit` is reached), rows
 //! pass unrendered, only so the report can say what became of everyone.
 
-use super::transport::Wire;
-use crate::plan::{Plan, PlanError, Send};
-use crate::providers::Settings;
-use crate::recipients::{Entry, Recipient, Skipped};
+use super::request_hash;
+use super::transport::{Wire, wire_body};
+use crate::plan::{Plan, PlanError, Row};
+use crate::recipients::{Recipient, Skipped};
 use crate::window::{Clock, Placed};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -79,39 +79,34 @@ pub fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Se
     let mut batch = Vec::with_capacity(setup.batch);
     let mut seq = 0u64;
     let seeds = if setup.seeds { plan.seeds() } else { Ok(Vec::new()) };
-    let entries = match (seeds, plan.audience.entries()) {
-        (Ok(seeds), Ok(entries)) => seeds.into_iter().map(|r| Ok(Entry::Recipient(r))).chain(entries),
-        (Err(e), _) => {
+    let rows = match seeds.and_then(|seeds| Ok(seeds.into_iter().map(|r| Ok(Row::Recipient(r))).chain(plan.rows()?))) {
+        Ok(rows) => rows,
+        Err(e) => {
             let _ = tx.blocking_send(vec![Fed::Failed(e)]);
             return;
         }
-        (_, Err(e)) => {
-            let _ = tx.blocking_send(vec![Fed::Failed(e.into())]);
-            return;
-        }
     };
-    for entry in entries {
-        let fed = match entry {
-            Err(e) => Fed::Failed(e.into()),
-            Ok(Entry::Filtered { .. } | Entry::Ragged { .. }) => continue,
-            Ok(Entry::Skipped(s)) => Fed::Skipped(s),
-            Ok(Entry::Recipient(r)) if !(setup.render && render.load(Ordering::Relaxed)) => {
+    for row in rows {
+        let fed = match row {
+            Err(e) => Fed::Failed(e),
+            Ok(Row::Skipped(s)) => Fed::Skipped(s),
+            Ok(Row::Recipient(r)) if !(setup.render && render.load(Ordering::Relaxed)) => {
                 Fed::Unrendered { recipient: r.target.to_string(), csv_line: r.csv_line() }
             }
             // Seeds are the sender's own phones: no window holds them.
-            Ok(Entry::Recipient(r))
+            Ok(Row::Recipient(r))
                 if let Some(held) = window
                     .filter(|_| !matches!(r.origin, crate::recipients::Origin::Seed(_)))
                     .and_then(|(w, clock)| held(&plan, w, clock, &r)) =>
             {
                 held
             }
-            Ok(Entry::Recipient(r)) => match plan.send_for(r) {
+            Ok(Row::Recipient(r)) => match plan.send_for(r) {
                 Err(e) => Fed::Failed(e),
                 Ok(send) => {
                     seq += 1;
-                    let body = serialize(&send.request);
-                    let hash = if setup.hash { journal_hash(&plan, &send, &settings, &body) } else { Ok([0; 32]) };
+                    let body = wire_body(&send.request.body);
+                    let hash = if setup.hash { request_hash::of(&plan, &send, &settings, &body) } else { Ok([0; 32]) };
                     match hash {
                         Err(e) => Fed::Failed(e),
                         Ok(hash) => Fed::Rendered(Box::new(Job {
@@ -157,28 +152,4 @@ fn held(plan: &Plan, window: &crate::window::Window, clock: &Clock, r: &Recipien
     let opens = window.opening(clock.now(), &zone).opens()?;
     let local = crate::window::local_time(opens, &zone);
     Some(Fed::Held { recipient: r.target.to_string(), csv_line: r.csv_line(), opens, local })
-}
-
-/// The hash the journal keeps of `send`, whose body serialises to `body`. A request carrying a
-/// delivery time is hashed without it (see [`Plan::unscheduled`]).
-fn journal_hash(plan: &Plan, send: &Send, settings: &Settings, body: &[u8]) -> Result<crate::journal::Hash, PlanError> {
-    Ok(match plan.unscheduled(send)? {
-        Some(bare) => hash(&bare, settings, &serialize(&bare)),
-        None => hash(&send.request, settings, body),
-    })
-}
-
-/// The request's body as it goes on the wire.
-pub(super) fn serialize(request: &crate::request::HttpRequest) -> bytes::Bytes {
-    serialize_value(&request.body)
-}
-
-/// A JSON body as it goes on the wire.
-pub(super) fn serialize_value(body: &serde_json::Value) -> bytes::Bytes {
-    bytes::Bytes::from(serde_json::to_vec(body).unwrap_or_default())
-}
-
-/// The hash the journal keeps of a request whose body serialises to `body`.
-pub(super) fn hash(request: &crate::request::HttpRequest, settings: &Settings, body: &[u8]) -> crate::journal::Hash {
-    crate::journal::request_hash(request.method, &request.url, &settings.base_url, &settings.account, body)
 }

@@ -52,6 +52,10 @@ fn client(timeout: Duration, pool: usize) -> Result<reqwest::Client, ClientError
 }
 
 impl Transport for Http {
+    fn lanes(&self) -> usize {
+        self.clients.len()
+    }
+
     async fn send(&self, lane: usize, wire: &Wire, secret: &Secret) -> Attempt {
         let mut headers = HeaderMap::with_capacity(wire.headers.len());
         for h in &wire.headers {
@@ -64,7 +68,10 @@ impl Transport for Http {
             value.set_sensitive(h.secret);
             headers.insert(name, value);
         }
-        let client = &self.clients[lane % self.clients.len()];
+        let Some(client) = self.clients.get(lane) else {
+            let detail = format!("herald has no connection pool for lane {lane} (a bug: please report it)");
+            return Attempt::NotSent(NetworkFailure { kind: FailureKind::Connect, detail });
+        };
         let sent = client.post(&wire.url).headers(headers).body(wire.body.clone()).send().await;
         match sent {
             Ok(response) => {
@@ -140,6 +147,17 @@ pub fn parse_retry_after(v: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_lane_without_a_pool_is_refused_not_sent_through_another_lane() {
+        let http = Http::new(Duration::from_secs(1), 1).unwrap();
+        assert_eq!(http.lanes(), 1);
+        let wire = Wire { url: "http://127.0.0.1:9/".into(), headers: Vec::new(), body: bytes::Bytes::new() };
+        match http.send(1, &wire, &Secret::new("s")).await {
+            Attempt::NotSent(f) => assert!(f.detail.contains("no connection pool for lane 1"), "{f}"),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn retry_after_reads_seconds_and_dates() {

@@ -4,10 +4,12 @@
 //! only when the journal has rows for the campaign. A recipient the campaign now suppresses but
 //! the journal has already is counted once, by the journal.
 
+use super::request_hash;
+use super::transport::wire_body;
 use crate::error::Error;
 use crate::journal::{Changes, Journal, Policy, Selection, State};
-use crate::plan::Plan;
-use crate::recipients::{Entry, SkipReason};
+use crate::plan::{Plan, Row};
+use crate::recipients::SkipReason;
 
 /// Hashes rewritten per transaction with `--allow-changed`.
 const REBASELINE_CHUNK: usize = 10_000;
@@ -53,21 +55,19 @@ pub fn inspect(plan: &Plan, journal: &mut Journal, policy: Policy, rebaseline: b
     let mut rewrite = Vec::new();
     let mut batch = Vec::with_capacity(LOOKUP_BATCH);
     let (mut suppressed, mut known) = (Vec::new(), 0);
-    let mut entries = plan.audience.entries().map_err(crate::plan::PlanError::from)?.peekable();
-    while entries.peek().is_some() {
+    let mut planned = plan.rows()?.peekable();
+    while planned.peek().is_some() {
         batch.clear();
         while batch.len() < LOOKUP_BATCH {
-            match entries.next() {
-                Some(entry) => match entry.map_err(crate::plan::PlanError::from)? {
-                    Entry::Recipient(r) => batch.push((r.target.to_string(), r)),
-                    Entry::Skipped(s) if matches!(s.reason, SkipReason::Suppressed) => {
-                        suppressed.push(s.recipient);
-                        if suppressed.len() == LOOKUP_BATCH {
-                            known += already_final(journal, &plan.id, &mut suppressed, &mut selection)?;
-                        }
+            match planned.next().transpose()? {
+                Some(Row::Recipient(r)) => batch.push((r.target.to_string(), r)),
+                Some(Row::Skipped(s)) if matches!(s.reason, SkipReason::Suppressed) => {
+                    suppressed.push(s.recipient);
+                    if suppressed.len() == LOOKUP_BATCH {
+                        known += already_final(journal, &plan.id, &mut suppressed, &mut selection)?;
                     }
-                    _ => continue,
-                },
+                }
+                Some(Row::Skipped(_)) => {}
                 None => break,
             }
         }
@@ -79,13 +79,9 @@ pub fn inspect(plan: &Plan, journal: &mut Journal, policy: Policy, rebaseline: b
             let Some(row) = row else { continue };
             let csv_line = r.csv_line();
             let send = plan.send_for(r)?;
-            let bare = plan.unscheduled(&send)?;
-            let r = bare.as_ref().unwrap_or(&send.request);
-            let body = super::feed::serialize(r);
-            let hash = super::feed::hash(r, &settings, &body);
-            // A journal written before connection settings left the hash still matches this way.
-            let legacy = || crate::journal::legacy_request_hash(r.method, &r.url, &settings.base_url, &body);
-            if row.request_hash != hash && row.request_hash != legacy() {
+            let hash = request_hash::of(plan, &send, &settings, &wire_body(&send.request.body))?;
+            // A journal written before connection settings joined the hash still matches this way.
+            if row.request_hash != hash && row.request_hash != request_hash::legacy(plan, &send, &settings)? {
                 changes.request_changed(key.clone(), csv_line);
                 if rebaseline {
                     rewrite.push((key, hash));

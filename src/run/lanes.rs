@@ -1,6 +1,7 @@
 //! Where workers run. Lane 0 is the caller's runtime; each further lane is a one-thread runtime
 //! on a thread of its own, with its own connection pool (the transport is asked for a lane), so
-//! the lanes share nothing they would wake each other for. Measured on two cores, two lanes send
+//! the lanes share nothing they would wake each other for. A run has as many lanes as its
+//! transport keeps ([`super::Transport::lanes`]); the HTTP transport keeps [`count`]. Measured on two cores, two lanes send
 //! a fifth faster than one, and than one runtime whose threads steal each other's work.
 
 use std::future::Future;
@@ -8,10 +9,15 @@ use std::thread::JoinHandle;
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 
-/// Lanes for `concurrency` workers: one per core, at most 4, never more than workers.
-pub fn count(concurrency: usize) -> usize {
+/// The most lanes worth running: one per core, at most 4.
+pub fn most() -> usize {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    cores.clamp(1, 4).min(concurrency.max(1))
+    cores.clamp(1, 4)
+}
+
+/// Lanes for `concurrency` workers: [`most`], never more than workers.
+pub fn count(concurrency: usize) -> usize {
+    most().min(concurrency.max(1))
 }
 
 /// The extra lanes of a run.

@@ -63,6 +63,7 @@ pub struct Memory {
     started: std::time::Instant,
     attempts: AtomicUsize,
     received: Mutex<Vec<Received>>,
+    lanes: usize,
 }
 
 impl Memory {
@@ -74,6 +75,7 @@ impl Memory {
             started: std::time::Instant::now(),
             attempts: AtomicUsize::new(0),
             received: Mutex::new(Vec::new()),
+            lanes: super::lanes::most(),
         }
     }
 
@@ -84,6 +86,10 @@ impl Memory {
 }
 
 impl Transport for Memory {
+    fn lanes(&self) -> usize {
+        self.lanes
+    }
+
     async fn send(&self, _: usize, wire: &Wire, secret: &Secret) -> Attempt {
         let request = Received {
             at: self.started.elapsed(),

@@ -19,6 +19,7 @@ pub mod lanes;
 pub mod memory;
 mod pacing;
 mod queue;
+mod request_hash;
 mod stop;
 mod tally;
 pub mod transport;

@@ -20,6 +20,11 @@ pub struct Wire {
     pub body: bytes::Bytes,
 }
 
+/// A JSON body as it goes on the wire.
+pub(super) fn wire_body(body: &serde_json::Value) -> bytes::Bytes {
+    bytes::Bytes::from(serde_json::to_vec(body).unwrap_or_default())
+}
+
 /// The result of one attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Attempt {
@@ -82,6 +87,10 @@ impl std::fmt::Display for NetworkFailure {
 /// (threads, see [`crate::run::lanes`]), and a transport may keep what a lane uses (its
 /// connections) apart from the other lanes.
 pub trait Transport: Send + Sync + 'static {
+    /// How many lanes it keeps apart (at least one). A run spreads its workers over at most
+    /// this many lanes, numbered from 0, so every `lane` it is asked to send from is below it.
+    fn lanes(&self) -> usize;
+
     /// Sends `wire` with `secret` in its auth header, from a worker on `lane`.
     fn send(&self, lane: usize, wire: &Wire, secret: &Secret) -> impl Future<Output = Attempt> + Send;
 }
@@ -91,6 +100,10 @@ pub trait Transport: Send + Sync + 'static {
 pub struct Nowhere;
 
 impl Transport for Nowhere {
+    fn lanes(&self) -> usize {
+        1
+    }
+
     async fn send(&self, _: usize, _: &Wire, _: &Secret) -> Attempt {
         Attempt::NotSent(NetworkFailure { kind: FailureKind::Connect, detail: "this run sends nothing".into() })
     }
