@@ -37,6 +37,7 @@ fn results(s: &Scratch) -> Vec<(String, String, String)> {
     rows
 }
 
+// spawns: terminal output
 #[test]
 fn global_opt_out_lists_from_the_environment_and_the_flag_both_keep_numbers_out() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -67,6 +68,7 @@ fn global_opt_out_lists_from_the_environment_and_the_flag_both_keep_numbers_out(
     assert_eq!(stdout(&o).matches("suppressed").count(), 2, "{}", stdout(&o));
 }
 
+// spawns: terminal output
 #[test]
 fn validate_counts_globally_suppressed_numbers_and_flag_paths_follow_the_working_directory() {
     let s = Scratch::new();
@@ -85,6 +87,7 @@ fn validate_counts_globally_suppressed_numbers_and_flag_paths_follow_the_working
     assert!(stderr(&o).contains("--> optout.txt:3"), "{}", stderr(&o));
 }
 
+// spawns: terminal output
 #[test]
 fn a_missing_global_list_is_an_error_naming_it_and_where_it_came_from_and_nothing_is_sent() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -108,6 +111,7 @@ fn a_missing_global_list_is_an_error_naming_it_and_where_it_came_from_and_nothin
     assert_eq!(server.numbers(), ["+254712345670", "+254712345678"]);
 }
 
+// spawns: terminal output
 #[test]
 fn a_global_list_beside_an_audience_of_groups_is_one_warning() {
     let s = Scratch::new();
@@ -140,6 +144,7 @@ fn with_recipients(base_url: &str, lines: &str) -> String {
     campaign(base_url).replace("  csv: data.csv\n", &format!("  csv: data.csv\n{lines}"))
 }
 
+// spawns: terminal output
 #[test]
 fn where_keeps_the_rows_it_holds_for_and_combines_with_tags() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -163,6 +168,7 @@ fn where_keeps_the_rows_it_holds_for_and_combines_with_tags() {
     assert_eq!(results(&s).len(), 2);
 }
 
+// spawns: terminal output
 #[test]
 fn a_where_that_does_not_parse_points_at_the_spot() {
     let s = Scratch::new();
@@ -182,6 +188,7 @@ fn a_where_that_does_not_parse_points_at_the_spot() {
     assert!(err.contains("--> c.yaml:10:11") && err.contains("help: did you mean `country`?"), "{err}");
 }
 
+// spawns: terminal output
 #[test]
 fn a_where_that_fails_on_a_row_names_the_expression_and_the_csv_line() {
     let s = Scratch::new();
@@ -192,6 +199,7 @@ fn a_where_that_fails_on_a_row_names_the_expression_and_the_csv_line() {
     golden("errors/where_rows.txt", &stderr(&o));
 }
 
+// spawns: terminal output
 #[test]
 fn where_needs_a_csv() {
     let s = Scratch::new();
@@ -206,6 +214,7 @@ fn where_needs_a_csv() {
     assert!(err.contains("or drop `where` and list only the numbers you mean"), "{err}");
 }
 
+// spawns: terminal output
 #[test]
 fn an_opted_out_row_is_never_rendered_so_its_broken_cells_cannot_fail_the_campaign() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -223,6 +232,7 @@ fn an_opted_out_row_is_never_rendered_so_its_broken_cells_cannot_fail_the_campai
     assert_eq!(server.numbers(), ["+254712345678"]);
 }
 
+// spawns: terminal output
 #[test]
 fn where_comparing_a_column_with_a_number_is_an_error_at_the_comparison() {
     // CSV cells are text: `age > 18` once kept every row and `age == 30` nobody, silently.
@@ -250,6 +260,7 @@ fn where_comparing_a_column_with_a_number_is_an_error_at_the_comparison() {
     }
 }
 
+// spawns: terminal output
 #[test]
 fn validate_says_how_many_rows_the_filter_kept_and_warns_when_it_keeps_all_or_none() {
     let s = Scratch::new();

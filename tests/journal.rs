@@ -51,6 +51,7 @@ fn received(server: &Server) -> HashMap<String, usize> {
     m
 }
 
+// spawns: exit code
 #[test]
 fn a_rerun_sends_to_nobody_twice() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -68,6 +69,7 @@ fn a_rerun_sends_to_nobody_twice() {
     assert!(stdout(&o).contains("6 sent"), "{}", stdout(&o));
 }
 
+// spawns: exit code
 #[test]
 fn a_changed_message_after_a_partial_send_is_refused_unless_allowed() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -91,6 +93,7 @@ fn a_changed_message_after_a_partial_send_is_refused_unless_allowed() {
     assert_eq!(send(&s, &[]).status.code(), Some(0));
 }
 
+// spawns: kill — a killed holder leaves no stuck lock
 #[test]
 fn a_second_sender_on_the_same_journal_is_refused() {
     let server = Server::start(|n, _| {
@@ -140,6 +143,7 @@ fn a_second_sender_on_the_same_journal_is_refused() {
     assert_eq!(json["counts"]["sent"], 2, "{json}");
 }
 
+// spawns: signals
 #[test]
 fn a_send_waiting_for_its_schedule_does_not_hold_the_journal() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -165,6 +169,7 @@ fn a_send_waiting_for_its_schedule_does_not_hold_the_journal() {
     assert_eq!(server.seen().len(), 2);
 }
 
+// spawns: terminal output
 #[test]
 fn status_and_report_tell_the_truth_from_the_journal() {
     let server = Server::start(|n, _| if n == 1 { cloud_error(400, 131026) } else { cloud_ok(n) });
@@ -223,6 +228,7 @@ fn status_and_report_tell_the_truth_from_the_journal() {
 /// nobody received two messages, everyone ended final, and the journal agrees with the server.
 /// Each kill lands at a chosen point of the run, whatever the machine's load: the server holds
 /// its answers once it has received that many requests, until the process is dead.
+// spawns: kill
 #[test]
 fn killing_send_at_any_moment_never_sends_twice() {
     let n = 40;
@@ -275,6 +281,7 @@ fn killing_send_at_any_moment_never_sends_twice() {
     }
 }
 
+// spawns: exit code
 #[test]
 fn keep_bodies_and_the_journal_env_var() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -294,6 +301,7 @@ fn keep_bodies_and_the_journal_env_var() {
     assert!(!db.contains(TOKEN));
 }
 
+// spawns: exit code
 #[test]
 fn sandbox_rehearsals_never_share_an_explicit_journal() {
     let s = Scratch::new();
@@ -309,6 +317,7 @@ fn sandbox_rehearsals_never_share_an_explicit_journal() {
     assert!(!journal.exists(), "a rehearsal wrote the real journal");
 }
 
+// spawns: terminal output
 #[test]
 fn a_dry_run_shows_what_a_real_run_would_do() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -337,6 +346,7 @@ fn a_dry_run_shows_what_a_real_run_would_do() {
     assert_eq!(runs, 2, "two runs share a report folder");
 }
 
+// spawns: terminal output — a closed pipe
 #[test]
 fn report_into_a_closed_pipe_ends_quietly() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -348,6 +358,7 @@ fn report_into_a_closed_pipe_ends_quietly() {
     assert_eq!(stderr(&o), "");
 }
 
+// spawns: exit code
 #[test]
 fn an_empty_or_foreign_journal_is_refused_never_taken_for_a_fresh_one() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -370,6 +381,7 @@ fn an_empty_or_foreign_journal_is_refused_never_taken_for_a_fresh_one() {
     assert_eq!(server.seen().len(), 3, "nobody was messaged again");
 }
 
+// spawns: exit code
 #[test]
 fn a_deleted_journal_with_reports_of_a_send_is_refused_until_new_journal() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -398,6 +410,7 @@ fn a_deleted_journal_with_reports_of_a_send_is_refused_until_new_journal() {
     assert_eq!(server.seen().len(), 4, "told to, it sends again");
 }
 
+// spawns: exit code
 #[test]
 fn the_journal_file_alone_is_whole_after_a_send_and_readers_never_write_it() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -418,6 +431,7 @@ fn the_journal_file_alone_is_whole_after_a_send_and_readers_never_write_it() {
     assert!(std::fs::read(copy.join("journal.db")).unwrap() == before, "status or report wrote into the journal");
 }
 
+// spawns: terminal output
 #[test]
 fn in_ci_a_journal_on_the_runners_disk_is_warned_about() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -445,6 +459,7 @@ fn in_ci_a_journal_on_the_runners_disk_is_warned_about() {
     assert!(!stderr(&o).contains("running in CI"), "{}", stderr(&o));
 }
 
+// spawns: terminal output
 #[test]
 fn report_after_sandbox_only_sends_says_to_add_sandbox() {
     let s = Scratch::new();
@@ -478,6 +493,7 @@ fn report_after_sandbox_only_sends_says_to_add_sandbox() {
     );
 }
 
+// spawns: terminal output
 #[test]
 fn the_gitignore_note_comes_only_when_git_would_track_the_new_journal() {
     let note = "add `.herald/` to your .gitignore";
@@ -512,6 +528,7 @@ fn the_gitignore_note_comes_only_when_git_would_track_the_new_journal() {
     assert!(!sandbox_send(&outside, &[]).contains(note), "outside git there is no .gitignore to add to");
 }
 
+// spawns: exit code
 #[test]
 fn a_send_refused_before_it_starts_creates_no_journal() {
     let s = Scratch::new();
@@ -526,6 +543,7 @@ fn a_send_refused_before_it_starts_creates_no_journal() {
     assert!(s.path().join(".herald/sandbox-journal.db").exists());
 }
 
+// spawns: terminal output
 #[test]
 fn status_counts_a_suppressed_recipient_already_sent_once() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -546,6 +564,7 @@ fn status_counts_a_suppressed_recipient_already_sent_once() {
     assert!(text.contains("a re-run would send to 1 recipient, skip 3 already sent\n"), "{text}");
 }
 
+// spawns: exit code
 #[test]
 fn a_changed_id_is_refused_while_the_campaign_looks_sent_unless_new_id() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -591,6 +610,7 @@ fn a_changed_id_is_refused_while_the_campaign_looks_sent_unless_new_id() {
     assert_eq!(server.seen().len(), 6);
 }
 
+// spawns: exit code
 #[test]
 fn a_recipient_suppressed_after_it_was_sent_is_reported_once_as_sent() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -615,6 +635,7 @@ fn a_recipient_suppressed_after_it_was_sent_is_reported_once_as_sent() {
     assert!(reported.iter().all(|(_, status)| status == "sent"), "{reported:?}");
 }
 
+// spawns: terminal output
 #[test]
 fn status_report_and_a_dry_run_read_a_version_4_journal_without_writing_it() {
     use std::os::unix::fs::PermissionsExt;

@@ -27,6 +27,7 @@ fn with_journal(dir: &Scratch, journal: &str, args: &[&str]) -> std::process::Ou
     herald(dir.path()).args(args).env("HERALD_JOURNAL", journal).env("WA_TOKEN", TOKEN).output().unwrap()
 }
 
+// spawns: terminal output
 #[test]
 fn a_send_reads_back_from_postgres_and_never_prints_the_password() {
     let journal = pg_server::database();
@@ -62,6 +63,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         .collect()
 }
 
+// spawns: exit code
 #[test]
 fn a_fresh_runner_re_running_a_half_sent_campaign_sends_only_to_whoever_is_left() {
     let journal = pg_server::database();
@@ -83,6 +85,7 @@ fn a_fresh_runner_re_running_a_half_sent_campaign_sends_only_to_whoever_is_left(
     assert_eq!(accepted(&first).len(), 30);
 }
 
+// spawns: exit code
 #[test]
 fn a_changed_id_in_another_clone_is_refused_while_the_campaign_looks_sent() {
     let journal = pg_server::database();
@@ -159,6 +162,7 @@ fn sender(dir: &std::path::Path, journal: &str, seed: u64, kills: usize) -> usiz
     unreachable!()
 }
 
+// spawns: kill
 #[test]
 fn three_senders_killed_at_random_never_send_twice_and_reach_everyone() {
     let journal = pg_server::database();

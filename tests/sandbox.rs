@@ -60,6 +60,7 @@ fn message(t: &str) -> &'static str {
     }
 }
 
+// spawns: exit code
 #[test]
 fn every_example_sends_through_the_sandbox() {
     for entry in std::fs::read_dir(root().join("campaigns")).unwrap() {
@@ -83,6 +84,7 @@ fn every_example_sends_through_the_sandbox() {
     }
 }
 
+// spawns: exit code
 #[test]
 fn every_provider_and_message_type_is_accepted() {
     let recipient = "+254712345678".to_string();
@@ -119,6 +121,7 @@ fn every_provider_and_message_type_is_accepted() {
     });
 }
 
+// spawns: exit code
 #[test]
 fn a_faulty_provider_still_gets_every_message_exactly_once() {
     let list: Vec<String> = (0..200).map(|i| format!("+2547{:08}", 20_000_000 + i)).collect();
@@ -149,6 +152,7 @@ fn a_faulty_provider_still_gets_every_message_exactly_once() {
     });
 }
 
+// spawns: exit code
 #[test]
 fn the_sandbox_refusing_auth_stops_the_run_with_exit_three() {
     with_sandbox(Config { reject_auth: true, ..Config::default() }, |sandbox| {
@@ -169,6 +173,7 @@ fn the_sandbox_refusing_auth_stops_the_run_with_exit_three() {
     });
 }
 
+// spawns: exit code
 #[test]
 fn send_sandbox_rehearses_failure_paths_from_the_command_line() {
     let s = Scratch::new();
@@ -195,6 +200,7 @@ fn send_sandbox_rehearses_failure_paths_from_the_command_line() {
     assert!(stderr(&nowhere).contains("only apply with --sandbox"), "{}", stderr(&nowhere));
 }
 
+// spawns: terminal output
 #[test]
 fn a_busy_port_says_to_pick_another_or_port_zero() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -210,6 +216,7 @@ fn a_busy_port_says_to_pick_another_or_port_zero() {
     );
 }
 
+// spawns: exit code
 #[test]
 fn a_provider_stop_fails_the_junit_report_and_leads_the_markdown() {
     let s = Scratch::new();

@@ -33,6 +33,7 @@ fn summary(s: &Scratch) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(s.path().join("out/summary.json")).unwrap()).unwrap()
 }
 
+// spawns: exit code
 #[test]
 fn sends_every_recipient_once_and_writes_a_valid_report() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -71,6 +72,7 @@ fn sends_every_recipient_once_and_writes_a_valid_report() {
     }
 }
 
+// spawns: exit code
 #[test]
 fn failures_above_the_threshold_exit_one() {
     let server = Server::start(|n, _| if n % 2 == 0 { cloud_error(400, 131026) } else { cloud_ok(n) });
@@ -80,6 +82,7 @@ fn failures_above_the_threshold_exit_one() {
     assert_eq!(summary(&s)["exit_code"], 1);
 }
 
+// spawns: exit code
 #[test]
 fn an_auth_failure_stops_the_campaign_at_once() {
     let server = Server::start(|_, _| cloud_error(401, 190));
@@ -94,6 +97,7 @@ fn an_auth_failure_stops_the_campaign_at_once() {
     assert_eq!(summary(&s)["stopped"]["reason"], "provider");
 }
 
+// spawns: terminal output — no tty, no prompt
 #[test]
 fn without_a_terminal_it_needs_yes() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -112,6 +116,7 @@ fn without_a_terminal_it_needs_yes() {
     assert_eq!(o.status.code(), Some(0));
 }
 
+// spawns: exit code
 #[test]
 fn a_missing_token_is_an_error_before_anything_is_sent() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -124,6 +129,7 @@ fn a_missing_token_is_an_error_before_anything_is_sent() {
     assert_eq!(o.status.code(), Some(0));
 }
 
+// spawns: signals
 #[test]
 fn sigterm_stops_claiming_writes_the_report_and_exits_130() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -150,6 +156,7 @@ fn sigterm_stops_claiming_writes_the_report_and_exits_130() {
     assert_eq!(summary(&s)["stopped"]["reason"], "interrupted");
 }
 
+// spawns: signals
 #[test]
 fn sigterm_while_a_large_list_validates_exits_130_and_sends_nothing() {
     let s = Scratch::new();
@@ -184,6 +191,7 @@ fn sigterm_while_a_large_list_validates_exits_130_and_sends_nothing() {
     assert!(before || at_once, "{rest}");
 }
 
+// spawns: terminal output — the prompt
 #[test]
 fn answering_no_at_the_prompt_sends_nothing_and_exits_four() {
     let server = Server::start(|n, _| cloud_ok(n));

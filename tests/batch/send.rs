@@ -26,6 +26,7 @@ fn validate(yaml: &str) -> std::process::Output {
     run(s.path(), &["validate", "c.yaml"])
 }
 
+// spawns: terminal output
 #[test]
 fn validate_says_when_recipients_go_in_batches_and_why_not() {
     let base = "https://app.autokonnect.co.ke";
@@ -96,6 +97,7 @@ fn results(dir: &std::path::Path) -> Vec<(String, String, String)> {
     r.records().map(Result::unwrap).map(|r| (r[0].into(), r[2].into(), r[6].into())).collect()
 }
 
+// spawns: exit code
 #[test]
 fn a_batched_campaign_sends_through_the_sandbox_in_few_requests() {
     // `send --sandbox`: 250 recipients in three requests, everyone sent once.
@@ -142,6 +144,7 @@ fn a_batched_campaign_sends_through_the_sandbox_in_few_requests() {
 /// finishes, and check that nobody's number was in two requests and the report agrees with what
 /// the server received. The server holds its answers from the chosen request on, so each kill
 /// lands where it is aimed.
+// spawns: kill
 #[test]
 fn killing_a_batched_send_at_any_moment_never_sends_twice() {
     use crate::server::{Reply, Server};
