@@ -8,6 +8,7 @@
 
 mod canary;
 mod journal;
+mod sandbox;
 mod schedule;
 mod send;
 mod window;
@@ -16,6 +17,7 @@ use crate::common::*;
 use herald::journal::{Journal, Location};
 use herald::plan::{self, Options as PlanOptions, Plan, TokenCheck};
 use herald::run::memory::{Memory, Reply};
+use herald::run::transport::Transport;
 use herald::secret::Secret;
 use herald::session::{self, Deps, Event, Outcome, SessionError};
 use herald::window::Clock;
@@ -98,6 +100,12 @@ pub fn session(plan: &Arc<Plan>, options: session::Options, memory: &Arc<Memory>
         clock: clock.clone(),
         cancel: CancellationToken::new(),
     };
+    session_with(plan, options, deps)
+}
+
+/// Runs a session of `plan` to its end on a runtime of its own, with `deps` (another transport,
+/// such as HTTP to the sandbox, or another token).
+pub fn session_with<T: Transport>(plan: &Arc<Plan>, options: session::Options, deps: Deps<T>) -> Ran {
     let (mut events, mut summaries, mut json) = (Vec::new(), Vec::new(), Vec::new());
     let on_event = |e: Event<'_>| {
         match &e {
