@@ -8,6 +8,7 @@
 
 mod canary;
 mod journal;
+mod postgres;
 mod sandbox;
 mod schedule;
 mod send;
