@@ -1,7 +1,7 @@
 //! Sessions against the built-in sandbox, in-process: the real HTTP transport
 //! (`herald::run::Http`) to a `herald::sandbox::Sandbox` on a loopback port. Every example,
 //! every provider × message type, a faulty provider that still gets every message exactly once,
-//! and a refused token stopping the run. `herald send --sandbox`'s flags, exit codes and printed
+//! a refused token stopping the run, and AutoKonnect batches in few requests. `herald send --sandbox`'s flags, exit codes and printed
 //! summaries stay in `tests/sandbox.rs`.
 
 use super::*;
@@ -131,5 +131,43 @@ fn the_sandbox_refusing_auth_stops_the_run_at_once() {
         let ran = send(&plan, &s, false);
         assert_eq!(ran.ended().exit_code(), 3, "{:?}", ran.summaries);
         assert!(sandbox.stats().received <= 2, "{:?}", sandbox.stats());
+    });
+}
+
+#[test]
+fn a_batched_campaign_sends_through_the_sandbox_in_few_requests() {
+    use crate::batch::send::{campaign, csv, numbers, results};
+    // `send --sandbox`: 250 recipients in three requests, everyone sent once.
+    with_sandbox(Config::default(), |sandbox| {
+        let s = Scratch::new();
+        s.write("data.csv", csv(250));
+        let yaml = campaign("https://app.autokonnect.co.ke", "Sale at {{ store }}", "rate: 50/s");
+        let ran = send(&load(&s.write("c.yaml", yaml), Endpoint::Sandbox(sandbox.addr())), &s, true);
+        assert_eq!(ran.ended().exit_code(), 0, "{:?}", ran.summaries);
+        let summary = summary(&s);
+        let counted = (summary["counts"]["sent"].as_u64(), summary["requests"].as_u64());
+        assert_eq!(counted, (Some(250), Some(3)), "{summary:#}");
+        let rows = results(&s.path().join("out"));
+        assert_eq!(rows.len(), 250);
+        let queued = rows.iter().filter(|r| r.2 == "queued for 100 recipients").count();
+        assert_eq!(queued, 200, "the sandbox counted the array");
+    });
+    // Its own batch size, and the bodies the sandbox accepted.
+    with_sandbox(Config::default(), |sandbox| {
+        let s = Scratch::new();
+        s.write("data.csv", csv(250));
+        let kind = kind("autokonnect");
+        let yaml = campaign(&sandbox.base_url(kind), "Sale at {{ store }}", "rate: 50/s, batch_size: 120");
+        let ran = send(&load(&s.write("c.yaml", yaml), Endpoint::Campaign), &s, false);
+        assert_eq!(ran.ended().exit_code(), 0, "{:?}", ran.summaries);
+        let accepted = sandbox.accepted();
+        let mut sizes: Vec<usize> = accepted.iter().map(|a| numbers(&a.body).len()).collect();
+        sizes.sort_unstable();
+        assert_eq!(sizes, [10, 120, 120]);
+        let mut all: Vec<String> = accepted.iter().flat_map(|a| numbers(&a.body)).collect();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), 250, "everyone in exactly one request");
+        assert!(accepted.iter().all(|a| a.body["message"] == "Sale at ACME" && a.path.ends_with("/123/messages")));
     });
 }
