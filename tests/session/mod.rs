@@ -6,6 +6,7 @@
 //! what is about the binary (signals, exit codes as the shell sees them, the printed summary)
 //! stays in the tests that run it.
 
+mod audience;
 mod canary;
 mod journal;
 mod postgres;
@@ -154,6 +155,16 @@ pub fn status(plan: &Plan, journal: &std::path::Path) -> (String, serde_json::Va
         senders,
     };
     (herald::commands::status::text(seen), herald::commands::status::json(seen))
+}
+
+/// `herald report` of `plan` rebuilt from the journal at `journal` into `out`: the rows of its
+/// `results.csv`.
+pub fn report(plan: &Arc<Plan>, journal: Location, out: &std::path::Path) -> Vec<csv::StringRecord> {
+    let j = Journal::open_read(journal).unwrap().expect("a journal");
+    let writer = herald::report::Writer::in_dir(out).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(herald::run::rebuild(plan.clone(), &j, writer)).unwrap();
+    csv::Reader::from_path(out.join("results.csv")).unwrap().records().map(Result::unwrap).collect()
 }
 
 /// The numbers `memory` received a request for, in order.
