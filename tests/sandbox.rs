@@ -1,6 +1,6 @@
 //! `herald send --sandbox` and `herald sandbox` as processes: the fault flags, exit codes and
-//! printed summaries of a rehearsal, a busy port, a provider stop in the reports. Sends to the
-//! sandbox (every example, every provider × message type, faults, a refused token) run
+//! printed summaries of a rehearsal, and a busy port. Sends to the sandbox (every example, every
+//! provider × message type, faults, a refused token, a provider stop in the reports) run
 //! in-process in `session/sandbox.rs`, with the helpers here.
 
 use crate::common::*;
@@ -102,40 +102,5 @@ fn a_busy_port_says_to_pick_another_or_port_zero() {
     assert!(
         err.contains("= help: pass --port 0 to take any free port (the addresses are printed), or another --port"),
         "{err}"
-    );
-}
-
-// spawns: exit code
-#[test]
-fn a_provider_stop_fails_the_junit_report_and_leads_the_markdown() {
-    let s = Scratch::new();
-    let list: Vec<String> = (0..5).map(|i| format!("+2547123456{i:02}")).collect();
-    s.write("c.yaml", campaign(kind("cloud_api"), "http://127.0.0.1:9", "1", &list, message("text"), "rate: 100/s"));
-    let o = herald(s.path())
-        .args(["send", "c.yaml", "--sandbox", "--yes", "--quiet", "--report", "out", "--reject-auth"])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    assert!(
-        stdout(&o).contains("this run sent nothing: the run stopped (the provider refused (190): "),
-        "why nothing was sent: {}",
-        stdout(&o)
-    );
-    let junit = std::fs::read_to_string(s.path().join("out/junit.xml")).unwrap();
-    assert!(junit.contains("<testsuites name=\"herald\" tests=\"3\" failures=\"1\" skipped=\"1\""), "{junit}");
-    assert!(
-        junit.contains(
-            "<testcase classname=\"sandbox-test\" name=\"run outcome\">\n      <failure message=\"exit 3, stopped by the provider: the provider refused (190): "
-        ),
-        "{junit}"
-    );
-    assert!(junit.contains("to do: fix what the provider refused (the key in `HERALD_TEST_TOKEN`"), "{junit}");
-    let md = std::fs::read_to_string(s.path().join("out/summary.md")).unwrap();
-    assert!(
-        md.lines()
-            .nth(2)
-            .unwrap_or_default()
-            .starts_with("> **Exit 3, stopped by the provider:** the provider refused (190)"),
-        "{md}"
     );
 }

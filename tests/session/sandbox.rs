@@ -171,3 +171,29 @@ fn a_batched_campaign_sends_through_the_sandbox_in_few_requests() {
         assert!(accepted.iter().all(|a| a.body["message"] == "Sale at ACME" && a.path.ends_with("/123/messages")));
     });
 }
+
+#[test]
+fn a_provider_stop_fails_the_junit_report_and_leads_the_markdown() {
+    // `send --sandbox --reject-auth`.
+    with_sandbox(Config { reject_auth: true, ..Config::default() }, |sandbox| {
+        let s = Scratch::new();
+        let list: Vec<String> = (0..5).map(|i| format!("+2547123456{i:02}")).collect();
+        let yaml = campaign(kind("cloud_api"), "http://127.0.0.1:9", "1", &list, message("text"), "rate: 100/s");
+        let ran = send(&load(&s.write("c.yaml", yaml), Endpoint::Sandbox(sandbox.addr())), &s, true);
+        assert_eq!(ran.ended().exit_code(), 3, "{:?}", ran.summaries);
+        let why = "this run sent nothing: the run stopped (the provider refused (190): ";
+        assert!(ran.summaries[0].contains(why), "why nothing was sent: {}", ran.summaries[0]);
+        let junit = std::fs::read_to_string(s.path().join("out/junit.xml")).unwrap();
+        assert!(junit.contains("<testsuites name=\"herald\" tests=\"3\" failures=\"1\" skipped=\"1\""), "{junit}");
+        assert!(
+            junit.contains(
+                "<testcase classname=\"sandbox-test\" name=\"run outcome\">\n      <failure message=\"exit 3, stopped by the provider: the provider refused (190): "
+            ),
+            "{junit}"
+        );
+        assert!(junit.contains("to do: fix what the provider refused (the key in `HERALD_TEST_TOKEN`"), "{junit}");
+        let md = std::fs::read_to_string(s.path().join("out/summary.md")).unwrap();
+        let lead = "> **Exit 3, stopped by the provider:** the provider refused (190)";
+        assert!(md.lines().nth(2).unwrap_or_default().starts_with(lead), "{md}");
+    });
+}
