@@ -267,7 +267,7 @@ fn an_empty_or_foreign_journal_is_refused_never_taken_for_a_fresh_one() {
     assert_eq!(server.seen().len(), 3, "nobody was messaged again");
 }
 
-// spawns: exit code
+// spawns: exit code — the journal is one whole file once herald has exited
 #[test]
 fn the_journal_file_alone_is_whole_after_a_send_and_readers_never_write_it() {
     let server = Server::start(|n, _| cloud_ok(n));

@@ -1,8 +1,9 @@
 //! The send session as a library call: `herald::session` in-process against the in-memory
 //! provider, with a real journal in a temporary folder and a manual clock
 //! (`herald::window::Clock::manual`) whose waits move its time on at once. The canary, sending
-//! windows, `schedule.send_at`, the daily cap, the journal's refusals and re-runs, and a send's
-//! outcome (report, threshold, auth stop) are tested here, without spawning the binary;
+//! windows, `schedule.send_at`, the daily cap, the journal's refusals and re-runs (on PostgreSQL
+//! too), the audience, a send's outcome and sends over HTTP to an in-process sandbox are tested
+//! here, without spawning the binary;
 //! what is about the binary (signals, exit codes as the shell sees them, the printed summary)
 //! stays in the tests that run it.
 
