@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
-# Counts the integration tests (tests/**/*.rs) that spawn the herald binary, lists them by file,
-# and prints the total number of integration tests (issue 18: only signals, kills, exit codes
-# and terminal output should need the binary; docs/development.md says which and why).
+# The integration tests (tests/**/*.rs) that spawn the herald binary, and why. Issue 18: only
+# what is about the process or what a command prints needs the binary; everything else runs
+# in-process (docs/development.md says which and why).
 #
 # A test spawns when its body, or a function it calls (transitively: a helper in its own file,
 # in tests/common.rs or in another module it imports with `use crate::…`), names
 # `CARGO_BIN_EXE_herald`. Comments and string literals are stripped first (a literal naming the
 # binary counts as naming it), functions are found by their braces, and `#[test]` functions —
-# inside `proptest!` too — are the tests. `--list` prints only `file::test` lines.
+# inside `proptest!` too — are the tests.
+#
+# Every spawning test says why with a marker on the line directly above its `#[test]`:
+#   // spawns: signals | kill | exit code | terminal output
+# (the reason may be followed by ` — ` and a few words). The script prints the count per file and
+# per reason, and exits 1 naming each spawning test without a marker, each marker with an
+# unknown reason and each marker on a test that does not spawn. `--list` prints only
+# `file::test` lines. Tests a macro writes (`both!` in tests/engine.rs: a `sqlite` and a
+# `postgres` test per function) are invisible to the scan, which sees the macro's two `#[test]`
+# functions once: the output says how many there are (none spawns), so the total is the scan's,
+# not cargo's (`cargo test --test integration -- --list`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exec python3 - "$@" <<'PY'
@@ -139,6 +149,36 @@ for module, name in tests:
     if spawning(module, name):
         by_file.setdefault(module, []).append(name)
 
+REASONS = ("signals", "kill", "exit code", "terminal output")
+MARKER = re.compile(r"^\s*// spawns: (.*)$")
+
+def marker(module, name):
+    """The text after `// spawns: ` directly above the `#[test]` of `name`, or None."""
+    lines = pathlib.Path(files[module][0]).read_text().splitlines()
+    at = next((k for k, l in enumerate(lines) if re.match(rf"\s*(pub(\(\w+\))?\s+)?(async\s+)?fn\s+{name}\b", l)), None)
+    k = (at or 0) - 1
+    while k >= 0 and lines[k].strip().startswith("#[") and lines[k].strip().replace(" ", "") != "#[test]":
+        k -= 1
+    if at is None or k < 1 or lines[k].strip().replace(" ", "") != "#[test]":
+        return None
+    m = MARKER.match(lines[k - 1])
+    return m.group(1).strip() if m else None
+
+problems, by_reason = [], {}
+for module, name in tests:
+    said, spawn = marker(module, name), name in by_file.get(module, [])
+    where = f"{files[module][0]}: {name}"
+    if spawn and said is None:
+        problems.append(f"{where} spawns the binary without a `// spawns: REASON` marker above its #[test]")
+    elif not spawn and said is not None:
+        problems.append(f"{where} is marked `// spawns: {said}` but does not spawn the binary")
+    elif spawn:
+        reason = next((r for r in REASONS if said == r or said.startswith(r + " — ")), None)
+        if reason is None:
+            problems.append(f"{where}: `// spawns: {said}` names no reason herald knows ({', '.join(REASONS)})")
+        else:
+            by_reason[reason] = by_reason.get(reason, 0) + 1
+
 if "--list" in sys.argv[1:]:
     for module, names in by_file.items():
         for name in names:
@@ -150,4 +190,13 @@ for module, names in by_file.items():
     for name in names:
         print(f"  {name}")
 print(f"{total} of {len(tests)} integration tests spawn the herald binary")
+print("by reason: " + ", ".join(f"{r} {by_reason.get(r, 0)}" for r in REASONS))
+both = len(re.findall(r"(?m)^both!\(", pathlib.Path("tests/engine.rs").read_text()))
+print(f"not seen: the {2 * both} tests both! writes in tests/engine.rs (a sqlite and a postgres test for each of "
+      f"{both} functions; the scan sees its template's 2 once); none spawns, they run herald::run in-process")
+if problems:
+    print(f"scripts/spawning.sh: {len(problems)} test(s) break the marker rule (docs/development.md):", file=sys.stderr)
+    for p in problems:
+        print(f"  {p}", file=sys.stderr)
+    sys.exit(1)
 PY

@@ -1,6 +1,7 @@
-//! The audience a marketer means: global opt-out lists (`$HERALD_SUPPRESS`, `--suppress`) keep
-//! numbers out of every campaign's requests and show in the report as `suppressed`;
-//! `recipients.where` keeps the CSV rows a condition holds for, and says where it fails.
+//! The audience a marketer means, as `herald` prints it: global opt-out lists
+//! (`$HERALD_SUPPRESS`, `--suppress`) counted by `validate` and named when missing;
+//! `recipients.where` counted, and pointed at where it fails. What reaches the provider and the
+//! report runs in-process (`session/audience.rs`), with the helpers here.
 
 use crate::common::*;
 use crate::server::*;
@@ -9,14 +10,14 @@ use std::process::Output;
 const TOKEN: &str = "EAAG-test-secret-audience";
 
 /// A cloud_api text campaign over `data.csv` at `base_url`.
-fn campaign(base_url: &str) -> String {
+pub(crate) fn campaign(base_url: &str) -> String {
     format!(
         "version: 1\nid: audience-test\nprovider:\n  kind: cloud_api\n  base_url: {base_url}\n  token_env: WA_TOKEN\n  phone_number_id: \"42\"\nrecipients:\n  csv: data.csv\n  default_country: KE\nmessage:\n  type: text\n  text: \"Hi {{{{ name }}}}\"\ndelivery: {{ rate: 80/s }}\n"
     )
 }
 
 /// Three people: Jane, Joe and Ann.
-const PEOPLE: &str = "phone,name\n+254712345678,Jane\n+254712345679,Joe\n+254712345670,Ann\n";
+pub(crate) const PEOPLE: &str = "phone,name\n+254712345678,Jane\n+254712345679,Joe\n+254712345670,Ann\n";
 
 /// `herald send c.yaml --yes --report out …` in `s`, with `HERALD_SUPPRESS` set when given.
 fn send(s: &Scratch, env: Option<&str>, extra: &[&str]) -> Output {
@@ -28,45 +29,7 @@ fn send(s: &Scratch, env: Option<&str>, extra: &[&str]) -> Output {
     c.output().unwrap()
 }
 
-/// `(phone, status, error_code)` of every row of `out/results.csv`, sorted.
-fn results(s: &Scratch) -> Vec<(String, String, String)> {
-    let mut r = csv::Reader::from_path(s.path().join("out/results.csv")).unwrap();
-    let mut rows: Vec<_> =
-        r.records().map(Result::unwrap).map(|r| (r[0].to_string(), r[2].to_string(), r[5].to_string())).collect();
-    rows.sort();
-    rows
-}
-
-#[test]
-fn global_opt_out_lists_from_the_environment_and_the_flag_both_keep_numbers_out() {
-    let server = Server::start(|n, _| cloud_ok(n));
-    let s = Scratch::new();
-    s.write("data.csv", PEOPLE);
-    s.write("c.yaml", campaign(&server.url()));
-    s.write("lists/company.txt", "# the company-wide opt-outs\n+254712345679\n");
-    s.write("crm.csv", "name,phone\nAnn,+254712345670\n");
-    let o = send(&s, Some("lists/company.txt"), &["--suppress", "crm.csv"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(server.numbers(), ["+254712345678"]);
-    assert_eq!(
-        results(&s),
-        [
-            ("+254712345670".into(), "skipped".into(), "suppressed".into()),
-            ("+254712345678".into(), "sent".into(), String::new()),
-            ("+254712345679".into(), "skipped".into(), "suppressed".into()),
-        ]
-    );
-    // `status` and `report` plan the same audience when given the same lists.
-    let o = herald(s.path())
-        .args(["report", "c.yaml", "--format", "csv", "--suppress", "crm.csv"])
-        .env("HERALD_SUPPRESS", "lists/company.txt")
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(stdout(&o).matches(",skipped,").count(), 2, "{}", stdout(&o));
-    assert_eq!(stdout(&o).matches("suppressed").count(), 2, "{}", stdout(&o));
-}
-
+// spawns: terminal output
 #[test]
 fn validate_counts_globally_suppressed_numbers_and_flag_paths_follow_the_working_directory() {
     let s = Scratch::new();
@@ -85,6 +48,7 @@ fn validate_counts_globally_suppressed_numbers_and_flag_paths_follow_the_working
     assert!(stderr(&o).contains("--> optout.txt:3"), "{}", stderr(&o));
 }
 
+// spawns: terminal output
 #[test]
 fn a_missing_global_list_is_an_error_naming_it_and_where_it_came_from_and_nothing_is_sent() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -108,6 +72,7 @@ fn a_missing_global_list_is_an_error_naming_it_and_where_it_came_from_and_nothin
     assert_eq!(server.numbers(), ["+254712345670", "+254712345678"]);
 }
 
+// spawns: terminal output
 #[test]
 fn a_global_list_beside_an_audience_of_groups_is_one_warning() {
     let s = Scratch::new();
@@ -126,7 +91,7 @@ fn a_global_list_beside_an_audience_of_groups_is_one_warning() {
 }
 
 /// People with a country, an age and tags.
-const MARKET: &str = "\
+pub(crate) const MARKET: &str = "\
 phone,name,country,age,tags
 +254712345678,Jane,KE,30,vip
 +254712345679,Joe,UG,40,vip
@@ -136,33 +101,11 @@ phone,name,country,age,tags
 ";
 
 /// [`campaign`] with these lines added under `recipients:`.
-fn with_recipients(base_url: &str, lines: &str) -> String {
+pub(crate) fn with_recipients(base_url: &str, lines: &str) -> String {
     campaign(base_url).replace("  csv: data.csv\n", &format!("  csv: data.csv\n{lines}"))
 }
 
-#[test]
-fn where_keeps_the_rows_it_holds_for_and_combines_with_tags() {
-    let server = Server::start(|n, _| cloud_ok(n));
-    let s = Scratch::new();
-    s.write("data.csv", MARKET);
-    let lines = "  where: \"country | upper == market and age | int >= 18\"\n  tags: [vip]\n";
-    s.write("c.yaml", with_recipients(&server.url(), lines).replace("message:", "vars: { market: KE }\nmessage:"));
-    let o = run(s.path(), &["validate", "c.yaml"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(
-        stdout(&o).contains(
-            "2 recipients to send, 0 skipped (0 invalid, 0 duplicate, 0 suppressed), 3 left out by the filter"
-        ),
-        "{}",
-        stdout(&o)
-    );
-    let o = send(&s, None, &[]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(server.numbers(), ["+254712345672", "+254712345678"]);
-    // Rows the filter leaves out are nobody's: not in the report.
-    assert_eq!(results(&s).len(), 2);
-}
-
+// spawns: terminal output
 #[test]
 fn a_where_that_does_not_parse_points_at_the_spot() {
     let s = Scratch::new();
@@ -182,6 +125,7 @@ fn a_where_that_does_not_parse_points_at_the_spot() {
     assert!(err.contains("--> c.yaml:10:11") && err.contains("help: did you mean `country`?"), "{err}");
 }
 
+// spawns: terminal output
 #[test]
 fn a_where_that_fails_on_a_row_names_the_expression_and_the_csv_line() {
     let s = Scratch::new();
@@ -192,6 +136,7 @@ fn a_where_that_fails_on_a_row_names_the_expression_and_the_csv_line() {
     golden("errors/where_rows.txt", &stderr(&o));
 }
 
+// spawns: terminal output
 #[test]
 fn where_needs_a_csv() {
     let s = Scratch::new();
@@ -206,23 +151,7 @@ fn where_needs_a_csv() {
     assert!(err.contains("or drop `where` and list only the numbers you mean"), "{err}");
 }
 
-#[test]
-fn an_opted_out_row_is_never_rendered_so_its_broken_cells_cannot_fail_the_campaign() {
-    let server = Server::start(|n, _| cloud_ok(n));
-    let s = Scratch::new();
-    // Joe's name is empty: rendering "Hi {{ name }}" for him would be an error.
-    s.write("data.csv", "phone,name\n+254712345678,Jane\n+254712345679,\n");
-    s.write("c.yaml", campaign(&server.url()));
-    s.write("optout.txt", "+254712345679\n");
-    let o = run(s.path(), &["validate", "c.yaml"]);
-    assert_eq!(o.status.code(), Some(2), "without the list, Joe's row is rendered and fails");
-    let o = run(s.path(), &["validate", "c.yaml", "--suppress", "optout.txt"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let o = send(&s, None, &["--suppress", "optout.txt"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(server.numbers(), ["+254712345678"]);
-}
-
+// spawns: terminal output
 #[test]
 fn where_comparing_a_column_with_a_number_is_an_error_at_the_comparison() {
     // CSV cells are text: `age > 18` once kept every row and `age == 30` nobody, silently.
@@ -250,6 +179,7 @@ fn where_comparing_a_column_with_a_number_is_an_error_at_the_comparison() {
     }
 }
 
+// spawns: terminal output
 #[test]
 fn validate_says_how_many_rows_the_filter_kept_and_warns_when_it_keeps_all_or_none() {
     let s = Scratch::new();

@@ -14,6 +14,7 @@ fn check(campaign: &str, csv: &[u8]) -> (Option<i32>, String, String) {
 
 const CSV: &[u8] = b"phone,name\n+254712345678,Jane\n";
 
+// spawns: terminal output
 #[test]
 fn malformed_yaml_points_at_the_spot() {
     let (code, _, err) = check("version: 1\nid: [unclosed\n", CSV);
@@ -30,6 +31,7 @@ fn malformed_yaml_points_at_the_spot() {
     assert!(err.contains("must be a mapping, not a list"), "{err}");
 }
 
+// spawns: terminal output
 #[test]
 fn a_missing_or_binary_campaign_file_is_named() {
     let s = Scratch::new();
@@ -42,6 +44,7 @@ fn a_missing_or_binary_campaign_file_is_named() {
     assert!(stderr(&o).contains("bin.yaml is not valid UTF-8"));
 }
 
+// spawns: terminal output
 #[test]
 fn wrong_types_and_unknown_keys_are_explained() {
     let (code, _, err) = check(&CAMPAIGN.replace("phone_number_id: \"1234567890\"", "phone_number_id: [1]"), CSV);
@@ -56,6 +59,7 @@ fn wrong_types_and_unknown_keys_are_explained() {
     assert!(err.contains("secrets do not belong in campaign files"), "{err}");
 }
 
+// spawns: terminal output
 #[test]
 fn missing_files_are_reported_at_the_key_naming_them() {
     let c = CAMPAIGN
@@ -74,6 +78,7 @@ fn missing_files_are_reported_at_the_key_naming_them() {
     assert!(err.contains("c.yaml:13:14"), "{err}");
 }
 
+// spawns: terminal output
 #[test]
 fn csv_quirks_are_read_correctly() {
     let csv =
@@ -84,6 +89,7 @@ fn csv_quirks_are_read_correctly() {
     assert!(err.contains("this row has no phone number; this recipient is skipped\n --> data.csv:7"), "{err}");
 }
 
+// spawns: terminal output
 #[test]
 fn ragged_and_non_utf8_rows_are_reported_by_line() {
     let mut csv = b"phone,name,extra\n+254712345678,Jane\n+254712345679,Bob,x,y\n".to_vec();
@@ -99,6 +105,7 @@ fn ragged_and_non_utf8_rows_are_reported_by_line() {
     assert!(err.contains("the file is empty"), "{err}");
 }
 
+// spawns: terminal output
 #[test]
 fn phone_numbers_in_every_shape() {
     let csv = "phone,name\n+254 712 345 678,a\n0712-345-679,b\n(0712) 345 670,c\n00254712345671,d\n0712345672,e\nCALL-ME,f\n12,g\n";
@@ -111,6 +118,7 @@ fn phone_numbers_in_every_shape() {
     assert!(err.contains("has no country code"), "{err}");
 }
 
+// spawns: terminal output
 #[test]
 fn a_hundred_thousand_rows_validate_and_problems_are_capped() {
     let mut csv = String::from("phone,name\n");
@@ -126,6 +134,7 @@ fn a_hundred_thousand_rows_validate_and_problems_are_capped() {
     assert!(err.contains("… and 20 more like this (invalid phone numbers); run with --all-problems"), "{err}");
 }
 
+// spawns: terminal output
 #[test]
 fn absurd_delivery_values_are_errors_not_panics() {
     let (code, _, err) =
@@ -137,6 +146,7 @@ fn absurd_delivery_values_are_errors_not_panics() {
     assert!(err.contains("the rate must be between one a day"), "{err}");
 }
 
+// spawns: terminal output
 #[test]
 fn plain_http_to_a_remote_host_is_an_error_unless_allowed() {
     let with =
@@ -169,6 +179,7 @@ fn plain_http_to_a_remote_host_is_an_error_unless_allowed() {
     assert!(err.contains("warning: `allow_insecure` has no effect here"), "{err}");
 }
 
+// spawns: terminal output
 #[test]
 fn a_file_with_classic_mac_line_ends_points_at_the_right_line() {
     let (code, _, err) = check(&CAMPAIGN.replace('\n', "\r").replace("kind: cloud_api", "kind: nope"), CSV);
@@ -177,6 +188,7 @@ fn a_file_with_classic_mac_line_ends_points_at_the_right_line() {
     assert!(!err.contains('\r'), "a CR echoed to the terminal rewrites the line: {err:?}");
 }
 
+// spawns: terminal output
 #[test]
 fn credentials_in_base_url_are_refused_without_being_echoed() {
     for url in ["https://user:Pa55w0rd@wa.example.com/v23.0", "https://wa.example.com/v23.0?key=Pa55w0rd"] {
@@ -188,6 +200,7 @@ fn credentials_in_base_url_are_refused_without_being_echoed() {
     }
 }
 
+// spawns: terminal output
 #[test]
 fn when_every_row_is_invalid_each_still_gets_its_line_numbered_reason() {
     // Once only "no recipients to send to: 1 invalid" was said, whatever the flags.
@@ -214,6 +227,7 @@ fn when_every_row_is_invalid_each_still_gets_its_line_numbered_reason() {
     }
 }
 
+// spawns: terminal output
 #[test]
 fn a_header_only_csv_says_the_file_has_no_rows() {
     let (code, _, err) = check(CAMPAIGN, b"phone,name\n");

@@ -22,6 +22,7 @@ fn send(s: &Scratch, extra: &[&str]) -> Output {
     herald(s.path()).args(&args).env("WA_TOKEN", TOKEN).output().unwrap()
 }
 
+// spawns: exit code
 #[test]
 fn a_paused_canary_reports_its_exit_code_and_what_a_rerun_does() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -58,6 +59,7 @@ fn a_paused_canary_reports_its_exit_code_and_what_a_rerun_does() {
     assert_eq!(server.seen().len(), 8);
 }
 
+// spawns: exit code
 #[test]
 fn a_canary_needs_the_journal_and_a_target() {
     let s = Scratch::new();

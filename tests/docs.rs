@@ -155,6 +155,7 @@ fn mentions(text: &str, option: &str) -> bool {
     })
 }
 
+// spawns: terminal output
 #[test]
 fn the_commands_page_names_every_subcommand_and_every_send_option() {
     let page = std::fs::read_to_string(root().join("docs/commands.md")).unwrap();
@@ -173,6 +174,7 @@ fn the_commands_page_names_every_subcommand_and_every_send_option() {
     assert!(!page.contains("Usage: herald"), "docs/commands.md pastes `--help`; link `herald man` instead");
 }
 
+// spawns: terminal output
 #[test]
 fn the_readme_tour_shows_what_validate_and_preview_print() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();

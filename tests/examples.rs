@@ -20,6 +20,7 @@ fn there_is_an_example_for_every_provider() {
     }
 }
 
+// spawns: terminal output
 #[test]
 fn every_example_validates() {
     for name in examples() {
@@ -30,6 +31,7 @@ fn every_example_validates() {
     }
 }
 
+// spawns: terminal output
 #[test]
 fn every_example_previews_its_golden_requests() {
     for name in examples() {

@@ -20,6 +20,7 @@ fn sections(help: &str) -> Vec<(String, Vec<String>)> {
     out
 }
 
+// spawns: terminal output
 #[test]
 fn send_help_groups_options_by_what_they_are_for() {
     let o = run(&root(), &["send", "--help"]);
@@ -72,6 +73,7 @@ fn man_sections(page: &str) -> Vec<String> {
     page.lines().filter_map(|l| l.strip_prefix(".SH ")).map(|h| h.trim_matches('"').to_string()).collect()
 }
 
+// spawns: terminal output — the manual
 #[test]
 fn every_page_the_manual_names_exists_with_exit_status_environment_and_files() {
     let o = run(&root(), &["man"]);
@@ -108,6 +110,7 @@ fn every_page_the_manual_names_exists_with_exit_status_environment_and_files() {
     assert_eq!(run(&root(), &["man", "nope"]).status.code(), Some(2));
 }
 
+// spawns: terminal output — the manual
 #[test]
 fn man_out_writes_every_page() {
     let s = Scratch::new();
@@ -136,6 +139,7 @@ fn man_out_writes_every_page() {
     assert!(stdout(&o).contains("pages/herald-send.1"), "{}", stdout(&o));
 }
 
+// spawns: terminal output
 #[test]
 fn help_lists_the_exit_codes() {
     let top = stdout(&run(&root(), &["--help"]));

@@ -22,6 +22,7 @@ fn validate(s: &Scratch, args: &[&str]) -> (Option<i32>, String, String) {
     (o.status.code(), stdout(&o), err)
 }
 
+// spawns: terminal output
 #[test]
 fn a_campaign_names_files_anywhere_in_its_repository_and_nowhere_else() {
     let inside = CAMPAIGN.replace("csv: data.csv", "csv: ../data.csv");
@@ -53,6 +54,7 @@ fn a_campaign_names_files_anywhere_in_its_repository_and_nowhere_else() {
     assert!(err.contains("error: cannot use --file-root nope: no such file"), "{err}");
 }
 
+// spawns: terminal output
 #[test]
 fn a_missing_file_outside_is_still_just_missing_and_global_lists_are_the_operators() {
     let c = CAMPAIGN.replace("csv: data.csv", "csv: ../../gone.csv");
@@ -66,6 +68,7 @@ fn a_missing_file_outside_is_still_just_missing_and_global_lists_are_the_operato
 }
 
 #[cfg(unix)]
+// spawns: terminal output
 #[test]
 fn a_link_that_leads_out_of_the_repository_is_refused() {
     let c = CAMPAIGN.replace("csv: data.csv", "csv: link.csv");
@@ -77,6 +80,7 @@ fn a_link_that_leads_out_of_the_repository_is_refused() {
     assert!(err.contains("leads to ") && err.contains("outside.csv"), "{err}");
 }
 
+// spawns: terminal output
 #[test]
 fn without_a_repository_the_campaigns_folder_is_the_root() {
     let s = Scratch::new();
@@ -106,6 +110,7 @@ fn validate_quickly(campaign: &str, csv: &[u8]) -> (Option<i32>, String, String)
 
 const CSV: &[u8] = b"phone,name\n+254712345678,Jane\n";
 
+// spawns: terminal output
 #[test]
 fn yaml_alias_bombs_and_deep_nesting_are_refused() {
     let mut bomb = format!("{CAMPAIGN}vars:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
@@ -126,6 +131,7 @@ fn yaml_alias_bombs_and_deep_nesting_are_refused() {
     assert!(err.contains("--> c.yaml:13:"), "{err}");
 }
 
+// spawns: terminal output
 #[test]
 fn a_60_mb_csv_field_is_refused_without_reading_it_whole() {
     let mut csv = b"phone,name\n+254712345678,Jane\n+254712345679,\"".to_vec();
@@ -136,6 +142,7 @@ fn a_60_mb_csv_field_is_refused_without_reading_it_whole() {
     assert!(err.contains("--> c.yaml:8:8"), "{err}");
 }
 
+// spawns: terminal output
 #[test]
 fn templates_that_run_forever_or_grow_huge_are_stopped() {
     let forever = "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}Hi";
@@ -151,6 +158,7 @@ fn templates_that_run_forever_or_grow_huge_are_stopped() {
     assert!(err.contains("cannot be rendered for line 2 of data.csv: it renders to more than 256 KiB"), "{err}");
 }
 
+// spawns: terminal output
 #[test]
 fn media_links_are_checked_per_recipient_after_rendering() {
     let c =
@@ -162,6 +170,7 @@ fn media_links_are_checked_per_recipient_after_rendering() {
     assert!(err.contains("(line 3 of data.csv)") && err.contains("--> c.yaml:12:"), "{err}");
 }
 
+// spawns: terminal output
 #[test]
 fn a_huge_campaign_file_or_text_file_is_refused() {
     let big = format!("{CAMPAIGN}vars:\n  pad: \"{}\"\n", "x".repeat(5 << 20));

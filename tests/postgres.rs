@@ -1,7 +1,7 @@
 //! The PostgreSQL journal through the real binary, against a real PostgreSQL (see
-//! [`crate::pg_server`]): a send reads back and never prints the URL's password, a fresh
-//! runner re-running a half-sent campaign sends only to whoever is left, and three senders,
-//! each SIGKILLed at random and restarted, never message anyone twice and reach everyone.
+//! [`crate::pg_server`]): a send reads back and never prints the URL's password, and three
+//! senders, each SIGKILLed at random and restarted, never message anyone twice and reach
+//! everyone. Two clones sharing the journal run in-process: `session/postgres.rs`.
 
 use crate::common::*;
 use crate::pg_server;
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 const TOKEN: &str = "EAASandboxCloudApiToken";
 
 /// A campaign of `n` recipients sent to the sandbox at `url`, written into `dir`.
-fn campaign(dir: &Scratch, url: &str, n: usize, delivery: &str) {
+pub(crate) fn campaign(dir: &Scratch, url: &str, n: usize, delivery: &str) {
     let csv: String = (0..n).map(|i| format!("+2547{:08},N{i}\n", 30_000_000 + i)).collect();
     dir.write("people.csv", format!("phone,name\n{csv}"));
     dir.write(
@@ -27,6 +27,7 @@ fn with_journal(dir: &Scratch, journal: &str, args: &[&str]) -> std::process::Ou
     herald(dir.path()).args(args).env("HERALD_JOURNAL", journal).env("WA_TOKEN", TOKEN).output().unwrap()
 }
 
+// spawns: terminal output
 #[test]
 fn a_send_reads_back_from_postgres_and_never_prints_the_password() {
     let journal = pg_server::database();
@@ -60,54 +61,6 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         .flatten()
         .flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] })
         .collect()
-}
-
-#[test]
-fn a_fresh_runner_re_running_a_half_sent_campaign_sends_only_to_whoever_is_left() {
-    let journal = pg_server::database();
-    let first = Scratch::new();
-    let mut server = sandbox_server(&first, &[]);
-    campaign(&first, &server.url, 30, "{ rate: 500/s }");
-    let half = with_journal(&first, &journal, &["send", "c.yaml", "--yes", "--limit", "12", "--report", "out"]);
-    assert_eq!(half.status.code(), Some(0), "{}", stderr(&half));
-    // A new runner: a fresh clone of the repository, no .herald folder, no reports.
-    let fresh = Scratch::new();
-    campaign(&fresh, &server.url, 30, "{ rate: 500/s }");
-    let rest = with_journal(&fresh, &journal, &["send", "c.yaml", "--yes", "--report", "out"]);
-    assert_eq!(rest.status.code(), Some(0), "{}", stderr(&rest));
-    assert!(stderr(&rest).contains("send to 18 recipients, skip 12 already sent"), "{}", stderr(&rest));
-    let report = with_journal(&fresh, &journal, &["report", "c.yaml", "--format", "csv"]);
-    terminate(&server.child);
-    server.child.wait().unwrap();
-    assert_report_agrees(&first, &report.stdout, 30);
-    assert_eq!(accepted(&first).len(), 30);
-}
-
-#[test]
-fn a_changed_id_in_another_clone_is_refused_while_the_campaign_looks_sent() {
-    let journal = pg_server::database();
-    let first = Scratch::new();
-    let mut server = sandbox_server(&first, &[]);
-    campaign(&first, &server.url, 4, "{ rate: 500/s }");
-    let sent = with_journal(&first, &journal, &["send", "c.yaml", "--yes", "--report", "out"]);
-    assert_eq!(sent.status.code(), Some(0), "{}", stderr(&sent));
-    // Another clone, where someone changed the id and the message of the same file.
-    let other = Scratch::new();
-    campaign(&other, &server.url, 4, "{ rate: 500/s }");
-    let yaml = std::fs::read_to_string(other.path().join("c.yaml")).unwrap();
-    other.write("c.yaml", yaml.replace("id: shared", "id: shared-again").replace("Hi ", "Hello "));
-    let refused = with_journal(&other, &journal, &["send", "c.yaml", "--yes", "--report", "out"]);
-    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
-    assert!(
-        stderr(&refused).contains("looks like `shared` (the same file, c.yaml), sent to 4 recipients"),
-        "{}",
-        stderr(&refused)
-    );
-    let told = with_journal(&other, &journal, &["send", "c.yaml", "--yes", "--new-id", "--report", "out"]);
-    terminate(&server.child);
-    server.child.wait().unwrap();
-    assert_eq!(told.status.code(), Some(0), "{}", stderr(&told));
-    assert_eq!(accepted(&first).values().sum::<usize>(), 8, "sent once before the flag, once after");
 }
 
 /// A small deterministic generator for kill times.
@@ -159,6 +112,7 @@ fn sender(dir: &std::path::Path, journal: &str, seed: u64, kills: usize) -> usiz
     unreachable!()
 }
 
+// spawns: kill
 #[test]
 fn three_senders_killed_at_random_never_send_twice_and_reach_everyone() {
     let journal = pg_server::database();

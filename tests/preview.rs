@@ -14,6 +14,7 @@ fn lines(o: &std::process::Output) -> Vec<Value> {
     stdout(o).lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect()
 }
 
+// spawns: terminal output
 #[test]
 fn json_lines_follow_the_contract_and_hide_the_secret() {
     let s = scratch("phone,name\n+254712345678,Jane\n0712345679,Bob\n");
@@ -35,6 +36,7 @@ fn json_lines_follow_the_contract_and_hide_the_secret() {
     assert_eq!(l[0]["body"]["text"]["body"], "Hi Jane");
 }
 
+// spawns: terminal output
 #[test]
 fn csv_values_are_data_and_land_escaped_whatever_they_hold() {
     let tricky = "She said \"hi\", then\nleft 😀 {{ 7 * 7 }} {% if x %}\\";
@@ -47,6 +49,7 @@ fn csv_values_are_data_and_land_escaped_whatever_they_hold() {
     assert_eq!(lines(&o)[0]["body"]["text"]["body"], format!("Hi {tricky}"));
 }
 
+// spawns: terminal output
 #[test]
 fn pretty_view_shows_method_url_headers_and_body_and_a_limit() {
     let s = scratch("phone,name\n+254712345678,Jane\n+254712345679,Bob\n+254712345670,Ann\n");
@@ -59,6 +62,7 @@ fn pretty_view_shows_method_url_headers_and_body_and_a_limit() {
     assert!(stderr(&o).contains("showing 2 of 3 requests; use --limit N to see more"));
 }
 
+// spawns: terminal output
 #[test]
 fn an_invalid_campaign_previews_nothing() {
     let s = scratch("phone,nom\n+254712345678,Jane\n");
@@ -67,6 +71,7 @@ fn an_invalid_campaign_previews_nothing() {
     assert_eq!(stdout(&o), "");
 }
 
+// spawns: terminal output — a closed pipe
 #[test]
 fn a_closed_pipe_ends_quietly() {
     let rows: String = (0..2000).map(|i| format!("+2547{:08}, N{i}\n", 10_000_000 + i)).collect();
@@ -75,6 +80,7 @@ fn a_closed_pipe_ends_quietly() {
     assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
 }
 
+// spawns: terminal output
 #[test]
 fn chat_shows_the_message_as_the_recipient_sees_it_for_one_picked_recipient() {
     let s = Scratch::new();
@@ -88,6 +94,7 @@ fn chat_shows_the_message_as_the_recipient_sees_it_for_one_picked_recipient() {
     assert_eq!((line["csv_line"].clone(), line["recipient"].clone()), (2.into(), "+254712345678".into()));
 }
 
+// spawns: terminal output
 #[test]
 fn recipient_takes_the_number_as_people_write_it_and_says_why_a_row_is_not_sent() {
     let s = Scratch::new();

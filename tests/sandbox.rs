@@ -1,13 +1,14 @@
-//! `herald send` against the built-in sandbox: every example, every provider × message type,
-//! and a faulty run that still reaches every recipient exactly once.
+//! `herald send --sandbox` and `herald sandbox` as processes: the fault flags, exit codes and
+//! printed summaries of a rehearsal, and a busy port. Sends to the sandbox (every example, every
+//! provider × message type, faults, a refused token, a provider stop in the reports) run
+//! in-process in `session/sandbox.rs`, with the helpers here.
 
 use crate::common::*;
 use herald::providers::ProviderKind;
-use herald::sandbox::{Config, Sandbox, token};
-use std::collections::HashMap;
+use herald::sandbox::{Config, Sandbox};
 
 /// Runs `f` with a sandbox started on a runtime of its own.
-fn with_sandbox<T>(config: Config, f: impl FnOnce(&Sandbox) -> T) -> T {
+pub(crate) fn with_sandbox<T>(config: Config, f: impl FnOnce(&Sandbox) -> T) -> T {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let sandbox = rt.block_on(Sandbox::start(config)).unwrap();
     let out = f(&sandbox);
@@ -17,7 +18,7 @@ fn with_sandbox<T>(config: Config, f: impl FnOnce(&Sandbox) -> T) -> T {
 
 const TOKEN_ENV: &str = "HERALD_TEST_TOKEN";
 
-fn campaign(
+pub(crate) fn campaign(
     kind: ProviderKind,
     base_url: &str,
     account: &str,
@@ -33,7 +34,7 @@ fn campaign(
 }
 
 /// A message block per type, valid for every provider that supports the type.
-fn message(t: &str) -> &'static str {
+pub(crate) fn message(t: &str) -> &'static str {
     match t {
         "text" => "  type: text\n  text: \"Hi {{ recipient }} — \\\"quoted\\\" {{ campaign.id }}\"",
         "image" => "  type: image\n  media: { url: \"https://cdn.example.com/a.jpg\", caption: Look }",
@@ -60,115 +61,7 @@ fn message(t: &str) -> &'static str {
     }
 }
 
-#[test]
-fn every_example_sends_through_the_sandbox() {
-    for entry in std::fs::read_dir(root().join("campaigns")).unwrap() {
-        let name = entry.unwrap().file_name().into_string().unwrap();
-        if !name.ends_with(".yaml") {
-            continue;
-        }
-        let out = Scratch::new();
-        let report = out.path().join("r");
-        // A journal of its own: the test must leave no state in the source tree.
-        let journal = out.path().join("j.db");
-        let args = ["--sandbox", "--yes", "--report", report.to_str().unwrap(), "--journal", journal.to_str().unwrap()];
-        let o = herald(&root()).arg("send").arg(format!("campaigns/{name}")).args(args).output().unwrap();
-        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
-        let summary: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(report.join("summary.json")).unwrap()).unwrap();
-        assert_eq!(summary["mode"], "sandbox");
-        assert_eq!(summary["counts"]["failed"], 0, "{name}: {summary:#}");
-        assert!(summary["counts"]["sent"].as_u64().unwrap() >= 1, "{name}");
-        assert!(!stderr(&o).contains("is not set"), "no token is needed for the sandbox: {}", stderr(&o));
-    }
-}
-
-#[test]
-fn every_provider_and_message_type_is_accepted() {
-    let recipient = "+254712345678".to_string();
-    with_sandbox(Config::default(), |sandbox| {
-        let mut expected = 0;
-        for &kind in ProviderKind::ALL {
-            for t in herald::message::MessageType::ALL {
-                if !kind.provider().supports(t) {
-                    continue;
-                }
-                let s = Scratch::new();
-                let msg = message(t.as_str());
-                s.write(
-                    "c.yaml",
-                    campaign(
-                        kind,
-                        &sandbox.base_url(kind),
-                        "acct-1",
-                        std::slice::from_ref(&recipient),
-                        msg,
-                        "rate: 100/s",
-                    ),
-                );
-                let o = herald(s.path())
-                    .args(["send", "c.yaml", "--yes", "--report", "r"])
-                    .env(TOKEN_ENV, token(kind))
-                    .output()
-                    .unwrap();
-                assert_eq!(o.status.code(), Some(0), "{kind} × {t}: {}{}", stdout(&o), stderr(&o));
-                expected += 1;
-                assert_eq!(sandbox.accepted().len(), expected, "{kind} × {t} not accepted: {}", stdout(&o));
-            }
-        }
-    });
-}
-
-#[test]
-fn a_faulty_provider_still_gets_every_message_exactly_once() {
-    let list: Vec<String> = (0..200).map(|i| format!("+2547{:08}", 20_000_000 + i)).collect();
-    let config = Config { fail_rate: 0.10, throttle_rate: 0.05, retry_after_secs: 0, seed: 7, ..Config::default() };
-    with_sandbox(config, |sandbox| {
-        let kind = kind("cloud_api");
-        let s = Scratch::new();
-        let delivery = "rate: 500/s, concurrency: 8, max_attempts: 8";
-        s.write("c.yaml", campaign(kind, &sandbox.base_url(kind), "99", &list, message("text"), delivery));
-        let o = herald(s.path())
-            .args(["send", "c.yaml", "--yes", "--report", "r"])
-            .env(TOKEN_ENV, token(kind))
-            .output()
-            .unwrap();
-        assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
-        let mut per_recipient: HashMap<String, usize> = HashMap::new();
-        for a in sandbox.accepted() {
-            *per_recipient.entry(a.recipient).or_default() += 1;
-        }
-        assert_eq!(per_recipient.len(), 200, "someone was never reached");
-        assert!(per_recipient.values().all(|n| *n == 1), "someone got two messages");
-        let stats = sandbox.stats();
-        assert!(stats.faults > 0, "the run met no faults: {stats:?}");
-        let summary: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(s.path().join("r/summary.json")).unwrap()).unwrap();
-        assert_eq!(summary["counts"]["sent"], 200);
-        assert!(summary["requests"].as_u64().unwrap() > 200, "no retries happened");
-    });
-}
-
-#[test]
-fn the_sandbox_refusing_auth_stops_the_run_with_exit_three() {
-    with_sandbox(Config { reject_auth: true, ..Config::default() }, |sandbox| {
-        let kind = kind("evolution");
-        let list: Vec<String> = (0..20).map(|i| format!("+2547{:08}", 30_000_000 + i)).collect();
-        let s = Scratch::new();
-        s.write(
-            "c.yaml",
-            campaign(kind, &sandbox.base_url(kind), "inst", &list, message("text"), "rate: 100/s, concurrency: 2"),
-        );
-        let o = herald(s.path())
-            .args(["send", "c.yaml", "--yes", "--report", "r"])
-            .env(TOKEN_ENV, token(kind))
-            .output()
-            .unwrap();
-        assert_eq!(o.status.code(), Some(3), "{}{}", stdout(&o), stderr(&o));
-        assert!(sandbox.stats().received <= 2, "{:?}", sandbox.stats());
-    });
-}
-
+// spawns: exit code
 #[test]
 fn send_sandbox_rehearses_failure_paths_from_the_command_line() {
     let s = Scratch::new();
@@ -182,6 +75,7 @@ fn send_sandbox_rehearses_failure_paths_from_the_command_line() {
     let refused = send(&["--refuse-rate", "100%"]);
     assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
     assert!(stdout(&refused).contains("failed 131026 ×6"), "{}", stdout(&refused));
+    assert!(!stderr(&refused).contains("is not set"), "no token is needed for the sandbox: {}", stderr(&refused));
     let s2 = Scratch::new();
     s2.write("c.yaml", std::fs::read_to_string(s.path().join("c.yaml")).unwrap());
     let auth = herald(s2.path())
@@ -195,6 +89,7 @@ fn send_sandbox_rehearses_failure_paths_from_the_command_line() {
     assert!(stderr(&nowhere).contains("only apply with --sandbox"), "{}", stderr(&nowhere));
 }
 
+// spawns: terminal output
 #[test]
 fn a_busy_port_says_to_pick_another_or_port_zero() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -207,39 +102,5 @@ fn a_busy_port_says_to_pick_another_or_port_zero() {
     assert!(
         err.contains("= help: pass --port 0 to take any free port (the addresses are printed), or another --port"),
         "{err}"
-    );
-}
-
-#[test]
-fn a_provider_stop_fails_the_junit_report_and_leads_the_markdown() {
-    let s = Scratch::new();
-    let list: Vec<String> = (0..5).map(|i| format!("+2547123456{i:02}")).collect();
-    s.write("c.yaml", campaign(kind("cloud_api"), "http://127.0.0.1:9", "1", &list, message("text"), "rate: 100/s"));
-    let o = herald(s.path())
-        .args(["send", "c.yaml", "--sandbox", "--yes", "--quiet", "--report", "out", "--reject-auth"])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    assert!(
-        stdout(&o).contains("this run sent nothing: the run stopped (the provider refused (190): "),
-        "why nothing was sent: {}",
-        stdout(&o)
-    );
-    let junit = std::fs::read_to_string(s.path().join("out/junit.xml")).unwrap();
-    assert!(junit.contains("<testsuites name=\"herald\" tests=\"3\" failures=\"1\" skipped=\"1\""), "{junit}");
-    assert!(
-        junit.contains(
-            "<testcase classname=\"sandbox-test\" name=\"run outcome\">\n      <failure message=\"exit 3, stopped by the provider: the provider refused (190): "
-        ),
-        "{junit}"
-    );
-    assert!(junit.contains("to do: fix what the provider refused (the key in `HERALD_TEST_TOKEN`"), "{junit}");
-    let md = std::fs::read_to_string(s.path().join("out/summary.md")).unwrap();
-    assert!(
-        md.lines()
-            .nth(2)
-            .unwrap_or_default()
-            .starts_with("> **Exit 3, stopped by the provider:** the provider refused (190)"),
-        "{md}"
     );
 }

@@ -29,6 +29,7 @@ fn hours_ahead(hours: i64) -> String {
     at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+// spawns: terminal output
 #[test]
 fn preview_shows_the_time_the_provider_is_asked_to_deliver_at() {
     let s = Scratch::new();
@@ -39,6 +40,7 @@ fn preview_shows_the_time_the_provider_is_asked_to_deliver_at() {
     assert_eq!(line["body"]["sendsAt"], at.as_str());
 }
 
+// spawns: exit code
 #[test]
 fn a_time_that_has_passed_exits_2_unless_now() {
     // Port 9 (discard): were anything sent, the send would not exit 2.

@@ -128,6 +128,7 @@ fn stop(audit: &mut Audit, mut child: Child, drained: std::thread::JoinHandle<Ve
     audit.printed.push((format!("output of the {what} sandbox"), drained.join().unwrap_or_default()));
 }
 
+// spawns: terminal output
 #[test]
 fn no_subcommand_writes_the_token_anywhere() {
     assert!(leak(format!("key …{}…", &TOKEN[9..17]).as_bytes()).is_some(), "the search finds a piece of the token");
@@ -228,6 +229,7 @@ fn no_subcommand_writes_the_token_anywhere() {
     }
 }
 
+// spawns: terminal output
 #[test]
 fn a_password_in_base_url_is_refused_and_never_printed() {
     const PASSWORD: &str = "Pa55w0rdDBx";

@@ -1,6 +1,6 @@
-//! `herald send` as a process, against a scripted server: each exit code, the report on disk,
-//! the prompt and signals (secrets kept out of every output: `secrets.rs`). The engine's
-//! behaviour in detail is tested in-process (`engine.rs`).
+//! `herald send` as a process, against a scripted server: the prompt, a missing token, SIGTERM
+//! and the exit codes the shell sees (secrets kept out of every output: `secrets.rs`). What a
+//! send does and its outcome are tested in-process (`session/send.rs`, `engine.rs`).
 
 use crate::common::*;
 use crate::server::*;
@@ -33,67 +33,7 @@ fn summary(s: &Scratch) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(s.path().join("out/summary.json")).unwrap()).unwrap()
 }
 
-#[test]
-fn sends_every_recipient_once_and_writes_a_valid_report() {
-    let server = Server::start(|n, _| cloud_ok(n));
-    let s = Scratch::new();
-    let o = send(&s, &campaign(&server.url(), 5, "rate: 100/s, concurrency: 3"), &[]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let seen = server.seen();
-    assert_eq!(seen.len(), 5);
-    assert!(seen.iter().all(|r| r.path == "/42/messages"));
-    assert!(seen.iter().all(|r| r.headers.contains(&("authorization".into(), format!("Bearer {TOKEN}")))));
-    let mut bodies: Vec<String> = seen
-        .iter()
-        .map(|r| {
-            serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["text"]["body"].as_str().unwrap().to_string()
-        })
-        .collect();
-    bodies.sort();
-    assert_eq!(bodies[0], "Hello +254710000000");
-    let rows = results(&s);
-    assert_eq!(rows.len(), 5);
-    assert!(rows.iter().all(|r| &r[2] == "sent" && r[3].starts_with("wamid.") && &r[7] == "1"));
-    let summary = summary(&s);
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join("schemas/report.schema.json")).unwrap()).unwrap();
-    let validator = jsonschema::draft202012::new(&schema).unwrap();
-    assert!(validator.is_valid(&summary), "{summary:#}");
-    assert_eq!(summary["counts"]["sent"], 5);
-    assert!(
-        stdout(&o)
-            .starts_with("send-test via cloud_api: 5 sent, 0 failed, 0 unknown, 0 skipped; this run: 5 finished in "),
-        "{}",
-        stdout(&o)
-    );
-    for f in ["summary.md", "junit.xml"] {
-        assert!(s.path().join("out").join(f).exists(), "{f}");
-    }
-}
-
-#[test]
-fn failures_above_the_threshold_exit_one() {
-    let server = Server::start(|n, _| if n % 2 == 0 { cloud_error(400, 131026) } else { cloud_ok(n) });
-    let s = Scratch::new();
-    let o = send(&s, &campaign(&server.url(), 4, "rate: 100/s, concurrency: 1, max_failure_rate: 10%"), &[]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert_eq!(summary(&s)["exit_code"], 1);
-}
-
-#[test]
-fn an_auth_failure_stops_the_campaign_at_once() {
-    let server = Server::start(|_, _| cloud_error(401, 190));
-    let s = Scratch::new();
-    let o = send(&s, &campaign(&server.url(), 50, "rate: 100/s, concurrency: 2"), &[]);
-    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    assert!(server.seen().len() <= 2, "kept sending after the provider refused auth: {}", server.seen().len());
-    let rows = results(&s);
-    assert_eq!(rows.len(), 50);
-    assert!(rows.iter().filter(|r| &r[2] == "skipped" && &r[5] == "not_sent").count() >= 48);
-    assert!(stdout(&o).contains("stopped early: the provider refused (190)"), "{}", stdout(&o));
-    assert_eq!(summary(&s)["stopped"]["reason"], "provider");
-}
-
+// spawns: terminal output — no tty, no prompt
 #[test]
 fn without_a_terminal_it_needs_yes() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -107,11 +47,14 @@ fn without_a_terminal_it_needs_yes() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("there is no terminal to confirm on; pass --yes to send"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("created the journal"), "{}", stderr(&o));
+    assert!(!s.path().join(".herald").exists(), "a refused send left a journal behind");
     // Keep the server's never-called check honest: now send for real.
     let o = send(&s, &campaign(&server.url(), 1, "rate: 1/s"), &[]);
     assert_eq!(o.status.code(), Some(0));
 }
 
+// spawns: exit code
 #[test]
 fn a_missing_token_is_an_error_before_anything_is_sent() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -124,6 +67,7 @@ fn a_missing_token_is_an_error_before_anything_is_sent() {
     assert_eq!(o.status.code(), Some(0));
 }
 
+// spawns: signals
 #[test]
 fn sigterm_stops_claiming_writes_the_report_and_exits_130() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -150,6 +94,7 @@ fn sigterm_stops_claiming_writes_the_report_and_exits_130() {
     assert_eq!(summary(&s)["stopped"]["reason"], "interrupted");
 }
 
+// spawns: signals
 #[test]
 fn sigterm_while_a_large_list_validates_exits_130_and_sends_nothing() {
     let s = Scratch::new();
@@ -184,6 +129,7 @@ fn sigterm_while_a_large_list_validates_exits_130_and_sends_nothing() {
     assert!(before || at_once, "{rest}");
 }
 
+// spawns: terminal output — the prompt
 #[test]
 fn answering_no_at_the_prompt_sends_nothing_and_exits_four() {
     let server = Server::start(|n, _| cloud_ok(n));

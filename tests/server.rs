@@ -26,8 +26,6 @@ pub enum Reply {
 /// One received request.
 #[derive(Clone, Debug)]
 pub struct Seen {
-    /// Request path and query.
-    pub path: String,
     /// Headers, lower-cased names.
     pub headers: Vec<(String, String)>,
     /// The body.
@@ -96,7 +94,6 @@ fn serve(stream: TcpStream, seen: Arc<Mutex<Vec<Seen>>>, script: Arc<Script>) {
         if reader.read_line(&mut line).unwrap_or(0) == 0 {
             return;
         }
-        let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
         let mut headers = Vec::new();
         let mut length = 0;
         loop {
@@ -120,7 +117,7 @@ fn serve(stream: TcpStream, seen: Arc<Mutex<Vec<Seen>>>, script: Arc<Script>) {
         if reader.read_exact(&mut body).is_err() {
             return;
         }
-        let request = Seen { path, headers, body: String::from_utf8_lossy(&body).into_owned() };
+        let request = Seen { headers, body: String::from_utf8_lossy(&body).into_owned() };
         let n = {
             let mut s = seen.lock().unwrap();
             s.push(request.clone());

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 const TOKEN: &str = "EAASandboxCloudApiToken";
 
+// spawns: kill
 #[test]
 fn kills_under_faults_never_send_twice_or_lose_anyone() {
     let s = Scratch::new();

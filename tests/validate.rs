@@ -13,6 +13,7 @@ fn scratch_with_csv(csv: &str) -> Scratch {
     s
 }
 
+// spawns: terminal output
 #[test]
 fn a_broken_file_reports_every_problem_with_its_location() {
     let s = scratch_with_csv("phone,name\n+254712345678,Jane\n");
@@ -38,6 +39,7 @@ delivery: { rate: fast, concurrency: 0 }
     golden("errors/broken.txt", &err);
 }
 
+// spawns: terminal output
 #[test]
 fn a_valid_campaign_prints_one_summary_line_and_exits_zero() {
     let s = scratch_with_csv("phone,name\n+254712345678,Jane\n0712345679,Bob\n0712345679,Bob again\n");
@@ -50,6 +52,7 @@ fn a_valid_campaign_prints_one_summary_line_and_exits_zero() {
     assert!(stderr(&o).contains("warning: environment variable `WA_TOKEN` is not set"));
 }
 
+// spawns: exit code
 #[test]
 fn several_files_exit_two_when_any_is_invalid() {
     let s = scratch_with_csv("phone,name\n+254712345678,Jane\n");
@@ -61,6 +64,7 @@ fn several_files_exit_two_when_any_is_invalid() {
     assert!(stderr(&o).contains("bad.yaml is invalid: 1 error"));
 }
 
+// spawns: terminal output
 #[test]
 fn a_template_variable_missing_from_the_csv_points_at_the_template() {
     let s = scratch_with_csv("phone,nme\n+254712345678,Jane\n");
@@ -76,6 +80,7 @@ fn a_template_variable_missing_from_the_csv_points_at_the_template() {
     assert!(err.contains("help: did you mean `nme`?"), "{err}");
 }
 
+// spawns: terminal output
 #[test]
 fn a_text_file_template_is_named_as_the_file_not_as_message_text() {
     let s = scratch_with_csv("phone,name\n+254712345678,Jane\n+254712345679,\n");
@@ -95,6 +100,7 @@ fn a_text_file_template_is_named_as_the_file_not_as_message_text() {
     assert!(!err.contains("`message.text`"), "{err}");
 }
 
+// spawns: terminal output
 #[test]
 fn an_empty_cell_is_an_error_naming_the_csv_line_unless_a_default_is_given() {
     let s = scratch_with_csv("phone,name\n+254712345678,Jane\n+254712345679,\n");
@@ -109,6 +115,7 @@ fn an_empty_cell_is_an_error_naming_the_csv_line_unless_a_default_is_given() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
+// spawns: terminal output
 #[test]
 fn rendered_values_are_checked_against_provider_limits() {
     let s = scratch_with_csv(&format!("phone,name\n+254712345678,Jane\n+254712345679,{}\n", "x".repeat(4100)));
@@ -118,6 +125,7 @@ fn rendered_values_are_checked_against_provider_limits() {
     assert!(err.contains("4103 characters long; the limit is 4096 (line 3 of data.csv)"), "{err}");
 }
 
+// spawns: terminal output
 #[test]
 fn unsupported_provider_and_type_combinations_are_rejected() {
     let cases = [
@@ -142,6 +150,7 @@ fn unsupported_provider_and_type_combinations_are_rejected() {
     }
 }
 
+// spawns: terminal output
 #[test]
 fn provider_specific_settings_are_checked() {
     let s = scratch_with_csv("phone,name\n+254712345678,Jane\n");
@@ -171,6 +180,7 @@ fn provider_specific_settings_are_checked() {
     assert!(stderr(&validate(&s, &mixed)).contains("a CSV holds one kind of address"));
 }
 
+// spawns: terminal output
 #[test]
 fn flowiq_keys_must_carry_their_prefix_without_being_printed() {
     let s = Scratch::new();
@@ -184,6 +194,7 @@ fn flowiq_keys_must_carry_their_prefix_without_being_printed() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
+// spawns: terminal output
 #[test]
 fn providers_prints_the_support_matrix_the_docs_show() {
     let o = run(&root(), &["providers"]);
@@ -205,6 +216,7 @@ fn providers_prints_the_support_matrix_the_docs_show() {
     assert_eq!(json[5]["interactive"].as_array().unwrap().len(), 7);
 }
 
+// spawns: terminal output — a closed pipe
 #[test]
 fn output_into_a_closed_pipe_ends_quietly() {
     for args in [&["providers", "--format", "json"][..], &["providers"], &["validate", "campaigns/survey.flowiq.yaml"]]
@@ -215,6 +227,7 @@ fn output_into_a_closed_pipe_ends_quietly() {
     }
 }
 
+// spawns: terminal output
 #[test]
 fn a_suppression_csv_may_start_with_comments() {
     let s = scratch_with_csv("phone,name\n+254712345678,Jane\n+254712345679,Joe\n");
@@ -229,6 +242,7 @@ fn a_suppression_csv_may_start_with_comments() {
     );
 }
 
+// spawns: terminal output
 #[test]
 fn nobody_to_send_to_is_an_error_with_the_likely_fix() {
     let s = scratch_with_csv("phone,name\n0712345678,Jane\n0722000111,Bo\n");
@@ -239,6 +253,7 @@ fn nobody_to_send_to_is_an_error_with_the_likely_fix() {
     assert!(err.contains("need `recipients.default_country`"), "{err}");
 }
 
+// spawns: terminal output
 #[test]
 fn strict_makes_warnings_errors_and_max_invalid_caps_bad_rows() {
     let s = scratch_with_csv("phone,name\n+254712345678,Jane\nnot-a-number,Bo\n");
@@ -257,6 +272,7 @@ fn strict_makes_warnings_errors_and_max_invalid_caps_bad_rows() {
     );
 }
 
+// spawns: terminal output — completions and the manual
 #[test]
 fn completions_and_the_manual_page_are_generated() {
     let bash = run(&root(), &["completions", "bash"]);
@@ -268,6 +284,7 @@ fn completions_and_the_manual_page_are_generated() {
     assert!(stdout(&man).contains(".TH herald 1"), "{}", stdout(&man));
 }
 
+// spawns: terminal output
 #[test]
 fn command_line_overrides_reach_the_message_and_the_gate() {
     let s = scratch_with_csv("phone,name\n+254712345678,Jane\n");
@@ -305,6 +322,7 @@ fn command_line_overrides_reach_the_message_and_the_gate() {
     assert!(stderr(&bad).contains("is not KEY=VALUE"), "{}", stderr(&bad));
 }
 
+// spawns: terminal output
 #[test]
 fn validate_and_send_speak_json_for_machines() {
     let s = scratch_with_csv("phone,name\n+254712345678,Jane\nnope,Bo\n");
@@ -330,6 +348,7 @@ fn validate_and_send_speak_json_for_machines() {
     assert!(jsonschema::draft202012::new(&schema).unwrap().is_valid(&summary), "{summary:#}");
 }
 
+// spawns: terminal output
 #[test]
 fn type_and_bound_errors_say_what_was_written_and_a_semicolon_csv_is_read() {
     let s = scratch_with_csv("phone,name\n+254712345678,Jane\n");
@@ -344,6 +363,7 @@ fn type_and_bound_errors_say_what_was_written_and_a_semicolon_csv_is_read() {
     assert!(stdout(&o).contains("│ Hi Jane"), "{}", stdout(&o));
 }
 
+// spawns: terminal output
 #[test]
 fn yaml_mistakes_point_at_their_line_with_the_likely_cause() {
     let s = Scratch::new();
@@ -362,6 +382,7 @@ fn yaml_mistakes_point_at_their_line_with_the_likely_cause() {
     }
 }
 
+// spawns: terminal output
 #[test]
 fn each_provider_defaults_to_its_documented_rate_and_a_faster_rate_is_a_warning() {
     let s = scratch_with_csv("phone,name\n+254712345678,Jane\n");
@@ -406,6 +427,7 @@ fn each_provider_defaults_to_its_documented_rate_and_a_faster_rate_is_a_warning(
     assert_eq!(strict.unwrap().status.code(), Some(2));
 }
 
+// spawns: terminal output
 #[test]
 fn a_template_language_whautochat_cannot_send_is_a_warning_and_optional_there_only() {
     let s = scratch_with_csv("phone,name\n+254712345678,Jane\n");

@@ -35,6 +35,7 @@ fn at(s: &Scratch, when: &str, args: &[&str]) -> Output {
 /// Monday 30 November 2026, 22:00 in Nairobi (14:00 in New York).
 const EVENING: &str = "2026-11-30T22:00:00+03:00";
 
+// spawns: terminal output
 #[test]
 fn herald_now_sets_the_clock_preview_send_and_status_print_the_window_by() {
     let server = Server::start(|n, _| cloud_ok(n));
@@ -63,6 +64,7 @@ fn herald_now_sets_the_clock_preview_send_and_status_print_the_window_by() {
     );
 }
 
+// spawns: terminal output
 #[test]
 fn a_missing_zone_is_an_error_until_a_fallback() {
     let s = scratch("http://127.0.0.1:9", WEEKDAYS);
@@ -92,6 +94,7 @@ fn a_missing_zone_is_an_error_until_a_fallback() {
     );
 }
 
+// spawns: terminal output
 #[test]
 fn a_bad_zone_names_its_csv_line_and_a_bad_window_its_key() {
     let s = scratch("http://127.0.0.1:9", "{ start: \"09:00\", end: \"09:00\", timezone: Mars/Olympus }");
@@ -110,6 +113,7 @@ fn a_bad_zone_names_its_csv_line_and_a_bad_window_its_key() {
     assert!(stderr(&o).contains("the window opens and closes at the same time"), "{}", stderr(&o));
 }
 
+// spawns: signals
 #[test]
 fn a_send_waiting_for_a_window_stops_on_sigterm_with_130_and_sends_nothing_more() {
     // A window two to three hours from now, on UTC: closed for everyone now.

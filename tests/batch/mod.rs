@@ -2,4 +2,4 @@
 //! `phone_number` array, each ending the way its request ends, and nobody sent to twice.
 
 mod engine;
-mod send;
+pub(crate) mod send;

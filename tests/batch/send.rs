@@ -1,17 +1,18 @@
-//! Batches through the real binary: what `validate` says about them, a batched send to the
-//! built-in sandbox, and kills at any moment of a batched run never sending to anyone twice.
+//! Batches through the real binary: what `validate` says about them, and kills at any moment of
+//! a batched run never sending to anyone twice. A batched send to the built-in sandbox runs
+//! in-process (`session/sandbox.rs`), with the helpers here.
 
 use crate::common::*;
 
 /// An AutoKonnect campaign over `data.csv` with this message text and `delivery`.
-fn campaign(base_url: &str, text: &str, delivery: &str) -> String {
+pub(crate) fn campaign(base_url: &str, text: &str, delivery: &str) -> String {
     format!(
         "version: 1\nid: batch-test\nprovider:\n  kind: autokonnect\n  base_url: {base_url}\n  token_env: AK_TOKEN\n  channel_id: \"123\"\nrecipients:\n  csv: data.csv\n  default_country: KE\nvars: {{ store: ACME }}\nmessage:\n  type: text\n  text: \"{text}\"\ndelivery: {{ {delivery} }}\n"
     )
 }
 
 /// A CSV of `n` numbers with a name each.
-fn csv(n: usize) -> String {
+pub(crate) fn csv(n: usize) -> String {
     let mut csv = String::from("phone,name\n");
     for i in 0..n {
         csv.push_str(&format!("+2547{:08},Name {i}\n", 30_000_000 + i));
@@ -26,6 +27,7 @@ fn validate(yaml: &str) -> std::process::Output {
     run(s.path(), &["validate", "c.yaml"])
 }
 
+// spawns: terminal output
 #[test]
 fn validate_says_when_recipients_go_in_batches_and_why_not() {
     let base = "https://app.autokonnect.co.ke";
@@ -84,64 +86,23 @@ fn validate_says_when_recipients_go_in_batches_and_why_not() {
 }
 
 /// The numbers of one AutoKonnect body, a lone number as a batch of one.
-fn numbers(body: &serde_json::Value) -> Vec<String> {
+pub(crate) fn numbers(body: &serde_json::Value) -> Vec<String> {
     match &body["phone_number"] {
         serde_json::Value::Array(all) => all.iter().map(|n| n.as_str().unwrap().to_string()).collect(),
         one => vec![one.as_str().unwrap().to_string()],
     }
 }
 
-fn results(dir: &std::path::Path) -> Vec<(String, String, String)> {
+pub(crate) fn results(dir: &std::path::Path) -> Vec<(String, String, String)> {
     let mut r = csv::Reader::from_path(dir.join("results.csv")).unwrap();
     r.records().map(Result::unwrap).map(|r| (r[0].into(), r[2].into(), r[6].into())).collect()
-}
-
-#[test]
-fn a_batched_campaign_sends_through_the_sandbox_in_few_requests() {
-    // `send --sandbox`: 250 recipients in three requests, everyone sent once.
-    let s = Scratch::new();
-    s.write("data.csv", csv(250));
-    s.write("c.yaml", campaign("https://app.autokonnect.co.ke", "Sale at {{ store }}", "rate: 50/s"));
-    let o = run(s.path(), &["send", "c.yaml", "--sandbox", "--yes", "--quiet", "--report", "out"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(s.path().join("out/summary.json")).unwrap()).unwrap();
-    assert_eq!((summary["counts"]["sent"].as_u64(), summary["requests"].as_u64()), (Some(250), Some(3)), "{summary:#}");
-    let rows = results(&s.path().join("out"));
-    assert_eq!(rows.len(), 250);
-    assert_eq!(
-        rows.iter().filter(|r| r.2 == "queued for 100 recipients").count(),
-        200,
-        "the sandbox counted the array"
-    );
-
-    // The same against a sandbox of the test's own, to see the bodies it accepted.
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let sandbox = rt.block_on(herald::sandbox::Sandbox::start(herald::sandbox::Config::default())).unwrap();
-    let kind = crate::common::kind("autokonnect");
-    s.write("c.yaml", campaign(&sandbox.base_url(kind), "Sale at {{ store }}", "rate: 50/s, batch_size: 120"));
-    let o = herald(s.path())
-        .args(["send", "c.yaml", "--yes", "--quiet", "--report", "own", "--journal", "own.db"])
-        .env("AK_TOKEN", herald::sandbox::token(kind))
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let accepted = sandbox.accepted();
-    rt.block_on(sandbox.shutdown());
-    let mut sizes: Vec<usize> = accepted.iter().map(|a| numbers(&a.body).len()).collect();
-    sizes.sort_unstable();
-    assert_eq!(sizes, [10, 120, 120]);
-    let mut all: Vec<String> = accepted.iter().flat_map(|a| numbers(&a.body)).collect();
-    all.sort();
-    all.dedup();
-    assert_eq!(all.len(), 250, "everyone in exactly one request");
-    assert!(accepted.iter().all(|a| a.body["message"] == "Sale at ACME" && a.path.ends_with("/123/messages")));
 }
 
 /// Kill `herald send` of a batched campaign with SIGKILL at several points, re-run until it
 /// finishes, and check that nobody's number was in two requests and the report agrees with what
 /// the server received. The server holds its answers from the chosen request on, so each kill
 /// lands where it is aimed.
+// spawns: kill
 #[test]
 fn killing_a_batched_send_at_any_moment_never_sends_twice() {
     use crate::server::{Reply, Server};

@@ -1,18 +1,26 @@
 //! The send session as a library call: `herald::session` in-process against the in-memory
 //! provider, with a real journal in a temporary folder and a manual clock
 //! (`herald::window::Clock::manual`) whose waits move its time on at once. The canary, sending
-//! windows, `schedule.send_at` and the daily cap are tested here, without spawning the binary;
+//! windows, `schedule.send_at`, the daily cap, the journal's refusals and re-runs (on PostgreSQL
+//! too), the audience, a send's outcome and sends over HTTP to an in-process sandbox are tested
+//! here, without spawning the binary;
 //! what is about the binary (signals, exit codes as the shell sees them, the printed summary)
 //! stays in the tests that run it.
 
+mod audience;
 mod canary;
+mod journal;
+mod postgres;
+mod sandbox;
 mod schedule;
+mod send;
 mod window;
 
 use crate::common::*;
 use herald::journal::{Journal, Location};
 use herald::plan::{self, Options as PlanOptions, Plan, TokenCheck};
 use herald::run::memory::{Memory, Reply};
+use herald::run::transport::Transport;
 use herald::secret::Secret;
 use herald::session::{self, Deps, Event, Outcome, SessionError};
 use herald::window::Clock;
@@ -95,6 +103,12 @@ pub fn session(plan: &Arc<Plan>, options: session::Options, memory: &Arc<Memory>
         clock: clock.clone(),
         cancel: CancellationToken::new(),
     };
+    session_with(plan, options, deps)
+}
+
+/// Runs a session of `plan` to its end on a runtime of its own, with `deps` (another transport,
+/// such as HTTP to the sandbox, or another token).
+pub fn session_with<T: Transport>(plan: &Arc<Plan>, options: session::Options, deps: Deps<T>) -> Ran {
     let (mut events, mut summaries, mut json) = (Vec::new(), Vec::new(), Vec::new());
     let on_event = |e: Event<'_>| {
         match &e {
@@ -142,6 +156,16 @@ pub fn status(plan: &Plan, journal: &std::path::Path) -> (String, serde_json::Va
         senders,
     };
     (herald::commands::status::text(seen), herald::commands::status::json(seen))
+}
+
+/// `herald report` of `plan` rebuilt from the journal at `journal` into `out`: the rows of its
+/// `results.csv`.
+pub fn report(plan: &Arc<Plan>, journal: Location, out: &std::path::Path) -> Vec<csv::StringRecord> {
+    let j = Journal::open_read(journal).unwrap().expect("a journal");
+    let writer = herald::report::Writer::in_dir(out).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(herald::run::rebuild(plan.clone(), &j, writer)).unwrap();
+    csv::Reader::from_path(out.join("results.csv")).unwrap().records().map(Result::unwrap).collect()
 }
 
 /// The numbers `memory` received a request for, in order.
