@@ -1,18 +1,16 @@
-//! The journal: an embedded SQLite database (WAL) recording, per campaign and recipient, a state
-//! machine `pending → in_flight → sent | failed | unknown`. A recipient is marked `in_flight` and
-//! committed before its request leaves the machine, so a re-run after any crash never sends to
-//! it twice: rows left `in_flight` become `unknown`. Marks are claimed in batches (see
-//! [`writer`]) into the run's `pending` log, folded into the keyed rows when the run ends (see
-//! [`pending`]). The journal stores no secrets, and no message bodies beyond their hash unless
-//! asked. It knows recipients by key; it does not know the planner.
+//! The journal: per campaign and recipient, a state machine `pending → in_flight → sent |
+//! failed | unknown`, in one of two backends laid out alike: an SQLite file (WAL) on the
+//! sending machine (see [`sqlite`]), or a PostgreSQL database shared by any number of runners
+//! (see [`postgres`]). A recipient is marked `in_flight` and committed before its request
+//! leaves the machine, so a re-run after any crash never sends to it twice: rows left
+//! `in_flight` become `unknown`. Marks are claimed in batches by the run's [`writer`]. The
+//! journal stores no secrets, and no message bodies beyond their hash unless asked. It knows
+//! recipients by key; it does not know the planner.
 
 mod alike;
 mod changes;
 mod location;
-mod lock;
-mod pending;
 mod postgres;
-mod schema;
 mod selection;
 mod sqlite;
 pub mod writer;

@@ -8,6 +8,7 @@
 mod connect;
 mod lease;
 mod pacing;
+mod schema;
 mod session;
 mod writer;
 

@@ -44,8 +44,8 @@ impl Thread {
             .spawn(move || {
                 let session = connect(&url, schema, &shown).and_then(|mut client| {
                     if migrate {
-                        super::connect::migrate(&mut client, schema, &shown)?;
-                    } else if !super::connect::present(&mut client, schema, &shown)? {
+                        super::schema::migrate(&mut client, schema, &shown)?;
+                    } else if !super::schema::present(&mut client, schema, &shown)? {
                         return Ok(None);
                     }
                     let lookup = client.prepare(&format!(

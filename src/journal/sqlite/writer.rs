@@ -1,8 +1,8 @@
 //! The SQLite journal's side of a run: claims appended to `pending` and updated in place by
-//! row number, folded into the keyed rows when the run ends (see [`crate::journal::pending`]).
+//! row number, folded into the keyed rows when the run ends (see [`super::pending`]).
 
-use super::{Admission, Admitted, Candidate, Change, Stats, Store};
-use crate::journal::sqlite::{ROW_COLUMNS, lookup, read_row};
+use super::{ROW_COLUMNS, lookup, read_row};
+use crate::journal::writer::{Admission, Admitted, Candidate, Change, Stats, Store};
 use crate::journal::{Decision, JournalError, Policy, Row, State, millis};
 use crate::results::Record;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -45,7 +45,7 @@ pub(in crate::journal) struct Thread {
     claims: HashMap<String, i64>,
     /// Whether this thread folds the run's rows when it finishes (it holds the lock).
     owner: bool,
-    /// A reader's copy of a send under way has rows (see [`crate::journal::pending::snapshot`]).
+    /// A reader's copy of a send under way has rows (see [`super::pending::snapshot`]).
     live: bool,
     /// When the WAL was last copied into the main file.
     checkpointed: Instant,
@@ -61,20 +61,20 @@ impl Thread {
         campaign: String,
         owner: bool,
     ) -> Result<Thread, JournalError> {
-        let conn = if owner { crate::journal::schema::open(path)? } else { crate::journal::schema::open_read(path)? };
+        let conn = if owner { super::connect::open(path)? } else { super::connect::open_read(path)? };
         Thread::new(conn, campaign, owner)
     }
 
     fn new(mut conn: Connection, campaign: String, owner: bool) -> Result<Thread, JournalError> {
         if owner {
             // Rows an earlier run in this process could not fold must be found by lookups.
-            crate::journal::pending::fold(&mut conn, &campaign).map_err(JournalError::Write)?;
+            super::pending::fold(&mut conn, &campaign).map_err(JournalError::Write)?;
         }
         let id: Option<i64> = conn
             .query_row("SELECT id FROM campaigns WHERE name = ?1", params![campaign], |r| r.get(0))
             .optional()
             .map_err(JournalError::Read)?;
-        let live = !owner && crate::journal::pending::snapshot(&conn).map_err(JournalError::Read)?;
+        let live = !owner && super::pending::snapshot(&conn).map_err(JournalError::Read)?;
         let count = |table: &str| -> Result<usize, JournalError> {
             let sql = format!("SELECT COUNT(*) FROM {table} WHERE campaign = ?1");
             conn.query_row(&sql, params![id], |r| r.get(0)).map_err(JournalError::Read)
@@ -284,7 +284,7 @@ impl Store for Thread {
 
     fn finish(mut self) -> Result<Stats, JournalError> {
         if self.owner {
-            crate::journal::pending::fold(&mut self.conn, &self.campaign).map_err(JournalError::Write)?;
+            super::pending::fold(&mut self.conn, &self.campaign).map_err(JournalError::Write)?;
             // Everything into the main file, so a copy of `journal.db` alone is whole.
             checkpoint(&self.conn, "TRUNCATE");
         }

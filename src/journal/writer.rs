@@ -8,8 +8,6 @@
 //! treats as `unknown`: never resent. The batching lives here; each backend's [`Store`] does the
 //! reads and writes.
 
-pub(super) mod sqlite;
-
 use super::{Hash, JournalError, Policy};
 use crate::results::Record;
 use std::future::Future;

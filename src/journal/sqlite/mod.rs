@@ -1,9 +1,13 @@
 //! The SQLite journal: one file (WAL), a lock file per campaign so one process sends it, and
-//! the run under way kept in arrival order until it ends (see [`super::pending`]).
+//! the run under way kept in arrival order until it ends (see [`pending`]).
 
-use super::{
-    Hash, JournalError, Known, Row, RunRow, Sections, State, Totals, from_millis, lock, millis, pending, schema, writer,
-};
+mod connect;
+mod lock;
+mod pending;
+mod schema;
+pub(super) mod writer;
+
+use super::{Hash, JournalError, Known, Row, RunRow, Sections, State, Totals, from_millis, millis};
 use crate::results::{Code, Record, Status};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
@@ -72,7 +76,7 @@ impl Sqlite {
             })?;
         }
         let lock = lock::Lock::acquire(path, campaign)?;
-        let mut conn = schema::open(path)?;
+        let mut conn = connect::open(path)?;
         // A run that crashed left its claims and outcomes pending.
         pending::fold(&mut conn, campaign).map_err(JournalError::Write)?;
         Ok(Sqlite { conn, path: path.to_path_buf(), lock: Some((campaign.to_string(), lock)), live: false })
@@ -84,7 +88,7 @@ impl Sqlite {
         if !path.exists() {
             return Ok(None);
         }
-        let conn = schema::open_read(path)?;
+        let conn = connect::open_read(path)?;
         let live = pending::snapshot(&conn).map_err(JournalError::Read)?;
         Ok(Some(Sqlite { conn, path: path.to_path_buf(), lock: None, live }))
     }
@@ -300,9 +304,9 @@ impl Sqlite {
 
     /// A writer for this run, on its own thread with a connection of its own (the lock stays
     /// here). It folds the run's rows at the end only when this process holds `campaign`'s lock.
-    pub fn writer(&self, campaign: &str, keep_bodies: bool) -> Result<writer::Writer, JournalError> {
-        let store = writer::sqlite::Thread::open(&self.path, campaign.to_string(), self.owns(campaign))?;
-        writer::Writer::start(store, &self.path, keep_bodies)
+    pub fn writer(&self, campaign: &str, keep_bodies: bool) -> Result<super::writer::Writer, JournalError> {
+        let store = writer::Thread::open(&self.path, campaign.to_string(), self.owns(campaign))?;
+        super::writer::Writer::start(store, &self.path, keep_bodies)
     }
 }
 
@@ -322,3 +326,6 @@ pub(super) fn lookup(conn: &Connection, campaign: &str, recipient: &str, live: b
     }
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests;
