@@ -4,7 +4,7 @@
 
 use super::writer::{Admission, Candidate};
 use super::*;
-use crate::results::{Code, Status};
+use crate::results::{Code, Record, Status};
 
 pub(super) fn phone(i: usize) -> String {
     format!("+2547{:08}", 10_000_000 + i)
@@ -207,4 +207,54 @@ async fn a_reader_sees_a_send_under_way_and_never_folds_it(backend: Backend) {
     writer.finish().unwrap();
     let totals = j.totals("c").unwrap();
     assert_eq!((totals.of(State::Sent), totals.of(State::InFlight)), (2, 2));
+}
+
+/// A receipt for message `id`, `ms` milliseconds into the Unix epoch.
+fn receipt(id: &str, delivery: Delivery, ms: i64) -> Receipt {
+    let error_code = (delivery == Delivery::Failed).then(|| "131047".to_string());
+    Receipt { message_id: id.into(), delivery, at: from_millis(ms), error_code }
+}
+
+both!(receipts_move_a_message_forward_only_and_may_come_before_its_answer);
+async fn receipts_move_a_message_forward_only_and_may_come_before_its_answer(backend: Backend) {
+    let (_dir, mut j, _) = open_in(backend);
+    // The provider's receipt for the fourth message outruns the answer to its request.
+    assert_eq!(j.record_receipts(&[receipt("wamid.3", Delivery::Delivered, 5)]).unwrap(), 1);
+    let writer = j.writer("c", false).unwrap();
+    let h = writer.handle();
+    h.admit((0..5).map(candidate).collect(), Policy::default(), usize::MAX).await.unwrap();
+    h.done(
+        (0..4)
+            .map(|i| {
+                let mut r = outcome(i, Status::Sent);
+                r.message_id = Some(format!("wamid.{i}"));
+                r
+            })
+            .collect(),
+    );
+    drop(h);
+    writer.finish().unwrap();
+
+    let first = [
+        receipt("wamid.0", Delivery::Delivered, 10),
+        receipt("wamid.1", Delivery::Read, 20),
+        receipt("wamid.2", Delivery::Failed, 30),
+        receipt("wamid.3", Delivery::Delivered, 6),
+    ];
+    assert_eq!(j.record_receipts(&first).unwrap(), 3, "the same step again is no news");
+    let late = [
+        receipt("wamid.0", Delivery::Read, 40),
+        receipt("wamid.1", Delivery::Delivered, 15),
+        receipt("wamid.2", Delivery::Delivered, 50),
+    ];
+    assert_eq!(j.record_receipts(&late).unwrap(), 1, "only the read moves a message forward");
+    let got = |j: &Journal, i: usize| j.receipt("c", &phone(i)).unwrap().map(|r| (r.delivery, r.at.as_millisecond()));
+    assert_eq!(got(&j, 0), Some((Delivery::Read, 40)));
+    assert_eq!(got(&j, 1), Some((Delivery::Read, 20)), "a delivery reported after the read is behind it");
+    assert_eq!(got(&j, 2), Some((Delivery::Failed, 30)), "a message that failed is not delivered after all");
+    assert_eq!(got(&j, 3), Some((Delivery::Delivered, 5)));
+    assert_eq!(got(&j, 4), None, "no answer, no message id");
+    assert_eq!(j.receipt("c", &phone(2)).unwrap().unwrap().error_code.as_deref(), Some("131047"));
+    let reader = Journal::open_read(j.location()).unwrap().unwrap();
+    assert_eq!(got(&reader, 0), Some((Delivery::Read, 40)), "a reader sees them too");
 }

@@ -59,6 +59,14 @@ const MIGRATIONS: &[&str] = &[
      );",
     // 3: each campaign's file, relative to its repository, to know it again under another id.
     "ALTER TABLE campaigns ADD COLUMN file TEXT;",
+    // 4: delivery receipts by the provider's message id, whichever campaign sent it (apart
+    // from the rows, so a receipt arriving before the send's outcome is kept all the same).
+    "CREATE TABLE receipts (
+         message_id  TEXT PRIMARY KEY,
+         delivery    TEXT NOT NULL CHECK (delivery IN ('delivered', 'read', 'failed')),
+         at          BIGINT NOT NULL,
+         error_code  TEXT
+     );",
 ];
 
 /// For a reader: whether herald's tables are in `schema` (a journal no send has written has

@@ -51,12 +51,12 @@ impl Thread {
                     let lookup = client.prepare(&format!(
                         "SELECT {} FROM recipients
                          WHERE campaign = (SELECT id FROM campaigns WHERE name = $1) AND recipient = $2",
-                        super::ROW_COLUMNS
+                        *super::ROW_COLUMNS
                     ))?;
                     let batch = client.prepare(&format!(
                         "SELECT {} FROM recipients
                          WHERE campaign = (SELECT id FROM campaigns WHERE name = $1) AND recipient = ANY($2)",
-                        super::ROW_COLUMNS
+                        *super::ROW_COLUMNS
                     ))?;
                     // Planned for each batch, by key (see the writer's `Store::new`).
                     client.batch_execute("SET enable_seqscan = off; SET plan_cache_mode = force_custom_plan")?;

@@ -41,7 +41,7 @@ impl Statements {
         Ok(Statements {
             offer: client.prepare("INSERT INTO offered SELECT unnest($1::text[]) ON CONFLICT DO NOTHING")?,
             lookup: client
-                .prepare(&format!("SELECT {ROW_COLUMNS} FROM recipients WHERE campaign = $1 AND recipient = ANY($2)"))?,
+                .prepare(&format!("SELECT {} FROM recipients WHERE campaign = $1 AND recipient = ANY($2)", *ROW_COLUMNS))?,
             settle: client.prepare(super::SETTLE)?,
             lease: client.prepare(&lease)?,
             claim: client.prepare(
@@ -317,7 +317,10 @@ impl Claimer<'_> {
         let mut rows = HashMap::new();
         if self.known > 0 || run.is_some() {
             let found = tx.query(&self.statements.lookup, &[&id, &names])?;
-            rows.extend(found.iter().map(read_row).map(|r| (r.record.recipient.clone(), r)));
+            for r in &found {
+                let r = read_row(r)?;
+                rows.insert(r.record.recipient.clone(), r);
+            }
         }
         let mut left = if run.is_some() { budget } else { 0 };
         let mut admitted = Vec::with_capacity(candidates.len());
@@ -474,12 +477,13 @@ impl writer::Store for Store {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT {ROW_COLUMNS} FROM recipients WHERE campaign = $1
+            "SELECT {} FROM recipients WHERE campaign = $1
                AND NOT EXISTS (SELECT 1 FROM offered o WHERE o.recipient = recipients.recipient)
-             ORDER BY recipient"
+             ORDER BY recipient",
+            *ROW_COLUMNS
         );
         let rows = self.client.query(&sql, &[&self.id])?;
-        Ok(rows.iter().map(read_row).map(|r| r.record).collect())
+        rows.iter().map(|r| read_row(r).map(|r| r.record)).collect()
     }
 
     fn finish(self) -> Result<Stats, JournalError> {

@@ -36,9 +36,10 @@ pub fn open(path: &Path) -> Result<Connection, JournalError> {
 }
 
 /// Opens an existing journal to read it without writing a byte, on a read-only mount too. A
-/// journal of version 4 is read as it is (its campaigns have no file; see [`has_files`]), so a
-/// read never upgrades a journal an older herald shares; only a sender migrates it. Older ones
-/// (version 1 to 3) are still brought up to date first.
+/// journal of version 4 or 5 is read as it is (see [`super::schema::has_files`] and
+/// [`super::schema::has_receipts`]), so a read never upgrades a journal an older herald
+/// shares; only a sender migrates it. Older ones (version 1 to 3) are still brought up to
+/// date first.
 pub fn open_read(path: &Path) -> Result<Connection, JournalError> {
     use rusqlite::OpenFlags;
     let failed = |source| JournalError::Open { path: path.to_path_buf(), source };

@@ -7,10 +7,11 @@ mod pending;
 mod schema;
 pub(super) mod writer;
 
-use super::{Hash, JournalError, Known, Row, RunRow, Sections, State, Totals, from_millis, millis};
-use crate::results::{Code, Record, Status};
+use super::receipt::{Delivery, Receipt};
+use super::{Backend, Hash, JournalError, Known, Row, RunRow, Sections, State, Totals, from_millis, millis, row};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 /// An open SQLite journal: locked for one campaign when this process sends it, unlocked when it only
 /// reads.
@@ -28,42 +29,11 @@ impl std::fmt::Debug for Sqlite {
     }
 }
 
-pub(super) const ROW_COLUMNS: &str = "recipient, csv_line, state, request_hash, message_id, http_status, error_code, \
-                           error_message, attempts, latency_ms, updated_at";
-
-/// Reads a row selected with [`ROW_COLUMNS`].
-pub(super) fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
-    let state = State::parse(&r.get::<_, String>(2)?);
-    let mut record = Record {
-        recipient: r.get(0)?,
-        csv_line: r.get(1)?,
-        status: match state {
-            State::Sent => Status::Sent,
-            State::Failed => Status::Failed,
-            State::Unknown | State::InFlight => Status::Unknown,
-        },
-        message_id: r.get(4)?,
-        http_status: r.get(5)?,
-        error_code: r.get::<_, Option<String>>(6)?.map(|c| Code::parse(&c)),
-        error_message: r.get(7)?,
-        attempts: r.get(8)?,
-        latency_ms: r.get(9)?,
-        timestamp: from_millis(r.get(10)?),
-    };
-    if state == State::InFlight {
-        record.error_code = Some(Code::InFlight);
-        record.error_message = Some("in flight: a send is running, or it stopped before recording the answer".into());
-    }
-    Ok(Row { state, request_hash: r.get(3)?, record })
-}
+/// The columns of a row, as stored (see [`row::columns`]).
+pub(super) static ROW_COLUMNS: LazyLock<String> =
+    LazyLock::new(|| row::columns("state", "error_code", "error_message"));
 
 impl Sqlite {
-    /// The connection, for tests that reach under the journal.
-    #[cfg(test)]
-    pub(super) fn connection(&self) -> &Connection {
-        &self.conn
-    }
-
     /// Opens (creating if needed) the journal and locks `campaign` in it. Fails with
     /// [`JournalError::Busy`] when another herald is sending that campaign; other campaigns in
     /// the same journal are free to send.
@@ -102,9 +72,14 @@ impl Sqlite {
     fn owns(&self, campaign: &str) -> bool {
         self.lock.as_ref().is_some_and(|(c, _)| c == campaign)
     }
+}
 
-    /// Every run of `campaign`, oldest first.
-    pub fn runs(&self, campaign: &str) -> Result<Vec<RunRow>, JournalError> {
+impl Backend for Sqlite {
+    fn senders(&self, campaign: &str) -> Result<usize, JournalError> {
+        Ok(usize::from(self.busy(campaign)))
+    }
+
+    fn runs(&self, campaign: &str) -> Result<Vec<RunRow>, JournalError> {
         let mut stmt = self
             .conn
             .prepare(
@@ -127,8 +102,7 @@ impl Sqlite {
         .map_err(JournalError::Read)
     }
 
-    /// The section hashes of `campaign` at its last run (`None`: never run).
-    pub fn sections(&self, campaign: &str) -> Result<Option<Sections>, JournalError> {
+    fn sections(&self, campaign: &str) -> Result<Option<Sections>, JournalError> {
         let sections: Option<String> = self
             .conn
             .query_row("SELECT sections FROM campaigns WHERE name = ?1", params![campaign], |r| r.get(0))
@@ -137,8 +111,7 @@ impl Sqlite {
         Ok(sections.and_then(|s| serde_json::from_str(&s).ok()))
     }
 
-    /// Every campaign of the journal, as its last run recorded it.
-    pub fn campaigns(&self) -> Result<Vec<Known>, JournalError> {
+    fn campaigns(&self) -> Result<Vec<Known>, JournalError> {
         let file = if schema::has_files(&self.conn).map_err(JournalError::Read)? { "file" } else { "NULL AS file" };
         let sql = format!("SELECT name, {file}, sections FROM campaigns ORDER BY id");
         let mut stmt = self.conn.prepare(&sql).map_err(JournalError::Read)?;
@@ -154,9 +127,7 @@ impl Sqlite {
         .map_err(JournalError::Read)
     }
 
-    /// Counts of `campaign`'s rows by state, and its first and last send, including what a
-    /// send under way has recorded so far.
-    pub fn totals(&self, campaign: &str) -> Result<Totals, JournalError> {
+    fn totals(&self, campaign: &str) -> Result<Totals, JournalError> {
         let mut totals = Totals::default();
         // A pending row counts in its state, and takes its recipient's row out of the old one.
         let mut stmt = self
@@ -194,13 +165,11 @@ impl Sqlite {
         Ok(totals)
     }
 
-    /// What the journal records for one recipient of `campaign`.
-    pub fn row(&self, campaign: &str, recipient: &str) -> Result<Option<Row>, JournalError> {
+    fn row(&self, campaign: &str, recipient: &str) -> Result<Option<Row>, JournalError> {
         lookup(&self.conn, campaign, recipient, self.live).map_err(JournalError::Read)
     }
 
-    /// Turns rows a crashed run left `in_flight` into `unknown`; returns how many.
-    pub fn settle_crashed(&mut self, campaign: &str) -> Result<usize, JournalError> {
+    fn settle_crashed(&mut self, campaign: &str) -> Result<usize, JournalError> {
         let now = millis(jiff::Timestamp::now());
         self.conn
             .execute(
@@ -213,14 +182,7 @@ impl Sqlite {
             .map_err(JournalError::Write)
     }
 
-    /// Accepts the current campaign as the new baseline after `--allow-changed`: every known
-    /// recipient's stored request hash becomes the one the campaign renders now, so the change
-    /// is reported once, not on every later run.
-    pub fn rebaseline(
-        &mut self,
-        campaign: &str,
-        hashes: impl IntoIterator<Item = (String, Hash)>,
-    ) -> Result<(), JournalError> {
+    fn rebaseline(&mut self, campaign: &str, hashes: &[(String, Hash)]) -> Result<(), JournalError> {
         let tx = self.conn.transaction().map_err(JournalError::Write)?;
         {
             let mut stmt = tx
@@ -236,8 +198,7 @@ impl Sqlite {
         tx.commit().map_err(JournalError::Write)
     }
 
-    /// Records the campaign's section hashes and a new run; returns the run id.
-    pub fn begin_run(
+    fn begin_run(
         &mut self,
         campaign: &str,
         sections: &Sections,
@@ -266,10 +227,7 @@ impl Sqlite {
         Ok(id)
     }
 
-    /// Messages `sender` sent (or may have: unknown, in flight) since `since`, over every
-    /// campaign of the journal with that sender and `campaign` itself, and when the oldest of
-    /// them went out. For `delivery.daily_cap`.
-    pub fn sent_since(
+    fn sent_since(
         &self,
         sender: &str,
         campaign: &str,
@@ -291,8 +249,7 @@ impl Sqlite {
         Ok((count, oldest.map(from_millis)))
     }
 
-    /// Closes a run with how it ended (`stopped`: kind and sentence).
-    pub fn end_run(&mut self, run: i64, stopped: Option<(&str, &str)>, exit_code: u8) -> Result<(), JournalError> {
+    fn end_run(&mut self, run: i64, stopped: Option<(&str, &str)>, exit_code: u8) -> Result<(), JournalError> {
         self.conn
             .execute(
                 "UPDATE runs SET finished_at = ?2, stopped_kind = ?3, stopped = ?4, exit_code = ?5 WHERE id = ?1",
@@ -302,11 +259,42 @@ impl Sqlite {
             .map_err(JournalError::Write)
     }
 
-    /// A writer for this run, on its own thread with a connection of its own (the lock stays
-    /// here). It folds the run's rows at the end only when this process holds `campaign`'s lock.
-    pub fn writer(&self, campaign: &str, keep_bodies: bool) -> Result<super::writer::Writer, JournalError> {
+    fn writer(&self, campaign: &str, keep_bodies: bool) -> Result<super::writer::Writer, JournalError> {
         let store = writer::Thread::open(&self.path, campaign.to_string(), self.owns(campaign))?;
         super::writer::Writer::start(store, &self.path, keep_bodies)
+    }
+
+    fn record_receipts(&mut self, receipts: &[Receipt]) -> Result<usize, JournalError> {
+        let tx = self.conn.transaction().map_err(JournalError::Write)?;
+        let mut moved = 0;
+        {
+            let mut stmt = tx.prepare(&super::receipt::upsert('?')).map_err(JournalError::Write)?;
+            for r in receipts {
+                let row = params![r.message_id, r.delivery.as_str(), millis(r.at), r.error_code, r.delivery.step()];
+                moved += stmt.execute(row).map_err(JournalError::Write)?;
+            }
+        }
+        tx.commit().map_err(JournalError::Write)?;
+        Ok(moved)
+    }
+
+    fn receipt(&self, campaign: &str, recipient: &str) -> Result<Option<Receipt>, JournalError> {
+        let Some(message_id) = self.row(campaign, recipient)?.and_then(|r| r.record.message_id) else {
+            return Ok(None);
+        };
+        if !schema::has_receipts(&self.conn).map_err(JournalError::Read)? {
+            return Ok(None);
+        }
+        let found = self
+            .conn
+            .query_row("SELECT delivery, at, error_code FROM receipts WHERE message_id = ?1", [&message_id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<String>>(2)?))
+            })
+            .optional()
+            .map_err(JournalError::Read)?;
+        Ok(found.and_then(|(delivery, at, error_code)| {
+            Some(Receipt { message_id, delivery: Delivery::parse(&delivery)?, at: from_millis(at), error_code })
+        }))
     }
 }
 
@@ -316,10 +304,11 @@ pub(super) fn lookup(conn: &Connection, campaign: &str, recipient: &str, live: b
     let tables: &[&str] = if live { &["temp.live", "recipients"] } else { &["recipients"] };
     for table in tables {
         let sql = format!(
-            "SELECT {ROW_COLUMNS} FROM {table}
-             WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) AND recipient = ?2"
+            "SELECT {} FROM {table}
+             WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) AND recipient = ?2",
+            *ROW_COLUMNS
         );
-        let row = conn.prepare_cached(&sql)?.query_row(params![campaign, recipient], read_row).optional()?;
+        let row = conn.prepare_cached(&sql)?.query_row(params![campaign, recipient], |r| row::decode(r)).optional()?;
         if row.is_some() {
             return Ok(row);
         }

@@ -6,13 +6,13 @@
 //! referred to by number, request hashes are 32-byte blobs and recipient times are Unix
 //! milliseconds. Older journals are migrated in one transaction on first use: version 1 (text
 //! ids, hex hashes, text times), version 2 (no `pending`; a `previous_state` column that
-//! released claims were restored from), version 3 (no campaign senders) and version 4 (no
-//! campaign files).
+//! released claims were restored from), version 3 (no campaign senders), version 4 (no
+//! campaign files) and version 5 (no receipts).
 
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema version this herald writes (`PRAGMA user_version`).
-pub const VERSION: i64 = 5;
+pub const VERSION: i64 = 6;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS campaigns (
@@ -64,6 +64,15 @@ CREATE TABLE IF NOT EXISTS pending (
     first_sent_at  INTEGER NOT NULL,
     updated_at     INTEGER NOT NULL
 );
+-- Delivery receipts by the provider's message id, whichever campaign sent it; kept apart
+-- from the rows so a receipt needs no lookup by message id, and one arriving before the
+-- send's outcome is recorded is kept all the same.
+CREATE TABLE IF NOT EXISTS receipts (
+    message_id  TEXT PRIMARY KEY,
+    delivery    TEXT NOT NULL,
+    at          INTEGER NOT NULL,
+    error_code  TEXT
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (
     id           INTEGER PRIMARY KEY,
     campaign     INTEGER NOT NULL,
@@ -77,18 +86,20 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 ";
 
-/// Version 4 → 5: each campaign's file.
+/// Version 4 → 6: each campaign's file, and receipts.
 const FROM_V4: &str = "
 ALTER TABLE campaigns ADD COLUMN file TEXT;
+{SCHEMA}
 ";
 
-/// Version 3 → 5: each campaign's sender and file.
+/// Version 3 → 6: each campaign's sender and file, and receipts.
 const FROM_V3: &str = "
 ALTER TABLE campaigns ADD COLUMN sender TEXT;
 ALTER TABLE campaigns ADD COLUMN file TEXT;
+{SCHEMA}
 ";
 
-/// Version 1 → 5: the same rows, compact.
+/// Version 1 → 6: the same rows, compact.
 const FROM_V1: &str = "
 ALTER TABLE campaigns RENAME TO campaigns_v1;
 ALTER TABLE recipients RENAME TO recipients_v1;
@@ -110,9 +121,9 @@ DROP TABLE runs_v1;
 DROP TABLE campaigns_v1;
 ";
 
-/// Version 2 → 5: `pending`, and no `previous_state` (a released claim now leaves the row
+/// Version 2 → 6: `pending`, and no `previous_state` (a released claim now leaves the row
 /// untouched; a claim a crash left in flight stays so: the next send settles it); senders and
-/// files.
+/// files; receipts.
 const FROM_V2: &str = "
 ALTER TABLE recipients DROP COLUMN previous_state;
 ALTER TABLE campaigns ADD COLUMN sender TEXT;
@@ -124,6 +135,14 @@ ALTER TABLE campaigns ADD COLUMN file TEXT;
 /// version 4 journal as it is).
 pub fn has_files(conn: &Connection) -> rusqlite::Result<bool> {
     conn.query_row("SELECT EXISTS (SELECT 1 FROM pragma_table_info('campaigns') WHERE name = 'file')", [], |r| r.get(0))
+}
+
+/// Whether the journal keeps delivery receipts (version 6 on; a reader leaves an older
+/// journal as it is).
+pub fn has_receipts(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'receipts')", [], |r| {
+        r.get(0)
+    })
 }
 
 pub(super) fn has_campaigns(conn: &Connection) -> rusqlite::Result<bool> {
@@ -273,6 +292,25 @@ mod tests {
             let now: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
             assert_eq!(now, VERSION);
         }
+    }
+
+    #[test]
+    fn a_version_5_journal_is_read_as_it_is_and_gains_receipts_when_a_sender_opens_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.db");
+        let receipts =
+            SCHEMA.find("-- Delivery receipts").unwrap()..SCHEMA.find("CREATE TABLE IF NOT EXISTS runs").unwrap();
+        let v5 = format!("{}{}", &SCHEMA[..receipts.start], &SCHEMA[receipts.end..]);
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(&v5).unwrap();
+        conn.pragma_update(None, "user_version", 5).unwrap();
+        drop(conn);
+        let version = |c: &Connection| c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap();
+        let read = crate::journal::sqlite::connect::open_read(&path).unwrap();
+        assert_eq!((version(&read), has_receipts(&read).unwrap()), (5, false), "a reader never migrates");
+        drop(read);
+        let sent = open(&path).unwrap();
+        assert_eq!((version(&sent), has_receipts(&sent).unwrap()), (VERSION, true));
     }
 
     #[test]

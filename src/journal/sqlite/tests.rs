@@ -4,15 +4,15 @@
 
 use crate::journal::tests::{candidate, open, outcome, phone};
 use crate::journal::writer::OUTCOME_DELAY;
-use crate::journal::{Journal, JournalError, Policy, State, Store};
+use crate::journal::{Journal, JournalError, Location, Policy, State};
 use crate::results::{Code, Status};
 use std::collections::HashMap;
 
-/// The SQLite connection of an SQLite journal.
-fn conn(j: &Journal) -> &rusqlite::Connection {
-    match &j.store {
-        Store::Sqlite(s) => s.connection(),
-        Store::Postgres(_) => unreachable!("an SQLite journal"),
+/// A connection of its own to an SQLite journal's file, to reach under the journal.
+fn conn(j: &Journal) -> rusqlite::Connection {
+    match j.location() {
+        Location::File(path) => rusqlite::Connection::open(path).unwrap(),
+        Location::Postgres { .. } => unreachable!("an SQLite journal"),
     }
 }
 

@@ -1,9 +1,9 @@
 //! The SQLite journal's side of a run: claims appended to `pending` and updated in place by
 //! row number, folded into the keyed rows when the run ends (see [`super::pending`]).
 
-use super::{ROW_COLUMNS, lookup, read_row};
+use super::{ROW_COLUMNS, lookup};
 use crate::journal::writer::{Admission, Admitted, Candidate, Change, Stats, Store};
-use crate::journal::{Decision, JournalError, Policy, Row, State, millis};
+use crate::journal::{Decision, JournalError, Policy, Row, State, millis, row};
 use crate::results::Record;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
@@ -226,7 +226,7 @@ impl Thread {
         if self.known == 0 {
             return Ok(Vec::new());
         }
-        let cols = ROW_COLUMNS;
+        let cols = &*ROW_COLUMNS;
         let not_offered = "NOT EXISTS (SELECT 1 FROM offered o WHERE o.recipient = r.recipient)";
         let sql = if self.live {
             format!(
@@ -240,7 +240,7 @@ impl Thread {
             format!("SELECT {cols} FROM recipients r WHERE campaign = ?1 AND {not_offered} ORDER BY recipient")
         };
         let mut stmt = self.conn.prepare(&sql).map_err(JournalError::Read)?;
-        let rows = stmt.query_map(params![self.id], read_row).map_err(JournalError::Read)?;
+        let rows = stmt.query_map(params![self.id], |r| row::decode(r)).map_err(JournalError::Read)?;
         rows.map(|r| r.map(|r| r.record)).collect::<Result<_, _>>().map_err(JournalError::Read)
     }
 }
