@@ -10,6 +10,7 @@
 mod alike;
 mod backend;
 mod changes;
+mod error;
 mod location;
 mod postgres;
 mod receipt;
@@ -21,6 +22,7 @@ pub mod writer;
 pub use alike::{LookAlike, look_alike};
 pub use backend::Backend;
 pub use changes::{Changes, MESSAGE_SECTIONS};
+pub use error::{Driver, JournalError};
 pub use location::{Location, redact};
 pub use postgres::Slots;
 pub use receipt::{Delivery, Receipt};
@@ -29,113 +31,6 @@ pub use selection::{Decision, Policy, Selection};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-
-/// Why the journal cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum JournalError {
-    /// Another process holds the campaign's lock.
-    #[error(
-        "another herald {} is sending the campaign `{campaign}` with the journal {}; wait for it to finish (herald status shows progress), or send this copy with a journal of its own (--journal PATH)",
-        .holder.map_or_else(|| "process".to_string(), |p| format!("(process {p})")),
-        .path.display()
-    )]
-    Busy {
-        /// The holder's process id, once it wrote one and that process is running.
-        holder: Option<u32>,
-        /// The campaign being sent.
-        campaign: String,
-        /// The journal.
-        path: PathBuf,
-    },
-    /// The folder or lock file cannot be made or locked.
-    #[error("cannot {what} {}: {source}", .path.display())]
-    File {
-        /// What herald tried: `create`, `open`, `lock`.
-        what: &'static str,
-        /// The file or folder.
-        path: PathBuf,
-        /// What the OS said.
-        source: std::io::Error,
-    },
-    /// The database cannot be opened.
-    #[error("cannot open the journal {}: {source}", .path.display())]
-    Open {
-        /// The journal.
-        path: PathBuf,
-        /// What SQLite said.
-        source: rusqlite::Error,
-    },
-    /// The file is not a journal herald can trust: empty (truncated) or someone else's.
-    #[error(
-        "{} is not a herald journal ({why}); herald will not take it for a fresh one, since that would message everyone again. Restore the journal from a backup, or move the file away and pass --new-journal to start afresh",
-        .path.display()
-    )]
-    Foreign {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong with it.
-        why: &'static str,
-    },
-    /// The journal was written by a newer herald, in a schema this one does not know.
-    #[error("the journal {} was written by a newer herald (schema version {version}); upgrade herald to use it", .path.display())]
-    Newer {
-        /// The journal.
-        path: PathBuf,
-        /// Its schema version.
-        version: i64,
-    },
-    /// A query failed.
-    #[error("cannot read the journal: {0}")]
-    Read(rusqlite::Error),
-    /// A write failed.
-    #[error("cannot write the journal: {0}")]
-    Write(rusqlite::Error),
-    /// The PostgreSQL journal cannot be reached.
-    #[error("cannot connect to the journal {location}: {}", postgres::reason(.source))]
-    Connect {
-        /// The journal, without its password.
-        location: String,
-        /// What PostgreSQL (or the network) said.
-        source: ::postgres::Error,
-    },
-    /// The PostgreSQL journal's schema is newer than this herald.
-    #[error(
-        "the journal {location} was written by a newer herald (schema version {version}); upgrade herald to use it"
-    )]
-    NewerDatabase {
-        /// The journal, without its password.
-        location: String,
-        /// Its schema version.
-        version: i32,
-    },
-    /// TLS for the PostgreSQL journal cannot be set up.
-    #[error("cannot set up TLS for the journal: {0}")]
-    Tls(#[from] rustls::Error),
-    /// `$PGSSLROOTCERT` cannot be read.
-    #[error("cannot read the journal's CA certificates from PGSSLROOTCERT ({path}): {why}")]
-    RootCert {
-        /// The file.
-        path: String,
-        /// What went wrong.
-        why: String,
-    },
-    /// A PostgreSQL query failed.
-    #[error("cannot use the journal's database: {}", postgres::reason(.0))]
-    Database(#[from] ::postgres::Error),
-    /// A journal value that starts like a PostgreSQL URL but is not one.
-    #[error(
-        "the journal `{0}` looks like a PostgreSQL URL but is not one; write it as postgres://user:password@host:5432/database (a file journal is a path)"
-    )]
-    NotAUrl(String),
-    /// A PostgreSQL runner's lease ran out before it could renew it.
-    #[error(
-        "this runner's lease on the journal ran out (it could not renew it in time), so other runners may take its open claims for a crashed runner's; it stops claiming. Run `herald send` again to go on"
-    )]
-    LeaseLost,
-    /// The writer thread is gone (it failed earlier, or could not start).
-    #[error("the journal writer has stopped{}", .0.as_ref().map(|why| format!(": {why}")).unwrap_or_default())]
-    WriterGone(Option<String>),
-}
 
 /// SHA-256 of each top-level section of a campaign file, by section name.
 pub type Sections = HashMap<String, String>;

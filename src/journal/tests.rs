@@ -258,3 +258,51 @@ async fn receipts_move_a_message_forward_only_and_may_come_before_its_answer(bac
     let reader = Journal::open_read(j.location()).unwrap().unwrap();
     assert_eq!(got(&reader, 0), Some((Delivery::Read, 40)), "a reader sees them too");
 }
+
+/// The message of `e` and of every error under it.
+fn chain(e: &JournalError) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        text = format!("{text} / {c}");
+        cause = c.source();
+    }
+    text
+}
+
+both!(a_failed_query_says_it_was_reading_the_journal);
+async fn a_failed_query_says_it_was_reading_the_journal(backend: Backend) {
+    let (_dir, j, _) = open_in(backend);
+    let drop = "ALTER TABLE runs RENAME TO runs_gone";
+    match j.location() {
+        Location::File(path) => rusqlite::Connection::open(path).unwrap().execute_batch(drop).unwrap(),
+        Location::Postgres { url, .. } => {
+            let (url, sql) = (url.clone(), format!("SET search_path TO herald; {drop}"));
+            std::thread::spawn(move || {
+                ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap().batch_execute(&sql)
+            })
+            .join()
+            .unwrap()
+            .unwrap();
+        }
+    }
+    let err = j.runs("c").err().unwrap();
+    assert!(matches!(err, JournalError::Read(_)), "{err:?}");
+    assert!(err.to_string().starts_with("cannot read the journal: "), "{err}");
+    assert!(err.to_string().contains("runs"), "the driver's reason: {err}");
+    assert!(!chain(&err).contains("secret-pw"), "{}", chain(&err));
+}
+
+#[test]
+fn a_journal_that_cannot_be_reached_is_named_without_its_password() {
+    let url = "postgres://herald:s3cret-pw@127.0.0.1:1/nowhere?connect_timeout=2";
+    let err = Journal::open(Location::parse(Path::new(url), false).unwrap(), "c").err().unwrap();
+    assert!(matches!(err, JournalError::Open { source: Driver::Postgres(_), .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.starts_with("cannot connect to the journal postgres://herald:***@127.0.0.1:1/nowhere"), "{text}");
+    assert!(!chain(&err).contains("s3cret-pw"), "{}", chain(&err));
+    let dir = tempfile::tempdir().unwrap();
+    let err = Journal::open(Location::File(dir.path().to_path_buf()), "c").err().unwrap();
+    assert!(matches!(err, JournalError::Open { source: Driver::Sqlite(_), .. }), "{err:?}");
+    assert!(err.to_string().starts_with("cannot open the journal "), "{err}");
+}

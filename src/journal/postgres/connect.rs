@@ -11,7 +11,7 @@ use std::sync::Arc;
 /// Connects to `url`, looking for herald's tables in `schema`; `shown` is the journal as it may
 /// be printed. Only a sender creates or migrates them ([`migrate`]): readers never write.
 pub fn connect(url: &str, schema: &str, shown: &str) -> Result<Client, JournalError> {
-    let failed = |source| JournalError::Connect { location: shown.to_string(), source };
+    let failed = |e: postgres::Error| JournalError::Open { journal: shown.to_string(), source: e.into() };
     let mut config = Config::from_str(url).map_err(failed)?;
     config.application_name("herald");
     let mut client = config.connect(tls()?).map_err(failed)?;

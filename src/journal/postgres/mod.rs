@@ -111,12 +111,20 @@ impl Postgres {
         Ok(Some(Postgres { session, url: url.to_string(), schema, shown, run: None, cap: None }))
     }
 
-    /// Runs `f` with the connection, on its thread.
-    fn call<T: Send + 'static>(
+    /// Runs `f`, which only reads, with the connection, on its thread.
+    fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Session) -> Result<T, JournalError> + Send + 'static,
     ) -> Result<T, JournalError> {
-        self.session.call(f)
+        self.session.call(f).map_err(|e| e.of_query(false))
+    }
+
+    /// Runs `f`, which writes, with the connection, on its thread.
+    fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Session) -> Result<T, JournalError> + Send + 'static,
+    ) -> Result<T, JournalError> {
+        self.session.call(f).map_err(|e| e.of_query(true))
     }
 }
 
@@ -124,7 +132,7 @@ impl Backend for Postgres {
     fn senders(&self, campaign: &str) -> Result<usize, JournalError> {
         let mine = self.run.as_ref().map_or(0, |(id, _)| *id);
         let campaign = campaign.to_string();
-        self.call(move |s| {
+        self.read(move |s| {
             let row = s.client.query_one(
                 "SELECT COUNT(*) FROM runs WHERE campaign = (SELECT id FROM campaigns WHERE name = $1)
                      AND finished_at IS NULL AND lease_until > now() AND id <> $2",
@@ -136,7 +144,7 @@ impl Backend for Postgres {
 
     fn runs(&self, campaign: &str) -> Result<Vec<RunRow>, JournalError> {
         let campaign = campaign.to_string();
-        self.call(move |s| {
+        self.read(move |s| {
             let rows = s.client.query(
                 "SELECT started_at, finished_at, mode, stopped_kind, stopped, exit_code
                  FROM runs WHERE campaign = (SELECT id FROM campaigns WHERE name = $1) ORDER BY id",
@@ -161,14 +169,14 @@ impl Backend for Postgres {
 
     fn sections(&self, campaign: &str) -> Result<Option<Sections>, JournalError> {
         let campaign = campaign.to_string();
-        self.call(move |s| {
+        self.read(move |s| {
             let row = s.client.query_opt("SELECT sections FROM campaigns WHERE name = $1", &[&campaign])?;
             Ok(row.and_then(|r| serde_json::from_str(r.get(0)).ok()))
         })
     }
 
     fn campaigns(&self) -> Result<Vec<Known>, JournalError> {
-        self.call(move |s| {
+        self.read(move |s| {
             // A reader does not migrate: `file` is read so that a journal of migration 2 has none.
             let rows = s
                 .client
@@ -186,7 +194,7 @@ impl Backend for Postgres {
 
     fn totals(&self, campaign: &str) -> Result<Totals, JournalError> {
         let campaign = campaign.to_string();
-        let rows = self.call(move |s| {
+        let rows = self.read(move |s| {
             Ok(s.client.query(
                 concat!(
                     "SELECT state, COUNT(*), COUNT(*) FILTER (WHERE error_code = 'interrupted'), MIN(first_sent_at),
@@ -219,12 +227,12 @@ impl Backend for Postgres {
 
     fn row(&self, campaign: &str, recipient: &str) -> Result<Option<Row>, JournalError> {
         let (campaign, recipient) = (campaign.to_string(), recipient.to_string());
-        self.call(move |s| s.client.query_opt(&s.lookup, &[&campaign, &recipient])?.map(|r| read_row(&r)).transpose())
+        self.read(move |s| s.client.query_opt(&s.lookup, &[&campaign, &recipient])?.map(|r| read_row(&r)).transpose())
     }
 
     fn rows(&self, campaign: &str, recipients: &[String]) -> Result<HashMap<String, Row>, JournalError> {
         let (campaign, recipients) = (campaign.to_string(), recipients.to_vec());
-        self.call(move |s| {
+        self.read(move |s| {
             let rows = s.client.query(&s.batch, &[&campaign, &recipients])?;
             rows.iter().map(|r| read_row(r).map(|r| (r.record.recipient.clone(), r))).collect()
         })
@@ -233,7 +241,7 @@ impl Backend for Postgres {
     fn settle_crashed(&mut self, campaign: &str) -> Result<usize, JournalError> {
         let now = millis(jiff::Timestamp::now());
         let campaign = campaign.to_string();
-        let n = self.call(move |s| {
+        let n = self.write(move |s| {
             let Some(id) = s.client.query_opt("SELECT id FROM campaigns WHERE name = $1", &[&campaign])? else {
                 return Ok(0);
             };
@@ -245,7 +253,7 @@ impl Backend for Postgres {
     fn rebaseline(&mut self, campaign: &str, hashes: &[(String, Hash)]) -> Result<(), JournalError> {
         let campaign = campaign.to_string();
         let hashes = hashes.to_vec();
-        self.call(move |s| {
+        self.write(move |s| {
             let mut tx = s.client.transaction()?;
             let statement = tx.prepare(
                 "UPDATE recipients SET request_hash = $3
@@ -271,7 +279,7 @@ impl Backend for Postgres {
         let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
         let (campaign, mode, sender, file) =
             (campaign.to_string(), mode.to_string(), sender.to_string(), file.to_string());
-        let id = self.call(move |s| {
+        let id = self.write(move |s| {
             let mut tx = s.client.transaction()?;
             tx.execute(
                 "INSERT INTO campaigns (name, sections, created_at, updated_at, sender, file)
@@ -307,7 +315,7 @@ impl Backend for Postgres {
         since: jiff::Timestamp,
     ) -> Result<(usize, Option<jiff::Timestamp>), JournalError> {
         let (sender, campaign, since) = (sender.to_string(), campaign.to_string(), millis(since));
-        let (count, oldest) = self.call(move |s| {
+        let (count, oldest) = self.read(move |s| {
             let r = s.client.query_one(
                 "SELECT COUNT(*), MIN(first_sent_at) FROM recipients
                  WHERE campaign IN (SELECT id FROM campaigns WHERE sender = $1 OR name = $2)
@@ -322,7 +330,7 @@ impl Backend for Postgres {
     fn end_run(&mut self, run: i64, stopped: Option<(&str, &str)>, exit_code: u8) -> Result<(), JournalError> {
         let stopped = stopped.map(|(k, s)| (k.to_string(), s.to_string()));
         let now = crate::results::now();
-        self.call(move |s| {
+        self.write(move |s| {
             let (kind, text) = stopped.unzip();
             s.client.execute(
                 "UPDATE runs SET finished_at = $2, stopped_kind = $3, stopped = $4, exit_code = $5 WHERE id = $1",
@@ -356,7 +364,7 @@ impl Backend for Postgres {
 
     fn record_receipts(&mut self, receipts: &[Receipt]) -> Result<usize, JournalError> {
         let receipts = receipts.to_vec();
-        let moved = self.call(move |s| {
+        let moved = self.write(move |s| {
             let mut tx = s.client.transaction()?;
             let upsert = tx.prepare(&super::receipt::upsert('$'))?;
             let mut moved = 0;
@@ -375,7 +383,7 @@ impl Backend for Postgres {
         let Some(message_id) = self.row(campaign, recipient)?.and_then(|r| r.record.message_id) else {
             return Ok(None);
         };
-        self.call(move |s| {
+        self.read(move |s| {
             // A reader does not migrate: a journal from before receipts has none.
             if !s.client.query_one("SELECT to_regclass('receipts') IS NOT NULL", &[])?.get::<_, bool>(0) {
                 return Ok(None);

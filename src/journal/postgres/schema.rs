@@ -79,7 +79,7 @@ pub fn present(client: &mut Client, schema: &str, shown: &str) -> Result<bool, J
     }
     let version: i32 = client.query_one("SELECT COALESCE(MAX(version), 0) FROM migrations", &[])?.get(0);
     if version > i32::try_from(MIGRATIONS.len()).unwrap_or(i32::MAX) {
-        return Err(JournalError::NewerDatabase { location: shown.to_string(), version });
+        return Err(JournalError::Newer { journal: shown.to_string(), version: i64::from(version) });
     }
     Ok(version > 0)
 }
@@ -99,7 +99,7 @@ pub fn migrate(client: &mut Client, schema: &str, shown: &str) -> Result<(), Jou
     let version: i32 = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM migrations", &[])?.get(0);
     let known = i32::try_from(MIGRATIONS.len()).unwrap_or(i32::MAX);
     if version > known {
-        return Err(JournalError::NewerDatabase { location: shown.to_string(), version });
+        return Err(JournalError::Newer { journal: shown.to_string(), version: i64::from(version) });
     }
     for (n, sql) in (1..).zip(MIGRATIONS).skip(usize::try_from(version).unwrap_or(0)) {
         tx.batch_execute(sql)?;

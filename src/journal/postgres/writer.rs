@@ -416,6 +416,31 @@ impl writer::Store for Store {
         policy: Policy,
         budget: usize,
     ) -> Result<Admitted, JournalError> {
+        self.claim(changes, candidates, policy, budget).map_err(|e| e.of_query(true))
+    }
+
+    fn flush(&mut self, changes: Vec<Change>) -> Result<(), JournalError> {
+        self.commit_changes(changes).map_err(|e| e.of_query(true))
+    }
+
+    fn gone(&mut self) -> Result<Vec<Record>, JournalError> {
+        self.unoffered().map_err(|e| e.of_query(false))
+    }
+
+    fn finish(self) -> Result<Stats, JournalError> {
+        Ok(self.stats)
+    }
+}
+
+impl Store {
+    /// Commits `changes`, then claims the batch (see [`writer::Store::admit`]).
+    fn claim(
+        &mut self,
+        changes: Vec<Change>,
+        candidates: &[Candidate],
+        policy: Policy,
+        budget: usize,
+    ) -> Result<Admitted, JournalError> {
         let claimer = Claimer {
             statements: &self.statements,
             cap: &self.cap,
@@ -461,7 +486,8 @@ impl writer::Store for Store {
         Ok(admitted)
     }
 
-    fn flush(&mut self, changes: Vec<Change>) -> Result<(), JournalError> {
+    /// Commits `changes` on their own.
+    fn commit_changes(&mut self, changes: Vec<Change>) -> Result<(), JournalError> {
         let mut tx = self.client.transaction()?;
         let written = write_changes(&mut tx, &self.statements, (self.id, self.run), &self.claims, changes)?;
         tx.commit()?;
@@ -472,7 +498,8 @@ impl writer::Store for Store {
         Ok(())
     }
 
-    fn gone(&mut self) -> Result<Vec<Record>, JournalError> {
+    /// Rows never offered in this run, when the campaign had rows before it.
+    fn unoffered(&mut self) -> Result<Vec<Record>, JournalError> {
         if self.known == 0 {
             return Ok(Vec::new());
         }
@@ -484,9 +511,5 @@ impl writer::Store for Store {
         );
         let rows = self.client.query(&sql, &[&self.id])?;
         rows.iter().map(|r| read_row(r).map(|r| r.record)).collect()
-    }
-
-    fn finish(self) -> Result<Stats, JournalError> {
-        Ok(self.stats)
     }
 }

@@ -21,12 +21,12 @@ pub fn sync_mode() -> &'static str {
 /// written by a newer herald is refused, not rewritten; so is a file that exists but is empty
 /// or not herald's (a truncated copy must never pass for a fresh journal).
 pub fn open(path: &Path) -> Result<Connection, JournalError> {
-    let failed = |source| JournalError::Open { path: path.to_path_buf(), source };
+    let failed = |e: rusqlite::Error| JournalError::Open { journal: path.display().to_string(), source: e.into() };
     let existed = check_existing(path)?;
     let mut conn = settings(path).map_err(failed)?;
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(failed)?;
     if version > VERSION {
-        return Err(JournalError::Newer { path: path.to_path_buf(), version });
+        return Err(JournalError::Newer { journal: path.display().to_string(), version });
     }
     if existed && version == 0 && !has_campaigns(&conn).map_err(failed)? {
         return Err(JournalError::Foreign { path: path.to_path_buf(), why: "it has no herald tables" });
@@ -42,7 +42,7 @@ pub fn open(path: &Path) -> Result<Connection, JournalError> {
 /// date first.
 pub fn open_read(path: &Path) -> Result<Connection, JournalError> {
     use rusqlite::OpenFlags;
-    let failed = |source| JournalError::Open { path: path.to_path_buf(), source };
+    let failed = |e: rusqlite::Error| JournalError::Open { journal: path.display().to_string(), source: e.into() };
     check_existing(path)?;
     let read_only = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let uri = |extra: &str| format!("file:{}?mode=ro{extra}", uri_path(path));
@@ -56,7 +56,7 @@ pub fn open_read(path: &Path) -> Result<Connection, JournalError> {
         });
     let (conn, version) = conn.map_err(failed)?;
     if version > VERSION {
-        return Err(JournalError::Newer { path: path.to_path_buf(), version });
+        return Err(JournalError::Newer { journal: path.display().to_string(), version });
     }
     if version == 0 && !has_campaigns(&conn).map_err(failed)? {
         return Err(JournalError::Foreign { path: path.to_path_buf(), why: "it has no herald tables" });

@@ -48,7 +48,7 @@ impl Sqlite {
         let lock = lock::Lock::acquire(path, campaign)?;
         let mut conn = connect::open(path)?;
         // A run that crashed left its claims and outcomes pending.
-        pending::fold(&mut conn, campaign).map_err(JournalError::Write)?;
+        pending::fold(&mut conn, campaign).map_err(JournalError::write)?;
         Ok(Sqlite { conn, path: path.to_path_buf(), lock: Some((campaign.to_string(), lock)), live: false })
     }
 
@@ -59,7 +59,7 @@ impl Sqlite {
             return Ok(None);
         }
         let conn = connect::open_read(path)?;
-        let live = pending::snapshot(&conn).map_err(JournalError::Read)?;
+        let live = pending::snapshot(&conn).map_err(JournalError::read)?;
         Ok(Some(Sqlite { conn, path: path.to_path_buf(), lock: None, live }))
     }
 
@@ -86,7 +86,7 @@ impl Backend for Sqlite {
                 "SELECT started_at, finished_at, mode, stopped_kind, stopped, exit_code
                  FROM runs WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) ORDER BY id",
             )
-            .map_err(JournalError::Read)?;
+            .map_err(JournalError::read)?;
         stmt.query_map(params![campaign], |r| {
             let kind: Option<String> = r.get(3)?;
             let text: Option<String> = r.get(4)?;
@@ -99,7 +99,7 @@ impl Backend for Sqlite {
             })
         })
         .and_then(Iterator::collect)
-        .map_err(JournalError::Read)
+        .map_err(JournalError::read)
     }
 
     fn sections(&self, campaign: &str) -> Result<Option<Sections>, JournalError> {
@@ -107,14 +107,14 @@ impl Backend for Sqlite {
             .conn
             .query_row("SELECT sections FROM campaigns WHERE name = ?1", params![campaign], |r| r.get(0))
             .optional()
-            .map_err(JournalError::Read)?;
+            .map_err(JournalError::read)?;
         Ok(sections.and_then(|s| serde_json::from_str(&s).ok()))
     }
 
     fn campaigns(&self) -> Result<Vec<Known>, JournalError> {
-        let file = if schema::has_files(&self.conn).map_err(JournalError::Read)? { "file" } else { "NULL AS file" };
+        let file = if schema::has_files(&self.conn).map_err(JournalError::read)? { "file" } else { "NULL AS file" };
         let sql = format!("SELECT name, {file}, sections FROM campaigns ORDER BY id");
-        let mut stmt = self.conn.prepare(&sql).map_err(JournalError::Read)?;
+        let mut stmt = self.conn.prepare(&sql).map_err(JournalError::read)?;
         stmt.query_map([], |r| {
             let sections: String = r.get(2)?;
             Ok(Known {
@@ -124,7 +124,7 @@ impl Backend for Sqlite {
             })
         })
         .and_then(Iterator::collect)
-        .map_err(JournalError::Read)
+        .map_err(JournalError::read)
     }
 
     fn totals(&self, campaign: &str) -> Result<Totals, JournalError> {
@@ -146,15 +146,15 @@ impl Backend for Sqlite {
                      WHERE p.campaign = (SELECT id FROM c)
                  ) GROUP BY state HAVING SUM(n) > 0",
             )
-            .map_err(JournalError::Read)?;
+            .map_err(JournalError::read)?;
         let rows = stmt
             .query_map(params![campaign], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, usize>(1)?, r.get::<_, usize>(2)?, r.get(3)?, r.get(4)?))
             })
-            .map_err(JournalError::Read)?;
+            .map_err(JournalError::read)?;
         let (mut first, mut last): (Option<i64>, Option<i64>) = (None, None);
         for row in rows {
-            let (state, n, interrupted, f, l): (String, usize, usize, i64, i64) = row.map_err(JournalError::Read)?;
+            let (state, n, interrupted, f, l): (String, usize, usize, i64, i64) = row.map_err(JournalError::read)?;
             totals.states.insert(State::parse(&state), n);
             totals.interrupted += interrupted;
             first = Some(first.map_or(f, |x| x.min(f)));
@@ -166,7 +166,7 @@ impl Backend for Sqlite {
     }
 
     fn row(&self, campaign: &str, recipient: &str) -> Result<Option<Row>, JournalError> {
-        lookup(&self.conn, campaign, recipient, self.live).map_err(JournalError::Read)
+        lookup(&self.conn, campaign, recipient, self.live).map_err(JournalError::read)
     }
 
     fn settle_crashed(&mut self, campaign: &str) -> Result<usize, JournalError> {
@@ -179,23 +179,23 @@ impl Backend for Sqlite {
                  WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) AND state = 'in_flight'",
                 params![campaign, now],
             )
-            .map_err(JournalError::Write)
+            .map_err(JournalError::write)
     }
 
     fn rebaseline(&mut self, campaign: &str, hashes: &[(String, Hash)]) -> Result<(), JournalError> {
-        let tx = self.conn.transaction().map_err(JournalError::Write)?;
+        let tx = self.conn.transaction().map_err(JournalError::write)?;
         {
             let mut stmt = tx
                 .prepare(
                     "UPDATE recipients SET request_hash = ?3
                      WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) AND recipient = ?2",
                 )
-                .map_err(JournalError::Write)?;
+                .map_err(JournalError::write)?;
             for (recipient, hash) in hashes {
-                stmt.execute(params![campaign, recipient, &hash[..]]).map_err(JournalError::Write)?;
+                stmt.execute(params![campaign, recipient, &hash[..]]).map_err(JournalError::write)?;
             }
         }
-        tx.commit().map_err(JournalError::Write)
+        tx.commit().map_err(JournalError::write)
     }
 
     fn begin_run(
@@ -208,22 +208,22 @@ impl Backend for Sqlite {
     ) -> Result<i64, JournalError> {
         let now = crate::results::now();
         let sections = serde_json::to_string(sections).unwrap_or_default();
-        let tx = self.conn.transaction().map_err(JournalError::Write)?;
+        let tx = self.conn.transaction().map_err(JournalError::write)?;
         tx.execute(
             "INSERT INTO campaigns (name, sections, created_at, updated_at, sender, file) VALUES (?1, ?2, ?3, ?3, ?4, ?5)
              ON CONFLICT(name) DO UPDATE SET sections = excluded.sections, updated_at = excluded.updated_at,
                                              sender = excluded.sender, file = excluded.file",
             params![campaign, sections, now, sender, file],
         )
-        .map_err(JournalError::Write)?;
+        .map_err(JournalError::write)?;
         tx.execute(
             "INSERT INTO runs (campaign, started_at, mode, pid)
              VALUES ((SELECT id FROM campaigns WHERE name = ?1), ?2, ?3, ?4)",
             params![campaign, now, mode, std::process::id()],
         )
-        .map_err(JournalError::Write)?;
+        .map_err(JournalError::write)?;
         let id = tx.last_insert_rowid();
-        tx.commit().map_err(JournalError::Write)?;
+        tx.commit().map_err(JournalError::write)?;
         Ok(id)
     }
 
@@ -245,7 +245,7 @@ impl Backend for Sqlite {
         let (count, oldest): (usize, Option<i64>) = self
             .conn
             .query_row(sql, params![sender, campaign, millis(since)], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(JournalError::Read)?;
+            .map_err(JournalError::read)?;
         Ok((count, oldest.map(from_millis)))
     }
 
@@ -256,7 +256,7 @@ impl Backend for Sqlite {
                 params![run, crate::results::now(), stopped.map(|s| s.0), stopped.map(|s| s.1), exit_code],
             )
             .map(|_| ())
-            .map_err(JournalError::Write)
+            .map_err(JournalError::write)
     }
 
     fn writer(&self, campaign: &str, keep_bodies: bool) -> Result<super::writer::Writer, JournalError> {
@@ -265,16 +265,16 @@ impl Backend for Sqlite {
     }
 
     fn record_receipts(&mut self, receipts: &[Receipt]) -> Result<usize, JournalError> {
-        let tx = self.conn.transaction().map_err(JournalError::Write)?;
+        let tx = self.conn.transaction().map_err(JournalError::write)?;
         let mut moved = 0;
         {
-            let mut stmt = tx.prepare(&super::receipt::upsert('?')).map_err(JournalError::Write)?;
+            let mut stmt = tx.prepare(&super::receipt::upsert('?')).map_err(JournalError::write)?;
             for r in receipts {
                 let row = params![r.message_id, r.delivery.as_str(), millis(r.at), r.error_code, r.delivery.step()];
-                moved += stmt.execute(row).map_err(JournalError::Write)?;
+                moved += stmt.execute(row).map_err(JournalError::write)?;
             }
         }
-        tx.commit().map_err(JournalError::Write)?;
+        tx.commit().map_err(JournalError::write)?;
         Ok(moved)
     }
 
@@ -282,7 +282,7 @@ impl Backend for Sqlite {
         let Some(message_id) = self.row(campaign, recipient)?.and_then(|r| r.record.message_id) else {
             return Ok(None);
         };
-        if !schema::has_receipts(&self.conn).map_err(JournalError::Read)? {
+        if !schema::has_receipts(&self.conn).map_err(JournalError::read)? {
             return Ok(None);
         }
         let found = self
@@ -291,7 +291,7 @@ impl Backend for Sqlite {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<String>>(2)?))
             })
             .optional()
-            .map_err(JournalError::Read)?;
+            .map_err(JournalError::read)?;
         Ok(found.and_then(|(delivery, at, error_code)| {
             Some(Receipt { message_id, delivery: Delivery::parse(&delivery)?, at: from_millis(at), error_code })
         }))

@@ -68,22 +68,22 @@ impl Thread {
     fn new(mut conn: Connection, campaign: String, owner: bool) -> Result<Thread, JournalError> {
         if owner {
             // Rows an earlier run in this process could not fold must be found by lookups.
-            super::pending::fold(&mut conn, &campaign).map_err(JournalError::Write)?;
+            super::pending::fold(&mut conn, &campaign).map_err(JournalError::write)?;
         }
         let id: Option<i64> = conn
             .query_row("SELECT id FROM campaigns WHERE name = ?1", params![campaign], |r| r.get(0))
             .optional()
-            .map_err(JournalError::Read)?;
-        let live = !owner && super::pending::snapshot(&conn).map_err(JournalError::Read)?;
+            .map_err(JournalError::read)?;
+        let live = !owner && super::pending::snapshot(&conn).map_err(JournalError::read)?;
         let count = |table: &str| -> Result<usize, JournalError> {
             let sql = format!("SELECT COUNT(*) FROM {table} WHERE campaign = ?1");
-            conn.query_row(&sql, params![id], |r| r.get(0)).map_err(JournalError::Read)
+            conn.query_row(&sql, params![id], |r| r.get(0)).map_err(JournalError::read)
         };
         let known = count("recipients")? + if live { count("temp.live")? } else { 0 };
         if known > 0 {
             // Recipients looked up, to find afterwards the rows the campaign no longer lists.
             conn.execute_batch("CREATE TEMP TABLE IF NOT EXISTS offered (recipient TEXT PRIMARY KEY) WITHOUT ROWID")
-                .map_err(JournalError::Write)?;
+                .map_err(JournalError::write)?;
         }
         let stats = Stats::default();
         Ok(Thread {
@@ -109,10 +109,10 @@ impl Thread {
         let now = millis(jiff::Timestamp::now());
         // Prepared BEGIN/COMMIT: a run commits thousands of times.
         let begin = if writes { "BEGIN IMMEDIATE" } else { "BEGIN" };
-        self.conn.prepare_cached(begin).and_then(|mut s| s.execute([])).map_err(JournalError::Write)?;
+        self.conn.prepare_cached(begin).and_then(|mut s| s.execute([])).map_err(JournalError::write)?;
         match f(self, now) {
             Ok(value) => {
-                self.conn.prepare_cached("COMMIT").and_then(|mut s| s.execute([])).map_err(JournalError::Write)?;
+                self.conn.prepare_cached("COMMIT").and_then(|mut s| s.execute([])).map_err(JournalError::write)?;
                 self.stats.commits += 1;
                 if self.owner && self.checkpointed.elapsed() >= CHECKPOINT_EVERY {
                     checkpoint(&self.conn, "PASSIVE");
@@ -122,7 +122,7 @@ impl Thread {
             }
             Err(e) => {
                 let _ = self.conn.execute_batch("ROLLBACK");
-                Err(JournalError::Write(e))
+                Err(JournalError::write(e))
             }
         }
     }
@@ -239,9 +239,9 @@ impl Thread {
         } else {
             format!("SELECT {cols} FROM recipients r WHERE campaign = ?1 AND {not_offered} ORDER BY recipient")
         };
-        let mut stmt = self.conn.prepare(&sql).map_err(JournalError::Read)?;
-        let rows = stmt.query_map(params![self.id], |r| row::decode(r)).map_err(JournalError::Read)?;
-        rows.map(|r| r.map(|r| r.record)).collect::<Result<_, _>>().map_err(JournalError::Read)
+        let mut stmt = self.conn.prepare(&sql).map_err(JournalError::read)?;
+        let rows = stmt.query_map(params![self.id], |r| row::decode(r)).map_err(JournalError::read)?;
+        rows.map(|r| r.map(|r| r.record)).collect::<Result<_, _>>().map_err(JournalError::read)
     }
 }
 
@@ -271,7 +271,7 @@ impl Store for Thread {
             t.conn.prepare_cached("RELEASE admit")?.execute([])?;
             Ok(admitted)
         })?
-        .map_err(JournalError::Write)
+        .map_err(JournalError::write)
     }
 
     fn flush(&mut self, changes: Vec<Change>) -> Result<(), JournalError> {
@@ -284,7 +284,7 @@ impl Store for Thread {
 
     fn finish(mut self) -> Result<Stats, JournalError> {
         if self.owner {
-            super::pending::fold(&mut self.conn, &self.campaign).map_err(JournalError::Write)?;
+            super::pending::fold(&mut self.conn, &self.campaign).map_err(JournalError::write)?;
             // Everything into the main file, so a copy of `journal.db` alone is whole.
             checkpoint(&self.conn, "TRUNCATE");
         }
