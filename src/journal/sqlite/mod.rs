@@ -1,5 +1,6 @@
 //! The SQLite journal: one file (WAL), a lock file per campaign so one process sends it, and
-//! the run under way kept in arrival order until it ends (see [`pending`]).
+//! the run under way kept in arrival order and folded into the keyed rows as it goes and when
+//! it ends (see [`pending`]).
 
 mod connect;
 mod lock;

@@ -5,30 +5,71 @@
 //! against 55k now (a sorted list hid it).
 //!
 //! Claims of one run need no key: the audience offers each recipient once. The campaign's owner
-//! (the process holding its lock) folds the campaign's `pending` rows into `recipients` in key
-//! order when the run ends, and when it opens the journal after a crash; other campaigns' rows
-//! are theirs to fold. Readers (a `status` during a send) see them through [`snapshot`].
+//! (the process holding its lock) folds the campaign's rows whose outcome is final into
+//! `recipients`: as the run goes, a bounded step at a time ([`fold_step`]) between batches once
+//! [`BOUND`] final rows wait, so what is left to fold when the run ends ([`fold`]) stays about
+//! that; a run smaller than that folds once, at its end, as cheaply as ever. A step merges rows
+//! in random key order into the keyed rows, which costs more per row than one merge at the
+//! end, so steps take at most half the writer's time: a send never waits on them for long.
+//! Rows still in flight stay until they have an outcome, or until a crash's are folded when
+//! the journal is next opened; other campaigns' rows are theirs to fold. Readers (a `status`
+//! during a send) see the log through [`snapshot`].
 
 use rusqlite::{Connection, TransactionBehavior};
 
-/// Folds `campaign`'s pending rows into `recipients` (a recipient's first send time is kept)
-/// and deletes them from `pending`, in one transaction; returns how many rows it folded. Only
-/// the process holding the campaign's lock may call it.
-pub fn fold(conn: &mut Connection, campaign: &str) -> rusqlite::Result<usize> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let folded = tx.execute(
+/// Final rows waiting in the log past which the writer folds steps as the run goes: about
+/// what is left for the run's end to fold. The tests fold past a handful.
+#[cfg(not(test))]
+pub const BOUND: usize = 200_000;
+#[cfg(test)]
+pub const BOUND: usize = 8;
+
+/// The most rows one step folds: a step holds the journal's write lock, so a batch of claims
+/// waits for it at most this long.
+pub const STEP: usize = 5_000;
+
+/// Copies the pending rows `rows` selects (`?1`: the campaign's id) into `recipients`, in key
+/// order; a recipient's first send time is kept.
+fn copy(rows: &str) -> String {
+    format!(
         "INSERT INTO recipients (campaign, recipient, csv_line, state, request_hash, body, message_id, http_status,
                                  error_code, error_message, attempts, latency_ms, first_sent_at, updated_at)
          SELECT campaign, recipient, csv_line, state, request_hash, body, message_id, http_status,
                 error_code, error_message, attempts, latency_ms, first_sent_at, updated_at
-         FROM pending WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) ORDER BY recipient, seq
+         FROM pending WHERE {rows} ORDER BY recipient, seq
          ON CONFLICT (campaign, recipient) DO UPDATE SET
              csv_line = excluded.csv_line, state = excluded.state, request_hash = excluded.request_hash,
              body = excluded.body, message_id = excluded.message_id, http_status = excluded.http_status,
              error_code = excluded.error_code, error_message = excluded.error_message,
-             attempts = excluded.attempts, latency_ms = excluded.latency_ms, updated_at = excluded.updated_at",
-        [campaign],
-    )?;
+             attempts = excluded.attempts, latency_ms = excluded.latency_ms, updated_at = excluded.updated_at"
+    )
+}
+
+/// Folds up to [`STEP`] of campaign `id`'s rows whose outcome is final, oldest first, into
+/// `recipients` and deletes them from `pending`; returns how many. The caller holds the
+/// campaign's lock and runs it in a transaction of its own.
+pub fn fold_step(conn: &Connection, id: i64) -> rusqlite::Result<usize> {
+    conn.prepare_cached("CREATE TEMP TABLE IF NOT EXISTS folding (seq INTEGER PRIMARY KEY)")?.execute([])?;
+    conn.prepare_cached("DELETE FROM temp.folding")?.execute([])?;
+    let chosen = conn
+        .prepare_cached(
+            "INSERT INTO temp.folding SELECT seq FROM pending WHERE campaign = ?1 AND state <> 'in_flight'
+             ORDER BY seq LIMIT ?2",
+        )?
+        .execute(rusqlite::params![id, STEP])?;
+    if chosen > 0 {
+        conn.prepare_cached(&copy("seq IN temp.folding"))?.execute([])?;
+        conn.prepare_cached("DELETE FROM pending WHERE seq IN temp.folding")?.execute([])?;
+    }
+    Ok(chosen)
+}
+
+/// Folds all of `campaign`'s pending rows into `recipients` and deletes them from `pending`,
+/// in one transaction; returns how many rows it folded. Only the process holding the
+/// campaign's lock may call it.
+pub fn fold(conn: &mut Connection, campaign: &str) -> rusqlite::Result<usize> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let folded = tx.execute(&copy("campaign = (SELECT id FROM campaigns WHERE name = ?1)"), [campaign])?;
     if folded > 0 {
         tx.execute("DELETE FROM pending WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1)", [campaign])?;
     }

@@ -139,3 +139,43 @@ async fn a_writer_that_failed_says_why_not_just_that_it_stopped() {
     let finished = writer.finish().err().map(|e| e.to_string()).unwrap_or_default();
     assert!(finished.is_empty() || finished.contains("database or disk is full"), "{finished}");
 }
+
+#[tokio::test]
+async fn the_log_is_folded_as_the_run_goes_leaving_claims_in_flight_and_other_campaigns_rows() {
+    let (_dir, j) = open();
+    // Campaign `b` shares the journal; a claim of its run sits in the log.
+    conn(&j)
+        .execute_batch(&format!(
+            "INSERT INTO campaigns (name, sections, created_at, updated_at) VALUES ('b', '{{}}', 'a', 'a');
+             INSERT INTO pending (campaign, recipient, csv_line, state, request_hash, attempts, first_sent_at, updated_at)
+             VALUES ((SELECT id FROM campaigns WHERE name = 'b'), '{}', 2, 'sent', x'00', 1, 1, 1);",
+            phone(0)
+        ))
+        .unwrap();
+    let writer = j.writer("c", false).unwrap();
+    let h = writer.handle();
+    h.admit((0..10).map(candidate).collect(), Policy::default(), usize::MAX).await.unwrap();
+    h.done((0..10).map(|i| outcome(i, Status::Sent)).collect());
+    // The outcomes ride along with the next batch, whose claims stay in flight; they are more
+    // than the log's bound (a handful, in the tests), so they are folded as the run goes.
+    h.admit((10..15).map(candidate).collect(), Policy::default(), usize::MAX).await.unwrap();
+    let count = |table: &str, campaign: &str| -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1)");
+        conn(&j).query_row(&sql, [campaign], |r| r.get(0)).unwrap()
+    };
+    let started = std::time::Instant::now();
+    while count("recipients", "c") < 10 && started.elapsed() < std::time::Duration::from_secs(5) {
+        tokio::time::sleep(OUTCOME_DELAY / 10).await;
+    }
+    assert_eq!(count("recipients", "c"), 10, "the final rows were folded while the run went on");
+    assert_eq!(count("pending", "c"), 5, "claims in flight stay in the log");
+    assert_eq!(count("pending", "b"), 1, "another campaign's rows are its own to fold");
+    assert_eq!(j.totals("c").unwrap().of(State::InFlight), 5);
+    let reader = Journal::open_read(j.location()).unwrap().unwrap();
+    assert_eq!(reader.row("c", &phone(3)).unwrap().unwrap().state, State::Sent);
+    assert_eq!(reader.row("c", &phone(12)).unwrap().unwrap().state, State::InFlight);
+    drop(h);
+    let stats = writer.finish().unwrap();
+    assert!(stats.folds >= 1, "{stats:?}");
+    assert_eq!(count("pending", "c"), 0);
+}

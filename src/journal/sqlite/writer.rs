@@ -1,5 +1,6 @@
 //! The SQLite journal's side of a run: claims appended to `pending` and updated in place by
-//! row number, folded into the keyed rows when the run ends (see [`super::pending`]).
+//! row number, folded into the keyed rows a step at a time once the log is large, and when the
+//! run ends (see [`super::pending`]).
 
 use super::{ROW_COLUMNS, lookup};
 use crate::journal::writer::{Admission, Admitted, Candidate, Change, Stats, Store};
@@ -43,8 +44,13 @@ pub(in crate::journal) struct Thread {
     known: usize,
     /// This run's claims with no outcome yet: their row numbers in `pending`.
     claims: HashMap<String, i64>,
-    /// Whether this thread folds the run's rows when it finishes (it holds the lock).
+    /// Whether this thread folds the run's rows (it holds the lock).
     owner: bool,
+    /// This run's rows in `pending` with a final outcome, not folded yet.
+    unfolded: usize,
+    /// When the last fold step ended, and how long it took: the next waits as long, so
+    /// folding takes at most half the thread's time.
+    folded_at: Option<(Instant, Duration)>,
     /// A reader's copy of a send under way has rows (see [`super::pending::snapshot`]).
     live: bool,
     /// When the WAL was last copied into the main file.
@@ -93,6 +99,8 @@ impl Thread {
             known,
             claims: HashMap::new(),
             owner,
+            unfolded: 0,
+            folded_at: None,
             live,
             checkpointed: Instant::now(),
             stats,
@@ -113,7 +121,6 @@ impl Thread {
         match f(self, now) {
             Ok(value) => {
                 self.conn.prepare_cached("COMMIT").and_then(|mut s| s.execute([])).map_err(JournalError::write)?;
-                self.stats.commits += 1;
                 if self.owner && self.checkpointed.elapsed() >= CHECKPOINT_EVERY {
                     checkpoint(&self.conn, "PASSIVE");
                     self.checkpointed = Instant::now();
@@ -198,6 +205,7 @@ impl Thread {
                     for r in records {
                         let Some(state) = State::of(r.status) else { continue };
                         let Some(seq) = self.claims.remove(&r.recipient) else { continue };
+                        self.unfolded += 1;
                         done.execute(params![
                             seq,
                             state.as_str(),
@@ -269,17 +277,35 @@ impl Store for Thread {
                 }
             }
             t.conn.prepare_cached("RELEASE admit")?.execute([])?;
+            t.stats.commits += 1;
             Ok(admitted)
         })?
         .map_err(JournalError::write)
     }
 
     fn flush(&mut self, changes: Vec<Change>) -> Result<(), JournalError> {
-        self.transaction(true, |t, _| t.write_changes(changes))
+        self.transaction(true, |t, _| {
+            t.stats.commits += 1;
+            t.write_changes(changes)
+        })
     }
 
     fn gone(&mut self) -> Result<Vec<Record>, JournalError> {
         self.unoffered()
+    }
+
+    fn fold(&mut self) -> Result<(), JournalError> {
+        let due = self.folded_at.is_none_or(|(end, took)| end.elapsed() >= took);
+        let Some(id) = self.id.filter(|_| self.owner && due && self.unfolded >= super::pending::BOUND) else {
+            return Ok(());
+        };
+        let started = Instant::now();
+        let folded = self.transaction(true, |t, _| super::pending::fold_step(&t.conn, id))?;
+        self.stats.folds += 1;
+        // None left (a count off by a rolled-back write): the end folds what remains.
+        self.unfolded = if folded == 0 { 0 } else { self.unfolded.saturating_sub(folded) };
+        self.folded_at = Some((Instant::now(), started.elapsed()));
+        Ok(())
     }
 
     fn finish(mut self) -> Result<Stats, JournalError> {
