@@ -4,8 +4,10 @@
 //! writer's finish, which folds what is left of the run's log into the keyed rows, and the
 //! run's close. Not a test: it prints numbers.
 //!
-//! Usage: `cargo bench --locked --bench fold -- [ROWS]` (default 1,000,000; `10M`, `500k`
-//! work). The journal goes into `$TMPDIR`; the disk's speed matters.
+//! Usage: `cargo bench --locked --bench fold -- [ROWS] [--rate N]` (rows: default 1,000,000;
+//! `10M`, `500k` work). Without `--rate` it feeds the writer as fast as it takes batches; with
+//! it, N recipients a second, as a send at that speed does. The journal goes into `$TMPDIR`;
+//! the disk's speed matters.
 
 use herald::journal::writer::{Admission, Candidate};
 use herald::journal::{Journal, Policy};
@@ -16,8 +18,19 @@ use std::time::Instant;
 /// Recipients a run offers the journal at once.
 const BATCH: usize = 1000;
 
+/// `--rate N`: recipients a second (`None`: as fast as the writer goes).
+fn rate() -> Option<f64> {
+    let args: Vec<String> = std::env::args().collect();
+    let at = args.iter().position(|a| a == "--rate")?;
+    args.get(at + 1).and_then(|r| r.parse().ok())
+}
+
 fn rows() -> usize {
-    let arg = std::env::args().skip(1).find(|a| !a.starts_with('-')).unwrap_or_else(|| "1M".into());
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let value = |a: &&String| {
+        !a.starts_with('-') && args.iter().position(|b| b == "--rate").is_none_or(|r| args.get(r + 1) != Some(*a))
+    };
+    let arg = args.iter().find(value).cloned().unwrap_or_else(|| "1M".into());
     let (digits, scale) = match arg.to_ascii_lowercase() {
         a if a.ends_with('m') => (a.trim_end_matches('m').to_string(), 1_000_000),
         a if a.ends_with('k') => (a.trim_end_matches('k').to_string(), 1_000),
@@ -43,7 +56,12 @@ fn main() {
     let handle = writer.handle();
     let started = Instant::now();
     let mut sent: Vec<Record> = Vec::new();
+    let rate = rate();
     for first in (0..n).step_by(BATCH) {
+        if let Some(rate) = rate {
+            let due = started + std::time::Duration::from_secs_f64(first as f64 / rate);
+            std::thread::sleep(due.saturating_duration_since(Instant::now()));
+        }
         let batch: Vec<Candidate> = (first..n.min(first + BATCH))
             .map(|i| Candidate {
                 recipient: phone(i),
@@ -77,10 +95,11 @@ fn main() {
     let end = last_request.elapsed();
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     println!(
-        "rows {n}  fed in {:.2} s ({:.0} rows/s, {} commits)  end of run {:.2} s  journal {:.0} MB",
+        "rows {n}  fed in {:.2} s ({:.0} rows/s, {} commits, {} fold steps)  end of run {:.2} s  journal {:.0} MB",
         fed.as_secs_f64(),
         n as f64 / fed.as_secs_f64(),
         stats.commits,
+        stats.folds,
         end.as_secs_f64(),
         size as f64 / 1e6
     );
