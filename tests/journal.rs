@@ -430,7 +430,8 @@ fn status_report_and_a_dry_run_read_a_version_4_journal_without_writing_it() {
     let dir = s.path().join(".herald");
     let path = dir.join("journal.db");
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch("ALTER TABLE campaigns DROP COLUMN file; PRAGMA user_version = 4;").unwrap();
+    conn.execute_batch("ALTER TABLE campaigns DROP COLUMN file; DROP TABLE receipts; PRAGMA user_version = 4;")
+        .unwrap();
     drop(conn);
     let before = std::fs::read(&path).unwrap();
     let mode = |p: &std::path::Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();

@@ -1,196 +1,39 @@
-//! The journal: an embedded SQLite database (WAL) recording, per campaign and recipient, a state
-//! machine `pending → in_flight → sent | failed | unknown`. A recipient is marked `in_flight` and
-//! committed before its request leaves the machine, so a re-run after any crash never sends to
-//! it twice: rows left `in_flight` become `unknown`. Marks are claimed in batches (see
-//! [`writer`]) into the run's `pending` log, folded into the keyed rows when the run ends (see
-//! [`pending`]). The journal stores no secrets, and no message bodies beyond their hash unless
-//! asked. It knows recipients by key; it does not know the planner.
+//! The journal: per campaign and recipient, a state machine `pending → in_flight → sent |
+//! failed | unknown`, in one of two backends laid out alike: an SQLite file (WAL) on the
+//! sending machine (see [`sqlite`]), or a PostgreSQL database shared by any number of runners
+//! (see [`postgres`]). A recipient is marked `in_flight` and committed before its request
+//! leaves the machine, so a re-run after any crash never sends to it twice: rows left
+//! `in_flight` become `unknown`. Marks are claimed in batches by the run's [`writer`]. The
+//! journal stores no secrets, and no message bodies beyond their hash unless asked. It knows
+//! recipients by key; it does not know the planner.
 
 mod alike;
+mod backend;
 mod changes;
+mod error;
 mod location;
-mod lock;
-mod pending;
 mod postgres;
-mod schema;
+mod receipt;
+mod row;
 mod selection;
 mod sqlite;
 pub mod writer;
 
 pub use alike::{LookAlike, look_alike};
+pub use backend::Backend;
 pub use changes::{Changes, MESSAGE_SECTIONS};
+pub use error::{Driver, JournalError};
 pub use location::{Location, redact};
 pub use postgres::Slots;
+pub use receipt::{Delivery, Receipt};
+pub use row::{Row, State};
 pub use selection::{Decision, Policy, Selection};
 
-use crate::results::{Record, Status};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// Why the journal cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum JournalError {
-    /// Another process holds the campaign's lock.
-    #[error(
-        "another herald {} is sending the campaign `{campaign}` with the journal {}; wait for it to finish (herald status shows progress), or send this copy with a journal of its own (--journal PATH)",
-        .holder.map_or_else(|| "process".to_string(), |p| format!("(process {p})")),
-        .path.display()
-    )]
-    Busy {
-        /// The holder's process id, once it wrote one and that process is running.
-        holder: Option<u32>,
-        /// The campaign being sent.
-        campaign: String,
-        /// The journal.
-        path: PathBuf,
-    },
-    /// The folder or lock file cannot be made or locked.
-    #[error("cannot {what} {}: {source}", .path.display())]
-    File {
-        /// What herald tried: `create`, `open`, `lock`.
-        what: &'static str,
-        /// The file or folder.
-        path: PathBuf,
-        /// What the OS said.
-        source: std::io::Error,
-    },
-    /// The database cannot be opened.
-    #[error("cannot open the journal {}: {source}", .path.display())]
-    Open {
-        /// The journal.
-        path: PathBuf,
-        /// What SQLite said.
-        source: rusqlite::Error,
-    },
-    /// The file is not a journal herald can trust: empty (truncated) or someone else's.
-    #[error(
-        "{} is not a herald journal ({why}); herald will not take it for a fresh one, since that would message everyone again. Restore the journal from a backup, or move the file away and pass --new-journal to start afresh",
-        .path.display()
-    )]
-    Foreign {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong with it.
-        why: &'static str,
-    },
-    /// The journal was written by a newer herald, in a schema this one does not know.
-    #[error("the journal {} was written by a newer herald (schema version {version}); upgrade herald to use it", .path.display())]
-    Newer {
-        /// The journal.
-        path: PathBuf,
-        /// Its schema version.
-        version: i64,
-    },
-    /// A query failed.
-    #[error("cannot read the journal: {0}")]
-    Read(rusqlite::Error),
-    /// A write failed.
-    #[error("cannot write the journal: {0}")]
-    Write(rusqlite::Error),
-    /// The PostgreSQL journal cannot be reached.
-    #[error("cannot connect to the journal {location}: {}", postgres::reason(.source))]
-    Connect {
-        /// The journal, without its password.
-        location: String,
-        /// What PostgreSQL (or the network) said.
-        source: ::postgres::Error,
-    },
-    /// The PostgreSQL journal's schema is newer than this herald.
-    #[error(
-        "the journal {location} was written by a newer herald (schema version {version}); upgrade herald to use it"
-    )]
-    NewerDatabase {
-        /// The journal, without its password.
-        location: String,
-        /// Its schema version.
-        version: i32,
-    },
-    /// TLS for the PostgreSQL journal cannot be set up.
-    #[error("cannot set up TLS for the journal: {0}")]
-    Tls(#[from] rustls::Error),
-    /// `$PGSSLROOTCERT` cannot be read.
-    #[error("cannot read the journal's CA certificates from PGSSLROOTCERT ({path}): {why}")]
-    RootCert {
-        /// The file.
-        path: String,
-        /// What went wrong.
-        why: String,
-    },
-    /// A PostgreSQL query failed.
-    #[error("cannot use the journal's database: {}", postgres::reason(.0))]
-    Database(#[from] ::postgres::Error),
-    /// A journal value that starts like a PostgreSQL URL but is not one.
-    #[error(
-        "the journal `{0}` looks like a PostgreSQL URL but is not one; write it as postgres://user:password@host:5432/database (a file journal is a path)"
-    )]
-    NotAUrl(String),
-    /// A PostgreSQL runner's lease ran out before it could renew it.
-    #[error(
-        "this runner's lease on the journal ran out (it could not renew it in time), so other runners may take its open claims for a crashed runner's; it stops claiming. Run `herald send` again to go on"
-    )]
-    LeaseLost,
-    /// The writer thread is gone (it failed earlier, or could not start).
-    #[error("the journal writer has stopped{}", .0.as_ref().map(|why| format!(": {why}")).unwrap_or_default())]
-    WriterGone(Option<String>),
-}
-
 /// SHA-256 of each top-level section of a campaign file, by section name.
 pub type Sections = HashMap<String, String>;
-
-/// A recipient's state in the journal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum State {
-    /// Marked before its request left; no outcome recorded (a crash, if the run is over).
-    InFlight,
-    /// Accepted by the provider.
-    Sent,
-    /// Refused, or out of retries.
-    Failed,
-    /// Sent with no answer.
-    Unknown,
-}
-
-impl State {
-    /// The name stored in the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::InFlight => "in_flight",
-            State::Sent => "sent",
-            State::Failed => "failed",
-            State::Unknown => "unknown",
-        }
-    }
-
-    fn parse(s: &str) -> State {
-        match s {
-            "sent" => State::Sent,
-            "failed" => State::Failed,
-            "unknown" => State::Unknown,
-            _ => State::InFlight,
-        }
-    }
-
-    /// The journal state a final record status maps to (`None`: nothing to store).
-    pub fn of(status: Status) -> Option<State> {
-        match status {
-            Status::Sent => Some(State::Sent),
-            Status::Failed => Some(State::Failed),
-            Status::Unknown => Some(State::Unknown),
-            Status::Skipped | Status::DryRun => None,
-        }
-    }
-}
-
-/// One recipient's row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Row {
-    /// State.
-    pub state: State,
-    /// Hash of the request last sent (or about to be).
-    pub request_hash: Vec<u8>,
-    /// The record of the outcome (for in-flight rows: what is known so far).
-    pub record: Record,
-}
 
 /// One run, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -243,28 +86,12 @@ impl Totals {
     }
 }
 
-/// An open journal: SQLite, locked for one campaign when this process sends it, or PostgreSQL,
-/// shared by every runner sending the campaign. Unlocked when it only reads.
+/// An open journal and where it is. It derefs to its [`Backend`], whose methods read and
+/// write it.
 #[derive(Debug)]
 pub struct Journal {
     location: Location,
-    store: Store,
-}
-
-#[derive(Debug)]
-enum Store {
-    Sqlite(sqlite::Sqlite),
-    Postgres(Box<postgres::Postgres>),
-}
-
-/// Calls the same method on whichever backend holds the journal.
-macro_rules! each {
-    ($self:expr, $j:ident => $call:expr) => {
-        match $self {
-            Store::Sqlite($j) => $call,
-            Store::Postgres($j) => $call,
-        }
-    };
+    backend: Box<dyn Backend>,
 }
 
 impl Journal {
@@ -274,152 +101,43 @@ impl Journal {
     /// recipients of its own.
     pub fn open(at: impl Into<Location>, campaign: &str) -> Result<Journal, JournalError> {
         let location = at.into();
-        let store = match &location {
-            Location::File(path) => Store::Sqlite(sqlite::Sqlite::open(path, campaign)?),
-            Location::Postgres { url, schema } => {
-                Store::Postgres(Box::new(postgres::Postgres::open(url, schema, &location)?))
-            }
+        let backend: Box<dyn Backend> = match &location {
+            Location::File(path) => Box::new(sqlite::Sqlite::open(path, campaign)?),
+            Location::Postgres { url, schema } => Box::new(postgres::Postgres::open(url, schema, &location)?),
         };
-        Ok(Journal { location, store })
+        Ok(Journal { location, backend })
     }
 
     /// Opens an existing journal to read it, without the lock (a send may be running: what it
     /// has recorded so far is read too); `Ok(None)` when there is no journal yet.
     pub fn open_read(at: impl Into<Location>) -> Result<Option<Journal>, JournalError> {
         let location = at.into();
-        let store = match &location {
-            Location::File(path) => sqlite::Sqlite::open_read(path)?.map(Store::Sqlite),
+        let backend: Option<Box<dyn Backend>> = match &location {
+            Location::File(path) => sqlite::Sqlite::open_read(path)?.map(|j| Box::new(j) as Box<dyn Backend>),
             Location::Postgres { url, schema } => {
-                postgres::Postgres::open_read(url, schema, &location)?.map(|j| Store::Postgres(Box::new(j)))
+                postgres::Postgres::open_read(url, schema, &location)?.map(|j| Box::new(j) as Box<dyn Backend>)
             }
         };
-        Ok(store.map(|store| Journal { location, store }))
+        Ok(backend.map(|backend| Journal { location, backend }))
     }
 
     /// Where the journal is; it prints without a password.
     pub fn location(&self) -> &Location {
         &self.location
     }
+}
 
-    /// How many other processes are sending `campaign` with this journal right now (with a
-    /// file journal, at most one).
-    pub fn senders(&self, campaign: &str) -> Result<usize, JournalError> {
-        match &self.store {
-            Store::Sqlite(j) => Ok(usize::from(j.busy(campaign))),
-            Store::Postgres(j) => j.senders(campaign),
-        }
+impl std::ops::Deref for Journal {
+    type Target = dyn Backend;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.backend
     }
+}
 
-    /// Every run of `campaign`, oldest first.
-    pub fn runs(&self, campaign: &str) -> Result<Vec<RunRow>, JournalError> {
-        each!(&self.store, j => j.runs(campaign))
-    }
-
-    /// The section hashes of `campaign` at its last run (`None`: never run).
-    pub fn sections(&self, campaign: &str) -> Result<Option<Sections>, JournalError> {
-        each!(&self.store, j => j.sections(campaign))
-    }
-
-    /// Every campaign of the journal, as its last run recorded it.
-    pub fn campaigns(&self) -> Result<Vec<Known>, JournalError> {
-        each!(&self.store, j => j.campaigns())
-    }
-
-    /// Counts of `campaign`'s rows by state, and its first and last send, including what a
-    /// send under way has recorded so far.
-    pub fn totals(&self, campaign: &str) -> Result<Totals, JournalError> {
-        each!(&self.store, j => j.totals(campaign))
-    }
-
-    /// What the journal records for one recipient of `campaign`.
-    pub fn row(&self, campaign: &str, recipient: &str) -> Result<Option<Row>, JournalError> {
-        each!(&self.store, j => j.row(campaign, recipient))
-    }
-
-    /// What the journal records for each of `recipients` of `campaign` it knows, by recipient:
-    /// one query for a whole batch, where a round trip per recipient would add up.
-    pub fn rows(&self, campaign: &str, recipients: &[String]) -> Result<HashMap<String, Row>, JournalError> {
-        match &self.store {
-            Store::Sqlite(j) => {
-                let mut rows = HashMap::new();
-                for r in recipients {
-                    if let Some(row) = j.row(campaign, r)? {
-                        rows.insert(r.clone(), row);
-                    }
-                }
-                Ok(rows)
-            }
-            Store::Postgres(j) => j.rows(campaign, recipients),
-        }
-    }
-
-    /// Turns rows a crashed run left `in_flight` into `unknown`; returns how many. With
-    /// PostgreSQL, only the claims of runners whose lease has expired.
-    pub fn settle_crashed(&mut self, campaign: &str) -> Result<usize, JournalError> {
-        each!(&mut self.store, j => j.settle_crashed(campaign))
-    }
-
-    /// Accepts the current campaign as the new baseline after `--allow-changed`: every known
-    /// recipient's stored request hash becomes the one the campaign renders now, so the change
-    /// is reported once, not on every later run.
-    pub fn rebaseline(
-        &mut self,
-        campaign: &str,
-        hashes: impl IntoIterator<Item = (String, Hash)>,
-    ) -> Result<(), JournalError> {
-        each!(&mut self.store, j => j.rebaseline(campaign, hashes))
-    }
-
-    /// Records the campaign's section hashes and file (relative to its repository) and a new
-    /// run; returns the run id.
-    pub fn begin_run(
-        &mut self,
-        campaign: &str,
-        sections: &Sections,
-        file: &str,
-        mode: &str,
-        sender: &str,
-    ) -> Result<i64, JournalError> {
-        each!(&mut self.store, j => j.begin_run(campaign, sections, file, mode, sender))
-    }
-
-    /// Messages `sender` sent (or may have: unknown, in flight) since `since`, over every
-    /// campaign of the journal with that sender and `campaign` itself, and when the oldest of
-    /// them went out. For `delivery.daily_cap`.
-    pub fn sent_since(
-        &self,
-        sender: &str,
-        campaign: &str,
-        since: jiff::Timestamp,
-    ) -> Result<(usize, Option<jiff::Timestamp>), JournalError> {
-        each!(&self.store, j => j.sent_since(sender, campaign, since))
-    }
-
-    /// Closes a run with how it ended (`stopped`: kind and sentence).
-    pub fn end_run(&mut self, run: i64, stopped: Option<(&str, &str)>, exit_code: u8) -> Result<(), JournalError> {
-        each!(&mut self.store, j => j.end_run(run, stopped, exit_code))
-    }
-
-    /// With a journal shared by several runners (PostgreSQL): holds `sender`'s `daily_cap` at
-    /// every claim, and returns the slots that pace this runner's requests within `sender`'s
-    /// rate across all of them. `None` for a journal of one machine (SQLite), whose runs pace
-    /// themselves.
-    pub fn share_limits(
-        &mut self,
-        sender: &str,
-        cap: Option<usize>,
-        rate_per_sec: f64,
-        burst: u32,
-    ) -> Result<Option<Slots>, JournalError> {
-        match &mut self.store {
-            Store::Sqlite(_) => Ok(None),
-            Store::Postgres(j) => j.share_limits(sender, cap, rate_per_sec, burst).map(Some),
-        }
-    }
-
-    /// A writer for this run, on its own thread with a connection of its own.
-    pub fn writer(&self, campaign: &str, keep_bodies: bool) -> Result<writer::Writer, JournalError> {
-        each!(&self.store, j => j.writer(campaign, keep_bodies))
+impl std::ops::DerefMut for Journal {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut *self.backend
     }
 }
 

@@ -4,17 +4,17 @@
 
 use super::writer::{Admission, Candidate};
 use super::*;
-use crate::results::{Code, Status};
+use crate::results::{Code, Record, Status};
 
-fn phone(i: usize) -> String {
+pub(super) fn phone(i: usize) -> String {
     format!("+2547{:08}", 10_000_000 + i)
 }
 
-fn candidate(i: usize) -> Candidate {
+pub(super) fn candidate(i: usize) -> Candidate {
     Candidate { recipient: phone(i), csv_line: Some(i as u64 + 2), request_hash: Some([i as u8; 32]), body: None }
 }
 
-fn outcome(i: usize, status: Status) -> Record {
+pub(super) fn outcome(i: usize, status: Status) -> Record {
     let mut r = Record::new(phone(i), Some(i as u64 + 2), status);
     r.attempts = 1;
     if status == Status::Failed {
@@ -71,17 +71,9 @@ fn open_in(backend: Backend) -> (tempfile::TempDir, Journal, i64) {
 }
 
 /// An SQLite journal in which campaign `c` has begun a run.
-fn open() -> (tempfile::TempDir, Journal) {
+pub(super) fn open() -> (tempfile::TempDir, Journal) {
     let (dir, j, _) = open_in(Backend::Sqlite);
     (dir, j)
-}
-
-/// The SQLite connection of an SQLite journal.
-fn conn(j: &Journal) -> &rusqlite::Connection {
-    match &j.store {
-        Store::Sqlite(s) => s.connection(),
-        Store::Postgres(_) => unreachable!("an SQLite journal"),
-    }
 }
 
 both!(claims_are_committed_in_batches_and_outcomes_ride_along);
@@ -115,33 +107,6 @@ async fn claims_are_committed_in_batches_and_outcomes_ride_along(backend: Backen
     assert_eq!(failed.request_hash, [20; 32]);
     assert_eq!(j.runs("c").unwrap().len(), 1);
     assert_eq!(j.sections("c").unwrap().unwrap()["message"], "m1");
-}
-
-#[tokio::test]
-async fn outcomes_riding_along_with_a_claim_that_fails_are_still_committed() {
-    let (_dir, j) = open();
-    let writer = j.writer("c", false).unwrap();
-    let h = writer.handle();
-    h.admit((0..4).map(candidate).collect(), Policy::default(), 4).await.unwrap();
-    h.done((0..3).map(|i| outcome(i, Status::Sent)).collect());
-    h.release(vec![phone(3)]);
-    // The next batch's claims fail, as a full disk would make them.
-    conn(&j)
-        .execute_batch(&format!(
-            "CREATE TRIGGER full_disk BEFORE INSERT ON pending WHEN NEW.recipient = '{}'
-             BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
-            phone(6)
-        ))
-        .unwrap();
-    let err = h.admit((4..8).map(candidate).collect(), Policy::default(), 4).await.err().unwrap();
-    assert!(err.to_string().contains("database or disk is full"), "{err}");
-    drop(h);
-    let stats = writer.finish().unwrap();
-    assert_eq!(stats.claimed, 4, "the failed batch's claims are not counted");
-    let totals = j.totals("c").unwrap();
-    assert_eq!((totals.of(State::Sent), totals.of(State::InFlight)), (3, 0), "the outcomes were committed");
-    assert!(j.row("c", &phone(3)).unwrap().is_none(), "the release was committed");
-    assert!(j.row("c", &phone(4)).unwrap().is_none(), "no claim of the failed batch is left");
 }
 
 both!(a_rerun_keeps_final_rows_unless_told_to_retry_and_restores_released_retries);
@@ -190,20 +155,6 @@ async fn rows_the_campaign_no_longer_lists_are_found(backend: Backend) {
     h.admit(vec![candidate(1), candidate(7)], Policy::default(), 0).await.unwrap();
     let gone: Vec<String> = h.gone().await.unwrap().into_iter().map(|r| r.recipient).collect();
     assert_eq!(gone, [phone(0), phone(2)]);
-}
-
-#[test]
-fn bodies_are_kept_only_when_asked_and_secrets_never() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let (dir, j) = open();
-    let writer = j.writer("c", true).unwrap();
-    let mut c = candidate(0);
-    c.body = Some(r#"{"text":"kept body"}"#.into());
-    rt.block_on(writer.handle().admit(vec![c], Policy::default(), 1)).unwrap();
-    writer.finish().unwrap();
-    drop(j);
-    let bytes = std::fs::read(dir.path().join("j.db")).unwrap();
-    assert!(String::from_utf8_lossy(&bytes).contains("kept body"));
 }
 
 #[test]
@@ -258,85 +209,100 @@ async fn a_reader_sees_a_send_under_way_and_never_folds_it(backend: Backend) {
     assert_eq!((totals.of(State::Sent), totals.of(State::InFlight)), (2, 2));
 }
 
-#[test]
-fn what_a_crash_left_pending_is_folded_when_the_journal_is_next_opened() {
-    let (dir, j) = open();
-    let path = dir.path().join("j.db");
-    drop(j);
-    // A run killed after one outcome and one bare claim: its log, as it was left.
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .execute_batch(&format!(
-            "INSERT INTO pending (campaign, recipient, csv_line, state, request_hash, message_id, attempts, first_sent_at, updated_at)
-             VALUES (1, '{}', 2, 'sent', x'00', 'wamid.1', 1, 1, 2), (1, '{}', 3, 'in_flight', x'01', NULL, 0, 1, 1);",
-            phone(0),
-            phone(1)
-        ))
-        .unwrap();
-    let reader = Journal::open_read(&path).unwrap().unwrap();
-    assert_eq!(reader.row("c", &phone(1)).unwrap().unwrap().state, State::InFlight, "readers see the log");
-    drop(reader);
-    let mut j = Journal::open(&path, "c").unwrap();
-    let pending: i64 = conn(&j).query_row("SELECT COUNT(*) FROM pending", [], |r| r.get(0)).unwrap();
-    assert_eq!(pending, 0);
-    assert_eq!(j.settle_crashed("c").unwrap(), 1);
-    let sent = j.row("c", &phone(0)).unwrap().unwrap();
-    assert_eq!((sent.state, sent.record.message_id.as_deref()), (State::Sent, Some("wamid.1")));
-    assert_eq!(j.row("c", &phone(1)).unwrap().unwrap().record.error_code, Some(Code::Interrupted));
+/// A receipt for message `id`, `ms` milliseconds into the Unix epoch.
+fn receipt(id: &str, delivery: Delivery, ms: i64) -> Receipt {
+    let error_code = (delivery == Delivery::Failed).then(|| "131047".to_string());
+    Receipt { message_id: id.into(), delivery, at: from_millis(ms), error_code }
 }
 
-#[test]
-fn campaigns_sharing_a_journal_send_side_by_side_and_fold_only_their_own_rows() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("j.db");
-    let sections = HashMap::from([("message".into(), "m1".into())]);
-    let mut a = Journal::open(&path, "a").unwrap();
-    a.begin_run("a", &sections, "c.yaml", "send", "cloud_api:42").unwrap();
-    assert!(matches!(Journal::open(&path, "a"), Err(JournalError::Busy { .. })), "one sender per campaign");
-    let mut b = Journal::open(&path, "b").unwrap();
-    b.begin_run("b", &sections, "c.yaml", "send", "cloud_api:42").unwrap();
-    // `a`'s run is under way: a claim of it sits in `pending`.
-    conn(&a)
-        .execute(
-            "INSERT INTO pending (campaign, recipient, csv_line, state, request_hash, attempts, first_sent_at, updated_at)
-             VALUES ((SELECT id FROM campaigns WHERE name = 'a'), ?1, 2, 'in_flight', x'00', 0, 1, 1)",
-            [phone(0)],
-        )
-        .unwrap();
-    drop(b);
-    let b = Journal::open(&path, "b").unwrap();
-    assert_eq!(
-        (a.senders("b").unwrap(), b.senders("a").unwrap(), a.senders("a").unwrap()),
-        (1, 1, 0),
-        "each sees the other sending"
-    );
-    let pending: i64 = conn(&b).query_row("SELECT COUNT(*) FROM pending", [], |r| r.get(0)).unwrap();
-    assert_eq!(pending, 1, "b folded a's claim out from under it");
-    assert_eq!(b.row("a", &phone(0)).unwrap(), None, "only a folds a's rows");
-    drop(a);
-    let mut a = Journal::open(&path, "a").unwrap();
-    assert_eq!(a.settle_crashed("a").unwrap(), 1);
-    assert_eq!(a.row("a", &phone(0)).unwrap().unwrap().state, State::Unknown);
-}
-
-#[tokio::test]
-async fn a_writer_that_failed_says_why_not_just_that_it_stopped() {
-    let (_dir, j) = open();
+both!(receipts_move_a_message_forward_only_and_may_come_before_its_answer);
+async fn receipts_move_a_message_forward_only_and_may_come_before_its_answer(backend: Backend) {
+    let (_dir, mut j, _) = open_in(backend);
+    // The provider's receipt for the fourth message outruns the answer to its request.
+    assert_eq!(j.record_receipts(&[receipt("wamid.3", Delivery::Delivered, 5)]).unwrap(), 1);
     let writer = j.writer("c", false).unwrap();
     let h = writer.handle();
-    h.admit((0..2).map(candidate).collect(), Policy::default(), 2).await.unwrap();
-    conn(&j)
-        .execute_batch(
-            "CREATE TRIGGER full_disk BEFORE UPDATE ON pending BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
-        )
-        .unwrap();
-    h.done(vec![outcome(0, Status::Sent)]);
-    // The outcome is flushed on its own after a moment, and the thread stops on the error;
-    // whichever comes first, the next call says what happened.
-    tokio::time::sleep(super::writer::OUTCOME_DELAY * 3).await;
-    let err = h.admit((2..4).map(candidate).collect(), Policy::default(), 2).await.err().unwrap();
-    assert!(err.to_string().contains("database or disk is full"), "{err}");
+    h.admit((0..5).map(candidate).collect(), Policy::default(), usize::MAX).await.unwrap();
+    h.done(
+        (0..4)
+            .map(|i| {
+                let mut r = outcome(i, Status::Sent);
+                r.message_id = Some(format!("wamid.{i}"));
+                r
+            })
+            .collect(),
+    );
     drop(h);
-    let finished = writer.finish().err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(finished.is_empty() || finished.contains("database or disk is full"), "{finished}");
+    writer.finish().unwrap();
+
+    let first = [
+        receipt("wamid.0", Delivery::Delivered, 10),
+        receipt("wamid.1", Delivery::Read, 20),
+        receipt("wamid.2", Delivery::Failed, 30),
+        receipt("wamid.3", Delivery::Delivered, 6),
+    ];
+    assert_eq!(j.record_receipts(&first).unwrap(), 3, "the same step again is no news");
+    let late = [
+        receipt("wamid.0", Delivery::Read, 40),
+        receipt("wamid.1", Delivery::Delivered, 15),
+        receipt("wamid.2", Delivery::Delivered, 50),
+    ];
+    assert_eq!(j.record_receipts(&late).unwrap(), 1, "only the read moves a message forward");
+    let got = |j: &Journal, i: usize| j.receipt("c", &phone(i)).unwrap().map(|r| (r.delivery, r.at.as_millisecond()));
+    assert_eq!(got(&j, 0), Some((Delivery::Read, 40)));
+    assert_eq!(got(&j, 1), Some((Delivery::Read, 20)), "a delivery reported after the read is behind it");
+    assert_eq!(got(&j, 2), Some((Delivery::Failed, 30)), "a message that failed is not delivered after all");
+    assert_eq!(got(&j, 3), Some((Delivery::Delivered, 5)));
+    assert_eq!(got(&j, 4), None, "no answer, no message id");
+    assert_eq!(j.receipt("c", &phone(2)).unwrap().unwrap().error_code.as_deref(), Some("131047"));
+    let reader = Journal::open_read(j.location()).unwrap().unwrap();
+    assert_eq!(got(&reader, 0), Some((Delivery::Read, 40)), "a reader sees them too");
+}
+
+/// The message of `e` and of every error under it.
+fn chain(e: &JournalError) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        text = format!("{text} / {c}");
+        cause = c.source();
+    }
+    text
+}
+
+both!(a_failed_query_says_it_was_reading_the_journal);
+async fn a_failed_query_says_it_was_reading_the_journal(backend: Backend) {
+    let (_dir, j, _) = open_in(backend);
+    let drop = "ALTER TABLE runs RENAME TO runs_gone";
+    match j.location() {
+        Location::File(path) => rusqlite::Connection::open(path).unwrap().execute_batch(drop).unwrap(),
+        Location::Postgres { url, .. } => {
+            let (url, sql) = (url.clone(), format!("SET search_path TO herald; {drop}"));
+            std::thread::spawn(move || {
+                ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap().batch_execute(&sql)
+            })
+            .join()
+            .unwrap()
+            .unwrap();
+        }
+    }
+    let err = j.runs("c").err().unwrap();
+    assert!(matches!(err, JournalError::Read(_)), "{err:?}");
+    assert!(err.to_string().starts_with("cannot read the journal: "), "{err}");
+    assert!(err.to_string().contains("runs"), "the driver's reason: {err}");
+    assert!(!chain(&err).contains("secret-pw"), "{}", chain(&err));
+}
+
+#[test]
+fn a_journal_that_cannot_be_reached_is_named_without_its_password() {
+    let url = "postgres://herald:s3cret-pw@127.0.0.1:1/nowhere?connect_timeout=2";
+    let err = Journal::open(Location::parse(Path::new(url), false).unwrap(), "c").err().unwrap();
+    assert!(matches!(err, JournalError::Open { source: Driver::Postgres(_), .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.starts_with("cannot connect to the journal postgres://herald:***@127.0.0.1:1/nowhere"), "{text}");
+    assert!(!chain(&err).contains("s3cret-pw"), "{}", chain(&err));
+    let dir = tempfile::tempdir().unwrap();
+    let err = Journal::open(Location::File(dir.path().to_path_buf()), "c").err().unwrap();
+    assert!(matches!(err, JournalError::Open { source: Driver::Sqlite(_), .. }), "{err:?}");
+    assert!(err.to_string().starts_with("cannot open the journal "), "{err}");
 }

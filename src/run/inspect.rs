@@ -86,14 +86,15 @@ pub fn inspect(plan: &Plan, journal: &mut Journal, policy: Policy, rebaseline: b
                 if rebaseline {
                     rewrite.push((key, hash));
                     if rewrite.len() == REBASELINE_CHUNK {
-                        journal.rebaseline(&plan.id, rewrite.drain(..))?;
+                        journal.rebaseline(&plan.id, &rewrite)?;
+                        rewrite.clear();
                     }
                 }
             }
         }
     }
     if rebaseline && !rewrite.is_empty() {
-        journal.rebaseline(&plan.id, rewrite)?;
+        journal.rebaseline(&plan.id, &rewrite)?;
     }
     known += already_final(journal, &plan.id, &mut suppressed, &mut selection)?;
     let skipped = plan.audience.counts.skipped().saturating_sub(known);

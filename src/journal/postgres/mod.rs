@@ -8,16 +8,20 @@
 mod connect;
 mod lease;
 mod pacing;
+mod schema;
 mod session;
 mod writer;
 
 pub use connect::reason;
 pub use pacing::Slots;
 
-use super::{Hash, JournalError, Known, Location, Row, RunRow, Sections, State, Totals, from_millis, millis};
-use crate::results::{Code, Record, Status};
+use super::receipt::{Delivery, Receipt};
+use super::{
+    Backend, Hash, JournalError, Known, Location, Row, RunRow, Sections, State, Totals, from_millis, millis, row,
+};
 use session::Session;
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 /// A row `in_flight` under a run that is over or whose lease ran out: its runner crashed, so
 /// it reads as `unknown` (interrupted) before anyone settles it (see [`Postgres::settle_crashed`]).
@@ -35,18 +39,15 @@ macro_rules! interrupted {
     };
 }
 
-/// The columns [`read_row`] reads, from `recipients`; a crashed run's claims read as settled.
-pub(super) const ROW_COLUMNS: &str = concat!(
-    "recipient, csv_line, CASE WHEN ",
-    orphan!(),
-    " THEN 'unknown' ELSE state END, request_hash, message_id, http_status, CASE WHEN ",
-    orphan!(),
-    " THEN 'interrupted' ELSE error_code END, CASE WHEN ",
-    orphan!(),
-    " THEN '",
-    interrupted!(),
-    "' ELSE error_message END, attempts, latency_ms, updated_at"
-);
+/// The columns of a row (see [`row::columns`]), from `recipients`; a crashed run's claims
+/// read as settled.
+pub(super) static ROW_COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    row::columns(
+        concat!("CASE WHEN ", orphan!(), " THEN 'unknown' ELSE state END"),
+        concat!("CASE WHEN ", orphan!(), " THEN 'interrupted' ELSE error_code END"),
+        concat!("CASE WHEN ", orphan!(), " THEN '", interrupted!(), "' ELSE error_message END"),
+    )
+});
 
 /// Settles the crashed runs' claims among recipients `$2` of campaign `$1` (`$3`: now).
 pub(super) const SETTLE: &str = concat!(
@@ -84,29 +85,8 @@ impl std::fmt::Debug for Postgres {
 }
 
 /// Reads a row selected with [`ROW_COLUMNS`].
-pub(super) fn read_row(r: &postgres::Row) -> Row {
-    let state = State::parse(r.get(2));
-    let mut record = Record {
-        recipient: r.get(0),
-        csv_line: r.get::<_, Option<i64>>(1).and_then(|n| u64::try_from(n).ok()),
-        status: match state {
-            State::Sent => Status::Sent,
-            State::Failed => Status::Failed,
-            State::Unknown | State::InFlight => Status::Unknown,
-        },
-        message_id: r.get(4),
-        http_status: r.get::<_, Option<i32>>(5).and_then(|n| u16::try_from(n).ok()),
-        error_code: r.get::<_, Option<String>>(6).map(|c| Code::parse(&c)),
-        error_message: r.get(7),
-        attempts: u32::try_from(r.get::<_, i64>(8)).unwrap_or(u32::MAX),
-        latency_ms: r.get::<_, Option<i64>>(9).and_then(|n| u64::try_from(n).ok()),
-        timestamp: from_millis(r.get(10)),
-    };
-    if state == State::InFlight {
-        record.error_code = Some(Code::InFlight);
-        record.error_message = Some("in flight: a send is running, or it stopped before recording the answer".into());
-    }
-    Row { state, request_hash: r.get(3), record }
+pub(super) fn read_row(r: &postgres::Row) -> Result<Row, JournalError> {
+    Ok(row::decode(r)?)
 }
 
 impl Postgres {
@@ -131,19 +111,28 @@ impl Postgres {
         Ok(Some(Postgres { session, url: url.to_string(), schema, shown, run: None, cap: None }))
     }
 
-    /// Runs `f` with the connection, on its thread.
-    fn call<T: Send + 'static>(
+    /// Runs `f`, which only reads, with the connection, on its thread.
+    fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Session) -> Result<T, JournalError> + Send + 'static,
     ) -> Result<T, JournalError> {
-        self.session.call(f)
+        self.session.call(f).map_err(|e| e.of_query(false))
     }
 
-    /// How many other runners are sending `campaign` right now (runs with a live lease).
-    pub fn senders(&self, campaign: &str) -> Result<usize, JournalError> {
+    /// Runs `f`, which writes, with the connection, on its thread.
+    fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Session) -> Result<T, JournalError> + Send + 'static,
+    ) -> Result<T, JournalError> {
+        self.session.call(f).map_err(|e| e.of_query(true))
+    }
+}
+
+impl Backend for Postgres {
+    fn senders(&self, campaign: &str) -> Result<usize, JournalError> {
         let mine = self.run.as_ref().map_or(0, |(id, _)| *id);
         let campaign = campaign.to_string();
-        self.call(move |s| {
+        self.read(move |s| {
             let row = s.client.query_one(
                 "SELECT COUNT(*) FROM runs WHERE campaign = (SELECT id FROM campaigns WHERE name = $1)
                      AND finished_at IS NULL AND lease_until > now() AND id <> $2",
@@ -153,10 +142,9 @@ impl Postgres {
         })
     }
 
-    /// Every run of `campaign`, oldest first.
-    pub fn runs(&self, campaign: &str) -> Result<Vec<RunRow>, JournalError> {
+    fn runs(&self, campaign: &str) -> Result<Vec<RunRow>, JournalError> {
         let campaign = campaign.to_string();
-        self.call(move |s| {
+        self.read(move |s| {
             let rows = s.client.query(
                 "SELECT started_at, finished_at, mode, stopped_kind, stopped, exit_code
                  FROM runs WHERE campaign = (SELECT id FROM campaigns WHERE name = $1) ORDER BY id",
@@ -179,18 +167,16 @@ impl Postgres {
         })
     }
 
-    /// The section hashes of `campaign` at its last run (`None`: never run).
-    pub fn sections(&self, campaign: &str) -> Result<Option<Sections>, JournalError> {
+    fn sections(&self, campaign: &str) -> Result<Option<Sections>, JournalError> {
         let campaign = campaign.to_string();
-        self.call(move |s| {
+        self.read(move |s| {
             let row = s.client.query_opt("SELECT sections FROM campaigns WHERE name = $1", &[&campaign])?;
             Ok(row.and_then(|r| serde_json::from_str(r.get(0)).ok()))
         })
     }
 
-    /// Every campaign of the journal, as its last run recorded it.
-    pub fn campaigns(&self) -> Result<Vec<Known>, JournalError> {
-        self.call(move |s| {
+    fn campaigns(&self) -> Result<Vec<Known>, JournalError> {
+        self.read(move |s| {
             // A reader does not migrate: `file` is read so that a journal of migration 2 has none.
             let rows = s
                 .client
@@ -206,10 +192,9 @@ impl Postgres {
         })
     }
 
-    /// Counts of `campaign`'s rows by state, and its first and last send.
-    pub fn totals(&self, campaign: &str) -> Result<Totals, JournalError> {
+    fn totals(&self, campaign: &str) -> Result<Totals, JournalError> {
         let campaign = campaign.to_string();
-        let rows = self.call(move |s| {
+        let rows = self.read(move |s| {
             Ok(s.client.query(
                 concat!(
                     "SELECT state, COUNT(*), COUNT(*) FILTER (WHERE error_code = 'interrupted'), MIN(first_sent_at),
@@ -240,27 +225,23 @@ impl Postgres {
         Ok(totals)
     }
 
-    /// What the journal records for one recipient of `campaign`.
-    pub fn row(&self, campaign: &str, recipient: &str) -> Result<Option<Row>, JournalError> {
+    fn row(&self, campaign: &str, recipient: &str) -> Result<Option<Row>, JournalError> {
         let (campaign, recipient) = (campaign.to_string(), recipient.to_string());
-        self.call(move |s| Ok(s.client.query_opt(&s.lookup, &[&campaign, &recipient])?.map(|r| read_row(&r))))
+        self.read(move |s| s.client.query_opt(&s.lookup, &[&campaign, &recipient])?.map(|r| read_row(&r)).transpose())
     }
 
-    /// What the journal records for each of `recipients` of `campaign` it knows.
-    pub fn rows(&self, campaign: &str, recipients: &[String]) -> Result<HashMap<String, Row>, JournalError> {
+    fn rows(&self, campaign: &str, recipients: &[String]) -> Result<HashMap<String, Row>, JournalError> {
         let (campaign, recipients) = (campaign.to_string(), recipients.to_vec());
-        self.call(move |s| {
+        self.read(move |s| {
             let rows = s.client.query(&s.batch, &[&campaign, &recipients])?;
-            Ok(rows.iter().map(read_row).map(|r| (r.record.recipient.clone(), r)).collect())
+            rows.iter().map(|r| read_row(r).map(|r| (r.record.recipient.clone(), r))).collect()
         })
     }
 
-    /// Turns the `in_flight` rows of runs whose lease ran out (or that ended) into `unknown`;
-    /// a live runner's claims are left alone.
-    pub fn settle_crashed(&mut self, campaign: &str) -> Result<usize, JournalError> {
+    fn settle_crashed(&mut self, campaign: &str) -> Result<usize, JournalError> {
         let now = millis(jiff::Timestamp::now());
         let campaign = campaign.to_string();
-        let n = self.call(move |s| {
+        let n = self.write(move |s| {
             let Some(id) = s.client.query_opt("SELECT id FROM campaigns WHERE name = $1", &[&campaign])? else {
                 return Ok(0);
             };
@@ -269,15 +250,10 @@ impl Postgres {
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
-    /// Makes the current campaign the baseline after `--allow-changed`.
-    pub fn rebaseline(
-        &mut self,
-        campaign: &str,
-        hashes: impl IntoIterator<Item = (String, Hash)>,
-    ) -> Result<(), JournalError> {
+    fn rebaseline(&mut self, campaign: &str, hashes: &[(String, Hash)]) -> Result<(), JournalError> {
         let campaign = campaign.to_string();
-        let hashes: Vec<(String, Hash)> = hashes.into_iter().collect();
-        self.call(move |s| {
+        let hashes = hashes.to_vec();
+        self.write(move |s| {
             let mut tx = s.client.transaction()?;
             let statement = tx.prepare(
                 "UPDATE recipients SET request_hash = $3
@@ -290,9 +266,7 @@ impl Postgres {
         })
     }
 
-    /// Records the campaign's section hashes and a new run with its lease, and starts renewing
-    /// the lease; returns the run id.
-    pub fn begin_run(
+    fn begin_run(
         &mut self,
         campaign: &str,
         sections: &Sections,
@@ -305,7 +279,7 @@ impl Postgres {
         let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
         let (campaign, mode, sender, file) =
             (campaign.to_string(), mode.to_string(), sender.to_string(), file.to_string());
-        let id = self.call(move |s| {
+        let id = self.write(move |s| {
             let mut tx = s.client.transaction()?;
             tx.execute(
                 "INSERT INTO campaigns (name, sections, created_at, updated_at, sender, file)
@@ -334,16 +308,14 @@ impl Postgres {
         Ok(id)
     }
 
-    /// Messages `sender` sent (or may have) since `since`, over every campaign of the journal
-    /// with that sender and `campaign` itself, and the oldest's time.
-    pub fn sent_since(
+    fn sent_since(
         &self,
         sender: &str,
         campaign: &str,
         since: jiff::Timestamp,
     ) -> Result<(usize, Option<jiff::Timestamp>), JournalError> {
         let (sender, campaign, since) = (sender.to_string(), campaign.to_string(), millis(since));
-        let (count, oldest) = self.call(move |s| {
+        let (count, oldest) = self.read(move |s| {
             let r = s.client.query_one(
                 "SELECT COUNT(*), MIN(first_sent_at) FROM recipients
                  WHERE campaign IN (SELECT id FROM campaigns WHERE sender = $1 OR name = $2)
@@ -355,11 +327,10 @@ impl Postgres {
         Ok((usize::try_from(count).unwrap_or(usize::MAX), oldest.map(from_millis)))
     }
 
-    /// Closes a run with how it ended, and stops renewing its lease.
-    pub fn end_run(&mut self, run: i64, stopped: Option<(&str, &str)>, exit_code: u8) -> Result<(), JournalError> {
+    fn end_run(&mut self, run: i64, stopped: Option<(&str, &str)>, exit_code: u8) -> Result<(), JournalError> {
         let stopped = stopped.map(|(k, s)| (k.to_string(), s.to_string()));
         let now = crate::results::now();
-        self.call(move |s| {
+        self.write(move |s| {
             let (kind, text) = stopped.unzip();
             s.client.execute(
                 "UPDATE runs SET finished_at = $2, stopped_kind = $3, stopped = $4, exit_code = $5 WHERE id = $1",
@@ -371,28 +342,60 @@ impl Postgres {
         Ok(())
     }
 
-    /// Holds `sender`'s `delivery.daily_cap` at every claim of this process's writers, and
-    /// paces its requests in slots shared with every runner of the sender.
-    pub fn share_limits(
+    fn share_limits(
         &mut self,
         sender: &str,
         cap: Option<usize>,
         rate_per_sec: f64,
         burst: u32,
-    ) -> Result<Slots, JournalError> {
+    ) -> Result<Option<Slots>, JournalError> {
         self.cap = cap.map(|cap| (sender.to_string(), cap));
         let (url, schema, shown) = (self.url.clone(), self.schema, self.shown.clone());
-        Slots::start(url, schema, shown, sender.to_string(), rate_per_sec, burst)
+        Slots::start(url, schema, shown, sender.to_string(), rate_per_sec, burst).map(Some)
     }
 
-    /// A writer for this run, with a connection of its own; without a run (a dry run, a
-    /// report) it only looks up.
-    pub fn writer(&self, campaign: &str, keep_bodies: bool) -> Result<super::writer::Writer, JournalError> {
+    fn writer(&self, campaign: &str, keep_bodies: bool) -> Result<super::writer::Writer, JournalError> {
         let (url, schema, shown) = (self.url.clone(), self.schema, self.shown.clone());
         let (campaign, run, cap) = (campaign.to_string(), self.run.as_ref().map(|(id, _)| *id), self.cap.clone());
         let store =
             session::apart(move || writer::Store::new(connect::connect(&url, schema, &shown)?, &campaign, run, cap))?;
         super::writer::Writer::start(store, std::path::Path::new(&self.shown), keep_bodies)
+    }
+
+    fn record_receipts(&mut self, receipts: &[Receipt]) -> Result<usize, JournalError> {
+        let receipts = receipts.to_vec();
+        let moved = self.write(move |s| {
+            let mut tx = s.client.transaction()?;
+            let upsert = tx.prepare(&super::receipt::upsert('$'))?;
+            let mut moved = 0;
+            for r in receipts {
+                let step = r.delivery.step();
+                moved +=
+                    tx.execute(&upsert, &[&r.message_id, &r.delivery.as_str(), &millis(r.at), &r.error_code, &step])?;
+            }
+            tx.commit()?;
+            Ok(moved)
+        })?;
+        Ok(usize::try_from(moved).unwrap_or(usize::MAX))
+    }
+
+    fn receipt(&self, campaign: &str, recipient: &str) -> Result<Option<Receipt>, JournalError> {
+        let Some(message_id) = self.row(campaign, recipient)?.and_then(|r| r.record.message_id) else {
+            return Ok(None);
+        };
+        self.read(move |s| {
+            // A reader does not migrate: a journal from before receipts has none.
+            if !s.client.query_one("SELECT to_regclass('receipts') IS NOT NULL", &[])?.get::<_, bool>(0) {
+                return Ok(None);
+            }
+            let found = s
+                .client
+                .query_opt("SELECT delivery, at, error_code FROM receipts WHERE message_id = $1", &[&message_id])?;
+            Ok(found.and_then(|r| {
+                let delivery = Delivery::parse(r.get(0))?;
+                Some(Receipt { message_id, delivery, at: from_millis(r.get(1)), error_code: r.get(2) })
+            }))
+        })
     }
 }
 

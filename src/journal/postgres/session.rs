@@ -44,19 +44,19 @@ impl Thread {
             .spawn(move || {
                 let session = connect(&url, schema, &shown).and_then(|mut client| {
                     if migrate {
-                        super::connect::migrate(&mut client, schema, &shown)?;
-                    } else if !super::connect::present(&mut client, schema, &shown)? {
+                        super::schema::migrate(&mut client, schema, &shown)?;
+                    } else if !super::schema::present(&mut client, schema, &shown)? {
                         return Ok(None);
                     }
                     let lookup = client.prepare(&format!(
                         "SELECT {} FROM recipients
                          WHERE campaign = (SELECT id FROM campaigns WHERE name = $1) AND recipient = $2",
-                        super::ROW_COLUMNS
+                        *super::ROW_COLUMNS
                     ))?;
                     let batch = client.prepare(&format!(
                         "SELECT {} FROM recipients
                          WHERE campaign = (SELECT id FROM campaigns WHERE name = $1) AND recipient = ANY($2)",
-                        super::ROW_COLUMNS
+                        *super::ROW_COLUMNS
                     ))?;
                     // Planned for each batch, by key (see the writer's `Store::new`).
                     client.batch_execute("SET enable_seqscan = off; SET plan_cache_mode = force_custom_plan")?;

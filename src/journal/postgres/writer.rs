@@ -41,7 +41,7 @@ impl Statements {
         Ok(Statements {
             offer: client.prepare("INSERT INTO offered SELECT unnest($1::text[]) ON CONFLICT DO NOTHING")?,
             lookup: client
-                .prepare(&format!("SELECT {ROW_COLUMNS} FROM recipients WHERE campaign = $1 AND recipient = ANY($2)"))?,
+                .prepare(&format!("SELECT {} FROM recipients WHERE campaign = $1 AND recipient = ANY($2)", *ROW_COLUMNS))?,
             settle: client.prepare(super::SETTLE)?,
             lease: client.prepare(&lease)?,
             claim: client.prepare(
@@ -317,7 +317,10 @@ impl Claimer<'_> {
         let mut rows = HashMap::new();
         if self.known > 0 || run.is_some() {
             let found = tx.query(&self.statements.lookup, &[&id, &names])?;
-            rows.extend(found.iter().map(read_row).map(|r| (r.record.recipient.clone(), r)));
+            for r in &found {
+                let r = read_row(r)?;
+                rows.insert(r.record.recipient.clone(), r);
+            }
         }
         let mut left = if run.is_some() { budget } else { 0 };
         let mut admitted = Vec::with_capacity(candidates.len());
@@ -413,6 +416,31 @@ impl writer::Store for Store {
         policy: Policy,
         budget: usize,
     ) -> Result<Admitted, JournalError> {
+        self.claim(changes, candidates, policy, budget).map_err(|e| e.of_query(true))
+    }
+
+    fn flush(&mut self, changes: Vec<Change>) -> Result<(), JournalError> {
+        self.commit_changes(changes).map_err(|e| e.of_query(true))
+    }
+
+    fn gone(&mut self) -> Result<Vec<Record>, JournalError> {
+        self.unoffered().map_err(|e| e.of_query(false))
+    }
+
+    fn finish(self) -> Result<Stats, JournalError> {
+        Ok(self.stats)
+    }
+}
+
+impl Store {
+    /// Commits `changes`, then claims the batch (see [`writer::Store::admit`]).
+    fn claim(
+        &mut self,
+        changes: Vec<Change>,
+        candidates: &[Candidate],
+        policy: Policy,
+        budget: usize,
+    ) -> Result<Admitted, JournalError> {
         let claimer = Claimer {
             statements: &self.statements,
             cap: &self.cap,
@@ -458,7 +486,8 @@ impl writer::Store for Store {
         Ok(admitted)
     }
 
-    fn flush(&mut self, changes: Vec<Change>) -> Result<(), JournalError> {
+    /// Commits `changes` on their own.
+    fn commit_changes(&mut self, changes: Vec<Change>) -> Result<(), JournalError> {
         let mut tx = self.client.transaction()?;
         let written = write_changes(&mut tx, &self.statements, (self.id, self.run), &self.claims, changes)?;
         tx.commit()?;
@@ -469,20 +498,18 @@ impl writer::Store for Store {
         Ok(())
     }
 
-    fn gone(&mut self) -> Result<Vec<Record>, JournalError> {
+    /// Rows never offered in this run, when the campaign had rows before it.
+    fn unoffered(&mut self) -> Result<Vec<Record>, JournalError> {
         if self.known == 0 {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT {ROW_COLUMNS} FROM recipients WHERE campaign = $1
+            "SELECT {} FROM recipients WHERE campaign = $1
                AND NOT EXISTS (SELECT 1 FROM offered o WHERE o.recipient = recipients.recipient)
-             ORDER BY recipient"
+             ORDER BY recipient",
+            *ROW_COLUMNS
         );
         let rows = self.client.query(&sql, &[&self.id])?;
-        Ok(rows.iter().map(read_row).map(|r| r.record).collect())
-    }
-
-    fn finish(self) -> Result<Stats, JournalError> {
-        Ok(self.stats)
+        rows.iter().map(|r| read_row(r).map(|r| r.record)).collect()
     }
 }

@@ -3,7 +3,7 @@
 //! side. The OS drops it when the process ends, however it ends, so a crash never leaves it
 //! stuck.
 
-use super::JournalError;
+use crate::journal::JournalError;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::Path;
 

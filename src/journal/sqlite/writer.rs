@@ -1,9 +1,10 @@
 //! The SQLite journal's side of a run: claims appended to `pending` and updated in place by
-//! row number, folded into the keyed rows when the run ends (see [`crate::journal::pending`]).
+//! row number, folded into the keyed rows a step at a time once the log is large, and when the
+//! run ends (see [`super::pending`]).
 
-use super::{Admission, Admitted, Candidate, Change, Stats, Store};
-use crate::journal::sqlite::{ROW_COLUMNS, lookup, read_row};
-use crate::journal::{Decision, JournalError, Policy, Row, State, millis};
+use super::{ROW_COLUMNS, lookup};
+use crate::journal::writer::{Admission, Admitted, Candidate, Change, Stats, Store};
+use crate::journal::{Decision, JournalError, Policy, Row, State, millis, row};
 use crate::results::Record;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
@@ -43,9 +44,14 @@ pub(in crate::journal) struct Thread {
     known: usize,
     /// This run's claims with no outcome yet: their row numbers in `pending`.
     claims: HashMap<String, i64>,
-    /// Whether this thread folds the run's rows when it finishes (it holds the lock).
+    /// Whether this thread folds the run's rows (it holds the lock).
     owner: bool,
-    /// A reader's copy of a send under way has rows (see [`crate::journal::pending::snapshot`]).
+    /// This run's rows in `pending` with a final outcome, not folded yet.
+    unfolded: usize,
+    /// When the last fold step ended, and how long it took: the next waits as long, so
+    /// folding takes at most half the thread's time.
+    folded_at: Option<(Instant, Duration)>,
+    /// A reader's copy of a send under way has rows (see [`super::pending::snapshot`]).
     live: bool,
     /// When the WAL was last copied into the main file.
     checkpointed: Instant,
@@ -61,29 +67,29 @@ impl Thread {
         campaign: String,
         owner: bool,
     ) -> Result<Thread, JournalError> {
-        let conn = if owner { crate::journal::schema::open(path)? } else { crate::journal::schema::open_read(path)? };
+        let conn = if owner { super::connect::open(path)? } else { super::connect::open_read(path)? };
         Thread::new(conn, campaign, owner)
     }
 
     fn new(mut conn: Connection, campaign: String, owner: bool) -> Result<Thread, JournalError> {
         if owner {
             // Rows an earlier run in this process could not fold must be found by lookups.
-            crate::journal::pending::fold(&mut conn, &campaign).map_err(JournalError::Write)?;
+            super::pending::fold(&mut conn, &campaign).map_err(JournalError::write)?;
         }
         let id: Option<i64> = conn
             .query_row("SELECT id FROM campaigns WHERE name = ?1", params![campaign], |r| r.get(0))
             .optional()
-            .map_err(JournalError::Read)?;
-        let live = !owner && crate::journal::pending::snapshot(&conn).map_err(JournalError::Read)?;
+            .map_err(JournalError::read)?;
+        let live = !owner && super::pending::snapshot(&conn).map_err(JournalError::read)?;
         let count = |table: &str| -> Result<usize, JournalError> {
             let sql = format!("SELECT COUNT(*) FROM {table} WHERE campaign = ?1");
-            conn.query_row(&sql, params![id], |r| r.get(0)).map_err(JournalError::Read)
+            conn.query_row(&sql, params![id], |r| r.get(0)).map_err(JournalError::read)
         };
         let known = count("recipients")? + if live { count("temp.live")? } else { 0 };
         if known > 0 {
             // Recipients looked up, to find afterwards the rows the campaign no longer lists.
             conn.execute_batch("CREATE TEMP TABLE IF NOT EXISTS offered (recipient TEXT PRIMARY KEY) WITHOUT ROWID")
-                .map_err(JournalError::Write)?;
+                .map_err(JournalError::write)?;
         }
         let stats = Stats::default();
         Ok(Thread {
@@ -93,6 +99,8 @@ impl Thread {
             known,
             claims: HashMap::new(),
             owner,
+            unfolded: 0,
+            folded_at: None,
             live,
             checkpointed: Instant::now(),
             stats,
@@ -109,11 +117,10 @@ impl Thread {
         let now = millis(jiff::Timestamp::now());
         // Prepared BEGIN/COMMIT: a run commits thousands of times.
         let begin = if writes { "BEGIN IMMEDIATE" } else { "BEGIN" };
-        self.conn.prepare_cached(begin).and_then(|mut s| s.execute([])).map_err(JournalError::Write)?;
+        self.conn.prepare_cached(begin).and_then(|mut s| s.execute([])).map_err(JournalError::write)?;
         match f(self, now) {
             Ok(value) => {
-                self.conn.prepare_cached("COMMIT").and_then(|mut s| s.execute([])).map_err(JournalError::Write)?;
-                self.stats.commits += 1;
+                self.conn.prepare_cached("COMMIT").and_then(|mut s| s.execute([])).map_err(JournalError::write)?;
                 if self.owner && self.checkpointed.elapsed() >= CHECKPOINT_EVERY {
                     checkpoint(&self.conn, "PASSIVE");
                     self.checkpointed = Instant::now();
@@ -122,7 +129,7 @@ impl Thread {
             }
             Err(e) => {
                 let _ = self.conn.execute_batch("ROLLBACK");
-                Err(JournalError::Write(e))
+                Err(JournalError::write(e))
             }
         }
     }
@@ -198,6 +205,7 @@ impl Thread {
                     for r in records {
                         let Some(state) = State::of(r.status) else { continue };
                         let Some(seq) = self.claims.remove(&r.recipient) else { continue };
+                        self.unfolded += 1;
                         done.execute(params![
                             seq,
                             state.as_str(),
@@ -226,7 +234,7 @@ impl Thread {
         if self.known == 0 {
             return Ok(Vec::new());
         }
-        let cols = ROW_COLUMNS;
+        let cols = &*ROW_COLUMNS;
         let not_offered = "NOT EXISTS (SELECT 1 FROM offered o WHERE o.recipient = r.recipient)";
         let sql = if self.live {
             format!(
@@ -239,9 +247,9 @@ impl Thread {
         } else {
             format!("SELECT {cols} FROM recipients r WHERE campaign = ?1 AND {not_offered} ORDER BY recipient")
         };
-        let mut stmt = self.conn.prepare(&sql).map_err(JournalError::Read)?;
-        let rows = stmt.query_map(params![self.id], read_row).map_err(JournalError::Read)?;
-        rows.map(|r| r.map(|r| r.record)).collect::<Result<_, _>>().map_err(JournalError::Read)
+        let mut stmt = self.conn.prepare(&sql).map_err(JournalError::read)?;
+        let rows = stmt.query_map(params![self.id], |r| row::decode(r)).map_err(JournalError::read)?;
+        rows.map(|r| r.map(|r| r.record)).collect::<Result<_, _>>().map_err(JournalError::read)
     }
 }
 
@@ -269,22 +277,40 @@ impl Store for Thread {
                 }
             }
             t.conn.prepare_cached("RELEASE admit")?.execute([])?;
+            t.stats.commits += 1;
             Ok(admitted)
         })?
-        .map_err(JournalError::Write)
+        .map_err(JournalError::write)
     }
 
     fn flush(&mut self, changes: Vec<Change>) -> Result<(), JournalError> {
-        self.transaction(true, |t, _| t.write_changes(changes))
+        self.transaction(true, |t, _| {
+            t.stats.commits += 1;
+            t.write_changes(changes)
+        })
     }
 
     fn gone(&mut self) -> Result<Vec<Record>, JournalError> {
         self.unoffered()
     }
 
+    fn fold(&mut self) -> Result<(), JournalError> {
+        let due = self.folded_at.is_none_or(|(end, took)| end.elapsed() >= took);
+        let Some(id) = self.id.filter(|_| self.owner && due && self.unfolded >= super::pending::BOUND) else {
+            return Ok(());
+        };
+        let started = Instant::now();
+        let folded = self.transaction(true, |t, _| super::pending::fold_step(&t.conn, id))?;
+        self.stats.folds += 1;
+        // None left (a count off by a rolled-back write): the end folds what remains.
+        self.unfolded = if folded == 0 { 0 } else { self.unfolded.saturating_sub(folded) };
+        self.folded_at = Some((Instant::now(), started.elapsed()));
+        Ok(())
+    }
+
     fn finish(mut self) -> Result<Stats, JournalError> {
         if self.owner {
-            crate::journal::pending::fold(&mut self.conn, &self.campaign).map_err(JournalError::Write)?;
+            super::pending::fold(&mut self.conn, &self.campaign).map_err(JournalError::write)?;
             // Everything into the main file, so a copy of `journal.db` alone is whole.
             checkpoint(&self.conn, "TRUNCATE");
         }

@@ -1,12 +1,18 @@
 //! The SQLite journal: one file (WAL), a lock file per campaign so one process sends it, and
-//! the run under way kept in arrival order until it ends (see [`super::pending`]).
+//! the run under way kept in arrival order and folded into the keyed rows as it goes and when
+//! it ends (see [`pending`]).
 
-use super::{
-    Hash, JournalError, Known, Row, RunRow, Sections, State, Totals, from_millis, lock, millis, pending, schema, writer,
-};
-use crate::results::{Code, Record, Status};
+mod connect;
+mod lock;
+mod pending;
+mod schema;
+pub(super) mod writer;
+
+use super::receipt::{Delivery, Receipt};
+use super::{Backend, Hash, JournalError, Known, Row, RunRow, Sections, State, Totals, from_millis, millis, row};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 /// An open SQLite journal: locked for one campaign when this process sends it, unlocked when it only
 /// reads.
@@ -24,42 +30,11 @@ impl std::fmt::Debug for Sqlite {
     }
 }
 
-pub(super) const ROW_COLUMNS: &str = "recipient, csv_line, state, request_hash, message_id, http_status, error_code, \
-                           error_message, attempts, latency_ms, updated_at";
-
-/// Reads a row selected with [`ROW_COLUMNS`].
-pub(super) fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
-    let state = State::parse(&r.get::<_, String>(2)?);
-    let mut record = Record {
-        recipient: r.get(0)?,
-        csv_line: r.get(1)?,
-        status: match state {
-            State::Sent => Status::Sent,
-            State::Failed => Status::Failed,
-            State::Unknown | State::InFlight => Status::Unknown,
-        },
-        message_id: r.get(4)?,
-        http_status: r.get(5)?,
-        error_code: r.get::<_, Option<String>>(6)?.map(|c| Code::parse(&c)),
-        error_message: r.get(7)?,
-        attempts: r.get(8)?,
-        latency_ms: r.get(9)?,
-        timestamp: from_millis(r.get(10)?),
-    };
-    if state == State::InFlight {
-        record.error_code = Some(Code::InFlight);
-        record.error_message = Some("in flight: a send is running, or it stopped before recording the answer".into());
-    }
-    Ok(Row { state, request_hash: r.get(3)?, record })
-}
+/// The columns of a row, as stored (see [`row::columns`]).
+pub(super) static ROW_COLUMNS: LazyLock<String> =
+    LazyLock::new(|| row::columns("state", "error_code", "error_message"));
 
 impl Sqlite {
-    /// The connection, for tests that reach under the journal.
-    #[cfg(test)]
-    pub(super) fn connection(&self) -> &Connection {
-        &self.conn
-    }
-
     /// Opens (creating if needed) the journal and locks `campaign` in it. Fails with
     /// [`JournalError::Busy`] when another herald is sending that campaign; other campaigns in
     /// the same journal are free to send.
@@ -72,9 +47,9 @@ impl Sqlite {
             })?;
         }
         let lock = lock::Lock::acquire(path, campaign)?;
-        let mut conn = schema::open(path)?;
+        let mut conn = connect::open(path)?;
         // A run that crashed left its claims and outcomes pending.
-        pending::fold(&mut conn, campaign).map_err(JournalError::Write)?;
+        pending::fold(&mut conn, campaign).map_err(JournalError::write)?;
         Ok(Sqlite { conn, path: path.to_path_buf(), lock: Some((campaign.to_string(), lock)), live: false })
     }
 
@@ -84,8 +59,8 @@ impl Sqlite {
         if !path.exists() {
             return Ok(None);
         }
-        let conn = schema::open_read(path)?;
-        let live = pending::snapshot(&conn).map_err(JournalError::Read)?;
+        let conn = connect::open_read(path)?;
+        let live = pending::snapshot(&conn).map_err(JournalError::read)?;
         Ok(Some(Sqlite { conn, path: path.to_path_buf(), lock: None, live }))
     }
 
@@ -98,16 +73,21 @@ impl Sqlite {
     fn owns(&self, campaign: &str) -> bool {
         self.lock.as_ref().is_some_and(|(c, _)| c == campaign)
     }
+}
 
-    /// Every run of `campaign`, oldest first.
-    pub fn runs(&self, campaign: &str) -> Result<Vec<RunRow>, JournalError> {
+impl Backend for Sqlite {
+    fn senders(&self, campaign: &str) -> Result<usize, JournalError> {
+        Ok(usize::from(self.busy(campaign)))
+    }
+
+    fn runs(&self, campaign: &str) -> Result<Vec<RunRow>, JournalError> {
         let mut stmt = self
             .conn
             .prepare(
                 "SELECT started_at, finished_at, mode, stopped_kind, stopped, exit_code
                  FROM runs WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) ORDER BY id",
             )
-            .map_err(JournalError::Read)?;
+            .map_err(JournalError::read)?;
         stmt.query_map(params![campaign], |r| {
             let kind: Option<String> = r.get(3)?;
             let text: Option<String> = r.get(4)?;
@@ -120,24 +100,22 @@ impl Sqlite {
             })
         })
         .and_then(Iterator::collect)
-        .map_err(JournalError::Read)
+        .map_err(JournalError::read)
     }
 
-    /// The section hashes of `campaign` at its last run (`None`: never run).
-    pub fn sections(&self, campaign: &str) -> Result<Option<Sections>, JournalError> {
+    fn sections(&self, campaign: &str) -> Result<Option<Sections>, JournalError> {
         let sections: Option<String> = self
             .conn
             .query_row("SELECT sections FROM campaigns WHERE name = ?1", params![campaign], |r| r.get(0))
             .optional()
-            .map_err(JournalError::Read)?;
+            .map_err(JournalError::read)?;
         Ok(sections.and_then(|s| serde_json::from_str(&s).ok()))
     }
 
-    /// Every campaign of the journal, as its last run recorded it.
-    pub fn campaigns(&self) -> Result<Vec<Known>, JournalError> {
-        let file = if schema::has_files(&self.conn).map_err(JournalError::Read)? { "file" } else { "NULL AS file" };
+    fn campaigns(&self) -> Result<Vec<Known>, JournalError> {
+        let file = if schema::has_files(&self.conn).map_err(JournalError::read)? { "file" } else { "NULL AS file" };
         let sql = format!("SELECT name, {file}, sections FROM campaigns ORDER BY id");
-        let mut stmt = self.conn.prepare(&sql).map_err(JournalError::Read)?;
+        let mut stmt = self.conn.prepare(&sql).map_err(JournalError::read)?;
         stmt.query_map([], |r| {
             let sections: String = r.get(2)?;
             Ok(Known {
@@ -147,12 +125,10 @@ impl Sqlite {
             })
         })
         .and_then(Iterator::collect)
-        .map_err(JournalError::Read)
+        .map_err(JournalError::read)
     }
 
-    /// Counts of `campaign`'s rows by state, and its first and last send, including what a
-    /// send under way has recorded so far.
-    pub fn totals(&self, campaign: &str) -> Result<Totals, JournalError> {
+    fn totals(&self, campaign: &str) -> Result<Totals, JournalError> {
         let mut totals = Totals::default();
         // A pending row counts in its state, and takes its recipient's row out of the old one.
         let mut stmt = self
@@ -171,15 +147,15 @@ impl Sqlite {
                      WHERE p.campaign = (SELECT id FROM c)
                  ) GROUP BY state HAVING SUM(n) > 0",
             )
-            .map_err(JournalError::Read)?;
+            .map_err(JournalError::read)?;
         let rows = stmt
             .query_map(params![campaign], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, usize>(1)?, r.get::<_, usize>(2)?, r.get(3)?, r.get(4)?))
             })
-            .map_err(JournalError::Read)?;
+            .map_err(JournalError::read)?;
         let (mut first, mut last): (Option<i64>, Option<i64>) = (None, None);
         for row in rows {
-            let (state, n, interrupted, f, l): (String, usize, usize, i64, i64) = row.map_err(JournalError::Read)?;
+            let (state, n, interrupted, f, l): (String, usize, usize, i64, i64) = row.map_err(JournalError::read)?;
             totals.states.insert(State::parse(&state), n);
             totals.interrupted += interrupted;
             first = Some(first.map_or(f, |x| x.min(f)));
@@ -190,13 +166,11 @@ impl Sqlite {
         Ok(totals)
     }
 
-    /// What the journal records for one recipient of `campaign`.
-    pub fn row(&self, campaign: &str, recipient: &str) -> Result<Option<Row>, JournalError> {
-        lookup(&self.conn, campaign, recipient, self.live).map_err(JournalError::Read)
+    fn row(&self, campaign: &str, recipient: &str) -> Result<Option<Row>, JournalError> {
+        lookup(&self.conn, campaign, recipient, self.live).map_err(JournalError::read)
     }
 
-    /// Turns rows a crashed run left `in_flight` into `unknown`; returns how many.
-    pub fn settle_crashed(&mut self, campaign: &str) -> Result<usize, JournalError> {
+    fn settle_crashed(&mut self, campaign: &str) -> Result<usize, JournalError> {
         let now = millis(jiff::Timestamp::now());
         self.conn
             .execute(
@@ -206,34 +180,26 @@ impl Sqlite {
                  WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) AND state = 'in_flight'",
                 params![campaign, now],
             )
-            .map_err(JournalError::Write)
+            .map_err(JournalError::write)
     }
 
-    /// Accepts the current campaign as the new baseline after `--allow-changed`: every known
-    /// recipient's stored request hash becomes the one the campaign renders now, so the change
-    /// is reported once, not on every later run.
-    pub fn rebaseline(
-        &mut self,
-        campaign: &str,
-        hashes: impl IntoIterator<Item = (String, Hash)>,
-    ) -> Result<(), JournalError> {
-        let tx = self.conn.transaction().map_err(JournalError::Write)?;
+    fn rebaseline(&mut self, campaign: &str, hashes: &[(String, Hash)]) -> Result<(), JournalError> {
+        let tx = self.conn.transaction().map_err(JournalError::write)?;
         {
             let mut stmt = tx
                 .prepare(
                     "UPDATE recipients SET request_hash = ?3
                      WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) AND recipient = ?2",
                 )
-                .map_err(JournalError::Write)?;
+                .map_err(JournalError::write)?;
             for (recipient, hash) in hashes {
-                stmt.execute(params![campaign, recipient, &hash[..]]).map_err(JournalError::Write)?;
+                stmt.execute(params![campaign, recipient, &hash[..]]).map_err(JournalError::write)?;
             }
         }
-        tx.commit().map_err(JournalError::Write)
+        tx.commit().map_err(JournalError::write)
     }
 
-    /// Records the campaign's section hashes and a new run; returns the run id.
-    pub fn begin_run(
+    fn begin_run(
         &mut self,
         campaign: &str,
         sections: &Sections,
@@ -243,29 +209,26 @@ impl Sqlite {
     ) -> Result<i64, JournalError> {
         let now = crate::results::now();
         let sections = serde_json::to_string(sections).unwrap_or_default();
-        let tx = self.conn.transaction().map_err(JournalError::Write)?;
+        let tx = self.conn.transaction().map_err(JournalError::write)?;
         tx.execute(
             "INSERT INTO campaigns (name, sections, created_at, updated_at, sender, file) VALUES (?1, ?2, ?3, ?3, ?4, ?5)
              ON CONFLICT(name) DO UPDATE SET sections = excluded.sections, updated_at = excluded.updated_at,
                                              sender = excluded.sender, file = excluded.file",
             params![campaign, sections, now, sender, file],
         )
-        .map_err(JournalError::Write)?;
+        .map_err(JournalError::write)?;
         tx.execute(
             "INSERT INTO runs (campaign, started_at, mode, pid)
              VALUES ((SELECT id FROM campaigns WHERE name = ?1), ?2, ?3, ?4)",
             params![campaign, now, mode, std::process::id()],
         )
-        .map_err(JournalError::Write)?;
+        .map_err(JournalError::write)?;
         let id = tx.last_insert_rowid();
-        tx.commit().map_err(JournalError::Write)?;
+        tx.commit().map_err(JournalError::write)?;
         Ok(id)
     }
 
-    /// Messages `sender` sent (or may have: unknown, in flight) since `since`, over every
-    /// campaign of the journal with that sender and `campaign` itself, and when the oldest of
-    /// them went out. For `delivery.daily_cap`.
-    pub fn sent_since(
+    fn sent_since(
         &self,
         sender: &str,
         campaign: &str,
@@ -283,26 +246,56 @@ impl Sqlite {
         let (count, oldest): (usize, Option<i64>) = self
             .conn
             .query_row(sql, params![sender, campaign, millis(since)], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(JournalError::Read)?;
+            .map_err(JournalError::read)?;
         Ok((count, oldest.map(from_millis)))
     }
 
-    /// Closes a run with how it ended (`stopped`: kind and sentence).
-    pub fn end_run(&mut self, run: i64, stopped: Option<(&str, &str)>, exit_code: u8) -> Result<(), JournalError> {
+    fn end_run(&mut self, run: i64, stopped: Option<(&str, &str)>, exit_code: u8) -> Result<(), JournalError> {
         self.conn
             .execute(
                 "UPDATE runs SET finished_at = ?2, stopped_kind = ?3, stopped = ?4, exit_code = ?5 WHERE id = ?1",
                 params![run, crate::results::now(), stopped.map(|s| s.0), stopped.map(|s| s.1), exit_code],
             )
             .map(|_| ())
-            .map_err(JournalError::Write)
+            .map_err(JournalError::write)
     }
 
-    /// A writer for this run, on its own thread with a connection of its own (the lock stays
-    /// here). It folds the run's rows at the end only when this process holds `campaign`'s lock.
-    pub fn writer(&self, campaign: &str, keep_bodies: bool) -> Result<writer::Writer, JournalError> {
-        let store = writer::sqlite::Thread::open(&self.path, campaign.to_string(), self.owns(campaign))?;
-        writer::Writer::start(store, &self.path, keep_bodies)
+    fn writer(&self, campaign: &str, keep_bodies: bool) -> Result<super::writer::Writer, JournalError> {
+        let store = writer::Thread::open(&self.path, campaign.to_string(), self.owns(campaign))?;
+        super::writer::Writer::start(store, &self.path, keep_bodies)
+    }
+
+    fn record_receipts(&mut self, receipts: &[Receipt]) -> Result<usize, JournalError> {
+        let tx = self.conn.transaction().map_err(JournalError::write)?;
+        let mut moved = 0;
+        {
+            let mut stmt = tx.prepare(&super::receipt::upsert('?')).map_err(JournalError::write)?;
+            for r in receipts {
+                let row = params![r.message_id, r.delivery.as_str(), millis(r.at), r.error_code, r.delivery.step()];
+                moved += stmt.execute(row).map_err(JournalError::write)?;
+            }
+        }
+        tx.commit().map_err(JournalError::write)?;
+        Ok(moved)
+    }
+
+    fn receipt(&self, campaign: &str, recipient: &str) -> Result<Option<Receipt>, JournalError> {
+        let Some(message_id) = self.row(campaign, recipient)?.and_then(|r| r.record.message_id) else {
+            return Ok(None);
+        };
+        if !schema::has_receipts(&self.conn).map_err(JournalError::read)? {
+            return Ok(None);
+        }
+        let found = self
+            .conn
+            .query_row("SELECT delivery, at, error_code FROM receipts WHERE message_id = ?1", [&message_id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<String>>(2)?))
+            })
+            .optional()
+            .map_err(JournalError::read)?;
+        Ok(found.and_then(|(delivery, at, error_code)| {
+            Some(Receipt { message_id, delivery: Delivery::parse(&delivery)?, at: from_millis(at), error_code })
+        }))
     }
 }
 
@@ -312,13 +305,17 @@ pub(super) fn lookup(conn: &Connection, campaign: &str, recipient: &str, live: b
     let tables: &[&str] = if live { &["temp.live", "recipients"] } else { &["recipients"] };
     for table in tables {
         let sql = format!(
-            "SELECT {ROW_COLUMNS} FROM {table}
-             WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) AND recipient = ?2"
+            "SELECT {} FROM {table}
+             WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) AND recipient = ?2",
+            *ROW_COLUMNS
         );
-        let row = conn.prepare_cached(&sql)?.query_row(params![campaign, recipient], read_row).optional()?;
+        let row = conn.prepare_cached(&sql)?.query_row(params![campaign, recipient], |r| row::decode(r)).optional()?;
         if row.is_some() {
             return Ok(row);
         }
     }
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests;

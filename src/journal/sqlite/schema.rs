@@ -1,21 +1,18 @@
-//! The journal's tables, their versions and the connection settings: WAL, so readers never
-//! block the writer and a killed process leaves committed transactions intact.
+//! The SQLite journal's tables and their versions.
 //!
 //! `recipients` holds one row per campaign and recipient, keyed by both; `pending` holds the
 //! claims and outcomes of the run under way in the order they happen, and is folded into
-//! `recipients` when the run ends (see [`super::pending`]). Rows are compact: campaigns are
+//! `recipients` as the run goes (see [`super::pending`]). Rows are compact: campaigns are
 //! referred to by number, request hashes are 32-byte blobs and recipient times are Unix
 //! milliseconds. Older journals are migrated in one transaction on first use: version 1 (text
 //! ids, hex hashes, text times), version 2 (no `pending`; a `previous_state` column that
-//! released claims were restored from), version 3 (no campaign senders) and version 4 (no
-//! campaign files).
+//! released claims were restored from), version 3 (no campaign senders), version 4 (no
+//! campaign files) and version 5 (no receipts).
 
-use super::JournalError;
 use rusqlite::{Connection, TransactionBehavior};
-use std::path::Path;
 
 /// The schema version this herald writes (`PRAGMA user_version`).
-pub const VERSION: i64 = 5;
+pub const VERSION: i64 = 6;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS campaigns (
@@ -67,6 +64,15 @@ CREATE TABLE IF NOT EXISTS pending (
     first_sent_at  INTEGER NOT NULL,
     updated_at     INTEGER NOT NULL
 );
+-- Delivery receipts by the provider's message id, whichever campaign sent it; kept apart
+-- from the rows so a receipt needs no lookup by message id, and one arriving before the
+-- send's outcome is recorded is kept all the same.
+CREATE TABLE IF NOT EXISTS receipts (
+    message_id  TEXT PRIMARY KEY,
+    delivery    TEXT NOT NULL,
+    at          INTEGER NOT NULL,
+    error_code  TEXT
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (
     id           INTEGER PRIMARY KEY,
     campaign     INTEGER NOT NULL,
@@ -80,18 +86,20 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 ";
 
-/// Version 4 → 5: each campaign's file.
+/// Version 4 → 6: each campaign's file, and receipts.
 const FROM_V4: &str = "
 ALTER TABLE campaigns ADD COLUMN file TEXT;
+{SCHEMA}
 ";
 
-/// Version 3 → 5: each campaign's sender and file.
+/// Version 3 → 6: each campaign's sender and file, and receipts.
 const FROM_V3: &str = "
 ALTER TABLE campaigns ADD COLUMN sender TEXT;
 ALTER TABLE campaigns ADD COLUMN file TEXT;
+{SCHEMA}
 ";
 
-/// Version 1 → 5: the same rows, compact.
+/// Version 1 → 6: the same rows, compact.
 const FROM_V1: &str = "
 ALTER TABLE campaigns RENAME TO campaigns_v1;
 ALTER TABLE recipients RENAME TO recipients_v1;
@@ -113,9 +121,9 @@ DROP TABLE runs_v1;
 DROP TABLE campaigns_v1;
 ";
 
-/// Version 2 → 5: `pending`, and no `previous_state` (a released claim now leaves the row
+/// Version 2 → 6: `pending`, and no `previous_state` (a released claim now leaves the row
 /// untouched; a claim a crash left in flight stays so: the next send settles it); senders and
-/// files.
+/// files; receipts.
 const FROM_V2: &str = "
 ALTER TABLE recipients DROP COLUMN previous_state;
 ALTER TABLE campaigns ADD COLUMN sender TEXT;
@@ -123,107 +131,27 @@ ALTER TABLE campaigns ADD COLUMN file TEXT;
 {SCHEMA}
 ";
 
-/// `synchronous` for the journal: `NORMAL` by default, which in WAL mode keeps every committed
-/// transaction through any crash of the process (kill -9, panic, out of memory); `FULL`
-/// (`HERALD_JOURNAL_SYNC=full`) also through a power cut or OS crash, at an fsync per commit.
-pub fn sync_mode() -> &'static str {
-    match std::env::var("HERALD_JOURNAL_SYNC").as_deref() {
-        Ok("full" | "FULL") => "FULL",
-        _ => "NORMAL",
-    }
-}
-
-/// Opens the database with herald's settings and brings its tables to [`VERSION`]. A journal
-/// written by a newer herald is refused, not rewritten; so is a file that exists but is empty
-/// or not herald's (a truncated copy must never pass for a fresh journal).
-pub fn open(path: &Path) -> Result<Connection, JournalError> {
-    let failed = |source| JournalError::Open { path: path.to_path_buf(), source };
-    let existed = check_existing(path)?;
-    let mut conn = settings(path).map_err(failed)?;
-    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(failed)?;
-    if version > VERSION {
-        return Err(JournalError::Newer { path: path.to_path_buf(), version });
-    }
-    if existed && version == 0 && !has_campaigns(&conn).map_err(failed)? {
-        return Err(JournalError::Foreign { path: path.to_path_buf(), why: "it has no herald tables" });
-    }
-    migrate(&mut conn).map_err(failed)?;
-    Ok(conn)
-}
-
-/// Opens an existing journal to read it without writing a byte, on a read-only mount too. A
-/// journal of version 4 is read as it is (its campaigns have no file; see [`has_files`]), so a
-/// read never upgrades a journal an older herald shares; only a sender migrates it. Older ones
-/// (version 1 to 3) are still brought up to date first.
-pub fn open_read(path: &Path) -> Result<Connection, JournalError> {
-    use rusqlite::OpenFlags;
-    let failed = |source| JournalError::Open { path: path.to_path_buf(), source };
-    check_existing(path)?;
-    let read_only = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let uri = |extra: &str| format!("file:{}?mode=ro{extra}", uri_path(path));
-    let conn = Connection::open_with_flags(uri(""), read_only)
-        .and_then(|c| c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).map(|v| (c, v)))
-        // A read-only folder: SQLite cannot make the WAL's shared-memory file; read the file as is.
-        .or_else(|_| {
-            let c = Connection::open_with_flags(uri("&immutable=1"), read_only)?;
-            let v = c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))?;
-            Ok((c, v))
-        });
-    let (conn, version) = conn.map_err(failed)?;
-    if version > VERSION {
-        return Err(JournalError::Newer { path: path.to_path_buf(), version });
-    }
-    if version == 0 && !has_campaigns(&conn).map_err(failed)? {
-        return Err(JournalError::Foreign { path: path.to_path_buf(), why: "it has no herald tables" });
-    }
-    if version < 4 {
-        drop(conn);
-        return open(path);
-    }
-    conn.busy_timeout(std::time::Duration::from_secs(60)).map_err(failed)?;
-    Ok(conn)
-}
-
-/// Whether `path` is an existing journal; an empty file is refused.
-fn check_existing(path: &Path) -> Result<bool, JournalError> {
-    match std::fs::metadata(path) {
-        Ok(m) if m.len() == 0 => Err(JournalError::Foreign { path: path.to_path_buf(), why: "the file is empty" }),
-        Ok(_) => Ok(true),
-        Err(_) => Ok(false),
-    }
-}
-
 /// Whether the journal's campaigns record their file (version 5 on; a reader leaves a
 /// version 4 journal as it is).
 pub fn has_files(conn: &Connection) -> rusqlite::Result<bool> {
     conn.query_row("SELECT EXISTS (SELECT 1 FROM pragma_table_info('campaigns') WHERE name = 'file')", [], |r| r.get(0))
 }
 
-fn has_campaigns(conn: &Connection) -> rusqlite::Result<bool> {
+/// Whether the journal keeps delivery receipts (version 6 on; a reader leaves an older
+/// journal as it is).
+pub fn has_receipts(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'receipts')", [], |r| {
+        r.get(0)
+    })
+}
+
+pub(super) fn has_campaigns(conn: &Connection) -> rusqlite::Result<bool> {
     conn.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'campaigns')", [], |r| {
         r.get(0)
     })
 }
 
-/// A path as an SQLite URI path: `%`, `?` and `#` escaped.
-fn uri_path(path: &Path) -> String {
-    path.to_string_lossy().replace('%', "%25").replace('?', "%3f").replace('#', "%23")
-}
-
-fn settings(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open(path)?;
-    // Campaigns sharing a journal take turns to write; a fold of a large run takes seconds.
-    conn.busy_timeout(std::time::Duration::from_secs(60))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", sync_mode())?;
-    // Fewer, larger checkpoints while a run writes; a page cache of fixed size (8 MB), so
-    // memory does not grow with the journal.
-    conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
-    conn.pragma_update(None, "cache_size", -8_000)?;
-    Ok(conn)
-}
-
-fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if version == VERSION {
         return Ok(());
@@ -253,6 +181,7 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journal::sqlite::connect::open;
 
     /// The tables as herald 0.1 (schema version 1) wrote them.
     const V1: &str = "
@@ -363,6 +292,25 @@ mod tests {
             let now: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
             assert_eq!(now, VERSION);
         }
+    }
+
+    #[test]
+    fn a_version_5_journal_is_read_as_it_is_and_gains_receipts_when_a_sender_opens_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.db");
+        let receipts =
+            SCHEMA.find("-- Delivery receipts").unwrap()..SCHEMA.find("CREATE TABLE IF NOT EXISTS runs").unwrap();
+        let v5 = format!("{}{}", &SCHEMA[..receipts.start], &SCHEMA[receipts.end..]);
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(&v5).unwrap();
+        conn.pragma_update(None, "user_version", 5).unwrap();
+        drop(conn);
+        let version = |c: &Connection| c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap();
+        let read = crate::journal::sqlite::connect::open_read(&path).unwrap();
+        assert_eq!((version(&read), has_receipts(&read).unwrap()), (5, false), "a reader never migrates");
+        drop(read);
+        let sent = open(&path).unwrap();
+        assert_eq!((version(&sent), has_receipts(&sent).unwrap()), (VERSION, true));
     }
 
     #[test]

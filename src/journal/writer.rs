@@ -1,14 +1,12 @@
 //! The journal's side of a run, on a thread of its own that owns a connection. The run hands it
 //! recipients in batches; for each batch it looks up what the journal already records, decides
-//! who to send to (see [`super::Policy`]) and claims them in `pending`, all in one transaction
-//! committed before the batch is answered, so every claim is durable before its request can
-//! leave. Outcomes and releases are not waited for: they ride along with the next batch, or are
-//! flushed after [`OUTCOME_DELAY`] and at the end, when the run's rows are folded into the
-//! journal's keyed rows. A crash before they commit leaves claims `in_flight`, which a re-run
+//! who to send to (see [`super::Policy`]) and claims them, all in one transaction committed
+//! before the batch is answered, so every claim is durable before its request can leave.
+//! Outcomes and releases are not waited for: they ride along with the next batch, or are
+//! flushed after [`OUTCOME_DELAY`] and at the end; a backend with a log of the run folds it
+//! between commits and at the end ([`Store::fold`], [`Store::finish`]). A crash before they commit leaves claims `in_flight`, which a re-run
 //! treats as `unknown`: never resent. The batching lives here; each backend's [`Store`] does the
 //! reads and writes.
-
-pub(super) mod sqlite;
 
 use super::{Hash, JournalError, Policy};
 use crate::results::Record;
@@ -102,6 +100,13 @@ pub(super) trait Store: Sized {
     /// The records of the campaign's rows never offered in this run.
     fn gone(&mut self) -> Result<Vec<Record>, JournalError>;
 
+    /// Called after each commit: folds a bounded step of the run's log into the journal's
+    /// keyed rows once the log has grown past its bound. A journal with no log (PostgreSQL
+    /// writes the keyed rows directly) has nothing to fold.
+    fn fold(&mut self) -> Result<(), JournalError> {
+        Ok(())
+    }
+
     /// Ends the run's writing (everything was flushed).
     fn finish(self) -> Result<Stats, JournalError>;
 }
@@ -115,10 +120,12 @@ pub struct Writer {
 /// What the writer did.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Stats {
-    /// Transactions committed.
+    /// Transactions committed for claims, outcomes and releases.
     pub commits: u64,
     /// Rows claimed.
     pub claimed: u64,
+    /// Steps that folded the run's log as it went (see [`Store::fold`]).
+    pub folds: u64,
 }
 
 /// A cheap handle for the run.
@@ -212,7 +219,8 @@ impl Handle {
 }
 
 /// The thread's loop: outcomes and releases wait for a batch to ride along with, at most
-/// [`OUTCOME_DELAY`] or [`MAX_BUFFERED`] recipients.
+/// [`OUTCOME_DELAY`] or [`MAX_BUFFERED`] recipients; after each commit, the run's log may be
+/// folded a step.
 struct Batcher<S> {
     store: S,
     buffered: Vec<Change>,
@@ -237,6 +245,7 @@ impl<S: Store> Batcher<S> {
                     // A failure goes to the run, which stops; outcomes and releases still come.
                     let changes = self.take();
                     let _ = reply.send(self.store.admit(changes, &candidates, policy, budget));
+                    self.store.fold()?;
                 }
                 Ok(Op::Gone(reply)) => {
                     let result = self.flush().and_then(|()| self.store.gone());
@@ -250,7 +259,10 @@ impl<S: Store> Batcher<S> {
                         self.flush()?;
                     }
                 }
-                Err(mpsc::RecvTimeoutError::Timeout) => self.flush()?,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    self.flush()?;
+                    self.store.fold()?;
+                }
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
                     self.flush()?;
                     return self.store.finish();

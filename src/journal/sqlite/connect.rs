@@ -1,0 +1,97 @@
+//! Opening the SQLite journal with herald's settings: WAL, so readers never block the writer
+//! and a killed process leaves committed transactions intact. A sender brings the tables up to
+//! date (see [`super::schema`]); a reader never writes a byte.
+
+use super::schema::{VERSION, has_campaigns, migrate};
+use crate::journal::JournalError;
+use rusqlite::Connection;
+use std::path::Path;
+
+/// `synchronous` for the journal: `NORMAL` by default, which in WAL mode keeps every committed
+/// transaction through any crash of the process (kill -9, panic, out of memory); `FULL`
+/// (`HERALD_JOURNAL_SYNC=full`) also through a power cut or OS crash, at an fsync per commit.
+pub fn sync_mode() -> &'static str {
+    match std::env::var("HERALD_JOURNAL_SYNC").as_deref() {
+        Ok("full" | "FULL") => "FULL",
+        _ => "NORMAL",
+    }
+}
+
+/// Opens the database with herald's settings and brings its tables to [`VERSION`]. A journal
+/// written by a newer herald is refused, not rewritten; so is a file that exists but is empty
+/// or not herald's (a truncated copy must never pass for a fresh journal).
+pub fn open(path: &Path) -> Result<Connection, JournalError> {
+    let failed = |e: rusqlite::Error| JournalError::Open { journal: path.display().to_string(), source: e.into() };
+    let existed = check_existing(path)?;
+    let mut conn = settings(path).map_err(failed)?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(failed)?;
+    if version > VERSION {
+        return Err(JournalError::Newer { journal: path.display().to_string(), version });
+    }
+    if existed && version == 0 && !has_campaigns(&conn).map_err(failed)? {
+        return Err(JournalError::Foreign { path: path.to_path_buf(), why: "it has no herald tables" });
+    }
+    migrate(&mut conn).map_err(failed)?;
+    Ok(conn)
+}
+
+/// Opens an existing journal to read it without writing a byte, on a read-only mount too. A
+/// journal of version 4 or 5 is read as it is (see [`super::schema::has_files`] and
+/// [`super::schema::has_receipts`]), so a read never upgrades a journal an older herald
+/// shares; only a sender migrates it. Older ones (version 1 to 3) are still brought up to
+/// date first.
+pub fn open_read(path: &Path) -> Result<Connection, JournalError> {
+    use rusqlite::OpenFlags;
+    let failed = |e: rusqlite::Error| JournalError::Open { journal: path.display().to_string(), source: e.into() };
+    check_existing(path)?;
+    let read_only = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let uri = |extra: &str| format!("file:{}?mode=ro{extra}", uri_path(path));
+    let conn = Connection::open_with_flags(uri(""), read_only)
+        .and_then(|c| c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).map(|v| (c, v)))
+        // A read-only folder: SQLite cannot make the WAL's shared-memory file; read the file as is.
+        .or_else(|_| {
+            let c = Connection::open_with_flags(uri("&immutable=1"), read_only)?;
+            let v = c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))?;
+            Ok((c, v))
+        });
+    let (conn, version) = conn.map_err(failed)?;
+    if version > VERSION {
+        return Err(JournalError::Newer { journal: path.display().to_string(), version });
+    }
+    if version == 0 && !has_campaigns(&conn).map_err(failed)? {
+        return Err(JournalError::Foreign { path: path.to_path_buf(), why: "it has no herald tables" });
+    }
+    if version < 4 {
+        drop(conn);
+        return open(path);
+    }
+    conn.busy_timeout(std::time::Duration::from_secs(60)).map_err(failed)?;
+    Ok(conn)
+}
+
+/// Whether `path` is an existing journal; an empty file is refused.
+fn check_existing(path: &Path) -> Result<bool, JournalError> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() == 0 => Err(JournalError::Foreign { path: path.to_path_buf(), why: "the file is empty" }),
+        Ok(_) => Ok(true),
+        Err(_) => Ok(false),
+    }
+}
+
+/// A path as an SQLite URI path: `%`, `?` and `#` escaped.
+fn uri_path(path: &Path) -> String {
+    path.to_string_lossy().replace('%', "%25").replace('?', "%3f").replace('#', "%23")
+}
+
+fn settings(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    // Campaigns sharing a journal take turns to write; a fold of a large run takes seconds.
+    conn.busy_timeout(std::time::Duration::from_secs(60))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", sync_mode())?;
+    // Fewer, larger checkpoints while a run writes; a page cache of fixed size (8 MB), so
+    // memory does not grow with the journal.
+    conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
+    conn.pragma_update(None, "cache_size", -8_000)?;
+    Ok(conn)
+}
