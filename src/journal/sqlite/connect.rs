@@ -22,13 +22,15 @@ pub fn sync_mode() -> &'static str {
 /// or not herald's (a truncated copy must never pass for a fresh journal).
 pub fn open(path: &Path) -> Result<Connection, JournalError> {
     let failed = |e: rusqlite::Error| JournalError::Open { journal: path.display().to_string(), source: e.into() };
-    let existed = check_existing(path)?;
+    if !check_existing(path)? {
+        create(path, migrate)?;
+    }
     let mut conn = settings(path).map_err(failed)?;
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(failed)?;
     if version > VERSION {
         return Err(JournalError::Newer { journal: path.display().to_string(), version });
     }
-    if existed && version == 0 && !has_campaigns(&conn).map_err(failed)? {
+    if version == 0 && !has_campaigns(&conn).map_err(failed)? {
         return Err(JournalError::Foreign { path: path.to_path_buf(), why: "it has no herald tables" });
     }
     migrate(&mut conn).map_err(failed)?;
@@ -69,6 +71,31 @@ pub fn open_read(path: &Path) -> Result<Connection, JournalError> {
     Ok(conn)
 }
 
+/// Creates a journal at `path` whole or not at all: `make` builds its tables in a file beside
+/// it, which then takes `path`'s name unless another process created the journal meanwhile
+/// (then that one is used). Made in place, a process killed between SQLite creating the file
+/// and committing the tables left a file without them, which the next run refused as foreign.
+/// The file is readable by its owner only: it lists the campaign's phone numbers.
+fn create(path: &Path, make: impl FnOnce(&mut Connection) -> rusqlite::Result<()>) -> Result<(), JournalError> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let file_error = |what, source| JournalError::File { what, path: path.to_path_buf(), source };
+    let temp = tempfile::Builder::new()
+        .prefix(".herald-journal-")
+        .suffix(".creating")
+        .tempfile_in(dir)
+        .map_err(|e| file_error("create", e))?;
+    let failed = |e: rusqlite::Error| JournalError::Open { journal: path.display().to_string(), source: e.into() };
+    let mut conn = settings(temp.path()).map_err(failed)?;
+    make(&mut conn).map_err(failed)?;
+    // Closing the last connection checkpoints the WAL into the file and removes it.
+    conn.close().map_err(|(_, e)| failed(e))?;
+    match temp.persist_noclobber(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(file_error("create", e.error)),
+    }
+}
+
 /// Whether `path` is an existing journal; an empty file is refused.
 fn check_existing(path: &Path) -> Result<bool, JournalError> {
     match std::fs::metadata(path) {
@@ -94,4 +121,28 @@ fn settings(path: &Path) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
     conn.pragma_update(None, "cache_size", -8_000)?;
     Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_creation_that_dies_half_way_leaves_no_journal_and_the_next_open_makes_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.db");
+        let died = create(&path, |conn| {
+            conn.execute_batch("CREATE TABLE campaigns (id INTEGER PRIMARY KEY)")?;
+            Err(rusqlite::Error::InvalidQuery)
+        });
+        assert!(died.is_err());
+        assert!(!path.exists(), "a half-made journal took the journal's name");
+        let conn = open(&path).unwrap();
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(version, VERSION);
+        drop(conn);
+        let left: Vec<String> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+        assert!(left.iter().all(|n| !n.ends_with(".creating")), "{left:?}");
+    }
 }
