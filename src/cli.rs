@@ -224,6 +224,14 @@ struct JournalArg {
     journal: Option<PathBuf>,
 }
 
+impl JournalArg {
+    /// `--journal`, else `$HERALD_JOURNAL` (unset or empty: none, the default beside the
+    /// campaign). The environment is read here, at the edge, never by the library.
+    fn resolve(self) -> Option<PathBuf> {
+        self.journal.or_else(|| std::env::var_os("HERALD_JOURNAL").filter(|p| !p.is_empty()).map(PathBuf::from))
+    }
+}
+
 /// Global opt-out lists, on every command that plans a campaign's audience.
 #[derive(Debug, Clone, Default, clap::Args)]
 struct OptOutArgs {
@@ -438,7 +446,7 @@ pub fn run() -> u8 {
                 new_id: a.new_id,
                 all_problems: a.all_problems,
                 strict: a.strict,
-                journal: a.journal.journal,
+                journal: a.journal.resolve(),
                 no_journal: a.no_journal,
                 retry_unknown: a.retry_unknown,
                 retry_failed: a.retry_failed,
@@ -454,7 +462,7 @@ pub fn run() -> u8 {
                 json: matches!(format, Format::Json),
                 file,
                 sandbox,
-                journal: journal.journal,
+                journal: journal.resolve(),
                 opt_out: opt_out.lists(),
                 file_root: root.file_root,
             },
@@ -474,7 +482,7 @@ pub fn run() -> u8 {
                     format,
                     out: dir,
                     sandbox,
-                    journal: journal.journal,
+                    journal: journal.resolve(),
                     opt_out,
                     file_root: root.file_root,
                 },

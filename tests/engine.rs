@@ -468,7 +468,7 @@ fn inspection_sees_changes_and_allow_changed_rebaselines_once() {
     let request = moved.send_for(first).unwrap().request;
     let body = serde_json::to_vec(&request.body).unwrap();
     let old = herald::journal::legacy_request_hash(request.method, &request.url, &moved.settings().base_url, &body);
-    j.rebaseline("engine-test", [(key, old)]).unwrap();
+    j.rebaseline("engine-test", &[(key, old)]).unwrap();
     assert_eq!(run::inspect(&moved, &mut j, Policy::default(), false).unwrap().changes.requests, 0);
     let changed = plan(&s, &campaign(3, "Version three", "rate: 10/s"));
     assert_eq!(run::inspect(&changed, &mut j, Policy::default(), false).unwrap().changes.requests, 1);

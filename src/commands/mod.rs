@@ -3,6 +3,7 @@
 //! in [`crate::plan`], [`crate::run`] and [`crate::report`].
 
 mod chat;
+mod ci;
 mod gitignore;
 pub mod preview;
 mod progress;

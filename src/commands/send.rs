@@ -146,6 +146,7 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         now: o.now,
         ignore_window: o.ignore_window,
         journal: o.journal.clone(),
+        ci: super::ci::runner(),
         no_journal: o.no_journal,
         new_journal: o.new_journal,
         new_id: o.new_id,

@@ -30,7 +30,7 @@ pub use row::{Row, State};
 pub use selection::{Decision, Policy, Selection};
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// SHA-256 of each top-level section of a campaign file, by section name.
 pub type Sections = HashMap<String, String>;
@@ -141,8 +141,9 @@ impl std::ops::DerefMut for Journal {
     }
 }
 
-/// Where the journal of `campaign_file` lives: `--journal`, else `$HERALD_JOURNAL`, else
-/// `.herald/journal.db` beside the campaign file. Either may be a `postgres://` URL. Sandbox
+/// Where the journal of `campaign_file` lives: the one chosen (`--journal` or
+/// `$HERALD_JOURNAL`, as the command line resolved it), else `.herald/journal.db` beside the
+/// campaign file. Either may be a `postgres://` URL. Sandbox
 /// rehearsals always use a separate file (`sandbox-journal.db`, or `<name>.sandbox.db` beside an
 /// explicit journal) or PostgreSQL schema, so a rehearsal never marks real recipients as sent.
 pub fn default_location(
@@ -150,11 +151,8 @@ pub fn default_location(
     explicit: Option<&Path>,
     sandbox: bool,
 ) -> Result<Location, JournalError> {
-    let chosen = explicit
-        .map(Path::to_path_buf)
-        .or_else(|| std::env::var_os("HERALD_JOURNAL").filter(|p| !p.is_empty()).map(PathBuf::from));
-    match chosen {
-        Some(p) => Location::parse(&p, sandbox),
+    match explicit {
+        Some(p) => Location::parse(p, sandbox),
         None => {
             let dir = campaign_file.parent().unwrap_or(Path::new("")).join(".herald");
             Ok(Location::File(dir.join(if sandbox { "sandbox-journal.db" } else { "journal.db" })))

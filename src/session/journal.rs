@@ -24,7 +24,7 @@ pub(super) fn open(
     let fresh = !path.exists();
     if !o.dry_run {
         // Reports sit beside the default journal: a chosen path is a deliberate choice.
-        let default = o.journal.is_none() && std::env::var_os("HERALD_JOURNAL").is_none();
+        let default = o.journal.is_none();
         let check = fresh && default && !o.new_journal;
         if let Some(report) = report::earlier_send(&plan.file, &plan.id, o.sandbox).filter(|_| check) {
             return Err(SessionError::JournalMissing { path, report, id: plan.id.clone() });
@@ -41,8 +41,7 @@ pub(super) fn open(
             tell(on_event, Event::JournalCreated(file))?;
         }
         // A journal path chosen on purpose (--journal, HERALD_JOURNAL) is taken as kept.
-        let default = o.journal.is_none() && std::env::var_os("HERALD_JOURNAL").is_none();
-        if let Some(ci) = ci_runner().filter(|_| default && !o.sandbox) {
+        if let Some(ci) = o.ci.filter(|_| o.journal.is_none() && !o.sandbox) {
             tell(on_event, Event::JournalOnRunner { ci, location: &path })?;
         }
         j
@@ -71,21 +70,4 @@ pub(super) fn open(
         }
     }
     Ok(Some((j, inspection)))
-}
-
-/// The CI system herald runs in, by the variables CI systems set.
-fn ci_runner() -> Option<&'static str> {
-    let set = |v: &str| std::env::var_os(v).is_some_and(|x| !x.is_empty() && x != "false" && x != "0");
-    [
-        ("GITHUB_ACTIONS", "GitHub Actions"),
-        ("GITLAB_CI", "GitLab CI"),
-        ("BUILDKITE", "Buildkite"),
-        ("CIRCLECI", "CircleCI"),
-        ("JENKINS_URL", "Jenkins"),
-        ("TF_BUILD", "Azure Pipelines"),
-        ("CI", "CI"),
-    ]
-    .into_iter()
-    .find(|(var, _)| set(var))
-    .map(|(_, name)| name)
 }

@@ -54,8 +54,12 @@ pub struct Options {
     pub now: bool,
     /// Send to recipients outside `schedule.window` too.
     pub ignore_window: bool,
-    /// Journal file or URL (else `HERALD_JOURNAL` or the default beside the campaign).
+    /// Journal file or URL chosen on purpose (`--journal`, `HERALD_JOURNAL`); else the default
+    /// beside the campaign. The session reads no environment: the caller resolves it.
     pub journal: Option<PathBuf>,
+    /// The CI service running the session (`GitHub Actions`, …), to warn that a default journal
+    /// on its runner's disk is lost with the runner (the command line detects it).
+    pub ci: Option<&'static str>,
     /// Send without a journal.
     pub no_journal: bool,
     /// Start a journal although reports show the campaign was sent before.
