@@ -102,10 +102,9 @@ pub(super) trait Store: Sized {
 
     /// Called after each commit: folds a bounded step of the run's log into the journal's
     /// keyed rows once the log has grown past its bound. A journal with no log (PostgreSQL
-    /// writes the keyed rows directly) has nothing to fold.
-    fn fold(&mut self) -> Result<(), JournalError> {
-        Ok(())
-    }
+    /// writes the keyed rows directly) has nothing to fold. A step only spares the run's end
+    /// some work, so it cannot fail the run: a store whose step fails stops stepping.
+    fn fold(&mut self) {}
 
     /// Ends the run's writing (everything was flushed).
     fn finish(self) -> Result<Stats, JournalError>;
@@ -245,7 +244,7 @@ impl<S: Store> Batcher<S> {
                     // A failure goes to the run, which stops; outcomes and releases still come.
                     let changes = self.take();
                     let _ = reply.send(self.store.admit(changes, &candidates, policy, budget));
-                    self.store.fold()?;
+                    self.store.fold();
                 }
                 Ok(Op::Gone(reply)) => {
                     let result = self.flush().and_then(|()| self.store.gone());
@@ -261,7 +260,7 @@ impl<S: Store> Batcher<S> {
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     self.flush()?;
-                    self.store.fold()?;
+                    self.store.fold();
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
                     self.flush()?;

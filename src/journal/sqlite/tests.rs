@@ -179,3 +179,34 @@ async fn the_log_is_folded_as_the_run_goes_leaving_claims_in_flight_and_other_ca
     assert!(stats.folds >= 1, "{stats:?}");
     assert_eq!(count("pending", "c"), 0);
 }
+
+#[tokio::test]
+async fn a_fold_step_that_fails_leaves_the_run_recording_its_outcomes() {
+    let (_dir, j) = open();
+    // Every fold into the keyed rows fails, as on a full disk.
+    conn(&j)
+        .execute_batch(
+            "CREATE TRIGGER no_room BEFORE INSERT ON recipients BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+        )
+        .unwrap();
+    let writer = j.writer("c", false).unwrap();
+    let h = writer.handle();
+    h.admit((0..10).map(candidate).collect(), Policy::default(), usize::MAX).await.unwrap();
+    h.done((0..10).map(|i| outcome(i, Status::Sent)).collect());
+    // The outcomes ride along with these claims, past the log's bound: a step is tried, and fails.
+    h.admit((10..15).map(candidate).collect(), Policy::default(), usize::MAX).await.unwrap();
+    h.done((10..15).map(|i| outcome(i, Status::Sent)).collect());
+    let more = h.admit((15..16).map(candidate).collect(), Policy::default(), usize::MAX).await;
+    assert!(more.is_ok(), "the writer stopped after a failed step: {more:?}");
+    drop(h);
+    let end = writer.finish();
+    assert!(end.is_err(), "the end's fold cannot fold either, and says so");
+    let states: Vec<(String, i64)> = conn(&j)
+        .prepare("SELECT state, COUNT(*) FROM pending GROUP BY state ORDER BY state")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(states, [("in_flight".to_string(), 1), ("sent".to_string(), 15)]);
+}

@@ -48,6 +48,8 @@ pub(in crate::journal) struct Thread {
     owner: bool,
     /// This run's rows in `pending` with a final outcome, not folded yet.
     unfolded: usize,
+    /// Whether the run folds steps as it goes: not after a step failed.
+    stepping: bool,
     /// When the last fold step ended, and how long it took: the next waits as long, so
     /// folding takes at most half the thread's time.
     folded_at: Option<(Instant, Duration)>,
@@ -100,6 +102,7 @@ impl Thread {
             claims: HashMap::new(),
             owner,
             unfolded: 0,
+            stepping: true,
             folded_at: None,
             live,
             checkpointed: Instant::now(),
@@ -294,18 +297,30 @@ impl Store for Thread {
         self.unoffered()
     }
 
-    fn fold(&mut self) -> Result<(), JournalError> {
+    fn fold(&mut self) {
         let due = self.folded_at.is_none_or(|(end, took)| end.elapsed() >= took);
-        let Some(id) = self.id.filter(|_| self.owner && due && self.unfolded >= super::pending::BOUND) else {
-            return Ok(());
+        let ready = self.owner && self.stepping && due && self.unfolded >= super::pending::BOUND;
+        let Some(id) = self.id.filter(|_| ready) else {
+            return;
         };
         let started = Instant::now();
-        let folded = self.transaction(true, |t, _| super::pending::fold_step(&t.conn, id))?;
-        self.stats.folds += 1;
-        // None left (a count off by a rolled-back write): the end folds what remains.
-        self.unfolded = if folded == 0 { 0 } else { self.unfolded.saturating_sub(folded) };
-        self.folded_at = Some((Instant::now(), started.elapsed()));
-        Ok(())
+        match self.transaction(true, |t, _| super::pending::fold_step(&t.conn, id)) {
+            Ok(folded) => {
+                self.stats.folds += 1;
+                // None left (a count off by a rolled-back write): the end folds what remains.
+                self.unfolded = if folded == 0 { 0 } else { self.unfolded.saturating_sub(folded) };
+                self.folded_at = Some((Instant::now(), started.elapsed()));
+            }
+            Err(e) => {
+                // A step only spares the run's end some work; failing (the journal busy with
+                // another campaign's fold past the busy timeout, a full disk), it must not stop
+                // the outcomes still to come from being recorded. The end folds what is left,
+                // or says why it cannot.
+                let _ = self.conn.execute_batch("ROLLBACK");
+                tracing::warn!(error = %e, "cannot fold the journal's log as the run goes; the run's end folds it");
+                self.stepping = false;
+            }
+        }
     }
 
     fn finish(mut self) -> Result<Stats, JournalError> {
