@@ -75,8 +75,12 @@ pub fn open_read(path: &Path) -> Result<Connection, JournalError> {
 /// it, which then takes `path`'s name unless another process created the journal meanwhile
 /// (then that one is used). Made in place, a process killed between SQLite creating the file
 /// and committing the tables left a file without them, which the next run refused as foreign.
-/// The file is readable by its owner only: it lists the campaign's phone numbers.
+/// The file is readable by its owner only: it lists the campaign's phone numbers. A path that
+/// is a symbolic link to a file not made yet (a CI cache, a mounted volume) gets the journal at
+/// the link's target, as SQLite would have made it.
 fn create(path: &Path, make: impl FnOnce(&mut Connection) -> rusqlite::Result<()>) -> Result<(), JournalError> {
+    let target = link_target(path);
+    let path = target.as_path();
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let file_error = |what, source| JournalError::File { what, path: path.to_path_buf(), source };
     let temp = tempfile::Builder::new()
@@ -91,9 +95,25 @@ fn create(path: &Path, make: impl FnOnce(&mut Connection) -> rusqlite::Result<()
     conn.close().map_err(|(_, e)| failed(e))?;
     match temp.persist_noclobber(path) {
         Ok(_) => Ok(()),
+        // Another process made it meanwhile: opening it checks it is a journal.
         Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        // A file system with neither hard links nor a rename that refuses to replace.
+        Err(e) if !path.exists() => e.file.persist(path).map(drop).map_err(|e| file_error("create", e.error)),
         Err(e) => Err(file_error("create", e.error)),
     }
+}
+
+/// Where `path` leads through symbolic links (at most 40, as the OS follows), whether or not
+/// the file at the end exists.
+fn link_target(path: &Path) -> std::path::PathBuf {
+    let mut at = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::read_link(&at) {
+            Ok(next) => at = at.parent().map_or(next.clone(), |dir| dir.join(&next)),
+            Err(_) => break,
+        }
+    }
+    at
 }
 
 /// Whether `path` is an existing journal; an empty file is refused.
@@ -143,6 +163,20 @@ mod tests {
         drop(conn);
         let left: Vec<String> =
             std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
-        assert!(left.iter().all(|n| !n.ends_with(".creating")), "{left:?}");
+        assert!(left.iter().all(|n| !n.contains(".creating")), "{left:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_journal_path_linking_to_a_file_not_made_yet_gets_the_journal_at_the_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let kept = dir.path().join("cache");
+        std::fs::create_dir(&kept).unwrap();
+        let path = dir.path().join("journal.db");
+        std::os::unix::fs::symlink("cache/journal.db", &path).unwrap();
+        drop(open(&path).unwrap());
+        assert!(kept.join("journal.db").is_file(), "the journal is made where the link leads");
+        assert!(std::fs::symlink_metadata(&path).unwrap().file_type().is_symlink(), "the link is kept");
+        drop(open(&path).expect("the journal opens again through the link"));
     }
 }
