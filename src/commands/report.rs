@@ -23,7 +23,7 @@ pub enum Format {
 }
 
 /// Options for `report`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Options {
     /// Campaign file.
     pub file: PathBuf,

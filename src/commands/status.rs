@@ -12,7 +12,7 @@ use crate::session::canary_waiting;
 use std::path::{Path, PathBuf};
 
 /// Options for `status`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Options {
     /// One JSON object instead of the text.
     pub json: bool,

@@ -33,8 +33,9 @@ use tokio_util::sync::CancellationToken;
 /// session with [`SessionError::Output`], except for progress, which cannot stop a run.
 pub type OnEvent<'f> = &'f mut (dyn FnMut(Event<'_>) -> std::io::Result<()> + Send);
 
-/// What a session does, as `herald send`'s flags say it.
-#[derive(Debug, Clone, Default)]
+/// What a session does, as `herald send`'s flags say it. Its `Debug` hides a journal URL's
+/// password.
+#[derive(Clone, Default)]
 pub struct Options {
     /// The campaign file as the user named it (for what to run again).
     pub file: PathBuf,
@@ -74,6 +75,32 @@ pub struct Options {
     pub keep_bodies: bool,
     /// Report folder (else the default one; none for a dry run).
     pub report: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let journal = self.journal.as_ref().map(|p| crate::journal::redact(&p.to_string_lossy()));
+        f.debug_struct("Options")
+            .field("file", &self.file)
+            .field("dry_run", &self.dry_run)
+            .field("sandbox", &self.sandbox)
+            .field("confirmed", &self.confirmed)
+            .field("limit", &self.limit)
+            .field("continue_", &self.continue_)
+            .field("no_wait", &self.no_wait)
+            .field("now", &self.now)
+            .field("ignore_window", &self.ignore_window)
+            .field("journal", &journal)
+            .field("ci", &self.ci)
+            .field("no_journal", &self.no_journal)
+            .field("new_journal", &self.new_journal)
+            .field("new_id", &self.new_id)
+            .field("allow_changed", &self.allow_changed)
+            .field("policy", &self.policy)
+            .field("keep_bodies", &self.keep_bodies)
+            .field("report", &self.report)
+            .finish()
+    }
 }
 
 /// What a session sends with.
@@ -316,4 +343,16 @@ async fn send_pass<T: Transport>(
     let report = &outcome.report;
     let failed = report.count(crate::results::Status::Failed) + report.count(crate::results::Status::Unknown);
     Ok(PassEnd { code: report.exit_code, held_until: report.run.held_until, failed })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Options;
+
+    #[test]
+    fn options_printed_for_debugging_hide_the_journal_password() {
+        let o = Options { journal: Some("postgres://herald:s3cret@db:5432/h".into()), ..Options::default() };
+        let printed = format!("{o:?}");
+        assert!(!printed.contains("s3cret") && printed.contains("herald:***@db"), "{printed}");
+    }
 }
