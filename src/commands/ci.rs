@@ -1,5 +1,5 @@
 //! Whether herald runs in a CI service, by the variables those services set. Read by the
-//! command line and handed to the session, which reads no environment of its own.
+//! command line and handed to the session, which does not look for CI itself.
 
 /// The CI service herald runs in, by the variables CI services set; `None` outside CI.
 pub fn runner() -> Option<&'static str> {

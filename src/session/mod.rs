@@ -56,7 +56,7 @@ pub struct Options {
     /// Send to recipients outside `schedule.window` too.
     pub ignore_window: bool,
     /// Journal file or URL chosen on purpose (`--journal`, `HERALD_JOURNAL`); else the default
-    /// beside the campaign. The session reads no environment: the caller resolves it.
+    /// beside the campaign. The session does not read `HERALD_JOURNAL`: the caller resolves it.
     pub journal: Option<PathBuf>,
     /// The CI service running the session (`GitHub Actions`, …), to warn that a default journal
     /// on its runner's disk is lost with the runner (the command line detects it).
