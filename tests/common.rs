@@ -216,3 +216,14 @@ pub fn assert_states_agree(
         }
     }
 }
+
+/// The rows of the report's `results.csv` in `s`'s `out/` folder.
+pub fn report_rows(s: &Scratch) -> Vec<csv::StringRecord> {
+    let mut r = csv::Reader::from_path(s.path().join("out/results.csv")).unwrap();
+    r.records().map(Result::unwrap).collect()
+}
+
+/// The report's `summary.json` in `s`'s `out/` folder.
+pub fn report_summary(s: &Scratch) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(s.path().join("out/summary.json")).unwrap()).unwrap()
+}

@@ -24,15 +24,6 @@ fn send(s: &Scratch, campaign: &str, extra: &[&str]) -> Output {
     herald(s.path()).args(&args).env("WA_TOKEN", TOKEN).output().unwrap()
 }
 
-fn results(s: &Scratch) -> Vec<csv::StringRecord> {
-    let mut r = csv::Reader::from_path(s.path().join("out/results.csv")).unwrap();
-    r.records().map(Result::unwrap).collect()
-}
-
-fn summary(s: &Scratch) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(s.path().join("out/summary.json")).unwrap()).unwrap()
-}
-
 // spawns: terminal output — no tty, no prompt
 #[test]
 fn without_a_terminal_it_needs_yes() {
@@ -86,12 +77,12 @@ fn sigterm_stops_claiming_writes_the_report_and_exits_130() {
     terminate(&child);
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
-    let rows = results(&s);
+    let rows = report_rows(&s);
     assert_eq!(rows.len(), 50, "the report covers every recipient");
     let sent = rows.iter().filter(|r| &r[2] == "sent").count();
     assert_eq!(sent, server.seen().len(), "every request that went out is in the report as sent");
     assert!(sent < 50);
-    assert_eq!(summary(&s)["stopped"]["reason"], "interrupted");
+    assert_eq!(report_summary(&s)["stopped"]["reason"], "interrupted");
 }
 
 // spawns: signals

@@ -37,11 +37,6 @@ fn send(plan: &Arc<Plan>, s: &Scratch, rehearsal: bool) -> Ran {
     session_with(plan, session::Options { sandbox: rehearsal, ..options(s) }, deps)
 }
 
-/// `out/summary.json` in `s`.
-fn summary(s: &Scratch) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(s.path().join("out/summary.json")).unwrap()).unwrap()
-}
-
 /// A campaign of `kind` at the sandbox, to `list`, written as `c.yaml` in `s` and validated.
 fn at_sandbox(
     s: &Scratch,
@@ -68,7 +63,7 @@ fn every_example_sends_through_the_sandbox() {
             let plan = load(&path, Endpoint::Sandbox(sandbox.addr()));
             let ran = send(&plan, &s, true);
             assert_eq!(ran.ended().exit_code(), 0, "{}: {:?}", path.display(), ran.events);
-            let summary = summary(&s);
+            let summary = report_summary(&s);
             assert_eq!(summary["mode"], "sandbox");
             assert_eq!(summary["counts"]["failed"], 0, "{}: {summary:#}", path.display());
             assert!(summary["counts"]["sent"].as_u64().unwrap() >= 1, "{}", path.display());
@@ -116,7 +111,7 @@ fn a_faulty_provider_still_gets_every_message_exactly_once() {
         assert!(per_recipient.values().all(|n| *n == 1), "someone got two messages");
         let stats = sandbox.stats();
         assert!(stats.faults > 0, "the run met no faults: {stats:?}");
-        let summary = summary(&s);
+        let summary = report_summary(&s);
         assert_eq!(summary["counts"]["sent"], 200);
         assert!(summary["requests"].as_u64().unwrap() > 200, "no retries happened");
     });
@@ -144,7 +139,7 @@ fn a_batched_campaign_sends_through_the_sandbox_in_few_requests() {
         let yaml = campaign("https://app.autokonnect.co.ke", "Sale at {{ store }}", "rate: 50/s");
         let ran = send(&load(&s.write("c.yaml", yaml), Endpoint::Sandbox(sandbox.addr())), &s, true);
         assert_eq!(ran.ended().exit_code(), 0, "{:?}", ran.summaries);
-        let summary = summary(&s);
+        let summary = report_summary(&s);
         let counted = (summary["counts"]["sent"].as_u64(), summary["requests"].as_u64());
         assert_eq!(counted, (Some(250), Some(3)), "{summary:#}");
         let rows = results(&s.path().join("out"));

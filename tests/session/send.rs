@@ -19,15 +19,6 @@ fn send(s: &Scratch, campaign: &str, memory: &Arc<Memory>) -> Ran {
     session(&p, options(s), memory, &Clock::system())
 }
 
-fn results(s: &Scratch) -> Vec<csv::StringRecord> {
-    let mut r = csv::Reader::from_path(s.path().join("out/results.csv")).unwrap();
-    r.records().map(Result::unwrap).collect()
-}
-
-fn summary(s: &Scratch) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(s.path().join("out/summary.json")).unwrap()).unwrap()
-}
-
 #[test]
 fn sends_every_recipient_once_and_writes_a_valid_report() {
     let s = Scratch::new();
@@ -41,10 +32,10 @@ fn sends_every_recipient_once_and_writes_a_valid_report() {
     let mut bodies: Vec<String> = seen.iter().map(|r| r.json()["text"]["body"].as_str().unwrap().to_string()).collect();
     bodies.sort();
     assert_eq!(bodies[0], "Hello +254710000000");
-    let rows = results(&s);
+    let rows = report_rows(&s);
     assert_eq!(rows.len(), 5);
     assert!(rows.iter().all(|r| &r[2] == "sent" && r[3].starts_with("wamid.") && &r[7] == "1"));
-    let summary = summary(&s);
+    let summary = report_summary(&s);
     let schema: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(root().join("schemas/report.schema.json")).unwrap()).unwrap();
     let validator = jsonschema::draft202012::new(&schema).unwrap();
@@ -67,7 +58,7 @@ fn failures_above_the_threshold_exit_one() {
     let memory = Arc::new(Memory::new(|n, _| if n % 2 == 0 { meta_error(400, 131026) } else { ok(n) }));
     let ran = send(&s, &campaign(4, "rate: 100/s, concurrency: 1, max_failure_rate: 10%"), &memory);
     assert_eq!(ran.ended().exit_code(), 1, "{:?}", ran.events);
-    assert_eq!(summary(&s)["exit_code"], 1);
+    assert_eq!(report_summary(&s)["exit_code"], 1);
 }
 
 #[test]
@@ -78,9 +69,9 @@ fn an_auth_failure_stops_the_campaign_at_once() {
     assert_eq!(ran.ended().exit_code(), 3, "{:?}", ran.events);
     let sent = memory.received().len();
     assert!(sent <= 2, "kept sending after the provider refused auth: {sent}");
-    let rows = results(&s);
+    let rows = report_rows(&s);
     assert_eq!(rows.len(), 50);
     assert!(rows.iter().filter(|r| &r[2] == "skipped" && &r[5] == "not_sent").count() >= 48);
     assert!(ran.summaries[0].contains("stopped early: the provider refused (190)"), "{}", ran.summaries[0]);
-    assert_eq!(summary(&s)["stopped"]["reason"], "provider");
+    assert_eq!(report_summary(&s)["stopped"]["reason"], "provider");
 }
