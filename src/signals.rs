@@ -3,6 +3,8 @@
 //! Handlers are installed when [`Signals::install`] is called, not when first awaited, so a
 //! signal sent right after herald says it is waiting is never missed.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio_util::sync::CancellationToken;
 
 /// Installed signal handlers.
@@ -37,8 +39,28 @@ impl Signals {
     }
 }
 
-/// Watches for signals in the background; the first cancels `token`.
-pub fn watch(token: CancellationToken) {
+/// Whether Ctrl-C or SIGTERM has arrived since [`watch`] began: set by the signal handler the
+/// moment the signal arrives, so work that blocked the runtime (validating a large list) sees
+/// it at once, not when the runtime gets round to waking the watcher.
+#[derive(Debug, Clone)]
+pub struct Arrived(Arc<AtomicBool>);
+
+impl Arrived {
+    /// Whether a signal has arrived.
+    pub fn get(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Watches for signals in the background; the first cancels `token`. The returned flag is
+/// set the instant one arrives.
+pub fn watch(token: CancellationToken) -> Arrived {
+    let arrived = Arc::new(AtomicBool::new(false));
+    #[cfg(unix)]
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // Not registered, the flag stays false: the watcher below still cancels `token`.
+        let _ = signal_hook::flag::register(signal, arrived.clone());
+    }
     let mut signals = Signals::install();
     tokio::spawn(async move {
         if !signals.next().await {
@@ -51,4 +73,5 @@ pub fn watch(token: CancellationToken) {
             std::process::exit(i32::from(crate::exit::INTERRUPTED));
         }
     });
+    Arrived(arrived)
 }

@@ -88,7 +88,7 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
     }
     // From the start: a SIGTERM while a large list validates must not kill herald outright.
     let cancel = CancellationToken::new();
-    crate::signals::watch(cancel.clone());
+    let arrived = crate::signals::watch(cancel.clone());
     tracing::info!(file = %o.file.display(), "validating");
     // The sandbox starts first, so requests are planned for its address.
     let sandbox = match o.sandbox && !o.dry_run {
@@ -119,9 +119,8 @@ async fn send(o: &Options, out: &Output) -> Result<u8, Error> {
         out.invalid(&o.file, &v.diagnostics, true);
         return Err(Error::Invalid(o.file.clone()));
     };
-    // Validation ran without yielding: let the signal watcher see what came meanwhile.
-    tokio::task::yield_now().await;
-    if cancel.is_cancelled() {
+    // Validation ran without yielding: a signal meanwhile is in the flag, not yet the token.
+    if arrived.get() || cancel.is_cancelled() {
         return Err(Error::Cancelled);
     }
     let plan = Arc::new(plan);
