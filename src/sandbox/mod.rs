@@ -15,11 +15,13 @@
 //! attempt number, so a run is reproducible however requests interleave.
 
 mod faults;
+mod latency;
 mod ledger;
 mod serve;
 mod server;
 
 pub use crate::providers::imitation::token;
+pub use latency::{Latency, LatencyError};
 pub use ledger::{Accepted, Attempt, Stats};
 pub use serve::serve_forever;
 
@@ -29,7 +31,8 @@ use server::Shared;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::sync::atomic::AtomicU64;
+use std::time::Instant;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -45,8 +48,8 @@ pub struct Config {
     pub throttle_rate: f64,
     /// The `Retry-After` value on 429s, in seconds.
     pub retry_after_secs: u64,
-    /// Added before answering every request.
-    pub latency: Duration,
+    /// The delay before answering every request: fixed, or drawn seeded from a long tail.
+    pub latency: Latency,
     /// Share accepted and recorded, then cut off: the connection closes without a response.
     pub drop_rate: f64,
     /// Share accepted and recorded, then never answered (held until shutdown).
@@ -79,7 +82,7 @@ impl Default for Config {
             fail_rate: 0.0,
             throttle_rate: 0.0,
             retry_after_secs: 1,
-            latency: Duration::ZERO,
+            latency: Latency::default(),
             drop_rate: 0.0,
             hang_rate: 0.0,
             fail_first: 0,
@@ -117,6 +120,8 @@ impl Sandbox {
         let shared = Arc::new(Shared {
             started: Instant::now(),
             latency: config.latency,
+            seed: config.seed,
+            answered: AtomicU64::new(0),
             retry_after_secs: config.retry_after_secs,
             reject_auth: config.reject_auth,
             canned: config.canned,

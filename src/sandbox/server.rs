@@ -10,6 +10,7 @@
 //! regardless of what was sent.
 
 use super::faults::{After, Before, Faults};
+use super::latency::Latency;
 use super::ledger::{Accepted, Attempt, Class, Ledger};
 use crate::providers::contract;
 use crate::providers::imitation::api;
@@ -25,6 +26,7 @@ use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
@@ -38,8 +40,12 @@ const BODY_LIMIT: usize = 8 << 20;
 pub(super) struct Shared {
     /// When the sandbox started (`at_ms` counts from here).
     pub started: Instant,
-    /// Added before every answer.
-    pub latency: Duration,
+    /// The delay before every answer.
+    pub latency: Latency,
+    /// Seeds the latency draws.
+    pub seed: u64,
+    /// Answers delayed so far: numbers the latency draws.
+    pub answered: AtomicU64,
     /// The `Retry-After` value on 429s.
     pub retry_after_secs: u64,
     /// Refuse every credential.
@@ -111,7 +117,8 @@ async fn handle(
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (reply, after) = process(&shared, request).await;
     if after != After::Hang && !shared.latency.is_zero() {
-        tokio::time::sleep(shared.latency).await;
+        let n = shared.answered.fetch_add(1, Ordering::Relaxed);
+        tokio::time::sleep(shared.latency.draw(shared.seed, n)).await;
     }
     match after {
         After::Answer => Ok(reply.into_response()),
