@@ -129,7 +129,7 @@ enum Command {
         record: Option<PathBuf>,
         /// Answer every request on a provider's route with that provider's success, checking
         /// nothing: a fast sink for benchmarks.
-        #[arg(long, conflicts_with_all = ["fail_rate", "throttle_rate", "latency_ms", "latency_p99_ms", "record"])]
+        #[arg(long, conflicts_with_all = ["fail_rate", "throttle_rate", "latency_ms", "latency_p99_ms", "throughput", "record"])]
         canned: bool,
         /// No live count.
         #[arg(long, short = 'q')]
@@ -183,13 +183,18 @@ struct FaultArgs {
     /// Refuse every request with the provider's authentication error.
     #[arg(long)]
     reject_auth: bool,
-    /// Delay before every answer, in milliseconds (the median, with --latency-p99-ms).
+    /// Delay before every answer, in milliseconds; the median when --latency-p99-ms is given.
     #[arg(long, value_name = "N", default_value_t = 0)]
     latency_ms: u64,
     /// Spread the delays on a long tail (log-normal) whose 99th percentile is N ms, with
     /// --latency-ms as the median; the draws follow --seed.
     #[arg(long, value_name = "N")]
     latency_p99_ms: Option<u64>,
+    /// Hold each provider account to RATE requests (`80`, `80/s`, `100/min`), answering those
+    /// above it with the provider's own throttling answer and Retry-After; `documented` (or no
+    /// value) uses each provider's published limit and leaves the others unlimited.
+    #[arg(long, value_name = "RATE", num_args = 0..=1, default_missing_value = "documented", value_parser = crate::sandbox::Throughput::parse)]
+    throughput: Option<crate::sandbox::Throughput>,
     /// Seed for the random faults, latency draws and message ids.
     #[arg(long, value_name = "N", default_value_t = 0)]
     seed: u64,
@@ -199,7 +204,11 @@ impl FaultArgs {
     /// Whether any fault is asked for.
     fn any(&self) -> bool {
         let rates = [self.fail_rate, self.throttle_rate, self.refuse_rate, self.drop_rate, self.hang_rate];
-        rates.iter().any(|r| *r > 0.0) || self.reject_auth || self.latency_ms > 0 || self.latency_p99_ms.is_some()
+        rates.iter().any(|r| *r > 0.0)
+            || self.reject_auth
+            || self.latency_ms > 0
+            || self.latency_p99_ms.is_some()
+            || self.throughput.is_some()
     }
 
     /// A sandbox configuration with these faults.
@@ -222,6 +231,7 @@ impl FaultArgs {
             hang_rate: self.hang_rate,
             reject_auth: self.reject_auth,
             latency,
+            throughput: self.throughput.unwrap_or_default(),
             seed: self.seed,
             ..crate::sandbox::Config::default()
         })

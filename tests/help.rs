@@ -59,6 +59,7 @@ fn send_help_groups_options_by_what_they_are_for() {
                 "reject-auth",
                 "latency-ms",
                 "latency-p99-ms",
+                "throughput",
                 "seed",
             ],
         ),

@@ -19,11 +19,13 @@ mod latency;
 mod ledger;
 mod serve;
 mod server;
+mod throughput;
 
 pub use crate::providers::imitation::token;
 pub use latency::{Latency, LatencyError};
 pub use ledger::{Accepted, Attempt, Stats};
 pub use serve::serve_forever;
+pub use throughput::{Throughput, ThroughputError};
 
 use crate::providers::ProviderKind;
 use crate::providers::imitation::{api, ids};
@@ -46,8 +48,11 @@ pub struct Config {
     pub fail_rate: f64,
     /// Share answered 429 with `Retry-After: retry_after_secs` without being processed.
     pub throttle_rate: f64,
-    /// The `Retry-After` value on 429s, in seconds.
+    /// The `Retry-After` value on injected 429s, in seconds.
     pub retry_after_secs: u64,
+    /// The throughput each provider account is held to; requests above it get the provider's
+    /// throttling answer with `Retry-After` saying when the next one passes.
+    pub throughput: Throughput,
     /// The delay before answering every request: fixed, or drawn seeded from a long tail.
     pub latency: Latency,
     /// Share accepted and recorded, then cut off: the connection closes without a response.
@@ -82,6 +87,7 @@ impl Default for Config {
             fail_rate: 0.0,
             throttle_rate: 0.0,
             retry_after_secs: 1,
+            throughput: Throughput::Unlimited,
             latency: Latency::default(),
             drop_rate: 0.0,
             hang_rate: 0.0,
@@ -126,6 +132,7 @@ impl Sandbox {
             reject_auth: config.reject_auth,
             canned: config.canned,
             faults: faults::Faults::new(&config),
+            buckets: throughput::Buckets::new(config.throughput),
             ids: ids::Ids::new(config.seed),
             ledger,
         });

@@ -1,5 +1,5 @@
 //! The loopback HTTP server. Each request goes route → method → auth → account → contract →
-//! JSON body → injected faults → the body against the contract → record, then is answered,
+//! JSON body → throughput limit → injected faults → the body against the contract → record, then is answered,
 //! dropped or held.
 //!
 //! The contract is the endpoint's in [`crate::providers::contract`], found from the path after
@@ -12,6 +12,7 @@
 use super::faults::{After, Before, Faults};
 use super::latency::Latency;
 use super::ledger::{Accepted, Attempt, Class, Ledger};
+use super::throughput::Buckets;
 use crate::providers::contract;
 use crate::providers::imitation::api;
 use crate::providers::imitation::ids::Ids;
@@ -54,6 +55,8 @@ pub(super) struct Shared {
     pub canned: bool,
     /// Which attempts fail.
     pub faults: Faults,
+    /// The throughput limits.
+    pub buckets: Buckets,
     /// Message ids.
     pub ids: Ids,
     /// What was seen.
@@ -176,6 +179,10 @@ async fn process(shared: &Shared, request: Request<Incoming>) -> (Reply, After) 
         Err(why) => return end(Class::Rejected, api.malformed(&why.to_string()), String::new()),
     };
     let recipient = api.recipient(&endpoint, &body);
+    // Over the account's throughput the gateway answers before anything else is looked at.
+    if let Some(wait) = shared.buckets.take(kind, &endpoint.account, shared.started.elapsed()) {
+        return end(Class::Fault, api.throttled().retry_after(wait), recipient);
+    }
     // Faults are keyed by attempt number; without faults nothing per recipient is kept.
     let n = if shared.faults.any() { ledger.next_attempt(kind, &recipient) } else { 1 };
     match shared.faults.before(kind, &recipient, n) {
