@@ -129,7 +129,7 @@ enum Command {
         record: Option<PathBuf>,
         /// Answer every request on a provider's route with that provider's success, checking
         /// nothing: a fast sink for benchmarks.
-        #[arg(long, conflicts_with_all = ["fail_rate", "throttle_rate", "latency_ms", "record"])]
+        #[arg(long, conflicts_with_all = ["fail_rate", "throttle_rate", "latency_ms", "latency_p99_ms", "throughput", "record"])]
         canned: bool,
         /// No live count.
         #[arg(long, short = 'q')]
@@ -183,10 +183,19 @@ struct FaultArgs {
     /// Refuse every request with the provider's authentication error.
     #[arg(long)]
     reject_auth: bool,
-    /// Delay before every answer, in milliseconds.
+    /// Delay before every answer, in milliseconds; the median when --latency-p99-ms is given.
     #[arg(long, value_name = "N", default_value_t = 0)]
     latency_ms: u64,
-    /// Seed for the random faults and message ids.
+    /// Spread the delays on a long tail (log-normal) whose 99th percentile is N ms, with
+    /// --latency-ms as the median; the draws follow --seed.
+    #[arg(long, value_name = "N")]
+    latency_p99_ms: Option<u64>,
+    /// Hold each provider account to RATE requests (`80`, `80/s`, `100/min`), answering those
+    /// above it with the provider's own throttling answer and Retry-After; `documented` (or no
+    /// value) uses each provider's published limit and leaves the others unlimited.
+    #[arg(long, value_name = "RATE", num_args = 0..=1, default_missing_value = "documented", value_parser = crate::sandbox::Throughput::parse)]
+    throughput: Option<crate::sandbox::Throughput>,
+    /// Seed for the random faults, latency draws and message ids.
     #[arg(long, value_name = "N", default_value_t = 0)]
     seed: u64,
 }
@@ -195,12 +204,25 @@ impl FaultArgs {
     /// Whether any fault is asked for.
     fn any(&self) -> bool {
         let rates = [self.fail_rate, self.throttle_rate, self.refuse_rate, self.drop_rate, self.hang_rate];
-        rates.iter().any(|r| *r > 0.0) || self.reject_auth || self.latency_ms > 0
+        rates.iter().any(|r| *r > 0.0)
+            || self.reject_auth
+            || self.latency_ms > 0
+            || self.latency_p99_ms.is_some()
+            || self.throughput.is_some()
     }
 
     /// A sandbox configuration with these faults.
-    fn config(&self) -> crate::sandbox::Config {
-        crate::sandbox::Config {
+    ///
+    /// # Errors
+    ///
+    /// When `--latency-p99-ms` is below `--latency-ms`, or given without it.
+    fn config(&self) -> Result<crate::sandbox::Config, crate::error::Error> {
+        let median = std::time::Duration::from_millis(self.latency_ms);
+        let latency = match self.latency_p99_ms {
+            Some(p99) => crate::sandbox::Latency::spread(median, std::time::Duration::from_millis(p99))?,
+            None => crate::sandbox::Latency::fixed(median),
+        };
+        Ok(crate::sandbox::Config {
             fail_rate: self.fail_rate,
             throttle_rate: self.throttle_rate,
             retry_after_secs: self.retry_after,
@@ -208,10 +230,11 @@ impl FaultArgs {
             drop_rate: self.drop_rate,
             hang_rate: self.hang_rate,
             reject_auth: self.reject_auth,
-            latency: std::time::Duration::from_millis(self.latency_ms),
+            latency,
+            throughput: self.throughput.unwrap_or_default(),
             seed: self.seed,
             ..crate::sandbox::Config::default()
-        }
+        })
     }
 }
 
@@ -421,42 +444,48 @@ pub fn run() -> u8 {
                 &out,
             )
         }
-        Command::Send(a) => commands::send::run(
-            &commands::send::Options {
-                file: a.file,
-                dry_run: a.dry_run,
-                faults: a.faults.any().then(|| a.faults.config()),
-                vars: a.vars,
-                json: matches!(a.format, Format::Json),
-                overrides: crate::plan::Overrides {
-                    rate_per_sec: a.rate,
-                    concurrency: a.concurrency.map(|n| n as usize),
-                    max_failure_rate: a.max_failure_rate,
+        Command::Send(a) => {
+            let faults = match a.faults.any().then(|| a.faults.config()).transpose() {
+                Ok(faults) => faults,
+                Err(e) => return out.error(&e),
+            };
+            commands::send::run(
+                &commands::send::Options {
+                    file: a.file,
+                    dry_run: a.dry_run,
+                    faults,
+                    vars: a.vars,
+                    json: matches!(a.format, Format::Json),
+                    overrides: crate::plan::Overrides {
+                        rate_per_sec: a.rate,
+                        concurrency: a.concurrency.map(|n| n as usize),
+                        max_failure_rate: a.max_failure_rate,
+                    },
+                    sandbox: a.sandbox,
+                    yes: a.yes,
+                    report: a.report,
+                    limit: a.limit,
+                    quiet: a.quiet,
+                    now: a.now,
+                    ignore_window: a.ignore_window,
+                    no_wait: a.no_wait,
+                    continue_: a.continue_,
+                    new_journal: a.new_journal,
+                    new_id: a.new_id,
+                    all_problems: a.all_problems,
+                    strict: a.strict,
+                    journal: a.journal.resolve(),
+                    no_journal: a.no_journal,
+                    retry_unknown: a.retry_unknown,
+                    retry_failed: a.retry_failed,
+                    allow_changed: a.allow_changed,
+                    keep_bodies: a.keep_bodies,
+                    opt_out: a.opt_out.lists(),
+                    file_root: a.root.file_root,
                 },
-                sandbox: a.sandbox,
-                yes: a.yes,
-                report: a.report,
-                limit: a.limit,
-                quiet: a.quiet,
-                now: a.now,
-                ignore_window: a.ignore_window,
-                no_wait: a.no_wait,
-                continue_: a.continue_,
-                new_journal: a.new_journal,
-                new_id: a.new_id,
-                all_problems: a.all_problems,
-                strict: a.strict,
-                journal: a.journal.resolve(),
-                no_journal: a.no_journal,
-                retry_unknown: a.retry_unknown,
-                retry_failed: a.retry_failed,
-                allow_changed: a.allow_changed,
-                keep_bodies: a.keep_bodies,
-                opt_out: a.opt_out.lists(),
-                file_root: a.root.file_root,
-            },
-            &out,
-        ),
+                &out,
+            )
+        }
         Command::Status { file, sandbox, journal, format, opt_out, root } => commands::status::run(
             &commands::status::Options {
                 json: matches!(format, Format::Json),
@@ -490,7 +519,11 @@ pub fn run() -> u8 {
             )
         }
         Command::Sandbox { port, faults, record, canned, quiet } => {
-            let config = crate::sandbox::Config { port, record, retain: false, canned, ..faults.config() };
+            let faults = match faults.config() {
+                Ok(faults) => faults,
+                Err(e) => return out.error(&e),
+            };
+            let config = crate::sandbox::Config { port, record, retain: false, canned, ..faults };
             commands::sandbox::run(config, quiet, &out)
         }
         Command::Providers { format } => commands::providers::run(matches!(format, Format::Json), &out),

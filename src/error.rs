@@ -107,6 +107,9 @@ pub enum Error {
     /// The sandbox's port is taken (by another sandbox, usually).
     #[error("cannot start the sandbox: port {0} on 127.0.0.1 is already in use")]
     SandboxPortBusy(u16),
+    /// The sandbox's latency options contradict each other.
+    #[error(transparent)]
+    Latency(#[from] crate::sandbox::LatencyError),
     /// The built-in sandbox cannot start.
     #[error("cannot start the sandbox: {0}")]
     Sandbox(std::io::Error),
@@ -184,6 +187,9 @@ impl Error {
             Error::NoJournal { other: None, .. } => Some(
                 "if it was sent from another machine or in CI, point --journal (or HERALD_JOURNAL) at that journal".into(),
             ),
+            Error::Latency(_) => {
+                Some("give --latency-ms the median delay and --latency-p99-ms one at or above it".into())
+            }
             Error::SandboxPortBusy(_) => {
                 Some("pass --port 0 to take any free port (the addresses are printed), or another --port".into())
             }

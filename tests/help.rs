@@ -58,6 +58,8 @@ fn send_help_groups_options_by_what_they_are_for() {
                 "hang-rate",
                 "reject-auth",
                 "latency-ms",
+                "latency-p99-ms",
+                "throughput",
                 "seed",
             ],
         ),

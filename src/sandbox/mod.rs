@@ -15,13 +15,17 @@
 //! attempt number, so a run is reproducible however requests interleave.
 
 mod faults;
+mod latency;
 mod ledger;
 mod serve;
 mod server;
+mod throughput;
 
 pub use crate::providers::imitation::token;
+pub use latency::{Latency, LatencyError};
 pub use ledger::{Accepted, Attempt, Stats};
 pub use serve::serve_forever;
+pub use throughput::{Throughput, ThroughputError};
 
 use crate::providers::ProviderKind;
 use crate::providers::imitation::{api, ids};
@@ -29,7 +33,8 @@ use server::Shared;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::sync::atomic::AtomicU64;
+use std::time::Instant;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -43,10 +48,13 @@ pub struct Config {
     pub fail_rate: f64,
     /// Share answered 429 with `Retry-After: retry_after_secs` without being processed.
     pub throttle_rate: f64,
-    /// The `Retry-After` value on 429s, in seconds.
+    /// The `Retry-After` value on injected 429s, in seconds.
     pub retry_after_secs: u64,
-    /// Added before answering every request.
-    pub latency: Duration,
+    /// The throughput each provider account is held to; requests above it get the provider's
+    /// throttling answer with `Retry-After` saying when the next one passes.
+    pub throughput: Throughput,
+    /// The delay before answering every request: fixed, or drawn seeded from a long tail.
+    pub latency: Latency,
     /// Share accepted and recorded, then cut off: the connection closes without a response.
     pub drop_rate: f64,
     /// Share accepted and recorded, then never answered (held until shutdown).
@@ -79,7 +87,8 @@ impl Default for Config {
             fail_rate: 0.0,
             throttle_rate: 0.0,
             retry_after_secs: 1,
-            latency: Duration::ZERO,
+            throughput: Throughput::Unlimited,
+            latency: Latency::default(),
             drop_rate: 0.0,
             hang_rate: 0.0,
             fail_first: 0,
@@ -117,10 +126,13 @@ impl Sandbox {
         let shared = Arc::new(Shared {
             started: Instant::now(),
             latency: config.latency,
+            seed: config.seed,
+            answered: AtomicU64::new(0),
             retry_after_secs: config.retry_after_secs,
             reject_auth: config.reject_auth,
             canned: config.canned,
             faults: faults::Faults::new(&config),
+            buckets: throughput::Buckets::new(config.throughput),
             ids: ids::Ids::new(config.seed),
             ledger,
         });

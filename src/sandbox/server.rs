@@ -1,5 +1,5 @@
 //! The loopback HTTP server. Each request goes route → method → auth → account → contract →
-//! JSON body → injected faults → the body against the contract → record, then is answered,
+//! JSON body → throughput limit → injected faults → the body against the contract → record, then is answered,
 //! dropped or held.
 //!
 //! The contract is the endpoint's in [`crate::providers::contract`], found from the path after
@@ -10,7 +10,9 @@
 //! regardless of what was sent.
 
 use super::faults::{After, Before, Faults};
+use super::latency::Latency;
 use super::ledger::{Accepted, Attempt, Class, Ledger};
+use super::throughput::Buckets;
 use crate::providers::contract;
 use crate::providers::imitation::api;
 use crate::providers::imitation::ids::Ids;
@@ -25,6 +27,7 @@ use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
@@ -38,8 +41,12 @@ const BODY_LIMIT: usize = 8 << 20;
 pub(super) struct Shared {
     /// When the sandbox started (`at_ms` counts from here).
     pub started: Instant,
-    /// Added before every answer.
-    pub latency: Duration,
+    /// The delay before every answer.
+    pub latency: Latency,
+    /// Seeds the latency draws.
+    pub seed: u64,
+    /// Answers delayed so far: numbers the latency draws.
+    pub answered: AtomicU64,
     /// The `Retry-After` value on 429s.
     pub retry_after_secs: u64,
     /// Refuse every credential.
@@ -48,6 +55,8 @@ pub(super) struct Shared {
     pub canned: bool,
     /// Which attempts fail.
     pub faults: Faults,
+    /// The throughput limits.
+    pub buckets: Buckets,
     /// Message ids.
     pub ids: Ids,
     /// What was seen.
@@ -111,7 +120,8 @@ async fn handle(
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (reply, after) = process(&shared, request).await;
     if after != After::Hang && !shared.latency.is_zero() {
-        tokio::time::sleep(shared.latency).await;
+        let n = shared.answered.fetch_add(1, Ordering::Relaxed);
+        tokio::time::sleep(shared.latency.draw(shared.seed, n)).await;
     }
     match after {
         After::Answer => Ok(reply.into_response()),
@@ -169,6 +179,10 @@ async fn process(shared: &Shared, request: Request<Incoming>) -> (Reply, After) 
         Err(why) => return end(Class::Rejected, api.malformed(&why.to_string()), String::new()),
     };
     let recipient = api.recipient(&endpoint, &body);
+    // Over the account's throughput the gateway answers before anything else is looked at.
+    if let Some(wait) = shared.buckets.take(kind, &endpoint.account, shared.started.elapsed()) {
+        return end(Class::Fault, api.throttled().retry_after(wait), recipient);
+    }
     // Faults are keyed by attempt number; without faults nothing per recipient is kept.
     let n = if shared.faults.any() { ledger.next_attempt(kind, &recipient) } else { 1 };
     match shared.faults.before(kind, &recipient, n) {

@@ -140,7 +140,12 @@ async fn seeded_random_faults_repeat() {
 
 #[tokio::test]
 async fn latency_delays_every_answer_and_attempt_times_show_retry_spacing() {
-    let sandbox = start(Config { latency: Duration::from_millis(150), fail_first: 1, ..Config::default() }).await;
+    let sandbox = start(Config {
+        latency: crate::sandbox::Latency::fixed(Duration::from_millis(150)),
+        fail_first: 1,
+        ..Config::default()
+    })
+    .await;
     let client = client();
     let kind = kind("whautochat");
     let request = text_request(&sandbox, kind);
