@@ -191,9 +191,9 @@ struct FaultArgs {
     #[arg(long, value_name = "N")]
     latency_p99_ms: Option<u64>,
     /// Hold each provider account to RATE requests (`80`, `80/s`, `100/min`), answering those
-    /// above it with the provider's own throttling answer and Retry-After; `documented` (or no
-    /// value) uses each provider's published limit and leaves the others unlimited.
-    #[arg(long, value_name = "RATE", num_args = 0..=1, default_missing_value = "documented", value_parser = crate::sandbox::Throughput::parse)]
+    /// above it with the provider's own throttling answer and Retry-After; `documented` uses each
+    /// provider's published limit and leaves the others unlimited.
+    #[arg(long, value_name = "RATE", value_parser = crate::sandbox::Throughput::parse)]
     throughput: Option<crate::sandbox::Throughput>,
     /// Seed for the random faults, latency draws and message ids.
     #[arg(long, value_name = "N", default_value_t = 0)]
