@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: how fast `herald send` pushes a text campaign through an HTTP sink on loopback,
-# next to `oha` (a plain HTTP load generator) sending the same number of same-sized POSTs to
-# the same sink. Not a test: it prints numbers.
+# next to `oha` (a plain HTTP load generator) and a bare reqwest client loop
+# (examples/reqwest_loop.rs: the ceiling of the HTTP library herald sends through) sending the
+# same number of the same POSTs to the same sink. Not a test: it prints numbers.
 #
 # Usage:
 #   bench/run.sh                      # sizes 10000 100000 1000000
@@ -12,12 +13,13 @@
 # Environment (all optional):
 #   SIZES              recipient counts when no arguments are given (default "10000 100000 1000000")
 #   BENCH_ROUNDS       rounds per size (default 2); each round runs, in this order:
-#                        oha, herald send --journal, herald send --no-journal,
+#                        oha, bare reqwest, herald send --journal, herald send --no-journal,
 #                        herald validate, herald preview --format json
 #                      so herald and oha alternate and see the same machine state
 #   BENCH_PORT         sink port on 127.0.0.1 (default 18788)
 #   BENCH_SINK         auto (default: nginx if installed, else herald's sandbox) | nginx | sandbox
-#   BENCH_CONCURRENCY  herald `delivery.concurrency` and `oha -c` (default 64)
+#   BENCH_CONCURRENCY  herald `delivery.concurrency`, `oha -c` and the bare reqwest loop's
+#                      requests in flight (default 64)
 #   OHA_MAX            largest size oha is run for (default 1000000); larger sizes get no ratio
 #   BENCH_OUT          if set, write results.json (and results.txt) into this directory
 #   BENCH_KEEP=1       keep the temporary work dir (CSVs, campaigns, logs) and print its path
@@ -34,8 +36,10 @@
 # herald's includes reading the CSV, validating and writing the report); msgs/s = size / wall;
 # CPU s = user + system seconds (GNU time); peak RSS MB = maximum resident set size;
 # ok = messages the command reports as accepted (herald's summary.json counts.sent, oha's
-# 2xx responses); inner/s = the command's own rate (herald's summary rate_per_second, oha's
-# requests/s); vs oha = herald msgs/s / oha requests/s of the same round (send rows only).
+# 2xx responses, the reqwest loop's 2xx answers); inner/s = the command's own rate (herald's
+# summary rate_per_second, oha's and the reqwest loop's requests/s); vs oha = herald msgs/s /
+# oha requests/s of the same round, vs reqwest = herald msgs/s / the bare reqwest loop's
+# requests/s of the same round (send rows only).
 set -euo pipefail
 
 die() { echo "bench/run.sh: $*" >&2; exit 1; }
@@ -94,9 +98,11 @@ if [[ -z "$oha_bin" ]]; then
 fi
 
 # --- build ----------------------------------------------------------------------------------
-cargo build --release --quiet
+cargo build --release --quiet --bin herald --example reqwest_loop
 herald="$root/target/release/herald"
+reqwest_loop="$root/target/release/examples/reqwest_loop"
 [[ -x "$herald" ]] || die "cargo build did not produce $herald"
+[[ -x "$reqwest_loop" ]] || die "cargo build did not produce $reqwest_loop"
 
 # --- work dir and cleanup -------------------------------------------------------------------
 work="$(mktemp -d "${TMPDIR:-/tmp}/herald-bench.XXXXXX")"
@@ -197,6 +203,7 @@ import json, sys
 req = json.loads(open(sys.argv[1]).readline())
 print(json.dumps(req["body"], separators=(",", ":"), ensure_ascii=False))
 ' "$work/preview-1.json")"
+printf '%s' "$body" > "$work/body.json"
 rendered_len="$(python3 -c '
 import json, sys
 print(len(json.loads(open(sys.argv[1]).readline())["body"]["text"]))
@@ -284,6 +291,7 @@ echo "  machine      : $(nproc) cpus, ${model:-unknown cpu}, ${mem:-? GB} RAM, $
 echo "  herald       : $("$herald" --version) ($herald)"
 echo "  sink         : $sink_desc on $sink_url"
 echo "  oha          : ${oha_version:-not installed}${oha_bin:+ ($oha_bin)}"
+echo "  bare reqwest : examples/reqwest_loop.rs, reqwest $(cargo pkgid --quiet reqwest 2> /dev/null | sed 's/.*[#@]//' || true), one client, $concurrency tasks on a multi-threaded tokio runtime"
 echo "  work dir     : $work (${fs:-?})"
 echo "  message      : communiktor text, rendered text ${rendered_len} chars, request body ${#body} bytes"
 echo "  delivery     : concurrency $concurrency, burst 64, rate 1000000/s, max_attempts 3"
@@ -377,6 +385,10 @@ for n in "${sizes[@]}"; do
         -H 'Content-Type: application/json' -H "X-API-KEY: $BENCH_TOKEN" -H 'User-Agent: herald/0.1.0' \
         -d "$body" "${oha_format[@]}" "$sink_url"
     fi
+    out="$work/runs/$n-$r-reqwest.out"
+    measure "$n" "$r" "bare reqwest" reqwest "$out" "$out" -- \
+      "$reqwest_loop" "$sink_url" "$n" "$concurrency" "$work/body.json" \
+      'Content-Type: application/json' "X-API-KEY: $BENCH_TOKEN"
     send "$n" "$r" journal
     send "$n" "$r" no-journal
     if [[ -n "$pg_url" ]]; then
@@ -452,6 +464,9 @@ for line in open(results):
     run["inner_per_s"] = None
     if kind == "oha":
         run["inner_per_s"], run["ok"] = parse_oha(artifact)
+    elif kind == "reqwest":
+        s = json.load(open(artifact))
+        run["inner_per_s"], run["ok"] = s["requests_per_second"], s["ok"]
     elif kind == "herald-send":
         s = json.load(open(artifact))
         run["ok"] = s.get("counts", {}).get("sent")
@@ -460,12 +475,16 @@ for line in open(results):
     runs.append(run)
 
 oha_rps = {(r["size"], r["round"]): r["inner_per_s"] for r in runs if r["command"] == "oha"}
+reqwest_rps = {(r["size"], r["round"]): r["inner_per_s"] for r in runs if r["command"] == "bare reqwest"}
 for r in runs:
     r["vs_oha"] = None
+    r["vs_reqwest"] = None
     if r["command"].startswith("send") and oha_rps.get((r["size"], r["round"])):
         r["vs_oha"] = r["msgs_per_s"] / oha_rps[(r["size"], r["round"])]
+    if r["command"].startswith("send") and reqwest_rps.get((r["size"], r["round"])):
+        r["vs_reqwest"] = r["msgs_per_s"] / reqwest_rps[(r["size"], r["round"])]
 
-fields = ["wall_s", "msgs_per_s", "cpu_s", "peak_rss_mb", "ok", "inner_per_s", "vs_oha"]
+fields = ["wall_s", "msgs_per_s", "cpu_s", "peak_rss_mb", "ok", "inner_per_s", "vs_oha", "vs_reqwest"]
 def aggregate(rs, how):
     out = {}
     for f in fields:
@@ -478,15 +497,15 @@ def fmt(v, spec):
         return "-"
     return format(v, spec)
 
-header = f"{'command':<22}{'round':>7}{'wall s':>10}{'msgs/s':>11}{'CPU s':>9}{'peak RSS MB':>13}{'ok':>11}{'inner/s':>11}{'vs oha':>8}"
+header = f"{'command':<22}{'round':>7}{'wall s':>10}{'msgs/s':>11}{'CPU s':>9}{'peak RSS MB':>13}{'ok':>11}{'inner/s':>11}{'vs oha':>8}{'vs reqwest':>12}"
 def row(cmd, rnd, a):
     return (f"{cmd:<22}{rnd:>7}{fmt(a['wall_s'], '.3f'):>10}{fmt(a['msgs_per_s'], ',.0f'):>11}"
             f"{fmt(a['cpu_s'], '.2f'):>9}{fmt(a['peak_rss_mb'], '.1f'):>13}{fmt(a['ok'], ',.0f'):>11}"
-            f"{fmt(a['inner_per_s'], ',.0f'):>11}{fmt(a['vs_oha'], '.2f'):>8}")
+            f"{fmt(a['inner_per_s'], ',.0f'):>11}{fmt(a['vs_oha'], '.2f'):>8}{fmt(a['vs_reqwest'], '.2f'):>12}")
 
 aggregates = []
 lines = []
-order = ["oha", "send --journal", "send --no-journal", "send pg", "send pg x3", "validate", "preview --format json"]
+order = ["oha", "bare reqwest", "send --journal", "send --no-journal", "send pg", "send pg x3", "validate", "preview --format json"]
 for size in dict.fromkeys(r["size"] for r in runs):
     lines.append("")
     lines.append(f"== {size:,} recipients, {rounds} round(s) ==")
@@ -514,17 +533,21 @@ def agg(size, cmd, how, f):
     return None
 
 lines.append("")
-lines.append("== overview (median msgs/s over rounds; vs oha = mean of per-round ratios) ==")
-h2 = f"{'size':>11}{'oha req/s':>12}{'send --journal':>16}{'vs oha':>8}{'send --no-journal':>19}{'vs oha':>8}{'validate rows/s':>17}{'preview rows/s':>16}"
+lines.append("== overview (median msgs/s over rounds; vs oha, vs reqwest = mean of per-round ratios) ==")
+h2 = (f"{'size':>11}{'oha req/s':>12}{'reqwest req/s':>15}{'send --journal':>16}{'vs oha':>8}{'vs reqwest':>12}"
+      f"{'send --no-journal':>19}{'vs oha':>8}{'vs reqwest':>12}{'validate rows/s':>17}{'preview rows/s':>16}")
 lines.append(h2)
 lines.append("-" * len(h2))
 for size in dict.fromkeys(r["size"] for r in runs):
     lines.append(
         f"{size:>11,}{fmt(agg(size, 'oha', 'median', 'inner_per_s'), ',.0f'):>12}"
+        f"{fmt(agg(size, 'bare reqwest', 'median', 'inner_per_s'), ',.0f'):>15}"
         f"{fmt(agg(size, 'send --journal', 'median', 'msgs_per_s'), ',.0f'):>16}"
         f"{fmt(agg(size, 'send --journal', 'mean', 'vs_oha'), '.2f'):>8}"
+        f"{fmt(agg(size, 'send --journal', 'mean', 'vs_reqwest'), '.2f'):>12}"
         f"{fmt(agg(size, 'send --no-journal', 'median', 'msgs_per_s'), ',.0f'):>19}"
         f"{fmt(agg(size, 'send --no-journal', 'mean', 'vs_oha'), '.2f'):>8}"
+        f"{fmt(agg(size, 'send --no-journal', 'mean', 'vs_reqwest'), '.2f'):>12}"
         f"{fmt(agg(size, 'validate', 'median', 'msgs_per_s'), ',.0f'):>17}"
         f"{fmt(agg(size, 'preview --format json', 'median', 'msgs_per_s'), ',.0f'):>16}")
 
@@ -553,6 +576,9 @@ lines.append("== targets ==")
 ratio = agg(100_000, "send --journal", "mean", "vs_oha")
 target("send --journal, 100k recipients: >= 0.5x oha (stretch 0.7x)", ratio,
        None if ratio is None else ratio >= 0.5, fmt(ratio, ".2f") + "x")
+ratio = agg(100_000, "send --journal", "mean", "vs_reqwest")
+target("send --journal, 100k recipients: >= 0.85x a bare reqwest loop", ratio,
+       None if ratio is None else ratio >= 0.85, fmt(ratio, ".2f") + "x")
 v1m = agg(1_000_000, "validate", "median", "wall_s")
 target("validate of 1M recipients < 3 s", v1m, None if v1m is None else v1m < 3, fmt(v1m, ".2f") + " s")
 for cmd in ("validate", "preview --format json", "send --journal", "send --no-journal"):
