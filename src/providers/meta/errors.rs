@@ -6,6 +6,9 @@ use crate::providers::outcome::{Outcome, ProviderError, Response};
 use serde_json::Value;
 use std::time::Duration;
 
+/// How long Meta's pair rate limit (131056) wants between two messages to the same user.
+const PAIR_RATE: Duration = Duration::from_secs(6);
+
 /// Classifies a Meta error object `{"error": {"code", "message", "error_data": {"details"}}}`;
 /// `None` when the body carries no such object.
 pub fn classify(body: &Value, r: &Response) -> Option<Outcome> {
@@ -29,8 +32,11 @@ pub fn classify_error(e: &Value, r: &Response) -> Option<Outcome> {
     // `GraphAPIError.is_transient`: "the error is temporary and the request should be retried".
     let transient = e.get("is_transient") == Some(&Value::Bool(true));
     Some(match code {
-        // Throughput, pair rate, app and WABA call budgets, number upgrade, transient server.
-        130429 | 131056 | 4 | 80007 | 1 | 2 => Outcome::Retry { error, after: r.retry_after },
+        // Throughput, app and WABA call budgets, number upgrade, transient server.
+        130429 | 4 | 80007 | 1 | 2 => Outcome::Retry { error, after: r.retry_after },
+        // Pair rate: about one message every 6 s to the same user; a retry sooner is refused
+        // again, and after a few such the recipient ended failed.
+        131056 => Outcome::Retry { error, after: Some(r.retry_after.unwrap_or_default().max(PAIR_RATE)) },
         131057 => Outcome::Retry { error, after: Some(r.retry_after.unwrap_or(Duration::from_secs(60))) },
         // Token, permissions, account restricted or locked, payment, spam limit: every further
         // request fails the same way, or sending on would hurt the number.
@@ -79,6 +85,20 @@ mod tests {
                 after: Some(Duration::from_secs(60))
             }
         );
+    }
+
+    #[test]
+    fn the_pair_rate_limit_waits_six_seconds_for_that_recipient_at_least() {
+        let after = |retry_after| {
+            let body = json!({"error": {"code": 131056, "message": "(Business Account, Consumer Account) pair rate limit hit"}});
+            match classify(&body, &Response { status: 400, retry_after, body: b"", recipients: 1 }) {
+                Some(Outcome::Retry { after, .. }) => after,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(after(None), Some(Duration::from_secs(6)));
+        assert_eq!(after(Some(Duration::from_secs(1))), Some(Duration::from_secs(6)));
+        assert_eq!(after(Some(Duration::from_secs(10))), Some(Duration::from_secs(10)));
     }
 
     #[test]
