@@ -47,7 +47,7 @@ fn a_valid_campaign_prints_one_summary_line_and_exits_zero() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         stdout(&o),
-        "ok: c.yaml: 2 recipients to send, 1 skipped (0 invalid, 1 duplicate, 0 suppressed), provider cloud_api, message text\n"
+        "ok: c.yaml: 2 recipients to send, 1 skipped (0 invalid, 1 duplicate, 0 suppressed), provider cloud_api, message text, sends in under a second at 80/s\n"
     );
     assert!(stderr(&o).contains("warning: environment variable `WA_TOKEN` is not set"));
 }

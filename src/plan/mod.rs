@@ -16,6 +16,7 @@ mod rate;
 mod render;
 mod rows;
 mod schedule;
+mod sending_time;
 mod templates;
 mod walk;
 mod window;
@@ -443,6 +444,9 @@ impl Plan {
         if self.batch > 1 {
             line.push_str(&format!(", in batches of up to {}", self.batch));
         }
+        let d = &self.delivery;
+        line.push_str(", ");
+        line.push_str(&sending_time::sending_time(c.recipients, self.batch, d.rate_per_sec, d.daily_cap));
         line
     }
 }

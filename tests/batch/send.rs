@@ -34,10 +34,15 @@ fn validate_says_when_recipients_go_in_batches_and_why_not() {
     // The same message for everyone: batched by default, and the summary says so.
     let o = validate(&campaign(base, "Sale at {{ store }} ({{ campaign.id }})", "rate: 5/s"));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stdout(&o).ends_with("provider autokonnect, message text, in batches of up to 100\n"), "{}", stdout(&o));
+    assert!(
+        stdout(&o)
+            .ends_with("provider autokonnect, message text, in batches of up to 100, sends in under a second at 5/s\n"),
+        "{}",
+        stdout(&o)
+    );
     assert!(!stderr(&o).contains("batch"), "{}", stderr(&o));
     let o = validate(&campaign(base, "Sale at {{ store }}", "batch_size: 2"));
-    assert!(stdout(&o).ends_with("in batches of up to 2\n"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("in batches of up to 2, sends in"), "{}", stdout(&o));
     let s = Scratch::new();
     s.write("data.csv", csv(3));
     s.write("c.yaml", campaign(base, "Sale at {{ store }}", "batch_size: 2"));
