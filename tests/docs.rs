@@ -175,6 +175,26 @@ fn the_commands_page_names_every_subcommand_and_every_send_option() {
 }
 
 // spawns: terminal output
+/// The `sh` blocks of README.md's Set-up section, in order.
+fn setup_commands(readme: &str) -> Vec<String> {
+    let setup = readme.split("## Set-up").nth(1).unwrap_or_default();
+    let setup = setup.split("\n## ").next().unwrap_or_default();
+    setup.split("```sh\n").skip(1).filter_map(|b| b.split("```").next()).map(|b| b.trim().to_string()).collect()
+}
+
+#[test]
+fn the_readme_sets_up_with_two_commands_and_ci_runs_its_test_command() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let commands = setup_commands(&readme);
+    assert_eq!(
+        commands,
+        ["cargo run -- send campaigns/spring-sale.cloud_api.yaml --sandbox --yes", "scripts/test.sh"],
+        "README's Set-up: one command runs the example against the sandbox, one runs the tests"
+    );
+    let ci = std::fs::read_to_string(root().join(".ci/run")).unwrap();
+    assert_eq!(ci.lines().filter(|l| !l.starts_with('#')).last(), Some(commands[1].as_str()), "CI runs it");
+}
+
 #[test]
 fn the_readme_tour_shows_what_validate_and_preview_print() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
