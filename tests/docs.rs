@@ -192,7 +192,7 @@ fn the_readme_sets_up_with_two_commands_and_ci_runs_its_test_command() {
         "README's Set-up: one command runs the example against the sandbox, one runs the tests"
     );
     let ci = std::fs::read_to_string(root().join(".ci/run")).unwrap();
-    assert_eq!(ci.lines().filter(|l| !l.starts_with('#')).last(), Some(commands[1].as_str()), "CI runs it");
+    assert_eq!(ci.lines().rfind(|l| !l.starts_with('#')), Some(commands[1].as_str()), "CI runs it");
 }
 
 #[test]
