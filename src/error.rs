@@ -18,41 +18,9 @@ pub enum Error {
     /// Sending needs a confirmation and there is no terminal to ask on.
     #[error("about to {0}, but there is no terminal to confirm on; pass --yes to send")]
     NoTerminal(String),
-    /// `--limit 0`.
-    #[error("--limit 0 sends nothing")]
-    LimitZero,
     /// Sandbox fault options without `--sandbox`.
     #[error("fault options (--fail-rate, --refuse-rate, --reject-auth, …) only apply with --sandbox")]
     FaultsNeedSandbox,
-    /// The campaign changed after a partial send.
-    #[error("campaign `{id}` changed since it was partly sent: {changes}")]
-    Changed {
-        /// The campaign.
-        id: String,
-        /// What changed, in words.
-        changes: String,
-    },
-    /// A campaign new to the journal looks like one it has sent under another id.
-    #[error("campaign `{id}` is new to the journal, but it looks like {like}; sending it would message them again")]
-    LooksSent {
-        /// The campaign's id now.
-        id: String,
-        /// The sent campaign it looks like.
-        like: crate::journal::LookAlike,
-    },
-    /// The journal is missing although this campaign was sent before.
-    #[error(
-        "no journal at {path}, but {} shows campaign `{id}` was sent before; without its journal herald would message everyone again",
-        .report.display()
-    )]
-    JournalMissing {
-        /// Where the journal should be.
-        path: crate::journal::Location,
-        /// The report of an earlier send.
-        report: PathBuf,
-        /// The campaign.
-        id: String,
-    },
     /// `herald report` before any send (of its kind: real, or `--sandbox` rehearsals).
     #[error(
         "no journal at {path}: campaign `{id}` has not been {} yet",
@@ -122,47 +90,12 @@ pub enum Error {
     /// `HERALD_NOW` is not a time.
     #[error("HERALD_NOW=`{0}` is not a time; write it as RFC 3339 with an offset, e.g. 2026-11-30T22:00:00+03:00")]
     BadNow(String),
-    /// Interrupted before anything was sent (while waiting for the schedule).
-    #[error("cancelled before sending; nothing was sent")]
-    Cancelled,
-    /// Interrupted while waiting to go on after a clean canary.
-    #[error("stopped after the canary; `herald send FILE --continue` sends to the rest")]
-    CanaryWaitCancelled,
-    /// A daily cap is counted in the journal.
-    #[error(
-        "`delivery.daily_cap` needs the journal (the messages of the last 24 hours are counted there); drop --no-journal"
-    )]
-    CapNeedsJournal,
-    /// A canary needs the journal to know it was sent.
-    #[error("`delivery.canary` needs the journal (to know the canary went out); drop --no-journal")]
-    CanaryNeedsJournal,
-    /// The canary went out already; going on needs `--continue`.
-    #[error(
-        "the canary of `{id}` went out at {at}{}; nothing was sent now. {}, then pass --continue to send to the rest",
-        if *.failed { " and failed" } else { "" },
-        if *.failed { "Fix the cause" } else { "Check its messages" }
-    )]
-    CanaryDone {
-        /// The campaign.
-        id: String,
-        /// When the canary run started.
-        at: String,
-        /// Whether it failed.
-        failed: bool,
-    },
-    /// Interrupted while waiting for held recipients' sending window.
-    #[error("stopped while waiting for the sending window; run the same command again to send to those waiting")]
-    WindowWaitCancelled,
 }
 
 impl Error {
     /// The exit code the command ends with.
     pub fn exit_code(&self) -> u8 {
-        match self {
-            Error::Cancelled | Error::WindowWaitCancelled | Error::CanaryWaitCancelled => crate::exit::INTERRUPTED,
-            Error::CanaryDone { .. } => crate::exit::WAITING,
-            _ => crate::exit::INVALID,
-        }
+        crate::exit::INVALID
     }
 
     /// What to do about it, when there is something to say.
@@ -174,10 +107,6 @@ impl Error {
             Error::TokenNotHeader(var) => {
                 Some(format!("set `{var}` to the token alone, with no line break or non-ASCII character in it"))
             }
-            Error::JournalMissing { .. } => Some(
-                "restore the journal (from a backup, or the CI cache it came from), or pass --new-journal if sending to everyone again is what you want"
-                    .into(),
-            ),
             Error::NoJournal { id, sandbox: false, other: Some(other), .. } => Some(format!(
                 "campaign `{id}` was only rehearsed with `send --sandbox` (journal {other}): add --sandbox to report those runs"
             )),
@@ -185,7 +114,8 @@ impl Error {
                 "campaign `{id}` was sent for real, not rehearsed (journal {other}): drop --sandbox to report those runs"
             )),
             Error::NoJournal { other: None, .. } => Some(
-                "if it was sent from another machine or in CI, point --journal (or HERALD_JOURNAL) at that journal".into(),
+                "if it was sent from another machine or in CI, point --journal (or HERALD_JOURNAL) at that journal"
+                    .into(),
             ),
             Error::Latency(_) => {
                 Some("give --latency-ms the median delay and --latency-p99-ms one at or above it".into())
@@ -193,14 +123,6 @@ impl Error {
             Error::SandboxPortBusy(_) => {
                 Some("pass --port 0 to take any free port (the addresses are printed), or another --port".into())
             }
-            Error::LooksSent { like, .. } => Some(format!(
-                "if it is a new campaign, pass --new-id to send it as one; if the id changed by mistake, put back `id: {}` (a re-run sends only to whoever is left)",
-                like.id
-            )),
-            Error::Changed { .. } => Some(
-                "sending on would give part of the audience one message and the rest another; undo the change, or pass --allow-changed to send the new version to the remaining recipients"
-                    .into(),
-            ),
             Error::NotSent(e) => e.help(),
             _ => None,
         }
@@ -223,10 +145,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_error_exits_two_except_a_cancelled_wait() {
-        assert_eq!(Error::LimitZero.exit_code(), 2);
+    fn a_command_error_exits_two_with_what_to_do() {
         assert_eq!(Error::MissingToken("WA_TOKEN".into()).exit_code(), 2);
-        assert_eq!(Error::Cancelled.exit_code(), 130);
         assert!(Error::MissingToken("WA_TOKEN".into()).help().unwrap().contains("export WA_TOKEN"));
     }
 }

@@ -174,7 +174,6 @@ fn the_commands_page_names_every_subcommand_and_every_send_option() {
     assert!(!page.contains("Usage: herald"), "docs/commands.md pastes `--help`; link `herald man` instead");
 }
 
-// spawns: terminal output
 /// The `sh` blocks of README.md's Set-up section, in order.
 fn setup_commands(readme: &str) -> Vec<String> {
     let setup = readme.split("## Set-up").nth(1).unwrap_or_default();
@@ -195,6 +194,7 @@ fn the_readme_sets_up_with_two_commands_and_ci_runs_its_test_command() {
     assert_eq!(ci.lines().rfind(|l| !l.starts_with('#')), Some(commands[1].as_str()), "CI runs it");
 }
 
+// spawns: terminal output
 #[test]
 fn the_readme_tour_shows_what_validate_and_preview_print() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();

@@ -70,6 +70,22 @@ impl Output {
         e.exit_code()
     }
 
+    /// Prints a send session's error like [`Output::error`] and returns its exit code.
+    pub fn session_error(&self, e: &crate::session::SessionError) -> u8 {
+        use crate::session::SessionError;
+        match e {
+            SessionError::Run(e) => self.error(e),
+            SessionError::Output(io) if io.kind() == std::io::ErrorKind::BrokenPipe => crate::exit::OK,
+            _ => {
+                eprintln!("{}: {e}", self.paint_error());
+                if let Some(help) = e.help() {
+                    eprintln!("  = help: {help}");
+                }
+                e.exit_code()
+            }
+        }
+    }
+
     fn paint_error(&self) -> &'static str {
         if self.style.color { "\x1b[1;31merror\x1b[0m" } else { "error" }
     }

@@ -1,7 +1,7 @@
 //! Why a session cannot go on: a refusal before it sends (a changed or look-alike campaign, a
 //! canary waiting for `--continue`, …), a wait cancelled, or an error from the journal, the
-//! campaign's data, a pass, or the caller's event callback. The CLI turns it into
-//! [`crate::error::Error`] with the same message and exit code (`commands/send.rs`).
+//! campaign's data, a pass, or the caller's event callback. It carries its own exit code and
+//! help; the CLI prints it as it prints its other errors.
 
 use crate::error::Error;
 use crate::journal::{JournalError, Location, LookAlike};

@@ -1,0 +1,214 @@
+//! `herald send FILE`: validate, check the token, open the session ([`crate::session`]), confirm,
+//! run it with its events printed (progress and notes on stderr, the summary on stdout) and exit
+//! with a code CI can act on.
+
+mod printer;
+
+use super::Output;
+use crate::error::Error;
+use crate::journal::Policy;
+use crate::plan::{self, Endpoint, Options as PlanOptions, Plan, ScheduleCheck, TokenCheck};
+use crate::run::{self, transport::Nowhere};
+use crate::sandbox::Sandbox;
+use crate::secret::Secret;
+use crate::session::{self, Deps, Event, Session, SessionError};
+use printer::Printer;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// Options for `send`.
+#[derive(Clone, Default)]
+pub struct Options {
+    /// Campaign file.
+    pub file: PathBuf,
+    /// Render and report, send nothing.
+    pub dry_run: bool,
+    /// Send to the built-in sandbox instead of the provider.
+    pub sandbox: bool,
+    /// Validation warnings count as errors.
+    pub strict: bool,
+    /// Faults for the built-in sandbox to inject (with `sandbox`).
+    pub faults: Option<crate::sandbox::Config>,
+    /// `--var key=value` pairs.
+    pub vars: Vec<(String, String)>,
+    /// Delivery settings over the campaign's.
+    pub overrides: crate::plan::Overrides,
+    /// The summary as one JSON object on stdout instead of the text.
+    pub json: bool,
+    /// Do not ask for confirmation.
+    pub yes: bool,
+    /// Report folder.
+    pub report: Option<PathBuf>,
+    /// First N recipients only.
+    pub limit: Option<usize>,
+    /// No progress output.
+    pub quiet: bool,
+    /// Send to recipients outside `schedule.window` too.
+    pub ignore_window: bool,
+    /// Exit with [`crate::exit::WAITING`] instead of waiting for held recipients' windows.
+    pub no_wait: bool,
+    /// Go on after the campaign's canary.
+    pub continue_: bool,
+    /// Start a journal although reports show the campaign was sent before.
+    pub new_journal: bool,
+    /// Send a campaign new to the journal although it looks like one it has sent.
+    pub new_id: bool,
+    /// Ignore `schedule.send_at`.
+    pub now: bool,
+    /// Print every validation problem.
+    pub all_problems: bool,
+    /// Journal file.
+    pub journal: Option<PathBuf>,
+    /// Send without a journal.
+    pub no_journal: bool,
+    /// Resend recipients whose fate is unknown.
+    pub retry_unknown: bool,
+    /// Resend recipients that failed.
+    pub retry_failed: bool,
+    /// Continue although the campaign changed since the last run.
+    pub allow_changed: bool,
+    /// Store request bodies in the journal.
+    pub keep_bodies: bool,
+    /// Global opt-out lists (`$HERALD_SUPPRESS`, `--suppress`).
+    pub opt_out: Vec<crate::plan::OptOutList>,
+    /// `--file-root`: the tree the campaign's files must lie in, instead of its repository.
+    pub file_root: Option<PathBuf>,
+}
+
+/// Runs `send`.
+pub fn run(o: &Options, out: &Output) -> u8 {
+    match super::block_on(async { Ok(send(o, out).await) }) {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => out.session_error(&e),
+        Err(e) => out.error(&e),
+    }
+}
+
+async fn send(o: &Options, out: &Output) -> Result<u8, SessionError> {
+    if o.faults.is_some() && !o.sandbox {
+        return Err(Error::FaultsNeedSandbox.into());
+    }
+    // From the start: a SIGTERM while a large list validates must not kill herald outright.
+    let cancel = CancellationToken::new();
+    let arrived = crate::signals::watch(cancel.clone());
+    tracing::info!(file = %o.file.display(), "validating");
+    // The sandbox starts first, so requests are planned for its address.
+    let sandbox = match o.sandbox && !o.dry_run {
+        true => {
+            let faults = o.faults.clone().unwrap_or_default();
+            let config = crate::sandbox::Config { retain: false, ..faults };
+            Some(Sandbox::start(config).await.map_err(Error::Sandbox)?)
+        }
+        false => None,
+    };
+    let endpoint = sandbox.as_ref().map_or(Endpoint::Campaign, |s| Endpoint::Sandbox(s.addr()));
+    let token = if o.dry_run || o.sandbox { TokenCheck::Skip } else { TokenCheck::Require };
+    let options = PlanOptions {
+        token,
+        endpoint,
+        problems_per_group: super::problems_per_group(o.all_problems),
+        strict: o.strict,
+        vars: o.vars.clone(),
+        overrides: o.overrides.clone(),
+        opt_out: o.opt_out.clone(),
+        schedule: if o.now { ScheduleCheck::Skip } else { ScheduleCheck::Require },
+        now: None,
+        file_root: o.file_root.clone(),
+    };
+    let v = plan::load(&o.file, options);
+    out.diagnostics(&v.diagnostics);
+    let Some(plan) = v.plan else {
+        out.invalid(&o.file, &v.diagnostics, true);
+        return Err(Error::Invalid(o.file.clone()).into());
+    };
+    // Validation ran without yielding: a signal meanwhile is in the flag, not yet the token.
+    if arrived.get() || cancel.is_cancelled() {
+        return Err(SessionError::Cancelled);
+    }
+    let plan = Arc::new(plan);
+    let secret = match (&sandbox, o.dry_run) {
+        (Some(_), _) => Secret::new(crate::providers::imitation::token(plan.provider)),
+        (None, true) => Secret::new(""),
+        (None, false) => {
+            Secret::from_env(&plan.token_env).ok_or_else(|| Error::MissingToken(plan.token_env.clone()))?
+        }
+    };
+    if !secret.expose().chars().all(|c| c == '\t' || (' '..='~').contains(&c)) {
+        return Err(Error::TokenNotHeader(plan.token_env.clone()).into());
+    }
+    let session_options = session::Options {
+        file: o.file.clone(),
+        dry_run: o.dry_run,
+        sandbox: o.sandbox,
+        confirmed: o.yes,
+        limit: o.limit,
+        continue_: o.continue_,
+        no_wait: o.no_wait,
+        now: o.now,
+        ignore_window: o.ignore_window,
+        journal: o.journal.clone(),
+        ci: super::ci::runner(),
+        no_journal: o.no_journal,
+        new_journal: o.new_journal,
+        new_id: o.new_id,
+        allow_changed: o.allow_changed,
+        policy: Policy { retry_failed: o.retry_failed, retry_unknown: o.retry_unknown },
+        keep_bodies: o.keep_bodies,
+        report: o.report.clone(),
+    };
+    let mut printer = Printer { o, out, plan: &plan, progress: None, countdown: None };
+    let mut on_event = |e: Event<'_>| printer.show(e);
+    let session = Session::open(plan.clone(), session_options, &mut on_event)?;
+    let count = session.count();
+    if count > 0 && !o.yes && !o.dry_run && !confirm(&plan, count, o.sandbox)? {
+        eprintln!("nothing was sent: not confirmed");
+        return Ok(crate::exit::DECLINED);
+    }
+    let clock = super::clock()?;
+    let result = if o.dry_run {
+        let deps = Deps { transport: Arc::new(Nowhere), secret, clock, cancel };
+        session.run(deps, &mut on_event).await
+    } else {
+        match run::Http::new(plan.delivery.timeout, plan.delivery.concurrency) {
+            Ok(http) => {
+                let deps = Deps { transport: Arc::new(http), secret, clock, cancel };
+                session.run(deps, &mut on_event).await
+            }
+            Err(e) => Err(Error::from(e).into()),
+        }
+    };
+    if let Some(s) = sandbox {
+        s.shutdown().await;
+    }
+    result.map(|outcome| outcome.exit_code())
+}
+
+/// Asks on a terminal whether to send; refuses without one.
+fn confirm(plan: &Plan, count: usize, sandbox: bool) -> Result<bool, Error> {
+    let base = &plan.settings().base_url;
+    let host = base.split("://").nth(1).unwrap_or(base).split('/').next().unwrap_or_default();
+    let target = if sandbox { "the built-in sandbox".to_string() } else { format!("{} ({host})", plan.provider) };
+    let mut what = format!(
+        "send {count} {} message{} through {target} at {} ({} at once)",
+        plan.message_type,
+        if count == 1 { "" } else { "s" },
+        plan.delivery.rate_text(),
+        plan.delivery.concurrency
+    );
+    if let Some(at) = plan.settings().send_at {
+        what.push_str(&format!(", for the provider to deliver at {}", crate::clock::time(at)));
+    }
+    if let Some(window) = &plan.window {
+        what.push_str(&format!(", each inside the window {}", window.describe()));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::NoTerminal(what));
+    }
+    eprint!("{}\nAbout to {what}. Continue? [y/N] ", plan.summary());
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}
