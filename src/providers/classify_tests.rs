@@ -281,9 +281,10 @@ fn a_5xx_no_doc_calls_unprocessed_is_ambiguous_never_retried_or_failed() {
     }
     let closed = r#"{"status":500,"error":"Internal Server Error","response":{"message":"Connection Closed"}}"#;
     assert_eq!(kind_of(&classify(kind("evolution"), 500, closed)), "retry");
-    // 429 and 408 say the request was not taken.
+    // 429 and 408 say the request was not taken; 429 also says to slow down.
     for &kind in ProviderKind::ALL {
-        assert_eq!(kind_of(&classify(kind, 429, "")), "retry", "{kind}");
+        assert_eq!(kind_of(&classify(kind, 429, "")), "throttled", "{kind}");
+        assert_eq!(kind_of(&classify(kind, 408, "")), "retry", "{kind}");
     }
 }
 

@@ -44,7 +44,7 @@ pub fn summary_json(r: &Report) -> String {
             "asked_per_second": (p.asked * 100.0).round() / 100.0,
             "achieved_per_second": (p.achieved * 100.0).round() / 100.0,
             "held": p.held(),
-            "limited_by": p.limit.map(crate::run::Limit::as_str),
+            "limited_by": p.limit.map(crate::pace::Limit::as_str),
             "why": p.why(),
             "mean_latency_ms": p.latency.map(|l| l.as_millis() as u64),
             "throttled": p.throttled,

@@ -113,7 +113,7 @@ pub struct RunInfo {
     /// The run was the campaign's canary (`delivery.canary`), and what follows a clean one.
     pub canary: Option<CanaryRun>,
     /// How the run kept its rate (`None`: nothing was sent, or the report is rebuilt).
-    pub pace: Option<crate::run::Pace>,
+    pub pace: Option<crate::pace::Pace>,
 }
 
 /// What follows a clean canary run.

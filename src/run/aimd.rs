@@ -5,6 +5,7 @@
 //! rate it was last refused at, then slowly past it, up to the asked rate. Time is passed in,
 //! so the controller is tested without a clock.
 
+pub use crate::pace::Slowdowns;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -35,17 +36,6 @@ pub struct Aimd {
     /// Since when the rate is below the asked one, and the time slowed before that.
     slowed_since: Option<Instant>,
     slowed: Duration,
-}
-
-/// How much the provider slowed a campaign.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Slowdowns {
-    /// Times the rate was cut.
-    pub cuts: u32,
-    /// Time spent below the asked rate.
-    pub slowed: Duration,
-    /// The rate now, requests a second.
-    pub current: f64,
 }
 
 impl Aimd {

@@ -27,7 +27,7 @@ pub struct Tally {
     /// When the first held recipient's window opens.
     pub next_opening: Option<jiff::Timestamp>,
     /// The rate asked and achieved lately, and what holds it back.
-    pub pace: super::pace::Pace,
+    pub pace: crate::pace::Pace,
 }
 
 /// The last [`BREAKER_WINDOW`] finished recipients, newest in the lowest bit: 1 failed or
