@@ -13,7 +13,8 @@ pub struct Delivery {
     pub rate_per_sec: f64,
     /// How many requests may start back to back after an idle spell.
     pub burst: u32,
-    /// Requests in flight at once.
+    /// The most requests in flight at once. The rate sets how many are (rate × latency); this
+    /// only caps it.
     pub concurrency: usize,
     /// Attempts per recipient for retryable failures.
     pub max_attempts: u32,
@@ -50,6 +51,9 @@ impl FieldError {
     }
 }
 
+/// The most requests in flight by default: enough for 1,000 requests a second at 1 s each.
+pub const DEFAULT_CONCURRENCY: usize = 1024;
+
 /// Recipients per request by default, where batching applies.
 pub const DEFAULT_BATCH_SIZE: usize = 100;
 
@@ -58,7 +62,7 @@ impl Default for Delivery {
         Delivery {
             rate_per_sec: DEFAULT_RATE,
             burst: 1,
-            concurrency: 4,
+            concurrency: DEFAULT_CONCURRENCY,
             max_attempts: 5,
             timeout: Duration::from_secs(30),
             max_failure_rate: 0.10,

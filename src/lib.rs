@@ -13,6 +13,7 @@ pub mod exit;
 pub mod hex;
 pub mod journal;
 pub mod message;
+pub mod pace;
 pub mod parallel;
 pub mod phone;
 pub mod plan;

@@ -24,6 +24,9 @@ pub fn line(t: &Tally, elapsed: Duration) -> String {
         s.push_str(&format!(" · retrying {}", t.retrying));
     }
     s.push_str(&format!(" · {rate:.1}/s{eta}"));
+    if let Some(short) = t.pace.short() {
+        s.push_str(&format!(" · {short}"));
+    }
     s
 }
 

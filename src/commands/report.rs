@@ -104,6 +104,7 @@ fn info(plan: &crate::plan::Plan, runs: &[RunRow], summary: &report::Summary) ->
         duration_ms,
         stopped,
         held_until: None,
+        pace: None,
         canary: plan
             .canary
             .as_ref()

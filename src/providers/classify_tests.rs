@@ -23,6 +23,7 @@ fn kind_of(o: &Outcome) -> &'static str {
     match o {
         Outcome::Accepted { .. } => "accepted",
         Outcome::Retry { .. } => "retry",
+        Outcome::Throttled { .. } => "throttled",
         Outcome::Failed(_) => "failed",
         Outcome::Ambiguous(_) => "ambiguous",
         Outcome::Stop(_) => "stop",
@@ -36,7 +37,7 @@ fn cloud_api_judges_by_meta_error_code() {
     let err = |code: i64| {
         format!(r#"{{"error":{{"message":"(#{code}) x","type":"OAuthException","code":{code},"fbtrace_id":"A"}}}}"#)
     };
-    assert_eq!(kind_of(&classify(kind("cloud_api"), 400, &err(130429))), "retry");
+    assert_eq!(kind_of(&classify(kind("cloud_api"), 400, &err(130429))), "throttled");
     assert_eq!(kind_of(&classify(kind("cloud_api"), 401, &err(190))), "stop");
     assert_eq!(kind_of(&classify(kind("cloud_api"), 400, &err(131026))), "failed");
     let Outcome::Failed(e) = classify(kind("cloud_api"), 400, &err(131026)) else { panic!() };
@@ -89,6 +90,8 @@ fn evolution_judges_success_by_key_id_even_on_201() {
     assert_eq!(kind_of(&classify(kind("evolution"), 400, closed)), "retry");
     let closed_500 = r#"{"status":500,"error":"Internal Server Error","response":{"message":"Connection Closed"}}"#;
     assert_eq!(kind_of(&classify(kind("evolution"), 500, closed_500)), "retry");
+    let overlimit = r#"{"status":400,"error":"Bad Request","response":{"message":["Error: rate-overlimit"]}}"#;
+    assert_eq!(kind_of(&classify(kind("evolution"), 400, overlimit)), "throttled");
     let invalid =
         r#"{"status":400,"error":"Bad Request","response":{"message":[["instance requires property \"text\""]]}}"#;
     let Outcome::Failed(e) = classify(kind("evolution"), 400, invalid) else { panic!() };
@@ -110,7 +113,7 @@ fn evolution_relayed_meta_error(code: i64) -> Outcome {
 
 #[test]
 fn evolution_reads_meta_errors_relayed_flat_in_a_201() {
-    assert_eq!(kind_of(&evolution_relayed_meta_error(130429)), "retry");
+    assert_eq!(kind_of(&evolution_relayed_meta_error(130429)), "throttled");
     assert_eq!(kind_of(&evolution_relayed_meta_error(190)), "stop");
     assert_eq!(kind_of(&evolution_relayed_meta_error(132001)), "stop");
     let Outcome::Failed(e) = evolution_relayed_meta_error(131026) else { panic!() };
@@ -138,7 +141,7 @@ fn communiktor_reads_its_envelope() {
         kind_of(&classify(kind("communiktor"), 401, r#"{"message":"Invalid API key","success":false,"code":401}"#)),
         "stop"
     );
-    assert_eq!(kind_of(&classify(kind("communiktor"), 429, "")), "retry");
+    assert_eq!(kind_of(&classify(kind("communiktor"), 429, "")), "throttled");
     assert_eq!(kind_of(&classify(kind("communiktor"), 422, r#"{"message":"bad","success":false}"#)), "failed");
 }
 
@@ -152,7 +155,7 @@ fn whautochat_reads_error_even_on_200() {
     };
     assert_eq!(e.message, "unknown contact");
     assert_eq!(kind_of(&classify(kind("whautochat"), 401, r#"{"error":"Invalid API key"}"#)), "stop");
-    assert_eq!(kind_of(&classify(kind("whautochat"), 429, "")), "retry");
+    assert_eq!(kind_of(&classify(kind("whautochat"), 429, "")), "throttled");
     assert_eq!(
         classify(kind("whautochat"), 200, r#"{"id":"w2","status":"queued","error":"","message":"Queued"}"#),
         accepted(Some("w2"))
@@ -240,11 +243,11 @@ fn flowiq_reads_its_envelope_and_meta_pass_through() {
 }
 
 #[test]
-fn retry_after_is_passed_on() {
+fn a_429_slows_the_campaign_and_its_retry_after_is_passed_on() {
     let r = Response { status: 429, retry_after: Some(Duration::from_secs(7)), body: b"", recipients: 1 };
     for &kind in ProviderKind::ALL {
         match kind.provider().classify(&r) {
-            Outcome::Retry { after, .. } => assert_eq!(after, Some(Duration::from_secs(7)), "{kind}"),
+            Outcome::Throttled { after, .. } => assert_eq!(after, Some(Duration::from_secs(7)), "{kind}"),
             other => panic!("{kind}: {other:?}"),
         }
     }
@@ -278,9 +281,10 @@ fn a_5xx_no_doc_calls_unprocessed_is_ambiguous_never_retried_or_failed() {
     }
     let closed = r#"{"status":500,"error":"Internal Server Error","response":{"message":"Connection Closed"}}"#;
     assert_eq!(kind_of(&classify(kind("evolution"), 500, closed)), "retry");
-    // 429 and 408 say the request was not taken.
+    // 429 and 408 say the request was not taken; 429 also says to slow down.
     for &kind in ProviderKind::ALL {
-        assert_eq!(kind_of(&classify(kind, 429, "")), "retry", "{kind}");
+        assert_eq!(kind_of(&classify(kind, 429, "")), "throttled", "{kind}");
+        assert_eq!(kind_of(&classify(kind, 408, "")), "retry", "{kind}");
     }
 }
 

@@ -74,6 +74,15 @@ pub enum Outcome {
         /// How long the provider asked to wait.
         after: Option<Duration>,
     },
+    /// The provider refused it for the pace (the account's throughput, a gateway's "too many
+    /// requests"): nothing was taken; try again, and slow the whole campaign down (pausing it
+    /// for `after` when the provider says).
+    Throttled {
+        /// Why.
+        error: ProviderError,
+        /// How long the provider asked to wait.
+        after: Option<Duration>,
+    },
     /// Permanent for this recipient: resending the same request cannot succeed.
     Failed(ProviderError),
     /// The answer does not say whether the message was taken (a gateway timeout, an error after
@@ -96,7 +105,7 @@ impl Outcome {
 /// Every 5xx is ambiguous: no provider's docs say a server error means the message was not
 /// processed, and a gateway (502, 504) may have passed the request on before failing, so the
 /// message may have gone out and resending could deliver it twice. Only 408, 425 and 429 say
-/// the request was not taken and are retried. A redirect means `base_url` points at the wrong
+/// the request was not taken and are retried; 429 also slows the campaign down. A redirect means `base_url` points at the wrong
 /// place, so it stops the run (herald never follows one: it would turn the POST into a GET and
 /// carry the key elsewhere).
 pub fn by_status(r: &Response, error: ProviderError) -> Outcome {
@@ -108,7 +117,8 @@ pub fn by_status(r: &Response, error: ProviderError) -> Outcome {
         )),
         401 | 403 => Outcome::Stop(error),
         500..=599 => Outcome::Ambiguous(error),
-        408 | 425 | 429 => Outcome::Retry { error, after: r.retry_after },
+        429 => Outcome::Throttled { error, after: r.retry_after },
+        408 | 425 => Outcome::Retry { error, after: r.retry_after },
         _ => Outcome::Failed(error),
     }
 }

@@ -40,6 +40,17 @@ pub fn summary_json(r: &Report) -> String {
         "max_failure_rate": a.max_failure_rate,
         "stopped": stopped,
         "held_until": r.run.held_until.map(|t| t.to_string()),
+        "pace": r.run.pace.map(|p| json!({
+            "asked_per_second": (p.asked * 100.0).round() / 100.0,
+            "achieved_per_second": (p.achieved * 100.0).round() / 100.0,
+            "held": p.held(),
+            "limited_by": p.limit.map(crate::pace::Limit::as_str),
+            "why": p.why(),
+            "mean_latency_ms": p.latency.map(|l| l.as_millis() as u64),
+            "throttled": p.throttled,
+            "slowdowns": p.slowdowns.cuts,
+            "slowed_ms": p.slowdowns.slowed.as_millis() as u64,
+        })),
         "exit_code": r.exit_code,
     });
     serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"

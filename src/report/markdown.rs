@@ -40,6 +40,9 @@ pub fn summary_markdown(r: &Report) -> String {
             let _ = writeln!(s, "| {} | {} |", status.as_str(), r.count(status));
         }
     }
+    if let Some(line) = r.run.pace.and_then(|p| p.line()) {
+        let _ = writeln!(s, "\n**Pace:** {}.", escape(&line));
+    }
     if let Some(stop) = &r.run.stopped {
         let _ = writeln!(s, "\n**Stopped early:** {}.", escape(stop.message.trim_end_matches('.')));
     }

@@ -112,6 +112,8 @@ pub struct RunInfo {
     pub held_until: Option<jiff::Timestamp>,
     /// The run was the campaign's canary (`delivery.canary`), and what follows a clean one.
     pub canary: Option<CanaryRun>,
+    /// How the run kept its rate (`None`: nothing was sent, or the report is rebuilt).
+    pub pace: Option<crate::pace::Pace>,
 }
 
 /// What follows a clean canary run.
@@ -301,6 +303,7 @@ pub(crate) mod fixture {
             stopped: None,
             held_until: None,
             canary: None,
+            pace: None,
         };
         Report::new(about, summary, run)
     }

@@ -41,6 +41,9 @@ pub fn summary_text(r: &Report) -> String {
     for (status, code, class) in r.summary.problem_classes().iter().take(8) {
         let _ = writeln!(s, "  {} {code} ×{}: {}", status.as_str(), class.count, class.example);
     }
+    if let Some(line) = r.run.pace.and_then(|p| p.line()) {
+        let _ = writeln!(s, "pace: {line}");
+    }
     if let Some(stop) = &r.run.stopped {
         let _ = writeln!(s, "stopped early: {}", stop.message);
     }

@@ -13,8 +13,9 @@ use crate::delivery::Delivery;
 use crate::providers::{Outcome, ProviderError, ProviderKind, Response};
 use crate::results::{Code, Record, Status};
 use crate::secret::Secret;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 /// What a worker needs besides the job.
 pub struct Context<'a, T> {
@@ -39,6 +40,10 @@ pub struct Context<'a, T> {
 pub enum Activity {
     /// A request is about to go out.
     Request,
+    /// The attempt ended (answered or not) this long after it went out.
+    Ended(Duration),
+    /// The provider refused it for the pace.
+    Throttled,
     /// A retry wait starts (`true`) or ends.
     Retrying(bool),
 }
@@ -84,7 +89,11 @@ pub async fn deliver<T: Transport>(cx: &Context<'_, T>, job: &Request, stop: &mu
         first_sent.get_or_insert_with(Instant::now);
         // The URL and recipient only: headers carry the secret.
         tracing::debug!(recipient = %job, attempt = n, url = %job.wire.url, "request");
-        match cx.transport.send(cx.lane, &job.wire, cx.secret).await {
+        let went = Instant::now();
+        let attempt = cx.transport.send(cx.lane, &job.wire, cx.secret).await;
+        let latency = went.elapsed();
+        (cx.events)(Activity::Ended(latency));
+        match attempt {
             Attempt::Answered { status, retry_after, body } => {
                 tracing::debug!(recipient = %job, status, "answer");
                 last.http_status = Some(status);
@@ -100,6 +109,13 @@ pub async fn deliver<T: Transport>(cx: &Context<'_, T>, job: &Request, stop: &mu
                         return done(r);
                     }
                     Outcome::Retry { error, after } => {
+                        last.set(code_of(error.code, status), error.message);
+                        wait = Some(delay(n + 1, after, jitter.next()));
+                    }
+                    Outcome::Throttled { error, after } => {
+                        // The account's pace: everyone slows down, this request waits its turn.
+                        (cx.events)(Activity::Throttled);
+                        cx.pacer.throttled(latency, after);
                         last.set(code_of(error.code, status), error.message);
                         wait = Some(delay(n + 1, after, jitter.next()));
                     }

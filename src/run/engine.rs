@@ -12,6 +12,7 @@ use super::deliver::{self, Activity, Delivered};
 use super::feed::{self, Fed, Job};
 use super::gate::Gate;
 use super::lanes::Lanes;
+use super::meter::{Meter, Sample};
 use super::pacing::Pacer;
 use super::queue::Queue;
 use super::stop::StopReason;
@@ -19,6 +20,7 @@ use super::tally::Tally;
 use super::transport::Transport;
 use crate::journal::writer::{Admission, Admitted, Candidate};
 use crate::journal::{JournalError, Policy};
+use crate::pace::Pace;
 use crate::plan::Plan;
 use crate::recipients::SkipReason;
 use crate::results::{Code, Record, Status};
@@ -27,9 +29,10 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
 use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// How often progress is reported and buffered outcomes go to the journal.
@@ -139,6 +142,8 @@ pub struct Done {
     pub stopped: Option<StopReason>,
     /// How long it took.
     pub elapsed: Duration,
+    /// The rate asked and achieved over the run, and what held it back.
+    pub pace: Pace,
 }
 
 /// What workers report.
@@ -173,9 +178,7 @@ pub async fn drive<T: Transport>(
     let requests = requests.min((MAX_CLAIM / per_request).max(1));
     let batch = requests * per_request;
     let render = Arc::new(AtomicBool::new(setup.action != Action::Rebuild));
-    let (feed_tx, mut feed_rx) = mpsc::channel(2);
-    {
-        let (plan, render) = (plan.clone(), render.clone());
+    let mut batches = {
         let feed_setup = feed::Setup {
             batch,
             hash: matches!(gate, Gate::Journal(_)) && sending,
@@ -183,15 +186,19 @@ pub async fn drive<T: Transport>(
             window: setup.window.clone(),
             seeds: setup.canary,
         };
-        tokio::task::spawn_blocking(move || feed::feed(plan, feed_setup, render, feed_tx));
-    }
+        feed::start(plan.clone(), feed_setup, render.clone())
+    };
     let queue = Arc::new(Queue::default());
     let batching = plan.provider.provider().info().batching;
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Finished>();
     let stop_tx = Arc::new(watch::channel(false).0);
     let activity = Arc::new(Counters::default());
     let workers = if sending { d.concurrency.max(1) } else { 0 };
-    let pacer = setup.slots.take().map_or_else(|| Pacer::new(d.rate_per_sec, d.burst), Pacer::Shared);
+    let meter = Meter::new(d.rate_per_sec, workers, setup.slots.is_some());
+    let pacer = match setup.slots.take() {
+        Some(slots) => Pacer::shared(d.rate_per_sec, d.burst, slots),
+        None => Pacer::new(d.rate_per_sec, d.burst),
+    };
     let shared = Arc::new(Shared { pacer, transport, secret, plan: plan.clone() });
     // The transport's lanes, so every lane a worker sends from is one it keeps; never more
     // than workers.
@@ -218,6 +225,7 @@ pub async fn drive<T: Transport>(
         releases: Vec::new(),
         dispatched: 0,
         finished: 0,
+        meter,
     };
     let mut admitting: VecDeque<(Vec<Slot>, Vec<Candidate>, Admitting)> = VecDeque::new();
     let mut feed_open = true;
@@ -259,11 +267,14 @@ pub async fn drive<T: Transport>(
                     }
                 }
             }
-            fed = feed_rx.recv(), if feed_open && room => match fed {
+            fed = batches.next(), if feed_open && room => match fed {
                 None => feed_open = false,
                 Some(rows) => admitting.extend(e.offer(rows)),
             },
-            _ = tick.tick() => e.flush(&activity, clock.elapsed(), progress),
+            _ = tick.tick() => {
+                let more = feed_open || !admitting.is_empty() || queue.len() > 0;
+                e.flush(&activity, &shared.pacer, more, clock.elapsed(), progress);
+            }
         }
         if !feed_open && admitting.is_empty() && e.dispatched == e.finished {
             break;
@@ -278,15 +289,20 @@ pub async fn drive<T: Transport>(
         }
     }
     e.tally.total = e.dispatched.max(e.tally.finished());
-    e.flush(&activity, clock.elapsed(), progress);
-    Done { tally: e.tally, stopped: e.stopped, elapsed: clock.elapsed() }
+    e.flush(&activity, &shared.pacer, false, clock.elapsed(), progress);
+    Done { tally: e.tally, stopped: e.stopped, elapsed: clock.elapsed(), pace: e.meter.summary() }
 }
 
-/// Request and retry counts, updated by workers.
+/// Request, retry and answer counts, updated by workers.
 #[derive(Default)]
 struct Counters {
     requests: AtomicUsize,
     retrying: AtomicIsize,
+    in_flight: AtomicIsize,
+    answers: AtomicUsize,
+    /// The time answers took, in microseconds, together.
+    waited_us: AtomicU64,
+    throttled: AtomicUsize,
 }
 
 /// What every worker shares.
@@ -309,6 +325,15 @@ async fn work<T: Transport>(
     let events = |a: Activity| match a {
         Activity::Request => {
             activity.requests.fetch_add(1, Ordering::Relaxed);
+            activity.in_flight.fetch_add(1, Ordering::Relaxed);
+        }
+        Activity::Ended(latency) => {
+            activity.in_flight.fetch_sub(1, Ordering::Relaxed);
+            activity.answers.fetch_add(1, Ordering::Relaxed);
+            activity.waited_us.fetch_add(latency.as_micros() as u64, Ordering::Relaxed);
+        }
+        Activity::Throttled => {
+            activity.throttled.fetch_add(1, Ordering::Relaxed);
         }
         Activity::Retrying(on) => {
             activity.retrying.fetch_add(if on { 1 } else { -1 }, Ordering::Relaxed);
@@ -351,6 +376,7 @@ struct Engine<'a> {
     releases: Vec<String>,
     dispatched: usize,
     finished: usize,
+    meter: Meter,
 }
 
 impl Engine<'_> {
@@ -492,8 +518,16 @@ impl Engine<'_> {
         }
     }
 
-    /// Sends buffered outcomes and releases to the journal, and shows progress.
-    fn flush(&mut self, activity: &Counters, elapsed: Duration, progress: &mut (dyn FnMut(&Tally, Duration) + Send)) {
+    /// Sends buffered outcomes and releases to the journal, judges the pace (`more`: there are
+    /// requests to come) and shows progress.
+    fn flush(
+        &mut self,
+        activity: &Counters,
+        pacer: &Pacer,
+        more: bool,
+        elapsed: Duration,
+        progress: &mut (dyn FnMut(&Tally, Duration) + Send),
+    ) {
         if !self.outcomes.is_empty() {
             self.gate.done(std::mem::take(&mut self.outcomes));
         }
@@ -503,6 +537,19 @@ impl Engine<'_> {
         self.tally.requests = activity.requests.load(Ordering::Relaxed);
         self.tally.retrying = activity.retrying.load(Ordering::Relaxed).max(0) as usize;
         self.tally.total = self.tally.total.max(self.dispatched);
+        if self.setup.action == Action::Send {
+            self.tally.pace = self.meter.sample(Sample {
+                at: elapsed,
+                requests: self.tally.requests,
+                in_flight: activity.in_flight.load(Ordering::Relaxed).max(0) as usize,
+                retrying: self.tally.retrying,
+                answers: activity.answers.load(Ordering::Relaxed),
+                waited: Duration::from_micros(activity.waited_us.load(Ordering::Relaxed)),
+                more,
+                slowdowns: pacer.slowdowns(),
+                throttled: activity.throttled.load(Ordering::Relaxed),
+            });
+        }
         progress(&self.tally, elapsed);
     }
 }

@@ -1,7 +1,7 @@
 //! The planning side of a run, on a thread of its own: walks the audience in file order,
 //! renders each recipient's request, serialises and hashes it once, and hands the run batches
-//! of rows. Once the run no longer needs requests (it stopped, or `--limit` is reached), rows
-//! pass unrendered, only so the report can say what became of everyone.
+//! of rows ([`Batches`]). Once the run no longer needs requests (it stopped, or `--limit` is
+//! reached), rows pass unrendered, only so the report can say what became of everyone.
 
 use super::request_hash;
 use super::transport::{Wire, wire_body};
@@ -71,9 +71,73 @@ pub struct Setup {
     pub seeds: bool,
 }
 
-/// Runs the feed until the audience ends or the run hangs up; `render` turns rendering off
-/// once the run needs no more requests.
-pub fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Sender<Vec<Fed>>) {
+/// Batches the feed has ready beyond the one the run is taking.
+const READY: usize = 2;
+
+/// Starts the feed on a thread of its own; `render` turns rendering off once the run needs no
+/// more requests.
+pub fn start(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>) -> Batches {
+    let (tx, rx) = mpsc::channel(READY);
+    let thread = std::thread::Builder::new().name("herald-feed".into());
+    let started = thread.spawn(move || feed(plan, setup, render, tx));
+    if let Err(e) = started {
+        tracing::error!(error = %e, "cannot start the feed's thread");
+    }
+    Batches::Ready(rx)
+}
+
+type Receiver = mpsc::Receiver<Vec<Fed>>;
+
+/// The run's end of the feed. When no batch is ready, the wait for one is handed to the
+/// runtime's blocking pool: the run's clock then knows the run waits on work under way (a
+/// paused test clock does not skip ahead meanwhile). Cancel-safe: a wait given up goes on.
+pub enum Batches {
+    /// Nobody waits.
+    Ready(Receiver),
+    /// A wait for the next batch is under way.
+    Waiting(tokio::task::JoinHandle<(Receiver, Option<Vec<Fed>>)>),
+    /// The feed has ended.
+    Ended,
+}
+
+impl Batches {
+    /// The next batch; `None` once the feed has ended.
+    pub async fn next(&mut self) -> Option<Vec<Fed>> {
+        loop {
+            if let Batches::Waiting(waiting) = self {
+                // Awaited in place: given up, the wait stays here for the next call.
+                let joined = waiting.await;
+                return match joined {
+                    Ok((rx, Some(batch))) => {
+                        *self = Batches::Ready(rx);
+                        Some(batch)
+                    }
+                    Ok((_, None)) | Err(_) => {
+                        *self = Batches::Ended;
+                        None
+                    }
+                };
+            }
+            let Batches::Ready(mut rx) = std::mem::replace(self, Batches::Ended) else { return None };
+            match rx.try_recv() {
+                Ok(batch) => {
+                    *self = Batches::Ready(rx);
+                    return Some(batch);
+                }
+                Err(mpsc::error::TryRecvError::Disconnected) => return None,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    *self = Batches::Waiting(tokio::task::spawn_blocking(move || {
+                        let batch = rx.blocking_recv();
+                        (rx, batch)
+                    }));
+                }
+            }
+        }
+    }
+}
+
+/// Runs the feed until the audience ends or the run hangs up.
+fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Sender<Vec<Fed>>) {
     let window = setup.window.as_ref().and_then(|clock| plan.window.as_ref().map(|w| (w, clock)));
     let settings = plan.settings().clone();
     let mut batch = Vec::with_capacity(setup.batch);

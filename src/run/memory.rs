@@ -1,6 +1,8 @@
 //! An in-memory transport for tests: each request gets the reply a script names for its
-//! sequence number, and every request is recorded as the provider would have seen it (secret
-//! filled in). Nothing touches the network.
+//! sequence number, after the latency another script names (none by default), and every
+//! request is recorded as the provider would have seen it (secret filled in). Nothing touches
+//! the network. Its time is tokio's, so under a paused test clock a run of minutes at real
+//! providers' latencies takes milliseconds.
 
 use super::transport::{Attempt, FailureKind, NetworkFailure, Transport, Wire};
 use crate::secret::Secret;
@@ -56,11 +58,13 @@ impl Received {
 }
 
 type Script = dyn Fn(usize, &Received) -> Reply + Send + Sync;
+type Latency = dyn Fn(usize) -> Duration + Send + Sync;
 
 /// The in-memory provider.
 pub struct Memory {
     script: Box<Script>,
-    started: std::time::Instant,
+    latency: Option<Box<Latency>>,
+    started: tokio::time::Instant,
     attempts: AtomicUsize,
     received: Mutex<Vec<Received>>,
     lanes: usize,
@@ -72,11 +76,24 @@ impl Memory {
     pub fn new(script: impl Fn(usize, &Received) -> Reply + Send + Sync + 'static) -> Memory {
         Memory {
             script: Box::new(script),
-            started: std::time::Instant::now(),
+            latency: None,
+            started: tokio::time::Instant::now(),
             attempts: AtomicUsize::new(0),
             received: Mutex::new(Vec::new()),
             lanes: super::lanes::most(),
         }
+    }
+
+    /// Answers attempt *n* `latency(n)` after it arrives.
+    pub fn answering_after(mut self, latency: impl Fn(usize) -> Duration + Send + Sync + 'static) -> Memory {
+        self.latency = Some(Box::new(latency));
+        self
+    }
+
+    /// Keeps one lane, so a run's every worker is on the caller's runtime (its paused clock).
+    pub fn on_one_lane(mut self) -> Memory {
+        self.lanes = 1;
+        self
     }
 
     /// Every request that reached the provider (refused connections did not), in order.
@@ -97,11 +114,15 @@ impl Transport for Memory {
             headers: wire.headers.iter().map(|h| (h.name.to_string(), h.with_secret(secret.expose()))).collect(),
             body: String::from_utf8_lossy(&wire.body).into_owned(),
         };
-        let reply = (self.script)(self.attempts.fetch_add(1, Ordering::SeqCst), &request);
+        let n = self.attempts.fetch_add(1, Ordering::SeqCst);
+        let reply = (self.script)(n, &request);
         if reply != Reply::Refuse
             && let Ok(mut received) = self.received.lock()
         {
             received.push(request);
+        }
+        if let Some(latency) = self.latency.as_ref().filter(|_| reply != Reply::Refuse) {
+            tokio::time::sleep(latency(n)).await;
         }
         let failure = |kind, detail: &str| NetworkFailure { kind, detail: detail.into() };
         match reply {

@@ -7,6 +7,7 @@
 //! become requests (one each, or batches, see `batch`), workers send them, and each row's
 //! record goes to the report and, if final, back to the journal.
 
+mod aimd;
 mod backoff;
 mod batch;
 mod deliver;
@@ -17,6 +18,7 @@ pub mod http;
 mod inspect;
 pub mod lanes;
 pub mod memory;
+mod meter;
 mod pacing;
 mod queue;
 mod request_hash;
@@ -167,6 +169,7 @@ pub async fn run<T: Transport>(
         duration_ms: done.elapsed.as_millis() as u64,
         stopped: stopped.as_ref().map(|s| Stopped { kind: s.kind(), message: s.to_string() }),
         held_until: done.tally.next_opening,
+        pace: (options.mode != Mode::DryRun && done.tally.requests > 0).then_some(done.pace),
         canary: plan.canary.as_ref().filter(|_| canary).map(|c| match c.pause || dry_run {
             true => CanaryRun::Pauses,
             false => CanaryRun::GoesOn,

@@ -6,7 +6,7 @@ use crate::delivery::BREAKER_WINDOW;
 use crate::results::Status;
 
 /// Counts so far.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Tally {
     /// Recipients to send in this run.
     pub total: usize,
@@ -26,6 +26,8 @@ pub struct Tally {
     pub held: usize,
     /// When the first held recipient's window opens.
     pub next_opening: Option<jiff::Timestamp>,
+    /// The rate asked and achieved lately, and what holds it back.
+    pub pace: crate::pace::Pace,
 }
 
 /// The last [`BREAKER_WINDOW`] finished recipients, newest in the lowest bit: 1 failed or

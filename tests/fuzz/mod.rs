@@ -361,7 +361,7 @@ fn check_classify(
             prop_assert!(message_id.is_none_or(|id| !id.is_empty()), "{kind}: an empty message id");
             prop_assert!(note.is_none_or(|n| !n.message.is_empty()), "{kind}: an empty note");
         }
-        Outcome::Retry { error, after } => {
+        Outcome::Retry { error, after } | Outcome::Throttled { error, after } => {
             if let Some(asked) = retry_after {
                 prop_assert!(after.is_some_and(|a| a >= asked), "{kind}: retry after {after:?}, asked {asked:?}");
             }

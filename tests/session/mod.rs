@@ -10,6 +10,7 @@
 mod audience;
 mod canary;
 mod journal;
+mod pace;
 mod postgres;
 mod sandbox;
 mod schedule;
@@ -109,6 +110,26 @@ pub fn session(plan: &Arc<Plan>, options: session::Options, memory: &Arc<Memory>
 /// Runs a session of `plan` to its end on a runtime of its own, with `deps` (another transport,
 /// such as HTTP to the sandbox, or another token).
 pub fn session_with<T: Transport>(plan: &Arc<Plan>, options: session::Options, deps: Deps<T>) -> Ran {
+    on_runtime(plan, options, deps, false).0
+}
+
+/// Runs a session as [`session_with`] on a runtime whose clock is paused: every wait (an
+/// answer's latency, the pacer, a retry) moves it on at once, so minutes of sending at real
+/// providers' pace take milliseconds. Also how long the session took by that clock.
+pub fn session_paused<T: Transport>(
+    plan: &Arc<Plan>,
+    options: session::Options,
+    deps: Deps<T>,
+) -> (Ran, std::time::Duration) {
+    on_runtime(plan, options, deps, true)
+}
+
+fn on_runtime<T: Transport>(
+    plan: &Arc<Plan>,
+    options: session::Options,
+    deps: Deps<T>,
+    paused: bool,
+) -> (Ran, std::time::Duration) {
     let (mut events, mut summaries, mut json) = (Vec::new(), Vec::new(), Vec::new());
     let on_event = |e: Event<'_>| {
         match &e {
@@ -122,9 +143,13 @@ pub fn session_with<T: Transport>(plan: &Arc<Plan>, options: session::Options, d
         events.push(told(&e));
         Ok(())
     };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let outcome = rt.block_on(session::run(plan.clone(), options, deps, on_event));
-    Ran { outcome, events, summaries, json }
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().start_paused(paused).build().unwrap();
+    let (outcome, took) = rt.block_on(async {
+        let started = tokio::time::Instant::now();
+        let outcome = session::run(plan.clone(), options, deps, on_event).await;
+        (outcome, started.elapsed())
+    });
+    (Ran { outcome, events, summaries, json }, took)
 }
 
 /// What a caller is told: each event's line, or its name for those drawn otherwise.

@@ -212,6 +212,8 @@ impl Provider for Evolution {
             .iter()
             .any(|t| text.contains(t));
         match r.status {
+            // WhatsApp's own "rate-overlimit", passed on by Baileys: the instance sends too fast.
+            400 | 500 if text.contains("rate-overlimit") => Outcome::Throttled { error, after: r.retry_after },
             400 if not_on_whatsapp => {
                 Outcome::Failed(ProviderError::new(Some("not_on_whatsapp".into()), "the number is not on WhatsApp"))
             }

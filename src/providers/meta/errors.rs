@@ -32,12 +32,16 @@ pub fn classify_error(e: &Value, r: &Response) -> Option<Outcome> {
     // `GraphAPIError.is_transient`: "the error is temporary and the request should be retried".
     let transient = e.get("is_transient") == Some(&Value::Bool(true));
     Some(match code {
-        // Throughput, app and WABA call budgets, number upgrade, transient server.
-        130429 | 4 | 80007 | 1 | 2 => Outcome::Retry { error, after: r.retry_after },
+        // Throughput, app and WABA call budgets: the account's pace, for the whole campaign.
+        130429 | 4 | 80007 => Outcome::Throttled { error, after: r.retry_after },
+        // Number upgrade, transient server.
+        1 | 2 => Outcome::Retry { error, after: r.retry_after },
         // Pair rate: about one message every 6 s to the same user; a retry sooner is refused
-        // again, and after a few such the recipient ended failed.
+        // again, and after a few such the recipient ended failed. It is this user's pace, not
+        // the account's: the campaign goes on at its rate.
         131056 => Outcome::Retry { error, after: Some(r.retry_after.unwrap_or_default().max(PAIR_RATE)) },
-        131057 => Outcome::Retry { error, after: Some(r.retry_after.unwrap_or(Duration::from_secs(60))) },
+        // The business account is in maintenance: the whole campaign waits.
+        131057 => Outcome::Throttled { error, after: Some(r.retry_after.unwrap_or(Duration::from_secs(60))) },
         // Token, permissions, account restricted or locked, payment, spam limit: every further
         // request fails the same way, or sending on would hurt the number.
         0 | 190 | 10 | 200..=299 | 368 | 131031 | 131042 | 131048 => Outcome::Stop(error),
@@ -74,13 +78,16 @@ mod tests {
     }
 
     #[test]
-    fn retries_throttling_and_transient_codes() {
-        for c in [130429, 131056, 4, 80007, 1, 2] {
+    fn slows_the_campaign_on_throttling_and_retries_transient_codes() {
+        for c in [130429, 4, 80007] {
+            assert!(matches!(code(c), Outcome::Throttled { .. }), "{c}");
+        }
+        for c in [131056, 1, 2] {
             assert!(matches!(code(c), Outcome::Retry { .. }), "{c}");
         }
         assert_eq!(
             code(131057),
-            Outcome::Retry {
+            Outcome::Throttled {
                 error: ProviderError::new(Some("131057".into()), "m: d"),
                 after: Some(Duration::from_secs(60))
             }

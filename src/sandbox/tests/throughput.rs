@@ -33,8 +33,8 @@ async fn over_the_limit_every_provider_answers_its_own_throttling_which_herald_r
             Response { status, retry_after: Some(Duration::from_secs(1000)), body: text.as_bytes(), recipients: 1 };
         let outcome = kind.provider().classify(&answer);
         assert!(
-            matches!(outcome, Outcome::Retry { after: Some(after), .. } if after == Duration::from_secs(1000)),
-            "{kind}: herald must retry a throttled request, not fail it: {outcome:?}"
+            matches!(outcome, Outcome::Throttled { after: Some(after), .. } if after == Duration::from_secs(1000)),
+            "{kind}: herald must slow down and retry a throttled request, not fail it: {outcome:?}"
         );
     }
     let stats = sandbox.stats();
