@@ -983,3 +983,18 @@ fn the_engine_runs_exactly_the_lanes_the_transport_keeps_whatever_the_cores() {
         }
     }
 }
+
+#[test]
+fn with_jitter_a_sender_pauses_between_messages_one_at_a_time() {
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(5, "Hi", "rate: 1000/s, concurrency: 4, jitter: 50ms..80ms"));
+    let memory = Arc::new(Memory::new(|n, _| ok(n)));
+    let outcome = send(&p, &options(&s), None, &memory);
+    assert_eq!(outcome.report.exit_code, 0);
+    let at: Vec<Duration> = memory.received().iter().map(|r| r.at).collect();
+    assert_eq!(at.len(), 5);
+    // Four workers and 1000/s would send all five at once; the pauses space them out.
+    for pair in at.windows(2) {
+        assert!(pair[1] - pair[0] >= Duration::from_millis(50), "{at:?}");
+    }
+}

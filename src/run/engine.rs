@@ -11,6 +11,7 @@ use super::batch::{self, Request};
 use super::deliver::{self, Activity, Delivered};
 use super::feed::{self, Fed, Job};
 use super::gate::Gate;
+use super::jitter::Pauses;
 use super::lanes::Lanes;
 use super::pacing::Pacer;
 use super::queue::Queue;
@@ -192,7 +193,8 @@ pub async fn drive<T: Transport>(
     let activity = Arc::new(Counters::default());
     let workers = if sending { d.concurrency.max(1) } else { 0 };
     let pacer = setup.slots.take().map_or_else(|| Pacer::new(d.rate_per_sec, d.burst), Pacer::Shared);
-    let shared = Arc::new(Shared { pacer, transport, secret, plan: plan.clone() });
+    let pauses = Pauses::new(d.jitter);
+    let shared = Arc::new(Shared { pacer, pauses, transport, secret, plan: plan.clone() });
     // The transport's lanes, so every lane a worker sends from is one it keeps; never more
     // than workers.
     let lanes = Lanes::start(if sending { shared.transport.lanes().min(workers) } else { 1 });
@@ -292,6 +294,7 @@ struct Counters {
 /// What every worker shares.
 struct Shared<T> {
     pacer: Pacer,
+    pauses: Pauses,
     transport: Arc<T>,
     secret: Secret,
     plan: Arc<Plan>,
@@ -318,6 +321,7 @@ async fn work<T: Transport>(
         provider: shared.plan.provider,
         delivery: &shared.plan.delivery,
         pacer: &shared.pacer,
+        pauses: &shared.pauses,
         transport: &*shared.transport,
         lane,
         secret: &shared.secret,

@@ -15,6 +15,7 @@ mod feed;
 mod gate;
 pub mod http;
 mod inspect;
+mod jitter;
 pub mod lanes;
 pub mod memory;
 mod pacing;
