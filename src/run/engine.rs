@@ -170,7 +170,11 @@ pub async fn drive<T: Transport>(
     // enough that one commit covers many claims. A claim is whole requests' worth of
     // recipients, so batches fill up.
     let per_request = plan.batch.max(1);
-    let requests = ((d.rate_per_sec * 0.05).ceil() as usize).clamp(1, 256).max(d.concurrency.min(256));
+    // With jitter a sender sends one message at a time, at most one per average pause: one
+    // worker, and claims of that pace, so few claims wait behind a pause.
+    let concurrency = if d.jitter.is_some() { 1 } else { d.concurrency.max(1) };
+    let rate = d.jitter.map_or(d.rate_per_sec, |p| d.rate_per_sec.min(1.0 / p.mean().as_secs_f64()));
+    let requests = ((rate * 0.05).ceil() as usize).clamp(1, 256).max(concurrency.min(256));
     let requests = requests.min((MAX_CLAIM / per_request).max(1));
     let batch = requests * per_request;
     let render = Arc::new(AtomicBool::new(setup.action != Action::Rebuild));
@@ -191,7 +195,7 @@ pub async fn drive<T: Transport>(
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Finished>();
     let stop_tx = Arc::new(watch::channel(false).0);
     let activity = Arc::new(Counters::default());
-    let workers = if sending { d.concurrency.max(1) } else { 0 };
+    let workers = if sending { concurrency } else { 0 };
     let pacer = setup.slots.take().map_or_else(|| Pacer::new(d.rate_per_sec, d.burst), Pacer::Shared);
     let pauses = Pauses::new(d.jitter);
     let shared = Arc::new(Shared { pacer, pauses, transport, secret, plan: plan.clone() });

@@ -1,6 +1,8 @@
 //! Human pacing (`delivery.jitter`): a sender sends one message at a time, as a person would,
 //! and after each one ends pauses for a time drawn from the campaign's range before the next
-//! goes out. On top of the pacer: a worker takes its turn here after the pacer's slot. The
+//! goes out. On top of the pacer: a worker takes its turn here after the pacer's slot (the
+//! engine runs one worker with jitter, so no claims wait behind a pause; a turn also holds
+//! the sender alone if several workers share these pauses). The
 //! draw is seeded from the request and attempt ([`super::backoff::Jitter`]), so a run's pauses
 //! are reproducible. Runners sharing a journal pause each on its own.
 
