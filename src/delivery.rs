@@ -33,6 +33,44 @@ pub struct Delivery {
     /// the message is the same for all (1: one request per recipient). The plan decides
     /// whether it applies ([`crate::plan::Plan::batch`]).
     pub batch_size: usize,
+    /// `delivery.jitter`: a random pause between one sender's messages, as a person leaves
+    /// (`src/run/jitter.rs`); `None` sends at the rate alone.
+    pub jitter: Option<Pause>,
+    /// `delivery.typing`: the provider shows "typing…" before each message, for a time scaled
+    /// to its text ([`crate::typing`]); only where the provider documents it.
+    pub typing: bool,
+}
+
+/// A pause drawn uniformly between `min` and `max` (equal for a fixed pause).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pause {
+    /// The shortest pause.
+    pub min: Duration,
+    /// The longest pause.
+    pub max: Duration,
+}
+
+impl Pause {
+    /// The longest pause `delivery.jitter` may ask for.
+    pub const LONGEST: Duration = Duration::from_secs(3600);
+
+    /// The pause for `x` uniform in [0, 1).
+    pub fn at(&self, x: f64) -> Duration {
+        self.min + (self.max - self.min).mul_f64(x.clamp(0.0, 1.0))
+    }
+
+    /// The pause on average.
+    pub fn mean(&self) -> Duration {
+        (self.min + self.max) / 2
+    }
+
+    /// `2s..8s`, or `5s` for a fixed pause.
+    pub fn text(&self) -> String {
+        let show = |d: Duration| {
+            if d.subsec_millis() == 0 { crate::clock::format(d) } else { format!("{}ms", d.as_millis()) }
+        };
+        if self.min == self.max { show(self.min) } else { format!("{}..{}", show(self.min), show(self.max)) }
+    }
 }
 
 /// A `delivery:` value that cannot be used: where it is (a JSON pointer), and why.
@@ -70,6 +108,8 @@ impl Default for Delivery {
             retry_ambiguous: false,
             daily_cap: None,
             batch_size: DEFAULT_BATCH_SIZE,
+            jitter: None,
+            typing: false,
         }
     }
 }
@@ -112,6 +152,9 @@ impl Delivery {
                 ));
             }
         }
+        let jitter = doc.jitter.as_ref().and_then(|v| {
+            parse_pause(v).map_err(|message| errors.push(FieldError::new("/delivery/jitter", message))).ok()
+        });
         if errors.is_empty() {
             Ok(Delivery {
                 rate_per_sec,
@@ -124,6 +167,8 @@ impl Delivery {
                 retry_ambiguous: doc.retry_ambiguous.unwrap_or(false),
                 daily_cap: doc.daily_cap,
                 batch_size: doc.batch_size.unwrap_or(d.batch_size),
+                jitter,
+                typing: doc.typing.unwrap_or(false),
             })
         } else {
             Err(errors)
@@ -203,6 +248,28 @@ pub fn parse_seconds(v: &Value) -> Option<f64> {
     }
 }
 
+/// `delivery.jitter`: `2s..8s` (a pause drawn between the two) or one duration (a fixed pause).
+fn parse_pause(v: &Value) -> Result<Pause, String> {
+    let duration = |v: &Value| {
+        parse_seconds(v).filter(|s| s.is_finite() && *s >= 0.0).and_then(|s| Duration::try_from_secs_f64(s).ok())
+    };
+    let written = show(v);
+    let (min, max) = match written.split_once("..") {
+        Some((min, max)) => (duration(&Value::from(min)), duration(&Value::from(max))),
+        None => (duration(v), duration(v)),
+    };
+    let (Some(min), Some(max)) = (min, max) else {
+        return Err(format!("`{written}` is not a pause such as `2s..8s` (drawn between the two) or `5s`"));
+    };
+    if min > max {
+        return Err(format!("`{written}` runs backwards: write the shortest pause first, such as `2s..8s`"));
+    }
+    if max.is_zero() || max > Pause::LONGEST {
+        return Err(format!("`{written}`: the longest pause must be above zero and at most 1h"));
+    }
+    Ok(Pause { min, max })
+}
+
 /// A share, unambiguously: `5%` is five percent and a bare number is a fraction (`0.05`), so
 /// `2` (200%) is refused rather than read as 2%.
 pub(crate) fn parse_share(v: &Value) -> Option<f64> {
@@ -266,6 +333,31 @@ mod tests {
         assert_eq!(
             e.iter().map(|e| e.pointer.as_str()).collect::<Vec<_>>(),
             ["/delivery/rate", "/delivery/max_failure_rate"]
+        );
+    }
+
+    #[test]
+    fn jitter_is_a_range_or_one_pause() {
+        let jitter = |v: serde_json::Value| {
+            let doc = DeliveryDoc { jitter: Some(v), ..DeliveryDoc::default() };
+            Delivery::from_doc(&doc, DEFAULT_RATE).map(|d| d.jitter).map_err(|e| e[0].to_string())
+        };
+        let secs = Duration::from_secs;
+        assert_eq!(jitter(json!("2s..8s")), Ok(Some(Pause { min: secs(2), max: secs(8) })));
+        assert_eq!(jitter(json!("500ms .. 1m")), Ok(Some(Pause { min: Duration::from_millis(500), max: secs(60) })));
+        assert_eq!(jitter(json!("5s")), Ok(Some(Pause { min: secs(5), max: secs(5) })));
+        assert_eq!(jitter(json!(3)), Ok(Some(Pause { min: secs(3), max: secs(3) })));
+        assert_eq!(Delivery::default().jitter, None);
+        let err = jitter(json!("8s..2s")).unwrap_err();
+        assert!(err.starts_with("/delivery/jitter: `8s..2s` runs backwards"), "{err}");
+        assert!(jitter(json!("0s")).unwrap_err().contains("above zero"));
+        assert!(jitter(json!("2s..2h")).unwrap_err().contains("at most 1h"));
+        assert!(jitter(json!("soon")).unwrap_err().contains("is not a pause such as `2s..8s`"));
+        let pause = Pause { min: secs(2), max: secs(8) };
+        assert_eq!((pause.at(0.0), pause.at(0.5), pause.mean()), (secs(2), secs(5), secs(5)));
+        assert_eq!(
+            (pause.text(), Pause { min: Duration::from_millis(1500), ..pause }.text()),
+            ("2s..8s".into(), "1500ms..8s".into())
         );
     }
 

@@ -28,4 +28,5 @@ pub mod secret;
 pub mod session;
 pub mod signals;
 pub mod template;
+pub mod typing;
 pub mod window;

@@ -53,6 +53,9 @@ pub enum Limit {
     Shared,
     /// Requests are not prepared (rendered, claimed in the journal) as fast as asked.
     Herald,
+    /// The sender pauses between messages (`delivery.jitter`), one at a time: the provider's
+    /// answer time adds to each pause.
+    Pauses,
 }
 
 impl Limit {
@@ -63,6 +66,7 @@ impl Limit {
             Limit::Concurrency => "concurrency",
             Limit::Shared => "shared",
             Limit::Herald => "herald",
+            Limit::Pauses => "pauses",
         }
     }
 }
@@ -117,6 +121,10 @@ impl Pace {
             Limit::Herald => {
                 "herald prepares requests (renders, claims them in the journal) slower than that".to_string()
             }
+            Limit::Pauses => {
+                "the sender sends one message at a time with `delivery.jitter`'s pauses, and each answer's time adds to them"
+                    .to_string()
+            }
         })
     }
 
@@ -132,6 +140,7 @@ impl Pace {
             },
             Limit::Shared => "rate shared with other runners".to_string(),
             Limit::Herald => "herald cannot prepare requests faster".to_string(),
+            Limit::Pauses => "one at a time with pauses (delivery.jitter)".to_string(),
         };
         Some(format!("below {}: {why}", crate::delivery::rate_text(self.asked)))
     }

@@ -148,6 +148,20 @@ fn absurd_delivery_values_are_errors_not_panics() {
 
 // spawns: terminal output
 #[test]
+fn a_jitter_that_is_no_pause_is_pointed_at() {
+    let (code, _, err) = check(&format!("{CAMPAIGN}delivery:\n  jitter: 8s..2s\n"), CSV);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("error: `8s..2s` runs backwards: write the shortest pause first"), "{err}");
+    assert!(err.contains("--> c.yaml:14:11"), "{err}");
+    let (code, _, err) = check(&format!("{CAMPAIGN}delivery:\n  jitter: a while\n"), CSV);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("`a while` is not a valid `delivery.jitter`") && err.contains("c.yaml:14:11"), "{err}");
+    let (code, _, err) = check(&format!("{CAMPAIGN}delivery:\n  jitter: 2s..8s\n"), CSV);
+    assert_eq!(code, Some(0), "{err}");
+}
+
+// spawns: terminal output
+#[test]
 fn plain_http_to_a_remote_host_is_an_error_unless_allowed() {
     let with =
         |url: &str| CAMPAIGN.replace("  token_env: WA_TOKEN", &format!("  base_url: {url}\n  token_env: WA_TOKEN"));

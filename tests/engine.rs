@@ -983,3 +983,52 @@ fn the_engine_runs_exactly_the_lanes_the_transport_keeps_whatever_the_cores() {
         }
     }
 }
+
+#[test]
+fn with_jitter_a_sender_pauses_between_messages_one_at_a_time() {
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(5, "Hi", "rate: 1000/s, concurrency: 4, jitter: 50ms..80ms"));
+    let memory = Arc::new(Memory::new(|n, _| ok(n)));
+    let outcome = send(&p, &options(&s), None, &memory);
+    assert_eq!(outcome.report.exit_code, 0);
+    let at: Vec<Duration> = memory.received().iter().map(|r| r.at).collect();
+    assert_eq!(at.len(), 5);
+    // Four workers and 1000/s would send all five at once; the pauses space them out.
+    for pair in at.windows(2) {
+        assert!(pair[1] - pair[0] >= Duration::from_millis(50), "{at:?}");
+    }
+}
+
+#[test]
+fn with_jitter_one_worker_sends_so_few_wait_claimed_behind_the_pause() {
+    // After the first message everyone waits out a 10 s pause: 64 workers would each hold a
+    // claimed recipient meanwhile (all `unknown` after a kill); one sender sends one at a time.
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(200, "Hi", "rate: 80/s, concurrency: 64, jitter: 10s"));
+    let memory = Arc::new(Memory::new(|n, _| ok(n)));
+    let mut j = journal(&s, "engine-test");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let cancel = CancellationToken::new();
+    let (m, c) = (memory.clone(), cancel.clone());
+    let path = s.path().join(".herald/journal.db");
+    let claimed = Arc::new(std::sync::Mutex::new(0));
+    let seen = claimed.clone();
+    rt.block_on(async {
+        tokio::spawn(async move {
+            while m.received().is_empty() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let reader = Journal::open_read(&path).unwrap().unwrap();
+            *seen.lock().unwrap() = reader.totals("engine-test").unwrap().of(herald::journal::State::InFlight);
+            c.cancel();
+        });
+        let outcome =
+            run::run(p.clone(), &options(&s), Some(&mut j), memory.clone(), Secret::new(TOKEN), cancel, &mut |_, _| {})
+                .await;
+        assert_eq!(outcome.unwrap().report.exit_code, 130);
+    });
+    assert_eq!(memory.received().len(), 1);
+    let claimed = *claimed.lock().unwrap();
+    assert!(claimed <= 4, "{claimed} claimed while one message waits out its pause");
+}

@@ -455,3 +455,39 @@ fn a_template_language_whautochat_cannot_send_is_a_warning_and_optional_there_on
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("error: The Cloud API needs the template's language"), "{}", stderr(&o));
 }
+
+// spawns: terminal output
+#[test]
+fn human_pacing_is_in_the_sending_time_and_typing_only_where_documented() {
+    let s = scratch_with_csv("phone,name\n+254712345678,Jane\n+254712345679,Joe\n+254712345680,Ann\n");
+    let evolution = CAMPAIGN
+        .replace("kind: cloud_api", "kind: evolution\n  base_url: https://evo.example.com")
+        .replace("phone_number_id: \"1234567890\"", "instance: shop")
+        .replace("Hi {{ name }}", &"x".repeat(60));
+    let o = validate(&s, &format!("{evolution}delivery:\n  jitter: 2s..8s\n  typing: true\n"));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // 3 messages, each 3 s of typing and 5 s of pause on average: 24 s, 450 an hour.
+    assert!(
+        stdout(&o).contains(
+            "sends in about 24s at 450/h (one message at a time, about 3.0s of typing before each and a 2s..8s pause \
+             after it; delivery.rate is 10/s; the provider's answers add to this)"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    let o = validate(&s, &format!("{evolution}delivery:\n  typing: true\n  timeout: 5s\n"));
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("error: `delivery.timeout` must outlast the typing indicator") && err.contains("c.yaml:16:12"),
+        "{err}"
+    );
+    let o = validate(&s, &format!("{CAMPAIGN}delivery:\n  typing: true\n"));
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("error: provider `cloud_api` documents no typing indicator") && err.contains("c.yaml:14:11"),
+        "{err}"
+    );
+    assert!(err.contains("typing works on: evolution"), "{err}");
+}

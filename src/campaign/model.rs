@@ -154,6 +154,10 @@ pub struct DeliveryDoc {
     pub canary: Option<CanaryDoc>,
     /// At most this many messages per sender in a rolling 24 hours.
     pub daily_cap: Option<usize>,
+    /// A random pause between one sender's messages: `2s..8s` or `5s`.
+    pub jitter: Option<Value>,
+    /// Show "typing…" before each message, where the provider documents it.
+    pub typing: Option<bool>,
 }
 
 /// `delivery.canary:` as written; checked into a [`crate::plan::Canary`].

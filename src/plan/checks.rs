@@ -159,6 +159,7 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
         }
         Delivery::default()
     });
+    super::typing::check(kind, &delivery, ctx, diags);
     let window = super::window::check(c, ctx, diags);
     let canary = super::canary::check(c, region, ctx, diags);
     Some(Checked {
@@ -166,6 +167,7 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
             base_url,
             account: account.to_string(),
             send_at: super::Schedule::for_provider(schedule, ctx.options.schedule),
+            typing: delivery.typing,
         },
         message_type,
         delivery,

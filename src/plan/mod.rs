@@ -18,6 +18,7 @@ mod rows;
 mod schedule;
 mod sending_time;
 mod templates;
+mod typing;
 mod walk;
 mod window;
 
@@ -41,6 +42,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// What the caller needs checked beyond the file itself.
 #[derive(Debug, Clone, Default)]
@@ -191,6 +193,8 @@ pub struct Plan {
     timezone_column: Option<usize>,
     /// Who the campaign goes to.
     pub audience: Audience,
+    /// The typing indicator's time over every recipient (`delivery.typing`), zero without it.
+    pub typing: Duration,
     renderer: Renderer,
 }
 
@@ -317,7 +321,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
     }
     let context = crate::template::context::Shared::new(&campaign, audience.headers());
     let renderer = Renderer::new(templates, context, campaign.provider.kind, checked.settings, checked.region);
-    let plan = Plan {
+    let mut plan = Plan {
         file: path.to_path_buf(),
         file_hash,
         source: ctx.root.relative(path),
@@ -334,11 +338,15 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
         window: checked.window,
         canary: checked.canary,
         audience,
+        typing: Duration::ZERO,
         renderer,
     };
-    if let Err(e) = rows::check(&plan, &ctx, diags) {
-        diags.push(ctx.at(crate::diagnostic::Severity::Error, "/recipients/csv", Part::Value, e.to_string()));
-        return None;
+    match rows::check(&plan, &ctx, diags) {
+        Ok(typing) => plan.typing = typing,
+        Err(e) => {
+            diags.push(ctx.at(crate::diagnostic::Severity::Error, "/recipients/csv", Part::Value, e.to_string()));
+            return None;
+        }
     }
     Some(plan)
 }
@@ -446,7 +454,10 @@ impl Plan {
         }
         let d = &self.delivery;
         line.push_str(", ");
-        line.push_str(&sending_time::sending_time(c.recipients, self.batch, d.rate_per_sec, d.daily_cap));
+        let typing = u32::try_from(c.recipients).ok().filter(|&n| n > 0).map_or(Duration::ZERO, |n| self.typing / n);
+        let pace =
+            sending_time::Pace { rate_per_sec: d.rate_per_sec, concurrency: d.concurrency, jitter: d.jitter, typing };
+        line.push_str(&sending_time::sending_time(c.recipients, self.batch, &pace, d.daily_cap));
         line
     }
 }

@@ -15,24 +15,31 @@ use crate::template::RenderError;
 use crate::window::Placed;
 use crate::window::zones::BadZone;
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 /// Distinct provider findings kept for reporting; further distinct ones are only counted.
 const MAX_FINDINGS: usize = 256;
 
-/// What rendering a recipient found: the provider's findings, or why it does not render; and
-/// the clock their window follows.
-type Checked = (Result<Vec<Finding>, RenderError>, Option<Result<Placed, BadZone>>);
+/// What rendering a recipient found: the provider's findings and the typing indicator's time
+/// before the message (`delivery.typing`), or why it does not render; and the clock their
+/// window follows.
+type Checked = (Result<(Vec<Finding>, Option<Duration>), RenderError>, Option<Result<Placed, BadZone>>);
 
 /// Rows rendered per chunk on another thread.
 const CHUNK: usize = 256;
 
 /// Renders every recipient and reports every problem. Rows are read on this thread and rendered
-/// on the others; problems are reported in file order.
-pub fn check(plan: &Plan, ctx: &Context, diags: &mut Diagnostics) -> Result<(), AudienceError> {
+/// on the others; problems are reported in file order. Returns the typing indicator's time over
+/// every recipient (zero without `delivery.typing`).
+pub fn check(plan: &Plan, ctx: &Context, diags: &mut Diagnostics) -> Result<Duration, AudienceError> {
     let csv_name = plan.audience.csv_path().map(|p| p.display().to_string());
     let csv_name = csv_name.as_deref();
     let mut findings = Findings::default();
     let mut zones = Zones::default();
+    let mut typing = Duration::ZERO;
+    let typed = |out: &Option<crate::providers::Outgoing>| {
+        out.as_ref().and_then(|o| crate::typing::delay(&o.message)).filter(|_| plan.delivery.typing)
+    };
     let mut entries = plan.audience.entries()?;
     let next = || -> Result<Option<Vec<Entry>>, AudienceError> {
         let chunk: Vec<Entry> = entries.by_ref().take(CHUNK).collect::<Result<_, _>>()?;
@@ -45,7 +52,8 @@ pub fn check(plan: &Plan, ctx: &Context, diags: &mut Diagnostics) -> Result<(), 
             .map(|entry| {
                 let found = match &entry {
                     Entry::Recipient(r) => {
-                        Some((plan.renderer.message(r).map(|rendered| rendered.findings), plan.placed(r)))
+                        let rendered = plan.renderer.message(r).map(|m| (typed(&m.outgoing), m.findings));
+                        Some((rendered.map(|(typing, findings)| (findings, typing)), plan.placed(r)))
                     }
                     _ => None,
                 };
@@ -60,8 +68,12 @@ pub fn check(plan: &Plan, ctx: &Context, diags: &mut Diagnostics) -> Result<(), 
                 (Entry::Skipped(s), _) => skipped(&s, csv_name, ctx, diags),
                 (Entry::Recipient(r), Some((found, placed))) => {
                     match found {
-                        Ok(found) if !found.is_empty() => findings.add(found, &describe(r.origin, csv_name)),
-                        Ok(_) => {}
+                        Ok((found, typed)) => {
+                            typing = typing.saturating_add(typed.unwrap_or_default());
+                            if !found.is_empty() {
+                                findings.add(found, &describe(r.origin, csv_name));
+                            }
+                        }
                         Err(e) => diags.push(render_error(plan, &r, &e, &describe(r.origin, csv_name), csv_name, ctx)),
                     }
                     match placed {
@@ -77,7 +89,7 @@ pub fn check(plan: &Plan, ctx: &Context, diags: &mut Diagnostics) -> Result<(), 
     })?;
     findings.report(plan.audience.counts.recipients, ctx, diags);
     zones.report(plan.timezone_column.is_some(), csv_name, ctx, diags);
-    Ok(())
+    Ok(typing)
 }
 
 /// Reports the rows left out of an audience that has nobody to send to (so nothing to render),

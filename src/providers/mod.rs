@@ -154,6 +154,8 @@ pub struct Settings {
     /// Validation sets it only where [`Provider::schedules`] the message type, and
     /// [`Provider::request`] refuses it elsewhere.
     pub send_at: Option<jiff::Timestamp>,
+    /// Show "typing…" before each message (`delivery.typing`), where [`Info::typing`].
+    pub typing: bool,
 }
 
 /// Who one request goes to.
@@ -287,6 +289,9 @@ pub struct Info {
     /// The sending limit its docs publish (or, for a provider relaying to one Cloud API number,
     /// Meta's): a faster `delivery.rate` is a warning.
     pub rate_limit: Option<RateLimit>,
+    /// Whether it documents a typing indicator before a message (Evolution's `delay`), which
+    /// `delivery.typing` turns on.
+    pub typing: bool,
 }
 
 /// A sending limit a provider's docs publish.

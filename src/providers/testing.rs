@@ -197,7 +197,7 @@ pub fn to() -> Target {
 /// The provider's default base URL (or an example host) and `account`.
 pub fn settings(provider: &dyn Provider, account: &str) -> Settings {
     let base_url = provider.default_base_url().unwrap_or(EXAMPLE_BASE_URL).to_string();
-    Settings { base_url, account: account.into(), send_at: None }
+    Settings { base_url, account: account.into(), send_at: None, typing: false }
 }
 
 /// A message without metadata.

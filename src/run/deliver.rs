@@ -6,6 +6,7 @@
 
 use super::backoff::{Jitter, delay};
 use super::batch::Request;
+use super::jitter::{self, Pauses};
 use super::pacing::Pacer;
 use super::stop::StopReason;
 use super::transport::{Attempt, NetworkFailure, Transport};
@@ -25,6 +26,8 @@ pub struct Context<'a, T> {
     pub delivery: &'a Delivery,
     /// The shared pacer.
     pub pacer: &'a Pacer,
+    /// The sender's human pauses (`delivery.jitter`), awaited after the pacer.
+    pub pauses: &'a Pauses,
     /// The transport.
     pub transport: &'a T,
     /// The lane the worker runs on.
@@ -78,9 +81,10 @@ pub async fn deliver<T: Transport>(cx: &Context<'_, T>, job: &Request, stop: &mu
                 return stopped_record(job, n - 1, first_sent, &last);
             }
         }
-        let stopped = tokio::select! {
-            () = cx.pacer.wait() => false,
-            _ = stop.wait_for(|s| *s) => true,
+        // The turn lasts until this attempt ends: with jitter, one message at a time.
+        let (stopped, _turn) = tokio::select! {
+            turn = async { cx.pacer.wait().await; cx.pauses.turn(jitter::seed(job.seq, n)).await } => (false, Some(turn)),
+            _ = stop.wait_for(|s| *s) => (true, None),
         };
         if stopped || *stop.borrow() {
             return stopped_record(job, n - 1, first_sent, &last);

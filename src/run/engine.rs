@@ -11,6 +11,7 @@ use super::batch::{self, Request};
 use super::deliver::{self, Activity, Delivered};
 use super::feed::{self, Fed, Job};
 use super::gate::Gate;
+use super::jitter::Pauses;
 use super::lanes::Lanes;
 use super::meter::{Meter, Sample};
 use super::pacing::Pacer;
@@ -174,7 +175,11 @@ pub async fn drive<T: Transport>(
     // enough that one commit covers many claims. A claim is whole requests' worth of
     // recipients, so batches fill up.
     let per_request = plan.batch.max(1);
-    let requests = ((d.rate_per_sec * 0.05).ceil() as usize).clamp(1, 256).max(d.concurrency.min(256));
+    // With jitter a sender sends one message at a time, at most one per average pause: one
+    // worker, and claims of that pace, so few claims wait behind a pause.
+    let concurrency = if d.jitter.is_some() { 1 } else { d.concurrency.max(1) };
+    let rate = d.jitter.map_or(d.rate_per_sec, |p| d.rate_per_sec.min(1.0 / p.mean().as_secs_f64()));
+    let requests = ((rate * 0.05).ceil() as usize).clamp(1, 256).max(concurrency.min(256));
     let requests = requests.min((MAX_CLAIM / per_request).max(1));
     let batch = requests * per_request;
     let render = Arc::new(AtomicBool::new(setup.action != Action::Rebuild));
@@ -193,13 +198,15 @@ pub async fn drive<T: Transport>(
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Finished>();
     let stop_tx = Arc::new(watch::channel(false).0);
     let activity = Arc::new(Counters::default());
-    let workers = if sending { d.concurrency.max(1) } else { 0 };
-    let meter = Meter::new(d.rate_per_sec, workers, setup.slots.is_some());
+    let workers = if sending { concurrency } else { 0 };
+    // Judged against the rate the pauses allow, not the one they hold it below.
+    let meter = Meter::new(rate, workers, setup.slots.is_some(), d.jitter.is_some());
     let pacer = match setup.slots.take() {
         Some(slots) => Pacer::shared(d.rate_per_sec, d.burst, slots),
         None => Pacer::new(d.rate_per_sec, d.burst),
     };
-    let shared = Arc::new(Shared { pacer, transport, secret, plan: plan.clone() });
+    let pauses = Pauses::new(d.jitter);
+    let shared = Arc::new(Shared { pacer, pauses, transport, secret, plan: plan.clone() });
     // The transport's lanes, so every lane a worker sends from is one it keeps; never more
     // than workers.
     let lanes = Lanes::start(if sending { shared.transport.lanes().min(workers) } else { 1 });
@@ -308,6 +315,7 @@ struct Counters {
 /// What every worker shares.
 struct Shared<T> {
     pacer: Pacer,
+    pauses: Pauses,
     transport: Arc<T>,
     secret: Secret,
     plan: Arc<Plan>,
@@ -343,6 +351,7 @@ async fn work<T: Transport>(
         provider: shared.plan.provider,
         delivery: &shared.plan.delivery,
         pacer: &shared.pacer,
+        pauses: &shared.pauses,
         transport: &*shared.transport,
         lane,
         secret: &shared.secret,

@@ -37,27 +37,30 @@ pub struct Meter {
     asked: f64,
     workers: usize,
     shared: bool,
+    paused: bool,
     recent: VecDeque<Sample>,
     /// The first request and the latest sample with work waiting or in flight.
     first: Option<Duration>,
     last: Sample,
     /// Ticks below the asked rate, by reason, for the summary.
-    limited: [usize; 4],
+    limited: [usize; 5],
     ticks: usize,
 }
 
 impl Meter {
     /// A meter for a run asked to keep `asked` requests a second with `workers` workers;
-    /// `shared` when other runners share the sender's slots.
-    pub fn new(asked: f64, workers: usize, shared: bool) -> Meter {
+    /// `shared` when other runners share the sender's slots, `paused` when the sender pauses
+    /// between messages (`delivery.jitter`: one at a time).
+    pub fn new(asked: f64, workers: usize, shared: bool, paused: bool) -> Meter {
         Meter {
             asked,
             workers,
             shared,
+            paused,
             recent: VecDeque::new(),
             first: None,
             last: Sample::default(),
-            limited: [0; 4],
+            limited: [0; 5],
             ticks: 0,
         }
     }
@@ -99,7 +102,8 @@ impl Meter {
         let mut pace = self.pace(achieved, mean(s.waited, s.answers), s);
         let (most, ticks) = self.limited.iter().enumerate().max_by_key(|(_, n)| **n).map_or((0, 0), |(i, n)| (i, *n));
         if !pace.held() && ticks * 10 >= self.ticks.max(1) {
-            pace.limit = [Limit::Provider, Limit::Concurrency, Limit::Shared, Limit::Herald].get(most).copied();
+            pace.limit =
+                [Limit::Provider, Limit::Concurrency, Limit::Shared, Limit::Herald, Limit::Pauses].get(most).copied();
         }
         pace
     }
@@ -120,6 +124,8 @@ impl Meter {
     fn limit(&self, s: &Sample) -> Limit {
         if s.slowdowns.current < self.asked * HELD || s.throttled > 0 && s.slowdowns.cuts > 0 {
             Limit::Provider
+        } else if self.paused {
+            Limit::Pauses
         } else if s.in_flight + s.retrying >= self.workers {
             Limit::Concurrency
         } else if self.shared {
@@ -165,7 +171,7 @@ mod tests {
 
     #[test]
     fn a_held_rate_has_no_limit() {
-        let mut m = Meter::new(80.0, 1024, false);
+        let mut m = Meter::new(80.0, 1024, false, false);
         let pace = run(&mut m, 80.0, 24, Duration::from_millis(300), 10);
         assert!(pace.held() && pace.limit.is_none(), "{pace:?}");
         assert!(m.summary().limit.is_none());
@@ -173,7 +179,7 @@ mod tests {
 
     #[test]
     fn busy_workers_are_the_limit_and_the_words_say_how_many_are_needed() {
-        let mut m = Meter::new(80.0, 4, false);
+        let mut m = Meter::new(80.0, 4, false, false);
         let pace = run(&mut m, 13.3, 4, Duration::from_millis(300), 10);
         assert_eq!(pace.limit, Some(Limit::Concurrency));
         assert_eq!(pace.needs(), Some(24));
@@ -186,10 +192,10 @@ mod tests {
 
     #[test]
     fn nothing_is_judged_before_a_span_of_sending_nor_at_the_end() {
-        let mut m = Meter::new(80.0, 4, false);
+        let mut m = Meter::new(80.0, 4, false, false);
         let pace = run(&mut m, 13.3, 4, Duration::from_millis(300), 3);
         assert_eq!(pace.limit, None, "three seconds is too soon to say");
-        let mut m = Meter::new(80.0, 1024, false);
+        let mut m = Meter::new(80.0, 1024, false, false);
         run(&mut m, 80.0, 24, Duration::from_millis(300), 10);
         // The last few requests: fewer go out, because there are no more.
         let end = m.sample(Sample { at: at(12.0), requests: 810, more: false, ..Sample::default() });

@@ -16,6 +16,7 @@ mod feed;
 mod gate;
 pub mod http;
 mod inspect;
+mod jitter;
 pub mod lanes;
 pub mod memory;
 mod meter;

@@ -74,6 +74,7 @@ const INFO: Info = Info {
     // may carry a whole batch, so no request rate is published.
     default_rate: super::DEFAULT_RATE,
     rate_limit: None,
+    typing: false,
 };
 
 impl Provider for Autokonnect {

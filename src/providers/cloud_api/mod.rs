@@ -61,6 +61,7 @@ const INFO: Info = Info {
     batching: None,
     default_rate: super::meta::limits::THROUGHPUT.per_sec,
     rate_limit: Some(super::meta::limits::THROUGHPUT),
+    typing: false,
 };
 
 impl Provider for CloudApi {

@@ -64,6 +64,7 @@ const INFO: Info = Info {
     batching: None,
     default_rate: super::DEFAULT_RATE,
     rate_limit: None,
+    typing: false,
 };
 
 impl Provider for Communiktor {

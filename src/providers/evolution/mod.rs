@@ -92,6 +92,7 @@ const INFO: Info = Info {
     batching: None,
     default_rate: super::DEFAULT_RATE,
     rate_limit: None,
+    typing: true,
 };
 
 impl Provider for Evolution {
@@ -336,6 +337,12 @@ impl Provider for Evolution {
             if out.mentions.everyone {
                 body["mentionsEveryOne"] = json!(true);
             }
+        }
+        // `delivery.typing`: Baileys shows "composing" ("recording" before a voice note) for
+        // `delay` ms, then sends; `crate::typing` leaves out contact cards (whose Baileys
+        // route ignores `delay`), reactions and templates.
+        if let Some(typing) = crate::typing::delay(&out.message).filter(|_| settings.typing) {
+            body["delay"] = json!(typing.as_millis() as u64);
         }
         let url = format!("{}/message/{route}/{}", settings.base_url, encode_component(&settings.account));
         Ok(HttpRequest::post_json(url, self.auth(), body))

@@ -44,7 +44,7 @@ fn text() {
 
 #[test]
 fn the_instance_is_percent_encoded_in_the_path() {
-    let settings = Settings { base_url: "http://localhost:8080".into(), account: "my shop/1".into(), send_at: None };
+    let settings = Settings { base_url: "http://localhost:8080".into(), account: "my shop/1".into(), send_at: None, typing: false };
     let outgoing = out(Message::Text { body: "Hi".into(), preview_url: None });
     let request = Evolution.build(&settings, &to(), &outgoing).unwrap();
     assert_eq!(request.url, "http://localhost:8080/message/sendText/my%20shop%2F1");
@@ -431,4 +431,23 @@ fn stickers_and_video_notes_carry_no_caption_and_warn_they_need_a_web_instance()
     let found = pointers(Message::Media(sticker));
     assert!(found.contains(&(Severity::Warning, "/message/media".to_string())), "{found:?}");
     assert!(found.contains(&(Severity::Warning, "/message/media/caption".to_string())), "{found:?}");
+}
+
+#[test]
+fn typing_sets_the_documented_delay_scaled_to_the_text_and_meets_every_contract() {
+    let typing = Settings { typing: true, ..settings(&Evolution, "shop") };
+    // 60 characters: 3 s of "composing" before the message goes.
+    let outgoing = out(Message::Text { body: "x".repeat(60), preview_url: None });
+    let request = Evolution.build(&typing, &to(), &outgoing).unwrap();
+    assert_request(&request, &url("sendText"), AUTH, json!({ "number": "254712345678", "text": "x".repeat(60), "delay": 3000 }));
+    for (name, message) in crate::providers::testing::samples(&Evolution, rich_template()) {
+        let expected = crate::typing::delay(&message).map(|d| d.as_millis() as u64);
+        let outgoing = out(message);
+        let Ok(request) = Evolution.build(&typing, &to(), &outgoing) else { continue };
+        assert_eq!(request.body.get("delay").and_then(Value::as_u64), expected, "{name}");
+        crate::providers::testing::assert_meets_contract(&request);
+    }
+    // Without `delivery.typing`, no delay.
+    let plain = Evolution.build(&settings(&Evolution, "shop"), &to(), &outgoing).unwrap();
+    assert_eq!(plain.body.get("delay"), None);
 }

@@ -58,6 +58,7 @@ const INFO: Info = Info {
     default_rate: super::DEFAULT_RATE,
     // Its docs publish no limit; it sends from the tenant's Cloud API number, which has Meta's.
     rate_limit: Some(super::meta::limits::THROUGHPUT),
+    typing: false,
 };
 
 impl Provider for Flowiq {

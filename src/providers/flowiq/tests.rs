@@ -29,7 +29,7 @@ fn text() {
 #[test]
 fn the_tenant_is_percent_encoded() {
     let settings =
-        Settings { base_url: "https://api.flowiq.live".into(), account: "acme & co/é".into(), send_at: None };
+        Settings { base_url: "https://api.flowiq.live".into(), account: "acme & co/é".into(), send_at: None, typing: false };
     let request = Flowiq.build(&settings, &to(), &out(Message::Text { body: "x".into(), preview_url: None })).unwrap();
     assert_eq!(request.url, "https://api.flowiq.live/send-whatsapp?tenantId=acme%20%26%20co%2F%C3%A9");
 }

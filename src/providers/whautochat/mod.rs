@@ -64,6 +64,7 @@ const INFO: Info = Info {
     batching: None,
     default_rate: LIMIT.per_sec,
     rate_limit: Some(LIMIT),
+    typing: false,
 };
 
 impl Provider for Whautochat {

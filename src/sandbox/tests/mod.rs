@@ -51,7 +51,8 @@ fn build_at(
     message: Message,
     send_at: Option<jiff::Timestamp>,
 ) -> HttpRequest {
-    let settings = Settings { base_url: sandbox.base_url(kind), account: kind.fixture().account().into(), send_at };
+    let settings =
+        Settings { base_url: sandbox.base_url(kind), account: kind.fixture().account().into(), send_at, typing: false };
     let outgoing =
         Outgoing { message, metadata: None, reply_to: None, mentions: crate::providers::Mentions::default() };
     let mut findings = Vec::new();
