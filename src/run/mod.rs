@@ -20,6 +20,7 @@ pub mod memory;
 mod pacing;
 mod queue;
 mod request_hash;
+mod retries;
 mod stop;
 mod tally;
 pub mod transport;
