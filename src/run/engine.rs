@@ -14,6 +14,7 @@
 //! recipient the journal has a row for (sent before it was suppressed) is recorded by that row. Counts, progress and
 //! `--limit` are in recipients; pacing and concurrency in requests.
 
+use super::ahead::Ahead;
 use super::batch::{self, Request};
 use super::deliver::{self, Delivered, Step};
 use super::feed::{self, Fed, Job};
@@ -47,13 +48,10 @@ const TICK: Duration = Duration::from_millis(100);
 const OUTCOME_BATCH: usize = 512;
 
 /// Batches claimed ahead of the requests going out (queued or being admitted): while workers
-/// send one, the journal claims the next. With `--limit`, one, so the first N not yet sent
-/// are the ones sent.
+/// send one, the journal claims the next; each covers about 50 ms of sending ([`Ahead`]), so
+/// a crash leaves about 100 ms of traffic claimed but unsent. With `--limit`, one, so the
+/// first N not yet sent are the ones sent.
 const AHEAD: usize = 2;
-
-/// Traffic one batch of claims covers: [`AHEAD`] batches are about 100 ms of the rate, what a
-/// crash may leave `unknown` beyond the requests in flight.
-const CLAIM_SPAN: f64 = 0.05;
 
 /// The most recipients one claim (a transaction) covers when recipients go out in batches: a
 /// few requests' worth, so memory and what a crash leaves `unknown` stay small.
@@ -189,15 +187,14 @@ pub async fn drive<T: Transport>(
     // crash leaves few claimed-but-unsent recipients `unknown`, large enough that one commit
     // covers many claims. A claim is whole requests' worth of recipients, so batches fill up.
     let per_request = plan.batch.max(1);
-    let requests = ((d.rate_per_sec * CLAIM_SPAN).ceil() as usize).clamp(1, 256);
-    let requests = requests.min((MAX_CLAIM / per_request).max(1));
-    let batch = requests * per_request;
+    let mut ahead_of = Ahead::new(d.rate_per_sec, 256.min((MAX_CLAIM / per_request).max(1)));
+    let batch = Arc::new(AtomicUsize::new(ahead_of.requests() * per_request));
     let render = Arc::new(AtomicBool::new(setup.action != Action::Rebuild));
     let (feed_tx, mut feed_rx) = mpsc::channel(2);
     {
         let (plan, render) = (plan.clone(), render.clone());
         let feed_setup = feed::Setup {
-            batch,
+            batch: batch.clone(),
             hash: matches!(gate, Gate::Journal(_)) && sending,
             render: setup.action != Action::Rebuild,
             window: setup.window.clone(),
@@ -250,6 +247,7 @@ pub async fn drive<T: Transport>(
         // Offer another batch only while it fits in `ahead` batches with the requests queued
         // (workers waiting for the pacer leave theirs queued) and those being admitted: that
         // bounds the recipients claimed but not yet sent.
+        let requests = ahead_of.requests();
         let room = queue.len() + requests * (admitting.len() + 1) <= requests * ahead;
         let due = e.retries.next_due().filter(|_| room && e.stopped.is_none());
         tokio::select! {
@@ -273,7 +271,11 @@ pub async fn drive<T: Transport>(
                 None => feed_open = false,
                 Some(rows) => admitting.extend(e.offer(rows)),
             },
-            _ = tick.tick() => e.flush(&activity, clock.elapsed(), progress),
+            _ = tick.tick() => {
+                e.flush(&activity, clock.elapsed(), progress);
+                ahead_of.observe(Instant::now(), activity.load(Ordering::Relaxed));
+                batch.store(ahead_of.requests() * per_request, Ordering::Relaxed);
+            }
         }
         if e.stopped.is_some() && !e.retries.is_empty() {
             e.give_up_retries();

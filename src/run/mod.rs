@@ -7,6 +7,7 @@
 //! become requests (one each, or batches, see `batch`), workers send them, and each row's
 //! record goes to the report and, if final, back to the journal.
 
+mod ahead;
 mod backoff;
 mod batch;
 mod deliver;
