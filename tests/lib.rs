@@ -13,6 +13,7 @@ mod help;
 mod hostile;
 mod http;
 mod journal;
+mod kill;
 mod layers;
 mod pg_server;
 mod postgres;

@@ -16,6 +16,7 @@ pub fn delay(next: u32, retry_after: Option<Duration>, jitter: f64) -> Duration 
 }
 
 /// A small deterministic generator for jitter (xorshift), seeded per recipient.
+#[derive(Debug)]
 pub struct Jitter(u64);
 
 impl Jitter {

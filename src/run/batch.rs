@@ -9,6 +9,7 @@
 //! ends ([`Request::records`]): sent with the batch's answer, failed with its error, unknown when
 //! its fate is unknown, released when the request surely never reached the provider.
 
+use super::deliver::Tries;
 use super::feed::Job;
 use super::transport::{Wire, wire_body};
 use crate::providers::Batching;
@@ -24,6 +25,8 @@ pub struct Request {
     pub wire: Wire,
     /// Its first member's position in the run, to seed retry jitter.
     pub seq: u64,
+    /// Its attempts so far.
+    pub tries: Tries,
 }
 
 /// A recipient a request carries.
@@ -33,15 +36,18 @@ pub struct Member {
     pub recipient: String,
     /// Its CSV line.
     pub csv_line: Option<u64>,
+    /// The hash of the recipient's own request, to claim it again after a release.
+    pub hash: crate::journal::Hash,
 }
 
 impl Request {
     /// The request of one recipient, as rendered.
     fn single(job: Job) -> Request {
         Request {
-            members: vec![Member { recipient: job.recipient, csv_line: job.csv_line }],
+            members: vec![Member { recipient: job.recipient, csv_line: job.csv_line, hash: job.hash }],
             wire: job.wire,
             seq: job.seq,
+            tries: Tries::default(),
         }
     }
 
@@ -82,9 +88,11 @@ pub fn requests(claimed: Vec<Job>, size: usize, batching: Option<Batching>) -> V
         match merged(&chunk, batching) {
             Some(wire) => {
                 let seq = chunk[0].seq;
-                let members =
-                    chunk.into_iter().map(|j| Member { recipient: j.recipient, csv_line: j.csv_line }).collect();
-                out.push(Request { members, wire, seq });
+                let members = chunk
+                    .into_iter()
+                    .map(|j| Member { recipient: j.recipient, csv_line: j.csv_line, hash: j.hash })
+                    .collect();
+                out.push(Request { members, wire, seq, tries: Tries::default() });
             }
             None => out.extend(chunk.into_iter().map(Request::single)),
         }

@@ -1,12 +1,13 @@
-//! One request's delivery: pace, send, classify the answer, retry what is safe to retry. A
-//! request is resent only when the previous attempt surely did not deliver it (the provider
-//! said so, or the request never left the machine), unless `delivery.retry_ambiguous` opts
-//! into at-least-once. A failed delivery is data: every path ends in a [`Record`], which every
+//! One attempt at a request: send, classify the answer, and say whether to try again and
+//! when. A request is resent only when the previous attempt surely did not deliver it (the
+//! provider said so, or the request never left the machine), unless `delivery.retry_ambiguous`
+//! opts into at-least-once. The wait between attempts is the engine's (it holds no worker and,
+//! where nothing can have been delivered, no claim); the attempts so far ride along in the
+//! request ([`Tries`]). A failed delivery is data: every path ends in a [`Record`], which every
 //! recipient the request carries (one, or a batch) shares.
 
 use super::backoff::{Jitter, delay};
 use super::batch::Request;
-use super::jitter::{self, Pauses};
 use super::pacing::Pacer;
 use super::stop::StopReason;
 use super::transport::{Attempt, NetworkFailure, Transport};
@@ -14,8 +15,8 @@ use crate::delivery::Delivery;
 use crate::providers::{Outcome, ProviderError, ProviderKind, Response};
 use crate::results::{Code, Record, Status};
 use crate::secret::Secret;
+use std::sync::atomic::{AtomicIsize, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
-use tokio::sync::watch;
 use tokio::time::Instant;
 
 /// What a worker needs besides the job.
@@ -24,31 +25,31 @@ pub struct Context<'a, T> {
     pub provider: ProviderKind,
     /// Attempts, timeouts, ambiguity.
     pub delivery: &'a Delivery,
-    /// The shared pacer.
-    pub pacer: &'a Pacer,
-    /// The sender's human pauses (`delivery.jitter`), awaited after the pacer.
-    pub pauses: &'a Pauses,
     /// The transport.
     pub transport: &'a T,
     /// The lane the worker runs on.
     pub lane: usize,
     /// The secret.
     pub secret: &'a Secret,
-    /// Tells the run a request is about to go out (`true`) or a retry wait starts or ends.
-    pub events: &'a (dyn Fn(Activity) + Sync),
+    /// The shared pacer, told when the provider throttles.
+    pub pacer: &'a Pacer,
+    /// What the attempts count, for progress and the pace.
+    pub counters: &'a Counters,
 }
 
-/// What a worker is doing, for the progress display.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Activity {
-    /// A request is about to go out.
-    Request,
-    /// The attempt ended (answered or not) this long after it went out.
-    Ended(Duration),
-    /// The provider refused it for the pace.
-    Throttled,
-    /// A retry wait starts (`true`) or ends.
-    Retrying(bool),
+/// What attempts count, shared by every worker: read by the engine each tick.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Requests made, retries included.
+    pub requests: AtomicUsize,
+    /// Requests on the wire now.
+    pub in_flight: AtomicIsize,
+    /// Attempts ended (answered or not).
+    pub answers: AtomicUsize,
+    /// The time those attempts took, in microseconds, together.
+    pub waited_us: AtomicU64,
+    /// Requests the provider refused for the pace.
+    pub throttled: AtomicUsize,
 }
 
 /// How one request ended.
@@ -61,129 +62,160 @@ pub struct Delivered {
     pub stop: Option<StopReason>,
 }
 
-/// Delivers `job`, giving up between attempts once `stop` turns true.
-pub async fn deliver<T: Transport>(cx: &Context<'_, T>, job: &Request, stop: &mut watch::Receiver<bool>) -> Delivered {
+/// What an attempt leads to.
+pub enum Step {
+    /// The request ended.
+    Done(Box<Delivered>),
+    /// Try again after this long.
+    Wait(Duration),
+}
+
+/// A request's attempts so far.
+#[derive(Debug, Default)]
+pub struct Tries {
+    /// Attempts made.
+    made: u32,
+    /// When the first went out.
+    first_sent: Option<Instant>,
+    /// The last retryable failure.
+    last: Last,
+    /// Retry jitter, seeded by the request's position once it is first needed.
+    jitter: Option<Jitter>,
+}
+
+impl Tries {
+    /// Whether an attempt may have delivered (one went unanswered, with `retry_ambiguous`): its
+    /// claim must be kept while it waits.
+    pub fn maybe_delivered(&self) -> bool {
+        self.last.ambiguous
+    }
+}
+
+/// Makes the next attempt at `job` (the caller has waited for the pacer).
+pub async fn attempt<T: Transport>(cx: &Context<'_, T>, job: &mut Request) -> Step {
     let d = cx.delivery;
-    let provider = cx.provider.provider();
-    let mut jitter = Jitter::new(job.seq);
-    let mut wait: Option<Duration> = None;
-    let mut first_sent: Option<Instant> = None;
-    let mut last = Last::default();
-    for n in 1..=d.max_attempts {
-        if let Some(w) = wait.take() {
-            (cx.events)(Activity::Retrying(true));
-            let stopped = tokio::select! {
-                () = tokio::time::sleep(w) => false,
-                _ = stop.wait_for(|s| *s) => true,
-            };
-            (cx.events)(Activity::Retrying(false));
-            if stopped {
-                return stopped_record(job, n - 1, first_sent, &last);
-            }
-        }
-        // The turn lasts until this attempt ends: with jitter, one message at a time.
-        let (stopped, _turn) = tokio::select! {
-            turn = async { cx.pacer.wait().await; cx.pauses.turn(jitter::seed(job.seq, n)).await } => (false, Some(turn)),
-            _ = stop.wait_for(|s| *s) => (true, None),
-        };
-        if stopped || *stop.borrow() {
-            return stopped_record(job, n - 1, first_sent, &last);
-        }
-        (cx.events)(Activity::Request);
-        first_sent.get_or_insert_with(Instant::now);
-        // The URL and recipient only: headers carry the secret.
-        tracing::debug!(recipient = %job, attempt = n, url = %job.wire.url, "request");
-        let went = Instant::now();
-        let attempt = cx.transport.send(cx.lane, &job.wire, cx.secret).await;
-        let latency = went.elapsed();
-        (cx.events)(Activity::Ended(latency));
-        match attempt {
-            Attempt::Answered { status, retry_after, body } => {
-                tracing::debug!(recipient = %job, status, "answer");
-                last.http_status = Some(status);
-                match provider.classify(&Response { status, retry_after, body: &body, recipients: job.members.len() }) {
-                    Outcome::Accepted { message_id, note } => {
-                        let mut r = record(job, Status::Sent, n, first_sent);
-                        r.http_status = Some(status);
-                        r.message_id = message_id;
-                        if let Some(note) = note {
-                            r.error_code = note.code.map(Code::Provider);
-                            r.error_message = Some(note.message);
-                        }
-                        return done(r);
+    let mut t = std::mem::take(&mut job.tries);
+    t.made += 1;
+    let n = t.made;
+    cx.counters.requests.fetch_add(1, Ordering::Relaxed);
+    cx.counters.in_flight.fetch_add(1, Ordering::Relaxed);
+    let first_sent = *t.first_sent.get_or_insert_with(Instant::now);
+    let first_sent = Some(first_sent);
+    let jitter = t.jitter.get_or_insert_with(|| Jitter::new(job.seq)).next();
+    let last = &mut t.last;
+    // The URL and recipient only: headers carry the secret.
+    tracing::debug!(recipient = %job, attempt = n, url = %job.wire.url, "request");
+    let went = Instant::now();
+    let sent = cx.transport.send(cx.lane, &job.wire, cx.secret).await;
+    let latency = went.elapsed();
+    cx.counters.in_flight.fetch_sub(1, Ordering::Relaxed);
+    cx.counters.answers.fetch_add(1, Ordering::Relaxed);
+    cx.counters.waited_us.fetch_add(latency.as_micros() as u64, Ordering::Relaxed);
+    let wait = match sent {
+        Attempt::Answered { status, retry_after, body } => {
+            tracing::debug!(recipient = %job, status, "answer");
+            last.http_status = Some(status);
+            let response = Response { status, retry_after, body: &body, recipients: job.members.len() };
+            match cx.provider.provider().classify(&response) {
+                Outcome::Accepted { message_id, note } => {
+                    let mut r = record(job, Status::Sent, n, first_sent);
+                    r.http_status = Some(status);
+                    r.message_id = message_id;
+                    if let Some(note) = note {
+                        r.error_code = note.code.map(Code::Provider);
+                        r.error_message = Some(note.message);
                     }
-                    Outcome::Retry { error, after } => {
-                        last.set(code_of(error.code, status), error.message);
-                        wait = Some(delay(n + 1, after, jitter.next()));
-                    }
-                    Outcome::Throttled { error, after } => {
-                        // The account's pace: everyone slows down, this request waits its turn.
-                        (cx.events)(Activity::Throttled);
-                        cx.pacer.throttled(latency, after);
-                        last.set(code_of(error.code, status), error.message);
-                        wait = Some(delay(n + 1, after, jitter.next()));
-                    }
-                    Outcome::Failed(error) => {
-                        let mut r = failed(job, n, first_sent, status, error);
-                        if last.ambiguous {
-                            r.status = Status::Unknown;
-                            r.error_message = Some(maybe_delivered(r.error_message.unwrap_or_default(), n));
-                        }
-                        return done(r);
-                    }
-                    Outcome::Ambiguous(error) => {
-                        let code = error.code.map_or(Code::Http(status), Code::Provider);
-                        if let Some(r) = ambiguous(job, n, d, first_sent, &mut last, code, error.message) {
-                            return done(r);
-                        }
-                        wait = Some(delay(n + 1, None, jitter.next()));
-                    }
-                    Outcome::Stop(error) if last.ambiguous => {
-                        // The provider refused the campaign, but an earlier attempt may have
-                        // delivered: the claim is kept, so no re-run sends it again.
-                        let mut r = record(job, Status::Unknown, n, first_sent);
-                        r.http_status = Some(status);
-                        r.error_code = last.code.clone();
-                        r.error_message = Some(maybe_delivered(format!("the campaign stopped ({})", error.message), n));
-                        return Delivered { record: r, untouched: false, stop: Some(StopReason::Provider(error)) };
-                    }
-                    Outcome::Stop(error) => {
-                        // The provider refused the campaign, not this recipient: nothing reached
-                        // anyone, so the claim is released and a re-run after the fix sends it.
-                        let mut r = record(job, Status::Skipped, n, first_sent);
-                        r.http_status = Some(status);
-                        r.error_code = Some(Code::NotSent);
-                        r.error_message = Some(format!("not sent: the campaign stopped ({})", error.message));
-                        return Delivered { record: r, untouched: true, stop: Some(StopReason::Provider(error)) };
-                    }
-                }
-            }
-            Attempt::NotSent(why) => {
-                last.http_status = None;
-                last.set(Some(why.kind.code()), why.detail.clone());
-                last.unreachable = Some(why);
-                wait = Some(delay(n + 1, None, jitter.next()));
-            }
-            Attempt::Ambiguous(why) => {
-                last.http_status = None;
-                if let Some(r) = ambiguous(job, n, d, first_sent, &mut last, why.kind.code(), why.detail) {
                     return done(r);
                 }
-                wait = Some(delay(n + 1, None, jitter.next()));
+                Outcome::Retry { error, after } => {
+                    last.set(code_of(error.code, status), error.message);
+                    delay(n + 1, after, jitter)
+                }
+                Outcome::Throttled { error, after } => {
+                    // The account's pace: the whole campaign slows down (and pauses for
+                    // `Retry-After`); this request waits its turn like any retry.
+                    cx.counters.throttled.fetch_add(1, Ordering::Relaxed);
+                    cx.pacer.throttled(latency, after);
+                    last.set(code_of(error.code, status), error.message);
+                    delay(n + 1, after, jitter)
+                }
+                Outcome::Failed(error) => {
+                    let mut r = failed(job, n, first_sent, status, error);
+                    if last.ambiguous {
+                        r.status = Status::Unknown;
+                        r.error_message = Some(maybe_delivered(r.error_message.unwrap_or_default(), n));
+                    }
+                    return done(r);
+                }
+                Outcome::Ambiguous(error) => {
+                    let code = error.code.map_or(Code::Http(status), Code::Provider);
+                    if let Some(r) = ambiguous(job, n, d, first_sent, last, code, error.message) {
+                        return done(r);
+                    }
+                    delay(n + 1, None, jitter)
+                }
+                Outcome::Stop(error) if last.ambiguous => {
+                    // The provider refused the campaign, but an earlier attempt may have
+                    // delivered: the claim is kept, so no re-run sends it again.
+                    let mut r = record(job, Status::Unknown, n, first_sent);
+                    r.http_status = Some(status);
+                    r.error_code = last.code.clone();
+                    r.error_message = Some(maybe_delivered(format!("the campaign stopped ({})", error.message), n));
+                    return Step::Done(Box::new(Delivered {
+                        record: r,
+                        untouched: false,
+                        stop: Some(StopReason::Provider(error)),
+                    }));
+                }
+                Outcome::Stop(error) => {
+                    // The provider refused the campaign, not this recipient: nothing reached
+                    // anyone, so the claim is released and a re-run after the fix sends it.
+                    let mut r = record(job, Status::Skipped, n, first_sent);
+                    r.http_status = Some(status);
+                    r.error_code = Some(Code::NotSent);
+                    r.error_message = Some(format!("not sent: the campaign stopped ({})", error.message));
+                    return Step::Done(Box::new(Delivered {
+                        record: r,
+                        untouched: true,
+                        stop: Some(StopReason::Provider(error)),
+                    }));
+                }
             }
         }
+        Attempt::NotSent(why) => {
+            last.http_status = None;
+            last.set(Some(why.kind.code()), why.detail.clone());
+            last.unreachable = Some(why);
+            delay(n + 1, None, jitter)
+        }
+        Attempt::Ambiguous(why) => {
+            last.http_status = None;
+            if let Some(r) = ambiguous(job, n, d, first_sent, last, why.kind.code(), why.detail) {
+                return done(r);
+            }
+            delay(n + 1, None, jitter)
+        }
+    };
+    if n < d.max_attempts {
+        job.tries = t;
+        return Step::Wait(wait);
     }
+    Step::Done(Box::new(gave_up(job, d.max_attempts, first_sent, &mut t.last)))
+}
+
+/// The record of a request out of attempts.
+fn gave_up(job: &Request, attempts: u32, first_sent: Option<Instant>, last: &mut Last) -> Delivered {
     // Out of attempts, and the host never answered the last: nothing left this machine that
     // could have been delivered, so the recipient goes back to pending with the run stopped.
     if let Some(why) = last.unreachable.take().filter(|_| !last.ambiguous) {
-        let mut r = record(job, Status::Skipped, d.max_attempts, first_sent);
+        let mut r = record(job, Status::Skipped, attempts, first_sent);
         r.error_code = Some(Code::NotSent);
         r.error_message = Some(format!("not sent: {}", why.detail));
         return Delivered { record: r, untouched: true, stop: Some(StopReason::Unreachable(why)) };
     }
     // If any attempt went unanswered, the provider may have the message.
     let status = if last.ambiguous { Status::Unknown } else { Status::Failed };
-    let mut r = record(job, status, d.max_attempts, first_sent);
+    let mut r = record(job, status, attempts, first_sent);
     r.http_status = last.http_status;
     r.error_code = last.code.clone();
     let unknown = if last.ambiguous {
@@ -191,12 +223,12 @@ pub async fn deliver<T: Transport>(cx: &Context<'_, T>, job: &Request, stop: &mu
     } else {
         ""
     };
-    r.error_message = Some(format!("gave up after {} attempts: {}{unknown}", d.max_attempts, last.message));
+    r.error_message = Some(format!("gave up after {attempts} attempts: {}{unknown}", last.message));
     Delivered { record: r, untouched: false, stop: None }
 }
 
-fn done(record: Record) -> Delivered {
-    Delivered { record, untouched: false, stop: None }
+fn done(record: Record) -> Step {
+    Step::Done(Box::new(Delivered { record, untouched: false, stop: None }))
 }
 
 /// The provider's code, else the HTTP status of an answer that gives none (WhautoChat documents
@@ -243,7 +275,7 @@ fn maybe_delivered(why: String, attempts: u32) -> String {
 }
 
 /// The last retryable failure, for the record when attempts run out.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Last {
     http_status: Option<u16>,
     code: Option<Code>,
@@ -264,7 +296,8 @@ impl Last {
 
 /// The record of a recipient the run stopped before (or between) attempts: skipped when nothing
 /// can have reached the provider, unknown when an earlier attempt went unanswered.
-fn stopped_record(job: &Request, attempts: u32, since: Option<Instant>, last: &Last) -> Delivered {
+pub fn stopped(job: &Request) -> Delivered {
+    let Tries { made: attempts, first_sent: since, ref last, .. } = job.tries;
     let status = if last.ambiguous { Status::Unknown } else { Status::Skipped };
     let mut r = record(job, status, attempts, since);
     if last.ambiguous {

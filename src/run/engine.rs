@@ -1,27 +1,35 @@
 //! The engine: one loop that takes planned rows from the feed in batches, has the gate admit
 //! them, turns the claimed into requests ([`super::batch`]: one per recipient, or batches of
 //! the plan's size), hands them to `concurrency` workers, and collects every recipient's
-//! record. It owns the counts, the failure-rate breaker and the stop; workers never print.
+//! record. It owns the counts, the failure-rate breaker, the retries and the stop; workers
+//! never print.
+//!
+//! What a kill leaves `unknown` is kept to what may have reached the provider: claims run
+//! ahead of the requests by at most about 100 ms of the rate (a worker waits for its pacer
+//! slot before it takes a request, so none is held by a worker that cannot send it yet), and a
+//! request the provider surely did not take (429, 5xx it documents as not processed) waits for
+//! its retry here, released, and is claimed again when due ([`super::retries`]).
 //! A stop (provider, breaker, unreachable host, journal, Ctrl-C) ends claiming and rendering;
 //! requests in flight finish; every row still ends with exactly one record. A suppressed
 //! recipient the journal has a row for (sent before it was suppressed) is recorded by that row. Counts, progress and
 //! `--limit` are in recipients; pacing and concurrency in requests.
 
+use super::ahead::Ahead;
 use super::batch::{self, Request};
-use super::deliver::{self, Activity, Delivered};
+use super::deliver::{self, Counters, Delivered, Step};
 use super::feed::{self, Fed, Job};
 use super::gate::Gate;
-use super::jitter::Pauses;
+use super::jitter::{self, Pauses};
 use super::lanes::Lanes;
 use super::meter::{Meter, Sample};
 use super::pacing::Pacer;
 use super::queue::Queue;
+use super::retries::{Parked, Retries};
 use super::stop::StopReason;
 use super::tally::Tally;
 use super::transport::Transport;
 use crate::journal::writer::{Admission, Admitted, Candidate};
 use crate::journal::{JournalError, Policy};
-use crate::pace::Pace;
 use crate::plan::Plan;
 use crate::recipients::SkipReason;
 use crate::results::{Code, Record, Status};
@@ -30,7 +38,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
@@ -43,8 +51,9 @@ const TICK: Duration = Duration::from_millis(100);
 const OUTCOME_BATCH: usize = 512;
 
 /// Batches claimed ahead of the requests going out (queued or being admitted): while workers
-/// send one, the journal claims the next. With `--limit`, one, so the first N not yet sent
-/// are the ones sent.
+/// send one, the journal claims the next; each covers about 50 ms of sending ([`Ahead`]), so
+/// a crash leaves about 100 ms of traffic claimed but unsent. With `--limit`, one, so the
+/// first N not yet sent are the ones sent.
 const AHEAD: usize = 2;
 
 /// The most recipients one claim (a transaction) covers when recipients go out in batches: a
@@ -144,16 +153,24 @@ pub struct Done {
     /// How long it took.
     pub elapsed: Duration,
     /// The rate asked and achieved over the run, and what held it back.
-    pub pace: Pace,
+    pub pace: crate::pace::Pace,
 }
 
 /// What workers report.
 struct Finished {
     request: Request,
-    delivered: Delivered,
+    step: Step,
 }
 
 type Admitting = Pin<Box<dyn Future<Output = Result<Admitted, JournalError>> + Send>>;
+
+/// What a batch offered to the gate is.
+enum Offer {
+    /// Rows from the feed, beside their candidates.
+    Rows(Vec<Slot>, Vec<Candidate>),
+    /// Requests due for a retry whose claims were released while they waited.
+    Retries(Vec<Request>),
+}
 
 /// Runs `plan` through `gate` and `transport`; `record` gets every row's record.
 #[allow(clippy::too_many_arguments)]
@@ -170,22 +187,21 @@ pub async fn drive<T: Transport>(
     let clock = Instant::now();
     let d = plan.delivery.clone();
     let sending = setup.action == Action::Send;
-    // Claims run ahead of sending by about 50 ms of traffic, at least one request per worker:
-    // small enough that a crash leaves few claimed-but-unsent recipients `unknown`, large
-    // enough that one commit covers many claims. A claim is whole requests' worth of
-    // recipients, so batches fill up.
+    // Claims run ahead of sending by about 50 ms of traffic each, by the rate and not by the
+    // concurrency (workers take requests only once they may send them): small enough that a
+    // crash leaves few claimed-but-unsent recipients `unknown`, large enough that one commit
+    // covers many claims. A claim is whole requests' worth of recipients, so batches fill up.
     let per_request = plan.batch.max(1);
     // With jitter a sender sends one message at a time, at most one per average pause: one
     // worker, and claims of that pace, so few claims wait behind a pause.
     let concurrency = if d.jitter.is_some() { 1 } else { d.concurrency.max(1) };
     let rate = d.jitter.map_or(d.rate_per_sec, |p| d.rate_per_sec.min(1.0 / p.mean().as_secs_f64()));
-    let requests = ((rate * 0.05).ceil() as usize).clamp(1, 256).max(concurrency.min(256));
-    let requests = requests.min((MAX_CLAIM / per_request).max(1));
-    let batch = requests * per_request;
+    let mut ahead_of = Ahead::new(rate, 256.min((MAX_CLAIM / per_request).max(1)));
+    let batch = Arc::new(AtomicUsize::new(ahead_of.requests() * per_request));
     let render = Arc::new(AtomicBool::new(setup.action != Action::Rebuild));
     let mut batches = {
         let feed_setup = feed::Setup {
-            batch,
+            batch: batch.clone(),
             hash: matches!(gate, Gate::Journal(_)) && sending,
             render: setup.action != Action::Rebuild,
             window: setup.window.clone(),
@@ -232,18 +248,22 @@ pub async fn drive<T: Transport>(
         releases: Vec::new(),
         dispatched: 0,
         finished: 0,
+        retries: Retries::default(),
         meter,
     };
-    let mut admitting: VecDeque<(Vec<Slot>, Vec<Candidate>, Admitting)> = VecDeque::new();
+    let mut admitting: VecDeque<(Offer, Admitting)> = VecDeque::new();
     let mut feed_open = true;
     let ahead = if setup.limit.is_some() { 1 } else { AHEAD };
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut finished = Vec::with_capacity(64);
     loop {
-        // Offer another batch only while it fits in `ahead` batches with the requests queued and
-        // those being admitted: that bounds the recipients claimed but not yet sent.
+        // Offer another batch only while it fits in `ahead` batches with the requests queued
+        // (workers waiting for the pacer leave theirs queued) and those being admitted: that
+        // bounds the recipients claimed but not yet sent.
+        let requests = ahead_of.requests();
         let room = queue.len() + requests * (admitting.len() + 1) <= requests * ahead;
+        let due = e.retries.next_due().filter(|_| room && e.stopped.is_none());
         tokio::select! {
             biased;
             () = cancel.cancelled(), if e.stopped.is_none() => e.stop(StopReason::Interrupted),
@@ -252,27 +272,14 @@ pub async fn drive<T: Transport>(
                     e.finish(f);
                 }
             }
-            admitted = async { admitting.front_mut().map(|p| &mut p.2).expect("guarded").await }, if !admitting.is_empty() => {
-                let (jobs, candidates, _) = admitting.pop_front().expect("guarded");
-                match admitted {
-                    Ok(admitted) => {
-                        let claimed: Vec<Job> = jobs
-                            .into_iter()
-                            .zip(candidates)
-                            .zip(admitted)
-                            .filter_map(|((job, candidate), admission)| e.admitted(job, candidate, admission))
-                            .collect();
-                        e.dispatched += claimed.len();
-                        queue.push(batch::requests(claimed, plan.batch, batching));
-                    }
-                    Err(err) => {
-                        // Nothing of the batch was claimed: every row is recorded as not sent.
-                        e.stop(StopReason::Journal(err));
-                        for (job, candidate) in jobs.into_iter().zip(candidates) {
-                            e.admitted(job, candidate, Admission::Unclaimed);
-                        }
-                    }
-                }
+            admitted = async { admitting.front_mut().map(|p| &mut p.1).expect("guarded").await }, if !admitting.is_empty() => {
+                let (offer, _) = admitting.pop_front().expect("guarded");
+                queue.push(e.admitted_offer(offer, admitted, batching));
+            }
+            () = tokio::time::sleep_until(due.unwrap_or_else(tokio::time::Instant::now)), if due.is_some() => {
+                let (again, kept) = e.due(requests);
+                queue.push(kept);
+                admitting.extend(again);
             }
             fed = batches.next(), if feed_open && room => match fed {
                 None => feed_open = false,
@@ -281,7 +288,12 @@ pub async fn drive<T: Transport>(
             _ = tick.tick() => {
                 let more = feed_open || !admitting.is_empty() || queue.len() > 0;
                 e.flush(&activity, &shared.pacer, more, clock.elapsed(), progress);
+                ahead_of.observe(Instant::now(), activity.requests.load(Ordering::Relaxed));
+                batch.store(ahead_of.requests() * per_request, Ordering::Relaxed);
             }
+        }
+        if e.stopped.is_some() && !e.retries.is_empty() {
+            e.give_up_retries();
         }
         if !feed_open && admitting.is_empty() && e.dispatched == e.finished {
             break;
@@ -300,18 +312,6 @@ pub async fn drive<T: Transport>(
     Done { tally: e.tally, stopped: e.stopped, elapsed: clock.elapsed(), pace: e.meter.summary() }
 }
 
-/// Request, retry and answer counts, updated by workers.
-#[derive(Default)]
-struct Counters {
-    requests: AtomicUsize,
-    retrying: AtomicIsize,
-    in_flight: AtomicIsize,
-    answers: AtomicUsize,
-    /// The time answers took, in microseconds, together.
-    waited_us: AtomicU64,
-    throttled: AtomicUsize,
-}
-
 /// What every worker shares.
 struct Shared<T> {
     pacer: Pacer,
@@ -327,43 +327,43 @@ async fn work<T: Transport>(
     queue: Arc<Queue<Request>>,
     done: mpsc::UnboundedSender<Finished>,
     stop_tx: Arc<watch::Sender<bool>>,
-    activity: Arc<Counters>,
+    counters: Arc<Counters>,
 ) {
     let mut stop = stop_tx.subscribe();
-    let events = |a: Activity| match a {
-        Activity::Request => {
-            activity.requests.fetch_add(1, Ordering::Relaxed);
-            activity.in_flight.fetch_add(1, Ordering::Relaxed);
-        }
-        Activity::Ended(latency) => {
-            activity.in_flight.fetch_sub(1, Ordering::Relaxed);
-            activity.answers.fetch_add(1, Ordering::Relaxed);
-            activity.waited_us.fetch_add(latency.as_micros() as u64, Ordering::Relaxed);
-        }
-        Activity::Throttled => {
-            activity.throttled.fetch_add(1, Ordering::Relaxed);
-        }
-        Activity::Retrying(on) => {
-            activity.retrying.fetch_add(if on { 1 } else { -1 }, Ordering::Relaxed);
-        }
-    };
     let cx = deliver::Context {
         provider: shared.plan.provider,
         delivery: &shared.plan.delivery,
-        pacer: &shared.pacer,
-        pauses: &shared.pauses,
         transport: &*shared.transport,
         lane,
         secret: &shared.secret,
-        events: &events,
+        pacer: &shared.pacer,
+        counters: &counters,
     };
-    while let Some(request) = queue.pop().await {
-        let delivered = deliver::deliver(&cx, &request, &mut stop).await;
-        if delivered.stop.is_some() {
+    // The pacer slot comes first, the request after: a worker waiting for its slot leaves the
+    // request queued, where the engine counts it against the claims it runs ahead.
+    // With jitter, the sender's turn (after the pacer's slot) lasts until the attempt ends:
+    // one message at a time, a pause between.
+    let mut turns = 0u64;
+    while let Some(reserved) = queue.reserve().await {
+        turns += 1;
+        let seed = jitter::seed(lane as u64, 0) ^ turns;
+        let (stopped, turn) = tokio::select! {
+            turn = async { shared.pacer.wait().await; shared.pauses.turn(seed).await } => (false, Some(turn)),
+            _ = stop.wait_for(|s| *s) => (true, None),
+        };
+        let stopped = stopped || *stop.borrow();
+        let Some(mut request) = reserved.take() else { continue };
+        let step = if stopped {
+            Step::Done(Box::new(deliver::stopped(&request)))
+        } else {
+            deliver::attempt(&cx, &mut request).await
+        };
+        drop(turn);
+        if matches!(&step, Step::Done(d) if d.stop.is_some()) {
             // Stop the other workers now, not when the engine gets to this record.
             stop_tx.send_replace(true);
         }
-        if done.send(Finished { request, delivered }).is_err() {
+        if done.send(Finished { request, step }).is_err() {
             return;
         }
     }
@@ -385,6 +385,8 @@ struct Engine<'a> {
     releases: Vec<String>,
     dispatched: usize,
     finished: usize,
+    /// Requests waiting for their next attempt.
+    retries: Retries,
     meter: Meter,
 }
 
@@ -398,7 +400,7 @@ impl Engine<'_> {
     }
 
     /// Takes a batch from the feed: skipped rows are recorded now, the rest offered to the gate.
-    fn offer(&mut self, rows: Vec<Fed>) -> Option<(Vec<Slot>, Vec<Candidate>, Admitting)> {
+    fn offer(&mut self, rows: Vec<Fed>) -> Option<(Offer, Admitting)> {
         let mut jobs = Vec::with_capacity(rows.len());
         let mut candidates = Vec::with_capacity(rows.len());
         let keep_bodies = self.gate.keeps_bodies();
@@ -449,8 +451,122 @@ impl Engine<'_> {
         }
         let claiming = self.stopped.is_none() && self.setup.action == Action::Send;
         let budget = if claiming { self.budget } else { 0 };
+        self.hand_over();
         let admitting = self.gate.admit(candidates.clone(), self.setup.policy, budget);
-        Some((jobs, candidates, admitting))
+        Some((Offer::Rows(jobs, candidates), admitting))
+    }
+
+    /// The requests a batch the gate answered turns into.
+    fn admitted_offer(
+        &mut self,
+        offer: Offer,
+        admitted: Result<Admitted, JournalError>,
+        batching: Option<crate::providers::Batching>,
+    ) -> Vec<Request> {
+        match (offer, admitted) {
+            (Offer::Rows(jobs, candidates), Ok(admitted)) => {
+                let claimed: Vec<Job> = jobs
+                    .into_iter()
+                    .zip(candidates)
+                    .zip(admitted)
+                    .filter_map(|((job, candidate), admission)| self.admitted(job, candidate, admission))
+                    .collect();
+                self.dispatched += claimed.len();
+                batch::requests(claimed, self.plan.batch, batching)
+            }
+            (Offer::Rows(jobs, candidates), Err(err)) => {
+                // Nothing of the batch was claimed: every row is recorded as not sent.
+                self.stop(StopReason::Journal(err));
+                for (job, candidate) in jobs.into_iter().zip(candidates) {
+                    self.admitted(job, candidate, Admission::Unclaimed);
+                }
+                Vec::new()
+            }
+            (Offer::Retries(requests), Ok(admitted)) => requests
+                .into_iter()
+                .zip(admitted)
+                .filter_map(|(request, admission)| match admission {
+                    Admission::Claimed => Some(request),
+                    // Someone else's now (another runner sent it, or holds it): not ours to send.
+                    Admission::Kept(r) => {
+                        self.ended_unsent(request, Some(*r));
+                        None
+                    }
+                    Admission::Unclaimed => {
+                        self.ended_unsent(request, None);
+                        None
+                    }
+                })
+                .collect(),
+            (Offer::Retries(requests), Err(err)) => {
+                self.stop(StopReason::Journal(err));
+                requests.into_iter().for_each(|r| self.ended_unsent(r, None));
+                Vec::new()
+            }
+        }
+    }
+
+    /// Up to `most` requests due for a retry: those whose claims were released go to the gate
+    /// to be claimed again (returned as an offer being admitted), the rest straight back to
+    /// the queue (returned).
+    fn due(&mut self, most: usize) -> (Option<(Offer, Admitting)>, Vec<Request>) {
+        let (mut again, mut kept) = (Vec::new(), Vec::new());
+        for Parked { request, released } in self.retries.due(tokio::time::Instant::now(), most) {
+            if released { again.push(request) } else { kept.push(request) }
+        }
+        if again.is_empty() {
+            return (None, kept);
+        }
+        let keep_bodies = self.gate.keeps_bodies();
+        let candidates = again
+            .iter()
+            .flat_map(|r| {
+                r.members.iter().map(|m| Candidate {
+                    recipient: m.recipient.clone(),
+                    csv_line: m.csv_line,
+                    request_hash: Some(m.hash),
+                    body: keep_bodies.then(|| String::from_utf8_lossy(&r.wire.body).into_owned()),
+                })
+            })
+            .collect::<Vec<_>>();
+        // Claimed once already in this run: `--limit` counted them then.
+        let budget = candidates.len();
+        self.hand_over();
+        let admitting = self.gate.admit(candidates, self.setup.policy, budget);
+        (Some((Offer::Retries(again), admitting)), kept)
+    }
+
+    /// Ends a released request that is not claimed again: `kept` is the journal's record of it
+    /// (another runner's), else it is recorded as not sent by this run.
+    fn ended_unsent(&mut self, request: Request, kept: Option<Record>) {
+        let record = kept.unwrap_or_else(|| {
+            let first = request.members.first();
+            let (recipient, csv_line) = first.map_or((String::new(), None), |m| (m.recipient.clone(), m.csv_line));
+            match &self.stopped {
+                Some(why) => Record::skipped(
+                    recipient,
+                    csv_line,
+                    Code::NotSent,
+                    format!("not sent: the campaign stopped ({why})"),
+                ),
+                None => self.setup.limited_by.record(recipient, csv_line),
+            }
+        });
+        for r in request.records(record) {
+            self.finished += 1;
+            self.tally.record(r.status);
+            (self.record)(&r);
+        }
+    }
+
+    /// The run stopped: requests waiting for a retry end now, as not sent (released ones
+    /// already are) or, where an attempt may have delivered, unknown.
+    fn give_up_retries(&mut self) {
+        for Parked { request, released } in self.retries.drain() {
+            let mut delivered = deliver::stopped(&request);
+            delivered.untouched &= !released;
+            self.finish(Finished { request, step: Step::Done(Box::new(delivered)) });
+        }
     }
 
     /// What becomes of one admitted row: a job to send, or a record now.
@@ -500,9 +616,15 @@ impl Engine<'_> {
         None
     }
 
-    /// A worker's result: every recipient its request carried ends the same way.
+    /// A worker's result: every recipient its request carried ends the same way, or the
+    /// request waits for its next attempt.
     fn finish(&mut self, f: Finished) {
-        let Delivered { record, untouched, stop } = f.delivered;
+        let delivered = match f.step {
+            Step::Done(delivered) => *delivered,
+            Step::Wait(after) if self.stopped.is_none() => return self.park(f.request, after),
+            Step::Wait(_) => deliver::stopped(&f.request),
+        };
+        let Delivered { record, untouched, stop } = delivered;
         // Claimed, but surely not delivered: back to how it was, so a re-run sends it.
         let release = record.status == Status::Skipped && untouched;
         for record in f.request.records(record) {
@@ -527,36 +649,52 @@ impl Engine<'_> {
         }
     }
 
-    /// Sends buffered outcomes and releases to the journal, judges the pace (`more`: there are
-    /// requests to come) and shows progress.
-    fn flush(
-        &mut self,
-        activity: &Counters,
-        pacer: &Pacer,
-        more: bool,
-        elapsed: Duration,
-        progress: &mut (dyn FnMut(&Tally, Duration) + Send),
-    ) {
+    /// Parks a request until its next attempt. A single recipient's claim is released while
+    /// it waits, when no attempt can have delivered it: a crash meanwhile leaves it pending.
+    fn park(&mut self, request: Request, after: Duration) {
+        let released = request.members.len() == 1 && !request.tries.maybe_delivered();
+        if released {
+            self.gate.release(request.members.iter().map(|m| m.recipient.clone()).collect());
+        }
+        self.retries.park(Parked { request, released }, tokio::time::Instant::now() + after);
+    }
+
+    /// Hands buffered outcomes and releases to the journal, which commits them with its next
+    /// batch of claims or on its own shortly.
+    fn hand_over(&mut self) {
         if !self.outcomes.is_empty() {
             self.gate.done(std::mem::take(&mut self.outcomes));
         }
         if !self.releases.is_empty() {
             self.gate.release(std::mem::take(&mut self.releases));
         }
-        self.tally.requests = activity.requests.load(Ordering::Relaxed);
-        self.tally.retrying = activity.retrying.load(Ordering::Relaxed).max(0) as usize;
+    }
+
+    /// Sends buffered outcomes and releases to the journal, judges the pace (`more`: there are
+    /// requests to come) and shows progress.
+    fn flush(
+        &mut self,
+        counters: &Counters,
+        pacer: &Pacer,
+        more: bool,
+        elapsed: Duration,
+        progress: &mut (dyn FnMut(&Tally, Duration) + Send),
+    ) {
+        self.hand_over();
+        self.tally.requests = counters.requests.load(Ordering::Relaxed);
+        self.tally.retrying = self.retries.len();
         self.tally.total = self.tally.total.max(self.dispatched);
         if self.setup.action == Action::Send {
             self.tally.pace = self.meter.sample(Sample {
                 at: elapsed,
                 requests: self.tally.requests,
-                in_flight: activity.in_flight.load(Ordering::Relaxed).max(0) as usize,
+                in_flight: counters.in_flight.load(Ordering::Relaxed).max(0) as usize,
                 retrying: self.tally.retrying,
-                answers: activity.answers.load(Ordering::Relaxed),
-                waited: Duration::from_micros(activity.waited_us.load(Ordering::Relaxed)),
+                answers: counters.answers.load(Ordering::Relaxed),
+                waited: Duration::from_micros(counters.waited_us.load(Ordering::Relaxed)),
                 more,
                 slowdowns: pacer.slowdowns(),
-                throttled: activity.throttled.load(Ordering::Relaxed),
+                throttled: counters.throttled.load(Ordering::Relaxed),
             });
         }
         progress(&self.tally, elapsed);

@@ -9,7 +9,7 @@ use crate::plan::{Plan, PlanError, Row};
 use crate::recipients::{Recipient, Skipped};
 use crate::window::{Clock, Placed};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use tokio::sync::mpsc;
 
 /// One row, planned.
@@ -59,8 +59,8 @@ pub struct Job {
 /// How the feed works.
 #[derive(Debug, Clone)]
 pub struct Setup {
-    /// Rows per batch.
-    pub batch: usize,
+    /// Rows per batch, as the run wants them now.
+    pub batch: Arc<AtomicUsize>,
     /// Whether requests are hashed (for a journal).
     pub hash: bool,
     /// Whether requests are rendered at all (a report rebuilt from the journal needs none).
@@ -140,7 +140,7 @@ impl Batches {
 fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Sender<Vec<Fed>>) {
     let window = setup.window.as_ref().and_then(|clock| plan.window.as_ref().map(|w| (w, clock)));
     let settings = plan.settings().clone();
-    let mut batch = Vec::with_capacity(setup.batch);
+    let mut batch = Vec::new();
     let mut seq = 0u64;
     let seeds = if setup.seeds { plan.seeds() } else { Ok(Vec::new()) };
     let rows = match seeds.and_then(|seeds| Ok(seeds.into_iter().map(|r| Ok(Row::Recipient(r))).chain(plan.rows()?))) {
@@ -186,8 +186,8 @@ fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Sender
         };
         let failed = matches!(fed, Fed::Failed(_));
         batch.push(fed);
-        if (batch.len() >= setup.batch || failed)
-            && tx.blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(setup.batch))).is_err()
+        if (batch.len() >= setup.batch.load(Ordering::Relaxed) || failed)
+            && tx.blocking_send(std::mem::take(&mut batch)).is_err()
         {
             return;
         }

@@ -7,6 +7,7 @@
 //! become requests (one each, or batches, see `batch`), workers send them, and each row's
 //! record goes to the report and, if final, back to the journal.
 
+mod ahead;
 mod aimd;
 mod backoff;
 mod batch;
@@ -23,6 +24,7 @@ mod meter;
 mod pacing;
 mod queue;
 mod request_hash;
+mod retries;
 mod stop;
 mod tally;
 pub mod transport;

@@ -1,5 +1,6 @@
 //! The jobs waiting for a worker: a queue many workers take from. A batch goes in with one
-//! lock and one wake-up call; a worker takes one job at a time and waits only when it is empty.
+//! lock and one wake-up call; a worker waits until a job is there for it, may then wait for
+//! something else (its pacer slot) while the job stays queued, and takes it.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -30,13 +31,14 @@ impl<T> Queue<T> {
         self.ready.add_permits(n);
     }
 
-    /// The next item, waiting for one; `None` once the queue is closed.
-    pub async fn pop(&self) -> Option<T> {
+    /// Waits until an item is there for the caller alone (it stays queued, and counted, until
+    /// taken); `None` once the queue is closed.
+    pub async fn reserve(&self) -> Option<Reserved<'_, T>> {
         self.ready.acquire().await.ok()?.forget();
-        self.items().pop_front()
+        Some(Reserved { queue: self })
     }
 
-    /// Items queued.
+    /// Items queued, reserved ones included.
     pub fn len(&self) -> usize {
         self.items().len()
     }
@@ -44,6 +46,18 @@ impl<T> Queue<T> {
     /// Wakes every waiting worker with `None`; call once nothing more will be queued.
     pub fn close(&self) {
         self.ready.close();
+    }
+}
+
+/// An item reserved for one taker.
+pub struct Reserved<'a, T> {
+    queue: &'a Queue<T>,
+}
+
+impl<T> Reserved<'_, T> {
+    /// Takes the oldest item (every reservation stands for one queued item).
+    pub fn take(self) -> Option<T> {
+        self.queue.items().pop_front()
     }
 }
 
@@ -60,7 +74,7 @@ mod tests {
                 let q = q.clone();
                 tokio::spawn(async move {
                     let mut got = vec![];
-                    while let Some(i) = q.pop().await {
+                    while let Some(i) = q.reserve().await.and_then(Reserved::take) {
                         got.push(i);
                         tokio::task::yield_now().await;
                     }
@@ -73,7 +87,7 @@ mod tests {
             tokio::task::yield_now().await;
         }
         q.close();
-        assert_eq!(q.pop().await, None, "a closed queue ends every taker");
+        assert!(q.reserve().await.is_none(), "a closed queue ends every taker");
         let mut all: Vec<i32> = vec![];
         for t in takers {
             all.extend(t.await.unwrap());
