@@ -346,7 +346,7 @@ async fn work<T: Transport>(
     let mut turns = 0u64;
     while let Some(reserved) = queue.reserve().await {
         turns += 1;
-        let seed = jitter::seed(lane as u64, 0) ^ turns;
+        let seed = jitter::seed(lane, turns);
         let (stopped, turn) = tokio::select! {
             turn = async { shared.pacer.wait().await; shared.pauses.turn(seed).await } => (false, Some(turn)),
             _ = stop.wait_for(|s| *s) => (true, None),

@@ -3,8 +3,9 @@
 //! goes out. On top of the pacer: a worker takes its turn here after the pacer's slot (the
 //! engine runs one worker with jitter, so no claims wait behind a pause; a turn also holds
 //! the sender alone if several workers share these pauses). The
-//! draw is seeded from the request and attempt ([`super::backoff::Jitter`]), so a run's pauses
-//! are reproducible. Runners sharing a journal pause each on its own.
+//! draw is seeded from the worker's lane and turn ([`super::backoff::Jitter`]; the turn comes
+//! before the worker takes its request), so a run's pauses are reproducible. Runners sharing a
+//! journal pause each on its own.
 
 use super::backoff::Jitter;
 use crate::delivery::Pause;
@@ -44,9 +45,9 @@ impl Drop for Turn<'_> {
     }
 }
 
-/// The seed of attempt `attempt` of request `seq`: every attempt draws a pause of its own.
-pub fn seed(seq: u64, attempt: u32) -> u64 {
-    seq ^ (u64::from(attempt) << 48)
+/// The seed of a worker's `turn`-th turn on `lane`: every turn draws a pause of its own.
+pub fn seed(lane: usize, turn: u64) -> u64 {
+    turn ^ ((lane as u64) << 48)
 }
 
 #[cfg(test)]
@@ -61,9 +62,9 @@ mod tests {
         let pauses = Pauses::new(Some(PAUSE));
         drop(pauses.turn(seed(0, 1)).await);
         let mut gaps = Vec::new();
-        for seq in 1..=1000 {
+        for turn in 1..=1000 {
             let before = Instant::now();
-            drop(pauses.turn(seed(seq, 1)).await);
+            drop(pauses.turn(seed(0, turn)).await);
             gaps.push(before.elapsed());
         }
         assert!(gaps.iter().all(|g| (PAUSE.min..=PAUSE.max).contains(g)), "{:?}", gaps.iter().min());
