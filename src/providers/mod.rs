@@ -12,8 +12,11 @@ pub mod imitation;
 mod meta;
 mod outcome;
 pub mod schema;
+pub mod status;
 
+pub use meta::signature;
 pub use outcome::{Outcome, ProviderError, Response};
+pub use status::{MessageStatus, Signing, StatusEvent, StatusWebhook, WebhookError};
 
 use crate::message::{
     ContactCard, InteractiveHeader, InteractiveKind, Location, Media, MediaKind, MediaSource, Message, MessageType,
@@ -410,6 +413,12 @@ pub trait Provider: Sync {
 
     /// What the provider's answer to a request means.
     fn classify(&self, response: &Response) -> Outcome;
+
+    /// The webhook on which the provider reports what became of accepted messages, when its
+    /// docs describe one (`None`: the report says it gives no delivery status).
+    fn status_webhook(&self) -> Option<StatusWebhook> {
+        None
+    }
 
     /// [`Provider::build`], refusing a delivery time ([`Settings::send_at`]) that the provider
     /// cannot carry for this message type rather than sending at once. Plans build through it.

@@ -347,3 +347,22 @@ fn every_default_rate_keeps_to_the_published_limit() {
     assert_eq!(kind("whautochat").provider().info().default_rate, 100.0 / 60.0);
     assert_eq!(kind("cloud_api").provider().info().default_rate, 80.0);
 }
+
+#[test]
+fn the_providers_that_document_status_events_read_them() {
+    // WhautoChat documents no status events and AutoKonnect returns no message id; Communiktor
+    // documents `message.sent` and `message.sent.failed` but no message id, so its events are
+    // matched by the request's `metadata`, which herald does not fill yet.
+    let reading: Vec<&str> = ProviderKind::ALL
+        .iter()
+        .filter(|k| k.provider().status_webhook().is_some())
+        .map(|k| k.provider().info().id)
+        .collect();
+    assert_eq!(reading, ["evolution", "flowiq", "cloud_api"]);
+    for kind in ProviderKind::ALL.iter().filter(|k| k.provider().status_webhook().is_some()) {
+        let webhook = kind.provider().status_webhook().unwrap();
+        assert!(matches!((webhook.read)(b"not json"), Err(crate::providers::WebhookError::NotJson(_))), "{kind}");
+        let meta = kind.provider().info().id == "cloud_api";
+        assert_eq!(webhook.signing == crate::providers::Signing::Meta, meta, "{kind}: only Meta signs");
+    }
+}

@@ -13,6 +13,7 @@
 #[cfg(test)]
 mod fixture;
 pub(crate) mod imitation;
+mod statuses;
 
 use super::meta;
 use super::meta::components::{
@@ -125,6 +126,10 @@ impl Provider for CloudApi {
             }
             _ => {}
         }
+    }
+
+    fn status_webhook(&self) -> Option<super::StatusWebhook> {
+        Some(statuses::WEBHOOK)
     }
 
     fn classify(&self, r: &Response) -> Outcome {

@@ -16,6 +16,7 @@ mod created;
 #[cfg(test)]
 mod fixture;
 pub(crate) mod imitation;
+mod statuses;
 mod record;
 
 use super::meta;
@@ -191,6 +192,10 @@ impl Provider for Evolution {
             }
             Message::Text { .. } => {}
         }
+    }
+
+    fn status_webhook(&self) -> Option<super::StatusWebhook> {
+        Some(statuses::WEBHOOK)
     }
 
     fn classify(&self, r: &Response) -> Outcome {

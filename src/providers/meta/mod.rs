@@ -5,3 +5,4 @@
 pub(crate) mod components;
 pub(crate) mod errors;
 pub(crate) mod limits;
+pub mod signature;
