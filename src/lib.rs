@@ -12,6 +12,7 @@ pub mod error;
 pub mod exit;
 pub mod hex;
 pub mod journal;
+pub mod listen;
 pub mod message;
 pub mod pace;
 pub mod parallel;

@@ -52,12 +52,12 @@ pub fn handshake(query: &str, verify_token: &str) -> Option<String> {
             _ => {}
         }
     }
-    let same = token.is_some_and(|t| constant_time_eq(t.as_bytes(), verify_token.as_bytes()));
+    let same = token.is_some_and(|t| self::same(t.as_bytes(), verify_token.as_bytes()));
     (mode.as_deref() == Some("subscribe") && same).then_some(challenge?)
 }
 
-/// Whether `a` and `b` are equal, in time that depends on their lengths only.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Whether `a` and `b` are equal, in time that depends on their lengths only (for secrets).
+pub fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
