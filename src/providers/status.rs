@@ -76,6 +76,9 @@ pub struct StatusWebhook {
     pub configure: &'static str,
     /// Reads one post's body into its status events.
     pub read: fn(&[u8]) -> Result<Vec<StatusEvent>, WebhookError>,
+    /// One post as the provider sends it for these events of one account (what the sandbox
+    /// posts); reading it back gives the same events.
+    pub post: fn(&[StatusEvent]) -> Vec<u8>,
 }
 
 /// The body as JSON, or why not.

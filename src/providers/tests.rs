@@ -366,3 +366,22 @@ fn the_providers_that_document_status_events_read_them() {
         assert_eq!(webhook.signing == crate::providers::Signing::Meta, meta, "{kind}: only Meta signs");
     }
 }
+
+#[test]
+fn what_the_sandbox_posts_for_a_provider_reads_back_as_the_same_events() {
+    use crate::providers::{MessageStatus, ProviderError, StatusEvent};
+    let at = "2026-12-05T10:00:00Z".parse().ok();
+    for kind in ProviderKind::ALL.iter().filter(|k| k.provider().status_webhook().is_some()) {
+        let webhook = kind.provider().status_webhook().unwrap();
+        let account = (kind.provider().info().id != "flowiq").then(|| "acct-1".to_string());
+        for status in [MessageStatus::Sent, MessageStatus::Delivered, MessageStatus::Read, MessageStatus::Failed] {
+            let error = (status == MessageStatus::Failed).then(|| match kind.provider().info().id {
+                "evolution" => ProviderError::new(None, "Evolution reported the message failed; it gives no reason"),
+                _ => ProviderError::new(Some("131026".into()), "Message undeliverable"),
+            });
+            let event = StatusEvent { message_id: "m-1".into(), account: account.clone(), status, at, error };
+            let read = (webhook.read)(&(webhook.post)(std::slice::from_ref(&event)));
+            assert_eq!(read, Ok(vec![event]), "{kind} {status:?}");
+        }
+    }
+}

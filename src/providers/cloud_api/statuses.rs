@@ -9,13 +9,14 @@
 
 use super::super::status::{self, MessageStatus, StatusEvent, WebhookError, code, text};
 use super::super::{ProviderError, Signing, StatusWebhook};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// The Cloud API's status webhook.
 pub(super) const WEBHOOK: StatusWebhook = StatusWebhook {
     signing: Signing::Meta,
     configure: "the app's WhatsApp > Configuration page (callback URL and verify token), subscribed to the `messages` field",
     read,
+    post,
 };
 
 fn read(body: &[u8]) -> Result<Vec<StatusEvent>, WebhookError> {
@@ -53,6 +54,43 @@ fn read(body: &[u8]) -> Result<Vec<StatusEvent>, WebhookError> {
     Ok(events)
 }
 
+/// One post of Meta's for `events` (of one phone number): one entry, one change, their
+/// statuses, with Meta's pricing on those it bills.
+fn post(events: &[StatusEvent]) -> Vec<u8> {
+    let account = events.iter().find_map(|e| e.account.as_deref()).unwrap_or_default();
+    let statuses: Vec<Value> = events
+        .iter()
+        .map(|e| {
+            let mut s = json!({
+                "id": e.message_id,
+                "status": match e.status {
+                    MessageStatus::Sent => "sent",
+                    MessageStatus::Delivered => "delivered",
+                    MessageStatus::Read => "read",
+                    MessageStatus::Failed => "failed",
+                },
+                "timestamp": e.at.map_or(0, jiff::Timestamp::as_second).to_string(),
+                "recipient_id": "0",
+            });
+            if e.status != MessageStatus::Failed {
+                s["pricing"] = json!({"billable": true, "pricing_model": "PMP", "category": "marketing", "type": "regular"});
+            }
+            if let Some(err) = &e.error {
+                let code = err.code.as_deref().and_then(|c| c.parse::<i64>().ok()).unwrap_or(131000);
+                s["errors"] = json!([{"code": code, "title": err.message, "message": err.message,
+                                      "error_data": {"details": err.message}}]);
+            }
+            s
+        })
+        .collect();
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "0", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": account, "phone_number_id": account},
+        "statuses": statuses}}]}]})
+    .to_string()
+    .into_bytes()
+}
+
 /// A status's first error: Meta's code, and its message with the details when they add to it.
 fn error(e: &Value) -> ProviderError {
     let message = text(e, "/message").or_else(|| text(e, "/title")).unwrap_or("Meta gave no reason");
@@ -66,7 +104,6 @@ fn error(e: &Value) -> ProviderError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     fn body(statuses: Value) -> Vec<u8> {
         json!({"object": "whatsapp_business_account", "entry": [{"id": "419561257915477", "changes": [{

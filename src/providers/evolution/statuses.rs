@@ -11,13 +11,14 @@
 
 use super::super::status::{self, MessageStatus, StatusEvent, WebhookError, text};
 use super::super::{ProviderError, Signing, StatusWebhook};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// Evolution's status webhook.
 pub(super) const WEBHOOK: StatusWebhook = StatusWebhook {
     signing: Signing::SharedSecret,
     configure: "`POST /webhook/set/{instance}` with the event MESSAGES_UPDATE and a `headers` entry carrying the shared secret",
     read,
+    post,
 };
 
 fn read(body: &[u8]) -> Result<Vec<StatusEvent>, WebhookError> {
@@ -53,10 +54,34 @@ fn read(body: &[u8]) -> Result<Vec<StatusEvent>, WebhookError> {
         .collect())
 }
 
+/// One post of Evolution's for `events` (of one instance) on a Baileys instance: one
+/// `messages.update` whose `data` holds every update (Evolution posts one per update; a list is
+/// read the same), with a placeholder `apikey` as Evolution exposes one.
+fn post(events: &[StatusEvent]) -> Vec<u8> {
+    let instance = events.iter().find_map(|e| e.account.as_deref()).unwrap_or_default();
+    let at = events.iter().find_map(|e| e.at).map(|t| t.to_string());
+    let data: Vec<Value> = events
+        .iter()
+        .map(|e| {
+            let status = match e.status {
+                MessageStatus::Sent => "SERVER_ACK",
+                MessageStatus::Delivered => "DELIVERY_ACK",
+                MessageStatus::Read => "READ",
+                MessageStatus::Failed => "ERROR",
+            };
+            json!({"keyId": e.message_id, "remoteJid": "0@s.whatsapp.net", "fromMe": true, "participant": null,
+                   "status": status, "pollUpdates": null, "instanceId": instance})
+        })
+        .collect();
+    json!({"event": "messages.update", "instance": instance, "data": data, "destination": "",
+           "date_time": at, "sender": "", "server_url": "", "apikey": "sandbox-instance-key"})
+    .to_string()
+    .into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     fn post(event: &str, data: Value) -> Vec<u8> {
         json!({"event": event, "instance": "shop", "data": data, "destination": "https://hooks.example/evo",

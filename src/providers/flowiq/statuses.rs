@@ -14,6 +14,7 @@ pub(super) const WEBHOOK: StatusWebhook = StatusWebhook {
     signing: Signing::SharedSecret,
     configure: "`POST https://api.flowiq.live/set-webhooks` with `type: all` and a URL holding the shared secret",
     read,
+    post,
 };
 
 fn read(body: &[u8]) -> Result<Vec<StatusEvent>, WebhookError> {
@@ -42,6 +43,25 @@ fn read(body: &[u8]) -> Result<Vec<StatusEvent>, WebhookError> {
         at: status::rfc3339(v.get("timestamp")),
         error,
     }])
+}
+
+/// FlowIQ's post for one event (it posts each on its own; the sandbox sends the first of
+/// `events`, so it is called with one).
+fn post(events: &[StatusEvent]) -> Vec<u8> {
+    let Some(e) = events.first() else { return b"{}".to_vec() };
+    let (event_type, status) = match e.status {
+        MessageStatus::Sent => ("message_sent", "sent"),
+        MessageStatus::Delivered => ("message_delivered", "delivered"),
+        MessageStatus::Read => ("message_read", "read"),
+        MessageStatus::Failed => ("message_failed", "failed"),
+    };
+    let mut body = serde_json::json!({"event_type": event_type, "whatsapp_id": "0", "whatsapp_message_id": e.message_id,
+        "organization_id": "00000000-0000-0000-0000-000000000000", "status": status,
+        "timestamp": e.at.map(|t| t.to_string())});
+    if let Some(err) = &e.error {
+        body["error"] = serde_json::json!({"code": err.code, "message": err.message});
+    }
+    body.to_string().into_bytes()
 }
 
 #[cfg(test)]
