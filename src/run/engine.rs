@@ -20,9 +20,10 @@ use super::transport::Transport;
 use crate::journal::writer::{Admission, Admitted, Candidate};
 use crate::journal::{JournalError, Policy};
 use crate::plan::Plan;
+use crate::providers::ProviderError;
 use crate::recipients::SkipReason;
 use crate::results::{Code, Record, Status};
-use crate::secret::Secret;
+use crate::secret::Tokens;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
@@ -74,9 +75,12 @@ pub struct Setup {
     pub canary: bool,
     /// Why `limit` is what it is, for the records of those beyond it.
     pub limited_by: LimitReason,
-    /// Sending slots shared with other runners of the sender (see [`Pacer::Shared`]); `None`
-    /// paces this run alone.
-    pub slots: Option<crate::journal::Slots>,
+    /// Sending slots shared with other runners, one per sender (see [`Pacer::Shared`]);
+    /// `None` paces this run alone.
+    pub slots: Option<Vec<crate::journal::Slots>>,
+    /// With several senders: how many more each may send today (`delivery.daily_cap`), and
+    /// when its oldest message of the day turns 24 hours old; `None` for an uncapped sender.
+    pub caps: Vec<Option<(usize, jiff::Timestamp)>>,
 }
 
 /// Why a run sends to fewer recipients than it could.
@@ -137,6 +141,8 @@ pub struct Done {
     pub tally: Tally,
     /// Why it stopped early.
     pub stopped: Option<StopReason>,
+    /// Senders the provider refused while the others went on: the account, and why.
+    pub senders_stopped: Vec<(String, StopReason)>,
     /// How long it took.
     pub elapsed: Duration,
 }
@@ -156,7 +162,7 @@ pub async fn drive<T: Transport>(
     mut setup: Setup,
     gate: Gate,
     transport: Arc<T>,
-    secret: Secret,
+    tokens: Tokens,
     cancel: CancellationToken,
     record: &mut (dyn FnMut(&Record) + Send),
     progress: &mut (dyn FnMut(&Tally, Duration) + Send),
@@ -188,11 +194,17 @@ pub async fn drive<T: Transport>(
     let queue = Arc::new(Queue::default());
     let batching = plan.provider.provider().info().batching;
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Finished>();
-    let stop_tx = Arc::new(watch::channel(false).0);
+    // One stop signal per sender: a provider refusing one account stops only its share.
+    let stop_tx: Arc<Vec<watch::Sender<bool>>> =
+        Arc::new(plan.senders.iter().map(|_| watch::channel(false).0).collect());
     let activity = Arc::new(Counters::default());
     let workers = if sending { d.concurrency.max(1) } else { 0 };
-    let pacer = setup.slots.take().map_or_else(|| Pacer::new(d.rate_per_sec, d.burst), Pacer::Shared);
-    let shared = Arc::new(Shared { pacer, transport, secret, plan: plan.clone() });
+    // One pacer per sender, at its own rate.
+    let pacers = match setup.slots.take() {
+        Some(slots) => slots.into_iter().map(Pacer::Shared).collect(),
+        None => plan.senders.iter().map(|s| Pacer::new(s.rate_per_sec, d.burst)).collect(),
+    };
+    let shared = Arc::new(Shared { pacers, transport, tokens, plan: plan.clone() });
     // The transport's lanes, so every lane a worker sends from is one it keeps; never more
     // than workers.
     let lanes = Lanes::start(if sending { shared.transport.lanes().min(workers) } else { 1 });
@@ -218,6 +230,8 @@ pub async fn drive<T: Transport>(
         releases: Vec::new(),
         dispatched: 0,
         finished: 0,
+        caps: setup.caps.clone(),
+        senders_stopped: plan.senders.iter().map(|_| None).collect(),
     };
     let mut admitting: VecDeque<(Vec<Slot>, Vec<Candidate>, Admitting)> = VecDeque::new();
     let mut feed_open = true;
@@ -279,7 +293,10 @@ pub async fn drive<T: Transport>(
     }
     e.tally.total = e.dispatched.max(e.tally.finished());
     e.flush(&activity, clock.elapsed(), progress);
-    Done { tally: e.tally, stopped: e.stopped, elapsed: clock.elapsed() }
+    let senders_stopped = (plan.senders.iter().zip(e.senders_stopped))
+        .filter_map(|(s, why)| Some((s.account.clone(), StopReason::Provider(why?))))
+        .collect();
+    Done { tally: e.tally, stopped: e.stopped, senders_stopped, elapsed: clock.elapsed() }
 }
 
 /// Request and retry counts, updated by workers.
@@ -291,9 +308,10 @@ struct Counters {
 
 /// What every worker shares.
 struct Shared<T> {
-    pacer: Pacer,
+    /// One per sender.
+    pacers: Vec<Pacer>,
     transport: Arc<T>,
-    secret: Secret,
+    tokens: Tokens,
     plan: Arc<Plan>,
 }
 
@@ -302,10 +320,10 @@ async fn work<T: Transport>(
     lane: usize,
     queue: Arc<Queue<Request>>,
     done: mpsc::UnboundedSender<Finished>,
-    stop_tx: Arc<watch::Sender<bool>>,
+    stop_tx: Arc<Vec<watch::Sender<bool>>>,
     activity: Arc<Counters>,
 ) {
-    let mut stop = stop_tx.subscribe();
+    let mut stops: Vec<_> = stop_tx.iter().map(watch::Sender::subscribe).collect();
     let events = |a: Activity| match a {
         Activity::Request => {
             activity.requests.fetch_add(1, Ordering::Relaxed);
@@ -314,20 +332,28 @@ async fn work<T: Transport>(
             activity.retrying.fetch_add(if on { 1 } else { -1 }, Ordering::Relaxed);
         }
     };
-    let cx = deliver::Context {
-        provider: shared.plan.provider,
-        delivery: &shared.plan.delivery,
-        pacer: &shared.pacer,
-        transport: &*shared.transport,
-        lane,
-        secret: &shared.secret,
-        events: &events,
-    };
     while let Some(request) = queue.pop().await {
-        let delivered = deliver::deliver(&cx, &request, &mut stop).await;
-        if delivered.stop.is_some() {
-            // Stop the other workers now, not when the engine gets to this record.
-            stop_tx.send_replace(true);
+        let sender = request.sender.min(stops.len() - 1);
+        let cx = deliver::Context {
+            provider: shared.plan.provider,
+            delivery: &shared.plan.delivery,
+            pacer: &shared.pacers[sender],
+            transport: &*shared.transport,
+            lane,
+            secret: shared.tokens.of(sender),
+            events: &events,
+        };
+        let delivered = deliver::deliver(&cx, &request, &mut stops[sender]).await;
+        // Stop the other workers now, not when the engine gets to this record: those of this
+        // sender only when the provider refused its account and others send on.
+        match &delivered.stop {
+            Some(StopReason::Provider(_)) if stop_tx.len() > 1 => {
+                stop_tx[sender].send_replace(true);
+            }
+            Some(_) => stop_tx.iter().for_each(|s| {
+                s.send_replace(true);
+            }),
+            None => {}
         }
         if done.send(Finished { request, delivered }).is_err() {
             return;
@@ -346,11 +372,15 @@ struct Engine<'a> {
     /// Claims left under `--limit`.
     budget: usize,
     render: Arc<AtomicBool>,
-    stop_tx: Arc<watch::Sender<bool>>,
+    stop_tx: Arc<Vec<watch::Sender<bool>>>,
     outcomes: Vec<Record>,
     releases: Vec<String>,
     dispatched: usize,
     finished: usize,
+    /// With several senders: what each may still send today, and when more may go.
+    caps: Vec<Option<(usize, jiff::Timestamp)>>,
+    /// Why each sender stopped, for those the provider refused while others went on.
+    senders_stopped: Vec<Option<ProviderError>>,
 }
 
 impl Engine<'_> {
@@ -358,8 +388,33 @@ impl Engine<'_> {
         if self.stopped.is_none() {
             self.stopped = Some(why);
         }
-        self.stop_tx.send_replace(true);
+        for s in self.stop_tx.iter() {
+            s.send_replace(true);
+        }
         self.render.store(false, Ordering::Relaxed);
+    }
+
+    /// The provider refused `sender`'s account: its share stops, the others go on; when no
+    /// sender is left, the campaign stops.
+    fn stop_sender(&mut self, sender: usize, error: ProviderError) {
+        self.stop_tx[sender].send_replace(true);
+        if self.senders_stopped[sender].is_none() {
+            let account = &self.plan.senders[sender].account;
+            tracing::warn!(sender = %account, why = %error.message, "sender stopped; the others go on");
+            self.senders_stopped[sender] = Some(error.clone());
+        }
+        if self.senders_stopped.iter().all(Option::is_some) {
+            self.stop(StopReason::Provider(error));
+        }
+    }
+
+    /// The record of a recipient of a sender the provider refused.
+    fn sender_stopped_record(&self, sender: usize, recipient: String, csv_line: Option<u64>) -> Option<Record> {
+        let why = StopReason::Provider(self.senders_stopped.get(sender)?.clone()?);
+        let account = &self.plan.senders[sender].account;
+        let mut r = Record::skipped(recipient, csv_line, Code::NotSent, sender_advice(account, &why));
+        r.sender = Some(account.clone());
+        Some(r)
     }
 
     /// Takes a batch from the feed: skipped rows are recorded now, the rest offered to the gate.
@@ -422,12 +477,25 @@ impl Engine<'_> {
     fn admitted(&mut self, slot: Slot, c: Candidate, admission: Admission) -> Option<Job> {
         match admission {
             Admission::Claimed => {
+                if let Slot::Send(job) = &slot
+                    && let Some(r) = self.beyond_sender(job)
+                {
+                    // Claimed, but this sender sends no more in this run: back as it was.
+                    self.releases.push(r.recipient.clone());
+                    (self.record)(&r);
+                    return None;
+                }
                 self.budget = self.budget.saturating_sub(1);
                 if self.budget == 0 {
                     self.render.store(false, Ordering::Relaxed);
                 }
                 return match slot {
-                    Slot::Send(job) => Some(job),
+                    Slot::Send(job) => {
+                        if let Some(Some((left, _))) = self.caps.get_mut(job.sender) {
+                            *left -= 1;
+                        }
+                        Some(job)
+                    }
                     Slot::Unrendered | Slot::Held(..) | Slot::Suppressed(_) => None,
                 };
             }
@@ -465,11 +533,34 @@ impl Engine<'_> {
         None
     }
 
+    /// The record of `job` when its sender sends no more in this run: the provider refused
+    /// it, or its daily cap is reached.
+    fn beyond_sender(&self, job: &Job) -> Option<Record> {
+        if let Some(r) = self.sender_stopped_record(job.sender, job.recipient.clone(), job.csv_line) {
+            return Some(r);
+        }
+        let (0, frees) = (*self.caps.get(job.sender)?)? else { return None };
+        let cap = self.plan.senders[job.sender].daily_cap.unwrap_or(0);
+        let mut r = LimitReason::DailyCap { cap, frees }.record(job.recipient.clone(), job.csv_line);
+        r.sender = Some(self.plan.senders[job.sender].account.clone());
+        Some(r)
+    }
+
     /// A worker's result: every recipient its request carried ends the same way.
     fn finish(&mut self, f: Finished) {
-        let Delivered { record, untouched, stop } = f.delivered;
+        let Delivered { mut record, untouched, stop } = f.delivered;
+        let sender = f.request.sender;
+        match stop {
+            Some(StopReason::Provider(error)) if self.plan.senders.len() > 1 => self.stop_sender(sender, error),
+            Some(why) => self.stop(why),
+            None => {}
+        }
         // Claimed, but surely not delivered: back to how it was, so a re-run sends it.
         let release = record.status == Status::Skipped && untouched;
+        if release && let Some(r) = self.sender_stopped_record(sender, record.recipient.clone(), record.csv_line) {
+            record = Record { attempts: record.attempts, http_status: record.http_status, ..r };
+        }
+        record.sender = self.plan.senders.get(sender).map(|s| s.account.clone());
         for record in f.request.records(record) {
             self.finished += 1;
             self.tally.record(record.status);
@@ -481,9 +572,7 @@ impl Engine<'_> {
                 self.outcomes.push(record);
             }
         }
-        if let Some(why) = stop {
-            self.stop(why);
-        } else if self.stopped.is_none() && self.tally.breaker_tripped(self.plan.delivery.breaker) {
+        if self.stopped.is_none() && self.tally.breaker_tripped(self.plan.delivery.breaker) {
             let (rate, max) = (self.tally.recent_failure_rate(), self.plan.delivery.breaker);
             self.stop(StopReason::FailureRate { rate, max });
         }
@@ -505,4 +594,13 @@ impl Engine<'_> {
         self.tally.total = self.tally.total.max(self.dispatched);
         progress(&self.tally, elapsed);
     }
+}
+
+/// Why a recipient of a refused sender was not sent, and what to do: fix the account, then a
+/// re-run sends them from it (their claims were released).
+fn sender_advice(account: &str, why: &StopReason) -> String {
+    format!(
+        "not sent: the provider refused sender `{account}` ({why}); the other senders went on. Fix that \
+         account (reconnect the instance, renew its token) and run the campaign again: it sends to these"
+    )
 }

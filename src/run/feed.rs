@@ -54,6 +54,8 @@ pub struct Job {
     pub hash: crate::journal::Hash,
     /// Its position in the run, to seed retry jitter.
     pub seq: u64,
+    /// The index in [`Plan::senders`] of the account it goes from.
+    pub sender: usize,
 }
 
 /// How the feed works.
@@ -75,7 +77,6 @@ pub struct Setup {
 /// once the run needs no more requests.
 pub fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Sender<Vec<Fed>>) {
     let window = setup.window.as_ref().and_then(|clock| plan.window.as_ref().map(|w| (w, clock)));
-    let settings = plan.settings().clone();
     let mut batch = Vec::with_capacity(setup.batch);
     let mut seq = 0u64;
     let seeds = if setup.seeds { plan.seeds() } else { Ok(Vec::new()) };
@@ -106,7 +107,7 @@ pub fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Se
                 Ok(send) => {
                     seq += 1;
                     let body = wire_body(&send.request.body);
-                    let hash = if setup.hash { request_hash::of(&plan, &send, &settings, &body) } else { Ok([0; 32]) };
+                    let hash = if setup.hash { request_hash::of(&plan, &send, &body) } else { Ok([0; 32]) };
                     match hash {
                         Err(e) => Fed::Failed(e),
                         Ok(hash) => Fed::Rendered(Box::new(Job {
@@ -115,6 +116,7 @@ pub fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Se
                             wire: Wire { url: send.request.url, headers: send.request.headers, body },
                             hash,
                             seq,
+                            sender: send.sender,
                         })),
                     }
                 }
