@@ -110,6 +110,7 @@ pub(super) fn decode<C: Cells>(r: &C) -> Result<Row, C::Error> {
         attempts: u32::try_from(r.int(8)?).unwrap_or(u32::MAX),
         latency_ms: r.opt_int(9)?.and_then(|n| u64::try_from(n).ok()),
         timestamp: from_millis(r.int(10)?),
+        sender: None,
     };
     if state == State::InFlight {
         record.error_code = Some(Code::InFlight);

@@ -54,6 +54,8 @@ pub struct Job {
     pub hash: crate::journal::Hash,
     /// Its position in the run, to seed retry jitter.
     pub seq: u64,
+    /// The index in [`Plan::senders`] of the account it goes from.
+    pub sender: usize,
 }
 
 /// How the feed works.
@@ -139,7 +141,6 @@ impl Batches {
 /// Runs the feed until the audience ends or the run hangs up.
 fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Sender<Vec<Fed>>) {
     let window = setup.window.as_ref().and_then(|clock| plan.window.as_ref().map(|w| (w, clock)));
-    let settings = plan.settings().clone();
     let mut batch = Vec::new();
     let mut seq = 0u64;
     let seeds = if setup.seeds { plan.seeds() } else { Ok(Vec::new()) };
@@ -170,7 +171,7 @@ fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Sender
                 Ok(send) => {
                     seq += 1;
                     let body = wire_body(&send.request.body);
-                    let hash = if setup.hash { request_hash::of(&plan, &send, &settings, &body) } else { Ok([0; 32]) };
+                    let hash = if setup.hash { request_hash::of(&plan, &send, &body) } else { Ok([0; 32]) };
                     match hash {
                         Err(e) => Fed::Failed(e),
                         Ok(hash) => Fed::Rendered(Box::new(Job {
@@ -179,6 +180,7 @@ fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Sender
                             wire: Wire { url: send.request.url, headers: send.request.headers, body },
                             hash,
                             seq,
+                            sender: send.sender,
                         })),
                     }
                 }

@@ -51,7 +51,6 @@ pub fn inspect(plan: &Plan, journal: &mut Journal, policy: Policy, rebaseline: b
     }
     let mut selection = Selection { policy, ..Selection::default() };
     let mut changes = Changes::of_sections(journal.sections(&plan.id)?.as_ref(), &plan.sections);
-    let settings = plan.settings().clone();
     let mut rewrite = Vec::new();
     let mut batch = Vec::with_capacity(LOOKUP_BATCH);
     let (mut suppressed, mut known) = (Vec::new(), 0);
@@ -79,9 +78,9 @@ pub fn inspect(plan: &Plan, journal: &mut Journal, policy: Policy, rebaseline: b
             let Some(row) = row else { continue };
             let csv_line = r.csv_line();
             let send = plan.send_for(r)?;
-            let hash = request_hash::of(plan, &send, &settings, &wire_body(&send.request.body))?;
+            let hash = request_hash::of(plan, &send, &wire_body(&send.request.body))?;
             // A journal written before connection settings joined the hash still matches this way.
-            if row.request_hash != hash && row.request_hash != request_hash::legacy(plan, &send, &settings)? {
+            if row.request_hash != hash && row.request_hash != request_hash::legacy(plan, &send)? {
                 changes.request_changed(key.clone(), csv_line);
                 if rebaseline {
                     rewrite.push((key, hash));

@@ -23,7 +23,7 @@ use crate::journal::{Journal, Policy};
 use crate::plan::Plan;
 use crate::report::{self, Mode};
 use crate::run::{self, Inspection, Tally, transport::Transport};
-use crate::secret::Secret;
+use crate::secret::Tokens;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -107,8 +107,8 @@ impl std::fmt::Debug for Options {
 pub struct Deps<T> {
     /// Where requests go (HTTP, nowhere for a dry run, memory in tests).
     pub transport: Arc<T>,
-    /// The provider's token.
-    pub secret: Secret,
+    /// The provider's tokens: one per sender, or one for them all.
+    pub tokens: Tokens,
     /// What time it is (windows are judged by it) and how the session waits: the system's,
     /// `HERALD_NOW`'s fixed instant (windows judged then; no wait for them), or a manual clock
     /// in tests (its waits move it on at once).
@@ -335,8 +335,8 @@ async fn send_pass<T: Transport>(
     let mut show = |t: &Tally, elapsed: Duration| {
         let _ = on_event(Event::Progress(t, elapsed));
     };
-    let (transport, secret, cancel) = (deps.transport.clone(), deps.secret.clone(), deps.cancel.clone());
-    let outcome = run::run(plan.clone(), &run_options, journal, transport, secret, cancel, &mut show).await;
+    let (transport, tokens, cancel) = (deps.transport.clone(), deps.tokens.clone(), deps.cancel.clone());
+    let outcome = run::run(plan.clone(), &run_options, journal, transport, tokens, cancel, &mut show).await;
     tell(on_event, Event::PassOver)?;
     let outcome = outcome?;
     tell(on_event, Event::Passed { outcome: &outcome, report_dir: report_dir.as_deref(), mode })?;
