@@ -188,8 +188,9 @@ fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Sender
         };
         let failed = matches!(fed, Fed::Failed(_));
         batch.push(fed);
-        if (batch.len() >= setup.batch.load(Ordering::Relaxed) || failed)
-            && tx.blocking_send(std::mem::take(&mut batch)).is_err()
+        let full = if failed { Some(std::mem::take(&mut batch)) } else { full(&mut batch, &setup.batch) };
+        if let Some(full) = full
+            && tx.blocking_send(full).is_err()
         {
             return;
         }
@@ -200,6 +201,18 @@ fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Sender
     if !batch.is_empty() {
         let _ = tx.blocking_send(batch);
     }
+}
+
+/// The first `size` rows of `batch` once it has that many, the rest kept: the size (whole
+/// requests' worth, see [`Setup::batch`]) may shrink while a batch fills, and a batch cut at
+/// the old size would split a request's recipients over two claims.
+fn full<T>(batch: &mut Vec<T>, size: &AtomicUsize) -> Option<Vec<T>> {
+    let size = size.load(Ordering::Relaxed).max(1);
+    if batch.len() < size {
+        return None;
+    }
+    let rest = batch.split_off(size);
+    Some(std::mem::replace(batch, rest))
 }
 
 /// `Fed::Held` for a recipient outside their window now, or a failure when their zone can no
@@ -218,4 +231,19 @@ fn held(plan: &Plan, window: &crate::window::Window, clock: &Clock, r: &Recipien
     let opens = window.opening(clock.now(), &zone).opens()?;
     let local = crate::window::local_time(opens, &zone);
     Some(Fed::Held { recipient: r.target.to_string(), csv_line: r.csv_line(), opens, local })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_is_cut_at_the_size_of_the_moment_even_when_it_shrank_while_filling() {
+        let size = AtomicUsize::new(240);
+        let mut batch: Vec<u32> = (0..122).collect();
+        assert_eq!(full(&mut batch, &size), None);
+        size.store(120, Ordering::Relaxed);
+        assert_eq!(full(&mut batch, &size), Some((0..120).collect()), "whole requests' worth");
+        assert_eq!(batch, [120, 121], "the rest waits for the next batch");
+    }
 }
