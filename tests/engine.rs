@@ -45,6 +45,7 @@ pub(crate) fn options(s: &Scratch) -> run::Options {
         report_dir: Some(s.path().join("out")),
         window: Some(herald::window::Clock::system()),
         canary: false,
+        pinned: Default::default(),
     }
 }
 

@@ -94,6 +94,8 @@ pub struct Setup {
     /// With several senders: how many more each may send today (`delivery.daily_cap`), and
     /// when its oldest message of the day turns 24 hours old; `None` for an uncapped sender.
     pub caps: Vec<Option<(usize, jiff::Timestamp)>>,
+    /// Recipients who go from the sender the journal records for them, not their hash's.
+    pub pinned: Arc<super::Pins>,
 }
 
 /// Why a run sends to fewer recipients than it could.
@@ -217,6 +219,7 @@ pub async fn drive<T: Transport>(
             render: setup.action != Action::Rebuild,
             window: setup.window.clone(),
             seeds: setup.canary,
+            pinned: setup.pinned.clone(),
         };
         feed::start(plan.clone(), feed_setup, render.clone())
     };
@@ -476,18 +479,19 @@ impl Engine<'_> {
                         csv_line,
                         request_hash: None,
                         body: None,
+                        sender: None,
                     });
                     jobs.push(Slot::Suppressed(s.record()));
                 }
                 Fed::Skipped(s) => (self.record)(&s.record()),
                 Fed::Failed(e) => self.stop(StopReason::Plan(e)),
                 Fed::Unrendered { recipient, csv_line } => {
-                    candidates.push(Candidate { recipient, csv_line, request_hash: None, body: None });
+                    candidates.push(Candidate { recipient, csv_line, request_hash: None, body: None, sender: None });
                     jobs.push(Slot::Unrendered);
                 }
                 Fed::Held { recipient, csv_line, opens, local } => {
                     // Looked up (the journal may have them sent already), never claimed.
-                    candidates.push(Candidate { recipient, csv_line, request_hash: None, body: None });
+                    candidates.push(Candidate { recipient, csv_line, request_hash: None, body: None, sender: None });
                     jobs.push(Slot::Held(opens, local));
                 }
                 Fed::Rendered(job) => {
@@ -497,6 +501,7 @@ impl Engine<'_> {
                         csv_line: job.csv_line,
                         request_hash: Some(job.hash),
                         body,
+                        sender: self.account(job.sender),
                     });
                     jobs.push(Slot::Send(*job));
                 }
@@ -589,6 +594,7 @@ impl Engine<'_> {
                     csv_line: m.csv_line,
                     request_hash: Some(m.hash),
                     body: keep_bodies.then(|| String::from_utf8_lossy(&r.wire.body).into_owned()),
+                    sender: self.account(r.sender),
                 })
             })
             .collect::<Vec<_>>();
@@ -692,6 +698,11 @@ impl Engine<'_> {
         None
     }
 
+    /// The account of the sender at `index`, as the journal records it.
+    fn account(&self, index: usize) -> Option<String> {
+        self.plan.senders.get(index).map(|s| s.account.clone())
+    }
+
     /// The record of `job` when its sender sends no more in this run: the provider refused
     /// it, or its daily cap is reached.
     fn beyond_sender(&self, job: &Job) -> Option<Record> {
@@ -726,7 +737,7 @@ impl Engine<'_> {
         if release && let Some(r) = self.sender_stopped_record(sender, record.recipient.clone(), record.csv_line) {
             record = Record { attempts: record.attempts, http_status: record.http_status, ..r };
         }
-        record.sender = self.plan.senders.get(sender).map(|s| s.account.clone());
+        record.sender = self.account(sender);
         for record in f.request.records(record) {
             self.finished += 1;
             self.tally.record(record.status);

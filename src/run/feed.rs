@@ -3,6 +3,7 @@
 //! of rows ([`Batches`]). Once the run no longer needs requests (it stopped, or `--limit` is
 //! reached), rows pass unrendered, only so the report can say what became of everyone.
 
+use super::pins::Pins;
 use super::request_hash;
 use super::transport::{Wire, wire_body};
 use crate::plan::{Plan, PlanError, Row};
@@ -71,6 +72,8 @@ pub struct Setup {
     pub window: Option<Clock>,
     /// Offer the canary's seed numbers before the audience.
     pub seeds: bool,
+    /// Recipients who go from the sender the journal records for them, not their hash's.
+    pub pinned: Arc<Pins>,
 }
 
 /// Batches the feed has ready beyond the one the run is taking.
@@ -166,7 +169,7 @@ fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Sender
             {
                 held
             }
-            Ok(Row::Recipient(r)) => match plan.send_for(r) {
+            Ok(Row::Recipient(r)) => match send_of(&plan, &setup.pinned, r) {
                 Err(e) => Fed::Failed(e),
                 Ok(send) => {
                     seq += 1;
@@ -200,6 +203,18 @@ fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Sender
     }
     if !batch.is_empty() {
         let _ = tx.blocking_send(batch);
+    }
+}
+
+/// `r`'s request, from the sender the journal recorded for them when that is not their
+/// hash's ([`Pins`]).
+fn send_of(plan: &Plan, pinned: &Pins, r: Recipient) -> Result<crate::plan::Send, PlanError> {
+    if pinned.is_empty() {
+        return plan.send_for(r);
+    }
+    match pinned.of(&r.target.to_string()) {
+        Some(sender) => plan.send_from(r, sender),
+        None => plan.send_for(r),
     }
 }
 

@@ -22,6 +22,7 @@ pub mod lanes;
 pub mod memory;
 mod meter;
 mod pacing;
+mod pins;
 mod queue;
 mod request_hash;
 mod retries;
@@ -33,6 +34,7 @@ pub use crate::report::StopKind;
 pub use engine::{Action, LimitReason};
 pub use http::{Http, parse_retry_after};
 pub use inspect::{Inspection, inspect};
+pub use pins::Pins;
 pub use stop::StopReason;
 pub use tally::Tally;
 pub use transport::Transport;
@@ -73,6 +75,10 @@ pub struct Options {
     /// Run the campaign's canary (`delivery.canary`): its seeds, then its count of the
     /// audience, and no more; the journal records the run as the canary.
     pub canary: bool,
+    /// Recipients the journal records as sent from another sender than their hash picks now
+    /// (a sender was added to `provider.senders` since): the index in
+    /// [`Plan::senders`] of the one they go from again ([`Inspection::pinned`]).
+    pub pinned: Arc<Pins>,
 }
 
 /// What a run did.
@@ -185,6 +191,7 @@ pub async fn run<T: Transport>(
         limited_by,
         slots,
         caps,
+        pinned: options.pinned.clone(),
     };
     let mut record = |r: &crate::results::Record| sink.record(r);
     let done = engine::drive(plan.clone(), setup, gate, transport, tokens, cancel, &mut record, progress).await;
@@ -250,6 +257,7 @@ pub async fn rebuild(plan: Arc<Plan>, journal: &Journal, report: Writer) -> Resu
         limited_by: LimitReason::Limit,
         slots: None,
         caps: Vec::new(),
+        pinned: Arc::default(),
     };
     let cancel = CancellationToken::new();
     let mut sink = Sink::new(report, Some(cancel.clone()));

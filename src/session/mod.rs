@@ -236,7 +236,8 @@ impl Session {
         }
         let mut canary = canary;
         loop {
-            let pass = Pass { count, expected: inspection.selection.to_send, canary };
+            let pinned = Arc::new(inspection.pins.clone());
+            let pass = Pass { count, expected: inspection.selection.to_send, canary, pinned };
             let end = send_pass(&plan, &o, journal.as_mut().map(|(j, _)| j), &deps, pass, on_event).await?;
             let (code, held_until) = (end.code, end.held_until);
             if let Some(c) = plan.canary.as_ref().filter(|_| canary) {
@@ -285,6 +286,8 @@ struct Pass {
     expected: usize,
     /// Run the campaign's canary.
     canary: bool,
+    /// Recipients who go from the sender the journal records for them.
+    pinned: Arc<run::Pins>,
 }
 
 /// How a pass ended.
@@ -329,6 +332,7 @@ async fn send_pass<T: Transport>(
         report_dir: report_dir.clone(),
         window: (!o.ignore_window).then(|| deps.clock.clone()),
         canary: pass.canary,
+        pinned: pass.pinned,
     };
     tell(on_event, Event::PassStarting(pass.count))?;
     // Progress cannot stop a run: what the callback says to it is not an error of the run.

@@ -1,8 +1,12 @@
 //! `provider.senders`: each recipient goes from the account they are pinned to, with that
 //! account's token; a sender the provider refuses stops only its share while the others finish,
-//! and a re-run after the fix sends that share from the same account.
+//! and a re-run after the fix sends that share from the same account. The journal records each
+//! recipient's account: a retry goes from it even after a sender is added to the list, and one
+//! whose account left the list is named in a warning.
 
 use super::*;
+use herald::journal::Policy;
+use std::collections::HashMap;
 
 /// A cloud_api campaign to `n` recipients from three phone number ids, each with its token.
 fn campaign(n: usize) -> String {
@@ -95,4 +99,69 @@ fn a_sender_listed_twice_or_without_a_token_variable_is_an_error_at_its_line() {
     assert!(text.contains("error: sender `sales-1` is listed twice") && text.contains("c.yaml:8:"), "{text}");
     assert!(text.contains("error: sender `sales-2` has no token variable") && text.contains("c.yaml:9:"), "{text}");
     assert!(text.contains("`phone_number_id` is not a setting of provider `evolution`"), "{text}");
+}
+
+/// A cloud_api campaign to `n` recipients from the phone number ids `ids`, one token for all.
+fn campaign_from(n: usize, ids: &[&str]) -> String {
+    let list: Vec<String> = (0..n).map(|i| format!("\"+2547{:08}\"", 10_000_000 + i)).collect();
+    let senders: Vec<String> = ids.iter().map(|id| format!("    - {{phone_number_id: \"{id}\"}}\n")).collect();
+    format!(
+        "version: 1\nid: senders-test\nprovider:\n  kind: cloud_api\n  base_url: http://127.0.0.1:9\n  token_env: TOKEN\n  senders:\n{}recipients:\n  list: [{}]\nmessage:\n  type: text\n  text: Hello\ndelivery: {{ rate: 1000/s, concurrency: 2, max_failure_rate: 100% }}\n",
+        senders.concat(),
+        list.join(", ")
+    )
+}
+
+/// Everyone fails from senders 111 and 222; with 333 added, `--retry-failed` sends each from
+/// the account the journal recorded (the hash alone would move about a third to 333), and
+/// `herald report` names it. With 222 dropped, a retry warns of its recipients.
+pub fn a_retry_goes_from_the_journals_sender_after_one_is_added(journal: &std::path::Path) {
+    let s = Scratch::new();
+    let o = || session::Options { journal: Some(journal.to_path_buf()), ..options(&s) };
+    let retry = || session::Options { policy: Policy { retry_failed: true, retry_unknown: false }, ..o() };
+    let two = crate::engine::plan(&s, &campaign_from(30, &["111", "222"]));
+    let refused = Arc::new(Memory::new(|_, _| meta_error(400, 131026)));
+    session(&two, o(), &refused, &Clock::system()).ended();
+    let first: HashMap<String, String> = refused
+        .received()
+        .iter()
+        .map(|r| (r.json()["to"].as_str().unwrap().trim_start_matches('+').to_string(), account(r)))
+        .collect();
+    assert_eq!(first.len(), 30);
+
+    let three = crate::engine::plan(&s, &campaign_from(30, &["111", "222", "333"]));
+    let moved = first.keys().filter(|n| three.senders[three.pin(&format!("+{n}"))].account == "333").count();
+    assert!(moved > 0, "adding a sender moves some recipients' hash");
+    let refused_again = Arc::new(Memory::new(|_, _| meta_error(400, 131026)));
+    let again = session(&three, retry(), &refused_again, &Clock::system());
+    assert!(!again.told("warning"), "{:?}", again.events);
+    let resent = refused_again.received();
+    assert_eq!(resent.len(), 30);
+    for r in &resent {
+        let to = r.json()["to"].as_str().unwrap().trim_start_matches('+').to_string();
+        assert_eq!(account(r), first[&to], "+{to} went from the journal's sender");
+    }
+    let location = Location::parse(journal, false).unwrap();
+    let rebuilt = report(&three, location, &s.path().join("rebuilt"));
+    assert_eq!(rebuilt.len(), 30);
+    for row in &rebuilt {
+        assert_eq!(&row[10], first[row[0].trim_start_matches('+')].as_str(), "{row:?}");
+    }
+
+    // 222 leaves the list: its recipients, retried, go from the others, and the run says so.
+    let to_222 = first.values().filter(|a| *a == "222").count();
+    let without = crate::engine::plan(&s, &campaign_from(30, &["111", "333"]));
+    let memory = Arc::new(Memory::new(|n, _| ok(n)));
+    let ran = session(&without, retry(), &memory, &Clock::system());
+    assert_eq!(ran.ended().exit_code(), 0, "{:?}", ran.events);
+    let warning = format!("warning: {to_222} recipients to send to again were sent from sender `222`");
+    assert!(ran.events.iter().any(|e| e.starts_with(&warning)), "{:?}", ran.events);
+    assert_eq!(memory.received().len(), 30);
+    assert!(memory.received().iter().all(|r| account(r) != "222"));
+}
+
+#[test]
+fn a_retry_goes_from_the_journals_sender_after_one_is_added_sqlite() {
+    let s = Scratch::new();
+    a_retry_goes_from_the_journals_sender_after_one_is_added(&s.path().join("journal.db"));
 }
