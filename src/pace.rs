@@ -20,6 +20,18 @@ pub struct Slowdowns {
     pub current: f64,
 }
 
+impl Slowdowns {
+    /// Two senders' slowdowns as the campaign's: cuts add up, as do the rates now; the time
+    /// slowed is the longer.
+    pub fn and(self, other: Slowdowns) -> Slowdowns {
+        Slowdowns {
+            cuts: self.cuts + other.cuts,
+            slowed: self.slowed.max(other.slowed),
+            current: self.current + other.current,
+        }
+    }
+}
+
 /// How a run keeps its rate.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Pace {

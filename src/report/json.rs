@@ -39,6 +39,7 @@ pub fn summary_json(r: &Report) -> String {
         "failure_rate": (s.failure_rate() * 10_000.0).round() / 10_000.0,
         "max_failure_rate": a.max_failure_rate,
         "stopped": stopped,
+        "senders_stopped": r.run.senders_stopped.iter().map(|(sender, why)| json!({ "sender": sender, "message": why })).collect::<Vec<_>>(),
         "held_until": r.run.held_until.map(|t| t.to_string()),
         "pace": r.run.pace.map(|p| json!({
             "asked_per_second": (p.asked * 100.0).round() / 100.0,

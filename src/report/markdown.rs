@@ -46,6 +46,10 @@ pub fn summary_markdown(r: &Report) -> String {
     if let Some(stop) = &r.run.stopped {
         let _ = writeln!(s, "\n**Stopped early:** {}.", escape(stop.message.trim_end_matches('.')));
     }
+    for (sender, why) in &r.run.senders_stopped {
+        let why = escape(why.trim_end_matches('.'));
+        let _ = writeln!(s, "\n**Sender `{}` stopped:** {why}; the other senders went on.", escape(sender));
+    }
     let classes = r.summary.problem_classes();
     if !classes.is_empty() {
         s.push_str("\n| status | code | recipients | example |\n|---|---|---:|---|\n");

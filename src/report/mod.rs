@@ -108,6 +108,8 @@ pub struct RunInfo {
     pub duration_ms: u64,
     /// Why it stopped early.
     pub stopped: Option<Stopped>,
+    /// Senders the provider refused while the others went on: the account, and why.
+    pub senders_stopped: Vec<(String, String)>,
     /// When the first recipient held outside their sending window may be sent to.
     pub held_until: Option<jiff::Timestamp>,
     /// The run was the campaign's canary (`delivery.canary`), and what follows a clean one.
@@ -266,6 +268,7 @@ pub(crate) mod fixture {
             attempts: 1,
             latency_ms: Some(120),
             timestamp: "2026-11-21T10:00:00Z".parse().unwrap(),
+            sender: None,
         }
     }
 
@@ -301,6 +304,7 @@ pub(crate) mod fixture {
             started_at: "2026-11-21T10:00:00Z".into(),
             duration_ms: 2000,
             stopped: None,
+            senders_stopped: Vec::new(),
             held_until: None,
             canary: None,
             pace: None,

@@ -47,6 +47,13 @@ pub fn summary_text(r: &Report) -> String {
     if let Some(stop) = &r.run.stopped {
         let _ = writeln!(s, "stopped early: {}", stop.message);
     }
+    for (sender, why) in &r.run.senders_stopped {
+        let _ = writeln!(
+            s,
+            "sender {sender} stopped: {why}; its recipients were not sent, the other senders went on. Fix that \
+             account (reconnect the instance, renew its token) and run again"
+        );
+    }
     s
 }
 

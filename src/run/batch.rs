@@ -27,6 +27,8 @@ pub struct Request {
     pub seq: u64,
     /// Its attempts so far.
     pub tries: Tries,
+    /// The index in [`crate::plan::Plan::senders`] of the account it goes from.
+    pub sender: usize,
 }
 
 /// A recipient a request carries.
@@ -48,6 +50,7 @@ impl Request {
             wire: job.wire,
             seq: job.seq,
             tries: Tries::default(),
+            sender: job.sender,
         }
     }
 
@@ -82,20 +85,36 @@ pub fn requests(claimed: Vec<Job>, size: usize, batching: Option<Batching>) -> V
         return claimed.into_iter().map(Request::single).collect();
     };
     let mut out = Vec::with_capacity(claimed.len().div_ceil(size));
-    let mut jobs = claimed.into_iter().peekable();
-    while jobs.peek().is_some() {
-        let chunk: Vec<Job> = jobs.by_ref().take(size).collect();
+    // One request goes from one sender: each sender's recipients are batched apart, in order.
+    let mut by_sender: Vec<Vec<Job>> = Vec::new();
+    for job in claimed {
+        if by_sender.len() <= job.sender {
+            by_sender.resize_with(job.sender + 1, Vec::new);
+        }
+        by_sender[job.sender].push(job);
+    }
+    for chunk in by_sender.into_iter().flat_map(|jobs| chunks(jobs, size)) {
         match merged(&chunk, batching) {
             Some(wire) => {
-                let seq = chunk[0].seq;
+                let (seq, sender) = (chunk[0].seq, chunk[0].sender);
                 let members = chunk
                     .into_iter()
                     .map(|j| Member { recipient: j.recipient, csv_line: j.csv_line, hash: j.hash })
                     .collect();
-                out.push(Request { members, wire, seq, tries: Tries::default() });
+                out.push(Request { members, wire, seq, tries: Tries::default(), sender });
             }
             None => out.extend(chunk.into_iter().map(Request::single)),
         }
+    }
+    out
+}
+
+/// `jobs` in chunks of up to `size`, in order.
+fn chunks(jobs: Vec<Job>, size: usize) -> Vec<Vec<Job>> {
+    let mut jobs = jobs.into_iter().peekable();
+    let mut out = Vec::new();
+    while jobs.peek().is_some() {
+        out.push(jobs.by_ref().take(size).collect());
     }
     out
 }
@@ -130,6 +149,7 @@ mod tests {
             wire: Wire { url: "http://127.0.0.1:9/m".into(), headers: vec![], body: wire_body(&body) },
             hash: [0; 32],
             seq,
+            sender: 0,
         }
     }
 

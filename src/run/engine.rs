@@ -23,7 +23,7 @@ use super::jitter::{self, Pauses};
 use super::lanes::Lanes;
 use super::meter::{Meter, Sample};
 use super::pacing::Pacer;
-use super::queue::Queue;
+use super::queue::Queues;
 use super::retries::{Parked, Retries};
 use super::stop::StopReason;
 use super::tally::Tally;
@@ -31,9 +31,10 @@ use super::transport::Transport;
 use crate::journal::writer::{Admission, Admitted, Candidate};
 use crate::journal::{JournalError, Policy};
 use crate::plan::Plan;
+use crate::providers::ProviderError;
 use crate::recipients::SkipReason;
 use crate::results::{Code, Record, Status};
-use crate::secret::Secret;
+use crate::secret::Tokens;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
@@ -87,9 +88,14 @@ pub struct Setup {
     pub canary: bool,
     /// Why `limit` is what it is, for the records of those beyond it.
     pub limited_by: LimitReason,
-    /// Sending slots shared with other runners of the sender (see [`Pacer::Shared`]); `None`
-    /// paces this run alone.
-    pub slots: Option<crate::journal::Slots>,
+    /// Sending slots shared with other runners, one per sender (see [`Pacer::Shared`]);
+    /// `None` paces this run alone.
+    pub slots: Option<Vec<crate::journal::Slots>>,
+    /// With several senders: how many more each may send today (`delivery.daily_cap`), and
+    /// when its oldest message of the day turns 24 hours old; `None` for an uncapped sender.
+    pub caps: Vec<Option<(usize, jiff::Timestamp)>>,
+    /// Recipients who go from the sender the journal records for them, not their hash's.
+    pub pinned: Arc<super::Pins>,
 }
 
 /// Why a run sends to fewer recipients than it could.
@@ -150,6 +156,8 @@ pub struct Done {
     pub tally: Tally,
     /// Why it stopped early.
     pub stopped: Option<StopReason>,
+    /// Senders the provider refused while the others went on: the account, and why.
+    pub senders_stopped: Vec<(String, StopReason)>,
     /// How long it took.
     pub elapsed: Duration,
     /// The rate asked and achieved over the run, and what held it back.
@@ -179,7 +187,7 @@ pub async fn drive<T: Transport>(
     mut setup: Setup,
     gate: Gate,
     transport: Arc<T>,
-    secret: Secret,
+    tokens: Tokens,
     cancel: CancellationToken,
     record: &mut (dyn FnMut(&Record) + Send),
     progress: &mut (dyn FnMut(&Tally, Duration) + Send),
@@ -195,7 +203,12 @@ pub async fn drive<T: Transport>(
     // With jitter a sender sends one message at a time, at most one per average pause: one
     // worker, and claims of that pace, so few claims wait behind a pause.
     let concurrency = if d.jitter.is_some() { 1 } else { d.concurrency.max(1) };
-    let rate = d.jitter.map_or(d.rate_per_sec, |p| d.rate_per_sec.min(1.0 / p.mean().as_secs_f64()));
+    // Senders send side by side: their rates add up.
+    let rate = plan
+        .senders
+        .iter()
+        .map(|s| d.jitter.map_or(s.rate_per_sec, |p| s.rate_per_sec.min(1.0 / p.mean().as_secs_f64())))
+        .sum();
     let mut ahead_of = Ahead::new(rate, 256.min((MAX_CLAIM / per_request).max(1)));
     let batch = Arc::new(AtomicUsize::new(ahead_of.requests() * per_request));
     let render = Arc::new(AtomicBool::new(setup.action != Action::Rebuild));
@@ -206,31 +219,39 @@ pub async fn drive<T: Transport>(
             render: setup.action != Action::Rebuild,
             window: setup.window.clone(),
             seeds: setup.canary,
+            pinned: setup.pinned.clone(),
         };
         feed::start(plan.clone(), feed_setup, render.clone())
     };
-    let queue = Arc::new(Queue::default());
+    let queues = Arc::new(Queues::new(plan.senders.len()));
     let batching = plan.provider.provider().info().batching;
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Finished>();
-    let stop_tx = Arc::new(watch::channel(false).0);
+    // One stop signal per sender: a provider refusing one account stops only its share.
+    let stop_tx: Arc<Vec<watch::Sender<bool>>> =
+        Arc::new(plan.senders.iter().map(|_| watch::channel(false).0).collect());
     let activity = Arc::new(Counters::default());
-    let workers = if sending { concurrency } else { 0 };
+    // Each sender has its own queue, pacer, pauses and stop, and its share of the workers: a
+    // worker waits for the pacer of the sender whose requests it takes.
+    let per_sender = if d.jitter.is_some() { 1 } else { (concurrency / plan.senders.len().max(1)).max(1) };
+    let workers = if sending { per_sender * plan.senders.len() } else { 0 };
     // Judged against the rate the pauses allow, not the one they hold it below.
     let meter = Meter::new(rate, workers, setup.slots.is_some(), d.jitter.is_some());
-    let pacer = match setup.slots.take() {
-        Some(slots) => Pacer::shared(d.rate_per_sec, d.burst, slots),
-        None => Pacer::new(d.rate_per_sec, d.burst),
+    let pacers = match setup.slots.take() {
+        Some(slots) => {
+            plan.senders.iter().zip(slots).map(|(s, slots)| Pacer::shared(s.rate_per_sec, d.burst, slots)).collect()
+        }
+        None => plan.senders.iter().map(|s| Pacer::new(s.rate_per_sec, d.burst)).collect(),
     };
-    let pauses = Pauses::new(d.jitter);
-    let shared = Arc::new(Shared { pacer, pauses, transport, secret, plan: plan.clone() });
+    let pauses = plan.senders.iter().map(|_| Pauses::new(d.jitter)).collect();
+    let shared = Arc::new(Shared { pacers, pauses, transport, tokens, plan: plan.clone() });
     // The transport's lanes, so every lane a worker sends from is one it keeps; never more
     // than workers.
     let lanes = Lanes::start(if sending { shared.transport.lanes().min(workers) } else { 1 });
     for i in 0..workers {
         let lane = i % lanes.count();
         let (shared, rx, tx, stop, activity) =
-            (shared.clone(), queue.clone(), done_tx.clone(), stop_tx.clone(), activity.clone());
-        lanes.spawn(lane, work(shared, lane, rx, tx, stop, activity));
+            (shared.clone(), queues.clone(), done_tx.clone(), stop_tx.clone(), activity.clone());
+        lanes.spawn(lane, work(shared, lane, i / per_sender, rx, tx, stop, activity));
     }
     drop(done_tx);
 
@@ -250,6 +271,8 @@ pub async fn drive<T: Transport>(
         finished: 0,
         retries: Retries::default(),
         meter,
+        caps: setup.caps.clone(),
+        senders_stopped: plan.senders.iter().map(|_| None).collect(),
     };
     let mut admitting: VecDeque<(Offer, Admitting)> = VecDeque::new();
     let mut feed_open = true;
@@ -262,7 +285,7 @@ pub async fn drive<T: Transport>(
         // (workers waiting for the pacer leave theirs queued) and those being admitted: that
         // bounds the recipients claimed but not yet sent.
         let requests = ahead_of.requests();
-        let room = queue.len() + requests * (admitting.len() + 1) <= requests * ahead;
+        let room = queues.len() + requests * (admitting.len() + 1) <= requests * ahead;
         let due = e.retries.next_due().filter(|_| room && e.stopped.is_none());
         tokio::select! {
             biased;
@@ -274,11 +297,11 @@ pub async fn drive<T: Transport>(
             }
             admitted = async { admitting.front_mut().map(|p| &mut p.1).expect("guarded").await }, if !admitting.is_empty() => {
                 let (offer, _) = admitting.pop_front().expect("guarded");
-                queue.push(e.admitted_offer(offer, admitted, batching));
+                queues.push(e.admitted_offer(offer, admitted, batching), |r| r.sender);
             }
             () = tokio::time::sleep_until(due.unwrap_or_else(tokio::time::Instant::now)), if due.is_some() => {
                 let (again, kept) = e.due(requests);
-                queue.push(kept);
+                queues.push(kept, |r| r.sender);
                 admitting.extend(again);
             }
             fed = batches.next(), if feed_open && room => match fed {
@@ -286,8 +309,8 @@ pub async fn drive<T: Transport>(
                 Some(rows) => admitting.extend(e.offer(rows)),
             },
             _ = tick.tick() => {
-                let more = feed_open || !admitting.is_empty() || queue.len() > 0;
-                e.flush(&activity, &shared.pacer, more, clock.elapsed(), progress);
+                let more = feed_open || !admitting.is_empty() || queues.len() > 0;
+                e.flush(&activity, &shared.pacers, more, clock.elapsed(), progress);
                 ahead_of.observe(Instant::now(), activity.requests.load(Ordering::Relaxed));
                 batch.store(ahead_of.requests() * per_request, Ordering::Relaxed);
             }
@@ -299,7 +322,7 @@ pub async fn drive<T: Transport>(
             break;
         }
     }
-    queue.close();
+    queues.close();
     lanes.stop();
     if !matches!(e.stopped, Some(StopReason::Journal(_))) {
         match gate.gone().await {
@@ -308,35 +331,42 @@ pub async fn drive<T: Transport>(
         }
     }
     e.tally.total = e.dispatched.max(e.tally.finished());
-    e.flush(&activity, &shared.pacer, false, clock.elapsed(), progress);
-    Done { tally: e.tally, stopped: e.stopped, elapsed: clock.elapsed(), pace: e.meter.summary() }
+    e.flush(&activity, &shared.pacers, false, clock.elapsed(), progress);
+    let senders_stopped = (plan.senders.iter().zip(e.senders_stopped))
+        .filter_map(|(s, why)| Some((s.account.clone(), StopReason::Provider(why?))))
+        .collect();
+    Done { tally: e.tally, stopped: e.stopped, senders_stopped, elapsed: clock.elapsed(), pace: e.meter.summary() }
 }
 
 /// What every worker shares.
 struct Shared<T> {
-    pacer: Pacer,
-    pauses: Pauses,
+    /// One per sender.
+    pacers: Vec<Pacer>,
+    /// One per sender.
+    pauses: Vec<Pauses>,
     transport: Arc<T>,
-    secret: Secret,
+    tokens: Tokens,
     plan: Arc<Plan>,
 }
 
 async fn work<T: Transport>(
     shared: Arc<Shared<T>>,
     lane: usize,
-    queue: Arc<Queue<Request>>,
+    sender: usize,
+    queues: Arc<Queues<Request>>,
     done: mpsc::UnboundedSender<Finished>,
-    stop_tx: Arc<watch::Sender<bool>>,
+    stop_tx: Arc<Vec<watch::Sender<bool>>>,
     counters: Arc<Counters>,
 ) {
-    let mut stop = stop_tx.subscribe();
+    let mut stop = stop_tx[sender].subscribe();
+    let (queue, pacer, pauses) = (queues.of(sender), &shared.pacers[sender], &shared.pauses[sender]);
     let cx = deliver::Context {
         provider: shared.plan.provider,
         delivery: &shared.plan.delivery,
         transport: &*shared.transport,
         lane,
-        secret: &shared.secret,
-        pacer: &shared.pacer,
+        secret: shared.tokens.of(sender),
+        pacer,
         counters: &counters,
     };
     // The pacer slot comes first, the request after: a worker waiting for its slot leaves the
@@ -348,7 +378,7 @@ async fn work<T: Transport>(
         turns += 1;
         let seed = jitter::seed(lane, turns);
         let (stopped, turn) = tokio::select! {
-            turn = async { shared.pacer.wait().await; shared.pauses.turn(seed).await } => (false, Some(turn)),
+            turn = async { pacer.wait().await; pauses.turn(seed).await } => (false, Some(turn)),
             _ = stop.wait_for(|s| *s) => (true, None),
         };
         let stopped = stopped || *stop.borrow();
@@ -359,9 +389,16 @@ async fn work<T: Transport>(
             deliver::attempt(&cx, &mut request).await
         };
         drop(turn);
-        if matches!(&step, Step::Done(d) if d.stop.is_some()) {
-            // Stop the other workers now, not when the engine gets to this record.
-            stop_tx.send_replace(true);
+        // Stop the other workers now, not when the engine gets to this record: those of this
+        // sender only when the provider refused its account and others send on.
+        match &step {
+            Step::Done(d) if matches!(d.stop, Some(StopReason::Provider(_))) && stop_tx.len() > 1 => {
+                stop_tx[sender].send_replace(true);
+            }
+            Step::Done(d) if d.stop.is_some() => stop_tx.iter().for_each(|s| {
+                s.send_replace(true);
+            }),
+            _ => {}
         }
         if done.send(Finished { request, step }).is_err() {
             return;
@@ -380,7 +417,7 @@ struct Engine<'a> {
     /// Claims left under `--limit`.
     budget: usize,
     render: Arc<AtomicBool>,
-    stop_tx: Arc<watch::Sender<bool>>,
+    stop_tx: Arc<Vec<watch::Sender<bool>>>,
     outcomes: Vec<Record>,
     releases: Vec<String>,
     dispatched: usize,
@@ -388,6 +425,10 @@ struct Engine<'a> {
     /// Requests waiting for their next attempt.
     retries: Retries,
     meter: Meter,
+    /// With several senders: what each may still send today, and when more may go.
+    caps: Vec<Option<(usize, jiff::Timestamp)>>,
+    /// Why each sender stopped, for those the provider refused while others went on.
+    senders_stopped: Vec<Option<ProviderError>>,
 }
 
 impl Engine<'_> {
@@ -395,8 +436,33 @@ impl Engine<'_> {
         if self.stopped.is_none() {
             self.stopped = Some(why);
         }
-        self.stop_tx.send_replace(true);
+        for s in self.stop_tx.iter() {
+            s.send_replace(true);
+        }
         self.render.store(false, Ordering::Relaxed);
+    }
+
+    /// The provider refused `sender`'s account: its share stops, the others go on; when no
+    /// sender is left, the campaign stops.
+    fn stop_sender(&mut self, sender: usize, error: ProviderError) {
+        self.stop_tx[sender].send_replace(true);
+        if self.senders_stopped[sender].is_none() {
+            let account = &self.plan.senders[sender].account;
+            tracing::warn!(sender = %account, why = %error.message, "sender stopped; the others go on");
+            self.senders_stopped[sender] = Some(error.clone());
+        }
+        if self.senders_stopped.iter().all(Option::is_some) {
+            self.stop(StopReason::Provider(error));
+        }
+    }
+
+    /// The record of a recipient of a sender the provider refused.
+    fn sender_stopped_record(&self, sender: usize, recipient: String, csv_line: Option<u64>) -> Option<Record> {
+        let why = StopReason::Provider(self.senders_stopped.get(sender)?.clone()?);
+        let account = &self.plan.senders[sender].account;
+        let mut r = Record::skipped(recipient, csv_line, Code::NotSent, sender_advice(account, &why));
+        r.sender = Some(account.clone());
+        Some(r)
     }
 
     /// Takes a batch from the feed: skipped rows are recorded now, the rest offered to the gate.
@@ -413,18 +479,19 @@ impl Engine<'_> {
                         csv_line,
                         request_hash: None,
                         body: None,
+                        sender: None,
                     });
                     jobs.push(Slot::Suppressed(s.record()));
                 }
                 Fed::Skipped(s) => (self.record)(&s.record()),
                 Fed::Failed(e) => self.stop(StopReason::Plan(e)),
                 Fed::Unrendered { recipient, csv_line } => {
-                    candidates.push(Candidate { recipient, csv_line, request_hash: None, body: None });
+                    candidates.push(Candidate { recipient, csv_line, request_hash: None, body: None, sender: None });
                     jobs.push(Slot::Unrendered);
                 }
                 Fed::Held { recipient, csv_line, opens, local } => {
                     // Looked up (the journal may have them sent already), never claimed.
-                    candidates.push(Candidate { recipient, csv_line, request_hash: None, body: None });
+                    candidates.push(Candidate { recipient, csv_line, request_hash: None, body: None, sender: None });
                     jobs.push(Slot::Held(opens, local));
                 }
                 Fed::Rendered(job) => {
@@ -434,6 +501,7 @@ impl Engine<'_> {
                         csv_line: job.csv_line,
                         request_hash: Some(job.hash),
                         body,
+                        sender: self.account(job.sender),
                     });
                     jobs.push(Slot::Send(*job));
                 }
@@ -526,6 +594,7 @@ impl Engine<'_> {
                     csv_line: m.csv_line,
                     request_hash: Some(m.hash),
                     body: keep_bodies.then(|| String::from_utf8_lossy(&r.wire.body).into_owned()),
+                    sender: self.account(r.sender),
                 })
             })
             .collect::<Vec<_>>();
@@ -573,12 +642,25 @@ impl Engine<'_> {
     fn admitted(&mut self, slot: Slot, c: Candidate, admission: Admission) -> Option<Job> {
         match admission {
             Admission::Claimed => {
+                if let Slot::Send(job) = &slot
+                    && let Some(r) = self.beyond_sender(job)
+                {
+                    // Claimed, but this sender sends no more in this run: back as it was.
+                    self.releases.push(r.recipient.clone());
+                    (self.record)(&r);
+                    return None;
+                }
                 self.budget = self.budget.saturating_sub(1);
                 if self.budget == 0 {
                     self.render.store(false, Ordering::Relaxed);
                 }
                 return match slot {
-                    Slot::Send(job) => Some(job),
+                    Slot::Send(job) => {
+                        if let Some(Some((left, _))) = self.caps.get_mut(job.sender) {
+                            *left -= 1;
+                        }
+                        Some(job)
+                    }
                     Slot::Unrendered | Slot::Held(..) | Slot::Suppressed(_) => None,
                 };
             }
@@ -616,17 +698,46 @@ impl Engine<'_> {
         None
     }
 
+    /// The account of the sender at `index`, as the journal records it.
+    fn account(&self, index: usize) -> Option<String> {
+        self.plan.senders.get(index).map(|s| s.account.clone())
+    }
+
+    /// The record of `job` when its sender sends no more in this run: the provider refused
+    /// it, or its daily cap is reached.
+    fn beyond_sender(&self, job: &Job) -> Option<Record> {
+        if let Some(r) = self.sender_stopped_record(job.sender, job.recipient.clone(), job.csv_line) {
+            return Some(r);
+        }
+        let (0, frees) = (*self.caps.get(job.sender)?)? else { return None };
+        let cap = self.plan.senders[job.sender].daily_cap.unwrap_or(0);
+        let mut r = LimitReason::DailyCap { cap, frees }.record(job.recipient.clone(), job.csv_line);
+        r.sender = Some(self.plan.senders[job.sender].account.clone());
+        Some(r)
+    }
+
     /// A worker's result: every recipient its request carried ends the same way, or the
     /// request waits for its next attempt.
     fn finish(&mut self, f: Finished) {
+        let sender = f.request.sender;
+        let sending = self.stopped.is_none() && self.senders_stopped.get(sender).is_none_or(Option::is_none);
         let delivered = match f.step {
             Step::Done(delivered) => *delivered,
-            Step::Wait(after) if self.stopped.is_none() => return self.park(f.request, after),
+            Step::Wait(after) if sending => return self.park(f.request, after),
             Step::Wait(_) => deliver::stopped(&f.request),
         };
-        let Delivered { record, untouched, stop } = delivered;
+        let Delivered { mut record, untouched, stop } = delivered;
+        match stop {
+            Some(StopReason::Provider(error)) if self.plan.senders.len() > 1 => self.stop_sender(sender, error),
+            Some(why) => self.stop(why),
+            None => {}
+        }
         // Claimed, but surely not delivered: back to how it was, so a re-run sends it.
         let release = record.status == Status::Skipped && untouched;
+        if release && let Some(r) = self.sender_stopped_record(sender, record.recipient.clone(), record.csv_line) {
+            record = Record { attempts: record.attempts, http_status: record.http_status, ..r };
+        }
+        record.sender = self.account(sender);
         for record in f.request.records(record) {
             self.finished += 1;
             self.tally.record(record.status);
@@ -638,9 +749,7 @@ impl Engine<'_> {
                 self.outcomes.push(record);
             }
         }
-        if let Some(why) = stop {
-            self.stop(why);
-        } else if self.stopped.is_none() && self.tally.breaker_tripped(self.plan.delivery.breaker) {
+        if self.stopped.is_none() && self.tally.breaker_tripped(self.plan.delivery.breaker) {
             let (rate, max) = (self.tally.recent_failure_rate(), self.plan.delivery.breaker);
             self.stop(StopReason::FailureRate { rate, max });
         }
@@ -675,7 +784,7 @@ impl Engine<'_> {
     fn flush(
         &mut self,
         counters: &Counters,
-        pacer: &Pacer,
+        pacers: &[Pacer],
         more: bool,
         elapsed: Duration,
         progress: &mut (dyn FnMut(&Tally, Duration) + Send),
@@ -693,10 +802,19 @@ impl Engine<'_> {
                 answers: counters.answers.load(Ordering::Relaxed),
                 waited: Duration::from_micros(counters.waited_us.load(Ordering::Relaxed)),
                 more,
-                slowdowns: pacer.slowdowns(),
+                slowdowns: pacers.iter().map(Pacer::slowdowns).reduce(crate::pace::Slowdowns::and).unwrap_or_default(),
                 throttled: counters.throttled.load(Ordering::Relaxed),
             });
         }
         progress(&self.tally, elapsed);
     }
+}
+
+/// Why a recipient of a refused sender was not sent, and what to do: fix the account, then a
+/// re-run sends them from it (their claims were released).
+fn sender_advice(account: &str, why: &StopReason) -> String {
+    format!(
+        "not sent: the provider refused sender `{account}` ({why}); the other senders went on. Fix that \
+         account (reconnect the instance, renew its token) and run the campaign again: it sends to these"
+    )
 }
