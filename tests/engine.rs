@@ -594,7 +594,14 @@ fn few_recipients_are_claimed_ahead_of_their_requests() {
     let s = Scratch::new();
     let p = plan(&s, &campaign(200, "Hi", "rate: 80/s, burst: 8, concurrency: 8, timeout: 60s"));
     let memory = Arc::new(Memory::new(|_, _| Reply::Hang(Duration::from_secs(2))));
-    let mut j = journal(&s, "engine-test");
+    let claimed = claimed_once_out(&s, &p, &memory, 8);
+    assert!((8..=8 + 2 * 8).contains(&claimed), "{claimed} claimed while 8 requests were out");
+}
+
+/// How many of `p`'s recipients are claimed (in flight in the journal) half a second after
+/// `out` requests reached `memory`; the run is then cancelled (exit 130).
+fn claimed_once_out(s: &Scratch, p: &Arc<Plan>, memory: &Arc<Memory>, out: usize) -> usize {
+    let mut j = journal(s, "engine-test");
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let cancel = CancellationToken::new();
     let (m, c) = (memory.clone(), cancel.clone());
@@ -603,7 +610,7 @@ fn few_recipients_are_claimed_ahead_of_their_requests() {
     let seen = claimed.clone();
     rt.block_on(async {
         tokio::spawn(async move {
-            while m.received().len() < 8 {
+            while m.received().len() < out {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
@@ -613,7 +620,7 @@ fn few_recipients_are_claimed_ahead_of_their_requests() {
         });
         let outcome = run::run(
             p.clone(),
-            &options(&s),
+            &options(s),
             Some(&mut j),
             memory.clone(),
             Secret::new(TOKEN).into(),
@@ -623,8 +630,7 @@ fn few_recipients_are_claimed_ahead_of_their_requests() {
         .await;
         assert_eq!(outcome.unwrap().report.exit_code, 130);
     });
-    let claimed = *claimed.lock().unwrap();
-    assert!((8..=8 + 2 * 8).contains(&claimed), "{claimed} claimed while 8 requests were out");
+    *claimed.lock().unwrap()
 }
 
 #[test]
@@ -1174,36 +1180,7 @@ fn with_jitter_one_worker_sends_so_few_wait_claimed_behind_the_pause() {
     let s = Scratch::new();
     let p = plan(&s, &campaign(200, "Hi", "rate: 80/s, concurrency: 64, jitter: 10s"));
     let memory = Arc::new(Memory::new(|n, _| ok(n)));
-    let mut j = journal(&s, "engine-test");
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let cancel = CancellationToken::new();
-    let (m, c) = (memory.clone(), cancel.clone());
-    let path = s.path().join(".herald/journal.db");
-    let claimed = Arc::new(std::sync::Mutex::new(0));
-    let seen = claimed.clone();
-    rt.block_on(async {
-        tokio::spawn(async move {
-            while m.received().is_empty() {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            let reader = Journal::open_read(&path).unwrap().unwrap();
-            *seen.lock().unwrap() = reader.totals("engine-test").unwrap().of(herald::journal::State::InFlight);
-            c.cancel();
-        });
-        let outcome = run::run(
-            p.clone(),
-            &options(&s),
-            Some(&mut j),
-            memory.clone(),
-            Secret::new(TOKEN).into(),
-            cancel,
-            &mut |_, _| {},
-        )
-        .await;
-        assert_eq!(outcome.unwrap().report.exit_code, 130);
-    });
+    let claimed = claimed_once_out(&s, &p, &memory, 1);
     assert_eq!(memory.received().len(), 1);
-    let claimed = *claimed.lock().unwrap();
     assert!(claimed <= 4, "{claimed} claimed while one message waits out its pause");
 }
