@@ -22,6 +22,7 @@ pub mod lanes;
 pub mod memory;
 mod meter;
 mod pacing;
+mod prepared;
 mod queue;
 mod request_hash;
 mod retries;
