@@ -1,8 +1,8 @@
 //! A lane's last request line and headers, as reqwest takes them: the URL parsed and the
 //! headers checked (the secret joined in) once, not for every request. A campaign's requests
 //! mostly share both (one endpoint, one token), so each request after the first reuses them
-//! while its URL, headers and secret are the same; parsing the URL alone cost as much as a
-//! twentieth of a loopback run's CPU.
+//! while its URL, headers and secret are the same (reqwest still parses the URL twice more
+//! inside, as it does for any client).
 
 use super::transport::{FailureKind, NetworkFailure, Wire};
 use crate::request::Header;
