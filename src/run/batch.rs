@@ -55,12 +55,14 @@ impl Request {
     }
 
     /// Each member's record: `outcome` (the request's, whoever it names) with the member's
-    /// recipient and CSV line.
+    /// recipient and CSV line. The last member takes `outcome` itself, so a request of one
+    /// copies nothing.
     pub fn records(self, outcome: Record) -> impl Iterator<Item = Record> {
-        self.members.into_iter().map(move |m| Record {
-            recipient: m.recipient,
-            csv_line: m.csv_line,
-            ..outcome.clone()
+        let last = self.members.len().saturating_sub(1);
+        let mut outcome = Some(outcome);
+        self.members.into_iter().enumerate().filter_map(move |(i, m)| {
+            let base = if i == last { outcome.take() } else { outcome.clone() }?;
+            Some(Record { recipient: m.recipient, csv_line: m.csv_line, ..base })
         })
     }
 }
@@ -199,5 +201,9 @@ mod tests {
         let who: Vec<(&str, Option<u64>)> = records.iter().map(|r| (r.recipient.as_str(), r.csv_line)).collect();
         assert_eq!(who, [("+254700000000", Some(1)), ("+254700000001", Some(2))]);
         assert!(records.iter().all(|r| r.status == Status::Failed && r.error_message.as_deref() == Some("refused")));
+        let single = requests(jobs(1), 3, Some(BATCHING)).remove(0);
+        let records: Vec<Record> = single.records(Record::new("whoever".into(), None, Status::Sent)).collect();
+        assert_eq!(records.len(), 1);
+        assert_eq!((records[0].recipient.as_str(), records[0].status), ("+254700000000", Status::Sent));
     }
 }

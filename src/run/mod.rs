@@ -23,6 +23,7 @@ pub mod memory;
 mod meter;
 mod pacing;
 mod pins;
+mod prepared;
 mod queue;
 mod request_hash;
 mod retries;
