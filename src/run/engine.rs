@@ -669,10 +669,12 @@ impl Engine<'_> {
             Admission::Unclaimed if let Slot::Held(opens, local) = slot => {
                 self.tally.hold(opens);
                 let message = format!("outside their sending window until {local}");
-                (self.record)(&Record::skipped(c.recipient, c.csv_line, Code::Held, message));
+                let sender = self.pinned_account(&c);
+                (self.record)(&Record { sender, ..Record::skipped(c.recipient, c.csv_line, Code::Held, message) });
             }
             Admission::Unclaimed => {
-                let r = match (self.setup.action, &self.stopped, matches!(slot, Slot::Send(_))) {
+                let sender = self.pinned_account(&c);
+                let mut r = match (self.setup.action, &self.stopped, matches!(slot, Slot::Send(_))) {
                     (Action::DryRun, None, true) if self.budget > 0 => {
                         self.budget -= 1;
                         if self.budget == 0 {
@@ -692,10 +694,18 @@ impl Engine<'_> {
                     }
                     _ => self.setup.limited_by.record(c.recipient, c.csv_line),
                 };
+                r.sender = sender;
                 (self.record)(&r);
             }
         }
         None
+    }
+
+    /// The account a recipient not sent in this run is pinned to: their request's, else the
+    /// one the journal recorded for them, else their hash's.
+    fn pinned_account(&self, c: &Candidate) -> Option<String> {
+        let index = || self.setup.pinned.of(&c.recipient).unwrap_or_else(|| self.plan.pin(&c.recipient));
+        c.sender.clone().or_else(|| self.account(index()))
     }
 
     /// The account of the sender at `index`, as the journal records it.
