@@ -237,3 +237,22 @@ fn status_and_the_report_break_results_down_by_sender() {
     let rebuilt: serde_json::Value = serde_json::from_str(&herald::report::summary_json(&rebuilt)).unwrap();
     assert_eq!(rebuilt["by_sender"], json["by_sender"], "{rebuilt:#}");
 }
+
+/// A dry run of several senders says which account each recipient would go from: in
+/// results.csv and, per sender, in its summary.
+#[test]
+fn a_dry_run_names_each_recipients_sender() {
+    let s = Scratch::new();
+    let plan = crate::engine::plan(&s, &campaign(12));
+    let memory = Arc::new(Memory::new(|n, _| ok(n)));
+    let ran = session(&plan, session::Options { dry_run: true, ..options(&s) }, &memory, &Clock::system());
+    ran.ended();
+    assert!(memory.received().is_empty());
+    let rows = report_rows(&s);
+    assert_eq!(rows.len(), 12);
+    for r in &rows {
+        assert_eq!((&r[2], &r[10]), ("dry_run", plan.senders[plan.pin(&r[0])].account.as_str()), "{r:?}");
+    }
+    let n = rows.iter().filter(|r| &r[10] == "111").count();
+    assert!(ran.summaries[0].contains(&format!("  sender 111: {n} rendered, 0 skipped\n")), "{}", ran.summaries[0]);
+}
