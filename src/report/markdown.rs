@@ -40,6 +40,14 @@ pub fn summary_markdown(r: &Report) -> String {
             let _ = writeln!(s, "| {} | {} |", status.as_str(), r.count(status));
         }
     }
+    if r.several_senders() {
+        s.push_str("\n| sender | sent | failed | unknown | skipped |\n|---|---:|---:|---:|---:|\n");
+        for (account, c) in r.by_sender() {
+            let [sent, failed, unknown, skipped] =
+                [Status::Sent, Status::Failed, Status::Unknown, Status::Skipped].map(|st| c.of(st));
+            let _ = writeln!(s, "| `{}` | {sent} | {failed} | {unknown} | {skipped} |", escape(account));
+        }
+    }
     if let Some(line) = r.run.pace.and_then(|p| p.line()) {
         let _ = writeln!(s, "\n**Pace:** {}.", escape(&line));
     }

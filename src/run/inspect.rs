@@ -6,6 +6,7 @@
 
 use super::pins::Pins;
 use super::request_hash;
+use super::shares::Shares;
 use super::transport::wire_body;
 use crate::error::Error;
 use crate::journal::{Changes, Decision, Journal, Policy, Selection, State};
@@ -32,6 +33,9 @@ pub struct Inspection {
     pub skipped: usize,
     /// Recipients who go from the sender the journal records for them.
     pub pins: Pins,
+    /// Each sender's share, as the journal has it (empty when it has no row of the campaign:
+    /// see [`Shares::unsent`]).
+    pub shares: Shares,
 }
 
 impl Inspection {
@@ -40,7 +44,8 @@ impl Inspection {
         let n = plan.audience.counts.recipients;
         let selection = Selection { policy, to_send: n, pending: n, ..Selection::default() };
         let skipped = plan.audience.counts.skipped();
-        Inspection { selection, changes: Changes::default(), rows: 0, skipped, pins: Pins::default() }
+        let (changes, pins, shares) = (Changes::default(), Pins::default(), Shares::default());
+        Inspection { selection, changes, rows: 0, skipped, pins, shares }
     }
 }
 
@@ -56,6 +61,7 @@ pub fn inspect(plan: &Plan, journal: &mut Journal, policy: Policy, rebaseline: b
     let mut changes = Changes::of_sections(journal.sections(&plan.id)?.as_ref(), &plan.sections);
     let mut rewrite = Vec::new();
     let mut pins = Pins::default();
+    let mut shares = Shares::of(plan);
     let mut batch = Vec::with_capacity(LOOKUP_BATCH);
     let (mut suppressed, mut known) = (Vec::new(), 0);
     let mut planned = plan.rows()?.peekable();
@@ -79,10 +85,16 @@ pub fn inspect(plan: &Plan, journal: &mut Journal, policy: Policy, rebaseline: b
         for (key, r) in batch.drain(..) {
             let row = rows.remove(&key);
             selection.count(row.as_ref().map(|r| r.state));
-            let Some(row) = row else { continue };
+            let Some(row) = row else {
+                let hashed = if plan.senders.len() > 1 { plan.pin(&key) } else { 0 };
+                shares.count(plan.senders.get(hashed).map_or("", |s| s.account.as_str()), None);
+                continue;
+            };
             let csv_line = r.csv_line();
             let again = policy.decide(Some(row.state)) == Decision::Send;
             let sender = pins.note(plan, &key, row.record.sender.as_deref(), again);
+            let pinned = plan.senders.get(sender).map_or("", |s| s.account.as_str());
+            shares.count(row.record.sender.as_deref().unwrap_or(pinned), Some(row.state));
             let send = plan.send_from(r, sender)?;
             let hash = request_hash::of(plan, &send, &wire_body(&send.request.body))?;
             // A journal written before connection settings joined the hash still matches this way.
@@ -103,7 +115,7 @@ pub fn inspect(plan: &Plan, journal: &mut Journal, policy: Policy, rebaseline: b
     }
     known += already_final(journal, &plan.id, &mut suppressed, &mut selection)?;
     let skipped = plan.audience.counts.skipped().saturating_sub(known);
-    Ok(Inspection { selection, changes, rows, skipped, pins })
+    Ok(Inspection { selection, changes, rows, skipped, pins, shares })
 }
 
 /// Looks up suppressed recipients (`keys`, emptied): those the journal has are counted there,

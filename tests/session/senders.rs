@@ -165,3 +165,94 @@ fn a_retry_goes_from_the_journals_sender_after_one_is_added_sqlite() {
     let s = Scratch::new();
     a_retry_goes_from_the_journals_sender_after_one_is_added(&s.path().join("journal.db"));
 }
+
+/// With 222's token revoked, `herald status` (text and JSON), the run's summaries and the report
+/// rebuilt from the journal break the results down by sender, by account and never by token.
+#[test]
+fn status_and_the_report_break_results_down_by_sender() {
+    let s = Scratch::new();
+    let plan = crate::engine::plan(&s, &campaign(30));
+    let tokens = Tokens::per_sender(["tok-a", "tok-b", "tok-c"].map(Secret::new).to_vec());
+    let revoked = Arc::new(Memory::new(|n, r| {
+        let token = r.headers.iter().find(|(k, _)| k == "Authorization").map(|(_, v)| v.clone()).unwrap_or_default();
+        if token == "Bearer tok-b" { meta_error(401, 190) } else { ok(n) }
+    }));
+    let deps = Deps { transport: revoked.clone(), tokens, clock: Clock::system(), cancel: CancellationToken::new() };
+    let ran = session_with(&plan, options(&s), deps);
+    ran.ended();
+    let share = |account: &str| {
+        (0..30)
+            .map(|i| format!("+2547{:08}", 10_000_000 + i))
+            .filter(|n| plan.senders[plan.pin(n)].account == account)
+            .count()
+    };
+    let (a, b, c) = (share("111"), share("222"), share("333"));
+
+    let json = &ran.json[0];
+    for (account, sent, skipped) in [("111", a, 0), ("222", 0, b), ("333", c, 0)] {
+        let counts = &json["by_sender"][account];
+        assert_eq!(
+            (counts["sent"].as_u64(), counts["skipped"].as_u64()),
+            (Some(sent as u64), Some(skipped as u64)),
+            "{json:#}"
+        );
+        assert_eq!((counts["failed"].as_u64(), counts["unknown"].as_u64()), (Some(0), Some(0)), "{json:#}");
+    }
+    let text = &ran.summaries[0];
+    assert!(text.contains(&format!("  sender 111: {a} sent, 0 failed, 0 unknown, 0 skipped\n")), "{text}");
+    assert!(text.contains(&format!("  sender 222: 0 sent, 0 failed, 0 unknown, {b} skipped\n")), "{text}");
+    let md = std::fs::read_to_string(s.path().join("out/summary.md")).unwrap();
+    assert!(md.contains("| sender | sent | failed | unknown | skipped |\n|---|---:|---:|---:|---:|\n"), "{md}");
+    assert!(md.contains(&format!("| `333` | {c} | 0 | 0 | 0 |\n")), "{md}");
+
+    let (status, status_json) = status(&plan, &s.path().join("journal.db"));
+    assert!(status.contains("  sender        sent  failed unknown pending\n"), "{status}");
+    assert!(status.contains(&format!("  111       {a:>8}{:>8}{:>8}{:>8}\n", 0, 0, 0)), "{status}");
+    assert!(status.contains(&format!("  222       {:>8}{:>8}{:>8}{b:>8}\n", 0, 0, 0)), "{status}");
+    let by_sender = status_json["by_sender"].as_array().expect("by_sender").clone();
+    let row = |account: &str| by_sender.iter().find(|r| r["account"] == account).cloned().unwrap_or_default();
+    assert_eq!(row("222")["pending"], b, "{status_json:#}");
+    assert_eq!((row("333")["sent"].as_u64(), row("333")["pending"].as_u64()), (Some(c as u64), Some(0)));
+    assert!(!status.contains("tok-") && !status_json.to_string().contains("tok-"));
+
+    // Rebuilt from the journal: the same counts; 222's share is pending, still its own.
+    let location = Location::parse(&s.path().join("journal.db"), false).unwrap();
+    let j = Journal::open_read(location).unwrap().expect("a journal");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let summary =
+        rt.block_on(herald::run::rebuild(plan.clone(), &j, herald::report::Writer::new(None).unwrap())).unwrap();
+    let about = herald::report::About::of(&plan, herald::report::Mode::Send);
+    let info = herald::report::RunInfo {
+        requests: 0,
+        finished: 0,
+        started_at: String::new(),
+        duration_ms: 0,
+        stopped: None,
+        senders_stopped: Vec::new(),
+        held_until: None,
+        canary: None,
+        pace: None,
+    };
+    let rebuilt = herald::report::Report::new(about, summary, info);
+    let rebuilt: serde_json::Value = serde_json::from_str(&herald::report::summary_json(&rebuilt)).unwrap();
+    assert_eq!(rebuilt["by_sender"], json["by_sender"], "{rebuilt:#}");
+}
+
+/// A dry run of several senders says which account each recipient would go from: in
+/// results.csv and, per sender, in its summary.
+#[test]
+fn a_dry_run_names_each_recipients_sender() {
+    let s = Scratch::new();
+    let plan = crate::engine::plan(&s, &campaign(12));
+    let memory = Arc::new(Memory::new(|n, _| ok(n)));
+    let ran = session(&plan, session::Options { dry_run: true, ..options(&s) }, &memory, &Clock::system());
+    ran.ended();
+    assert!(memory.received().is_empty());
+    let rows = report_rows(&s);
+    assert_eq!(rows.len(), 12);
+    for r in &rows {
+        assert_eq!((&r[2], &r[10]), ("dry_run", plan.senders[plan.pin(&r[0])].account.as_str()), "{r:?}");
+    }
+    let n = rows.iter().filter(|r| &r[10] == "111").count();
+    assert!(ran.summaries[0].contains(&format!("  sender 111: {n} rendered, 0 skipped\n")), "{}", ran.summaries[0]);
+}

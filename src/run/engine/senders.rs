@@ -32,6 +32,13 @@ impl Engine<'_> {
         Some(r)
     }
 
+    /// The account a recipient not sent in this run is pinned to: their request's, else the
+    /// one the journal recorded for them, else their hash's.
+    pub(super) fn pinned_account(&self, c: &Candidate) -> Option<String> {
+        let index = || self.setup.pinned.of(&c.recipient).unwrap_or_else(|| self.plan.pin(&c.recipient));
+        c.sender.clone().or_else(|| self.account(index()))
+    }
+
     /// The account of the sender at `index`, as the journal records it.
     pub(super) fn account(&self, index: usize) -> Option<String> {
         self.plan.senders.get(index).map(|s| s.account.clone())

@@ -154,10 +154,12 @@ impl Engine<'_> {
             Admission::Unclaimed if let Slot::Held(opens, local) = slot => {
                 self.tally.hold(opens);
                 let message = format!("outside their sending window until {local}");
-                (self.record)(&Record::skipped(c.recipient, c.csv_line, Code::Held, message));
+                let sender = self.pinned_account(&c);
+                (self.record)(&Record { sender, ..Record::skipped(c.recipient, c.csv_line, Code::Held, message) });
             }
             Admission::Unclaimed => {
-                let r = match (self.setup.action, &self.stopped, matches!(slot, Slot::Send(_))) {
+                let sender = self.pinned_account(&c);
+                let mut r = match (self.setup.action, &self.stopped, matches!(slot, Slot::Send(_))) {
                     (Action::DryRun, None, true) if self.budget > 0 => {
                         self.budget -= 1;
                         if self.budget == 0 {
@@ -177,6 +179,7 @@ impl Engine<'_> {
                     }
                     _ => self.setup.limited_by.record(c.recipient, c.csv_line),
                 };
+                r.sender = sender;
                 (self.record)(&r);
             }
         }
