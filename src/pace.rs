@@ -37,8 +37,8 @@ impl Slowdowns {
 pub struct Pace {
     /// Requests a second asked for (`delivery.rate`, or the provider's default).
     pub asked: f64,
-    /// Requests a second achieved: over the last few seconds while sending, over the run in
-    /// the summary.
+    /// Requests a second achieved: over the last few seconds while sending, over the run (from
+    /// its first request to its last) in the summary.
     pub achieved: f64,
     /// Requests on the wire.
     pub in_flight: usize,
