@@ -4,7 +4,7 @@
 # one table (Markdown, ready for docs/performance.md). Not a test: it prints numbers.
 #
 # Every cell is a Cloud API text campaign with default settings (no `delivery.concurrency`: it
-# is only a cap, 1,024 by default), sent by `herald send` to a `herald sandbox` of its own in
+# is only a cap, 4,096 by default), sent by `herald send` to a `herald sandbox` of its own in
 # another process (so peak RSS is herald's alone), with answer delays drawn from a long tail
 # whose median is the latency and whose p99 is 3x it (`--latency-ms L --latency-p99-ms 3L`).
 #
@@ -45,7 +45,7 @@
 #   PACE_THROTTLE_RECIPIENTS  its recipients (default 4000: 80 s at 50/s)
 #   PACE_SETTLE               seconds left out before judging the throttle row (default 10)
 #   PACE_CONCURRENCY          if set, `--concurrency N` for the rate cells (default: none, the
-#                             default cap of 1,024, which is also the most herald takes)
+#                             default cap of 4,096)
 #   PACE_PORT                 the sandbox's port on 127.0.0.1 (default 0: any free port)
 #   PACE_OUT                  if set, write results.md and results.json into this directory
 #   PACE_KEEP=1               keep the work dir (campaigns, reports, stats) and print its path

@@ -90,7 +90,8 @@ impl Pace {
         let rates = format!("asked {}, achieved {:.1}/s", crate::delivery::rate_text(self.asked), self.achieved);
         match (self.held(), self.why()) {
             (false, Some(why)) => Some(format!("{rates}: {why}")),
-            (false, None) => Some(rates),
+            // Too short a run to judge, or nothing to blame: the summary.json numbers say enough.
+            (false, None) => None,
             (true, _) if self.slowdowns.cuts > 0 => Some(format!(
                 "{rates}; the provider throttled {} request{}, slowing the run {} time{} for {} in all",
                 self.throttled,
@@ -160,5 +161,23 @@ impl Pace {
     /// Whether the asked rate is held.
     pub fn held(&self) -> bool {
         self.achieved >= self.asked * HELD
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_line_speaks_only_when_there_is_something_to_say() {
+        let short = Pace { asked: 100.0, achieved: 32.6, ..Pace::default() };
+        assert_eq!(short.line(), None, "a run too short to judge blames nothing");
+        let capped = Pace { limit: Some(Limit::Concurrency), workers: 4, ..short };
+        assert!(capped.line().unwrap().starts_with("asked 100/s, achieved 32.6/s: all 4 workers are busy"));
+        let held = Pace { achieved: 100.0, ..short };
+        assert_eq!(held.line(), None);
+        let slowed =
+            Pace { slowdowns: Slowdowns { cuts: 2, current: 100.0, ..Slowdowns::default() }, throttled: 3, ..held };
+        assert!(slowed.line().unwrap().contains("the provider throttled 3 requests, slowing the run 2 times"));
     }
 }

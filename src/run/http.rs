@@ -24,6 +24,13 @@ pub struct Http {
 impl Http {
     /// Clients for a run: `timeout` per request, pools sized for `concurrency` workers.
     pub fn new(timeout: Duration, concurrency: usize) -> Result<Http, ClientError> {
+        if let Some(limit) = super::open_files::make_room(concurrency) {
+            tracing::warn!(
+                limit,
+                concurrency,
+                "the open-file limit is below `delivery.concurrency`; raise it (`ulimit -n`) or lower the concurrency"
+            );
+        }
         let lanes = super::lanes::count(concurrency);
         let clients = (0..lanes).map(|_| client(timeout, concurrency.div_ceil(lanes))).collect::<Result<_, _>>()?;
         Ok(Http { clients, prepared: (0..lanes).map(|_| Prepared::default()).collect() })

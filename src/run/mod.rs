@@ -21,6 +21,7 @@ mod jitter;
 pub mod lanes;
 pub mod memory;
 mod meter;
+mod open_files;
 mod pacing;
 mod pins;
 mod prepared;
