@@ -68,6 +68,7 @@ fn main() {
                 csv_line: Some(i as u64 + 2),
                 request_hash: Some([(i % 251) as u8; 32]),
                 body: None,
+                sender: None,
             })
             .collect();
         // The previous batch's outcomes ride along with this one's claims.

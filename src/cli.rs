@@ -322,7 +322,7 @@ struct SendArgs {
     #[arg(
         long,
         value_name = "N",
-        value_parser = clap::value_parser!(u64).range(1..=1024),
+        value_parser = clap::value_parser!(u64).range(1..=10_000),
         help_heading = "Overrides for this run"
     )]
     concurrency: Option<u64>,

@@ -89,8 +89,9 @@ impl FieldError {
     }
 }
 
-/// The most requests in flight by default: enough for 1,000 requests a second at 1 s each.
-pub const DEFAULT_CONCURRENCY: usize = 1024;
+/// The most requests in flight by default: enough for 1,000 requests a second at 2 s each with
+/// a long tail (about 2,230 in flight), and only used when the rate and latency need it.
+pub const DEFAULT_CONCURRENCY: usize = 4096;
 
 /// Recipients per request by default, where batching applies.
 pub const DEFAULT_BATCH_SIZE: usize = 100;

@@ -20,13 +20,25 @@ pub struct Slowdowns {
     pub current: f64,
 }
 
+impl Slowdowns {
+    /// Two senders' slowdowns as the campaign's: cuts add up, as do the rates now; the time
+    /// slowed is the longer.
+    pub fn and(self, other: Slowdowns) -> Slowdowns {
+        Slowdowns {
+            cuts: self.cuts + other.cuts,
+            slowed: self.slowed.max(other.slowed),
+            current: self.current + other.current,
+        }
+    }
+}
+
 /// How a run keeps its rate.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Pace {
     /// Requests a second asked for (`delivery.rate`, or the provider's default).
     pub asked: f64,
-    /// Requests a second achieved: over the last few seconds while sending, over the run in
-    /// the summary.
+    /// Requests a second achieved: over the last few seconds while sending, over the run (from
+    /// its first request to its last) in the summary.
     pub achieved: f64,
     /// Requests on the wire.
     pub in_flight: usize,
@@ -78,7 +90,8 @@ impl Pace {
         let rates = format!("asked {}, achieved {:.1}/s", crate::delivery::rate_text(self.asked), self.achieved);
         match (self.held(), self.why()) {
             (false, Some(why)) => Some(format!("{rates}: {why}")),
-            (false, None) => Some(rates),
+            // Too short a run to judge, or nothing to blame: the summary.json numbers say enough.
+            (false, None) => None,
             (true, _) if self.slowdowns.cuts > 0 => Some(format!(
                 "{rates}; the provider throttled {} request{}, slowing the run {} time{} for {} in all",
                 self.throttled,
@@ -148,5 +161,23 @@ impl Pace {
     /// Whether the asked rate is held.
     pub fn held(&self) -> bool {
         self.achieved >= self.asked * HELD
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_line_speaks_only_when_there_is_something_to_say() {
+        let short = Pace { asked: 100.0, achieved: 32.6, ..Pace::default() };
+        assert_eq!(short.line(), None, "a run too short to judge blames nothing");
+        let capped = Pace { limit: Some(Limit::Concurrency), workers: 4, ..short };
+        assert!(capped.line().unwrap().starts_with("asked 100/s, achieved 32.6/s: all 4 workers are busy"));
+        let held = Pace { achieved: 100.0, ..short };
+        assert_eq!(held.line(), None);
+        let slowed =
+            Pace { slowdowns: Slowdowns { cuts: 2, current: 100.0, ..Slowdowns::default() }, throttled: 3, ..held };
+        assert!(slowed.line().unwrap().contains("the provider throttled 3 requests, slowing the run 2 times"));
     }
 }

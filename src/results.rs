@@ -184,6 +184,9 @@ pub struct Record {
     pub latency_ms: Option<u64>,
     /// When the recipient reached its final state.
     pub timestamp: jiff::Timestamp,
+    /// The account it was sent from (or is pinned to): the campaign's sender, by its account
+    /// id, never a token; `None` for those never meant to be sent (invalid, duplicate, …).
+    pub sender: Option<String>,
 }
 
 impl Record {
@@ -200,6 +203,7 @@ impl Record {
             attempts: 0,
             latency_ms: None,
             timestamp: jiff::Timestamp::now(),
+            sender: None,
         }
     }
 

@@ -37,6 +37,31 @@ impl fmt::Display for Secret {
     }
 }
 
+/// The tokens a run sends with: one per sender of the campaign, in
+/// [`crate::plan::Plan::senders`]' order, or one for them all (the sandbox, tests).
+#[derive(Debug, Clone)]
+pub struct Tokens(Vec<Secret>);
+
+impl Tokens {
+    /// One token per sender, in the plan's order.
+    pub fn per_sender(tokens: Vec<Secret>) -> Tokens {
+        Tokens(tokens)
+    }
+
+    /// The token of the sender at `index`; the last one given past the end (one for all).
+    pub fn of(&self, index: usize) -> &Secret {
+        static NONE: std::sync::LazyLock<Secret> = std::sync::LazyLock::new(|| Secret::new(""));
+        self.0.get(index).or(self.0.last()).unwrap_or(&NONE)
+    }
+}
+
+/// The same token for every sender.
+impl From<Secret> for Tokens {
+    fn from(secret: Secret) -> Tokens {
+        Tokens(vec![secret])
+    }
+}
+
 /// Whether a `token_env` value is more likely a pasted token than a variable name.
 pub fn looks_like_secret(value: &str) -> bool {
     let has_lower = value.chars().any(|c| c.is_ascii_lowercase());

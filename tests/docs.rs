@@ -124,6 +124,15 @@ fn the_readme_stays_a_front_door_under_350_lines() {
     }
 }
 
+#[test]
+fn the_readme_sample_points_to_several_senders_where_it_names_its_account() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let account = readme.lines().find(|l| l.trim_start().starts_with("phone_number_id:")).unwrap_or_default();
+    assert!(account.contains("`senders:`") && account.contains("docs/campaign.md"), "{account}");
+    let campaign = std::fs::read_to_string(root().join("docs/campaign.md")).unwrap();
+    assert!(campaign.contains("| `provider.senders` |"), "docs/campaign.md documents provider.senders");
+}
+
 /// The names in the first column of a `--help` section (subcommands, or long options).
 fn help_names(help: &str, long_options: bool) -> BTreeSet<String> {
     let mut out = BTreeSet::new();

@@ -45,6 +45,7 @@ pub(crate) fn options(s: &Scratch) -> run::Options {
         report_dir: Some(s.path().join("out")),
         window: Some(herald::window::Clock::system()),
         canary: false,
+        pinned: Default::default(),
     }
 }
 
@@ -68,8 +69,16 @@ pub(crate) fn send(
 ) -> Outcome {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let cancel = CancellationToken::new();
-    rt.block_on(run::run(plan.clone(), options, journal, memory.clone(), Secret::new(TOKEN), cancel, &mut |_, _| {}))
-        .unwrap()
+    rt.block_on(run::run(
+        plan.clone(),
+        options,
+        journal,
+        memory.clone(),
+        Secret::new(TOKEN).into(),
+        cancel,
+        &mut |_, _| {},
+    ))
+    .unwrap()
 }
 
 /// `results.csv` as (recipient → status, error code, attempts).
@@ -500,8 +509,16 @@ fn a_stop_during_a_retry_wait_releases_the_claim() {
             }
             c.cancel();
         });
-        run::run(p.clone(), &options(&s), Some(&mut j), memory.clone(), Secret::new(TOKEN), cancel, &mut |_, _| {})
-            .await
+        run::run(
+            p.clone(),
+            &options(&s),
+            Some(&mut j),
+            memory.clone(),
+            Secret::new(TOKEN).into(),
+            cancel,
+            &mut |_, _| {},
+        )
+        .await
     });
     let outcome = outcome.unwrap();
     assert_eq!(outcome.report.exit_code, 130);
@@ -577,7 +594,14 @@ fn few_recipients_are_claimed_ahead_of_their_requests() {
     let s = Scratch::new();
     let p = plan(&s, &campaign(200, "Hi", "rate: 80/s, burst: 8, concurrency: 8, timeout: 60s"));
     let memory = Arc::new(Memory::new(|_, _| Reply::Hang(Duration::from_secs(2))));
-    let mut j = journal(&s, "engine-test");
+    let claimed = claimed_once_out(&s, &p, &memory, 8);
+    assert!((8..=8 + 2 * 8).contains(&claimed), "{claimed} claimed while 8 requests were out");
+}
+
+/// How many of `p`'s recipients are claimed (in flight in the journal) half a second after
+/// `out` requests reached `memory`; the run is then cancelled (exit 130).
+fn claimed_once_out(s: &Scratch, p: &Arc<Plan>, memory: &Arc<Memory>, out: usize) -> usize {
+    let mut j = journal(s, "engine-test");
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let cancel = CancellationToken::new();
     let (m, c) = (memory.clone(), cancel.clone());
@@ -586,7 +610,7 @@ fn few_recipients_are_claimed_ahead_of_their_requests() {
     let seen = claimed.clone();
     rt.block_on(async {
         tokio::spawn(async move {
-            while m.received().len() < 8 {
+            while m.received().len() < out {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
@@ -594,13 +618,19 @@ fn few_recipients_are_claimed_ahead_of_their_requests() {
             *seen.lock().unwrap() = reader.totals("engine-test").unwrap().of(herald::journal::State::InFlight);
             c.cancel();
         });
-        let outcome =
-            run::run(p.clone(), &options(&s), Some(&mut j), memory.clone(), Secret::new(TOKEN), cancel, &mut |_, _| {})
-                .await;
+        let outcome = run::run(
+            p.clone(),
+            &options(s),
+            Some(&mut j),
+            memory.clone(),
+            Secret::new(TOKEN).into(),
+            cancel,
+            &mut |_, _| {},
+        )
+        .await;
         assert_eq!(outcome.unwrap().report.exit_code, 130);
     });
-    let claimed = *claimed.lock().unwrap();
-    assert!((8..=8 + 2 * 8).contains(&claimed), "{claimed} claimed while 8 requests were out");
+    *claimed.lock().unwrap()
 }
 
 #[test]
@@ -629,9 +659,16 @@ fn claims_run_ahead_by_the_rate_not_by_the_concurrency() {
             *counts.lock().unwrap() = (claimed, m.received().len());
             c.cancel();
         });
-        let outcome =
-            run::run(p.clone(), &options(&s), Some(&mut j), memory.clone(), Secret::new(TOKEN), cancel, &mut |_, _| {})
-                .await;
+        let outcome = run::run(
+            p.clone(),
+            &options(&s),
+            Some(&mut j),
+            memory.clone(),
+            Secret::new(TOKEN).into(),
+            cancel,
+            &mut |_, _| {},
+        )
+        .await;
         assert_eq!(outcome.unwrap().report.exit_code, 130);
     });
     let (claimed, out) = *seen.lock().unwrap();
@@ -722,7 +759,7 @@ fn a_throttled_recipient_waits_released_and_is_claimed_again_when_due_unless_tak
         };
         let (o, mut progress) = (options(&s), |_: &run::Tally, _: Duration| {});
         let running =
-            run::run(p.clone(), &o, Some(&mut j), transport.clone(), Secret::new(TOKEN), CancellationToken::new(), &mut progress);
+            run::run(p.clone(), &o, Some(&mut j), transport.clone(), Secret::new(TOKEN).into(), CancellationToken::new(), &mut progress);
         let (outcome, ()) = tokio::join!(running, looking);
         (outcome.unwrap(), started.elapsed())
     });
@@ -1106,8 +1143,9 @@ fn the_engine_runs_exactly_the_lanes_the_transport_keeps_whatever_the_cores() {
         let transport = Arc::new(Laned { lanes, seen: std::sync::Mutex::new(Vec::new()) });
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let (o, cancel) = (options(&s), CancellationToken::new());
-        let outcome =
-            rt.block_on(run::run(p, &o, None, transport.clone(), Secret::new(TOKEN), cancel, &mut |_, _| {})).unwrap();
+        let outcome = rt
+            .block_on(run::run(p, &o, None, transport.clone(), Secret::new(TOKEN).into(), cancel, &mut |_, _| {}))
+            .unwrap();
         assert_eq!(outcome.tally.sent, 64);
         let seen = transport.seen.lock().unwrap();
         let used: std::collections::BTreeSet<usize> = seen.iter().map(|(lane, _)| *lane).collect();
@@ -1142,29 +1180,7 @@ fn with_jitter_one_worker_sends_so_few_wait_claimed_behind_the_pause() {
     let s = Scratch::new();
     let p = plan(&s, &campaign(200, "Hi", "rate: 80/s, concurrency: 64, jitter: 10s"));
     let memory = Arc::new(Memory::new(|n, _| ok(n)));
-    let mut j = journal(&s, "engine-test");
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let cancel = CancellationToken::new();
-    let (m, c) = (memory.clone(), cancel.clone());
-    let path = s.path().join(".herald/journal.db");
-    let claimed = Arc::new(std::sync::Mutex::new(0));
-    let seen = claimed.clone();
-    rt.block_on(async {
-        tokio::spawn(async move {
-            while m.received().is_empty() {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            let reader = Journal::open_read(&path).unwrap().unwrap();
-            *seen.lock().unwrap() = reader.totals("engine-test").unwrap().of(herald::journal::State::InFlight);
-            c.cancel();
-        });
-        let outcome =
-            run::run(p.clone(), &options(&s), Some(&mut j), memory.clone(), Secret::new(TOKEN), cancel, &mut |_, _| {})
-                .await;
-        assert_eq!(outcome.unwrap().report.exit_code, 130);
-    });
+    let claimed = claimed_once_out(&s, &p, &memory, 1);
     assert_eq!(memory.received().len(), 1);
-    let claimed = *claimed.lock().unwrap();
     assert!(claimed <= 4, "{claimed} claimed while one message waits out its pause");
 }

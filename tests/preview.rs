@@ -146,3 +146,28 @@ fn recipient_takes_the_number_as_people_write_it_and_says_why_a_row_is_not_sent(
         stderr(&o)
     );
 }
+
+// spawns: terminal output
+#[test]
+fn with_several_senders_each_request_names_the_account_it_goes_from() {
+    let s = scratch("phone,name\n+254712345678,Jane\n+254712345679,Bob\n+254712345670,Ann\n+254712345671,Eve\n");
+    let senders = "  senders:\n    - {phone_number_id: \"111\"}\n    - {phone_number_id: \"222\"}\n";
+    s.write("c.yaml", CAMPAIGN.replace("  phone_number_id: \"1234567890\"\n", senders));
+    let o = run(s.path(), &["preview", "c.yaml", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let l = lines(&o);
+    let accounts: Vec<&str> = l.iter().map(|l| l["sender"].as_str().unwrap_or_default()).collect();
+    for (line, account) in l.iter().zip(&accounts) {
+        assert_eq!(line["url"], format!("https://graph.facebook.com/v23.0/{account}/messages"), "{line}");
+    }
+    assert!(accounts.contains(&"111") && accounts.contains(&"222"), "{accounts:?}");
+    let pretty = stdout(&run(s.path(), &["preview", "c.yaml"]));
+    assert!(
+        pretty.starts_with(&format!("── 1/4  +254712345678  (CSV line 2)  · sender {}\n", accounts[0])),
+        "{pretty}"
+    );
+    // One sender: as before, no `sender`.
+    let s = scratch("phone,name\n+254712345678,Jane\n");
+    let l = lines(&run(s.path(), &["preview", "c.yaml", "--format", "json"]));
+    assert!(l[0].get("sender").is_none(), "{}", l[0]);
+}

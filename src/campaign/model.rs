@@ -40,14 +40,32 @@ pub struct ProviderDoc {
     pub kind: ProviderKind,
     /// Base URL override.
     pub base_url: Option<String>,
-    /// Environment variable holding the secret.
-    pub token_env: String,
+    /// Environment variable holding the secret (required without `senders`; with them, the
+    /// token of each sender that names none of its own).
+    pub token_env: Option<String>,
+    /// The accounts the campaign sends from, when more than one.
+    pub senders: Option<Vec<SenderDoc>>,
     /// Plain `http://` to a host other than this machine is allowed (and warned about).
     #[serde(default)]
     pub allow_insecure: bool,
     /// The account settings given (`phone_number_id`, `instance`, …), by key, as text. Which
     /// key a provider reads is one of its facts ([`crate::providers::Info::account_key`]); the
     /// schema admits only the providers' keys.
+    #[serde(flatten, deserialize_with = "id_texts")]
+    pub accounts: BTreeMap<String, String>,
+}
+
+/// One of `provider.senders:`: an account of the campaign's provider, with its own token,
+/// rate and daily cap where it names them.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SenderDoc {
+    /// Environment variable holding this account's secret; `provider.token_env` by default.
+    pub token_env: Option<String>,
+    /// This account's rate; `delivery.rate` by default.
+    pub rate: Option<Value>,
+    /// This account's daily cap; `delivery.daily_cap` by default.
+    pub daily_cap: Option<usize>,
+    /// The account key given (`phone_number_id`, `instance`, …), as in [`ProviderDoc::accounts`].
     #[serde(flatten, deserialize_with = "id_texts")]
     pub accounts: BTreeMap<String, String>,
 }

@@ -2,7 +2,7 @@
 //! the same mapping sending uses, one recipient at a time. Recipients that go out in batches
 //! are still shown one by one, with a note saying so (a batch is their requests merged). `pretty` is for people; `json` is one
 //! object per line, a contract for scripts: `{"recipient","method","url","headers","body"}`
-//! with secrets as `***`.
+//! with secrets as `***` (and `"sender"`, the account it goes from, when there are several).
 
 use super::Output;
 use crate::error::Error;
@@ -123,6 +123,9 @@ fn show(
         let text = match (o.json, o.chat) {
             (true, _) => {
                 let mut line = json_line(&send);
+                if plan.senders.len() > 1 {
+                    line["sender"] = account(plan, &send).into();
+                }
                 if let Some((opening, zone)) = &window {
                     line["window"] = json!({
                         "open": opening.opens().is_none(),
@@ -134,16 +137,18 @@ fn show(
                 line.to_string()
             }
             (false, true) => format!(
-                "── {}{}{}
+                "── {}{}{}{}
 {}",
                 send.recipient.target,
                 origin(&send),
+                sender_note(plan, &send),
                 window_note(window.as_ref()),
                 super::chat::bubble(&send.message)
             ),
             (false, false) => {
                 let mut text = pretty(&send, shown, total);
-                if let (Some(end), note) = (text.find('\n'), window_note(window.as_ref())) {
+                let note = sender_note(plan, &send) + &window_note(window.as_ref());
+                if let Some(end) = text.find('\n') {
                     text.insert_str(end, &note);
                 }
                 text
@@ -157,6 +162,16 @@ fn show(
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Output(e)),
         _ => Ok(shown),
     }
+}
+
+/// The account `send` goes from.
+fn account<'a>(plan: &'a plan::Plan, send: &Send) -> &'a str {
+    plan.senders.get(send.sender).map_or("", |s| s.account.as_str())
+}
+
+/// `  · sender 111` after a heading when the campaign sends from several accounts, else nothing.
+fn sender_note(plan: &plan::Plan, send: &Send) -> String {
+    if plan.senders.len() > 1 { format!("  · sender {}", account(plan, send)) } else { String::new() }
 }
 
 /// `  · window held until …` after a heading, or nothing without a window.

@@ -103,6 +103,7 @@ fn info(plan: &crate::plan::Plan, runs: &[RunRow], summary: &report::Summary) ->
         started_at: started,
         duration_ms,
         stopped,
+        senders_stopped: Vec::new(),
         held_until: None,
         pace: None,
         canary: plan

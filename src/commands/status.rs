@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::exit;
 use crate::journal::{self, Journal, Location, Policy, RunRow, State, Totals};
 use crate::plan::{self, Options as PlanOptions, Plan, TokenCheck};
-use crate::run::Inspection;
+use crate::run::{Inspection, Shares};
 use crate::session::canary_waiting;
 use std::path::{Path, PathBuf};
 
@@ -40,22 +40,28 @@ fn status(o: &Options, out: &Output) -> Result<u8, Error> {
     let Some(mut j) = Journal::open_read(&path)? else {
         let windows = Windows::of(&plan, None, clock)?;
         let (n, skipped) = (plan.audience.counts.recipients, plan.audience.counts.skipped());
+        let shares = Shares::unsent(&plan)?;
         super::print(&if o.json {
             let mut json = unsent(&plan, &path);
+            json["by_sender"] = shares.json();
             json["window"] = windows.as_ref().map(Windows::json).into();
             json.to_string() + "\n"
         } else {
             format!(
-                "campaign {} · {} · no journal yet at {}\na run would send to {n} recipients ({skipped} skipped by the campaign file)\n{}",
+                "campaign {} · {} · no journal yet at {}\na run would send to {n} recipients ({skipped} skipped by the campaign file)\n{}{}",
                 plan.id,
                 o.file.display(),
                 path,
+                if shares.several() { shares.text() } else { String::new() },
                 windows.as_ref().map(Windows::text).unwrap_or_default()
             )
         })?;
         return Ok(exit::OK);
     };
-    let inspection = crate::run::inspect(&plan, &mut j, Policy::default(), false)?;
+    let mut inspection = crate::run::inspect(&plan, &mut j, Policy::default(), false)?;
+    if inspection.rows == 0 {
+        inspection.shares = Shares::unsent(&plan)?;
+    }
     let (totals, runs, senders) = (j.totals(&plan.id)?, j.runs(&plan.id)?, j.senders(&plan.id)?);
     let windows = Windows::of(&plan, Some(&j), clock)?;
     let seen = Seen { plan: &plan, totals: &totals, inspection: &inspection, runs: &runs, path: &path, senders };
@@ -104,8 +110,8 @@ pub struct Seen<'a> {
     pub senders: usize,
 }
 
-/// The status as one JSON object, for scripts: the journal's counts, what a re-run would do,
-/// how many processes are sending now, and the last run.
+/// The status as one JSON object, for scripts: the journal's counts (also by sender), what a
+/// re-run would do, how many processes are sending now, and the last run.
 pub fn json(seen: Seen<'_>) -> serde_json::Value {
     let Seen { plan, totals, inspection, runs, path, senders } = seen;
     let last = runs.last().map(|run| {
@@ -137,6 +143,7 @@ pub fn json(seen: Seen<'_>) -> serde_json::Value {
         "rerun_would_send": if waits { 0 } else { selection.to_send },
         "needs_continue": waits,
         "continue_would_send": selection.to_send,
+        "by_sender": inspection.shares.json(),
         "changed": inspection.changes.any(),
         "runs": runs.len(),
         "last_run": last,
@@ -197,6 +204,9 @@ pub fn text(seen: Seen<'_>) -> String {
             let note = if note.is_empty() || n == 0 { String::new() } else { format!("   ({note})") };
             s.push_str(&format!("  {name:<10}{n:>8}{note}\n"));
         }
+    }
+    if inspection.shares.several() {
+        s.push_str(&inspection.shares.text());
     }
     if let (Some(first), Some(last)) = (&totals.first_sent_at, &totals.last_at) {
         s.push_str(&format!("first send {first} · last {last}\n"));

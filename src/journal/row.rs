@@ -76,7 +76,7 @@ pub struct Row {
 pub(super) fn columns(state: &str, error_code: &str, error_message: &str) -> String {
     format!(
         "recipient, csv_line, {state}, request_hash, message_id, http_status, {error_code}, {error_message}, \
-         attempts, latency_ms, updated_at"
+         attempts, latency_ms, updated_at, sender"
     )
 }
 
@@ -110,6 +110,7 @@ pub(super) fn decode<C: Cells>(r: &C) -> Result<Row, C::Error> {
         attempts: u32::try_from(r.int(8)?).unwrap_or(u32::MAX),
         latency_ms: r.opt_int(9)?.and_then(|n| u64::try_from(n).ok()),
         timestamp: from_millis(r.int(10)?),
+        sender: r.opt_text(11)?,
     };
     if state == State::InFlight {
         record.error_code = Some(Code::InFlight);

@@ -11,7 +11,13 @@ pub(super) fn phone(i: usize) -> String {
 }
 
 pub(super) fn candidate(i: usize) -> Candidate {
-    Candidate { recipient: phone(i), csv_line: Some(i as u64 + 2), request_hash: Some([i as u8; 32]), body: None }
+    Candidate {
+        recipient: phone(i),
+        csv_line: Some(i as u64 + 2),
+        request_hash: Some([i as u8; 32]),
+        body: None,
+        sender: Some(format!("{}", 100 + i % 2)),
+    }
 }
 
 pub(super) fn outcome(i: usize, status: Status) -> Record {
@@ -139,6 +145,25 @@ async fn a_rerun_keeps_final_rows_unless_told_to_retry_and_restores_released_ret
     drop(h);
     writer.finish().unwrap();
     assert_eq!(j.row("c", &phone(1)).unwrap().unwrap().state, State::Failed, "a released retry is failed again");
+}
+
+both!(each_recipients_sender_is_recorded_with_the_claim_and_read_back);
+async fn each_recipients_sender_is_recorded_with_the_claim_and_read_back(backend: Backend) {
+    let (_dir, j, _) = open_in(backend);
+    let writer = j.writer("c", false).unwrap();
+    let h = writer.handle();
+    h.admit((0..3).map(candidate).collect(), Policy::default(), usize::MAX).await.unwrap();
+    h.done(vec![outcome(0, Status::Sent), outcome(1, Status::Failed)]);
+    // Committed with the next batch: a reader sees the send under way with its senders.
+    h.admit(vec![candidate(3)], Policy::default(), usize::MAX).await.unwrap();
+    let reader = Journal::open_read(j.location()).unwrap().unwrap();
+    let sender = |j: &Journal, i| j.row("c", &phone(i)).unwrap().unwrap().record.sender;
+    assert_eq!((sender(&reader, 0), sender(&reader, 2)), (Some("100".into()), Some("100".into())));
+    drop(reader);
+    drop(h);
+    writer.finish().unwrap();
+    let senders: Vec<_> = (0..4).map(|i| sender(&j, i)).collect();
+    assert_eq!(senders, [Some("100"), Some("101"), Some("100"), Some("101")].map(|s| s.map(String::from)));
 }
 
 both!(rows_the_campaign_no_longer_lists_are_found);

@@ -35,6 +35,9 @@ pub struct Candidate {
     pub request_hash: Option<Hash>,
     /// The body, stored with `--keep-bodies`.
     pub body: Option<String>,
+    /// The account it goes from (see [`crate::plan::Plan::senders`]), recorded with the claim
+    /// so a re-run sends from it again.
+    pub sender: Option<String>,
 }
 
 /// What the journal made of one candidate.

@@ -62,8 +62,10 @@ impl Context<'_> {
 
 /// Settings that passed their checks.
 pub struct Checked {
-    /// Provider settings.
+    /// Provider settings, with no account: each sender's account fills it in.
     pub settings: Settings,
+    /// The accounts the campaign sends from.
+    pub senders: Vec<super::Sender>,
     /// The message type.
     pub message_type: MessageType,
     /// Delivery limits.
@@ -102,15 +104,6 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
             );
         }
     }
-    let account = c.provider.accounts.get(account_key).map_or("", String::as_str);
-    if account.trim().is_empty() {
-        diags.push(ctx.at(
-            Severity::Error,
-            &format!("/provider/{account_key}"),
-            Part::Value,
-            format!("`provider.{account_key}` is empty"),
-        ));
-    }
     let sandbox = match ctx.options.endpoint {
         super::Endpoint::Sandbox(addr) => Some(crate::sandbox::base_url_at(addr, kind)),
         super::Endpoint::Campaign => None,
@@ -121,7 +114,6 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
         .unwrap_or_default()
         .trim_end_matches('/')
         .to_string();
-    super::connection::check_token(c, kind, ctx, diags);
     if let Some(url) = &c.provider.base_url {
         super::connection::check_base_url(url, c.provider.allow_insecure, ctx, diags);
     }
@@ -160,15 +152,17 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
         Delivery::default()
     });
     super::typing::check(kind, &delivery, ctx, diags);
+    let senders = super::senders::check(c, &delivery, ctx, diags);
     let window = super::window::check(c, ctx, diags);
     let canary = super::canary::check(c, region, ctx, diags);
     Some(Checked {
         settings: Settings {
             base_url,
-            account: account.to_string(),
+            account: String::new(),
             send_at: super::Schedule::for_provider(schedule, ctx.options.schedule),
             typing: delivery.typing,
         },
+        senders,
         message_type,
         delivery,
         window,
@@ -184,7 +178,13 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
 /// pasted secret, missing files and template syntax errors.
 pub fn salvage(doc: &Value, ctx: &Context, diags: &mut Diagnostics) {
     if let Some(name) = doc.pointer("/provider/token_env").and_then(Value::as_str) {
-        super::connection::literal_secret(name, ctx, diags);
+        super::connection::literal_secret(name, "/provider/token_env", ctx, diags);
+    }
+    let senders = doc.pointer("/provider/senders").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+    for (i, sender) in senders.iter().enumerate() {
+        if let Some(name) = sender.get("token_env").and_then(Value::as_str) {
+            super::connection::literal_secret(name, &format!("/provider/senders/{i}/token_env"), ctx, diags);
+        }
     }
     if let Some(url) = doc.pointer("/provider/base_url").and_then(Value::as_str) {
         super::connection::url_secret(url, ctx, diags);

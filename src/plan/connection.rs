@@ -3,17 +3,15 @@
 //! that carries the key encrypted.
 
 use super::checks::Context;
-use crate::campaign::model::CampaignDoc;
 use crate::campaign::schema::hide_source;
 use crate::campaign::source::Part;
 use crate::diagnostic::{Diagnostics, Severity};
 use crate::providers::ProviderKind;
 
-/// Checks `token_env`: a name, not a pasted secret; set when sending needs it; shaped as the
-/// provider's keys are.
-pub fn check_token(c: &CampaignDoc, kind: ProviderKind, ctx: &Context, diags: &mut Diagnostics) {
-    let name = &c.provider.token_env;
-    if literal_secret(name, ctx, diags) || ctx.options.token == super::TokenCheck::Skip {
+/// Checks the token variable `name`, written at `pointer` (a `token_env`): a name, not a pasted
+/// secret; set when sending needs it; shaped as the provider's keys are.
+pub fn check_token(name: &str, pointer: &str, kind: ProviderKind, ctx: &Context, diags: &mut Diagnostics) {
+    if literal_secret(name, pointer, ctx, diags) || ctx.options.token == super::TokenCheck::Skip {
         return;
     }
     match std::env::var(name) {
@@ -24,7 +22,7 @@ pub fn check_token(c: &CampaignDoc, kind: ProviderKind, ctx: &Context, diags: &m
                 diags.push(
                     ctx.at(
                         Severity::Error,
-                        "/provider/token_env",
+                        pointer,
                         Part::Value,
                         format!("the key in `{name}` does not start with `{prefix}`"),
                     )
@@ -38,13 +36,8 @@ pub fn check_token(c: &CampaignDoc, kind: ProviderKind, ctx: &Context, diags: &m
             let severity =
                 if ctx.options.token == super::TokenCheck::Require { Severity::Error } else { Severity::Warning };
             diags.push(
-                ctx.at(
-                    severity,
-                    "/provider/token_env",
-                    Part::Value,
-                    format!("environment variable `{name}` is not set"),
-                )
-                .help(format!("set it before sending: `export {name}=…` (or use `herald send --sandbox`)")),
+                ctx.at(severity, pointer, Part::Value, format!("environment variable `{name}` is not set"))
+                    .help(format!("set it before sending: `export {name}=…` (or use `herald send --sandbox`)")),
             );
         }
     }
@@ -103,12 +96,13 @@ fn is_loopback(url: &url::Url) -> bool {
     }
 }
 
-/// Reports a token pasted where its variable's name belongs, without echoing it.
-pub fn literal_secret(name: &str, ctx: &Context, diags: &mut Diagnostics) -> bool {
+/// Reports a token pasted where its variable's name belongs (the `token_env` at `pointer`),
+/// without echoing it.
+pub fn literal_secret(name: &str, pointer: &str, ctx: &Context, diags: &mut Diagnostics) -> bool {
     let found = crate::secret::looks_like_secret(name);
     if found {
         diags.push(hide_source(
-            ctx.at(Severity::Error, "/provider/token_env", Part::Value, "`token_env` looks like a secret, not the name of an environment variable")
+            ctx.at(Severity::Error, pointer, Part::Value, "`token_env` looks like a secret, not the name of an environment variable")
                 .help("never write the secret in the campaign file: store it in an environment variable (e.g. `export WA_TOKEN=…`) and write its name here: `token_env: WA_TOKEN`"),
         ));
     }

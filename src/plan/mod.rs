@@ -12,10 +12,12 @@ mod files;
 mod filter;
 mod lookup;
 mod opt_out;
+pub mod pinning;
 mod rate;
 mod render;
 mod rows;
 mod schedule;
+mod senders;
 mod sending_time;
 mod templates;
 mod typing;
@@ -27,6 +29,7 @@ pub use lookup::NotSent;
 pub use opt_out::{NamedBy, OptOutList};
 pub use render::{Rendered, Renderer};
 pub use schedule::Schedule;
+pub use senders::Sender;
 pub use walk::{Row, Rows};
 
 use crate::campaign::model::CampaignDoc;
@@ -127,6 +130,8 @@ pub struct Send {
     pub request: HttpRequest,
     /// The rendered message the request carries.
     pub message: Outgoing,
+    /// The index in [`Plan::senders`] of the account it goes from.
+    pub sender: usize,
 }
 
 /// One row of the campaign, planned.
@@ -174,8 +179,11 @@ pub struct Plan {
     pub name: Option<String>,
     /// Provider.
     pub provider: ProviderKind,
-    /// Name of the env var holding the secret.
+    /// Name of the env var holding the secret: the provider's, else the first sender's.
     pub token_env: String,
+    /// The accounts the campaign sends from: one, or `provider.senders`. Each recipient goes
+    /// from one of them ([`Plan::pin`]).
+    pub senders: Vec<Sender>,
     /// The message type.
     pub message_type: MessageType,
     /// Delivery limits.
@@ -196,6 +204,8 @@ pub struct Plan {
     /// The typing indicator's time over every recipient (`delivery.typing`), zero without it.
     pub typing: Duration,
     renderer: Renderer,
+    /// The provider settings of each sender, in [`Plan::senders`]' order.
+    settings: Vec<Settings>,
 }
 
 /// The result of validating one campaign file.
@@ -304,7 +314,18 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
     d.rate_per_sec = o.rate_per_sec.unwrap_or(d.rate_per_sec);
     d.concurrency = o.concurrency.unwrap_or(d.concurrency);
     d.max_failure_rate = o.max_failure_rate.unwrap_or(d.max_failure_rate);
-    rate::check(campaign.provider.kind, d.rate_per_sec, o.rate_per_sec.is_some(), &ctx, diags);
+    // `--rate` slows (or speeds) every sender alike.
+    for sender in checked.senders.iter_mut() {
+        sender.rate_per_sec = o.rate_per_sec.unwrap_or(sender.rate_per_sec);
+    }
+    rate::check(campaign.provider.kind, d.rate_per_sec, o.rate_per_sec.is_some(), "/delivery/rate", &ctx, diags);
+    let listed = campaign.provider.senders.as_deref().unwrap_or_default();
+    for (sender, _) in checked.senders.iter().zip(listed).filter(|(_, doc)| doc.rate.is_some()) {
+        if o.rate_per_sec.is_none() {
+            let pointer = format!("{}/rate", sender.pointer);
+            rate::check(campaign.provider.kind, sender.rate_per_sec, false, &pointer, &ctx, diags);
+        }
+    }
     let audience = audience::build(&campaign, &checked, &ctx, diags)?;
     audience::judge_counts(&campaign, &audience, &ctx, diags);
     // With nobody to send to, nothing renders: the rows left out are the whole story.
@@ -320,7 +341,10 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
         return None;
     }
     let context = crate::template::context::Shared::new(&campaign, audience.headers());
-    let renderer = Renderer::new(templates, context, campaign.provider.kind, checked.settings, checked.region);
+    let settings =
+        checked.senders.iter().map(|s| Settings { account: s.account.clone(), ..checked.settings.clone() }).collect();
+    let renderer = Renderer::new(templates, context, campaign.provider.kind, checked.region);
+    let token_env = campaign.provider.token_env.clone();
     let mut plan = Plan {
         file: path.to_path_buf(),
         file_hash,
@@ -329,7 +353,8 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
         id: campaign.id,
         name: campaign.name,
         provider: campaign.provider.kind,
-        token_env: campaign.provider.token_env,
+        token_env: token_env.unwrap_or_else(|| checked.senders[0].token_env.clone()),
+        senders: checked.senders,
         message_type: checked.message_type,
         delivery: checked.delivery,
         schedule: checked.schedule,
@@ -340,6 +365,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
         audience,
         typing: Duration::ZERO,
         renderer,
+        settings,
     };
     match rows::check(&plan, &ctx, diags) {
         Ok(typing) => plan.typing = typing,
@@ -352,9 +378,27 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
 }
 
 impl Plan {
-    /// Provider settings (base URL, account).
+    /// Provider settings (base URL, account) of the first sender.
     pub fn settings(&self) -> &Settings {
-        self.renderer.settings()
+        self.settings_of(0)
+    }
+
+    /// Provider settings of the sender at `index` in [`Plan::senders`] (the first, past the
+    /// end).
+    pub fn settings_of(&self, index: usize) -> &Settings {
+        &self.settings[if index < self.settings.len() { index } else { 0 }]
+    }
+
+    /// The index in [`Plan::senders`] of the sender `recipient` (its key) goes from when the
+    /// journal records none for them: the same for the same key and accounts, whatever their
+    /// order ([`pinning`]).
+    pub fn pin(&self, recipient: &str) -> usize {
+        pinning::pin(recipient, &self.senders)
+    }
+
+    /// The index in [`Plan::senders`] of the sender named `account`, if the campaign has it.
+    pub fn sender_index(&self, account: &str) -> Option<usize> {
+        self.senders.iter().position(|s| s.account == account)
     }
 
     /// The clock `recipient` is judged by under the campaign's window (`None` without one).
@@ -399,13 +443,21 @@ impl Plan {
         Ok(seeds.iter().enumerate().map(seed).collect())
     }
 
-    /// The request for `recipient`, rendered afresh.
+    /// The request for `recipient`, rendered afresh, from the sender they are pinned to.
     pub fn send_for(&self, recipient: Recipient) -> Result<Send, PlanError> {
+        let sender = if self.senders.len() > 1 { self.pin(&recipient.target.to_string()) } else { 0 };
+        self.send_from(recipient, sender)
+    }
+
+    /// The request for `recipient`, rendered afresh, from the sender at `sender` in
+    /// [`Plan::senders`].
+    pub fn send_from(&self, recipient: Recipient, sender: usize) -> Result<Send, PlanError> {
         let failed = |why: String| PlanError::Render { recipient: recipient.target.to_string(), why };
         let rendered = self.renderer.message(&recipient).map_err(|e| failed(e.message.clone()))?;
         let out = rendered.sendable().ok_or_else(|| failed("a provider limit is exceeded".into()))?;
-        let request = self.renderer.request(&recipient, &out).map_err(|e| failed(e.to_string()))?;
-        Ok(Send { recipient, request, message: out })
+        let settings = self.settings_of(sender);
+        let request = self.renderer.request(&recipient, &out, settings).map_err(|e| failed(e.to_string()))?;
+        Ok(Send { recipient, request, message: out, sender })
     }
 
     /// `send`'s request without the delivery time it asks the provider to deliver at, or `None`
@@ -415,7 +467,8 @@ impl Plan {
     pub fn unscheduled(&self, send: &Send) -> Result<Option<HttpRequest>, PlanError> {
         let failed =
             |e: Unsupported| PlanError::Render { recipient: send.recipient.target.to_string(), why: e.to_string() };
-        self.renderer.unscheduled(&send.recipient, &send.message).transpose().map_err(failed)
+        let settings = self.settings_of(send.sender);
+        self.renderer.unscheduled(&send.recipient, &send.message, settings).transpose().map_err(failed)
     }
 
     /// Every row of the campaign in file order ([`Plan::rows`]), each recipient with their
@@ -452,12 +505,23 @@ impl Plan {
         if self.batch > 1 {
             line.push_str(&format!(", in batches of up to {}", self.batch));
         }
-        let d = &self.delivery;
+        // Senders send side by side: their rates and caps add up.
+        let rate = self.senders.iter().map(|s| s.rate_per_sec).sum();
+        let cap = self.senders.iter().map(|s| s.daily_cap).sum::<Option<usize>>();
+        if self.senders.len() > 1 {
+            line.push_str(&format!(", from {} senders", self.senders.len()));
+        }
         line.push_str(", ");
         let typing = u32::try_from(c.recipients).ok().filter(|&n| n > 0).map_or(Duration::ZERO, |n| self.typing / n);
-        let pace =
-            sending_time::Pace { rate_per_sec: d.rate_per_sec, concurrency: d.concurrency, jitter: d.jitter, typing };
-        line.push_str(&sending_time::sending_time(c.recipients, self.batch, &pace, d.daily_cap));
+        let d = &self.delivery;
+        let pace = sending_time::Pace {
+            rate_per_sec: rate,
+            concurrency: d.concurrency,
+            jitter: d.jitter,
+            typing,
+            senders: self.senders.len(),
+        };
+        line.push_str(&sending_time::sending_time(c.recipients, self.batch, &pace, cap));
         line
     }
 }

@@ -7,9 +7,17 @@ use crate::delivery::rate_text;
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::providers::ProviderKind;
 
-/// Warns when `rate_per_sec`, from `--rate` when `from_cli` and else from `delivery.rate`, is
-/// above `kind`'s published limit. The default rate never is.
-pub(super) fn check(kind: ProviderKind, rate_per_sec: f64, from_cli: bool, ctx: &Context, diags: &mut Diagnostics) {
+/// Warns when `rate_per_sec`, from `--rate` when `from_cli` and else from the rate at
+/// `pointer` (`delivery.rate`, a sender's `rate`), is above `kind`'s published limit. The
+/// default rate never is.
+pub(super) fn check(
+    kind: ProviderKind,
+    rate_per_sec: f64,
+    from_cli: bool,
+    pointer: &str,
+    ctx: &Context,
+    diags: &mut Diagnostics,
+) {
     let Some(limit) = kind.provider().info().rate_limit else { return };
     if rate_per_sec <= limit.per_sec * (1.0 + 1e-9) {
         return;
@@ -19,8 +27,9 @@ pub(super) fn check(kind: ProviderKind, rate_per_sec: f64, from_cli: bool, ctx: 
     let diagnostic = if from_cli {
         Diagnostic::new(Severity::Warning, format!("`--rate {rate}` is above {}", limit.what))
     } else {
-        let message = format!("`delivery.rate` {rate} is above {}", limit.what);
-        ctx.at(Severity::Warning, "/delivery/rate", Part::Value, message).label("faster than the provider allows")
+        let name = pointer.trim_start_matches('/').replace('/', ".");
+        let message = format!("`{name}` {rate} is above {}", limit.what);
+        ctx.at(Severity::Warning, pointer, Part::Value, message).label("faster than the provider allows")
     };
     diags.push(diagnostic.help(help));
 }

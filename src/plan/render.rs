@@ -20,7 +20,6 @@ pub struct Renderer {
     /// Template pointer → how messages name it.
     names: HashMap<String, String>,
     provider: ProviderKind,
-    settings: Settings,
     region: Option<Region>,
 }
 
@@ -42,22 +41,11 @@ impl Rendered {
 
 impl Renderer {
     /// A renderer for compiled templates.
-    pub fn new(
-        templates: Templates,
-        context: Shared,
-        provider: ProviderKind,
-        settings: Settings,
-        region: Option<Region>,
-    ) -> Renderer {
+    pub fn new(templates: Templates, context: Shared, provider: ProviderKind, region: Option<Region>) -> Renderer {
         let variables = templates.variables();
         let names = variables.iter().map(|(p, _, origin)| (p.clone(), origin.name(p))).collect();
         let uses = variables.into_iter().map(|(p, v, _)| (p, v)).collect();
-        Renderer { templates, context, uses, names, provider, settings, region }
-    }
-
-    /// The provider settings requests are built with.
-    pub fn settings(&self) -> &Settings {
-        &self.settings
+        Renderer { templates, context, uses, names, provider, region }
     }
 
     /// Renders `recipient`'s message and checks it.
@@ -80,16 +68,26 @@ impl Renderer {
         Ok(Rendered { outgoing, findings })
     }
 
-    /// The request carrying `out` to `recipient`.
-    pub fn request(&self, recipient: &Recipient, out: &Outgoing) -> Result<HttpRequest, Unsupported> {
-        self.provider.provider().request(&self.settings, &recipient.target, out)
+    /// The request carrying `out` to `recipient`, from the account in `settings`.
+    pub fn request(
+        &self,
+        recipient: &Recipient,
+        out: &Outgoing,
+        settings: &Settings,
+    ) -> Result<HttpRequest, Unsupported> {
+        self.provider.provider().request(settings, &recipient.target, out)
     }
 
     /// The request carrying `out` to `recipient` without its delivery time, when the provider is
     /// asked to schedule it (`None` otherwise: the request has no time in it).
-    pub fn unscheduled(&self, recipient: &Recipient, out: &Outgoing) -> Option<Result<HttpRequest, Unsupported>> {
-        self.settings.send_at?;
-        let at_once = Settings { send_at: None, ..self.settings.clone() };
+    pub fn unscheduled(
+        &self,
+        recipient: &Recipient,
+        out: &Outgoing,
+        settings: &Settings,
+    ) -> Option<Result<HttpRequest, Unsupported>> {
+        settings.send_at?;
+        let at_once = Settings { send_at: None, ..settings.clone() };
         Some(self.provider.provider().request(&at_once, &recipient.target, out))
     }
 

@@ -2,7 +2,7 @@
 //! the effective rate, or the days the daily cap spreads the audience over. The effective rate
 //! is `delivery.rate`, unless human pacing is slower: with `delivery.jitter` a sender sends one
 //! message at a time with a pause after each (and the typing before each), so at most one per
-//! average pause plus typing; with `delivery.typing` alone, each request stays open while the
+//! average pause plus typing for each sender; with `delivery.typing` alone, each request stays open while the
 //! indicator shows, so at most `concurrency` per typing time. A floor: a provider slower to
 //! answer than the concurrency allows, or throttling, makes it longer.
 
@@ -20,13 +20,15 @@ pub(super) struct Pace {
     pub jitter: Option<Pause>,
     /// The typing indicator's time before a request, on average (zero without it).
     pub typing: Duration,
+    /// How many senders send side by side, each paused on its own.
+    pub senders: usize,
 }
 
 impl Pace {
     /// Requests a second at most: the rate, or what human pacing allows if that is slower.
     pub fn effective(&self) -> f64 {
         let human = match self.jitter {
-            Some(pause) => 1.0 / (pause.mean() + self.typing).as_secs_f64(),
+            Some(pause) => self.senders.max(1) as f64 / (pause.mean() + self.typing).as_secs_f64(),
             None if !self.typing.is_zero() => self.concurrency.max(1) as f64 / self.typing.as_secs_f64(),
             None => f64::INFINITY,
         };
@@ -40,11 +42,10 @@ impl Pace {
         }
         let typing =
             (!self.typing.is_zero()).then(|| format!("about {:.1}s of typing before each", self.typing.as_secs_f64()));
+        let one = if self.senders > 1 { "one message at a time per sender" } else { "one message at a time" };
         let why = match (self.jitter, typing) {
-            (Some(pause), Some(typing)) => {
-                format!("one message at a time, {typing} and a {} pause after it", pause.text())
-            }
-            (Some(pause), None) => format!("one message at a time with a {} pause after each", pause.text()),
+            (Some(pause), Some(typing)) => format!("{one}, {typing} and a {} pause after it", pause.text()),
+            (Some(pause), None) => format!("{one} with a {} pause after each", pause.text()),
             (None, Some(typing)) => format!("{typing}, {} at a time", self.concurrency.max(1)),
             (None, None) => return None,
         };
@@ -75,7 +76,7 @@ mod tests {
     use super::*;
 
     fn at(rate_per_sec: f64) -> Pace {
-        Pace { rate_per_sec, concurrency: 4, jitter: None, typing: Duration::ZERO }
+        Pace { rate_per_sec, concurrency: 4, jitter: None, typing: Duration::ZERO, senders: 1 }
     }
 
     #[test]

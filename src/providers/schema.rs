@@ -41,10 +41,43 @@ pub fn with_provider_parts(mut schema: Value) -> Value {
         properties
             .insert(info.account_key.into(), json!({ "type": ["string", "integer"], "description": description }));
     }
+    let delivery = schema.pointer("/properties/delivery/properties").cloned().unwrap_or_default();
+    properties.insert("senders".into(), senders(&properties, &delivery));
+    let Some(provider) = schema.pointer_mut("/properties/provider").and_then(Value::as_object_mut) else {
+        return schema;
+    };
     provider.insert("properties".into(), Value::Object(properties));
-    let rules: Vec<Value> = ProviderKind::ALL.iter().map(|&kind| required_keys(kind)).collect();
+    let mut rules: Vec<Value> = ProviderKind::ALL.iter().map(|&kind| required_keys(kind)).collect();
+    // Without senders, the provider's token is the only one.
+    rules.push(json!({ "if": { "not": { "required": ["senders"] } }, "then": { "required": ["token_env"] } }));
     provider.insert("allOf".into(), Value::Array(rules));
     schema
+}
+
+/// `provider.senders`: a list of accounts, each with any account key (the checks hold it to
+/// the provider's), and its own `token_env`, `rate` and `daily_cap` as `provider` and
+/// `delivery` write them.
+fn senders(provider: &Map<String, Value>, delivery: &Value) -> Value {
+    let mut item: Map<String, Value> = provider
+        .iter()
+        .filter(|(key, _)| !SHARED_KEYS.contains(&key.as_str()) || *key == "token_env")
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    for key in ["rate", "daily_cap"] {
+        if let Some(value) = delivery.get(key) {
+            item.insert(key.into(), value.clone());
+        }
+    }
+    json!({
+        "type": "array",
+        "minItems": 1,
+        "description": "Several accounts of the provider to send from, instead of one: each recipient goes from one of \
+            them, always the same (a stable hash of the number, recorded per recipient in the report). Each names \
+            its account with the provider's account key, and may have its own token_env (default: provider.token_env), \
+            rate (default: delivery.rate) and daily_cap (default: delivery.daily_cap). If the provider refuses one \
+            account (token revoked, instance disconnected), only its recipients wait; the others are sent.",
+        "items": { "type": "object", "additionalProperties": false, "properties": item },
+    })
 }
 
 /// `base_url`'s description: which providers have no public host to default to.
@@ -61,17 +94,21 @@ fn base_url_description() -> String {
     )
 }
 
-/// The rule that a campaign of `kind` names its account, and its base URL when it has no
-/// public host.
+/// The rule that a campaign of `kind` names its account (or lists `senders`), and its base URL
+/// when it has no public host.
 fn required_keys(kind: ProviderKind) -> Value {
     let info = kind.provider().info();
-    let mut required = vec![info.account_key];
+    let mut required = vec![];
     if info.default_base_url.is_none() {
         required.push("base_url");
     }
     json!({
         "if": { "properties": { "kind": { "const": kind.as_str() } }, "required": ["kind"] },
-        "then": { "required": required },
+        "then": {
+            "required": required,
+            "if": { "not": { "required": ["senders"] } },
+            "then": { "required": [info.account_key] },
+        },
     })
 }
 
@@ -96,7 +133,8 @@ mod tests {
                 .unwrap()
                 .iter()
                 .find(|r| r["if"]["properties"]["kind"]["const"] == kind.as_str());
-            assert!(rule.unwrap()["then"]["required"].as_array().unwrap().contains(&json!(info.account_key)), "{kind}");
+            let account = &rule.unwrap()["then"]["then"]["required"];
+            assert!(account.as_array().unwrap().contains(&json!(info.account_key)), "{kind}");
         }
         for key in SHARED_KEYS {
             assert!(provider["properties"].get(key).is_some(), "{key}");

@@ -4,7 +4,7 @@ use crate::results::Record;
 use std::io::Write;
 
 /// The columns, in order.
-pub const COLUMNS: [&str; 10] = [
+pub const COLUMNS: [&str; 11] = [
     "phone",
     "csv_line",
     "status",
@@ -15,6 +15,7 @@ pub const COLUMNS: [&str; 10] = [
     "attempts",
     "latency_ms",
     "timestamp",
+    "sender",
 ];
 
 /// The I/O error under a csv error (so a closed pipe is still seen as one).
@@ -53,6 +54,7 @@ impl ResultsCsv {
                 &rec.attempts.to_string(),
                 &number(rec.latency_ms),
                 &crate::results::timestamp(rec.timestamp),
+                rec.sender.as_deref().unwrap_or_default(),
             ])
             .map_err(io)
     }
@@ -99,7 +101,7 @@ mod tests {
         assert_eq!(&rows[1][6], "error 131026, with \"quotes\", <tags> & commas");
         assert_eq!(&rows[0][9], "2026-11-21T10:00:00.000Z");
         assert!(text.starts_with(
-            "phone,csv_line,status,message_id,http_status,error_code,error_message,attempts,latency_ms,timestamp\n"
+            "phone,csv_line,status,message_id,http_status,error_code,error_message,attempts,latency_ms,timestamp,sender\n"
         ));
     }
 }

@@ -18,6 +18,15 @@ pub fn summary_json(r: &Report) -> String {
             .collect()
     };
     let (by_error, by_skip) = (by_code(false), by_code(true));
+    let by_sender: serde_json::Map<String, Value> = r
+        .by_sender()
+        .into_iter()
+        .map(|(account, c)| {
+            let counts: serde_json::Map<String, Value> =
+                Status::ALL.iter().map(|st| (st.as_str().to_string(), c.of(*st).into())).collect();
+            (account.to_string(), counts.into())
+        })
+        .collect();
     let stopped = r.run.stopped.as_ref().map(|s| json!({ "reason": s.kind.as_str(), "message": s.message }));
     let a = &r.about;
     let v = json!({
@@ -32,6 +41,7 @@ pub fn summary_json(r: &Report) -> String {
         "counts": counts,
         "by_error_code": by_error,
         "by_skip_code": by_skip,
+        "by_sender": by_sender,
         "this_run": { "finished": r.run.finished, "requests": r.run.requests },
         "requests": r.run.requests,
         "rate_per_second": (r.rate() * 100.0).round() / 100.0,
@@ -39,6 +49,7 @@ pub fn summary_json(r: &Report) -> String {
         "failure_rate": (s.failure_rate() * 10_000.0).round() / 10_000.0,
         "max_failure_rate": a.max_failure_rate,
         "stopped": stopped,
+        "senders_stopped": r.run.senders_stopped.iter().map(|(sender, why)| json!({ "sender": sender, "message": why })).collect::<Vec<_>>(),
         "held_until": r.run.held_until.map(|t| t.to_string()),
         "pace": r.run.pace.map(|p| json!({
             "asked_per_second": (p.asked * 100.0).round() / 100.0,
@@ -77,6 +88,7 @@ mod tests {
             assert_eq!(v["counts"]["failed"], 2);
             assert_eq!(v["by_error_code"]["131026"], 2);
             assert_eq!(v["recipients"], 5);
+            assert_eq!(v["by_sender"]["1234"]["sent"], 0, "a listed sender with nothing counted");
         }
     }
 }

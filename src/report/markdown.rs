@@ -40,11 +40,23 @@ pub fn summary_markdown(r: &Report) -> String {
             let _ = writeln!(s, "| {} | {} |", status.as_str(), r.count(status));
         }
     }
+    if r.several_senders() {
+        s.push_str("\n| sender | sent | failed | unknown | skipped |\n|---|---:|---:|---:|---:|\n");
+        for (account, c) in r.by_sender() {
+            let [sent, failed, unknown, skipped] =
+                [Status::Sent, Status::Failed, Status::Unknown, Status::Skipped].map(|st| c.of(st));
+            let _ = writeln!(s, "| `{}` | {sent} | {failed} | {unknown} | {skipped} |", escape(account));
+        }
+    }
     if let Some(line) = r.run.pace.and_then(|p| p.line()) {
         let _ = writeln!(s, "\n**Pace:** {}.", escape(&line));
     }
     if let Some(stop) = &r.run.stopped {
         let _ = writeln!(s, "\n**Stopped early:** {}.", escape(stop.message.trim_end_matches('.')));
+    }
+    for (sender, why) in &r.run.senders_stopped {
+        let why = escape(why.trim_end_matches('.'));
+        let _ = writeln!(s, "\n**Sender `{}` stopped:** {why}; the other senders went on.", escape(sender));
     }
     let classes = r.summary.problem_classes();
     if !classes.is_empty() {

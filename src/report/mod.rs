@@ -18,7 +18,7 @@ pub use junit::junit_xml;
 pub use markdown::summary_markdown;
 pub use outcome::{Verdict, verdict};
 pub use stop_kind::StopKind;
-pub use summary::{Class, LISTED, Summary};
+pub use summary::{Class, Counts, LISTED, Summary};
 pub use text::summary_text;
 
 use crate::results::{Code, Record, Status};
@@ -67,6 +67,8 @@ pub struct About {
     pub max_failure_rate: f64,
     /// The variable holding the provider's key (its name, for advice).
     pub token_env: String,
+    /// The accounts it sends from (`provider.senders`, or the one account), in the file's order.
+    pub senders: Vec<String>,
 }
 
 impl About {
@@ -82,6 +84,7 @@ impl About {
             mode,
             max_failure_rate: plan.delivery.max_failure_rate,
             token_env: plan.token_env.clone(),
+            senders: plan.senders.iter().map(|s| s.account.clone()).collect(),
         }
     }
 }
@@ -108,6 +111,8 @@ pub struct RunInfo {
     pub duration_ms: u64,
     /// Why it stopped early.
     pub stopped: Option<Stopped>,
+    /// Senders the provider refused while the others went on: the account, and why.
+    pub senders_stopped: Vec<(String, String)>,
     /// When the first recipient held outside their sending window may be sent to.
     pub held_until: Option<jiff::Timestamp>,
     /// The run was the campaign's canary (`delivery.canary`), and what follows a clean one.
@@ -169,6 +174,22 @@ impl Report {
     /// re-run's report also covers).
     pub fn rate(&self) -> f64 {
         if self.run.duration_ms == 0 { 0.0 } else { self.run.finished as f64 * 1000.0 / self.run.duration_ms as f64 }
+    }
+
+    /// Each sender's counts: the campaign's accounts in its file's order (none sent: zeros),
+    /// then any other account the records name (one the journal has that the file no longer
+    /// lists).
+    pub fn by_sender(&self) -> Vec<(&str, Counts)> {
+        let counted = self.summary.by_sender();
+        let listed = self.about.senders.iter().map(|a| (a.as_str(), counted.get(a).copied().unwrap_or_default()));
+        let others = counted.iter().filter(|(a, _)| !self.about.senders.contains(a)).map(|(a, c)| (a.as_str(), *c));
+        listed.chain(others).collect()
+    }
+
+    /// Whether the results are broken down by sender: the campaign sends from several accounts
+    /// (or the records name several).
+    pub fn several_senders(&self) -> bool {
+        self.about.senders.len() > 1 || self.summary.by_sender().len() > 1
     }
 
     /// Writes the summary formats into `dir` (created); `results.csv` is written by [`Writer`].
@@ -266,6 +287,7 @@ pub(crate) mod fixture {
             attempts: 1,
             latency_ms: Some(120),
             timestamp: "2026-11-21T10:00:00Z".parse().unwrap(),
+            sender: None,
         }
     }
 
@@ -294,6 +316,7 @@ pub(crate) mod fixture {
             mode: Mode::Sandbox,
             max_failure_rate: 0.02,
             token_env: "WA_TOKEN".into(),
+            senders: vec!["1234".into()],
         };
         let run = RunInfo {
             requests: 6,
@@ -301,6 +324,7 @@ pub(crate) mod fixture {
             started_at: "2026-11-21T10:00:00Z".into(),
             duration_ms: 2000,
             stopped: None,
+            senders_stopped: Vec::new(),
             held_until: None,
             canary: None,
             pace: None,

@@ -1,9 +1,10 @@
 //! The counters a report is made of, fed one record at a time: counts by status, problem
 //! classes by error code (with an example and the first few recipients of each), and a latency
-//! histogram. Its size depends on the number of distinct error codes, not on the audience.
+//! histogram, and counts by status for each sender. Its size depends on the number of distinct
+//! error codes and senders, not on the audience.
 
 use crate::results::{Code, Record, Status};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Recipients listed per problem class (the rest are counted).
 pub const LISTED: usize = 20;
@@ -23,10 +24,26 @@ pub struct Class {
     pub recipients: Vec<(String, Option<u64>)>,
 }
 
+/// Recipients by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts([usize; 5]);
+
+impl Counts {
+    /// Recipients with `status`.
+    pub fn of(&self, status: Status) -> usize {
+        self.0[index(status)]
+    }
+
+    fn add(&mut self, status: Status) {
+        self.0[index(status)] += 1;
+    }
+}
+
 /// The counters.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
-    counts: [usize; 5],
+    counts: Counts,
+    by_sender: BTreeMap<String, Counts>,
     classes: HashMap<(Status, Option<Code>), Class>,
     latency: Histogram,
     /// Requests made, retries included, as the records tell.
@@ -38,7 +55,17 @@ pub struct Summary {
 impl Summary {
     /// Counts one record.
     pub fn add(&mut self, r: &Record) {
-        self.counts[index(r.status)] += 1;
+        self.counts.add(r.status);
+        if let Some(account) = &r.sender {
+            match self.by_sender.get_mut(account.as_str()) {
+                Some(counts) => counts.add(r.status),
+                None => {
+                    let mut counts = Counts::default();
+                    counts.add(r.status);
+                    self.by_sender.insert(account.clone(), counts);
+                }
+            }
+        }
         self.attempts += r.attempts as usize;
         self.attempted += usize::from(r.attempts > 0);
         if let Some(ms) = r.latency_ms {
@@ -59,7 +86,12 @@ impl Summary {
 
     /// Recipients with `status`.
     pub fn count(&self, status: Status) -> usize {
-        self.counts[index(status)]
+        self.counts.of(status)
+    }
+
+    /// The counts of the recipients each account went from (or is pinned to), by account.
+    pub fn by_sender(&self) -> &BTreeMap<String, Counts> {
+        &self.by_sender
     }
 
     /// Skipped recipients with `code`.
@@ -69,7 +101,7 @@ impl Summary {
 
     /// Recipients in all.
     pub fn total(&self) -> usize {
-        self.counts.iter().sum()
+        self.counts.0.iter().sum()
     }
 
     /// Failed, unknown and skipped recipients grouped by (status, error code), largest first.

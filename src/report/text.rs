@@ -38,6 +38,21 @@ pub fn summary_text(r: &Report) -> String {
         r.about.provider,
         r.count(Status::Skipped),
     );
+    if r.several_senders() {
+        for (account, c) in r.by_sender() {
+            let counts = if r.about.mode == Mode::DryRun {
+                format!("{} rendered", c.of(Status::DryRun))
+            } else {
+                format!(
+                    "{} sent, {} failed, {} unknown",
+                    c.of(Status::Sent),
+                    c.of(Status::Failed),
+                    c.of(Status::Unknown)
+                )
+            };
+            let _ = writeln!(s, "  sender {account}: {counts}, {} skipped", c.of(Status::Skipped));
+        }
+    }
     for (status, code, class) in r.summary.problem_classes().iter().take(8) {
         let _ = writeln!(s, "  {} {code} ×{}: {}", status.as_str(), class.count, class.example);
     }
@@ -46,6 +61,13 @@ pub fn summary_text(r: &Report) -> String {
     }
     if let Some(stop) = &r.run.stopped {
         let _ = writeln!(s, "stopped early: {}", stop.message);
+    }
+    for (sender, why) in &r.run.senders_stopped {
+        let _ = writeln!(
+            s,
+            "sender {sender} stopped: {why}; its recipients were not sent, the other senders went on. Fix that \
+             account (reconnect the instance, renew its token) and run again"
+        );
     }
     s
 }

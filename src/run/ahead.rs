@@ -30,8 +30,14 @@ impl Ahead {
         Ahead { asked, most: most.max(1), measured: None, last: (Instant::now(), 0) }
     }
 
-    /// Notes that `requests` have been made by `now`.
+    /// Notes that `requests` have been made by `now`. Until the first request goes out there
+    /// is nothing to follow (the run is starting, or waiting for the journal): claims keep to
+    /// the rate asked.
     pub fn observe(&mut self, now: Instant, requests: usize) {
+        if requests == 0 {
+            self.last = (now, 0);
+            return;
+        }
         let (then, before) = self.last;
         let elapsed = now.saturating_duration_since(then);
         if elapsed < Duration::from_millis(10) {
@@ -58,16 +64,18 @@ mod tests {
         let start = Instant::now();
         let mut a = Ahead::new(2000.0, 256);
         assert_eq!(a.requests(), 100, "before any measure, the rate asked");
-        a.last = (start, 0);
+        a.observe(start, 0);
+        a.observe(start + Duration::from_millis(500), 0);
+        assert_eq!(a.requests(), 100, "nothing has gone out yet: a slow start is not a slow run");
         // 300 requests a second go out (the concurrency caps the run): claims follow them.
-        a.observe(start + Duration::from_secs(1), 300);
+        a.observe(start + Duration::from_millis(1500), 300);
         assert_eq!(a.requests(), 30);
         // Nothing goes out: one request at a time.
-        a.observe(start + Duration::from_secs(2), 300);
-        a.observe(start + Duration::from_secs(3), 300);
+        a.observe(start + Duration::from_millis(2500), 300);
+        a.observe(start + Duration::from_millis(3500), 300);
         assert!(a.requests() <= 8, "{}", a.requests());
         // Never beyond the rate asked, nor the most a claim may hold.
-        a.observe(start + Duration::from_secs(4), 100_300);
+        a.observe(start + Duration::from_millis(4500), 100_300);
         assert_eq!(a.requests(), 100);
         assert_eq!(Ahead::new(1e9, 256).requests(), 256);
         assert_eq!(Ahead::new(1.0, 256).requests(), 1);

@@ -27,6 +27,8 @@ pub struct Request {
     pub seq: u64,
     /// Its attempts so far.
     pub tries: Tries,
+    /// The index in [`crate::plan::Plan::senders`] of the account it goes from.
+    pub sender: usize,
 }
 
 /// A recipient a request carries.
@@ -48,16 +50,19 @@ impl Request {
             wire: job.wire,
             seq: job.seq,
             tries: Tries::default(),
+            sender: job.sender,
         }
     }
 
     /// Each member's record: `outcome` (the request's, whoever it names) with the member's
-    /// recipient and CSV line.
+    /// recipient and CSV line. The last member takes `outcome` itself, so a request of one
+    /// copies nothing.
     pub fn records(self, outcome: Record) -> impl Iterator<Item = Record> {
-        self.members.into_iter().map(move |m| Record {
-            recipient: m.recipient,
-            csv_line: m.csv_line,
-            ..outcome.clone()
+        let last = self.members.len().saturating_sub(1);
+        let mut outcome = Some(outcome);
+        self.members.into_iter().enumerate().filter_map(move |(i, m)| {
+            let base = if i == last { outcome.take() } else { outcome.clone() }?;
+            Some(Record { recipient: m.recipient, csv_line: m.csv_line, ..base })
         })
     }
 }
@@ -82,20 +87,36 @@ pub fn requests(claimed: Vec<Job>, size: usize, batching: Option<Batching>) -> V
         return claimed.into_iter().map(Request::single).collect();
     };
     let mut out = Vec::with_capacity(claimed.len().div_ceil(size));
-    let mut jobs = claimed.into_iter().peekable();
-    while jobs.peek().is_some() {
-        let chunk: Vec<Job> = jobs.by_ref().take(size).collect();
+    // One request goes from one sender: each sender's recipients are batched apart, in order.
+    let mut by_sender: Vec<Vec<Job>> = Vec::new();
+    for job in claimed {
+        if by_sender.len() <= job.sender {
+            by_sender.resize_with(job.sender + 1, Vec::new);
+        }
+        by_sender[job.sender].push(job);
+    }
+    for chunk in by_sender.into_iter().flat_map(|jobs| chunks(jobs, size)) {
         match merged(&chunk, batching) {
             Some(wire) => {
-                let seq = chunk[0].seq;
+                let (seq, sender) = (chunk[0].seq, chunk[0].sender);
                 let members = chunk
                     .into_iter()
                     .map(|j| Member { recipient: j.recipient, csv_line: j.csv_line, hash: j.hash })
                     .collect();
-                out.push(Request { members, wire, seq, tries: Tries::default() });
+                out.push(Request { members, wire, seq, tries: Tries::default(), sender });
             }
             None => out.extend(chunk.into_iter().map(Request::single)),
         }
+    }
+    out
+}
+
+/// `jobs` in chunks of up to `size`, in order.
+fn chunks(jobs: Vec<Job>, size: usize) -> Vec<Vec<Job>> {
+    let mut jobs = jobs.into_iter().peekable();
+    let mut out = Vec::new();
+    while jobs.peek().is_some() {
+        out.push(jobs.by_ref().take(size).collect());
     }
     out
 }
@@ -130,6 +151,7 @@ mod tests {
             wire: Wire { url: "http://127.0.0.1:9/m".into(), headers: vec![], body: wire_body(&body) },
             hash: [0; 32],
             seq,
+            sender: 0,
         }
     }
 
@@ -179,5 +201,9 @@ mod tests {
         let who: Vec<(&str, Option<u64>)> = records.iter().map(|r| (r.recipient.as_str(), r.csv_line)).collect();
         assert_eq!(who, [("+254700000000", Some(1)), ("+254700000001", Some(2))]);
         assert!(records.iter().all(|r| r.status == Status::Failed && r.error_message.as_deref() == Some("refused")));
+        let single = requests(jobs(1), 3, Some(BATCHING)).remove(0);
+        let records: Vec<Record> = single.records(Record::new("whoever".into(), None, Status::Sent)).collect();
+        assert_eq!(records.len(), 1);
+        assert_eq!((records[0].recipient.as_str(), records[0].status), ("+254700000000", Status::Sent));
     }
 }

@@ -3,6 +3,7 @@
 //! of rows ([`Batches`]). Once the run no longer needs requests (it stopped, or `--limit` is
 //! reached), rows pass unrendered, only so the report can say what became of everyone.
 
+use super::pins::Pins;
 use super::request_hash;
 use super::transport::{Wire, wire_body};
 use crate::plan::{Plan, PlanError, Row};
@@ -54,6 +55,8 @@ pub struct Job {
     pub hash: crate::journal::Hash,
     /// Its position in the run, to seed retry jitter.
     pub seq: u64,
+    /// The index in [`Plan::senders`] of the account it goes from.
+    pub sender: usize,
 }
 
 /// How the feed works.
@@ -69,6 +72,8 @@ pub struct Setup {
     pub window: Option<Clock>,
     /// Offer the canary's seed numbers before the audience.
     pub seeds: bool,
+    /// Recipients who go from the sender the journal records for them, not their hash's.
+    pub pinned: Arc<Pins>,
 }
 
 /// Batches the feed has ready beyond the one the run is taking.
@@ -139,7 +144,6 @@ impl Batches {
 /// Runs the feed until the audience ends or the run hangs up.
 fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Sender<Vec<Fed>>) {
     let window = setup.window.as_ref().and_then(|clock| plan.window.as_ref().map(|w| (w, clock)));
-    let settings = plan.settings().clone();
     let mut batch = Vec::new();
     let mut seq = 0u64;
     let seeds = if setup.seeds { plan.seeds() } else { Ok(Vec::new()) };
@@ -165,12 +169,12 @@ fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Sender
             {
                 held
             }
-            Ok(Row::Recipient(r)) => match plan.send_for(r) {
+            Ok(Row::Recipient(r)) => match send_of(&plan, &setup.pinned, r) {
                 Err(e) => Fed::Failed(e),
                 Ok(send) => {
                     seq += 1;
                     let body = wire_body(&send.request.body);
-                    let hash = if setup.hash { request_hash::of(&plan, &send, &settings, &body) } else { Ok([0; 32]) };
+                    let hash = if setup.hash { request_hash::of(&plan, &send, &body) } else { Ok([0; 32]) };
                     match hash {
                         Err(e) => Fed::Failed(e),
                         Ok(hash) => Fed::Rendered(Box::new(Job {
@@ -179,6 +183,7 @@ fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Sender
                             wire: Wire { url: send.request.url, headers: send.request.headers, body },
                             hash,
                             seq,
+                            sender: send.sender,
                         })),
                     }
                 }
@@ -186,8 +191,9 @@ fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Sender
         };
         let failed = matches!(fed, Fed::Failed(_));
         batch.push(fed);
-        if (batch.len() >= setup.batch.load(Ordering::Relaxed) || failed)
-            && tx.blocking_send(std::mem::take(&mut batch)).is_err()
+        let full = if failed { Some(std::mem::take(&mut batch)) } else { full(&mut batch, &setup.batch) };
+        if let Some(full) = full
+            && tx.blocking_send(full).is_err()
         {
             return;
         }
@@ -198,6 +204,30 @@ fn feed(plan: Arc<Plan>, setup: Setup, render: Arc<AtomicBool>, tx: mpsc::Sender
     if !batch.is_empty() {
         let _ = tx.blocking_send(batch);
     }
+}
+
+/// `r`'s request, from the sender the journal recorded for them when that is not their
+/// hash's ([`Pins`]).
+fn send_of(plan: &Plan, pinned: &Pins, r: Recipient) -> Result<crate::plan::Send, PlanError> {
+    if pinned.is_empty() {
+        return plan.send_for(r);
+    }
+    match pinned.of(&r.target.to_string()) {
+        Some(sender) => plan.send_from(r, sender),
+        None => plan.send_for(r),
+    }
+}
+
+/// The first `size` rows of `batch` once it has that many, the rest kept: the size (whole
+/// requests' worth, see [`Setup::batch`]) may shrink while a batch fills, and a batch cut at
+/// the old size would split a request's recipients over two claims.
+fn full<T>(batch: &mut Vec<T>, size: &AtomicUsize) -> Option<Vec<T>> {
+    let size = size.load(Ordering::Relaxed).max(1);
+    if batch.len() < size {
+        return None;
+    }
+    let rest = batch.split_off(size);
+    Some(std::mem::replace(batch, rest))
 }
 
 /// `Fed::Held` for a recipient outside their window now, or a failure when their zone can no
@@ -216,4 +246,19 @@ fn held(plan: &Plan, window: &crate::window::Window, clock: &Clock, r: &Recipien
     let opens = window.opening(clock.now(), &zone).opens()?;
     let local = crate::window::local_time(opens, &zone);
     Some(Fed::Held { recipient: r.target.to_string(), csv_line: r.csv_line(), opens, local })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_is_cut_at_the_size_of_the_moment_even_when_it_shrank_while_filling() {
+        let size = AtomicUsize::new(240);
+        let mut batch: Vec<u32> = (0..122).collect();
+        assert_eq!(full(&mut batch, &size), None);
+        size.store(120, Ordering::Relaxed);
+        assert_eq!(full(&mut batch, &size), Some((0..120).collect()), "whole requests' worth");
+        assert_eq!(batch, [120, 121], "the rest waits for the next batch");
+    }
 }

@@ -3,10 +3,10 @@
 //! A provider is a server herald does not control, so its answer is read up to
 //! [`MAX_ANSWER`] bytes, and the request timeout runs until the last of them has arrived.
 
+use super::prepared::Prepared;
 use super::transport::{Attempt, FailureKind, NetworkFailure, Transport, Wire};
 use crate::error::ClientError;
 use crate::secret::Secret;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,14 +17,23 @@ pub const MAX_ANSWER: usize = 1 << 20;
 /// Sends over the network, with a client (and so a connection pool) per lane.
 pub struct Http {
     clients: Vec<reqwest::Client>,
+    /// Each lane's last URL and headers, as reqwest takes them.
+    prepared: Vec<Prepared>,
 }
 
 impl Http {
     /// Clients for a run: `timeout` per request, pools sized for `concurrency` workers.
     pub fn new(timeout: Duration, concurrency: usize) -> Result<Http, ClientError> {
+        if let Some(limit) = super::open_files::make_room(concurrency) {
+            tracing::warn!(
+                limit,
+                concurrency,
+                "the open-file limit is below `delivery.concurrency`; raise it (`ulimit -n`) or lower the concurrency"
+            );
+        }
         let lanes = super::lanes::count(concurrency);
         let clients = (0..lanes).map(|_| client(timeout, concurrency.div_ceil(lanes))).collect::<Result<_, _>>()?;
-        Ok(Http { clients })
+        Ok(Http { clients, prepared: (0..lanes).map(|_| Prepared::default()).collect() })
     }
 }
 
@@ -57,22 +66,20 @@ impl Transport for Http {
     }
 
     async fn send(&self, lane: usize, wire: &Wire, secret: &Secret) -> Attempt {
-        let mut headers = HeaderMap::with_capacity(wire.headers.len());
-        for h in &wire.headers {
-            let name = HeaderName::from_bytes(h.name.as_bytes());
-            let value = HeaderValue::from_str(&h.with_secret(secret.expose()));
-            let (Ok(name), Ok(mut value)) = (name, value) else {
-                let detail = format!("the {} header holds characters HTTP cannot carry", h.name);
-                return Attempt::NotSent(NetworkFailure { kind: FailureKind::Connect, detail });
-            };
-            value.set_sensitive(h.secret);
-            headers.insert(name, value);
-        }
-        let Some(client) = self.clients.get(lane) else {
+        let (Some(client), Some(prepared)) = (self.clients.get(lane), self.prepared.get(lane)) else {
             let detail = format!("herald has no connection pool for lane {lane} (a bug: please report it)");
             return Attempt::NotSent(NetworkFailure { kind: FailureKind::Connect, detail });
         };
-        let sent = client.post(&wire.url).headers(headers).body(wire.body.clone()).send().await;
+        let (url, headers) = match prepared.get(wire, secret) {
+            Ok(got) => got,
+            Err(failure) => return Attempt::NotSent(failure),
+        };
+        let builder = match url {
+            Some(url) => client.post(url),
+            // reqwest says why it does not parse.
+            None => client.post(&wire.url),
+        };
+        let sent = builder.headers(headers).body(wire.body.clone()).send().await;
         match sent {
             Ok(response) => {
                 let status = response.status().as_u16();

@@ -4,10 +4,12 @@
 //! only when the journal has rows for the campaign. A recipient the campaign now suppresses but
 //! the journal has already is counted once, by the journal.
 
+use super::pins::Pins;
 use super::request_hash;
+use super::shares::Shares;
 use super::transport::wire_body;
 use crate::error::Error;
-use crate::journal::{Changes, Journal, Policy, Selection, State};
+use crate::journal::{Changes, Decision, Journal, Policy, Selection, State};
 use crate::plan::{Plan, Row};
 use crate::recipients::SkipReason;
 
@@ -29,6 +31,11 @@ pub struct Inspection {
     /// Rows the campaign skips (invalid, duplicate, suppressed) that the journal has no row
     /// for: a number suppressed after it was sent counts as sent, not as skipped too.
     pub skipped: usize,
+    /// Recipients who go from the sender the journal records for them.
+    pub pins: Pins,
+    /// Each sender's share, as the journal has it (empty when it has no row of the campaign:
+    /// see [`Shares::unsent`]).
+    pub shares: Shares,
 }
 
 impl Inspection {
@@ -37,7 +44,8 @@ impl Inspection {
         let n = plan.audience.counts.recipients;
         let selection = Selection { policy, to_send: n, pending: n, ..Selection::default() };
         let skipped = plan.audience.counts.skipped();
-        Inspection { selection, changes: Changes::default(), rows: 0, skipped }
+        let (changes, pins, shares) = (Changes::default(), Pins::default(), Shares::default());
+        Inspection { selection, changes, rows: 0, skipped, pins, shares }
     }
 }
 
@@ -51,8 +59,9 @@ pub fn inspect(plan: &Plan, journal: &mut Journal, policy: Policy, rebaseline: b
     }
     let mut selection = Selection { policy, ..Selection::default() };
     let mut changes = Changes::of_sections(journal.sections(&plan.id)?.as_ref(), &plan.sections);
-    let settings = plan.settings().clone();
     let mut rewrite = Vec::new();
+    let mut pins = Pins::default();
+    let mut shares = Shares::of(plan);
     let mut batch = Vec::with_capacity(LOOKUP_BATCH);
     let (mut suppressed, mut known) = (Vec::new(), 0);
     let mut planned = plan.rows()?.peekable();
@@ -76,12 +85,20 @@ pub fn inspect(plan: &Plan, journal: &mut Journal, policy: Policy, rebaseline: b
         for (key, r) in batch.drain(..) {
             let row = rows.remove(&key);
             selection.count(row.as_ref().map(|r| r.state));
-            let Some(row) = row else { continue };
+            let Some(row) = row else {
+                let hashed = if plan.senders.len() > 1 { plan.pin(&key) } else { 0 };
+                shares.count(plan.senders.get(hashed).map_or("", |s| s.account.as_str()), None);
+                continue;
+            };
             let csv_line = r.csv_line();
-            let send = plan.send_for(r)?;
-            let hash = request_hash::of(plan, &send, &settings, &wire_body(&send.request.body))?;
+            let again = policy.decide(Some(row.state)) == Decision::Send;
+            let sender = pins.note(plan, &key, row.record.sender.as_deref(), again);
+            let pinned = plan.senders.get(sender).map_or("", |s| s.account.as_str());
+            shares.count(row.record.sender.as_deref().unwrap_or(pinned), Some(row.state));
+            let send = plan.send_from(r, sender)?;
+            let hash = request_hash::of(plan, &send, &wire_body(&send.request.body))?;
             // A journal written before connection settings joined the hash still matches this way.
-            if row.request_hash != hash && row.request_hash != request_hash::legacy(plan, &send, &settings)? {
+            if row.request_hash != hash && row.request_hash != request_hash::legacy(plan, &send)? {
                 changes.request_changed(key.clone(), csv_line);
                 if rebaseline {
                     rewrite.push((key, hash));
@@ -98,7 +115,7 @@ pub fn inspect(plan: &Plan, journal: &mut Journal, policy: Policy, rebaseline: b
     }
     known += already_final(journal, &plan.id, &mut suppressed, &mut selection)?;
     let skipped = plan.audience.counts.skipped().saturating_sub(known);
-    Ok(Inspection { selection, changes, rows, skipped })
+    Ok(Inspection { selection, changes, rows, skipped, pins, shares })
 }
 
 /// Looks up suppressed recipients (`keys`, emptied): those the journal has are counted there,

@@ -42,6 +42,9 @@ pub struct Meter {
     /// The first request and the latest sample with work waiting or in flight.
     first: Option<Duration>,
     last: Sample,
+    /// The latest sample that saw a new request: the run's rate ends there, not with the
+    /// wait for the last answers.
+    last_request: Duration,
     /// Ticks below the asked rate, by reason, for the summary.
     limited: [usize; 5],
     ticks: usize,
@@ -60,6 +63,7 @@ impl Meter {
             recent: VecDeque::new(),
             first: None,
             last: Sample::default(),
+            last_request: Duration::ZERO,
             limited: [0; 5],
             ticks: 0,
         }
@@ -69,6 +73,9 @@ impl Meter {
     pub fn sample(&mut self, s: Sample) -> Pace {
         if s.requests > 0 && self.first.is_none() {
             self.first = Some(s.at);
+        }
+        if s.requests > self.last.requests {
+            self.last_request = s.at;
         }
         self.recent.push_back(s);
         while self.recent.front().is_some_and(|f| s.at.saturating_sub(f.at) > SPAN) {
@@ -93,11 +100,13 @@ impl Meter {
         pace
     }
 
-    /// The pace over the whole run, with the reason that held it back most, if it was held
-    /// back for at least a tenth of it.
+    /// The pace over the whole run (from the first request to the last: waiting for the last
+    /// answers is no shortfall; to the last sample when every request went out in one tick),
+    /// with the reason that held it back most, if it was held back for at least a tenth of it.
     pub fn summary(&self) -> Pace {
         let s = self.last;
-        let span = self.first.map_or(Duration::ZERO, |f| s.at.saturating_sub(f));
+        let span = |end: Duration| self.first.map_or(Duration::ZERO, |f| end.saturating_sub(f));
+        let span = Some(span(self.last_request)).filter(|d| !d.is_zero()).unwrap_or_else(|| span(s.at));
         let achieved = if span.is_zero() { 0.0 } else { s.requests as f64 / span.as_secs_f64() };
         let mut pace = self.pace(achieved, mean(s.waited, s.answers), s);
         let (most, ticks) = self.limited.iter().enumerate().max_by_key(|(_, n)| **n).map_or((0, 0), |(i, n)| (i, *n));
@@ -200,5 +209,21 @@ mod tests {
         // The last few requests: fewer go out, because there are no more.
         let end = m.sample(Sample { at: at(12.0), requests: 810, more: false, ..Sample::default() });
         assert_eq!(end.limit, None);
+    }
+
+    #[test]
+    fn the_summary_rate_ends_with_the_last_request_not_the_last_answer() {
+        // 1000/s for 10 s at 2 s a request, then 6 s waiting for the slowest answers: the
+        // requests went out at the asked rate, the wait for answers is no shortfall.
+        let mut m = Meter::new(1000.0, 1024, false, false);
+        run(&mut m, 1000.0, 2000, Duration::from_secs(2), 10);
+        for tick in 1..=60_u32 {
+            let at = at(10.0 + f64::from(tick) / 10.0);
+            let in_flight = 2000 - tick as usize * 33;
+            m.sample(Sample { at, requests: 10_000, in_flight, ..Sample::default() });
+        }
+        let summary = m.summary();
+        assert!(summary.held(), "{summary:?}");
+        assert!((summary.achieved - 1000.0).abs() < 20.0, "{}", summary.achieved);
     }
 }

@@ -21,10 +21,14 @@ mod jitter;
 pub mod lanes;
 pub mod memory;
 mod meter;
+mod open_files;
 mod pacing;
+mod pins;
+mod prepared;
 mod queue;
 mod request_hash;
 mod retries;
+mod shares;
 mod stop;
 mod tally;
 pub mod transport;
@@ -33,6 +37,8 @@ pub use crate::report::StopKind;
 pub use engine::{Action, LimitReason};
 pub use http::{Http, parse_retry_after};
 pub use inspect::{Inspection, inspect};
+pub use pins::Pins;
+pub use shares::{Share, Shares};
 pub use stop::StopReason;
 pub use tally::Tally;
 pub use transport::Transport;
@@ -41,7 +47,7 @@ use crate::error::Error;
 use crate::journal::{Journal, JournalError, Policy};
 use crate::plan::Plan;
 use crate::report::{About, CanaryRun, Mode, Report, RunInfo, Stopped, Writer};
-use crate::secret::Secret;
+use crate::secret::{Secret, Tokens};
 use gate::Gate;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -73,6 +79,10 @@ pub struct Options {
     /// Run the campaign's canary (`delivery.canary`): its seeds, then its count of the
     /// audience, and no more; the journal records the run as the canary.
     pub canary: bool,
+    /// Recipients the journal records as sent from another sender than their hash picks now
+    /// (a sender was added to `provider.senders` since): the index in
+    /// [`Plan::senders`] of the one they go from again ([`Inspection::pinned`]).
+    pub pinned: Arc<Pins>,
 }
 
 /// What a run did.
@@ -96,7 +106,7 @@ pub async fn run<T: Transport>(
     options: &Options,
     mut journal: Option<&mut Journal>,
     transport: Arc<T>,
-    secret: Secret,
+    tokens: Tokens,
     cancel: CancellationToken,
     progress: &mut (dyn FnMut(&Tally, Duration) + Send),
 ) -> Result<Outcome, Error> {
@@ -118,13 +128,27 @@ pub async fn run<T: Transport>(
     if let Some(c) = plan.canary.as_ref().filter(|_| canary) {
         limits.push((c.size(), LimitReason::Canary));
     }
-    let sender = format!("{}:{}", plan.provider, plan.settings().account);
-    if let (Some(cap), Some(j)) = (plan.delivery.daily_cap, journal.as_deref()) {
-        let (now, day) = (jiff::Timestamp::now(), jiff::SignedDuration::from_hours(24));
-        let (used, oldest) = j.sent_since(&sender, &plan.id, now - day)?;
-        // Nothing sent yet: this run's first message, about now, is the oldest.
-        let frees = oldest.unwrap_or(now) + day;
-        limits.push((cap.saturating_sub(used), LimitReason::DailyCap { cap, frees }));
+    // Each sender as the journal names it: provider and account (`cloud_api:1234`).
+    let keys: Vec<String> = plan.senders.iter().map(|s| format!("{}:{}", plan.provider, s.account)).collect();
+    let sender = keys.join(" ");
+    // What each sender may still send today. The journal counts messages by campaign, not
+    // yet by sender: with several senders, each is charged with all of this campaign's
+    // messages of the day, which may hold some back early but never sends past a cap.
+    let mut caps = Vec::with_capacity(keys.len());
+    for (key, s) in keys.iter().zip(&plan.senders) {
+        caps.push(match (s.daily_cap, journal.as_deref()) {
+            (Some(cap), Some(j)) => {
+                let (now, day) = (jiff::Timestamp::now(), jiff::SignedDuration::from_hours(24));
+                let (used, oldest) = j.sent_since(key, &plan.id, now - day)?;
+                // Nothing sent yet: this run's first message, about now, is the oldest.
+                Some((cap.saturating_sub(used), oldest.unwrap_or(now) + day))
+            }
+            _ => None,
+        });
+    }
+    if let ([Some((left, frees))], Some(cap)) = (&caps[..], plan.senders[0].daily_cap) {
+        limits.push((*left, LimitReason::DailyCap { cap, frees: *frees }));
+        caps.clear();
     }
     let (limit, limited_by) = match limits.into_iter().min_by_key(|(n, _)| *n) {
         Some((n, why)) => (Some(n), why),
@@ -146,7 +170,17 @@ pub async fn run<T: Transport>(
     };
     let d = &plan.delivery;
     let slots = match journal.as_deref_mut().filter(|_| run_id.is_some()) {
-        Some(j) => j.share_limits(&sender, d.daily_cap, d.rate_per_sec, d.burst)?,
+        // One sender: the journal holds its cap at each claim. Several: the run does.
+        Some(j) if keys.len() == 1 => {
+            j.share_limits(&sender, d.daily_cap, plan.senders[0].rate_per_sec, d.burst)?.map(|s| vec![s])
+        }
+        Some(j) => {
+            let mut slots = Vec::with_capacity(keys.len());
+            for (key, s) in keys.iter().zip(&plan.senders) {
+                slots.extend(j.share_limits(key, None, s.rate_per_sec, d.burst)?);
+            }
+            Some(slots).filter(|s| s.len() == keys.len())
+        }
         None => None,
     };
     let writer = journal.as_deref().map(|j| j.writer(&plan.id, options.keep_bodies)).transpose()?;
@@ -160,9 +194,11 @@ pub async fn run<T: Transport>(
         canary,
         limited_by,
         slots,
+        caps,
+        pinned: options.pinned.clone(),
     };
     let mut record = |r: &crate::results::Record| sink.record(r);
-    let done = engine::drive(plan.clone(), setup, gate, transport, secret, cancel, &mut record, progress).await;
+    let done = engine::drive(plan.clone(), setup, gate, transport, tokens, cancel, &mut record, progress).await;
     let stopped = settle(done.stopped, writer);
     let (summary, write_error) = sink.finish();
     let info = RunInfo {
@@ -171,6 +207,7 @@ pub async fn run<T: Transport>(
         started_at: crate::results::timestamp(started),
         duration_ms: done.elapsed.as_millis() as u64,
         stopped: stopped.as_ref().map(|s| Stopped { kind: s.kind(), message: s.to_string() }),
+        senders_stopped: done.senders_stopped.iter().map(|(sender, why)| (sender.clone(), why.to_string())).collect(),
         held_until: done.tally.next_opening,
         pace: (options.mode != Mode::DryRun && done.tally.requests > 0).then_some(done.pace),
         canary: plan.canary.as_ref().filter(|_| canary).map(|c| match c.pause || dry_run {
@@ -223,13 +260,16 @@ pub async fn rebuild(plan: Arc<Plan>, journal: &Journal, report: Writer) -> Resu
         canary: false,
         limited_by: LimitReason::Limit,
         slots: None,
+        caps: Vec::new(),
+        pinned: Arc::default(),
     };
     let cancel = CancellationToken::new();
     let mut sink = Sink::new(report, Some(cancel.clone()));
     let mut record = |r: &crate::results::Record| sink.record(r);
     let gate = Gate::Journal(writer.handle());
     let transport = Arc::new(transport::Nowhere);
-    let done = engine::drive(plan, setup, gate, transport, Secret::new(""), cancel, &mut record, &mut |_, _| {}).await;
+    let done =
+        engine::drive(plan, setup, gate, transport, Secret::new("").into(), cancel, &mut record, &mut |_, _| {}).await;
     let (summary, write_error) = sink.finish();
     match (settle(done.stopped, Some(writer)), write_error) {
         (_, Some(e)) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Output(e)),

@@ -12,8 +12,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// A slot used this late is still the slot it was (at most one period): a timer that wakes a
-/// little late does not slow the run down, nor does a lane busy for a moment.
+/// A slot used this late is still the slot it was: a timer that wakes a little late does not
+/// slow the run down, nor does a lane busy for a moment. Not bounded by one period: at 1000/s
+/// a period is the timer's own millisecond, and every late wake lost a slot (870/s of 1000).
 const LATE: Duration = Duration::from_millis(20);
 
 /// The shared pacer.
@@ -73,7 +74,7 @@ impl Pacer {
             let conforming = due.checked_sub(period.saturating_mul(bucket.burst - 1)).unwrap_or(now);
             let at = conforming.max(now).max(paused_until.unwrap_or(now));
             if at <= now {
-                let late = now.checked_sub(period.min(LATE)).unwrap_or(now);
+                let late = now.checked_sub(LATE).unwrap_or(now);
                 bucket.last = due.max(late);
                 return;
             }
@@ -145,5 +146,22 @@ mod tests {
         pacer.wait().await;
         assert!(start.elapsed() >= Duration::from_secs(2), "{:?}", start.elapsed());
         assert_eq!(pacer.slowdowns().cuts, 1, "the second refusal came within the cool-down");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rate_faster_than_the_timer_keeps_its_pace_when_wakes_come_late() {
+        // 1000/s is one request a millisecond, the timer's own grain: every wake is a little
+        // late, and a lane busy for a few milliseconds now and then must not cost the run
+        // those slots either.
+        let pacer = Pacer::new(1000.0, 1);
+        let start = Instant::now();
+        for i in 0..1000 {
+            pacer.wait().await;
+            if i % 10 == 9 {
+                tokio::time::sleep(Duration::from_micros(3_500)).await;
+            }
+        }
+        let elapsed = start.elapsed();
+        assert!(elapsed <= Duration::from_millis(1_010), "1000 requests at 1000/s took {elapsed:?}");
     }
 }

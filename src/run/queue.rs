@@ -1,6 +1,8 @@
 //! The jobs waiting for a worker: a queue many workers take from. A batch goes in with one
 //! lock and one wake-up call; a worker waits until a job is there for it, may then wait for
-//! something else (its pacer slot) while the job stays queued, and takes it.
+//! something else (its pacer slot) while the job stays queued, and takes it. With several
+//! senders, each has a queue of its own ([`Queues`]), so a worker waits for the pacer of the
+//! sender whose job it will take.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -49,6 +51,46 @@ impl<T> Queue<T> {
     }
 }
 
+/// One queue per key (a sender): each item goes to the queue its key names.
+pub struct Queues<T>(Vec<Queue<T>>);
+
+impl<T> Queues<T> {
+    /// `n` queues (at least one).
+    pub fn new(n: usize) -> Queues<T> {
+        Queues((0..n.max(1)).map(|_| Queue::default()).collect())
+    }
+
+    /// The queue of `key` (the last one past the end).
+    pub fn of(&self, key: usize) -> &Queue<T> {
+        &self.0[key.min(self.0.len() - 1)]
+    }
+
+    /// Adds each item to the queue of its `key`, in order.
+    pub fn push(&self, items: Vec<T>, key: impl Fn(&T) -> usize) {
+        if let [queue] = &self.0[..] {
+            return queue.push(items);
+        }
+        let mut by_key: Vec<Vec<T>> = self.0.iter().map(|_| Vec::new()).collect();
+        for item in items {
+            let k = key(&item).min(by_key.len() - 1);
+            by_key[k].push(item);
+        }
+        for (queue, items) in self.0.iter().zip(by_key).filter(|(_, items)| !items.is_empty()) {
+            queue.push(items);
+        }
+    }
+
+    /// Items queued in all of them.
+    pub fn len(&self) -> usize {
+        self.0.iter().map(Queue::len).sum()
+    }
+
+    /// Closes every queue.
+    pub fn close(&self) {
+        self.0.iter().for_each(Queue::close);
+    }
+}
+
 /// An item reserved for one taker.
 pub struct Reserved<'a, T> {
     queue: &'a Queue<T>,
@@ -94,5 +136,15 @@ mod tests {
         }
         all.sort_unstable();
         assert_eq!(all, (0..100).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn each_item_goes_to_the_queue_of_its_key() {
+        let qs: Queues<usize> = Queues::new(2);
+        qs.push(vec![1, 2, 3, 4, 5], |i| i % 2);
+        assert_eq!(qs.len(), 5);
+        let take = |q: &Queue<usize>| std::iter::from_fn(|| q.items().pop_front()).collect::<Vec<_>>();
+        assert_eq!(take(qs.of(0)), vec![2, 4]);
+        assert_eq!(take(qs.of(1)), vec![1, 3, 5]);
     }
 }

@@ -10,8 +10,10 @@ use crate::plan::{Plan, PlanError, Send};
 use crate::providers::Settings;
 use crate::request::HttpRequest;
 
-/// The hash the journal keeps of `send`, whose body goes on the wire as `body`.
-pub(super) fn of(plan: &Plan, send: &Send, settings: &Settings, body: &[u8]) -> Result<Hash, PlanError> {
+/// The hash the journal keeps of `send`, whose body goes on the wire as `body`; it covers the
+/// sender's account, so the same message from another sender is another request.
+pub(super) fn of(plan: &Plan, send: &Send, body: &[u8]) -> Result<Hash, PlanError> {
+    let settings = plan.settings_of(send.sender);
     Ok(match plan.unscheduled(send)? {
         Some(bare) => hash(&bare, settings, &wire_body(&bare.body)),
         None => hash(&send.request, settings, body),
@@ -19,7 +21,8 @@ pub(super) fn of(plan: &Plan, send: &Send, settings: &Settings, body: &[u8]) -> 
 }
 
 /// The hash a journal written before connection settings joined it keeps of `send`.
-pub(super) fn legacy(plan: &Plan, send: &Send, settings: &Settings) -> Result<Hash, PlanError> {
+pub(super) fn legacy(plan: &Plan, send: &Send) -> Result<Hash, PlanError> {
+    let settings = plan.settings_of(send.sender);
     let bare = plan.unscheduled(send)?;
     let r = bare.as_ref().unwrap_or(&send.request);
     Ok(crate::journal::legacy_request_hash(r.method, &r.url, &settings.base_url, &wire_body(&r.body)))

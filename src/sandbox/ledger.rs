@@ -1,5 +1,5 @@
-//! What the sandbox saw: every attempt, every accepted message, the counts, and the optional
-//! JSON-lines record file of accepted messages.
+//! What the sandbox saw: every attempt, every accepted message, the counts (in all and second
+//! by second), and the optional JSON-lines record file of accepted messages.
 
 use crate::providers::ProviderKind;
 use serde::{Serialize, Serializer};
@@ -66,6 +66,21 @@ impl Stats {
     }
 }
 
+/// One second of a run: requests that reached a provider's endpoint and arrived in it, and
+/// how they ended. Kept for every second of the sandbox's life (16 bytes a second, 1.4 MB a
+/// day), so a benchmark can tell how a client settled after its first seconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub(super) struct Second {
+    /// Seconds since the sandbox started.
+    pub second: u32,
+    /// Requests that arrived in this second.
+    pub requests: u32,
+    /// Of them, messages accepted.
+    pub accepted: u32,
+    /// Of them, refused for the pace: over `--throughput`, or an injected 429.
+    pub throttled: u32,
+}
+
 /// How one request ended, for the counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Class {
@@ -75,8 +90,10 @@ pub(super) enum Class {
     AcceptedFault,
     /// Refused with a 4xx.
     Rejected,
-    /// An injected 500 or 429.
+    /// An injected 500 or refusal.
     Fault,
+    /// Refused for the pace: over the throughput, or an injected 429 (counts as a fault).
+    Throttled,
 }
 
 /// The shared, locked record of a run.
@@ -93,6 +110,7 @@ struct Inner {
     stats: Stats,
     accepted: Vec<Accepted>,
     attempts: Vec<Attempt>,
+    seconds: Vec<Second>,
     per_recipient: HashMap<(ProviderKind, String), u32>,
 }
 
@@ -136,7 +154,18 @@ impl Ledger {
                     inner.stats.faults += 1;
                 }
                 Class::Rejected => inner.stats.rejected += 1,
-                Class::Fault => inner.stats.faults += 1,
+                Class::Fault | Class::Throttled => inner.stats.faults += 1,
+            }
+            if let Some(at) = attempt.as_ref().and_then(|a| usize::try_from(a.at_ms / 1000).ok()) {
+                let seconds = &mut inner.seconds;
+                while seconds.len() <= at {
+                    let second = u32::try_from(seconds.len()).unwrap_or(u32::MAX);
+                    seconds.push(Second { second, ..Second::default() });
+                }
+                let second = &mut inner.seconds[at];
+                second.requests += 1;
+                second.accepted += u32::from(matches!(class, Class::Accepted | Class::AcceptedFault));
+                second.throttled += u32::from(class == Class::Throttled);
             }
             if let Some(a) = accepted {
                 let (at, counts) = (index(a.provider), &mut inner.stats.per_provider);
@@ -163,6 +192,11 @@ impl Ledger {
     /// The counts so far.
     pub(super) fn stats(&self) -> Stats {
         self.lock().stats.clone()
+    }
+
+    /// Every second from the sandbox's start to the last request's, in order.
+    pub(super) fn seconds(&self) -> Vec<Second> {
+        self.lock().seconds.clone()
     }
 
     /// Every accepted message, in order.

@@ -9,8 +9,8 @@ use std::time::Duration;
 /// How often the live count is redrawn (and the record file flushed), at most.
 const REDRAW: Duration = Duration::from_millis(200);
 
-/// Starts the sandbox, prints its address and one line per provider with the `base_url` and
-/// token to use, then (unless `quiet`) redraws `accepted N · rejected N · faults N` on stderr
+/// Starts the sandbox, prints its address, one line per provider with the `base_url` and
+/// token to use and where its counts are served (`GET /_stats`), then (unless `quiet`) redraws `accepted N · rejected N · faults N` on stderr
 /// until Ctrl-C or SIGTERM, and shuts down.
 ///
 /// # Errors
@@ -52,7 +52,7 @@ pub async fn serve_forever(config: Config, quiet: bool) -> io::Result<()> {
     result
 }
 
-/// The start-up text: the address, then each provider's `base_url` and token.
+/// The start-up text: the address, each provider's `base_url` and token, then the stats URL.
 fn banner(sandbox: &Sandbox) -> String {
     let mut out = format!("herald sandbox listening on http://{}\n", sandbox.addr());
     for &kind in ProviderKind::ALL {
@@ -63,6 +63,7 @@ fn banner(sandbox: &Sandbox) -> String {
             token(kind)
         ));
     }
+    out.push_str(&format!("  {:<12} GET http://{}/_stats (counts, and per second)\n", "stats", sandbox.addr()));
     out
 }
 
@@ -83,7 +84,10 @@ mod tests {
         assert!(text.starts_with(&format!("herald sandbox listening on http://127.0.0.1:{port}\n")));
         assert!(text.contains(&format!("http://127.0.0.1:{port}/cloud_api/v23.0")));
         assert!(text.contains("fiq_sandbox_key"));
-        assert_eq!(text.lines().count(), 1 + ProviderKind::ALL.len());
+        assert!(
+            text.ends_with(&format!("  stats        GET http://127.0.0.1:{port}/_stats (counts, and per second)\n"))
+        );
+        assert_eq!(text.lines().count(), 2 + ProviderKind::ALL.len());
         let stats = Stats { accepted: 1234, rejected: 3, faults: 12, ..Stats::default() };
         assert_eq!(count_line(&stats), "accepted 1234 · rejected 3 · faults 12");
         sandbox.shutdown().await;

@@ -1,4 +1,5 @@
-//! The loopback HTTP server. Each request goes route → method → auth → account → contract →
+//! The loopback HTTP server. `GET /_stats` answers the counts so far, in all and second by
+//! second ([`STATS_PATH`]). Every other request goes route → method → auth → account → contract →
 //! JSON body → throughput limit → injected faults → the body against the contract → record, then is answered,
 //! dropped or held.
 //!
@@ -32,6 +33,12 @@ use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
+
+/// Where the counts are served: `{"received", "accepted", "rejected", "faults", "per_provider",
+/// "per_second": [{"second", "requests", "accepted", "throttled"}, …]}`, each second counting
+/// the provider requests that arrived in it. Not a request to any provider: not counted, not
+/// delayed.
+const STATS_PATH: &str = "/_stats";
 
 /// The largest body read; real gateways refuse far smaller ones.
 const BODY_LIMIT: usize = 8 << 20;
@@ -118,6 +125,9 @@ async fn handle(
     cut: Arc<Notify>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    if request.method() == Method::GET && request.uri().path() == STATS_PATH {
+        return Ok(stats(&shared.ledger).into_response());
+    }
     let (reply, after) = process(&shared, request).await;
     if after != After::Hang && !shared.latency.is_zero() {
         let n = shared.answered.fetch_add(1, Ordering::Relaxed);
@@ -131,6 +141,15 @@ async fn handle(
         }
         After::Hang => std::future::pending().await,
     }
+}
+
+/// The `/_stats` answer.
+fn stats(ledger: &Ledger) -> Reply {
+    let mut body = serde_json::to_value(ledger.stats()).unwrap_or_default();
+    if let Some(object) = body.as_object_mut() {
+        object.insert("per_second".into(), serde_json::to_value(ledger.seconds()).unwrap_or_default());
+    }
+    Reply::json(200, body)
 }
 
 /// Decides the answer to one request and records it.
@@ -181,13 +200,15 @@ async fn process(shared: &Shared, request: Request<Incoming>) -> (Reply, After) 
     let recipient = api.recipient(&endpoint, &body);
     // Over the account's throughput the gateway answers before anything else is looked at.
     if let Some(wait) = shared.buckets.take(kind, &endpoint.account, shared.started.elapsed()) {
-        return end(Class::Fault, api.throttled().retry_after(wait), recipient);
+        return end(Class::Throttled, api.throttled().retry_after(wait), recipient);
     }
     // Faults are keyed by attempt number; without faults nothing per recipient is kept.
     let n = if shared.faults.any() { ledger.next_attempt(kind, &recipient) } else { 1 };
     match shared.faults.before(kind, &recipient, n) {
         Before::Fail => return end(Class::Fault, api.server_error(), recipient),
-        Before::Throttle => return end(Class::Fault, api.throttled().retry_after(shared.retry_after_secs), recipient),
+        Before::Throttle => {
+            return end(Class::Throttled, api.throttled().retry_after(shared.retry_after_secs), recipient);
+        }
         Before::Refuse => {
             let reply = api.refused(&recipient);
             return end(Class::Fault, reply, recipient);

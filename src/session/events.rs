@@ -31,6 +31,14 @@ pub enum Event<'a> {
     },
     /// Recipients in flight when an earlier run stopped are now `unknown`.
     Settled(usize),
+    /// Recipients the run sends to again were sent from an account the campaign no longer
+    /// lists in `provider.senders`: they go from their hash's sender instead.
+    SenderGone {
+        /// The account.
+        account: &'a str,
+        /// How many.
+        recipients: usize,
+    },
     /// The campaign changed since the last run; a dry run goes on (`allowed` false) or
     /// `--allow-changed` let it (`allowed` true).
     Changed {
@@ -121,6 +129,13 @@ impl Event<'_> {
             Event::Settled(settled) => format!(
                 "note: {settled} recipient{} were in flight when an earlier run stopped; they are now `unknown` (the provider may or may not have them) and are not resent unless --retry-unknown",
                 if *settled == 1 { "" } else { "s" }
+            ),
+            Event::SenderGone { account, recipients } => format!(
+                "warning: {recipients} recipient{s} to send to again {was} sent from sender `{account}`, which `provider.senders` no longer lists; {they} now go from another sender (their replies may come to a new number). Put `{account}` back in the list to keep {them} on it",
+                s = if *recipients == 1 { "" } else { "s" },
+                was = if *recipients == 1 { "was" } else { "were" },
+                they = if *recipients == 1 { "it" } else { "they" },
+                them = if *recipients == 1 { "it" } else { "them" },
             ),
             Event::Changed { changes, allowed: false } => {
                 format!("warning: {changes}; a real run would refuse to send unless --allow-changed")

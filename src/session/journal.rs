@@ -59,6 +59,9 @@ pub(super) fn open(
         }
     }
     let inspection = run::inspect(plan, &mut j, o.policy, false)?;
+    for (account, recipients) in inspection.pins.unlisted() {
+        tell(on_event, Event::SenderGone { account, recipients })?;
+    }
     if inspection.changes.any() {
         let changes = inspection.changes.describe();
         if o.dry_run && !o.allow_changed {

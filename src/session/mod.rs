@@ -23,7 +23,7 @@ use crate::journal::{Journal, Policy};
 use crate::plan::Plan;
 use crate::report::{self, Mode};
 use crate::run::{self, Inspection, Tally, transport::Transport};
-use crate::secret::Secret;
+use crate::secret::Tokens;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -107,8 +107,8 @@ impl std::fmt::Debug for Options {
 pub struct Deps<T> {
     /// Where requests go (HTTP, nowhere for a dry run, memory in tests).
     pub transport: Arc<T>,
-    /// The provider's token.
-    pub secret: Secret,
+    /// The provider's tokens: one per sender, or one for them all.
+    pub tokens: Tokens,
     /// What time it is (windows are judged by it) and how the session waits: the system's,
     /// `HERALD_NOW`'s fixed instant (windows judged then; no wait for them), or a manual clock
     /// in tests (its waits move it on at once).
@@ -236,7 +236,8 @@ impl Session {
         }
         let mut canary = canary;
         loop {
-            let pass = Pass { count, expected: inspection.selection.to_send, canary };
+            let pinned = Arc::new(inspection.pins.clone());
+            let pass = Pass { count, expected: inspection.selection.to_send, canary, pinned };
             let end = send_pass(&plan, &o, journal.as_mut().map(|(j, _)| j), &deps, pass, on_event).await?;
             let (code, held_until) = (end.code, end.held_until);
             if let Some(c) = plan.canary.as_ref().filter(|_| canary) {
@@ -285,6 +286,8 @@ struct Pass {
     expected: usize,
     /// Run the campaign's canary.
     canary: bool,
+    /// Recipients who go from the sender the journal records for them.
+    pinned: Arc<run::Pins>,
 }
 
 /// How a pass ended.
@@ -329,14 +332,15 @@ async fn send_pass<T: Transport>(
         report_dir: report_dir.clone(),
         window: (!o.ignore_window).then(|| deps.clock.clone()),
         canary: pass.canary,
+        pinned: pass.pinned,
     };
     tell(on_event, Event::PassStarting(pass.count))?;
     // Progress cannot stop a run: what the callback says to it is not an error of the run.
     let mut show = |t: &Tally, elapsed: Duration| {
         let _ = on_event(Event::Progress(t, elapsed));
     };
-    let (transport, secret, cancel) = (deps.transport.clone(), deps.secret.clone(), deps.cancel.clone());
-    let outcome = run::run(plan.clone(), &run_options, journal, transport, secret, cancel, &mut show).await;
+    let (transport, tokens, cancel) = (deps.transport.clone(), deps.tokens.clone(), deps.cancel.clone());
+    let outcome = run::run(plan.clone(), &run_options, journal, transport, tokens, cancel, &mut show).await;
     tell(on_event, Event::PassOver)?;
     let outcome = outcome?;
     tell(on_event, Event::Passed { outcome: &outcome, report_dir: report_dir.as_deref(), mode })?;

@@ -176,7 +176,8 @@ fn send_and_stop(
             }
             c.cancel();
         });
-        run::run(p.clone(), &options(s), Some(j), memory.clone(), Secret::new(TOKEN), cancel, &mut |_, _| {}).await
+        run::run(p.clone(), &options(s), Some(j), memory.clone(), Secret::new(TOKEN).into(), cancel, &mut |_, _| {})
+            .await
     })
     .unwrap()
 }

@@ -42,7 +42,7 @@ fn session(s: &Scratch, continue_: bool, memory: &Arc<Memory>) -> (Result<Outcom
     let plan = plan(s, &campaign());
     let deps = Deps {
         transport: memory.clone(),
-        secret: Secret::new(TOKEN),
+        tokens: Secret::new(TOKEN).into(),
         clock: herald::window::Clock::system(),
         cancel: CancellationToken::new(),
     };

@@ -239,7 +239,7 @@ fn a_send_waiting_for_its_schedule_does_not_hold_the_journal() {
         }
         Ok(())
     };
-    let deps = Deps { transport: memory.clone(), secret: Secret::new(TOKEN), clock, cancel: cancel.clone() };
+    let deps = Deps { transport: memory.clone(), tokens: Secret::new(TOKEN).into(), clock, cancel: cancel.clone() };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let later = session::Options { file: "later.yaml".into(), ..options(&s) };
     let outcome = rt.block_on(session::run(waiting, later, deps, on_event));

@@ -15,6 +15,7 @@ mod postgres;
 mod sandbox;
 mod schedule;
 mod send;
+mod senders;
 mod window;
 
 use crate::common::*;
@@ -22,7 +23,7 @@ use herald::journal::{Journal, Location};
 use herald::plan::{self, Options as PlanOptions, Plan, TokenCheck};
 use herald::run::memory::{Memory, Reply};
 use herald::run::transport::Transport;
-use herald::secret::Secret;
+use herald::secret::{Secret, Tokens};
 use herald::session::{self, Deps, Event, Outcome, SessionError};
 use herald::window::Clock;
 use std::sync::Arc;
@@ -100,7 +101,7 @@ impl Ran {
 pub fn session(plan: &Arc<Plan>, options: session::Options, memory: &Arc<Memory>, clock: &Clock) -> Ran {
     let deps = Deps {
         transport: memory.clone(),
-        secret: Secret::new(TOKEN),
+        tokens: Secret::new(TOKEN).into(),
         clock: clock.clone(),
         cancel: CancellationToken::new(),
     };

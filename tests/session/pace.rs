@@ -24,7 +24,7 @@ fn send(s: &Scratch, campaign: &str, memory: Memory) -> (Ran, Duration) {
     let options = session::Options { journal: None, no_journal: true, ..options(s) };
     let deps = Deps {
         transport: Arc::new(memory.on_one_lane()),
-        secret: Secret::new(TOKEN),
+        tokens: Secret::new(TOKEN).into(),
         clock: Clock::system(),
         cancel: CancellationToken::new(),
     };

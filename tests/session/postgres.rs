@@ -80,3 +80,9 @@ fn a_changed_id_in_another_clone_is_refused_while_the_campaign_looks_sent() {
     assert_eq!(told.ended().exit_code(), 0);
     assert_eq!(memory.received().len(), 8, "sent once before the flag, once after");
 }
+
+#[test]
+fn a_retry_goes_from_the_journals_sender_after_one_is_added() {
+    let url = pg_server::database();
+    crate::session::senders::a_retry_goes_from_the_journals_sender_after_one_is_added(std::path::Path::new(&url));
+}

@@ -30,7 +30,7 @@ fn send(plan: &Arc<Plan>, s: &Scratch, rehearsal: bool) -> Ran {
     let http = Http::new(plan.delivery.timeout, plan.delivery.concurrency).unwrap();
     let deps = Deps {
         transport: Arc::new(http),
-        secret: Secret::new(token(plan.provider)),
+        tokens: Secret::new(token(plan.provider)).into(),
         clock: Clock::system(),
         cancel: CancellationToken::new(),
     };

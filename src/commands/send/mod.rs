@@ -10,7 +10,7 @@ use crate::journal::Policy;
 use crate::plan::{self, Endpoint, Options as PlanOptions, Plan, ScheduleCheck, TokenCheck};
 use crate::run::{self, transport::Nowhere};
 use crate::sandbox::Sandbox;
-use crate::secret::Secret;
+use crate::secret::{Secret, Tokens};
 use crate::session::{self, Deps, Event, Session, SessionError};
 use printer::Printer;
 use std::io::{BufRead, IsTerminal, Write};
@@ -128,16 +128,23 @@ async fn send(o: &Options, out: &Output) -> Result<u8, SessionError> {
         return Err(SessionError::Cancelled);
     }
     let plan = Arc::new(plan);
-    let secret = match (&sandbox, o.dry_run) {
-        (Some(_), _) => Secret::new(crate::providers::imitation::token(plan.provider)),
-        (None, true) => Secret::new(""),
+    let tokens = match (&sandbox, o.dry_run) {
+        (Some(_), _) => Secret::new(crate::providers::imitation::token(plan.provider)).into(),
+        (None, true) => Secret::new("").into(),
         (None, false) => {
-            Secret::from_env(&plan.token_env).ok_or_else(|| Error::MissingToken(plan.token_env.clone()))?
+            // Each sender's token, from its own variable (or the provider's).
+            let mut tokens = Vec::with_capacity(plan.senders.len());
+            for sender in &plan.senders {
+                let name = &sender.token_env;
+                let secret = Secret::from_env(name).ok_or_else(|| Error::MissingToken(name.clone()))?;
+                if !secret.expose().chars().all(|c| c == '\t' || (' '..='~').contains(&c)) {
+                    return Err(Error::TokenNotHeader(name.clone()).into());
+                }
+                tokens.push(secret);
+            }
+            Tokens::per_sender(tokens)
         }
     };
-    if !secret.expose().chars().all(|c| c == '\t' || (' '..='~').contains(&c)) {
-        return Err(Error::TokenNotHeader(plan.token_env.clone()).into());
-    }
     let session_options = session::Options {
         file: o.file.clone(),
         dry_run: o.dry_run,
@@ -168,12 +175,12 @@ async fn send(o: &Options, out: &Output) -> Result<u8, SessionError> {
     }
     let clock = super::clock()?;
     let result = if o.dry_run {
-        let deps = Deps { transport: Arc::new(Nowhere), secret, clock, cancel };
+        let deps = Deps { transport: Arc::new(Nowhere), tokens, clock, cancel };
         session.run(deps, &mut on_event).await
     } else {
         match run::Http::new(plan.delivery.timeout, plan.delivery.concurrency) {
             Ok(http) => {
-                let deps = Deps { transport: Arc::new(http), secret, clock, cancel };
+                let deps = Deps { transport: Arc::new(http), tokens, clock, cancel };
                 session.run(deps, &mut on_event).await
             }
             Err(e) => Err(Error::from(e).into()),

@@ -16,6 +16,7 @@ pub fn connect(url: &str, schema: &str, shown: &str) -> Result<Client, JournalEr
     config.application_name("herald");
     let mut client = config.connect(tls()?).map_err(failed)?;
     client.batch_execute(&format!("SET search_path TO {schema}"))?;
+    super::schema::read_as_is(&mut client, schema)?;
     Ok(client)
 }
 

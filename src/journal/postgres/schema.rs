@@ -67,6 +67,9 @@ const MIGRATIONS: &[&str] = &[
          at          BIGINT NOT NULL,
          error_code  TEXT
      );",
+    // 5: the account each recipient was sent from (`provider.senders`), so a re-run sends
+    // from it again.
+    "ALTER TABLE recipients ADD COLUMN sender TEXT;",
 ];
 
 /// For a reader: whether herald's tables are in `schema` (a journal no send has written has
@@ -96,6 +99,9 @@ pub fn migrate(client: &mut Client, schema: &str, shown: &str) -> Result<(), Jou
          );
          SET LOCAL search_path TO {schema};"
     ))?;
+    // This connection's own view of an older `recipients` ([`read_as_is`]) would hide the
+    // migrated table.
+    tx.batch_execute("DROP VIEW IF EXISTS pg_temp.recipients")?;
     let version: i32 = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM migrations", &[])?.get(0);
     let known = i32::try_from(MIGRATIONS.len()).unwrap_or(i32::MAX);
     if version > known {
@@ -106,5 +112,26 @@ pub fn migrate(client: &mut Client, schema: &str, shown: &str) -> Result<(), Jou
         tx.execute("INSERT INTO migrations (version) VALUES ($1)", &[&n])?;
     }
     tx.commit()?;
+    Ok(())
+}
+
+/// For a reader of a journal from before each recipient's sender was kept (migration 5): a
+/// view in the connection's temporary schema, which PostgreSQL searches first, shows
+/// `recipients` with an empty `sender`, so it reads it as it reads a newer journal and changes
+/// nothing. A sender migrates instead (and drops the view).
+pub fn read_as_is(client: &mut Client, schema: &str) -> Result<(), postgres::Error> {
+    let table = format!("{schema}.recipients");
+    let lacks: bool = client
+        .query_one(
+            "SELECT to_regclass($1) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM information_schema.columns
+                 WHERE table_schema = $2 AND table_name = 'recipients' AND column_name = 'sender')",
+            &[&table, &schema],
+        )?
+        .get(0);
+    if lacks {
+        client.batch_execute(&format!(
+            "CREATE TEMP VIEW recipients AS SELECT *, NULL::text AS sender FROM {schema}.recipients"
+        ))?;
+    }
     Ok(())
 }

@@ -22,6 +22,7 @@ fn candidates(range: std::ops::Range<usize>) -> Vec<Candidate> {
             csv_line: Some(i as u64 + 2),
             request_hash: Some([1; 32]),
             body: None,
+            sender: None,
         })
         .collect()
 }
@@ -188,7 +189,8 @@ fn a_journal_before_campaign_files_is_read_as_it_is_and_migrated_by_a_sender() {
     // As migration 2 left it.
     sql(
         &url,
-        "ALTER TABLE campaigns DROP COLUMN file; DROP TABLE receipts; DELETE FROM migrations WHERE version >= 3;",
+        "ALTER TABLE campaigns DROP COLUMN file; DROP TABLE receipts; ALTER TABLE recipients DROP COLUMN sender;
+         DELETE FROM migrations WHERE version >= 3;",
     );
     let reader = Journal::open_read(at()).unwrap().unwrap();
     let known = reader.campaigns().unwrap();
@@ -196,6 +198,30 @@ fn a_journal_before_campaign_files_is_read_as_it_is_and_migrated_by_a_sender() {
     drop(reader);
     let (sender, _) = runner(&url);
     assert_eq!(sender.campaigns().unwrap()[0].file.as_deref(), Some("c.yaml"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_journal_before_each_recipients_sender_is_read_as_it_is_and_migrated_by_a_sender() {
+    let url = pg_server::database();
+    let at = || Location::parse(Path::new(&url), false).unwrap();
+    let (j, _) = runner(&url);
+    let writer = j.writer("c", false).unwrap();
+    writer.handle().admit(candidates(0..1), Policy::default(), usize::MAX).await.unwrap();
+    writer.finish().unwrap();
+    drop(j);
+    // As migration 4 left it.
+    sql(&url, "ALTER TABLE recipients DROP COLUMN sender; DELETE FROM migrations WHERE version >= 5;");
+    let reader = Journal::open_read(at()).unwrap().unwrap();
+    let row = reader.row("c", &phone(0)).unwrap().unwrap();
+    assert_eq!((row.state, row.record.sender), (State::InFlight, None));
+    drop(reader);
+    let (sender, _) = runner(&url);
+    let writer = sender.writer("c", false).unwrap();
+    let mut again = candidates(1..2);
+    again[0].sender = Some("5678".into());
+    writer.handle().admit(again, Policy::default(), usize::MAX).await.unwrap();
+    writer.finish().unwrap();
+    assert_eq!(sender.row("c", &phone(1)).unwrap().unwrap().record.sender.as_deref(), Some("5678"));
 }
 
 #[test]

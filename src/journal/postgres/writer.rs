@@ -45,8 +45,9 @@ impl Statements {
             settle: client.prepare(super::SETTLE)?,
             lease: client.prepare(&lease)?,
             claim: client.prepare(
-                "INSERT INTO recipients (campaign, recipient, csv_line, state, request_hash, body, first_sent_at, updated_at, run)
-                 SELECT $1, w, l, 'in_flight', h, b, $6, $6, $7 FROM UNNEST($2::text[], $3::bigint[], $4::bytea[], $5::text[]) AS x (w, l, h, b)
+                "INSERT INTO recipients (campaign, recipient, csv_line, state, request_hash, body, first_sent_at, updated_at, run, sender)
+                 SELECT $1, w, l, 'in_flight', h, b, $6, $6, $7, s
+                 FROM UNNEST($2::text[], $3::bigint[], $4::bytea[], $5::text[], $8::text[]) AS x (w, l, h, b, s)
                  ON CONFLICT (campaign, recipient) DO NOTHING
                  RETURNING recipient",
             )?,
@@ -54,23 +55,24 @@ impl Statements {
             reclaim: client.prepare(
                 "UPDATE recipients SET state = 'in_flight', csv_line = $3, request_hash = $4, body = $5, message_id = NULL,
                                        http_status = NULL, error_code = NULL, error_message = NULL, attempts = 0,
-                                       latency_ms = NULL, updated_at = $6, run = $7
+                                       latency_ms = NULL, updated_at = $6, run = $7, sender = $10
                  WHERE campaign = $1 AND recipient = $2 AND state = $8 AND updated_at = $9",
             )?,
             // Every outcome of a batch in one statement.
             done: client.prepare(
                 "UPDATE recipients r SET state = u.state, message_id = u.message_id, http_status = u.http_status,
                         error_code = u.error_code, error_message = u.error_message, attempts = u.attempts,
-                        latency_ms = u.latency_ms, updated_at = u.updated_at
+                        latency_ms = u.latency_ms, updated_at = u.updated_at, sender = COALESCE(u.sender, r.sender)
                  FROM UNNEST($3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::bigint[],
-                             $10::bigint[], $11::bigint[])
+                             $10::bigint[], $11::bigint[], $12::text[])
                       AS u (recipient, state, message_id, http_status, error_code, error_message, attempts,
-                            latency_ms, updated_at)
+                            latency_ms, updated_at, sender)
                  WHERE r.campaign = $1 AND r.recipient = ANY($3) AND r.run = $2 AND r.recipient = u.recipient",
             )?,
             restore: client.prepare(
                 "UPDATE recipients SET state = $4, request_hash = $5, message_id = $6, http_status = $7, error_code = $8,
-                                       error_message = $9, attempts = $10, latency_ms = $11, updated_at = $12
+                                       error_message = $9, attempts = $10, latency_ms = $11, updated_at = $12,
+                                       sender = $13
                  WHERE campaign = $1 AND recipient = $2 AND run = $3",
             )?,
             delete: client.prepare("DELETE FROM recipients WHERE campaign = $1 AND recipient = $2 AND run = $3")?,
@@ -90,6 +92,7 @@ struct Outcomes {
     attempts: Vec<i64>,
     latency_ms: Vec<Option<i64>>,
     updated_at: Vec<i64>,
+    sender: Vec<Option<String>>,
 }
 
 impl Outcomes {
@@ -102,6 +105,7 @@ impl Outcomes {
         self.attempts.push(i64::from(r.attempts));
         self.latency_ms.push(r.latency_ms.and_then(|n| i64::try_from(n).ok()));
         self.updated_at.push(millis(r.timestamp));
+        self.sender.push(r.sender);
         self.recipient.push(r.recipient);
     }
 }
@@ -217,6 +221,7 @@ fn write_changes(
                                     &i64::from(r.attempts),
                                     &r.latency_ms.and_then(|n| i64::try_from(n).ok()),
                                     &millis(r.timestamp),
+                                    &r.sender,
                                 ],
                             )?;
                         }
@@ -241,6 +246,7 @@ fn write_changes(
                 &o.attempts,
                 &o.latency_ms,
                 &o.updated_at,
+                &o.sender,
             ],
         )?;
     }
@@ -378,7 +384,9 @@ impl Claimer<'_> {
                 fresh.iter().map(|(i, _)| candidates[*i].csv_line.and_then(|n| i64::try_from(n).ok())).collect();
             let hashes: Vec<&[u8]> = fresh.iter().map(|(_, h)| &h[..]).collect();
             let bodies: Vec<Option<&str>> = fresh.iter().map(|(i, _)| candidates[*i].body.as_deref()).collect();
-            let rows = tx.query(&self.statements.claim, &[&id, &who, &lines, &hashes, &bodies, &now, &run])?;
+            let senders: Vec<Option<&str>> = fresh.iter().map(|(i, _)| candidates[*i].sender.as_deref()).collect();
+            let rows =
+                tx.query(&self.statements.claim, &[&id, &who, &lines, &hashes, &bodies, &now, &run, &senders])?;
             won.extend(rows.iter().map(|r| r.get::<_, String>(0)));
         }
         let mut previous: HashMap<usize, Row> = HashMap::new();
@@ -397,6 +405,7 @@ impl Claimer<'_> {
                     &run,
                     &row.state.as_str(),
                     &millis(row.record.timestamp),
+                    &c.sender,
                 ],
             )?;
             if n == 1 {

@@ -38,8 +38,8 @@ pub fn open(path: &Path) -> Result<Connection, JournalError> {
 }
 
 /// Opens an existing journal to read it without writing a byte, on a read-only mount too. A
-/// journal of version 4 or 5 is read as it is (see [`super::schema::has_files`] and
-/// [`super::schema::has_receipts`]), so a read never upgrades a journal an older herald
+/// journal of version 4 to 6 is read as it is (see [`super::schema::has_files`],
+/// [`super::schema::has_receipts`] and [`super::schema::read_as_is`]), so a read never upgrades a journal an older herald
 /// shares; only a sender migrates it. Older ones (version 1 to 3) are still brought up to
 /// date first.
 pub fn open_read(path: &Path) -> Result<Connection, JournalError> {
@@ -68,6 +68,7 @@ pub fn open_read(path: &Path) -> Result<Connection, JournalError> {
         return open(path);
     }
     conn.busy_timeout(std::time::Duration::from_secs(60)).map_err(failed)?;
+    super::schema::read_as_is(&conn).map_err(failed)?;
     Ok(conn)
 }
 

@@ -37,15 +37,16 @@ pub const STEP: usize = 5_000;
 fn copy(rows: &str) -> String {
     format!(
         "INSERT INTO recipients (campaign, recipient, csv_line, state, request_hash, body, message_id, http_status,
-                                 error_code, error_message, attempts, latency_ms, first_sent_at, updated_at)
+                                 error_code, error_message, attempts, latency_ms, first_sent_at, updated_at, sender)
          SELECT campaign, recipient, csv_line, state, request_hash, body, message_id, http_status,
-                error_code, error_message, attempts, latency_ms, first_sent_at, updated_at
+                error_code, error_message, attempts, latency_ms, first_sent_at, updated_at, sender
          FROM pending WHERE {rows} ORDER BY recipient, seq
          ON CONFLICT (campaign, recipient) DO UPDATE SET
              csv_line = excluded.csv_line, state = excluded.state, request_hash = excluded.request_hash,
              body = excluded.body, message_id = excluded.message_id, http_status = excluded.http_status,
              error_code = excluded.error_code, error_message = excluded.error_message,
-             attempts = excluded.attempts, latency_ms = excluded.latency_ms, updated_at = excluded.updated_at"
+             attempts = excluded.attempts, latency_ms = excluded.latency_ms, updated_at = excluded.updated_at,
+             sender = excluded.sender"
     )
 }
 
@@ -89,12 +90,12 @@ pub fn snapshot(conn: &Connection) -> rusqlite::Result<bool> {
              campaign INTEGER NOT NULL, recipient TEXT NOT NULL, csv_line INTEGER, state TEXT NOT NULL,
              request_hash BLOB NOT NULL, message_id TEXT, http_status INTEGER, error_code TEXT,
              error_message TEXT, attempts INTEGER NOT NULL, latency_ms INTEGER, updated_at INTEGER NOT NULL,
-             PRIMARY KEY (campaign, recipient)
+             sender TEXT, PRIMARY KEY (campaign, recipient)
          ) WITHOUT ROWID;
          DELETE FROM temp.live;
          INSERT OR REPLACE INTO temp.live
              SELECT campaign, recipient, csv_line, state, request_hash, message_id, http_status, error_code,
-                    error_message, attempts, latency_ms, updated_at
+                    error_message, attempts, latency_ms, updated_at, sender
              FROM pending ORDER BY campaign, recipient, seq;",
     )?;
     conn.query_row("SELECT EXISTS (SELECT 1 FROM temp.live)", [], |r| r.get(0))

@@ -7,12 +7,13 @@
 //! milliseconds. Older journals are migrated in one transaction on first use: version 1 (text
 //! ids, hex hashes, text times), version 2 (no `pending`; a `previous_state` column that
 //! released claims were restored from), version 3 (no campaign senders), version 4 (no
-//! campaign files) and version 5 (no receipts).
+//! campaign files), version 5 (no receipts) and version 6 (no sender of each recipient). A
+//! reader leaves versions 4 to 6 as they are ([`read_as_is`]).
 
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema version this herald writes (`PRAGMA user_version`).
-pub const VERSION: i64 = 6;
+pub const VERSION: i64 = 7;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS campaigns (
@@ -43,6 +44,8 @@ CREATE TABLE IF NOT EXISTS recipients (
     latency_ms     INTEGER,
     first_sent_at  INTEGER NOT NULL,
     updated_at     INTEGER NOT NULL,
+    -- The account it was sent from (`provider.senders`), so a re-run sends from it again.
+    sender         TEXT,
     PRIMARY KEY (campaign, recipient)
 ) WITHOUT ROWID;
 -- The same columns in arrival order: appending costs a page per few hundred rows, where a
@@ -62,7 +65,8 @@ CREATE TABLE IF NOT EXISTS pending (
     attempts       INTEGER NOT NULL DEFAULT 0,
     latency_ms     INTEGER,
     first_sent_at  INTEGER NOT NULL,
-    updated_at     INTEGER NOT NULL
+    updated_at     INTEGER NOT NULL,
+    sender         TEXT
 );
 -- Delivery receipts by the provider's message id, whichever campaign sent it; kept apart
 -- from the rows so a receipt needs no lookup by message id, and one arriving before the
@@ -86,20 +90,31 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 ";
 
-/// Version 4 → 6: each campaign's file, and receipts.
-const FROM_V4: &str = "
-ALTER TABLE campaigns ADD COLUMN file TEXT;
+/// Version 5 or 6 → 7: each recipient's sender (and receipts).
+const FROM_V6: &str = "
+ALTER TABLE recipients ADD COLUMN sender TEXT;
+ALTER TABLE pending ADD COLUMN sender TEXT;
 {SCHEMA}
 ";
 
-/// Version 3 → 6: each campaign's sender and file, and receipts.
+/// Version 4 → 7: each campaign's file, receipts, each recipient's sender.
+const FROM_V4: &str = "
+ALTER TABLE campaigns ADD COLUMN file TEXT;
+ALTER TABLE recipients ADD COLUMN sender TEXT;
+ALTER TABLE pending ADD COLUMN sender TEXT;
+{SCHEMA}
+";
+
+/// Version 3 → 7: each campaign's sender and file, receipts, each recipient's sender.
 const FROM_V3: &str = "
 ALTER TABLE campaigns ADD COLUMN sender TEXT;
 ALTER TABLE campaigns ADD COLUMN file TEXT;
+ALTER TABLE recipients ADD COLUMN sender TEXT;
+ALTER TABLE pending ADD COLUMN sender TEXT;
 {SCHEMA}
 ";
 
-/// Version 1 → 6: the same rows, compact.
+/// Version 1 → 7: the same rows, compact.
 const FROM_V1: &str = "
 ALTER TABLE campaigns RENAME TO campaigns_v1;
 ALTER TABLE recipients RENAME TO recipients_v1;
@@ -111,7 +126,7 @@ INSERT INTO recipients
     SELECT c.id, r.recipient, r.csv_line, r.state, coalesce(unhex(r.request_hash), x''), r.body,
            r.message_id, r.http_status, r.error_code, r.error_message, r.attempts, r.latency_ms,
            CAST(round(unixepoch(r.first_sent_at, 'subsec') * 1000) AS INTEGER),
-           CAST(round(unixepoch(r.updated_at, 'subsec') * 1000) AS INTEGER)
+           CAST(round(unixepoch(r.updated_at, 'subsec') * 1000) AS INTEGER), NULL
     FROM recipients_v1 r JOIN campaigns c ON c.name = r.campaign_id;
 INSERT INTO runs (id, campaign, started_at, finished_at, mode, pid, stopped_kind, stopped, exit_code)
     SELECT r.id, c.id, r.started_at, r.finished_at, r.mode, r.pid, r.stopped_kind, r.stopped, r.exit_code
@@ -121,13 +136,14 @@ DROP TABLE runs_v1;
 DROP TABLE campaigns_v1;
 ";
 
-/// Version 2 → 6: `pending`, and no `previous_state` (a released claim now leaves the row
+/// Version 2 → 7: `pending`, and no `previous_state` (a released claim now leaves the row
 /// untouched; a claim a crash left in flight stays so: the next send settles it); senders and
-/// files; receipts.
+/// files; receipts; each recipient's sender.
 const FROM_V2: &str = "
 ALTER TABLE recipients DROP COLUMN previous_state;
 ALTER TABLE campaigns ADD COLUMN sender TEXT;
 ALTER TABLE campaigns ADD COLUMN file TEXT;
+ALTER TABLE recipients ADD COLUMN sender TEXT;
 {SCHEMA}
 ";
 
@@ -143,6 +159,25 @@ pub fn has_receipts(conn: &Connection) -> rusqlite::Result<bool> {
     conn.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'receipts')", [], |r| {
         r.get(0)
     })
+}
+
+/// For a reader of a journal from before each recipient's sender was kept (version 4 to 6):
+/// views in its own temporary schema, which SQLite searches first, show `recipients` and
+/// `pending` with an empty `sender`, so it reads them as it reads a newer journal and writes
+/// nothing to the file.
+pub fn read_as_is(conn: &Connection) -> rusqlite::Result<()> {
+    let has_senders: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('recipients') WHERE name = 'sender')",
+        [],
+        |r| r.get(0),
+    )?;
+    if has_senders {
+        return Ok(());
+    }
+    conn.execute_batch(
+        "CREATE TEMP VIEW recipients AS SELECT *, NULL AS sender FROM main.recipients;
+         CREATE TEMP VIEW pending AS SELECT *, NULL AS sender FROM main.pending;",
+    )
 }
 
 pub(super) fn has_campaigns(conn: &Connection) -> rusqlite::Result<bool> {
@@ -166,6 +201,7 @@ pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
             |r| r.get(0),
         )?;
         let steps = match version {
+            5 | 6 => FROM_V6,
             4 => FROM_V4,
             3 => FROM_V3,
             2 => FROM_V2,
@@ -264,7 +300,7 @@ mod tests {
     fn older_campaigns(version: i64) -> String {
         let file = ",\n    -- The campaign file relative to its repository, to know it again under another id.\n    file        TEXT";
         let sender = ",\n    -- Provider and account (`cloud_api:1234`), for `delivery.daily_cap` across campaigns.\n    sender      TEXT";
-        let v4 = SCHEMA.replace(file, "");
+        let v4 = v6().replace(file, "");
         assert!(!v4.contains("file "), "the version 4 tables");
         if version == 4 { v4 } else { v4.replace(sender, "") }
     }
@@ -298,9 +334,9 @@ mod tests {
     fn a_version_5_journal_is_read_as_it_is_and_gains_receipts_when_a_sender_opens_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.db");
-        let receipts =
-            SCHEMA.find("-- Delivery receipts").unwrap()..SCHEMA.find("CREATE TABLE IF NOT EXISTS runs").unwrap();
-        let v5 = format!("{}{}", &SCHEMA[..receipts.start], &SCHEMA[receipts.end..]);
+        let v6 = v6();
+        let receipts = v6.find("-- Delivery receipts").unwrap()..v6.find("CREATE TABLE IF NOT EXISTS runs").unwrap();
+        let v5 = format!("{}{}", &v6[..receipts.start], &v6[receipts.end..]);
         let conn = Connection::open(&path).unwrap();
         conn.execute_batch(&v5).unwrap();
         conn.pragma_update(None, "user_version", 5).unwrap();
@@ -311,6 +347,45 @@ mod tests {
         drop(read);
         let sent = open(&path).unwrap();
         assert_eq!((version(&sent), has_receipts(&sent).unwrap()), (VERSION, true));
+    }
+
+    /// The tables as version 6 had them: no sender of each recipient.
+    fn v6() -> String {
+        let recipients = "    -- The account it was sent from (`provider.senders`), so a re-run sends from it again.\n    sender         TEXT,\n";
+        let v6 = SCHEMA.replace(recipients, "").replace(",\n    sender         TEXT\n);", "\n);");
+        assert_eq!(v6.matches("sender").count(), 1, "only the campaigns' sender is left: {v6}");
+        v6
+    }
+
+    #[test]
+    fn a_version_6_journal_is_read_as_it_is_and_gains_each_recipients_sender_when_a_sender_opens_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(&v6()).unwrap();
+        conn.execute_batch(
+            "INSERT INTO campaigns (id, name, sections, created_at, updated_at) VALUES (1, 'spring', '{}', 'a', 'b');
+             INSERT INTO recipients (campaign, recipient, state, request_hash, attempts, first_sent_at, updated_at)
+                 VALUES (1, '+254712345678', 'sent', x'ab', 1, 1, 2);
+             INSERT INTO pending (campaign, recipient, state, request_hash, attempts, first_sent_at, updated_at)
+                 VALUES (1, '+254712345679', 'in_flight', x'ab', 0, 1, 2);",
+        )
+        .unwrap();
+        conn.pragma_update(None, "user_version", 6).unwrap();
+        drop(conn);
+        let version = |c: &Connection| c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap();
+        let sender = |c: &Connection, table: &str| -> Option<String> {
+            c.query_row(&format!("SELECT sender FROM {table}"), [], |r| r.get(0)).unwrap()
+        };
+        let read = crate::journal::sqlite::connect::open_read(&path).unwrap();
+        assert_eq!(version(&read), 6, "a reader never migrates");
+        assert_eq!((sender(&read, "recipients"), sender(&read, "pending")), (None, None), "read with no sender");
+        drop(read);
+        let sent = open(&path).unwrap();
+        assert_eq!(version(&sent), VERSION);
+        sent.execute_batch("UPDATE recipients SET sender = '1234'; UPDATE pending SET sender = '5678'").unwrap();
+        assert_eq!(sender(&sent, "recipients").as_deref(), Some("1234"));
+        assert_eq!(sender(&sent, "pending").as_deref(), Some("5678"));
     }
 
     #[test]

@@ -11,12 +11,12 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 const CLAIM: &str =
-    "INSERT INTO pending (campaign, recipient, csv_line, state, request_hash, body, first_sent_at, updated_at)
-     VALUES (?1, ?2, ?3, 'in_flight', ?4, ?5, ?6, ?6)";
+    "INSERT INTO pending (campaign, recipient, csv_line, state, request_hash, body, first_sent_at, updated_at, sender)
+     VALUES (?1, ?2, ?3, 'in_flight', ?4, ?5, ?6, ?6, ?7)";
 
 // An outcome updates its claim, found by row number.
 const DONE: &str = "UPDATE pending SET state = ?2, message_id = ?3, http_status = ?4, error_code = ?5,
-         error_message = ?6, attempts = ?7, latency_ms = ?8, updated_at = ?9
+         error_message = ?6, attempts = ?7, latency_ms = ?8, updated_at = ?9, sender = coalesce(?10, sender)
      WHERE seq = ?1";
 
 // A released claim is dropped: the recipient's row stays as it was (or absent, the first time).
@@ -166,7 +166,7 @@ impl Thread {
             let id = self.campaign_id()?;
             let mut claim = self.conn.prepare_cached(CLAIM)?;
             for (c, hash) in claims {
-                claim.execute(params![id, c.recipient, c.csv_line, &hash[..], c.body, now])?;
+                claim.execute(params![id, c.recipient, c.csv_line, &hash[..], c.body, now, c.sender])?;
                 self.claims.insert(c.recipient.clone(), self.conn.last_insert_rowid());
                 self.stats.claimed += 1;
                 claimed.push(&c.recipient);
@@ -219,6 +219,7 @@ impl Thread {
                             r.attempts,
                             r.latency_ms,
                             millis(r.timestamp),
+                            r.sender,
                         ])?;
                     }
                 }

@@ -46,7 +46,7 @@ async fn a_campaign_validates_renders_and_sends_through_its_imitation() {
     let options = Options { file: path, sandbox: true, confirmed: true, no_journal: true, ..Default::default() };
     let deps = Deps {
         transport: Arc::new(Http::new(Duration::from_secs(10), 1).unwrap()),
-        secret: crate::secret::Secret::new(crate::providers::imitation::token(dummy)),
+        tokens: crate::secret::Secret::new(crate::providers::imitation::token(dummy)).into(),
         clock: crate::window::Clock::system(),
         cancel: tokio_util::sync::CancellationToken::new(),
     };

@@ -4,6 +4,7 @@
 mod faults;
 mod mappings;
 mod rejects;
+mod stats;
 mod throughput;
 
 use super::{Config, Sandbox, token};
