@@ -154,7 +154,7 @@ impl Delivery {
             }
         }
         let jitter = doc.jitter.as_ref().and_then(|v| {
-            parse_pause(v).map_err(|message| errors.push(FieldError::new("/delivery/jitter", message))).ok()
+            parse_pause(v).map_err(|e| errors.push(FieldError::new("/delivery/jitter", e.to_string()))).ok()
         });
         if errors.is_empty() {
             Ok(Delivery {
@@ -249,8 +249,22 @@ pub fn parse_seconds(v: &Value) -> Option<f64> {
     }
 }
 
+/// Why a `delivery.jitter` value is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum PauseError {
+    /// Not a duration or a range of two.
+    #[error("`{0}` is not a pause such as `2s..8s` (drawn between the two) or `5s`")]
+    NotAPause(String),
+    /// The longer bound first.
+    #[error("`{0}` runs backwards: write the shortest pause first, such as `2s..8s`")]
+    Backwards(String),
+    /// Nothing, or more than [`Pause::LONGEST`].
+    #[error("`{0}`: the longest pause must be above zero and at most 1h")]
+    OutOfRange(String),
+}
+
 /// `delivery.jitter`: `2s..8s` (a pause drawn between the two) or one duration (a fixed pause).
-fn parse_pause(v: &Value) -> Result<Pause, String> {
+fn parse_pause(v: &Value) -> Result<Pause, PauseError> {
     let duration = |v: &Value| {
         parse_seconds(v).filter(|s| s.is_finite() && *s >= 0.0).and_then(|s| Duration::try_from_secs_f64(s).ok())
     };
@@ -259,14 +273,12 @@ fn parse_pause(v: &Value) -> Result<Pause, String> {
         Some((min, max)) => (duration(&Value::from(min)), duration(&Value::from(max))),
         None => (duration(v), duration(v)),
     };
-    let (Some(min), Some(max)) = (min, max) else {
-        return Err(format!("`{written}` is not a pause such as `2s..8s` (drawn between the two) or `5s`"));
-    };
+    let (Some(min), Some(max)) = (min, max) else { return Err(PauseError::NotAPause(written)) };
     if min > max {
-        return Err(format!("`{written}` runs backwards: write the shortest pause first, such as `2s..8s`"));
+        return Err(PauseError::Backwards(written));
     }
     if max.is_zero() || max > Pause::LONGEST {
-        return Err(format!("`{written}`: the longest pause must be above zero and at most 1h"));
+        return Err(PauseError::OutOfRange(written));
     }
     Ok(Pause { min, max })
 }

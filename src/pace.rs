@@ -71,6 +71,9 @@ pub enum Limit {
 }
 
 impl Limit {
+    /// Every reason; on a tie the summary names the later.
+    pub const ALL: [Limit; 5] = [Limit::Provider, Limit::Concurrency, Limit::Shared, Limit::Herald, Limit::Pauses];
+
     /// Its name in summary.json.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -183,11 +183,20 @@ fn the_commands_page_names_every_subcommand_and_every_send_option() {
     assert!(!page.contains("Usage: herald"), "docs/commands.md pastes `--help`; link `herald man` instead");
 }
 
-/// The `sh` blocks of README.md's Set-up section, in order.
+/// The commands in the `sh` blocks of README.md's Set-up section, in order (comments and
+/// blank lines left out).
 fn setup_commands(readme: &str) -> Vec<String> {
     let setup = readme.split("## Set-up").nth(1).unwrap_or_default();
     let setup = setup.split("\n## ").next().unwrap_or_default();
-    setup.split("```sh\n").skip(1).filter_map(|b| b.split("```").next()).map(|b| b.trim().to_string()).collect()
+    setup
+        .split("```sh\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .flat_map(str::lines)
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]

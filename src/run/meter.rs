@@ -46,7 +46,7 @@ pub struct Meter {
     /// wait for the last answers.
     last_request: Duration,
     /// Ticks below the asked rate, by reason, for the summary.
-    limited: [usize; 5],
+    limited: [(Limit, usize); 5],
     ticks: usize,
 }
 
@@ -64,7 +64,7 @@ impl Meter {
             first: None,
             last: Sample::default(),
             last_request: Duration::ZERO,
-            limited: [0; 5],
+            limited: Limit::ALL.map(|l| (l, 0)),
             ticks: 0,
         }
     }
@@ -92,7 +92,9 @@ impl Meter {
         let sending = self.first.is_some_and(|f| s.at.saturating_sub(f) >= SPAN);
         if sending && s.more && !pace.held() {
             pace.limit = Some(self.limit(&s));
-            self.limited[pace.limit.map_or(0, |l| l as usize)] += 1;
+            if let Some(n) = self.limited.iter_mut().find(|(l, _)| pace.limit == Some(*l)) {
+                n.1 += 1;
+            }
         }
         if sending && s.more {
             self.ticks += 1;
@@ -109,10 +111,10 @@ impl Meter {
         let span = Some(span(self.last_request)).filter(|d| !d.is_zero()).unwrap_or_else(|| span(s.at));
         let achieved = if span.is_zero() { 0.0 } else { s.requests as f64 / span.as_secs_f64() };
         let mut pace = self.pace(achieved, mean(s.waited, s.answers), s);
-        let (most, ticks) = self.limited.iter().enumerate().max_by_key(|(_, n)| **n).map_or((0, 0), |(i, n)| (i, *n));
+        // The most frequent reason; on a tie, the later in `Limit::ALL`.
+        let (most, ticks) = self.limited.iter().max_by_key(|(_, n)| *n).copied().unwrap_or((Limit::Herald, 0));
         if !pace.held() && ticks * 10 >= self.ticks.max(1) {
-            pace.limit =
-                [Limit::Provider, Limit::Concurrency, Limit::Shared, Limit::Herald, Limit::Pauses].get(most).copied();
+            pace.limit = Some(most);
         }
         pace
     }
