@@ -19,6 +19,7 @@ pub mod parallel;
 pub mod phone;
 pub mod plan;
 pub mod providers;
+pub mod receipts;
 pub mod recipients;
 pub mod report;
 pub mod request;

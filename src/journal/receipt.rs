@@ -2,44 +2,14 @@
 //! the journal by the provider's message id. A receipt moves a message forward only (delivered
 //! or failed, then read), so receipts arriving late or twice never undo a later one.
 
-/// How far a message got after the provider accepted it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Delivery {
-    /// On the recipient's phone.
-    Delivered,
-    /// Opened by the recipient.
-    Read,
-    /// The provider gave up on it.
-    Failed,
-}
+pub use crate::receipts::Delivery;
 
-impl Delivery {
-    /// The name stored in the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Delivery::Delivered => "delivered",
-            Delivery::Read => "read",
-            Delivery::Failed => "failed",
-        }
-    }
-
-    /// The delivery a stored name stands for.
-    pub(super) fn parse(s: &str) -> Option<Delivery> {
-        match s {
-            "delivered" => Some(Delivery::Delivered),
-            "read" => Some(Delivery::Read),
-            "failed" => Some(Delivery::Failed),
-            _ => None,
-        }
-    }
-
-    /// Its step: a receipt replaces the stored one only with a higher step. Delivered and
-    /// failed exclude each other; a read proves delivery whatever came before.
-    pub(super) fn step(self) -> i64 {
-        match self {
-            Delivery::Delivered | Delivery::Failed => 1,
-            Delivery::Read => 2,
-        }
+/// A delivery's step: a receipt replaces the stored one only with a higher step. Delivered and
+/// failed exclude each other; a read proves delivery whatever came before.
+pub(super) fn step(d: Delivery) -> i64 {
+    match d {
+        Delivery::Delivered | Delivery::Failed => 1,
+        Delivery::Read => 2,
     }
 }
 
@@ -57,7 +27,7 @@ pub struct Receipt {
 }
 
 /// Records one receipt (`$1` message id, `$2` delivery, `$3` its time in Unix milliseconds,
-/// `$4` error code, `$5` the delivery's [`Delivery::step`]) unless the one recorded is as far
+/// `$4` error code, `$5` the delivery's [`step`]) unless the one recorded is as far
 /// or further; `placeholder` is the driver's parameter sign (`$` or `?`).
 pub(super) fn upsert(placeholder: char) -> String {
     "INSERT INTO receipts (message_id, delivery, at, error_code) VALUES ($1, $2, $3, $4)

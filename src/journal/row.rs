@@ -111,6 +111,8 @@ pub(super) fn decode<C: Cells>(r: &C) -> Result<Row, C::Error> {
         latency_ms: r.opt_int(9)?.and_then(|n| u64::try_from(n).ok()),
         timestamp: from_millis(r.int(10)?),
         sender: r.opt_text(11)?,
+        // Filled by the receipts join (issue 20, in progress).
+        receipts: None,
     };
     if state == State::InFlight {
         record.error_code = Some(Code::InFlight);

@@ -288,6 +288,7 @@ pub(crate) mod fixture {
             latency_ms: Some(120),
             timestamp: "2026-11-21T10:00:00Z".parse().unwrap(),
             sender: None,
+            receipts: None,
         }
     }
 

@@ -369,7 +369,7 @@ impl Backend for Postgres {
             let upsert = tx.prepare(&super::receipt::upsert('$'))?;
             let mut moved = 0;
             for r in receipts {
-                let step = r.delivery.step();
+                let step = super::receipt::step(r.delivery);
                 moved +=
                     tx.execute(&upsert, &[&r.message_id, &r.delivery.as_str(), &millis(r.at), &r.error_code, &step])?;
             }

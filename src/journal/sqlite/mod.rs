@@ -271,7 +271,13 @@ impl Backend for Sqlite {
         {
             let mut stmt = tx.prepare(&super::receipt::upsert('?')).map_err(JournalError::write)?;
             for r in receipts {
-                let row = params![r.message_id, r.delivery.as_str(), millis(r.at), r.error_code, r.delivery.step()];
+                let row = params![
+                    r.message_id,
+                    r.delivery.as_str(),
+                    millis(r.at),
+                    r.error_code,
+                    super::receipt::step(r.delivery)
+                ];
                 moved += stmt.execute(row).map_err(JournalError::write)?;
             }
         }
