@@ -79,7 +79,7 @@ enum Command {
     },
     /// Send a campaign: validate, confirm, send with progress, write the report. Re-running is
     /// always safe: the journal skips everyone who already has the message.
-    Send(SendArgs),
+    Send(Box<SendArgs>),
     /// What the journal says about a campaign, and what a re-run would do.
     Status {
         /// Campaign file.
@@ -363,6 +363,18 @@ struct SendArgs {
         help_heading = "Journal"
     )]
     no_journal: bool,
+    /// The delivery gate for this run, over `delivery.min_delivered` (`95%` or `0.95`): exit 1
+    /// when fewer accepted messages were reported delivered once the receipts are in.
+    #[arg(long, value_name = "X", value_parser = share, help_heading = "Delivery receipts")]
+    min_delivered: Option<f64>,
+    /// After the last request, wait up to this long (`15m`, `90s`) for every accepted message to
+    /// get a final receipt, then report the funnel; over `delivery.wait_receipts`.
+    #[arg(long, value_name = "DURATION", value_parser = duration, help_heading = "Delivery receipts")]
+    wait_receipts: Option<std::time::Duration>,
+    /// Receive the provider's status webhooks in this process, on ADDR (`0.0.0.0:8080`), as
+    /// `herald listen` does, while sending and waiting for receipts.
+    #[arg(long, value_name = "ADDR", help_heading = "Delivery receipts")]
+    listen: Option<std::net::SocketAddr>,
     /// Output format: the summary as text, or as one JSON object (summary.json and report_dir).
     #[arg(long, value_enum, default_value_t = Format::Pretty, help_heading = "Output")]
     format: Format,
@@ -460,7 +472,10 @@ pub fn run() -> u8 {
                         rate_per_sec: a.rate,
                         concurrency: a.concurrency.map(|n| n as usize),
                         max_failure_rate: a.max_failure_rate,
+                        min_delivered: a.min_delivered,
+                        wait_receipts: a.wait_receipts,
                     },
+                    listen: a.listen,
                     sandbox: a.sandbox,
                     yes: a.yes,
                     report: a.report,
@@ -555,16 +570,18 @@ fn print_bytes(bytes: &[u8], out: &Output) -> u8 {
 #[derive(Debug, thiserror::Error)]
 enum ArgError {
     #[error("`{0}` is not KEY=VALUE")]
-    NotKeyValue(String),
+    KeyValue(String),
     #[error("`{0}` is not a rate such as 20/s, 600/m or 5")]
-    NotARate(String),
+    Rate(String),
+    #[error("`{0}` is not a duration such as 15m, 90s or 1h (at most 24h)")]
+    Duration(String),
 }
 
 /// `key=value`.
 fn key_value(s: &str) -> Result<(String, String), ArgError> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
-        _ => Err(ArgError::NotKeyValue(s.into())),
+        _ => Err(ArgError::KeyValue(s.into())),
     }
 }
 
@@ -573,7 +590,16 @@ fn rate(s: &str) -> Result<f64, ArgError> {
     crate::delivery::parse_rate(&serde_json::Value::String(s.into()))
         .or_else(|| s.trim().parse::<f64>().ok())
         .filter(|r| r.is_finite() && *r > 0.0)
-        .ok_or_else(|| ArgError::NotARate(s.into()))
+        .ok_or_else(|| ArgError::Rate(s.into()))
+}
+
+/// A duration: `15m`, `90s`, `500ms`, `1h` or a number of seconds.
+fn duration(s: &str) -> Result<std::time::Duration, ArgError> {
+    crate::delivery::parse_seconds(&serde_json::Value::String(s.into()))
+        .or_else(|| s.trim().parse::<f64>().ok())
+        .filter(|d| d.is_finite() && (0.0..=86_400.0).contains(d))
+        .map(std::time::Duration::from_secs_f64)
+        .ok_or_else(|| ArgError::Duration(s.into()))
 }
 
 /// A share given on the command line that is not one.

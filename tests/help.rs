@@ -45,6 +45,7 @@ fn send_help_groups_options_by_what_they_are_for() {
                 "no-journal",
             ],
         ),
+        ("Delivery receipts", vec!["min-delivered", "wait-receipts", "listen"]),
         ("Output", vec!["format", "report", "quiet"]),
         ("Validation", vec!["all-problems", "strict"]),
         (

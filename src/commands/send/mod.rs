@@ -75,6 +75,8 @@ pub struct Options {
     pub opt_out: Vec<crate::plan::OptOutList>,
     /// `--file-root`: the tree the campaign's files must lie in, instead of its repository.
     pub file_root: Option<PathBuf>,
+    /// `--listen`: receive status webhooks in this process.
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 /// Runs `send`.
