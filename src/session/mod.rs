@@ -13,11 +13,13 @@ mod canary;
 mod error;
 mod events;
 mod journal;
+mod receipts;
 mod waits;
 
 pub use canary::{CanaryEnd, sent as canary_sent, waiting as canary_waiting};
 pub use error::SessionError;
 pub use events::Event;
+pub use receipts::{ReceiptsWait, Settled, progress_line};
 
 use crate::journal::{Journal, Policy};
 use crate::plan::Plan;
@@ -75,6 +77,8 @@ pub struct Options {
     pub keep_bodies: bool,
     /// Report folder (else the default one; none for a dry run).
     pub report: Option<PathBuf>,
+    /// After the last pass, wait for delivery receipts and report them (`None`: no wait).
+    pub receipts: Option<ReceiptsWait>,
 }
 
 impl std::fmt::Debug for Options {
@@ -99,6 +103,7 @@ impl std::fmt::Debug for Options {
             .field("policy", &self.policy)
             .field("keep_bodies", &self.keep_bodies)
             .field("report", &self.report)
+            .field("receipts", &self.receipts)
             .finish()
     }
 }
@@ -187,6 +192,9 @@ impl Session {
         if plan.delivery.daily_cap.is_some() && o.no_journal {
             return Err(SessionError::CapNeedsJournal);
         }
+        if o.receipts.is_some() && o.no_journal && !o.dry_run {
+            return Err(SessionError::ReceiptsNeedJournal);
+        }
         let mut within = o.limit.map(|n| (n, format!("--limit {n}")));
         let canary = canary::gate(&plan, journal.as_ref(), o)?;
         if let Some(c) = plan.canary.as_ref().filter(|_| canary) {
@@ -259,7 +267,8 @@ impl Session {
             // Without a journal a second pass would message the first pass's recipients again.
             let waits = !(o.no_wait || o.dry_run || o.no_journal || o.sandbox || deps.clock.is_fixed());
             let Some(opens) = held_until.filter(|_| code == crate::exit::WAITING && waits) else {
-                return Ok(Outcome::Ran { code });
+                let journal = journal.as_ref().map(|(j, _)| j);
+                return Ok(Outcome::Ran { code: receipted(&plan, &o, journal, end, &deps.cancel, on_event).await? });
             };
             // As for `send_at`, the campaign's lock is not held while waiting.
             drop(journal.take());
@@ -276,6 +285,35 @@ impl Session {
 /// Tells `on_event` of `event`; output it cannot write ends the session.
 fn tell(on_event: OnEvent<'_>, event: Event<'_>) -> Result<(), SessionError> {
     on_event(event).map_err(SessionError::Output)
+}
+
+/// After the last pass: waits for delivery receipts when asked, rebuilds its report with them
+/// and judges the delivery gate; the session's exit code. A pass that did not end clean keeps
+/// its own code (a stop, failures, recipients waiting); a clean one fails on the gate.
+async fn receipted(
+    plan: &Arc<Plan>,
+    o: &Options,
+    journal: Option<&Journal>,
+    end: PassEnd,
+    cancel: &CancellationToken,
+    on_event: OnEvent<'_>,
+) -> Result<u8, SessionError> {
+    let (Some(wait), Some(journal), Some(pass)) = (o.receipts.as_ref(), journal, end.report) else {
+        return Ok(end.code);
+    };
+    if o.dry_run || pass.count(crate::results::Status::Sent) == 0 {
+        return Ok(end.code);
+    }
+    let (waited, how) = receipts::wait(journal, &plan.id, wait, cancel, on_event).await?;
+    let waited = report::Waited { waited, ended: how };
+    use report::WaitEnd;
+    let (report, written) = receipts::report(plan, journal, &pass, waited, end.report_dir.as_deref()).await?;
+    tell(on_event, Event::Receipted { report: &report, report_dir: end.report_dir.as_deref(), error: written.as_ref() })?;
+    Ok(match (how, end.code) {
+        (WaitEnd::Interrupted, _) => crate::exit::INTERRUPTED,
+        (_, crate::exit::OK) => report.exit_code,
+        (_, code) => code,
+    })
 }
 
 /// One pass over the audience.
@@ -298,6 +336,10 @@ struct PassEnd {
     held_until: Option<jiff::Timestamp>,
     /// Failed and unknown recipients in its report.
     failed: usize,
+    /// Its report (`None` for a canary, whose report is its own).
+    report: Option<report::Report>,
+    /// Where its report was written.
+    report_dir: Option<PathBuf>,
 }
 
 /// Sends once over the audience, tells its progress and result; says how it ended.
@@ -346,7 +388,8 @@ async fn send_pass<T: Transport>(
     tell(on_event, Event::Passed { outcome: &outcome, report_dir: report_dir.as_deref(), mode })?;
     let report = &outcome.report;
     let failed = report.count(crate::results::Status::Failed) + report.count(crate::results::Status::Unknown);
-    Ok(PassEnd { code: report.exit_code, held_until: report.run.held_until, failed })
+    let kept = (o.receipts.is_some() && !pass.canary).then(|| report.clone());
+    Ok(PassEnd { code: report.exit_code, held_until: report.run.held_until, failed, report: kept, report_dir })
 }
 
 #[cfg(test)]
