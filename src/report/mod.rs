@@ -1,10 +1,11 @@
 //! The results report: what happened to every recipient. `results.csv` is written a row at a
 //! time as records arrive ([`Writer`]); the summaries (`summary.json`, `summary.md`,
-//! `junit.xml`, and the text printed at the end) are sibling formats of one shape, written from
-//! one [`Report`] built from counters. Nothing here holds all records.
+//! `junit.xml`, `report.html`, and the text printed at the end) are sibling formats of one
+//! shape, written from one [`Report`] built from counters. Nothing here holds all records.
 
 mod csv;
 mod delivery;
+mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -16,6 +17,7 @@ mod timeline;
 
 pub use csv::ResultsCsv;
 pub use delivery::{Failure, Shown, failures, share, shown};
+pub use html::report_html;
 pub use json::summary_json;
 pub use junit::junit_xml;
 pub use markdown::summary_markdown;
@@ -208,6 +210,7 @@ impl Report {
         std::fs::create_dir_all(dir)?;
         std::fs::write(dir.join("summary.json"), summary_json(self))?;
         std::fs::write(dir.join("summary.md"), summary_markdown(self))?;
+        std::fs::write(dir.join("report.html"), report_html(self))?;
         std::fs::write(dir.join("junit.xml"), junit_xml(self))
     }
 }

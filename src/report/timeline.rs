@@ -27,6 +27,11 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// The counts with their names, in the order charts show them.
+    pub fn named(&self) -> [(&'static str, usize); 4] {
+        [("accepted", self.accepted), ("delivered", self.delivered), ("read", self.read), ("failed", self.failed)]
+    }
+
     fn merge(&mut self, other: Tally) {
         self.accepted += other.accepted;
         self.delivered += other.delivered;
