@@ -361,6 +361,7 @@ h1{margin:0 0 8px;font-size:26px;overflow-wrap:anywhere}
 h2{margin:28px 0 10px;font-size:19px}
 h3{margin:18px 0 8px;font-size:16px}
 code{font:13px ui-monospace,Menlo,Consolas,monospace;overflow-wrap:anywhere}
+td code{white-space:nowrap;overflow-wrap:normal}
 dl.about{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:0 0 12px;color:#4a5263}
 dl.about dt{font-weight:600}dl.about dd{margin:0;overflow-wrap:anywhere}
 .verdict{background:#fff4e5;border-left:4px solid #e8891c;padding:10px 14px}
