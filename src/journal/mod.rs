@@ -25,7 +25,7 @@ pub use changes::{Changes, MESSAGE_SECTIONS};
 pub use error::{Driver, JournalError};
 pub use location::{Location, redact};
 pub use postgres::Slots;
-pub use receipt::{Delivery, Receipt};
+pub use receipt::{Awaiting, Delivery, GRACE, Receipt, Recorded};
 pub use row::{Row, State};
 pub use selection::{Decision, Policy, Selection};
 
