@@ -37,16 +37,56 @@ impl Shown<'_> {
 
 /// What `r` says of delivery.
 pub fn shown(r: &Report) -> Shown<'_> {
-    let f = r.summary.funnel();
-    if f.accepted == 0 {
-        Shown::Nothing
-    } else if f.any() {
-        Shown::Funnel(f)
-    } else if !r.about.receipts {
-        Shown::NoStatus(&r.about.provider_name)
-    } else {
-        Shown::NoReceipt
+    Shown::of(r.summary.funnel(), r.about.receipts, &r.about.provider_name)
+}
+
+impl<'a> Shown<'a> {
+    /// What to say of funnel `f` of a campaign sent through `provider_name`, which documents
+    /// status events or not (`receipts`).
+    pub fn of(f: &'a Funnel, receipts: bool, provider_name: &'a str) -> Shown<'a> {
+        if f.accepted == 0 {
+            Shown::Nothing
+        } else if f.any() {
+            Shown::Funnel(f)
+        } else if !receipts {
+            Shown::NoStatus(provider_name)
+        } else {
+            Shown::NoReceipt
+        }
     }
+
+    /// The lines the terminal shows (`herald send`'s summary, `herald status`): the funnel and
+    /// up to 8 failure codes, or the sentence saying why there is none; empty for nothing.
+    pub fn text(&self) -> String {
+        match self {
+            Shown::Funnel(f) => {
+                let mut s = format!("delivery: {}\n", line(f));
+                for x in failures(f).iter().take(8) {
+                    let code = if x.code.is_empty() { "(no code)" } else { &x.code };
+                    s.push_str(&format!("  failed after acceptance {code} ×{}: {}\n", x.count, x.description));
+                }
+                s
+            }
+            shown => shown.sentence().map(|s| format!("delivery: {s}\n")).unwrap_or_default(),
+        }
+    }
+}
+
+/// The funnel as summary.json and `status --format json` give it.
+pub fn json(f: &Funnel, receipts: bool) -> serde_json::Value {
+    serde_json::json!({
+        "provider_reports_status": receipts,
+        "accepted": f.accepted,
+        "delivered": f.delivered,
+        "read": f.read,
+        "failed": f.failed,
+        "no_receipt": f.no_receipt,
+        "conflicts": f.conflicts,
+        "failures": failures(f)
+            .into_iter()
+            .map(|x| serde_json::json!({ "code": x.code, "description": x.description, "count": x.count }))
+            .collect::<Vec<_>>(),
+    })
 }
 
 /// The failures reported with one code.

@@ -28,20 +28,7 @@ pub fn summary_json(r: &Report) -> String {
             (account.to_string(), counts.into())
         })
         .collect();
-    let f = s.funnel();
-    let delivery = json!({
-        "provider_reports_status": a.receipts,
-        "accepted": f.accepted,
-        "delivered": f.delivered,
-        "read": f.read,
-        "failed": f.failed,
-        "no_receipt": f.no_receipt,
-        "conflicts": f.conflicts,
-        "failures": super::failures(f)
-            .into_iter()
-            .map(|x| json!({ "code": x.code, "description": x.description, "count": x.count }))
-            .collect::<Vec<_>>(),
-    });
+    let delivery = super::delivery::json(s.funnel(), r.about.receipts);
     let stopped = r.run.stopped.as_ref().map(|s| json!({ "reason": s.kind.as_str(), "message": s.message }));
     let v = json!({
         "herald_version": env!("CARGO_PKG_VERSION"),

@@ -16,7 +16,7 @@ mod text;
 mod timeline;
 
 pub use csv::ResultsCsv;
-pub use delivery::{Failure, Shown, failures, share, shown};
+pub use delivery::{Failure, Shown, failures, json as delivery_json, share, shown};
 pub use html::report_html;
 pub use json::summary_json;
 pub use junit::junit_xml;

@@ -56,20 +56,7 @@ pub fn summary_text(r: &Report) -> String {
     for (status, code, class) in r.summary.problem_classes().iter().take(8) {
         let _ = writeln!(s, "  {} {code} ×{}: {}", status.as_str(), class.count, class.example);
     }
-    match super::shown(r) {
-        super::Shown::Funnel(f) => {
-            let _ = writeln!(s, "delivery: {}", super::delivery::line(f));
-            for x in super::failures(f).iter().take(8) {
-                let code = if x.code.is_empty() { "(no code)" } else { &x.code };
-                let _ = writeln!(s, "  failed after acceptance {code} ×{}: {}", x.count, x.description);
-            }
-        }
-        shown => {
-            if let Some(sentence) = shown.sentence() {
-                let _ = writeln!(s, "delivery: {sentence}");
-            }
-        }
-    }
+    s.push_str(&super::shown(r).text());
     if let Some(line) = r.run.pace.and_then(|p| p.line()) {
         let _ = writeln!(s, "pace: {line}");
     }
