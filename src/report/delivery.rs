@@ -18,7 +18,12 @@ pub enum Shown<'a> {
     Funnel(&'a Funnel),
 }
 
-impl Shown<'_> {
+/// What `r` says of delivery.
+pub fn shown(r: &Report) -> Shown<'_> {
+    Shown::of(r.summary.funnel(), r.about.receipts, &r.about.provider_name)
+}
+
+impl<'a> Shown<'a> {
     /// The sentence for [`Shown::NoStatus`] and [`Shown::NoReceipt`].
     pub fn sentence(&self) -> Option<String> {
         match self {
@@ -33,14 +38,7 @@ impl Shown<'_> {
             Shown::Nothing | Shown::Funnel(_) => None,
         }
     }
-}
 
-/// What `r` says of delivery.
-pub fn shown(r: &Report) -> Shown<'_> {
-    Shown::of(r.summary.funnel(), r.about.receipts, &r.about.provider_name)
-}
-
-impl<'a> Shown<'a> {
     /// What to say of funnel `f` of a campaign sent through `provider_name`, which documents
     /// status events or not (`receipts`).
     pub fn of(f: &'a Funnel, receipts: bool, provider_name: &'a str) -> Shown<'a> {

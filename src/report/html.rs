@@ -30,8 +30,8 @@ pub fn report_html(r: &Report) -> String {
             "<p class=\"verdict\" id=\"verdict\"><strong>Exit {}, {}:</strong> {}. <br>To do: {}.</p>",
             r.exit_code,
             esc(v.title),
-            esc(v.what.trim_end_matches('.')),
-            esc(&v.advice)
+            code_spans(&esc(v.what.trim_end_matches('.'))),
+            code_spans(&esc(&v.advice))
         );
     }
     statuses(&mut s, r);
@@ -132,7 +132,7 @@ fn funnel(s: &mut String, r: &Report) {
                 s,
                 "<p class=\"note\" id=\"delivery-note\"><b data-funnel=\"accepted\">{}</b> accepted. {}.</p>\n</section>",
                 r.summary.funnel().accepted,
-                capitalise(&esc(&sentence))
+                code_spans(&capitalise(&esc(&sentence)))
             );
             return;
         }
@@ -332,6 +332,20 @@ fn problems(s: &mut String, r: &Report) {
     s.push_str("</tbody>\n</table>\n</section>\n");
 }
 
+/// Escaped text with each pair of backticks made a `<code>` span, as the sentences herald
+/// shares with the terminal mark commands and settings.
+fn code_spans(escaped: &str) -> String {
+    let parts: Vec<&str> = escaped.split('`').collect();
+    if parts.len().is_multiple_of(2) {
+        return escaped.to_string();
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| if i % 2 == 1 { format!("<code>{p}</code>") } else { p.to_string() })
+        .collect()
+}
+
 /// `s` with its first letter in capitals.
 fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
@@ -467,7 +481,9 @@ mod tests {
         );
         assert!(!html.contains("data-funnel=\"delivered\""));
         r.about.receipts = true;
-        assert!(report_html(&r).contains("run `herald listen`"));
+        assert!(report_html(&r).contains("run <code>herald listen</code>"));
+        assert_eq!(code_spans("a `b` c"), "a <code>b</code> c");
+        assert_eq!(code_spans("one ` alone"), "one ` alone", "an unpaired backtick stays");
         let none = report_html(&report_of(vec![record("+254712345678", Status::Failed, Some("x"))]));
         assert!(none.contains("No message was accepted"));
     }
