@@ -400,6 +400,7 @@ enum ReportFormat {
     Json,
     Md,
     Junit,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -518,6 +519,7 @@ pub fn run() -> u8 {
                 ReportFormat::Json => commands::report::Format::Json,
                 ReportFormat::Md => commands::report::Format::Md,
                 ReportFormat::Junit => commands::report::Format::Junit,
+                ReportFormat::Html => commands::report::Format::Html,
             };
             let opt_out = opt_out.lists();
             commands::report::run(

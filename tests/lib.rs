@@ -3,6 +3,7 @@
 mod audience;
 mod bad_input;
 mod batch;
+mod browser;
 mod canary;
 mod common;
 mod docs;

@@ -91,7 +91,7 @@ const FILES: [File; 4] = [
     File {
         path: ".herald/reports/<campaign-id>-<timestamp>/",
         commands: &["send", "report"],
-        meaning: "A run's report (results.csv, summary.json, summary.md, junit.xml); --report or report --out writes it elsewhere.",
+        meaning: "A run's report (results.csv, summary.json, summary.md, junit.xml, report.html); --report or report --out writes it elsewhere.",
     },
 ];
 

@@ -9,7 +9,7 @@
 
 pub mod contract;
 pub mod imitation;
-mod meta;
+pub(crate) mod meta;
 mod outcome;
 pub mod schema;
 pub mod status;

@@ -1,9 +1,11 @@
 //! The results report: what happened to every recipient. `results.csv` is written a row at a
 //! time as records arrive ([`Writer`]); the summaries (`summary.json`, `summary.md`,
-//! `junit.xml`, and the text printed at the end) are sibling formats of one shape, written from
-//! one [`Report`] built from counters. Nothing here holds all records.
+//! `junit.xml`, `report.html`, and the text printed at the end) are sibling formats of one
+//! shape, written from one [`Report`] built from counters. Nothing here holds all records.
 
 mod csv;
+mod delivery;
+mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -11,8 +13,11 @@ mod outcome;
 mod stop_kind;
 mod summary;
 mod text;
+mod timeline;
 
 pub use csv::ResultsCsv;
+pub use delivery::{Failure, Shown, failures, json as delivery_json, share, shown};
+pub use html::report_html;
 pub use json::summary_json;
 pub use junit::junit_xml;
 pub use markdown::summary_markdown;
@@ -20,6 +25,7 @@ pub use outcome::{Verdict, verdict};
 pub use stop_kind::StopKind;
 pub use summary::{Class, Counts, LISTED, Summary};
 pub use text::summary_text;
+pub use timeline::{Tally, Timeline};
 
 use crate::results::{Code, Record, Status};
 use std::path::{Path, PathBuf};
@@ -59,6 +65,11 @@ pub struct About {
     pub file_hash: String,
     /// Provider kind.
     pub provider: String,
+    /// The provider's name for people (`FlowIQ`).
+    pub provider_name: String,
+    /// Whether the provider documents status events (delivered, read, failed) herald can
+    /// receive: without them the reports say it gives no delivery status.
+    pub receipts: bool,
     /// Message type.
     pub message_type: String,
     /// How it sent.
@@ -80,6 +91,8 @@ impl About {
             file: plan.file.display().to_string(),
             file_hash: plan.file_hash.clone(),
             provider: plan.provider.to_string(),
+            provider_name: plan.provider.provider().info().name.to_string(),
+            receipts: plan.provider.provider().status_webhook().is_some(),
             message_type: plan.message_type.to_string(),
             mode,
             max_failure_rate: plan.delivery.max_failure_rate,
@@ -197,6 +210,7 @@ impl Report {
         std::fs::create_dir_all(dir)?;
         std::fs::write(dir.join("summary.json"), summary_json(self))?;
         std::fs::write(dir.join("summary.md"), summary_markdown(self))?;
+        std::fs::write(dir.join("report.html"), report_html(self))?;
         std::fs::write(dir.join("junit.xml"), junit_xml(self))
     }
 }
@@ -303,8 +317,13 @@ pub(crate) mod fixture {
     }
 
     pub fn report() -> Report {
+        report_of(records())
+    }
+
+    /// The fixture's campaign and run over `records`.
+    pub fn report_of(records: Vec<Record>) -> Report {
         let mut summary = Summary::default();
-        for r in records() {
+        for r in records {
             summary.add(&r);
         }
         let about = About {
@@ -313,6 +332,8 @@ pub(crate) mod fixture {
             file: "campaigns/spring.yaml".into(),
             file_hash: "ab".repeat(32),
             provider: "cloud_api".into(),
+            provider_name: "The Cloud API".into(),
+            receipts: true,
             message_type: "text".into(),
             mode: Mode::Sandbox,
             max_failure_rate: 0.02,

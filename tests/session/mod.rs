@@ -173,6 +173,7 @@ pub fn status(plan: &Plan, journal: &std::path::Path) -> (String, serde_json::Va
     let inspection = herald::run::inspect(plan, &mut j, herald::journal::Policy::default(), false).unwrap();
     let (totals, runs, senders) =
         (j.totals(&plan.id).unwrap(), j.runs(&plan.id).unwrap(), j.senders(&plan.id).unwrap());
+    let funnel = j.funnel(&plan.id).unwrap();
     let seen = herald::commands::status::Seen {
         plan,
         totals: &totals,
@@ -180,6 +181,7 @@ pub fn status(plan: &Plan, journal: &std::path::Path) -> (String, serde_json::Va
         runs: &runs,
         path: &path,
         senders,
+        funnel: &funnel,
     };
     (herald::commands::status::text(seen), herald::commands::status::json(seen))
 }

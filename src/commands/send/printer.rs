@@ -80,7 +80,7 @@ impl Printer<'_> {
         }
         match (&outcome.report_error, report_dir) {
             (None, Some(dir)) if !o.json => crate::commands::write_out(&format!(
-                "report: {}/ (results.csv, summary.json, summary.md, junit.xml)\n",
+                "report: {}/ (results.csv, summary.json, summary.md, junit.xml, report.html)\n",
                 dir.display()
             ))?,
             (None, _) => {}
