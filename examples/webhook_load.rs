@@ -32,7 +32,8 @@ struct Post {
 }
 
 fn posts(ids: &str, per_post: usize, secret: &[u8]) -> Vec<Post> {
-    let webhook = ProviderKind::CloudApi.provider().status_webhook().expect("the Cloud API has status webhooks");
+    let cloud_api = ProviderKind::named("cloud_api").expect("the Cloud API is a provider");
+    let webhook = cloud_api.provider().status_webhook().expect("the Cloud API has status webhooks");
     let at = jiff::Timestamp::now();
     let mut events = Vec::new();
     for status in [MessageStatus::Sent, MessageStatus::Delivered, MessageStatus::Read] {

@@ -129,6 +129,7 @@ fn report() -> Report {
         message_type: "template".into(),
         mode: Mode::Sandbox,
         max_failure_rate: 0.5,
+        min_delivered: None,
         token_env: "WA_TOKEN".into(),
         senders: vec!["1234".into()],
     };
@@ -142,6 +143,7 @@ fn report() -> Report {
         held_until: None,
         canary: None,
         pace: None,
+        receipts: None,
     };
     Report::new(about, summary, run)
 }

@@ -112,6 +112,7 @@ fn info(plan: &crate::plan::Plan, runs: &[RunRow], summary: &report::Summary) ->
         senders_stopped: Vec::new(),
         held_until: None,
         pace: None,
+        receipts: None,
         canary: plan
             .canary
             .as_ref()

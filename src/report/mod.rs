@@ -76,6 +76,9 @@ pub struct About {
     pub mode: Mode,
     /// The allowed failure share.
     pub max_failure_rate: f64,
+    /// The delivery gate: the share of accepted messages that must be reported delivered,
+    /// judged once the run waited for receipts (`delivery.min_delivered`, `--min-delivered`).
+    pub min_delivered: Option<f64>,
     /// The variable holding the provider's key (its name, for advice).
     pub token_env: String,
     /// The accounts it sends from (`provider.senders`, or the one account), in the file's order.
@@ -96,6 +99,7 @@ impl About {
             message_type: plan.message_type.to_string(),
             mode,
             max_failure_rate: plan.delivery.max_failure_rate,
+            min_delivered: plan.delivery.min_delivered,
             token_env: plan.token_env.clone(),
             senders: plan.senders.iter().map(|s| s.account.clone()).collect(),
         }
@@ -132,6 +136,40 @@ pub struct RunInfo {
     pub canary: Option<CanaryRun>,
     /// How the run kept its rate (`None`: nothing was sent, or the report is rebuilt).
     pub pace: Option<crate::pace::Pace>,
+    /// How long the run waited for delivery receipts after its last request (`None`: it did
+    /// not wait; the delivery gate is judged only after a wait).
+    pub receipts: Option<Waited>,
+}
+
+/// A run's wait for delivery receipts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Waited {
+    /// How long it waited.
+    pub waited: std::time::Duration,
+    /// How the wait ended.
+    pub ended: WaitEnd,
+}
+
+/// How a wait for receipts ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitEnd {
+    /// Every accepted message had a final receipt (or the receiver had nothing more to give).
+    Complete,
+    /// The time was up first.
+    TimedOut,
+    /// Ctrl-C or SIGTERM ended it.
+    Interrupted,
+}
+
+impl WaitEnd {
+    /// The name used in summary.json.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaitEnd::Complete => "complete",
+            WaitEnd::TimedOut => "timed_out",
+            WaitEnd::Interrupted => "interrupted",
+        }
+    }
 }
 
 /// What follows a clean canary run.
@@ -158,12 +196,15 @@ pub struct Report {
 
 impl Report {
     /// A report over `summary`; the exit code follows from the stop, the failure rate, the
-    /// recipients left waiting and the canary: one that failed (any failed or unknown
-    /// recipient) ends with at least 1, a clean one that pauses with 75.
+    /// delivery gate (after a wait for receipts), the recipients left waiting and the canary:
+    /// one that failed (any failed or unknown recipient) ends with at least 1, a clean one that
+    /// pauses with 75.
     pub fn new(about: About, summary: Summary, run: RunInfo) -> Report {
+        let undelivered = undelivered(&about, &summary, &run);
         let code = match &run.stopped {
             Some(s) => s.kind.exit_code(),
             None if summary.failure_rate() > about.max_failure_rate => crate::exit::FAILURES,
+            None if undelivered => crate::exit::FAILURES,
             None if summary.skipped_with(&Code::Held) + summary.skipped_with(&Code::DailyCap) > 0 => {
                 crate::exit::WAITING
             }
@@ -199,6 +240,12 @@ impl Report {
         listed.chain(others).collect()
     }
 
+    /// Whether the delivery gate failed: the run waited for receipts and fewer accepted
+    /// messages than `min_delivered` were reported delivered.
+    pub fn undelivered(&self) -> bool {
+        undelivered(&self.about, &self.summary, &self.run)
+    }
+
     /// Whether the results are broken down by sender: the campaign sends from several accounts
     /// (or the records name several).
     pub fn several_senders(&self) -> bool {
@@ -213,6 +260,12 @@ impl Report {
         std::fs::write(dir.join("report.html"), report_html(self))?;
         std::fs::write(dir.join("junit.xml"), junit_xml(self))
     }
+}
+
+/// Whether a run that waited for receipts has fewer accepted messages reported delivered than
+/// `min_delivered` asks.
+fn undelivered(about: &About, summary: &Summary, run: &RunInfo) -> bool {
+    run.receipts.is_some() && about.min_delivered.is_some_and(|min| summary.funnel().delivered_share() < min)
 }
 
 /// Collects a report as records arrive: each is counted, and written to `results.csv` when a
@@ -337,6 +390,7 @@ pub(crate) mod fixture {
             message_type: "text".into(),
             mode: Mode::Sandbox,
             max_failure_rate: 0.02,
+            min_delivered: None,
             token_env: "WA_TOKEN".into(),
             senders: vec!["1234".into()],
         };
@@ -350,6 +404,7 @@ pub(crate) mod fixture {
             held_until: None,
             canary: None,
             pace: None,
+            receipts: None,
         };
         Report::new(about, summary, run)
     }

@@ -95,6 +95,9 @@ pub enum Event<'a> {
         report_dir: Option<&'a Path>,
         /// How it sent.
         mode: Mode,
+        /// The session waits for delivery receipts next and tells the report again with them
+        /// ([`Event::Receipted`]).
+        receipts_follow: bool,
     },
     /// The canary ended the session.
     CanaryEnded {
@@ -118,8 +121,10 @@ pub enum Event<'a> {
         report: &'a crate::report::Report,
         /// Its folder, rewritten with the receipts.
         report_dir: Option<&'a Path>,
+        /// How it sent.
+        mode: Mode,
         /// Why the folder could not be rewritten, if so.
-        error: Option<&'a std::io::Error>,
+        error: Option<&'a crate::error::Error>,
     },
     /// Waiting until `opens` (in `wait`) for a held recipient's sending window.
     WindowWait {

@@ -263,10 +263,7 @@ impl Session {
                 }
                 continue;
             }
-            // Rehearsals (a dry run, the sandbox, a fixed HERALD_NOW) and --no-wait do not wait.
-            // Without a journal a second pass would message the first pass's recipients again.
-            let waits = !(o.no_wait || o.dry_run || o.no_journal || o.sandbox || deps.clock.is_fixed());
-            let Some(opens) = held_until.filter(|_| code == crate::exit::WAITING && waits) else {
+            let Some(opens) = held_until.filter(|_| code == crate::exit::WAITING && waits_for_window(&o, &deps.clock)) else {
                 let journal = journal.as_ref().map(|(j, _)| j);
                 return Ok(Outcome::Ran { code: receipted(&plan, &o, journal, end, &deps.cancel, on_event).await? });
             };
@@ -301,19 +298,24 @@ async fn receipted(
     let (Some(wait), Some(journal), Some(pass)) = (o.receipts.as_ref(), journal, end.report) else {
         return Ok(end.code);
     };
-    if o.dry_run || pass.count(crate::results::Status::Sent) == 0 {
-        return Ok(end.code);
-    }
     let (waited, how) = receipts::wait(journal, &plan.id, wait, cancel, on_event).await?;
     let waited = report::Waited { waited, ended: how };
     use report::WaitEnd;
     let (report, written) = receipts::report(plan, journal, &pass, waited, end.report_dir.as_deref()).await?;
-    tell(on_event, Event::Receipted { report: &report, report_dir: end.report_dir.as_deref(), error: written.as_ref() })?;
+    let (report_dir, mode) = (end.report_dir.as_deref(), pass.about.mode);
+    tell(on_event, Event::Receipted { report: &report, report_dir, mode, error: written.as_ref() })?;
     Ok(match (how, end.code) {
         (WaitEnd::Interrupted, _) => crate::exit::INTERRUPTED,
         (_, crate::exit::OK) => report.exit_code,
         (_, code) => code,
     })
+}
+
+/// Whether the session waits for a held recipient's window and sends again: rehearsals (a dry
+/// run, the sandbox, a fixed HERALD_NOW) and --no-wait do not; without a journal a second pass
+/// would message the first pass's recipients again.
+fn waits_for_window(o: &Options, clock: &crate::window::Clock) -> bool {
+    !(o.no_wait || o.dry_run || o.no_journal || o.sandbox || clock.is_fixed())
 }
 
 /// One pass over the audience.
@@ -382,13 +384,24 @@ async fn send_pass<T: Transport>(
         let _ = on_event(Event::Progress(t, elapsed));
     };
     let (transport, tokens, cancel) = (deps.transport.clone(), deps.tokens.clone(), deps.cancel.clone());
+    let has_journal = journal.is_some();
     let outcome = run::run(plan.clone(), &run_options, journal, transport, tokens, cancel, &mut show).await;
     tell(on_event, Event::PassOver)?;
     let outcome = outcome?;
-    tell(on_event, Event::Passed { outcome: &outcome, report_dir: report_dir.as_deref(), mode })?;
     let report = &outcome.report;
+    // Receipts are waited for after the last pass: not after a canary, nor before a window's.
+    let again = report.exit_code == crate::exit::WAITING
+        && report.run.held_until.is_some()
+        && waits_for_window(o, &deps.clock);
+    let receipts_follow = o.receipts.is_some()
+        && !pass.canary
+        && !again
+        && has_journal
+        && mode != Mode::DryRun
+        && report.count(crate::results::Status::Sent) > 0;
+    tell(on_event, Event::Passed { outcome: &outcome, report_dir: report_dir.as_deref(), mode, receipts_follow })?;
     let failed = report.count(crate::results::Status::Failed) + report.count(crate::results::Status::Unknown);
-    let kept = (o.receipts.is_some() && !pass.canary).then(|| report.clone());
+    let kept = receipts_follow.then(|| report.clone());
     Ok(PassEnd { code: report.exit_code, held_until: report.run.held_until, failed, report: kept, report_dir })
 }
 

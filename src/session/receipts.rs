@@ -81,17 +81,23 @@ pub(super) async fn report(
     pass: &Report,
     waited: report::Waited,
     report_dir: Option<&Path>,
-) -> Result<(Report, Option<std::io::Error>), SessionError> {
+) -> Result<(Report, Option<crate::error::Error>), SessionError> {
     let writer = match report_dir {
         Some(dir) => report::Writer::in_dir(dir),
         None => report::Writer::new(None),
     };
-    let writer = writer.map_err(crate::error::Error::Output)?;
+    let writer = writer.map_err(|source| match report_dir {
+        Some(dir) => crate::error::Error::Report { dir: dir.to_path_buf(), source },
+        None => crate::error::Error::Output(source),
+    })?;
     let summary = crate::run::rebuild(plan.clone(), journal, writer).await?;
     let mut run = pass.run.clone();
     run.receipts = Some(waited);
     let report = Report::new(pass.about.clone(), summary, run);
-    let written = report_dir.and_then(|dir| report.write_summaries(dir).err());
+    let written = report_dir.and_then(|dir| {
+        let written = report.write_summaries(dir);
+        written.err().map(|source| crate::error::Error::Report { dir: dir.to_path_buf(), source })
+    });
     Ok((report, written))
 }
 

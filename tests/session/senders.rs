@@ -232,6 +232,7 @@ fn status_and_the_report_break_results_down_by_sender() {
         held_until: None,
         canary: None,
         pace: None,
+        receipts: None,
     };
     let rebuilt = herald::report::Report::new(about, summary, info);
     let rebuilt: serde_json::Value = serde_json::from_str(&herald::report::summary_json(&rebuilt)).unwrap();

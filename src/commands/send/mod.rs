@@ -166,8 +166,9 @@ async fn send(o: &Options, out: &Output) -> Result<u8, SessionError> {
         policy: Policy { retry_failed: o.retry_failed, retry_unknown: o.retry_unknown },
         keep_bodies: o.keep_bodies,
         report: o.report.clone(),
+        receipts: receipts_wait(&plan),
     };
-    let mut printer = Printer { o, out, plan: &plan, progress: None, countdown: None };
+    let mut printer = Printer { o, out, plan: &plan, progress: None, countdown: None, waiting: Default::default() };
     let mut on_event = |e: Event<'_>| printer.show(e);
     let session = Session::open(plan.clone(), session_options, &mut on_event)?;
     let count = session.count();
@@ -192,6 +193,14 @@ async fn send(o: &Options, out: &Output) -> Result<u8, SessionError> {
         s.shutdown().await;
     }
     result.map(|outcome| outcome.exit_code())
+}
+
+/// The wait for delivery receipts after the last pass the campaign asks for
+/// (`delivery.wait_receipts`, `--wait-receipts`; a delivery gate waits 15 minutes by default).
+fn receipts_wait(plan: &Plan) -> Option<session::ReceiptsWait> {
+    let d = &plan.delivery;
+    let max = d.wait_receipts.or(d.min_delivered.map(|_| crate::delivery::DEFAULT_WAIT_RECEIPTS))?;
+    Some(session::ReceiptsWait { max, settled: None })
 }
 
 /// Asks on a terminal whether to send; refuses without one.
