@@ -117,6 +117,24 @@ enum Command {
         #[command(flatten)]
         root: FileRootArgs,
     },
+    /// Receive the providers' status webhooks and write their delivery receipts (delivered,
+    /// read, failed) into the journal, for every campaign in it, until SIGTERM or Ctrl-C.
+    /// Secrets come from the environment: HERALD_CLOUD_API_APP_SECRET and
+    /// HERALD_CLOUD_API_VERIFY_TOKEN (Meta), HERALD_WEBHOOK_SECRET (the others).
+    Listen {
+        /// Address to listen on (port 0: any free port; the address is printed). Put TLS in a
+        /// reverse proxy in front.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+        bind: std::net::SocketAddr,
+        /// Journal: a file, or a postgres:// URL shared by every runner and listener [default:
+        /// $HERALD_JOURNAL, else .herald/journal.db in the working directory].
+        #[arg(long, value_name = "PATH|URL")]
+        journal: Option<PathBuf>,
+        /// How long a receipt for a message no campaign of the journal sent is kept (its send's
+        /// answer may not be recorded yet) before it is deleted: 30s, 10m, 1h.
+        #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = duration)]
+        unknown_grace: std::time::Duration,
+    },
     /// Serve the six providers' send endpoints on loopback, as a stand-in for testing.
     Sandbox {
         /// Port to listen on (0: any free port).
@@ -420,8 +438,14 @@ fn command() -> clap::Command {
 /// Parses the process arguments and runs the command; returns the exit code.
 pub fn run() -> u8 {
     let args = Args::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit());
-    if args.verbose > 0 {
-        let level = if args.verbose == 1 { tracing::Level::INFO } else { tracing::Level::DEBUG };
+    // A listener runs as a service: its refused posts and failed writes are always logged.
+    let listening = matches!(args.command, Command::Listen { .. });
+    if args.verbose > 0 || listening {
+        let level = match args.verbose {
+            0 => tracing::Level::WARN,
+            1 => tracing::Level::INFO,
+            _ => tracing::Level::DEBUG,
+        };
         tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).with_target(false).init();
     }
     let out = Output::detect(match args.color {
@@ -542,6 +566,15 @@ pub fn run() -> u8 {
             };
             let config = crate::sandbox::Config { port, record, retain: false, canned, ..faults };
             commands::sandbox::run(config, quiet, &out)
+        }
+        Command::Listen { bind, journal, unknown_grace } => {
+            let journal = JournalArg { journal }.resolve();
+            let keys = crate::listen::Keys {
+                meta_app_secret: crate::secret::Secret::from_env("HERALD_CLOUD_API_APP_SECRET"),
+                meta_verify_token: crate::secret::Secret::from_env("HERALD_CLOUD_API_VERIFY_TOKEN"),
+                shared: crate::secret::Secret::from_env("HERALD_WEBHOOK_SECRET"),
+            };
+            commands::listen::run(commands::listen::Options { bind, journal, keys, grace: unknown_grace }, &out)
         }
         Command::Providers { format } => commands::providers::run(matches!(format, Format::Json), &out),
         Command::Completions { shell } => {

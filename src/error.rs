@@ -87,6 +87,9 @@ pub enum Error {
     /// Output cannot be written (other than to a closed pipe, which ends output quietly).
     #[error("cannot write the output: {0}")]
     Output(std::io::Error),
+    /// `herald listen` cannot start.
+    #[error(transparent)]
+    Listen(#[from] crate::commands::listen::ListenError),
     /// `HERALD_NOW` is not a time.
     #[error("HERALD_NOW=`{0}` is not a time; write it as RFC 3339 with an offset, e.g. 2026-11-30T22:00:00+03:00")]
     BadNow(String),
@@ -124,6 +127,7 @@ impl Error {
                 Some("pass --port 0 to take any free port (the addresses are printed), or another --port".into())
             }
             Error::NotSent(e) => e.help(),
+            Error::Listen(e) => e.help(),
             _ => None,
         }
     }

@@ -126,6 +126,7 @@ fn man_out_writes_every_page() {
     written.sort();
     let want = [
         "herald-completions.1",
+        "herald-listen.1",
         "herald-man.1",
         "herald-preview.1",
         "herald-providers.1",

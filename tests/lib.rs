@@ -16,6 +16,7 @@ mod http;
 mod journal;
 mod kill;
 mod layers;
+mod listen;
 mod pg_server;
 mod postgres;
 mod preview;

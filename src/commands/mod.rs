@@ -5,6 +5,7 @@
 mod chat;
 mod ci;
 mod gitignore;
+pub mod listen;
 pub mod preview;
 mod progress;
 pub mod providers;

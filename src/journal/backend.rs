@@ -2,7 +2,7 @@
 //! ([`super::postgres`]): each method is documented here once. A [`super::Journal`] holds one
 //! behind a `Box<dyn Backend>`.
 
-use super::receipt::{Awaiting, Receipt, Recorded};
+use super::receipt::{Awaiting, Fate, Receipt, Recorded};
 use super::writer::Writer;
 use super::{Hash, JournalError, Known, Row, RunRow, Sections, Slots, Totals};
 use crate::receipts::Funnel;
@@ -98,7 +98,13 @@ pub trait Backend: std::fmt::Debug + Send {
     /// message, in one transaction: durable when it returns. They fold as
     /// [`crate::receipts::Receipts::add`] does; one whose message matches no recipient (its
     /// send's answer may not be recorded yet) is kept for [`super::GRACE`], counted unknown.
-    fn record_receipts(&mut self, receipts: &[Receipt]) -> Result<Recorded, JournalError>;
+    fn record_receipts(&mut self, receipts: &[Receipt]) -> Result<Recorded, JournalError> {
+        Ok(self.record_each(receipts)?.into_iter().collect())
+    }
+
+    /// [`Backend::record_receipts`], saying what became of each receipt, in their order (a
+    /// listener answers each post for its own).
+    fn record_each(&mut self, receipts: &[Receipt]) -> Result<Vec<Fate>, JournalError>;
 
     /// Deletes the receipts that came before `received_before` matching no recipient and
     /// still match none; returns how many. A listener calls it with now minus

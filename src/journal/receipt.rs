@@ -36,6 +36,17 @@ pub struct Receipt {
     pub error: Option<String>,
 }
 
+/// What recording one receipt did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    /// It told something new of a message the journal sent.
+    New,
+    /// It was already recorded (a webhook delivered twice, a kind already reported).
+    Repeated,
+    /// Its message id matches no recipient of any campaign in the journal (yet).
+    Unknown,
+}
+
 /// What recording a batch of receipts did; each receipt counts once, in one of the three.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Recorded {
@@ -46,6 +57,29 @@ pub struct Recorded {
     /// Receipts whose message id matches no recipient of any campaign in the journal (yet:
     /// kept for [`GRACE`]).
     pub unknown: usize,
+}
+
+impl FromIterator<Fate> for Recorded {
+    fn from_iter<I: IntoIterator<Item = Fate>>(fates: I) -> Recorded {
+        let mut r = Recorded::default();
+        for fate in fates {
+            *match fate {
+                Fate::New => &mut r.new,
+                Fate::Repeated => &mut r.repeated,
+                Fate::Unknown => &mut r.unknown,
+            } += 1;
+        }
+        r
+    }
+}
+
+/// What a receipt found: whether its message is known, and whether it changed the row.
+pub(super) fn fate(known: bool, changed: usize) -> Fate {
+    match (known, changed) {
+        (false, _) => Fate::Unknown,
+        (true, 0) => Fate::Repeated,
+        (true, _) => Fate::New,
+    }
 }
 
 /// An accepted message with no final receipt yet, for `herald track`.

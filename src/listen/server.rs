@@ -57,7 +57,8 @@ impl Listener {
         &self.metrics
     }
 
-    /// Stops accepting, lets the requests under way finish, and returns once they have.
+    /// Stops accepting, lets the requests under way finish (closing kept-alive connections
+    /// after them), and returns once they have.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.serving.await;
@@ -74,10 +75,19 @@ async fn accept<S: Sink>(listener: TcpListener, shared: Arc<Shared<S>>, mut stop
                     tokio::time::sleep(std::time::Duration::from_millis(10)).await;
                     continue;
                 };
-                let shared = shared.clone();
+                let (shared, mut stop) = (shared.clone(), stop.clone());
                 connections.spawn(async move {
                     let service = service_fn(move |request| answer(shared.clone(), request));
-                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                    let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                    tokio::pin!(connection);
+                    tokio::select! {
+                        _ = connection.as_mut() => {}
+                        // A kept-alive connection ends after the request under way, if any.
+                        () = stopped(&mut stop) => {
+                            connection.as_mut().graceful_shutdown();
+                            let _ = connection.await;
+                        }
+                    }
                 });
             }
             () = stopped(&mut stop) => break,
@@ -106,7 +116,9 @@ async fn answer<S: Sink>(
     let (method, path) = (request.method().clone(), request.uri().path().to_string());
     let (kind, path_secret) = match (route(&path), &method) {
         (Route::Health, &Method::GET) => return reply(StatusCode::OK, "ok\n"),
-        (Route::Metrics, &Method::GET) => return reply(StatusCode::OK, shared.metrics.render()),
+        (Route::Metrics, &Method::GET) => {
+            return reply(StatusCode::OK, shared.metrics.render() + &shared.sink.metrics());
+        }
         (Route::Webhook(kind, secret), &Method::GET | &Method::POST) => (kind, secret.map(str::to_string)),
         (Route::Unknown, _) => return reply(StatusCode::NOT_FOUND, "no such path\n"),
         _ => return reply(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n"),
@@ -116,7 +128,7 @@ async fn answer<S: Sink>(
         return reply(StatusCode::NOT_FOUND, format!("{id} documents no status webhook\n"));
     };
     if !shared.keys.configured(webhook.signing) {
-        shared.metrics.refused(id, Refusal::Off.reason());
+        refused(&shared.metrics, id, Refusal::Off.reason());
         return reply(StatusCode::NOT_FOUND, format!("{id}'s webhook is not configured on this listener\n"));
     }
     if method == Method::GET {
@@ -125,17 +137,23 @@ async fn answer<S: Sink>(
             Ok(challenge) if webhook.signing == crate::providers::Signing::Meta => reply(StatusCode::OK, challenge),
             Ok(_) => reply(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n"),
             Err(refusal) => {
-                shared.metrics.refused(id, refusal.reason());
+                refused(&shared.metrics, id, refusal.reason());
                 reply(StatusCode::FORBIDDEN, "the verify token does not match\n")
             }
         };
     }
     let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
     let (signature, secret_header) = (header("x-hub-signature-256"), header(SECRET_HEADER));
+    let declared = header("content-length").and_then(|n| n.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > super::BODY_LIMIT as u64) {
+        // Refused before a byte of it is read.
+        refused(&shared.metrics, id, "too_large");
+        return reply(StatusCode::PAYLOAD_TOO_LARGE, "the body is too large\n");
+    }
     let body = match Limited::new(request.into_body(), super::BODY_LIMIT).collect().await {
         Ok(body) => body.to_bytes(),
         Err(_) => {
-            shared.metrics.refused(id, "too_large");
+            refused(&shared.metrics, id, "too_large");
             return reply(StatusCode::PAYLOAD_TOO_LARGE, "the body is too large or was cut\n");
         }
     };
@@ -147,17 +165,24 @@ async fn answer<S: Sink>(
         secret_header.as_deref(),
     );
     if let Err(refusal) = checked {
-        shared.metrics.refused(id, refusal.reason());
+        refused(&shared.metrics, id, refusal.reason());
         return reply(StatusCode::UNAUTHORIZED, "not authenticated\n");
     }
     let events = match (webhook.read)(&body) {
         Ok(events) => events,
         Err(e) => {
             shared.metrics.malformed(id);
+            tracing::warn!(provider = id, error = %e, "refused a post: unreadable");
             return reply(StatusCode::BAD_REQUEST, format!("{e}\n"));
         }
     };
     store(&shared, kind, events).await
+}
+
+/// Counts and logs a refused post: its provider and the reason, never its body or headers.
+fn refused(metrics: &Metrics, provider: &'static str, reason: &'static str) {
+    metrics.refused(provider, reason);
+    tracing::warn!(provider, reason, "refused a post");
 }
 
 async fn store<S: Sink>(

@@ -16,7 +16,7 @@ mod writer;
 pub use connect::reason;
 pub use pacing::Slots;
 
-use super::receipt::{Awaiting, Receipt, Recorded};
+use super::receipt::{Awaiting, Fate, Receipt};
 use super::{
     Backend, Hash, JournalError, Known, Location, Row, RunRow, Sections, State, Totals, from_millis, millis, row,
 };
@@ -364,7 +364,7 @@ impl Backend for Postgres {
         super::writer::Writer::start(store, std::path::Path::new(&self.shown), keep_bodies)
     }
 
-    fn record_receipts(&mut self, receipts: &[Receipt]) -> Result<Recorded, JournalError> {
+    fn record_each(&mut self, receipts: &[Receipt]) -> Result<Vec<Fate>, JournalError> {
         let receipts = receipts.to_vec();
         self.write(move |s| receipts::record(&mut s.client, &receipts))
     }

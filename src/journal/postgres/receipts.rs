@@ -4,18 +4,18 @@
 //! number of listeners may record at once: a batch is written in message id order, so two
 //! batches touching the same messages wait for each other instead of deadlocking.
 
-use crate::journal::receipt::{self, Awaiting, Delivery, MATCHED, Receipt, Recorded, UPSERT, sql, times};
+use crate::journal::receipt::{self, Awaiting, Delivery, Fate, MATCHED, Receipt, UPSERT, fate, sql, times};
 use crate::journal::{JournalError, millis};
 use crate::receipts::Funnel;
 use postgres::Client;
 use std::collections::HashSet;
 
-/// Records `receipts` in one transaction.
-pub fn record(client: &mut Client, receipts: &[Receipt]) -> Result<Recorded, JournalError> {
+/// Records `receipts` in one transaction; what became of each, in their order.
+pub fn record(client: &mut Client, receipts: &[Receipt]) -> Result<Vec<Fate>, JournalError> {
     let now = millis(jiff::Timestamp::now());
-    let mut ordered: Vec<&Receipt> = receipts.iter().collect();
-    ordered.sort_by(|a, b| a.message_id.cmp(&b.message_id));
-    let ids: Vec<&str> = ordered.iter().map(|r| r.message_id.as_str()).collect();
+    let mut order: Vec<usize> = (0..receipts.len()).collect();
+    order.sort_by(|a, b| receipts[*a].message_id.cmp(&receipts[*b].message_id));
+    let ids: Vec<&str> = order.iter().map(|i| receipts[*i].message_id.as_str()).collect();
     let mut tx = client.transaction()?;
     let matched: HashSet<String> = tx
         .query("SELECT DISTINCT message_id FROM recipients WHERE message_id = ANY($1)", &[&ids])?
@@ -23,8 +23,9 @@ pub fn record(client: &mut Client, receipts: &[Receipt]) -> Result<Recorded, Jou
         .map(|r| r.get(0))
         .collect();
     let upsert = tx.prepare(&sql(UPSERT, false))?;
-    let mut recorded = Recorded::default();
-    for r in ordered {
+    let mut fates = vec![Fate::Unknown; receipts.len()];
+    for i in order {
+        let r = &receipts[i];
         let known = matched.contains(&r.message_id);
         let failed = r.delivery == Delivery::Failed;
         let [delivered_at, read_at, failed_at] = times(r);
@@ -32,14 +33,10 @@ pub fn record(client: &mut Client, receipts: &[Receipt]) -> Result<Recorded, Jou
         let unmatched = (!known).then_some(now);
         let changed = tx
             .execute(&upsert, &[&r.message_id, &delivered_at, &read_at, &failed_at, &code, &error, &now, &unmatched])?;
-        match (known, changed) {
-            (false, _) => recorded.unknown += 1,
-            (true, 0) => recorded.repeated += 1,
-            (true, _) => recorded.new += 1,
-        }
+        fates[i] = fate(known, usize::try_from(changed).unwrap_or(1));
     }
     tx.commit()?;
-    Ok(recorded)
+    Ok(fates)
 }
 
 /// Deletes the receipts unmatched since before `before` (Unix milliseconds) that still match

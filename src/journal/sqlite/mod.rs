@@ -9,7 +9,7 @@ mod receipts;
 mod schema;
 pub(super) mod writer;
 
-use super::receipt::{Awaiting, Receipt, Recorded};
+use super::receipt::{Awaiting, Fate, Receipt};
 use super::{Backend, Hash, JournalError, Known, Row, RunRow, Sections, State, Totals, from_millis, millis, row};
 use crate::receipts::Funnel;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -41,18 +41,19 @@ impl Sqlite {
     /// [`JournalError::Busy`] when another herald is sending that campaign; other campaigns in
     /// the same journal are free to send.
     pub fn open(path: &Path, campaign: &str) -> Result<Sqlite, JournalError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| JournalError::File {
-                what: "create",
-                path: dir.to_path_buf(),
-                source,
-            })?;
-        }
+        make_dir(path)?;
         let lock = lock::Lock::acquire(path, campaign)?;
         let mut conn = connect::open(path)?;
         // A run that crashed left its claims and outcomes pending.
         pending::fold(&mut conn, campaign).map_err(JournalError::write)?;
         Ok(Sqlite { conn, path: path.to_path_buf(), lock: Some((campaign.to_string(), lock)), live: false })
+    }
+
+    /// Opens (creating if needed) the journal to write what belongs to no campaign's run
+    /// (delivery receipts), locking no campaign.
+    pub fn open_unlocked(path: &Path) -> Result<Sqlite, JournalError> {
+        make_dir(path)?;
+        Ok(Sqlite { conn: connect::open(path)?, path: path.to_path_buf(), lock: None, live: false })
     }
 
     /// Opens an existing journal to read it, without the lock (a send may be running: what it
@@ -267,7 +268,7 @@ impl Backend for Sqlite {
         super::writer::Writer::start(store, &self.path, keep_bodies)
     }
 
-    fn record_receipts(&mut self, receipts: &[Receipt]) -> Result<Recorded, JournalError> {
+    fn record_each(&mut self, receipts: &[Receipt]) -> Result<Vec<Fate>, JournalError> {
         receipts::record(&mut self.conn, receipts).map_err(JournalError::write)
     }
 
@@ -281,6 +282,18 @@ impl Backend for Sqlite {
 
     fn awaiting(&self, campaign: &str, after: Option<&str>, limit: usize) -> Result<Vec<Awaiting>, JournalError> {
         receipts::awaiting(&self.conn, campaign, after, limit, self.live).map_err(JournalError::read)
+    }
+}
+
+/// Makes the folder of the journal at `path`.
+fn make_dir(path: &Path) -> Result<(), JournalError> {
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => std::fs::create_dir_all(dir).map_err(|source| JournalError::File {
+            what: "create",
+            path: dir.to_path_buf(),
+            source,
+        }),
+        None => Ok(()),
     }
 }
 

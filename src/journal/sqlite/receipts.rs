@@ -5,17 +5,17 @@
 //! its log (`pending`, unindexed: scanned once per batch, for the receipts not found first).
 
 use crate::journal::millis;
-use crate::journal::receipt::{self, Awaiting, Delivery, MATCHED, Receipt, Recorded, UPSERT, sql, times};
+use crate::journal::receipt::{self, Awaiting, Delivery, Fate, MATCHED, Receipt, UPSERT, fate, sql, times};
 use crate::receipts::Funnel;
 use rusqlite::{Connection, TransactionBehavior, params};
 use std::collections::HashSet;
 
-/// Records `receipts` in one transaction.
-pub fn record(conn: &mut Connection, receipts: &[Receipt]) -> rusqlite::Result<Recorded> {
+/// Records `receipts` in one transaction; what became of each, in their order.
+pub fn record(conn: &mut Connection, receipts: &[Receipt]) -> rusqlite::Result<Vec<Fate>> {
     let now = millis(jiff::Timestamp::now());
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let matched = matched(&tx, receipts)?;
-    let mut recorded = Recorded::default();
+    let mut fates = Vec::with_capacity(receipts.len());
     {
         let mut upsert = tx.prepare_cached(&sql(UPSERT, true))?;
         for r in receipts {
@@ -32,15 +32,11 @@ pub fn record(conn: &mut Connection, receipts: &[Receipt]) -> rusqlite::Result<R
                 now,
                 (!known).then_some(now),
             ])?;
-            match (known, changed) {
-                (false, _) => recorded.unknown += 1,
-                (true, 0) => recorded.repeated += 1,
-                (true, _) => recorded.new += 1,
-            }
+            fates.push(fate(known, changed));
         }
     }
     tx.commit()?;
-    Ok(recorded)
+    Ok(fates)
 }
 
 /// The message ids of `receipts` that some recipient's row holds.
