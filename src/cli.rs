@@ -569,11 +569,7 @@ pub fn run() -> u8 {
         }
         Command::Listen { bind, journal, unknown_grace } => {
             let journal = JournalArg { journal }.resolve();
-            let keys = crate::listen::Keys {
-                meta_app_secret: crate::secret::Secret::from_env("HERALD_CLOUD_API_APP_SECRET"),
-                meta_verify_token: crate::secret::Secret::from_env("HERALD_CLOUD_API_VERIFY_TOKEN"),
-                shared: crate::secret::Secret::from_env("HERALD_WEBHOOK_SECRET"),
-            };
+            let keys = crate::listen::Keys::from_env();
             commands::listen::run(commands::listen::Options { bind, journal, keys, grace: unknown_grace }, &out)
         }
         Command::Providers { format } => commands::providers::run(matches!(format, Format::Json), &out),

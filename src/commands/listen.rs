@@ -54,6 +54,9 @@ pub enum ListenError {
         /// What the OS said.
         source: std::io::Error,
     },
+    /// The bound socket cannot be served.
+    #[error("cannot serve the listening socket: {0}")]
+    Socket(std::io::Error),
     /// The journal's writer thread cannot start.
     #[error("cannot start the journal's writer: {0}")]
     Writer(std::io::Error),
@@ -75,7 +78,7 @@ impl ListenError {
             ListenError::Bind { .. } => {
                 Some("is another process on that port, or is the address not this machine's? pass another --bind, or port 0 to take any free port".into())
             }
-            ListenError::Writer(_) => None,
+            ListenError::Writer(_) | ListenError::Socket(_) => None,
         }
     }
 }
@@ -86,7 +89,7 @@ pub fn run(o: Options, out: &super::Output) -> u8 {
 }
 
 /// Refuses keys that leave the listener open or half-configured.
-fn check(keys: &Keys) -> Result<(), ListenError> {
+pub(crate) fn check(keys: &Keys) -> Result<(), ListenError> {
     match (&keys.meta_app_secret, &keys.meta_verify_token) {
         (Some(_), None) => {
             return Err(ListenError::HalfMeta {
@@ -122,11 +125,9 @@ async fn serve(o: Options) -> Result<u8, Error> {
     let socket =
         tokio::net::TcpListener::bind(o.bind).await.map_err(|source| ListenError::Bind { addr: o.bind, source })?;
     let addr = socket.local_addr().map_err(|source| ListenError::Bind { addr: o.bind, source })?;
-    let journal = Journal::open_listener(location.clone())?;
-    let sink = JournalSink::start(journal, o.grace).map_err(ListenError::Writer)?;
     let mut signals = crate::signals::Signals::install();
     let routes = routes(&o.keys);
-    let listener = Listener::start(socket, o.keys, sink).map_err(|source| ListenError::Bind { addr, source })?;
+    let listener = receive(socket, location.clone(), o.keys, o.grace)?;
     super::print(&format!(
         "herald listen: http://{addr} into the journal {location}; POST {routes}; GET /healthz, /metrics\n"
     ))?;
@@ -136,6 +137,20 @@ async fn serve(o: Options) -> Result<u8, Error> {
         () = listener.stop() => Ok(exit::OK),
         _ = signals.next() => Ok(exit::INTERRUPTED),
     }
+}
+
+/// Starts a receiver in this process on `socket` (`herald listen`, `send --listen`, the
+/// sandbox's own): status webhooks checked with `keys`, their receipts written into the journal
+/// at `location` by a writer thread of its own.
+pub(crate) fn receive(
+    socket: tokio::net::TcpListener,
+    location: Location,
+    keys: Keys,
+    grace: Duration,
+) -> Result<Listener, Error> {
+    let journal = Journal::open_listener(location)?;
+    let sink = JournalSink::start(journal, grace).map_err(ListenError::Writer)?;
+    Ok(Listener::start(socket, keys, sink).map_err(ListenError::Socket)?)
 }
 
 /// The webhook routes live with `keys`, as a list for the start line.

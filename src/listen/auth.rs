@@ -41,6 +41,16 @@ impl Refusal {
 }
 
 impl Keys {
+    /// The secrets in herald's environment variables (`HERALD_CLOUD_API_APP_SECRET`,
+    /// `HERALD_CLOUD_API_VERIFY_TOKEN`, `HERALD_WEBHOOK_SECRET`).
+    pub fn from_env() -> Keys {
+        Keys {
+            meta_app_secret: Secret::from_env("HERALD_CLOUD_API_APP_SECRET"),
+            meta_verify_token: Secret::from_env("HERALD_CLOUD_API_VERIFY_TOKEN"),
+            shared: Secret::from_env("HERALD_WEBHOOK_SECRET"),
+        }
+    }
+
     /// Whether a provider signing this way has what its posts are checked with.
     pub fn configured(&self, signing: Signing) -> bool {
         match signing {

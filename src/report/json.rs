@@ -28,7 +28,12 @@ pub fn summary_json(r: &Report) -> String {
             (account.to_string(), counts.into())
         })
         .collect();
-    let delivery = super::delivery::json(s.funnel(), r.about.receipts);
+    let mut delivery = super::delivery::json(s.funnel(), r.about.receipts);
+    delivery["min_delivered"] = r.about.min_delivered.into();
+    delivery["wait"] = match r.run.receipts {
+        Some(w) => json!({ "waited_ms": w.waited.as_millis() as u64, "ended": w.ended.as_str() }),
+        None => Value::Null,
+    };
     let stopped = r.run.stopped.as_ref().map(|s| json!({ "reason": s.kind.as_str(), "message": s.message }));
     let v = json!({
         "herald_version": env!("CARGO_PKG_VERSION"),
@@ -108,11 +113,26 @@ mod tests {
                 "provider_reports_status": true, "accepted": 2, "delivered": 0, "read": 0, "failed": 1,
                 "no_receipt": 1, "conflicts": 0,
                 "failures": [{ "code": "131026", "description": crate::providers::meta::errors::describe("131026"), "count": 1 }],
+                "min_delivered": null, "wait": null,
             })
+        );
+        let mut gated = fixture::report_of(fixture::records());
+        gated.about.min_delivered = Some(0.95);
+        gated.run.receipts = Some(super::super::Waited {
+            waited: std::time::Duration::from_millis(1500),
+            ended: super::super::WaitEnd::TimedOut,
+        });
+        let g: Value = serde_json::from_str(&summary_json(&gated)).unwrap();
+        assert_eq!(
+            (&g["delivery"]["min_delivered"], &g["delivery"]["wait"]),
+            (&json!(0.95), &json!({"waited_ms": 1500, "ended": "timed_out"}))
         );
         let schema: Value = serde_json::from_str(include_str!("../../schemas/report.schema.json")).unwrap();
         let errors: Vec<String> =
             jsonschema::draft202012::new(&schema).unwrap().iter_errors(&v).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        let errors: Vec<String> =
+            jsonschema::draft202012::new(&schema).unwrap().iter_errors(&g).map(|e| e.to_string()).collect();
         assert!(errors.is_empty(), "{errors:?}");
     }
 }

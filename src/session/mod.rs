@@ -263,7 +263,8 @@ impl Session {
                 }
                 continue;
             }
-            let Some(opens) = held_until.filter(|_| code == crate::exit::WAITING && waits_for_window(&o, &deps.clock)) else {
+            let Some(opens) = held_until.filter(|_| code == crate::exit::WAITING && waits_for_window(&o, &deps.clock))
+            else {
                 let journal = journal.as_ref().map(|(j, _)| j);
                 return Ok(Outcome::Ran { code: receipted(&plan, &o, journal, end, &deps.cancel, on_event).await? });
             };
@@ -390,9 +391,8 @@ async fn send_pass<T: Transport>(
     let outcome = outcome?;
     let report = &outcome.report;
     // Receipts are waited for after the last pass: not after a canary, nor before a window's.
-    let again = report.exit_code == crate::exit::WAITING
-        && report.run.held_until.is_some()
-        && waits_for_window(o, &deps.clock);
+    let again =
+        report.exit_code == crate::exit::WAITING && report.run.held_until.is_some() && waits_for_window(o, &deps.clock);
     let receipts_follow = o.receipts.is_some()
         && !pass.canary
         && !again

@@ -12,6 +12,7 @@ mod canary;
 mod journal;
 mod pace;
 mod postgres;
+mod receipts;
 mod sandbox;
 mod schedule;
 mod send;
@@ -139,6 +140,11 @@ fn on_runtime<T: Transport>(
                 summaries.push(herald::report::summary_text(&outcome.report));
                 json.push(serde_json::from_str(&herald::report::summary_json(&outcome.report)).unwrap());
             }
+            Event::Receipted { report, .. } => {
+                summaries.push(herald::report::summary_text(report));
+                json.push(serde_json::from_str(&herald::report::summary_json(report)).unwrap());
+            }
+            Event::AwaitingReceipts { .. } => return Ok(()),
             _ => {}
         }
         events.push(told(&e));
@@ -158,6 +164,7 @@ fn told(e: &Event<'_>) -> String {
     match e {
         Event::PassStarting(n) => format!("pass of {n}"),
         Event::Passed { outcome, .. } => format!("passed, exit {}", outcome.report.exit_code),
+        Event::Receipted { report, .. } => format!("receipted, exit {}", report.exit_code),
         Event::JournalCreated(_) => "journal created".into(),
         Event::PassOver => "pass over".into(),
         Event::CountdownOver => "countdown over".into(),

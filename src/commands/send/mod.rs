@@ -166,7 +166,7 @@ async fn send(o: &Options, out: &Output) -> Result<u8, SessionError> {
         policy: Policy { retry_failed: o.retry_failed, retry_unknown: o.retry_unknown },
         keep_bodies: o.keep_bodies,
         report: o.report.clone(),
-        receipts: receipts_wait(&plan),
+        receipts: receipts_wait(&plan, o.listen.is_some()),
     };
     let mut printer = Printer { o, out, plan: &plan, progress: None, countdown: None, waiting: Default::default() };
     let mut on_event = |e: Event<'_>| printer.show(e);
@@ -177,6 +177,10 @@ async fn send(o: &Options, out: &Output) -> Result<u8, SessionError> {
         return Ok(crate::exit::DECLINED);
     }
     let clock = super::clock()?;
+    let receiver = match o.listen.filter(|_| !o.dry_run) {
+        Some(bind) => Some(listen(bind, o).await?),
+        None => None,
+    };
     let result = if o.dry_run {
         let deps = Deps { transport: Arc::new(Nowhere), tokens, clock, cancel };
         session.run(deps, &mut on_event).await
@@ -192,15 +196,39 @@ async fn send(o: &Options, out: &Output) -> Result<u8, SessionError> {
     if let Some(s) = sandbox {
         s.shutdown().await;
     }
+    if let Some(receiver) = receiver {
+        receiver.stop().await;
+    }
     result.map(|outcome| outcome.exit_code())
 }
 
 /// The wait for delivery receipts after the last pass the campaign asks for
-/// (`delivery.wait_receipts`, `--wait-receipts`; a delivery gate waits 15 minutes by default).
-fn receipts_wait(plan: &Plan) -> Option<session::ReceiptsWait> {
+/// (`delivery.wait_receipts`, `--wait-receipts`); a delivery gate, or a receiver in this process
+/// (`--listen`), waits 15 minutes by default.
+fn receipts_wait(plan: &Plan, listening: bool) -> Option<session::ReceiptsWait> {
     let d = &plan.delivery;
-    let max = d.wait_receipts.or(d.min_delivered.map(|_| crate::delivery::DEFAULT_WAIT_RECEIPTS))?;
+    let default = (d.min_delivered.is_some() || listening).then_some(crate::delivery::DEFAULT_WAIT_RECEIPTS);
+    let max = d.wait_receipts.or(default)?;
     Some(session::ReceiptsWait { max, settled: None })
+}
+
+/// `--listen`: a receiver of the provider's status webhooks in this process, writing into the
+/// campaign's journal, with the secrets of `herald listen` (its environment variables).
+async fn listen(bind: std::net::SocketAddr, o: &Options) -> Result<crate::listen::Listener, SessionError> {
+    if o.no_journal {
+        return Err(SessionError::ReceiptsNeedJournal);
+    }
+    let keys = crate::listen::Keys::from_env();
+    super::listen::check(&keys).map_err(Error::from)?;
+    let location = crate::journal::default_location(&o.file, o.journal.as_deref(), o.sandbox)?;
+    let socket = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|source| Error::from(super::listen::ListenError::Bind { addr: bind, source }))?;
+    let listener = super::listen::receive(socket, location, keys, crate::journal::GRACE)?;
+    if !o.quiet {
+        eprintln!("receiving status webhooks on http://{} (see docs/listen.md)", listener.addr());
+    }
+    Ok(listener)
 }
 
 /// Asks on a terminal whether to send; refuses without one.
