@@ -16,7 +16,7 @@ pub mod status;
 
 pub use meta::signature;
 pub use outcome::{Outcome, ProviderError, Response};
-pub use status::{MessageStatus, Signing, StatusEvent, StatusWebhook, WebhookError};
+pub use status::{AsyncFailure, MessageStatus, Signing, StatusEvent, StatusWebhook, WebhookError};
 
 use crate::message::{
     ContactCard, InteractiveHeader, InteractiveKind, Location, Media, MediaKind, MediaSource, Message, MessageType,
