@@ -14,7 +14,7 @@ mod sink;
 #[cfg(test)]
 mod tests;
 
-pub use auth::Keys;
+pub use auth::{APP_SECRET_ENV, Keys, SECRET_HEADER, SHARED_SECRET_ENV, SIGNATURE_HEADER};
 pub use metrics::Metrics;
 pub use server::Listener;
 pub use sink::{Sink, SinkError, Stored};

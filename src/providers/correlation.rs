@@ -43,8 +43,13 @@ pub fn tag(
 
 /// The id herald put in a request `body` it sent through `kind`, when `kind` correlates by one.
 pub fn recorded(kind: ProviderKind, body: &[u8]) -> Option<String> {
+    kind.provider().correlation_key()?;
+    in_body(kind, &serde_json::from_slice(body).ok()?)
+}
+
+/// The id in a parsed request `body` to `kind`, when `kind` correlates by one.
+pub fn in_body(kind: ProviderKind, body: &Value) -> Option<String> {
     let key = kind.provider().correlation_key()?;
-    let body: Value = serde_json::from_slice(body).ok()?;
     body.get("metadata")?.get(key)?.as_str().map(str::to_string)
 }
 
