@@ -182,7 +182,7 @@ async fn schedule(mut incoming: mpsc::UnboundedReceiver<Queued>, poster: Arc<Pos
                 None => open = false,
             },
             () = sleep_until(next) => {
-                while let Some(Reverse(q)) = waiting.peek_mut().filter(|q| q.0.due <= Instant::now()).map(std::collections::binary_heap::PeekMut::pop) {
+                while let Some(q) = pop_due(&mut waiting) {
                     let Ok(slot) = slots.clone().acquire_owned().await else { return };
                     let poster = poster.clone();
                     tokio::spawn(async move {
@@ -196,6 +196,12 @@ async fn schedule(mut incoming: mpsc::UnboundedReceiver<Queued>, poster: Arc<Pos
             }
         }
     }
+}
+
+/// The earliest waiting event, if it is due.
+fn pop_due(waiting: &mut BinaryHeap<Reverse<Queued>>) -> Option<Queued> {
+    let next = waiting.peek_mut().filter(|q| q.0.due <= Instant::now())?;
+    Some(std::collections::binary_heap::PeekMut::pop(next).0)
 }
 
 /// Sleeps until `at`, or forever when nothing waits.
