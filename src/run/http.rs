@@ -38,7 +38,7 @@ impl Http {
 }
 
 /// One client: rustls with the bundled web roots, no redirects, explicit timeouts.
-pub(crate) fn client(timeout: Duration, pool: usize) -> Result<reqwest::Client, ClientError> {
+fn client(timeout: Duration, pool: usize) -> Result<reqwest::Client, ClientError> {
     {
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());

@@ -54,6 +54,28 @@ pub enum EmitterError {
     Client(String),
 }
 
+/// A client for the posts: rustls with the bundled web roots (a receiver may be behind TLS),
+/// no redirects, a timeout.
+fn client(connections: usize) -> Result<reqwest::Client, EmitterError> {
+    let fail = |e: &dyn std::fmt::Display| EmitterError::Client(e.to_string());
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| fail(&e))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(POST_TIMEOUT)
+        .pool_max_idle_per_host(connections.max(1))
+        .user_agent(crate::request::user_agent())
+        .build()
+        .map_err(|e| fail(&e))
+}
+
 /// One event waiting for its time.
 #[derive(Debug)]
 struct Queued {
@@ -99,8 +121,7 @@ impl Emitter {
     ///
     /// When the HTTP client cannot be built.
     pub fn start(webhooks: Webhooks) -> Result<Emitter, EmitterError> {
-        let client = crate::run::http::client(POST_TIMEOUT, webhooks.connections)
-            .map_err(|e| EmitterError::Client(e.to_string()))?;
+        let client = client(webhooks.connections)?;
         let (queue, incoming) = mpsc::unbounded_channel();
         let tally = Arc::new(Tally::default());
         let settled = Arc::new(Notify::new());
