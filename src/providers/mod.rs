@@ -8,6 +8,7 @@
 //! the tests) goes through [`ProviderKind::ALL`]. `docs/providers.md` says how to add one.
 
 pub mod contract;
+pub mod correlation;
 pub mod imitation;
 pub(crate) mod meta;
 mod outcome;
@@ -16,7 +17,7 @@ pub mod status;
 
 pub use meta::signature;
 pub use outcome::{Outcome, ProviderError, Response};
-pub use status::{MessageStatus, Signing, StatusEvent, StatusWebhook, WebhookError};
+pub use status::{AsyncFailure, MessageStatus, Signing, StatusEvent, StatusWebhook, WebhookError};
 
 use crate::message::{
     ContactCard, InteractiveHeader, InteractiveKind, Location, Media, MediaKind, MediaSource, Message, MessageType,
@@ -417,6 +418,13 @@ pub trait Provider: Sync {
     /// The webhook on which the provider reports what became of accepted messages, when its
     /// docs describe one (`None`: the report says it gives no delivery status).
     fn status_webhook(&self) -> Option<StatusWebhook> {
+        None
+    }
+
+    /// The `metadata` key under which herald puts its own id for each message, when the
+    /// provider's status webhooks name no message id but echo the request's `metadata`
+    /// ([`correlation`]); that id is the message id herald records.
+    fn correlation_key(&self) -> Option<&'static str> {
         None
     }
 

@@ -17,6 +17,7 @@
 mod faults;
 mod latency;
 mod ledger;
+pub mod receipts;
 mod serve;
 mod server;
 mod throughput;
@@ -78,6 +79,9 @@ pub struct Config {
     /// Answer every request on a provider's route with that provider's success, checking and
     /// recording nothing: a sink for benchmarks.
     pub canned: bool,
+    /// Post each accepted message's status events (delivered, read, failed) to a receiver, as
+    /// the provider would ([`receipts`]); `None`: no receipts.
+    pub receipts: Option<receipts::Webhooks>,
 }
 
 impl Default for Config {
@@ -99,6 +103,7 @@ impl Default for Config {
             record: None,
             retain: true,
             canned: false,
+            receipts: None,
         }
     }
 }
@@ -118,9 +123,12 @@ impl Sandbox {
     ///
     /// # Errors
     ///
-    /// When the port cannot be bound or the record file cannot be opened for appending.
+    /// When the port cannot be bound, the record file cannot be opened for appending, or the
+    /// client posting receipts cannot be built.
     pub async fn start(config: Config) -> std::io::Result<Sandbox> {
         let ledger = ledger::Ledger::new(config.record.as_deref(), config.retain)?;
+        let receipts =
+            config.receipts.clone().map(receipts::Emitter::start).transpose().map_err(std::io::Error::other)?;
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
@@ -135,6 +143,7 @@ impl Sandbox {
             buckets: throughput::Buckets::new(config.throughput),
             ids: ids::Ids::new(config.seed),
             ledger,
+            receipts,
         });
         let (stop, stopped) = watch::channel(false);
         let server = tokio::spawn(server::accept_loop(listener, shared.clone(), stopped));
@@ -155,6 +164,12 @@ impl Sandbox {
     /// Counts so far.
     pub fn stats(&self) -> Stats {
         self.shared.ledger.stats()
+    }
+
+    /// The receipts poster, when [`Config::receipts`] asked for one: its totals, and
+    /// [`receipts::Emitter::settled`] to wait until every planned event was posted.
+    pub fn receipts(&self) -> Option<&receipts::Emitter> {
+        self.shared.receipts.as_ref()
     }
 
     /// Every accepted message, in order.

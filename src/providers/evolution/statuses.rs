@@ -10,7 +10,7 @@
 //! not sent by the instance, are left out.
 
 use super::super::status::{self, MessageStatus, StatusEvent, WebhookError, text};
-use super::super::{ProviderError, Signing, StatusWebhook};
+use super::super::{AsyncFailure, ProviderError, Signing, StatusWebhook};
 use serde_json::{Value, json};
 
 /// Evolution's status webhook.
@@ -19,7 +19,14 @@ pub(super) const WEBHOOK: StatusWebhook = StatusWebhook {
     configure: "`POST /webhook/set/{instance}` with the event MESSAGES_UPDATE and a `headers` entry carrying the shared secret",
     read,
     post,
+    reports_sent: true,
+    read_alone: false,
+    failures: &[AsyncFailure { code: None, message: NO_REASON }],
 };
+
+/// A failure's words: neither `ERROR` (Baileys) nor `FAILED` (Cloud-API instances, which drop
+/// Meta's `errors[]`) comes with a reason.
+const NO_REASON: &str = "Evolution reported the message failed; it gives no reason";
 
 fn read(body: &[u8]) -> Result<Vec<StatusEvent>, WebhookError> {
     let v = status::json(body)?;
@@ -48,7 +55,7 @@ fn read(body: &[u8]) -> Result<Vec<StatusEvent>, WebhookError> {
                 _ => return None,
             };
             let error = (status == MessageStatus::Failed)
-                .then(|| ProviderError::new(None, "Evolution reported the message failed; it gives no reason"));
+                .then(|| ProviderError::new(None, NO_REASON));
             Some(StatusEvent { message_id: text(u, "/keyId")?.to_string(), account: account.clone(), status, at, error })
         })
         .collect())
