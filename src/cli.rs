@@ -258,19 +258,16 @@ impl FaultArgs {
     }
 }
 
-/// Delivery receipts for the sandbox to post (`herald sandbox`, and `herald send --sandbox`):
-/// each accepted message's status events, as its provider posts them, to a receiver such as
-/// `herald listen`. What happens to each message follows --seed.
+/// What becomes of the messages the sandbox accepts, and when (`herald sandbox --webhooks`,
+/// and `herald send --sandbox`, which receives them itself): each accepted message's status
+/// events, as its provider posts them. What happens to each message follows --seed.
 #[derive(Debug, Clone, Default, clap::Args)]
-struct ReceiptArgs {
-    /// Post status webhooks to URL/webhooks/<provider> (Meta's signed with
-    /// $HERALD_CLOUD_API_APP_SECRET, the others carrying $HERALD_WEBHOOK_SECRET).
-    #[arg(long, value_name = "URL")]
-    webhooks: Option<String>,
+struct ReceiptPlanArgs {
     /// The mean time from accepted to delivered, and from delivered to read (`2s`, `500ms`);
-    /// each spread evenly between half and one and a half times it.
-    #[arg(long, value_name = "TIME", default_value = "2s", value_parser = receipt_delay)]
-    receipt_delay: std::time::Duration,
+    /// each spread evenly between half and one and a half times it. Default: 2s in `herald
+    /// sandbox`, 200ms in a send to the sandbox.
+    #[arg(long, value_name = "TIME", value_parser = receipt_delay)]
+    receipt_delay: Option<std::time::Duration>,
     /// Share of delivered messages then read.
     #[arg(long, value_name = "X", default_value_t = 0.6, value_parser = share)]
     read_rate: f64,
@@ -287,19 +284,37 @@ struct ReceiptArgs {
     no_reorder: bool,
 }
 
+impl ReceiptPlanArgs {
+    /// The receipts' plan, `delay` unless --receipt-delay says otherwise.
+    fn options(&self, seed: u64, delay: std::time::Duration) -> crate::sandbox::receipts::Options {
+        crate::sandbox::receipts::Options {
+            seed,
+            delay: self.receipt_delay.unwrap_or(delay),
+            read_rate: self.read_rate,
+            async_fail_rate: self.async_fail_rate,
+            duplicate_rate: self.duplicate_rate,
+            reorder: !self.no_reorder,
+        }
+    }
+}
+
+/// Delivery receipts for `herald sandbox` to post to a receiver such as `herald listen`.
+#[derive(Debug, Clone, Default, clap::Args)]
+struct ReceiptArgs {
+    /// Post status webhooks to URL/webhooks/<provider> (Meta's signed with
+    /// $HERALD_CLOUD_API_APP_SECRET, the others carrying $HERALD_WEBHOOK_SECRET).
+    #[arg(long, value_name = "URL")]
+    webhooks: Option<String>,
+    #[command(flatten)]
+    plan: ReceiptPlanArgs,
+}
+
 impl ReceiptArgs {
     /// Where and how to post, with the secrets from the environment; `None` without
     /// --webhooks.
     fn webhooks(self, seed: u64) -> Option<crate::sandbox::receipts::Webhooks> {
         use crate::listen::{APP_SECRET_ENV, SHARED_SECRET_ENV};
-        let options = crate::sandbox::receipts::Options {
-            seed,
-            delay: self.receipt_delay,
-            read_rate: self.read_rate,
-            async_fail_rate: self.async_fail_rate,
-            duplicate_rate: self.duplicate_rate,
-            reorder: !self.no_reorder,
-        };
+        let options = self.plan.options(seed, std::time::Duration::from_secs(2));
         Some(crate::sandbox::receipts::Webhooks {
             url: self.webhooks?,
             options,
@@ -308,6 +323,17 @@ impl ReceiptArgs {
             connections: RECEIPT_CONNECTIONS,
         })
     }
+}
+
+/// Delivery receipts in `herald send --sandbox`: the sandbox posts them to a receiver of the
+/// send's own, which writes them into the sandbox journal.
+#[derive(Debug, Clone, Default, clap::Args)]
+struct SendReceiptArgs {
+    /// No delivery receipts: the sandbox posts none and the run does not wait for them.
+    #[arg(long)]
+    no_receipts: bool,
+    #[command(flatten)]
+    plan: ReceiptPlanArgs,
 }
 
 /// Receipt posts in flight at most.
@@ -467,6 +493,8 @@ struct SendArgs {
     strict: bool,
     #[command(flatten, next_help_heading = "Sandbox faults (with --sandbox)")]
     faults: FaultArgs,
+    #[command(flatten, next_help_heading = "Sandbox receipts (with --sandbox)")]
+    receipts: SendReceiptArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -558,6 +586,8 @@ pub fn run() -> u8 {
                         wait_receipts: a.wait_receipts,
                     },
                     listen: a.listen,
+                    receipts: (!a.receipts.no_receipts)
+                        .then(|| a.receipts.plan.options(a.faults.seed, std::time::Duration::from_millis(200))),
                     sandbox: a.sandbox,
                     yes: a.yes,
                     report: a.report,

@@ -64,6 +64,10 @@ fn send_help_groups_options_by_what_they_are_for() {
                 "seed",
             ],
         ),
+        (
+            "Sandbox receipts (with --sandbox)",
+            vec!["no-receipts", "receipt-delay", "read-rate", "async-fail-rate", "duplicate-rate", "no-reorder"],
+        ),
         ("Exit status", vec![]),
     ];
     let want: Vec<(String, Vec<String>)> =

@@ -172,6 +172,13 @@ impl Sandbox {
         self.shared.receipts.as_ref()
     }
 
+    /// Whether the receipts poster has posted (or given up on) every event it planned so far;
+    /// true without one. A closure of its own, for a wait that outlives this borrow.
+    pub fn receipts_settled(&self) -> Arc<dyn Fn() -> bool + Send + Sync> {
+        let shared = self.shared.clone();
+        Arc::new(move || shared.receipts.as_ref().is_none_or(|e| e.totals().pending == 0))
+    }
+
     /// Every accepted message, in order.
     pub fn accepted(&self) -> Vec<Accepted> {
         self.shared.ledger.accepted()
