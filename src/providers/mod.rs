@@ -11,11 +11,13 @@ pub mod contract;
 pub mod imitation;
 mod meta;
 mod outcome;
+pub mod poll;
 pub mod schema;
 pub mod status;
 
 pub use meta::signature;
 pub use outcome::{Outcome, ProviderError, Response};
+pub use poll::{Polled, StatusPoll};
 pub use status::{MessageStatus, Signing, StatusEvent, StatusWebhook, WebhookError};
 
 use crate::message::{
@@ -417,6 +419,12 @@ pub trait Provider: Sync {
     /// The webhook on which the provider reports what became of accepted messages, when its
     /// docs describe one (`None`: the report says it gives no delivery status).
     fn status_webhook(&self) -> Option<StatusWebhook> {
+        None
+    }
+
+    /// The endpoint from which the status of one accepted message can be read, when its docs
+    /// describe one (`None`: `herald track` cannot poll it; receipts come by webhook only).
+    fn status_poll(&self) -> Option<StatusPoll> {
         None
     }
 
