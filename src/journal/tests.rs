@@ -136,7 +136,7 @@ async fn a_rerun_keeps_final_rows_unless_told_to_retry_and_restores_released_ret
     assert!(matches!(&kept[2], Admission::Kept(r) if r.status == Status::Unknown));
     assert!(matches!(&kept[3], Admission::Kept(r) if r.error_code == Some(Code::Interrupted)));
     assert_eq!(kept[4], Admission::Claimed, "never attempted");
-    let retry = Policy { retry_failed: true, retry_unknown: false };
+    let retry = Policy { retry_failed: true, retry_unknown: false, ..Policy::default() };
     let again = h.admit(vec![candidate(1)], retry, usize::MAX).await.unwrap();
     assert_eq!(again, [Admission::Claimed]);
     h.release(vec![phone(1)]);

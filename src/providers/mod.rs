@@ -12,12 +12,14 @@ pub mod imitation;
 mod meta;
 mod outcome;
 pub mod poll;
+pub mod resend;
 pub mod schema;
 pub mod status;
 
 pub use meta::signature;
 pub use outcome::{Outcome, ProviderError, Response};
 pub use poll::{Polled, StatusPoll};
+pub use resend::{AsyncFailure, Resend};
 pub use status::{MessageStatus, Signing, StatusEvent, StatusWebhook, WebhookError};
 
 use crate::message::{
@@ -426,6 +428,12 @@ pub trait Provider: Sync {
     /// describe one (`None`: `herald track` cannot poll it; receipts come by webhook only).
     fn status_poll(&self) -> Option<StatusPoll> {
         None
+    }
+
+    /// The failure codes its receipts carry that its docs say not to resend, or not soon
+    /// (see [`resend`]); empty for a provider whose receipts carry no code.
+    fn async_failures(&self) -> &'static [AsyncFailure] {
+        &[]
     }
 
     /// [`Provider::build`], refusing a delivery time ([`Settings::send_at`]) that the provider

@@ -133,6 +133,10 @@ impl Provider for CloudApi {
         Some(statuses::WEBHOOK)
     }
 
+    fn async_failures(&self) -> &'static [super::AsyncFailure] {
+        super::meta::async_failures::ASYNC_FAILURES
+    }
+
     fn status_poll(&self) -> Option<super::StatusPoll> {
         Some(poll::POLL)
     }

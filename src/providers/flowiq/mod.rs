@@ -117,6 +117,10 @@ impl Provider for Flowiq {
         Some(statuses::WEBHOOK)
     }
 
+    fn async_failures(&self) -> &'static [super::AsyncFailure] {
+        super::meta::async_failures::ASYNC_FAILURES
+    }
+
     fn classify(&self, r: &Response) -> Outcome {
         let body = r.json();
         if let Some(outcome) = meta::errors::classify(&body, r) {

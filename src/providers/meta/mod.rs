@@ -2,6 +2,7 @@
 //! AutoKonnect and FlowIQ all carry Meta's message objects, meet Meta's limits and relay Meta's
 //! error codes.
 
+pub(crate) mod async_failures;
 pub(crate) mod components;
 pub(crate) mod errors;
 pub(crate) mod limits;
