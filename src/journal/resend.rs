@@ -3,7 +3,7 @@
 //! that code (Meta's 131026, undeliverable) or not yet (131049, not within a day of the
 //! failure): see [`crate::providers::resend`].
 
-use crate::providers::resend::{self, AsyncFailure, Resend};
+use crate::providers::resend::{self, Resend, ResendRule};
 use crate::receipts::{Delivery, Receipts};
 
 /// What `--retry-failed` may do with a message that failed after acceptance.
@@ -32,7 +32,7 @@ pub enum Later {
 impl Later {
     /// What `receipts` allow at `now` by the provider's `table`; `None` when they report no
     /// failure.
-    pub fn of(receipts: Option<&Receipts>, table: &[AsyncFailure], now: jiff::Timestamp) -> Option<Later> {
+    pub fn of(receipts: Option<&Receipts>, table: &[ResendRule], now: jiff::Timestamp) -> Option<Later> {
         let r = receipts.filter(|r| r.delivery() == Some(Delivery::Failed))?;
         let Some(rule) = resend::rule(table, r.error_code.as_deref()) else { return Some(Later::Resend) };
         let code = rule.code.to_string();
@@ -75,7 +75,7 @@ mod tests {
 
     #[test]
     fn metas_codes_decide_never_later_or_now() {
-        let table = ProviderKind::named("cloud_api").unwrap().provider().async_failures();
+        let table = ProviderKind::named("cloud_api").unwrap().provider().resend_rules();
         let now: Timestamp = "2026-12-06T10:00:00Z".parse().unwrap();
         let hour_ago = now - SignedDuration::from_hours(1);
         let of = |code, at| Later::of(Some(&failed(code, at)), table, now);
@@ -97,7 +97,7 @@ mod tests {
         read.add(Delivery::Read, now, None, None);
         assert_eq!(Later::of(Some(&read), table, now), None);
         assert_eq!(Later::of(None, table, now), None);
-        let evolution = ProviderKind::named("evolution").unwrap().provider().async_failures();
+        let evolution = ProviderKind::named("evolution").unwrap().provider().resend_rules();
         assert_eq!(Later::of(Some(&failed(Some("131026"), hour_ago)), evolution, now), Some(Later::Resend));
     }
 }

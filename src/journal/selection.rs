@@ -5,7 +5,7 @@
 
 use super::resend::Later;
 use super::{Row, State};
-use crate::providers::AsyncFailure;
+use crate::providers::ResendRule;
 use crate::results::Record;
 
 /// Which final states a run sends to again.
@@ -16,8 +16,8 @@ pub struct Policy {
     /// Resend recipients whose fate is unknown (incl. crashed in flight).
     pub retry_unknown: bool,
     /// The provider's rules for messages it accepted and later reported failed
-    /// ([`crate::providers::Provider::async_failures`]); empty: resend every one.
-    pub async_failures: &'static [AsyncFailure],
+    /// ([`crate::providers::Provider::resend_rules`]); empty: resend every one.
+    pub resend_rules: &'static [ResendRule],
 }
 
 /// The decision for one recipient.
@@ -45,7 +45,7 @@ impl Policy {
     /// `None` for any other row.
     pub fn later(self, row: Option<&Row>) -> Option<Later> {
         let row = row.filter(|r| r.state == State::Sent)?;
-        Later::of(row.record.receipts.as_ref(), self.async_failures, jiff::Timestamp::now())
+        Later::of(row.record.receipts.as_ref(), self.resend_rules, jiff::Timestamp::now())
     }
 
     /// The record of a row this run keeps: with `--retry-failed`, a message that failed after
@@ -217,7 +217,7 @@ mod tests {
 
     #[test]
     fn a_failure_after_acceptance_is_resent_as_the_providers_docs_allow() {
-        let meta = ProviderKind::named("cloud_api").unwrap().provider().async_failures();
+        let meta = ProviderKind::named("cloud_api").unwrap().provider().resend_rules();
         let mut read = Receipts::default();
         read.add(Delivery::Read, Timestamp::now(), None, None);
         let rows = [
@@ -232,14 +232,14 @@ mod tests {
             let decisions: Vec<Decision> = rows.iter().map(|r| s.count(Some(r))).collect();
             (s, decisions)
         };
-        let (plain, decisions) = count(Policy { async_failures: meta, ..Policy::default() });
+        let (plain, decisions) = count(Policy { resend_rules: meta, ..Policy::default() });
         assert!(decisions.iter().all(|d| *d == Decision::Keep));
         assert_eq!((plain.sent, plain.failed_later), (1, 4));
         assert_eq!(
             plain.describe(),
             "send to 0 recipients, skip 1 already sent, leave 4 that failed after acceptance as they are (--retry-failed resends those their provider allows)"
         );
-        let policy = Policy { retry_failed: true, async_failures: meta, ..Policy::default() };
+        let policy = Policy { retry_failed: true, resend_rules: meta, ..Policy::default() };
         let (retry, decisions) = count(policy);
         use Decision::{Keep, Send};
         assert_eq!(decisions, [Keep, Keep, Keep, Send, Send], "131026 never, 131049 a day after, other codes now");

@@ -19,7 +19,7 @@ pub mod status;
 pub use meta::signature;
 pub use outcome::{Outcome, ProviderError, Response};
 pub use poll::{Polled, StatusPoll};
-pub use resend::{AsyncFailure, Resend};
+pub use resend::{Resend, ResendRule};
 pub use status::{MessageStatus, Signing, StatusEvent, StatusWebhook, WebhookError};
 
 use crate::message::{
@@ -432,7 +432,7 @@ pub trait Provider: Sync {
 
     /// The failure codes its receipts carry that its docs say not to resend, or not soon
     /// (see [`resend`]); empty for a provider whose receipts carry no code.
-    fn async_failures(&self) -> &'static [AsyncFailure] {
+    fn resend_rules(&self) -> &'static [ResendRule] {
         &[]
     }
 

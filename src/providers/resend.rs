@@ -1,14 +1,14 @@
 //! What a provider's docs say of sending a message again after the provider accepted it and
 //! later reported it failed (a `failed` receipt with a code): for `--retry-failed`. Each
 //! provider that reports such codes lists the ones its docs say not to resend, or not to
-//! resend soon ([`Provider::async_failures`](super::Provider::async_failures)); a failure with
+//! resend soon ([`Provider::resend_rules`](super::Provider::resend_rules)); a failure with
 //! any other code, or none, is resent like a failure answered at once.
 
 use jiff::SignedDuration;
 
 /// One code's rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AsyncFailure {
+pub struct ResendRule {
     /// The provider's code, as its receipts carry it (`131026`).
     pub code: &'static str,
     /// What to do with a recipient whose message failed with it.
@@ -27,7 +27,7 @@ pub enum Resend {
 }
 
 /// The rule for `code` in `table`; `None` when the table has none (resend it).
-pub fn rule(table: &[AsyncFailure], code: Option<&str>) -> Option<AsyncFailure> {
+pub fn rule(table: &[ResendRule], code: Option<&str>) -> Option<ResendRule> {
     let code = code?;
     table.iter().find(|r| r.code == code).copied()
 }

@@ -164,7 +164,7 @@ async fn send(o: &Options, out: &Output) -> Result<u8, SessionError> {
         policy: Policy {
             retry_failed: o.retry_failed,
             retry_unknown: o.retry_unknown,
-            async_failures: plan.provider.provider().async_failures(),
+            resend_rules: plan.provider.provider().resend_rules(),
         },
         keep_bodies: o.keep_bodies,
         report: o.report.clone(),

@@ -133,8 +133,8 @@ impl Provider for CloudApi {
         Some(statuses::WEBHOOK)
     }
 
-    fn async_failures(&self) -> &'static [super::AsyncFailure] {
-        super::meta::async_failures::ASYNC_FAILURES
+    fn resend_rules(&self) -> &'static [super::ResendRule] {
+        super::meta::resend_rules::RESEND_RULES
     }
 
     fn status_poll(&self) -> Option<super::StatusPoll> {

@@ -2,8 +2,8 @@
 //! AutoKonnect and FlowIQ all carry Meta's message objects, meet Meta's limits and relay Meta's
 //! error codes.
 
-pub(crate) mod async_failures;
 pub(crate) mod components;
 pub(crate) mod errors;
 pub(crate) mod limits;
+pub(crate) mod resend_rules;
 pub mod signature;
