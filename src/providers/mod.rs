@@ -20,7 +20,7 @@ pub use meta::signature;
 pub use outcome::{Outcome, ProviderError, Response};
 pub use poll::{Polled, StatusPoll};
 pub use resend::{Resend, ResendRule};
-pub use status::{MessageStatus, Signing, StatusEvent, StatusWebhook, WebhookError};
+pub use status::{AsyncFailure, MessageStatus, Signing, StatusEvent, StatusWebhook, WebhookError};
 
 use crate::message::{
     ContactCard, InteractiveHeader, InteractiveKind, Location, Media, MediaKind, MediaSource, Message, MessageType,

@@ -79,6 +79,30 @@ pub struct StatusWebhook {
     /// One post as the provider sends it for these events of one account (what the sandbox
     /// posts); reading it back gives the same events.
     pub post: fn(&[StatusEvent]) -> Vec<u8>,
+    /// Whether it reports `sent` (handed to WhatsApp) before delivery.
+    pub reports_sent: bool,
+    /// Whether a message delivered and read at the same moment gets only `read` (Meta: "the
+    /// 'delivered' webhook is not sent").
+    pub read_alone: bool,
+    /// The failures it reports after accepting a message, as its posts carry them (what the
+    /// sandbox imitates); reading a post gives the same code and words.
+    pub failures: &'static [AsyncFailure],
+}
+
+/// A failure a provider reports after it accepted the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AsyncFailure {
+    /// The provider's code (`131026`), when its posts carry one.
+    pub code: Option<&'static str>,
+    /// Its words, as read back from its post.
+    pub message: &'static str,
+}
+
+impl AsyncFailure {
+    /// The failure as a [`ProviderError`].
+    pub fn error(&self) -> ProviderError {
+        ProviderError::new(self.code.map(str::to_string), self.message)
+    }
 }
 
 /// The body as JSON, or why not.

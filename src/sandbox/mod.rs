@@ -17,6 +17,7 @@
 mod faults;
 mod latency;
 mod ledger;
+pub mod receipts;
 mod serve;
 mod server;
 mod throughput;

@@ -8,7 +8,7 @@
 //! without `statuses` (incoming messages), carry no status and are left out.
 
 use super::super::status::{self, MessageStatus, StatusEvent, WebhookError, code, text};
-use super::super::{ProviderError, Signing, StatusWebhook};
+use super::super::{AsyncFailure, ProviderError, Signing, StatusWebhook};
 use serde_json::{Value, json};
 
 /// The Cloud API's status webhook.
@@ -17,6 +17,17 @@ pub(super) const WEBHOOK: StatusWebhook = StatusWebhook {
     configure: "the app's WhatsApp > Configuration page (callback URL and verify token), subscribed to the `messages` field",
     read,
     post,
+    reports_sent: true,
+    read_alone: true,
+    failures: &[
+        // Meta's error-codes page: not on WhatsApp, Terms of Service not accepted, an old app.
+        AsyncFailure { code: Some("131026"), message: "Message undeliverable" },
+        // Held back by Meta's per-user marketing message cap.
+        AsyncFailure {
+            code: Some("131049"),
+            message: "This message was not delivered to maintain healthy ecosystem engagement.",
+        },
+    ],
 };
 
 fn read(body: &[u8]) -> Result<Vec<StatusEvent>, WebhookError> {

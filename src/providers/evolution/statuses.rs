@@ -10,7 +10,7 @@
 //! not sent by the instance, are left out.
 
 use super::super::status::{self, MessageStatus, StatusEvent, WebhookError, text};
-use super::super::{ProviderError, Signing, StatusWebhook};
+use super::super::{AsyncFailure, ProviderError, Signing, StatusWebhook};
 use serde_json::{Value, json};
 
 /// Evolution's status webhook.
@@ -19,7 +19,14 @@ pub(super) const WEBHOOK: StatusWebhook = StatusWebhook {
     configure: "`POST /webhook/set/{instance}` with the event MESSAGES_UPDATE and a `headers` entry carrying the shared secret",
     read,
     post,
+    reports_sent: true,
+    read_alone: false,
+    failures: &[AsyncFailure { code: None, message: NO_REASON }],
 };
+
+/// A failure's words: neither `ERROR` (Baileys) nor `FAILED` (Cloud-API instances, which drop
+/// Meta's `errors[]`) comes with a reason.
+const NO_REASON: &str = "Evolution reported the message failed; it gives no reason";
 
 fn read(body: &[u8]) -> Result<Vec<StatusEvent>, WebhookError> {
     let v = status::json(body)?;
@@ -67,8 +74,7 @@ pub(super) fn status_of(said: &str) -> Option<MessageStatus> {
 
 /// Evolution's words for a failure: it passes on no code and no reason.
 pub(super) fn failure(status: MessageStatus) -> Option<ProviderError> {
-    (status == MessageStatus::Failed)
-        .then(|| ProviderError::new(None, "Evolution reported the message failed; it gives no reason"))
+    (status == MessageStatus::Failed).then(|| ProviderError::new(None, NO_REASON))
 }
 
 /// One post of Evolution's for `events` (of one instance) on a Baileys instance: one

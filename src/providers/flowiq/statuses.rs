@@ -7,7 +7,7 @@
 //! report says FlowIQ gave none. Other events (incoming messages, calls) are left out.
 
 use super::super::status::{self, MessageStatus, StatusEvent, WebhookError, code, text};
-use super::super::{ProviderError, Signing, StatusWebhook};
+use super::super::{AsyncFailure, ProviderError, Signing, StatusWebhook};
 
 /// FlowIQ's status webhook.
 pub(super) const WEBHOOK: StatusWebhook = StatusWebhook {
@@ -15,7 +15,13 @@ pub(super) const WEBHOOK: StatusWebhook = StatusWebhook {
     configure: "`POST https://api.flowiq.live/set-webhooks` with `type: all` and a URL holding the shared secret",
     read,
     post,
+    reports_sent: true,
+    read_alone: false,
+    failures: &[AsyncFailure { code: None, message: NO_REASON }],
 };
+
+/// A failure's words when the post gives none (the docs show no `message_failed` body).
+const NO_REASON: &str = "FlowIQ reported the message failed; it gave no reason";
 
 fn read(body: &[u8]) -> Result<Vec<StatusEvent>, WebhookError> {
     let v = status::json(body)?;
@@ -34,7 +40,7 @@ fn read(body: &[u8]) -> Result<Vec<StatusEvent>, WebhookError> {
     let error = (status == MessageStatus::Failed).then(|| {
         let code = code(&v, "/error/code").or_else(|| code(&v, "/error_code"));
         let why = text(&v, "/error/message").or_else(|| text(&v, "/error_message")).or_else(|| text(&v, "/reason"));
-        ProviderError::new(code, why.unwrap_or("FlowIQ reported the message failed; it gave no reason"))
+        ProviderError::new(code, why.unwrap_or(NO_REASON))
     });
     Ok(vec![StatusEvent {
         message_id: id.to_string(),
