@@ -20,6 +20,12 @@ pub struct StatusPoll {
     /// What the provider must be set up to do for the answers to hold anything, for people
     /// (Evolution keeps status updates only with `DATABASE_SAVE_DATA_MESSAGE_UPDATE=true`).
     pub needs: &'static str,
+    /// The message id a request asks about, when it is such a poll (what the sandbox
+    /// answers): its method, its path after the base URL, its query and its body.
+    pub asked: fn(&str, &str, &str, &[u8]) -> Option<String>,
+    /// The provider's answer holding these events of the message with this id (what the
+    /// sandbox answers); reading it back gives the same statuses.
+    pub answer: fn(&str, &[StatusEvent]) -> Vec<u8>,
 }
 
 /// What one poll says.

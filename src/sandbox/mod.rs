@@ -17,6 +17,7 @@
 mod faults;
 mod latency;
 mod ledger;
+mod polls;
 pub mod receipts;
 mod serve;
 mod server;
@@ -79,6 +80,9 @@ pub struct Config {
     /// Answer every request on a provider's route with that provider's success, checking and
     /// recording nothing: a sink for benchmarks.
     pub canned: bool,
+    /// What becomes of accepted messages after they are accepted: the receipts status polls
+    /// are answered with.
+    pub receipts: receipts::Options,
 }
 
 impl Default for Config {
@@ -100,6 +104,7 @@ impl Default for Config {
             record: None,
             retain: true,
             canned: false,
+            receipts: receipts::Options::default(),
         }
     }
 }
@@ -136,6 +141,7 @@ impl Sandbox {
             buckets: throughput::Buckets::new(config.throughput),
             ids: ids::Ids::new(config.seed),
             ledger,
+            polls: polls::Polls::new(config.receipts.clone()),
         });
         let (stop, stopped) = watch::channel(false);
         let server = tokio::spawn(server::accept_loop(listener, shared.clone(), stopped));

@@ -15,13 +15,16 @@ use super::super::poll::{Polled, StatusPoll};
 use super::super::status::{text, unix_seconds};
 use super::super::{MessageStatus, Settings, StatusEvent, encode_component};
 use crate::request::HttpRequest;
-use serde_json::Value;
+use crate::providers::imitation::api::{is_digits, query_param};
+use serde_json::{Value, json};
 
 /// The Cloud API's status poll.
 pub(super) const POLL: StatusPoll = StatusPoll {
     request,
     read,
     needs: "the app needs access to the number's message history (Meta's `message_history` endpoint)",
+    asked,
+    answer,
 };
 
 /// The fields asked for: each event's status, time and reason.
@@ -78,10 +81,37 @@ fn read(message_id: &str, r: &Response) -> Polled {
     Polled::Events(events)
 }
 
+fn asked(method: &str, path: &str, query: &str, _body: &[u8]) -> Option<String> {
+    let number = path.strip_prefix('/')?.strip_suffix("/message_history")?;
+    (method == "GET" && is_digits(number)).then(|| query_param(query, "message_id")).flatten()
+}
+
+/// The message's history holding these events.
+fn answer(message_id: &str, events: &[StatusEvent]) -> Vec<u8> {
+    let events: Vec<Value> = events
+        .iter()
+        .enumerate()
+        .map(|(n, e)| {
+            let status = match e.status {
+                MessageStatus::Sent => "SENT",
+                MessageStatus::Delivered => "DELIVERED",
+                MessageStatus::Read => "READ",
+                MessageStatus::Failed => "FAILED",
+            };
+            let mut event = json!({"id": n.to_string(), "delivery_status": status,
+                                   "timestamp": e.at.map(|t| t.as_second()), "webhook_update_state": "DELIVERED"});
+            if let Some(error) = &e.error {
+                event["error_description"] = json!(error.message);
+            }
+            event
+        })
+        .collect();
+    json!({"data": [{"id": "1", "message_id": message_id, "events": {"data": events}}]}).to_string().into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     const WAMID: &str = "wamid.HBgLMTY0NzM3Nzc3NzUVAgARGBI5QTNEQTA2RjdGMEY4RTRGAA==";
 
@@ -107,6 +137,23 @@ mod tests {
              &fields=id%2Cmessage_id%2Cevents%7Bdelivery_status%2Ctimestamp%2Cerror_description%7D"
         );
         assert_eq!((r.redacted_headers()["Authorization"].as_str(), &r.body), (Some("Bearer ***"), &Value::Null));
+        let (path, query) = r.url.strip_prefix("https://graph.facebook.com/v23.0").unwrap().split_once('?').unwrap();
+        assert_eq!(asked("GET", path, query, b"").as_deref(), Some(WAMID));
+        assert_eq!(asked("POST", path, query, b""), None);
+        assert_eq!(asked("GET", "/1234567890123456/messages", query, b""), None);
+    }
+
+    #[test]
+    fn its_answer_reads_back() {
+        let at = jiff::Timestamp::from_second(1_640_995_200).ok();
+        let failed = Some(ProviderError::new(None, "Message undeliverable"));
+        let events = vec![
+            StatusEvent { message_id: WAMID.into(), account: None, status: MessageStatus::Delivered, at, error: None },
+            StatusEvent { message_id: WAMID.into(), account: None, status: MessageStatus::Failed, at, error: failed },
+        ];
+        let body = super::answer(WAMID, &events);
+        let back = read(WAMID, &Response { status: 200, retry_after: None, body: &body, recipients: 1 });
+        assert_eq!(back, Polled::Events(events));
     }
 
     #[test]

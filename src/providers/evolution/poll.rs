@@ -10,7 +10,7 @@
 
 use super::super::poll::{Polled, StatusPoll};
 use super::super::status::text;
-use super::super::{Provider, Response, Settings, StatusEvent, encode_component};
+use super::super::{MessageStatus, Provider, Response, Settings, StatusEvent, encode_component};
 use super::statuses::{failure, status_of};
 use crate::request::HttpRequest;
 use serde_json::{Value, json};
@@ -20,6 +20,8 @@ pub(super) const POLL: StatusPoll = StatusPoll {
     request,
     read,
     needs: "Evolution keeps status updates only when its server runs with DATABASE_SAVE_DATA_MESSAGE_UPDATE=true",
+    asked,
+    answer,
 };
 
 fn request(settings: &Settings, message_id: &str) -> HttpRequest {
@@ -45,10 +47,38 @@ fn read(message_id: &str, r: &Response) -> Polled {
     Polled::Events(events)
 }
 
+fn asked(method: &str, path: &str, _query: &str, body: &[u8]) -> Option<String> {
+    let instance = path.strip_prefix("/chat/findStatusMessage/")?;
+    if method != "POST" || instance.is_empty() || instance.contains('/') {
+        return None;
+    }
+    let body: Value = serde_json::from_slice(body).ok()?;
+    text(&body, "/where/id").map(str::to_string)
+}
+
+/// The stored rows for these events, as a Baileys instance words them.
+fn answer(message_id: &str, events: &[StatusEvent]) -> Vec<u8> {
+    let rows: Vec<Value> = events
+        .iter()
+        .enumerate()
+        .map(|(n, e)| {
+            let status = match e.status {
+                MessageStatus::Sent => "SERVER_ACK",
+                MessageStatus::Delivered => "DELIVERY_ACK",
+                MessageStatus::Read => "READ",
+                MessageStatus::Failed => "ERROR",
+            };
+            json!({"id": format!("cmu{n}"), "keyId": message_id, "remoteJid": "0@s.whatsapp.net", "fromMe": true,
+                   "participant": null, "pollUpdates": null, "status": status, "messageId": "cm0",
+                   "instanceId": "sandbox"})
+        })
+        .collect();
+    Value::Array(rows).to_string().into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::MessageStatus;
 
     fn settings() -> Settings {
         Settings { base_url: "https://evo.example".into(), account: "shop 1".into(), send_at: None, typing: false }
@@ -72,6 +102,21 @@ mod tests {
         assert_eq!((r.method, r.url.as_str()), ("POST", "https://evo.example/chat/findStatusMessage/shop%201"));
         assert_eq!(r.body, json!({"where": {"id": "BAE58DA6CBC941BC"}}));
         assert_eq!(r.redacted_headers()["apikey"], "***");
+        let body = r.body.to_string();
+        assert_eq!(asked("POST", "/chat/findStatusMessage/shop%201", "", body.as_bytes()).as_deref(), Some("BAE58DA6CBC941BC"));
+        assert_eq!(asked("GET", "/chat/findStatusMessage/shop", "", body.as_bytes()), None);
+        assert_eq!(asked("POST", "/message/sendText/shop", "", body.as_bytes()), None);
+    }
+
+    #[test]
+    fn its_answer_reads_back() {
+        let events: Vec<StatusEvent> = [MessageStatus::Sent, MessageStatus::Read, MessageStatus::Failed]
+            .into_iter()
+            .map(|status| StatusEvent { message_id: "K".into(), account: None, status, at: None, error: failure(status) })
+            .collect();
+        let body = super::answer("K", &events);
+        let back = read("K", &Response { status: 200, retry_after: None, body: &body, recipients: 1 });
+        assert_eq!(back, Polled::Events(events));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod faults;
 mod mappings;
+mod polls;
 mod rejects;
 mod stats;
 mod throughput;
