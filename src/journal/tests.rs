@@ -234,22 +234,27 @@ async fn a_reader_sees_a_send_under_way_and_never_folds_it(backend: Backend) {
     assert_eq!((totals.of(State::Sent), totals.of(State::InFlight)), (2, 2));
 }
 
-/// A receipt for message `id`, `ms` milliseconds into the Unix epoch.
+/// A receipt for message `id`, `ms` milliseconds into the Unix epoch; a failure with Meta's
+/// 131047 and its words.
 fn receipt(id: &str, delivery: Delivery, ms: i64) -> Receipt {
-    let error_code = (delivery == Delivery::Failed).then(|| "131047".to_string());
-    Receipt { message_id: id.into(), delivery, at: from_millis(ms), error_code }
+    let failed = delivery == Delivery::Failed;
+    Receipt {
+        message_id: id.into(),
+        delivery,
+        at: from_millis(ms),
+        error_code: failed.then(|| "131047".to_string()),
+        error: failed.then(|| "Re-engagement message".to_string()),
+    }
 }
 
-both!(receipts_move_a_message_forward_only_and_may_come_before_its_answer);
-async fn receipts_move_a_message_forward_only_and_may_come_before_its_answer(backend: Backend) {
-    let (_dir, mut j, _) = open_in(backend);
-    // The provider's receipt for the fourth message outruns the answer to its request.
-    assert_eq!(j.record_receipts(&[receipt("wamid.3", Delivery::Delivered, 5)]).unwrap(), 1);
+/// Campaign `c` of a journal with `n` recipients sent, message `wamid.<i>` each (recipient
+/// `n` is claimed and never answered).
+async fn sent(j: &Journal, n: usize) {
     let writer = j.writer("c", false).unwrap();
     let h = writer.handle();
-    h.admit((0..5).map(candidate).collect(), Policy::default(), usize::MAX).await.unwrap();
+    h.admit((0..=n).map(candidate).collect(), Policy::default(), usize::MAX).await.unwrap();
     h.done(
-        (0..4)
+        (0..n)
             .map(|i| {
                 let mut r = outcome(i, Status::Sent);
                 r.message_id = Some(format!("wamid.{i}"));
@@ -259,29 +264,110 @@ async fn receipts_move_a_message_forward_only_and_may_come_before_its_answer(bac
     );
     drop(h);
     writer.finish().unwrap();
+}
 
+/// Recorded as (new, repeated, unknown).
+fn counts(r: Recorded) -> (usize, usize, usize) {
+    (r.new, r.repeated, r.unknown)
+}
+
+both!(receipts_fold_forward_once_each_in_any_order_and_ride_on_the_rows);
+async fn receipts_fold_forward_once_each_in_any_order_and_ride_on_the_rows(backend: Backend) {
+    let (_dir, mut j, _) = open_in(backend);
+    // The provider's receipt for the fourth message outruns the answer to its request.
+    assert_eq!(counts(j.record_receipts(&[receipt("wamid.3", Delivery::Delivered, 5)]).unwrap()), (0, 0, 1));
+    sent(&j, 4).await;
     let first = [
         receipt("wamid.0", Delivery::Delivered, 10),
         receipt("wamid.1", Delivery::Read, 20),
         receipt("wamid.2", Delivery::Failed, 30),
         receipt("wamid.3", Delivery::Delivered, 6),
+        receipt("wamid.0", Delivery::Delivered, 10),
     ];
-    assert_eq!(j.record_receipts(&first).unwrap(), 3, "the same step again is no news");
+    assert_eq!(counts(j.record_receipts(&first).unwrap()), (3, 2, 0), "the same kind again is no news");
     let late = [
         receipt("wamid.0", Delivery::Read, 40),
         receipt("wamid.1", Delivery::Delivered, 15),
         receipt("wamid.2", Delivery::Delivered, 50),
+        receipt("wamid.2", Delivery::Failed, 60),
+        receipt("wamid.1", Delivery::Read, 20),
     ];
-    assert_eq!(j.record_receipts(&late).unwrap(), 1, "only the read moves a message forward");
-    let got = |j: &Journal, i: usize| j.receipt("c", &phone(i)).unwrap().map(|r| (r.delivery, r.at.as_millisecond()));
-    assert_eq!(got(&j, 0), Some((Delivery::Read, 40)));
-    assert_eq!(got(&j, 1), Some((Delivery::Read, 20)), "a delivery reported after the read is behind it");
-    assert_eq!(got(&j, 2), Some((Delivery::Failed, 30)), "a message that failed is not delivered after all");
-    assert_eq!(got(&j, 3), Some((Delivery::Delivered, 5)));
+    assert_eq!(counts(j.record_receipts(&late).unwrap()), (3, 2, 0));
+    let got = |j: &Journal, i: usize| j.row("c", &phone(i)).unwrap().unwrap().record.receipts;
+    let at = |ms: i64| Some(from_millis(ms));
+    let zero = got(&j, 0).unwrap();
+    assert_eq!((zero.delivery(), zero.delivered_at, zero.read_at), (Some(Delivery::Read), at(10), at(40)));
+    let one = got(&j, 1).unwrap();
+    assert_eq!((one.delivered_at, one.read_at), (at(15), at(20)), "a delivery reported after the read is kept");
+    let two = got(&j, 2).unwrap();
+    assert_eq!((two.delivery(), two.conflict(), two.failed_at), (Some(Delivery::Failed), true, at(30)));
+    assert_eq!((two.error_code.as_deref(), two.error.as_deref()), (Some("131047"), Some("Re-engagement message")));
+    assert_eq!(got(&j, 3).unwrap().delivered_at, at(5), "the first report stands");
     assert_eq!(got(&j, 4), None, "no answer, no message id");
-    assert_eq!(j.receipt("c", &phone(2)).unwrap().unwrap().error_code.as_deref(), Some("131047"));
     let reader = Journal::open_read(j.location()).unwrap().unwrap();
-    assert_eq!(got(&reader, 0), Some((Delivery::Read, 40)), "a reader sees them too");
+    let rows = reader.rows("c", &[phone(0), phone(2)]).unwrap();
+    assert_eq!(rows[&phone(0)].record.receipts, Some(zero), "a reader sees them, in a batch too");
+    assert_eq!(rows[&phone(2)].record.receipts, Some(two));
+}
+
+both!(receipts_matching_no_recipient_are_kept_through_the_grace_then_swept);
+async fn receipts_matching_no_recipient_are_kept_through_the_grace_then_swept(backend: Backend) {
+    let (_dir, mut j, _) = open_in(backend);
+    let early = [receipt("wamid.0", Delivery::Delivered, 10), receipt("wamid.other", Delivery::Read, 10)];
+    assert_eq!(counts(j.record_receipts(&early).unwrap()), (0, 0, 2));
+    let now = jiff::Timestamp::now();
+    assert_eq!(j.sweep_receipts(now - GRACE).unwrap(), 0, "within the grace, both are kept");
+    sent(&j, 1).await;
+    assert!(j.row("c", &phone(0)).unwrap().unwrap().record.receipts.is_some(), "the early one found its row");
+    assert_eq!(j.sweep_receipts(now + std::time::Duration::from_secs(1)).unwrap(), 1, "only the stranger goes");
+    assert!(j.row("c", &phone(0)).unwrap().unwrap().record.receipts.is_some());
+    assert_eq!(j.sweep_receipts(now + std::time::Duration::from_secs(1)).unwrap(), 0, "a matched one stays matched");
+    assert_eq!(counts(j.record_receipts(&[receipt("wamid.other", Delivery::Read, 10)]).unwrap()), (0, 0, 1));
+    assert_eq!(counts(j.record_receipts(&[receipt("wamid.0", Delivery::Delivered, 10)]).unwrap()), (0, 1, 0));
+}
+
+both!(the_funnel_and_the_messages_awaiting_a_receipt_are_counted_by_the_journal);
+async fn the_funnel_and_the_messages_awaiting_a_receipt_are_counted_by_the_journal(backend: Backend) {
+    let (_dir, mut j, _) = open_in(backend);
+    assert_eq!(j.funnel("c").unwrap(), crate::receipts::Funnel::default());
+    sent(&j, 7).await;
+    let mut held = receipt("wamid.4", Delivery::Failed, 45);
+    held.error_code = Some("131049".into());
+    held.error = None;
+    let mut no_code = receipt("wamid.6", Delivery::Failed, 46);
+    (no_code.error_code, no_code.error) = (None, None);
+    j.record_receipts(&[
+        receipt("wamid.0", Delivery::Delivered, 10),
+        receipt("wamid.1", Delivery::Read, 20),
+        receipt("wamid.2", Delivery::Failed, 30),
+        receipt("wamid.2", Delivery::Delivered, 31),
+        held,
+        no_code,
+        receipt("wamid.elsewhere", Delivery::Read, 20),
+    ])
+    .unwrap();
+    let funnel = j.funnel("c").unwrap();
+    let mut expected = crate::receipts::Funnel::default();
+    for i in 0..7 {
+        expected.add(j.row("c", &phone(i)).unwrap().unwrap().record.receipts.as_ref());
+    }
+    assert_eq!(funnel, expected, "the database counts as the fold does");
+    assert_eq!((funnel.accepted, funnel.delivered, funnel.read, funnel.failed), (7, 2, 1, 3));
+    assert_eq!((funnel.no_receipt, funnel.conflicts), (2, 1));
+    let codes: Vec<(&str, usize, Option<&str>)> =
+        funnel.failures.iter().map(|(c, f)| (c.as_str(), f.count, f.error.as_deref())).collect();
+    assert_eq!(codes, [("", 1, None), ("131047", 1, Some("Re-engagement message")), ("131049", 1, None)]);
+
+    let awaiting = |after: Option<&str>| -> Vec<String> {
+        j.awaiting("c", after, 1).unwrap().into_iter().map(|a| a.message_id).collect()
+    };
+    assert_eq!(awaiting(None), ["wamid.3"], "a page of one");
+    assert_eq!(awaiting(Some(&phone(3))), ["wamid.5"], "the next page, after the last one's recipient");
+    assert!(awaiting(Some(&phone(5))).is_empty(), "the unanswered recipient has no message to await");
+    let first = &j.awaiting("c", None, 10).unwrap()[0];
+    assert_eq!((first.recipient.as_str(), first.sender.as_deref()), (phone(3).as_str(), Some("101")));
+    let reader = Journal::open_read(j.location()).unwrap().unwrap();
+    assert_eq!(reader.funnel("c").unwrap(), funnel);
 }
 
 /// The message of `e` and of every error under it.

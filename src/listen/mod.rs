@@ -7,6 +7,9 @@
 //! refusals and write time in Prometheus text. TLS belongs to the reverse proxy in front.
 
 mod auth;
+mod journal_sink;
+#[cfg(test)]
+mod journal_tests;
 mod metrics;
 mod routes;
 mod server;
@@ -15,7 +18,8 @@ mod sink;
 mod tests;
 
 pub use auth::Keys;
-pub use metrics::Metrics;
+pub use journal_sink::JournalSink;
+pub use metrics::{Metrics, Writes};
 pub use server::Listener;
 pub use sink::{Sink, SinkError, Stored};
 

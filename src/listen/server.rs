@@ -106,7 +106,9 @@ async fn answer<S: Sink>(
     let (method, path) = (request.method().clone(), request.uri().path().to_string());
     let (kind, path_secret) = match (route(&path), &method) {
         (Route::Health, &Method::GET) => return reply(StatusCode::OK, "ok\n"),
-        (Route::Metrics, &Method::GET) => return reply(StatusCode::OK, shared.metrics.render()),
+        (Route::Metrics, &Method::GET) => {
+            return reply(StatusCode::OK, shared.metrics.render() + &shared.sink.metrics());
+        }
         (Route::Webhook(kind, secret), &Method::GET | &Method::POST) => (kind, secret.map(str::to_string)),
         (Route::Unknown, _) => return reply(StatusCode::NOT_FOUND, "no such path\n"),
         _ => return reply(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n"),

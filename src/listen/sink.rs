@@ -28,4 +28,9 @@ pub trait Sink: Send + Sync + 'static {
         provider: ProviderKind,
         events: Vec<StatusEvent>,
     ) -> impl Future<Output = Result<Stored, SinkError>> + Send;
+
+    /// The store's own counters, in Prometheus' text format, shown after the listener's.
+    fn metrics(&self) -> String {
+        String::new()
+    }
 }

@@ -13,6 +13,11 @@ use crate::results::{Code, Record};
 use postgres::{Client, Statement};
 use std::collections::{HashMap, HashSet};
 
+/// The recipients' rows with their receipts (see [`crate::journal::row::from`]).
+fn rows() -> String {
+    crate::journal::row::from("recipients", "recipients")
+}
+
 /// A claim of this run, and the row it replaced (restored if the claim is released).
 type Claims = HashMap<String, Option<Row>>;
 
@@ -41,7 +46,7 @@ impl Statements {
         Ok(Statements {
             offer: client.prepare("INSERT INTO offered SELECT unnest($1::text[]) ON CONFLICT DO NOTHING")?,
             lookup: client
-                .prepare(&format!("SELECT {} FROM recipients WHERE campaign = $1 AND recipient = ANY($2)", *ROW_COLUMNS))?,
+                .prepare(&format!("SELECT {} FROM {} WHERE campaign = $1 AND recipient = ANY($2)", *ROW_COLUMNS, rows()))?,
             settle: client.prepare(super::SETTLE)?,
             lease: client.prepare(&lease)?,
             claim: client.prepare(
@@ -513,10 +518,11 @@ impl Store {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT {} FROM recipients WHERE campaign = $1
+            "SELECT {} FROM {} WHERE campaign = $1
                AND NOT EXISTS (SELECT 1 FROM offered o WHERE o.recipient = recipients.recipient)
              ORDER BY recipient",
-            *ROW_COLUMNS
+            *ROW_COLUMNS,
+            rows()
         );
         let rows = self.client.query(&sql, &[&self.id])?;
         rows.iter().map(|r| read_row(r).map(|r| r.record)).collect()

@@ -240,16 +240,17 @@ impl Thread {
         }
         let cols = &*ROW_COLUMNS;
         let not_offered = "NOT EXISTS (SELECT 1 FROM offered o WHERE o.recipient = r.recipient)";
+        let (live, kept) = (row::from("temp.live r", "r"), row::from("recipients r", "r"));
         let sql = if self.live {
             format!(
-                "SELECT {cols} FROM temp.live r WHERE campaign = ?1 AND {not_offered}
+                "SELECT {cols} FROM {live} WHERE campaign = ?1 AND {not_offered}
                  UNION ALL
-                 SELECT {cols} FROM recipients r WHERE campaign = ?1 AND {not_offered}
+                 SELECT {cols} FROM {kept} WHERE campaign = ?1 AND {not_offered}
                  AND NOT EXISTS (SELECT 1 FROM temp.live l WHERE l.campaign = r.campaign AND l.recipient = r.recipient)
                  ORDER BY recipient"
             )
         } else {
-            format!("SELECT {cols} FROM recipients r WHERE campaign = ?1 AND {not_offered} ORDER BY recipient")
+            format!("SELECT {cols} FROM {kept} WHERE campaign = ?1 AND {not_offered} ORDER BY recipient")
         };
         let mut stmt = self.conn.prepare(&sql).map_err(JournalError::read)?;
         let rows = stmt.query_map(params![self.id], |r| row::decode(r)).map_err(JournalError::read)?;
