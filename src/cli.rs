@@ -97,6 +97,24 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Pretty)]
         format: Format,
     },
+    /// Ask the provider what became of the messages it accepted that have no delivery receipt
+    /// yet, and record its answers in the journal (Evolution API and the Cloud API).
+    Track {
+        /// Campaign file.
+        file: PathBuf,
+        #[command(flatten)]
+        journal: JournalArg,
+        /// Polls a second for each sender (`20/s`-style or a number; default: its `delivery.rate`).
+        #[arg(long, value_name = "RATE", value_parser = rate)]
+        rate: Option<f64>,
+        #[command(flatten)]
+        opt_out: OptOutArgs,
+        #[command(flatten)]
+        root: FileRootArgs,
+        /// Output format: text for people, or one JSON object for scripts.
+        #[arg(long, value_enum, default_value_t = Format::Pretty)]
+        format: Format,
+    },
     /// The results report of a campaign, rebuilt from the journal (so a crash never loses it).
     Report {
         /// Campaign file.
@@ -492,6 +510,17 @@ pub fn run() -> u8 {
                 file,
                 sandbox,
                 journal: journal.resolve(),
+                opt_out: opt_out.lists(),
+                file_root: root.file_root,
+            },
+            &out,
+        ),
+        Command::Track { file, journal, rate, opt_out, root, format } => commands::track::run(
+            &commands::track::Options {
+                json: matches!(format, Format::Json),
+                file,
+                journal: journal.resolve(),
+                rate,
                 opt_out: opt_out.lists(),
                 file_root: root.file_root,
             },
