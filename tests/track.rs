@@ -21,6 +21,14 @@ fn track_polls_the_sandbox_until_every_accepted_message_has_its_final_receipt() 
     campaign(&s, &server.url, 20, "{ rate: 500/s }");
     let sent = herald(s.path()).args(["send", "c.yaml", "--yes", "--quiet"]).env("WA_TOKEN", TOKEN).output().unwrap();
     assert_eq!(sent.status.code(), Some(0), "{}", stderr(&sent));
+    // A provider refusing the polls themselves stops them, exit 3.
+    let refusing = sandbox_server(&s, &["--reject-auth"]);
+    let yaml = std::fs::read_to_string(s.path().join("c.yaml")).unwrap();
+    s.write("c.yaml", yaml.replace(&server.url, &refusing.url));
+    let refused = track(&s, &[]);
+    assert_eq!(refused.status.code(), Some(3), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("error: The Cloud API refused the status polls: "), "{}", stderr(&refused));
+    s.write("c.yaml", yaml);
     let funnel = |o: &std::process::Output| -> serde_json::Value {
         assert_eq!(o.status.code(), Some(0), "{}", stderr(o));
         serde_json::from_slice(&o.stdout).unwrap()
@@ -44,7 +52,7 @@ fn track_polls_the_sandbox_until_every_accepted_message_has_its_final_receipt() 
     let text = track(&s, &[]);
     assert!(stdout(&text).contains("delivery: 20 accepted · "), "{}", stdout(&text));
     let status = herald(s.path()).args(["status", "c.yaml"]).output().unwrap();
-    for o in [&sent, &again, &text, &status] {
+    for o in [&sent, &again, &text, &status, &refused] {
         assert!(!(stdout(o) + &stderr(o)).contains(TOKEN), "the token was printed");
     }
 }

@@ -47,10 +47,13 @@ fn read(message_id: &str, r: &Response) -> Polled {
         let outcome = meta::errors::classify(&body, r)
             .unwrap_or_else(|| by_status(r, ProviderError::new(None, message_or_status(r, None))));
         return match Polled::from_outcome(outcome) {
-            Polled::Stop(e) => Polled::Stop(ProviderError::new(
-                e.code,
-                format!("{}; without message history, receive statuses by webhook with `herald listen`", e.message),
-            )),
+            // A permission refused (10, 200–299): this app may not read the number's history.
+            Polled::Stop(e) if e.code.as_deref().and_then(|c| c.parse::<u32>().ok()).is_some_and(|c| c == 10 || (200..300).contains(&c)) => {
+                Polled::Stop(ProviderError::new(
+                    e.code,
+                    format!("{}; without message history, receive statuses by webhook with `herald listen`", e.message),
+                ))
+            }
             other => other,
         };
     }
@@ -193,5 +196,8 @@ mod tests {
             "code": 4, "error_subcode": 2446079, "is_transient": true}});
         assert!(matches!(answer(429, &limited), Polled::Again { .. }));
         assert!(matches!(answer(200, &json!([])), Polled::Stop(_)));
+        let expired = json!({"error": {"message": "Error validating access token", "type": "OAuthException", "code": 190}});
+        let Polled::Stop(e) = answer(401, &expired) else { panic!("a stop") };
+        assert!(!e.message.contains("herald listen"), "a bad token is no missing permission: {}", e.message);
     }
 }
