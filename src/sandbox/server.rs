@@ -232,7 +232,7 @@ async fn process(shared: &Shared, request: Request<Incoming>) -> (Reply, After) 
         After::Drop | After::Hang => (Class::AcceptedFault, 0),
     };
     if let Some(id) = &message_id {
-        shared.polls.accepted(kind, id, &endpoint.account, jiff::Timestamp::now());
+        shared.polls.accepted(kind, id, jiff::Timestamp::now());
     }
     let path = uri.path_and_query().map_or_else(|| uri.path().to_string(), |pq| pq.as_str().to_string());
     let accepted = Accepted { provider: kind, recipient: recipient.clone(), message_id, path, body, at_ms };
