@@ -142,6 +142,8 @@ enum Command {
         port: u16,
         #[command(flatten)]
         faults: FaultArgs,
+        #[command(flatten)]
+        receipts: ReceiptArgs,
         /// Append every accepted message to this file as a JSON line.
         #[arg(long, value_name = "FILE")]
         record: Option<PathBuf>,
@@ -255,6 +257,67 @@ impl FaultArgs {
         })
     }
 }
+
+/// Delivery receipts for the sandbox to post (`herald sandbox`, and `herald send --sandbox`):
+/// each accepted message's status events, as its provider posts them, to a receiver such as
+/// `herald listen`. What happens to each message follows --seed.
+#[derive(Debug, Clone, Default, clap::Args)]
+struct ReceiptArgs {
+    /// Post status webhooks to URL/webhooks/<provider> (Meta's signed with
+    /// $HERALD_CLOUD_API_APP_SECRET, the others carrying $HERALD_WEBHOOK_SECRET).
+    #[arg(long, value_name = "URL")]
+    webhooks: Option<String>,
+    /// The mean time from accepted to delivered, and from delivered to read (`2s`, `500ms`);
+    /// each spread evenly between half and one and a half times it.
+    #[arg(long, value_name = "TIME", default_value = "2s", value_parser = receipt_delay)]
+    receipt_delay: std::time::Duration,
+    /// Share of delivered messages then read.
+    #[arg(long, value_name = "X", default_value_t = 0.6, value_parser = share)]
+    read_rate: f64,
+    /// Share of accepted messages that fail afterwards, in the provider's own words (Meta 131026
+    /// and 131049).
+    #[arg(long, value_name = "X", default_value_t = 0.02, value_parser = share)]
+    async_fail_rate: f64,
+    /// Share of status events posted twice.
+    #[arg(long, value_name = "X", default_value_t = 0.02, value_parser = share)]
+    duplicate_rate: f64,
+    /// Post every message's events in order (by default some reads come before their delivery,
+    /// as real providers' do).
+    #[arg(long)]
+    no_reorder: bool,
+}
+
+impl ReceiptArgs {
+    /// What becomes of accepted messages, and when: what the posts say and the status polls
+    /// answer.
+    fn options(&self, seed: u64) -> crate::sandbox::receipts::Options {
+        crate::sandbox::receipts::Options {
+            seed,
+            delay: self.receipt_delay,
+            read_rate: self.read_rate,
+            async_fail_rate: self.async_fail_rate,
+            duplicate_rate: self.duplicate_rate,
+            reorder: !self.no_reorder,
+        }
+    }
+
+    /// Where and how to post, with the secrets from the environment; `None` without
+    /// --webhooks.
+    fn webhooks(self, seed: u64) -> Option<crate::sandbox::receipts::Webhooks> {
+        use crate::listen::{APP_SECRET_ENV, SHARED_SECRET_ENV};
+        let options = self.options(seed);
+        Some(crate::sandbox::receipts::Webhooks {
+            url: self.webhooks?,
+            options,
+            app_secret: crate::secret::Secret::from_env(APP_SECRET_ENV),
+            shared_secret: crate::secret::Secret::from_env(SHARED_SECRET_ENV),
+            connections: RECEIPT_CONNECTIONS,
+        })
+    }
+}
+
+/// Receipt posts in flight at most.
+const RECEIPT_CONNECTIONS: usize = 32;
 
 /// Where the journal is, on every command that reads or writes it.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -547,12 +610,14 @@ pub fn run() -> u8 {
                 &out,
             )
         }
-        Command::Sandbox { port, faults, record, canned, quiet } => {
+        Command::Sandbox { port, faults, receipts, record, canned, quiet } => {
             let faults = match faults.config() {
                 Ok(faults) => faults,
                 Err(e) => return out.error(&e),
             };
-            let config = crate::sandbox::Config { port, record, retain: false, canned, ..faults };
+            let polls = receipts.options(faults.seed);
+            let receipts = receipts.webhooks(faults.seed);
+            let config = crate::sandbox::Config { port, record, retain: false, canned, receipts, polls, ..faults };
             commands::sandbox::run(config, quiet, &out)
         }
         Command::Providers { format } => commands::providers::run(matches!(format, Format::Json), &out),
@@ -612,6 +677,26 @@ enum ShareError {
     NotANumber(String),
     #[error("`{0}` is outside 0–1 (0%–100%)")]
     OutOfRange(String),
+}
+
+/// A receipt delay given on the command line that is not one.
+#[derive(Debug, thiserror::Error)]
+enum DelayError {
+    #[error("`{0}` is not a time such as 2s, 500ms or 1m")]
+    NotATime(String),
+    #[error("`{0}` is longer than an hour")]
+    TooLong(String),
+}
+
+/// A time from 0 to an hour: `2s`, `500ms`, `1m`.
+fn receipt_delay(s: &str) -> Result<std::time::Duration, DelayError> {
+    let secs = crate::delivery::parse_seconds(&serde_json::Value::from(s))
+        .filter(|n| n.is_finite() && *n >= 0.0)
+        .ok_or_else(|| DelayError::NotATime(s.into()))?;
+    if secs > 3600.0 {
+        return Err(DelayError::TooLong(s.into()));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
 }
 
 /// A share between 0 and 1 (`0.1`) or a percentage (`10%`).

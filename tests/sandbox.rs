@@ -104,3 +104,32 @@ fn a_busy_port_says_to_pick_another_or_port_zero() {
         "{err}"
     );
 }
+
+// spawns: terminal output
+#[test]
+fn with_webhooks_the_sandbox_says_where_it_posts_and_which_secret_is_missing() {
+    let s = Scratch::new();
+    let mut child = herald(s.path())
+        .args(["sandbox", "--port", "0", "--quiet", "--webhooks", "http://127.0.0.1:9/", "--read-rate", "80%"])
+        .env_remove("HERALD_CLOUD_API_APP_SECRET")
+        .env("HERALD_WEBHOOK_SECRET", "s3cret")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (warning, _) = await_line(&mut child, "warning:");
+    terminate(&child);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        warning.trim_end(),
+        "warning: $HERALD_CLOUD_API_APP_SECRET is not set: Cloud API receipts go unsigned, and a listener refuses them"
+    );
+    let banner = stdout(&out);
+    let line = banner.lines().find(|l| l.trim_start().starts_with("receipts")).expect("a receipts line");
+    assert!(line.contains("POST http://127.0.0.1:9/webhooks/<provider>; totals at GET http://127.0.0.1:"), "{line}");
+    assert!(!banner.contains("s3cret"), "the secret is not printed");
+    // A delay that is not one is refused before anything starts.
+    let o = run(s.path(), &["sandbox", "--port", "0", "--webhooks", "http://x", "--receipt-delay", "soon"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("`soon` is not a time such as 2s, 500ms or 1m"), "{}", stderr(&o));
+}

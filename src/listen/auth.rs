@@ -10,6 +10,15 @@ use crate::secret::Secret;
 /// The header carrying the shared secret.
 pub const SECRET_HEADER: &str = "x-herald-secret";
 
+/// The header carrying Meta's signature of a post.
+pub const SIGNATURE_HEADER: &str = "x-hub-signature-256";
+
+/// The environment variable holding Meta's App Secret.
+pub const APP_SECRET_ENV: &str = "HERALD_CLOUD_API_APP_SECRET";
+
+/// The environment variable holding the secret the other providers send.
+pub const SHARED_SECRET_ENV: &str = "HERALD_WEBHOOK_SECRET";
+
 /// The secrets a listener checks posts with; a provider whose secret is missing has no route.
 #[derive(Debug, Default)]
 pub struct Keys {

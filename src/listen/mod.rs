@@ -17,7 +17,7 @@ mod sink;
 #[cfg(test)]
 mod tests;
 
-pub use auth::Keys;
+pub use auth::{APP_SECRET_ENV, Keys, SECRET_HEADER, SHARED_SECRET_ENV, SIGNATURE_HEADER};
 pub use journal_sink::JournalSink;
 pub use metrics::{Metrics, Writes};
 pub use server::Listener;

@@ -3,7 +3,7 @@
 //! status webhook → its secret configured → body within [`super::BODY_LIMIT`] → authenticated
 //! (else 401, never read) → read (else 400) → stored (else 503) → 200.
 
-use super::auth::{Keys, Refusal, SECRET_HEADER};
+use super::auth::{Keys, Refusal, SECRET_HEADER, SIGNATURE_HEADER};
 use super::metrics::Metrics;
 use super::routes::{Route, route};
 use super::sink::Sink;
@@ -133,7 +133,7 @@ async fn answer<S: Sink>(
         };
     }
     let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let (signature, secret_header) = (header("x-hub-signature-256"), header(SECRET_HEADER));
+    let (signature, secret_header) = (header(SIGNATURE_HEADER), header(SECRET_HEADER));
     let body = match Limited::new(request.into_body(), super::BODY_LIMIT).collect().await {
         Ok(body) => body.to_bytes(),
         Err(_) => {

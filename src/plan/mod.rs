@@ -343,7 +343,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
     let context = crate::template::context::Shared::new(&campaign, audience.headers());
     let settings =
         checked.senders.iter().map(|s| Settings { account: s.account.clone(), ..checked.settings.clone() }).collect();
-    let renderer = Renderer::new(templates, context, campaign.provider.kind, checked.region);
+    let renderer = Renderer::new(templates, context, campaign.provider.kind, checked.region, &campaign.id);
     let token_env = campaign.provider.token_env.clone();
     let mut plan = Plan {
         file: path.to_path_buf(),

@@ -8,6 +8,7 @@
 //! the tests) goes through [`ProviderKind::ALL`]. `docs/providers.md` says how to add one.
 
 pub mod contract;
+pub mod correlation;
 pub mod imitation;
 mod meta;
 mod outcome;
@@ -434,6 +435,13 @@ pub trait Provider: Sync {
     /// (see [`resend`]); empty for a provider whose receipts carry no code.
     fn resend_rules(&self) -> &'static [ResendRule] {
         &[]
+    }
+
+    /// The `metadata` key under which herald puts its own id for each message, when the
+    /// provider's status webhooks name no message id but echo the request's `metadata`
+    /// ([`correlation`]); that id is the message id herald records.
+    fn correlation_key(&self) -> Option<&'static str> {
+        None
     }
 
     /// [`Provider::build`], refusing a delivery time ([`Settings::send_at`]) that the provider

@@ -352,13 +352,13 @@ fn every_default_rate_keeps_to_the_published_limit() {
 fn the_providers_that_document_status_events_read_them() {
     // WhautoChat documents no status events and AutoKonnect returns no message id; Communiktor
     // documents `message.sent` and `message.sent.failed` but no message id, so its events are
-    // matched by the request's `metadata`, which herald does not fill yet.
+    // matched by herald's id in the request's `metadata`.
     let reading: Vec<&str> = ProviderKind::ALL
         .iter()
         .filter(|k| k.provider().status_webhook().is_some())
         .map(|k| k.provider().info().id)
         .collect();
-    assert_eq!(reading, ["evolution", "flowiq", "cloud_api"]);
+    assert_eq!(reading, ["communiktor", "evolution", "flowiq", "cloud_api"]);
     for kind in ProviderKind::ALL.iter().filter(|k| k.provider().status_webhook().is_some()) {
         let webhook = kind.provider().status_webhook().unwrap();
         assert!(matches!((webhook.read)(b"not json"), Err(crate::providers::WebhookError::NotJson(_))), "{kind}");
@@ -369,16 +369,14 @@ fn the_providers_that_document_status_events_read_them() {
 
 #[test]
 fn what_the_sandbox_posts_for_a_provider_reads_back_as_the_same_events() {
-    use crate::providers::{MessageStatus, ProviderError, StatusEvent};
+    use crate::providers::{MessageStatus, StatusEvent};
     let at = "2026-12-05T10:00:00Z".parse().ok();
     for kind in ProviderKind::ALL.iter().filter(|k| k.provider().status_webhook().is_some()) {
         let webhook = kind.provider().status_webhook().unwrap();
         let account = (kind.provider().info().id != "flowiq").then(|| "acct-1".to_string());
-        for status in [MessageStatus::Sent, MessageStatus::Delivered, MessageStatus::Read, MessageStatus::Failed] {
-            let error = (status == MessageStatus::Failed).then(|| match kind.provider().info().id {
-                "evolution" => ProviderError::new(None, "Evolution reported the message failed; it gives no reason"),
-                _ => ProviderError::new(Some("131026".into()), "Message undeliverable"),
-            });
+        let sent = webhook.reports_sent.then_some(MessageStatus::Sent);
+        for status in sent.into_iter().chain([MessageStatus::Delivered, MessageStatus::Read, MessageStatus::Failed]) {
+            let error = (status == MessageStatus::Failed).then(|| webhook.failures[0].error());
             let event = StatusEvent { message_id: "m-1".into(), account: account.clone(), status, at, error };
             let read = (webhook.read)(&(webhook.post)(std::slice::from_ref(&event)));
             assert_eq!(read, Ok(vec![event]), "{kind} {status:?}");

@@ -14,11 +14,12 @@ use super::faults::{After, Before, Faults};
 use super::latency::Latency;
 use super::ledger::{Accepted, Attempt, Class, Ledger};
 use super::polls::Polls;
+use super::receipts::Emitter;
 use super::throughput::Buckets;
 use crate::providers::imitation::api;
 use crate::providers::imitation::ids::Ids;
 use crate::providers::imitation::reply::Reply;
-use crate::providers::{ProviderKind, contract};
+use crate::providers::{ProviderKind, contract, correlation};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::CONTENT_TYPE;
@@ -40,6 +41,10 @@ use tokio::task::JoinSet;
 /// the provider requests that arrived in it. Not a request to any provider: not counted, not
 /// delayed.
 const STATS_PATH: &str = "/_stats";
+
+/// Where the receipts' totals are served ([`super::receipts::Totals::to_json`]); 404 when the
+/// sandbox posts no receipts.
+const RECEIPTS_PATH: &str = "/_receipts";
 
 /// The largest body read; real gateways refuse far smaller ones.
 const BODY_LIMIT: usize = 8 << 20;
@@ -71,6 +76,8 @@ pub(super) struct Shared {
     pub ledger: Ledger,
     /// Accepted messages, for answering status polls.
     pub polls: Polls,
+    /// The receipts poster, when asked for.
+    pub receipts: Option<Emitter>,
 }
 
 impl Shared {
@@ -129,7 +136,14 @@ async fn handle(
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     if request.method() == Method::GET && request.uri().path() == STATS_PATH {
-        return Ok(stats(&shared.ledger).into_response());
+        return Ok(stats(&shared).into_response());
+    }
+    if request.method() == Method::GET && request.uri().path() == RECEIPTS_PATH {
+        let reply = match &shared.receipts {
+            Some(emitter) => Reply::json(200, emitter.totals().to_json()),
+            None => Reply::plain_not_found(),
+        };
+        return Ok(reply.into_response());
     }
     let (reply, after) = process(&shared, request).await;
     if after != After::Hang && !shared.latency.is_zero() {
@@ -146,11 +160,14 @@ async fn handle(
     }
 }
 
-/// The `/_stats` answer.
-fn stats(ledger: &Ledger) -> Reply {
-    let mut body = serde_json::to_value(ledger.stats()).unwrap_or_default();
+/// The `/_stats` answer, with the receipts' totals when the sandbox posts them.
+fn stats(shared: &Shared) -> Reply {
+    let mut body = serde_json::to_value(shared.ledger.stats()).unwrap_or_default();
     if let Some(object) = body.as_object_mut() {
-        object.insert("per_second".into(), serde_json::to_value(ledger.seconds()).unwrap_or_default());
+        object.insert("per_second".into(), serde_json::to_value(shared.ledger.seconds()).unwrap_or_default());
+        if let Some(emitter) = &shared.receipts {
+            object.insert("receipts".into(), emitter.totals().to_json());
+        }
     }
     Reply::json(200, body)
 }
@@ -226,6 +243,12 @@ async fn process(shared: &Shared, request: Request<Incoming>) -> (Reply, After) 
         return end(Class::Rejected, api.invalid(&endpoint, &violations), recipient);
     }
     let (reply, message_id) = api.accept(&endpoint, &body, &shared.ids);
+    if let Some(emitter) = &shared.receipts {
+        // The id the provider's webhooks name: herald's own where the provider echoes it.
+        if let Some(id) = correlation::in_body(kind, &body).or_else(|| message_id.clone()) {
+            emitter.accepted(kind, &id, Some(&endpoint.account).filter(|a| !a.is_empty()).map(String::as_str));
+        }
+    }
     let after = shared.faults.after(kind, &recipient, n);
     let (class, status) = match after {
         After::Answer => (Class::Accepted, reply.status),

@@ -298,6 +298,7 @@ mod tests {
         );
         assert_eq!(error("flowiq").code, None);
         assert!(error("cloud_api").code.is_some());
+        assert_eq!(statuses(&plans("communiktor", 1, &options)[0]), [MessageStatus::Failed], "it reports no `sent`");
         for provider in ["whautochat", "autokonnect"] {
             assert_eq!(plans(provider, 1, &options)[0], Plan { events: Vec::new(), ending: None });
         }
@@ -306,7 +307,7 @@ mod tests {
     #[test]
     fn the_events_read_back_from_the_providers_own_posts_are_the_plan() {
         let options = Options { async_fail_rate: 0.2, duplicate_rate: 0.1, ..Options::default() };
-        for provider in ["cloud_api", "evolution", "flowiq"] {
+        for provider in ["cloud_api", "evolution", "flowiq", "communiktor"] {
             let webhook = kind(provider).provider().status_webhook().unwrap();
             for p in plans(provider, 300, &options) {
                 for Due { event, .. } in &p.events {

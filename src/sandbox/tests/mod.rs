@@ -4,6 +4,7 @@
 mod faults;
 mod mappings;
 mod polls;
+mod receipts;
 mod rejects;
 mod stats;
 mod throughput;

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 #[tokio::test]
 async fn a_polled_message_reads_its_planned_receipts_and_a_wrong_key_is_refused() {
-    let receipts =
+    let polls =
         Options { delay: Duration::from_millis(100), read_rate: 1.0, async_fail_rate: 0.0, ..Options::default() };
-    let sandbox = start(Config { receipts, ..Config::default() }).await;
+    let sandbox = start(Config { polls, ..Config::default() }).await;
     let client = client();
     for provider in ["cloud_api", "evolution"] {
         let kind = ProviderKind::named(provider).unwrap();
