@@ -17,7 +17,7 @@ fn track(dir: &Scratch, args: &[&str]) -> std::process::Output {
 #[test]
 fn track_polls_the_sandbox_until_every_accepted_message_has_its_final_receipt() {
     let s = Scratch::new();
-    let server = sandbox_server(&s, &[]);
+    let server = sandbox_server(&s, &["--receipt-delay", "200ms", "--async-fail-rate", "30%"]);
     campaign(&s, &server.url, 20, "{ rate: 500/s }");
     let sent = herald(s.path()).args(["send", "c.yaml", "--yes", "--quiet"]).env("WA_TOKEN", TOKEN).output().unwrap();
     assert_eq!(sent.status.code(), Some(0), "{}", stderr(&sent));
@@ -33,7 +33,7 @@ fn track_polls_the_sandbox_until_every_accepted_message_has_its_final_receipt() 
         assert_eq!(o.status.code(), Some(0), "{}", stderr(o));
         serde_json::from_slice(&o.stdout).unwrap()
     };
-    // The sandbox's receipts come within three times its 2 s delay; poll until they all have.
+    // The sandbox's receipts come within three times its delay; poll until they all have.
     let deadline = Instant::now() + Duration::from_secs(20);
     let last = loop {
         let polled = track(&s, &["--format", "json"]);
@@ -47,6 +47,10 @@ fn track_polls_the_sandbox_until_every_accepted_message_has_its_final_receipt() 
     let d = &last["delivery"];
     assert_eq!((d["accepted"].as_u64(), d["no_receipt"].as_u64()), (Some(20), Some(0)), "{last}");
     assert_eq!(d["delivered"].as_u64().unwrap() + d["failed"].as_u64().unwrap(), 20, "{last}");
+    // Meta's message history words a failure but gives it no code.
+    assert!(d["failed"].as_u64() > Some(0), "{last}");
+    let words = d["failures"][""]["error"].as_str().unwrap_or_default();
+    assert!(words == "Message undeliverable" || words.contains("ecosystem"), "{last}");
     let again = track(&s, &["--format", "json"]);
     assert_eq!(funnel(&again)["polled"], 0, "final messages are not polled again");
     let text = track(&s, &[]);
