@@ -81,3 +81,28 @@ fn a_provider_with_no_status_endpoint_points_to_herald_listen_or_says_it_reports
     let whautochat = herald(s.path()).args(["track", "c.yaml"]).env("KEY", "k").output().unwrap();
     assert!(stderr(&whautochat).contains("reports no delivery status at all"), "{}", stderr(&whautochat));
 }
+
+// spawns: terminal output
+#[test]
+fn track_reads_evolutions_stored_updates_with_the_instance_key() {
+    let s = Scratch::new();
+    let server = sandbox_server(&s, &["--receipt-delay", "100ms", "--read-rate", "100%", "--async-fail-rate", "0"]);
+    let url = server.url.replace("/cloud_api/v23.0", "/evolution");
+    s.write("people.csv", "phone\n+254720000001\n+254720000002\n+254720000003\n");
+    s.write(
+        "c.yaml",
+        format!("version: 1\nid: evo\nprovider:\n  kind: evolution\n  base_url: {url}\n  token_env: EVO_KEY\n  instance: shop\nrecipients:\n  csv: people.csv\nmessage:\n  type: text\n  text: Hi\n"),
+    );
+    let with_key =
+        |args: &[&str]| herald(s.path()).args(args).env("EVO_KEY", "sandbox-evolution-key").output().unwrap();
+    let sent = with_key(&["send", "c.yaml", "--yes", "--quiet"]);
+    assert_eq!(sent.status.code(), Some(0), "{}", stderr(&sent));
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let tracked = with_key(&["track", "c.yaml"]);
+    assert_eq!(tracked.status.code(), Some(0), "{}", stderr(&tracked));
+    assert!(
+        stdout(&tracked).contains("delivery: 3 accepted · 3 delivered · 3 read · 0 failed · 0 no receipt"),
+        "{}",
+        stdout(&tracked)
+    );
+}
