@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::exit;
 use crate::journal::{self, Awaiting, Delivery, Journal, Receipt};
 use crate::plan::Plan;
-use crate::providers::{MessageStatus, Polled, Response, StatusPoll};
+use crate::providers::{MessageStatus, Polled, Response, Settings, StatusPoll};
 use crate::receipts::Funnel;
 use crate::request::HttpRequest;
 use crate::run::Pacer;
@@ -158,7 +158,15 @@ async fn poll_page(
         while running.len() < IN_FLIGHT && refused.is_none() {
             let Some(a) = waiting.next() else { break };
             let i = a.sender.as_deref().and_then(|s| plan.sender_index(s)).unwrap_or(0);
-            let request = (poll.request)(plan.settings_of(i), &a.message_id);
+            // An account since removed from the campaign is still asked about its own messages
+            // (with the campaign's first token).
+            let settings = match a.sender.as_deref() {
+                Some(account) if plan.sender_index(account).is_none() => {
+                    Settings { account: account.to_string(), ..plan.settings_of(0).clone() }
+                }
+                _ => plan.settings_of(i).clone(),
+            };
+            let request = (poll.request)(&settings, &a.message_id);
             let (client, pacer, token) = (client.clone(), senders.pacers[i].clone(), senders.tokens[i].clone());
             running.spawn(async move {
                 let polled = ask(&client, &pacer, &request, &token, poll, &a.message_id).await;
