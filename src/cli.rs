@@ -97,6 +97,24 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Pretty)]
         format: Format,
     },
+    /// Ask the provider what became of the messages it accepted that have no delivery receipt
+    /// yet, and record its answers in the journal (Evolution API and the Cloud API).
+    Track {
+        /// Campaign file.
+        file: PathBuf,
+        #[command(flatten)]
+        journal: JournalArg,
+        /// Polls a second for each sender (`20/s`-style or a number; default: its `delivery.rate`).
+        #[arg(long, value_name = "RATE", value_parser = rate)]
+        rate: Option<f64>,
+        #[command(flatten)]
+        opt_out: OptOutArgs,
+        #[command(flatten)]
+        root: FileRootArgs,
+        /// Output format: text for people, or one JSON object for scripts.
+        #[arg(long, value_enum, default_value_t = Format::Pretty)]
+        format: Format,
+    },
     /// The results report of a campaign, rebuilt from the journal (so a crash never loses it).
     Report {
         /// Campaign file.
@@ -624,6 +642,17 @@ pub fn run() -> u8 {
             },
             &out,
         ),
+        Command::Track { file, journal, rate, opt_out, root, format } => commands::track::run(
+            &commands::track::Options {
+                json: matches!(format, Format::Json),
+                file,
+                journal: journal.resolve(),
+                rate,
+                opt_out: opt_out.lists(),
+                file_root: root.file_root,
+            },
+            &out,
+        ),
         Command::Report { file, format, out: dir, sandbox, journal, opt_out, root } => {
             let format = match format {
                 ReportFormat::Csv => commands::report::Format::Csv,
@@ -651,8 +680,9 @@ pub fn run() -> u8 {
                 Ok(faults) => faults,
                 Err(e) => return out.error(&e),
             };
+            let polls = receipts.plan.options(faults.seed, std::time::Duration::from_secs(2));
             let receipts = receipts.webhooks(faults.seed);
-            let config = crate::sandbox::Config { port, record, retain: false, canned, receipts, ..faults };
+            let config = crate::sandbox::Config { port, record, retain: false, canned, receipts, polls, ..faults };
             commands::sandbox::run(config, quiet, &out)
         }
         Command::Listen { bind, journal, unknown_grace } => {

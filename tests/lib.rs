@@ -28,5 +28,6 @@ mod send;
 mod server;
 mod session;
 mod soak;
+mod track;
 mod validate;
 mod window;

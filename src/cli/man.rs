@@ -18,12 +18,12 @@ struct Variable {
 const ENVIRONMENT: [Variable; 13] = [
     Variable {
         name: "HERALD_JOURNAL",
-        commands: &["send", "status", "report", "listen"],
+        commands: &["send", "status", "report", "listen", "track"],
         meaning: "The journal where --journal is not given: a file, or a postgres:// URL shared by every runner.",
     },
     Variable {
         name: "HERALD_SUPPRESS",
-        commands: &["validate", "preview", "send", "status", "report"],
+        commands: &["validate", "preview", "send", "status", "report", "track"],
         meaning: "Files of numbers never to message, separated by `:` like PATH, on top of the campaign's recipients.suppress and --suppress.",
     },
     Variable {
@@ -43,12 +43,12 @@ const ENVIRONMENT: [Variable; 13] = [
     },
     Variable {
         name: "PGSSLROOTCERT",
-        commands: &["send", "status", "report", "listen"],
+        commands: &["send", "status", "report", "listen", "track"],
         meaning: "A PEM file of CA certificates for a PostgreSQL journal's server (sslmode=require).",
     },
     Variable {
         name: "the variable provider.token_env names",
-        commands: &["validate", "preview", "send"],
+        commands: &["validate", "preview", "send", "track"],
         meaning: "The provider's token (WA_TOKEN, …); never printed. validate and preview warn when it is not set.",
     },
     Variable {
@@ -90,7 +90,7 @@ struct File {
 const FILES: [File; 4] = [
     File {
         path: ".herald/journal.db",
-        commands: &["send", "status", "report", "listen"],
+        commands: &["send", "status", "report", "listen", "track"],
         meaning: "The journal (SQLite): who was sent what, so a re-run never sends twice. --journal or HERALD_JOURNAL moves it. Keep it; add .herald/ to .gitignore.",
     },
     File {

@@ -14,6 +14,7 @@ mod error;
 mod location;
 mod postgres;
 mod receipt;
+mod resend;
 mod row;
 mod selection;
 mod sqlite;
@@ -26,6 +27,7 @@ pub use error::{Driver, JournalError};
 pub use location::{Location, redact};
 pub use postgres::Slots;
 pub use receipt::{Awaiting, Delivery, Fate, GRACE, Receipt, Recorded};
+pub use resend::Later;
 pub use row::{Row, State};
 pub use selection::{Decision, Policy, Selection};
 

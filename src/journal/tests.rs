@@ -136,7 +136,7 @@ async fn a_rerun_keeps_final_rows_unless_told_to_retry_and_restores_released_ret
     assert!(matches!(&kept[2], Admission::Kept(r) if r.status == Status::Unknown));
     assert!(matches!(&kept[3], Admission::Kept(r) if r.error_code == Some(Code::Interrupted)));
     assert_eq!(kept[4], Admission::Claimed, "never attempted");
-    let retry = Policy { retry_failed: true, retry_unknown: false };
+    let retry = Policy { retry_failed: true, retry_unknown: false, ..Policy::default() };
     let again = h.admit(vec![candidate(1)], retry, usize::MAX).await.unwrap();
     assert_eq!(again, [Admission::Claimed]);
     h.release(vec![phone(1)]);
@@ -368,6 +368,49 @@ async fn the_funnel_and_the_messages_awaiting_a_receipt_are_counted_by_the_journ
     assert_eq!((first.recipient.as_str(), first.sender.as_deref()), (phone(3).as_str(), Some("101")));
     let reader = Journal::open_read(j.location()).unwrap().unwrap();
     assert_eq!(reader.funnel("c").unwrap(), funnel);
+}
+
+both!(retry_failed_resends_a_failure_reported_after_acceptance_as_the_provider_allows);
+async fn retry_failed_resends_a_failure_reported_after_acceptance_as_the_provider_allows(backend: Backend) {
+    let (_dir, mut j, run) = open_in(backend);
+    sent(&j, 4).await;
+    let now = jiff::Timestamp::now();
+    let failed = |i: usize, code: &str, hours_ago: i64| Receipt {
+        message_id: format!("wamid.{i}"),
+        delivery: Delivery::Failed,
+        at: now - jiff::SignedDuration::from_hours(hours_ago),
+        error_code: Some(code.into()),
+        error: Some("from the provider".into()),
+    };
+    let delivered = Receipt { delivery: Delivery::Delivered, error_code: None, error: None, ..failed(3, "", 0) };
+    j.record_receipts(&[failed(0, "131026", 1), failed(1, "131049", 1), failed(2, "131049", 25), delivered]).unwrap();
+    j.end_run(run, None, 1).unwrap();
+    j.settle_crashed("c").unwrap();
+    j.begin_run("c", &HashMap::from([("message".into(), "m1".into())]), "c.yaml", "send", "cloud_api:42").unwrap();
+
+    let meta = crate::providers::ProviderKind::named("cloud_api").unwrap().provider().resend_rules();
+    let writer = j.writer("c", false).unwrap();
+    let h = writer.handle();
+    let plain =
+        h.admit((0..4).map(candidate).collect(), Policy { resend_rules: meta, ..Policy::default() }, usize::MAX);
+    let plain = plain.await.unwrap();
+    assert!(
+        plain.iter().all(|a| matches!(a, Admission::Kept(r) if r.status == Status::Sent && r.error_message.is_none())),
+        "without --retry-failed they stay sent: {plain:?}"
+    );
+    let retry = Policy { retry_failed: true, resend_rules: meta, ..Policy::default() };
+    let admitted = h.admit((0..4).map(candidate).collect(), retry, usize::MAX).await.unwrap();
+    let note = |a: &Admission| match a {
+        Admission::Kept(r) => r.error_message.clone().unwrap_or_default(),
+        other => format!("{other:?}"),
+    };
+    assert!(note(&admitted[0]).starts_with("not resent: ") && note(&admitted[0]).contains("(131026)"), "{admitted:?}");
+    assert!(note(&admitted[1]).contains("(131049); --retry-failed resends it from "), "{admitted:?}");
+    assert_eq!(admitted[2], Admission::Claimed, "a day after Meta's marketing cap held it back");
+    assert!(matches!(&admitted[3], Admission::Kept(r) if r.error_message.is_none()), "delivered stays sent");
+    h.release(vec![phone(2)]);
+    drop(h);
+    writer.finish().unwrap();
 }
 
 /// The message of `e` and of every error under it.

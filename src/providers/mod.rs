@@ -12,11 +12,15 @@ pub mod correlation;
 pub mod imitation;
 pub(crate) mod meta;
 mod outcome;
+pub mod poll;
+pub mod resend;
 pub mod schema;
 pub mod status;
 
 pub use meta::signature;
 pub use outcome::{Outcome, ProviderError, Response};
+pub use poll::{Polled, StatusPoll};
+pub use resend::{Resend, ResendRule};
 pub use status::{AsyncFailure, MessageStatus, Signing, StatusEvent, StatusWebhook, WebhookError};
 
 use crate::message::{
@@ -419,6 +423,18 @@ pub trait Provider: Sync {
     /// docs describe one (`None`: the report says it gives no delivery status).
     fn status_webhook(&self) -> Option<StatusWebhook> {
         None
+    }
+
+    /// The endpoint from which the status of one accepted message can be read, when its docs
+    /// describe one (`None`: `herald track` cannot poll it; receipts come by webhook only).
+    fn status_poll(&self) -> Option<StatusPoll> {
+        None
+    }
+
+    /// The failure codes its receipts carry that its docs say not to resend, or not soon
+    /// (see [`resend`]); empty for a provider whose receipts carry no code.
+    fn resend_rules(&self) -> &'static [ResendRule] {
+        &[]
     }
 
     /// The `metadata` key under which herald puts its own id for each message, when the

@@ -35,8 +35,9 @@ pub mod transport;
 
 pub use crate::report::StopKind;
 pub use engine::{Action, LimitReason};
-pub use http::{Http, parse_retry_after};
+pub use http::{Http, client, parse_retry_after};
 pub use inspect::{Inspection, inspect};
+pub use pacing::Pacer;
 pub use pins::Pins;
 pub use shares::{Share, Shares};
 pub use stop::StopReason;

@@ -17,6 +17,7 @@
 mod faults;
 mod latency;
 mod ledger;
+mod polls;
 pub mod receipts;
 mod serve;
 mod server;
@@ -82,6 +83,9 @@ pub struct Config {
     /// Post each accepted message's status events (delivered, read, failed) to a receiver, as
     /// the provider would ([`receipts`]); `None`: no receipts.
     pub receipts: Option<receipts::Webhooks>,
+    /// What becomes of accepted messages, for answering status polls (`herald track`): the
+    /// options of `receipts` when it posts them too, so polls and posts tell one story.
+    pub polls: receipts::Options,
 }
 
 impl Default for Config {
@@ -104,6 +108,7 @@ impl Default for Config {
             retain: true,
             canned: false,
             receipts: None,
+            polls: receipts::Options::default(),
         }
     }
 }
@@ -127,6 +132,7 @@ impl Sandbox {
     /// client posting receipts cannot be built.
     pub async fn start(config: Config) -> std::io::Result<Sandbox> {
         let ledger = ledger::Ledger::new(config.record.as_deref(), config.retain)?;
+        let poll_options = config.receipts.as_ref().map_or_else(|| config.polls.clone(), |w| w.options.clone());
         let receipts =
             config.receipts.clone().map(receipts::Emitter::start).transpose().map_err(std::io::Error::other)?;
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).await?;
@@ -144,6 +150,7 @@ impl Sandbox {
             ids: ids::Ids::new(config.seed),
             ledger,
             receipts,
+            polls: polls::Polls::new(poll_options),
         });
         let (stop, stopped) = watch::channel(false);
         let server = tokio::spawn(server::accept_loop(listener, shared.clone(), stopped));

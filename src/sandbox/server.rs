@@ -13,12 +13,13 @@
 use super::faults::{After, Before, Faults};
 use super::latency::Latency;
 use super::ledger::{Accepted, Attempt, Class, Ledger};
+use super::polls::Polls;
 use super::receipts::Emitter;
 use super::throughput::Buckets;
 use crate::providers::imitation::api;
 use crate::providers::imitation::ids::Ids;
 use crate::providers::imitation::reply::Reply;
-use crate::providers::{contract, correlation};
+use crate::providers::{ProviderKind, contract, correlation};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::CONTENT_TYPE;
@@ -73,6 +74,8 @@ pub(super) struct Shared {
     pub ids: Ids,
     /// What was seen.
     pub ledger: Ledger,
+    /// Accepted messages, for answering status polls.
+    pub polls: Polls,
     /// The receipts poster, when asked for.
     pub receipts: Option<Emitter>,
 }
@@ -189,6 +192,9 @@ async fn process(shared: &Shared, request: Request<Incoming>) -> (Reply, After) 
     };
     let method = request.method().clone();
     let Some(endpoint) = api.route(rest, uri.query().unwrap_or_default()).filter(|_| method == Method::POST) else {
+        if kind.provider().status_poll().is_some() && !shared.canned {
+            return poll(shared, kind, request, at_ms).await;
+        }
         return end(Class::Rejected, api.not_found(method.as_str(), rest), String::new());
     };
     if shared.canned {
@@ -248,10 +254,42 @@ async fn process(shared: &Shared, request: Request<Incoming>) -> (Reply, After) 
         After::Answer => (Class::Accepted, reply.status),
         After::Drop | After::Hang => (Class::AcceptedFault, 0),
     };
+    if let Some(id) = &message_id {
+        shared.polls.accepted(kind, id, jiff::Timestamp::now());
+    }
     let path = uri.path_and_query().map_or_else(|| uri.path().to_string(), |pq| pq.as_str().to_string());
     let accepted = Accepted { provider: kind, recipient: recipient.clone(), message_id, path, body, at_ms };
     ledger.finish(class, Some(Attempt { provider: kind, recipient, at_ms, status }), Some(accepted));
     (reply, after)
+}
+
+/// Answers a status poll as the provider would, or the provider's unknown-path answer when the
+/// request is not one.
+async fn poll(shared: &Shared, kind: ProviderKind, request: Request<Incoming>, at_ms: u64) -> (Reply, After) {
+    let api = kind.imitation();
+    let (parts, body) = request.into_parts();
+    let (method, path) = (parts.method.as_str(), parts.uri.path());
+    let rest = split_prefix(path).1;
+    let after_base = rest.strip_prefix(api.base_path()).unwrap_or(rest);
+    let body = Limited::new(body, BODY_LIMIT).collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let asked = shared.polls.asked(kind, (method, after_base, parts.uri.query().unwrap_or_default(), &body));
+    let reply = match asked {
+        None => api.not_found(method, rest),
+        Some(message_id) => match api.authorize(&parts.headers, shared.reject_auth) {
+            Err(reply) => reply,
+            Ok(()) => {
+                let reply = Reply::json(200, shared.polls.answer(kind, &message_id, jiff::Timestamp::now()));
+                shared.ledger.finish(Class::Polled, None, None);
+                return (reply, After::Answer);
+            }
+        },
+    };
+    shared.ledger.finish(
+        Class::Rejected,
+        Some(Attempt { provider: kind, recipient: String::new(), at_ms, status: reply.status }),
+        None,
+    );
+    (reply, After::Answer)
 }
 
 /// Why a request body is not usable JSON.

@@ -169,7 +169,11 @@ async fn send(o: &Options, out: &Output) -> Result<u8, SessionError> {
         new_journal: o.new_journal,
         new_id: o.new_id,
         allow_changed: o.allow_changed,
-        policy: Policy { retry_failed: o.retry_failed, retry_unknown: o.retry_unknown },
+        policy: Policy {
+            retry_failed: o.retry_failed,
+            retry_unknown: o.retry_unknown,
+            resend_rules: plan.provider.provider().resend_rules(),
+        },
         keep_bodies: o.keep_bodies,
         report: o.report.clone(),
         receipts: match (&sandbox, &rehearsed) {

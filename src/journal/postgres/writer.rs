@@ -344,9 +344,9 @@ impl Claimer<'_> {
                 admitted.push(taken(c));
                 continue;
             }
-            let decision = policy.decide(row.as_ref().map(|r| r.state));
+            let decision = policy.decide(row.as_ref());
             admitted.push(match (decision, row, &c.request_hash) {
-                (Decision::Keep, Some(row), _) => Admission::Kept(Box::new(row.record)),
+                (Decision::Keep, Some(row), _) => Admission::Kept(Box::new(policy.kept(row))),
                 (Decision::Send, row, Some(hash)) if left > 0 => {
                     left -= 1;
                     match row {

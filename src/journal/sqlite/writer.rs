@@ -151,9 +151,9 @@ impl Thread {
         let mut claims = Vec::new();
         for c in candidates {
             let row = self.lookup(&c.recipient)?;
-            let decision = policy.decide(row.as_ref().map(|r| r.state));
+            let decision = policy.decide(row.as_ref());
             admitted.push(match (decision, row, &c.request_hash) {
-                (Decision::Keep, Some(row), _) => Admission::Kept(Box::new(row.record)),
+                (Decision::Keep, Some(row), _) => Admission::Kept(Box::new(policy.kept(row))),
                 (Decision::Send, _, Some(hash)) if left > 0 => {
                     left -= 1;
                     claims.push((c, hash));

@@ -13,6 +13,7 @@
 #[cfg(test)]
 mod fixture;
 pub(crate) mod imitation;
+mod poll;
 mod statuses;
 
 use super::meta;
@@ -130,6 +131,14 @@ impl Provider for CloudApi {
 
     fn status_webhook(&self) -> Option<super::StatusWebhook> {
         Some(statuses::WEBHOOK)
+    }
+
+    fn resend_rules(&self) -> &'static [super::ResendRule] {
+        super::meta::resend_rules::RESEND_RULES
+    }
+
+    fn status_poll(&self) -> Option<super::StatusPoll> {
+        Some(poll::POLL)
     }
 
     fn classify(&self, r: &Response) -> Outcome {

@@ -16,6 +16,7 @@ mod created;
 #[cfg(test)]
 mod fixture;
 pub(crate) mod imitation;
+mod poll;
 mod statuses;
 mod record;
 
@@ -196,6 +197,10 @@ impl Provider for Evolution {
 
     fn status_webhook(&self) -> Option<super::StatusWebhook> {
         Some(statuses::WEBHOOK)
+    }
+
+    fn status_poll(&self) -> Option<super::StatusPoll> {
+        Some(poll::POLL)
     }
 
     fn classify(&self, r: &Response) -> Outcome {

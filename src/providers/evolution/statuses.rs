@@ -47,18 +47,34 @@ fn read(body: &[u8]) -> Result<Vec<StatusEvent>, WebhookError> {
         .into_iter()
         .filter(|u| u.get("fromMe") != Some(&Value::Bool(false)))
         .filter_map(|u| {
-            let status = match text(u, "/status")?.to_ascii_uppercase().as_str() {
-                "SERVER_ACK" | "SENT" => MessageStatus::Sent,
-                "DELIVERY_ACK" | "DELIVERED" => MessageStatus::Delivered,
-                "READ" | "PLAYED" => MessageStatus::Read,
-                "ERROR" | "FAILED" => MessageStatus::Failed,
-                _ => return None,
-            };
-            let error = (status == MessageStatus::Failed)
-                .then(|| ProviderError::new(None, NO_REASON));
-            Some(StatusEvent { message_id: text(u, "/keyId")?.to_string(), account: account.clone(), status, at, error })
+            let status = status_of(text(u, "/status")?)?;
+            Some(StatusEvent {
+                message_id: text(u, "/keyId")?.to_string(),
+                account: account.clone(),
+                status,
+                at,
+                error: failure(status),
+            })
         })
         .collect())
+}
+
+/// A status in either of Evolution's vocabularies (Baileys' ladder, a Cloud-API instance's
+/// Meta statuses upper-cased); `None` for those that say nothing of delivery (`PENDING`,
+/// `DELETED`). Webhook updates and stored `MessageUpdate` rows use the same words.
+pub(super) fn status_of(said: &str) -> Option<MessageStatus> {
+    Some(match said.trim().to_ascii_uppercase().as_str() {
+        "SERVER_ACK" | "SENT" => MessageStatus::Sent,
+        "DELIVERY_ACK" | "DELIVERED" => MessageStatus::Delivered,
+        "READ" | "PLAYED" => MessageStatus::Read,
+        "ERROR" | "FAILED" => MessageStatus::Failed,
+        _ => return None,
+    })
+}
+
+/// Evolution's words for a failure: it passes on no code and no reason.
+pub(super) fn failure(status: MessageStatus) -> Option<ProviderError> {
+    (status == MessageStatus::Failed).then(|| ProviderError::new(None, NO_REASON))
 }
 
 /// One post of Evolution's for `events` (of one instance) on a Baileys instance: one

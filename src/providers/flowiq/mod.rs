@@ -117,6 +117,10 @@ impl Provider for Flowiq {
         Some(statuses::WEBHOOK)
     }
 
+    fn resend_rules(&self) -> &'static [super::ResendRule] {
+        super::meta::resend_rules::RESEND_RULES
+    }
+
     fn classify(&self, r: &Response) -> Outcome {
         let body = r.json();
         if let Some(outcome) = meta::errors::classify(&body, r) {

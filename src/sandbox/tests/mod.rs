@@ -3,6 +3,7 @@
 
 mod faults;
 mod mappings;
+mod polls;
 mod receipts;
 mod rejects;
 mod stats;
