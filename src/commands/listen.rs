@@ -184,7 +184,7 @@ mod tests {
         assert!(matches!(check(&weak), Err(ListenError::WeakSecret(6))));
         let shared = Keys { shared: secret(), ..Keys::default() };
         assert!(check(&shared).is_ok());
-        assert_eq!(routes(&shared), "/webhooks/evolution[/<secret>], /webhooks/flowiq[/<secret>]");
+        assert_eq!(routes(&shared), "/webhooks/communiktor[/<secret>], /webhooks/evolution[/<secret>], /webhooks/flowiq[/<secret>]");
         let meta = Keys { meta_app_secret: secret(), meta_verify_token: secret(), shared: None };
         assert!(check(&meta).is_ok());
         assert_eq!(routes(&meta), "/webhooks/cloud_api (and Meta's GET handshake)");
