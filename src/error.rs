@@ -89,7 +89,7 @@ pub enum Error {
     Output(std::io::Error),
     /// `herald listen` cannot start.
     #[error(transparent)]
-    Listen(#[from] crate::commands::listen::ListenError),
+    Listen(#[from] crate::listen::ListenError),
     /// `HERALD_NOW` is not a time.
     #[error("HERALD_NOW=`{0}` is not a time; write it as RFC 3339 with an offset, e.g. 2026-11-30T22:00:00+03:00")]
     BadNow(String),
