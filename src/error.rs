@@ -89,7 +89,7 @@ pub enum Error {
     Output(std::io::Error),
     /// `herald listen` cannot start.
     #[error(transparent)]
-    Listen(#[from] crate::commands::listen::ListenError),
+    Listen(#[from] crate::listen::ListenError),
     /// `herald track` for a provider whose docs describe no way to read a message's status.
     #[error(
         "{provider} documents no way to read a message's status, so `herald track` cannot poll it; it polls {pollable}"

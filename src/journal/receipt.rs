@@ -109,13 +109,10 @@ pub(super) fn times(r: &Receipt) -> [Option<i64>; 3] {
     }
 }
 
-/// Records one receipt: `$1` message id, `$2`–`$4` its [`times`], `$5` code, `$6` words (only a
-/// failure's are kept), `$7` now, `$8` now if it matches no recipient (else NULL). Changes a
-/// row (the driver counts 1) only when it reports a kind not yet reported.
-pub(super) const UPSERT: &str = "
-INSERT INTO receipts (message_id, delivered_at, read_at, failed_at, error_code, error, received_at, unmatched_since)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-ON CONFLICT (message_id) DO UPDATE SET
+/// How a receipt written over a message's row folds into it (see [`UPSERT`]).
+macro_rules! fold {
+    () => {
+        "ON CONFLICT (message_id) DO UPDATE SET
     delivered_at = COALESCE(receipts.delivered_at, excluded.delivered_at),
     read_at = COALESCE(receipts.read_at, excluded.read_at),
     failed_at = COALESCE(receipts.failed_at, excluded.failed_at),
@@ -123,7 +120,28 @@ ON CONFLICT (message_id) DO UPDATE SET
     error = CASE WHEN receipts.failed_at IS NULL THEN excluded.error ELSE receipts.error END
 WHERE (receipts.delivered_at IS NULL AND excluded.delivered_at IS NOT NULL)
    OR (receipts.read_at IS NULL AND excluded.read_at IS NOT NULL)
-   OR (receipts.failed_at IS NULL AND excluded.failed_at IS NOT NULL)";
+   OR (receipts.failed_at IS NULL AND excluded.failed_at IS NOT NULL)"
+    };
+}
+
+/// Records one receipt: `$1` message id, `$2`–`$4` its [`times`], `$5` code, `$6` words (only a
+/// failure's are kept), `$7` now, `$8` now if it matches no recipient (else NULL). Changes a
+/// row (the driver counts 1) only when it reports a kind not yet reported.
+pub(super) const UPSERT: &str = concat!(
+    "INSERT INTO receipts (message_id, delivered_at, read_at, failed_at, error_code, error, received_at, unmatched_since)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ",
+    fold!()
+);
+
+/// [`UPSERT`] for many messages at once (PostgreSQL), one row each: arrays of message ids
+/// (`$1`), times (`$2`–`$4`), codes and words (`$5`, `$6`) and unmatched marks (`$8`); `$7` now.
+pub(super) const UPSERT_ALL: &str = concat!(
+    "INSERT INTO receipts (message_id, delivered_at, read_at, failed_at, error_code, error, received_at, unmatched_since)
+     SELECT u.message_id, u.delivered_at, u.read_at, u.failed_at, u.error_code, u.error, $7, u.unmatched_since
+     FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $8::bigint[])
+          AS u (message_id, delivered_at, read_at, failed_at, error_code, error, unmatched_since) ",
+    fold!()
+);
 
 /// Deletes the receipts unmatched since before `$1` that still match no recipient
 /// (`pending`: nor a row of a send under way, SQLite's log).

@@ -413,6 +413,32 @@ async fn retry_failed_resends_a_failure_reported_after_acceptance_as_the_provide
     writer.finish().unwrap();
 }
 
+both!(receipts_of_a_send_under_way_are_known_and_counted_by_a_reader);
+async fn receipts_of_a_send_under_way_are_known_and_counted_by_a_reader(backend: Backend) {
+    let (_dir, mut j, _) = open_in(backend);
+    let writer = j.writer("c", false).unwrap();
+    let h = writer.handle();
+    h.admit((0..3).map(candidate).collect(), Policy::default(), usize::MAX).await.unwrap();
+    let answered = |i: usize| {
+        let mut r = outcome(i, Status::Sent);
+        r.message_id = Some(format!("wamid.{i}"));
+        r
+    };
+    h.done(vec![answered(0), answered(1)]);
+    // The outcomes are committed with the next batch, into SQLite's log, not folded yet.
+    h.admit(vec![candidate(3)], Policy::default(), usize::MAX).await.unwrap();
+    let known = j.record_receipts(&[receipt("wamid.0", Delivery::Read, 10)]).unwrap();
+    assert_eq!(counts(known), (1, 0, 0), "a message of the send under way is known");
+    let reader = Journal::open_read(j.location()).unwrap().unwrap();
+    let funnel = reader.funnel("c").unwrap();
+    assert_eq!((funnel.accepted, funnel.read, funnel.no_receipt), (2, 1, 1));
+    let awaiting: Vec<String> = reader.awaiting("c", None, 10).unwrap().into_iter().map(|a| a.message_id).collect();
+    assert_eq!(awaiting, ["wamid.1"]);
+    assert!(reader.row("c", &phone(0)).unwrap().unwrap().record.receipts.is_some());
+    drop(h);
+    writer.finish().unwrap();
+}
+
 /// The message of `e` and of every error under it.
 fn chain(e: &JournalError) -> String {
     let mut text = e.to_string();

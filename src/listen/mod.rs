@@ -14,6 +14,7 @@ mod metrics;
 mod routes;
 mod server;
 mod sink;
+mod start;
 #[cfg(test)]
 mod tests;
 
@@ -22,6 +23,7 @@ pub use journal_sink::JournalSink;
 pub use metrics::{Metrics, Writes};
 pub use server::Listener;
 pub use sink::{Sink, SinkError, Stored};
+pub use start::{ListenError, SHORTEST_SECRET, check, receive};
 
 /// The largest post read: Meta batches statuses, but a megabyte holds thousands of them.
 pub const BODY_LIMIT: usize = 1 << 20;

@@ -253,8 +253,8 @@ async fn rehearsed_receipts(o: &Options) -> Result<Option<Rehearsed>, SessionErr
     let bind = o.listen.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
     let socket = tokio::net::TcpListener::bind(bind)
         .await
-        .map_err(|source| Error::from(super::listen::ListenError::Bind { addr: bind, source }))?;
-    let addr = socket.local_addr().map_err(|e| Error::from(super::listen::ListenError::Socket(e)))?;
+        .map_err(|source| Error::from(crate::listen::ListenError::Bind { addr: bind, source }))?;
+    let addr = socket.local_addr().map_err(|e| Error::from(crate::listen::ListenError::Socket(e)))?;
     let keys = crate::listen::Keys {
         meta_app_secret: Some(Secret::random()),
         meta_verify_token: Some(Secret::random()),
@@ -274,7 +274,7 @@ impl Rehearsed {
     /// Starts receiving into the sandbox journal.
     fn receive(self, o: &Options) -> Result<crate::listen::Listener, SessionError> {
         let location = crate::journal::default_location(&o.file, o.journal.as_deref(), true)?;
-        Ok(super::listen::receive(self.socket, location, self.keys, crate::journal::GRACE)?)
+        Ok(crate::listen::receive(self.socket, location, self.keys, crate::journal::GRACE).map_err(Error::from)?)
     }
 }
 
@@ -285,12 +285,12 @@ async fn listen(bind: std::net::SocketAddr, o: &Options) -> Result<crate::listen
         return Err(SessionError::ReceiptsNeedJournal);
     }
     let keys = crate::listen::Keys::from_env();
-    super::listen::check(&keys).map_err(Error::from)?;
+    crate::listen::check(&keys).map_err(Error::from)?;
     let location = crate::journal::default_location(&o.file, o.journal.as_deref(), o.sandbox)?;
     let socket = tokio::net::TcpListener::bind(bind)
         .await
-        .map_err(|source| Error::from(super::listen::ListenError::Bind { addr: bind, source }))?;
-    let listener = super::listen::receive(socket, location, keys, crate::journal::GRACE)?;
+        .map_err(|source| Error::from(crate::listen::ListenError::Bind { addr: bind, source }))?;
+    let listener = crate::listen::receive(socket, location, keys, crate::journal::GRACE).map_err(Error::from)?;
     if !o.quiet {
         eprintln!("receiving status webhooks on http://{} (see docs/listen.md)", listener.addr());
     }

@@ -1,42 +1,72 @@
 //! The PostgreSQL journal's delivery receipts (see [`crate::journal::receipt`] for how they
 //! fold): a batch recorded in one transaction, the sweep of receipts matching no recipient,
 //! and the funnel and the list of messages awaiting a receipt, counted by the database. Any
-//! number of listeners may record at once: a batch is written in message id order, so two
-//! batches touching the same messages wait for each other instead of deadlocking.
+//! number of listeners may record at once: a batch locks and writes its messages in id order,
+//! so two batches touching the same messages wait for each other instead of deadlocking.
 
-use crate::journal::receipt::{self, Awaiting, Delivery, Fate, MATCHED, Receipt, UPSERT, fate, sql, times};
+use crate::journal::receipt::{self, Awaiting, Delivery, Fate, MATCHED, Receipt, UPSERT_ALL, fate, sql};
 use crate::journal::{JournalError, millis};
-use crate::receipts::Funnel;
+use crate::receipts::{Funnel, Receipts};
 use postgres::Client;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// Records `receipts` in one transaction; what became of each, in their order.
+/// Records `receipts` in one transaction of three statements whatever their number: which
+/// messages are known, what their rows hold (locked, so the fates below are exact against
+/// another listener's rows already there), and every message's row written at once.
 pub fn record(client: &mut Client, receipts: &[Receipt]) -> Result<Vec<Fate>, JournalError> {
     let now = millis(jiff::Timestamp::now());
-    let mut order: Vec<usize> = (0..receipts.len()).collect();
-    order.sort_by(|a, b| receipts[*a].message_id.cmp(&receipts[*b].message_id));
-    let ids: Vec<&str> = order.iter().map(|i| receipts[*i].message_id.as_str()).collect();
+    // One row per message, each kind at its first report in the batch, in id order.
+    let mut folded: BTreeMap<&str, Receipts> = BTreeMap::new();
+    for r in receipts {
+        folded.entry(&r.message_id).or_default().add(r.delivery, r.at, r.error_code.as_deref(), r.error.as_deref());
+    }
+    let ids: Vec<&str> = folded.keys().copied().collect();
     let mut tx = client.transaction()?;
     let matched: HashSet<String> = tx
         .query("SELECT DISTINCT message_id FROM recipients WHERE message_id = ANY($1)", &[&ids])?
         .iter()
         .map(|r| r.get(0))
         .collect();
-    let upsert = tx.prepare(&sql(UPSERT, false))?;
-    let mut fates = vec![Fate::Unknown; receipts.len()];
-    for i in order {
-        let r = &receipts[i];
-        let known = matched.contains(&r.message_id);
-        let failed = r.delivery == Delivery::Failed;
-        let [delivered_at, read_at, failed_at] = times(r);
-        let (code, error) = (r.error_code.as_ref().filter(|_| failed), r.error.as_ref().filter(|_| failed));
-        let unmatched = (!known).then_some(now);
-        let changed = tx
-            .execute(&upsert, &[&r.message_id, &delivered_at, &read_at, &failed_at, &code, &error, &now, &unmatched])?;
-        fates[i] = fate(known, usize::try_from(changed).unwrap_or(1));
-    }
+    let held: HashMap<String, [bool; 3]> = tx
+        .query(
+            "SELECT message_id, delivered_at IS NOT NULL, read_at IS NOT NULL, failed_at IS NOT NULL
+             FROM receipts WHERE message_id = ANY($1) ORDER BY message_id FOR UPDATE",
+            &[&ids],
+        )?
+        .iter()
+        .map(|r| (r.get(0), [r.get(1), r.get(2), r.get(3)]))
+        .collect();
+    let column = |f: fn(&Receipts) -> Option<jiff::Timestamp>| -> Vec<Option<i64>> {
+        folded.values().map(|k| f(k).map(millis)).collect()
+    };
+    let (delivered, read, failed) = (column(|k| k.delivered_at), column(|k| k.read_at), column(|k| k.failed_at));
+    let codes: Vec<Option<&str>> = folded.values().map(|k| k.error_code.as_deref()).collect();
+    let errors: Vec<Option<&str>> = folded.values().map(|k| k.error.as_deref()).collect();
+    let unmatched: Vec<Option<i64>> = ids.iter().map(|id| (!matched.contains(*id)).then_some(now)).collect();
+    tx.execute(UPSERT_ALL, &[&ids, &delivered, &read, &failed, &codes, &errors, &now, &unmatched])?;
     tx.commit()?;
-    Ok(fates)
+    // Each receipt's fate, in order: news the first time its kind is reported.
+    let mut seen: HashMap<&str, [bool; 3]> = HashMap::new();
+    Ok(receipts
+        .iter()
+        .map(|r| {
+            let kinds =
+                seen.entry(&r.message_id).or_insert_with(|| held.get(&r.message_id).copied().unwrap_or_default());
+            let kind = &mut kinds[kind(r.delivery)];
+            let changed = usize::from(!*kind);
+            *kind = true;
+            fate(matched.contains(&r.message_id), changed)
+        })
+        .collect())
+}
+
+/// A delivery's place among a row's times (delivered, read, failed).
+fn kind(d: Delivery) -> usize {
+    match d {
+        Delivery::Delivered => 0,
+        Delivery::Read => 1,
+        Delivery::Failed => 2,
+    }
 }
 
 /// Deletes the receipts unmatched since before `before` (Unix milliseconds) that still match
