@@ -83,7 +83,7 @@ export HERALD_WEBHOOK_SECRET="bench-webhook-secret"
 # Counts the journal's read receipts (SQLite file or PostgreSQL URL).
 read_receipts() {
   case "$1" in
-    postgres://*) psql -qtA "$1" -c "SELECT count(*) FROM herald.receipts WHERE read_at IS NOT NULL" ;;
+    postgres://*) psql -qtA "$1" -c "SELECT count(*) FROM herald_sandbox.receipts WHERE read_at IS NOT NULL" ;;
     *) python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT count(*) FROM receipts WHERE read_at IS NOT NULL').fetchone()[0])" "$1" ;;
   esac
 }
@@ -91,7 +91,7 @@ read_receipts() {
 # Message ids the journal holds for the campaign.
 message_ids() {
   case "$1" in
-    postgres://*) psql -qtA "$1" -c "SELECT message_id FROM herald.recipients WHERE message_id IS NOT NULL" ;;
+    postgres://*) psql -qtA "$1" -c "SELECT message_id FROM herald_sandbox.recipients WHERE message_id IS NOT NULL" ;;
     *) python3 -c "import sqlite3,sys; [print(r[0]) for r in sqlite3.connect(sys.argv[1]).execute('SELECT message_id FROM recipients WHERE message_id IS NOT NULL')]" "$1" ;;
   esac
 }
@@ -100,11 +100,13 @@ printf '%-10s %9s %10s %8s %8s %12s %9s\n' journal receipts receipts/s p50_ms p9
 
 run_one() {
   local name="$1" journal="$2"
-  (cd "$work" && "$herald" send campaign.yaml --sandbox --yes --quiet --journal "$journal" --report "$work/report-$name" > /dev/null) \
-    || die "the sandbox send into $name failed"
-  message_ids "$journal" > "$work/ids.txt"
+  (cd "$work" && "$herald" send campaign.yaml --sandbox --no-receipts --yes --quiet --journal "$journal" \
+    --report "$work/report-$name" > /dev/null 2> "$work/send-$name.log") || die "the sandbox send into $name failed"
+  local db="$journal"
+  [[ "$journal" == postgres* ]] || db="${journal%.db}.sandbox.db"
+  message_ids "$db" > "$work/ids.txt"
   [[ $(wc -l < "$work/ids.txt") == "$n" ]] || die "the $name journal holds $(wc -l < "$work/ids.txt") message ids, not $n"
-  /usr/bin/time -f '%M' -o "$work/rss-$name" "$herald" listen --bind "127.0.0.1:$port" --journal "$journal" \
+  /usr/bin/time -f '%M' -o "$work/rss-$name" "$herald" listen --sandbox --bind "127.0.0.1:$port" --journal "$journal" \
     > "$work/listen-$name.log" 2>&1 &
   listener=$!
   for _ in $(seq 100); do
@@ -118,7 +120,7 @@ run_one() {
   wait "$listener" || true
   listener=""
   local stored
-  stored="$(read_receipts "$journal")"
+  stored="$(read_receipts "$db")"
   python3 - "$name" "$out" "$(cat "$work/rss-$name")" "$stored" << 'EOF'
 import json, sys
 name, out, rss_kb, stored = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
@@ -135,7 +137,7 @@ case "${BENCH_PG:-auto}" in
   auto) pg_url="$(HERALD_PG_DIR="$pg_dir" "$root/scripts/postgres.sh" start "${BENCH_PG_PORT:-55434}")" ;;
   postgres://* | postgresql://*)
     pg_url="$BENCH_PG"
-    psql -q "$pg_url" -c 'DROP SCHEMA IF EXISTS herald CASCADE' > /dev/null 2>&1 || die "cannot empty the journal at BENCH_PG"
+    psql -q "$pg_url" -c 'DROP SCHEMA IF EXISTS herald_sandbox CASCADE' > /dev/null 2>&1 || die "cannot empty the journal at BENCH_PG"
     ;;
   *) die "BENCH_PG must be auto, off or a postgres:// URL" ;;
 esac

@@ -152,6 +152,11 @@ enum Command {
         /// answer may not be recorded yet) before it is deleted: 30s, 10m, 1h.
         #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = duration)]
         unknown_grace: std::time::Duration,
+        /// Write into the sandbox journal (`journal.sandbox.db`, the `herald_sandbox` schema),
+        /// where sends to the sandbox are recorded: for rehearsals with `herald sandbox
+        /// --webhooks`.
+        #[arg(long)]
+        sandbox: bool,
     },
     /// Serve the six providers' send endpoints on loopback, as a stand-in for testing.
     Sandbox {
@@ -685,10 +690,10 @@ pub fn run() -> u8 {
             let config = crate::sandbox::Config { port, record, retain: false, canned, receipts, polls, ..faults };
             commands::sandbox::run(config, quiet, &out)
         }
-        Command::Listen { bind, journal, unknown_grace } => {
+        Command::Listen { bind, journal, unknown_grace, sandbox } => {
             let journal = JournalArg { journal }.resolve();
             let keys = crate::listen::Keys::from_env();
-            commands::listen::run(commands::listen::Options { bind, journal, keys, grace: unknown_grace }, &out)
+            commands::listen::run(commands::listen::Options { bind, journal, keys, grace: unknown_grace, sandbox }, &out)
         }
         Command::Providers { format } => commands::providers::run(matches!(format, Format::Json), &out),
         Command::Completions { shell } => {

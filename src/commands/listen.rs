@@ -24,6 +24,8 @@ pub struct Options {
     pub keys: Keys,
     /// How long a receipt matching no recipient is kept before it is swept.
     pub grace: Duration,
+    /// Into the sandbox journal.
+    pub sandbox: bool,
 }
 
 /// Runs `herald listen` until a signal.
@@ -33,10 +35,8 @@ pub fn run(o: Options, out: &super::Output) -> u8 {
 
 async fn serve(o: Options) -> Result<u8, Error> {
     check(&o.keys)?;
-    let location = match &o.journal {
-        Some(path) => Location::parse(path, false)?,
-        None => Location::File(PathBuf::from(".herald").join("journal.db")),
-    };
+    let journal = o.journal.clone().unwrap_or_else(|| PathBuf::from(".herald").join("journal.db"));
+    let location = Location::parse(&journal, o.sandbox)?;
     let socket =
         tokio::net::TcpListener::bind(o.bind).await.map_err(|source| ListenError::Bind { addr: o.bind, source })?;
     let addr = socket.local_addr().map_err(|source| ListenError::Bind { addr: o.bind, source })?;
