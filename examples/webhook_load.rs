@@ -58,6 +58,9 @@ fn main() {
 }
 
 fn run() -> Result<(), LoadError> {
+    // reqwest is built without a default TLS provider here, as in herald; plain HTTP needs one
+    // all the same.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [url, ids, concurrency, rest @ ..] = args.as_slice() else { return Err(LoadError::Usage) };
     let concurrency: usize = concurrency.parse().map_err(|_| LoadError::Usage)?;

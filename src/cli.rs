@@ -693,7 +693,10 @@ pub fn run() -> u8 {
         Command::Listen { bind, journal, unknown_grace, sandbox } => {
             let journal = JournalArg { journal }.resolve();
             let keys = crate::listen::Keys::from_env();
-            commands::listen::run(commands::listen::Options { bind, journal, keys, grace: unknown_grace, sandbox }, &out)
+            commands::listen::run(
+                commands::listen::Options { bind, journal, keys, grace: unknown_grace, sandbox },
+                &out,
+            )
         }
         Command::Providers { format } => commands::providers::run(matches!(format, Format::Json), &out),
         Command::Completions { shell } => {

@@ -34,6 +34,12 @@ impl Later {
     /// failure.
     pub fn of(receipts: Option<&Receipts>, table: &[ResendRule], now: jiff::Timestamp) -> Option<Later> {
         let r = receipts.filter(|r| r.delivery() == Some(Delivery::Failed))?;
+        if r.conflict() {
+            // Also reported delivered or read: it may well be on the phone, and a resend would
+            // message the recipient twice.
+            let code = r.error_code.clone().unwrap_or_default();
+            return Some(Later::Never { code, why: "the provider also reported it delivered" });
+        }
         let Some(rule) = resend::rule(table, r.error_code.as_deref()) else { return Some(Later::Resend) };
         let code = rule.code.to_string();
         Some(match rule.resend {
@@ -71,6 +77,18 @@ mod tests {
         let mut r = Receipts::default();
         r.add(Delivery::Failed, at, code, Some("words"));
         r
+    }
+
+    #[test]
+    fn a_failure_also_reported_delivered_is_never_resent() {
+        let table = ProviderKind::named("cloud_api").unwrap().provider().resend_rules();
+        let now: Timestamp = "2026-12-06T10:00:00Z".parse().unwrap();
+        let mut r = failed(Some("131000"), now);
+        assert_eq!(Later::of(Some(&r), table, now), Some(Later::Resend), "an unknown code alone is resent");
+        r.add(Delivery::Delivered, now, None, None);
+        let later = Later::of(Some(&r), table, now).unwrap();
+        assert!(matches!(&later, Later::Never { code, .. } if code == "131000"), "{later:?}");
+        assert!(later.note().unwrap().contains("also reported it delivered"));
     }
 
     #[test]

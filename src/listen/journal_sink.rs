@@ -74,11 +74,29 @@ pub fn receipt(event: StatusEvent, now: jiff::Timestamp) -> Option<Receipt> {
         MessageStatus::Read => Delivery::Read,
         MessageStatus::Failed => Delivery::Failed,
     };
+    // Codes and words are bounded: they reach the journal, every report and the failures by
+    // code, and a post may carry a megabyte of them.
     let (error_code, error) = match event.error {
-        Some(e) => (e.code, Some(e.message).filter(|m| !m.is_empty())),
+        Some(e) => (
+            e.code.map(|c| bounded(&c, CODE_CHARS)),
+            Some(e.message).filter(|m| !m.is_empty()).map(|m| bounded(&m, WORDS_CHARS)),
+        ),
         None => (None, None),
     };
     Some(Receipt { message_id: event.message_id, delivery, at: event.at.unwrap_or(now), error_code, error })
+}
+
+/// The longest failure code kept (Meta's are six digits; others are short words).
+const CODE_CHARS: usize = 64;
+/// The longest failure description kept.
+const WORDS_CHARS: usize = 512;
+
+/// `text` cut to `most` characters, with `…` where it was cut.
+fn bounded(text: &str, most: usize) -> String {
+    match text.char_indices().nth(most) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
 }
 
 impl Sink for JournalSink {

@@ -133,6 +133,9 @@ async fn answer<S: Sink>(
     }
     if method == Method::GET {
         // Meta's handshake; nobody else sends one.
+        if webhook.signing != crate::providers::Signing::Meta {
+            return reply(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+        }
         return match shared.keys.handshake(request.uri().query().unwrap_or_default()) {
             Ok(challenge) if webhook.signing == crate::providers::Signing::Meta => reply(StatusCode::OK, challenge),
             Ok(_) => reply(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n"),
@@ -150,11 +153,24 @@ async fn answer<S: Sink>(
         refused(&shared.metrics, id, "too_large");
         return reply(StatusCode::PAYLOAD_TOO_LARGE, "the body is too large\n");
     }
-    let body = match Limited::new(request.into_body(), super::BODY_LIMIT).collect().await {
-        Ok(body) => body.to_bytes(),
-        Err(_) => {
+    if webhook.signing == crate::providers::Signing::SharedSecret {
+        // The secret is in the path or a header: checked before a byte of the body is read.
+        let checked = shared.keys.check(webhook.signing, &[], None, path_secret.as_deref(), secret_header.as_deref());
+        if let Err(refusal) = checked {
+            refused(&shared.metrics, id, refusal.reason());
+            return reply(StatusCode::UNAUTHORIZED, "not authenticated\n");
+        }
+    }
+    let collected = tokio::time::timeout(BODY_TIME, Limited::new(request.into_body(), super::BODY_LIMIT).collect());
+    let body = match collected.await {
+        Ok(Ok(body)) => body.to_bytes(),
+        Ok(Err(_)) => {
             refused(&shared.metrics, id, "too_large");
             return reply(StatusCode::PAYLOAD_TOO_LARGE, "the body is too large or was cut\n");
+        }
+        Err(_) => {
+            refused(&shared.metrics, id, "too_slow");
+            return reply(StatusCode::REQUEST_TIMEOUT, "the body took too long\n");
         }
     };
     let checked = shared.keys.check(
@@ -178,6 +194,10 @@ async fn answer<S: Sink>(
     };
     store(&shared, kind, events).await
 }
+
+/// The longest a post's body may take to arrive: a provider sends it at once; a client that
+/// trickles it holds a connection and a buffer for nothing.
+const BODY_TIME: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Counts and logs a refused post: its provider and the reason, never its body or headers.
 fn refused(metrics: &Metrics, provider: &'static str, reason: &'static str) {

@@ -299,16 +299,34 @@ async fn receipted(
     let (Some(wait), Some(journal), Some(pass)) = (o.receipts.as_ref(), journal, end.report) else {
         return Ok(end.code);
     };
-    let (waited, how) = receipts::wait(journal, &plan.id, wait, cancel, on_event).await?;
-    let waited = report::Waited { waited, ended: how };
-    use report::WaitEnd;
-    let (report, written) = receipts::report(plan, journal, &pass, waited, end.report_dir.as_deref()).await?;
     let (report_dir, mode) = (end.report_dir.as_deref(), pass.about.mode);
+    let received = match receipts::wait(journal, &plan.id, wait, cancel, on_event).await {
+        Ok((waited, how)) => {
+            let waited = report::Waited { waited, ended: how };
+            receipts::report(plan, journal, &pass, waited, report_dir).await.map(|r| (how, r))
+        }
+        Err(e) => Err(e),
+    };
+    let (how, (report, written)) = match received {
+        Ok(received) => received,
+        Err(e) => {
+            // The receipts cannot be read: the pass's own report stands, said with the error.
+            let error = match e {
+                SessionError::Journal(e) => crate::error::Error::Journal(e),
+                SessionError::Run(e) => *e,
+                other => return Err(other),
+            };
+            tell(on_event, Event::Receipted { report: &pass, report_dir, mode, error: Some(&error) })?;
+            return Ok(if end.code == crate::exit::OK { error.exit_code() } else { end.code });
+        }
+    };
     tell(on_event, Event::Receipted { report: &report, report_dir, mode, error: written.as_ref() })?;
-    Ok(match (how, end.code) {
-        (WaitEnd::Interrupted, _) => crate::exit::INTERRUPTED,
-        (_, crate::exit::OK) => report.exit_code,
-        (_, code) => code,
+    // A pass that did not end clean keeps its code; a clean one ends on the gate, or 130 when
+    // Ctrl-C cut the wait short.
+    Ok(match (end.code, how) {
+        (crate::exit::OK, report::WaitEnd::Interrupted) => crate::exit::INTERRUPTED,
+        (crate::exit::OK, _) => report.exit_code,
+        (code, _) => code,
     })
 }
 

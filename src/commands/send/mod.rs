@@ -178,7 +178,9 @@ async fn send(o: &Options, out: &Output) -> Result<u8, SessionError> {
         report: o.report.clone(),
         receipts: match (&sandbox, &rehearsed) {
             (Some(s), Some(_)) => sandbox_wait(&plan, s.receipts_settled()),
-            _ => receipts_wait(&plan, o.listen.is_some()),
+            // The sandbox without receipts (`--no-receipts`, `--no-journal`) has none to wait for.
+            (Some(_), None) => None,
+            (None, _) => receipts_wait(&plan, o.listen.is_some()),
         },
     };
     let mut printer = Printer { o, out, plan: &plan, progress: None, countdown: None, waiting: Default::default() };
