@@ -79,7 +79,10 @@ mod tests {
     fn the_start_line_names_the_live_routes_only() {
         let secret = || Some(Secret::new("0123456789abcdef"));
         let shared = Keys { shared: secret(), ..Keys::default() };
-        assert_eq!(routes(&shared), "/webhooks/communiktor[/<secret>], /webhooks/evolution[/<secret>], /webhooks/flowiq[/<secret>]");
+        assert_eq!(
+            routes(&shared),
+            "/webhooks/communiktor[/<secret>], /webhooks/evolution[/<secret>], /webhooks/flowiq[/<secret>]"
+        );
         let meta = Keys { meta_app_secret: secret(), meta_verify_token: secret(), shared: None };
         assert_eq!(routes(&meta), "/webhooks/cloud_api (and Meta's GET handshake)");
     }

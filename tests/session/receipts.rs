@@ -18,7 +18,11 @@ fn campaign(n: usize, delivery: &str) -> String {
 
 /// A receiver beside the session: once the journal at `journal` has `n` accepted messages of
 /// the campaign, records for them, in order, the receipts `fates` gives (`None`: none).
-fn receiver(journal: std::path::PathBuf, n: usize, fates: Vec<Option<(Delivery, Option<&'static str>)>>) -> std::thread::JoinHandle<()> {
+fn receiver(
+    journal: std::path::PathBuf,
+    n: usize,
+    fates: Vec<Option<(Delivery, Option<&'static str>)>>,
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         let awaiting = loop {
