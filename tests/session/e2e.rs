@@ -2,10 +2,11 @@
 //! in-process sandbox that posts each accepted message's status events (late, duplicated, out
 //! of order, some failing after a 200) to receivers started with `herald::listen::receive` on
 //! the campaign's journal, exactly as `herald listen` runs; the session waits until the sandbox
-//! has posted everything. Then the journal's funnel must equal what the sandbox planned, to
+//! has posted everything, on SQLite and on PostgreSQL. Then the journal's funnel must equal what the sandbox planned, to
 //! the message and the failure code, and summary.json must say the same.
 
 use super::*;
+use crate::pg_server;
 use crate::sandbox::{campaign, message};
 use herald::listen::Keys;
 use herald::providers::ProviderKind;
@@ -124,4 +125,10 @@ fn ten_thousand_through_the_sandbox_with_receipts_land_in_sqlite_exactly() {
     let proof = end_to_end(kind("cloud_api"), 10_000, s.path().join("journal.db"));
     proof.holds(10_000);
     assert!(proof.funnel.failures.contains_key("131026") && proof.funnel.failures.contains_key("131049"));
+}
+
+#[test]
+fn ten_thousand_through_the_sandbox_with_receipts_land_in_postgres_exactly() {
+    let proof = end_to_end(kind("cloud_api"), 10_000, PathBuf::from(pg_server::database()));
+    proof.holds(10_000);
 }
