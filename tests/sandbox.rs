@@ -111,6 +111,7 @@ fn with_webhooks_the_sandbox_says_where_it_posts_and_which_secret_is_missing() {
     let s = Scratch::new();
     let mut child = herald(s.path())
         .args(["sandbox", "--port", "0", "--quiet", "--webhooks", "http://127.0.0.1:9/", "--read-rate", "80%"])
+        .args(["--webhooks", "http://127.0.0.1:10"])
         .env_remove("HERALD_CLOUD_API_APP_SECRET")
         .env("HERALD_WEBHOOK_SECRET", "s3cret")
         .stdout(std::process::Stdio::piped())
@@ -126,7 +127,8 @@ fn with_webhooks_the_sandbox_says_where_it_posts_and_which_secret_is_missing() {
     );
     let banner = stdout(&out);
     let line = banner.lines().find(|l| l.trim_start().starts_with("receipts")).expect("a receipts line");
-    assert!(line.contains("POST http://127.0.0.1:9/webhooks/<provider>; totals at GET http://127.0.0.1:"), "{line}");
+    let posts = "POST http://127.0.0.1:9/webhooks/<provider>, http://127.0.0.1:10/webhooks/<provider> (each event to one of them)";
+    assert!(line.contains(&format!("{posts}; totals at GET http://127.0.0.1:")), "{line}");
     assert!(!banner.contains("s3cret"), "the secret is not printed");
     // A delay that is not one is refused before anything starts.
     let o = run(s.path(), &["sandbox", "--port", "0", "--webhooks", "http://x", "--receipt-delay", "soon"]);
