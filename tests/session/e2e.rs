@@ -2,8 +2,9 @@
 //! in-process sandbox that posts each accepted message's status events (late, duplicated, out
 //! of order, some failing after a 200) to receivers started with `herald::listen::receive` on
 //! the campaign's journal, exactly as `herald listen` runs; the session waits until the sandbox
-//! has posted everything, on SQLite and on PostgreSQL. Then the journal's funnel must equal what the sandbox planned, to
-//! the message and the failure code, and summary.json must say the same.
+//! has posted everything. On SQLite, on PostgreSQL, and with two listeners on one PostgreSQL
+//! journal taking the posts event by event, the journal's funnel must equal what the sandbox
+//! planned, to the message and the failure code, and summary.json must say the same.
 
 use super::*;
 use crate::pg_server;
@@ -30,16 +31,18 @@ fn imperfect() -> ReceiptOptions {
     }
 }
 
-/// What a run proved: the journal's funnel, the sandbox's totals, the summary.json written.
+/// What a run proved: the journal's funnel, the sandbox's totals, the summary.json written,
+/// and each listener's `/metrics` text.
 struct Proof {
     funnel: Funnel,
     totals: Totals,
     summary: serde_json::Value,
+    metrics: Vec<String>,
 }
 
-/// Sends `n` recipients of a `kind` campaign to a sandbox posting receipts to a receiver on
-/// the journal at `journal` (a file or a PostgreSQL URL), waiting for them all.
-fn end_to_end(kind: ProviderKind, n: usize, journal: PathBuf) -> Proof {
+/// Sends `n` recipients of a `kind` campaign to a sandbox posting receipts to `listeners`
+/// receivers on the journal at `journal` (a file or a PostgreSQL URL), waiting for them all.
+fn end_to_end(kind: ProviderKind, n: usize, journal: PathBuf, listeners: usize) -> Proof {
     let s = Scratch::new();
     let location = Location::parse(&journal, false).unwrap();
     let keys = || Keys {
@@ -48,7 +51,7 @@ fn end_to_end(kind: ProviderKind, n: usize, journal: PathBuf) -> Proof {
         shared: Some(Secret::new("shared-secret-of-the-e2e")),
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let receivers: Vec<_> = (0..1)
+    let receivers: Vec<_> = (0..listeners)
         .map(|_| {
             rt.block_on(async {
                 let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -57,7 +60,7 @@ fn end_to_end(kind: ProviderKind, n: usize, journal: PathBuf) -> Proof {
         })
         .collect();
     let webhooks = Webhooks {
-        url: format!("http://{}", receivers[0].addr()),
+        urls: receivers.iter().map(|r| format!("http://{}", r.addr())).collect(),
         options: imperfect(),
         app_secret: keys().meta_app_secret,
         shared_secret: keys().shared,
@@ -83,12 +86,13 @@ fn end_to_end(kind: ProviderKind, n: usize, journal: PathBuf) -> Proof {
     assert_eq!(ran.ended().exit_code(), 0, "{:?}", ran.summaries);
     assert!(ran.told("receipted, exit 0"), "the session did not wait for receipts: {:?}", ran.events);
     let totals = sandbox.receipts().expect("a poster").totals();
+    let metrics = receivers.iter().map(|r| r.metrics().render()).collect();
     for r in receivers {
         rt.block_on(r.stop());
     }
     rt.block_on(sandbox.shutdown());
     let funnel = Journal::open_read(&location).unwrap().expect("a journal").funnel("sandbox-test").unwrap();
-    Proof { funnel, totals, summary: report_summary(&s) }
+    Proof { funnel, totals, summary: report_summary(&s), metrics }
 }
 
 impl Proof {
@@ -117,18 +121,36 @@ impl Proof {
         assert_eq!(by_code, planned, "{d:#}");
         assert_eq!(d["wait"]["ended"], "complete", "{d:#}");
     }
+
+    /// How many status events each listener read, from its `/metrics`.
+    fn read_per_listener(&self) -> Vec<u64> {
+        let read = |text: &str| -> u64 {
+            let lines = text.lines().filter(|l| l.starts_with("herald_receipts_total{"));
+            lines.filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok()).sum()
+        };
+        self.metrics.iter().map(|m| read(m)).collect()
+    }
 }
 
 #[test]
 fn ten_thousand_through_the_sandbox_with_receipts_land_in_sqlite_exactly() {
     let s = Scratch::new();
-    let proof = end_to_end(kind("cloud_api"), 10_000, s.path().join("journal.db"));
+    let proof = end_to_end(kind("cloud_api"), 10_000, s.path().join("journal.db"), 1);
     proof.holds(10_000);
     assert!(proof.funnel.failures.contains_key("131026") && proof.funnel.failures.contains_key("131049"));
 }
 
 #[test]
 fn ten_thousand_through_the_sandbox_with_receipts_land_in_postgres_exactly() {
-    let proof = end_to_end(kind("cloud_api"), 10_000, PathBuf::from(pg_server::database()));
+    let proof = end_to_end(kind("cloud_api"), 10_000, PathBuf::from(pg_server::database()), 1);
     proof.holds(10_000);
+}
+
+#[test]
+fn two_listeners_behind_the_sandbox_share_one_postgres_journal_exactly() {
+    let proof = end_to_end(kind("cloud_api"), 10_000, PathBuf::from(pg_server::database()), 2);
+    proof.holds(10_000);
+    let read = proof.read_per_listener();
+    assert!(read.iter().all(|n| *n > 1_000), "both listeners took posts: {read:?}");
+    assert_eq!(read.iter().sum::<u64>(), proof.totals.posted, "every post was read by one of them");
 }
