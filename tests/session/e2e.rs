@@ -4,7 +4,8 @@
 //! the campaign's journal, exactly as `herald listen` runs; the session waits until the sandbox
 //! has posted everything. On SQLite, on PostgreSQL, and with two listeners on one PostgreSQL
 //! journal taking the posts event by event, the journal's funnel must equal what the sandbox
-//! planned, to the message and the failure code, and summary.json must say the same.
+//! planned, to the message and the failure code, and summary.json must say the same; and so
+//! for Evolution's, FlowIQ's and Communiktor's own webhooks.
 
 use super::*;
 use crate::pg_server;
@@ -153,4 +154,27 @@ fn two_listeners_behind_the_sandbox_share_one_postgres_journal_exactly() {
     let read = proof.read_per_listener();
     assert!(read.iter().all(|n| *n > 1_000), "both listeners took posts: {read:?}");
     assert_eq!(read.iter().sum::<u64>(), proof.totals.posted, "every post was read by one of them");
+}
+
+/// Each provider's own webhook shape, end to end: its ids (Communiktor's is herald's own
+/// `metadata.herald_id`, echoed back), its statuses and its failures.
+fn vendor(id: &str) {
+    let s = Scratch::new();
+    let proof = end_to_end(kind(id), 2_000, s.path().join("journal.db"), 1);
+    proof.holds(2_000);
+}
+
+#[test]
+fn evolution_s_messages_update_events_land_exactly() {
+    vendor("evolution");
+}
+
+#[test]
+fn flowiq_s_message_events_land_exactly() {
+    vendor("flowiq");
+}
+
+#[test]
+fn communiktor_s_events_matched_by_herald_s_own_id_land_exactly() {
+    vendor("communiktor");
 }
