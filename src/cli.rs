@@ -325,9 +325,10 @@ impl ReceiptPlanArgs {
 #[derive(Debug, Clone, Default, clap::Args)]
 struct ReceiptArgs {
     /// Post status webhooks to URL/webhooks/<provider> (Meta's signed with
-    /// $HERALD_CLOUD_API_APP_SECRET, the others carrying $HERALD_WEBHOOK_SECRET).
+    /// $HERALD_CLOUD_API_APP_SECRET, the others carrying $HERALD_WEBHOOK_SECRET). Repeat it to
+    /// spread the posts over several listeners, each event to one of them, as a load balancer.
     #[arg(long, value_name = "URL")]
-    webhooks: Option<String>,
+    webhooks: Vec<String>,
     #[command(flatten)]
     plan: ReceiptPlanArgs,
 }
@@ -337,9 +338,12 @@ impl ReceiptArgs {
     /// --webhooks.
     fn webhooks(self, seed: u64) -> Option<crate::sandbox::receipts::Webhooks> {
         use crate::listen::{APP_SECRET_ENV, SHARED_SECRET_ENV};
+        if self.webhooks.is_empty() {
+            return None;
+        }
         let options = self.plan.options(seed, std::time::Duration::from_secs(2));
         Some(crate::sandbox::receipts::Webhooks {
-            url: self.webhooks?,
+            urls: self.webhooks,
             options,
             app_secret: crate::secret::Secret::from_env(APP_SECRET_ENV),
             shared_secret: crate::secret::Secret::from_env(SHARED_SECRET_ENV),

@@ -492,6 +492,7 @@ fn human_pacing_is_in_the_sending_time_and_typing_only_where_documented() {
     assert!(err.contains("typing works on: evolution"), "{err}");
 }
 
+// spawns: terminal output
 #[test]
 fn a_delivery_gate_needs_a_provider_that_reports_deliveries() {
     let s = scratch_with_csv("phone,name\n+254712345678,Jane\n");

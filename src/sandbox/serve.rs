@@ -70,10 +70,13 @@ fn banner(sandbox: &Sandbox) -> String {
     out.push_str(&format!("  {:<12} GET http://{}/_stats (counts, and per second)\n", "stats", sandbox.addr()));
     if let Some(emitter) = sandbox.receipts() {
         let w = emitter.webhooks();
+        let urls: Vec<String> =
+            w.urls.iter().map(|u| format!("{}/webhooks/<provider>", u.trim_end_matches('/'))).collect();
+        let spread = if urls.len() > 1 { " (each event to one of them)" } else { "" };
         out.push_str(&format!(
-            "  {:<12} POST {}/webhooks/<provider>; totals at GET http://{}/_receipts\n",
+            "  {:<12} POST {}{spread}; totals at GET http://{}/_receipts\n",
             "receipts",
-            w.url.trim_end_matches('/'),
+            urls.join(", "),
             sandbox.addr()
         ));
     }

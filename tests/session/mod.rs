@@ -9,6 +9,7 @@
 
 mod audience;
 mod canary;
+mod e2e;
 mod journal;
 mod pace;
 mod postgres;

@@ -263,7 +263,7 @@ async fn rehearsed_receipts(o: &Options) -> Result<Option<Rehearsed>, SessionErr
         shared: Some(Secret::random()),
     };
     let webhooks = crate::sandbox::receipts::Webhooks {
-        url: format!("http://{addr}"),
+        urls: vec![format!("http://{addr}")],
         options,
         app_secret: keys.meta_app_secret.clone(),
         shared_secret: keys.shared.clone(),

@@ -147,6 +147,15 @@ impl Printer<'_> {
                 report.summary.failure_rate() * 100.0,
                 report.about.max_failure_rate * 100.0
             );
+        } else if report.exit_code == crate::exit::FAILURES && report.undelivered() {
+            let f = report.summary.funnel();
+            eprintln!(
+                "exit 1: {} of {} accepted messages ({:.1}%) were reported delivered, below `delivery.min_delivered` ({:.1}%); results.csv's `delivery` column says why",
+                f.delivered,
+                f.accepted,
+                f.delivered_share() * 100.0,
+                report.about.min_delivered.unwrap_or_default() * 100.0
+            );
         }
         if let Some(stopped) = report.run.stopped.as_ref().filter(|_| !o.no_journal && !o.dry_run) {
             let unknown = report.count(crate::results::Status::Unknown) > 0;

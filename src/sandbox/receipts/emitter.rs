@@ -1,7 +1,9 @@
 //! The poster: each accepted message's planned status events wait in one time-ordered queue
 //! (memory grows with the events still to post, not with the audience) and, when due, are
 //! posted as the provider posts them ([`crate::providers::StatusWebhook::post`], so the bytes
-//! are the provider's) to `URL/webhooks/<provider>`, the route `herald listen` serves: Meta's
+//! are the provider's) to `URL/webhooks/<provider>`, the route `herald listen` serves — with
+//! several URLs, each event to one of them by a hash of its message id and place, as a load
+//! balancer spreads posts over listeners, so one message's events may reach different ones: Meta's
 //! signed with `X-Hub-Signature-256` from the App Secret, the others carrying the shared
 //! secret in `X-Herald-Secret`. At most [`Webhooks::connections`] posts are in flight; a post
 //! that fails or is not answered 2xx is retried after a growing pause, as providers retry,
@@ -10,6 +12,7 @@
 use super::plan::{Options, plan};
 use super::tally::{Tally, Totals};
 use crate::listen::{SECRET_HEADER, SIGNATURE_HEADER};
+use crate::providers::imitation::ids::hash;
 use crate::providers::{ProviderKind, Signing, StatusEvent, signature};
 use crate::secret::Secret;
 use std::cmp::Reverse;
@@ -32,8 +35,9 @@ const POST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Where and how the sandbox posts receipts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Webhooks {
-    /// The receiver's base URL (`http://127.0.0.1:8080`); posts go to `URL/webhooks/<provider>`.
-    pub url: String,
+    /// The receivers' base URLs (`http://127.0.0.1:8080`); each post goes to
+    /// `URL/webhooks/<provider>` of one of them, chosen per event by a seeded hash.
+    pub urls: Vec<String>,
     /// What becomes of messages, and when.
     pub options: Options,
     /// Meta's App Secret, to sign Cloud API posts (`HERALD_CLOUD_API_APP_SECRET`); unsigned
@@ -84,6 +88,8 @@ struct Queued {
     seq: u64,
     kind: ProviderKind,
     event: StatusEvent,
+    /// Which of [`Webhooks::urls`] it goes to.
+    to: usize,
 }
 
 impl PartialEq for Queued {
@@ -115,7 +121,7 @@ pub struct Emitter {
 }
 
 impl Emitter {
-    /// Starts posting to `webhooks.url` (on the current Tokio runtime).
+    /// Starts posting to `webhooks.urls` (on the current Tokio runtime).
     ///
     /// # Errors
     ///
@@ -140,15 +146,24 @@ impl Emitter {
             return;
         }
         self.tally.planned(&plan.receipts(), plan.events.len());
-        for due in plan.events {
+        for (place, due) in plan.events.into_iter().enumerate() {
             let after = now.duration_until(due.due).unsigned_abs();
             let seq = self.seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let queued = Queued { due: clock + after, seq, kind, event: due.event };
+            let to = self.receiver(message_id, place);
+            let queued = Queued { due: clock + after, seq, kind, event: due.event, to };
             if self.queue.send(queued).is_err() {
                 // The poster has stopped: the event is not going to be posted.
                 self.tally.done(false);
             }
         }
+    }
+
+    /// Which receiver the event at `place` among a message's posts goes to: a seeded hash of
+    /// the message id and the place, so one message's events spread too.
+    fn receiver(&self, message_id: &str, place: usize) -> usize {
+        let urls = self.webhooks.urls.len().max(1) as u64;
+        let h = hash(self.webhooks.options.seed, &[message_id.as_bytes(), &(place as u64).to_le_bytes()]);
+        (h % urls) as usize
     }
 
     /// Where and how it posts.
@@ -207,7 +222,7 @@ async fn schedule(mut incoming: mpsc::UnboundedReceiver<Queued>, poster: Arc<Pos
                     let Ok(slot) = slots.clone().acquire_owned().await else { return };
                     let poster = poster.clone();
                     tokio::spawn(async move {
-                        let posted = poster.post(q.kind, &q.event).await;
+                        let posted = poster.post(q.kind, &q.event, q.to).await;
                         drop(slot);
                         if poster.tally.done(posted) == 0 {
                             poster.settled.notify_waiters();
@@ -234,11 +249,13 @@ async fn sleep_until(at: Option<Instant>) {
 }
 
 impl Poster {
-    /// Posts one event as `kind` posts it, retrying; whether it was answered 2xx.
-    async fn post(&self, kind: ProviderKind, event: &StatusEvent) -> bool {
+    /// Posts one event as `kind` posts it to receiver `to`, retrying; whether it was answered
+    /// 2xx.
+    async fn post(&self, kind: ProviderKind, event: &StatusEvent, to: usize) -> bool {
         let Some(webhook) = kind.provider().status_webhook() else { return false };
+        let Some(base) = self.webhooks.urls.get(to) else { return false };
         let body = (webhook.post)(std::slice::from_ref(event));
-        let url = format!("{}/webhooks/{}", self.webhooks.url.trim_end_matches('/'), kind.as_str());
+        let url = format!("{}/webhooks/{}", base.trim_end_matches('/'), kind.as_str());
         let mut request = self.client.post(url).header(reqwest::header::CONTENT_TYPE, "application/json");
         match webhook.signing {
             Signing::Meta => {

@@ -1,7 +1,8 @@
 //! The sandbox's receipts over loopback, into a real [`crate::listen::Listener`] storing in
 //! memory: every provider that reports statuses posts them in its own shape (Meta's signed),
-//! the events read back fold to exactly the truth the sandbox planned, and a receiver that
-//! refuses a post has it retried, then counted refused.
+//! the events read back fold to exactly the truth the sandbox planned, posts spread over
+//! several receivers as a load balancer spreads them, and a receiver that refuses a post has
+//! it retried, then counted refused.
 
 use super::*;
 use crate::listen::{Keys, Listener, Sink, SinkError, Stored};
@@ -35,10 +36,10 @@ async fn listener(app_secret: &str, sink: Memory) -> Listener {
     Listener::start(socket, keys, sink).unwrap()
 }
 
-/// A sandbox posting receipts to `listener`, signing Meta's with `app_secret`.
-async fn sandbox_posting_to(listener: &Listener, app_secret: &str, options: Options) -> Sandbox {
+/// A sandbox posting receipts to `listeners`, signing Meta's with `app_secret`.
+async fn sandbox_posting_to(listeners: &[&Listener], app_secret: &str, options: Options) -> Sandbox {
     let webhooks = Webhooks {
-        url: format!("http://{}/", listener.addr()),
+        urls: listeners.iter().map(|l| format!("http://{}/", l.addr())).collect(),
         options,
         app_secret: Some(Secret::new(app_secret)),
         shared_secret: Some(Secret::new("s3cret")),
@@ -86,7 +87,7 @@ async fn every_provider_s_receipts_reach_a_listener_and_fold_to_the_planned_trut
         duplicate_rate: 0.2,
         reorder: true,
     };
-    let sandbox = sandbox_posting_to(&listener, "app-secret", options).await;
+    let sandbox = sandbox_posting_to(&[&listener], "app-secret", options).await;
     for &kind in ProviderKind::ALL {
         send_texts(&sandbox, kind, 40).await;
     }
@@ -132,12 +133,32 @@ async fn every_provider_s_receipts_reach_a_listener_and_fold_to_the_planned_trut
 }
 
 #[tokio::test]
+async fn posts_spread_over_several_receivers_event_by_event() {
+    let (one, two) = (Memory::default(), Memory::default());
+    let (first, second) = (listener("app-secret", one.clone()).await, listener("app-secret", two.clone()).await);
+    let options = Options { delay: Duration::from_millis(10), duplicate_rate: 0.0, ..Options::default() };
+    let sandbox = sandbox_posting_to(&[&first, &second], "app-secret", options).await;
+    send_texts(&sandbox, kind_named("cloud_api"), 60).await;
+    settled(&sandbox).await;
+    let totals = sandbox.receipts().unwrap().totals();
+    let (one, two) = (one.0.lock().unwrap().clone(), two.0.lock().unwrap().clone());
+    assert_eq!((totals.posted, totals.refused), ((one.len() + two.len()) as u64, 0));
+    assert!(one.len() > 20 && two.len() > 20, "posts were not spread: {} and {}", one.len(), two.len());
+    // Event by event: some messages have events at both receivers.
+    let ids = |events: &[(&str, StatusEvent)]| -> std::collections::HashSet<String> {
+        events.iter().map(|(_, e)| e.message_id.clone()).collect()
+    };
+    assert!(ids(&one).intersection(&ids(&two)).next().is_some(), "each message kept to one receiver");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
 async fn posts_a_receiver_refuses_are_retried_then_counted_refused() {
     // The listener knows another App Secret: Meta's signatures do not verify.
     let sink = Memory::default();
     let listener = listener("another-secret", sink.clone()).await;
     let options = Options { delay: Duration::ZERO, duplicate_rate: 0.0, ..Options::default() };
-    let sandbox = sandbox_posting_to(&listener, "app-secret", options).await;
+    let sandbox = sandbox_posting_to(&[&listener], "app-secret", options).await;
     send_texts(&sandbox, kind_named("cloud_api"), 2).await;
     send_texts(&sandbox, kind_named("evolution"), 1).await;
     settled(&sandbox).await;
