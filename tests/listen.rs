@@ -246,3 +246,21 @@ fn two_listeners_share_one_postgresql_journal() {
         assert_eq!(child.wait().unwrap().code(), Some(0));
     }
 }
+
+// spawns: exit code
+#[test]
+fn a_listener_never_creates_a_journal_a_lost_one_would_come_back_empty() {
+    let s = Scratch::new();
+    let o = herald(s.path())
+        .env("HERALD_WEBHOOK_SECRET", "0123456789abcdef0123")
+        .args(["listen", "--journal", "gone.db"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("error: there is no journal at gone.db") && err.contains("the first send creates it"),
+        "{err}"
+    );
+    assert!(!s.path().join("gone.db").exists(), "nothing was created");
+}

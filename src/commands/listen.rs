@@ -37,6 +37,11 @@ async fn serve(o: Options) -> Result<u8, Error> {
     check(&o.keys)?;
     let journal = o.journal.clone().unwrap_or_else(|| PathBuf::from(".herald").join("journal.db"));
     let location = Location::parse(&journal, o.sandbox)?;
+    if let Location::File(path) = &location
+        && !path.exists()
+    {
+        return Err(ListenError::NoJournal(path.clone()).into());
+    }
     let socket =
         tokio::net::TcpListener::bind(o.bind).await.map_err(|source| ListenError::Bind { addr: o.bind, source })?;
     let addr = socket.local_addr().map_err(|source| ListenError::Bind { addr: o.bind, source })?;

@@ -34,6 +34,10 @@ pub enum ListenError {
         /// What the OS said.
         source: std::io::Error,
     },
+    /// `herald listen` with a journal file that does not exist: a listener never creates one,
+    /// or a lost journal would come back empty and the next send would message everyone again.
+    #[error("there is no journal at {0}")]
+    NoJournal(std::path::PathBuf),
     /// The bound socket cannot be served.
     #[error("cannot serve the listening socket: {0}")]
     Socket(std::io::Error),
@@ -61,6 +65,10 @@ impl ListenError {
             ListenError::Bind { .. } => {
                 Some("is another process on that port, or is the address not this machine's? pass another --bind, or port 0 to take any free port".into())
             }
+            ListenError::NoJournal(_) => Some(
+                "herald listen writes receipts into the journal a send keeps: point --journal (or HERALD_JOURNAL) at it, with --sandbox for the sandbox's; the first send creates it"
+                    .into(),
+            ),
             ListenError::Writer(_) | ListenError::Socket(_) => None,
             ListenError::Journal(_) => None,
         }
