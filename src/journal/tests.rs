@@ -486,3 +486,32 @@ fn a_journal_that_cannot_be_reached_is_named_without_its_password() {
     assert!(matches!(err, JournalError::Open { source: Driver::Sqlite(_), .. }), "{err:?}");
     assert!(err.to_string().starts_with("cannot open the journal "), "{err}");
 }
+
+both!(a_resend_forgets_the_receipts_of_the_message_it_replaces_even_under_the_same_id);
+async fn a_resend_forgets_the_receipts_of_the_message_it_replaces_even_under_the_same_id(backend: Backend) {
+    let (_dir, mut j, run) = open_in(backend);
+    sent(&j, 1).await;
+    let failed = Receipt {
+        message_id: "wamid.0".into(),
+        delivery: Delivery::Failed,
+        at: jiff::Timestamp::now(),
+        error_code: None,
+        error: None,
+    };
+    j.record_receipts(std::slice::from_ref(&failed)).unwrap();
+    j.end_run(run, None, 1).unwrap();
+    j.begin_run("c", &HashMap::from([("message".into(), "m1".into())]), "c.yaml", "send", "communiktor:i").unwrap();
+    let writer = j.writer("c", false).unwrap();
+    let h = writer.handle();
+    let retry = Policy { retry_failed: true, ..Policy::default() };
+    assert_eq!(h.admit(vec![candidate(0)], retry, usize::MAX).await.unwrap(), vec![Admission::Claimed]);
+    // Communiktor's id is herald's own, the same for the resend.
+    let mut again = outcome(0, Status::Sent);
+    again.message_id = Some("wamid.0".into());
+    h.done(vec![again]);
+    drop(h);
+    writer.finish().unwrap();
+    let row = j.row("c", &phone(0)).unwrap().unwrap();
+    assert_eq!(row.record.receipts, None, "the old failure is not the new message's: {row:?}");
+    assert_eq!(j.funnel("c").unwrap().failed, 0);
+}

@@ -414,6 +414,11 @@ impl Claimer<'_> {
                 ],
             )?;
             if n == 1 {
+                // The receipts of the message it replaces say nothing of the new one (and a
+                // provider that takes herald's own id, Communiktor, would see the same id).
+                if let Some(old) = &row.record.message_id {
+                    tx.execute("DELETE FROM receipts WHERE message_id = $1", &[old])?;
+                }
                 won.insert(c.recipient.clone());
                 previous.insert(i, row);
             }

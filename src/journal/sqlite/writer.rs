@@ -154,9 +154,9 @@ impl Thread {
             let decision = policy.decide(row.as_ref());
             admitted.push(match (decision, row, &c.request_hash) {
                 (Decision::Keep, Some(row), _) => Admission::Kept(Box::new(policy.kept(row))),
-                (Decision::Send, _, Some(hash)) if left > 0 => {
+                (Decision::Send, row, Some(hash)) if left > 0 => {
                     left -= 1;
-                    claims.push((c, hash));
+                    claims.push((c, hash, row.and_then(|r| r.record.message_id)));
                     Admission::Claimed
                 }
                 _ => Admission::Unclaimed,
@@ -165,7 +165,13 @@ impl Thread {
         if !claims.is_empty() {
             let id = self.campaign_id()?;
             let mut claim = self.conn.prepare_cached(CLAIM)?;
-            for (c, hash) in claims {
+            // The receipts of a message a claim replaces say nothing of the new one (and a
+            // provider that takes herald's own id, Communiktor, would see the same id).
+            let mut forget = self.conn.prepare_cached("DELETE FROM receipts WHERE message_id = ?1")?;
+            for (c, hash, old) in claims {
+                if let Some(old) = old {
+                    forget.execute(params![old])?;
+                }
                 claim.execute(params![id, c.recipient, c.csv_line, &hash[..], c.body, now, c.sender])?;
                 self.claims.insert(c.recipient.clone(), self.conn.last_insert_rowid());
                 self.stats.claimed += 1;
