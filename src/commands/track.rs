@@ -193,6 +193,7 @@ async fn poll_page(
                         at: e.at.unwrap_or(now),
                         error_code,
                         error,
+                        provider: None,
                     })
                 }));
             }

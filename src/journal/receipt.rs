@@ -34,6 +34,19 @@ pub struct Receipt {
     pub error_code: Option<String>,
     /// The provider's words for the failure.
     pub error: Option<String>,
+    /// The provider whose webhook reported it (`None`: a source herald trusts for any, such as
+    /// its own status polls): a receipt is only taken for a message a campaign of that
+    /// provider sent, so one provider's route cannot write onto another's messages.
+    pub provider: Option<crate::providers::ProviderKind>,
+}
+
+/// Whether a campaign that sends as `sender` (`cloud_api:42`; `None` in a journal from before
+/// senders were recorded) may take receipts from `provider`.
+pub(super) fn from_its_provider(provider: Option<crate::providers::ProviderKind>, sender: Option<&str>) -> bool {
+    match (provider, sender) {
+        (Some(p), Some(sender)) => sender.split(':').next() == Some(p.as_str()),
+        _ => true,
+    }
 }
 
 /// What recording one receipt did.

@@ -244,6 +244,7 @@ fn receipt(id: &str, delivery: Delivery, ms: i64) -> Receipt {
         at: from_millis(ms),
         error_code: failed.then(|| "131047".to_string()),
         error: failed.then(|| "Re-engagement message".to_string()),
+        provider: None,
     }
 }
 
@@ -381,6 +382,7 @@ async fn retry_failed_resends_a_failure_reported_after_acceptance_as_the_provide
         at: now - jiff::SignedDuration::from_hours(hours_ago),
         error_code: Some(code.into()),
         error: Some("from the provider".into()),
+        provider: None,
     };
     let delivered = Receipt { delivery: Delivery::Delivered, error_code: None, error: None, ..failed(3, "", 0) };
     j.record_receipts(&[failed(0, "131026", 1), failed(1, "131049", 1), failed(2, "131049", 25), delivered]).unwrap();
@@ -497,6 +499,7 @@ async fn a_resend_forgets_the_receipts_of_the_message_it_replaces_even_under_the
         at: jiff::Timestamp::now(),
         error_code: None,
         error: None,
+        provider: None,
     };
     j.record_receipts(std::slice::from_ref(&failed)).unwrap();
     j.end_run(run, None, 1).unwrap();
@@ -514,4 +517,19 @@ async fn a_resend_forgets_the_receipts_of_the_message_it_replaces_even_under_the
     let row = j.row("c", &phone(0)).unwrap().unwrap();
     assert_eq!(row.record.receipts, None, "the old failure is not the new message's: {row:?}");
     assert_eq!(j.funnel("c").unwrap().failed, 0);
+}
+
+both!(a_receipt_from_another_providers_route_is_counted_never_written);
+async fn a_receipt_from_another_providers_route_is_counted_never_written(backend: Backend) {
+    let (_dir, mut j, _) = open_in(backend);
+    sent(&j, 1).await;
+    let from = |provider: &str| Receipt {
+        provider: crate::providers::ProviderKind::named(provider),
+        ..receipt("wamid.0", Delivery::Failed, 10)
+    };
+    // The campaign sends through the Cloud API: a FlowIQ post naming its wamid is a forgery.
+    assert_eq!(counts(j.record_receipts(&[from("flowiq")]).unwrap()), (0, 0, 1));
+    assert_eq!(j.row("c", &phone(0)).unwrap().unwrap().record.receipts, None, "nothing written");
+    assert_eq!(counts(j.record_receipts(&[from("cloud_api")]).unwrap()), (1, 0, 0));
+    assert_eq!(j.funnel("c").unwrap().failed, 1);
 }

@@ -67,7 +67,7 @@ impl Drop for JournalSink {
 }
 
 /// The receipt an event records (`None`: a `sent`, which the journal knows already).
-pub fn receipt(event: StatusEvent, now: jiff::Timestamp) -> Option<Receipt> {
+pub fn receipt(event: StatusEvent, now: jiff::Timestamp, provider: ProviderKind) -> Option<Receipt> {
     let delivery = match event.status {
         MessageStatus::Sent => return None,
         MessageStatus::Delivered => Delivery::Delivered,
@@ -83,7 +83,8 @@ pub fn receipt(event: StatusEvent, now: jiff::Timestamp) -> Option<Receipt> {
         ),
         None => (None, None),
     };
-    Some(Receipt { message_id: event.message_id, delivery, at: event.at.unwrap_or(now), error_code, error })
+    let at = event.at.unwrap_or(now);
+    Some(Receipt { message_id: event.message_id, delivery, at, error_code, error, provider: Some(provider) })
 }
 
 /// The longest failure code kept (Meta's are six digits; others are short words).
@@ -100,9 +101,9 @@ fn bounded(text: &str, most: usize) -> String {
 }
 
 impl Sink for JournalSink {
-    async fn store(&self, _provider: ProviderKind, events: Vec<StatusEvent>) -> Result<Stored, SinkError> {
+    async fn store(&self, provider: ProviderKind, events: Vec<StatusEvent>) -> Result<Stored, SinkError> {
         let now = jiff::Timestamp::now();
-        let receipts: Vec<Receipt> = events.into_iter().filter_map(|e| receipt(e, now)).collect();
+        let receipts: Vec<Receipt> = events.into_iter().filter_map(|e| receipt(e, now, provider)).collect();
         if receipts.is_empty() {
             return Ok(Stored::default());
         }

@@ -171,7 +171,7 @@ async fn receipts_of_unknown_messages_are_counted_then_swept_after_the_grace() {
 fn a_failures_code_and_words_are_kept_bounded() {
     let mut e = event("wamid.0", MessageStatus::Failed);
     e.error = Some(ProviderError::new(Some("9".repeat(5000)), "é".repeat(100_000)));
-    let r = super::journal_sink::receipt(e, jiff::Timestamp::now()).unwrap();
+    let r = super::journal_sink::receipt(e, jiff::Timestamp::now(), ProviderKind::named("flowiq").unwrap()).unwrap();
     let (code, words) = (r.error_code.unwrap(), r.error.unwrap());
     assert_eq!((code.chars().count(), words.chars().count()), (65, 513), "cut, with an ellipsis");
     assert!(words.ends_with('…') && words.starts_with("éé"));

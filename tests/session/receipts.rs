@@ -46,6 +46,7 @@ fn receiver(
                 at,
                 error_code: code.map(str::to_string),
                 error: None,
+                provider: None,
             })
             .collect();
         let mut j = Journal::open_listener(Location::from(journal.as_path())).unwrap();

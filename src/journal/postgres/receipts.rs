@@ -15,18 +15,29 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// another listener's rows already there), and every message's row written at once.
 pub fn record(client: &mut Client, receipts: &[Receipt]) -> Result<Vec<Fate>, JournalError> {
     let now = millis(jiff::Timestamp::now());
+    let all: Vec<&str> = receipts.iter().map(|r| r.message_id.as_str()).collect();
+    let mut tx = client.transaction()?;
+    // The campaigns (by their sender, `cloud_api:42`) holding each message.
+    let mut senders: HashMap<String, Vec<Option<String>>> = HashMap::new();
+    for row in tx.query(
+        "SELECT r.message_id, c.sender FROM recipients r JOIN campaigns c ON c.id = r.campaign WHERE r.message_id = ANY($1)",
+        &[&all],
+    )? {
+        senders.entry(row.get(0)).or_default().push(row.get(1));
+    }
+    // Another provider's message: counted, never written.
+    let foreign = |r: &Receipt| {
+        senders
+            .get(&r.message_id)
+            .is_some_and(|s| !s.iter().any(|s| receipt::from_its_provider(r.provider, s.as_deref())))
+    };
+    let matched: HashSet<String> = senders.keys().cloned().collect();
     // One row per message, each kind at its first report in the batch, in id order.
     let mut folded: BTreeMap<&str, Receipts> = BTreeMap::new();
-    for r in receipts {
+    for r in receipts.iter().filter(|r| !foreign(r)) {
         folded.entry(&r.message_id).or_default().add(r.delivery, r.at, r.error_code.as_deref(), r.error.as_deref());
     }
     let ids: Vec<&str> = folded.keys().copied().collect();
-    let mut tx = client.transaction()?;
-    let matched: HashSet<String> = tx
-        .query("SELECT DISTINCT message_id FROM recipients WHERE message_id = ANY($1)", &[&ids])?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
     let held: HashMap<String, [bool; 3]> = tx
         .query(
             "SELECT message_id, delivered_at IS NOT NULL, read_at IS NOT NULL, failed_at IS NOT NULL
@@ -50,6 +61,9 @@ pub fn record(client: &mut Client, receipts: &[Receipt]) -> Result<Vec<Fate>, Jo
     Ok(receipts
         .iter()
         .map(|r| {
+            if foreign(r) {
+                return Fate::Unknown;
+            }
             let kinds =
                 seen.entry(&r.message_id).or_insert_with(|| held.get(&r.message_id).copied().unwrap_or_default());
             let kind = &mut kinds[kind(r.delivery)];

@@ -8,17 +8,22 @@ use crate::journal::millis;
 use crate::journal::receipt::{self, Awaiting, Delivery, Fate, MATCHED, Receipt, UPSERT, fate, sql, times};
 use crate::receipts::Funnel;
 use rusqlite::{Connection, TransactionBehavior, params};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Records `receipts` in one transaction; what became of each, in their order.
 pub fn record(conn: &mut Connection, receipts: &[Receipt]) -> rusqlite::Result<Vec<Fate>> {
     let now = millis(jiff::Timestamp::now());
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let matched = matched(&tx, receipts)?;
+    let (matched, foreign) = matched(&tx, receipts)?;
     let mut fates = Vec::with_capacity(receipts.len());
     {
         let mut upsert = tx.prepare_cached(&sql(UPSERT, true))?;
         for r in receipts {
+            if foreign.contains(r.message_id.as_str()) {
+                // Another provider's message: counted, never written.
+                fates.push(Fate::Unknown);
+                continue;
+            }
             let known = matched.contains(r.message_id.as_str());
             let failed = r.delivery == Delivery::Failed;
             let [delivered_at, read_at, failed_at] = times(r);
@@ -39,31 +44,60 @@ pub fn record(conn: &mut Connection, receipts: &[Receipt]) -> rusqlite::Result<V
     Ok(fates)
 }
 
-/// The message ids of `receipts` that some recipient's row holds.
-fn matched<'a>(conn: &Connection, receipts: &'a [Receipt]) -> rusqlite::Result<HashSet<&'a str>> {
-    let mut found = HashSet::new();
-    let mut missed = HashSet::new();
-    let mut kept = conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM recipients WHERE message_id = ?1)")?;
+/// The message ids of `receipts` that a recipient's row holds, sent by a campaign of the
+/// receipt's provider; and those only campaigns of another provider sent.
+#[allow(clippy::type_complexity)]
+fn matched<'a>(conn: &Connection, receipts: &'a [Receipt]) -> rusqlite::Result<(HashSet<&'a str>, HashSet<&'a str>)> {
+    let (mut found, mut foreign) = (HashSet::new(), HashSet::new());
+    let mut missed: HashMap<&str, &Receipt> = HashMap::new();
+    let mut kept = conn.prepare_cached(
+        "SELECT c.sender FROM recipients r JOIN campaigns c ON c.id = r.campaign WHERE r.message_id = ?1",
+    )?;
     for r in receipts {
-        if kept.query_row([&r.message_id], |row| row.get(0))? {
-            found.insert(r.message_id.as_str());
-        } else {
-            missed.insert(r.message_id.as_str());
-        }
+        let senders: Vec<Option<String>> =
+            kept.query_map([&r.message_id], |row| row.get(0))?.collect::<Result<_, _>>()?;
+        sort(r, &senders, &mut found, &mut foreign, &mut missed);
     }
     if missed.is_empty() {
-        return Ok(found);
+        return Ok((found, foreign));
     }
-    let ids = serde_json::to_string(&missed).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let ids: Vec<&str> = missed.keys().copied().collect();
+    let ids = serde_json::to_string(&ids).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let mut logged = conn.prepare_cached(
-        "SELECT DISTINCT message_id FROM pending WHERE message_id IN (SELECT value FROM json_each(?1))",
+        "SELECT p.message_id, c.sender FROM pending p JOIN campaigns c ON c.id = p.campaign
+         WHERE p.message_id IN (SELECT value FROM json_each(?1))",
     )?;
-    for id in logged.query_map([ids], |row| row.get::<_, String>(0))? {
-        if let Some(id) = missed.get(id?.as_str()) {
-            found.insert(id);
+    let mut senders: HashMap<String, Vec<Option<String>>> = HashMap::new();
+    for row in logged.query_map([ids], |row| Ok((row.get::<_, String>(0)?, row.get::<_, Option<String>>(1)?)))? {
+        let (id, sender) = row?;
+        senders.entry(id).or_default().push(sender);
+    }
+    for (id, r) in missed {
+        if let Some(s) = senders.get(id) {
+            let mut still = HashMap::new();
+            sort(r, s, &mut found, &mut foreign, &mut still);
         }
     }
-    Ok(found)
+    Ok((found, foreign))
+}
+
+/// Puts `r` with the campaigns' `senders` holding its message id: found (one of its provider),
+/// foreign (only others'), or missed (none).
+fn sort<'a>(
+    r: &'a Receipt,
+    senders: &[Option<String>],
+    found: &mut HashSet<&'a str>,
+    foreign: &mut HashSet<&'a str>,
+    missed: &mut HashMap<&'a str, &'a Receipt>,
+) {
+    let id = r.message_id.as_str();
+    if senders.is_empty() {
+        missed.insert(id, r);
+    } else if senders.iter().any(|s| receipt::from_its_provider(r.provider, s.as_deref())) {
+        found.insert(id);
+    } else {
+        foreign.insert(id);
+    }
 }
 
 /// Deletes the receipts unmatched since before `before` (Unix milliseconds) that still match
