@@ -45,7 +45,8 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/herald-listen-bench.XXXXXX")"
 pg_dir="$work/pg"
 listener=""
 cleanup() {
-  if [[ -n "$listener" ]]; then kill "$listener" 2> /dev/null || true; fi
+  # GNU time's child is the listener: stop it, not only time.
+  if [[ -n "$listener" ]]; then pkill -TERM -P "$listener" 2> /dev/null || true; kill "$listener" 2> /dev/null || true; fi
   if [[ "${BENCH_PG:-auto}" == auto && -d "$pg_dir" ]]; then HERALD_PG_DIR="$pg_dir" "$root/scripts/postgres.sh" stop > /dev/null 2>&1 || true; fi
   if [[ "${BENCH_KEEP:-}" == 1 ]]; then echo "work dir: $work"; else rm -rf "$work"; fi
 }
