@@ -42,7 +42,7 @@ herald="$root/target/release/herald"
 load="$root/target/release/examples/webhook_load"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/herald-listen-bench.XXXXXX")"
-pg_dir="$work/pg"
+pg_dir="${TMPDIR:-/tmp}/herald-listen-bench-pg.$$"
 listener=""
 cleanup() {
   # GNU time's child is the listener: stop it, not only time.
