@@ -79,7 +79,7 @@ enum Command {
     },
     /// Send a campaign: validate, confirm, send with progress, write the report. Re-running is
     /// always safe: the journal skips everyone who already has the message.
-    Send(SendArgs),
+    Send(Box<SendArgs>),
     /// What the journal says about a campaign, and what a re-run would do.
     Status {
         /// Campaign file.
@@ -89,6 +89,24 @@ enum Command {
         sandbox: bool,
         #[command(flatten)]
         journal: JournalArg,
+        #[command(flatten)]
+        opt_out: OptOutArgs,
+        #[command(flatten)]
+        root: FileRootArgs,
+        /// Output format: text for people, or one JSON object for scripts.
+        #[arg(long, value_enum, default_value_t = Format::Pretty)]
+        format: Format,
+    },
+    /// Ask the provider what became of the messages it accepted that have no delivery receipt
+    /// yet, and record its answers in the journal (Evolution API and the Cloud API).
+    Track {
+        /// Campaign file.
+        file: PathBuf,
+        #[command(flatten)]
+        journal: JournalArg,
+        /// Polls a second for each sender (`20/s`-style or a number; default: its `delivery.rate`).
+        #[arg(long, value_name = "RATE", value_parser = rate)]
+        rate: Option<f64>,
         #[command(flatten)]
         opt_out: OptOutArgs,
         #[command(flatten)]
@@ -117,6 +135,29 @@ enum Command {
         #[command(flatten)]
         root: FileRootArgs,
     },
+    /// Receive the providers' status webhooks and write their delivery receipts (delivered,
+    /// read, failed) into the journal, for every campaign in it, until SIGTERM or Ctrl-C.
+    /// Secrets come from the environment: HERALD_CLOUD_API_APP_SECRET and
+    /// HERALD_CLOUD_API_VERIFY_TOKEN (Meta), HERALD_WEBHOOK_SECRET (the others).
+    Listen {
+        /// Address to listen on (port 0: any free port; the address is printed). Put TLS in a
+        /// reverse proxy in front.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+        bind: std::net::SocketAddr,
+        /// Journal: a file, or a postgres:// URL shared by every runner and listener [default:
+        /// $HERALD_JOURNAL, else .herald/journal.db in the working directory].
+        #[arg(long, value_name = "PATH|URL")]
+        journal: Option<PathBuf>,
+        /// How long a receipt for a message no campaign of the journal sent is kept (its send's
+        /// answer may not be recorded yet) before it is deleted: 30s, 10m, 1h.
+        #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = duration)]
+        unknown_grace: std::time::Duration,
+        /// Write into the sandbox journal (`journal.sandbox.db`, the `herald_sandbox` schema),
+        /// where sends to the sandbox are recorded: for rehearsals with `herald sandbox
+        /// --webhooks`.
+        #[arg(long)]
+        sandbox: bool,
+    },
     /// Serve the six providers' send endpoints on loopback, as a stand-in for testing.
     Sandbox {
         /// Port to listen on (0: any free port).
@@ -124,6 +165,8 @@ enum Command {
         port: u16,
         #[command(flatten)]
         faults: FaultArgs,
+        #[command(flatten)]
+        receipts: ReceiptArgs,
         /// Append every accepted message to this file as a JSON line.
         #[arg(long, value_name = "FILE")]
         record: Option<PathBuf>,
@@ -237,6 +280,91 @@ impl FaultArgs {
         })
     }
 }
+
+/// What becomes of the messages the sandbox accepts, and when (`herald sandbox --webhooks`,
+/// and `herald send --sandbox`, which receives them itself): each accepted message's status
+/// events, as its provider posts them. What happens to each message follows --seed.
+#[derive(Debug, Clone, Default, clap::Args)]
+struct ReceiptPlanArgs {
+    /// The mean time from accepted to delivered, and from delivered to read (`2s`, `500ms`);
+    /// each spread evenly between half and one and a half times it. Default: 2s in `herald
+    /// sandbox`, 200ms in a send to the sandbox.
+    #[arg(long, value_name = "TIME", value_parser = receipt_delay)]
+    receipt_delay: Option<std::time::Duration>,
+    /// Share of delivered messages then read.
+    #[arg(long, value_name = "X", default_value_t = 0.6, value_parser = share)]
+    read_rate: f64,
+    /// Share of accepted messages that fail afterwards, in the provider's own words (Meta 131026
+    /// and 131049).
+    #[arg(long, value_name = "X", default_value_t = 0.02, value_parser = share)]
+    async_fail_rate: f64,
+    /// Share of status events posted twice.
+    #[arg(long, value_name = "X", default_value_t = 0.02, value_parser = share)]
+    duplicate_rate: f64,
+    /// Post every message's events in order (by default some reads come before their delivery,
+    /// as real providers' do).
+    #[arg(long)]
+    no_reorder: bool,
+}
+
+impl ReceiptPlanArgs {
+    /// The receipts' plan, `delay` unless --receipt-delay says otherwise.
+    fn options(&self, seed: u64, delay: std::time::Duration) -> crate::sandbox::receipts::Options {
+        crate::sandbox::receipts::Options {
+            seed,
+            delay: self.receipt_delay.unwrap_or(delay),
+            read_rate: self.read_rate,
+            async_fail_rate: self.async_fail_rate,
+            duplicate_rate: self.duplicate_rate,
+            reorder: !self.no_reorder,
+        }
+    }
+}
+
+/// Delivery receipts for `herald sandbox` to post to a receiver such as `herald listen`.
+#[derive(Debug, Clone, Default, clap::Args)]
+struct ReceiptArgs {
+    /// Post status webhooks to URL/webhooks/<provider> (Meta's signed with
+    /// $HERALD_CLOUD_API_APP_SECRET, the others carrying $HERALD_WEBHOOK_SECRET). Repeat it to
+    /// spread the posts over several listeners, each event to one of them, as a load balancer.
+    #[arg(long, value_name = "URL")]
+    webhooks: Vec<String>,
+    #[command(flatten)]
+    plan: ReceiptPlanArgs,
+}
+
+impl ReceiptArgs {
+    /// Where and how to post, with the secrets from the environment; `None` without
+    /// --webhooks.
+    fn webhooks(self, seed: u64) -> Option<crate::sandbox::receipts::Webhooks> {
+        use crate::listen::{APP_SECRET_ENV, SHARED_SECRET_ENV};
+        if self.webhooks.is_empty() {
+            return None;
+        }
+        let options = self.plan.options(seed, std::time::Duration::from_secs(2));
+        Some(crate::sandbox::receipts::Webhooks {
+            urls: self.webhooks,
+            options,
+            app_secret: crate::secret::Secret::from_env(APP_SECRET_ENV),
+            shared_secret: crate::secret::Secret::from_env(SHARED_SECRET_ENV),
+            connections: RECEIPT_CONNECTIONS,
+        })
+    }
+}
+
+/// Delivery receipts in `herald send --sandbox`: the sandbox posts them to a receiver of the
+/// send's own, which writes them into the sandbox journal.
+#[derive(Debug, Clone, Default, clap::Args)]
+struct SendReceiptArgs {
+    /// No delivery receipts: the sandbox posts none and the run does not wait for them.
+    #[arg(long)]
+    no_receipts: bool,
+    #[command(flatten)]
+    plan: ReceiptPlanArgs,
+}
+
+/// Receipt posts in flight at most.
+const RECEIPT_CONNECTIONS: usize = 32;
 
 /// Where the journal is, on every command that reads or writes it.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -363,6 +491,18 @@ struct SendArgs {
         help_heading = "Journal"
     )]
     no_journal: bool,
+    /// The delivery gate for this run, over `delivery.min_delivered` (`95%` or `0.95`): exit 1
+    /// when fewer accepted messages were reported delivered once the receipts are in.
+    #[arg(long, value_name = "X", value_parser = share, help_heading = "Delivery receipts")]
+    min_delivered: Option<f64>,
+    /// After the last request, wait up to this long (`15m`, `90s`) for every accepted message to
+    /// get a final receipt, then report the funnel; over `delivery.wait_receipts`.
+    #[arg(long, value_name = "DURATION", value_parser = duration, help_heading = "Delivery receipts")]
+    wait_receipts: Option<std::time::Duration>,
+    /// Receive the provider's status webhooks in this process, on ADDR (`0.0.0.0:8080`), as
+    /// `herald listen` does, while sending and waiting for receipts.
+    #[arg(long, value_name = "ADDR", help_heading = "Delivery receipts")]
+    listen: Option<std::net::SocketAddr>,
     /// Output format: the summary as text, or as one JSON object (summary.json and report_dir).
     #[arg(long, value_enum, default_value_t = Format::Pretty, help_heading = "Output")]
     format: Format,
@@ -380,6 +520,8 @@ struct SendArgs {
     strict: bool,
     #[command(flatten, next_help_heading = "Sandbox faults (with --sandbox)")]
     faults: FaultArgs,
+    #[command(flatten, next_help_heading = "Sandbox receipts (with --sandbox)")]
+    receipts: SendReceiptArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -388,6 +530,7 @@ enum ReportFormat {
     Json,
     Md,
     Junit,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -407,8 +550,14 @@ fn command() -> clap::Command {
 /// Parses the process arguments and runs the command; returns the exit code.
 pub fn run() -> u8 {
     let args = Args::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit());
-    if args.verbose > 0 {
-        let level = if args.verbose == 1 { tracing::Level::INFO } else { tracing::Level::DEBUG };
+    // A listener runs as a service: its refused posts and failed writes are always logged.
+    let listening = matches!(args.command, Command::Listen { .. });
+    if args.verbose > 0 || listening {
+        let level = match args.verbose {
+            0 => tracing::Level::WARN,
+            1 => tracing::Level::INFO,
+            _ => tracing::Level::DEBUG,
+        };
         tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).with_target(false).init();
     }
     let out = Output::detect(match args.color {
@@ -460,7 +609,12 @@ pub fn run() -> u8 {
                         rate_per_sec: a.rate,
                         concurrency: a.concurrency.map(|n| n as usize),
                         max_failure_rate: a.max_failure_rate,
+                        min_delivered: a.min_delivered,
+                        wait_receipts: a.wait_receipts,
                     },
+                    listen: a.listen,
+                    receipts: (!a.receipts.no_receipts)
+                        .then(|| a.receipts.plan.options(a.faults.seed, std::time::Duration::from_millis(200))),
                     sandbox: a.sandbox,
                     yes: a.yes,
                     report: a.report,
@@ -497,12 +651,24 @@ pub fn run() -> u8 {
             },
             &out,
         ),
+        Command::Track { file, journal, rate, opt_out, root, format } => commands::track::run(
+            &commands::track::Options {
+                json: matches!(format, Format::Json),
+                file,
+                journal: journal.resolve(),
+                rate,
+                opt_out: opt_out.lists(),
+                file_root: root.file_root,
+            },
+            &out,
+        ),
         Command::Report { file, format, out: dir, sandbox, journal, opt_out, root } => {
             let format = match format {
                 ReportFormat::Csv => commands::report::Format::Csv,
                 ReportFormat::Json => commands::report::Format::Json,
                 ReportFormat::Md => commands::report::Format::Md,
                 ReportFormat::Junit => commands::report::Format::Junit,
+                ReportFormat::Html => commands::report::Format::Html,
             };
             let opt_out = opt_out.lists();
             commands::report::run(
@@ -518,13 +684,23 @@ pub fn run() -> u8 {
                 &out,
             )
         }
-        Command::Sandbox { port, faults, record, canned, quiet } => {
+        Command::Sandbox { port, faults, receipts, record, canned, quiet } => {
             let faults = match faults.config() {
                 Ok(faults) => faults,
                 Err(e) => return out.error(&e),
             };
-            let config = crate::sandbox::Config { port, record, retain: false, canned, ..faults };
+            let polls = receipts.plan.options(faults.seed, std::time::Duration::from_secs(2));
+            let receipts = receipts.webhooks(faults.seed);
+            let config = crate::sandbox::Config { port, record, retain: false, canned, receipts, polls, ..faults };
             commands::sandbox::run(config, quiet, &out)
+        }
+        Command::Listen { bind, journal, unknown_grace, sandbox } => {
+            let journal = JournalArg { journal }.resolve();
+            let keys = crate::listen::Keys::from_env();
+            commands::listen::run(
+                commands::listen::Options { bind, journal, keys, grace: unknown_grace, sandbox },
+                &out,
+            )
         }
         Command::Providers { format } => commands::providers::run(matches!(format, Format::Json), &out),
         Command::Completions { shell } => {
@@ -555,16 +731,18 @@ fn print_bytes(bytes: &[u8], out: &Output) -> u8 {
 #[derive(Debug, thiserror::Error)]
 enum ArgError {
     #[error("`{0}` is not KEY=VALUE")]
-    NotKeyValue(String),
+    KeyValue(String),
     #[error("`{0}` is not a rate such as 20/s, 600/m or 5")]
-    NotARate(String),
+    Rate(String),
+    #[error("`{0}` is not a duration such as 15m, 90s or 1h (at most 24h)")]
+    Duration(String),
 }
 
 /// `key=value`.
 fn key_value(s: &str) -> Result<(String, String), ArgError> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
-        _ => Err(ArgError::NotKeyValue(s.into())),
+        _ => Err(ArgError::KeyValue(s.into())),
     }
 }
 
@@ -573,7 +751,16 @@ fn rate(s: &str) -> Result<f64, ArgError> {
     crate::delivery::parse_rate(&serde_json::Value::String(s.into()))
         .or_else(|| s.trim().parse::<f64>().ok())
         .filter(|r| r.is_finite() && *r > 0.0)
-        .ok_or_else(|| ArgError::NotARate(s.into()))
+        .ok_or_else(|| ArgError::Rate(s.into()))
+}
+
+/// A duration: `15m`, `90s`, `500ms`, `1h` or a number of seconds.
+fn duration(s: &str) -> Result<std::time::Duration, ArgError> {
+    crate::delivery::parse_seconds(&serde_json::Value::String(s.into()))
+        .or_else(|| s.trim().parse::<f64>().ok())
+        .filter(|d| d.is_finite() && (0.0..=86_400.0).contains(d))
+        .map(std::time::Duration::from_secs_f64)
+        .ok_or_else(|| ArgError::Duration(s.into()))
 }
 
 /// A share given on the command line that is not one.
@@ -583,6 +770,26 @@ enum ShareError {
     NotANumber(String),
     #[error("`{0}` is outside 0–1 (0%–100%)")]
     OutOfRange(String),
+}
+
+/// A receipt delay given on the command line that is not one.
+#[derive(Debug, thiserror::Error)]
+enum DelayError {
+    #[error("`{0}` is not a time such as 2s, 500ms or 1m")]
+    NotATime(String),
+    #[error("`{0}` is longer than an hour")]
+    TooLong(String),
+}
+
+/// A time from 0 to an hour: `2s`, `500ms`, `1m`.
+fn receipt_delay(s: &str) -> Result<std::time::Duration, DelayError> {
+    let secs = crate::delivery::parse_seconds(&serde_json::Value::from(s))
+        .filter(|n| n.is_finite() && *n >= 0.0)
+        .ok_or_else(|| DelayError::NotATime(s.into()))?;
+    if secs > 3600.0 {
+        return Err(DelayError::TooLong(s.into()));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
 }
 
 /// A share between 0 and 1 (`0.1`) or a percentage (`10%`).

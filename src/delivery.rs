@@ -39,7 +39,17 @@ pub struct Delivery {
     /// `delivery.typing`: the provider shows "typing…" before each message, for a time scaled
     /// to its text ([`crate::typing`]); only where the provider documents it.
     pub typing: bool,
+    /// `delivery.min_delivered`: the share (0.0–1.0) of accepted messages the provider must
+    /// report delivered (or read) once the receipts are in, or `send` exits 1.
+    pub min_delivered: Option<f64>,
+    /// `delivery.wait_receipts`: how long `send` keeps the run open after its last request for
+    /// every accepted message to get a final receipt (`None`: it does not wait, unless
+    /// `min_delivered` asks, which waits [`DEFAULT_WAIT_RECEIPTS`]).
+    pub wait_receipts: Option<Duration>,
 }
+
+/// How long `send` waits for receipts when `delivery.min_delivered` is set and no wait is.
+pub const DEFAULT_WAIT_RECEIPTS: Duration = Duration::from_secs(15 * 60);
 
 /// A pause drawn uniformly between `min` and `max` (equal for a fixed pause).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +121,8 @@ impl Default for Delivery {
             batch_size: DEFAULT_BATCH_SIZE,
             jitter: None,
             typing: false,
+            min_delivered: None,
+            wait_receipts: None,
         }
     }
 }
@@ -125,7 +137,7 @@ impl Delivery {
             |name: &str, v: &Option<Value>, parse: fn(&Value) -> Option<f64>, default: f64, what: &str| match v {
                 None => default,
                 Some(v) => {
-                    let share = matches!(name, "max_failure_rate" | "breaker");
+                    let share = matches!(name, "max_failure_rate" | "breaker" | "min_delivered");
                     parse(v).filter(|n| n.is_finite() && (*n > 0.0 || share)).unwrap_or_else(|| {
                         errors
                             .push(FieldError::new(format!("/delivery/{name}"), format!("`{}` is not {what}", show(v))));
@@ -139,19 +151,29 @@ impl Delivery {
         let share = "a share such as `5%` or `0.05`";
         let max_failure_rate = field("max_failure_rate", &doc.max_failure_rate, parse_share, d.max_failure_rate, share);
         let breaker = field("breaker", &doc.breaker, parse_share, d.breaker, share);
+        let min_delivered =
+            doc.min_delivered.as_ref().map(|v| field("min_delivered", &Some(v.clone()), parse_share, 0.0, share));
+        let wait_receipts = doc
+            .wait_receipts
+            .as_ref()
+            .map(|v| field("wait_receipts", &Some(v.clone()), parse_seconds, 0.0, "a duration such as `15m`"));
         if !(1.0 / 86_400.0..=1_000_000.0).contains(&rate_per_sec) {
             errors.push(FieldError::new("/delivery/rate", "the rate must be between one a day and 1,000,000/s"));
         }
         if !(0.001..=3_600.0).contains(&timeout) {
             errors.push(FieldError::new("/delivery/timeout", "the timeout must be between 1ms and 1h"));
         }
-        for (name, value) in [("max_failure_rate", max_failure_rate), ("breaker", breaker)] {
+        let shares = [("max_failure_rate", max_failure_rate), ("breaker", breaker)];
+        for (name, value) in shares.into_iter().chain(min_delivered.map(|m| ("min_delivered", m))) {
             if !(0.0..=1.0).contains(&value) {
                 errors.push(FieldError::new(
                     format!("/delivery/{name}"),
                     "a share must be between 0% and 100% (0 and 1)",
                 ));
             }
+        }
+        if wait_receipts.is_some_and(|w| !(0.0..=86_400.0).contains(&w)) {
+            errors.push(FieldError::new("/delivery/wait_receipts", "the wait for receipts must be between 0s and 24h"));
         }
         let jitter = doc.jitter.as_ref().and_then(|v| {
             parse_pause(v).map_err(|e| errors.push(FieldError::new("/delivery/jitter", e.to_string()))).ok()
@@ -170,6 +192,8 @@ impl Delivery {
                 batch_size: doc.batch_size.unwrap_or(d.batch_size),
                 jitter,
                 typing: doc.typing.unwrap_or(false),
+                min_delivered,
+                wait_receipts: wait_receipts.map(Duration::from_secs_f64),
             })
         } else {
             Err(errors)
@@ -322,6 +346,30 @@ mod tests {
         assert_eq!(d.concurrency, 8);
         assert_eq!(d.rate_text(), "2/s");
         assert_eq!(Delivery::from_doc(&DeliveryDoc::default(), DEFAULT_RATE).unwrap(), Delivery::default());
+    }
+
+    #[test]
+    fn the_delivery_gate_is_a_share_and_the_wait_a_duration() {
+        let doc = DeliveryDoc {
+            min_delivered: Some(json!("95%")),
+            wait_receipts: Some(json!("15m")),
+            ..DeliveryDoc::default()
+        };
+        let d = Delivery::from_doc(&doc, DEFAULT_RATE).unwrap();
+        assert_eq!((d.min_delivered, d.wait_receipts), (Some(0.95), Some(Duration::from_secs(900))));
+        let d = Delivery::from_doc(&DeliveryDoc::default(), DEFAULT_RATE).unwrap();
+        assert_eq!((d.min_delivered, d.wait_receipts), (None, None), "no gate, no wait unless asked");
+        let bad = DeliveryDoc {
+            min_delivered: Some(json!("120%")),
+            wait_receipts: Some(json!("2d")),
+            ..DeliveryDoc::default()
+        };
+        let errors: Vec<String> =
+            Delivery::from_doc(&bad, DEFAULT_RATE).unwrap_err().iter().map(ToString::to_string).collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors.iter().any(|e| e.contains("wait_receipts")) && errors.iter().any(|e| e.contains("min_delivered"))
+        );
     }
 
     #[test]

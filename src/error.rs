@@ -87,6 +87,31 @@ pub enum Error {
     /// Output cannot be written (other than to a closed pipe, which ends output quietly).
     #[error("cannot write the output: {0}")]
     Output(std::io::Error),
+    /// `herald listen` cannot start.
+    #[error(transparent)]
+    Listen(#[from] crate::listen::ListenError),
+    /// `herald track` for a provider whose docs describe no way to read a message's status.
+    #[error(
+        "{provider} documents no way to read a message's status, so `herald track` cannot poll it; it polls {pollable}"
+    )]
+    NoPoll {
+        /// The provider, for people.
+        provider: &'static str,
+        /// The providers it polls.
+        pollable: String,
+        /// Whether the provider reports statuses on a webhook (`herald listen` receives them).
+        webhook: bool,
+    },
+    /// The provider refused the status polls for every message (the key, a permission).
+    #[error("{provider} refused the status polls: {error}")]
+    PollRefused {
+        /// The provider, for people.
+        provider: &'static str,
+        /// Its words.
+        error: String,
+        /// What it needs for polls to work.
+        needs: &'static str,
+    },
     /// `HERALD_NOW` is not a time.
     #[error("HERALD_NOW=`{0}` is not a time; write it as RFC 3339 with an offset, e.g. 2026-11-30T22:00:00+03:00")]
     BadNow(String),
@@ -95,7 +120,10 @@ pub enum Error {
 impl Error {
     /// The exit code the command ends with.
     pub fn exit_code(&self) -> u8 {
-        crate::exit::INVALID
+        match self {
+            Error::PollRefused { .. } => crate::exit::PROVIDER_STOPPED,
+            _ => crate::exit::INVALID,
+        }
     }
 
     /// What to do about it, when there is something to say.
@@ -124,6 +152,16 @@ impl Error {
                 Some("pass --port 0 to take any free port (the addresses are printed), or another --port".into())
             }
             Error::NotSent(e) => e.help(),
+            Error::Listen(e) => e.help(),
+            Error::NoPoll { webhook: true, .. } => {
+                Some("receive its statuses as they happen with `herald listen` (see docs/track.md)".into())
+            }
+            Error::NoPoll { webhook: false, .. } => {
+                Some("it reports no delivery status at all, so herald can show only what it accepted".into())
+            }
+            Error::PollRefused { needs, .. } => Some(format!(
+                "{needs}; the receipts recorded so far are kept, and `herald listen` receives them by webhook"
+            )),
             _ => None,
         }
     }

@@ -31,9 +31,20 @@ pub const MEANINGS: [(u8, &str); 7] = [
 const OTHERS: [(u8, &str); 2] =
     [(OK, "done"), (INVALID, "invalid campaign, journal or command line; the problems are printed")];
 
+/// The codes of `track`, which the provider may stop.
+const TRACK: [(u8, &str); 3] = [
+    (OK, "done"),
+    (INVALID, "invalid campaign, journal or command line; the problems are printed"),
+    (PROVIDER_STOPPED, "the provider refused the status polls (the key, a permission); receipts so far are kept"),
+];
+
 /// The codes `herald COMMAND` may end with (`None`: herald as a whole, every code).
 pub fn of(command: Option<&str>) -> &'static [(u8, &'static str)] {
-    if matches!(command, None | Some("send")) { &MEANINGS } else { &OTHERS }
+    match command {
+        None | Some("send") => &MEANINGS,
+        Some("track") => &TRACK,
+        _ => &OTHERS,
+    }
 }
 
 /// The `Exit status:` text that ends `--help`.

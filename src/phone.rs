@@ -88,6 +88,28 @@ pub fn parse_region(code: &str) -> Option<Region> {
     PHONE_NUMBER_UTIL.get_supported_regions().any(|r| r == region).then_some(region)
 }
 
+/// The country calling code an E.164 number starts with (`254` for `+254712345678`), read from
+/// the number plan's table of codes; `None` for text that is not `+` and digits or starts with
+/// no known code.
+pub fn calling_code(e164: &str) -> Option<u16> {
+    let digits = e164.strip_prefix('+')?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    (1..=3.min(digits.len()))
+        .filter_map(|n| digits[..n].parse::<u16>().ok())
+        .find(|code| PHONE_NUMBER_UTIL.get_region_for_country_code(i32::from(*code)).is_some())
+}
+
+/// The countries that dial with calling `code`, main one first (`["US", "AG", …]` for 1,
+/// `["KE"]` for 254); empty for a code nobody has.
+pub fn calling_code_regions(code: u16) -> Vec<String> {
+    PHONE_NUMBER_UTIL
+        .get_regions_for_country_calling_code(i32::from(code))
+        .map(|regions| regions.map(|r| r.to_string()).collect())
+        .unwrap_or_default()
+}
+
 /// Normalises a phone number as a person wrote it.
 ///
 /// Accepts spaces, dashes, dots, parentheses, a leading `+` or `00`; a number without a country
@@ -187,6 +209,21 @@ mod tests {
         let p = normalize("+14155552671", None).unwrap();
         assert_eq!(p.key(), 14_155_552_671);
         assert_eq!(Phone::from_key(p.key()), p);
+    }
+
+    #[test]
+    fn calling_codes_are_read_from_the_number_plan() {
+        assert_eq!(calling_code("+254712345678"), Some(254));
+        assert_eq!(calling_code("+14155552671"), Some(1));
+        assert_eq!(calling_code("+4915123456789"), Some(49));
+        assert_eq!(calling_code("+35312345678"), Some(353));
+        for bad in ["254712345678", "+", "not-a-number", "+25a", ""] {
+            assert_eq!(calling_code(bad), None, "{bad}");
+        }
+        assert_eq!(calling_code_regions(254), ["KE"]);
+        assert_eq!(calling_code_regions(1).first().map(String::as_str), Some("US"));
+        assert!(calling_code_regions(1).len() > 10);
+        assert!(calling_code_regions(999).is_empty());
     }
 
     #[test]

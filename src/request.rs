@@ -7,7 +7,8 @@ use serde_json::{Map, Value};
 /// One HTTP request, as the provider mapping produced it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpRequest {
-    /// Always `POST` for the providers herald knows; kept for previews and replay.
+    /// `POST` for every send; `GET` for a status read from an endpoint documented that way
+    /// (the Cloud API's `message_history`).
     pub method: &'static str,
     /// Absolute URL including any query string.
     pub url: String,
@@ -56,6 +57,19 @@ impl HttpRequest {
                 Header { name: "User-Agent", value: user_agent(), secret: false },
             ],
             body,
+        }
+    }
+
+    /// A `GET` with the provider's auth header and herald's `User-Agent`, and no body (`Null`).
+    pub fn get(url: String, auth: Auth) -> HttpRequest {
+        HttpRequest {
+            method: "GET",
+            url,
+            headers: vec![
+                Header { name: auth.header, value: auth.prefix.to_string(), secret: true },
+                Header { name: "User-Agent", value: user_agent(), secret: false },
+            ],
+            body: Value::Null,
         }
     }
 

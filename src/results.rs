@@ -187,6 +187,9 @@ pub struct Record {
     /// The account it was sent from (or is pinned to): the campaign's sender, by its account
     /// id, never a token; `None` for those never meant to be sent (invalid, duplicate, …).
     pub sender: Option<String>,
+    /// What the provider reported of the message after accepting it (`None`: no receipt, or
+    /// not accepted).
+    pub receipts: Option<crate::receipts::Receipts>,
 }
 
 impl Record {
@@ -204,6 +207,7 @@ impl Record {
             latency_ms: None,
             timestamp: jiff::Timestamp::now(),
             sender: None,
+            receipts: None,
         }
     }
 

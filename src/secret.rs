@@ -19,6 +19,15 @@ impl Secret {
         Secret(value.into())
     }
 
+    /// 256 unpredictable bits as hex, for a secret that never leaves this process (the
+    /// sandbox's receipts to `send --sandbox`'s own receiver): SipHash under the standard
+    /// library's randomly keyed `RandomState`.
+    pub fn random() -> Secret {
+        use std::hash::BuildHasher;
+        let state = std::collections::hash_map::RandomState::new();
+        Secret((0..4u8).map(|i| format!("{:016x}", state.hash_one(i))).collect())
+    }
+
     /// The secret itself, for the one place that puts it on the wire.
     pub fn expose(&self) -> &str {
         &self.0

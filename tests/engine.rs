@@ -309,10 +309,10 @@ fn a_server_error_ends_unknown_and_only_retry_unknown_sends_it_again() {
         "{text}"
     );
     let mut o = options(&s);
-    o.policy = Policy { retry_failed: true, retry_unknown: false };
+    o.policy = Policy { retry_failed: true, retry_unknown: false, ..Policy::default() };
     send(&p, &o, Some(&mut j), &memory);
     assert_eq!(memory.received().len(), 4, "--retry-failed resent a recipient whose fate is unknown");
-    o.policy = Policy { retry_failed: false, retry_unknown: true };
+    o.policy = Policy { retry_failed: false, retry_unknown: true, ..Policy::default() };
     send(&p, &o, Some(&mut j), &memory);
     assert_eq!(memory.received().len(), 7, "--retry-unknown sends the three again");
     assert_eq!(statuses(&out, "sent"), 4);
@@ -429,14 +429,14 @@ fn re_runs_send_to_nobody_twice_and_follow_the_retry_flags() {
     let out = s.path().join("out");
     assert_eq!((statuses(&out, "sent"), statuses(&out, "failed"), statuses(&out, "unknown")), (4, 1, 1));
     let mut o = options(&s);
-    o.policy = Policy { retry_failed: true, retry_unknown: false };
+    o.policy = Policy { retry_failed: true, retry_unknown: false, ..Policy::default() };
     send(&p, &o, Some(&mut j), &memory);
     assert_eq!(memory.received().len(), 7, "--retry-failed resends the failed one only");
-    o.policy = Policy { retry_failed: false, retry_unknown: true };
+    o.policy = Policy { retry_failed: false, retry_unknown: true, ..Policy::default() };
     send(&p, &o, Some(&mut j), &memory);
     assert_eq!(memory.received().len(), 8, "--retry-unknown resends the unknown one only");
     assert_eq!(statuses(&out, "sent"), 6);
-    o.policy = Policy { retry_failed: true, retry_unknown: true };
+    o.policy = Policy { retry_failed: true, retry_unknown: true, ..Policy::default() };
     send(&p, &o, Some(&mut j), &memory);
     assert_eq!(memory.received().len(), 8, "sent recipients are never resent");
 }
@@ -1090,7 +1090,7 @@ fn a_refusal_after_an_unanswered_attempt_ends_unknown_not_failed_nor_released() 
     let text = herald::report::summary_text(&outcome.report);
     assert!(text.contains("an earlier attempt may have delivered it"), "{text}");
     let mut o = options(&s);
-    o.policy = Policy { retry_failed: true, retry_unknown: false };
+    o.policy = Policy { retry_failed: true, retry_unknown: false, ..Policy::default() };
     send(&p, &o, Some(&mut j), &memory);
     assert_eq!(memory.received().len(), 2, "--retry-failed resent a message that may have gone out");
 

@@ -45,6 +45,7 @@ fn send_help_groups_options_by_what_they_are_for() {
                 "no-journal",
             ],
         ),
+        ("Delivery receipts", vec!["min-delivered", "wait-receipts", "listen"]),
         ("Output", vec!["format", "report", "quiet"]),
         ("Validation", vec!["all-problems", "strict"]),
         (
@@ -62,6 +63,10 @@ fn send_help_groups_options_by_what_they_are_for() {
                 "throughput",
                 "seed",
             ],
+        ),
+        (
+            "Sandbox receipts (with --sandbox)",
+            vec!["no-receipts", "receipt-delay", "read-rate", "async-fail-rate", "duplicate-rate", "no-reorder"],
         ),
         ("Exit status", vec![]),
     ];
@@ -125,6 +130,7 @@ fn man_out_writes_every_page() {
     written.sort();
     let want = [
         "herald-completions.1",
+        "herald-listen.1",
         "herald-man.1",
         "herald-preview.1",
         "herald-providers.1",
@@ -132,6 +138,7 @@ fn man_out_writes_every_page() {
         "herald-sandbox.1",
         "herald-send.1",
         "herald-status.1",
+        "herald-track.1",
         "herald-validate.1",
         "herald.1",
     ];

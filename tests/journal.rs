@@ -137,7 +137,7 @@ fn status_and_report_tell_the_truth_from_the_journal() {
     assert!(text.contains(",failed,") && text.contains(",pending,not sent yet,"), "{text}");
     let o = run(s.path(), &["report", "c.yaml", "--out", "rebuilt"]);
     assert_eq!(o.status.code(), Some(0));
-    for f in ["results.csv", "summary.json", "summary.md", "junit.xml"] {
+    for f in ["results.csv", "summary.json", "summary.md", "junit.xml", "report.html"] {
         let body = std::fs::read_to_string(s.path().join("rebuilt").join(f)).unwrap();
         assert!(!body.contains(TOKEN), "{f}");
     }

@@ -1,5 +1,6 @@
 //! `herald send --sandbox` and `herald sandbox` as processes: the fault flags, exit codes and
-//! printed summaries of a rehearsal, and a busy port. Sends to the sandbox (every example, every
+//! printed summaries of a rehearsal (the README's first command's funnel, the delivery gate),
+//! and a busy port. Sends to the sandbox (every example, every
 //! provider × message type, faults, a refused token, a provider stop in the reports) run
 //! in-process in `session/sandbox.rs`, with the helpers here.
 
@@ -89,6 +90,58 @@ fn send_sandbox_rehearses_failure_paths_from_the_command_line() {
     assert!(stderr(&nowhere).contains("only apply with --sandbox"), "{}", stderr(&nowhere));
 }
 
+// spawns: terminal output — the README's first command, with its receipts
+#[test]
+fn the_readme_s_first_command_prints_the_funnel_summary_json_tells() {
+    let s = Scratch::new();
+    let file = root().join("campaigns/spring-sale.cloud_api.yaml");
+    let o = herald(s.path())
+        .args(["send"])
+        .arg(&file)
+        .args(["--sandbox", "--yes", "--journal", "j.db", "--report", "out", "--receipt-delay", "50ms"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let printed = stdout(&o);
+    let line = printed.lines().find(|l| l.starts_with("delivery: ")).unwrap_or_else(|| panic!("{printed}"));
+    let d = &report_summary(&s)["delivery"];
+    let (accepted, delivered, read, failed) = (
+        d["accepted"].as_u64().unwrap(),
+        d["delivered"].as_u64().unwrap(),
+        d["read"].as_u64().unwrap(),
+        d["failed"].as_u64().unwrap(),
+    );
+    assert!(accepted > 0 && delivered > 0, "{d:#}");
+    assert!(line.starts_with(&format!("delivery: {accepted} accepted → {delivered} delivered (")), "{line}\n{d:#}");
+    assert!(line.contains(&format!(" → {read} read (")) && line.contains(&format!("; {failed} failed (")), "{line}");
+    assert_eq!(d["wait"]["ended"], "complete", "{d:#}");
+}
+
+// spawns: exit code — the delivery gate
+#[test]
+fn send_sandbox_below_min_delivered_exits_1_saying_too_few_were_delivered() {
+    let s = Scratch::new();
+    let list: Vec<String> = (0..100).map(|i| format!("+2547{:08}", 70_000_000 + i)).collect();
+    s.write("c.yaml", campaign(kind("cloud_api"), "http://127.0.0.1:9", "1", &list, message("text"), "rate: 80/s"));
+    let o = herald(s.path())
+        .args(["send", "c.yaml", "--sandbox", "--yes", "--quiet", "--report", "out", "--journal", "j.db"])
+        .args(["--receipt-delay", "50ms", "--min-delivered", "99%", "--async-fail-rate", "20%"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let d = &report_summary(&s)["delivery"];
+    let (accepted, delivered) = (d["accepted"].as_u64().unwrap(), d["delivered"].as_u64().unwrap());
+    assert!(delivered < accepted, "{d:#}");
+    let share = delivered as f64 / accepted as f64 * 100.0;
+    let exit = format!(
+        "exit 1: {delivered} of {accepted} accepted messages ({share:.1}%) were reported delivered, below `delivery.min_delivered` (99.0%)"
+    );
+    assert!(stderr(&o).contains(&exit), "{}", stderr(&o));
+    let md = std::fs::read_to_string(s.path().join("out/summary.md")).unwrap();
+    let verdict = md.lines().find(|l| l.starts_with("> ")).unwrap_or_default();
+    assert!(verdict.starts_with("> **Exit 1, too few delivered:**"), "{md}");
+}
+
 // spawns: terminal output
 #[test]
 fn a_busy_port_says_to_pick_another_or_port_zero() {
@@ -103,4 +156,35 @@ fn a_busy_port_says_to_pick_another_or_port_zero() {
         err.contains("= help: pass --port 0 to take any free port (the addresses are printed), or another --port"),
         "{err}"
     );
+}
+
+// spawns: terminal output
+#[test]
+fn with_webhooks_the_sandbox_says_where_it_posts_and_which_secret_is_missing() {
+    let s = Scratch::new();
+    let mut child = herald(s.path())
+        .args(["sandbox", "--port", "0", "--quiet", "--webhooks", "http://127.0.0.1:9/", "--read-rate", "80%"])
+        .args(["--webhooks", "http://127.0.0.1:10"])
+        .env_remove("HERALD_CLOUD_API_APP_SECRET")
+        .env("HERALD_WEBHOOK_SECRET", "s3cret")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (warning, _) = await_line(&mut child, "warning:");
+    terminate(&child);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        warning.trim_end(),
+        "warning: $HERALD_CLOUD_API_APP_SECRET is not set: Cloud API receipts go unsigned, and a listener refuses them"
+    );
+    let banner = stdout(&out);
+    let line = banner.lines().find(|l| l.trim_start().starts_with("receipts")).expect("a receipts line");
+    let posts = "POST http://127.0.0.1:9/webhooks/<provider>, http://127.0.0.1:10/webhooks/<provider> (each event to one of them)";
+    assert!(line.contains(&format!("{posts}; totals at GET http://127.0.0.1:")), "{line}");
+    assert!(!banner.contains("s3cret"), "the secret is not printed");
+    // A delay that is not one is refused before anything starts.
+    let o = run(s.path(), &["sandbox", "--port", "0", "--webhooks", "http://x", "--receipt-delay", "soon"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("`soon` is not a time such as 2s, 500ms or 1m"), "{}", stderr(&o));
 }

@@ -491,3 +491,29 @@ fn human_pacing_is_in_the_sending_time_and_typing_only_where_documented() {
     );
     assert!(err.contains("typing works on: evolution"), "{err}");
 }
+
+// spawns: terminal output
+#[test]
+fn a_delivery_gate_needs_a_provider_that_reports_deliveries() {
+    let s = scratch_with_csv("phone,name\n+254712345678,Jane\n");
+    let o = validate(&s, &format!("{CAMPAIGN}delivery:\n  min_delivered: 95%\n  wait_receipts: 10m\n"));
+    assert_eq!(o.status.code(), Some(0), "the Cloud API reports deliveries: {}", stderr(&o));
+    let whautochat = CAMPAIGN
+        .replace("kind: cloud_api", "kind: whautochat\n  base_url: https://wa.example.com")
+        .replace("phone_number_id: \"1234567890\"", "workspace_id: w1");
+    let o = validate(&s, &format!("{whautochat}delivery:\n  min_delivered: 95%\n"));
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("error: provider `whautochat` reports no delivery status, so `delivery.min_delivered`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("c.yaml:15:3") && err.contains("delivery receipts come from: ") && err.contains("cloud_api"),
+        "{err}"
+    );
+    let o = validate(&s, &format!("{CAMPAIGN}delivery:\n  min_delivered: 95\n  wait_receipts: soon\n"));
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("min_delivered") && err.contains("wait_receipts"), "{err}");
+}

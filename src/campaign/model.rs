@@ -176,6 +176,10 @@ pub struct DeliveryDoc {
     pub jitter: Option<Value>,
     /// Show "typing…" before each message, where the provider documents it.
     pub typing: Option<bool>,
+    /// The delivery gate: the share of accepted messages that must be reported delivered.
+    pub min_delivered: Option<Value>,
+    /// How long `send` waits for delivery receipts after the last request.
+    pub wait_receipts: Option<Value>,
 }
 
 /// `delivery.canary:` as written; checked into a [`crate::plan::Canary`].

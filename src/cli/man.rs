@@ -15,15 +15,15 @@ struct Variable {
 }
 
 /// Every variable herald reads.
-const ENVIRONMENT: [Variable; 10] = [
+const ENVIRONMENT: [Variable; 13] = [
     Variable {
         name: "HERALD_JOURNAL",
-        commands: &["send", "status", "report"],
+        commands: &["send", "status", "report", "listen", "track"],
         meaning: "The journal where --journal is not given: a file, or a postgres:// URL shared by every runner.",
     },
     Variable {
         name: "HERALD_SUPPRESS",
-        commands: &["validate", "preview", "send", "status", "report"],
+        commands: &["validate", "preview", "send", "status", "report", "track"],
         meaning: "Files of numbers never to message, separated by `:` like PATH, on top of the campaign's recipients.suppress and --suppress.",
     },
     Variable {
@@ -43,13 +43,28 @@ const ENVIRONMENT: [Variable; 10] = [
     },
     Variable {
         name: "PGSSLROOTCERT",
-        commands: &["send", "status", "report"],
+        commands: &["send", "status", "report", "listen", "track"],
         meaning: "A PEM file of CA certificates for a PostgreSQL journal's server (sslmode=require).",
     },
     Variable {
         name: "the variable provider.token_env names",
-        commands: &["validate", "preview", "send"],
+        commands: &["validate", "preview", "send", "track"],
         meaning: "The provider's token (WA_TOKEN, …); never printed. validate and preview warn when it is not set.",
+    },
+    Variable {
+        name: "HERALD_CLOUD_API_APP_SECRET",
+        commands: &["listen"],
+        meaning: "The Meta app's App Secret: every Cloud API webhook post must be signed with it (X-Hub-Signature-256). Never printed.",
+    },
+    Variable {
+        name: "HERALD_CLOUD_API_VERIFY_TOKEN",
+        commands: &["listen"],
+        meaning: "The verify token given to Meta with the callback URL, checked at its GET handshake. Never printed.",
+    },
+    Variable {
+        name: "HERALD_WEBHOOK_SECRET",
+        commands: &["listen"],
+        meaning: "The secret (16 characters or more) the other providers send, as header X-Herald-Secret or the last path segment. Never printed.",
     },
     Variable { name: "NO_COLOR", commands: &[], meaning: "No colour, as --color never (when --color is auto)." },
     Variable {
@@ -75,7 +90,7 @@ struct File {
 const FILES: [File; 4] = [
     File {
         path: ".herald/journal.db",
-        commands: &["send", "status", "report"],
+        commands: &["send", "status", "report", "listen", "track"],
         meaning: "The journal (SQLite): who was sent what, so a re-run never sends twice. --journal or HERALD_JOURNAL moves it. Keep it; add .herald/ to .gitignore.",
     },
     File {
@@ -91,7 +106,7 @@ const FILES: [File; 4] = [
     File {
         path: ".herald/reports/<campaign-id>-<timestamp>/",
         commands: &["send", "report"],
-        meaning: "A run's report (results.csv, summary.json, summary.md, junit.xml); --report or report --out writes it elsewhere.",
+        meaning: "A run's report (results.csv, summary.json, summary.md, junit.xml, report.html); --report or report --out writes it elsewhere.",
     },
 ];
 

@@ -5,6 +5,7 @@
 mod chat;
 mod ci;
 mod gitignore;
+pub mod listen;
 pub mod preview;
 mod progress;
 pub mod providers;
@@ -13,6 +14,7 @@ pub mod sandbox;
 mod schedule;
 pub mod send;
 pub mod status;
+pub mod track;
 pub mod validate;
 mod windows;
 

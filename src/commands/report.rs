@@ -20,6 +20,8 @@ pub enum Format {
     Md,
     /// `junit.xml`.
     Junit,
+    /// `report.html`.
+    Html,
 }
 
 /// Options for `report`.
@@ -71,7 +73,10 @@ async fn rebuild(o: &Options, out: &Output) -> Result<u8, Error> {
     let report = Report::new(About::of(&plan, mode), summary, info);
     if let Some(dir) = &o.out {
         report.write_summaries(dir).map_err(|source| Error::Report { dir: dir.clone(), source })?;
-        super::print(&format!("report: {}/ (results.csv, summary.json, summary.md, junit.xml)\n", dir.display()))?;
+        super::print(&format!(
+            "report: {}/ (results.csv, summary.json, summary.md, junit.xml, report.html)\n",
+            dir.display()
+        ))?;
         return Ok(exit::OK);
     }
     let text = match o.format {
@@ -79,6 +84,7 @@ async fn rebuild(o: &Options, out: &Output) -> Result<u8, Error> {
         Format::Json => report::summary_json(&report),
         Format::Md => report::summary_markdown(&report),
         Format::Junit => report::junit_xml(&report),
+        Format::Html => report::report_html(&report),
     };
     super::print(&text)?;
     Ok(exit::OK)
@@ -106,6 +112,7 @@ fn info(plan: &crate::plan::Plan, runs: &[RunRow], summary: &report::Summary) ->
         senders_stopped: Vec::new(),
         held_until: None,
         pace: None,
+        receipts: None,
         canary: plan
             .canary
             .as_ref()

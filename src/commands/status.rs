@@ -1,5 +1,6 @@
-//! `herald status FILE`: counts per journal state, first and last send, the runs, and what a
-//! re-run would do. Reads without the lock, so it works while a send runs.
+//! `herald status FILE`: counts per journal state, the delivery funnel of the accepted
+//! messages, first and last send, the runs, and what a re-run would do. Reads without the lock,
+//! so it works while a send runs.
 
 use super::Output;
 use super::windows::Windows;
@@ -7,6 +8,8 @@ use crate::error::Error;
 use crate::exit;
 use crate::journal::{self, Journal, Location, Policy, RunRow, State, Totals};
 use crate::plan::{self, Options as PlanOptions, Plan, TokenCheck};
+use crate::receipts::Funnel;
+use crate::report::Shown;
 use crate::run::{Inspection, Shares};
 use crate::session::canary_waiting;
 use std::path::{Path, PathBuf};
@@ -63,8 +66,17 @@ fn status(o: &Options, out: &Output) -> Result<u8, Error> {
         inspection.shares = Shares::unsent(&plan)?;
     }
     let (totals, runs, senders) = (j.totals(&plan.id)?, j.runs(&plan.id)?, j.senders(&plan.id)?);
+    let funnel = j.funnel(&plan.id)?;
     let windows = Windows::of(&plan, Some(&j), clock)?;
-    let seen = Seen { plan: &plan, totals: &totals, inspection: &inspection, runs: &runs, path: &path, senders };
+    let seen = Seen {
+        plan: &plan,
+        totals: &totals,
+        inspection: &inspection,
+        runs: &runs,
+        path: &path,
+        senders,
+        funnel: &funnel,
+    };
     let printed = if o.json {
         let mut json = json(seen);
         json["window"] = windows.as_ref().map(Windows::json).into();
@@ -108,12 +120,15 @@ pub struct Seen<'a> {
     pub path: &'a Location,
     /// Processes sending it now.
     pub senders: usize,
+    /// What the receipts of its accepted messages add up to.
+    pub funnel: &'a Funnel,
 }
 
-/// The status as one JSON object, for scripts: the journal's counts (also by sender), what a
-/// re-run would do, how many processes are sending now, and the last run.
+/// The status as one JSON object, for scripts: the journal's counts (also by sender), the
+/// delivery funnel, what a re-run would do, how many processes are sending now, and the last
+/// run.
 pub fn json(seen: Seen<'_>) -> serde_json::Value {
-    let Seen { plan, totals, inspection, runs, path, senders } = seen;
+    let Seen { plan, totals, inspection, runs, path, senders, funnel } = seen;
     let last = runs.last().map(|run| {
         serde_json::json!({
             "started_at": run.started_at,
@@ -144,6 +159,7 @@ pub fn json(seen: Seen<'_>) -> serde_json::Value {
         "needs_continue": waits,
         "continue_would_send": selection.to_send,
         "by_sender": inspection.shares.json(),
+        "delivery": crate::report::delivery_json(funnel, receipts(plan)),
         "changed": inspection.changes.any(),
         "runs": runs.len(),
         "last_run": last,
@@ -164,15 +180,21 @@ fn unsent(plan: &Plan, path: &Location) -> serde_json::Value {
         "rerun_would_send": counts.recipients,
         "needs_continue": false,
         "continue_would_send": counts.recipients,
+        "delivery": crate::report::delivery_json(&Funnel::default(), receipts(plan)),
         "changed": false,
         "runs": 0,
         "last_run": null,
     })
 }
 
+/// Whether `plan`'s provider documents status events herald can receive.
+fn receipts(plan: &Plan) -> bool {
+    plan.provider.provider().status_webhook().is_some()
+}
+
 /// The status text. Pure, so tests check it.
 pub fn text(seen: Seen<'_>) -> String {
-    let Seen { plan, totals, inspection, runs, path, senders } = seen;
+    let Seen { plan, totals, inspection, runs, path, senders, funnel } = seen;
     let busy = senders > 0;
     let mut s = format!("campaign {} · {} · journal {path}\n", plan.id, plan.file.display());
     let lines = [
@@ -208,6 +230,7 @@ pub fn text(seen: Seen<'_>) -> String {
     if inspection.shares.several() {
         s.push_str(&inspection.shares.text());
     }
+    s.push_str(&Shown::of(funnel, receipts(plan), plan.provider.provider().info().name).text());
     if let (Some(first), Some(last)) = (&totals.first_sent_at, &totals.last_at) {
         s.push_str(&format!("first send {first} · last {last}\n"));
     }

@@ -2,9 +2,10 @@
 //! ([`super::postgres`]): each method is documented here once. A [`super::Journal`] holds one
 //! behind a `Box<dyn Backend>`.
 
-use super::receipt::Receipt;
+use super::receipt::{Awaiting, Fate, Receipt, Recorded};
 use super::writer::Writer;
 use super::{Hash, JournalError, Known, Row, RunRow, Sections, Slots, Totals};
+use crate::receipts::Funnel;
 use std::collections::HashMap;
 
 /// An open journal: SQLite, locked for one campaign when this process sends it, or
@@ -93,13 +94,28 @@ pub trait Backend: std::fmt::Debug + Send {
     /// of this process (a dry run, a report) it only looks up.
     fn writer(&self, campaign: &str, keep_bodies: bool) -> Result<Writer, JournalError>;
 
-    /// Records delivery receipts by message id, whichever campaign sent the message; returns
-    /// how many moved a message forward. One behind what is recorded (see
-    /// [`super::Delivery`]) changes nothing; one whose send's answer is not recorded yet (a
-    /// receipt can outrun it) is kept all the same.
-    fn record_receipts(&mut self, receipts: &[Receipt]) -> Result<usize, JournalError>;
+    /// Records delivery receipts by message id, whichever campaign of the journal sent the
+    /// message, in one transaction: durable when it returns. They fold as
+    /// [`crate::receipts::Receipts::add`] does; one whose message matches no recipient (its
+    /// send's answer may not be recorded yet) is kept for [`super::GRACE`], counted unknown.
+    fn record_receipts(&mut self, receipts: &[Receipt]) -> Result<Recorded, JournalError> {
+        Ok(self.record_each(receipts)?.into_iter().collect())
+    }
 
-    /// The last receipt recorded for `recipient` of `campaign` (`None`: none yet, or a journal
-    /// from before receipts, which a reader leaves as it is).
-    fn receipt(&self, campaign: &str, recipient: &str) -> Result<Option<Receipt>, JournalError>;
+    /// [`Backend::record_receipts`], saying what became of each receipt, in their order (a
+    /// listener answers each post for its own).
+    fn record_each(&mut self, receipts: &[Receipt]) -> Result<Vec<Fate>, JournalError>;
+
+    /// Deletes the receipts that came before `received_before` matching no recipient and
+    /// still match none; returns how many. A listener calls it with now minus
+    /// [`super::GRACE`].
+    fn sweep_receipts(&mut self, received_before: jiff::Timestamp) -> Result<usize, JournalError>;
+
+    /// What the receipts of `campaign`'s accepted messages add up to, counted by the database.
+    /// A journal from before receipts counts every accepted message without one.
+    fn funnel(&self, campaign: &str) -> Result<Funnel, JournalError>;
+
+    /// Up to `limit` of `campaign`'s accepted messages with no final receipt, by recipient,
+    /// after recipient `after` (`None`: from the first): page on with the last one's.
+    fn awaiting(&self, campaign: &str, after: Option<&str>, limit: usize) -> Result<Vec<Awaiting>, JournalError>;
 }

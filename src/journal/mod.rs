@@ -14,6 +14,7 @@ mod error;
 mod location;
 mod postgres;
 mod receipt;
+mod resend;
 mod row;
 mod selection;
 mod sqlite;
@@ -25,7 +26,8 @@ pub use changes::{Changes, MESSAGE_SECTIONS};
 pub use error::{Driver, JournalError};
 pub use location::{Location, redact};
 pub use postgres::Slots;
-pub use receipt::{Delivery, Receipt};
+pub use receipt::{Awaiting, Delivery, Fate, GRACE, Receipt, Recorded};
+pub use resend::Later;
 pub use row::{Row, State};
 pub use selection::{Decision, Policy, Selection};
 
@@ -119,6 +121,18 @@ impl Journal {
             }
         };
         Ok(backend.map(|backend| Journal { location, backend }))
+    }
+
+    /// Opens (creating if needed) the journal to record delivery receipts, for every campaign
+    /// in it, without locking any: a `send` may run beside it. SQLite waits its turn to write
+    /// (WAL, a busy timeout); PostgreSQL takes any number of listeners at once.
+    pub fn open_listener(at: impl Into<Location>) -> Result<Journal, JournalError> {
+        let location = at.into();
+        let backend: Box<dyn Backend> = match &location {
+            Location::File(path) => Box::new(sqlite::Sqlite::open_unlocked(path)?),
+            Location::Postgres { url, schema } => Box::new(postgres::Postgres::open(url, schema, &location)?),
+        };
+        Ok(Journal { location, backend })
     }
 
     /// Where the journal is; it prints without a password.

@@ -1,8 +1,9 @@
 //! A recipient's row as both backends store it: the `state` text ⇄ [`State`] ⇄ [`Status`]
-//! mapping, the columns a row is read from, and their decoding into a [`Row`], written once for
-//! SQLite and PostgreSQL.
+//! mapping, the columns a row is read from (with its message's receipts, joined by message
+//! id), and their decoding into a [`Row`], written once for SQLite and PostgreSQL.
 
 use super::from_millis;
+use crate::receipts::Receipts;
 use crate::results::{Code, Record, Status};
 
 /// A recipient's state in the journal.
@@ -70,13 +71,25 @@ pub struct Row {
     pub record: Record,
 }
 
-/// The columns a row is read from, in the order [`decode`] reads them. A backend may put an
-/// expression in place of `state`, `error_code` and `error_message` (PostgreSQL reads a
-/// crashed runner's claims as settled).
+/// The columns a row is read from, in the order [`decode`] reads them, from a table joined
+/// with [`from`]. A backend may put an expression in place of `state`, `error_code` and
+/// `error_message` (PostgreSQL reads a crashed runner's claims as settled).
 pub(super) fn columns(state: &str, error_code: &str, error_message: &str) -> String {
     format!(
         "recipient, csv_line, {state}, request_hash, message_id, http_status, {error_code}, {error_message}, \
-         attempts, latency_ms, updated_at, sender"
+         attempts, latency_ms, updated_at, sender, \
+         receipt_delivered_at, receipt_read_at, receipt_failed_at, receipt_error_code, receipt_error"
+    )
+}
+
+/// `table` (known in the query as `name`) with its messages' receipts, for [`columns`]: the
+/// receipts' columns are renamed so the rows' own (`message_id`, `error_code`) stay unambiguous.
+pub(super) fn from(table: &str, name: &str) -> String {
+    format!(
+        "{table} LEFT JOIN (SELECT message_id AS receipt_of, delivered_at AS receipt_delivered_at,
+                                   read_at AS receipt_read_at, failed_at AS receipt_failed_at,
+                                   error_code AS receipt_error_code, error AS receipt_error FROM receipts) k
+                 ON k.receipt_of = {name}.message_id"
     )
 }
 
@@ -111,12 +124,23 @@ pub(super) fn decode<C: Cells>(r: &C) -> Result<Row, C::Error> {
         latency_ms: r.opt_int(9)?.and_then(|n| u64::try_from(n).ok()),
         timestamp: from_millis(r.int(10)?),
         sender: r.opt_text(11)?,
+        receipts: receipts(r)?,
     };
     if state == State::InFlight {
         record.error_code = Some(Code::InFlight);
         record.error_message = Some("in flight: a send is running, or it stopped before recording the answer".into());
     }
     Ok(Row { state, request_hash: r.blob(3)?, record })
+}
+
+/// The message's receipts, read from [`from`]'s columns (`None`: none recorded).
+fn receipts<C: Cells>(r: &C) -> Result<Option<Receipts>, C::Error> {
+    let [delivered_at, read_at, failed_at] =
+        [r.opt_int(12)?, r.opt_int(13)?, r.opt_int(14)?].map(|t| t.map(from_millis));
+    if delivered_at.is_none() && read_at.is_none() && failed_at.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(Receipts { delivered_at, read_at, failed_at, error_code: r.opt_text(15)?, error: r.opt_text(16)? }))
 }
 
 impl Cells for rusqlite::Row<'_> {

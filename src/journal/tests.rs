@@ -136,7 +136,7 @@ async fn a_rerun_keeps_final_rows_unless_told_to_retry_and_restores_released_ret
     assert!(matches!(&kept[2], Admission::Kept(r) if r.status == Status::Unknown));
     assert!(matches!(&kept[3], Admission::Kept(r) if r.error_code == Some(Code::Interrupted)));
     assert_eq!(kept[4], Admission::Claimed, "never attempted");
-    let retry = Policy { retry_failed: true, retry_unknown: false };
+    let retry = Policy { retry_failed: true, retry_unknown: false, ..Policy::default() };
     let again = h.admit(vec![candidate(1)], retry, usize::MAX).await.unwrap();
     assert_eq!(again, [Admission::Claimed]);
     h.release(vec![phone(1)]);
@@ -234,22 +234,28 @@ async fn a_reader_sees_a_send_under_way_and_never_folds_it(backend: Backend) {
     assert_eq!((totals.of(State::Sent), totals.of(State::InFlight)), (2, 2));
 }
 
-/// A receipt for message `id`, `ms` milliseconds into the Unix epoch.
+/// A receipt for message `id`, `ms` milliseconds into the Unix epoch; a failure with Meta's
+/// 131047 and its words.
 fn receipt(id: &str, delivery: Delivery, ms: i64) -> Receipt {
-    let error_code = (delivery == Delivery::Failed).then(|| "131047".to_string());
-    Receipt { message_id: id.into(), delivery, at: from_millis(ms), error_code }
+    let failed = delivery == Delivery::Failed;
+    Receipt {
+        message_id: id.into(),
+        delivery,
+        at: from_millis(ms),
+        error_code: failed.then(|| "131047".to_string()),
+        error: failed.then(|| "Re-engagement message".to_string()),
+        provider: None,
+    }
 }
 
-both!(receipts_move_a_message_forward_only_and_may_come_before_its_answer);
-async fn receipts_move_a_message_forward_only_and_may_come_before_its_answer(backend: Backend) {
-    let (_dir, mut j, _) = open_in(backend);
-    // The provider's receipt for the fourth message outruns the answer to its request.
-    assert_eq!(j.record_receipts(&[receipt("wamid.3", Delivery::Delivered, 5)]).unwrap(), 1);
+/// Campaign `c` of a journal with `n` recipients sent, message `wamid.<i>` each (recipient
+/// `n` is claimed and never answered).
+async fn sent(j: &Journal, n: usize) {
     let writer = j.writer("c", false).unwrap();
     let h = writer.handle();
-    h.admit((0..5).map(candidate).collect(), Policy::default(), usize::MAX).await.unwrap();
+    h.admit((0..=n).map(candidate).collect(), Policy::default(), usize::MAX).await.unwrap();
     h.done(
-        (0..4)
+        (0..n)
             .map(|i| {
                 let mut r = outcome(i, Status::Sent);
                 r.message_id = Some(format!("wamid.{i}"));
@@ -259,29 +265,180 @@ async fn receipts_move_a_message_forward_only_and_may_come_before_its_answer(bac
     );
     drop(h);
     writer.finish().unwrap();
+}
 
+/// Recorded as (new, repeated, unknown).
+fn counts(r: Recorded) -> (usize, usize, usize) {
+    (r.new, r.repeated, r.unknown)
+}
+
+both!(receipts_fold_forward_once_each_in_any_order_and_ride_on_the_rows);
+async fn receipts_fold_forward_once_each_in_any_order_and_ride_on_the_rows(backend: Backend) {
+    let (_dir, mut j, _) = open_in(backend);
+    // The provider's receipt for the fourth message outruns the answer to its request.
+    assert_eq!(counts(j.record_receipts(&[receipt("wamid.3", Delivery::Delivered, 5)]).unwrap()), (0, 0, 1));
+    sent(&j, 4).await;
     let first = [
         receipt("wamid.0", Delivery::Delivered, 10),
         receipt("wamid.1", Delivery::Read, 20),
         receipt("wamid.2", Delivery::Failed, 30),
         receipt("wamid.3", Delivery::Delivered, 6),
+        receipt("wamid.0", Delivery::Delivered, 10),
     ];
-    assert_eq!(j.record_receipts(&first).unwrap(), 3, "the same step again is no news");
+    assert_eq!(counts(j.record_receipts(&first).unwrap()), (3, 2, 0), "the same kind again is no news");
     let late = [
         receipt("wamid.0", Delivery::Read, 40),
         receipt("wamid.1", Delivery::Delivered, 15),
         receipt("wamid.2", Delivery::Delivered, 50),
+        receipt("wamid.2", Delivery::Failed, 60),
+        receipt("wamid.1", Delivery::Read, 20),
     ];
-    assert_eq!(j.record_receipts(&late).unwrap(), 1, "only the read moves a message forward");
-    let got = |j: &Journal, i: usize| j.receipt("c", &phone(i)).unwrap().map(|r| (r.delivery, r.at.as_millisecond()));
-    assert_eq!(got(&j, 0), Some((Delivery::Read, 40)));
-    assert_eq!(got(&j, 1), Some((Delivery::Read, 20)), "a delivery reported after the read is behind it");
-    assert_eq!(got(&j, 2), Some((Delivery::Failed, 30)), "a message that failed is not delivered after all");
-    assert_eq!(got(&j, 3), Some((Delivery::Delivered, 5)));
+    assert_eq!(counts(j.record_receipts(&late).unwrap()), (3, 2, 0));
+    let got = |j: &Journal, i: usize| j.row("c", &phone(i)).unwrap().unwrap().record.receipts;
+    let at = |ms: i64| Some(from_millis(ms));
+    let zero = got(&j, 0).unwrap();
+    assert_eq!((zero.delivery(), zero.delivered_at, zero.read_at), (Some(Delivery::Read), at(10), at(40)));
+    let one = got(&j, 1).unwrap();
+    assert_eq!((one.delivered_at, one.read_at), (at(15), at(20)), "a delivery reported after the read is kept");
+    let two = got(&j, 2).unwrap();
+    assert_eq!((two.delivery(), two.conflict(), two.failed_at), (Some(Delivery::Failed), true, at(30)));
+    assert_eq!((two.error_code.as_deref(), two.error.as_deref()), (Some("131047"), Some("Re-engagement message")));
+    assert_eq!(got(&j, 3).unwrap().delivered_at, at(5), "the first report stands");
     assert_eq!(got(&j, 4), None, "no answer, no message id");
-    assert_eq!(j.receipt("c", &phone(2)).unwrap().unwrap().error_code.as_deref(), Some("131047"));
     let reader = Journal::open_read(j.location()).unwrap().unwrap();
-    assert_eq!(got(&reader, 0), Some((Delivery::Read, 40)), "a reader sees them too");
+    let rows = reader.rows("c", &[phone(0), phone(2)]).unwrap();
+    assert_eq!(rows[&phone(0)].record.receipts, Some(zero), "a reader sees them, in a batch too");
+    assert_eq!(rows[&phone(2)].record.receipts, Some(two));
+}
+
+both!(receipts_matching_no_recipient_are_kept_through_the_grace_then_swept);
+async fn receipts_matching_no_recipient_are_kept_through_the_grace_then_swept(backend: Backend) {
+    let (_dir, mut j, _) = open_in(backend);
+    let early = [receipt("wamid.0", Delivery::Delivered, 10), receipt("wamid.other", Delivery::Read, 10)];
+    assert_eq!(counts(j.record_receipts(&early).unwrap()), (0, 0, 2));
+    let now = jiff::Timestamp::now();
+    assert_eq!(j.sweep_receipts(now - GRACE).unwrap(), 0, "within the grace, both are kept");
+    sent(&j, 1).await;
+    assert!(j.row("c", &phone(0)).unwrap().unwrap().record.receipts.is_some(), "the early one found its row");
+    assert_eq!(j.sweep_receipts(now + std::time::Duration::from_secs(1)).unwrap(), 1, "only the stranger goes");
+    assert!(j.row("c", &phone(0)).unwrap().unwrap().record.receipts.is_some());
+    assert_eq!(j.sweep_receipts(now + std::time::Duration::from_secs(1)).unwrap(), 0, "a matched one stays matched");
+    assert_eq!(counts(j.record_receipts(&[receipt("wamid.other", Delivery::Read, 10)]).unwrap()), (0, 0, 1));
+    assert_eq!(counts(j.record_receipts(&[receipt("wamid.0", Delivery::Delivered, 10)]).unwrap()), (0, 1, 0));
+}
+
+both!(the_funnel_and_the_messages_awaiting_a_receipt_are_counted_by_the_journal);
+async fn the_funnel_and_the_messages_awaiting_a_receipt_are_counted_by_the_journal(backend: Backend) {
+    let (_dir, mut j, _) = open_in(backend);
+    assert_eq!(j.funnel("c").unwrap(), crate::receipts::Funnel::default());
+    sent(&j, 7).await;
+    let mut held = receipt("wamid.4", Delivery::Failed, 45);
+    held.error_code = Some("131049".into());
+    held.error = None;
+    let mut no_code = receipt("wamid.6", Delivery::Failed, 46);
+    (no_code.error_code, no_code.error) = (None, None);
+    j.record_receipts(&[
+        receipt("wamid.0", Delivery::Delivered, 10),
+        receipt("wamid.1", Delivery::Read, 20),
+        receipt("wamid.2", Delivery::Failed, 30),
+        receipt("wamid.2", Delivery::Delivered, 31),
+        held,
+        no_code,
+        receipt("wamid.elsewhere", Delivery::Read, 20),
+    ])
+    .unwrap();
+    let funnel = j.funnel("c").unwrap();
+    let mut expected = crate::receipts::Funnel::default();
+    for i in 0..7 {
+        expected.add(j.row("c", &phone(i)).unwrap().unwrap().record.receipts.as_ref());
+    }
+    assert_eq!(funnel, expected, "the database counts as the fold does");
+    assert_eq!((funnel.accepted, funnel.delivered, funnel.read, funnel.failed), (7, 2, 1, 3));
+    assert_eq!((funnel.no_receipt, funnel.conflicts), (2, 1));
+    let codes: Vec<(&str, usize, Option<&str>)> =
+        funnel.failures.iter().map(|(c, f)| (c.as_str(), f.count, f.error.as_deref())).collect();
+    assert_eq!(codes, [("", 1, None), ("131047", 1, Some("Re-engagement message")), ("131049", 1, None)]);
+
+    let awaiting = |after: Option<&str>| -> Vec<String> {
+        j.awaiting("c", after, 1).unwrap().into_iter().map(|a| a.message_id).collect()
+    };
+    assert_eq!(awaiting(None), ["wamid.3"], "a page of one");
+    assert_eq!(awaiting(Some(&phone(3))), ["wamid.5"], "the next page, after the last one's recipient");
+    assert!(awaiting(Some(&phone(5))).is_empty(), "the unanswered recipient has no message to await");
+    let first = &j.awaiting("c", None, 10).unwrap()[0];
+    assert_eq!((first.recipient.as_str(), first.sender.as_deref()), (phone(3).as_str(), Some("101")));
+    let reader = Journal::open_read(j.location()).unwrap().unwrap();
+    assert_eq!(reader.funnel("c").unwrap(), funnel);
+}
+
+both!(retry_failed_resends_a_failure_reported_after_acceptance_as_the_provider_allows);
+async fn retry_failed_resends_a_failure_reported_after_acceptance_as_the_provider_allows(backend: Backend) {
+    let (_dir, mut j, run) = open_in(backend);
+    sent(&j, 4).await;
+    let now = jiff::Timestamp::now();
+    let failed = |i: usize, code: &str, hours_ago: i64| Receipt {
+        message_id: format!("wamid.{i}"),
+        delivery: Delivery::Failed,
+        at: now - jiff::SignedDuration::from_hours(hours_ago),
+        error_code: Some(code.into()),
+        error: Some("from the provider".into()),
+        provider: None,
+    };
+    let delivered = Receipt { delivery: Delivery::Delivered, error_code: None, error: None, ..failed(3, "", 0) };
+    j.record_receipts(&[failed(0, "131026", 1), failed(1, "131049", 1), failed(2, "131049", 25), delivered]).unwrap();
+    j.end_run(run, None, 1).unwrap();
+    j.settle_crashed("c").unwrap();
+    j.begin_run("c", &HashMap::from([("message".into(), "m1".into())]), "c.yaml", "send", "cloud_api:42").unwrap();
+
+    let meta = crate::providers::ProviderKind::named("cloud_api").unwrap().provider().resend_rules();
+    let writer = j.writer("c", false).unwrap();
+    let h = writer.handle();
+    let plain =
+        h.admit((0..4).map(candidate).collect(), Policy { resend_rules: meta, ..Policy::default() }, usize::MAX);
+    let plain = plain.await.unwrap();
+    assert!(
+        plain.iter().all(|a| matches!(a, Admission::Kept(r) if r.status == Status::Sent && r.error_message.is_none())),
+        "without --retry-failed they stay sent: {plain:?}"
+    );
+    let retry = Policy { retry_failed: true, resend_rules: meta, ..Policy::default() };
+    let admitted = h.admit((0..4).map(candidate).collect(), retry, usize::MAX).await.unwrap();
+    let note = |a: &Admission| match a {
+        Admission::Kept(r) => r.error_message.clone().unwrap_or_default(),
+        other => format!("{other:?}"),
+    };
+    assert!(note(&admitted[0]).starts_with("not resent: ") && note(&admitted[0]).contains("(131026)"), "{admitted:?}");
+    assert!(note(&admitted[1]).contains("(131049); --retry-failed resends it from "), "{admitted:?}");
+    assert_eq!(admitted[2], Admission::Claimed, "a day after Meta's marketing cap held it back");
+    assert!(matches!(&admitted[3], Admission::Kept(r) if r.error_message.is_none()), "delivered stays sent");
+    h.release(vec![phone(2)]);
+    drop(h);
+    writer.finish().unwrap();
+}
+
+both!(receipts_of_a_send_under_way_are_known_and_counted_by_a_reader);
+async fn receipts_of_a_send_under_way_are_known_and_counted_by_a_reader(backend: Backend) {
+    let (_dir, mut j, _) = open_in(backend);
+    let writer = j.writer("c", false).unwrap();
+    let h = writer.handle();
+    h.admit((0..3).map(candidate).collect(), Policy::default(), usize::MAX).await.unwrap();
+    let answered = |i: usize| {
+        let mut r = outcome(i, Status::Sent);
+        r.message_id = Some(format!("wamid.{i}"));
+        r
+    };
+    h.done(vec![answered(0), answered(1)]);
+    // The outcomes are committed with the next batch, into SQLite's log, not folded yet.
+    h.admit(vec![candidate(3)], Policy::default(), usize::MAX).await.unwrap();
+    let known = j.record_receipts(&[receipt("wamid.0", Delivery::Read, 10)]).unwrap();
+    assert_eq!(counts(known), (1, 0, 0), "a message of the send under way is known");
+    let reader = Journal::open_read(j.location()).unwrap().unwrap();
+    let funnel = reader.funnel("c").unwrap();
+    assert_eq!((funnel.accepted, funnel.read, funnel.no_receipt), (2, 1, 1));
+    let awaiting: Vec<String> = reader.awaiting("c", None, 10).unwrap().into_iter().map(|a| a.message_id).collect();
+    assert_eq!(awaiting, ["wamid.1"]);
+    assert!(reader.row("c", &phone(0)).unwrap().unwrap().record.receipts.is_some());
+    drop(h);
+    writer.finish().unwrap();
 }
 
 /// The message of `e` and of every error under it.
@@ -330,4 +487,49 @@ fn a_journal_that_cannot_be_reached_is_named_without_its_password() {
     let err = Journal::open(Location::File(dir.path().to_path_buf()), "c").err().unwrap();
     assert!(matches!(err, JournalError::Open { source: Driver::Sqlite(_), .. }), "{err:?}");
     assert!(err.to_string().starts_with("cannot open the journal "), "{err}");
+}
+
+both!(a_resend_forgets_the_receipts_of_the_message_it_replaces_even_under_the_same_id);
+async fn a_resend_forgets_the_receipts_of_the_message_it_replaces_even_under_the_same_id(backend: Backend) {
+    let (_dir, mut j, run) = open_in(backend);
+    sent(&j, 1).await;
+    let failed = Receipt {
+        message_id: "wamid.0".into(),
+        delivery: Delivery::Failed,
+        at: jiff::Timestamp::now(),
+        error_code: None,
+        error: None,
+        provider: None,
+    };
+    j.record_receipts(std::slice::from_ref(&failed)).unwrap();
+    j.end_run(run, None, 1).unwrap();
+    j.begin_run("c", &HashMap::from([("message".into(), "m1".into())]), "c.yaml", "send", "communiktor:i").unwrap();
+    let writer = j.writer("c", false).unwrap();
+    let h = writer.handle();
+    let retry = Policy { retry_failed: true, ..Policy::default() };
+    assert_eq!(h.admit(vec![candidate(0)], retry, usize::MAX).await.unwrap(), vec![Admission::Claimed]);
+    // Communiktor's id is herald's own, the same for the resend.
+    let mut again = outcome(0, Status::Sent);
+    again.message_id = Some("wamid.0".into());
+    h.done(vec![again]);
+    drop(h);
+    writer.finish().unwrap();
+    let row = j.row("c", &phone(0)).unwrap().unwrap();
+    assert_eq!(row.record.receipts, None, "the old failure is not the new message's: {row:?}");
+    assert_eq!(j.funnel("c").unwrap().failed, 0);
+}
+
+both!(a_receipt_from_another_providers_route_is_counted_never_written);
+async fn a_receipt_from_another_providers_route_is_counted_never_written(backend: Backend) {
+    let (_dir, mut j, _) = open_in(backend);
+    sent(&j, 1).await;
+    let from = |provider: &str| Receipt {
+        provider: crate::providers::ProviderKind::named(provider),
+        ..receipt("wamid.0", Delivery::Failed, 10)
+    };
+    // The campaign sends through the Cloud API: a FlowIQ post naming its wamid is a forgery.
+    assert_eq!(counts(j.record_receipts(&[from("flowiq")]).unwrap()), (0, 0, 1));
+    assert_eq!(j.row("c", &phone(0)).unwrap().unwrap().record.receipts, None, "nothing written");
+    assert_eq!(counts(j.record_receipts(&[from("cloud_api")]).unwrap()), (1, 0, 0));
+    assert_eq!(j.funnel("c").unwrap().failed, 1);
 }

@@ -152,6 +152,7 @@ pub fn check(c: &CampaignDoc, ctx: &Context, diags: &mut Diagnostics) -> Option<
         Delivery::default()
     });
     super::typing::check(kind, &delivery, ctx, diags);
+    super::receipts::check(kind, &delivery, ctx, diags);
     let senders = super::senders::check(c, &delivery, ctx, diags);
     let window = super::window::check(c, ctx, diags);
     let canary = super::canary::check(c, region, ctx, diags);

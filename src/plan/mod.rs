@@ -14,6 +14,7 @@ mod lookup;
 mod opt_out;
 pub mod pinning;
 mod rate;
+mod receipts;
 mod render;
 mod rows;
 mod schedule;
@@ -97,6 +98,10 @@ pub struct Overrides {
     pub concurrency: Option<usize>,
     /// The gate.
     pub max_failure_rate: Option<f64>,
+    /// The delivery gate.
+    pub min_delivered: Option<f64>,
+    /// How long to wait for receipts.
+    pub wait_receipts: Option<std::time::Duration>,
 }
 
 /// Where requests go.
@@ -314,6 +319,8 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
     d.rate_per_sec = o.rate_per_sec.unwrap_or(d.rate_per_sec);
     d.concurrency = o.concurrency.unwrap_or(d.concurrency);
     d.max_failure_rate = o.max_failure_rate.unwrap_or(d.max_failure_rate);
+    d.min_delivered = o.min_delivered.or(d.min_delivered);
+    d.wait_receipts = o.wait_receipts.or(d.wait_receipts);
     // `--rate` slows (or speeds) every sender alike.
     for sender in checked.senders.iter_mut() {
         sender.rate_per_sec = o.rate_per_sec.unwrap_or(sender.rate_per_sec);
@@ -343,7 +350,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
     let context = crate::template::context::Shared::new(&campaign, audience.headers());
     let settings =
         checked.senders.iter().map(|s| Settings { account: s.account.clone(), ..checked.settings.clone() }).collect();
-    let renderer = Renderer::new(templates, context, campaign.provider.kind, checked.region);
+    let renderer = Renderer::new(templates, context, campaign.provider.kind, checked.region, &campaign.id);
     let token_env = campaign.provider.token_env.clone();
     let mut plan = Plan {
         file: path.to_path_buf(),

@@ -3,7 +3,7 @@
 //! [`Renderer`] serves validation, preview and sending, so what is previewed is what is sent.
 
 use crate::campaign::message_spec::{mentions, reply_to, to_message};
-use crate::providers::{Finding, Outgoing, ProviderKind, Settings, Unsupported};
+use crate::providers::{Finding, Outgoing, ProviderKind, Settings, Unsupported, correlation};
 use crate::recipients::Recipient;
 use crate::request::HttpRequest;
 use crate::template::context::Shared;
@@ -21,6 +21,8 @@ pub struct Renderer {
     names: HashMap<String, String>,
     provider: ProviderKind,
     region: Option<Region>,
+    /// The campaign's id, for herald's own message ids ([`crate::providers::correlation`]).
+    campaign: String,
 }
 
 /// One recipient's message, and what the provider's checks found in it.
@@ -40,12 +42,18 @@ impl Rendered {
 }
 
 impl Renderer {
-    /// A renderer for compiled templates.
-    pub fn new(templates: Templates, context: Shared, provider: ProviderKind, region: Option<Region>) -> Renderer {
+    /// A renderer for compiled templates of campaign `campaign` (its id).
+    pub fn new(
+        templates: Templates,
+        context: Shared,
+        provider: ProviderKind,
+        region: Option<Region>,
+        campaign: &str,
+    ) -> Renderer {
         let variables = templates.variables();
         let names = variables.iter().map(|(p, _, origin)| (p.clone(), origin.name(p))).collect();
         let uses = variables.into_iter().map(|(p, v, _)| (p, v)).collect();
-        Renderer { templates, context, uses, names, provider, region }
+        Renderer { templates, context, uses, names, provider, region, campaign: campaign.to_string() }
     }
 
     /// Renders `recipient`'s message and checks it.
@@ -53,6 +61,8 @@ impl Renderer {
         let ctx = self.context.row(recipient.values.clone(), recipient.target.to_string());
         let (rendered, metadata) = self.templates.render(&ctx)?;
         let mut findings = Vec::new();
+        let key = recipient.target.to_string();
+        let metadata = correlation::tag(self.provider, &self.campaign, &key, metadata, &mut findings);
         let outgoing = match (to_message(&rendered, self.region), mentions(&rendered, self.region)) {
             (Ok(message), Ok(mentions)) => {
                 let out = Outgoing { message, metadata, reply_to: reply_to(&rendered), mentions };
@@ -60,7 +70,7 @@ impl Renderer {
                 Some(out)
             }
             (message, mentions) => {
-                findings = message.err().unwrap_or_default();
+                findings.extend(message.err().unwrap_or_default());
                 findings.extend(mentions.err().unwrap_or_default());
                 None
             }

@@ -8,12 +8,20 @@
 //! the tests) goes through [`ProviderKind::ALL`]. `docs/providers.md` says how to add one.
 
 pub mod contract;
+pub mod correlation;
 pub mod imitation;
-mod meta;
+pub(crate) mod meta;
 mod outcome;
+pub mod poll;
+pub mod resend;
 pub mod schema;
+pub mod status;
 
+pub use meta::signature;
 pub use outcome::{Outcome, ProviderError, Response};
+pub use poll::{Polled, StatusPoll};
+pub use resend::{Resend, ResendRule};
+pub use status::{AsyncFailure, MessageStatus, Signing, StatusEvent, StatusWebhook, WebhookError};
 
 use crate::message::{
     ContactCard, InteractiveHeader, InteractiveKind, Location, Media, MediaKind, MediaSource, Message, MessageType,
@@ -410,6 +418,31 @@ pub trait Provider: Sync {
 
     /// What the provider's answer to a request means.
     fn classify(&self, response: &Response) -> Outcome;
+
+    /// The webhook on which the provider reports what became of accepted messages, when its
+    /// docs describe one (`None`: the report says it gives no delivery status).
+    fn status_webhook(&self) -> Option<StatusWebhook> {
+        None
+    }
+
+    /// The endpoint from which the status of one accepted message can be read, when its docs
+    /// describe one (`None`: `herald track` cannot poll it; receipts come by webhook only).
+    fn status_poll(&self) -> Option<StatusPoll> {
+        None
+    }
+
+    /// The failure codes its receipts carry that its docs say not to resend, or not soon
+    /// (see [`resend`]); empty for a provider whose receipts carry no code.
+    fn resend_rules(&self) -> &'static [ResendRule] {
+        &[]
+    }
+
+    /// The `metadata` key under which herald puts its own id for each message, when the
+    /// provider's status webhooks name no message id but echo the request's `metadata`
+    /// ([`correlation`]); that id is the message id herald records.
+    fn correlation_key(&self) -> Option<&'static str> {
+        None
+    }
 
     /// [`Provider::build`], refusing a delivery time ([`Settings::send_at`]) that the provider
     /// cannot carry for this message type rather than sending at once. Plans build through it.

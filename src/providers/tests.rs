@@ -347,3 +347,39 @@ fn every_default_rate_keeps_to_the_published_limit() {
     assert_eq!(kind("whautochat").provider().info().default_rate, 100.0 / 60.0);
     assert_eq!(kind("cloud_api").provider().info().default_rate, 80.0);
 }
+
+#[test]
+fn the_providers_that_document_status_events_read_them() {
+    // WhautoChat documents no status events and AutoKonnect returns no message id; Communiktor
+    // documents `message.sent` and `message.sent.failed` but no message id, so its events are
+    // matched by herald's id in the request's `metadata`.
+    let reading: Vec<&str> = ProviderKind::ALL
+        .iter()
+        .filter(|k| k.provider().status_webhook().is_some())
+        .map(|k| k.provider().info().id)
+        .collect();
+    assert_eq!(reading, ["communiktor", "evolution", "flowiq", "cloud_api"]);
+    for kind in ProviderKind::ALL.iter().filter(|k| k.provider().status_webhook().is_some()) {
+        let webhook = kind.provider().status_webhook().unwrap();
+        assert!(matches!((webhook.read)(b"not json"), Err(crate::providers::WebhookError::NotJson(_))), "{kind}");
+        let meta = kind.provider().info().id == "cloud_api";
+        assert_eq!(webhook.signing == crate::providers::Signing::Meta, meta, "{kind}: only Meta signs");
+    }
+}
+
+#[test]
+fn what_the_sandbox_posts_for_a_provider_reads_back_as_the_same_events() {
+    use crate::providers::{MessageStatus, StatusEvent};
+    let at = "2026-12-05T10:00:00Z".parse().ok();
+    for kind in ProviderKind::ALL.iter().filter(|k| k.provider().status_webhook().is_some()) {
+        let webhook = kind.provider().status_webhook().unwrap();
+        let account = (kind.provider().info().id != "flowiq").then(|| "acct-1".to_string());
+        let sent = webhook.reports_sent.then_some(MessageStatus::Sent);
+        for status in sent.into_iter().chain([MessageStatus::Delivered, MessageStatus::Read, MessageStatus::Failed]) {
+            let error = (status == MessageStatus::Failed).then(|| webhook.failures[0].error());
+            let event = StatusEvent { message_id: "m-1".into(), account: account.clone(), status, at, error };
+            let read = (webhook.read)(&(webhook.post)(std::slice::from_ref(&event)));
+            assert_eq!(read, Ok(vec![event]), "{kind} {status:?}");
+        }
+    }
+}

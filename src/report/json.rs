@@ -18,6 +18,7 @@ pub fn summary_json(r: &Report) -> String {
             .collect()
     };
     let (by_error, by_skip) = (by_code(false), by_code(true));
+    let a = &r.about;
     let by_sender: serde_json::Map<String, Value> = r
         .by_sender()
         .into_iter()
@@ -27,8 +28,13 @@ pub fn summary_json(r: &Report) -> String {
             (account.to_string(), counts.into())
         })
         .collect();
+    let mut delivery = super::delivery::json(s.funnel(), r.about.receipts);
+    delivery["min_delivered"] = r.about.min_delivered.into();
+    delivery["wait"] = match r.run.receipts {
+        Some(w) => json!({ "waited_ms": w.waited.as_millis() as u64, "ended": w.ended.as_str() }),
+        None => Value::Null,
+    };
     let stopped = r.run.stopped.as_ref().map(|s| json!({ "reason": s.kind.as_str(), "message": s.message }));
-    let a = &r.about;
     let v = json!({
         "herald_version": env!("CARGO_PKG_VERSION"),
         "campaign": { "id": a.campaign_id, "name": a.campaign_name, "file": a.file, "file_sha256": a.file_hash },
@@ -42,6 +48,7 @@ pub fn summary_json(r: &Report) -> String {
         "by_error_code": by_error,
         "by_skip_code": by_skip,
         "by_sender": by_sender,
+        "delivery": delivery,
         "this_run": { "finished": r.run.finished, "requests": r.run.requests },
         "requests": r.run.requests,
         "rate_per_second": (r.rate() * 100.0).round() / 100.0,
@@ -69,7 +76,7 @@ pub fn summary_json(r: &Report) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixture::report;
+    use super::super::fixture::{self, report};
     use super::*;
     use crate::report::StopKind;
 
@@ -90,5 +97,42 @@ mod tests {
             assert_eq!(v["recipients"], 5);
             assert_eq!(v["by_sender"]["1234"]["sent"], 0, "a listed sender with nothing counted");
         }
+    }
+
+    #[test]
+    fn tells_the_delivery_funnel_and_failures_by_code() {
+        let mut records = fixture::records();
+        let mut failed = crate::receipts::Receipts::default();
+        failed.add(crate::receipts::Delivery::Failed, records[0].timestamp, Some("131026"), None);
+        records[0].receipts = Some(failed);
+        records.push(fixture::record("+254712345600", Status::Sent, None));
+        let v: Value = serde_json::from_str(&summary_json(&fixture::report_of(records))).unwrap();
+        assert_eq!(
+            v["delivery"],
+            json!({
+                "provider_reports_status": true, "accepted": 2, "delivered": 0, "read": 0, "failed": 1,
+                "no_receipt": 1, "conflicts": 0,
+                "failures": [{ "code": "131026", "description": crate::providers::meta::errors::describe("131026"), "count": 1 }],
+                "min_delivered": null, "wait": null,
+            })
+        );
+        let mut gated = fixture::report_of(fixture::records());
+        gated.about.min_delivered = Some(0.95);
+        gated.run.receipts = Some(super::super::Waited {
+            waited: std::time::Duration::from_millis(1500),
+            ended: super::super::WaitEnd::TimedOut,
+        });
+        let g: Value = serde_json::from_str(&summary_json(&gated)).unwrap();
+        assert_eq!(
+            (&g["delivery"]["min_delivered"], &g["delivery"]["wait"]),
+            (&json!(0.95), &json!({"waited_ms": 1500, "ended": "timed_out"}))
+        );
+        let schema: Value = serde_json::from_str(include_str!("../../schemas/report.schema.json")).unwrap();
+        let errors: Vec<String> =
+            jsonschema::draft202012::new(&schema).unwrap().iter_errors(&v).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        let errors: Vec<String> =
+            jsonschema::draft202012::new(&schema).unwrap().iter_errors(&g).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:?}");
     }
 }

@@ -48,6 +48,33 @@ pub fn summary_markdown(r: &Report) -> String {
             let _ = writeln!(s, "| `{}` | {sent} | {failed} | {unknown} | {skipped} |", escape(account));
         }
     }
+    match super::shown(r) {
+        super::Shown::Funnel(f) => {
+            let of = |n: usize| super::share(n, f.accepted);
+            let _ = writeln!(s, "\n| delivery | messages | of accepted |\n|---|---:|---:|");
+            let _ = writeln!(s, "| accepted | {} | 100.0% |", f.accepted);
+            for (name, n) in
+                [("delivered", f.delivered), ("read", f.read), ("failed", f.failed), ("no receipt", f.no_receipt)]
+            {
+                let _ = writeln!(s, "| {name} | {n} | {} |", of(n));
+            }
+            if f.conflicts > 0 {
+                let _ = writeln!(s, "\n{} reported both failed and delivered (counted failed).", f.conflicts);
+            }
+            let failures = super::failures(f);
+            if !failures.is_empty() {
+                s.push_str("\n| failed after acceptance | messages | description |\n|---|---:|---|\n");
+                for x in failures.iter().take(10) {
+                    let _ = writeln!(s, "| `{}` | {} | {} |", escape(&x.code), x.count, escape(&x.description));
+                }
+            }
+        }
+        shown => {
+            if let Some(sentence) = shown.sentence() {
+                let _ = writeln!(s, "\n**Delivery:** {}.", escape(&sentence));
+            }
+        }
+    }
     if let Some(line) = r.run.pace.and_then(|p| p.line()) {
         let _ = writeln!(s, "\n**Pace:** {}.", escape(&line));
     }
@@ -91,6 +118,31 @@ mod tests {
         assert!(md.contains("| failed | 2 |"));
         assert!(md.contains("| failed | `131026` | 2 | error 131026, with \"quotes\", &lt;tags&gt; & commas |"));
         assert!(md.contains("Exit code 1."));
+        assert!(md.contains("\n**Delivery:** no delivery receipt has reached the journal yet"), "{md}");
+    }
+
+    #[test]
+    fn tells_the_funnel_and_the_failures_after_acceptance() {
+        use crate::receipts::{Delivery, Receipts};
+        let mut records = vec![super::super::fixture::record("+254712345678", Status::Sent, None); 4];
+        for (i, (d, code, words)) in
+            [(Delivery::Read, None, None), (Delivery::Failed, Some("x|1"), Some("bad <b>|pipe"))]
+                .into_iter()
+                .enumerate()
+        {
+            let mut x = Receipts::default();
+            x.add(d, records[i].timestamp, code, words);
+            records[i].receipts = Some(x);
+        }
+        let md = summary_markdown(&super::super::fixture::report_of(records));
+        assert!(
+            md.contains("| delivery | messages | of accepted |\n|---|---:|---:|\n| accepted | 4 | 100.0% |\n| delivered | 1 | 25.0% |\n| read | 1 | 25.0% |\n| failed | 1 | 25.0% |\n| no receipt | 2 | 50.0% |\n"),
+            "{md}"
+        );
+        assert!(md.contains("| `x\\|1` | 1 | bad &lt;b&gt;\\|pipe |"), "{md}");
+        let mut r = report();
+        (r.about.receipts, r.about.provider_name) = (false, "AutoKonnect".into());
+        assert!(summary_markdown(&r).contains("**Delivery:** AutoKonnect reports no delivery status"));
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! The results report: what happened to every recipient. `results.csv` is written a row at a
 //! time as records arrive ([`Writer`]); the summaries (`summary.json`, `summary.md`,
-//! `junit.xml`, and the text printed at the end) are sibling formats of one shape, written from
-//! one [`Report`] built from counters. Nothing here holds all records.
+//! `junit.xml`, `report.html`, and the text printed at the end) are sibling formats of one
+//! shape, written from one [`Report`] built from counters. Nothing here holds all records.
 
 mod csv;
+mod delivery;
+mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -11,8 +13,11 @@ mod outcome;
 mod stop_kind;
 mod summary;
 mod text;
+mod timeline;
 
 pub use csv::ResultsCsv;
+pub use delivery::{Failure, Shown, failures, json as delivery_json, share, shown};
+pub use html::report_html;
 pub use json::summary_json;
 pub use junit::junit_xml;
 pub use markdown::summary_markdown;
@@ -20,6 +25,7 @@ pub use outcome::{Verdict, verdict};
 pub use stop_kind::StopKind;
 pub use summary::{Class, Counts, LISTED, Summary};
 pub use text::summary_text;
+pub use timeline::{Tally, Timeline};
 
 use crate::results::{Code, Record, Status};
 use std::path::{Path, PathBuf};
@@ -59,12 +65,20 @@ pub struct About {
     pub file_hash: String,
     /// Provider kind.
     pub provider: String,
+    /// The provider's name for people (`FlowIQ`).
+    pub provider_name: String,
+    /// Whether the provider documents status events (delivered, read, failed) herald can
+    /// receive: without them the reports say it gives no delivery status.
+    pub receipts: bool,
     /// Message type.
     pub message_type: String,
     /// How it sent.
     pub mode: Mode,
     /// The allowed failure share.
     pub max_failure_rate: f64,
+    /// The delivery gate: the share of accepted messages that must be reported delivered,
+    /// judged once the run waited for receipts (`delivery.min_delivered`, `--min-delivered`).
+    pub min_delivered: Option<f64>,
     /// The variable holding the provider's key (its name, for advice).
     pub token_env: String,
     /// The accounts it sends from (`provider.senders`, or the one account), in the file's order.
@@ -80,9 +94,12 @@ impl About {
             file: plan.file.display().to_string(),
             file_hash: plan.file_hash.clone(),
             provider: plan.provider.to_string(),
+            provider_name: plan.provider.provider().info().name.to_string(),
+            receipts: plan.provider.provider().status_webhook().is_some(),
             message_type: plan.message_type.to_string(),
             mode,
             max_failure_rate: plan.delivery.max_failure_rate,
+            min_delivered: plan.delivery.min_delivered,
             token_env: plan.token_env.clone(),
             senders: plan.senders.iter().map(|s| s.account.clone()).collect(),
         }
@@ -119,6 +136,40 @@ pub struct RunInfo {
     pub canary: Option<CanaryRun>,
     /// How the run kept its rate (`None`: nothing was sent, or the report is rebuilt).
     pub pace: Option<crate::pace::Pace>,
+    /// How long the run waited for delivery receipts after its last request (`None`: it did
+    /// not wait; the delivery gate is judged only after a wait).
+    pub receipts: Option<Waited>,
+}
+
+/// A run's wait for delivery receipts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Waited {
+    /// How long it waited.
+    pub waited: std::time::Duration,
+    /// How the wait ended.
+    pub ended: WaitEnd,
+}
+
+/// How a wait for receipts ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitEnd {
+    /// Every accepted message had a final receipt (or the receiver had nothing more to give).
+    Complete,
+    /// The time was up first.
+    TimedOut,
+    /// Ctrl-C or SIGTERM ended it.
+    Interrupted,
+}
+
+impl WaitEnd {
+    /// The name used in summary.json.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaitEnd::Complete => "complete",
+            WaitEnd::TimedOut => "timed_out",
+            WaitEnd::Interrupted => "interrupted",
+        }
+    }
 }
 
 /// What follows a clean canary run.
@@ -145,12 +196,15 @@ pub struct Report {
 
 impl Report {
     /// A report over `summary`; the exit code follows from the stop, the failure rate, the
-    /// recipients left waiting and the canary: one that failed (any failed or unknown
-    /// recipient) ends with at least 1, a clean one that pauses with 75.
+    /// delivery gate (after a wait for receipts), the recipients left waiting and the canary:
+    /// one that failed (any failed or unknown recipient) ends with at least 1, a clean one that
+    /// pauses with 75.
     pub fn new(about: About, summary: Summary, run: RunInfo) -> Report {
+        let undelivered = undelivered(&about, &summary, &run);
         let code = match &run.stopped {
             Some(s) => s.kind.exit_code(),
             None if summary.failure_rate() > about.max_failure_rate => crate::exit::FAILURES,
+            None if undelivered => crate::exit::FAILURES,
             None if summary.skipped_with(&Code::Held) + summary.skipped_with(&Code::DailyCap) > 0 => {
                 crate::exit::WAITING
             }
@@ -186,6 +240,12 @@ impl Report {
         listed.chain(others).collect()
     }
 
+    /// Whether the delivery gate failed: the run waited for receipts and fewer accepted
+    /// messages than `min_delivered` were reported delivered.
+    pub fn undelivered(&self) -> bool {
+        undelivered(&self.about, &self.summary, &self.run)
+    }
+
     /// Whether the results are broken down by sender: the campaign sends from several accounts
     /// (or the records name several).
     pub fn several_senders(&self) -> bool {
@@ -197,8 +257,15 @@ impl Report {
         std::fs::create_dir_all(dir)?;
         std::fs::write(dir.join("summary.json"), summary_json(self))?;
         std::fs::write(dir.join("summary.md"), summary_markdown(self))?;
+        std::fs::write(dir.join("report.html"), report_html(self))?;
         std::fs::write(dir.join("junit.xml"), junit_xml(self))
     }
+}
+
+/// Whether a run that waited for receipts has fewer accepted messages reported delivered than
+/// `min_delivered` asks.
+fn undelivered(about: &About, summary: &Summary, run: &RunInfo) -> bool {
+    run.receipts.is_some() && about.min_delivered.is_some_and(|min| summary.funnel().delivered_share() < min)
 }
 
 /// Collects a report as records arrive: each is counted, and written to `results.csv` when a
@@ -288,6 +355,7 @@ pub(crate) mod fixture {
             latency_ms: Some(120),
             timestamp: "2026-11-21T10:00:00Z".parse().unwrap(),
             sender: None,
+            receipts: None,
         }
     }
 
@@ -302,8 +370,13 @@ pub(crate) mod fixture {
     }
 
     pub fn report() -> Report {
+        report_of(records())
+    }
+
+    /// The fixture's campaign and run over `records`.
+    pub fn report_of(records: Vec<Record>) -> Report {
         let mut summary = Summary::default();
-        for r in records() {
+        for r in records {
             summary.add(&r);
         }
         let about = About {
@@ -312,9 +385,12 @@ pub(crate) mod fixture {
             file: "campaigns/spring.yaml".into(),
             file_hash: "ab".repeat(32),
             provider: "cloud_api".into(),
+            provider_name: "The Cloud API".into(),
+            receipts: true,
             message_type: "text".into(),
             mode: Mode::Sandbox,
             max_failure_rate: 0.02,
+            min_delivered: None,
             token_env: "WA_TOKEN".into(),
             senders: vec!["1234".into()],
         };
@@ -328,6 +404,7 @@ pub(crate) mod fixture {
             held_until: None,
             canary: None,
             pace: None,
+            receipts: None,
         };
         Report::new(about, summary, run)
     }

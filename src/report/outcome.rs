@@ -79,6 +79,21 @@ pub fn verdict(r: &Report) -> Option<Verdict> {
             advice: "run the same command again later: it sends to them".into(),
         });
     }
+    if r.undelivered() && r.summary.failure_rate() <= r.about.max_failure_rate {
+        let f = r.summary.funnel();
+        return Some(Verdict {
+            title: "too few delivered",
+            what: format!(
+                "{} of {} accepted messages ({:.1}%) were reported delivered, below `delivery.min_delivered` ({:.1}%)",
+                f.delivered,
+                f.accepted,
+                f.delivered_share() * 100.0,
+                r.about.min_delivered.unwrap_or_default() * 100.0
+            ),
+            advice: "results.csv's `delivery` column and the failures by code say why; `--retry-failed` resends those the provider's docs allow"
+                .into(),
+        });
+    }
     Some(Verdict {
         title: "too many failures",
         what: format!(

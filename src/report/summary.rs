@@ -1,8 +1,11 @@
 //! The counters a report is made of, fed one record at a time: counts by status, problem
-//! classes by error code (with an example and the first few recipients of each), and a latency
-//! histogram, and counts by status for each sender. Its size depends on the number of distinct
-//! error codes and senders, not on the audience.
+//! classes by error code (with an example and the first few recipients of each), a latency
+//! histogram, counts by status and receipt for each sender and each country calling code, the
+//! delivery funnel of the accepted messages, and their receipts over time. Its size depends on
+//! the number of distinct error codes, senders and countries, not on the audience.
 
+use super::timeline::Timeline;
+use crate::receipts::{Delivery, Funnel};
 use crate::results::{Code, Record, Status};
 use std::collections::{BTreeMap, HashMap};
 
@@ -24,18 +27,50 @@ pub struct Class {
     pub recipients: Vec<(String, Option<u64>)>,
 }
 
-/// Recipients by status.
+/// Recipients by status, and what the receipts of the accepted ones say.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts([usize; 5]);
+pub struct Counts {
+    by_status: [usize; 5],
+    delivered: usize,
+    read: usize,
+    failed_after: usize,
+}
 
 impl Counts {
     /// Recipients with `status`.
     pub fn of(&self, status: Status) -> usize {
-        self.0[index(status)]
+        self.by_status[index(status)]
     }
 
-    fn add(&mut self, status: Status) {
-        self.0[index(status)] += 1;
+    /// Accepted messages reported delivered (read ones included) and not failed.
+    pub fn delivered(&self) -> usize {
+        self.delivered
+    }
+
+    /// Accepted messages reported read and not failed.
+    pub fn read(&self) -> usize {
+        self.read
+    }
+
+    /// Accepted messages the provider reported failed afterwards.
+    pub fn failed_after(&self) -> usize {
+        self.failed_after
+    }
+
+    fn add(&mut self, r: &Record) {
+        self.by_status[index(r.status)] += 1;
+        if r.status != Status::Sent {
+            return;
+        }
+        match r.receipts.as_ref().and_then(|x| x.delivery()) {
+            Some(Delivery::Read) => {
+                self.delivered += 1;
+                self.read += 1;
+            }
+            Some(Delivery::Delivered) => self.delivered += 1,
+            Some(Delivery::Failed) => self.failed_after += 1,
+            None => {}
+        }
     }
 }
 
@@ -44,6 +79,9 @@ impl Counts {
 pub struct Summary {
     counts: Counts,
     by_sender: BTreeMap<String, Counts>,
+    by_country: BTreeMap<Option<u16>, Counts>,
+    funnel: Funnel,
+    timeline: Timeline,
     classes: HashMap<(Status, Option<Code>), Class>,
     latency: Histogram,
     /// Requests made, retries included, as the records tell.
@@ -55,16 +93,21 @@ pub struct Summary {
 impl Summary {
     /// Counts one record.
     pub fn add(&mut self, r: &Record) {
-        self.counts.add(r.status);
+        self.counts.add(r);
         if let Some(account) = &r.sender {
             match self.by_sender.get_mut(account.as_str()) {
-                Some(counts) => counts.add(r.status),
+                Some(counts) => counts.add(r),
                 None => {
                     let mut counts = Counts::default();
-                    counts.add(r.status);
+                    counts.add(r);
                     self.by_sender.insert(account.clone(), counts);
                 }
             }
+        }
+        self.by_country.entry(crate::phone::calling_code(&r.recipient)).or_default().add(r);
+        if r.status == Status::Sent {
+            self.funnel.add(r.receipts.as_ref());
+            self.timeline.add(r.timestamp, r.receipts.as_ref());
         }
         self.attempts += r.attempts as usize;
         self.attempted += usize::from(r.attempts > 0);
@@ -94,6 +137,22 @@ impl Summary {
         &self.by_sender
     }
 
+    /// The counts of the recipients by the calling code their number starts with (`None`:
+    /// not a number, or no known code).
+    pub fn by_country(&self) -> &BTreeMap<Option<u16>, Counts> {
+        &self.by_country
+    }
+
+    /// What the receipts of the accepted (`sent`) messages add up to.
+    pub fn funnel(&self) -> &Funnel {
+        &self.funnel
+    }
+
+    /// The accepted messages and their receipts over time.
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
+    }
+
     /// Skipped recipients with `code`.
     pub fn skipped_with(&self, code: &Code) -> usize {
         self.classes.get(&(Status::Skipped, Some(code.clone()))).map_or(0, |c| c.count)
@@ -101,7 +160,7 @@ impl Summary {
 
     /// Recipients in all.
     pub fn total(&self) -> usize {
-        self.counts.0.iter().sum()
+        self.counts.by_status.iter().sum()
     }
 
     /// Failed, unknown and skipped recipients grouped by (status, error code), largest first.
@@ -188,6 +247,7 @@ impl Histogram {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::receipts::Receipts;
 
     #[test]
     fn percentiles_match_a_sorted_list() {
@@ -226,5 +286,46 @@ mod tests {
         assert_eq!(class.recipients.len(), LISTED);
         assert_eq!(s.total(), 31);
         assert!((s.failure_rate() - 30.0 / 31.0).abs() < 1e-9);
+    }
+
+    fn sent(phone: &str, receipts: Option<Receipts>) -> Record {
+        let mut r = Record::new(phone.into(), None, Status::Sent);
+        r.timestamp = jiff::Timestamp::from_second(1_000_000).unwrap();
+        r.receipts = receipts;
+        r
+    }
+
+    fn receipt(delivery: Delivery, code: Option<&str>) -> Receipts {
+        let mut r = Receipts::default();
+        r.add(delivery, jiff::Timestamp::from_second(1_000_100).unwrap(), code, Some("words"));
+        r
+    }
+
+    #[test]
+    fn the_funnel_counts_accepted_messages_only_by_country_and_sender() {
+        let mut s = Summary::default();
+        let mut read = sent("+254712345678", Some(receipt(Delivery::Read, None)));
+        read.sender = Some("1234".into());
+        s.add(&read);
+        s.add(&sent("+254712345679", Some(receipt(Delivery::Delivered, None))));
+        s.add(&sent("+14155552671", Some(receipt(Delivery::Failed, Some("131026")))));
+        s.add(&sent("+4915123456789", None));
+        let mut refused = Record::new("+254712345670".into(), None, Status::Failed);
+        refused.receipts = Some(receipt(Delivery::Delivered, None));
+        s.add(&refused);
+        s.add(&Record::skipped("not-a-number".into(), None, Code::InvalidPhone, "bad".into()));
+        let f = s.funnel();
+        assert_eq!((f.accepted, f.delivered, f.read, f.failed, f.no_receipt), (4, 2, 1, 1, 1));
+        assert_eq!(f.failures["131026"].count, 1);
+        let kenya = s.by_country()[&Some(254)];
+        assert_eq!((kenya.of(Status::Sent), kenya.of(Status::Failed), kenya.delivered(), kenya.read()), (2, 1, 2, 1));
+        assert_eq!(s.by_country()[&Some(1)].failed_after(), 1);
+        assert_eq!(s.by_country()[&None].of(Status::Skipped), 1);
+        assert_eq!(s.by_country().len(), 4);
+        assert_eq!(s.by_sender()["1234"].read(), 1);
+        let buckets = s.timeline().buckets();
+        let accepted: usize = buckets.iter().map(|(_, t)| t.accepted).sum();
+        let receipts: usize = buckets.iter().map(|(_, t)| t.delivered + t.read + t.failed).sum();
+        assert_eq!((accepted, receipts), (4, 3));
     }
 }

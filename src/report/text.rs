@@ -56,6 +56,7 @@ pub fn summary_text(r: &Report) -> String {
     for (status, code, class) in r.summary.problem_classes().iter().take(8) {
         let _ = writeln!(s, "  {} {code} ×{}: {}", status.as_str(), class.count, class.example);
     }
+    s.push_str(&super::shown(r).text());
     if let Some(line) = r.run.pace.and_then(|p| p.line()) {
         let _ = writeln!(s, "pace: {line}");
     }
@@ -121,6 +122,40 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("  failed 131026 ×2: error 131026"));
+        assert!(
+            text.contains("\ndelivery: no delivery receipt has reached the journal yet: run `herald listen`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn shows_the_funnel_with_shares_of_the_accepted_or_says_there_is_none() {
+        use crate::receipts::{Delivery, Receipts};
+        let with = |d: Delivery, code: Option<&str>| {
+            let mut r = crate::report::fixture::record("+254712345678", Status::Sent, None);
+            let mut x = Receipts::default();
+            x.add(d, r.timestamp, code, None);
+            r.receipts = Some(x);
+            r
+        };
+        let records = vec![
+            with(Delivery::Read, None),
+            with(Delivery::Delivered, None),
+            with(Delivery::Failed, Some("131049")),
+            crate::report::fixture::record("+254712345679", Status::Sent, None),
+        ];
+        let text = summary_text(&crate::report::fixture::report_of(records));
+        assert!(
+            text.contains(
+                "\ndelivery: 4 accepted → 2 delivered (50.0%) → 1 read (25.0%); 1 failed (25.0%), 1 without a receipt (25.0%)\n  failed after acceptance 131049 ×1: This message was not delivered to maintain healthy ecosystem engagement"
+            ),
+            "{text}"
+        );
+        let mut r = report();
+        (r.about.receipts, r.about.provider_name) = (false, "WhautoChat".into());
+        assert!(summary_text(&r).contains("\ndelivery: WhautoChat reports no delivery status"));
+        r.summary = crate::report::Summary::default();
+        assert!(!summary_text(&r).contains("delivery:"), "nothing accepted, nothing to say");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::pacing::Pacer;
 use super::stop::StopReason;
 use super::transport::{Attempt, NetworkFailure, Transport};
 use crate::delivery::Delivery;
-use crate::providers::{Outcome, ProviderError, ProviderKind, Response};
+use crate::providers::{Outcome, ProviderError, ProviderKind, Response, correlation};
 use crate::results::{Code, Record, Status};
 use crate::secret::Secret;
 use std::sync::atomic::{AtomicIsize, AtomicU64, AtomicUsize, Ordering};
@@ -120,7 +120,8 @@ pub async fn attempt<T: Transport>(cx: &Context<'_, T>, job: &mut Request) -> St
                 Outcome::Accepted { message_id, note } => {
                     let mut r = record(job, Status::Sent, n, first_sent);
                     r.http_status = Some(status);
-                    r.message_id = message_id;
+                    // herald's own id where the provider's webhooks echo it instead of one of theirs.
+                    r.message_id = correlation::recorded(cx.provider, &job.wire.body).or(message_id);
                     if let Some(note) = note {
                         r.error_code = note.code.map(Code::Provider);
                         r.error_message = Some(note.message);

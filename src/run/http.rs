@@ -37,8 +37,9 @@ impl Http {
     }
 }
 
-/// One client: rustls with the bundled web roots, no redirects, explicit timeouts.
-fn client(timeout: Duration, pool: usize) -> Result<reqwest::Client, ClientError> {
+/// One client: rustls with the bundled web roots, no redirects, explicit timeouts (a lane's,
+/// and `herald track`'s for its polls).
+pub fn client(timeout: Duration, pool: usize) -> Result<reqwest::Client, ClientError> {
     {
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());

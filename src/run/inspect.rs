@@ -84,14 +84,14 @@ pub fn inspect(plan: &Plan, journal: &mut Journal, policy: Policy, rebaseline: b
         let mut rows = journal.rows(&plan.id, &keys)?;
         for (key, r) in batch.drain(..) {
             let row = rows.remove(&key);
-            selection.count(row.as_ref().map(|r| r.state));
+            selection.count(row.as_ref());
             let Some(row) = row else {
                 let hashed = if plan.senders.len() > 1 { plan.pin(&key) } else { 0 };
                 shares.count(plan.senders.get(hashed).map_or("", |s| s.account.as_str()), None);
                 continue;
             };
             let csv_line = r.csv_line();
-            let again = policy.decide(Some(row.state)) == Decision::Send;
+            let again = policy.decide(Some(&row)) == Decision::Send;
             let sender = pins.note(plan, &key, row.record.sender.as_deref(), again);
             let pinned = plan.senders.get(sender).map_or("", |s| s.account.as_str());
             shares.count(row.record.sender.as_deref().unwrap_or(pinned), Some(row.state));

@@ -35,8 +35,9 @@ pub mod transport;
 
 pub use crate::report::StopKind;
 pub use engine::{Action, LimitReason};
-pub use http::{Http, parse_retry_after};
+pub use http::{Http, client, parse_retry_after};
 pub use inspect::{Inspection, inspect};
+pub use pacing::Pacer;
 pub use pins::Pins;
 pub use shares::{Share, Shares};
 pub use stop::StopReason;
@@ -210,6 +211,7 @@ pub async fn run<T: Transport>(
         senders_stopped: done.senders_stopped.iter().map(|(sender, why)| (sender.clone(), why.to_string())).collect(),
         held_until: done.tally.next_opening,
         pace: (options.mode != Mode::DryRun && done.tally.requests > 0).then_some(done.pace),
+        receipts: None,
         canary: plan.canary.as_ref().filter(|_| canary).map(|c| match c.pause || dry_run {
             true => CanaryRun::Pauses,
             false => CanaryRun::GoesOn,

@@ -53,6 +53,8 @@ pub struct Stats {
     pub rejected: u64,
     /// Injected faults: 500s, 429s, dropped and held connections.
     pub faults: u64,
+    /// Status polls answered.
+    pub polls: u64,
     /// Accepted messages per provider, in [`ProviderKind::ALL`] order, as far as the last
     /// provider that had any (serialised as a map keyed by every provider's name).
     #[serde(serialize_with = "per_provider")]
@@ -94,6 +96,8 @@ pub(super) enum Class {
     Fault,
     /// Refused for the pace: over the throughput, or an injected 429 (counts as a fault).
     Throttled,
+    /// A status poll, answered.
+    Polled,
 }
 
 /// The shared, locked record of a run.
@@ -155,6 +159,7 @@ impl Ledger {
                 }
                 Class::Rejected => inner.stats.rejected += 1,
                 Class::Fault | Class::Throttled => inner.stats.faults += 1,
+                Class::Polled => inner.stats.polls += 1,
             }
             if let Some(at) = attempt.as_ref().and_then(|a| usize::try_from(a.at_ms / 1000).ok()) {
                 let seconds = &mut inner.seconds;

@@ -17,6 +17,8 @@
 mod faults;
 mod latency;
 mod ledger;
+mod polls;
+pub mod receipts;
 mod serve;
 mod server;
 mod throughput;
@@ -78,6 +80,12 @@ pub struct Config {
     /// Answer every request on a provider's route with that provider's success, checking and
     /// recording nothing: a sink for benchmarks.
     pub canned: bool,
+    /// Post each accepted message's status events (delivered, read, failed) to a receiver, as
+    /// the provider would ([`receipts`]); `None`: no receipts.
+    pub receipts: Option<receipts::Webhooks>,
+    /// What becomes of accepted messages, for answering status polls (`herald track`): the
+    /// options of `receipts` when it posts them too, so polls and posts tell one story.
+    pub polls: receipts::Options,
 }
 
 impl Default for Config {
@@ -99,6 +107,8 @@ impl Default for Config {
             record: None,
             retain: true,
             canned: false,
+            receipts: None,
+            polls: receipts::Options::default(),
         }
     }
 }
@@ -118,9 +128,13 @@ impl Sandbox {
     ///
     /// # Errors
     ///
-    /// When the port cannot be bound or the record file cannot be opened for appending.
+    /// When the port cannot be bound, the record file cannot be opened for appending, or the
+    /// client posting receipts cannot be built.
     pub async fn start(config: Config) -> std::io::Result<Sandbox> {
         let ledger = ledger::Ledger::new(config.record.as_deref(), config.retain)?;
+        let poll_options = config.receipts.as_ref().map_or_else(|| config.polls.clone(), |w| w.options.clone());
+        let receipts =
+            config.receipts.clone().map(receipts::Emitter::start).transpose().map_err(std::io::Error::other)?;
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
@@ -135,6 +149,8 @@ impl Sandbox {
             buckets: throughput::Buckets::new(config.throughput),
             ids: ids::Ids::new(config.seed),
             ledger,
+            receipts,
+            polls: polls::Polls::new(poll_options),
         });
         let (stop, stopped) = watch::channel(false);
         let server = tokio::spawn(server::accept_loop(listener, shared.clone(), stopped));
@@ -155,6 +171,19 @@ impl Sandbox {
     /// Counts so far.
     pub fn stats(&self) -> Stats {
         self.shared.ledger.stats()
+    }
+
+    /// The receipts poster, when [`Config::receipts`] asked for one: its totals, and
+    /// [`receipts::Emitter::settled`] to wait until every planned event was posted.
+    pub fn receipts(&self) -> Option<&receipts::Emitter> {
+        self.shared.receipts.as_ref()
+    }
+
+    /// Whether the receipts poster has posted (or given up on) every event it planned so far;
+    /// true without one. A closure of its own, for a wait that outlives this borrow.
+    pub fn receipts_settled(&self) -> Arc<dyn Fn() -> bool + Send + Sync> {
+        let shared = self.shared.clone();
+        Arc::new(move || shared.receipts.as_ref().is_none_or(|e| e.totals().pending == 0))
     }
 
     /// Every accepted message, in order.

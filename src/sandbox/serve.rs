@@ -2,6 +2,7 @@
 //! its token, and show a live count until Ctrl-C.
 
 use super::{Config, Sandbox, Stats, token};
+use crate::listen::{APP_SECRET_ENV, SHARED_SECRET_ENV};
 use crate::providers::ProviderKind;
 use std::io::{self, IsTerminal, Write};
 use std::time::Duration;
@@ -22,6 +23,9 @@ pub async fn serve_forever(config: Config, quiet: bool) -> io::Result<()> {
     let mut stdout = io::stdout();
     stdout.write_all(banner(&sandbox).as_bytes())?;
     stdout.flush()?;
+    for warning in secret_warnings(&sandbox) {
+        eprintln!("{warning}");
+    }
     // Ctrl-C or SIGTERM (what a CI job's cleanup sends) ends it with the record file flushed.
     let mut signals = crate::signals::Signals::install();
     let stopped = signals.next();
@@ -64,7 +68,32 @@ fn banner(sandbox: &Sandbox) -> String {
         ));
     }
     out.push_str(&format!("  {:<12} GET http://{}/_stats (counts, and per second)\n", "stats", sandbox.addr()));
+    if let Some(emitter) = sandbox.receipts() {
+        let w = emitter.webhooks();
+        let urls: Vec<String> =
+            w.urls.iter().map(|u| format!("{}/webhooks/<provider>", u.trim_end_matches('/'))).collect();
+        let spread = if urls.len() > 1 { " (each event to one of them)" } else { "" };
+        out.push_str(&format!(
+            "  {:<12} POST {}{spread}; totals at GET http://{}/_receipts\n",
+            "receipts",
+            urls.join(", "),
+            sandbox.addr()
+        ));
+    }
     out
+}
+
+/// Warnings about the receipts' secrets: a post without its secret is refused by a listener.
+fn secret_warnings(sandbox: &Sandbox) -> Vec<String> {
+    let Some(w) = sandbox.receipts().map(super::receipts::Emitter::webhooks) else { return Vec::new() };
+    [
+        (w.app_secret.is_none(), APP_SECRET_ENV, "Cloud API receipts go unsigned"),
+        (w.shared_secret.is_none(), SHARED_SECRET_ENV, "the other providers' receipts carry no secret"),
+    ]
+    .into_iter()
+    .filter(|(missing, ..)| *missing)
+    .map(|(_, env, what)| format!("warning: ${env} is not set: {what}, and a listener refuses them"))
+    .collect()
 }
 
 /// The live count line.

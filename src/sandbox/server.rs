@@ -13,11 +13,13 @@
 use super::faults::{After, Before, Faults};
 use super::latency::Latency;
 use super::ledger::{Accepted, Attempt, Class, Ledger};
+use super::polls::Polls;
+use super::receipts::Emitter;
 use super::throughput::Buckets;
-use crate::providers::contract;
 use crate::providers::imitation::api;
 use crate::providers::imitation::ids::Ids;
 use crate::providers::imitation::reply::Reply;
+use crate::providers::{ProviderKind, contract, correlation};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::CONTENT_TYPE;
@@ -39,6 +41,10 @@ use tokio::task::JoinSet;
 /// the provider requests that arrived in it. Not a request to any provider: not counted, not
 /// delayed.
 const STATS_PATH: &str = "/_stats";
+
+/// Where the receipts' totals are served ([`super::receipts::Totals::to_json`]); 404 when the
+/// sandbox posts no receipts.
+const RECEIPTS_PATH: &str = "/_receipts";
 
 /// The largest body read; real gateways refuse far smaller ones.
 const BODY_LIMIT: usize = 8 << 20;
@@ -68,6 +74,10 @@ pub(super) struct Shared {
     pub ids: Ids,
     /// What was seen.
     pub ledger: Ledger,
+    /// Accepted messages, for answering status polls.
+    pub polls: Polls,
+    /// The receipts poster, when asked for.
+    pub receipts: Option<Emitter>,
 }
 
 impl Shared {
@@ -126,7 +136,14 @@ async fn handle(
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     if request.method() == Method::GET && request.uri().path() == STATS_PATH {
-        return Ok(stats(&shared.ledger).into_response());
+        return Ok(stats(&shared).into_response());
+    }
+    if request.method() == Method::GET && request.uri().path() == RECEIPTS_PATH {
+        let reply = match &shared.receipts {
+            Some(emitter) => Reply::json(200, emitter.totals().to_json()),
+            None => Reply::plain_not_found(),
+        };
+        return Ok(reply.into_response());
     }
     let (reply, after) = process(&shared, request).await;
     if after != After::Hang && !shared.latency.is_zero() {
@@ -143,11 +160,14 @@ async fn handle(
     }
 }
 
-/// The `/_stats` answer.
-fn stats(ledger: &Ledger) -> Reply {
-    let mut body = serde_json::to_value(ledger.stats()).unwrap_or_default();
+/// The `/_stats` answer, with the receipts' totals when the sandbox posts them.
+fn stats(shared: &Shared) -> Reply {
+    let mut body = serde_json::to_value(shared.ledger.stats()).unwrap_or_default();
     if let Some(object) = body.as_object_mut() {
-        object.insert("per_second".into(), serde_json::to_value(ledger.seconds()).unwrap_or_default());
+        object.insert("per_second".into(), serde_json::to_value(shared.ledger.seconds()).unwrap_or_default());
+        if let Some(emitter) = &shared.receipts {
+            object.insert("receipts".into(), emitter.totals().to_json());
+        }
     }
     Reply::json(200, body)
 }
@@ -172,6 +192,9 @@ async fn process(shared: &Shared, request: Request<Incoming>) -> (Reply, After) 
     };
     let method = request.method().clone();
     let Some(endpoint) = api.route(rest, uri.query().unwrap_or_default()).filter(|_| method == Method::POST) else {
+        if kind.provider().status_poll().is_some() && !shared.canned {
+            return poll(shared, kind, request, at_ms).await;
+        }
         return end(Class::Rejected, api.not_found(method.as_str(), rest), String::new());
     };
     if shared.canned {
@@ -220,15 +243,53 @@ async fn process(shared: &Shared, request: Request<Incoming>) -> (Reply, After) 
         return end(Class::Rejected, api.invalid(&endpoint, &violations), recipient);
     }
     let (reply, message_id) = api.accept(&endpoint, &body, &shared.ids);
+    if let Some(emitter) = &shared.receipts {
+        // The id the provider's webhooks name: herald's own where the provider echoes it.
+        if let Some(id) = correlation::in_body(kind, &body).or_else(|| message_id.clone()) {
+            emitter.accepted(kind, &id, Some(&endpoint.account).filter(|a| !a.is_empty()).map(String::as_str));
+        }
+    }
     let after = shared.faults.after(kind, &recipient, n);
     let (class, status) = match after {
         After::Answer => (Class::Accepted, reply.status),
         After::Drop | After::Hang => (Class::AcceptedFault, 0),
     };
+    if let Some(id) = &message_id {
+        shared.polls.accepted(kind, id, jiff::Timestamp::now());
+    }
     let path = uri.path_and_query().map_or_else(|| uri.path().to_string(), |pq| pq.as_str().to_string());
     let accepted = Accepted { provider: kind, recipient: recipient.clone(), message_id, path, body, at_ms };
     ledger.finish(class, Some(Attempt { provider: kind, recipient, at_ms, status }), Some(accepted));
     (reply, after)
+}
+
+/// Answers a status poll as the provider would, or the provider's unknown-path answer when the
+/// request is not one.
+async fn poll(shared: &Shared, kind: ProviderKind, request: Request<Incoming>, at_ms: u64) -> (Reply, After) {
+    let api = kind.imitation();
+    let (parts, body) = request.into_parts();
+    let (method, path) = (parts.method.as_str(), parts.uri.path());
+    let rest = split_prefix(path).1;
+    let after_base = rest.strip_prefix(api.base_path()).unwrap_or(rest);
+    let body = Limited::new(body, BODY_LIMIT).collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let asked = shared.polls.asked(kind, (method, after_base, parts.uri.query().unwrap_or_default(), &body));
+    let reply = match asked {
+        None => api.not_found(method, rest),
+        Some(message_id) => match api.authorize(&parts.headers, shared.reject_auth) {
+            Err(reply) => reply,
+            Ok(()) => {
+                let reply = Reply::json(200, shared.polls.answer(kind, &message_id, jiff::Timestamp::now()));
+                shared.ledger.finish(Class::Polled, None, None);
+                return (reply, After::Answer);
+            }
+        },
+    };
+    shared.ledger.finish(
+        Class::Rejected,
+        Some(Attempt { provider: kind, recipient: String::new(), at_ms, status: reply.status }),
+        None,
+    );
+    (reply, After::Answer)
 }
 
 /// Why a request body is not usable JSON.

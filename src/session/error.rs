@@ -80,6 +80,11 @@ pub enum SessionError {
     /// Interrupted while waiting for `schedule.send_at`, before anything was sent.
     #[error("cancelled before sending; nothing was sent")]
     Cancelled,
+    /// Waiting for delivery receipts needs the journal they are written into.
+    #[error(
+        "waiting for delivery receipts needs the journal (they are written into it): drop --no-journal, or the wait (--wait-receipts, delivery.wait_receipts, delivery.min_delivered)"
+    )]
+    ReceiptsNeedJournal,
     /// Interrupted while waiting to go on after a clean canary.
     #[error("stopped after the canary; `herald send FILE --continue` sends to the rest")]
     CanaryWaitCancelled,

@@ -95,6 +95,9 @@ pub enum Event<'a> {
         report_dir: Option<&'a Path>,
         /// How it sent.
         mode: Mode,
+        /// The session waits for delivery receipts next and tells the report again with them
+        /// ([`Event::Receipted`]).
+        receipts_follow: bool,
     },
     /// The canary ended the session.
     CanaryEnded {
@@ -105,6 +108,24 @@ pub enum Event<'a> {
     },
     /// A clean canary: waiting `.0` before sending to the rest.
     CanaryWait(Duration),
+    /// Waiting for delivery receipts: the funnel so far, and the longest wait left.
+    AwaitingReceipts {
+        /// The campaign's funnel in the journal now.
+        funnel: &'a crate::receipts::Funnel,
+        /// The time left.
+        left: Duration,
+    },
+    /// The receipts are in (or the wait is over): the report rebuilt with them, and where.
+    Receipted {
+        /// The report, its delivery funnel and gate judged.
+        report: &'a crate::report::Report,
+        /// Its folder, rewritten with the receipts.
+        report_dir: Option<&'a Path>,
+        /// How it sent.
+        mode: Mode,
+        /// Why the folder could not be rewritten, if so.
+        error: Option<&'a crate::error::Error>,
+    },
     /// Waiting until `opens` (in `wait`) for a held recipient's sending window.
     WindowWait {
         /// When the first window opens.
@@ -168,7 +189,9 @@ impl Event<'_> {
             | Event::PassStarting(_)
             | Event::Progress(..)
             | Event::PassOver
-            | Event::Passed { .. } => return None,
+            | Event::Passed { .. }
+            | Event::AwaitingReceipts { .. }
+            | Event::Receipted { .. } => return None,
         };
         Some(s)
     }

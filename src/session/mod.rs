@@ -13,11 +13,13 @@ mod canary;
 mod error;
 mod events;
 mod journal;
+mod receipts;
 mod waits;
 
 pub use canary::{CanaryEnd, sent as canary_sent, waiting as canary_waiting};
 pub use error::SessionError;
 pub use events::Event;
+pub use receipts::{ReceiptsWait, Settled, progress_line};
 
 use crate::journal::{Journal, Policy};
 use crate::plan::Plan;
@@ -75,6 +77,8 @@ pub struct Options {
     pub keep_bodies: bool,
     /// Report folder (else the default one; none for a dry run).
     pub report: Option<PathBuf>,
+    /// After the last pass, wait for delivery receipts and report them (`None`: no wait).
+    pub receipts: Option<ReceiptsWait>,
 }
 
 impl std::fmt::Debug for Options {
@@ -99,6 +103,7 @@ impl std::fmt::Debug for Options {
             .field("policy", &self.policy)
             .field("keep_bodies", &self.keep_bodies)
             .field("report", &self.report)
+            .field("receipts", &self.receipts)
             .finish()
     }
 }
@@ -187,6 +192,9 @@ impl Session {
         if plan.delivery.daily_cap.is_some() && o.no_journal {
             return Err(SessionError::CapNeedsJournal);
         }
+        if o.receipts.is_some() && o.no_journal && !o.dry_run {
+            return Err(SessionError::ReceiptsNeedJournal);
+        }
         let mut within = o.limit.map(|n| (n, format!("--limit {n}")));
         let canary = canary::gate(&plan, journal.as_ref(), o)?;
         if let Some(c) = plan.canary.as_ref().filter(|_| canary) {
@@ -255,11 +263,10 @@ impl Session {
                 }
                 continue;
             }
-            // Rehearsals (a dry run, the sandbox, a fixed HERALD_NOW) and --no-wait do not wait.
-            // Without a journal a second pass would message the first pass's recipients again.
-            let waits = !(o.no_wait || o.dry_run || o.no_journal || o.sandbox || deps.clock.is_fixed());
-            let Some(opens) = held_until.filter(|_| code == crate::exit::WAITING && waits) else {
-                return Ok(Outcome::Ran { code });
+            let Some(opens) = held_until.filter(|_| code == crate::exit::WAITING && waits_for_window(&o, &deps.clock))
+            else {
+                let journal = journal.as_ref().map(|(j, _)| j);
+                return Ok(Outcome::Ran { code: receipted(&plan, &o, journal, end, &deps.cancel, on_event).await? });
             };
             // As for `send_at`, the campaign's lock is not held while waiting.
             drop(journal.take());
@@ -276,6 +283,58 @@ impl Session {
 /// Tells `on_event` of `event`; output it cannot write ends the session.
 fn tell(on_event: OnEvent<'_>, event: Event<'_>) -> Result<(), SessionError> {
     on_event(event).map_err(SessionError::Output)
+}
+
+/// After the last pass: waits for delivery receipts when asked, rebuilds its report with them
+/// and judges the delivery gate; the session's exit code. A pass that did not end clean keeps
+/// its own code (a stop, failures, recipients waiting); a clean one fails on the gate.
+async fn receipted(
+    plan: &Arc<Plan>,
+    o: &Options,
+    journal: Option<&Journal>,
+    end: PassEnd,
+    cancel: &CancellationToken,
+    on_event: OnEvent<'_>,
+) -> Result<u8, SessionError> {
+    let (Some(wait), Some(journal), Some(pass)) = (o.receipts.as_ref(), journal, end.report) else {
+        return Ok(end.code);
+    };
+    let (report_dir, mode) = (end.report_dir.as_deref(), pass.about.mode);
+    let received = match receipts::wait(journal, &plan.id, wait, cancel, on_event).await {
+        Ok((waited, how)) => {
+            let waited = report::Waited { waited, ended: how };
+            receipts::report(plan, journal, &pass, waited, report_dir).await.map(|r| (how, r))
+        }
+        Err(e) => Err(e),
+    };
+    let (how, (report, written)) = match received {
+        Ok(received) => received,
+        Err(e) => {
+            // The receipts cannot be read: the pass's own report stands, said with the error.
+            let error = match e {
+                SessionError::Journal(e) => crate::error::Error::Journal(e),
+                SessionError::Run(e) => *e,
+                other => return Err(other),
+            };
+            tell(on_event, Event::Receipted { report: &pass, report_dir, mode, error: Some(&error) })?;
+            return Ok(if end.code == crate::exit::OK { error.exit_code() } else { end.code });
+        }
+    };
+    tell(on_event, Event::Receipted { report: &report, report_dir, mode, error: written.as_ref() })?;
+    // A pass that did not end clean keeps its code; a clean one ends on the gate, or 130 when
+    // Ctrl-C cut the wait short.
+    Ok(match (end.code, how) {
+        (crate::exit::OK, report::WaitEnd::Interrupted) => crate::exit::INTERRUPTED,
+        (crate::exit::OK, _) => report.exit_code,
+        (code, _) => code,
+    })
+}
+
+/// Whether the session waits for a held recipient's window and sends again: rehearsals (a dry
+/// run, the sandbox, a fixed HERALD_NOW) and --no-wait do not; without a journal a second pass
+/// would message the first pass's recipients again.
+fn waits_for_window(o: &Options, clock: &crate::window::Clock) -> bool {
+    !(o.no_wait || o.dry_run || o.no_journal || o.sandbox || clock.is_fixed())
 }
 
 /// One pass over the audience.
@@ -298,6 +357,10 @@ struct PassEnd {
     held_until: Option<jiff::Timestamp>,
     /// Failed and unknown recipients in its report.
     failed: usize,
+    /// Its report (`None` for a canary, whose report is its own).
+    report: Option<report::Report>,
+    /// Where its report was written.
+    report_dir: Option<PathBuf>,
 }
 
 /// Sends once over the audience, tells its progress and result; says how it ended.
@@ -340,13 +403,24 @@ async fn send_pass<T: Transport>(
         let _ = on_event(Event::Progress(t, elapsed));
     };
     let (transport, tokens, cancel) = (deps.transport.clone(), deps.tokens.clone(), deps.cancel.clone());
+    let has_journal = journal.is_some();
     let outcome = run::run(plan.clone(), &run_options, journal, transport, tokens, cancel, &mut show).await;
     tell(on_event, Event::PassOver)?;
     let outcome = outcome?;
-    tell(on_event, Event::Passed { outcome: &outcome, report_dir: report_dir.as_deref(), mode })?;
     let report = &outcome.report;
+    // Receipts are waited for after the last pass: not after a canary, nor before a window's.
+    let again =
+        report.exit_code == crate::exit::WAITING && report.run.held_until.is_some() && waits_for_window(o, &deps.clock);
+    let receipts_follow = o.receipts.is_some()
+        && !pass.canary
+        && !again
+        && has_journal
+        && mode != Mode::DryRun
+        && report.count(crate::results::Status::Sent) > 0;
+    tell(on_event, Event::Passed { outcome: &outcome, report_dir: report_dir.as_deref(), mode, receipts_follow })?;
     let failed = report.count(crate::results::Status::Failed) + report.count(crate::results::Status::Unknown);
-    Ok(PassEnd { code: report.exit_code, held_until: report.run.held_until, failed })
+    let kept = receipts_follow.then(|| report.clone());
+    Ok(PassEnd { code: report.exit_code, held_until: report.run.held_until, failed, report: kept, report_dir })
 }
 
 #[cfg(test)]

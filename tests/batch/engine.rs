@@ -125,7 +125,10 @@ fn a_batch_answered_with_an_error_fails_all_its_members_and_a_retry_resends_only
     assert_eq!(ended(3), BTreeSet::from([("unknown".into(), "partial_batch".into())]), "7 of 10, unnamed");
 
     // --retry-failed: one request, holding exactly the failed batch's members.
-    let o = run::Options { policy: Policy { retry_failed: true, retry_unknown: false }, ..options(&s) };
+    let o = run::Options {
+        policy: Policy { retry_failed: true, retry_unknown: false, ..Policy::default() },
+        ..options(&s)
+    };
     send(&p, &o, Some(&mut j), &memory);
     let received = memory.received();
     assert_eq!(received.len(), 5);

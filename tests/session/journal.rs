@@ -70,6 +70,71 @@ fn a_rerun_sends_to_nobody_twice() {
     assert!(third.summaries.last().is_some_and(|t| t.contains("6 sent")), "{:?}", third.summaries);
 }
 
+/// Receipts in the journal show in `herald status` (text and JSON: the funnel as shares of the
+/// accepted, failures by code in the provider's words) and in the report rebuilt from it
+/// (results.csv's delivery columns); before any came, status says what brings them.
+#[test]
+fn receipts_in_the_journal_show_in_status_and_the_rebuilt_report() {
+    use herald::journal::{Delivery, Receipt};
+    let s = Scratch::new();
+    let p = plan(&s, &campaign(4, "Hi", "rate: 100/s"));
+    session(&p, options(&s), &accepting(), &Clock::system()).ended();
+    let journal = s.path().join("journal.db");
+    let (text, json) = status(&p, &journal);
+    assert!(text.contains("delivery: no delivery receipt has reached the journal yet: run `herald listen`"), "{text}");
+    assert_eq!((json["delivery"]["accepted"].as_u64(), json["delivery"]["no_receipt"].as_u64()), (Some(4), Some(4)));
+
+    let mut ids: Vec<(String, String)> = csv::Reader::from_path(s.path().join("out/results.csv"))
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap())
+        .map(|r| (r[0].to_string(), r[3].to_string()))
+        .collect();
+    ids.sort();
+    let at: jiff::Timestamp = "2026-12-01T10:00:00Z".parse().unwrap();
+    let receipt = |i: usize, delivery, code: Option<&str>, error: Option<&str>| Receipt {
+        message_id: ids[i].1.clone(),
+        delivery,
+        at,
+        error_code: code.map(str::to_string),
+        error: error.map(str::to_string),
+        provider: None,
+    };
+    let mut j = Journal::open(Location::from(journal.as_path()), &p.id).unwrap();
+    j.record_receipts(&[
+        receipt(0, Delivery::Delivered, None, None),
+        receipt(0, Delivery::Read, None, None),
+        receipt(1, Delivery::Delivered, None, None),
+        receipt(2, Delivery::Failed, Some("131026"), Some("Message undeliverable.")),
+    ])
+    .unwrap();
+    drop(j);
+
+    let (text, json) = status(&p, &journal);
+    assert!(
+        text.contains(
+            "delivery: 4 accepted → 2 delivered (50.0%) → 1 read (25.0%); 1 failed (25.0%), 1 without a receipt (25.0%)\n  failed after acceptance 131026 ×1: Message undeliverable.\n"
+        ),
+        "{text}"
+    );
+    let d = &json["delivery"];
+    let n = |key: &str| d[key].as_u64();
+    assert_eq!(["accepted", "delivered", "read", "failed", "no_receipt"].map(n), [4, 2, 1, 1, 1].map(Some), "{json:#}");
+    assert_eq!(
+        d["failures"],
+        serde_json::json!([{ "code": "131026", "description": "Message undeliverable.", "count": 1 }])
+    );
+
+    let rows = report(&p, Location::from(journal.as_path()), &s.path().join("rebuilt"));
+    let mut delivery: Vec<(String, String, String)> =
+        rows.iter().map(|r| (r[0].to_string(), r[11].to_string(), r[14].to_string())).collect();
+    delivery.sort();
+    let want = [("read", ""), ("delivered", ""), ("failed", "131026"), ("", "")];
+    for (i, (phone, d, code)) in delivery.iter().enumerate() {
+        assert_eq!((phone, d.as_str(), code.as_str()), (&ids[i].0, want[i].0, want[i].1), "{delivery:?}");
+    }
+}
+
 #[test]
 fn a_changed_message_after_a_partial_send_is_refused_unless_allowed() {
     let s = Scratch::new();

@@ -9,9 +9,11 @@
 
 mod audience;
 mod canary;
+mod e2e;
 mod journal;
 mod pace;
 mod postgres;
+mod receipts;
 mod sandbox;
 mod schedule;
 mod send;
@@ -139,6 +141,11 @@ fn on_runtime<T: Transport>(
                 summaries.push(herald::report::summary_text(&outcome.report));
                 json.push(serde_json::from_str(&herald::report::summary_json(&outcome.report)).unwrap());
             }
+            Event::Receipted { report, .. } => {
+                summaries.push(herald::report::summary_text(report));
+                json.push(serde_json::from_str(&herald::report::summary_json(report)).unwrap());
+            }
+            Event::AwaitingReceipts { .. } => return Ok(()),
             _ => {}
         }
         events.push(told(&e));
@@ -158,6 +165,7 @@ fn told(e: &Event<'_>) -> String {
     match e {
         Event::PassStarting(n) => format!("pass of {n}"),
         Event::Passed { outcome, .. } => format!("passed, exit {}", outcome.report.exit_code),
+        Event::Receipted { report, .. } => format!("receipted, exit {}", report.exit_code),
         Event::JournalCreated(_) => "journal created".into(),
         Event::PassOver => "pass over".into(),
         Event::CountdownOver => "countdown over".into(),
@@ -173,6 +181,7 @@ pub fn status(plan: &Plan, journal: &std::path::Path) -> (String, serde_json::Va
     let inspection = herald::run::inspect(plan, &mut j, herald::journal::Policy::default(), false).unwrap();
     let (totals, runs, senders) =
         (j.totals(&plan.id).unwrap(), j.runs(&plan.id).unwrap(), j.senders(&plan.id).unwrap());
+    let funnel = j.funnel(&plan.id).unwrap();
     let seen = herald::commands::status::Seen {
         plan,
         totals: &totals,
@@ -180,6 +189,7 @@ pub fn status(plan: &Plan, journal: &std::path::Path) -> (String, serde_json::Va
         runs: &runs,
         path: &path,
         senders,
+        funnel: &funnel,
     };
     (herald::commands::status::text(seen), herald::commands::status::json(seen))
 }

@@ -192,3 +192,34 @@ fn a_provider_stop_fails_the_junit_report_and_leads_the_markdown() {
         assert!(md.lines().nth(2).unwrap_or_default().starts_with(lead), "{md}");
     });
 }
+
+#[test]
+fn communiktor_messages_are_recorded_by_the_id_herald_put_in_their_metadata() {
+    // Communiktor's webhooks name no message id but echo `metadata`: herald adds its own id
+    // there and records it, so a receipt finds its message.
+    let list: Vec<String> = (0..3).map(|i| format!("+2547123457{i:02}")).collect();
+    with_sandbox(Config::default(), |sandbox| {
+        let s = Scratch::new();
+        let plan = at_sandbox(&s, sandbox, kind("communiktor"), &list, message("text"), "rate: 100/s");
+        let ran = send(&plan, &s, false);
+        assert_eq!(ran.ended().exit_code(), 0, "{:?}", ran.summaries);
+        let sent: HashMap<String, String> = sandbox
+            .accepted()
+            .iter()
+            .map(|a| (format!("+{}", a.recipient), a.body["metadata"]["herald_id"].as_str().unwrap().to_string()))
+            .collect();
+        let rows = report_rows(&s);
+        let column = csv::Reader::from_path(s.path().join("out/results.csv"))
+            .unwrap()
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|h| h == "message_id")
+            .unwrap();
+        assert_eq!(rows.len(), 3);
+        for row in rows {
+            assert_eq!(Some(&row[column]), sent.get(&row[0]).map(String::as_str), "{row:?}");
+            assert_eq!(row[column].len(), 32);
+        }
+    });
+}

@@ -118,7 +118,8 @@ fn campaign_from(n: usize, ids: &[&str]) -> String {
 pub fn a_retry_goes_from_the_journals_sender_after_one_is_added(journal: &std::path::Path) {
     let s = Scratch::new();
     let o = || session::Options { journal: Some(journal.to_path_buf()), ..options(&s) };
-    let retry = || session::Options { policy: Policy { retry_failed: true, retry_unknown: false }, ..o() };
+    let retry =
+        || session::Options { policy: Policy { retry_failed: true, retry_unknown: false, ..Policy::default() }, ..o() };
     let two = crate::engine::plan(&s, &campaign_from(30, &["111", "222"]));
     let refused = Arc::new(Memory::new(|_, _| meta_error(400, 131026)));
     session(&two, o(), &refused, &Clock::system()).ended();
@@ -232,6 +233,7 @@ fn status_and_the_report_break_results_down_by_sender() {
         held_until: None,
         canary: None,
         pace: None,
+        receipts: None,
     };
     let rebuilt = herald::report::Report::new(about, summary, info);
     let rebuilt: serde_json::Value = serde_json::from_str(&herald::report::summary_json(&rebuilt)).unwrap();

@@ -75,6 +75,11 @@ pub struct Options {
     pub opt_out: Vec<crate::plan::OptOutList>,
     /// `--file-root`: the tree the campaign's files must lie in, instead of its repository.
     pub file_root: Option<PathBuf>,
+    /// `--listen`: receive status webhooks in this process.
+    pub listen: Option<std::net::SocketAddr>,
+    /// With `sandbox`: what becomes of the messages it accepts, posted as status webhooks to a
+    /// receiver in this process (`None`: `--no-receipts`).
+    pub receipts: Option<crate::sandbox::receipts::Options>,
 }
 
 /// Runs `send`.
@@ -94,11 +99,14 @@ async fn send(o: &Options, out: &Output) -> Result<u8, SessionError> {
     let cancel = CancellationToken::new();
     let arrived = crate::signals::watch(cancel.clone());
     tracing::info!(file = %o.file.display(), "validating");
-    // The sandbox starts first, so requests are planned for its address.
+    // The sandbox starts first, so requests are planned for its address; with receipts, it
+    // posts them to a receiver of this process, whose socket is bound before.
+    let rehearsed = rehearsed_receipts(o).await?;
     let sandbox = match o.sandbox && !o.dry_run {
         true => {
             let faults = o.faults.clone().unwrap_or_default();
-            let config = crate::sandbox::Config { retain: false, ..faults };
+            let receipts = rehearsed.as_ref().map(|r| r.webhooks.clone());
+            let config = crate::sandbox::Config { retain: false, receipts, ..faults };
             Some(Sandbox::start(config).await.map_err(Error::Sandbox)?)
         }
         false => None,
@@ -161,11 +169,21 @@ async fn send(o: &Options, out: &Output) -> Result<u8, SessionError> {
         new_journal: o.new_journal,
         new_id: o.new_id,
         allow_changed: o.allow_changed,
-        policy: Policy { retry_failed: o.retry_failed, retry_unknown: o.retry_unknown },
+        policy: Policy {
+            retry_failed: o.retry_failed,
+            retry_unknown: o.retry_unknown,
+            resend_rules: plan.provider.provider().resend_rules(),
+        },
         keep_bodies: o.keep_bodies,
         report: o.report.clone(),
+        receipts: match (&sandbox, &rehearsed) {
+            (Some(s), Some(_)) => sandbox_wait(&plan, s.receipts_settled()),
+            // The sandbox without receipts (`--no-receipts`, `--no-journal`) has none to wait for.
+            (Some(_), None) => None,
+            (None, _) => receipts_wait(&plan, o.listen.is_some()),
+        },
     };
-    let mut printer = Printer { o, out, plan: &plan, progress: None, countdown: None };
+    let mut printer = Printer { o, out, plan: &plan, progress: None, countdown: None, waiting: Default::default() };
     let mut on_event = |e: Event<'_>| printer.show(e);
     let session = Session::open(plan.clone(), session_options, &mut on_event)?;
     let count = session.count();
@@ -174,6 +192,11 @@ async fn send(o: &Options, out: &Output) -> Result<u8, SessionError> {
         return Ok(crate::exit::DECLINED);
     }
     let clock = super::clock()?;
+    let receiver = match (rehearsed, o.listen.filter(|_| !o.dry_run)) {
+        (Some(r), _) => Some(r.receive(o)?),
+        (None, Some(bind)) => Some(listen(bind, o).await?),
+        (None, None) => None,
+    };
     let result = if o.dry_run {
         let deps = Deps { transport: Arc::new(Nowhere), tokens, clock, cancel };
         session.run(deps, &mut on_event).await
@@ -189,7 +212,91 @@ async fn send(o: &Options, out: &Output) -> Result<u8, SessionError> {
     if let Some(s) = sandbox {
         s.shutdown().await;
     }
+    if let Some(receiver) = receiver {
+        receiver.stop().await;
+    }
     result.map(|outcome| outcome.exit_code())
+}
+
+/// The wait for delivery receipts after the last pass the campaign asks for
+/// (`delivery.wait_receipts`, `--wait-receipts`); a delivery gate, or a receiver in this process
+/// (`--listen`), waits 15 minutes by default.
+fn receipts_wait(plan: &Plan, listening: bool) -> Option<session::ReceiptsWait> {
+    let d = &plan.delivery;
+    let default = (d.min_delivered.is_some() || listening).then_some(crate::delivery::DEFAULT_WAIT_RECEIPTS);
+    let max = d.wait_receipts.or(default)?;
+    Some(session::ReceiptsWait { max, settled: None })
+}
+
+/// How long `send --sandbox` waits for the receipts the sandbox posts: until it has posted all
+/// it planned, at most `delivery.wait_receipts` (or the wait a delivery gate takes), else a
+/// minute; none for a provider that reports no delivery status.
+fn sandbox_wait(plan: &Plan, settled: session::Settled) -> Option<session::ReceiptsWait> {
+    plan.provider.provider().status_webhook()?;
+    let max = receipts_wait(plan, false).map_or(std::time::Duration::from_secs(60), |w| w.max);
+    Some(session::ReceiptsWait { max, settled: Some(settled) })
+}
+
+/// `send --sandbox`'s own receiver of the receipts the sandbox posts: its socket, bound
+/// before the sandbox starts, and secrets made up for the two of them.
+struct Rehearsed {
+    socket: tokio::net::TcpListener,
+    keys: crate::listen::Keys,
+    webhooks: crate::sandbox::receipts::Webhooks,
+}
+
+/// The receiver `send --sandbox` rehearses receipts with, unless there is nothing to keep them
+/// in (a dry run, `--no-journal`) or `--no-receipts`. It listens on `--listen`, else any free
+/// loopback port.
+async fn rehearsed_receipts(o: &Options) -> Result<Option<Rehearsed>, SessionError> {
+    let Some(options) = o.receipts.clone().filter(|_| o.sandbox && !o.dry_run && !o.no_journal) else {
+        return Ok(None);
+    };
+    let bind = o.listen.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+    let socket = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|source| Error::from(crate::listen::ListenError::Bind { addr: bind, source }))?;
+    let addr = socket.local_addr().map_err(|e| Error::from(crate::listen::ListenError::Socket(e)))?;
+    let keys = crate::listen::Keys {
+        meta_app_secret: Some(Secret::random()),
+        meta_verify_token: Some(Secret::random()),
+        shared: Some(Secret::random()),
+    };
+    let webhooks = crate::sandbox::receipts::Webhooks {
+        urls: vec![format!("http://{addr}")],
+        options,
+        app_secret: keys.meta_app_secret.clone(),
+        shared_secret: keys.shared.clone(),
+        connections: 32,
+    };
+    Ok(Some(Rehearsed { socket, keys, webhooks }))
+}
+
+impl Rehearsed {
+    /// Starts receiving into the sandbox journal.
+    fn receive(self, o: &Options) -> Result<crate::listen::Listener, SessionError> {
+        let location = crate::journal::default_location(&o.file, o.journal.as_deref(), true)?;
+        Ok(crate::listen::receive(self.socket, location, self.keys, crate::journal::GRACE).map_err(Error::from)?)
+    }
+}
+
+/// `--listen`: a receiver of the provider's status webhooks in this process, writing into the
+/// campaign's journal, with the secrets of `herald listen` (its environment variables).
+async fn listen(bind: std::net::SocketAddr, o: &Options) -> Result<crate::listen::Listener, SessionError> {
+    if o.no_journal {
+        return Err(SessionError::ReceiptsNeedJournal);
+    }
+    let keys = crate::listen::Keys::from_env();
+    crate::listen::check(&keys).map_err(Error::from)?;
+    let location = crate::journal::default_location(&o.file, o.journal.as_deref(), o.sandbox)?;
+    let socket = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|source| Error::from(crate::listen::ListenError::Bind { addr: bind, source }))?;
+    let listener = crate::listen::receive(socket, location, keys, crate::journal::GRACE).map_err(Error::from)?;
+    if !o.quiet {
+        eprintln!("receiving status webhooks on http://{} (see docs/listen.md)", listener.addr());
+    }
+    Ok(listener)
 }
 
 /// Asks on a terminal whether to send; refuses without one.

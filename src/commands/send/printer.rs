@@ -8,7 +8,7 @@ use crate::commands::progress::Progress;
 use crate::commands::schedule::Countdown;
 use crate::plan::Plan;
 use crate::report::{self, Mode};
-use crate::run::{self, StopKind};
+use crate::run::StopKind;
 use crate::session::Event;
 use std::io::Write;
 use std::path::Path;
@@ -26,6 +26,26 @@ pub(super) struct Printer<'a> {
     pub(super) progress: Option<Progress>,
     /// The countdown to `send_at`, while waiting for it.
     pub(super) countdown: Option<Countdown>,
+    /// When the wait for receipts was last told.
+    pub(super) waiting: Waiting,
+}
+
+/// Tells the wait for receipts now and then: at its start, then every 30 seconds.
+#[derive(Default)]
+pub(super) struct Waiting {
+    last: Option<std::time::Instant>,
+}
+
+impl Waiting {
+    /// The line to print for this tick of the wait, if it is time for one.
+    fn tick(&mut self, funnel: &crate::receipts::Funnel, left: std::time::Duration, quiet: bool) -> Option<String> {
+        let due = self.last.is_none_or(|at| at.elapsed() >= std::time::Duration::from_secs(30));
+        if quiet || !due {
+            return None;
+        }
+        self.last = Some(std::time::Instant::now());
+        Some(crate::session::progress_line(funnel, left))
+    }
 }
 
 impl Printer<'_> {
@@ -55,7 +75,24 @@ impl Printer<'_> {
                     progress.finish();
                 }
             }
-            Event::Passed { outcome, report_dir, mode } => self.passed(outcome, report_dir, mode)?,
+            // With receipts to wait for, the summary is printed once they are in.
+            Event::Passed { receipts_follow: true, outcome, .. } => {
+                if !self.o.quiet && !self.o.json {
+                    eprintln!(
+                        "{} accepted; waiting for delivery receipts before the summary",
+                        outcome.report.count(crate::results::Status::Sent)
+                    );
+                }
+            }
+            Event::Passed { outcome, report_dir, mode, .. } => {
+                self.passed(&outcome.report, outcome.report_error.as_ref(), report_dir, mode)?
+            }
+            Event::AwaitingReceipts { funnel, left } => {
+                if let Some(line) = self.waiting.tick(funnel, left, self.o.quiet) {
+                    eprintln!("{line}");
+                }
+            }
+            Event::Receipted { report, report_dir, mode, error } => self.passed(report, error, report_dir, mode)?,
             other => {
                 if let Some(line) = other.line() {
                     eprintln!("{line}");
@@ -65,10 +102,15 @@ impl Printer<'_> {
         Ok(())
     }
 
-    /// Prints a pass's summary and advice.
-    fn passed(&self, outcome: &run::Outcome, report_dir: Option<&Path>, mode: Mode) -> std::io::Result<()> {
+    /// Prints a pass's summary (with its receipts, after waiting for them) and advice.
+    fn passed(
+        &self,
+        report: &report::Report,
+        report_error: Option<&crate::error::Error>,
+        report_dir: Option<&Path>,
+        mode: Mode,
+    ) -> std::io::Result<()> {
         let (o, out, plan) = (self.o, self.out, self.plan);
-        let report = &outcome.report;
         if o.json {
             // The summary.json document, and where the report is, as one line on stdout.
             let mut summary: serde_json::Value =
@@ -78,9 +120,9 @@ impl Printer<'_> {
         } else {
             crate::commands::write_out(&report::summary_text(report))?;
         }
-        match (&outcome.report_error, report_dir) {
+        match (report_error, report_dir) {
             (None, Some(dir)) if !o.json => crate::commands::write_out(&format!(
-                "report: {}/ (results.csv, summary.json, summary.md, junit.xml)\n",
+                "report: {}/ (results.csv, summary.json, summary.md, junit.xml, report.html)\n",
                 dir.display()
             ))?,
             (None, _) => {}
@@ -104,6 +146,15 @@ impl Printer<'_> {
                 "exit 1: {:.1}% of recipients failed or are unknown, above `delivery.max_failure_rate` ({:.1}%); the report lists them",
                 report.summary.failure_rate() * 100.0,
                 report.about.max_failure_rate * 100.0
+            );
+        } else if report.exit_code == crate::exit::FAILURES && report.undelivered() {
+            let f = report.summary.funnel();
+            eprintln!(
+                "exit 1: {} of {} accepted messages ({:.1}%) were reported delivered, below `delivery.min_delivered` ({:.1}%); results.csv's `delivery` column says why",
+                f.delivered,
+                f.accepted,
+                f.delivered_share() * 100.0,
+                report.about.min_delivered.unwrap_or_default() * 100.0
             );
         }
         if let Some(stopped) = report.run.stopped.as_ref().filter(|_| !o.no_journal && !o.dry_run) {

@@ -8,6 +8,7 @@
 mod connect;
 mod lease;
 mod pacing;
+mod receipts;
 mod schema;
 mod session;
 mod writer;
@@ -15,10 +16,11 @@ mod writer;
 pub use connect::reason;
 pub use pacing::Slots;
 
-use super::receipt::{Delivery, Receipt};
+use super::receipt::{Awaiting, Fate, Receipt};
 use super::{
     Backend, Hash, JournalError, Known, Location, Row, RunRow, Sections, State, Totals, from_millis, millis, row,
 };
+use crate::receipts::Funnel;
 use session::Session;
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -362,40 +364,24 @@ impl Backend for Postgres {
         super::writer::Writer::start(store, std::path::Path::new(&self.shown), keep_bodies)
     }
 
-    fn record_receipts(&mut self, receipts: &[Receipt]) -> Result<usize, JournalError> {
+    fn record_each(&mut self, receipts: &[Receipt]) -> Result<Vec<Fate>, JournalError> {
         let receipts = receipts.to_vec();
-        let moved = self.write(move |s| {
-            let mut tx = s.client.transaction()?;
-            let upsert = tx.prepare(&super::receipt::upsert('$'))?;
-            let mut moved = 0;
-            for r in receipts {
-                let step = r.delivery.step();
-                moved +=
-                    tx.execute(&upsert, &[&r.message_id, &r.delivery.as_str(), &millis(r.at), &r.error_code, &step])?;
-            }
-            tx.commit()?;
-            Ok(moved)
-        })?;
-        Ok(usize::try_from(moved).unwrap_or(usize::MAX))
+        self.write(move |s| receipts::record(&mut s.client, &receipts))
     }
 
-    fn receipt(&self, campaign: &str, recipient: &str) -> Result<Option<Receipt>, JournalError> {
-        let Some(message_id) = self.row(campaign, recipient)?.and_then(|r| r.record.message_id) else {
-            return Ok(None);
-        };
-        self.read(move |s| {
-            // A reader does not migrate: a journal from before receipts has none.
-            if !s.client.query_one("SELECT to_regclass('receipts') IS NOT NULL", &[])?.get::<_, bool>(0) {
-                return Ok(None);
-            }
-            let found = s
-                .client
-                .query_opt("SELECT delivery, at, error_code FROM receipts WHERE message_id = $1", &[&message_id])?;
-            Ok(found.and_then(|r| {
-                let delivery = Delivery::parse(r.get(0))?;
-                Some(Receipt { message_id, delivery, at: from_millis(r.get(1)), error_code: r.get(2) })
-            }))
-        })
+    fn sweep_receipts(&mut self, received_before: jiff::Timestamp) -> Result<usize, JournalError> {
+        let before = millis(received_before);
+        self.write(move |s| receipts::sweep(&mut s.client, before))
+    }
+
+    fn funnel(&self, campaign: &str) -> Result<Funnel, JournalError> {
+        let campaign = campaign.to_string();
+        self.read(move |s| receipts::funnel(&mut s.client, &campaign))
+    }
+
+    fn awaiting(&self, campaign: &str, after: Option<&str>, limit: usize) -> Result<Vec<Awaiting>, JournalError> {
+        let (campaign, after) = (campaign.to_string(), after.unwrap_or_default().to_string());
+        self.read(move |s| receipts::awaiting(&mut s.client, &campaign, &after, limit))
     }
 }
 

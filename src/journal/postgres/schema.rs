@@ -70,6 +70,18 @@ const MIGRATIONS: &[&str] = &[
     // 5: the account each recipient was sent from (`provider.senders`), so a re-run sends
     // from it again.
     "ALTER TABLE recipients ADD COLUMN sender TEXT;",
+    // 6: a time per kind of receipt, each as first reported, a failure's words, and when a
+    // receipt came matching no recipient (swept if it still matches none); the rows by
+    // message id, to find a receipt's recipient and join the receipts to the rows.
+    "ALTER TABLE receipts ADD COLUMN delivered_at BIGINT, ADD COLUMN read_at BIGINT, ADD COLUMN failed_at BIGINT,
+                          ADD COLUMN error TEXT, ADD COLUMN received_at BIGINT, ADD COLUMN unmatched_since BIGINT;
+     UPDATE receipts SET delivered_at = CASE delivery WHEN 'delivered' THEN at END,
+                         read_at = CASE delivery WHEN 'read' THEN at END,
+                         failed_at = CASE delivery WHEN 'failed' THEN at END,
+                         received_at = at;
+     ALTER TABLE receipts DROP COLUMN delivery, DROP COLUMN at, ALTER COLUMN received_at SET NOT NULL;
+     CREATE INDEX receipts_unmatched ON receipts (unmatched_since) WHERE unmatched_since IS NOT NULL;
+     CREATE INDEX recipients_message_id ON recipients (message_id) WHERE message_id IS NOT NULL;",
 ];
 
 /// For a reader: whether herald's tables are in `schema` (a journal no send has written has
@@ -101,7 +113,7 @@ pub fn migrate(client: &mut Client, schema: &str, shown: &str) -> Result<(), Jou
     ))?;
     // This connection's own view of an older `recipients` ([`read_as_is`]) would hide the
     // migrated table.
-    tx.batch_execute("DROP VIEW IF EXISTS pg_temp.recipients")?;
+    tx.batch_execute("DROP VIEW IF EXISTS pg_temp.recipients; DROP VIEW IF EXISTS pg_temp.receipts")?;
     let version: i32 = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM migrations", &[])?.get(0);
     let known = i32::try_from(MIGRATIONS.len()).unwrap_or(i32::MAX);
     if version > known {
@@ -115,10 +127,10 @@ pub fn migrate(client: &mut Client, schema: &str, shown: &str) -> Result<(), Jou
     Ok(())
 }
 
-/// For a reader of a journal from before each recipient's sender was kept (migration 5): a
-/// view in the connection's temporary schema, which PostgreSQL searches first, shows
-/// `recipients` with an empty `sender`, so it reads it as it reads a newer journal and changes
-/// nothing. A sender migrates instead (and drops the view).
+/// For a reader of an older journal: views in the connection's temporary schema, which
+/// PostgreSQL searches first, show `recipients` with an empty `sender` (before migration 5)
+/// and no `receipts` (before migration 6), so it reads it as it reads a newer journal and
+/// changes nothing. A sender migrates instead (and drops the views).
 pub fn read_as_is(client: &mut Client, schema: &str) -> Result<(), postgres::Error> {
     let table = format!("{schema}.recipients");
     let lacks: bool = client
@@ -132,6 +144,21 @@ pub fn read_as_is(client: &mut Client, schema: &str) -> Result<(), postgres::Err
         client.batch_execute(&format!(
             "CREATE TEMP VIEW recipients AS SELECT *, NULL::text AS sender FROM {schema}.recipients"
         ))?;
+    }
+    let table = format!("{schema}.migrations");
+    let old: bool = client
+        .query_one(
+            "SELECT to_regclass($1) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM information_schema.columns
+                 WHERE table_schema = $2 AND table_name = 'receipts' AND column_name = 'delivered_at')",
+            &[&table, &schema],
+        )?
+        .get(0);
+    if old {
+        client.batch_execute(
+            "CREATE TEMP VIEW receipts AS SELECT NULL::text AS message_id, NULL::bigint AS delivered_at,
+                 NULL::bigint AS read_at, NULL::bigint AS failed_at, NULL::text AS error_code, NULL::text AS error,
+                 NULL::bigint AS received_at, NULL::bigint AS unmatched_since WHERE false",
+        )?;
     }
     Ok(())
 }

@@ -48,13 +48,14 @@ impl Thread {
                     } else if !super::schema::present(&mut client, schema, &shown)? {
                         return Ok(None);
                     }
+                    let rows = crate::journal::row::from("recipients", "recipients");
                     let lookup = client.prepare(&format!(
-                        "SELECT {} FROM recipients
+                        "SELECT {} FROM {rows}
                          WHERE campaign = (SELECT id FROM campaigns WHERE name = $1) AND recipient = $2",
                         *super::ROW_COLUMNS
                     ))?;
                     let batch = client.prepare(&format!(
-                        "SELECT {} FROM recipients
+                        "SELECT {} FROM {rows}
                          WHERE campaign = (SELECT id FROM campaigns WHERE name = $1) AND recipient = ANY($2)",
                         *super::ROW_COLUMNS
                     ))?;

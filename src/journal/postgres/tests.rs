@@ -190,7 +190,7 @@ fn a_journal_before_campaign_files_is_read_as_it_is_and_migrated_by_a_sender() {
     sql(
         &url,
         "ALTER TABLE campaigns DROP COLUMN file; DROP TABLE receipts; ALTER TABLE recipients DROP COLUMN sender;
-         DELETE FROM migrations WHERE version >= 3;",
+         DROP INDEX recipients_message_id; DELETE FROM migrations WHERE version >= 3;",
     );
     let reader = Journal::open_read(at()).unwrap().unwrap();
     let known = reader.campaigns().unwrap();
@@ -210,7 +210,12 @@ async fn a_journal_before_each_recipients_sender_is_read_as_it_is_and_migrated_b
     writer.finish().unwrap();
     drop(j);
     // As migration 4 left it.
-    sql(&url, "ALTER TABLE recipients DROP COLUMN sender; DELETE FROM migrations WHERE version >= 5;");
+    sql(
+        &url,
+        &format!(
+            "{BEFORE_RECEIPT_TIMES} ALTER TABLE recipients DROP COLUMN sender; DELETE FROM migrations WHERE version >= 5;"
+        ),
+    );
     let reader = Journal::open_read(at()).unwrap().unwrap();
     let row = reader.row("c", &phone(0)).unwrap().unwrap();
     assert_eq!((row.state, row.record.sender), (State::InFlight, None));
@@ -222,6 +227,42 @@ async fn a_journal_before_each_recipients_sender_is_read_as_it_is_and_migrated_b
     writer.handle().admit(again, Policy::default(), usize::MAX).await.unwrap();
     writer.finish().unwrap();
     assert_eq!(sender.row("c", &phone(1)).unwrap().unwrap().record.sender.as_deref(), Some("5678"));
+}
+
+/// Takes migration 6 back: one receipt per message, no index by message id.
+const BEFORE_RECEIPT_TIMES: &str = "DROP TABLE receipts; DROP INDEX recipients_message_id;
+    CREATE TABLE receipts (message_id TEXT PRIMARY KEY, delivery TEXT NOT NULL, at BIGINT NOT NULL, error_code TEXT);";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_journal_before_receipt_times_is_read_with_no_receipts_and_a_sender_keeps_them_a_time_per_kind() {
+    let url = pg_server::database();
+    let at = || Location::parse(Path::new(&url), false).unwrap();
+    let (j, _) = runner(&url);
+    let writer = j.writer("c", false).unwrap();
+    let h = writer.handle();
+    h.admit(candidates(0..1), Policy::default(), usize::MAX).await.unwrap();
+    let mut sent = crate::results::Record::new(phone(0), Some(2), crate::results::Status::Sent);
+    sent.message_id = Some("wamid.0".into());
+    h.done(vec![sent]);
+    drop(h);
+    writer.finish().unwrap();
+    drop(j);
+    // As migration 5 left it, with a receipt.
+    sql(
+        &url,
+        &format!(
+            "{BEFORE_RECEIPT_TIMES} INSERT INTO receipts VALUES ('wamid.0', 'failed', 40, '131026');
+             DELETE FROM migrations WHERE version >= 6;"
+        ),
+    );
+    let reader = Journal::open_read(at()).unwrap().unwrap();
+    assert_eq!(reader.row("c", &phone(0)).unwrap().unwrap().record.receipts, None, "read with no receipts");
+    assert_eq!((reader.funnel("c").unwrap().accepted, reader.funnel("c").unwrap().no_receipt), (1, 1));
+    drop(reader);
+    let (sender, _) = runner(&url);
+    let receipts = sender.row("c", &phone(0)).unwrap().unwrap().record.receipts.unwrap();
+    let failed = (receipts.failed_at.map(|t| t.as_millisecond()), receipts.error_code.as_deref());
+    assert_eq!(failed, (Some(40), Some("131026")));
 }
 
 #[test]

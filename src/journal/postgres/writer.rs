@@ -13,6 +13,11 @@ use crate::results::{Code, Record};
 use postgres::{Client, Statement};
 use std::collections::{HashMap, HashSet};
 
+/// The recipients' rows with their receipts (see [`crate::journal::row::from`]).
+fn rows() -> String {
+    crate::journal::row::from("recipients", "recipients")
+}
+
 /// A claim of this run, and the row it replaced (restored if the claim is released).
 type Claims = HashMap<String, Option<Row>>;
 
@@ -41,7 +46,7 @@ impl Statements {
         Ok(Statements {
             offer: client.prepare("INSERT INTO offered SELECT unnest($1::text[]) ON CONFLICT DO NOTHING")?,
             lookup: client
-                .prepare(&format!("SELECT {} FROM recipients WHERE campaign = $1 AND recipient = ANY($2)", *ROW_COLUMNS))?,
+                .prepare(&format!("SELECT {} FROM {} WHERE campaign = $1 AND recipient = ANY($2)", *ROW_COLUMNS, rows()))?,
             settle: client.prepare(super::SETTLE)?,
             lease: client.prepare(&lease)?,
             claim: client.prepare(
@@ -339,9 +344,9 @@ impl Claimer<'_> {
                 admitted.push(taken(c));
                 continue;
             }
-            let decision = policy.decide(row.as_ref().map(|r| r.state));
+            let decision = policy.decide(row.as_ref());
             admitted.push(match (decision, row, &c.request_hash) {
-                (Decision::Keep, Some(row), _) => Admission::Kept(Box::new(row.record)),
+                (Decision::Keep, Some(row), _) => Admission::Kept(Box::new(policy.kept(row))),
                 (Decision::Send, row, Some(hash)) if left > 0 => {
                     left -= 1;
                     match row {
@@ -409,6 +414,11 @@ impl Claimer<'_> {
                 ],
             )?;
             if n == 1 {
+                // The receipts of the message it replaces say nothing of the new one (and a
+                // provider that takes herald's own id, Communiktor, would see the same id).
+                if let Some(old) = &row.record.message_id {
+                    tx.execute("DELETE FROM receipts WHERE message_id = $1", &[old])?;
+                }
                 won.insert(c.recipient.clone());
                 previous.insert(i, row);
             }
@@ -513,10 +523,11 @@ impl Store {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT {} FROM recipients WHERE campaign = $1
+            "SELECT {} FROM {} WHERE campaign = $1
                AND NOT EXISTS (SELECT 1 FROM offered o WHERE o.recipient = recipients.recipient)
              ORDER BY recipient",
-            *ROW_COLUMNS
+            *ROW_COLUMNS,
+            rows()
         );
         let rows = self.client.query(&sql, &[&self.id])?;
         rows.iter().map(|r| read_row(r).map(|r| r.record)).collect()

@@ -38,8 +38,8 @@ pub fn open(path: &Path) -> Result<Connection, JournalError> {
 }
 
 /// Opens an existing journal to read it without writing a byte, on a read-only mount too. A
-/// journal of version 4 to 6 is read as it is (see [`super::schema::has_files`],
-/// [`super::schema::has_receipts`] and [`super::schema::read_as_is`]), so a read never upgrades a journal an older herald
+/// journal of version 4 to 7 is read as it is (see [`super::schema::has_files`],
+/// [`super::schema::has_receipt_times`] and [`super::schema::read_as_is`]), so a read never upgrades a journal an older herald
 /// shares; only a sender migrates it. Older ones (version 1 to 3) are still brought up to
 /// date first.
 pub fn open_read(path: &Path) -> Result<Connection, JournalError> {

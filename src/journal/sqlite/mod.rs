@@ -5,11 +5,13 @@
 mod connect;
 mod lock;
 mod pending;
+mod receipts;
 mod schema;
 pub(super) mod writer;
 
-use super::receipt::{Delivery, Receipt};
+use super::receipt::{Awaiting, Fate, Receipt};
 use super::{Backend, Hash, JournalError, Known, Row, RunRow, Sections, State, Totals, from_millis, millis, row};
+use crate::receipts::Funnel;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -39,18 +41,19 @@ impl Sqlite {
     /// [`JournalError::Busy`] when another herald is sending that campaign; other campaigns in
     /// the same journal are free to send.
     pub fn open(path: &Path, campaign: &str) -> Result<Sqlite, JournalError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| JournalError::File {
-                what: "create",
-                path: dir.to_path_buf(),
-                source,
-            })?;
-        }
+        make_dir(path)?;
         let lock = lock::Lock::acquire(path, campaign)?;
         let mut conn = connect::open(path)?;
         // A run that crashed left its claims and outcomes pending.
         pending::fold(&mut conn, campaign).map_err(JournalError::write)?;
         Ok(Sqlite { conn, path: path.to_path_buf(), lock: Some((campaign.to_string(), lock)), live: false })
+    }
+
+    /// Opens (creating if needed) the journal to write what belongs to no campaign's run
+    /// (delivery receipts), locking no campaign.
+    pub fn open_unlocked(path: &Path) -> Result<Sqlite, JournalError> {
+        make_dir(path)?;
+        Ok(Sqlite { conn: connect::open(path)?, path: path.to_path_buf(), lock: None, live: false })
     }
 
     /// Opens an existing journal to read it, without the lock (a send may be running: what it
@@ -265,37 +268,32 @@ impl Backend for Sqlite {
         super::writer::Writer::start(store, &self.path, keep_bodies)
     }
 
-    fn record_receipts(&mut self, receipts: &[Receipt]) -> Result<usize, JournalError> {
-        let tx = self.conn.transaction().map_err(JournalError::write)?;
-        let mut moved = 0;
-        {
-            let mut stmt = tx.prepare(&super::receipt::upsert('?')).map_err(JournalError::write)?;
-            for r in receipts {
-                let row = params![r.message_id, r.delivery.as_str(), millis(r.at), r.error_code, r.delivery.step()];
-                moved += stmt.execute(row).map_err(JournalError::write)?;
-            }
-        }
-        tx.commit().map_err(JournalError::write)?;
-        Ok(moved)
+    fn record_each(&mut self, receipts: &[Receipt]) -> Result<Vec<Fate>, JournalError> {
+        receipts::record(&mut self.conn, receipts).map_err(JournalError::write)
     }
 
-    fn receipt(&self, campaign: &str, recipient: &str) -> Result<Option<Receipt>, JournalError> {
-        let Some(message_id) = self.row(campaign, recipient)?.and_then(|r| r.record.message_id) else {
-            return Ok(None);
-        };
-        if !schema::has_receipts(&self.conn).map_err(JournalError::read)? {
-            return Ok(None);
-        }
-        let found = self
-            .conn
-            .query_row("SELECT delivery, at, error_code FROM receipts WHERE message_id = ?1", [&message_id], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<String>>(2)?))
-            })
-            .optional()
-            .map_err(JournalError::read)?;
-        Ok(found.and_then(|(delivery, at, error_code)| {
-            Some(Receipt { message_id, delivery: Delivery::parse(&delivery)?, at: from_millis(at), error_code })
-        }))
+    fn sweep_receipts(&mut self, received_before: jiff::Timestamp) -> Result<usize, JournalError> {
+        receipts::sweep(&mut self.conn, millis(received_before)).map_err(JournalError::write)
+    }
+
+    fn funnel(&self, campaign: &str) -> Result<Funnel, JournalError> {
+        receipts::funnel(&self.conn, campaign, self.live).map_err(JournalError::read)
+    }
+
+    fn awaiting(&self, campaign: &str, after: Option<&str>, limit: usize) -> Result<Vec<Awaiting>, JournalError> {
+        receipts::awaiting(&self.conn, campaign, after, limit, self.live).map_err(JournalError::read)
+    }
+}
+
+/// Makes the folder of the journal at `path`.
+fn make_dir(path: &Path) -> Result<(), JournalError> {
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => std::fs::create_dir_all(dir).map_err(|source| JournalError::File {
+            what: "create",
+            path: dir.to_path_buf(),
+            source,
+        }),
+        None => Ok(()),
     }
 }
 
@@ -304,10 +302,12 @@ impl Backend for Sqlite {
 pub(super) fn lookup(conn: &Connection, campaign: &str, recipient: &str, live: bool) -> rusqlite::Result<Option<Row>> {
     let tables: &[&str] = if live { &["temp.live", "recipients"] } else { &["recipients"] };
     for table in tables {
+        let name = table.trim_start_matches("temp.");
         let sql = format!(
-            "SELECT {} FROM {table}
+            "SELECT {} FROM {}
              WHERE campaign = (SELECT id FROM campaigns WHERE name = ?1) AND recipient = ?2",
-            *ROW_COLUMNS
+            *ROW_COLUMNS,
+            row::from(table, name)
         );
         let row = conn.prepare_cached(&sql)?.query_row(params![campaign, recipient], |r| row::decode(r)).optional()?;
         if row.is_some() {

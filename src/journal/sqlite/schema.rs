@@ -7,13 +7,14 @@
 //! milliseconds. Older journals are migrated in one transaction on first use: version 1 (text
 //! ids, hex hashes, text times), version 2 (no `pending`; a `previous_state` column that
 //! released claims were restored from), version 3 (no campaign senders), version 4 (no
-//! campaign files), version 5 (no receipts) and version 6 (no sender of each recipient). A
-//! reader leaves versions 4 to 6 as they are ([`read_as_is`]).
+//! campaign files), version 5 (no receipts), version 6 (no sender of each recipient) and
+//! version 7 (one receipt per message, the last: its kind, time and code). A reader leaves
+//! versions 4 to 7 as they are ([`read_as_is`]), reading them with no receipts.
 
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema version this herald writes (`PRAGMA user_version`).
-pub const VERSION: i64 = 7;
+pub const VERSION: i64 = 8;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS campaigns (
@@ -69,14 +70,22 @@ CREATE TABLE IF NOT EXISTS pending (
     sender         TEXT
 );
 -- Delivery receipts by the provider's message id, whichever campaign sent it; kept apart
--- from the rows so a receipt needs no lookup by message id, and one arriving before the
--- send's outcome is recorded is kept all the same.
+-- from the rows, so one arriving before the send's outcome is recorded is kept all the same.
+-- Each kind's time as first reported (Unix ms); a failure's first code and words.
 CREATE TABLE IF NOT EXISTS receipts (
-    message_id  TEXT PRIMARY KEY,
-    delivery    TEXT NOT NULL,
-    at          INTEGER NOT NULL,
-    error_code  TEXT
+    message_id      TEXT PRIMARY KEY,
+    delivered_at    INTEGER,
+    read_at         INTEGER,
+    failed_at       INTEGER,
+    error_code      TEXT,
+    error           TEXT,
+    received_at     INTEGER NOT NULL,
+    -- When it came matching no recipient; a sweep deletes it if it still matches none.
+    unmatched_since INTEGER
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS receipts_unmatched ON receipts (unmatched_since) WHERE unmatched_since IS NOT NULL;
+-- Rows by message id: a receipt's recipient, and the receipts joined to the rows.
+CREATE INDEX IF NOT EXISTS recipients_message_id ON recipients (message_id) WHERE message_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS runs (
     id           INTEGER PRIMARY KEY,
     campaign     INTEGER NOT NULL,
@@ -90,14 +99,30 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 ";
 
-/// Version 5 or 6 → 7: each recipient's sender (and receipts).
+/// Version 6 or 7 → 8, first: each receipt's kind and time become a time per kind.
+const RECEIPTS_V7: &str = "
+ALTER TABLE receipts ADD COLUMN delivered_at INTEGER;
+ALTER TABLE receipts ADD COLUMN read_at INTEGER;
+ALTER TABLE receipts ADD COLUMN failed_at INTEGER;
+ALTER TABLE receipts ADD COLUMN error TEXT;
+ALTER TABLE receipts ADD COLUMN received_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE receipts ADD COLUMN unmatched_since INTEGER;
+UPDATE receipts SET delivered_at = CASE delivery WHEN 'delivered' THEN at END,
+                    read_at = CASE delivery WHEN 'read' THEN at END,
+                    failed_at = CASE delivery WHEN 'failed' THEN at END,
+                    received_at = at;
+ALTER TABLE receipts DROP COLUMN delivery;
+ALTER TABLE receipts DROP COLUMN at;
+";
+
+/// Version 5 or 6 → 8: each recipient's sender (and receipts, the index by message id).
 const FROM_V6: &str = "
 ALTER TABLE recipients ADD COLUMN sender TEXT;
 ALTER TABLE pending ADD COLUMN sender TEXT;
 {SCHEMA}
 ";
 
-/// Version 4 → 7: each campaign's file, receipts, each recipient's sender.
+/// Version 4 → 8: each campaign's file, receipts, each recipient's sender.
 const FROM_V4: &str = "
 ALTER TABLE campaigns ADD COLUMN file TEXT;
 ALTER TABLE recipients ADD COLUMN sender TEXT;
@@ -105,7 +130,7 @@ ALTER TABLE pending ADD COLUMN sender TEXT;
 {SCHEMA}
 ";
 
-/// Version 3 → 7: each campaign's sender and file, receipts, each recipient's sender.
+/// Version 3 → 8: each campaign's sender and file, receipts, each recipient's sender.
 const FROM_V3: &str = "
 ALTER TABLE campaigns ADD COLUMN sender TEXT;
 ALTER TABLE campaigns ADD COLUMN file TEXT;
@@ -114,7 +139,7 @@ ALTER TABLE pending ADD COLUMN sender TEXT;
 {SCHEMA}
 ";
 
-/// Version 1 → 7: the same rows, compact.
+/// Version 1 → 8: the same rows, compact.
 const FROM_V1: &str = "
 ALTER TABLE campaigns RENAME TO campaigns_v1;
 ALTER TABLE recipients RENAME TO recipients_v1;
@@ -136,7 +161,7 @@ DROP TABLE runs_v1;
 DROP TABLE campaigns_v1;
 ";
 
-/// Version 2 → 7: `pending`, and no `previous_state` (a released claim now leaves the row
+/// Version 2 → 8: `pending`, and no `previous_state` (a released claim now leaves the row
 /// untouched; a claim a crash left in flight stays so: the next send settles it); senders and
 /// files; receipts; each recipient's sender.
 const FROM_V2: &str = "
@@ -153,31 +178,37 @@ pub fn has_files(conn: &Connection) -> rusqlite::Result<bool> {
     conn.query_row("SELECT EXISTS (SELECT 1 FROM pragma_table_info('campaigns') WHERE name = 'file')", [], |r| r.get(0))
 }
 
-/// Whether the journal keeps delivery receipts (version 6 on; a reader leaves an older
-/// journal as it is).
-pub fn has_receipts(conn: &Connection) -> rusqlite::Result<bool> {
-    conn.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'receipts')", [], |r| {
+/// Whether the journal keeps a time per kind of receipt (version 8 on).
+pub fn has_receipt_times(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row("SELECT EXISTS (SELECT 1 FROM pragma_table_info('receipts') WHERE name = 'delivered_at')", [], |r| {
         r.get(0)
     })
 }
 
-/// For a reader of a journal from before each recipient's sender was kept (version 4 to 6):
-/// views in its own temporary schema, which SQLite searches first, show `recipients` and
-/// `pending` with an empty `sender`, so it reads them as it reads a newer journal and writes
-/// nothing to the file.
+/// For a reader of a journal from before this version (4 to 7): views in its own temporary
+/// schema, which SQLite searches first, show `recipients` and `pending` with an empty
+/// `sender` (before version 7) and no `receipts` (before version 8), so it reads them as it
+/// reads a newer journal and writes nothing to the file.
 pub fn read_as_is(conn: &Connection) -> rusqlite::Result<()> {
     let has_senders: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM pragma_table_info('recipients') WHERE name = 'sender')",
         [],
         |r| r.get(0),
     )?;
-    if has_senders {
-        return Ok(());
+    if !has_senders {
+        conn.execute_batch(
+            "CREATE TEMP VIEW recipients AS SELECT *, NULL AS sender FROM main.recipients;
+             CREATE TEMP VIEW pending AS SELECT *, NULL AS sender FROM main.pending;",
+        )?;
     }
-    conn.execute_batch(
-        "CREATE TEMP VIEW recipients AS SELECT *, NULL AS sender FROM main.recipients;
-         CREATE TEMP VIEW pending AS SELECT *, NULL AS sender FROM main.pending;",
-    )
+    if !has_receipt_times(conn)? {
+        conn.execute_batch(
+            "CREATE TEMP VIEW receipts AS SELECT NULL AS message_id, NULL AS delivered_at, NULL AS read_at,
+                 NULL AS failed_at, NULL AS error_code, NULL AS error, NULL AS received_at, NULL AS unmatched_since
+             WHERE 0;",
+        )?;
+    }
+    Ok(())
 }
 
 pub(super) fn has_campaigns(conn: &Connection) -> rusqlite::Result<bool> {
@@ -200,7 +231,9 @@ pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
             [],
             |r| r.get(0),
         )?;
+        let receipts = if matches!(version, 6 | 7) { RECEIPTS_V7 } else { "" };
         let steps = match version {
+            7 => "{SCHEMA}",
             5 | 6 => FROM_V6,
             4 => FROM_V4,
             3 => FROM_V3,
@@ -208,6 +241,7 @@ pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
             _ if v1 => FROM_V1,
             _ => "{SCHEMA}",
         };
+        tx.execute_batch(receipts)?;
         tx.execute_batch(&steps.replace("{SCHEMA}", SCHEMA))?;
         tx.pragma_update(None, "user_version", VERSION)?;
     }
@@ -300,7 +334,7 @@ mod tests {
     fn older_campaigns(version: i64) -> String {
         let file = ",\n    -- The campaign file relative to its repository, to know it again under another id.\n    file        TEXT";
         let sender = ",\n    -- Provider and account (`cloud_api:1234`), for `delivery.daily_cap` across campaigns.\n    sender      TEXT";
-        let v4 = v6().replace(file, "");
+        let v4 = v5().replace(file, "");
         assert!(!v4.contains("file "), "the version 4 tables");
         if version == 4 { v4 } else { v4.replace(sender, "") }
     }
@@ -334,27 +368,80 @@ mod tests {
     fn a_version_5_journal_is_read_as_it_is_and_gains_receipts_when_a_sender_opens_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.db");
-        let v6 = v6();
-        let receipts = v6.find("-- Delivery receipts").unwrap()..v6.find("CREATE TABLE IF NOT EXISTS runs").unwrap();
-        let v5 = format!("{}{}", &v6[..receipts.start], &v6[receipts.end..]);
         let conn = Connection::open(&path).unwrap();
-        conn.execute_batch(&v5).unwrap();
+        conn.execute_batch(&v5()).unwrap();
         conn.pragma_update(None, "user_version", 5).unwrap();
         drop(conn);
         let version = |c: &Connection| c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap();
+        let receipts = |c: &Connection| {
+            c.query_row("SELECT EXISTS (SELECT 1 FROM main.sqlite_master WHERE name = 'receipts')", [], |r| r.get(0))
+                .unwrap()
+        };
         let read = crate::journal::sqlite::connect::open_read(&path).unwrap();
-        assert_eq!((version(&read), has_receipts(&read).unwrap()), (5, false), "a reader never migrates");
+        assert_eq!((version(&read), receipts(&read)), (5, false), "a reader never migrates");
         drop(read);
         let sent = open(&path).unwrap();
-        assert_eq!((version(&sent), has_receipts(&sent).unwrap()), (VERSION, true));
+        assert_eq!((version(&sent), receipts(&sent), has_receipt_times(&sent).unwrap()), (VERSION, true, true));
+    }
+
+    /// The tables as version 7 had them: one receipt per message, no index by message id.
+    fn v7() -> String {
+        let receipts =
+            SCHEMA.find("-- Delivery receipts").unwrap()..SCHEMA.find("CREATE TABLE IF NOT EXISTS runs").unwrap();
+        let old = "CREATE TABLE IF NOT EXISTS receipts (
+            message_id  TEXT PRIMARY KEY, delivery TEXT NOT NULL, at INTEGER NOT NULL, error_code TEXT
+        ) WITHOUT ROWID;\n";
+        format!("{}-- Delivery receipts\n{old}{}", &SCHEMA[..receipts.start], &SCHEMA[receipts.end..])
+    }
+
+    /// The tables as version 5 had them: no receipts.
+    fn v5() -> String {
+        let v6 = v6();
+        let receipts = v6.find("-- Delivery receipts").unwrap()..v6.find("CREATE TABLE IF NOT EXISTS runs").unwrap();
+        format!("{}{}", &v6[..receipts.start], &v6[receipts.end..])
     }
 
     /// The tables as version 6 had them: no sender of each recipient.
     fn v6() -> String {
         let recipients = "    -- The account it was sent from (`provider.senders`), so a re-run sends from it again.\n    sender         TEXT,\n";
-        let v6 = SCHEMA.replace(recipients, "").replace(",\n    sender         TEXT\n);", "\n);");
+        let v6 = v7().replace(recipients, "").replace(",\n    sender         TEXT\n);", "\n);");
         assert_eq!(v6.matches("sender").count(), 1, "only the campaigns' sender is left: {v6}");
         v6
+    }
+
+    #[test]
+    fn a_version_7_journal_is_read_with_no_receipts_and_a_sender_keeps_them_a_time_per_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(&v7()).unwrap();
+        conn.execute_batch(
+            "INSERT INTO campaigns (id, name, sections, created_at, updated_at) VALUES (1, 'spring', '{}', 'a', 'b');
+             INSERT INTO recipients (campaign, recipient, state, request_hash, attempts, first_sent_at, updated_at, message_id)
+                 VALUES (1, '+254712345678', 'sent', x'ab', 1, 1, 2, 'wamid.1'), (1, '+254712345679', 'sent', x'ab', 1, 1, 2, 'wamid.2');
+             INSERT INTO receipts VALUES ('wamid.1', 'read', 30, NULL), ('wamid.2', 'failed', 40, '131026');",
+        )
+        .unwrap();
+        conn.pragma_update(None, "user_version", 7).unwrap();
+        drop(conn);
+        let version = |c: &Connection| c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap();
+        let times = |c: &Connection| -> Vec<(Option<i64>, Option<i64>, Option<String>)> {
+            let sql = "SELECT k.read_at, k.failed_at, k.error_code FROM recipients r
+                       LEFT JOIN receipts k ON k.message_id = r.message_id ORDER BY r.recipient";
+            let mut stmt = c.prepare(sql).unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
+        };
+        let read = crate::journal::sqlite::connect::open_read(&path).unwrap();
+        assert_eq!(version(&read), 7, "a reader never migrates");
+        assert_eq!(times(&read), [(None, None, None), (None, None, None)], "read with no receipts");
+        drop(read);
+        let sent = open(&path).unwrap();
+        assert_eq!(version(&sent), VERSION);
+        assert_eq!(times(&sent), [(Some(30), None, None), (None, Some(40), Some("131026".into()))]);
+        let indexed: String = sent
+            .query_row("EXPLAIN QUERY PLAN SELECT 1 FROM recipients WHERE message_id = 'wamid.1'", [], |r| r.get(3))
+            .unwrap();
+        assert!(indexed.contains("recipients_message_id"), "{indexed}");
     }
 
     #[test]

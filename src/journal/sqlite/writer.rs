@@ -151,12 +151,12 @@ impl Thread {
         let mut claims = Vec::new();
         for c in candidates {
             let row = self.lookup(&c.recipient)?;
-            let decision = policy.decide(row.as_ref().map(|r| r.state));
+            let decision = policy.decide(row.as_ref());
             admitted.push(match (decision, row, &c.request_hash) {
-                (Decision::Keep, Some(row), _) => Admission::Kept(Box::new(row.record)),
-                (Decision::Send, _, Some(hash)) if left > 0 => {
+                (Decision::Keep, Some(row), _) => Admission::Kept(Box::new(policy.kept(row))),
+                (Decision::Send, row, Some(hash)) if left > 0 => {
                     left -= 1;
-                    claims.push((c, hash));
+                    claims.push((c, hash, row.and_then(|r| r.record.message_id)));
                     Admission::Claimed
                 }
                 _ => Admission::Unclaimed,
@@ -165,7 +165,13 @@ impl Thread {
         if !claims.is_empty() {
             let id = self.campaign_id()?;
             let mut claim = self.conn.prepare_cached(CLAIM)?;
-            for (c, hash) in claims {
+            // The receipts of a message a claim replaces say nothing of the new one (and a
+            // provider that takes herald's own id, Communiktor, would see the same id).
+            let mut forget = self.conn.prepare_cached("DELETE FROM receipts WHERE message_id = ?1")?;
+            for (c, hash, old) in claims {
+                if let Some(old) = old {
+                    forget.execute(params![old])?;
+                }
                 claim.execute(params![id, c.recipient, c.csv_line, &hash[..], c.body, now, c.sender])?;
                 self.claims.insert(c.recipient.clone(), self.conn.last_insert_rowid());
                 self.stats.claimed += 1;
@@ -240,16 +246,17 @@ impl Thread {
         }
         let cols = &*ROW_COLUMNS;
         let not_offered = "NOT EXISTS (SELECT 1 FROM offered o WHERE o.recipient = r.recipient)";
+        let (live, kept) = (row::from("temp.live r", "r"), row::from("recipients r", "r"));
         let sql = if self.live {
             format!(
-                "SELECT {cols} FROM temp.live r WHERE campaign = ?1 AND {not_offered}
+                "SELECT {cols} FROM {live} WHERE campaign = ?1 AND {not_offered}
                  UNION ALL
-                 SELECT {cols} FROM recipients r WHERE campaign = ?1 AND {not_offered}
+                 SELECT {cols} FROM {kept} WHERE campaign = ?1 AND {not_offered}
                  AND NOT EXISTS (SELECT 1 FROM temp.live l WHERE l.campaign = r.campaign AND l.recipient = r.recipient)
                  ORDER BY recipient"
             )
         } else {
-            format!("SELECT {cols} FROM recipients r WHERE campaign = ?1 AND {not_offered} ORDER BY recipient")
+            format!("SELECT {cols} FROM {kept} WHERE campaign = ?1 AND {not_offered} ORDER BY recipient")
         };
         let mut stmt = self.conn.prepare(&sql).map_err(JournalError::read)?;
         let rows = stmt.query_map(params![self.id], |r| row::decode(r)).map_err(JournalError::read)?;

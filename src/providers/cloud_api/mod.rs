@@ -13,6 +13,8 @@
 #[cfg(test)]
 mod fixture;
 pub(crate) mod imitation;
+mod poll;
+mod statuses;
 
 use super::meta;
 use super::meta::components::{
@@ -125,6 +127,18 @@ impl Provider for CloudApi {
             }
             _ => {}
         }
+    }
+
+    fn status_webhook(&self) -> Option<super::StatusWebhook> {
+        Some(statuses::WEBHOOK)
+    }
+
+    fn resend_rules(&self) -> &'static [super::ResendRule] {
+        super::meta::resend_rules::RESEND_RULES
+    }
+
+    fn status_poll(&self) -> Option<super::StatusPoll> {
+        Some(poll::POLL)
     }
 
     fn classify(&self, r: &Response) -> Outcome {

@@ -1,7 +1,9 @@
 //! Communiktor, an instance-based WhatsApp Web gateway: `POST {base}/messages/<kind>` with the
 //! key in `X-API-KEY`, the instance in the body and the receiver as digits without `+`.
 //!
-//! It is the only provider that stores `metadata` and echoes it in webhooks, so it is sent.
+//! It is the only provider that stores `metadata` and echoes it in webhooks, so it is sent,
+//! with herald's own message id added (`herald_id`): its webhooks name no message id of
+//! theirs, so that id is the one herald records and matches receipts by.
 //! Every endpoint takes `sendsAt`, so it holds any message until `schedule.send_at`.
 //!
 //! A 404 names an instance Communiktor does not know: it is the same for every recipient, so
@@ -14,6 +16,7 @@
 #[cfg(test)]
 mod fixture;
 pub(crate) mod imitation;
+mod statuses;
 
 use super::outcome::{by_status, first_str, message_or_status};
 use super::{
@@ -114,6 +117,14 @@ impl Provider for Communiktor {
             )),
             _ => {}
         }
+    }
+
+    fn status_webhook(&self) -> Option<super::StatusWebhook> {
+        Some(statuses::WEBHOOK)
+    }
+
+    fn correlation_key(&self) -> Option<&'static str> {
+        Some(statuses::KEY)
     }
 
     fn classify(&self, r: &Response) -> Outcome {

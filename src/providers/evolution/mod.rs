@@ -16,6 +16,8 @@ mod created;
 #[cfg(test)]
 mod fixture;
 pub(crate) mod imitation;
+mod poll;
+mod statuses;
 mod record;
 
 use super::meta;
@@ -191,6 +193,14 @@ impl Provider for Evolution {
             }
             Message::Text { .. } => {}
         }
+    }
+
+    fn status_webhook(&self) -> Option<super::StatusWebhook> {
+        Some(statuses::WEBHOOK)
+    }
+
+    fn status_poll(&self) -> Option<super::StatusPoll> {
+        Some(poll::POLL)
     }
 
     fn classify(&self, r: &Response) -> Outcome {

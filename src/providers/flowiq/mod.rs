@@ -12,6 +12,7 @@
 #[cfg(test)]
 mod fixture;
 pub(crate) mod imitation;
+mod statuses;
 
 use super::meta;
 use super::outcome::{by_status, first_str, message_or_status};
@@ -110,6 +111,14 @@ impl Provider for Flowiq {
             )),
             _ => {}
         }
+    }
+
+    fn status_webhook(&self) -> Option<super::StatusWebhook> {
+        Some(statuses::WEBHOOK)
+    }
+
+    fn resend_rules(&self) -> &'static [super::ResendRule] {
+        super::meta::resend_rules::RESEND_RULES
     }
 
     fn classify(&self, r: &Response) -> Outcome {

@@ -67,6 +67,29 @@ pub fn held(message_status: Option<&str>) -> Option<ProviderError> {
     Some(ProviderError::new(message_status.map(str::to_string), words))
 }
 
+/// What Meta's codes that often come back after acceptance, in a `failed` status, mean: for a
+/// report when the receipt itself carries no words. Meta's own wording where it documents one.
+pub fn describe(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "131026" => {
+            "Message undeliverable: the number is not on WhatsApp, its app is too old, or its owner has not accepted the terms"
+        }
+        "131047" => {
+            "Re-engagement message: more than 24 hours since the customer last replied; send a template instead"
+        }
+        "131049" => {
+            "This message was not delivered to maintain healthy ecosystem engagement (Meta's per-user marketing cap); do not resend soon"
+        }
+        "131050" => "The user has stopped marketing messages from this business",
+        "131051" => "Unsupported message type",
+        "131052" => "Media download error: the recipient could not download the media",
+        "131053" => "Media upload error: the media could not be uploaded",
+        "131000" => "Something went wrong at Meta",
+        "130472" => "User's number is part of an experiment: Meta held the marketing message back",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,5 +156,14 @@ mod tests {
         // A code that stops the campaign stops it even when Meta calls it transient.
         let token = json!({"error": {"code": 190, "message": "expired", "is_transient": true}});
         assert!(matches!(classify(&token, &r(401)), Some(Outcome::Stop(_))));
+    }
+
+    #[test]
+    fn the_asynchronous_failure_codes_have_words() {
+        for c in ["131026", "131047", "131049", "131050", "131051", "131052", "131053", "131000", "130472"] {
+            assert!(describe(c).is_some_and(|d| !d.is_empty()), "{c}");
+        }
+        assert_eq!(describe("190"), None);
+        assert_eq!(describe(""), None);
     }
 }

@@ -5,3 +5,5 @@
 pub(crate) mod components;
 pub(crate) mod errors;
 pub(crate) mod limits;
+pub(crate) mod resend_rules;
+pub mod signature;

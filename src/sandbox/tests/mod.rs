@@ -3,6 +3,8 @@
 
 mod faults;
 mod mappings;
+mod polls;
+mod receipts;
 mod rejects;
 mod stats;
 mod throughput;
