@@ -55,7 +55,7 @@ impl ListenError {
         match self {
             ListenError::NoSecret => Some(
                 "set HERALD_CLOUD_API_APP_SECRET and HERALD_CLOUD_API_VERIFY_TOKEN for Meta's Cloud API, and/or \
-                 HERALD_WEBHOOK_SECRET (e.g. `openssl rand -hex 16`) for Evolution and FlowIQ; see docs/listen.md"
+                 HERALD_WEBHOOK_SECRET (e.g. `openssl rand -hex 16`) for Evolution, FlowIQ and Communiktor; see docs/listen.md"
                     .into(),
             ),
             ListenError::HalfMeta { missing, .. } => {
