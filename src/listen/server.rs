@@ -65,20 +65,37 @@ impl Listener {
     }
 }
 
+/// The most connections served at once: a provider posts over a few dozen; beyond this the
+/// next waits in the kernel's backlog until one closes, so idle clients cannot exhaust memory
+/// or descriptors.
+const CONNECTIONS: usize = 1024;
+
+/// How long a connection may take to send a request's headers (and so how long an idle
+/// kept-alive connection is held).
+const HEADER_TIME: std::time::Duration = std::time::Duration::from_secs(30);
+
 async fn accept<S: Sink>(listener: TcpListener, shared: Arc<Shared<S>>, mut stop: watch::Receiver<bool>) {
     let mut connections = JoinSet::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(CONNECTIONS));
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else {
+            accepted = async {
+                let slot = slots.clone().acquire_owned().await;
+                (slot, listener.accept().await)
+            } => {
+                let (Ok(slot), Ok((stream, _))) = accepted else {
                     // Out of descriptors and the like: back off briefly and keep serving.
                     tokio::time::sleep(std::time::Duration::from_millis(10)).await;
                     continue;
                 };
                 let (shared, mut stop) = (shared.clone(), stop.clone());
                 connections.spawn(async move {
+                    let _slot = slot;
                     let service = service_fn(move |request| answer(shared.clone(), request));
-                    let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                    let connection = http1::Builder::new()
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(HEADER_TIME)
+                        .serve_connection(TokioIo::new(stream), service);
                     tokio::pin!(connection);
                     tokio::select! {
                         _ = connection.as_mut() => {}

@@ -123,3 +123,16 @@ async fn a_route_without_its_secret_is_off_and_a_failing_store_asks_for_a_retry(
     assert_eq!(post(&base, "/webhooks/cloud_api", META, &[("x-hub-signature-256", &signed)]).await.0, 503);
     listener.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_connection_that_sends_no_request_is_closed_after_the_header_time() {
+    use tokio::io::AsyncReadExt;
+    let (_listener, base) = listen(keys(), Memory::default()).await;
+    let mut idle = tokio::net::TcpStream::connect(base.trim_start_matches("http://")).await.unwrap();
+    let started = tokio::time::Instant::now();
+    let mut buf = Vec::new();
+    // Nothing is sent: the paused clock runs on to the header timeout, and the server hangs up.
+    let read = tokio::time::timeout(std::time::Duration::from_secs(120), idle.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "the idle connection was held past the header time");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(30), "{:?}", started.elapsed());
+}
