@@ -10,6 +10,7 @@
 //! with no Meta error object (a proxy's page), is ambiguous: the recipient ends `unknown` and
 //! only `--retry-unknown` sends it again.
 
+mod account;
 #[cfg(test)]
 mod fixture;
 pub(crate) mod imitation;
@@ -131,6 +132,10 @@ impl Provider for CloudApi {
 
     fn status_webhook(&self) -> Option<super::StatusWebhook> {
         Some(statuses::WEBHOOK)
+    }
+
+    fn account(&self) -> Option<&'static dyn super::account::AccountReader> {
+        Some(&account::Account)
     }
 
     fn resend_rules(&self) -> &'static [super::ResendRule] {
