@@ -14,6 +14,7 @@ mod account;
 #[cfg(test)]
 mod fixture;
 pub(crate) mod imitation;
+mod imitation_account;
 mod poll;
 mod statuses;
 
