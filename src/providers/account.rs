@@ -282,6 +282,8 @@ pub enum Button {
         url: String,
         /// Whether the URL has a variable.
         variable: bool,
+        /// The example URL the template was approved with, when it has one.
+        example: Option<String>,
     },
     /// Copies a coupon code, given at send time.
     CopyCode {

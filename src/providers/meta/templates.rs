@@ -99,7 +99,8 @@ fn button(b: &Value) -> Button {
         "QUICK_REPLY" => Button::QuickReply { text: text("text") },
         "URL" => {
             let url = text("url");
-            Button::Url { text: text("text"), variable: url.contains("{{"), url }
+            let example = b.get("example").and_then(example_text);
+            Button::Url { text: text("text"), variable: url.contains("{{"), url, example }
         }
         "COPY_CODE" => Button::CopyCode { example: b.get("example").and_then(example_text) },
         "FLOW" => Button::Flow { text: text("text") },
@@ -171,7 +172,8 @@ mod tests {
         let names: Vec<(&str, Option<&str>)> =
             t.parameters().map(|(_, p)| (p.name.as_str(), p.example.as_deref())).collect();
         assert_eq!(names, [("first_name", Some("Pablo")), ("order_number", Some("860198-230332"))]);
-        assert!(matches!(&t.buttons[0], Button::Url { variable: true, .. }));
+        let Button::Url { variable: true, example, .. } = &t.buttons[0] else { panic!("{:?}", t.buttons[0]) };
+        assert_eq!(example.as_deref(), Some("https://x.example/track/1"));
         assert_eq!(t.buttons[1], Button::CopyCode { example: Some("SAVE30".into()) });
         assert!(matches!(t.buttons[2], Button::PhoneNumber { .. }) && matches!(t.buttons[3], Button::Flow { .. }));
         assert!(template(&json!({"language": "en"})).is_none());
