@@ -115,6 +115,26 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Pretty)]
         format: Format,
     },
+    /// List the message templates of the account the campaign sends from (read-only, with its
+    /// token), or print the campaign `message:` block for one of them (the Cloud API).
+    Templates {
+        /// Campaign file.
+        file: PathBuf,
+        /// Read the built-in sandbox's account (started in this process) instead of the provider's.
+        #[arg(long)]
+        sandbox: bool,
+        /// Print the campaign `message:` block for this template, every parameter a placeholder.
+        #[arg(long, value_name = "NAME")]
+        scaffold: Option<String>,
+        /// With --scaffold: the template's language (default: its first listed).
+        #[arg(long, value_name = "L", requires = "scaffold")]
+        language: Option<String>,
+        #[command(flatten)]
+        root: FileRootArgs,
+        /// Output format: a table for people, or one JSON document for scripts.
+        #[arg(long, value_enum, default_value_t = Format::Pretty, conflicts_with = "scaffold")]
+        format: Format,
+    },
     /// The results report of a campaign, rebuilt from the journal (so a crash never loses it).
     Report {
         /// Campaign file.
@@ -658,6 +678,17 @@ pub fn run() -> u8 {
                 journal: journal.resolve(),
                 rate,
                 opt_out: opt_out.lists(),
+                file_root: root.file_root,
+            },
+            &out,
+        ),
+        Command::Templates { file, sandbox, scaffold, language, root, format } => commands::templates::run(
+            &commands::templates::Options {
+                file,
+                json: matches!(format, Format::Json),
+                sandbox,
+                scaffold,
+                language,
                 file_root: root.file_root,
             },
             &out,

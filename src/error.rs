@@ -112,6 +112,29 @@ pub enum Error {
         /// What it needs for polls to work.
         needs: &'static str,
     },
+    /// `herald templates` for a provider whose docs describe no way to list its templates.
+    #[error(
+        "{provider} documents no way to list an account's templates, so `herald templates` cannot read them; it reads {readable}"
+    )]
+    NoAccount {
+        /// The provider, for people.
+        provider: &'static str,
+        /// The providers it reads.
+        readable: String,
+    },
+    /// The account's templates could not be read.
+    #[error(transparent)]
+    Account(#[from] crate::providers::account::AccountError),
+    /// `herald templates --scaffold NAME` names no template of the account.
+    #[error("the account has no template `{name}`{}", .language.as_ref().map(|l| format!(" in {l}")).unwrap_or_default())]
+    UnknownTemplate {
+        /// The name asked for.
+        name: String,
+        /// The language asked for (`--language`).
+        language: Option<String>,
+        /// The account's templates closest to it, as `name (language)`.
+        close: Vec<String>,
+    },
     /// `HERALD_NOW` is not a time.
     #[error("HERALD_NOW=`{0}` is not a time; write it as RFC 3339 with an offset, e.g. 2026-11-30T22:00:00+03:00")]
     BadNow(String),
@@ -122,6 +145,9 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::PollRefused { .. } => crate::exit::PROVIDER_STOPPED,
+            Error::Account(e) if !matches!(e, crate::providers::account::AccountError::NeedsWabaId) => {
+                crate::exit::PROVIDER_STOPPED
+            }
             _ => crate::exit::INVALID,
         }
     }
@@ -159,6 +185,16 @@ impl Error {
             Error::NoPoll { webhook: false, .. } => {
                 Some("it reports no delivery status at all, so herald can show only what it accepted".into())
             }
+            Error::NoAccount { .. } => {
+                Some("validate and send still check the campaign against the provider's documented shapes".into())
+            }
+            Error::UnknownTemplate { close, .. } if close.is_empty() => {
+                Some("`herald templates FILE` lists the account's templates".into())
+            }
+            Error::UnknownTemplate { close, .. } => Some(format!(
+                "closest: {}; `herald templates FILE` lists them all",
+                close.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+            )),
             Error::PollRefused { needs, .. } => Some(format!(
                 "{needs}; the receipts recorded so far are kept, and `herald listen` receives them by webhook"
             )),

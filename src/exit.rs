@@ -38,11 +38,19 @@ const TRACK: [(u8, &str); 3] = [
     (PROVIDER_STOPPED, "the provider refused the status polls (the key, a permission); receipts so far are kept"),
 ];
 
+/// The codes of `templates`, which the provider may refuse.
+const TEMPLATES: [(u8, &str); 3] = [
+    (OK, "done"),
+    (INVALID, "invalid campaign or command line, no provider.waba_id, unknown template"),
+    (PROVIDER_STOPPED, "the provider refused to show the account (token, permission) or is unreachable"),
+];
+
 /// The codes `herald COMMAND` may end with (`None`: herald as a whole, every code).
 pub fn of(command: Option<&str>) -> &'static [(u8, &'static str)] {
     match command {
         None | Some("send") => &MEANINGS,
         Some("track") => &TRACK,
+        Some("templates") => &TEMPLATES,
         _ => &OTHERS,
     }
 }

@@ -138,6 +138,7 @@ fn man_out_writes_every_page() {
         "herald-sandbox.1",
         "herald-send.1",
         "herald-status.1",
+        "herald-templates.1",
         "herald-track.1",
         "herald-validate.1",
         "herald.1",

@@ -28,6 +28,7 @@ mod send;
 mod server;
 mod session;
 mod soak;
+mod templates;
 mod track;
 mod validate;
 mod window;

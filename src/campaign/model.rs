@@ -43,6 +43,9 @@ pub struct ProviderDoc {
     /// Environment variable holding the secret (required without `senders`; with them, the
     /// token of each sender that names none of its own).
     pub token_env: Option<String>,
+    /// The Cloud API's WhatsApp Business Account id, which its templates are listed from.
+    #[serde(default, deserialize_with = "id_text")]
+    pub waba_id: Option<String>,
     /// The accounts the campaign sends from, when more than one.
     pub senders: Option<Vec<SenderDoc>>,
     /// Plain `http://` to a host other than this machine is allowed (and warned about).
@@ -207,6 +210,10 @@ fn text_of(v: Value) -> Option<String> {
 fn id_texts<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
     let given = BTreeMap::<String, Value>::deserialize(d)?;
     Ok(given.into_iter().filter_map(|(key, value)| text_of(value).map(|text| (key, text))).collect())
+}
+
+fn id_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<Value>::deserialize(d)?.and_then(text_of))
 }
 
 fn id_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {

@@ -295,6 +295,7 @@ mod tests {
 
     #[test]
     fn suggests_the_nearest_key_for_a_typo() {
+        assert!(problems(&GOOD.replace("  token_env: T", "  token_env: T\n  waba_id: \"102290129340398\"")).is_empty());
         let d = problems(&GOOD.replace("  token_env", "  bse_url: https://x\n  token_env"));
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!(d[0].message, "unknown key `bse_url` in `provider`");

@@ -48,7 +48,7 @@ const ENVIRONMENT: [Variable; 13] = [
     },
     Variable {
         name: "the variable provider.token_env names",
-        commands: &["validate", "preview", "send", "track"],
+        commands: &["validate", "preview", "send", "track", "templates"],
         meaning: "The provider's token (WA_TOKEN, …); never printed. validate and preview warn when it is not set.",
     },
     Variable {

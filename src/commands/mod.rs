@@ -14,6 +14,7 @@ pub mod sandbox;
 mod schedule;
 pub mod send;
 pub mod status;
+pub mod templates;
 pub mod track;
 pub mod validate;
 mod windows;

@@ -240,7 +240,7 @@ async fn ask(
 
 /// Sends `request` with `token` joined into its auth header; the answer's status,
 /// `Retry-After` and body (up to [`crate::run::http::MAX_ANSWER`] bytes).
-async fn send(
+pub(super) async fn send(
     client: &reqwest::Client,
     request: &HttpRequest,
     token: &Secret,

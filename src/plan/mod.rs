@@ -186,6 +186,8 @@ pub struct Plan {
     pub provider: ProviderKind,
     /// Name of the env var holding the secret: the provider's, else the first sender's.
     pub token_env: String,
+    /// The Cloud API's business account (`provider.waba_id`), which its templates are read from.
+    pub waba_id: Option<String>,
     /// The accounts the campaign sends from: one, or `provider.senders`. Each recipient goes
     /// from one of them ([`Plan::pin`]).
     pub senders: Vec<Sender>,
@@ -361,6 +363,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
         name: campaign.name,
         provider: campaign.provider.kind,
         token_env: token_env.unwrap_or_else(|| checked.senders[0].token_env.clone()),
+        waba_id: campaign.provider.waba_id,
         senders: checked.senders,
         message_type: checked.message_type,
         delivery: checked.delivery,

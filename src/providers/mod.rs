@@ -7,6 +7,7 @@
 //! that lists providers (the campaign schema's provider parts, `herald providers`, the sandbox,
 //! the tests) goes through [`ProviderKind::ALL`]. `docs/providers.md` says how to add one.
 
+pub mod account;
 pub mod contract;
 pub mod correlation;
 pub mod imitation;
@@ -428,6 +429,12 @@ pub trait Provider: Sync {
     /// The endpoint from which the status of one accepted message can be read, when its docs
     /// describe one (`None`: `herald track` cannot poll it; receipts come by webhook only).
     fn status_poll(&self) -> Option<StatusPoll> {
+        None
+    }
+
+    /// How its account (templates, the sender's state) can be read ahead of sending, when its
+    /// docs describe a way (`None`: templates cannot be checked before a send).
+    fn account(&self) -> Option<&'static dyn account::AccountReader> {
         None
     }
 

@@ -7,7 +7,7 @@ use super::ProviderKind;
 use serde_json::{Map, Value, json};
 
 /// The `provider` keys that are not an account key, in the order the schema lists them.
-const SHARED_KEYS: [&str; 4] = ["kind", "base_url", "allow_insecure", "token_env"];
+const SHARED_KEYS: [&str; 5] = ["kind", "base_url", "allow_insecure", "token_env", "waba_id"];
 
 /// `schema` (the campaign schema) with its provider parts rebuilt from [`ProviderKind::ALL`];
 /// everything else is left as it is. A schema without a `provider` object is returned unchanged.

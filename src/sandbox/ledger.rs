@@ -96,7 +96,7 @@ pub(super) enum Class {
     Fault,
     /// Refused for the pace: over the throughput, or an injected 429 (counts as a fault).
     Throttled,
-    /// A status poll, answered.
+    /// A status poll or a read of the account, answered.
     Polled,
 }
 

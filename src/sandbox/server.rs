@@ -191,6 +191,17 @@ async fn process(shared: &Shared, request: Request<Incoming>) -> (Reply, After) 
         (reply, After::Answer)
     };
     let method = request.method().clone();
+    let after_base = rest.strip_prefix(api.base_path()).unwrap_or(rest);
+    if !shared.canned
+        && let Some(reply) = api.account(method.as_str(), after_base, uri.query().unwrap_or_default())
+    {
+        // A read of the account: answered after the credentials, counted as a poll, not a send.
+        if let Err(refused) = api.authorize(request.headers(), shared.reject_auth) {
+            return end(Class::Rejected, refused, String::new());
+        }
+        ledger.finish(Class::Polled, None, None);
+        return (reply, After::Answer);
+    }
     let Some(endpoint) = api.route(rest, uri.query().unwrap_or_default()).filter(|_| method == Method::POST) else {
         if kind.provider().status_poll().is_some() && !shared.canned {
             return poll(shared, kind, request, at_ms).await;

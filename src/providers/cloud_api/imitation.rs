@@ -59,6 +59,10 @@ impl Api for CloudApi {
         }
     }
 
+    fn account(&self, method: &str, path: &str, query: &str) -> Option<Reply> {
+        super::imitation_account::answer(method, path, query)
+    }
+
     fn not_found(&self, _method: &str, path: &str) -> Reply {
         graph_error(404, 2500, &format!("Unknown path components: {path}"), Value::Null)
     }

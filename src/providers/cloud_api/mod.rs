@@ -10,9 +10,11 @@
 //! with no Meta error object (a proxy's page), is ambiguous: the recipient ends `unknown` and
 //! only `--retry-unknown` sends it again.
 
+mod account;
 #[cfg(test)]
 mod fixture;
 pub(crate) mod imitation;
+mod imitation_account;
 mod poll;
 mod statuses;
 
@@ -131,6 +133,10 @@ impl Provider for CloudApi {
 
     fn status_webhook(&self) -> Option<super::StatusWebhook> {
         Some(statuses::WEBHOOK)
+    }
+
+    fn account(&self) -> Option<&'static dyn super::account::AccountReader> {
+        Some(&account::Account)
     }
 
     fn resend_rules(&self) -> &'static [super::ResendRule] {

@@ -50,6 +50,13 @@ pub(crate) trait Api: Sync {
         None
     }
 
+    /// The answer to a read of the account (its templates, its sender) at `path` (after the
+    /// base path) with `query`, when the request is one; the caller has checked the
+    /// credentials. By default the imitation has none.
+    fn account(&self, _method: &str, _path: &str, _query: &str) -> Option<Reply> {
+        None
+    }
+
     /// The provider's answer to an unknown path or method.
     fn not_found(&self, method: &str, path: &str) -> Reply;
 

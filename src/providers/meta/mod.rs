@@ -7,3 +7,4 @@ pub(crate) mod errors;
 pub(crate) mod limits;
 pub(crate) mod resend_rules;
 pub mod signature;
+pub(crate) mod templates;

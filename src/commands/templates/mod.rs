@@ -1,0 +1,187 @@
+//! `herald templates FILE`: reads the message templates of the account a campaign sends from
+//! (read-only, with the campaign's own token, every page) and lists them ([`list`]) or prints
+//! the campaign `message:` block for one of them ([`scaffold`]). With `--sandbox` the reads go
+//! to the built-in sandbox, started in this process, whose account holds a built-in set.
+
+mod list;
+mod scaffold;
+
+use super::Output;
+use crate::error::Error;
+use crate::exit;
+use crate::plan::{self, Endpoint, Options as PlanOptions, Plan, TokenCheck};
+use crate::providers::account::{AccountError, AccountReader, Template};
+use crate::providers::{ProviderError, Response};
+use crate::sandbox::Sandbox;
+use crate::secret::Secret;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A read's timeout.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Pages followed at most: far beyond any account (Meta allows a few thousand templates), so
+/// an answer naming its own page as the next cannot loop.
+const MAX_PAGES: usize = 1_000;
+
+/// Options for `templates`.
+#[derive(Clone)]
+pub struct Options {
+    /// Campaign file.
+    pub file: PathBuf,
+    /// One JSON document instead of the table.
+    pub json: bool,
+    /// Read the built-in sandbox's account instead of the provider's.
+    pub sandbox: bool,
+    /// Print the `message:` block for this template instead of the list.
+    pub scaffold: Option<String>,
+    /// With `scaffold`: the template's language, when it exists in several.
+    pub language: Option<String>,
+    /// `--file-root`: the tree the campaign's files must lie in, instead of its repository.
+    pub file_root: Option<PathBuf>,
+}
+
+/// Runs `templates`.
+pub fn run(o: &Options, out: &Output) -> u8 {
+    super::block_on(templates(o, out)).unwrap_or_else(|e| out.error(&e))
+}
+
+/// The account's templates, as read.
+pub(crate) struct Account {
+    /// Every template, in the provider's order.
+    pub templates: Vec<Template>,
+    /// Why the list may be incomplete, when the provider says so.
+    pub partial: Option<&'static str>,
+}
+
+async fn templates(o: &Options, out: &Output) -> Result<u8, Error> {
+    let sandbox = match o.sandbox {
+        true => Some(Sandbox::start(crate::sandbox::Config::default()).await.map_err(Error::Sandbox)?),
+        false => None,
+    };
+    let endpoint = sandbox.as_ref().map_or(Endpoint::Campaign, |s| Endpoint::Sandbox(s.addr()));
+    let options =
+        PlanOptions { token: TokenCheck::Skip, endpoint, file_root: o.file_root.clone(), ..PlanOptions::default() };
+    let v = plan::load(&o.file, options);
+    let Some(plan) = v.plan else {
+        out.diagnostics(&v.diagnostics);
+        out.invalid(&o.file, &v.diagnostics, false);
+        return Ok(exit::INVALID);
+    };
+    let provider = plan.provider.provider();
+    let Some(reader) = provider.account() else {
+        return Err(Error::NoAccount {
+            provider: provider.info().name,
+            readable: crate::providers::names_where(|p| p.account().is_some()),
+        });
+    };
+    let token = match &sandbox {
+        Some(_) => Secret::new(crate::providers::imitation::token(plan.provider)),
+        None => token(&plan.token_env)?,
+    };
+    let account = read(&plan, reader, &token, provider.info().name).await?;
+    let text = match &o.scaffold {
+        Some(name) => scaffold::block(pick(&account.templates, name, o.language.as_deref())?),
+        None if o.json => list::json(&plan, &account).to_string() + "\n",
+        None => list::table(&account),
+    };
+    super::print(&text)?;
+    Ok(exit::OK)
+}
+
+/// The campaign's token from the variable it names.
+fn token(name: &str) -> Result<Secret, Error> {
+    let secret = Secret::from_env(name).ok_or_else(|| Error::MissingToken(name.to_string()))?;
+    if !secret.expose().chars().all(|c| c == '\t' || (' '..='~').contains(&c)) {
+        return Err(Error::TokenNotHeader(name.to_string()));
+    }
+    Ok(secret)
+}
+
+/// Every page of the account's templates, read with the first sender's settings.
+async fn read(plan: &Plan, reader: &dyn AccountReader, token: &Secret, name: &'static str) -> Result<Account, Error> {
+    let client = crate::run::client(TIMEOUT, 1)?;
+    let settings = plan.settings_of(0);
+    let mut account = Account { templates: Vec::new(), partial: None };
+    let mut after: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let request = reader.templates_request(settings, plan.waba_id.as_deref(), after.as_deref())?;
+        let (status, retry_after, body) = super::track::send(&client, &request, token)
+            .await
+            .map_err(|e| AccountError::Failed { provider: name, error: ProviderError::new(None, unreachable(&e)) })?;
+        let page = reader.read_templates(&Response { status, retry_after, body: &body, recipients: 1 })?;
+        account.templates.extend(page.templates);
+        account.partial = page.partial;
+        match page.next {
+            Some(next) if after.as_deref() != Some(next.as_str()) => after = Some(next),
+            _ => break,
+        }
+    }
+    Ok(account)
+}
+
+/// What went wrong on the way to the provider, with its causes.
+fn unreachable(e: &reqwest::Error) -> String {
+    let mut words = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        words = format!("{words}: {s}");
+        source = s.source();
+    }
+    format!("{words}; check `provider.base_url` and the network")
+}
+
+/// The template `name` (in `language`, when given, else its only or first language).
+fn pick<'t>(templates: &'t [Template], name: &str, language: Option<&str>) -> Result<&'t Template, Error> {
+    let found = templates.iter().find(|t| t.name == name && language.is_none_or(|l| t.language == l));
+    found.ok_or_else(|| Error::UnknownTemplate {
+        name: name.to_string(),
+        language: language.map(str::to_string),
+        close: close(templates, name),
+    })
+}
+
+/// The templates whose names are most like `name` (its other languages first), at most five.
+fn close(templates: &[Template], name: &str) -> Vec<String> {
+    let mut scored: Vec<(f64, String)> = templates
+        .iter()
+        .map(|t| (strsim::jaro_winkler(name, &t.name), format!("{} ({})", t.name, t.language)))
+        .filter(|(score, _)| *score >= 0.7)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    scored.into_iter().take(5).map(|(_, t)| t).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::account::{ParameterFormat, TemplateStatus};
+
+    fn template(name: &str, language: &str) -> Template {
+        Template {
+            name: name.into(),
+            language: language.into(),
+            status: TemplateStatus::Approved,
+            category: "UTILITY".into(),
+            parameter_format: ParameterFormat::Positional,
+            header: None,
+            body: None,
+            footer: None,
+            buttons: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_scaffold_picks_by_name_and_language_and_names_close_ones_when_there_is_none() {
+        let all = [template("vip_renewal", "en_US"), template("vip_renewal", "fr"), template("hello_world", "en_US")];
+        assert_eq!(pick(&all, "vip_renewal", Some("fr")).unwrap().language, "fr");
+        assert_eq!(pick(&all, "vip_renewal", None).unwrap().language, "en_US");
+        let Err(Error::UnknownTemplate { close, .. }) = pick(&all, "vip_renewel", None) else { panic!() };
+        assert_eq!(close, ["vip_renewal (en_US)", "vip_renewal (fr)"]);
+        let Err(e) = pick(&all, "vip_renewal", Some("de")) else { panic!() };
+        assert_eq!(e.to_string(), "the account has no template `vip_renewal` in de");
+        assert!(e.help().unwrap().contains("`vip_renewal (fr)`"), "{:?}", e.help());
+        let Err(e) = pick(&all, "zzz", None) else { panic!() };
+        assert_eq!(e.help().unwrap(), "`herald templates FILE` lists the account's templates");
+    }
+}

@@ -1,0 +1,160 @@
+//! The campaign `message:` block for one template, as campaigns write template messages
+//! (docs/campaign.md, `message.template`): every parameter the template takes is present, as a
+//! placeholder variable (`{{ body_1 }}`, or the parameter's own name for named templates) with
+//! a YAML comment quoting the template's placeholder and its approved example. Buttons are
+//! written with their `index`; those that take nothing are named in a comment.
+
+use crate::providers::account::{Button, Header, HeaderFormat, Param, ParameterFormat, Template, TemplateStatus};
+
+/// The block, ready to paste into a campaign file.
+pub(super) fn block(t: &Template) -> String {
+    let mut s = format!("# {} ({}) · {} · {}\n", t.name, t.language, t.category, t.status.as_str());
+    if t.status != TemplateStatus::Approved {
+        s.push_str(&format!("# status {}: Meta refuses to send it until it is APPROVED again\n", t.status.as_str()));
+    }
+    if t.parameter_format == ParameterFormat::Named {
+        s.push_str(
+            "# its parameters are NAMED: herald sends them in this order, without their names, \
+             and Meta needs `parameter_name` for them (not yet supported)\n",
+        );
+    }
+    s.push_str("message:\n  type: template\n  template:\n");
+    s.push_str(&format!("    name: {}\n    language: {}\n", quote(&t.name), quote(&t.language)));
+    if let Some(h) = &t.header {
+        s.push_str(&header(h, t.parameter_format));
+    }
+    if let Some(b) = t.body.as_ref().filter(|b| !b.params.is_empty()) {
+        s.push_str(&format!("    # body: {}\n    body:\n", quote(&b.text)));
+        for p in &b.params {
+            let variable = variable("body", p, t.parameter_format);
+            s.push_str(&format!("      - {}  # {}\n", quote(&format!("{{{{ {variable} }}}}")), about(p)));
+        }
+    }
+    let (lines, notes): (Vec<_>, Vec<_>) =
+        t.buttons.iter().enumerate().map(|(i, b)| button(i, b)).partition(Result::is_ok);
+    for note in notes.into_iter().filter_map(Result::err) {
+        s.push_str(&format!("    # {note}\n"));
+    }
+    if !lines.is_empty() {
+        s.push_str("    buttons:\n");
+        for line in lines.into_iter().filter_map(Result::ok) {
+            s.push_str(&format!("      - {line}\n"));
+        }
+    }
+    s
+}
+
+/// The `header:` line, or a comment when the header takes nothing.
+fn header(h: &Header, format: ParameterFormat) -> String {
+    let media = |kind: &str, extra: &str| {
+        format!(
+            "    header: {{ type: {kind}, url: \"{{{{ header_{kind}_url }}}}\"{extra} }}  # a public https URL of the {kind} (or an uploaded media `id` instead of `url`)\n"
+        )
+    };
+    match &h.format {
+        HeaderFormat::Text => match h.params.first() {
+            Some(p) => format!(
+                "    # header: {}\n    header: {{ type: text, text: {} }}  # {}\n",
+                quote(h.text.as_deref().unwrap_or_default()),
+                quote(&format!("{{{{ {} }}}}", variable("header", p, format))),
+                about(p)
+            ),
+            None => format!("    # header: {} (fixed text)\n", quote(h.text.as_deref().unwrap_or_default())),
+        },
+        HeaderFormat::Image | HeaderFormat::Video => media(h.format.as_str(), ""),
+        HeaderFormat::Document => media("document", ", filename: \"{{ header_document_filename }}\""),
+        HeaderFormat::Location => {
+            "    header: { type: location, latitude: \"{{ latitude }}\", longitude: \"{{ longitude }}\", \
+             name: \"{{ place_name }}\", address: \"{{ place_address }}\" }\n"
+                .into()
+        }
+        HeaderFormat::Other(kind) => format!("    # header {kind}: herald has no header of this kind\n"),
+    }
+}
+
+/// The variable standing for `p`: its own name when named, `body_1`-style when positional.
+fn variable(part: &str, p: &Param, format: ParameterFormat) -> String {
+    match format {
+        ParameterFormat::Named => p.name.clone(),
+        ParameterFormat::Positional => format!("{part}_{}", p.name),
+    }
+}
+
+/// The comment naming the template's placeholder and its example.
+fn about(p: &Param) -> String {
+    match &p.example {
+        Some(e) => format!("{{{{{}}}}}, e.g. {}", p.name, quote(e)),
+        None => format!("{{{{{}}}}}, no example given", p.name),
+    }
+}
+
+/// The button at `index` as a `buttons:` entry, or (`Err`) a note when it takes nothing.
+fn button(index: usize, b: &Button) -> Result<String, String> {
+    match b {
+        Button::QuickReply { text } => Ok(format!(
+            "{{ type: quick_reply, index: {index}, payload: \"{{{{ button_{index}_payload }}}}\" }}  # {}: what your webhook receives when tapped (optional)",
+            quote(text)
+        )),
+        Button::Url { text, url, variable: true, example } => Ok(format!(
+            "{{ type: url, index: {index}, text: \"{{{{ button_{index}_url }}}}\" }}  # {}: replaces {{{{1}}}} in {}{}",
+            quote(text),
+            quote(url),
+            example.as_ref().map(|e| format!(", e.g. {}", quote(e))).unwrap_or_default()
+        )),
+        Button::CopyCode { example } => Ok(format!(
+            "{{ type: copy_code, index: {index}, code: \"{{{{ coupon_code }}}}\" }}  # up to 15 characters{}",
+            example.as_ref().map(|e| format!(", e.g. {}", quote(e))).unwrap_or_default()
+        )),
+        Button::Flow { text } => Ok(format!(
+            "{{ type: flow, index: {index} }}  # {}: flow_token and flow_action_data are optional",
+            quote(text)
+        )),
+        Button::Url { text, url, variable: false, .. } => {
+            Err(format!("button {index}: url {} opens {}, takes no parameter", quote(text), quote(url)))
+        }
+        Button::PhoneNumber { text } => {
+            Err(format!("button {index}: phone_number {}, takes no parameter", quote(text)))
+        }
+        Button::Other { kind, text } => {
+            Err(format!("button {index}: {kind} {}, which herald has no parameter for", quote(text)))
+        }
+    }
+}
+
+/// `text` as a YAML double-quoted scalar (JSON's quoting is valid YAML), one line whatever it holds.
+fn quote(text: &str) -> String {
+    serde_json::Value::from(text).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::account::Body;
+
+    #[test]
+    fn every_parameter_is_a_placeholder_with_its_example() {
+        let p = |name: &str, example: Option<&str>| Param { name: name.into(), example: example.map(str::to_string) };
+        let t = Template {
+            name: "spring_sale".into(),
+            language: "en_US".into(),
+            status: TemplateStatus::Paused,
+            category: "MARKETING".into(),
+            parameter_format: ParameterFormat::Positional,
+            header: Some(Header { format: HeaderFormat::Document, text: None, params: Vec::new() }),
+            body: Some(Body { text: "Hi {{1}},\n{{2}} off".into(), params: vec![p("1", Some("Amina")), p("2", None)] }),
+            footer: None,
+            buttons: vec![
+                Button::PhoneNumber { text: "Call".into() },
+                Button::CopyCode { example: Some("SPRING20".into()) },
+            ],
+        };
+        let s = block(&t);
+        assert!(s.contains("# status PAUSED: Meta refuses"), "{s}");
+        assert!(s.contains("    # body: \"Hi {{1}},\\n{{2}} off\"\n"), "{s}");
+        assert!(s.contains("      - \"{{ body_1 }}\"  # {{1}}, e.g. \"Amina\"\n"), "{s}");
+        assert!(s.contains("      - \"{{ body_2 }}\"  # {{2}}, no example given\n"), "{s}");
+        assert!(s.contains("filename: \"{{ header_document_filename }}\""), "{s}");
+        assert!(s.contains("    # button 0: phone_number \"Call\", takes no parameter\n"), "{s}");
+        assert!(s.contains("      - { type: copy_code, index: 1, code: \"{{ coupon_code }}\" }"), "{s}");
+    }
+}
