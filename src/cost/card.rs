@@ -206,11 +206,6 @@ impl RateCard {
     pub fn market_of(&self, country: &str) -> Option<&Market> {
         markets::candidates(country).find_map(|name| self.markets.iter().find(|m| m.name.eq_ignore_ascii_case(name)))
     }
-
-    /// Markets on the card that herald does not know, whose countries it cannot tell.
-    pub fn unknown_markets(&self) -> impl Iterator<Item = &Market> {
-        self.markets.iter().filter(|m| !markets::known(&m.name))
-    }
 }
 
 /// A rate cell: a decimal, `Free` (0), or `n/a`/`-`/empty (no rate); `None` for anything else.

@@ -87,8 +87,3 @@ pub fn candidates(country: &str) -> impl Iterator<Item = &'static str> + '_ {
         .map(|(market, _)| *market)
         .chain(std::iter::once(OTHER))
 }
-
-/// Whether `market` is one herald knows (compared without case).
-pub fn known(market: &str) -> bool {
-    market.eq_ignore_ascii_case(OTHER) || MARKETS.iter().any(|(m, _)| m.eq_ignore_ascii_case(market))
-}

@@ -3,11 +3,13 @@
 
 pub mod card;
 pub mod category;
+pub mod estimate;
 pub mod markets;
 pub mod money;
 
 pub use card::{CardError, RateCard};
 pub use category::Category;
+pub use estimate::{Billed, Estimate};
 pub use money::{Amount, Currency};
 
 #[cfg(test)]

@@ -82,3 +82,40 @@ fn amounts_are_exact_and_round_up_to_cents() {
     assert_eq!(Currency::parse("$US").unwrap().code(), "USD");
     assert_eq!(Currency::parse("eur").unwrap().code(), "EUR");
 }
+
+fn countries(list: &[(&str, usize)]) -> Vec<Option<String>> {
+    list.iter().flat_map(|(c, n)| std::iter::repeat_n(Some(c.to_string()), *n)).collect()
+}
+
+#[test]
+fn estimate_prices_each_country_in_its_market() {
+    let c = card(FIXTURE).unwrap();
+    let e = Estimate::of(&c, Billed::Template(Some(Category::Marketing)), countries(&[("KE", 820), ("IN", 100)]));
+    // 820 × 0.0225 + 100 × 0.0107 = 18.45 + 1.07
+    assert_eq!(e.total, Amount(19_520_000));
+    assert_eq!(
+        e.sentence(),
+        "costs at most 19.52 USD: 820 marketing messages to KE at 0.0225, 100 marketing messages to IN at 0.0107 \
+         (an upper bound: Meta bills only delivered messages)"
+    );
+    assert_eq!(e.lines[0].market, "Rest of Africa");
+}
+
+#[test]
+fn estimate_says_what_it_assumes() {
+    let c = card(FIXTURE).unwrap();
+    let unknown = Estimate::of(&c, Billed::Template(None), countries(&[("KE", 1)]));
+    assert_eq!(unknown.category, Category::Marketing);
+    assert!(unknown.sentence().contains("priced as marketing: set `message.category`"), "{}", unknown.sentence());
+    let utility = Estimate::of(&c, Billed::Template(Some(Category::Utility)), countries(&[("KE", 2)]));
+    assert_eq!(utility.total, Amount(8_000));
+    assert!(utility.sentence().contains("open customer service window are free"));
+    let free = Estimate::of(&c, Billed::Free, countries(&[("KE", 2)]));
+    assert_eq!(free.total, Amount(0));
+    assert!(free.sentence().starts_with("costs nothing: non-template messages are free"));
+    // A card without Other leaves a country of no listed market unpriced, and says so.
+    let small = card(&format!("{HEADER}India,USD,0.1,0.01,0.01,n/a,n/a\n")).unwrap();
+    let e = Estimate::of(&small, Billed::Template(Some(Category::Marketing)), countries(&[("IN", 1), ("JP", 2)]));
+    assert_eq!((e.total, e.unpriced), (Amount(100_000), 2));
+    assert!(e.sentence().ends_with("; 2 recipients not priced: the card has no marketing rate for their market"));
+}
