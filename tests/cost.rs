@@ -121,6 +121,21 @@ fn budget_mistakes_are_errors_at_the_key() {
         "  budget: 250 USD",
         "error: `delivery.budget` needs a rate card to check the estimate against\n  --> c.yaml:15:3",
     );
+    // A card without the markets of some recipients: the budget cannot vouch for them.
+    s.write("rates/small.csv", "Market,Currency,Marketing,Utility,Authentication\nIndia,USD,0.01,0.01,0.01\n");
+    s.write(
+        "c.yaml",
+        campaign("https://graph.facebook.com/v23.0", MARKETING, "  rate_card: rates/small.csv\n  budget: 1 USD"),
+    );
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "warning: 3 recipients are not priced, so the budget does not cover them: the rate card has no marketing rate for their market\n  --> c.yaml:16:11"
+        ),
+        "{}",
+        stderr(&o)
+    );
 }
 
 // spawns: exit code

@@ -146,5 +146,21 @@ pub fn estimate(plan: &Plan, pricing: &Pricing, ctx: &Context, diags: &mut Diagn
             .help(format!("the campaign {}; raise the budget, or narrow the audience", estimate.sentence())),
         );
     }
+    if pricing.budget.is_some() && estimate.unpriced > 0 {
+        diags.push(
+            ctx.at(
+                Severity::Warning,
+                "/delivery/budget",
+                Part::Value,
+                format!(
+                    "{} recipient{} not priced, so the budget does not cover them: the rate card has no {} rate for their market",
+                    estimate.unpriced,
+                    if estimate.unpriced == 1 { " is" } else { "s are" },
+                    estimate.category
+                ),
+            )
+            .help("use Meta's full rate card, which has an `Other` market for every country it does not list"),
+        );
+    }
     Ok(estimate)
 }
