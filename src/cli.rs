@@ -403,6 +403,11 @@ impl JournalArg {
     }
 }
 
+/// `$HERALD_RATE_CARD`, read here at the edge: the rate card for campaigns that name none.
+fn rate_card() -> Option<PathBuf> {
+    std::env::var_os(crate::plan::cost::ENV).filter(|p| !p.is_empty()).map(PathBuf::from)
+}
+
 /// Global opt-out lists, on every command that plans a campaign's audience.
 #[derive(Debug, Clone, Default, clap::Args)]
 struct OptOutArgs {
@@ -593,6 +598,7 @@ pub fn run() -> u8 {
                 strict,
                 json: matches!(format, Format::Json),
                 opt_out: opt_out.lists(),
+                rate_card: rate_card(),
                 file_root: root.file_root,
             },
             &out,
@@ -608,6 +614,7 @@ pub fn run() -> u8 {
                     chat,
                     recipient,
                     opt_out: opt_out.lists(),
+                    rate_card: rate_card(),
                     file_root: root.file_root,
                 },
                 &out,
@@ -655,6 +662,7 @@ pub fn run() -> u8 {
                     allow_changed: a.allow_changed,
                     keep_bodies: a.keep_bodies,
                     opt_out: a.opt_out.lists(),
+                    rate_card: rate_card(),
                     file_root: a.root.file_root,
                 },
                 &out,
@@ -667,6 +675,7 @@ pub fn run() -> u8 {
                 sandbox,
                 journal: journal.resolve(),
                 opt_out: opt_out.lists(),
+                rate_card: rate_card(),
                 file_root: root.file_root,
             },
             &out,
@@ -678,6 +687,7 @@ pub fn run() -> u8 {
                 journal: journal.resolve(),
                 rate,
                 opt_out: opt_out.lists(),
+                rate_card: rate_card(),
                 file_root: root.file_root,
             },
             &out,
@@ -710,6 +720,7 @@ pub fn run() -> u8 {
                     sandbox,
                     journal: journal.resolve(),
                     opt_out,
+                    rate_card: rate_card(),
                     file_root: root.file_root,
                 },
                 &out,

@@ -6,6 +6,7 @@ pub mod campaign;
 pub mod cli;
 pub mod clock;
 pub mod commands;
+pub mod cost;
 pub mod delivery;
 pub mod diagnostic;
 pub mod error;

@@ -25,10 +25,15 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A `herald` command run from `dir`, colour off, token variables and global opt-out lists unset.
+/// A `herald` command run from `dir`, colour off, token variables, global opt-out lists and the
+/// rate card unset.
 pub fn herald(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_herald"));
-    c.current_dir(dir).env("NO_COLOR", "1").env_remove("GITHUB_STEP_SUMMARY").env_remove("HERALD_SUPPRESS");
+    c.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("HERALD_SUPPRESS")
+        .env_remove("HERALD_RATE_CARD");
     // The runner's own CI variables would add herald's CI warning to outputs the tests compare.
     for v in ["CI", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "CIRCLECI", "JENKINS_URL", "TF_BUILD", "HERALD_JOURNAL"]
     {

@@ -33,6 +33,26 @@ fn every_example_validates() {
 
 // spawns: terminal output
 #[test]
+fn the_cloud_api_example_shows_its_cost_from_a_rate_card() {
+    let o = herald(&root())
+        .args(["validate", "campaigns/renewal.cloud_api.yaml"])
+        .env("HERALD_RATE_CARD", "tests/fixtures/meta-rates-usd.csv")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(
+            "\nestimate: campaigns/renewal.cloud_api.yaml costs at most 0.01 USD: 2 utility messages to KE at 0.004 \
+             (an upper bound: Meta bills only delivered messages; utility messages to recipients with an open \
+             customer service window are free)\n"
+        ),
+        "{}",
+        stdout(&o)
+    );
+}
+
+// spawns: terminal output
+#[test]
 fn every_example_previews_its_golden_requests() {
     for name in examples() {
         let o = run(&root(), &["preview", "--format", "json", &format!("campaigns/{name}")]);

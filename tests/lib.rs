@@ -6,6 +6,7 @@ mod batch;
 mod browser;
 mod canary;
 mod common;
+mod cost;
 mod docs;
 mod engine;
 mod examples;

@@ -183,6 +183,10 @@ pub struct DeliveryDoc {
     pub min_delivered: Option<Value>,
     /// How long `send` waits for delivery receipts after the last request.
     pub wait_receipts: Option<Value>,
+    /// Meta's rate card CSV, relative to the campaign file.
+    pub rate_card: Option<String>,
+    /// The most the campaign may cost: `250 USD`.
+    pub budget: Option<String>,
 }
 
 /// `delivery.canary:` as written; checked into a [`crate::plan::Canary`].

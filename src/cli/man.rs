@@ -15,7 +15,7 @@ struct Variable {
 }
 
 /// Every variable herald reads.
-const ENVIRONMENT: [Variable; 13] = [
+const ENVIRONMENT: [Variable; 14] = [
     Variable {
         name: "HERALD_JOURNAL",
         commands: &["send", "status", "report", "listen", "track"],
@@ -25,6 +25,11 @@ const ENVIRONMENT: [Variable; 13] = [
         name: "HERALD_SUPPRESS",
         commands: &["validate", "preview", "send", "status", "report", "track"],
         meaning: "Files of numbers never to message, separated by `:` like PATH, on top of the campaign's recipients.suppress and --suppress.",
+    },
+    Variable {
+        name: "HERALD_RATE_CARD",
+        commands: &["validate", "preview", "send", "status", "report", "track"],
+        meaning: "Meta's rate card CSV, priced by for the cost estimate and delivery.budget when the campaign names no delivery.rate_card (relative to the working directory).",
     },
     Variable {
         name: "HERALD_NOW",

@@ -32,6 +32,8 @@ pub struct Options {
     pub recipient: Option<String>,
     /// Global opt-out lists (`$HERALD_SUPPRESS`, `--suppress`).
     pub opt_out: Vec<crate::plan::OptOutList>,
+    /// `$HERALD_RATE_CARD`: the rate card priced by when the campaign names none.
+    pub rate_card: Option<PathBuf>,
     /// `--file-root`: the tree the campaign's files must lie in, instead of its repository.
     pub file_root: Option<PathBuf>,
 }
@@ -45,6 +47,7 @@ pub fn run(o: &Options, out: &Output) -> u8 {
         problems_per_group: super::problems_per_group(o.all_problems),
         vars: o.vars.clone(),
         opt_out: o.opt_out.clone(),
+        rate_card: o.rate_card.clone(),
         file_root: o.file_root.clone(),
         ..PlanOptions::default()
     };

@@ -39,6 +39,8 @@ pub struct Options {
     pub journal: Option<PathBuf>,
     /// Global opt-out lists (`$HERALD_SUPPRESS`, `--suppress`).
     pub opt_out: Vec<crate::plan::OptOutList>,
+    /// `$HERALD_RATE_CARD`: the rate card priced by when the campaign names none.
+    pub rate_card: Option<PathBuf>,
     /// `--file-root`: the tree the campaign's files must lie in, instead of its repository.
     pub file_root: Option<PathBuf>,
 }
@@ -49,7 +51,8 @@ pub fn run(o: &Options, out: &Output) -> u8 {
 }
 
 async fn rebuild(o: &Options, out: &Output) -> Result<u8, Error> {
-    let Some(plan) = super::status::load(&o.file, &o.opt_out, o.file_root.as_deref(), out) else {
+    let Some(plan) = super::status::load(&o.file, &o.opt_out, o.rate_card.as_deref(), o.file_root.as_deref(), out)
+    else {
         return Ok(exit::INVALID);
     };
     let path = journal::default_location(&o.file, o.journal.as_deref(), o.sandbox)?;

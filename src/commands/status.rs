@@ -27,6 +27,8 @@ pub struct Options {
     pub journal: Option<PathBuf>,
     /// Global opt-out lists (`$HERALD_SUPPRESS`, `--suppress`).
     pub opt_out: Vec<crate::plan::OptOutList>,
+    /// `$HERALD_RATE_CARD`: the rate card priced by when the campaign names none.
+    pub rate_card: Option<PathBuf>,
     /// `--file-root`: the tree the campaign's files must lie in, instead of its repository.
     pub file_root: Option<PathBuf>,
 }
@@ -37,7 +39,9 @@ pub fn run(o: &Options, out: &Output) -> u8 {
 }
 
 fn status(o: &Options, out: &Output) -> Result<u8, Error> {
-    let Some(plan) = load(&o.file, &o.opt_out, o.file_root.as_deref(), out) else { return Ok(exit::INVALID) };
+    let Some(plan) = load(&o.file, &o.opt_out, o.rate_card.as_deref(), o.file_root.as_deref(), out) else {
+        return Ok(exit::INVALID);
+    };
     let path = journal::default_location(&o.file, o.journal.as_deref(), o.sandbox)?;
     let clock = super::clock()?;
     let Some(mut j) = Journal::open_read(&path)? else {
@@ -90,10 +94,17 @@ fn status(o: &Options, out: &Output) -> Result<u8, Error> {
 
 /// Validates a campaign for `status` and `report` (no token needed), with the global opt-out
 /// lists so their counts match what `send` does; `None` after printing why it is invalid.
-pub fn load(file: &Path, opt_out: &[plan::OptOutList], file_root: Option<&Path>, out: &Output) -> Option<Plan> {
+pub fn load(
+    file: &Path,
+    opt_out: &[plan::OptOutList],
+    rate_card: Option<&Path>,
+    file_root: Option<&Path>,
+    out: &Output,
+) -> Option<Plan> {
     let options = PlanOptions {
         token: TokenCheck::Skip,
         opt_out: opt_out.to_vec(),
+        rate_card: rate_card.map(Path::to_path_buf),
         file_root: file_root.map(Path::to_path_buf),
         ..PlanOptions::default()
     };

@@ -50,6 +50,8 @@ pub struct Options {
     /// Global opt-out lists (`$HERALD_SUPPRESS`, `--suppress`), so the campaign loads as `send`
     /// loads it.
     pub opt_out: Vec<crate::plan::OptOutList>,
+    /// `$HERALD_RATE_CARD`: the rate card priced by when the campaign names none.
+    pub rate_card: Option<PathBuf>,
     /// `--file-root`.
     pub file_root: Option<PathBuf>,
 }
@@ -74,7 +76,8 @@ struct Tally {
 }
 
 async fn track(o: &Options, out: &Output) -> Result<u8, Error> {
-    let Some(plan) = super::status::load(&o.file, &o.opt_out, o.file_root.as_deref(), out) else {
+    let Some(plan) = super::status::load(&o.file, &o.opt_out, o.rate_card.as_deref(), o.file_root.as_deref(), out)
+    else {
         return Ok(exit::INVALID);
     };
     let provider = plan.provider.provider();

@@ -18,6 +18,8 @@ pub struct Options {
     pub json: bool,
     /// Global opt-out lists (`$HERALD_SUPPRESS`, `--suppress`).
     pub opt_out: Vec<crate::plan::OptOutList>,
+    /// `$HERALD_RATE_CARD`: the rate card priced by when the campaign names none.
+    pub rate_card: Option<PathBuf>,
     /// `--file-root`: the tree the campaign's files must lie in, instead of its repository.
     pub file_root: Option<PathBuf>,
 }
@@ -30,6 +32,7 @@ pub fn run(o: &Options, out: &Output) -> u8 {
             problems_per_group: super::problems_per_group(o.all_problems),
             strict: o.strict,
             opt_out: o.opt_out.clone(),
+            rate_card: o.rate_card.clone(),
             file_root: o.file_root.clone(),
             // A campaign whose time has passed would be refused by `send`: CI should hear now.
             schedule: ScheduleCheck::Require,
@@ -48,7 +51,9 @@ pub fn run(o: &Options, out: &Output) -> u8 {
         out.diagnostics(&v.diagnostics);
         match v.plan {
             Some(plan) => {
-                if let Err(e) = super::print(&format!("ok: {}\n", plan.summary())) {
+                let estimate =
+                    plan.estimate.as_ref().map(|e| format!("estimate: {} {}\n", file.display(), e.sentence()));
+                if let Err(e) = super::print(&format!("ok: {}\n{}", plan.summary(), estimate.unwrap_or_default())) {
                     return out.error(&e);
                 }
             }
@@ -82,6 +87,12 @@ fn json(file: &std::path::Path, v: &plan::Validation) -> serde_json::Value {
         "provider": v.plan.as_ref().map(|p| p.provider.as_str()),
         "message_type": v.plan.as_ref().map(|p| p.message_type.as_str()),
         "audience": audience,
+        "estimate": v.plan.as_ref().and_then(|p| p.estimate.as_ref()).map(|e| serde_json::json!({
+            "currency": e.currency.code(),
+            "at_most": e.total.as_f64(),
+            "category": e.category.as_str(),
+            "unpriced": e.unpriced,
+        })),
         "problems": v.diagnostics.to_json(),
     })
 }

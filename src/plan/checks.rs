@@ -226,12 +226,13 @@ pub fn salvage(doc: &Value, ctx: &Context, diags: &mut Diagnostics) {
 type Belongs = fn(MessageType) -> bool;
 
 /// Each message block, and which types it belongs to.
-const BLOCKS: [(&str, Belongs); 8] = [
+const BLOCKS: [(&str, Belongs); 9] = [
     ("media", |t| t.media_kind().is_some()),
     ("location", |t| t == MessageType::Location),
     ("contact", |t| t == MessageType::Contact),
     ("contacts", |t| t == MessageType::Contact),
     ("template", |t| t == MessageType::Template),
+    ("category", |t| t == MessageType::Template),
     ("interactive", |t| t == MessageType::Interactive),
     ("poll", |t| t == MessageType::Poll),
     ("reaction", |t| t == MessageType::Reaction),

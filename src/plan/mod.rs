@@ -8,6 +8,7 @@ pub mod batch;
 mod canary;
 mod checks;
 mod connection;
+pub mod cost;
 mod files;
 mod filter;
 mod lookup;
@@ -26,6 +27,7 @@ mod walk;
 mod window;
 
 pub use canary::Canary;
+pub use files::{ReadError, read_at_most};
 pub use lookup::NotSent;
 pub use opt_out::{NamedBy, OptOutList};
 pub use render::{Rendered, Renderer};
@@ -73,6 +75,8 @@ pub struct Options {
     /// `--file-root`: the tree the files a campaign names must lie in, instead of the git work
     /// tree holding the campaign (or its folder).
     pub file_root: Option<PathBuf>,
+    /// `$HERALD_RATE_CARD`: the rate card priced by when the campaign names none.
+    pub rate_card: Option<PathBuf>,
 }
 
 /// What `schedule.send_at` means for the command loading the campaign.
@@ -210,6 +214,8 @@ pub struct Plan {
     pub audience: Audience,
     /// The typing indicator's time over every recipient (`delivery.typing`), zero without it.
     pub typing: Duration,
+    /// What the campaign costs at most, when a rate card is named.
+    pub estimate: Option<crate::cost::Estimate>,
     renderer: Renderer,
     /// The provider settings of each sender, in [`Plan::senders`]' order.
     settings: Vec<Settings>,
@@ -335,6 +341,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
             rate::check(campaign.provider.kind, sender.rate_per_sec, false, &pointer, &ctx, diags);
         }
     }
+    let pricing = cost::prepare(&campaign, checked.message_type, &ctx, diags);
     let audience = audience::build(&campaign, &checked, &ctx, diags)?;
     audience::judge_counts(&campaign, &audience, &ctx, diags);
     // With nobody to send to, nothing renders: the rows left out are the whole story.
@@ -374,6 +381,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
         canary: checked.canary,
         audience,
         typing: Duration::ZERO,
+        estimate: None,
         renderer,
         settings,
     };
@@ -382,6 +390,15 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
         Err(e) => {
             diags.push(ctx.at(crate::diagnostic::Severity::Error, "/recipients/csv", Part::Value, e.to_string()));
             return None;
+        }
+    }
+    if let Some(pricing) = &pricing {
+        match cost::estimate(&plan, pricing, &ctx, diags) {
+            Ok(estimate) => plan.estimate = Some(estimate),
+            Err(e) => {
+                diags.push(ctx.at(crate::diagnostic::Severity::Error, "/recipients/csv", Part::Value, e.to_string()));
+                return None;
+            }
         }
     }
     Some(plan)

@@ -73,6 +73,8 @@ pub struct Options {
     pub keep_bodies: bool,
     /// Global opt-out lists (`$HERALD_SUPPRESS`, `--suppress`).
     pub opt_out: Vec<crate::plan::OptOutList>,
+    /// `$HERALD_RATE_CARD`: the rate card priced by when the campaign names none.
+    pub rate_card: Option<PathBuf>,
     /// `--file-root`: the tree the campaign's files must lie in, instead of its repository.
     pub file_root: Option<PathBuf>,
     /// `--listen`: receive status webhooks in this process.
@@ -121,6 +123,7 @@ async fn send(o: &Options, out: &Output) -> Result<u8, SessionError> {
         vars: o.vars.clone(),
         overrides: o.overrides.clone(),
         opt_out: o.opt_out.clone(),
+        rate_card: o.rate_card.clone(),
         schedule: if o.now { ScheduleCheck::Skip } else { ScheduleCheck::Require },
         now: None,
         file_root: o.file_root.clone(),
@@ -316,6 +319,9 @@ fn confirm(plan: &Plan, count: usize, sandbox: bool) -> Result<bool, Error> {
     }
     if let Some(window) = &plan.window {
         what.push_str(&format!(", each inside the window {}", window.describe()));
+    }
+    if let Some(e) = plan.estimate.as_ref().filter(|e| e.billed != crate::cost::Billed::Free) {
+        what.push_str(&format!(", costing at most {} {} (an upper bound)", e.total.cents_up(), e.currency));
     }
     if !std::io::stdin().is_terminal() {
         return Err(Error::NoTerminal(what));

@@ -1,0 +1,175 @@
+//! The cost estimate: `validate` prices the audience from Meta's rate card, `delivery.budget`
+//! refuses a campaign that may cost more, and a bad card is an error at the key naming it.
+
+use crate::common::*;
+use crate::server::{Server, cloud_ok};
+
+const CARD: &str = include_str!("fixtures/meta-rates-usd.csv");
+
+/// A Cloud API template campaign to three Kenyan numbers and one Indian, with `delivery` added.
+fn campaign(base_url: &str, message: &str, delivery: &str) -> String {
+    format!(
+        "version: 1\nid: cost-test\nprovider:\n  kind: cloud_api\n  base_url: {base_url}\n  token_env: WA_TOKEN\n  phone_number_id: \"42\"\nrecipients:\n  list: [\"+254712345678\", \"+254712345679\", \"+254712345670\", \"+919812345678\"]\nmessage:\n{message}\ndelivery:\n{delivery}\n"
+    )
+}
+
+const MARKETING: &str = "  type: template\n  category: marketing\n  template: { name: promo, language: en }";
+
+fn scratch() -> Scratch {
+    let s = Scratch::new();
+    s.write("rates/meta-usd.csv", CARD);
+    s
+}
+
+// spawns: terminal output
+#[test]
+fn validate_prints_the_estimate_from_the_campaigns_rate_card() {
+    let s = scratch();
+    s.write("c.yaml", campaign("https://graph.facebook.com/v23.0", MARKETING, "  rate_card: rates/meta-usd.csv"));
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // 3 × 0.0225 (Rest of Africa) + 1 × 0.0107 (India) = 0.0782, rounded up to cents.
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "\nestimate: c.yaml costs at most 0.08 USD: 3 marketing messages to KE at 0.0225, \
+             1 marketing message to IN at 0.0107 (an upper bound: Meta bills only delivered messages)\n"
+        ),
+        "{out}"
+    );
+    let json = stdout(&run(s.path(), &["validate", "c.yaml", "--format", "json"]));
+    let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(v["estimate"]["currency"], "USD");
+    assert_eq!(v["estimate"]["at_most"], 0.0782);
+    assert_eq!(v["estimate"]["category"], "marketing");
+}
+
+// spawns: terminal output
+#[test]
+fn the_card_may_come_from_the_environment_and_the_category_prices_it() {
+    let s = scratch();
+    let utility = MARKETING.replace("marketing", "utility");
+    s.write("c.yaml", campaign("https://graph.facebook.com/v23.0", &utility, "  rate: 10/s"));
+    let o =
+        herald(s.path()).args(["validate", "c.yaml"]).env("HERALD_RATE_CARD", "rates/meta-usd.csv").output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("estimate: c.yaml costs at most 0.02 USD: 3 utility messages to KE at 0.004"),
+        "{}",
+        stdout(&o)
+    );
+    // Without a card, no estimate and no complaint.
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("estimate"), "{}", stdout(&o));
+}
+
+// spawns: exit code
+#[test]
+fn a_budget_below_the_estimate_is_an_error_at_the_key_and_send_refuses() {
+    let server = Server::start(|n, _| cloud_ok(n));
+    let s = scratch();
+    let over = campaign(&server.url(), MARKETING, "  rate_card: rates/meta-usd.csv\n  budget: 0.05 USD");
+    s.write("c.yaml", &over);
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("error: the estimate, at most 0.08 USD, is above the budget of 0.05 USD\n  --> c.yaml:16:11"),
+        "{err}"
+    );
+    let o = herald(s.path()).args(["send", "c.yaml", "--yes"]).env("WA_TOKEN", "t0k3n-never-printed").output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(server.seen().is_empty(), "a campaign over budget sent a request");
+    // Under the budget it validates, and sends.
+    s.write("c.yaml", over.replace("0.05 USD", "250 USD"));
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // The confirmation says what it costs.
+    let o = herald(s.path())
+        .args(["send", "c.yaml"])
+        .env("WA_TOKEN", "t0k3n-never-printed")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(", costing at most 0.08 USD (an upper bound), but there is no terminal"),
+        "{}",
+        stderr(&o)
+    );
+    let o = herald(s.path()).args(["send", "c.yaml", "--yes"]).env("WA_TOKEN", "t0k3n-never-printed").output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.seen().len(), 4);
+}
+
+// spawns: exit code
+#[test]
+fn budget_mistakes_are_errors_at_the_key() {
+    let s = scratch();
+    let check = |delivery: &str, wanted: &str| {
+        s.write("c.yaml", campaign("https://graph.facebook.com/v23.0", MARKETING, delivery));
+        let o = run(s.path(), &["validate", "c.yaml"]);
+        assert_eq!(o.status.code(), Some(2), "{delivery}");
+        assert!(stderr(&o).contains(wanted), "{delivery}:\n{}", stderr(&o));
+    };
+    check(
+        "  rate_card: rates/meta-usd.csv\n  budget: 250 EUR",
+        "error: the budget is in EUR but the rate card rates/meta-usd.csv is in USD\n  --> c.yaml:16:11",
+    );
+    check(
+        "  budget: 250 USD",
+        "error: `delivery.budget` needs a rate card to check the estimate against\n  --> c.yaml:15:3",
+    );
+    // A card without the markets of some recipients: the budget cannot vouch for them.
+    s.write("rates/small.csv", "Market,Currency,Marketing,Utility,Authentication\nIndia,USD,0.01,0.01,0.01\n");
+    s.write(
+        "c.yaml",
+        campaign("https://graph.facebook.com/v23.0", MARKETING, "  rate_card: rates/small.csv\n  budget: 1 USD"),
+    );
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "warning: 3 recipients are not priced, so the budget does not cover them: the rate card has no marketing rate for their market\n  --> c.yaml:16:11"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
+// spawns: exit code
+#[test]
+fn a_bad_card_is_an_error_at_the_key_naming_the_file() {
+    let s = scratch();
+    let check = |delivery: &str, wanted: &str| {
+        s.write("c.yaml", campaign("https://graph.facebook.com/v23.0", MARKETING, delivery));
+        let o = run(s.path(), &["validate", "c.yaml"]);
+        assert_eq!(o.status.code(), Some(2), "{delivery}");
+        assert!(stderr(&o).contains(wanted), "{delivery}:\n{}", stderr(&o));
+    };
+    check("  rate_card: rates/nope.csv", "  --> c.yaml:15:14");
+    check("  rate_card: rates/nope.csv", "rates/nope.csv");
+    s.write("rates/bad.csv", "Market,Currency,Marketing,Utility,Authentication\nIndia,USD,cheap,0.1,0.1\n");
+    check(
+        "  rate_card: rates/bad.csv",
+        "error: rates/bad.csv:2: `cheap` is not a rate (Marketing of India); rates are decimals such as 0.0225, or n/a\n  --> c.yaml:15:14",
+    );
+    // From the environment: the variable is named.
+    s.write("c.yaml", campaign("https://graph.facebook.com/v23.0", MARKETING, "  rate: 10/s"));
+    let o = herald(s.path()).args(["validate", "c.yaml"]).env("HERALD_RATE_CARD", "rates/nope.csv").output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("$HERALD_RATE_CARD"), "{}", stderr(&o));
+}
+
+// spawns: terminal output
+#[test]
+fn a_category_on_a_message_that_is_not_a_template_is_a_warning() {
+    let s = scratch();
+    let text = "  type: text\n  category: marketing\n  text: hi";
+    s.write("c.yaml", campaign("https://graph.facebook.com/v23.0", text, "  rate_card: rates/meta-usd.csv"));
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning: `message.category` is ignored for a text message"), "{}", stderr(&o));
+    assert!(stdout(&o).contains("estimate: c.yaml costs nothing: non-template messages are free"), "{}", stdout(&o));
+}
