@@ -15,7 +15,7 @@ const RATES: [(Category, &str); 3] =
     [(Category::Marketing, "marketing"), (Category::Utility, "utility"), (Category::Authentication, "authentication")];
 
 /// The largest card read: Meta's have a few dozen rows.
-const MAX_BYTES: u64 = 1 << 20;
+pub const MAX_BYTES: u64 = 1 << 20;
 
 /// One market's rates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,9 +49,6 @@ pub struct RateCard {
 /// Why a rate card cannot be used; each names the file, and the line where there is one.
 #[derive(Debug, thiserror::Error)]
 pub enum CardError {
-    /// The file cannot be read.
-    #[error("cannot read the rate card: {0}")]
-    Read(#[from] crate::plan::ReadError),
     /// Not CSV.
     #[error("{}:{line}: the rate card is not CSV: {why}", .path.display())]
     Csv {
@@ -130,12 +127,6 @@ pub enum CardError {
 }
 
 impl RateCard {
-    /// Reads the card at `path`.
-    pub fn read(path: &Path) -> Result<RateCard, CardError> {
-        let bytes = crate::plan::read_at_most(path, MAX_BYTES)?;
-        RateCard::parse(path, &bytes)
-    }
-
     /// Reads a card's bytes; `path` names it in errors.
     pub fn parse(path: &Path, bytes: &[u8]) -> Result<RateCard, CardError> {
         let at = |_line: u64| path.to_path_buf();

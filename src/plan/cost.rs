@@ -15,6 +15,23 @@ use crate::providers::Target;
 /// The variable naming a rate card for every campaign that names none.
 pub const ENV: &str = "HERALD_RATE_CARD";
 
+/// Why the rate card cannot be used: the file cannot be read, or it is not a card.
+#[derive(Debug, thiserror::Error)]
+enum CardFileError {
+    /// The file cannot be read (or is over [`crate::cost::card::MAX_BYTES`]).
+    #[error("cannot read the rate card: {0}")]
+    Read(#[from] super::ReadError),
+    /// Not a card Meta publishes.
+    #[error(transparent)]
+    Card(#[from] crate::cost::CardError),
+}
+
+/// Reads and parses the card at `path`.
+fn read_card(path: &std::path::Path) -> Result<RateCard, CardFileError> {
+    let bytes = super::read_at_most(path, crate::cost::card::MAX_BYTES)?;
+    Ok(RateCard::parse(path, &bytes)?)
+}
+
 /// Where the card is explained.
 const HELP: &str = "download the CSV rate card for your currency from Meta's pricing page; see docs/cost.md";
 
@@ -38,14 +55,14 @@ pub fn prepare(c: &CampaignDoc, message_type: MessageType, ctx: &Context, diags:
     let card = match (&c.delivery.rate_card, &ctx.options.rate_card) {
         (Some(relative), _) => {
             let path = ctx.file("/delivery/rate_card", relative, diags)?;
-            RateCard::read(&path)
+            read_card(&path)
                 .map_err(|e| {
                     diags.push(ctx.at(Severity::Error, "/delivery/rate_card", Part::Value, e.to_string()).help(HELP))
                 })
                 .ok()?
         }
         (None, Some(path)) => {
-            RateCard::read(path).map_err(|e| diags.push(Diagnostic::error(format!("${ENV}: {e}")).help(HELP))).ok()?
+            read_card(path).map_err(|e| diags.push(Diagnostic::error(format!("${ENV}: {e}")).help(HELP))).ok()?
         }
         (None, None) => {
             if c.delivery.budget.is_some() {
