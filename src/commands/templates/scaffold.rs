@@ -30,14 +30,16 @@ pub(super) fn block(t: &Template) -> String {
             s.push_str(&format!("      - {}  # {}\n", quote(&format!("{{{{ {variable} }}}}")), about(p)));
         }
     }
-    let (lines, notes): (Vec<_>, Vec<_>) =
-        t.buttons.iter().enumerate().map(|(i, b)| button(i, b)).partition(Result::is_ok);
-    for note in notes.into_iter().filter_map(Result::err) {
-        s.push_str(&format!("    # {note}\n"));
+    let mut entries = Vec::new();
+    for (i, b) in t.buttons.iter().enumerate() {
+        match button(i, b) {
+            Scaffolded::Entry(line) => entries.push(line),
+            Scaffolded::Note(note) => s.push_str(&format!("    # {note}\n")),
+        }
     }
-    if !lines.is_empty() {
+    if !entries.is_empty() {
         s.push_str("    buttons:\n");
-        for line in lines.into_iter().filter_map(Result::ok) {
+        for line in entries {
             s.push_str(&format!("      - {line}\n"));
         }
     }
@@ -88,35 +90,43 @@ fn about(p: &Param) -> String {
     }
 }
 
-/// The button at `index` as a `buttons:` entry, or (`Err`) a note when it takes nothing.
-fn button(index: usize, b: &Button) -> Result<String, String> {
+/// What the scaffold says of one button.
+enum Scaffolded {
+    /// A `buttons:` entry, with a comment.
+    Entry(String),
+    /// A comment: the button takes no parameter.
+    Note(String),
+}
+
+/// The button at `index` as a `buttons:` entry, or a note when it takes nothing.
+fn button(index: usize, b: &Button) -> Scaffolded {
     match b {
-        Button::QuickReply { text } => Ok(format!(
+        Button::QuickReply { text } => Scaffolded::Entry(format!(
             "{{ type: quick_reply, index: {index}, payload: \"{{{{ button_{index}_payload }}}}\" }}  # {}: what your webhook receives when tapped (optional)",
             quote(text)
         )),
-        Button::Url { text, url, variable: true, example } => Ok(format!(
+        Button::Url { text, url, variable: true, example } => Scaffolded::Entry(format!(
             "{{ type: url, index: {index}, text: \"{{{{ button_{index}_url }}}}\" }}  # {}: replaces {{{{1}}}} in {}{}",
             quote(text),
             quote(url),
             example.as_ref().map(|e| format!(", e.g. {}", quote(e))).unwrap_or_default()
         )),
-        Button::CopyCode { example } => Ok(format!(
+        Button::CopyCode { example } => Scaffolded::Entry(format!(
             "{{ type: copy_code, index: {index}, code: \"{{{{ coupon_code }}}}\" }}  # up to 15 characters{}",
             example.as_ref().map(|e| format!(", e.g. {}", quote(e))).unwrap_or_default()
         )),
-        Button::Flow { text } => Ok(format!(
+        Button::Flow { text } => Scaffolded::Entry(format!(
             "{{ type: flow, index: {index} }}  # {}: flow_token and flow_action_data are optional",
             quote(text)
         )),
         Button::Url { text, url, variable: false, .. } => {
-            Err(format!("button {index}: url {} opens {}, takes no parameter", quote(text), quote(url)))
+            Scaffolded::Note(format!("button {index}: url {} opens {}, takes no parameter", quote(text), quote(url)))
         }
         Button::PhoneNumber { text } => {
-            Err(format!("button {index}: phone_number {}, takes no parameter", quote(text)))
+            Scaffolded::Note(format!("button {index}: phone_number {}, takes no parameter", quote(text)))
         }
         Button::Other { kind, text } => {
-            Err(format!("button {index}: {kind} {}, which herald has no parameter for", quote(text)))
+            Scaffolded::Note(format!("button {index}: {kind} {}, which herald has no parameter for", quote(text)))
         }
     }
 }
