@@ -172,7 +172,8 @@ enum Command {
         /// answer may not be recorded yet) before it is deleted: 30s, 10m, 1h.
         #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = duration)]
         unknown_grace: std::time::Duration,
-        /// Write into the sandbox journal (`journal.sandbox.db`, the `herald_sandbox` schema),
+        /// Write into the sandbox journal (`.herald/sandbox-journal.db`, `<name>.sandbox.db`
+        /// beside a --journal file, the `herald_sandbox` schema),
         /// where sends to the sandbox are recorded: for rehearsals with `herald sandbox
         /// --webhooks`.
         #[arg(long)]

@@ -35,8 +35,10 @@ pub fn run(o: Options, out: &super::Output) -> u8 {
 
 async fn serve(o: Options) -> Result<u8, Error> {
     check(&o.keys)?;
-    let journal = o.journal.clone().unwrap_or_else(|| PathBuf::from(".herald").join("journal.db"));
-    let location = Location::parse(&journal, o.sandbox)?;
+    let location = match &o.journal {
+        Some(path) => Location::parse(path, o.sandbox)?,
+        None => crate::journal::default_in(std::path::Path::new(""), o.sandbox),
+    };
     if let Location::File(path) = &location
         && !path.exists()
     {

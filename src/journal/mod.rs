@@ -167,11 +167,14 @@ pub fn default_location(
 ) -> Result<Location, JournalError> {
     match explicit {
         Some(p) => Location::parse(p, sandbox),
-        None => {
-            let dir = campaign_file.parent().unwrap_or(Path::new("")).join(".herald");
-            Ok(Location::File(dir.join(if sandbox { "sandbox-journal.db" } else { "journal.db" })))
-        }
+        None => Ok(default_in(campaign_file.parent().unwrap_or(Path::new("")), sandbox)),
     }
+}
+
+/// The journal a campaign in `dir` keeps by default: `.herald/journal.db`, or
+/// `.herald/sandbox-journal.db` for sandbox rehearsals.
+pub fn default_in(dir: &Path, sandbox: bool) -> Location {
+    Location::File(dir.join(".herald").join(if sandbox { "sandbox-journal.db" } else { "journal.db" }))
 }
 
 /// A time as the journal stores it: Unix milliseconds.
