@@ -294,8 +294,9 @@ pub fn rich_template() -> Template {
         }),
         body: vec![
             "Jane".into(),
-            TemplateParam::Currency { fallback: "KES 1,250.50".into(), code: "KES".into(), amount_1000: 1_250_500 },
-            TemplateParam::DateTime { fallback: "1 March 2027".into() },
+            TemplateParam::Currency { fallback: "KES 1,250.50".into(), code: "KES".into(), amount_1000: 1_250_500 }
+                .into(),
+            TemplateParam::DateTime { fallback: "1 March 2027".into() }.into(),
         ],
         buttons: vec![
             TemplateButton { index: 0, value: ButtonValue::CopyCode("SPRING25".into()) },

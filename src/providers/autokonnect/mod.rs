@@ -255,7 +255,7 @@ fn check_template_parts(findings: &mut Vec<Finding>, template: &Template) {
         Some(TemplateHeader::Location(_)) => {
             findings.push(Finding::error(header, "AutoKonnect documents no location headers for templates"))
         }
-        Some(TemplateHeader::Text(_)) | None => {}
+        Some(TemplateHeader::Text { .. }) | None => {}
     }
     for (n, button) in template.buttons.iter().enumerate() {
         if !matches!(button.value, ButtonValue::Url(_) | ButtonValue::QuickReply(_)) {

@@ -228,8 +228,8 @@ fn template_money_and_dates_go_out_and_what_it_does_not_document_is_refused() {
             language: Some("en".into()),
             header,
             body: vec![
-                TemplateParam::Currency { fallback: "$12.50".into(), code: "USD".into(), amount_1000: 12_500 },
-                TemplateParam::DateTime { fallback: "Friday".into() },
+                TemplateParam::Currency { fallback: "$12.50".into(), code: "USD".into(), amount_1000: 12_500 }.into(),
+                TemplateParam::DateTime { fallback: "Friday".into() }.into(),
             ],
             buttons,
         })

@@ -47,7 +47,7 @@ pub(crate) fn template_components(template: &Template, style: HeaderMedia) -> Ve
     let mut components = Vec::new();
     if let Some(header) = &template.header {
         let parameter = match header {
-            TemplateHeader::Text(text) => json!({ "type": "text", "text": text }),
+            TemplateHeader::Text { text, .. } => json!({ "type": "text", "text": text }),
             TemplateHeader::Media { kind, source, filename } => {
                 media_parameter(*kind, source, filename.as_deref(), style)
             }
@@ -63,7 +63,7 @@ pub(crate) fn template_components(template: &Template, style: HeaderMedia) -> Ve
         components.push(json!({ "type": "header", "parameters": [parameter] }));
     }
     if !template.body.is_empty() {
-        let parameters: Vec<Value> = template.body.iter().map(body_parameter).collect();
+        let parameters: Vec<Value> = template.body.iter().map(|p| body_parameter(&p.value)).collect();
         components.push(json!({ "type": "body", "parameters": parameters }));
     }
     for button in &template.buttons {
