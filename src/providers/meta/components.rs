@@ -94,10 +94,11 @@ pub(crate) fn template_components(template: &Template, style: HeaderMedia) -> Ve
     components
 }
 
-/// `parameter` with the `parameter_name` Meta reads in a template whose parameters are named.
+/// `parameter` with the `parameter_name` Meta reads in a template whose parameters are named,
+/// after its `type` as Meta's pages write it.
 fn named(mut parameter: Value, name: Option<&str>) -> Value {
     if let (Some(object), Some(name)) = (parameter.as_object_mut(), name) {
-        object.insert("parameter_name".into(), name.into());
+        object.shift_insert(1, "parameter_name".into(), name.into());
     }
     parameter
 }
