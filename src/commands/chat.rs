@@ -147,4 +147,28 @@ mod tests {
         };
         assert_eq!(bubble(&buttons), "│ **Delivery**\n│ When?\n│ [ Morning ] [ Evening ]\n");
     }
+
+    #[test]
+    fn template_parameters_show_the_placeholder_they_fill() {
+        use crate::message::{BodyParam, Template};
+        let template = |body: Vec<BodyParam>| Outgoing {
+            message: Message::Template(Template {
+                name: Some("order_confirmation".into()),
+                id: None,
+                language: Some("en_US".into()),
+                header: None,
+                body,
+                buttons: vec![],
+            }),
+            metadata: None,
+            reply_to: None,
+            mentions: Mentions::default(),
+        };
+        let named = template(vec![BodyParam::named("first_name", "Jane"), BodyParam::named("order_number", "A-7")]);
+        assert_eq!(
+            bubble(&named),
+            "│ [approved template `order_confirmation` (en_US), with:]\n│   {{first_name}} = Jane\n│   {{order_number}} = A-7\n"
+        );
+        assert!(bubble(&template(vec!["Jane".into()])).contains("│   {{1}} = Jane\n"));
+    }
 }
