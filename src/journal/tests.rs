@@ -245,7 +245,37 @@ fn receipt(id: &str, delivery: Delivery, ms: i64) -> Receipt {
         error_code: failed.then(|| "131047".to_string()),
         error: failed.then(|| "Re-engagement message".to_string()),
         provider: None,
+        pricing: None,
     }
+}
+
+/// Meta's pricing of a message in `category`.
+fn priced(category: &str, billable: bool) -> Option<crate::providers::Pricing> {
+    Some(crate::providers::Pricing { billable, category: category.into(), kind: "regular".into() })
+}
+
+both!(a_message_keeps_the_first_pricing_reported_and_its_rows_carry_it);
+async fn a_message_keeps_the_first_pricing_reported_and_its_rows_carry_it(backend: Backend) {
+    let (_dir, mut j, _) = open_in(backend);
+    sent(&j, 3).await;
+    let with = |id: &str, delivery, ms, pricing| Receipt { pricing, ..receipt(id, delivery, ms) };
+    let first = [
+        with("wamid.0", Delivery::Delivered, 10, None),
+        with("wamid.1", Delivery::Delivered, 10, priced("marketing", true)),
+    ];
+    assert_eq!(counts(j.record_receipts(&first).unwrap()), (2, 0, 0));
+    let late = [
+        with("wamid.0", Delivery::Delivered, 10, priced("utility", true)),
+        with("wamid.1", Delivery::Read, 20, priced("service", false)),
+        with("wamid.1", Delivery::Read, 20, priced("service", false)),
+    ];
+    assert_eq!(counts(j.record_receipts(&late).unwrap()), (2, 1, 0), "a pricing not known yet is news");
+    let got = |j: &Journal, i: usize| j.row("c", &phone(i)).unwrap().unwrap().record.receipts.unwrap().pricing;
+    assert_eq!(got(&j, 0), priced("utility", true), "the first pricing reported, though after the delivery");
+    assert_eq!(got(&j, 1), priced("marketing", true), "a later one changes nothing");
+    let reader = Journal::open_read(j.location()).unwrap().unwrap();
+    let rows = reader.rows("c", &[phone(1)]).unwrap();
+    assert_eq!(rows[&phone(1)].record.receipts.as_ref().unwrap().pricing, priced("marketing", true));
 }
 
 /// Campaign `c` of a journal with `n` recipients sent, message `wamid.<i>` each (recipient
@@ -383,6 +413,7 @@ async fn retry_failed_resends_a_failure_reported_after_acceptance_as_the_provide
         error_code: Some(code.into()),
         error: Some("from the provider".into()),
         provider: None,
+        pricing: None,
     };
     let delivered = Receipt { delivery: Delivery::Delivered, error_code: None, error: None, ..failed(3, "", 0) };
     j.record_receipts(&[failed(0, "131026", 1), failed(1, "131049", 1), failed(2, "131049", 25), delivered]).unwrap();
@@ -500,6 +531,7 @@ async fn a_resend_forgets_the_receipts_of_the_message_it_replaces_even_under_the
         error_code: None,
         error: None,
         provider: None,
+        pricing: None,
     };
     j.record_receipts(std::slice::from_ref(&failed)).unwrap();
     j.end_run(run, None, 1).unwrap();

@@ -27,6 +27,7 @@ pub fn record(conn: &mut Connection, receipts: &[Receipt]) -> rusqlite::Result<V
             let known = matched.contains(r.message_id.as_str());
             let failed = r.delivery == Delivery::Failed;
             let [delivered_at, read_at, failed_at] = times(r);
+            let (billable, category, kind) = receipt::pricing(r.pricing.as_ref());
             let changed = upsert.execute(params![
                 r.message_id,
                 delivered_at,
@@ -36,6 +37,9 @@ pub fn record(conn: &mut Connection, receipts: &[Receipt]) -> rusqlite::Result<V
                 r.error.as_ref().filter(|_| failed),
                 now,
                 (!known).then_some(now),
+                billable,
+                category,
+                kind,
             ])?;
             fates.push(fate(known, changed));
         }

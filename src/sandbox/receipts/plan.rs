@@ -124,6 +124,7 @@ pub fn plan(
         status,
         at: Some(whole_second(at)),
         error,
+        pricing: None,
     };
     // (when it happened, when it is posted, what)
     let mut happened: Vec<(jiff::Timestamp, jiff::Timestamp, StatusEvent)> = Vec::new();
