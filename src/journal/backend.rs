@@ -115,6 +115,10 @@ pub trait Backend: std::fmt::Debug + Send {
     /// A journal from before receipts counts every accepted message without one.
     fn funnel(&self, campaign: &str) -> Result<Funnel, JournalError>;
 
+    /// `campaign`'s delivered messages Meta reported billable, by the recipient's calling code
+    /// and the category billed (none in a journal from before pricing).
+    fn charges(&self, campaign: &str) -> Result<crate::cost::Charges, JournalError>;
+
     /// Up to `limit` of `campaign`'s accepted messages with no final receipt, by recipient,
     /// after recipient `after` (`None`: from the first): page on with the last one's.
     fn awaiting(&self, campaign: &str, after: Option<&str>, limit: usize) -> Result<Vec<Awaiting>, JournalError>;

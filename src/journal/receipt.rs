@@ -223,6 +223,17 @@ pub(super) fn failures(rows: &str) -> String {
     )
 }
 
+/// Campaign `$1`'s accepted messages Meta reported billable and that did not fail: the
+/// recipient and the category billed.
+pub(super) fn billed(rows: &str) -> String {
+    format!(
+        "SELECT r.recipient, k.pricing_category
+         FROM {rows} JOIN receipts k ON k.message_id = r.message_id
+         WHERE r.campaign = (SELECT id FROM campaigns WHERE name = $1) AND r.state = 'sent'
+           AND k.billable = 1 AND k.failed_at IS NULL AND k.pricing_category IS NOT NULL"
+    )
+}
+
 /// Up to `$3` of campaign `$1`'s accepted messages with no final receipt, by recipient after
 /// `$2`.
 pub(super) fn awaiting(rows: &str) -> String {

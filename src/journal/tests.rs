@@ -276,6 +276,10 @@ async fn a_message_keeps_the_first_pricing_reported_and_its_rows_carry_it(backen
     let reader = Journal::open_read(j.location()).unwrap().unwrap();
     let rows = reader.rows("c", &[phone(1)]).unwrap();
     assert_eq!(rows[&phone(1)].record.receipts.as_ref().unwrap().pricing, priced("marketing", true));
+    let mut billed = crate::cost::Charges::default();
+    billed.count(&phone(0), "utility".into());
+    billed.count(&phone(1), "marketing".into());
+    assert_eq!(reader.charges("c").unwrap(), billed, "the billable messages, for `herald status`");
 }
 
 /// Campaign `c` of a journal with `n` recipients sent, message `wamid.<i>` each (recipient

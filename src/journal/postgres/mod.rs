@@ -379,6 +379,11 @@ impl Backend for Postgres {
         self.read(move |s| receipts::funnel(&mut s.client, &campaign))
     }
 
+    fn charges(&self, campaign: &str) -> Result<crate::cost::Charges, JournalError> {
+        let campaign = campaign.to_string();
+        self.read(move |s| receipts::charges(&mut s.client, &campaign))
+    }
+
     fn awaiting(&self, campaign: &str, after: Option<&str>, limit: usize) -> Result<Vec<Awaiting>, JournalError> {
         let (campaign, after) = (campaign.to_string(), after.unwrap_or_default().to_string());
         self.read(move |s| receipts::awaiting(&mut s.client, &campaign, &after, limit))

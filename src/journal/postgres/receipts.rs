@@ -124,6 +124,15 @@ pub fn funnel(client: &mut Client, campaign: &str) -> Result<Funnel, JournalErro
     Ok(funnel)
 }
 
+/// `campaign`'s billable messages.
+pub fn charges(client: &mut Client, campaign: &str) -> Result<crate::cost::Charges, JournalError> {
+    let mut charges = crate::cost::Charges::default();
+    for row in client.query(&receipt::billed("recipients r"), &[&campaign])? {
+        charges.count(&row.get::<_, String>(0), row.get(1));
+    }
+    Ok(charges)
+}
+
 /// Up to `limit` of `campaign`'s accepted messages with no final receipt, after `after`.
 pub fn awaiting(client: &mut Client, campaign: &str, after: &str, limit: usize) -> Result<Vec<Awaiting>, JournalError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);

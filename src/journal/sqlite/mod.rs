@@ -280,6 +280,10 @@ impl Backend for Sqlite {
         receipts::funnel(&self.conn, campaign, self.live).map_err(JournalError::read)
     }
 
+    fn charges(&self, campaign: &str) -> Result<crate::cost::Charges, JournalError> {
+        receipts::charges(&self.conn, campaign, self.live).map_err(JournalError::read)
+    }
+
     fn awaiting(&self, campaign: &str, after: Option<&str>, limit: usize) -> Result<Vec<Awaiting>, JournalError> {
         receipts::awaiting(&self.conn, campaign, after, limit, self.live).map_err(JournalError::read)
     }

@@ -148,6 +148,17 @@ pub fn funnel(conn: &Connection, campaign: &str, live: bool) -> rusqlite::Result
     Ok(funnel)
 }
 
+/// `campaign`'s billable messages.
+pub fn charges(conn: &Connection, campaign: &str, live: bool) -> rusqlite::Result<crate::cost::Charges> {
+    let mut charges = crate::cost::Charges::default();
+    let mut stmt = conn.prepare(&sql(&receipt::billed(rows(live)), true))?;
+    for row in stmt.query_map([campaign], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+        let (recipient, category) = row?;
+        charges.count(&recipient, category);
+    }
+    Ok(charges)
+}
+
 /// Up to `limit` of `campaign`'s accepted messages with no final receipt, after `after`.
 pub fn awaiting(
     conn: &Connection,
