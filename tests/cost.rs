@@ -224,3 +224,71 @@ fn without_a_rate_card_a_template_send_says_once_how_to_add_one() {
     assert!(out.contains("set `delivery.rate_card` (or $HERALD_RATE_CARD) to Meta's CSV rate card"), "{out}");
     assert_eq!(report_summary(&s)["cost"], serde_json::Value::Null);
 }
+
+// spawns: terminal output — Meta's block on marketing templates to US numbers
+#[test]
+fn a_marketing_template_to_us_numbers_is_a_warning_with_the_count_and_the_first_row() {
+    let s = scratch();
+    s.write("people.csv", "phone\n+254712345678\n+1 415 555 2671\n+14155552672\n+1 416 555 0100\n");
+    let yaml = |category: &str| {
+        format!(
+            "version: 1\nid: us-test\nprovider:\n  kind: cloud_api\n  token_env: WA_TOKEN\n  phone_number_id: \"42\"\nrecipients:\n  csv: people.csv\nmessage:\n  type: template\n  category: {category}\n  template: {{ name: promo, language: en }}\n"
+        )
+    };
+    s.write("c.yaml", yaml("marketing"));
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "a warning, not an error: {}", stderr(&o));
+    let err = stderr(&o);
+    // +1 416 is Canada: Meta's block is on US numbers.
+    assert!(
+        err.contains(
+            "warning: 2 recipients have US (+1) numbers, and Meta has not delivered marketing templates to US numbers since 1 April 2025; the first is line 3 of people.csv"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("c.yaml:11:13"), "at `message.category`: {err}");
+    let prompt =
+        herald(s.path()).args(["send", "c.yaml", "--sandbox"]).stdin(std::process::Stdio::null()).output().unwrap();
+    assert!(
+        stderr(&prompt).contains("warning: 2 recipients have US (+1) numbers"),
+        "before the prompt: {}",
+        stderr(&prompt)
+    );
+    s.write("c.yaml", yaml("utility"));
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert!(!stderr(&o).contains("US (+1)"), "{}", stderr(&o));
+}
+
+// spawns: terminal output — the 131049 risk, from the journal
+#[test]
+fn a_marketing_template_to_people_the_sender_messaged_today_is_a_warning_with_the_count() {
+    let s = scratch();
+    let yaml = |id: &str, category: &str, list: &str| {
+        format!(
+            "version: 1\nid: {id}\nprovider:\n  kind: cloud_api\n  token_env: WA_TOKEN\n  phone_number_id: \"42\"\nrecipients:\n  list: [{list}]\nmessage:\n  type: template\n  category: {category}\n  template: {{ name: promo, language: en }}\n"
+        )
+    };
+    let send = |file: &str| {
+        herald(s.path())
+            .args(["send", file, "--sandbox", "--yes", "--journal", "j.db", "--no-receipts"])
+            .output()
+            .unwrap()
+    };
+    s.write("order.yaml", yaml("order", "utility", "\"+254712345671\", \"+254712345672\""));
+    let first = send("order.yaml");
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert!(!stderr(&first).contains("24 hours"), "a utility template: {}", stderr(&first));
+    s.write("promo.yaml", yaml("promo", "marketing", "\"+254712345670\", \"+254712345671\", \"+254712345672\""));
+    let promo = send("promo.yaml");
+    assert_eq!(promo.status.code(), Some(0), "a warning, not a refusal: {}", stderr(&promo));
+    assert!(
+        stderr(&promo).contains(
+            "warning: 2 recipients of this marketing template were messaged by the same sender in the last 24 hours (the first is recipients.list[1])"
+        ),
+        "{}",
+        stderr(&promo)
+    );
+    assert!(stderr(&promo).contains("131049"), "{}", stderr(&promo));
+    let again = send("promo.yaml");
+    assert!(!stderr(&again).contains("24 hours"), "its own messages are the journal's to skip: {}", stderr(&again));
+}

@@ -73,6 +73,16 @@ pub trait Backend: std::fmt::Debug + Send {
         since: jiff::Timestamp,
     ) -> Result<(usize, Option<jiff::Timestamp>), JournalError>;
 
+    /// Recipients that another campaign sending as `sender` (one of its senders, `cloud_api:42`)
+    /// messaged (or may have: unknown, in flight) since `since`, and `campaign` has not sent
+    /// to. For the risk of Meta holding back a marketing template (131049).
+    fn messaged_since(
+        &self,
+        sender: &str,
+        campaign: &str,
+        since: jiff::Timestamp,
+    ) -> Result<std::collections::HashSet<String>, JournalError>;
+
     /// Closes a run with how it ended (`stopped`: kind and sentence).
     fn end_run(&mut self, run: i64, stopped: Option<(&str, &str)>, exit_code: u8) -> Result<(), JournalError>;
 

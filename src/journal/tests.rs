@@ -569,3 +569,24 @@ async fn a_receipt_from_another_providers_route_is_counted_never_written(backend
     assert_eq!(counts(j.record_receipts(&[from("cloud_api")]).unwrap()), (1, 0, 0));
     assert_eq!(j.funnel("c").unwrap().failed, 1);
 }
+
+both!(the_recipients_another_campaign_of_the_sender_messaged_lately_are_known);
+async fn the_recipients_another_campaign_of_the_sender_messaged_lately_are_known(backend: Backend) {
+    let (_dir, mut j, _) = open_in(backend);
+    sent(&j, 3).await;
+    let hour_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
+    let messaged = |j: &Journal, sender: &str, campaign: &str, since| {
+        let mut v: Vec<String> = j.messaged_since(sender, campaign, since).unwrap().into_iter().collect();
+        v.sort();
+        v
+    };
+    // The fourth is in flight: it may have been messaged.
+    assert_eq!(messaged(&j, "cloud_api:42", "promo", hour_ago), [phone(0), phone(1), phone(2), phone(3)]);
+    assert_eq!(messaged(&j, "cloud_api:4", "promo", hour_ago), Vec::<String>::new(), "another sender");
+    assert_eq!(messaged(&j, "cloud_api:42", "c", hour_ago), Vec::<String>::new(), "the campaign's own");
+    let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1);
+    assert_eq!(messaged(&j, "cloud_api:42", "promo", later), Vec::<String>::new(), "not since then");
+    // A campaign of two senders (`provider.senders`) counts for each.
+    j.begin_run("two", &HashMap::new(), "two.yaml", "send", "cloud_api:7 cloud_api:42").unwrap();
+    assert_eq!(messaged(&j, "cloud_api:7", "c", hour_ago), Vec::<String>::new(), "`two` sent nothing");
+}

@@ -23,6 +23,7 @@ mod senders;
 mod sending_time;
 mod templates;
 mod typing;
+mod us_marketing;
 mod walk;
 mod window;
 
@@ -399,6 +400,10 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
             diags.push(ctx.at(crate::diagnostic::Severity::Error, "/recipients/csv", Part::Value, e.to_string()));
             return None;
         }
+    }
+    if let Err(e) = us_marketing::check(&plan, &ctx, diags) {
+        diags.push(ctx.at(crate::diagnostic::Severity::Error, "/recipients/csv", Part::Value, e.to_string()));
+        return None;
     }
     if let Some(pricing) = &pricing {
         match cost::estimate(&plan, pricing, &ctx, diags) {

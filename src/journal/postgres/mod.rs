@@ -329,6 +329,19 @@ impl Backend for Postgres {
         Ok((usize::try_from(count).unwrap_or(usize::MAX), oldest.map(from_millis)))
     }
 
+    fn messaged_since(
+        &self,
+        sender: &str,
+        campaign: &str,
+        since: jiff::Timestamp,
+    ) -> Result<std::collections::HashSet<String>, JournalError> {
+        let (sender, campaign, since) = (sender.to_string(), campaign.to_string(), millis(since));
+        self.read(move |s| {
+            let rows = s.client.query(&super::receipt::messaged("recipients"), &[&sender, &campaign, &since])?;
+            Ok(rows.iter().map(|r| r.get(0)).collect())
+        })
+    }
+
     fn end_run(&mut self, run: i64, stopped: Option<(&str, &str)>, exit_code: u8) -> Result<(), JournalError> {
         let stopped = stopped.map(|(k, s)| (k.to_string(), s.to_string()));
         let now = crate::results::now();

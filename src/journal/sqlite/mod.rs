@@ -253,6 +253,26 @@ impl Backend for Sqlite {
         Ok((count, oldest.map(from_millis)))
     }
 
+    fn messaged_since(
+        &self,
+        sender: &str,
+        campaign: &str,
+        since: jiff::Timestamp,
+    ) -> Result<std::collections::HashSet<String>, JournalError> {
+        let query = |table| super::receipt::sql(&super::receipt::messaged(table), true).replace("strpos(", "instr(");
+        let mut found = std::collections::HashSet::new();
+        for table in ["recipients", "pending"] {
+            let mut stmt = self.conn.prepare(&query(table)).map_err(JournalError::read)?;
+            let rows = stmt
+                .query_map(params![sender, campaign, millis(since)], |r| r.get::<_, String>(0))
+                .map_err(JournalError::read)?;
+            for r in rows {
+                found.insert(r.map_err(JournalError::read)?);
+            }
+        }
+        Ok(found)
+    }
+
     fn end_run(&mut self, run: i64, stopped: Option<(&str, &str)>, exit_code: u8) -> Result<(), JournalError> {
         self.conn
             .execute(
