@@ -223,20 +223,6 @@ pub(super) fn failures(rows: &str) -> String {
     )
 }
 
-/// Recipients of `table` (`recipients`, or SQLite's log `pending`) that a campaign other than
-/// `$2` sending as `$1` (among its senders) messaged at or after `$3` (Unix ms), and `$2` has
-/// not sent to.
-pub(super) fn messaged(table: &str) -> String {
-    format!(
-        "SELECT recipient FROM {table}
-         WHERE campaign IN (SELECT id FROM campaigns WHERE name <> $2
-                                AND strpos(' ' || sender || ' ', ' ' || $1 || ' ') > 0)
-           AND state IN ('sent', 'unknown', 'in_flight') AND updated_at >= $3
-           AND recipient NOT IN (SELECT recipient FROM recipients
-                                 WHERE campaign = (SELECT id FROM campaigns WHERE name = $2) AND state = 'sent')"
-    )
-}
-
 /// Campaign `$1`'s accepted messages Meta reported billable and that did not fail: the
 /// recipient and the category billed.
 pub(super) fn billed(rows: &str) -> String {

@@ -1,9 +1,9 @@
 //! `report.html`: the report for people who do not read CSV. One self-contained page (inline
-//! CSS and SVG, no script, nothing fetched) with the delivery funnel, failures by code, receipts
-//! over time, and results by country and by sender. Every string that comes from the campaign,
-//! its audience or the provider is escaped. The key numbers carry `data-` attributes
-//! (`data-funnel="delivered"`, `data-count="sent"`, `data-failure="131026"`) for tests and
-//! scripts.
+//! CSS and SVG, no script, nothing fetched) with the delivery funnel, failures by code, the cost
+//! (estimate beside actual), receipts over time, and results by country and by sender. Every
+//! string that comes from the campaign, its audience or the provider is escaped. The key numbers
+//! carry `data-` attributes (`data-funnel="delivered"`, `data-count="sent"`,
+//! `data-failure="131026"`, `data-cost="actual"`) for tests and scripts.
 
 use super::{Counts, Mode, Report, Shown, Tally};
 use crate::results::Status;

@@ -337,7 +337,16 @@ impl Backend for Postgres {
     ) -> Result<std::collections::HashSet<String>, JournalError> {
         let (sender, campaign, since) = (sender.to_string(), campaign.to_string(), millis(since));
         self.read(move |s| {
-            let rows = s.client.query(&super::receipt::messaged("recipients"), &[&sender, &campaign, &since])?;
+            // A campaign's sender lists its senders apart by spaces (`cloud_api:1 cloud_api:2`).
+            let rows = s.client.query(
+                "SELECT recipient FROM recipients
+                 WHERE campaign IN (SELECT id FROM campaigns WHERE name <> $2
+                                        AND strpos(' ' || sender || ' ', ' ' || $1 || ' ') > 0)
+                   AND state IN ('sent', 'unknown', 'in_flight') AND updated_at >= $3
+                   AND recipient NOT IN (SELECT recipient FROM recipients
+                                         WHERE campaign = (SELECT id FROM campaigns WHERE name = $2) AND state = 'sent')",
+                &[&sender, &campaign, &since],
+            )?;
             Ok(rows.iter().map(|r| r.get(0)).collect())
         })
     }

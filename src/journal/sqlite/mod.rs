@@ -259,7 +259,17 @@ impl Backend for Sqlite {
         campaign: &str,
         since: jiff::Timestamp,
     ) -> Result<std::collections::HashSet<String>, JournalError> {
-        let query = |table| super::receipt::sql(&super::receipt::messaged(table), true).replace("strpos(", "instr(");
+        // A campaign's sender lists its senders apart by spaces (`cloud_api:1 cloud_api:2`).
+        let query = |table| {
+            format!(
+                "SELECT recipient FROM {table}
+                 WHERE campaign IN (SELECT id FROM campaigns WHERE name <> ?2
+                                        AND instr(' ' || sender || ' ', ' ' || ?1 || ' ') > 0)
+                   AND state IN ('sent', 'unknown', 'in_flight') AND updated_at >= ?3
+                   AND recipient NOT IN (SELECT recipient FROM recipients
+                                         WHERE campaign = (SELECT id FROM campaigns WHERE name = ?2) AND state = 'sent')"
+            )
+        };
         let mut found = std::collections::HashSet::new();
         for table in ["recipients", "pending"] {
             let mut stmt = self.conn.prepare(&query(table)).map_err(JournalError::read)?;
