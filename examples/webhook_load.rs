@@ -38,7 +38,14 @@ fn posts(ids: &str, per_post: usize, secret: &[u8]) -> Vec<Post> {
     let mut events = Vec::new();
     for status in [MessageStatus::Sent, MessageStatus::Delivered, MessageStatus::Read] {
         for id in ids.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            events.push(StatusEvent { message_id: id.into(), account: None, status, at: Some(at), error: None });
+            events.push(StatusEvent {
+                message_id: id.into(),
+                account: None,
+                status,
+                at: Some(at),
+                error: None,
+                pricing: None,
+            });
         }
     }
     events

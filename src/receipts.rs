@@ -3,8 +3,10 @@
 //! only move it forward: accepted, then delivered, then read; a failure is kept with its code
 //! whatever arrives after it, and a delivery reported beside a failure is a conflict, shown,
 //! not resolved. The same receipt twice changes nothing, so a webhook delivered twice counts
-//! once and receipts arriving out of order fold to the same result.
+//! once and receipts arriving out of order fold to the same result. A delivered message's
+//! pricing (what the provider bills it as) is kept as first reported.
 
+use crate::providers::Pricing;
 use std::collections::BTreeMap;
 
 /// How far a message got after the provider accepted it.
@@ -52,6 +54,8 @@ pub struct Receipts {
     pub error_code: Option<String>,
     /// The provider's words for the failure.
     pub error: Option<String>,
+    /// How the provider bills the message, as first reported (Meta's `pricing`).
+    pub pricing: Option<Pricing>,
 }
 
 impl Receipts {
@@ -102,6 +106,19 @@ impl Receipts {
             self.error = error.map(str::to_string);
         }
         true
+    }
+
+    /// Folds a pricing in; returns whether it was news. The first reported stands: Meta puts
+    /// the same pricing on each status of a message, so a later one only repeats it, and a
+    /// cost once reported does not move.
+    pub fn price(&mut self, pricing: Option<&Pricing>) -> bool {
+        match (&self.pricing, pricing) {
+            (None, Some(p)) => {
+                self.pricing = Some(p.clone());
+                true
+            }
+            _ => false,
+        }
     }
 }
 
@@ -231,6 +248,16 @@ mod tests {
         assert!(f.any());
         assert!((f.delivered_share() - 0.2).abs() < 1e-9);
         assert!(!Funnel::default().any());
+    }
+
+    #[test]
+    fn the_first_pricing_reported_stands() {
+        let p = |category: &str| Pricing { billable: true, category: category.into(), kind: "regular".into() };
+        let mut r = Receipts::default();
+        assert!(!r.price(None));
+        assert!(r.price(Some(&p("marketing"))));
+        assert!(!r.price(Some(&p("utility"))), "a later pricing is no news");
+        assert_eq!(r.pricing, Some(p("marketing")));
     }
 
     #[test]

@@ -5,8 +5,10 @@
 //! `HERALD_SCREENSHOT=FILE.png` the check also saves what Chromium drew, for a look by eye.
 
 use crate::common::Scratch;
+use herald::cost::{Billed, Category, Estimate, RateCard};
+use herald::providers::Pricing;
 use herald::receipts::{Delivery, Receipts};
-use herald::report::{About, Mode, Report, RunInfo, Summary};
+use herald::report::{About, Basis, Mode, Report, RunInfo, Summary};
 use herald::results::{Code, Record, Status};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -87,6 +89,10 @@ fn record(phone: &str, status: Status, receipts: &[(Delivery, Option<&str>, Opti
         for (i, (d, code, words)) in receipts.iter().enumerate() {
             x.add(*d, at + jiff::SignedDuration::from_secs(60 * (i as i64 + 1)), *code, *words);
         }
+        // Meta bills what it delivered: a marketing template.
+        if x.delivery().is_some_and(|d| d != Delivery::Failed) {
+            x.pricing = Some(Pricing { billable: true, category: "marketing".into(), kind: "regular".into() });
+        }
         r.receipts = Some(x).filter(|_| !receipts.is_empty());
     } else {
         r.error_code = Some(Code::parse("131051"));
@@ -132,6 +138,8 @@ fn report() -> Report {
         min_delivered: None,
         token_env: "WA_TOKEN".into(),
         senders: vec!["1234".into()],
+        cost: Some(cost(&records)),
+        pricing_reported: true,
     };
     let run = RunInfo {
         requests: 11,
@@ -146,6 +154,17 @@ fn report() -> Report {
         receipts: None,
     };
     Report::new(about, summary, run)
+}
+
+/// The fixture's rate card and the estimate of `records`' countries, as a marketing template.
+fn cost(records: &[Record]) -> Basis {
+    let card = RateCard::parse(Path::new("meta-rates-usd.csv"), include_bytes!("fixtures/meta-rates-usd.csv")).unwrap();
+    let countries = records.iter().map(|r| {
+        let code = herald::phone::calling_code(&r.recipient);
+        code.and_then(|c| herald::phone::calling_code_regions(c).into_iter().next())
+    });
+    let estimate = Estimate::of(&card, Billed::Template(Some(Category::Marketing)), countries);
+    Basis { card, estimate }
 }
 
 /// The text of the first element carrying `attribute` in `dom` (`data-funnel="read"`).
@@ -178,6 +197,13 @@ fn chromium_renders_report_html_with_the_funnels_numbers() {
     assert!(dom.contains("December &lt;script&gt;document.title='owned'&lt;/script&gt; sale"), "{dom}");
     assert!(dom.contains("&lt;img src=x onerror=alert(1)&gt;"), "{dom}");
     assert!(dom.contains("<svg") && dom.contains("data-buckets="), "the chart over time rendered");
+    // Eleven recipients estimated (seven in Kenya, three in the US, one in Germany); seven
+    // delivered marketing messages billed: four to Kenya at 0.0225, three to the US at 0.0250.
+    assert_eq!(text_of(&dom, "data-cost=\"estimate\""), "at most 0.37 USD (an upper bound)");
+    assert_eq!(
+        text_of(&dom, "data-cost=\"actual\""),
+        "0.17 USD for 7 billable messages (marketing 7: 0.17) so far; 1 message still awaits a receipt"
+    );
     if let Some(png) = std::env::var_os("HERALD_SCREENSHOT") {
         let status = Command::new(&chromium)
             .args(["--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars", "--window-size=1000,2000"])

@@ -173,3 +173,122 @@ fn a_category_on_a_message_that_is_not_a_template_is_a_warning() {
     assert!(stderr(&o).contains("warning: `message.category` is ignored for a text message"), "{}", stderr(&o));
     assert!(stdout(&o).contains("estimate: c.yaml costs nothing: non-template messages are free"), "{}", stdout(&o));
 }
+
+// spawns: terminal output — the estimate beside what Meta billed, in every report
+#[test]
+fn a_sandbox_send_shows_the_actual_cost_beside_the_estimate_and_status_and_report_rebuild_it() {
+    let s = scratch();
+    let utility = MARKETING.replace("marketing", "utility");
+    s.write("c.yaml", campaign("https://graph.facebook.com/v23.0", &utility, "  rate_card: rates/meta-usd.csv"));
+    let o = herald(s.path())
+        .args(["send", "c.yaml", "--sandbox", "--yes", "--journal", "j.db", "--report", "out"])
+        .args(["--receipt-delay", "50ms", "--async-fail-rate", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // 3 × 0.004 (Rest of Africa, utility) + 1 × 0.0014 (India) = 0.0134: every message delivered.
+    let line = "cost: estimate at most 0.02 USD (an upper bound) · actual 0.02 USD for 4 billable messages (utility 4: 0.02)\n";
+    assert!(stdout(&o).contains(line), "{}", stdout(&o));
+    let cost = &report_summary(&s)["cost"];
+    assert_eq!((cost["currency"].as_str(), cost["estimate"]["at_most"].as_f64()), (Some("USD"), Some(0.0134)));
+    let actual = &cost["actual"];
+    assert_eq!((actual["status"].as_str(), actual["amount"].as_f64()), (Some("complete"), Some(0.0134)), "{cost}");
+    assert_eq!((actual["billable_messages"].as_u64(), actual["unpriced"].as_u64()), (Some(4), Some(0)));
+    assert_eq!(actual["by_category"]["utility"]["messages"], 4);
+    let md = std::fs::read_to_string(s.path().join("out/summary.md")).unwrap();
+    assert!(md.contains("| estimate | at most 0.02 USD (an upper bound) |\n| actual | 0.02 USD for 4"), "{md}");
+    let status = run(s.path(), &["status", "c.yaml", "--sandbox", "--journal", "j.db"]);
+    assert!(stdout(&status).contains(line), "{}", stdout(&status));
+    let json = run(s.path(), &["status", "c.yaml", "--sandbox", "--journal", "j.db", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(stdout(&json).trim()).unwrap();
+    assert_eq!(&v["cost"], cost, "status tells what summary.json tells");
+    let rebuilt = run(s.path(), &["report", "c.yaml", "--sandbox", "--journal", "j.db", "--out", "rebuilt"]);
+    assert_eq!(rebuilt.status.code(), Some(0), "{}", stderr(&rebuilt));
+    let again: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.path().join("rebuilt/summary.json")).unwrap()).unwrap();
+    assert_eq!(&again["cost"], cost, "herald report rebuilds it");
+}
+
+// spawns: terminal output
+#[test]
+fn without_a_rate_card_a_template_send_says_once_how_to_add_one() {
+    let s = scratch();
+    s.write("c.yaml", campaign("https://graph.facebook.com/v23.0", MARKETING, "  rate: 10/s"));
+    let o = herald(s.path())
+        .args(["send", "c.yaml", "--sandbox", "--yes", "--journal", "j.db", "--report", "out", "--no-receipts"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.matches("no rate card").count(), 1, "{out}");
+    assert!(out.contains("set `delivery.rate_card` (or $HERALD_RATE_CARD) to Meta's CSV rate card"), "{out}");
+    assert_eq!(report_summary(&s)["cost"], serde_json::Value::Null);
+}
+
+// spawns: terminal output — Meta's block on marketing templates to US numbers
+#[test]
+fn a_marketing_template_to_us_numbers_is_a_warning_with_the_count_and_the_first_row() {
+    let s = scratch();
+    s.write("people.csv", "phone\n+254712345678\n+1 415 555 2671\n+14155552672\n+1 416 555 0100\n");
+    let yaml = |category: &str| {
+        format!(
+            "version: 1\nid: us-test\nprovider:\n  kind: cloud_api\n  token_env: WA_TOKEN\n  phone_number_id: \"42\"\nrecipients:\n  csv: people.csv\nmessage:\n  type: template\n  category: {category}\n  template: {{ name: promo, language: en }}\n"
+        )
+    };
+    s.write("c.yaml", yaml("marketing"));
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "a warning, not an error: {}", stderr(&o));
+    let err = stderr(&o);
+    // +1 416 is Canada: Meta's block is on US numbers.
+    assert!(
+        err.contains(
+            "warning: 2 recipients have US (+1) numbers, and Meta has not delivered marketing templates to US numbers since 1 April 2025; the first is line 3 of people.csv"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("c.yaml:11:13"), "at `message.category`: {err}");
+    let prompt =
+        herald(s.path()).args(["send", "c.yaml", "--sandbox"]).stdin(std::process::Stdio::null()).output().unwrap();
+    assert!(
+        stderr(&prompt).contains("warning: 2 recipients have US (+1) numbers"),
+        "before the prompt: {}",
+        stderr(&prompt)
+    );
+    s.write("c.yaml", yaml("utility"));
+    let o = run(s.path(), &["validate", "c.yaml"]);
+    assert!(!stderr(&o).contains("US (+1)"), "{}", stderr(&o));
+}
+
+// spawns: terminal output — the 131049 risk, from the journal
+#[test]
+fn a_marketing_template_to_people_the_sender_messaged_today_is_a_warning_with_the_count() {
+    let s = scratch();
+    let yaml = |id: &str, category: &str, list: &str| {
+        format!(
+            "version: 1\nid: {id}\nprovider:\n  kind: cloud_api\n  token_env: WA_TOKEN\n  phone_number_id: \"42\"\nrecipients:\n  list: [{list}]\nmessage:\n  type: template\n  category: {category}\n  template: {{ name: promo, language: en }}\n"
+        )
+    };
+    let send = |file: &str| {
+        herald(s.path())
+            .args(["send", file, "--sandbox", "--yes", "--journal", "j.db", "--no-receipts"])
+            .output()
+            .unwrap()
+    };
+    s.write("order.yaml", yaml("order", "utility", "\"+254712345671\", \"+254712345672\""));
+    let first = send("order.yaml");
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert!(!stderr(&first).contains("24 hours"), "a utility template: {}", stderr(&first));
+    s.write("promo.yaml", yaml("promo", "marketing", "\"+254712345670\", \"+254712345671\", \"+254712345672\""));
+    let promo = send("promo.yaml");
+    assert_eq!(promo.status.code(), Some(0), "a warning, not a refusal: {}", stderr(&promo));
+    assert!(
+        stderr(&promo).contains(
+            "warning: 2 recipients of this marketing template were messaged by the same sender in the last 24 hours (the first is recipients.list[1])"
+        ),
+        "{}",
+        stderr(&promo)
+    );
+    assert!(stderr(&promo).contains("131049"), "{}", stderr(&promo));
+    let again = send("promo.yaml");
+    assert!(!stderr(&again).contains("24 hours"), "its own messages are the journal's to skip: {}", stderr(&again));
+}

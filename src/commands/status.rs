@@ -9,7 +9,7 @@ use crate::exit;
 use crate::journal::{self, Journal, Location, Policy, RunRow, State, Totals};
 use crate::plan::{self, Options as PlanOptions, Plan, TokenCheck};
 use crate::receipts::Funnel;
-use crate::report::Shown;
+use crate::report::{Basis, Cost, Facts, Shown};
 use crate::run::{Inspection, Shares};
 use crate::session::canary_waiting;
 use std::path::{Path, PathBuf};
@@ -71,6 +71,7 @@ fn status(o: &Options, out: &Output) -> Result<u8, Error> {
     }
     let (totals, runs, senders) = (j.totals(&plan.id)?, j.runs(&plan.id)?, j.senders(&plan.id)?);
     let funnel = j.funnel(&plan.id)?;
+    let charges = j.charges(&plan.id)?;
     let windows = Windows::of(&plan, Some(&j), clock)?;
     let seen = Seen {
         plan: &plan,
@@ -80,6 +81,7 @@ fn status(o: &Options, out: &Output) -> Result<u8, Error> {
         path: &path,
         senders,
         funnel: &funnel,
+        charges: &charges,
     };
     let printed = if o.json {
         let mut json = json(seen);
@@ -133,13 +135,16 @@ pub struct Seen<'a> {
     pub senders: usize,
     /// What the receipts of its accepted messages add up to.
     pub funnel: &'a Funnel,
+    /// Its delivered messages Meta reported billable.
+    pub charges: &'a crate::cost::Charges,
 }
 
 /// The status as one JSON object, for scripts: the journal's counts (also by sender), the
 /// delivery funnel, what a re-run would do, how many processes are sending now, and the last
 /// run.
 pub fn json(seen: Seen<'_>) -> serde_json::Value {
-    let Seen { plan, totals, inspection, runs, path, senders, funnel } = seen;
+    let Seen { plan, totals, inspection, runs, path, senders, funnel, charges } = seen;
+    let basis = Basis::of(plan);
     let last = runs.last().map(|run| {
         serde_json::json!({
             "started_at": run.started_at,
@@ -171,6 +176,7 @@ pub fn json(seen: Seen<'_>) -> serde_json::Value {
         "continue_would_send": selection.to_send,
         "by_sender": inspection.shares.json(),
         "delivery": crate::report::delivery_json(funnel, receipts(plan)),
+        "cost": Cost::of(facts(plan, basis.as_ref(), funnel, charges)).json(),
         "changed": inspection.changes.any(),
         "runs": runs.len(),
         "last_run": last,
@@ -180,6 +186,7 @@ pub fn json(seen: Seen<'_>) -> serde_json::Value {
 /// The JSON status of a campaign with no journal yet: the shape of [`json`], nothing sent.
 fn unsent(plan: &Plan, path: &Location) -> serde_json::Value {
     let counts = &plan.audience.counts;
+    let (basis, funnel, charges) = (Basis::of(plan), Funnel::default(), crate::cost::Charges::default());
     serde_json::json!({
         "campaign": plan.id,
         "file": plan.file.display().to_string(),
@@ -191,11 +198,30 @@ fn unsent(plan: &Plan, path: &Location) -> serde_json::Value {
         "rerun_would_send": counts.recipients,
         "needs_continue": false,
         "continue_would_send": counts.recipients,
-        "delivery": crate::report::delivery_json(&Funnel::default(), receipts(plan)),
+        "delivery": crate::report::delivery_json(&funnel, receipts(plan)),
+        "cost": Cost::of(facts(plan, basis.as_ref(), &funnel, &charges)).json(),
         "changed": false,
         "runs": 0,
         "last_run": null,
     })
+}
+
+/// The facts `plan`'s cost is told from: its rate card and estimate (`basis`), its journal's
+/// `funnel` and `charges`.
+fn facts<'a>(
+    plan: &Plan,
+    basis: Option<&'a Basis>,
+    funnel: &'a Funnel,
+    charges: &'a crate::cost::Charges,
+) -> Facts<'a> {
+    Facts {
+        basis,
+        template: plan.message_type == crate::message::MessageType::Template,
+        reported: crate::report::pricing_reported(plan.provider),
+        dry_run: false,
+        funnel,
+        charges,
+    }
 }
 
 /// Whether `plan`'s provider documents status events herald can receive.
@@ -205,7 +231,8 @@ fn receipts(plan: &Plan) -> bool {
 
 /// The status text. Pure, so tests check it.
 pub fn text(seen: Seen<'_>) -> String {
-    let Seen { plan, totals, inspection, runs, path, senders, funnel } = seen;
+    let Seen { plan, totals, inspection, runs, path, senders, funnel, charges } = seen;
+    let basis = Basis::of(plan);
     let busy = senders > 0;
     let mut s = format!("campaign {} · {} · journal {path}\n", plan.id, plan.file.display());
     let lines = [
@@ -242,6 +269,7 @@ pub fn text(seen: Seen<'_>) -> String {
         s.push_str(&inspection.shares.text());
     }
     s.push_str(&Shown::of(funnel, receipts(plan), plan.provider.provider().info().name).text());
+    s.push_str(&Cost::of(facts(plan, basis.as_ref(), funnel, charges)).text());
     if let (Some(first), Some(last)) = (&totals.first_sent_at, &totals.last_at) {
         s.push_str(&format!("first send {first} · last {last}\n"));
     }

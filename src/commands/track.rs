@@ -190,6 +190,7 @@ async fn poll_page(
                         MessageStatus::Failed => Delivery::Failed,
                     };
                     let (error_code, error) = e.error.map_or((None, None), |e| (e.code, Some(e.message)));
+                    let pricing = e.pricing.filter(|_| delivery != Delivery::Failed);
                     Some(Receipt {
                         message_id: message_id.clone(),
                         delivery,
@@ -197,6 +198,7 @@ async fn poll_page(
                         error_code,
                         error,
                         provider: None,
+                        pricing,
                     })
                 }));
             }

@@ -36,7 +36,7 @@ impl Market {
 }
 
 /// A rate card.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateCard {
     /// The file it was read from.
     pub path: PathBuf,

@@ -15,6 +15,17 @@ pub enum Category {
 }
 
 impl Category {
+    /// The category a name stands for (`marketing`, as campaign files and Meta's pricing write
+    /// it); `None` for one the rate card has no column for (`service`, `marketing_lite`, …).
+    pub fn parse(name: &str) -> Option<Category> {
+        match name {
+            "marketing" => Some(Category::Marketing),
+            "utility" => Some(Category::Utility),
+            "authentication" => Some(Category::Authentication),
+            _ => None,
+        }
+    }
+
     /// The name as campaign files and reports write it.
     pub fn as_str(self) -> &'static str {
         match self {

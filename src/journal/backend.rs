@@ -73,6 +73,16 @@ pub trait Backend: std::fmt::Debug + Send {
         since: jiff::Timestamp,
     ) -> Result<(usize, Option<jiff::Timestamp>), JournalError>;
 
+    /// Recipients that another campaign sending as `sender` (one of its senders, `cloud_api:42`)
+    /// messaged (or may have: unknown, in flight) since `since`, and `campaign` has not sent
+    /// to. For the risk of Meta holding back a marketing template (131049).
+    fn messaged_since(
+        &self,
+        sender: &str,
+        campaign: &str,
+        since: jiff::Timestamp,
+    ) -> Result<std::collections::HashSet<String>, JournalError>;
+
     /// Closes a run with how it ended (`stopped`: kind and sentence).
     fn end_run(&mut self, run: i64, stopped: Option<(&str, &str)>, exit_code: u8) -> Result<(), JournalError>;
 
@@ -114,6 +124,10 @@ pub trait Backend: std::fmt::Debug + Send {
     /// What the receipts of `campaign`'s accepted messages add up to, counted by the database.
     /// A journal from before receipts counts every accepted message without one.
     fn funnel(&self, campaign: &str) -> Result<Funnel, JournalError>;
+
+    /// `campaign`'s delivered messages Meta reported billable, by the recipient's calling code
+    /// and the category billed (none in a journal from before pricing).
+    fn charges(&self, campaign: &str) -> Result<crate::cost::Charges, JournalError>;
 
     /// Up to `limit` of `campaign`'s accepted messages with no final receipt, by recipient,
     /// after recipient `after` (`None`: from the first): page on with the last one's.

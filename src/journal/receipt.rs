@@ -38,6 +38,9 @@ pub struct Receipt {
     /// its own status polls): a receipt is only taken for a message a campaign of that
     /// provider sent, so one provider's route cannot write onto another's messages.
     pub provider: Option<crate::providers::ProviderKind>,
+    /// How the provider bills the message (a delivery's or read's Meta `pricing`); the first
+    /// reported of a message is kept.
+    pub pricing: Option<crate::providers::Pricing>,
 }
 
 /// Whether a campaign that sends as `sender` (`cloud_api:42`; `None` in a journal from before
@@ -122,6 +125,11 @@ pub(super) fn times(r: &Receipt) -> [Option<i64>; 3] {
     }
 }
 
+/// A pricing as its columns hold it: billable (1 or 0), category, type.
+pub(super) fn pricing(p: Option<&crate::providers::Pricing>) -> (Option<i32>, Option<&str>, Option<&str>) {
+    p.map_or((None, None, None), |p| (Some(i32::from(p.billable)), Some(p.category.as_str()), Some(p.kind.as_str())))
+}
+
 /// How a receipt written over a message's row folds into it (see [`UPSERT`]).
 macro_rules! fold {
     () => {
@@ -130,29 +138,40 @@ macro_rules! fold {
     read_at = COALESCE(receipts.read_at, excluded.read_at),
     failed_at = COALESCE(receipts.failed_at, excluded.failed_at),
     error_code = CASE WHEN receipts.failed_at IS NULL THEN excluded.error_code ELSE receipts.error_code END,
-    error = CASE WHEN receipts.failed_at IS NULL THEN excluded.error ELSE receipts.error END
+    error = CASE WHEN receipts.failed_at IS NULL THEN excluded.error ELSE receipts.error END,
+    billable = COALESCE(receipts.billable, excluded.billable),
+    pricing_category = CASE WHEN receipts.billable IS NULL THEN excluded.pricing_category ELSE receipts.pricing_category END,
+    pricing_type = CASE WHEN receipts.billable IS NULL THEN excluded.pricing_type ELSE receipts.pricing_type END
 WHERE (receipts.delivered_at IS NULL AND excluded.delivered_at IS NOT NULL)
    OR (receipts.read_at IS NULL AND excluded.read_at IS NOT NULL)
-   OR (receipts.failed_at IS NULL AND excluded.failed_at IS NOT NULL)"
+   OR (receipts.failed_at IS NULL AND excluded.failed_at IS NOT NULL)
+   OR (receipts.billable IS NULL AND excluded.billable IS NOT NULL)"
     };
 }
 
 /// Records one receipt: `$1` message id, `$2`–`$4` its [`times`], `$5` code, `$6` words (only a
-/// failure's are kept), `$7` now, `$8` now if it matches no recipient (else NULL). Changes a
-/// row (the driver counts 1) only when it reports a kind not yet reported.
+/// failure's are kept), `$7` now, `$8` now if it matches no recipient (else NULL), `$9`–`$11`
+/// its pricing ([`pricing`]). Changes a row (the driver counts 1) only when it reports a kind
+/// or a pricing not yet reported.
 pub(super) const UPSERT: &str = concat!(
-    "INSERT INTO receipts (message_id, delivered_at, read_at, failed_at, error_code, error, received_at, unmatched_since)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ",
+    "INSERT INTO receipts (message_id, delivered_at, read_at, failed_at, error_code, error, received_at, unmatched_since,
+                           billable, pricing_category, pricing_type)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ",
     fold!()
 );
 
 /// [`UPSERT`] for many messages at once (PostgreSQL), one row each: arrays of message ids
-/// (`$1`), times (`$2`–`$4`), codes and words (`$5`, `$6`) and unmatched marks (`$8`); `$7` now.
+/// (`$1`), times (`$2`–`$4`), codes and words (`$5`, `$6`), unmatched marks (`$8`) and
+/// pricings (`$9`–`$11`); `$7` now.
 pub(super) const UPSERT_ALL: &str = concat!(
-    "INSERT INTO receipts (message_id, delivered_at, read_at, failed_at, error_code, error, received_at, unmatched_since)
-     SELECT u.message_id, u.delivered_at, u.read_at, u.failed_at, u.error_code, u.error, $7, u.unmatched_since
-     FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $8::bigint[])
-          AS u (message_id, delivered_at, read_at, failed_at, error_code, error, unmatched_since) ",
+    "INSERT INTO receipts (message_id, delivered_at, read_at, failed_at, error_code, error, received_at, unmatched_since,
+                           billable, pricing_category, pricing_type)
+     SELECT u.message_id, u.delivered_at, u.read_at, u.failed_at, u.error_code, u.error, $7, u.unmatched_since,
+            u.billable, u.pricing_category, u.pricing_type
+     FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $8::bigint[],
+                 $9::integer[], $10::text[], $11::text[])
+          AS u (message_id, delivered_at, read_at, failed_at, error_code, error, unmatched_since,
+                billable, pricing_category, pricing_type) ",
     fold!()
 );
 
@@ -201,6 +220,17 @@ pub(super) fn failures(rows: &str) -> String {
              WHERE r.campaign = (SELECT id FROM campaigns WHERE name = $1) AND r.state = 'sent'
                AND k.failed_at IS NOT NULL
          ) f WHERE nth = 1 ORDER BY code"
+    )
+}
+
+/// Campaign `$1`'s accepted messages Meta reported billable and that did not fail: the
+/// recipient and the category billed.
+pub(super) fn billed(rows: &str) -> String {
+    format!(
+        "SELECT r.recipient, k.pricing_category
+         FROM {rows} JOIN receipts k ON k.message_id = r.message_id
+         WHERE r.campaign = (SELECT id FROM campaigns WHERE name = $1) AND r.state = 'sent'
+           AND k.billable = 1 AND k.failed_at IS NULL AND k.pricing_category IS NOT NULL"
     )
 }
 

@@ -3,6 +3,7 @@
 //! id), and their decoding into a [`Row`], written once for SQLite and PostgreSQL.
 
 use super::from_millis;
+use crate::providers::Pricing;
 use crate::receipts::Receipts;
 use crate::results::{Code, Record, Status};
 
@@ -78,7 +79,8 @@ pub(super) fn columns(state: &str, error_code: &str, error_message: &str) -> Str
     format!(
         "recipient, csv_line, {state}, request_hash, message_id, http_status, {error_code}, {error_message}, \
          attempts, latency_ms, updated_at, sender, \
-         receipt_delivered_at, receipt_read_at, receipt_failed_at, receipt_error_code, receipt_error"
+         receipt_delivered_at, receipt_read_at, receipt_failed_at, receipt_error_code, receipt_error, \
+         receipt_billable, receipt_pricing_category, receipt_pricing_type"
     )
 }
 
@@ -88,7 +90,9 @@ pub(super) fn from(table: &str, name: &str) -> String {
     format!(
         "{table} LEFT JOIN (SELECT message_id AS receipt_of, delivered_at AS receipt_delivered_at,
                                    read_at AS receipt_read_at, failed_at AS receipt_failed_at,
-                                   error_code AS receipt_error_code, error AS receipt_error FROM receipts) k
+                                   error_code AS receipt_error_code, error AS receipt_error,
+                                   billable AS receipt_billable, pricing_category AS receipt_pricing_category,
+                                   pricing_type AS receipt_pricing_type FROM receipts) k
                  ON k.receipt_of = {name}.message_id"
     )
 }
@@ -140,7 +144,20 @@ fn receipts<C: Cells>(r: &C) -> Result<Option<Receipts>, C::Error> {
     if delivered_at.is_none() && read_at.is_none() && failed_at.is_none() {
         return Ok(None);
     }
-    Ok(Some(Receipts { delivered_at, read_at, failed_at, error_code: r.opt_text(15)?, error: r.opt_text(16)? }))
+    let pricing = match (r.opt_int(17)?, r.opt_text(18)?) {
+        (Some(billable), Some(category)) => {
+            Some(Pricing { billable: billable != 0, category, kind: r.opt_text(19)?.unwrap_or_default() })
+        }
+        _ => None,
+    };
+    Ok(Some(Receipts {
+        delivered_at,
+        read_at,
+        failed_at,
+        error_code: r.opt_text(15)?,
+        error: r.opt_text(16)?,
+        pricing,
+    }))
 }
 
 impl Cells for rusqlite::Row<'_> {

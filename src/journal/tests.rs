@@ -245,7 +245,41 @@ fn receipt(id: &str, delivery: Delivery, ms: i64) -> Receipt {
         error_code: failed.then(|| "131047".to_string()),
         error: failed.then(|| "Re-engagement message".to_string()),
         provider: None,
+        pricing: None,
     }
+}
+
+/// Meta's pricing of a message in `category`.
+fn priced(category: &str, billable: bool) -> Option<crate::providers::Pricing> {
+    Some(crate::providers::Pricing { billable, category: category.into(), kind: "regular".into() })
+}
+
+both!(a_message_keeps_the_first_pricing_reported_and_its_rows_carry_it);
+async fn a_message_keeps_the_first_pricing_reported_and_its_rows_carry_it(backend: Backend) {
+    let (_dir, mut j, _) = open_in(backend);
+    sent(&j, 3).await;
+    let with = |id: &str, delivery, ms, pricing| Receipt { pricing, ..receipt(id, delivery, ms) };
+    let first = [
+        with("wamid.0", Delivery::Delivered, 10, None),
+        with("wamid.1", Delivery::Delivered, 10, priced("marketing", true)),
+    ];
+    assert_eq!(counts(j.record_receipts(&first).unwrap()), (2, 0, 0));
+    let late = [
+        with("wamid.0", Delivery::Delivered, 10, priced("utility", true)),
+        with("wamid.1", Delivery::Read, 20, priced("service", false)),
+        with("wamid.1", Delivery::Read, 20, priced("service", false)),
+    ];
+    assert_eq!(counts(j.record_receipts(&late).unwrap()), (2, 1, 0), "a pricing not known yet is news");
+    let got = |j: &Journal, i: usize| j.row("c", &phone(i)).unwrap().unwrap().record.receipts.unwrap().pricing;
+    assert_eq!(got(&j, 0), priced("utility", true), "the first pricing reported, though after the delivery");
+    assert_eq!(got(&j, 1), priced("marketing", true), "a later one changes nothing");
+    let reader = Journal::open_read(j.location()).unwrap().unwrap();
+    let rows = reader.rows("c", &[phone(1)]).unwrap();
+    assert_eq!(rows[&phone(1)].record.receipts.as_ref().unwrap().pricing, priced("marketing", true));
+    let mut billed = crate::cost::Charges::default();
+    billed.count(&phone(0), "utility".into());
+    billed.count(&phone(1), "marketing".into());
+    assert_eq!(reader.charges("c").unwrap(), billed, "the billable messages, for `herald status`");
 }
 
 /// Campaign `c` of a journal with `n` recipients sent, message `wamid.<i>` each (recipient
@@ -383,6 +417,7 @@ async fn retry_failed_resends_a_failure_reported_after_acceptance_as_the_provide
         error_code: Some(code.into()),
         error: Some("from the provider".into()),
         provider: None,
+        pricing: None,
     };
     let delivered = Receipt { delivery: Delivery::Delivered, error_code: None, error: None, ..failed(3, "", 0) };
     j.record_receipts(&[failed(0, "131026", 1), failed(1, "131049", 1), failed(2, "131049", 25), delivered]).unwrap();
@@ -500,6 +535,7 @@ async fn a_resend_forgets_the_receipts_of_the_message_it_replaces_even_under_the
         error_code: None,
         error: None,
         provider: None,
+        pricing: None,
     };
     j.record_receipts(std::slice::from_ref(&failed)).unwrap();
     j.end_run(run, None, 1).unwrap();
@@ -532,4 +568,25 @@ async fn a_receipt_from_another_providers_route_is_counted_never_written(backend
     assert_eq!(j.row("c", &phone(0)).unwrap().unwrap().record.receipts, None, "nothing written");
     assert_eq!(counts(j.record_receipts(&[from("cloud_api")]).unwrap()), (1, 0, 0));
     assert_eq!(j.funnel("c").unwrap().failed, 1);
+}
+
+both!(the_recipients_another_campaign_of_the_sender_messaged_lately_are_known);
+async fn the_recipients_another_campaign_of_the_sender_messaged_lately_are_known(backend: Backend) {
+    let (_dir, mut j, _) = open_in(backend);
+    sent(&j, 3).await;
+    let hour_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
+    let messaged = |j: &Journal, sender: &str, campaign: &str, since| {
+        let mut v: Vec<String> = j.messaged_since(sender, campaign, since).unwrap().into_iter().collect();
+        v.sort();
+        v
+    };
+    // The fourth is in flight: it may have been messaged.
+    assert_eq!(messaged(&j, "cloud_api:42", "promo", hour_ago), [phone(0), phone(1), phone(2), phone(3)]);
+    assert_eq!(messaged(&j, "cloud_api:4", "promo", hour_ago), Vec::<String>::new(), "another sender");
+    assert_eq!(messaged(&j, "cloud_api:42", "c", hour_ago), Vec::<String>::new(), "the campaign's own");
+    let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1);
+    assert_eq!(messaged(&j, "cloud_api:42", "promo", later), Vec::<String>::new(), "not since then");
+    // A campaign of two senders (`provider.senders`) counts for each.
+    j.begin_run("two", &HashMap::new(), "two.yaml", "send", "cloud_api:7 cloud_api:42").unwrap();
+    assert_eq!(messaged(&j, "cloud_api:7", "c", hour_ago), Vec::<String>::new(), "`two` sent nothing");
 }

@@ -3,7 +3,8 @@
 //! transaction (group commit), and only then answers each post with its own share, so a post
 //! is answered 200 once its receipts are durable, and a failed write answers every post of the
 //! batch 503 (its provider retries). A `sent` event is counted, not stored: the journal already
-//! knows the provider accepted the message. Every [`sweep`](JournalSink::start) interval the
+//! knows the provider accepted the message (and a message is billed when delivered, so its
+//! pricing is taken from the delivery or read). Every [`sweep`](JournalSink::start) interval the
 //! thread deletes receipts that matched no recipient for the grace ([`crate::journal::GRACE`]).
 
 use super::metrics::Writes;
@@ -84,7 +85,9 @@ pub fn receipt(event: StatusEvent, now: jiff::Timestamp, provider: ProviderKind)
         None => (None, None),
     };
     let at = event.at.unwrap_or(now);
-    Some(Receipt { message_id: event.message_id, delivery, at, error_code, error, provider: Some(provider) })
+    // Only a delivered message is billed: a failure's pricing, if any, is not the message's cost.
+    let pricing = event.pricing.filter(|_| delivery != Delivery::Failed);
+    Some(Receipt { message_id: event.message_id, delivery, at, error_code, error, provider: Some(provider), pricing })
 }
 
 /// The longest failure code kept (Meta's are six digits; others are short words).

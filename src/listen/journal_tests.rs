@@ -59,6 +59,7 @@ fn event(id: &str, status: MessageStatus) -> StatusEvent {
         status,
         at: jiff::Timestamp::from_second(1_750_000_000).ok(),
         error,
+        pricing: None,
     }
 }
 
@@ -175,4 +176,24 @@ fn a_failures_code_and_words_are_kept_bounded() {
     let (code, words) = (r.error_code.unwrap(), r.error.unwrap());
     assert_eq!((code.chars().count(), words.chars().count()), (65, 513), "cut, with an ellipsis");
     assert!(words.ends_with('…') && words.starts_with("éé"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_delivery_s_pricing_reaches_the_journal_and_a_failure_s_does_not() {
+    let (_dir, at, j) = journal(2).await;
+    drop(j);
+    let (listener, base) = listen(&at, Duration::from_secs(600)).await;
+    let pricing = crate::providers::Pricing { billable: true, category: "marketing".into(), kind: "regular".into() };
+    let mut delivered = event("wamid.0", MessageStatus::Delivered);
+    delivered.pricing = Some(pricing.clone());
+    let mut failed = event("wamid.1", MessageStatus::Failed);
+    failed.pricing = Some(pricing.clone());
+    assert_eq!(post(&base, &[delivered, failed]).await, 200);
+    listener.stop().await;
+    let j = Journal::open_read(at).unwrap().unwrap();
+    let phones = [format!("+2547{:08}", 0), format!("+2547{:08}", 1)];
+    let rows = j.rows("c", &phones).unwrap();
+    let priced: Vec<_> =
+        phones.iter().map(|p| rows[p].record.receipts.as_ref().and_then(|k| k.pricing.clone())).collect();
+    assert_eq!(priced, [Some(pricing), None], "billed once delivered, never for a failure");
 }

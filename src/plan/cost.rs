@@ -48,6 +48,13 @@ struct Budget {
     currency: Currency,
 }
 
+impl Pricing {
+    /// The rate card.
+    pub fn card(&self) -> &RateCard {
+        &self.card
+    }
+}
+
 /// Reads the rate card, the category and the budget; `None` when there is no card (a budget
 /// without one is an error) or something is wrong, each problem reported at its key.
 pub fn prepare(c: &CampaignDoc, message_type: MessageType, ctx: &Context, diags: &mut Diagnostics) -> Option<Pricing> {
@@ -103,13 +110,18 @@ pub fn prepare(c: &CampaignDoc, message_type: MessageType, ctx: &Context, diags:
         );
         return None;
     }
-    let billed = match message_type {
+    Some(Pricing { card, billed: billed(c, message_type), budget })
+}
+
+/// What the message is as Meta bills it: a template of its declared category (`message.category`),
+/// or free.
+pub fn billed(c: &CampaignDoc, message_type: MessageType) -> Billed {
+    match message_type {
         MessageType::Template => {
             Billed::Template(c.message.get("category").and_then(|v| serde_json::from_value::<Category>(v.clone()).ok()))
         }
         _ => Billed::Free,
-    };
-    Some(Pricing { card, billed, budget })
+    }
 }
 
 /// Reads `250 USD`; `None` after reporting it at the key when it is not one.

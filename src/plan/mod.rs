@@ -23,6 +23,7 @@ mod senders;
 mod sending_time;
 mod templates;
 mod typing;
+mod us_marketing;
 mod walk;
 mod window;
 
@@ -216,6 +217,11 @@ pub struct Plan {
     pub typing: Duration,
     /// What the campaign costs at most, when a rate card is named.
     pub estimate: Option<crate::cost::Estimate>,
+    /// The rate card named (`delivery.rate_card`, `$HERALD_RATE_CARD`), to price what Meta
+    /// reports it billed.
+    pub rate_card: Option<crate::cost::RateCard>,
+    /// What the message is as Meta bills it: a template of its declared category, or free.
+    pub billed: crate::cost::Billed,
     renderer: Renderer,
     /// The provider settings of each sender, in [`Plan::senders`]' order.
     settings: Vec<Settings>,
@@ -361,6 +367,7 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
         checked.senders.iter().map(|s| Settings { account: s.account.clone(), ..checked.settings.clone() }).collect();
     let renderer = Renderer::new(templates, context, campaign.provider.kind, checked.region, &campaign.id);
     let token_env = campaign.provider.token_env.clone();
+    let billed = cost::billed(&campaign, checked.message_type);
     let mut plan = Plan {
         file: path.to_path_buf(),
         file_hash,
@@ -382,6 +389,8 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
         audience,
         typing: Duration::ZERO,
         estimate: None,
+        rate_card: pricing.as_ref().map(|p| p.card().clone()),
+        billed,
         renderer,
         settings,
     };
@@ -391,6 +400,10 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
             diags.push(ctx.at(crate::diagnostic::Severity::Error, "/recipients/csv", Part::Value, e.to_string()));
             return None;
         }
+    }
+    if let Err(e) = us_marketing::check(&plan, &ctx, diags) {
+        diags.push(ctx.at(crate::diagnostic::Severity::Error, "/recipients/csv", Part::Value, e.to_string()));
+        return None;
     }
     if let Some(pricing) = &pricing {
         match cost::estimate(&plan, pricing, &ctx, diags) {

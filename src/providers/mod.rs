@@ -14,6 +14,7 @@ pub mod imitation;
 pub(crate) mod meta;
 mod outcome;
 pub mod poll;
+pub mod pricing;
 pub mod resend;
 pub mod schema;
 pub mod status;
@@ -21,6 +22,7 @@ pub mod status;
 pub use meta::signature;
 pub use outcome::{Outcome, ProviderError, Response};
 pub use poll::{Polled, StatusPoll};
+pub use pricing::Pricing;
 pub use resend::{Resend, ResendRule};
 pub use status::{AsyncFailure, MessageStatus, Signing, StatusEvent, StatusWebhook, WebhookError};
 

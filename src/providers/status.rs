@@ -37,6 +37,8 @@ pub struct StatusEvent {
     pub at: Option<jiff::Timestamp>,
     /// Why, for a failure: the provider's code and words when it gives them.
     pub error: Option<ProviderError>,
+    /// How the provider bills the message, where its status says (Meta's `pricing`).
+    pub pricing: Option<super::Pricing>,
 }
 
 /// A webhook body that cannot be read as the provider documents it.

@@ -377,7 +377,8 @@ fn what_the_sandbox_posts_for_a_provider_reads_back_as_the_same_events() {
         let sent = webhook.reports_sent.then_some(MessageStatus::Sent);
         for status in sent.into_iter().chain([MessageStatus::Delivered, MessageStatus::Read, MessageStatus::Failed]) {
             let error = (status == MessageStatus::Failed).then(|| webhook.failures[0].error());
-            let event = StatusEvent { message_id: "m-1".into(), account: account.clone(), status, at, error };
+            let event =
+                StatusEvent { message_id: "m-1".into(), account: account.clone(), status, at, error, pricing: None };
             let read = (webhook.read)(&(webhook.post)(std::slice::from_ref(&event)));
             assert_eq!(read, Ok(vec![event]), "{kind} {status:?}");
         }

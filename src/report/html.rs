@@ -1,9 +1,9 @@
 //! `report.html`: the report for people who do not read CSV. One self-contained page (inline
-//! CSS and SVG, no script, nothing fetched) with the delivery funnel, failures by code, receipts
-//! over time, and results by country and by sender. Every string that comes from the campaign,
-//! its audience or the provider is escaped. The key numbers carry `data-` attributes
-//! (`data-funnel="delivered"`, `data-count="sent"`, `data-failure="131026"`) for tests and
-//! scripts.
+//! CSS and SVG, no script, nothing fetched) with the delivery funnel, failures by code, the cost
+//! (estimate beside actual), receipts over time, and results by country and by sender. Every
+//! string that comes from the campaign, its audience or the provider is escaped. The key numbers
+//! carry `data-` attributes (`data-funnel="delivered"`, `data-count="sent"`,
+//! `data-failure="131026"`, `data-cost="actual"`) for tests and scripts.
 
 use super::{Counts, Mode, Report, Shown, Tally};
 use crate::results::Status;
@@ -36,6 +36,7 @@ pub fn report_html(r: &Report) -> String {
     }
     statuses(&mut s, r);
     funnel(&mut s, r);
+    cost(&mut s, r);
     over_time(&mut s, r);
     breakdowns(&mut s, r);
     problems(&mut s, r);
@@ -115,6 +116,35 @@ fn statuses(s: &mut String, r: &Report) {
         }
     }
     s.push_str("</div>\n</section>\n");
+}
+
+/// The estimate beside the actual cost, or how to add a rate card; nothing for a free message
+/// with no card.
+fn cost(s: &mut String, r: &Report) {
+    match r.cost() {
+        super::Cost::Nothing => {}
+        super::Cost::NoCard => {
+            let _ = writeln!(
+                s,
+                "<section id=\"cost\">\n<h2>Cost</h2>\n<p class=\"note\" id=\"cost-note\">{}.</p>\n</section>",
+                code_spans(&capitalise(&esc(super::cost::NO_CARD)))
+            );
+        }
+        super::Cost::Priced { estimate, actual, known } => {
+            let _ = writeln!(
+                s,
+                "<section id=\"cost\">\n<h2>Cost</h2>\n<table class=\"cost\">\n<tbody>\n\
+                 <tr><th>estimate</th><td data-cost=\"estimate\" data-amount=\"{}\">{}</td></tr>\n\
+                 <tr><th>actual</th><td data-cost=\"actual\" data-amount=\"{}\" data-known=\"{}\">{}</td></tr>\n\
+                 </tbody>\n</table>\n</section>",
+                estimate.total.as_f64(),
+                esc(&super::cost::estimated(estimate)),
+                actual.amount.as_f64(),
+                known.as_str(),
+                esc(&super::cost::actual(&actual, known))
+            );
+        }
+    }
 }
 
 /// The funnel of the accepted messages, or why there is none.

@@ -49,6 +49,7 @@ pub fn summary_json(r: &Report) -> String {
         "by_skip_code": by_skip,
         "by_sender": by_sender,
         "delivery": delivery,
+        "cost": r.cost().json(),
         "this_run": { "finished": r.run.finished, "requests": r.run.requests },
         "requests": r.run.requests,
         "rate_per_second": (r.rate() * 100.0).round() / 100.0,
@@ -85,6 +86,7 @@ mod tests {
         let schema: Value = serde_json::from_str(include_str!("../../schemas/report.schema.json")).unwrap();
         let validator = jsonschema::draft202012::new(&schema).unwrap();
         let mut r = report();
+        r.about.cost = Some(super::super::cost::tests::basis());
         for stopped in
             [None, Some(super::super::Stopped { kind: StopKind::Interrupted, message: "interrupted".into() })]
         {

@@ -75,6 +75,21 @@ pub fn summary_markdown(r: &Report) -> String {
             }
         }
     }
+    match r.cost() {
+        super::Cost::Nothing => {}
+        super::Cost::NoCard => {
+            let _ = writeln!(s, "\n**Cost:** {}.", escape(super::cost::NO_CARD));
+        }
+        super::Cost::Priced { estimate, actual, known } => {
+            let _ = writeln!(
+                s,
+                "\n| cost | {} |\n|---|---|\n| estimate | {} |\n| actual | {} |",
+                estimate.currency,
+                escape(&super::cost::estimated(estimate)),
+                escape(&super::cost::actual(&actual, known))
+            );
+        }
+    }
     if let Some(line) = r.run.pace.and_then(|p| p.line()) {
         let _ = writeln!(s, "\n**Pace:** {}.", escape(&line));
     }

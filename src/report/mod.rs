@@ -3,6 +3,7 @@
 //! `junit.xml`, `report.html`, and the text printed at the end) are sibling formats of one
 //! shape, written from one [`Report`] built from counters. Nothing here holds all records.
 
+mod cost;
 mod csv;
 mod delivery;
 mod html;
@@ -15,6 +16,7 @@ mod summary;
 mod text;
 mod timeline;
 
+pub use cost::{Basis, Cost, Facts, Known};
 pub use csv::ResultsCsv;
 pub use delivery::{Failure, Shown, failures, json as delivery_json, share, shown};
 pub use html::report_html;
@@ -83,6 +85,10 @@ pub struct About {
     pub token_env: String,
     /// The accounts it sends from (`provider.senders`, or the one account), in the file's order.
     pub senders: Vec<String>,
+    /// The rate card and the estimate, when a card is named: the cost is shown beside it.
+    pub cost: Option<Basis>,
+    /// Whether the provider's receipts carry Meta's pricing (what it billed).
+    pub pricing_reported: bool,
 }
 
 impl About {
@@ -102,8 +108,15 @@ impl About {
             min_delivered: plan.delivery.min_delivered,
             token_env: plan.token_env.clone(),
             senders: plan.senders.iter().map(|s| s.account.clone()).collect(),
+            cost: Basis::of(plan),
+            pricing_reported: pricing_reported(plan.provider),
         }
     }
+}
+
+/// Whether `provider`'s receipts carry Meta's pricing: Meta's own status webhook does.
+pub fn pricing_reported(provider: crate::providers::ProviderKind) -> bool {
+    provider.provider().status_webhook().is_some_and(|w| w.signing == crate::providers::Signing::Meta)
 }
 
 /// Why a run stopped early: a stable kind and a sentence.
@@ -222,6 +235,18 @@ impl Report {
     /// Recipients with `status`.
     pub fn count(&self, status: Status) -> usize {
         self.summary.count(status)
+    }
+
+    /// What the campaign cost, beside its estimate.
+    pub fn cost(&self) -> Cost<'_> {
+        Cost::of(Facts {
+            basis: self.about.cost.as_ref(),
+            template: self.about.message_type == crate::message::MessageType::Template.as_str(),
+            reported: self.about.pricing_reported,
+            dry_run: self.about.mode == Mode::DryRun,
+            funnel: self.summary.funnel(),
+            charges: self.summary.charges(),
+        })
     }
 
     /// Recipients finished per second in the timed run(s) (not counting earlier runs a
@@ -393,6 +418,8 @@ pub(crate) mod fixture {
             min_delivered: None,
             token_env: "WA_TOKEN".into(),
             senders: vec!["1234".into()],
+            cost: None,
+            pricing_reported: true,
         };
         let run = RunInfo {
             requests: 6,

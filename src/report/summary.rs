@@ -1,7 +1,8 @@
 //! The counters a report is made of, fed one record at a time: counts by status, problem
 //! classes by error code (with an example and the first few recipients of each), a latency
 //! histogram, counts by status and receipt for each sender and each country calling code, the
-//! delivery funnel of the accepted messages, and their receipts over time. Its size depends on
+//! delivery funnel of the accepted messages, what Meta billed them as, and their receipts over
+//! time. Its size depends on
 //! the number of distinct error codes, senders and countries, not on the audience.
 
 use super::timeline::Timeline;
@@ -81,6 +82,7 @@ pub struct Summary {
     by_sender: BTreeMap<String, Counts>,
     by_country: BTreeMap<Option<u16>, Counts>,
     funnel: Funnel,
+    charges: crate::cost::Charges,
     timeline: Timeline,
     classes: HashMap<(Status, Option<Code>), Class>,
     latency: Histogram,
@@ -107,6 +109,9 @@ impl Summary {
         self.by_country.entry(crate::phone::calling_code(&r.recipient)).or_default().add(r);
         if r.status == Status::Sent {
             self.funnel.add(r.receipts.as_ref());
+            if let Some(k) = r.receipts.as_ref().filter(|k| k.delivery() != Some(Delivery::Failed)) {
+                k.pricing.iter().for_each(|p| self.charges.add(&r.recipient, p));
+            }
             self.timeline.add(r.timestamp, r.receipts.as_ref());
         }
         self.attempts += r.attempts as usize;
@@ -146,6 +151,11 @@ impl Summary {
     /// What the receipts of the accepted (`sent`) messages add up to.
     pub fn funnel(&self) -> &Funnel {
         &self.funnel
+    }
+
+    /// The accepted messages Meta reported billable, by calling code and category.
+    pub fn charges(&self) -> &crate::cost::Charges {
+        &self.charges
     }
 
     /// The accepted messages and their receipts over time.

@@ -57,6 +57,7 @@ pub fn summary_text(r: &Report) -> String {
         let _ = writeln!(s, "  {} {code} ×{}: {}", status.as_str(), class.count, class.example);
     }
     s.push_str(&super::shown(r).text());
+    s.push_str(&r.cost().text());
     if let Some(line) = r.run.pace.and_then(|p| p.line()) {
         let _ = writeln!(s, "pace: {line}");
     }

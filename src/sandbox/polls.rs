@@ -60,7 +60,7 @@ impl Polls {
         let known = self.lock().get(&self.key(kind, message_id)).copied();
         let events: Vec<_> = match known.and_then(|ms| Timestamp::from_millisecond(ms).ok()) {
             // The answers name no account, so the plan is made without one.
-            Some(at) => receipts::plan(kind, message_id, None, at, &self.options)
+            Some(at) => receipts::plan(kind, message_id, None, at, &self.options, None)
                 .events
                 .into_iter()
                 .filter(|d| d.due <= now)
@@ -111,7 +111,7 @@ mod tests {
         for provider in ["cloud_api", "evolution"] {
             let kind = ProviderKind::named(provider).unwrap();
             polls.accepted(kind, "M1", accepted);
-            let plan = receipts::plan(kind, "M1", Some("106540352242922"), accepted, &options);
+            let plan = receipts::plan(kind, "M1", Some("106540352242922"), accepted, &options, None);
             let last = plan.events.last().unwrap().due;
             assert_eq!(statuses(&polls, kind, "M1", accepted), [], "{provider}: nothing at once");
             let all = statuses(&polls, kind, "M1", last);

@@ -39,6 +39,14 @@ pub enum Event<'a> {
         /// How many.
         recipients: usize,
     },
+    /// A marketing template goes to recipients the same sender messaged in the last 24 hours
+    /// (Meta may hold it back: 131049).
+    MarketedToday {
+        /// How many.
+        recipients: usize,
+        /// The first of them, as the file names it (`line 3 of people.csv`).
+        first: String,
+    },
     /// The campaign changed since the last run; a dry run goes on (`allowed` false) or
     /// `--allow-changed` let it (`allowed` true).
     Changed {
@@ -146,6 +154,12 @@ impl Event<'_> {
             ),
             Event::LooksLike { id, like } => format!(
                 "warning: campaign `{id}` is new to the journal, but it looks like {like}; a real send would refuse unless --new-id"
+            ),
+            Event::MarketedToday { recipients, first } => format!(
+                "warning: {recipients} recipient{s} of this marketing template {were} messaged by the same sender in the last 24 hours (the first is {first}); Meta may hold {them} back to keep a \"healthy ecosystem engagement\" (error 131049, not billed). Send later, or leave {them} out",
+                s = if *recipients == 1 { "" } else { "s" },
+                were = if *recipients == 1 { "was" } else { "were" },
+                them = if *recipients == 1 { "it" } else { "them" },
             ),
             Event::Settled(settled) => format!(
                 "note: {settled} recipient{} were in flight when an earlier run stopped; they are now `unknown` (the provider may or may not have them) and are not resent unless --retry-unknown",

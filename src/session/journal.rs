@@ -62,6 +62,9 @@ pub(super) fn open(
     for (account, recipients) in inspection.pins.unlisted() {
         tell(on_event, Event::SenderGone { account, recipients })?;
     }
+    if let Some((recipients, first)) = super::marketing::recently_messaged(plan, &j)? {
+        tell(on_event, Event::MarketedToday { recipients, first })?;
+    }
     if inspection.changes.any() {
         let changes = inspection.changes.describe();
         if o.dry_run && !o.allow_changed {

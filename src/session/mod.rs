@@ -13,6 +13,7 @@ mod canary;
 mod error;
 mod events;
 mod journal;
+mod marketing;
 mod receipts;
 mod waits;
 

@@ -99,6 +99,7 @@ fn receipts_in_the_journal_show_in_status_and_the_rebuilt_report() {
         error_code: code.map(str::to_string),
         error: error.map(str::to_string),
         provider: None,
+        pricing: None,
     };
     let mut j = Journal::open(Location::from(journal.as_path()), &p.id).unwrap();
     j.record_receipts(&[

@@ -182,6 +182,7 @@ pub fn status(plan: &Plan, journal: &std::path::Path) -> (String, serde_json::Va
     let (totals, runs, senders) =
         (j.totals(&plan.id).unwrap(), j.runs(&plan.id).unwrap(), j.senders(&plan.id).unwrap());
     let funnel = j.funnel(&plan.id).unwrap();
+    let charges = j.charges(&plan.id).unwrap();
     let seen = herald::commands::status::Seen {
         plan,
         totals: &totals,
@@ -190,6 +191,7 @@ pub fn status(plan: &Plan, journal: &std::path::Path) -> (String, serde_json::Va
         path: &path,
         senders,
         funnel: &funnel,
+        charges: &charges,
     };
     (herald::commands::status::text(seen), herald::commands::status::json(seen))
 }

@@ -47,6 +47,7 @@ fn receiver(
                 error_code: code.map(str::to_string),
                 error: None,
                 provider: None,
+                pricing: None,
             })
             .collect();
         let mut j = Journal::open_listener(Location::from(journal.as_path())).unwrap();

@@ -138,6 +138,11 @@ async fn send(o: &Options, out: &Output) -> Result<u8, SessionError> {
     if arrived.get() || cancel.is_cancelled() {
         return Err(SessionError::Cancelled);
     }
+    if let (Some(emitter), crate::cost::Billed::Template(Some(category))) =
+        (sandbox.as_ref().and_then(Sandbox::receipts), plan.billed)
+    {
+        emitter.bill_templates_as(category);
+    }
     let plan = Arc::new(plan);
     let tokens = match (&sandbox, o.dry_run) {
         (Some(_), _) => Secret::new(crate::providers::imitation::token(plan.provider)).into(),

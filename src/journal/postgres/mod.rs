@@ -329,6 +329,28 @@ impl Backend for Postgres {
         Ok((usize::try_from(count).unwrap_or(usize::MAX), oldest.map(from_millis)))
     }
 
+    fn messaged_since(
+        &self,
+        sender: &str,
+        campaign: &str,
+        since: jiff::Timestamp,
+    ) -> Result<std::collections::HashSet<String>, JournalError> {
+        let (sender, campaign, since) = (sender.to_string(), campaign.to_string(), millis(since));
+        self.read(move |s| {
+            // A campaign's sender lists its senders apart by spaces (`cloud_api:1 cloud_api:2`).
+            let rows = s.client.query(
+                "SELECT recipient FROM recipients
+                 WHERE campaign IN (SELECT id FROM campaigns WHERE name <> $2
+                                        AND strpos(' ' || sender || ' ', ' ' || $1 || ' ') > 0)
+                   AND state IN ('sent', 'unknown', 'in_flight') AND updated_at >= $3
+                   AND recipient NOT IN (SELECT recipient FROM recipients
+                                         WHERE campaign = (SELECT id FROM campaigns WHERE name = $2) AND state = 'sent')",
+                &[&sender, &campaign, &since],
+            )?;
+            Ok(rows.iter().map(|r| r.get(0)).collect())
+        })
+    }
+
     fn end_run(&mut self, run: i64, stopped: Option<(&str, &str)>, exit_code: u8) -> Result<(), JournalError> {
         let stopped = stopped.map(|(k, s)| (k.to_string(), s.to_string()));
         let now = crate::results::now();
@@ -377,6 +399,11 @@ impl Backend for Postgres {
     fn funnel(&self, campaign: &str) -> Result<Funnel, JournalError> {
         let campaign = campaign.to_string();
         self.read(move |s| receipts::funnel(&mut s.client, &campaign))
+    }
+
+    fn charges(&self, campaign: &str) -> Result<crate::cost::Charges, JournalError> {
+        let campaign = campaign.to_string();
+        self.read(move |s| receipts::charges(&mut s.client, &campaign))
     }
 
     fn awaiting(&self, campaign: &str, after: Option<&str>, limit: usize) -> Result<Vec<Awaiting>, JournalError> {

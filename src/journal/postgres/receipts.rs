@@ -35,17 +35,19 @@ pub fn record(client: &mut Client, receipts: &[Receipt]) -> Result<Vec<Fate>, Jo
     // One row per message, each kind at its first report in the batch, in id order.
     let mut folded: BTreeMap<&str, Receipts> = BTreeMap::new();
     for r in receipts.iter().filter(|r| !foreign(r)) {
-        folded.entry(&r.message_id).or_default().add(r.delivery, r.at, r.error_code.as_deref(), r.error.as_deref());
+        let k = folded.entry(&r.message_id).or_default();
+        k.add(r.delivery, r.at, r.error_code.as_deref(), r.error.as_deref());
+        k.price(r.pricing.as_ref());
     }
     let ids: Vec<&str> = folded.keys().copied().collect();
-    let held: HashMap<String, [bool; 3]> = tx
+    let held: HashMap<String, [bool; 4]> = tx
         .query(
-            "SELECT message_id, delivered_at IS NOT NULL, read_at IS NOT NULL, failed_at IS NOT NULL
+            "SELECT message_id, delivered_at IS NOT NULL, read_at IS NOT NULL, failed_at IS NOT NULL, billable IS NOT NULL
              FROM receipts WHERE message_id = ANY($1) ORDER BY message_id FOR UPDATE",
             &[&ids],
         )?
         .iter()
-        .map(|r| (r.get(0), [r.get(1), r.get(2), r.get(3)]))
+        .map(|r| (r.get(0), [r.get(1), r.get(2), r.get(3), r.get(4)]))
         .collect();
     let column = |f: fn(&Receipts) -> Option<jiff::Timestamp>| -> Vec<Option<i64>> {
         folded.values().map(|k| f(k).map(millis)).collect()
@@ -54,10 +56,17 @@ pub fn record(client: &mut Client, receipts: &[Receipt]) -> Result<Vec<Fate>, Jo
     let codes: Vec<Option<&str>> = folded.values().map(|k| k.error_code.as_deref()).collect();
     let errors: Vec<Option<&str>> = folded.values().map(|k| k.error.as_deref()).collect();
     let unmatched: Vec<Option<i64>> = ids.iter().map(|id| (!matched.contains(*id)).then_some(now)).collect();
-    tx.execute(UPSERT_ALL, &[&ids, &delivered, &read, &failed, &codes, &errors, &now, &unmatched])?;
+    let pricing: Vec<_> = folded.values().map(|k| receipt::pricing(k.pricing.as_ref())).collect();
+    let billable: Vec<Option<i32>> = pricing.iter().map(|p| p.0).collect();
+    let categories: Vec<Option<&str>> = pricing.iter().map(|p| p.1).collect();
+    let types: Vec<Option<&str>> = pricing.iter().map(|p| p.2).collect();
+    tx.execute(
+        UPSERT_ALL,
+        &[&ids, &delivered, &read, &failed, &codes, &errors, &now, &unmatched, &billable, &categories, &types],
+    )?;
     tx.commit()?;
-    // Each receipt's fate, in order: news the first time its kind is reported.
-    let mut seen: HashMap<&str, [bool; 3]> = HashMap::new();
+    // Each receipt's fate, in order: news the first time its kind, or a pricing, is reported.
+    let mut seen: HashMap<&str, [bool; 4]> = HashMap::new();
     Ok(receipts
         .iter()
         .map(|r| {
@@ -67,8 +76,12 @@ pub fn record(client: &mut Client, receipts: &[Receipt]) -> Result<Vec<Fate>, Jo
             let kinds =
                 seen.entry(&r.message_id).or_insert_with(|| held.get(&r.message_id).copied().unwrap_or_default());
             let kind = &mut kinds[kind(r.delivery)];
-            let changed = usize::from(!*kind);
+            let mut changed = usize::from(!*kind);
             *kind = true;
+            if r.pricing.is_some() && !kinds[3] {
+                kinds[3] = true;
+                changed = 1;
+            }
             fate(matched.contains(&r.message_id), changed)
         })
         .collect())
@@ -109,6 +122,15 @@ pub fn funnel(client: &mut Client, campaign: &str) -> Result<Funnel, JournalErro
     let failures = client.query(&receipt::failures("recipients r"), &[&campaign])?;
     receipt::add_failures(&mut funnel, failures.iter().map(|r| (r.get(0), r.get(1), r.get(2))));
     Ok(funnel)
+}
+
+/// `campaign`'s billable messages.
+pub fn charges(client: &mut Client, campaign: &str) -> Result<crate::cost::Charges, JournalError> {
+    let mut charges = crate::cost::Charges::default();
+    for row in client.query(&receipt::billed("recipients r"), &[&campaign])? {
+        charges.count(&row.get::<_, String>(0), row.get(1));
+    }
+    Ok(charges)
 }
 
 /// Up to `limit` of `campaign`'s accepted messages with no final receipt, after `after`.

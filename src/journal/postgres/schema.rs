@@ -82,6 +82,9 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE receipts DROP COLUMN delivery, DROP COLUMN at, ALTER COLUMN received_at SET NOT NULL;
      CREATE INDEX receipts_unmatched ON receipts (unmatched_since) WHERE unmatched_since IS NOT NULL;
      CREATE INDEX recipients_message_id ON recipients (message_id) WHERE message_id IS NOT NULL;",
+    // 7: how the provider bills each message (Meta's `pricing`), as first reported: billable
+    // (1 or 0), category and type.
+    "ALTER TABLE receipts ADD COLUMN billable INTEGER, ADD COLUMN pricing_category TEXT, ADD COLUMN pricing_type TEXT;",
 ];
 
 /// For a reader: whether herald's tables are in `schema` (a journal no send has written has
@@ -128,9 +131,10 @@ pub fn migrate(client: &mut Client, schema: &str, shown: &str) -> Result<(), Jou
 }
 
 /// For a reader of an older journal: views in the connection's temporary schema, which
-/// PostgreSQL searches first, show `recipients` with an empty `sender` (before migration 5)
-/// and no `receipts` (before migration 6), so it reads it as it reads a newer journal and
-/// changes nothing. A sender migrates instead (and drops the views).
+/// PostgreSQL searches first, show `recipients` with an empty `sender` (before migration 5),
+/// no `receipts` (before migration 6) and receipts with no pricing (before migration 7), so it
+/// reads it as it reads a newer journal and changes nothing. A sender migrates instead (and
+/// drops the views).
 pub fn read_as_is(client: &mut Client, schema: &str) -> Result<(), postgres::Error> {
     let table = format!("{schema}.recipients");
     let lacks: bool = client
@@ -157,8 +161,23 @@ pub fn read_as_is(client: &mut Client, schema: &str) -> Result<(), postgres::Err
         client.batch_execute(
             "CREATE TEMP VIEW receipts AS SELECT NULL::text AS message_id, NULL::bigint AS delivered_at,
                  NULL::bigint AS read_at, NULL::bigint AS failed_at, NULL::text AS error_code, NULL::text AS error,
-                 NULL::bigint AS received_at, NULL::bigint AS unmatched_since WHERE false",
+                 NULL::bigint AS received_at, NULL::bigint AS unmatched_since, NULL::integer AS billable,
+                 NULL::text AS pricing_category, NULL::text AS pricing_type WHERE false",
         )?;
+        return Ok(());
+    }
+    let unpriced: bool = client
+        .query_one(
+            "SELECT to_regclass($1) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM information_schema.columns
+                 WHERE table_schema = $2 AND table_name = 'receipts' AND column_name = 'billable')",
+            &[&table, &schema],
+        )?
+        .get(0);
+    if unpriced {
+        client.batch_execute(&format!(
+            "CREATE TEMP VIEW receipts AS SELECT *, NULL::integer AS billable, NULL::text AS pricing_category,
+                 NULL::text AS pricing_type FROM {schema}.receipts"
+        ))?;
     }
     Ok(())
 }

@@ -265,6 +265,48 @@ async fn a_journal_before_receipt_times_is_read_with_no_receipts_and_a_sender_ke
     assert_eq!(failed, (Some(40), Some("131026")));
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_journal_before_pricing_is_read_with_no_pricing_and_a_sender_keeps_its_receipts_and_their_pricing() {
+    let url = pg_server::database();
+    let at = || Location::parse(Path::new(&url), false).unwrap();
+    let (mut j, _) = runner(&url);
+    let writer = j.writer("c", false).unwrap();
+    let h = writer.handle();
+    h.admit(candidates(0..1), Policy::default(), usize::MAX).await.unwrap();
+    let mut sent = crate::results::Record::new(phone(0), Some(2), crate::results::Status::Sent);
+    sent.message_id = Some("wamid.0".into());
+    h.done(vec![sent]);
+    drop(h);
+    writer.finish().unwrap();
+    let delivered = crate::journal::Receipt {
+        message_id: "wamid.0".into(),
+        delivery: crate::journal::Delivery::Delivered,
+        at: jiff::Timestamp::from_millisecond(40).unwrap(),
+        error_code: None,
+        error: None,
+        provider: None,
+        pricing: None,
+    };
+    j.record_receipts(std::slice::from_ref(&delivered)).unwrap();
+    drop(j);
+    // As migration 6 left it.
+    sql(
+        &url,
+        "ALTER TABLE receipts DROP COLUMN billable, DROP COLUMN pricing_category, DROP COLUMN pricing_type;
+         DELETE FROM migrations WHERE version >= 7;",
+    );
+    let reader = Journal::open_read(at()).unwrap().unwrap();
+    let receipts = reader.row("c", &phone(0)).unwrap().unwrap().record.receipts.unwrap();
+    assert_eq!((receipts.delivered_at.map(|t| t.as_millisecond()), receipts.pricing), (Some(40), None));
+    drop(reader);
+    let (mut sender, _) = runner(&url);
+    let pricing = crate::providers::Pricing { billable: true, category: "marketing".into(), kind: "regular".into() };
+    let priced = crate::journal::Receipt { pricing: Some(pricing.clone()), ..delivered };
+    sender.record_receipts(&[priced]).unwrap();
+    let receipts = sender.row("c", &phone(0)).unwrap().unwrap().record.receipts.unwrap();
+    assert_eq!((receipts.delivered_at.map(|t| t.as_millisecond()), receipts.pricing), (Some(40), Some(pricing)));
+}
+
 #[test]
 fn a_heartbeat_renews_a_live_lease_and_never_revives_one_that_ran_out() {
     use super::lease::Heartbeat;

@@ -38,7 +38,7 @@ pub fn open(path: &Path) -> Result<Connection, JournalError> {
 }
 
 /// Opens an existing journal to read it without writing a byte, on a read-only mount too. A
-/// journal of version 4 to 7 is read as it is (see [`super::schema::has_files`],
+/// journal of version 4 to 8 is read as it is (see [`super::schema::has_files`],
 /// [`super::schema::has_receipt_times`] and [`super::schema::read_as_is`]), so a read never upgrades a journal an older herald
 /// shares; only a sender migrates it. Older ones (version 1 to 3) are still brought up to
 /// date first.

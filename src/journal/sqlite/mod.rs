@@ -253,6 +253,36 @@ impl Backend for Sqlite {
         Ok((count, oldest.map(from_millis)))
     }
 
+    fn messaged_since(
+        &self,
+        sender: &str,
+        campaign: &str,
+        since: jiff::Timestamp,
+    ) -> Result<std::collections::HashSet<String>, JournalError> {
+        // A campaign's sender lists its senders apart by spaces (`cloud_api:1 cloud_api:2`).
+        let query = |table| {
+            format!(
+                "SELECT recipient FROM {table}
+                 WHERE campaign IN (SELECT id FROM campaigns WHERE name <> ?2
+                                        AND instr(' ' || sender || ' ', ' ' || ?1 || ' ') > 0)
+                   AND state IN ('sent', 'unknown', 'in_flight') AND updated_at >= ?3
+                   AND recipient NOT IN (SELECT recipient FROM recipients
+                                         WHERE campaign = (SELECT id FROM campaigns WHERE name = ?2) AND state = 'sent')"
+            )
+        };
+        let mut found = std::collections::HashSet::new();
+        for table in ["recipients", "pending"] {
+            let mut stmt = self.conn.prepare(&query(table)).map_err(JournalError::read)?;
+            let rows = stmt
+                .query_map(params![sender, campaign, millis(since)], |r| r.get::<_, String>(0))
+                .map_err(JournalError::read)?;
+            for r in rows {
+                found.insert(r.map_err(JournalError::read)?);
+            }
+        }
+        Ok(found)
+    }
+
     fn end_run(&mut self, run: i64, stopped: Option<(&str, &str)>, exit_code: u8) -> Result<(), JournalError> {
         self.conn
             .execute(
@@ -278,6 +308,10 @@ impl Backend for Sqlite {
 
     fn funnel(&self, campaign: &str) -> Result<Funnel, JournalError> {
         receipts::funnel(&self.conn, campaign, self.live).map_err(JournalError::read)
+    }
+
+    fn charges(&self, campaign: &str) -> Result<crate::cost::Charges, JournalError> {
+        receipts::charges(&self.conn, campaign, self.live).map_err(JournalError::read)
     }
 
     fn awaiting(&self, campaign: &str, after: Option<&str>, limit: usize) -> Result<Vec<Awaiting>, JournalError> {

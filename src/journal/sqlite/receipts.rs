@@ -27,6 +27,7 @@ pub fn record(conn: &mut Connection, receipts: &[Receipt]) -> rusqlite::Result<V
             let known = matched.contains(r.message_id.as_str());
             let failed = r.delivery == Delivery::Failed;
             let [delivered_at, read_at, failed_at] = times(r);
+            let (billable, category, kind) = receipt::pricing(r.pricing.as_ref());
             let changed = upsert.execute(params![
                 r.message_id,
                 delivered_at,
@@ -36,6 +37,9 @@ pub fn record(conn: &mut Connection, receipts: &[Receipt]) -> rusqlite::Result<V
                 r.error.as_ref().filter(|_| failed),
                 now,
                 (!known).then_some(now),
+                billable,
+                category,
+                kind,
             ])?;
             fates.push(fate(known, changed));
         }
@@ -142,6 +146,17 @@ pub fn funnel(conn: &Connection, campaign: &str, live: bool) -> rusqlite::Result
     let failures = stmt.query_map([campaign], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     receipt::add_failures(&mut funnel, failures.collect::<rusqlite::Result<Vec<_>>>()?);
     Ok(funnel)
+}
+
+/// `campaign`'s billable messages.
+pub fn charges(conn: &Connection, campaign: &str, live: bool) -> rusqlite::Result<crate::cost::Charges> {
+    let mut charges = crate::cost::Charges::default();
+    let mut stmt = conn.prepare(&sql(&receipt::billed(rows(live)), true))?;
+    for row in stmt.query_map([campaign], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+        let (recipient, category) = row?;
+        charges.count(&recipient, category);
+    }
+    Ok(charges)
 }
 
 /// Up to `limit` of `campaign`'s accepted messages with no final receipt, after `after`.

@@ -7,14 +7,15 @@
 //! milliseconds. Older journals are migrated in one transaction on first use: version 1 (text
 //! ids, hex hashes, text times), version 2 (no `pending`; a `previous_state` column that
 //! released claims were restored from), version 3 (no campaign senders), version 4 (no
-//! campaign files), version 5 (no receipts), version 6 (no sender of each recipient) and
-//! version 7 (one receipt per message, the last: its kind, time and code). A reader leaves
-//! versions 4 to 7 as they are ([`read_as_is`]), reading them with no receipts.
+//! campaign files), version 5 (no receipts), version 6 (no sender of each recipient), version 7
+//! (one receipt per message, the last: its kind, time and code) and version 8 (no pricing of
+//! the receipts). A reader leaves versions 4 to 8 as they are ([`read_as_is`]), reading them
+//! with no receipts (before 8) or no pricing (8).
 
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema version this herald writes (`PRAGMA user_version`).
-pub const VERSION: i64 = 8;
+pub const VERSION: i64 = 9;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS campaigns (
@@ -81,7 +82,12 @@ CREATE TABLE IF NOT EXISTS receipts (
     error           TEXT,
     received_at     INTEGER NOT NULL,
     -- When it came matching no recipient; a sweep deletes it if it still matches none.
-    unmatched_since INTEGER
+    unmatched_since INTEGER,
+    -- How the provider bills the message (Meta's `pricing`), as first reported: billable
+    -- (1 or 0), category (`marketing`, `service`, …) and type (`regular`, `free_…`).
+    billable         INTEGER,
+    pricing_category TEXT,
+    pricing_type     TEXT
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS receipts_unmatched ON receipts (unmatched_since) WHERE unmatched_since IS NOT NULL;
 -- Rows by message id: a receipt's recipient, and the receipts joined to the rows.
@@ -97,6 +103,13 @@ CREATE TABLE IF NOT EXISTS runs (
     stopped      TEXT,
     exit_code    INTEGER
 );
+";
+
+/// Version 6 to 8 → 9, after the receipts' times: each receipt's pricing.
+const PRICING_V8: &str = "
+ALTER TABLE receipts ADD COLUMN billable INTEGER;
+ALTER TABLE receipts ADD COLUMN pricing_category TEXT;
+ALTER TABLE receipts ADD COLUMN pricing_type TEXT;
 ";
 
 /// Version 6 or 7 → 8, first: each receipt's kind and time become a time per kind.
@@ -178,6 +191,13 @@ pub fn has_files(conn: &Connection) -> rusqlite::Result<bool> {
     conn.query_row("SELECT EXISTS (SELECT 1 FROM pragma_table_info('campaigns') WHERE name = 'file')", [], |r| r.get(0))
 }
 
+/// Whether the journal keeps the receipts' pricing (version 9 on).
+pub fn has_pricing(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row("SELECT EXISTS (SELECT 1 FROM pragma_table_info('receipts') WHERE name = 'billable')", [], |r| {
+        r.get(0)
+    })
+}
+
 /// Whether the journal keeps a time per kind of receipt (version 8 on).
 pub fn has_receipt_times(conn: &Connection) -> rusqlite::Result<bool> {
     conn.query_row("SELECT EXISTS (SELECT 1 FROM pragma_table_info('receipts') WHERE name = 'delivered_at')", [], |r| {
@@ -185,10 +205,10 @@ pub fn has_receipt_times(conn: &Connection) -> rusqlite::Result<bool> {
     })
 }
 
-/// For a reader of a journal from before this version (4 to 7): views in its own temporary
+/// For a reader of a journal from before this version (4 to 8): views in its own temporary
 /// schema, which SQLite searches first, show `recipients` and `pending` with an empty
-/// `sender` (before version 7) and no `receipts` (before version 8), so it reads them as it
-/// reads a newer journal and writes nothing to the file.
+/// `sender` (before version 7), no `receipts` (before version 8) and receipts with no pricing
+/// (version 8), so it reads them as it reads a newer journal and writes nothing to the file.
 pub fn read_as_is(conn: &Connection) -> rusqlite::Result<()> {
     let has_senders: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM pragma_table_info('recipients') WHERE name = 'sender')",
@@ -204,8 +224,14 @@ pub fn read_as_is(conn: &Connection) -> rusqlite::Result<()> {
     if !has_receipt_times(conn)? {
         conn.execute_batch(
             "CREATE TEMP VIEW receipts AS SELECT NULL AS message_id, NULL AS delivered_at, NULL AS read_at,
-                 NULL AS failed_at, NULL AS error_code, NULL AS error, NULL AS received_at, NULL AS unmatched_since
+                 NULL AS failed_at, NULL AS error_code, NULL AS error, NULL AS received_at, NULL AS unmatched_since,
+                 NULL AS billable, NULL AS pricing_category, NULL AS pricing_type
              WHERE 0;",
+        )?;
+    } else if !has_pricing(conn)? {
+        conn.execute_batch(
+            "CREATE TEMP VIEW receipts AS SELECT *, NULL AS billable, NULL AS pricing_category, NULL AS pricing_type
+             FROM main.receipts;",
         )?;
     }
     Ok(())
@@ -231,9 +257,13 @@ pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
             [],
             |r| r.get(0),
         )?;
-        let receipts = if matches!(version, 6 | 7) { RECEIPTS_V7 } else { "" };
+        let receipts = match version {
+            6 | 7 => format!("{RECEIPTS_V7}{PRICING_V8}"),
+            8 => PRICING_V8.to_string(),
+            _ => String::new(),
+        };
         let steps = match version {
-            7 => "{SCHEMA}",
+            7 | 8 => "{SCHEMA}",
             5 | 6 => FROM_V6,
             4 => FROM_V4,
             3 => FROM_V3,
@@ -241,7 +271,7 @@ pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
             _ if v1 => FROM_V1,
             _ => "{SCHEMA}",
         };
-        tx.execute_batch(receipts)?;
+        tx.execute_batch(&receipts)?;
         tx.execute_batch(&steps.replace("{SCHEMA}", SCHEMA))?;
         tx.pragma_update(None, "user_version", VERSION)?;
     }
@@ -473,6 +503,50 @@ mod tests {
         sent.execute_batch("UPDATE recipients SET sender = '1234'; UPDATE pending SET sender = '5678'").unwrap();
         assert_eq!(sender(&sent, "recipients").as_deref(), Some("1234"));
         assert_eq!(sender(&sent, "pending").as_deref(), Some("5678"));
+    }
+
+    /// The tables as version 8 had them: receipts with no pricing.
+    fn v8() -> String {
+        let pricing = SCHEMA.find("unmatched_since INTEGER,").unwrap()
+            ..SCHEMA.find(") WITHOUT ROWID;\nCREATE INDEX IF NOT EXISTS receipts_unmatched").unwrap();
+        format!("{}unmatched_since INTEGER\n{}", &SCHEMA[..pricing.start], &SCHEMA[pricing.end..])
+    }
+
+    #[test]
+    fn a_version_8_journal_is_read_with_no_pricing_and_a_sender_keeps_its_receipts_and_their_pricing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(&v8()).unwrap();
+        assert!(!has_pricing(&conn).unwrap(), "the version 8 tables");
+        conn.execute_batch(
+            "INSERT INTO campaigns (id, name, sections, created_at, updated_at) VALUES (1, 'spring', '{}', 'a', 'b');
+             INSERT INTO recipients (campaign, recipient, state, request_hash, attempts, first_sent_at, updated_at, message_id)
+                 VALUES (1, '+254712345678', 'sent', x'ab', 1, 1, 2, 'wamid.1');
+             INSERT INTO receipts (message_id, delivered_at, received_at) VALUES ('wamid.1', 30, 31);",
+        )
+        .unwrap();
+        conn.pragma_update(None, "user_version", 8).unwrap();
+        drop(conn);
+        let version = |c: &Connection| c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap();
+        let row = |c: &Connection| -> (Option<i64>, Option<i64>, Option<String>) {
+            c.query_row(
+                "SELECT k.delivered_at, k.billable, k.pricing_category FROM recipients r
+                 LEFT JOIN receipts k ON k.message_id = r.message_id",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap()
+        };
+        let read = crate::journal::sqlite::connect::open_read(&path).unwrap();
+        assert_eq!(version(&read), 8, "a reader never migrates");
+        assert_eq!(row(&read), (Some(30), None, None), "its receipts, with no pricing");
+        drop(read);
+        let sent = open(&path).unwrap();
+        assert_eq!(version(&sent), VERSION);
+        assert_eq!(row(&sent), (Some(30), None, None));
+        sent.execute_batch("UPDATE receipts SET billable = 1, pricing_category = 'marketing'").unwrap();
+        assert_eq!(row(&sent), (Some(30), Some(1), Some("marketing".into())));
     }
 
     #[test]

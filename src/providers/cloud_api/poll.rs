@@ -78,7 +78,7 @@ fn read(message_id: &str, r: &Response) -> Polled {
                 ProviderError::new(None, words)
             });
             let at = unix_seconds(event.get("timestamp"));
-            Some(StatusEvent { message_id: message_id.to_string(), account: None, status, at, error })
+            Some(StatusEvent { message_id: message_id.to_string(), account: None, status, at, error, pricing: None })
         })
         .collect();
     Polled::Events(events)
@@ -151,8 +151,8 @@ mod tests {
         let at = jiff::Timestamp::from_second(1_640_995_200).ok();
         let failed = Some(ProviderError::new(None, "Message undeliverable"));
         let events = vec![
-            StatusEvent { message_id: WAMID.into(), account: None, status: MessageStatus::Delivered, at, error: None },
-            StatusEvent { message_id: WAMID.into(), account: None, status: MessageStatus::Failed, at, error: failed },
+            StatusEvent { message_id: WAMID.into(), account: None, status: MessageStatus::Delivered, at, error: None, pricing: None },
+            StatusEvent { message_id: WAMID.into(), account: None, status: MessageStatus::Failed, at, error: failed, pricing: None },
         ];
         let body = super::answer(WAMID, &events);
         let back = read(WAMID, &Response { status: 200, retry_after: None, body: &body, recipients: 1 });

@@ -8,7 +8,7 @@
 //! without `statuses` (incoming messages), carry no status and are left out.
 
 use super::super::status::{self, MessageStatus, StatusEvent, WebhookError, code, text};
-use super::super::{AsyncFailure, ProviderError, Signing, StatusWebhook};
+use super::super::{AsyncFailure, Pricing, ProviderError, Signing, StatusWebhook};
 use serde_json::{Value, json};
 
 /// The Cloud API's status webhook.
@@ -59,6 +59,7 @@ fn read(body: &[u8]) -> Result<Vec<StatusEvent>, WebhookError> {
                 status,
                 at: status::unix_seconds(s.get("timestamp")),
                 error: s.pointer("/errors/0").map(error),
+                pricing: s.get("pricing").and_then(Pricing::read),
             });
         }
     }
@@ -66,7 +67,7 @@ fn read(body: &[u8]) -> Result<Vec<StatusEvent>, WebhookError> {
 }
 
 /// One post of Meta's for `events` (of one phone number): one entry, one change, their
-/// statuses, with Meta's pricing on those it bills.
+/// statuses, each with its pricing where it has one.
 fn post(events: &[StatusEvent]) -> Vec<u8> {
     let account = events.iter().find_map(|e| e.account.as_deref()).unwrap_or_default();
     let statuses: Vec<Value> = events
@@ -83,8 +84,8 @@ fn post(events: &[StatusEvent]) -> Vec<u8> {
                 "timestamp": e.at.map_or(0, jiff::Timestamp::as_second).to_string(),
                 "recipient_id": "0",
             });
-            if e.status != MessageStatus::Failed {
-                s["pricing"] = json!({"billable": true, "pricing_model": "PMP", "category": "marketing", "type": "regular"});
+            if let Some(pricing) = &e.pricing {
+                s["pricing"] = pricing.to_json();
             }
             if let Some(err) = &e.error {
                 let code = err.code.as_deref().and_then(|c| c.parse::<i64>().ok()).unwrap_or(131000);
@@ -136,7 +137,8 @@ mod tests {
                          "message": "This message was not delivered to maintain healthy ecosystem engagement.",
                          "error_data": {"details": "In order to maintain a healthy ecosystem engagement, the message failed to be delivered."},
                          "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"}]},
-            {"id": "wamid.C", "status": "read", "timestamp": "1749416400", "recipient_id": "16505551236"},
+            {"id": "wamid.C", "status": "read", "timestamp": "1749416400", "recipient_id": "16505551236",
+             "pricing": {"billable": false, "pricing_model": "PMP", "category": "service", "type": "free_customer_service"}},
             {"id": "wamid.D", "status": "sent", "timestamp": "1749416401", "recipient_id": "16505551237"}
         ])))
         .unwrap();
@@ -156,6 +158,26 @@ mod tests {
         assert_eq!(error.code.as_deref(), Some("131049"));
         assert!(error.message.starts_with("This message was not delivered") && error.message.contains(": In order"));
         assert_eq!(events[0].error, None);
+        let pricing: Vec<_> = events.iter().map(|e| e.pricing.as_ref().map(|p| (p.billable, p.category.as_str()))).collect();
+        assert_eq!(pricing, [Some((true, "marketing")), None, Some((false, "service")), None]);
+    }
+
+    #[test]
+    fn a_post_carries_each_event_s_own_pricing_and_reads_back_the_same() {
+        let priced = Pricing { billable: true, category: "utility".into(), kind: "regular".into() };
+        let event = |id: &str, status, pricing| StatusEvent {
+            message_id: id.into(),
+            account: Some("106540352242922".into()),
+            status,
+            at: jiff::Timestamp::from_second(1_749_416_383).ok(),
+            error: None,
+            pricing,
+        };
+        let events = [
+            event("wamid.A", MessageStatus::Delivered, Some(priced)),
+            event("wamid.B", MessageStatus::Read, None),
+        ];
+        assert_eq!(read(&post(&events)).unwrap(), events);
     }
 
     #[test]

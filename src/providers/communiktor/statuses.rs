@@ -55,6 +55,7 @@ fn read(body: &[u8]) -> Result<Vec<StatusEvent>, WebhookError> {
         status,
         at,
         error,
+        pricing: None,
     }])
 }
 

@@ -41,7 +41,7 @@ fn read(message_id: &str, r: &Response) -> Polled {
         .filter(|row| text(row, "/keyId") == Some(message_id) && row.get("fromMe") != Some(&Value::Bool(false)))
         .filter_map(|row| {
             let status = status_of(text(row, "/status")?)?;
-            Some(StatusEvent { message_id: message_id.to_string(), account: None, status, at: None, error: failure(status) })
+            Some(StatusEvent { message_id: message_id.to_string(), account: None, status, at: None, error: failure(status), pricing: None })
         })
         .collect();
     Polled::Events(events)
@@ -112,7 +112,7 @@ mod tests {
     fn its_answer_reads_back() {
         let events: Vec<StatusEvent> = [MessageStatus::Sent, MessageStatus::Read, MessageStatus::Failed]
             .into_iter()
-            .map(|status| StatusEvent { message_id: "K".into(), account: None, status, at: None, error: failure(status) })
+            .map(|status| StatusEvent { message_id: "K".into(), account: None, status, at: None, error: failure(status), pricing: None })
             .collect();
         let body = super::answer("K", &events);
         let back = read("K", &Response { status: 200, retry_after: None, body: &body, recipients: 1 });

@@ -54,6 +54,7 @@ fn read(body: &[u8]) -> Result<Vec<StatusEvent>, WebhookError> {
                 status,
                 at,
                 error: failure(status),
+                pricing: None,
             })
         })
         .collect())

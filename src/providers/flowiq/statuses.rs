@@ -48,6 +48,7 @@ fn read(body: &[u8]) -> Result<Vec<StatusEvent>, WebhookError> {
         status,
         at: status::rfc3339(v.get("timestamp")),
         error,
+        pricing: None,
     }])
 }
 

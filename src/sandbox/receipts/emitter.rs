@@ -11,6 +11,7 @@
 
 use super::plan::{Options, plan};
 use super::tally::{Tally, Totals};
+use crate::cost::Category;
 use crate::listen::{SECRET_HEADER, SIGNATURE_HEADER};
 use crate::providers::imitation::ids::hash;
 use crate::providers::{ProviderKind, Signing, StatusEvent, signature};
@@ -118,6 +119,7 @@ pub struct Emitter {
     settled: Arc<Notify>,
     task: JoinHandle<()>,
     seq: std::sync::atomic::AtomicU64,
+    category: std::sync::OnceLock<Category>,
 }
 
 impl Emitter {
@@ -134,14 +136,23 @@ impl Emitter {
         let poster =
             Arc::new(Poster { client, webhooks: webhooks.clone(), tally: tally.clone(), settled: settled.clone() });
         let task = tokio::spawn(schedule(incoming, poster));
-        Ok(Emitter { webhooks, queue, tally, settled, task, seq: std::sync::atomic::AtomicU64::new(0) })
+        let seq = std::sync::atomic::AtomicU64::new(0);
+        Ok(Emitter { webhooks, queue, tally, settled, task, seq, category: std::sync::OnceLock::new() })
     }
 
-    /// Plans the receipts of a message `kind` accepted just now, with id `message_id`, from
-    /// `account`, and queues their posts.
-    pub fn accepted(&self, kind: ProviderKind, message_id: &str, account: Option<&str>) {
+    /// Bills the campaign's template messages as `category` (`message.category`) in the
+    /// pricing Meta's statuses carry; until then (or for a campaign that declares none) they are
+    /// billed as marketing. Only the first call counts: one campaign runs in a sandbox.
+    pub fn bill_templates_as(&self, category: Category) {
+        let _ = self.category.set(category);
+    }
+
+    /// Plans the receipts of a message `kind` accepted just now with request `body`, with id
+    /// `message_id`, from `account`, and queues their posts.
+    pub fn accepted(&self, kind: ProviderKind, message_id: &str, account: Option<&str>, body: &serde_json::Value) {
         let (now, clock) = (jiff::Timestamp::now(), Instant::now());
-        let plan = plan(kind, message_id, account, now, &self.webhooks.options);
+        let pricing = super::billing::pricing(kind, body, self.category.get().copied());
+        let plan = plan(kind, message_id, account, now, &self.webhooks.options, pricing.as_ref());
         if plan.ending.is_none() {
             return;
         }

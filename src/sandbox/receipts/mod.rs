@@ -3,8 +3,10 @@
 //! alone, which status events a message gets and when, so the sandbox (and `herald track`
 //! answering a status poll) tell the same story on every run with the same seed; the
 //! [`Emitter`] posts them to a receiver as each provider posts them, and keeps the
-//! [`Totals`]: the truth planned, and how the posts went.
+//! [`Totals`]: the truth planned, and how the posts went. Meta's statuses carry the message's
+//! pricing ([`billing`]).
 
+mod billing;
 mod emitter;
 mod plan;
 mod tally;

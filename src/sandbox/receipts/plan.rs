@@ -13,7 +13,7 @@
 //! is posted ([`Due::due`]).
 
 use crate::providers::imitation::ids::{hash, unit};
-use crate::providers::{MessageStatus, ProviderError, ProviderKind, StatusEvent, StatusWebhook};
+use crate::providers::{MessageStatus, Pricing, ProviderError, ProviderKind, StatusEvent, StatusWebhook};
 use crate::receipts::{Delivery, Receipts};
 use std::time::Duration;
 
@@ -105,24 +105,27 @@ impl Plan {
 }
 
 /// The status events `kind` posts for message `message_id` of `account` (the phone number id,
-/// the instance) that it accepted at `accepted`; none when it reports no status.
+/// the instance) that it accepted at `accepted`, each but a failure with the message's
+/// `pricing` where the provider reports one; none when it reports no status.
 pub fn plan(
     kind: ProviderKind,
     message_id: &str,
     account: Option<&str>,
     accepted: jiff::Timestamp,
     options: &Options,
+    pricing: Option<&Pricing>,
 ) -> Plan {
     let Some(webhook) = kind.provider().status_webhook() else {
         return Plan { events: Vec::new(), ending: None };
     };
     let draw = Draw { seed: options.seed, kind, message_id };
     let gap = |stage: &[u8], share: f64| options.delay.mul_f64(share * (0.5 + draw.unit(stage)));
-    let event = |status, at: jiff::Timestamp, error| StatusEvent {
+    let event = |status, at: jiff::Timestamp, error: Option<ProviderError>| StatusEvent {
         message_id: message_id.to_string(),
         account: account.map(str::to_string),
         status,
         at: Some(whole_second(at)),
+        pricing: pricing.filter(|_| error.is_none()).cloned(),
         error,
     };
     // (when it happened, when it is posted, what)
@@ -211,7 +214,7 @@ mod tests {
     /// Plans for `n` messages of one account (FlowIQ's posts name none).
     fn plans(provider: &str, n: usize, options: &Options) -> Vec<Plan> {
         let account = (provider != "flowiq").then_some("106540352242922");
-        (0..n).map(|i| plan(kind(provider), &format!("wamid.{i}"), account, accepted(), options)).collect()
+        (0..n).map(|i| plan(kind(provider), &format!("wamid.{i}"), account, accepted(), options, None)).collect()
     }
 
     fn statuses(p: &Plan) -> Vec<MessageStatus> {
@@ -223,8 +226,22 @@ mod tests {
         let options = Options::default();
         assert_eq!(plans("cloud_api", 500, &options), plans("cloud_api", 500, &options));
         assert_ne!(plans("cloud_api", 500, &options), plans("cloud_api", 500, &Options { seed: 1, ..options.clone() }));
-        let alone = plan(kind("cloud_api"), "wamid.7", Some("106540352242922"), accepted(), &options);
+        let alone = plan(kind("cloud_api"), "wamid.7", Some("106540352242922"), accepted(), &options, None);
         assert_eq!(alone, plans("cloud_api", 8, &options).swap_remove(7), "a plan does not depend on the others");
+    }
+
+    #[test]
+    fn every_status_but_a_failure_carries_the_message_s_pricing() {
+        let options = Options { async_fail_rate: 0.5, ..Options::default() };
+        let pricing = Pricing { billable: true, category: "utility".into(), kind: "regular".into() };
+        let all: Vec<Plan> = (0..50)
+            .map(|i| plan(kind("cloud_api"), &format!("wamid.{i}"), None, accepted(), &options, Some(&pricing)))
+            .collect();
+        let events = all.iter().flat_map(|p| &p.events);
+        let (failed, others): (Vec<_>, Vec<_>) = events.partition(|d| d.event.status == MessageStatus::Failed);
+        assert!(!failed.is_empty() && !others.is_empty());
+        assert!(failed.iter().all(|d| d.event.pricing.is_none()), "Meta bills no failed message");
+        assert!(others.iter().all(|d| d.event.pricing.as_ref() == Some(&pricing)));
     }
 
     #[test]
