@@ -155,3 +155,34 @@ fn each_error_says_what_to_do_and_never_shows_the_token() {
         assert!(!(stdout(o) + &stderr(o)).contains(TOKEN) && !stderr(o).contains("fiq_k"), "a token was printed");
     }
 }
+
+// spawns: terminal output
+#[test]
+fn templates_from_a_file_replace_the_built_in_set_and_a_bad_file_names_its_line() {
+    let s = Scratch::new();
+    s.write("people.csv", "phone\n+254720000001\n");
+    campaign(&s, "", Some("102290129340398"), TEXT);
+    // Meta's whole page object; its `data` array alone is read the same.
+    s.write(
+        "account.json",
+        r#"{"data": [{"name": "promo", "language": "en", "status": "APPROVED", "category": "MARKETING",
+                  "components": [{"type": "BODY", "text": "Hi {{1}}"}]}],
+ "paging": {"cursors": {"before": "a", "after": "b"}}}"#,
+    );
+    let listed = templates(&s, &["--sandbox", "--templates", "account.json"]);
+    assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
+    let text = stdout(&listed);
+    assert!(text.lines().nth(1).is_some_and(|l| l.starts_with("promo  en  ")), "{text}");
+    assert_eq!(text.lines().last(), Some("1 template · 1 approved"), "{text}");
+    s.write("bad.json", "[\n  {\"name\": \"promo\",\n   \"language\": \"en\"}\n]\n");
+    let bad = templates(&s, &["--sandbox", "--templates", "bad.json"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    let err = stderr(&bad);
+    assert!(err.contains("error: bad.json:2:3: template 0 needs `status` as text"), "{err}");
+    assert!(err.contains("= help: save Meta's answer to `GET /{WABA-ID}/message_templates"), "{err}");
+    let served = herald(s.path()).args(["sandbox", "--port", "0", "--templates", "bad.json"]).output().unwrap();
+    assert_eq!(served.status.code(), Some(2), "{}", stderr(&served));
+    assert!(stderr(&served).contains("error: bad.json:2:3: template 0 needs `status` as text"), "{}", stderr(&served));
+    let alone = templates(&s, &["--templates", "account.json"]);
+    assert_eq!(alone.status.code(), Some(2), "--templates needs --sandbox: {}", stderr(&alone));
+}
