@@ -8,7 +8,8 @@
 //! media that is neither URL nor base64, reactions, button counts and mixes) is answered with
 //! its `BadRequestException` sentence; failing that, the unknown fields the contract refuses
 //! (the real schemas ignore them) are listed in the schema's words. Success is `201` with the
-//! stored message record.
+//! stored message record. `GET /template/find/{instance}` answers the account's templates as a
+//! Cloud-API instance does: Meta's first page, its `data` array alone.
 
 use super::record::answer;
 use crate::providers::contract::{Broken, Violation};
@@ -17,6 +18,7 @@ use crate::providers::imitation::ids::Ids;
 use crate::providers::imitation::path::Path;
 use crate::providers::imitation::plain::listed;
 use crate::providers::imitation::reply::Reply;
+use crate::providers::imitation::templates::Templates;
 use hyper::HeaderMap;
 use serde_json::{Value, json};
 
@@ -38,6 +40,10 @@ const ROUTES: [&str; 12] = [
     "sendList",
     "sendTemplate",
 ];
+
+/// Graph API's default page: what Meta answers Evolution's templates request, which asks no
+/// `limit`.
+const META_DEFAULT_PAGE: usize = 25;
 
 /// The global error shape; `message` is a string or an array.
 fn error(status: u16, reason: &str, message: Value) -> Reply {
@@ -68,6 +74,16 @@ impl Api for Evolution {
             return Ok(());
         }
         Err(error(401, "Unauthorized", json!("Unauthorized")))
+    }
+
+    fn account(&self, method: &str, path: &str, _query: &str, templates: &Templates) -> Option<Reply> {
+        let instance = path.strip_prefix("/template/find/")?;
+        if method != "GET" || instance.is_empty() || instance.contains('/') {
+            return None;
+        }
+        // Meta's first page, its `data` alone, as `TemplateService.find` passes it on.
+        let first = &templates.listed()[..templates.len().min(META_DEFAULT_PAGE)];
+        Some(Reply::json(200, Value::from(first.to_vec())))
     }
 
     fn not_found(&self, method: &str, path: &str) -> Reply {
@@ -268,6 +284,23 @@ mod tests {
         // A schema violation is reported before any controller rule.
         let both = json!({ "number": "1", "text": " ", "delay": "soon" });
         assert_eq!(refused("sendText", both), json!([["delay is not of a type(s) integer"]]));
+    }
+
+    #[test]
+    fn the_templates_route_answers_meta_s_first_page_as_a_bare_array() {
+        let built_in = Templates::built_in();
+        let reply = Evolution.account("GET", "/template/find/shop", "", &built_in).unwrap();
+        let listed = reply.json_body().unwrap().as_array().unwrap();
+        assert_eq!((reply.status, listed.len()), (200, 5));
+        assert_eq!(listed[1]["name"], "vip_renewal");
+        let many = Templates::whole_account(
+            (0..30).map(|i| json!({"name": format!("t{i}"), "language": "en", "status": "APPROVED"})).collect(),
+        );
+        let first = Evolution.account("GET", "/template/find/shop", "", &many).unwrap();
+        assert_eq!(first.json_body().unwrap().as_array().unwrap().len(), 25);
+        assert!(Evolution.account("POST", "/template/find/shop", "", &built_in).is_none());
+        assert!(Evolution.account("GET", "/template/find/", "", &built_in).is_none());
+        assert!(Evolution.account("GET", "/message/sendText/shop", "", &built_in).is_none());
     }
 
     #[test]
