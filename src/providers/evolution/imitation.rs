@@ -9,7 +9,9 @@
 //! its `BadRequestException` sentence; failing that, the unknown fields the contract refuses
 //! (the real schemas ignore them) are listed in the schema's words. Success is `201` with the
 //! stored message record. `GET /template/find/{instance}` answers the account's templates as a
-//! Cloud-API instance does: Meta's first page, its `data` array alone.
+//! Cloud-API instance does: Meta's first page, its `data` array alone; a `sendTemplate` that
+//! does not match them gets Meta's refusal relayed as such an instance relays it (201, Meta's
+//! error object as the body).
 
 use super::record::answer;
 use crate::providers::contract::{Broken, Violation};
@@ -19,6 +21,7 @@ use crate::providers::imitation::path::Path;
 use crate::providers::imitation::plain::listed;
 use crate::providers::imitation::reply::Reply;
 use crate::providers::imitation::templates::Templates;
+use crate::providers::meta::template_refusals;
 use hyper::HeaderMap;
 use serde_json::{Value, json};
 
@@ -84,6 +87,23 @@ impl Api for Evolution {
         // Meta's first page, its `data` alone, as `TemplateService.find` passes it on.
         let first = &templates.listed()[..templates.len().min(META_DEFAULT_PAGE)];
         Some(Reply::json(200, Value::from(first.to_vec())))
+    }
+
+    fn refuse_template(&self, endpoint: &Endpoint, body: &Value, templates: &Templates) -> Option<Reply> {
+        if endpoint.name != "sendTemplate" {
+            return None;
+        }
+        // The instance sends Meta `{name, language: {code}, components}` and, when Meta refuses,
+        // answers 201 with Meta's error object as the whole body.
+        let sent = json!({ "name": body.get("name"), "language": { "code": body.get("language") },
+                           "components": body.get("components") });
+        let refusal = template_refusals::refusal(&sent, templates)?;
+        Some(Reply::json(
+            201,
+            json!({ "message": refusal.message, "type": "OAuthException", "code": refusal.code,
+                    "error_data": { "messaging_product": "whatsapp", "details": refusal.details },
+                    "fbtrace_id": "ASandboxEvolutionRelay" }),
+        ))
     }
 
     fn not_found(&self, method: &str, path: &str) -> Reply {
@@ -301,6 +321,21 @@ mod tests {
         assert!(Evolution.account("POST", "/template/find/shop", "", &built_in).is_none());
         assert!(Evolution.account("GET", "/template/find/", "", &built_in).is_none());
         assert!(Evolution.account("GET", "/message/sendText/shop", "", &built_in).is_none());
+    }
+
+    #[test]
+    fn a_template_send_the_account_lacks_gets_meta_s_refusal_relayed_in_a_201() {
+        let built_in = Templates::built_in();
+        let endpoint = Evolution.route("/message/sendTemplate/shop", "").unwrap();
+        let french = json!({"number": "254712345678", "name": "vip_renewal", "language": "fr"});
+        let reply = Evolution.refuse_template(&endpoint, &french, &built_in).unwrap();
+        let body = reply.json_body().unwrap();
+        assert_eq!((reply.status, &body["code"]), (201, &json!(132001)));
+        assert_eq!(body["error_data"]["details"], "template name (vip_renewal) does not exist in fr");
+        let promo = json!({"number": "254712345678", "name": "promo", "language": "en"});
+        assert!(Evolution.refuse_template(&endpoint, &promo, &built_in).is_none());
+        let text = Evolution.route("/message/sendText/shop", "").unwrap();
+        assert!(Evolution.refuse_template(&text, &french, &built_in).is_none());
     }
 
     #[test]

@@ -66,3 +66,20 @@ async fn a_file_s_templates_are_the_whole_account() {
     assert_eq!(listed["data"][0]["name"], "promo");
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_evolution_template_send_the_account_lacks_stops_the_campaign() {
+    let sandbox = start(Config::default()).await;
+    let evolution = kind("evolution");
+    let mut request = text_request(&sandbox, evolution);
+    request.url = request.url.replace("/sendText/", "/sendTemplate/");
+    request.body = json!({"number": "254712345678", "name": "vip_renewal", "language": "fr"});
+    let (status, _, body) = send(&client(), evolution, &request).await;
+    assert_eq!((status, &body["code"]), (201, &json!(132001)), "{body}");
+    let bytes = body.to_string().into_bytes();
+    let r = crate::providers::Response { status, retry_after: None, body: &bytes, recipients: 1 };
+    let outcome = evolution.provider().classify(&r);
+    assert!(matches!(outcome, crate::providers::Outcome::Stop(_)), "{outcome:?}");
+    assert_eq!(sandbox.accepted(), []);
+    sandbox.shutdown().await;
+}
