@@ -175,6 +175,11 @@ impl Sandbox {
         base_url_at(self.addr, kind)
     }
 
+    /// The templates its account holds.
+    pub fn templates(&self) -> &Templates {
+        &self.shared.templates
+    }
+
     /// Counts so far.
     pub fn stats(&self) -> Stats {
         self.shared.ledger.stats()

@@ -111,7 +111,7 @@ pub enum Problem {
 pub fn load(path: &Path) -> Result<Templates, TemplatesFileError> {
     let text = std::fs::read_to_string(path)
         .map_err(|source| TemplatesFileError::Unreadable { path: path.to_path_buf(), source })?;
-    parse(path, &text)
+    Ok(parse(path, &text)?.from_file(path))
 }
 
 /// Reads the templates in `text`, the contents of `path`.

@@ -12,6 +12,7 @@
 use crate::providers::account::Template;
 use crate::providers::meta::templates::template;
 use serde_json::Value;
+use std::path::{Path, PathBuf};
 
 /// The built-in templates, as Meta lists them.
 const BUILT_IN: &str = include_str!("../cloud_api/templates.json");
@@ -25,6 +26,8 @@ pub struct Templates {
     read: Vec<Template>,
     /// Whether they are the whole account (a file), so a send of any other name is refused.
     whole_account: bool,
+    /// The file they were read from, when they were.
+    file: Option<PathBuf>,
 }
 
 impl Templates {
@@ -36,13 +39,23 @@ impl Templates {
 
     /// The templates of a file, every entry an object with a `name` (the file's reader has
     /// checked): the whole account.
-    pub(crate) fn whole_account(listed: Vec<Value>) -> Templates {
+    pub fn whole_account(listed: Vec<Value>) -> Templates {
         Templates::new(listed, true)
     }
 
     fn new(listed: Vec<Value>, whole_account: bool) -> Templates {
         let read = listed.iter().filter_map(template).collect();
-        Templates { listed, read, whole_account }
+        Templates { listed, read, whole_account, file: None }
+    }
+
+    /// The same templates, read from `path`.
+    pub fn from_file(self, path: &Path) -> Templates {
+        Templates { file: Some(path.to_path_buf()), ..self }
+    }
+
+    /// The file they were read from; `None` for the built-in set.
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
     }
 
     /// Every template, as Meta lists them.
