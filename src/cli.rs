@@ -123,6 +123,10 @@ enum Command {
         /// Read the built-in sandbox's account (started in this process) instead of the provider's.
         #[arg(long)]
         sandbox: bool,
+        /// With --sandbox: its account holds these templates (Meta's `message_templates` answer,
+        /// or its `data` list) instead of the built-in set.
+        #[arg(long, value_name = "FILE", requires = "sandbox")]
+        templates: Option<PathBuf>,
         /// Print the campaign `message:` block for this template, every parameter a placeholder.
         #[arg(long, value_name = "NAME")]
         scaffold: Option<String>,
@@ -191,6 +195,11 @@ enum Command {
         /// Append every accepted message to this file as a JSON line.
         #[arg(long, value_name = "FILE")]
         record: Option<PathBuf>,
+        /// The Cloud API account holds these templates (Meta's `message_templates` answer, or its
+        /// `data` list) instead of the built-in set, and every template send is checked against
+        /// them.
+        #[arg(long, value_name = "FILE")]
+        templates: Option<PathBuf>,
         /// Answer every request on a provider's route with that provider's success, checking
         /// nothing: a fast sink for benchmarks.
         #[arg(long, conflicts_with_all = ["fail_rate", "throttle_rate", "latency_ms", "latency_p99_ms", "throughput", "record"])]
@@ -447,6 +456,10 @@ struct SendArgs {
     /// Send to herald's built-in sandbox on loopback instead of the provider (no account needed).
     #[arg(long, help_heading = "Sending")]
     sandbox: bool,
+    /// With --sandbox: its account holds these templates (Meta's `message_templates` answer, or
+    /// its `data` list) instead of the built-in set, and every template send is checked against them.
+    #[arg(long, value_name = "FILE", requires = "sandbox", help_heading = "Sending")]
+    templates: Option<PathBuf>,
     /// Do not ask for confirmation (required without a terminal, e.g. in CI).
     #[arg(long, short = 'y', help_heading = "Sending")]
     yes: bool,
@@ -644,6 +657,7 @@ pub fn run() -> u8 {
                     receipts: (!a.receipts.no_receipts)
                         .then(|| a.receipts.plan.options(a.faults.seed, std::time::Duration::from_millis(200))),
                     sandbox: a.sandbox,
+                    sandbox_templates: a.templates,
                     yes: a.yes,
                     report: a.report,
                     limit: a.limit,
@@ -693,11 +707,12 @@ pub fn run() -> u8 {
             },
             &out,
         ),
-        Command::Templates { file, sandbox, scaffold, language, root, format } => commands::templates::run(
+        Command::Templates { file, sandbox, templates, scaffold, language, root, format } => commands::templates::run(
             &commands::templates::Options {
                 file,
                 json: matches!(format, Format::Json),
                 sandbox,
+                sandbox_templates: templates,
                 scaffold,
                 language,
                 file_root: root.file_root,
@@ -727,14 +742,16 @@ pub fn run() -> u8 {
                 &out,
             )
         }
-        Command::Sandbox { port, faults, receipts, record, canned, quiet } => {
-            let faults = match faults.config() {
-                Ok(faults) => faults,
-                Err(e) => return out.error(&e),
-            };
+        Command::Sandbox { port, faults, receipts, record, templates, canned, quiet } => {
+            let (faults, templates) =
+                match faults.config().and_then(|f| Ok((f, commands::sandbox::templates(templates.as_deref())?))) {
+                    Ok(both) => both,
+                    Err(e) => return out.error(&e),
+                };
             let polls = receipts.plan.options(faults.seed, std::time::Duration::from_secs(2));
             let receipts = receipts.webhooks(faults.seed);
-            let config = crate::sandbox::Config { port, record, retain: false, canned, receipts, polls, ..faults };
+            let config =
+                crate::sandbox::Config { port, record, retain: false, canned, receipts, polls, templates, ..faults };
             commands::sandbox::run(config, quiet, &out)
         }
         Command::Listen { bind, journal, unknown_grace, sandbox } => {

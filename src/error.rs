@@ -81,6 +81,9 @@ pub enum Error {
     /// The built-in sandbox cannot start.
     #[error("cannot start the sandbox: {0}")]
     Sandbox(std::io::Error),
+    /// The sandbox's `--templates` file cannot be served.
+    #[error(transparent)]
+    SandboxTemplates(#[from] crate::sandbox::templates_file::TemplatesFileError),
     /// The async runtime cannot start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
@@ -178,6 +181,7 @@ impl Error {
                 Some("pass --port 0 to take any free port (the addresses are printed), or another --port".into())
             }
             Error::NotSent(e) => e.help(),
+            Error::SandboxTemplates(e) => Some(e.help()),
             Error::Listen(e) => e.help(),
             Error::NoPoll { webhook: true, .. } => {
                 Some("receive its statuses as they happen with `herald listen` (see docs/track.md)".into())

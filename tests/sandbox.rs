@@ -188,3 +188,37 @@ fn with_webhooks_the_sandbox_says_where_it_posts_and_which_secret_is_missing() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("`soon` is not a time such as 2s, 500ms or 1m"), "{}", stderr(&o));
 }
+
+// spawns: exit code — a provider stop on a template the account lacks
+#[test]
+fn a_send_of_a_template_the_account_lacks_stops_at_the_first_answer() {
+    let s = Scratch::new();
+    let list: Vec<String> = (0..5).map(|i| format!("+2547123456{i:02}")).collect();
+    let french = "  type: template\n  template: { name: vip_renewal, language: fr }";
+    s.write("c.yaml", campaign(kind("cloud_api"), "http://127.0.0.1:9", "1", &list, french, "concurrency: 1"));
+    let send = |extra: &[&str]| {
+        let mut args = vec!["send", "c.yaml", "--sandbox", "--yes", "--no-receipts", "--report", "out"];
+        args.extend_from_slice(extra);
+        herald(s.path()).args(&args).output().unwrap()
+    };
+    let o = send(&[]);
+    assert_eq!(o.status.code(), Some(3), "{}{}", stdout(&o), stderr(&o));
+    let printed = stdout(&o) + &stderr(&o);
+    assert!(printed.contains("132001") && printed.contains("does not exist in fr"), "{printed}");
+    assert!(stdout(&o).contains("0 sent, 0 failed, 0 unknown, 5 skipped"), "{printed}");
+    assert_eq!(report_summary(&s)["requests"], 1, "one request, then the stop: {printed}");
+    // With a file, the account holds only its templates: `promo` is checked too, and passes
+    // once the file holds it as sent.
+    let promo = "  type: template\n  template: { name: promo, language: en, body: [\"{{ recipient }}\"] }";
+    s.write("c.yaml", campaign(kind("cloud_api"), "http://127.0.0.1:9", "1", &list, promo, "concurrency: 1"));
+    s.write("empty.json", "[]");
+    let o = send(&["--templates", "empty.json", "--journal", "empty.db"]);
+    assert_eq!(o.status.code(), Some(3), "{}{}", stdout(&o), stderr(&o));
+    assert!((stdout(&o) + &stderr(&o)).contains("template name (promo) does not exist in en"), "{}", stdout(&o));
+    s.write(
+        "promo.json",
+        r#"[{"name": "promo", "language": "en", "status": "APPROVED", "components": [{"type": "BODY", "text": "Hi {{1}}"}]}]"#,
+    );
+    let o = send(&["--templates", "promo.json", "--journal", "promo.db"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+}

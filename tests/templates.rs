@@ -168,8 +168,73 @@ fn each_error_says_what_to_do_and_never_shows_the_token() {
     assert_eq!(flowiq.status.code(), Some(2), "{}", stderr(&flowiq));
     let err = stderr(&flowiq);
     assert!(err.contains("error: FlowIQ documents no way to list an account's templates"), "{err}");
-    assert!(err.contains("it reads cloud_api"), "{err}");
+    assert!(err.contains("it reads evolution and cloud_api"), "{err}");
     for o in [&no_waba, &refused, &unset, &unknown, &flowiq] {
         assert!(!(stdout(o) + &stderr(o)).contains(TOKEN) && !stderr(o).contains("fiq_k"), "a token was printed");
     }
+}
+
+// spawns: terminal output
+#[test]
+fn templates_from_a_file_replace_the_built_in_set_and_a_bad_file_names_its_line() {
+    let s = Scratch::new();
+    s.write("people.csv", "phone\n+254720000001\n");
+    campaign(&s, "", Some("102290129340398"), TEXT);
+    // Meta's whole page object; its `data` array alone is read the same.
+    s.write(
+        "account.json",
+        r#"{"data": [{"name": "promo", "language": "en", "status": "APPROVED", "category": "MARKETING",
+                  "components": [{"type": "BODY", "text": "Hi {{1}}"}]}],
+ "paging": {"cursors": {"before": "a", "after": "b"}}}"#,
+    );
+    let listed = templates(&s, &["--sandbox", "--templates", "account.json"]);
+    assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
+    let text = stdout(&listed);
+    assert!(text.lines().nth(1).is_some_and(|l| l.starts_with("promo  en  ")), "{text}");
+    assert_eq!(text.lines().last(), Some("1 template · 1 approved"), "{text}");
+    s.write("bad.json", "[\n  {\"name\": \"promo\",\n   \"language\": \"en\"}\n]\n");
+    let bad = templates(&s, &["--sandbox", "--templates", "bad.json"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    let err = stderr(&bad);
+    assert!(err.contains("error: bad.json:2:3: template 0 needs `status` as text"), "{err}");
+    assert!(err.contains("= help: save Meta's answer to `GET /{WABA-ID}/message_templates"), "{err}");
+    let served = herald(s.path()).args(["sandbox", "--port", "0", "--templates", "bad.json"]).output().unwrap();
+    assert_eq!(served.status.code(), Some(2), "{}", stderr(&served));
+    assert!(stderr(&served).contains("error: bad.json:2:3: template 0 needs `status` as text"), "{}", stderr(&served));
+    let alone = templates(&s, &["--templates", "account.json"]);
+    assert_eq!(alone.status.code(), Some(2), "--templates needs --sandbox: {}", stderr(&alone));
+}
+
+// spawns: terminal output
+#[test]
+fn templates_lists_an_evolution_instance_s_templates_from_the_sandbox() {
+    let s = Scratch::new();
+    s.write("people.csv", "phone\n+254720000001\n");
+    s.write(
+        "c.yaml",
+        "version: 1\nid: t\nprovider:\n  kind: evolution\n  base_url: http://127.0.0.1:9\n  token_env: EVO_KEY\n  instance: shop\nrecipients:\n  csv: people.csv\nmessage:\n  type: text\n  text: Hi\n",
+    );
+    let table = templates(&s, &["--sandbox"]);
+    assert_eq!(table.status.code(), Some(0), "{}", stderr(&table));
+    let text = stdout(&table);
+    assert!(text.lines().nth(2).is_some_and(|l| l.starts_with("vip_renewal ")), "{text}");
+    assert_eq!(text.lines().last(), Some("5 templates · 3 approved"), "{text}");
+    let scaffold = templates(&s, &["--sandbox", "--scaffold", "vip_renewal"]);
+    assert_eq!(scaffold.status.code(), Some(0), "{}", stderr(&scaffold));
+    assert!(stdout(&scaffold).contains("name: \"vip_renewal\""), "{}", stdout(&scaffold));
+    // A real read of a `herald sandbox` holding a file's templates, with the sandbox's key.
+    s.write("account.json", r#"[{"name": "promo", "language": "en", "status": "PAUSED", "components": []}]"#);
+    let server = sandbox_server(&s, &["--templates", "account.json"]);
+    let base_url = server.url.replace("/cloud_api/v23.0", "/evolution");
+    let text = std::fs::read_to_string(s.path().join("c.yaml")).unwrap();
+    s.write("c.yaml", text.replace("http://127.0.0.1:9", &base_url));
+    let real = herald(s.path()).args(["templates", "c.yaml"]).env("EVO_KEY", "sandbox-evolution-key").output().unwrap();
+    assert_eq!(real.status.code(), Some(0), "{}", stderr(&real));
+    assert!(stdout(&real).contains("promo  en        PAUSED"), "{}", stdout(&real));
+    let refused = herald(s.path()).args(["templates", "c.yaml"]).env("EVO_KEY", "wrong-key").output().unwrap();
+    assert_eq!(refused.status.code(), Some(3), "{}", stderr(&refused));
+    let err = stderr(&refused);
+    assert!(err.contains("error: Evolution API refused to show the account (Unauthorized)"), "{err}");
+    assert!(err.contains("it holds the instance's key or the server's global API key"), "{err}");
+    assert!(!stderr(&refused).contains("wrong-key"), "the key was printed");
 }

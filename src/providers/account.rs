@@ -67,7 +67,7 @@ pub enum AccountError {
     NeedsWabaId,
     /// The provider refused the key or its permissions: no read of this account will work.
     #[error(
-        "{provider} refused to show the account ({}): check the token in `provider.token_env`; it needs the `whatsapp_business_management` permission",
+        "{provider} refused to show the account ({}): check the token in `provider.token_env`; {needs}",
         error_words(.error)
     )]
     Refused {
@@ -75,6 +75,8 @@ pub enum AccountError {
         provider: &'static str,
         /// Its words.
         error: ProviderError,
+        /// What the token must be, or be allowed.
+        needs: &'static str,
     },
     /// Any other refusal or failure, in the provider's words.
     #[error("{provider} could not show the account ({})", error_words(.error))]

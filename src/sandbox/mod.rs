@@ -21,8 +21,10 @@ mod polls;
 pub mod receipts;
 mod serve;
 mod server;
+pub mod templates_file;
 mod throughput;
 
+pub use crate::providers::imitation::templates::Templates;
 pub use crate::providers::imitation::token;
 pub use latency::{Latency, LatencyError};
 pub use ledger::{Accepted, Attempt, Stats};
@@ -86,6 +88,9 @@ pub struct Config {
     /// What becomes of accepted messages, for answering status polls (`herald track`): the
     /// options of `receipts` when it posts them too, so polls and posts tell one story.
     pub polls: receipts::Options,
+    /// The templates the imitated account holds (listed, and template sends checked against
+    /// them): the built-in set, or a file's ([`templates_file::load`]).
+    pub templates: Arc<Templates>,
 }
 
 impl Default for Config {
@@ -109,6 +114,7 @@ impl Default for Config {
             canned: false,
             receipts: None,
             polls: receipts::Options::default(),
+            templates: Arc::new(Templates::built_in()),
         }
     }
 }
@@ -151,6 +157,7 @@ impl Sandbox {
             ledger,
             receipts,
             polls: polls::Polls::new(poll_options),
+            templates: config.templates,
         });
         let (stop, stopped) = watch::channel(false);
         let server = tokio::spawn(server::accept_loop(listener, shared.clone(), stopped));
@@ -166,6 +173,11 @@ impl Sandbox {
     /// `http://127.0.0.1:PORT/cloud_api/v23.0`.
     pub fn base_url(&self, kind: ProviderKind) -> String {
         base_url_at(self.addr, kind)
+    }
+
+    /// The templates its account holds.
+    pub fn templates(&self) -> &Templates {
+        &self.shared.templates
     }
 
     /// Counts so far.

@@ -1,7 +1,7 @@
 //! `herald sandbox`: run the sandbox in the foreground, print where each provider lives and
 //! its token, and show a live count until Ctrl-C.
 
-use super::{Config, Sandbox, Stats, token};
+use super::{Config, Sandbox, Stats, Templates, token};
 use crate::listen::{APP_SECRET_ENV, SHARED_SECRET_ENV};
 use crate::providers::ProviderKind;
 use std::io::{self, IsTerminal, Write};
@@ -11,7 +11,7 @@ use std::time::Duration;
 const REDRAW: Duration = Duration::from_millis(200);
 
 /// Starts the sandbox, prints its address, one line per provider with the `base_url` and
-/// token to use and where its counts are served (`GET /_stats`), then (unless `quiet`) redraws `accepted N · rejected N · faults N` on stderr
+/// token to use, the templates its accounts hold and where its counts are served (`GET /_stats`), then (unless `quiet`) redraws `accepted N · rejected N · faults N` on stderr
 /// until Ctrl-C or SIGTERM, and shuts down.
 ///
 /// # Errors
@@ -67,6 +67,7 @@ fn banner(sandbox: &Sandbox) -> String {
             token(kind)
         ));
     }
+    out.push_str(&format!("  {:<12} {}\n", "templates", templates_line(sandbox.templates())));
     out.push_str(&format!("  {:<12} GET http://{}/_stats (counts, and per second)\n", "stats", sandbox.addr()));
     if let Some(emitter) = sandbox.receipts() {
         let w = emitter.webhooks();
@@ -81,6 +82,15 @@ fn banner(sandbox: &Sandbox) -> String {
         ));
     }
     out
+}
+
+/// What the accounts' templates are and which template sends are checked against them.
+fn templates_line(templates: &Templates) -> String {
+    let (origin, checked) = match templates.file() {
+        Some(file) => (format!("from {}", file.display()), "every template send is checked"),
+        None => ("built in".to_string(), "template sends naming them are checked"),
+    };
+    format!("{} {origin}, in the Cloud API and Evolution accounts ({checked})", templates.len())
 }
 
 /// Warnings about the receipts' secrets: a post without its secret is refused by a listener.
@@ -116,7 +126,13 @@ mod tests {
         assert!(
             text.ends_with(&format!("  stats        GET http://127.0.0.1:{port}/_stats (counts, and per second)\n"))
         );
-        assert_eq!(text.lines().count(), 2 + ProviderKind::ALL.len());
+        assert!(text.contains("\n  templates    5 built in, in the Cloud API and Evolution accounts (template sends naming them are checked)\n"), "{text}");
+        assert_eq!(text.lines().count(), 3 + ProviderKind::ALL.len());
+        sandbox.shutdown().await;
+        let file = Templates::whole_account(Vec::new()).from_file(std::path::Path::new("acct.json"));
+        let sandbox =
+            Sandbox::start(Config { templates: std::sync::Arc::new(file), ..Config::default() }).await.unwrap();
+        assert!(banner(&sandbox).contains("\n  templates    0 from acct.json, in the Cloud API and Evolution accounts (every template send is checked)\n"));
         let stats = Stats { accepted: 1234, rejected: 3, faults: 12, ..Stats::default() };
         assert_eq!(count_line(&stats), "accepted 1234 · rejected 3 · faults 12");
         sandbox.shutdown().await;

@@ -1,6 +1,7 @@
 //! The loopback HTTP server. `GET /_stats` answers the counts so far, in all and second by
 //! second ([`STATS_PATH`]). Every other request goes route → method → auth → account → contract →
-//! JSON body → throughput limit → injected faults → the body against the contract → record, then is answered,
+//! JSON body → throughput limit → injected faults → the body against the contract → the
+//! template against the account's → record, then is answered,
 //! dropped or held.
 //!
 //! The contract is the endpoint's in [`crate::providers::contract`], found from the path after
@@ -19,6 +20,7 @@ use super::throughput::Buckets;
 use crate::providers::imitation::api;
 use crate::providers::imitation::ids::Ids;
 use crate::providers::imitation::reply::Reply;
+use crate::providers::imitation::templates::Templates;
 use crate::providers::{ProviderKind, contract, correlation};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
@@ -78,6 +80,8 @@ pub(super) struct Shared {
     pub polls: Polls,
     /// The receipts poster, when asked for.
     pub receipts: Option<Emitter>,
+    /// The templates the imitated account holds.
+    pub templates: Arc<Templates>,
 }
 
 impl Shared {
@@ -193,7 +197,8 @@ async fn process(shared: &Shared, request: Request<Incoming>) -> (Reply, After) 
     let method = request.method().clone();
     let after_base = rest.strip_prefix(api.base_path()).unwrap_or(rest);
     if !shared.canned
-        && let Some(reply) = api.account(method.as_str(), after_base, uri.query().unwrap_or_default())
+        && let Some(reply) =
+            api.account(method.as_str(), after_base, uri.query().unwrap_or_default(), &shared.templates)
     {
         // A read of the account: answered after the credentials, counted as a poll, not a send.
         if let Err(refused) = api.authorize(request.headers(), shared.reject_auth) {
@@ -252,6 +257,10 @@ async fn process(shared: &Shared, request: Request<Incoming>) -> (Reply, After) 
     let violations = contract.violations(&body);
     if !violations.is_empty() {
         return end(Class::Rejected, api.invalid(&endpoint, &violations), recipient);
+    }
+    // A template the account does not hold as sent: refused as the provider refuses it.
+    if let Some(reply) = api.refuse_template(&endpoint, &body, &shared.templates) {
+        return end(Class::Rejected, reply, recipient);
     }
     let (reply, message_id) = api.accept(&endpoint, &body, &shared.ids);
     if let Some(emitter) = &shared.receipts {

@@ -9,7 +9,6 @@ use crate::error::Error;
 use crate::journal::Policy;
 use crate::plan::{self, Endpoint, Options as PlanOptions, Plan, ScheduleCheck, TokenCheck};
 use crate::run::{self, transport::Nowhere};
-use crate::sandbox::Sandbox;
 use crate::secret::{Secret, Tokens};
 use crate::session::{self, Deps, Event, Session, SessionError};
 use printer::Printer;
@@ -27,6 +26,8 @@ pub struct Options {
     pub dry_run: bool,
     /// Send to the built-in sandbox instead of the provider.
     pub sandbox: bool,
+    /// With `sandbox`: the templates its account holds (`--templates FILE`), else the built-in set.
+    pub sandbox_templates: Option<PathBuf>,
     /// Validation warnings count as errors.
     pub strict: bool,
     /// Faults for the built-in sandbox to inject (with `sandbox`).
@@ -109,7 +110,7 @@ async fn send(o: &Options, out: &Output) -> Result<u8, SessionError> {
             let faults = o.faults.clone().unwrap_or_default();
             let receipts = rehearsed.as_ref().map(|r| r.webhooks.clone());
             let config = crate::sandbox::Config { retain: false, receipts, ..faults };
-            Some(Sandbox::start(config).await.map_err(Error::Sandbox)?)
+            Some(super::sandbox::start(o.sandbox_templates.as_deref(), config).await?)
         }
         false => None,
     };

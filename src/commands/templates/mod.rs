@@ -12,7 +12,6 @@ use crate::exit;
 use crate::plan::{self, Endpoint, Options as PlanOptions, Plan, TokenCheck};
 use crate::providers::account::{AccountError, AccountReader, Template};
 use crate::providers::{ProviderError, Response};
-use crate::sandbox::Sandbox;
 use crate::secret::Secret;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -33,6 +32,8 @@ pub struct Options {
     pub json: bool,
     /// Read the built-in sandbox's account instead of the provider's.
     pub sandbox: bool,
+    /// With `sandbox`: the templates its account holds (`--templates FILE`), else the built-in set.
+    pub sandbox_templates: Option<PathBuf>,
     /// Print the `message:` block for this template instead of the list.
     pub scaffold: Option<String>,
     /// With `scaffold`: the template's language, when it exists in several.
@@ -56,7 +57,7 @@ pub(crate) struct Account {
 
 async fn templates(o: &Options, out: &Output) -> Result<u8, Error> {
     let sandbox = match o.sandbox {
-        true => Some(Sandbox::start(crate::sandbox::Config::default()).await.map_err(Error::Sandbox)?),
+        true => Some(super::sandbox::start(o.sandbox_templates.as_deref(), crate::sandbox::Config::default()).await?),
         false => None,
     };
     let endpoint = sandbox.as_ref().map_or(Endpoint::Campaign, |s| Endpoint::Sandbox(s.addr()));

@@ -91,7 +91,11 @@ fn answer(r: &Response) -> Result<Value, AccountError> {
     let outcome = meta::errors::classify(&body, r)
         .unwrap_or_else(|| by_status(r, ProviderError::new(None, message_or_status(r, None))));
     Err(match outcome {
-        Outcome::Stop(error) => AccountError::Refused { provider: NAME, error },
+        Outcome::Stop(error) => AccountError::Refused {
+            provider: NAME,
+            error,
+            needs: "it needs the `whatsapp_business_management` permission",
+        },
         Outcome::Retry { error, .. }
         | Outcome::Throttled { error, .. }
         | Outcome::Failed(error)

@@ -10,6 +10,8 @@ use crate::providers::imitation::ids::{Ids, mix};
 use crate::providers::imitation::path::Path;
 use crate::providers::imitation::plain::listed;
 use crate::providers::imitation::reply::Reply;
+use crate::providers::imitation::templates::Templates;
+use crate::providers::meta::template_refusals;
 use hyper::HeaderMap;
 use serde_json::{Map, Value, json};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -59,8 +61,14 @@ impl Api for CloudApi {
         }
     }
 
-    fn account(&self, method: &str, path: &str, query: &str) -> Option<Reply> {
-        super::imitation_account::answer(method, path, query)
+    fn account(&self, method: &str, path: &str, query: &str, templates: &Templates) -> Option<Reply> {
+        super::imitation_account::answer(method, path, query, templates)
+    }
+
+    fn refuse_template(&self, _: &Endpoint, body: &Value, templates: &Templates) -> Option<Reply> {
+        let refusal = template_refusals::refusal(body.get("template")?, templates)?;
+        let data = json!({ "error_data": { "messaging_product": "whatsapp", "details": refusal.details } });
+        Some(graph_error(refusal.status, refusal.code, refusal.message, data))
     }
 
     fn not_found(&self, _method: &str, path: &str) -> Reply {

@@ -1,23 +1,21 @@
 //! The sandbox's imitation of the Cloud API account (see [`super::account`]): `GET
-//! /{version}/{WABA-ID}/message_templates` lists a built-in set of templates in Meta's own shape
-//! (`templates.json`: one for each template the example campaigns name, and one of each
-//! status and kind a check must tell apart), [`PAGE`] a page with Meta's `paging` (`cursors`,
-//! and `next` while more follow) so paging is exercised whatever `limit` asks; `GET
-//! /{version}/{Phone-Number-ID}` answers the number's fields as the spec's example does.
+//! /{version}/{WABA-ID}/message_templates` lists the account's [`Templates`] in Meta's own shape
+//! (the built-in set, or `herald sandbox --templates FILE`'s), [`PAGE`] a page with Meta's
+//! `paging` (`cursors`, and `next` while more follow) so paging is exercised whatever `limit`
+//! asks; `GET /{version}/{Phone-Number-ID}` answers the number's fields as the spec's example
+//! does.
 
 use crate::providers::imitation::api::{is_digits, query_param};
 use crate::providers::imitation::reply::Reply;
+use crate::providers::imitation::templates::Templates;
 use serde_json::{Value, json};
 
 /// Templates a page: fewer than any `limit` herald asks, so every listing is paged.
 const PAGE: usize = 2;
 
-/// The built-in templates, as Meta lists them.
-const TEMPLATES: &str = include_str!("templates.json");
-
 /// The answer to a read of the account at `path` (after the base path) with `query`, when it
 /// is one.
-pub(super) fn answer(method: &str, path: &str, query: &str) -> Option<Reply> {
+pub(super) fn answer(method: &str, path: &str, query: &str, templates: &Templates) -> Option<Reply> {
     if method != "GET" {
         return None;
     }
@@ -27,15 +25,14 @@ pub(super) fn answer(method: &str, path: &str, query: &str) -> Option<Reply> {
         return None;
     }
     match edge {
-        Some("message_templates") => Some(templates(id, query)),
+        Some("message_templates") => Some(page(id, query, templates.listed())),
         None => Some(Reply::json(200, sender(id))),
         Some(_) => None,
     }
 }
 
-/// One page of the built-in templates, from the cursor in `after` (a position, as text).
-fn templates(waba_id: &str, query: &str) -> Reply {
-    let all: Vec<Value> = serde_json::from_str(TEMPLATES).unwrap_or_default();
+/// One page of `all`, from the cursor in `after` (a position, as text).
+fn page(waba_id: &str, query: &str, all: &[Value]) -> Reply {
     let start = query_param(query, "after").and_then(|a| a.parse::<usize>().ok()).unwrap_or(0).min(all.len());
     let end = (start + PAGE).min(all.len());
     let mut paging = json!({"cursors": {"before": start.to_string(), "after": end.to_string()}});
@@ -72,7 +69,7 @@ mod tests {
         loop {
             let r = super::super::account::Account.templates_request(&settings, Some("102"), after.as_deref()).unwrap();
             let (path, query) = r.url.strip_prefix("http://sandbox").unwrap().split_once('?').unwrap();
-            let page = read(&answer("GET", path, query).unwrap());
+            let page = read(&answer("GET", path, query, &Templates::built_in()).unwrap());
             names.extend(page.templates.into_iter().map(|t| t.name));
             pages += 1;
             match page.next {
@@ -82,9 +79,10 @@ mod tests {
         }
         assert_eq!(names, ["hello_world", "vip_renewal", "order_confirmation", "spring_sale", "winter_sale"]);
         assert_eq!(pages, 3);
-        assert!(answer("POST", "/102/message_templates", "").is_none());
-        assert!(answer("GET", "/102/messages", "").is_none());
-        let number = answer("GET", "/106540352242922", "fields=status").unwrap();
+        let built_in = Templates::built_in();
+        assert!(answer("POST", "/102/message_templates", "", &built_in).is_none());
+        assert!(answer("GET", "/102/messages", "", &built_in).is_none());
+        let number = answer("GET", "/106540352242922", "fields=status", &built_in).unwrap();
         assert_eq!(number.json_body().unwrap()["messaging_limit_tier"], "TIER_1K");
     }
 }

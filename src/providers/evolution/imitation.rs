@@ -8,7 +8,10 @@
 //! media that is neither URL nor base64, reactions, button counts and mixes) is answered with
 //! its `BadRequestException` sentence; failing that, the unknown fields the contract refuses
 //! (the real schemas ignore them) are listed in the schema's words. Success is `201` with the
-//! stored message record.
+//! stored message record. `GET /template/find/{instance}` answers the account's templates as a
+//! Cloud-API instance does: Meta's first page, its `data` array alone; a `sendTemplate` that
+//! does not match them gets Meta's refusal relayed as such an instance relays it (201, Meta's
+//! error object as the body).
 
 use super::record::answer;
 use crate::providers::contract::{Broken, Violation};
@@ -17,6 +20,8 @@ use crate::providers::imitation::ids::Ids;
 use crate::providers::imitation::path::Path;
 use crate::providers::imitation::plain::listed;
 use crate::providers::imitation::reply::Reply;
+use crate::providers::imitation::templates::Templates;
+use crate::providers::meta::template_refusals;
 use hyper::HeaderMap;
 use serde_json::{Value, json};
 
@@ -38,6 +43,10 @@ const ROUTES: [&str; 12] = [
     "sendList",
     "sendTemplate",
 ];
+
+/// Graph API's default page: what Meta answers Evolution's templates request, which asks no
+/// `limit`.
+const META_DEFAULT_PAGE: usize = 25;
 
 /// The global error shape; `message` is a string or an array.
 fn error(status: u16, reason: &str, message: Value) -> Reply {
@@ -68,6 +77,33 @@ impl Api for Evolution {
             return Ok(());
         }
         Err(error(401, "Unauthorized", json!("Unauthorized")))
+    }
+
+    fn account(&self, method: &str, path: &str, _query: &str, templates: &Templates) -> Option<Reply> {
+        let instance = path.strip_prefix("/template/find/")?;
+        if method != "GET" || instance.is_empty() || instance.contains('/') {
+            return None;
+        }
+        // Meta's first page, its `data` alone, as `TemplateService.find` passes it on.
+        let first = &templates.listed()[..templates.len().min(META_DEFAULT_PAGE)];
+        Some(Reply::json(200, Value::from(first.to_vec())))
+    }
+
+    fn refuse_template(&self, endpoint: &Endpoint, body: &Value, templates: &Templates) -> Option<Reply> {
+        if endpoint.name != "sendTemplate" {
+            return None;
+        }
+        // The instance sends Meta `{name, language: {code}, components}` and, when Meta refuses,
+        // answers 201 with Meta's error object as the whole body.
+        let sent = json!({ "name": body.get("name"), "language": { "code": body.get("language") },
+                           "components": body.get("components") });
+        let refusal = template_refusals::refusal(&sent, templates)?;
+        Some(Reply::json(
+            201,
+            json!({ "message": refusal.message, "type": "OAuthException", "code": refusal.code,
+                    "error_data": { "messaging_product": "whatsapp", "details": refusal.details },
+                    "fbtrace_id": "ASandboxEvolutionRelay" }),
+        ))
     }
 
     fn not_found(&self, method: &str, path: &str) -> Reply {
@@ -268,6 +304,38 @@ mod tests {
         // A schema violation is reported before any controller rule.
         let both = json!({ "number": "1", "text": " ", "delay": "soon" });
         assert_eq!(refused("sendText", both), json!([["delay is not of a type(s) integer"]]));
+    }
+
+    #[test]
+    fn the_templates_route_answers_meta_s_first_page_as_a_bare_array() {
+        let built_in = Templates::built_in();
+        let reply = Evolution.account("GET", "/template/find/shop", "", &built_in).unwrap();
+        let listed = reply.json_body().unwrap().as_array().unwrap();
+        assert_eq!((reply.status, listed.len()), (200, 5));
+        assert_eq!(listed[1]["name"], "vip_renewal");
+        let many = Templates::whole_account(
+            (0..30).map(|i| json!({"name": format!("t{i}"), "language": "en", "status": "APPROVED"})).collect(),
+        );
+        let first = Evolution.account("GET", "/template/find/shop", "", &many).unwrap();
+        assert_eq!(first.json_body().unwrap().as_array().unwrap().len(), 25);
+        assert!(Evolution.account("POST", "/template/find/shop", "", &built_in).is_none());
+        assert!(Evolution.account("GET", "/template/find/", "", &built_in).is_none());
+        assert!(Evolution.account("GET", "/message/sendText/shop", "", &built_in).is_none());
+    }
+
+    #[test]
+    fn a_template_send_the_account_lacks_gets_meta_s_refusal_relayed_in_a_201() {
+        let built_in = Templates::built_in();
+        let endpoint = Evolution.route("/message/sendTemplate/shop", "").unwrap();
+        let french = json!({"number": "254712345678", "name": "vip_renewal", "language": "fr"});
+        let reply = Evolution.refuse_template(&endpoint, &french, &built_in).unwrap();
+        let body = reply.json_body().unwrap();
+        assert_eq!((reply.status, &body["code"]), (201, &json!(132001)));
+        assert_eq!(body["error_data"]["details"], "template name (vip_renewal) does not exist in fr");
+        let promo = json!({"number": "254712345678", "name": "promo", "language": "en"});
+        assert!(Evolution.refuse_template(&endpoint, &promo, &built_in).is_none());
+        let text = Evolution.route("/message/sendText/shop", "").unwrap();
+        assert!(Evolution.refuse_template(&text, &french, &built_in).is_none());
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! after a delivered send). Any other 5xx is ambiguous: the recipient ends `unknown` and only
 //! `--retry-unknown` sends it again.
 
+mod account;
 mod created;
 #[cfg(test)]
 mod fixture;
@@ -201,6 +202,10 @@ impl Provider for Evolution {
 
     fn status_poll(&self) -> Option<super::StatusPoll> {
         Some(poll::POLL)
+    }
+
+    fn account(&self) -> Option<&'static dyn super::account::AccountReader> {
+        Some(&account::Account)
     }
 
     fn classify(&self, r: &Response) -> Outcome {

@@ -5,6 +5,7 @@
 
 use super::ids::Ids;
 use super::reply::Reply;
+use super::templates::Templates;
 use crate::providers::ProviderKind;
 use crate::providers::contract::Violation;
 use hyper::HeaderMap;
@@ -53,7 +54,13 @@ pub(crate) trait Api: Sync {
     /// The answer to a read of the account (its templates, its sender) at `path` (after the
     /// base path) with `query`, when the request is one; the caller has checked the
     /// credentials. By default the imitation has none.
-    fn account(&self, _method: &str, _path: &str, _query: &str) -> Option<Reply> {
+    fn account(&self, _method: &str, _path: &str, _query: &str, _templates: &Templates) -> Option<Reply> {
+        None
+    }
+
+    /// The provider's refusal of a send to `endpoint` whose body (valid by the contract) names a
+    /// template the account does not hold as sent. By default nothing is checked.
+    fn refuse_template(&self, _endpoint: &Endpoint, _body: &Value, _templates: &Templates) -> Option<Reply> {
         None
     }
 

@@ -7,6 +7,7 @@ pub(crate) mod ids;
 pub(crate) mod path;
 pub(crate) mod plain;
 pub(crate) mod reply;
+pub mod templates;
 
 use super::ProviderKind;
 

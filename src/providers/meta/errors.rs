@@ -45,9 +45,9 @@ pub fn classify_error(e: &Value, r: &Response) -> Option<Outcome> {
         // Token, permissions, account restricted or locked, payment, spam limit: every further
         // request fails the same way, or sending on would hurt the number.
         0 | 190 | 10 | 200..=299 | 368 | 131031 | 131042 | 131048 => Outcome::Stop(error),
-        // Template missing or not approved, or its parameters do not match it: the same for
-        // every recipient.
-        132000 | 132001 => Outcome::Stop(error),
+        // Template missing or not approved, its parameters or their format do not match it, or
+        // it is paused or disabled: the same for every recipient, so the campaign stops.
+        132000 | 132001 | 132012 | 132015 | 132016 => Outcome::Stop(error),
         _ if transient => Outcome::Retry { error, after: r.retry_after },
         // A code herald does not know, with a server-side status: Meta's own trouble, after
         // which the message may have gone out (Meta documents no such code as "not processed").
@@ -133,7 +133,7 @@ mod tests {
 
     #[test]
     fn stops_on_account_wide_problems_and_fails_recipients_otherwise() {
-        for c in [0, 190, 10, 200, 299, 368, 131031, 131042, 131048, 132000, 132001] {
+        for c in [0, 190, 10, 200, 299, 368, 131031, 131042, 131048, 132000, 132001, 132012, 132015, 132016] {
             assert!(matches!(code(c), Outcome::Stop(_)), "{c}");
         }
         for c in [131026, 131047, 131049, 131050, 100, 131051, 131052] {

@@ -7,4 +7,5 @@ pub(crate) mod errors;
 pub(crate) mod limits;
 pub(crate) mod resend_rules;
 pub mod signature;
+pub(crate) mod template_refusals;
 pub(crate) mod templates;

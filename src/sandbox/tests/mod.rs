@@ -1,6 +1,7 @@
 //! End-to-end tests over loopback: requests built by herald's own provider mappings, sent with
 //! a real HTTP client to a running sandbox.
 
+mod account;
 mod faults;
 mod mappings;
 mod polls;
