@@ -140,7 +140,7 @@ async fn send(o: &Options, out: &Output) -> Result<u8, SessionError> {
         return Err(SessionError::Cancelled);
     }
     if let (Some(emitter), crate::cost::Billed::Template(Some(category))) =
-        (sandbox.as_ref().and_then(Sandbox::receipts), plan.billed)
+        (sandbox.as_ref().and_then(crate::sandbox::Sandbox::receipts), plan.billed)
     {
         emitter.bill_templates_as(category);
     }
