@@ -49,6 +49,13 @@ enum Command {
         /// Output format: summary lines for people, or one JSON object per file for scripts.
         #[arg(long, value_enum, default_value_t = Format::Pretty)]
         format: Format,
+        /// Also check the campaign against the live account, read-only with its token: the
+        /// template, every recipient's body, the sender's status, quality and messaging limit.
+        #[arg(long)]
+        online: bool,
+        /// With --online: read the built-in sandbox's account (started in this process).
+        #[arg(long, requires = "online")]
+        sandbox: bool,
     },
     /// Show the exact HTTP request herald would send to each recipient (nothing is sent).
     Preview {
@@ -447,6 +454,9 @@ struct SendArgs {
     /// Send to herald's built-in sandbox on loopback instead of the provider (no account needed).
     #[arg(long, help_heading = "Sending")]
     sandbox: bool,
+    /// Skip the checks against the live account (template, sender) before the first request.
+    #[arg(long, help_heading = "Sending")]
+    offline: bool,
     /// Do not ask for confirmation (required without a terminal, e.g. in CI).
     #[arg(long, short = 'y', help_heading = "Sending")]
     yes: bool,
@@ -592,18 +602,22 @@ pub fn run() -> u8 {
         Color::Never => Some(false),
     });
     match args.command {
-        Command::Validate { files, all_problems, strict, format, opt_out, root } => commands::validate::run(
-            &commands::validate::Options {
-                files,
-                all_problems,
-                strict,
-                json: matches!(format, Format::Json),
-                opt_out: opt_out.lists(),
-                rate_card: rate_card(),
-                file_root: root.file_root,
-            },
-            &out,
-        ),
+        Command::Validate { files, all_problems, strict, format, opt_out, root, online, sandbox } => {
+            commands::validate::run(
+                &commands::validate::Options {
+                    files,
+                    all_problems,
+                    strict,
+                    online,
+                    sandbox,
+                    json: matches!(format, Format::Json),
+                    opt_out: opt_out.lists(),
+                    rate_card: rate_card(),
+                    file_root: root.file_root,
+                },
+                &out,
+            )
+        }
         Command::Preview { file, limit, format, all_problems, vars, chat, recipient, opt_out, root } => {
             commands::preview::run(
                 &commands::preview::Options {
@@ -644,6 +658,7 @@ pub fn run() -> u8 {
                     receipts: (!a.receipts.no_receipts)
                         .then(|| a.receipts.plan.options(a.faults.seed, std::time::Duration::from_millis(200))),
                     sandbox: a.sandbox,
+                    offline: a.offline,
                     yes: a.yes,
                     report: a.report,
                     limit: a.limit,

@@ -29,7 +29,10 @@ fn send_help_groups_options_by_what_they_are_for() {
     let want: Vec<(&str, Vec<&str>)> = vec![
         ("Arguments", vec![]),
         ("Options", vec!["color", "verbose", "help", "version"]),
-        ("Sending", vec!["dry-run", "sandbox", "yes", "limit", "now", "continue", "ignore-window", "no-wait"]),
+        (
+            "Sending",
+            vec!["dry-run", "sandbox", "offline", "yes", "limit", "now", "continue", "ignore-window", "no-wait"],
+        ),
         ("Overrides for this run", vec!["var", "rate", "concurrency", "max-failure-rate"]),
         ("Audience files", vec!["suppress", "file-root"]),
         (
