@@ -287,17 +287,83 @@ pub struct Template {
     pub language: Option<String>,
     /// Header parameter, if the template has a variable header.
     pub header: Option<TemplateHeader>,
-    /// Body parameters, in order (`{{1}}`, `{{2}}`, …).
-    pub body: Vec<TemplateParam>,
+    /// Body parameters, in order: positional (`{{1}}`, `{{2}}`, …) when none has a name, else
+    /// each with the name it fills (`{{first_name}}`, a `parameter_format: NAMED` template).
+    pub body: Vec<BodyParam>,
     /// Button parameters, each for the button at its index in the approved template.
     pub buttons: Vec<TemplateButton>,
+}
+
+impl Template {
+    /// Whether the parameters are named (`{{first_name}}`, sent with `parameter_name`) rather
+    /// than positional: the body's or the text header's have names. A campaign never mixes
+    /// the two (the campaign reader refuses it).
+    pub fn is_named(&self) -> bool {
+        self.body.iter().any(|p| p.name.is_some())
+            || matches!(&self.header, Some(TemplateHeader::Text { name: Some(_), .. }))
+    }
+}
+
+/// One template body parameter: its value and, in a template whose parameters are named, the
+/// name it fills.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BodyParam {
+    /// The `{{name}}` it fills (`first_name`), or `None` for a positional parameter.
+    pub name: Option<String>,
+    /// Its value.
+    pub value: TemplateParam,
+}
+
+impl BodyParam {
+    /// The parameter filling `{{name}}`.
+    pub fn named(name: &str, value: impl Into<TemplateParam>) -> BodyParam {
+        BodyParam { name: Some(name.to_string()), value: value.into() }
+    }
+}
+
+impl BodyParam {
+    /// Its campaign pointer, given it is parameter `n` of the body: by name when named
+    /// (`/message/template/body/first_name`), else by position (`/message/template/body/0`).
+    pub fn pointer(&self, n: usize) -> String {
+        match &self.name {
+            Some(name) => format!("/message/template/body/{name}"),
+            None => format!("/message/template/body/{n}"),
+        }
+    }
+
+    /// The placeholder it fills, as the template writes it: `{{first_name}}`, or `{{n+1}}`
+    /// for parameter `n` of a positional body.
+    pub fn placeholder(&self, n: usize) -> String {
+        match &self.name {
+            Some(name) => format!("{{{{{name}}}}}"),
+            None => format!("{{{{{}}}}}", n + 1),
+        }
+    }
+}
+
+impl From<TemplateParam> for BodyParam {
+    fn from(value: TemplateParam) -> BodyParam {
+        BodyParam { name: None, value }
+    }
+}
+
+impl From<&str> for BodyParam {
+    fn from(text: &str) -> BodyParam {
+        TemplateParam::from(text).into()
+    }
 }
 
 /// The variable part of a template header.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TemplateHeader {
     /// A text parameter.
-    Text(String),
+    Text {
+        /// The text.
+        text: String,
+        /// The `{{name}}` it fills in a template whose parameters are named; `None` when
+        /// positional (`{{1}}`).
+        name: Option<String>,
+    },
     /// An image, video or document.
     Media {
         /// Image, video or document.
@@ -320,7 +386,7 @@ pub enum MediaSource {
     Id(String),
 }
 
-/// One template body parameter.
+/// The value of one template body parameter.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TemplateParam {
     /// Text.
@@ -339,6 +405,17 @@ pub enum TemplateParam {
         /// What WhatsApp shows (the Cloud API always shows it).
         fallback: String,
     },
+}
+
+impl TemplateParam {
+    /// What WhatsApp shows for it: the text, or the fallback of an amount or a date.
+    pub fn shown(&self) -> &str {
+        match self {
+            TemplateParam::Text(text)
+            | TemplateParam::Currency { fallback: text, .. }
+            | TemplateParam::DateTime { fallback: text } => text,
+        }
+    }
 }
 
 impl From<&str> for TemplateParam {

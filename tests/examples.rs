@@ -61,6 +61,28 @@ fn every_example_previews_its_golden_requests() {
     }
 }
 
+// spawns: exit code — each example as the docs run it, a rehearsal then a send to the sandbox
+#[test]
+fn every_example_sends_to_the_sandbox() {
+    let s = Scratch::new();
+    for name in examples() {
+        let file = root().join("campaigns").join(&name);
+        let journal = s.path().join(format!("{name}.db"));
+        let dry = herald(s.path()).arg("send").arg(&file).args(["--sandbox", "--dry-run"]).output().unwrap();
+        assert_eq!(dry.status.code(), Some(0), "{name} --dry-run:\n{}", stderr(&dry));
+        let sent = herald(s.path())
+            .arg("send")
+            .arg(&file)
+            .args(["--sandbox", "--yes", "--quiet", "--receipt-delay", "50ms", "--journal"])
+            .arg(&journal)
+            .arg("--report")
+            .arg(s.path().join(&name))
+            .output()
+            .unwrap();
+        assert_eq!(sent.status.code(), Some(0), "{name} --yes:\n{}", stderr(&sent));
+    }
+}
+
 #[test]
 fn the_shipped_campaign_schema_lists_every_registered_provider() {
     // Editors read the checked-in file; herald builds its provider parts from the registry.

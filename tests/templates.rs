@@ -94,7 +94,7 @@ fn a_positional_scaffold_pasted_into_a_campaign_renders_every_parameter() {
 
 // spawns: terminal output
 #[test]
-fn a_named_scaffold_names_each_parameter_and_says_how_it_is_sent() {
+fn a_named_scaffold_maps_each_name_to_its_value_and_is_sent_with_parameter_names() {
     let s = Scratch::new();
     s.write(
         "people.csv",
@@ -104,14 +104,32 @@ fn a_named_scaffold_names_each_parameter_and_says_how_it_is_sent() {
     let scaffold = templates(&s, &["--sandbox", "--scaffold", "order_confirmation", "--language", "en_US"]);
     assert_eq!(scaffold.status.code(), Some(0), "{}", stderr(&scaffold));
     let block = stdout(&scaffold);
-    assert!(block.contains("# its parameters are NAMED: herald sends them in this order"), "{block}");
+    assert!(!block.contains("not yet supported"), "{block}");
+    assert!(block.contains("# its parameters are NAMED: `body` maps each {{name}} to its value"), "{block}");
     assert!(block.contains("    header: { type: image, url: \"{{ header_image_url }}\" }"), "{block}");
-    assert!(block.contains("      - \"{{ first_name }}\"  # {{first_name}}, e.g. \"Pablo\"\n"), "{block}");
+    assert!(
+        block.contains("    body:\n      first_name: \"{{ first_name }}\"  # {{first_name}}, e.g. \"Pablo\"\n"),
+        "{block}"
+    );
+    assert!(
+        block.contains("      order_number: \"{{ order_number }}\"  # {{order_number}}, e.g. \"860198-230332\"\n"),
+        "{block}"
+    );
     assert!(block.contains("      - { type: url, index: 0, text: \"{{ button_0_url }}\" }"), "{block}");
     assert!(block.contains("e.g. \"https://shop.example.com/track/860198\"\n"), "{block}");
     campaign(&s, "", Some("102290129340398"), &block);
     let validate = herald(s.path()).args(["validate", "c.yaml"]).output().unwrap();
     assert_eq!(validate.status.code(), Some(0), "{}{block}", stderr(&validate));
+    let preview = herald(s.path()).args(["preview", "c.yaml", "--format", "json"]).output().unwrap();
+    assert_eq!(preview.status.code(), Some(0), "{}{block}", stderr(&preview));
+    let request: serde_json::Value = serde_json::from_str(stdout(&preview).lines().next().unwrap()).unwrap();
+    assert_eq!(
+        request["body"]["template"]["components"][1]["parameters"],
+        serde_json::json!([
+            {"type": "text", "parameter_name": "first_name", "text": "Pablo"},
+            {"type": "text", "parameter_name": "order_number", "text": "860198"}
+        ])
+    );
 }
 
 // spawns: exit code

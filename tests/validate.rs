@@ -517,3 +517,27 @@ fn a_delivery_gate_needs_a_provider_that_reports_deliveries() {
     let err = stderr(&o);
     assert!(err.contains("min_delivered") && err.contains("wait_receipts"), "{err}");
 }
+
+// spawns: terminal output
+#[test]
+fn a_named_template_body_validates_and_a_bad_name_points_at_its_key() {
+    let s = scratch_with_csv("phone,name\n+254712345678,Jane\n");
+    let named = |body: &str| {
+        CAMPAIGN.replace(
+            "type: text\n  text: \"Hi {{ name }}\"",
+            &format!(
+                "type: template\n  template:\n    name: order_confirmation\n    language: en_US\n    body:\n{body}"
+            ),
+        )
+    };
+    let o = validate(&s, &named("      first_name: \"{{ name }}\"\n      order_number: A-7\n"));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = validate(&s, &named("      first_name: \"{{ name }}\"\n      Order Number: A-7\n"));
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("error: `Order Number` is not a parameter name Meta accepts: use lowercase letters, digits and underscores, starting with a letter"),
+        "{err}"
+    );
+    assert!(err.contains("--> c.yaml:17:"), "{err}");
+}

@@ -72,10 +72,18 @@ struct TemplateDoc {
     id: Option<Value>,
     language: Option<String>,
     header: Option<HeaderDoc>,
-    #[serde(default)]
-    body: Vec<ParamDoc>,
+    body: Option<BodyDoc>,
     #[serde(default)]
     buttons: Vec<ButtonDoc>,
+}
+
+/// A template body: a list is positional (`{{1}}`, `{{2}}`), a mapping is named
+/// (`{{first_name}}`), in the order written.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum BodyDoc {
+    Positional(Vec<ParamDoc>),
+    Named(Map<String, Value>),
 }
 
 #[derive(Deserialize)]
@@ -362,7 +370,30 @@ fn template(t: TemplateDoc, errors: &mut Vec<Finding>) -> Template {
         ));
     }
     let header = t.header.map(|h| header(h, errors));
-    let body = t.body.into_iter().enumerate().map(|(n, p)| parameter(p, n, errors)).collect();
+    let body = match t.body {
+        None => Vec::new(),
+        Some(BodyDoc::Positional(list)) => list
+            .into_iter()
+            .enumerate()
+            .map(|(n, p)| BodyParam::from(parameter(p, &format!("/message/template/body/{n}"), errors)))
+            .collect(),
+        Some(BodyDoc::Named(map)) => named_body(map, errors),
+    };
+    match &header {
+        Some(TemplateHeader::Text { name: Some(_), .. }) if body.iter().any(|p| p.name.is_none()) => {
+            errors.push(Finding::error(
+                "/message/template/body",
+                "the header's parameter is named, so the body's must be too: write `body` as a mapping of each {{name}} to its value",
+            ));
+        }
+        Some(TemplateHeader::Text { name: None, .. }) if body.iter().any(|p| p.name.is_some()) => {
+            errors.push(Finding::error(
+                "/message/template/header",
+                "the body's parameters are named, so the text header's must be too: add `name:` with the header's {{name}}",
+            ));
+        }
+        _ => {}
+    }
     let mut buttons: Vec<TemplateButton> = Vec::with_capacity(t.buttons.len());
     for (i, b) in t.buttons.into_iter().enumerate() {
         let pointer = format!("/message/template/buttons/{i}");
@@ -469,7 +500,11 @@ fn header(h: HeaderDoc, errors: &mut Vec<Finding>) -> TemplateHeader {
         })
     };
     let kind = match h.kind.as_str() {
-        "text" => return TemplateHeader::Text(need(h.text, "text")),
+        "text" => {
+            let text = need(h.text, "text");
+            let name = h.name.filter(|name| parameter_name(name, &format!("{pointer}/name"), errors));
+            return TemplateHeader::Text { text, name };
+        }
         "location" => {
             let latitude = h.latitude.unwrap_or(Value::Null);
             let longitude = h.longitude.unwrap_or(Value::Null);
@@ -496,8 +531,53 @@ fn header(h: HeaderDoc, errors: &mut Vec<Finding>) -> TemplateHeader {
     TemplateHeader::Media { kind, source, filename: nonempty(h.filename) }
 }
 
-/// A body parameter: text, an amount of money or a date.
-fn parameter(p: ParamDoc, n: usize, errors: &mut Vec<Finding>) -> TemplateParam {
+/// A named body, `{first_name: …, order_number: …}`: each name checked, each value read as a
+/// parameter.
+fn named_body(map: Map<String, Value>, errors: &mut Vec<Finding>) -> Vec<BodyParam> {
+    let mut body = Vec::with_capacity(map.len());
+    for (name, value) in map {
+        let pointer = format!("/message/template/body/{}", crate::campaign::yaml::escape(&name));
+        let value = match serde_json::from_value::<ParamDoc>(value) {
+            Ok(doc) => parameter(doc, &pointer, errors),
+            Err(_) => {
+                errors.push(Finding::error(
+                    &pointer,
+                    "a parameter is a text template or `{type: currency|date_time, fallback, …}`",
+                ));
+                continue;
+            }
+        };
+        if parameter_name(&name, &pointer, errors) {
+            body.push(BodyParam { name: Some(name), value });
+        }
+    }
+    body
+}
+
+/// Whether `name` is one Meta accepts for a named parameter (`{{first_name}}`): lowercase
+/// letters, digits and underscores, starting with a letter. Reports it at `pointer` if not.
+fn parameter_name(name: &str, pointer: &str, errors: &mut Vec<Finding>) -> bool {
+    let mut chars = name.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if name.trim().is_empty() {
+        errors.push(Finding::error(
+            pointer,
+            "a parameter name is blank; write the name the template uses, e.g. `first_name` for {{first_name}}",
+        ));
+    } else if !valid {
+        errors.push(Finding::error(
+            pointer,
+            format!(
+                "`{name}` is not a parameter name Meta accepts: use lowercase letters, digits and underscores, starting with a letter, as the template writes it (e.g. `first_name` for {{{{first_name}}}})"
+            ),
+        ));
+    }
+    valid
+}
+
+/// A body parameter at `pointer`: text, an amount of money or a date.
+fn parameter(p: ParamDoc, pointer: &str, errors: &mut Vec<Finding>) -> TemplateParam {
     let (kind, fallback, code, amount) = match p {
         ParamDoc::Text(text) => return TemplateParam::Text(text),
         ParamDoc::Typed { kind, fallback, code, amount } => (kind, fallback, code, amount),
@@ -505,7 +585,6 @@ fn parameter(p: ParamDoc, n: usize, errors: &mut Vec<Finding>) -> TemplateParam 
     if kind == "date_time" {
         return TemplateParam::DateTime { fallback };
     }
-    let pointer = format!("/message/template/body/{n}");
     let code = code.map(|c| c.trim().to_ascii_uppercase()).unwrap_or_default();
     if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
         errors.push(Finding::error(
@@ -789,9 +868,10 @@ mod tests {
         assert_eq!(
             t.body,
             [
-                TemplateParam::Text("Jane".into()),
-                TemplateParam::Currency { fallback: "KES 1,250.50".into(), code: "KES".into(), amount_1000: 1_250_500 },
-                TemplateParam::DateTime { fallback: "Friday".into() }
+                BodyParam::from("Jane"),
+                TemplateParam::Currency { fallback: "KES 1,250.50".into(), code: "KES".into(), amount_1000: 1_250_500 }
+                    .into(),
+                TemplateParam::DateTime { fallback: "Friday".into() }.into()
             ]
         );
         let buttons: Vec<_> = t.buttons.iter().map(|b| (b.index, b.value.clone())).collect();
@@ -832,6 +912,84 @@ mod tests {
                 address: None
             }))
         );
+    }
+
+    #[test]
+    fn a_mapping_body_is_named_in_the_order_written_and_a_list_positional() {
+        let named = convert(json!({"type": "template", "template": {"name": "order_confirmation", "language": "en_US",
+            "header": {"type": "text", "text": "Jane", "name": "first_name"},
+            "body": {"order_number": "A-7", "first_name": "Jane",
+                     "total": {"type": "currency", "code": "USD", "amount": 12.5, "fallback": "$12.50"}}}}))
+        .unwrap();
+        let Message::Template(t) = named else { panic!() };
+        assert!(t.is_named());
+        assert_eq!(t.header, Some(TemplateHeader::Text { text: "Jane".into(), name: Some("first_name".into()) }));
+        assert_eq!(
+            t.body,
+            [
+                BodyParam::named("order_number", "A-7"),
+                BodyParam::named("first_name", "Jane"),
+                BodyParam::named(
+                    "total",
+                    TemplateParam::Currency { fallback: "$12.50".into(), code: "USD".into(), amount_1000: 12_500 }
+                ),
+            ]
+        );
+        assert_eq!(
+            t.body.iter().enumerate().map(|(n, p)| (p.pointer(n), p.placeholder(n))).collect::<Vec<_>>()[2],
+            ("/message/template/body/total".to_string(), "{{total}}".to_string())
+        );
+        let positional = convert(json!({"type": "template", "template": {"name": "t", "language": "en",
+            "header": {"type": "text", "text": "Hi"}, "body": ["Jane"]}}))
+        .unwrap();
+        let Message::Template(t) = positional else { panic!() };
+        assert!(!t.is_named());
+        assert_eq!(
+            (t.body[0].pointer(0), t.body[0].placeholder(0)),
+            ("/message/template/body/0".into(), "{{1}}".into())
+        );
+    }
+
+    #[test]
+    fn parameter_names_meta_refuses_are_errors_at_their_key() {
+        let e = convert(json!({"type": "template", "template": {"name": "t", "language": "en",
+            "body": {"First Name": "Jane", " ": "x", "2nd": "y", "a/b": "z", "ok_1": {"type": "date_time"}}}}))
+        .unwrap_err();
+        assert_eq!(
+            e.iter().map(|f| f.pointer.as_str()).collect::<Vec<_>>(),
+            [
+                "/message/template/body/First Name",
+                "/message/template/body/ ",
+                "/message/template/body/2nd",
+                "/message/template/body/a~1b",
+                "/message/template/body/ok_1"
+            ]
+        );
+        assert!(
+            e[0].text.contains("`First Name` is not a parameter name Meta accepts: use lowercase letters, digits and underscores, starting with a letter"),
+            "{}",
+            e[0].text
+        );
+        assert!(e[1].text.contains("parameter name is blank"), "{}", e[1].text);
+        assert!(e[4].text.contains("a text template or `{type: currency|date_time"), "{}", e[4].text);
+        let header = convert(json!({"type": "template", "template": {"name": "t", "language": "en",
+            "header": {"type": "text", "text": "Hi", "name": "Name"}}}))
+        .unwrap_err();
+        assert_eq!(header[0].pointer, "/message/template/header/name");
+    }
+
+    #[test]
+    fn a_template_is_named_or_positional_not_both() {
+        let e = convert(json!({"type": "template", "template": {"name": "t", "language": "en",
+            "header": {"type": "text", "text": "Hi", "name": "first_name"}, "body": ["Jane"]}}))
+        .unwrap_err();
+        assert_eq!(e[0].pointer, "/message/template/body");
+        assert!(e[0].text.contains("write `body` as a mapping"), "{}", e[0].text);
+        let e = convert(json!({"type": "template", "template": {"name": "t", "language": "en",
+            "header": {"type": "text", "text": "Hi"}, "body": {"first_name": "Jane"}}}))
+        .unwrap_err();
+        assert_eq!(e[0].pointer, "/message/template/header");
+        assert!(e[0].text.contains("add `name:`"), "{}", e[0].text);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::message::{
     ButtonValue, FlowRef, Interactive, InteractiveAction, InteractiveHeader, Media, MediaSource, Message,
-    TemplateHeader, TemplateParam,
+    TemplateHeader,
 };
 use crate::providers::Outgoing;
 
@@ -28,7 +28,7 @@ pub fn bubble(out: &Outgoing) -> String {
             let language = t.language.as_deref().map(|l| format!(" ({l})")).unwrap_or_default();
             lines.push(format!("[approved template `{name}`{language}, with:]"));
             match &t.header {
-                Some(TemplateHeader::Text(text)) => lines.push(format!("  header: {text}")),
+                Some(TemplateHeader::Text { text, .. }) => lines.push(format!("  header: {text}")),
                 Some(TemplateHeader::Media { kind, source, .. }) => {
                     lines.push(format!("  header: [{}] {}", kind.message_type(), source_text(source)));
                 }
@@ -38,11 +38,7 @@ pub fn bubble(out: &Outgoing) -> String {
                 None => {}
             }
             for (n, p) in t.body.iter().enumerate() {
-                let text = match p {
-                    TemplateParam::Text(text) => text.clone(),
-                    TemplateParam::Currency { fallback, .. } | TemplateParam::DateTime { fallback } => fallback.clone(),
-                };
-                lines.push(format!("  {{{{{}}}}} = {text}", n + 1));
+                lines.push(format!("  {} = {}", p.placeholder(n), p.value.shown()));
             }
             for b in &t.buttons {
                 let what = match &b.value {
@@ -150,5 +146,29 @@ mod tests {
             ..text
         };
         assert_eq!(bubble(&buttons), "│ **Delivery**\n│ When?\n│ [ Morning ] [ Evening ]\n");
+    }
+
+    #[test]
+    fn template_parameters_show_the_placeholder_they_fill() {
+        use crate::message::{BodyParam, Template};
+        let template = |body: Vec<BodyParam>| Outgoing {
+            message: Message::Template(Template {
+                name: Some("order_confirmation".into()),
+                id: None,
+                language: Some("en_US".into()),
+                header: None,
+                body,
+                buttons: vec![],
+            }),
+            metadata: None,
+            reply_to: None,
+            mentions: Mentions::default(),
+        };
+        let named = template(vec![BodyParam::named("first_name", "Jane"), BodyParam::named("order_number", "A-7")]);
+        assert_eq!(
+            bubble(&named),
+            "│ [approved template `order_confirmation` (en_US), with:]\n│   {{first_name}} = Jane\n│   {{order_number}} = A-7\n"
+        );
+        assert!(bubble(&template(vec!["Jane".into()])).contains("│   {{1}} = Jane\n"));
     }
 }

@@ -4,9 +4,9 @@
 
 use super::{Finding, Outgoing, Provider, ProviderKind, Settings, Target, contract};
 use crate::message::{
-    ButtonValue, ContactCard, FlowAction, FlowRef, Interactive, InteractiveAction, InteractiveHeader, ListRow,
-    ListSection, Location, Media, MediaKind, MediaSource, Message, MessageType, Poll, ProductSection, Reaction,
-    ReplyButton, Template, TemplateButton, TemplateHeader, TemplateParam,
+    BodyParam, ButtonValue, ContactCard, FlowAction, FlowRef, Interactive, InteractiveAction, InteractiveHeader,
+    ListRow, ListSection, Location, Media, MediaKind, MediaSource, Message, MessageType, Poll, ProductSection,
+    Reaction, ReplyButton, Template, TemplateButton, TemplateHeader, TemplateParam,
 };
 use crate::phone::Phone;
 use crate::request::{HttpRequest, user_agent};
@@ -294,8 +294,9 @@ pub fn rich_template() -> Template {
         }),
         body: vec![
             "Jane".into(),
-            TemplateParam::Currency { fallback: "KES 1,250.50".into(), code: "KES".into(), amount_1000: 1_250_500 },
-            TemplateParam::DateTime { fallback: "1 March 2027".into() },
+            TemplateParam::Currency { fallback: "KES 1,250.50".into(), code: "KES".into(), amount_1000: 1_250_500 }
+                .into(),
+            TemplateParam::DateTime { fallback: "1 March 2027".into() }.into(),
         ],
         buttons: vec![
             TemplateButton { index: 0, value: ButtonValue::CopyCode("SPRING25".into()) },
@@ -309,6 +310,41 @@ pub fn rich_template() -> Template {
             TemplateButton { index: 2, value: ButtonValue::Catalog { thumbnail: Some("SKU-1".into()) } },
         ],
     }
+}
+
+/// A template whose parameters are named (`parameter_format: NAMED`): a named text header, a
+/// named body of text, money and a date, and a URL button.
+pub fn named_template() -> Template {
+    Template {
+        name: Some("order_confirmation".into()),
+        id: None,
+        language: Some("en_US".into()),
+        header: Some(TemplateHeader::Text { text: "Jane".into(), name: Some("first_name".into()) }),
+        body: vec![
+            BodyParam::named("first_name", "Jane"),
+            BodyParam::named(
+                "total",
+                TemplateParam::Currency { fallback: "$12.50".into(), code: "USD".into(), amount_1000: 12_500 },
+            ),
+            BodyParam::named("delivery_date", TemplateParam::DateTime { fallback: "1 March 2027".into() }),
+        ],
+        buttons: vec![TemplateButton { index: 0, value: ButtonValue::Url("A-7".into()) }],
+    }
+}
+
+/// Meta's `components` for [`named_template`]: every header and body parameter with its
+/// `parameter_name`.
+pub fn named_components() -> Value {
+    json!([
+        { "type": "header", "parameters": [{ "type": "text", "parameter_name": "first_name", "text": "Jane" }] },
+        { "type": "body", "parameters": [
+            { "type": "text", "parameter_name": "first_name", "text": "Jane" },
+            { "type": "currency", "parameter_name": "total",
+              "currency": { "fallback_value": "$12.50", "code": "USD", "amount_1000": 12_500 } },
+            { "type": "date_time", "parameter_name": "delivery_date", "date_time": { "fallback_value": "1 March 2027" } }
+        ] },
+        { "type": "button", "sub_type": "url", "index": "0", "parameters": [{ "type": "text", "text": "A-7" }] }
+    ])
 }
 
 /// Meta's `components` for [`rich_template`].

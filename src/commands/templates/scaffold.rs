@@ -1,8 +1,10 @@
 //! The campaign `message:` block for one template, as campaigns write template messages
 //! (docs/campaign.md, `message.template`): every parameter the template takes is present, as a
 //! placeholder variable (`{{ body_1 }}`, or the parameter's own name for named templates) with
-//! a YAML comment quoting the template's placeholder and its approved example. Buttons are
-//! written with their `index`; those that take nothing are named in a comment.
+//! a YAML comment quoting the template's placeholder and its approved example. A positional
+//! body is a list; a named one is a mapping of each name to its value, and a named text header
+//! says its `name`. Buttons are written with their `index`; those that take nothing are named
+//! in a comment.
 
 use crate::providers::account::{Button, Header, HeaderFormat, Param, ParameterFormat, Template, TemplateStatus};
 
@@ -14,8 +16,7 @@ pub(super) fn block(t: &Template) -> String {
     }
     if t.parameter_format == ParameterFormat::Named {
         s.push_str(
-            "# its parameters are NAMED: herald sends them in this order, without their names, \
-             and Meta needs `parameter_name` for them (not yet supported)\n",
+            "# its parameters are NAMED: `body` maps each {{name}} to its value, sent as its `parameter_name`\n",
         );
     }
     s.push_str("message:\n  type: template\n  template:\n");
@@ -26,8 +27,12 @@ pub(super) fn block(t: &Template) -> String {
     if let Some(b) = t.body.as_ref().filter(|b| !b.params.is_empty()) {
         s.push_str(&format!("    # body: {}\n    body:\n", quote(&b.text)));
         for p in &b.params {
-            let variable = variable("body", p, t.parameter_format);
-            s.push_str(&format!("      - {}  # {}\n", quote(&format!("{{{{ {variable} }}}}")), about(p)));
+            let value = quote(&format!("{{{{ {} }}}}", variable("body", p, t.parameter_format)));
+            let entry = match t.parameter_format {
+                ParameterFormat::Named => format!("{}: {value}", key(&p.name)),
+                ParameterFormat::Positional => format!("- {value}"),
+            };
+            s.push_str(&format!("      {entry}  # {}\n", about(p)));
         }
     }
     let mut entries = Vec::new();
@@ -56,9 +61,13 @@ fn header(h: &Header, format: ParameterFormat) -> String {
     match &h.format {
         HeaderFormat::Text => match h.params.first() {
             Some(p) => format!(
-                "    # header: {}\n    header: {{ type: text, text: {} }}  # {}\n",
+                "    # header: {}\n    header: {{ type: text, text: {}{} }}  # {}\n",
                 quote(h.text.as_deref().unwrap_or_default()),
                 quote(&format!("{{{{ {} }}}}", variable("header", p, format))),
+                match format {
+                    ParameterFormat::Named => format!(", name: {}", key(&p.name)),
+                    ParameterFormat::Positional => String::new(),
+                },
                 about(p)
             ),
             None => format!("    # header: {} (fixed text)\n", quote(h.text.as_deref().unwrap_or_default())),
@@ -131,6 +140,14 @@ fn button(index: usize, b: &Button) -> Scaffolded {
     }
 }
 
+/// A parameter name as a YAML key or value: plain when it is one Meta accepts (`first_name`),
+/// else quoted, so the campaign reader names what is wrong with it.
+fn key(name: &str) -> String {
+    let plain = name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain { name.to_string() } else { quote(name) }
+}
+
 /// `text` as a YAML double-quoted scalar (JSON's quoting is valid YAML), one line whatever it holds.
 fn quote(text: &str) -> String {
     serde_json::Value::from(text).to_string()
@@ -166,5 +183,29 @@ mod tests {
         assert!(s.contains("filename: \"{{ header_document_filename }}\""), "{s}");
         assert!(s.contains("    # button 0: phone_number \"Call\", takes no parameter\n"), "{s}");
         assert!(s.contains("      - { type: copy_code, index: 1, code: \"{{ coupon_code }}\" }"), "{s}");
+    }
+
+    #[test]
+    fn a_named_template_is_a_mapping_and_its_text_header_names_its_parameter() {
+        let p = |name: &str| Param { name: name.into(), example: None };
+        let t = Template {
+            name: "welcome".into(),
+            language: "en".into(),
+            status: TemplateStatus::Approved,
+            category: "UTILITY".into(),
+            parameter_format: ParameterFormat::Named,
+            header: Some(Header {
+                format: HeaderFormat::Text,
+                text: Some("Hi {{name}}".into()),
+                params: vec![p("name")],
+            }),
+            body: Some(Body { text: "{{name}}, {{Odd Name}}".into(), params: vec![p("name"), p("Odd Name")] }),
+            footer: None,
+            buttons: vec![],
+        };
+        let s = block(&t);
+        assert!(s.contains("    header: { type: text, text: \"{{ name }}\", name: name }  # {{name}}"), "{s}");
+        assert!(s.contains("    body:\n      name: \"{{ name }}\"  # {{name}}, no example given\n"), "{s}");
+        assert!(s.contains("      \"Odd Name\": \"{{ Odd Name }}\""), "{s}");
     }
 }

@@ -241,9 +241,17 @@ impl Provider for Autokonnect {
 }
 
 /// What AutoKonnect's template `components` can carry: a text or linked media header (no file
-/// name, no uploaded id, no place), and URL and quick-reply buttons (its docs show no others).
+/// name, no uploaded id, no place), parameters by position (its docs show no `parameter_name`),
+/// and URL and quick-reply buttons (they show no others).
 fn check_template_parts(findings: &mut Vec<Finding>, template: &Template) {
     let header = "/message/template/header";
+    if template.is_named() {
+        let at = if template.body.is_empty() { "/message/template/header/name" } else { "/message/template/body" };
+        findings.push(Finding::error(
+            at,
+            "AutoKonnect documents no way to send named template parameters (its components carry values by position only): approve the template with positional {{1}}, {{2}} parameters and write `body` as a list, or send this one with the Cloud API",
+        ));
+    }
     match &template.header {
         Some(TemplateHeader::Media { source: MediaSource::Id(_), .. }) => findings.push(Finding::error(
             header,
@@ -255,7 +263,7 @@ fn check_template_parts(findings: &mut Vec<Finding>, template: &Template) {
         Some(TemplateHeader::Location(_)) => {
             findings.push(Finding::error(header, "AutoKonnect documents no location headers for templates"))
         }
-        Some(TemplateHeader::Text(_)) | None => {}
+        Some(TemplateHeader::Text { .. }) | None => {}
     }
     for (n, button) in template.buttons.iter().enumerate() {
         if !matches!(button.value, ButtonValue::Url(_) | ButtonValue::QuickReply(_)) {

@@ -6,7 +6,7 @@ use crate::message::{
     Template, TemplateButton, TemplateParam,
 };
 use crate::providers::Severity;
-use crate::providers::testing::{assert_request, build_clean, findings, media, out, settings, to};
+use crate::providers::testing::{assert_request, build_clean, findings, media, named_template, out, settings, to};
 
 const URL: &str = "https://app.autokonnect.co.ke/api/v1/whatsapp/123/messages";
 const AUTH: (&str, &str) = ("Authorization", "Bearer ***");
@@ -220,6 +220,25 @@ fn audio_caption_filename_and_metadata_are_warned_about_not_measured() {
 }
 
 #[test]
+fn named_parameters_are_refused_with_what_to_do() {
+    let named = Template { name: None, id: Some(9), ..named_template() };
+    let found = findings(&Autokonnect, &out(Message::Template(named.clone())));
+    assert_eq!(
+        found.iter().map(|f| (f.severity, f.pointer.as_str())).collect::<Vec<_>>(),
+        [(Severity::Error, "/message/template/body")]
+    );
+    assert!(
+        found[0].text.contains("AutoKonnect documents no way to send named template parameters")
+            && found[0].text.contains("write `body` as a list"),
+        "{}",
+        found[0].text
+    );
+    let header_only = Template { body: vec![], ..named };
+    let found = findings(&Autokonnect, &out(Message::Template(header_only)));
+    assert_eq!(found.iter().map(|f| f.pointer.as_str()).collect::<Vec<_>>(), ["/message/template/header/name"]);
+}
+
+#[test]
 fn template_money_and_dates_go_out_and_what_it_does_not_document_is_refused() {
     let template = |header, buttons| {
         Message::Template(Template {
@@ -228,8 +247,8 @@ fn template_money_and_dates_go_out_and_what_it_does_not_document_is_refused() {
             language: Some("en".into()),
             header,
             body: vec![
-                TemplateParam::Currency { fallback: "$12.50".into(), code: "USD".into(), amount_1000: 12_500 },
-                TemplateParam::DateTime { fallback: "Friday".into() },
+                TemplateParam::Currency { fallback: "$12.50".into(), code: "USD".into(), amount_1000: 12_500 }.into(),
+                TemplateParam::DateTime { fallback: "Friday".into() }.into(),
             ],
             buttons,
         })

@@ -7,8 +7,8 @@ use crate::message::{
 };
 use crate::providers::Severity;
 use crate::providers::testing::{
-    assert_request, build_clean, card, commerce_and_flows, findings, media, out, rich_components, rich_template,
-    settings, to,
+    assert_request, build_clean, card, commerce_and_flows, findings, media, named_components, named_template, out,
+    rich_components, rich_template, settings, to,
 };
 use serde_json::{Map, json};
 
@@ -184,6 +184,42 @@ fn template_with_every_component() {
         }
     });
     assert_request(&send(Message::Template(template)), URL, AUTH, body);
+}
+
+#[test]
+fn a_named_template_sends_each_parameter_with_its_parameter_name() {
+    let request = send(Message::Template(named_template()));
+    let body = json!({
+        "messaging_product": "whatsapp", "recipient_type": "individual", "to": "+254712345678",
+        "type": "template",
+        "template": {
+            "name": "order_confirmation",
+            "language": { "policy": "deterministic", "code": "en_US" },
+            "components": named_components()
+        }
+    });
+    assert_request(&request, URL, AUTH, body);
+}
+
+#[test]
+fn the_contract_takes_parameter_name_as_meta_writes_it_and_only_where_it_does() {
+    let (contract, _) = crate::providers::contract::find(crate::providers::testing::kind("cloud_api"), "POST", "/106540352242922/messages").unwrap();
+    let with = |components: serde_json::Value| {
+        json!({ "messaging_product": "whatsapp", "to": "1", "type": "template",
+            "template": { "name": "t", "language": { "policy": "deterministic", "code": "en" }, "components": components } })
+    };
+    assert_eq!(contract.violations(&with(named_components())), []);
+    let body = |parameter: serde_json::Value| with(json!([{ "type": "body", "parameters": [parameter] }]));
+    for refused in [
+        json!({ "type": "text", "parameter_name": "First Name", "text": "Jane" }),
+        json!({ "type": "text", "parameter_name": "", "text": "Jane" }),
+        json!({ "type": "text", "parameter_name": 1, "text": "Jane" }),
+    ] {
+        assert_ne!(contract.violations(&body(refused.clone())), [], "{refused}");
+    }
+    let button = with(json!([{ "type": "button", "sub_type": "url", "index": "0",
+        "parameters": [{ "type": "text", "parameter_name": "code", "text": "A-7" }] }]));
+    assert_ne!(contract.violations(&button), [], "a button's parameter is positional");
 }
 
 #[test]

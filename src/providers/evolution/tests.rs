@@ -8,7 +8,8 @@ use crate::message::{
 };
 use crate::providers::Severity;
 use crate::providers::testing::{
-    assert_request, build_clean, card, findings, media, out, rich_components, rich_template, settings, to,
+    assert_request, build_clean, card, findings, media, named_components, named_template, out, rich_components,
+    rich_template, settings, to,
 };
 
 const AUTH: (&str, &str) = ("apikey", "***");
@@ -191,6 +192,18 @@ fn template_with_an_uploaded_header_money_a_date_and_every_button_kind() {
         "components": rich_components()
     });
     let request = send_warned(Message::Template(template), &["/message/template"]);
+    assert_request(&request, &url("sendTemplate"), AUTH, body);
+}
+
+#[test]
+fn a_named_template_passes_meta_components_with_each_parameter_name() {
+    let body = json!({
+        "number": "254712345678",
+        "name": "order_confirmation",
+        "language": "en_US",
+        "components": named_components()
+    });
+    let request = send_warned(Message::Template(named_template()), &["/message/template"]);
     assert_request(&request, &url("sendTemplate"), AUTH, body);
 }
 

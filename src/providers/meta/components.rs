@@ -47,7 +47,7 @@ pub(crate) fn template_components(template: &Template, style: HeaderMedia) -> Ve
     let mut components = Vec::new();
     if let Some(header) = &template.header {
         let parameter = match header {
-            TemplateHeader::Text(text) => json!({ "type": "text", "text": text }),
+            TemplateHeader::Text { text, name } => named(json!({ "type": "text", "text": text }), name.as_deref()),
             TemplateHeader::Media { kind, source, filename } => {
                 media_parameter(*kind, source, filename.as_deref(), style)
             }
@@ -63,7 +63,8 @@ pub(crate) fn template_components(template: &Template, style: HeaderMedia) -> Ve
         components.push(json!({ "type": "header", "parameters": [parameter] }));
     }
     if !template.body.is_empty() {
-        let parameters: Vec<Value> = template.body.iter().map(body_parameter).collect();
+        let parameters: Vec<Value> =
+            template.body.iter().map(|p| named(body_parameter(&p.value), p.name.as_deref())).collect();
         components.push(json!({ "type": "body", "parameters": parameters }));
     }
     for button in &template.buttons {
@@ -91,6 +92,15 @@ pub(crate) fn template_components(template: &Template, style: HeaderMedia) -> Ve
         }));
     }
     components
+}
+
+/// `parameter` with the `parameter_name` Meta reads in a template whose parameters are named,
+/// after its `type` as Meta's pages write it.
+fn named(mut parameter: Value, name: Option<&str>) -> Value {
+    if let (Some(object), Some(name)) = (parameter.as_object_mut(), name) {
+        object.shift_insert(1, "parameter_name".into(), name.into());
+    }
+    parameter
 }
 
 fn body_parameter(parameter: &TemplateParam) -> Value {

@@ -6,7 +6,7 @@
 
 use crate::message::{
     ButtonValue, Interactive, InteractiveAction, InteractiveHeader, ListSection, Media, MediaKind, MediaSource,
-    Message, ProductSection, Reaction, Template, TemplateHeader, TemplateParam,
+    Message, ProductSection, Reaction, Template, TemplateHeader,
 };
 use crate::providers::{Finding, RateLimit, check_len, is_one_emoji};
 
@@ -93,14 +93,11 @@ fn check_template(findings: &mut Vec<Finding>, template: &Template) {
         Some(TemplateHeader::Media { source: MediaSource::Link(url), .. }) => {
             check_url(findings, "/message/template/header", url)
         }
-        Some(TemplateHeader::Text(text)) => check_parameter(findings, "/message/template/header/text", text),
+        Some(TemplateHeader::Text { text, .. }) => check_parameter(findings, "/message/template/header/text", text),
         Some(TemplateHeader::Media { source: MediaSource::Id(_), .. } | TemplateHeader::Location(_)) | None => {}
     }
     for (n, parameter) in template.body.iter().enumerate() {
-        let (TemplateParam::Text(text)
-        | TemplateParam::Currency { fallback: text, .. }
-        | TemplateParam::DateTime { fallback: text }) = parameter;
-        check_parameter(findings, &format!("/message/template/body/{n}"), text);
+        check_parameter(findings, &parameter.pointer(n), parameter.value.shown());
     }
     for (n, button) in template.buttons.iter().enumerate() {
         if let ButtonValue::CopyCode(code) = &button.value {
@@ -463,7 +460,7 @@ mod tests {
                 name: Some("t".into()),
                 id: None,
                 language: Some("en".into()),
-                header: Some(TemplateHeader::Text("a\nb".into())),
+                header: Some(TemplateHeader::Text { text: "a\nb".into(), name: None }),
                 body: body.into_iter().map(Into::into).collect(),
                 buttons: vec![],
             })

@@ -76,7 +76,7 @@ fn template_parameters_and_a_missing_name_are_errors() {
         name: None,
         id: None,
         language: None,
-        header: Some(TemplateHeader::Text("Hi".into())),
+        header: Some(TemplateHeader::Text { text: "Hi".into(), name: None }),
         body: vec![],
         buttons: vec![],
     };
