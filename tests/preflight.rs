@@ -43,7 +43,7 @@ const RENEWAL: &str = "    name: vip_renewal\n    language: en_US\n    header: {
 
 const ORDER: &str = "    name: order_confirmation\n    language: en_US\n";
 const ORDER_HEADER: &str = "    header: { type: image, url: \"https://shop.example.com/a.jpg\" }\n";
-const ORDER_BODY: &str = "    body: [\"{{ name }}\", \"860198\"]\n";
+const ORDER_BODY: &str = "    body: { first_name: \"{{ name }}\", order_number: \"860198\" }\n";
 const ORDER_BUTTON: &str = "    buttons: [{ type: url, index: 0, text: \"860198\" }]\n";
 
 // spawns: terminal output
@@ -100,15 +100,33 @@ fn a_positional_body_with_a_parameter_too_many_quotes_the_template() {
 
 // spawns: terminal output
 #[test]
-fn a_named_body_short_of_a_parameter_names_the_template_s_parameters() {
-    let err = refused(&format!("{ORDER}{ORDER_HEADER}    body: [\"{{{{ name }}}}\"]\n{ORDER_BUTTON}"));
+fn a_named_body_short_of_a_parameter_or_with_a_stray_one_names_them() {
+    let err = refused(&format!("{ORDER}{ORDER_HEADER}    body: {{ first_name: a }}\n{ORDER_BUTTON}"));
     assert!(
         err.contains(
-            "error: `order_confirmation (en_US)` body: \"Thank you, {{first_name}}! Your order …\" has 2 parameters (first_name, order_number); the campaign gives 1"
+            "error: `order_confirmation (en_US)` body: \"Thank you, {{first_name}}! Your order …\" needs `order_number`; the campaign does not give it\n  --> c.yaml:16:11"
         ),
         "{err}"
     );
-    assert!(err.contains("132000"), "{err}");
+    assert!(err.contains("add `order_number: …` to `body`; a send would get Meta error 132000"), "{err}");
+    let err = refused(&format!("{ORDER}{ORDER_HEADER}    body: {{ first_name: a, order_no: b }}\n{ORDER_BUTTON}"));
+    assert!(err.contains("has no parameter `order_no`; it has first_name, order_number\n  --> c.yaml:16:38"), "{err}");
+    assert!(err.contains("did you mean `order_number`?"), "{err}");
+}
+
+// spawns: terminal output
+#[test]
+fn positional_parameters_for_a_named_template_and_named_for_a_positional_one_are_errors() {
+    let err = refused(&format!("{ORDER}{ORDER_HEADER}    body: [a, b]\n{ORDER_BUTTON}"));
+    assert!(
+        err.contains("takes named parameters (first_name, order_number); the campaign gives them by position"),
+        "{err}"
+    );
+    assert!(err.contains("write `body` as a mapping, `first_name: …, order_number: …` each"), "{err}");
+    let named = "    name: vip_renewal\n    language: en_US\n    header: { type: text, text: Amina, name: first }\n";
+    let err = refused(&format!("{named}    body: {{ name: a, order: b }}\n"));
+    assert!(err.contains("`vip_renewal (en_US)` body: \"Dear {{1}}, your VIP membership {{2}} renews …\" takes its parameters by position; the campaign names them"), "{err}");
+    assert!(err.contains("132012"), "{err}");
 }
 
 // spawns: terminal output
@@ -152,7 +170,7 @@ fn a_body_too_long_for_some_recipients_names_the_first_row_and_counts_them() {
 // spawns: terminal output
 #[test]
 fn the_example_cloud_api_campaigns_pass_against_the_sandbox_account() {
-    for file in ["renewal.cloud_api.yaml", "spring-sale.cloud_api.yaml"] {
+    for file in ["renewal.cloud_api.yaml", "order.cloud_api.yaml", "spring-sale.cloud_api.yaml"] {
         let out = herald(&root().join("campaigns")).args(["validate", file, "--online", "--sandbox"]).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{file}: {}", stderr(&out));
         let text = stdout(&out);

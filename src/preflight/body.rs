@@ -5,7 +5,7 @@
 use super::place::Places;
 use super::template::{quote, title};
 use crate::diagnostic::{Diagnostic, Location, Severity};
-use crate::message::{Message, TemplateParam};
+use crate::message::{BodyParam, Message, TemplateParam};
 use crate::plan::{Item, Plan, PlanError};
 use crate::providers::account::{ParameterFormat, Template};
 use crate::recipients::Origin;
@@ -58,16 +58,20 @@ pub(super) fn check(plan: &Plan, template: &Template, places: &Places) -> Result
     Ok(Some(d.help(help)))
 }
 
-/// `text` with each placeholder replaced by its parameter: `{{n}}` by the n-th, a named one by
-/// the parameter in its place among the template's.
-fn filled(text: &str, template: &Template, params: &[TemplateParam]) -> String {
+/// `text` with each placeholder replaced by its parameter: `{{n}}` by the n-th; a named one by
+/// the parameter of that name, or the one in its place among the template's when the campaign
+/// gives them by position.
+fn filled(text: &str, template: &Template, params: &[BodyParam]) -> String {
     let names: Vec<&str> = template.body.iter().flat_map(|b| b.params.iter().map(|p| p.name.as_str())).collect();
     let value = |name: &str| {
+        if let Some(p) = params.iter().find(|p| p.name.as_deref() == Some(name)) {
+            return Some(shown(&p.value));
+        }
         let index = match template.parameter_format {
             ParameterFormat::Positional => name.parse::<usize>().ok().and_then(|n| n.checked_sub(1)),
             ParameterFormat::Named => names.iter().position(|n| *n == name),
         };
-        index.and_then(|i| params.get(i)).map(shown)
+        index.and_then(|i| params.get(i)).filter(|p| p.name.is_none()).map(|p| shown(&p.value))
     };
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -115,10 +119,15 @@ mod tests {
 
     #[test]
     fn placeholders_take_their_parameters_by_position_or_by_name() {
+        let positional = |v: &str| BodyParam::from(TemplateParam::Text(v.into()));
         let t = template(ParameterFormat::Positional, "Dear {{1}}, {{ 2 }} and {{1}} {{9}}", &["1", "2"]);
-        assert_eq!(filled(&t.body.clone().unwrap().text, &t, &["Ann".into(), "B".into()]), "Dear Ann, B and Ann {{9}}");
+        let text = t.body.clone().unwrap().text;
+        assert_eq!(filled(&text, &t, &[positional("Ann"), positional("B")]), "Dear Ann, B and Ann {{9}}");
         let t = template(ParameterFormat::Named, "Hi {{name}}, order {{order}}", &["name", "order"]);
+        let text = t.body.clone().unwrap().text;
         let date = TemplateParam::DateTime { fallback: "May 1".into() };
-        assert_eq!(filled(&t.body.clone().unwrap().text, &t, &["Ann".into(), date]), "Hi Ann, order May 1");
+        let named = [BodyParam::named("order", date.clone()), BodyParam::named("name", "Ann")];
+        assert_eq!(filled(&text, &t, &named), "Hi Ann, order May 1");
+        assert_eq!(filled(&text, &t, &[positional("Ann"), date.into()]), "Hi Ann, order May 1");
     }
 }

@@ -37,3 +37,11 @@ impl Places {
         self.doc.pointer(pointer).and_then(Value::as_str)
     }
 }
+
+#[cfg(test)]
+impl Places {
+    /// No file: findings have no position (unit tests of the checks).
+    pub(super) fn nowhere() -> Places {
+        Places { source: None, doc: Value::Null }
+    }
+}

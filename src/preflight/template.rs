@@ -5,7 +5,7 @@
 
 use super::place::Places;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::message::{ButtonValue, MediaKind, Template as Spec, TemplateButton, TemplateHeader};
+use crate::message::{BodyParam, ButtonValue, MediaKind, Template as Spec, TemplateButton, TemplateHeader};
 use crate::providers::account::{Button, Header, HeaderFormat, ParameterFormat, Template, TemplateStatus};
 
 /// Characters of a template's text quoted in a finding, at most (cut back to a word's end).
@@ -119,7 +119,7 @@ fn header(t: &Template, given: Option<&TemplateHeader>, places: &Places, out: &m
     };
     let wanted = media_kind(&h.format);
     match (&h.format, given) {
-        (HeaderFormat::Text, Some(TemplateHeader::Text(_))) if h.params.is_empty() => out.push(mismatch(
+        (HeaderFormat::Text, Some(TemplateHeader::Text { .. })) if h.params.is_empty() => out.push(mismatch(
             format!("`{}` header: {} has no parameter; the campaign gives 1", title(t), quote(h.text.as_deref())),
             "remove `header`: the template's header text is fixed; a send would get Meta error 132000 (parameter count mismatch)",
         )),
@@ -131,6 +131,15 @@ fn header(t: &Template, given: Option<&TemplateHeader>, places: &Places, out: &m
             format!("`{}` has a text header; the campaign gives {}", title(t), article(kind_name(*kind))),
             "give `header: { type: text, text: \"…\" }`, or none when the header has no parameter; a send would get Meta error 132012 (parameter format mismatch)",
         )),
+        (HeaderFormat::Text, Some(TemplateHeader::Text { name: Some(name), .. }))
+            if t.parameter_format == ParameterFormat::Named && h.params.iter().all(|p| p.name != *name) =>
+        {
+            let has = h.params.iter().map(|p| format!("`{}`", p.name)).collect::<Vec<_>>().join(", ");
+            out.push(mismatch(
+                format!("`{}` header: {} has no parameter `{name}`; it has {has}", title(t), quote(h.text.as_deref())),
+                "set the header's `name` to the template's; a send would get Meta error 132000 (parameter count mismatch)",
+            ))
+        }
         (_, Some(TemplateHeader::Media { kind, .. })) if Some(*kind) == wanted => {}
         (HeaderFormat::Location, Some(TemplateHeader::Location(_))) => {}
         (HeaderFormat::Text, _) => {}
@@ -149,7 +158,7 @@ fn media_mismatch(
     let kind = format.as_str();
     let gives = match given {
         None => "gives none".to_string(),
-        Some(TemplateHeader::Text(_)) => "gives text".to_string(),
+        Some(TemplateHeader::Text { .. }) => "gives text".to_string(),
         Some(TemplateHeader::Media { kind, .. }) => format!("gives {}", article(kind_name(*kind))),
         Some(TemplateHeader::Location(_)) => "gives a location".to_string(),
     };
@@ -189,28 +198,77 @@ fn article(word: &str) -> String {
     }
 }
 
-/// The body's parameters: as many as the template has.
+/// The body's parameters: as many as the template has, in its form — by position for a
+/// positional template, by name (every name it has, no other) for a named one.
 fn body(t: &Template, spec: &Spec, places: &Places, out: &mut Vec<Diagnostic>) {
-    let wanted = t.body.as_ref().map_or(0, |b| b.params.len());
-    let given = spec.body.len();
-    if wanted == given {
-        return;
-    }
+    let wanted: Vec<&str> = t.body.iter().flat_map(|b| b.params.iter().map(|p| p.name.as_str())).collect();
     let text = quote(t.body.as_ref().map(|b| b.text.as_str()));
-    let names = match t.parameter_format {
-        ParameterFormat::Named => {
-            let names: Vec<&str> = t.body.iter().flat_map(|b| b.params.iter().map(|p| p.name.as_str())).collect();
-            format!(" ({})", names.join(", "))
+    let at = "/message/template/body";
+    let named = spec.body.iter().any(|p| p.name.is_some());
+    match (t.parameter_format, named) {
+        (ParameterFormat::Named, true) => names(t, &wanted, &spec.body, &text, places, out),
+        (ParameterFormat::Positional, true) => out.push(
+            places
+                .at(Severity::Error, at, format!("`{}` body: {text} takes its parameters by position; the campaign names them", title(t)))
+                .help("write `body` as a list, in the order of {{1}}, {{2}}, …; a send would get Meta error 132012 (parameter format mismatch)"),
+        ),
+        (ParameterFormat::Named, false) if !spec.body.is_empty() => out.push(
+            places
+                .at(Severity::Error, at, format!("`{}` body: {text} takes named parameters ({}); the campaign gives them by position", title(t), wanted.join(", ")))
+                .help(format!(
+                    "write `body` as a mapping, `{}: …` each (`herald templates FILE --scaffold {}` writes it); a send would get Meta error 132012 (parameter format mismatch)",
+                    wanted.join(": …, "),
+                    t.name
+                )),
+        ),
+        _ if wanted.len() != spec.body.len() => {
+            let names = match t.parameter_format {
+                ParameterFormat::Named => format!(" ({})", wanted.join(", ")),
+                ParameterFormat::Positional => String::new(),
+            };
+            let message = format!(
+                "`{}` body: {text} has {}{names}; the campaign gives {}",
+                title(t),
+                count(wanted.len(), "parameter"),
+                spec.body.len()
+            );
+            let help = format!(
+                "give exactly {} body parameter{} in order; a send would get Meta error 132000 (parameter count mismatch)",
+                wanted.len(),
+                if wanted.len() == 1 { "" } else { "s" }
+            );
+            out.push(places.at(Severity::Error, at, message).help(help));
         }
-        ParameterFormat::Positional => String::new(),
-    };
-    let message =
-        format!("`{}` body: {text} has {}{names}; the campaign gives {given}", title(t), count(wanted, "parameter"));
-    let help = format!(
-        "give exactly {wanted} body parameter{} in order; a send would get Meta error 132000 (parameter count mismatch)",
-        if wanted == 1 { "" } else { "s" }
-    );
-    out.push(places.at(Severity::Error, "/message/template/body", message).help(help));
+        _ => {}
+    }
+}
+
+/// A named body: every name the template has is given, and no other.
+fn names(t: &Template, wanted: &[&str], given: &[BodyParam], text: &str, places: &Places, out: &mut Vec<Diagnostic>) {
+    let missing: Vec<&str> =
+        wanted.iter().copied().filter(|w| !given.iter().any(|g| g.name.as_deref() == Some(*w))).collect();
+    if !missing.is_empty() {
+        let message = format!(
+            "`{}` body: {text} needs {}; the campaign does not give {}",
+            title(t),
+            missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
+            if missing.len() == 1 { "it" } else { "them" }
+        );
+        out.push(places.at(Severity::Error, "/message/template/body", message).help(format!(
+            "add `{}: …` to `body`; a send would get Meta error 132000 (parameter count mismatch)",
+            missing.join(": …`, `")
+        )));
+    }
+    for (n, g) in given.iter().enumerate() {
+        let Some(name) = g.name.as_deref().filter(|name| !wanted.contains(name)) else { continue };
+        let message = format!("`{}` body: {text} has no parameter `{name}`; it has {}", title(t), wanted.join(", "));
+        let close =
+            wanted.iter().max_by(|a, b| strsim::jaro_winkler(name, a).total_cmp(&strsim::jaro_winkler(name, b)));
+        let hint = close.map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
+        out.push(places.at(Severity::Error, &g.pointer(n), message).help(format!(
+            "{hint}remove it or name a parameter the template has; a send would get Meta error 132000 (parameter count mismatch)"
+        )));
+    }
 }
 
 /// The buttons: every URL button with a variable gets its `url` parameter at its index, and
@@ -317,4 +375,114 @@ pub(super) fn quote(text: Option<&str>) -> String {
 /// `2 parameters`, `1 parameter`.
 fn count(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::{MediaSource, TemplateParam};
+    use crate::providers::account::{Body, Param};
+
+    fn account(
+        status: TemplateStatus,
+        format: ParameterFormat,
+        header: Option<Header>,
+        buttons: Vec<Button>,
+    ) -> Template {
+        let param = |n: &str| Param { name: n.into(), example: None };
+        let names = match format {
+            ParameterFormat::Named => ["first_name"],
+            ParameterFormat::Positional => ["1"],
+        };
+        Template {
+            name: "t".into(),
+            language: "en".into(),
+            status,
+            category: "UTILITY".into(),
+            parameter_format: format,
+            header,
+            body: Some(Body { text: format!("Hi {{{{{}}}}}", names[0]), params: names.map(param).to_vec() }),
+            footer: None,
+            buttons,
+        }
+    }
+
+    fn spec(header: Option<TemplateHeader>, body: Vec<BodyParam>, buttons: Vec<TemplateButton>) -> Spec {
+        Spec { name: Some("t".into()), id: None, language: Some("en".into()), header, body, buttons }
+    }
+
+    fn messages(t: &Template, s: &Spec) -> Vec<String> {
+        let mut out = Vec::new();
+        check(s, std::slice::from_ref(t), &Places::nowhere(), &mut out);
+        out.into_iter().map(|d| d.message).collect()
+    }
+
+    fn text(v: &str) -> BodyParam {
+        BodyParam::from(TemplateParam::Text(v.into()))
+    }
+
+    #[test]
+    fn rejected_and_pending_templates_each_say_why() {
+        let s = spec(None, vec![text("a")], vec![]);
+        let rejected = account(TemplateStatus::Rejected, ParameterFormat::Positional, None, vec![]);
+        assert_eq!(messages(&rejected, &s), ["`t (en)` was REJECTED in review"]);
+        let pending = account(TemplateStatus::Pending, ParameterFormat::Positional, None, vec![]);
+        assert_eq!(messages(&pending, &s), ["`t (en)` is PENDING review"]);
+        let other = account(TemplateStatus::Other("LIMIT_EXCEEDED".into()), ParameterFormat::Positional, None, vec![]);
+        assert_eq!(messages(&other, &s), ["`t (en)` is not APPROVED (status LIMIT_EXCEEDED)"]);
+    }
+
+    #[test]
+    fn headers_match_in_kind_and_name() {
+        let approved = |h| account(TemplateStatus::Approved, ParameterFormat::Named, Some(h), vec![]);
+        let named = |n: &str| vec![BodyParam::named(n, "a")];
+        let text_header = Header {
+            format: HeaderFormat::Text,
+            text: Some("Hi {{who}}".into()),
+            params: vec![Param { name: "who".into(), example: None }],
+        };
+        let given = TemplateHeader::Text { text: "Ann".into(), name: Some("whom".into()) };
+        assert_eq!(
+            messages(&approved(text_header.clone()), &spec(Some(given), named("first_name"), vec![])),
+            ["`t (en)` header: \"Hi {{who}}\" has no parameter `whom`; it has `who`"]
+        );
+        let video = Header { format: HeaderFormat::Video, text: None, params: vec![] };
+        let image = TemplateHeader::Media {
+            kind: MediaKind::Image,
+            source: MediaSource::Link("https://x/a.jpg".into()),
+            filename: None,
+        };
+        assert_eq!(
+            messages(&approved(video), &spec(Some(image.clone()), named("first_name"), vec![])),
+            ["`t (en)` has a video header; the campaign gives an image"]
+        );
+        let none = account(TemplateStatus::Approved, ParameterFormat::Positional, None, vec![]);
+        assert_eq!(
+            messages(&none, &spec(Some(image), vec![text("a")], vec![])),
+            ["`t (en)` has no header; the campaign gives one"]
+        );
+    }
+
+    #[test]
+    fn button_parameters_fit_the_template_s_buttons() {
+        let buttons = vec![Button::QuickReply { text: "Yes".into() }, Button::CopyCode { example: None }];
+        let t = account(TemplateStatus::Approved, ParameterFormat::Positional, None, buttons);
+        let given = |index, value| TemplateButton { index, value };
+        let s = spec(
+            None,
+            vec![text("a")],
+            vec![
+                given(0, ButtonValue::QuickReply("p".into())),
+                given(1, ButtonValue::Url("x".into())),
+                given(4, ButtonValue::CopyCode("C".into())),
+            ],
+        );
+        assert_eq!(
+            messages(&t, &s),
+            [
+                "`t (en)` button 1 is a copy-code button; the campaign gives a `url` parameter for it",
+                "`t (en)` has no button 4 (2 in all); the campaign gives a `copy_code` parameter for it",
+            ]
+        );
+    }
 }
