@@ -231,3 +231,60 @@ fn send_offline_skips_the_checks_against_the_account() {
     assert!(!err.contains("PAUSED") && !err.contains("account:"), "{err}");
     assert!(s.path().join("out").exists(), "the send went on to its requests: {err}");
 }
+
+// spawns: terminal output
+#[test]
+fn an_audience_over_the_messaging_limit_is_a_warning_with_the_days_it_takes() {
+    let s = Scratch::new();
+    let rows: String = (0..1_001).map(|n| format!("+2547{n:08}\n")).collect();
+    s.write("people.csv", format!("phone\n{rows}"));
+    campaign(&s, None, "    name: hello_world\n    language: en_US\n");
+    let out = online(&s);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(
+            "warning: the campaign has 1001 recipients, over +1 631-555-5555's messaging limit of 1000 unique users a day: it takes 2 days at the limit\n --> c.yaml:6:20"
+        ),
+        "{err}"
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("messaging limit 1000 unique users a day (TIER_1K), a send holds to it as its daily cap"),
+        "{text}"
+    );
+}
+
+// spawns: exit code
+#[test]
+fn a_failed_read_of_the_account_is_a_warning_naming_why() {
+    let s = Scratch::new();
+    s.write("people.csv", "phone\n+254720000001\n");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    campaign(&s, Some(&format!("http://{closed}")), "    name: hello_world\n    language: en_US\n");
+    let out = herald(s.path()).env("WA_TOKEN", TOKEN).args(["validate", "c.yaml", "--online"]).output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("warning: the account's templates could not be read, so the checks on it were skipped: The Cloud API could not show the account"), "{err}");
+    assert!(err.contains("warning: the account's sender could not be read"), "{err}");
+    assert!(err.contains("`--offline` skips these reads") && !err.contains(TOKEN), "{err}");
+    let unset = herald(s.path()).args(["validate", "c.yaml", "--online"]).output().unwrap();
+    assert!(stderr(&unset).contains("warning: the account was not read: `WA_TOKEN` is not set"), "{}", stderr(&unset));
+}
+
+// spawns: exit code
+#[test]
+fn a_send_holds_to_the_messaging_limit_when_the_campaign_sets_no_daily_cap() {
+    let s = Scratch::new();
+    let rows: String = (0..1_001).map(|n| format!("+2547{n:08}\n")).collect();
+    s.write("people.csv", format!("phone\n{rows}"));
+    campaign(&s, None, "    name: hello_world\n    language: en_US\n");
+    let args = ["send", "c.yaml", "--sandbox", "--yes", "--no-receipts", "--rate", "1000/s", "--journal", "j.db"];
+    let out = herald(s.path()).args(args).args(["--report", "out"]).output().unwrap();
+    let err = stderr(&out);
+    assert!(err.contains("a send holds to it as its daily cap"), "{err}");
+    let rows = report_rows(&s);
+    let state = |want: &str| rows.iter().filter(|r| &r[2] == want).count();
+    assert_eq!((state("sent"), rows.len()), (1_000, 1_001), "{err}");
+    assert!(rows.iter().any(|r| r.iter().any(|c| c.contains("daily cap of 1000"))), "{err}");
+}

@@ -135,6 +135,10 @@ fn first_template(plan: &Plan) -> Result<Option<crate::message::Template>, PlanE
 /// A read that failed: a warning with the reason, the checks it would have fed skipped.
 fn unread(what: &str, e: &Error, places: &Places) -> Diagnostic {
     places
-        .at(Severity::Warning, "/provider", format!("the account's {what} could not be read, so were not checked: {e}"))
+        .at(
+            Severity::Warning,
+            "/provider",
+            format!("the account's {what} could not be read, so the checks on it were skipped: {e}"),
+        )
         .help("a token may send without the permission to read the account; `--offline` skips these reads")
 }
