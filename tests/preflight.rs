@@ -288,3 +288,15 @@ fn a_send_holds_to_the_messaging_limit_when_the_campaign_sets_no_daily_cap() {
     assert_eq!((state("sent"), rows.len()), (1_000, 1_001), "{err}");
     assert!(rows.iter().any(|r| r.iter().any(|c| c.contains("daily cap of 1000"))), "{err}");
 }
+
+// spawns: terminal output
+#[test]
+fn without_the_journal_a_send_says_the_limit_is_not_held_to() {
+    let s = Scratch::new();
+    s.write("people.csv", "phone\n+254720000001\n");
+    campaign(&s, None, "    name: hello_world\n    language: en_US\n");
+    let out = herald(s.path()).args(["send", "c.yaml", "--sandbox", "--yes", "--no-journal"]).output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("account: without the journal no count of the day's messages is kept"), "{err}");
+}

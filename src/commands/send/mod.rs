@@ -108,8 +108,12 @@ async fn preflight(plan: &mut Plan, o: &Options, out: &Output) -> Result<(), Ses
     if !o.quiet {
         found.checked.iter().for_each(|line| eprintln!("account: {line}"));
     }
-    if let Some(cap) = found.daily_cap.filter(|_| !o.no_journal) {
-        plan.senders[0].daily_cap = Some(cap);
+    match (found.daily_cap, o.no_journal) {
+        (Some(_), true) if !o.quiet => {
+            eprintln!("account: without the journal no count of the day's messages is kept: the limit is not held to")
+        }
+        (Some(cap), false) => plan.senders[0].daily_cap = Some(cap),
+        _ => {}
     }
     Ok(())
 }
