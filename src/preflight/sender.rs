@@ -98,3 +98,28 @@ fn status_finding(number: &str, status: &str, at: &str, places: &Places) -> Opti
     };
     Some(places.at(severity, at, format!("{number} {what} (status {status})")).help(help))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn judged(status: &str) -> Option<(Severity, String)> {
+        status_finding("+1 555", status, "/provider/phone_number_id", &Places::nowhere())
+            .map(|d| (d.severity, d.message))
+    }
+
+    #[test]
+    fn a_restricted_or_banned_number_stops_a_send_and_a_flagged_one_warns() {
+        assert_eq!(judged("CONNECTED"), None);
+        assert_eq!(judged("connected"), None);
+        let (severity, message) = judged("RESTRICTED").unwrap();
+        assert_eq!(
+            (severity, message.as_str()),
+            (Severity::Error, "+1 555 is RESTRICTED: it may not start conversations now (status RESTRICTED)")
+        );
+        assert_eq!(judged("BANNED").unwrap().0, Severity::Error);
+        assert_eq!(judged("FLAGGED").unwrap().0, Severity::Warning);
+        let (severity, message) = judged("SOMETHING_NEW").unwrap();
+        assert_eq!((severity, message.as_str()), (Severity::Warning, "+1 555 is not CONNECTED (status SOMETHING_NEW)"));
+    }
+}
