@@ -49,6 +49,17 @@ enum Command {
         /// Output format: summary lines for people, or one JSON object per file for scripts.
         #[arg(long, value_enum, default_value_t = Format::Pretty)]
         format: Format,
+        /// Also check the campaign against the live account, read-only with its token: the
+        /// template, every recipient's body, the sender's status, quality and messaging limit.
+        #[arg(long)]
+        online: bool,
+        /// With --online: read the built-in sandbox's account (started in this process).
+        #[arg(long, requires = "online")]
+        sandbox: bool,
+        /// With --sandbox: its account holds these templates (Meta's `message_templates` answer, or
+        /// its `data` list) instead of the built-in set.
+        #[arg(long, value_name = "FILE", requires = "sandbox")]
+        templates: Option<PathBuf>,
     },
     /// Show the exact HTTP request herald would send to each recipient (nothing is sent).
     Preview {
@@ -460,6 +471,9 @@ struct SendArgs {
     /// its `data` list) instead of the built-in set, and every template send is checked against them.
     #[arg(long, value_name = "FILE", requires = "sandbox", help_heading = "Sending")]
     templates: Option<PathBuf>,
+    /// Skip the checks against the live account (template, sender) before the first request.
+    #[arg(long, help_heading = "Sending")]
+    offline: bool,
     /// Do not ask for confirmation (required without a terminal, e.g. in CI).
     #[arg(long, short = 'y', help_heading = "Sending")]
     yes: bool,
@@ -605,18 +619,23 @@ pub fn run() -> u8 {
         Color::Never => Some(false),
     });
     match args.command {
-        Command::Validate { files, all_problems, strict, format, opt_out, root } => commands::validate::run(
-            &commands::validate::Options {
-                files,
-                all_problems,
-                strict,
-                json: matches!(format, Format::Json),
-                opt_out: opt_out.lists(),
-                rate_card: rate_card(),
-                file_root: root.file_root,
-            },
-            &out,
-        ),
+        Command::Validate { files, all_problems, strict, format, opt_out, root, online, sandbox, templates } => {
+            commands::validate::run(
+                &commands::validate::Options {
+                    files,
+                    all_problems,
+                    strict,
+                    online,
+                    sandbox,
+                    sandbox_templates: templates,
+                    json: matches!(format, Format::Json),
+                    opt_out: opt_out.lists(),
+                    rate_card: rate_card(),
+                    file_root: root.file_root,
+                },
+                &out,
+            )
+        }
         Command::Preview { file, limit, format, all_problems, vars, chat, recipient, opt_out, root } => {
             commands::preview::run(
                 &commands::preview::Options {
@@ -658,6 +677,7 @@ pub fn run() -> u8 {
                         .then(|| a.receipts.plan.options(a.faults.seed, std::time::Duration::from_millis(200))),
                     sandbox: a.sandbox,
                     sandbox_templates: a.templates,
+                    offline: a.offline,
                     yes: a.yes,
                     report: a.report,
                     limit: a.limit,

@@ -19,6 +19,7 @@ pub mod pace;
 pub mod parallel;
 pub mod phone;
 pub mod plan;
+pub mod preflight;
 pub mod providers;
 pub mod receipts;
 pub mod recipients;

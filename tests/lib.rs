@@ -20,6 +20,7 @@ mod layers;
 mod listen;
 mod pg_server;
 mod postgres;
+mod preflight;
 mod preview;
 mod properties;
 mod sandbox;

@@ -228,7 +228,7 @@ async fn ask(
     for _ in 0..TRIES {
         pacer.wait().await;
         let sent = Instant::now();
-        let polled = match send(client, request, token).await {
+        let polled = match crate::run::http::exchange(client, request, token).await {
             Ok((status, retry_after, body)) => {
                 (poll.read)(message_id, &Response { status, retry_after, body: &body, recipients: 1 })
             }
@@ -241,36 +241,6 @@ async fn ask(
         last = Some(polled);
     }
     last.unwrap_or(Polled::Events(Vec::new()))
-}
-
-/// Sends `request` with `token` joined into its auth header; the answer's status,
-/// `Retry-After` and body (up to [`crate::run::http::MAX_ANSWER`] bytes).
-pub(super) async fn send(
-    client: &reqwest::Client,
-    request: &HttpRequest,
-    token: &Secret,
-) -> reqwest::Result<(u16, Option<Duration>, Vec<u8>)> {
-    let method = if request.method == "GET" { reqwest::Method::GET } else { reqwest::Method::POST };
-    let mut builder = client.request(method, &request.url);
-    for header in &request.headers {
-        builder = builder.header(header.name, header.with_secret(token.expose()));
-    }
-    if !request.body.is_null() {
-        builder = builder.body(request.body.to_string());
-    }
-    let mut response = builder.send().await?;
-    let status = response.status().as_u16();
-    let retry_after =
-        response.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(crate::run::parse_retry_after);
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = crate::run::http::MAX_ANSWER.saturating_sub(body.len());
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if room <= chunk.len() {
-            break;
-        }
-    }
-    Ok((status, retry_after, body))
 }
 
 /// The result for people: what was polled, then the campaign's funnel.

@@ -1,8 +1,13 @@
 //! `herald validate FILE...`: every problem in every file, then one summary line per valid file.
+//! With `--online`, each valid file is also checked against its live account
+//! ([`crate::preflight`]), read-only.
 
 use super::Output;
+use crate::error::Error;
 use crate::exit;
-use crate::plan::{self, Options as PlanOptions, ScheduleCheck};
+use crate::plan::{self, Endpoint, Options as PlanOptions, ScheduleCheck};
+use crate::preflight::Preflight;
+use crate::secret::Secret;
 use std::path::PathBuf;
 
 /// Options for `validate`.
@@ -22,10 +27,25 @@ pub struct Options {
     pub rate_card: Option<PathBuf>,
     /// `--file-root`: the tree the campaign's files must lie in, instead of its repository.
     pub file_root: Option<PathBuf>,
+    /// `--online`: check each valid file against its live account too.
+    pub online: bool,
+    /// With `online`: read the built-in sandbox's account instead.
+    pub sandbox: bool,
+    /// With `sandbox`: the templates its account holds (`--templates FILE`), else the built-in set.
+    pub sandbox_templates: Option<PathBuf>,
 }
 
 /// Runs `validate`; exit 0 when every file is valid, 2 otherwise.
 pub fn run(o: &Options, out: &Output) -> u8 {
+    super::block_on(validate(o, out)).unwrap_or_else(|e| out.error(&e))
+}
+
+async fn validate(o: &Options, out: &Output) -> Result<u8, Error> {
+    let sandbox = match o.sandbox {
+        true => Some(super::sandbox::start(o.sandbox_templates.as_deref(), crate::sandbox::Config::default()).await?),
+        false => None,
+    };
+    let endpoint = sandbox.as_ref().map_or(Endpoint::Campaign, |s| Endpoint::Sandbox(s.addr()));
     let mut code = exit::OK;
     for file in &o.files {
         let options = PlanOptions {
@@ -36,36 +56,69 @@ pub fn run(o: &Options, out: &Output) -> u8 {
             file_root: o.file_root.clone(),
             // A campaign whose time has passed would be refused by `send`: CI should hear now.
             schedule: ScheduleCheck::Require,
+            endpoint,
+            // The sandbox's account is read with its own token.
+            token: if o.sandbox { plan::TokenCheck::Skip } else { plan::TokenCheck::Warn },
             ..PlanOptions::default()
         };
-        let v = plan::load(file, options);
+        let mut v = plan::load(file, options);
+        let token = v.plan.as_ref().filter(|_| o.online).map(|plan| plan_token(plan, sandbox.is_some()));
+        let online = match token {
+            Some(token) => Some(online(&mut v, token, o.strict).await),
+            None => None,
+        };
         if v.plan.is_none() {
             code = exit::INVALID;
         }
         if o.json {
-            if let Err(e) = super::print(&(json(file, &v).to_string() + "\n")) {
-                return out.error(&e);
-            }
+            super::print(&(json(file, &v, online.as_ref()).to_string() + "\n"))?;
             continue;
         }
         out.diagnostics(&v.diagnostics);
+        let checked =
+            online.iter().flat_map(|p| &p.checked).map(|line| format!("account: {}: {line}\n", file.display()));
+        let checked: String = checked.collect();
         match v.plan {
             Some(plan) => {
                 let estimate =
                     plan.estimate.as_ref().map(|e| format!("estimate: {} {}\n", file.display(), e.sentence()));
-                if let Err(e) = super::print(&format!("ok: {}\n{}", plan.summary(), estimate.unwrap_or_default())) {
-                    return out.error(&e);
-                }
+                super::print(&format!("ok: {}\n{}{checked}", plan.summary(), estimate.unwrap_or_default()))?;
             }
-            None => out.invalid(file, &v.diagnostics, false),
+            None => {
+                super::print(&checked)?;
+                out.invalid(file, &v.diagnostics, false);
+            }
         }
     }
-    code
+    Ok(code)
+}
+
+/// The token the account is read with: the sandbox's, or the campaign's from its variable.
+fn plan_token(plan: &plan::Plan, sandbox: bool) -> Option<Secret> {
+    match sandbox {
+        true => Some(Secret::new(crate::providers::imitation::token(plan.provider))),
+        false => Secret::from_env(&plan.token_env),
+    }
+}
+
+/// Checks `v`'s plan against its account, adding the findings to its problems; an error makes
+/// the file invalid.
+async fn online(v: &mut plan::Validation, token: Option<Secret>, strict: bool) -> Preflight {
+    let Some(plan) = &v.plan else { return Preflight::default() };
+    let found = crate::preflight::check(plan, token.as_ref()).await;
+    found.findings.iter().cloned().for_each(|d| v.diagnostics.push(d));
+    if strict {
+        v.diagnostics.promote_warnings();
+    }
+    if v.diagnostics.has_errors() {
+        v.plan = None;
+    }
+    found
 }
 
 /// One file's verdict for `--format json`: whether it is valid, its audience counts, provider and
 /// message type, and every problem with its place.
-fn json(file: &std::path::Path, v: &plan::Validation) -> serde_json::Value {
+fn json(file: &std::path::Path, v: &plan::Validation, online: Option<&Preflight>) -> serde_json::Value {
     let (errors, warnings) = v.diagnostics.count();
     let audience = v.plan.as_ref().map(|p| {
         let c = p.audience.counts;
@@ -79,7 +132,7 @@ fn json(file: &std::path::Path, v: &plan::Validation) -> serde_json::Value {
             "rows": c.rows(),
         })
     });
-    serde_json::json!({
+    let mut verdict = serde_json::json!({
         "file": file.display().to_string(),
         "valid": v.plan.is_some(),
         "errors": errors,
@@ -94,5 +147,9 @@ fn json(file: &std::path::Path, v: &plan::Validation) -> serde_json::Value {
             "unpriced": e.unpriced,
         })),
         "problems": v.diagnostics.to_json(),
-    })
+    });
+    if let Some(p) = online {
+        verdict["account"] = serde_json::json!({"checked": p.checked, "daily_cap": p.daily_cap});
+    }
+    verdict
 }

@@ -28,7 +28,7 @@ mod walk;
 mod window;
 
 pub use canary::Canary;
-pub use files::{ReadError, read_at_most};
+pub use files::{MAX_CAMPAIGN, ReadError, read_at_most};
 pub use lookup::NotSent;
 pub use opt_out::{NamedBy, OptOutList};
 pub use render::{Rendered, Renderer};

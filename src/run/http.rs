@@ -6,6 +6,7 @@
 use super::prepared::Prepared;
 use super::transport::{Attempt, FailureKind, NetworkFailure, Transport, Wire};
 use crate::error::ClientError;
+use crate::request::HttpRequest;
 use crate::secret::Secret;
 use std::sync::Arc;
 use std::time::Duration;
@@ -137,6 +138,36 @@ fn failure(e: &reqwest::Error, kind: FailureKind) -> NetworkFailure {
         source = s.source();
     }
     NetworkFailure { kind, detail: text }
+}
+
+/// Sends `request` with `token` joined into its auth header; the answer's status,
+/// `Retry-After` and body (up to [`MAX_ANSWER`] bytes): one read of an account or a status,
+/// outside a run.
+pub async fn exchange(
+    client: &reqwest::Client,
+    request: &HttpRequest,
+    token: &Secret,
+) -> reqwest::Result<(u16, Option<Duration>, Vec<u8>)> {
+    let method = if request.method == "GET" { reqwest::Method::GET } else { reqwest::Method::POST };
+    let mut builder = client.request(method, &request.url);
+    for header in &request.headers {
+        builder = builder.header(header.name, header.with_secret(token.expose()));
+    }
+    if !request.body.is_null() {
+        builder = builder.body(request.body.to_string());
+    }
+    let mut response = builder.send().await?;
+    let status = response.status().as_u16();
+    let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_ANSWER.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if room <= chunk.len() {
+            break;
+        }
+    }
+    Ok((status, retry_after, body))
 }
 
 /// `Retry-After`: delay-seconds or an HTTP date. Capped at 15 minutes.

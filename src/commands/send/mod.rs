@@ -28,6 +28,8 @@ pub struct Options {
     pub sandbox: bool,
     /// With `sandbox`: the templates its account holds (`--templates FILE`), else the built-in set.
     pub sandbox_templates: Option<PathBuf>,
+    /// Skip the checks against the live account ([`crate::preflight`]).
+    pub offline: bool,
     /// Validation warnings count as errors.
     pub strict: bool,
     /// Faults for the built-in sandbox to inject (with `sandbox`).
@@ -85,6 +87,38 @@ pub struct Options {
     pub receipts: Option<crate::sandbox::receipts::Options>,
 }
 
+/// Checks `plan` against the live account before the first request: findings print as
+/// validation's do, an error stops the send, and the sender's messaging limit becomes the daily
+/// cap when the campaign sets none (and a journal counts the day's messages).
+async fn preflight(plan: &mut Plan, o: &Options, out: &Output) -> Result<(), SessionError> {
+    let token = match o.sandbox {
+        true => Some(Secret::new(crate::providers::imitation::token(plan.provider))),
+        false => Secret::from_env(&plan.token_env),
+    };
+    let found = crate::preflight::check(plan, token.as_ref()).await;
+    let mut diags = crate::diagnostic::Diagnostics::new(super::problems_per_group(o.all_problems));
+    found.findings.iter().cloned().for_each(|d| diags.push(d));
+    if o.strict {
+        diags.promote_warnings();
+    }
+    out.diagnostics(&diags);
+    if diags.has_errors() {
+        out.invalid(&o.file, &diags, true);
+        return Err(Error::Invalid(o.file.clone()).into());
+    }
+    if !o.quiet {
+        found.checked.iter().for_each(|line| eprintln!("account: {line}"));
+    }
+    match (found.daily_cap, o.no_journal) {
+        (Some(_), true) if !o.quiet => {
+            eprintln!("account: without the journal no count of the day's messages is kept: the limit is not held to")
+        }
+        (Some(cap), false) => plan.senders[0].daily_cap = Some(cap),
+        _ => {}
+    }
+    Ok(())
+}
+
 /// Runs `send`.
 pub fn run(o: &Options, out: &Output) -> u8 {
     match super::block_on(async { Ok(send(o, out).await) }) {
@@ -135,6 +169,10 @@ async fn send(o: &Options, out: &Output) -> Result<u8, SessionError> {
         out.invalid(&o.file, &v.diagnostics, true);
         return Err(Error::Invalid(o.file.clone()).into());
     };
+    let mut plan = plan;
+    if !o.dry_run && !o.offline && crate::preflight::applies(&plan) {
+        preflight(&mut plan, o, out).await?;
+    }
     // Validation ran without yielding: a signal meanwhile is in the flag, not yet the token.
     if arrived.get() || cancel.is_cancelled() {
         return Err(SessionError::Cancelled);

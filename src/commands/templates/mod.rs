@@ -9,19 +9,12 @@ mod scaffold;
 use super::Output;
 use crate::error::Error;
 use crate::exit;
-use crate::plan::{self, Endpoint, Options as PlanOptions, Plan, TokenCheck};
-use crate::providers::account::{AccountError, AccountReader, Template};
-use crate::providers::{ProviderError, Response};
+use crate::plan::{self, Endpoint, Options as PlanOptions, TokenCheck};
+use crate::preflight::fetch::{self, Account};
+use crate::preflight::template::close;
+use crate::providers::account::Template;
 use crate::secret::Secret;
 use std::path::PathBuf;
-use std::time::Duration;
-
-/// A read's timeout.
-const TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Pages followed at most: far beyond any account (Meta allows a few thousand templates), so
-/// an answer naming its own page as the next cannot loop.
-const MAX_PAGES: usize = 1_000;
 
 /// Options for `templates`.
 #[derive(Clone)]
@@ -45,14 +38,6 @@ pub struct Options {
 /// Runs `templates`.
 pub fn run(o: &Options, out: &Output) -> u8 {
     super::block_on(templates(o, out)).unwrap_or_else(|e| out.error(&e))
-}
-
-/// The account's templates, as read.
-pub(crate) struct Account {
-    /// Every template, in the provider's order.
-    pub templates: Vec<Template>,
-    /// Why the list may be incomplete, when the provider says so.
-    pub partial: Option<&'static str>,
 }
 
 async fn templates(o: &Options, out: &Output) -> Result<u8, Error> {
@@ -80,7 +65,7 @@ async fn templates(o: &Options, out: &Output) -> Result<u8, Error> {
         Some(_) => Secret::new(crate::providers::imitation::token(plan.provider)),
         None => token(&plan.token_env)?,
     };
-    let account = read(&plan, reader, &token, provider.info().name).await?;
+    let account = fetch::templates(&plan, reader, &token, provider.info().name).await?;
     let text = match &o.scaffold {
         Some(name) => scaffold::block(pick(&account.templates, name, o.language.as_deref())?),
         None if o.json => list::json(&plan, &account).to_string() + "\n",
@@ -99,39 +84,6 @@ fn token(name: &str) -> Result<Secret, Error> {
     Ok(secret)
 }
 
-/// Every page of the account's templates, read with the first sender's settings.
-async fn read(plan: &Plan, reader: &dyn AccountReader, token: &Secret, name: &'static str) -> Result<Account, Error> {
-    let client = crate::run::client(TIMEOUT, 1)?;
-    let settings = plan.settings_of(0);
-    let mut account = Account { templates: Vec::new(), partial: None };
-    let mut after: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let request = reader.templates_request(settings, plan.waba_id.as_deref(), after.as_deref())?;
-        let (status, retry_after, body) = super::track::send(&client, &request, token)
-            .await
-            .map_err(|e| AccountError::Failed { provider: name, error: ProviderError::new(None, unreachable(&e)) })?;
-        let page = reader.read_templates(&Response { status, retry_after, body: &body, recipients: 1 })?;
-        account.templates.extend(page.templates);
-        account.partial = page.partial;
-        match page.next {
-            Some(next) if after.as_deref() != Some(next.as_str()) => after = Some(next),
-            _ => break,
-        }
-    }
-    Ok(account)
-}
-
-/// What went wrong on the way to the provider, with its causes.
-fn unreachable(e: &reqwest::Error) -> String {
-    let mut words = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        words = format!("{words}: {s}");
-        source = s.source();
-    }
-    format!("{words}; check `provider.base_url` and the network")
-}
-
 /// The template `name` (in `language`, when given, else its only or first language).
 fn pick<'t>(templates: &'t [Template], name: &str, language: Option<&str>) -> Result<&'t Template, Error> {
     let found = templates.iter().find(|t| t.name == name && language.is_none_or(|l| t.language == l));
@@ -140,17 +92,6 @@ fn pick<'t>(templates: &'t [Template], name: &str, language: Option<&str>) -> Re
         language: language.map(str::to_string),
         close: close(templates, name),
     })
-}
-
-/// The templates whose names are most like `name` (its other languages first), at most five.
-fn close(templates: &[Template], name: &str) -> Vec<String> {
-    let mut scored: Vec<(f64, String)> = templates
-        .iter()
-        .map(|t| (strsim::jaro_winkler(name, &t.name), format!("{} ({})", t.name, t.language)))
-        .filter(|(score, _)| *score >= 0.7)
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    scored.into_iter().take(5).map(|(_, t)| t).collect()
 }
 
 #[cfg(test)]

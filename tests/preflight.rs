@@ -1,0 +1,302 @@
+//! The checks against the live account through the real binary: `validate --online --sandbox`
+//! catches each mismatch between a campaign and the sandbox account's templates with its own
+//! message at the campaign's key (unknown name, wrong language, PAUSED, DISABLED, parameter
+//! counts positional and named, a missing media header, a URL button without its parameter, a
+//! body too long for some recipient); the example Cloud API campaigns pass; `send` stops a
+//! mismatched campaign before its first request, and `--offline` skips the checks.
+
+use crate::common::*;
+
+const TOKEN: &str = "EAASandboxCloudApiToken";
+
+/// A Cloud API campaign of the sandbox's business account, sending `template` (the lines under
+/// `template:`) to people.csv; `base_url` under `provider:` when given.
+fn campaign(s: &Scratch, base_url: Option<&str>, template: &str) {
+    let base_url = base_url.map(|u| format!("  base_url: {u}\n")).unwrap_or_default();
+    s.write(
+        "c.yaml",
+        format!(
+            "version: 1\nid: t\nprovider:\n  kind: cloud_api\n  token_env: WA_TOKEN\n  phone_number_id: \"42\"\n  waba_id: \"102290129340398\"\n{base_url}recipients:\n  csv: people.csv\nmessage:\n  type: template\n  template:\n{template}"
+        ),
+    );
+}
+
+/// `validate --online --sandbox` on c.yaml.
+fn online(s: &Scratch) -> std::process::Output {
+    herald(s.path()).args(["validate", "c.yaml", "--online", "--sandbox"]).output().unwrap()
+}
+
+/// Runs the check on `template` for one recipient and returns its stderr, having checked that
+/// the campaign is invalid.
+fn refused(template: &str) -> String {
+    let s = Scratch::new();
+    s.write("people.csv", "phone,name\n+254720000001,Amina\n");
+    campaign(&s, None, template);
+    let out = online(&s);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("error: c.yaml is invalid"), "{err}");
+    err
+}
+
+const RENEWAL: &str = "    name: vip_renewal\n    language: en_US\n    header: { type: text, text: Amina }\n";
+
+const ORDER: &str = "    name: order_confirmation\n    language: en_US\n";
+const ORDER_HEADER: &str = "    header: { type: image, url: \"https://shop.example.com/a.jpg\" }\n";
+const ORDER_BODY: &str = "    body: { first_name: \"{{ name }}\", order_number: \"860198\" }\n";
+const ORDER_BUTTON: &str = "    buttons: [{ type: url, index: 0, text: \"860198\" }]\n";
+
+// spawns: terminal output
+#[test]
+fn an_unknown_template_name_is_an_error_at_the_name_with_the_closest_ones() {
+    let err = refused("    name: vip_renewel\n    language: en_US\n    body: [a, b]\n");
+    assert!(err.contains("error: the account has no template `vip_renewel`\n  --> c.yaml:13:11"), "{err}");
+    assert!(err.contains("did you mean `vip_renewal (en_US)`?"), "{err}");
+    assert!(err.contains("Meta error 132001"), "{err}");
+}
+
+// spawns: terminal output
+#[test]
+fn a_template_not_in_the_campaign_s_language_lists_the_languages_it_has() {
+    let err = refused("    name: vip_renewal\n    language: fr\n    body: [a, b]\n");
+    assert!(
+        err.contains("error: the account's template `vip_renewal` is not in `fr`: it has en_US\n  --> c.yaml:14:15"),
+        "{err}"
+    );
+    assert!(err.contains("132001"), "{err}");
+}
+
+// spawns: terminal output
+#[test]
+fn a_paused_template_is_an_error_naming_132015() {
+    let err = refused(
+        "    name: spring_sale\n    language: en_US\n    body: [a, b]\n    buttons: [{ type: copy_code, code: SPRING20 }]\n",
+    );
+    assert!(err.contains("error: `spring_sale (en_US)` is PAUSED: Meta paused it for low quality"), "{err}");
+    assert!(err.contains("Meta error 132015 (template is paused)"), "{err}");
+    assert_eq!(err.matches("error: ").count(), 2, "the one problem and the verdict: {err}");
+}
+
+// spawns: terminal output
+#[test]
+fn a_disabled_template_is_an_error_naming_132016() {
+    let err = refused("    name: winter_sale\n    language: en_US\n    body: [a]\n");
+    assert!(err.contains("error: `winter_sale (en_US)` is DISABLED"), "{err}");
+    assert!(err.contains("create a new template") && err.contains("132016"), "{err}");
+}
+
+// spawns: terminal output
+#[test]
+fn a_positional_body_with_a_parameter_too_many_quotes_the_template() {
+    let err = refused(&format!("{RENEWAL}    body: [a, b, c]\n"));
+    assert!(
+        err.contains(
+            "error: `vip_renewal (en_US)` body: \"Dear {{1}}, your VIP membership {{2}} renews …\" has 2 parameters; the campaign gives 3\n  --> c.yaml:16:11"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("give exactly 2 body parameters in order; a send would get Meta error 132000"), "{err}");
+}
+
+// spawns: terminal output
+#[test]
+fn a_named_body_short_of_a_parameter_or_with_a_stray_one_names_them() {
+    let err = refused(&format!("{ORDER}{ORDER_HEADER}    body: {{ first_name: a }}\n{ORDER_BUTTON}"));
+    assert!(
+        err.contains(
+            "error: `order_confirmation (en_US)` body: \"Thank you, {{first_name}}! Your order …\" needs `order_number`; the campaign does not give it\n  --> c.yaml:16:11"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("add `order_number: …` to `body`; a send would get Meta error 132000"), "{err}");
+    let err = refused(&format!("{ORDER}{ORDER_HEADER}    body: {{ first_name: a, order_no: b }}\n{ORDER_BUTTON}"));
+    assert!(err.contains("has no parameter `order_no`; it has first_name, order_number\n  --> c.yaml:16:38"), "{err}");
+    assert!(err.contains("did you mean `order_number`?"), "{err}");
+}
+
+// spawns: terminal output
+#[test]
+fn positional_parameters_for_a_named_template_and_named_for_a_positional_one_are_errors() {
+    let err = refused(&format!("{ORDER}{ORDER_HEADER}    body: [a, b]\n{ORDER_BUTTON}"));
+    assert!(
+        err.contains("takes named parameters (first_name, order_number); the campaign gives them by position"),
+        "{err}"
+    );
+    assert!(err.contains("write `body` as a mapping, `first_name: …, order_number: …` each"), "{err}");
+    let named = "    name: vip_renewal\n    language: en_US\n    header: { type: text, text: Amina, name: first }\n";
+    let err = refused(&format!("{named}    body: {{ name: a, order: b }}\n"));
+    assert!(err.contains("`vip_renewal (en_US)` body: \"Dear {{1}}, your VIP membership {{2}} renews …\" takes its parameters by position; the campaign names them"), "{err}");
+    assert!(err.contains("132012"), "{err}");
+}
+
+// spawns: terminal output
+#[test]
+fn an_image_header_the_campaign_does_not_fill_is_an_error() {
+    let err = refused(&format!("{ORDER}{ORDER_BODY}{ORDER_BUTTON}"));
+    assert!(err.contains("error: `order_confirmation (en_US)` has an image header; the campaign gives none"), "{err}");
+    assert!(err.contains("add `header: { type: image, url: https://… }`"), "{err}");
+}
+
+// spawns: terminal output
+#[test]
+fn a_url_button_with_a_variable_needs_its_parameter() {
+    let err = refused(&format!("{ORDER}{ORDER_HEADER}{ORDER_BODY}"));
+    assert!(
+        err.contains(
+            "error: `order_confirmation (en_US)` button 0 \"Track order\" links to https://shop.example.com/track/{{1}}; the campaign gives no `url` for it"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("add `{ type: url, index: 0, text: \"…\" }` to `buttons`"), "{err}");
+}
+
+// spawns: terminal output
+#[test]
+fn a_body_too_long_for_some_recipients_names_the_first_row_and_counts_them() {
+    let s = Scratch::new();
+    let long = "x".repeat(1_000);
+    s.write("people.csv", format!("phone,name\n+254720000001,Amina\n+254720000002,{long}\n+254720000003,{long}\n"));
+    campaign(&s, None, &format!("{RENEWAL}    body: [\"{{{{ name }}}}\", ORD-1]\n"));
+    let out = online(&s);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("is 1065 characters, over Meta's 1024; 2 recipients are over it\n --> people.csv:3\n"),
+        "{err}"
+    );
+    assert!(err.contains("Meta error 132005"), "{err}");
+}
+
+// spawns: terminal output
+#[test]
+fn the_example_cloud_api_campaigns_pass_against_the_sandbox_account() {
+    for file in ["renewal.cloud_api.yaml", "order.cloud_api.yaml", "spring-sale.cloud_api.yaml"] {
+        let out = herald(&root().join("campaigns")).args(["validate", file, "--online", "--sandbox"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{file}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(text.contains(&format!("account: {file}: sender +1 631-555-5555, CONNECTED, quality GREEN")), "{text}");
+        assert!(!stderr(&out).contains("account"), "{}", stderr(&out));
+    }
+    let out = herald(&root().join("campaigns"))
+        .args(["validate", "renewal.cloud_api.yaml", "--online", "--sandbox", "--format", "json"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["valid"], true);
+    assert_eq!(
+        doc["account"]["checked"][0],
+        "template vip_renewal (en_US) APPROVED, UTILITY, checked for 2 recipients"
+    );
+    assert_eq!(doc["account"]["daily_cap"], 1000);
+}
+
+/// A campaign naming the paused template, sent to a sandbox server of its own.
+fn paused(s: &Scratch, server: &SandboxServer) {
+    s.write("people.csv", "phone\n+254720000001\n");
+    let template = "    name: spring_sale\n    language: en_US\n    body: [a, b]\n    buttons: [{ type: copy_code, code: SPRING20 }]\n";
+    campaign(s, Some(&server.url), template);
+}
+
+// spawns: exit code
+#[test]
+fn send_stops_a_mismatched_campaign_before_its_first_request() {
+    let s = Scratch::new();
+    let server = sandbox_server(&s, &[]);
+    paused(&s, &server);
+    let out = herald(s.path())
+        .env("WA_TOKEN", TOKEN)
+        .args(["send", "c.yaml", "--yes", "--journal", "j.db", "--report", "out"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("is PAUSED") && err.ends_with("1 error; nothing was sent\n"), "{err}");
+    assert!(accepted(&s).is_empty(), "the sandbox accepted {:?}", accepted(&s));
+    assert!(!s.path().join("j.db").exists() && !s.path().join("out").exists());
+    assert!(!err.contains(TOKEN));
+}
+
+// spawns: exit code
+#[test]
+fn send_offline_skips_the_checks_against_the_account() {
+    let s = Scratch::new();
+    let server = sandbox_server(&s, &[]);
+    paused(&s, &server);
+    let out = herald(s.path())
+        .env("WA_TOKEN", TOKEN)
+        .args(["send", "c.yaml", "--yes", "--offline", "--journal", "j.db", "--report", "out"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(!err.contains("PAUSED") && !err.contains("account:"), "{err}");
+    assert!(s.path().join("out").exists(), "the send went on to its requests: {err}");
+}
+
+// spawns: terminal output
+#[test]
+fn an_audience_over_the_messaging_limit_is_a_warning_with_the_days_it_takes() {
+    let s = Scratch::new();
+    let rows: String = (0..1_001).map(|n| format!("+2547{n:08}\n")).collect();
+    s.write("people.csv", format!("phone\n{rows}"));
+    campaign(&s, None, "    name: hello_world\n    language: en_US\n");
+    let out = online(&s);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(
+            "warning: the campaign has 1001 recipients, over +1 631-555-5555's messaging limit of 1000 unique users a day: it takes 2 days at the limit\n --> c.yaml:6:20"
+        ),
+        "{err}"
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("messaging limit 1000 unique users a day (TIER_1K), a send holds to it as its daily cap"),
+        "{text}"
+    );
+}
+
+// spawns: exit code
+#[test]
+fn a_failed_read_of_the_account_is_a_warning_naming_why() {
+    let s = Scratch::new();
+    s.write("people.csv", "phone\n+254720000001\n");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    campaign(&s, Some(&format!("http://{closed}")), "    name: hello_world\n    language: en_US\n");
+    let out = herald(s.path()).env("WA_TOKEN", TOKEN).args(["validate", "c.yaml", "--online"]).output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("warning: the account's templates could not be read, so the checks on it were skipped: The Cloud API could not show the account"), "{err}");
+    assert!(err.contains("warning: the account's sender could not be read"), "{err}");
+    assert!(err.contains("`--offline` skips these reads") && !err.contains(TOKEN), "{err}");
+    let unset = herald(s.path()).args(["validate", "c.yaml", "--online"]).output().unwrap();
+    assert!(stderr(&unset).contains("warning: the account was not read: `WA_TOKEN` is not set"), "{}", stderr(&unset));
+}
+
+// spawns: exit code
+#[test]
+fn a_send_holds_to_the_messaging_limit_when_the_campaign_sets_no_daily_cap() {
+    let s = Scratch::new();
+    let rows: String = (0..1_001).map(|n| format!("+2547{n:08}\n")).collect();
+    s.write("people.csv", format!("phone\n{rows}"));
+    campaign(&s, None, "    name: hello_world\n    language: en_US\n");
+    let args = ["send", "c.yaml", "--sandbox", "--yes", "--no-receipts", "--rate", "1000/s", "--journal", "j.db"];
+    let out = herald(s.path()).args(args).args(["--report", "out"]).output().unwrap();
+    let err = stderr(&out);
+    assert!(err.contains("a send holds to it as its daily cap"), "{err}");
+    let rows = report_rows(&s);
+    let state = |want: &str| rows.iter().filter(|r| &r[2] == want).count();
+    assert_eq!((state("sent"), rows.len()), (1_000, 1_001), "{err}");
+    assert!(rows.iter().any(|r| r.iter().any(|c| c.contains("daily cap of 1000"))), "{err}");
+}
+
+// spawns: terminal output
+#[test]
+fn without_the_journal_a_send_says_the_limit_is_not_held_to() {
+    let s = Scratch::new();
+    s.write("people.csv", "phone\n+254720000001\n");
+    campaign(&s, None, "    name: hello_world\n    language: en_US\n");
+    let out = herald(s.path()).args(["send", "c.yaml", "--sandbox", "--yes", "--no-journal"]).output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("account: without the journal no count of the day's messages is kept"), "{err}");
+}
