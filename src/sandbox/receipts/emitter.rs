@@ -290,6 +290,7 @@ impl Poster {
             if retry < RETRIES {
                 tokio::time::sleep(pause).await;
                 pause *= 2;
+                self.tally.retry();
             }
         }
         false

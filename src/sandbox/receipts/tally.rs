@@ -15,6 +15,8 @@ pub(super) struct Tally {
     posted: AtomicU64,
     /// Events given up on after every retry.
     refused: AtomicU64,
+    /// Posts sent again after an error or an answer other than 2xx.
+    retried: AtomicU64,
     /// Events planned and not yet posted or given up on.
     pending: AtomicU64,
 }
@@ -28,6 +30,10 @@ pub struct Totals {
     pub posted: u64,
     /// Events given up on after every retry.
     pub refused: u64,
+    /// Posts sent again after an error or an answer other than 2xx. A receiver may have read the
+    /// first (an answer that timed out, a 503 after reading), so it may count up to this many
+    /// events more than `posted`, as with a provider's own retries.
+    pub retried: u64,
     /// Events still to post.
     pub pending: u64,
 }
@@ -46,6 +52,11 @@ impl Tally {
         self.pending.fetch_sub(1, Ordering::SeqCst) - 1
     }
 
+    /// Counts one post sent again.
+    pub(super) fn retry(&self) {
+        self.retried.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Events still to post.
     pub(super) fn pending(&self) -> u64 {
         self.pending.load(Ordering::SeqCst)
@@ -57,6 +68,7 @@ impl Tally {
             planned: self.planned.lock().unwrap_or_else(PoisonError::into_inner).clone(),
             posted: self.posted.load(Ordering::Relaxed),
             refused: self.refused.load(Ordering::Relaxed),
+            retried: self.retried.load(Ordering::Relaxed),
             pending: self.pending(),
         }
     }
@@ -64,7 +76,7 @@ impl Tally {
 
 impl Totals {
     /// `{"planned": {"accepted", "delivered", "read", "failed", "by_code": {code: n}}, "posted",
-    /// "refused", "pending"}`; `delivered` counts read messages too, as the funnel does, and a
+    /// "refused", "retried", "pending"}`; `delivered` counts read messages too, as the funnel does, and a
     /// failure without a code is counted under `""`.
     pub fn to_json(&self) -> Value {
         let p = &self.planned;
@@ -73,7 +85,8 @@ impl Totals {
         json!({
             "planned": {"accepted": p.accepted, "delivered": p.delivered, "read": p.read, "failed": p.failed,
                         "by_code": by_code},
-            "posted": self.posted, "refused": self.refused, "pending": self.pending,
+            "posted": self.posted, "refused": self.refused, "retried": self.retried,
+            "pending": self.pending,
         })
     }
 }
@@ -94,11 +107,12 @@ mod tests {
         tally.planned(&failed, 2);
         assert_eq!(tally.done(true), 4);
         assert_eq!(tally.done(false), 3);
+        tally.retry();
         let json = tally.totals().to_json();
         assert_eq!(
             json,
             json!({"planned": {"accepted": 2, "delivered": 1, "read": 1, "failed": 1, "by_code": {"131049": 1}},
-                   "posted": 1, "refused": 1, "pending": 3})
+                   "posted": 1, "refused": 1, "retried": 1, "pending": 3})
         );
     }
 }
