@@ -1,5 +1,6 @@
 //! herald's integration tests: one binary (one link step) running the real `herald` command.
 
+mod action;
 mod audience;
 mod bad_input;
 mod batch;
