@@ -6,6 +6,7 @@ mod bad_input;
 mod batch;
 mod browser;
 mod canary;
+mod ci;
 mod common;
 mod cost;
 mod docs;
