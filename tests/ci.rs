@@ -1,6 +1,7 @@
 //! The CI recipes are checked, not just written: `action.yml` matches GitHub's action metadata
 //! schema, every YAML example in `docs/` and every file in `docs/ci/` parses, each `herald …`
-//! line the recipes run is one herald's command line accepts, and actionlint passes on every
+//! line the recipes run is one herald's command line accepts (and their `validate` and sandbox
+//! rehearsals succeed as written), and actionlint passes on every
 //! GitHub workflow (`docs/ci/*` but GitLab's, `.github/workflows/*`), which also checks each
 //! `uses: ./` step against `action.yml`'s inputs (actionlint does not lint an action's metadata
 //! file on its own: rhysd/actionlint#46).
@@ -239,4 +240,35 @@ fn actionlint_passes_on_every_workflow_and_the_action_s_callers() {
         workflows.iter().map(|(n, t)| (n.clone(), t.replace("command:", "comand:"))).collect();
     let findings = lint(&actionlint, &misspelt).expect("actionlint accepted an input action.yml lacks");
     assert!(findings.contains("\"comand\" is not defined"), "{findings}");
+}
+
+// spawns: exit code — the recipes' validate and rehearsal commands, run as written
+#[test]
+fn the_recipes_validate_and_rehearsal_commands_succeed_as_written() {
+    let mut commands = Vec::new();
+    for file in recipes() {
+        let value = parse(&std::fs::read_to_string(&file).unwrap(), &shown(&file), 1).unwrap();
+        herald_commands(&value, &shown(&file), &mut commands);
+    }
+    // The recipes' paths are the repository's: a scratch folder links to its campaigns.
+    let job = Scratch::new();
+    for dir in ["campaigns", "templates"] {
+        std::os::unix::fs::symlink(root().join(dir), job.path().join(dir)).unwrap();
+    }
+    let mut ran = 0;
+    for (at, args) in &commands {
+        let mut args: Vec<&str> = args.split_whitespace().collect();
+        let rehearsal = args[0] == "send" && args.contains(&"--sandbox");
+        if args[0] != "validate" && !rehearsal {
+            continue;
+        }
+        let report = job.path().join(format!("report-{ran}"));
+        if rehearsal && !args.contains(&"--report") {
+            args.extend(["--report", report.to_str().unwrap()]); // as the action adds one
+        }
+        let o = herald(job.path()).args(&args).env("HERALD_JOURNAL", job.path().join("j.db")).output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{at}: herald {}\n{}", args.join(" "), stderr(&o));
+        ran += 1;
+    }
+    assert!(ran >= 4, "only {ran} of the recipes' commands ran: {commands:#?}");
 }
