@@ -58,8 +58,12 @@ fetch() {
     [[ $actual == "$expected" ]] || fail "$archive's SHA-256 is $actual, its .sha256 says $expected: not installed"
     mkdir -p "$dir"
     if [[ $ext == zip ]]; then
-      # dist's zips hold the binary at their root.
-      unzip -oq "$tmp/$archive" -d "$dir"
+      # dist's zips hold the binary at their root. Git Bash may lack unzip; PowerShell has it.
+      if command -v unzip > /dev/null; then
+        unzip -oq "$tmp/$archive" -d "$dir"
+      else
+        pwsh -NoProfile -Command "Expand-Archive -Force -LiteralPath '$(cygpath -w "$tmp/$archive")' -DestinationPath '$(cygpath -w "$dir")'"
+      fi
     else
       # dist's tarballs hold a folder named like the archive.
       tar -xJf "$tmp/$archive" -C "$dir" --strip-components=1
