@@ -13,7 +13,11 @@ if [[ -n ${HERALD_INPUT_JOURNAL:-} ]]; then
   export HERALD_JOURNAL=$HERALD_INPUT_JOURNAL
 fi
 # Split like a shell line, so quoted paths with spaces work.
-eval "args=(${HERALD_COMMAND:-})"
+args=()
+if ! eval "args=(${HERALD_COMMAND:-})"; then
+  echo "::error::the action's command input is not a shell line (an unclosed quote?): ${HERALD_COMMAND:-}"
+  exit 2
+fi
 if [[ ${#args[@]} == 0 ]]; then
   echo "exit-code=0" >> "$GITHUB_OUTPUT"
   echo "report-dir=" >> "$GITHUB_OUTPUT"

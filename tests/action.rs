@@ -73,6 +73,11 @@ fn the_run_step_fails_with_herald_s_code_unless_told_to_only_report_it() {
     assert_eq!(outputs(&runner.path().join("output"))["exit-code"], "2");
 
     let runner = Scratch::new();
+    let o = run_step(&runner, &[("HERALD_COMMAND", "validate 'unclosed.yaml")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).contains("::error::the action's command input is not a shell line"), "{}", stdout(&o));
+
+    let runner = Scratch::new();
     let o = run_step(&runner, &[failing[0], ("HERALD_FAIL_ON_ERROR", "false")]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = outputs(&runner.path().join("output"));
