@@ -600,6 +600,25 @@ fn command() -> clap::Command {
     })
 }
 
+/// Arguments herald's command line refuses, with clap's explanation (`error: unexpected
+/// argument '--x' found`, the usage line).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(Box<clap::Error>);
+
+/// Checks `args` (the words after `herald`) against the command line without running anything:
+/// the check the CI recipes' `herald …` lines are held to, so a renamed option fails a test.
+/// `--help` and `--version` are accepted.
+pub fn check<'a>(args: impl IntoIterator<Item = &'a str>) -> Result<(), Refused> {
+    match command().try_get_matches_from(std::iter::once("herald").chain(args)) {
+        Ok(_) => Ok(()),
+        Err(e) if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion) => {
+            Ok(())
+        }
+        Err(e) => Err(Refused(Box::new(e))),
+    }
+}
+
 /// Parses the process arguments and runs the command; returns the exit code.
 pub fn run() -> u8 {
     let args = Args::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit());

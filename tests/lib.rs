@@ -1,10 +1,12 @@
 //! herald's integration tests: one binary (one link step) running the real `herald` command.
 
+mod action;
 mod audience;
 mod bad_input;
 mod batch;
 mod browser;
 mod canary;
+mod ci;
 mod common;
 mod cost;
 mod docs;
