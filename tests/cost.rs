@@ -209,6 +209,35 @@ fn a_sandbox_send_shows_the_actual_cost_beside_the_estimate_and_status_and_repor
     assert_eq!(&again["cost"], cost, "herald report rebuilds it");
 }
 
+// spawns: terminal output — Meta bills the template's category, not the campaign's
+#[test]
+fn a_sandbox_send_bills_the_account_template_s_category_not_the_declared_one() {
+    let s = scratch();
+    let utility = MARKETING.replace("marketing", "utility");
+    s.write("c.yaml", campaign("https://graph.facebook.com/v23.0", &utility, "  rate_card: rates/meta-usd.csv"));
+    s.write(
+        "account.json",
+        r#"[{"name": "promo", "language": "en", "status": "APPROVED", "category": "MARKETING",
+             "components": [{"type": "BODY", "text": "Spring sale: 20% off"}]}]"#,
+    );
+    let o = herald(s.path())
+        .args(["send", "c.yaml", "--sandbox", "--templates", "account.json", "--yes", "--journal", "j.db"])
+        .args(["--report", "out", "--receipt-delay", "50ms", "--async-fail-rate", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let cost = &report_summary(&s)["cost"];
+    // Estimated as declared (utility): 3 × 0.004 (Rest of Africa) + 1 × 0.0014 (India).
+    assert_eq!(cost["estimate"]["at_most"].as_f64(), Some(0.0134), "{cost}");
+    // Billed as the account's template is (marketing): 3 × 0.0225 + 1 × 0.0107.
+    let actual = &cost["actual"];
+    assert_eq!((actual["status"].as_str(), actual["amount"].as_f64()), (Some("complete"), Some(0.0782)), "{cost}");
+    assert_eq!(actual["by_category"]["marketing"]["messages"], 4, "{cost}");
+    assert_eq!(actual["by_category"].get("utility"), None, "{cost}");
+    let line = "cost: estimate at most 0.02 USD (an upper bound) · actual 0.08 USD for 4 billable messages (marketing 4: 0.08)";
+    assert!(stdout(&o).contains(line), "{}", stdout(&o));
+}
+
 // spawns: terminal output
 #[test]
 fn without_a_rate_card_a_template_send_says_once_how_to_add_one() {

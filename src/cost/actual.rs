@@ -1,6 +1,7 @@
 //! What a campaign cost, from what Meta reported it billed: each delivered message's `pricing`
 //! (billable, category) on its receipts, priced at the rate card's rate for that category in
-//! the market of the recipient's calling code. Messages Meta reports not billable (free
+//! the market of the recipient's country, read from the number as the estimate reads it (so a
+//! Jamaican +1 number is Rest of Latin America, not North America). Messages Meta reports not billable (free
 //! service, free entry point) cost nothing; billable ones whose market or category the card
 //! has no rate for are counted apart (`unpriced`), never guessed.
 
@@ -10,11 +11,12 @@ use super::money::{Amount, Currency};
 use crate::providers::Pricing;
 use std::collections::BTreeMap;
 
-/// Billable messages by the recipient's calling code and the category Meta billed them as. Its
-/// size depends on the countries and categories, not on the audience.
+/// Billable messages by the recipient's country (two letters, `None` where the number names
+/// none) and the category Meta billed them as. Its size depends on the countries and
+/// categories, not on the audience.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Charges {
-    by: BTreeMap<(Option<u16>, String), u64>,
+    by: BTreeMap<(Option<String>, String), u64>,
 }
 
 impl Charges {
@@ -27,7 +29,8 @@ impl Charges {
 
     /// Counts a billable message to `recipient` (E.164), billed as `category`.
     pub fn count(&mut self, recipient: &str, category: String) {
-        *self.by.entry((crate::phone::calling_code(recipient), category)).or_default() += 1;
+        let country = crate::phone::Phone::from_e164_unchecked(recipient).region();
+        *self.by.entry((country, category)).or_default() += 1;
     }
 }
 
@@ -65,11 +68,10 @@ impl Actual {
             by_category: BTreeMap::new(),
             unpriced: 0,
         };
-        for ((code, category), &n) in &charges.by {
+        for ((country, category), &n) in &charges.by {
             actual.billable_messages += n;
             let spent = actual.by_category.entry(category.clone()).or_default();
             spent.messages += n;
-            let country = code.and_then(|c| crate::phone::calling_code_regions(c).into_iter().next());
             let rate =
                 Category::parse(category).and_then(|c| card.market_of(country.as_deref().unwrap_or("??"))?.rate(c));
             match rate {
@@ -93,7 +95,7 @@ mod tests {
     }
 
     #[test]
-    fn billable_messages_are_priced_by_their_calling_code_s_market_and_their_category() {
+    fn billable_messages_are_priced_by_their_country_s_market_and_their_category() {
         let card = RateCard::parse(
             std::path::Path::new("rates.csv"),
             include_bytes!("../../tests/fixtures/meta-rates-usd.csv"),
@@ -112,5 +114,31 @@ mod tests {
         assert_eq!(actual.by_category["marketing"], Spent { messages: 2, amount: Amount::parse("0.045").unwrap() });
         assert_eq!(actual.by_category["referral_conversion"], Spent { messages: 1, amount: Amount(0) });
         assert_eq!(Actual::of(&card, &Charges::default()).amount, Amount(0));
+    }
+
+    #[test]
+    fn charges_are_priced_by_the_number_s_country_as_the_estimate_is() {
+        // +1 and +7 are shared: Jamaica dials +1 but is in Rest of Latin America, Kazakhstan
+        // dials +7 but is not Russia.
+        let card = RateCard::parse(
+            std::path::Path::new("rates.csv"),
+            b"Market,Currency,Marketing,Utility,Authentication,Authentication-International,Service\n\
+              North America,USD,0.01,0.001,0.001,n/a,n/a\n\
+              Rest of Latin America,USD,0.02,0.002,0.002,n/a,n/a\n\
+              Russia,USD,0.04,0.004,0.004,n/a,n/a\n\
+              Other,USD,0.08,0.008,0.008,n/a,n/a\n",
+        )
+        .unwrap();
+        let people = ["+18765550123", "+77012345678", "+16505551234", "+79161234567"];
+        let mut charges = Charges::default();
+        for p in people {
+            charges.add(p, &priced("marketing", true));
+        }
+        let actual = Actual::of(&card, &charges);
+        assert_eq!(actual.amount, Amount::parse("0.15").unwrap(), "JM 0.02 + KZ 0.08 + US 0.01 + RU 0.04");
+        let countries = people.iter().map(|p| crate::phone::Phone::from_e164_unchecked(*p).region());
+        let estimate =
+            super::super::Estimate::of(&card, super::super::Billed::Template(Some(Category::Marketing)), countries);
+        assert_eq!(actual.amount, estimate.total, "the actual cost of the same people agrees with the estimate");
     }
 }

@@ -1,15 +1,23 @@
 //! Which of Meta's pricing markets a recipient's country falls in. Meta prices a template
 //! message by the recipient's country calling code, grouped into markets: some countries are a
 //! market of their own (`India`), the rest fall in a regional one (`Rest of Africa`), and every
-//! country not listed is `Other`.
+//! country not listed is `Other`. This is data, not prices: herald ships no rates.
 //!
-//! Source: the "Markets" list of Meta's pricing page, "Pricing on the WhatsApp Business
-//! Platform" (developers.facebook.com/docs/whatsapp/pricing, rate cards section), as of the
-//! per-message pricing of 1 July 2025. This is data, not prices: herald ships no rates.
+//! Sources. The markets are the rows of Meta's rate cards (developers.facebook.com/documentation/
+//! business-messaging/whatsapp/pricing, "rate cards"). Meta's page lists the countries of each
+//! regional market; it was not readable here, so the lists below were checked against two
+//! public copies of them: a BSP's importer of Meta's rate card that reads the CSV/XLSX link off
+//! that page and pairs each regional row with its countries (its July 2025 and October 2026
+//! versions), which agree with this table but for Zimbabwe (in Rest of Africa; it was missing);
+//! and the WhaTools/whatsapp-open-data change log (Hugging Face, citing Meta's pricing page),
+//! for the nine markets made standalone on 1 October 2026 (Bangladesh, Iraq, Kazakhstan,
+//! Kuwait, Morocco, Nepal, Oman, Sri Lanka, Ukraine). The October 2026 importer also takes Hong
+//! Kong, Hungary, Poland, Qatar, Romania and Singapore out of their regions, as markets of their
+//! own. What stays unverified is in docs/cost.md.
 //!
 //! A country is priced under the first market below that the rate card lists, so a card that
-//! gives a country a market of its own (`Hungary`, `Singapore`) is honoured, and one that does
-//! not falls back to its region, then to `Other`.
+//! gives a country a market of its own (`Hungary`, `Kazakhstan`) is honoured, and an older one
+//! that does not falls back to its region, then to `Other`.
 
 /// The market every country not listed falls in.
 pub const OTHER: &str = "Other";
@@ -40,20 +48,31 @@ const MARKETS: &[(&str, &[&str])] = &[
     ("Turkey", &["TR"]),
     ("United Arab Emirates", &["AE"]),
     ("United Kingdom", &["GB"]),
-    // Countries some cards give a market of their own; otherwise priced in their region.
+    // Countries later cards give a market of their own; on older ones priced in their region
+    // (Kazakhstan in none: Other).
     ("Hong Kong", &["HK"]),
     ("Hungary", &["HU"]),
     ("Poland", &["PL"]),
     ("Qatar", &["QA"]),
     ("Romania", &["RO"]),
     ("Singapore", &["SG"]),
+    // Standalone from 1 October 2026.
+    ("Bangladesh", &["BD"]),
+    ("Iraq", &["IQ"]),
+    ("Kazakhstan", &["KZ"]),
+    ("Kuwait", &["KW"]),
+    ("Morocco", &["MA"]),
+    ("Nepal", &["NP"]),
+    ("Oman", &["OM"]),
+    ("Sri Lanka", &["LK"]),
+    ("Ukraine", &["UA"]),
     ("North America", &["US", "CA"]),
     (
         "Rest of Africa",
         &[
             "DZ", "AO", "BJ", "BW", "BF", "BI", "CM", "TD", "CG", "ER", "ET", "GA", "GM", "GH", "GW", "CI", "KE", "LS",
             "LR", "LY", "MG", "MW", "ML", "MR", "MA", "MZ", "NA", "NE", "RW", "SN", "SL", "SO", "SS", "SD", "SZ", "TZ",
-            "TG", "TN", "UG", "ZM",
+            "TG", "TN", "UG", "ZM", "ZW",
         ],
     ),
     (

@@ -40,6 +40,36 @@ fn countries_fall_to_their_region_then_other() {
 }
 
 #[test]
+fn markets_follow_meta_s_country_lists_and_the_markets_of_october_2026() {
+    // Zimbabwe is in Meta's Rest of Africa list.
+    let regions =
+        card(&format!("{HEADER}Rest of Africa,USD,0.2,0.02,0.02,n/a,n/a\nOther,USD,0.9,0.09,0.09,n/a,n/a\n")).unwrap();
+    assert_eq!(regions.market_of("ZW").unwrap().name, "Rest of Africa");
+    assert_eq!(regions.market_of("MA").unwrap().name, "Rest of Africa", "a card without Morocco's own market");
+    assert_eq!(regions.market_of("KZ").unwrap().name, "Other", "Kazakhstan is in no region");
+    // The cards from 1 October 2026 give nine more countries a market of their own.
+    let own: String =
+        ["Bangladesh", "Iraq", "Kazakhstan", "Kuwait", "Morocco", "Nepal", "Oman", "Sri Lanka", "Ukraine"]
+            .iter()
+            .map(|m| format!("{m},USD,0.1,0.01,0.01,n/a,n/a\n"))
+            .collect();
+    let october = card(&format!("{HEADER}{own}Other,USD,0.9,0.09,0.09,n/a,n/a\n")).unwrap();
+    for (country, market) in [
+        ("BD", "Bangladesh"),
+        ("IQ", "Iraq"),
+        ("KZ", "Kazakhstan"),
+        ("KW", "Kuwait"),
+        ("MA", "Morocco"),
+        ("NP", "Nepal"),
+        ("OM", "Oman"),
+        ("LK", "Sri Lanka"),
+        ("UA", "Ukraine"),
+    ] {
+        assert_eq!(october.market_of(country).unwrap().name, market, "{country}");
+    }
+}
+
+#[test]
 fn malformed_cards_name_file_and_line() {
     let e = |text: &str| card(text).unwrap_err().to_string();
     assert_eq!(

@@ -266,7 +266,8 @@ async fn process(shared: &Shared, request: Request<Incoming>) -> (Reply, After) 
     if let Some(emitter) = &shared.receipts {
         // The id the provider's webhooks name: herald's own where the provider echoes it.
         if let Some(id) = correlation::in_body(kind, &body).or_else(|| message_id.clone()) {
-            emitter.accepted(kind, &id, Some(&endpoint.account).filter(|a| !a.is_empty()).map(String::as_str), &body);
+            let account = Some(&endpoint.account).filter(|a| !a.is_empty()).map(String::as_str);
+            emitter.accepted(kind, &id, account, &body, &shared.templates);
         }
     }
     let after = shared.faults.after(kind, &recipient, n);

@@ -5,8 +5,11 @@
 //! 132001 no template of that name in that language, or one not approved (404); 132015 paused,
 //! 132016 disabled; 132012 a media header sent without that media; 132000 a header or body
 //! whose parameters do not match the template's (their number, or for a NAMED template their
-//! `parameter_name`s); 131008 a URL button with a variable sent without its parameter. The
-//! `details` are the sandbox's own words, after Meta's where they are known.
+//! `parameter_name`s); 131008 a button that takes a value at send time sent without its
+//! parameter: a URL button with a variable (`text`), a COPY_CODE button (`{"type":
+//! "coupon_code", "coupon_code": …}`), a CATALOG button (`{"type": "action", "action": {…}}`),
+//! each at its index (Meta's send examples and its spec's `ButtonComponent`). The `details` are
+//! the sandbox's own words, after Meta's where they are known (the URL button's).
 
 use crate::providers::account::{Button, HeaderFormat, Param, ParameterFormat, Template, TemplateStatus};
 use crate::providers::imitation::templates::Templates;
@@ -99,9 +102,7 @@ fn parts(t: &Template, send: &Value) -> Option<Refusal> {
         None => parameters("header", t.parameter_format, &[], params("header")),
     };
     let body = t.body.as_ref().map(|b| b.params.as_slice()).unwrap_or_default();
-    header
-        .or_else(|| parameters("body", t.parameter_format, body, params("body")))
-        .or_else(|| url_buttons(t, components))
+    header.or_else(|| parameters("body", t.parameter_format, body, params("body"))).or_else(|| buttons(t, components))
 }
 
 /// A media header needs one parameter of that media's type (`{"type": "image", "image": …}`).
@@ -152,26 +153,66 @@ fn parameters(part: &str, format: ParameterFormat, expected: &[Param], given: &[
     })
 }
 
-/// Each URL button with a variable needs a `button` component of `sub_type: url` at its
-/// `index`, with its parameter.
-fn url_buttons(t: &Template, components: &[Value]) -> Option<Refusal> {
+/// What a button of the template needs at send time: a `button` component of `sub_type` at its
+/// index whose parameter has `key` (any parameter when `None`). Meta's kind, as its details
+/// name it, and the parameter's, as the refusal names it.
+struct Needs {
+    sub_type: &'static str,
+    key: Option<&'static str>,
+    kind: &'static str,
+    parameter: &'static str,
+}
+
+/// What `button` needs at send time; `None` for a button the send may leave out.
+fn needs(button: &Button) -> Option<Needs> {
+    match button {
+        Button::Url { variable: true, .. } => Some(Needs { sub_type: "url", key: None, kind: "Url", parameter: "a" }),
+        Button::CopyCode { .. } => Some(Needs {
+            sub_type: "copy_code",
+            key: Some("coupon_code"),
+            kind: "CopyCode",
+            parameter: "a coupon_code",
+        }),
+        Button::Other { kind, .. } if kind == "CATALOG" => {
+            Some(Needs { sub_type: "catalog", key: Some("action"), kind: "Catalog", parameter: "an action" })
+        }
+        _ => None,
+    }
+}
+
+/// Each button that takes a value at send time (a URL with a variable, a copy code's coupon, a
+/// catalog's action) needs a `button` component of its `sub_type` at its `index`, with its
+/// parameter: a coupon_code parameter has its code, an action parameter its `action` object.
+fn buttons(t: &Template, components: &[Value]) -> Option<Refusal> {
     let index_of = |c: &Value| match c.get("index") {
         Some(Value::String(s)) => s.parse::<usize>().ok(),
         Some(Value::Number(n)) => n.as_u64().and_then(|n| usize::try_from(n).ok()),
         _ => None,
     };
-    let filled = |i: usize| {
+    let given = |p: &Value, key: Option<&str>| match key {
+        None => true,
+        Some(key) => {
+            p.get("type").and_then(Value::as_str) == Some(key)
+                && match p.get(key) {
+                    Some(Value::String(s)) => !s.is_empty(),
+                    Some(Value::Object(_)) => true,
+                    _ => false,
+                }
+        }
+    };
+    let filled = |i: usize, need: &Needs| {
         components.iter().any(|c| {
             c.get("type").and_then(Value::as_str) == Some("button")
-                && c.get("sub_type").and_then(Value::as_str).is_some_and(|s| s.eq_ignore_ascii_case("url"))
+                && c.get("sub_type").and_then(Value::as_str).is_some_and(|s| s.eq_ignore_ascii_case(need.sub_type))
                 && index_of(c) == Some(i)
-                && c.get("parameters").and_then(Value::as_array).is_some_and(|p| !p.is_empty())
+                && c.get("parameters")
+                    .and_then(Value::as_array)
+                    .is_some_and(|p| !p.is_empty() && p.iter().all(|p| given(p, need.key)))
         })
     };
-    let missing =
-        t.buttons.iter().enumerate().find(|(i, b)| matches!(b, Button::Url { variable: true, .. }) && !filled(*i));
-    missing.map(|(i, _)| {
-        let details = format!("buttons: Button at index {i} of type Url requires a parameter");
+    let missing = t.buttons.iter().enumerate().find_map(|(i, b)| needs(b).filter(|n| !filled(i, n)).map(|n| (i, n)));
+    missing.map(|(i, n)| {
+        let details = format!("buttons: Button at index {i} of type {} requires {} parameter", n.kind, n.parameter);
         Refusal::new(400, 131_008, "(#131008) Required parameter is missing", details)
     })
 }
@@ -284,6 +325,70 @@ mod tests {
         assert_eq!(
             (status, code, details.as_str()),
             (400, 131_008, "buttons: Button at index 0 of type Url requires a parameter")
+        );
+    }
+
+    /// The account's `coupon` template: a body parameter, a quick reply at 0, a copy-code
+    /// button at 1 and a catalog button at 2.
+    fn coupon_account() -> Templates {
+        Templates::whole_account(vec![json!({"name": "coupon", "language": "en", "status": "APPROVED",
+            "category": "MARKETING", "components": [
+                {"type": "BODY", "text": "Use {{1}}", "example": {"body_text": [["SAVE"]]}},
+                {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Stop"},
+                                                {"type": "COPY_CODE", "example": "SAVE30"},
+                                                {"type": "CATALOG", "text": "View catalog"}]}]})])
+    }
+
+    /// herald's own request for the `coupon` template with `buttons`.
+    fn coupon_send(buttons: Vec<crate::message::TemplateButton>) -> Value {
+        let template = crate::message::Template {
+            name: Some("coupon".into()),
+            id: None,
+            language: Some("en".into()),
+            header: None,
+            body: vec![crate::message::BodyParam {
+                name: None,
+                value: crate::message::TemplateParam::Text("SAVE30".into()),
+            }],
+            buttons,
+        };
+        let components = crate::providers::meta::components::template_components(
+            &template,
+            crate::providers::meta::components::HeaderMedia::Nested,
+        );
+        json!({"name": "coupon", "language": {"policy": "deterministic", "code": "en"}, "components": components})
+    }
+
+    #[test]
+    fn copy_code_and_catalog_buttons_need_their_parameter_at_their_index() {
+        use crate::message::{ButtonValue, TemplateButton};
+        let account = coupon_account();
+        let code = TemplateButton { index: 1, value: ButtonValue::CopyCode("SAVE30".into()) };
+        let catalog = TemplateButton { index: 2, value: ButtonValue::Catalog { thumbnail: None } };
+        assert_eq!(refusal(&coupon_send(vec![code.clone(), catalog.clone()]), &account), None, "herald's request");
+        let no_code = refusal(&coupon_send(vec![catalog.clone()]), &account).unwrap();
+        assert_eq!(
+            (no_code.status, no_code.code, no_code.message, no_code.details.as_str()),
+            (
+                400,
+                131_008,
+                "(#131008) Required parameter is missing",
+                "buttons: Button at index 1 of type CopyCode requires a coupon_code parameter"
+            )
+        );
+        let no_catalog = refusal(&coupon_send(vec![code.clone()]), &account).unwrap();
+        assert_eq!(
+            (no_catalog.code, no_catalog.details.as_str()),
+            (131_008, "buttons: Button at index 2 of type Catalog requires an action parameter")
+        );
+        let at_the_wrong_index = TemplateButton { index: 0, value: ButtonValue::CopyCode("SAVE30".into()) };
+        assert_eq!(refusal(&coupon_send(vec![at_the_wrong_index, catalog]), &account).map(|r| r.code), Some(131_008));
+        let mut empty = coupon_send(vec![code]);
+        empty["components"][1]["parameters"] = json!([{"type": "coupon_code"}]);
+        assert_eq!(
+            refusal(&empty, &account).map(|r| r.details),
+            Some("buttons: Button at index 1 of type CopyCode requires a coupon_code parameter".into()),
+            "a coupon_code parameter without its code is missing it"
         );
     }
 }

@@ -14,6 +14,7 @@ use super::tally::{Tally, Totals};
 use crate::cost::Category;
 use crate::listen::{SECRET_HEADER, SIGNATURE_HEADER};
 use crate::providers::imitation::ids::hash;
+use crate::providers::imitation::templates::Templates;
 use crate::providers::{ProviderKind, Signing, StatusEvent, signature};
 use crate::secret::Secret;
 use std::cmp::Reverse;
@@ -140,18 +141,26 @@ impl Emitter {
         Ok(Emitter { webhooks, queue, tally, settled, task, seq, category: std::sync::OnceLock::new() })
     }
 
-    /// Bills the campaign's template messages as `category` (`message.category`) in the
-    /// pricing Meta's statuses carry; until then (or for a campaign that declares none) they are
-    /// billed as marketing. Only the first call counts: one campaign runs in a sandbox.
+    /// Bills the campaign's template messages the account does not hold as `category`
+    /// (`message.category`) in the pricing Meta's statuses carry (one it holds is billed in its
+    /// own category); until then (or for a campaign that declares none) they are billed as
+    /// marketing. Only the first call counts: one campaign runs in a sandbox.
     pub fn bill_templates_as(&self, category: Category) {
         let _ = self.category.set(category);
     }
 
     /// Plans the receipts of a message `kind` accepted just now with request `body`, with id
-    /// `message_id`, from `account`, and queues their posts.
-    pub fn accepted(&self, kind: ProviderKind, message_id: &str, account: Option<&str>, body: &serde_json::Value) {
+    /// `message_id`, from `account` (whose templates are `templates`), and queues their posts.
+    pub fn accepted(
+        &self,
+        kind: ProviderKind,
+        message_id: &str,
+        account: Option<&str>,
+        body: &serde_json::Value,
+        templates: &Templates,
+    ) {
         let (now, clock) = (jiff::Timestamp::now(), Instant::now());
-        let pricing = super::billing::pricing(kind, body, self.category.get().copied());
+        let pricing = super::billing::pricing(kind, body, self.category.get().copied(), templates);
         let plan = plan(kind, message_id, account, now, &self.webhooks.options, pricing.as_ref());
         if plan.ending.is_none() {
             return;
