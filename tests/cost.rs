@@ -32,7 +32,7 @@ fn validate_prints_the_estimate_from_the_campaigns_rate_card() {
     let out = stdout(&o);
     assert!(
         out.contains(
-            "\nestimate: c.yaml costs at most 0.08 USD: 3 marketing messages to KE at 0.0225, \
+            "\nestimate: c.yaml costs at most 0.0782 USD: 3 marketing messages to KE at 0.0225, \
              1 marketing message to IN at 0.0107 (an upper bound: Meta bills only delivered messages)\n"
         ),
         "{out}"
@@ -54,7 +54,7 @@ fn the_card_may_come_from_the_environment_and_the_category_prices_it() {
         herald(s.path()).args(["validate", "c.yaml"]).env("HERALD_RATE_CARD", "rates/meta-usd.csv").output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
-        stdout(&o).contains("estimate: c.yaml costs at most 0.02 USD: 3 utility messages to KE at 0.004"),
+        stdout(&o).contains("estimate: c.yaml costs at most 0.0134 USD: 3 utility messages to KE at 0.004"),
         "{}",
         stdout(&o)
     );
@@ -75,7 +75,7 @@ fn a_budget_below_the_estimate_is_an_error_at_the_key_and_send_refuses() {
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(
-        err.contains("error: the estimate, at most 0.08 USD, is above the budget of 0.05 USD\n  --> c.yaml:16:11"),
+        err.contains("error: the estimate, at most 0.0782 USD, is above the budget of 0.05 USD\n  --> c.yaml:16:11"),
         "{err}"
     );
     let o = herald(s.path()).args(["send", "c.yaml", "--yes"]).env("WA_TOKEN", "t0k3n-never-printed").output().unwrap();
@@ -94,7 +94,7 @@ fn a_budget_below_the_estimate_is_an_error_at_the_key_and_send_refuses() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains(", costing at most 0.08 USD (an upper bound), but there is no terminal"),
+        stderr(&o).contains(", costing at most 0.0782 USD (an upper bound), but there is no terminal"),
         "{}",
         stderr(&o)
     );
@@ -187,7 +187,7 @@ fn a_sandbox_send_shows_the_actual_cost_beside_the_estimate_and_status_and_repor
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // 3 × 0.004 (Rest of Africa, utility) + 1 × 0.0014 (India) = 0.0134: every message delivered.
-    let line = "cost: estimate at most 0.02 USD (an upper bound) · actual 0.02 USD for 4 billable messages (utility 4: 0.02)\n";
+    let line = "cost: estimate at most 0.0134 USD (an upper bound) · actual 0.0134 USD for 4 billable messages (utility 4: 0.0134)\n";
     assert!(stdout(&o).contains(line), "{}", stdout(&o));
     let cost = &report_summary(&s)["cost"];
     assert_eq!((cost["currency"].as_str(), cost["estimate"]["at_most"].as_f64()), (Some("USD"), Some(0.0134)));
@@ -196,7 +196,7 @@ fn a_sandbox_send_shows_the_actual_cost_beside_the_estimate_and_status_and_repor
     assert_eq!((actual["billable_messages"].as_u64(), actual["unpriced"].as_u64()), (Some(4), Some(0)));
     assert_eq!(actual["by_category"]["utility"]["messages"], 4);
     let md = std::fs::read_to_string(s.path().join("out/summary.md")).unwrap();
-    assert!(md.contains("| estimate | at most 0.02 USD (an upper bound) |\n| actual | 0.02 USD for 4"), "{md}");
+    assert!(md.contains("| estimate | at most 0.0134 USD (an upper bound) |\n| actual | 0.0134 USD for 4"), "{md}");
     let status = run(s.path(), &["status", "c.yaml", "--sandbox", "--journal", "j.db"]);
     assert!(stdout(&status).contains(line), "{}", stdout(&status));
     let json = run(s.path(), &["status", "c.yaml", "--sandbox", "--journal", "j.db", "--format", "json"]);
@@ -234,7 +234,7 @@ fn a_sandbox_send_bills_the_account_template_s_category_not_the_declared_one() {
     assert_eq!((actual["status"].as_str(), actual["amount"].as_f64()), (Some("complete"), Some(0.0782)), "{cost}");
     assert_eq!(actual["by_category"]["marketing"]["messages"], 4, "{cost}");
     assert_eq!(actual["by_category"].get("utility"), None, "{cost}");
-    let line = "cost: estimate at most 0.02 USD (an upper bound) · actual 0.08 USD for 4 billable messages (marketing 4: 0.08)";
+    let line = "cost: estimate at most 0.0134 USD (an upper bound) · actual 0.0782 USD for 4 billable messages (marketing 4: 0.0782)";
     assert!(stdout(&o).contains(line), "{}", stdout(&o));
 }
 

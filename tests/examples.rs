@@ -42,7 +42,7 @@ fn the_cloud_api_example_shows_its_cost_from_a_rate_card() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
         stdout(&o).contains(
-            "\nestimate: campaigns/renewal.cloud_api.yaml costs at most 0.01 USD: 2 utility messages to KE at 0.004 \
+            "\nestimate: campaigns/renewal.cloud_api.yaml costs at most 0.008 USD: 2 utility messages to KE at 0.004 \
              (an upper bound: Meta bills only delivered messages; utility messages to recipients with an open \
              customer service window are free)\n"
         ),

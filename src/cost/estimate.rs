@@ -79,7 +79,7 @@ impl Estimate {
         if self.billed == Billed::Free {
             return "costs nothing: non-template messages are free (they reach only recipients with an open customer service window)".into();
         }
-        let mut s = format!("costs at most {} {}", self.total.cents_up(), self.currency);
+        let mut s = format!("costs at most {} {}", self.total.shown_up(), self.currency);
         let shown: Vec<String> = self
             .lines
             .iter()

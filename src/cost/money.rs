@@ -34,10 +34,18 @@ impl Amount {
         self.0 as f64 / SCALE as f64
     }
 
-    /// The amount with two decimals, rounded up: an upper bound stays one.
-    pub fn cents_up(self) -> String {
-        let cents = self.0.div_ceil(SCALE / 100);
-        format!("{}.{:02}", cents / 100, cents % 100)
+    /// The amount for people, rounded up so an upper bound stays one: two decimals from one
+    /// unit up (`19.52`), and under one unit up to four (`0.008`, `0.0134`), since a few
+    /// messages cost fractions of a cent and `0.01` would say otherwise.
+    pub fn shown_up(self) -> String {
+        if self.0 >= SCALE {
+            let cents = self.0.div_ceil(SCALE / 100);
+            return format!("{}.{:02}", cents / 100, cents % 100);
+        }
+        let tenths_of_cents = self.0.div_ceil(SCALE / 10_000);
+        let digits = format!("{tenths_of_cents:04}");
+        let digits = digits.trim_end_matches('0');
+        format!("0.{digits:0<2}")
     }
 }
 

@@ -106,8 +106,13 @@ fn amounts_are_exact_and_round_up_to_cents() {
     assert_eq!(Amount::parse("1.2345678"), None);
     assert_eq!(Amount::parse("-1"), None);
     assert_eq!(Amount::parse("."), None);
-    assert_eq!(Amount(22_500).times(820).cents_up(), "18.45");
-    assert_eq!(Amount(10_001).cents_up(), "0.02");
+    assert_eq!(Amount(22_500).times(820).shown_up(), "18.45");
+    assert_eq!(Amount(10_001).shown_up(), "0.0101");
+    assert_eq!(Amount(8_000).shown_up(), "0.008");
+    assert_eq!(Amount(500_000).shown_up(), "0.50");
+    assert_eq!(Amount(1_000_000).shown_up(), "1.00");
+    assert_eq!(Amount(1_000_001).shown_up(), "1.01");
+    assert_eq!(Amount(0).shown_up(), "0.00");
     assert_eq!(Amount(22_500).to_string(), "0.0225");
     assert_eq!(Currency::parse("$US").unwrap().code(), "USD");
     assert_eq!(Currency::parse("eur").unwrap().code(), "EUR");

@@ -165,7 +165,7 @@ pub fn estimate(plan: &Plan, pricing: &Pricing, ctx: &Context, diags: &mut Diagn
                 Part::Value,
                 format!(
                     "the estimate, at most {} {}, is above the budget of {} {}",
-                    estimate.total.cents_up(),
+                    estimate.total.shown_up(),
                     estimate.currency,
                     b.amount,
                     b.currency

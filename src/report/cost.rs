@@ -148,7 +148,7 @@ pub const NO_CARD: &str = "no rate card, so no estimate and no actual cost: set 
 
 /// `at most 18.45 USD (an upper bound)`.
 pub fn estimated(e: &Estimate) -> String {
-    format!("at most {} {} (an upper bound)", e.total.cents_up(), e.currency)
+    format!("at most {} {} (an upper bound)", e.total.shown_up(), e.currency)
 }
 
 /// `12.30 USD for 547 billable messages (marketing 547: 12.30)…`, or why there is no figure yet.
@@ -161,13 +161,13 @@ pub fn actual(a: &Actual, known: Known) -> String {
     }
     let mut s = format!(
         "{} {} for {} billable message{}",
-        a.amount.cents_up(),
+        a.amount.shown_up(),
         a.currency,
         a.billable_messages,
         plural(a.billable_messages)
     );
     let parts: Vec<String> =
-        a.by_category.iter().map(|(c, x)| format!("{c} {}: {}", x.messages, x.amount.cents_up())).collect();
+        a.by_category.iter().map(|(c, x)| format!("{c} {}: {}", x.messages, x.amount.shown_up())).collect();
     if !parts.is_empty() {
         s.push_str(&format!(" ({})", parts.join(", ")));
     }
@@ -235,7 +235,7 @@ pub(super) mod tests {
         r.about.cost = Some(basis());
         assert_eq!(
             r.cost().text(),
-            "cost: estimate at most 0.07 USD (an upper bound) · actual 0.05 USD for 2 billable messages (marketing 2: 0.05) so far; 1 message still awaits a receipt\n"
+            "cost: estimate at most 0.0675 USD (an upper bound) · actual 0.045 USD for 2 billable messages (marketing 2: 0.045) so far; 1 message still awaits a receipt\n"
         );
         let v = r.cost().json();
         assert_eq!((v["currency"].as_str(), v["estimate"]["at_most"].as_f64()), (Some("USD"), Some(0.0675)));
@@ -248,7 +248,7 @@ pub(super) mod tests {
         let md = super::super::summary_markdown(&r);
         assert!(
             md.contains(
-                "| cost | USD |\n|---|---|\n| estimate | at most 0.07 USD (an upper bound) |\n| actual | 0.05 USD"
+                "| cost | USD |\n|---|---|\n| estimate | at most 0.0675 USD (an upper bound) |\n| actual | 0.045 USD"
             ),
             "{md}"
         );

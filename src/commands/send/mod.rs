@@ -365,7 +365,7 @@ fn confirm(plan: &Plan, count: usize, sandbox: bool) -> Result<bool, Error> {
         what.push_str(&format!(", each inside the window {}", window.describe()));
     }
     if let Some(e) = plan.estimate.as_ref().filter(|e| e.billed != crate::cost::Billed::Free) {
-        what.push_str(&format!(", costing at most {} {} (an upper bound)", e.total.cents_up(), e.currency));
+        what.push_str(&format!(", costing at most {} {} (an upper bound)", e.total.shown_up(), e.currency));
     }
     if !std::io::stdin().is_terminal() {
         return Err(Error::NoTerminal(what));
