@@ -281,7 +281,7 @@ fn buttons(t: &Template, given: &[TemplateButton], places: &Places, out: &mut Ve
             let message =
                 format!("`{}` button {index} \"{text}\" links to {url}; the campaign gives no `url` for it", title(t));
             out.push(places.at(Severity::Error, "/message/template/buttons", message).help(format!(
-                "add `{{ type: url, index: {index}, text: \"…\" }}` to `buttons` (the part of the link that replaces {{{{1}}}}); a send would get Meta error 132000 (parameter count mismatch)"
+                "add `{{ type: url, index: {index}, text: \"…\" }}` to `buttons` (the part of the link that replaces {{{{1}}}}); a send would get Meta error 131008 (required parameter is missing)"
             )));
         }
     }
@@ -461,6 +461,21 @@ mod tests {
             messages(&none, &spec(Some(image), vec![text("a")], vec![])),
             ["`t (en)` has no header; the campaign gives one"]
         );
+    }
+
+    fn helps(t: &Template, s: &Spec) -> Vec<String> {
+        let mut out = Vec::new();
+        check(s, std::slice::from_ref(t), &Places::nowhere(), &mut out);
+        out.into_iter().filter_map(|d| d.help).collect()
+    }
+
+    #[test]
+    fn a_url_button_without_its_parameter_names_meta_s_131008() {
+        let link = Button::Url { text: "Go".into(), url: "https://x/{{1}}".into(), variable: true, example: None };
+        let t = account(TemplateStatus::Approved, ParameterFormat::Positional, None, vec![link]);
+        let help = helps(&t, &spec(None, vec![text("a")], vec![]));
+        assert_eq!(help.len(), 1, "{help:?}");
+        assert!(help[0].ends_with("a send would get Meta error 131008 (required parameter is missing)"), "{help:?}");
     }
 
     #[test]
