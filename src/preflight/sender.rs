@@ -85,7 +85,12 @@ fn status_finding(number: &str, status: &str, at: &str, places: &Places) -> Opti
             "is RESTRICTED: it may not start conversations now",
             "wait until WhatsApp Manager shows it connected again (restrictions last a day or more) and run again",
         ),
-        "BANNED" | "DELETED" | "DISCONNECTED" | "UNVERIFIED" | "PENDING" | "MIGRATED" | "UNAVAILABLE" => (
+        "PENDING" | "UNVERIFIED" => (
+            Severity::Warning,
+            "is not yet verified",
+            "finish its registration and verification in WhatsApp Manager › Phone numbers; sends may fail until it shows CONNECTED",
+        ),
+        "BANNED" | "DELETED" | "DISCONNECTED" | "MIGRATED" | "UNAVAILABLE" => (
             Severity::Error,
             "cannot send",
             "see the number in WhatsApp Manager › Phone numbers; sends would fail until it shows CONNECTED",
@@ -119,6 +124,8 @@ mod tests {
         );
         assert_eq!(judged("BANNED").unwrap().0, Severity::Error);
         assert_eq!(judged("FLAGGED").unwrap().0, Severity::Warning);
+        assert_eq!(judged("PENDING").unwrap().0, Severity::Warning);
+        assert_eq!(judged("UNVERIFIED").unwrap().0, Severity::Warning);
         let (severity, message) = judged("SOMETHING_NEW").unwrap();
         assert_eq!((severity, message.as_str()), (Severity::Warning, "+1 555 is not CONNECTED (status SOMETHING_NEW)"));
     }
