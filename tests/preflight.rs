@@ -49,7 +49,21 @@ const ORDER_BUTTON: &str = "    buttons: [{ type: url, index: 0, text: \"860198\
 // spawns: terminal output
 #[test]
 fn an_unknown_template_name_is_an_error_at_the_name_with_the_closest_ones() {
-    let err = refused("    name: vip_renewel\n    language: en_US\n    body: [a, b]\n");
+    // The sandbox's built-in set is not the whole account (other names are not checked): a
+    // file of the account's templates is.
+    let s = Scratch::new();
+    s.write("people.csv", "phone,name\n+254720000001,Amina\n");
+    s.write(
+        "account.json",
+        r#"[{"name": "vip_renewal", "language": "en_US", "status": "APPROVED", "components": []}]"#,
+    );
+    campaign(&s, None, "    name: vip_renewel\n    language: en_US\n    body: [a, b]\n");
+    let out = herald(s.path())
+        .args(["validate", "c.yaml", "--online", "--sandbox", "--templates", "account.json"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("error: the account has no template `vip_renewel`\n  --> c.yaml:13:11"), "{err}");
     assert!(err.contains("did you mean `vip_renewal (en_US)`?"), "{err}");
     assert!(err.contains("Meta error 132001"), "{err}");
@@ -299,4 +313,96 @@ fn without_the_journal_a_send_says_the_limit_is_not_held_to() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(err.contains("account: without the journal no count of the day's messages is kept"), "{err}");
+}
+
+/// An Evolution campaign of the sandbox's instance sending `template` to people.csv.
+fn evolution(s: &Scratch, template: &str) {
+    s.write(
+        "e.yaml",
+        format!(
+            "version: 1\nid: e\nprovider:\n  kind: evolution\n  base_url: http://127.0.0.1:9\n  token_env: EVO_KEY\n  instance: shop\nrecipients:\n  csv: people.csv\nmessage:\n  type: template\n  template:\n{template}"
+        ),
+    );
+}
+
+// spawns: exit code
+#[test]
+fn a_template_the_sandbox_s_built_in_set_lacks_is_noted_and_one_a_file_lacks_stops() {
+    let s = Scratch::new();
+    s.write("people.csv", "phone\n+254720000001\n");
+    let promo = "    name: promo\n    language: en\n    body: [a]\n";
+    campaign(&s, None, promo);
+    evolution(&s, promo);
+    s.write(
+        "account.json",
+        r#"[{"name": "hello_world", "language": "en_US", "status": "APPROVED", "components": []}]"#,
+    );
+    for file in ["c.yaml", "e.yaml"] {
+        let out = herald(s.path()).args(["validate", file, "--online", "--sandbox"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{file}: {}", stderr(&out));
+        let note =
+            format!("account: {file}: template not checked: the sandbox's built-in account does not hold `promo`");
+        assert!(stdout(&out).contains(&note), "{file}: {}", stdout(&out));
+        let journal = format!("{file}.db");
+        let send = ["send", file, "--sandbox", "--yes", "--no-receipts", "--journal", &journal];
+        let out = herald(s.path()).args(send).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{file}: {}", stderr(&out));
+        let out = herald(s.path())
+            .args(["validate", file, "--online", "--sandbox", "--templates", "account.json"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{file}: {}", stderr(&out));
+        assert!(stderr(&out).contains("error: the account has no template `promo`"), "{file}: {}", stderr(&out));
+        let out = herald(s.path()).args(send).args(["--templates", "account.json"]).output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{file}: {err}");
+        assert!(err.contains("no template `promo`") && err.ends_with("nothing was sent\n"), "{file}: {err}");
+    }
+}
+
+// spawns: terminal output
+#[test]
+fn every_language_the_recipients_are_sent_in_is_checked_not_only_the_first_s() {
+    let s = Scratch::new();
+    s.write("people.csv", "phone,lang\n+254720000001,en_US\n+254720000002,fr\n+254720000003,en_US\n");
+    campaign(
+        &s,
+        None,
+        "    name: vip_renewal\n    language: \"{{ lang }}\"\n    header: { type: text, text: Amina }\n    body: [a, b]\n",
+    );
+    let out = online(&s);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("error: the account's template `vip_renewal` is not in `fr`: it has en_US"), "{err}");
+    s.write("people.csv", "phone,lang\n+254720000001,en_US\n+254720000003,en_US\n");
+    let out = online(&s);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("template vip_renewal (en_US) APPROVED, UTILITY, checked for 2 recipients"));
+}
+
+/// The sandbox server's `GET /_stats` answer.
+fn stats(server: &SandboxServer) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let addr = server.url.trim_start_matches("http://").split('/').next().unwrap().to_string();
+    let mut answer = String::new();
+    let mut c = std::net::TcpStream::connect(addr).unwrap();
+    c.write_all(b"GET /_stats HTTP/1.1\r\nHost: herald\r\nConnection: close\r\n\r\n").unwrap();
+    c.read_to_string(&mut answer).unwrap();
+    serde_json::from_str(answer.split_once("\r\n\r\n").unwrap().1).unwrap()
+}
+
+// spawns: exit code
+#[test]
+fn validate_online_only_reads_the_account() {
+    let s = Scratch::new();
+    let server = sandbox_server(&s, &[]);
+    s.write("people.csv", "phone\n+254720000001\n+254720000002\n");
+    campaign(&s, Some(&server.url), &format!("{RENEWAL}    body: [a, b]\n"));
+    let out = herald(s.path()).env("WA_TOKEN", TOKEN).args(["validate", "c.yaml", "--online"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("checked for 2 recipients"), "the account was read: {}", stdout(&out));
+    let stats = stats(&server);
+    assert_eq!(stats["accepted"], 0, "{stats}");
+    assert!(stats["received"].as_u64().unwrap() >= 2, "the templates and the number were read: {stats}");
+    assert!(accepted(&s).is_empty(), "the sandbox accepted {:?}", accepted(&s));
 }
