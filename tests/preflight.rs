@@ -201,7 +201,7 @@ fn the_example_cloud_api_campaigns_pass_against_the_sandbox_account() {
         doc["account"]["checked"][0],
         "template vip_renewal (en_US) APPROVED, UTILITY, checked for 2 recipients"
     );
-    assert_eq!(doc["account"]["daily_cap"], 1000);
+    assert_eq!(doc["account"]["daily_cap"], 2000);
 }
 
 /// A campaign naming the paused template, sent to a sandbox server of its own.
@@ -250,7 +250,7 @@ fn send_offline_skips_the_checks_against_the_account() {
 #[test]
 fn an_audience_over_the_messaging_limit_is_a_warning_with_the_days_it_takes() {
     let s = Scratch::new();
-    let rows: String = (0..1_001).map(|n| format!("+2547{n:08}\n")).collect();
+    let rows: String = (0..2_001).map(|n| format!("+2547{n:08}\n")).collect();
     s.write("people.csv", format!("phone\n{rows}"));
     campaign(&s, None, "    name: hello_world\n    language: en_US\n");
     let out = online(&s);
@@ -258,13 +258,13 @@ fn an_audience_over_the_messaging_limit_is_a_warning_with_the_days_it_takes() {
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(
         err.contains(
-            "warning: the campaign has 1001 recipients, over +1 631-555-5555's messaging limit of 1000 unique users a day: it takes 2 days at the limit\n --> c.yaml:6:20"
+            "warning: the campaign has 2001 recipients, over +1 631-555-5555's messaging limit of 2000 unique users a day: it takes 2 days at the limit\n --> c.yaml:6:20"
         ),
         "{err}"
     );
     let text = stdout(&out);
     assert!(
-        text.contains("messaging limit 1000 unique users a day (TIER_1K), a send holds to it as its daily cap"),
+        text.contains("messaging limit 2000 unique users a day (TIER_2K), a send holds to it as its daily cap"),
         "{text}"
     );
 }
@@ -290,7 +290,7 @@ fn a_failed_read_of_the_account_is_a_warning_naming_why() {
 #[test]
 fn a_send_holds_to_the_messaging_limit_when_the_campaign_sets_no_daily_cap() {
     let s = Scratch::new();
-    let rows: String = (0..1_001).map(|n| format!("+2547{n:08}\n")).collect();
+    let rows: String = (0..2_001).map(|n| format!("+2547{n:08}\n")).collect();
     s.write("people.csv", format!("phone\n{rows}"));
     campaign(&s, None, "    name: hello_world\n    language: en_US\n");
     let args = ["send", "c.yaml", "--sandbox", "--yes", "--no-receipts", "--rate", "1000/s", "--journal", "j.db"];
@@ -299,8 +299,8 @@ fn a_send_holds_to_the_messaging_limit_when_the_campaign_sets_no_daily_cap() {
     assert!(err.contains("a send holds to it as its daily cap"), "{err}");
     let rows = report_rows(&s);
     let state = |want: &str| rows.iter().filter(|r| &r[2] == want).count();
-    assert_eq!((state("sent"), rows.len()), (1_000, 1_001), "{err}");
-    assert!(rows.iter().any(|r| r.iter().any(|c| c.contains("daily cap of 1000"))), "{err}");
+    assert_eq!((state("sent"), rows.len()), (2_000, 2_001), "{err}");
+    assert!(rows.iter().any(|r| r.iter().any(|c| c.contains("daily cap of 2000"))), "{err}");
 }
 
 // spawns: terminal output
@@ -405,4 +405,72 @@ fn validate_online_only_reads_the_account() {
     assert_eq!(stats["accepted"], 0, "{stats}");
     assert!(stats["received"].as_u64().unwrap() >= 2, "the templates and the number were read: {stats}");
     assert!(accepted(&s).is_empty(), "the sandbox accepted {:?}", accepted(&s));
+}
+
+/// A loopback Graph API of before the business portfolio's limit: it refuses a read naming
+/// `whatsapp_business_manager_messaging_limit` with Meta's error 100 and answers one without it
+/// with the number's deprecated tier. Its base URL, and the request lines of its first two
+/// connections.
+fn graph_without_the_portfolio_field() -> (String, std::thread::JoinHandle<Vec<String>>) {
+    use std::io::{BufRead, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/v23.0", listener.local_addr().unwrap());
+    let served = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for _ in 0..2 {
+            let (c, _) = listener.accept().unwrap();
+            let mut reader = std::io::BufReader::new(c);
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let mut header = String::new();
+            while reader.read_line(&mut header).unwrap() > 2 {
+                header.clear();
+            }
+            let (status, body) = match line.contains("whatsapp_business_manager_messaging_limit") {
+                true => (
+                    "400 Bad Request",
+                    r#"{"error":{"message":"(#100) Tried accessing nonexisting field (whatsapp_business_manager_messaging_limit) on node type (WhatsAppBusinessPhoneNumber)","type":"OAuthException","code":100}}"#,
+                ),
+                false => (
+                    "200 OK",
+                    r#"{"id":"42","display_phone_number":"+1 555-0100","status":"CONNECTED","quality_rating":"GREEN","messaging_limit_tier":"TIER_1K"}"#,
+                ),
+            };
+            let mut c = reader.into_inner();
+            write!(
+                c,
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .unwrap();
+            lines.push(line.trim_end().to_string());
+        }
+        lines
+    });
+    (url, served)
+}
+
+// spawns: terminal output
+#[test]
+fn a_graph_refusing_the_portfolio_limit_is_read_again_and_its_deprecated_tier_sets_no_cap() {
+    let s = Scratch::new();
+    let (url, served) = graph_without_the_portfolio_field();
+    s.write("people.csv", "phone\n+254720000001\n");
+    s.write(
+        "c.yaml",
+        format!(
+            "version: 1\nid: t\nprovider:\n  kind: cloud_api\n  token_env: WA_TOKEN\n  phone_number_id: \"42\"\n  base_url: {url}\nrecipients:\n  csv: people.csv\nmessage:\n  type: text\n  text: Hi\n"
+        ),
+    );
+    let out = herald(s.path()).env("WA_TOKEN", TOKEN).args(["validate", "c.yaml", "--online"]).output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let lines = served.join().unwrap();
+    assert!(lines[0].contains("whatsapp_business_manager_messaging_limit"), "{lines:?}");
+    assert!(!lines[1].contains("whatsapp_business_manager_messaging_limit"), "{lines:?}");
+    assert!(lines[1].contains("messaging_limit_tier"), "{lines:?}");
+    let text = stdout(&out);
+    assert!(text.contains("messaging limit 1000 unique users a day (TIER_1K, the number's deprecated tier)"), "{text}");
+    assert!(!text.contains("daily cap (set"), "the deprecated tier is no daily cap: {text}");
+    assert!(err.contains("warning: the account gives only the number's deprecated messaging limit tier"), "{err}");
 }
