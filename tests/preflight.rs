@@ -474,3 +474,37 @@ fn a_graph_refusing_the_portfolio_limit_is_read_again_and_its_deprecated_tier_se
     assert!(!text.contains("daily cap (set"), "the deprecated tier is no daily cap: {text}");
     assert!(err.contains("warning: the account gives only the number's deprecated messaging limit tier"), "{err}");
 }
+
+// spawns: terminal output
+#[test]
+fn a_campaign_declaring_no_category_is_billed_by_the_account_s() {
+    let s = Scratch::new();
+    s.write("people.csv", "phone\n+12025550123\n+254720000001\n");
+    let card = root().join("tests/fixtures/meta-rates-usd.csv");
+    // vip_renewal is UTILITY in the account: the estimate prices it so, not as marketing.
+    campaign(&s, None, &format!("{RENEWAL}    body: [a, b]\n"));
+    let out = herald(s.path())
+        .env("HERALD_RATE_CARD", &card)
+        .args(["validate", "c.yaml", "--online", "--sandbox", "--format", "json"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["estimate"]["category"], "utility", "{doc}");
+    // A template the account has as MARKETING warns of the US numbers, as a declared one does.
+    s.write(
+        "promo.json",
+        r#"[{"name": "promo", "language": "en", "status": "APPROVED", "category": "MARKETING", "components": [{"type": "BODY", "text": "Hi {{1}}"}]}]"#,
+    );
+    campaign(&s, None, "    name: promo\n    language: en\n    body: [a]\n");
+    let out = herald(s.path())
+        .args(["validate", "c.yaml", "--online", "--sandbox", "--templates", "promo.json"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("warning: 1 recipient has a US (+1) number, and Meta has not delivered marketing templates to US numbers since 1 April 2025"),
+        "{err}"
+    );
+    assert!(err.contains("the account has the template as MARKETING"), "{err}");
+}

@@ -112,6 +112,11 @@ async fn online(
     let Some(plan) = &v.plan else { return Preflight::default() };
     let found = crate::preflight::check(plan, token.as_ref(), sandbox.map(crate::sandbox::Sandbox::templates)).await;
     found.findings.iter().cloned().for_each(|d| v.diagnostics.push(d));
+    if let (Some(category), Some(plan)) = (found.category, v.plan.as_mut())
+        && let Err(e) = plan.bill_as_account(category)
+    {
+        v.diagnostics.push(crate::diagnostic::Diagnostic::new(crate::diagnostic::Severity::Error, e.to_string()));
+    }
     if strict {
         v.diagnostics.promote_warnings();
     }

@@ -13,10 +13,11 @@ mod place;
 mod sender;
 pub(crate) mod template;
 
+use crate::cost::{Billed, Category};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::Error;
 use crate::message::{Message, MessageType};
-use crate::plan::{Item, Plan, PlanError};
+use crate::plan::{Item, Plan, PlanError, us_marketing};
 use crate::providers::account::{AccountError, AccountReader, Template};
 use crate::providers::imitation::templates::Templates as SandboxTemplates;
 use crate::secret::Secret;
@@ -32,6 +33,10 @@ pub struct Preflight {
     /// The sender's messaging limit, which a send holds to as its daily cap: set when it is
     /// known and the campaign sets no `delivery.daily_cap`.
     pub daily_cap: Option<usize>,
+    /// The templates' category as the account has it, when the campaign declares none
+    /// (`message.category`) and every template it sends has the same: what Meta bills, for
+    /// [`Plan::bill_as_account`].
+    pub category: Option<Category>,
 }
 
 impl Preflight {
@@ -71,6 +76,7 @@ pub async fn check(plan: &Plan, token: Option<&Secret>, sandbox: Option<&Sandbox
     };
     if plan.message_type == MessageType::Template {
         templates(plan, reader, token, sandbox, &places, &mut p).await;
+        marketing(plan, &places, &mut p);
     }
     match fetch::sender(plan, reader, token, name).await {
         Ok(Some(info)) => {
@@ -141,8 +147,30 @@ async fn templates(
             if *recipients == 1 { "" } else { "s" }
         ));
     }
+    if plan.billed == Billed::Template(None) {
+        let categories: Vec<Option<Category>> =
+            matched.iter().map(|t| Category::parse(&t.category.to_ascii_lowercase())).collect();
+        p.category = categories.first().copied().flatten().filter(|c| categories.iter().all(|o| *o == Some(*c)));
+    }
     match body::check(plan, &matched, places) {
         Ok(finding) => p.findings.extend(finding),
+        Err(e) => p.findings.push(places.at(Severity::Error, "/recipients", e.to_string())),
+    }
+}
+
+/// The US-marketing warning ([`crate::plan::us_marketing`]) for a template the account has as
+/// marketing, when the campaign declares no category (`validate` warned of a declared one).
+fn marketing(plan: &Plan, places: &Places, p: &mut Preflight) {
+    if p.category != Some(Category::Marketing) {
+        return;
+    }
+    match us_marketing::us_numbers(plan) {
+        Ok(Some(message)) => p.findings.push(
+            places
+                .at(Severity::Warning, "/message/template/name", message)
+                .help(format!("the account has the template as MARKETING; {}", us_marketing::WHY)),
+        ),
+        Ok(None) => {}
         Err(e) => p.findings.push(places.at(Severity::Error, "/recipients", e.to_string())),
     }
 }

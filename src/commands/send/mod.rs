@@ -114,6 +114,9 @@ async fn preflight(
     if !o.quiet {
         found.checked.iter().for_each(|line| eprintln!("account: {line}"));
     }
+    if let Some(category) = found.category {
+        plan.bill_as_account(category).map_err(Error::from)?;
+    }
     match (found.daily_cap, o.no_journal) {
         (Some(_), true) if !o.quiet => {
             eprintln!("account: without the journal no count of the day's messages is kept: the limit is not held to")
