@@ -409,17 +409,16 @@ fn validate_online_only_reads_the_account() {
 
 /// A loopback Graph API of before the business portfolio's limit: it refuses a read naming
 /// `whatsapp_business_manager_messaging_limit` with Meta's error 100 and answers one without it
-/// with the number's deprecated tier. Its base URL, and the request lines of its first two
-/// connections.
-fn graph_without_the_portfolio_field() -> (String, std::thread::JoinHandle<Vec<String>>) {
+/// with the number's deprecated tier. Its base URL, and the request line of each connection as
+/// it comes (a channel, so a test whose herald reads less fails rather than waits).
+fn graph_without_the_portfolio_field() -> (String, std::sync::mpsc::Receiver<String>) {
     use std::io::{BufRead, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/v23.0", listener.local_addr().unwrap());
-    let served = std::thread::spawn(move || {
-        let mut lines = Vec::new();
-        for _ in 0..2 {
-            let (c, _) = listener.accept().unwrap();
-            let mut reader = std::io::BufReader::new(c);
+    let (lines, served) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for c in listener.incoming() {
+            let mut reader = std::io::BufReader::new(c.unwrap());
             let mut line = String::new();
             reader.read_line(&mut line).unwrap();
             let mut header = String::new();
@@ -436,16 +435,14 @@ fn graph_without_the_portfolio_field() -> (String, std::thread::JoinHandle<Vec<S
                     r#"{"id":"42","display_phone_number":"+1 555-0100","status":"CONNECTED","quality_rating":"GREEN","messaging_limit_tier":"TIER_1K"}"#,
                 ),
             };
+            let _ = lines.send(line.trim_end().to_string());
             let mut c = reader.into_inner();
-            write!(
+            let _ = write!(
                 c,
                 "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
-            )
-            .unwrap();
-            lines.push(line.trim_end().to_string());
+            );
         }
-        lines
     });
     (url, served)
 }
@@ -465,7 +462,8 @@ fn a_graph_refusing_the_portfolio_limit_is_read_again_and_its_deprecated_tier_se
     let out = herald(s.path()).env("WA_TOKEN", TOKEN).args(["validate", "c.yaml", "--online"]).output().unwrap();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    let lines = served.join().unwrap();
+    let lines: Vec<String> = served.try_iter().collect();
+    assert_eq!(lines.len(), 2, "{lines:?}: {err}");
     assert!(lines[0].contains("whatsapp_business_manager_messaging_limit"), "{lines:?}");
     assert!(!lines[1].contains("whatsapp_business_manager_messaging_limit"), "{lines:?}");
     assert!(lines[1].contains("messaging_limit_tier"), "{lines:?}");
@@ -507,4 +505,34 @@ fn a_campaign_declaring_no_category_is_billed_by_the_account_s() {
         "{err}"
     );
     assert!(err.contains("the account has the template as MARKETING"), "{err}");
+}
+
+// spawns: terminal output
+#[test]
+fn each_recipient_s_body_is_measured_against_its_own_language_s_template() {
+    let s = Scratch::new();
+    let long = "x".repeat(1_000);
+    let body = |language: &str, text: &str| {
+        format!(
+            r#"{{"name": "promo", "language": "{language}", "status": "APPROVED", "category": "UTILITY", "components": [{{"type": "BODY", "text": "{text}"}}]}}"#
+        )
+    };
+    s.write("account.json", format!("[{}, {}]", body("en", "Hi {{1}}"), body("fr", &format!("{long} {{{{1}}}}"))));
+    s.write("people.csv", "phone,lang\n+254720000001,en\n+254720000002,fr\n");
+    campaign(
+        &s,
+        None,
+        "    name: promo\n    language: \"{{ lang }}\"\n    body: [\"a value of some thirty characters\"]\n",
+    );
+    let out = herald(s.path())
+        .args(["validate", "c.yaml", "--online", "--sandbox", "--templates", "account.json"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error: `promo (fr)` body:")
+            && err.contains("over Meta's 1024; 1 recipient is over it\n --> people.csv:3\n"),
+        "{err}"
+    );
 }
