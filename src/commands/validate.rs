@@ -64,7 +64,7 @@ async fn validate(o: &Options, out: &Output) -> Result<u8, Error> {
         let mut v = plan::load(file, options);
         let token = v.plan.as_ref().filter(|_| o.online).map(|plan| plan_token(plan, sandbox.is_some()));
         let online = match token {
-            Some(token) => Some(online(&mut v, token, o.strict).await),
+            Some(token) => Some(online(&mut v, token, sandbox.as_ref(), o.strict).await),
             None => None,
         };
         if v.plan.is_none() {
@@ -101,12 +101,22 @@ fn plan_token(plan: &plan::Plan, sandbox: bool) -> Option<Secret> {
     }
 }
 
-/// Checks `v`'s plan against its account, adding the findings to its problems; an error makes
+/// Checks `v`'s plan against its account (`sandbox`'s, when given), adding the findings to its problems; an error makes
 /// the file invalid.
-async fn online(v: &mut plan::Validation, token: Option<Secret>, strict: bool) -> Preflight {
+async fn online(
+    v: &mut plan::Validation,
+    token: Option<Secret>,
+    sandbox: Option<&crate::sandbox::Sandbox>,
+    strict: bool,
+) -> Preflight {
     let Some(plan) = &v.plan else { return Preflight::default() };
-    let found = crate::preflight::check(plan, token.as_ref()).await;
+    let found = crate::preflight::check(plan, token.as_ref(), sandbox.map(crate::sandbox::Sandbox::templates)).await;
     found.findings.iter().cloned().for_each(|d| v.diagnostics.push(d));
+    if let (Some(category), Some(plan)) = (found.category, v.plan.as_mut())
+        && let Err(e) = plan.bill_as_account(category)
+    {
+        v.diagnostics.push(crate::diagnostic::Diagnostic::new(crate::diagnostic::Severity::Error, e.to_string()));
+    }
     if strict {
         v.diagnostics.promote_warnings();
     }

@@ -124,6 +124,21 @@ pub fn billed(c: &CampaignDoc, message_type: MessageType) -> Billed {
     }
 }
 
+/// Each recipient's country, by their number (`None` for a number no country claims, or a
+/// recipient that is not a number).
+pub(super) fn countries(plan: &Plan) -> Result<Vec<Option<String>>, PlanError> {
+    let mut countries = Vec::new();
+    for row in plan.rows()? {
+        if let Row::Recipient(r) = row? {
+            countries.push(match &r.target {
+                Target::Phone(phone) => phone.region(),
+                _ => None,
+            });
+        }
+    }
+    Ok(countries)
+}
+
 /// Reads `250 USD`; `None` after reporting it at the key when it is not one.
 fn budget(text: &str, ctx: &Context, diags: &mut Diagnostics) -> Option<Budget> {
     let mut words = text.split_whitespace();
@@ -145,16 +160,7 @@ fn budget(text: &str, ctx: &Context, diags: &mut Diagnostics) -> Option<Budget> 
 
 /// Prices every recipient of `plan` (by their number's country) and checks the budget.
 pub fn estimate(plan: &Plan, pricing: &Pricing, ctx: &Context, diags: &mut Diagnostics) -> Result<Estimate, PlanError> {
-    let mut countries = Vec::new();
-    for row in plan.rows()? {
-        if let Row::Recipient(r) = row? {
-            countries.push(match &r.target {
-                Target::Phone(phone) => phone.region(),
-                _ => None,
-            });
-        }
-    }
-    let estimate = Estimate::of(&pricing.card, pricing.billed, countries);
+    let estimate = Estimate::of(&pricing.card, pricing.billed, countries(plan)?);
     if let Some(b) = &pricing.budget
         && estimate.total > b.amount
     {

@@ -23,7 +23,7 @@ mod senders;
 mod sending_time;
 mod templates;
 mod typing;
-mod us_marketing;
+pub mod us_marketing;
 mod walk;
 mod window;
 
@@ -418,6 +418,25 @@ fn load_inner(path: &Path, options: Options, diags: &mut Diagnostics) -> Option<
 }
 
 impl Plan {
+    /// Bills the template as `category`, the account's, when the campaign declares none
+    /// (`message.category`): Meta bills by the template's category, so the estimate is priced
+    /// again by it and the send's marketing warnings (131049) follow it. A declared category
+    /// stands (the pre-flight warns when it differs).
+    ///
+    /// # Errors
+    ///
+    /// A recipients file that can no longer be read, to price again.
+    pub fn bill_as_account(&mut self, category: crate::cost::Category) -> Result<(), PlanError> {
+        if self.billed != crate::cost::Billed::Template(None) {
+            return Ok(());
+        }
+        self.billed = crate::cost::Billed::Template(Some(category));
+        if let (Some(card), Some(_)) = (&self.rate_card, &self.estimate) {
+            self.estimate = Some(crate::cost::Estimate::of(card, self.billed, cost::countries(self)?));
+        }
+        Ok(())
+    }
+
     /// Provider settings (base URL, account) of the first sender.
     pub fn settings(&self) -> &Settings {
         self.settings_of(0)

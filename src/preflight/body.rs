@@ -16,36 +16,45 @@ pub(super) const BODY_MAX: usize = 1024;
 
 /// The first recipient whose body is too long, and how many are.
 #[derive(Debug, Default)]
-struct Over {
-    /// Where the first came from, and its length.
-    first: Option<(Origin, usize)>,
+struct Over<'t> {
+    /// Where the first came from, its template and its length.
+    first: Option<(Origin, &'t Template, usize)>,
     /// How many.
     count: usize,
 }
 
-/// Renders every recipient of `plan` and reports, at the first whose body of `template` runs
-/// over [`BODY_MAX`] characters, how many do.
+/// Renders every recipient of `plan` and reports, at the first whose body of its own template
+/// (among `templates`, the account's the campaign sends, by name and language) runs over
+/// [`BODY_MAX`] characters, how many do.
 ///
 /// # Errors
 ///
 /// A recipient that no longer renders (the recipients file changed since validation).
-pub(super) fn check(plan: &Plan, template: &Template, places: &Places) -> Result<Option<Diagnostic>, PlanError> {
-    let Some(text) = template.body.as_ref().map(|b| b.text.as_str()) else { return Ok(None) };
+pub(super) fn check(plan: &Plan, templates: &[&Template], places: &Places) -> Result<Option<Diagnostic>, PlanError> {
+    if templates.iter().all(|t| t.body.is_none()) {
+        return Ok(None);
+    }
     let mut over = Over::default();
     for item in plan.items()? {
         let Item::Send(send) = item? else { continue };
         let Message::Template(t) = &send.message.message else { continue };
+        let language = t.language.as_deref().unwrap_or_default();
+        let own = templates.iter().find(|a| t.name.as_deref() == Some(a.name.as_str()) && a.language == language);
+        let Some((template, text)) = own.and_then(|a| a.body.as_ref().map(|b| (*a, b.text.as_str()))) else {
+            continue;
+        };
         let length = filled(text, template, &t.body).chars().count();
         if length > BODY_MAX {
             over.count += 1;
-            over.first.get_or_insert((send.recipient.origin, length));
+            over.first.get_or_insert((send.recipient.origin, template, length));
         }
     }
-    let Some((origin, length)) = over.first else { return Ok(None) };
+    let Some((origin, template, length)) = over.first else { return Ok(None) };
+    let text = template.body.as_ref().map(|b| b.text.as_str());
     let message = format!(
         "`{}` body: {} filled in for this recipient is {length} characters, over Meta's {BODY_MAX}; {} recipient{} over it",
         title(template),
-        quote(Some(text)),
+        quote(text),
         over.count,
         if over.count == 1 { " is" } else { "s are" }
     );

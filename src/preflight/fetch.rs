@@ -50,16 +50,24 @@ pub(crate) async fn templates(
     Ok(account)
 }
 
-/// The first sender's state, when the provider documents a way to ask.
+/// The first sender's state, when the provider documents a way to ask; asked again as the
+/// provider says when it refuses the first read (a Graph API that does not know a field).
 pub(crate) async fn sender(
     plan: &Plan,
     reader: &dyn AccountReader,
     token: &Secret,
     name: &'static str,
 ) -> Result<Option<SenderInfo>, Error> {
-    let Some(request) = reader.sender_request(plan.settings_of(0)) else { return Ok(None) };
+    let settings = plan.settings_of(0);
+    let Some(request) = reader.sender_request(settings) else { return Ok(None) };
     let client = crate::run::client(TIMEOUT, 1)?;
     let (status, retry_after, body) = get(&client, &request, token, name).await?;
+    let refused = match reader.read_sender(&Response { status, retry_after, body: &body, recipients: 1 }) {
+        Ok(info) => return Ok(Some(info)),
+        Err(e) => e,
+    };
+    let Some(again) = reader.sender_retry(settings, &refused) else { return Err(refused.into()) };
+    let (status, retry_after, body) = get(&client, &again, token, name).await?;
     Ok(Some(reader.read_sender(&Response { status, retry_after, body: &body, recipients: 1 })?))
 }
 

@@ -13,11 +13,13 @@ mod place;
 mod sender;
 pub(crate) mod template;
 
+use crate::cost::{Billed, Category};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::Error;
 use crate::message::{Message, MessageType};
-use crate::plan::{Item, Plan, PlanError};
-use crate::providers::account::{AccountError, AccountReader};
+use crate::plan::{Item, Plan, PlanError, us_marketing};
+use crate::providers::account::{AccountError, AccountReader, Template};
+use crate::providers::imitation::templates::Templates as SandboxTemplates;
 use crate::secret::Secret;
 use place::Places;
 
@@ -31,6 +33,10 @@ pub struct Preflight {
     /// The sender's messaging limit, which a send holds to as its daily cap: set when it is
     /// known and the campaign sets no `delivery.daily_cap`.
     pub daily_cap: Option<usize>,
+    /// The templates' category as the account has it, when the campaign declares none
+    /// (`message.category`) and every template it sends has the same: what Meta bills, for
+    /// [`Plan::bill_as_account`].
+    pub category: Option<Category>,
 }
 
 impl Preflight {
@@ -51,8 +57,9 @@ pub fn applies(plan: &Plan) -> bool {
 }
 
 /// Checks `plan` against its account, read with `token` (`None`: the token variable is unset,
-/// so nothing is read and a warning says so).
-pub async fn check(plan: &Plan, token: Option<&Secret>) -> Preflight {
+/// so nothing is read and a warning says so). `sandbox` is the sandbox's template set when the
+/// account read is the sandbox's, whose imitation checks only some names (see [`unlisted`]).
+pub async fn check(plan: &Plan, token: Option<&Secret>, sandbox: Option<&SandboxTemplates>) -> Preflight {
     let places = Places::read(plan);
     let provider = plan.provider.provider();
     let name = provider.info().name;
@@ -68,7 +75,8 @@ pub async fn check(plan: &Plan, token: Option<&Secret>) -> Preflight {
         return p;
     };
     if plan.message_type == MessageType::Template {
-        templates(plan, reader, token, &places, &mut p).await;
+        templates(plan, reader, token, sandbox, &places, &mut p).await;
+        marketing(plan, &places, &mut p);
     }
     match fetch::sender(plan, reader, token, name).await {
         Ok(Some(info)) => {
@@ -83,15 +91,25 @@ pub async fn check(plan: &Plan, token: Option<&Secret>) -> Preflight {
     p
 }
 
-/// The template checks: the account's templates read, the campaign's found among them and
-/// compared, and every recipient's body measured.
-async fn templates(plan: &Plan, reader: &dyn AccountReader, token: &Secret, places: &Places, p: &mut Preflight) {
-    let spec = match first_template(plan) {
-        Ok(Some(spec)) => spec,
-        Ok(None) => return p.checked.push("template not checked: no recipient to render it for".into()),
+/// The template checks: the account's templates read, each (name, language) the recipients are
+/// sent found among them and compared, and every recipient's body measured against its own.
+async fn templates(
+    plan: &Plan,
+    reader: &dyn AccountReader,
+    token: &Secret,
+    sandbox: Option<&SandboxTemplates>,
+    places: &Places,
+    p: &mut Preflight,
+) {
+    let sent = match sent(plan) {
+        Ok(sent) if sent.is_empty() => {
+            return p.checked.push("template not checked: no recipient to render it for".into());
+        }
+        Ok(sent) => sent,
         Err(e) => return p.findings.push(places.at(Severity::Error, "/recipients", e.to_string())),
     };
-    let account = match fetch::templates(plan, reader, token, plan.provider.provider().info().name).await {
+    let provider = plan.provider.provider().info().name;
+    let account = match fetch::templates(plan, reader, token, provider).await {
         Ok(account) => account,
         Err(Error::Account(e @ AccountError::NeedsWabaId)) => {
             return p.checked.push(format!("templates not checked: {e}"));
@@ -101,35 +119,123 @@ async fn templates(plan: &Plan, reader: &dyn AccountReader, token: &Secret, plac
     if let Some(why) = account.partial {
         p.checked.push(format!("the templates read may be incomplete: {why}"));
     }
-    if spec.name.is_none() {
-        return p.checked.push("template not checked: the campaign names it by id, the account lists names".into());
+    let mut matched: Vec<&Template> = Vec::with_capacity(sent.len());
+    for Sent { spec, recipients } in &sent {
+        let Some(name) = spec.name.as_deref() else {
+            p.checked.push("template not checked: the campaign names it by id, the account lists names".into());
+            continue;
+        };
+        let language = spec.language.as_deref().unwrap_or_default();
+        match unlisted(name, language, &account, sandbox, provider, places) {
+            Some(Unlisted::Note(note)) => {
+                p.checked.push(note);
+                continue;
+            }
+            Some(Unlisted::Warning(d)) => {
+                p.findings.push(d);
+                continue;
+            }
+            None => {}
+        }
+        let Some(template) = template::check(spec, &account.templates, places, &mut p.findings) else { continue };
+        matched.push(template);
+        p.checked.push(format!(
+            "template {} {}, {}, checked for {recipients} recipient{}",
+            template::title(template),
+            template.status.as_str(),
+            template.category,
+            if *recipients == 1 { "" } else { "s" }
+        ));
     }
-    let Some(template) = template::check(&spec, &account.templates, places, &mut p.findings) else { return };
-    match body::check(plan, template, places) {
+    if plan.billed == Billed::Template(None) {
+        let categories: Vec<Option<Category>> =
+            matched.iter().map(|t| Category::parse(&t.category.to_ascii_lowercase())).collect();
+        p.category = categories.first().copied().flatten().filter(|c| categories.iter().all(|o| *o == Some(*c)));
+    }
+    match body::check(plan, &matched, places) {
         Ok(finding) => p.findings.extend(finding),
         Err(e) => p.findings.push(places.at(Severity::Error, "/recipients", e.to_string())),
     }
-    p.checked.push(format!(
-        "template {} {}, {}, checked for {} recipient{}",
-        template::title(template),
-        template.status.as_str(),
-        template.category,
-        plan.audience.counts.recipients,
-        if plan.audience.counts.recipients == 1 { "" } else { "s" }
-    ));
 }
 
-/// The template message of the first recipient: what the campaign fills in for everyone.
-fn first_template(plan: &Plan) -> Result<Option<crate::message::Template>, PlanError> {
+/// The US-marketing warning ([`crate::plan::us_marketing`]) for a template the account has as
+/// marketing, when the campaign declares no category (`validate` warned of a declared one).
+fn marketing(plan: &Plan, places: &Places, p: &mut Preflight) {
+    if p.category != Some(Category::Marketing) {
+        return;
+    }
+    match us_marketing::us_numbers(plan) {
+        Ok(Some(message)) => p.findings.push(
+            places
+                .at(Severity::Warning, "/message/template/name", message)
+                .help(format!("the account has the template as MARKETING; {}", us_marketing::WHY)),
+        ),
+        Ok(None) => {}
+        Err(e) => p.findings.push(places.at(Severity::Error, "/recipients", e.to_string())),
+    }
+}
+
+/// One template (name and language) the campaign sends: the first recipient's template
+/// message of it, and how many recipients get it.
+struct Sent {
+    /// The first recipient's.
+    spec: crate::message::Template,
+    /// How many get it.
+    recipients: usize,
+}
+
+/// The distinct templates the recipients are sent, in the order first met: names and languages
+/// are rendered per recipient (`language: "{{ lang }}"`), so each is checked, and only the
+/// distinct ones are kept.
+fn sent(plan: &Plan) -> Result<Vec<Sent>, PlanError> {
+    let mut sent: Vec<Sent> = Vec::new();
     for item in plan.items()? {
-        if let Item::Send(send) = item? {
-            return Ok(match send.message.message {
-                Message::Template(t) => Some(t),
-                _ => None,
-            });
+        let Item::Send(send) = item? else { continue };
+        let Message::Template(t) = send.message.message else { continue };
+        match sent.iter_mut().find(|s| s.spec.name == t.name && s.spec.language == t.language) {
+            Some(s) => s.recipients += 1,
+            None => sent.push(Sent { spec: t, recipients: 1 }),
         }
     }
-    Ok(None)
+    Ok(sent)
+}
+
+/// What a template missing from the list read means, when it is not an error.
+#[derive(Debug)]
+enum Unlisted {
+    /// The sandbox's built-in set, which is not the whole account, lacks the name: its
+    /// imitation sends it unchecked, so the pre-flight does not check it either.
+    Note(String),
+    /// The list is partial (Evolution shows Meta's first page): it may exist beyond it.
+    Warning(Diagnostic),
+}
+
+/// Why `name` in `language`, missing from `account`'s list, is no error; `None` when it is
+/// listed, or missing from a list that is the whole account (the error [`template::check`]
+/// gives). With the sandbox, its rule: only its own names are checked with the built-in set,
+/// every name with `--templates FILE`.
+fn unlisted(
+    name: &str,
+    language: &str,
+    account: &fetch::Account,
+    sandbox: Option<&SandboxTemplates>,
+    provider: &str,
+    places: &Places,
+) -> Option<Unlisted> {
+    if account.templates.iter().any(|t| t.name == name && t.language == language) {
+        return None;
+    }
+    if let Some(sandbox) = sandbox {
+        let note = format!("template not checked: the sandbox's built-in account does not hold `{name}`");
+        return (!sandbox.checks(name)).then_some(Unlisted::Note(note));
+    }
+    let why = account.partial?;
+    let message = format!(
+        "`{name} ({language})` is not among the first {} templates {provider} shows; cannot confirm it exists",
+        account.templates.len()
+    );
+    let help = format!("{why}; check the template in WhatsApp Manager before sending");
+    Some(Unlisted::Warning(places.at(Severity::Warning, "/message/template/name", message).help(help)))
 }
 
 /// A read that failed: a warning with the reason, the checks it would have fed skipped.
@@ -141,4 +247,64 @@ fn unread(what: &str, e: &Error, places: &Places) -> Diagnostic {
             format!("the account's {what} could not be read, so the checks on it were skipped: {e}"),
         )
         .help("a token may send without the permission to read the account; `--offline` skips these reads")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::account::{ParameterFormat, TemplateStatus};
+
+    fn listed(names: &[&str], partial: Option<&'static str>) -> fetch::Account {
+        let template = |name: &&str| Template {
+            name: name.to_string(),
+            language: "en_US".into(),
+            status: TemplateStatus::Approved,
+            category: "UTILITY".into(),
+            parameter_format: ParameterFormat::Positional,
+            header: None,
+            body: None,
+            footer: None,
+            buttons: Vec::new(),
+        };
+        fetch::Account { templates: names.iter().map(template).collect(), partial }
+    }
+
+    fn judged(name: &str, language: &str, account: &fetch::Account) -> Option<(Severity, String)> {
+        match unlisted(name, language, account, None, "Evolution API", &Places::nowhere()) {
+            Some(Unlisted::Warning(d)) => Some((d.severity, d.message)),
+            other => other.map(|u| panic!("{u:?}")),
+        }
+    }
+
+    #[test]
+    fn a_template_missing_from_a_partial_list_is_a_warning_and_from_a_whole_one_an_error() {
+        let partial = listed(&["a", "b"], Some("only the first page"));
+        let warned = judged("promo", "en_US", &partial).unwrap();
+        assert_eq!(
+            warned,
+            (
+                Severity::Warning,
+                "`promo (en_US)` is not among the first 2 templates Evolution API shows; cannot confirm it exists"
+                    .into()
+            )
+        );
+        assert_eq!(judged("a", "fr", &partial).unwrap().0, Severity::Warning);
+        assert_eq!(judged("a", "en_US", &partial), None);
+        assert_eq!(judged("promo", "en_US", &listed(&["a"], None)), None, "the error template::check gives");
+    }
+
+    #[test]
+    fn the_sandbox_s_built_in_set_notes_names_it_lacks_and_a_file_checks_every_name() {
+        let built_in = SandboxTemplates::built_in();
+        let account = listed(&["hello_world"], None);
+        let note = unlisted("promo", "en_US", &account, Some(&built_in), "Cloud API", &Places::nowhere());
+        assert!(
+            matches!(&note, Some(Unlisted::Note(n)) if n == "template not checked: the sandbox's built-in account does not hold `promo`"),
+            "{note:?}"
+        );
+        let held = unlisted("hello_world", "fr", &account, Some(&built_in), "Cloud API", &Places::nowhere());
+        assert!(held.is_none(), "a name it holds is checked: {held:?}");
+        let file = SandboxTemplates::whole_account(Vec::new());
+        assert!(unlisted("promo", "en_US", &account, Some(&file), "Cloud API", &Places::nowhere()).is_none());
+    }
 }

@@ -1,7 +1,9 @@
 //! The sending number against the campaign: its status (a restricted or banned number sends
 //! nothing), its quality rating (a low one lowers its limit), and its messaging limit — unique
 //! users a day, shared by the business portfolio's numbers — against the audience, which the
-//! send holds to as its daily cap when `delivery.daily_cap` is unset.
+//! send holds to as its daily cap when `delivery.daily_cap` is unset. Only the portfolio's
+//! limit becomes the cap: the number's deprecated tier, when it is all the account gives, is
+//! warned about instead.
 
 use super::place::Places;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -42,16 +44,25 @@ pub(super) fn judge(plan: &Plan, info: &SenderInfo, places: &Places) -> Judged {
             ));
         }
     }
-    let Some(limit) = &info.messaging_limit else {
-        judged.summary = said.join(", ");
-        return judged;
+    // The portfolio's limit is the one Meta holds sends to; the number's tier is deprecated.
+    let (limit, portfolio) = match (&info.portfolio_limit, &info.messaging_limit) {
+        (Some(limit), _) => (limit, true),
+        (None, Some(limit)) => (limit, false),
+        (None, None) => {
+            judged.summary = said.join(", ");
+            return judged;
+        }
+    };
+    let tier = match portfolio {
+        true => limit.tier.clone(),
+        false => format!("{}, the number's deprecated tier", limit.tier),
     };
     let Some(per_day) = limit.per_day else {
-        said.push(format!("no messaging limit ({})", limit.tier));
+        said.push(format!("no messaging limit ({tier})"));
         judged.summary = said.join(", ");
         return judged;
     };
-    said.push(format!("messaging limit {per_day} unique users a day ({})", limit.tier));
+    said.push(format!("messaging limit {per_day} unique users a day ({tier})"));
     let recipients = plan.audience.counts.recipients;
     if recipients > per_day as usize {
         let days = recipients.div_ceil(per_day as usize);
@@ -62,7 +73,15 @@ pub(super) fn judge(plan: &Plan, info: &SenderInfo, places: &Places) -> Judged {
             "the limit rises as the business portfolio sends with good quality (WhatsApp Manager › Insights); each run sends up to it and the next continues",
         ));
     }
-    if plan.senders.len() == 1 && sender.daily_cap.is_none() {
+    if !portfolio {
+        let message = format!(
+            "the account gives only the number's deprecated messaging limit tier ({}), not the business portfolio's limit: a send does not hold to it as its daily cap",
+            limit.tier
+        );
+        judged.findings.push(places.at(Severity::Warning, &at, message).help(
+            "Meta now sets the limit per business portfolio (250, 2,000, 10,000, 100,000 or unlimited unique users a day); set `delivery.daily_cap` to the portfolio's limit from WhatsApp Manager › Insights",
+        ));
+    } else if plan.senders.len() == 1 && sender.daily_cap.is_none() {
         judged.daily_cap = usize::try_from(per_day).ok();
         said.push("a send holds to it as its daily cap (set `delivery.daily_cap` to choose another)".into());
     }
@@ -85,7 +104,12 @@ fn status_finding(number: &str, status: &str, at: &str, places: &Places) -> Opti
             "is RESTRICTED: it may not start conversations now",
             "wait until WhatsApp Manager shows it connected again (restrictions last a day or more) and run again",
         ),
-        "BANNED" | "DELETED" | "DISCONNECTED" | "UNVERIFIED" | "PENDING" | "MIGRATED" | "UNAVAILABLE" => (
+        "PENDING" | "UNVERIFIED" => (
+            Severity::Warning,
+            "is not yet verified",
+            "finish its registration and verification in WhatsApp Manager › Phone numbers; sends may fail until it shows CONNECTED",
+        ),
+        "BANNED" | "DELETED" | "DISCONNECTED" | "MIGRATED" | "UNAVAILABLE" => (
             Severity::Error,
             "cannot send",
             "see the number in WhatsApp Manager › Phone numbers; sends would fail until it shows CONNECTED",
@@ -119,6 +143,8 @@ mod tests {
         );
         assert_eq!(judged("BANNED").unwrap().0, Severity::Error);
         assert_eq!(judged("FLAGGED").unwrap().0, Severity::Warning);
+        assert_eq!(judged("PENDING").unwrap().0, Severity::Warning);
+        assert_eq!(judged("UNVERIFIED").unwrap().0, Severity::Warning);
         let (severity, message) = judged("SOMETHING_NEW").unwrap();
         assert_eq!((severity, message.as_str()), (Severity::Warning, "+1 555 is not CONNECTED (status SOMETHING_NEW)"));
     }

@@ -140,9 +140,35 @@ fn header(t: &Template, given: Option<&TemplateHeader>, places: &Places, out: &m
                 "set the header's `name` to the template's; a send would get Meta error 132000 (parameter count mismatch)",
             ))
         }
+        (HeaderFormat::Text, Some(TemplateHeader::Text { name: None, .. }))
+            if t.parameter_format == ParameterFormat::Named =>
+        {
+            let has = h.params.iter().map(|p| format!("`{}`", p.name)).collect::<Vec<_>>().join(", ");
+            out.push(mismatch(
+                format!("`{}` header: {} takes the named parameter {has}; the campaign gives it no `name`", title(t), quote(h.text.as_deref())),
+                "add `name:` with the template's parameter name to `header`; a send would get Meta error 132012 (parameter format mismatch)",
+            ))
+        }
+        (HeaderFormat::Text, Some(TemplateHeader::Text { name: Some(name), .. }))
+            if t.parameter_format == ParameterFormat::Positional =>
+        {
+            out.push(mismatch(
+                format!("`{}` header: {} takes its parameter by position; the campaign names it `{name}`", title(t), quote(h.text.as_deref())),
+                "remove `name` from `header`; a send would get Meta error 132012 (parameter format mismatch)",
+            ))
+        }
+        (HeaderFormat::Text, Some(TemplateHeader::Location(_))) => out.push(mismatch(
+            format!("`{}` has a text header; the campaign gives a location", title(t)),
+            "give `header: { type: text, text: \"…\" }`, or none when the header has no parameter; a send would get Meta error 132012 (parameter format mismatch)",
+        )),
+        (HeaderFormat::Other(format), _) => out.push(
+            places
+                .at(Severity::Warning, at, format!("`{}` has a {format} header, which herald does not check", title(t)))
+                .help("make sure the campaign's `header` is what Meta expects for it; a send that is not gets Meta error 132012 (parameter format mismatch)"),
+        ),
         (_, Some(TemplateHeader::Media { kind, .. })) if Some(*kind) == wanted => {}
         (HeaderFormat::Location, Some(TemplateHeader::Location(_))) => {}
-        (HeaderFormat::Text, _) => {}
+        (HeaderFormat::Text, Some(TemplateHeader::Text { .. }) | None) => {}
         (format, given) => out.push(media_mismatch(t, h, format, given, places)),
     }
 }
@@ -271,19 +297,19 @@ fn names(t: &Template, wanted: &[&str], given: &[BodyParam], text: &str, places:
     }
 }
 
-/// The buttons: every URL button with a variable gets its `url` parameter at its index, and
+/// The buttons: every button that takes its value at send time — a URL with a variable, a
+/// copy-code button's coupon code, a catalog button — gets its parameter at its index, and
 /// every parameter given is for a button of that index and kind.
 fn buttons(t: &Template, given: &[TemplateButton], places: &Places, out: &mut Vec<Diagnostic>) {
     for (index, button) in t.buttons.iter().enumerate() {
-        if let Button::Url { text, url, variable: true, .. } = button
-            && !given.iter().any(|b| usize::from(b.index) == index && matches!(b.value, ButtonValue::Url(_)))
-        {
-            let message =
-                format!("`{}` button {index} \"{text}\" links to {url}; the campaign gives no `url` for it", title(t));
-            out.push(places.at(Severity::Error, "/message/template/buttons", message).help(format!(
-                "add `{{ type: url, index: {index}, text: \"…\" }}` to `buttons` (the part of the link that replaces {{{{1}}}}); a send would get Meta error 132000 (parameter count mismatch)"
-            )));
+        let Some((kind, what, fields, why)) = needed(button) else { continue };
+        if given.iter().any(|b| usize::from(b.index) == index && given_kind(&b.value) == kind) {
+            continue;
         }
+        let message = format!("`{}` button {index} {what}; the campaign gives no `{kind}` for it", title(t));
+        out.push(places.at(Severity::Error, "/message/template/buttons", message).help(format!(
+            "add `{{ type: {kind}, index: {index}{fields} }}` to `buttons`{why}; a send would get Meta error 131008 (required parameter is missing)"
+        )));
     }
     for (n, b) in given.iter().enumerate() {
         let at = format!("/message/template/buttons/{n}");
@@ -319,6 +345,26 @@ fn buttons(t: &Template, given: &[TemplateButton], places: &Places, out: &mut Ve
                 "give the parameter its button's kind, or set `index` to the button it is for; a send would get Meta error 132012 (parameter format mismatch)",
             ));
         }
+    }
+}
+
+/// The parameter a template button needs at send time: its `type`, what the button does, the
+/// rest of the campaign's entry and why; `None` for a button that needs none.
+fn needed(b: &Button) -> Option<(&'static str, String, &'static str, &'static str)> {
+    match b {
+        Button::Url { text, url, variable: true, .. } => Some((
+            "url",
+            format!("\"{text}\" links to {url}"),
+            ", text: \"…\"",
+            " (the part of the link that replaces {{1}})",
+        )),
+        Button::CopyCode { .. } => {
+            Some(("copy_code", "copies a coupon code".into(), ", code: \"…\"", " (Meta takes the code at send time)"))
+        }
+        Button::Other { kind, text } if kind.eq_ignore_ascii_case("catalog") => {
+            Some(("catalog", format!("\"{text}\" opens the catalog"), "", ""))
+        }
+        _ => None,
     }
 }
 
@@ -463,6 +509,94 @@ mod tests {
         );
     }
 
+    fn helps(t: &Template, s: &Spec) -> Vec<String> {
+        let mut out = Vec::new();
+        check(s, std::slice::from_ref(t), &Places::nowhere(), &mut out);
+        out.into_iter().filter_map(|d| d.help).collect()
+    }
+
+    #[test]
+    fn a_url_button_without_its_parameter_names_meta_s_131008() {
+        let link = Button::Url { text: "Go".into(), url: "https://x/{{1}}".into(), variable: true, example: None };
+        let t = account(TemplateStatus::Approved, ParameterFormat::Positional, None, vec![link]);
+        let help = helps(&t, &spec(None, vec![text("a")], vec![]));
+        assert_eq!(help.len(), 1, "{help:?}");
+        assert!(help[0].ends_with("a send would get Meta error 131008 (required parameter is missing)"), "{help:?}");
+    }
+
+    #[test]
+    fn copy_code_and_catalog_buttons_need_their_parameter() {
+        let catalog = Button::Other { kind: "CATALOG".into(), text: "View".into() };
+        let t = account(
+            TemplateStatus::Approved,
+            ParameterFormat::Positional,
+            None,
+            vec![Button::CopyCode { example: None }, catalog],
+        );
+        let s = spec(None, vec![text("a")], vec![]);
+        assert_eq!(
+            messages(&t, &s),
+            [
+                "`t (en)` button 0 copies a coupon code; the campaign gives no `copy_code` for it",
+                "`t (en)` button 1 \"View\" opens the catalog; the campaign gives no `catalog` for it",
+            ]
+        );
+        assert!(helps(&t, &s).iter().all(|h| h.ends_with("Meta error 131008 (required parameter is missing)")));
+        let given = vec![
+            TemplateButton { index: 0, value: ButtonValue::CopyCode("C".into()) },
+            TemplateButton { index: 1, value: ButtonValue::Catalog { thumbnail: None } },
+        ];
+        assert!(messages(&t, &spec(None, vec![text("a")], given)).is_empty());
+    }
+
+    #[test]
+    fn text_headers_take_the_template_s_form_and_unknown_formats_warn() {
+        let header = |format, text: &str, name: &str| Header {
+            format,
+            text: Some(text.into()),
+            params: vec![Param { name: name.into(), example: None }],
+        };
+        let named = account(
+            TemplateStatus::Approved,
+            ParameterFormat::Named,
+            Some(header(HeaderFormat::Text, "Hi {{who}}", "who")),
+            vec![],
+        );
+        let body = vec![BodyParam::named("first_name", "a")];
+        let unnamed = TemplateHeader::Text { text: "Ann".into(), name: None };
+        assert_eq!(
+            messages(&named, &spec(Some(unnamed.clone()), body, vec![])),
+            ["`t (en)` header: \"Hi {{who}}\" takes the named parameter `who`; the campaign gives it no `name`"]
+        );
+        let positional = account(
+            TemplateStatus::Approved,
+            ParameterFormat::Positional,
+            Some(header(HeaderFormat::Text, "Hi {{1}}", "1")),
+            vec![],
+        );
+        let given = TemplateHeader::Text { text: "Ann".into(), name: Some("who".into()) };
+        assert_eq!(
+            messages(&positional, &spec(Some(given), vec![text("a")], vec![])),
+            ["`t (en)` header: \"Hi {{1}}\" takes its parameter by position; the campaign names it `who`"]
+        );
+        let place = crate::message::Location { latitude: 1.0, longitude: 2.0, name: None, address: None };
+        let location = TemplateHeader::Location(place);
+        assert_eq!(
+            messages(&positional, &spec(Some(location), vec![text("a")], vec![])),
+            ["`t (en)` has a text header; the campaign gives a location"]
+        );
+        let gif = account(
+            TemplateStatus::Approved,
+            ParameterFormat::Positional,
+            Some(Header { format: HeaderFormat::Other("GIF".into()), text: None, params: vec![] }),
+            vec![],
+        );
+        let mut out = Vec::new();
+        check(&spec(Some(unnamed), vec![text("a")], vec![]), std::slice::from_ref(&gif), &Places::nowhere(), &mut out);
+        let found: Vec<_> = out.iter().map(|d| (d.severity, d.message.as_str())).collect();
+        assert_eq!(found, [(Severity::Warning, "`t (en)` has a GIF header, which herald does not check")]);
+    }
+
     #[test]
     fn button_parameters_fit_the_template_s_buttons() {
         let buttons = vec![Button::QuickReply { text: "Yes".into() }, Button::CopyCode { example: None }];
@@ -480,6 +614,7 @@ mod tests {
         assert_eq!(
             messages(&t, &s),
             [
+                "`t (en)` button 1 copies a coupon code; the campaign gives no `copy_code` for it",
                 "`t (en)` button 1 is a copy-code button; the campaign gives a `url` parameter for it",
                 "`t (en)` has no button 4 (2 in all); the campaign gives a `copy_code` parameter for it",
             ]

@@ -37,7 +37,14 @@ pub trait AccountReader: Sync {
         None
     }
 
-    /// Reads the answer to [`AccountReader::sender_request`].
+    /// The request to read the sender's state again after `refused`, the refusal of
+    /// [`AccountReader::sender_request`], when a narrower one avoids it (a Graph API that does
+    /// not know a field asked for); `None` to give up.
+    fn sender_retry(&self, _settings: &Settings, _refused: &AccountError) -> Option<HttpRequest> {
+        None
+    }
+
+    /// Reads the answer to [`AccountReader::sender_request`] (or [`AccountReader::sender_retry`]).
     ///
     /// # Errors
     ///
@@ -318,7 +325,11 @@ pub struct SenderInfo {
     pub status: Option<String>,
     /// `GREEN`, `YELLOW`, `RED`, `NA`.
     pub quality_rating: Option<String>,
-    /// How many unique users it may start conversations with a day.
+    /// How many unique users the business portfolio's numbers may start conversations with a
+    /// day (Meta's `whatsapp_business_manager_messaging_limit`): the limit Meta holds sends to.
+    pub portfolio_limit: Option<MessagingLimit>,
+    /// The number's own tier (`messaging_limit_tier`), which Meta has deprecated for the
+    /// portfolio's limit: known when the portfolio's is not.
     pub messaging_limit: Option<MessagingLimit>,
     /// The number, as shown (`+1 631-555-5555`).
     pub display_number: Option<String>,

@@ -87,15 +87,20 @@ pub struct Options {
     pub receipts: Option<crate::sandbox::receipts::Options>,
 }
 
-/// Checks `plan` against the live account before the first request: findings print as
+/// Checks `plan` against the live account (`sandbox`'s, when sending to it) before the first request: findings print as
 /// validation's do, an error stops the send, and the sender's messaging limit becomes the daily
 /// cap when the campaign sets none (and a journal counts the day's messages).
-async fn preflight(plan: &mut Plan, o: &Options, out: &Output) -> Result<(), SessionError> {
+async fn preflight(
+    plan: &mut Plan,
+    sandbox: Option<&crate::sandbox::Sandbox>,
+    o: &Options,
+    out: &Output,
+) -> Result<(), SessionError> {
     let token = match o.sandbox {
         true => Some(Secret::new(crate::providers::imitation::token(plan.provider))),
         false => Secret::from_env(&plan.token_env),
     };
-    let found = crate::preflight::check(plan, token.as_ref()).await;
+    let found = crate::preflight::check(plan, token.as_ref(), sandbox.map(crate::sandbox::Sandbox::templates)).await;
     let mut diags = crate::diagnostic::Diagnostics::new(super::problems_per_group(o.all_problems));
     found.findings.iter().cloned().for_each(|d| diags.push(d));
     if o.strict {
@@ -108,6 +113,9 @@ async fn preflight(plan: &mut Plan, o: &Options, out: &Output) -> Result<(), Ses
     }
     if !o.quiet {
         found.checked.iter().for_each(|line| eprintln!("account: {line}"));
+    }
+    if let Some(category) = found.category {
+        plan.bill_as_account(category).map_err(Error::from)?;
     }
     match (found.daily_cap, o.no_journal) {
         (Some(_), true) if !o.quiet => {
@@ -171,7 +179,7 @@ async fn send(o: &Options, out: &Output) -> Result<u8, SessionError> {
     };
     let mut plan = plan;
     if !o.dry_run && !o.offline && crate::preflight::applies(&plan) {
-        preflight(&mut plan, o, out).await?;
+        preflight(&mut plan, sandbox.as_ref(), o, out).await?;
     }
     // Validation ran without yielding: a signal meanwhile is in the flag, not yet the token.
     if arrived.get() || cancel.is_cancelled() {

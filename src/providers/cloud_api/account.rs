@@ -2,10 +2,11 @@
 //! templates from `GET /{WABA-ID}/message_templates?fields=…&limit=100[&after=cursor]`, every
 //! page followed while the answer names `paging.next` (by its `paging.cursors.after`, against
 //! the campaign's own base URL: Meta's `next` URL points at its own host), and the sender from
-//! `GET /{Phone-Number-ID}?fields=status,quality_rating,messaging_limit_tier,
-//! display_phone_number,verified_name`. Meta has deprecated `messaging_limit_tier` in favour of
-//! the business portfolio's `whatsapp_business_manager_messaging_limit`, whose shape its spec
-//! does not give; herald asks for the documented field.
+//! `GET /{Phone-Number-ID}?fields=status,quality_rating,whatsapp_business_manager_messaging_limit,
+//! messaging_limit_tier,display_phone_number,verified_name`. Meta has deprecated
+//! `messaging_limit_tier` in favour of the business portfolio's
+//! `whatsapp_business_manager_messaging_limit` (`"TIER_2K"`); herald asks for both and, when a
+//! Graph API refuses the new field (error 100 naming it), reads again without it.
 
 use super::super::account::{AccountError, AccountReader, MessagingLimit, SenderInfo, TemplatePage};
 use super::super::meta;
@@ -21,8 +22,16 @@ pub(super) struct Account;
 /// Templates asked for a page (Graph API's usual most).
 pub(crate) const PAGE: usize = 100;
 
+/// The business portfolio's messaging limit, which Meta asks to read instead of the number's
+/// `messaging_limit_tier`.
+const PORTFOLIO_LIMIT: &str = "whatsapp_business_manager_messaging_limit";
+
 /// The sender's fields asked for.
-pub(crate) const SENDER_FIELDS: &str = "status,quality_rating,messaging_limit_tier,display_phone_number,verified_name";
+pub(crate) const SENDER_FIELDS: &str =
+    "status,quality_rating,whatsapp_business_manager_messaging_limit,messaging_limit_tier,display_phone_number,verified_name";
+
+/// The sender's fields a Graph API that does not know [`PORTFOLIO_LIMIT`] answers.
+const OLD_SENDER_FIELDS: &str = "status,quality_rating,messaging_limit_tier,display_phone_number,verified_name";
 
 impl AccountReader for Account {
     fn templates_request(
@@ -56,13 +65,16 @@ impl AccountReader for Account {
     }
 
     fn sender_request(&self, settings: &Settings) -> Option<HttpRequest> {
-        let url = format!(
-            "{}/{}?fields={}",
-            settings.base_url,
-            encode_component(&settings.account),
-            encode_component(SENDER_FIELDS)
-        );
-        Some(HttpRequest::get(url, INFO.auth))
+        Some(sender_fields(settings, SENDER_FIELDS))
+    }
+
+    fn sender_retry(&self, settings: &Settings, refused: &AccountError) -> Option<HttpRequest> {
+        let error = match refused {
+            AccountError::Refused { error, .. } | AccountError::Failed { error, .. } => error,
+            AccountError::NeedsWabaId | AccountError::NotDocumented { .. } => return None,
+        };
+        let unknown_field = error.code.as_deref() == Some("100") && error.message.contains(PORTFOLIO_LIMIT);
+        unknown_field.then(|| sender_fields(settings, OLD_SENDER_FIELDS))
     }
 
     fn read_sender(&self, r: &Response) -> Result<SenderInfo, AccountError> {
@@ -74,11 +86,18 @@ impl AccountReader for Account {
         Ok(SenderInfo {
             status: text("status"),
             quality_rating: text("quality_rating"),
+            portfolio_limit: text(PORTFOLIO_LIMIT).as_deref().and_then(MessagingLimit::parse),
             messaging_limit: text("messaging_limit_tier").as_deref().and_then(MessagingLimit::parse),
             display_number: text("display_phone_number"),
             verified_name: text("verified_name"),
         })
     }
+}
+
+/// `GET /{Phone-Number-ID}?fields=…` with `fields`.
+fn sender_fields(settings: &Settings, fields: &str) -> HttpRequest {
+    let url = format!("{}/{}?fields={}", settings.base_url, encode_component(&settings.account), encode_component(fields));
+    HttpRequest::get(url, INFO.auth)
 }
 
 /// The answer's JSON when it is a success; Meta's error read as a send's would be otherwise,
@@ -165,18 +184,32 @@ mod tests {
         assert_eq!(
             r.url,
             "https://graph.facebook.com/v23.0/106540352242922\
-             ?fields=status%2Cquality_rating%2Cmessaging_limit_tier%2Cdisplay_phone_number%2Cverified_name"
+             ?fields=status%2Cquality_rating%2Cwhatsapp_business_manager_messaging_limit%2Cmessaging_limit_tier\
+             %2Cdisplay_phone_number%2Cverified_name"
         );
         let body = json!({"id": "1234567890123456", "display_phone_number": "+1 631-555-5555",
             "verified_name": "Jasper's Market", "status": "CONNECTED", "quality_rating": "GREEN",
-            "messaging_limit_tier": "TIER_1K"});
+            "whatsapp_business_manager_messaging_limit": "TIER_2K", "messaging_limit_tier": "TIER_1K"});
         let sender = read(200, &body, |r| Account.read_sender(r)).unwrap();
+        assert_eq!(sender.portfolio_limit, Some(MessagingLimit { tier: "TIER_2K".into(), per_day: Some(2_000) }));
         assert_eq!(sender.messaging_limit, Some(MessagingLimit { tier: "TIER_1K".into(), per_day: Some(1_000) }));
         assert_eq!(
             (sender.status.as_deref(), sender.quality_rating.as_deref(), sender.display_number.as_deref()),
             (Some("CONNECTED"), Some("GREEN"), Some("+1 631-555-5555"))
         );
         assert_eq!(sender.verified_name.as_deref(), Some("Jasper's Market"));
+    }
+
+    #[test]
+    fn a_graph_api_refusing_the_portfolio_field_is_asked_again_without_it() {
+        let unknown = json!({"error": {"message": "(#100) Tried accessing nonexisting field (whatsapp_business_manager_messaging_limit) on node type (WhatsAppBusinessPhoneNumber)",
+            "type": "OAuthException", "code": 100}});
+        let refused = read(400, &unknown, |r| Account.read_sender(r)).unwrap_err();
+        let again = Account.sender_retry(&settings(), &refused).unwrap();
+        assert!(again.url.ends_with("?fields=status%2Cquality_rating%2Cmessaging_limit_tier%2Cdisplay_phone_number%2Cverified_name"), "{}", again.url);
+        let other = json!({"error": {"message": "(#100) Invalid parameter", "type": "OAuthException", "code": 100}});
+        let refused = read(400, &other, |r| Account.read_sender(r)).unwrap_err();
+        assert!(Account.sender_retry(&settings(), &refused).is_none(), "only the portfolio field's refusal");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! (the built-in set, or `herald sandbox --templates FILE`'s), [`PAGE`] a page with Meta's
 //! `paging` (`cursors`, and `next` while more follow) so paging is exercised whatever `limit`
 //! asks; `GET /{version}/{Phone-Number-ID}` answers the number's fields as the spec's example
-//! does.
+//! does, with the business portfolio's messaging limit (`TIER_2K`).
 
 use crate::providers::imitation::api::{is_digits, query_param};
 use crate::providers::imitation::reply::Reply;
@@ -42,10 +42,12 @@ fn page(waba_id: &str, query: &str, all: &[Value]) -> Reply {
     Reply::json(200, json!({"data": all[start..end], "paging": paging}))
 }
 
-/// The number's fields, as the spec's `verified_account_number` example gives them.
+/// The number's fields, as the spec's `verified_account_number` example gives them, with the
+/// business portfolio's messaging limit Meta asks to read instead of the deprecated tier.
 fn sender(id: &str) -> Value {
     json!({"id": id, "display_phone_number": "+1 631-555-5555", "verified_name": "Herald Sandbox",
-           "status": "CONNECTED", "quality_rating": "GREEN", "messaging_limit_tier": "TIER_1K"})
+           "status": "CONNECTED", "quality_rating": "GREEN",
+           "whatsapp_business_manager_messaging_limit": "TIER_2K", "messaging_limit_tier": "TIER_1K"})
 }
 
 #[cfg(test)]
@@ -83,6 +85,6 @@ mod tests {
         assert!(answer("POST", "/102/message_templates", "", &built_in).is_none());
         assert!(answer("GET", "/102/messages", "", &built_in).is_none());
         let number = answer("GET", "/106540352242922", "fields=status", &built_in).unwrap();
-        assert_eq!(number.json_body().unwrap()["messaging_limit_tier"], "TIER_1K");
+        assert_eq!(number.json_body().unwrap()["whatsapp_business_manager_messaging_limit"], "TIER_2K");
     }
 }
