@@ -199,10 +199,10 @@ fn chromium_renders_report_html_with_the_funnels_numbers() {
     assert!(dom.contains("<svg") && dom.contains("data-buckets="), "the chart over time rendered");
     // Eleven recipients estimated (seven in Kenya, three in the US, one in Germany); seven
     // delivered marketing messages billed: four to Kenya at 0.0225, three to the US at 0.0250.
-    assert_eq!(text_of(&dom, "data-cost=\"estimate\""), "at most 0.37 USD (an upper bound)");
+    assert_eq!(text_of(&dom, "data-cost=\"estimate\""), "at most 0.369 USD (an upper bound)");
     assert_eq!(
         text_of(&dom, "data-cost=\"actual\""),
-        "0.17 USD for 7 billable messages (marketing 7: 0.17) so far; 1 message still awaits a receipt"
+        "0.165 USD for 7 billable messages (marketing 7: 0.165) so far; 1 message still awaits a receipt"
     );
     if let Some(png) = std::env::var_os("HERALD_SCREENSHOT") {
         let status = Command::new(&chromium)
