@@ -252,21 +252,8 @@ fn unread(what: &str, e: &Error, places: &Places) -> Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::account::{ParameterFormat, TemplateStatus};
-
     fn listed(names: &[&str], partial: Option<&'static str>) -> fetch::Account {
-        let template = |name: &&str| Template {
-            name: name.to_string(),
-            language: "en_US".into(),
-            status: TemplateStatus::Approved,
-            category: "UTILITY".into(),
-            parameter_format: ParameterFormat::Positional,
-            header: None,
-            body: None,
-            footer: None,
-            buttons: Vec::new(),
-        };
-        fetch::Account { templates: names.iter().map(template).collect(), partial }
+        fetch::Account { templates: names.iter().map(|n| Template::bare(n, "en_US")).collect(), partial }
     }
 
     fn judged(name: &str, language: &str, account: &fetch::Account) -> Option<(Severity, String)> {

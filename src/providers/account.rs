@@ -151,6 +151,24 @@ impl Template {
     }
 }
 
+#[cfg(test)]
+impl Template {
+    /// An approved utility template with nothing but its name and language, for tests.
+    pub(crate) fn bare(name: &str, language: &str) -> Template {
+        Template {
+            name: name.into(),
+            language: language.into(),
+            status: TemplateStatus::Approved,
+            category: "UTILITY".into(),
+            parameter_format: ParameterFormat::Positional,
+            header: None,
+            body: None,
+            footer: None,
+            buttons: Vec::new(),
+        }
+    }
+}
+
 /// A template's review status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TemplateStatus {

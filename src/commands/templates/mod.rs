@@ -97,20 +97,8 @@ fn pick<'t>(templates: &'t [Template], name: &str, language: Option<&str>) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::account::{ParameterFormat, TemplateStatus};
-
     fn template(name: &str, language: &str) -> Template {
-        Template {
-            name: name.into(),
-            language: language.into(),
-            status: TemplateStatus::Approved,
-            category: "UTILITY".into(),
-            parameter_format: ParameterFormat::Positional,
-            header: None,
-            body: None,
-            footer: None,
-            buttons: Vec::new(),
-        }
+        Template::bare(name, language)
     }
 
     #[test]
