@@ -1,12 +1,13 @@
 //! The body each recipient would receive: the template's text with their rendered parameters in
 //! place of its placeholders, which Meta refuses above [`BODY_MAX`] characters (132005). Every
-//! recipient is rendered, one at a time; the first too long and how many are are reported.
+//! recipient's body is measured as the recipients are rendered, once, for every check
+//! ([`super`]); the first too long and how many are are reported.
 
 use super::place::Places;
 use super::template::{quote, title};
 use crate::diagnostic::{Diagnostic, Location, Severity};
-use crate::message::{BodyParam, Message, TemplateParam};
-use crate::plan::{Item, Plan, PlanError};
+use crate::message::{BodyParam, TemplateParam};
+use crate::plan::Plan;
 use crate::providers::account::{ParameterFormat, Template};
 use crate::recipients::Origin;
 
@@ -14,57 +15,51 @@ use crate::recipients::Origin;
 /// guidelines: the body text is at most 1,024 characters).
 pub(super) const BODY_MAX: usize = 1024;
 
-/// The first recipient whose body is too long, and how many are.
+/// The first recipient whose body is too long, and how many are, as the recipients are met.
 #[derive(Debug, Default)]
-struct Over<'t> {
+pub(super) struct Over<'t> {
     /// Where the first came from, its template and its length.
     first: Option<(Origin, &'t Template, usize)>,
     /// How many.
     count: usize,
 }
 
-/// Renders every recipient of `plan` and reports, at the first whose body of its own template
-/// (among `templates`, the account's the campaign sends, by name and language) runs over
-/// [`BODY_MAX`] characters, how many do.
-///
-/// # Errors
-///
-/// A recipient that no longer renders (the recipients file changed since validation).
-pub(super) fn check(plan: &Plan, templates: &[&Template], places: &Places) -> Result<Option<Diagnostic>, PlanError> {
-    if templates.iter().all(|t| t.body.is_none()) {
-        return Ok(None);
-    }
-    let mut over = Over::default();
-    for item in plan.items()? {
-        let Item::Send(send) = item? else { continue };
-        let Message::Template(t) = &send.message.message else { continue };
+impl<'t> Over<'t> {
+    /// Measures the body `origin`'s recipient would receive of template message `t`, against
+    /// its own template among `templates` (the account's, by name and language).
+    pub(super) fn measure(&mut self, origin: Origin, t: &crate::message::Template, templates: &'t [Template]) {
         let language = t.language.as_deref().unwrap_or_default();
         let own = templates.iter().find(|a| t.name.as_deref() == Some(a.name.as_str()) && a.language == language);
-        let Some((template, text)) = own.and_then(|a| a.body.as_ref().map(|b| (*a, b.text.as_str()))) else {
-            continue;
+        let Some((template, text)) = own.and_then(|a| a.body.as_ref().map(|b| (a, b.text.as_str()))) else {
+            return;
         };
         let length = filled(text, template, &t.body).chars().count();
         if length > BODY_MAX {
-            over.count += 1;
-            over.first.get_or_insert((send.recipient.origin, template, length));
+            self.count += 1;
+            self.first.get_or_insert((origin, template, length));
         }
     }
-    let Some((origin, template, length)) = over.first else { return Ok(None) };
-    let text = template.body.as_ref().map(|b| b.text.as_str());
-    let message = format!(
-        "`{}` body: {} filled in for this recipient is {length} characters, over Meta's {BODY_MAX}; {} recipient{} over it",
-        title(template),
-        quote(text),
-        over.count,
-        if over.count == 1 { " is" } else { "s are" }
-    );
-    let help = "shorten the values this recipient's parameters take (or the template's text); a send would get Meta error 132005 (hydrated text too long)";
-    let d = match (origin.csv_line(), plan.audience.csv_path()) {
-        (Some(line), Some(csv)) => Diagnostic::new(Severity::Error, message)
-            .at(Some(Location::line(&csv.display().to_string(), line as usize))),
-        _ => places.at(Severity::Error, "/message/template/body", message),
-    };
-    Ok(Some(d.help(help)))
+
+    /// The error at the first recipient over [`BODY_MAX`] characters, saying how many are;
+    /// `None` when none is.
+    pub(super) fn finding(self, plan: &Plan, places: &Places) -> Option<Diagnostic> {
+        let (origin, template, length) = self.first?;
+        let text = template.body.as_ref().map(|b| b.text.as_str());
+        let message = format!(
+            "`{}` body: {} filled in for this recipient is {length} characters, over Meta's {BODY_MAX}; {} recipient{} over it",
+            title(template),
+            quote(text),
+            self.count,
+            if self.count == 1 { " is" } else { "s are" }
+        );
+        let help = "shorten the values this recipient's parameters take (or the template's text); a send would get Meta error 132005 (hydrated text too long)";
+        let d = match (origin.csv_line(), plan.audience.csv_path()) {
+            (Some(line), Some(csv)) => Diagnostic::new(Severity::Error, message)
+                .at(Some(Location::line(&csv.display().to_string(), line as usize))),
+            _ => places.at(Severity::Error, "/message/template/body", message),
+        };
+        Some(d.help(help))
+    }
 }
 
 /// `text` with each placeholder replaced by its parameter: `{{n}}` by the n-th; a named one by

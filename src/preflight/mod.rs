@@ -101,13 +101,6 @@ async fn templates(
     places: &Places,
     p: &mut Preflight,
 ) {
-    let sent = match sent(plan) {
-        Ok(sent) if sent.is_empty() => {
-            return p.checked.push("template not checked: no recipient to render it for".into());
-        }
-        Ok(sent) => sent,
-        Err(e) => return p.findings.push(places.at(Severity::Error, "/recipients", e.to_string())),
-    };
     let provider = plan.provider.provider().info().name;
     let account = match fetch::templates(plan, reader, token, provider).await {
         Ok(account) => account,
@@ -115,6 +108,13 @@ async fn templates(
             return p.checked.push(format!("templates not checked: {e}"));
         }
         Err(e) => return p.findings.push(unread("templates", &e, places)),
+    };
+    let (sent, over) = match survey(plan, &account.templates) {
+        Ok((sent, _)) if sent.is_empty() => {
+            return p.checked.push("template not checked: no recipient to render it for".into());
+        }
+        Ok(survey) => survey,
+        Err(e) => return p.findings.push(places.at(Severity::Error, "/recipients", e.to_string())),
     };
     if let Some(why) = account.partial {
         p.checked.push(format!("the templates read may be incomplete: {why}"));
@@ -152,10 +152,7 @@ async fn templates(
             matched.iter().map(|t| Category::parse(&t.category.to_ascii_lowercase())).collect();
         p.category = categories.first().copied().flatten().filter(|c| categories.iter().all(|o| *o == Some(*c)));
     }
-    match body::check(plan, &matched, places) {
-        Ok(finding) => p.findings.extend(finding),
-        Err(e) => p.findings.push(places.at(Severity::Error, "/recipients", e.to_string())),
-    }
+    p.findings.extend(over.finding(plan, places));
 }
 
 /// The US-marketing warning ([`crate::plan::us_marketing`]) for a template the account has as
@@ -184,20 +181,23 @@ struct Sent {
     recipients: usize,
 }
 
-/// The distinct templates the recipients are sent, in the order first met: names and languages
-/// are rendered per recipient (`language: "{{ lang }}"`), so each is checked, and only the
-/// distinct ones are kept.
-fn sent(plan: &Plan) -> Result<Vec<Sent>, PlanError> {
+/// One pass over the recipients, each rendered once: the distinct templates they are sent, in
+/// the order first met (names and languages are rendered per recipient, `language: "{{ lang }}"`,
+/// so each is checked, and only the distinct ones are kept), and every body measured against its
+/// own template among the account's `templates`.
+fn survey<'t>(plan: &Plan, templates: &'t [Template]) -> Result<(Vec<Sent>, body::Over<'t>), PlanError> {
     let mut sent: Vec<Sent> = Vec::new();
+    let mut over = body::Over::default();
     for item in plan.items()? {
         let Item::Send(send) = item? else { continue };
         let Message::Template(t) = send.message.message else { continue };
+        over.measure(send.recipient.origin, &t, templates);
         match sent.iter_mut().find(|s| s.spec.name == t.name && s.spec.language == t.language) {
             Some(s) => s.recipients += 1,
             None => sent.push(Sent { spec: t, recipients: 1 }),
         }
     }
-    Ok(sent)
+    Ok((sent, over))
 }
 
 /// What a template missing from the list read means, when it is not an error.
