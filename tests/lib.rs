@@ -25,6 +25,7 @@ mod postgres;
 mod preflight;
 mod preview;
 mod properties;
+mod release;
 mod sandbox;
 mod schedule;
 mod secrets;
