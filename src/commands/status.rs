@@ -217,7 +217,7 @@ fn facts<'a>(
     Facts {
         basis,
         template: plan.message_type == crate::message::MessageType::Template,
-        reported: crate::report::pricing_reported(plan.provider),
+        reported: plan.provider.reports_pricing(),
         dry_run: false,
         funnel,
         charges,

@@ -138,6 +138,9 @@ async fn templates(
             None => {}
         }
         let Some(template) = template::check(spec, &account.templates, places, &mut p.findings) else { continue };
+        if let Billed::Template(declared) = plan.billed {
+            template::category(template, declared, places, &mut p.findings);
+        }
         matched.push(template);
         p.checked.push(format!(
             "template {} {}, {}, checked for {recipients} recipient{}",

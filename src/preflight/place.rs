@@ -5,15 +5,12 @@ use crate::campaign::source::{Part, Source};
 use crate::campaign::yaml;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::plan::{MAX_CAMPAIGN, Plan, read_at_most};
-use serde_json::Value;
 
-/// The campaign file as written, for positions and the keys the plan does not keep.
+/// The campaign file as written, for positions.
 pub(super) struct Places {
     /// Its text and span map; `None` when it can no longer be read (it changed since it was
     /// validated): findings then have no position.
     source: Option<Source>,
-    /// Its document.
-    doc: Value,
 }
 
 impl Places {
@@ -22,8 +19,8 @@ impl Places {
         let name = plan.file.display().to_string();
         let text = read_at_most(&plan.file, MAX_CAMPAIGN).ok().and_then(|b| String::from_utf8(b).ok());
         match text.map(yaml::unify_line_breaks).and_then(|t| yaml::parse(&t).ok().map(|p| (t, p))) {
-            Some((text, (doc, spans))) => Places { source: Some(Source { name, text, spans }), doc },
-            None => Places { source: None, doc: Value::Null },
+            Some((text, (_, spans))) => Places { source: Some(Source { name, text, spans }) },
+            None => Places { source: None },
         }
     }
 
@@ -31,17 +28,12 @@ impl Places {
     pub(super) fn at(&self, severity: Severity, pointer: &str, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(severity, message).at(self.source.as_ref().and_then(|s| s.locate(pointer, Part::Value)))
     }
-
-    /// The campaign's text at `pointer`, as written.
-    pub(super) fn text(&self, pointer: &str) -> Option<&str> {
-        self.doc.pointer(pointer).and_then(Value::as_str)
-    }
 }
 
 #[cfg(test)]
 impl Places {
     /// No file: findings have no position (unit tests of the checks).
     pub(super) fn nowhere() -> Places {
-        Places { source: None, doc: Value::Null }
+        Places { source: None }
     }
 }

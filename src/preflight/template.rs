@@ -4,6 +4,7 @@
 //! at the first request. Every finding quotes the template and names the code a send would get.
 
 use super::place::Places;
+use crate::cost::Category;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::message::{BodyParam, ButtonValue, MediaKind, Template as Spec, TemplateButton, TemplateHeader};
 use crate::providers::account::{Button, Header, HeaderFormat, ParameterFormat, Template, TemplateStatus};
@@ -30,7 +31,6 @@ pub(super) fn check<'t>(
     header(template, spec.header.as_ref(), places, out);
     body(template, spec, places, out);
     buttons(template, &spec.buttons, places, out);
-    category(template, places, out);
     Some(template)
 }
 
@@ -392,10 +392,10 @@ fn template_kind(b: &Button) -> String {
     }
 }
 
-/// The category the campaign declares (`message.category`) against the template's: Meta bills
-/// by the template's.
-fn category(t: &Template, places: &Places, out: &mut Vec<Diagnostic>) {
-    let Some(declared) = places.text("/message/category") else { return };
+/// The category the campaign declares (`message.category`, `None` when it declares none)
+/// against the template's: Meta bills by the template's.
+pub(super) fn category(t: &Template, declared: Option<Category>, places: &Places, out: &mut Vec<Diagnostic>) {
+    let Some(declared) = declared.map(Category::as_str) else { return };
     if declared.eq_ignore_ascii_case(&t.category) {
         return;
     }

@@ -94,6 +94,11 @@ impl ProviderKind {
         self.0.provider
     }
 
+    /// Whether its receipts carry Meta's pricing: Meta's own status webhook does.
+    pub fn reports_pricing(self) -> bool {
+        self.provider().status_webhook().is_some_and(|w| w.signing == Signing::Meta)
+    }
+
     /// How the sandbox imitates this provider's API.
     pub(crate) fn imitation(self) -> &'static dyn crate::providers::imitation::api::Api {
         self.0.imitation

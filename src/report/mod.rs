@@ -109,14 +109,9 @@ impl About {
             token_env: plan.token_env.clone(),
             senders: plan.senders.iter().map(|s| s.account.clone()).collect(),
             cost: Basis::of(plan),
-            pricing_reported: pricing_reported(plan.provider),
+            pricing_reported: plan.provider.reports_pricing(),
         }
     }
-}
-
-/// Whether `provider`'s receipts carry Meta's pricing: Meta's own status webhook does.
-pub fn pricing_reported(provider: crate::providers::ProviderKind) -> bool {
-    provider.provider().status_webhook().is_some_and(|w| w.signing == crate::providers::Signing::Meta)
 }
 
 /// Why a run stopped early: a stable kind and a sentence.

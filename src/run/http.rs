@@ -156,18 +156,10 @@ pub async fn exchange(
     if !request.body.is_null() {
         builder = builder.body(request.body.to_string());
     }
-    let mut response = builder.send().await?;
+    let response = builder.send().await?;
     let status = response.status().as_u16();
     let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = MAX_ANSWER.saturating_sub(body.len());
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if room <= chunk.len() {
-            break;
-        }
-    }
-    Ok((status, retry_after, body))
+    Ok((status, retry_after, read_capped(response).await?.to_vec()))
 }
 
 /// `Retry-After`: delay-seconds or an HTTP date. Capped at 15 minutes.

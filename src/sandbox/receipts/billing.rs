@@ -8,13 +8,13 @@
 
 use crate::cost::Category;
 use crate::providers::imitation::templates::Templates;
-use crate::providers::{Pricing, ProviderKind, Signing};
+use crate::providers::{Pricing, ProviderKind};
 use serde_json::Value;
 
 /// The pricing of a message `kind` accepted with request `body`: a template in the category
 /// `templates` hold it in, else in `declared`; `None` for a provider that reports none.
 pub fn pricing(kind: ProviderKind, body: &Value, declared: Option<Category>, templates: &Templates) -> Option<Pricing> {
-    if !kind.provider().status_webhook().is_some_and(|w| w.signing == Signing::Meta) {
+    if !kind.reports_pricing() {
         return None;
     }
     Some(if body.get("type").and_then(Value::as_str) == Some("template") {
